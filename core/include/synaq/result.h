@@ -1,0 +1,105 @@
+/*
+ * result.h - sealed results and the batches that carry them.
+ *
+ * A result is a compact versioned serialisation of a finished attempt,
+ * signed by the station (Ed25519) and sealed to central's results key
+ * (X25519 sealed box): the station can send it but no longer read it.
+ * A batch carries sealed results of one station, compressed with zlib and
+ * signed by the station; it is what leaves the station, by network or by
+ * USB:
+ *
+ *   "SQBATCH1" | header (batch id, station id, time, count, sizes) |
+ *   zlib(results) | Ed25519 signature (64) over all before it
+ *
+ * The batch id is a hash of the station id and the results it holds, so
+ * the same results always make the same batch.
+ */
+#ifndef SYNAQ_RESULT_H
+#define SYNAQ_RESULT_H
+
+#include <stdbool.h>
+#include "store.h"
+
+#define SQ_BATCH_MAX_FILE (16u << 20)
+#define SQ_BATCH_MAX_PLAIN (64u << 20)
+#define SQ_RESULT_MAX (1u << 20)
+
+/* One item of an opened result: what was shown and what was answered. */
+typedef struct {
+    char *item_id;
+    uint8_t n_options;
+    uint8_t order[32];       /* shown option i is original option order[i] */
+    uint32_t selected;       /* in original option numbering */
+    bool answered, flagged;
+    int64_t answered_ms;     /* elapsed time of the last answer */
+    int64_t points_milli, max_milli;
+} sq_result_item;
+
+typedef struct {
+    int kind;                /* 1: wall clock jump; 2: station off (gap) */
+    int64_t wall_before_s, wall_after_s;
+    int64_t mono_delta_ms;
+} sq_clock_event;
+
+/* An opened result. Free with sq_result_free. */
+typedef struct {
+    int format;
+    char *station_id;
+    int64_t seq;
+    char attempt_id[33];
+    char *trainee_id, *trainee_name;
+    char *exam_id;
+    int64_t exam_version;
+    int64_t started_wall_s, finished_wall_s;
+    int64_t elapsed_ms, time_limit_s;
+    int64_t points_milli, max_milli;
+    int percent;
+    bool passed, timed_out;
+    int n_items;
+    sq_result_item *items;
+    int n_events;
+    sq_clock_event *events;
+} sq_result;
+
+void sq_result_free(sq_result *r);
+
+/* Opens a sealed result with central's results secret key, checks the
+ * station's signature with station_sign_pk, and decodes it. */
+sq_status sq_result_open(const uint8_t *sealed, size_t len, const uint8_t results_pk[32],
+                         const uint8_t results_sk[32], const uint8_t station_sign_pk[32],
+                         sq_result **out, sq_err *err) SQ_MUST_CHECK;
+
+/* Decodes a plain (opened, signature-checked) serialisation. */
+sq_status sq_result_decode(const uint8_t *buf, size_t len, sq_result **out,
+                           sq_err *err) SQ_MUST_CHECK;
+
+/* One CSV line (with the header line when header is true) for r; caller
+ * owns the string (sq_free). */
+char *sq_result_csv(const sq_result *r, bool header);
+
+/* --- batches --- */
+
+/* Writes up to max_results pending results (oldest first, from after_seq)
+ * as one batch file at out_path (temp, fsync, rename). *count gets how many
+ * went in (0: nothing pending, no file written). */
+sq_status sq_store_export_batch(sq_store *s, int64_t after_seq, int max_results,
+                                const char *out_path, int *count, sq_err *err) SQ_MUST_CHECK;
+
+typedef struct sq_batch sq_batch;
+
+/* Parses a batch (structure only). Caller owns *out (sq_batch_free).
+ * buf is copied. */
+sq_status sq_batch_parse(const uint8_t *buf, size_t len, sq_batch **out,
+                         sq_err *err) SQ_MUST_CHECK;
+void sq_batch_free(sq_batch *b);
+const char *sq_batch_station_id(const sq_batch *b);
+const char *sq_batch_id(const sq_batch *b);   /* 32 hex characters */
+/* Checks the station's signature, then inflates the results (bounded). */
+sq_status sq_batch_verify(sq_batch *b, const uint8_t station_sign_pk[32],
+                          sq_err *err) SQ_MUST_CHECK;
+/* After a successful verify: the results. Borrowed from b. */
+size_t sq_batch_count(const sq_batch *b);
+void sq_batch_result(const sq_batch *b, size_t i, int64_t *seq, const uint8_t **sealed,
+                     size_t *len);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * store.h - the station's store: one SQLite file in WAL mode with
+ * synchronous=FULL, its sensitive columns sealed field by field with the
+ * station's storage key (XChaCha20-Poly1305, the row's identity as
+ * associated data), trainee look-ups through a keyed hash.
+ *
+ * One writing process per file at a time: every write transaction and
+ * every checkpoint runs under an exclusive lock on "<db>-lock" beside the
+ * file (DESIGN.md: Debian's SQLite predates the WAL-reset fix).
+ * Automatic checkpoints are off; sq_store_close checkpoints under the lock.
+ *
+ * A handle is for one thread.
+ */
+#ifndef SYNAQ_STORE_H
+#define SYNAQ_STORE_H
+
+#include "synaq.h"
+#include "keys.h"
+
+typedef struct sq_store sq_store;
+
+/* Opens (creating and migrating when needed) the store at path, using the
+ * enrolled station keys k, which must outlive the store. clock NULL means
+ * the system clock; a given clock must outlive the store.
+ * SQ_ECORRUPT for a file that is not a Synaq store, SQ_EREADONLY for one
+ * that cannot be written, SQ_ESTATE for keys without a certificate or
+ * belonging to another station than the store's. Caller owns *out. */
+sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clock *clock,
+                        sq_store **out, sq_err *err) SQ_MUST_CHECK;
+/* Checkpoints (under the lock) and closes. NULL is a no-op. */
+void sq_store_close(sq_store *s);
+
+/* Schema version of an open store (PRAGMA user_version). */
+int sq_store_schema_version(sq_store *s);
+
+/* What an import did. */
+typedef struct {
+    char bundle_id[80];
+    int exams_new;       /* exams installed for the first time or newer */
+    int exams_same;      /* exams already installed at that version: skipped */
+    int items;           /* items written */
+} sq_import_report;
+
+/* Imports a bundle file: checks central's signature before parsing
+ * anything, that the bundle names this station, that no exam in it is
+ * older than the installed one, then installs all of it in one transaction
+ * or nothing. A bundle that brings nothing new changes nothing (SQ_OK,
+ * exams_same counted). */
+sq_status sq_store_import(sq_store *s, const char *bundle_path, sq_import_report *rep,
+                          sq_err *err) SQ_MUST_CHECK;
+/* The same, from memory (the bytes are borrowed for the call). */
+sq_status sq_store_import_mem(sq_store *s, const uint8_t *buf, size_t len,
+                              sq_import_report *rep, sq_err *err) SQ_MUST_CHECK;
+
+/* An installed exam, as listed for people. */
+typedef struct {
+    char id[64];
+    int64_t version;
+    char title[3][256];     /* kk, ru, en; "" where the exam has none */
+    int n_items;            /* items in one attempt */
+    int time_limit_s;       /* 0: no limit */
+    int pass_percent;
+    int attempts_allowed;   /* 0: unlimited */
+    int show_score;
+    int has_roster;
+} sq_exam_info;
+
+/* Lists the active exams. Caller owns *out (free with sq_free). */
+sq_status sq_store_exams(sq_store *s, sq_exam_info **out, size_t *n, sq_err *err) SQ_MUST_CHECK;
+
+/* Whether trainee may take exam: SQ_OK and the attempts left (-1: no limit)
+ * and the roster name (when there is a roster; name may be NULL), or
+ * SQ_ENOTFOUND (no such exam; not on the roster), SQ_ESTATE (no attempts
+ * left). */
+sq_status sq_store_trainee_check(sq_store *s, const char *exam_id, const char *trainee_id,
+                                 int *attempts_left, char *name, size_t name_len,
+                                 sq_err *err) SQ_MUST_CHECK;
+
+/* Pending (unsent) results and the station's last sequence number. */
+sq_status sq_store_result_counts(sq_store *s, int64_t *pending, int64_t *last_seq,
+                                 sq_err *err) SQ_MUST_CHECK;
+
+/* Test and tool hook: caps the database at max_pages pages (PRAGMA
+ * max_page_count), the way a full disk would. 0 lifts the cap. */
+sq_status sq_store_limit_pages(sq_store *s, int64_t max_pages, sq_err *err) SQ_MUST_CHECK;
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * synaq.h - the common face of libsynaq: status codes, error messages,
+ * the injectable clock and library start-up.
+ *
+ * Every fallible function of the library returns an sq_status and, when
+ * given a non-NULL sq_err, fills it with a sentence that says what went
+ * wrong ("bundle signature does not match central key 3f2a..."). The
+ * sq_err is the caller's; the library never allocates it.
+ */
+#ifndef SYNAQ_SYNAQ_H
+#define SYNAQ_SYNAQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SQ_MUST_CHECK __attribute__((warn_unused_result))
+
+typedef enum {
+    SQ_OK = 0,
+    SQ_EINVAL,    /* bad argument, or input that does not follow its format */
+    SQ_EIO,       /* a file or device could not be read or written */
+    SQ_ECORRUPT,  /* a file is damaged or is not what it claims to be */
+    SQ_EAUTH,     /* a signature, MAC or passphrase did not check out */
+    SQ_ENOTFOUND, /* the thing asked for does not exist */
+    SQ_EFULL,     /* the disk or the database is full */
+    SQ_ENOMEM,    /* out of memory */
+    SQ_EEXIST,    /* refused to overwrite something that exists */
+    SQ_ESTALE,    /* older than what is installed */
+    SQ_EREADONLY, /* the store cannot be written */
+    SQ_ETOOBIG,   /* input above a hard cap (decompression bombs included) */
+    SQ_EWRONGSTATION, /* meant for another station */
+    SQ_EBUSY,     /* another process holds the store */
+    SQ_ESTATE,    /* the call does not fit the object's state */
+    SQ_ENET       /* the network failed */
+} sq_status;
+
+/* A filled-in error: the status and a human sentence. */
+typedef struct {
+    sq_status code;
+    char msg[512];
+} sq_err;
+
+/* Short name of a status ("corrupt", "auth", ...). Static string. */
+const char *sq_status_name(sq_status st);
+
+/* Initialises libsodium. Call once before anything else; safe to repeat. */
+sq_status sq_init(sq_err *err) SQ_MUST_CHECK;
+
+/* Library version string, for example "0.1.0". Static string. */
+const char *sq_version(void);
+
+/*
+ * The clock. The library never reads the time itself: it asks the clock
+ * given to the store. mono_ms is monotonic (never jumps, counts from an
+ * arbitrary origin, may restart at boot); wall_s is the wall clock in
+ * seconds since the epoch, recorded but never trusted.
+ */
+typedef struct sq_clock {
+    int64_t (*mono_ms)(void *ctx);
+    int64_t (*wall_s)(void *ctx);
+    void *ctx;
+} sq_clock;
+
+/* The real clocks (CLOCK_MONOTONIC and CLOCK_REALTIME). */
+const sq_clock *sq_clock_system(void);
+
+/* Frees memory the library handed to the caller. NULL is a no-op. */
+void sq_free(void *p);
+
+/* The languages of content and interface. */
+#define SQ_LANGS "kk", "ru", "en"
+#define SQ_NLANGS 3
+
+#endif

@@ -1,0 +1,135 @@
+/*
+ * internal.h - libsynaq's private helpers, shared by its .c files and the
+ * unit tests and fuzzers. Not installed, not for the tools.
+ */
+#ifndef SYNAQ_INTERNAL_H
+#define SYNAQ_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <jansson.h>
+#include "synaq/synaq.h"
+#include "synaq/exam.h"
+
+/* Fills err (when non-NULL) and returns st. printf-style. */
+sq_status sq_seterr(sq_err *err, sq_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prepends "prefix: " to an existing message. Returns err->code. */
+sq_status sq_prefixerr(sq_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* --- files (file.c) --- */
+
+/* Reads a whole file of at most max_len bytes. Caller owns *buf (free()).
+ * SQ_EIO (missing, unreadable, a folder), SQ_ETOOBIG above max_len. */
+sq_status file_read(const char *path, size_t max_len, uint8_t **buf, size_t *len, sq_err *err);
+/* Writes buf to path atomically: temp name in the same folder, fsync,
+ * rename, fsync of the folder. mode for the new file. With no_clobber it
+ * refuses (SQ_EEXIST) if path exists. */
+sq_status file_write_atomic(const char *path, const uint8_t *buf, size_t len, int mode,
+                            bool no_clobber, sq_err *err);
+
+/* --- growable buffer with a hard cap, and a bounds-checked reader (codec.c) --- */
+
+typedef struct {
+    uint8_t *p;
+    size_t len, cap, max; /* max: hard upper bound; 0 means 64 MiB */
+    bool failed;          /* an append hit the bound or out of memory */
+} sq_buf;
+
+void buf_init(sq_buf *b, size_t max);
+void buf_free(sq_buf *b);
+void buf_put(sq_buf *b, const void *p, size_t n);
+void buf_u8(sq_buf *b, uint8_t v);
+void buf_u32(sq_buf *b, uint32_t v); /* little-endian */
+void buf_u64(sq_buf *b, uint64_t v); /* little-endian */
+void buf_varint(sq_buf *b, uint64_t v);
+void buf_svarint(sq_buf *b, int64_t v); /* zigzag */
+void buf_str(sq_buf *b, const char *s); /* varint length, bytes */
+void buf_bytes(sq_buf *b, const void *p, size_t n); /* varint length, bytes */
+
+typedef struct {
+    const uint8_t *p;
+    size_t len, pos;
+    bool failed; /* a read ran past the end or met a malformed value */
+} sq_rd;
+
+void rd_init(sq_rd *r, const uint8_t *p, size_t len);
+uint8_t rd_u8(sq_rd *r);
+uint32_t rd_u32(sq_rd *r);
+uint64_t rd_u64(sq_rd *r);
+uint64_t rd_varint(sq_rd *r);
+int64_t rd_svarint(sq_rd *r);
+/* Borrowed pointer to n bytes, or NULL (and failed) past the end. */
+const uint8_t *rd_take(sq_rd *r, size_t n);
+/* A length-prefixed byte string of at most max bytes, borrowed. */
+const uint8_t *rd_bytes(sq_rd *r, size_t max, size_t *n);
+/* A length-prefixed string of at most max bytes copied NUL-terminated into
+ * out (which holds max + 1); fails on embedded NUL or bad UTF-8. */
+bool rd_str(sq_rd *r, char *out, size_t max);
+/* The same, malloc'ed (NULL on failure). */
+char *rd_strdup(sq_rd *r, size_t max);
+
+/* Hex helpers. out holds 2 * n + 1. */
+void hex_encode(const uint8_t *p, size_t n, char *out);
+
+/* --- zlib (codec.c) --- */
+
+/* Compresses in into a new buffer. Caller owns *out (free()). */
+sq_status z_deflate(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len, sq_err *err);
+/* Inflates exactly expect_len bytes (at most max_len), refusing anything
+ * else: a bomb stops at the bound. Caller owns *out (free()). */
+sq_status z_inflate(const uint8_t *in, size_t len, size_t expect_len, size_t max_len,
+                    uint8_t **out, sq_err *err);
+
+/* --- exams: sources and the canonical document (source.c, exam.c) --- */
+
+/*
+ * The canonical exam document (JSON, the bundle payload's "exams" array):
+ * {
+ *   "id": "election-basics", "version": 3,
+ *   "title": {"kk": "...", "ru": "...", "en": "..."},
+ *   "description": {...}                        (optional)
+ *   "time_limit_s": 1800, "pass_percent": 70, "attempts": 2,
+ *   "show_score": true, "shuffle_items": true, "shuffle_options": true,
+ *   "topics": [{"id": "law", "title": {...}}],  (possibly empty)
+ *   "blueprint": [{"topic": "law", "count": 5}], (empty: every item)
+ *   "items": [{
+ *      "id": "q01", "type": "single" | "multiple" | "truefalse",
+ *      "topic": "law" or null, "points": 1,
+ *      "scoring": "all" | "partial",            (multiple only)
+ *      "fixed_order": true,                      (truefalse: never shuffled)
+ *      "text": {...},
+ *      "image": {"name": "q01.png", "mime": "image/png", "data": "<base64>"} (optional)
+ *      "options": [{"text": {...}, "correct": true}, ...]
+ *   }],
+ *   "roster": [{"id": "...", "name": "...", "district": "..."}]  (possibly empty)
+ * }
+ * A text map has at least one of kk, ru, en, each a non-empty string.
+ */
+
+/* Lines of a source, for messages: pairs of a node and its line. */
+typedef struct exam_linemap exam_linemap;
+int exam_linemap_line(const exam_linemap *lm, const json_t *node); /* 0: unknown */
+void exam_linemap_free(exam_linemap *lm);
+
+/* Parses the YAML source at path into the canonical document and checks it
+ * with exam_check. Caller owns *out (json_decref). Messages: "PATH:LINE: what". */
+sq_status exam_source_load(const char *path, json_t **out, sq_err *err);
+/* The same from memory; base_dir is where images and roster files are
+ * looked for (NULL: none may be named). name is used in messages. */
+sq_status exam_source_parse(const char *name, const char *yaml, size_t len, const char *base_dir,
+                            json_t **out, sq_err *err);
+
+/* Checks a canonical document with every rule of assets/README.md.
+ * lm and file (both may be NULL) turn nodes into "FILE:LINE: " prefixes;
+ * without them messages say "exam 'ID': item 'q07': ...". */
+sq_status exam_check(const json_t *exam, const exam_linemap *lm, const char *file, sq_err *err);
+
+/* The exams of a set, as a JSON array (borrowed). */
+const json_t *exam_set_json(const sq_exam_set *set);
+
+/* Language index of "kk", "ru", "en"; -1 otherwise. */
+int lang_index(const char *code);
+extern const char *const lang_codes[SQ_NLANGS];
+
+#endif
