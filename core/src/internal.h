@@ -132,4 +132,84 @@ const json_t *exam_set_json(const sq_exam_set *set);
 int lang_index(const char *code);
 extern const char *const lang_codes[SQ_NLANGS];
 
+/* --- keys (keys.c): secrets the rest of the library needs --- */
+#include "synaq/keys.h"
+const uint8_t *station_keys_sign_sk(const sq_station_keys *k);   /* 64 bytes */
+const uint8_t *station_keys_box_pk(const sq_station_keys *k);    /* 32 bytes */
+const uint8_t *station_keys_box_sk(const sq_station_keys *k);    /* 32 bytes */
+const uint8_t *station_keys_storage_key(const sq_station_keys *k); /* 32 bytes */
+/* Encodes / decodes the certificate wire format (keys.c). */
+sq_status cert_decode(const uint8_t *buf, size_t len, const uint8_t *central_pk, sq_cert *out,
+                      sq_err *err);
+
+/* --- bundles (bundle.c) --- */
+
+/* What a bundle header says, after its signature checked out. */
+typedef struct {
+    char bundle_id[80];
+    int64_t created_wall_s;
+    size_t n_exams;
+    struct { char id[64]; int64_t version; } exams[64];
+} bundle_header;
+
+/* Checks the signature of central_pk over buf, then the header, then that
+ * station_id is a recipient, opens the content key with the box keys,
+ * decrypts, inflates (bounded) and parses the payload; every exam in it is
+ * checked with exam_check. Caller owns *exams (a JSON array). */
+sq_status bundle_open(const uint8_t *buf, size_t len, const uint8_t central_pk[32],
+                      const char *station_id, const uint8_t box_pk[32], const uint8_t box_sk[32],
+                      bundle_header *hdr, json_t **exams, sq_err *err);
+/* The steps after the signature, for the fuzzers: parses the header of a
+ * (signature-stripped) bundle. */
+sq_status bundle_parse_header(const uint8_t *buf, size_t len, bundle_header *hdr,
+                              size_t *header_len, sq_err *err);
+/* Parses and checks a decrypted, inflated payload. */
+sq_status bundle_payload_decode(const uint8_t *plain, size_t len, json_t **exams, sq_err *err);
+
+/* --- the store's insides (store.c), shared with attempt.c and result.c --- */
+#include <sqlite3.h>
+#include "synaq/store.h"
+
+struct sq_store {
+    sqlite3 *db;
+    char path[4096];
+    int lock_fd;                 /* "<path>-lock", flock()ed around every write */
+    int in_tx;
+    const sq_station_keys *keys;
+    const sq_clock *clock;
+    char station_id[SQ_STATION_ID_MAX + 1];
+    uint8_t field_key[32];       /* AEAD key of sealed columns */
+    uint8_t hash_key[32];        /* key of trainee look-up hashes */
+};
+
+/* Begins a write transaction under the cross-process lock. */
+sq_status store_begin(sq_store *s, sq_err *err);
+/* Commits (or on st != SQ_OK rolls back) and releases the lock. Returns
+ * st, or the commit's failure. */
+sq_status store_end(sq_store *s, sq_status st, sq_err *err);
+/* Maps the connection's last SQLite error to a status and message. */
+sq_status store_sqlerr(sq_store *s, int rc, const char *what, sq_err *err);
+/* Prepares sql; on failure fills err. */
+sq_status store_prepare(sq_store *s, const char *sql, sqlite3_stmt **st, sq_err *err);
+
+/* Seals plain for (table, column, row key) into a new buffer nonce|ct.
+ * Caller owns *out (free()). */
+sq_status store_seal(const sq_store *s, const char *table, const char *column, const char *rowkey,
+                     const void *plain, size_t len, uint8_t **out, size_t *out_len, sq_err *err);
+/* Opens such a buffer; SQ_ECORRUPT if it does not belong to that row.
+ * Caller owns *out (free()); *out is NUL-terminated beyond len. */
+sq_status store_open_field(const sq_store *s, const char *table, const char *column,
+                           const char *rowkey, const void *sealed, size_t len, uint8_t **out,
+                           size_t *out_len, sq_err *err);
+/* Keyed hash of a trainee id (32 bytes). */
+void store_trainee_hash(const sq_store *s, const char *trainee_id, uint8_t out[32]);
+
+int64_t store_mono_ms(const sq_store *s);
+int64_t store_wall_s(const sq_store *s);
+
+/* --- results (result.c) --- */
+#include "synaq/result.h"
+/* Serialises r (format 1). */
+void result_encode(const sq_result *r, sq_buf *b);
+
 #endif

@@ -1,0 +1,362 @@
+/*
+ * synaq-central - central's tool: make central's keys, enrol stations, build
+ * exam bundles from sources, and open the results that stations send.
+ * (The network receiver comes with the sync issue.) It uses only
+ * libsynaq's public API and its own station registry.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "registry.h"
+#include "synaq/bundle.h"
+#include "synaq/exam.h"
+#include "synaq/keys.h"
+#include "synaq/result.h"
+
+static const char *home;
+static char keys_dir[4096], registry_path[4096];
+
+static int usage(FILE *f)
+{
+    fputs("usage: synaq-central [--home DIR] COMMAND ...\n"
+          "\n"
+          "commands:\n"
+          "  keygen             make central's signing and results key pairs in DIR/keys\n"
+          "  enroll REQUEST --station-id ID --district NAME [-o CERT]\n"
+          "                     sign a station's enrolment request (certificate defaults to\n"
+          "                     DIR/certs/ID.cert)\n"
+          "  stations           list the enrolled stations\n"
+          "  bundle build SOURCE... --stations CERT... -o FILE\n"
+          "                     check exam sources and build a bundle for those stations\n"
+          "  bundle check SOURCE...\n"
+          "                     only check exam sources\n"
+          "  open-results BATCH... [-o CSV]\n"
+          "                     verify and open the results in batch files, as CSV\n"
+          "\n"
+          "DIR defaults to $SYNAQ_CENTRAL_HOME or /var/lib/synaq-central. The public keys\n"
+          "every station must trust are in DIR/keys/central.pub.\n",
+          f);
+    return f == stderr ? 2 : 0;
+}
+
+static int fail(const sq_err *e)
+{
+    fprintf(stderr, "synaq-central: %s\n", e->msg);
+    return 1;
+}
+
+static int cmd_keygen(int argc, char **argv)
+{
+    sq_err e;
+    mkdir(home, 0700);
+    if (sq_central_keygen(keys_dir, &e))
+        return fail(&e);
+    uint8_t s[32], r[32];
+    char path[4200], fs[SQ_FINGERPRINT_LEN + 1], fr[SQ_FINGERPRINT_LEN + 1];
+    snprintf(path, sizeof path, "%s/central.pub", keys_dir);
+    if (sq_central_pub_load(path, s, r, &e))
+        return fail(&e);
+    sq_fingerprint(s, fs);
+    sq_fingerprint(r, fr);
+    printf("central keys written to %s\n  signing key %s\n  results key %s\n"
+           "install %s on every station (synaqctl init --central)\n",
+           keys_dir, fs, fr, path);
+    return 0;
+}
+
+static int cmd_enroll(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"station-id", 1, 0, 's'}, {"district", 1, 0, 'd'}, {"out", 1, 0, 'o'}, {0, 0, 0, 0}};
+    const char *id = NULL, *district = NULL, *out = NULL;
+    char out_buf[4200];
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
+        if (c == 's')
+            id = optarg;
+        else if (c == 'd')
+            district = optarg;
+        else if (c == 'o')
+            out = optarg;
+        else
+            return usage(stderr);
+    }
+    if (optind != argc - 1 || !id || !district) {
+        fputs("synaq-central enroll: REQUEST, --station-id and --district are required\n", stderr);
+        return 2;
+    }
+    if (!out) {
+        snprintf(out_buf, sizeof out_buf, "%s/certs", home);
+        mkdir(out_buf, 0755);
+        snprintf(out_buf, sizeof out_buf, "%s/certs/%s.cert", home, id);
+        out = out_buf;
+    }
+    sq_err e;
+    sq_central_keys *k = NULL;
+    registry *reg = NULL;
+    sq_cert cert;
+    uint8_t have[32];
+    int rc = 1;
+    if (sq_central_open(keys_dir, SQ_CENTRAL_SIGN, &k, &e) ||
+        registry_open(registry_path, &reg, &e)) {
+        fail(&e);
+        goto out;
+    }
+    if (registry_station_key(reg, id, have, NULL) == SQ_OK) {
+        fprintf(stderr, "synaq-central: station id '%s' is enrolled already\n", id);
+        goto out;
+    }
+    if (sq_central_enroll(k, argv[optind], id, district, out, &cert, &e) ||
+        registry_add(reg, &cert, &e)) {
+        fail(&e);
+        goto out;
+    }
+    char fp[SQ_FINGERPRINT_LEN + 1];
+    sq_fingerprint(cert.sign_pk, fp);
+    printf("station '%s' (%s) enrolled, key %s\ncertificate: %s (take it to the station: "
+           "synaqctl enroll)\n",
+           id, district, fp, out);
+    rc = 0;
+out:
+    registry_close(reg);
+    sq_central_close(k);
+    return rc;
+}
+
+static int cmd_stations(int argc, char **argv)
+{
+    sq_err e;
+    registry *reg = NULL;
+    if (registry_open(registry_path, &reg, &e))
+        return fail(&e);
+    int rc = registry_print(reg, stdout, &e) ? fail(&e) : 0;
+    registry_close(reg);
+    return rc;
+}
+
+static int cmd_bundle(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage(stderr);
+    int check_only = strcmp(argv[1], "check") == 0;
+    if (!check_only && strcmp(argv[1], "build") != 0)
+        return usage(stderr);
+    const char **sources = calloc((size_t)argc, sizeof *sources);
+    const char **certs = calloc((size_t)argc, sizeof *certs);
+    const char *out = NULL;
+    size_t n_src = 0, n_cert = 0;
+    int in_stations = 0, rc = 1;
+    sq_exam_set *set = sq_exam_set_new();
+    sq_central_keys *k = NULL;
+    sq_err e;
+    if (!sources || !certs || !set)
+        goto out;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--out")) {
+            if (++i == argc)
+                goto usage;
+            out = argv[i];
+        } else if (!strcmp(argv[i], "--stations")) {
+            in_stations = 1;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            goto usage;
+        } else if (in_stations) {
+            certs[n_cert++] = argv[i];
+        } else {
+            sources[n_src++] = argv[i];
+        }
+    }
+    if (n_src == 0 || (!check_only && (!out || n_cert == 0)))
+        goto usage;
+    for (size_t i = 0; i < n_src; i++)
+        if (sq_exam_set_load(set, sources[i], &e)) {
+            fail(&e);
+            goto out;
+        }
+    for (size_t i = 0; i < sq_exam_set_count(set); i++)
+        printf("%s v%lld: %zu items per attempt, checked\n", sq_exam_set_id(set, i),
+               (long long)sq_exam_set_version(set, i), sq_exam_set_items(set, i));
+    if (check_only) {
+        rc = 0;
+        goto out;
+    }
+    if (sq_central_open(keys_dir, SQ_CENTRAL_SIGN, &k, &e) ||
+        sq_bundle_build(set, k, certs, n_cert, out, &e)) {
+        fail(&e);
+        goto out;
+    }
+    printf("bundle %s built for %zu station(s)\n", out, n_cert);
+    rc = 0;
+    goto out;
+usage:
+    fputs("synaq-central bundle build SOURCE... --stations CERT... -o FILE\n", stderr);
+    rc = 2;
+out:
+    sq_central_close(k);
+    sq_exam_set_free(set);
+    free(sources);
+    free(certs);
+    return rc;
+}
+
+static int read_all(const char *path, uint8_t **buf, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "synaq-central: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *p = malloc(cap);
+    while (p) {
+        if (n == cap) {
+            if (cap >= SQ_BATCH_MAX_FILE + 1)
+                break;
+            uint8_t *np = realloc(p, cap * 2);
+            if (!np) {
+                free(p);
+                p = NULL;
+                break;
+            }
+            p = np;
+            cap *= 2;
+        }
+        size_t r = fread(p + n, 1, cap - n, f);
+        if (r == 0)
+            break;
+        n += r;
+    }
+    fclose(f);
+    if (!p)
+        return -1;
+    *buf = p;
+    *len = n;
+    return 0;
+}
+
+static int cmd_open_results(int argc, char **argv)
+{
+    const char *out_path = NULL;
+    int c;
+    optind = 1;
+    static const struct option lo[] = {{"out", 1, 0, 'o'}, {0, 0, 0, 0}};
+    while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
+        if (c == 'o')
+            out_path = optarg;
+        else
+            return usage(stderr);
+    }
+    if (optind >= argc)
+        return usage(stderr);
+    sq_err e;
+    sq_central_keys *k = NULL;
+    registry *reg = NULL;
+    FILE *out = stdout;
+    int rc = 0, header = 1;
+    if (sq_central_open(keys_dir, SQ_CENTRAL_RESULTS, &k, &e) ||
+        registry_open(registry_path, &reg, &e)) {
+        rc = fail(&e);
+        goto done;
+    }
+    if (out_path && !(out = fopen(out_path, "w"))) {
+        fprintf(stderr, "synaq-central: cannot write %s: %s\n", out_path, strerror(errno));
+        rc = 1;
+        goto done;
+    }
+    for (int i = optind; i < argc; i++) {
+        uint8_t *buf = NULL, pk[32];
+        size_t len = 0;
+        sq_batch *b = NULL;
+        if (read_all(argv[i], &buf, &len)) {
+            rc = 1;
+            continue;
+        }
+        if (sq_batch_parse(buf, len, &b, &e) ||
+            registry_station_key(reg, sq_batch_station_id(b), pk, &e) ||
+            sq_batch_verify(b, pk, &e)) {
+            fprintf(stderr, "synaq-central: %s: %s\n", argv[i], e.msg);
+            rc = 1;
+            goto next;
+        }
+        for (size_t j = 0; j < sq_batch_count(b); j++) {
+            int64_t seq;
+            const uint8_t *sealed;
+            size_t slen;
+            sq_result *r = NULL;
+            sq_batch_result(b, j, &seq, &sealed, &slen);
+            if (sq_result_open(sealed, slen, sq_central_results_pk(k), sq_central_results_sk(k),
+                               pk, &r, &e)) {
+                fprintf(stderr, "synaq-central: %s: result #%lld: %s\n", argv[i],
+                        (long long)seq, e.msg);
+                rc = 1;
+                continue;
+            }
+            if (r->seq != seq || strcmp(r->station_id, sq_batch_station_id(b)) != 0) {
+                fprintf(stderr,
+                        "synaq-central: %s: result #%lld claims to be #%lld of station '%s'\n",
+                        argv[i], (long long)seq, (long long)r->seq, r->station_id);
+                rc = 1;
+            } else {
+                char *line = sq_result_csv(r, header);
+                header = 0;
+                if (line)
+                    fputs(line, out);
+                sq_free(line);
+            }
+            sq_result_free(r);
+        }
+    next:
+        sq_batch_free(b);
+        free(buf);
+    }
+done:
+    if (out && out != stdout)
+        fclose(out);
+    registry_close(reg);
+    sq_central_close(k);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option lo[] = {{"home", 1, 0, 'H'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    home = getenv("SYNAQ_CENTRAL_HOME") ? getenv("SYNAQ_CENTRAL_HOME") : "/var/lib/synaq-central";
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+        if (c == 'H')
+            home = optarg;
+        else if (c == 'h')
+            return usage(stdout);
+        else
+            return usage(stderr);
+    }
+    if (optind >= argc)
+        return usage(stderr);
+    snprintf(keys_dir, sizeof keys_dir, "%s/keys", home);
+    snprintf(registry_path, sizeof registry_path, "%s/central.db", home);
+    sq_err e;
+    if (sq_init(&e))
+        return fail(&e);
+    const char *cmd = argv[optind];
+    int n = argc - optind;
+    char **v = argv + optind;
+    if (!strcmp(cmd, "keygen"))
+        return cmd_keygen(n, v);
+    if (!strcmp(cmd, "enroll"))
+        return cmd_enroll(n, v);
+    if (!strcmp(cmd, "stations"))
+        return cmd_stations(n, v);
+    if (!strcmp(cmd, "bundle"))
+        return cmd_bundle(n, v);
+    if (!strcmp(cmd, "open-results"))
+        return cmd_open_results(n, v);
+    if (!strcmp(cmd, "help"))
+        return usage(stdout);
+    fprintf(stderr, "synaq-central: unknown command '%s'\n", cmd);
+    return usage(stderr);
+}

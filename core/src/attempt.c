@@ -1,0 +1,1366 @@
+/*
+ * attempt.c - a trainee taking an exam: drawing and shuffling items,
+ * recording answers durably, counting time on the monotonic clock, scoring,
+ * and turning the finished attempt into a sealed result.
+ *
+ * Every call that changes the attempt is one write transaction that also
+ * brings the elapsed time up to date, so that after a power cut the
+ * attempt comes back exactly as the screen last showed it, with at most
+ * the time since the last commit not counted.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "internal.h"
+#include "synaq/attempt.h"
+
+/* A difference between wall and monotonic time above this is a clock jump. */
+#define JUMP_MS 5000
+#define NAME_MAX_LEN 255
+#define TRAINEE_ID_MAX 64
+
+typedef struct {
+    int idx;          /* the item's index in the exam */
+    json_t *body;     /* the item document (opened), owned */
+    int n_opt;
+    uint8_t order[SQ_MAX_OPTIONS]; /* shown option i is original option order[i] */
+    uint32_t selected;             /* in shown numbering */
+    bool answered, flagged;
+    int64_t answered_ms;
+} att_item;
+
+struct sq_attempt {
+    sq_store *s;
+    uint8_t id[16];
+    char id_hex[33];
+    sqlite3_int64 exam_row;
+    char exam_id[64];
+    int64_t exam_version;
+    json_t *meta; /* the exam without items and roster, owned */
+    char trainee_id[TRAINEE_ID_MAX + 1];
+    char trainee_name[NAME_MAX_LEN + 1];
+    uint8_t seed[32];
+    int n;
+    att_item *items;
+    int current;
+    int closed;
+    int n_events;
+    int64_t time_limit_ms; /* 0: none */
+    int64_t started_wall;
+    /* The elapsed time committed, and the clocks' readings when it was. */
+    int64_t base_elapsed_ms, base_mono_ms, base_wall_s;
+};
+
+/* ---- small helpers ---- */
+
+static bool trainee_id_ok(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n > TRAINEE_ID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f)
+            return false;
+    return true;
+}
+
+static void rowkey_pos(const sq_attempt *a, int pos, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/%d", a->id_hex, pos);
+}
+
+static const char *text_in(const json_t *map, int lang, int *got)
+{
+    /* Asked language first, then Russian, Kazakh, English: the languages a
+     * trainee in Kazakhstan most likely also reads. */
+    static const int order[] = {-1, SQ_LANG_RU, SQ_LANG_KK, SQ_LANG_EN};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        int l = i == 0 ? lang : order[i];
+        if (l < 0 || l >= SQ_NLANGS)
+            continue;
+        json_t *t = json_object_get(map, lang_codes[l]);
+        if (json_is_string(t)) {
+            if (got)
+                *got = l;
+            return json_string_value(t);
+        }
+    }
+    if (got)
+        *got = -1;
+    return "";
+}
+
+static sq_status load_exam_meta(sq_store *s, sqlite3_int64 row, const char *exam_id,
+                                int64_t version, json_t **out, sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_status st = store_prepare(s, "SELECT meta FROM exams WHERE id = ?", &q, err);
+    if (st)
+        return st;
+    sqlite3_bind_int64(q, 1, row);
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        st = rc == SQLITE_DONE ? sq_seterr(err, SQ_ENOTFOUND, "exam row %lld is gone", (long long)row)
+                               : store_sqlerr(s, rc, "reading an exam", err);
+        sqlite3_finalize(q);
+        return st;
+    }
+    char rowkey[160];
+    uint8_t *plain = NULL;
+    size_t n;
+    snprintf(rowkey, sizeof rowkey, "%s/%lld", exam_id, (long long)version);
+    st = store_open_field(s, "exams", "meta", rowkey, sqlite3_column_blob(q, 0),
+                          (size_t)sqlite3_column_bytes(q, 0), &plain, &n, err);
+    sqlite3_finalize(q);
+    if (st)
+        return st;
+    json_error_t je;
+    *out = json_loadb((const char *)plain, n, 0, &je);
+    free(plain);
+    if (!*out)
+        return sq_seterr(err, SQ_ECORRUPT, "store: exam '%s' is damaged", exam_id);
+    return SQ_OK;
+}
+
+/* Finds the active version of exam_id. */
+static sq_status find_exam(sq_store *s, const char *exam_id, sqlite3_int64 *row, int64_t *version,
+                           int *n_roster, sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_status st = store_prepare(
+        s, "SELECT id, version, n_roster FROM exams WHERE exam_id = ? AND active = 1", &q, err);
+    if (st)
+        return st;
+    sqlite3_bind_text(q, 1, exam_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *row = sqlite3_column_int64(q, 0);
+        *version = sqlite3_column_int64(q, 1);
+        *n_roster = sqlite3_column_int(q, 2);
+    } else if (rc == SQLITE_DONE) {
+        st = sq_seterr(err, SQ_ENOTFOUND, "no exam '%s' is installed on this station", exam_id);
+    } else {
+        st = store_sqlerr(s, rc, "looking up an exam", err);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* Roster look-up: SQ_OK and the name, or SQ_ENOTFOUND. */
+static sq_status roster_find(sq_store *s, sqlite3_int64 row, const char *exam_id, int64_t version,
+                             const char *trainee_id, char *name, size_t name_len, sq_err *err)
+{
+    uint8_t h[32];
+    char hhex[65], rowkey[200];
+    store_trainee_hash(s, trainee_id, h);
+    hex_encode(h, 32, hhex);
+    sqlite3_stmt *q;
+    sq_status st = store_prepare(s, "SELECT person FROM roster WHERE exam = ? AND trainee = ?", &q,
+                                 err);
+    if (st)
+        return st;
+    sqlite3_bind_int64(q, 1, row);
+    sqlite3_bind_blob(q, 2, h, 32, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_DONE) {
+        st = sq_seterr(err, SQ_ENOTFOUND, "trainee '%s' is not on the roster of exam '%s'",
+                       trainee_id, exam_id);
+    } else if (rc != SQLITE_ROW) {
+        st = store_sqlerr(s, rc, "reading the roster", err);
+    } else {
+        uint8_t *plain = NULL;
+        size_t n;
+        snprintf(rowkey, sizeof rowkey, "%s/%lld/%s", exam_id, (long long)version, hhex);
+        st = store_open_field(s, "roster", "person", rowkey, sqlite3_column_blob(q, 0),
+                              (size_t)sqlite3_column_bytes(q, 0), &plain, &n, err);
+        if (!st && name) {
+            json_t *p = json_loadb((const char *)plain, n, 0, NULL);
+            snprintf(name, name_len, "%s",
+                     p ? json_string_value(json_object_get(p, "name")) ?: "" : "");
+            json_decref(p);
+        }
+        free(plain);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* Finished attempts of trainee on exam_id (any version). */
+static sq_status attempts_used(sq_store *s, const uint8_t h[32], const char *exam_id, int *used,
+                               int *open, sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_status st = store_prepare(s,
+                                 "SELECT sum(a.state = 1), sum(a.state = 0) FROM attempts a"
+                                 " JOIN exams e ON e.id = a.exam"
+                                 " WHERE a.trainee = ? AND e.exam_id = ?",
+                                 &q, err);
+    if (st)
+        return st;
+    sqlite3_bind_blob(q, 1, h, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 2, exam_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *used = sqlite3_column_int(q, 0);
+        *open = sqlite3_column_int(q, 1);
+    } else {
+        st = store_sqlerr(s, rc, "counting attempts", err);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* ---- listing ---- */
+
+sq_status sq_store_exams(sq_store *s, sq_exam_info **out, size_t *n, sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_exam_info *list = NULL;
+    size_t count = 0, cap = 0;
+    sq_status st = store_prepare(s,
+                                 "SELECT id, exam_id, version, n_items, n_roster FROM exams"
+                                 " WHERE active = 1 ORDER BY exam_id",
+                                 &q, err);
+    if (st)
+        return st;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (count == cap) {
+            cap = cap ? cap * 2 : 8;
+            sq_exam_info *nl = realloc(list, cap * sizeof *nl);
+            if (!nl) {
+                st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+                goto out;
+            }
+            list = nl;
+        }
+        sq_exam_info *e = &list[count];
+        memset(e, 0, sizeof *e);
+        snprintf(e->id, sizeof e->id, "%s", (const char *)sqlite3_column_text(q, 1));
+        e->version = sqlite3_column_int64(q, 2);
+        e->n_items = sqlite3_column_int(q, 3);
+        e->has_roster = sqlite3_column_int(q, 4) > 0;
+        json_t *meta = NULL;
+        if ((st = load_exam_meta(s, sqlite3_column_int64(q, 0), e->id, e->version, &meta, err)))
+            goto out;
+        for (int l = 0; l < SQ_NLANGS; l++) {
+            json_t *t = json_object_get(json_object_get(meta, "title"), lang_codes[l]);
+            snprintf(e->title[l], sizeof e->title[l], "%s", json_is_string(t) ? json_string_value(t) : "");
+        }
+        e->time_limit_s = (int)json_integer_value(json_object_get(meta, "time_limit_s"));
+        e->pass_percent = (int)json_integer_value(json_object_get(meta, "pass_percent"));
+        e->attempts_allowed = (int)json_integer_value(json_object_get(meta, "attempts"));
+        e->show_score = json_is_true(json_object_get(meta, "show_score"));
+        json_decref(meta);
+        count++;
+    }
+    if (rc != SQLITE_DONE) {
+        st = store_sqlerr(s, rc, "listing exams", err);
+        goto out;
+    }
+    *out = list;
+    *n = count;
+    list = NULL;
+out:
+    free(list);
+    sqlite3_finalize(q);
+    return st;
+}
+
+sq_status sq_store_trainee_check(sq_store *s, const char *exam_id, const char *trainee_id,
+                                 int *attempts_left, char *name, size_t name_len, sq_err *err)
+{
+    sqlite3_int64 row;
+    int64_t version;
+    int n_roster, used = 0, open = 0;
+    json_t *meta = NULL;
+    if (!trainee_id_ok(trainee_id))
+        return sq_seterr(err, SQ_EINVAL, "a trainee id is 1 to %d printable characters",
+                         TRAINEE_ID_MAX);
+    if (name && name_len)
+        name[0] = 0;
+    sq_status st = find_exam(s, exam_id, &row, &version, &n_roster, err);
+    if (st)
+        return st;
+    if (n_roster > 0 &&
+        (st = roster_find(s, row, exam_id, version, trainee_id, name, name_len, err)))
+        return st;
+    uint8_t h[32];
+    store_trainee_hash(s, trainee_id, h);
+    if ((st = attempts_used(s, h, exam_id, &used, &open, err)) ||
+        (st = load_exam_meta(s, row, exam_id, version, &meta, err)))
+        return st;
+    int allowed = (int)json_integer_value(json_object_get(meta, "attempts"));
+    json_decref(meta);
+    int left = allowed == 0 ? -1 : allowed - used;
+    if (attempts_left)
+        *attempts_left = left < -1 ? 0 : left;
+    if (allowed > 0 && left <= 0 && open == 0)
+        return sq_seterr(err, SQ_ESTATE, "trainee '%s' has used all %d attempts at exam '%s'",
+                         trainee_id, allowed, exam_id);
+    return SQ_OK;
+}
+
+sq_status sq_store_result_counts(sq_store *s, int64_t *pending, int64_t *last_seq, sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_status st = store_prepare(s,
+                                 "SELECT (SELECT count(*) FROM results WHERE sent_wall IS NULL),"
+                                 " (SELECT value FROM meta WHERE key = 'last_seq')",
+                                 &q, err);
+    if (st)
+        return st;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        if (pending)
+            *pending = sqlite3_column_int64(q, 0);
+        if (last_seq)
+            *last_seq = sqlite3_column_int64(q, 1);
+    } else {
+        st = store_sqlerr(s, rc, "counting results", err);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* ---- drawing ---- */
+
+/* A deterministic stream of random numbers from the attempt's seed. */
+typedef struct {
+    uint8_t *pool;
+    size_t len, pos;
+} det_rng;
+
+static uint64_t rng_below(det_rng *r, uint64_t n)
+{
+    uint64_t v = 0;
+    if (r->pos + 8 <= r->len) {
+        memcpy(&v, r->pool + r->pos, 8);
+        r->pos += 8;
+    }
+    return n ? v % n : 0;
+}
+
+static void shuffle_ints(det_rng *r, int *v, int n)
+{
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)rng_below(r, (uint64_t)i + 1);
+        int t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+    }
+}
+
+static void attempt_free_items(sq_attempt *a)
+{
+    for (int i = 0; i < a->n; i++)
+        json_decref(a->items[i].body);
+    free(a->items);
+    a->items = NULL;
+    a->n = 0;
+}
+
+void sq_attempt_free(sq_attempt *a)
+{
+    if (!a)
+        return;
+    attempt_free_items(a);
+    json_decref(a->meta);
+    sodium_memzero(a, sizeof *a);
+    free(a);
+}
+
+/* Loads and opens the body of item idx of the attempt's exam. */
+static sq_status load_item(sq_attempt *a, sqlite3_stmt *q, int idx, json_t **out, sq_err *err)
+{
+    sqlite3_bind_int64(q, 1, a->exam_row);
+    sqlite3_bind_int(q, 2, idx);
+    int rc = sqlite3_step(q);
+    sq_status st = SQ_OK;
+    if (rc != SQLITE_ROW) {
+        st = rc == SQLITE_DONE ? sq_seterr(err, SQ_ECORRUPT, "store: item %d of exam '%s' is missing",
+                                           idx, a->exam_id)
+                               : store_sqlerr(a->s, rc, "reading an item", err);
+        sqlite3_reset(q);
+        return st;
+    }
+    char rowkey[160];
+    uint8_t *plain = NULL;
+    size_t n;
+    snprintf(rowkey, sizeof rowkey, "%s/%lld/%d", a->exam_id, (long long)a->exam_version, idx);
+    st = store_open_field(a->s, "items", "body", rowkey, sqlite3_column_blob(q, 0),
+                          (size_t)sqlite3_column_bytes(q, 0), &plain, &n, err);
+    sqlite3_reset(q);
+    if (st)
+        return st;
+    *out = json_loadb((const char *)plain, n, 0, NULL);
+    sodium_memzero(plain, n);
+    free(plain);
+    if (!*out)
+        return sq_seterr(err, SQ_ECORRUPT, "store: item %d of exam '%s' is damaged", idx,
+                         a->exam_id);
+    return SQ_OK;
+}
+
+static sq_status load_bodies(sq_attempt *a, sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_status st = store_prepare(a->s, "SELECT body FROM items WHERE exam = ? AND idx = ?", &q,
+                                 err);
+    if (st)
+        return st;
+    for (int i = 0; i < a->n && !st; i++)
+        st = load_item(a, q, a->items[i].idx, &a->items[i].body, err);
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* Draws the items by the blueprint and shuffles them and their options. */
+static sq_status draw(sq_attempt *a, sq_err *err)
+{
+    sq_status st = SQ_OK;
+    sqlite3_stmt *q = NULL;
+    int *idx = NULL, *pick = NULL;
+    char **topics = NULL;
+    int n_all = 0, cap = 0, n_pick = 0;
+    det_rng r = {0};
+
+    if ((st = store_prepare(a->s, "SELECT idx, topic FROM items WHERE exam = ? ORDER BY idx", &q,
+                            err)))
+        return st;
+    sqlite3_bind_int64(q, 1, a->exam_row);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n_all == cap) {
+            cap = cap ? cap * 2 : 64;
+            int *ni = realloc(idx, (size_t)cap * sizeof *ni);
+            char **nt = ni ? realloc(topics, (size_t)cap * sizeof *nt) : NULL;
+            if (ni)
+                idx = ni;
+            if (nt)
+                topics = nt;
+            if (!ni || !nt) {
+                st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+                goto out;
+            }
+        }
+        idx[n_all] = sqlite3_column_int(q, 0);
+        const char *t = (const char *)sqlite3_column_text(q, 1);
+        topics[n_all] = t ? strdup(t) : NULL;
+        n_all++;
+    }
+    if (rc != SQLITE_DONE) {
+        st = store_sqlerr(a->s, rc, "reading items", err);
+        goto out;
+    }
+    if (n_all == 0) {
+        st = sq_seterr(err, SQ_ESTATE, "exam '%s' has no items", a->exam_id);
+        goto out;
+    }
+    /* Enough random bytes for every shuffle below. */
+    r.len = 8 * ((size_t)n_all * 2 + 64 * SQ_MAX_OPTIONS + (size_t)n_all * SQ_MAX_OPTIONS);
+    r.pool = malloc(r.len);
+    pick = malloc((size_t)n_all * sizeof *pick);
+    if (!r.pool || !pick) {
+        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        goto out;
+    }
+    randombytes_buf_deterministic(r.pool, r.len, a->seed);
+
+    json_t *bp = json_object_get(a->meta, "blueprint");
+    if (json_array_size(bp) == 0) {
+        for (int i = 0; i < n_all; i++)
+            pick[n_pick++] = idx[i];
+    } else {
+        size_t bi;
+        json_t *b;
+        int *of_topic = malloc((size_t)n_all * sizeof *of_topic);
+        if (!of_topic) {
+            st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+            goto out;
+        }
+        json_array_foreach(bp, bi, b)
+        {
+            const char *topic = json_string_value(json_object_get(b, "topic"));
+            int want = (int)json_integer_value(json_object_get(b, "count")), have = 0;
+            for (int i = 0; i < n_all; i++)
+                if (topic && topics[i] && strcmp(topic, topics[i]) == 0)
+                    of_topic[have++] = idx[i];
+            if (want > have) {
+                free(of_topic);
+                st = sq_seterr(err, SQ_ECORRUPT, "exam '%s': blueprint wants %d of topic '%s', "
+                                                 "the store has %d", a->exam_id, want, topic, have);
+                goto out;
+            }
+            shuffle_ints(&r, of_topic, have);
+            /* Keep the drawn ones in exam order, for exams that are not shuffled. */
+            for (int i = 0; i < want; i++)
+                pick[n_pick++] = of_topic[i];
+        }
+        free(of_topic);
+    }
+    if (json_is_true(json_object_get(a->meta, "shuffle_items")))
+        shuffle_ints(&r, pick, n_pick);
+    else
+        for (int i = 1; i < n_pick; i++) /* exam order */
+            for (int j = i; j > 0 && pick[j - 1] > pick[j]; j--) {
+                int t = pick[j];
+                pick[j] = pick[j - 1];
+                pick[j - 1] = t;
+            }
+
+    a->items = calloc((size_t)n_pick, sizeof *a->items);
+    if (!a->items) {
+        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        goto out;
+    }
+    a->n = n_pick;
+    for (int i = 0; i < n_pick; i++)
+        a->items[i].idx = pick[i];
+    if ((st = load_bodies(a, err)))
+        goto out;
+    bool shuffle_opts = json_is_true(json_object_get(a->meta, "shuffle_options"));
+    for (int i = 0; i < n_pick; i++) {
+        att_item *it = &a->items[i];
+        it->n_opt = (int)json_array_size(json_object_get(it->body, "options"));
+        if (it->n_opt < 2 || it->n_opt > SQ_MAX_OPTIONS) {
+            st = sq_seterr(err, SQ_ECORRUPT, "store: an item of exam '%s' is damaged", a->exam_id);
+            goto out;
+        }
+        int ord[SQ_MAX_OPTIONS];
+        for (int k = 0; k < it->n_opt; k++)
+            ord[k] = k;
+        if (shuffle_opts && !json_is_true(json_object_get(it->body, "fixed_order")))
+            shuffle_ints(&r, ord, it->n_opt);
+        for (int k = 0; k < it->n_opt; k++)
+            it->order[k] = (uint8_t)ord[k];
+    }
+out:
+    for (int i = 0; i < n_all; i++)
+        free(topics[i]);
+    free(topics);
+    free(idx);
+    free(pick);
+    free(r.pool);
+    sqlite3_finalize(q);
+    return st;
+}
+
+static void layout_encode(const sq_attempt *a, sq_buf *b)
+{
+    buf_u8(b, 1);
+    buf_put(b, a->seed, 32);
+    buf_varint(b, (uint64_t)a->n);
+    for (int i = 0; i < a->n; i++) {
+        buf_varint(b, (uint64_t)a->items[i].idx);
+        buf_u8(b, (uint8_t)a->items[i].n_opt);
+        buf_put(b, a->items[i].order, (size_t)a->items[i].n_opt);
+    }
+}
+
+static sq_status layout_decode(sq_attempt *a, const uint8_t *p, size_t len, sq_err *err)
+{
+    sq_rd r;
+    rd_init(&r, p, len);
+    if (rd_u8(&r) != 1)
+        return sq_seterr(err, SQ_ECORRUPT, "store: attempt %s has an unknown layout", a->id_hex);
+    const uint8_t *seed = rd_take(&r, 32);
+    uint64_t n = rd_varint(&r);
+    if (r.failed || n == 0 || n > 100000)
+        return sq_seterr(err, SQ_ECORRUPT, "store: attempt %s is damaged", a->id_hex);
+    memcpy(a->seed, seed, 32);
+    a->items = calloc((size_t)n, sizeof *a->items);
+    if (!a->items)
+        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+    a->n = (int)n;
+    for (int i = 0; i < a->n; i++) {
+        att_item *it = &a->items[i];
+        it->idx = (int)rd_varint(&r);
+        it->n_opt = rd_u8(&r);
+        const uint8_t *o = it->n_opt <= SQ_MAX_OPTIONS ? rd_take(&r, (size_t)it->n_opt) : NULL;
+        if (r.failed || !o)
+            return sq_seterr(err, SQ_ECORRUPT, "store: attempt %s is damaged", a->id_hex);
+        memcpy(it->order, o, (size_t)it->n_opt);
+    }
+    return SQ_OK;
+}
+
+/* ---- time ---- */
+
+static int64_t elapsed_now(const sq_attempt *a, int64_t mono)
+{
+    int64_t d = mono - a->base_mono_ms;
+    int64_t e = a->base_elapsed_ms + (d > 0 ? d : 0);
+    if (a->time_limit_ms > 0 && e > a->time_limit_ms)
+        e = a->time_limit_ms;
+    return e;
+}
+
+int64_t sq_attempt_elapsed_ms(sq_attempt *a)
+{
+    return a->closed ? a->base_elapsed_ms : elapsed_now(a, store_mono_ms(a->s));
+}
+
+int64_t sq_attempt_time_left_ms(sq_attempt *a)
+{
+    if (a->time_limit_ms == 0)
+        return INT64_MAX;
+    int64_t left = a->time_limit_ms - sq_attempt_elapsed_ms(a);
+    return left > 0 ? left : 0;
+}
+
+static sq_status add_event(sq_attempt *a, int kind, int64_t wall_before, int64_t wall_after,
+                           int64_t mono_delta, sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_status st = store_prepare(a->s,
+                                 "INSERT INTO clock_events(attempt, n, kind, wall_before,"
+                                 " wall_after, mono_delta_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                                 &q, err);
+    if (st)
+        return st;
+    sqlite3_bind_blob(q, 1, a->id, 16, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, a->n_events);
+    sqlite3_bind_int(q, 3, kind);
+    sqlite3_bind_int64(q, 4, wall_before);
+    sqlite3_bind_int64(q, 5, wall_after);
+    sqlite3_bind_int64(q, 6, mono_delta);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return store_sqlerr(a->s, rc, "recording a clock event", err);
+    a->n_events++;
+    return SQ_OK;
+}
+
+typedef struct {
+    int64_t mono, wall, elapsed;
+} time_point;
+
+/* Inside a write transaction: brings the attempt's time and position up
+ * to date in the store. The in-memory base moves only after the commit
+ * (time_applied), so a failed write leaves it as the store has it. */
+static sq_status time_write(sq_attempt *a, time_point *tp, sq_err *err)
+{
+    tp->mono = store_mono_ms(a->s);
+    tp->wall = store_wall_s(a->s);
+    tp->elapsed = elapsed_now(a, tp->mono);
+    int64_t mono_d = tp->mono - a->base_mono_ms, wall_d = (tp->wall - a->base_wall_s) * 1000;
+    sq_status st;
+    if (wall_d - mono_d > JUMP_MS || mono_d - wall_d > JUMP_MS)
+        if ((st = add_event(a, 1, a->base_wall_s, tp->wall, mono_d, err)))
+            return st;
+    sqlite3_stmt *q;
+    if ((st = store_prepare(a->s,
+                            "UPDATE attempts SET elapsed_ms = ?, last_wall = ?, current = ?"
+                            " WHERE id = ? AND state = 0",
+                            &q, err)))
+        return st;
+    sqlite3_bind_int64(q, 1, tp->elapsed);
+    sqlite3_bind_int64(q, 2, tp->wall);
+    sqlite3_bind_int(q, 3, a->current);
+    sqlite3_bind_blob(q, 4, a->id, 16, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return store_sqlerr(a->s, rc, "saving the attempt", err);
+    if (sqlite3_changes(a->s->db) != 1)
+        return sq_seterr(err, SQ_ESTATE, "attempt %s is no longer open", a->id_hex);
+    return SQ_OK;
+}
+
+static void time_applied(sq_attempt *a, const time_point *tp)
+{
+    a->base_elapsed_ms = tp->elapsed;
+    a->base_mono_ms = tp->mono;
+    a->base_wall_s = tp->wall;
+}
+
+sq_status sq_attempt_tick(sq_attempt *a, sq_err *err)
+{
+    if (a->closed)
+        return sq_seterr(err, SQ_ESTATE, "attempt %s is finished", a->id_hex);
+    time_point tp;
+    int events = a->n_events;
+    sq_status st = store_begin(a->s, err);
+    if (st)
+        return st;
+    st = store_end(a->s, time_write(a, &tp, err), err);
+    if (st)
+        a->n_events = events;
+    else
+        time_applied(a, &tp);
+    return st;
+}
+
+/* ---- start and resume ---- */
+
+static sq_status new_attempt(sq_store *s, const char *exam_id, const char *trainee_id,
+                             sq_attempt **out, sq_err *err)
+{
+    sq_attempt *a = calloc(1, sizeof *a);
+    if (!a)
+        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+    a->s = s;
+    snprintf(a->exam_id, sizeof a->exam_id, "%s", exam_id);
+    snprintf(a->trainee_id, sizeof a->trainee_id, "%s", trainee_id);
+    *out = a;
+    return SQ_OK;
+}
+
+static void apply_meta(sq_attempt *a)
+{
+    a->time_limit_ms = json_integer_value(json_object_get(a->meta, "time_limit_s")) * 1000;
+}
+
+sq_status sq_attempt_start(sq_store *s, const char *exam_id, const char *trainee_id,
+                           const char *trainee_name, sq_attempt **out, sq_err *err)
+{
+    sq_attempt *a = NULL;
+    uint8_t *layout_sealed = NULL, *person_sealed = NULL;
+    char *person = NULL;
+    sq_buf lay;
+    buf_init(&lay, 0);
+    int n_roster, used = 0, open = 0;
+    if (!exam_id || !*exam_id)
+        return sq_seterr(err, SQ_EINVAL, "no exam given");
+    if (!trainee_id_ok(trainee_id))
+        return sq_seterr(err, SQ_EINVAL, "a trainee id is 1 to %d printable characters",
+                         TRAINEE_ID_MAX);
+    if (trainee_name && strlen(trainee_name) > NAME_MAX_LEN)
+        return sq_seterr(err, SQ_EINVAL, "a trainee name is at most %d bytes", NAME_MAX_LEN);
+    sq_status st = new_attempt(s, exam_id, trainee_id, &a, err);
+    if (st)
+        return st;
+    if ((st = store_begin(s, err)))
+        goto out;
+    if ((st = find_exam(s, exam_id, &a->exam_row, &a->exam_version, &n_roster, err)) ||
+        (st = load_exam_meta(s, a->exam_row, exam_id, a->exam_version, &a->meta, err)))
+        goto out;
+    apply_meta(a);
+    if (n_roster > 0 && (st = roster_find(s, a->exam_row, exam_id, a->exam_version, trainee_id,
+                                          a->trainee_name, sizeof a->trainee_name, err)))
+        goto out;
+    if (!a->trainee_name[0] && trainee_name)
+        snprintf(a->trainee_name, sizeof a->trainee_name, "%s", trainee_name);
+    uint8_t h[32];
+    store_trainee_hash(s, trainee_id, h);
+    if ((st = attempts_used(s, h, exam_id, &used, &open, err)))
+        goto out;
+    if (open > 0) {
+        st = sq_seterr(err, SQ_ESTATE,
+                       "trainee '%s' has an attempt at exam '%s' in progress: resume it",
+                       trainee_id, exam_id);
+        goto out;
+    }
+    int allowed = (int)json_integer_value(json_object_get(a->meta, "attempts"));
+    if (allowed > 0 && used >= allowed) {
+        st = sq_seterr(err, SQ_ESTATE, "trainee '%s' has used all %d attempts at exam '%s'",
+                       trainee_id, allowed, exam_id);
+        goto out;
+    }
+    randombytes_buf(a->id, sizeof a->id);
+    hex_encode(a->id, sizeof a->id, a->id_hex);
+    randombytes_buf(a->seed, sizeof a->seed);
+    if ((st = draw(a, err)))
+        goto out;
+
+    size_t n_lay, n_person;
+    layout_encode(a, &lay);
+    json_t *pj = json_pack("{s:s, s:s}", "id", trainee_id, "name", a->trainee_name);
+    person = pj ? json_dumps(pj, JSON_COMPACT) : NULL;
+    json_decref(pj);
+    if (lay.failed || !person) {
+        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((st = store_seal(s, "attempts", "layout", a->id_hex, lay.p, lay.len, &layout_sealed,
+                         &n_lay, err)) ||
+        (st = store_seal(s, "attempts", "person", a->id_hex, person, strlen(person),
+                         &person_sealed, &n_person, err)))
+        goto out;
+    a->base_mono_ms = store_mono_ms(s);
+    a->base_wall_s = a->started_wall = store_wall_s(s);
+    sqlite3_stmt *q;
+    if ((st = store_prepare(s,
+                            "INSERT INTO attempts(id, exam, trainee, person, state, layout,"
+                            " current, elapsed_ms, started_wall, last_wall)"
+                            " VALUES (?, ?, ?, ?, 0, ?, 0, 0, ?, ?)",
+                            &q, err)))
+        goto out;
+    sqlite3_bind_blob(q, 1, a->id, 16, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, a->exam_row);
+    sqlite3_bind_blob(q, 3, h, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(q, 4, person_sealed, (int)n_person, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 5, layout_sealed, (int)n_lay, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 6, a->started_wall);
+    sqlite3_bind_int64(q, 7, a->started_wall);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        st = store_sqlerr(s, rc, "starting the attempt", err);
+out:
+    st = store_end(s, st, err);
+    if (person) {
+        sodium_memzero(person, strlen(person));
+        free(person);
+    }
+    free(layout_sealed);
+    free(person_sealed);
+    buf_free(&lay);
+    if (st) {
+        sq_attempt_free(a);
+        return st;
+    }
+    *out = a;
+    return SQ_OK;
+}
+
+static sq_status load_answers(sq_attempt *a, sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_status st = store_prepare(a->s,
+                                 "SELECT pos, value, flagged FROM answers WHERE attempt = ?",
+                                 &q, err);
+    if (st)
+        return st;
+    sqlite3_bind_blob(q, 1, a->id, 16, SQLITE_STATIC);
+    int rc;
+    while (!st && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int pos = sqlite3_column_int(q, 0);
+        if (pos < 0 || pos >= a->n) {
+            st = sq_seterr(err, SQ_ECORRUPT, "store: attempt %s is damaged", a->id_hex);
+            break;
+        }
+        att_item *it = &a->items[pos];
+        it->flagged = sqlite3_column_int(q, 2) != 0;
+        if (sqlite3_column_type(q, 1) == SQLITE_NULL)
+            continue;
+        char rowkey[64];
+        uint8_t *plain = NULL;
+        size_t n;
+        rowkey_pos(a, pos, rowkey, sizeof rowkey);
+        if ((st = store_open_field(a->s, "answers", "value", rowkey, sqlite3_column_blob(q, 1),
+                                   (size_t)sqlite3_column_bytes(q, 1), &plain, &n, err)))
+            break;
+        sq_rd r;
+        rd_init(&r, plain, n);
+        it->selected = (uint32_t)rd_varint(&r);
+        it->answered_ms = rd_svarint(&r);
+        it->answered = true;
+        free(plain);
+        if (r.failed || it->selected >> it->n_opt)
+            st = sq_seterr(err, SQ_ECORRUPT, "store: attempt %s is damaged", a->id_hex);
+    }
+    if (!st && rc != SQLITE_DONE)
+        st = store_sqlerr(a->s, rc, "reading answers", err);
+    sqlite3_finalize(q);
+    if (st)
+        return st;
+    if ((st = store_prepare(a->s, "SELECT count(*) FROM clock_events WHERE attempt = ?", &q, err)))
+        return st;
+    sqlite3_bind_blob(q, 1, a->id, 16, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        a->n_events = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return SQ_OK;
+}
+
+sq_status sq_attempt_resume(sq_store *s, const char *exam_id, const char *trainee_id,
+                            sq_attempt **out, sq_err *err)
+{
+    sq_attempt *a = NULL;
+    sqlite3_stmt *q = NULL;
+    uint8_t *plain = NULL;
+    size_t n = 0;
+    int64_t last_wall = 0;
+    if (!trainee_id_ok(trainee_id))
+        return sq_seterr(err, SQ_EINVAL, "a trainee id is 1 to %d printable characters",
+                         TRAINEE_ID_MAX);
+    sq_status st = new_attempt(s, exam_id ? exam_id : "", trainee_id, &a, err);
+    if (st)
+        return st;
+    uint8_t h[32];
+    store_trainee_hash(s, trainee_id, h);
+    if ((st = store_prepare(s,
+                            "SELECT a.id, a.exam, e.exam_id, e.version, a.person, a.layout,"
+                            " a.current, a.elapsed_ms, a.started_wall, a.last_wall"
+                            " FROM attempts a JOIN exams e ON e.id = a.exam"
+                            " WHERE a.trainee = ?1 AND a.state = 0"
+                            " AND (?2 IS NULL OR e.exam_id = ?2)"
+                            " ORDER BY a.started_wall DESC LIMIT 1",
+                            &q, err)))
+        goto out;
+    sqlite3_bind_blob(q, 1, h, 32, SQLITE_TRANSIENT);
+    if (exam_id)
+        sqlite3_bind_text(q, 2, exam_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_DONE) {
+        st = sq_seterr(err, SQ_ENOTFOUND, "trainee '%s' has no attempt in progress%s%s",
+                       trainee_id, exam_id ? " at exam " : "", exam_id ? exam_id : "");
+        goto out;
+    } else if (rc != SQLITE_ROW) {
+        st = store_sqlerr(s, rc, "looking up an attempt", err);
+        goto out;
+    }
+    if (sqlite3_column_bytes(q, 0) != 16) {
+        st = sq_seterr(err, SQ_ECORRUPT, "store: an attempt is damaged");
+        goto out;
+    }
+    memcpy(a->id, sqlite3_column_blob(q, 0), 16);
+    hex_encode(a->id, 16, a->id_hex);
+    a->exam_row = sqlite3_column_int64(q, 1);
+    snprintf(a->exam_id, sizeof a->exam_id, "%s", (const char *)sqlite3_column_text(q, 2));
+    a->exam_version = sqlite3_column_int64(q, 3);
+    if ((st = store_open_field(s, "attempts", "person", a->id_hex, sqlite3_column_blob(q, 4),
+                               (size_t)sqlite3_column_bytes(q, 4), &plain, &n, err)))
+        goto out;
+    json_t *pj = json_loadb((const char *)plain, n, 0, NULL);
+    snprintf(a->trainee_name, sizeof a->trainee_name, "%s",
+             pj ? json_string_value(json_object_get(pj, "name")) ?: "" : "");
+    json_decref(pj);
+    free(plain);
+    plain = NULL;
+    if ((st = store_open_field(s, "attempts", "layout", a->id_hex, sqlite3_column_blob(q, 5),
+                               (size_t)sqlite3_column_bytes(q, 5), &plain, &n, err)) ||
+        (st = layout_decode(a, plain, n, err)))
+        goto out;
+    a->current = sqlite3_column_int(q, 6);
+    a->base_elapsed_ms = sqlite3_column_int64(q, 7);
+    a->started_wall = sqlite3_column_int64(q, 8);
+    last_wall = sqlite3_column_int64(q, 9);
+    if (a->current < 0 || a->current >= a->n)
+        a->current = 0;
+    sqlite3_finalize(q);
+    q = NULL;
+    if ((st = load_exam_meta(s, a->exam_row, a->exam_id, a->exam_version, &a->meta, err)))
+        goto out;
+    apply_meta(a);
+    if ((st = load_bodies(a, err)) || (st = load_answers(a, err)))
+        goto out;
+    /* The station was off (or the kiosk down) since last_wall: that time is
+     * not counted, and the gap is recorded for central to see. */
+    a->base_mono_ms = store_mono_ms(s);
+    a->base_wall_s = store_wall_s(s);
+    if ((st = store_begin(s, err)))
+        goto out;
+    st = add_event(a, 2, last_wall, a->base_wall_s, 0, err);
+    if ((st = store_end(s, st, err)))
+        goto out;
+out:
+    sqlite3_finalize(q);
+    free(plain);
+    if (st) {
+        sq_attempt_free(a);
+        return st;
+    }
+    *out = a;
+    return SQ_OK;
+}
+
+/* ---- reading ---- */
+
+int sq_attempt_count(const sq_attempt *a)
+{
+    return a->n;
+}
+
+int sq_attempt_current(const sq_attempt *a)
+{
+    return a->current;
+}
+
+const char *sq_attempt_exam_id(const sq_attempt *a)
+{
+    return a->exam_id;
+}
+
+const char *sq_attempt_id(const sq_attempt *a)
+{
+    return a->id_hex;
+}
+
+unsigned sq_attempt_langs(const sq_attempt *a)
+{
+    unsigned langs = 0;
+    json_t *title = json_object_get(a->meta, "title");
+    for (int l = 0; l < SQ_NLANGS; l++)
+        if (json_object_get(title, lang_codes[l]))
+            langs |= 1u << l;
+    return langs;
+}
+
+void sq_attempt_progress(const sq_attempt *a, int *answered, int *flagged)
+{
+    int an = 0, fl = 0;
+    for (int i = 0; i < a->n; i++) {
+        an += a->items[i].answered && a->items[i].selected != 0;
+        fl += a->items[i].flagged;
+    }
+    if (answered)
+        *answered = an;
+    if (flagged)
+        *flagged = fl;
+}
+
+static sq_status check_pos(const sq_attempt *a, int pos, sq_err *err)
+{
+    if (a->closed)
+        return sq_seterr(err, SQ_ESTATE, "attempt %s is finished", a->id_hex);
+    if (pos < 0 || pos >= a->n)
+        return sq_seterr(err, SQ_EINVAL, "no item %d: the attempt has items 1 to %d", pos + 1,
+                         a->n);
+    return SQ_OK;
+}
+
+sq_status sq_attempt_item(sq_attempt *a, int pos, int lang, sq_item_view *v, sq_err *err)
+{
+    if (pos < 0 || pos >= a->n)
+        return sq_seterr(err, SQ_EINVAL, "no item %d: the attempt has items 1 to %d", pos + 1,
+                         a->n);
+    att_item *it = &a->items[pos];
+    memset(v, 0, sizeof *v);
+    v->pos = pos;
+    v->item_id = json_string_value(json_object_get(it->body, "id"));
+    const char *type = json_string_value(json_object_get(it->body, "type"));
+    v->type = type && strcmp(type, "multiple") == 0   ? SQ_ITEM_MULTIPLE
+              : type && strcmp(type, "truefalse") == 0 ? SQ_ITEM_TRUEFALSE
+                                                       : SQ_ITEM_SINGLE;
+    v->text = text_in(json_object_get(it->body, "text"), lang, &v->text_lang);
+    json_t *opts = json_object_get(it->body, "options");
+    v->n_options = it->n_opt;
+    for (int k = 0; k < it->n_opt; k++)
+        v->options[k] =
+            text_in(json_object_get(json_array_get(opts, it->order[k]), "text"), v->text_lang,
+                    NULL);
+    v->selected = it->selected;
+    v->answered = it->answered && it->selected != 0;
+    v->flagged = it->flagged;
+    v->has_image = json_is_true(json_object_get(it->body, "has_image"));
+    return SQ_OK;
+}
+
+sq_status sq_attempt_image(sq_attempt *a, int pos, uint8_t **data, size_t *len, char *mime,
+                           size_t mime_len, sq_err *err)
+{
+    if (pos < 0 || pos >= a->n)
+        return sq_seterr(err, SQ_EINVAL, "no item %d", pos + 1);
+    sqlite3_stmt *q;
+    sq_status st = store_prepare(a->s, "SELECT mime, data FROM images WHERE exam = ? AND idx = ?",
+                                 &q, err);
+    if (st)
+        return st;
+    sqlite3_bind_int64(q, 1, a->exam_row);
+    sqlite3_bind_int(q, 2, a->items[pos].idx);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        char rowkey[160];
+        snprintf(rowkey, sizeof rowkey, "%s/%lld/%d", a->exam_id, (long long)a->exam_version,
+                 a->items[pos].idx);
+        if (mime && mime_len)
+            snprintf(mime, mime_len, "%s", (const char *)sqlite3_column_text(q, 0));
+        st = store_open_field(a->s, "images", "data", rowkey, sqlite3_column_blob(q, 1),
+                              (size_t)sqlite3_column_bytes(q, 1), data, len, err);
+    } else if (rc == SQLITE_DONE) {
+        st = sq_seterr(err, SQ_ENOTFOUND, "item %d has no image", pos + 1);
+    } else {
+        st = store_sqlerr(a->s, rc, "reading an image", err);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* ---- changing ---- */
+
+typedef enum { CH_ANSWER, CH_FLAG, CH_GOTO } change_kind;
+
+static sq_status change(sq_attempt *a, change_kind kind, int pos, uint32_t value, sq_err *err)
+{
+    sq_status st = check_pos(a, pos, err);
+    if (st)
+        return st;
+    att_item *it = &a->items[pos];
+    if (kind == CH_ANSWER) {
+        if (value >> it->n_opt)
+            return sq_seterr(err, SQ_EINVAL, "item %d has %d options", pos + 1, it->n_opt);
+        const char *type = json_string_value(json_object_get(it->body, "type"));
+        if (type && strcmp(type, "multiple") != 0 && (value & (value - 1)))
+            return sq_seterr(err, SQ_EINVAL, "item %d takes one answer", pos + 1);
+        if (sq_attempt_time_left_ms(a) == 0)
+            return sq_seterr(err, SQ_ESTATE, "the time is up: the answer was not recorded");
+    }
+    time_point tp;
+    int old_current = a->current, events = a->n_events;
+    uint8_t *sealed = NULL;
+    sqlite3_stmt *q = NULL;
+    if (kind == CH_GOTO)
+        a->current = pos;
+    if ((st = store_begin(a->s, err)))
+        goto fail;
+    if ((st = time_write(a, &tp, err)))
+        goto end;
+    if (kind == CH_ANSWER) {
+        char rowkey[64];
+        size_t n;
+        sq_buf b;
+        buf_init(&b, 64);
+        buf_varint(&b, value);
+        buf_svarint(&b, tp.elapsed);
+        rowkey_pos(a, pos, rowkey, sizeof rowkey);
+        st = store_seal(a->s, "answers", "value", rowkey, b.p, b.len, &sealed, &n, err);
+        buf_free(&b);
+        if (st)
+            goto end;
+        if ((st = store_prepare(a->s,
+                                "INSERT INTO answers(attempt, pos, value) VALUES (?, ?, ?)"
+                                " ON CONFLICT(attempt, pos) DO UPDATE SET value = excluded.value",
+                                &q, err)))
+            goto end;
+        sqlite3_bind_blob(q, 3, sealed, (int)n, SQLITE_STATIC);
+    } else if (kind == CH_FLAG) {
+        if ((st = store_prepare(a->s,
+                                "INSERT INTO answers(attempt, pos, flagged) VALUES (?, ?, ?)"
+                                " ON CONFLICT(attempt, pos) DO UPDATE SET flagged = excluded.flagged",
+                                &q, err)))
+            goto end;
+        sqlite3_bind_int(q, 3, value ? 1 : 0);
+    }
+    if (q) {
+        sqlite3_bind_blob(q, 1, a->id, 16, SQLITE_STATIC);
+        sqlite3_bind_int(q, 2, pos);
+        int rc = sqlite3_step(q);
+        if (rc != SQLITE_DONE)
+            st = store_sqlerr(a->s, rc, "saving the answer", err);
+    }
+end:
+    sqlite3_finalize(q);
+    free(sealed);
+    st = store_end(a->s, st, err);
+    if (st)
+        goto fail;
+    time_applied(a, &tp);
+    if (kind == CH_ANSWER) {
+        it->selected = value;
+        it->answered = true;
+        it->answered_ms = tp.elapsed;
+    } else if (kind == CH_FLAG) {
+        it->flagged = value != 0;
+    }
+    return SQ_OK;
+fail:
+    a->current = old_current;
+    a->n_events = events;
+    return st;
+}
+
+sq_status sq_attempt_answer(sq_attempt *a, int pos, uint32_t selected, sq_err *err)
+{
+    return change(a, CH_ANSWER, pos, selected, err);
+}
+
+sq_status sq_attempt_flag(sq_attempt *a, int pos, bool flagged, sq_err *err)
+{
+    return change(a, CH_FLAG, pos, flagged, err);
+}
+
+sq_status sq_attempt_goto(sq_attempt *a, int pos, sq_err *err)
+{
+    return change(a, CH_GOTO, pos, 0, err);
+}
+
+/* ---- finishing ---- */
+
+static int popcount32(uint32_t v)
+{
+    return __builtin_popcount(v);
+}
+
+/* Scores one item: fills the result item (selection in original option
+ * numbering) and returns the points earned, in thousandths. */
+static void score_item(const att_item *it, sq_result_item *ri)
+{
+    json_t *opts = json_object_get(it->body, "options");
+    uint32_t correct = 0, sel = 0;
+    for (int k = 0; k < it->n_opt; k++) {
+        if (json_is_true(json_object_get(json_array_get(opts, (size_t)k), "correct")))
+            correct |= 1u << k;
+        if (it->selected & (1u << k))
+            sel |= 1u << it->order[k];
+    }
+    int64_t points = json_integer_value(json_object_get(it->body, "points"));
+    if (points <= 0)
+        points = 1;
+    ri->max_milli = points * 1000;
+    ri->selected = sel;
+    ri->n_options = (uint8_t)it->n_opt;
+    memcpy(ri->order, it->order, (size_t)it->n_opt);
+    ri->answered = it->answered && sel != 0;
+    ri->flagged = it->flagged;
+    ri->answered_ms = it->answered_ms;
+    const char *scoring = json_string_value(json_object_get(it->body, "scoring"));
+    if (scoring && strcmp(scoring, "partial") == 0 && correct) {
+        int right = popcount32(sel & correct), wrong = popcount32(sel & ~correct);
+        int net = right - wrong;
+        ri->points_milli = net > 0 ? ri->max_milli * net / popcount32(correct) : 0;
+    } else {
+        ri->points_milli = sel == correct ? ri->max_milli : 0;
+    }
+}
+
+sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
+{
+    if (a->closed)
+        return sq_seterr(err, SQ_ESTATE, "attempt %s is finished", a->id_hex);
+    sq_status st;
+    sq_result r;
+    sq_buf ser;
+    uint8_t *signed_msg = NULL, *sealed = NULL;
+    size_t signed_len = 0, sealed_len = 0;
+    sqlite3_stmt *q = NULL;
+    time_point tp;
+    int events = a->n_events;
+    memset(&r, 0, sizeof r);
+    buf_init(&ser, SQ_RESULT_MAX);
+    r.items = calloc((size_t)a->n, sizeof *r.items);
+    if (!r.items)
+        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+    if ((st = store_begin(a->s, err)))
+        goto out;
+    if ((st = time_write(a, &tp, err)))
+        goto out;
+    int64_t last_seq = 0;
+    if ((st = sq_store_result_counts(a->s, NULL, &last_seq, err)))
+        goto out;
+
+    r.format = 1;
+    r.station_id = a->s->station_id;
+    r.seq = last_seq + 1;
+    memcpy(r.attempt_id, a->id_hex, sizeof r.attempt_id);
+    r.trainee_id = a->trainee_id;
+    r.trainee_name = a->trainee_name;
+    r.exam_id = a->exam_id;
+    r.exam_version = a->exam_version;
+    r.started_wall_s = a->started_wall;
+    r.finished_wall_s = tp.wall;
+    r.elapsed_ms = tp.elapsed;
+    r.time_limit_s = a->time_limit_ms / 1000;
+    r.timed_out = a->time_limit_ms > 0 && tp.elapsed >= a->time_limit_ms;
+    r.n_items = a->n;
+    for (int i = 0; i < a->n; i++) {
+        r.items[i].item_id = (char *)json_string_value(json_object_get(a->items[i].body, "id"));
+        score_item(&a->items[i], &r.items[i]);
+        r.points_milli += r.items[i].points_milli;
+        r.max_milli += r.items[i].max_milli;
+    }
+    r.percent = r.max_milli ? (int)(r.points_milli * 100 / r.max_milli) : 0;
+    r.passed = r.percent >= json_integer_value(json_object_get(a->meta, "pass_percent"));
+
+    /* The clock events recorded for this attempt go into the result. */
+    if ((st = store_prepare(a->s,
+                            "SELECT kind, wall_before, wall_after, mono_delta_ms FROM"
+                            " clock_events WHERE attempt = ? ORDER BY n",
+                            &q, err)))
+        goto out;
+    sqlite3_bind_blob(q, 1, a->id, 16, SQLITE_STATIC);
+    r.events = calloc((size_t)a->n_events + 1, sizeof *r.events);
+    if (!r.events) {
+        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        goto out;
+    }
+    while (sqlite3_step(q) == SQLITE_ROW && r.n_events < a->n_events) {
+        sq_clock_event *e = &r.events[r.n_events++];
+        e->kind = sqlite3_column_int(q, 0);
+        e->wall_before_s = sqlite3_column_int64(q, 1);
+        e->wall_after_s = sqlite3_column_int64(q, 2);
+        e->mono_delta_ms = sqlite3_column_int64(q, 3);
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+
+    /* Sign, then seal, then never touch. */
+    result_encode(&r, &ser);
+    if (ser.failed) {
+        st = sq_seterr(err, SQ_ETOOBIG, "the result is above %u bytes", SQ_RESULT_MAX);
+        goto out;
+    }
+    signed_len = ser.len + crypto_sign_BYTES;
+    sealed_len = signed_len + crypto_box_SEALBYTES;
+    signed_msg = malloc(signed_len);
+    sealed = malloc(sealed_len);
+    if (!signed_msg || !sealed) {
+        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        goto out;
+    }
+    crypto_sign(signed_msg, NULL, ser.p, ser.len, station_keys_sign_sk(a->s->keys));
+    crypto_box_seal(sealed, signed_msg, signed_len,
+                    sq_station_keys_central_results_pk(a->s->keys));
+
+    if ((st = store_prepare(a->s,
+                            "INSERT INTO results(seq, attempt, sealed, created_wall)"
+                            " VALUES (?, ?, ?, ?)",
+                            &q, err)))
+        goto out;
+    sqlite3_bind_int64(q, 1, r.seq);
+    sqlite3_bind_blob(q, 2, a->id, 16, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 3, sealed, (int)sealed_len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, tp.wall);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (rc != SQLITE_DONE) {
+        st = store_sqlerr(a->s, rc, "storing the result", err);
+        goto out;
+    }
+    /* The answers in progress go: the sealed result is all that remains. */
+    static const char *const cleanup[] = {
+        "UPDATE meta SET value = ?2 WHERE key = 'last_seq' AND ?1 IS NOT NULL",
+        "UPDATE attempts SET state = 1, layout = NULL, person = NULL, result_seq = ?2"
+        " WHERE id = ?1",
+        "DELETE FROM answers WHERE attempt = ?1",
+        "DELETE FROM clock_events WHERE attempt = ?1",
+    };
+    for (size_t i = 0; i < sizeof cleanup / sizeof cleanup[0] && !st; i++) {
+        if ((st = store_prepare(a->s, cleanup[i], &q, err)))
+            break;
+        sqlite3_bind_blob(q, 1, a->id, 16, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, r.seq);
+        rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        q = NULL;
+        if (rc != SQLITE_DONE)
+            st = store_sqlerr(a->s, rc, "closing the attempt", err);
+    }
+out:
+    sqlite3_finalize(q);
+    st = store_end(a->s, st, err);
+    if (st == SQ_OK) {
+        time_applied(a, &tp);
+        a->closed = 1;
+        if (outcome) {
+            memset(outcome, 0, sizeof *outcome);
+            outcome->seq = r.seq;
+            outcome->points_milli = r.points_milli;
+            outcome->max_milli = r.max_milli;
+            outcome->percent = r.percent;
+            outcome->passed = r.passed;
+            outcome->timed_out = r.timed_out;
+            outcome->show_score = json_is_true(json_object_get(a->meta, "show_score"));
+        }
+    } else {
+        a->n_events = events;
+    }
+    if (signed_msg) {
+        sodium_memzero(signed_msg, signed_len);
+        free(signed_msg);
+    }
+    if (ser.p)
+        sodium_memzero(ser.p, ser.len);
+    buf_free(&ser);
+    free(sealed);
+    free(r.items);
+    free(r.events);
+    return st;
+}

@@ -1,0 +1,746 @@
+/*
+ * exam.c - the canonical exam document (internal.h): every rule of
+ * assets/README.md, the exam sets of exam.h and the language codes.
+ *
+ * exam_check runs on documents compiled from sources (source.c), which
+ * give it the lines to name, and again on documents that come out of
+ * bundles, which may have been made by anyone: nothing here trusts a type,
+ * a range or a length, and every collection is walked once (ids are found
+ * through jansson objects used as hash sets), so a document of 100000
+ * items is checked in linear time.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include "internal.h"
+
+#define ID_MAX 63
+#define EXAM_MAX_ITEMS 100000
+#define TEXT_MAX_BYTES (64u << 10)
+#define OPTIONS_MIN 2
+#define OPTIONS_MAX 16
+#define POINTS_MAX 100
+#define TIME_LIMIT_MAX_S 86400
+#define ATTEMPTS_MAX 1000
+#define VERSION_MAX ((json_int_t)1 << 53)
+#define IMAGE_MAX_BYTES (1u << 20)
+#define IMAGE_NAME_MAX 255
+#define TRAINEE_ID_MAX 64
+#define TRAINEE_TEXT_MAX 256
+
+const char *const lang_codes[SQ_NLANGS] = {SQ_LANGS};
+
+int lang_index(const char *code)
+{
+    if (!code)
+        return -1;
+    for (int i = 0; i < SQ_NLANGS; i++)
+        if (strcmp(code, lang_codes[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* ---------- exam_check ---------- */
+
+#define CHK_DEPTH 8
+
+typedef struct {
+    const exam_linemap *lm;
+    const char *file;
+    const char *exam_id; /* once it is known to be valid */
+    /* The nodes being checked, outermost first: an error about a node with
+     * no line of its own (a default, a boolean) takes the nearest line. */
+    const json_t *path[CHK_DEPTH];
+    int depth;
+    char where[96]; /* "item 'q07': " or "" */
+    sq_err *err;
+} chk;
+
+static void enter(chk *c, const json_t *node)
+{
+    if (c->depth < CHK_DEPTH)
+        c->path[c->depth] = node;
+    c->depth++;
+}
+
+static void leave(chk *c)
+{
+    c->depth--;
+}
+
+static int line_of(const chk *c, const json_t *node)
+{
+    int line = exam_linemap_line(c->lm, node);
+    for (int i = (c->depth < CHK_DEPTH ? c->depth : CHK_DEPTH) - 1; !line && i >= 0; i--)
+        line = exam_linemap_line(c->lm, c->path[i]);
+    return c->lm ? line : 0;
+}
+
+static sq_status bad(const chk *c, const json_t *node, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* "FILE:LINE: item 'q07': what", or "exam 'ID': item 'q07': what". */
+static sq_status bad(const chk *c, const json_t *node, const char *fmt, ...)
+{
+    char body[384];
+    va_list ap;
+    int line = line_of(c, node);
+
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    if (c->file && line > 0)
+        return sq_seterr(c->err, SQ_EINVAL, "%s:%d: %s%s", c->file, line, c->where, body);
+    if (c->exam_id)
+        return sq_seterr(c->err, SQ_EINVAL, "exam '%s': %s%s", c->exam_id, c->where, body);
+    return sq_seterr(c->err, SQ_EINVAL, "exam: %s%s", c->where, body);
+}
+
+/* " (first at line 5)" when the first node has a line, else " (first is item 2)". */
+static void first_at(const chk *c, const json_t *first, const char *what, size_t idx,
+                     char *buf, size_t size)
+{
+    int line = exam_linemap_line(c->lm, first);
+    if (c->file && line > 0)
+        snprintf(buf, size, " (first at line %d)", line);
+    else
+        snprintf(buf, size, " (first is %s %zu)", what, idx + 1);
+}
+
+typedef struct {
+    const char *key;
+    bool required;
+} keyspec;
+
+static sq_status check_keys(const chk *c, const json_t *obj, const keyspec *ks, size_t n,
+                            const char *what)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach((json_t *)obj, key, v) {
+        size_t i = 0;
+        while (i < n && strcmp(key, ks[i].key) != 0)
+            i++;
+        if (i == n)
+            return bad(c, v, "%sunknown key '%.40s'", what, key);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (ks[i].required && !json_object_get(obj, ks[i].key))
+            return bad(c, obj, "%smissing required key '%s'", what, ks[i].key);
+    return SQ_OK;
+}
+
+static sq_status check_int(const chk *c, const json_t *obj, const char *key, json_int_t lo,
+                           json_int_t hi, json_int_t *out)
+{
+    const json_t *v = json_object_get(obj, key);
+    json_int_t n;
+
+    if (!json_is_integer(v))
+        return bad(c, v ? v : obj, "'%s' must be a whole number", key);
+    n = json_integer_value(v);
+    if (n < lo || n > hi)
+        return bad(c, v,
+                   "'%s' must be %" JSON_INTEGER_FORMAT "..%" JSON_INTEGER_FORMAT
+                   ", not %" JSON_INTEGER_FORMAT,
+                   key, lo, hi, n);
+    if (out)
+        *out = n;
+    return SQ_OK;
+}
+
+static sq_status check_bool(const chk *c, const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (!json_is_boolean(v))
+        return bad(c, v ? v : obj, "'%s' must be true or false", key);
+    return SQ_OK;
+}
+
+/* What is wrong with a string of 1..max bytes, or NULL. Texts may hold
+ * newlines and tabs; names and ids hold no control character at all. */
+static const char *str_problem(const json_t *s, size_t max, bool multiline, char *buf,
+                               size_t size)
+{
+    const char *p;
+    size_t len;
+    bool blank = true;
+
+    if (!json_is_string(s))
+        return "must be a text";
+    p = json_string_value(s);
+    len = json_string_length(s);
+    if (strlen(p) != len)
+        return "contains a NUL character";
+    if (len > max) {
+        snprintf(buf, size, "is longer than %zu bytes", max);
+        return buf;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        bool space = ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+        if ((ch < 0x20 && !(multiline && space)) || ch == 0x7f)
+            return "contains a control character";
+        blank &= space;
+    }
+    return blank ? "is empty" : NULL;
+}
+
+/* Ids: 1..63 of [A-Za-z0-9._-]; exam ids in lower case and starting with
+ * a letter or digit, because they become file names at the stations. */
+static bool id_ok(const json_t *s, bool exam)
+{
+    const char *p = json_string_value(s);
+    size_t len = json_string_length(s);
+
+    if (!json_is_string(s) || len < 1 || len > ID_MAX || strlen(p) != len)
+        return false;
+    if (exam && !((p[0] >= 'a' && p[0] <= 'z') || (p[0] >= '0' && p[0] <= '9')))
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char ch = p[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+                  ch == '_' || ch == '-' || (!exam && ch >= 'A' && ch <= 'Z');
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static sq_status check_text(chk *c, const json_t *t, const char *label)
+{
+    const char *key, *why;
+    json_t *v;
+    char buf[64];
+
+    if (!json_is_object(t))
+        return bad(c, t, "%s must be a map of languages (kk, ru, en)", label);
+    if (json_object_size(t) == 0)
+        return bad(c, t, "%s has no text in any language (kk, ru, en)", label);
+    enter(c, t);
+    json_object_foreach((json_t *)t, key, v) {
+        if (lang_index(key) < 0)
+            return bad(c, v, "%s: unknown language '%.40s' (kk, ru, en)", label, key);
+        why = str_problem(v, TEXT_MAX_BYTES, true, buf, sizeof buf);
+        if (why)
+            return bad(c, v, "%s: the '%s' text %s", label, key, why);
+    }
+    leave(c);
+    return SQ_OK;
+}
+
+static sq_status check_image(chk *c, const json_t *img)
+{
+    static const keyspec ks[] = {{"name", true}, {"mime", true}, {"data", true}};
+    /* The base64 of 1 MiB, padded. */
+    const size_t b64_max = (IMAGE_MAX_BYTES + 2) / 3 * 4;
+    const json_t *name = json_object_get(img, "name"), *mime = json_object_get(img, "mime"),
+                 *data = json_object_get(img, "data");
+    unsigned char *bin = NULL;
+    size_t bin_len = 0;
+    const char *why, *type;
+    char buf[64];
+    sq_status st;
+
+    if (!json_is_object(img))
+        return bad(c, img, "'image' must be an object (name, mime, data)");
+    enter(c, img);
+    st = check_keys(c, img, ks, sizeof ks / sizeof *ks, "image: ");
+    if (st != SQ_OK)
+        return st;
+    why = str_problem(name, IMAGE_NAME_MAX, false, buf, sizeof buf);
+    if (why)
+        return bad(c, name, "image name %s", why);
+    if (strchr(json_string_value(name), '/') || strcmp(json_string_value(name), ".") == 0 ||
+        strcmp(json_string_value(name), "..") == 0)
+        return bad(c, name, "image name '%s' is not a plain file name", json_string_value(name));
+    type = json_string_value(mime);
+    if (!type || (strcmp(type, "image/png") != 0 && strcmp(type, "image/jpeg") != 0))
+        return bad(c, mime ? mime : img, "image type must be image/png or image/jpeg");
+    if (!json_is_string(data))
+        return bad(c, data, "image data must be a base64 text");
+    if (json_string_length(data) > b64_max)
+        return bad(c, data, "image is larger than %u MiB", IMAGE_MAX_BYTES >> 20);
+    bin = malloc(json_string_length(data) / 4 * 3 + 3);
+    if (!bin)
+        return sq_seterr(c->err, SQ_ENOMEM, "out of memory checking an image");
+    /* With no end pointer, sodium refuses anything but exact, padded base64. */
+    if (sodium_base642bin(bin, json_string_length(data) / 4 * 3 + 3, json_string_value(data),
+                          json_string_length(data), NULL, &bin_len, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0)
+        st = bad(c, data, "image data is not valid base64");
+    else if (bin_len > IMAGE_MAX_BYTES)
+        st = bad(c, data, "image is larger than %u MiB", IMAGE_MAX_BYTES >> 20);
+    else if (type[6] == 'p' ? bin_len < 4 || memcmp(bin, "\x89PNG", 4) != 0
+                            : bin_len < 3 || memcmp(bin, "\xff\xd8\xff", 3) != 0)
+        st = bad(c, data, "image data is not a %s file", type[6] == 'p' ? "PNG" : "JPEG");
+    free(bin);
+    if (st == SQ_OK)
+        leave(c);
+    return st;
+}
+
+/* Sets shared by the parts of one check. */
+typedef struct {
+    json_t *topic_ids;    /* topic id -> its index */
+    json_t *item_ids;     /* item id -> its index */
+    const json_t *items;  /* the exam's items */
+    size_t *topic_items;  /* items per topic, by index */
+    bool *topic_in_plan;  /* the blueprint has named it */
+    size_t ntopics;
+} sets;
+
+static sq_status check_options(chk *c, const json_t *item, const char *type)
+{
+    static const keyspec ks[] = {{"text", true}, {"correct", true}};
+    const json_t *opts = json_object_get(item, "options");
+    size_t n, ncorrect = 0;
+    char what[32];
+    sq_status st;
+
+    if (!json_is_array(opts))
+        return bad(c, opts ? opts : item, "'options' must be a list");
+    n = json_array_size(opts);
+    if (n < OPTIONS_MIN || n > OPTIONS_MAX)
+        return bad(c, opts, "has %zu option%s; an item needs %d to %d", n, n == 1 ? "" : "s",
+                   OPTIONS_MIN, OPTIONS_MAX);
+    if (strcmp(type, "truefalse") == 0 && n != 2)
+        return bad(c, opts, "a truefalse item has exactly 2 options, not %zu", n);
+    enter(c, opts);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *o = json_array_get(opts, i);
+        snprintf(what, sizeof what, "option %zu", i + 1);
+        if (!json_is_object(o))
+            return bad(c, o, "%s must be an object (text, correct)", what);
+        enter(c, o);
+        strcat(what, ": ");
+        st = check_keys(c, o, ks, sizeof ks / sizeof *ks, what);
+        if (st != SQ_OK)
+            return st;
+        what[strlen(what) - 2] = '\0';
+        st = check_text(c, json_object_get(o, "text"), what);
+        if (st != SQ_OK)
+            return st;
+        if (!json_is_boolean(json_object_get(o, "correct")))
+            return bad(c, o, "%s: 'correct' must be true or false", what);
+        ncorrect += json_is_true(json_object_get(o, "correct"));
+        leave(c);
+    }
+    leave(c);
+    if (ncorrect == 0)
+        return bad(c, opts, "no option is marked correct");
+    if (strcmp(type, "single") == 0 && ncorrect > 1)
+        return bad(c, opts, "%zu options are marked correct; a single-choice item has exactly one",
+                   ncorrect);
+    if (strcmp(type, "truefalse") == 0 && ncorrect != 1)
+        return bad(c, opts, "both options are marked correct; a truefalse item has one");
+    return SQ_OK;
+}
+
+static sq_status check_item(chk *c, const json_t *item, size_t idx, sets *s)
+{
+    static const keyspec ks[] = {{"id", true},      {"type", true},        {"topic", true},
+                                 {"points", true},  {"scoring", false},    {"fixed_order", false},
+                                 {"text", true},    {"image", false},      {"options", true}};
+    const json_t *id = json_object_get(item, "id"), *v;
+    const char *type;
+    char extra[48];
+    sq_status st;
+
+    snprintf(c->where, sizeof c->where, "item %zu: ", idx + 1);
+    if (!json_is_object(item))
+        return bad(c, item, "must be an object");
+    enter(c, item);
+    st = check_keys(c, item, ks, sizeof ks / sizeof *ks, "");
+    if (st != SQ_OK)
+        return st;
+    if (!id_ok(id, false))
+        return bad(c, id, "id '%.63s' is not valid: 1 to 63 of A-Z a-z 0-9 . _ -",
+                   json_is_string(id) ? json_string_value(id) : "");
+    /* The message gives both lines; "item 'q03': " in front would say nothing more. */
+    c->where[0] = '\0';
+    v = json_object_get(s->item_ids, json_string_value(id));
+    if (v) {
+        size_t first = (size_t)json_integer_value(v);
+        first_at(c, json_object_get(json_array_get(s->items, first), "id"), "item", first, extra,
+                 sizeof extra);
+        return bad(c, id, "duplicate item id '%s'%s", json_string_value(id), extra);
+    }
+    if (json_object_set_new(s->item_ids, json_string_value(id), json_integer((json_int_t)idx)))
+        return sq_seterr(c->err, SQ_ENOMEM, "out of memory checking an exam");
+    snprintf(c->where, sizeof c->where, "item '%s': ", json_string_value(id));
+
+    type = json_string_value(json_object_get(item, "type"));
+    if (!type || (strcmp(type, "single") != 0 && strcmp(type, "multiple") != 0 &&
+                  strcmp(type, "truefalse") != 0))
+        return bad(c, json_object_get(item, "type"), "'type' must be single, multiple or truefalse");
+
+    v = json_object_get(item, "topic");
+    if (json_is_null(v)) {
+        if (s->ntopics > 0)
+            return bad(c, item, "has no topic; when the exam has topics, every item needs one");
+    } else {
+        const json_t *ti = NULL;
+        if (!json_is_string(v))
+            return bad(c, v, "'topic' must be a topic id or null");
+        /* An embedded NUL would make "law\0x" look up as "law". */
+        if (strlen(json_string_value(v)) == json_string_length(v))
+            ti = json_object_get(s->topic_ids, json_string_value(v));
+        if (!ti)
+            return bad(c, v, "topic '%.63s' is not in topics", json_string_value(v));
+        s->topic_items[json_integer_value(ti)]++;
+    }
+
+    st = check_int(c, item, "points", 1, POINTS_MAX, NULL);
+    if (st != SQ_OK)
+        return st;
+    v = json_object_get(item, "scoring");
+    if (strcmp(type, "multiple") == 0) {
+        const char *sc = json_string_value(v);
+        if (!sc || (strcmp(sc, "all") != 0 && strcmp(sc, "partial") != 0))
+            return bad(c, v ? v : item, "'scoring' must be all or partial");
+    } else if (v) {
+        return bad(c, v, "'scoring' is only for multiple items");
+    }
+    v = json_object_get(item, "fixed_order");
+    if (strcmp(type, "truefalse") == 0) {
+        if (!json_is_true(v))
+            return bad(c, v ? v : item, "a truefalse item must have 'fixed_order' true");
+    } else if (v) {
+        return bad(c, v, "'fixed_order' is only for truefalse items");
+    }
+    st = check_text(c, json_object_get(item, "text"), "text");
+    if (st != SQ_OK)
+        return st;
+    v = json_object_get(item, "image");
+    if (v) {
+        st = check_image(c, v);
+        if (st != SQ_OK)
+            return st;
+    }
+    st = check_options(c, item, type);
+    if (st != SQ_OK)
+        return st;
+    leave(c);
+    c->where[0] = '\0';
+    return SQ_OK;
+}
+
+static sq_status check_topics(chk *c, const json_t *topics, sets *s)
+{
+    static const keyspec ks[] = {{"id", true}, {"title", true}};
+    char label[96], extra[48];
+    sq_status st;
+
+    if (!json_is_array(topics))
+        return bad(c, topics, "'topics' must be a list");
+    s->ntopics = json_array_size(topics);
+    s->topic_items = calloc(s->ntopics + 1, sizeof *s->topic_items);
+    s->topic_in_plan = calloc(s->ntopics + 1, sizeof *s->topic_in_plan);
+    if (!s->topic_items || !s->topic_in_plan)
+        return sq_seterr(c->err, SQ_ENOMEM, "out of memory checking an exam");
+    enter(c, topics);
+    for (size_t i = 0; i < s->ntopics; i++) {
+        const json_t *t = json_array_get(topics, i), *id = json_object_get(t, "id"), *first;
+        if (!json_is_object(t))
+            return bad(c, t, "topic %zu must be an object (id, title)", i + 1);
+        enter(c, t);
+        snprintf(label, sizeof label, "topic %zu: ", i + 1);
+        st = check_keys(c, t, ks, sizeof ks / sizeof *ks, label);
+        if (st != SQ_OK)
+            return st;
+        if (!id_ok(id, false))
+            return bad(c, id, "topic id '%.63s' is not valid: 1 to 63 of A-Z a-z 0-9 . _ -",
+                       json_is_string(id) ? json_string_value(id) : "");
+        first = json_object_get(s->topic_ids, json_string_value(id));
+        if (first) {
+            size_t j = (size_t)json_integer_value(first);
+            first_at(c, json_object_get(json_array_get(topics, j), "id"), "topic", j, extra,
+                     sizeof extra);
+            return bad(c, id, "duplicate topic '%s'%s", json_string_value(id), extra);
+        }
+        if (json_object_set_new(s->topic_ids, json_string_value(id), json_integer((json_int_t)i)))
+            return sq_seterr(c->err, SQ_ENOMEM, "out of memory checking an exam");
+        snprintf(label, sizeof label, "title of topic '%s'", json_string_value(id));
+        st = check_text(c, json_object_get(t, "title"), label);
+        if (st != SQ_OK)
+            return st;
+        leave(c);
+    }
+    leave(c);
+    return SQ_OK;
+}
+
+static sq_status check_blueprint(chk *c, const json_t *plan, sets *s)
+{
+    static const keyspec ks[] = {{"topic", true}, {"count", true}};
+    char what[48];
+    sq_status st;
+
+    if (!json_is_array(plan))
+        return bad(c, plan, "'blueprint' must be a list");
+    enter(c, plan);
+    for (size_t i = 0; i < json_array_size(plan); i++) {
+        const json_t *e = json_array_get(plan, i), *topic = json_object_get(e, "topic"), *ti;
+        json_int_t count;
+        size_t t;
+
+        if (!json_is_object(e))
+            return bad(c, e, "blueprint entry %zu must be an object (topic, count)", i + 1);
+        enter(c, e);
+        snprintf(what, sizeof what, "blueprint entry %zu: ", i + 1);
+        st = check_keys(c, e, ks, sizeof ks / sizeof *ks, what);
+        if (st != SQ_OK)
+            return st;
+        if (!id_ok(topic, false) ||
+            !(ti = json_object_get(s->topic_ids, json_string_value(topic))))
+            return bad(c, topic, "blueprint names unknown topic '%.63s'",
+                       json_is_string(topic) ? json_string_value(topic) : "");
+        t = (size_t)json_integer_value(ti);
+        if (s->topic_in_plan[t])
+            return bad(c, e, "blueprint names topic '%s' twice", json_string_value(topic));
+        s->topic_in_plan[t] = true;
+        if (!json_is_integer(json_object_get(e, "count")))
+            return bad(c, e, "blueprint: the count of topic '%s' must be a whole number",
+                       json_string_value(topic));
+        count = json_integer_value(json_object_get(e, "count"));
+        if (count < 1)
+            return bad(c, e, "blueprint: the count of topic '%s' must be at least 1",
+                       json_string_value(topic));
+        if ((json_int_t)s->topic_items[t] < count)
+            return bad(c, e,
+                       "blueprint asks for %" JSON_INTEGER_FORMAT
+                       " items of topic '%s', the exam has %zu",
+                       count, json_string_value(topic), s->topic_items[t]);
+        leave(c);
+    }
+    leave(c);
+    return SQ_OK;
+}
+
+static sq_status check_roster(chk *c, const json_t *roster)
+{
+    static const keyspec ks[] = {{"id", true}, {"name", false}, {"district", false}};
+    static const size_t max[] = {TRAINEE_ID_MAX, TRAINEE_TEXT_MAX, TRAINEE_TEXT_MAX};
+    json_t *seen = NULL;
+    char what[48], buf[64], extra[48];
+    sq_status st = SQ_OK;
+
+    if (!json_is_array(roster))
+        return bad(c, roster, "'roster' must be a list");
+    seen = json_object();
+    if (!seen)
+        return sq_seterr(c->err, SQ_ENOMEM, "out of memory checking an exam");
+    enter(c, roster);
+    for (size_t i = 0; i < json_array_size(roster); i++) {
+        const json_t *e = json_array_get(roster, i), *id = json_object_get(e, "id"), *first;
+        if (!json_is_object(e)) {
+            st = bad(c, e, "roster entry %zu must be an object (id, name, district)", i + 1);
+            goto out;
+        }
+        enter(c, e);
+        snprintf(what, sizeof what, "roster entry %zu: ", i + 1);
+        st = check_keys(c, e, ks, sizeof ks / sizeof *ks, what);
+        if (st != SQ_OK)
+            goto out;
+        for (size_t k = 0; k < sizeof ks / sizeof *ks; k++) {
+            const json_t *v = json_object_get(e, ks[k].key);
+            const char *why = v ? str_problem(v, max[k], false, buf, sizeof buf) : NULL;
+            if (why) {
+                st = bad(c, v, "%s'%s' %s", what, ks[k].key, why);
+                goto out;
+            }
+        }
+        first = json_object_get(seen, json_string_value(id));
+        if (first) {
+            size_t j = (size_t)json_integer_value(first);
+            first_at(c, json_array_get(roster, j), "roster entry", j, extra, sizeof extra);
+            st = bad(c, id, "roster: duplicate trainee id '%s'%s", json_string_value(id), extra);
+            goto out;
+        }
+        if (json_object_set_new(seen, json_string_value(id), json_integer((json_int_t)i))) {
+            st = sq_seterr(c->err, SQ_ENOMEM, "out of memory checking an exam");
+            goto out;
+        }
+        leave(c);
+    }
+    leave(c);
+out:
+    json_decref(seen);
+    return st;
+}
+
+sq_status exam_check(const json_t *exam, const exam_linemap *lm, const char *file, sq_err *err)
+{
+    static const keyspec ks[] = {
+        {"id", true},          {"version", true},       {"title", true},
+        {"description", false}, {"time_limit_s", true}, {"pass_percent", true},
+        {"attempts", true},    {"show_score", true},    {"shuffle_items", true},
+        {"shuffle_options", true}, {"topics", true},    {"blueprint", true},
+        {"items", true},       {"roster", true}};
+    static const char *const flags[] = {"show_score", "shuffle_items", "shuffle_options"};
+    chk c = {.lm = lm, .file = file, .err = err};
+    sets s = {0};
+    const json_t *id = json_object_get(exam, "id"), *items, *v;
+    size_t n;
+    sq_status st;
+
+    if (!json_is_object(exam))
+        return bad(&c, exam, "the exam must be a JSON object");
+    enter(&c, exam);
+    st = check_keys(&c, exam, ks, sizeof ks / sizeof *ks, "");
+    if (st != SQ_OK)
+        goto out;
+    if (!id_ok(id, true)) {
+        st = bad(&c, id,
+                 "exam id '%.63s' is not valid: 1 to 63 of a-z 0-9 . _ -, starting with a "
+                 "letter or digit",
+                 json_is_string(id) ? json_string_value(id) : "");
+        goto out;
+    }
+    c.exam_id = json_string_value(id);
+    st = check_int(&c, exam, "version", 1, VERSION_MAX, NULL);
+    if (st == SQ_OK)
+        st = check_text(&c, json_object_get(exam, "title"), "title");
+    if (st == SQ_OK && (v = json_object_get(exam, "description")))
+        st = check_text(&c, v, "description");
+    if (st == SQ_OK)
+        st = check_int(&c, exam, "time_limit_s", 0, TIME_LIMIT_MAX_S, NULL);
+    if (st == SQ_OK)
+        st = check_int(&c, exam, "pass_percent", 0, 100, NULL);
+    if (st == SQ_OK)
+        st = check_int(&c, exam, "attempts", 0, ATTEMPTS_MAX, NULL);
+    for (size_t i = 0; st == SQ_OK && i < sizeof flags / sizeof *flags; i++)
+        st = check_bool(&c, exam, flags[i]);
+    if (st != SQ_OK)
+        goto out;
+
+    s.topic_ids = json_object();
+    s.item_ids = json_object();
+    if (!s.topic_ids || !s.item_ids) {
+        st = sq_seterr(err, SQ_ENOMEM, "out of memory checking an exam");
+        goto out;
+    }
+    st = check_topics(&c, json_object_get(exam, "topics"), &s);
+    if (st != SQ_OK)
+        goto out;
+
+    items = json_object_get(exam, "items");
+    s.items = items;
+    if (!json_is_array(items)) {
+        st = bad(&c, items, "'items' must be a list");
+        goto out;
+    }
+    n = json_array_size(items);
+    if (n == 0 || n > EXAM_MAX_ITEMS) {
+        st = bad(&c, items, "the exam has %zu items; it needs 1 to %d", n, EXAM_MAX_ITEMS);
+        goto out;
+    }
+    enter(&c, items);
+    for (size_t i = 0; i < n; i++) {
+        st = check_item(&c, json_array_get(items, i), i, &s);
+        if (st != SQ_OK)
+            goto out;
+    }
+    leave(&c);
+
+    st = check_blueprint(&c, json_object_get(exam, "blueprint"), &s);
+    if (st == SQ_OK)
+        st = check_roster(&c, json_object_get(exam, "roster"));
+out:
+    free(s.topic_in_plan);
+    free(s.topic_items);
+    json_decref(s.item_ids);
+    json_decref(s.topic_ids);
+    return st;
+}
+
+/* ---------- exam sets ---------- */
+
+struct sq_exam_set {
+    json_t *exams; /* array of checked canonical documents */
+};
+
+sq_exam_set *sq_exam_set_new(void)
+{
+    sq_exam_set *set = calloc(1, sizeof *set);
+    if (!set)
+        return NULL;
+    set->exams = json_array();
+    if (!set->exams) {
+        free(set);
+        return NULL;
+    }
+    return set;
+}
+
+void sq_exam_set_free(sq_exam_set *set)
+{
+    if (!set)
+        return;
+    json_decref(set->exams);
+    free(set);
+}
+
+sq_status sq_exam_set_load(sq_exam_set *set, const char *path, sq_err *err)
+{
+    json_t *doc = NULL;
+    const char *id;
+    sq_status st;
+
+    if (!set || !path)
+        return sq_seterr(err, SQ_EINVAL, "sq_exam_set_load: no set or no path");
+    st = exam_source_load(path, &doc, err);
+    if (st != SQ_OK)
+        return st;
+    id = json_string_value(json_object_get(doc, "id"));
+    for (size_t i = 0; i < json_array_size(set->exams); i++) {
+        if (strcmp(id, sq_exam_set_id(set, i)) == 0) {
+            json_decref(doc);
+            return sq_seterr(err, SQ_EEXIST, "%s: exam '%s' is already in the set", path, id);
+        }
+    }
+    /* jansson frees doc when the append fails. */
+    if (json_array_append_new(set->exams, doc) != 0)
+        return sq_seterr(err, SQ_ENOMEM, "%s: out of memory", path);
+    return SQ_OK;
+}
+
+size_t sq_exam_set_count(const sq_exam_set *set)
+{
+    return set ? json_array_size(set->exams) : 0;
+}
+
+const char *sq_exam_set_id(const sq_exam_set *set, size_t i)
+{
+    return set ? json_string_value(json_object_get(json_array_get(set->exams, i), "id")) : NULL;
+}
+
+int64_t sq_exam_set_version(const sq_exam_set *set, size_t i)
+{
+    if (!set)
+        return 0;
+    return (int64_t)json_integer_value(json_object_get(json_array_get(set->exams, i), "version"));
+}
+
+/* Items in one attempt: the blueprint's total, or every item without one. */
+size_t sq_exam_set_items(const sq_exam_set *set, size_t i)
+{
+    const json_t *exam = set ? json_array_get(set->exams, i) : NULL;
+    const json_t *plan = json_object_get(exam, "blueprint");
+    size_t total = 0;
+
+    if (json_array_size(plan) == 0)
+        return json_array_size(json_object_get(exam, "items"));
+    for (size_t k = 0; k < json_array_size(plan); k++)
+        total += (size_t)json_integer_value(json_object_get(json_array_get(plan, k), "count"));
+    return total;
+}
+
+const json_t *exam_set_json(const sq_exam_set *set)
+{
+    return set ? set->exams : NULL;
+}

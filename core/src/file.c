@@ -1,0 +1,157 @@
+/*
+ * file.c - reading whole files with a cap, and writing files that must
+ * survive a power cut: temp name, fsync, rename, fsync of the folder.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+sq_status file_read(const char *path, size_t max_len, uint8_t **buf, size_t *len, sq_err *err)
+{
+    sq_status st = SQ_OK;
+    uint8_t *p = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return sq_seterr(err, SQ_EIO, "cannot open %s: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        st = sq_seterr(err, SQ_EIO, "cannot read %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        st = sq_seterr(err, SQ_EIO, "cannot read %s: not a regular file", path);
+        goto out;
+    }
+    if ((uint64_t)sb.st_size > max_len) {
+        st = sq_seterr(err, SQ_ETOOBIG, "%s is %lld bytes, above the limit of %zu", path,
+                       (long long)sb.st_size, max_len);
+        goto out;
+    }
+    /* Read to the end rather than trusting st_size: the file may shrink or
+     * grow while we read it (a stick pulled out), and either is noticed. */
+    size_t cap = (size_t)sb.st_size + 1, n = 0;
+    p = malloc(cap);
+    if (!p) {
+        st = sq_seterr(err, SQ_ENOMEM, "out of memory reading %s", path);
+        goto out;
+    }
+    for (;;) {
+        if (n == cap) {
+            if (cap > max_len) {
+                st = sq_seterr(err, SQ_ETOOBIG, "%s grew above the limit of %zu bytes", path,
+                               max_len);
+                goto out;
+            }
+            size_t ncap = cap * 2 > max_len + 1 ? max_len + 1 : cap * 2;
+            uint8_t *np = realloc(p, ncap);
+            if (!np) {
+                st = sq_seterr(err, SQ_ENOMEM, "out of memory reading %s", path);
+                goto out;
+            }
+            p = np;
+            cap = ncap;
+        }
+        ssize_t r = read(fd, p + n, cap - n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            st = sq_seterr(err, SQ_EIO, "cannot read %s: %s", path, strerror(errno));
+            goto out;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (n > max_len) {
+        st = sq_seterr(err, SQ_ETOOBIG, "%s grew above the limit of %zu bytes", path, max_len);
+        goto out;
+    }
+    *buf = p;
+    *len = n;
+    p = NULL;
+out:
+    free(p);
+    close(fd);
+    return st;
+}
+
+static sq_status write_all(int fd, const uint8_t *buf, size_t len, const char *path, sq_err *err)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, buf, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return sq_seterr(err, errno == ENOSPC ? SQ_EFULL : SQ_EIO, "cannot write %s: %s",
+                             path, strerror(errno));
+        }
+        buf += w;
+        len -= (size_t)w;
+    }
+    return SQ_OK;
+}
+
+sq_status file_write_atomic(const char *path, const uint8_t *buf, size_t len, int mode,
+                            bool no_clobber, sq_err *err)
+{
+    sq_status st = SQ_OK;
+    char tmp[4096];
+    int fd = -1;
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return sq_seterr(err, SQ_EINVAL, "path too long: %s", path);
+    if (no_clobber && access(path, F_OK) == 0)
+        return sq_seterr(err, SQ_EEXIST, "%s exists already; refusing to overwrite it", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0)
+        return sq_seterr(err, errno == ENOSPC ? SQ_EFULL : SQ_EIO, "cannot create %s: %s", tmp,
+                         strerror(errno));
+    if (fchmod(fd, (mode_t)mode) != 0) {
+        st = sq_seterr(err, SQ_EIO, "cannot set mode of %s: %s", tmp, strerror(errno));
+        goto fail;
+    }
+    st = write_all(fd, buf, len, tmp, err);
+    if (st)
+        goto fail;
+    if (fsync(fd) != 0) {
+        st = sq_seterr(err, errno == ENOSPC ? SQ_EFULL : SQ_EIO, "cannot sync %s: %s", tmp,
+                       strerror(errno));
+        goto fail;
+    }
+    close(fd);
+    fd = -1;
+    if (no_clobber) {
+        /* link() fails if path exists, closing the race with the check above. */
+        if (link(tmp, path) != 0) {
+            st = sq_seterr(err, errno == EEXIST ? SQ_EEXIST : SQ_EIO,
+                           errno == EEXIST ? "%s exists already; refusing to overwrite it"
+                                           : "cannot create %s",
+                           path);
+            goto fail;
+        }
+        unlink(tmp);
+    } else if (rename(tmp, path) != 0) {
+        st = sq_seterr(err, SQ_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        goto fail;
+    }
+    /* The rename itself must reach the disk too. */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return SQ_OK;
+fail:
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    return st;
+}

@@ -1,0 +1,717 @@
+/*
+ * keys.c - key pairs of central and of stations, enrolment requests and
+ * certificates, and the station key file (optionally passphrase-wrapped).
+ *
+ * Formats (all little-endian, strings as varint length + UTF-8):
+ *   central.pub   text: "synaq-central-pub 1\nsign HEX\nresults HEX\n"
+ *   sign.key      text: "synaq-central-sign 1\nHEX(64-byte Ed25519 secret)\n"
+ *   results.key   text: "synaq-central-results 1\nHEX(pk 32)HEX(sk 32)\n"
+ *   request       "SQENROL1" u8(1) str(label) pk_sign[32] pk_box[32]
+ *                 svarint(created) sig[64] (station's own key: proof of possession)
+ *   certificate   "SQCERT01" u8(1) str(id) str(district) str(label) pk_sign[32]
+ *                 pk_box[32] central_pk[32] svarint(issued) sig[64] (central)
+ *   station key   "SYNAQKEY" u8(1) u8(wrapped) [salt[16] u64(ops) u64(mem)
+ *                 nonce[24]] u32(len) secret u32(len) certificate
+ *   where secret = sign_sk[64] box_pk[32] box_sk[32] storage[32]
+ *                  central_sign_pk[32] central_results_pk[32], and when
+ *   wrapped, XChaCha20-Poly1305 of it under Argon2id(passphrase, salt) with
+ *   everything before the secret's length as associated data.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "internal.h"
+
+#define KEYFILE_MAX 65536
+#define SECRET_LEN (64 + 32 + 32 + 32 + 32 + 32)
+#define PW_SALT 16
+#define PW_NONCE 24
+/* Bounds on what a key file may ask of us, so a damaged file cannot make
+ * us spend minutes or gigabytes. */
+#define PW_MAX_OPS 16
+#define PW_MAX_MEM ((uint64_t)1 << 30)
+
+struct sq_central_keys {
+    int have;
+    uint8_t sign_pk[32], sign_sk[64];
+    uint8_t results_pk[32], results_sk[32];
+};
+
+struct secret {
+    uint8_t sign_sk[64];
+    uint8_t box_pk[32], box_sk[32];
+    uint8_t storage[32];
+    uint8_t central_sign_pk[32], central_results_pk[32];
+};
+
+struct sq_station_keys {
+    char path[4096];
+    struct secret sec;
+    int wrapped;
+    /* The key file's wrapped secret kept as it is, so that installing a
+     * certificate can rewrite the file without asking for the passphrase. */
+    uint8_t head[8 + 2 + PW_SALT + 16 + PW_NONCE];
+    size_t head_len;
+    uint8_t wsecret[SECRET_LEN + crypto_aead_xchacha20poly1305_ietf_ABYTES];
+    size_t wsecret_len;
+    int has_cert;
+    sq_cert cert;
+    uint8_t cert_raw[1024];
+    size_t cert_len;
+};
+
+void sq_fingerprint(const uint8_t pk[32], char *out)
+{
+    uint8_t h[SQ_FINGERPRINT_LEN / 2];
+    crypto_generichash(h, sizeof h, pk, 32, NULL, 0);
+    hex_encode(h, sizeof h, out);
+}
+
+static bool hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t n)
+{
+    size_t got;
+    if (hex_len != 2 * n)
+        return false;
+    return sodium_hex2bin(out, n, hex, hex_len, NULL, &got, NULL) == 0 && got == n;
+}
+
+static bool station_id_ok(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > SQ_STATION_ID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)id[i]) && !strchr("._-", id[i]))
+            return false;
+    return true;
+}
+
+/* ---- central ---- */
+
+static sq_status write_text(const char *path, const char *text, int mode, sq_err *err)
+{
+    return file_write_atomic(path, (const uint8_t *)text, strlen(text), mode, true, err);
+}
+
+sq_status sq_central_keygen(const char *dir, sq_err *err)
+{
+    char p_sign[4096], p_res[4096], p_pub[4096];
+    snprintf(p_sign, sizeof p_sign, "%s/sign.key", dir);
+    snprintf(p_res, sizeof p_res, "%s/results.key", dir);
+    snprintf(p_pub, sizeof p_pub, "%s/central.pub", dir);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return sq_seterr(err, SQ_EIO, "cannot create key folder %s: %s", dir, strerror(errno));
+    const char *paths[] = {p_sign, p_res, p_pub};
+    for (int i = 0; i < 3; i++)
+        if (access(paths[i], F_OK) == 0)
+            return sq_seterr(err, SQ_EEXIST,
+                             "%s exists already; refusing to overwrite central's keys",
+                             paths[i]);
+
+    sq_status st;
+    struct sq_central_keys *k = sodium_malloc(sizeof *k);
+    char *text = sodium_malloc(1024);
+    if (!k || !text) {
+        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        goto out;
+    }
+    crypto_sign_keypair(k->sign_pk, k->sign_sk);
+    crypto_box_keypair(k->results_pk, k->results_sk);
+    char h1[2 * 64 + 1], h2[2 * 32 + 1];
+
+    hex_encode(k->sign_sk, 64, h1);
+    snprintf(text, 1024, "synaq-central-sign 1\n%s\n", h1);
+    if ((st = write_text(p_sign, text, 0600, err)))
+        goto out;
+    hex_encode(k->results_pk, 32, h1);
+    hex_encode(k->results_sk, 32, h2);
+    snprintf(text, 1024, "synaq-central-results 1\n%s%s\n", h1, h2);
+    if ((st = write_text(p_res, text, 0600, err)))
+        goto out;
+    hex_encode(k->sign_pk, 32, h1);
+    hex_encode(k->results_pk, 32, h2);
+    snprintf(text, 1024, "synaq-central-pub 1\nsign %s\nresults %s\n", h1, h2);
+    st = write_text(p_pub, text, 0644, err);
+    sodium_memzero(h1, sizeof h1);
+    sodium_memzero(h2, sizeof h2);
+out:
+    sodium_free(text);
+    sodium_free(k);
+    return st;
+}
+
+/* Reads a small text key file: the first line must be `magic`, the second
+ * (and only other) line is returned in line (NUL-terminated). */
+static sq_status read_keytext(const char *path, const char *magic, char *line, size_t line_cap,
+                              sq_err *err)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    sq_status st = file_read(path, 4096, &buf, &len, err);
+    if (st)
+        return st;
+    size_t mlen = strlen(magic);
+    if (len < mlen + 1 || memcmp(buf, magic, mlen) != 0 || buf[mlen] != '\n') {
+        st = sq_seterr(err, SQ_ECORRUPT, "%s is not a %s file", path, magic);
+        goto out;
+    }
+    size_t n = len - mlen - 1;
+    const uint8_t *p = buf + mlen + 1;
+    while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+        n--;
+    if (n >= line_cap || memchr(p, 0, n)) {
+        st = sq_seterr(err, SQ_ECORRUPT, "%s is damaged", path);
+        goto out;
+    }
+    memcpy(line, p, n);
+    line[n] = 0;
+out:
+    sodium_memzero(buf, len);
+    free(buf);
+    return st;
+}
+
+sq_status sq_central_pub_load(const char *path, uint8_t sign_pk[32], uint8_t results_pk[32],
+                              sq_err *err)
+{
+    char text[512];
+    sq_status st = read_keytext(path, "synaq-central-pub 1", text, sizeof text, err);
+    if (st)
+        return st;
+    char *nl = strchr(text, '\n');
+    if (!nl || strncmp(text, "sign ", 5) != 0 || strncmp(nl + 1, "results ", 8) != 0 ||
+        !hex_decode(text + 5, (size_t)(nl - text - 5), sign_pk, 32) ||
+        !hex_decode(nl + 9, strlen(nl + 9), results_pk, 32))
+        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged: expected 'sign HEX' and 'results HEX'",
+                         path);
+    return SQ_OK;
+}
+
+sq_status sq_central_open(const char *dir, int want, sq_central_keys **out, sq_err *err)
+{
+    sq_status st = SQ_OK;
+    char path[4096], *line = NULL;
+    struct sq_central_keys *k = sodium_malloc(sizeof *k);
+    line = sodium_malloc(512);
+    if (!k || !line) {
+        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        goto out;
+    }
+    memset(k, 0, sizeof *k);
+    if (want & SQ_CENTRAL_SIGN) {
+        snprintf(path, sizeof path, "%s/sign.key", dir);
+        if ((st = read_keytext(path, "synaq-central-sign 1", line, 512, err)))
+            goto out;
+        if (!hex_decode(line, strlen(line), k->sign_sk, 64)) {
+            st = sq_seterr(err, SQ_ECORRUPT, "%s is damaged", path);
+            goto out;
+        }
+        crypto_sign_ed25519_sk_to_pk(k->sign_pk, k->sign_sk);
+    }
+    if (want & SQ_CENTRAL_RESULTS) {
+        snprintf(path, sizeof path, "%s/results.key", dir);
+        if ((st = read_keytext(path, "synaq-central-results 1", line, 512, err)))
+            goto out;
+        uint8_t check[32];
+        if (strlen(line) != 128 || !hex_decode(line, 64, k->results_pk, 32) ||
+            !hex_decode(line + 64, 64, k->results_sk, 32) ||
+            crypto_scalarmult_base(check, k->results_sk) != 0 ||
+            sodium_memcmp(check, k->results_pk, 32) != 0) {
+            st = sq_seterr(err, SQ_ECORRUPT, "%s is damaged", path);
+            goto out;
+        }
+    }
+    if (!(want & SQ_CENTRAL_SIGN) || !(want & SQ_CENTRAL_RESULTS)) {
+        /* Fill in the public half we did not load from central.pub. */
+        uint8_t s[32], r[32];
+        snprintf(path, sizeof path, "%s/central.pub", dir);
+        if (sq_central_pub_load(path, s, r, NULL) == SQ_OK) {
+            if (!(want & SQ_CENTRAL_SIGN))
+                memcpy(k->sign_pk, s, 32);
+            if (!(want & SQ_CENTRAL_RESULTS))
+                memcpy(k->results_pk, r, 32);
+        }
+    }
+    k->have = want;
+    *out = k;
+    k = NULL;
+out:
+    sodium_free(line);
+    sodium_free(k);
+    return st;
+}
+
+void sq_central_close(sq_central_keys *k)
+{
+    if (k)
+        sodium_free(k);
+}
+
+const uint8_t *sq_central_sign_pk(const sq_central_keys *k)
+{
+    return k->sign_pk;
+}
+
+const uint8_t *sq_central_results_pk(const sq_central_keys *k)
+{
+    return k->results_pk;
+}
+
+const uint8_t *sq_central_results_sk(const sq_central_keys *k)
+{
+    return k->results_sk;
+}
+
+void sq_central_sign(const sq_central_keys *k, const uint8_t *msg, size_t len, uint8_t *sig)
+{
+    crypto_sign_detached(sig, NULL, msg, len, k->sign_sk);
+}
+
+/* ---- requests and certificates ---- */
+
+typedef struct {
+    char label[128];
+    uint8_t sign_pk[32], box_pk[32];
+    int64_t created;
+} request;
+
+static sq_status request_decode(const uint8_t *buf, size_t len, request *rq, sq_err *err)
+{
+    sq_rd r;
+    if (len < 8 + 1 + 64 || memcmp(buf, "SQENROL1", 8) != 0)
+        return sq_seterr(err, SQ_ECORRUPT, "not a Synaq enrolment request");
+    rd_init(&r, buf + 8, len - 8 - 64);
+    if (rd_u8(&r) != 1)
+        return sq_seterr(err, SQ_ECORRUPT, "enrolment request of an unknown version");
+    rd_str(&r, rq->label, sizeof rq->label - 1);
+    const uint8_t *s = rd_take(&r, 32), *b = rd_take(&r, 32);
+    rq->created = rd_svarint(&r);
+    if (r.failed || r.pos != r.len)
+        return sq_seterr(err, SQ_ECORRUPT, "enrolment request is damaged");
+    memcpy(rq->sign_pk, s, 32);
+    memcpy(rq->box_pk, b, 32);
+    if (crypto_sign_verify_detached(buf + len - 64, buf, len - 64, rq->sign_pk) != 0)
+        return sq_seterr(err, SQ_EAUTH, "enrolment request is not signed by the key it carries");
+    return SQ_OK;
+}
+
+sq_status cert_decode(const uint8_t *buf, size_t len, const uint8_t *central_pk, sq_cert *c,
+                      sq_err *err)
+{
+    sq_rd r;
+    memset(c, 0, sizeof *c);
+    if (len < 8 + 1 + 64 || memcmp(buf, "SQCERT01", 8) != 0)
+        return sq_seterr(err, SQ_ECORRUPT, "not a Synaq enrolment certificate");
+    rd_init(&r, buf + 8, len - 8 - 64);
+    if (rd_u8(&r) != 1)
+        return sq_seterr(err, SQ_ECORRUPT, "certificate of an unknown version");
+    rd_str(&r, c->station_id, SQ_STATION_ID_MAX);
+    rd_str(&r, c->district, sizeof c->district - 1);
+    rd_str(&r, c->label, sizeof c->label - 1);
+    const uint8_t *s = rd_take(&r, 32), *b = rd_take(&r, 32), *cp = rd_take(&r, 32);
+    c->issued_wall_s = rd_svarint(&r);
+    if (r.failed || r.pos != r.len || !station_id_ok(c->station_id))
+        return sq_seterr(err, SQ_ECORRUPT, "certificate is damaged");
+    memcpy(c->sign_pk, s, 32);
+    memcpy(c->box_pk, b, 32);
+    memcpy(c->central_pk, cp, 32);
+    const uint8_t *check = central_pk ? central_pk : c->central_pk;
+    if (crypto_sign_verify_detached(buf + len - 64, buf, len - 64, check) != 0) {
+        char fp[SQ_FINGERPRINT_LEN + 1];
+        sq_fingerprint(check, fp);
+        return sq_seterr(err, SQ_EAUTH, "certificate signature does not match central key %s",
+                         fp);
+    }
+    return SQ_OK;
+}
+
+sq_status sq_cert_load(const char *path, const uint8_t *central_pk, sq_cert *out, sq_err *err)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    sq_status st = file_read(path, 4096, &buf, &len, err);
+    if (st)
+        return st;
+    st = cert_decode(buf, len, central_pk, out, err);
+    if (st)
+        sq_prefixerr(err, "%s", path);
+    free(buf);
+    return st;
+}
+
+sq_status sq_central_enroll(const sq_central_keys *k, const char *request_path,
+                            const char *station_id, const char *district, const char *cert_path,
+                            sq_cert *cert, sq_err *err)
+{
+    if (!(k->have & SQ_CENTRAL_SIGN))
+        return sq_seterr(err, SQ_ESTATE, "central's signing key is not loaded");
+    if (!station_id || !station_id_ok(station_id))
+        return sq_seterr(err, SQ_EINVAL,
+                         "station id '%s' is not 1 to %d of letters, digits, '.', '_', '-'",
+                         station_id ? station_id : "", SQ_STATION_ID_MAX);
+    if (!district || strlen(district) == 0 || strlen(district) >= 128)
+        return sq_seterr(err, SQ_EINVAL, "district must be 1 to 127 bytes");
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    request rq;
+    sq_buf b;
+    buf_init(&b, 4096);
+    sq_status st = file_read(request_path, 4096, &buf, &len, err);
+    if (st)
+        return st;
+    if ((st = request_decode(buf, len, &rq, err))) {
+        sq_prefixerr(err, "%s", request_path);
+        goto out;
+    }
+    buf_put(&b, "SQCERT01", 8);
+    buf_u8(&b, 1);
+    buf_str(&b, station_id);
+    buf_str(&b, district);
+    buf_str(&b, rq.label);
+    buf_put(&b, rq.sign_pk, 32);
+    buf_put(&b, rq.box_pk, 32);
+    buf_put(&b, k->sign_pk, 32);
+    buf_svarint(&b, (int64_t)time(NULL));
+    uint8_t sig[64];
+    if (b.failed) {
+        st = sq_seterr(err, SQ_ENOMEM, "certificate too large");
+        goto out;
+    }
+    sq_central_sign(k, b.p, b.len, sig);
+    buf_put(&b, sig, 64);
+    if ((st = file_write_atomic(cert_path, b.p, b.len, 0644, true, err)))
+        goto out;
+    if (cert)
+        st = cert_decode(b.p, b.len, k->sign_pk, cert, err);
+out:
+    buf_free(&b);
+    free(buf);
+    return st;
+}
+
+/* ---- station key file ---- */
+
+static sq_status derive_wrap_key(uint8_t key[32], const char *passphrase, const uint8_t *salt,
+                                 uint64_t ops, uint64_t mem, sq_err *err)
+{
+    if (crypto_pwhash(key, 32, passphrase, strlen(passphrase), salt, ops, (size_t)mem,
+                      crypto_pwhash_ALG_ARGON2ID13) != 0)
+        return sq_seterr(err, SQ_ENOMEM, "not enough memory to derive the key from the passphrase");
+    return SQ_OK;
+}
+
+/* Serialises k (head, wrapped secret, certificate) and writes it. */
+static sq_status keyfile_write(const sq_station_keys *k, bool no_clobber, sq_err *err)
+{
+    sq_buf b;
+    buf_init(&b, KEYFILE_MAX);
+    buf_put(&b, k->head, k->head_len);
+    buf_u32(&b, (uint32_t)k->wsecret_len);
+    buf_put(&b, k->wsecret, k->wsecret_len);
+    buf_u32(&b, (uint32_t)k->cert_len);
+    buf_put(&b, k->cert_raw, k->cert_len);
+    sq_status st = b.failed ? sq_seterr(err, SQ_ENOMEM, "key file too large")
+                            : file_write_atomic(k->path, b.p, b.len, 0600, no_clobber, err);
+    sodium_memzero(b.p, b.len);
+    buf_free(&b);
+    return st;
+}
+
+sq_status sq_station_keys_create(const char *path, const char *central_pub_path,
+                                 const char *passphrase, sq_err *err)
+{
+    sq_status st;
+    if (strlen(path) >= sizeof(((sq_station_keys *)0)->path))
+        return sq_seterr(err, SQ_EINVAL, "key file path too long");
+    if (access(path, F_OK) == 0)
+        return sq_seterr(err, SQ_EEXIST, "%s exists already; refusing to overwrite a station key",
+                         path);
+    sq_station_keys *k = sodium_malloc(sizeof *k);
+    uint8_t *wkey = sodium_malloc(32);
+    if (!k || !wkey) {
+        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        goto out;
+    }
+    memset(k, 0, sizeof *k);
+    snprintf(k->path, sizeof k->path, "%s", path);
+    if ((st = sq_central_pub_load(central_pub_path, k->sec.central_sign_pk,
+                                  k->sec.central_results_pk, err)))
+        goto out;
+    uint8_t sign_pk[32];
+    crypto_sign_keypair(sign_pk, k->sec.sign_sk);
+    crypto_box_keypair(k->sec.box_pk, k->sec.box_sk);
+    randombytes_buf(k->sec.storage, 32);
+
+    sq_buf h;
+    buf_init(&h, sizeof k->head);
+    buf_put(&h, "SYNAQKEY", 8);
+    buf_u8(&h, 1);
+    k->wrapped = passphrase && *passphrase;
+    buf_u8(&h, (uint8_t)k->wrapped);
+    if (k->wrapped) {
+        uint8_t salt[PW_SALT], nonce[PW_NONCE];
+        uint64_t ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+        uint64_t mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+        randombytes_buf(salt, sizeof salt);
+        randombytes_buf(nonce, sizeof nonce);
+        buf_put(&h, salt, sizeof salt);
+        buf_u64(&h, ops);
+        buf_u64(&h, mem);
+        buf_put(&h, nonce, sizeof nonce);
+        if ((st = derive_wrap_key(wkey, passphrase, salt, ops, mem, err))) {
+            buf_free(&h);
+            goto out;
+        }
+        unsigned long long clen;
+        crypto_aead_xchacha20poly1305_ietf_encrypt(k->wsecret, &clen, (const uint8_t *)&k->sec,
+                                                   SECRET_LEN, h.p, h.len, NULL, nonce, wkey);
+        k->wsecret_len = (size_t)clen;
+    } else {
+        memcpy(k->wsecret, &k->sec, SECRET_LEN);
+        k->wsecret_len = SECRET_LEN;
+    }
+    memcpy(k->head, h.p, h.len);
+    k->head_len = h.len;
+    buf_free(&h);
+    st = keyfile_write(k, true, err);
+out:
+    sodium_free(wkey);
+    sodium_free(k);
+    return st;
+}
+
+int sq_station_keys_wrapped(const char *path)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (file_read(path, KEYFILE_MAX, &buf, &len, NULL))
+        return -1;
+    int w = len >= 10 && memcmp(buf, "SYNAQKEY", 8) == 0 ? buf[9] != 0 : -1;
+    sodium_memzero(buf, len);
+    free(buf);
+    return w;
+}
+
+sq_status sq_station_keys_open(const char *path, const char *passphrase, sq_station_keys **out,
+                               sq_err *err)
+{
+    sq_status st;
+    uint8_t *buf = NULL, *wkey = NULL;
+    size_t len = 0;
+    sq_rd r;
+    sq_station_keys *k = sodium_malloc(sizeof *k);
+    wkey = sodium_malloc(32);
+    if (!k || !wkey) {
+        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        goto out;
+    }
+    memset(k, 0, sizeof *k);
+    if (strlen(path) >= sizeof k->path) {
+        st = sq_seterr(err, SQ_EINVAL, "key file path too long");
+        goto out;
+    }
+    snprintf(k->path, sizeof k->path, "%s", path);
+    if ((st = file_read(path, KEYFILE_MAX, &buf, &len, err)))
+        goto out;
+    rd_init(&r, buf, len);
+    const uint8_t *magic = rd_take(&r, 8);
+    if (!magic || memcmp(magic, "SYNAQKEY", 8) != 0) {
+        st = sq_seterr(err, SQ_ECORRUPT, "%s is not a Synaq station key file", path);
+        goto out;
+    }
+    if (rd_u8(&r) != 1) {
+        st = sq_seterr(err, SQ_ECORRUPT, "%s: key file of an unknown version", path);
+        goto out;
+    }
+    k->wrapped = rd_u8(&r);
+    const uint8_t *salt = NULL, *nonce = NULL;
+    uint64_t ops = 0, mem = 0;
+    if (k->wrapped) {
+        salt = rd_take(&r, PW_SALT);
+        ops = rd_u64(&r);
+        mem = rd_u64(&r);
+        nonce = rd_take(&r, PW_NONCE);
+    }
+    if (r.failed || r.pos > sizeof k->head || k->wrapped > 1) {
+        st = sq_seterr(err, SQ_ECORRUPT, "%s: key file is damaged", path);
+        goto out;
+    }
+    memcpy(k->head, buf, r.pos);
+    k->head_len = r.pos;
+    uint32_t slen = rd_u32(&r);
+    const uint8_t *sec = slen <= sizeof k->wsecret ? rd_take(&r, slen) : NULL;
+    uint32_t clen = rd_u32(&r);
+    const uint8_t *cert = clen <= sizeof k->cert_raw ? rd_take(&r, clen) : NULL;
+    if (r.failed || !sec || !cert || r.pos != len) {
+        st = sq_seterr(err, SQ_ECORRUPT, "%s: key file is damaged (truncated or altered)", path);
+        goto out;
+    }
+    memcpy(k->wsecret, sec, slen);
+    k->wsecret_len = slen;
+    if (k->wrapped) {
+        if (!passphrase || !*passphrase) {
+            st = sq_seterr(err, SQ_EAUTH, "%s is protected by a passphrase; none was given",
+                           path);
+            goto out;
+        }
+        if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > PW_MAX_OPS ||
+            mem < crypto_pwhash_MEMLIMIT_MIN || mem > PW_MAX_MEM ||
+            slen != SECRET_LEN + crypto_aead_xchacha20poly1305_ietf_ABYTES) {
+            st = sq_seterr(err, SQ_ECORRUPT, "%s: key file is damaged", path);
+            goto out;
+        }
+        if ((st = derive_wrap_key(wkey, passphrase, salt, ops, mem, err)))
+            goto out;
+        unsigned long long mlen;
+        if (crypto_aead_xchacha20poly1305_ietf_decrypt((uint8_t *)&k->sec, &mlen, NULL, sec, slen,
+                                                       k->head, k->head_len, nonce, wkey) != 0) {
+            st = sq_seterr(err, SQ_EAUTH, "wrong passphrase for %s (or the file was altered)",
+                           path);
+            goto out;
+        }
+    } else {
+        if (slen != SECRET_LEN) {
+            st = sq_seterr(err, SQ_ECORRUPT, "%s: key file is damaged", path);
+            goto out;
+        }
+        memcpy(&k->sec, sec, SECRET_LEN);
+    }
+    if (clen > 0) {
+        if ((st = cert_decode(cert, clen, k->sec.central_sign_pk, &k->cert, err))) {
+            sq_prefixerr(err, "%s: installed certificate", path);
+            goto out;
+        }
+        memcpy(k->cert_raw, cert, clen);
+        k->cert_len = clen;
+        k->has_cert = 1;
+    }
+    *out = k;
+    k = NULL;
+out:
+    if (buf) {
+        sodium_memzero(buf, len);
+        free(buf);
+    }
+    sodium_free(wkey);
+    sodium_free(k);
+    return st;
+}
+
+void sq_station_keys_close(sq_station_keys *k)
+{
+    if (k)
+        sodium_free(k);
+}
+
+sq_status sq_station_request_write(const sq_station_keys *k, const char *label,
+                                   const char *out_path, sq_err *err)
+{
+    if (!label)
+        label = "";
+    if (strlen(label) >= 128)
+        return sq_seterr(err, SQ_EINVAL, "station label must be under 128 bytes");
+    sq_buf b;
+    buf_init(&b, 4096);
+    buf_put(&b, "SQENROL1", 8);
+    buf_u8(&b, 1);
+    buf_str(&b, label);
+    buf_put(&b, sq_station_keys_sign_pk(k), 32);
+    buf_put(&b, k->sec.box_pk, 32);
+    buf_svarint(&b, (int64_t)time(NULL));
+    uint8_t sig[64];
+    crypto_sign_detached(sig, NULL, b.p, b.len, k->sec.sign_sk);
+    buf_put(&b, sig, 64);
+    sq_status st = b.failed ? sq_seterr(err, SQ_ENOMEM, "request too large")
+                            : file_write_atomic(out_path, b.p, b.len, 0644, false, err);
+    buf_free(&b);
+    return st;
+}
+
+sq_status sq_station_keys_enroll(sq_station_keys *k, const char *cert_path, sq_err *err)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    sq_cert c;
+    sq_status st = file_read(cert_path, sizeof k->cert_raw, &buf, &len, err);
+    if (st)
+        return st;
+    if ((st = cert_decode(buf, len, k->sec.central_sign_pk, &c, err))) {
+        sq_prefixerr(err, "%s", cert_path);
+        goto out;
+    }
+    if (memcmp(c.sign_pk, sq_station_keys_sign_pk(k), 32) != 0 ||
+        memcmp(c.box_pk, k->sec.box_pk, 32) != 0) {
+        st = sq_seterr(err, SQ_EWRONGSTATION,
+                       "%s is the certificate of another station (%s), not of this one",
+                       cert_path, c.station_id);
+        goto out;
+    }
+    if (k->has_cert && strcmp(k->cert.station_id, c.station_id) != 0) {
+        st = sq_seterr(err, SQ_EEXIST,
+                       "this station is enrolled as '%s' already; the certificate says '%s'",
+                       k->cert.station_id, c.station_id);
+        goto out;
+    }
+    sq_station_keys old = *k;
+    memcpy(k->cert_raw, buf, len);
+    k->cert_len = len;
+    k->cert = c;
+    k->has_cert = 1;
+    if ((st = keyfile_write(k, false, err))) {
+        *k = old;
+        sodium_memzero(&old, sizeof old);
+        goto out;
+    }
+    sodium_memzero(&old, sizeof old);
+out:
+    free(buf);
+    return st;
+}
+
+const sq_cert *sq_station_keys_cert(const sq_station_keys *k)
+{
+    return k->has_cert ? &k->cert : NULL;
+}
+
+const uint8_t *sq_station_keys_sign_pk(const sq_station_keys *k)
+{
+    /* An Ed25519 secret key in libsodium's layout ends with its public key. */
+    return k->sec.sign_sk + 32;
+}
+
+const uint8_t *sq_station_keys_central_sign_pk(const sq_station_keys *k)
+{
+    return k->sec.central_sign_pk;
+}
+
+const uint8_t *sq_station_keys_central_results_pk(const sq_station_keys *k)
+{
+    return k->sec.central_results_pk;
+}
+
+const uint8_t *station_keys_sign_sk(const sq_station_keys *k)
+{
+    return k->sec.sign_sk;
+}
+
+const uint8_t *station_keys_box_pk(const sq_station_keys *k)
+{
+    return k->sec.box_pk;
+}
+
+const uint8_t *station_keys_box_sk(const sq_station_keys *k)
+{
+    return k->sec.box_sk;
+}
+
+const uint8_t *station_keys_storage_key(const sq_station_keys *k)
+{
+    return k->sec.storage;
+}

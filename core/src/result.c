@@ -1,0 +1,482 @@
+/*
+ * result.c - the result serialisation (format 1), opening sealed results at
+ * central, CSV, and the batches that carry sealed results off a station.
+ *
+ * Result format 1 (varints unless noted):
+ *   "SQR" u8(1) str(station) seq attempt_id[16] str(trainee) str(name)
+ *   str(exam) version svarint(started) svarint(finished) elapsed_ms
+ *   time_limit_s points_milli max_milli u8(percent) u8(flags: passed, timed out)
+ *   n_items { str(item) u8(n) order[n] selected u8(flags: answered, flagged)
+ *             answered_ms points_milli max_milli }
+ *   n_events { u8(kind) svarint(wall before) svarint(wall after) svarint(mono delta) }
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sodium.h>
+
+#include "internal.h"
+
+#define MAX_ITEMS 100000
+#define MAX_EVENTS 100000
+
+void result_encode(const sq_result *r, sq_buf *b)
+{
+    uint8_t id[16];
+    size_t got = 0;
+    memset(id, 0, sizeof id);
+    sodium_hex2bin(id, sizeof id, r->attempt_id, strlen(r->attempt_id), NULL, &got, NULL);
+    buf_put(b, "SQR", 3);
+    buf_u8(b, 1);
+    buf_str(b, r->station_id);
+    buf_varint(b, (uint64_t)r->seq);
+    buf_put(b, id, 16);
+    buf_str(b, r->trainee_id);
+    buf_str(b, r->trainee_name);
+    buf_str(b, r->exam_id);
+    buf_varint(b, (uint64_t)r->exam_version);
+    buf_svarint(b, r->started_wall_s);
+    buf_svarint(b, r->finished_wall_s);
+    buf_varint(b, (uint64_t)r->elapsed_ms);
+    buf_varint(b, (uint64_t)r->time_limit_s);
+    buf_varint(b, (uint64_t)r->points_milli);
+    buf_varint(b, (uint64_t)r->max_milli);
+    buf_u8(b, (uint8_t)r->percent);
+    buf_u8(b, (uint8_t)(r->passed | r->timed_out << 1));
+    buf_varint(b, (uint64_t)r->n_items);
+    for (int i = 0; i < r->n_items; i++) {
+        const sq_result_item *it = &r->items[i];
+        buf_str(b, it->item_id);
+        buf_u8(b, it->n_options);
+        buf_put(b, it->order, it->n_options);
+        buf_varint(b, it->selected);
+        buf_u8(b, (uint8_t)(it->answered | it->flagged << 1));
+        buf_varint(b, (uint64_t)it->answered_ms);
+        buf_varint(b, (uint64_t)it->points_milli);
+        buf_varint(b, (uint64_t)it->max_milli);
+    }
+    buf_varint(b, (uint64_t)r->n_events);
+    for (int i = 0; i < r->n_events; i++) {
+        buf_u8(b, (uint8_t)r->events[i].kind);
+        buf_svarint(b, r->events[i].wall_before_s);
+        buf_svarint(b, r->events[i].wall_after_s);
+        buf_svarint(b, r->events[i].mono_delta_ms);
+    }
+}
+
+void sq_result_free(sq_result *r)
+{
+    if (!r)
+        return;
+    free(r->station_id);
+    free(r->trainee_id);
+    free(r->trainee_name);
+    free(r->exam_id);
+    for (int i = 0; i < r->n_items; i++)
+        free(r->items[i].item_id);
+    free(r->items);
+    free(r->events);
+    free(r);
+}
+
+/* A value that must fit in 63 bits (the serialisation keeps them unsigned). */
+static int64_t rd_i63(sq_rd *r)
+{
+    uint64_t v = rd_varint(r);
+    if (v > INT64_MAX)
+        r->failed = true;
+    return (int64_t)v;
+}
+
+sq_status sq_result_decode(const uint8_t *buf, size_t len, sq_result **out, sq_err *err)
+{
+    sq_rd r;
+    rd_init(&r, buf, len);
+    const uint8_t *magic = rd_take(&r, 3);
+    if (!magic || memcmp(magic, "SQR", 3) != 0)
+        return sq_seterr(err, SQ_ECORRUPT, "not a Synaq result");
+    int format = rd_u8(&r);
+    if (format != 1)
+        return sq_seterr(err, SQ_ECORRUPT, "result of an unknown format %d", format);
+    sq_result *res = calloc(1, sizeof *res);
+    if (!res)
+        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+    res->format = format;
+    res->station_id = rd_strdup(&r, SQ_STATION_ID_MAX);
+    res->seq = rd_i63(&r);
+    const uint8_t *id = rd_take(&r, 16);
+    if (id)
+        hex_encode(id, 16, res->attempt_id);
+    res->trainee_id = rd_strdup(&r, 64);
+    res->trainee_name = rd_strdup(&r, 255);
+    res->exam_id = rd_strdup(&r, 63);
+    res->exam_version = rd_i63(&r);
+    res->started_wall_s = rd_svarint(&r);
+    res->finished_wall_s = rd_svarint(&r);
+    res->elapsed_ms = rd_i63(&r);
+    res->time_limit_s = rd_i63(&r);
+    res->points_milli = rd_i63(&r);
+    res->max_milli = rd_i63(&r);
+    res->percent = rd_u8(&r);
+    uint8_t flags = rd_u8(&r);
+    res->passed = flags & 1;
+    res->timed_out = (flags >> 1) & 1;
+    uint64_t n = rd_varint(&r);
+    /* Every item takes at least 8 bytes: a count above what is left is a lie. */
+    if (r.failed || n > MAX_ITEMS || n > (len - r.pos) / 8 || flags > 3 || res->percent > 100)
+        goto bad;
+    res->items = calloc((size_t)n + 1, sizeof *res->items);
+    if (!res->items)
+        goto bad;
+    for (uint64_t i = 0; i < n && !r.failed; i++) {
+        sq_result_item *it = &res->items[i];
+        res->n_items = (int)i + 1;
+        it->item_id = rd_strdup(&r, 63);
+        it->n_options = rd_u8(&r);
+        const uint8_t *o = it->n_options <= 32 ? rd_take(&r, it->n_options) : NULL;
+        if (!o) {
+            r.failed = true;
+            break;
+        }
+        memcpy(it->order, o, it->n_options);
+        uint64_t sel = rd_varint(&r);
+        if (sel > UINT32_MAX)
+            r.failed = true;
+        it->selected = (uint32_t)sel;
+        uint8_t f = rd_u8(&r);
+        it->answered = f & 1;
+        it->flagged = (f >> 1) & 1;
+        it->answered_ms = rd_i63(&r);
+        it->points_milli = rd_i63(&r);
+        it->max_milli = rd_i63(&r);
+    }
+    uint64_t ne = rd_varint(&r);
+    if (r.failed || ne > MAX_EVENTS || ne > (len - r.pos) / 4)
+        goto bad;
+    res->events = calloc((size_t)ne + 1, sizeof *res->events);
+    if (!res->events)
+        goto bad;
+    for (uint64_t i = 0; i < ne; i++) {
+        res->events[i].kind = rd_u8(&r);
+        res->events[i].wall_before_s = rd_svarint(&r);
+        res->events[i].wall_after_s = rd_svarint(&r);
+        res->events[i].mono_delta_ms = rd_svarint(&r);
+    }
+    res->n_events = (int)ne;
+    if (r.failed || r.pos != len || !res->station_id || !res->trainee_id || !res->trainee_name ||
+        !res->exam_id)
+        goto bad;
+    *out = res;
+    return SQ_OK;
+bad:
+    sq_result_free(res);
+    return sq_seterr(err, SQ_ECORRUPT, "result is damaged or truncated");
+}
+
+sq_status sq_result_open(const uint8_t *sealed, size_t len, const uint8_t results_pk[32],
+                         const uint8_t results_sk[32], const uint8_t station_sign_pk[32],
+                         sq_result **out, sq_err *err)
+{
+    if (len <= crypto_box_SEALBYTES + crypto_sign_BYTES || len > SQ_RESULT_MAX)
+        return sq_seterr(err, SQ_ECORRUPT, "sealed result of %zu bytes is damaged", len);
+    sq_status st = SQ_OK;
+    size_t slen = len - crypto_box_SEALBYTES;
+    uint8_t *signed_msg = malloc(slen), *plain = malloc(slen);
+    if (!signed_msg || !plain) {
+        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (crypto_box_seal_open(signed_msg, sealed, len, results_pk, results_sk) != 0) {
+        st = sq_seterr(err, SQ_EAUTH,
+                       "sealed result does not open with this results key: altered, or "
+                       "sealed to another central");
+        goto out;
+    }
+    unsigned long long plen;
+    if (crypto_sign_open(plain, &plen, signed_msg, slen, station_sign_pk) != 0) {
+        char fp[SQ_FINGERPRINT_LEN + 1];
+        sq_fingerprint(station_sign_pk, fp);
+        st = sq_seterr(err, SQ_EAUTH, "result is not signed by the station key %s", fp);
+        goto out;
+    }
+    st = sq_result_decode(plain, (size_t)plen, out, err);
+out:
+    if (plain) {
+        sodium_memzero(plain, slen);
+        free(plain);
+    }
+    free(signed_msg);
+    return st;
+}
+
+/* CSV field: quoted when it holds a comma, quote or line break. */
+static void csv_field(sq_buf *b, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        buf_put(b, s, strlen(s));
+        return;
+    }
+    buf_u8(b, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            buf_u8(b, '"');
+        buf_u8(b, (uint8_t)*s);
+    }
+    buf_u8(b, '"');
+}
+
+char *sq_result_csv(const sq_result *r, bool header)
+{
+    sq_buf b;
+    char num[64];
+    buf_init(&b, 1 << 20);
+    if (header) {
+        const char *h = "station,seq,attempt,trainee_id,trainee_name,exam,version,started,"
+                        "finished,elapsed_s,points,max_points,percent,passed,timed_out,"
+                        "answered,items,clock_events\n";
+        buf_put(&b, h, strlen(h));
+    }
+    int answered = 0;
+    for (int i = 0; i < r->n_items; i++)
+        answered += r->items[i].answered;
+    csv_field(&b, r->station_id);
+    snprintf(num, sizeof num, ",%lld,%s,", (long long)r->seq, r->attempt_id);
+    buf_put(&b, num, strlen(num));
+    csv_field(&b, r->trainee_id);
+    buf_u8(&b, ',');
+    csv_field(&b, r->trainee_name);
+    buf_u8(&b, ',');
+    csv_field(&b, r->exam_id);
+    char line[512];
+    struct tm tm0, tm1;
+    char t0[32] = "", t1[32] = "";
+    time_t w0 = (time_t)r->started_wall_s, w1 = (time_t)r->finished_wall_s;
+    if (gmtime_r(&w0, &tm0))
+        strftime(t0, sizeof t0, "%Y-%m-%dT%H:%M:%SZ", &tm0);
+    if (gmtime_r(&w1, &tm1))
+        strftime(t1, sizeof t1, "%Y-%m-%dT%H:%M:%SZ", &tm1);
+    snprintf(line, sizeof line, ",%lld,%s,%s,%lld,%lld.%03lld,%lld.%03lld,%d,%s,%s,%d,%d,%d\n",
+             (long long)r->exam_version, t0, t1, (long long)(r->elapsed_ms / 1000),
+             (long long)(r->points_milli / 1000), (long long)(r->points_milli % 1000),
+             (long long)(r->max_milli / 1000), (long long)(r->max_milli % 1000), r->percent,
+             r->passed ? "yes" : "no", r->timed_out ? "yes" : "no", answered, r->n_items,
+             r->n_events);
+    buf_put(&b, line, strlen(line));
+    buf_u8(&b, 0);
+    if (b.failed) {
+        buf_free(&b);
+        return NULL;
+    }
+    return (char *)b.p;
+}
+
+/* ---- batches ---- */
+
+struct sq_batch {
+    uint8_t *raw;
+    size_t len;
+    char station_id[SQ_STATION_ID_MAX + 1];
+    char id_hex[33];
+    uint8_t id[16];
+    int64_t created;
+    uint64_t count, plain_len;
+    const uint8_t *z;
+    size_t z_len;
+    /* After verify: */
+    uint8_t *plain;
+    int64_t *seqs;
+    const uint8_t **sealed;
+    size_t *sealed_len;
+    int verified;
+};
+
+/* The batch id: the station and exactly the results it carries. */
+static void batch_id(const char *station_id, const uint8_t *plain, size_t len, uint8_t id[16])
+{
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, 16);
+    crypto_generichash_update(&h, (const uint8_t *)station_id, strlen(station_id) + 1);
+    crypto_generichash_update(&h, plain, len);
+    crypto_generichash_final(&h, id, 16);
+}
+
+sq_status sq_store_export_batch(sq_store *s, int64_t after_seq, int max_results,
+                                const char *out_path, int *count, sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_buf plain, out;
+    uint8_t *z = NULL;
+    size_t zlen = 0;
+    int n = 0;
+    buf_init(&plain, SQ_BATCH_MAX_PLAIN);
+    buf_init(&out, SQ_BATCH_MAX_FILE);
+    *count = 0;
+    if (max_results <= 0)
+        return sq_seterr(err, SQ_EINVAL, "a batch holds at least one result");
+    sq_status st = store_prepare(s,
+                                 "SELECT seq, sealed FROM results WHERE sent_wall IS NULL"
+                                 " AND seq > ? ORDER BY seq LIMIT ?",
+                                 &q, err);
+    if (st)
+        return st;
+    sqlite3_bind_int64(q, 1, after_seq);
+    sqlite3_bind_int(q, 2, max_results);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        buf_varint(&plain, (uint64_t)sqlite3_column_int64(q, 0));
+        buf_bytes(&plain, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
+        n++;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        st = store_sqlerr(s, rc, "reading results", err);
+        goto out;
+    }
+    if (n == 0)
+        goto out;
+    if (plain.failed) {
+        st = sq_seterr(err, SQ_ETOOBIG, "results above the batch limit: use fewer per batch");
+        goto out;
+    }
+    if ((st = z_deflate(plain.p, plain.len, &z, &zlen, err)))
+        goto out;
+    uint8_t id[16];
+    batch_id(s->station_id, plain.p, plain.len, id);
+    buf_put(&out, "SQBATCH1", 8);
+    buf_u8(&out, 1);
+    buf_put(&out, id, 16);
+    buf_str(&out, s->station_id);
+    buf_svarint(&out, store_wall_s(s));
+    buf_varint(&out, (uint64_t)n);
+    buf_varint(&out, plain.len);
+    buf_bytes(&out, z, zlen);
+    uint8_t sig[64];
+    if (out.failed) {
+        st = sq_seterr(err, SQ_ETOOBIG, "batch above %u bytes", SQ_BATCH_MAX_FILE);
+        goto out;
+    }
+    crypto_sign_detached(sig, NULL, out.p, out.len, station_keys_sign_sk(s->keys));
+    buf_put(&out, sig, 64);
+    if (out.failed) {
+        st = sq_seterr(err, SQ_ETOOBIG, "batch above %u bytes", SQ_BATCH_MAX_FILE);
+        goto out;
+    }
+    if ((st = file_write_atomic(out_path, out.p, out.len, 0644, false, err)))
+        goto out;
+    *count = n;
+out:
+    free(z);
+    buf_free(&plain);
+    buf_free(&out);
+    return st;
+}
+
+void sq_batch_free(sq_batch *b)
+{
+    if (!b)
+        return;
+    free(b->raw);
+    free(b->plain);
+    free(b->seqs);
+    free(b->sealed);
+    free(b->sealed_len);
+    free(b);
+}
+
+sq_status sq_batch_parse(const uint8_t *buf, size_t len, sq_batch **out, sq_err *err)
+{
+    if (len > SQ_BATCH_MAX_FILE)
+        return sq_seterr(err, SQ_ETOOBIG, "batch of %zu bytes is above the limit of %u", len,
+                         SQ_BATCH_MAX_FILE);
+    if (len < 8 + 64 || memcmp(buf, "SQBATCH1", 8) != 0)
+        return sq_seterr(err, SQ_ECORRUPT, "not a Synaq batch");
+    sq_batch *b = calloc(1, sizeof *b);
+    if (!b || !(b->raw = malloc(len))) {
+        free(b);
+        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+    }
+    memcpy(b->raw, buf, len);
+    b->len = len;
+    sq_rd r;
+    rd_init(&r, b->raw + 8, len - 8 - 64);
+    int version = rd_u8(&r);
+    const uint8_t *id = rd_take(&r, 16);
+    rd_str(&r, b->station_id, SQ_STATION_ID_MAX);
+    b->created = rd_svarint(&r);
+    b->count = rd_varint(&r);
+    b->plain_len = rd_varint(&r);
+    b->z = rd_bytes(&r, SQ_BATCH_MAX_FILE, &b->z_len);
+    if (r.failed || version != 1 || r.pos != r.len || b->count == 0 || b->count > 1000000 ||
+        !b->station_id[0]) {
+        sq_batch_free(b);
+        return sq_seterr(err, SQ_ECORRUPT, "batch is damaged or truncated");
+    }
+    memcpy(b->id, id, 16);
+    hex_encode(b->id, 16, b->id_hex);
+    *out = b;
+    return SQ_OK;
+}
+
+const char *sq_batch_station_id(const sq_batch *b)
+{
+    return b->station_id;
+}
+
+const char *sq_batch_id(const sq_batch *b)
+{
+    return b->id_hex;
+}
+
+sq_status sq_batch_verify(sq_batch *b, const uint8_t station_sign_pk[32], sq_err *err)
+{
+    if (crypto_sign_verify_detached(b->raw + b->len - 64, b->raw, b->len - 64, station_sign_pk) !=
+        0)
+        return sq_seterr(err, SQ_EAUTH, "batch %s is not signed by station '%s'", b->id_hex,
+                         b->station_id);
+    if (b->verified)
+        return SQ_OK;
+    sq_status st = z_inflate(b->z, b->z_len, (size_t)b->plain_len, SQ_BATCH_MAX_PLAIN, &b->plain,
+                             err);
+    if (st)
+        return sq_prefixerr(err, "batch %s", b->id_hex);
+    uint8_t id[16];
+    batch_id(b->station_id, b->plain, (size_t)b->plain_len, id);
+    if (memcmp(id, b->id, 16) != 0)
+        return sq_seterr(err, SQ_ECORRUPT, "batch %s does not carry what its id says", b->id_hex);
+    /* Each result takes at least 2 bytes, so count is bounded by the size. */
+    if (b->count > b->plain_len / 2)
+        return sq_seterr(err, SQ_ECORRUPT, "batch %s is damaged", b->id_hex);
+    b->seqs = calloc((size_t)b->count, sizeof *b->seqs);
+    b->sealed = calloc((size_t)b->count, sizeof *b->sealed);
+    b->sealed_len = calloc((size_t)b->count, sizeof *b->sealed_len);
+    if (!b->seqs || !b->sealed || !b->sealed_len)
+        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+    sq_rd r;
+    rd_init(&r, b->plain, (size_t)b->plain_len);
+    int64_t prev = 0;
+    for (uint64_t i = 0; i < b->count; i++) {
+        b->seqs[i] = rd_i63(&r);
+        b->sealed[i] = rd_bytes(&r, SQ_RESULT_MAX, &b->sealed_len[i]);
+        if (r.failed || b->seqs[i] <= prev)
+            return sq_seterr(err, SQ_ECORRUPT, "batch %s is damaged", b->id_hex);
+        prev = b->seqs[i];
+    }
+    if (r.pos != r.len)
+        return sq_seterr(err, SQ_ECORRUPT, "batch %s is damaged", b->id_hex);
+    b->verified = 1;
+    return SQ_OK;
+}
+
+size_t sq_batch_count(const sq_batch *b)
+{
+    return b->verified ? (size_t)b->count : 0;
+}
+
+void sq_batch_result(const sq_batch *b, size_t i, int64_t *seq, const uint8_t **sealed,
+                     size_t *len)
+{
+    *seq = b->seqs[i];
+    *sealed = b->sealed[i];
+    *len = b->sealed_len[i];
+}

@@ -1,0 +1,1280 @@
+/*
+ * source.c - exam sources: the YAML that people at central write
+ * (assets/README.md), compiled into the canonical exam document of
+ * internal.h and then checked with exam_check (exam.c).
+ *
+ * Two passes. libyaml's event parser first builds a small tree that keeps
+ * the line of every node and whether a scalar was quoted. YAML's own
+ * guessing of types is not used: the schema below knows what each value
+ * must be, so "NO" stays a text where a text is expected, and a quoted
+ * "yes" is refused where a boolean is. The compiler then walks the tree
+ * along the schema, builds the JSON document and records the line of each
+ * node it makes in an exam_linemap, so that exam_check can name the line
+ * of whatever rule is broken.
+ *
+ * This file checks what only the source can say (YAML syntax, unknown,
+ * duplicate and missing keys, types, file paths, images, roster files);
+ * exam_check checks every rule of the document itself.
+ *
+ * Load: run by synaq-central on hand-written files of a few hundred items.
+ * The caps (16 MiB, depth 32, 4 Mi nodes) bound what a broken or hostile
+ * file can cost.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sodium.h>
+#include <yaml.h>
+#include "internal.h"
+
+#define SRC_MAX_BYTES (16u << 20)
+#define SRC_MAX_DEPTH 32
+/* Enough for 100000 minimal items (about 19 nodes each); about 28 bytes each. */
+#define SRC_MAX_NODES (1u << 22)
+#define IMAGE_MAX_BYTES (1u << 20)
+#define PATH_MAX_BYTES 1024
+#define TIME_LIMIT_MAX_MIN 1440
+/* The same limits as exam.c's roster check: roster files are checked here,
+ * because only here do their lines belong to their own file. */
+#define TRAINEE_ID_MAX 64
+#define TRAINEE_TEXT_MAX 256
+
+/* ---------- line map ---------- */
+
+struct exam_linemap {
+    struct lm_entry {
+        const json_t *node;
+        int line;
+    } *v;
+    size_t n, cap;
+    bool failed; /* an entry could not be stored: out of memory */
+};
+
+static void lm_add(exam_linemap *lm, const json_t *node, int line)
+{
+    /* true, false and null are shared singletons: a line for them would
+     * belong to every boolean of the document. */
+    if (!lm || !node || line <= 0 ||
+        !(json_is_object(node) || json_is_array(node) || json_is_string(node) ||
+          json_is_integer(node)))
+        return;
+    if (lm->n == lm->cap) {
+        size_t cap = lm->cap ? lm->cap * 2 : 256;
+        struct lm_entry *v = realloc(lm->v, cap * sizeof *v);
+        if (!v) {
+            lm->failed = true;
+            return;
+        }
+        lm->v = v;
+        lm->cap = cap;
+    }
+    lm->v[lm->n].node = node;
+    lm->v[lm->n].line = line;
+    lm->n++;
+}
+
+/* A linear scan: it runs only to word an error, a few times per failure. */
+int exam_linemap_line(const exam_linemap *lm, const json_t *node)
+{
+    if (!lm || !node)
+        return 0;
+    for (size_t i = 0; i < lm->n; i++)
+        if (lm->v[i].node == node)
+            return lm->v[i].line;
+    return 0;
+}
+
+void exam_linemap_free(exam_linemap *lm)
+{
+    if (!lm)
+        return;
+    free(lm->v);
+    free(lm);
+}
+
+/* ---------- the YAML tree ---------- */
+
+enum { Y_SCALAR = 1, Y_MAP, Y_SEQ };
+
+typedef struct {
+    uint8_t kind;
+    bool plain;           /* an unquoted scalar: the only kind that may be a number or boolean */
+    int line;             /* 1-based */
+    uint32_t first, next; /* first child, next sibling; 0 is "none" (node 0 is unused) */
+    uint32_t n;           /* children; a map's are key, value, key, value... */
+    uint32_t str, len;    /* scalar: offset of its NUL-terminated bytes in ytree.s, length */
+} ynode;
+
+/* Nodes and scalar bytes live in two arrays so that a big source costs a
+ * few large allocations rather than millions of small ones. */
+typedef struct {
+    ynode *v;
+    uint32_t n, cap;
+    char *s;
+    size_t slen, scap;
+} ytree;
+
+static void tree_free(ytree *t)
+{
+    free(t->v);
+    free(t->s);
+    memset(t, 0, sizeof *t);
+}
+
+/* A new node; 0 when out of memory. */
+static uint32_t tree_node(ytree *t, uint8_t kind, int line)
+{
+    if (t->n == t->cap) {
+        uint32_t cap = t->cap ? t->cap * 2 : 1024;
+        ynode *v = realloc(t->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return 0;
+        t->v = v;
+        t->cap = cap;
+    }
+    if (t->n == 0)
+        memset(&t->v[t->n++], 0, sizeof *t->v);
+    uint32_t i = t->n++;
+    memset(&t->v[i], 0, sizeof *t->v);
+    t->v[i].kind = kind;
+    t->v[i].line = line;
+    return i;
+}
+
+static bool tree_str(ytree *t, uint32_t i, const char *s, size_t len)
+{
+    if (len >= UINT32_MAX || t->slen + len + 1 > UINT32_MAX)
+        return false;
+    if (t->slen + len + 1 > t->scap) {
+        size_t cap = t->scap ? t->scap : 4096;
+        while (cap < t->slen + len + 1)
+            cap *= 2;
+        char *p = realloc(t->s, cap);
+        if (!p)
+            return false;
+        t->s = p;
+        t->scap = cap;
+    }
+    memcpy(t->s + t->slen, s, len);
+    t->s[t->slen + len] = '\0';
+    t->v[i].str = (uint32_t)t->slen;
+    t->v[i].len = (uint32_t)len;
+    t->slen += len + 1;
+    return true;
+}
+
+static int mark_line(yaml_mark_t m)
+{
+    return m.line < (size_t)INT_MAX ? (int)m.line + 1 : INT_MAX;
+}
+
+static sq_status yaml_error(const yaml_parser_t *p, const char *name, const char *yaml, size_t len,
+                            sq_err *err)
+{
+    const char *problem = p->problem ? p->problem : "unreadable input";
+
+    if (p->error == YAML_MEMORY_ERROR)
+        return sq_seterr(err, SQ_ENOMEM, "%s: out of memory reading YAML", name);
+    if (p->error == YAML_READER_ERROR) {
+        /* The reader (bad UTF-8, control characters) knows only a byte offset. */
+        size_t off = p->problem_offset < len ? p->problem_offset : len;
+        int line = 1;
+        for (size_t i = 0; i < off; i++)
+            line += yaml[i] == '\n' && line < INT_MAX;
+        return sq_seterr(err, SQ_EINVAL, "%s:%d: yaml: %s", name, line, problem);
+    }
+    if (p->context)
+        return sq_seterr(err, SQ_EINVAL, "%s:%d: yaml: %s (%s at line %d)", name,
+                         mark_line(p->problem_mark), problem, p->context,
+                         mark_line(p->context_mark));
+    return sq_seterr(err, SQ_EINVAL, "%s:%d: yaml: %s", name, mark_line(p->problem_mark),
+                     problem);
+}
+
+/*
+ * Builds the tree of one YAML document. *root is 0 for a source with no
+ * document at all. Anchors, aliases and tags are refused: exam authors do
+ * not need them, and aliases are how a small YAML file becomes a huge one.
+ */
+static sq_status tree_parse(ytree *t, const char *name, const char *yaml, size_t len,
+                            uint32_t *root, sq_err *err)
+{
+    yaml_parser_t p;
+    yaml_event_t ev;
+    struct {
+        uint32_t node, last;
+    } stack[SRC_MAX_DEPTH];
+    int depth = 0, docs = 0;
+    bool have_ev = false, done = false;
+    uint32_t top = 0;
+    sq_status st = SQ_OK;
+
+    *root = 0;
+    if (!yaml_parser_initialize(&p))
+        return sq_seterr(err, SQ_ENOMEM, "%s: out of memory reading YAML", name);
+    yaml_parser_set_input_string(&p, (const unsigned char *)(yaml ? yaml : ""), yaml ? len : 0);
+    while (!done) {
+        if (!yaml_parser_parse(&p, &ev)) {
+            st = yaml_error(&p, name, yaml, len, err);
+            goto out;
+        }
+        have_ev = true;
+        int line = mark_line(ev.start_mark);
+        const yaml_char_t *anchor = NULL, *tag = NULL;
+        uint8_t kind = 0;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (++docs > 1) {
+                st = sq_seterr(err, SQ_EINVAL,
+                               "%s:%d: only one YAML document is allowed ('---' starts another)",
+                               name, line);
+                goto out;
+            }
+            break;
+        case YAML_ALIAS_EVENT:
+            st = sq_seterr(err, SQ_EINVAL,
+                           "%s:%d: aliases (*%.40s) are not supported: write the value out",
+                           name, line, (const char *)ev.data.alias.anchor);
+            goto out;
+        case YAML_SCALAR_EVENT:
+            anchor = ev.data.scalar.anchor;
+            tag = ev.data.scalar.tag;
+            kind = Y_SCALAR;
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+            anchor = ev.data.sequence_start.anchor;
+            tag = ev.data.sequence_start.tag;
+            kind = Y_SEQ;
+            break;
+        case YAML_MAPPING_START_EVENT:
+            anchor = ev.data.mapping_start.anchor;
+            tag = ev.data.mapping_start.tag;
+            kind = Y_MAP;
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            depth--;
+            break;
+        default:
+            break;
+        }
+        if (kind) {
+            if (anchor) {
+                st = sq_seterr(err, SQ_EINVAL, "%s:%d: anchors (&%.40s) are not supported", name,
+                               line, (const char *)anchor);
+                goto out;
+            }
+            if (tag) {
+                st = sq_seterr(err, SQ_EINVAL, "%s:%d: tags (%.40s) are not supported", name,
+                               line, (const char *)tag);
+                goto out;
+            }
+            if (kind != Y_SCALAR && depth == SRC_MAX_DEPTH) {
+                st = sq_seterr(err, SQ_EINVAL, "%s:%d: nesting deeper than %d levels", name,
+                               line, SRC_MAX_DEPTH);
+                goto out;
+            }
+            if (t->n >= SRC_MAX_NODES) {
+                st = sq_seterr(err, SQ_ETOOBIG, "%s:%d: the source has more than %u values",
+                               name, line, SRC_MAX_NODES);
+                goto out;
+            }
+            uint32_t node = tree_node(t, kind, line);
+            if (!node || (kind == Y_SCALAR &&
+                          !tree_str(t, node, (const char *)ev.data.scalar.value,
+                                    ev.data.scalar.length))) {
+                st = sq_seterr(err, SQ_ENOMEM, "%s: out of memory reading YAML", name);
+                goto out;
+            }
+            if (kind == Y_SCALAR)
+                t->v[node].plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+            if (depth == 0) {
+                top = node;
+            } else {
+                uint32_t parent = stack[depth - 1].node;
+                if (stack[depth - 1].last)
+                    t->v[stack[depth - 1].last].next = node;
+                else
+                    t->v[parent].first = node;
+                stack[depth - 1].last = node;
+                t->v[parent].n++;
+            }
+            if (kind != Y_SCALAR) {
+                stack[depth].node = node;
+                stack[depth].last = 0;
+                depth++;
+            }
+        }
+        yaml_event_delete(&ev);
+        have_ev = false;
+    }
+    *root = top;
+out:
+    if (have_ev)
+        yaml_event_delete(&ev);
+    yaml_parser_delete(&p);
+    return st;
+}
+
+/* ---------- the compiler: tree -> canonical document ---------- */
+
+typedef struct {
+    const ytree *t;
+    const char *name;     /* the file, for messages */
+    const char *base_dir; /* where images and roster files are; NULL: nowhere */
+    exam_linemap *lm;     /* NULL: lines are not recorded (a roster file's nodes) */
+    sq_err *err;
+    bool oom; /* an allocation failed; reported once at the end */
+} cx;
+
+/* A key of a map with a fixed schema, filled by read_map. */
+typedef struct {
+    const char *key;
+    uint32_t val; /* value node; 0: absent */
+    int line;     /* line of the key */
+} field;
+
+static const ynode *nd(const cx *c, uint32_t i)
+{
+    return &c->t->v[i];
+}
+
+static const char *str(const cx *c, uint32_t i)
+{
+    return c->t->s ? c->t->s + c->t->v[i].str : "";
+}
+
+static bool scalar_is(const cx *c, uint32_t i, const char *s)
+{
+    const ynode *n = nd(c, i);
+    return n->kind == Y_SCALAR && n->len == strlen(s) && memcmp(str(c, i), s, n->len) == 0;
+}
+
+static const char *kind_name(uint8_t kind)
+{
+    return kind == Y_MAP ? "map" : kind == Y_SEQ ? "list" : "single value";
+}
+
+static sq_status fail(const cx *c, int line, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* "NAME:LINE: WHERE: what"; where names the part ("item 'q07'") or is "". */
+static sq_status fail(const cx *c, int line, const char *where, const char *fmt, ...)
+{
+    char body[384];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    return sq_seterr(c->err, SQ_EINVAL, "%s:%d: %s%s%s", c->name, line, where,
+                     *where ? ": " : "", body);
+}
+
+static void put(cx *c, json_t *obj, const char *key, json_t *v)
+{
+    /* jansson frees v and fails when obj or v is NULL: an earlier failed
+     * allocation needs no check of its own. */
+    if (json_object_set_new(obj, key, v) != 0)
+        c->oom = true;
+}
+
+static void push(cx *c, json_t *arr, json_t *v)
+{
+    if (json_array_append_new(arr, v) != 0)
+        c->oom = true;
+}
+
+static json_t *mk(cx *c, json_t *v, int line)
+{
+    if (!v)
+        c->oom = true;
+    lm_add(c->lm, v, line);
+    return v;
+}
+
+/* Reads the keys of map into f, refusing keys not in f and keys given twice. */
+static sq_status read_map(cx *c, uint32_t map, const char *where, field *f, size_t nf,
+                          const char *noun, const char *hint)
+{
+    uint32_t k = nd(c, map)->first;
+
+    while (k) {
+        const ynode *kn = nd(c, k);
+        uint32_t v = kn->next;
+        size_t j = 0;
+
+        if (!v)
+            break; /* libyaml always pairs keys with values; defensive only */
+        if (kn->kind != Y_SCALAR)
+            return fail(c, kn->line, where, "a key must be a name, not a %s", kind_name(kn->kind));
+        while (j < nf && !scalar_is(c, k, f[j].key))
+            j++;
+        if (j == nf)
+            return fail(c, kn->line, where, "unknown %s '%.40s'%s", noun, str(c, k), hint);
+        if (f[j].val)
+            return fail(c, kn->line, where, "duplicate key '%s' (first at line %d)", f[j].key,
+                        f[j].line);
+        f[j].val = v;
+        f[j].line = kn->line;
+        k = nd(c, v)->next;
+    }
+    return SQ_OK;
+}
+
+static sq_status need(const cx *c, uint32_t map, const char *where, const field *f)
+{
+    if (!f->val)
+        return fail(c, nd(c, map)->line, where, "missing required key '%s'", f->key);
+    return SQ_OK;
+}
+
+/* Any scalar is a text: a plain 1990 or yes where a text is expected is
+ * meant as written. */
+static sq_status get_str(cx *c, uint32_t node, int line, const char *where, const char *key,
+                         json_t **out)
+{
+    const ynode *n = nd(c, node);
+
+    *out = NULL;
+    if (n->kind != Y_SCALAR)
+        return fail(c, line, where, "'%s' must be a text, not a %s", key, kind_name(n->kind));
+    if (memchr(str(c, node), '\0', n->len))
+        return fail(c, line, where, "'%s' contains a NUL character", key);
+    /* libyaml has checked the UTF-8, so NULL here is out of memory. */
+    *out = mk(c, json_stringn(str(c, node), n->len), line);
+    return SQ_OK;
+}
+
+/* 0: a plain decimal, 1: not one, 2: beyond 2^53 (no exam number needs more). */
+static int parse_decimal(const char *s, size_t len, int64_t *v)
+{
+    const int64_t max = (int64_t)1 << 53;
+    bool neg = len > 0 && s[0] == '-';
+    size_t i = neg;
+    int64_t n = 0;
+
+    if (i == len || (s[i] == '0' && len - i > 1))
+        return 1; /* empty, or a leading zero that YAML 1.1 would read as octal */
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 1;
+        if (n > (max - (s[i] - '0')) / 10)
+            return 2;
+        n = n * 10 + (s[i] - '0');
+    }
+    *v = neg ? -n : n;
+    return 0;
+}
+
+static sq_status get_int(cx *c, uint32_t node, int line, const char *where, const char *key,
+                         int64_t *v)
+{
+    const ynode *n = nd(c, node);
+    int rc = n->kind == Y_SCALAR ? parse_decimal(str(c, node), n->len, v) : 1;
+
+    if (rc == 2)
+        return fail(c, line, where, "'%s' is too large", key);
+    if (rc != 0 || !n->plain)
+        return fail(c, line, where, "'%s' must be a whole number%s", key,
+                    rc == 0 ? " (without quotes)" : "");
+    return SQ_OK;
+}
+
+static sq_status get_bool(cx *c, uint32_t node, int line, const char *where, const char *key,
+                          bool *v)
+{
+    const ynode *n = nd(c, node);
+    const char *s = str(c, node);
+    bool ok = n->kind == Y_SCALAR && strlen(s) == n->len;
+
+    if (ok && (strcasecmp(s, "yes") == 0 || strcasecmp(s, "true") == 0))
+        *v = true;
+    else if (ok && (strcasecmp(s, "no") == 0 || strcasecmp(s, "false") == 0))
+        *v = false;
+    else
+        return fail(c, line, where, "'%s' must be yes or no", key);
+    if (!n->plain)
+        return fail(c, line, where, "'%s' must be yes or no (without quotes)", key);
+    return SQ_OK;
+}
+
+/* A text map from the language fields f[0..SQ_NLANGS) (kk, ru, en). */
+static sq_status text_from(cx *c, const field *f, const char *where, int line, json_t **out)
+{
+    json_t *t = mk(c, json_object(), line), *s;
+    sq_status st;
+
+    *out = NULL;
+    for (int i = 0; i < SQ_NLANGS; i++) {
+        if (!f[i].val)
+            continue;
+        st = get_str(c, f[i].val, f[i].line, where, f[i].key, &s);
+        if (st != SQ_OK) {
+            json_decref(t);
+            return st;
+        }
+        put(c, t, f[i].key, s);
+    }
+    *out = t;
+    return SQ_OK;
+}
+
+static void lang_fields(field *f)
+{
+    for (int i = 0; i < SQ_NLANGS; i++) {
+        f[i].key = lang_codes[i];
+        f[i].val = 0;
+        f[i].line = 0;
+    }
+}
+
+/* The value of key (at line) as a text map; the empty map is left to
+ * exam_check, which words every text rule. */
+static sq_status get_text(cx *c, uint32_t node, int line, const char *where, const char *key,
+                          json_t **out)
+{
+    field f[SQ_NLANGS];
+    char w[160];
+    sq_status st;
+
+    *out = NULL;
+    if (nd(c, node)->kind != Y_MAP)
+        return fail(c, line, where, "'%s' must be a map of languages (kk: ..., ru: ..., en: ...)",
+                    key);
+    snprintf(w, sizeof w, "%s%s%.63s", where, *where ? ": " : "", key);
+    lang_fields(f);
+    st = read_map(c, node, w, f, SQ_NLANGS, "language", " (kk, ru, en)");
+    if (st != SQ_OK)
+        return st;
+    return text_from(c, f, w, line, out);
+}
+
+/* A path inside base_dir: relative, without ".." components. */
+static bool path_ok(const char *p, size_t len)
+{
+    if (len == 0 || len > PATH_MAX_BYTES || strlen(p) != len || p[0] == '/')
+        return false;
+    for (const char *s = p; *s;) {
+        size_t n = strcspn(s, "/");
+        if (n == 2 && s[0] == '.' && s[1] == '.')
+            return false;
+        s += n;
+        s += *s == '/';
+    }
+    return true;
+}
+
+/* base_dir/rel, or rel alone when base_dir is "." so messages stay short.
+ * Caller frees. */
+static char *join(const char *base_dir, const char *rel)
+{
+    size_t nb = strlen(base_dir), nr = strlen(rel);
+    char *p;
+
+    if (strcmp(base_dir, ".") == 0)
+        nb = 0;
+    p = malloc(nb + 1 + nr + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, base_dir, nb);
+    if (nb)
+        p[nb++] = '/';
+    memcpy(p + nb, rel, nr + 1);
+    return p;
+}
+
+/* Reads a file named by a source, for its field "what" ("image", "roster file"). */
+static sq_status read_named(cx *c, uint32_t node, int line, const char *where, const char *what,
+                            size_t max, char **path, uint8_t **buf, size_t *len)
+{
+    const char *rel = str(c, node);
+    sq_err e = {0};
+    sq_status st;
+
+    *path = NULL;
+    *buf = NULL;
+    if (nd(c, node)->kind != Y_SCALAR || !path_ok(rel, nd(c, node)->len))
+        return fail(c, line, where,
+                    "%s '%.100s' must be a path inside the exam's folder (not absolute, no '..')",
+                    what, nd(c, node)->kind == Y_SCALAR ? rel : "");
+    if (!c->base_dir)
+        return fail(c, line, where, "%s '%.100s': there is no folder to read it from", what, rel);
+    *path = join(c->base_dir, rel);
+    if (!*path)
+        return sq_seterr(c->err, SQ_ENOMEM, "%s: out of memory", c->name);
+    st = file_read(*path, max, buf, len, &e);
+    if (st == SQ_ETOOBIG)
+        return fail(c, line, where, "%s '%.100s' is larger than %zu MiB", what, rel, max >> 20);
+    if (st == SQ_ENOMEM)
+        return sq_seterr(c->err, SQ_ENOMEM, "%s: out of memory", c->name);
+    if (st != SQ_OK)
+        return fail(c, line, where, "%s '%.100s' cannot be read: %s", what, rel, e.msg);
+    return SQ_OK;
+}
+
+static sq_status load_image(cx *c, const field *f, const char *where, json_t **out)
+{
+    char *path = NULL, *b64 = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    const char *mime, *base;
+    json_t *img = NULL;
+    sq_status st;
+
+    *out = NULL;
+    st = read_named(c, f->val, f->line, where, "image", IMAGE_MAX_BYTES, &path, &buf, &len);
+    if (st != SQ_OK)
+        goto out;
+    /* The bytes decide, not the name: the kiosk decodes by type. */
+    if (len >= 4 && memcmp(buf, "\x89PNG", 4) == 0) {
+        mime = "image/png";
+    } else if (len >= 3 && memcmp(buf, "\xff\xd8\xff", 3) == 0) {
+        mime = "image/jpeg";
+    } else {
+        st = fail(c, f->line, where, "image '%.100s' is not a PNG or JPEG file", str(c, f->val));
+        goto out;
+    }
+    size_t b64_len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+    b64 = malloc(b64_len);
+    if (!b64) {
+        st = sq_seterr(c->err, SQ_ENOMEM, "%s: out of memory", c->name);
+        goto out;
+    }
+    sodium_bin2base64(b64, b64_len, buf, len, sodium_base64_VARIANT_ORIGINAL);
+    base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    img = mk(c, json_object(), f->line);
+    put(c, img, "name", mk(c, json_string(base), f->line));
+    put(c, img, "mime", json_string(mime));
+    put(c, img, "data", json_string(b64));
+    *out = img;
+out:
+    free(b64);
+    free(buf);
+    free(path);
+    return st;
+}
+
+/* The two options of a true/false item, in a fixed order. */
+static json_t *tf_options(cx *c, bool answer, int line)
+{
+    static const char *const words[2][SQ_NLANGS] = {
+        {"Дұрыс", "Верно", "True"},
+        {"Бұрыс", "Неверно", "False"},
+    };
+    json_t *arr = mk(c, json_array(), line);
+
+    for (int k = 0; k < 2; k++) {
+        json_t *opt = mk(c, json_object(), line), *text = mk(c, json_object(), line);
+        for (int i = 0; i < SQ_NLANGS; i++)
+            put(c, text, lang_codes[i], json_string(words[k][i]));
+        put(c, opt, "text", text);
+        put(c, opt, "correct", json_boolean(k == 0 ? answer : !answer));
+        push(c, arr, opt);
+    }
+    return arr;
+}
+
+static sq_status compile_options(cx *c, const field *fo, const char *where, json_t **out)
+{
+    const ynode *n = nd(c, fo->val);
+    json_t *arr = NULL, *opt = NULL, *text = NULL;
+    size_t i = 0;
+    sq_status st = SQ_OK;
+
+    *out = NULL;
+    if (n->kind != Y_SEQ)
+        return fail(c, fo->line, where, "'options' must be a list, not a %s", kind_name(n->kind));
+    arr = mk(c, json_array(), fo->line);
+    for (uint32_t o = n->first; o; o = nd(c, o)->next) {
+        const ynode *on = nd(c, o);
+        field f[SQ_NLANGS + 1];
+        char w[192];
+        bool correct = false;
+
+        i++;
+        if (on->kind != Y_MAP) {
+            st = fail(c, on->line, where,
+                      "option %zu must be a map (kk: ..., ru: ..., en: ..., correct: yes)", i);
+            goto out;
+        }
+        snprintf(w, sizeof w, "%s: option %zu", where, i);
+        lang_fields(f);
+        f[SQ_NLANGS] = (field){"correct", 0, 0};
+        st = read_map(c, o, w, f, SQ_NLANGS + 1, "key", " (an option has kk, ru, en, correct)");
+        if (st != SQ_OK)
+            goto out;
+        if (f[SQ_NLANGS].val) {
+            st = get_bool(c, f[SQ_NLANGS].val, f[SQ_NLANGS].line, w, "correct", &correct);
+            if (st != SQ_OK)
+                goto out;
+        }
+        st = text_from(c, f, w, on->line, &text);
+        if (st != SQ_OK)
+            goto out;
+        opt = mk(c, json_object(), on->line);
+        put(c, opt, "text", text);
+        put(c, opt, "correct", json_boolean(correct));
+        push(c, arr, opt);
+        text = opt = NULL;
+    }
+    *out = arr;
+    arr = NULL;
+out:
+    json_decref(arr);
+    return st;
+}
+
+enum { I_ID, I_TYPE, I_TOPIC, I_POINTS, I_SCORING, I_ANSWER, I_TEXT, I_IMAGE, I_OPTIONS, I_N };
+
+static sq_status compile_item(cx *c, uint32_t node, size_t idx, json_t **out)
+{
+    field f[I_N] = {{"id", 0, 0},   {"type", 0, 0},    {"topic", 0, 0},
+                    {"points", 0, 0}, {"scoring", 0, 0}, {"answer", 0, 0},
+                    {"text", 0, 0},   {"image", 0, 0},   {"options", 0, 0}};
+    const ynode *n = nd(c, node);
+    char where[96];
+    json_t *item = NULL, *v = NULL;
+    const char *type;
+    int64_t points = 1;
+    bool answer = false;
+    sq_status st;
+
+    *out = NULL;
+    if (n->kind != Y_MAP)
+        return fail(c, n->line, "", "item %zu must be a map (id: ..., type: ..., text: ...)", idx);
+    /* Name the item by its id in every message, even one about a key that
+     * comes before the id. */
+    snprintf(where, sizeof where, "item %zu", idx);
+    for (uint32_t k = n->first; k && nd(c, k)->next; k = nd(c, nd(c, k)->next)->next) {
+        uint32_t val = nd(c, k)->next;
+        if (scalar_is(c, k, "id") && nd(c, val)->kind == Y_SCALAR && nd(c, val)->len > 0) {
+            snprintf(where, sizeof where, "item '%.63s'", str(c, val));
+            break;
+        }
+    }
+    st = read_map(c, node, where, f, I_N, "key", "");
+    if (st == SQ_OK)
+        st = need(c, node, where, &f[I_ID]);
+    if (st == SQ_OK)
+        st = need(c, node, where, &f[I_TYPE]);
+    if (st == SQ_OK)
+        st = need(c, node, where, &f[I_TEXT]);
+    if (st != SQ_OK)
+        return st;
+
+    item = mk(c, json_object(), n->line);
+    st = get_str(c, f[I_ID].val, f[I_ID].line, where, "id", &v);
+    if (st != SQ_OK)
+        goto out;
+    put(c, item, "id", v);
+
+    if (scalar_is(c, f[I_TYPE].val, "single"))
+        type = "single";
+    else if (scalar_is(c, f[I_TYPE].val, "multiple"))
+        type = "multiple";
+    else if (scalar_is(c, f[I_TYPE].val, "truefalse"))
+        type = "truefalse";
+    else {
+        st = fail(c, f[I_TYPE].line, where, "'type' must be single, multiple or truefalse");
+        goto out;
+    }
+    put(c, item, "type", mk(c, json_string(type), f[I_TYPE].line));
+
+    /* Keys that belong to another type are refused, not ignored: they show
+     * that the author meant something else. */
+    bool tf = strcmp(type, "truefalse") == 0, multiple = strcmp(type, "multiple") == 0;
+    if (f[I_ANSWER].val && !tf) {
+        st = fail(c, f[I_ANSWER].line, where, "'answer' is only for truefalse items");
+        goto out;
+    }
+    if (f[I_SCORING].val && !multiple) {
+        st = fail(c, f[I_SCORING].line, where, "'scoring' is only for multiple items");
+        goto out;
+    }
+    if (tf && f[I_OPTIONS].val) {
+        st = fail(c, f[I_OPTIONS].line, where, "a truefalse item takes 'answer', not 'options'");
+        goto out;
+    }
+    st = need(c, node, where, &f[tf ? I_ANSWER : I_OPTIONS]);
+    if (st != SQ_OK)
+        goto out;
+
+    if (f[I_TOPIC].val) {
+        st = get_str(c, f[I_TOPIC].val, f[I_TOPIC].line, where, "topic", &v);
+        if (st != SQ_OK)
+            goto out;
+    } else {
+        v = json_null();
+    }
+    put(c, item, "topic", v);
+
+    if (f[I_POINTS].val) {
+        st = get_int(c, f[I_POINTS].val, f[I_POINTS].line, where, "points", &points);
+        if (st != SQ_OK)
+            goto out;
+    }
+    put(c, item, "points", mk(c, json_integer((json_int_t)points), f[I_POINTS].line));
+
+    if (multiple) {
+        const char *scoring = "all";
+        if (f[I_SCORING].val) {
+            if (scalar_is(c, f[I_SCORING].val, "partial"))
+                scoring = "partial";
+            else if (!scalar_is(c, f[I_SCORING].val, "all")) {
+                st = fail(c, f[I_SCORING].line, where, "'scoring' must be all or partial");
+                goto out;
+            }
+        }
+        put(c, item, "scoring", mk(c, json_string(scoring), f[I_SCORING].line));
+    }
+    if (tf) {
+        st = get_bool(c, f[I_ANSWER].val, f[I_ANSWER].line, where, "answer", &answer);
+        if (st != SQ_OK)
+            goto out;
+        put(c, item, "fixed_order", json_true());
+    }
+
+    st = get_text(c, f[I_TEXT].val, f[I_TEXT].line, where, "text", &v);
+    if (st != SQ_OK)
+        goto out;
+    put(c, item, "text", v);
+
+    if (f[I_IMAGE].val) {
+        st = load_image(c, &f[I_IMAGE], where, &v);
+        if (st != SQ_OK)
+            goto out;
+        put(c, item, "image", v);
+    }
+
+    if (tf) {
+        v = tf_options(c, answer, f[I_ANSWER].line);
+    } else {
+        st = compile_options(c, &f[I_OPTIONS], where, &v);
+        if (st != SQ_OK)
+            goto out;
+    }
+    put(c, item, "options", v);
+    *out = item;
+    item = NULL;
+out:
+    json_decref(item);
+    return st;
+}
+
+/* What is wrong with a trainee's id, name or district, or NULL. */
+static const char *trainee_problem(const char *s, size_t len, size_t max)
+{
+    if (len == 0)
+        return "is empty";
+    if (len > max)
+        return "is too long";
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return "contains a control character";
+    return NULL;
+}
+
+/* The entries of a roster list, of the exam's source or of a roster file
+ * (then c names that file and records no lines). */
+static sq_status roster_list(cx *c, uint32_t seq, json_t *arr)
+{
+    static const size_t max[3] = {TRAINEE_ID_MAX, TRAINEE_TEXT_MAX, TRAINEE_TEXT_MAX};
+    json_t *seen = json_object(), *entry = NULL, *v;
+    size_t i = 0;
+    sq_status st = SQ_OK;
+
+    if (!seen) {
+        st = sq_seterr(c->err, SQ_ENOMEM, "%s: out of memory", c->name);
+        goto out;
+    }
+    for (uint32_t e = nd(c, seq)->first; e; e = nd(c, e)->next) {
+        const ynode *en = nd(c, e);
+        field f[3] = {{"id", 0, 0}, {"name", 0, 0}, {"district", 0, 0}};
+        char w[48];
+
+        i++;
+        snprintf(w, sizeof w, "roster entry %zu", i);
+        if (en->kind != Y_MAP) {
+            st = fail(c, en->line, w, "must be a map (id: ..., name: ..., district: ...)");
+            goto out;
+        }
+        st = read_map(c, e, w, f, 3, "key", " (a trainee has id, name, district)");
+        if (st == SQ_OK)
+            st = need(c, e, w, &f[0]);
+        if (st != SQ_OK)
+            goto out;
+        entry = mk(c, json_object(), en->line);
+        for (int k = 0; k < 3; k++) {
+            if (!f[k].val)
+                continue;
+            st = get_str(c, f[k].val, f[k].line, w, f[k].key, &v);
+            if (st != SQ_OK)
+                goto out;
+            put(c, entry, f[k].key, v);
+            const char *why = trainee_problem(str(c, f[k].val), nd(c, f[k].val)->len, max[k]);
+            if (why) {
+                st = fail(c, f[k].line, w, "'%s' %s (1 to %zu bytes)", f[k].key, why, max[k]);
+                goto out;
+            }
+        }
+        const char *id = str(c, f[0].val);
+        const json_t *first = json_object_get(seen, id);
+        if (first) {
+            st = fail(c, f[0].line, "roster", "duplicate trainee id '%.64s' (first at line %d)",
+                      id, (int)json_integer_value(first));
+            goto out;
+        }
+        if (json_object_set_new(seen, id, json_integer(f[0].line)) != 0)
+            c->oom = true;
+        push(c, arr, entry);
+        entry = NULL;
+    }
+out:
+    json_decref(entry);
+    json_decref(seen);
+    return st;
+}
+
+/* roster: roster.yaml - a YAML file beside the source holding the list. */
+static sq_status roster_file(cx *c, const field *f, json_t *arr)
+{
+    char *path = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    ytree t = {0};
+    uint32_t root = 0;
+    sq_status st;
+
+    st = read_named(c, f->val, f->line, "", "roster file", SRC_MAX_BYTES, &path, &buf, &len);
+    if (st != SQ_OK)
+        goto out;
+    st = tree_parse(&t, path, (const char *)buf, len, &root, c->err);
+    if (st != SQ_OK)
+        goto out;
+    if (!root || t.v[root].kind != Y_SEQ) {
+        st = sq_seterr(c->err, SQ_EINVAL, "%s:%d: a roster file must hold a list of trainees",
+                       path, root ? t.v[root].line : 1);
+        goto out;
+    }
+    cx rc = {&t, path, c->base_dir, NULL, c->err, false};
+    st = roster_list(&rc, root, arr);
+    c->oom |= rc.oom;
+out:
+    tree_free(&t);
+    free(buf);
+    free(path);
+    return st;
+}
+
+static sq_status compile_roster(cx *c, const field *f, json_t **out)
+{
+    json_t *arr = mk(c, json_array(), f->line);
+    sq_status st = SQ_OK;
+
+    *out = NULL;
+    if (f->val) {
+        uint8_t kind = nd(c, f->val)->kind;
+        if (kind == Y_SEQ)
+            st = roster_list(c, f->val, arr);
+        else if (kind == Y_SCALAR)
+            st = roster_file(c, f, arr);
+        else
+            st = fail(c, f->line, "",
+                      "'roster' must be a list of trainees or the name of a file holding one");
+    }
+    if (st != SQ_OK) {
+        json_decref(arr);
+        return st;
+    }
+    *out = arr;
+    return SQ_OK;
+}
+
+/* topics: {id: text map, ...} -> [{"id": ..., "title": ...}] in source order. */
+static sq_status compile_topics(cx *c, const field *f, json_t **out)
+{
+    json_t *arr = mk(c, json_array(), f->line), *t = NULL, *v;
+    sq_status st = SQ_OK;
+
+    *out = NULL;
+    if (f->val && nd(c, f->val)->kind != Y_MAP) {
+        st = fail(c, f->line, "", "'topics' must be a map of topic ids to titles");
+        goto out;
+    }
+    for (uint32_t k = f->val ? nd(c, f->val)->first : 0; k; k = nd(c, nd(c, k)->next)->next) {
+        const ynode *kn = nd(c, k);
+        if (kn->kind != Y_SCALAR) {
+            st = fail(c, kn->line, "topics", "a topic id must be a name, not a %s",
+                      kind_name(kn->kind));
+            goto out;
+        }
+        t = mk(c, json_object(), kn->line);
+        st = get_str(c, k, kn->line, "topics", "topic id", &v);
+        if (st != SQ_OK)
+            goto out;
+        put(c, t, "id", v);
+        st = get_text(c, kn->next, kn->line, "topics", str(c, k), &v);
+        if (st != SQ_OK)
+            goto out;
+        put(c, t, "title", v);
+        push(c, arr, t);
+        t = NULL;
+    }
+    *out = arr;
+    arr = NULL;
+out:
+    json_decref(t);
+    json_decref(arr);
+    return st;
+}
+
+/* blueprint: {topic: count, ...} -> [{"topic": ..., "count": ...}]. */
+static sq_status compile_blueprint(cx *c, const field *f, json_t **out)
+{
+    json_t *arr = mk(c, json_array(), f->line), *e = NULL, *v;
+    int64_t count;
+    sq_status st = SQ_OK;
+
+    *out = NULL;
+    if (f->val && nd(c, f->val)->kind != Y_MAP) {
+        st = fail(c, f->line, "", "'blueprint' must be a map of topic ids to item counts");
+        goto out;
+    }
+    for (uint32_t k = f->val ? nd(c, f->val)->first : 0; k; k = nd(c, nd(c, k)->next)->next) {
+        const ynode *kn = nd(c, k);
+        if (kn->kind != Y_SCALAR) {
+            st = fail(c, kn->line, "blueprint", "a topic id must be a name, not a %s",
+                      kind_name(kn->kind));
+            goto out;
+        }
+        e = mk(c, json_object(), kn->line);
+        st = get_str(c, k, kn->line, "blueprint", "topic id", &v);
+        if (st != SQ_OK)
+            goto out;
+        put(c, e, "topic", v);
+        st = get_int(c, kn->next, kn->line, "blueprint", str(c, k), &count);
+        if (st != SQ_OK)
+            goto out;
+        put(c, e, "count", mk(c, json_integer((json_int_t)count), kn->line));
+        push(c, arr, e);
+        e = NULL;
+    }
+    *out = arr;
+    arr = NULL;
+out:
+    json_decref(e);
+    json_decref(arr);
+    return st;
+}
+
+enum {
+    E_EXAM, E_VERSION, E_TITLE, E_DESCRIPTION, E_TIME_LIMIT, E_PASS_MARK, E_ATTEMPTS,
+    E_SHOW_SCORE, E_SHUFFLE_ITEMS, E_SHUFFLE_OPTIONS, E_TOPICS, E_BLUEPRINT, E_ROSTER, E_ITEMS,
+    E_N
+};
+
+static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
+{
+    static const char *const keys[E_N] = {
+        "exam",   "version",    "title",         "description",     "time_limit",
+        "pass_mark", "attempts", "show_score",   "shuffle_items",   "shuffle_options",
+        "topics", "blueprint",  "roster",        "items"};
+    static const int required[] = {E_EXAM, E_VERSION, E_TITLE, E_ITEMS};
+    static const int flags[] = {E_SHOW_SCORE, E_SHUFFLE_ITEMS, E_SHUFFLE_OPTIONS};
+    field f[E_N];
+    const ynode *r = root ? nd(c, root) : NULL;
+    json_t *doc = NULL, *v = NULL;
+    int64_t n;
+    sq_status st;
+
+    *out = NULL;
+    if (!r || (r->kind == Y_SCALAR && r->plain && r->len == 0))
+        return fail(c, r ? r->line : 1, "", "the source is empty");
+    if (r->kind != Y_MAP)
+        return fail(c, r->line, "",
+                    "the source must be a map of keys (exam, version, title, items, ...), not a %s",
+                    kind_name(r->kind));
+    for (int i = 0; i < E_N; i++)
+        f[i] = (field){keys[i], 0, 0};
+    st = read_map(c, root, "", f, E_N, "key", "");
+    for (size_t i = 0; st == SQ_OK && i < sizeof required / sizeof *required; i++)
+        st = need(c, root, "", &f[required[i]]);
+    if (st != SQ_OK)
+        return st;
+
+    doc = mk(c, json_object(), r->line);
+    st = get_str(c, f[E_EXAM].val, f[E_EXAM].line, "", "exam", &v);
+    if (st != SQ_OK)
+        goto out;
+    put(c, doc, "id", v);
+    st = get_int(c, f[E_VERSION].val, f[E_VERSION].line, "", "version", &n);
+    if (st != SQ_OK)
+        goto out;
+    put(c, doc, "version", mk(c, json_integer((json_int_t)n), f[E_VERSION].line));
+    st = get_text(c, f[E_TITLE].val, f[E_TITLE].line, "", "title", &v);
+    if (st != SQ_OK)
+        goto out;
+    put(c, doc, "title", v);
+    if (f[E_DESCRIPTION].val) {
+        st = get_text(c, f[E_DESCRIPTION].val, f[E_DESCRIPTION].line, "", "description", &v);
+        if (st != SQ_OK)
+            goto out;
+        put(c, doc, "description", v);
+    }
+
+    /* Checked here, not left to exam_check, because the document's names
+     * and units (time_limit_s, pass_percent) are not the author's. */
+    n = 0;
+    if (f[E_TIME_LIMIT].val) {
+        st = get_int(c, f[E_TIME_LIMIT].val, f[E_TIME_LIMIT].line, "", "time_limit", &n);
+        if (st == SQ_OK && (n < 0 || n > TIME_LIMIT_MAX_MIN))
+            st = fail(c, f[E_TIME_LIMIT].line, "",
+                      "'time_limit' must be 0..%d minutes (0: no limit)", TIME_LIMIT_MAX_MIN);
+        if (st != SQ_OK)
+            goto out;
+    }
+    put(c, doc, "time_limit_s", mk(c, json_integer((json_int_t)n * 60), f[E_TIME_LIMIT].line));
+    /* Without pass_mark nobody can fail: the same "no limit" default as
+     * time_limit and attempts. */
+    n = 0;
+    if (f[E_PASS_MARK].val) {
+        st = get_int(c, f[E_PASS_MARK].val, f[E_PASS_MARK].line, "", "pass_mark", &n);
+        if (st == SQ_OK && (n < 0 || n > 100))
+            st = fail(c, f[E_PASS_MARK].line, "", "'pass_mark' must be a percentage, 0..100");
+        if (st != SQ_OK)
+            goto out;
+    }
+    put(c, doc, "pass_percent", mk(c, json_integer((json_int_t)n), f[E_PASS_MARK].line));
+    n = 0;
+    if (f[E_ATTEMPTS].val) {
+        st = get_int(c, f[E_ATTEMPTS].val, f[E_ATTEMPTS].line, "", "attempts", &n);
+        if (st != SQ_OK)
+            goto out;
+    }
+    put(c, doc, "attempts", mk(c, json_integer((json_int_t)n), f[E_ATTEMPTS].line));
+    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++) {
+        bool b = true;
+        const field *fl = &f[flags[i]];
+        if (fl->val) {
+            st = get_bool(c, fl->val, fl->line, "", fl->key, &b);
+            if (st != SQ_OK)
+                goto out;
+        }
+        put(c, doc, fl->key, json_boolean(b));
+    }
+
+    st = compile_topics(c, &f[E_TOPICS], &v);
+    if (st != SQ_OK)
+        goto out;
+    put(c, doc, "topics", v);
+    st = compile_blueprint(c, &f[E_BLUEPRINT], &v);
+    if (st != SQ_OK)
+        goto out;
+    put(c, doc, "blueprint", v);
+
+    if (nd(c, f[E_ITEMS].val)->kind != Y_SEQ) {
+        st = fail(c, f[E_ITEMS].line, "", "'items' must be a list, not a %s",
+                  kind_name(nd(c, f[E_ITEMS].val)->kind));
+        goto out;
+    }
+    json_t *items = mk(c, json_array(), f[E_ITEMS].line);
+    put(c, doc, "items", items);
+    size_t idx = 0;
+    for (uint32_t it = nd(c, f[E_ITEMS].val)->first; it; it = nd(c, it)->next) {
+        st = compile_item(c, it, ++idx, &v);
+        if (st != SQ_OK)
+            goto out;
+        push(c, items, v);
+    }
+
+    st = compile_roster(c, &f[E_ROSTER], &v);
+    if (st != SQ_OK)
+        goto out;
+    put(c, doc, "roster", v);
+    *out = doc;
+    doc = NULL;
+out:
+    json_decref(doc);
+    return st;
+}
+
+sq_status exam_source_parse(const char *name, const char *yaml, size_t len, const char *base_dir,
+                            json_t **out, sq_err *err)
+{
+    ytree t = {0};
+    uint32_t root = 0;
+    exam_linemap *lm = NULL;
+    json_t *doc = NULL;
+    sq_status st;
+
+    if (!out || (!yaml && len))
+        return sq_seterr(err, SQ_EINVAL, "exam_source_parse: no source or no result");
+    *out = NULL;
+    if (!name)
+        name = "exam source";
+    if (len > SRC_MAX_BYTES)
+        return sq_seterr(err, SQ_ETOOBIG, "%s: the source is larger than %u MiB", name,
+                         SRC_MAX_BYTES >> 20);
+    st = tree_parse(&t, name, yaml, len, &root, err);
+    if (st != SQ_OK)
+        goto out;
+    lm = calloc(1, sizeof *lm);
+    if (!lm) {
+        st = sq_seterr(err, SQ_ENOMEM, "%s: out of memory", name);
+        goto out;
+    }
+    cx c = {&t, name, base_dir, lm, err, false};
+    st = compile_exam(&c, root, &doc);
+    if (st != SQ_OK)
+        goto out;
+    if (c.oom || lm->failed) {
+        st = sq_seterr(err, SQ_ENOMEM, "%s: out of memory", name);
+        goto out;
+    }
+    st = exam_check(doc, lm, name, err);
+    if (st != SQ_OK)
+        goto out;
+    *out = doc;
+    doc = NULL;
+out:
+    json_decref(doc);
+    exam_linemap_free(lm);
+    tree_free(&t);
+    return st;
+}
+
+sq_status exam_source_load(const char *path, json_t **out, sq_err *err)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    char *dir = NULL;
+    const char *slash;
+    sq_status st;
+
+    if (!out || !path)
+        return sq_seterr(err, SQ_EINVAL, "exam_source_load: no path or no result");
+    *out = NULL;
+    st = file_read(path, SRC_MAX_BYTES, &buf, &len, err);
+    if (st != SQ_OK)
+        goto out;
+    /* Images and roster files are looked for beside the source. */
+    slash = strrchr(path, '/');
+    dir = !slash ? strdup(".") : slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+    if (!dir) {
+        st = sq_seterr(err, SQ_ENOMEM, "%s: out of memory", path);
+        goto out;
+    }
+    st = exam_source_parse(path, (const char *)buf, len, dir, out, err);
+out:
+    free(dir);
+    free(buf);
+    return st;
+}

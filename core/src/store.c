@@ -1,0 +1,735 @@
+/*
+ * store.c - the station's store: opening and migrating the SQLite file,
+ * the cross-process write lock, sealed columns, and bundle import.
+ *
+ * Load: a station holds a handful of exams (up to some 10^4 items) and a
+ * few thousand results; one kiosk and a few short-lived tools use it.
+ * The kiosk commits on every answer, so a write must cost one fsync pair
+ * (WAL, synchronous=FULL), nothing more.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "internal.h"
+#include "synaq/bundle.h"
+
+#define SCHEMA_VERSION 1
+#define LOCK_WAIT_MS 20000
+
+/* Each migration takes the schema from version i to i + 1. */
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+    "CREATE TABLE bundles(bundle_id TEXT PRIMARY KEY, imported_wall INTEGER NOT NULL,"
+    "  exams TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE exams(id INTEGER PRIMARY KEY, exam_id TEXT NOT NULL, version INTEGER NOT NULL,"
+    "  active INTEGER NOT NULL, bundle_id TEXT NOT NULL, n_items INTEGER NOT NULL,"
+    "  n_roster INTEGER NOT NULL, meta BLOB NOT NULL, UNIQUE(exam_id, version));"
+    "CREATE TABLE items(exam INTEGER NOT NULL REFERENCES exams(id), idx INTEGER NOT NULL,"
+    "  topic TEXT, body BLOB NOT NULL, PRIMARY KEY(exam, idx)) WITHOUT ROWID;"
+    "CREATE TABLE images(exam INTEGER NOT NULL REFERENCES exams(id), idx INTEGER NOT NULL,"
+    "  mime TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY(exam, idx)) WITHOUT ROWID;"
+    "CREATE TABLE roster(exam INTEGER NOT NULL REFERENCES exams(id), trainee BLOB NOT NULL,"
+    "  person BLOB NOT NULL, PRIMARY KEY(exam, trainee)) WITHOUT ROWID;"
+    "CREATE TABLE attempts(id BLOB PRIMARY KEY, exam INTEGER NOT NULL REFERENCES exams(id),"
+    "  trainee BLOB NOT NULL, person BLOB, state INTEGER NOT NULL, layout BLOB,"
+    "  current INTEGER NOT NULL DEFAULT 0, elapsed_ms INTEGER NOT NULL DEFAULT 0,"
+    "  started_wall INTEGER NOT NULL, last_wall INTEGER NOT NULL, result_seq INTEGER)"
+    "  WITHOUT ROWID;"
+    "CREATE INDEX attempts_by_trainee ON attempts(trainee, state);"
+    "CREATE TABLE answers(attempt BLOB NOT NULL, pos INTEGER NOT NULL, value BLOB,"
+    "  flagged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(attempt, pos)) WITHOUT ROWID;"
+    "CREATE TABLE clock_events(attempt BLOB NOT NULL, n INTEGER NOT NULL,"
+    "  kind INTEGER NOT NULL, wall_before INTEGER NOT NULL, wall_after INTEGER NOT NULL,"
+    "  mono_delta_ms INTEGER NOT NULL, PRIMARY KEY(attempt, n)) WITHOUT ROWID;"
+    "CREATE TABLE results(seq INTEGER PRIMARY KEY, attempt BLOB NOT NULL UNIQUE,"
+    "  sealed BLOB NOT NULL, created_wall INTEGER NOT NULL, sent_wall INTEGER);"
+    /* Sign, seal, never touch: only the sent mark may change. */
+    "CREATE TRIGGER results_immutable BEFORE UPDATE OF seq, attempt, sealed, created_wall"
+    "  ON results BEGIN SELECT RAISE(ABORT, 'results are immutable'); END;"
+    "CREATE TRIGGER results_keep_pending BEFORE DELETE ON results WHEN OLD.sent_wall IS NULL"
+    "  BEGIN SELECT RAISE(ABORT, 'a result not yet sent cannot be deleted'); END;",
+};
+
+int64_t store_mono_ms(const sq_store *s)
+{
+    return s->clock->mono_ms(s->clock->ctx);
+}
+
+int64_t store_wall_s(const sq_store *s)
+{
+    return s->clock->wall_s(s->clock->ctx);
+}
+
+sq_status store_sqlerr(sq_store *s, int rc, const char *what, sq_err *err)
+{
+    int prim = rc & 0xff;
+    const char *m = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+    const char *path = s ? s->path : "";
+    switch (prim) {
+    case SQLITE_FULL:
+        return sq_seterr(err, SQ_EFULL, "%s: the store %s is full (is the disk full?): %s", what,
+                         path, m);
+    case SQLITE_READONLY:
+        return sq_seterr(err, SQ_EREADONLY, "%s: the store %s cannot be written: %s", what,
+                         path, m);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return sq_seterr(err, SQ_ECORRUPT, "%s: the store %s is damaged: %s", what, path, m);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return sq_seterr(err, SQ_EBUSY, "%s: the store %s is busy: %s", what, path, m);
+    case SQLITE_NOMEM:
+        return sq_seterr(err, SQ_ENOMEM, "%s: out of memory", what);
+    case SQLITE_CONSTRAINT:
+        return sq_seterr(err, SQ_ESTATE, "%s: %s", what, m);
+    default:
+        return sq_seterr(err, SQ_EIO, "%s: store %s: %s", what, path, m);
+    }
+}
+
+sq_status store_prepare(sq_store *s, const char *sql, sqlite3_stmt **stmt, sq_err *err)
+{
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, stmt, NULL);
+    if (rc != SQLITE_OK)
+        return store_sqlerr(s, rc, "reading the store", err);
+    return SQ_OK;
+}
+
+static sq_status lock_take(sq_store *s, sq_err *err)
+{
+    /* A bounded wait: a stuck peer must become a message, not a hang. */
+    for (int waited = 0;; waited += 10) {
+        if (flock(s->lock_fd, LOCK_EX | LOCK_NB) == 0)
+            return SQ_OK;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return sq_seterr(err, SQ_EIO, "cannot lock %s-lock: %s", s->path, strerror(errno));
+        if (waited >= LOCK_WAIT_MS)
+            return sq_seterr(err, SQ_EBUSY,
+                             "another process has held the store %s for %d s; giving up",
+                             s->path, LOCK_WAIT_MS / 1000);
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void lock_release(sq_store *s)
+{
+    flock(s->lock_fd, LOCK_UN);
+}
+
+static sq_status exec(sq_store *s, const char *sql, const char *what, sq_err *err)
+{
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? SQ_OK : store_sqlerr(s, rc, what, err);
+}
+
+sq_status store_begin(sq_store *s, sq_err *err)
+{
+    if (s->in_tx)
+        return sq_seterr(err, SQ_ESTATE, "a write to the store is under way already");
+    sq_status st = lock_take(s, err);
+    if (st)
+        return st;
+    if ((st = exec(s, "BEGIN IMMEDIATE", "starting a write", err))) {
+        lock_release(s);
+        return st;
+    }
+    s->in_tx = 1;
+    return SQ_OK;
+}
+
+sq_status store_end(sq_store *s, sq_status st, sq_err *err)
+{
+    if (!s->in_tx)
+        return st;
+    if (st == SQ_OK) {
+        int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+            st = store_sqlerr(s, rc, "committing", err);
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        }
+    } else {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    s->in_tx = 0;
+    lock_release(s);
+    return st;
+}
+
+/* The associated data of a sealed column: which table, column and row it
+ * belongs to, so that ciphertexts cannot be swapped between rows. */
+static void field_ad(sq_buf *ad, const char *table, const char *column, const char *rowkey)
+{
+    buf_init(ad, 4096);
+    buf_str(ad, table);
+    buf_str(ad, column);
+    buf_str(ad, rowkey);
+}
+
+sq_status store_seal(const sq_store *s, const char *table, const char *column, const char *rowkey,
+                     const void *plain, size_t len, uint8_t **out, size_t *out_len, sq_err *err)
+{
+    const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+    size_t total = nb + len + crypto_aead_xchacha20poly1305_ietf_ABYTES;
+    uint8_t *p = malloc(total);
+    if (!p)
+        return sq_seterr(err, SQ_ENOMEM, "out of memory sealing %zu bytes", len);
+    sq_buf ad;
+    field_ad(&ad, table, column, rowkey);
+    randombytes_buf(p, nb);
+    unsigned long long clen;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(p + nb, &clen, plain, len, ad.p, ad.len, NULL, p,
+                                               s->field_key);
+    buf_free(&ad);
+    *out = p;
+    *out_len = nb + (size_t)clen;
+    return SQ_OK;
+}
+
+sq_status store_open_field(const sq_store *s, const char *table, const char *column,
+                           const char *rowkey, const void *sealed, size_t len, uint8_t **out,
+                           size_t *out_len, sq_err *err)
+{
+    const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+    const size_t ab = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+    if (!sealed || len < nb + ab)
+        return sq_seterr(err, SQ_ECORRUPT, "store: %s.%s of row %s is damaged", table, column,
+                         rowkey);
+    uint8_t *p = malloc(len - nb - ab + 1);
+    if (!p)
+        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+    sq_buf ad;
+    field_ad(&ad, table, column, rowkey);
+    unsigned long long mlen;
+    int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(p, &mlen, NULL, (const uint8_t *)sealed + nb,
+                                                        len - nb, ad.p, ad.len, sealed,
+                                                        s->field_key);
+    buf_free(&ad);
+    if (rc != 0) {
+        free(p);
+        return sq_seterr(err, SQ_ECORRUPT,
+                         "store: %s.%s of row %s does not open: altered, moved or not ours",
+                         table, column, rowkey);
+    }
+    p[mlen] = 0;
+    *out = p;
+    *out_len = (size_t)mlen;
+    return SQ_OK;
+}
+
+void store_trainee_hash(const sq_store *s, const char *trainee_id, uint8_t out[32])
+{
+    crypto_generichash(out, 32, (const uint8_t *)trainee_id, strlen(trainee_id), s->hash_key, 32);
+}
+
+static sq_status meta_get_text(sq_store *s, const char *key, char *out, size_t cap, sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_status st = store_prepare(s, "SELECT value FROM meta WHERE key = ?", &q, err);
+    if (st)
+        return st;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(q, 0));
+    } else if (rc == SQLITE_DONE) {
+        st = SQ_ENOTFOUND;
+        out[0] = 0;
+    } else {
+        st = store_sqlerr(s, rc, "reading the store", err);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+static sq_status migrate(sq_store *s, sq_err *err)
+{
+    sqlite3_stmt *q;
+    int version = 0, n_tables = 0;
+    sq_status st = store_prepare(s, "PRAGMA user_version", &q, err);
+    if (st)
+        return st;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        version = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW)
+        return store_sqlerr(s, rc, "opening the store", err);
+    if ((st = store_prepare(s, "SELECT count(*) FROM sqlite_master", &q, err)))
+        return st;
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        n_tables = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW)
+        return store_sqlerr(s, rc, "opening the store", err);
+    if (version == 0 && n_tables > 0)
+        return sq_seterr(err, SQ_ECORRUPT, "%s is an SQLite database, but not a Synaq store",
+                         s->path);
+    if (version > SCHEMA_VERSION)
+        return sq_seterr(err, SQ_ESTATE,
+                         "%s has schema version %d; this software knows up to %d: update it",
+                         s->path, version, SCHEMA_VERSION);
+    for (int v = version; v < SCHEMA_VERSION; v++) {
+        char pragma[64];
+        if ((st = store_begin(s, err)))
+            return st;
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+        st = exec(s, migrations[v], "migrating the store", err);
+        if (!st)
+            st = exec(s, pragma, "migrating the store", err);
+        if ((st = store_end(s, st, err)))
+            return st;
+    }
+    return SQ_OK;
+}
+
+/* Binds the store to this station and its key: a store opened with the
+ * keys of another station, or of a re-initialised one, is refused rather
+ * than filled with rows that no key will open. */
+static sq_status bind_station(sq_store *s, sq_err *err)
+{
+    char id[SQ_STATION_ID_MAX + 1];
+    sq_status st = meta_get_text(s, "station_id", id, sizeof id, err);
+    if (st == SQ_OK) {
+        if (strcmp(id, s->station_id) != 0)
+            return sq_seterr(err, SQ_ESTATE, "%s belongs to station '%s', not to '%s'", s->path,
+                             id, s->station_id);
+        sqlite3_stmt *q;
+        if ((st = store_prepare(s, "SELECT value FROM meta WHERE key = 'keycheck'", &q, err)))
+            return st;
+        if (sqlite3_step(q) == SQLITE_ROW) {
+            uint8_t *plain = NULL;
+            size_t n;
+            st = store_open_field(s, "meta", "value", "keycheck", sqlite3_column_blob(q, 0),
+                                  (size_t)sqlite3_column_bytes(q, 0), &plain, &n, NULL);
+            free(plain);
+            if (st)
+                st = sq_seterr(err, SQ_EAUTH,
+                               "%s was made with another key of station '%s' (re-initialised "
+                               "keys?): its sealed data cannot be opened",
+                               s->path, id);
+        } else {
+            st = sq_seterr(err, SQ_ECORRUPT, "%s is damaged: its key check is missing", s->path);
+        }
+        sqlite3_finalize(q);
+        return st;
+    }
+    if (st != SQ_ENOTFOUND)
+        return st;
+    /* A new store: record whose it is. */
+    uint8_t *sealed = NULL;
+    size_t n;
+    if ((st = store_seal(s, "meta", "value", "keycheck", "synaq", 5, &sealed, &n, err)))
+        return st;
+    if ((st = store_begin(s, err))) {
+        free(sealed);
+        return st;
+    }
+    sqlite3_stmt *q;
+    st = store_prepare(s,
+                       "INSERT INTO meta(key, value) VALUES ('station_id', ?1),"
+                       " ('keycheck', ?2), ('last_seq', 0), ('created_wall', ?3)",
+                       &q, err);
+    if (!st) {
+        sqlite3_bind_text(q, 1, s->station_id, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 2, sealed, (int)n, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 3, store_wall_s(s));
+        int rc = sqlite3_step(q);
+        if (rc != SQLITE_DONE)
+            st = store_sqlerr(s, rc, "creating the store", err);
+        sqlite3_finalize(q);
+    }
+    free(sealed);
+    return store_end(s, st, err);
+}
+
+sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clock *clock,
+                        sq_store **out, sq_err *err)
+{
+    sq_status st = SQ_OK;
+    const sq_cert *cert = sq_station_keys_cert(k);
+    if (!cert)
+        return sq_seterr(err, SQ_ESTATE,
+                         "this station is not enrolled yet: install its certificate first "
+                         "(synaqctl enroll CERT)");
+    if (strlen(path) >= sizeof(((sq_store *)0)->path) - 8)
+        return sq_seterr(err, SQ_EINVAL, "store path too long");
+    sq_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+    s->lock_fd = -1;
+    snprintf(s->path, sizeof s->path, "%s", path);
+    s->keys = k;
+    s->clock = clock ? clock : sq_clock_system();
+    snprintf(s->station_id, sizeof s->station_id, "%s", cert->station_id);
+    crypto_kdf_derive_from_key(s->field_key, 32, 1, "sqstore_", station_keys_storage_key(k));
+    crypto_kdf_derive_from_key(s->hash_key, 32, 2, "sqstore_", station_keys_storage_key(k));
+
+    /* Running as root, SQLite would write through a file marked read-only;
+     * a store marked so by a technician is treated as read-only. */
+    struct stat sb;
+    if (stat(path, &sb) == 0) {
+        if (!S_ISREG(sb.st_mode)) {
+            st = sq_seterr(err, SQ_EIO, "%s is not a regular file", path);
+            goto fail;
+        }
+        if ((sb.st_mode & 0222) == 0 || access(path, W_OK) != 0) {
+            st = sq_seterr(err, SQ_EREADONLY,
+                           "the store %s is read-only (mode %03o): the station cannot record "
+                           "anything",
+                           path, (unsigned)(sb.st_mode & 0777));
+            goto fail;
+        }
+    }
+    char lock_path[4096 + 8];
+    snprintf(lock_path, sizeof lock_path, "%s-lock", path);
+    s->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (s->lock_fd < 0) {
+        st = sq_seterr(err, errno == EROFS || errno == EACCES ? SQ_EREADONLY : SQ_EIO,
+                       "cannot open the store's lock file %s: %s", lock_path, strerror(errno));
+        goto fail;
+    }
+    int rc = sqlite3_open_v2(path, &s->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        st = store_sqlerr(s, rc, "opening the store", err);
+        goto fail;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 5000);
+    /* Switching to WAL writes the header: under the lock like any write. */
+    if ((st = lock_take(s, err)))
+        goto fail;
+    st = exec(s,
+              "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+              "PRAGMA secure_delete = ON",
+              "opening the store", err);
+    lock_release(s);
+    if (st)
+        goto fail;
+    if ((st = migrate(s, err)) || (st = bind_station(s, err)))
+        goto fail;
+    *out = s;
+    return SQ_OK;
+fail:
+    sq_store_close(s);
+    return st;
+}
+
+void sq_store_close(sq_store *s)
+{
+    if (!s)
+        return;
+    if (s->in_tx)
+        store_end(s, SQ_EINVAL, NULL);
+    if (s->db) {
+        /* Closing the last connection checkpoints: a write, under the lock. */
+        bool locked = s->lock_fd >= 0 && lock_take(s, NULL) == SQ_OK;
+        sqlite3_close_v2(s->db);
+        if (locked)
+            lock_release(s);
+    }
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
+    sodium_memzero(s->field_key, sizeof s->field_key);
+    sodium_memzero(s->hash_key, sizeof s->hash_key);
+    free(s);
+}
+
+int sq_store_schema_version(sq_store *s)
+{
+    sqlite3_stmt *q;
+    int v = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW)
+            v = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+    }
+    return v;
+}
+
+sq_status sq_store_limit_pages(sq_store *s, int64_t max_pages, sq_err *err)
+{
+    char sql[80];
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
+             (long long)(max_pages > 0 ? max_pages : 1073741823));
+    return exec(s, sql, "limiting the store", err);
+}
+
+/* ---- import ---- */
+
+static sq_status step_done(sq_store *s, sqlite3_stmt *q, const char *what, sq_err *err)
+{
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? SQ_OK : store_sqlerr(s, rc, what, err);
+}
+
+/* Installs one checked exam document as a new active version. */
+static sq_status install_exam(sq_store *s, json_t *exam, const char *bundle_id, int *n_items,
+                              sq_err *err)
+{
+    sq_status st = SQ_OK;
+    sqlite3_stmt *q = NULL, *qi = NULL, *qim = NULL, *qr = NULL;
+    uint8_t *sealed = NULL, *img = NULL;
+    size_t n;
+    char *text = NULL;
+    char rowkey[160];
+    const char *id = json_string_value(json_object_get(exam, "id"));
+    long long version = json_integer_value(json_object_get(exam, "version"));
+    json_t *items = json_object_get(exam, "items"), *roster = json_object_get(exam, "roster");
+    json_t *meta = json_deep_copy(exam);
+    if (!meta)
+        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+    json_object_del(meta, "items");
+    json_object_del(meta, "roster");
+
+    /* Items in one attempt: the blueprint's total, or all of them. */
+    int per_attempt = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(exam, "blueprint"), i, e)
+        per_attempt += (int)json_integer_value(json_object_get(e, "count"));
+    if (per_attempt == 0)
+        per_attempt = (int)json_array_size(items);
+
+    snprintf(rowkey, sizeof rowkey, "%s/%lld", id, version);
+    text = json_dumps(meta, JSON_COMPACT);
+    if (!text || (st = store_seal(s, "exams", "meta", rowkey, text, strlen(text), &sealed, &n,
+                                  err))) {
+        st = st ? st : sq_seterr(err, SQ_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((st = store_prepare(s, "UPDATE exams SET active = 0 WHERE exam_id = ?", &q, err)))
+        goto out;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    if ((st = step_done(s, q, "installing an exam", err)))
+        goto out;
+    sqlite3_finalize(q);
+    if ((st = store_prepare(s,
+                            "INSERT INTO exams(exam_id, version, active, bundle_id, n_items,"
+                            " n_roster, meta) VALUES (?, ?, 1, ?, ?, ?, ?)",
+                            &q, err)))
+        goto out;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, version);
+    sqlite3_bind_text(q, 3, bundle_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 4, per_attempt);
+    sqlite3_bind_int(q, 5, (int)json_array_size(roster));
+    sqlite3_bind_blob(q, 6, sealed, (int)n, SQLITE_STATIC);
+    if ((st = step_done(s, q, "installing an exam", err)))
+        goto out;
+    free(sealed);
+    sealed = NULL;
+    sqlite3_int64 exam_row = sqlite3_last_insert_rowid(s->db);
+
+    if ((st = store_prepare(s, "INSERT INTO items(exam, idx, topic, body) VALUES (?, ?, ?, ?)",
+                            &qi, err)) ||
+        (st = store_prepare(s, "INSERT INTO images(exam, idx, mime, data) VALUES (?, ?, ?, ?)",
+                            &qim, err)) ||
+        (st = store_prepare(s, "INSERT INTO roster(exam, trainee, person) VALUES (?, ?, ?)",
+                            &qr, err)))
+        goto out;
+    json_array_foreach(items, i, e)
+    {
+        json_t *item = json_deep_copy(e);
+        json_t *image = json_object_get(e, "image");
+        if (!item) {
+            st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+            goto out;
+        }
+        json_object_del(item, "image");
+        json_object_set_new(item, "has_image", json_boolean(image != NULL));
+        free(text);
+        text = json_dumps(item, JSON_COMPACT);
+        json_decref(item);
+        snprintf(rowkey, sizeof rowkey, "%s/%lld/%zu", id, version, i);
+        if (!text) {
+            st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+            goto out;
+        }
+        if ((st = store_seal(s, "items", "body", rowkey, text, strlen(text), &sealed, &n, err)))
+            goto out;
+        json_t *topic = json_object_get(e, "topic");
+        sqlite3_bind_int64(qi, 1, exam_row);
+        sqlite3_bind_int64(qi, 2, (sqlite3_int64)i);
+        if (json_is_string(topic))
+            sqlite3_bind_text(qi, 3, json_string_value(topic), -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(qi, 3);
+        sqlite3_bind_blob(qi, 4, sealed, (int)n, SQLITE_STATIC);
+        st = step_done(s, qi, "installing an item", err);
+        free(sealed);
+        sealed = NULL;
+        if (st)
+            goto out;
+        if (image) {
+            const char *b64 = json_string_value(json_object_get(image, "data"));
+            size_t b64len = strlen(b64), bin_len;
+            img = malloc(b64len);
+            if (!img) {
+                st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+                goto out;
+            }
+            if (sodium_base642bin(img, b64len, b64, b64len, NULL, &bin_len, NULL,
+                                  sodium_base64_VARIANT_ORIGINAL) != 0) {
+                st = sq_seterr(err, SQ_ECORRUPT, "exam '%s': an image does not decode", id);
+                goto out;
+            }
+            if ((st = store_seal(s, "images", "data", rowkey, img, bin_len, &sealed, &n, err)))
+                goto out;
+            sqlite3_bind_int64(qim, 1, exam_row);
+            sqlite3_bind_int64(qim, 2, (sqlite3_int64)i);
+            sqlite3_bind_text(qim, 3, json_string_value(json_object_get(image, "mime")), -1,
+                              SQLITE_STATIC);
+            sqlite3_bind_blob(qim, 4, sealed, (int)n, SQLITE_STATIC);
+            st = step_done(s, qim, "installing an image", err);
+            free(sealed);
+            sealed = NULL;
+            free(img);
+            img = NULL;
+            if (st)
+                goto out;
+        }
+    }
+    json_array_foreach(roster, i, e)
+    {
+        uint8_t h[32];
+        char hhex[65];
+        store_trainee_hash(s, json_string_value(json_object_get(e, "id")), h);
+        hex_encode(h, 32, hhex);
+        snprintf(rowkey, sizeof rowkey, "%s/%lld/%s", id, version, hhex);
+        free(text);
+        text = json_dumps(e, JSON_COMPACT);
+        if (!text) {
+            st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+            goto out;
+        }
+        if ((st = store_seal(s, "roster", "person", rowkey, text, strlen(text), &sealed, &n,
+                             err)))
+            goto out;
+        sqlite3_bind_int64(qr, 1, exam_row);
+        sqlite3_bind_blob(qr, 2, h, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(qr, 3, sealed, (int)n, SQLITE_STATIC);
+        st = step_done(s, qr, "installing the roster", err);
+        free(sealed);
+        sealed = NULL;
+        if (st)
+            goto out;
+    }
+    *n_items += (int)json_array_size(items);
+out:
+    sqlite3_finalize(q);
+    sqlite3_finalize(qi);
+    sqlite3_finalize(qim);
+    sqlite3_finalize(qr);
+    free(img);
+    free(sealed);
+    free(text);
+    json_decref(meta);
+    return st;
+}
+
+sq_status sq_store_import_mem(sq_store *s, const uint8_t *buf, size_t len, sq_import_report *rep,
+                              sq_err *err)
+{
+    sq_import_report r;
+    memset(&r, 0, sizeof r);
+    bundle_header h;
+    json_t *exams = NULL;
+    sqlite3_stmt *q = NULL;
+    sq_status st = bundle_open(buf, len, sq_station_keys_central_sign_pk(s->keys), s->station_id,
+                               station_keys_box_pk(s->keys), station_keys_box_sk(s->keys), &h,
+                               &exams, err);
+    if (st)
+        return st;
+    snprintf(r.bundle_id, sizeof r.bundle_id, "%s", h.bundle_id);
+    if ((st = store_begin(s, err)))
+        goto out;
+    if ((st = store_prepare(s, "SELECT max(version) FROM exams WHERE exam_id = ?", &q, err)))
+        goto out;
+    size_t i;
+    json_t *e;
+    /* Check every exam before writing any: all of the bundle or none. */
+    int todo[64] = {0};
+    json_array_foreach(exams, i, e)
+    {
+        const char *id = json_string_value(json_object_get(e, "id"));
+        long long v = json_integer_value(json_object_get(e, "version"));
+        sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(q);
+        if (rc != SQLITE_ROW) {
+            st = store_sqlerr(s, rc, "importing", err);
+            goto out;
+        }
+        long long have = sqlite3_column_type(q, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, 0);
+        sqlite3_reset(q);
+        if (v < have) {
+            st = sq_seterr(err, SQ_ESTALE,
+                           "bundle '%s' carries exam '%s' version %lld, older than the "
+                           "installed version %lld; nothing imported",
+                           h.bundle_id, id, v, have);
+            goto out;
+        }
+        todo[i] = v > have;
+    }
+    json_array_foreach(exams, i, e)
+    {
+        if (!todo[i]) {
+            r.exams_same++;
+            continue;
+        }
+        if ((st = install_exam(s, e, h.bundle_id, &r.items, err)))
+            goto out;
+        r.exams_new++;
+    }
+    if (r.exams_new > 0) {
+        sqlite3_finalize(q);
+        if ((st = store_prepare(s,
+                                "INSERT OR REPLACE INTO bundles(bundle_id, imported_wall, exams)"
+                                " VALUES (?, ?, ?)",
+                                &q, err)))
+            goto out;
+        char list[1024] = "";
+        for (size_t k = 0; k < h.n_exams; k++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s:%lld", k ? " " : "",
+                     h.exams[k].id, (long long)h.exams[k].version);
+        sqlite3_bind_text(q, 1, h.bundle_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, store_wall_s(s));
+        sqlite3_bind_text(q, 3, list, -1, SQLITE_TRANSIENT);
+        st = step_done(s, q, "importing", err);
+    }
+out:
+    sqlite3_finalize(q);
+    st = store_end(s, st, err);
+    json_decref(exams);
+    if (st == SQ_OK && rep)
+        *rep = r;
+    return st;
+}
+
+sq_status sq_store_import(sq_store *s, const char *bundle_path, sq_import_report *rep,
+                          sq_err *err)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    sq_status st = file_read(bundle_path, SQ_BUNDLE_MAX_FILE, &buf, &len, err);
+    if (st)
+        return st;
+    st = sq_store_import_mem(s, buf, len, rep, err);
+    if (st)
+        sq_prefixerr(err, "%s", bundle_path);
+    free(buf);
+    return st;
+}

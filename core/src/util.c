@@ -1,0 +1,100 @@
+/*
+ * util.c - status names, error messages, library start-up and the system
+ * clock. Everything here is small and shared by the rest of libsynaq.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sodium.h>
+
+#include "internal.h"
+
+const char *sq_status_name(sq_status st)
+{
+    static const char *const names[] = {
+        [SQ_OK] = "ok",           [SQ_EINVAL] = "invalid",     [SQ_EIO] = "i/o",
+        [SQ_ECORRUPT] = "corrupt", [SQ_EAUTH] = "auth",         [SQ_ENOTFOUND] = "not found",
+        [SQ_EFULL] = "full",      [SQ_ENOMEM] = "no memory",   [SQ_EEXIST] = "exists",
+        [SQ_ESTALE] = "stale",    [SQ_EREADONLY] = "read-only", [SQ_ETOOBIG] = "too big",
+        [SQ_EWRONGSTATION] = "wrong station", [SQ_EBUSY] = "busy", [SQ_ESTATE] = "state",
+        [SQ_ENET] = "network",
+    };
+    if ((unsigned)st < sizeof names / sizeof names[0] && names[st])
+        return names[st];
+    return "unknown";
+}
+
+sq_status sq_seterr(sq_err *err, sq_status st, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->code = st;
+    }
+    return st;
+}
+
+sq_status sq_prefixerr(sq_err *err, const char *fmt, ...)
+{
+    if (!err)
+        return SQ_EINVAL;
+    char prefix[256], old[sizeof err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, err->msg, sizeof old);
+    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    return err->code;
+}
+
+sq_status sq_init(sq_err *err)
+{
+    if (sodium_init() < 0)
+        return sq_seterr(err, SQ_EIO, "libsodium failed to initialise");
+    return SQ_OK;
+}
+
+const char *sq_version(void)
+{
+    return SYNAQ_VERSION;
+}
+
+static int64_t sys_mono_ms(void *ctx)
+{
+    (void)ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t sys_wall_s(void *ctx)
+{
+    (void)ctx;
+    return (int64_t)time(NULL);
+}
+
+const sq_clock *sq_clock_system(void)
+{
+    static const sq_clock c = {sys_mono_ms, sys_wall_s, NULL};
+    return &c;
+}
+
+void sq_free(void *p)
+{
+    free(p);
+}
+
+void hex_encode(const uint8_t *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = 0;
+}
