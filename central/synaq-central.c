@@ -75,7 +75,7 @@ static int cmd_enroll(int argc, char **argv)
     const char *id = NULL, *district = NULL, *out = NULL;
     char out_buf[4200];
     int c;
-    optind = 1;
+    optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
     while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
         if (c == 's')
             id = optarg;
@@ -243,7 +243,7 @@ static int cmd_open_results(int argc, char **argv)
 {
     const char *out_path = NULL;
     int c;
-    optind = 1;
+    optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
     static const struct option lo[] = {{"out", 1, 0, 'o'}, {0, 0, 0, 0}};
     while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
         if (c == 'o')

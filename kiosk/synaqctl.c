@@ -96,7 +96,7 @@ static int cmd_init(const station_opts *o, int argc, char **argv)
     const char *central = NULL, *label = "", *request = NULL;
     char req_buf[4096];
     int c;
-    optind = 1;
+    optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == 'c')
             central = optarg;
@@ -291,7 +291,7 @@ static int cmd_take(const station_opts *o, int argc, char **argv)
                                        {0, 0, 0, 0}};
     const char *exam = NULL, *trainee = NULL, *name = NULL, *answers = "-";
     int lang = 1, leave_open = 0, c;
-    optind = 1;
+    optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
         case 'x': exam = optarg; break;
@@ -420,7 +420,7 @@ static int cmd_export(const station_opts *o, int argc, char **argv)
     const char *out = NULL;
     int max = 50, c;
     long long after = 0;
-    optind = 1;
+    optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == 'o')
             out = optarg;

@@ -1,0 +1,433 @@
+/*
+ * test_attempt.c - attempts: the blueprint draw, shuffles that survive a
+ * restart, durable answers, time on the monotonic clock with gaps and
+ * jumps recorded, attempt limits and rosters, scoring of every item type,
+ * and the sealed result as central opens it.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "check.h"
+#include "fixture.h"
+#include "../core/src/internal.h"
+
+static fixture f;
+
+static const char *scoring_exam =
+    "exam: scoring\nversion: 1\ntitle: {ru: Подсчёт, kk: Есеп, en: Scoring}\n"
+    "time_limit: 10\npass_mark: 50\nattempts: 0\nshuffle_items: no\nshuffle_options: yes\n"
+    "items:\n"
+    "  - id: s1\n    type: single\n    text: {ru: Один}\n    options:\n"
+    "      - {ru: Да, correct: yes}\n      - {ru: Нет}\n      - {ru: Может быть}\n"
+    "  - id: m1\n    type: multiple\n    points: 2\n    text: {ru: Все или ничего}\n"
+    "    options:\n      - {ru: A1, correct: yes}\n      - {ru: B1, correct: yes}\n"
+    "      - {ru: C1}\n      - {ru: D1}\n"
+    "  - id: p1\n    type: multiple\n    scoring: partial\n    points: 4\n"
+    "    text: {ru: Частично}\n    options:\n      - {ru: A2, correct: yes}\n"
+    "      - {ru: B2, correct: yes}\n      - {ru: C2, correct: yes}\n      - {ru: D2}\n"
+    "      - {ru: E2, correct: yes}\n"
+    "  - id: t1\n    type: truefalse\n    answer: no\n    text: {ru: Ложь, kk: Жалған}\n";
+
+/* The shown position of the option whose text is `text` in item pos. */
+static int shown(sq_attempt *a, int pos, const char *text)
+{
+    sq_item_view v;
+    sq_err e;
+    if (sq_attempt_item(a, pos, SQ_LANG_RU, &v, &e))
+        return -1;
+    for (int i = 0; i < v.n_options; i++)
+        if (!strcmp(v.options[i], text))
+            return i;
+    return -1;
+}
+
+static uint32_t bits(sq_attempt *a, int pos, const char *const *texts, int n)
+{
+    uint32_t m = 0;
+    for (int i = 0; i < n; i++) {
+        int s = shown(a, pos, texts[i]);
+        if (s >= 0)
+            m |= 1u << s;
+    }
+    return m;
+}
+
+static void import_yaml(const char *yaml)
+{
+    char path[400];
+    static int n;
+    sq_err e;
+    sq_import_report r;
+    snprintf(path, sizeof path, "%s/b%d.sqb", f.dir, n++);
+    CHECK_INT(0, fx_bundle(&f, yaml, path, NULL, 0));
+    CHECK_OK(sq_store_import(f.store, path, &r, &e), &e);
+}
+
+/* Opens the newest result in the store the way central does. */
+static sq_result *open_result(int64_t seq)
+{
+    sq_err e;
+    char path[400];
+    int count = 0;
+    sq_result *res = NULL;
+    snprintf(path, sizeof path, "%s/batch-%lld", f.dir, (long long)seq);
+    CHECK_OK(sq_store_export_batch(f.store, seq - 1, 1, path, &count, &e), &e);
+    CHECK_INT(1, count);
+    size_t len;
+    uint8_t *buf = fx_read(path, &len);
+    sq_batch *b = NULL;
+    if (!buf)
+        return NULL;
+    CHECK_OK(sq_batch_parse(buf, len, &b, &e), &e);
+    if (b) {
+        CHECK_OK(sq_batch_verify(b, sq_station_keys_sign_pk(f.keys), &e), &e);
+        if (sq_batch_count(b) == 1) {
+            int64_t s;
+            const uint8_t *sealed;
+            size_t slen;
+            sq_batch_result(b, 0, &s, &sealed, &slen);
+            CHECK_INT(seq, s);
+            CHECK_OK(sq_result_open(sealed, slen, sq_central_results_pk(f.central),
+                                    sq_central_results_sk(f.central),
+                                    sq_station_keys_sign_pk(f.keys), &res, &e),
+                     &e);
+        }
+    }
+    sq_batch_free(b);
+    free(buf);
+    return res;
+}
+
+static void test_scoring(void)
+{
+    sq_err e;
+    sq_attempt *a = NULL;
+    sq_outcome o;
+    import_yaml(scoring_exam);
+    /* Everything right. */
+    CHECK_OK(sq_attempt_start(f.store, "scoring", "T-1", "Айгүл", &a, &e), &e);
+    if (!a)
+        return;
+    CHECK_INT(4, sq_attempt_count(a));
+    const char *s1[] = {"Да"}, *m1[] = {"A1", "B1"}, *p1[] = {"A2", "B2", "C2", "E2"};
+    const char *t1[] = {"Неверно"};
+    CHECK_OK(sq_attempt_answer(a, 0, bits(a, 0, s1, 1), &e), &e);
+    CHECK_OK(sq_attempt_answer(a, 1, bits(a, 1, m1, 2), &e), &e);
+    CHECK_OK(sq_attempt_answer(a, 2, bits(a, 2, p1, 4), &e), &e);
+    CHECK_OK(sq_attempt_answer(a, 3, bits(a, 3, t1, 1), &e), &e);
+    /* True/false keeps its order: True first. */
+    CHECK_INT(0, shown(a, 3, "Верно"));
+    f.fc.mono_ms += 61000;
+    f.fc.wall_s += 61;
+    CHECK_OK(sq_attempt_finish(a, &o, &e), &e);
+    CHECK_INT(8000, o.max_milli);
+    CHECK_INT(8000, o.points_milli);
+    CHECK_INT(100, o.percent);
+    CHECK(o.passed);
+    CHECK_ERR(SQ_ESTATE, "finished", sq_attempt_answer(a, 0, 1, &e), &e);
+    int64_t seq = o.seq;
+    sq_attempt_free(a);
+    sq_result *r = open_result(seq);
+    if (r) {
+        CHECK_STR("st-001", r->station_id);
+        CHECK_STR("T-1", r->trainee_id);
+        CHECK_STR("Айгүл", r->trainee_name);
+        CHECK_STR("scoring", r->exam_id);
+        CHECK_INT(8000, r->points_milli);
+        CHECK_INT(4, r->n_items);
+        CHECK_INT(61000, r->elapsed_ms);
+        CHECK_INT(600, r->time_limit_s);
+        CHECK_STR("s1", r->items[0].item_id);
+        CHECK_INT(1, r->items[0].selected); /* original option 0 */
+        CHECK_INT(3, r->items[1].selected); /* original 0 and 1 */
+        CHECK_INT(0x17, r->items[2].selected);
+        CHECK_INT(2, r->items[3].selected); /* "False" is original option 1 */
+        CHECK(r->items[0].answered_ms >= 0 && r->items[0].answered_ms <= 61000);
+        char *csv = sq_result_csv(r, true);
+        CHECK(csv && strstr(csv, "st-001,") && strstr(csv, ",Айгүл,scoring,1,"));
+        sq_free(csv);
+        sq_result_free(r);
+    }
+
+    /* Partial credit, wrong choices and a blank. */
+    CHECK_OK(sq_attempt_start(f.store, "scoring", "T-2", NULL, &a, &e), &e);
+    if (!a)
+        return;
+    const char *s1w[] = {"Нет"}, *m1p[] = {"A1"}, *p1m[] = {"A2", "B2", "C2", "D2"};
+    CHECK_OK(sq_attempt_answer(a, 0, bits(a, 0, s1w, 1), &e), &e);
+    CHECK_OK(sq_attempt_answer(a, 1, bits(a, 1, m1p, 1), &e), &e);
+    CHECK_OK(sq_attempt_answer(a, 2, bits(a, 2, p1m, 4), &e), &e);
+    /* Item 4 left blank. A single-choice item refuses two answers. */
+    CHECK_ERR(SQ_EINVAL, "takes one answer", sq_attempt_answer(a, 0, 3, &e), &e);
+    CHECK_ERR(SQ_EINVAL, "has 3 options", sq_attempt_answer(a, 0, 8, &e), &e);
+    CHECK_OK(sq_attempt_finish(a, &o, &e), &e);
+    /* p1: 3 right, 1 wrong of 4 correct: (3 - 1) / 4 of 4 points = 2. */
+    CHECK_INT(2000, o.points_milli);
+    CHECK_INT(25, o.percent);
+    CHECK(!o.passed);
+    sq_attempt_free(a);
+    r = open_result(o.seq);
+    if (r) {
+        CHECK_INT(0, r->items[0].points_milli);
+        CHECK_INT(0, r->items[1].points_milli);
+        CHECK_INT(2000, r->items[2].points_milli);
+        CHECK(!r->items[3].answered);
+        sq_result_free(r);
+    }
+
+    /* Partial credit never goes below zero. */
+    CHECK_OK(sq_attempt_start(f.store, "scoring", "T-3", NULL, &a, &e), &e);
+    if (!a)
+        return;
+    const char *p1bad[] = {"A2", "D2"};
+    CHECK_OK(sq_attempt_answer(a, 2, bits(a, 2, p1bad, 2), &e), &e);
+    CHECK_OK(sq_attempt_finish(a, &o, &e), &e);
+    CHECK_INT(0, o.points_milli);
+    sq_attempt_free(a);
+}
+
+static void test_blueprint_and_resume(void)
+{
+    sq_err e;
+    sq_attempt *a = NULL;
+    char *yaml = malloc(1 << 16);
+    size_t n = (size_t)snprintf(yaml, 1 << 16,
+                                "exam: bp\nversion: 1\ntitle: {kk: Жоспар}\ntime_limit: 30\n"
+                                "pass_mark: 50\nattempts: 1\n"
+                                "topics:\n  law: {kk: Заң}\n  vote: {kk: Дауыс}\n"
+                                "blueprint:\n  law: 3\n  vote: 2\nitems:\n");
+    for (int i = 0; i < 12; i++)
+        n += (size_t)snprintf(yaml + n, (1 << 16) - n,
+                              "  - id: i%02d\n    topic: %s\n    type: single\n"
+                              "    text: {kk: Сұрақ %d}\n    options:\n"
+                              "      - {kk: А%d, correct: yes}\n      - {kk: Ә%d}\n"
+                              "      - {kk: Б%d}\n      - {kk: В%d}\n      - {kk: Г%d}\n",
+                              i, i < 6 ? "law" : "vote", i, i, i, i, i, i);
+    import_yaml(yaml);
+    free(yaml);
+    CHECK_OK(sq_attempt_start(f.store, "bp", "T-9", NULL, &a, &e), &e);
+    if (!a)
+        return;
+    CHECK_INT(5, sq_attempt_count(a));
+    int law = 0, vote = 0;
+    char ids[5][8], opts[5][5][16];
+    for (int i = 0; i < 5; i++) {
+        sq_item_view v;
+        CHECK_OK(sq_attempt_item(a, i, SQ_LANG_RU, &v, &e), &e);
+        /* No Russian text: the view falls back to Kazakh and says so. */
+        CHECK_INT(SQ_LANG_KK, v.text_lang);
+        int num = atoi(v.item_id + 1);
+        law += num < 6;
+        vote += num >= 6;
+        snprintf(ids[i], sizeof ids[i], "%s", v.item_id);
+        for (int k = 0; k < 5; k++)
+            snprintf(opts[i][k], sizeof opts[i][k], "%s", v.options[k]);
+    }
+    CHECK_INT(3, law);
+    CHECK_INT(2, vote);
+    /* Answer two, flag one, move to item 4; then the power goes. */
+    CHECK_OK(sq_attempt_answer(a, 0, 1u << 2, &e), &e);
+    f.fc.mono_ms += 5000;
+    f.fc.wall_s += 5;
+    CHECK_OK(sq_attempt_answer(a, 1, 1u << 4, &e), &e);
+    CHECK_OK(sq_attempt_flag(a, 2, true, &e), &e);
+    CHECK_OK(sq_attempt_goto(a, 3, &e), &e);
+    f.fc.mono_ms += 2000;
+    f.fc.wall_s += 2;
+    CHECK_OK(sq_attempt_tick(a, &e), &e);
+    CHECK_INT(7000, sq_attempt_elapsed_ms(a));
+    char id[40];
+    snprintf(id, sizeof id, "%s", sq_attempt_id(a));
+    sq_attempt_free(a);
+    a = NULL;
+    /* Off for an hour; the monotonic clock restarts from a small number. */
+    f.fc.mono_ms = 500;
+    f.fc.wall_s += 3600;
+    CHECK_INT(0, fx_reopen(&f));
+    CHECK_ERR(SQ_ESTATE, "in progress", sq_attempt_start(f.store, "bp", "T-9", NULL, &a, &e), &e);
+    CHECK_ERR(SQ_ENOTFOUND, "no attempt in progress",
+              sq_attempt_resume(f.store, "bp", "T-other", &a, &e), &e);
+    CHECK_OK(sq_attempt_resume(f.store, "bp", "T-9", &a, &e), &e);
+    if (!a)
+        return;
+    CHECK_STR(id, sq_attempt_id(a));
+    CHECK_INT(3, sq_attempt_current(a));
+    CHECK_INT(7000, sq_attempt_elapsed_ms(a));
+    CHECK_INT(30 * 60000 - 7000, sq_attempt_time_left_ms(a));
+    for (int i = 0; i < 5; i++) {
+        sq_item_view v;
+        CHECK_OK(sq_attempt_item(a, i, SQ_LANG_KK, &v, &e), &e);
+        CHECK_STR(ids[i], v.item_id);
+        for (int k = 0; k < 5; k++)
+            CHECK_STR(opts[i][k], v.options[k]);
+        CHECK_INT(i == 0 ? 1u << 2 : i == 1 ? 1u << 4 : 0, v.selected);
+        CHECK_INT(i == 2, v.flagged);
+    }
+    int answered, flagged;
+    sq_attempt_progress(a, &answered, &flagged);
+    CHECK_INT(2, answered);
+    CHECK_INT(1, flagged);
+    /* The wall clock jumps back a day while the exam goes on. */
+    f.fc.mono_ms += 10000;
+    f.fc.wall_s -= 86400;
+    CHECK_OK(sq_attempt_tick(a, &e), &e);
+    CHECK_INT(17000, sq_attempt_elapsed_ms(a));
+    sq_outcome o;
+    CHECK_OK(sq_attempt_finish(a, &o, &e), &e);
+    sq_attempt_free(a);
+    sq_result *r = open_result(o.seq);
+    if (r) {
+        CHECK_INT(17000, r->elapsed_ms);
+        CHECK_INT(2, r->n_events);
+        if (r->n_events == 2) {
+            CHECK_INT(2, r->events[0].kind); /* the hour off */
+            CHECK_INT(3600, r->events[0].wall_after_s - r->events[0].wall_before_s);
+            CHECK_INT(1, r->events[1].kind); /* the jump back */
+            CHECK_INT(-86400, r->events[1].wall_after_s - r->events[1].wall_before_s);
+            CHECK_INT(10000, r->events[1].mono_delta_ms);
+        }
+        sq_result_free(r);
+    }
+    /* attempts: 1 — no second one. */
+    int left = 5;
+    CHECK_ERR(SQ_ESTATE, "used all 1 attempts",
+              sq_store_trainee_check(f.store, "bp", "T-9", &left, NULL, 0, &e), &e);
+    CHECK_ERR(SQ_ESTATE, "used all 1 attempts",
+              sq_attempt_start(f.store, "bp", "T-9", NULL, &a, &e), &e);
+}
+
+static void test_time_runs_out(void)
+{
+    sq_err e;
+    sq_attempt *a = NULL;
+    char *yaml = fx_exam_yaml("short", 1, 3, 1);
+    import_yaml(yaml);
+    free(yaml);
+    CHECK_OK(sq_attempt_start(f.store, "short", "T-5", NULL, &a, &e), &e);
+    if (!a)
+        return;
+    CHECK_OK(sq_attempt_answer(a, 0, 1, &e), &e);
+    f.fc.mono_ms += 59000;
+    CHECK_INT(1000, sq_attempt_time_left_ms(a));
+    f.fc.mono_ms += 5000;
+    CHECK_INT(0, sq_attempt_time_left_ms(a));
+    CHECK_ERR(SQ_ESTATE, "time is up", sq_attempt_answer(a, 1, 1, &e), &e);
+    sq_outcome o;
+    CHECK_OK(sq_attempt_finish(a, &o, &e), &e);
+    CHECK(o.timed_out);
+    sq_attempt_free(a);
+    sq_result *r = open_result(o.seq);
+    if (r) {
+        CHECK_INT(60000, r->elapsed_ms);
+        CHECK(r->timed_out);
+        CHECK_INT(1, r->items[0].answered);
+        CHECK_INT(0, r->items[1].answered);
+        sq_result_free(r);
+    }
+}
+
+static void test_roster(void)
+{
+    sq_err e;
+    sq_attempt *a = NULL;
+    import_yaml("exam: listed\nversion: 1\ntitle: {en: Listed}\n"
+                "roster:\n  - {id: \"100\", name: Әсел Нұрова, district: Алматы}\n"
+                "items:\n  - id: a\n    type: truefalse\n    answer: yes\n    text: {en: Yes?}\n");
+    char name[64];
+    int left;
+    CHECK_OK(sq_store_trainee_check(f.store, "listed", "100", &left, name, sizeof name, &e), &e);
+    CHECK_STR("Әсел Нұрова", name);
+    CHECK_INT(-1, left);
+    CHECK_ERR(SQ_ENOTFOUND, "not on the roster",
+              sq_store_trainee_check(f.store, "listed", "101", &left, name, sizeof name, &e), &e);
+    CHECK_ERR(SQ_ENOTFOUND, "not on the roster",
+              sq_attempt_start(f.store, "listed", "101", NULL, &a, &e), &e);
+    CHECK_ERR(SQ_ENOTFOUND, "no exam 'nope'",
+              sq_attempt_start(f.store, "nope", "100", NULL, &a, &e), &e);
+    CHECK_ERR(SQ_EINVAL, "trainee id", sq_attempt_start(f.store, "listed", "", NULL, &a, &e), &e);
+    CHECK_OK(sq_attempt_start(f.store, "listed", "100", "ignored", &a, &e), &e);
+    sq_outcome o;
+    if (a) {
+        CHECK_OK(sq_attempt_finish(a, &o, &e), &e);
+        sq_attempt_free(a);
+        sq_result *r = open_result(o.seq);
+        if (r)
+            CHECK_STR("Әсел Нұрова", r->trainee_name);
+        sq_result_free(r);
+    }
+}
+
+/* Results are immutable and cannot be dropped while pending; their
+ * sequence numbers only grow; results of one station do not open with
+ * another station's key. */
+static void test_results_immutable(void)
+{
+    sq_err e;
+    int64_t pending = 0, last = 0;
+    CHECK_OK(sq_store_result_counts(f.store, &pending, &last, &e), &e);
+    CHECK(pending >= 5);
+    CHECK_INT(pending, last);
+    sqlite3 *db;
+    CHECK_INT(SQLITE_OK, sqlite3_open(f.db_path, &db));
+    CHECK(sqlite3_exec(db, "UPDATE results SET sealed = x'00' WHERE seq = 1", 0, 0, 0) != SQLITE_OK);
+    CHECK(sqlite3_exec(db, "DELETE FROM results WHERE seq = 1", 0, 0, 0) != SQLITE_OK);
+    sqlite3_close(db);
+    sq_result *r = open_result(1);
+    CHECK(r != NULL);
+    sq_result_free(r);
+    /* The result signed by st-001 checked against another key fails. */
+    char path[400];
+    int count;
+    snprintf(path, sizeof path, "%s/b-other", f.dir);
+    CHECK_OK(sq_store_export_batch(f.store, 0, 100, path, &count, &e), &e);
+    CHECK_INT(pending, count);
+    size_t len;
+    uint8_t *buf = fx_read(path, &len);
+    sq_batch *b = NULL;
+    uint8_t pk[32], sk[64];
+    crypto_sign_keypair(pk, sk);
+    CHECK_OK(sq_batch_parse(buf, len, &b, &e), &e);
+    if (b) {
+        CHECK_ERR(SQ_EAUTH, "not signed by station", sq_batch_verify(b, pk, &e), &e);
+        CHECK_OK(sq_batch_verify(b, sq_station_keys_sign_pk(f.keys), &e), &e);
+        int64_t seq;
+        const uint8_t *sealed;
+        size_t slen;
+        sq_batch_result(b, 0, &seq, &sealed, &slen);
+        CHECK_ERR(SQ_EAUTH, "not signed by the station key",
+                  sq_result_open(sealed, slen, sq_central_results_pk(f.central),
+                                 sq_central_results_sk(f.central), pk, &r, &e),
+                  &e);
+        /* The same results make the same batch, byte for byte but the time. */
+        CHECK_INT(32, strlen(sq_batch_id(b)));
+    }
+    sq_batch_free(b);
+    /* A flipped byte anywhere in a batch: refused. */
+    int wrong = 0;
+    for (size_t i = 8; buf && i < len; i += 7) {
+        buf[i] ^= 1;
+        sq_batch *bb = NULL;
+        sq_err e2;
+        if (sq_batch_parse(buf, len, &bb, &e2) == SQ_OK &&
+            sq_batch_verify(bb, sq_station_keys_sign_pk(f.keys), &e2) == SQ_OK)
+            wrong++;
+        sq_batch_free(bb);
+        buf[i] ^= 1;
+    }
+    CHECK_INT(0, wrong);
+    free(buf);
+}
+
+int main(void)
+{
+    if (fx_setup(&f, "st-001"))
+        return 1;
+    test_scoring();
+    test_blueprint_and_resume();
+    test_time_runs_out();
+    test_roster();
+    test_results_immutable();
+    fx_teardown(&f);
+    return check_report("test_attempt");
+}
