@@ -332,7 +332,7 @@ static void test_roster(void)
     sq_err e;
     sq_attempt *a = NULL;
     import_yaml("exam: listed\nversion: 1\ntitle: {en: Listed}\n"
-                "roster:\n  - {id: \"100\", name: Әсел Нұрова, district: Алматы}\n"
+                "pass_mark: 50\nroster:\n  - {id: \"100\", name: Әсел Нұрова, district: Алматы}\n"
                 "items:\n  - id: a\n    type: truefalse\n    answer: yes\n    text: {en: Yes?}\n");
     char name[64];
     int left;

@@ -99,8 +99,8 @@ static sq_status bad(const chk *c, const json_t *node, const char *fmt, ...)
 }
 
 /* " (first at line 5)" when the first node has a line, else " (first is item 2)". */
-static void first_at(const chk *c, const json_t *first, const char *what, size_t idx,
-                     char *buf, size_t size)
+static void first_at(const chk *c, const json_t *first, const char *what, size_t idx, char *buf,
+                     size_t size)
 {
     int line = exam_linemap_line(c->lm, first);
     if (c->file && line > 0)
@@ -120,7 +120,8 @@ static sq_status check_keys(const chk *c, const json_t *obj, const keyspec *ks, 
     const char *key;
     json_t *v;
 
-    json_object_foreach((json_t *)obj, key, v) {
+    json_object_foreach((json_t *)obj, key, v)
+    {
         size_t i = 0;
         while (i < n && strcmp(key, ks[i].key) != 0)
             i++;
@@ -162,8 +163,7 @@ static sq_status check_bool(const chk *c, const json_t *obj, const char *key)
 
 /* What is wrong with a string of 1..max bytes, or NULL. Texts may hold
  * newlines and tabs; names and ids hold no control character at all. */
-static const char *str_problem(const json_t *s, size_t max, bool multiline, char *buf,
-                               size_t size)
+static const char *str_problem(const json_t *s, size_t max, bool multiline, char *buf, size_t size)
 {
     const char *p;
     size_t len;
@@ -202,8 +202,8 @@ static bool id_ok(const json_t *s, bool exam)
         return false;
     for (size_t i = 0; i < len; i++) {
         char ch = p[i];
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' ||
-                  ch == '_' || ch == '-' || (!exam && ch >= 'A' && ch <= 'Z');
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+                  ch == '-' || (!exam && ch >= 'A' && ch <= 'Z');
         if (!ok)
             return false;
     }
@@ -221,7 +221,8 @@ static sq_status check_text(chk *c, const json_t *t, const char *label)
     if (json_object_size(t) == 0)
         return bad(c, t, "%s has no text in any language (kk, ru, en)", label);
     enter(c, t);
-    json_object_foreach((json_t *)t, key, v) {
+    json_object_foreach((json_t *)t, key, v)
+    {
         if (lang_index(key) < 0)
             return bad(c, v, "%s: unknown language '%.40s' (kk, ru, en)", label, key);
         why = str_problem(v, TEXT_MAX_BYTES, true, buf, sizeof buf);
@@ -285,11 +286,11 @@ static sq_status check_image(chk *c, const json_t *img)
 
 /* Sets shared by the parts of one check. */
 typedef struct {
-    json_t *topic_ids;    /* topic id -> its index */
-    json_t *item_ids;     /* item id -> its index */
-    const json_t *items;  /* the exam's items */
-    size_t *topic_items;  /* items per topic, by index */
-    bool *topic_in_plan;  /* the blueprint has named it */
+    json_t *topic_ids;   /* topic id -> its index */
+    json_t *item_ids;    /* item id -> its index */
+    const json_t *items; /* the exam's items */
+    size_t *topic_items; /* items per topic, by index */
+    bool *topic_in_plan; /* the blueprint has named it */
     size_t ntopics;
 } sets;
 
@@ -342,9 +343,9 @@ static sq_status check_options(chk *c, const json_t *item, const char *type)
 
 static sq_status check_item(chk *c, const json_t *item, size_t idx, sets *s)
 {
-    static const keyspec ks[] = {{"id", true},      {"type", true},        {"topic", true},
-                                 {"points", true},  {"scoring", false},    {"fixed_order", false},
-                                 {"text", true},    {"image", false},      {"options", true}};
+    static const keyspec ks[] = {{"id", true},     {"type", true},     {"topic", true},
+                                 {"points", true}, {"scoring", false}, {"fixed_order", false},
+                                 {"text", true},   {"image", false},   {"options", true}};
     const json_t *id = json_object_get(item, "id"), *v;
     const char *type;
     char extra[48];
@@ -376,7 +377,8 @@ static sq_status check_item(chk *c, const json_t *item, size_t idx, sets *s)
     type = json_string_value(json_object_get(item, "type"));
     if (!type || (strcmp(type, "single") != 0 && strcmp(type, "multiple") != 0 &&
                   strcmp(type, "truefalse") != 0))
-        return bad(c, json_object_get(item, "type"), "'type' must be single, multiple or truefalse");
+        return bad(c, json_object_get(item, "type"),
+                   "'type' must be single, multiple or truefalse");
 
     v = json_object_get(item, "topic");
     if (json_is_null(v)) {
@@ -495,8 +497,7 @@ static sq_status check_blueprint(chk *c, const json_t *plan, sets *s)
         st = check_keys(c, e, ks, sizeof ks / sizeof *ks, what);
         if (st != SQ_OK)
             return st;
-        if (!id_ok(topic, false) ||
-            !(ti = json_object_get(s->topic_ids, json_string_value(topic))))
+        if (!id_ok(topic, false) || !(ti = json_object_get(s->topic_ids, json_string_value(topic))))
             return bad(c, topic, "blueprint names unknown topic '%.63s'",
                        json_is_string(topic) ? json_string_value(topic) : "");
         t = (size_t)json_integer_value(ti);
@@ -575,12 +576,20 @@ out:
 
 sq_status exam_check(const json_t *exam, const exam_linemap *lm, const char *file, sq_err *err)
 {
-    static const keyspec ks[] = {
-        {"id", true},          {"version", true},       {"title", true},
-        {"description", false}, {"time_limit_s", true}, {"pass_percent", true},
-        {"attempts", true},    {"show_score", true},    {"shuffle_items", true},
-        {"shuffle_options", true}, {"topics", true},    {"blueprint", true},
-        {"items", true},       {"roster", true}};
+    static const keyspec ks[] = {{"id", true},
+                                 {"version", true},
+                                 {"title", true},
+                                 {"description", false},
+                                 {"time_limit_s", true},
+                                 {"pass_percent", true},
+                                 {"attempts", true},
+                                 {"show_score", true},
+                                 {"shuffle_items", true},
+                                 {"shuffle_options", true},
+                                 {"topics", true},
+                                 {"blueprint", true},
+                                 {"items", true},
+                                 {"roster", true}};
     static const char *const flags[] = {"show_score", "shuffle_items", "shuffle_options"};
     chk c = {.lm = lm, .file = file, .err = err};
     sets s = {0};
@@ -699,8 +708,10 @@ sq_status sq_exam_set_load(sq_exam_set *set, const char *path, sq_err *err)
     id = json_string_value(json_object_get(doc, "id"));
     for (size_t i = 0; i < json_array_size(set->exams); i++) {
         if (strcmp(id, sq_exam_set_id(set, i)) == 0) {
+            /* id belongs to doc: word the message before freeing it. */
+            st = sq_seterr(err, SQ_EEXIST, "%s: exam '%s' is already in the set", path, id);
             json_decref(doc);
-            return sq_seterr(err, SQ_EEXIST, "%s: exam '%s' is already in the set", path, id);
+            return st;
         }
     }
     /* jansson frees doc when the append fails. */

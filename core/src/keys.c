@@ -142,6 +142,11 @@ sq_status sq_central_keygen(const char *dir, sq_err *err)
     sodium_memzero(h1, sizeof h1);
     sodium_memzero(h2, sizeof h2);
 out:
+    /* Half a key folder would refuse every retry: take back what we wrote
+     * (we checked above that none of the three was there before). */
+    if (st != SQ_OK && st != SQ_EEXIST)
+        for (int i = 0; i < 3; i++)
+            unlink(paths[i]);
     sodium_free(text);
     sodium_free(k);
     return st;
@@ -209,7 +214,18 @@ sq_status sq_central_open(const char *dir, int want, sq_central_keys **out, sq_e
         snprintf(path, sizeof path, "%s/sign.key", dir);
         if ((st = read_keytext(path, "synaq-central-sign 1", line, 512, err)))
             goto out;
-        if (!hex_decode(line, strlen(line), k->sign_sk, 64)) {
+        uint8_t seed[32], check_pk[32], check_sk[64];
+        bool ok = hex_decode(line, strlen(line), k->sign_sk, 64);
+        if (ok) {
+            /* The secret key carries its public half: both must agree, or
+             * every signature made with it is worthless. */
+            crypto_sign_ed25519_sk_to_seed(seed, k->sign_sk);
+            crypto_sign_seed_keypair(check_pk, check_sk, seed);
+            ok = sodium_memcmp(check_pk, k->sign_sk + 32, 32) == 0;
+            sodium_memzero(seed, sizeof seed);
+            sodium_memzero(check_sk, sizeof check_sk);
+        }
+        if (!ok) {
             st = sq_seterr(err, SQ_ECORRUPT, "%s is damaged", path);
             goto out;
         }
@@ -386,10 +402,17 @@ sq_status sq_central_enroll(const sq_central_keys *k, const char *request_path,
     }
     sq_central_sign(k, b.p, b.len, sig);
     buf_put(&b, sig, 64);
+    /* Read it back as a station will before writing it: a district that is
+     * not UTF-8 would make a certificate that no station accepts. */
+    sq_cert check;
+    if (cert_decode(b.p, b.len, k->sign_pk, &check, NULL) != SQ_OK) {
+        st = sq_seterr(err, SQ_EINVAL, "district must be UTF-8 text");
+        goto out;
+    }
     if ((st = file_write_atomic(cert_path, b.p, b.len, 0644, true, err)))
         goto out;
     if (cert)
-        st = cert_decode(b.p, b.len, k->sign_pk, cert, err);
+        *cert = check;
 out:
     buf_free(&b);
     free(buf);
@@ -583,9 +606,33 @@ sq_status sq_station_keys_open(const char *path, const char *passphrase, sq_stat
         }
         memcpy(&k->sec, sec, SECRET_LEN);
     }
+    /* A plain secret is not authenticated: check what can be checked, so
+     * that a damaged file is refused here and not after a day of results
+     * signed with a broken key. */
+    {
+        uint8_t seed[32], pk[32], sk[64], box[32];
+        crypto_sign_ed25519_sk_to_seed(seed, k->sec.sign_sk);
+        crypto_sign_seed_keypair(pk, sk, seed);
+        bool ok = sodium_memcmp(pk, k->sec.sign_sk + 32, 32) == 0 &&
+                  crypto_scalarmult_base(box, k->sec.box_sk) == 0 &&
+                  sodium_memcmp(box, k->sec.box_pk, 32) == 0;
+        sodium_memzero(seed, sizeof seed);
+        sodium_memzero(sk, sizeof sk);
+        if (!ok) {
+            st = sq_seterr(err, SQ_ECORRUPT, "%s: key file is damaged (its key pairs do not match)",
+                           path);
+            goto out;
+        }
+    }
     if (clen > 0) {
         if ((st = cert_decode(cert, clen, k->sec.central_sign_pk, &k->cert, err))) {
             sq_prefixerr(err, "%s: installed certificate", path);
+            goto out;
+        }
+        if (memcmp(k->cert.sign_pk, k->sec.sign_sk + 32, 32) != 0 ||
+            memcmp(k->cert.box_pk, k->sec.box_pk, 32) != 0) {
+            st = sq_seterr(err, SQ_ECORRUPT,
+                           "%s: key file is damaged (its certificate names other keys)", path);
             goto out;
         }
         memcpy(k->cert_raw, cert, clen);
@@ -628,8 +675,11 @@ sq_status sq_station_request_write(const sq_station_keys *k, const char *label,
     uint8_t sig[64];
     crypto_sign_detached(sig, NULL, b.p, b.len, k->sec.sign_sk);
     buf_put(&b, sig, 64);
+    request rq;
     sq_status st = b.failed ? sq_seterr(err, SQ_ENOMEM, "request too large")
-                            : file_write_atomic(out_path, b.p, b.len, 0644, false, err);
+                   : request_decode(b.p, b.len, &rq, NULL) != SQ_OK
+                       ? sq_seterr(err, SQ_EINVAL, "station label must be UTF-8 text")
+                       : file_write_atomic(out_path, b.p, b.len, 0644, false, err);
     buf_free(&b);
     return st;
 }

@@ -44,11 +44,13 @@
 
 /* ---------- line map ---------- */
 
+struct lm_entry {
+    const json_t *node;
+    int line;
+};
+
 struct exam_linemap {
-    struct lm_entry {
-        const json_t *node;
-        int line;
-    } *v;
+    struct lm_entry *v;
     size_t n, cap;
     bool failed; /* an entry could not be stored: out of memory */
 };
@@ -158,7 +160,8 @@ static bool tree_str(ytree *t, uint32_t i, const char *s, size_t len)
         t->s = p;
         t->scap = cap;
     }
-    memcpy(t->s + t->slen, s, len);
+    if (len > 0) /* memcpy from NULL is undefined even for 0 bytes */
+        memcpy(t->s + t->slen, s, len);
     t->s[t->slen + len] = '\0';
     t->v[i].str = (uint32_t)t->slen;
     t->v[i].len = (uint32_t)len;
@@ -190,8 +193,7 @@ static sq_status yaml_error(const yaml_parser_t *p, const char *name, const char
         return sq_seterr(err, SQ_EINVAL, "%s:%d: yaml: %s (%s at line %d)", name,
                          mark_line(p->problem_mark), problem, p->context,
                          mark_line(p->context_mark));
-    return sq_seterr(err, SQ_EINVAL, "%s:%d: yaml: %s", name, mark_line(p->problem_mark),
-                     problem);
+    return sq_seterr(err, SQ_EINVAL, "%s:%d: yaml: %s", name, mark_line(p->problem_mark), problem);
 }
 
 /*
@@ -239,8 +241,8 @@ static sq_status tree_parse(ytree *t, const char *name, const char *yaml, size_t
             break;
         case YAML_ALIAS_EVENT:
             st = sq_seterr(err, SQ_EINVAL,
-                           "%s:%d: aliases (*%.40s) are not supported: write the value out",
-                           name, line, (const char *)ev.data.alias.anchor);
+                           "%s:%d: aliases (*%.40s) are not supported: write the value out", name,
+                           line, (const char *)ev.data.alias.anchor);
             goto out;
         case YAML_SCALAR_EVENT:
             anchor = ev.data.scalar.anchor;
@@ -271,24 +273,23 @@ static sq_status tree_parse(ytree *t, const char *name, const char *yaml, size_t
                 goto out;
             }
             if (tag) {
-                st = sq_seterr(err, SQ_EINVAL, "%s:%d: tags (%.40s) are not supported", name,
-                               line, (const char *)tag);
+                st = sq_seterr(err, SQ_EINVAL, "%s:%d: tags (%.40s) are not supported", name, line,
+                               (const char *)tag);
                 goto out;
             }
             if (kind != Y_SCALAR && depth == SRC_MAX_DEPTH) {
-                st = sq_seterr(err, SQ_EINVAL, "%s:%d: nesting deeper than %d levels", name,
-                               line, SRC_MAX_DEPTH);
+                st = sq_seterr(err, SQ_EINVAL, "%s:%d: nesting deeper than %d levels", name, line,
+                               SRC_MAX_DEPTH);
                 goto out;
             }
             if (t->n >= SRC_MAX_NODES) {
-                st = sq_seterr(err, SQ_ETOOBIG, "%s:%d: the source has more than %u values",
-                               name, line, SRC_MAX_NODES);
+                st = sq_seterr(err, SQ_ETOOBIG, "%s:%d: the source has more than %u values", name,
+                               line, SRC_MAX_NODES);
                 goto out;
             }
             uint32_t node = tree_node(t, kind, line);
-            if (!node || (kind == Y_SCALAR &&
-                          !tree_str(t, node, (const char *)ev.data.scalar.value,
-                                    ev.data.scalar.length))) {
+            if (!node || (kind == Y_SCALAR && !tree_str(t, node, (const char *)ev.data.scalar.value,
+                                                        ev.data.scalar.length))) {
                 st = sq_seterr(err, SQ_ENOMEM, "%s: out of memory reading YAML", name);
                 goto out;
             }
@@ -373,8 +374,8 @@ static sq_status fail(const cx *c, int line, const char *where, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(body, sizeof body, fmt, ap);
     va_end(ap);
-    return sq_seterr(c->err, SQ_EINVAL, "%s:%d: %s%s%s", c->name, line, where,
-                     *where ? ": " : "", body);
+    return sq_seterr(c->err, SQ_EINVAL, "%s:%d: %s%s%s", c->name, line, where, *where ? ": " : "",
+                     body);
 }
 
 static void put(cx *c, json_t *obj, const char *key, json_t *v)
@@ -736,7 +737,7 @@ enum { I_ID, I_TYPE, I_TOPIC, I_POINTS, I_SCORING, I_ANSWER, I_TEXT, I_IMAGE, I_
 
 static sq_status compile_item(cx *c, uint32_t node, size_t idx, json_t **out)
 {
-    field f[I_N] = {{"id", 0, 0},   {"type", 0, 0},    {"topic", 0, 0},
+    field f[I_N] = {{"id", 0, 0},     {"type", 0, 0},    {"topic", 0, 0},
                     {"points", 0, 0}, {"scoring", 0, 0}, {"answer", 0, 0},
                     {"text", 0, 0},   {"image", 0, 0},   {"options", 0, 0}};
     const ynode *n = nd(c, node);
@@ -870,16 +871,22 @@ out:
 }
 
 /* What is wrong with a trainee's id, name or district, or NULL. */
-static const char *trainee_problem(const char *s, size_t len, size_t max)
+/* What is wrong with a trainee's id, name or district, or NULL: the same
+ * words as exam.c's check, which sees them again without their lines. */
+static const char *trainee_problem(const char *s, size_t len, size_t max, char *buf, size_t size)
 {
-    if (len == 0)
-        return "is empty";
-    if (len > max)
-        return "is too long";
-    for (size_t i = 0; i < len; i++)
+    bool blank = true;
+
+    if (len > max) {
+        snprintf(buf, size, "is longer than %zu bytes", max);
+        return buf;
+    }
+    for (size_t i = 0; i < len; i++) {
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
             return "contains a control character";
-    return NULL;
+        blank &= s[i] == ' ';
+    }
+    return blank ? "is empty" : NULL;
 }
 
 /* The entries of a roster list, of the exam's source or of a roster file
@@ -898,7 +905,7 @@ static sq_status roster_list(cx *c, uint32_t seq, json_t *arr)
     for (uint32_t e = nd(c, seq)->first; e; e = nd(c, e)->next) {
         const ynode *en = nd(c, e);
         field f[3] = {{"id", 0, 0}, {"name", 0, 0}, {"district", 0, 0}};
-        char w[48];
+        char w[48], buf[48];
 
         i++;
         snprintf(w, sizeof w, "roster entry %zu", i);
@@ -919,17 +926,18 @@ static sq_status roster_list(cx *c, uint32_t seq, json_t *arr)
             if (st != SQ_OK)
                 goto out;
             put(c, entry, f[k].key, v);
-            const char *why = trainee_problem(str(c, f[k].val), nd(c, f[k].val)->len, max[k]);
+            const char *why =
+                trainee_problem(str(c, f[k].val), nd(c, f[k].val)->len, max[k], buf, sizeof buf);
             if (why) {
-                st = fail(c, f[k].line, w, "'%s' %s (1 to %zu bytes)", f[k].key, why, max[k]);
+                st = fail(c, f[k].line, w, "'%s' %s", f[k].key, why);
                 goto out;
             }
         }
         const char *id = str(c, f[0].val);
         const json_t *first = json_object_get(seen, id);
         if (first) {
-            st = fail(c, f[0].line, "roster", "duplicate trainee id '%.64s' (first at line %d)",
-                      id, (int)json_integer_value(first));
+            st = fail(c, f[0].line, "roster", "duplicate trainee id '%.64s' (first at line %d)", id,
+                      (int)json_integer_value(first));
             goto out;
         }
         if (json_object_set_new(seen, id, json_integer(f[0].line)) != 0)
@@ -960,8 +968,8 @@ static sq_status roster_file(cx *c, const field *f, json_t *arr)
     if (st != SQ_OK)
         goto out;
     if (!root || t.v[root].kind != Y_SEQ) {
-        st = sq_seterr(c->err, SQ_EINVAL, "%s:%d: a roster file must hold a list of trainees",
-                       path, root ? t.v[root].line : 1);
+        st = sq_seterr(c->err, SQ_EINVAL, "%s:%d: a roster file must hold a list of trainees", path,
+                       root ? t.v[root].line : 1);
         goto out;
     }
     cx rc = {&t, path, c->base_dir, NULL, c->err, false};
@@ -1076,17 +1084,29 @@ out:
 }
 
 enum {
-    E_EXAM, E_VERSION, E_TITLE, E_DESCRIPTION, E_TIME_LIMIT, E_PASS_MARK, E_ATTEMPTS,
-    E_SHOW_SCORE, E_SHUFFLE_ITEMS, E_SHUFFLE_OPTIONS, E_TOPICS, E_BLUEPRINT, E_ROSTER, E_ITEMS,
+    E_EXAM,
+    E_VERSION,
+    E_TITLE,
+    E_DESCRIPTION,
+    E_TIME_LIMIT,
+    E_PASS_MARK,
+    E_ATTEMPTS,
+    E_SHOW_SCORE,
+    E_SHUFFLE_ITEMS,
+    E_SHUFFLE_OPTIONS,
+    E_TOPICS,
+    E_BLUEPRINT,
+    E_ROSTER,
+    E_ITEMS,
     E_N
 };
 
 static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
 {
     static const char *const keys[E_N] = {
-        "exam",   "version",    "title",         "description",     "time_limit",
-        "pass_mark", "attempts", "show_score",   "shuffle_items",   "shuffle_options",
-        "topics", "blueprint",  "roster",        "items"};
+        "exam",      "version",   "title",      "description",   "time_limit",
+        "pass_mark", "attempts",  "show_score", "shuffle_items", "shuffle_options",
+        "topics",    "blueprint", "roster",     "items"};
     static const int required[] = {E_EXAM, E_VERSION, E_TITLE, E_ITEMS};
     static const int flags[] = {E_SHOW_SCORE, E_SHUFFLE_ITEMS, E_SHUFFLE_OPTIONS};
     field f[E_N];
@@ -1267,7 +1287,9 @@ sq_status exam_source_load(const char *path, json_t **out, sq_err *err)
         goto out;
     /* Images and roster files are looked for beside the source. */
     slash = strrchr(path, '/');
-    dir = !slash ? strdup(".") : slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+    dir = !slash          ? strdup(".")
+          : slash == path ? strdup("/")
+                          : strndup(path, (size_t)(slash - path));
     if (!dir) {
         st = sq_seterr(err, SQ_ENOMEM, "%s: out of memory", path);
         goto out;

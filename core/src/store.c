@@ -251,6 +251,34 @@ static sq_status meta_get_text(sq_store *s, const char *key, char *out, size_t c
     return st;
 }
 
+#define APPLICATION_ID 0x53714e51 /* "SqNQ": PRAGMA application_id of a store */
+
+/* Refuses, without writing, a database that is not a Synaq store: one
+ * with tables that does not carry our application id. An empty file is a
+ * new store. */
+static sq_status check_ours(sq_store *s, sq_err *err)
+{
+    sqlite3_stmt *q;
+    int app_id = 0, n_tables = 0, rc;
+    sq_status st = store_prepare(s,
+                                 "SELECT (SELECT application_id FROM pragma_application_id),"
+                                 " (SELECT count(*) FROM sqlite_master)",
+                                 &q, err);
+    if (st)
+        return st;
+    if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        app_id = sqlite3_column_int(q, 0);
+        n_tables = sqlite3_column_int(q, 1);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW)
+        return store_sqlerr(s, rc, "opening the store", err);
+    if (n_tables > 0 && app_id != APPLICATION_ID)
+        return sq_seterr(err, SQ_ECORRUPT, "%s is an SQLite database, but not a Synaq store",
+                         s->path);
+    return SQ_OK;
+}
+
 static sq_status migrate(sq_store *s, sq_err *err)
 {
     sqlite3_stmt *q;
@@ -283,7 +311,8 @@ static sq_status migrate(sq_store *s, sq_err *err)
         char pragma[64];
         if ((st = store_begin(s, err)))
             return st;
-        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d; PRAGMA application_id = %d",
+                 v + 1, APPLICATION_ID);
         st = exec(s, migrations[v], "migrating the store", err);
         if (!st)
             st = exec(s, pragma, "migrating the store", err);
@@ -408,6 +437,10 @@ sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clo
     }
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, 5000);
+    /* Look before touching: switching to WAL rewrites the header of
+     * whatever database this is. */
+    if ((st = check_ours(s, err)))
+        goto fail;
     /* Switching to WAL writes the header: under the lock like any write. */
     if ((st = lock_take(s, err)))
         goto fail;

@@ -1,0 +1,965 @@
+/*
+ * test_source.c - exam sources (core/src/source.c) and the rules of the
+ * canonical exam document (core/src/exam.c).
+ *
+ * Usage: test_source [SOURCE.yaml...]
+ * Built-in cases always run. Each argument is a source file that must load,
+ * unless its first line is "# expect-error: LINE PHRASE": then loading must
+ * fail with SQ_EINVAL at that line with PHRASE in the message. The first
+ * argument is meant to be assets/demo/election-basics.yaml.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <jansson.h>
+#include <sodium.h>
+#include "internal.h"
+
+/* ---- check macros (to move to tests/check.h) ---- */
+
+static int check_failures;
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond);                    \
+            check_failures++;                                                                      \
+        }                                                                                          \
+    } while (0)
+
+#define CHECK_INT(expected, actual)                                                                \
+    do {                                                                                           \
+        long long e_ = (long long)(expected), a_ = (long long)(actual);                            \
+        if (e_ != a_) {                                                                            \
+            fprintf(stderr, "%s:%d: %s: expected %lld, got %lld\n", __FILE__, __LINE__, #actual,   \
+                    e_, a_);                                                                       \
+            check_failures++;                                                                      \
+        }                                                                                          \
+    } while (0)
+
+#define CHECK_STR(expected, actual)                                                                \
+    do {                                                                                           \
+        const char *e_ = (expected), *a_ = (actual);                                               \
+        if (!a_ || strcmp(e_, a_) != 0) {                                                          \
+            fprintf(stderr, "%s:%d: %s: expected \"%s\", got \"%s\"\n", __FILE__, __LINE__,        \
+                    #actual, e_, a_ ? a_ : "(null)");                                              \
+            check_failures++;                                                                      \
+        }                                                                                          \
+    } while (0)
+
+#define CHECK_CONTAINS(needle, haystack)                                                           \
+    do {                                                                                           \
+        const char *n_ = (needle), *h_ = (haystack);                                               \
+        if (!h_ || !strstr(h_, n_)) {                                                              \
+            fprintf(stderr, "%s:%d: %s: expected to contain \"%s\", got \"%s\"\n", __FILE__,       \
+                    __LINE__, #haystack, n_, h_ ? h_ : "(null)");                                  \
+            check_failures++;                                                                      \
+        }                                                                                          \
+    } while (0)
+
+/* ---- end of check macros ---- */
+
+static char tmp_dir[256];
+static char tmp_files[32][32]; /* relative names, removed at the end */
+static int ntmp_files;
+
+/* Writes len bytes (len < 0: strlen) to tmp_dir/rel. */
+static void put_file(const char *rel, const void *data, long len)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s", tmp_dir, rel);
+    if (ntmp_files < 32)
+        snprintf(tmp_files[ntmp_files++], sizeof tmp_files[0], "%s", rel);
+    f = fopen(path, "wb");
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    fwrite(data, 1, len < 0 ? strlen(data) : (size_t)len, f);
+    fclose(f);
+}
+
+static void remove_tmp_dir(void)
+{
+    char path[512];
+
+    /* Backwards: files inside img/ were made after it. */
+    for (int i = ntmp_files - 1; i >= 0; i--) {
+        snprintf(path, sizeof path, "%s/%s", tmp_dir, tmp_files[i]);
+        remove(path);
+    }
+    snprintf(path, sizeof path, "%s/img", tmp_dir);
+    rmdir(path);
+    rmdir(tmp_dir);
+}
+
+static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+static const char jpg[] = "\xff\xd8\xff\xe0\0\x10JFIF";
+
+static void make_tmp_dir(void)
+{
+
+    const char *tmp = getenv("TMPDIR");
+
+    snprintf(tmp_dir, sizeof tmp_dir, "%s/test_source.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(tmp_dir)) {
+        perror("mkdtemp");
+        exit(2);
+    }
+    char *big;
+    put_file("ok.png", png, sizeof png - 1);
+    put_file("ok.jpg", jpg, sizeof jpg - 1);
+    put_file("text.png", "just text", -1);
+    big = calloc(1, (1u << 20) + 1);
+    if (!big)
+        exit(2);
+    memcpy(big, png, sizeof png - 1);
+    put_file("big.png", big, (1 << 20) + 1);
+    free(big);
+    put_file("roster.yaml", "- {id: \"880101300123\", name: Айгүл, district: Алматы}\n- id: b\n",
+             -1);
+    put_file("roster-dup.yaml", "- id: a\n- id: b\n- id: a\n", -1);
+    put_file("roster-map.yaml", "a: 1\n", -1);
+    put_file("roster-bad.yaml", "- id: a\n  name: [x\n", -1);
+    put_file("roster-blank.yaml", "- id: a\n- id: \"  \"\n", -1);
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s/img", tmp_dir);
+    mkdir(sub, 0700);
+    put_file("img/ok.png", png, sizeof png - 1);
+}
+
+/* ---- bad sources ---- */
+
+/* Lines 1-3. */
+#define HEAD "exam: t\nversion: 1\ntitle: {en: T}\n"
+/* A valid single-choice item: 4 lines. */
+#define ITEM(id)                                                                                   \
+    "  - id: " id "\n    type: single\n    text: {en: Q}\n"                                        \
+    "    options: [{en: a, correct: yes}, {en: b}]\n"
+/* The same with a topic: 5 lines. */
+#define ITEMT(id, topic) ITEM(id) "    topic: " topic "\n"
+/* A whole exam of one item, lines 1-8, items at line 4. */
+#define ONE HEAD "items:\n" ITEM("q1")
+
+typedef struct {
+    const char *yaml;
+    int line;           /* the line the message must name */
+    const char *phrase; /* a part of the message */
+    const char *file;   /* NULL: no base_dir, the message names "case.yaml"; else base_dir is
+                         * tmp_dir and the message names this file in it ("": case.yaml) */
+} bad_case;
+
+/* clang-format off */
+#define BAD(yaml, line, phrase) {yaml, line, phrase, NULL}
+#define IN_DIR(yaml, line, phrase, file) {yaml, line, phrase, file}
+/* clang-format on */
+
+static const bad_case bad_cases[] = {
+    /* YAML itself */
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n   text: x\n", 7, "yaml: "),
+    BAD("exam: t\nversion: 1\ntitle: {en: T\nitems: []\n", 4,
+        "yaml: did not find expected ',' or '}'"),
+    BAD("exam: t\ntitle: \xff\n", 2, "yaml: invalid leading UTF-8 octet"),
+    BAD("", 1, "the source is empty"),
+    BAD("# only a comment\n", 1, "the source is empty"),
+    BAD("- exam: t\n", 1, "the source must be a map of keys"),
+    BAD(ONE "---\nexam: u\n", 9, "only one YAML document is allowed"),
+    BAD("exam: &a t\n", 1, "anchors (&a) are not supported"),
+    BAD("exam: t\nversion: 1\ntitle: {en: T}\ndescription: *x\n", 4,
+        "aliases (*x) are not supported"),
+    BAD("exam: t\nversion: !!int 1\n", 2, "tags (tag:yaml.org,2002:int) are not supported"),
+    BAD("exam: t\nx: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n", 2,
+        "nesting deeper than 32 levels"),
+    /* keys and types */
+    BAD(HEAD "colour: red\nitems:\n" ITEM("q1"), 4, "unknown key 'colour'"),
+    BAD(HEAD "items:\n" ITEM("q1") "    hint: {en: x}\n", 9, "item 'q1': unknown key 'hint'"),
+    BAD("version: 1\ntitle: {en: T}\nitems: []\n", 1, "missing required key 'exam'"),
+    BAD("exam: t\ntitle: {en: T}\nitems: []\n", 1, "missing required key 'version'"),
+    BAD("exam: t\nversion: 1\nitems: []\n", 1, "missing required key 'title'"),
+    BAD(HEAD "\n", 1, "missing required key 'items'"),
+    BAD("exam: t\nexam: u\n", 2, "duplicate key 'exam' (first at line 1)"),
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n    options: []\n", 5,
+        "item 'q1': missing required key 'text'"),
+    BAD(HEAD "items:\n  - type: single\n    text: {en: Q}\n", 5,
+        "item 1: missing required key 'id'"),
+    BAD(HEAD "items: {q1: x}\n", 4, "'items' must be a list, not a map"),
+    BAD(HEAD "items:\n  - q1\n", 5, "item 1 must be a map"),
+    BAD("exam: [t]\nversion: 1\ntitle: {en: T}\nitems: []\n", 1,
+        "'exam' must be a text, not a list"),
+    BAD("exam: t\nversion: 1\ntitle: T\nitems: []\n", 3, "'title' must be a map of languages"),
+    BAD(ONE "show_score: maybe\n", 9, "'show_score' must be yes or no"),
+    BAD(ONE "shuffle_items: \"no\"\n", 9, "'shuffle_items' must be yes or no (without quotes)"),
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
+             "    options: [{en: a, correct: \"yes\"}, {en: b}]\n",
+        8, "item 'q1': option 1: 'correct' must be yes or no (without quotes)"),
+    BAD(HEAD "items:\n  - id: q1\n    type: essay\n    text: {en: Q}\n", 6,
+        "item 'q1': 'type' must be single, multiple or truefalse"),
+    /* numbers */
+    BAD("exam: t\nversion: 0\ntitle: {en: T}\nitems:\n" ITEM("q1"), 2,
+        "'version' must be 1..9007199254740992, not 0"),
+    BAD("exam: t\nversion: \"3\"\ntitle: {en: T}\nitems: []\n", 2,
+        "'version' must be a whole number (without quotes)"),
+    BAD("exam: t\nversion: 1.5\ntitle: {en: T}\nitems: []\n", 2,
+        "'version' must be a whole number"),
+    BAD("exam: t\nversion: 03\ntitle: {en: T}\nitems: []\n", 2, "'version' must be a whole number"),
+    BAD("exam: t\nversion: -1\ntitle: {en: T}\nitems:\n" ITEM("q1"), 2, "'version' must be 1.."),
+    BAD("exam: t\nversion: 99999999999999999999\ntitle: {en: T}\nitems: []\n", 2,
+        "'version' is too large"),
+    BAD(ONE "time_limit: 1441\n", 9, "'time_limit' must be 0..1440 minutes"),
+    BAD(ONE "pass_mark: 101\n", 9, "'pass_mark' must be a percentage, 0..100"),
+    BAD(ONE "attempts: 1001\n", 9, "'attempts' must be 0..1000, not 1001"),
+    BAD(HEAD "items:\n" ITEM("q1") "    points: 0\n", 9,
+        "item 'q1': 'points' must be 1..100, not 0"),
+    /* ids */
+    BAD("exam: Bad Id\nversion: 1\ntitle: {en: T}\nitems:\n" ITEM("q1"), 1,
+        "exam id 'Bad Id' is not valid"),
+    BAD("exam: .t\nversion: 1\ntitle: {en: T}\nitems:\n" ITEM("q1"), 1,
+        "exam id '.t' is not valid"),
+    BAD(HEAD "items:\n" ITEM("q/1"), 5, "item 1: id 'q/1' is not valid"),
+    BAD(HEAD "items:\n" ITEM("q1") ITEM("q2") ITEM("q1"), 13,
+        "duplicate item id 'q1' (first at line 5)"),
+    BAD(HEAD "items: []\n", 4, "the exam has 0 items; it needs 1 to 100000"),
+    /* texts */
+    BAD("exam: t\nversion: 1\ntitle: {en: T, de: X}\nitems: []\n", 3,
+        "title: unknown language 'de' (kk, ru, en)"),
+    BAD("exam: t\nversion: 1\ntitle: {}\nitems:\n" ITEM("q1"), 3,
+        "title has no text in any language"),
+    BAD("exam: t\nversion: 1\ntitle:\n  ru: Тест\n  en: \"\"\nitems:\n" ITEM("q1"), 5,
+        "title: the 'en' text is empty"),
+    BAD("exam: t\nversion: 1\ntitle: {en: \"a\\0b\"}\nitems: []\n", 3,
+        "title: 'en' contains a NUL character"),
+    BAD("exam: t\nversion: 1\ntitle: {en: [a]}\nitems: []\n", 3, "title: 'en' must be a text"),
+    BAD(ONE "description: {kk: \"  \"}\n", 9, "description: the 'kk' text is empty"),
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
+             "    options: [{en: a, correct: yes}, {}]\n",
+        8, "item 'q1': option 2 has no text in any language"),
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
+             "    options:\n      - {en: a, correct: yes}\n      - {en: b, fr: c}\n",
+        10, "item 'q1': option 2: unknown key 'fr' (an option has kk, ru, en, correct)"),
+    /* options and answers */
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
+             "    options: [{en: a}, {en: b}]\n",
+        8, "item 'q1': no option is marked correct"),
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
+             "    options: [{en: a, correct: yes}, {en: b, correct: TRUE}]\n",
+        8, "item 'q1': 2 options are marked correct; a single-choice item has exactly one"),
+    BAD(HEAD "items:\n  - id: q1\n    type: multiple\n    text: {en: Q}\n"
+             "    options:\n      - {en: a, correct: no}\n      - {en: b}\n",
+        8, "item 'q1': no option is marked correct"),
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
+             "    options: [{en: a, correct: yes}]\n",
+        8, "item 'q1': has 1 option; an item needs 2 to 16"),
+    BAD(HEAD
+        "items:\n  - id: q1\n    type: multiple\n    text: {en: Q}\n    options: [{en: a, "
+        "correct: yes}, {en: b}, {en: c}, {en: d}, {en: e}, {en: f}, {en: g}, {en: h}, {en: i}, "
+        "{en: j}, {en: k}, {en: l}, {en: m}, {en: n}, {en: o}, {en: p}, {en: q}]\n",
+        8, "item 'q1': has 17 options; an item needs 2 to 16"),
+    BAD(HEAD "items:\n  - id: q1\n    type: truefalse\n    answer: yes\n    text: {en: Q}\n"
+             "    options: [{en: a, correct: yes}, {en: b}]\n",
+        9, "item 'q1': a truefalse item takes 'answer', not 'options'"),
+    BAD(HEAD "items:\n  - id: q1\n    type: truefalse\n    text: {en: Q}\n", 5,
+        "item 'q1': missing required key 'answer'"),
+    BAD(HEAD "items:\n  - id: q1\n    type: truefalse\n    answer: maybe\n    text: {en: Q}\n", 7,
+        "item 'q1': 'answer' must be yes or no"),
+    BAD(HEAD "items:\n" ITEM("q1") "    answer: yes\n", 9,
+        "item 'q1': 'answer' is only for truefalse items"),
+    BAD(HEAD "items:\n" ITEM("q1") "    scoring: partial\n", 9,
+        "item 'q1': 'scoring' is only for multiple items"),
+    BAD(HEAD "items:\n  - id: q1\n    type: multiple\n    text: {en: Q}\n    scoring: most\n"
+             "    options: []\n",
+        8, "item 'q1': 'scoring' must be all or partial"),
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n", 5,
+        "item 'q1': missing required key 'options'"),
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n    options: [a, b]\n", 8,
+        "item 'q1': option 1 must be a map"),
+    /* topics and blueprint */
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: 2\nitems:\n" ITEMT("q1", "law"), 7,
+        "blueprint asks for 2 items of topic 'law', the exam has 1"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint: {other: 1}\nitems:\n" ITEMT("q1", "law"), 6,
+        "blueprint names unknown topic 'other'"),
+    BAD(HEAD "blueprint: {law: 1}\nitems:\n" ITEM("q1"), 4, "blueprint names unknown topic 'law'"),
+    BAD(HEAD
+        "topics:\n  law: {en: Law}\nblueprint:\n  law: 1\n  law: 1\nitems:\n" ITEMT("q1", "law"),
+        8, "blueprint names topic 'law' twice"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: 0\nitems:\n" ITEMT("q1", "law"), 7,
+        "blueprint: the count of topic 'law' must be at least 1"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: many\nitems:\n" ITEMT("q1", "law"), 7,
+        "blueprint: 'law' must be a whole number"),
+    BAD(HEAD "topics:\n  law: {en: Law}\n  law: {ru: Право}\nitems:\n" ITEMT("q1", "law"), 6,
+        "duplicate topic 'law' (first at line 5)"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nitems:\n" ITEMT("q1", "lore"), 11,
+        "item 'q1': topic 'lore' is not in topics"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nitems:\n" ITEM("q1"), 7,
+        "item 'q1': has no topic; when the exam has topics, every item needs one"),
+    BAD(HEAD "items:\n" ITEMT("q1", "law"), 9, "item 'q1': topic 'law' is not in topics"),
+    BAD(HEAD "topics:\n  law: Law\nitems:\n" ITEMT("q1", "law"), 5,
+        "topics: 'law' must be a map of languages"),
+    BAD(HEAD "topics:\n  law: {}\nitems:\n" ITEMT("q1", "law"), 5,
+        "title of topic 'law' has no text in any language"),
+    BAD(HEAD "topics: [law]\nitems:\n" ITEM("q1"), 4,
+        "'topics' must be a map of topic ids to titles"),
+    /* images */
+    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: nope.png\n", 9,
+           "item 'q1': image 'nope.png' cannot be read: ", ""),
+    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: ../ok.png\n", 9,
+           "item 'q1': image '../ok.png' must be a path inside the exam's folder", ""),
+    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: img/../../ok.png\n", 9,
+           "image 'img/../../ok.png' must be a path inside", ""),
+    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: /etc/passwd\n", 9,
+           "image '/etc/passwd' must be a path inside", ""),
+    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: text.png\n", 9,
+           "item 'q1': image 'text.png' is not a PNG or JPEG file", ""),
+    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: big.png\n", 9,
+           "item 'q1': image 'big.png' is larger than 1 MiB", ""),
+    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: img\n", 9,
+           "item 'q1': image 'img' cannot be read", ""),
+    BAD(HEAD "items:\n" ITEM("q1") "    image: ok.png\n", 9,
+        "image 'ok.png': there is no folder to read it from"),
+    /* roster */
+    BAD(ONE "roster:\n  - {id: a}\n  - {id: b}\n  - {id: a}\n", 12,
+        "roster: duplicate trainee id 'a' (first at line 10)"),
+    BAD(ONE "roster:\n  - {id: a}\n  - {name: B}\n", 11,
+        "roster entry 2: missing required key 'id'"),
+    BAD(ONE "roster:\n  - {id: a, phone: 1}\n", 10,
+        "roster entry 1: unknown key 'phone' (a trainee has id, name, district)"),
+    BAD(ONE "roster:\n  - {id: \"\"}\n", 10, "roster entry 1: 'id' is empty"),
+    BAD(ONE "roster:\n  - {id: "
+            "\"12345678901234567890123456789012345678901234567890123456789012345\"}\n",
+        10, "roster entry 1: 'id' is longer than 64 bytes"),
+    BAD(ONE "roster: {a: b}\n", 9, "'roster' must be a list of trainees or the name of a file"),
+    IN_DIR(ONE "roster: roster-dup.yaml\n", 3, "roster: duplicate trainee id 'a' (first at line 1)",
+           "roster-dup.yaml"),
+    IN_DIR(ONE "roster: roster-map.yaml\n", 1, "a roster file must hold a list of trainees",
+           "roster-map.yaml"),
+    IN_DIR(ONE "roster: roster-bad.yaml\n", 3, "yaml: ", "roster-bad.yaml"),
+    IN_DIR(ONE "roster: roster-blank.yaml\n", 2, "roster entry 2: 'id' is empty",
+           "roster-blank.yaml"),
+    IN_DIR(ONE "roster: none.yaml\n", 9, "roster file 'none.yaml' cannot be read: ", ""),
+    IN_DIR(ONE "roster: ../roster.yaml\n", 9, "roster file '../roster.yaml' must be a path inside",
+           ""),
+};
+
+/* Checks st, and that the message is "FILE:LINE: ...PHRASE...". */
+static void check_failure(const char *what, sq_status st, const sq_err *err, sq_status want,
+                          const char *file, int line, const char *phrase)
+{
+    char prefix[600];
+
+    snprintf(prefix, sizeof prefix, "%s:%d: ", file, line);
+    if (st != want || strncmp(err->msg, prefix, strlen(prefix)) != 0 || !strstr(err->msg, phrase)) {
+        fprintf(stderr, "%s:%d: %s: expected status %d and \"%s...%s\", got status %d and \"%s\"\n",
+                __FILE__, __LINE__, what, want, prefix, phrase, st, err->msg);
+        check_failures++;
+    }
+}
+
+static void test_bad_sources(void)
+{
+    for (size_t i = 0; i < sizeof bad_cases / sizeof *bad_cases; i++) {
+        const bad_case *bc = &bad_cases[i];
+        char what[32], file[512];
+        sq_err err = {0};
+        json_t *doc = (json_t *)1;
+
+        snprintf(what, sizeof what, "bad case %zu", i + 1);
+        if (bc->file && *bc->file)
+            snprintf(file, sizeof file, "%s/%s", tmp_dir, bc->file);
+        else
+            snprintf(file, sizeof file, "case.yaml");
+        sq_status st = exam_source_parse("case.yaml", bc->yaml, strlen(bc->yaml),
+                                         bc->file ? tmp_dir : NULL, &doc, &err);
+        check_failure(what, st, &err, SQ_EINVAL, file, bc->line, bc->phrase);
+        if (getenv("TEST_VERBOSE"))
+            printf("%s: %s\n", what, err.msg);
+        CHECK(doc == NULL);
+        json_decref(doc);
+    }
+}
+
+/* Sources built at run time: too big for the table. */
+static void test_big_sources(void)
+{
+    size_t len = (16u << 20) + 1, n;
+    char *big = malloc(len), *p;
+    json_t *doc = NULL;
+    sq_err err = {0};
+
+    if (!big)
+        exit(2);
+    memset(big, ' ', len);
+    CHECK_INT(SQ_ETOOBIG, exam_source_parse("big.yaml", big, len, NULL, &doc, &err));
+    CHECK_STR("big.yaml: the source is larger than 16 MiB", err.msg);
+
+    /* A text of 64 KiB passes, one byte more does not. */
+    for (int extra = 0; extra < 2; extra++) {
+        p = big + sprintf(big, "exam: t\nversion: 1\ntitle:\n  en: ");
+        n = (64u << 10) + (size_t)extra;
+        memset(p, 'x', n);
+        p += n;
+        p += sprintf(p, "\nitems:\n" ITEM("q1"));
+        sq_status st = exam_source_parse("long.yaml", big, (size_t)(p - big), NULL, &doc, &err);
+        if (extra == 0) {
+            CHECK_INT(SQ_OK, st);
+        } else {
+            CHECK_INT(SQ_EINVAL, st);
+            CHECK_STR("long.yaml:4: title: the 'en' text is longer than 65536 bytes", err.msg);
+        }
+        json_decref(doc);
+        doc = NULL;
+    }
+    free(big);
+}
+
+/* Sources saved by Windows editors: CRLF line ends and a byte order mark
+ * change neither the result nor the lines. */
+static void test_line_endings(void)
+{
+    static const char *const prefixes[] = {"", "\xef\xbb\xbf"};
+    const char *good = ONE, *bad = HEAD "items:\n" ITEM("q1") ITEM("q1");
+    char buf[1024];
+    json_t *doc = NULL;
+    sq_err err = {0};
+
+    for (size_t i = 0; i < 2; i++) {
+        for (int which = 0; which < 2; which++) {
+            const char *src = which ? bad : good;
+            char *p = buf + sprintf(buf, "%s", prefixes[i]);
+            for (; *src; src++) {
+                if (*src == '\n')
+                    *p++ = '\r';
+                *p++ = *src;
+            }
+            sq_status st = exam_source_parse("crlf.yaml", buf, (size_t)(p - buf), NULL, &doc, &err);
+            if (which == 0) {
+                CHECK_INT(SQ_OK, st);
+                CHECK_STR("Q", json_string_value(json_object_get(
+                                   json_object_get(json_array_get(json_object_get(doc, "items"), 0),
+                                                   "text"),
+                                   "en")));
+            } else {
+                CHECK_INT(SQ_EINVAL, st);
+                CHECK_STR("crlf.yaml:9: duplicate item id 'q1' (first at line 5)", err.msg);
+            }
+            json_decref(doc);
+            doc = NULL;
+        }
+    }
+}
+
+/* ---- good sources ---- */
+
+static json_t *parse_ok(const char *yaml, const char *base_dir)
+{
+    json_t *doc = NULL;
+    sq_err err = {0};
+    sq_status st = exam_source_parse("good.yaml", yaml, strlen(yaml), base_dir, &doc, &err);
+
+    if (st != SQ_OK) {
+        fprintf(stderr, "%s:%d: expected the source to load, got \"%s\"\n", __FILE__, __LINE__,
+                err.msg);
+        check_failures++;
+    }
+    return doc;
+}
+
+static void check_json(const char *expected, const json_t *actual, int line)
+{
+    json_error_t jerr;
+    json_t *want = json_loads(expected, 0, &jerr);
+
+    if (!want) {
+        fprintf(stderr, "%s:%d: bad expected JSON: %s\n", __FILE__, line, jerr.text);
+        check_failures++;
+        return;
+    }
+    if (!json_equal(want, actual)) {
+        char *a = actual ? json_dumps(actual, JSON_COMPACT) : NULL;
+        fprintf(stderr, "%s:%d: expected %s\n  got %s\n", __FILE__, line, expected,
+                a ? a : "(null)");
+        free(a);
+        check_failures++;
+    }
+    json_decref(want);
+}
+
+static void test_minimal(void)
+{
+    json_t *doc = parse_ok(ONE, NULL);
+
+    check_json("{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"},"
+               " \"time_limit_s\": 0, \"pass_percent\": 0, \"attempts\": 0,"
+               " \"show_score\": true, \"shuffle_items\": true, \"shuffle_options\": true,"
+               " \"topics\": [], \"blueprint\": [],"
+               " \"items\": [{\"id\": \"q1\", \"type\": \"single\", \"topic\": null, \"points\": 1,"
+               "   \"text\": {\"en\": \"Q\"},"
+               "   \"options\": [{\"text\": {\"en\": \"a\"}, \"correct\": true},"
+               "                 {\"text\": {\"en\": \"b\"}, \"correct\": false}]}],"
+               " \"roster\": []}",
+               doc, __LINE__);
+    json_decref(doc);
+}
+
+static const char full_source[] = "# Every feature of the format.\n"
+                                  "exam: election-basics\n"
+                                  "version: 3\n"
+                                  "title:\n"
+                                  "  kk: Сайлау\n"
+                                  "  ru: Выборы\n"
+                                  "  en: Elections\n"
+                                  "description:\n"
+                                  "  ru: \"Описание: \\\"тест\\\"\"\n"
+                                  "  en: |\n"
+                                  "    Two lines,\n"
+                                  "    kept.\n"
+                                  "time_limit: 30\n"
+                                  "pass_mark: 70\n"
+                                  "attempts: 2\n"
+                                  "show_score: No\n"
+                                  "shuffle_items: TRUE\n"
+                                  "shuffle_options: false\n"
+                                  "topics:\n"
+                                  "  law: {en: Law}\n"
+                                  "  commissions:\n"
+                                  "    kk: Комиссиялар\n"
+                                  "blueprint:\n"
+                                  "  law: 1\n"
+                                  "  commissions: 2\n"
+                                  "roster: roster.yaml\n"
+                                  "items:\n"
+                                  "  - id: Q.01_a-b\n"
+                                  "    topic: law\n"
+                                  "    type: truefalse\n"
+                                  "    answer: no\n"
+                                  "    points: 2\n"
+                                  "    image: img/ok.png\n"
+                                  "    text: {ru: Верно?}\n"
+                                  "  - id: q2\n"
+                                  "    topic: commissions\n"
+                                  "    type: multiple\n"
+                                  "    scoring: partial\n"
+                                  "    text: {en: Which?, kk: \"yes\"}\n"
+                                  "    image: ok.jpg\n"
+                                  "    options:\n"
+                                  "      - {en: a, correct: yes}\n"
+                                  "      - {en: 1990, correct: yes}\n"
+                                  "      - {en: NO}\n"
+                                  "  - id: q3\n"
+                                  "    topic: commissions\n"
+                                  "    type: multiple\n"
+                                  "    text: {en: Q3}\n"
+                                  "    options: [{en: a, correct: yes}, {en: b}]\n";
+
+static const json_t *option_text(const json_t *item, size_t i, const char *lang)
+{
+    return json_object_get(
+        json_object_get(json_array_get(json_object_get(item, "options"), i), "text"), lang);
+}
+
+static void test_full(void)
+{
+    json_t *doc = parse_ok(full_source, tmp_dir), *items;
+    char b64[64];
+
+    if (!doc)
+        return;
+    items = json_object_get(doc, "items");
+    CHECK_STR("Описание: \"тест\"",
+              json_string_value(json_object_get(json_object_get(doc, "description"), "ru")));
+    CHECK_STR("Two lines,\nkept.\n",
+              json_string_value(json_object_get(json_object_get(doc, "description"), "en")));
+    CHECK_INT(1800, json_integer_value(json_object_get(doc, "time_limit_s")));
+    CHECK_INT(70, json_integer_value(json_object_get(doc, "pass_percent")));
+    CHECK_INT(2, json_integer_value(json_object_get(doc, "attempts")));
+    CHECK(json_is_false(json_object_get(doc, "show_score")));
+    CHECK(json_is_true(json_object_get(doc, "shuffle_items")));
+    CHECK(json_is_false(json_object_get(doc, "shuffle_options")));
+    check_json("[{\"id\": \"law\", \"title\": {\"en\": \"Law\"}},"
+               " {\"id\": \"commissions\", \"title\": {\"kk\": \"Комиссиялар\"}}]",
+               json_object_get(doc, "topics"), __LINE__);
+    check_json("[{\"topic\": \"law\", \"count\": 1}, {\"topic\": \"commissions\", \"count\": 2}]",
+               json_object_get(doc, "blueprint"), __LINE__);
+    check_json("[{\"id\": \"880101300123\", \"name\": \"Айгүл\", \"district\": \"Алматы\"},"
+               " {\"id\": \"b\"}]",
+               json_object_get(doc, "roster"), __LINE__);
+
+    /* truefalse: two fixed options; answer: no makes the second correct. */
+    sodium_bin2base64(b64, sizeof b64, (const unsigned char *)png, sizeof png - 1,
+                      sodium_base64_VARIANT_ORIGINAL);
+    json_t *want = json_pack(
+        "{s:s, s:s, s:s, s:i, s:b, s:{s:s}, s:{s:s, s:s, s:s}, s:[{s:{s:s, s:s, s:s}, s:b},"
+        " {s:{s:s, s:s, s:s}, s:b}]}",
+        "id", "Q.01_a-b", "type", "truefalse", "topic", "law", "points", 2, "fixed_order", 1,
+        "text", "ru", "Верно?", "image", "name", "ok.png", "mime", "image/png", "data", b64,
+        "options", "text", "kk", "Дұрыс", "ru", "Верно", "en", "True", "correct", 0, "text", "kk",
+        "Бұрыс", "ru", "Неверно", "en", "False", "correct", 1);
+    CHECK(want != NULL);
+    CHECK(json_equal(want, json_array_get(items, 0)));
+    json_decref(want);
+
+    /* Plain scalars where texts are expected stay texts as written. */
+    const json_t *q2 = json_array_get(items, 1);
+    CHECK_STR("partial", json_string_value(json_object_get(q2, "scoring")));
+    CHECK_STR("yes", json_string_value(json_object_get(json_object_get(q2, "text"), "kk")));
+    CHECK_STR("1990", json_string_value(option_text(q2, 1, "en")));
+    CHECK_STR("NO", json_string_value(option_text(q2, 2, "en")));
+    CHECK_STR("image/jpeg",
+              json_string_value(json_object_get(json_object_get(q2, "image"), "mime")));
+    CHECK_STR("all", json_string_value(json_object_get(json_array_get(items, 2), "scoring")));
+    json_decref(doc);
+}
+
+/* ---- canonical documents, as they come out of bundles: no lines ---- */
+
+/* A valid document; cases replace one part of it. */
+#define DOC_HEAD                                                                                   \
+    "{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"             \
+    " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": true, \"shuffle_items\": true,"        \
+    " \"shuffle_options\": true, \"topics\": [], \"blueprint\": [], \"roster\": [],"
+#define DOC_ITEM(extra, options)                                                                   \
+    "{\"id\": \"q1\", \"type\": \"single\", \"topic\": null, \"points\": 1,"                       \
+    " \"text\": {\"en\": \"Q\"}" extra ", \"options\": " options "}"
+#define OPTS2                                                                                      \
+    "[{\"text\": {\"en\": \"a\"}, \"correct\": true}, {\"text\": {\"en\": \"b\"}, \"correct\": "   \
+    "false}]"
+#define DOC(item) DOC_HEAD " \"items\": [" item "]}"
+
+typedef struct {
+    const char *json;
+    const char *message; /* the whole message */
+} doc_case;
+
+static const doc_case doc_cases[] = {
+    {"[]", "exam: the exam must be a JSON object"},
+    {"{\"colour\": 1}", "exam: unknown key 'colour'"},
+    {"{}", "exam: missing required key 'id'"},
+    {DOC_HEAD " \"items\": [], \"extra\": 1}", "exam: unknown key 'extra'"},
+    {"{\"id\": \"T\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"
+     " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": true, \"shuffle_items\": true,"
+     " \"shuffle_options\": true, \"topics\": [], \"blueprint\": [], \"roster\": [], \"items\": "
+     "[]}",
+     "exam: exam id 'T' is not valid: 1 to 63 of a-z 0-9 . _ -, starting with a letter or digit"},
+    {DOC(DOC_ITEM("", OPTS2)), NULL},
+    {"{\"id\": \"t\", \"version\": 1.0, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"
+     " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": true, \"shuffle_items\": true,"
+     " \"shuffle_options\": true, \"topics\": [], \"blueprint\": [], \"roster\": [], \"items\": "
+     "[]}",
+     "exam 't': 'version' must be a whole number"},
+    {"{\"id\": \"t\", \"version\": 9007199254740993, \"title\": {\"en\": \"T\"}, \"time_limit_s\": "
+     "0,"
+     " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": true, \"shuffle_items\": true,"
+     " \"shuffle_options\": true, \"topics\": [], \"blueprint\": [], \"roster\": [], \"items\": "
+     "[]}",
+     "exam 't': 'version' must be 1..9007199254740992, not 9007199254740993"},
+    {"{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 86401,"
+     " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": true, \"shuffle_items\": true,"
+     " \"shuffle_options\": true, \"topics\": [], \"blueprint\": [], \"roster\": [], \"items\": "
+     "[]}",
+     "exam 't': 'time_limit_s' must be 0..86400, not 86401"},
+    {"{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"
+     " \"pass_percent\": -1, \"attempts\": 0, \"show_score\": true, \"shuffle_items\": true,"
+     " \"shuffle_options\": true, \"topics\": [], \"blueprint\": [], \"roster\": [], \"items\": "
+     "[]}",
+     "exam 't': 'pass_percent' must be 0..100, not -1"},
+    {"{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"
+     " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": 1, \"shuffle_items\": true,"
+     " \"shuffle_options\": true, \"topics\": [], \"blueprint\": [], \"roster\": [], \"items\": "
+     "[]}",
+     "exam 't': 'show_score' must be true or false"},
+    {"{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"
+     " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": true, \"shuffle_items\": true,"
+     " \"shuffle_options\": true, \"topics\": {}, \"blueprint\": [], \"roster\": [], \"items\": "
+     "[]}",
+     "exam 't': 'topics' must be a list"},
+    {DOC_HEAD " \"items\": {}}", "exam 't': 'items' must be a list"},
+    {DOC("1"), "exam 't': item 1: must be an object"},
+    {DOC("{\"id\": \"q1\"}"), "exam 't': item 1: missing required key 'type'"},
+    {DOC(DOC_ITEM(", \"answer\": true", OPTS2)), "exam 't': item 1: unknown key 'answer'"},
+    {DOC(DOC_ITEM("", "{}")), "exam 't': item 'q1': 'options' must be a list"},
+    {DOC(DOC_ITEM("", "[{\"text\": {\"en\": \"a\"}, \"correct\": true}, 3]")),
+     "exam 't': item 'q1': option 2 must be an object (text, correct)"},
+    {DOC(DOC_ITEM("",
+                  "[{\"text\": {\"en\": \"a\"}, \"correct\": true}, {\"text\": {\"en\": \"b\"}}]")),
+     "exam 't': item 'q1': option 2: missing required key 'correct'"},
+    {DOC(DOC_ITEM("", "[{\"text\": {\"en\": \"a\"}, \"correct\": true}, {\"text\": {\"en\": "
+                      "\"b\"}, \"correct\": 0}]")),
+     "exam 't': item 'q1': option 2: 'correct' must be true or false"},
+    {DOC(DOC_ITEM("", "[{\"text\": {\"en\": \"a\\u0000\"}, \"correct\": true}, {\"text\": {\"en\": "
+                      "\"b\"}, \"correct\": false}]")),
+     "exam 't': item 'q1': option 1: the 'en' text contains a NUL character"},
+    {DOC(DOC_ITEM("", "[{\"text\": {\"en\": \"a\\u0007\"}, \"correct\": true}, {\"text\": {\"en\": "
+                      "\"b\"}, \"correct\": false}]")),
+     "exam 't': item 'q1': option 1: the 'en' text contains a control character"},
+    {DOC(DOC_ITEM("", "[{\"text\": {\"en\": 5}, \"correct\": true}, {\"text\": {\"en\": \"b\"}, "
+                      "\"correct\": false}]")),
+     "exam 't': item 'q1': option 1: the 'en' text must be a text"},
+    {DOC(DOC_ITEM(", \"fixed_order\": true", OPTS2)),
+     "exam 't': item 'q1': 'fixed_order' is only for truefalse items"},
+    {DOC("{\"id\": \"q1\", \"type\": \"truefalse\", \"topic\": null, \"points\": 1,"
+         " \"text\": {\"en\": \"Q\"}, \"options\": " OPTS2 "}"),
+     "exam 't': item 'q1': a truefalse item must have 'fixed_order' true"},
+    {DOC("{\"id\": \"q1\", \"type\": \"truefalse\", \"topic\": null, \"points\": 1, "
+         "\"fixed_order\": true,"
+         " \"text\": {\"en\": \"Q\"}, \"options\": [{\"text\": {\"en\": \"a\"}, \"correct\": true},"
+         " {\"text\": {\"en\": \"b\"}, \"correct\": false}, {\"text\": {\"en\": \"c\"}, "
+         "\"correct\": false}]}"),
+     "exam 't': item 'q1': a truefalse item has exactly 2 options, not 3"},
+    {DOC("{\"id\": \"q1\", \"type\": \"truefalse\", \"topic\": null, \"points\": 1, "
+         "\"fixed_order\": true,"
+         " \"text\": {\"en\": \"Q\"}, \"options\": [{\"text\": {\"en\": \"a\"}, \"correct\": true},"
+         " {\"text\": {\"en\": \"b\"}, \"correct\": true}]}"),
+     "exam 't': item 'q1': both options are marked correct; a truefalse item has one"},
+    {DOC("{\"id\": \"q1\", \"type\": \"multiple\", \"topic\": null, \"points\": 1,"
+         " \"text\": {\"en\": \"Q\"}, \"options\": " OPTS2 "}"),
+     "exam 't': item 'q1': 'scoring' must be all or partial"},
+    {DOC(DOC_ITEM("", OPTS2) "," DOC_ITEM("", OPTS2)),
+     "exam 't': duplicate item id 'q1' (first is item 1)"},
+    {DOC(DOC_ITEM(", \"image\": {\"name\": \"a.png\", \"mime\": \"image/gif\", \"data\": \"\"}",
+                  OPTS2)),
+     "exam 't': item 'q1': image type must be image/png or image/jpeg"},
+    {DOC(DOC_ITEM(
+         ", \"image\": {\"name\": \"a.png\", \"mime\": \"image/png\", \"data\": \"iVBORw0KGgo\"}",
+         OPTS2)),
+     "exam 't': item 'q1': image data is not valid base64"},
+    {DOC(DOC_ITEM(
+         ", \"image\": {\"name\": \"a.png\", \"mime\": \"image/png\", \"data\": \"iVBORw0KGgo=\"}",
+         OPTS2)),
+     NULL},
+    {DOC(DOC_ITEM(
+         ", \"image\": {\"name\": \"a.png\", \"mime\": \"image/jpeg\", \"data\": \"iVBORw0KGgo=\"}",
+         OPTS2)),
+     "exam 't': item 'q1': image data is not a JPEG file"},
+    {DOC(DOC_ITEM(", \"image\": {\"name\": \"../a.png\", \"mime\": \"image/png\", \"data\": "
+                  "\"iVBORw0KGgo=\"}",
+                  OPTS2)),
+     "exam 't': item 'q1': image name '../a.png' is not a plain file name"},
+    {DOC(DOC_ITEM(", \"image\": {\"name\": \"a.png\", \"mime\": \"image/png\"}", OPTS2)),
+     "exam 't': item 'q1': image: missing required key 'data'"},
+    {"{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"
+     " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": true, \"shuffle_items\": true,"
+     " \"shuffle_options\": true, \"topics\": [], \"blueprint\": [],"
+     " \"roster\": [{\"id\": \"a\"}, {\"id\": \"a\"}], \"items\": [" DOC_ITEM("", OPTS2) "]}",
+     "exam 't': roster: duplicate trainee id 'a' (first is roster entry 1)"},
+    {"{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"
+     " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": true, \"shuffle_items\": true,"
+     " \"shuffle_options\": true, \"topics\": [], \"blueprint\": [],"
+     " \"roster\": [{\"id\": \"a\", \"name\": \"\"}], \"items\": [" DOC_ITEM("", OPTS2) "]}",
+     "exam 't': roster entry 1: 'name' is empty"},
+    {"{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"
+     " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": true, \"shuffle_items\": true,"
+     " \"shuffle_options\": true, \"topics\": [{\"id\": \"law\", \"title\": {\"en\": \"L\"}}],"
+     " \"blueprint\": [{\"topic\": \"law\", \"count\": 1}], \"roster\": [],"
+     " \"items\": [" DOC_ITEM("", OPTS2) "]}",
+     "exam 't': item 'q1': has no topic; when the exam has topics, every item needs one"},
+    {"{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"
+     " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": true, \"shuffle_items\": true,"
+     " \"shuffle_options\": true, \"topics\": [],"
+     " \"blueprint\": [{\"topic\": \"law\", \"count\": 1}], \"roster\": [],"
+     " \"items\": [" DOC_ITEM("", OPTS2) "]}",
+     "exam 't': blueprint names unknown topic 'law'"},
+};
+
+static void test_documents(void)
+{
+    for (size_t i = 0; i < sizeof doc_cases / sizeof *doc_cases; i++) {
+        json_error_t jerr;
+        json_t *doc = json_loads(doc_cases[i].json, JSON_ALLOW_NUL, &jerr);
+        sq_err err = {0};
+
+        if (!doc) {
+            fprintf(stderr, "%s:%d: document case %zu is not JSON: %s\n", __FILE__, __LINE__, i + 1,
+                    jerr.text);
+            check_failures++;
+            continue;
+        }
+        sq_status st = exam_check(doc, NULL, NULL, &err);
+        if (!doc_cases[i].message) {
+            if (st != SQ_OK) {
+                fprintf(stderr, "%s:%d: document case %zu: expected no error, got \"%s\"\n",
+                        __FILE__, __LINE__, i + 1, err.msg);
+                check_failures++;
+            }
+        } else {
+            CHECK_INT(SQ_EINVAL, st);
+            if (getenv("TEST_VERBOSE"))
+                printf("document case %zu: %s\n", i + 1, err.msg);
+            if (strcmp(doc_cases[i].message, err.msg) != 0) {
+                fprintf(stderr, "%s:%d: document case %zu: expected \"%s\", got \"%s\"\n", __FILE__,
+                        __LINE__, i + 1, doc_cases[i].message, err.msg);
+                check_failures++;
+            }
+        }
+        json_decref(doc);
+    }
+}
+
+/* The compiled full source survives a JSON round trip and checks again
+ * without lines, as a station sees it. */
+static void test_round_trip(void)
+{
+    json_t *doc = parse_ok(full_source, tmp_dir), *back;
+    sq_err err = {0};
+    char *text;
+
+    if (!doc)
+        return;
+    text = json_dumps(doc, JSON_COMPACT);
+    back = text ? json_loads(text, 0, NULL) : NULL;
+    CHECK(back != NULL);
+    CHECK_INT(SQ_OK, exam_check(back, NULL, NULL, &err));
+    CHECK(json_equal(doc, back));
+    json_decref(back);
+    free(text);
+    json_decref(doc);
+}
+
+/* ---- out of memory: fail jansson's Nth allocation, for every N ---- */
+
+static long alloc_countdown = -1; /* < 0: never fail */
+
+static void *failing_malloc(size_t n)
+{
+    if (alloc_countdown == 0)
+        return NULL;
+    if (alloc_countdown > 0)
+        alloc_countdown--;
+    return malloc(n);
+}
+
+static void test_out_of_memory(void)
+{
+    json_t *doc = NULL;
+    sq_err err = {0};
+    sq_status st;
+    long n;
+
+    json_set_alloc_funcs(failing_malloc, free);
+    for (n = 0;; n++) {
+        alloc_countdown = n;
+        st = exam_source_parse("oom.yaml", full_source, strlen(full_source), tmp_dir, &doc, &err);
+        alloc_countdown = -1;
+        if (st == SQ_OK)
+            break;
+        if (st != SQ_ENOMEM) {
+            fprintf(stderr, "%s:%d: allocation %ld failed: expected SQ_ENOMEM, got \"%s\"\n",
+                    __FILE__, __LINE__, n, err.msg);
+            check_failures++;
+        }
+        CHECK(doc == NULL);
+    }
+    /* The document then checks with every allocation of exam_check failing in turn. */
+    for (long k = 0;; k++) {
+        alloc_countdown = k;
+        st = exam_check(doc, NULL, NULL, &err);
+        alloc_countdown = -1;
+        if (st == SQ_OK)
+            break;
+        CHECK_INT(SQ_ENOMEM, st);
+    }
+    json_decref(doc);
+    json_set_alloc_funcs(malloc, free);
+    CHECK(n > 100); /* the loop did reach the allocations */
+}
+
+/* ---- files: exam_source_load and exam sets ---- */
+
+static void test_files(void)
+{
+    char path[512], dup[512];
+    sq_exam_set *set = sq_exam_set_new();
+    sq_err err = {0};
+    json_t *doc = NULL;
+
+    CHECK(set != NULL);
+    snprintf(path, sizeof path, "%s/full.yaml", tmp_dir);
+    put_file("full.yaml", full_source, -1);
+    snprintf(dup, sizeof dup, "%s/again.yaml", tmp_dir);
+    put_file("again.yaml", full_source, -1);
+    put_file("small.yaml", ONE, -1);
+
+    /* Images and roster files are found beside the source. */
+    CHECK_INT(SQ_OK, exam_source_load(path, &doc, &err));
+    CHECK_STR(
+        "ok.jpg",
+        json_string_value(json_object_get(
+            json_object_get(json_array_get(json_object_get(doc, "items"), 1), "image"), "name")));
+    json_decref(doc);
+
+    CHECK_INT(SQ_OK, sq_exam_set_load(set, path, &err));
+    CHECK_INT(SQ_EEXIST, sq_exam_set_load(set, dup, &err));
+    CHECK_CONTAINS("exam 'election-basics' is already in the set", err.msg);
+    snprintf(path, sizeof path, "%s/small.yaml", tmp_dir);
+    CHECK_INT(SQ_OK, sq_exam_set_load(set, path, &err));
+    snprintf(path, sizeof path, "%s/missing.yaml", tmp_dir);
+    CHECK_INT(SQ_EIO, sq_exam_set_load(set, path, &err));
+    CHECK_INT(2, sq_exam_set_count(set));
+    CHECK_STR("election-basics", sq_exam_set_id(set, 0));
+    CHECK_INT(3, sq_exam_set_version(set, 0));
+    CHECK_INT(3, sq_exam_set_items(set, 0)); /* the blueprint: 1 + 2 */
+    CHECK_STR("t", sq_exam_set_id(set, 1));
+    CHECK_INT(1, sq_exam_set_items(set, 1)); /* no blueprint: every item */
+    CHECK(sq_exam_set_id(set, 2) == NULL);
+    CHECK_INT(2, json_array_size(exam_set_json(set)));
+    sq_exam_set_free(set);
+    sq_exam_set_free(NULL);
+
+    CHECK_INT(0, lang_index("kk"));
+    CHECK_INT(2, lang_index("en"));
+    CHECK_INT(-1, lang_index("de"));
+    CHECK_INT(-1, lang_index(NULL));
+    CHECK_STR("ru", lang_codes[1]);
+}
+
+/* A source given on the command line. */
+static void test_file_arg(const char *path)
+{
+    char first[256] = "", phrase[256] = "";
+    json_t *doc = NULL;
+    sq_err err = {0};
+    int line = 0;
+    FILE *f = fopen(path, "r");
+
+    if (f) {
+        if (!fgets(first, sizeof first, f))
+            first[0] = '\0';
+        fclose(f);
+    }
+    sq_status st = exam_source_load(path, &doc, &err);
+    if (sscanf(first, "# expect-error: %d %255[^\n]", &line, phrase) == 2) {
+        check_failure(path, st, &err, SQ_EINVAL, path, line, phrase);
+    } else if (st != SQ_OK) {
+        fprintf(stderr, "%s:%d: %s does not load: %s\n", __FILE__, __LINE__, path, err.msg);
+        check_failures++;
+    } else {
+        printf("%s: %zu items\n", path, json_array_size(json_object_get(doc, "items")));
+    }
+    json_decref(doc);
+}
+
+int main(int argc, char **argv)
+{
+    make_tmp_dir();
+    test_bad_sources();
+    test_big_sources();
+    test_line_endings();
+    test_minimal();
+    test_full();
+    test_documents();
+    test_round_trip();
+    test_out_of_memory();
+    test_files();
+    if (argc < 2)
+        printf("no source files given: skipping assets/demo/election-basics.yaml\n");
+    for (int i = 1; i < argc; i++)
+        test_file_arg(argv[i]);
+    remove_tmp_dir();
+    if (check_failures) {
+        fprintf(stderr, "%d check(s) failed\n", check_failures);
+        return 1;
+    }
+    printf("all checks passed\n");
+    return 0;
+}
