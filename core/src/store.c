@@ -444,10 +444,22 @@ sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clo
     /* Switching to WAL writes the header: under the lock like any write. */
     if ((st = lock_take(s, err)))
         goto fail;
-    st = exec(s,
-              "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
-              "PRAGMA secure_delete = ON",
+    st = exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON",
               "opening the store", err);
+    if (!st) {
+        /* SQLite answers with the mode it really took: a file system
+         * without shared memory would leave us in another one silently. */
+        sqlite3_stmt *q;
+        if (!(st = store_prepare(s, "PRAGMA journal_mode = WAL", &q, err))) {
+            int prc = sqlite3_step(q);
+            if (prc != SQLITE_ROW)
+                st = store_sqlerr(s, prc, "opening the store", err);
+            else if (sqlite3_stricmp((const char *)sqlite3_column_text(q, 0), "wal") != 0)
+                st = sq_seterr(err, SQ_EIO, "the store %s cannot use WAL mode here (got '%s')",
+                               path, (const char *)sqlite3_column_text(q, 0));
+            sqlite3_finalize(q);
+        }
+    }
     lock_release(s);
     if (st)
         goto fail;

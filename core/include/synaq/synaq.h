@@ -50,8 +50,9 @@ sq_status sq_init(sq_err *err) SQ_MUST_CHECK;
 const char *sq_version(void);
 
 /*
- * The clock. The library never reads the time itself: it asks the clock
- * given to the store. mono_ms is monotonic (never jumps, counts from an
+ * The clock. The store and attempts never read the time themselves: they
+ * ask the clock given to the store (only the creation stamps of keys,
+ * certificates and bundles at central use the system clock). mono_ms is monotonic (never jumps, counts from an
  * arbitrary origin, may restart at boot); wall_s is the wall clock in
  * seconds since the epoch, recorded but never trusted.
  */
