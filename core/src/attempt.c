@@ -326,6 +326,21 @@ sq_status sq_store_result_counts(sq_store *s, int64_t *pending, int64_t *last_se
     return st;
 }
 
+sq_status sq_store_has_open_attempt(sq_store *s, const char *exam_id, const char *trainee_id,
+                                    bool *open, sq_err *err)
+{
+    int used = 0, n_open = 0;
+    uint8_t h[32];
+    if (!trainee_id_ok(trainee_id))
+        return sq_seterr(err, SQ_EINVAL, "a trainee id is 1 to %d printable characters",
+                         TRAINEE_ID_MAX);
+    store_trainee_hash(s, trainee_id, h);
+    sq_status st = attempts_used(s, h, exam_id, &used, &n_open, err);
+    if (!st)
+        *open = n_open > 0;
+    return st;
+}
+
 /* ---- drawing ---- */
 
 /* A deterministic stream of random numbers from the attempt's seed. */

@@ -778,3 +778,68 @@ sq_status sq_store_import(sq_store *s, const char *bundle_path, sq_import_report
     free(buf);
     return st;
 }
+
+/* ---- notes ---- */
+
+#define NOTE_MAX 4096
+
+sq_status sq_store_note_set(sq_store *s, const char *key, const char *value, sq_err *err)
+{
+    char k[128];
+    uint8_t *sealed = NULL;
+    size_t n = 0;
+    sqlite3_stmt *q = NULL;
+    if (!key || strlen(key) > 100)
+        return sq_seterr(err, SQ_EINVAL, "a note's key is 1 to 100 bytes");
+    if (value && strlen(value) > NOTE_MAX)
+        return sq_seterr(err, SQ_ETOOBIG, "a note is at most %d bytes", NOTE_MAX);
+    snprintf(k, sizeof k, "note:%s", key);
+    sq_status st;
+    if (value && (st = store_seal(s, "meta", "value", k, value, strlen(value), &sealed, &n, err)))
+        return st;
+    if ((st = store_begin(s, err)))
+        goto out;
+    if ((st = store_prepare(s,
+                            value ? "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)"
+                                  : "DELETE FROM meta WHERE key = ?",
+                            &q, err)))
+        goto out;
+    sqlite3_bind_text(q, 1, k, -1, SQLITE_STATIC);
+    if (value)
+        sqlite3_bind_blob(q, 2, sealed, (int)n, SQLITE_STATIC);
+    st = step_done(s, q, "saving a note", err);
+out:
+    sqlite3_finalize(q);
+    free(sealed);
+    return store_end(s, st, err);
+}
+
+sq_status sq_store_note_get(sq_store *s, const char *key, char *out, size_t out_len, sq_err *err)
+{
+    char k[128];
+    sqlite3_stmt *q;
+    if (!key || strlen(key) > 100 || out_len == 0)
+        return sq_seterr(err, SQ_EINVAL, "a note's key is 1 to 100 bytes");
+    snprintf(k, sizeof k, "note:%s", key);
+    out[0] = 0;
+    sq_status st = store_prepare(s, "SELECT value FROM meta WHERE key = ?", &q, err);
+    if (st)
+        return st;
+    sqlite3_bind_text(q, 1, k, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        uint8_t *plain = NULL;
+        size_t n;
+        st = store_open_field(s, "meta", "value", k, sqlite3_column_blob(q, 0),
+                              (size_t)sqlite3_column_bytes(q, 0), &plain, &n, err);
+        if (!st)
+            snprintf(out, out_len, "%s", (const char *)plain);
+        free(plain);
+    } else if (rc == SQLITE_DONE) {
+        st = sq_seterr(err, SQ_ENOTFOUND, "no note '%s'", key);
+    } else {
+        st = store_sqlerr(s, rc, "reading a note", err);
+    }
+    sqlite3_finalize(q);
+    return st;
+}

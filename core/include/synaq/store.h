@@ -15,6 +15,7 @@
 #define SYNAQ_STORE_H
 
 #include "synaq.h"
+#include <stdbool.h>
 #include "keys.h"
 
 typedef struct sq_store sq_store;
@@ -83,5 +84,17 @@ sq_status sq_store_result_counts(sq_store *s, int64_t *pending, int64_t *last_se
 /* Test and tool hook: caps the database at max_pages pages (PRAGMA
  * max_page_count), the way a full disk would. 0 lifts the cap. */
 sq_status sq_store_limit_pages(sq_store *s, int64_t max_pages, sq_err *err) SQ_MUST_CHECK;
+
+/* Small sealed notes a program keeps in the store (the kiosk's session:
+ * which attempt was on screen). value NULL deletes. Values up to 4 KiB. */
+sq_status sq_store_note_set(sq_store *s, const char *key, const char *value,
+                            sq_err *err) SQ_MUST_CHECK;
+/* Copies the note into out (SQ_ENOTFOUND when there is none). */
+sq_status sq_store_note_get(sq_store *s, const char *key, char *out, size_t out_len,
+                            sq_err *err) SQ_MUST_CHECK;
+
+/* Whether trainee has an attempt in progress at exam_id. */
+sq_status sq_store_has_open_attempt(sq_store *s, const char *exam_id, const char *trainee_id,
+                                    bool *open, sq_err *err) SQ_MUST_CHECK;
 
 #endif

@@ -1,0 +1,439 @@
+/*
+ * synaq-kiosk - the touchscreen exam station. Opens the station's store,
+ * the window and the fonts, and runs the screens of app.c: waiting for
+ * input with a deadline (the next timer), drawing only when something
+ * changed. With --script it runs a test script instead of waiting for a
+ * person: taps on named widgets, typed text, simulated time, checks of
+ * what is on the screen, and PNG screenshots.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "plat.h"
+#include "synaq/keys.h"
+#include "synaq/store.h"
+
+#ifndef SYNAQ_ASSETS_DIR
+#define SYNAQ_ASSETS_DIR "/usr/share/synaq/assets"
+#endif
+#ifndef SYNAQ_FONTS_LIST
+#define SYNAQ_FONTS_LIST "/usr/share/synaq/fonts/fonts.list"
+#endif
+
+#define MIN_W 800
+#define MIN_H 480
+
+typedef struct {
+    const char *home, *db, *keys, *assets, *fonts, *script, *shots, *passphrase;
+    int width, height;
+    bool software, windowed, trace;
+} options;
+
+/* ---- the simulated clock of scripts ---- */
+
+typedef struct {
+    int64_t mono_ms, wall_s, wall_ms;
+} sim_clock;
+
+static int64_t sim_mono(void *ctx)
+{
+    return ((sim_clock *)ctx)->mono_ms;
+}
+
+static int64_t sim_wall(void *ctx)
+{
+    sim_clock *c = ctx;
+    return c->wall_s + c->wall_ms / 1000;
+}
+
+static void sim_advance(sim_clock *c, int64_t ms)
+{
+    c->mono_ms += ms;
+    c->wall_ms += ms;
+}
+
+/* ---- drawing and input ---- */
+
+static void draw(app *a)
+{
+    plat_clear(a->u.p, a->u.th.bg);
+    app_frame(a, UI_DRAW);
+    plat_present(a->u.p);
+    a->dirty = false;
+}
+
+static void tap(app *a, int x, int y)
+{
+    app_touched(a);
+    a->u.tapped = true;
+    a->u.tap_x = x;
+    a->u.tap_y = y;
+    app_frame(a, UI_HIT);
+    a->u.tapped = false;
+    a->dirty = true;
+}
+
+/* Prints what the item screen shows, for the power-cut tests: every
+ * answer on screen, the position and the time left. */
+static void trace_state(app *a, const char *tag)
+{
+    printf("%s screen=%s", tag, app_screen_name(a));
+    if (a->att) {
+        sq_err e;
+        printf(" attempt=%s pos=%d left_ms=%lld answers=", sq_attempt_id(a->att), a->pos,
+               (long long)sq_attempt_time_left_ms(a->att));
+        for (int i = 0; i < sq_attempt_count(a->att); i++) {
+            sq_item_view v;
+            if (sq_attempt_item(a->att, i, a->lang, &v, &e) == SQ_OK)
+                printf("%s%s:%x", i ? "," : "", v.item_id, v.selected);
+        }
+    }
+    printf("\n");
+    fflush(stdout);
+}
+
+/* ---- scripts ---- */
+
+static int script_fail(const char *file, int line, const char *what, app *a)
+{
+    fprintf(stderr, "%s:%d: %s (screen %s)\n", file, line, what, app_screen_name(a));
+    fprintf(stderr, "visible texts:\n%s", a->u.texts);
+    return 1;
+}
+
+static int run_script(app *a, sim_clock *clk, const options *o)
+{
+    FILE *f = fopen(o->script, "r");
+    if (!f) {
+        fprintf(stderr, "synaq-kiosk: cannot read script %s: %s\n", o->script, strerror(errno));
+        return 2;
+    }
+    char line[1024];
+    int n = 0, rc = 0;
+    draw(a);
+    while (!rc && fgets(line, sizeof line, f)) {
+        n++;
+        line[strcspn(line, "\r\n")] = 0;
+        char *cmd = line + strspn(line, " \t");
+        if (!*cmd || *cmd == '#')
+            continue;
+        char *arg = strchr(cmd, ' ');
+        if (arg)
+            *arg++ = 0;
+        else
+            arg = cmd + strlen(cmd);
+        char msg[1200];
+        if (!strcmp(cmd, "tap")) {
+            int x, y;
+            if (sscanf(arg, "%d %d", &x, &y) == 2) {
+                tap(a, x, y);
+            } else {
+                const ui_widget *w = ui_find(&a->u, arg);
+                if (!w) {
+                    snprintf(msg, sizeof msg, "no widget '%s' on the screen", arg);
+                    rc = script_fail(o->script, n, msg, a);
+                    break;
+                }
+                tap(a, w->r.x + w->r.w / 2, w->r.y + w->r.h / 2);
+            }
+        } else if (!strcmp(cmd, "drag")) {
+            int x1, y1, x2, y2;
+            if (sscanf(arg, "%d %d %d %d", &x1, &y1, &x2, &y2) != 4) {
+                rc = script_fail(o->script, n, "drag X1 Y1 X2 Y2", a);
+                break;
+            }
+            app_touched(a);
+            app_drag(a, y2 - y1);
+        } else if (!strcmp(cmd, "type")) {
+            app_touched(a);
+            app_type(a, arg);
+        } else if (!strcmp(cmd, "keys")) {
+            /* Taps on the on-screen keyboard, one character at a time. */
+            for (const char *p = arg; *p && !rc;) {
+                size_t len = 1;
+                while (p[len] && ((unsigned char)p[len] & 0xc0) == 0x80)
+                    len++;
+                char name[40];
+                if (*p == ' ')
+                    snprintf(name, sizeof name, "key:space");
+                else
+                    snprintf(name, sizeof name, "key:%.*s", (int)len, p);
+                const ui_widget *w = ui_find(&a->u, name);
+                if (!w) {
+                    snprintf(msg, sizeof msg, "no key '%s' on the keyboard", name);
+                    rc = script_fail(o->script, n, msg, a);
+                    break;
+                }
+                tap(a, w->r.x + w->r.w / 2, w->r.y + w->r.h / 2);
+                draw(a);
+                p += len;
+            }
+        } else if (!strcmp(cmd, "key")) {
+            app_touched(a);
+            app_key(a, !strcmp(arg, "enter") ? PLAT_KEY_ENTER : PLAT_KEY_BACKSPACE);
+        } else if (!strcmp(cmd, "wait")) {
+            /* Simulated time, in steps no longer than the timers ask. */
+            int64_t ms = (int64_t)(atof(arg) * 1000);
+            while (ms > 0) {
+                int next = app_tick(a);
+                int64_t step = next > 0 && next < ms ? next : ms;
+                if (step > 1000)
+                    step = 1000;
+                sim_advance(clk, step);
+                ms -= step;
+            }
+            app_tick(a);
+        } else if (!strcmp(cmd, "sleep-real")) {
+            struct timespec ts = {0, (long)(atof(arg) * 1e6)};
+            nanosleep(&ts, NULL);
+        } else if (!strcmp(cmd, "expect-screen")) {
+            if (strcmp(app_screen_name(a), arg) != 0) {
+                snprintf(msg, sizeof msg, "expected screen '%s'", arg);
+                rc = script_fail(o->script, n, msg, a);
+            }
+        } else if (!strcmp(cmd, "expect-text") || !strcmp(cmd, "expect-no-text")) {
+            bool want = !strcmp(cmd, "expect-text");
+            if (ui_shows(&a->u, arg) != want) {
+                snprintf(msg, sizeof msg, "expected %s'%s' on the screen", want ? "" : "no ", arg);
+                rc = script_fail(o->script, n, msg, a);
+            }
+        } else if (!strcmp(cmd, "expect-widget")) {
+            if (!ui_find(&a->u, arg)) {
+                snprintf(msg, sizeof msg, "expected widget '%s'", arg);
+                rc = script_fail(o->script, n, msg, a);
+            }
+        } else if (!strcmp(cmd, "expect-fits")) {
+            if (a->u.overflow)
+                rc = script_fail(o->script, n, "some text does not fit its box", a);
+            else if (plat_missing_glyphs(a->u.p))
+                rc = script_fail(o->script, n, "some character has no glyph in the fonts", a);
+        } else if (!strcmp(cmd, "screenshot")) {
+            char path[4096], err[512];
+            snprintf(path, sizeof path, "%s/%s.png", o->shots ? o->shots : ".", arg);
+            draw(a);
+            if (plat_screenshot(a->u.p, path, err, sizeof err))
+                rc = script_fail(o->script, n, err, a);
+        } else if (!strcmp(cmd, "state")) {
+            trace_state(a, "STATE");
+        } else if (!strcmp(cmd, "print")) {
+            printf("screen %s\n%s", app_screen_name(a), a->u.texts);
+            for (int i = 0; i < a->u.n_widgets; i++)
+                printf("  [%s] %d,%d %dx%d\n", a->u.widgets[i].name, a->u.widgets[i].r.x,
+                       a->u.widgets[i].r.y, a->u.widgets[i].r.w, a->u.widgets[i].r.h);
+        } else if (!strcmp(cmd, "exit")) {
+            break;
+        } else {
+            snprintf(msg, sizeof msg, "unknown script command '%s'", cmd);
+            rc = script_fail(o->script, n, msg, a);
+        }
+        if (!rc) {
+            draw(a);
+            if (o->trace && a->scr == SCR_ITEM)
+                trace_state(a, "SHOWN");
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+/* ---- the real loop ---- */
+
+static int run_loop(app *a, const options *o)
+{
+    int drag_threshold = a->u.unit / 4;
+    bool down = false, dragging = false;
+    int down_x = 0, down_y = 0, last_y = 0;
+    for (;;) {
+        int next = app_tick(a);
+        if (a->dirty)
+            draw(a);
+        plat_event ev;
+        if (!plat_wait(a->u.p, next, &ev))
+            continue;
+        switch (ev.type) {
+        case PLAT_QUIT:
+            return 0;
+        case PLAT_DOWN:
+            down = true;
+            dragging = false;
+            down_x = ev.x;
+            down_y = last_y = ev.y;
+            app_touched(a);
+            break;
+        case PLAT_MOVE:
+            if (!down)
+                break;
+            if (!dragging && abs(ev.y - down_y) + abs(ev.x - down_x) > drag_threshold)
+                dragging = true;
+            if (dragging) {
+                app_drag(a, ev.y - last_y);
+                last_y = ev.y;
+            }
+            break;
+        case PLAT_UP:
+            if (down && !dragging)
+                tap(a, ev.x, ev.y);
+            down = dragging = false;
+            app_touched(a);
+            break;
+        case PLAT_TEXT:
+            app_touched(a);
+            app_type(a, ev.text);
+            break;
+        case PLAT_KEY:
+            app_touched(a);
+            app_key(a, ev.key);
+            break;
+        case PLAT_RESIZE:
+            ui_layout(&a->u, a->text_step);
+            a->dirty = true;
+            break;
+        case PLAT_EXPOSE:
+            a->dirty = true;
+            break;
+        default:
+            break;
+        }
+        if (o->trace && a->dirty && a->scr == SCR_ITEM) {
+            draw(a);
+            trace_state(a, "SHOWN");
+        }
+    }
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: synaq-kiosk [--home DIR] [--db FILE] [--keys FILE] [--passphrase-file FILE]\n"
+          "                   [--assets DIR] [--fonts FILE] [--size WxH] [--software]\n"
+          "                   [--windowed] [--script FILE [--screenshots DIR]] [--trace]\n"
+          "The station's store and keys default to $SYNAQ_HOME (or /var/lib/synaq).\n"
+          "The kiosk has no way out for a trainee; it stops on SIGTERM.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"home", 1, 0, 'H'},    {"db", 1, 0, 'd'},         {"keys", 1, 0, 'k'},
+        {"assets", 1, 0, 'a'},  {"fonts", 1, 0, 'f'},      {"size", 1, 0, 's'},
+        {"software", 0, 0, 'S'}, {"windowed", 0, 0, 'w'},  {"script", 1, 0, 'x'},
+        {"screenshots", 1, 0, 'o'}, {"passphrase-file", 1, 0, 'p'}, {"trace", 0, 0, 't'},
+        {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
+    options o = {0};
+    o.home = getenv("SYNAQ_HOME") ? getenv("SYNAQ_HOME") : "/var/lib/synaq";
+    o.assets = SYNAQ_ASSETS_DIR;
+    o.fonts = SYNAQ_FONTS_LIST;
+    o.passphrase = getenv("SYNAQ_PASSPHRASE");
+    static char pass_buf[1024];
+    int c;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'H': o.home = optarg; break;
+        case 'd': o.db = optarg; break;
+        case 'k': o.keys = optarg; break;
+        case 'a': o.assets = optarg; break;
+        case 'f': o.fonts = optarg; break;
+        case 'S': o.software = true; break;
+        case 'w': o.windowed = true; break;
+        case 'x': o.script = optarg; break;
+        case 'o': o.shots = optarg; break;
+        case 't': o.trace = true; break;
+        case 's':
+            if (sscanf(optarg, "%dx%d", &o.width, &o.height) != 2) {
+                usage(stderr);
+                return 2;
+            }
+            break;
+        case 'p': {
+            FILE *pf = fopen(optarg, "r");
+            if (!pf || !fgets(pass_buf, sizeof pass_buf, pf)) {
+                fprintf(stderr, "synaq-kiosk: cannot read %s\n", optarg);
+                if (pf)
+                    fclose(pf);
+                return 1;
+            }
+            fclose(pf);
+            pass_buf[strcspn(pass_buf, "\r\n")] = 0;
+            o.passphrase = pass_buf;
+            break;
+        }
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    char db[4096], keys[4096];
+    snprintf(db, sizeof db, "%s/station.db", o.home);
+    snprintf(keys, sizeof keys, "%s/station.key", o.home);
+    if (!o.db)
+        o.db = db;
+    if (!o.keys)
+        o.keys = keys;
+
+    sq_err e;
+    sim_clock sim = {1000, (int64_t)time(NULL), 0};
+    sq_clock sim_c = {sim_mono, sim_wall, &sim};
+    const sq_clock *clock = o.script ? &sim_c : sq_clock_system();
+    if (sq_init(&e)) {
+        fprintf(stderr, "synaq-kiosk: %s\n", e.msg);
+        return 1;
+    }
+    /* The window first: whatever fails next, the screen can say so. */
+    plat *p = NULL;
+    char err[600] = "";
+    plat_config pc = {o.width, o.height, o.software, o.windowed, o.fonts};
+    int prc = plat_open(&pc, &p, err, sizeof err);
+    if (!p) {
+        fprintf(stderr, "synaq-kiosk: %s\n", err);
+        return 1;
+    }
+    i18n *t = NULL;
+    char terr[600], dir[4096];
+    snprintf(dir, sizeof dir, "%s/i18n", o.assets);
+    if (i18n_load(dir, &t, terr, sizeof terr) != 0)
+        fprintf(stderr, "synaq-kiosk: %s\n", terr);
+    sq_station_keys *k = NULL;
+    sq_store *s = NULL;
+    char station[128] = "";
+    const char *store_err = NULL;
+    char store_msg[600] = "";
+    if (sq_station_keys_open(o.keys, o.passphrase, &k, &e) ||
+        sq_store_open(o.db, k, clock, &s, &e)) {
+        snprintf(store_msg, sizeof store_msg, "%s", e.msg);
+        store_err = store_msg;
+    } else {
+        const sq_cert *cert = sq_station_keys_cert(k);
+        snprintf(station, sizeof station, "%s · %s", cert->station_id, cert->district);
+    }
+    app *a = calloc(1, sizeof *a);
+    if (!a)
+        return 1;
+    app_init(a, p, t, s, clock, station);
+    int w, h;
+    plat_size(p, &w, &h);
+    if (prc != 0)
+        app_error(a, "error.font", err);
+    else if (!t)
+        app_error(a, "error.generic", terr);
+    else if (store_err)
+        app_error(a, "error.store", store_err);
+    else if (w < MIN_W || h < MIN_H) {
+        char m[128];
+        snprintf(m, sizeof m, "the screen is %dx%d; the least is %dx%d", w, h, MIN_W, MIN_H);
+        app_error(a, "error.screen", m);
+    }
+    int rc = o.script ? run_script(a, &sim, &o) : run_loop(a, &o);
+    app_free(a);
+    free(a);
+    sq_store_close(s);
+    sq_station_keys_close(k);
+    i18n_free(t);
+    plat_close(p);
+    return rc;
+}

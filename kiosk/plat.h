@@ -1,0 +1,88 @@
+/*
+ * plat.h - the kiosk's platform layer: the only code that talks to SDL.
+ * Screens describe what to draw through these calls and receive input as
+ * plat_event values; nothing above this layer knows about SDL.
+ *
+ * Memory: the platform owns every texture and font; callers pass strings
+ * that are borrowed for the call. Rendered text is cached (a fixed number
+ * of entries, least recently used evicted), so a steady screen allocates
+ * nothing per frame.
+ */
+#ifndef SYNAQ_KIOSK_PLAT_H
+#define SYNAQ_KIOSK_PLAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct plat plat;
+
+typedef struct {
+    uint8_t r, g, b, a;
+} plat_color;
+
+typedef enum {
+    PLAT_NONE = 0,
+    PLAT_DOWN,   /* finger or mouse button down at x, y */
+    PLAT_MOVE,   /* moved while down */
+    PLAT_UP,     /* released at x, y */
+    PLAT_TEXT,   /* text typed on a physical keyboard (UTF-8 in text) */
+    PLAT_KEY,    /* a special key (key) */
+    PLAT_RESIZE, /* the window changed size */
+    PLAT_EXPOSE, /* the window must be drawn again */
+    PLAT_QUIT    /* the system asked the kiosk to stop (a signal) */
+} plat_event_type;
+
+enum { PLAT_KEY_BACKSPACE = 1, PLAT_KEY_ENTER, PLAT_KEY_OTHER };
+
+typedef struct {
+    plat_event_type type;
+    int x, y;
+    int key;
+    char text[32];
+} plat_event;
+
+typedef struct {
+    int width, height;       /* 0, 0: the whole screen */
+    bool software;           /* force SDL's software renderer */
+    bool windowed;           /* a normal window (development), not a kiosk */
+    const char *fonts_list;  /* fonts/fonts.list: role and path per line */
+} plat_config;
+
+/* Opens the window, the renderer (hardware, else software) and the fonts.
+ * On failure err says why; *out may then still be a usable platform that
+ * can show the error (fonts missing): check plat_can_draw_text. */
+int plat_open(const plat_config *cfg, plat **out, char *err, size_t err_len);
+void plat_close(plat *p);
+bool plat_can_draw_text(const plat *p);
+void plat_size(const plat *p, int *w, int *h);
+/* Pixels per millimetre, as well as the display reports it (0: unknown). */
+float plat_px_per_mm(const plat *p);
+
+/* Waits up to timeout_ms (-1: forever) for an event. 1: *ev filled;
+ * 0: the time passed. Blocks the thread: no CPU while nothing happens. */
+int plat_wait(plat *p, int timeout_ms, plat_event *ev);
+
+/* Drawing. Coordinates in pixels from the top left. */
+void plat_clear(plat *p, plat_color c);
+void plat_fill(plat *p, int x, int y, int w, int h, plat_color c);
+void plat_outline(plat *p, int x, int y, int w, int h, int thickness, plat_color c);
+/* Clips drawing to a rectangle; w = 0 lifts the clip. */
+void plat_clip(plat *p, int x, int y, int w, int h);
+/* Text: one line, no wrapping (the UI layer wraps). */
+int plat_text_width(plat *p, int px, bool bold, const char *s, size_t len);
+int plat_line_height(plat *p, int px);
+void plat_text(plat *p, int x, int y, int px, bool bold, plat_color c, const char *s, size_t len);
+/* Whether any text drawn so far had a character no font could show. */
+bool plat_missing_glyphs(const plat *p);
+
+/* Images (PNG, JPEG) from memory: a handle > 0, or 0 if it cannot be read. */
+int plat_image_load(plat *p, const uint8_t *data, size_t len, int *w, int *h);
+void plat_image_free(plat *p, int handle);
+void plat_image(plat *p, int handle, int x, int y, int w, int h);
+
+void plat_present(plat *p);
+/* Writes what was last drawn as a PNG file. */
+int plat_screenshot(plat *p, const char *path, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,614 @@
+/*
+ * plat_sdl.c - the platform layer on SDL2, SDL2_ttf and SDL2_image (see
+ * plat.h). The only file of the kiosk that includes SDL.
+ *
+ * What mattered on machines without a GPU or window manager (DESIGN.md):
+ * a borderless window of the screen's size rather than
+ * SDL_WINDOW_FULLSCREEN_DESKTOP; and SDL's software renderer, chosen with
+ * both SDL_RENDER_DRIVER=software and SDL_FRAMEBUFFER_ACCELERATION=0.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <SDL.h>
+#include <SDL_image.h>
+#include <SDL_ttf.h>
+
+#include "plat.h"
+
+#define MAX_FONTS 4         /* files per role, in fallback order */
+#define MAX_SIZES 24        /* (size, role) pairs opened at once */
+#define TEXT_CACHE 512      /* rendered text textures kept */
+#define WIDTH_CACHE 4096    /* measured widths kept */
+#define MAX_IMAGES 64
+
+typedef struct {
+    int px, bold;
+    TTF_Font *f[MAX_FONTS];
+} font_size;
+
+typedef struct {
+    uint64_t key;
+    SDL_Texture *tex;
+    int w, h;
+    uint64_t used;
+} text_entry;
+
+typedef struct {
+    uint64_t key;
+    int w;
+} width_entry;
+
+struct plat {
+    SDL_Window *win;
+    SDL_Renderer *ren;
+    int w, h;
+    float px_per_mm;
+    char font_path[2][MAX_FONTS][512]; /* [bold][fallback] */
+    int n_fonts[2];
+    font_size sizes[MAX_SIZES];
+    int n_sizes;
+    text_entry text[TEXT_CACHE];
+    width_entry widths[WIDTH_CACHE];
+    uint64_t tick;
+    bool missing_glyph;
+    bool fonts_ok;
+    SDL_Texture *images[MAX_IMAGES];
+    Uint32 wake_event;
+    pthread_t sig_thread;
+    bool sig_thread_started;
+};
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* ---- signals become events ---- */
+
+static Uint32 quit_event_type;
+
+/* SIGTERM and SIGINT are blocked in every thread and taken here by
+ * sigwait: the handler does no work, it only pushes an event. */
+static void *signal_thread(void *arg)
+{
+    sigset_t *set = arg;
+    int sig;
+    for (;;) {
+        if (sigwait(set, &sig) != 0)
+            continue;
+        SDL_Event e;
+        memset(&e, 0, sizeof e);
+        e.type = quit_event_type;
+        SDL_PushEvent(&e);
+    }
+    return NULL;
+}
+
+/* ---- fonts ---- */
+
+static int read_fonts_list(plat *p, const char *path, char *err, size_t err_len)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, err_len, "cannot read the font list %s", path);
+        return -1;
+    }
+    char line[600];
+    while (fgets(line, sizeof line, f)) {
+        char role[16], file[512];
+        if (line[0] == '#' || sscanf(line, "%15s %511s", role, file) != 2)
+            continue;
+        int b = strcmp(role, "bold") == 0 ? 1 : strcmp(role, "regular") == 0 ? 0 : -1;
+        if (b < 0 || p->n_fonts[b] >= MAX_FONTS)
+            continue;
+        snprintf(p->font_path[b][p->n_fonts[b]++], sizeof p->font_path[0][0], "%s", file);
+    }
+    fclose(f);
+    if (p->n_fonts[0] == 0) {
+        snprintf(err, err_len, "the font list %s names no regular font", path);
+        return -1;
+    }
+    /* Every font must open: a missing or corrupt file is an error now, not
+     * tofu on a trainee's screen later. */
+    for (int b = 0; b < 2; b++)
+        for (int i = 0; i < p->n_fonts[b]; i++) {
+            TTF_Font *t = TTF_OpenFont(p->font_path[b][i], 16);
+            if (!t) {
+                snprintf(err, err_len, "font %s cannot be opened: %s", p->font_path[b][i],
+                         TTF_GetError());
+                return -1;
+            }
+            TTF_CloseFont(t);
+        }
+    if (p->n_fonts[1] == 0) {
+        memcpy(p->font_path[1], p->font_path[0], sizeof p->font_path[0]);
+        p->n_fonts[1] = p->n_fonts[0];
+    }
+    return 0;
+}
+
+static font_size *font_at(plat *p, int px, bool bold)
+{
+    for (int i = 0; i < p->n_sizes; i++)
+        if (p->sizes[i].px == px && p->sizes[i].bold == bold)
+            return &p->sizes[i];
+    if (p->n_sizes == MAX_SIZES) {
+        /* Sizes change only with A-/A+; drop the oldest. */
+        for (int k = 0; k < MAX_FONTS; k++)
+            if (p->sizes[0].f[k])
+                TTF_CloseFont(p->sizes[0].f[k]);
+        memmove(&p->sizes[0], &p->sizes[1], sizeof p->sizes[0] * (MAX_SIZES - 1));
+        p->n_sizes--;
+    }
+    font_size *fs = &p->sizes[p->n_sizes];
+    memset(fs, 0, sizeof *fs);
+    fs->px = px;
+    fs->bold = bold;
+    for (int k = 0; k < p->n_fonts[bold]; k++)
+        fs->f[k] = TTF_OpenFont(p->font_path[bold][k], px);
+    if (!fs->f[0])
+        return NULL;
+    p->n_sizes++;
+    return fs;
+}
+
+/* Decodes one UTF-8 code point; advances *i. Bad bytes give U+FFFD. */
+static uint32_t utf8_next(const char *s, size_t len, size_t *i)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    uint32_t c = u[*i];
+    int n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : -1;
+    if (n < 0 || *i + (size_t)n >= len + (n == 0)) {
+        (*i)++;
+        return 0xfffd;
+    }
+    if (n > 0)
+        c &= 0x3f >> n;
+    for (int k = 1; k <= n; k++)
+        c = c << 6 | (u[*i + (size_t)k] & 0x3f);
+    *i += (size_t)n + 1;
+    return c;
+}
+
+/* Which font of the chain shows code point c (0: the first, also when
+ * none does; that is noted). */
+static int font_for(plat *p, font_size *fs, uint32_t c)
+{
+    if (c < 0x80)
+        return 0;
+    for (int k = 0; k < MAX_FONTS && fs->f[k]; k++)
+        if (TTF_GlyphIsProvided32(fs->f[k], c))
+            return k;
+    p->missing_glyph = true;
+    return 0;
+}
+
+/* Calls fn for each run of text that one font of the chain shows. */
+typedef void (*run_fn)(plat *p, TTF_Font *f, const char *s, size_t len, void *ctx);
+
+static void for_runs(plat *p, font_size *fs, const char *s, size_t len, run_fn fn, void *ctx)
+{
+    size_t i = 0, start = 0;
+    int cur = -1;
+    while (i < len) {
+        size_t at = i;
+        int k = font_for(p, fs, utf8_next(s, len, &i));
+        if (cur >= 0 && k != cur) {
+            fn(p, fs->f[cur], s + start, at - start, ctx);
+            start = at;
+        }
+        cur = k;
+    }
+    if (cur >= 0)
+        fn(p, fs->f[cur], s + start, len - start, ctx);
+}
+
+static void measure_run(plat *p, TTF_Font *f, const char *s, size_t len, void *ctx)
+{
+    char buf[1024];
+    int w = 0, h;
+    size_t n = len < sizeof buf - 1 ? len : sizeof buf - 1;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    TTF_SizeUTF8(f, buf, &w, &h);
+    *(int *)ctx += w;
+}
+
+int plat_text_width(plat *p, int px, bool bold, const char *s, size_t len)
+{
+    if (!p->fonts_ok || len == 0)
+        return 0;
+    uint64_t key = fnv(fnv(0xcbf29ce484222325ull, &px, sizeof px), s, len) ^ (uint64_t)bold;
+    width_entry *e = &p->widths[key % WIDTH_CACHE];
+    if (e->key == key)
+        return e->w;
+    font_size *fs = font_at(p, px, bold);
+    int w = 0;
+    if (fs)
+        for_runs(p, fs, s, len, measure_run, &w);
+    e->key = key;
+    e->w = w;
+    return w;
+}
+
+int plat_line_height(plat *p, int px)
+{
+    font_size *fs = p->fonts_ok ? font_at(p, px, false) : NULL;
+    return fs ? TTF_FontLineSkip(fs->f[0]) : px * 5 / 4;
+}
+
+bool plat_can_draw_text(const plat *p)
+{
+    return p->fonts_ok;
+}
+
+bool plat_missing_glyphs(const plat *p)
+{
+    return p->missing_glyph;
+}
+
+/* ---- text drawing through the cache ---- */
+
+typedef struct {
+    int x, y;
+    SDL_Color c;
+    uint64_t base;
+} draw_ctx;
+
+static text_entry *text_lookup(plat *p, uint64_t key)
+{
+    text_entry *victim = &p->text[0];
+    for (int i = 0; i < TEXT_CACHE; i++) {
+        text_entry *e = &p->text[i];
+        if (e->tex && e->key == key) {
+            e->used = ++p->tick;
+            return e;
+        }
+        if (!e->tex || e->used < victim->used)
+            victim = e;
+        if (!e->tex)
+            break;
+    }
+    if (victim->tex)
+        SDL_DestroyTexture(victim->tex);
+    memset(victim, 0, sizeof *victim);
+    victim->key = key;
+    return victim;
+}
+
+static void draw_run(plat *p, TTF_Font *f, const char *s, size_t len, void *vctx)
+{
+    draw_ctx *d = vctx;
+    uint64_t key = fnv(fnv(d->base, &f, sizeof f), s, len);
+    text_entry *e = text_lookup(p, key);
+    if (!e->tex) {
+        char buf[1024];
+        size_t n = len < sizeof buf - 1 ? len : sizeof buf - 1;
+        memcpy(buf, s, n);
+        buf[n] = 0;
+        SDL_Surface *surf = n ? TTF_RenderUTF8_Blended(f, buf, d->c) : NULL;
+        if (!surf)
+            return;
+        e->tex = SDL_CreateTextureFromSurface(p->ren, surf);
+        e->w = surf->w;
+        e->h = surf->h;
+        SDL_FreeSurface(surf);
+        e->used = ++p->tick;
+        if (!e->tex)
+            return;
+    }
+    SDL_Rect dst = {d->x, d->y, e->w, e->h};
+    SDL_RenderCopy(p->ren, e->tex, NULL, &dst);
+    d->x += e->w;
+}
+
+void plat_text(plat *p, int x, int y, int px, bool bold, plat_color c, const char *s, size_t len)
+{
+    if (!p->fonts_ok || len == 0)
+        return;
+    font_size *fs = font_at(p, px, bold);
+    if (!fs)
+        return;
+    draw_ctx d = {x, y, {c.r, c.g, c.b, c.a}, 0};
+    d.base = fnv(0xcbf29ce484222325ull, &c, sizeof c);
+    d.base = fnv(d.base, &px, sizeof px);
+    for_runs(p, fs, s, len, draw_run, &d);
+}
+
+/* ---- shapes, images, frames ---- */
+
+void plat_clear(plat *p, plat_color c)
+{
+    SDL_SetRenderDrawColor(p->ren, c.r, c.g, c.b, c.a);
+    SDL_RenderClear(p->ren);
+}
+
+void plat_fill(plat *p, int x, int y, int w, int h, plat_color c)
+{
+    SDL_Rect r = {x, y, w, h};
+    SDL_SetRenderDrawBlendMode(p->ren, c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(p->ren, c.r, c.g, c.b, c.a);
+    SDL_RenderFillRect(p->ren, &r);
+}
+
+void plat_outline(plat *p, int x, int y, int w, int h, int t, plat_color c)
+{
+    plat_fill(p, x, y, w, t, c);
+    plat_fill(p, x, y + h - t, w, t, c);
+    plat_fill(p, x, y, t, h, c);
+    plat_fill(p, x + w - t, y, t, h, c);
+}
+
+void plat_clip(plat *p, int x, int y, int w, int h)
+{
+    if (w <= 0) {
+        SDL_RenderSetClipRect(p->ren, NULL);
+        return;
+    }
+    SDL_Rect r = {x, y, w, h};
+    SDL_RenderSetClipRect(p->ren, &r);
+}
+
+int plat_image_load(plat *p, const uint8_t *data, size_t len, int *w, int *h)
+{
+    int slot = 0;
+    for (int i = 1; i < MAX_IMAGES; i++)
+        if (!p->images[i]) {
+            slot = i;
+            break;
+        }
+    if (!slot)
+        return 0;
+    SDL_RWops *rw = SDL_RWFromConstMem(data, (int)len);
+    SDL_Surface *s = rw ? IMG_Load_RW(rw, 1) : NULL;
+    if (!s)
+        return 0;
+    p->images[slot] = SDL_CreateTextureFromSurface(p->ren, s);
+    *w = s->w;
+    *h = s->h;
+    SDL_FreeSurface(s);
+    return p->images[slot] ? slot : 0;
+}
+
+void plat_image_free(plat *p, int handle)
+{
+    if (handle > 0 && handle < MAX_IMAGES && p->images[handle]) {
+        SDL_DestroyTexture(p->images[handle]);
+        p->images[handle] = NULL;
+    }
+}
+
+void plat_image(plat *p, int handle, int x, int y, int w, int h)
+{
+    if (handle > 0 && handle < MAX_IMAGES && p->images[handle]) {
+        SDL_Rect r = {x, y, w, h};
+        SDL_RenderCopy(p->ren, p->images[handle], NULL, &r);
+    }
+}
+
+void plat_present(plat *p)
+{
+    SDL_RenderPresent(p->ren);
+}
+
+int plat_screenshot(plat *p, const char *path, char *err, size_t err_len)
+{
+    int w, h, rc = -1;
+    if (SDL_GetRendererOutputSize(p->ren, &w, &h) != 0)
+        goto out;
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_RGBA32);
+    if (!s)
+        goto out;
+    if (SDL_RenderReadPixels(p->ren, NULL, SDL_PIXELFORMAT_RGBA32, s->pixels, s->pitch) == 0 &&
+        IMG_SavePNG(s, path) == 0)
+        rc = 0;
+    SDL_FreeSurface(s);
+out:
+    if (rc)
+        snprintf(err, err_len, "cannot write screenshot %s: %s", path, SDL_GetError());
+    return rc;
+}
+
+/* ---- the window and events ---- */
+
+void plat_size(const plat *p, int *w, int *h)
+{
+    *w = p->w;
+    *h = p->h;
+}
+
+float plat_px_per_mm(const plat *p)
+{
+    return p->px_per_mm;
+}
+
+int plat_open(const plat_config *cfg, plat **out, char *err, size_t err_len)
+{
+    plat *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    *out = NULL;
+    /* Signals: ours, turned into events (no work in a handler). */
+    SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+    static sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (cfg->software) {
+        SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    }
+    /* A kiosk keeps the screen on, and the keyboard to itself. */
+    SDL_SetHint(SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "0");
+    SDL_SetHint(SDL_HINT_GRAB_KEYBOARD, "1");
+    SDL_SetHint(SDL_HINT_WINDOWS_NO_CLOSE_ON_ALT_F4, "1");
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+        snprintf(err, err_len, "cannot start the display: %s", SDL_GetError());
+        free(p);
+        return -1;
+    }
+    quit_event_type = SDL_RegisterEvents(1);
+    if (pthread_create(&p->sig_thread, NULL, signal_thread, &set) == 0) {
+        pthread_detach(p->sig_thread);
+        p->sig_thread_started = true;
+    }
+    SDL_DisplayMode mode;
+    int w = cfg->width, h = cfg->height;
+    if ((w <= 0 || h <= 0) && SDL_GetDesktopDisplayMode(0, &mode) == 0) {
+        w = mode.w;
+        h = mode.h;
+    }
+    if (w <= 0 || h <= 0) {
+        w = 1280;
+        h = 800;
+    }
+    Uint32 flags = SDL_WINDOW_SHOWN | (cfg->windowed ? 0 : SDL_WINDOW_BORDERLESS);
+    p->win = SDL_CreateWindow("Synaq", cfg->windowed ? SDL_WINDOWPOS_CENTERED : 0,
+                              cfg->windowed ? SDL_WINDOWPOS_CENTERED : 0, w, h, flags);
+    if (!p->win) {
+        snprintf(err, err_len, "cannot open a window: %s", SDL_GetError());
+        plat_close(p);
+        return -1;
+    }
+    if (!cfg->software)
+        p->ren = SDL_CreateRenderer(p->win, -1, SDL_RENDERER_ACCELERATED);
+    if (!p->ren)
+        p->ren = SDL_CreateRenderer(p->win, -1, SDL_RENDERER_SOFTWARE);
+    if (!p->ren) {
+        snprintf(err, err_len, "cannot draw on the window: %s", SDL_GetError());
+        plat_close(p);
+        return -1;
+    }
+    SDL_GetRendererOutputSize(p->ren, &p->w, &p->h);
+    float ddpi = 0;
+    if (SDL_GetDisplayDPI(0, &ddpi, NULL, NULL) == 0 && ddpi > 20)
+        p->px_per_mm = ddpi / 25.4f;
+    SDL_StartTextInput();
+    IMG_Init(IMG_INIT_PNG | IMG_INIT_JPG);
+    *out = p;
+    if (TTF_Init() != 0) {
+        snprintf(err, err_len, "cannot start the font engine: %s", TTF_GetError());
+        return -1;
+    }
+    if (read_fonts_list(p, cfg->fonts_list, err, err_len) != 0)
+        return -1;
+    p->fonts_ok = true;
+    return 0;
+}
+
+void plat_close(plat *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < TEXT_CACHE; i++)
+        if (p->text[i].tex)
+            SDL_DestroyTexture(p->text[i].tex);
+    for (int i = 0; i < MAX_IMAGES; i++)
+        if (p->images[i])
+            SDL_DestroyTexture(p->images[i]);
+    for (int i = 0; i < p->n_sizes; i++)
+        for (int k = 0; k < MAX_FONTS; k++)
+            if (p->sizes[i].f[k])
+                TTF_CloseFont(p->sizes[i].f[k]);
+    if (TTF_WasInit())
+        TTF_Quit();
+    IMG_Quit();
+    if (p->ren)
+        SDL_DestroyRenderer(p->ren);
+    if (p->win)
+        SDL_DestroyWindow(p->win);
+    SDL_Quit();
+    free(p);
+}
+
+static int translate(plat *p, const SDL_Event *e, plat_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    if (e->type == quit_event_type) {
+        ev->type = PLAT_QUIT;
+        return 1;
+    }
+    switch (e->type) {
+    case SDL_MOUSEBUTTONDOWN:
+        if (e->button.button != SDL_BUTTON_LEFT)
+            return 0;
+        ev->type = PLAT_DOWN;
+        ev->x = e->button.x;
+        ev->y = e->button.y;
+        return 1;
+    case SDL_MOUSEBUTTONUP:
+        if (e->button.button != SDL_BUTTON_LEFT)
+            return 0;
+        ev->type = PLAT_UP;
+        ev->x = e->button.x;
+        ev->y = e->button.y;
+        return 1;
+    case SDL_MOUSEMOTION:
+        if (!(e->motion.state & SDL_BUTTON_LMASK))
+            return 0;
+        ev->type = PLAT_MOVE;
+        ev->x = e->motion.x;
+        ev->y = e->motion.y;
+        return 1;
+    case SDL_TEXTINPUT:
+        ev->type = PLAT_TEXT;
+        snprintf(ev->text, sizeof ev->text, "%s", e->text.text);
+        return 1;
+    case SDL_KEYDOWN:
+        /* Escape, Alt+F4, Ctrl+Q and the like mean nothing here. */
+        if (e->key.keysym.sym == SDLK_BACKSPACE) {
+            ev->type = PLAT_KEY;
+            ev->key = PLAT_KEY_BACKSPACE;
+            return 1;
+        }
+        if (e->key.keysym.sym == SDLK_RETURN || e->key.keysym.sym == SDLK_KP_ENTER) {
+            ev->type = PLAT_KEY;
+            ev->key = PLAT_KEY_ENTER;
+            return 1;
+        }
+        return 0;
+    case SDL_WINDOWEVENT:
+        if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
+            SDL_GetRendererOutputSize(p->ren, &p->w, &p->h);
+            ev->type = PLAT_RESIZE;
+            return 1;
+        }
+        if (e->window.event == SDL_WINDOWEVENT_EXPOSED) {
+            ev->type = PLAT_EXPOSE;
+            return 1;
+        }
+        return 0;
+    case SDL_QUIT:
+        /* The window manager's close button: a kiosk does not close. */
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+int plat_wait(plat *p, int timeout_ms, plat_event *ev)
+{
+    SDL_Event e;
+    for (;;) {
+        int got = timeout_ms < 0 ? SDL_WaitEvent(&e) : SDL_WaitEventTimeout(&e, timeout_ms);
+        if (!got)
+            return 0;
+        if (translate(p, &e, ev))
+            return 1;
+        /* An event we ignore: keep waiting, but never past the deadline.
+         * (A busy stream of ignored events shortens the wait; harmless.) */
+        if (timeout_ms >= 0)
+            return 0;
+    }
+}

@@ -1,0 +1,252 @@
+/*
+ * ui.c - see ui.h. Text is wrapped greedily at spaces (and inside a word
+ * only when the word alone is wider than the box); measuring goes through
+ * the platform's width cache, so a steady screen costs lookups, not
+ * rendering.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ui.h"
+
+static const ui_theme calm = {
+    .bg = {0xf3, 0xf5, 0xf7, 255},      .panel = {0xff, 0xff, 0xff, 255},
+    .fg = {0x1b, 0x1f, 0x24, 255},      .muted = {0x55, 0x5f, 0x6b, 255},
+    .accent = {0x0a, 0x5f, 0x7a, 255},  .accent_fg = {0xff, 0xff, 0xff, 255},
+    .button = {0xe3, 0xe8, 0xee, 255},  .button_fg = {0x1b, 0x1f, 0x24, 255},
+    .selected = {0x0a, 0x5f, 0x7a, 255}, .selected_fg = {0xff, 0xff, 0xff, 255},
+    .border = {0xb8, 0xc2, 0xcc, 255},  .warn = {0xb4, 0x5b, 0x00, 255},
+    .good = {0x1e, 0x7b, 0x34, 255},    .bad = {0xb0, 0x1e, 0x2d, 255},
+    .flag = {0xd9, 0x8c, 0x00, 255},    .shade = {0x10, 0x18, 0x20, 170},
+};
+
+static const ui_theme contrast = {
+    .bg = {0, 0, 0, 255},            .panel = {0, 0, 0, 255},
+    .fg = {255, 255, 255, 255},      .muted = {230, 230, 230, 255},
+    .accent = {255, 230, 0, 255},    .accent_fg = {0, 0, 0, 255},
+    .button = {0, 0, 0, 255},        .button_fg = {255, 255, 255, 255},
+    .selected = {255, 230, 0, 255},  .selected_fg = {0, 0, 0, 255},
+    .border = {255, 255, 255, 255},  .warn = {255, 200, 0, 255},
+    .good = {120, 255, 120, 255},    .bad = {255, 120, 120, 255},
+    .flag = {255, 200, 0, 255},      .shade = {0, 0, 0, 200},
+};
+
+static int clamp(int v, int lo, int hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+void ui_layout(ui *u, int text_step)
+{
+    plat_size(u->p, &u->w, &u->h);
+    int m = u->w < u->h ? u->w : u->h;
+    /* About 9 mm: from the display's density when it says, else from the
+     * screen size (a 10-inch 1280x800 panel is some 6 px/mm). */
+    float ppm = plat_px_per_mm(u->p);
+    u->unit = ppm > 0 ? (int)(9 * ppm) : 0;
+    u->unit = clamp(u->unit > m / 10 ? u->unit : m / 10, 48, 110);
+    int base = clamp(m / 30, 18, 40);
+    u->px = clamp(base + text_step * base / 6, 14, 64);
+    u->gap = clamp(m / 60, 6, 24);
+}
+
+void ui_init(ui *u, plat *p, bool high_contrast, int text_step)
+{
+    memset(u, 0, sizeof *u);
+    u->p = p;
+    u->th = high_contrast ? contrast : calm;
+    ui_layout(u, text_step);
+}
+
+void ui_set_contrast(ui *u, bool on)
+{
+    u->th = on ? contrast : calm;
+}
+
+void ui_begin(ui *u, ui_pass pass)
+{
+    u->pass = pass;
+    if (pass == UI_DRAW) {
+        u->n_widgets = 0;
+        u->text_len = 0;
+        u->texts[0] = 0;
+        u->overflow = false;
+    }
+}
+
+void ui_fill(ui *u, ui_rect r, plat_color c)
+{
+    if (u->pass == UI_DRAW)
+        plat_fill(u->p, r.x, r.y, r.w, r.h, c);
+}
+
+void ui_outline(ui *u, ui_rect r, int t, plat_color c)
+{
+    if (u->pass == UI_DRAW)
+        plat_outline(u->p, r.x, r.y, r.w, r.h, t, c);
+}
+
+int ui_text_width(ui *u, const char *s, int px, bool bold)
+{
+    return plat_text_width(u->p, px, bold, s, strlen(s));
+}
+
+static void remember_text(ui *u, const char *s, size_t n)
+{
+    if (u->pass != UI_DRAW || u->text_len + n + 2 > sizeof u->texts)
+        return;
+    memcpy(u->texts + u->text_len, s, n);
+    u->text_len += n;
+    u->texts[u->text_len++] = '\n';
+    u->texts[u->text_len] = 0;
+}
+
+/* Length of the longest prefix of s[0..n) that fits in width w, at a
+ * UTF-8 boundary (at least one character). */
+static size_t fit_chars(ui *u, const char *s, size_t n, int w, int px, bool bold)
+{
+    size_t lo = 0, i = 0;
+    while (i < n) {
+        size_t j = i + 1;
+        while (j < n && ((unsigned char)s[j] & 0xc0) == 0x80)
+            j++;
+        if (lo > 0 && plat_text_width(u->p, px, bold, s, j) > w)
+            break;
+        lo = j;
+        i = j;
+    }
+    return lo;
+}
+
+/* Lays out the text line by line; draws when draw is set. Returns the
+ * height, and sets *overflow when a word did not fit whole. */
+static int layout(ui *u, ui_rect r, const char *s, int px, bool bold, plat_color c, int align,
+                  bool draw)
+{
+    int lh = plat_line_height(u->p, px);
+    int y = r.y;
+    size_t n = strlen(s), pos = 0;
+    while (pos <= n) {
+        /* One line: as many words as fit. */
+        size_t end = pos, best = pos;
+        while (end < n && s[end] != '\n') {
+            size_t w_end = end;
+            while (w_end < n && s[w_end] == ' ')
+                w_end++;
+            while (w_end < n && s[w_end] != ' ' && s[w_end] != '\n')
+                w_end++;
+            if (plat_text_width(u->p, px, bold, s + pos, w_end - pos) > r.w)
+                break;
+            best = end = w_end;
+        }
+        size_t next;
+        if (best == pos && pos < n && s[pos] != '\n') {
+            /* A single word wider than the box: break inside it. */
+            best = pos + fit_chars(u, s + pos, n - pos, r.w, px, bold);
+            next = best;
+        } else {
+            next = best;
+            while (next < n && s[next] == ' ')
+                next++;
+            if (next < n && s[next] == '\n')
+                next++;
+        }
+        size_t len = best - pos;
+        if (draw && len > 0 && (r.h == 0 || y + lh <= r.y + r.h + lh / 4)) {
+            int x = r.x;
+            if (align == ALIGN_CENTER)
+                x += (r.w - plat_text_width(u->p, px, bold, s + pos, len)) / 2;
+            plat_text(u->p, x, y, px, bold, c, s + pos, len);
+        }
+        y += lh;
+        if (next >= n)
+            break;
+        pos = next;
+    }
+    return y - r.y;
+}
+
+int ui_text_height(ui *u, int w, const char *s, int px, bool bold)
+{
+    plat_color none = {0, 0, 0, 0};
+    return layout(u, ui_r(0, 0, w, 0), s, px, bold, none, ALIGN_LEFT, false);
+}
+
+int ui_text(ui *u, ui_rect r, const char *s, int px, bool bold, plat_color c, int align)
+{
+    if (u->pass != UI_DRAW)
+        return ui_text_height(u, r.w, s, px, bold);
+    remember_text(u, s, strlen(s));
+    int h = layout(u, r, s, px, bold, c, align, true);
+    if (r.h > 0 && h > r.h + plat_line_height(u->p, px) / 4)
+        u->overflow = true;
+    return h;
+}
+
+static void register_widget(ui *u, const char *name, ui_rect r)
+{
+    if (u->pass != UI_DRAW || !name || u->n_widgets == UI_MAX_WIDGETS)
+        return;
+    ui_widget *w = &u->widgets[u->n_widgets++];
+    snprintf(w->name, sizeof w->name, "%s", name);
+    w->r = r;
+}
+
+static bool inside(ui_rect r, int x, int y)
+{
+    return x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h;
+}
+
+bool ui_area(ui *u, const char *name, ui_rect r)
+{
+    register_widget(u, name, r);
+    return u->pass == UI_HIT && u->tapped && inside(r, u->tap_x, u->tap_y);
+}
+
+bool ui_button(ui *u, const char *name, ui_rect r, const char *label, ui_button_kind kind)
+{
+    if (u->pass == UI_DRAW) {
+        plat_color bg = u->th.button, fg = u->th.button_fg;
+        if (kind == BTN_PRIMARY) {
+            bg = u->th.accent;
+            fg = u->th.accent_fg;
+        } else if (kind == BTN_SELECTED) {
+            bg = u->th.selected;
+            fg = u->th.selected_fg;
+        } else if (kind == BTN_QUIET) {
+            bg = u->th.bg;
+            fg = u->th.accent;
+        } else if (kind == BTN_DISABLED) {
+            fg = u->th.muted;
+        }
+        plat_fill(u->p, r.x, r.y, r.w, r.h, bg);
+        plat_outline(u->p, r.x, r.y, r.w, r.h, kind == BTN_SELECTED ? 3 : 1,
+                     kind == BTN_SELECTED ? u->th.selected : u->th.border);
+        /* The label shrinks to fit before it wraps. */
+        int px = u->px, pad = u->gap;
+        while (px > 12 && ui_text_width(u, label, px, true) > r.w - 2 * pad &&
+               ui_text_height(u, r.w - 2 * pad, label, px, true) > r.h - pad)
+            px--;
+        int th = ui_text_height(u, r.w - 2 * pad, label, px, true);
+        ui_text(u, ui_r(r.x + pad, r.y + (r.h - th) / 2, r.w - 2 * pad, r.h), label, px, true,
+                fg, ALIGN_CENTER);
+    }
+    if (kind == BTN_DISABLED) {
+        register_widget(u, name, r);
+        return false;
+    }
+    return ui_area(u, name, r);
+}
+
+const ui_widget *ui_find(const ui *u, const char *name)
+{
+    for (int i = 0; i < u->n_widgets; i++)
+        if (strcmp(u->widgets[i].name, name) == 0)
+            return &u->widgets[i];
+    return NULL;
+}
+
+bool ui_shows(const ui *u, const char *s)
+{
+    return strstr(u->texts, s) != NULL;
+}
