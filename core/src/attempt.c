@@ -1247,8 +1247,12 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
     if ((st = time_write(a, &tp, err)))
         goto out;
     int64_t last_seq = 0;
-    if ((st = sq_store_result_counts(a->s, NULL, &last_seq, err)))
+    if ((st = store_prepare(a->s, "SELECT value FROM meta WHERE key = 'last_seq'", &q, err)))
         goto out;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        last_seq = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    q = NULL;
 
     r.format = 1;
     r.station_id = a->s->station_id;

@@ -6,8 +6,9 @@
  *
  * One writing process per file at a time: every write transaction and
  * every checkpoint runs under an exclusive lock on "<db>-lock" beside the
- * file (DESIGN.md: Debian's SQLite predates the WAL-reset fix).
- * Automatic checkpoints are off; sq_store_close checkpoints under the lock.
+ * file (DESIGN.md: Debian's SQLite predates the WAL-reset fix). SQLite's
+ * automatic checkpoints run inside COMMIT, so under that lock too; the
+ * checkpoint at close takes the lock explicitly.
  *
  * A handle is for one thread.
  */
