@@ -35,8 +35,8 @@ static void go(app *a, app_screen s)
 
 const char *app_screen_name(const app *a)
 {
-    static const char *const names[] = {"welcome", "identify", "exams",  "info",  "item",
-                                        "grid",    "review",   "result", "error"};
+    static const char *const names[] = {"welcome", "identify", "roster", "exams", "info",
+                                        "item",    "grid",     "review", "result", "error"};
     if (a->ov == OV_CONFIRM)
         return "confirm";
     if (a->ov == OV_WARN5)
@@ -112,6 +112,9 @@ static void to_welcome(app *a)
     sq_free(a->exams);
     a->exams = NULL;
     a->n_exams = 0;
+    sq_free(a->people);
+    a->people = NULL;
+    a->n_people = 0;
     go(a, SCR_WELCOME);
 }
 
@@ -176,6 +179,7 @@ void app_init(app *a, plat *p, i18n *t, sq_store *store, const sq_clock *clock,
 void app_free(app *a)
 {
     end_attempt(a);
+    sq_free(a->people);
     sq_free(a->exams);
     free(a->tmp);
 }
@@ -219,6 +223,8 @@ static const char *exam_title(app *a, const sq_exam_info *x)
     return x->id;
 }
 
+static void load_exams(app *a);
+
 /* ---- welcome ---- */
 
 static void scr_welcome(app *a)
@@ -253,7 +259,12 @@ static void scr_welcome(app *a)
             a->lang = l;
             a->kbd = KBD_DIGITS;
             a->field = 0;
-            go(a, SCR_IDENTIFY);
+            load_exams(a);
+            a->any_roster = false;
+            for (size_t i = 0; i < a->n_exams; i++)
+                a->any_roster |= a->exams[i].has_roster != 0;
+            if (a->scr != SCR_ERROR)
+                go(a, SCR_IDENTIFY);
         }
     }
     int ly = wide ? y + bh + 2 * u->gap : y + 3 * (bh + u->gap) + u->gap;
@@ -346,6 +357,15 @@ static void scr_identify(app *a)
     ui *u = &a->u;
     ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
     int y = header(a, T(a, "id.title"), NULL) + u->gap;
+    if (a->any_roster) {
+        /* In the header bar, where it costs the keyboard no room. */
+        const char *l = T(a, "id.from_list");
+        int bw = ui_text_width(u, l, u->px, true) + 4 * u->gap;
+        if (bw > u->w / 2)
+            bw = u->w / 2;
+        if (ui_button(u, "from-list", ui_r(u->w - bw - 4, 4, bw, u->unit - 8), l, BTN_NORMAL))
+            go(a, SCR_ROSTER);
+    }
     int lh = plat_line_height(u->p, u->px);
     int fh = lh + u->unit;
     bool wide = u->w > u->h;
@@ -377,6 +397,85 @@ static void scr_identify(app *a)
     if (ui_button(u, "continue", ui_r(2 * u->gap + bw, fy, bw, u->unit), T(a, "id.continue"),
                   BTN_PRIMARY))
         identify_continue(a);
+}
+
+/* ---- the roster: find one's name ---- */
+
+static void load_people(app *a)
+{
+    sq_err e;
+    sq_free(a->people);
+    a->people = NULL;
+    a->n_people = 0;
+    for (size_t i = 0; i < a->n_exams; i++) {
+        sq_person *list = NULL;
+        size_t n = 0;
+        if (!a->exams[i].has_roster)
+            continue;
+        if (sq_store_roster(a->store, a->exams[i].id, &list, &n, &e)) {
+            log_err("reading a roster", &e);
+            continue;
+        }
+        sq_person *all = realloc(a->people, (a->n_people + n) * sizeof *all);
+        if (!all) {
+            sq_free(list);
+            break;
+        }
+        a->people = all;
+        /* One person on several rosters appears once. */
+        for (size_t k = 0; k < n; k++) {
+            bool seen = false;
+            for (size_t j = 0; j < a->n_people && !seen; j++)
+                seen = strcmp(a->people[j].id, list[k].id) == 0;
+            if (!seen)
+                a->people[a->n_people++] = list[k];
+        }
+        sq_free(list);
+    }
+}
+
+static void scr_roster(app *a)
+{
+    ui *u = &a->u;
+    if (!a->people)
+        load_people(a);
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    int top = header(a, T(a, "roster.title"), NULL);
+    int fh = u->unit + 2 * u->gap;
+    ui_rect area = ui_r(0, top, u->w, u->h - top - fh);
+    a->scroll_area = area;
+    if (u->pass == UI_DRAW)
+        plat_clip(u->p, area.x, area.y, area.w, area.h);
+    int y = area.y + u->gap - a->scroll;
+    bool wide = u->w > u->h;
+    int cols = wide ? 2 : 1, bw = (u->w - (cols + 1) * u->gap) / cols;
+    for (size_t i = 0; i < a->n_people; i++) {
+        const sq_person *p = &a->people[i];
+        char name[32];
+        snprintf(a->tmp, APP_TMP, "%s\n%s", p->name, p->district);
+        snprintf(name, sizeof name, "person-%zu", i + 1);
+        int bh = ui_text_height(u, bw - 2 * u->gap, a->tmp, u->px, true) + 2 * u->gap;
+        if (bh < u->unit)
+            bh = u->unit;
+        ui_rect r = ui_r(u->gap + (int)(i % (size_t)cols) * (bw + u->gap), y, bw, bh);
+        bool visible = r.y + r.h > area.y && r.y < area.y + area.h;
+        if (visible && ui_button(u, name, r, a->tmp, BTN_NORMAL)) {
+            snprintf(a->id, sizeof a->id, "%s", p->id);
+            snprintf(a->name, sizeof a->name, "%s", p->name);
+            go(a, SCR_IDENTIFY);
+            identify_continue(a);
+            break;
+        }
+        if ((i + 1) % (size_t)cols == 0 || i + 1 == a->n_people)
+            y += bh + u->gap;
+    }
+    a->content_h = y + a->scroll - area.y;
+    if (u->pass == UI_DRAW)
+        plat_clip(u->p, 0, 0, 0, 0);
+    int fy = u->h - u->unit - u->gap;
+    if (ui_button(u, "back", ui_r(u->gap, fy, (u->w - 3 * u->gap) / 2, u->unit), T(a, "id.back"),
+                  BTN_NORMAL))
+        go(a, SCR_IDENTIFY);
 }
 
 /* ---- exam choice ---- */
@@ -991,6 +1090,7 @@ void app_frame(app *a, ui_pass pass)
     switch (a->scr) {
     case SCR_WELCOME: scr_welcome(a); break;
     case SCR_IDENTIFY: scr_identify(a); break;
+    case SCR_ROSTER: scr_roster(a); break;
     case SCR_EXAMS: scr_exams(a); break;
     case SCR_INFO: scr_info(a); break;
     case SCR_ITEM: scr_item(a); break;
@@ -1020,7 +1120,7 @@ void app_touched(app *a)
 
 void app_drag(app *a, int dy)
 {
-    if (a->scr != SCR_ITEM)
+    if (a->scr != SCR_ITEM && a->scr != SCR_ROSTER)
         return;
     int max = a->content_h - a->scroll_area.h;
     a->scroll -= dy;

@@ -16,6 +16,7 @@
 typedef enum {
     SCR_WELCOME,
     SCR_IDENTIFY,
+    SCR_ROSTER,
     SCR_EXAMS,
     SCR_INFO,
     SCR_ITEM,
@@ -49,6 +50,10 @@ typedef struct {
     int field;                 /* 0: id, 1: name */
     kbd_layout kbd;
     const char *msg;           /* catalogue key of a message to show, or NULL */
+    /* the rosters of the installed exams, merged (loaded on demand) */
+    sq_person *people;
+    size_t n_people;
+    bool any_roster;
     /* exams open to the trainee */
     sq_exam_info *exams;
     size_t n_exams;

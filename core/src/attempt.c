@@ -341,6 +341,76 @@ sq_status sq_store_has_open_attempt(sq_store *s, const char *exam_id, const char
     return st;
 }
 
+static int person_cmp(const void *x, const void *y)
+{
+    return strcmp(((const sq_person *)x)->name, ((const sq_person *)y)->name);
+}
+
+sq_status sq_store_roster(sq_store *s, const char *exam_id, sq_person **out, size_t *n,
+                          sq_err *err)
+{
+    sqlite3_int64 row;
+    int64_t version;
+    int n_roster;
+    sqlite3_stmt *q = NULL;
+    sq_person *list = NULL;
+    size_t count = 0;
+    *out = NULL;
+    *n = 0;
+    sq_status st = find_exam(s, exam_id, &row, &version, &n_roster, err);
+    if (st || n_roster == 0)
+        return st;
+    list = calloc((size_t)n_roster, sizeof *list);
+    if (!list)
+        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+    if ((st = store_prepare(s, "SELECT trainee, person FROM roster WHERE exam = ?", &q, err)))
+        goto out;
+    sqlite3_bind_int64(q, 1, row);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && count < (size_t)n_roster) {
+        char hhex[65], rowkey[200];
+        uint8_t *plain = NULL;
+        size_t len;
+        if (sqlite3_column_bytes(q, 0) != 32) {
+            st = sq_seterr(err, SQ_ECORRUPT, "store: the roster of exam '%s' is damaged", exam_id);
+            goto out;
+        }
+        hex_encode(sqlite3_column_blob(q, 0), 32, hhex);
+        snprintf(rowkey, sizeof rowkey, "%s/%lld/%s", exam_id, (long long)version, hhex);
+        if ((st = store_open_field(s, "roster", "person", rowkey, sqlite3_column_blob(q, 1),
+                                   (size_t)sqlite3_column_bytes(q, 1), &plain, &len, err)))
+            goto out;
+        json_t *p = json_loadb((const char *)plain, len, 0, NULL);
+        sodium_memzero(plain, len);
+        free(plain);
+        if (!p) {
+            st = sq_seterr(err, SQ_ECORRUPT, "store: the roster of exam '%s' is damaged", exam_id);
+            goto out;
+        }
+        sq_person *e = &list[count++];
+        snprintf(e->id, sizeof e->id, "%s", json_string_value(json_object_get(p, "id")) ?: "");
+        snprintf(e->name, sizeof e->name, "%s", json_string_value(json_object_get(p, "name")) ?: "");
+        snprintf(e->district, sizeof e->district, "%s",
+                 json_string_value(json_object_get(p, "district")) ?: "");
+        json_decref(p);
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        st = store_sqlerr(s, rc, "reading the roster", err);
+        goto out;
+    }
+    qsort(list, count, sizeof *list, person_cmp);
+    *out = list;
+    *n = count;
+    list = NULL;
+out:
+    sqlite3_finalize(q);
+    if (list) {
+        sodium_memzero(list, (size_t)n_roster * sizeof *list);
+        free(list);
+    }
+    return st;
+}
+
 /* ---- drawing ---- */
 
 /* A deterministic stream of random numbers from the attempt's seed. */

@@ -98,4 +98,16 @@ sq_status sq_store_note_get(sq_store *s, const char *key, char *out, size_t out_
 sq_status sq_store_has_open_attempt(sq_store *s, const char *exam_id, const char *trainee_id,
                                     bool *open, sq_err *err) SQ_MUST_CHECK;
 
+/* A person on an exam's roster. */
+typedef struct {
+    char id[65];
+    char name[257];
+    char district[257];
+} sq_person;
+
+/* The roster of the active version of exam_id (empty when it has none),
+ * sorted by name. Caller owns *out (sq_free). */
+sq_status sq_store_roster(sq_store *s, const char *exam_id, sq_person **out, size_t *n,
+                          sq_err *err) SQ_MUST_CHECK;
+
 #endif
