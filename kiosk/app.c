@@ -176,6 +176,13 @@ void app_init(app *a, plat *p, i18n *t, sq_store *store, const sq_clock *clock,
     resume_session(a);
 }
 
+void app_stop(app *a)
+{
+    sq_err e;
+    if (a->att && sq_attempt_tick(a->att, &e))
+        log_err("saving the time", &e);
+}
+
 void app_free(app *a)
 {
     end_attempt(a);

@@ -85,6 +85,9 @@ typedef struct {
 void app_init(app *a, plat *p, i18n *t, sq_store *store, const sq_clock *clock,
               const char *station);
 void app_free(app *a);
+/* Before the kiosk stops on a signal: commits the elapsed time of the
+ * attempt on screen, which stays open and comes back at the next start. */
+void app_stop(app *a);
 /* Shows the error screen with a catalogue key and a detail for the log. */
 void app_error(app *a, const char *key, const char *detail);
 /* One pass of the current screen (hit test or draw). */

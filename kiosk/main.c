@@ -259,6 +259,7 @@ static int run_loop(app *a, const options *o)
             continue;
         switch (ev.type) {
         case PLAT_QUIT:
+            app_stop(a);
             return 0;
         case PLAT_DOWN:
             down = true;
