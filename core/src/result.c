@@ -301,19 +301,21 @@ static void batch_id(const char *station_id, const uint8_t *plain, size_t len, u
     crypto_generichash_final(&h, id, 16);
 }
 
-sq_status sq_store_export_batch(sq_store *s, int64_t after_seq, int max_results,
-                                const char *out_path, int *count, sq_err *err)
+sq_status sq_store_batch_mem(sq_store *s, int64_t after_seq, int max_results, uint8_t **out_p,
+                             size_t *out_len, int *count, sq_err *err)
 {
     sqlite3_stmt *q;
     sq_buf plain, out;
     uint8_t *z = NULL;
     size_t zlen = 0;
     int n = 0;
-    buf_init(&plain, SQ_BATCH_MAX_PLAIN);
-    buf_init(&out, SQ_BATCH_MAX_FILE);
     *count = 0;
+    *out_p = NULL;
+    *out_len = 0;
     if (max_results <= 0)
         return sq_seterr(err, SQ_EINVAL, "a batch holds at least one result");
+    buf_init(&plain, SQ_BATCH_MAX_PLAIN);
+    buf_init(&out, SQ_BATCH_MAX_FILE);
     sq_status st = store_prepare(s,
                                  "SELECT seq, sealed FROM results WHERE sent_wall IS NULL"
                                  " AND seq > ? ORDER BY seq LIMIT ?",
@@ -347,7 +349,9 @@ sq_status sq_store_export_batch(sq_store *s, int64_t after_seq, int max_results,
     buf_u8(&out, 1);
     buf_put(&out, id, 16);
     buf_str(&out, s->station_id);
-    buf_svarint(&out, store_wall_s(s));
+    /* No time in the batch: the same results make the same bytes, so a
+     * resend after a lost answer is byte-identical however it was made. */
+    buf_svarint(&out, 0);
     buf_varint(&out, (uint64_t)n);
     buf_varint(&out, plain.len);
     buf_bytes(&out, z, zlen);
@@ -362,13 +366,27 @@ sq_status sq_store_export_batch(sq_store *s, int64_t after_seq, int max_results,
         st = sq_seterr(err, SQ_ETOOBIG, "batch above %u bytes", SQ_BATCH_MAX_FILE);
         goto out;
     }
-    if ((st = file_write_atomic(out_path, out.p, out.len, 0644, false, err)))
-        goto out;
+    *out_p = out.p;
+    *out_len = out.len;
+    out.p = NULL;
     *count = n;
 out:
     free(z);
     buf_free(&plain);
     buf_free(&out);
+    return st;
+}
+
+sq_status sq_store_export_batch(sq_store *s, int64_t after_seq, int max_results,
+                                const char *out_path, int *count, sq_err *err)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    sq_status st = sq_store_batch_mem(s, after_seq, max_results, &buf, &len, count, err);
+    if (st == SQ_OK && *count > 0 &&
+        (st = file_write_atomic(out_path, buf, len, 0644, false, err)))
+        *count = 0;
+    free(buf);
     return st;
 }
 
@@ -479,4 +497,145 @@ void sq_batch_result(const sq_batch *b, size_t i, int64_t *seq, const uint8_t **
     *seq = b->seqs[i];
     *sealed = b->sealed[i];
     *len = b->sealed_len[i];
+}
+
+/* ---- uploads ---- */
+
+static void heartbeat_encode(const sq_heartbeat *hb, sq_buf *b)
+{
+    buf_str(b, hb->software);
+    buf_str(b, hb->content);
+    buf_varint(b, (uint64_t)(hb->pending > 0 ? hb->pending : 0));
+    buf_varint(b, (uint64_t)(hb->oldest_pending_s > 0 ? hb->oldest_pending_s : 0));
+    buf_varint(b, (uint64_t)(hb->disk_free_bytes > 0 ? hb->disk_free_bytes : 0));
+    buf_svarint(b, hb->station_wall_s);
+    buf_varint(b, (uint64_t)(hb->last_seq > 0 ? hb->last_seq : 0));
+}
+
+sq_status sq_upload_build(const sq_station_keys *k, const sq_heartbeat *hb, const uint8_t *batch,
+                          size_t batch_len, uint8_t **out, size_t *out_len, sq_err *err)
+{
+    const sq_cert *c = sq_station_keys_cert(k);
+    if (!c)
+        return sq_seterr(err, SQ_ESTATE, "the station is not enrolled");
+    sq_buf b;
+    buf_init(&b, SQ_UPLOAD_MAX);
+    buf_put(&b, "SQUPLD1", 7);
+    buf_u8(&b, 1);
+    buf_str(&b, c->station_id);
+    heartbeat_encode(hb, &b);
+    buf_bytes(&b, batch, batch_len);
+    uint8_t sig[64];
+    if (!b.failed) {
+        crypto_sign_detached(sig, NULL, b.p, b.len, station_keys_sign_sk(k));
+        buf_put(&b, sig, 64);
+    }
+    if (b.failed) {
+        buf_free(&b);
+        return sq_seterr(err, SQ_ETOOBIG, "upload above %u bytes", SQ_UPLOAD_MAX);
+    }
+    *out = b.p;
+    *out_len = b.len;
+    return SQ_OK;
+}
+
+sq_status sq_upload_parse(const uint8_t *buf, size_t len, sq_heartbeat *hb, const uint8_t **batch,
+                          size_t *batch_len, sq_err *err)
+{
+    sq_rd r;
+    memset(hb, 0, sizeof *hb);
+    if (len > SQ_UPLOAD_MAX)
+        return sq_seterr(err, SQ_ETOOBIG, "upload above %u bytes", SQ_UPLOAD_MAX);
+    if (len < 8 + 64 || memcmp(buf, "SQUPLD1", 7) != 0)
+        return sq_seterr(err, SQ_ECORRUPT, "not a Synaq upload");
+    rd_init(&r, buf + 7, len - 7 - 64);
+    int version = rd_u8(&r);
+    rd_str(&r, hb->station_id, SQ_STATION_ID_MAX);
+    rd_str(&r, hb->software, sizeof hb->software - 1);
+    rd_str(&r, hb->content, sizeof hb->content - 1);
+    hb->pending = rd_i63(&r);
+    hb->oldest_pending_s = rd_i63(&r);
+    hb->disk_free_bytes = rd_i63(&r);
+    hb->station_wall_s = rd_svarint(&r);
+    hb->last_seq = rd_i63(&r);
+    *batch = rd_bytes(&r, SQ_BATCH_MAX_FILE, batch_len);
+    if (r.failed || version != 1 || r.pos != r.len || !hb->station_id[0])
+        return sq_seterr(err, SQ_ECORRUPT, "upload is damaged or truncated");
+    if (*batch_len == 0)
+        *batch = NULL;
+    return SQ_OK;
+}
+
+sq_status sq_upload_verify(const uint8_t *buf, size_t len, const uint8_t station_sign_pk[32],
+                           sq_err *err)
+{
+    if (len < 64 ||
+        crypto_sign_verify_detached(buf + len - 64, buf, len - 64, station_sign_pk) != 0)
+        return sq_seterr(err, SQ_EAUTH, "upload is not signed by the station's enrolled key");
+    return SQ_OK;
+}
+
+sq_status sq_store_heartbeat(sq_store *s, sq_heartbeat *hb, sq_err *err)
+{
+    sqlite3_stmt *q;
+    memset(hb, 0, sizeof *hb);
+    snprintf(hb->station_id, sizeof hb->station_id, "%s", s->station_id);
+    snprintf(hb->software, sizeof hb->software, "%s", sq_version());
+    hb->station_wall_s = store_wall_s(s);
+    sq_status st = store_prepare(s,
+                                 "SELECT (SELECT count(*) FROM results WHERE sent_wall IS NULL),"
+                                 " (SELECT min(created_wall) FROM results WHERE sent_wall IS NULL),"
+                                 " (SELECT value FROM meta WHERE key = 'last_seq')",
+                                 &q, err);
+    if (st)
+        return st;
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        hb->pending = sqlite3_column_int64(q, 0);
+        if (sqlite3_column_type(q, 1) != SQLITE_NULL) {
+            int64_t age = hb->station_wall_s - sqlite3_column_int64(q, 1);
+            hb->oldest_pending_s = age > 0 ? age : 0;
+        }
+        hb->last_seq = sqlite3_column_int64(q, 2);
+    }
+    sqlite3_finalize(q);
+    if ((st = store_prepare(s, "SELECT exam_id, version FROM exams WHERE active = 1 ORDER BY exam_id",
+                            &q, err)))
+        return st;
+    size_t o = 0;
+    while (sqlite3_step(q) == SQLITE_ROW && o + 80 < sizeof hb->content)
+        o += (size_t)snprintf(hb->content + o, sizeof hb->content - o, "%s%s:%lld", o ? " " : "",
+                              (const char *)sqlite3_column_text(q, 0),
+                              (long long)sqlite3_column_int64(q, 1));
+    sqlite3_finalize(q);
+    return SQ_OK;
+}
+
+sq_status sq_store_mark_sent(sq_store *s, const int64_t *seqs, size_t n, int *marked, sq_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    int count = 0;
+    sq_status st = store_begin(s, err);
+    if (st)
+        return st;
+    if ((st = store_prepare(s,
+                            "UPDATE results SET sent_wall = ? WHERE seq = ? AND sent_wall IS NULL",
+                            &q, err)))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(q, 1, store_wall_s(s));
+        sqlite3_bind_int64(q, 2, seqs[i]);
+        int rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE) {
+            st = store_sqlerr(s, rc, "marking results sent", err);
+            goto out;
+        }
+        count += sqlite3_changes(s->db);
+    }
+out:
+    sqlite3_finalize(q);
+    st = store_end(s, st, err);
+    if (st == SQ_OK && marked)
+        *marked = count;
+    return st;
 }

@@ -102,4 +102,47 @@ size_t sq_batch_count(const sq_batch *b);
 void sq_batch_result(const sq_batch *b, size_t i, int64_t *seq, const uint8_t **sealed,
                      size_t *len);
 
+/* --- uploads: a heartbeat and a batch, signed (sync/PROTOCOL.md) --- */
+
+#define SQ_UPLOAD_MAX (1u << 20)
+
+/* What a station says of itself with each upload. */
+typedef struct {
+    char station_id[65];
+    char software[32];
+    char content[512];        /* "exam:version exam:version ..." */
+    int64_t pending;          /* results not yet acknowledged */
+    int64_t oldest_pending_s; /* age of the oldest of them; 0 if none */
+    int64_t disk_free_bytes;
+    int64_t station_wall_s;   /* the station's clock, so central sees skew */
+    int64_t last_seq;
+} sq_heartbeat;
+
+/* Fills the store's part of a heartbeat (station, software, content,
+ * pending, oldest, clock, last seq); disk_free_bytes is the caller's. */
+sq_status sq_store_heartbeat(sq_store *s, sq_heartbeat *hb, sq_err *err) SQ_MUST_CHECK;
+
+/* The batch (borrowed; len 0 for a heartbeat alone) wrapped with hb and
+ * signed with the station's key. Caller owns *out (sq_free). */
+sq_status sq_upload_build(const sq_station_keys *k, const sq_heartbeat *hb,
+                          const uint8_t *batch, size_t batch_len, uint8_t **out,
+                          size_t *out_len, sq_err *err) SQ_MUST_CHECK;
+
+/* Parses an upload; *batch points into buf (len 0: none). The signature
+ * is not checked: look the station up, then sq_upload_verify. */
+sq_status sq_upload_parse(const uint8_t *buf, size_t len, sq_heartbeat *hb,
+                          const uint8_t **batch, size_t *batch_len, sq_err *err) SQ_MUST_CHECK;
+sq_status sq_upload_verify(const uint8_t *buf, size_t len, const uint8_t station_sign_pk[32],
+                           sq_err *err) SQ_MUST_CHECK;
+
+/* Writes a batch of up to max_results pending results with seq > after_seq
+ * into memory. Caller owns *out (sq_free); *count 0: nothing pending. */
+sq_status sq_store_batch_mem(sq_store *s, int64_t after_seq, int max_results, uint8_t **out,
+                             size_t *out_len, int *count, sq_err *err) SQ_MUST_CHECK;
+
+/* Marks results sent (central acknowledged them). Unknown seqs are
+ * ignored; *marked counts the ones newly marked. */
+sq_status sq_store_mark_sent(sq_store *s, const int64_t *seqs, size_t n, int *marked,
+                             sq_err *err) SQ_MUST_CHECK;
+
 #endif
