@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <jansson.h>
 
 #include "synaq/attempt.h"
 #include "synaq/bundle.h"
@@ -251,6 +253,27 @@ static int cmd_status(const station_opts *o, int argc, char **argv)
             printf(" %s v%lld", list[i].id, (long long)list[i].version);
         printf("%s\nresults:  %lld pending, %lld recorded in all\n", n ? "" : " none",
                (long long)pending, (long long)last);
+        /* What synaq-syncd last said of itself. */
+        char path[4200];
+        snprintf(path, sizeof path, "%s/sync-status.json", o->home);
+        json_t *j = json_load_file(path, 0, NULL);
+        if (!j) {
+            printf("sync:     never ran (no %s)\n", path);
+        } else {
+            time_t ok = (time_t)json_integer_value(json_object_get(j, "last_success"));
+            time_t bad = (time_t)json_integer_value(json_object_get(j, "last_error_wall"));
+            const char *why = json_string_value(json_object_get(j, "last_error"));
+            char t1[40] = "never", t2[40] = "";
+            struct tm tm;
+            if (ok && gmtime_r(&ok, &tm))
+                strftime(t1, sizeof t1, "%Y-%m-%d %H:%M:%S UTC", &tm);
+            if (bad && gmtime_r(&bad, &tm))
+                strftime(t2, sizeof t2, "%Y-%m-%d %H:%M:%S UTC", &tm);
+            printf("sync:     last success %s\n", t1);
+            if (why && *why)
+                printf("          last error %s: %s\n", t2, why);
+            json_decref(j);
+        }
     }
     sq_free(list);
     sq_store_close(s);

@@ -1,0 +1,27 @@
+/*
+ * config.h - synaq-syncd's configuration file: "key = value" lines, '#'
+ * comments. Unknown keys and bad values are errors naming file and line.
+ */
+#ifndef SYNAQ_SYNC_CONFIG_H
+#define SYNAQ_SYNC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+    char central_url[512];    /* https://central.example/ (required) */
+    char ca_file[512];        /* CA bundle for TLS; "" = the system's */
+    int batch_results;        /* results per batch (1..500) */
+    int interval_s;           /* wake-up without news (10..86400) */
+    int retry_min_s, retry_max_s;
+    int low_speed_bytes, low_speed_s; /* abort a transfer slower than this */
+    int connect_timeout_s;
+    int probe_timeout_s;
+    bool fetch_bundles;
+} sync_config;
+
+void config_defaults(sync_config *c);
+/* 0 on success; else err says FILE:LINE: what. */
+int config_load(const char *path, sync_config *c, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,724 @@
+/*
+ * synaq-syncd - the station's sync daemon. It gets every sealed result to
+ * central over bad links, none lost, none twice, and fetches new bundles.
+ *
+ * Load: a few results an hour; a link that may be EDGE, drop every few
+ * minutes, or be absent for days. So: wake on news (inotify on the store's
+ * WAL, which changes on every commit) or on a timer; one round = a cheap
+ * probe, then uploads (oldest first, one small batch per POST over one
+ * reused connection), then bundle downloads. A batch is written to the
+ * outbox folder before it is sent and resent byte for byte until central
+ * acknowledges it; results are marked sent only on an acknowledgement that
+ * names that batch and its hash. Failures back off exponentially with full
+ * jitter, honouring Retry-After. The daemon's own progress lives in its
+ * own files (outbox/, sync-status.json); it writes the station's store
+ * only to mark results sent and to import bundles, under the store's lock.
+ */
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <strings.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "config.h"
+#include "synaq/bundle.h"
+#include "synaq/result.h"
+#include "synaq/store.h"
+
+#define BODY_MAX (256 * 1024)
+
+typedef struct {
+    char *p;
+    size_t len;
+} body;
+
+typedef struct {
+    sync_config cfg;
+    char home[4096], outbox[4200], status_path[4200], bundles[4200];
+    sq_station_keys *keys;
+    sq_store *store;
+    CURL *curl;
+    int sig_fd;
+    volatile int stopping;
+    long retry_after_s;
+    int failures;
+    int64_t last_success;
+    char last_error[512];
+    int64_t last_error_wall;
+} syncd;
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("synaq-syncd: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static int64_t wall_now(void)
+{
+    return (int64_t)time(NULL);
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- status file (for synaqctl status) ---- */
+
+static void status_write(syncd *y)
+{
+    json_t *j = json_pack("{s:I, s:s, s:I, s:I}", "last_success", (json_int_t)y->last_success,
+                          "last_error", y->last_error, "last_error_wall",
+                          (json_int_t)y->last_error_wall, "updated", (json_int_t)wall_now());
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!text)
+        return;
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", y->status_path);
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+        fputs(text, f);
+        fputc('\n', f);
+        fflush(f);
+        fsync(fileno(f));
+        fclose(f);
+        rename(tmp, y->status_path);
+    }
+    free(text);
+}
+
+static void fail(syncd *y, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(syncd *y, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(y->last_error, sizeof y->last_error, fmt, ap);
+    va_end(ap);
+    y->last_error_wall = wall_now();
+    logf_("%s", y->last_error);
+    status_write(y);
+}
+
+/* ---- HTTP ---- */
+
+static size_t on_body(char *data, size_t size, size_t n, void *ctx)
+{
+    body *b = ctx;
+    size_t add = size * n;
+    if (b->len + add > BODY_MAX)
+        return 0; /* an answer this big is not ours: abort */
+    char *np = realloc(b->p, b->len + add + 1);
+    if (!np)
+        return 0;
+    b->p = np;
+    memcpy(b->p + b->len, data, add);
+    b->len += add;
+    b->p[b->len] = 0;
+    return add;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *ctx)
+{
+    syncd *y = ctx;
+    size_t len = size * n;
+    if (len > 12 && !strncasecmp(data, "Retry-After:", 12))
+        y->retry_after_s = strtol(data + 12, NULL, 10);
+    return len;
+}
+
+/* Checks for SIGTERM during a transfer, so a stop is prompt. */
+static int on_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+    syncd *y = ctx;
+    struct signalfd_siginfo si;
+    if (read(y->sig_fd, &si, sizeof si) == (ssize_t)sizeof si)
+        y->stopping = 1;
+    return y->stopping;
+}
+
+/* One request. Returns the HTTP status, or -1 on a transport error (with
+ * the error in err). */
+static long http(syncd *y, const char *method, const char *path, const uint8_t *data, size_t len,
+                 body *out, int total_timeout_s, char *err, size_t err_len)
+{
+    char url[1024];
+    struct curl_slist *hdr = NULL;
+    snprintf(url, sizeof url, "%s%s", y->cfg.central_url, path);
+    curl_easy_reset(y->curl);
+    curl_easy_setopt(y->curl, CURLOPT_URL, url);
+    curl_easy_setopt(y->curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(y->curl, CURLOPT_CONNECTTIMEOUT, (long)y->cfg.connect_timeout_s);
+    /* Slow is fine, stuck is not: low-speed limits, no total timeout. */
+    curl_easy_setopt(y->curl, CURLOPT_LOW_SPEED_LIMIT, (long)y->cfg.low_speed_bytes);
+    curl_easy_setopt(y->curl, CURLOPT_LOW_SPEED_TIME, (long)y->cfg.low_speed_s);
+    if (total_timeout_s)
+        curl_easy_setopt(y->curl, CURLOPT_TIMEOUT, (long)total_timeout_s);
+    if (y->cfg.ca_file[0])
+        curl_easy_setopt(y->curl, CURLOPT_CAINFO, y->cfg.ca_file);
+    curl_easy_setopt(y->curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(y->curl, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(y->curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(y->curl, CURLOPT_HEADERDATA, y);
+    curl_easy_setopt(y->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(y->curl, CURLOPT_XFERINFODATA, y);
+    curl_easy_setopt(y->curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(y->curl, CURLOPT_USERAGENT, "synaq-syncd/" "1");
+    if (!strcmp(method, "POST")) {
+        hdr = curl_slist_append(hdr, "Content-Type: application/octet-stream");
+        hdr = curl_slist_append(hdr, "Expect:");
+        curl_easy_setopt(y->curl, CURLOPT_HTTPHEADER, hdr);
+        curl_easy_setopt(y->curl, CURLOPT_POSTFIELDS, data);
+        curl_easy_setopt(y->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    }
+    y->retry_after_s = 0;
+    CURLcode rc = curl_easy_perform(y->curl);
+    curl_slist_free_all(hdr);
+    if (rc != CURLE_OK) {
+        snprintf(err, err_len, "%s %s: %s", method, url, curl_easy_strerror(rc));
+        return -1;
+    }
+    long status = 0;
+    curl_easy_getinfo(y->curl, CURLINFO_RESPONSE_CODE, &status);
+    return status;
+}
+
+/* ---- the outbox ---- */
+
+/* The oldest batch waiting in the outbox, or "" if none. */
+static void outbox_oldest(syncd *y, char *path, size_t cap)
+{
+    path[0] = 0;
+    DIR *d = opendir(y->outbox);
+    if (!d)
+        return;
+    struct dirent *e;
+    char best[256] = "";
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 9 || strcmp(e->d_name + n - 8, ".sqbatch") != 0)
+            continue;
+        if (!best[0] || strcmp(e->d_name, best) < 0)
+            snprintf(best, sizeof best, "%s", e->d_name);
+    }
+    closedir(d);
+    if (best[0])
+        snprintf(path, cap, "%s/%s", y->outbox, best);
+}
+
+/* Writes a file that must survive a power cut: temp name, fsync, rename,
+ * fsync of the folder. */
+static int write_file_sync(const char *dir, const char *path, const uint8_t *buf, size_t len)
+{
+    char tmp[4400];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, buf + off, len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            close(fd);
+            unlink(tmp);
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+}
+
+static uint8_t *read_whole(const char *path, size_t max, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    uint8_t *buf = malloc(max + 1);
+    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+    fclose(f);
+    if (!buf || n > max) {
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+/* The next batch to send: the outbox's oldest, or a new one made from the
+ * store's pending results and put in the outbox before it is sent. 0: a
+ * batch in *path; 1: nothing pending; -1: error. */
+static int next_batch(syncd *y, char *path, size_t cap)
+{
+    outbox_oldest(y, path, cap);
+    if (path[0])
+        return 0;
+    sq_err e;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int count = 0;
+    if (sq_store_batch_mem(y->store, 0, y->cfg.batch_results, &buf, &len, &count, &e)) {
+        fail(y, "making a batch: %s", e.msg);
+        return -1;
+    }
+    if (count == 0)
+        return 1;
+    sq_batch *b = NULL;
+    int64_t first = 0;
+    if (sq_batch_parse(buf, len, &b, &e) == SQ_OK &&
+        sq_batch_verify(b, sq_station_keys_sign_pk(y->keys), &e) == SQ_OK) {
+        const uint8_t *sealed;
+        size_t slen;
+        sq_batch_result(b, 0, &first, &sealed, &slen);
+    }
+    /* Named by first sequence number, so the oldest sorts first. */
+    snprintf(path, cap, "%s/%012lld-%s.sqbatch", y->outbox, (long long)first,
+             b ? sq_batch_id(b) : "x");
+    sq_batch_free(b);
+    int rc = write_file_sync(y->outbox, path, buf, len);
+    sq_free(buf);
+    if (rc) {
+        fail(y, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    logf_("batch of %d result(s) from #%lld ready: %s", count, (long long)first, path);
+    return 0;
+}
+
+/* Checks an answer: 0 if it acknowledges exactly this batch. */
+static int check_ack(const body *b, const char *batch_id, const uint8_t *batch, size_t len,
+                     char *why, size_t why_len)
+{
+    json_error_t je;
+    json_t *j = b->p ? json_loadb(b->p, b->len, 0, &je) : NULL;
+    uint8_t h[crypto_hash_sha256_BYTES];
+    char hex[2 * sizeof h + 1];
+    crypto_hash_sha256(h, batch, len);
+    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    int rc = -1;
+    if (!j)
+        snprintf(why, why_len, "the answer is not JSON (a captive portal?)");
+    else if (!json_is_string(json_object_get(j, "ack")) ||
+             strcmp(json_string_value(json_object_get(j, "ack")), "synaq-1") != 0)
+        snprintf(why, why_len, "the answer is not a Synaq acknowledgement");
+    else if (!json_is_string(json_object_get(j, "batch")) ||
+             strcmp(json_string_value(json_object_get(j, "batch")), batch_id) != 0)
+        snprintf(why, why_len, "the acknowledgement names another batch");
+    else if (!json_is_string(json_object_get(j, "sha256")) ||
+             strcmp(json_string_value(json_object_get(j, "sha256")), hex) != 0)
+        snprintf(why, why_len, "the acknowledgement names other bytes");
+    else
+        rc = 0;
+    json_decref(j);
+    return rc;
+}
+
+static void heartbeat(syncd *y, sq_heartbeat *hb)
+{
+    sq_err e;
+    if (sq_store_heartbeat(y->store, hb, &e))
+        logf_("heartbeat: %s", e.msg);
+    struct statvfs sv;
+    if (statvfs(y->home, &sv) == 0)
+        hb->disk_free_bytes = (int64_t)sv.f_bavail * (int64_t)sv.f_frsize;
+}
+
+/* Sends one upload (batch may be NULL: a heartbeat alone). 0: acknowledged
+ * (and the batch's results marked sent); -1: failed, with the reason
+ * recorded. */
+static int send_upload(syncd *y, const char *batch_path)
+{
+    sq_err e;
+    uint8_t *batch = NULL, *up = NULL;
+    size_t blen = 0, ulen = 0;
+    sq_batch *b = NULL;
+    body resp = {0};
+    int rc = -1;
+    char err[600], why[200];
+    if (batch_path) {
+        batch = read_whole(batch_path, SQ_BATCH_MAX_FILE, &blen);
+        if (!batch || sq_batch_parse(batch, blen, &b, &e) ||
+            sq_batch_verify(b, sq_station_keys_sign_pk(y->keys), &e)) {
+            /* Not ours or damaged (a disk fault): its results are still
+             * pending in the store and go out in a new batch. */
+            fail(y, "outbox file %s is damaged; removing it", batch_path);
+            unlink(batch_path);
+            goto out;
+        }
+    }
+    sq_heartbeat hb;
+    heartbeat(y, &hb);
+    if (sq_upload_build(y->keys, &hb, batch, blen, &up, &ulen, &e)) {
+        fail(y, "making an upload: %s", e.msg);
+        goto out;
+    }
+    long status = http(y, "POST", "/v1/upload", up, ulen, &resp, 0, err, sizeof err);
+    if (status < 0) {
+        fail(y, "%s", err);
+        goto out;
+    }
+    if (status == 503 || status == 429) {
+        fail(y, "central is busy (HTTP %ld, retry after %ld s)", status, y->retry_after_s);
+        goto out;
+    }
+    if (status != 200) {
+        fail(y, "central refused the upload: HTTP %ld: %.200s", status, resp.p ? resp.p : "");
+        goto out;
+    }
+    if (!b) {
+        rc = 0;
+        goto out;
+    }
+    if (check_ack(&resp, sq_batch_id(b), batch, blen, why, sizeof why)) {
+        fail(y, "HTTP 200 but no acknowledgement: %s", why);
+        goto out;
+    }
+    /* Acknowledged: now, and only now, the results are sent. */
+    size_t n = sq_batch_count(b);
+    int64_t *seqs = calloc(n ? n : 1, sizeof *seqs);
+    int marked = 0;
+    if (!seqs) {
+        fail(y, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *sealed;
+        size_t slen;
+        sq_batch_result(b, i, &seqs[i], &sealed, &slen);
+    }
+    if (sq_store_mark_sent(y->store, seqs, n, &marked, &e)) {
+        free(seqs);
+        fail(y, "marking results sent: %s", e.msg);
+        goto out;
+    }
+    free(seqs);
+    unlink(batch_path);
+    logf_("batch %s acknowledged: %zu result(s), %d newly marked sent", sq_batch_id(b), n,
+          marked);
+    rc = 0;
+out:
+    free(resp.p);
+    sq_free(up);
+    sq_batch_free(b);
+    free(batch);
+    return rc;
+}
+
+/* ---- bundles ---- */
+
+static int fetch_bundles(syncd *y)
+{
+    char err[600], path[256];
+    body resp = {0};
+    const sq_cert *c = sq_station_keys_cert(y->keys);
+    snprintf(path, sizeof path, "/v1/bundles?station=%s", c->station_id);
+    long status = http(y, "GET", path, NULL, 0, &resp, 0, err, sizeof err);
+    if (status != 200) {
+        free(resp.p);
+        if (status < 0)
+            fail(y, "%s", err);
+        else if (status != 404)
+            fail(y, "listing bundles: HTTP %ld", status);
+        return status == 404 ? 0 : -1;
+    }
+    json_t *j = json_loadb(resp.p, resp.len, 0, NULL);
+    free(resp.p);
+    json_t *list = json_object_get(j, "bundles");
+    size_t i;
+    json_t *it;
+    int rc = 0;
+    mkdir(y->bundles, 0700);
+    json_array_foreach(list, i, it)
+    {
+        const char *name = json_string_value(json_object_get(it, "name"));
+        if (!name || strchr(name, '/') || name[0] == '.' || strlen(name) > 200)
+            continue;
+        char done[4500], part[4500], url[300];
+        snprintf(done, sizeof done, "%s/%s", y->bundles, name);
+        if (access(done, F_OK) == 0)
+            continue; /* imported before */
+        snprintf(part, sizeof part, "%s/%s.part", y->bundles, name);
+        /* Resume where the last try stopped. */
+        struct stat sb;
+        curl_off_t from = stat(part, &sb) == 0 ? (curl_off_t)sb.st_size : 0;
+        FILE *f = fopen(part, "ab");
+        if (!f) {
+            fail(y, "cannot write %s", part);
+            rc = -1;
+            break;
+        }
+        snprintf(url, sizeof url, "%s/v1/bundles/%s", y->cfg.central_url, name);
+        curl_easy_reset(y->curl);
+        curl_easy_setopt(y->curl, CURLOPT_URL, url);
+        curl_easy_setopt(y->curl, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(y->curl, CURLOPT_CONNECTTIMEOUT, (long)y->cfg.connect_timeout_s);
+        curl_easy_setopt(y->curl, CURLOPT_LOW_SPEED_LIMIT, (long)y->cfg.low_speed_bytes);
+        curl_easy_setopt(y->curl, CURLOPT_LOW_SPEED_TIME, (long)y->cfg.low_speed_s);
+        curl_easy_setopt(y->curl, CURLOPT_RESUME_FROM_LARGE, from);
+        curl_easy_setopt(y->curl, CURLOPT_WRITEDATA, f);
+        curl_easy_setopt(y->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)SQ_BUNDLE_MAX_FILE);
+        curl_easy_setopt(y->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(y->curl, CURLOPT_XFERINFODATA, y);
+        curl_easy_setopt(y->curl, CURLOPT_NOPROGRESS, 0L);
+        if (y->cfg.ca_file[0])
+            curl_easy_setopt(y->curl, CURLOPT_CAINFO, y->cfg.ca_file);
+        CURLcode cr = curl_easy_perform(y->curl);
+        long code = 0;
+        curl_easy_getinfo(y->curl, CURLINFO_RESPONSE_CODE, &code);
+        fflush(f);
+        fsync(fileno(f));
+        fclose(f);
+        if (cr != CURLE_OK || (code != 200 && code != 206)) {
+            fail(y, "downloading %s: %s (HTTP %ld); will resume", name,
+                 cr != CURLE_OK ? curl_easy_strerror(cr) : "refused", code);
+            if (code == 416)
+                unlink(part);
+            rc = -1;
+            break;
+        }
+        sq_err e;
+        sq_import_report r;
+        if (sq_store_import(y->store, part, &r, &e)) {
+            fail(y, "bundle %s: %s", name, e.msg);
+            unlink(part);
+            rc = -1;
+            continue;
+        }
+        rename(part, done);
+        logf_("bundle %s imported: %d exam(s) new, %d item(s)", name, r.exams_new, r.items);
+    }
+    json_decref(j);
+    return rc;
+}
+
+/* ---- one round ---- */
+
+static int sync_round(syncd *y)
+{
+    char err[600], path[4400];
+    body resp = {0};
+    /* A cheap probe first: no point making batches for a dead link. */
+    long status = http(y, "GET", "/v1/health", NULL, 0, &resp, y->cfg.probe_timeout_s, err,
+                       sizeof err);
+    free(resp.p);
+    if (status != 200) {
+        if (status < 0)
+            fail(y, "central not reachable: %s", err);
+        else
+            fail(y, "central's health check answered HTTP %ld", status);
+        return -1;
+    }
+    int sent = 0;
+    while (!y->stopping) {
+        int r = next_batch(y, path, sizeof path);
+        if (r < 0)
+            return -1;
+        if (r > 0)
+            break;
+        if (send_upload(y, path))
+            return -1;
+        sent++;
+    }
+    if (!sent && !y->stopping && send_upload(y, NULL))
+        return -1;
+    if (y->cfg.fetch_bundles && !y->stopping && fetch_bundles(y))
+        return -1;
+    y->last_success = wall_now();
+    y->last_error[0] = 0;
+    status_write(y);
+    return 0;
+}
+
+/* Full jitter: a uniform wait in [0, min(cap, base * 2^failures)]. */
+static int64_t backoff_ms(syncd *y)
+{
+    int64_t cap = (int64_t)y->cfg.retry_max_s * 1000, d = (int64_t)y->cfg.retry_min_s * 1000;
+    for (int i = 0; i < y->failures && d < cap; i++)
+        d *= 2;
+    if (d > cap)
+        d = cap;
+    int64_t wait = (int64_t)randombytes_uniform((uint32_t)(d > 0xffffffffll ? 0xffffffffll : d) + 1);
+    if (y->retry_after_s > 0 && wait < y->retry_after_s * 1000)
+        wait = y->retry_after_s * 1000;
+    return wait;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: synaq-syncd [--home DIR] [--config FILE] [--passphrase-file FILE] [--once]\n"
+          "Uploads the station's results to central and fetches new bundles.\n"
+          "The configuration defaults to DIR/sync.conf (see sync/README.md).\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option lo[] = {{"home", 1, 0, 'H'},   {"config", 1, 0, 'c'},
+                                       {"once", 0, 0, 'o'},   {"passphrase-file", 1, 0, 'p'},
+                                       {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
+    syncd y;
+    memset(&y, 0, sizeof y);
+    const char *home = getenv("SYNAQ_HOME") ? getenv("SYNAQ_HOME") : "/var/lib/synaq";
+    const char *config = NULL, *passphrase = getenv("SYNAQ_PASSPHRASE");
+    static char pass_buf[1024], config_buf[4200];
+    int once = 0, c;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'H': home = optarg; break;
+        case 'c': config = optarg; break;
+        case 'o': once = 1; break;
+        case 'p': {
+            FILE *pf = fopen(optarg, "r");
+            if (!pf || !fgets(pass_buf, sizeof pass_buf, pf)) {
+                logf_("cannot read %s", optarg);
+                if (pf)
+                    fclose(pf);
+                return 1;
+            }
+            fclose(pf);
+            pass_buf[strcspn(pass_buf, "\r\n")] = 0;
+            passphrase = pass_buf;
+            break;
+        }
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    snprintf(y.home, sizeof y.home, "%s", home);
+    if (!config) {
+        snprintf(config_buf, sizeof config_buf, "%s/sync.conf", home);
+        config = config_buf;
+    }
+    char err[600];
+    config_defaults(&y.cfg);
+    if (config_load(config, &y.cfg, err, sizeof err)) {
+        logf_("%s", err);
+        return 2;
+    }
+    snprintf(y.outbox, sizeof y.outbox, "%s/outbox", home);
+    snprintf(y.status_path, sizeof y.status_path, "%s/sync-status.json", home);
+    snprintf(y.bundles, sizeof y.bundles, "%s/bundles", home);
+    mkdir(y.outbox, 0700);
+
+    /* Signals become a file descriptor of the loop: no work in a handler. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    y.sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+
+    sq_err e;
+    char keys[4200], db[4200];
+    snprintf(keys, sizeof keys, "%s/station.key", home);
+    snprintf(db, sizeof db, "%s/station.db", home);
+    if (sq_init(&e) || sq_station_keys_open(keys, passphrase, &y.keys, &e) ||
+        sq_store_open(db, y.keys, NULL, &y.store, &e)) {
+        logf_("%s", e.msg);
+        return 1;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    y.curl = curl_easy_init();
+    /* News: the store's WAL changes on every commit (a new result). */
+    int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (ino >= 0 && inotify_add_watch(ino, home, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+        close(ino);
+        ino = -1;
+    }
+    logf_("started: station %s, central %s", sq_station_keys_cert(y.keys)->station_id,
+          y.cfg.central_url);
+
+    int rc = 0;
+    int64_t next_ms = mono_ms(); /* a round at once */
+    while (!y.stopping) {
+        int64_t now = mono_ms();
+        if (now >= next_ms) {
+            int64_t pending = 0;
+            if (sync_round(&y) == 0) {
+                y.failures = 0;
+                next_ms = mono_ms() + (int64_t)y.cfg.interval_s * 1000;
+            } else {
+                if (once) {
+                    rc = 1;
+                    break;
+                }
+                next_ms = mono_ms() + backoff_ms(&y);
+                y.failures++;
+            }
+            (void)pending;
+            if (once)
+                break;
+            continue;
+        }
+        struct pollfd pf[2] = {{y.sig_fd, POLLIN, 0}, {ino, POLLIN, 0}};
+        int timeout = (int)(next_ms - now);
+        if (poll(pf, ino >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR)
+            break;
+        if (pf[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(y.sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+                logf_("signal %u: stopping", si.ssi_signo);
+                y.stopping = 1;
+            }
+        }
+        if (ino >= 0 && (pf[1].revents & POLLIN)) {
+            char buf[4096] __attribute__((aligned(8)));
+            bool news = false;
+            ssize_t n;
+            while ((n = read(ino, buf, sizeof buf)) > 0)
+                for (char *p = buf; p < buf + n;) {
+                    struct inotify_event *ev = (struct inotify_event *)p;
+                    if (ev->len && strstr(ev->name, "station.db"))
+                        news = true;
+                    p += sizeof *ev + ev->len;
+                }
+            /* A new result: a round soon (a second's grace lets a burst of
+             * commits settle), unless backing off from failures. */
+            if (news && y.failures == 0 && next_ms > mono_ms() + 1000)
+                next_ms = mono_ms() + 1000;
+        }
+    }
+    if (ino >= 0)
+        close(ino);
+    curl_easy_cleanup(y.curl);
+    curl_global_cleanup();
+    sq_store_close(y.store);
+    sq_station_keys_close(y.keys);
+    logf_("stopped");
+    return rc;
+}
