@@ -1,0 +1,175 @@
+/*
+ * firstframe.so - a measuring shim for bench/kiosk/run.sh, loaded with
+ * LD_PRELOAD into synaq-floor or synaq-kiosk (which are not changed). It
+ * wraps four SDL calls and reads CLOCK_MONOTONIC around them:
+ *
+ *   SDL_RenderClear      the first call after a present starts a frame
+ *   SDL_RenderPresent    ends it (times at entry and at return)
+ *   TTF_RenderUTF8_Blended, TTF_RenderUTF8_Blended_Wrapped
+ *                        counted per frame: 0 means all texts came from a
+ *                        cache, more means the frame rendered new text
+ *
+ * Environment:
+ *   KB_SHIM_OUT=FILE      where to write (default: stderr)
+ *   KB_T0_NS=N            CLOCK_MONOTONIC before exec, set by kb-launch
+ *   KB_QUIT_AFTER_FIRST=1 raise SIGTERM once the first frame is presented
+ *                         (the kiosk takes SIGTERM as "stop", cleanly)
+ *
+ * Output, one record a line:
+ *   first t0=N present_in=N present_out=N cpu=C pid=P     (written at once)
+ *   frame clear=N present_in=N present_out=N ttf=K cpu=C  (kept, written at exit)
+ * Times are nanoseconds of CLOCK_MONOTONIC; cpu is CPU time in ns: of the
+ * process up to the first present, of the drawing thread within a frame.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <SDL.h>
+#include <SDL_ttf.h>
+
+#define MAX_FRAMES 100000
+
+typedef struct {
+    int64_t clear, in, out, cpu;
+    int ttf;
+} rec;
+
+static rec *frames;
+static int n_frames;
+static int64_t clear_at = -1, clear_cpu;
+static int ttf_count;
+static int first_done;
+
+static int64_t clock_ns(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t now_ns(void)
+{
+    return clock_ns(CLOCK_MONOTONIC);
+}
+
+static void *next_sym(const char *name)
+{
+    void *f = dlsym(RTLD_NEXT, name);
+    if (!f) {
+        fprintf(stderr, "firstframe: %s not found\n", name);
+        abort();
+    }
+    return f;
+}
+
+static int out_fd(void)
+{
+    const char *path = getenv("KB_SHIM_OUT");
+    if (!path || !*path)
+        return dup(2);
+    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+}
+
+static void put(const char *s, size_t n)
+{
+    int fd = out_fd();
+    if (fd < 0)
+        return;
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w <= 0)
+            break;
+        s += w;
+        n -= (size_t)w;
+    }
+    close(fd);
+}
+
+int SDL_RenderClear(SDL_Renderer *r)
+{
+    static int (*real)(SDL_Renderer *);
+    if (!real)
+        real = (int (*)(SDL_Renderer *))next_sym("SDL_RenderClear");
+    if (clear_at < 0) {
+        clear_at = now_ns();
+        clear_cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+        ttf_count = 0;
+    }
+    return real(r);
+}
+
+void SDL_RenderPresent(SDL_Renderer *r)
+{
+    static void (*real)(SDL_Renderer *);
+    if (!real)
+        real = (void (*)(SDL_Renderer *))next_sym("SDL_RenderPresent");
+    int64_t in = now_ns();
+    real(r);
+    int64_t out = now_ns();
+    int64_t cpu_out = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    if (!first_done) {
+        first_done = 1;
+        const char *t0 = getenv("KB_T0_NS");
+        char line[256];
+        int n = snprintf(line, sizeof line,
+                         "first t0=%s present_in=%lld present_out=%lld cpu=%lld pid=%d\n",
+                         t0 ? t0 : "0", (long long)in, (long long)out,
+                         (long long)clock_ns(CLOCK_PROCESS_CPUTIME_ID), (int)getpid());
+        put(line, (size_t)n);
+        const char *q = getenv("KB_QUIT_AFTER_FIRST");
+        if (q && *q == '1')
+            kill(getpid(), SIGTERM);
+    }
+    if (clear_at >= 0) {
+        if (!frames)
+            frames = calloc(MAX_FRAMES, sizeof *frames);
+        if (frames && n_frames < MAX_FRAMES)
+            frames[n_frames++] = (rec){clear_at, in, out, cpu_out - clear_cpu, ttf_count};
+    }
+    clear_at = -1;
+    ttf_count = 0;
+}
+
+SDL_Surface *TTF_RenderUTF8_Blended(TTF_Font *f, const char *s, SDL_Color c)
+{
+    static SDL_Surface *(*real)(TTF_Font *, const char *, SDL_Color);
+    if (!real)
+        real = (SDL_Surface * (*)(TTF_Font *, const char *, SDL_Color))
+            next_sym("TTF_RenderUTF8_Blended");
+    ttf_count++;
+    return real(f, s, c);
+}
+
+SDL_Surface *TTF_RenderUTF8_Blended_Wrapped(TTF_Font *f, const char *s, SDL_Color c, Uint32 wrap)
+{
+    static SDL_Surface *(*real)(TTF_Font *, const char *, SDL_Color, Uint32);
+    if (!real)
+        real = (SDL_Surface * (*)(TTF_Font *, const char *, SDL_Color, Uint32))
+            next_sym("TTF_RenderUTF8_Blended_Wrapped");
+    ttf_count++;
+    return real(f, s, c, wrap);
+}
+
+__attribute__((destructor)) static void dump(void)
+{
+    if (!frames || n_frames == 0)
+        return;
+    size_t cap = (size_t)n_frames * 128 + 1, len = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return;
+    for (int i = 0; i < n_frames; i++)
+        len += (size_t)snprintf(buf + len, cap - len,
+                                "frame clear=%lld present_in=%lld present_out=%lld ttf=%d cpu=%lld\n",
+                                (long long)frames[i].clear, (long long)frames[i].in,
+                                (long long)frames[i].out, frames[i].ttf, (long long)frames[i].cpu);
+    put(buf, len);
+    free(buf);
+}

@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# The kiosk benchmark: synaq-kiosk beside its floor (synaq-floor, the least
+# SDL2 + SDL2_ttf program that shows one item). See README.md here.
+#
+#   bench/kiosk/run.sh BUILD_DIR
+#
+# Needs Xvfb (and xdotool for the pointer rows, skipped without it); starts
+# its own X servers (1280x800x24) and a fresh station in a temp folder, and
+# stops all it started. About 50 s on 2 cores.
+# Prints figures and ratios; never judges them. Exit status 1 means that
+# something stopped working (a program failed, a screen was not reached).
+#
+# Knobs (environment): KB_RUNS (first-frame runs, 5), KB_IDLE_S (30),
+# KB_KEEP=1 (keep the temp folder and say where).
+set -euo pipefail
+
+if [ $# -ne 1 ] || [ ! -d "$1" ]; then
+    echo "usage: $0 BUILD_DIR" >&2
+    exit 2
+fi
+build=$(cd "$1" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+floor=$build/bench/kiosk/synaq-floor
+shim=$build/bench/kiosk/firstframe.so
+launch=$build/bench/kiosk/kb-launch
+kiosk=$build/kiosk/synaq-kiosk
+runs=${KB_RUNS:-5}
+idle_s=${KB_IDLE_S:-30}
+for f in "$floor" "$shim" "$launch" "$kiosk"; do
+    [ -e "$f" ] || { echo "run.sh: $f is missing: build first" >&2; exit 1; }
+done
+command -v Xvfb >/dev/null || { echo "run.sh: needs Xvfb (apt-get install xvfb)" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/synaq-kb.XXXXXX")
+started=() # pids of everything started here, stopped at the end
+stop() { # stop PID...: SIGTERM, then SIGKILL whatever is still there after 5 s
+    local p
+    for p in "$@"; do kill "$p" 2>/dev/null || true; done
+    for p in "$@"; do
+        for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+        kill -9 "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+}
+cleanup() {
+    stop "${started[@]}"
+    if [ "${KB_KEEP:-0}" = 1 ]; then echo "run.sh: kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+fail() { echo "run.sh: $*" >&2; exit 1; }
+
+# ---- X servers: one for the timed runs, one more per idle program ----
+
+declare -A x_pid x_dpy idle_pid
+start_x() { # start_x NAME: starts an Xvfb, sets x_pid[NAME] and x_dpy[NAME]
+    local i=$1 f=$work/dpy.$1
+    Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset 3>"$f" 2>"$work/xvfb.$i.log" &
+    local pid=$!
+    started+=("$pid")
+    for _ in $(seq 200); do [ -s "$f" ] && break; sleep 0.05; done
+    [ -s "$f" ] || fail "Xvfb did not start (see $work/xvfb.$i.log)"
+    x_pid[$i]=$pid
+    x_dpy[$i]=:$(head -n1 "$f")
+}
+
+# The environment of every measured program: the X11 driver, SDL's
+# software renderer (the kiosk also asks for it with --software), the shim.
+menv() { # menv DISPLAY SHIM_OUT
+    echo DISPLAY="$1" SDL_VIDEODRIVER=x11 SDL_RENDER_DRIVER=software \
+        SDL_FRAMEBUFFER_ACCELERATION=0 LD_PRELOAD="$shim" KB_SHIM_OUT="$2"
+}
+
+# ---- a fresh station, one attempt started on it ----
+
+"$top/tests/ui/station.sh" "$build" "$work/st" >"$work/station.log" 2>&1 ||
+    fail "station.sh failed: $(tail -n3 "$work/station.log")"
+cp -a "$work/st/station" "$work/welcome" # the same station, no attempt: opens on welcome
+cat >"$work/start.script" <<'EOF'
+tap lang-kk
+type 850312400217
+tap continue
+tap exam:election-basics
+tap start
+expect-screen item
+EOF
+SDL_VIDEODRIVER=dummy SDL_RENDER_DRIVER=software SDL_FRAMEBUFFER_ACCELERATION=0 \
+    "$kiosk" --home "$work/st/station" --software --size 1280x800 \
+    --script "$work/start.script" >"$work/start.log" 2>&1 ||
+    fail "starting an attempt failed: $(tail -n3 "$work/start.log")"
+kiosk_item=("$kiosk" --home "$work/st/station" --software)
+kiosk_welcome=("$kiosk" --home "$work/welcome" --software)
+
+start_x main
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- 1. start to first frame, median of $runs ----
+# kb-launch reads CLOCK_MONOTONIC just before exec; the shim reads it when
+# the first SDL_RenderPresent returns (the pixels are with the X server:
+# SDL's X11 framebuffer update ends in XSync).
+
+first_run() { # first_run NAME I QUIT(0|1) -- CMD...: appends "wall_ms cpu_ms" to $work/first.NAME
+    local name=$1 i=$2 quit=$3
+    shift 4
+    local out=$work/ff.$name.$i
+    # shellcheck disable=SC2046
+    env $(menv "${x_dpy[main]}" "$out") KB_QUIT_AFTER_FIRST="$quit" \
+        timeout 30 "$launch" "$@" >"$out.log" 2>&1 ||
+        fail "$name did not run (see $out.log)"
+    awk '/^first /{for(i=2;i<=NF;i++){split($i,kv,"=");v[kv[1]]=kv[2]}
+         printf "%.3f %.3f\n",(v["present_out"]-v["t0"])/1e6,v["cpu"]/1e6; f=1}
+         END{exit !f}' "$out" >>"$work/first.$name" || fail "$name presented no frame (see $out.log)"
+}
+for i in $(seq "$runs"); do
+    first_run floor "$i" 0 -- "$floor" --first-frame-exit
+    first_run kiosk "$i" 1 -- "${kiosk_item[@]}"
+done
+
+# ---- 2. frame times ----
+# A frame: from its SDL_RenderClear to the return of its SDL_RenderPresent
+# (which copies the whole 1280x800 window to the X server). The first frame
+# of a process is left out (it is part of figure 1). The shim counts text
+# renders per frame: 0 = every text came from a cache.
+
+{
+    echo "expect-screen item"
+    for i in $(seq 19); do echo "tap option-2"; echo "tap next"; done
+    echo "tap option-2"
+    for r in $(seq 7); do
+        for i in $(seq 19); do echo "tap prev"; done
+        for i in $(seq 19); do echo "tap next"; done
+    done
+    echo "expect-screen item"
+} >"$work/taps.script"
+# shellcheck disable=SC2046
+env $(menv "${x_dpy[main]}" "$work/frames.kiosk") timeout 120 \
+    "${kiosk_item[@]}" --size 1280x800 --script "$work/taps.script" >"$work/frames.kiosk.log" 2>&1 ||
+    fail "the kiosk's tap script failed (see $work/frames.kiosk.log)"
+# shellcheck disable=SC2046
+env $(menv "${x_dpy[main]}" "$work/frames.floor") timeout 60 "$floor" --frames 301 \
+    >"$work/frames.floor.log" 2>&1 || fail "synaq-floor --frames failed"
+# shellcheck disable=SC2046
+env $(menv "${x_dpy[main]}" "$work/frames.flooru") timeout 60 "$floor" --frames 61 --uncached \
+    >"$work/frames.flooru.log" 2>&1 || fail "synaq-floor --frames --uncached failed"
+
+# frames FILE: one line a frame after the first: total_ms draw_ms present_ms cpu_ms ttf gap_ms
+# (gap: from the previous present's return to this clear: the work of a tap)
+frames() {
+    awk '/^frame /{for(i=2;i<=NF;i++){split($i,kv,"=");v[kv[1]]=kv[2]}
+         if(n++>0) printf "%.4f %.4f %.4f %.4f %d %.4f\n",(v["present_out"]-v["clear"])/1e6,
+             (v["present_in"]-v["clear"])/1e6,(v["present_out"]-v["present_in"])/1e6,
+             v["cpu"]/1e6,v["ttf"],(v["clear"]-prev)/1e6; prev=v["present_out"]}' "$1"
+}
+frames "$work/frames.kiosk" >"$work/fk"
+frames "$work/frames.floor" >"$work/ff"
+frames "$work/frames.flooru" >"$work/ffu"
+
+# stat COLUMN FILTER FILE QUANTILE: the quantile (nearest rank) of a column
+# over the lines passing FILTER (an awk condition on $5, the text renders).
+stat() {
+    awk "$2 {print \$$1}" "$3" | sort -g | awk -v q="$4" '{a[NR]=$1}
+        END{if(!NR){print "nan"; exit} k=int(q*NR+0.999999); if(k<1)k=1; if(k>NR)k=NR; print a[k]}'
+}
+count() { awk "$1" "$2" | wc -l; }
+
+# ---- 3. memory after the first frame, 4. CPU and wake-ups while idle ----
+# Each program alone on its own X server, all three at once (so the idle
+# window is spent once): the floor, the kiosk resumed on the item screen,
+# the kiosk on a station without an attempt (welcome screen).
+
+# CPU time from the scheduler (ns, /proc/PID/task/*/schedstat, summed over
+# threads): exact, where utime+stime in /proc/PID/stat count 10 ms ticks.
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s+=$1} END{printf "%d\n", s}'; }
+wakeups() { # voluntary context switches of all threads: each one a sleep, then a wake-up
+    cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_switches/{v+=$2} END{print v+0}'
+}
+pss_kb() { awk '/^Pss:/{print $2}' "/proc/$1/smaps_rollup"; }
+
+idle_start() { # idle_start NAME -- CMD...
+    local name=$1
+    shift 2
+    start_x "$name"
+    # shellcheck disable=SC2046
+    env $(menv "${x_dpy[$name]}" "$work/idle.$name") "$@" >"$work/idle.$name.log" 2>&1 &
+    idle_pid[$name]=$!
+    started+=("$!")
+}
+idle_start floor -- "$floor"
+idle_start kiosk -- "${kiosk_item[@]}"
+idle_start welcome -- "${kiosk_welcome[@]}"
+for name in floor kiosk welcome; do
+    for _ in $(seq 200); do grep -q '^first ' "$work/idle.$name" 2>/dev/null && break; sleep 0.05; done
+    grep -q '^first ' "$work/idle.$name" 2>/dev/null ||
+        fail "$name showed no frame (see $work/idle.$name.log)"
+done
+sleep 1 # let the expose that follows the map be drawn
+declare -A pss c0 w0 x0 c1 w1 x1
+for name in floor kiosk welcome; do
+    p=${idle_pid[$name]}
+    kill -0 "$p" 2>/dev/null || fail "$name exited (see $work/idle.$name.log)"
+    pss[$name]=$(pss_kb "$p")
+    c0[$name]=$(cpu_ns "$p")
+    w0[$name]=$(wakeups "$p")
+    x0[$name]=$(cpu_ns "${x_pid[$name]}")
+done
+idle_t0=$("$launch" --now)
+sleep "$idle_s"
+idle_t1=$("$launch" --now)
+for name in floor kiosk welcome; do
+    p=${idle_pid[$name]}
+    kill -0 "$p" 2>/dev/null || fail "$name exited while idle (see $work/idle.$name.log)"
+    c1[$name]=$(cpu_ns "$p")
+    w1[$name]=$(wakeups "$p")
+    x1[$name]=$(cpu_ns "${x_pid[$name]}")
+done
+# Then the pointer moves over each window 100 times, no button pressed (a
+# mouse left on the kiosk, a hovering pen): nothing on screen changes.
+declare -A hover_t0 hover_t1
+if command -v xdotool >/dev/null; then
+    moves=()
+    for i in $(seq 100); do moves+=(mousemove $((200 + i * 5)) 400 sleep 0.01); done
+    for name in floor kiosk welcome; do
+        hover_t0[$name]=$("$launch" --now)
+        DISPLAY=${x_dpy[$name]} xdotool "${moves[@]}" >/dev/null 2>&1 || true
+        sleep 0.2
+        hover_t1[$name]=$("$launch" --now)
+    done
+fi
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+stop "${idle_pid[floor]}" "${idle_pid[kiosk]}" "${idle_pid[welcome]}" # the shim writes its frames
+ms() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f\n", (b-a)/1e6}'; }
+idle_cpu() { ms "${c0[$1]}" "${c1[$1]}"; }
+idle_x() { ms "${x0[$1]}" "${x1[$1]}"; }
+idle_vol() { echo $(( w1[$1] - w0[$1] )); }
+frames_between() { # frames_between NAME T0 T1: frames drawn (the shim writes them at exit)
+    awk -v a="$2" -v b="$3" '/^frame /{split($2,kv,"="); if (kv[2]+0 >= a && kv[2]+0 < b) n++}
+        END{print n+0}' "$work/idle.$1"
+}
+idle_frames() { frames_between "$1" "$idle_t0" "$idle_t1"; }
+hover_frames() {
+    if [ -n "${hover_t0[$1]:-}" ]; then frames_between "$1" "${hover_t0[$1]}" "${hover_t1[$1]}"; else echo n/a; fi
+}
+
+# ---- the table ----
+
+med() { sort -g "$1" | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+cut -d' ' -f1 "$work/first.floor" >"$work/f1w"; cut -d' ' -f2 "$work/first.floor" >"$work/f1c"
+cut -d' ' -f1 "$work/first.kiosk" >"$work/k1w"; cut -d' ' -f2 "$work/first.kiosk" >"$work/k1c"
+
+fmt() { awk -v x="$1" 'BEGIN{ if (x=="nan"||x=="n/a"||x~/^-?[0-9]+$/) print x; else if (x+0>=100) printf "%.0f\n",x; else if (x+0>=10) printf "%.1f\n",x; else printf "%.2f\n",x }'; }
+row() {
+    local f k r
+    f=$(fmt "$2"); k=$(fmt "$3")
+    r=$(awk -v f="$2" -v k="$3" 'BEGIN{ if (f=="n/a"||k=="n/a"||f=="nan"||k=="nan"||f+0<=0) print "-"; else printf "%.1f\n", k/f }')
+    printf "%-52s %9s %9s %7s  %s\n" "$1" "$f" "$k" "$r" "$4"
+}
+
+# shellcheck disable=SC2016 # awk conditions, not shell
+new_k='$5>0' cached='$5==0' all='1'
+echo
+echo "synaq-kiosk beside its floor: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r)"
+echo "Xvfb 1280x800x24, SDL software renderer; load average before $load_before, after $load_after"
+echo
+printf "%-52s %9s %9s %7s  %s\n" "figure" "floor" "kiosk" "k/f" "unit"
+printf "%-52s %9s %9s %7s  %s\n" "------" "-----" "-----" "---" "----"
+row "start to first frame presented (median of $runs)" "$(med "$work/f1w")" "$(med "$work/k1w")" "ms"
+row "  CPU used by then (median of $runs)" "$(med "$work/f1c")" "$(med "$work/k1c")" "ms"
+row "frame, texts cached: median ($(count "$cached" "$work/ff")/$(count "$cached" "$work/fk") frames)" \
+    "$(stat 1 "$cached" "$work/ff" 0.5)" "$(stat 1 "$cached" "$work/fk" 0.5)" "ms"
+row "frame, texts cached: p99" "$(stat 1 "$cached" "$work/ff" 0.99)" "$(stat 1 "$cached" "$work/fk" 0.99)" "ms"
+row "  of which drawing (clear to present): median" "$(stat 2 "$cached" "$work/ff" 0.5)" "$(stat 2 "$cached" "$work/fk" 0.5)" "ms"
+row "  of which SDL_RenderPresent: median" "$(stat 3 "$cached" "$work/ff" 0.5)" "$(stat 3 "$cached" "$work/fk" 0.5)" "ms"
+row "  CPU of the frame: median" "$(stat 4 "$cached" "$work/ff" 0.5)" "$(stat 4 "$cached" "$work/fk" 0.5)" "ms"
+row "frame with new text: median ($(count "$new_k" "$work/ffu")/$(count "$new_k" "$work/fk") frames)" \
+    "$(stat 1 "$new_k" "$work/ffu" 0.5)" "$(stat 1 "$new_k" "$work/fk" 0.5)" "ms"
+row "frame with new text: max" "$(stat 1 "$new_k" "$work/ffu" 1)" "$(stat 1 "$new_k" "$work/fk" 1)" "ms"
+row "tap work before its frame: median (kiosk only)" "n/a" "$(stat 6 "$all" "$work/fk" 0.5)" "ms"
+row "tap work before its frame: p99 (kiosk only)" "n/a" "$(stat 6 "$all" "$work/fk" 0.99)" "ms"
+row "memory after first frame, item screen (PSS)" \
+    "$(awk -v x="${pss[floor]}" 'BEGIN{print x/1024}')" "$(awk -v x="${pss[kiosk]}" 'BEGIN{print x/1024}')" "MB"
+row "  kiosk on the welcome screen (PSS)" \
+    "$(awk -v x="${pss[floor]}" 'BEGIN{print x/1024}')" "$(awk -v x="${pss[welcome]}" 'BEGIN{print x/1024}')" "MB"
+row "CPU while idle ${idle_s} s, item screen" "$(idle_cpu floor)" "$(idle_cpu kiosk)" "ms"
+row "  wake-ups (voluntary context switches)" "$(idle_vol floor)" "$(idle_vol kiosk)" ""
+row "  frames drawn" "$(idle_frames floor)" "$(idle_frames kiosk)" ""
+row "  CPU of its X server meanwhile" "$(idle_x floor)" "$(idle_x kiosk)" "ms"
+row "CPU while idle ${idle_s} s, welcome screen" "$(idle_cpu floor)" "$(idle_cpu welcome)" "ms"
+row "  wake-ups (voluntary context switches)" "$(idle_vol floor)" "$(idle_vol welcome)" ""
+row "  frames drawn" "$(idle_frames floor)" "$(idle_frames welcome)" ""
+row "  CPU of its X server meanwhile" "$(idle_x floor)" "$(idle_x welcome)" "ms"
+row "pointer moved 100 times, no button: frames, item" "$(hover_frames floor)" "$(hover_frames kiosk)" ""
+row "  the same on the welcome screen" "$(hover_frames floor)" "$(hover_frames welcome)" ""
+echo
+echo "floor: synaq-floor (one item, kk and ru, Noto Sans); kiosk: synaq-kiosk on a fresh demo"
+echo "station, resumed on an item (welcome rows: a station with no attempt). The floor has one"
+echo "screen, so both idle rows compare with the same floor figures. '-': no ratio (floor 0 or n/a)."
+echo "First frames: $(tr '\n' ' ' <"$work/f1w")ms (floor); $(tr '\n' ' ' <"$work/k1w")ms (kiosk)."
