@@ -1189,16 +1189,23 @@ int app_tick(app *a)
             if (!a->warned1 && left <= 60000) {
                 a->warned1 = a->warned5 = true;
                 a->ov = OV_WARN1;
+                a->dirty = true;
             } else if (!a->warned5 && left <= 5 * 60000) {
                 a->warned5 = true;
                 a->ov = OV_WARN5;
+                a->dirty = true;
             }
-            /* The clock on screen changes each second. */
-            a->dirty = true;
+            /* Draw when the second on screen changes, not on every wake-up;
+             * the save rides on these ticks rather than waking us itself. */
+            int64_t shown = (left + 999) / 1000;
+            if (shown != a->shown_s) {
+                a->shown_s = shown;
+                a->dirty = true;
+            }
             SOONER(left % 1000 ? left % 1000 : 1000);
-            SOONER(left - 5 * 60000 > 0 ? left - 5 * 60000 : 1000);
+        } else {
+            SOONER(APP_SAVE_MS - (now - a->last_save_ms));
         }
-        SOONER(APP_SAVE_MS - (now - a->last_save_ms));
     }
     if (a->scr != SCR_WELCOME && a->scr != SCR_ERROR) {
         int64_t idle = now - a->last_input_ms;
@@ -1207,9 +1214,14 @@ int app_tick(app *a)
         } else if (idle >= APP_IDLE_MS) {
             if (a->ov != OV_IDLE) {
                 a->ov = OV_IDLE;
+                a->dirty = true;
             }
-            a->dirty = true;
-            SOONER(1000);
+            int64_t shown = (APP_IDLE_MS + APP_IDLE_GRACE_MS - idle + 999) / 1000;
+            if (shown != a->shown_s) {
+                a->shown_s = shown;
+                a->dirty = true;
+            }
+            SOONER(1000 - (APP_IDLE_MS + APP_IDLE_GRACE_MS - idle) % 1000);
         } else {
             SOONER(APP_IDLE_MS - idle);
         }

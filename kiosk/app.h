@@ -68,6 +68,7 @@ typedef struct {
     ui_rect scroll_area;
     bool warned5, warned1;
     int64_t last_save_ms;
+    int64_t shown_s;           /* the time left the screen shows, in seconds */
     int image, image_pos, image_w, image_h;
     sq_outcome outcome;
     bool timed_out;

@@ -150,8 +150,8 @@ static font_size *font_at(plat *p, int px, bool bold)
     memset(fs, 0, sizeof *fs);
     fs->px = px;
     fs->bold = bold;
-    for (int k = 0; k < p->n_fonts[bold]; k++)
-        fs->f[k] = TTF_OpenFont(p->font_path[bold][k], px);
+    /* The primary font now; fallbacks only when a character needs one. */
+    fs->f[0] = TTF_OpenFont(p->font_path[bold][0], px);
     if (!fs->f[0])
         return NULL;
     p->n_sizes++;
@@ -182,9 +182,12 @@ static int font_for(plat *p, font_size *fs, uint32_t c)
 {
     if (c < 0x80)
         return 0;
-    for (int k = 0; k < MAX_FONTS && fs->f[k]; k++)
-        if (TTF_GlyphIsProvided32(fs->f[k], c))
+    for (int k = 0; k < p->n_fonts[fs->bold]; k++) {
+        if (!fs->f[k])
+            fs->f[k] = TTF_OpenFont(p->font_path[fs->bold][k], fs->px);
+        if (fs->f[k] && TTF_GlyphIsProvided32(fs->f[k], c))
             return k;
+    }
     p->missing_glyph = true;
     return 0;
 }
