@@ -1406,8 +1406,8 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
     /* The answers in progress go: the sealed result is all that remains. */
     static const char *const cleanup[] = {
         "UPDATE meta SET value = ?2 WHERE key = 'last_seq' AND ?1 IS NOT NULL",
-        "UPDATE attempts SET state = 1, layout = NULL, person = NULL, result_seq = ?2"
-        " WHERE id = ?1",
+        ("UPDATE attempts SET state = 1, layout = NULL, person = NULL, result_seq = ?2"
+         " WHERE id = ?1"),
         "DELETE FROM answers WHERE attempt = ?1",
         "DELETE FROM clock_events WHERE attempt = ?1",
     };

@@ -115,6 +115,13 @@ sq_status bundle_payload_decode(const uint8_t *plain, size_t len, json_t **exams
         st = sq_seterr(err, SQ_ECORRUPT, "bundle content is not a list of exams");
         goto out;
     }
+    /* The header holds at most 64 exams; refusing more here also keeps the
+     * duplicate check below from growing quadratically. */
+    if (json_array_size(list) > sizeof(((bundle_header *)0)->exams) /
+                                    sizeof(((bundle_header *)0)->exams[0])) {
+        st = sq_seterr(err, SQ_ECORRUPT, "bundle content holds too many exams");
+        goto out;
+    }
     size_t i;
     json_t *e;
     json_array_foreach(list, i, e)

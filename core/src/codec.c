@@ -171,8 +171,9 @@ const uint8_t *rd_bytes(sq_rd *r, size_t max, size_t *n)
         *n = 0;
         return NULL;
     }
-    *n = (size_t)len;
-    return rd_take(r, (size_t)len);
+    const uint8_t *p = rd_take(r, (size_t)len);
+    *n = p ? (size_t)len : 0;
+    return p;
 }
 
 /* Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF. */

@@ -123,8 +123,8 @@ sq_status sq_result_decode(const uint8_t *buf, size_t len, sq_result **out, sq_e
     res->passed = flags & 1;
     res->timed_out = (flags >> 1) & 1;
     uint64_t n = rd_varint(&r);
-    /* Every item takes at least 8 bytes: a count above what is left is a lie. */
-    if (r.failed || n > MAX_ITEMS || n > (len - r.pos) / 8 || flags > 3 || res->percent > 100)
+    /* Every item takes at least 7 bytes: a count above what is left is a lie. */
+    if (r.failed || n > MAX_ITEMS || n > (len - r.pos) / 7 || flags > 3 || res->percent > 100)
         goto bad;
     res->items = calloc((size_t)n + 1, sizeof *res->items);
     if (!res->items)
@@ -145,6 +145,8 @@ sq_status sq_result_decode(const uint8_t *buf, size_t len, sq_result **out, sq_e
             r.failed = true;
         it->selected = (uint32_t)sel;
         uint8_t f = rd_u8(&r);
+        if (f > 3)
+            r.failed = true;
         it->answered = f & 1;
         it->flagged = (f >> 1) & 1;
         it->answered_ms = rd_i63(&r);
@@ -454,6 +456,15 @@ sq_status sq_batch_verify(sq_batch *b, const uint8_t station_sign_pk[32], sq_err
                          b->station_id);
     if (b->verified)
         return SQ_OK;
+    /* A verify that failed after inflating may be tried again: start clean. */
+    free(b->plain);
+    free(b->seqs);
+    free(b->sealed);
+    free(b->sealed_len);
+    b->plain = NULL;
+    b->seqs = NULL;
+    b->sealed = NULL;
+    b->sealed_len = NULL;
     sq_status st = z_inflate(b->z, b->z_len, (size_t)b->plain_len, SQ_BATCH_MAX_PLAIN, &b->plain,
                              err);
     if (st)
