@@ -45,6 +45,46 @@ sq_status registry_open(const char *path, registry **out, sq_err *err)
     return SQ_OK;
 }
 
+sq_status registry_open_readonly(const char *path, registry **out, sq_err *err)
+{
+    registry *r = calloc(1, sizeof *r);
+    if (!r)
+        return SQ_ENOMEM;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(r->db, "SELECT count(*) FROM stations", -1, &q, NULL) != SQLITE_OK) {
+        sq_status st = dberr(r, "opening the station registry", err);
+        sqlite3_finalize(q);
+        registry_close(r);
+        return st;
+    }
+    sqlite3_finalize(q);
+    sqlite3_busy_timeout(r->db, 5000);
+    *out = r;
+    return SQ_OK;
+}
+
+sq_status registry_revoke(registry *r, const char *station_id, sq_err *err)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(r->db, "UPDATE stations SET revoked = 1 WHERE station_id = ?", -1, &q,
+                           NULL) != SQLITE_OK)
+        return dberr(r, "revoking the station", err);
+    sqlite3_bind_text(q, 1, station_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return dberr(r, "revoking the station", err);
+    if (sqlite3_changes(r->db) == 0) {
+        if (err) {
+            snprintf(err->msg, sizeof err->msg, "station '%s' is not enrolled here", station_id);
+            err->code = SQ_ENOTFOUND;
+        }
+        return SQ_ENOTFOUND;
+    }
+    return SQ_OK;
+}
+
 void registry_close(registry *r)
 {
     if (!r)

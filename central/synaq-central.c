@@ -1,8 +1,8 @@
 /*
  * synaq-central - central's tool: make central's keys, enrol stations, build
- * exam bundles from sources, and open the results that stations send.
- * (The network receiver comes with the sync issue.) It uses only
- * libsynaq's public API and its own station registry.
+ * exam bundles from sources, open the results that stations send, and run
+ * the network receiver (serve.c). It uses only libsynaq's public
+ * API, its own station registry and its result store.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "registry.h"
+#include "serve.h"
 #include "synaq/bundle.h"
 #include "synaq/exam.h"
 #include "synaq/keys.h"
@@ -22,24 +23,28 @@ static char keys_dir[4096], registry_path[4096];
 
 static int usage(FILE *f)
 {
-    fputs("usage: synaq-central [--home DIR] COMMAND ...\n"
-          "\n"
-          "commands:\n"
-          "  keygen             make central's signing and results key pairs in DIR/keys\n"
-          "  enroll REQUEST --station-id ID --district NAME [-o CERT]\n"
-          "                     sign a station's enrolment request (certificate defaults to\n"
-          "                     DIR/certs/ID.cert)\n"
-          "  stations           list the enrolled stations\n"
-          "  bundle build SOURCE... --stations CERT... -o FILE\n"
-          "                     check exam sources and build a bundle for those stations\n"
-          "  bundle check SOURCE...\n"
-          "                     only check exam sources\n"
-          "  open-results BATCH... [-o CSV]\n"
-          "                     verify and open the results in batch files, as CSV\n"
-          "\n"
-          "DIR defaults to $SYNAQ_CENTRAL_HOME or /var/lib/synaq-central. The public keys\n"
-          "every station must trust are in DIR/keys/central.pub.\n",
-          f);
+    fprintf(f,
+            "usage: synaq-central [--home DIR] COMMAND ...\n"
+            "\n"
+            "commands:\n"
+            "  keygen             make central's signing and results key pairs in DIR/keys\n"
+            "  enroll REQUEST --station-id ID --district NAME [-o CERT]\n"
+            "                     sign a station's enrolment request (certificate defaults to\n"
+            "                     DIR/certs/ID.cert)\n"
+            "  stations           list the enrolled stations\n"
+            "  revoke ID          revoke a station: its uploads are refused from then on\n"
+            "  bundle build SOURCE... --stations CERT... -o FILE\n"
+            "                     check exam sources and build a bundle for those stations\n"
+            "  bundle check SOURCE...\n"
+            "                     only check exam sources\n"
+            "  open-results BATCH... [-o CSV]\n"
+            "                     verify and open the results in batch files, as CSV\n"
+            "%s"
+            "\n"
+            "DIR defaults to $SYNAQ_CENTRAL_HOME or /var/lib/synaq-central. The public keys\n"
+            "every station must trust are in DIR/keys/central.pub. The receiver keeps what\n"
+            "it receives in DIR/results.db.\n",
+            serve_usage);
     return f == stderr ? 2 : 0;
 }
 
@@ -136,6 +141,21 @@ static int cmd_stations(int argc, char **argv)
         return fail(&e);
     int rc = registry_print(reg, stdout, &e) ? fail(&e) : 0;
     registry_close(reg);
+    return rc;
+}
+
+static int cmd_revoke(int argc, char **argv)
+{
+    if (argc != 2)
+        return usage(stderr);
+    sq_err e;
+    registry *reg = NULL;
+    if (registry_open(registry_path, &reg, &e))
+        return fail(&e);
+    int rc = registry_revoke(reg, argv[1], &e) ? fail(&e) : 0;
+    registry_close(reg);
+    if (rc == 0)
+        printf("station '%s' revoked: its uploads are refused from now on\n", argv[1]);
     return rc;
 }
 
@@ -351,6 +371,10 @@ int main(int argc, char **argv)
         return cmd_enroll(n, v);
     if (!strcmp(cmd, "stations"))
         return cmd_stations(n, v);
+    if (!strcmp(cmd, "revoke"))
+        return cmd_revoke(n, v);
+    if (!strcmp(cmd, "serve"))
+        return serve_command(home, n, v);
     if (!strcmp(cmd, "bundle"))
         return cmd_bundle(n, v);
     if (!strcmp(cmd, "open-results"))

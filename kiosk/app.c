@@ -477,6 +477,8 @@ static void scr_roster(app *a)
             y += bh + u->gap;
     }
     a->content_h = y + a->scroll - area.y;
+    if (a->scroll > a->content_h - area.h)
+        a->scroll = a->content_h - area.h > 0 ? a->content_h - area.h : 0;
     if (u->pass == UI_DRAW)
         plat_clip(u->p, 0, 0, 0, 0);
     int fy = u->h - u->unit - u->gap;
@@ -644,8 +646,6 @@ static void move_to(app *a, int pos)
 static int item_bar(app *a, const char *title)
 {
     ui *u = &a->u;
-    int h = u->unit;
-    ui_fill(u, ui_r(0, 0, u->w, h), u->th.accent);
     char tl[32], left[64];
     int64_t ms = sq_attempt_time_left_ms(a->att);
     if (ms != INT64_MAX) {
@@ -654,51 +654,60 @@ static int item_bar(app *a, const char *title)
     } else {
         left[0] = 0;
     }
-    /* Tools on the right: A-, A+, contrast, languages of the content. */
-    int bw = u->unit * 5 / 4, x = u->w;
+    /* Tools: A-, A+, contrast, the languages of the content. On a narrow
+     * (portrait) screen they get a row of their own under the progress. */
     unsigned langs = sq_attempt_langs(a->att);
+    int n_langs = __builtin_popcount(langs) >= 2 ? __builtin_popcount(langs) : 0;
+    int bw = u->unit * 5 / 4;
+    int tools_w = bw * (2 + n_langs) + bw * 3 / 2;
+    bool two_rows = tools_w > u->w / 2;
+    int h = two_rows ? 2 * u->unit : u->unit;
+    ui_fill(u, ui_r(0, 0, u->w, h), u->th.accent);
+    int ty = two_rows ? u->unit : 0, x = u->w;
+    if (two_rows && tools_w < u->w)
+        x = tools_w + (u->w - tools_w) / 2;
     static const char *const lnames[] = {"content-kk", "content-ru", "content-en"};
     static const char *const lshort[] = {"ҚАЗ", "РУС", "ENG"};
-    for (int l = N_LANGS - 1; l >= 0; l--) {
-        if (!(langs & (1u << l)) || __builtin_popcount(langs) < 2)
+    for (int l = N_LANGS - 1; l >= 0 && n_langs; l--) {
+        if (!(langs & (1u << l)))
             continue;
         x -= bw;
-        if (ui_button(u, lnames[l], ui_r(x + 2, 2, bw - 4, h - 4), lshort[l],
-                      l == a->lang ? BTN_SELECTED : BTN_NORMAL)) {
+        if (ui_button(u, lnames[l], ui_r(x + 2, ty + 2, bw - 4, u->unit - 4), lshort[l],
+                      l == a->lang ? BTN_ON : BTN_NORMAL)) {
             a->lang = l;
             session_save(a);
         }
     }
     x -= bw * 3 / 2;
-    if (ui_button(u, "contrast", ui_r(x + 2, 2, bw * 3 / 2 - 4, h - 4), T(a, "item.contrast"),
-                  a->contrast ? BTN_SELECTED : BTN_NORMAL)) {
+    if (ui_button(u, "contrast", ui_r(x + 2, ty + 2, bw * 3 / 2 - 4, u->unit - 4),
+                  T(a, "item.contrast"), a->contrast ? BTN_ON : BTN_NORMAL)) {
         a->contrast = !a->contrast;
         ui_set_contrast(u, a->contrast);
     }
     x -= bw;
-    if (ui_button(u, "text-larger", ui_r(x + 2, 2, bw - 4, h - 4), T(a, "item.text_larger"),
-                  a->text_step < 4 ? BTN_NORMAL : BTN_DISABLED)) {
+    if (ui_button(u, "text-larger", ui_r(x + 2, ty + 2, bw - 4, u->unit - 4),
+                  T(a, "item.text_larger"), a->text_step < 4 ? BTN_NORMAL : BTN_DISABLED)) {
         a->text_step++;
         ui_layout(u, a->text_step);
     }
     x -= bw;
-    if (ui_button(u, "text-smaller", ui_r(x + 2, 2, bw - 4, h - 4), T(a, "item.text_smaller"),
-                  a->text_step > -2 ? BTN_NORMAL : BTN_DISABLED)) {
+    if (ui_button(u, "text-smaller", ui_r(x + 2, ty + 2, bw - 4, u->unit - 4),
+                  T(a, "item.text_smaller"), a->text_step > -2 ? BTN_NORMAL : BTN_DISABLED)) {
         a->text_step--;
         ui_layout(u, a->text_step);
     }
-    /* Progress and time on the left, on two lines where space is short. */
-    int room = x - 2 * u->gap;
+    /* Progress and time: on one line if they fit, else two. */
+    int room = (two_rows ? u->w : x) - 2 * u->gap;
     snprintf(a->tmp, APP_TMP, "%s   %s", title, left);
     int px = u->px;
     if (ui_text_width(u, a->tmp, px, true) > room)
         snprintf(a->tmp, APP_TMP, "%s\n%s", title, left);
-    while (px > 12 && ui_text_height(u, room, a->tmp, px, true) > h)
+    while (px > 12 && ui_text_height(u, room, a->tmp, px, true) > u->unit)
         px--;
     int th = ui_text_height(u, room, a->tmp, px, true);
     plat_color tc = ms < 5 * 60000 ? (a->contrast ? u->th.warn : (plat_color){255, 226, 160, 255})
                                    : u->th.accent_fg;
-    ui_text(u, ui_r(u->gap, (h - th) / 2, room, h), a->tmp, px, true, tc, ALIGN_LEFT);
+    ui_text(u, ui_r(u->gap, (u->unit - th) / 2, room, u->unit), a->tmp, px, true, tc, ALIGN_LEFT);
     return h;
 }
 
@@ -730,8 +739,9 @@ static void scr_item(app *a)
     int y = area.y + u->gap - a->scroll;
     if (v.text_lang != a->lang && v.text_lang >= 0) {
         char note[256];
+        static const char *const lang_keys[] = {"lang.kk", "lang.ru", "lang.en"};
         i18n_fmt(a->t, a->lang, "item.fallback_lang", note, sizeof note, "lang",
-                 i18n_get(a->t, v.text_lang, "lang.name"), NULL);
+                 T(a, lang_keys[v.text_lang]), NULL);
         y += ui_text(u, ui_r(pad, y, w, 0), note, u->px * 4 / 5, false, u->th.warn, ALIGN_LEFT);
     }
     y += ui_text(u, ui_r(pad, y, w, 0), v.text, tpx, true, u->th.fg, ALIGN_LEFT) + u->gap;
@@ -801,12 +811,16 @@ static void scr_item(app *a)
             ui_fill(u, r, sel ? u->th.selected : u->th.panel);
             ui_outline(u, r, sel ? 3 : 1, sel ? u->th.selected : u->th.border);
             plat_color fg = sel ? u->th.selected_fg : u->th.fg;
-            /* The mark: a square for "many", a round-ish dot for "one". */
+            /* The mark: a square for "many", a circle for "one". */
             int mx = r.x + u->gap, my = r.y + (oh - mark) / 2;
-            ui_outline(u, ui_r(mx, my, mark, mark), 2, fg);
-            if (sel)
-                ui_fill(u, ui_r(mx + mark / 4, my + mark / 4, mark - mark / 2, mark - mark / 2),
-                        fg);
+            if (v.type == SQ_ITEM_MULTIPLE) {
+                ui_outline(u, ui_r(mx, my, mark, mark), 2, fg);
+                if (sel)
+                    ui_fill(u, ui_r(mx + mark / 4, my + mark / 4, mark - mark / 2,
+                                    mark - mark / 2), fg);
+            } else {
+                ui_disc(u, mx + mark / 2, my + mark / 2, mark / 2, 2, fg, sel);
+            }
             ui_text(u, ui_r(mx + mark + u->gap, r.y + (oh - th) / 2, tw, th), v.options[i],
                     u->px, false, fg, ALIGN_LEFT);
             (void)label;
@@ -814,6 +828,9 @@ static void scr_item(app *a)
         y += oh + u->gap;
     }
     a->content_h = y + a->scroll - area.y;
+    /* Text size or language may have shortened the item: stay within it. */
+    if (a->scroll > a->content_h - area.h)
+        a->scroll = a->content_h - area.h > 0 ? a->content_h - area.h : 0;
     if (u->pass == UI_DRAW) {
         plat_clip(u->p, 0, 0, 0, 0);
         /* A hint that there is more below. */
@@ -933,6 +950,18 @@ static void scr_review(app *a)
                      u->px, false, u->th.good, ALIGN_LEFT) + u->gap;
     }
     /* Unanswered and flagged questions, each a button to go back to it. */
+    if (answered < n) {
+        char list[512] = "";
+        size_t o = 0;
+        for (int i = 0; i < n && o + 8 < sizeof list; i++) {
+            sq_item_view v;
+            if (sq_attempt_item(a->att, i, a->lang, &v, &e) == SQ_OK && !v.answered)
+                o += (size_t)snprintf(list + o, sizeof list - o, "%s%d", o ? ", " : "", i + 1);
+        }
+        i18n_fmt(a->t, a->lang, "review.unanswered", line, sizeof line, "list", list, NULL);
+        y += ui_text(u, ui_r(2 * u->gap, y, u->w - 4 * u->gap, 0), line, u->px, false, u->th.bad,
+                     ALIGN_LEFT) + u->gap;
+    }
     int cell = u->unit * 5 / 4, x = 2 * u->gap;
     for (int i = 0; i < n; i++) {
         sq_item_view v;
@@ -1003,6 +1032,15 @@ static void scr_result(app *a)
 static void scr_error(app *a)
 {
     ui *u = &a->u;
+    if (!plat_can_draw_text(u->p)) {
+        /* No font opens at all: an unmistakable sign instead of words. */
+        plat_color white = {255, 255, 255, 255};
+        int bw = u->w / 24, bh = u->h / 3;
+        ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bad);
+        ui_fill(u, ui_r((u->w - bw) / 2, u->h / 5, bw, bh), white);
+        ui_fill(u, ui_r((u->w - bw) / 2, u->h / 5 + bh + bw, bw, bw), white);
+        return;
+    }
     ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
     int y = u->h / 6;
     for (int l = 0; l < N_LANGS; l++) {
@@ -1027,16 +1065,19 @@ static ui_rect dialog(app *a, const char *title, const char *text, int buttons)
     if (w > u->unit * 10)
         w = u->unit * 10;
     int tw = w - 4 * u->gap;
-    int h = ui_text_height(u, tw, title, u->px * 6 / 5, true) +
-            ui_text_height(u, tw, text, u->px, false) + buttons * (u->unit + u->gap) + 4 * u->gap;
+    int text_h = *text ? ui_text_height(u, tw, text, u->px, false) : 0;
+    int h = ui_text_height(u, tw, title, u->px * 6 / 5, true) + text_h +
+            buttons * (u->unit + u->gap) + 4 * u->gap;
     ui_rect r = ui_r((u->w - w) / 2, (u->h - h) / 2, w, h);
     ui_fill(u, r, u->th.panel);
     ui_outline(u, r, 2, u->th.accent);
     int y = r.y + 2 * u->gap;
     y += ui_text(u, ui_r(r.x + 2 * u->gap, y, tw, 0), title, u->px * 6 / 5, true, u->th.fg,
                  ALIGN_CENTER);
-    y += ui_text(u, ui_r(r.x + 2 * u->gap, y, tw, 0), text, u->px, false, u->th.fg,
-                 ALIGN_CENTER) + u->gap;
+    if (*text)
+        y += ui_text(u, ui_r(r.x + 2 * u->gap, y, tw, 0), text, u->px, false, u->th.fg,
+                     ALIGN_CENTER);
+    y += u->gap;
     return ui_r(r.x + 2 * u->gap, y, tw, r.y + r.h - y);
 }
 
@@ -1069,6 +1110,13 @@ static void overlay(app *a)
     }
     case OV_IDLE: {
         char n[16], text[512];
+        /* Any tap closes it, and only closes it. */
+        if (u->pass == UI_HIT && u->tapped) {
+            a->ov = OV_NONE;
+            a->dirty = true;
+            u->tapped = false;
+            break;
+        }
         int64_t left = APP_IDLE_MS + APP_IDLE_GRACE_MS - (now_ms(a) - a->last_input_ms);
         snprintf(n, sizeof n, "%d", (int)((left > 0 ? left : 0) + 999) / 1000);
         i18n_fmt(a->t, a->lang, "idle.text", text, sizeof text, "n", n, NULL);
@@ -1118,11 +1166,9 @@ void app_frame(app *a, ui_pass pass)
 
 void app_touched(app *a)
 {
+    /* The idle warning stays until its own tap: closing it here would let
+     * that tap go through to the screen beneath. */
     a->last_input_ms = now_ms(a);
-    if (a->ov == OV_IDLE) {
-        a->ov = OV_NONE;
-        a->dirty = true;
-    }
 }
 
 void app_drag(app *a, int dy)
@@ -1223,6 +1269,10 @@ int app_tick(app *a)
             }
             SOONER(1000 - (APP_IDLE_MS + APP_IDLE_GRACE_MS - idle) % 1000);
         } else {
+            if (a->ov == OV_IDLE) {
+                a->ov = OV_NONE;
+                a->dirty = true;
+            }
             SOONER(APP_IDLE_MS - idle);
         }
     }

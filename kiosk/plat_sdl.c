@@ -115,22 +115,37 @@ static int read_fonts_list(plat *p, const char *path, char *err, size_t err_len)
         return -1;
     }
     /* Every font must open: a missing or corrupt file is an error now, not
-     * tofu on a trainee's screen later. */
-    for (int b = 0; b < 2; b++)
+     * tofu on a trainee's screen later. The fonts that do open are kept,
+     * so the error screen can still say what is wrong. */
+    int rc = 0;
+    for (int b = 0; b < 2; b++) {
+        int kept = 0;
         for (int i = 0; i < p->n_fonts[b]; i++) {
             TTF_Font *t = TTF_OpenFont(p->font_path[b][i], 16);
             if (!t) {
-                snprintf(err, err_len, "font %s cannot be opened: %s", p->font_path[b][i],
-                         TTF_GetError());
-                return -1;
+                if (rc == 0)
+                    snprintf(err, err_len, "font %s cannot be opened: %s", p->font_path[b][i],
+                             TTF_GetError());
+                rc = -1;
+                continue;
             }
             TTF_CloseFont(t);
+            if (kept != i)
+                memcpy(p->font_path[b][kept], p->font_path[b][i], sizeof p->font_path[b][i]);
+            kept++;
         }
+        p->n_fonts[b] = kept;
+    }
     if (p->n_fonts[1] == 0) {
         memcpy(p->font_path[1], p->font_path[0], sizeof p->font_path[0]);
         p->n_fonts[1] = p->n_fonts[0];
     }
-    return 0;
+    if (p->n_fonts[0] == 0) {
+        memcpy(p->font_path[0], p->font_path[1], sizeof p->font_path[0]);
+        p->n_fonts[0] = p->n_fonts[1];
+    }
+    p->fonts_ok = p->n_fonts[0] > 0;
+    return rc;
 }
 
 static font_size *font_at(plat *p, int px, bool bold)
@@ -504,10 +519,7 @@ int plat_open(const plat_config *cfg, plat **out, char *err, size_t err_len)
         snprintf(err, err_len, "cannot start the font engine: %s", TTF_GetError());
         return -1;
     }
-    if (read_fonts_list(p, cfg->fonts_list, err, err_len) != 0)
-        return -1;
-    p->fonts_ok = true;
-    return 0;
+    return read_fonts_list(p, cfg->fonts_list, err, err_len);
 }
 
 void plat_close(plat *p)

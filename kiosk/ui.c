@@ -141,9 +141,11 @@ static int layout(ui *u, ui_rect r, const char *s, int px, bool bold, plat_color
         }
         size_t next;
         if (best == pos && pos < n && s[pos] != '\n') {
-            /* A single word wider than the box: break inside it. */
+            /* A single word wider than the box: break inside it, and say so. */
             best = pos + fit_chars(u, s + pos, n - pos, r.w, px, bold);
             next = best;
+            if (draw)
+                u->overflow = true;
         } else {
             next = best;
             while (next < n && s[next] == ' ')
@@ -203,6 +205,55 @@ bool ui_area(ui *u, const char *name, ui_rect r)
     return u->pass == UI_HIT && u->tapped && inside(r, u->tap_x, u->tap_y);
 }
 
+/* The width of the widest word of s (bold). */
+static int widest_word(ui *u, const char *s, int px)
+{
+    int w = 0;
+    while (*s) {
+        while (*s == ' ' || *s == '\n')
+            s++;
+        size_t n = strcspn(s, " \n");
+        if (n) {
+            int ww = plat_text_width(u->p, px, true, s, n);
+            if (ww > w)
+                w = ww;
+        }
+        s += n;
+    }
+    return w;
+}
+
+void ui_disc(ui *u, int cx, int cy, int r, int t, plat_color c, bool filled)
+{
+    if (u->pass != UI_DRAW || r <= 0)
+        return;
+    /* Row by row: a ring of thickness t, and a dot inside when filled. */
+    int inner = r - t, dot = r / 2;
+    for (int dy = -r; dy <= r; dy++) {
+        int xo = 0, xi = -1, xd = -1;
+        while ((xo + 1) * (xo + 1) + dy * dy <= r * r)
+            xo++;
+        if (dy * dy <= inner * inner) {
+            xi = 0;
+            while ((xi + 1) * (xi + 1) + dy * dy <= inner * inner)
+                xi++;
+        }
+        if (filled && dy * dy <= dot * dot) {
+            xd = 0;
+            while ((xd + 1) * (xd + 1) + dy * dy <= dot * dot)
+                xd++;
+        }
+        if (xi < 0) {
+            plat_fill(u->p, cx - xo, cy + dy, 2 * xo + 1, 1, c);
+        } else {
+            plat_fill(u->p, cx - xo, cy + dy, xo - xi, 1, c);
+            plat_fill(u->p, cx + xi + 1, cy + dy, xo - xi, 1, c);
+        }
+        if (xd >= 0)
+            plat_fill(u->p, cx - xd, cy + dy, 2 * xd + 1, 1, c);
+    }
+}
+
 bool ui_button(ui *u, const char *name, ui_rect r, const char *label, ui_button_kind kind)
 {
     if (u->pass == UI_DRAW) {
@@ -213,6 +264,9 @@ bool ui_button(ui *u, const char *name, ui_rect r, const char *label, ui_button_
         } else if (kind == BTN_SELECTED) {
             bg = u->th.selected;
             fg = u->th.selected_fg;
+        } else if (kind == BTN_ON) {
+            bg = u->th.accent_fg;
+            fg = u->th.accent;
         } else if (kind == BTN_QUIET) {
             bg = u->th.bg;
             fg = u->th.accent;
@@ -222,10 +276,11 @@ bool ui_button(ui *u, const char *name, ui_rect r, const char *label, ui_button_
         plat_fill(u->p, r.x, r.y, r.w, r.h, bg);
         plat_outline(u->p, r.x, r.y, r.w, r.h, kind == BTN_SELECTED ? 3 : 1,
                      kind == BTN_SELECTED ? u->th.selected : u->th.border);
-        /* The label shrinks to fit before it wraps. */
+        /* The label shrinks until every word fits whole and the lines fit
+         * the height: a word is never broken while a smaller size would do. */
         int px = u->px, pad = u->gap;
-        while (px > 12 && ui_text_width(u, label, px, true) > r.w - 2 * pad &&
-               ui_text_height(u, r.w - 2 * pad, label, px, true) > r.h - pad)
+        while (px > 12 && (widest_word(u, label, px) > r.w - 2 * pad ||
+                           ui_text_height(u, r.w - 2 * pad, label, px, true) > r.h - pad / 2))
             px--;
         int th = ui_text_height(u, r.w - 2 * pad, label, px, true);
         ui_text(u, ui_r(r.x + pad, r.y + (r.h - th) / 2, r.w - 2 * pad, r.h), label, px, true,

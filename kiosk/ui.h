@@ -20,6 +20,7 @@ typedef enum {
     BTN_NORMAL,
     BTN_PRIMARY,
     BTN_SELECTED,
+    BTN_ON,       /* a switch that is on, in a bar of the accent colour */
     BTN_QUIET,
     BTN_DISABLED
 } ui_button_kind;
@@ -74,6 +75,10 @@ int ui_text(ui *u, ui_rect r, const char *s, int px, bool bold, plat_color c, in
 int ui_text_height(ui *u, int w, const char *s, int px, bool bold);
 /* The text's single-line width. */
 int ui_text_width(ui *u, const char *s, int px, bool bold);
+
+/* A circle of radius r around (cx, cy): its ring, and filled inside when
+ * filled. */
+void ui_disc(ui *u, int cx, int cy, int r, int t, plat_color c, bool filled);
 
 /* A button; true in the hit pass when the tap fell on it. */
 bool ui_button(ui *u, const char *name, ui_rect r, const char *label, ui_button_kind kind);

@@ -154,7 +154,7 @@ done
 
 # ---- no text in the chosen language ----
 
-note_ru=$(msg kk item.fallback_lang lang "$(msg ru lang.name)")
+note_ru=$(msg kk item.fallback_lang lang "$(msg kk lang.ru)")
 {
   identify kk 770101300001 ru-only
   printf 'expect-no-text %s\nexpect-text %s\n' "$note_ru" "Бұл сұрақ қазақ тілінде де бар."
@@ -165,7 +165,7 @@ note_ru=$(msg kk item.fallback_lang lang "$(msg ru lang.name)")
   printf 'tap lang-en\nkeys 770101300002\ntap continue\nexpect-screen exams\n'
   printf 'expect-text Только по-русски\nscreenshot bad-fallback-exams-en\nexpect-fits\n'
   printf 'tap exam:ru-only\ntap start\nexpect-text %s\n' \
-    "$(msg en item.fallback_lang lang "$(msg ru lang.name)")"
+    "$(msg en item.fallback_lang lang "$(msg en lang.ru)")"
   printf 'screenshot bad-fallback-en\nexpect-fits\n'
   to_welcome
 } >"$work/fallback.txt"
@@ -245,11 +245,18 @@ printf 'regular /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf\nregular %s\
   /nonexistent/NoSuchFallback.ttf >"$work/missing-fallback.list"
 error_case bad-font-fallback 800x480 "$home" error.font /nonexistent/NoSuchFallback.ttf \
   --fonts "$work/missing-fallback.list"
-error_case bad-font-no-list 800x480 "$home" error.font "$work/no-such.list" \
-  --fonts "$work/no-such.list"
+# No font at all: nothing can be written, so the error screen is a sign
+# (red, with an exclamation mark) and the log says why.
+printf 'expect-screen error\ntap 400 240\nexpect-screen error\nscreenshot bad-font-no-list\n' \
+  >"$work/bad-font-no-list.txt"
+if run bad-font-no-list "$home" 800x480 "$work/bad-font-no-list.txt" --fonts "$work/no-such.list"; then
+  if grep -qF "$work/no-such.list" "$work/bad-font-no-list.err"; then ok; else
+    bad "bad-font-no-list: the log does not name the font list: $(cat "$work/bad-font-no-list.err")"
+  fi
+fi
 # With no font the error screen has nothing to write with: it must still
 # show something (a blank PNG is a few KB).
-for name in bad-font-missing bad-font-corrupt bad-font-fallback bad-font-no-list; do
+for name in bad-font-missing bad-font-corrupt bad-font-fallback; do
   [ -f "$out/$name.png" ] || continue
   if [ "$(stat -c %s "$out/$name.png")" -gt 8000 ]; then ok_known font-error-blank; else
     bad_known font-error-blank "$name: the error screen is blank: without a font the" \

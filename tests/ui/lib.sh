@@ -36,7 +36,7 @@ bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 # README.md). A check of one of them that fails says KNOWN and does not
 # fail the suite, unless SYNAQ_UI_STRICT=1; once it passes, it says so,
 # and the name should come off this list.
-known_bugs=(idle-tap-through scroll-not-clamped font-error-blank)
+known_bugs=()
 # bad_known BUG MESSAGE: a failed check of a known defect.
 bad_known() {
   local bug=$1

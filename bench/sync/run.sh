@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The sync benchmarks, in one run (prints figures, asserts nothing):
+#  1. bytes on the wire per 50-item result, beside plain JSON (bench_wire);
+#  2. the time to drain 1,000 results through the fault proxy at the EDGE
+#     profile, beside the floor: the bytes that went up ÷ the up bandwidth;
+#  3. the receiver's ingest rate, results per second, 8 stations at once.
+#   bench/sync/run.sh [BUILD_DIR]
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${1:-$top/build}
+work=$(mktemp -d "${TMPDIR:-/tmp}/synaq-bsync-XXXXXX")
+pids=()
+trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
+
+echo "== 1. bytes on the wire"
+"$bin/bench/sync/bench_wire" --results 200
+
+central() { "$bin/central/synaq-central" --home "$work/central" "$@"; }
+ctl() { local i=$1; shift; "$bin/kiosk/synaqctl" --home "$work/st$i" "$@"; }
+start_port() { # CMD... ; prints the port from "listening on 127.0.0.1:PORT"
+  local out=$work/$RANDOM.out
+  "$@" >"$out" 2>>"$work/daemons.log" &
+  pids+=($!)
+  for _ in $(seq 1 100); do grep -q listening "$out" 2>/dev/null && break; sleep 0.1; done
+  sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$out"
+}
+now_ms() { date +%s%3N; }
+
+n_st=8
+central keygen >/dev/null
+certs=()
+for i in $(seq 0 $n_st); do
+  ctl "$i" init --central "$work/central/keys/central.pub" >/dev/null
+  central enroll "$work/st$i/enrol.req" --station-id "b-$i" --district B >/dev/null
+  ctl "$i" enroll "$work/central/certs/b-$i.cert" >/dev/null
+  certs+=("$work/central/certs/b-$i.cert")
+done
+central bundle build "$top/tests/sync/chaos-exam.yaml" --stations "${certs[@]}" -o "$work/c.sqb" >/dev/null
+port=$(start_port "$bin/central/synaq-central" --home "$work/central" serve --listen 127.0.0.1:0)
+conf() { # STATION URL
+  printf 'central_url = %s\nfetch_bundles = no\nbatch_results = 50\nretry_min_s = 1\nretry_max_s = 2\n' \
+    "$2" >"$work/st$1/sync.conf"
+}
+
+echo
+echo "== 2. draining 1,000 results at the EDGE profile (200 kbit/s up, ~400 ms one way)"
+ctl 0 import "$work/c.sqb" >/dev/null
+"$bin/tests/sync/mkresults" --home "$work/st0" --count 1000 --tag drain
+pport=$(start_port "$bin/tests/faultproxy/synaq-faultproxy" --listen 127.0.0.1:0 \
+  --target "127.0.0.1:$port" --profile edge --log)
+conf 0 "http://127.0.0.1:$pport"
+t0=$(now_ms)
+"$bin/sync/synaq-syncd" --home "$work/st0" --once 2>>"$work/daemons.log"
+t1=$(now_ms)
+up_bytes=$(sqlite3 -readonly "$work/central/results.db" \
+  "SELECT sum(len_bytes) FROM batches WHERE station_id = 'b-0'")
+pending=$(sqlite3 -readonly "$work/st0/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL")
+floor_ms=$(( up_bytes * 8 * 1000 / 200000 ))
+printf '  %-40s %8d ms  (%d left pending)\n' "synaq-syncd, 1,000 results" $((t1 - t0)) "$pending"
+printf '  %-40s %8d ms  (%d bytes of batches / 200 kbit/s)\n' "floor" "$floor_ms" "$up_bytes"
+awk -v a=$((t1 - t0)) -v b="$floor_ms" 'BEGIN { printf "  %-40s %8.2f\n", "ratio", a / b }'
+
+echo
+echo "== 3. the receiver's ingest rate, $n_st stations at once"
+for i in $(seq 1 $n_st); do
+  ctl "$i" import "$work/c.sqb" >/dev/null
+  "$bin/tests/sync/mkresults" --home "$work/st$i" --count 300 --tag ingest &
+done
+wait $(jobs -p | grep -v -F -x -f <(printf '%s\n' "${pids[@]}")) 2>/dev/null || true
+for i in $(seq 1 $n_st); do conf "$i" "http://127.0.0.1:$port"; done
+before=$(sqlite3 -readonly "$work/central/results.db" "SELECT count(*) FROM results")
+t0=$(now_ms)
+for i in $(seq 1 $n_st); do "$bin/sync/synaq-syncd" --home "$work/st$i" --once 2>>"$work/daemons.log" & done
+wait $(jobs -p | grep -v -F -x -f <(printf '%s\n' "${pids[@]}")) 2>/dev/null || true
+t1=$(now_ms)
+after=$(sqlite3 -readonly "$work/central/results.db" "SELECT count(*) FROM results")
+got=$((after - before))
+printf '  %-40s %8d results in %d ms\n' "ingested" "$got" $((t1 - t0))
+awk -v n="$got" -v ms=$((t1 - t0)) 'BEGIN { printf "  %-40s %8.0f results/s (whole rounds: probe, upload, ack, mark sent)\n", "rate", n * 1000 / ms }'

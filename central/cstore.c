@@ -1,0 +1,597 @@
+/*
+ * cstore.c - central's result store on SQLite (see cstore.h): results.db in
+ * central's home, WAL with synchronous=FULL, written by one process (the
+ * receiver) under an exclusive lock on "results.db-lock", and inside it by
+ * one thread at a time under the handle's mutex.
+ *
+ * Load: at 10^4 stations a few results per station per hour, in batches
+ * of a few dozen: a handful of small transactions a second, each one
+ * fsync. The statements are prepared per call; the fsync dominates.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "cstore.h"
+
+/* "SQCR": marks the file as a Synaq central result store. */
+#define CSTORE_APP_ID 0x53514352
+#define CSTORE_SCHEMA 1
+
+struct cstore {
+    sqlite3 *db;
+    int lock_fd;
+    bool readonly;
+    pthread_mutex_t mu;
+};
+
+static const char *schema =
+    "CREATE TABLE IF NOT EXISTS batches(batch_id TEXT PRIMARY KEY, station_id TEXT NOT NULL,"
+    " sha256 BLOB NOT NULL, len_bytes INTEGER NOT NULL, n_results INTEGER NOT NULL,"
+    " received_wall INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS results(station_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " sealed BLOB NOT NULL, batch_id TEXT NOT NULL, received_wall INTEGER NOT NULL,"
+    " PRIMARY KEY(station_id, seq));"
+    "CREATE TABLE IF NOT EXISTS progress(station_id TEXT PRIMARY KEY,"
+    " highest INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS heartbeats(id INTEGER PRIMARY KEY, station_id TEXT NOT NULL,"
+    " received_wall INTEGER NOT NULL, software TEXT NOT NULL, content TEXT NOT NULL,"
+    " pending INTEGER NOT NULL, oldest_pending_s INTEGER NOT NULL,"
+    " disk_free_bytes INTEGER NOT NULL, station_wall_s INTEGER NOT NULL,"
+    " last_seq INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS heartbeats_station ON heartbeats(station_id, id);"
+    /* The latest heartbeat per station, so fleet health reads one row per
+     * station instead of scanning the history. */
+    "CREATE TABLE IF NOT EXISTS heartbeat_latest(station_id TEXT PRIMARY KEY,"
+    " heartbeat_id INTEGER NOT NULL, received_wall INTEGER NOT NULL, software TEXT NOT NULL,"
+    " content TEXT NOT NULL, pending INTEGER NOT NULL, oldest_pending_s INTEGER NOT NULL,"
+    " disk_free_bytes INTEGER NOT NULL, station_wall_s INTEGER NOT NULL,"
+    " last_seq INTEGER NOT NULL);";
+
+static sq_status sqlerr(cstore *cs, int rc, const char *what, sq_err *err)
+{
+    sq_status st = SQ_EIO;
+    int prim = rc & 0xff;
+    if (prim == SQLITE_FULL)
+        st = SQ_EFULL;
+    else if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+        st = SQ_EBUSY;
+    else if (prim == SQLITE_NOMEM)
+        st = SQ_ENOMEM;
+    else if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB)
+        st = SQ_ECORRUPT;
+    else if (prim == SQLITE_READONLY)
+        st = SQ_EREADONLY;
+    if (err) {
+        snprintf(err->msg, sizeof err->msg, "result store: %s: %s", what,
+                 cs && cs->db ? sqlite3_errmsg(cs->db) : sqlite3_errstr(rc));
+        err->code = st;
+    }
+    return st;
+}
+
+static sq_status seterr(sq_err *err, sq_status st, const char *msg)
+{
+    if (err) {
+        snprintf(err->msg, sizeof err->msg, "%s", msg);
+        err->code = st;
+    }
+    return st;
+}
+
+static int64_t pragma_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+/* Takes the cross-process writer lock beside the database file. */
+static sq_status take_lock(cstore *cs, const char *path, sq_err *err)
+{
+    char lock_path[4200];
+    snprintf(lock_path, sizeof lock_path, "%s-lock", path);
+    cs->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (cs->lock_fd < 0) {
+        if (err) {
+            snprintf(err->msg, sizeof err->msg, "cannot open %s: %s", lock_path, strerror(errno));
+            err->code = SQ_EIO;
+        }
+        return SQ_EIO;
+    }
+    if (flock(cs->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        if (err) {
+            snprintf(err->msg, sizeof err->msg,
+                     "%s is held by another process (is a receiver running already?)", path);
+            err->code = SQ_EBUSY;
+        }
+        return SQ_EBUSY;
+    }
+    return SQ_OK;
+}
+
+sq_status cstore_open(const char *path, int flags, cstore **out, sq_err *err)
+{
+    sq_status st = SQ_OK;
+    int rc;
+    *out = NULL;
+    cstore *cs = calloc(1, sizeof *cs);
+    if (!cs)
+        return seterr(err, SQ_ENOMEM, "out of memory");
+    cs->lock_fd = -1;
+    cs->readonly = (flags & CSTORE_READONLY) != 0;
+    pthread_mutex_init(&cs->mu, NULL);
+    if (!cs->readonly && (st = take_lock(cs, path, err)))
+        goto fail;
+    rc = sqlite3_open_v2(
+        path, &cs->db,
+        cs->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        st = sqlerr(cs, rc, "opening", err);
+        goto fail;
+    }
+    sqlite3_busy_timeout(cs->db, 5000);
+    int64_t app = pragma_int(cs->db, "PRAGMA application_id");
+    int64_t tables = pragma_int(cs->db, "SELECT count(*) FROM sqlite_master");
+    if (app < 0 || tables < 0) {
+        st = seterr(err, SQ_ECORRUPT, "result store: the file is not a SQLite database");
+        goto fail;
+    }
+    if (app != CSTORE_APP_ID && (app != 0 || tables > 0)) {
+        st = seterr(err, SQ_ECORRUPT, "result store: the file is not Synaq's result store");
+        goto fail;
+    }
+    if (cs->readonly) {
+        if (app != CSTORE_APP_ID) {
+            st = seterr(err, SQ_ENOTFOUND, "result store: nothing received yet");
+            goto fail;
+        }
+        *out = cs;
+        return SQ_OK;
+    }
+    char *wal = NULL;
+    {
+        sqlite3_stmt *q;
+        if (sqlite3_prepare_v2(cs->db, "PRAGMA journal_mode = WAL", -1, &q, NULL) == SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_ROW)
+            wal = sqlite3_mprintf("%s", sqlite3_column_text(q, 0));
+        sqlite3_finalize(q);
+    }
+    bool is_wal = wal && strcmp(wal, "wal") == 0;
+    sqlite3_free(wal);
+    if (!is_wal) {
+        st = seterr(err, SQ_EIO, "result store: cannot switch the file to WAL mode");
+        goto fail;
+    }
+    char sql[256];
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+             CSTORE_APP_ID, CSTORE_SCHEMA);
+    if ((rc = sqlite3_exec(cs->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL)) != SQLITE_OK ||
+        (rc = sqlite3_exec(cs->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK ||
+        (rc = sqlite3_exec(cs->db, schema, NULL, NULL, NULL)) != SQLITE_OK ||
+        (rc = sqlite3_exec(cs->db, sql, NULL, NULL, NULL)) != SQLITE_OK ||
+        (rc = sqlite3_exec(cs->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
+        st = sqlerr(cs, rc, "creating the tables", err);
+        sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
+        goto fail;
+    }
+    *out = cs;
+    return SQ_OK;
+fail:
+    cstore_close(cs);
+    return st;
+}
+
+void cstore_close(cstore *cs)
+{
+    if (!cs)
+        return;
+    if (cs->db) {
+        if (!cs->readonly)
+            sqlite3_wal_checkpoint_v2(cs->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        sqlite3_close_v2(cs->db);
+    }
+    if (cs->lock_fd >= 0)
+        close(cs->lock_fd); /* releases the flock */
+    pthread_mutex_destroy(&cs->mu);
+    free(cs);
+}
+
+static int prep(cstore *cs, const char *sql, sqlite3_stmt **q)
+{
+    return sqlite3_prepare_v2(cs->db, sql, -1, q, NULL);
+}
+
+/* Whether (station, seq) is stored: 1 same bytes, 2 other bytes, 0 not. */
+static int result_state(cstore *cs, const char *station, const cstore_result *r, int *rc)
+{
+    sqlite3_stmt *q;
+    int state = 0;
+    if ((*rc = prep(cs, "SELECT sealed FROM results WHERE station_id = ? AND seq = ?", &q)) !=
+        SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, r->seq);
+    int s = sqlite3_step(q);
+    if (s == SQLITE_ROW) {
+        const void *b = sqlite3_column_blob(q, 0);
+        size_t n = (size_t)sqlite3_column_bytes(q, 0);
+        state = n == r->len && (n == 0 || memcmp(b, r->sealed, n) == 0) ? 1 : 2;
+        *rc = SQLITE_OK;
+    } else if (s == SQLITE_DONE) {
+        *rc = SQLITE_OK;
+    } else {
+        *rc = s;
+        state = -1;
+    }
+    sqlite3_finalize(q);
+    return state;
+}
+
+static int step_done(sqlite3_stmt *q)
+{
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int put_heartbeat(cstore *cs, const sq_heartbeat *hb, int64_t now)
+{
+    sqlite3_stmt *q;
+    int rc;
+    if ((rc = prep(cs,
+                   "INSERT INTO heartbeats(station_id, received_wall, software, content, pending,"
+                   " oldest_pending_s, disk_free_bytes, station_wall_s, last_seq)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   &q)) != SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(q, 1, hb->station_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, now);
+    sqlite3_bind_text(q, 3, hb->software, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, hb->content, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, hb->pending);
+    sqlite3_bind_int64(q, 6, hb->oldest_pending_s);
+    sqlite3_bind_int64(q, 7, hb->disk_free_bytes);
+    sqlite3_bind_int64(q, 8, hb->station_wall_s);
+    sqlite3_bind_int64(q, 9, hb->last_seq);
+    if ((rc = step_done(q)) != SQLITE_OK)
+        return rc;
+    int64_t id = sqlite3_last_insert_rowid(cs->db);
+    if ((rc = prep(cs,
+                   "INSERT INTO heartbeat_latest(station_id, heartbeat_id, received_wall, software,"
+                   " content, pending, oldest_pending_s, disk_free_bytes, station_wall_s,"
+                   " last_seq) SELECT station_id, id, received_wall, software, content, pending,"
+                   " oldest_pending_s, disk_free_bytes, station_wall_s, last_seq"
+                   " FROM heartbeats WHERE id = ?1 AND true"
+                   " ON CONFLICT(station_id) DO UPDATE SET heartbeat_id = excluded.heartbeat_id,"
+                   " received_wall = excluded.received_wall, software = excluded.software,"
+                   " content = excluded.content, pending = excluded.pending,"
+                   " oldest_pending_s = excluded.oldest_pending_s,"
+                   " disk_free_bytes = excluded.disk_free_bytes,"
+                   " station_wall_s = excluded.station_wall_s, last_seq = excluded.last_seq",
+                   &q)) != SQLITE_OK)
+        return rc;
+    sqlite3_bind_int64(q, 1, id);
+    return step_done(q);
+}
+
+static int read_highest(cstore *cs, const char *station, int64_t *highest)
+{
+    sqlite3_stmt *q;
+    int rc;
+    *highest = 0;
+    if ((rc = prep(cs, "SELECT highest FROM progress WHERE station_id = ?", &q)) != SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *highest = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Moves the station's highest contiguous seq up over what is stored now. */
+static int advance_highest(cstore *cs, const char *station, int64_t *highest)
+{
+    sqlite3_stmt *q;
+    int rc;
+    int64_t h;
+    if ((rc = read_highest(cs, station, &h)) != SQLITE_OK)
+        return rc;
+    int64_t start = h;
+    if ((rc = prep(cs, "SELECT 1 FROM results WHERE station_id = ? AND seq = ?", &q)) != SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+    for (;;) {
+        sqlite3_bind_int64(q, 2, h + 1);
+        rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (rc != SQLITE_ROW)
+            break;
+        h++;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return rc;
+    *highest = h;
+    if (h == start)
+        return SQLITE_OK;
+    if ((rc = prep(cs,
+                   "INSERT INTO progress(station_id, highest) VALUES (?, ?)"
+                   " ON CONFLICT(station_id) DO UPDATE SET highest = excluded.highest",
+                   &q)) != SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, h);
+    return step_done(q);
+}
+
+sq_status cstore_put_upload(cstore *cs, const cstore_upload *up, cstore_ack *ack, sq_err *err)
+{
+    const char *station = up->hb->station_id;
+    sq_status st = SQ_OK;
+    int rc;
+    memset(ack, 0, sizeof *ack);
+    if (cs->readonly)
+        return seterr(err, SQ_EREADONLY, "result store: opened read-only");
+    pthread_mutex_lock(&cs->mu);
+    if ((rc = sqlite3_exec(cs->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK) {
+        st = sqlerr(cs, rc, "starting a transaction", err);
+        goto out;
+    }
+    const char *what = "reading batches";
+    if (up->batch_id) {
+        sqlite3_stmt *q;
+        if ((rc = prep(cs, "SELECT sha256, station_id FROM batches WHERE batch_id = ?", &q)) !=
+            SQLITE_OK)
+            goto sqlfail;
+        sqlite3_bind_text(q, 1, up->batch_id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) {
+            bool same = sqlite3_column_bytes(q, 0) == 32 &&
+                        memcmp(sqlite3_column_blob(q, 0), up->batch_sha256, 32) == 0 &&
+                        strcmp((const char *)sqlite3_column_text(q, 1), station) == 0;
+            ack->outcome = same ? CSTORE_DUPLICATE : CSTORE_CONFLICT;
+            rc = SQLITE_OK;
+        } else if (rc == SQLITE_DONE) {
+            rc = SQLITE_OK;
+        }
+        sqlite3_finalize(q);
+        if (rc != SQLITE_OK)
+            goto sqlfail;
+        if (ack->outcome == CSTORE_CONFLICT)
+            goto refuse;
+    }
+    if (up->batch_id && ack->outcome == CSTORE_NEW) {
+        what = "storing results";
+        for (size_t i = 0; i < up->n_results; i++) {
+            const cstore_result *r = &up->results[i];
+            int state = result_state(cs, station, r, &rc);
+            if (state < 0)
+                goto sqlfail;
+            if (state == 2) {
+                ack->outcome = CSTORE_CONFLICT;
+                ack->conflict_seq = r->seq;
+                goto refuse;
+            }
+            if (state == 1)
+                continue; /* byte-identical, held already (from another batch) */
+            sqlite3_stmt *q;
+            if ((rc = prep(cs,
+                           "INSERT INTO results(station_id, seq, sealed, batch_id, received_wall)"
+                           " VALUES (?, ?, ?, ?, ?)",
+                           &q)) != SQLITE_OK)
+                goto sqlfail;
+            sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(q, 2, r->seq);
+            sqlite3_bind_blob(q, 3, r->sealed, (int)r->len, SQLITE_STATIC);
+            sqlite3_bind_text(q, 4, up->batch_id, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(q, 5, up->received_wall_s);
+            if ((rc = step_done(q)) != SQLITE_OK)
+                goto sqlfail;
+            ack->n_new++;
+        }
+        sqlite3_stmt *q;
+        what = "storing the batch";
+        if ((rc = prep(cs,
+                       "INSERT INTO batches(batch_id, station_id, sha256, len_bytes, n_results,"
+                       " received_wall) VALUES (?, ?, ?, ?, ?, ?)",
+                       &q)) != SQLITE_OK)
+            goto sqlfail;
+        sqlite3_bind_text(q, 1, up->batch_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, station, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 3, up->batch_sha256, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 4, (int64_t)up->batch_len);
+        sqlite3_bind_int64(q, 5, (int64_t)up->n_results);
+        sqlite3_bind_int64(q, 6, up->received_wall_s);
+        if ((rc = step_done(q)) != SQLITE_OK)
+            goto sqlfail;
+    }
+    what = "storing the heartbeat";
+    if ((rc = put_heartbeat(cs, up->hb, up->received_wall_s)) != SQLITE_OK)
+        goto sqlfail;
+    what = "counting results";
+    if ((rc = advance_highest(cs, station, &ack->highest)) != SQLITE_OK)
+        goto sqlfail;
+    what = "committing";
+    if ((rc = sqlite3_exec(cs->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+        goto sqlfail;
+    goto out;
+refuse:
+    /* Nothing of a refused upload is kept, its heartbeat neither. */
+    sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
+    ack->n_new = 0;
+    rc = read_highest(cs, station, &ack->highest);
+    if (rc != SQLITE_OK)
+        st = sqlerr(cs, rc, "reading progress", err);
+    goto out;
+sqlfail:
+    st = sqlerr(cs, rc, what, err);
+    if (!sqlite3_get_autocommit(cs->db))
+        sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
+    memset(ack, 0, sizeof *ack);
+out:
+    pthread_mutex_unlock(&cs->mu);
+    return st;
+}
+
+sq_status cstore_highest(cstore *cs, const char *station_id, int64_t *highest, sq_err *err)
+{
+    pthread_mutex_lock(&cs->mu);
+    int rc = read_highest(cs, station_id, highest);
+    pthread_mutex_unlock(&cs->mu);
+    return rc == SQLITE_OK ? SQ_OK : sqlerr(cs, rc, "reading progress", err);
+}
+
+static void copy_text(char *dst, size_t cap, const unsigned char *src)
+{
+    snprintf(dst, cap, "%s", src ? (const char *)src : "");
+}
+
+/* Columns: station_id, received_wall, software, content, pending,
+ * oldest_pending_s, disk_free_bytes, station_wall_s, last_seq. */
+static void row_heartbeat(sqlite3_stmt *q, sq_heartbeat *hb, int64_t *received)
+{
+    memset(hb, 0, sizeof *hb);
+    copy_text(hb->station_id, sizeof hb->station_id, sqlite3_column_text(q, 0));
+    *received = sqlite3_column_int64(q, 1);
+    copy_text(hb->software, sizeof hb->software, sqlite3_column_text(q, 2));
+    copy_text(hb->content, sizeof hb->content, sqlite3_column_text(q, 3));
+    hb->pending = sqlite3_column_int64(q, 4);
+    hb->oldest_pending_s = sqlite3_column_int64(q, 5);
+    hb->disk_free_bytes = sqlite3_column_int64(q, 6);
+    hb->station_wall_s = sqlite3_column_int64(q, 7);
+    hb->last_seq = sqlite3_column_int64(q, 8);
+}
+
+#define HB_COLUMNS                                                                                 \
+    "station_id, received_wall, software, content, pending, oldest_pending_s,"                     \
+    " disk_free_bytes, station_wall_s, last_seq"
+
+sq_status cstore_heartbeat_latest(cstore *cs, const char *station_id, sq_heartbeat *hb,
+                                  int64_t *received_wall_s, sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_status st = SQ_OK;
+    pthread_mutex_lock(&cs->mu);
+    int rc = prep(cs, "SELECT " HB_COLUMNS " FROM heartbeat_latest WHERE station_id = ?", &q);
+    if (rc != SQLITE_OK) {
+        st = sqlerr(cs, rc, "reading heartbeats", err);
+        goto out;
+    }
+    sqlite3_bind_text(q, 1, station_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        row_heartbeat(q, hb, received_wall_s);
+    } else if (rc == SQLITE_DONE) {
+        if (err) {
+            snprintf(err->msg, sizeof err->msg, "station '%s' has sent no heartbeat", station_id);
+            err->code = SQ_ENOTFOUND;
+        }
+        st = SQ_ENOTFOUND;
+    } else {
+        st = sqlerr(cs, rc, "reading heartbeats", err);
+    }
+    sqlite3_finalize(q);
+out:
+    pthread_mutex_unlock(&cs->mu);
+    return st;
+}
+
+sq_status cstore_each_heartbeat(cstore *cs, const char *station_id, cstore_heartbeat_fn fn,
+                                void *ctx, sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_status st = SQ_OK;
+    pthread_mutex_lock(&cs->mu);
+    int rc = prep(cs, "SELECT " HB_COLUMNS " FROM heartbeats WHERE station_id = ? ORDER BY id", &q);
+    if (rc != SQLITE_OK) {
+        st = sqlerr(cs, rc, "reading heartbeats", err);
+        goto out;
+    }
+    sqlite3_bind_text(q, 1, station_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        sq_heartbeat hb;
+        int64_t received;
+        row_heartbeat(q, &hb, &received);
+        if (fn(ctx, &hb, received)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    if (rc != SQLITE_DONE)
+        st = sqlerr(cs, rc, "reading heartbeats", err);
+    sqlite3_finalize(q);
+out:
+    pthread_mutex_unlock(&cs->mu);
+    return st;
+}
+
+sq_status cstore_each_result(cstore *cs, const char *station_id, int64_t after_seq,
+                             cstore_result_fn fn, void *ctx, sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_status st = SQ_OK;
+    pthread_mutex_lock(&cs->mu);
+    int rc = prep(cs,
+                  "SELECT station_id, seq, sealed, batch_id, received_wall FROM results"
+                  " WHERE (?1 IS NULL OR station_id = ?1) AND seq > ?2 ORDER BY station_id, seq",
+                  &q);
+    if (rc != SQLITE_OK) {
+        st = sqlerr(cs, rc, "reading results", err);
+        goto out;
+    }
+    if (station_id)
+        sqlite3_bind_text(q, 1, station_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, after_seq);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (fn(ctx, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int64(q, 1),
+               sqlite3_column_blob(q, 2), (size_t)sqlite3_column_bytes(q, 2),
+               (const char *)sqlite3_column_text(q, 3), sqlite3_column_int64(q, 4))) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    if (rc != SQLITE_DONE)
+        st = sqlerr(cs, rc, "reading results", err);
+    sqlite3_finalize(q);
+out:
+    pthread_mutex_unlock(&cs->mu);
+    return st;
+}
+
+sq_status cstore_batch_known(cstore *cs, const char *batch_id, bool *known, uint8_t *sha256,
+                             sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_status st = SQ_OK;
+    *known = false;
+    pthread_mutex_lock(&cs->mu);
+    int rc = prep(cs, "SELECT sha256 FROM batches WHERE batch_id = ?", &q);
+    if (rc != SQLITE_OK) {
+        st = sqlerr(cs, rc, "reading batches", err);
+        goto out;
+    }
+    sqlite3_bind_text(q, 1, batch_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *known = true;
+        if (sha256 && sqlite3_column_bytes(q, 0) == 32)
+            memcpy(sha256, sqlite3_column_blob(q, 0), 32);
+    } else if (rc != SQLITE_DONE) {
+        st = sqlerr(cs, rc, "reading batches", err);
+    }
+    sqlite3_finalize(q);
+out:
+    pthread_mutex_unlock(&cs->mu);
+    return st;
+}

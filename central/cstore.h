@@ -1,0 +1,106 @@
+/*
+ * cstore.h - central's result store: what the receiver keeps of the
+ * uploads it acknowledged. Sealed results by (station, seq), batches by id
+ * with the SHA-256 of their bytes, each station's latest heartbeat and the
+ * history of them, and each station's highest contiguous sequence number.
+ *
+ * The interface says nothing of the engine, so a PostgreSQL version can
+ * sit behind it later. Today's implementation (cstore.c) is SQLite: the
+ * file results.db in central's home, apart from the station registry
+ * (central.db), because DESIGN.md allows one writing process per database
+ * file: `synaq-central enroll` / `revoke` write central.db while the
+ * receiver runs, and only the receiver writes results.db. A writable
+ * handle holds an exclusive lock on "<path>-lock" for its lifetime, so a
+ * second writer process is refused (SQ_EBUSY) rather than racing.
+ *
+ * A handle may be shared by threads: every call holds the handle's mutex,
+ * so writes are serialised (one writer at a time, as SQLite wants).
+ * Commits are durable (WAL, synchronous=FULL) before a call returns.
+ */
+#ifndef SYNAQ_CENTRAL_CSTORE_H
+#define SYNAQ_CENTRAL_CSTORE_H
+
+#include <stdbool.h>
+#include "synaq/result.h"
+
+typedef struct cstore cstore;
+
+/* Open for reading only (reports): no lock, no writes, no checkpoint. */
+enum { CSTORE_READONLY = 1 };
+
+/* Opens (creating, when writable) the store at path. SQ_EBUSY when another
+ * process holds it for writing; SQ_ECORRUPT for a file that is not a
+ * result store. Caller owns *out (cstore_close). */
+sq_status cstore_open(const char *path, int flags, cstore **out, sq_err *err) SQ_MUST_CHECK;
+/* Closes (checkpointing a writable store). NULL is a no-op. */
+void cstore_close(cstore *cs);
+
+/* One sealed result of a batch. The bytes are borrowed for the call. */
+typedef struct {
+    int64_t seq;
+    const uint8_t *sealed;
+    size_t len;
+} cstore_result;
+
+/* An upload that passed every check of sync/PROTOCOL.md. Everything is
+ * borrowed for the call. */
+typedef struct {
+    const sq_heartbeat *hb;      /* hb->station_id names the station */
+    int64_t received_wall_s;     /* central's clock */
+    const char *batch_id;        /* 32 hex; NULL: a heartbeat alone */
+    const uint8_t *batch_sha256; /* 32 bytes, of the batch's bytes */
+    size_t batch_len;
+    const cstore_result *results; /* n_results of them, seqs ascending */
+    size_t n_results;
+} cstore_upload;
+
+typedef enum {
+    CSTORE_NEW = 0,   /* stored (results already held byte-identical skipped) */
+    CSTORE_DUPLICATE, /* the batch id is known with the same bytes: nothing new */
+    CSTORE_CONFLICT   /* a known batch id or (station, seq) with other bytes */
+} cstore_outcome;
+
+typedef struct {
+    cstore_outcome outcome;
+    size_t n_new;         /* results newly stored (0 unless CSTORE_NEW) */
+    int64_t highest;      /* the station's highest contiguous seq after the call */
+    int64_t conflict_seq; /* CONFLICT: the seq that differs; 0: the batch id */
+} cstore_ack;
+
+/* Stores an upload in one durable transaction: the batch by its id, each
+ * result by (station, seq), the heartbeat (latest and history). On
+ * CSTORE_CONFLICT nothing at all is stored (the status is still SQ_OK: the
+ * call worked, the upload is refused). A duplicate still records the
+ * heartbeat. SQ_EFULL / SQ_EIO when the disk fails; nothing stored. */
+sq_status cstore_put_upload(cstore *cs, const cstore_upload *up, cstore_ack *ack,
+                            sq_err *err) SQ_MUST_CHECK;
+
+/* Highest N such that results 1..N of the station are all stored (0 for a
+ * station never heard of). */
+sq_status cstore_highest(cstore *cs, const char *station_id, int64_t *highest,
+                         sq_err *err) SQ_MUST_CHECK;
+
+/* The station's latest heartbeat and when central received it;
+ * SQ_ENOTFOUND when it never sent one. */
+sq_status cstore_heartbeat_latest(cstore *cs, const char *station_id, sq_heartbeat *hb,
+                                  int64_t *received_wall_s, sq_err *err) SQ_MUST_CHECK;
+
+/* Calls fn for each heartbeat received from the station (oldest first). */
+typedef int (*cstore_heartbeat_fn)(void *ctx, const sq_heartbeat *hb, int64_t received_wall_s);
+sq_status cstore_each_heartbeat(cstore *cs, const char *station_id, cstore_heartbeat_fn fn,
+                                void *ctx, sq_err *err) SQ_MUST_CHECK;
+
+/* Calls fn for each stored result (station_id NULL: of every station), by
+ * station then seq, with seq > after_seq. The bytes are borrowed for the
+ * call of fn. fn returning non-zero stops the walk (SQ_OK). */
+typedef int (*cstore_result_fn)(void *ctx, const char *station_id, int64_t seq,
+                                const uint8_t *sealed, size_t len, const char *batch_id,
+                                int64_t received_wall_s);
+sq_status cstore_each_result(cstore *cs, const char *station_id, int64_t after_seq,
+                             cstore_result_fn fn, void *ctx, sq_err *err) SQ_MUST_CHECK;
+
+/* Whether the batch id is stored; fills sha256 (32 bytes) when non-NULL. */
+sq_status cstore_batch_known(cstore *cs, const char *batch_id, bool *known, uint8_t *sha256,
+                             sq_err *err) SQ_MUST_CHECK;
+
+#endif

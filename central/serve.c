@@ -1,0 +1,1071 @@
+/*
+ * serve.c - the receiver (see serve.h and sync/PROTOCOL.md).
+ *
+ * Load: at 10^4 stations a few uploads a second, each a POST of tens of
+ * kilobytes, over links that may be EDGE. So libmicrohttpd runs a small
+ * pool of threads, each with its own epoll loop: a client dribbling bytes
+ * costs one connection slot, never a thread, and the others go on being
+ * served. Idle connections are dropped after --timeout seconds, a body that
+ * takes longer than that plus a second per KiB is cut off, connections are
+ * capped in total and per address, and each body is bounded by
+ * --max-upload, checked against Content-Length before a byte of it is read.
+ *
+ * The checks of an upload run in the order PROTOCOL.md gives, each failing
+ * with nothing stored; the store commits durably before the 200 goes out.
+ * The registry (a SQLite handle) is shared under a mutex; the result store
+ * serialises its own writes.
+ *
+ * Signals: SIGTERM and SIGINT are blocked in every thread and taken by
+ * sigwait() in the main thread, which then stops the daemon (no work in a
+ * signal handler); SIGPIPE is ignored.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "cstore.h"
+#include "registry.h"
+#include "serve.h"
+#include "synaq/result.h"
+
+const char serve_usage[] =
+    "  serve [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--max-upload BYTES]\n"
+    "        [--bundles DIR] [--threads N] [--max-conns N] [--max-per-ip N] [--timeout S]\n"
+    "                     run the receiver (sync/PROTOCOL.md) until SIGTERM; port 0 picks\n"
+    "                     a free port; prints 'listening on HOST:PORT'. Defaults:\n"
+    "                     127.0.0.1:8080, 1048576 bytes, 4 threads, 512 connections,\n"
+    "                     64 per address, 30 s idle timeout. Bundles: DIR/all/*.sqb for\n"
+    "                     every station, DIR/ID/*.sqb for station ID\n";
+
+#define BUNDLE_NAME_MAX 200
+#define HASH_CACHE 1024
+
+typedef struct {
+    const char *listen;
+    const char *tls_cert, *tls_key;
+    const char *bundles;
+    size_t max_upload_bytes;
+    unsigned threads, max_conns, max_per_ip, timeout_s;
+} serve_config;
+
+/* The SHA-256 of a bundle file, remembered while the file is unchanged. */
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    bool used;
+    uint8_t sha[32];
+} hash_entry;
+
+typedef struct {
+    serve_config cfg;
+    registry *reg;
+    pthread_mutex_t reg_mu;
+    cstore *cs;
+    int bundles_fd; /* -1: no bundles served */
+    pthread_mutex_t hash_mu;
+    hash_entry hashes[HASH_CACHE];
+} server;
+
+enum route { R_NONE, R_UPLOAD };
+
+/* One request, from its first call to the completion callback. */
+typedef struct {
+    int route;
+    bool answered; /* a response is queued */
+    int64_t started_ms;
+    uint8_t *body;
+    size_t len, cap, expect;
+    /* For the log line. */
+    char method[8];
+    char station[SQ_STATION_ID_MAX + 1];
+    char batch[33];
+    long n_results;
+    char note[600];
+} req;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+    char line[1024], stamp[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    /* Paths and station ids come from clients: no control characters (a
+     * "%0A" in a URL would otherwise forge a log line). */
+    for (char *p = line; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    /* One fprintf per line: stdio's lock keeps lines of threads whole. */
+    fprintf(stderr, "%s synaq-central serve: %s\n", stamp, line);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = 0;
+    logf_("httpd: %s", line);
+}
+
+static void peer_of(struct MHD_Connection *c, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, cap, "?");
+    if (!ci || !ci->client_addr)
+        return;
+    socklen_t len = ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                           : sizeof(struct sockaddr_in);
+    if (getnameinfo(ci->client_addr, len, out, (socklen_t)cap, NULL, 0, NI_NUMERICHOST) != 0)
+        snprintf(out, cap, "?");
+}
+
+/* Queues resp (and drops our reference to it) and writes the request's log
+ * line. */
+static enum MHD_Result respond(struct MHD_Connection *c, req *r, const char *url, unsigned status,
+                               struct MHD_Response *resp)
+{
+    char peer[64];
+    peer_of(c, peer, sizeof peer);
+    if (!resp) {
+        logf_("%s %s %s: out of memory for the answer", peer, r->method, url);
+        return MHD_NO;
+    }
+    r->answered = true;
+    enum MHD_Result ok = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    char extra[256] = "";
+    if (r->route == R_UPLOAD)
+        snprintf(extra, sizeof extra, " station=%s batch=%s results=%ld",
+                 r->station[0] ? r->station : "-", r->batch[0] ? r->batch : "-", r->n_results);
+    else if (r->station[0])
+        snprintf(extra, sizeof extra, " station=%s", r->station);
+    logf_("%s %s %s %u%s %lldms%s%s", peer, r->method, url, status, extra,
+          (long long)(now_ms() - r->started_ms), r->note[0] ? ": " : "", r->note);
+    return ok;
+}
+
+static struct MHD_Response *json_response(json_t *j)
+{
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!text)
+        return NULL;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(text);
+        return NULL;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    return resp;
+}
+
+static enum MHD_Result answer_json(struct MHD_Connection *c, req *r, const char *url,
+                                   unsigned status, json_t *j)
+{
+    return respond(c, r, url, status, json_response(j));
+}
+
+/* An error answer: {"error": message}; the message also goes to the log. */
+static enum MHD_Result answer_error(struct MHD_Connection *c, req *r, const char *url,
+                                    unsigned status, const char *allow, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+static enum MHD_Result answer_error(struct MHD_Connection *c, req *r, const char *url,
+                                    unsigned status, const char *allow, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->note, sizeof r->note, fmt, ap);
+    va_end(ap);
+    json_t *j = json_pack("{s:s}", "error", r->note);
+    if (!j) /* not UTF-8 (a message cut in the middle of a letter) */
+        j = json_pack("{s:s}", "error", "request refused; see the receiver's log");
+    struct MHD_Response *resp = json_response(j);
+    if (resp && allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    if (resp && status == MHD_HTTP_SERVICE_UNAVAILABLE)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "30");
+    return respond(c, r, url, status, resp);
+}
+
+/* Station ids as enrolment allows them: 1..64 of [A-Za-z0-9._-]; also not
+ * starting with '.', since an id names a folder under --bundles. */
+static bool valid_station(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > SQ_STATION_ID_MAX || s[0] == '.')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
+            return false;
+    return true;
+}
+
+static bool valid_bundle_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 5 || n > BUNDLE_NAME_MAX || s[0] == '.' || strcmp(s + n - 4, ".sqb") != 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
+            return false;
+    return true;
+}
+
+/* ---- POST /v1/upload ---- */
+
+/* Status for a failed check of the batch. */
+static unsigned batch_status(sq_status st)
+{
+    switch (st) {
+    case SQ_EAUTH:
+        return MHD_HTTP_FORBIDDEN;
+    case SQ_ETOOBIG:
+        return MHD_HTTP_CONTENT_TOO_LARGE;
+    case SQ_ENOMEM:
+        return MHD_HTTP_SERVICE_UNAVAILABLE;
+    default:
+        return MHD_HTTP_BAD_REQUEST;
+    }
+}
+
+static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *r, const char *url)
+{
+    sq_err e = {0};
+    sq_heartbeat hb;
+    const uint8_t *batch = NULL;
+    size_t batch_len = 0;
+    sq_batch *b = NULL;
+    cstore_result *results = NULL;
+    enum MHD_Result ret;
+    uint8_t pk[32], sha[32];
+    sq_status st;
+
+    if (r->len != r->expect) {
+        ret = answer_error(c, r, url, MHD_HTTP_BAD_REQUEST, NULL,
+                           "body of %zu bytes, Content-Length said %zu", r->len, r->expect);
+        goto out;
+    }
+    /* 2. It parses as an upload. */
+    if ((st = sq_upload_parse(r->body, r->len, &hb, &batch, &batch_len, &e))) {
+        ret = answer_error(c, r, url,
+                           st == SQ_ETOOBIG ? MHD_HTTP_CONTENT_TOO_LARGE : MHD_HTTP_BAD_REQUEST,
+                           NULL, "%s", e.msg);
+        goto out;
+    }
+    snprintf(r->station, sizeof r->station, "%s", hb.station_id);
+    /* 3. The station is enrolled and not revoked. */
+    pthread_mutex_lock(&sv->reg_mu);
+    st = registry_station_key(sv->reg, hb.station_id, pk, &e);
+    pthread_mutex_unlock(&sv->reg_mu);
+    if (st == SQ_ENOTFOUND) {
+        ret = answer_error(c, r, url, MHD_HTTP_FORBIDDEN, NULL, "%s", e.msg);
+        goto out;
+    } else if (st) {
+        ret = answer_error(c, r, url, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "%s", e.msg);
+        goto out;
+    }
+    /* 4. Signed by the station's enrolled key. */
+    if ((st = sq_upload_verify(r->body, r->len, pk, &e))) {
+        ret = answer_error(c, r, url, MHD_HTTP_FORBIDDEN, NULL, "%s", e.msg);
+        goto out;
+    }
+    /* 5. The batch: same station, its own signature, inflates within the
+     * cap, well formed. */
+    size_t n = 0;
+    if (batch) {
+        if ((st = sq_batch_parse(batch, batch_len, &b, &e))) {
+            ret = answer_error(c, r, url, batch_status(st), NULL, "%s", e.msg);
+            goto out;
+        }
+        snprintf(r->batch, sizeof r->batch, "%s", sq_batch_id(b));
+        if (strcmp(sq_batch_station_id(b), hb.station_id) != 0) {
+            ret = answer_error(c, r, url, MHD_HTTP_FORBIDDEN, NULL,
+                               "the batch is of station '%s', the upload of station '%s'",
+                               sq_batch_station_id(b), hb.station_id);
+            goto out;
+        }
+        if ((st = sq_batch_verify(b, pk, &e))) {
+            ret = answer_error(c, r, url, batch_status(st), NULL, "%s", e.msg);
+            goto out;
+        }
+        n = sq_batch_count(b);
+        r->n_results = (long)n;
+        results = calloc(n ? n : 1, sizeof *results);
+        if (!results) {
+            ret = answer_error(c, r, url, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++)
+            sq_batch_result(b, i, &results[i].seq, &results[i].sealed, &results[i].len);
+    }
+    crypto_hash_sha256(sha, batch ? batch : (const uint8_t *)"", batch_len);
+    /* 6. One durable transaction. */
+    cstore_upload up = {
+        .hb = &hb,
+        .received_wall_s = (int64_t)time(NULL),
+        .batch_id = b ? sq_batch_id(b) : NULL,
+        .batch_sha256 = sha,
+        .batch_len = batch_len,
+        .results = results,
+        .n_results = n,
+    };
+    cstore_ack ack;
+    if ((st = cstore_put_upload(sv->cs, &up, &ack, &e))) {
+        unsigned code = st == SQ_EFULL || st == SQ_EBUSY || st == SQ_ENOMEM
+                            ? MHD_HTTP_SERVICE_UNAVAILABLE
+                            : MHD_HTTP_INTERNAL_SERVER_ERROR;
+        ret = answer_error(c, r, url, code, NULL, "%s", e.msg);
+        goto out;
+    }
+    if (ack.outcome == CSTORE_CONFLICT) {
+        if (ack.conflict_seq)
+            ret = answer_error(c, r, url, MHD_HTTP_CONFLICT, NULL,
+                               "result #%" PRId64 " of station '%s' is held already with other "
+                               "bytes",
+                               ack.conflict_seq, hb.station_id);
+        else
+            ret = answer_error(c, r, url, MHD_HTTP_CONFLICT, NULL,
+                               "batch %s is held already with other bytes", r->batch);
+        goto out;
+    }
+    char sha_hex[65];
+    sodium_bin2hex(sha_hex, sizeof sha_hex, sha, sizeof sha);
+    json_t *stored = json_array();
+    for (size_t i = 0; stored && i < n; i++)
+        json_array_append_new(stored, json_integer(results[i].seq));
+    snprintf(r->note, sizeof r->note, "%s, %zu new, highest %" PRId64,
+             ack.outcome == CSTORE_DUPLICATE ? "duplicate"
+             : batch                         ? "stored"
+                                             : "heartbeat",
+             ack.n_new, ack.highest);
+    ret =
+        answer_json(c, r, url, MHD_HTTP_OK,
+                    stored ? json_pack("{s:s, s:s, s:s, s:o, s:b, s:I}", "ack", "synaq-1", "batch",
+                                       b ? sq_batch_id(b) : "", "sha256", sha_hex, "stored", stored,
+                                       "duplicate", ack.outcome == CSTORE_DUPLICATE, "highest",
+                                       (json_int_t)ack.highest)
+                           : NULL);
+out:
+    free(results);
+    sq_batch_free(b);
+    return ret;
+}
+
+/* First call of POST /v1/upload: the headers are in, no byte of the body
+ * is read yet. Refuse what is too big or of unknown size now. */
+static enum MHD_Result upload_begin(server *sv, struct MHD_Connection *c, req *r, const char *url)
+{
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if (!cl || te)
+        return answer_error(c, r, url, MHD_HTTP_LENGTH_REQUIRED, NULL,
+                            "Content-Length is required");
+    errno = 0;
+    char *end;
+    unsigned long long n = strtoull(cl, &end, 10);
+    if (!isdigit((unsigned char)cl[0]) || *end || errno)
+        return answer_error(c, r, url, MHD_HTTP_BAD_REQUEST, NULL, "bad Content-Length");
+    if (n > sv->cfg.max_upload_bytes)
+        return answer_error(c, r, url, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                            "upload of %llu bytes is above the limit of %zu", n,
+                            sv->cfg.max_upload_bytes);
+    r->expect = (size_t)n;
+    return MHD_YES;
+}
+
+/* A chunk of the body. Grows the buffer as bytes arrive (not to the
+ * announced size at once: an announcement costs nothing to make). */
+static enum MHD_Result upload_append(server *sv, req *r, const char *data, size_t n,
+                                     const char *url)
+{
+    if (n > r->expect - r->len)
+        return MHD_NO; /* more than announced: MHD should not let it through */
+    /* A body may take the idle timeout plus a second per KiB: slower than
+     * that is a client holding a slot, not a station on a bad link. */
+    int64_t allowed_ms = (int64_t)sv->cfg.timeout_s * 1000 + (int64_t)(r->expect / 1024) * 1000;
+    if (now_ms() - r->started_ms > allowed_ms) {
+        logf_("POST %s: body too slow (%zu of %zu bytes after %lld ms): connection closed", url,
+              r->len, r->expect, (long long)(now_ms() - r->started_ms));
+        return MHD_NO;
+    }
+    if (r->len + n > r->cap) {
+        size_t cap = r->cap ? r->cap : 16384;
+        while (cap < r->len + n)
+            cap *= 2;
+        if (cap > r->expect)
+            cap = r->expect;
+        uint8_t *p = realloc(r->body, cap);
+        if (!p)
+            return MHD_NO;
+        r->body = p;
+        r->cap = cap;
+    }
+    memcpy(r->body + r->len, data, n);
+    r->len += n;
+    return MHD_YES;
+}
+
+/* ---- GET /v1/stations/ID/highest ---- */
+
+static enum MHD_Result handle_highest(server *sv, struct MHD_Connection *c, req *r, const char *url,
+                                      const char *id)
+{
+    sq_err e = {0};
+    int64_t h;
+    if (!valid_station(id))
+        return answer_error(c, r, url, MHD_HTTP_BAD_REQUEST, NULL, "bad station id");
+    snprintf(r->station, sizeof r->station, "%s", id);
+    if (cstore_highest(sv->cs, id, &h, &e))
+        return answer_error(c, r, url, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "%s", e.msg);
+    return answer_json(c, r, url, MHD_HTTP_OK,
+                       json_pack("{s:s, s:I}", "station", id, "highest", (json_int_t)h));
+}
+
+/* ---- bundles ---- */
+
+/* Opens DIR/sub/name as a regular file, following no symbolic link. */
+static int open_bundle(server *sv, const char *sub, const char *name, struct stat *stt)
+{
+    int dfd = openat(sv->bundles_fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0)
+        return -1;
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    close(dfd);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, stt) != 0 || !S_ISREG(stt->st_mode)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int bundle_sha256(server *sv, int fd, const struct stat *stt, uint8_t sha[32])
+{
+    size_t slot = ((size_t)stt->st_ino * 31u + (size_t)stt->st_dev) % HASH_CACHE;
+    pthread_mutex_lock(&sv->hash_mu);
+    hash_entry *h = &sv->hashes[slot];
+    bool hit = h->used && h->dev == stt->st_dev && h->ino == stt->st_ino &&
+               h->size == stt->st_size && h->mtime.tv_sec == stt->st_mtim.tv_sec &&
+               h->mtime.tv_nsec == stt->st_mtim.tv_nsec;
+    if (hit)
+        memcpy(sha, h->sha, 32);
+    pthread_mutex_unlock(&sv->hash_mu);
+    if (hit)
+        return 0;
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    uint8_t buf[65536];
+    off_t off = 0;
+    for (;;) {
+        ssize_t got = pread(fd, buf, sizeof buf, off);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return -1;
+        if (got == 0)
+            break;
+        crypto_hash_sha256_update(&st, buf, (unsigned long long)got);
+        off += got;
+    }
+    crypto_hash_sha256_final(&st, sha);
+    if (off != stt->st_size)
+        return -1; /* changed under us: do not remember */
+    pthread_mutex_lock(&sv->hash_mu);
+    h->used = true;
+    h->dev = stt->st_dev;
+    h->ino = stt->st_ino;
+    h->size = stt->st_size;
+    h->mtime = stt->st_mtim;
+    memcpy(h->sha, sha, 32);
+    pthread_mutex_unlock(&sv->hash_mu);
+    return 0;
+}
+
+/* Adds the bundles of DIR/sub not listed yet to list. */
+static int list_dir(server *sv, const char *sub, const char *station, json_t *list)
+{
+    int dfd = openat(sv->bundles_fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0)
+        return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : -1;
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return -1;
+    }
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!valid_bundle_name(de->d_name))
+            continue;
+        bool seen = false;
+        size_t i;
+        json_t *v;
+        json_array_foreach(list, i, v)
+        {
+            if (!strcmp(json_string_value(json_object_get(v, "name")), de->d_name))
+                seen = true;
+        }
+        if (seen)
+            continue;
+        struct stat stt;
+        uint8_t sha[32];
+        char hex[65], url[BUNDLE_NAME_MAX + 100];
+        int fd = open_bundle(sv, sub, de->d_name, &stt);
+        if (fd < 0)
+            continue;
+        int rc = bundle_sha256(sv, fd, &stt, sha);
+        close(fd);
+        if (rc)
+            continue;
+        sodium_bin2hex(hex, sizeof hex, sha, 32);
+        if (station)
+            snprintf(url, sizeof url, "/v1/bundles/%s?station=%s", de->d_name, station);
+        else
+            snprintf(url, sizeof url, "/v1/bundles/%s", de->d_name);
+        json_array_append_new(list, json_pack("{s:s, s:I, s:s, s:s}", "name", de->d_name, "size",
+                                              (json_int_t)stt.st_size, "sha256", hex, "url", url));
+    }
+    closedir(d);
+    return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "name")),
+                  json_string_value(json_object_get(*(json_t *const *)b, "name")));
+}
+
+static enum MHD_Result handle_bundle_list(server *sv, struct MHD_Connection *c, req *r,
+                                          const char *url)
+{
+    const char *station = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "station");
+    if (station && !valid_station(station))
+        return answer_error(c, r, url, MHD_HTTP_BAD_REQUEST, NULL, "bad station id");
+    if (station)
+        snprintf(r->station, sizeof r->station, "%s", station);
+    json_t *list = json_array();
+    if (!list)
+        return MHD_NO;
+    if (sv->bundles_fd >= 0 &&
+        ((station && strcmp(station, "all") != 0 && list_dir(sv, station, station, list)) ||
+         list_dir(sv, "all", station, list))) {
+        json_decref(list);
+        return answer_error(c, r, url, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+                            "cannot read the bundles folder: %s", strerror(errno));
+    }
+    /* Sorted, so the answer does not depend on the order of readdir. */
+    size_t n = json_array_size(list);
+    json_t **items = calloc(n ? n : 1, sizeof *items);
+    json_t *sorted = json_array();
+    if (!items || !sorted) {
+        free(items);
+        json_decref(list);
+        json_decref(sorted);
+        return MHD_NO;
+    }
+    for (size_t i = 0; i < n; i++)
+        items[i] = json_array_get(list, i);
+    qsort(items, n, sizeof *items, by_name);
+    for (size_t i = 0; i < n; i++)
+        json_array_append(sorted, items[i]);
+    free(items);
+    json_decref(list);
+    r->n_results = (long)n;
+    return answer_json(c, r, url, MHD_HTTP_OK, json_pack("{s:o}", "bundles", sorted));
+}
+
+/* Parses "bytes=A-", "bytes=A-B" or "bytes=-N" against size. Returns 1 with
+ * [*first, *last] for a satisfiable range, 0 when the header is to be
+ * ignored (absent, malformed, several ranges: the whole file is sent), -1
+ * when it cannot be satisfied (416). */
+static int parse_range(const char *h, off_t size, off_t *first, off_t *last)
+{
+    if (!h || strncmp(h, "bytes=", 6) != 0 || strchr(h, ','))
+        return 0;
+    const char *p = h + 6;
+    char *end;
+    errno = 0;
+    if (*p == '-') {
+        if (!isdigit((unsigned char)p[1]))
+            return 0;
+        unsigned long long n = strtoull(p + 1, &end, 10);
+        if (*end || errno)
+            return 0;
+        if (n == 0 || size == 0)
+            return -1;
+        *first = (off_t)n >= size ? 0 : size - (off_t)n;
+        *last = size - 1;
+        return 1;
+    }
+    if (!isdigit((unsigned char)*p))
+        return 0;
+    unsigned long long a = strtoull(p, &end, 10);
+    if (errno || *end != '-')
+        return 0;
+    p = end + 1;
+    unsigned long long b = (unsigned long long)size - 1;
+    if (*p) {
+        if (!isdigit((unsigned char)*p))
+            return 0;
+        b = strtoull(p, &end, 10);
+        if (*end || errno || b < a)
+            return 0;
+    }
+    if (size == 0 || a >= (unsigned long long)size)
+        return -1;
+    if (b >= (unsigned long long)size)
+        b = (unsigned long long)size - 1;
+    *first = (off_t)a;
+    *last = (off_t)b;
+    return 1;
+}
+
+static enum MHD_Result handle_bundle_get(server *sv, struct MHD_Connection *c, req *r,
+                                         const char *url, const char *name)
+{
+    const char *station = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "station");
+    if (!valid_bundle_name(name))
+        return answer_error(c, r, url, MHD_HTTP_NOT_FOUND, NULL, "no such bundle");
+    if (station && !valid_station(station))
+        return answer_error(c, r, url, MHD_HTTP_BAD_REQUEST, NULL, "bad station id");
+    if (station)
+        snprintf(r->station, sizeof r->station, "%s", station);
+    struct stat stt;
+    int fd = -1;
+    if (sv->bundles_fd >= 0 && station)
+        fd = open_bundle(sv, station, name, &stt);
+    if (sv->bundles_fd >= 0 && fd < 0)
+        fd = open_bundle(sv, "all", name, &stt);
+    if (fd < 0)
+        return answer_error(c, r, url, MHD_HTTP_NOT_FOUND, NULL, "no such bundle");
+    off_t first = 0, last = stt.st_size - 1;
+    int range = parse_range(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE),
+                            stt.st_size, &first, &last);
+    char cr[96];
+    if (range < 0) {
+        close(fd);
+        snprintf(cr, sizeof cr, "bytes */%lld", (long long)stt.st_size);
+        r->note[0] = 0;
+        struct MHD_Response *resp =
+            json_response(json_pack("{s:s}", "error", "range not satisfiable"));
+        if (resp)
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+        return respond(c, r, url, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp);
+    }
+    uint64_t len = range ? (uint64_t)(last - first + 1) : (uint64_t)stt.st_size;
+    /* The response owns fd from here and closes it. */
+    struct MHD_Response *resp =
+        MHD_create_response_from_fd_at_offset64(len, fd, (uint64_t)(range ? first : 0));
+    if (!resp) {
+        close(fd);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+    if (range) {
+        snprintf(cr, sizeof cr, "bytes %lld-%lld/%lld", (long long)first, (long long)last,
+                 (long long)stt.st_size);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+        snprintf(r->note, sizeof r->note, "%s", cr);
+    }
+    return respond(c, r, url, range ? MHD_HTTP_PARTIAL_CONTENT : MHD_HTTP_OK, resp);
+}
+
+/* ---- the access handler ---- */
+
+static bool is_get(const char *method)
+{
+    return !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
+}
+
+static bool has_body(struct MHD_Connection *c)
+{
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) ||
+           (cl && strcmp(cl, "0") != 0);
+}
+
+/* Routes and answers a request other than POST /v1/upload. */
+static enum MHD_Result route(server *sv, struct MHD_Connection *c, req *r, const char *url,
+                             const char *method)
+{
+    static const char get_only[] = "GET, HEAD";
+    if (!strcmp(url, "/v1/upload"))
+        return answer_error(c, r, url, MHD_HTTP_METHOD_NOT_ALLOWED, "POST", "method not allowed");
+    const char *id = NULL, *name = NULL;
+    static const char st_prefix[] = "/v1/stations/", st_suffix[] = "/highest",
+                      b_prefix[] = "/v1/bundles/";
+    char idbuf[SQ_STATION_ID_MAX + 2];
+    bool known = !strcmp(url, "/v1/health") || !strcmp(url, "/v1/bundles");
+    if (!strncmp(url, st_prefix, sizeof st_prefix - 1)) {
+        const char *p = url + sizeof st_prefix - 1;
+        size_t n = strlen(p), sl = sizeof st_suffix - 1;
+        if (n > sl && !strcmp(p + n - sl, st_suffix) && n - sl < sizeof idbuf) {
+            memcpy(idbuf, p, n - sl);
+            idbuf[n - sl] = 0;
+            id = idbuf;
+            known = true;
+        }
+    } else if (!strncmp(url, b_prefix, sizeof b_prefix - 1)) {
+        name = url + sizeof b_prefix - 1;
+        known = true;
+    }
+    if (!known)
+        return answer_error(c, r, url, MHD_HTTP_NOT_FOUND, NULL, "no such endpoint");
+    if (!is_get(method))
+        return answer_error(c, r, url, MHD_HTTP_METHOD_NOT_ALLOWED, get_only, "method not allowed");
+    if (!strcmp(url, "/v1/health"))
+        return answer_json(c, r, url, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1));
+    if (!strcmp(url, "/v1/bundles"))
+        return handle_bundle_list(sv, c, r, url);
+    if (id)
+        return handle_highest(sv, c, r, url, id);
+    return handle_bundle_get(sv, c, r, url, name);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    server *sv = cls;
+    req *r = *con_cls;
+    if (!r) {
+        if (!(r = calloc(1, sizeof *r)))
+            return MHD_NO;
+        *con_cls = r;
+        r->started_ms = now_ms();
+        snprintf(r->method, sizeof r->method, "%s", method);
+        if (!strcmp(url, "/v1/upload") && !strcmp(method, MHD_HTTP_METHOD_POST)) {
+            r->route = R_UPLOAD;
+            return upload_begin(sv, c, r, url);
+        }
+        /* Anything else is answered once the request is complete, which
+         * keeps the connection open for the station's next request; one
+         * that comes with a body is answered now, and the connection
+         * closes rather than reading a body nobody wants. */
+        if (has_body(c))
+            return route(sv, c, r, url, method);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->answered || r->route != R_UPLOAD)
+            return MHD_YES; /* a body nobody asked for: dropped */
+        return upload_append(sv, r, upload_data, n, url);
+    }
+    if (r->answered)
+        return MHD_YES;
+    if (r->route == R_UPLOAD)
+        return handle_upload(sv, c, r, url);
+    return route(sv, c, r, url, method);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode why)
+{
+    req *r = *con_cls;
+    if (!r)
+        return;
+    if (!r->answered && r->route == R_UPLOAD) {
+        static const char *const whys[] = {"ok",       "error",      "timeout",
+                                           "shutdown", "read error", "client abort"};
+        char peer[64];
+        peer_of(c, peer, sizeof peer);
+        logf_("%s POST /v1/upload: closed before an answer (%s) after %zu of %zu bytes", peer,
+              (unsigned)why < sizeof whys / sizeof *whys ? whys[why] : "?", r->len, r->expect);
+    }
+    free(r->body);
+    free(r);
+    *con_cls = NULL;
+}
+
+/* ---- start and stop ---- */
+
+static char *read_small_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *p = malloc(1 << 20);
+    size_t n = p ? fread(p, 1, (1 << 20) - 1, f) : 0;
+    int bad = ferror(f) || !feof(f);
+    fclose(f);
+    if (!p || bad) {
+        free(p);
+        return NULL;
+    }
+    p[n] = 0;
+    return p;
+}
+
+/* "HOST:PORT" or "[V6]:PORT" to an address to bind. */
+static int resolve_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
+{
+    char host[256];
+    const char *port;
+    if (spec[0] == '[') {
+        const char *close_b = strchr(spec, ']');
+        if (!close_b || close_b[1] != ':' || (size_t)(close_b - spec - 1) >= sizeof host)
+            return -1;
+        memcpy(host, spec + 1, (size_t)(close_b - spec - 1));
+        host[close_b - spec - 1] = 0;
+        port = close_b + 2;
+    } else {
+        const char *colon = strrchr(spec, ':');
+        if (!colon || (size_t)(colon - spec) >= sizeof host || strchr(spec, ':') != colon)
+            return -1;
+        memcpy(host, spec, (size_t)(colon - spec));
+        host[colon - spec] = 0;
+        port = colon + 1;
+    }
+    char *end;
+    long p = strtol(port, &end, 10);
+    if (!*port || *end || p < 0 || p > 65535 || !host[0])
+        return -1;
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai = NULL;
+    if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai)
+        return -1;
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *len = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    return 0;
+}
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!isdigit((unsigned char)s[0]) || *end || errno || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int serve_command(const char *home, int argc, char **argv)
+{
+    static const struct option lo[] = {{"listen", 1, 0, 'l'},    {"tls-cert", 1, 0, 'c'},
+                                       {"tls-key", 1, 0, 'k'},   {"max-upload", 1, 0, 'm'},
+                                       {"bundles", 1, 0, 'b'},   {"threads", 1, 0, 't'},
+                                       {"max-conns", 1, 0, 'C'}, {"max-per-ip", 1, 0, 'P'},
+                                       {"timeout", 1, 0, 'T'},   {0, 0, 0, 0}};
+    serve_config cfg = {.listen = "127.0.0.1:8080",
+                        .max_upload_bytes = SQ_UPLOAD_MAX,
+                        .threads = 4,
+                        .max_conns = 512,
+                        .max_per_ip = 64,
+                        .timeout_s = 30};
+    int c;
+    unsigned long long v;
+    optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (c) {
+        case 'l':
+            cfg.listen = optarg;
+            break;
+        case 'c':
+            cfg.tls_cert = optarg;
+            break;
+        case 'k':
+            cfg.tls_key = optarg;
+            break;
+        case 'b':
+            cfg.bundles = optarg;
+            break;
+        case 'm':
+            if (parse_uint(optarg, SQ_UPLOAD_MAX, &v) || v == 0)
+                goto usage;
+            cfg.max_upload_bytes = (size_t)v;
+            break;
+        case 't':
+            if (parse_uint(optarg, 64, &v) || v == 0)
+                goto usage;
+            cfg.threads = (unsigned)v;
+            break;
+        case 'C':
+            if (parse_uint(optarg, 100000, &v) || v == 0)
+                goto usage;
+            cfg.max_conns = (unsigned)v;
+            break;
+        case 'P':
+            if (parse_uint(optarg, 100000, &v))
+                goto usage;
+            cfg.max_per_ip = (unsigned)v;
+            break;
+        case 'T':
+            if (parse_uint(optarg, 86400, &v) || v == 0)
+                goto usage;
+            cfg.timeout_s = (unsigned)v;
+            break;
+        default:
+            goto usage;
+        }
+    }
+    if (optind != argc || !cfg.tls_cert != !cfg.tls_key)
+        goto usage;
+
+    server *sv = calloc(1, sizeof *sv);
+    struct MHD_Daemon *d = NULL;
+    char *cert = NULL, *key = NULL;
+    int rc = 1;
+    sq_err e = {0};
+    char path[4200];
+    if (!sv)
+        return 1;
+    sv->cfg = cfg;
+    sv->bundles_fd = -1;
+    pthread_mutex_init(&sv->reg_mu, NULL);
+    pthread_mutex_init(&sv->hash_mu, NULL);
+
+    mkdir(home, 0700);
+    /* The registry is created here if it is missing (nothing is enrolled
+     * yet), then read through a read-only handle: enroll and revoke write
+     * it while the receiver runs. */
+    snprintf(path, sizeof path, "%s/central.db", home);
+    if (access(path, F_OK) != 0) {
+        registry *tmp = NULL;
+        if (registry_open(path, &tmp, &e)) {
+            fprintf(stderr, "synaq-central serve: %s\n", e.msg);
+            goto out;
+        }
+        registry_close(tmp);
+    }
+    if (registry_open_readonly(path, &sv->reg, &e)) {
+        fprintf(stderr, "synaq-central serve: %s\n", e.msg);
+        goto out;
+    }
+    snprintf(path, sizeof path, "%s/results.db", home);
+    if (cstore_open(path, 0, &sv->cs, &e)) {
+        fprintf(stderr, "synaq-central serve: %s\n", e.msg);
+        goto out;
+    }
+    if (cfg.bundles &&
+        (sv->bundles_fd = open(cfg.bundles, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        fprintf(stderr, "synaq-central serve: cannot open the bundles folder %s: %s\n", cfg.bundles,
+                strerror(errno));
+        goto out;
+    }
+    if (cfg.tls_cert &&
+        (!(cert = read_small_file(cfg.tls_cert)) || !(key = read_small_file(cfg.tls_key)))) {
+        fprintf(stderr, "synaq-central serve: cannot read %s: %s\n",
+                cert ? cfg.tls_key : cfg.tls_cert, strerror(errno));
+        goto out;
+    }
+    struct sockaddr_storage ss;
+    socklen_t ss_len;
+    if (resolve_listen(cfg.listen, &ss, &ss_len)) {
+        fprintf(stderr, "synaq-central serve: cannot listen on '%s': give HOST:PORT\n", cfg.listen);
+        goto out;
+    }
+
+    /* Blocked before MHD starts its threads, so they inherit the mask and
+     * only sigwait below ever takes these signals. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    if (cert)
+        flags |= MHD_USE_TLS;
+    struct MHD_OptionItem tls_opts[] = {
+        {cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+        {MHD_OPTION_END, 0, NULL}};
+    d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, sv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, sv,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, cfg.threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)65536, MHD_OPTION_CONNECTION_LIMIT, cfg.max_conns,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg.max_per_ip, MHD_OPTION_STRICT_FOR_CLIENT, 1,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, sv, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "synaq-central serve: cannot start the server on %s (%s)\n", cfg.listen,
+                errno ? strerror(errno) : "see above");
+        goto out;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    char host[NI_MAXHOST];
+    if (getnameinfo((struct sockaddr *)&ss, ss_len, host, sizeof host, NULL, 0, NI_NUMERICHOST) !=
+        0)
+        snprintf(host, sizeof host, "?");
+    printf(ss.ss_family == AF_INET6 ? "listening on [%s]:%u\n" : "listening on %s:%u\n", host,
+           di ? (unsigned)di->port : 0u);
+    fflush(stdout);
+    logf_("listening on %s port %u (%s, %u threads, uploads up to %zu bytes, bundles from %s)",
+          host, di ? (unsigned)di->port : 0u, cert ? "TLS" : "plain HTTP", cfg.threads,
+          cfg.max_upload_bytes, cfg.bundles ? cfg.bundles : "nowhere");
+
+    int sig = 0;
+    while (sigwait(&stop, &sig) != 0)
+        ;
+    logf_("stopping (signal %d)", sig);
+    rc = 0;
+out:
+    /* Waits for the handlers: an upload being stored finishes its commit. */
+    if (d)
+        MHD_stop_daemon(d);
+    cstore_close(sv->cs);
+    registry_close(sv->reg);
+    if (sv->bundles_fd >= 0)
+        close(sv->bundles_fd);
+    if (key)
+        sodium_memzero(key, strlen(key));
+    free(key);
+    free(cert);
+    pthread_mutex_destroy(&sv->reg_mu);
+    pthread_mutex_destroy(&sv->hash_mu);
+    free(sv);
+    if (rc == 0)
+        logf_("stopped");
+    return rc;
+usage:
+    fprintf(stderr, "usage: synaq-central serve [options]\n%s", serve_usage);
+    return 2;
+}

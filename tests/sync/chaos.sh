@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# The chaos test of the sync issue: results from several stations go to a
+# real receiver on 127.0.0.1 through the fault proxy (random resets,
+# stalls, garbage, 500/503, captive-portal pages, slow links) while the
+# stations' daemons are stopped, killed with SIGKILL and restarted at
+# random. Throughout, no station may have marked sent a result central
+# does not hold; at the end central holds every result exactly once and
+# every outbox is empty.
+#   chaos.sh BUILD_DIR SOURCE_DIR   (env: STATIONS, RESULTS, SEED, DRAIN_S)
+set -euo pipefail
+bin=$1
+src=$2
+stations=${STATIONS:-4}
+total=${RESULTS:-10000}
+seed=${SEED:-$RANDOM}
+drain_s=${DRAIN_S:-300}
+per=$((total / stations))
+echo "chaos: $stations stations x $per results, seed $seed"
+RANDOM=$seed
+work=$(mktemp -d "${TMPDIR:-/tmp}/synaq-chaos-XXXXXX")
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for i in $(seq 1 "$stations"); do
+    [ -f "$work/syncd-$i.pid" ] && kill -9 "$(cat "$work/syncd-$i.pid")" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  [ -n "${KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "chaos: FAIL: $*" >&2; exit 1; }
+
+central() { "$bin/central/synaq-central" --home "$work/central" "$@"; }
+ctl() { local i=$1; shift; "$bin/kiosk/synaqctl" --home "$work/st$i" "$@"; }
+
+central keygen >/dev/null
+certs=()
+for i in $(seq 1 "$stations"); do
+  ctl "$i" init --central "$work/central/keys/central.pub" --label "chaos $i" >/dev/null
+  central enroll "$work/st$i/enrol.req" --station-id "st-$i" --district "Chaos" >/dev/null
+  ctl "$i" enroll "$work/central/certs/st-$i.cert" >/dev/null
+  certs+=("$work/central/certs/st-$i.cert")
+done
+central bundle build "$src/tests/sync/chaos-exam.yaml" --stations "${certs[@]}" \
+  -o "$work/chaos.sqb" >/dev/null
+for i in $(seq 1 "$stations"); do ctl "$i" import "$work/chaos.sqb" >/dev/null; done
+
+# The receiver, then the fault proxy in front of it.
+"$bin/central/synaq-central" --home "$work/central" serve --listen 127.0.0.1:0 \
+  >"$work/serve.out" 2>"$work/serve.log" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/serve.out")
+[ -n "$port" ] || fail "the receiver did not start: $(cat "$work/serve.log")"
+"$bin/tests/faultproxy/synaq-faultproxy" --listen 127.0.0.1:0 --target "127.0.0.1:$port" \
+  --profile chaos --seed "$seed" --time-scale 20 >"$work/proxy.out" 2>"$work/proxy.log" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q listening "$work/proxy.out" 2>/dev/null && break; sleep 0.1; done
+pport=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/proxy.out")
+[ -n "$pport" ] || fail "the proxy did not start: $(cat "$work/proxy.log")"
+
+for i in $(seq 1 "$stations"); do
+  cat >"$work/st$i/sync.conf" <<CONF
+central_url = http://127.0.0.1:$pport
+batch_results = 50
+interval_s = 10
+retry_min_s = 1
+retry_max_s = 3
+low_speed_bytes = 10
+low_speed_s = 5
+connect_timeout_s = 5
+probe_timeout_s = 5
+fetch_bundles = no
+CONF
+done
+
+start_syncd() {
+  local i=$1
+  "$bin/sync/synaq-syncd" --home "$work/st$i" 2>>"$work/syncd-$i.log" &
+  echo $! >"$work/syncd-$i.pid"
+}
+
+# What central holds and what a station marked sent, one seq a line.
+held() { sqlite3 -readonly "$work/central/results.db" \
+  "SELECT seq FROM results WHERE station_id = 'st-$1' ORDER BY seq" 2>/dev/null | sort -n; }
+marked() { sqlite3 -readonly "$work/st$1/station.db" \
+  "SELECT seq FROM results WHERE sent_wall IS NOT NULL ORDER BY seq" 2>/dev/null | sort -n; }
+pending() { sqlite3 -readonly "$work/st$1/station.db" \
+  "SELECT count(*) FROM results WHERE sent_wall IS NULL" 2>/dev/null || echo "?"; }
+
+# Marked sent must be a subset of held: read the station first, then
+# central, so a result acknowledged in between is not a false alarm.
+check_invariant() {
+  local i m h
+  for i in $(seq 1 "$stations"); do
+    m=$(marked "$i")
+    h=$(held "$i")
+    local extra
+    extra=$(comm -23 <(echo "$m" | sed '/^$/d') <(echo "$h" | sed '/^$/d') | head -3)
+    [ -z "$extra" ] || fail "station st-$i marked sent results central does not hold: $extra"
+  done
+  checks=$((checks + 1))
+}
+
+checks=0
+gens=()
+for i in $(seq 1 "$stations"); do
+  "$bin/tests/sync/mkresults" --home "$work/st$i" --count "$per" --tag "c$i" &
+  pids+=($!)
+  gens+=($!)
+  start_syncd "$i"
+done
+
+# Chaos while the results are being made: stop, kill, restart daemons.
+kills=0
+while :; do
+  running=0
+  for g in "${gens[@]}"; do kill -0 "$g" 2>/dev/null && running=1; done
+  [ $running = 1 ] || break
+  i=$((RANDOM % stations + 1))
+  pid=$(cat "$work/syncd-$i.pid")
+  if [ $((RANDOM % 3)) = 0 ]; then kill -TERM "$pid" 2>/dev/null || true; else kill -9 "$pid" 2>/dev/null || true; fi
+  wait "$pid" 2>/dev/null || true
+  kills=$((kills + 1))
+  sleep "0.$((RANDOM % 9 + 1))"
+  start_syncd "$i"
+  check_invariant
+  sleep "0.$((RANDOM % 9 + 1))"
+done
+for g in "${gens[@]}"; do wait "$g" || fail "making results failed"; done
+echo "chaos: results made; $kills daemon stops/kills so far; draining"
+
+# Drain: faults go on, kills become rare.
+deadline=$((SECONDS + drain_s))
+while :; do
+  left=0
+  for i in $(seq 1 "$stations"); do
+    p=$(pending "$i")
+    [ "$p" = 0 ] || left=$((left + 1))
+  done
+  check_invariant
+  [ $left = 0 ] && break
+  [ $SECONDS -lt $deadline ] || fail "not drained after ${drain_s}s: $(for i in $(seq 1 "$stations"); do echo -n "st-$i:$(pending "$i") "; done)"
+  if [ $((RANDOM % 10)) = 0 ]; then
+    i=$((RANDOM % stations + 1))
+    kill -9 "$(cat "$work/syncd-$i.pid")" 2>/dev/null || true
+    wait "$(cat "$work/syncd-$i.pid")" 2>/dev/null || true
+    kills=$((kills + 1))
+    start_syncd "$i"
+  fi
+  sleep 1
+done
+
+# The end: every result exactly once; every outbox empty.
+for i in $(seq 1 "$stations"); do
+  kill -TERM "$(cat "$work/syncd-$i.pid")" 2>/dev/null || true
+  wait "$(cat "$work/syncd-$i.pid")" 2>/dev/null || true
+done
+check_invariant
+n=$(sqlite3 -readonly "$work/central/results.db" "SELECT count(*) FROM results")
+d=$(sqlite3 -readonly "$work/central/results.db" \
+  "SELECT count(*) FROM (SELECT station_id, seq FROM results GROUP BY 1, 2 HAVING count(*) > 1)")
+[ "$n" = "$((per * stations))" ] || fail "central holds $n results, expected $((per * stations))"
+[ "$d" = 0 ] || fail "central holds $d results more than once"
+for i in $(seq 1 "$stations"); do
+  [ "$(held "$i" | wc -l)" = "$per" ] || fail "st-$i: central holds $(held "$i" | wc -l) of $per"
+  [ -z "$(ls "$work/st$i/outbox" 2>/dev/null)" ] || fail "st-$i: outbox not empty"
+done
+echo "chaos: $n results held once each; $kills daemon stops/kills; invariant checked $checks times"
+echo "chaos: 1 passed, 0 failed"
