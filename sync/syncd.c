@@ -58,6 +58,7 @@ typedef struct {
     volatile int stopping;
     long retry_after_s;
     int failures;
+    int conflict; /* central answered 409: back off to the longest wait */
     int64_t last_success;
     char last_error[512];
     int64_t last_error_wall;
@@ -394,6 +395,15 @@ static int send_upload(syncd *y, const char *batch_path)
         fail(y, "central is busy (HTTP %ld, retry after %ld s)", status, y->retry_after_s);
         goto out;
     }
+    if (status == 409) {
+        /* Central holds other bytes under this batch's id or one of its
+         * sequence numbers: retrying cannot help; a person must look. */
+        y->conflict = 1;
+        fail(y, "CONFLICT: central holds different results under batch %s; call the "
+                "technician (HTTP 409: %.200s)",
+             b ? sq_batch_id(b) : "-", resp.p ? resp.p : "");
+        goto out;
+    }
     if (status != 200) {
         fail(y, "central refused the upload: HTTP %ld: %.200s", status, resp.p ? resp.p : "");
         goto out;
@@ -466,7 +476,7 @@ static int fetch_bundles(syncd *y)
         const char *name = json_string_value(json_object_get(it, "name"));
         if (!name || strchr(name, '/') || name[0] == '.' || strlen(name) > 200)
             continue;
-        char done[4500], part[4500], url[300];
+        char done[4500], part[4500], url[700];
         snprintf(done, sizeof done, "%s/%s", y->bundles, name);
         if (access(done, F_OK) == 0)
             continue; /* imported before */
@@ -480,7 +490,8 @@ static int fetch_bundles(syncd *y)
             rc = -1;
             break;
         }
-        snprintf(url, sizeof url, "%s/v1/bundles/%s", y->cfg.central_url, name);
+        snprintf(url, sizeof url, "%s/v1/bundles/%s?station=%s", y->cfg.central_url, name,
+                 c->station_id);
         curl_easy_reset(y->curl);
         curl_easy_setopt(y->curl, CURLOPT_URL, url);
         curl_easy_setopt(y->curl, CURLOPT_NOSIGNAL, 1L);
@@ -570,6 +581,8 @@ static int64_t backoff_ms(syncd *y)
         d *= 2;
     if (d > cap)
         d = cap;
+    if (y->conflict)
+        return cap;
     int64_t wait = (int64_t)randombytes_uniform((uint32_t)(d > 0xffffffffll ? 0xffffffffll : d) + 1);
     if (y->retry_after_s > 0 && wait < y->retry_after_s * 1000)
         wait = y->retry_after_s * 1000;
@@ -669,6 +682,7 @@ int main(int argc, char **argv)
         int64_t now = mono_ms();
         if (now >= next_ms) {
             int64_t pending = 0;
+            y.conflict = 0;
             if (sync_round(&y) == 0) {
                 y.failures = 0;
                 next_ms = mono_ms() + (int64_t)y.cfg.interval_s * 1000;

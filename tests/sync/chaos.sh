@@ -14,6 +14,7 @@ stations=${STATIONS:-4}
 total=${RESULTS:-10000}
 seed=${SEED:-$RANDOM}
 drain_s=${DRAIN_S:-300}
+pace_s=${PACE_S:-40}   # results are made over about this long, so the chaos has time
 per=$((total / stations))
 echo "chaos: $stations stations x $per results, seed $seed"
 RANDOM=$seed
@@ -53,7 +54,7 @@ for _ in $(seq 1 100); do grep -q listening "$work/serve.out" 2>/dev/null && bre
 port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/serve.out")
 [ -n "$port" ] || fail "the receiver did not start: $(cat "$work/serve.log")"
 "$bin/tests/faultproxy/synaq-faultproxy" --listen 127.0.0.1:0 --target "127.0.0.1:$port" \
-  --profile chaos --seed "$seed" --time-scale 20 >"$work/proxy.out" 2>"$work/proxy.log" &
+  --profile chaos --seed "$seed" --time-scale 20 --log >"$work/proxy.out" 2>"$work/proxy.log" &
 pids+=($!)
 for _ in $(seq 1 100); do grep -q listening "$work/proxy.out" 2>/dev/null && break; sleep 0.1; done
 pport=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/proxy.out")
@@ -82,9 +83,9 @@ start_syncd() {
 
 # What central holds and what a station marked sent, one seq a line.
 held() { sqlite3 -readonly "$work/central/results.db" \
-  "SELECT seq FROM results WHERE station_id = 'st-$1' ORDER BY seq" 2>/dev/null | sort -n; }
+  "SELECT seq FROM results WHERE station_id = 'st-$1' ORDER BY seq" 2>/dev/null | LC_ALL=C sort; }
 marked() { sqlite3 -readonly "$work/st$1/station.db" \
-  "SELECT seq FROM results WHERE sent_wall IS NOT NULL ORDER BY seq" 2>/dev/null | sort -n; }
+  "SELECT seq FROM results WHERE sent_wall IS NOT NULL ORDER BY seq" 2>/dev/null | LC_ALL=C sort; }
 pending() { sqlite3 -readonly "$work/st$1/station.db" \
   "SELECT count(*) FROM results WHERE sent_wall IS NULL" 2>/dev/null || echo "?"; }
 
@@ -96,7 +97,7 @@ check_invariant() {
     m=$(marked "$i")
     h=$(held "$i")
     local extra
-    extra=$(comm -23 <(echo "$m" | sed '/^$/d') <(echo "$h" | sed '/^$/d') | head -3)
+    extra=$(LC_ALL=C comm -23 <(echo "$m" | sed '/^$/d') <(echo "$h" | sed '/^$/d') | head -3)
     [ -z "$extra" ] || fail "station st-$i marked sent results central does not hold: $extra"
   done
   checks=$((checks + 1))
@@ -105,7 +106,8 @@ check_invariant() {
 checks=0
 gens=()
 for i in $(seq 1 "$stations"); do
-  "$bin/tests/sync/mkresults" --home "$work/st$i" --count "$per" --tag "c$i" &
+  "$bin/tests/sync/mkresults" --home "$work/st$i" --count "$per" --tag "c$i" \
+    --pause-ms $((pace_s * 1000 / per)) &
   pids+=($!)
   gens+=($!)
   start_syncd "$i"
@@ -141,7 +143,7 @@ while :; do
   check_invariant
   [ $left = 0 ] && break
   [ $SECONDS -lt $deadline ] || fail "not drained after ${drain_s}s: $(for i in $(seq 1 "$stations"); do echo -n "st-$i:$(pending "$i") "; done)"
-  if [ $((RANDOM % 10)) = 0 ]; then
+  if [ $((RANDOM % 4)) = 0 ]; then
     i=$((RANDOM % stations + 1))
     kill -9 "$(cat "$work/syncd-$i.pid")" 2>/dev/null || true
     wait "$(cat "$work/syncd-$i.pid")" 2>/dev/null || true
