@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cstore.h"
 #include "registry.h"
 #include "serve.h"
 #include "synaq/bundle.h"
@@ -37,8 +38,9 @@ static int usage(FILE *f)
             "                     check exam sources and build a bundle for those stations\n"
             "  bundle check SOURCE...\n"
             "                     only check exam sources\n"
-            "  open-results BATCH... [-o CSV]\n"
-            "                     verify and open the results in batch files, as CSV\n"
+            "  open-results [--received] [BATCH...] [-o CSV]\n"
+            "                     verify and open results as CSV: those the receiver stored\n"
+            "                     (--received) and those in batch files\n"
             "%s"
             "\n"
             "DIR defaults to $SYNAQ_CENTRAL_HOME or /var/lib/synaq-central. The public keys\n"
@@ -259,86 +261,122 @@ static int read_all(const char *path, uint8_t **buf, size_t *len)
     return 0;
 }
 
+/* What opening results needs, for one sealed result at a time. */
+typedef struct {
+    sq_central_keys *k;
+    registry *reg;
+    FILE *out;
+    int header, failures, opened;
+    const char *source;
+} opener;
+
+/* Opens one sealed result of station_id and prints it as a CSV line. */
+static int open_one(void *ctx, const char *station_id, int64_t seq, const uint8_t *sealed,
+                    size_t len, const char *batch_id, int64_t received_wall_s)
+{
+    opener *o = ctx;
+    sq_err e;
+    uint8_t pk[32];
+    sq_result *r = NULL;
+    (void)batch_id;
+    (void)received_wall_s;
+    if (registry_station_key(o->reg, station_id, pk, &e) ||
+        sq_result_open(sealed, len, sq_central_results_pk(o->k), sq_central_results_sk(o->k), pk,
+                       &r, &e)) {
+        fprintf(stderr, "synaq-central: %s: result #%lld of '%s': %s\n", o->source,
+                (long long)seq, station_id, e.msg);
+        o->failures++;
+        return 0;
+    }
+    if (r->seq != seq || strcmp(r->station_id, station_id) != 0) {
+        fprintf(stderr, "synaq-central: %s: result #%lld claims to be #%lld of station '%s'\n",
+                o->source, (long long)seq, (long long)r->seq, r->station_id);
+        o->failures++;
+    } else {
+        char *line = sq_result_csv(r, o->header);
+        o->header = 0;
+        if (line)
+            fputs(line, o->out);
+        sq_free(line);
+        o->opened++;
+    }
+    sq_result_free(r);
+    return 0;
+}
+
 static int cmd_open_results(int argc, char **argv)
 {
     const char *out_path = NULL;
-    int c;
+    int c, received = 0;
     optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
-    static const struct option lo[] = {{"out", 1, 0, 'o'}, {0, 0, 0, 0}};
+    static const struct option lo[] = {{"out", 1, 0, 'o'}, {"received", 0, 0, 'r'}, {0, 0, 0, 0}};
     while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
         if (c == 'o')
             out_path = optarg;
+        else if (c == 'r')
+            received = 1;
         else
             return usage(stderr);
     }
-    if (optind >= argc)
+    if (optind >= argc && !received)
         return usage(stderr);
     sq_err e;
-    sq_central_keys *k = NULL;
-    registry *reg = NULL;
-    FILE *out = stdout;
-    int rc = 0, header = 1;
-    if (sq_central_open(keys_dir, SQ_CENTRAL_RESULTS, &k, &e) ||
-        registry_open(registry_path, &reg, &e)) {
+    opener o = {NULL, NULL, stdout, 1, 0, 0, ""};
+    int rc = 0;
+    if (sq_central_open(keys_dir, SQ_CENTRAL_RESULTS, &o.k, &e) ||
+        registry_open(registry_path, &o.reg, &e)) {
         rc = fail(&e);
         goto done;
     }
-    if (out_path && !(out = fopen(out_path, "w"))) {
+    if (out_path && !(o.out = fopen(out_path, "w"))) {
         fprintf(stderr, "synaq-central: cannot write %s: %s\n", out_path, strerror(errno));
         rc = 1;
         goto done;
+    }
+    if (received) {
+        /* What the receiver stored, read beside it (it keeps no key). */
+        char path[4200];
+        cstore *cs = NULL;
+        snprintf(path, sizeof path, "%s/results.db", home);
+        o.source = path;
+        if (cstore_open(path, CSTORE_READONLY, &cs, &e) ||
+            cstore_each_result(cs, NULL, 0, open_one, &o, &e))
+            rc = fail(&e);
+        cstore_close(cs);
     }
     for (int i = optind; i < argc; i++) {
         uint8_t *buf = NULL, pk[32];
         size_t len = 0;
         sq_batch *b = NULL;
+        o.source = argv[i];
         if (read_all(argv[i], &buf, &len)) {
             rc = 1;
             continue;
         }
         if (sq_batch_parse(buf, len, &b, &e) ||
-            registry_station_key(reg, sq_batch_station_id(b), pk, &e) ||
+            registry_station_key(o.reg, sq_batch_station_id(b), pk, &e) ||
             sq_batch_verify(b, pk, &e)) {
             fprintf(stderr, "synaq-central: %s: %s\n", argv[i], e.msg);
             rc = 1;
-            goto next;
-        }
-        for (size_t j = 0; j < sq_batch_count(b); j++) {
-            int64_t seq;
-            const uint8_t *sealed;
-            size_t slen;
-            sq_result *r = NULL;
-            sq_batch_result(b, j, &seq, &sealed, &slen);
-            if (sq_result_open(sealed, slen, sq_central_results_pk(k), sq_central_results_sk(k),
-                               pk, &r, &e)) {
-                fprintf(stderr, "synaq-central: %s: result #%lld: %s\n", argv[i],
-                        (long long)seq, e.msg);
-                rc = 1;
-                continue;
+        } else {
+            for (size_t j = 0; j < sq_batch_count(b); j++) {
+                int64_t seq;
+                const uint8_t *sealed;
+                size_t slen;
+                sq_batch_result(b, j, &seq, &sealed, &slen);
+                open_one(&o, sq_batch_station_id(b), seq, sealed, slen, sq_batch_id(b), 0);
             }
-            if (r->seq != seq || strcmp(r->station_id, sq_batch_station_id(b)) != 0) {
-                fprintf(stderr,
-                        "synaq-central: %s: result #%lld claims to be #%lld of station '%s'\n",
-                        argv[i], (long long)seq, (long long)r->seq, r->station_id);
-                rc = 1;
-            } else {
-                char *line = sq_result_csv(r, header);
-                header = 0;
-                if (line)
-                    fputs(line, out);
-                sq_free(line);
-            }
-            sq_result_free(r);
         }
-    next:
         sq_batch_free(b);
         free(buf);
     }
+    if (o.failures)
+        rc = 1;
 done:
-    if (out && out != stdout)
-        fclose(out);
-    registry_close(reg);
-    sq_central_close(k);
+    if (o.out && o.out != stdout)
+        fclose(o.out);
+    registry_close(o.reg);
+    sq_central_close(o.k);
     return rc;
 }
 
