@@ -17,12 +17,15 @@ echo "== 1. bytes on the wire"
 
 central() { "$bin/central/synaq-central" --home "$work/central" "$@"; }
 ctl() { local i=$1; shift; "$bin/kiosk/synaqctl" --home "$work/st$i" "$@"; }
-start_port() { # CMD... ; prints the port from "listening on 127.0.0.1:PORT"
-  local out=$work/$RANDOM.out
+# start_port VAR CMD...: starts a daemon (in this shell, so the trap can
+# stop it) and sets VAR to the port it prints ("listening on 127.0.0.1:PORT").
+start_port() {
+  local var=$1 out=$work/$RANDOM.out
+  shift
   "$@" >"$out" 2>>"$work/daemons.log" &
   pids+=($!)
   for _ in $(seq 1 100); do grep -q listening "$out" 2>/dev/null && break; sleep 0.1; done
-  sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$out"
+  printf -v "$var" '%s' "$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$out")"
 }
 now_ms() { date +%s%3N; }
 
@@ -36,7 +39,7 @@ for i in $(seq 0 $n_st); do
   certs+=("$work/central/certs/b-$i.cert")
 done
 central bundle build "$top/tests/sync/chaos-exam.yaml" --stations "${certs[@]}" -o "$work/c.sqb" >/dev/null
-port=$(start_port "$bin/central/synaq-central" --home "$work/central" serve --listen 127.0.0.1:0)
+start_port port "$bin/central/synaq-central" --home "$work/central" serve --listen 127.0.0.1:0
 conf() { # STATION URL
   printf 'central_url = %s\nfetch_bundles = no\nbatch_results = 50\nretry_min_s = 1\nretry_max_s = 2\n' \
     "$2" >"$work/st$1/sync.conf"
@@ -46,8 +49,8 @@ echo
 echo "== 2. draining 1,000 results at the EDGE profile (200 kbit/s up, ~400 ms one way)"
 ctl 0 import "$work/c.sqb" >/dev/null
 "$bin/tests/sync/mkresults" --home "$work/st0" --count 1000 --tag drain
-pport=$(start_port "$bin/tests/faultproxy/synaq-faultproxy" --listen 127.0.0.1:0 \
-  --target "127.0.0.1:$port" --profile edge --log)
+start_port pport "$bin/tests/faultproxy/synaq-faultproxy" --listen 127.0.0.1:0 \
+  --target "127.0.0.1:$port" --profile edge --log
 conf 0 "http://127.0.0.1:$pport"
 t0=$(now_ms)
 "$bin/sync/synaq-syncd" --home "$work/st0" --once 2>>"$work/daemons.log"

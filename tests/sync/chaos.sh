@@ -138,7 +138,9 @@ while :; do
   left=0
   for i in $(seq 1 "$stations"); do
     p=$(pending "$i")
-    [ "$p" = 0 ] || left=$((left + 1))
+    # Drained: nothing pending, and the outbox emptied (a daemon killed
+    # between marking and removing a batch cleans it on its next round).
+    [ "$p" = 0 ] && [ -z "$(ls "$work/st$i/outbox" 2>/dev/null)" ] || left=$((left + 1))
   done
   check_invariant
   [ $left = 0 ] && break

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# synaq-syncd against the real receiver on 127.0.0.1: bad configuration
+# files are refused with file and line; a new result is noticed within
+# seconds without polling (the daemon's timer is set to an hour); a bundle
+# central has for the station is downloaded, checked and imported; the
+# daemon stops promptly on SIGTERM.
+#   basic.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+bin=$1
+src=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/synaq-sync-XXXXXX")
+serve_pid=""
+syncd_pid=""
+cleanup() {
+  [ -z "$syncd_pid" ] || kill -9 "$syncd_pid" 2>/dev/null || true
+  [ -z "$serve_pid" ] || kill -9 "$serve_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+passes=0
+fails=0
+ok() { passes=$((passes + 1)); }
+bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
+"$src/tests/ui/station.sh" "$bin" "$work" "$src/tests/sync/chaos-exam.yaml"
+st=$work/station
+syncd() { "$bin/sync/synaq-syncd" --home "$st" "$@"; }
+
+# 1. Bad configuration: status 2 and a message naming the file and line.
+expect_conf() { # PHRASE CONFIG-TEXT
+  printf '%b' "$2" >"$work/bad.conf"
+  local out status=0
+  out=$(syncd --config "$work/bad.conf" --once 2>&1) || status=$?
+  if [ $status = 2 ] && grep -qF -- "$1" <<<"$out"; then ok; else
+    bad "config: expected status 2 and '$1', got $status: $out"
+  fi
+}
+expect_conf "bad.conf:2: batch_results must be a whole number" 'central_url = http://127.0.0.1:1\nbatch_results = lots\n'
+expect_conf "bad.conf:1: central_url must start with https:// or http://" 'central_url = ftp://x\n'
+expect_conf "central_url is required" '# nothing\n'
+expect_conf "bad.conf:2: unknown key 'colour'" 'central_url = http://127.0.0.1:1\ncolour = blue\n'
+expect_conf "bad.conf:1: expected 'key = value'" 'central_url http://127.0.0.1:1\n'
+out=$(syncd --config "$work/none.conf" 2>&1) && bad "a missing config was accepted" ||
+  { grep -qF "cannot read $work/none.conf" <<<"$out" && ok || bad "missing config: $out"; }
+
+# 2. The receiver, with a bundle for this station waiting.
+mkdir -p "$work/bundles/ui-001"
+cat >"$work/second.yaml" <<'YAML'
+exam: second
+version: 1
+title: {en: Second}
+pass_mark: 50
+items:
+  - id: s1
+    type: truefalse
+    answer: yes
+    text: {en: Is it?}
+YAML
+"$bin/central/synaq-central" --home "$work/central" bundle build "$work/second.yaml" \
+  --stations "$work/central/certs/ui-001.cert" -o "$work/bundles/ui-001/second.sqb" >/dev/null
+"$bin/central/synaq-central" --home "$work/central" serve --listen 127.0.0.1:0 \
+  --bundles "$work/bundles" >"$work/serve.out" 2>"$work/serve.log" &
+serve_pid=$!
+for _ in $(seq 1 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/serve.out")
+[ -n "$port" ] || { bad "receiver did not start"; exit 1; }
+printf 'central_url = http://127.0.0.1:%s\ninterval_s = 3600\nretry_min_s = 1\nretry_max_s = 2\n' \
+  "$port" >"$st/sync.conf"
+
+# 3. The daemon's first round fetches the bundle; then it sleeps an hour.
+"$bin/sync/synaq-syncd" --home "$st" 2>"$work/syncd.log" &
+syncd_pid=$!
+for _ in $(seq 1 100); do grep -q "bundle second.sqb imported" "$work/syncd.log" && break; sleep 0.1; done
+if "$bin/kiosk/synaqctl" --home "$st" exams | grep -q "^second v1"; then ok; else
+  bad "the bundle was not imported: $(cat "$work/syncd.log")"
+fi
+
+# 4. A new result: sent within seconds, though the timer says an hour.
+sleep 1
+"$bin/tests/sync/mkresults" --home "$st" --count 3 --tag news
+sent=no
+for _ in $(seq 1 100); do
+  if [ "$(sqlite3 -readonly "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NOT NULL")" = 3 ]; then
+    sent=yes
+    break
+  fi
+  sleep 0.1
+done
+[ $sent = yes ] && ok || bad "new results not sent within 10 s: $(cat "$work/syncd.log")"
+held=$(sqlite3 -readonly "$work/central/results.db" "SELECT count(*) FROM results")
+[ "$held" = 3 ] && ok || bad "central holds $held results, expected 3"
+"$bin/kiosk/synaqctl" --home "$st" status | grep -q "last success" && ok || bad "status shows no sync"
+
+# 5. SIGTERM: a prompt, clean stop.
+kill -TERM "$syncd_pid"
+status=0
+for _ in $(seq 1 50); do kill -0 "$syncd_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$syncd_pid" 2>/dev/null; then bad "syncd still running 5 s after SIGTERM"; else
+  wait "$syncd_pid" || status=$?
+  [ $status = 0 ] && ok || bad "syncd exited $status on SIGTERM"
+fi
+syncd_pid=""
+echo "sync basic: $passes passed, $fails failed"
+[ $fails = 0 ]
