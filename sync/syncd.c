@@ -520,6 +520,28 @@ static int fetch_bundles(syncd *y)
             rc = -1;
             break;
         }
+        /* The listed hash first: a download that went wrong (a proxy, a
+         * resumed file from another version) is retried from the start. */
+        const char *want = json_string_value(json_object_get(it, "sha256"));
+        size_t blen = 0;
+        uint8_t *bytes = want ? read_whole(part, SQ_BUNDLE_MAX_FILE, &blen) : NULL;
+        if (want) {
+            uint8_t h[crypto_hash_sha256_BYTES];
+            char hex[2 * sizeof h + 1] = "";
+            if (bytes) {
+                crypto_hash_sha256(h, bytes, blen);
+                sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+            }
+            free(bytes);
+            if (strcmp(hex, want) != 0) {
+                fail(y, "bundle %s: downloaded bytes do not match the listed sha256; "
+                        "downloading again",
+                     name);
+                unlink(part);
+                rc = -1;
+                continue;
+            }
+        }
         sq_err e;
         sq_import_report r;
         if (sq_store_import(y->store, part, &r, &e)) {
