@@ -167,10 +167,12 @@ start_kiosk() {
   kpid=$!
   local t0 i
   t0=$(now_ms)
-  for ((i = 0; i < 500; i++)); do
+  # A deadline rather than a count: a sanitizer build on a loaded machine
+  # can take many seconds to map its window.
+  for ((i = 0; $(now_ms) - t0 < 60000; i++)); do
     xdotool search --name '^Synaq$' >/dev/null 2>&1 && break
     kill -0 "$kpid" 2>/dev/null || fail "the kiosk did not start: $(cat "$work/k.err")"
-    sleep 0.01
+    sleep 0.02
   done
   xdo search --name '^Synaq$' >/dev/null
   note "$1: window found after $(($(now_ms) - t0)) ms (polling with xdotool)"
