@@ -199,8 +199,9 @@ last_shown() { grep '^SHOWN ' "$work/$1.out" | tail -1; }
 # no_time LINE: a SHOWN or STATE line without its tag and time left.
 no_time() { sed -e 's/^[A-Z]* //' -e 's/ left_ms=[0-9]*//' <<<"$1"; }
 wait_shown() { # wait_shown LOG REGEX: until the last SHOWN line matches
-  local i
-  for ((i = 0; i < 100; i++)); do
+  local t0
+  t0=$(now_ms)
+  while (($(now_ms) - t0 < 30000)); do
     [[ $(last_shown "$1") =~ $2 ]] && return 0
     sleep 0.05
   done
