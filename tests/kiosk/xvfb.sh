@@ -128,8 +128,9 @@ same() {
 # screen shows what the probe drew, then keeps a shot of it.
 expect_screen() {
   [ $pixels = 1 ] || { sleep 0.3; return 0; }
-  local i
-  for ((i = 0; i < 25; i++)); do
+  local t0
+  t0=$(now_ms)
+  while (($(now_ms) - t0 < 20000)); do
     grab
     same "$2" "${3:-}" && { shot "$1"; return 0; }
     sleep 0.1
