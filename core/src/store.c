@@ -713,7 +713,7 @@ sq_status sq_store_import_mem(sq_store *s, const uint8_t *buf, size_t len, sq_im
     size_t i;
     json_t *e;
     /* Check every exam before writing any: all of the bundle or none. */
-    int todo[64] = {0};
+    int newer[64] = {0};
     json_array_foreach(exams, i, e)
     {
         const char *id = json_string_value(json_object_get(e, "id"));
@@ -733,11 +733,11 @@ sq_status sq_store_import_mem(sq_store *s, const uint8_t *buf, size_t len, sq_im
                            h.bundle_id, id, v, have);
             goto out;
         }
-        todo[i] = v > have;
+        newer[i] = v > have;
     }
     json_array_foreach(exams, i, e)
     {
-        if (!todo[i]) {
+        if (!newer[i]) {
             r.exams_same++;
             continue;
         }
