@@ -4,12 +4,16 @@
  * the network receiver (serve.c). It uses only libsynaq's public
  * API, its own station registry and its result store.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <sodium.h>
 
 #include "cstore.h"
 #include "registry.h"
@@ -38,6 +42,8 @@ static int usage(FILE *f)
             "                     check exam sources and build a bundle for those stations\n"
             "  bundle check SOURCE...\n"
             "                     only check exam sources\n"
+            "  ingest STICK       store results exported to a USB stick (STICK/synaq/*/outgoing)\n"
+            "                     exactly as uploads, and write acknowledgements beside them\n"
             "  open-results [--received] [BATCH...] [-o CSV]\n"
             "                     verify and open results as CSV: those the receiver stored\n"
             "                     (--received) and those in batch files\n"
@@ -380,6 +386,178 @@ done:
     return rc;
 }
 
+/* ---- results carried by hand ---- */
+
+/* Writes a file durably: temp name, fsync, rename. */
+static int write_durable(const char *path, const uint8_t *buf, size_t len)
+{
+    char tmp[4400];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return -1;
+    int ok = fwrite(buf, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* Ingests one batch file: checked exactly as an upload over the network,
+ * stored once, and answered with an acknowledgement file. */
+static int ingest_one(sq_central_keys *k, registry *reg, cstore *cs, const char *path,
+                      const char *ack_dir, int *new_results)
+{
+    sq_err e;
+    uint8_t *buf = NULL, pk[32];
+    size_t len = 0;
+    sq_batch *b = NULL;
+    int rc = 1;
+    cstore_result *rs = NULL;
+    int64_t *seqs = NULL;
+    struct stat sb;
+    if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fprintf(stderr, "synaq-central: %s: not a regular file; skipped\n", path);
+        return 1;
+    }
+    if ((size_t)sb.st_size > SQ_BATCH_MAX_FILE) {
+        fprintf(stderr, "synaq-central: %s: %lld bytes, above the batch limit; skipped\n", path,
+                (long long)sb.st_size);
+        return 1;
+    }
+    if (read_all(path, &buf, &len))
+        return 1;
+    if (sq_batch_parse(buf, len, &b, &e) ||
+        registry_station_key(reg, sq_batch_station_id(b), pk, &e) ||
+        sq_batch_verify(b, pk, &e)) {
+        fprintf(stderr, "synaq-central: %s: %s; skipped\n", path, e.msg);
+        goto out;
+    }
+    size_t n = sq_batch_count(b);
+    rs = calloc(n ? n : 1, sizeof *rs);
+    seqs = calloc(n ? n : 1, sizeof *seqs);
+    if (!rs || !seqs)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        sq_batch_result(b, i, &rs[i].seq, &rs[i].sealed, &rs[i].len);
+        seqs[i] = rs[i].seq;
+    }
+    uint8_t h[32];
+    crypto_hash_sha256(h, buf, len);
+    sq_heartbeat hb;
+    memset(&hb, 0, sizeof hb);
+    snprintf(hb.station_id, sizeof hb.station_id, "%s", sq_batch_station_id(b));
+    snprintf(hb.software, sizeof hb.software, "usb");
+    cstore_upload up = {&hb, (int64_t)time(NULL), sq_batch_id(b), h, len, rs, n};
+    cstore_ack ca;
+    if (cstore_put_upload(cs, &up, &ca, &e)) {
+        fprintf(stderr, "synaq-central: %s: %s\n", path, e.msg);
+        goto out;
+    }
+    if (ca.outcome == CSTORE_CONFLICT) {
+        fprintf(stderr, "synaq-central: %s: CONFLICT: central holds other results under batch "
+                        "%s (seq %lld); not acknowledged\n",
+                path, sq_batch_id(b), (long long)ca.conflict_seq);
+        goto out;
+    }
+    /* Stored (now or before): the acknowledgement goes back on the stick. */
+    sq_ack ack;
+    memset(&ack, 0, sizeof ack);
+    snprintf(ack.station_id, sizeof ack.station_id, "%s", sq_batch_station_id(b));
+    snprintf(ack.batch_id, sizeof ack.batch_id, "%s", sq_batch_id(b));
+    memcpy(ack.sha256, h, 32);
+    ack.n = n;
+    ack.seqs = seqs;
+    uint8_t *ab = NULL;
+    size_t alen = 0;
+    char ack_path[4600];
+    mkdir(ack_dir, 0755);
+    snprintf(ack_path, sizeof ack_path, "%s/%s.ack", ack_dir, sq_batch_id(b));
+    if (sq_ack_build(k, &ack, &ab, &alen, &e) || write_durable(ack_path, ab, alen)) {
+        fprintf(stderr, "synaq-central: cannot write %s: %s\n", ack_path,
+                e.msg[0] ? e.msg : strerror(errno));
+        sq_free(ab);
+        goto out;
+    }
+    sq_free(ab);
+    *new_results += (int)ca.n_new;
+    printf("%s: %zu result(s) of '%s', %s\n", path, n, sq_batch_station_id(b),
+           ca.outcome == CSTORE_DUPLICATE ? "already held" : "stored");
+    rc = 0;
+out:
+    free(rs);
+    free(seqs);
+    sq_batch_free(b);
+    free(buf);
+    return rc;
+}
+
+static int cmd_ingest(int argc, char **argv)
+{
+    if (argc != 2)
+        return usage(stderr);
+    sq_err e;
+    sq_central_keys *k = NULL;
+    registry *reg = NULL;
+    cstore *cs = NULL;
+    char path[4200];
+    int rc = 0, files = 0, new_results = 0;
+    snprintf(path, sizeof path, "%s/results.db", home);
+    if (sq_central_open(keys_dir, SQ_CENTRAL_SIGN, &k, &e) ||
+        registry_open_readonly(registry_path, &reg, &e) || cstore_open(path, 0, &cs, &e)) {
+        rc = fail(&e);
+        goto out;
+    }
+    /* STICK/synaq/STATION/outgoing/NAME.sqbatch; symlinks are never followed. */
+    char top[4200];
+    snprintf(top, sizeof top, "%s/synaq", argv[1]);
+    DIR *d = opendir(top);
+    if (!d) {
+        fprintf(stderr, "synaq-central: %s: no exported results there\n", top);
+        rc = 1;
+        goto out;
+    }
+    struct dirent *st;
+    while ((st = readdir(d))) {
+        char sdir[4400], out_dir[4500], ack_dir[4500];
+        struct stat sb;
+        if (st->d_name[0] == '.')
+            continue;
+        snprintf(sdir, sizeof sdir, "%s/%s", top, st->d_name);
+        if (lstat(sdir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            continue;
+        snprintf(out_dir, sizeof out_dir, "%s/outgoing", sdir);
+        snprintf(ack_dir, sizeof ack_dir, "%s/acks", sdir);
+        if (lstat(out_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            continue;
+        DIR *od = opendir(out_dir);
+        struct dirent *f;
+        while (od && (f = readdir(od))) {
+            size_t nl = strlen(f->d_name);
+            if (nl < 9 || strcmp(f->d_name + nl - 8, ".sqbatch") != 0)
+                continue;
+            char fp[4800];
+            snprintf(fp, sizeof fp, "%s/%s", out_dir, f->d_name);
+            files++;
+            if (ingest_one(k, reg, cs, fp, ack_dir, &new_results))
+                rc = 1;
+        }
+        if (od)
+            closedir(od);
+    }
+    closedir(d);
+    printf("%d batch file(s) read, %d result(s) newly stored; acknowledgements written\n",
+           files, new_results);
+out:
+    cstore_close(cs);
+    registry_close(reg);
+    sq_central_close(k);
+    return rc;
+}
+
+
 int main(int argc, char **argv)
 {
     static const struct option lo[] = {{"home", 1, 0, 'H'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
@@ -415,6 +593,8 @@ int main(int argc, char **argv)
         return serve_command(home, n, v);
     if (!strcmp(cmd, "bundle"))
         return cmd_bundle(n, v);
+    if (!strcmp(cmd, "ingest"))
+        return cmd_ingest(n, v);
     if (!strcmp(cmd, "open-results"))
         return cmd_open_results(n, v);
     if (!strcmp(cmd, "help"))

@@ -4,7 +4,11 @@
  * kiosk (answers from a script or standard input), and export results.
  * It uses only libsynaq's public API, like any other program would.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sodium.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +46,9 @@ static int usage(FILE *f)
           "                     to skip; a trailing ! flags the item\n"
           "  export --out FILE [--max N] [--after SEQ]\n"
           "                     write pending results as one batch file\n"
+          "  export-usb STICK   pending results to STICK/synaq/STATION/outgoing, for central's\n"
+          "                     'synaq-central ingest'; they stay pending until acknowledged\n"
+          "  read-acks STICK    mark sent what central's acknowledgements on STICK name\n"
           "\n"
           "The station's files default to $SYNAQ_HOME (or /var/lib/synaq): station.db and\n"
           "station.key. The key passphrase comes from --passphrase-file or $SYNAQ_PASSPHRASE.\n",
@@ -475,6 +482,222 @@ static int cmd_export(const station_opts *o, int argc, char **argv)
     return rc;
 }
 
+/* ---- results carried by hand ---- */
+
+/* mkdir that tolerates what is there; a read-only or full stick says so. */
+static int make_dir(const char *path)
+{
+    if (mkdir(path, 0755) == 0 || errno == EEXIST)
+        return 0;
+    fprintf(stderr, "synaqctl: cannot create %s: %s%s\n", path, strerror(errno),
+            errno == EROFS ? " (the stick is read-only)" : errno == ENOSPC ? " (the stick is full)" : "");
+    return -1;
+}
+
+static int write_durable_file(const char *path, const uint8_t *buf, size_t len)
+{
+    char tmp[4400];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return -1;
+    int ok = fwrite(buf, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        int saved = errno;
+        unlink(tmp);
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}
+
+static void fsync_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+/* Writes the pending results to STICK/synaq/STATION/outgoing as batches in
+ * the network format, with a manifest of checksums; marks nothing: the
+ * results stay pending until an acknowledgement comes back. */
+static int cmd_export_usb(const station_opts *o, int argc, char **argv)
+{
+    if (argc != 2)
+        return usage(stderr);
+    sq_station_keys *k = NULL;
+    sq_store *s = NULL;
+    sq_err e;
+    int rc = 1, batches = 0, results = 0;
+    char dir[4200], out_dir[4400], names[256][96];
+    char *manifest = NULL;
+    size_t mlen = 0;
+    if (open_station(o, &k, &s))
+        return 1;
+    const char *id = sq_station_keys_cert(k)->station_id;
+    snprintf(dir, sizeof dir, "%s/synaq", argv[1]);
+    snprintf(out_dir, sizeof out_dir, "%s/synaq/%s", argv[1], id);
+    if (make_dir(dir) || make_dir(out_dir))
+        goto out;
+    snprintf(out_dir, sizeof out_dir, "%s/synaq/%s/outgoing", argv[1], id);
+    if (make_dir(out_dir))
+        goto out;
+    int64_t after = 0;
+    for (;;) {
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        int count = 0;
+        if (sq_store_batch_mem(s, after, 50, &buf, &len, &count, &e)) {
+            fprintf(stderr, "synaqctl: %s\n", e.msg);
+            goto undo;
+        }
+        if (count == 0)
+            break;
+        sq_batch *b = NULL;
+        if (sq_batch_parse(buf, len, &b, &e) ||
+            sq_batch_verify(b, sq_station_keys_sign_pk(k), &e) || batches == 256) {
+            fprintf(stderr, "synaqctl: %s\n", batches == 256 ? "too many batches" : e.msg);
+            sq_batch_free(b);
+            sq_free(buf);
+            goto undo;
+        }
+        int64_t first, last;
+        const uint8_t *sealed;
+        size_t slen;
+        sq_batch_result(b, 0, &first, &sealed, &slen);
+        sq_batch_result(b, sq_batch_count(b) - 1, &last, &sealed, &slen);
+        snprintf(names[batches], sizeof names[0], "%012lld-%s.sqbatch", (long long)first,
+                 sq_batch_id(b));
+        char path[4600];
+        snprintf(path, sizeof path, "%s/%s", out_dir, names[batches]);
+        uint8_t h[crypto_hash_sha256_BYTES];
+        char hex[65];
+        crypto_hash_sha256(h, buf, len);
+        sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+        int w = write_durable_file(path, buf, len);
+        int saved = errno;
+        sq_batch_free(b);
+        sq_free(buf);
+        if (w) {
+            fprintf(stderr, "synaqctl: cannot write %s: %s%s; nothing was exported\n", path,
+                    strerror(saved), saved == ENOSPC ? " (the stick is full)" : "");
+            goto undo;
+        }
+        batches++;
+        results += count;
+        after = last;
+        char line[256];
+        int n = snprintf(line, sizeof line, "%s  %s\n", hex, names[batches - 1]);
+        char *nm = realloc(manifest, mlen + (size_t)n + 1);
+        if (!nm)
+            goto undo;
+        manifest = nm;
+        memcpy(manifest + mlen, line, (size_t)n + 1);
+        mlen += (size_t)n;
+    }
+    if (batches == 0) {
+        puts("no pending results: nothing to export");
+        rc = 0;
+        goto out;
+    }
+    char mpath[4600];
+    snprintf(mpath, sizeof mpath, "%s/MANIFEST.sha256", out_dir);
+    if (write_durable_file(mpath, (const uint8_t *)manifest, mlen)) {
+        fprintf(stderr, "synaqctl: cannot write %s: %s; nothing was exported\n", mpath,
+                strerror(errno));
+        goto undo;
+    }
+    fsync_dir(out_dir);
+    printf("%d result(s) in %d batch(es) written to %s\n"
+           "it is safe to remove the stick; the results stay pending until central's\n"
+           "acknowledgements come back (synaqctl read-acks STICK)\n",
+           results, batches, out_dir);
+    rc = 0;
+    goto out;
+undo:
+    /* A half export helps nobody: take back the files of this run. */
+    for (int i = 0; i < batches; i++) {
+        char path[4600];
+        snprintf(path, sizeof path, "%s/%s", out_dir, names[i]);
+        unlink(path);
+    }
+out:
+    free(manifest);
+    sq_store_close(s);
+    sq_station_keys_close(k);
+    return rc;
+}
+
+/* Reads central's acknowledgements from STICK/synaq/STATION/acks and marks
+ * those results sent; forged ones and ones for other stations are refused. */
+static int cmd_read_acks(const station_opts *o, int argc, char **argv)
+{
+    if (argc != 2)
+        return usage(stderr);
+    sq_station_keys *k = NULL;
+    sq_store *s = NULL;
+    sq_err e;
+    int rc = 0, files = 0, marked_all = 0;
+    if (open_station(o, &k, &s))
+        return 1;
+    const char *id = sq_station_keys_cert(k)->station_id;
+    char dir[4400];
+    snprintf(dir, sizeof dir, "%s/synaq/%s/acks", argv[1], id);
+    DIR *d = opendir(dir);
+    if (!d) {
+        printf("no acknowledgements for station '%s' in %s\n", id, argv[1]);
+        goto out;
+    }
+    struct dirent *f;
+    while ((f = readdir(d))) {
+        size_t nl = strlen(f->d_name);
+        if (nl < 5 || strcmp(f->d_name + nl - 4, ".ack") != 0)
+            continue;
+        char path[4700];
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s", dir, f->d_name);
+        if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > (4 << 20)) {
+            fprintf(stderr, "synaqctl: %s: not a regular file of a sensible size; skipped\n", path);
+            rc = 1;
+            continue;
+        }
+        FILE *fp = fopen(path, "rb");
+        uint8_t *buf = malloc((size_t)sb.st_size + 1);
+        size_t len = fp && buf ? fread(buf, 1, (size_t)sb.st_size, fp) : 0;
+        if (fp)
+            fclose(fp);
+        sq_ack *a = NULL;
+        files++;
+        if (!buf || sq_ack_open(buf, len, sq_station_keys_central_sign_pk(k), &a, &e)) {
+            fprintf(stderr, "synaqctl: %s: %s; refused\n", path, buf ? e.msg : "out of memory");
+            rc = 1;
+        } else if (strcmp(a->station_id, id) != 0) {
+            fprintf(stderr, "synaqctl: %s: meant for station '%s', not '%s'; refused\n", path,
+                    a->station_id, id);
+            rc = 1;
+        } else {
+            int marked = 0;
+            if (sq_store_mark_sent(s, a->seqs, a->n, &marked, &e)) {
+                fprintf(stderr, "synaqctl: %s\n", e.msg);
+                rc = 1;
+            }
+            marked_all += marked;
+        }
+        sq_ack_free(a);
+        free(buf);
+    }
+    closedir(d);
+    printf("%d acknowledgement(s) read, %d result(s) newly marked sent\n", files, marked_all);
+out:
+    sq_store_close(s);
+    sq_station_keys_close(k);
+    return rc;
+}
+
+
 int main(int argc, char **argv)
 {
     static const struct option lo[] = {{"home", 1, 0, 'H'},
@@ -537,6 +760,10 @@ int main(int argc, char **argv)
         rc = cmd_take(&o, sub_argc, sub_argv);
     else if (!strcmp(cmd, "export"))
         rc = cmd_export(&o, sub_argc, sub_argv);
+    else if (!strcmp(cmd, "export-usb"))
+        rc = cmd_export_usb(&o, sub_argc, sub_argv);
+    else if (!strcmp(cmd, "read-acks"))
+        rc = cmd_read_acks(&o, sub_argc, sub_argv);
     else if (!strcmp(cmd, "help"))
         rc = usage(stdout);
     else {

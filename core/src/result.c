@@ -650,3 +650,77 @@ out:
         *marked = count;
     return st;
 }
+
+/* ---- acknowledgements ---- */
+
+#define ACK_MAX_SEQS 100000
+
+sq_status sq_ack_build(const sq_central_keys *k, const sq_ack *ack, uint8_t **out,
+                       size_t *out_len, sq_err *err)
+{
+    sq_buf b;
+    buf_init(&b, 4u << 20);
+    buf_put(&b, "SQACK01", 7);
+    buf_u8(&b, 1);
+    buf_str(&b, ack->station_id);
+    buf_str(&b, ack->batch_id);
+    buf_put(&b, ack->sha256, 32);
+    buf_varint(&b, ack->n);
+    for (size_t i = 0; i < ack->n; i++)
+        buf_varint(&b, (uint64_t)ack->seqs[i]);
+    uint8_t sig[64];
+    if (!b.failed) {
+        sq_central_sign(k, b.p, b.len, sig);
+        buf_put(&b, sig, 64);
+    }
+    if (b.failed) {
+        buf_free(&b);
+        return sq_seterr(err, SQ_ETOOBIG, "acknowledgement too large");
+    }
+    *out = b.p;
+    *out_len = b.len;
+    return SQ_OK;
+}
+
+void sq_ack_free(sq_ack *a)
+{
+    if (!a)
+        return;
+    free(a->seqs);
+    free(a);
+}
+
+sq_status sq_ack_open(const uint8_t *buf, size_t len, const uint8_t central_sign_pk[32],
+                      sq_ack **out, sq_err *err)
+{
+    if (len < 8 + 64 || memcmp(buf, "SQACK01", 7) != 0)
+        return sq_seterr(err, SQ_ECORRUPT, "not a Synaq acknowledgement");
+    if (crypto_sign_verify_detached(buf + len - 64, buf, len - 64, central_sign_pk) != 0)
+        return sq_seterr(err, SQ_EAUTH,
+                         "acknowledgement is not signed by the central this station trusts");
+    sq_ack *a = calloc(1, sizeof *a);
+    if (!a)
+        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+    sq_rd r;
+    rd_init(&r, buf + 7, len - 7 - 64);
+    int version = rd_u8(&r);
+    rd_str(&r, a->station_id, SQ_STATION_ID_MAX);
+    rd_str(&r, a->batch_id, 32);
+    const uint8_t *h = rd_take(&r, 32);
+    uint64_t n = rd_varint(&r);
+    if (!r.failed && version == 1 && n <= ACK_MAX_SEQS && n <= r.len - r.pos) {
+        a->seqs = calloc(n ? n : 1, sizeof *a->seqs);
+        a->n = a->seqs ? n : 0;
+        for (size_t i = 0; i < a->n; i++)
+            a->seqs[i] = rd_i63(&r);
+    } else {
+        r.failed = true;
+    }
+    if (r.failed || r.pos != r.len || !h || !a->station_id[0]) {
+        sq_ack_free(a);
+        return sq_seterr(err, SQ_ECORRUPT, "acknowledgement is damaged");
+    }
+    memcpy(a->sha256, h, 32);
+    *out = a;
+    return SQ_OK;
+}

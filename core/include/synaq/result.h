@@ -145,4 +145,25 @@ sq_status sq_store_batch_mem(sq_store *s, int64_t after_seq, int max_results, ui
 sq_status sq_store_mark_sent(sq_store *s, const int64_t *seqs, size_t n, int *marked,
                              sq_err *err) SQ_MUST_CHECK;
 
+/* --- acknowledgements carried by hand (USB) --- */
+
+/* Central's signed word that it stores a batch's results. */
+typedef struct {
+    char station_id[65];
+    char batch_id[33];
+    uint8_t sha256[32];   /* of the batch's bytes */
+    size_t n;
+    int64_t *seqs;        /* the results central holds */
+} sq_ack;
+
+/* Makes an acknowledgement, signed with central's signing key. Caller owns
+ * *out (sq_free). */
+sq_status sq_ack_build(const sq_central_keys *k, const sq_ack *ack, uint8_t **out,
+                       size_t *out_len, sq_err *err) SQ_MUST_CHECK;
+/* Checks an acknowledgement against central's signing key and decodes it.
+ * Caller owns *out (sq_ack_free). */
+sq_status sq_ack_open(const uint8_t *buf, size_t len, const uint8_t central_sign_pk[32],
+                      sq_ack **out, sq_err *err) SQ_MUST_CHECK;
+void sq_ack_free(sq_ack *a);
+
 #endif

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Results carried by hand, with no network at all: the station exports its
+# pending results to a folder standing in for a USB stick; central ingests
+# them exactly as uploads and writes acknowledgements beside them; the
+# station reads those back and marks the results sent. Then the network
+# sync sends nothing twice. Bad input: the same export ingested twice
+# (stored once), forged or altered acknowledgements and ones meant for
+# another station (refused, nothing marked), a read-only and a full stick
+# (a clear message, nothing exported), symlinks on the stick (not followed).
+#   usb.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+bin=$1
+src=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/synaq-usb-XXXXXX")
+serve_pid=""
+cleanup() {
+  [ -z "$serve_pid" ] || kill -9 "$serve_pid" 2>/dev/null || true
+  umount "$work/full" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+passes=0
+fails=0
+ok() { passes=$((passes + 1)); }
+bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+expect() { # PHRASE STATUS CMD...
+  local phrase=$1 want=$2 out status=0
+  shift 2
+  out=$("$@" 2>&1) || status=$?
+  if [ "$status" = "$want" ] && grep -qF -- "$phrase" <<<"$out"; then ok; else
+    bad "expected status $want and '$phrase' from: $* (status $status): $out"
+  fi
+}
+central() { "$bin/central/synaq-central" --home "$work/central" "$@"; }
+ctl() { "$bin/kiosk/synaqctl" --home "$work/station" "$@"; }
+pending() { sqlite3 -readonly "$work/station/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
+held() { sqlite3 -readonly "$work/central/results.db" "SELECT count(*) FROM results" 2>/dev/null || echo 0; }
+
+"$src/tests/ui/station.sh" "$bin" "$work" "$src/tests/sync/chaos-exam.yaml"
+"$bin/tests/sync/mkresults" --home "$work/station" --count 120 --tag usb
+stick=$work/stick
+mkdir -p "$stick"
+
+expect "120 result(s) in 3 batch(es) written" 0 ctl export-usb "$stick"
+[ "$(pending)" = 120 ] && ok || bad "export marked results: $(pending) pending"
+[ -f "$stick/synaq/ui-001/outgoing/MANIFEST.sha256" ] && ok || bad "no manifest"
+(cd "$stick/synaq/ui-001/outgoing" && sha256sum --quiet -c MANIFEST.sha256) && ok || bad "manifest does not match"
+
+# A symlink on the stick pointing outside it is not followed.
+ln -s /etc/passwd "$stick/synaq/ui-001/outgoing/zz-evil.sqbatch"
+expect "zz-evil.sqbatch: not a regular file; skipped" 1 central ingest "$stick"
+rm "$stick/synaq/ui-001/outgoing/zz-evil.sqbatch"
+[ "$(held)" = 120 ] && ok || bad "central holds $(held) after the first ingest"
+expect "3 batch file(s) read, 0 result(s) newly stored" 0 central ingest "$stick"
+[ "$(held)" = 120 ] && ok || bad "ingesting twice stored $(held)"
+
+# Acknowledgements: forged, altered, for another station: refused.
+acks=$stick/synaq/ui-001/acks
+# The acknowledgement of the last batch (results 101..120).
+first=$(ls "$stick/synaq/ui-001/outgoing" | sed -n 's/^000000000101-\(.*\)\.sqbatch$/\1.ack/p')
+cp "$acks/$first" "$work/good.ack"
+printf '\x01' | dd of="$acks/$first" bs=1 seek=20 conv=notrunc status=none
+expect "not signed by the central this station trusts" 1 ctl read-acks "$stick"
+[ "$(pending)" = 20 ] && ok || bad "after one altered ack: $(pending) pending (expected 20)"
+echo "SQACK01 not really" >"$acks/forged.ack"
+expect "forged.ack: not a Synaq acknowledgement" 1 ctl read-acks "$stick"
+rm "$acks/forged.ack"
+cp "$work/good.ack" "$acks/$first"
+expect "3 acknowledgement(s) read, 20 result(s) newly marked sent" 0 ctl read-acks "$stick"
+[ "$(pending)" = 0 ] && ok || bad "$(pending) still pending"
+
+# An acknowledgement for another station, signed by central: refused.
+"$bin/kiosk/synaqctl" --home "$work/other" init --central "$work/central/keys/central.pub" >/dev/null
+central enroll "$work/other/enrol.req" --station-id other-1 --district X >/dev/null
+"$bin/kiosk/synaqctl" --home "$work/other" enroll "$work/central/certs/other-1.cert" >/dev/null
+mkdir -p "$work/stick2/synaq/other-1/acks"
+cp "$work/good.ack" "$work/stick2/synaq/other-1/acks/"
+expect "meant for station 'ui-001', not 'other-1'" 1 \
+  "$bin/kiosk/synaqctl" --home "$work/other" read-acks "$work/stick2"
+
+# A read-only stick: a clear message, nothing exported.
+"$bin/tests/sync/mkresults" --home "$work/station" --count 5 --tag more
+mkdir -p "$work/ro"
+if mount -t tmpfs -o ro,size=1m tmpfs "$work/ro" 2>/dev/null; then
+  expect "the stick is read-only" 1 ctl export-usb "$work/ro"
+  umount "$work/ro"
+else
+  echo "note: cannot mount a read-only tmpfs here; read-only stick not tested"
+fi
+# A full stick: a clear message, nothing left half written.
+mkdir -p "$work/full"
+if mount -t tmpfs -o size=8k tmpfs "$work/full" 2>/dev/null; then
+  "$bin/tests/sync/mkresults" --home "$work/station" --count 60 --tag full
+  expect "nothing was exported" 1 ctl export-usb "$work/full"
+  [ -z "$(ls "$work/full/synaq/ui-001/outgoing" 2>/dev/null)" ] && ok || bad "a full stick kept files"
+  umount "$work/full"
+else
+  echo "note: cannot mount a small tmpfs here; full stick not tested"
+fi
+[ "$(pending)" = 65 ] && ok || bad "$(pending) pending after failed exports (expected 65)"
+
+# Then the network: the results acknowledged by hand are not sent again.
+central serve --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.log" &
+serve_pid=$!
+for _ in $(seq 1 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/serve.out")
+printf 'central_url = http://127.0.0.1:%s\nfetch_bundles = no\n' "$port" >"$work/station/sync.conf"
+"$bin/sync/synaq-syncd" --home "$work/station" --once 2>"$work/syncd.log" || bad "syncd: $(cat "$work/syncd.log")"
+[ "$(held)" = 185 ] && ok || bad "central holds $(held) after the network sync (expected 185)"
+[ "$(pending)" = 0 ] && ok || bad "$(pending) pending after the network sync"
+echo "usb: $passes passed, $fails failed"
+[ $fails = 0 ]
