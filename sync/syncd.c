@@ -161,6 +161,25 @@ static int on_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl
     return y->stopping;
 }
 
+/* What every transfer shares. The handle is reset but its connection
+ * cache stays, so a round reuses one connection. */
+static void curl_prepare(syncd *y, const char *url)
+{
+    curl_easy_reset(y->curl);
+    curl_easy_setopt(y->curl, CURLOPT_URL, url);
+    curl_easy_setopt(y->curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(y->curl, CURLOPT_CONNECTTIMEOUT, (long)y->cfg.connect_timeout_s);
+    /* Slow is fine, stuck is not: low-speed limits, no total timeout. */
+    curl_easy_setopt(y->curl, CURLOPT_LOW_SPEED_LIMIT, (long)y->cfg.low_speed_bytes);
+    curl_easy_setopt(y->curl, CURLOPT_LOW_SPEED_TIME, (long)y->cfg.low_speed_s);
+    if (y->cfg.ca_file[0])
+        curl_easy_setopt(y->curl, CURLOPT_CAINFO, y->cfg.ca_file);
+    curl_easy_setopt(y->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(y->curl, CURLOPT_XFERINFODATA, y);
+    curl_easy_setopt(y->curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(y->curl, CURLOPT_USERAGENT, "synaq-syncd/1");
+}
+
 /* One request. Returns the HTTP status, or -1 on a transport error (with
  * the error in err). */
 static long http(syncd *y, const char *method, const char *path, const uint8_t *data, size_t len,
@@ -169,25 +188,13 @@ static long http(syncd *y, const char *method, const char *path, const uint8_t *
     char url[1024];
     struct curl_slist *hdr = NULL;
     snprintf(url, sizeof url, "%s%s", y->cfg.central_url, path);
-    curl_easy_reset(y->curl);
-    curl_easy_setopt(y->curl, CURLOPT_URL, url);
-    curl_easy_setopt(y->curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(y->curl, CURLOPT_CONNECTTIMEOUT, (long)y->cfg.connect_timeout_s);
-    /* Slow is fine, stuck is not: low-speed limits, no total timeout. */
-    curl_easy_setopt(y->curl, CURLOPT_LOW_SPEED_LIMIT, (long)y->cfg.low_speed_bytes);
-    curl_easy_setopt(y->curl, CURLOPT_LOW_SPEED_TIME, (long)y->cfg.low_speed_s);
+    curl_prepare(y, url);
     if (total_timeout_s)
         curl_easy_setopt(y->curl, CURLOPT_TIMEOUT, (long)total_timeout_s);
-    if (y->cfg.ca_file[0])
-        curl_easy_setopt(y->curl, CURLOPT_CAINFO, y->cfg.ca_file);
     curl_easy_setopt(y->curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(y->curl, CURLOPT_WRITEDATA, out);
     curl_easy_setopt(y->curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(y->curl, CURLOPT_HEADERDATA, y);
-    curl_easy_setopt(y->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(y->curl, CURLOPT_XFERINFODATA, y);
-    curl_easy_setopt(y->curl, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(y->curl, CURLOPT_USERAGENT, "synaq-syncd/" "1");
     if (!strcmp(method, "POST")) {
         hdr = curl_slist_append(hdr, "Content-Type: application/octet-stream");
         hdr = curl_slist_append(hdr, "Expect:");
@@ -492,20 +499,10 @@ static int fetch_bundles(syncd *y)
         }
         snprintf(url, sizeof url, "%s/v1/bundles/%s?station=%s", y->cfg.central_url, name,
                  c->station_id);
-        curl_easy_reset(y->curl);
-        curl_easy_setopt(y->curl, CURLOPT_URL, url);
-        curl_easy_setopt(y->curl, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(y->curl, CURLOPT_CONNECTTIMEOUT, (long)y->cfg.connect_timeout_s);
-        curl_easy_setopt(y->curl, CURLOPT_LOW_SPEED_LIMIT, (long)y->cfg.low_speed_bytes);
-        curl_easy_setopt(y->curl, CURLOPT_LOW_SPEED_TIME, (long)y->cfg.low_speed_s);
+        curl_prepare(y, url);
         curl_easy_setopt(y->curl, CURLOPT_RESUME_FROM_LARGE, from);
         curl_easy_setopt(y->curl, CURLOPT_WRITEDATA, f);
         curl_easy_setopt(y->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)SQ_BUNDLE_MAX_FILE);
-        curl_easy_setopt(y->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(y->curl, CURLOPT_XFERINFODATA, y);
-        curl_easy_setopt(y->curl, CURLOPT_NOPROGRESS, 0L);
-        if (y->cfg.ca_file[0])
-            curl_easy_setopt(y->curl, CURLOPT_CAINFO, y->cfg.ca_file);
         CURLcode cr = curl_easy_perform(y->curl);
         long code = 0;
         curl_easy_getinfo(y->curl, CURLINFO_RESPONSE_CODE, &code);
