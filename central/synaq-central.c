@@ -388,23 +388,6 @@ done:
 
 /* ---- results carried by hand ---- */
 
-/* Writes a file durably: temp name, fsync, rename. */
-static int write_durable(const char *path, const uint8_t *buf, size_t len)
-{
-    char tmp[4400];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return -1;
-    int ok = fwrite(buf, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
 /* Ingests one batch file: checked exactly as an upload over the network,
  * stored once, and answered with an acknowledgement file. */
 static int ingest_one(sq_central_keys *k, registry *reg, cstore *cs, const char *path,
@@ -475,9 +458,8 @@ static int ingest_one(sq_central_keys *k, registry *reg, cstore *cs, const char 
     char ack_path[4600];
     mkdir(ack_dir, 0755);
     snprintf(ack_path, sizeof ack_path, "%s/%s.ack", ack_dir, sq_batch_id(b));
-    if (sq_ack_build(k, &ack, &ab, &alen, &e) || write_durable(ack_path, ab, alen)) {
-        fprintf(stderr, "synaq-central: cannot write %s: %s\n", ack_path,
-                e.msg[0] ? e.msg : strerror(errno));
+    if (sq_ack_build(k, &ack, &ab, &alen, &e) || sq_write_file(ack_path, ab, alen, 0644, &e)) {
+        fprintf(stderr, "synaq-central: %s\n", e.msg);
         sq_free(ab);
         goto out;
     }

@@ -494,33 +494,6 @@ static int make_dir(const char *path)
     return -1;
 }
 
-static int write_durable_file(const char *path, const uint8_t *buf, size_t len)
-{
-    char tmp[4400];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return -1;
-    int ok = fwrite(buf, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int saved = errno;
-        unlink(tmp);
-        errno = saved;
-        return -1;
-    }
-    return 0;
-}
-
-static void fsync_dir(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
 /* Writes the pending results to STICK/synaq/STATION/outgoing as batches in
  * the network format, with a manifest of checksums; marks nothing: the
  * results stay pending until an acknowledgement comes back. */
@@ -577,13 +550,12 @@ static int cmd_export_usb(const station_opts *o, int argc, char **argv)
         char hex[65];
         crypto_hash_sha256(h, buf, len);
         sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-        int w = write_durable_file(path, buf, len);
-        int saved = errno;
+        sq_status w = sq_write_file(path, buf, len, 0644, &e);
         sq_batch_free(b);
         sq_free(buf);
         if (w) {
-            fprintf(stderr, "synaqctl: cannot write %s: %s%s; nothing was exported\n", path,
-                    strerror(saved), saved == ENOSPC ? " (the stick is full)" : "");
+            fprintf(stderr, "synaqctl: %s%s; nothing was exported\n", e.msg,
+                    w == SQ_EFULL ? " (the stick is full)" : "");
             goto undo;
         }
         batches++;
@@ -605,12 +577,10 @@ static int cmd_export_usb(const station_opts *o, int argc, char **argv)
     }
     char mpath[4600];
     snprintf(mpath, sizeof mpath, "%s/MANIFEST.sha256", out_dir);
-    if (write_durable_file(mpath, (const uint8_t *)manifest, mlen)) {
-        fprintf(stderr, "synaqctl: cannot write %s: %s; nothing was exported\n", mpath,
-                strerror(errno));
+    if (sq_write_file(mpath, manifest, mlen, 0644, &e)) {
+        fprintf(stderr, "synaqctl: %s; nothing was exported\n", e.msg);
         goto undo;
     }
-    fsync_dir(out_dir);
     printf("%d result(s) in %d batch(es) written to %s\n"
            "it is safe to remove the stick; the results stay pending until central's\n"
            "acknowledgements come back (synaqctl read-acks STICK)\n",

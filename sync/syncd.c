@@ -98,17 +98,9 @@ static void status_write(syncd *y)
     json_decref(j);
     if (!text)
         return;
-    char tmp[4300];
-    snprintf(tmp, sizeof tmp, "%s.tmp", y->status_path);
-    FILE *f = fopen(tmp, "w");
-    if (f) {
-        fputs(text, f);
-        fputc('\n', f);
-        fflush(f);
-        fsync(fileno(f));
-        fclose(f);
-        rename(tmp, y->status_path);
-    }
+    sq_err e;
+    if (sq_write_file(y->status_path, text, strlen(text), 0644, &e))
+        logf_("%s", e.msg);
     free(text);
 }
 
@@ -237,39 +229,6 @@ static void outbox_oldest(syncd *y, char *path, size_t cap)
         snprintf(path, cap, "%s/%s", y->outbox, best);
 }
 
-/* Writes a file that must survive a power cut: temp name, fsync, rename,
- * fsync of the folder. */
-static int write_file_sync(const char *dir, const char *path, const uint8_t *buf, size_t len)
-{
-    char tmp[4400];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -1;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, buf + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            close(fd);
-            unlink(tmp);
-            return -1;
-        }
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return 0;
-}
-
 static uint8_t *read_whole(const char *path, size_t max, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -316,10 +275,10 @@ static int next_batch(syncd *y, char *path, size_t cap)
     snprintf(path, cap, "%s/%012lld-%s.sqbatch", y->outbox, (long long)first,
              b ? sq_batch_id(b) : "x");
     sq_batch_free(b);
-    int rc = write_file_sync(y->outbox, path, buf, len);
+    sq_status rc = sq_write_file(path, buf, len, 0600, &e);
     sq_free(buf);
     if (rc) {
-        fail(y, "cannot write %s: %s", path, strerror(errno));
+        fail(y, "%s", e.msg);
         return -1;
     }
     logf_("batch of %d result(s) from #%lld ready: %s", count, (long long)first, path);

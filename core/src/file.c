@@ -155,3 +155,8 @@ fail:
     unlink(tmp);
     return st;
 }
+
+sq_status sq_write_file(const char *path, const void *buf, size_t len, int mode, sq_err *err)
+{
+    return file_write_atomic(path, buf, len, mode, false, err);
+}

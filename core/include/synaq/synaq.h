@@ -65,6 +65,12 @@ typedef struct sq_clock {
 /* The real clocks (CLOCK_MONOTONIC and CLOCK_REALTIME). */
 const sq_clock *sq_clock_system(void);
 
+/* Writes a file that must survive a power cut: a temp name in the same
+ * folder, fsync, rename, fsync of the folder. SQ_EFULL when the disk is
+ * full; the old file (if any) is untouched on failure. buf is borrowed. */
+sq_status sq_write_file(const char *path, const void *buf, size_t len, int mode,
+                        sq_err *err) SQ_MUST_CHECK;
+
 /* Frees memory the library handed to the caller. NULL is a no-op. */
 void sq_free(void *p);
 
