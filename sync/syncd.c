@@ -623,6 +623,19 @@ int main(int argc, char **argv)
     snprintf(y.status_path, sizeof y.status_path, "%s/sync-status.json", home);
     snprintf(y.bundles, sizeof y.bundles, "%s/bundles", home);
     mkdir(y.outbox, 0700);
+    /* A daemon killed while writing a batch leaves its temp file: the
+     * results are still pending in the store, so the file just goes. */
+    DIR *od = opendir(y.outbox);
+    if (od) {
+        struct dirent *de;
+        while ((de = readdir(od)))
+            if (strstr(de->d_name, ".tmp")) {
+                char stale[4500];
+                snprintf(stale, sizeof stale, "%s/%s", y.outbox, de->d_name);
+                unlink(stale);
+            }
+        closedir(od);
+    }
 
     /* Signals become a file descriptor of the loop: no work in a handler. */
     sigset_t set;
