@@ -69,12 +69,17 @@ printf 'central_url = http://127.0.0.1:%s\ninterval_s = 3600\nretry_min_s = 1\nr
   "$port" >"$st/sync.conf"
 
 # 3. The daemon's first round fetches the bundle; then it sleeps an hour.
+# (A batch temp file left by a killed daemon is cleaned away at start.)
+mkdir -p "$st/outbox"
+echo partial >"$st/outbox/000000000001-x.sqbatch.tmp-12345"
 "$bin/sync/synaq-syncd" --home "$st" 2>"$work/syncd.log" &
 syncd_pid=$!
 for _ in $(seq 1 100); do grep -q "bundle second.sqb imported" "$work/syncd.log" && break; sleep 0.1; done
 if "$bin/kiosk/synaqctl" --home "$st" exams | grep -q "^second v1"; then ok; else
   bad "the bundle was not imported: $(cat "$work/syncd.log")"
 fi
+
+[ -z "$(ls "$st/outbox")" ] && ok || bad "stale outbox files left: $(ls "$st/outbox")"
 
 # 4. A new result: sent within seconds, though the timer says an hour.
 sleep 1

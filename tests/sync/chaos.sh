@@ -144,7 +144,7 @@ while :; do
   done
   check_invariant
   [ $left = 0 ] && break
-  [ $SECONDS -lt $deadline ] || fail "not drained after ${drain_s}s: $(for i in $(seq 1 "$stations"); do echo -n "st-$i:$(pending "$i") "; done)"
+  [ $SECONDS -lt $deadline ] || fail "not drained after ${drain_s}s: $(for i in $(seq 1 "$stations"); do echo -n "st-$i: $(pending "$i") pending, outbox [$(ls "$work/st$i/outbox" | tr '\n' ' ')]; "; done)"
   if [ $((RANDOM % 4)) = 0 ]; then
     i=$((RANDOM % stations + 1))
     kill -9 "$(cat "$work/syncd-$i.pid")" 2>/dev/null || true
