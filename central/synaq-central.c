@@ -22,6 +22,7 @@
 #include "synaq/exam.h"
 #include "synaq/keys.h"
 #include "synaq/result.h"
+#include "synaq/usb.h"
 
 static const char *home;
 static char keys_dir[4096], registry_path[4096];
@@ -36,6 +37,11 @@ static int usage(FILE *f)
             "  enroll REQUEST --station-id ID --district NAME [-o CERT]\n"
             "                     sign a station's enrolment request (certificate defaults to\n"
             "                     DIR/certs/ID.cert)\n"
+            "  enroll-usb STICK --station-id ID --district NAME [--request FP] [-o CERT]\n"
+            "                     the same for the request a station wrote to a stick\n"
+            "                     (STICK/synaq/enrol/FP.req); the certificate goes back beside it\n"
+            "  prepare-stick STICK [BUNDLE...]\n"
+            "                     put central.pub (for new stations) and bundles on a stick\n"
             "  stations           list the enrolled stations\n"
             "  revoke ID          revoke a station: its uploads are refused from then on\n"
             "  bundle build SOURCE... --stations CERT... -o FILE\n"
@@ -81,11 +87,63 @@ static int cmd_keygen(int argc, char **argv)
     return 0;
 }
 
-static int cmd_enroll(int argc, char **argv)
+/* Reads a whole file of at most max bytes; a bigger one is refused, not
+ * cut. Caller frees *buf. */
+static int read_all(const char *path, size_t max, uint8_t **buf, size_t *len)
 {
-    static const struct option lo[] = {
-        {"station-id", 1, 0, 's'}, {"district", 1, 0, 'd'}, {"out", 1, 0, 'o'}, {0, 0, 0, 0}};
-    const char *id = NULL, *district = NULL, *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "synaq-central: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *p = malloc(cap);
+    while (p) {
+        if (n == cap) {
+            if (cap > max) {
+                fprintf(stderr, "synaq-central: %s is above the limit of %zu bytes\n", path, max);
+                free(p);
+                p = NULL;
+                break;
+            }
+            uint8_t *np = realloc(p, cap * 2);
+            if (!np) {
+                fprintf(stderr, "synaq-central: out of memory reading %s\n", path);
+                free(p);
+                p = NULL;
+                break;
+            }
+            p = np;
+            cap *= 2;
+        }
+        size_t r = fread(p + n, 1, cap - n, f);
+        if (r == 0)
+            break;
+        n += r;
+    }
+    fclose(f);
+    if (!p)
+        return -1;
+    if (n > max) {
+        fprintf(stderr, "synaq-central: %s is above the limit of %zu bytes\n", path, max);
+        free(p);
+        return -1;
+    }
+    *buf = p;
+    *len = n;
+    return 0;
+}
+
+/* enroll REQUEST, or enroll-usb STICK (by_stick): the request on the
+ * stick, and the certificate written back beside it. */
+static int cmd_enroll(int argc, char **argv, bool by_stick)
+{
+    static const struct option lo[] = {{"station-id", 1, 0, 's'},
+                                       {"district", 1, 0, 'd'},
+                                       {"out", 1, 0, 'o'},
+                                       {"request", 1, 0, 'r'},
+                                       {0, 0, 0, 0}};
+    const char *id = NULL, *district = NULL, *out = NULL, *fp = NULL;
     char out_buf[4200];
     int c;
     optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
@@ -96,11 +154,14 @@ static int cmd_enroll(int argc, char **argv)
             district = optarg;
         else if (c == 'o')
             out = optarg;
+        else if (c == 'r' && by_stick)
+            fp = optarg;
         else
             return usage(stderr);
     }
     if (optind != argc - 1 || !id || !district) {
-        fputs("synaq-central enroll: REQUEST, --station-id and --district are required\n", stderr);
+        fprintf(stderr, "synaq-central %s: %s, --station-id and --district are required\n",
+                by_stick ? "enroll-usb" : "enroll", by_stick ? "STICK" : "REQUEST");
         return 2;
     }
     if (!out) {
@@ -124,21 +185,62 @@ static int cmd_enroll(int argc, char **argv)
         fprintf(stderr, "synaq-central: station id '%s' is enrolled already\n", id);
         goto out;
     }
-    if (sq_central_enroll(k, argv[optind], id, district, out, &cert, &e) ||
+    if ((by_stick ? sq_usb_enrol_answer(k, argv[optind], fp, id, district, out, &cert, &e)
+                  : sq_central_enroll(k, argv[optind], id, district, out, &cert, &e)) ||
         registry_add(reg, &cert, &e)) {
         fail(&e);
         goto out;
     }
-    char fp[SQ_FINGERPRINT_LEN + 1];
-    sq_fingerprint(cert.sign_pk, fp);
-    printf("station '%s' (%s) enrolled, key %s\ncertificate: %s (take it to the station: "
-           "synaqctl enroll)\n",
-           id, district, fp, out);
+    char key_fp[SQ_FINGERPRINT_LEN + 1];
+    sq_fingerprint(cert.sign_pk, key_fp);
+    if (by_stick)
+        printf("station '%s' (%s) enrolled, key %s\ncertificate: %s, and on the stick in "
+               "synaq/enrol/%s.cert\n(take the stick back to the station: synaqctl enroll-usb, "
+               "or the kiosk's set-up screen)\n",
+               id, district, key_fp, out, key_fp);
+    else
+        printf("station '%s' (%s) enrolled, key %s\ncertificate: %s (take it to the station: "
+               "synaqctl enroll)\n",
+               id, district, key_fp, out);
     rc = 0;
 out:
     registry_close(reg);
     sq_central_close(k);
     return rc;
+}
+
+/* Puts what a technician carries to stations on a stick: central's
+ * public keys (for stations still to be enrolled) and bundles. */
+static int cmd_prepare_stick(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage(stderr);
+    sq_err e;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/central.pub", keys_dir);
+    if (read_all(path, 4096, &buf, &len))
+        return 1;
+    sq_status st = sq_usb_put(argv[1], "synaq", "central.pub", buf, len, &e);
+    free(buf);
+    if (st)
+        return fail(&e);
+    printf("%s/synaq/central.pub written (for stations to be enrolled by stick)\n", argv[1]);
+    for (int i = 2; i < argc; i++) {
+        const char *base = strrchr(argv[i], '/');
+        base = base ? base + 1 : argv[i];
+        buf = NULL;
+        if (read_all(argv[i], SQ_BUNDLE_MAX_FILE, &buf, &len))
+            return 1;
+        st = sq_usb_put(argv[1], "synaq/bundles", base, buf, len, &e);
+        free(buf);
+        if (st)
+            return fail(&e);
+        printf("%s/synaq/bundles/%s written\n", argv[1], base);
+    }
+    printf("it is safe to remove the stick\n");
+    return 0;
 }
 
 static int cmd_stations(int argc, char **argv)
@@ -232,41 +334,6 @@ out:
     return rc;
 }
 
-static int read_all(const char *path, uint8_t **buf, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "synaq-central: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *p = malloc(cap);
-    while (p) {
-        if (n == cap) {
-            if (cap >= SQ_BATCH_MAX_FILE + 1)
-                break;
-            uint8_t *np = realloc(p, cap * 2);
-            if (!np) {
-                free(p);
-                p = NULL;
-                break;
-            }
-            p = np;
-            cap *= 2;
-        }
-        size_t r = fread(p + n, 1, cap - n, f);
-        if (r == 0)
-            break;
-        n += r;
-    }
-    fclose(f);
-    if (!p)
-        return -1;
-    *buf = p;
-    *len = n;
-    return 0;
-}
-
 /* What opening results needs, for one sealed result at a time. */
 typedef struct {
     sq_central_keys *k;
@@ -355,7 +422,7 @@ static int cmd_open_results(int argc, char **argv)
         size_t len = 0;
         sq_batch *b = NULL;
         o.source = argv[i];
-        if (read_all(argv[i], &buf, &len)) {
+        if (read_all(argv[i], SQ_BATCH_MAX_FILE, &buf, &len)) {
             rc = 1;
             continue;
         }
@@ -391,7 +458,7 @@ done:
 /* Ingests one batch file: checked exactly as an upload over the network,
  * stored once, and answered with an acknowledgement file. */
 static int ingest_one(sq_central_keys *k, registry *reg, cstore *cs, const char *path,
-                      const char *ack_dir, int *new_results)
+                      const char *stick, const char *station_dir, int *new_results)
 {
     sq_err e;
     uint8_t *buf = NULL, pk[32];
@@ -410,7 +477,7 @@ static int ingest_one(sq_central_keys *k, registry *reg, cstore *cs, const char 
                 (long long)sb.st_size);
         return 1;
     }
-    if (read_all(path, &buf, &len))
+    if (read_all(path, SQ_BATCH_MAX_FILE, &buf, &len))
         return 1;
     if (sq_batch_parse(buf, len, &b, &e) ||
         registry_station_key(reg, sq_batch_station_id(b), pk, &e) ||
@@ -455,10 +522,12 @@ static int ingest_one(sq_central_keys *k, registry *reg, cstore *cs, const char 
     ack.seqs = seqs;
     uint8_t *ab = NULL;
     size_t alen = 0;
-    char ack_path[4600];
-    mkdir(ack_dir, 0755);
-    snprintf(ack_path, sizeof ack_path, "%s/%s.ack", ack_dir, sq_batch_id(b));
-    if (sq_ack_build(k, &ack, &ab, &alen, &e) || sq_write_file(ack_path, ab, alen, 0644, &e)) {
+    char ack_dir[200], ack_name[64];
+    /* Written through the stick's own folders, never through a link. */
+    snprintf(ack_dir, sizeof ack_dir, "synaq/%s/acks", station_dir);
+    snprintf(ack_name, sizeof ack_name, "%s.ack", sq_batch_id(b));
+    if (sq_ack_build(k, &ack, &ab, &alen, &e) ||
+        sq_usb_put(stick, ack_dir, ack_name, ab, alen, &e)) {
         fprintf(stderr, "synaq-central: %s\n", e.msg);
         sq_free(ab);
         goto out;
@@ -495,7 +564,8 @@ static int cmd_ingest(int argc, char **argv)
     /* STICK/synaq/STATION/outgoing/NAME.sqbatch; symlinks are never followed. */
     char top[4200];
     snprintf(top, sizeof top, "%s/synaq", argv[1]);
-    DIR *d = opendir(top);
+    struct stat tb;
+    DIR *d = lstat(top, &tb) == 0 && S_ISDIR(tb.st_mode) ? opendir(top) : NULL;
     if (!d) {
         fprintf(stderr, "synaq-central: %s: no exported results there\n", top);
         rc = 1;
@@ -503,7 +573,7 @@ static int cmd_ingest(int argc, char **argv)
     }
     struct dirent *st;
     while ((st = readdir(d))) {
-        char sdir[4400], out_dir[4500], ack_dir[4500];
+        char sdir[4400], out_dir[4500];
         struct stat sb;
         if (st->d_name[0] == '.')
             continue;
@@ -511,7 +581,6 @@ static int cmd_ingest(int argc, char **argv)
         if (lstat(sdir, &sb) != 0 || !S_ISDIR(sb.st_mode))
             continue;
         snprintf(out_dir, sizeof out_dir, "%s/outgoing", sdir);
-        snprintf(ack_dir, sizeof ack_dir, "%s/acks", sdir);
         if (lstat(out_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
             continue;
         DIR *od = opendir(out_dir);
@@ -523,7 +592,7 @@ static int cmd_ingest(int argc, char **argv)
             char fp[4800];
             snprintf(fp, sizeof fp, "%s/%s", out_dir, f->d_name);
             files++;
-            if (ingest_one(k, reg, cs, fp, ack_dir, &new_results))
+            if (ingest_one(k, reg, cs, fp, argv[1], st->d_name, &new_results))
                 rc = 1;
         }
         if (od)
@@ -566,7 +635,11 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "keygen"))
         return cmd_keygen(n, v);
     if (!strcmp(cmd, "enroll"))
-        return cmd_enroll(n, v);
+        return cmd_enroll(n, v, false);
+    if (!strcmp(cmd, "enroll-usb"))
+        return cmd_enroll(n, v, true);
+    if (!strcmp(cmd, "prepare-stick"))
+        return cmd_prepare_stick(n, v);
     if (!strcmp(cmd, "stations"))
         return cmd_stations(n, v);
     if (!strcmp(cmd, "revoke"))

@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <sodium.h>
@@ -22,6 +23,8 @@
 #include "synaq/keys.h"
 #include "synaq/result.h"
 #include "synaq/store.h"
+#include "synaq/tech.h"
+#include "synaq/usb.h"
 
 typedef struct {
     const char *home, *db, *keys, *passphrase;
@@ -30,7 +33,7 @@ typedef struct {
 
 static int usage(FILE *f)
 {
-    fputs("usage: synaqctl [--home DIR] [--db FILE] [--keys FILE] [--passphrase-file FILE] "
+    fprintf(f, "usage: synaqctl [--home DIR] [--db FILE] [--keys FILE] [--passphrase-file FILE] "
           "COMMAND ...\n"
           "\n"
           "commands:\n"
@@ -46,13 +49,23 @@ static int usage(FILE *f)
           "                     to skip; a trailing ! flags the item\n"
           "  export --out FILE [--max N] [--after SEQ]\n"
           "                     write pending results as one batch file\n"
-          "  export-usb STICK   pending results to STICK/synaq/STATION/outgoing, for central's\n"
+          "  sticks             the USB sticks plugged in, and what is on them\n"
+          "  import-usb [STICK] verify and import every bundle on the stick\n"
+          "  export-usb [STICK] pending results to STICK/synaq/STATION/outgoing, for central's\n"
           "                     'synaq-central ingest'; they stay pending until acknowledged\n"
-          "  read-acks STICK    mark sent what central's acknowledgements on STICK name\n"
+          "  read-acks [STICK]  mark sent what central's acknowledgements on the stick name\n"
+          "  enroll-usb [--label TEXT] [STICK]\n"
+          "                     enrolment by stick: makes the keys (trusting the stick's\n"
+          "                     synaq/central.pub) and writes the request to the stick; run\n"
+          "                     again when central's certificate is on it, to install it\n"
+          "  set-pin [--pin-file FILE]\n"
+          "                     set the kiosk's technician PIN (%d to %d digits, from stdin)\n"
+          "  audit [N]          the last N lines of the station's audit log (default 50)\n"
           "\n"
           "The station's files default to $SYNAQ_HOME (or /var/lib/synaq): station.db and\n"
-          "station.key. The key passphrase comes from --passphrase-file or $SYNAQ_PASSPHRASE.\n",
-          f);
+          "station.key. The key passphrase comes from --passphrase-file or $SYNAQ_PASSPHRASE.\n"
+          "Without STICK, the only stick plugged in under $SYNAQ_USB_ROOTS (default %s).\n",
+          SQ_PIN_MIN, SQ_PIN_MAX, SQ_USB_ROOTS);
     return f == stderr ? 2 : 0;
 }
 
@@ -60,6 +73,22 @@ static int fail(const sq_err *e)
 {
     fprintf(stderr, "synaqctl: %s\n", e->msg);
     return 1;
+}
+
+/* Every action of the technician goes into the store's audit log. */
+static void audit(sq_store *s, const char *action, sq_status st, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void audit(sq_store *s, const char *action, sq_status st, const char *fmt, ...)
+{
+    char detail[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    sq_err e;
+    if (s && sq_tech_audit_add(s, "synaqctl", action, st, detail, &e))
+        fprintf(stderr, "synaqctl: the audit log could not be written: %s\n", e.msg);
 }
 
 static char *read_passphrase_file(const char *path)
@@ -167,6 +196,7 @@ static int cmd_enroll(const station_opts *o, int argc, char **argv)
     }
     printf("enrolled as station '%s' of district '%s'; store %s ready\n", c->station_id,
            c->district, o->db);
+    audit(s, "enroll", SQ_OK, "enrolled as '%s' (%s)", c->station_id, c->district);
     sq_store_close(s);
     sq_station_keys_close(k);
     return 0;
@@ -186,8 +216,11 @@ static int cmd_import(const station_opts *o, int argc, char **argv)
         sq_import_report r;
         if (sq_store_import(s, argv[i], &r, &e)) {
             rc = fail(&e);
+            audit(s, "import", e.code, "%s", e.msg);
             continue;
         }
+        audit(s, "import", SQ_OK, "%s: bundle %s, %d new exam(s)", argv[i], r.bundle_id,
+              r.exams_new);
         if (r.exams_new)
             printf("%s: bundle %s imported: %d exam(s), %d item(s)%s\n", argv[i], r.bundle_id,
                    r.exams_new, r.items, r.exams_same ? "; others already installed" : "");
@@ -239,50 +272,51 @@ static int cmd_exams(const station_opts *o, int argc, char **argv)
     return rc;
 }
 
+static void print_time(const char *label, int64_t wall_s)
+{
+    char t[40] = "never";
+    time_t w = (time_t)wall_s;
+    struct tm tm;
+    if (wall_s && gmtime_r(&w, &tm))
+        strftime(t, sizeof t, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    printf("%s%s", label, t);
+}
+
 static int cmd_status(const station_opts *o, int argc, char **argv)
 {
     sq_station_keys *k = NULL;
     sq_store *s = NULL;
     sq_err e;
+    sq_tech_status t;
     if (open_station(o, &k, &s))
         return 1;
-    const sq_cert *c = sq_station_keys_cert(k);
-    int64_t pending = 0, last = 0;
     int rc = 0;
-    sq_exam_info *list = NULL;
-    size_t n = 0;
-    if (sq_store_result_counts(s, &pending, &last, &e) || sq_store_exams(s, &list, &n, &e)) {
+    if (sq_tech_status_get(s, k, o->home, &t, &e)) {
         rc = fail(&e);
     } else {
-        printf("station:  %s (%s)\nsoftware: synaq %s\nexams:   ", c->station_id, c->district,
-               sq_version());
-        for (size_t i = 0; i < n; i++)
-            printf(" %s v%lld", list[i].id, (long long)list[i].version);
-        printf("%s\nresults:  %lld pending, %lld recorded in all\n", n ? "" : " none",
-               (long long)pending, (long long)last);
-        /* What synaq-syncd last said of itself. */
-        char path[4200];
-        snprintf(path, sizeof path, "%s/sync-status.json", o->home);
-        json_t *j = json_load_file(path, 0, NULL);
-        if (!j) {
-            printf("sync:     never ran (no %s)\n", path);
+        printf("station:  %s (%s)\nsoftware: synaq %s\nexams:    %s\n", t.station_id, t.district,
+               t.software, t.content[0] ? t.content : "none");
+        printf("results:  %lld pending, %lld recorded in all\n", (long long)t.pending,
+               (long long)t.last_seq);
+        if (t.pending)
+            printf("          the oldest pending is %lld h old; %lld carried out on a stick, "
+                   "awaiting acknowledgement\n",
+                   (long long)(t.oldest_pending_s / 3600), (long long)t.exported);
+        if (!t.sync_known) {
+            printf("sync:     never ran (no %s/sync-status.json)\n", o->home);
         } else {
-            time_t ok = (time_t)json_integer_value(json_object_get(j, "last_success"));
-            time_t bad = (time_t)json_integer_value(json_object_get(j, "last_error_wall"));
-            const char *why = json_string_value(json_object_get(j, "last_error"));
-            char t1[40] = "never", t2[40] = "";
-            struct tm tm;
-            if (ok && gmtime_r(&ok, &tm))
-                strftime(t1, sizeof t1, "%Y-%m-%d %H:%M:%S UTC", &tm);
-            if (bad && gmtime_r(&bad, &tm))
-                strftime(t2, sizeof t2, "%Y-%m-%d %H:%M:%S UTC", &tm);
-            printf("sync:     last success %s\n", t1);
-            if (why && *why)
-                printf("          last error %s: %s\n", t2, why);
-            json_decref(j);
+            print_time("sync:     last success ", t.sync_last_success_s);
+            printf("\n");
+            if (t.sync_last_error[0]) {
+                print_time("          last error ", t.sync_last_error_s);
+                printf(": %s\n", t.sync_last_error);
+            }
         }
+        if (t.disk_free_bytes >= 0)
+            printf("disk:     %lld MiB free\n", (long long)(t.disk_free_bytes >> 20));
+        print_time("clock:    ", t.wall_s);
+        printf("\n");
     }
-    sq_free(list);
     sq_store_close(s);
     sq_station_keys_close(k);
     return rc;
@@ -477,196 +511,335 @@ static int cmd_export(const station_opts *o, int argc, char **argv)
         puts("no pending results: nothing written");
     else
         printf("%d result(s) written to %s\n", n, out);
+    audit(s, "export", rc ? e.code : SQ_OK, "%s: %d result(s)", out, rc ? 0 : n);
     sq_store_close(s);
     sq_station_keys_close(k);
     return rc;
 }
 
-/* ---- results carried by hand ---- */
+/* ---- USB sticks ---- */
 
-/* mkdir that tolerates what is there; a read-only or full stick says so. */
-static int make_dir(const char *path)
+static const char *usb_roots(void)
 {
-    if (mkdir(path, 0755) == 0 || errno == EEXIST)
-        return 0;
-    fprintf(stderr, "synaqctl: cannot create %s: %s%s\n", path, strerror(errno),
-            errno == EROFS ? " (the stick is read-only)" : errno == ENOSPC ? " (the stick is full)" : "");
-    return -1;
+    const char *r = getenv("SYNAQ_USB_ROOTS");
+    return r && *r ? r : SQ_USB_ROOTS;
 }
 
-/* Writes the pending results to STICK/synaq/STATION/outgoing as batches in
- * the network format, with a manifest of checksums; marks nothing: the
- * results stay pending until an acknowledgement comes back. */
+/* The stick named on the command line, or the only one plugged in. */
+static const char *pick_stick(int argc, char **argv, char *buf, size_t cap)
+{
+    if (argc >= 2)
+        return argv[1];
+    sq_usb_stick sticks[SQ_USB_MAX_STICKS];
+    size_t n = 0;
+    sq_err e;
+    if (sq_usb_find(usb_roots(), sticks, SQ_USB_MAX_STICKS, &n, &e)) {
+        fail(&e);
+        return NULL;
+    }
+    if (n == 1) {
+        snprintf(buf, cap, "%s", sticks[0].path);
+        printf("using the stick at %s\n", buf);
+        return buf;
+    }
+    if (n == 0)
+        fprintf(stderr, "synaqctl: no stick found under %s; plug one in, or name its folder\n",
+                usb_roots());
+    else {
+        fprintf(stderr, "synaqctl: %zu sticks are plugged in; name one:\n", n);
+        for (size_t i = 0; i < n; i++)
+            fprintf(stderr, "  %s\n", sticks[i].path);
+    }
+    return NULL;
+}
+
+/* Prints a report's notes: problems to stderr, the rest to stdout. */
+static void print_notes(const sq_usb_report *r)
+{
+    for (int i = 0; i < r->n_notes; i++) {
+        const sq_usb_note *n = &r->notes[i];
+        bool problem = n->code != SQ_OK && n->code != SQ_EEXIST && n->code != SQ_EWRONGSTATION;
+        fprintf(problem ? stderr : stdout, "%s%s\n", problem ? "synaqctl: " : "  ", n->text);
+    }
+    if (r->n_notes == SQ_USB_MAX_NOTES)
+        fprintf(stderr, "synaqctl: (more files than notes shown)\n");
+}
+
+static const char *const kind_names[SQ_USB_KINDS] = {
+    "bundle", "central keys", "enrolment request", "certificate", "batch", "acknowledgement"};
+
+static int cmd_sticks(const station_opts *o, int argc, char **argv)
+{
+    sq_usb_stick sticks[SQ_USB_MAX_STICKS];
+    size_t n = 0;
+    sq_err e;
+    if (sq_usb_find(usb_roots(), sticks, SQ_USB_MAX_STICKS, &n, &e))
+        return fail(&e);
+    if (n == 0) {
+        printf("no stick found under %s\n", usb_roots());
+        return 0;
+    }
+    /* This station's own folders, when it is enrolled. */
+    char id[SQ_STATION_ID_MAX + 1] = "";
+    sq_station_keys *k = NULL;
+    if (sq_station_keys_open(o->keys, o->passphrase, &k, NULL) == SQ_OK &&
+        sq_station_keys_cert(k))
+        snprintf(id, sizeof id, "%s", sq_station_keys_cert(k)->station_id);
+    sq_station_keys_close(k);
+    for (size_t i = 0; i < n; i++) {
+        sq_usb_list l;
+        printf("%s%s\n", sticks[i].path, sticks[i].mounted ? "" : " (a folder, not a mount)");
+        if (sq_usb_files(sticks[i].path, id[0] ? id : NULL, &l, &e)) {
+            printf("  cannot be read: %s\n", e.msg);
+            continue;
+        }
+        if (l.n == 0)
+            printf("  nothing of Synaq's\n");
+        for (size_t j = 0; j < l.n; j++) {
+            const sq_usb_file *f = &l.files[j];
+            printf("  %-17s %s, %lld bytes%s%s\n", kind_names[f->kind], f->name,
+                   (long long)f->size_bytes, f->problem ? ": skipped: " : "", f->why);
+        }
+        sq_usb_list_free(&l);
+    }
+    return 0;
+}
+
+static void print_progress(void *ctx, int64_t done, int64_t total)
+{
+    int *last = ctx;
+    int pct = total > 0 ? (int)(done * 100 / total) : 100;
+    if (pct / 10 != *last / 10 && isatty(STDOUT_FILENO)) {
+        printf("\r%3d%%", pct);
+        fflush(stdout);
+    }
+    *last = pct;
+}
+
+static int cmd_import_usb(const station_opts *o, int argc, char **argv)
+{
+    char buf[1100];
+    const char *stick = pick_stick(argc, argv, buf, sizeof buf);
+    if (!stick)
+        return 1;
+    sq_station_keys *k = NULL;
+    sq_store *s = NULL;
+    if (open_station(o, &k, &s))
+        return 1;
+    sq_usb_report r;
+    sq_err e;
+    int last = -1;
+    sq_progress pr = {print_progress, &last};
+    sq_status st = sq_usb_import(s, stick, &pr, &r, &e);
+    if (isatty(STDOUT_FILENO))
+        printf("\r");
+    print_notes(&r);
+    if (st)
+        fail(&e);
+    printf("%d bundle(s) imported (%d exam(s), %d item(s)); %d installed already; "
+           "%d for other stations; %d skipped\n",
+           r.done, r.exams, r.items, r.same, r.others, r.skipped);
+    audit(s, "import-usb", st ? st : r.skipped ? SQ_EINVAL : SQ_OK,
+          "%s: %d imported, %d same, %d others, %d skipped%s", stick, r.done, r.same, r.others,
+          r.skipped, r.stick_gone ? "; the stick went away" : "");
+    sq_store_close(s);
+    sq_station_keys_close(k);
+    return st || r.skipped ? 1 : 0;
+}
+
+/* Writes the pending results to STICK/synaq/STATION/outgoing; marks
+ * nothing sent: the results stay pending until acknowledged. */
 static int cmd_export_usb(const station_opts *o, int argc, char **argv)
 {
-    if (argc != 2)
-        return usage(stderr);
+    char buf[1100];
+    const char *stick = pick_stick(argc, argv, buf, sizeof buf);
+    if (!stick)
+        return 1;
     sq_station_keys *k = NULL;
     sq_store *s = NULL;
-    sq_err e;
-    int rc = 1, batches = 0, results = 0;
-    char dir[4200], out_dir[4400], names[256][96];
-    char *manifest = NULL;
-    size_t mlen = 0;
     if (open_station(o, &k, &s))
         return 1;
-    const char *id = sq_station_keys_cert(k)->station_id;
-    snprintf(dir, sizeof dir, "%s/synaq", argv[1]);
-    snprintf(out_dir, sizeof out_dir, "%s/synaq/%s", argv[1], id);
-    if (make_dir(dir) || make_dir(out_dir))
-        goto out;
-    snprintf(out_dir, sizeof out_dir, "%s/synaq/%s/outgoing", argv[1], id);
-    if (make_dir(out_dir))
-        goto out;
-    int64_t after = 0;
-    for (;;) {
-        uint8_t *buf = NULL;
-        size_t len = 0;
-        int count = 0;
-        if (sq_store_batch_mem(s, after, 50, &buf, &len, &count, &e)) {
-            fprintf(stderr, "synaqctl: %s\n", e.msg);
-            goto undo;
-        }
-        if (count == 0)
-            break;
-        sq_batch *b = NULL;
-        if (sq_batch_parse(buf, len, &b, &e) ||
-            sq_batch_verify(b, sq_station_keys_sign_pk(k), &e) || batches == 256) {
-            fprintf(stderr, "synaqctl: %s\n", batches == 256 ? "too many batches" : e.msg);
-            sq_batch_free(b);
-            sq_free(buf);
-            goto undo;
-        }
-        int64_t first, last;
-        const uint8_t *sealed;
-        size_t slen;
-        sq_batch_result(b, 0, &first, &sealed, &slen);
-        sq_batch_result(b, sq_batch_count(b) - 1, &last, &sealed, &slen);
-        snprintf(names[batches], sizeof names[0], "%012lld-%s.sqbatch", (long long)first,
-                 sq_batch_id(b));
-        char path[4600];
-        snprintf(path, sizeof path, "%s/%s", out_dir, names[batches]);
-        uint8_t h[crypto_hash_sha256_BYTES];
-        char hex[65];
-        crypto_hash_sha256(h, buf, len);
-        sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-        sq_status w = sq_write_file(path, buf, len, 0644, &e);
-        sq_batch_free(b);
-        sq_free(buf);
-        if (w) {
-            fprintf(stderr, "synaqctl: %s%s; nothing was exported\n", e.msg,
-                    w == SQ_EFULL ? " (the stick is full)" : "");
-            goto undo;
-        }
-        batches++;
-        results += count;
-        after = last;
-        char line[256];
-        int n = snprintf(line, sizeof line, "%s  %s\n", hex, names[batches - 1]);
-        char *nm = realloc(manifest, mlen + (size_t)n + 1);
-        if (!nm)
-            goto undo;
-        manifest = nm;
-        memcpy(manifest + mlen, line, (size_t)n + 1);
-        mlen += (size_t)n;
-    }
-    if (batches == 0) {
+    sq_usb_report r;
+    sq_err e;
+    int last = -1;
+    sq_progress pr = {print_progress, &last};
+    sq_status st = sq_usb_export(s, k, stick, &pr, &r, &e);
+    if (isatty(STDOUT_FILENO))
+        printf("\r");
+    if (st) {
+        fail(&e);
+    } else if (r.results == 0) {
         puts("no pending results: nothing to export");
-        rc = 0;
-        goto out;
+    } else {
+        printf("%d result(s) in %d batch(es) written to %s\n"
+               "it is safe to remove the stick; the results stay pending until central's\n"
+               "acknowledgements come back (synaqctl read-acks STICK)\n",
+               r.results, r.done, r.dir);
     }
-    char mpath[4600];
-    snprintf(mpath, sizeof mpath, "%s/MANIFEST.sha256", out_dir);
-    if (sq_write_file(mpath, manifest, mlen, 0644, &e)) {
-        fprintf(stderr, "synaqctl: %s; nothing was exported\n", e.msg);
-        goto undo;
-    }
-    printf("%d result(s) in %d batch(es) written to %s\n"
-           "it is safe to remove the stick; the results stay pending until central's\n"
-           "acknowledgements come back (synaqctl read-acks STICK)\n",
-           results, batches, out_dir);
-    rc = 0;
-    goto out;
-undo:
-    /* A half export helps nobody: take back the files of this run. */
-    for (int i = 0; i < batches; i++) {
-        char path[4600];
-        snprintf(path, sizeof path, "%s/%s", out_dir, names[i]);
-        unlink(path);
-    }
-out:
-    free(manifest);
+    audit(s, "export-usb", st, "%s: %d result(s) in %d batch(es)%s%s", stick, r.results, r.done,
+          st ? ": " : "", st ? e.msg : "");
     sq_store_close(s);
     sq_station_keys_close(k);
-    return rc;
+    return st ? 1 : 0;
 }
 
-/* Reads central's acknowledgements from STICK/synaq/STATION/acks and marks
- * those results sent; forged ones and ones for other stations are refused. */
+/* Marks sent what central's acknowledgements on the stick name; forged
+ * ones and ones for other stations are refused. */
 static int cmd_read_acks(const station_opts *o, int argc, char **argv)
 {
-    if (argc != 2)
-        return usage(stderr);
+    char buf[1100];
+    const char *stick = pick_stick(argc, argv, buf, sizeof buf);
+    if (!stick)
+        return 1;
+    sq_station_keys *k = NULL;
+    sq_store *s = NULL;
+    if (open_station(o, &k, &s))
+        return 1;
+    sq_usb_report r;
+    sq_err e;
+    sq_status st = sq_usb_read_acks(s, k, stick, &r, &e);
+    print_notes(&r);
+    if (st)
+        fail(&e);
+    if (r.files == 0 && !st)
+        printf("no acknowledgements for station '%s' on %s\n", sq_station_keys_cert(k)->station_id,
+               stick);
+    else
+        printf("%d acknowledgement(s) read, %d result(s) newly marked sent\n", r.files, r.results);
+    audit(s, "read-acks", st ? st : r.skipped ? SQ_EAUTH : SQ_OK,
+          "%s: %d read, %d refused, %d result(s) marked sent", stick, r.files, r.skipped,
+          r.results);
+    sq_store_close(s);
+    sq_station_keys_close(k);
+    return st || r.skipped ? 1 : 0;
+}
+
+/* Enrolment by stick, one step a run (see sq_usb_enrol). */
+static int cmd_enroll_usb(const station_opts *o, int argc, char **argv)
+{
+    static const struct option lo[] = {{"label", 1, 0, 'l'}, {0, 0, 0, 0}};
+    const char *label = "";
+    int c;
+    optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (c == 'l')
+            label = optarg;
+        else
+            return usage(stderr);
+    }
+    char buf[1100];
+    const char *stick = pick_stick(argc - optind + 1, argv + optind - 1, buf, sizeof buf);
+    if (!stick)
+        return 1;
+    mkdir(o->home, 0700);
+    sq_enrol_report r;
+    sq_err e;
+    if (sq_usb_enrol(o->keys, o->passphrase, stick, label, &r, &e))
+        return fail(&e);
+    if (r.keys_made)
+        printf("station keys written to %s%s\n", o->keys,
+               o->passphrase ? " (passphrase-protected)" : "");
+    printf("station key fingerprint: %s\n", r.station_fp);
+    printf("trusting central key:    %s (compare it with the one central gave you)\n",
+           r.central_fp);
+    if (r.step == SQ_ENROL_REQUESTED) {
+        printf("enrolment request written to %s\n"
+               "take the stick to central (synaq-central enroll-usb STICK --station-id ID "
+               "--district NAME),\nthen run this again with the stick back\n",
+               r.request);
+        return 0;
+    }
+    sq_station_keys *k = NULL;
+    sq_store *s = NULL;
+    if (open_station(o, &k, &s))
+        return 1;
+    printf("enrolled as station '%s' of district '%s'; store %s ready\n", r.cert.station_id,
+           r.cert.district, o->db);
+    audit(s, "enroll-usb", SQ_OK, "enrolled as '%s' (%s) from %s", r.cert.station_id,
+          r.cert.district, stick);
+    sq_store_close(s);
+    sq_station_keys_close(k);
+    return 0;
+}
+
+/* ---- the technician PIN and the audit log ---- */
+
+static int cmd_set_pin(const station_opts *o, int argc, char **argv)
+{
+    static const struct option lo[] = {{"pin-file", 1, 0, 'f'}, {0, 0, 0, 0}};
+    const char *file = NULL;
+    int c;
+    optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (c == 'f')
+            file = optarg;
+        else
+            return usage(stderr);
+    }
+    char pin[64] = "";
+    FILE *in = file ? fopen(file, "r") : stdin;
+    if (!in) {
+        fprintf(stderr, "synaqctl: cannot read %s: %s\n", file, strerror(errno));
+        return 1;
+    }
+    if (!file && isatty(STDIN_FILENO))
+        printf("new technician PIN (%d to %d digits): ", SQ_PIN_MIN, SQ_PIN_MAX);
+    fflush(stdout);
+    if (!fgets(pin, sizeof pin, in))
+        pin[0] = 0;
+    if (file)
+        fclose(in);
+    pin[strcspn(pin, "\r\n")] = 0;
     sq_station_keys *k = NULL;
     sq_store *s = NULL;
     sq_err e;
-    int rc = 0, files = 0, marked_all = 0;
     if (open_station(o, &k, &s))
         return 1;
-    const char *id = sq_station_keys_cert(k)->station_id;
-    char dir[4400];
-    snprintf(dir, sizeof dir, "%s/synaq/%s/acks", argv[1], id);
-    DIR *d = opendir(dir);
-    if (!d) {
-        printf("no acknowledgements for station '%s' in %s\n", id, argv[1]);
-        goto out;
-    }
-    struct dirent *f;
-    while ((f = readdir(d))) {
-        size_t nl = strlen(f->d_name);
-        if (nl < 5 || strcmp(f->d_name + nl - 4, ".ack") != 0)
-            continue;
-        char path[4700];
-        struct stat sb;
-        snprintf(path, sizeof path, "%s/%s", dir, f->d_name);
-        if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > (4 << 20)) {
-            fprintf(stderr, "synaqctl: %s: not a regular file of a sensible size; skipped\n", path);
-            rc = 1;
-            continue;
-        }
-        FILE *fp = fopen(path, "rb");
-        uint8_t *buf = malloc((size_t)sb.st_size + 1);
-        size_t len = fp && buf ? fread(buf, 1, (size_t)sb.st_size, fp) : 0;
-        if (fp)
-            fclose(fp);
-        sq_ack *a = NULL;
-        files++;
-        if (!buf || sq_ack_open(buf, len, sq_station_keys_central_sign_pk(k), &a, &e)) {
-            fprintf(stderr, "synaqctl: %s: %s; refused\n", path, buf ? e.msg : "out of memory");
-            rc = 1;
-        } else if (strcmp(a->station_id, id) != 0) {
-            fprintf(stderr, "synaqctl: %s: meant for station '%s', not '%s'; refused\n", path,
-                    a->station_id, id);
-            rc = 1;
-        } else {
-            int marked = 0;
-            if (sq_store_mark_sent(s, a->seqs, a->n, &marked, &e)) {
-                fprintf(stderr, "synaqctl: %s\n", e.msg);
-                rc = 1;
-            }
-            marked_all += marked;
-        }
-        sq_ack_free(a);
-        free(buf);
-    }
-    closedir(d);
-    printf("%d acknowledgement(s) read, %d result(s) newly marked sent\n", files, marked_all);
-out:
+    int rc = 0;
+    if (sq_tech_pin_set(s, "synaqctl", pin, &e))
+        rc = fail(&e);
+    else
+        puts("technician PIN set; the kiosk's technician mode opens with it");
+    sodium_memzero(pin, sizeof pin);
     sq_store_close(s);
     sq_station_keys_close(k);
     return rc;
 }
 
+static int cmd_audit(const station_opts *o, int argc, char **argv)
+{
+    int max = argc >= 2 ? atoi(argv[1]) : 50;
+    if (max <= 0)
+        return usage(stderr);
+    sq_station_keys *k = NULL;
+    sq_store *s = NULL;
+    sq_err e;
+    sq_audit_entry *list = NULL;
+    size_t n = 0;
+    if (open_station(o, &k, &s))
+        return 1;
+    int rc = 0;
+    if (sq_tech_audit_list(s, max, &list, &n, &e)) {
+        rc = fail(&e);
+    } else {
+        if (n == 0)
+            puts("the audit log is empty");
+        /* Oldest first, as a log reads. */
+        for (size_t i = n; i-- > 0;) {
+            char t[40] = "?";
+            time_t w = (time_t)list[i].wall_s;
+            struct tm tm;
+            if (gmtime_r(&w, &tm))
+                strftime(t, sizeof t, "%Y-%m-%d %H:%M:%S", &tm);
+            printf("%5lld  %s  %-9s %-11s %-9s %s\n", (long long)list[i].n, t, list[i].actor,
+                   list[i].action, list[i].outcome, list[i].detail);
+        }
+    }
+    sq_free(list);
+    sq_store_close(s);
+    sq_station_keys_close(k);
+    return rc;
+}
 
 int main(int argc, char **argv)
 {
@@ -730,6 +903,16 @@ int main(int argc, char **argv)
         rc = cmd_take(&o, sub_argc, sub_argv);
     else if (!strcmp(cmd, "export"))
         rc = cmd_export(&o, sub_argc, sub_argv);
+    else if (!strcmp(cmd, "sticks"))
+        rc = cmd_sticks(&o, sub_argc, sub_argv);
+    else if (!strcmp(cmd, "import-usb"))
+        rc = cmd_import_usb(&o, sub_argc, sub_argv);
+    else if (!strcmp(cmd, "enroll-usb"))
+        rc = cmd_enroll_usb(&o, sub_argc, sub_argv);
+    else if (!strcmp(cmd, "set-pin"))
+        rc = cmd_set_pin(&o, sub_argc, sub_argv);
+    else if (!strcmp(cmd, "audit"))
+        rc = cmd_audit(&o, sub_argc, sub_argv);
     else if (!strcmp(cmd, "export-usb"))
         rc = cmd_export_usb(&o, sub_argc, sub_argv);
     else if (!strcmp(cmd, "read-acks"))

@@ -631,7 +631,7 @@ static void test_enrolment(void)
     id65[65] = 0;
     memset(id64, 'b', 64);
     id64[64] = 0;
-    const char *bad_ids[] = {"a b", "", id65, "st/1", "st\n1", "Сынақ", "st:1"};
+    const char *bad_ids[] = {"a b", "", id65, "st/1", "st\n1", "Сынақ", "st:1", ".", "..", ".hidden"};
     for (size_t i = 0; i < sizeof bad_ids / sizeof bad_ids[0]; i++) {
         CHECK_ERR(SQ_EINVAL, "is not 1 to 64",
                   sq_central_enroll(f.central, req, bad_ids[i], "Алматы", cert, NULL, &e), &e);

@@ -144,11 +144,11 @@ static void test_fresh(void)
 {
     sq_err e;
     char text[64], lock[400];
-    CHECK_INT(1, sq_store_schema_version(f.store));
+    CHECK_INT(2, sq_store_schema_version(f.store));
     CHECK_INT(0, query_text(f.db_path, "PRAGMA journal_mode", text, sizeof text));
     CHECK_STR("wal", text);
     CHECK_INT(0, query_text(f.db_path, "PRAGMA user_version", text, sizeof text));
-    CHECK_STR("1", text);
+    CHECK_STR("2", text);
     /* synchronous, foreign_keys and secure_delete hold per connection:
      * look at the store's own. */
     CHECK_INT(2, store_pragma(f.store, "PRAGMA synchronous")); /* FULL */
@@ -172,7 +172,7 @@ static void test_fresh(void)
     fx_digest(f.db_path, after);
     CHECK(memcmp(before, after, 32) == 0);
     CHECK(exam_listed(f.store, "fresh"));
-    CHECK_INT(1, sq_store_schema_version(f.store));
+    CHECK_INT(2, sq_store_schema_version(f.store));
     CHECK_INT(2, store_pragma(f.store, "PRAGMA synchronous"));
 }
 
@@ -363,8 +363,34 @@ static void test_not_a_store(void)
     /* A Synaq store of a later schema: this software must not touch it. */
     path_in(&f, path, sizeof path, "future.db");
     CHECK_INT(0, make_store(path));
-    CHECK_INT(0, exec_sql(path, "PRAGMA user_version = 2;"));
-    REFUSE_FILE(path, SQ_ESTATE, "schema version 2");
+    CHECK_INT(0, exec_sql(path, "PRAGMA user_version = 3;"));
+    REFUSE_FILE(path, SQ_ESTATE, "schema version 3");
+}
+
+/* A store of schema 1 (before the technician's tables) comes forward to
+ * 2 when opened, keeping what it held. */
+static void test_migrate_from_1(void)
+{
+    sq_err e;
+    sq_store *s = NULL;
+    char path[400], text[64];
+    path_in(&f, path, sizeof path, "schema1.db");
+    CHECK_INT(0, make_store(path));
+    CHECK_INT(0, exec_sql(path, "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
+                                "DROP TABLE audit; ALTER TABLE results DROP COLUMN exported_wall;"
+                                "PRAGMA user_version = 1;"));
+    CHECK_INT(0, query_text(path, "PRAGMA user_version", text, sizeof text));
+    CHECK_STR("1", text);
+    CHECK_OK(sq_store_open(path, f.keys, &f.clock, &s, &e), &e);
+    if (!s)
+        return;
+    CHECK_INT(2, sq_store_schema_version(s));
+    CHECK(exam_listed(s, "second"));
+    CHECK_INT(0, query_text(path, "SELECT count(*) FROM audit", text, sizeof text));
+    CHECK_STR("0", text);
+    CHECK_INT(0, query_text(path, "SELECT count(exported_wall) FROM results", text, sizeof text));
+    CHECK_STR("0", text);
+    sq_store_close(s);
 }
 
 static void test_read_only(void)
@@ -636,6 +662,7 @@ int main(int argc, char **argv)
     test_two_handles();
     test_wrong_keys();
     test_not_a_store();
+    test_migrate_from_1();
     test_read_only();
     test_full();
     fx_teardown(&f);

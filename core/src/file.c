@@ -108,7 +108,11 @@ sq_status file_write_atomic(const char *path, const uint8_t *buf, size_t len, in
         return sq_seterr(err, SQ_EINVAL, "path too long: %s", path);
     if (no_clobber && access(path, F_OK) == 0)
         return sq_seterr(err, SQ_EEXIST, "%s exists already; refusing to overwrite it", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    /* O_EXCL: a name planted beforehand (a symlink on a stick, say) is
+     * never written through; a stale temp file of ours is replaced. */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0)
         return sq_seterr(err, errno == ENOSPC ? SQ_EFULL : SQ_EIO, "cannot create %s: %s", tmp,
                          strerror(errno));

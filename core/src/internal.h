@@ -138,6 +138,18 @@ const uint8_t *station_keys_sign_sk(const sq_station_keys *k);   /* 64 bytes */
 const uint8_t *station_keys_box_pk(const sq_station_keys *k);    /* 32 bytes */
 const uint8_t *station_keys_box_sk(const sq_station_keys *k);    /* 32 bytes */
 const uint8_t *station_keys_storage_key(const sq_station_keys *k); /* 32 bytes */
+/* Buffer forms of the key calls, for files read from a stick (usb.c);
+ * name is the file's name in messages. */
+sq_status central_pub_parse(const uint8_t *buf, size_t len, const char *name, uint8_t sign_pk[32],
+                            uint8_t results_pk[32], sq_err *err);
+sq_status central_enroll_buf(const sq_central_keys *k, const uint8_t *req, size_t req_len,
+                             const char *name, const char *station_id, const char *district,
+                             const char *cert_path, sq_cert *cert, sq_err *err);
+sq_status station_keys_create_for(const char *path, const uint8_t central_sign_pk[32],
+                                  const uint8_t central_results_pk[32], const char *passphrase,
+                                  sq_err *err);
+sq_status station_keys_enroll_buf(sq_station_keys *k, const uint8_t *buf, size_t len,
+                                  const char *name, sq_err *err);
 /* Encodes / decodes the certificate wire format (keys.c). */
 sq_status cert_decode(const uint8_t *buf, size_t len, const uint8_t *central_pk, sq_cert *out,
                       sq_err *err);
@@ -211,5 +223,13 @@ int64_t store_wall_s(const sq_store *s);
 #include "synaq/result.h"
 /* Serialises r (format 1). */
 void result_encode(const sq_result *r, sq_buf *b);
+/* Notes that these pending results went out on a stick (usb.c). */
+sq_status store_mark_exported(sq_store *s, const int64_t *seqs, size_t n, sq_err *err);
+
+/* --- sticks (usb.c) --- */
+/* Files on sticks are read this many bytes at a time, with a progress
+ * report after each; tests make it small, to pull the stick out from
+ * the progress callback between two reads. */
+extern size_t usb_read_chunk;
 
 #endif

@@ -85,7 +85,8 @@ static bool hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t n)
 static bool station_id_ok(const char *id)
 {
     size_t n = strlen(id);
-    if (n == 0 || n > SQ_STATION_ID_MAX)
+    /* Not "." or "..", nor hidden: the id names folders on USB sticks. */
+    if (n == 0 || n > SQ_STATION_ID_MAX || id[0] == '.')
         return false;
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)id[i]) && !strchr("._-", id[i]))
@@ -152,8 +153,27 @@ out:
     return st;
 }
 
-/* Reads a small text key file: the first line must be `magic`, the second
- * (and only other) line is returned in line (NUL-terminated). */
+/* Parses a small text key file's bytes (name for messages): the first
+ * line must be `magic`, the second (and only other) line is returned in
+ * line (NUL-terminated). */
+static sq_status keytext_parse(const uint8_t *buf, size_t len, const char *name,
+                               const char *magic, char *line, size_t line_cap, sq_err *err)
+{
+    size_t mlen = strlen(magic);
+    if (len < mlen + 1 || memcmp(buf, magic, mlen) != 0 || buf[mlen] != '\n')
+        return sq_seterr(err, SQ_ECORRUPT, "%s is not a %s file", name, magic);
+    size_t n = len - mlen - 1;
+    const uint8_t *p = buf + mlen + 1;
+    while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+        n--;
+    if (n >= line_cap || memchr(p, 0, n))
+        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged", name);
+    memcpy(line, p, n);
+    line[n] = 0;
+    return SQ_OK;
+}
+
+/* The same, from a file. */
 static sq_status read_keytext(const char *path, const char *magic, char *line, size_t line_cap,
                               sq_err *err)
 {
@@ -162,25 +182,22 @@ static sq_status read_keytext(const char *path, const char *magic, char *line, s
     sq_status st = file_read(path, 4096, &buf, &len, err);
     if (st)
         return st;
-    size_t mlen = strlen(magic);
-    if (len < mlen + 1 || memcmp(buf, magic, mlen) != 0 || buf[mlen] != '\n') {
-        st = sq_seterr(err, SQ_ECORRUPT, "%s is not a %s file", path, magic);
-        goto out;
-    }
-    size_t n = len - mlen - 1;
-    const uint8_t *p = buf + mlen + 1;
-    while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
-        n--;
-    if (n >= line_cap || memchr(p, 0, n)) {
-        st = sq_seterr(err, SQ_ECORRUPT, "%s is damaged", path);
-        goto out;
-    }
-    memcpy(line, p, n);
-    line[n] = 0;
-out:
+    st = keytext_parse(buf, len, path, magic, line, line_cap, err);
     sodium_memzero(buf, len);
     free(buf);
     return st;
+}
+
+static sq_status central_pub_decode(const char *text, const char *name, uint8_t sign_pk[32],
+                                    uint8_t results_pk[32], sq_err *err)
+{
+    const char *nl = strchr(text, '\n');
+    if (!nl || strncmp(text, "sign ", 5) != 0 || strncmp(nl + 1, "results ", 8) != 0 ||
+        !hex_decode(text + 5, (size_t)(nl - text - 5), sign_pk, 32) ||
+        !hex_decode(nl + 9, strlen(nl + 9), results_pk, 32))
+        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged: expected 'sign HEX' and 'results HEX'",
+                         name);
+    return SQ_OK;
 }
 
 sq_status sq_central_pub_load(const char *path, uint8_t sign_pk[32], uint8_t results_pk[32],
@@ -190,13 +207,17 @@ sq_status sq_central_pub_load(const char *path, uint8_t sign_pk[32], uint8_t res
     sq_status st = read_keytext(path, "synaq-central-pub 1", text, sizeof text, err);
     if (st)
         return st;
-    char *nl = strchr(text, '\n');
-    if (!nl || strncmp(text, "sign ", 5) != 0 || strncmp(nl + 1, "results ", 8) != 0 ||
-        !hex_decode(text + 5, (size_t)(nl - text - 5), sign_pk, 32) ||
-        !hex_decode(nl + 9, strlen(nl + 9), results_pk, 32))
-        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged: expected 'sign HEX' and 'results HEX'",
-                         path);
-    return SQ_OK;
+    return central_pub_decode(text, path, sign_pk, results_pk, err);
+}
+
+sq_status central_pub_parse(const uint8_t *buf, size_t len, const char *name, uint8_t sign_pk[32],
+                            uint8_t results_pk[32], sq_err *err)
+{
+    char text[512];
+    sq_status st = keytext_parse(buf, len, name, "synaq-central-pub 1", text, sizeof text, err);
+    if (st)
+        return st;
+    return central_pub_decode(text, name, sign_pk, results_pk, err);
 }
 
 sq_status sq_central_open(const char *dir, int want, sq_central_keys **out, sq_err *err)
@@ -366,24 +387,34 @@ sq_status sq_central_enroll(const sq_central_keys *k, const char *request_path,
                             const char *station_id, const char *district, const char *cert_path,
                             sq_cert *cert, sq_err *err)
 {
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    sq_status st = file_read(request_path, 4096, &buf, &len, err);
+    if (st)
+        return st;
+    st = central_enroll_buf(k, buf, len, request_path, station_id, district, cert_path, cert, err);
+    free(buf);
+    return st;
+}
+
+sq_status central_enroll_buf(const sq_central_keys *k, const uint8_t *req, size_t req_len,
+                             const char *name, const char *station_id, const char *district,
+                             const char *cert_path, sq_cert *cert, sq_err *err)
+{
     if (!(k->have & SQ_CENTRAL_SIGN))
         return sq_seterr(err, SQ_ESTATE, "central's signing key is not loaded");
     if (!station_id || !station_id_ok(station_id))
         return sq_seterr(err, SQ_EINVAL,
-                         "station id '%s' is not 1 to %d of letters, digits, '.', '_', '-'",
+                         "station id '%s' is not 1 to %d of letters, digits, '.', '_', '-' (not starting with '.')",
                          station_id ? station_id : "", SQ_STATION_ID_MAX);
     if (!district || strlen(district) == 0 || strlen(district) >= 128)
         return sq_seterr(err, SQ_EINVAL, "district must be 1 to 127 bytes");
-    uint8_t *buf = NULL;
-    size_t len = 0;
     request rq;
     sq_buf b;
     buf_init(&b, 4096);
-    sq_status st = file_read(request_path, 4096, &buf, &len, err);
-    if (st)
-        return st;
-    if ((st = request_decode(buf, len, &rq, err))) {
-        sq_prefixerr(err, "%s", request_path);
+    sq_status st;
+    if ((st = request_decode(req, req_len, &rq, err))) {
+        sq_prefixerr(err, "%s", name);
         goto out;
     }
     buf_put(&b, "SQCERT01", 8);
@@ -415,7 +446,6 @@ sq_status sq_central_enroll(const sq_central_keys *k, const char *request_path,
         *cert = check;
 out:
     buf_free(&b);
-    free(buf);
     return st;
 }
 
@@ -450,7 +480,21 @@ static sq_status keyfile_write(const sq_station_keys *k, bool no_clobber, sq_err
 sq_status sq_station_keys_create(const char *path, const char *central_pub_path,
                                  const char *passphrase, sq_err *err)
 {
-    sq_status st;
+    uint8_t sign_pk[32], results_pk[32];
+    if (access(path, F_OK) == 0)
+        return sq_seterr(err, SQ_EEXIST, "%s exists already; refusing to overwrite a station key",
+                         path);
+    sq_status st = sq_central_pub_load(central_pub_path, sign_pk, results_pk, err);
+    if (st)
+        return st;
+    return station_keys_create_for(path, sign_pk, results_pk, passphrase, err);
+}
+
+sq_status station_keys_create_for(const char *path, const uint8_t central_sign_pk[32],
+                                  const uint8_t central_results_pk[32], const char *passphrase,
+                                  sq_err *err)
+{
+    sq_status st = SQ_OK;
     if (strlen(path) >= sizeof(((sq_station_keys *)0)->path))
         return sq_seterr(err, SQ_EINVAL, "key file path too long");
     if (access(path, F_OK) == 0)
@@ -464,9 +508,8 @@ sq_status sq_station_keys_create(const char *path, const char *central_pub_path,
     }
     memset(k, 0, sizeof *k);
     snprintf(k->path, sizeof k->path, "%s", path);
-    if ((st = sq_central_pub_load(central_pub_path, k->sec.central_sign_pk,
-                                  k->sec.central_results_pk, err)))
-        goto out;
+    memcpy(k->sec.central_sign_pk, central_sign_pk, 32);
+    memcpy(k->sec.central_results_pk, central_results_pk, 32);
     uint8_t sign_pk[32];
     crypto_sign_keypair(sign_pk, k->sec.sign_sk);
     crypto_box_keypair(k->sec.box_pk, k->sec.box_sk);
@@ -688,10 +731,21 @@ sq_status sq_station_keys_enroll(sq_station_keys *k, const char *cert_path, sq_e
 {
     uint8_t *buf = NULL;
     size_t len = 0;
-    sq_cert c;
     sq_status st = file_read(cert_path, sizeof k->cert_raw, &buf, &len, err);
     if (st)
         return st;
+    st = station_keys_enroll_buf(k, buf, len, cert_path, err);
+    free(buf);
+    return st;
+}
+
+sq_status station_keys_enroll_buf(sq_station_keys *k, const uint8_t *buf, size_t len,
+                                  const char *cert_path, sq_err *err)
+{
+    sq_cert c;
+    sq_status st;
+    if (len > sizeof k->cert_raw)
+        return sq_seterr(err, SQ_ETOOBIG, "%s is too large for a certificate", cert_path);
     if ((st = cert_decode(buf, len, k->sec.central_sign_pk, &c, err))) {
         sq_prefixerr(err, "%s", cert_path);
         goto out;
@@ -721,7 +775,6 @@ sq_status sq_station_keys_enroll(sq_station_keys *k, const char *cert_path, sq_e
     }
     sodium_memzero(&old, sizeof old);
 out:
-    free(buf);
     return st;
 }
 

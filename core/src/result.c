@@ -651,6 +651,29 @@ out:
     return st;
 }
 
+sq_status store_mark_exported(sq_store *s, const int64_t *seqs, size_t n, sq_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    sq_status st = store_begin(s, err);
+    if (st)
+        return st;
+    if ((st = store_prepare(s,
+                            "UPDATE results SET exported_wall = ? WHERE seq = ? AND sent_wall IS NULL",
+                            &q, err)))
+        goto out;
+    for (size_t i = 0; i < n && !st; i++) {
+        sqlite3_bind_int64(q, 1, store_wall_s(s));
+        sqlite3_bind_int64(q, 2, seqs[i]);
+        int rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE)
+            st = store_sqlerr(s, rc, "noting results exported", err);
+    }
+out:
+    sqlite3_finalize(q);
+    return store_end(s, st, err);
+}
+
 /* ---- acknowledgements ---- */
 
 #define ACK_MAX_SEQS 100000

@@ -21,7 +21,7 @@
 #include "internal.h"
 #include "synaq/bundle.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define LOCK_WAIT_MS 20000
 
 /* Each migration takes the schema from version i to i + 1. */
@@ -62,6 +62,17 @@ static const char *const migrations[] = {
     "  ON results BEGIN SELECT RAISE(ABORT, 'results are immutable'); END;"
     "CREATE TRIGGER results_keep_pending BEFORE DELETE ON results WHEN OLD.sent_wall IS NULL"
     "  BEGIN SELECT RAISE(ABORT, 'a result not yet sent cannot be deleted'); END;",
+    /* 1 -> 2: the technician. What was done at the station, by whom and
+     * with what outcome, append-only; and when results last went out on
+     * a stick (informational: only an acknowledgement marks them sent). */
+    "CREATE TABLE audit(n INTEGER PRIMARY KEY, wall INTEGER NOT NULL, mono_ms INTEGER NOT NULL,"
+    "  actor TEXT NOT NULL, action TEXT NOT NULL, outcome TEXT NOT NULL,"
+    "  detail TEXT NOT NULL DEFAULT '');"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "ALTER TABLE results ADD COLUMN exported_wall INTEGER;",
 };
 
 int64_t store_mono_ms(const sq_store *s)
@@ -528,7 +539,7 @@ static sq_status step_done(sq_store *s, sqlite3_stmt *q, const char *what, sq_er
 
 /* Installs one checked exam document as a new active version. */
 static sq_status install_exam(sq_store *s, json_t *exam, const char *bundle_id, int *n_items,
-                              sq_err *err)
+                              const sq_progress *pr, int64_t total, sq_err *err)
 {
     sq_status st = SQ_OK;
     sqlite3_stmt *q = NULL, *qi = NULL, *qim = NULL, *qr = NULL;
@@ -653,6 +664,8 @@ static sq_status install_exam(sq_store *s, json_t *exam, const char *bundle_id, 
             if (st)
                 goto out;
         }
+        if (pr && pr->fn)
+            pr->fn(pr->ctx, *n_items + (int64_t)i + 1, total);
     }
     json_array_foreach(roster, i, e)
     {
@@ -695,6 +708,12 @@ out:
 sq_status sq_store_import_mem(sq_store *s, const uint8_t *buf, size_t len, sq_import_report *rep,
                               sq_err *err)
 {
+    return sq_store_import_mem_progress(s, buf, len, NULL, rep, err);
+}
+
+sq_status sq_store_import_mem_progress(sq_store *s, const uint8_t *buf, size_t len,
+                                       const sq_progress *pr, sq_import_report *rep, sq_err *err)
+{
     sq_import_report r;
     memset(&r, 0, sizeof r);
     bundle_header h;
@@ -735,13 +754,17 @@ sq_status sq_store_import_mem(sq_store *s, const uint8_t *buf, size_t len, sq_im
         }
         newer[i] = v > have;
     }
+    int64_t total = 0;
+    json_array_foreach(exams, i, e)
+        if (newer[i])
+            total += (int64_t)json_array_size(json_object_get(e, "items"));
     json_array_foreach(exams, i, e)
     {
         if (!newer[i]) {
             r.exams_same++;
             continue;
         }
-        if ((st = install_exam(s, e, h.bundle_id, &r.items, err)))
+        if ((st = install_exam(s, e, h.bundle_id, &r.items, pr, total, err)))
             goto out;
         r.exams_new++;
     }

@@ -58,7 +58,7 @@ typedef struct {
 
 /* Turns the request file into a certificate signed by central and writes
  * it to cert_path (refusing to overwrite). Fills *cert when non-NULL.
- * station_id: 1..64 of [A-Za-z0-9._-]. */
+ * station_id: 1..64 of [A-Za-z0-9._-], not starting with a dot. */
 sq_status sq_central_enroll(const sq_central_keys *k, const char *request_path,
                             const char *station_id, const char *district,
                             const char *cert_path, sq_cert *cert, sq_err *err) SQ_MUST_CHECK;

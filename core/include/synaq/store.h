@@ -54,6 +54,11 @@ sq_status sq_store_import(sq_store *s, const char *bundle_path, sq_import_report
 sq_status sq_store_import_mem(sq_store *s, const uint8_t *buf, size_t len,
                               sq_import_report *rep, sq_err *err) SQ_MUST_CHECK;
 
+/* The same, telling pr of the items installed out of all the new ones. */
+sq_status sq_store_import_mem_progress(sq_store *s, const uint8_t *buf, size_t len,
+                                       const sq_progress *pr, sq_import_report *rep,
+                                       sq_err *err) SQ_MUST_CHECK;
+
 /* An installed exam, as listed for people. */
 typedef struct {
     char id[64];

@@ -71,6 +71,15 @@ const sq_clock *sq_clock_system(void);
 sq_status sq_write_file(const char *path, const void *buf, size_t len, int mode,
                         sq_err *err) SQ_MUST_CHECK;
 
+/* Progress of a long task, for a progress bar: fn is called now and then,
+ * from the caller's own thread, with the work done so far and the whole
+ * (in units of the task's choosing; done never goes down). A NULL
+ * sq_progress, or a NULL fn, asks for no reports. */
+typedef struct {
+    void (*fn)(void *ctx, int64_t done, int64_t total);
+    void *ctx;
+} sq_progress;
+
 /* Frees memory the library handed to the caller. NULL is a no-op. */
 void sq_free(void *p);
 

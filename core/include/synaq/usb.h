@@ -1,0 +1,184 @@
+/*
+ * usb.h - USB sticks: finding them, what is on them, and the technician's
+ * work with them: importing exam bundles, carrying results out and
+ * central's acknowledgements back, and enrolling a station.
+ *
+ * A stick's layout (Synaq's names all under STICK/synaq/, but bundles may
+ * also lie at the top, where people copy files):
+ *
+ *   STICK/NAME.sqb, STICK/synaq/NAME.sqb, STICK/synaq/bundles/NAME.sqb
+ *                                          exam bundles
+ *   STICK/synaq/central.pub                central's public keys, for new stations
+ *   STICK/synaq/enrol/FP.req               a station's enrolment request (FP: the
+ *                                          fingerprint of its signing key)
+ *   STICK/synaq/enrol/FP.cert              the certificate central issued for it
+ *   STICK/synaq/ID/outgoing/NAME.sqbatch   results of station ID, in the network
+ *   STICK/synaq/ID/outgoing/MANIFEST.sha256  format, and their sha256 sums
+ *   STICK/synaq/ID/acks/NAME.ack           central's signed acknowledgements
+ *
+ * Nothing on a stick is trusted. Every folder and file is opened relative
+ * to the stick, one name at a time, without following symbolic links, so
+ * no name on the stick leads outside it; names starting with a dot are
+ * ignored. Only regular files are read, each with a cap, and each is
+ * checked to have kept its size and to still be there once read (a stick
+ * pulled out midway). Files are written under temp names, fsynced,
+ * renamed, and their folders fsynced before anything says the stick may
+ * be removed.
+ *
+ * Messages in reports and errors are English sentences for logs and the
+ * command line; the kiosk shows its own texts from the status codes.
+ */
+#ifndef SYNAQ_USB_H
+#define SYNAQ_USB_H
+
+#include <stdbool.h>
+#include "keys.h"
+#include "store.h"
+
+/* Where sticks are mounted, unless configured otherwise. */
+#define SQ_USB_ROOTS "/media:/run/media:/mnt"
+#define SQ_USB_MAX_STICKS 16
+
+/* A stick (or a folder standing in for one). */
+typedef struct {
+    char path[1024];
+    char name[128];     /* its folder's name, for people (printable UTF-8) */
+    bool mounted;       /* a mount point; false: a folder with Synaq files in it */
+} sq_usb_stick;
+
+/* Looks for sticks under roots (folders separated by ':'; NULL means
+ * SQ_USB_ROOTS). A folder right under a root, or one further down
+ * (/media/USER/LABEL), counts when it is a mount point or holds Synaq
+ * files (a synaq folder, or NAME.sqb files); so does a root that is itself a mount
+ * point. Roots that do not exist are passed over; symbolic links are not
+ * followed. Fills up to max entries of out, sorted by path; *n gets how
+ * many. Polling this every second or two is cheap (a few stat calls). */
+sq_status sq_usb_find(const char *roots, sq_usb_stick *out, size_t max, size_t *n,
+                      sq_err *err) SQ_MUST_CHECK;
+
+typedef enum {
+    SQ_USB_BUNDLE,
+    SQ_USB_CENTRAL_PUB,
+    SQ_USB_REQUEST,
+    SQ_USB_CERT,
+    SQ_USB_BATCH,   /* this station's results, exported earlier */
+    SQ_USB_ACK,     /* acknowledgements for this station */
+    SQ_USB_KINDS
+} sq_usb_kind;
+
+/* A file found on a stick. */
+typedef struct {
+    sq_usb_kind kind;
+    char name[512];       /* its path on the stick, "synaq/ui-001/acks/x.ack" (printable) */
+    int64_t size_bytes;
+    sq_status problem;    /* SQ_OK when it looks usable; else why it will be skipped */
+    char why[256];
+} sq_usb_file;
+
+typedef struct {
+    size_t n;
+    sq_usb_file *files;          /* sorted by name */
+    int count[SQ_USB_KINDS];     /* files of each kind that look usable */
+    int problems;                /* files that will be skipped */
+} sq_usb_list;
+
+/* What is on the stick, by a look at names, sizes and the first bytes
+ * (signatures are checked only when a file is used). station_id (may be
+ * NULL) names the folder of this station's results and acknowledgements.
+ * Caller frees with sq_usb_list_free. */
+sq_status sq_usb_files(const char *stick, const char *station_id, sq_usb_list *out,
+                       sq_err *err) SQ_MUST_CHECK;
+void sq_usb_list_free(sq_usb_list *l);
+
+#define SQ_USB_MAX_NOTES 24
+
+/* One file's story in a report. */
+typedef struct {
+    char file[256];     /* its path on the stick */
+    sq_status code;     /* SQ_EWRONGSTATION, SQ_EAUTH, SQ_ETOOBIG, ... */
+    char text[400];
+} sq_usb_note;
+
+/* What an import, export or reading of acknowledgements did. */
+typedef struct {
+    int files;          /* files looked at */
+    int done;           /* bundles that brought something new; batches written;
+                           acknowledgements accepted */
+    int same;           /* bundles already installed: nothing to do */
+    int others;         /* bundles for other stations: passed over */
+    int skipped;        /* files refused, each with a note */
+    int exams, items;   /* installed by an import */
+    int results;        /* exported; or newly marked sent by acknowledgements */
+    bool stick_gone;    /* stopped: the stick went away or changed under us */
+    char dir[1200];     /* an export's folder */
+    int n_notes;        /* the first SQ_USB_MAX_NOTES notes are kept */
+    sq_usb_note notes[SQ_USB_MAX_NOTES];
+} sq_usb_report;
+
+/* Imports every bundle on the stick, oldest name first, each verified and
+ * then installed all or nothing (sq_store_import). Bundles for other
+ * stations are passed over (rep->others), ones already installed change
+ * nothing (rep->same); files that are too big, no bundles, altered,
+ * older than what is installed or unreadable are skipped with a note.
+ * If the stick goes away (a file vanishes, shrinks or cannot be read),
+ * the bundle being read is not imported and the import stops: SQ_EIO,
+ * rep->stick_gone. A failure of the store itself (full, busy) stops it
+ * too. pr is told bytes: reading, then installing. */
+sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
+                        sq_usb_report *rep, sq_err *err) SQ_MUST_CHECK;
+
+/* Writes the pending results to STICK/synaq/ID/outgoing as batches in
+ * exactly the network format (up to 50 results a batch), with
+ * MANIFEST.sha256, all fsynced; then removes older batch files there
+ * (every result still pending is in the new ones) and notes in the store
+ * that the results were carried out. Marks nothing sent: the results
+ * stay pending until an acknowledgement comes back. On any failure (a
+ * full or read-only stick: SQ_EFULL, SQ_EREADONLY) the files of this run
+ * are removed and nothing is noted. pr is told results written. */
+sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick,
+                        const sq_progress *pr, sq_usb_report *rep, sq_err *err) SQ_MUST_CHECK;
+
+/* Reads central's acknowledgements in STICK/synaq/ID/acks and marks sent
+ * the results they name. Forged or altered ones, and ones meant for
+ * another station, are refused with a note and mark nothing. */
+sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *stick,
+                           sq_usb_report *rep, sq_err *err) SQ_MUST_CHECK;
+
+/* Enrolment by stick, on the station: one step a call.
+ *   - No key file at keys_path: makes the station's keys, trusting the
+ *     central keys in STICK/synaq/central.pub (compare the fingerprint it
+ *     reports with central's), and writes the request to the stick.
+ *   - Keys without a certificate, and a certificate for them on the
+ *     stick: installs it (checked against the trusted central key).
+ *   - Keys without a certificate, none on the stick: writes the request
+ *     (again).
+ *   - An enrolled station: SQ_ESTATE, nothing done. */
+typedef enum { SQ_ENROL_REQUESTED, SQ_ENROL_INSTALLED } sq_enrol_step;
+
+typedef struct {
+    sq_enrol_step step;
+    bool keys_made;                           /* this call made the keys */
+    char station_fp[SQ_FINGERPRINT_LEN + 1];  /* the station's signing key */
+    char central_fp[SQ_FINGERPRINT_LEN + 1];  /* the central key trusted */
+    char request[512];                        /* where the request went, on the stick */
+    sq_cert cert;                             /* SQ_ENROL_INSTALLED: what was installed */
+} sq_enrol_report;
+
+sq_status sq_usb_enrol(const char *keys_path, const char *passphrase, const char *stick,
+                       const char *label, sq_enrol_report *rep, sq_err *err) SQ_MUST_CHECK;
+
+/* Central's side: the request at STICK/synaq/enrol/FP.req named by fp
+ * (NULL: the only one there without a certificate beside it) becomes a
+ * certificate for station_id of district, written to cert_path (refusing
+ * to overwrite) and beside the request on the stick as FP.cert. */
+sq_status sq_usb_enrol_answer(const sq_central_keys *k, const char *stick, const char *fp,
+                              const char *station_id, const char *district,
+                              const char *cert_path, sq_cert *cert, sq_err *err) SQ_MUST_CHECK;
+
+/* Writes buf as STICK/dir/name (dir made when missing, "" the top), the
+ * safe way described above, fsynced with its folder. For central's tools
+ * putting files on a stick. */
+sq_status sq_usb_put(const char *stick, const char *dir, const char *name, const void *buf,
+                     size_t len, sq_err *err) SQ_MUST_CHECK;
+
+#endif

@@ -1,0 +1,1199 @@
+/*
+ * usb.c - USB sticks (see usb.h): finding them, listing what is on them,
+ * importing bundles, exporting results, reading acknowledgements, and
+ * enrolment by stick.
+ *
+ * Everything on a stick is reached from a descriptor of the stick's
+ * folder with openat(), one name at a time, O_NOFOLLOW at every step:
+ * a symbolic link anywhere on the stick (a folder or a file) is refused,
+ * never followed, so a stick cannot make the station read or write
+ * outside it. Files are opened O_NONBLOCK (a FIFO on the stick must not
+ * hang the kiosk), must be regular, are read with a cap, and must have
+ * kept their size and still exist once read.
+ *
+ * Load: a stick holds a handful of bundles (up to SQ_BUNDLE_MAX_FILE
+ * each), a few hundred batch and acknowledgement files at most.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "internal.h"
+#include "synaq/bundle.h"
+#include "synaq/result.h"
+#include "synaq/usb.h"
+
+size_t usb_read_chunk = 256 * 1024;
+
+#define MAX_NAMES 4096          /* files of one kind in one folder */
+#define SMALL_MAX 4096          /* central.pub, requests, certificates */
+#define ACK_MAX (4u << 20)
+#define EXPORT_BATCH 50         /* results a batch, as over the network */
+#define EXPORT_MAX_BATCHES 100000
+
+/* ---- small helpers ---- */
+
+/* Copies s as printable UTF-8: control characters and bytes that are not
+ * UTF-8 become '?', so no name on a stick can garble a screen or a log. */
+static void printable(const char *s, char *out, size_t cap)
+{
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p && o + 5 < cap) {
+        int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
+                : (*p & 0xf8) == 0xf0 ? 4 : 0;
+        bool ok = n > 0 && !(n == 1 && (*p < 0x20 || *p == 0x7f));
+        for (int i = 1; ok && i < n; i++)
+            ok = (p[i] & 0xc0) == 0x80;
+        if (!ok) {
+            out[o++] = '?';
+            p++;
+            continue;
+        }
+        memcpy(out + o, p, (size_t)n);
+        o += (size_t)n;
+        p += n;
+    }
+    out[o] = 0;
+}
+
+static void note(sq_usb_report *rep, const char *file, sq_status code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void note(sq_usb_report *rep, const char *file, sq_status code, const char *fmt, ...)
+{
+    if (rep->n_notes >= SQ_USB_MAX_NOTES)
+        return;
+    sq_usb_note *n = &rep->notes[rep->n_notes++];
+    printable(file, n->file, sizeof n->file);
+    n->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(n->text, sizeof n->text, fmt, ap);
+    va_end(ap);
+}
+
+static sq_status errno_status(int e)
+{
+    switch (e) {
+    case ENOSPC:
+    case EDQUOT: return SQ_EFULL;
+    case EROFS: return SQ_EREADONLY;
+    case ELOOP:
+    case ENOTDIR: return SQ_EINVAL;
+    case ENOENT: return SQ_ENOTFOUND;
+    case ENOMEM: return SQ_ENOMEM;
+    default: return SQ_EIO;
+    }
+}
+
+static const char *errno_hint(int e)
+{
+    return e == EROFS ? " (the stick is read-only)" : e == ENOSPC || e == EDQUOT
+                                                          ? " (the stick is full)"
+                                                          : "";
+}
+
+/* Opens the folder name under parent, never through a symbolic link;
+ * with create, makes it first when missing (and syncs parent). */
+static sq_status open_dir(int parent, const char *name, const char *shown, bool create, int *fd,
+                          sq_err *err)
+{
+    *fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (*fd < 0 && errno == ENOENT && create) {
+        if (mkdirat(parent, name, 0755) != 0 && errno != EEXIST)
+            return sq_seterr(err, errno_status(errno), "cannot create %s: %s%s", shown,
+                             strerror(errno), errno_hint(errno));
+        fsync(parent);
+        *fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (*fd >= 0)
+        return SQ_OK;
+    int e = errno;
+    if (e == ELOOP || e == ENOTDIR)
+        return sq_seterr(err, SQ_EINVAL, "%s is a symbolic link or not a folder; not followed",
+                         shown);
+    return sq_seterr(err, errno_status(e), "cannot open %s: %s", shown, strerror(e));
+}
+
+/* Opens the folder rel ("synaq/ui-001/acks") under the stick, one name at
+ * a time. */
+static sq_status open_path(int root, const char *rel, bool create, int *fd, sq_err *err)
+{
+    char buf[1024], shown[1100];
+    snprintf(buf, sizeof buf, "%s", rel);
+    int cur = dup(root);
+    if (cur < 0)
+        return sq_seterr(err, SQ_EIO, "cannot open the stick: %s", strerror(errno));
+    size_t done = 0;
+    for (char *save = NULL, *part = strtok_r(buf, "/", &save); part;
+         part = strtok_r(NULL, "/", &save)) {
+        done += strlen(part) + 1;
+        snprintf(shown, sizeof shown, "%.*s", (int)done - 1, rel);
+        int next;
+        sq_status st = open_dir(cur, part, shown, create, &next, err);
+        close(cur);
+        if (st)
+            return st;
+        cur = next;
+    }
+    *fd = cur;
+    return SQ_OK;
+}
+
+static int open_stick(const char *stick, sq_err *err)
+{
+    int fd = open(stick, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        sq_seterr(err, errno == ENOENT ? SQ_ENOTFOUND : SQ_EIO,
+                  "cannot open the stick %s: %s (was it removed?)", stick, strerror(errno));
+    return fd;
+}
+
+static int name_cmp(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* The names in folder dfd ending in suffix (NULL: all), sorted; names
+ * starting with a dot are left out. Caller frees each and the array. */
+static sq_status list_names(int dfd, const char *suffix, char ***out, size_t *n, sq_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    int fd = dup(dfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return sq_seterr(err, SQ_EIO, "cannot list a folder of the stick: %s", strerror(errno));
+    }
+    rewinddir(d);
+    char **names = NULL;
+    size_t k = 0, cap = 0, sl = suffix ? strlen(suffix) : 0;
+    sq_status st = SQ_OK;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t nl = strlen(e->d_name);
+        if (e->d_name[0] == '.' || nl <= sl || (suffix && strcmp(e->d_name + nl - sl, suffix)))
+            continue;
+        if (k == MAX_NAMES) {
+            st = sq_seterr(err, SQ_ETOOBIG, "a folder of the stick holds over %d files",
+                           MAX_NAMES);
+            break;
+        }
+        if (k == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            char **nn = realloc(names, nc * sizeof *nn);
+            if (!nn) {
+                st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+                break;
+            }
+            names = nn;
+            cap = nc;
+        }
+        if (!(names[k] = strdup(e->d_name))) {
+            st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+            break;
+        }
+        k++;
+    }
+    closedir(d);
+    if (st) {
+        while (k)
+            free(names[--k]);
+        free(names);
+        return st;
+    }
+    if (k)
+        qsort(names, k, sizeof *names, name_cmp);
+    *out = names;
+    *n = k;
+    return SQ_OK;
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* What reading a file from a stick reports on the way. */
+typedef struct {
+    const sq_progress *pr;
+    int64_t base, total;   /* this file starts at base of total */
+} read_progress;
+
+/* Reads the regular file name in dfd (shown in messages) of at most max
+ * bytes, starting with magic (NULL: anything). SQ_EIO when the file went
+ * away or changed while it was read (a stick pulled out); SQ_EINVAL for a
+ * symbolic link, a non-file or a file that is not what magic says;
+ * SQ_ETOOBIG above max. Caller owns *buf (free()). */
+static sq_status read_at(int dfd, const char *name, const char *shown, size_t max,
+                         const char *magic, const char *what, const read_progress *rp,
+                         uint8_t **buf, size_t *len, sq_err *err)
+{
+    sq_status st = SQ_OK;
+    uint8_t *p = NULL;
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ELOOP)
+            return sq_seterr(err, SQ_EINVAL, "%s is a symbolic link; not followed", shown);
+        return sq_seterr(err, SQ_EIO, "cannot open %s: %s (was the stick removed?)", shown,
+                         strerror(e));
+    }
+    struct stat a, b;
+    if (fstat(fd, &a) != 0) {
+        st = sq_seterr(err, SQ_EIO, "cannot read %s: %s", shown, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(a.st_mode)) {
+        st = sq_seterr(err, SQ_EINVAL, "%s is not a regular file; skipped", shown);
+        goto out;
+    }
+    if ((uint64_t)a.st_size > max) {
+        st = sq_seterr(err, SQ_ETOOBIG, "%s is %lld bytes, above the limit of %zu for %s", shown,
+                       (long long)a.st_size, max, what);
+        goto out;
+    }
+    size_t want = (size_t)a.st_size, n = 0;
+    /* One byte more than the size, to notice a file that grows. */
+    p = malloc(want + 1);
+    if (!p) {
+        st = sq_seterr(err, SQ_ENOMEM, "out of memory for %s (%zu bytes)", shown, want);
+        goto out;
+    }
+    size_t mlen = magic ? strlen(magic) : 0;
+    bool checked = mlen == 0;
+    for (;;) {
+        size_t chunk = want + 1 - n < usb_read_chunk ? want + 1 - n : usb_read_chunk;
+        if (chunk == 0)
+            break;
+        ssize_t r = read(fd, p + n, chunk);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            st = sq_seterr(err, SQ_EIO, "cannot read %s: %s (was the stick removed?)", shown,
+                           strerror(errno));
+            goto out;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (!checked && n >= mlen) {
+            if (memcmp(p, magic, mlen) != 0) {
+                st = sq_seterr(err, SQ_EINVAL, "%s is not %s; skipped", shown, what);
+                goto out;
+            }
+            checked = true;
+        }
+        if (rp && rp->pr && rp->pr->fn)
+            rp->pr->fn(rp->pr->ctx, rp->base + (int64_t)(n < want ? n : want), rp->total);
+    }
+    if (!checked) {
+        st = sq_seterr(err, SQ_EINVAL, "%s is not %s; skipped", shown, what);
+        goto out;
+    }
+    /* Still the same file, whole: a stick pulled out midway shows here as
+     * a short read, a changed size, or a file gone. */
+    if (n != want || fstat(fd, &b) != 0 || b.st_size != a.st_size || b.st_nlink == 0 ||
+        b.st_mtim.tv_sec != a.st_mtim.tv_sec || b.st_mtim.tv_nsec != a.st_mtim.tv_nsec) {
+        st = sq_seterr(err, SQ_EIO,
+                       "%s changed or vanished while it was read (was the stick removed?)",
+                       shown);
+        goto out;
+    }
+    *buf = p;
+    *len = n;
+    p = NULL;
+out:
+    free(p);
+    close(fd);
+    return st;
+}
+
+/* Writes a file under dfd: a hidden temp name (exclusive, never through a
+ * link), fsync, rename. The folder's fsync is the caller's, once. */
+static sq_status write_at(int dfd, const char *name, const char *shown, const void *buf,
+                          size_t len, sq_err *err)
+{
+    char tmp[300];
+    snprintf(tmp, sizeof tmp, ".%s.tmp", name);
+    int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EEXIST && unlinkat(dfd, tmp, 0) == 0)
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return sq_seterr(err, errno_status(errno), "cannot create %s: %s%s", shown,
+                         strerror(errno), errno_hint(errno));
+    const uint8_t *p = buf;
+    size_t left = len;
+    int e = 0;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            e = errno;
+            break;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (!e && fsync(fd) != 0)
+        e = errno;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    if (!e && renameat(dfd, tmp, dfd, name) != 0)
+        e = errno;
+    if (e) {
+        unlinkat(dfd, tmp, 0);
+        return sq_seterr(err, errno_status(e) == SQ_EINVAL ? SQ_EIO : errno_status(e),
+                         "cannot write %s: %s%s", shown, strerror(e), errno_hint(e));
+    }
+    return SQ_OK;
+}
+
+static sq_status sync_dir(int dfd, const char *shown, sq_err *err)
+{
+    if (fsync(dfd) != 0 && errno != EINVAL)
+        return sq_seterr(err, errno_status(errno), "cannot sync %s: %s%s", shown,
+                         strerror(errno), errno_hint(errno));
+    return SQ_OK;
+}
+
+/* ---- finding sticks ---- */
+
+static bool has_synaq_files(const char *path)
+{
+    char sub[1100];
+    struct stat sb;
+    snprintf(sub, sizeof sub, "%s/synaq", path);
+    if (lstat(sub, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return true;
+    DIR *d = opendir(path);
+    if (!d)
+        return false;
+    bool found = false;
+    struct dirent *e;
+    while (!found && (e = readdir(d))) {
+        size_t nl = strlen(e->d_name);
+        found = e->d_name[0] != '.' && nl > 4 && strcmp(e->d_name + nl - 4, ".sqb") == 0;
+    }
+    closedir(d);
+    return found;
+}
+
+static void add_stick(sq_usb_stick *out, size_t max, size_t *n, const char *path, bool mounted)
+{
+    for (size_t i = 0; i < *n && i < max; i++)
+        if (strcmp(out[i].path, path) == 0)
+            return;
+    if (*n < max) {
+        sq_usb_stick *s = &out[*n];
+        snprintf(s->path, sizeof s->path, "%s", path);
+        const char *base = strrchr(path, '/');
+        printable(base && base[1] ? base + 1 : path, s->name, sizeof s->name);
+        s->mounted = mounted;
+    }
+    (*n)++;
+}
+
+/* Looks at the folders in dir (depth 1 or 2 below a root). */
+static void scan_dir(const char *dir, dev_t dev, int depth, sq_usb_stick *out, size_t max,
+                     size_t *n)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char path[1024];
+        struct stat sb;
+        if (e->d_name[0] == '.' ||
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
+            continue;
+        if (lstat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            continue;
+        bool mounted = sb.st_dev != dev;
+        if (mounted || has_synaq_files(path))
+            add_stick(out, max, n, path, mounted);
+        else if (depth < 2)
+            scan_dir(path, dev, depth + 1, out, max, n);
+    }
+    closedir(d);
+}
+
+static int stick_cmp(const void *x, const void *y)
+{
+    return strcmp(((const sq_usb_stick *)x)->path, ((const sq_usb_stick *)y)->path);
+}
+
+sq_status sq_usb_find(const char *roots, sq_usb_stick *out, size_t max, size_t *n, sq_err *err)
+{
+    char list[4096];
+    *n = 0;
+    if (!roots)
+        roots = SQ_USB_ROOTS;
+    if (strlen(roots) >= sizeof list)
+        return sq_seterr(err, SQ_EINVAL, "the list of mount folders is too long");
+    snprintf(list, sizeof list, "%s", roots);
+    size_t found = 0;
+    for (char *save = NULL, *root = strtok_r(list, ":", &save); root;
+         root = strtok_r(NULL, ":", &save)) {
+        struct stat sb, up;
+        char parent[1100];
+        size_t rl = strlen(root);
+        while (rl > 1 && root[rl - 1] == '/')
+            root[--rl] = 0;
+        if (stat(root, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            continue;
+        snprintf(parent, sizeof parent, "%s/..", root);
+        if (stat(parent, &up) == 0 && up.st_dev != sb.st_dev)
+            add_stick(out, max, &found, root, true);
+        scan_dir(root, sb.st_dev, 1, out, max, &found);
+    }
+    *n = found < max ? found : max;
+    if (*n > 1)
+        qsort(out, *n, sizeof *out, stick_cmp);
+    return SQ_OK;
+}
+
+/* ---- what is on a stick ---- */
+
+typedef struct {
+    sq_usb_kind kind;
+    const char *magic;
+    const char *what;      /* "a Synaq bundle" */
+    size_t max;
+} kind_info;
+
+static const kind_info kinds[SQ_USB_KINDS] = {
+    [SQ_USB_BUNDLE] = {SQ_USB_BUNDLE, "SQBUNDLE", "a Synaq bundle", SQ_BUNDLE_MAX_FILE},
+    [SQ_USB_CENTRAL_PUB] = {SQ_USB_CENTRAL_PUB, "synaq-central-pub 1\n",
+                            "central's public keys", SMALL_MAX},
+    [SQ_USB_REQUEST] = {SQ_USB_REQUEST, "SQENROL1", "an enrolment request", SMALL_MAX},
+    [SQ_USB_CERT] = {SQ_USB_CERT, "SQCERT01", "an enrolment certificate", SMALL_MAX},
+    [SQ_USB_BATCH] = {SQ_USB_BATCH, "SQBATCH1", "a batch of results", SQ_BATCH_MAX_FILE},
+    [SQ_USB_ACK] = {SQ_USB_ACK, "SQACK01", "an acknowledgement", ACK_MAX},
+};
+
+/* The folders a listing looks at, and what each holds. */
+typedef struct {
+    const char *dir;      /* under the stick; "" the top; "%s" is the station id */
+    const char *suffix;   /* NULL: the one file `only` */
+    const char *only;
+    sq_usb_kind kind;
+    bool per_station;
+} place;
+
+static const place places[] = {
+    {"", ".sqb", NULL, SQ_USB_BUNDLE, false},
+    {"synaq", ".sqb", NULL, SQ_USB_BUNDLE, false},
+    {"synaq/bundles", ".sqb", NULL, SQ_USB_BUNDLE, false},
+    {"synaq", NULL, "central.pub", SQ_USB_CENTRAL_PUB, false},
+    {"synaq/enrol", ".req", NULL, SQ_USB_REQUEST, false},
+    {"synaq/enrol", ".cert", NULL, SQ_USB_CERT, false},
+    {"synaq/%s/outgoing", ".sqbatch", NULL, SQ_USB_BATCH, true},
+    {"synaq/%s/acks", ".ack", NULL, SQ_USB_ACK, true},
+};
+
+static sq_status list_add(sq_usb_list *l, size_t *cap, sq_usb_kind kind, const char *name,
+                          int64_t size, sq_status problem, const char *why, sq_err *err)
+{
+    if (l->n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        sq_usb_file *nf = realloc(l->files, nc * sizeof *nf);
+        if (!nf)
+            return sq_seterr(err, SQ_ENOMEM, "out of memory");
+        l->files = nf;
+        *cap = nc;
+    }
+    sq_usb_file *f = &l->files[l->n++];
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
+    printable(name, f->name, sizeof f->name);
+    f->size_bytes = size;
+    f->problem = problem;
+    snprintf(f->why, sizeof f->why, "%s", why ? why : "");
+    if (problem)
+        l->problems++;
+    else
+        l->count[kind]++;
+    return SQ_OK;
+}
+
+/* A look at one file: kind, size, the first bytes. */
+static sq_status look_at(sq_usb_list *l, size_t *cap, int dfd, const char *dir, const char *name,
+                         sq_usb_kind kind, sq_err *err)
+{
+    const kind_info *ki = &kinds[kind];
+    char rel[1024], why[256] = "";
+    snprintf(rel, sizeof rel, "%s%s%s", dir, *dir ? "/" : "", name);
+    struct stat sb;
+    sq_status problem = SQ_OK;
+    if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+        problem = SQ_EIO;
+        snprintf(why, sizeof why, "cannot be read: %s", strerror(errno));
+    } else if (S_ISLNK(sb.st_mode)) {
+        problem = SQ_EINVAL;
+        snprintf(why, sizeof why, "a symbolic link; not followed");
+    } else if (!S_ISREG(sb.st_mode)) {
+        problem = SQ_EINVAL;
+        snprintf(why, sizeof why, "not a regular file");
+    } else if ((uint64_t)sb.st_size > ki->max) {
+        problem = SQ_ETOOBIG;
+        snprintf(why, sizeof why, "%lld bytes, above the limit of %zu for %s",
+                 (long long)sb.st_size, ki->max, ki->what);
+    } else {
+        char head[32];
+        size_t ml = strlen(ki->magic);
+        int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        ssize_t r = fd >= 0 ? read(fd, head, ml) : -1;
+        if (fd >= 0)
+            close(fd);
+        if (r != (ssize_t)ml || memcmp(head, ki->magic, ml) != 0) {
+            problem = SQ_EINVAL;
+            snprintf(why, sizeof why, "not %s", ki->what);
+        }
+    }
+    return list_add(l, cap, kind, rel, problem == SQ_OK || problem == SQ_ETOOBIG ? sb.st_size : 0,
+                    problem, why, err);
+}
+
+sq_status sq_usb_files(const char *stick, const char *station_id, sq_usb_list *out, sq_err *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t cap = 0;
+    int root = open_stick(stick, err);
+    if (root < 0)
+        return err ? err->code : SQ_EIO;
+    sq_status st = SQ_OK;
+    for (size_t i = 0; i < sizeof places / sizeof places[0] && !st; i++) {
+        const place *pl = &places[i];
+        char dir[512];
+        if (pl->per_station && !station_id)
+            continue;
+        snprintf(dir, sizeof dir, pl->dir, station_id ? station_id : "");
+        int dfd;
+        sq_err e;
+        sq_status o = *dir ? open_path(root, dir, false, &dfd, &e) : SQ_OK;
+        if (!*dir)
+            dfd = dup(root);
+        if (o == SQ_EINVAL) {
+            /* A folder that is a link: say so once, under the kind it holds. */
+            bool said = false;
+            for (size_t k = 0; k < out->n; k++)
+                said |= strcmp(out->files[k].name, dir) == 0;
+            if (!said)
+                st = list_add(out, &cap, pl->kind, dir, 0, SQ_EINVAL,
+                              "a symbolic link or not a folder; not followed", err);
+            continue;
+        }
+        if (o || dfd < 0)
+            continue;
+        if (pl->only) {
+            struct stat sb;
+            if (fstatat(dfd, pl->only, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+                st = look_at(out, &cap, dfd, dir, pl->only, pl->kind, err);
+        } else {
+            char **names = NULL;
+            size_t n = 0;
+            if (!(st = list_names(dfd, pl->suffix, &names, &n, err)))
+                for (size_t k = 0; k < n && !st; k++)
+                    st = look_at(out, &cap, dfd, dir, names[k], pl->kind, err);
+            free_names(names, n);
+        }
+        close(dfd);
+    }
+    close(root);
+    if (st)
+        sq_usb_list_free(out);
+    return st;
+}
+
+void sq_usb_list_free(sq_usb_list *l)
+{
+    if (!l)
+        return;
+    free(l->files);
+    memset(l, 0, sizeof *l);
+}
+
+/* ---- import ---- */
+
+typedef struct {
+    int dir;           /* index into the import's open folders */
+    char *name;
+    char rel[600];
+    int64_t size;
+} candidate;
+
+typedef struct {
+    const sq_progress *pr;
+    int64_t base, weight, total;
+} install_progress;
+
+static void on_install(void *ctx, int64_t done, int64_t total)
+{
+    install_progress *ip = ctx;
+    if (ip->pr && ip->pr->fn && total > 0)
+        ip->pr->fn(ip->pr->ctx, ip->base + ip->weight * done / total, ip->total);
+}
+
+static int cand_cmp(const void *x, const void *y)
+{
+    return strcmp(((const candidate *)x)->rel, ((const candidate *)y)->rel);
+}
+
+/* Failures of the station's own store: not the bundle's fault, and the
+ * next bundle would meet them too. */
+static bool store_failure(sq_status st)
+{
+    return st == SQ_EFULL || st == SQ_EREADONLY || st == SQ_EBUSY || st == SQ_ENOMEM ||
+           st == SQ_EIO || st == SQ_ESTATE;
+}
+
+sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
+                        sq_usb_report *rep, sq_err *err)
+{
+    memset(rep, 0, sizeof *rep);
+    int root = open_stick(stick, err);
+    if (root < 0) {
+        rep->stick_gone = true;
+        return SQ_EIO;
+    }
+    static const char *const dirs[] = {"", "synaq", "synaq/bundles"};
+    int fds[3] = {-1, -1, -1};
+    candidate *c = NULL;
+    size_t nc = 0, cap = 0;
+    sq_status st = SQ_OK;
+    for (int i = 0; i < 3 && !st; i++) {
+        sq_err e;
+        if (!*dirs[i])
+            fds[i] = dup(root);
+        else if (open_path(root, dirs[i], false, &fds[i], &e) == SQ_EINVAL) {
+            note(rep, dirs[i], SQ_EINVAL, "%s", e.msg);
+            rep->skipped++;
+        }
+        if (fds[i] < 0)
+            continue;
+        char **names = NULL;
+        size_t n = 0;
+        if ((st = list_names(fds[i], ".sqb", &names, &n, err)))
+            break;
+        for (size_t k = 0; k < n; k++) {
+            if (nc == cap) {
+                size_t ncap = cap ? cap * 2 : 8;
+                candidate *nn = realloc(c, ncap * sizeof *nn);
+                if (!nn) {
+                    st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+                    break;
+                }
+                c = nn;
+                cap = ncap;
+            }
+            candidate *cd = &c[nc++];
+            cd->dir = i;
+            cd->name = names[k];
+            names[k] = NULL;
+            snprintf(cd->rel, sizeof cd->rel, "%s%s%s", dirs[i], *dirs[i] ? "/" : "", cd->name);
+            struct stat sb;
+            cd->size = fstatat(fds[i], cd->name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+                               S_ISREG(sb.st_mode) && (uint64_t)sb.st_size <= SQ_BUNDLE_MAX_FILE
+                           ? sb.st_size
+                           : 0;
+        }
+        free_names(names, n);
+    }
+    if (st)
+        goto out;
+    if (nc > 1)
+        qsort(c, nc, sizeof *c, cand_cmp);
+    /* Progress in bytes: each bundle's size once read, once installed. */
+    int64_t total = 0, base = 0;
+    for (size_t i = 0; i < nc; i++)
+        total += 2 * c[i].size;
+    if (pr && pr->fn)
+        pr->fn(pr->ctx, 0, total);
+    for (size_t i = 0; i < nc; i++) {
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        sq_err e;
+        read_progress rp = {pr, base, total};
+        rep->files++;
+        sq_status r = read_at(fds[c[i].dir], c[i].name, c[i].rel, SQ_BUNDLE_MAX_FILE, "SQBUNDLE",
+                              "a Synaq bundle", &rp, &buf, &len, &e);
+        if (r == SQ_EIO) {
+            rep->stick_gone = true;
+            note(rep, c[i].rel, r, "%s", e.msg);
+            st = sq_seterr(err, SQ_EIO,
+                           "the stick went away during the import: %s; %d bundle(s) were "
+                           "imported before it, the rest not",
+                           e.msg, rep->done);
+            break;
+        }
+        if (r) {
+            note(rep, c[i].rel, r, "%s", e.msg);
+            rep->skipped++;
+            base += 2 * c[i].size;
+            continue;
+        }
+        base += c[i].size;
+        install_progress ip = {pr, base, c[i].size, total};
+        sq_progress sub = {on_install, &ip};
+        sq_import_report ir;
+        r = sq_store_import_mem_progress(s, buf, len, &sub, &ir, &e);
+        free(buf);
+        base += c[i].size;
+        if (r == SQ_OK && ir.exams_new > 0) {
+            rep->done++;
+            rep->exams += ir.exams_new;
+            rep->items += ir.items;
+            note(rep, c[i].rel, SQ_OK, "bundle %s imported: %d exam(s), %d item(s)", ir.bundle_id,
+                 ir.exams_new, ir.items);
+        } else if (r == SQ_OK) {
+            rep->same++;
+            note(rep, c[i].rel, SQ_EEXIST, "bundle %s is installed already; nothing to do",
+                 ir.bundle_id);
+        } else if (r == SQ_EWRONGSTATION) {
+            rep->others++;
+            note(rep, c[i].rel, r, "%s; passed over", e.msg);
+        } else if (store_failure(r)) {
+            note(rep, c[i].rel, r, "%s", e.msg);
+            st = sq_seterr(err, r, "%s: %s", c[i].rel, e.msg);
+            break;
+        } else {
+            rep->skipped++;
+            note(rep, c[i].rel, r, "%s; not imported", e.msg);
+        }
+    }
+    if (!st && pr && pr->fn)
+        pr->fn(pr->ctx, total, total);
+out:
+    for (size_t i = 0; i < nc; i++)
+        free(c[i].name);
+    free(c);
+    for (int i = 0; i < 3; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    close(root);
+    return st;
+}
+
+/* ---- export ---- */
+
+typedef struct {
+    char name[96];
+    char sha[65];
+} written;
+
+sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick,
+                        const sq_progress *pr, sq_usb_report *rep, sq_err *err)
+{
+    memset(rep, 0, sizeof *rep);
+    const sq_cert *cert = sq_station_keys_cert(k);
+    if (!cert)
+        return sq_seterr(err, SQ_ESTATE, "this station is not enrolled");
+    int root = open_stick(stick, err), out = -1;
+    if (root < 0) {
+        rep->stick_gone = true;
+        return SQ_EIO;
+    }
+    char rel[200];
+    snprintf(rel, sizeof rel, "synaq/%s/outgoing", cert->station_id);
+    snprintf(rep->dir, sizeof rep->dir, "%s/%s", stick, rel);
+    written *files = NULL;
+    int64_t *seqs = NULL;
+    size_t n_files = 0, files_cap = 0, n_seqs = 0, seqs_cap = 0;
+    char *manifest = NULL;
+    size_t mlen = 0;
+    int64_t pending = 0;
+    sq_status st = sq_store_result_counts(s, &pending, NULL, err);
+    if (st)
+        goto out;
+    if (pending == 0) {
+        rep->dir[0] = 0;
+        goto out;
+    }
+    if ((st = open_path(root, rel, true, &out, err)))
+        goto out;
+    if (pr && pr->fn)
+        pr->fn(pr->ctx, 0, pending);
+    for (int64_t after = 0;;) {
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        int count = 0;
+        if ((st = sq_store_batch_mem(s, after, EXPORT_BATCH, &buf, &len, &count, err)))
+            goto undo;
+        if (count == 0)
+            break;
+        /* Read back what is about to leave: the batch must verify as
+         * central will verify it. */
+        sq_batch *b = NULL;
+        if ((st = sq_batch_parse(buf, len, &b, err)) ||
+            (st = sq_batch_verify(b, sq_station_keys_sign_pk(k), err))) {
+            sq_batch_free(b);
+            sq_free(buf);
+            goto undo;
+        }
+        if (n_files == files_cap) {
+            size_t nc = files_cap ? files_cap * 2 : 16;
+            written *nf = realloc(files, nc * sizeof *nf);
+            if (nf)
+                files = nf, files_cap = nc;
+        }
+        if (n_seqs + (size_t)count > seqs_cap) {
+            size_t nc = seqs_cap * 2 + (size_t)count;
+            int64_t *ns = realloc(seqs, nc * sizeof *ns);
+            if (ns)
+                seqs = ns, seqs_cap = nc;
+        }
+        if (n_files == files_cap || n_seqs + (size_t)count > seqs_cap ||
+            n_files >= EXPORT_MAX_BATCHES) {
+            st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+            sq_batch_free(b);
+            sq_free(buf);
+            goto undo;
+        }
+        int64_t first = 0, last = 0;
+        const uint8_t *sealed;
+        size_t slen;
+        for (size_t i = 0; i < sq_batch_count(b); i++) {
+            sq_batch_result(b, i, &last, &sealed, &slen);
+            if (i == 0)
+                first = last;
+            seqs[n_seqs++] = last;
+        }
+        written *w = &files[n_files];
+        snprintf(w->name, sizeof w->name, "%012lld-%s.sqbatch", (long long)first, sq_batch_id(b));
+        uint8_t h[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256(h, buf, len);
+        sodium_bin2hex(w->sha, sizeof w->sha, h, sizeof h);
+        char shown[400];
+        snprintf(shown, sizeof shown, "%s/%s", rel, w->name);
+        st = write_at(out, w->name, shown, buf, len, err);
+        sq_batch_free(b);
+        sq_free(buf);
+        if (st)
+            goto undo;
+        n_files++;
+        rep->done++;
+        rep->results += count;
+        after = last;
+        if (pr && pr->fn)
+            pr->fn(pr->ctx, rep->results < pending ? rep->results : pending, pending);
+    }
+    /* The manifest last: its presence says the export is whole. */
+    for (size_t i = 0; i < n_files; i++) {
+        char line[200];
+        int ln = snprintf(line, sizeof line, "%s  %s\n", files[i].sha, files[i].name);
+        char *nm = realloc(manifest, mlen + (size_t)ln + 1);
+        if (!nm) {
+            st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+            goto undo;
+        }
+        manifest = nm;
+        memcpy(manifest + mlen, line, (size_t)ln + 1);
+        mlen += (size_t)ln;
+    }
+    char shown[300];
+    snprintf(shown, sizeof shown, "%s/MANIFEST.sha256", rel);
+    if ((st = write_at(out, "MANIFEST.sha256", shown, manifest ? manifest : "", mlen, err)) ||
+        (st = sync_dir(out, rel, err)))
+        goto undo;
+    /* Older batch files here hold nothing that is not in the new ones or
+     * acknowledged already: they go, so central reads each result once. */
+    char **names = NULL;
+    size_t n = 0;
+    if (list_names(out, ".sqbatch", &names, &n, NULL) == SQ_OK) {
+        for (size_t i = 0; i < n; i++) {
+            bool ours = false;
+            for (size_t j = 0; j < n_files && !ours; j++)
+                ours = strcmp(names[i], files[j].name) == 0;
+            if (!ours)
+                unlinkat(out, names[i], 0);
+        }
+        free_names(names, n);
+        sync_dir(out, rel, NULL);
+    }
+    rep->files = (int)n_files;
+    if ((st = store_mark_exported(s, seqs, n_seqs, err)))
+        sq_prefixerr(err, "the files on the stick are whole, but the store could not note it");
+    goto out;
+undo:
+    /* A half export helps nobody: take back the files of this run. */
+    for (size_t i = 0; i < n_files; i++)
+        unlinkat(out, files[i].name, 0);
+    if (out >= 0)
+        sync_dir(out, rel, NULL);
+    rep->done = rep->results = 0;
+out:
+    if (rep->done == 0 && (st == SQ_EFULL || st == SQ_EREADONLY))
+        sq_prefixerr(err, "nothing was exported");
+    free(manifest);
+    free(files);
+    free(seqs);
+    if (out >= 0)
+        close(out);
+    close(root);
+    return st;
+}
+
+/* ---- acknowledgements ---- */
+
+sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *stick,
+                           sq_usb_report *rep, sq_err *err)
+{
+    memset(rep, 0, sizeof *rep);
+    const sq_cert *cert = sq_station_keys_cert(k);
+    if (!cert)
+        return sq_seterr(err, SQ_ESTATE, "this station is not enrolled");
+    int root = open_stick(stick, err), dfd = -1;
+    if (root < 0) {
+        rep->stick_gone = true;
+        return SQ_EIO;
+    }
+    char rel[200];
+    snprintf(rel, sizeof rel, "synaq/%s/acks", cert->station_id);
+    char **names = NULL;
+    size_t n = 0;
+    sq_err e;
+    sq_status st = open_path(root, rel, false, &dfd, &e);
+    if (st == SQ_ENOTFOUND) {
+        st = SQ_OK;
+        goto out;
+    }
+    if (st) {
+        note(rep, rel, st, "%s", e.msg);
+        rep->skipped++;
+        st = st == SQ_EINVAL ? SQ_OK : sq_seterr(err, st, "%s", e.msg);
+        goto out;
+    }
+    if ((st = list_names(dfd, ".ack", &names, &n, err)))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        char shown[500];
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        sq_ack *a = NULL;
+        snprintf(shown, sizeof shown, "%s/%s", rel, names[i]);
+        rep->files++;
+        sq_status r = read_at(dfd, names[i], shown, ACK_MAX, NULL, "an acknowledgement", NULL,
+                              &buf, &len, &e);
+        if (r == SQ_EIO) {
+            rep->stick_gone = true;
+            note(rep, shown, r, "%s", e.msg);
+            st = sq_seterr(err, SQ_EIO, "%s", e.msg);
+            break;
+        }
+        if (!r && (r = sq_ack_open(buf, len, sq_station_keys_central_sign_pk(k), &a, &e)))
+            sq_prefixerr(&e, "%s", shown);
+        if (!r && strcmp(a->station_id, cert->station_id) != 0)
+            r = sq_seterr(&e, SQ_EWRONGSTATION, "%s: meant for station '%s', not '%s'", shown,
+                          a->station_id, cert->station_id);
+        if (r) {
+            note(rep, shown, r, "%s; refused", e.msg);
+            rep->skipped++;
+        } else {
+            int marked = 0;
+            if ((st = sq_store_mark_sent(s, a->seqs, a->n, &marked, err))) {
+                sq_ack_free(a);
+                free(buf);
+                break;
+            }
+            rep->done++;
+            rep->results += marked;
+        }
+        sq_ack_free(a);
+        free(buf);
+    }
+out:
+    free_names(names, n);
+    if (dfd >= 0)
+        close(dfd);
+    close(root);
+    return st;
+}
+
+/* ---- enrolment ---- */
+
+sq_status sq_usb_enrol(const char *keys_path, const char *passphrase, const char *stick,
+                       const char *label, sq_enrol_report *rep, sq_err *err)
+{
+    memset(rep, 0, sizeof *rep);
+    sq_station_keys *k = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int root = open_stick(stick, err), sdir = -1, edir = -1;
+    if (root < 0)
+        return SQ_EIO;
+    sq_status st;
+    if (access(keys_path, F_OK) != 0) {
+        /* A new station: it trusts the central keys the stick brings. */
+        uint8_t sign_pk[32], results_pk[32];
+        if ((st = open_path(root, "synaq", false, &sdir, err)))
+            goto missing_pub;
+        if ((st = read_at(sdir, "central.pub", "synaq/central.pub", SMALL_MAX, NULL,
+                          "central's public keys", NULL, &buf, &len, err)))
+            goto missing_pub;
+        if ((st = central_pub_parse(buf, len, "synaq/central.pub", sign_pk, results_pk, err)) ||
+            (st = station_keys_create_for(keys_path, sign_pk, results_pk, passphrase, err)))
+            goto out;
+        rep->keys_made = true;
+    }
+    if ((st = sq_station_keys_open(keys_path, passphrase, &k, err)))
+        goto out;
+    if (sq_station_keys_cert(k)) {
+        st = sq_seterr(err, SQ_ESTATE, "this station is enrolled already, as '%s'",
+                       sq_station_keys_cert(k)->station_id);
+        goto out;
+    }
+    sq_fingerprint(sq_station_keys_sign_pk(k), rep->station_fp);
+    sq_fingerprint(sq_station_keys_central_sign_pk(k), rep->central_fp);
+    if ((st = open_path(root, "synaq/enrol", true, &edir, err)))
+        goto out;
+    char name[64], shown[128];
+    snprintf(name, sizeof name, "%s.cert", rep->station_fp);
+    snprintf(shown, sizeof shown, "synaq/enrol/%s", name);
+    free(buf);
+    buf = NULL;
+    struct stat sb;
+    if (fstatat(edir, name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+        if ((st = read_at(edir, name, shown, SMALL_MAX, "SQCERT01", "an enrolment certificate",
+                          NULL, &buf, &len, err)) ||
+            (st = station_keys_enroll_buf(k, buf, len, shown, err)))
+            goto out;
+        rep->step = SQ_ENROL_INSTALLED;
+        rep->cert = *sq_station_keys_cert(k);
+        goto out;
+    }
+    /* No certificate yet: the request goes (again) onto the stick, written
+     * here as sq_station_request_write writes it, then copied over. */
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.request", keys_path);
+    if ((st = sq_station_request_write(k, label, tmp, err)))
+        goto out;
+    st = file_read(tmp, SMALL_MAX, &buf, &len, err);
+    unlink(tmp);
+    if (st)
+        goto out;
+    snprintf(name, sizeof name, "%s.req", rep->station_fp);
+    snprintf(rep->request, sizeof rep->request, "%s/synaq/enrol/%s", stick, name);
+    snprintf(shown, sizeof shown, "synaq/enrol/%s", name);
+    if ((st = write_at(edir, name, shown, buf, len, err)) ||
+        (st = sync_dir(edir, "synaq/enrol", err)))
+        goto out;
+    rep->step = SQ_ENROL_REQUESTED;
+    goto out;
+missing_pub:
+    if (st != SQ_EINVAL && st != SQ_ETOOBIG)
+        st = sq_seterr(err, SQ_ENOTFOUND,
+                       "a new station needs central's public keys: put central.pub in the "
+                       "stick's synaq folder");
+out:
+    sq_station_keys_close(k);
+    free(buf);
+    if (sdir >= 0)
+        close(sdir);
+    if (edir >= 0)
+        close(edir);
+    close(root);
+    return st;
+}
+
+sq_status sq_usb_enrol_answer(const sq_central_keys *k, const char *stick, const char *fp,
+                              const char *station_id, const char *district,
+                              const char *cert_path, sq_cert *cert, sq_err *err)
+{
+    int root = open_stick(stick, err), edir = -1;
+    if (root < 0)
+        return SQ_EIO;
+    char **names = NULL;
+    size_t n = 0;
+    uint8_t *buf = NULL, *cbuf = NULL;
+    size_t len = 0, clen = 0;
+    char req[128] = "", shown[200];
+    sq_status st = open_path(root, "synaq/enrol", false, &edir, err);
+    if (st) {
+        if (st == SQ_ENOTFOUND)
+            sq_seterr(err, st, "no enrolment request on the stick (synaq/enrol/*.req)");
+        goto out;
+    }
+    if ((st = list_names(edir, ".req", &names, &n, err)))
+        goto out;
+    int open_requests = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t nl = strlen(names[i]);
+        char cert_name[128];
+        struct stat sb;
+        snprintf(cert_name, sizeof cert_name, "%.*s.cert", (int)(nl - 4), names[i]);
+        bool answered = fstatat(edir, cert_name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+        if (fp ? strncmp(names[i], fp, nl - 4) == 0 && strlen(fp) == nl - 4 : !answered) {
+            open_requests++;
+            snprintf(req, sizeof req, "%s", names[i]);
+        }
+    }
+    if (open_requests != 1) {
+        if (fp)
+            st = sq_seterr(err, SQ_ENOTFOUND, "no request %s.req on the stick", fp);
+        else if (open_requests == 0)
+            st = sq_seterr(err, SQ_ENOTFOUND,
+                           "no request without a certificate on the stick (synaq/enrol/*.req)");
+        else
+            st = sq_seterr(err, SQ_EINVAL,
+                           "%d requests without a certificate on the stick: name one by its "
+                           "fingerprint",
+                           open_requests);
+        goto out;
+    }
+    snprintf(shown, sizeof shown, "synaq/enrol/%s", req);
+    if ((st = read_at(edir, req, shown, SMALL_MAX, "SQENROL1", "an enrolment request", NULL, &buf,
+                      &len, err)) ||
+        (st = central_enroll_buf(k, buf, len, shown, station_id, district, cert_path, cert, err)))
+        goto out;
+    if ((st = file_read(cert_path, SMALL_MAX, &cbuf, &clen, err)))
+        goto out;
+    char cert_name[128];
+    snprintf(cert_name, sizeof cert_name, "%.*s.cert", (int)(strlen(req) - 4), req);
+    snprintf(shown, sizeof shown, "synaq/enrol/%s", cert_name);
+    if ((st = write_at(edir, cert_name, shown, cbuf, clen, err)) ||
+        (st = sync_dir(edir, "synaq/enrol", err)))
+        sq_prefixerr(err, "the certificate is in %s, but not on the stick", cert_path);
+out:
+    free(buf);
+    free(cbuf);
+    free_names(names, n);
+    if (edir >= 0)
+        close(edir);
+    close(root);
+    return st;
+}
+
+sq_status sq_usb_put(const char *stick, const char *dir, const char *name, const void *buf,
+                     size_t len, sq_err *err)
+{
+    if (!name[0] || name[0] == '.' || strchr(name, '/'))
+        return sq_seterr(err, SQ_EINVAL, "'%s' is not a file name for a stick", name);
+    int root = open_stick(stick, err), dfd = -1;
+    if (root < 0)
+        return SQ_EIO;
+    char shown[1200];
+    snprintf(shown, sizeof shown, "%s%s%s", dir, *dir ? "/" : "", name);
+    sq_status st = *dir ? open_path(root, dir, true, &dfd, err) : SQ_OK;
+    if (!*dir && (dfd = dup(root)) < 0)
+        st = sq_seterr(err, SQ_EIO, "cannot open the stick: %s", strerror(errno));
+    if (!st && !(st = write_at(dfd, name, shown, buf, len, err)))
+        st = sync_dir(dfd, *dir ? dir : stick, err);
+    if (dfd >= 0)
+        close(dfd);
+    close(root);
+    return st;
+}
