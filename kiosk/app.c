@@ -15,17 +15,17 @@
 #define APP_TMP 8192
 #define NOTE_SESSION "kiosk.session"
 
-static const char *T(app *a, const char *key)
+const char *app_t(app *a, const char *key)
 {
     return i18n_get(a->t, a->lang, key);
 }
 
-static int64_t now_ms(app *a)
+int64_t app_now_ms(app *a)
 {
     return a->clock->mono_ms(a->clock->ctx);
 }
 
-static void go(app *a, app_screen s)
+void app_go(app *a, app_screen s)
 {
     a->scr = s;
     a->scroll = 0;
@@ -35,8 +35,9 @@ static void go(app *a, app_screen s)
 
 const char *app_screen_name(const app *a)
 {
-    static const char *const names[] = {"welcome", "identify", "roster", "exams", "info",
-                                        "item",    "grid",     "review", "result", "error"};
+    static const char *const names[] = {
+        "welcome", "identify", "roster", "exams", "info",   "item",   "grid",  "review",
+        "result",  "error",    "pin",    "tech",  "touch",  "glyphs", "newpin", "setup"};
     if (a->ov == OV_CONFIRM)
         return "confirm";
     if (a->ov == OV_WARN5)
@@ -45,10 +46,14 @@ const char *app_screen_name(const app *a)
         return "warn1";
     if (a->ov == OV_IDLE)
         return "idle";
+    if (a->ov == OV_TECH_DONE)
+        return "tech-done";
+    if (a->ov == OV_LEAVE)
+        return "leave";
     return names[a->scr];
 }
 
-static void log_err(const char *what, const sq_err *e)
+void app_log_err(const char *what, const sq_err *e)
 {
     fprintf(stderr, "synaq-kiosk: %s: %s\n", what, e->msg);
 }
@@ -60,7 +65,7 @@ void app_error(app *a, const char *key, const char *detail)
     if (detail && *detail)
         fprintf(stderr, "synaq-kiosk: %s\n", detail);
     a->ov = OV_NONE;
-    go(a, SCR_ERROR);
+    app_go(a, SCR_ERROR);
 }
 
 /* ---- the session: which attempt is on screen ---- */
@@ -71,14 +76,14 @@ static void session_save(app *a)
     sq_err e;
     snprintf(note, sizeof note, "%s\n%s\n%d", a->id, sq_attempt_exam_id(a->att), a->lang);
     if (sq_store_note_set(a->store, NOTE_SESSION, note, &e))
-        log_err("saving the session", &e);
+        app_log_err("saving the session", &e);
 }
 
 static void session_clear(app *a)
 {
     sq_err e;
     if (a->store && sq_store_note_set(a->store, NOTE_SESSION, NULL, &e))
-        log_err("clearing the session", &e);
+        app_log_err("clearing the session", &e);
 }
 
 static void drop_image(app *a)
@@ -97,25 +102,28 @@ static void end_attempt(app *a)
 }
 
 /* Back to the welcome screen; an attempt in progress stays open. */
-static void to_welcome(app *a)
+void app_to_welcome(app *a)
 {
     if (a->att) {
         sq_err e;
         if (sq_attempt_tick(a->att, &e))
-            log_err("saving the time", &e);
+            app_log_err("saving the time", &e);
     }
     end_attempt(a);
     session_clear(a);
     a->id[0] = a->name[0] = 0;
     a->field = 0;
     a->ov = OV_NONE;
+    /* Leaving technician mode leaves no PIN behind. */
+    memset(a->pin, 0, sizeof a->pin);
+    memset(a->pin_first, 0, sizeof a->pin_first);
     sq_free(a->exams);
     a->exams = NULL;
     a->n_exams = 0;
     sq_free(a->people);
     a->people = NULL;
     a->n_people = 0;
-    go(a, SCR_WELCOME);
+    app_go(a, SCR_WELCOME);
 }
 
 static void enter_attempt(app *a)
@@ -127,10 +135,10 @@ static void enter_attempt(app *a)
     /* Resumed with less than a minute left: the 5-minute warning is moot. */
     if (left < 60000)
         a->warned5 = true;
-    a->last_save_ms = now_ms(a);
+    a->last_save_ms = app_now_ms(a);
     a->image_pos = -1;
     session_save(a);
-    go(a, SCR_ITEM);
+    app_go(a, SCR_ITEM);
 }
 
 static void resume_session(app *a)
@@ -145,7 +153,7 @@ static void resume_session(app *a)
         return;
     }
     if (sq_attempt_resume(a->store, exam, id, &a->att, &e)) {
-        log_err("resuming the attempt on screen", &e);
+        app_log_err("resuming the attempt on screen", &e);
         session_clear(a);
         return;
     }
@@ -154,25 +162,28 @@ static void resume_session(app *a)
     enter_attempt(a);
 }
 
-void app_init(app *a, plat *p, i18n *t, sq_store *store, const sq_clock *clock,
-              const char *station)
+void app_init(app *a, plat *p, i18n *t, sq_store *store, sq_station_keys *keys,
+              const app_station *where, const sq_clock *clock, const char *station)
 {
     memset(a, 0, sizeof *a);
     ui_init(&a->u, p, false, 0);
     a->t = t;
     a->store = store;
+    a->keys = keys;
+    if (where)
+        a->where = *where;
     a->clock = clock;
     a->lang = LANG_KK;
     a->image_pos = -1;
     a->tmp = malloc(APP_TMP);
     snprintf(a->station, sizeof a->station, "%s", station ? station : "");
-    a->last_input_ms = now_ms(a);
+    a->last_input_ms = app_now_ms(a);
     a->dirty = true;
     if (!store) {
         app_error(a, "error.store", NULL);
         return;
     }
-    go(a, SCR_WELCOME);
+    app_go(a, SCR_WELCOME);
     resume_session(a);
 }
 
@@ -180,11 +191,12 @@ void app_stop(app *a)
 {
     sq_err e;
     if (a->att && sq_attempt_tick(a->att, &e))
-        log_err("saving the time", &e);
+        app_log_err("saving the time", &e);
 }
 
 void app_free(app *a)
 {
+    tech_free(a);
     end_attempt(a);
     sq_free(a->people);
     sq_free(a->exams);
@@ -194,7 +206,7 @@ void app_free(app *a)
 /* ---- common pieces ---- */
 
 /* The header bar: a title on the left; returns its height. */
-static int header(app *a, const char *title, const char *right)
+int app_header(app *a, const char *title, const char *right)
 {
     ui *u = &a->u;
     int h = u->unit;
@@ -209,7 +221,7 @@ static int header(app *a, const char *title, const char *right)
     return h;
 }
 
-static void message_box(app *a, ui_rect r, const char *text, plat_color c)
+void app_message_box(app *a, ui_rect r, const char *text, plat_color c)
 {
     ui *u = &a->u;
     int th = ui_text_height(u, r.w - 2 * u->gap, text, u->px, false);
@@ -271,7 +283,7 @@ static void scr_welcome(app *a)
             for (size_t i = 0; i < a->n_exams; i++)
                 a->any_roster |= a->exams[i].has_roster != 0;
             if (a->scr != SCR_ERROR)
-                go(a, SCR_IDENTIFY);
+                app_go(a, SCR_IDENTIFY);
         }
     }
     int ly = wide ? y + bh + 2 * u->gap : y + 3 * (bh + u->gap) + u->gap;
@@ -338,7 +350,7 @@ static void identify_continue(app *a)
         a->msg = "id.need_name";
         return;
     }
-    go(a, SCR_EXAMS);
+    app_go(a, SCR_EXAMS);
 }
 
 static void field_box(app *a, const char *name, ui_rect r, const char *label, const char *value,
@@ -363,30 +375,30 @@ static void scr_identify(app *a)
 {
     ui *u = &a->u;
     ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
-    int y = header(a, T(a, "id.title"), NULL) + u->gap;
+    int y = app_header(a, app_t(a, "id.title"), NULL) + u->gap;
     if (a->any_roster) {
         /* In the header bar, where it costs the keyboard no room. */
-        const char *l = T(a, "id.from_list");
+        const char *l = app_t(a, "id.from_list");
         int bw = ui_text_width(u, l, u->px, true) + 4 * u->gap;
         if (bw > u->w / 2)
             bw = u->w / 2;
         if (ui_button(u, "from-list", ui_r(u->w - bw - 4, 4, bw, u->unit - 8), l, BTN_NORMAL))
-            go(a, SCR_ROSTER);
+            app_go(a, SCR_ROSTER);
     }
     int lh = plat_line_height(u->p, u->px);
     int fh = lh + u->unit;
     bool wide = u->w > u->h;
     int fw = wide ? (u->w - 3 * u->gap) / 2 : u->w - 2 * u->gap;
-    field_box(a, "field:id", ui_r(u->gap, y, fw, fh), T(a, "id.prompt"), a->id, a->field == 0);
+    field_box(a, "field:id", ui_r(u->gap, y, fw, fh), app_t(a, "id.prompt"), a->id, a->field == 0);
     int ny = wide ? y : y + fh + u->gap;
     int nx = wide ? 2 * u->gap + fw : u->gap;
-    field_box(a, "field:name", ui_r(nx, ny, fw, fh), T(a, "id.name_prompt"), a->name,
+    field_box(a, "field:name", ui_r(nx, ny, fw, fh), app_t(a, "id.name_prompt"), a->name,
               a->field == 1);
     y = ny + fh + u->gap;
     int footer = u->unit + u->gap;
     if (a->msg) {
-        int mh = ui_text_height(u, u->w - 4 * u->gap, T(a, a->msg), u->px, false) + 2 * u->gap;
-        message_box(a, ui_r(u->gap, y, u->w - 2 * u->gap, mh), T(a, a->msg), u->th.bad);
+        int mh = ui_text_height(u, u->w - 4 * u->gap, app_t(a, a->msg), u->px, false) + 2 * u->gap;
+        app_message_box(a, ui_r(u->gap, y, u->w - 2 * u->gap, mh), app_t(a, a->msg), u->th.bad);
         y += mh + u->gap;
     }
     int kh = u->h - y - footer - u->gap;
@@ -399,9 +411,9 @@ static void scr_identify(app *a)
     if (changed)
         a->msg = NULL;
     int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
-    if (ui_button(u, "back", ui_r(u->gap, fy, bw, u->unit), T(a, "id.back"), BTN_NORMAL))
-        to_welcome(a);
-    if (ui_button(u, "continue", ui_r(2 * u->gap + bw, fy, bw, u->unit), T(a, "id.continue"),
+    if (ui_button(u, "back", ui_r(u->gap, fy, bw, u->unit), app_t(a, "id.back"), BTN_NORMAL))
+        app_to_welcome(a);
+    if (ui_button(u, "continue", ui_r(2 * u->gap + bw, fy, bw, u->unit), app_t(a, "id.continue"),
                   BTN_PRIMARY))
         identify_continue(a);
 }
@@ -420,7 +432,7 @@ static void load_people(app *a)
         if (!a->exams[i].has_roster)
             continue;
         if (sq_store_roster(a->store, a->exams[i].id, &list, &n, &e)) {
-            log_err("reading a roster", &e);
+            app_log_err("reading a roster", &e);
             continue;
         }
         sq_person *all = realloc(a->people, (a->n_people + n) * sizeof *all);
@@ -447,7 +459,7 @@ static void scr_roster(app *a)
     if (!a->people)
         load_people(a);
     ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
-    int top = header(a, T(a, "roster.title"), NULL);
+    int top = app_header(a, app_t(a, "roster.title"), NULL);
     int fh = u->unit + 2 * u->gap;
     ui_rect area = ui_r(0, top, u->w, u->h - top - fh);
     a->scroll_area = area;
@@ -469,7 +481,7 @@ static void scr_roster(app *a)
         if (visible && ui_button(u, name, r, a->tmp, BTN_NORMAL)) {
             snprintf(a->id, sizeof a->id, "%s", p->id);
             snprintf(a->name, sizeof a->name, "%s", p->name);
-            go(a, SCR_IDENTIFY);
+            app_go(a, SCR_IDENTIFY);
             identify_continue(a);
             break;
         }
@@ -482,9 +494,9 @@ static void scr_roster(app *a)
     if (u->pass == UI_DRAW)
         plat_clip(u->p, 0, 0, 0, 0);
     int fy = u->h - u->unit - u->gap;
-    if (ui_button(u, "back", ui_r(u->gap, fy, (u->w - 3 * u->gap) / 2, u->unit), T(a, "id.back"),
+    if (ui_button(u, "back", ui_r(u->gap, fy, (u->w - 3 * u->gap) / 2, u->unit), app_t(a, "id.back"),
                   BTN_NORMAL))
-        go(a, SCR_IDENTIFY);
+        app_go(a, SCR_IDENTIFY);
 }
 
 /* ---- exam choice ---- */
@@ -495,14 +507,14 @@ static void start_or_resume(app *a, int i)
     a->chosen = i;
     if (a->open[i]) {
         if (sq_attempt_resume(a->store, a->exams[i].id, a->id, &a->att, &e)) {
-            log_err("resuming", &e);
+            app_log_err("resuming", &e);
             a->msg = "error.generic";
             return;
         }
         enter_attempt(a);
         return;
     }
-    go(a, SCR_INFO);
+    app_go(a, SCR_INFO);
 }
 
 static void scr_exams(app *a)
@@ -510,7 +522,7 @@ static void scr_exams(app *a)
     ui *u = &a->u;
     ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
     const char *who = a->name[0] ? a->name : a->id;
-    int y = header(a, T(a, "exams.title"), who) + u->gap;
+    int y = app_header(a, app_t(a, "exams.title"), who) + u->gap;
     int n = 0;
     for (size_t i = 0; i < a->n_exams; i++) {
         if (!a->eligible[i])
@@ -524,11 +536,11 @@ static void scr_exams(app *a)
             i18n_fmt(a->t, a->lang, "exams.minutes", l2, sizeof l2, "n",
                      (snprintf(l3, sizeof l3, "%d", x->time_limit_s / 60), l3), NULL);
         else
-            snprintf(l2, sizeof l2, "%s", T(a, "info.no_limit"));
+            snprintf(l2, sizeof l2, "%s", app_t(a, "info.no_limit"));
         char count[16];
         snprintf(count, sizeof count, "%d", a->left[i]);
-        const char *att = a->open[i]       ? T(a, "exams.resume")
-                          : a->left[i] < 0 ? T(a, "exams.attempts_unlimited")
+        const char *att = a->open[i]       ? app_t(a, "exams.resume")
+                          : a->left[i] < 0 ? app_t(a, "exams.attempts_unlimited")
                                            : i18n_fmt(a->t, a->lang, "exams.attempts_left", l3,
                                                       sizeof l3, "n", count, NULL);
         snprintf(a->tmp, APP_TMP, "%s\n%s · %s · %s", exam_title(a, x), l1, l2, att);
@@ -541,12 +553,12 @@ static void scr_exams(app *a)
         n++;
     }
     if (n == 0)
-        message_box(a, ui_r(u->gap, y, u->w - 2 * u->gap, 0), T(a, "exams.none"), u->th.muted);
+        app_message_box(a, ui_r(u->gap, y, u->w - 2 * u->gap, 0), app_t(a, "exams.none"), u->th.muted);
     if (a->msg)
-        message_box(a, ui_r(u->gap, y + u->unit, u->w - 2 * u->gap, 0), T(a, a->msg), u->th.bad);
+        app_message_box(a, ui_r(u->gap, y + u->unit, u->w - 2 * u->gap, 0), app_t(a, a->msg), u->th.bad);
     if (ui_button(u, "back", ui_r(u->gap, u->h - u->unit - u->gap, (u->w - 3 * u->gap) / 2, u->unit),
-                  T(a, "id.back"), BTN_NORMAL))
-        to_welcome(a);
+                  app_t(a, "id.back"), BTN_NORMAL))
+        app_to_welcome(a);
 }
 
 /* ---- instructions ---- */
@@ -556,7 +568,7 @@ static void scr_info(app *a)
     ui *u = &a->u;
     const sq_exam_info *x = &a->exams[a->chosen];
     ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
-    int y = header(a, exam_title(a, x), NULL) + u->gap;
+    int y = app_header(a, exam_title(a, x), NULL) + u->gap;
     char n1[16], n2[16], n3[16], line[256];
     snprintf(n1, sizeof n1, "%d", x->time_limit_s / 60);
     snprintf(n2, sizeof n2, "%d", x->n_items);
@@ -565,7 +577,7 @@ static void scr_info(app *a)
     if (x->time_limit_s)
         i18n_fmt(a->t, a->lang, "info.duration", line, sizeof line, "n", n1, NULL);
     else
-        snprintf(line, sizeof line, "%s", T(a, "info.no_limit"));
+        snprintf(line, sizeof line, "%s", app_t(a, "info.no_limit"));
     size_t o = (size_t)snprintf(a->tmp, APP_TMP, "%s\n", line);
     i18n_fmt(a->t, a->lang, "info.items", line, sizeof line, "n", n2, NULL);
     o += (size_t)snprintf(a->tmp + o, APP_TMP - o, "%s\n", line);
@@ -580,19 +592,19 @@ static void scr_info(app *a)
     y += ui_text(u, ui_r(2 * u->gap, y, u->w - 4 * u->gap, 0), a->tmp, u->px * 6 / 5, true,
                  u->th.fg, ALIGN_LEFT);
     y += u->gap;
-    ui_text(u, ui_r(2 * u->gap, y, u->w - 4 * u->gap, u->h - y - footer), T(a, "info.how"), u->px,
+    ui_text(u, ui_r(2 * u->gap, y, u->w - 4 * u->gap, u->h - y - footer), app_t(a, "info.how"), u->px,
             false, u->th.muted, ALIGN_LEFT);
     if (a->msg)
-        message_box(a, ui_r(u->gap, u->h - footer - 3 * u->unit, u->w - 2 * u->gap, 0),
-                    T(a, a->msg), u->th.bad);
+        app_message_box(a, ui_r(u->gap, u->h - footer - 3 * u->unit, u->w - 2 * u->gap, 0),
+                    app_t(a, a->msg), u->th.bad);
     int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
-    if (ui_button(u, "back", ui_r(u->gap, fy, bw, u->unit), T(a, "id.back"), BTN_NORMAL))
-        go(a, SCR_EXAMS);
-    if (ui_button(u, "start", ui_r(2 * u->gap + bw, fy, bw, u->unit), T(a, "info.start"),
+    if (ui_button(u, "back", ui_r(u->gap, fy, bw, u->unit), app_t(a, "id.back"), BTN_NORMAL))
+        app_go(a, SCR_EXAMS);
+    if (ui_button(u, "start", ui_r(2 * u->gap + bw, fy, bw, u->unit), app_t(a, "info.start"),
                   BTN_PRIMARY)) {
         sq_err e;
         if (sq_attempt_start(a->store, x->id, a->id, a->name[0] ? a->name : NULL, &a->att, &e)) {
-            log_err("starting", &e);
+            app_log_err("starting", &e);
             a->msg = "error.generic";
             return;
         }
@@ -615,7 +627,7 @@ static void finish(app *a, bool timed_out)
 {
     sq_err e;
     if (sq_attempt_finish(a->att, &a->outcome, &e)) {
-        log_err("submitting", &e);
+        app_log_err("submitting", &e);
         app_error(a, "error.generic", e.msg);
         return;
     }
@@ -623,7 +635,7 @@ static void finish(app *a, bool timed_out)
     end_attempt(a);
     session_clear(a);
     a->ov = OV_NONE;
-    go(a, SCR_RESULT);
+    app_go(a, SCR_RESULT);
 }
 
 static void move_to(app *a, int pos)
@@ -632,12 +644,12 @@ static void move_to(app *a, int pos)
     if (pos < 0 || pos >= sq_attempt_count(a->att))
         return;
     if (sq_attempt_goto(a->att, pos, &e)) {
-        log_err("moving", &e);
+        app_log_err("moving", &e);
         return;
     }
     a->pos = pos;
     a->scroll = 0;
-    a->last_save_ms = now_ms(a);
+    a->last_save_ms = app_now_ms(a);
     a->dirty = true;
 }
 
@@ -680,19 +692,19 @@ static int item_bar(app *a, const char *title)
     }
     x -= bw * 3 / 2;
     if (ui_button(u, "contrast", ui_r(x + 2, ty + 2, bw * 3 / 2 - 4, u->unit - 4),
-                  T(a, "item.contrast"), a->contrast ? BTN_ON : BTN_NORMAL)) {
+                  app_t(a, "item.contrast"), a->contrast ? BTN_ON : BTN_NORMAL)) {
         a->contrast = !a->contrast;
         ui_set_contrast(u, a->contrast);
     }
     x -= bw;
     if (ui_button(u, "text-larger", ui_r(x + 2, ty + 2, bw - 4, u->unit - 4),
-                  T(a, "item.text_larger"), a->text_step < 4 ? BTN_NORMAL : BTN_DISABLED)) {
+                  app_t(a, "item.text_larger"), a->text_step < 4 ? BTN_NORMAL : BTN_DISABLED)) {
         a->text_step++;
         ui_layout(u, a->text_step);
     }
     x -= bw;
     if (ui_button(u, "text-smaller", ui_r(x + 2, ty + 2, bw - 4, u->unit - 4),
-                  T(a, "item.text_smaller"), a->text_step > -2 ? BTN_NORMAL : BTN_DISABLED)) {
+                  app_t(a, "item.text_smaller"), a->text_step > -2 ? BTN_NORMAL : BTN_DISABLED)) {
         a->text_step--;
         ui_layout(u, a->text_step);
     }
@@ -741,7 +753,7 @@ static void scr_item(app *a)
         char note[256];
         static const char *const lang_keys[] = {"lang.kk", "lang.ru", "lang.en"};
         i18n_fmt(a->t, a->lang, "item.fallback_lang", note, sizeof note, "lang",
-                 T(a, lang_keys[v.text_lang]), NULL);
+                 app_t(a, lang_keys[v.text_lang]), NULL);
         y += ui_text(u, ui_r(pad, y, w, 0), note, u->px * 4 / 5, false, u->th.warn, ALIGN_LEFT);
     }
     y += ui_text(u, ui_r(pad, y, w, 0), v.text, tpx, true, u->th.fg, ALIGN_LEFT) + u->gap;
@@ -754,7 +766,7 @@ static void scr_item(app *a)
             if (sq_attempt_image(a->att, a->pos, &data, &len, NULL, 0, &e) == SQ_OK)
                 a->image = plat_image_load(u->p, data, len, &a->image_w, &a->image_h);
             else
-                log_err("reading an image", &e);
+                app_log_err("reading an image", &e);
             sq_free(data);
             if (!a->image)
                 fprintf(stderr, "synaq-kiosk: item %s: the image cannot be shown\n", v.item_id);
@@ -773,12 +785,12 @@ static void scr_item(app *a)
                 plat_image(u->p, a->image, pad + (w - iw) / 2, y, iw, ih);
             y += ih + u->gap;
         } else {
-            y += ui_text(u, ui_r(pad, y, w, 0), T(a, "item.image_missing"), u->px, false,
+            y += ui_text(u, ui_r(pad, y, w, 0), app_t(a, "item.image_missing"), u->px, false,
                          u->th.muted, ALIGN_LEFT) + u->gap;
         }
     }
     y += ui_text(u, ui_r(pad, y, w, 0),
-                 T(a, v.type == SQ_ITEM_MULTIPLE ? "item.choose_many" : "item.choose_one"),
+                 app_t(a, v.type == SQ_ITEM_MULTIPLE ? "item.choose_many" : "item.choose_one"),
                  u->px * 9 / 10, false, u->th.muted, ALIGN_LEFT) + u->gap / 2;
     int mark = u->unit / 3;
     for (int i = 0; i < v.n_options; i++) {
@@ -803,8 +815,8 @@ static void scr_item(app *a)
                             : sel                      ? 0
                                                        : 1u << i;
             if (sq_attempt_answer(a->att, a->pos, want, &e))
-                log_err("saving the answer", &e);
-            a->last_save_ms = now_ms(a);
+                app_log_err("saving the answer", &e);
+            a->last_save_ms = app_now_ms(a);
             a->dirty = true;
         }
         if (u->pass == UI_DRAW) {
@@ -843,24 +855,24 @@ static void scr_item(app *a)
     /* The footer: back, flag, all questions, next or finish. */
     int fy = u->h - u->unit - u->gap, bw = (u->w - 5 * u->gap) / 4;
     ui_fill(u, ui_r(0, u->h - fh, u->w, fh), u->th.panel);
-    if (ui_button(u, "prev", ui_r(u->gap, fy, bw, u->unit), T(a, "item.prev"),
+    if (ui_button(u, "prev", ui_r(u->gap, fy, bw, u->unit), app_t(a, "item.prev"),
                   a->pos > 0 ? BTN_NORMAL : BTN_DISABLED))
         move_to(a, a->pos - 1);
     if (ui_button(u, "flag", ui_r(2 * u->gap + bw, fy, bw, u->unit),
-                  T(a, v.flagged ? "item.flagged" : "item.flag"),
+                  app_t(a, v.flagged ? "item.flagged" : "item.flag"),
                   v.flagged ? BTN_SELECTED : BTN_NORMAL)) {
         if (sq_attempt_flag(a->att, a->pos, !v.flagged, &e))
-            log_err("flagging", &e);
+            app_log_err("flagging", &e);
         a->dirty = true;
     }
-    if (ui_button(u, "grid", ui_r(3 * u->gap + 2 * bw, fy, bw, u->unit), T(a, "item.grid"),
+    if (ui_button(u, "grid", ui_r(3 * u->gap + 2 * bw, fy, bw, u->unit), app_t(a, "item.grid"),
                   BTN_NORMAL))
-        go(a, SCR_GRID);
+        app_go(a, SCR_GRID);
     bool last = a->pos == n - 1;
     if (ui_button(u, last ? "review" : "next", ui_r(4 * u->gap + 3 * bw, fy, bw, u->unit),
-                  T(a, last ? "item.review" : "item.next"), BTN_PRIMARY)) {
+                  app_t(a, last ? "item.review" : "item.next"), BTN_PRIMARY)) {
         if (last)
-            go(a, SCR_REVIEW);
+            app_go(a, SCR_REVIEW);
         else
             move_to(a, a->pos + 1);
     }
@@ -874,7 +886,7 @@ static void scr_grid(app *a)
     sq_err e;
     int n = sq_attempt_count(a->att);
     ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
-    int y = item_bar(a, T(a, "grid.title")) + u->gap;
+    int y = item_bar(a, app_t(a, "grid.title")) + u->gap;
     int cell = u->unit * 5 / 4;
     int cols = (u->w - u->gap) / (cell + u->gap);
     if (cols < 1)
@@ -891,7 +903,7 @@ static void scr_grid(app *a)
                          cell, cell);
         if (ui_button(u, name, r, label, v.answered ? BTN_SELECTED : BTN_NORMAL)) {
             move_to(a, i);
-            go(a, SCR_ITEM);
+            app_go(a, SCR_ITEM);
         }
         if (v.flagged)
             ui_fill(u, ui_r(r.x + r.w - r.w / 4 - 3, r.y + 3, r.w / 4, r.h / 4), u->th.flag);
@@ -908,7 +920,7 @@ static void scr_grid(app *a)
     } leg[] = {{"grid.answered", u->th.selected}, {"grid.unanswered", u->th.button},
                {"grid.flagged", u->th.flag}};
     for (int i = 0; i < 3; i++) {
-        const char *s = T(a, leg[i].key);
+        const char *s = app_t(a, leg[i].key);
         int tw = ui_text_width(u, s, u->px, false);
         if (x + sq + u->gap + tw > u->w) {
             x = u->gap;
@@ -920,11 +932,11 @@ static void scr_grid(app *a)
         x += sq + u->gap + tw + 2 * u->gap;
     }
     int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
-    if (ui_button(u, "close", ui_r(u->gap, fy, bw, u->unit), T(a, "grid.close"), BTN_NORMAL))
-        go(a, SCR_ITEM);
-    if (ui_button(u, "review", ui_r(2 * u->gap + bw, fy, bw, u->unit), T(a, "item.review"),
+    if (ui_button(u, "close", ui_r(u->gap, fy, bw, u->unit), app_t(a, "grid.close"), BTN_NORMAL))
+        app_go(a, SCR_ITEM);
+    if (ui_button(u, "review", ui_r(2 * u->gap + bw, fy, bw, u->unit), app_t(a, "item.review"),
                   BTN_PRIMARY))
-        go(a, SCR_REVIEW);
+        app_go(a, SCR_REVIEW);
 }
 
 /* ---- review ---- */
@@ -936,7 +948,7 @@ static void scr_review(app *a)
     int n = sq_attempt_count(a->att), answered, flagged;
     sq_attempt_progress(a->att, &answered, &flagged);
     ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
-    int y = item_bar(a, T(a, "review.title")) + u->gap;
+    int y = item_bar(a, app_t(a, "review.title")) + u->gap;
     char s1[16], s2[16], s3[16], line[512];
     snprintf(s1, sizeof s1, "%d", answered);
     snprintf(s2, sizeof s2, "%d", n);
@@ -946,7 +958,7 @@ static void scr_review(app *a)
     y += ui_text(u, ui_r(2 * u->gap, y, u->w - 4 * u->gap, 0), line, u->px * 6 / 5, true,
                  u->th.fg, ALIGN_LEFT) + u->gap;
     if (answered == n) {
-        y += ui_text(u, ui_r(2 * u->gap, y, u->w - 4 * u->gap, 0), T(a, "review.all_answered"),
+        y += ui_text(u, ui_r(2 * u->gap, y, u->w - 4 * u->gap, 0), app_t(a, "review.all_answered"),
                      u->px, false, u->th.good, ALIGN_LEFT) + u->gap;
     }
     /* Unanswered and flagged questions, each a button to go back to it. */
@@ -977,16 +989,16 @@ static void scr_review(app *a)
         ui_rect r = ui_r(x, y, cell, cell);
         if (ui_button(u, name, r, label, v.answered ? BTN_SELECTED : BTN_NORMAL)) {
             move_to(a, i);
-            go(a, SCR_ITEM);
+            app_go(a, SCR_ITEM);
         }
         if (v.flagged)
             ui_fill(u, ui_r(r.x + r.w - r.w / 4 - 3, r.y + 3, r.w / 4, r.h / 4), u->th.flag);
         x += cell + u->gap;
     }
     int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
-    if (ui_button(u, "back", ui_r(u->gap, fy, bw, u->unit), T(a, "review.back"), BTN_NORMAL))
-        go(a, SCR_ITEM);
-    if (ui_button(u, "submit", ui_r(2 * u->gap + bw, fy, bw, u->unit), T(a, "review.submit"),
+    if (ui_button(u, "back", ui_r(u->gap, fy, bw, u->unit), app_t(a, "review.back"), BTN_NORMAL))
+        app_go(a, SCR_ITEM);
+    if (ui_button(u, "submit", ui_r(2 * u->gap + bw, fy, bw, u->unit), app_t(a, "review.submit"),
                   BTN_PRIMARY)) {
         a->ov = OV_CONFIRM;
         a->dirty = true;
@@ -999,10 +1011,10 @@ static void scr_result(app *a)
 {
     ui *u = &a->u;
     ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
-    int y = header(a, T(a, "result.title"), NULL) + 2 * u->gap;
+    int y = app_header(a, app_t(a, "result.title"), NULL) + 2 * u->gap;
     int w = u->w - 4 * u->gap;
     if (a->timed_out)
-        y += ui_text(u, ui_r(2 * u->gap, y, w, 0), T(a, "result.timeout"), u->px, false,
+        y += ui_text(u, ui_r(2 * u->gap, y, w, 0), app_t(a, "result.timeout"), u->px, false,
                      u->th.warn, ALIGN_CENTER) + u->gap;
     if (a->outcome.show_score) {
         char p[32], m[32], pc[16], line[256];
@@ -1011,7 +1023,7 @@ static void scr_result(app *a)
             snprintf(p, sizeof p, "%.1f", a->outcome.points_milli / 1000.0);
         snprintf(m, sizeof m, "%lld", (long long)(a->outcome.max_milli / 1000));
         snprintf(pc, sizeof pc, "%d", a->outcome.percent);
-        const char *verdict = T(a, a->outcome.passed ? "result.passed" : "result.failed");
+        const char *verdict = app_t(a, a->outcome.passed ? "result.passed" : "result.failed");
         y += ui_text(u, ui_r(2 * u->gap, y, w, 0), verdict, u->px * 2, true,
                      a->outcome.passed ? u->th.good : u->th.bad, ALIGN_CENTER) + u->gap;
         i18n_fmt(a->t, a->lang, "result.score", line, sizeof line, "points", p, "max", m,
@@ -1019,12 +1031,12 @@ static void scr_result(app *a)
         y += ui_text(u, ui_r(2 * u->gap, y, w, 0), line, u->px * 6 / 5, false, u->th.fg,
                      ALIGN_CENTER) + u->gap;
     }
-    ui_text(u, ui_r(2 * u->gap, y, w, 0), T(a, "result.submitted"), u->px, false, u->th.muted,
+    ui_text(u, ui_r(2 * u->gap, y, w, 0), app_t(a, "result.submitted"), u->px, false, u->th.muted,
             ALIGN_CENTER);
     int bw = u->w / 2;
     if (ui_button(u, "done", ui_r((u->w - bw) / 2, u->h - u->unit - 2 * u->gap, bw, u->unit),
-                  T(a, "result.done"), BTN_PRIMARY))
-        to_welcome(a);
+                  app_t(a, "result.done"), BTN_PRIMARY))
+        app_to_welcome(a);
 }
 
 /* ---- error ---- */
@@ -1057,7 +1069,7 @@ static void scr_error(app *a)
 
 /* ---- overlays ---- */
 
-static ui_rect dialog(app *a, const char *title, const char *text, int buttons)
+ui_rect app_dialog(app *a, const char *title, const char *text, int buttons)
 {
     ui *u = &a->u;
     ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.shade);
@@ -1086,22 +1098,22 @@ static void overlay(app *a)
     ui *u = &a->u;
     switch (a->ov) {
     case OV_CONFIRM: {
-        ui_rect r = dialog(a, T(a, "confirm.title"), T(a, "confirm.text"), 1);
+        ui_rect r = app_dialog(a, app_t(a, "confirm.title"), app_t(a, "confirm.text"), 1);
         int bw = (r.w - u->gap) / 2;
-        if (ui_button(u, "confirm-no", ui_r(r.x, r.y, bw, u->unit), T(a, "confirm.no"),
+        if (ui_button(u, "confirm-no", ui_r(r.x, r.y, bw, u->unit), app_t(a, "confirm.no"),
                       BTN_NORMAL)) {
             a->ov = OV_NONE;
             a->dirty = true;
         }
         if (ui_button(u, "confirm-yes", ui_r(r.x + bw + u->gap, r.y, bw, u->unit),
-                      T(a, "confirm.yes"), BTN_PRIMARY))
+                      app_t(a, "confirm.yes"), BTN_PRIMARY))
             finish(a, false);
         break;
     }
     case OV_WARN5:
     case OV_WARN1: {
-        ui_rect r = dialog(a, T(a, a->ov == OV_WARN5 ? "warn.5min" : "warn.1min"), "", 1);
-        if (ui_button(u, "warn-ok", ui_r(r.x + r.w / 4, r.y, r.w / 2, u->unit), T(a, "warn.ok"),
+        ui_rect r = app_dialog(a, app_t(a, a->ov == OV_WARN5 ? "warn.5min" : "warn.1min"), "", 1);
+        if (ui_button(u, "warn-ok", ui_r(r.x + r.w / 4, r.y, r.w / 2, u->unit), app_t(a, "warn.ok"),
                       BTN_PRIMARY)) {
             a->ov = OV_NONE;
             a->dirty = true;
@@ -1117,18 +1129,20 @@ static void overlay(app *a)
             u->tapped = false;
             break;
         }
-        int64_t left = APP_IDLE_MS + APP_IDLE_GRACE_MS - (now_ms(a) - a->last_input_ms);
+        int64_t left = APP_IDLE_MS + APP_IDLE_GRACE_MS - (app_now_ms(a) - a->last_input_ms);
         snprintf(n, sizeof n, "%d", (int)((left > 0 ? left : 0) + 999) / 1000);
-        i18n_fmt(a->t, a->lang, "idle.text", text, sizeof text, "n", n, NULL);
-        ui_rect r = dialog(a, T(a, "idle.title"), text, 1);
+        i18n_fmt(a->t, a->lang, tech_is_screen(a->scr) ? "idle.text_tech" : "idle.text", text,
+                 sizeof text, "n", n, NULL);
+        ui_rect r = app_dialog(a, app_t(a, "idle.title"), text, 1);
         if (ui_button(u, "idle-continue", ui_r(r.x + r.w / 4, r.y, r.w / 2, u->unit),
-                      T(a, "idle.continue"), BTN_PRIMARY)) {
+                      app_t(a, "idle.continue"), BTN_PRIMARY)) {
             a->ov = OV_NONE;
             a->dirty = true;
         }
         break;
     }
     default:
+        tech_overlay(a);
         break;
     }
 }
@@ -1153,13 +1167,17 @@ void app_frame(app *a, ui_pass pass)
     case SCR_REVIEW: scr_review(a); break;
     case SCR_RESULT: scr_result(a); break;
     case SCR_ERROR: scr_error(a); break;
+    default: tech_screen(a); break;
     }
     u->tapped = tapped;
     /* A tap that changed the screen must not go on to the next one. */
     if (a->ov != OV_NONE && a->scr == before)
         overlay(a);
-    if (pass == UI_HIT)
+    if (pass == UI_HIT) {
         u->tapped = false;
+        /* Long actions draw their progress: not in the middle of a pass. */
+        tech_run_pending(a);
+    }
 }
 
 /* ---- input and timers ---- */
@@ -1168,7 +1186,31 @@ void app_touched(app *a)
 {
     /* The idle warning stays until its own tap: closing it here would let
      * that tap go through to the screen beneath. */
-    a->last_input_ms = now_ms(a);
+    a->last_input_ms = app_now_ms(a);
+}
+
+void app_press(app *a, int x, int y)
+{
+    a->pressing = true;
+    a->press_used = false;
+    a->press_x = x;
+    a->press_y = y;
+    a->press_ms = app_now_ms(a);
+}
+
+bool app_release(app *a)
+{
+    bool used = a->press_used;
+    a->pressing = a->press_used = false;
+    return used;
+}
+
+/* Whether a press is the technician's: on the welcome screen, in the top
+ * left corner, with no dialog over it. */
+static bool press_is_gesture(app *a)
+{
+    return a->pressing && !a->press_used && a->scr == SCR_WELCOME && a->ov == OV_NONE &&
+           a->press_x < a->u.unit && a->press_y < a->u.unit;
 }
 
 void app_drag(app *a, int dy)
@@ -1209,7 +1251,7 @@ void app_key(app *a, int key)
 
 int app_tick(app *a)
 {
-    int64_t now = now_ms(a);
+    int64_t now = app_now_ms(a);
     int next = -1;
 #define SOONER(ms)                                                                                 \
     do {                                                                                           \
@@ -1228,7 +1270,7 @@ int app_tick(app *a)
         }
         if (now - a->last_save_ms >= APP_SAVE_MS) {
             if (sq_attempt_tick(a->att, &e))
-                log_err("saving the time", &e);
+                app_log_err("saving the time", &e);
             a->last_save_ms = now;
         }
         if (left != INT64_MAX) {
@@ -1253,10 +1295,21 @@ int app_tick(app *a)
             SOONER(APP_SAVE_MS - (now - a->last_save_ms));
         }
     }
-    if (a->scr != SCR_WELCOME && a->scr != SCR_ERROR) {
+    if (press_is_gesture(a)) {
+        if (now - a->press_ms >= APP_HOLD_MS) {
+            a->press_used = true;
+            tech_open(a);
+        } else {
+            SOONER(APP_HOLD_MS - (now - a->press_ms));
+        }
+    }
+    int t = tech_tick(a, now);
+    if (t >= 0)
+        SOONER(t);
+    if (a->scr != SCR_WELCOME && a->scr != SCR_ERROR && !(a->scr == SCR_SETUP && !a->store)) {
         int64_t idle = now - a->last_input_ms;
         if (idle >= APP_IDLE_MS + APP_IDLE_GRACE_MS) {
-            to_welcome(a);
+            app_to_welcome(a);
         } else if (idle >= APP_IDLE_MS) {
             if (a->ov != OV_IDLE) {
                 a->ov = OV_IDLE;

@@ -1,7 +1,10 @@
 /*
  * app.h - the kiosk's screens and their state: welcome, identification,
  * exam choice, instructions, items, the question grid, review, result,
- * and the overlays (submit confirmation, time warnings, idle warning).
+ * and the overlays (submit confirmation, time warnings, idle warning);
+ * and the technician's screens (tech.c): the PIN, the station's status
+ * with the USB actions, the touch and screen tests, the PIN change, and
+ * the set-up of a station not enrolled yet.
  * It draws through ui.h and talks to the store through libsynaq; it reads
  * time only from the store's clock, so tests drive it in simulated time.
  */
@@ -9,6 +12,8 @@
 #define SYNAQ_KIOSK_APP_H
 
 #include "synaq/attempt.h"
+#include "synaq/tech.h"
+#include "synaq/usb.h"
 #include "i18n.h"
 #include "keyboard.h"
 #include "ui.h"
@@ -23,20 +28,52 @@ typedef enum {
     SCR_GRID,
     SCR_REVIEW,
     SCR_RESULT,
-    SCR_ERROR
+    SCR_ERROR,
+    /* the technician's (tech.c) */
+    SCR_PIN,
+    SCR_TECH,
+    SCR_TOUCH,
+    SCR_GLYPHS,
+    SCR_NEWPIN,
+    SCR_SETUP
 } app_screen;
 
-typedef enum { OV_NONE, OV_CONFIRM, OV_WARN5, OV_WARN1, OV_IDLE } app_overlay;
+typedef enum {
+    OV_NONE,
+    OV_CONFIRM,
+    OV_WARN5,
+    OV_WARN1,
+    OV_IDLE,
+    OV_TECH_DONE,   /* the outcome of a technician's action */
+    OV_LEAVE        /* leave the kiosk? */
+} app_overlay;
 
 #define APP_MAX_EXAMS 32
 #define APP_IDLE_MS (3 * 60 * 1000)     /* no touch for this long: a warning */
 #define APP_IDLE_GRACE_MS (30 * 1000)   /* then back to welcome after this */
 #define APP_SAVE_MS 3000                /* elapsed time committed this often */
+#define APP_HOLD_MS 3000                /* the technician's long press in the corner */
+#define APP_STICK_POLL_MS 2000          /* sticks looked for this often, in technician mode */
+#define APP_TOUCH_TARGETS 9
+#define APP_MAX_GLYPHS 512
 
+/* Where the station keeps its things, for the technician's screens. */
 typedef struct {
+    const char *home;          /* the station's folder (sync-status.json) */
+    const char *keys_path;     /* the key file (set-up writes it) */
+    const char *db_path;
+    const char *passphrase;    /* of the key file; NULL: none */
+    const char *usb_roots;     /* where sticks are mounted (SQ_USB_ROOTS) */
+} app_station;
+
+typedef struct app app;
+
+struct app {
     ui u;
     i18n *t;
-    sq_store *store;           /* NULL: the error screen */
+    sq_store *store;           /* NULL: the error screen, or set-up */
+    sq_station_keys *keys;     /* borrowed; NULL before set-up made them */
+    app_station where;
     const sq_clock *clock;
     char station[128];
     app_screen scr;
@@ -78,13 +115,48 @@ typedef struct {
     const char *error_key;
     char error_detail[300];
     char *tmp;                 /* scratch text, APP_TMP bytes */
-} app;
+    /* the technician's long press */
+    bool pressing, press_used;
+    int press_x, press_y;
+    int64_t press_ms;
+    /* technician mode */
+    char pin[SQ_PIN_MAX + 1], pin_first[SQ_PIN_MAX + 1];
+    int64_t pin_wait_until_ms; /* the keypad is shut until then (0: open) */
+    sq_tech_status status;
+    bool status_ok;
+    sq_usb_stick sticks[SQ_USB_MAX_STICKS];
+    size_t n_sticks;
+    int stick;                 /* the chosen one */
+    sq_usb_list files;         /* what is on it */
+    int64_t last_poll_ms;
+    const char *done_title;    /* the outcome dialog: a catalogue key */
+    char done_text[2048];
+    bool touched[APP_TOUCH_TARGETS];
+    int taps_x[16], taps_y[16], n_taps;
+    uint32_t glyphs[APP_MAX_GLYPHS];
+    int n_glyphs;
+    /* a long action under way: the progress bar */
+    bool busy;
+    const char *busy_key;
+    int64_t busy_done, busy_total;
+    int busy_shown;            /* the percent last drawn */
+    void (*redraw)(app *a);    /* main's: draw now, during an action */
+    int pending;               /* an action tapped, run once the hit pass is over */
+    bool quit;                 /* the technician left the kiosk */
+    bool owns_station;         /* keys and store opened here (set-up): closed here */
+    /* set-up (a station not enrolled yet) */
+    sq_enrol_report enrol;
+    bool enrol_done;
+};
 
 /* Starts on the welcome screen (or the error screen when store is NULL),
  * or straight back in the attempt that was on screen when the kiosk last
  * stopped. */
-void app_init(app *a, plat *p, i18n *t, sq_store *store, const sq_clock *clock,
-              const char *station);
+void app_init(app *a, plat *p, i18n *t, sq_store *store, sq_station_keys *keys,
+              const app_station *where, const sq_clock *clock, const char *station);
+/* Shows the set-up screen: the station is not enrolled (no keys, or no
+ * certificate yet). */
+void app_setup(app *a);
 void app_free(app *a);
 /* Before the kiosk stops on a signal: commits the elapsed time of the
  * attempt on screen, which stays open and comes back at the next start. */
@@ -93,6 +165,12 @@ void app_stop(app *a);
 void app_error(app *a, const char *key, const char *detail);
 /* One pass of the current screen (hit test or draw). */
 void app_frame(app *a, ui_pass pass);
+/* A finger down and up (or the start of a drag): the technician's long
+ * press in the top left corner of the welcome screen opens technician
+ * mode. app_release returns true when the press was that gesture, so
+ * that lifting the finger taps nothing. */
+void app_press(app *a, int x, int y);
+bool app_release(app *a);
 /* Input outside widgets: drags and typed text. */
 void app_drag(app *a, int dy);
 void app_type(app *a, const char *text);
@@ -103,5 +181,27 @@ void app_touched(app *a);
 int app_tick(app *a);
 /* The current screen's name, for scripts ("welcome", "item", ...). */
 const char *app_screen_name(const app *a);
+
+/* ---- shared by the screens' files (app.c, tech.c) ---- */
+
+const char *app_t(app *a, const char *key);
+int64_t app_now_ms(app *a);
+void app_go(app *a, app_screen s);
+void app_log_err(const char *what, const sq_err *e);
+void app_to_welcome(app *a);
+/* The header bar: a title on the left; returns its height. */
+int app_header(app *a, const char *title, const char *right);
+void app_message_box(app *a, ui_rect r, const char *text, plat_color c);
+/* A modal dialog's box with room for `buttons` rows; returns the room. */
+ui_rect app_dialog(app *a, const char *title, const char *text, int buttons);
+
+/* tech.c: the technician's screens, overlays and timers. */
+void tech_open(app *a);                 /* after the long press: the PIN */
+void tech_screen(app *a);               /* one pass of a technician screen */
+void tech_overlay(app *a);              /* its overlays */
+bool tech_is_screen(app_screen s);
+int tech_tick(app *a, int64_t now);     /* ms until its next timer (-1: none) */
+void tech_run_pending(app *a);          /* after a hit pass: the action tapped */
+void tech_free(app *a);
 
 #endif

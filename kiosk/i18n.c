@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <jansson.h>
 
@@ -92,4 +93,44 @@ char *i18n_fmt(const i18n *t, int lang, const char *key, char *out, size_t out_l
     }
     out[o] = 0;
     return out;
+}
+
+static int cp_cmp(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+int i18n_codepoints(const i18n *t, uint32_t *out, int max)
+{
+    int n = 0;
+    if (!t)
+        return 0;
+    for (int l = 0; l < N_LANGS; l++) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(t->cat[l], key, v)
+        {
+            const unsigned char *p = (const unsigned char *)json_string_value(v);
+            while (p && *p) {
+                /* jansson checked the UTF-8 already. */
+                uint32_t cp = *p;
+                int len = cp < 0x80 ? 1 : cp < 0xe0 ? 2 : cp < 0xf0 ? 3 : 4;
+                if (len > 1)
+                    cp &= 0x3f >> (len - 1);
+                for (int i = 1; i < len && p[i]; i++)
+                    cp = cp << 6 | (p[i] & 0x3f);
+                p += len;
+                if (cp <= ' ')
+                    continue;
+                bool seen = false;
+                for (int i = 0; i < n && !seen; i++)
+                    seen = out[i] == cp;
+                if (!seen && n < max)
+                    out[n++] = cp;
+            }
+        }
+    }
+    qsort(out, (size_t)n, sizeof *out, cp_cmp);
+    return n;
 }

@@ -6,6 +6,7 @@
 #define SYNAQ_KIOSK_I18N_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum { LANG_KK = 0, LANG_RU = 1, LANG_EN = 2, N_LANGS = 3 };
 
@@ -21,6 +22,9 @@ const char *i18n_get(const i18n *t, int lang, const char *key);
 /* Fills placeholders: pairs of name and value, ended by NULL.
  * Writes into out (always NUL-terminated) and returns out. */
 char *i18n_fmt(const i18n *t, int lang, const char *key, char *out, size_t out_len, ...);
+/* The distinct code points the texts of all three catalogues use (not
+ * counting spaces), in order, into out (up to max); returns how many. */
+int i18n_codepoints(const i18n *t, uint32_t *out, int max);
 /* "kk", "ru", "en". */
 const char *i18n_code(int lang);
 

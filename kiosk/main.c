@@ -31,10 +31,14 @@
 #define MIN_H 480
 
 typedef struct {
-    const char *home, *db, *keys, *assets, *fonts, *script, *shots, *passphrase;
+    const char *home, *db, *keys, *assets, *fonts, *script, *shots, *passphrase, *usb_roots;
     int width, height;
     bool software, windowed, trace;
 } options;
+
+/* The status the kiosk ends with when the technician left it: the
+ * systemd unit does not restart it then (RestartPreventExitStatus). */
+#define EXIT_LEFT 3
 
 /* ---- the simulated clock of scripts ---- */
 
@@ -67,6 +71,21 @@ static void draw(app *a)
     app_frame(a, UI_DRAW);
     plat_present(a->u.p);
     a->dirty = false;
+}
+
+/* Scripts may ask for a shot of the progress bar of the next long
+ * action, once it is half way. */
+static char progress_shot[4200];
+
+static void redraw(app *a)
+{
+    draw(a);
+    if (progress_shot[0] && a->busy_total > 0 && a->busy_done * 2 >= a->busy_total) {
+        char err[512];
+        if (plat_screenshot(a->u.p, progress_shot, err, sizeof err))
+            fprintf(stderr, "synaq-kiosk: %s\n", err);
+        progress_shot[0] = 0;
+    }
 }
 
 static void tap(app *a, int x, int y)
@@ -151,6 +170,33 @@ static int run_script(app *a, sim_clock *clk, const options *o)
             }
             app_touched(a);
             app_drag(a, y2 - y1);
+        } else if (!strcmp(cmd, "hold")) {
+            /* A finger held down at X Y for S seconds of simulated time. */
+            int x, y;
+            double secs;
+            if (sscanf(arg, "%d %d %lf", &x, &y, &secs) != 3) {
+                rc = script_fail(o->script, n, "hold X Y SECONDS", a);
+                break;
+            }
+            app_touched(a);
+            app_press(a, x, y);
+            for (int64_t ms = (int64_t)(secs * 1000); ms > 0;) {
+                int next = app_tick(a);
+                int64_t step = next > 0 && next < ms ? next : ms;
+                if (step > 1000)
+                    step = 1000;
+                sim_advance(clk, step);
+                ms -= step;
+            }
+            app_tick(a);
+            if (!app_release(a))
+                tap(a, x, y);
+        } else if (!strcmp(cmd, "progress-shot")) {
+            snprintf(progress_shot, sizeof progress_shot, "%s/%s.png", o->shots ? o->shots : ".",
+                     arg);
+        } else if (!strcmp(cmd, "expect-left")) {
+            if (!a->quit)
+                rc = script_fail(o->script, n, "expected the kiosk to have been left", a);
         } else if (!strcmp(cmd, "type")) {
             app_touched(a);
             app_type(a, arg);
@@ -238,8 +284,21 @@ static int run_script(app *a, sim_clock *clk, const options *o)
             if (o->trace && a->scr == SCR_ITEM)
                 trace_state(a, "SHOWN");
         }
+        /* Leaving the kiosk ends the script too, unless it checks it. */
+        if (!rc && a->quit && strcmp(cmd, "expect-left") != 0) {
+            char next[64];
+            long pos = ftell(f);
+            bool checks = fgets(next, sizeof next, f) && !strncmp(next, "expect-left", 11);
+            fseek(f, pos, SEEK_SET);
+            if (!checks)
+                break;
+        }
     }
     fclose(f);
+    if (!rc && a->quit) {
+        fprintf(stderr, "synaq-kiosk: the technician left the kiosk\n");
+        return EXIT_LEFT;
+    }
     return rc;
 }
 
@@ -252,6 +311,10 @@ static int run_loop(app *a, const options *o)
     int down_x = 0, down_y = 0, last_y = 0;
     for (;;) {
         int next = app_tick(a);
+        if (a->quit) {
+            fprintf(stderr, "synaq-kiosk: the technician left the kiosk\n");
+            return EXIT_LEFT;
+        }
         if (a->dirty)
             draw(a);
         plat_event ev;
@@ -267,19 +330,23 @@ static int run_loop(app *a, const options *o)
             down_x = ev.x;
             down_y = last_y = ev.y;
             app_touched(a);
+            app_press(a, ev.x, ev.y);
             break;
         case PLAT_MOVE:
             if (!down)
                 break;
-            if (!dragging && abs(ev.y - down_y) + abs(ev.x - down_x) > drag_threshold)
+            if (!dragging && abs(ev.y - down_y) + abs(ev.x - down_x) > drag_threshold) {
                 dragging = true;
+                app_release(a);
+            }
             if (dragging) {
                 app_drag(a, ev.y - last_y);
                 last_y = ev.y;
             }
             break;
         case PLAT_UP:
-            if (down && !dragging)
+            /* A long press that opened technician mode taps nothing. */
+            if (!app_release(a) && down && !dragging)
                 tap(a, ev.x, ev.y);
             down = dragging = false;
             app_touched(a);
@@ -314,8 +381,12 @@ static void usage(FILE *f)
     fputs("usage: synaq-kiosk [--home DIR] [--db FILE] [--keys FILE] [--passphrase-file FILE]\n"
           "                   [--assets DIR] [--fonts FILE] [--size WxH] [--software]\n"
           "                   [--windowed] [--script FILE [--screenshots DIR]] [--trace]\n"
+          "                   [--usb-roots DIR:DIR...]\n"
           "The station's store and keys default to $SYNAQ_HOME (or /var/lib/synaq).\n"
-          "The kiosk has no way out for a trainee; it stops on SIGTERM.\n",
+          "USB sticks are looked for under $SYNAQ_USB_ROOTS (or " SQ_USB_ROOTS ").\n"
+          "The kiosk has no way out for a trainee; it stops on SIGTERM, or when the\n"
+          "technician leaves it (status 3). Technician mode: hold the top left corner\n"
+          "of the welcome screen for 3 seconds, then the PIN (synaqctl set-pin).\n",
           f);
 }
 
@@ -326,12 +397,15 @@ int main(int argc, char **argv)
         {"assets", 1, 0, 'a'},  {"fonts", 1, 0, 'f'},      {"size", 1, 0, 's'},
         {"software", 0, 0, 'S'}, {"windowed", 0, 0, 'w'},  {"script", 1, 0, 'x'},
         {"screenshots", 1, 0, 'o'}, {"passphrase-file", 1, 0, 'p'}, {"trace", 0, 0, 't'},
-        {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
+        {"usb-roots", 1, 0, 'u'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     options o = {0};
     o.home = getenv("SYNAQ_HOME") ? getenv("SYNAQ_HOME") : "/var/lib/synaq";
     o.assets = SYNAQ_ASSETS_DIR;
     o.fonts = SYNAQ_FONTS_LIST;
     o.passphrase = getenv("SYNAQ_PASSPHRASE");
+    o.usb_roots = getenv("SYNAQ_USB_ROOTS") && *getenv("SYNAQ_USB_ROOTS")
+                      ? getenv("SYNAQ_USB_ROOTS")
+                      : SQ_USB_ROOTS;
     static char pass_buf[1024];
     int c;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -346,6 +420,7 @@ int main(int argc, char **argv)
         case 'x': o.script = optarg; break;
         case 'o': o.shots = optarg; break;
         case 't': o.trace = true; break;
+        case 'u': o.usb_roots = optarg; break;
         case 's':
             if (sscanf(optarg, "%dx%d", &o.width, &o.height) != 2) {
                 usage(stderr);
@@ -404,8 +479,18 @@ int main(int argc, char **argv)
     char station[128] = "";
     const char *store_err = NULL;
     char store_msg[600] = "";
-    if (sq_station_keys_open(o.keys, o.passphrase, &k, &e) ||
-        sq_store_open(o.db, k, clock, &s, &e)) {
+    /* No key file yet, or keys without a certificate: the set-up screen. */
+    bool setup = false;
+    if (access(o.keys, F_OK) != 0 && errno == ENOENT) {
+        setup = true;
+    } else if (sq_station_keys_open(o.keys, o.passphrase, &k, &e)) {
+        snprintf(store_msg, sizeof store_msg, "%s", e.msg);
+        store_err = store_msg;
+    } else if (!sq_station_keys_cert(k)) {
+        setup = true;
+        sq_station_keys_close(k);
+        k = NULL;
+    } else if (sq_store_open(o.db, k, clock, &s, &e)) {
         snprintf(store_msg, sizeof store_msg, "%s", e.msg);
         store_err = store_msg;
     } else {
@@ -415,7 +500,9 @@ int main(int argc, char **argv)
     app *a = calloc(1, sizeof *a);
     if (!a)
         return 1;
-    app_init(a, p, t, s, clock, station);
+    app_station where = {o.home, o.keys, o.db, o.passphrase, o.usb_roots};
+    app_init(a, p, t, s, k, &where, clock, setup ? "" : station);
+    a->redraw = redraw;
     int w, h;
     plat_size(p, &w, &h);
     if (prc != 0)
@@ -424,6 +511,8 @@ int main(int argc, char **argv)
         app_error(a, "error.generic", terr);
     else if (store_err)
         app_error(a, "error.store", store_err);
+    else if (setup)
+        app_setup(a);
     else if (w < MIN_W || h < MIN_H) {
         char m[128];
         snprintf(m, sizeof m, "the screen is %dx%d; the least is %dx%d", w, h, MIN_W, MIN_H);

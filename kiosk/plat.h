@@ -75,6 +75,8 @@ int plat_line_height(plat *p, int px);
 void plat_text(plat *p, int x, int y, int px, bool bold, plat_color c, const char *s, size_t len);
 /* Whether any text drawn so far had a character no font could show. */
 bool plat_missing_glyphs(const plat *p);
+/* Whether some font of the chain shows code point cp (at size px). */
+bool plat_has_glyph(plat *p, int px, uint32_t cp);
 
 /* Images (PNG, JPEG) from memory: a handle > 0, or 0 if it cannot be read. */
 int plat_image_load(plat *p, const uint8_t *data, size_t len, int *w, int *h);

@@ -271,6 +271,20 @@ bool plat_missing_glyphs(const plat *p)
     return p->missing_glyph;
 }
 
+bool plat_has_glyph(plat *p, int px, uint32_t cp)
+{
+    font_size *fs = p->fonts_ok ? font_at(p, px, false) : NULL;
+    if (!fs)
+        return false;
+    for (int k = 0; k < p->n_fonts[0]; k++) {
+        if (!fs->f[k])
+            fs->f[k] = TTF_OpenFont(p->font_path[0][k], fs->px);
+        if (fs->f[k] && TTF_GlyphIsProvided32(fs->f[k], cp))
+            return true;
+    }
+    return false;
+}
+
 /* ---- text drawing through the cache ---- */
 
 typedef struct {

@@ -10,8 +10,9 @@
 #   - a missing font, a corrupt font, a missing fallback font, a missing
 #     font list: error screen;
 #   - a screen smaller than 800x480: error screen;
-#   - the store unavailable: no station, a garbage, truncated, read-only
-#     or schema-damaged station.db: error screen.
+#   - no station at all: the set-up screen, which does nothing without
+#     a stick; the store unavailable: a garbage, truncated, read-only or
+#     schema-damaged station.db: error screen.
 # Shots: OUTDIR/bad-<case>.png.
 #   bad.sh BUILD_DIR [OUTDIR [SOURCE_DIR]]
 set -euo pipefail
@@ -268,11 +269,33 @@ done
 error_case bad-screen-640x400 640x400 "$home" error.screen "the screen is 640x400; the least is 800x480"
 error_case bad-screen-799x480 799x480 "$home" error.screen "the screen is 799x480"
 
-# The store: no station at all, a home that does not exist, then damaged
-# copies of a good station.
+# The store: no station at all, or a home that does not exist, is a new
+# station: the set-up screen (setup.sh walks it), with its button shut
+# while no stick is there. Then damaged copies of a good station.
+setup_case() {
+  local name=$1 size=$2 home=$3
+  {
+    printf 'expect-screen setup
+expect-text %s
+expect-widget setup-enrol
+' "$(msg kk tech.setup_title)"
+    printf 'tap setup-enrol
+expect-screen setup
+expect-text %s
+' "$(msg kk tech.no_stick)"
+    printf 'tap 400 240
+wait 300
+expect-screen setup
+screenshot %s
+expect-fits
+' "$name"
+  } >"$work/$name.txt"
+  run "$name" "$home" "$size" "$work/$name.txt" --usb-roots "$work/no-media" || return 0
+  [ ! -e "$home/station.key" ] && ok || bad "$name: a key file appeared without a stick"
+}
 mkdir -p "$work/empty"
-error_case bad-store-none 800x480 "$work/empty" error.store "$work/empty/station.key"
-error_case bad-store-no-home 800x480 "$work/nowhere" error.store "$work/nowhere/station.key"
+setup_case bad-store-none 800x480 "$work/empty"
+setup_case bad-store-no-home 800x480 "$work/nowhere"
 damaged() {
   rm -rf "${work:?}/${1:?}"
   mkdir -p "$work/$1"

@@ -1,0 +1,1185 @@
+/*
+ * tech.c - the technician's screens of the kiosk (see app.h).
+ *
+ * Technician mode opens with a long press (APP_HOLD_MS) in the top left
+ * corner of the welcome screen and the technician PIN; wrong PINs slow
+ * down the next tries (sq_tech_pin_check), and every try is in the audit
+ * log. The technician screen shows the station's status and the USB
+ * sticks found under the mount folders (looked for every
+ * APP_STICK_POLL_MS while it is open, never otherwise), with the actions:
+ * import from USB, export to USB, read acknowledgements, the touch and
+ * screen tests, the PIN change, and leaving the kiosk. Every action goes
+ * into the audit log with its outcome.
+ *
+ * A station that is not enrolled yet shows the set-up screen instead of
+ * the welcome screen: enrolment by stick (sq_usb_enrol), then the choice
+ * of the technician PIN.
+ *
+ * The long actions (import, export) run on the UI thread, one at a time,
+ * with a progress bar drawn from their progress reports.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+
+bool tech_is_screen(app_screen s)
+{
+    return s >= SCR_PIN;
+}
+
+/* ---- small helpers ---- */
+
+static void audit(app *a, const char *action, sq_status st, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void audit(app *a, const char *action, sq_status st, const char *fmt, ...)
+{
+    char detail[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    sq_err e;
+    if (a->store && sq_tech_audit_add(a->store, "kiosk", action, st, detail, &e))
+        app_log_err("writing the audit log", &e);
+    fprintf(stderr, "synaq-kiosk: technician: %s: %s: %s\n", action, sq_status_name(st), detail);
+}
+
+static void num(char *out, size_t n, long long v)
+{
+    snprintf(out, n, "%lld", v);
+}
+
+/* A moment of the station's clock, the same in every language. */
+static void fmt_when(int64_t wall_s, char *out, size_t n)
+{
+    time_t t = (time_t)wall_s;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(out, n, "%Y-%m-%d %H:%M UTC", &tm))
+        snprintf(out, n, "?");
+}
+
+/* An age: minutes, hours or days. */
+static void fmt_age(app *a, int64_t s, char *out, size_t n)
+{
+    char v[32];
+    const char *key = s < 3600 ? "tech.age_min" : s < 2 * 86400 ? "tech.age_h" : "tech.age_d";
+    num(v, sizeof v, s < 3600 ? s / 60 : s < 2 * 86400 ? s / 3600 : s / 86400);
+    i18n_fmt(a->t, a->lang, key, out, n, "n", v, NULL);
+}
+
+static void fmt_size(app *a, int64_t bytes, char *out, size_t n)
+{
+    char v[32];
+    if (bytes >= (int64_t)10 << 30)
+        snprintf(v, sizeof v, "%lld", (long long)(bytes >> 30));
+    else if (bytes >= (int64_t)1 << 30)
+        snprintf(v, sizeof v, "%.1f", (double)bytes / (1 << 30));
+    else
+        snprintf(v, sizeof v, "%lld", (long long)(bytes >> 20));
+    i18n_fmt(a->t, a->lang, bytes >= (int64_t)1 << 30 ? "tech.gb" : "tech.mb", out, n, "n", v,
+             NULL);
+}
+
+/* Appends a line to a->done_text. */
+static void done_line(app *a, const char *line)
+{
+    size_t o = strlen(a->done_text);
+    snprintf(a->done_text + o, sizeof a->done_text - o, "%s%s", o ? "\n" : "", line);
+}
+
+static void done_fmt(app *a, const char *key, ...)
+{
+    /* i18n_fmt takes its pairs as varargs: at most three here. */
+    va_list ap;
+    va_start(ap, key);
+    const char *n1 = va_arg(ap, const char *), *v1 = n1 ? va_arg(ap, const char *) : NULL;
+    const char *n2 = n1 ? va_arg(ap, const char *) : NULL, *v2 = n2 ? va_arg(ap, const char *) : NULL;
+    const char *n3 = n2 ? va_arg(ap, const char *) : NULL, *v3 = n3 ? va_arg(ap, const char *) : NULL;
+    va_end(ap);
+    char line[600];
+    i18n_fmt(a->t, a->lang, key, line, sizeof line, n1, v1, n2, v2, n3, v3, NULL);
+    done_line(a, line);
+}
+
+static void show_done(app *a, const char *title_key)
+{
+    a->done_title = title_key;
+    a->ov = OV_TECH_DONE;
+    a->dirty = true;
+}
+
+/* The header of the technician's screens: a title, and the languages
+ * to switch to (the technician's own, whatever the last trainee chose). */
+static int tech_header(app *a, const char *title)
+{
+    ui *u = &a->u;
+    static const char *const names[] = {"tech-lang-kk", "tech-lang-ru", "tech-lang-en"};
+    static const char *const labels[] = {"ҚАЗ", "РУС", "ENG"};
+    int bw = u->unit * 5 / 4;
+    int h = app_header(a, title, NULL);
+    for (int l = 0; l < N_LANGS; l++) {
+        ui_rect r = ui_r(u->w - (N_LANGS - l) * bw + 2, 2, bw - 4, h - 4);
+        if (ui_button(u, names[l], r, labels[l], l == a->lang ? BTN_ON : BTN_NORMAL)) {
+            a->lang = l;
+            a->dirty = true;
+        }
+    }
+    return h;
+}
+
+/* ---- sticks and status ---- */
+
+static void load_files(app *a)
+{
+    sq_err e;
+    sq_usb_list_free(&a->files);
+    if (a->n_sticks == 0)
+        return;
+    const sq_cert *c = a->keys ? sq_station_keys_cert(a->keys) : NULL;
+    if (sq_usb_files(a->sticks[a->stick].path, c ? c->station_id : NULL, &a->files, &e))
+        app_log_err("looking at the stick", &e);
+}
+
+/* Looks for sticks; reloads what is on the chosen one when the set
+ * changed (or always, with force). */
+static void poll_sticks(app *a, bool force)
+{
+    sq_usb_stick now[SQ_USB_MAX_STICKS];
+    size_t n = 0;
+    sq_err e;
+    a->last_poll_ms = app_now_ms(a);
+    if (sq_usb_find(a->where.usb_roots, now, SQ_USB_MAX_STICKS, &n, &e)) {
+        app_log_err("looking for sticks", &e);
+        n = 0;
+    }
+    bool same = n == a->n_sticks;
+    for (size_t i = 0; same && i < n; i++)
+        same = strcmp(now[i].path, a->sticks[i].path) == 0;
+    if (same && !force)
+        return;
+    memcpy(a->sticks, now, n * sizeof *now);
+    a->n_sticks = n;
+    if ((size_t)a->stick >= n)
+        a->stick = 0;
+    load_files(a);
+    a->dirty = true;
+}
+
+static void load_status(app *a)
+{
+    sq_err e;
+    a->status_ok = a->store && sq_tech_status_get(a->store, a->keys, a->where.home, &a->status,
+                                                  &e) == SQ_OK;
+    if (a->store && !a->status_ok)
+        app_log_err("reading the station's status", &e);
+}
+
+static void enter_tech(app *a)
+{
+    memset(a->pin, 0, sizeof a->pin);
+    memset(a->pin_first, 0, sizeof a->pin_first);
+    load_status(a);
+    poll_sticks(a, true);
+    app_go(a, SCR_TECH);
+}
+
+/* ---- the progress of a long action ---- */
+
+static void on_progress(void *ctx, int64_t done, int64_t total)
+{
+    app *a = ctx;
+    a->busy_done = done;
+    a->busy_total = total;
+    int pct = total > 0 ? (int)(done * 100 / total) : 0;
+    if (pct != a->busy_shown && a->redraw) {
+        a->busy_shown = pct;
+        a->redraw(a);
+    }
+}
+
+static void busy_begin(app *a, const char *key)
+{
+    a->busy = true;
+    a->busy_key = key;
+    a->busy_done = 0;
+    a->busy_total = 0;
+    a->busy_shown = -1;
+    if (a->redraw)
+        a->redraw(a);
+}
+
+static void busy_draw(app *a)
+{
+    ui *u = &a->u;
+    if (!a->busy || u->pass != UI_DRAW)
+        return;
+    ui_rect r = app_dialog(a, app_t(a, a->busy_key), app_t(a, "tech.wait"), 1);
+    int pct = a->busy_total > 0 ? (int)(a->busy_done * 100 / a->busy_total) : 0;
+    ui_rect bar = ui_r(r.x, r.y + u->unit / 4, r.w, u->unit / 2);
+    ui_fill(u, bar, u->th.button);
+    ui_fill(u, ui_r(bar.x, bar.y, bar.w * pct / 100, bar.h), u->th.accent);
+    ui_outline(u, bar, 1, u->th.border);
+    char p[16];
+    snprintf(p, sizeof p, "%d%%", pct);
+    ui_text(u, ui_r(r.x, bar.y + bar.h + u->gap / 2, r.w, 0), p, u->px, true, u->th.fg,
+            ALIGN_CENTER);
+}
+
+/* ---- what the notes of a report say, in the station's language ---- */
+
+static const char *note_reason(sq_status code, bool ack)
+{
+    switch (code) {
+    case SQ_OK: return "tech.note_ok";
+    case SQ_EEXIST: return "tech.note_same";
+    case SQ_EWRONGSTATION: return ack ? "tech.note_ack_other" : "tech.note_other";
+    case SQ_ETOOBIG: return "tech.note_big";
+    case SQ_EINVAL: return "tech.note_invalid";
+    case SQ_EAUTH: return "tech.note_auth";
+    case SQ_ECORRUPT: return "tech.note_corrupt";
+    case SQ_ESTALE: return "tech.note_stale";
+    case SQ_EIO: return "tech.note_io";
+    default: return "tech.note_error";
+    }
+}
+
+/* The notes worth a technician's eye, a line each (at most a few). */
+static void done_notes(app *a, const sq_usb_report *r, bool ack, bool all)
+{
+    int shown = 0, more = 0;
+    for (int i = 0; i < r->n_notes; i++) {
+        const sq_usb_note *n = &r->notes[i];
+        if (!all && (n->code == SQ_OK || n->code == SQ_EEXIST || n->code == SQ_EWRONGSTATION))
+            continue;
+        fprintf(stderr, "synaq-kiosk: %s\n", n->text);
+        if (shown == 5) {
+            more++;
+            continue;
+        }
+        done_fmt(a, "tech.note", "file", n->file, "reason", app_t(a, note_reason(n->code, ack)),
+                 NULL);
+        shown++;
+    }
+    if (more) {
+        char v[16];
+        num(v, sizeof v, more);
+        done_fmt(a, "tech.note_more", "n", v, NULL);
+    }
+}
+
+/* ---- the actions ---- */
+
+static const char *stick_path(app *a)
+{
+    return a->n_sticks ? a->sticks[a->stick].path : NULL;
+}
+
+static void act_import(app *a)
+{
+    sq_usb_report r;
+    sq_err e;
+    sq_progress pr = {on_progress, a};
+    const char *stick = stick_path(a);
+    busy_begin(a, "tech.importing");
+    sq_status st = sq_usb_import(a->store, stick, &pr, &r, &e);
+    a->busy = false;
+    a->done_text[0] = 0;
+    char v1[16], v2[16], v3[16];
+    num(v1, sizeof v1, r.done);
+    num(v2, sizeof v2, r.exams);
+    num(v3, sizeof v3, r.items);
+    if (r.done)
+        done_fmt(a, "tech.import_done", "n", v1, "exams", v2, "items", v3, NULL);
+    num(v1, sizeof v1, r.same);
+    if (r.same)
+        done_fmt(a, "tech.import_same", "n", v1, NULL);
+    num(v1, sizeof v1, r.others);
+    if (r.others)
+        done_fmt(a, "tech.import_others", "n", v1, NULL);
+    num(v1, sizeof v1, r.skipped);
+    if (r.skipped)
+        done_fmt(a, "tech.import_skipped", "n", v1, NULL);
+    if (r.files == 0 && !st && !r.skipped)
+        done_line(a, app_t(a, "tech.import_none"));
+    done_notes(a, &r, false, false);
+    if (r.stick_gone)
+        done_line(a, app_t(a, "tech.stick_gone"));
+    else if (st)
+        done_fmt(a, "tech.failed", "detail", e.msg, NULL);
+    audit(a, "import-usb", st ? st : r.skipped ? SQ_EINVAL : SQ_OK,
+          "%s: %d imported, %d same, %d for others, %d skipped%s", stick, r.done, r.same,
+          r.others, r.skipped, r.stick_gone ? "; the stick went away" : "");
+    load_status(a);
+    load_files(a);
+    show_done(a, st || r.skipped ? "tech.import_title_problems" : "tech.import_title");
+}
+
+static void act_export(app *a)
+{
+    sq_usb_report r;
+    sq_err e;
+    sq_progress pr = {on_progress, a};
+    const char *stick = stick_path(a);
+    busy_begin(a, "tech.exporting");
+    sq_status st = sq_usb_export(a->store, a->keys, stick, &pr, &r, &e);
+    a->busy = false;
+    a->done_text[0] = 0;
+    char v1[16], v2[16];
+    num(v1, sizeof v1, r.results);
+    num(v2, sizeof v2, r.done);
+    const char *title = "tech.export_title";
+    if (st == SQ_EFULL)
+        done_line(a, app_t(a, "tech.export_full"));
+    else if (st == SQ_EREADONLY)
+        done_line(a, app_t(a, "tech.export_readonly"));
+    else if (r.stick_gone)
+        done_line(a, app_t(a, "tech.stick_gone"));
+    else if (st)
+        done_fmt(a, "tech.failed", "detail", e.msg, NULL);
+    else if (r.results == 0)
+        done_line(a, app_t(a, "tech.export_none"));
+    else {
+        done_fmt(a, "tech.export_done", "n", v1, "files", v2, NULL);
+        done_line(a, app_t(a, "tech.export_safe"));
+    }
+    if (st)
+        title = "tech.export_title_failed";
+    audit(a, "export-usb", st, "%s: %d result(s) in %d batch(es)%s%s", stick, r.results, r.done,
+          st ? ": " : "", st ? e.msg : "");
+    load_status(a);
+    load_files(a);
+    show_done(a, title);
+}
+
+static void act_acks(app *a)
+{
+    sq_usb_report r;
+    sq_err e;
+    const char *stick = stick_path(a);
+    busy_begin(a, "tech.reading_acks");
+    sq_status st = sq_usb_read_acks(a->store, a->keys, stick, &r, &e);
+    a->busy = false;
+    a->done_text[0] = 0;
+    char v1[16], v2[16];
+    num(v1, sizeof v1, r.done);
+    num(v2, sizeof v2, r.results);
+    if (r.files == 0 && !st && !r.skipped)
+        done_line(a, app_t(a, "tech.acks_none"));
+    else
+        done_fmt(a, "tech.acks_done", "n", v1, "results", v2, NULL);
+    num(v1, sizeof v1, r.skipped);
+    if (r.skipped)
+        done_fmt(a, "tech.acks_refused", "n", v1, NULL);
+    done_notes(a, &r, true, false);
+    if (r.stick_gone)
+        done_line(a, app_t(a, "tech.stick_gone"));
+    else if (st)
+        done_fmt(a, "tech.failed", "detail", e.msg, NULL);
+    audit(a, "read-acks", st ? st : r.skipped ? SQ_EAUTH : SQ_OK,
+          "%s: %d read, %d refused, %d result(s) marked sent", stick, r.files, r.skipped,
+          r.results);
+    load_status(a);
+    show_done(a, st || r.skipped ? "tech.acks_title_problems" : "tech.acks_title");
+}
+
+/* ---- the PIN keypad ---- */
+
+/* Digits, clear and backspace in r; true when buf changed. */
+static bool keypad(app *a, ui_rect r, char *buf, size_t cap, bool enabled)
+{
+    ui *u = &a->u;
+    static const char *const keys[12] = {"1", "2", "3", "4", "5", "6",
+                                         "7", "8", "9", "clear", "0", "back"};
+    int kw = r.w / 3, kh = r.h / 4;
+    bool changed = false;
+    for (int i = 0; i < 12; i++) {
+        char name[24];
+        snprintf(name, sizeof name, "pin:%s", keys[i]);
+        const char *label = i == 9 ? app_t(a, "kbd.clear") : i == 11 ? app_t(a, "kbd.backspace")
+                                                                     : keys[i];
+        ui_rect k = ui_r(r.x + (i % 3) * kw + 3, r.y + (i / 3) * kh + 3, kw - 6, kh - 6);
+        if (!ui_button(u, name, k, label, enabled ? BTN_NORMAL : BTN_DISABLED))
+            continue;
+        size_t n = strlen(buf);
+        if (i == 9)
+            buf[0] = 0;
+        else if (i == 11 && n)
+            buf[n - 1] = 0;
+        else if (i != 11 && n + 1 < cap && n < SQ_PIN_MAX) {
+            buf[n] = keys[i][0];
+            buf[n + 1] = 0;
+        }
+        changed = true;
+    }
+    return changed;
+}
+
+/* The layout shared by the PIN screens: a prompt, the dots, a message,
+ * the keypad and two buttons. Returns 1 for OK, -1 for cancel, 0 else. */
+static int pin_pad(app *a, const char *title, const char *prompt, const char *msg,
+                   bool msg_bad, bool enabled)
+{
+    ui *u = &a->u;
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    int y = tech_header(a, title) + u->gap;
+    int footer = u->unit + 2 * u->gap;
+    bool wide = u->w > u->h;
+    /* Wide: texts on the left, keypad on the right; tall: one above the other. */
+    int tw = wide ? u->w / 2 - 2 * u->gap : u->w - 4 * u->gap;
+    int ty = y;
+    ty += ui_text(u, ui_r(2 * u->gap, ty, tw, 0), prompt, u->px, true, u->th.fg, ALIGN_LEFT) +
+          u->gap;
+    char dots[3 * SQ_PIN_MAX + 1] = "";
+    for (size_t i = 0; a->pin[i]; i++)
+        strcat(dots, "●");
+    int dh = u->unit;
+    ui_fill(u, ui_r(2 * u->gap, ty, tw, dh), u->th.panel);
+    ui_outline(u, ui_r(2 * u->gap, ty, tw, dh), 2, u->th.accent);
+    ui_text(u, ui_r(3 * u->gap, ty + (dh - plat_line_height(u->p, u->px * 3 / 2)) / 2,
+                    tw - 2 * u->gap, dh),
+            dots, u->px * 3 / 2, true, u->th.fg, ALIGN_CENTER);
+    ty += dh + u->gap;
+    if (msg && *msg) {
+        int mh = ui_text_height(u, tw - 2 * u->gap, msg, u->px, false) + 2 * u->gap;
+        app_message_box(a, ui_r(2 * u->gap, ty, tw, mh), msg, msg_bad ? u->th.bad : u->th.muted);
+        ty += mh + u->gap;
+    }
+    ui_rect pad;
+    if (wide) {
+        int ph = u->h - y - footer - u->gap, pw = ph * 3 / 4;
+        if (pw > u->w / 2 - 2 * u->gap)
+            pw = u->w / 2 - 2 * u->gap;
+        pad = ui_r(u->w / 2 + (u->w / 2 - pw) / 2, y, pw, ph);
+    } else {
+        int ph = u->h - ty - footer - u->gap, pw = u->w - 4 * u->gap;
+        if (ph > pw * 4 / 3)
+            ph = pw * 4 / 3;
+        if (ph > 4 * u->unit * 2)
+            ph = 4 * u->unit * 2;
+        pad = ui_r(2 * u->gap, ty, pw, ph);
+    }
+    if (keypad(a, pad, a->pin, sizeof a->pin, enabled))
+        a->dirty = true;
+    int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
+    if (ui_button(u, "pin-cancel", ui_r(u->gap, fy, bw, u->unit), app_t(a, "tech.cancel"),
+                  BTN_NORMAL))
+        return -1;
+    if (ui_button(u, "pin-ok", ui_r(2 * u->gap + bw, fy, bw, u->unit), app_t(a, "tech.ok"),
+                  enabled && a->pin[0] ? BTN_PRIMARY : BTN_DISABLED))
+        return 1;
+    return 0;
+}
+
+/* ---- the PIN ---- */
+
+void tech_open(app *a)
+{
+    bool set = false;
+    int64_t wait = 0;
+    sq_err e;
+    if (!a->store)
+        return;
+    memset(a->pin, 0, sizeof a->pin);
+    a->msg = NULL;
+    a->pin_wait_until_ms = 0;
+    if (sq_tech_pin_state(a->store, &set, NULL, &wait, &e) == SQ_OK) {
+        if (!set)
+            a->msg = "tech.pin_unset";
+        else if (wait > 0)
+            a->pin_wait_until_ms = app_now_ms(a) + wait;
+    } else {
+        app_log_err("reading the PIN's state", &e);
+    }
+    app_go(a, SCR_PIN);
+    /* app_go forgot the message. */
+    a->msg = set ? NULL : "tech.pin_unset";
+}
+
+static void pin_submit(app *a)
+{
+    int64_t wait = 0;
+    sq_err e;
+    sq_status st = sq_tech_pin_check(a->store, "kiosk", a->pin, &wait, &e);
+    memset(a->pin, 0, sizeof a->pin);
+    a->dirty = true;
+    switch (st) {
+    case SQ_OK:
+        enter_tech(a);
+        return;
+    case SQ_EAUTH:
+    case SQ_EBUSY:
+        a->msg = st == SQ_EAUTH ? "tech.pin_wrong" : "tech.pin_wait";
+        a->pin_wait_until_ms = wait > 0 ? app_now_ms(a) + wait : 0;
+        return;
+    case SQ_ENOTFOUND:
+        a->msg = "tech.pin_unset";
+        return;
+    default:
+        app_log_err("checking the PIN", &e);
+        a->msg = "error.generic";
+    }
+}
+
+static void scr_pin(app *a)
+{
+    ui *u = &a->u;
+    int64_t left = a->pin_wait_until_ms - app_now_ms(a);
+    bool waiting = left > 0;
+    char msg[512] = "";
+    if (waiting) {
+        char n[16];
+        num(n, sizeof n, (left + 999) / 1000);
+        /* The wrong PIN's own words first, then how long to wait. */
+        if (a->msg && strcmp(a->msg, "tech.pin_wrong") == 0)
+            snprintf(msg, sizeof msg, "%s ", app_t(a, "tech.pin_wrong"));
+        size_t o = strlen(msg);
+        i18n_fmt(a->t, a->lang, "tech.pin_wait", msg + o, sizeof msg - o, "n", n, NULL);
+    } else if (a->msg) {
+        snprintf(msg, sizeof msg, "%s", app_t(a, a->msg));
+    }
+    bool unset = a->msg && strcmp(a->msg, "tech.pin_unset") == 0;
+    int r = pin_pad(a, app_t(a, "tech.title"), app_t(a, "tech.pin_prompt"), msg,
+                    waiting || (a->msg && !unset), !waiting && !unset);
+    (void)u;
+    if (r < 0)
+        app_to_welcome(a);
+    else if (r > 0)
+        pin_submit(a);
+}
+
+/* The characters the screens draw: those of the catalogues, and the
+ * letters of the on-screen keyboard (all of Kazakh Cyrillic, which holds
+ * Russian's, and Latin) and digits, which names and IDs are typed in. */
+static void load_glyphs(app *a)
+{
+    static const char keyboard[] =
+        "АӘБВГҒДЕЁЖЗИЙКҚЛМНҢОӨПРСТУҰҮФХҺЦЧШЩЪЫІЬЭЮЯ"
+        "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя"
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    int n = i18n_codepoints(a->t, a->glyphs, APP_MAX_GLYPHS);
+    for (const unsigned char *p = (const unsigned char *)keyboard; *p;) {
+        uint32_t cp = *p;
+        int len = cp < 0x80 ? 1 : cp < 0xe0 ? 2 : 3;
+        if (len > 1)
+            cp &= 0x3f >> (len - 1);
+        for (int i = 1; i < len; i++)
+            cp = cp << 6 | (p[i] & 0x3f);
+        p += len;
+        bool seen = false;
+        for (int i = 0; i < n && !seen; i++)
+            seen = a->glyphs[i] == cp;
+        if (!seen && n < APP_MAX_GLYPHS)
+            a->glyphs[n++] = cp;
+    }
+    /* In order, so a gap in a script's letters is easy to spot. */
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && a->glyphs[j - 1] > a->glyphs[j]; j--) {
+            uint32_t t = a->glyphs[j];
+            a->glyphs[j] = a->glyphs[j - 1];
+            a->glyphs[j - 1] = t;
+        }
+    a->n_glyphs = n;
+}
+
+/* ---- the technician screen ---- */
+
+static void status_text(app *a, char *out, size_t cap)
+{
+    const sq_tech_status *s = &a->status;
+    char line[700], v[64], w[64];
+    size_t o = 0;
+    out[0] = 0;
+#define ADD(...)                                                                                   \
+    do {                                                                                           \
+        i18n_fmt(a->t, a->lang, __VA_ARGS__, NULL);                                                \
+        o += (size_t)snprintf(out + o, cap > o ? cap - o : 0, "%s%s", o ? "\n" : "", line);        \
+    } while (0)
+    if (!a->status_ok) {
+        snprintf(out, cap, "%s", app_t(a, "tech.status_unknown"));
+        return;
+    }
+    ADD("tech.station", line, sizeof line, "id", s->station_id, "district", s->district);
+    ADD("tech.software", line, sizeof line, "version", s->software);
+    /* "id:version id:version" as "id v3, id v2". */
+    char exams[600] = "";
+    size_t eo = 0;
+    for (const char *p = s->content; *p && eo + 80 < sizeof exams;) {
+        size_t n = strcspn(p, " ");
+        const char *colon = memchr(p, ':', n);
+        if (colon)
+            eo += (size_t)snprintf(exams + eo, sizeof exams - eo, "%s%.*s v%.*s", eo ? ", " : "",
+                                   (int)(colon - p), p, (int)(n - (size_t)(colon - p) - 1),
+                                   colon + 1);
+        p += n;
+        p += *p == ' ';
+    }
+    ADD("tech.exams", line, sizeof line, "list", exams[0] ? exams : app_t(a, "tech.none"));
+    num(v, sizeof v, s->pending);
+    if (s->pending) {
+        fmt_age(a, s->oldest_pending_s, w, sizeof w);
+        ADD("tech.pending_oldest", line, sizeof line, "n", v, "age", w);
+    } else {
+        ADD("tech.pending", line, sizeof line, "n", v);
+    }
+    if (s->exported) {
+        num(v, sizeof v, s->exported);
+        ADD("tech.exported", line, sizeof line, "n", v);
+    }
+    if (!s->sync_known || !s->sync_last_success_s) {
+        ADD("tech.sync_never", line, sizeof line, "x", "");
+    } else {
+        fmt_when(s->sync_last_success_s, w, sizeof w);
+        ADD("tech.sync", line, sizeof line, "when", w);
+    }
+    if (s->sync_known && s->sync_last_error[0]) {
+        fmt_when(s->sync_last_error_s, w, sizeof w);
+        ADD("tech.sync_error", line, sizeof line, "when", w, "error", s->sync_last_error);
+    }
+    if (s->disk_free_bytes >= 0) {
+        fmt_size(a, s->disk_free_bytes, w, sizeof w);
+        ADD("tech.disk", line, sizeof line, "size", w);
+    }
+    fmt_when(s->wall_s, w, sizeof w);
+    ADD("tech.clock", line, sizeof line, "when", w);
+#undef ADD
+}
+
+static void stick_text(app *a, char *out, size_t cap)
+{
+    char n1[16], n2[16], n3[16];
+    if (a->n_sticks == 0) {
+        snprintf(out, cap, "%s", app_t(a, "tech.no_stick"));
+        return;
+    }
+    const sq_usb_list *l = &a->files;
+    char l1[300], l2[300], l3[200] = "";
+    i18n_fmt(a->t, a->lang, "tech.stick", l1, sizeof l1, "name", a->sticks[a->stick].name, NULL);
+    num(n1, sizeof n1, l->count[SQ_USB_BUNDLE]);
+    num(n2, sizeof n2, l->count[SQ_USB_ACK]);
+    num(n3, sizeof n3, l->count[SQ_USB_BATCH]);
+    i18n_fmt(a->t, a->lang, "tech.stick_files", l2, sizeof l2, "bundles", n1, "acks", n2,
+             "batches", n3, NULL);
+    if (l->problems) {
+        num(n1, sizeof n1, l->problems);
+        i18n_fmt(a->t, a->lang, "tech.stick_problems", l3, sizeof l3, "n", n1, NULL);
+    }
+    snprintf(out, cap, "%s\n%s%s%s", l1, l2, l3[0] ? "\n" : "", l3);
+}
+
+/* The sticks as buttons (when there are several) and what is on the
+ * chosen one, in r; returns the height used. */
+static int stick_panel(app *a, ui_rect r)
+{
+    ui *u = &a->u;
+    int y = r.y;
+    if (a->n_sticks > 1) {
+        int n = (int)a->n_sticks, bw = (r.w - (n - 1) * u->gap) / n;
+        for (int i = 0; i < n; i++) {
+            char name[16];
+            snprintf(name, sizeof name, "stick-%d", i + 1);
+            if (ui_button(u, name, ui_r(r.x + i * (bw + u->gap), y, bw, u->unit),
+                          a->sticks[i].name, i == a->stick ? BTN_SELECTED : BTN_NORMAL)) {
+                a->stick = i;
+                load_files(a);
+                a->dirty = true;
+            }
+        }
+        y += u->unit + u->gap;
+    }
+    char text[800];
+    stick_text(a, text, sizeof text);
+    int th = ui_text_height(u, r.w - 2 * u->gap, text, u->px, false);
+    ui_rect box = ui_r(r.x, y, r.w, th + 2 * u->gap);
+    ui_fill(u, box, u->th.panel);
+    ui_outline(u, box, 2, a->n_sticks ? u->th.accent : u->th.border);
+    ui_text(u, ui_r(box.x + u->gap, box.y + u->gap, box.w - 2 * u->gap, th), text, u->px, false,
+            u->th.fg, ALIGN_LEFT);
+    return y + box.h - r.y;
+}
+
+static void scr_tech(app *a)
+{
+    ui *u = &a->u;
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    int top = tech_header(a, app_t(a, "tech.title"));
+    bool wide = u->w > u->h;
+    int y = top + u->gap;
+    char text[4096];
+    status_text(a, text, sizeof text);
+    /* The buttons: two columns of four. */
+    static const struct {
+        const char *name, *key;
+    } acts[] = {{"tech-import", "tech.import"}, {"tech-export", "tech.export"},
+                {"tech-acks", "tech.acks"},     {"tech-touch", "tech.touch"},
+                {"tech-screen", "tech.screen"}, {"tech-pin", "tech.change_pin"},
+                {"tech-leave", "tech.leave"},   {"tech-close", "tech.close"}};
+    int bh = u->unit, rows = 4;
+    ui_rect left, right;
+    if (wide) {
+        int lw = (u->w - 3 * u->gap) * 11 / 20;
+        left = ui_r(u->gap, y, lw, u->h - y - u->gap);
+        right = ui_r(2 * u->gap + lw, y, u->w - 3 * u->gap - lw, u->h - y - u->gap);
+    } else {
+        left = ui_r(u->gap, y, u->w - 2 * u->gap, 0);
+        right = ui_r(u->gap, 0, u->w - 2 * u->gap, 0);
+    }
+    /* Status, shrunk a little where the screen is short. */
+    int px = u->px;
+    int room = wide ? left.h : u->h - y - rows * (bh + u->gap) - 4 * u->unit;
+    while (px > 12 && ui_text_height(u, left.w - 2 * u->gap, text, px, false) + 2 * u->gap > room)
+        px--;
+    int sh = ui_text_height(u, left.w - 2 * u->gap, text, px, false) + 2 * u->gap;
+    ui_fill(u, ui_r(left.x, left.y, left.w, sh), u->th.panel);
+    ui_outline(u, ui_r(left.x, left.y, left.w, sh), 1, u->th.border);
+    ui_text(u, ui_r(left.x + u->gap, left.y + u->gap, left.w - 2 * u->gap, sh), text, px, false,
+            u->th.fg, ALIGN_LEFT);
+    if (!wide)
+        right.y = left.y + sh + u->gap;
+    int py = right.y + stick_panel(a, right) + u->gap;
+    /* The buttons take the rest of the column (up to 1.6 units tall),
+     * at its foot. */
+    int spare = u->h - py - rows * (bh + u->gap);
+    if (spare > 0)
+        bh += spare / rows < bh * 3 / 5 ? spare / rows : bh * 3 / 5;
+    int by = u->h - rows * (bh + u->gap);
+    if (by < py)
+        by = py;
+    int bw = (right.w - u->gap) / 2;
+    bool stick = a->n_sticks > 0;
+    for (int i = 0; i < 8; i++) {
+        ui_rect r = ui_r(right.x + (i % 2) * (bw + u->gap), by + (i / 2) * (bh + u->gap), bw, bh);
+        bool needs_stick = i < 3;
+        ui_button_kind kind = needs_stick && !stick ? BTN_DISABLED : i == 7 ? BTN_PRIMARY
+                                                                           : BTN_NORMAL;
+        if (!ui_button(u, acts[i].name, r, app_t(a, acts[i].key), kind))
+            continue;
+        switch (i) {
+        case 0:
+        case 1:
+        case 2: a->pending = i + 1; break;
+        case 3:
+            memset(a->touched, 0, sizeof a->touched);
+            a->n_taps = 0;
+            app_go(a, SCR_TOUCH);
+            break;
+        case 4:
+            load_glyphs(a);
+            app_go(a, SCR_GLYPHS);
+            break;
+        case 5:
+            memset(a->pin, 0, sizeof a->pin);
+            memset(a->pin_first, 0, sizeof a->pin_first);
+            app_go(a, SCR_NEWPIN);
+            break;
+        case 6:
+            a->ov = OV_LEAVE;
+            a->dirty = true;
+            break;
+        default:
+            audit(a, "close", SQ_OK, "technician mode closed");
+            app_to_welcome(a);
+            break;
+        }
+        return;
+    }
+}
+
+/* ---- the touch test ---- */
+
+static void target_at(app *a, int i, int top, int *cx, int *cy)
+{
+    ui *u = &a->u;
+    int m = u->unit, bottom = u->h - u->unit - 2 * u->gap;
+    int xs[3] = {m, u->w / 2, u->w - m}, ys[3] = {top + m, (top + bottom) / 2, bottom - m};
+    *cx = xs[i % 3];
+    *cy = ys[i / 3];
+}
+
+static void scr_touch(app *a)
+{
+    ui *u = &a->u;
+    if (u->pass == UI_HIT && u->tapped) {
+        int k = a->n_taps % 16;
+        a->taps_x[k] = u->tap_x;
+        a->taps_y[k] = u->tap_y;
+        a->n_taps++;
+        a->dirty = true;
+    }
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    int top = app_header(a, app_t(a, "tech.touch_title"), NULL);
+    int n = 0;
+    for (int i = 0; i < APP_TOUCH_TARGETS; i++)
+        n += a->touched[i];
+    char v1[16], v2[16], line[400];
+    num(v1, sizeof v1, n);
+    num(v2, sizeof v2, APP_TOUCH_TARGETS);
+    i18n_fmt(a->t, a->lang, n == APP_TOUCH_TARGETS ? "tech.touch_all" : "tech.touch_text", line,
+             sizeof line, "n", v1, "total", v2, NULL);
+    int tw = u->w - 6 * u->unit;
+    ui_text(u, ui_r((u->w - tw) / 2, top + 2 * u->unit, tw, 0), line, u->px, true,
+            n == APP_TOUCH_TARGETS ? u->th.good : u->th.fg, ALIGN_CENTER);
+    int r = u->unit / 2;
+    for (int i = 0; i < APP_TOUCH_TARGETS; i++) {
+        int cx, cy;
+        char name[16];
+        target_at(a, i, top, &cx, &cy);
+        snprintf(name, sizeof name, "target-%d", i + 1);
+        if (ui_area(u, name, ui_r(cx - r, cy - r, 2 * r, 2 * r))) {
+            a->touched[i] = true;
+            a->dirty = true;
+        }
+        ui_disc(u, cx, cy, r, 4, a->touched[i] ? u->th.good : u->th.accent, a->touched[i]);
+    }
+    /* Where the last taps landed: small crosses. */
+    for (int i = 0; i < a->n_taps && i < 16; i++) {
+        ui_fill(u, ui_r(a->taps_x[i] - 8, a->taps_y[i] - 1, 17, 3), u->th.bad);
+        ui_fill(u, ui_r(a->taps_x[i] - 1, a->taps_y[i] - 8, 3, 17), u->th.bad);
+    }
+    int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
+    if (ui_button(u, "touch-again", ui_r(u->gap, fy, bw, u->unit), app_t(a, "tech.again"),
+                  BTN_NORMAL)) {
+        memset(a->touched, 0, sizeof a->touched);
+        a->n_taps = 0;
+    }
+    if (ui_button(u, "done", ui_r(2 * u->gap + bw, fy, bw, u->unit), app_t(a, "tech.done"),
+                  BTN_PRIMARY)) {
+        audit(a, "touch-test", n == APP_TOUCH_TARGETS ? SQ_OK : SQ_EINVAL,
+              "%d of %d targets touched, %d tap(s)", n, APP_TOUCH_TARGETS, a->n_taps);
+        enter_tech(a);
+    }
+}
+
+/* ---- the screen test: colours, and every character the screens use ---- */
+
+static void scr_glyphs(app *a)
+{
+    ui *u = &a->u;
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    int y = app_header(a, app_t(a, "tech.screen_title"), NULL) + u->gap;
+    /* Colour bars, then a grey ramp: dead pixels and colour faults show. */
+    static const plat_color bars[] = {{0, 0, 0, 255},     {255, 255, 255, 255}, {255, 0, 0, 255},
+                                      {0, 255, 0, 255},   {0, 0, 255, 255},     {255, 255, 0, 255},
+                                      {0, 255, 255, 255}, {255, 0, 255, 255}};
+    int bh = u->unit / 2, bw = (u->w - 2 * u->gap) / 8;
+    for (int i = 0; i < 8; i++)
+        ui_fill(u, ui_r(u->gap + i * bw, y, bw, bh), bars[i]);
+    y += bh;
+    int gw = (u->w - 2 * u->gap) / 16;
+    for (int i = 0; i < 16; i++) {
+        uint8_t g = (uint8_t)(i * 17);
+        ui_fill(u, ui_r(u->gap + i * gw, y, gw, bh / 2), (plat_color){g, g, g, 255});
+    }
+    y += bh / 2 + u->gap;
+    int missing = 0;
+    char list[128] = "";
+    for (int i = 0; i < a->n_glyphs; i++)
+        if (!plat_has_glyph(u->p, u->px, a->glyphs[i])) {
+            missing++;
+            if (strlen(list) < sizeof list - 12)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%sU+%04X",
+                         list[0] ? " " : "", a->glyphs[i]);
+        }
+    char v1[16], v2[16], line[400];
+    num(v1, sizeof v1, a->n_glyphs);
+    num(v2, sizeof v2, missing);
+    if (missing)
+        i18n_fmt(a->t, a->lang, "tech.glyphs_missing", line, sizeof line, "n", v2, "total", v1,
+                 "list", list, NULL);
+    else
+        i18n_fmt(a->t, a->lang, "tech.glyphs_all", line, sizeof line, "n", v1, NULL);
+    y += ui_text(u, ui_r(u->gap, y, u->w - 2 * u->gap, 0), line, u->px, true,
+                 missing ? u->th.bad : u->th.good, ALIGN_LEFT) + u->gap / 2;
+    /* The characters, as large as the room allows. */
+    int footer = u->unit + 2 * u->gap, W = u->w - 2 * u->gap, H = u->h - y - footer;
+    int cell = u->px * 2, cols = 1, rows = 1;
+    for (; cell > 16; cell--) {
+        cols = W / cell;
+        rows = cols ? (a->n_glyphs + cols - 1) / cols : 0;
+        if (cols && rows * cell <= H)
+            break;
+    }
+    int gpx = cell * 3 / 5;
+    for (int i = 0; i < a->n_glyphs && cols; i++) {
+        char s[8];
+        uint32_t c = a->glyphs[i];
+        int n = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+        if (n == 1)
+            s[0] = (char)c;
+        else {
+            for (int k = n - 1; k > 0; k--, c >>= 6)
+                s[k] = (char)(0x80 | (c & 0x3f));
+            s[0] = (char)((n == 2 ? 0xc0 : n == 3 ? 0xe0 : 0xf0) | c);
+        }
+        s[n] = 0;
+        ui_rect r = ui_r(u->gap + (i % cols) * cell, y + (i / cols) * cell, cell - 2, cell - 2);
+        bool ok = plat_has_glyph(u->p, gpx, a->glyphs[i]);
+        ui_outline(u, r, ok ? 1 : 3, ok ? u->th.border : u->th.bad);
+        if (ok)
+            ui_text(u, ui_r(r.x, r.y + (r.h - plat_line_height(u->p, gpx)) / 2, r.w, r.h), s, gpx,
+                    false, u->th.fg, ALIGN_CENTER);
+    }
+    int dw = u->w / 2;
+    if (ui_button(u, "done", ui_r((u->w - dw) / 2, u->h - u->unit - u->gap, dw, u->unit),
+                  app_t(a, "tech.done"), BTN_PRIMARY)) {
+        audit(a, "screen-test", missing ? SQ_ENOTFOUND : SQ_OK,
+              "%d characters of the catalogues, %d without a glyph%s%s", a->n_glyphs, missing,
+              missing ? ": " : "", list);
+        enter_tech(a);
+    }
+}
+
+/* ---- a new PIN (changed, or chosen at set-up) ---- */
+
+static void scr_newpin(app *a)
+{
+    bool second = a->pin_first[0] != 0;
+    char prompt[300];
+    char lo[8], hi[8];
+    num(lo, sizeof lo, SQ_PIN_MIN);
+    num(hi, sizeof hi, SQ_PIN_MAX);
+    i18n_fmt(a->t, a->lang, second ? "tech.newpin_again" : "tech.newpin_prompt", prompt,
+             sizeof prompt, "min", lo, "max", hi, NULL);
+    const char *msg = a->msg ? app_t(a, a->msg) : NULL;
+    int r = pin_pad(a, app_t(a, "tech.change_pin"), prompt, msg, a->msg != NULL, true);
+    if (r < 0) {
+        memset(a->pin_first, 0, sizeof a->pin_first);
+        memset(a->pin, 0, sizeof a->pin);
+        if (a->enrol_done) {
+            /* At set-up a PIN is not optional: the station needs one. */
+            a->msg = "tech.newpin_needed";
+            return;
+        }
+        enter_tech(a);
+        return;
+    }
+    if (r == 0)
+        return;
+    if (strlen(a->pin) < SQ_PIN_MIN) {
+        a->msg = "tech.newpin_short";
+        memset(a->pin, 0, sizeof a->pin);
+        return;
+    }
+    if (!second) {
+        memcpy(a->pin_first, a->pin, sizeof a->pin);
+        memset(a->pin, 0, sizeof a->pin);
+        a->msg = NULL;
+        return;
+    }
+    bool same = strcmp(a->pin, a->pin_first) == 0;
+    sq_err e;
+    sq_status st = same ? sq_tech_pin_set(a->store, "kiosk", a->pin, &e) : SQ_EINVAL;
+    memset(a->pin_first, 0, sizeof a->pin_first);
+    memset(a->pin, 0, sizeof a->pin);
+    if (!same) {
+        a->msg = "tech.newpin_differ";
+        return;
+    }
+    bool setup = a->enrol_done;
+    a->enrol_done = false;
+    enter_tech(a);
+    a->done_text[0] = 0;
+    if (st) {
+        app_log_err("setting the PIN", &e);
+        done_fmt(a, "tech.failed", "detail", e.msg, NULL);
+        show_done(a, "tech.newpin_failed");
+        return;
+    }
+    done_line(a, app_t(a, setup ? "tech.setup_ready" : "tech.newpin_done"));
+    show_done(a, setup ? "tech.setup_done_title" : "tech.newpin_title");
+}
+
+/* ---- set-up: a station not enrolled yet ---- */
+
+void app_setup(app *a)
+{
+    a->ov = OV_NONE;
+    a->enrol_done = false;
+    memset(&a->enrol, 0, sizeof a->enrol);
+    poll_sticks(a, true);
+    app_go(a, SCR_SETUP);
+}
+
+static void setup_enrol(app *a)
+{
+    sq_err e;
+    char label[128] = "";
+    if (gethostname(label, sizeof label - 1) != 0)
+        label[0] = 0;
+    const char *stick = stick_path(a);
+    a->done_text[0] = 0;
+    if (a->where.home)
+        mkdir(a->where.home, 0700);
+    sq_status st = sq_usb_enrol(a->where.keys_path, a->where.passphrase, stick, label, &a->enrol, &e);
+    if (st) {
+        fprintf(stderr, "synaq-kiosk: set-up: %s\n", e.msg);
+        done_fmt(a, st == SQ_ENOTFOUND ? "tech.setup_no_pub" : "tech.failed", "detail", e.msg,
+                 NULL);
+        show_done(a, "tech.setup_failed");
+        return;
+    }
+    if (a->enrol.step == SQ_ENROL_REQUESTED) {
+        fprintf(stderr, "synaq-kiosk: set-up: request written to %s\n", a->enrol.request);
+        done_fmt(a, "tech.setup_requested", "station", a->enrol.station_fp, "central",
+                 a->enrol.central_fp, NULL);
+        load_files(a);
+        show_done(a, "tech.setup_requested_title");
+        return;
+    }
+    /* Enrolled: the keys and the store are the kiosk's from now on. */
+    sq_station_keys *k = NULL;
+    sq_store *s = NULL;
+    if (sq_station_keys_open(a->where.keys_path, a->where.passphrase, &k, &e) ||
+        sq_store_open(a->where.db_path, k, a->clock, &s, &e)) {
+        sq_station_keys_close(k);
+        app_error(a, "error.store", e.msg);
+        return;
+    }
+    a->keys = k;
+    a->store = s;
+    a->owns_station = true;
+    const sq_cert *c = sq_station_keys_cert(k);
+    snprintf(a->station, sizeof a->station, "%s · %s", c->station_id, c->district);
+    audit(a, "enroll-usb", SQ_OK, "enrolled as '%s' (%s) from %s", c->station_id, c->district,
+          stick);
+    a->enrol_done = true;
+    memset(a->pin, 0, sizeof a->pin);
+    memset(a->pin_first, 0, sizeof a->pin_first);
+    app_go(a, SCR_NEWPIN);
+}
+
+static void scr_setup(app *a)
+{
+    ui *u = &a->u;
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    int y = tech_header(a, app_t(a, "tech.setup_title")) + u->gap;
+    bool wide = u->w > u->h;
+    int w = wide ? (u->w - 3 * u->gap) / 2 : u->w - 2 * u->gap;
+    int footer = u->unit + 2 * u->gap;
+    const char *how = app_t(a, a->enrol.step == SQ_ENROL_REQUESTED && a->enrol.station_fp[0]
+                                   ? "tech.setup_text_back"
+                                   : "tech.setup_text");
+    int px = u->px;
+    int room = wide ? u->h - y - footer : (u->h - y - footer) / 2;
+    while (px > 12 && ui_text_height(u, w - 2 * u->gap, how, px, false) > room)
+        px--;
+    int th = ui_text(u, ui_r(u->gap + u->gap, y, w - 2 * u->gap, 0), how, px, false, u->th.fg,
+                     ALIGN_LEFT);
+    ui_rect right = wide ? ui_r(2 * u->gap + w, y, w, 0) : ui_r(u->gap, y + th + u->gap, w, 0);
+    int ph = stick_panel(a, right);
+    if (a->enrol.station_fp[0]) {
+        char line[400];
+        i18n_fmt(a->t, a->lang, "tech.setup_fingerprints", line, sizeof line, "station",
+                 a->enrol.station_fp, "central", a->enrol.central_fp, NULL);
+        ui_text(u, ui_r(right.x, right.y + ph + u->gap, right.w, 0), line, u->px, false,
+                u->th.muted, ALIGN_LEFT);
+    }
+    int bw = u->w / 2;
+    if (ui_button(u, "setup-enrol", ui_r((u->w - bw) / 2, u->h - u->unit - u->gap, bw, u->unit),
+                  app_t(a, "tech.setup_enrol"), a->n_sticks ? BTN_PRIMARY : BTN_DISABLED))
+        a->pending = 4;
+}
+
+/* ---- dispatch ---- */
+
+void tech_screen(app *a)
+{
+    switch (a->scr) {
+    case SCR_PIN: scr_pin(a); break;
+    case SCR_TECH: scr_tech(a); break;
+    case SCR_TOUCH: scr_touch(a); break;
+    case SCR_GLYPHS: scr_glyphs(a); break;
+    case SCR_NEWPIN: scr_newpin(a); break;
+    case SCR_SETUP: scr_setup(a); break;
+    default: break;
+    }
+    busy_draw(a);
+}
+
+void tech_overlay(app *a)
+{
+    ui *u = &a->u;
+    if (a->ov == OV_TECH_DONE) {
+        ui_rect r = app_dialog(a, app_t(a, a->done_title ? a->done_title : "tech.title"),
+                               a->done_text, 1);
+        if (ui_button(u, "tech-ok", ui_r(r.x + r.w / 4, r.y, r.w / 2, u->unit), app_t(a, "tech.ok"),
+                      BTN_PRIMARY)) {
+            a->ov = OV_NONE;
+            a->dirty = true;
+        }
+    } else if (a->ov == OV_LEAVE) {
+        ui_rect r = app_dialog(a, app_t(a, "tech.leave_title"), app_t(a, "tech.leave_text"), 1);
+        int bw = (r.w - u->gap) / 2;
+        if (ui_button(u, "leave-no", ui_r(r.x, r.y, bw, u->unit), app_t(a, "tech.cancel"),
+                      BTN_NORMAL)) {
+            a->ov = OV_NONE;
+            a->dirty = true;
+        }
+        if (ui_button(u, "leave-yes", ui_r(r.x + bw + u->gap, r.y, bw, u->unit),
+                      app_t(a, "tech.leave_yes"), BTN_PRIMARY)) {
+            audit(a, "leave", SQ_OK, "the technician left the kiosk");
+            a->ov = OV_NONE;
+            a->quit = true;
+        }
+    }
+}
+
+void tech_run_pending(app *a)
+{
+    int p = a->pending;
+    a->pending = 0;
+    switch (p) {
+    case 1: act_import(a); break;
+    case 2: act_export(a); break;
+    case 3: act_acks(a); break;
+    case 4: setup_enrol(a); break;
+    default: break;
+    }
+}
+
+int tech_tick(app *a, int64_t now)
+{
+    int next = -1;
+    if (a->scr == SCR_TECH || a->scr == SCR_SETUP) {
+        if (now - a->last_poll_ms >= APP_STICK_POLL_MS)
+            poll_sticks(a, false);
+        next = (int)(APP_STICK_POLL_MS - (now - a->last_poll_ms));
+    }
+    if (a->scr == SCR_PIN && a->pin_wait_until_ms) {
+        int64_t left = a->pin_wait_until_ms - now;
+        if (left <= 0) {
+            a->pin_wait_until_ms = 0;
+            a->msg = NULL;
+            a->dirty = true;
+        } else {
+            /* The countdown on screen changes every second. */
+            int64_t shown = (left + 999) / 1000;
+            if (shown != a->shown_s) {
+                a->shown_s = shown;
+                a->dirty = true;
+            }
+            int step = (int)(left % 1000 ? left % 1000 : 1000);
+            if (next < 0 || step < next)
+                next = step;
+        }
+    }
+    return next;
+}
+
+void tech_free(app *a)
+{
+    sq_usb_list_free(&a->files);
+    if (a->owns_station) {
+        sq_store_close(a->store);
+        sq_station_keys_close(a->keys);
+        a->store = NULL;
+        a->keys = NULL;
+        a->owns_station = false;
+    }
+}
