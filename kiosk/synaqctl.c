@@ -294,8 +294,16 @@ static int cmd_status(const station_opts *o, int argc, char **argv)
     if (sq_tech_status_get(s, k, o->home, &t, &e)) {
         rc = fail(&e);
     } else {
-        printf("station:  %s (%s)\nsoftware: synaq %s\nexams:    %s\n", t.station_id, t.district,
-               t.software, t.content[0] ? t.content : "none");
+        printf("station:  %s (%s)\nsoftware: synaq %s\nexams:   ", t.station_id, t.district,
+               t.software);
+        /* "id:version id:version" as "id v3 id v2". */
+        for (const char *p = t.content; *p;) {
+            size_t n = strcspn(p, " "), c = strcspn(p, ":");
+            printf(" %.*s v%.*s", (int)c, p, c < n ? (int)(n - c - 1) : 0, c < n ? p + c + 1 : "");
+            p += n;
+            p += *p == ' ';
+        }
+        printf("%s\n", t.content[0] ? "" : " none");
         printf("results:  %lld pending, %lld recorded in all\n", (long long)t.pending,
                (long long)t.last_seq);
         if (t.pending)

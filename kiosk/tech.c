@@ -661,11 +661,20 @@ static void stick_text(app *a, char *out, size_t cap)
     const sq_usb_list *l = &a->files;
     char l1[300], l2[300], l3[200] = "";
     i18n_fmt(a->t, a->lang, "tech.stick", l1, sizeof l1, "name", a->sticks[a->stick].name, NULL);
-    num(n1, sizeof n1, l->count[SQ_USB_BUNDLE]);
-    num(n2, sizeof n2, l->count[SQ_USB_ACK]);
-    num(n3, sizeof n3, l->count[SQ_USB_BATCH]);
-    i18n_fmt(a->t, a->lang, "tech.stick_files", l2, sizeof l2, "bundles", n1, "acks", n2,
-             "batches", n3, NULL);
+    if (a->scr == SCR_SETUP) {
+        /* What enrolment needs. */
+        num(n2, sizeof n2, l->count[SQ_USB_REQUEST]);
+        num(n3, sizeof n3, l->count[SQ_USB_CERT]);
+        i18n_fmt(a->t, a->lang, "tech.stick_enrol", l2, sizeof l2, "pub",
+                 app_t(a, l->count[SQ_USB_CENTRAL_PUB] ? "tech.yes" : "tech.no"), "requests", n2,
+                 "certs", n3, NULL);
+    } else {
+        num(n1, sizeof n1, l->count[SQ_USB_BUNDLE]);
+        num(n2, sizeof n2, l->count[SQ_USB_ACK]);
+        num(n3, sizeof n3, l->count[SQ_USB_BATCH]);
+        i18n_fmt(a->t, a->lang, "tech.stick_files", l2, sizeof l2, "bundles", n1, "acks", n2,
+                 "batches", n3, NULL);
+    }
     if (l->problems) {
         num(n1, sizeof n1, l->problems);
         i18n_fmt(a->t, a->lang, "tech.stick_problems", l3, sizeof l3, "n", n1, NULL);
@@ -1002,6 +1011,15 @@ void app_setup(app *a)
     a->ov = OV_NONE;
     a->enrol_done = false;
     memset(&a->enrol, 0, sizeof a->enrol);
+    /* Keys made already (the request went out before a restart): the
+     * screen says what is next, with the fingerprints. */
+    sq_station_keys *k = NULL;
+    if (sq_station_keys_open(a->where.keys_path, a->where.passphrase, &k, NULL) == SQ_OK) {
+        a->enrol.step = SQ_ENROL_REQUESTED;
+        sq_fingerprint(sq_station_keys_sign_pk(k), a->enrol.station_fp);
+        sq_fingerprint(sq_station_keys_central_sign_pk(k), a->enrol.central_fp);
+        sq_station_keys_close(k);
+    }
     poll_sticks(a, true);
     app_go(a, SCR_SETUP);
 }
