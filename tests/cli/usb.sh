@@ -7,6 +7,9 @@
 # (stored once), forged or altered acknowledgements and ones meant for
 # another station (refused, nothing marked), a read-only and a full stick
 # (a clear message, nothing exported), symlinks on the stick (not followed).
+# Then enrolment by stick from the command line (synaqctl enroll-usb,
+# synaq-central prepare-stick and enroll-usb), with a stick that lacks
+# central's keys and a certificate meant for another station.
 #   usb.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 bin=$1
@@ -99,6 +102,35 @@ else
   echo "note: cannot mount a small tmpfs here; full stick not tested"
 fi
 [ "$(pending)" = 65 ] && ok || bad "$(pending) pending after failed exports (expected 65)"
+
+# Enrolment by stick, from the command line: a stick without central's
+# keys makes nothing; with them (prepare-stick) the keys and the request;
+# central answers onto the stick; the station installs the certificate.
+new=$work/new-station
+estick=$work/enrol-stick
+mkdir -p "$estick"
+newctl() { "$bin/kiosk/synaqctl" --home "$new" "$@"; }
+expect "put central.pub in the stick's synaq folder" 1 newctl enroll-usb "$estick"
+[ ! -e "$new/station.key" ] && ok || bad "keys made without central's keys"
+expect "central.pub written" 0 central prepare-stick "$estick"
+expect "enrolment request written to $estick/synaq/enrol/" 0 newctl enroll-usb --label "Office 7" "$estick"
+fp=$(newctl enroll-usb "$estick" | sed -n 's/^station key fingerprint: //p')
+[ -f "$estick/synaq/enrol/$fp.req" ] && ok || bad "no request $fp.req on the stick"
+expect "not enrolled yet" 1 newctl import-usb "$estick"
+expect "no enrolment request on the stick" 1 central enroll-usb "$work/stick" --station-id x --district X
+expect "on the stick in synaq/enrol/$fp.cert" 0 central enroll-usb "$estick" --station-id alm-007 --district Алматы
+expect "no request without a certificate" 1 central enroll-usb "$estick" --station-id alm-008 --district Алматы
+expect "enrolled as station 'alm-007' of district 'Алматы'" 0 newctl enroll-usb "$estick"
+expect "enrolled already, as 'alm-007'" 1 newctl enroll-usb "$estick"
+expect "alm-007" 0 newctl status
+expect "enroll-usb" 0 newctl audit
+# A certificate of another station under this one's name is refused.
+"$bin/kiosk/synaqctl" --home "$work/third" init --central "$work/central/keys/central.pub" >/dev/null
+fp3=$("$bin/kiosk/synaqctl" --home "$work/third" enroll-usb "$estick" 2>/dev/null | sed -n 's/^station key fingerprint: //p') || true
+[ -n "$fp3" ] && cp "$estick/synaq/enrol/$fp.cert" "$estick/synaq/enrol/$fp3.cert"
+cp "$work/third/station.key" "$work/third-key.before"
+expect "the certificate of another station" 1 "$bin/kiosk/synaqctl" --home "$work/third" enroll-usb "$estick"
+cmp -s "$work/third/station.key" "$work/third-key.before" && ok || bad "a refused certificate changed the key file"
 
 # Then the network: the results acknowledged by hand are not sent again.
 central serve --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.log" &
