@@ -181,32 +181,44 @@ sq_status sq_tech_pin_set(sq_store *s, const char *actor, const char *pin, sq_er
     return store_end(s, st, err);
 }
 
-/* The wait left now, with a wait from before a restart of the monotonic
- * clock cut back to the schedule's. *until is updated. */
-static int64_t wait_left(sq_store *s, int fails, int64_t *until)
+/* The wait left now. A wait that ends further off than the schedule
+ * allows comes from before a restart of the monotonic clock (a reboot):
+ * it becomes a full wait from now, and that is stored, so the wait runs
+ * down from here instead of starting again at every look. */
+static sq_status wait_left(sq_store *s, int fails, int64_t *left, sq_err *err)
 {
-    int64_t now = store_mono_ms(s), full = sq_tech_pin_delay_ms(fails);
-    if (*until - now > full)
-        *until = now + full;
-    return *until > now ? *until - now : 0;
+    int64_t until = 0, now = store_mono_ms(s), full = sq_tech_pin_delay_ms(fails);
+    sq_status st = meta_int(s, META_UNTIL, &until, err);
+    if (st)
+        return st;
+    if (until - now > full) {
+        until = now + full;
+        if ((st = store_begin(s, err)))
+            return st;
+        st = meta_put(s, META_UNTIL, NULL, 0, until, err);
+        if ((st = store_end(s, st, err)))
+            return st;
+    }
+    *left = until > now ? until - now : 0;
+    return SQ_OK;
 }
 
 sq_status sq_tech_pin_state(sq_store *s, bool *is_set, int *fails, int64_t *wait_ms, sq_err *err)
 {
     char hash[crypto_pwhash_STRBYTES];
-    int64_t f = 0, until = 0;
+    int64_t f = 0, left = 0;
     sq_status st = pin_hash(s, hash, sizeof hash, err);
     sodium_memzero(hash, sizeof hash);
     if (st && st != SQ_ENOTFOUND)
         return st;
     if (is_set)
         *is_set = st == SQ_OK;
-    if ((st = meta_int(s, META_FAILS, &f, err)) || (st = meta_int(s, META_UNTIL, &until, err)))
+    if ((st = meta_int(s, META_FAILS, &f, err)) || (st = wait_left(s, (int)f, &left, err)))
         return st;
     if (fails)
         *fails = (int)f;
     if (wait_ms)
-        *wait_ms = wait_left(s, (int)f, &until);
+        *wait_ms = left;
     return SQ_OK;
 }
 
@@ -214,18 +226,16 @@ sq_status sq_tech_pin_check(sq_store *s, const char *actor, const char *pin, int
                             sq_err *err)
 {
     char hash[crypto_pwhash_STRBYTES];
-    int64_t f = 0, until = 0, left;
+    int64_t f = 0, left = 0;
     sq_status res, st;
     if (wait_ms)
         *wait_ms = 0;
     res = pin_hash(s, hash, sizeof hash, err);
     if (res == SQ_OK) {
-        if ((st = meta_int(s, META_FAILS, &f, err)) ||
-            (st = meta_int(s, META_UNTIL, &until, err))) {
+        if ((st = meta_int(s, META_FAILS, &f, err)) || (st = wait_left(s, (int)f, &left, err))) {
             sodium_memzero(hash, sizeof hash);
             return st;
         }
-        left = wait_left(s, (int)f, &until);
         if (left > 0) {
             res = sq_seterr(err, SQ_EBUSY, "too many wrong PINs: wait %lld s before the next try",
                             (long long)(left + 999) / 1000);
@@ -347,20 +357,21 @@ sq_status sq_tech_status_get(sq_store *s, const sq_station_keys *k, const char *
     snprintf(st->district, sizeof st->district, "%s", c ? c->district : "");
     snprintf(st->software, sizeof st->software, "%s", hb.software);
     snprintf(st->content, sizeof st->content, "%s", hb.content);
-    for (const char *p = hb.content; *p; p++)
-        st->n_exams += p == hb.content || p[-1] == ' ';
     st->pending = hb.pending;
     st->oldest_pending_s = hb.oldest_pending_s;
     st->last_seq = hb.last_seq;
     st->wall_s = hb.station_wall_s;
     sqlite3_stmt *q;
     if ((rc = store_prepare(s,
-                            "SELECT count(*) FROM results WHERE sent_wall IS NULL"
-                            " AND exported_wall IS NOT NULL",
+                            "SELECT (SELECT count(*) FROM results WHERE sent_wall IS NULL"
+                            " AND exported_wall IS NOT NULL),"
+                            " (SELECT count(*) FROM exams WHERE active = 1)",
                             &q, err)))
         return rc;
-    if (sqlite3_step(q) == SQLITE_ROW)
+    if (sqlite3_step(q) == SQLITE_ROW) {
         st->exported = sqlite3_column_int64(q, 0);
+        st->n_exams = sqlite3_column_int(q, 1);
+    }
     sqlite3_finalize(q);
     /* The store's own folder: where results pile up when nothing leaves. */
     char dir[4096];

@@ -39,21 +39,40 @@ size_t usb_read_chunk = 256 * 1024;
 
 /* ---- small helpers ---- */
 
-/* Copies s as printable UTF-8: control characters and bytes that are not
- * UTF-8 become '?', so no name on a stick can garble a screen or a log. */
+/* The length of the well-formed UTF-8 character at p (1 to 4), or 0:
+ * no overlong forms, no surrogates, nothing above U+10FFFF. */
+static int utf8_char(const unsigned char *p, uint32_t *cp)
+{
+    int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
+            : (*p & 0xf8) == 0xf0 ? 4 : 0;
+    if (n == 0)
+        return 0;
+    uint32_t c = n == 1 ? *p : *p & (0x7f >> n);
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        c = c << 6 | (p[i] & 0x3f);
+    }
+    static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (c < least[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return n;
+}
+
+/* Copies s as printable UTF-8: control characters (C0 and C1), and bytes
+ * that are not well-formed UTF-8, become '?', so no name on a stick can
+ * garble a screen or a terminal. */
 static void printable(const char *s, char *out, size_t cap)
 {
     size_t o = 0;
     const unsigned char *p = (const unsigned char *)s;
     while (*p && o + 5 < cap) {
-        int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
-                : (*p & 0xf8) == 0xf0 ? 4 : 0;
-        bool ok = n > 0 && !(n == 1 && (*p < 0x20 || *p == 0x7f));
-        for (int i = 1; ok && i < n; i++)
-            ok = (p[i] & 0xc0) == 0x80;
-        if (!ok) {
+        uint32_t c = 0;
+        int n = utf8_char(p, &c);
+        if (n == 0 || c < 0x20 || (c >= 0x7f && c < 0xa0)) {
             out[o++] = '?';
-            p++;
+            p += n ? n : 1;
             continue;
         }
         memcpy(out + o, p, (size_t)n);
@@ -61,6 +80,18 @@ static void printable(const char *s, char *out, size_t cap)
         p += n;
     }
     out[o] = 0;
+}
+
+/* An error's message made printable in place: it may quote names from
+ * the stick. Returns st. */
+static sq_status clean_err(sq_err *err, sq_status st)
+{
+    if (err && st) {
+        char tmp[sizeof err->msg];
+        printable(err->msg, tmp, sizeof tmp);
+        memcpy(err->msg, tmp, sizeof tmp);
+    }
+    return st;
 }
 
 static void note(sq_usb_report *rep, const char *file, sq_status code, const char *fmt, ...)
@@ -73,10 +104,12 @@ static void note(sq_usb_report *rep, const char *file, sq_status code, const cha
     sq_usb_note *n = &rep->notes[rep->n_notes++];
     printable(file, n->file, sizeof n->file);
     n->code = code;
+    char text[sizeof n->text];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(n->text, sizeof n->text, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    printable(text, n->text, sizeof n->text);
 }
 
 static sq_status errno_status(int e)
@@ -123,8 +156,10 @@ static sq_status open_dir(int parent, const char *name, const char *shown, bool 
 }
 
 /* Opens the folder rel ("synaq/ui-001/acks") under the stick, one name at
- * a time. */
-static sq_status open_path(int root, const char *rel, bool create, int *fd, sq_err *err)
+ * a time. On failure, bad (when not NULL) gets the part of rel that
+ * failed ("synaq"). */
+static sq_status open_path_at(int root, const char *rel, bool create, int *fd, char *bad,
+                              size_t bad_cap, sq_err *err)
 {
     char buf[1024], shown[1100];
     snprintf(buf, sizeof buf, "%s", rel);
@@ -139,12 +174,20 @@ static sq_status open_path(int root, const char *rel, bool create, int *fd, sq_e
         int next;
         sq_status st = open_dir(cur, part, shown, create, &next, err);
         close(cur);
-        if (st)
+        if (st) {
+            if (bad)
+                snprintf(bad, bad_cap, "%s", shown);
             return st;
+        }
         cur = next;
     }
     *fd = cur;
     return SQ_OK;
+}
+
+static sq_status open_path(int root, const char *rel, bool create, int *fd, sq_err *err)
+{
+    return open_path_at(root, rel, create, fd, NULL, 0, err);
 }
 
 static int open_stick(const char *stick, sq_err *err)
@@ -229,6 +272,7 @@ static void free_names(char **names, size_t n)
 typedef struct {
     const sq_progress *pr;
     int64_t base, total;   /* this file starts at base of total */
+    int64_t size;          /* its size when listed: never reported past it */
 } read_progress;
 
 /* Reads the regular file name in dfd (shown in messages) of at most max
@@ -295,8 +339,10 @@ static sq_status read_at(int dfd, const char *name, const char *shown, size_t ma
             }
             checked = true;
         }
-        if (rp && rp->pr && rp->pr->fn)
-            rp->pr->fn(rp->pr->ctx, rp->base + (int64_t)(n < want ? n : want), rp->total);
+        if (rp && rp->pr && rp->pr->fn) {
+            int64_t done = (int64_t)(n < want ? n : want);
+            rp->pr->fn(rp->pr->ctx, rp->base + (done < rp->size ? done : rp->size), rp->total);
+        }
     }
     if (!checked) {
         st = sq_seterr(err, SQ_EINVAL, "%s is not %s; skipped", shown, what);
@@ -436,14 +482,23 @@ static int stick_cmp(const void *x, const void *y)
     return strcmp(((const sq_usb_stick *)x)->path, ((const sq_usb_stick *)y)->path);
 }
 
+#define FIND_MAX 64
+
 sq_status sq_usb_find(const char *roots, sq_usb_stick *out, size_t max, size_t *n, sq_err *err)
 {
     char list[4096];
+    /* All that are there (up to FIND_MAX), so that the first max by path
+     * are kept, not the first ones a folder happens to list. */
+    sq_usb_stick *all = calloc(FIND_MAX, sizeof *all);
     *n = 0;
+    if (!all)
+        return sq_seterr(err, SQ_ENOMEM, "out of memory");
     if (!roots)
         roots = SQ_USB_ROOTS;
-    if (strlen(roots) >= sizeof list)
+    if (strlen(roots) >= sizeof list) {
+        free(all);
         return sq_seterr(err, SQ_EINVAL, "the list of mount folders is too long");
+    }
     snprintf(list, sizeof list, "%s", roots);
     size_t found = 0;
     for (char *save = NULL, *root = strtok_r(list, ":", &save); root;
@@ -457,12 +512,15 @@ sq_status sq_usb_find(const char *roots, sq_usb_stick *out, size_t max, size_t *
             continue;
         snprintf(parent, sizeof parent, "%s/..", root);
         if (stat(parent, &up) == 0 && up.st_dev != sb.st_dev)
-            add_stick(out, max, &found, root, true);
-        scan_dir(root, sb.st_dev, 1, out, max, &found);
+            add_stick(all, FIND_MAX, &found, root, true);
+        scan_dir(root, sb.st_dev, 1, all, FIND_MAX, &found);
     }
-    *n = found < max ? found : max;
-    if (*n > 1)
-        qsort(out, *n, sizeof *out, stick_cmp);
+    size_t kept = found < FIND_MAX ? found : FIND_MAX;
+    if (kept > 1)
+        qsort(all, kept, sizeof *all, stick_cmp);
+    *n = kept < max ? kept : max;
+    memcpy(out, all, *n * sizeof *out);
+    free(all);
     return SQ_OK;
 }
 
@@ -568,6 +626,11 @@ static sq_status look_at(sq_usb_list *l, size_t *cap, int dfd, const char *dir, 
                     problem, why, err);
 }
 
+static int file_cmp(const void *x, const void *y)
+{
+    return strcmp(((const sq_usb_file *)x)->name, ((const sq_usb_file *)y)->name);
+}
+
 sq_status sq_usb_files(const char *stick, const char *station_id, sq_usb_list *out, sq_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -584,16 +647,19 @@ sq_status sq_usb_files(const char *stick, const char *station_id, sq_usb_list *o
         snprintf(dir, sizeof dir, pl->dir, station_id ? station_id : "");
         int dfd;
         sq_err e;
-        sq_status o = *dir ? open_path(root, dir, false, &dfd, &e) : SQ_OK;
+        char bad[512] = "";
+        sq_status o = *dir ? open_path_at(root, dir, false, &dfd, bad, sizeof bad, &e) : SQ_OK;
         if (!*dir)
             dfd = dup(root);
         if (o == SQ_EINVAL) {
-            /* A folder that is a link: say so once, under the kind it holds. */
+            /* A folder that is a link: said once, under the kind it holds. */
+            char shown[512];
+            printable(bad, shown, sizeof shown);
             bool said = false;
             for (size_t k = 0; k < out->n; k++)
-                said |= strcmp(out->files[k].name, dir) == 0;
+                said |= out->files[k].problem && strcmp(out->files[k].name, shown) == 0;
             if (!said)
-                st = list_add(out, &cap, pl->kind, dir, 0, SQ_EINVAL,
+                st = list_add(out, &cap, pl->kind, bad, 0, SQ_EINVAL,
                               "a symbolic link or not a folder; not followed", err);
             continue;
         }
@@ -616,6 +682,8 @@ sq_status sq_usb_files(const char *stick, const char *station_id, sq_usb_list *o
     close(root);
     if (st)
         sq_usb_list_free(out);
+    else if (out->n > 1)
+        qsort(out->files, out->n, sizeof *out->files, file_cmp);
     return st;
 }
 
@@ -727,7 +795,7 @@ sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
         uint8_t *buf = NULL;
         size_t len = 0;
         sq_err e;
-        read_progress rp = {pr, base, total};
+        read_progress rp = {pr, base, total, c[i].size};
         rep->files++;
         sq_status r = read_at(fds[c[i].dir], c[i].name, c[i].rel, SQ_BUNDLE_MAX_FILE, "SQBUNDLE",
                               "a Synaq bundle", &rp, &buf, &len, &e);
@@ -785,7 +853,7 @@ out:
         if (fds[i] >= 0)
             close(fds[i]);
     close(root);
-    return st;
+    return clean_err(err, st);
 }
 
 /* ---- export ---- */
@@ -944,7 +1012,7 @@ out:
     if (out >= 0)
         close(out);
     close(root);
-    return st;
+    return clean_err(err, st);
 }
 
 /* ---- acknowledgements ---- */
@@ -1020,7 +1088,7 @@ out:
     if (dfd >= 0)
         close(dfd);
     close(root);
-    return st;
+    return clean_err(err, st);
 }
 
 /* ---- enrolment ---- */
@@ -1036,6 +1104,10 @@ sq_status sq_usb_enrol(const char *keys_path, const char *passphrase, const char
     if (root < 0)
         return SQ_EIO;
     sq_status st;
+    /* The folder for the request first: a stick that cannot take it
+     * must not leave keys behind. */
+    if ((st = open_path(root, "synaq/enrol", true, &edir, err)))
+        goto out;
     if (access(keys_path, F_OK) != 0) {
         /* A new station: it trusts the central keys the stick brings. */
         uint8_t sign_pk[32], results_pk[32];
@@ -1058,8 +1130,6 @@ sq_status sq_usb_enrol(const char *keys_path, const char *passphrase, const char
     }
     sq_fingerprint(sq_station_keys_sign_pk(k), rep->station_fp);
     sq_fingerprint(sq_station_keys_central_sign_pk(k), rep->central_fp);
-    if ((st = open_path(root, "synaq/enrol", true, &edir, err)))
-        goto out;
     char name[64], shown[128];
     snprintf(name, sizeof name, "%s.cert", rep->station_fp);
     snprintf(shown, sizeof shown, "synaq/enrol/%s", name);
@@ -1106,7 +1176,7 @@ out:
     if (edir >= 0)
         close(edir);
     close(root);
-    return st;
+    return clean_err(err, st);
 }
 
 sq_status sq_usb_enrol_answer(const sq_central_keys *k, const char *stick, const char *fp,
@@ -1174,7 +1244,7 @@ out:
     if (edir >= 0)
         close(edir);
     close(root);
-    return st;
+    return clean_err(err, st);
 }
 
 sq_status sq_usb_put(const char *stick, const char *dir, const char *name, const void *buf,
@@ -1195,5 +1265,5 @@ sq_status sq_usb_put(const char *stick, const char *dir, const char *name, const
     if (dfd >= 0)
         close(dfd);
     close(root);
-    return st;
+    return clean_err(err, st);
 }
