@@ -1228,7 +1228,7 @@ void app_drag(app *a, int dy)
 
 void app_type(app *a, const char *text)
 {
-    if (a->scr != SCR_IDENTIFY)
+    if (tech_type(a, text) || a->scr != SCR_IDENTIFY)
         return;
     if (a->field == 0)
         kbd_append(a->id, sizeof a->id, 32, text);
@@ -1240,7 +1240,7 @@ void app_type(app *a, const char *text)
 
 void app_key(app *a, int key)
 {
-    if (a->scr != SCR_IDENTIFY)
+    if (tech_key(a, key) || a->scr != SCR_IDENTIFY)
         return;
     if (key == PLAT_KEY_BACKSPACE)
         kbd_backspace(a->field == 0 ? a->id : a->name);

@@ -202,6 +202,8 @@ void tech_overlay(app *a);              /* its overlays */
 bool tech_is_screen(app_screen s);
 int tech_tick(app *a, int64_t now);     /* ms until its next timer (-1: none) */
 void tech_run_pending(app *a);          /* after a hit pass: the action tapped */
+bool tech_type(app *a, const char *text); /* typed on a keyboard: true if taken */
+bool tech_key(app *a, int key);
 void tech_free(app *a);
 
 #endif

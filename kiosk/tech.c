@@ -946,6 +946,8 @@ static void scr_glyphs(app *a)
 
 /* ---- a new PIN (changed, or chosen at set-up) ---- */
 
+static void newpin_answer(app *a, int r);
+
 static void scr_newpin(app *a)
 {
     bool second = a->pin_first[0] != 0;
@@ -957,6 +959,13 @@ static void scr_newpin(app *a)
              sizeof prompt, "min", lo, "max", hi, NULL);
     const char *msg = a->msg ? app_t(a, a->msg) : NULL;
     int r = pin_pad(a, app_t(a, "tech.change_pin"), prompt, msg, a->msg != NULL, true);
+    newpin_answer(a, r);
+}
+
+/* What the new-PIN screen does with OK (1) or cancel (-1). */
+static void newpin_answer(app *a, int r)
+{
+    bool second = a->pin_first[0] != 0;
     if (r < 0) {
         memset(a->pin_first, 0, sizeof a->pin_first);
         memset(a->pin, 0, sizeof a->pin);
@@ -1102,6 +1111,41 @@ static void scr_setup(app *a)
     if (ui_button(u, "setup-enrol", ui_r((u->w - bw) / 2, u->h - u->unit - u->gap, bw, u->unit),
                   app_t(a, "tech.setup_enrol"), a->n_sticks ? BTN_PRIMARY : BTN_DISABLED))
         a->pending = 4;
+}
+
+/* ---- a keyboard, where one is plugged in ---- */
+
+bool tech_type(app *a, const char *text)
+{
+    if (a->scr != SCR_PIN && a->scr != SCR_NEWPIN)
+        return false;
+    if (a->scr == SCR_PIN && a->pin_wait_until_ms > app_now_ms(a))
+        return true;
+    /* Digits only: a PIN has nothing else. */
+    for (const char *p = text; *p; p++) {
+        size_t n = strlen(a->pin);
+        if (*p >= '0' && *p <= '9' && n < SQ_PIN_MAX) {
+            a->pin[n] = *p;
+            a->pin[n + 1] = 0;
+        }
+    }
+    a->dirty = true;
+    return true;
+}
+
+bool tech_key(app *a, int key)
+{
+    if (a->scr != SCR_PIN && a->scr != SCR_NEWPIN)
+        return false;
+    size_t n = strlen(a->pin);
+    if (key == PLAT_KEY_BACKSPACE && n)
+        a->pin[n - 1] = 0;
+    else if (key == PLAT_KEY_ENTER && n && a->scr == SCR_NEWPIN)
+        newpin_answer(a, 1);
+    else if (key == PLAT_KEY_ENTER && n && a->pin_wait_until_ms <= app_now_ms(a))
+        pin_submit(a);
+    a->dirty = true;
+    return true;
 }
 
 /* ---- dispatch ---- */

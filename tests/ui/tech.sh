@@ -6,7 +6,8 @@
 #   - a trainee takes a small exam on the kiosk: one result, sealed;
 #   - a short press in the corner does nothing; a 3 s one opens the PIN
 #     screen; three wrong PINs shut the keypad for 15 s with a countdown;
-#     once the wait is over the right PIN opens technician mode, whose
+#     once the wait is over the right PIN, typed on a keyboard plugged in
+#     (only its digits taken), opens technician mode, whose
 #     status shows the station, its exams and 1 result waiting;
 #   - import from the stick (the progress bar shot half way): the demo
 #     exam's bundle imported, a bundle for another station passed over, a
@@ -80,7 +81,8 @@ script1() {
   # Shut: the digits do nothing now.
   printf 'tap pin:2\nexpect-no-text ●\nwait 8\nexpect-text %s\nwait 8\n' "$(msg "$l" tech.pin_wait n 7)"
   printf 'expect-no-text %s\n' "$(msg "$l" tech.pin_wait n 1)"
-  pin_keys $pin
+  # This time on a keyboard plugged in: digits only, Enter for OK.
+  printf 'type 2a4\ntype 6-8\nexpect-text ●●●●\nexpect-no-text ●●●●●\nkey enter\n'
   printf 'expect-screen tech\nexpect-text %s\nexpect-text %s\n' \
     "$(msg "$l" tech.station id ui-001 district Алматы)" \
     "$(msg "$l" tech.pending_oldest n 1 age "$age")"
