@@ -63,6 +63,20 @@ static void sim_advance(sim_clock *c, int64_t ms)
     c->wall_ms += ms;
 }
 
+/* Simulated time passes, in steps no longer than the timers ask. */
+static void sim_wait(app *a, sim_clock *clk, int64_t ms)
+{
+    while (ms > 0) {
+        int next = app_tick(a);
+        int64_t step = next > 0 && next < ms ? next : ms;
+        if (step > 1000)
+            step = 1000;
+        sim_advance(clk, step);
+        ms -= step;
+    }
+    app_tick(a);
+}
+
 /* ---- drawing and input ---- */
 
 static void draw(app *a)
@@ -180,15 +194,7 @@ static int run_script(app *a, sim_clock *clk, const options *o)
             }
             app_touched(a);
             app_press(a, x, y);
-            for (int64_t ms = (int64_t)(secs * 1000); ms > 0;) {
-                int next = app_tick(a);
-                int64_t step = next > 0 && next < ms ? next : ms;
-                if (step > 1000)
-                    step = 1000;
-                sim_advance(clk, step);
-                ms -= step;
-            }
-            app_tick(a);
+            sim_wait(a, clk, (int64_t)(secs * 1000));
             if (!app_release(a))
                 tap(a, x, y);
         } else if (!strcmp(cmd, "progress-shot")) {
@@ -225,17 +231,7 @@ static int run_script(app *a, sim_clock *clk, const options *o)
             app_touched(a);
             app_key(a, !strcmp(arg, "enter") ? PLAT_KEY_ENTER : PLAT_KEY_BACKSPACE);
         } else if (!strcmp(cmd, "wait")) {
-            /* Simulated time, in steps no longer than the timers ask. */
-            int64_t ms = (int64_t)(atof(arg) * 1000);
-            while (ms > 0) {
-                int next = app_tick(a);
-                int64_t step = next > 0 && next < ms ? next : ms;
-                if (step > 1000)
-                    step = 1000;
-                sim_advance(clk, step);
-                ms -= step;
-            }
-            app_tick(a);
+            sim_wait(a, clk, (int64_t)(atof(arg) * 1000));
         } else if (!strcmp(cmd, "sleep-real")) {
             struct timespec ts = {0, (long)(atof(arg) * 1e6)};
             nanosleep(&ts, NULL);

@@ -54,6 +54,37 @@ ok_known() {
     echo "NOTE: known bug '$1' no longer shows: take it off known_bugs in tests/ui/lib.sh" >&2
   ok
 }
+# each_lang_size FN: runs FN LANG SIZE for every language of langs and
+# size of sizes (arrays of the caller), SYNAQ_UI_JOBS at a time (default
+# 2), each in a subshell whose counts are added up here; a run that
+# stopped early counts as a failure.
+each_lang_size() {
+  local fn=$1 size l np nf
+  for size in "${sizes[@]}"; do
+    for l in "${langs[@]}"; do
+      while [ "$(jobs -rp | wc -l)" -ge "${SYNAQ_UI_JOBS:-2}" ]; do
+        wait -n || true
+      done
+      (
+        fails=0 passes=0
+        "$fn" "$l" "$size"
+        echo "$passes $fails" >"$work/count-$fn-$l-$size"
+      ) &
+    done
+  done
+  wait
+  for size in "${sizes[@]}"; do
+    for l in "${langs[@]}"; do
+      if [ -f "$work/count-$fn-$l-$size" ]; then
+        read -r np nf <"$work/count-$fn-$l-$size"
+        passes=$((passes + np)) fails=$((fails + nf))
+      else
+        bad "$fn $l-$size stopped early (see above)"
+      fi
+    done
+  done
+}
+
 # Ends the script: a summary line, status 1 if anything failed.
 finish() {
   echo "$(basename "$0" .sh): $passes passed, $fails failed"

@@ -99,28 +99,6 @@ setup() {
   [ "$audit" = "enroll-usb:ok pin-set:ok import-usb:ok close:ok " ] && ok || bad "$p: audit: $audit"
 }
 
-for size in "${sizes[@]}"; do
-  for l in "${langs[@]}"; do
-    while [ "$(jobs -rp | wc -l)" -ge "${SYNAQ_UI_JOBS:-2}" ]; do
-      wait -n || true
-    done
-    (
-      fails=0 passes=0
-      setup "$l" "$size"
-      echo "$passes $fails" >"$work/count-$l-$size"
-    ) &
-  done
-done
-wait
-for size in "${sizes[@]}"; do
-  for l in "${langs[@]}"; do
-    if [ -f "$work/count-$l-$size" ]; then
-      read -r p f <"$work/count-$l-$size"
-      passes=$((passes + p)) fails=$((fails + f))
-    else
-      bad "setup $l-$size stopped early (see above)"
-    fi
-  done
-done
+each_lang_size setup
 echo "screenshots: $out"
 finish

@@ -247,29 +247,7 @@ sticks_that_refuse() {
   umount "$home/media/FULL" "$home/media/RO"
 }
 
-for size in "${sizes[@]}"; do
-  for l in "${langs[@]}"; do
-    while [ "$(jobs -rp | wc -l)" -ge "${SYNAQ_UI_JOBS:-2}" ]; do
-      wait -n || true
-    done
-    (
-      fails=0 passes=0
-      tech "$l" "$size"
-      echo "$passes $fails" >"$work/count-$l-$size"
-    ) &
-  done
-done
-wait
-for size in "${sizes[@]}"; do
-  for l in "${langs[@]}"; do
-    if [ -f "$work/count-$l-$size" ]; then
-      read -r p f <"$work/count-$l-$size"
-      passes=$((passes + p)) fails=$((fails + f))
-    else
-      bad "tech $l-$size stopped early (see above)"
-    fi
-  done
-done
+each_lang_size tech
 sticks_that_refuse
 echo "screenshots: $out"
 finish

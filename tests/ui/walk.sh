@@ -270,29 +270,7 @@ walk() {
   [ -n "$pos" ] || image_try "$home/station"
 }
 
-# The nine walks, two at a time, each in a subshell that leaves its counts.
-for size in "${sizes[@]}"; do
-  for l in "${langs[@]}"; do
-    while [ "$(jobs -rp | wc -l)" -ge "${SYNAQ_UI_JOBS:-2}" ]; do
-      wait -n || true
-    done
-    (
-      fails=0 passes=0
-      walk "$l" "$size"
-      echo "$passes $fails" >"$work/count-$l-$size"
-    ) &
-  done
-done
-wait
-for size in "${sizes[@]}"; do
-  for l in "${langs[@]}"; do
-    if [ -f "$work/count-$l-$size" ]; then
-      read -r p f <"$work/count-$l-$size"
-      passes=$((passes + p)) fails=$((fails + f))
-    else
-      bad "walk $l-$size stopped early (see above)"
-    fi
-  done
-done
+# The nine walks, two at a time.
+each_lang_size walk
 echo "screenshots: $out"
 finish
