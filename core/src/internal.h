@@ -231,5 +231,8 @@ sq_status store_mark_exported(sq_store *s, const int64_t *seqs, size_t n, sq_err
  * report after each; tests make it small, to pull the stick out from
  * the progress callback between two reads. */
 extern size_t usb_read_chunk;
+/* Copies s into out (cap bytes, at least 6) as printable UTF-8: control
+ * characters (C0, C1) and bytes that are not well-formed UTF-8 become '?'. */
+void usb_printable(const char *s, char *out, size_t cap);
 
 #endif

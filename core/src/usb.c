@@ -63,7 +63,7 @@ static int utf8_char(const unsigned char *p, uint32_t *cp)
 /* Copies s as printable UTF-8: control characters (C0 and C1), and bytes
  * that are not well-formed UTF-8, become '?', so no name on a stick can
  * garble a screen or a terminal. */
-static void printable(const char *s, char *out, size_t cap)
+void usb_printable(const char *s, char *out, size_t cap)
 {
     size_t o = 0;
     const unsigned char *p = (const unsigned char *)s;
@@ -88,7 +88,7 @@ static sq_status clean_err(sq_err *err, sq_status st)
 {
     if (err && st) {
         char tmp[sizeof err->msg];
-        printable(err->msg, tmp, sizeof tmp);
+        usb_printable(err->msg, tmp, sizeof tmp);
         memcpy(err->msg, tmp, sizeof tmp);
     }
     return st;
@@ -102,14 +102,14 @@ static void note(sq_usb_report *rep, const char *file, sq_status code, const cha
     if (rep->n_notes >= SQ_USB_MAX_NOTES)
         return;
     sq_usb_note *n = &rep->notes[rep->n_notes++];
-    printable(file, n->file, sizeof n->file);
+    usb_printable(file, n->file, sizeof n->file);
     n->code = code;
     char text[sizeof n->text];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    printable(text, n->text, sizeof n->text);
+    usb_printable(text, n->text, sizeof n->text);
 }
 
 static sq_status errno_status(int e)
@@ -446,7 +446,7 @@ static void add_stick(sq_usb_stick *out, size_t max, size_t *n, const char *path
         sq_usb_stick *s = &out[*n];
         snprintf(s->path, sizeof s->path, "%s", path);
         const char *base = strrchr(path, '/');
-        printable(base && base[1] ? base + 1 : path, s->name, sizeof s->name);
+        usb_printable(base && base[1] ? base + 1 : path, s->name, sizeof s->name);
         s->mounted = mounted;
     }
     (*n)++;
@@ -577,7 +577,7 @@ static sq_status list_add(sq_usb_list *l, size_t *cap, sq_usb_kind kind, const c
     sq_usb_file *f = &l->files[l->n++];
     memset(f, 0, sizeof *f);
     f->kind = kind;
-    printable(name, f->name, sizeof f->name);
+    usb_printable(name, f->name, sizeof f->name);
     f->size_bytes = size;
     f->problem = problem;
     snprintf(f->why, sizeof f->why, "%s", why ? why : "");
@@ -654,7 +654,7 @@ sq_status sq_usb_files(const char *stick, const char *station_id, sq_usb_list *o
         if (o == SQ_EINVAL) {
             /* A folder that is a link: said once, under the kind it holds. */
             char shown[512];
-            printable(bad, shown, sizeof shown);
+            usb_printable(bad, shown, sizeof shown);
             bool said = false;
             for (size_t k = 0; k < out->n; k++)
                 said |= out->files[k].problem && strcmp(out->files[k].name, shown) == 0;

@@ -1,0 +1,134 @@
+/*
+ * fuzz_stick.c - libFuzzer target: what a USB stick hands a station before
+ * anything on it is trusted. The first input byte picks the mode:
+ *
+ *   0: the rest is central's acknowledgement without its signature; it is
+ *      signed with central's key (a fixed seed), so sq_ack_open gets past
+ *      the signature to the decoder. A decoded one must hold C strings of
+ *      the sizes sq_ack promises.
+ *   1: the rest is a central.pub file (central_pub_parse).
+ *   2: the rest is an enrolment certificate without its signature, signed
+ *      the same way (cert_decode). A decoded one must name a station id a
+ *      stick's folder may carry: not empty, not starting with a dot, no
+ *      slash.
+ *   3: the rest is a file or folder name from a stick (usb_printable). What
+ *      comes out must be well-formed UTF-8 without control characters, and
+ *      fit its buffer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "internal.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint8_t central_pk[crypto_sign_PUBLICKEYBYTES], central_sk[crypto_sign_SECRETKEYBYTES];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    sq_err err;
+    uint8_t seed[crypto_sign_SEEDBYTES];
+    if (sq_init(&err) != SQ_OK) {
+        fprintf(stderr, "fuzz_stick: %s\n", err.msg);
+        abort();
+    }
+    memset(seed, 0xc3, sizeof seed);
+    crypto_sign_seed_keypair(central_pk, central_sk, seed);
+    return 0;
+}
+
+static void broken(const char *what)
+{
+    fprintf(stderr, "fuzz_stick: invariant broken: %s\n", what);
+    abort();
+}
+
+/* The input with central's signature after it. Caller frees. */
+static uint8_t *signed_copy(const uint8_t *p, size_t n, size_t *len)
+{
+    uint8_t *b = malloc(n + 64);
+    if (!b)
+        return NULL;
+    memcpy(b, p, n);
+    crypto_sign_detached(b + n, NULL, p, n, central_sk);
+    *len = n + 64;
+    return b;
+}
+
+/* Whether s is well-formed UTF-8 with no C0 or C1 control character. */
+static bool clean_utf8(const unsigned char *s)
+{
+    while (*s) {
+        uint32_t c = *s;
+        int n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+                : (c & 0xf8) == 0xf0 ? 4 : 0;
+        if (!n)
+            return false;
+        if (n > 1)
+            c &= 0x7f >> n;
+        for (int i = 1; i < n; i++) {
+            if ((s[i] & 0xc0) != 0x80)
+                return false;
+            c = c << 6 | (s[i] & 0x3f);
+        }
+        static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (c < least[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) || c < 0x20 ||
+            (c >= 0x7f && c < 0xa0))
+            return false;
+        s += n;
+    }
+    return true;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    const uint8_t *p = data + 1;
+    size_t n = size - 1, len = 0;
+    sq_err e;
+    switch (data[0] % 4) {
+    case 0: {
+        uint8_t *b = signed_copy(p, n, &len);
+        sq_ack *a = NULL;
+        if (b && sq_ack_open(b, len, central_pk, &a, &e) == SQ_OK) {
+            if (strlen(a->station_id) >= sizeof a->station_id ||
+                strlen(a->batch_id) >= sizeof a->batch_id || (a->n && !a->seqs))
+                broken("a decoded acknowledgement is out of its bounds");
+        }
+        sq_ack_free(a);
+        free(b);
+        break;
+    }
+    case 1: {
+        uint8_t s[32], r[32];
+        (void)central_pub_parse(p, n, "central.pub", s, r, &e);
+        break;
+    }
+    case 2: {
+        uint8_t *b = signed_copy(p, n, &len);
+        sq_cert c;
+        if (b && cert_decode(b, len, central_pk, &c, &e) == SQ_OK) {
+            if (!c.station_id[0] || c.station_id[0] == '.' || strchr(c.station_id, '/'))
+                broken("a certificate names a station id no stick folder may carry");
+        }
+        free(b);
+        break;
+    }
+    default: {
+        char name[512], out[256];
+        size_t k = n < sizeof name - 1 ? n : sizeof name - 1;
+        memcpy(name, p, k);
+        name[k] = 0;
+        memset(out, 0x55, sizeof out);
+        usb_printable(name, out, sizeof out);
+        if (!memchr(out, 0, sizeof out) || !clean_utf8((const unsigned char *)out))
+            broken("a name from a stick came out unprintable");
+        break;
+    }
+    }
+    return 0;
+}
