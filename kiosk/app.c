@@ -1309,6 +1309,8 @@ int app_tick(app *a)
     if (a->scr != SCR_WELCOME && a->scr != SCR_ERROR && !(a->scr == SCR_SETUP && !a->store)) {
         int64_t idle = now - a->last_input_ms;
         if (idle >= APP_IDLE_MS + APP_IDLE_GRACE_MS) {
+            if (tech_is_screen(a->scr))
+                tech_idle_close(a);
             app_to_welcome(a);
         } else if (idle >= APP_IDLE_MS) {
             if (a->ov != OV_IDLE) {

@@ -204,6 +204,7 @@ int tech_tick(app *a, int64_t now);     /* ms until its next timer (-1: none) */
 void tech_run_pending(app *a);          /* after a hit pass: the action tapped */
 bool tech_type(app *a, const char *text); /* typed on a keyboard: true if taken */
 bool tech_key(app *a, int key);
+void tech_idle_close(app *a);           /* closed for want of a touch: logged */
 void tech_free(app *a);
 
 #endif

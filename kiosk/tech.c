@@ -1234,6 +1234,13 @@ int tech_tick(app *a, int64_t now)
     return next;
 }
 
+void tech_idle_close(app *a)
+{
+    if (a->scr != SCR_SETUP)
+        audit(a, "close", SQ_OK, "technician mode closed after %d s without a touch",
+              (APP_IDLE_MS + APP_IDLE_GRACE_MS) / 1000);
+}
+
 void tech_free(app *a)
 {
     sq_usb_list_free(&a->files);

@@ -20,7 +20,8 @@
 #     then yes: the kiosk ends with status 3).
 # Then central ingests the stick, and a second run opens technician mode
 # with the new PIN and reads the acknowledgements: the result is marked
-# sent. Then the network: synaq-syncd --once to a receiver on 127.0.0.1
+# sent; left alone, technician mode warns and closes by itself. Then the
+# network: synaq-syncd --once to a receiver on 127.0.0.1
 # sends nothing twice. The audit log holds every action with its outcome.
 # Once (en, 1280x800): a full stick and a read-only one (small tmpfs
 # mounts, found as sticks by being mount points): a clear message,
@@ -133,6 +134,13 @@ script2() {
   printf 'tap tech-ok\nexpect-text %s\nexpect-no-text %s\n' "$(msg "$l" tech.pending n 0)" \
     "$(msg "$l" tech.exported n 1)"
   printf 'tap tech-close\nexpect-screen welcome\n'
+  # Left alone, technician mode warns, then closes by itself.
+  printf 'hold 10 10 3.2\n'
+  pin_keys $new_pin
+  printf 'expect-screen tech\nwait 181\nexpect-screen idle\nexpect-text %s\n' \
+    "$(msg "$l" idle.text_tech n 29)"
+  shot idle
+  printf 'wait 30\nexpect-screen welcome\n'
 }
 
 # audit HOME: the actions of the audit log, one "actor action outcome" a line.
@@ -199,6 +207,8 @@ kiosk leave ok
 kiosk pin auth
 kiosk pin ok
 kiosk read-acks ok
+kiosk close ok
+kiosk pin ok
 kiosk close ok"
   got=$(audit_of "$home" | grep '^kiosk ')
   [ "$got" = "$want" ] && ok || bad "$p: the audit log: $(tr '\n' ';' <<<"$got")"
