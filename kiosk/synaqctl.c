@@ -87,7 +87,7 @@ static void audit(sq_store *s, const char *action, sq_status st, const char *fmt
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
     sq_err e;
-    if (s && sq_tech_audit_add(s, "synaqctl", action, st, detail, &e))
+    if (s && sq_tech_auditf(s, "synaqctl", action, st, &e, "%s", detail))
         fprintf(stderr, "synaqctl: the audit log could not be written: %s\n", e.msg);
 }
 
@@ -624,14 +624,12 @@ static void print_progress(void *ctx, int64_t done, int64_t total)
     *last = pct;
 }
 
-typedef enum { USB_IMPORT, USB_EXPORT, USB_ACKS } usb_action;
-
 /* The stick commands: import-usb (every bundle on the stick), export-usb
  * (pending results to STICK/synaq/STATION/outgoing, marking nothing sent:
  * they stay pending until acknowledged) and read-acks (what central's
  * acknowledgements name is marked sent; forged ones and ones for other
  * stations are refused). Each goes into the audit log. */
-static int cmd_usb(const station_opts *o, int argc, char **argv, usb_action act)
+static int cmd_usb(const station_opts *o, int argc, char **argv, sq_usb_action act)
 {
     char buf[1100];
     const char *stick = pick_stick(argc, argv, buf, sizeof buf);
@@ -645,24 +643,21 @@ static int cmd_usb(const station_opts *o, int argc, char **argv, usb_action act)
     sq_err e;
     int last = -1;
     sq_progress pr = {print_progress, &last};
-    sq_status st = act == USB_IMPORT   ? sq_usb_import(s, stick, &pr, &r, &e)
-                   : act == USB_EXPORT ? sq_usb_export(s, k, stick, &pr, &r, &e)
-                                       : sq_usb_read_acks(s, k, stick, &r, &e);
-    if (act != USB_ACKS && isatty(STDOUT_FILENO))
+    sq_status st = act == SQ_USB_IMPORT   ? sq_usb_import(s, stick, &pr, &r, &e)
+                   : act == SQ_USB_EXPORT ? sq_usb_export(s, k, stick, &pr, &r, &e)
+                                          : sq_usb_read_acks(s, k, stick, &r, &e);
+    if (act != SQ_USB_ACKS && isatty(STDOUT_FILENO))
         printf("\r    \r");
     print_notes(&r);
     if (st)
         fail(&e);
     switch (act) {
-    case USB_IMPORT:
+    case SQ_USB_IMPORT:
         printf("%d bundle(s) imported (%d exam(s), %d item(s)); %d installed already; "
                "%d for other stations; %d skipped\n",
                r.done, r.exams, r.items, r.same, r.others, r.skipped);
-        audit(s, "import-usb", st ? st : r.skipped ? SQ_EINVAL : SQ_OK,
-              "%s: %d imported, %d same, %d others, %d skipped%s", stick, r.done, r.same,
-              r.others, r.skipped, r.stick_gone ? "; the stick went away" : "");
         break;
-    case USB_EXPORT:
+    case SQ_USB_EXPORT:
         if (!st && r.results == 0)
             puts("no pending results: nothing to export");
         else if (!st)
@@ -670,21 +665,19 @@ static int cmd_usb(const station_opts *o, int argc, char **argv, usb_action act)
                    "it is safe to remove the stick; the results stay pending until central's\n"
                    "acknowledgements come back (synaqctl read-acks STICK)\n",
                    r.results, r.done, r.dir);
-        audit(s, "export-usb", st, "%s: %d result(s) in %d batch(es)%s%s", stick, r.results,
-              r.done, st ? ": " : "", st ? e.msg : "");
         break;
-    case USB_ACKS:
+    case SQ_USB_ACKS:
         if (r.files == 0 && !st)
             printf("no acknowledgements for station '%s' on %s\n",
                    sq_station_keys_cert(k)->station_id, stick);
         else
             printf("%d acknowledgement(s) read, %d result(s) newly marked sent\n", r.files,
                    r.results);
-        audit(s, "read-acks", st ? st : r.skipped ? SQ_EAUTH : SQ_OK,
-              "%s: %d read, %d refused, %d result(s) marked sent", stick, r.files, r.skipped,
-              r.results);
         break;
     }
+    char detail[400];
+    sq_status outcome = sq_usb_summary(act, stick, st, &e, &r, detail, sizeof detail);
+    audit(s, sq_usb_action_name(act), outcome, "%s", detail);
     sq_store_close(s);
     sq_station_keys_close(k);
     return st || r.skipped ? 1 : 0;
@@ -882,7 +875,7 @@ int main(int argc, char **argv)
     else if (!strcmp(cmd, "sticks"))
         rc = cmd_sticks(&o, sub_argc, sub_argv);
     else if (!strcmp(cmd, "import-usb"))
-        rc = cmd_usb(&o, sub_argc, sub_argv, USB_IMPORT);
+        rc = cmd_usb(&o, sub_argc, sub_argv, SQ_USB_IMPORT);
     else if (!strcmp(cmd, "enroll-usb"))
         rc = cmd_enroll_usb(&o, sub_argc, sub_argv);
     else if (!strcmp(cmd, "set-pin"))
@@ -890,9 +883,9 @@ int main(int argc, char **argv)
     else if (!strcmp(cmd, "audit"))
         rc = cmd_audit(&o, sub_argc, sub_argv);
     else if (!strcmp(cmd, "export-usb"))
-        rc = cmd_usb(&o, sub_argc, sub_argv, USB_EXPORT);
+        rc = cmd_usb(&o, sub_argc, sub_argv, SQ_USB_EXPORT);
     else if (!strcmp(cmd, "read-acks"))
-        rc = cmd_usb(&o, sub_argc, sub_argv, USB_ACKS);
+        rc = cmd_usb(&o, sub_argc, sub_argv, SQ_USB_ACKS);
     else if (!strcmp(cmd, "help"))
         rc = usage(stdout);
     else {

@@ -46,9 +46,17 @@ static void audit(app *a, const char *action, sq_status st, const char *fmt, ...
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
     sq_err e;
-    if (a->store && sq_tech_audit_add(a->store, "kiosk", action, st, detail, &e))
+    if (a->store && sq_tech_auditf(a->store, "kiosk", action, st, &e, "%s", detail))
         app_log_err("writing the audit log", &e);
     fprintf(stderr, "synaq-kiosk: technician: %s: %s: %s\n", action, sq_status_name(st), detail);
+}
+
+static void audit_usb(app *a, sq_usb_action act, const char *stick, sq_status st,
+                      const sq_err *why, const sq_usb_report *r)
+{
+    char detail[400];
+    sq_status outcome = sq_usb_summary(act, stick, st, why, r, detail, sizeof detail);
+    audit(a, sq_usb_action_name(act), outcome, "%s", detail);
 }
 
 static void num(char *out, size_t n, long long v)
@@ -313,9 +321,7 @@ static void act_import(app *a)
         done_line(a, app_t(a, "tech.stick_gone"));
     else if (st)
         done_fmt(a, "tech.failed", "detail", e.msg, NULL);
-    audit(a, "import-usb", st ? st : r.skipped ? SQ_EINVAL : SQ_OK,
-          "%s: %d imported, %d same, %d for others, %d skipped%s", stick, r.done, r.same,
-          r.others, r.skipped, r.stick_gone ? "; the stick went away" : "");
+    audit_usb(a, SQ_USB_IMPORT, stick, st, &e, &r);
     load_status(a);
     load_files(a);
     show_done(a, st || r.skipped ? "tech.import_title_problems" : "tech.import_title");
@@ -351,8 +357,7 @@ static void act_export(app *a)
     }
     if (st)
         title = "tech.export_title_failed";
-    audit(a, "export-usb", st, "%s: %d result(s) in %d batch(es)%s%s", stick, r.results, r.done,
-          st ? ": " : "", st ? e.msg : "");
+    audit_usb(a, SQ_USB_EXPORT, stick, st, &e, &r);
     load_status(a);
     load_files(a);
     show_done(a, title);
@@ -382,9 +387,7 @@ static void act_acks(app *a)
         done_line(a, app_t(a, "tech.stick_gone"));
     else if (st)
         done_fmt(a, "tech.failed", "detail", e.msg, NULL);
-    audit(a, "read-acks", st ? st : r.skipped ? SQ_EAUTH : SQ_OK,
-          "%s: %d read, %d refused, %d result(s) marked sent", stick, r.files, r.skipped,
-          r.results);
+    audit_usb(a, SQ_USB_ACKS, stick, st, &e, &r);
     load_status(a);
     show_done(a, st || r.skipped ? "tech.acks_title_problems" : "tech.acks_title");
 }

@@ -141,6 +141,17 @@ sq_status sq_tech_audit_add(sq_store *s, const char *actor, const char *action, 
     return store_end(s, st, err);
 }
 
+sq_status sq_tech_auditf(sq_store *s, const char *actor, const char *action, sq_status res,
+                         sq_err *err, const char *fmt, ...)
+{
+    char detail[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    return sq_tech_audit_add(s, actor, action, res, detail, err);
+}
+
 static bool pin_ok(const char *pin)
 {
     size_t n = pin ? strlen(pin) : 0;

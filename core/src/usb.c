@@ -1091,6 +1091,34 @@ out:
     return clean_err(err, st);
 }
 
+/* ---- what the audit log says ---- */
+
+const char *sq_usb_action_name(sq_usb_action act)
+{
+    return act == SQ_USB_IMPORT ? "import-usb" : act == SQ_USB_EXPORT ? "export-usb" : "read-acks";
+}
+
+sq_status sq_usb_summary(sq_usb_action act, const char *stick, sq_status st, const sq_err *why,
+                         const sq_usb_report *r, char *detail, size_t cap)
+{
+    const char *msg = st && why ? why->msg : "";
+    switch (act) {
+    case SQ_USB_IMPORT:
+        snprintf(detail, cap, "%s: %d imported, %d same, %d for other stations, %d skipped%s%s%s",
+                 stick, r->done, r->same, r->others, r->skipped,
+                 r->stick_gone ? "; the stick went away" : "", *msg ? ": " : "", msg);
+        return st ? st : r->skipped ? SQ_EINVAL : SQ_OK;
+    case SQ_USB_EXPORT:
+        snprintf(detail, cap, "%s: %d result(s) in %d batch(es)%s%s", stick, r->results, r->done,
+                 *msg ? ": " : "", msg);
+        return st;
+    default:
+        snprintf(detail, cap, "%s: %d read, %d refused, %d result(s) marked sent%s%s", stick,
+                 r->files, r->skipped, r->results, *msg ? ": " : "", msg);
+        return st ? st : r->skipped ? SQ_EAUTH : SQ_OK;
+    }
+}
+
 /* ---- enrolment ---- */
 
 sq_status sq_usb_enrol(const char *keys_path, const char *passphrase, const char *stick,

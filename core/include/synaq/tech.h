@@ -62,6 +62,11 @@ typedef struct {
 sq_status sq_tech_audit_add(sq_store *s, const char *actor, const char *action, sq_status st,
                             const char *detail, sq_err *err) SQ_MUST_CHECK;
 
+/* The same with a printf-style detail. */
+sq_status sq_tech_auditf(sq_store *s, const char *actor, const char *action, sq_status st,
+                         sq_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7))) SQ_MUST_CHECK;
+
 /* The newest max entries, newest first. Caller owns *out (sq_free). */
 sq_status sq_tech_audit_list(sq_store *s, int max, sq_audit_entry **out, size_t *n,
                              sq_err *err) SQ_MUST_CHECK;

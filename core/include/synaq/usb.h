@@ -144,6 +144,17 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
 sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *stick,
                            sq_usb_report *rep, sq_err *err) SQ_MUST_CHECK;
 
+/* What the audit log says of an import, export or reading of
+ * acknowledgements (st and why: how the call ended): its action's name
+ * ("import-usb", "export-usb", "read-acks"), a detail written into
+ * detail (cap bytes) with the counts, and the outcome to log, which is
+ * returned: st, or for a run that went through but refused files
+ * SQ_EINVAL (bundles) or SQ_EAUTH (acknowledgements). why may be NULL. */
+typedef enum { SQ_USB_IMPORT, SQ_USB_EXPORT, SQ_USB_ACKS } sq_usb_action;
+const char *sq_usb_action_name(sq_usb_action act);
+sq_status sq_usb_summary(sq_usb_action act, const char *stick, sq_status st, const sq_err *why,
+                         const sq_usb_report *r, char *detail, size_t cap);
+
 /* Enrolment by stick, on the station: one step a call.
  *   - No key file at keys_path: makes the station's keys, trusting the
  *     central keys in STICK/synaq/central.pub (compare the fingerprint it
