@@ -490,6 +490,23 @@ int plat_open(const plat_config *cfg, plat **out, char *err, size_t err_len)
         free(p);
         return -1;
     }
+    /* With no display to open, SDL falls through its list to a driver
+     * that draws nowhere ("offscreen"): a kiosk that runs and shows
+     * nothing, which systemd would take for a working one. Such a driver
+     * only when asked for by name (SDL_VIDEODRIVER=dummy for scripts). */
+    const char *drv = SDL_GetCurrentVideoDriver();
+    const char *asked = SDL_GetHint(SDL_HINT_VIDEODRIVER);
+    if (drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")) &&
+        !(asked && strstr(asked, drv))) {
+        snprintf(err, err_len,
+                 "cannot start the display: no screen to draw on (no X display or Wayland "
+                 "compositor answered, and no KMS device; SDL fell back to its \"%s\" driver, "
+                 "which shows nothing). DISPLAY is %s",
+                 drv, getenv("DISPLAY") ? getenv("DISPLAY") : "not set");
+        SDL_Quit();
+        free(p);
+        return -1;
+    }
     quit_event_type = SDL_RegisterEvents(1);
     if (pthread_create(&p->sig_thread, NULL, signal_thread, &set) == 0) {
         pthread_detach(p->sig_thread);

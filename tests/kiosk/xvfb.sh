@@ -52,7 +52,7 @@ grep -qa __asan_init "$KIOSK" && stop_limit_ms=5000
 cp -a "$work/station" "$work/probe-station"
 
 # ---- the X server: a free display, chosen by Xvfb itself ----
-Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>"$work/display" 2>"$work/xvfb.log" &
+Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp -noreset 5>"$work/display" 2>"$work/xvfb.log" &
 xpid=$!
 for ((i = 0; i < 200; i++)); do
   [ -s "$work/display" ] && break
@@ -161,6 +161,26 @@ try_escapes() { # try_escapes SCREEN PROBE [SKIP_ROWS]
   fi
   note "$1 screen: ${escape_keys[*]}: still running, full screen, nothing changed"
 }
+# stuck LOG: what there is to know when the kiosk shows no window: the X
+# server, the windows it has, the kiosk's threads and their stacks.
+stuck() {
+  local t w
+  echo "xvfb: --- the kiosk ($kpid) shows no window ---" >&2
+  kill -0 "$xpid" 2>/dev/null && echo "Xvfb ($xpid) runs" >&2 || echo "Xvfb ($xpid) is gone" >&2
+  tail -5 "$work/xvfb.log" >&2
+  for w in $(timeout 5 xdotool search --name . 2>/dev/null | head -20); do
+    echo "window $w: $(timeout 5 xdotool getwindowname "$w" 2>&1)" >&2
+  done
+  for t in /proc/"$kpid"/task/*; do
+    echo "thread ${t##*/} $(cat "$t/comm" 2>/dev/null): $(awk '{print $3}' "$t/stat" 2>/dev/null)" \
+      "in $(cat "$t/wchan" 2>/dev/null)" >&2
+  done
+  if command -v gdb >/dev/null; then
+    timeout 60 gdb -p "$kpid" -batch -ex 'thread apply all bt' 2>&1 | grep -E '^(#|Thread)' >&2 || true
+  fi
+  echo "stderr: $(cat "$work/k.err")" >&2
+  echo "trace: $(tail -3 "$work/$1.out")" >&2
+}
 # start_kiosk LOG: the kiosk for real on the X display, with --trace.
 start_kiosk() {
   "$KIOSK" --home "$work/station" --software --size 1280x800 --trace >"$work/$1.out" \
@@ -175,7 +195,7 @@ start_kiosk() {
     kill -0 "$kpid" 2>/dev/null || fail "the kiosk did not start: $(cat "$work/k.err")"
     sleep 0.02
   done
-  xdo search --name '^Synaq$' >/dev/null
+  xdotool search --name '^Synaq$' >/dev/null 2>&1 || { stuck "$1"; fail "$1: no window named Synaq after $(($(now_ms) - t0)) ms"; }
   note "$1: window found after $(($(now_ms) - t0)) ms (polling with xdotool)"
 }
 # stop_kiosk WHAT: SIGTERM; the kiosk must exit 0 within 2 s (5 s for a

@@ -326,5 +326,34 @@ else
   echo "skipped: a damaged schema (no sqlite3 tool)"
 fi
 
+# ---- no display at all ----
+# No X display, no Wayland compositor, no KMS device: SDL would fall back
+# to a driver that draws nowhere, and the kiosk would run, showing
+# nothing, for systemd to take as a working one. It must stop (status 1)
+# and say why. (On a machine with a KMS device SDL could take the console,
+# so the case is skipped there.)
+if compgen -G '/dev/dri/card*' >/dev/null; then
+  echo "skipped: no display (this machine has a KMS device)"
+else
+  mkdir -p -m 700 "$work/xdg"
+  before=$(cd "$home" && ls -la --time-style=+%s.%N . && sha256sum station.db station.key)
+  rc=0
+  env -u SDL_VIDEODRIVER -u WAYLAND_DISPLAY DISPLAY=:9876 XDG_RUNTIME_DIR="$work/xdg" \
+    timeout 60 "$bin/kiosk/synaq-kiosk" --home "$home" --software \
+    >"$work/nodisplay.out" 2>"$work/nodisplay.err" || rc=$?
+  if [ $rc = 1 ] && grep -q 'cannot start the display: no screen to draw on' "$work/nodisplay.err" &&
+    grep -q 'DISPLAY is :9876' "$work/nodisplay.err"; then
+    ok
+  else
+    bad "no display: status $rc (want 1), log: $(cat "$work/nodisplay.err")"
+  fi
+  # The station is as it was: nothing opened, nothing written.
+  after=$(cd "$home" && ls -la --time-style=+%s.%N . && sha256sum station.db station.key)
+  [ "$after" = "$before" ] && ok || bad "no display: the station changed:
+$before
+---
+$after"
+fi
+
 echo "screenshots: $out/bad-*.png"
 finish
