@@ -410,6 +410,23 @@ static char mounts[8][512];
 static int n_mounts;
 static bool mount_failed;
 
+/* Writes path until the file system is full. */
+static void fill_up(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    static char block[4096];
+    while (write(fd, block, sizeof block) > 0) {
+    }
+    /* The last partial page too. */
+    while (write(fd, block, 1) > 0) {
+    }
+    CHECK_INT(ENOSPC, errno);
+    close(fd);
+}
+
 static bool try_mount(const char *dir, const char *opts)
 {
     char cmd[1200];
@@ -1345,6 +1362,39 @@ static void test_export(void)
             CHECK_SAME(tb, ta);
             CHECK_INT(70, exported());
             CHECK_INT(71, pending());
+            unmount(full);
+        }
+        /* A stick with the last export on it and no room left: exporting
+         * the same results again writes nothing and succeeds (the batch
+         * files are byte for byte the same); with more results, it fails
+         * for want of room, and the earlier export is left whole: the
+         * batch it shares with the failed one is not taken back. */
+        if (try_mount(full, "size=1m")) {
+            CHECK_OK(sq_usb_export(f.store, f.keys, full, NULL, &r, &e), &e);
+            CHECK_INT(71, r.results);
+            CHECK_INT(2, r.files);
+            pathf(p, sizeof p, "%s/filler", full);
+            fill_up(p);
+            tree_digest(full, tb);
+            CHECK_OK(sq_usb_export(f.store, f.keys, full, NULL, &r, &e), &e);
+            CHECK_INT(71, r.results);
+            CHECK_INT(2, r.files);
+            tree_digest(full, ta);
+            CHECK_SAME(tb, ta);
+            CHECK_INT(71, exported());
+            make_results(30); /* 101: the first batch as before, then two new ones */
+            fx_digest(f.db_path, before);
+            CHECK_ERR(SQ_EFULL, "nothing was exported",
+                      sq_usb_export(f.store, f.keys, full, NULL, &r, &e), &e);
+            fx_digest(f.db_path, after);
+            CHECK_SAME(before, after);
+            tree_digest(full, ta);
+            CHECK_SAME(tb, ta);
+            pathf(p, sizeof p, "%s/synaq/st-001/outgoing", full);
+            check_export_dir(p, 2, seqs, &n, __LINE__);
+            CHECK_INT(71, n);
+            CHECK_INT(71, exported());
+            CHECK_INT(101, pending());
             unmount(full);
         }
     }

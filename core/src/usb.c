@@ -861,7 +861,23 @@ out:
 typedef struct {
     char name[96];
     char sha[65];
+    bool kept; /* on the stick already, byte for byte: not this run's to take back */
 } written;
+
+/* Whether dfd holds name with exactly these bytes. The same results make
+ * the same batch bytes (no time in a batch), so an export to a stick that
+ * has the last one writes only what is new: less to write on a stick with
+ * little room, and a failed export cannot take back a file that an
+ * earlier, whole export's manifest still names. */
+static bool same_at(int dfd, const char *name, const void *buf, size_t len)
+{
+    uint8_t *old = NULL;
+    size_t olen = 0;
+    bool same = read_at(dfd, name, name, len, NULL, "a file", NULL, &old, &olen, NULL) == SQ_OK &&
+                olen == len && memcmp(old, buf, len) == 0;
+    free(old);
+    return same;
+}
 
 sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick,
                         const sq_progress *pr, sq_usb_report *rep, sq_err *err)
@@ -947,7 +963,8 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
         sodium_bin2hex(w->sha, sizeof w->sha, h, sizeof h);
         char shown[400];
         snprintf(shown, sizeof shown, "%s/%s", rel, w->name);
-        st = write_at(out, w->name, shown, buf, len, err);
+        w->kept = same_at(out, w->name, buf, len);
+        st = w->kept ? SQ_OK : write_at(out, w->name, shown, buf, len, err);
         sq_batch_free(b);
         sq_free(buf);
         if (st)
@@ -974,7 +991,8 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
     }
     char shown[300];
     snprintf(shown, sizeof shown, "%s/MANIFEST.sha256", rel);
-    if ((st = write_at(out, "MANIFEST.sha256", shown, manifest ? manifest : "", mlen, err)) ||
+    if ((!same_at(out, "MANIFEST.sha256", manifest ? manifest : "", mlen) &&
+         (st = write_at(out, "MANIFEST.sha256", shown, manifest ? manifest : "", mlen, err))) ||
         (st = sync_dir(out, rel, err)))
         goto undo;
     /* Older batch files here hold nothing that is not in the new ones or
@@ -999,7 +1017,8 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
 undo:
     /* A half export helps nobody: take back the files of this run. */
     for (size_t i = 0; i < n_files; i++)
-        unlinkat(out, files[i].name, 0);
+        if (!files[i].kept)
+            unlinkat(out, files[i].name, 0);
     if (out >= 0)
         sync_dir(out, rel, NULL);
     rep->done = rep->results = 0;
