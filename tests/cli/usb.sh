@@ -133,7 +133,9 @@ expect "the certificate of another station" 1 "$bin/kiosk/synaqctl" --home "$wor
 cmp -s "$work/third/station.key" "$work/third-key.before" && ok || bad "a refused certificate changed the key file"
 
 # Then the network: the results acknowledged by hand are not sent again.
-central serve --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.log" &
+# The binary itself, not the function: $! must be the server, not a subshell.
+"$bin/central/synaq-central" --home "$work/central" serve --listen 127.0.0.1:0 \
+  >"$work/serve.out" 2>"$work/serve.log" &
 serve_pid=$!
 for _ in $(seq 1 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
 port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/serve.out")

@@ -214,7 +214,9 @@ kiosk close ok"
   [ "$got" = "$want" ] && ok || bad "$p: the audit log: $(tr '\n' ';' <<<"$got")"
 
   # Then the network: nothing is sent twice.
-  central "$home" serve --listen 127.0.0.1:0 >"$home/serve.out" 2>"$home/serve.log" &
+  # The binary itself, not the function: $! must be the server, not a subshell.
+  "$bin/central/synaq-central" --home "$home/central" serve --listen 127.0.0.1:0 \
+    >"$home/serve.out" 2>"$home/serve.log" &
   serve_pid=$!
   for _ in $(seq 1 100); do grep -q listening "$home/serve.out" 2>/dev/null && break; sleep 0.1; done
   port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$home/serve.out")
