@@ -15,7 +15,13 @@
  *   where secret = sign_sk[64] box_pk[32] box_sk[32] storage[32]
  *                  central_sign_pk[32] central_results_pk[32], and when
  *   wrapped, XChaCha20-Poly1305 of it under Argon2id(passphrase, salt) with
- *   everything before the secret's length as associated data.
+ *   everything before the secret's length as associated data; when plain,
+ *   secret followed by BLAKE2b-128(everything before the secret's length,
+ *   secret), so that damage to the parts of the secret nothing else can
+ *   check (central's results key above all: results sealed to a damaged
+ *   one are lost) is found when the file is opened. (Plain files of the
+ *   first builds, without the checksum, are read, and get it when the
+ *   file is next written.)
  */
 #include <ctype.h>
 #include <errno.h>
@@ -460,6 +466,19 @@ static sq_status derive_wrap_key(uint8_t key[32], const char *passphrase, const 
     return SQ_OK;
 }
 
+#define PLAIN_CHECK 16
+
+/* The checksum of a plain secret: BLAKE2b-128 of the head and the secret. */
+static void plain_check(const uint8_t *head, size_t head_len, const uint8_t *secret,
+                        uint8_t out[PLAIN_CHECK])
+{
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, PLAIN_CHECK);
+    crypto_generichash_update(&h, head, head_len);
+    crypto_generichash_update(&h, secret, SECRET_LEN);
+    crypto_generichash_final(&h, out, PLAIN_CHECK);
+}
+
 /* Serialises k (head, wrapped secret, certificate) and writes it. */
 static sq_status keyfile_write(const sq_station_keys *k, bool no_clobber, sq_err *err)
 {
@@ -541,7 +560,8 @@ sq_status station_keys_create_for(const char *path, const uint8_t central_sign_p
         k->wsecret_len = (size_t)clen;
     } else {
         memcpy(k->wsecret, &k->sec, SECRET_LEN);
-        k->wsecret_len = SECRET_LEN;
+        plain_check(h.p, h.len, k->wsecret, k->wsecret + SECRET_LEN);
+        k->wsecret_len = SECRET_LEN + PLAIN_CHECK;
     }
     memcpy(k->head, h.p, h.len);
     k->head_len = h.len;
@@ -643,11 +663,23 @@ sq_status sq_station_keys_open(const char *path, const char *passphrase, sq_stat
             goto out;
         }
     } else {
-        if (slen != SECRET_LEN) {
+        uint8_t check[PLAIN_CHECK];
+        if (slen != SECRET_LEN + PLAIN_CHECK && slen != SECRET_LEN) {
             st = sq_seterr(err, SQ_ECORRUPT, "%s: key file is damaged", path);
             goto out;
         }
+        plain_check(k->head, k->head_len, sec, check);
+        if (slen == SECRET_LEN + PLAIN_CHECK &&
+            sodium_memcmp(check, sec + SECRET_LEN, PLAIN_CHECK) != 0) {
+            st = sq_seterr(err, SQ_ECORRUPT,
+                           "%s: key file is damaged (its checksum does not match)", path);
+            goto out;
+        }
         memcpy(&k->sec, sec, SECRET_LEN);
+        /* A file of the first builds: the checksum goes in when the file
+         * is next written. */
+        memcpy(k->wsecret + SECRET_LEN, check, PLAIN_CHECK);
+        k->wsecret_len = SECRET_LEN + PLAIN_CHECK;
     }
     /* A plain secret is not authenticated: check what can be checked, so
      * that a damaged file is refused here and not after a day of results

@@ -78,11 +78,13 @@ void sq_fingerprint(const uint8_t pk[32], char *out);
 
 /* Creates a station key file at path (refusing to overwrite), trusting the
  * central keys in central_pub_path. passphrase NULL or "" leaves the file
- * unwrapped (still mode 0600). */
+ * unwrapped (still mode 0600), its secret followed by a checksum. */
 sq_status sq_station_keys_create(const char *path, const char *central_pub_path,
                                  const char *passphrase, sq_err *err) SQ_MUST_CHECK;
 
-/* Loads a station key file. SQ_EAUTH on a wrong or missing passphrase.
+/* Loads a station key file. SQ_EAUTH on a wrong or missing passphrase;
+ * SQ_ECORRUPT for a damaged file (any byte: the secret is checked by its
+ * seal when wrapped, by its checksum when not).
  * Caller owns *out; free with sq_station_keys_close (wipes the secrets). */
 sq_status sq_station_keys_open(const char *path, const char *passphrase,
                                sq_station_keys **out, sq_err *err) SQ_MUST_CHECK;
