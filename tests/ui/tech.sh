@@ -87,7 +87,8 @@ script1() {
   printf 'expect-screen tech\nexpect-text %s\nexpect-text %s\n' \
     "$(msg "$l" tech.station id ui-001 district Алматы)" \
     "$(msg "$l" tech.pending_oldest n 1 age "$age")"
-  printf 'expect-text %s\n' "$(msg "$l" tech.stick name STICK)"
+  printf 'expect-text %s\n' "$(msg "$l" tech.stick name STICK)" "$(msg "$l" tech.sync_never)" \
+    "$sync_error"
   shot tech
   printf 'progress-shot %s-import-progress\ntap tech-import\nexpect-screen tech-done\n' "$p"
   printf 'expect-text %s\n' "$(msg "$l" tech.import_done n 1 exams 1 items "$demo_items")" \
@@ -128,7 +129,9 @@ script2() {
   pin_keys $pin
   printf 'expect-screen pin\nexpect-text %s\n' "$(msg "$l" tech.pin_wrong)"
   pin_keys $new_pin
-  printf 'expect-screen tech\ntap tech-acks\nexpect-screen tech-done\nexpect-text %s\n' \
+  printf 'expect-screen tech\nexpect-text %s\nexpect-no-text %s\n' "$long_shown" "${long_shown%…}ш"
+  shot tech-long-error
+  printf 'tap tech-acks\nexpect-screen tech-done\nexpect-text %s\n' \
     "$(msg "$l" tech.acks_done n 1 results 1)"
   shot acks-done
   printf 'tap tech-ok\nexpect-text %s\nexpect-no-text %s\n' "$(msg "$l" tech.pending n 0)" \
@@ -164,6 +167,21 @@ tech() {
     -o "$stick/for-other.sqb" >/dev/null
   echo "not a bundle" >"$stick/junk.sqb"
 
+  # No network here: a sync round that fails (nothing listens on port 9),
+  # so technician mode has a last error to show, as syncd wrote it.
+  printf 'central_url = http://127.0.0.1:9\nfetch_bundles = no\n' >"$home/station/sync.conf"
+  "$bin/sync/synaq-syncd" --home "$home/station" --once 2>"$home/syncd-0.log" || true
+  local err_wall err_text sync_error
+  err_wall=$(sed -n 's/.*"last_error_wall":\([0-9]*\).*/\1/p' "$home/station/sync-status.json")
+  err_text=$(sed -n 's/.*"last_error":"\([^"\\]*\)".*/\1/p' "$home/station/sync-status.json")
+  if [ -n "$err_wall" ] && [ "$err_wall" != 0 ] && [ -n "$err_text" ]; then
+    ok
+  else
+    bad "$p: a sync with no central left no error: $(cat "$home/station/sync-status.json" 2>&1)"
+  fi
+  sync_error=$(msg "$l" tech.sync_error when "$(date -u -d "@${err_wall:-0}" '+%Y-%m-%d %H:%M UTC')" \
+    error "$err_text")
+
   script1 >"$work/$p-1.txt"
   kiosk "$p-1" "$home/station" "$size" "$work/$p-1.txt" --usb-roots "$home/media" || status=$?
   if [ $status -ne 3 ]; then
@@ -181,6 +199,15 @@ tech() {
   # Central, with the stick: stored once, acknowledged on the stick.
   log=$(central "$home" ingest "$stick" 2>&1) || bad "$p: ingest: $log"
   grep -q "1 result(s) newly stored" <<<"$log" && ok || bad "$p: ingest: $log"
+
+  # A long sync error (syncd keeps up to 511 bytes): the screen shows its
+  # start, cut at a character, and still fits. (The file stands in for
+  # syncd's after a long failure.)
+  local long_err long_shown
+  long_err="x$(printf 'Ошибка %.0s' $(seq 1 30))"
+  long_shown="x$(printf 'Ошибка %.0s' $(seq 1 12))О…"
+  printf '{"last_success":0,"last_error":"%s","last_error_wall":%s,"updated":%s}' \
+    "$long_err" "$err_wall" "$err_wall" >"$home/station/sync-status.json"
 
   script2 >"$work/$p-2.txt"
   if kiosk "$p-2" "$home/station" "$size" "$work/$p-2.txt" --usb-roots "$home/media"; then ok; else
