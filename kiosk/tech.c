@@ -76,22 +76,6 @@ static void fmt_when(int64_t wall_s, char *out, size_t n)
 /* The bytes of the sync error shown on the technician screen, at most. */
 #define SYNC_ERROR_SHOWN 160
 
-/* in, cut at a character boundary to at most max bytes, with "…" when
- * cut; out holds max + 4 bytes. */
-static void clip_utf8(const char *in, char *out, size_t max)
-{
-    size_t n = strlen(in);
-    if (n <= max) {
-        memcpy(out, in, n + 1);
-        return;
-    }
-    n = max;
-    while (n > 0 && ((unsigned char)in[n] & 0xC0) == 0x80)
-        n--;
-    memcpy(out, in, n);
-    memcpy(out + n, "\xE2\x80\xA6", 4);
-}
-
 /* An age: minutes, hours or days. */
 static void fmt_age(app *a, int64_t s, char *out, size_t n)
 {
@@ -665,7 +649,9 @@ static void status_text(app *a, char *out, size_t cap)
          * the whole would not fit a small screen (synaqctl status and
          * syncd's log have all of it). */
         char why[SYNC_ERROR_SHOWN + 4];
-        clip_utf8(s->sync_last_error, why, SYNC_ERROR_SHOWN);
+        size_t n = sq_utf8_prefix(s->sync_last_error, SYNC_ERROR_SHOWN);
+        snprintf(why, sizeof why, "%.*s%s", (int)n, s->sync_last_error,
+                 s->sync_last_error[n] ? "\xE2\x80\xA6" : "");
         fmt_when(s->sync_last_error_s, w, sizeof w);
         ADD("tech.sync_error", line, sizeof line, "when", w, "error", why);
     }

@@ -117,12 +117,7 @@ static sq_status audit_insert(sq_store *s, const char *actor, const char *action
     sqlite3_bind_text(q, 4, action ? action : "?", -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 5, sq_status_name(res), -1, SQLITE_STATIC);
     /* Cut at a character boundary, so the log stays valid UTF-8. */
-    size_t n = detail ? strlen(detail) : 0;
-    if (n > 399) {
-        n = 399;
-        while (n > 0 && ((unsigned char)detail[n] & 0xc0) == 0x80)
-            n--;
-    }
+    size_t n = detail ? sq_utf8_prefix(detail, 399) : 0;
     sqlite3_bind_text(q, 6, detail ? detail : "", (int)n, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     if (rc != SQLITE_DONE)

@@ -84,6 +84,17 @@ const sq_clock *sq_clock_system(void)
     return &c;
 }
 
+size_t sq_utf8_prefix(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return n;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+        n--;
+    return n;
+}
+
 void sq_free(void *p)
 {
     free(p);

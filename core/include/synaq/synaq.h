@@ -80,6 +80,11 @@ typedef struct {
     void *ctx;
 } sq_progress;
 
+/* The length of the longest prefix of the UTF-8 text s that is at most
+ * max bytes and does not end inside a character: where to cut s so that
+ * what is kept stays valid UTF-8. */
+size_t sq_utf8_prefix(const char *s, size_t max);
+
 /* Frees memory the library handed to the caller. NULL is a no-op. */
 void sq_free(void *p);
 
