@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "check.h"
+#include "utf8check.h"
 #include "fixture.h"
 #include "internal.h"
 #include "synaq/tech.h"
@@ -127,33 +128,6 @@ static bool file_has(const char *path, const char *needle)
     bool found = contains(buf, len, needle);
     free(buf);
     return found;
-}
-
-/* Strict UTF-8 (no overlong form, no surrogate). */
-static bool utf8_ok(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s, *end = p + len;
-    while (p < end) {
-        uint32_t c;
-        int n = *p < 0x80             ? 1
-                : (*p & 0xe0) == 0xc0 ? 2
-                : (*p & 0xf0) == 0xe0 ? 3
-                : (*p & 0xf8) == 0xf0 ? 4
-                                      : 0;
-        if (!n || p + n > end)
-            return false;
-        c = n == 1 ? *p : *p & (0xff >> (n + 1));
-        for (int i = 1; i < n; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            c = (c << 6) | (p[i] & 0x3f);
-        }
-        static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (c < min[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-            return false;
-        p += n;
-    }
-    return true;
 }
 
 static int exec_sql(const char *sql, char *errbuf, size_t cap)
@@ -406,7 +380,7 @@ static void test_audit(void)
             fprintf(stderr, "%s:%d: cut %zu (%s x %d): %zu bytes, expected %zu\n", __FILE__,
                     __LINE__, i, cuts[i].unit, cuts[i].units, len, cuts[i].want);
         CHECK_INT(cuts[i].want, len);
-        CHECK(utf8_ok(a.detail, len));
+        CHECK(utf8_check(a.detail, len, false));
         CHECK(strncmp(a.detail, in, len) == 0);
     }
 

@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "check.h"
+#include "utf8check.h"
 #include "fixture.h"
 #include "internal.h"
 #include "synaq/tech.h"
@@ -296,7 +297,6 @@ static void check_note(const sq_usb_report *r, const char *file, sq_status code,
 
 #define CHECK_SAME(a, b) CHECK(memcmp((a), (b), 32) == 0)
 
-static bool clean_text(const char *s);
 
 /* Every note of a report can be shown on a screen or in a log as it is:
  * no name from the stick brings a control character in. */
@@ -306,7 +306,7 @@ static void check_notes_clean(const sq_usb_report *r, int line)
         check_count += 2;
         for (int k = 0; k < 2; k++) {
             const char *t = k ? r->notes[i].text : r->notes[i].file;
-            if (clean_text(t))
+            if (utf8_check(t, strlen(t), true))
                 continue;
             check_failures++;
             fprintf(stderr, "%s:%d: a note's %s is not printable: \"", __FILE__, line,
@@ -318,39 +318,6 @@ static void check_notes_clean(const sq_usb_report *r, int line)
     }
 }
 #define CHECK_NOTES_CLEAN(r) check_notes_clean(r, __LINE__)
-
-/* Strict UTF-8 with no control character (C0, DEL, C1), no overlong
- * form, no surrogate: what a screen or a log can show safely. */
-static bool clean_text(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        uint32_t c;
-        int n;
-        if (*p < 0x80)
-            c = *p, n = 1;
-        else if ((*p & 0xe0) == 0xc0)
-            c = *p & 0x1f, n = 2;
-        else if ((*p & 0xf0) == 0xe0)
-            c = *p & 0x0f, n = 3;
-        else if ((*p & 0xf8) == 0xf0)
-            c = *p & 0x07, n = 4;
-        else
-            return false;
-        for (int i = 1; i < n; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            c = (c << 6) | (p[i] & 0x3f);
-        }
-        static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (c < min[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-            return false;
-        if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
-            return false;
-        p += n;
-    }
-    return true;
-}
 
 /* Progress reports: recorded, checked, and a hook to pull the stick out. */
 typedef struct {
@@ -781,14 +748,14 @@ static void test_files(void)
     CHECK_INT(nn, l.n);
     CHECK_INT(nn, l.count[SQ_USB_BUNDLE]);
     for (size_t i = 0; i < l.n; i++) {
-        if (!clean_text(l.files[i].name)) {
+        if (!utf8_check(l.files[i].name, strlen(l.files[i].name), true)) {
             char hex[1600] = "";
             for (const unsigned char *q = (const unsigned char *)l.files[i].name; *q; q++)
                 snprintf(hex + strlen(hex), sizeof hex - strlen(hex), "%02x", *q);
             fprintf(stderr, "%s:%d: sq_usb_files: a name came back unprintable: %s\n", __FILE__,
                     __LINE__, hex);
         }
-        CHECK(clean_text(l.files[i].name));
+        CHECK(utf8_check(l.files[i].name, strlen(l.files[i].name), true));
     }
     for (size_t i = 0; i < nn; i++)
         if (names[i].shown && !listed(&l, names[i].shown)) {

@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "internal.h"
+#include "../utf8check.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -56,31 +57,6 @@ static uint8_t *signed_copy(const uint8_t *p, size_t n, size_t *len)
     crypto_sign_detached(b + n, NULL, p, n, central_sk);
     *len = n + 64;
     return b;
-}
-
-/* Whether s is well-formed UTF-8 with no C0 or C1 control character. */
-static bool clean_utf8(const unsigned char *s)
-{
-    while (*s) {
-        uint32_t c = *s;
-        int n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-                : (c & 0xf8) == 0xf0 ? 4 : 0;
-        if (!n)
-            return false;
-        if (n > 1)
-            c &= 0x7f >> n;
-        for (int i = 1; i < n; i++) {
-            if ((s[i] & 0xc0) != 0x80)
-                return false;
-            c = c << 6 | (s[i] & 0x3f);
-        }
-        static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (c < least[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) || c < 0x20 ||
-            (c >= 0x7f && c < 0xa0))
-            return false;
-        s += n;
-    }
-    return true;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -125,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         name[k] = 0;
         memset(out, 0x55, sizeof out);
         usb_printable(name, out, sizeof out);
-        if (!memchr(out, 0, sizeof out) || !clean_utf8((const unsigned char *)out))
+        if (!memchr(out, 0, sizeof out) || !utf8_check(out, strlen(out), true))
             broken("a name from a stick came out unprintable");
         break;
     }
