@@ -213,6 +213,12 @@ sq_status store_seal(const sq_store *s, const char *table, const char *column, c
 sq_status store_open_field(const sq_store *s, const char *table, const char *column,
                            const char *rowkey, const void *sealed, size_t len, uint8_t **out,
                            size_t *out_len, sq_err *err);
+/* The integer in meta under key; 0 when there is none. */
+sq_status store_meta_int(sq_store *s, const char *key, int64_t *v, sq_err *err);
+/* Sets meta's key to blob (len bytes), or to the integer value when blob
+ * is NULL. The caller holds the write transaction. */
+sq_status store_meta_put(sq_store *s, const char *key, const void *blob, size_t len,
+                         int64_t value, sq_err *err);
 /* Keyed hash of a trainee id (32 bytes). */
 void store_trainee_hash(const sq_store *s, const char *trainee_id, uint8_t out[32]);
 

@@ -247,6 +247,43 @@ void store_trainee_hash(const sq_store *s, const char *trainee_id, uint8_t out[3
     crypto_generichash(out, 32, (const uint8_t *)trainee_id, strlen(trainee_id), s->hash_key, 32);
 }
 
+sq_status store_meta_int(sq_store *s, const char *key, int64_t *v, sq_err *err)
+{
+    sqlite3_stmt *q;
+    *v = 0;
+    sq_status st = store_prepare(s, "SELECT value FROM meta WHERE key = ?", &q, err);
+    if (st)
+        return st;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *v = sqlite3_column_int64(q, 0);
+    else if (rc != SQLITE_DONE)
+        st = store_sqlerr(s, rc, "reading the store", err);
+    sqlite3_finalize(q);
+    return st;
+}
+
+sq_status store_meta_put(sq_store *s, const char *key, const void *blob, size_t len,
+                         int64_t value, sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_status st = store_prepare(s, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &q,
+                                 err);
+    if (st)
+        return st;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    if (blob)
+        sqlite3_bind_blob(q, 2, blob, (int)len, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(q, 2, value);
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_DONE)
+        st = store_sqlerr(s, rc, "writing the store", err);
+    sqlite3_finalize(q);
+    return st;
+}
+
 static sq_status meta_get_text(sq_store *s, const char *key, char *out, size_t cap, sq_err *err)
 {
     sqlite3_stmt *q;

@@ -34,43 +34,6 @@ int64_t sq_tech_pin_delay_ms(int fails)
     return ms < SQ_PIN_MAX_WAIT_MS ? ms : SQ_PIN_MAX_WAIT_MS;
 }
 
-static sq_status meta_int(sq_store *s, const char *key, int64_t *v, sq_err *err)
-{
-    sqlite3_stmt *q;
-    *v = 0;
-    sq_status st = store_prepare(s, "SELECT value FROM meta WHERE key = ?", &q, err);
-    if (st)
-        return st;
-    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        *v = sqlite3_column_int64(q, 0);
-    else if (rc != SQLITE_DONE)
-        st = store_sqlerr(s, rc, "reading the store", err);
-    sqlite3_finalize(q);
-    return st;
-}
-
-static sq_status meta_put(sq_store *s, const char *key, const void *blob, size_t len,
-                          int64_t value, sq_err *err)
-{
-    sqlite3_stmt *q;
-    sq_status st = store_prepare(s, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &q,
-                                 err);
-    if (st)
-        return st;
-    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-    if (blob)
-        sqlite3_bind_blob(q, 2, blob, (int)len, SQLITE_STATIC);
-    else
-        sqlite3_bind_int64(q, 2, value);
-    int rc = sqlite3_step(q);
-    if (rc != SQLITE_DONE)
-        st = store_sqlerr(s, rc, "writing the store", err);
-    sqlite3_finalize(q);
-    return st;
-}
-
 /* The opened Argon2id string of the PIN into out; SQ_ENOTFOUND if none. */
 static sq_status pin_hash(sq_store *s, char *out, size_t cap, sq_err *err)
 {
@@ -179,9 +142,9 @@ sq_status sq_tech_pin_set(sq_store *s, const char *actor, const char *pin, sq_er
         return st;
     }
     /* The sealed text carries its NUL, so the opened one is a C string. */
-    if (!(st = meta_put(s, META_PIN, sealed, n, 0, err)) &&
-        !(st = meta_put(s, META_FAILS, NULL, 0, 0, err)) &&
-        !(st = meta_put(s, META_UNTIL, NULL, 0, 0, err)))
+    if (!(st = store_meta_put(s, META_PIN, sealed, n, 0, err)) &&
+        !(st = store_meta_put(s, META_FAILS, NULL, 0, 0, err)) &&
+        !(st = store_meta_put(s, META_UNTIL, NULL, 0, 0, err)))
         st = audit_insert(s, actor, "pin-set", SQ_OK, "the technician PIN was set", err);
     free(sealed);
     return store_end(s, st, err);
@@ -194,14 +157,14 @@ sq_status sq_tech_pin_set(sq_store *s, const char *actor, const char *pin, sq_er
 static sq_status wait_left(sq_store *s, int fails, int64_t *left, sq_err *err)
 {
     int64_t until = 0, now = store_mono_ms(s), full = sq_tech_pin_delay_ms(fails);
-    sq_status st = meta_int(s, META_UNTIL, &until, err);
+    sq_status st = store_meta_int(s, META_UNTIL, &until, err);
     if (st)
         return st;
     if (until - now > full) {
         until = now + full;
         if ((st = store_begin(s, err)))
             return st;
-        st = meta_put(s, META_UNTIL, NULL, 0, until, err);
+        st = store_meta_put(s, META_UNTIL, NULL, 0, until, err);
         if ((st = store_end(s, st, err)))
             return st;
     }
@@ -219,7 +182,7 @@ sq_status sq_tech_pin_state(sq_store *s, bool *is_set, int *fails, int64_t *wait
         return st;
     if (is_set)
         *is_set = st == SQ_OK;
-    if ((st = meta_int(s, META_FAILS, &f, err)) || (st = wait_left(s, (int)f, &left, err)))
+    if ((st = store_meta_int(s, META_FAILS, &f, err)) || (st = wait_left(s, (int)f, &left, err)))
         return st;
     if (fails)
         *fails = (int)f;
@@ -238,7 +201,8 @@ sq_status sq_tech_pin_check(sq_store *s, const char *actor, const char *pin, int
         *wait_ms = 0;
     res = pin_hash(s, hash, sizeof hash, err);
     if (res == SQ_OK) {
-        if ((st = meta_int(s, META_FAILS, &f, err)) || (st = wait_left(s, (int)f, &left, err))) {
+        if ((st = store_meta_int(s, META_FAILS, &f, err)) ||
+            (st = wait_left(s, (int)f, &left, err))) {
             sodium_memzero(hash, sizeof hash);
             return st;
         }
@@ -261,12 +225,12 @@ sq_status sq_tech_pin_check(sq_store *s, const char *actor, const char *pin, int
         return st;
     if (res == SQ_OK || res == SQ_EAUTH) {
         /* Counted from what is stored now, not from what was read. */
-        if ((st = meta_int(s, META_FAILS, &f, err)))
+        if ((st = store_meta_int(s, META_FAILS, &f, err)))
             goto out;
         f = res == SQ_OK ? 0 : f + 1;
         int64_t wait = sq_tech_pin_delay_ms((int)f);
-        if ((st = meta_put(s, META_FAILS, NULL, 0, f, err)) ||
-            (st = meta_put(s, META_UNTIL, NULL, 0, wait ? store_mono_ms(s) + wait : 0, err)))
+        if ((st = store_meta_put(s, META_FAILS, NULL, 0, f, err)) ||
+            (st = store_meta_put(s, META_UNTIL, NULL, 0, wait ? store_mono_ms(s) + wait : 0, err)))
             goto out;
         if (res == SQ_EAUTH) {
             snprintf(detail, sizeof detail, "wrong PIN, %lld in a row; next try in %lld s",
