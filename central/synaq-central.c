@@ -33,7 +33,10 @@ static int usage(FILE *f)
             "usage: synaq-central [--home DIR] COMMAND ...\n"
             "\n"
             "commands:\n"
-            "  keygen             make central's signing and results key pairs in DIR/keys\n"
+            "  keygen [--upgrade | --new-ack-key]\n"
+            "                     make central's keys in DIR/keys (signing, results, ack);\n"
+            "                     --upgrade brings a key folder of an earlier build up to date,\n"
+            "                     --new-ack-key replaces the receiver's ack key\n"
             "  enroll REQUEST --station-id ID --district NAME [-o CERT]\n"
             "                     sign a station's enrolment request (certificate defaults to\n"
             "                     DIR/certs/ID.cert)\n"
@@ -70,20 +73,43 @@ static int fail(const sq_err *e)
 
 static int cmd_keygen(int argc, char **argv)
 {
+    static const struct option lo[] = {
+        {"upgrade", 0, 0, 'u'}, {"new-ack-key", 0, 0, 'a'}, {0, 0, 0, 0}};
+    bool upgrade = false, new_ack = false;
+    int c;
+    optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (c == 'u')
+            upgrade = true;
+        else if (c == 'a')
+            new_ack = upgrade = true;
+        else
+            return usage(stderr);
+    }
+    if (optind != argc)
+        return usage(stderr);
     sq_err e;
+    char what[256];
     mkdir(home, 0700);
-    if (sq_central_keygen(keys_dir, &e))
+    if (upgrade ? sq_central_keys_upgrade(keys_dir, new_ack, what, sizeof what, &e)
+                : sq_central_keygen(keys_dir, &e))
         return fail(&e);
     uint8_t s[32], r[32];
-    char path[4200], fs[SQ_FINGERPRINT_LEN + 1], fr[SQ_FINGERPRINT_LEN + 1];
+    char path[4200], fp[SQ_FINGERPRINT_LEN + 1];
     snprintf(path, sizeof path, "%s/central.pub", keys_dir);
     if (sq_central_pub_load(path, s, r, &e))
         return fail(&e);
-    sq_fingerprint(s, fs);
-    sq_fingerprint(r, fr);
-    printf("central keys written to %s\n  signing key %s\n  results key %s\n"
-           "install %s on every station (synaqctl init --central)\n",
-           keys_dir, fs, fr, path);
+    sq_central_fingerprint(s, r, fp);
+    if (upgrade)
+        printf("%s: %s\n", keys_dir, what);
+    else
+        printf("central keys written to %s (sign.key, results.key, ack.key, central.pub)\n",
+               keys_dir);
+    printf("central key fingerprint: %s\n"
+           "install %s on every station (synaqctl init --central) and compare this\n"
+           "fingerprint with the one the station shows; the receiver needs only central.pub\n"
+           "and ack.key\n",
+           fp, path);
     return 0;
 }
 

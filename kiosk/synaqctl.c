@@ -167,10 +167,11 @@ static int cmd_init(const station_opts *o, int argc, char **argv)
     }
     char fp[SQ_FINGERPRINT_LEN + 1], cfp[SQ_FINGERPRINT_LEN + 1];
     sq_fingerprint(sq_station_keys_sign_pk(k), fp);
-    sq_fingerprint(sq_station_keys_central_sign_pk(k), cfp);
+    sq_central_fingerprint(sq_station_keys_central_sign_pk(k),
+                           sq_station_keys_central_results_pk(k), cfp);
     printf("station keys written to %s%s\n", o->keys, o->passphrase ? " (passphrase-protected)" : "");
     printf("station key fingerprint: %s\n", fp);
-    printf("trusting central key:    %s\n", cfp);
+    printf("trusting central keys:   %s (compare it with the one central's keygen printed)\n", cfp);
     printf("enrolment request: %s (take it to central: synaq-central enroll)\n", request);
     sq_station_keys_close(k);
     return 0;
@@ -709,7 +710,7 @@ static int cmd_enroll_usb(const station_opts *o, int argc, char **argv)
         printf("station keys written to %s%s\n", o->keys,
                o->passphrase ? " (passphrase-protected)" : "");
     printf("station key fingerprint: %s\n", r.station_fp);
-    printf("trusting central key:    %s (compare it with the one central gave you)\n",
+    printf("trusting central keys:   %s (compare it with the one central's keygen printed)\n",
            r.central_fp);
     if (r.step == SQ_ENROL_REQUESTED) {
         printf("enrolment request written to %s\n"

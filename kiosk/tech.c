@@ -1039,7 +1039,8 @@ void app_setup(app *a)
     if (sq_station_keys_open(a->where.keys_path, a->where.passphrase, &k, NULL) == SQ_OK) {
         a->enrol.step = SQ_ENROL_REQUESTED;
         sq_fingerprint(sq_station_keys_sign_pk(k), a->enrol.station_fp);
-        sq_fingerprint(sq_station_keys_central_sign_pk(k), a->enrol.central_fp);
+        sq_central_fingerprint(sq_station_keys_central_sign_pk(k),
+                              sq_station_keys_central_results_pk(k), a->enrol.central_fp);
         sq_station_keys_close(k);
     }
     poll_sticks(a, true);

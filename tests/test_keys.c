@@ -191,6 +191,19 @@ static void test_central_open_errors(void)
         free(gr);
         return;
     }
+    /* The real central.pub beside them: what the damaged secrets are
+     * checked against. */
+    {
+        char good_pub[400], pub0[440];
+        snprintf(good_pub, sizeof good_pub, "%s/central.pub", f.central_dir);
+        snprintf(pub0, sizeof pub0, "%s/central.pub", dir);
+        size_t lp;
+        uint8_t *gp = fx_read(good_pub, &lp);
+        CHECK(gp != NULL);
+        if (gp)
+            fx_write(pub0, gp, lp);
+        free(gp);
+    }
     const char *garbage = "this is not a key at all\n";
     fx_write(sign, garbage, strlen(garbage));
     CHECK_ERR(SQ_ECORRUPT, "is not a synaq-central-sign 1 file",
@@ -251,9 +264,9 @@ static void test_central_open_errors(void)
     uint8_t a[32], b[32];
     snprintf(pub, sizeof pub, "%s/central.pub", dir);
     fx_write(pub, garbage, strlen(garbage));
-    CHECK_ERR(SQ_ECORRUPT, "not a synaq-central-pub 1 file", sq_central_pub_load(pub, a, b, &e),
+    CHECK_ERR(SQ_ECORRUPT, "not a synaq-central-pub 2 file", sq_central_pub_load(pub, a, b, &e),
               &e);
-    const char *half = "synaq-central-pub 1\nsign 00\nresults 11\n";
+    const char *half = "synaq-central-pub 2\nsign 00\nresults 11\n";
     fx_write(pub, half, strlen(half));
     CHECK_ERR(SQ_ECORRUPT, "expected 'sign HEX'", sq_central_pub_load(pub, a, b, &e), &e);
     free(bad);
@@ -449,11 +462,13 @@ static void test_plain_legacy(const char *path)
     if (k && k2) {
         CHECK(memcmp(sq_station_keys_sign_pk(k), sq_station_keys_sign_pk(k2), 32) == 0);
         CHECK_STR(sq_station_keys_cert(k2)->station_id, sq_station_keys_cert(k)->station_id);
-        /* Flipping central's results key in the legacy form is not found:
-         * the reason for the checksum. */
+        /* Flipping central's results key in the legacy form is not found
+         * by a checksum there is none of; the certificate, which names
+         * the results key central signed for, finds it. */
         old[s_end - 1] ^= 1;
         sq_station_keys *k3 = NULL;
-        CHECK_OK(open_bytes(old, olen, NULL, &k3, &e), &e);
+        CHECK_ERR(SQ_ECORRUPT, "certificate names other keys", open_bytes(old, olen, NULL, &k3, &e),
+                  &e);
         sq_station_keys_close(k3);
         CHECK_INT(0, fx_write(cert, good + s_end + PLAIN_CHECK + 4,
                               len - s_end - PLAIN_CHECK - 4));

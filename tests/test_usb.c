@@ -1472,7 +1472,7 @@ static void test_acks(void)
         {"forged.ack", "garbage", SQ_ECORRUPT, "not a Synaq acknowledgement"},
         {"forged-long.ack", "garbage-long", SQ_ECORRUPT, "not a Synaq acknowledgement"},
         {"altered.ack", "flip", SQ_EAUTH, "not signed by the central this station trusts"},
-        {"truncated.ack", "truncate", SQ_EAUTH, "not signed by the central this station trusts"},
+        {"truncated.ack", "truncate", SQ_ECORRUPT, "acknowledgement is damaged"},
         {"other-central.ack", "central-2", SQ_EAUTH, "not signed by the central"},
         {"other-station.ack", "st-002", SQ_EWRONGSTATION,
          "meant for station 'st-002', not 'st-001'"},
@@ -1648,7 +1648,7 @@ static void test_enrol(void)
     CHECK(rep.keys_made);
     CHECK(exists(keys));
     char cfp[SQ_FINGERPRINT_LEN + 1];
-    sq_fingerprint(sq_central_sign_pk(f.central), cfp);
+    sq_central_fingerprint(sq_central_sign_pk(f.central), sq_central_results_pk(f.central), cfp);
     CHECK_STR(cfp, rep.central_fp);
     CHECK_INT(SQ_FINGERPRINT_LEN, strlen(rep.station_fp));
     char req[1200], fp[SQ_FINGERPRINT_LEN + 1];

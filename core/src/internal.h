@@ -150,6 +150,19 @@ sq_status station_keys_create_for(const char *path, const uint8_t central_sign_p
                                   sq_err *err);
 sq_status station_keys_enroll_buf(sq_station_keys *k, const uint8_t *buf, size_t len,
                                   const char *name, sq_err *err);
+/* Delegations (keys.c): central's signing key vouching for another key,
+ * for one purpose only (today: signing acknowledgements). */
+#define SQ_DELEGATION_MAX 160
+enum { DELEG_ACK = 1 };
+/* Checks a delegation against central's signing key and its purpose;
+ * fills pk (32) with the key it vouches for. SQ_EAUTH when forged. */
+sq_status delegation_check(const uint8_t *d, size_t len, const uint8_t central_sign_pk[32],
+                           int purpose, uint8_t pk[32], sq_err *err);
+/* How k signs acknowledgements: with the ack key and its delegation when
+ * loaded, else with the signing key itself (*deleg_len 0). SQ_ESTATE when
+ * neither is loaded. Everything borrowed from k. */
+sq_status central_ack_signer(const sq_central_keys *k, const uint8_t **sk, const uint8_t **deleg,
+                             size_t *deleg_len, sq_err *err);
 /* Encodes / decodes the certificate wire format (keys.c). */
 sq_status cert_decode(const uint8_t *buf, size_t len, const uint8_t *central_pk, sq_cert *out,
                       sq_err *err);

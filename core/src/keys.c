@@ -3,13 +3,24 @@
  * certificates, and the station key file (optionally passphrase-wrapped).
  *
  * Formats (all little-endian, strings as varint length + UTF-8):
- *   central.pub   text: "synaq-central-pub 1\nsign HEX\nresults HEX\n"
+ *   central.pub   text: "synaq-central-pub 2\nsign HEX\nresults HEX\n"
+ *                 "binding HEX\ncheck HEX\n": binding is the signing key's
+ *                 Ed25519 signature of BINDING_CTX || results pk (so the
+ *                 results line cannot be swapped alone), check the
+ *                 BLAKE2b-128 of every byte before the check line (so a
+ *                 damaged file says "damaged", not "forged"). Version 1
+ *                 (sign and results lines only) is refused.
  *   sign.key      text: "synaq-central-sign 1\nHEX(64-byte Ed25519 secret)\n"
  *   results.key   text: "synaq-central-results 1\nHEX(pk 32)HEX(sk 32)\n"
+ *   ack.key       text: "synaq-central-ack 1\nHEX(64-byte Ed25519 secret) HEX(delegation)\n"
+ *   delegation    "SQDLG01" u8(1) u8(purpose: 1 acknowledgements) pk[32]
+ *                 svarint(issued) sig[64] (central's signing key)
  *   request       "SQENROL1" u8(1) str(label) pk_sign[32] pk_box[32]
  *                 svarint(created) sig[64] (station's own key: proof of possession)
- *   certificate   "SQCERT01" u8(1) str(id) str(district) str(label) pk_sign[32]
- *                 pk_box[32] central_pk[32] svarint(issued) sig[64] (central)
+ *   certificate   "SQCERT01" u8(2) str(id) str(district) str(label) pk_sign[32]
+ *                 pk_box[32] central_pk[32] central_results_pk[32]
+ *                 svarint(issued) sig[64] (central); version 1 (the first
+ *                 builds) lacks central_results_pk and is read, not made
  *   station key   "SYNAQKEY" u8(1) u8(wrapped) [salt[16] u64(ops) u64(mem)
  *                 nonce[24]] u32(len) secret u32(len) certificate
  *   where secret = sign_sk[64] box_pk[32] box_sk[32] storage[32]
@@ -44,10 +55,17 @@
 #define PW_MAX_OPS 16
 #define PW_MAX_MEM ((uint64_t)1 << 30)
 
+#define BINDING_CTX "SYNAQ central results key 1"
+#define FP_CTX "SYNAQ central keys 1"
+#define PUB_CHECK 16
+
 struct sq_central_keys {
     int have;
     uint8_t sign_pk[32], sign_sk[64];
     uint8_t results_pk[32], results_sk[32];
+    uint8_t ack_sk[64];
+    uint8_t deleg[SQ_DELEGATION_MAX];
+    size_t deleg_len;
 };
 
 struct secret {
@@ -80,6 +98,18 @@ void sq_fingerprint(const uint8_t pk[32], char *out)
     hex_encode(h, sizeof h, out);
 }
 
+void sq_central_fingerprint(const uint8_t sign_pk[32], const uint8_t results_pk[32], char *out)
+{
+    uint8_t h[SQ_FINGERPRINT_LEN / 2];
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, sizeof h);
+    crypto_generichash_update(&st, (const uint8_t *)FP_CTX, sizeof FP_CTX);
+    crypto_generichash_update(&st, sign_pk, 32);
+    crypto_generichash_update(&st, results_pk, 32);
+    crypto_generichash_final(&st, h, sizeof h);
+    hex_encode(h, sizeof h, out);
+}
+
 static bool hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t n)
 {
     size_t got;
@@ -102,21 +132,93 @@ static bool station_id_ok(const char *id)
 
 /* ---- central ---- */
 
-static sq_status write_text(const char *path, const char *text, int mode, sq_err *err)
+static sq_status write_text(const char *path, const char *text, int mode, bool no_clobber,
+                            sq_err *err)
 {
-    return file_write_atomic(path, (const uint8_t *)text, strlen(text), mode, true, err);
+    return file_write_atomic(path, (const uint8_t *)text, strlen(text), mode, no_clobber, err);
+}
+
+/* The message the signing key signs to vouch for the results key. */
+static void binding_msg(const uint8_t results_pk[32], uint8_t out[sizeof BINDING_CTX + 32])
+{
+    memcpy(out, BINDING_CTX, sizeof BINDING_CTX);
+    memcpy(out + sizeof BINDING_CTX, results_pk, 32);
+}
+
+/* central.pub's text for k's public keys (k->sign_sk must be loaded). */
+static void pub_text(const sq_central_keys *k, char *text, size_t cap)
+{
+    uint8_t msg[sizeof BINDING_CTX + 32], sig[64], check[PUB_CHECK];
+    char hs[65], hr[65], hb[129], hc[2 * PUB_CHECK + 1];
+    binding_msg(k->results_pk, msg);
+    crypto_sign_detached(sig, NULL, msg, sizeof msg, k->sign_sk);
+    hex_encode(k->sign_pk, 32, hs);
+    hex_encode(k->results_pk, 32, hr);
+    hex_encode(sig, 64, hb);
+    int n = snprintf(text, cap, "synaq-central-pub 2\nsign %s\nresults %s\nbinding %s\n", hs, hr,
+                     hb);
+    crypto_generichash(check, sizeof check, (const uint8_t *)text, (size_t)n, NULL, 0);
+    hex_encode(check, sizeof check, hc);
+    snprintf(text + n, cap - (size_t)n, "check %s\n", hc);
+}
+
+/* Makes an ack key pair and its delegation by k's signing key, as the
+ * text of ack.key. */
+static void ack_key_text(const sq_central_keys *k, char *text, size_t cap)
+{
+    uint8_t pk[32], sk[64];
+    crypto_sign_keypair(pk, sk);
+    sq_buf d;
+    buf_init(&d, SQ_DELEGATION_MAX);
+    buf_put(&d, "SQDLG01", 7);
+    buf_u8(&d, 1);
+    buf_u8(&d, DELEG_ACK);
+    buf_put(&d, pk, 32);
+    buf_svarint(&d, (int64_t)time(NULL));
+    uint8_t sig[64];
+    crypto_sign_detached(sig, NULL, d.p, d.len, k->sign_sk);
+    buf_put(&d, sig, 64);
+    char hsk[129], hd[2 * SQ_DELEGATION_MAX + 1];
+    hex_encode(sk, 64, hsk);
+    hex_encode(d.p, d.len, hd);
+    snprintf(text, cap, "synaq-central-ack 1\n%s %s\n", hsk, hd);
+    sodium_memzero(sk, sizeof sk);
+    sodium_memzero(hsk, sizeof hsk);
+    buf_free(&d);
+}
+
+sq_status delegation_check(const uint8_t *d, size_t len, const uint8_t central_sign_pk[32],
+                           int purpose, uint8_t pk[32], sq_err *err)
+{
+    sq_rd r;
+    if (len < 7 + 64 || len > SQ_DELEGATION_MAX || memcmp(d, "SQDLG01", 7) != 0)
+        return sq_seterr(err, SQ_ECORRUPT, "not a Synaq key delegation");
+    if (crypto_sign_verify_detached(d + len - 64, d, len - 64, central_sign_pk) != 0)
+        return sq_seterr(err, SQ_EAUTH, "key delegation is not signed by the central this "
+                                        "station trusts");
+    rd_init(&r, d + 7, len - 7 - 64);
+    int version = rd_u8(&r), what = rd_u8(&r);
+    const uint8_t *p = rd_take(&r, 32);
+    rd_svarint(&r);
+    if (r.failed || r.pos != r.len || version != 1 || !p)
+        return sq_seterr(err, SQ_ECORRUPT, "key delegation is damaged");
+    if (what != purpose)
+        return sq_seterr(err, SQ_EAUTH, "key delegation is for another purpose");
+    memcpy(pk, p, 32);
+    return SQ_OK;
 }
 
 sq_status sq_central_keygen(const char *dir, sq_err *err)
 {
-    char p_sign[4096], p_res[4096], p_pub[4096];
+    char p_sign[4096], p_res[4096], p_pub[4096], p_ack[4096];
     snprintf(p_sign, sizeof p_sign, "%s/sign.key", dir);
     snprintf(p_res, sizeof p_res, "%s/results.key", dir);
     snprintf(p_pub, sizeof p_pub, "%s/central.pub", dir);
+    snprintf(p_ack, sizeof p_ack, "%s/ack.key", dir);
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return sq_seterr(err, SQ_EIO, "cannot create key folder %s: %s", dir, strerror(errno));
-    const char *paths[] = {p_sign, p_res, p_pub};
-    for (int i = 0; i < 3; i++)
+    const char *paths[] = {p_sign, p_res, p_ack, p_pub};
+    for (int i = 0; i < 4; i++)
         if (access(paths[i], F_OK) == 0)
             return sq_seterr(err, SQ_EEXIST,
                              "%s exists already; refusing to overwrite central's keys",
@@ -135,24 +237,25 @@ sq_status sq_central_keygen(const char *dir, sq_err *err)
 
     hex_encode(k->sign_sk, 64, h1);
     snprintf(text, 1024, "synaq-central-sign 1\n%s\n", h1);
-    if ((st = write_text(p_sign, text, 0600, err)))
+    if ((st = write_text(p_sign, text, 0600, true, err)))
         goto out;
     hex_encode(k->results_pk, 32, h1);
     hex_encode(k->results_sk, 32, h2);
     snprintf(text, 1024, "synaq-central-results 1\n%s%s\n", h1, h2);
-    if ((st = write_text(p_res, text, 0600, err)))
+    if ((st = write_text(p_res, text, 0600, true, err)))
         goto out;
-    hex_encode(k->sign_pk, 32, h1);
-    hex_encode(k->results_pk, 32, h2);
-    snprintf(text, 1024, "synaq-central-pub 1\nsign %s\nresults %s\n", h1, h2);
-    st = write_text(p_pub, text, 0644, err);
+    ack_key_text(k, text, 1024);
+    if ((st = write_text(p_ack, text, 0600, true, err)))
+        goto out;
+    pub_text(k, text, 1024);
+    st = write_text(p_pub, text, 0644, true, err);
     sodium_memzero(h1, sizeof h1);
     sodium_memzero(h2, sizeof h2);
 out:
     /* Half a key folder would refuse every retry: take back what we wrote
-     * (we checked above that none of the three was there before). */
+     * (we checked above that none of them was there before). */
     if (st != SQ_OK && st != SQ_EEXIST)
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 4; i++)
             unlink(paths[i]);
     sodium_free(text);
     sodium_free(k);
@@ -194,14 +297,52 @@ static sq_status read_keytext(const char *path, const char *magic, char *line, s
     return st;
 }
 
-static sq_status central_pub_decode(const char *text, const char *name, uint8_t sign_pk[32],
-                                    uint8_t results_pk[32], sq_err *err)
+/* Takes the line "WORD HEX\n" of n bytes at *p (advancing it). */
+static bool pub_line(const char **p, const char *end, const char *word, uint8_t *out, size_t n)
 {
-    const char *nl = strchr(text, '\n');
-    if (!nl || strncmp(text, "sign ", 5) != 0 || strncmp(nl + 1, "results ", 8) != 0 ||
-        !hex_decode(text + 5, (size_t)(nl - text - 5), sign_pk, 32) ||
-        !hex_decode(nl + 9, strlen(nl + 9), results_pk, 32))
-        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged: expected 'sign HEX' and 'results HEX'",
+    size_t wl = strlen(word);
+    const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+    if (!nl || (size_t)(nl - *p) < wl + 1 || memcmp(*p, word, wl) != 0 || (*p)[wl] != ' ' ||
+        !hex_decode(*p + wl + 1, (size_t)(nl - *p) - wl - 1, out, n))
+        return false;
+    *p = nl + 1;
+    return true;
+}
+
+sq_status central_pub_parse(const uint8_t *buf, size_t len, const char *name, uint8_t sign_pk[32],
+                            uint8_t results_pk[32], sq_err *err)
+{
+    static const char magic[] = "synaq-central-pub 2\n", old[] = "synaq-central-pub 1\n";
+    if (len >= sizeof old - 1 && memcmp(buf, old, sizeof old - 1) == 0)
+        return sq_seterr(err, SQ_ECORRUPT,
+                         "%s is of the first builds' format, which does not bind central's "
+                         "results key to its signing key; at central, run "
+                         "'synaq-central keygen --upgrade' and use the central.pub it writes",
+                         name);
+    if (len < sizeof magic - 1 || len > 1024 || memcmp(buf, magic, sizeof magic - 1) != 0 ||
+        memchr(buf, 0, len))
+        return sq_seterr(err, SQ_ECORRUPT, "%s is not a synaq-central-pub 2 file", name);
+    const char *p = (const char *)buf + sizeof magic - 1, *end = (const char *)buf + len;
+    uint8_t bind[64], check[PUB_CHECK], want[PUB_CHECK];
+    if (!pub_line(&p, end, "sign", sign_pk, 32) || !pub_line(&p, end, "results", results_pk, 32) ||
+        !pub_line(&p, end, "binding", bind, 64))
+        return sq_seterr(err, SQ_ECORRUPT,
+                         "%s is damaged: expected 'sign HEX', 'results HEX', 'binding HEX' and "
+                         "'check HEX'",
+                         name);
+    size_t covered = (size_t)(p - (const char *)buf);
+    if (!pub_line(&p, end, "check", check, PUB_CHECK) || p != end)
+        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged: its last line must be 'check HEX'",
+                         name);
+    crypto_generichash(want, sizeof want, buf, covered, NULL, 0);
+    if (sodium_memcmp(want, check, PUB_CHECK) != 0)
+        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged (its checksum does not match)", name);
+    uint8_t msg[sizeof BINDING_CTX + 32];
+    binding_msg(results_pk, msg);
+    if (crypto_sign_verify_detached(bind, msg, sizeof msg, sign_pk) != 0)
+        return sq_seterr(err, SQ_EAUTH,
+                         "%s: its results key is not signed by the signing key beside it (the "
+                         "file was altered)",
                          name);
     return SQ_OK;
 }
@@ -209,21 +350,95 @@ static sq_status central_pub_decode(const char *text, const char *name, uint8_t 
 sq_status sq_central_pub_load(const char *path, uint8_t sign_pk[32], uint8_t results_pk[32],
                               sq_err *err)
 {
-    char text[512];
-    sq_status st = read_keytext(path, "synaq-central-pub 1", text, sizeof text, err);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    sq_status st = file_read(path, 4096, &buf, &len, err);
     if (st)
         return st;
-    return central_pub_decode(text, path, sign_pk, results_pk, err);
+    st = central_pub_parse(buf, len, path, sign_pk, results_pk, err);
+    free(buf);
+    return st;
 }
 
-sq_status central_pub_parse(const uint8_t *buf, size_t len, const char *name, uint8_t sign_pk[32],
-                            uint8_t results_pk[32], sq_err *err)
+/* Reads sign.key into k. */
+static sq_status load_sign(const char *dir, sq_central_keys *k, char *line, sq_err *err)
 {
-    char text[512];
-    sq_status st = keytext_parse(buf, len, name, "synaq-central-pub 1", text, sizeof text, err);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/sign.key", dir);
+    sq_status st = read_keytext(path, "synaq-central-sign 1", line, 512, err);
     if (st)
         return st;
-    return central_pub_decode(text, name, sign_pk, results_pk, err);
+    uint8_t seed[32], check_pk[32], check_sk[64];
+    bool ok = hex_decode(line, strlen(line), k->sign_sk, 64);
+    if (ok) {
+        /* The secret key carries its public half: both must agree, or
+         * every signature made with it is worthless. */
+        crypto_sign_ed25519_sk_to_seed(seed, k->sign_sk);
+        crypto_sign_seed_keypair(check_pk, check_sk, seed);
+        ok = sodium_memcmp(check_pk, k->sign_sk + 32, 32) == 0;
+        sodium_memzero(seed, sizeof seed);
+        sodium_memzero(check_sk, sizeof check_sk);
+    }
+    if (!ok)
+        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged", path);
+    crypto_sign_ed25519_sk_to_pk(k->sign_pk, k->sign_sk);
+    return SQ_OK;
+}
+
+/* Reads results.key into k. */
+static sq_status load_results(const char *dir, sq_central_keys *k, char *line, sq_err *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/results.key", dir);
+    sq_status st = read_keytext(path, "synaq-central-results 1", line, 512, err);
+    if (st)
+        return st;
+    uint8_t check[32];
+    if (strlen(line) != 128 || !hex_decode(line, 64, k->results_pk, 32) ||
+        !hex_decode(line + 64, 64, k->results_sk, 32) ||
+        crypto_scalarmult_base(check, k->results_sk) != 0 ||
+        sodium_memcmp(check, k->results_pk, 32) != 0)
+        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged", path);
+    return SQ_OK;
+}
+
+/* Reads ack.key into k and checks its delegation against k->sign_pk. */
+static sq_status load_ack(const char *dir, sq_central_keys *k, char *line, sq_err *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/ack.key", dir);
+    if (access(path, F_OK) != 0 && errno == ENOENT)
+        return sq_seterr(err, SQ_ENOTFOUND,
+                         "%s is missing: central's key folder is of an earlier build; where "
+                         "sign.key is, run 'synaq-central keygen --upgrade' and copy ack.key "
+                         "here",
+                         path);
+    sq_status st = read_keytext(path, "synaq-central-ack 1", line, 1024, err);
+    if (st)
+        return st;
+    const char *sp = strchr(line, ' ');
+    uint8_t pk[32], seed[32], check_pk[32], check_sk[64];
+    size_t dhex = sp ? strlen(sp + 1) : 0;
+    bool ok = sp && sp - line == 128 && hex_decode(line, 128, k->ack_sk, 64) && dhex % 2 == 0 &&
+              dhex / 2 <= sizeof k->deleg && hex_decode(sp + 1, dhex, k->deleg, dhex / 2);
+    if (ok) {
+        crypto_sign_ed25519_sk_to_seed(seed, k->ack_sk);
+        crypto_sign_seed_keypair(check_pk, check_sk, seed);
+        ok = sodium_memcmp(check_pk, k->ack_sk + 32, 32) == 0;
+        sodium_memzero(seed, sizeof seed);
+        sodium_memzero(check_sk, sizeof check_sk);
+    }
+    if (!ok)
+        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged", path);
+    k->deleg_len = dhex / 2;
+    if ((st = delegation_check(k->deleg, k->deleg_len, k->sign_pk, DELEG_ACK, pk, err))) {
+        sq_prefixerr(err, "%s", path);
+        return st;
+    }
+    if (sodium_memcmp(pk, k->ack_sk + 32, 32) != 0)
+        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged (its delegation names another key)",
+                         path);
+    return SQ_OK;
 }
 
 sq_status sq_central_open(const char *dir, int want, sq_central_keys **out, sq_err *err)
@@ -231,61 +446,86 @@ sq_status sq_central_open(const char *dir, int want, sq_central_keys **out, sq_e
     sq_status st = SQ_OK;
     char path[4096], *line = NULL;
     struct sq_central_keys *k = sodium_malloc(sizeof *k);
-    line = sodium_malloc(512);
+    line = sodium_malloc(1024);
     if (!k || !line) {
         st = sq_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
     memset(k, 0, sizeof *k);
-    if (want & SQ_CENTRAL_SIGN) {
-        snprintf(path, sizeof path, "%s/sign.key", dir);
-        if ((st = read_keytext(path, "synaq-central-sign 1", line, 512, err)))
-            goto out;
-        uint8_t seed[32], check_pk[32], check_sk[64];
-        bool ok = hex_decode(line, strlen(line), k->sign_sk, 64);
-        if (ok) {
-            /* The secret key carries its public half: both must agree, or
-             * every signature made with it is worthless. */
-            crypto_sign_ed25519_sk_to_seed(seed, k->sign_sk);
-            crypto_sign_seed_keypair(check_pk, check_sk, seed);
-            ok = sodium_memcmp(check_pk, k->sign_sk + 32, 32) == 0;
-            sodium_memzero(seed, sizeof seed);
-            sodium_memzero(check_sk, sizeof check_sk);
-        }
-        if (!ok) {
-            st = sq_seterr(err, SQ_ECORRUPT, "%s is damaged", path);
-            goto out;
-        }
-        crypto_sign_ed25519_sk_to_pk(k->sign_pk, k->sign_sk);
+    /* central.pub first: every use needs a public half from it, and the
+     * secrets loaded must agree with it. */
+    uint8_t s[32], r[32];
+    snprintf(path, sizeof path, "%s/central.pub", dir);
+    if ((st = sq_central_pub_load(path, s, r, err)))
+        goto out;
+    memcpy(k->sign_pk, s, 32);
+    memcpy(k->results_pk, r, 32);
+    if ((want & SQ_CENTRAL_SIGN) && (st = load_sign(dir, k, line, err)))
+        goto out;
+    if ((want & SQ_CENTRAL_RESULTS) && (st = load_results(dir, k, line, err)))
+        goto out;
+    if (memcmp(k->sign_pk, s, 32) != 0 || memcmp(k->results_pk, r, 32) != 0) {
+        st = sq_seterr(err, SQ_ECORRUPT,
+                       "%s does not match the secret keys beside it; run 'synaq-central keygen "
+                       "--upgrade' to write it again from them",
+                       path);
+        goto out;
     }
-    if (want & SQ_CENTRAL_RESULTS) {
-        snprintf(path, sizeof path, "%s/results.key", dir);
-        if ((st = read_keytext(path, "synaq-central-results 1", line, 512, err)))
-            goto out;
-        uint8_t check[32];
-        if (strlen(line) != 128 || !hex_decode(line, 64, k->results_pk, 32) ||
-            !hex_decode(line + 64, 64, k->results_sk, 32) ||
-            crypto_scalarmult_base(check, k->results_sk) != 0 ||
-            sodium_memcmp(check, k->results_pk, 32) != 0) {
-            st = sq_seterr(err, SQ_ECORRUPT, "%s is damaged", path);
-            goto out;
-        }
-    }
-    if (!(want & SQ_CENTRAL_SIGN) || !(want & SQ_CENTRAL_RESULTS)) {
-        /* Fill in the public half we did not load from central.pub. */
-        uint8_t s[32], r[32];
-        snprintf(path, sizeof path, "%s/central.pub", dir);
-        if (sq_central_pub_load(path, s, r, NULL) == SQ_OK) {
-            if (!(want & SQ_CENTRAL_SIGN))
-                memcpy(k->sign_pk, s, 32);
-            if (!(want & SQ_CENTRAL_RESULTS))
-                memcpy(k->results_pk, r, 32);
-        }
-    }
+    if ((want & SQ_CENTRAL_ACK) && (st = load_ack(dir, k, line, err)))
+        goto out;
     k->have = want;
     *out = k;
     k = NULL;
 out:
+    sodium_free(line);
+    sodium_free(k);
+    return st;
+}
+
+sq_status sq_central_keys_upgrade(const char *dir, bool new_ack_key, char *what, size_t what_len,
+                                  sq_err *err)
+{
+    sq_status st = SQ_OK;
+    char path[4096], *line = sodium_malloc(1024), *text = sodium_malloc(1024);
+    struct sq_central_keys *k = sodium_malloc(sizeof *k);
+    size_t o = 0;
+    what[0] = 0;
+    if (!k || !line || !text) {
+        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        goto out;
+    }
+    memset(k, 0, sizeof *k);
+    if ((st = load_sign(dir, k, line, err)) || (st = load_results(dir, k, line, err)))
+        goto out;
+    pub_text(k, text, 1024);
+    snprintf(path, sizeof path, "%s/central.pub", dir);
+    uint8_t *old = NULL, old_s[32], old_r[32];
+    size_t old_len = 0;
+    /* A central.pub that is whole and names these keys stays as it is. */
+    bool same = file_read(path, 4096, &old, &old_len, NULL) == SQ_OK &&
+                central_pub_parse(old, old_len, path, old_s, old_r, NULL) == SQ_OK &&
+                memcmp(old_s, k->sign_pk, 32) == 0 && memcmp(old_r, k->results_pk, 32) == 0;
+    free(old);
+    if (!same) {
+        if ((st = write_text(path, text, 0644, false, err)))
+            goto out;
+        o += (size_t)snprintf(what + o, what_len - o, "central.pub written; ");
+    }
+    snprintf(path, sizeof path, "%s/ack.key", dir);
+    bool have_ack = access(path, F_OK) == 0;
+    if (!have_ack || new_ack_key) {
+        ack_key_text(k, text, 1024);
+        if ((st = write_text(path, text, 0600, false, err)))
+            goto out;
+        o += (size_t)snprintf(what + o, what_len - o, "%s; ",
+                              have_ack ? "a new ack key written" : "ack key made");
+    }
+    if (o == 0)
+        snprintf(what, what_len, "nothing to do: the key folder is up to date");
+    else if (o >= 2)
+        what[o - 2] = 0;
+out:
+    sodium_free(text);
     sodium_free(line);
     sodium_free(k);
     return st;
@@ -315,6 +555,24 @@ const uint8_t *sq_central_results_sk(const sq_central_keys *k)
 void sq_central_sign(const sq_central_keys *k, const uint8_t *msg, size_t len, uint8_t *sig)
 {
     crypto_sign_detached(sig, NULL, msg, len, k->sign_sk);
+}
+
+sq_status central_ack_signer(const sq_central_keys *k, const uint8_t **sk, const uint8_t **deleg,
+                             size_t *deleg_len, sq_err *err)
+{
+    if (k->have & SQ_CENTRAL_ACK) {
+        *sk = k->ack_sk;
+        *deleg = k->deleg;
+        *deleg_len = k->deleg_len;
+        return SQ_OK;
+    }
+    if (k->have & SQ_CENTRAL_SIGN) {
+        *sk = k->sign_sk;
+        *deleg = NULL;
+        *deleg_len = 0;
+        return SQ_OK;
+    }
+    return sq_seterr(err, SQ_ESTATE, "neither the ack key nor the signing key is loaded");
 }
 
 /* ---- requests and certificates ---- */
@@ -353,18 +611,24 @@ sq_status cert_decode(const uint8_t *buf, size_t len, const uint8_t *central_pk,
     if (len < 8 + 1 + 64 || memcmp(buf, "SQCERT01", 8) != 0)
         return sq_seterr(err, SQ_ECORRUPT, "not a Synaq enrolment certificate");
     rd_init(&r, buf + 8, len - 8 - 64);
-    if (rd_u8(&r) != 1)
+    int version = rd_u8(&r);
+    if (version != 1 && version != 2)
         return sq_seterr(err, SQ_ECORRUPT, "certificate of an unknown version");
     rd_str(&r, c->station_id, SQ_STATION_ID_MAX);
     rd_str(&r, c->district, sizeof c->district - 1);
     rd_str(&r, c->label, sizeof c->label - 1);
     const uint8_t *s = rd_take(&r, 32), *b = rd_take(&r, 32), *cp = rd_take(&r, 32);
+    const uint8_t *rp = version >= 2 ? rd_take(&r, 32) : NULL;
     c->issued_wall_s = rd_svarint(&r);
     if (r.failed || r.pos != r.len || !station_id_ok(c->station_id))
         return sq_seterr(err, SQ_ECORRUPT, "certificate is damaged");
     memcpy(c->sign_pk, s, 32);
     memcpy(c->box_pk, b, 32);
     memcpy(c->central_pk, cp, 32);
+    if (rp) {
+        memcpy(c->central_results_pk, rp, 32);
+        c->names_results_pk = true;
+    }
     const uint8_t *check = central_pk ? central_pk : c->central_pk;
     if (crypto_sign_verify_detached(buf + len - 64, buf, len - 64, check) != 0) {
         char fp[SQ_FINGERPRINT_LEN + 1];
@@ -424,13 +688,16 @@ sq_status central_enroll_buf(const sq_central_keys *k, const uint8_t *req, size_
         goto out;
     }
     buf_put(&b, "SQCERT01", 8);
-    buf_u8(&b, 1);
+    buf_u8(&b, 2);
     buf_str(&b, station_id);
     buf_str(&b, district);
     buf_str(&b, rq.label);
     buf_put(&b, rq.sign_pk, 32);
     buf_put(&b, rq.box_pk, 32);
     buf_put(&b, k->sign_pk, 32);
+    /* The results key the station must seal to, under central's
+     * signature: a station that was given a swapped one finds out here. */
+    buf_put(&b, k->results_pk, 32);
     buf_svarint(&b, (int64_t)time(NULL));
     uint8_t sig[64];
     if (b.failed) {
@@ -705,7 +972,9 @@ sq_status sq_station_keys_open(const char *path, const char *passphrase, sq_stat
             goto out;
         }
         if (memcmp(k->cert.sign_pk, k->sec.sign_sk + 32, 32) != 0 ||
-            memcmp(k->cert.box_pk, k->sec.box_pk, 32) != 0) {
+            memcmp(k->cert.box_pk, k->sec.box_pk, 32) != 0 ||
+            (k->cert.names_results_pk &&
+             memcmp(k->cert.central_results_pk, k->sec.central_results_pk, 32) != 0)) {
             st = sq_seterr(err, SQ_ECORRUPT,
                            "%s: key file is damaged (its certificate names other keys)", path);
             goto out;
@@ -787,6 +1056,27 @@ sq_status station_keys_enroll_buf(sq_station_keys *k, const uint8_t *buf, size_t
         st = sq_seterr(err, SQ_EWRONGSTATION,
                        "%s is the certificate of another station (%s), not of this one",
                        cert_path, c.station_id);
+        goto out;
+    }
+    if (!c.names_results_pk) {
+        st = sq_seterr(err, SQ_EAUTH,
+                       "%s is a certificate of the first builds, which does not confirm "
+                       "central's results key; ask central for a new one",
+                       cert_path);
+        goto out;
+    }
+    if (sodium_memcmp(c.central_results_pk, k->sec.central_results_pk, 32) != 0) {
+        /* Results sealed to the key this station trusts would be readable
+         * by whoever swapped it and unopenable at central. */
+        char have[SQ_FINGERPRINT_LEN + 1], want[SQ_FINGERPRINT_LEN + 1];
+        sq_central_fingerprint(k->sec.central_sign_pk, k->sec.central_results_pk, have);
+        sq_central_fingerprint(k->sec.central_sign_pk, c.central_results_pk, want);
+        st = sq_seterr(err, SQ_EAUTH,
+                       "%s: central signed for another results key than the one this station "
+                       "trusts (central keys %s here, %s at central): the central.pub this "
+                       "station was set up with is not central's; set the station up again "
+                       "with central's own central.pub",
+                       cert_path, have, want);
         goto out;
     }
     if (k->has_cert && strcmp(k->cert.station_id, c.station_id) != 0) {

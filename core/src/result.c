@@ -676,24 +676,48 @@ out:
 
 /* ---- acknowledgements ---- */
 
+/*
+ * Format 2 ("SQACK02", what central writes now):
+ *   "SQACK02" u8(2) u8(kind) str(station) str(batch) sha256[32]
+ *   varint(n) varint(seq)*n svarint(highest) svarint(held_max)
+ *   svarint(conflict_seq) svarint(hb_counter) bytes(delegation) sig[64]
+ * The signature covers everything before it and is made by the key the
+ * delegation names (central's ack key), or by central's signing key when
+ * the delegation is empty. Format 1 ("SQACK01", the first builds' stick
+ * files): u8(1) str str sha256 varint(n) seqs sig[64] by the signing key.
+ */
+
 #define ACK_MAX_SEQS 100000
 
 sq_status sq_ack_build(const sq_central_keys *k, const sq_ack *ack, uint8_t **out,
                        size_t *out_len, sq_err *err)
 {
+    const uint8_t *sk, *deleg;
+    size_t deleg_len;
+    sq_status st = central_ack_signer(k, &sk, &deleg, &deleg_len, err);
+    if (st)
+        return st;
+    if (ack->n > ACK_MAX_SEQS)
+        return sq_seterr(err, SQ_ETOOBIG, "acknowledgement too large");
     sq_buf b;
     buf_init(&b, 4u << 20);
-    buf_put(&b, "SQACK01", 7);
-    buf_u8(&b, 1);
+    buf_put(&b, "SQACK02", 7);
+    buf_u8(&b, 2);
+    buf_u8(&b, (uint8_t)ack->kind);
     buf_str(&b, ack->station_id);
     buf_str(&b, ack->batch_id);
     buf_put(&b, ack->sha256, 32);
     buf_varint(&b, ack->n);
     for (size_t i = 0; i < ack->n; i++)
         buf_varint(&b, (uint64_t)ack->seqs[i]);
+    buf_svarint(&b, ack->highest);
+    buf_svarint(&b, ack->held_max);
+    buf_svarint(&b, ack->conflict_seq);
+    buf_svarint(&b, ack->hb_counter);
+    buf_bytes(&b, deleg, deleg_len);
     uint8_t sig[64];
     if (!b.failed) {
-        sq_central_sign(k, b.p, b.len, sig);
+        crypto_sign_detached(sig, NULL, b.p, b.len, sk);
         buf_put(&b, sig, 64);
     }
     if (b.failed) {
@@ -713,37 +737,80 @@ void sq_ack_free(sq_ack *a)
     free(a);
 }
 
+/* Reads the seqs of an acknowledgement into a (n of them, bounded). */
+static void ack_read_seqs(sq_rd *r, sq_ack *a)
+{
+    uint64_t n = rd_varint(r);
+    if (r->failed || n > ACK_MAX_SEQS || n > r->len - r->pos) {
+        r->failed = true;
+        return;
+    }
+    a->seqs = calloc(n ? n : 1, sizeof *a->seqs);
+    if (!a->seqs) {
+        r->failed = true;
+        return;
+    }
+    a->n = n;
+    for (size_t i = 0; i < a->n; i++)
+        a->seqs[i] = rd_i63(r);
+}
+
 sq_status sq_ack_open(const uint8_t *buf, size_t len, const uint8_t central_sign_pk[32],
                       sq_ack **out, sq_err *err)
 {
-    if (len < 8 + 64 || memcmp(buf, "SQACK01", 7) != 0)
+    static const char untrusted[] = "acknowledgement is not signed by the central this station "
+                                    "trusts";
+    if (len < 8 + 64 || (memcmp(buf, "SQACK01", 7) != 0 && memcmp(buf, "SQACK02", 7) != 0))
         return sq_seterr(err, SQ_ECORRUPT, "not a Synaq acknowledgement");
-    if (crypto_sign_verify_detached(buf + len - 64, buf, len - 64, central_sign_pk) != 0)
-        return sq_seterr(err, SQ_EAUTH,
-                         "acknowledgement is not signed by the central this station trusts");
+    bool v2 = buf[6] == '2';
     sq_ack *a = calloc(1, sizeof *a);
     if (!a)
         return sq_seterr(err, SQ_ENOMEM, "out of memory");
     sq_rd r;
+    sq_status st;
     rd_init(&r, buf + 7, len - 7 - 64);
     int version = rd_u8(&r);
+    a->kind = v2 ? rd_u8(&r) : SQ_ACK_STORED;
     rd_str(&r, a->station_id, SQ_STATION_ID_MAX);
     rd_str(&r, a->batch_id, 32);
     const uint8_t *h = rd_take(&r, 32);
-    uint64_t n = rd_varint(&r);
-    if (!r.failed && version == 1 && n <= ACK_MAX_SEQS && n <= r.len - r.pos) {
-        a->seqs = calloc(n ? n : 1, sizeof *a->seqs);
-        a->n = a->seqs ? n : 0;
-        for (size_t i = 0; i < a->n; i++)
-            a->seqs[i] = rd_i63(&r);
-    } else {
-        r.failed = true;
+    ack_read_seqs(&r, a);
+    const uint8_t *deleg = NULL;
+    size_t deleg_len = 0;
+    if (v2) {
+        a->highest = rd_svarint(&r);
+        a->held_max = rd_svarint(&r);
+        a->conflict_seq = rd_svarint(&r);
+        a->hb_counter = rd_svarint(&r);
+        deleg = rd_bytes(&r, SQ_DELEGATION_MAX, &deleg_len);
     }
-    if (r.failed || r.pos != r.len || !h || !a->station_id[0]) {
-        sq_ack_free(a);
-        return sq_seterr(err, SQ_ECORRUPT, "acknowledgement is damaged");
+    /* Everything above was read with the bounded reader only, to find
+     * the signer; nothing of it is believed until the signature holds. */
+    if (r.failed || r.pos != r.len || version != (v2 ? 2 : 1) || !h ||
+        (a->kind != SQ_ACK_STORED && a->kind != SQ_ACK_CONFLICT)) {
+        st = sq_seterr(err, SQ_ECORRUPT, "acknowledgement is damaged");
+        goto fail;
+    }
+    uint8_t signer[32];
+    memcpy(signer, central_sign_pk, 32);
+    if (deleg_len > 0 &&
+        (st = delegation_check(deleg, deleg_len, central_sign_pk, DELEG_ACK, signer, err))) {
+        sq_prefixerr(err, "acknowledgement");
+        goto fail;
+    }
+    if (crypto_sign_verify_detached(buf + len - 64, buf, len - 64, signer) != 0) {
+        st = sq_seterr(err, SQ_EAUTH, "%s", untrusted);
+        goto fail;
+    }
+    if (!a->station_id[0] || a->highest < 0 || a->held_max < 0 || a->conflict_seq < 0 ||
+        a->hb_counter < 0) {
+        st = sq_seterr(err, SQ_ECORRUPT, "acknowledgement is damaged");
+        goto fail;
     }
     memcpy(a->sha256, h, 32);
     *out = a;
     return SQ_OK;
+fail:
+    sq_ack_free(a);
+    return st;
 }

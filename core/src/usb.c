@@ -535,12 +535,12 @@ typedef struct {
 
 static const kind_info kinds[SQ_USB_KINDS] = {
     [SQ_USB_BUNDLE] = {SQ_USB_BUNDLE, "SQBUNDLE", "a Synaq bundle", SQ_BUNDLE_MAX_FILE},
-    [SQ_USB_CENTRAL_PUB] = {SQ_USB_CENTRAL_PUB, "synaq-central-pub 1\n",
+    [SQ_USB_CENTRAL_PUB] = {SQ_USB_CENTRAL_PUB, "synaq-central-pub ",
                             "central's public keys", SMALL_MAX},
     [SQ_USB_REQUEST] = {SQ_USB_REQUEST, "SQENROL1", "an enrolment request", SMALL_MAX},
     [SQ_USB_CERT] = {SQ_USB_CERT, "SQCERT01", "an enrolment certificate", SMALL_MAX},
     [SQ_USB_BATCH] = {SQ_USB_BATCH, "SQBATCH1", "a batch of results", SQ_BATCH_MAX_FILE},
-    [SQ_USB_ACK] = {SQ_USB_ACK, "SQACK01", "an acknowledgement", ACK_MAX},
+    [SQ_USB_ACK] = {SQ_USB_ACK, "SQACK0", "an acknowledgement", ACK_MAX}, /* formats 1 and 2 */
 };
 
 /* The folders a listing looks at, and what each holds. */
@@ -1086,6 +1086,9 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
         if (!r && strcmp(a->station_id, cert->station_id) != 0)
             r = sq_seterr(&e, SQ_EWRONGSTATION, "%s: meant for station '%s', not '%s'", shown,
                           a->station_id, cert->station_id);
+        if (!r && a->kind != SQ_ACK_STORED)
+            r = sq_seterr(&e, SQ_ESTATE, "%s: central did not store batch %s (a conflict)",
+                          shown, a->batch_id);
         if (r) {
             note(rep, shown, r, "%s; refused", e.msg);
             rep->skipped++;
@@ -1176,7 +1179,8 @@ sq_status sq_usb_enrol(const char *keys_path, const char *passphrase, const char
         goto out;
     }
     sq_fingerprint(sq_station_keys_sign_pk(k), rep->station_fp);
-    sq_fingerprint(sq_station_keys_central_sign_pk(k), rep->central_fp);
+    sq_central_fingerprint(sq_station_keys_central_sign_pk(k),
+                           sq_station_keys_central_results_pk(k), rep->central_fp);
     char name[64], shown[128];
     snprintf(name, sizeof name, "%s.cert", rep->station_fp);
     snprintf(shown, sizeof shown, "synaq/enrol/%s", name);

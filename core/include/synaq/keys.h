@@ -4,7 +4,14 @@
  * Central holds a signing key pair (Ed25519: bundles and enrolment
  * certificates) and a results key pair (X25519: results are sealed to it).
  * It keeps them in a key folder: sign.key, results.key (secret, mode 0600)
- * and central.pub (both public keys, to be installed on every station).
+ * and central.pub (both public keys, to be installed on every station; the
+ * results key in it is signed by the signing key, and the file carries a
+ * checksum, so a swapped or damaged results line is refused).
+ *
+ * The receiver, which faces the internet, holds neither secret: it signs
+ * its acknowledgements with an ack key (ack.key), itself signed by the
+ * signing key for that one purpose (a delegation), so that sign.key can
+ * stay offline and a stolen receiver cannot sign bundles.
  *
  * A station makes its own key pairs (signing, box for receiving bundle
  * keys, storage key for its database) in one key file apart from its
@@ -16,6 +23,7 @@
 #ifndef SYNAQ_KEYS_H
 #define SYNAQ_KEYS_H
 
+#include <stdbool.h>
 #include "synaq.h"
 
 #define SQ_STATION_ID_MAX 64
@@ -25,13 +33,27 @@ typedef struct sq_central_keys sq_central_keys;
 typedef struct sq_station_keys sq_station_keys;
 
 /* What sq_central_open should load. */
-enum { SQ_CENTRAL_SIGN = 1, SQ_CENTRAL_RESULTS = 2 };
+enum { SQ_CENTRAL_SIGN = 1, SQ_CENTRAL_RESULTS = 2, SQ_CENTRAL_ACK = 4 };
 
-/* Makes both central key pairs in dir (created if missing, mode 0700).
- * Refuses with SQ_EEXIST if any of the three files is already there. */
+/* Makes central's key pairs in dir (created if missing, mode 0700):
+ * sign.key, results.key, ack.key and central.pub. Refuses with SQ_EEXIST
+ * if any of them is already there. */
 sq_status sq_central_keygen(const char *dir, sq_err *err) SQ_MUST_CHECK;
 
-/* Loads the secret keys named by want (SQ_CENTRAL_SIGN | SQ_CENTRAL_RESULTS).
+/* Brings a key folder of an earlier build up to date from its secrets
+ * (sign.key and results.key must be there): central.pub rewritten in the
+ * current format (results key signed, checksum), and an ack key made if
+ * there is none. With new_ack_key, the ack key is made anew even if there
+ * is one (after a receiver machine was lost; stations keep accepting the
+ * old one's signatures: see the README). *what gets a short account of
+ * what was done (at least 128 bytes). */
+sq_status sq_central_keys_upgrade(const char *dir, bool new_ack_key, char *what, size_t what_len,
+                                  sq_err *err) SQ_MUST_CHECK;
+
+/* Loads the secret keys named by want (SQ_CENTRAL_SIGN | SQ_CENTRAL_RESULTS
+ * | SQ_CENTRAL_ACK), and central.pub for the public halves: it must be
+ * there, whole, and agree with the secrets loaded. SQ_CENTRAL_ACK also
+ * checks the ack key's delegation against the signing key.
  * Caller owns *out; free with sq_central_close. */
 sq_status sq_central_open(const char *dir, int want, sq_central_keys **out,
                           sq_err *err) SQ_MUST_CHECK;
@@ -45,6 +67,11 @@ const uint8_t *sq_central_results_sk(const sq_central_keys *k);
 /* Signs msg; sig must hold 64 bytes. */
 void sq_central_sign(const sq_central_keys *k, const uint8_t *msg, size_t len, uint8_t *sig);
 
+/* The fingerprint of central's keys that technicians compare: it covers
+ * everything a station trusts (the signing key and the results key).
+ * out must hold SQ_FINGERPRINT_LEN + 1 bytes. */
+void sq_central_fingerprint(const uint8_t sign_pk[32], const uint8_t results_pk[32], char *out);
+
 /* An enrolment certificate, decoded and verified against central's key. */
 typedef struct {
     char station_id[SQ_STATION_ID_MAX + 1];
@@ -53,6 +80,10 @@ typedef struct {
     uint8_t sign_pk[32];     /* the station's Ed25519 key */
     uint8_t box_pk[32];      /* the station's X25519 key for bundle keys */
     uint8_t central_pk[32];  /* central's signing key that signed this */
+    /* The results key central says this station must seal to (format 2);
+     * certificates of the first builds (format 1) do not name it. */
+    bool names_results_pk;
+    uint8_t central_results_pk[32];
     int64_t issued_wall_s;
 } sq_cert;
 
@@ -68,7 +99,11 @@ sq_status sq_central_enroll(const sq_central_keys *k, const char *request_path,
 sq_status sq_cert_load(const char *path, const uint8_t *central_pk, sq_cert *out,
                        sq_err *err) SQ_MUST_CHECK;
 
-/* Reads central.pub: both public keys, 32 bytes each. */
+/* Reads central.pub: both public keys, 32 bytes each. SQ_ECORRUPT for a
+ * damaged file (its checksum) or one of the first builds' format (no
+ * checksum, the results key not signed: refused, since a swapped results
+ * line in it cannot be noticed); SQ_EAUTH when the results key is not
+ * signed by the signing key beside it. */
 sq_status sq_central_pub_load(const char *path, uint8_t sign_pk[32], uint8_t results_pk[32],
                               sq_err *err) SQ_MUST_CHECK;
 
@@ -99,7 +134,9 @@ sq_status sq_station_request_write(const sq_station_keys *k, const char *label,
                                    const char *out_path, sq_err *err) SQ_MUST_CHECK;
 
 /* Installs a certificate: checks central's signature (against the trusted
- * central key) and that it names this station's own keys, then rewrites
+ * central key), that it names this station's own keys, and that it names
+ * the results key this station trusts (SQ_EAUTH otherwise: the central.pub
+ * the station was given is not the one central signed for), then rewrites
  * the key file atomically with the certificate in it. */
 sq_status sq_station_keys_enroll(sq_station_keys *k, const char *cert_path,
                                  sq_err *err) SQ_MUST_CHECK;

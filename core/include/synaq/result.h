@@ -145,22 +145,37 @@ sq_status sq_store_batch_mem(sq_store *s, int64_t after_seq, int max_results, ui
 sq_status sq_store_mark_sent(sq_store *s, const int64_t *seqs, size_t n, int *marked,
                              sq_err *err) SQ_MUST_CHECK;
 
-/* --- acknowledgements carried by hand (USB) --- */
+/* --- acknowledgements (network answers and files carried by hand) --- */
 
-/* Central's signed word that it stores a batch's results. */
+typedef enum {
+    SQ_ACK_STORED = 0,   /* central stores the batch's results (or the heartbeat alone) */
+    SQ_ACK_CONFLICT = 1  /* central holds other bytes under the batch id or a seq */
+} sq_ack_kind;
+
+/* Central's signed word on an upload or a batch file: that it stores the
+ * batch's results, or that it cannot (a conflict), with what it holds of
+ * the station. Signed by central's ack key (vouched for by the signing
+ * key) or by the signing key itself. */
 typedef struct {
+    int kind;             /* sq_ack_kind */
     char station_id[65];
-    char batch_id[33];
-    uint8_t sha256[32];   /* of the batch's bytes */
+    char batch_id[33];    /* "" for a heartbeat alone */
+    uint8_t sha256[32];   /* of the batch's bytes (of no bytes: a heartbeat alone) */
     size_t n;
-    int64_t *seqs;        /* the results central holds */
+    int64_t *seqs;        /* STORED: the results central holds */
+    int64_t highest;      /* the station's highest contiguous seq central holds */
+    int64_t held_max;     /* the highest seq central holds for the station id */
+    int64_t conflict_seq; /* CONFLICT: the seq held with other bytes; 0: the batch id */
+    int64_t hb_counter;   /* the newest heartbeat counter central holds of the station */
 } sq_ack;
 
-/* Makes an acknowledgement, signed with central's signing key. Caller owns
- * *out (sq_free). */
+/* Makes an acknowledgement, signed with central's ack key when k holds it
+ * (SQ_CENTRAL_ACK), else with its signing key. Caller owns *out (sq_free). */
 sq_status sq_ack_build(const sq_central_keys *k, const sq_ack *ack, uint8_t **out,
                        size_t *out_len, sq_err *err) SQ_MUST_CHECK;
-/* Checks an acknowledgement against central's signing key and decodes it.
+/* Checks an acknowledgement against central's signing key (directly, or
+ * through the ack key's delegation) and decodes it; acknowledgements of
+ * the first builds (format 1: stick files, stored-only) are read too.
  * Caller owns *out (sq_ack_free). */
 sq_status sq_ack_open(const uint8_t *buf, size_t len, const uint8_t central_sign_pk[32],
                       sq_ack **out, sq_err *err) SQ_MUST_CHECK;
