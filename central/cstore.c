@@ -22,7 +22,7 @@
 
 /* "SQCR": marks the file as a Synaq central result store. */
 #define CSTORE_APP_ID 0x53514352
-#define CSTORE_SCHEMA 1
+#define CSTORE_SCHEMA 2
 
 struct cstore {
     sqlite3 *db;
@@ -53,6 +53,17 @@ static const char *schema =
     " content TEXT NOT NULL, pending INTEGER NOT NULL, oldest_pending_s INTEGER NOT NULL,"
     " disk_free_bytes INTEGER NOT NULL, station_wall_s INTEGER NOT NULL,"
     " last_seq INTEGER NOT NULL);";
+
+/* Each takes the schema from version i + 1 to i + 2 (the tables above are
+ * version 1). */
+static const char *const migrations[] = {
+    /* 1 -> 2: heartbeats carry a counter that only grows (a replayed one
+     * is refused) and what the station's store found of tampering. */
+    "ALTER TABLE heartbeats ADD COLUMN counter INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE heartbeats ADD COLUMN integrity INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE heartbeat_latest ADD COLUMN counter INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE heartbeat_latest ADD COLUMN integrity INTEGER NOT NULL DEFAULT 0;",
+};
 
 static sq_status sqlerr(cstore *cs, int rc, const char *what, sq_err *err)
 {
@@ -172,13 +183,34 @@ sq_status cstore_open(const char *path, int flags, cstore **out, sq_err *err)
         st = seterr(err, SQ_EIO, "result store: cannot switch the file to WAL mode");
         goto fail;
     }
+    int64_t version = pragma_int(cs->db, "PRAGMA user_version");
+    if (version > CSTORE_SCHEMA) {
+        st = seterr(err, SQ_ESTATE,
+                    "result store: the file is of a newer schema than this build knows; use "
+                    "a newer synaq-central");
+        goto fail;
+    }
+    if (app != CSTORE_APP_ID)
+        version = 0; /* a new file */
     char sql[256];
     snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
              CSTORE_APP_ID, CSTORE_SCHEMA);
     if ((rc = sqlite3_exec(cs->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL)) != SQLITE_OK ||
         (rc = sqlite3_exec(cs->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK ||
-        (rc = sqlite3_exec(cs->db, schema, NULL, NULL, NULL)) != SQLITE_OK ||
-        (rc = sqlite3_exec(cs->db, sql, NULL, NULL, NULL)) != SQLITE_OK ||
+        (rc = sqlite3_exec(cs->db, schema, NULL, NULL, NULL)) != SQLITE_OK) {
+        st = sqlerr(cs, rc, "creating the tables", err);
+        sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
+        goto fail;
+    }
+    /* A new file gets the version-1 tables above, then every migration,
+     * like an old file does: one way to every schema. */
+    for (int64_t v = version > 0 ? version : 1; v < CSTORE_SCHEMA; v++)
+        if ((rc = sqlite3_exec(cs->db, migrations[v - 1], NULL, NULL, NULL)) != SQLITE_OK) {
+            st = sqlerr(cs, rc, "upgrading the schema", err);
+            sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
+            goto fail;
+        }
+    if ((rc = sqlite3_exec(cs->db, sql, NULL, NULL, NULL)) != SQLITE_OK ||
         (rc = sqlite3_exec(cs->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
         st = sqlerr(cs, rc, "creating the tables", err);
         sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
@@ -244,14 +276,37 @@ static int step_done(sqlite3_stmt *q)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int put_heartbeat(cstore *cs, const sq_heartbeat *hb, int64_t now)
+/* The newest heartbeat counter held for the station (0: none). */
+static int read_hb_counter(cstore *cs, const char *station, int64_t *counter)
 {
     sqlite3_stmt *q;
     int rc;
+    *counter = 0;
+    if ((rc = prep(cs, "SELECT counter FROM heartbeat_latest WHERE station_id = ?", &q)) !=
+        SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *counter = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Stores the heartbeat when it is newer than the newest held; *held gets
+ * the newest counter held after the call. */
+static int put_heartbeat(cstore *cs, const sq_heartbeat *hb, int64_t now, int64_t *held)
+{
+    sqlite3_stmt *q;
+    int rc;
+    if ((rc = read_hb_counter(cs, hb->station_id, held)) != SQLITE_OK)
+        return rc;
+    if (hb->counter <= *held)
+        return SQLITE_OK; /* replayed, or overtaken by a newer one */
     if ((rc = prep(cs,
                    "INSERT INTO heartbeats(station_id, received_wall, software, content, pending,"
-                   " oldest_pending_s, disk_free_bytes, station_wall_s, last_seq)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   " oldest_pending_s, disk_free_bytes, station_wall_s, last_seq, counter,"
+                   " integrity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    &q)) != SQLITE_OK)
         return rc;
     sqlite3_bind_text(q, 1, hb->station_id, -1, SQLITE_STATIC);
@@ -263,25 +318,47 @@ static int put_heartbeat(cstore *cs, const sq_heartbeat *hb, int64_t now)
     sqlite3_bind_int64(q, 7, hb->disk_free_bytes);
     sqlite3_bind_int64(q, 8, hb->station_wall_s);
     sqlite3_bind_int64(q, 9, hb->last_seq);
+    sqlite3_bind_int64(q, 10, hb->counter);
+    sqlite3_bind_int64(q, 11, hb->integrity);
     if ((rc = step_done(q)) != SQLITE_OK)
         return rc;
     int64_t id = sqlite3_last_insert_rowid(cs->db);
     if ((rc = prep(cs,
                    "INSERT INTO heartbeat_latest(station_id, heartbeat_id, received_wall, software,"
                    " content, pending, oldest_pending_s, disk_free_bytes, station_wall_s,"
-                   " last_seq) SELECT station_id, id, received_wall, software, content, pending,"
-                   " oldest_pending_s, disk_free_bytes, station_wall_s, last_seq"
-                   " FROM heartbeats WHERE id = ?1 AND true"
+                   " last_seq, counter, integrity) SELECT station_id, id, received_wall, software,"
+                   " content, pending, oldest_pending_s, disk_free_bytes, station_wall_s,"
+                   " last_seq, counter, integrity FROM heartbeats WHERE id = ?1 AND true"
                    " ON CONFLICT(station_id) DO UPDATE SET heartbeat_id = excluded.heartbeat_id,"
                    " received_wall = excluded.received_wall, software = excluded.software,"
                    " content = excluded.content, pending = excluded.pending,"
                    " oldest_pending_s = excluded.oldest_pending_s,"
                    " disk_free_bytes = excluded.disk_free_bytes,"
-                   " station_wall_s = excluded.station_wall_s, last_seq = excluded.last_seq",
+                   " station_wall_s = excluded.station_wall_s, last_seq = excluded.last_seq,"
+                   " counter = excluded.counter, integrity = excluded.integrity",
                    &q)) != SQLITE_OK)
         return rc;
     sqlite3_bind_int64(q, 1, id);
-    return step_done(q);
+    if ((rc = step_done(q)) != SQLITE_OK)
+        return rc;
+    *held = hb->counter;
+    return SQLITE_OK;
+}
+
+/* The highest seq held for the station (0: none). */
+static int read_held_max(cstore *cs, const char *station, int64_t *held_max)
+{
+    sqlite3_stmt *q;
+    int rc;
+    *held_max = 0;
+    if ((rc = prep(cs, "SELECT max(seq) FROM results WHERE station_id = ?", &q)) != SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *held_max = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 static int read_highest(cstore *cs, const char *station, int64_t *highest)
@@ -417,10 +494,15 @@ sq_status cstore_put_upload(cstore *cs, const cstore_upload *up, cstore_ack *ack
             goto sqlfail;
     }
     what = "storing the heartbeat";
-    if ((rc = put_heartbeat(cs, up->hb, up->received_wall_s)) != SQLITE_OK)
+    if (up->by_stick)
+        rc = read_hb_counter(cs, station, &ack->hb_counter);
+    else
+        rc = put_heartbeat(cs, up->hb, up->received_wall_s, &ack->hb_counter);
+    if (rc != SQLITE_OK)
         goto sqlfail;
     what = "counting results";
-    if ((rc = advance_highest(cs, station, &ack->highest)) != SQLITE_OK)
+    if ((rc = advance_highest(cs, station, &ack->highest)) != SQLITE_OK ||
+        (rc = read_held_max(cs, station, &ack->held_max)) != SQLITE_OK)
         goto sqlfail;
     what = "committing";
     if ((rc = sqlite3_exec(cs->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
@@ -430,8 +512,9 @@ refuse:
     /* Nothing of a refused upload is kept, its heartbeat neither. */
     sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
     ack->n_new = 0;
-    rc = read_highest(cs, station, &ack->highest);
-    if (rc != SQLITE_OK)
+    if ((rc = read_highest(cs, station, &ack->highest)) != SQLITE_OK ||
+        (rc = read_held_max(cs, station, &ack->held_max)) != SQLITE_OK ||
+        (rc = read_hb_counter(cs, station, &ack->hb_counter)) != SQLITE_OK)
         st = sqlerr(cs, rc, "reading progress", err);
     goto out;
 sqlfail:
@@ -458,7 +541,8 @@ static void copy_text(char *dst, size_t cap, const unsigned char *src)
 }
 
 /* Columns: station_id, received_wall, software, content, pending,
- * oldest_pending_s, disk_free_bytes, station_wall_s, last_seq. */
+ * oldest_pending_s, disk_free_bytes, station_wall_s, last_seq, counter,
+ * integrity. */
 static void row_heartbeat(sqlite3_stmt *q, sq_heartbeat *hb, int64_t *received)
 {
     memset(hb, 0, sizeof *hb);
@@ -471,11 +555,13 @@ static void row_heartbeat(sqlite3_stmt *q, sq_heartbeat *hb, int64_t *received)
     hb->disk_free_bytes = sqlite3_column_int64(q, 6);
     hb->station_wall_s = sqlite3_column_int64(q, 7);
     hb->last_seq = sqlite3_column_int64(q, 8);
+    hb->counter = sqlite3_column_int64(q, 9);
+    hb->integrity = (uint32_t)sqlite3_column_int64(q, 10);
 }
 
 #define HB_COLUMNS                                                                                 \
     "station_id, received_wall, software, content, pending, oldest_pending_s,"                     \
-    " disk_free_bytes, station_wall_s, last_seq"
+    " disk_free_bytes, station_wall_s, last_seq, counter, integrity"
 
 sq_status cstore_heartbeat_latest(cstore *cs, const char *station_id, sq_heartbeat *hb,
                                   int64_t *received_wall_s, sq_err *err)

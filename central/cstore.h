@@ -52,6 +52,9 @@ typedef struct {
     size_t batch_len;
     const cstore_result *results; /* n_results of them, seqs ascending */
     size_t n_results;
+    /* Carried by hand (a stick): its heartbeat is not a live one and is
+     * not stored. */
+    bool by_stick;
 } cstore_upload;
 
 typedef enum {
@@ -64,11 +67,15 @@ typedef struct {
     cstore_outcome outcome;
     size_t n_new;         /* results newly stored (0 unless CSTORE_NEW) */
     int64_t highest;      /* the station's highest contiguous seq after the call */
+    int64_t held_max;     /* the highest seq held for the station after the call */
     int64_t conflict_seq; /* CONFLICT: the seq that differs; 0: the batch id */
+    int64_t hb_counter;   /* the newest heartbeat counter held for the station */
 } cstore_ack;
 
 /* Stores an upload in one durable transaction: the batch by its id, each
- * result by (station, seq), the heartbeat (latest and history). On
+ * result by (station, seq), the heartbeat (latest and history) when its
+ * counter is above the newest held (an older one, replayed or overtaken,
+ * is not stored, and the upload is still answered). On
  * CSTORE_CONFLICT nothing at all is stored (the status is still SQ_OK: the
  * call worked, the upload is refused). A duplicate still records the
  * heartbeat. SQ_EFULL / SQ_EIO when the disk fails; nothing stored. */

@@ -79,6 +79,7 @@ typedef struct {
 
 typedef struct {
     serve_config cfg;
+    sq_central_keys *keys; /* the ack key only (and central.pub) */
     registry *reg;
     pthread_mutex_t reg_mu;
     cstore *cs;
@@ -266,6 +267,48 @@ static unsigned batch_status(sq_status st)
     }
 }
 
+/* Central's signed word on an upload (sq_ack, made with the ack key), as
+ * base64 for the JSON answer; NULL when it cannot be made (no memory). */
+static json_t *signed_ack(server *sv, int kind, const char *station, const char *batch_id,
+                          const uint8_t sha[32], const cstore_result *results, size_t n,
+                          const cstore_ack *ca)
+{
+    sq_ack a;
+    memset(&a, 0, sizeof a);
+    a.kind = kind;
+    snprintf(a.station_id, sizeof a.station_id, "%s", station);
+    snprintf(a.batch_id, sizeof a.batch_id, "%s", batch_id ? batch_id : "");
+    memcpy(a.sha256, sha, 32);
+    a.highest = ca->highest;
+    a.held_max = ca->held_max;
+    a.conflict_seq = ca->conflict_seq;
+    a.hb_counter = ca->hb_counter;
+    int64_t *seqs = NULL;
+    if (kind == SQ_ACK_STORED && n > 0) {
+        if (!(seqs = calloc(n, sizeof *seqs)))
+            return NULL;
+        for (size_t i = 0; i < n; i++)
+            seqs[i] = results[i].seq;
+        a.seqs = seqs;
+        a.n = n;
+    }
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    json_t *j = NULL;
+    if (sq_ack_build(sv->keys, &a, &bytes, &len, NULL) == SQ_OK) {
+        size_t cap = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+        char *b64 = malloc(cap);
+        if (b64) {
+            sodium_bin2base64(b64, cap, bytes, len, sodium_base64_VARIANT_ORIGINAL);
+            j = json_string(b64);
+        }
+        free(b64);
+    }
+    sq_free(bytes);
+    free(seqs);
+    return j;
+}
+
 static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *r, const char *url)
 {
     sq_err e = {0};
@@ -356,14 +399,21 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
         goto out;
     }
     if (ack.outcome == CSTORE_CONFLICT) {
+        /* Signed too: the station acts on it (it numbers its results on
+         * above what central holds), so it must know it is central's. */
         if (ack.conflict_seq)
-            ret = answer_error(c, r, url, MHD_HTTP_CONFLICT, NULL,
-                               "result #%" PRId64 " of station '%s' is held already with other "
-                               "bytes",
-                               ack.conflict_seq, hb.station_id);
+            snprintf(r->note, sizeof r->note,
+                     "result #%" PRId64 " of station '%s' is held already with other bytes",
+                     ack.conflict_seq, hb.station_id);
         else
-            ret = answer_error(c, r, url, MHD_HTTP_CONFLICT, NULL,
-                               "batch %s is held already with other bytes", r->batch);
+            snprintf(r->note, sizeof r->note, "batch %s is held already with other bytes",
+                     r->batch);
+        json_t *sig = signed_ack(sv, SQ_ACK_CONFLICT, hb.station_id, r->batch, sha, NULL, 0, &ack);
+        ret = answer_json(c, r, url, MHD_HTTP_CONFLICT,
+                          sig ? json_pack("{s:s, s:s, s:I, s:I, s:o}", "error", r->note, "batch",
+                                          r->batch, "conflict_seq", (json_int_t)ack.conflict_seq,
+                                          "held_max", (json_int_t)ack.held_max, "signed", sig)
+                              : NULL);
         goto out;
     }
     char sha_hex[65];
@@ -376,13 +426,16 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
              : batch                         ? "stored"
                                              : "heartbeat",
              ack.n_new, ack.highest);
-    ret =
-        answer_json(c, r, url, MHD_HTTP_OK,
-                    stored ? json_pack("{s:s, s:s, s:s, s:o, s:b, s:I}", "ack", "synaq-1", "batch",
-                                       b ? sq_batch_id(b) : "", "sha256", sha_hex, "stored", stored,
-                                       "duplicate", ack.outcome == CSTORE_DUPLICATE, "highest",
-                                       (json_int_t)ack.highest)
-                           : NULL);
+    json_t *sig = signed_ack(sv, SQ_ACK_STORED, hb.station_id, b ? sq_batch_id(b) : "", sha,
+                             results, n, &ack);
+    ret = answer_json(c, r, url, MHD_HTTP_OK,
+                      stored && sig
+                          ? json_pack("{s:s, s:s, s:s, s:o, s:b, s:I, s:o}", "ack", "synaq-2",
+                                      "batch", b ? sq_batch_id(b) : "", "sha256", sha_hex,
+                                      "stored", stored, "duplicate",
+                                      ack.outcome == CSTORE_DUPLICATE, "highest",
+                                      (json_int_t)ack.highest, "signed", sig)
+                          : (json_decref(stored), json_decref(sig), NULL));
 out:
     free(results);
     sq_batch_free(b);
@@ -960,6 +1013,13 @@ int serve_command(const char *home, int argc, char **argv)
     pthread_mutex_init(&sv->hash_mu, NULL);
 
     mkdir(home, 0700);
+    /* The ack key only: the receiver faces the internet and needs neither
+     * the signing key nor the results key. */
+    snprintf(path, sizeof path, "%s/keys", home);
+    if (sq_central_open(path, SQ_CENTRAL_ACK, &sv->keys, &e)) {
+        fprintf(stderr, "synaq-central serve: %s\n", e.msg);
+        goto out;
+    }
     /* The registry is created here if it is missing (nothing is enrolled
      * yet), then read through a read-only handle: enroll and revoke write
      * it while the receiver runs. */
@@ -1053,6 +1113,7 @@ out:
         MHD_stop_daemon(d);
     cstore_close(sv->cs);
     registry_close(sv->reg);
+    sq_central_close(sv->keys);
     if (sv->bundles_fd >= 0)
         close(sv->bundles_fd);
     if (key)

@@ -526,7 +526,7 @@ static int ingest_one(sq_central_keys *k, registry *reg, cstore *cs, const char 
     memset(&hb, 0, sizeof hb);
     snprintf(hb.station_id, sizeof hb.station_id, "%s", sq_batch_station_id(b));
     snprintf(hb.software, sizeof hb.software, "usb");
-    cstore_upload up = {&hb, (int64_t)time(NULL), sq_batch_id(b), h, len, rs, n};
+    cstore_upload up = {&hb, (int64_t)time(NULL), sq_batch_id(b), h, len, rs, n, true};
     cstore_ack ca;
     if (cstore_put_upload(cs, &up, &ca, &e)) {
         fprintf(stderr, "synaq-central: %s: %s\n", path, e.msg);
@@ -544,8 +544,12 @@ static int ingest_one(sq_central_keys *k, registry *reg, cstore *cs, const char 
     snprintf(ack.station_id, sizeof ack.station_id, "%s", sq_batch_station_id(b));
     snprintf(ack.batch_id, sizeof ack.batch_id, "%s", sq_batch_id(b));
     memcpy(ack.sha256, h, 32);
+    ack.kind = SQ_ACK_STORED;
     ack.n = n;
     ack.seqs = seqs;
+    ack.highest = ca.highest;
+    ack.held_max = ca.held_max;
+    ack.hb_counter = ca.hb_counter;
     uint8_t *ab = NULL;
     size_t alen = 0;
     char ack_dir[200], ack_name[64];
@@ -582,7 +586,9 @@ static int cmd_ingest(int argc, char **argv)
     char path[4200];
     int rc = 0, files = 0, new_results = 0;
     snprintf(path, sizeof path, "%s/results.db", home);
-    if (sq_central_open(keys_dir, SQ_CENTRAL_SIGN, &k, &e) ||
+    /* Acknowledgements are signed with the ack key, as the receiver signs
+     * them: ingest runs where results.db is, which need not hold sign.key. */
+    if (sq_central_open(keys_dir, SQ_CENTRAL_ACK, &k, &e) ||
         registry_open_readonly(registry_path, &reg, &e) || cstore_open(path, 0, &cs, &e)) {
         rc = fail(&e);
         goto out;

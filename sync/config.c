@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 
@@ -20,7 +21,52 @@ void config_defaults(sync_config *c)
     c->low_speed_s = 60;
     c->connect_timeout_s = 30;
     c->probe_timeout_s = 20;
+    c->retry_after_max_s = 3600;
     c->fetch_bundles = true;
+}
+
+/* Whether url (http:// or https://) names this machine: 127.0.0.0/8,
+ * [::1] or localhost, with or without a port. */
+bool config_url_is_loopback(const char *url)
+{
+    const char *h = strstr(url, "://");
+    if (!h)
+        return false;
+    h += 3;
+    size_t n = strcspn(h, "/?#");
+    char host[256];
+    if (n >= sizeof host)
+        return false;
+    memcpy(host, h, n);
+    host[n] = 0;
+    char *at = strrchr(host, '@');
+    char *hp = at ? at + 1 : host;
+    if (hp[0] == '[') {
+        char *end = strchr(hp, ']');
+        if (!end)
+            return false;
+        *end = 0;
+        return strcmp(hp + 1, "::1") == 0;
+    }
+    char *colon = strchr(hp, ':');
+    if (colon)
+        *colon = 0;
+    if (!strcasecmp(hp, "localhost"))
+        return true;
+    /* 127.a.b.c with numbers only. */
+    int parts = 0;
+    for (char *p = hp; *p; parts++) {
+        if (!isdigit((unsigned char)*p))
+            return false;
+        long v = strtol(p, &p, 10);
+        if (v > 255 || (*p && *p != '.'))
+            return false;
+        if (parts == 0 && v != 127)
+            return false;
+        if (*p)
+            p++;
+    }
+    return parts == 4;
 }
 
 static char *trim(char *s)
@@ -64,6 +110,7 @@ int config_load(const char *path, sync_config *c, char *err, size_t err_len)
         {"low_speed_s", offsetof(sync_config, low_speed_s), 5, 3600},
         {"connect_timeout_s", offsetof(sync_config, connect_timeout_s), 1, 600},
         {"probe_timeout_s", offsetof(sync_config, probe_timeout_s), 1, 600},
+        {"retry_after_max_s", offsetof(sync_config, retry_after_max_s), 1, 86400},
     };
     char line[1024];
     int n = 0, rc = 0;
@@ -113,13 +160,15 @@ int config_load(const char *path, sync_config *c, char *err, size_t err_len)
             }
         } else if (!strcmp(key, "ca_file")) {
             snprintf(c->ca_file, sizeof c->ca_file, "%s", val);
-        } else if (!strcmp(key, "fetch_bundles")) {
+        } else if (!strcmp(key, "fetch_bundles") || !strcmp(key, "allow_insecure_http")) {
+            bool *flag = !strcmp(key, "fetch_bundles") ? &c->fetch_bundles
+                                                       : &c->allow_insecure_http;
             if (!strcmp(val, "yes") || !strcmp(val, "true"))
-                c->fetch_bundles = true;
+                *flag = true;
             else if (!strcmp(val, "no") || !strcmp(val, "false"))
-                c->fetch_bundles = false;
+                *flag = false;
             else {
-                snprintf(err, err_len, "%s:%d: fetch_bundles must be yes or no", path, n);
+                snprintf(err, err_len, "%s:%d: %s must be yes or no", path, n, key);
                 rc = -1;
             }
         } else {
@@ -130,6 +179,15 @@ int config_load(const char *path, sync_config *c, char *err, size_t err_len)
     fclose(f);
     if (!rc && !c->central_url[0]) {
         snprintf(err, err_len, "%s: central_url is required", path);
+        rc = -1;
+    }
+    if (!rc && !strncmp(c->central_url, "http://", 7) && !config_url_is_loopback(c->central_url) &&
+        !c->allow_insecure_http) {
+        snprintf(err, err_len,
+                 "%s: central_url is plain http:// to another machine: results and heartbeats "
+                 "would cross the network unencrypted; use https:// (or, for a reverse proxy "
+                 "on this machine, allow_insecure_http = yes)",
+                 path);
         rc = -1;
     }
     if (!rc && c->retry_min_s > c->retry_max_s) {

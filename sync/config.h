@@ -17,10 +17,17 @@ typedef struct {
     int low_speed_bytes, low_speed_s; /* abort a transfer slower than this */
     int connect_timeout_s;
     int probe_timeout_s;
+    int retry_after_max_s;    /* the longest Retry-After honoured (1..86400) */
     bool fetch_bundles;
+    /* Plain http:// to a host other than this one: acknowledgements are
+     * signed, but results and heartbeats go over the wire unencrypted;
+     * only for a reverse proxy on the same machine, and logged loudly. */
+    bool allow_insecure_http;
 } sync_config;
 
 void config_defaults(sync_config *c);
+/* Whether url names this machine (127.0.0.0/8, [::1], localhost). */
+bool config_url_is_loopback(const char *url);
 /* 0 on success; else err says FILE:LINE: what. */
 int config_load(const char *path, sync_config *c, char *err, size_t err_len);
 

@@ -14,6 +14,7 @@
  * own files (outbox/, sync-status.json); it writes the station's store
  * only to mark results sent and to import bundles, under the store's lock.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -56,12 +57,19 @@ typedef struct {
     CURL *curl;
     int sig_fd;
     volatile int stopping;
-    long retry_after_s;
+    long retry_after_s;     /* central's Retry-After of the last answer (capped) */
+    int64_t retry_until_ms; /* no round before this (central asked us to wait) */
     int failures;
     int conflict; /* central answered 409: back off to the longest wait */
     int64_t last_success;
     char last_error[512];
     int64_t last_error_wall;
+    /* The heartbeat counter: the next to send, and how far the counter
+     * file has it reserved (written before a counter is used, so a
+     * restart never sends one twice). */
+    char counter_path[4200];
+    int64_t hb_next, hb_reserved;
+    json_t *set_aside; /* bundles that cannot be delivered, for the status file */
 } syncd;
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -91,9 +99,10 @@ static int64_t mono_ms(void)
 
 static void status_write(syncd *y)
 {
-    json_t *j = json_pack("{s:I, s:s, s:I, s:I}", "last_success", (json_int_t)y->last_success,
-                          "last_error", y->last_error, "last_error_wall",
-                          (json_int_t)y->last_error_wall, "updated", (json_int_t)wall_now());
+    json_t *j = json_pack("{s:I, s:s, s:I, s:I, s:O}", "last_success",
+                          (json_int_t)y->last_success, "last_error", y->last_error,
+                          "last_error_wall", (json_int_t)y->last_error_wall, "updated",
+                          (json_int_t)wall_now(), "bundles_set_aside", y->set_aside);
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     if (!text)
@@ -134,12 +143,45 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
     return add;
 }
 
+/* Retry-After: delay-seconds or an HTTP date; whatever central says, it
+ * is capped (a wait of a year, or a number past any integer, from a
+ * broken or hostile answer must not stop a station for good). */
+static long retry_after_value(const char *v, size_t len, long cap)
+{
+    char text[128];
+    while (len && (*v == ' ' || *v == '\t'))
+        v++, len--;
+    while (len && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' '))
+        len--;
+    if (len == 0 || len >= sizeof text)
+        return 0;
+    memcpy(text, v, len);
+    text[len] = 0;
+    long wait = 0;
+    if (isdigit((unsigned char)text[0])) {
+        /* Digits only; past the cap (or past any integer) is the cap. */
+        for (size_t i = 0; i < len; i++) {
+            if (!isdigit((unsigned char)text[i]))
+                return 0;
+            if (wait <= cap)
+                wait = wait * 10 + (text[i] - '0');
+        }
+    } else {
+        time_t when = curl_getdate(text, NULL);
+        if (when < 0)
+            return 0;
+        int64_t d = (int64_t)when - wall_now();
+        wait = d <= 0 ? 0 : d > cap ? cap + 1 : (long)d;
+    }
+    return wait > cap ? cap : wait;
+}
+
 static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 {
     syncd *y = ctx;
     size_t len = size * n;
     if (len > 12 && !strncasecmp(data, "Retry-After:", 12))
-        y->retry_after_s = strtol(data + 12, NULL, 10);
+        y->retry_after_s = retry_after_value(data + 12, len - 12, y->cfg.retry_after_max_s);
     return len;
 }
 
@@ -285,35 +327,103 @@ static int next_batch(syncd *y, char *path, size_t cap)
     return 0;
 }
 
-/* Checks an answer: 0 if it acknowledges exactly this batch. */
-static int check_ack(const body *b, const char *batch_id, const uint8_t *batch, size_t len,
-                     char *why, size_t why_len)
+/* Central's signed word in an answer ("signed": base64 of an sq_ack),
+ * checked against the central key this station trusts, and naming this
+ * station, the batch sent (id; "" for a heartbeat alone) and the sha256
+ * of the bytes sent. Anyone can compute the id and the hash of what we
+ * sent, so nothing but the signature makes an answer an acknowledgement.
+ * 0 with *out (caller frees, sq_ack_free); -1 with the reason. */
+static int open_answer(syncd *y, const body *b, const char *batch_id, const uint8_t *batch,
+                       size_t len, sq_ack **out, char *why, size_t why_len)
 {
     json_error_t je;
     json_t *j = b->p ? json_loadb(b->p, b->len, 0, &je) : NULL;
-    uint8_t h[crypto_hash_sha256_BYTES];
-    char hex[2 * sizeof h + 1];
-    crypto_hash_sha256(h, batch, len);
-    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    const char *sig = json_string_value(json_object_get(j, "signed"));
+    uint8_t h[crypto_hash_sha256_BYTES], *raw = NULL;
+    size_t raw_len = 0;
+    sq_ack *a = NULL;
+    sq_err e;
     int rc = -1;
-    if (!j)
+    crypto_hash_sha256(h, batch ? batch : (const uint8_t *)"", len);
+    if (!j) {
         snprintf(why, why_len, "the answer is not JSON (a captive portal?)");
-    else if (!json_is_string(json_object_get(j, "ack")) ||
-             strcmp(json_string_value(json_object_get(j, "ack")), "synaq-1") != 0)
-        snprintf(why, why_len, "the answer is not a Synaq acknowledgement");
-    else if (!json_is_string(json_object_get(j, "batch")) ||
-             strcmp(json_string_value(json_object_get(j, "batch")), batch_id) != 0)
+    } else if (!sig) {
+        snprintf(why, why_len, "the answer carries no signed acknowledgement (not central, or "
+                               "a receiver of an older build)");
+    } else if (!(raw = malloc(strlen(sig) + 1)) ||
+               sodium_base642bin(raw, strlen(sig), sig, strlen(sig), NULL, &raw_len, NULL,
+                                 sodium_base64_VARIANT_ORIGINAL) != 0) {
+        snprintf(why, why_len, "the signed acknowledgement is not base64");
+    } else if (sq_ack_open(raw, raw_len, sq_station_keys_central_sign_pk(y->keys), &a, &e)) {
+        snprintf(why, why_len, "%s", e.msg);
+    } else if (strcmp(a->station_id, sq_station_keys_cert(y->keys)->station_id) != 0) {
+        snprintf(why, why_len, "the acknowledgement is for station '%s'", a->station_id);
+    } else if (strcmp(a->batch_id, batch_id) != 0) {
         snprintf(why, why_len, "the acknowledgement names another batch");
-    else if (!json_is_string(json_object_get(j, "sha256")) ||
-             strcmp(json_string_value(json_object_get(j, "sha256")), hex) != 0)
+    } else if (sodium_memcmp(a->sha256, h, sizeof h) != 0) {
         snprintf(why, why_len, "the acknowledgement names other bytes");
-    else
+    } else {
+        *out = a;
+        a = NULL;
         rc = 0;
+    }
+    sq_ack_free(a);
+    free(raw);
     json_decref(j);
     return rc;
 }
 
-static void heartbeat(syncd *y, sq_heartbeat *hb)
+/* ---- the heartbeat counter ---- */
+
+#define COUNTER_BLOCK 64
+
+/* Reads how far the counter file has the counter reserved (0: no file). */
+static void counter_load(syncd *y)
+{
+    FILE *f = fopen(y->counter_path, "r");
+    long long v = 0;
+    if (f) {
+        if (fscanf(f, "synaq-heartbeat-counter %lld", &v) != 1 || v < 0) {
+            /* A damaged file: start low; central's signed answer names
+             * the newest counter it holds, and we continue above it. */
+            logf_("%s is damaged; the heartbeat counter starts again from central's", y->counter_path);
+            v = 0;
+        }
+        fclose(f);
+    }
+    y->hb_reserved = v;
+    y->hb_next = v + 1;
+}
+
+/* Reserves counters up to at least want, durably, before one is used. */
+static int counter_reserve(syncd *y, int64_t want)
+{
+    if (want <= y->hb_reserved)
+        return 0;
+    char text[64];
+    int64_t upto = want + COUNTER_BLOCK;
+    snprintf(text, sizeof text, "synaq-heartbeat-counter %lld\n", (long long)upto);
+    sq_err e;
+    if (sq_write_file(y->counter_path, text, strlen(text), 0600, &e)) {
+        logf_("%s", e.msg);
+        return -1;
+    }
+    y->hb_reserved = upto;
+    return 0;
+}
+
+/* Central holds a heartbeat counter of ours at least this high (a store
+ * restored from a copy, a counter file lost): continue above it. */
+static void counter_catch_up(syncd *y, int64_t held)
+{
+    if (held >= y->hb_next) {
+        logf_("central holds heartbeat counter %lld, above ours (%lld): continuing above it",
+              (long long)held, (long long)y->hb_next);
+        y->hb_next = held + 1;
+    }
+}
+
+static int heartbeat(syncd *y, sq_heartbeat *hb)
 {
     sq_err e;
     if (sq_store_heartbeat(y->store, hb, &e))
@@ -321,6 +431,12 @@ static void heartbeat(syncd *y, sq_heartbeat *hb)
     struct statvfs sv;
     if (statvfs(y->home, &sv) == 0)
         hb->disk_free_bytes = (int64_t)sv.f_bavail * (int64_t)sv.f_frsize;
+    if (counter_reserve(y, y->hb_next)) {
+        fail(y, "cannot keep the heartbeat counter in %s", y->counter_path);
+        return -1;
+    }
+    hb->counter = y->hb_next++;
+    return 0;
 }
 
 /* Sends one upload (batch may be NULL: a heartbeat alone). 0: acknowledged
@@ -332,9 +448,10 @@ static int send_upload(syncd *y, const char *batch_path)
     uint8_t *batch = NULL, *up = NULL;
     size_t blen = 0, ulen = 0;
     sq_batch *b = NULL;
+    sq_ack *ack = NULL;
     body resp = {0};
     int rc = -1;
-    char err[600], why[200];
+    char err[600], why[600];
     if (batch_path) {
         batch = read_whole(batch_path, SQ_BATCH_MAX_FILE, &blen);
         if (!batch || sq_batch_parse(batch, blen, &b, &e) ||
@@ -347,7 +464,8 @@ static int send_upload(syncd *y, const char *batch_path)
         }
     }
     sq_heartbeat hb;
-    heartbeat(y, &hb);
+    if (heartbeat(y, &hb))
+        goto out;
     if (sq_upload_build(y->keys, &hb, batch, blen, &up, &ulen, &e)) {
         fail(y, "making an upload: %s", e.msg);
         goto out;
@@ -363,27 +481,39 @@ static int send_upload(syncd *y, const char *batch_path)
     }
     if (status == 409) {
         /* Central holds other bytes under this batch's id or one of its
-         * sequence numbers: retrying cannot help; a person must look. */
+         * sequence numbers: resending cannot help. */
         y->conflict = 1;
-        fail(y, "CONFLICT: central holds different results under batch %s; call the "
-                "technician (HTTP 409: %.200s)",
-             b ? sq_batch_id(b) : "-", resp.p ? resp.p : "");
+        if (open_answer(y, &resp, b ? sq_batch_id(b) : "", batch, blen, &ack, why,
+                        sizeof why) == 0 &&
+            ack->kind == SQ_ACK_CONFLICT)
+            fail(y, "CONFLICT: central holds other results under %s%lld of this station "
+                    "(it holds up to #%lld); call the technician",
+                 ack->conflict_seq ? "#" : "batch ", (long long)ack->conflict_seq,
+                 (long long)ack->held_max);
+        else
+            fail(y, "CONFLICT: central holds different results under batch %s; call the "
+                    "technician (HTTP 409, not signed by central: %s)",
+                 b ? sq_batch_id(b) : "-", why);
         goto out;
     }
     if (status != 200) {
         fail(y, "central refused the upload: HTTP %ld: %.200s", status, resp.p ? resp.p : "");
         goto out;
     }
+    if (open_answer(y, &resp, b ? sq_batch_id(b) : "", batch, blen, &ack, why, sizeof why) ||
+        ack->kind != SQ_ACK_STORED) {
+        fail(y, "HTTP 200 but no acknowledgement: %s", ack ? "central says it did not store it"
+                                                            : why);
+        goto out;
+    }
+    counter_catch_up(y, ack->hb_counter);
     if (!b) {
         rc = 0;
         goto out;
     }
-    if (check_ack(&resp, sq_batch_id(b), batch, blen, why, sizeof why)) {
-        fail(y, "HTTP 200 but no acknowledgement: %s", why);
-        goto out;
-    }
-    /* Acknowledged: now, and only now, the results are sent. */
-    size_t n = sq_batch_count(b);
+    /* Acknowledged: now, and only now, the results central names (those
+     * of this batch) are sent. */
+    size_t n = sq_batch_count(b), k = 0;
     int64_t *seqs = calloc(n ? n : 1, sizeof *seqs);
     int marked = 0;
     if (!seqs) {
@@ -393,19 +523,30 @@ static int send_upload(syncd *y, const char *batch_path)
     for (size_t i = 0; i < n; i++) {
         const uint8_t *sealed;
         size_t slen;
-        sq_batch_result(b, i, &seqs[i], &sealed, &slen);
+        int64_t seq;
+        sq_batch_result(b, i, &seq, &sealed, &slen);
+        for (size_t j = 0; j < ack->n; j++)
+            if (ack->seqs[j] == seq) {
+                seqs[k++] = seq;
+                break;
+            }
     }
-    if (sq_store_mark_sent(y->store, seqs, n, &marked, &e)) {
+    if (k != n)
+        logf_("batch %s: central's acknowledgement names %zu of its %zu result(s); the others "
+              "stay pending",
+              sq_batch_id(b), k, n);
+    if (sq_store_mark_sent(y->store, seqs, k, &marked, &e)) {
         free(seqs);
         fail(y, "marking results sent: %s", e.msg);
         goto out;
     }
     free(seqs);
     unlink(batch_path);
-    logf_("batch %s acknowledged: %zu result(s), %d newly marked sent", sq_batch_id(b), n,
+    logf_("batch %s acknowledged: %zu result(s), %d newly marked sent", sq_batch_id(b), k,
           marked);
     rc = 0;
 out:
+    sq_ack_free(ack);
     free(resp.p);
     sq_free(up);
     sq_batch_free(b);
@@ -414,6 +555,110 @@ out:
 }
 
 /* ---- bundles ---- */
+
+/*
+ * Bundles are known by the SHA-256 the listing gives, not by their names:
+ * one republished under the same name is new content, and arrives. In
+ * DIR/bundles: HASH.part (a download under way, resumed by Range),
+ * HASH.sqb (imported), HASH.tries (failed imports so far) and, after
+ * BUNDLE_TRIES of them, HASH.aside (why it was set aside: it is not
+ * fetched again, and the round goes on without it).
+ */
+#define BUNDLE_TRIES 3
+
+static void bundle_path(syncd *y, const char *sha, const char *ext, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/%s%s", y->bundles, sha, ext);
+}
+
+static bool is_sha_hex(const char *s)
+{
+    if (!s || strlen(s) != 64)
+        return false;
+    for (int i = 0; i < 64; i++)
+        if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* Adds a bundle set aside to the status file's list. */
+static void note_aside(syncd *y, const char *name, const char *sha, const char *why)
+{
+    json_array_append_new(y->set_aside,
+                          json_pack("{s:s, s:s, s:s}", "name", name, "sha256", sha, "why", why));
+}
+
+/* One more failed try of a bundle; after BUNDLE_TRIES it is set aside. */
+static void bundle_failed(syncd *y, const char *name, const char *sha, const char *why)
+{
+    char tries[4500], aside[4500];
+    bundle_path(y, sha, ".tries", tries, sizeof tries);
+    bundle_path(y, sha, ".aside", aside, sizeof aside);
+    int n = 0;
+    FILE *f = fopen(tries, "r");
+    if (f) {
+        if (fscanf(f, "%d", &n) != 1 || n < 0)
+            n = 0;
+        fclose(f);
+    }
+    n++;
+    char text[700];
+    sq_err e;
+    if (n >= BUNDLE_TRIES) {
+        snprintf(text, sizeof text, "%s: %s\n", name, why);
+        if (sq_write_file(aside, text, strlen(text), 0600, &e) == 0) {
+            unlink(tries);
+            logf_("bundle %s set aside after %d tries: %s", name, n, why);
+            note_aside(y, name, sha, why);
+        }
+        return;
+    }
+    snprintf(text, sizeof text, "%d\n", n);
+    if (sq_write_file(tries, text, strlen(text), 0600, &e))
+        logf_("%s", e.msg);
+}
+
+/* Downloads (resuming) the bundle with the listed hash into HASH.part.
+ * 0: the part holds all of it; -1: a transfer error (the round fails,
+ * the next resumes). */
+static int bundle_download(syncd *y, const char *name, const char *sha, json_int_t size,
+                           const char *station)
+{
+    char part[4500], url[700];
+    bundle_path(y, sha, ".part", part, sizeof part);
+    struct stat sb;
+    curl_off_t from = stat(part, &sb) == 0 ? (curl_off_t)sb.st_size : 0;
+    if (size >= 0 && from > size) {
+        unlink(part); /* longer than the bundle: not a part of it */
+        from = 0;
+    }
+    if (size >= 0 && from == size)
+        return 0;
+    FILE *f = fopen(part, "ab");
+    if (!f) {
+        fail(y, "cannot write %s", part);
+        return -1;
+    }
+    snprintf(url, sizeof url, "%s/v1/bundles/%s?station=%s", y->cfg.central_url, name, station);
+    curl_prepare(y, url);
+    curl_easy_setopt(y->curl, CURLOPT_RESUME_FROM_LARGE, from);
+    curl_easy_setopt(y->curl, CURLOPT_WRITEDATA, f);
+    curl_easy_setopt(y->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)SQ_BUNDLE_MAX_FILE);
+    CURLcode cr = curl_easy_perform(y->curl);
+    long code = 0;
+    curl_easy_getinfo(y->curl, CURLINFO_RESPONSE_CODE, &code);
+    fflush(f);
+    fsync(fileno(f));
+    fclose(f);
+    if (cr != CURLE_OK || (code != 200 && code != 206)) {
+        fail(y, "downloading %s: %s (HTTP %ld); will resume", name,
+             cr != CURLE_OK ? curl_easy_strerror(cr) : "refused", code);
+        if (code == 416)
+            unlink(part);
+        return -1;
+    }
+    return 0;
+}
 
 static int fetch_bundles(syncd *y)
 {
@@ -437,77 +682,85 @@ static int fetch_bundles(syncd *y)
     json_t *it;
     int rc = 0;
     mkdir(y->bundles, 0700);
+    json_array_clear(y->set_aside);
     json_array_foreach(list, i, it)
     {
         const char *name = json_string_value(json_object_get(it, "name"));
+        const char *sha = json_string_value(json_object_get(it, "sha256"));
+        json_t *jsize = json_object_get(it, "size");
+        json_int_t size = json_is_integer(jsize) ? json_integer_value(jsize) : -1;
         if (!name || strchr(name, '/') || name[0] == '.' || strlen(name) > 200)
             continue;
-        char done[4500], part[4500], url[700];
-        snprintf(done, sizeof done, "%s/%s", y->bundles, name);
+        if (!is_sha_hex(sha)) {
+            logf_("bundle %s: listed without a sha256; skipped", name);
+            continue;
+        }
+        char done[4500], aside[4500], part[4500];
+        bundle_path(y, sha, ".sqb", done, sizeof done);
+        bundle_path(y, sha, ".aside", aside, sizeof aside);
+        bundle_path(y, sha, ".part", part, sizeof part);
         if (access(done, F_OK) == 0)
-            continue; /* imported before */
-        snprintf(part, sizeof part, "%s/%s.part", y->bundles, name);
-        /* Resume where the last try stopped. */
-        struct stat sb;
-        curl_off_t from = stat(part, &sb) == 0 ? (curl_off_t)sb.st_size : 0;
-        FILE *f = fopen(part, "ab");
-        if (!f) {
-            fail(y, "cannot write %s", part);
+            continue; /* this content was imported before */
+        if (access(aside, F_OK) == 0) {
+            char why[600] = "";
+            FILE *f = fopen(aside, "r");
+            if (f) {
+                if (!fgets(why, sizeof why, f))
+                    why[0] = 0;
+                fclose(f);
+            }
+            why[strcspn(why, "\n")] = 0;
+            note_aside(y, name, sha, why);
+            continue;
+        }
+        if (bundle_download(y, name, sha, size, c->station_id)) {
             rc = -1;
             break;
         }
-        snprintf(url, sizeof url, "%s/v1/bundles/%s?station=%s", y->cfg.central_url, name,
-                 c->station_id);
-        curl_prepare(y, url);
-        curl_easy_setopt(y->curl, CURLOPT_RESUME_FROM_LARGE, from);
-        curl_easy_setopt(y->curl, CURLOPT_WRITEDATA, f);
-        curl_easy_setopt(y->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)SQ_BUNDLE_MAX_FILE);
-        CURLcode cr = curl_easy_perform(y->curl);
-        long code = 0;
-        curl_easy_getinfo(y->curl, CURLINFO_RESPONSE_CODE, &code);
-        fflush(f);
-        fsync(fileno(f));
-        fclose(f);
-        if (cr != CURLE_OK || (code != 200 && code != 206)) {
-            fail(y, "downloading %s: %s (HTTP %ld); will resume", name,
-                 cr != CURLE_OK ? curl_easy_strerror(cr) : "refused", code);
-            if (code == 416)
-                unlink(part);
-            rc = -1;
-            break;
-        }
-        /* The listed hash first: a download that went wrong (a proxy, a
-         * resumed file from another version) is retried from the start. */
-        const char *want = json_string_value(json_object_get(it, "sha256"));
+        /* The listed hash before anything else: a download that went
+         * wrong (a proxy, a resumed file of other content) starts over,
+         * and counts as a try. */
         size_t blen = 0;
-        uint8_t *bytes = want ? read_whole(part, SQ_BUNDLE_MAX_FILE, &blen) : NULL;
-        if (want) {
-            uint8_t h[crypto_hash_sha256_BYTES];
-            char hex[2 * sizeof h + 1] = "";
-            if (bytes) {
-                crypto_hash_sha256(h, bytes, blen);
-                sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-            }
-            free(bytes);
-            if (strcmp(hex, want) != 0) {
-                fail(y, "bundle %s: downloaded bytes do not match the listed sha256; "
-                        "downloading again",
-                     name);
-                unlink(part);
-                rc = -1;
-                continue;
-            }
+        uint8_t *bytes = read_whole(part, SQ_BUNDLE_MAX_FILE, &blen);
+        uint8_t h[crypto_hash_sha256_BYTES];
+        char hex[2 * sizeof h + 1] = "";
+        if (bytes) {
+            crypto_hash_sha256(h, bytes, blen);
+            sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+        }
+        free(bytes);
+        if (strcmp(hex, sha) != 0) {
+            unlink(part);
+            bundle_failed(y, name, sha, "the downloaded bytes do not match the listed sha256");
+            logf_("bundle %s: downloaded bytes do not match the listed sha256", name);
+            continue;
         }
         sq_err e;
         sq_import_report r;
-        if (sq_store_import(y->store, part, &r, &e)) {
+        sq_status st = sq_store_import(y->store, part, &r, &e);
+        if (st == SQ_EBUSY || st == SQ_EFULL || st == SQ_EIO || st == SQ_ENOMEM ||
+            st == SQ_EREADONLY) {
+            /* The station's trouble, not the bundle's: try again later. */
             fail(y, "bundle %s: %s", name, e.msg);
-            unlink(part);
             rc = -1;
             continue;
         }
+        if (st && st != SQ_ESTALE) {
+            /* Not for this station, damaged, forged: it will not get
+             * better by downloading it again. */
+            unlink(part);
+            bundle_failed(y, name, sha, e.msg);
+            logf_("bundle %s: %s", name, e.msg);
+            continue;
+        }
+        char tries[4500];
+        bundle_path(y, sha, ".tries", tries, sizeof tries);
+        unlink(tries);
         rename(part, done);
-        logf_("bundle %s imported: %d exam(s) new, %d item(s)", name, r.exams_new, r.items);
+        if (st == SQ_ESTALE)
+            logf_("bundle %s: older than what is installed; nothing to import (%s)", name, e.msg);
+        else
+            logf_("bundle %s imported: %d exam(s) new, %d item(s)", name, r.exams_new, r.items);
     }
     json_decref(j);
     return rc;
@@ -551,7 +804,8 @@ static int sync_round(syncd *y)
     return 0;
 }
 
-/* Full jitter: a uniform wait in [0, min(cap, base * 2^failures)]. */
+/* Full jitter: a uniform wait in [0, min(cap, base * 2^failures)], and
+ * never less than central's Retry-After (capped when it was read). */
 static int64_t backoff_ms(syncd *y)
 {
     int64_t cap = (int64_t)y->cfg.retry_max_s * 1000, d = (int64_t)y->cfg.retry_min_s * 1000;
@@ -622,6 +876,13 @@ int main(int argc, char **argv)
     snprintf(y.outbox, sizeof y.outbox, "%s/outbox", home);
     snprintf(y.status_path, sizeof y.status_path, "%s/sync-status.json", home);
     snprintf(y.bundles, sizeof y.bundles, "%s/bundles", home);
+    snprintf(y.counter_path, sizeof y.counter_path, "%s/sync-counter", home);
+    counter_load(&y);
+    y.set_aside = json_array();
+    if (!strncmp(y.cfg.central_url, "http://", 7) && !config_url_is_loopback(y.cfg.central_url))
+        logf_("WARNING: central_url is plain http:// to another machine (allow_insecure_http = "
+              "yes): results and heartbeats cross the network unencrypted; acknowledgements are "
+              "still checked against central's signature");
     mkdir(y.outbox, 0700);
     /* A daemon killed while writing a batch leaves its temp file: the
      * results are still pending in the store, so the file just goes. */
@@ -682,6 +943,7 @@ int main(int argc, char **argv)
                     rc = 1;
                     break;
                 }
+                y.retry_until_ms = mono_ms() + (int64_t)y.retry_after_s * 1000;
                 next_ms = mono_ms() + backoff_ms(&y);
                 y.failures++;
             }
@@ -691,7 +953,9 @@ int main(int argc, char **argv)
             continue;
         }
         struct pollfd pf[2] = {{y.sig_fd, POLLIN, 0}, {ino, POLLIN, 0}};
-        int timeout = (int)(next_ms - now);
+        /* At most an hour a wait: the loop looks round now and then. */
+        int64_t wait_ms = next_ms - now;
+        int timeout = (int)(wait_ms > 3600000 ? 3600000 : wait_ms);
         if (poll(pf, ino >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR)
             break;
         if (pf[0].revents & POLLIN) {
@@ -713,9 +977,18 @@ int main(int argc, char **argv)
                     p += sizeof *ev + ev->len;
                 }
             /* A new result: a round soon (a second's grace lets a burst of
-             * commits settle), unless backing off from failures. */
-            if (news && y.failures == 0 && next_ms > mono_ms() + 1000)
-                next_ms = mono_ms() + 1000;
+             * commits settle). Backing off from failures, a new result
+             * still ends the back-off, but not central's Retry-After, and
+             * not the wait for a person after a conflict. */
+            int64_t soon = mono_ms() + 1000;
+            if (news && y.failures > 0 && soon < y.retry_until_ms)
+                soon = y.retry_until_ms;
+            if (news && !y.conflict && next_ms > soon) {
+                if (y.failures > 0)
+                    logf_("new results: trying again in %lld s",
+                          (long long)((soon - mono_ms()) / 1000));
+                next_ms = soon;
+            }
         }
     }
     if (ino >= 0)
@@ -724,6 +997,7 @@ int main(int argc, char **argv)
     curl_global_cleanup();
     sq_store_close(y.store);
     sq_station_keys_close(y.keys);
+    json_decref(y.set_aside);
     logf_("stopped");
     return rc;
 }

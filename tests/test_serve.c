@@ -324,9 +324,32 @@ typedef struct {
     sq_station_keys *k;
     sq_store *s;
     int trainees;
+    int64_t hb_counter; /* what its sync daemon would count */
 } station;
 
 static station st1, st2, par[N_PARALLEL], ghost, revoked;
+
+/* A receiver's home h with its keys: central.pub and the ack key, nothing
+ * else (it must run without sign.key and results.key). */
+static int receiver_home(const char *h)
+{
+    char kdir[450], from[500], to[500];
+    mkdir(h, 0700);
+    snprintf(kdir, sizeof kdir, "%s/keys", h);
+    mkdir(kdir, 0700);
+    const char *names[] = {"central.pub", "ack.key"};
+    for (int i = 0; i < 2; i++) {
+        size_t n;
+        snprintf(from, sizeof from, "%s/%s", f.central_dir, names[i]);
+        snprintf(to, sizeof to, "%s/%s", kdir, names[i]);
+        uint8_t *b = fx_read(from, &n);
+        int rc = b ? fx_write(to, b, n) : -1;
+        free(b);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
 
 static int open_station(station *s, const char *id, bool with_store)
 {
@@ -395,6 +418,7 @@ static uint8_t *upload_of(station *s, const uint8_t *batch, size_t batch_len, si
         snprintf(hb.software, sizeof hb.software, "test");
     }
     hb.disk_free_bytes = 123456789;
+    hb.counter = ++s->hb_counter;
     CHECK_OK(sq_upload_build(s->k, &hb, batch, batch_len, &up, len, &e), &e);
     return up;
 }
@@ -512,6 +536,34 @@ static void test_basics(void)
     resp_free(&r);
 }
 
+/* The answer's "signed" field is central's acknowledgement of that kind,
+ * for that station, batch and bytes, naming n results, and it checks out
+ * against central's signing key through the ack key's delegation. */
+static void check_signed(const http_resp *r, int kind, const char *station_id, const char *batch_id,
+                         const uint8_t *batch, size_t batch_len, size_t n)
+{
+    const char *b64 = jstr(r, "signed");
+    CHECK(b64 != NULL);
+    if (!b64)
+        return;
+    uint8_t raw[8192], h[32];
+    size_t raw_len = 0;
+    CHECK_INT(0, sodium_base642bin(raw, sizeof raw, b64, strlen(b64), NULL, &raw_len, NULL,
+                                   sodium_base64_VARIANT_ORIGINAL));
+    sq_ack *a = NULL;
+    sq_err e;
+    CHECK_OK(sq_ack_open(raw, raw_len, sq_central_sign_pk(f.central), &a, &e), &e);
+    if (!a)
+        return;
+    crypto_hash_sha256(h, batch ? batch : (const uint8_t *)"", batch_len);
+    CHECK_INT(kind, a->kind);
+    CHECK_STR(station_id, a->station_id);
+    CHECK_STR(batch_id, a->batch_id);
+    CHECK(memcmp(a->sha256, h, 32) == 0);
+    CHECK_INT(n, a->n);
+    sq_ack_free(a);
+}
+
 static uint8_t *first_batch;
 static size_t first_batch_len;
 static uint8_t *first_upload;
@@ -530,9 +582,11 @@ static void test_good_upload(void)
     sha256_hex(first_batch, first_batch_len, sha);
 
     CHECK_INT(200, post(first_upload, first_upload_len, &r));
-    CHECK_STR("synaq-1", jstr(&r, "ack"));
+    CHECK_STR("synaq-2", jstr(&r, "ack"));
     CHECK_STR(b ? sq_batch_id(b) : "?", jstr(&r, "batch"));
     CHECK_STR(sha, jstr(&r, "sha256"));
+    check_signed(&r, SQ_ACK_STORED, "st-1", b ? sq_batch_id(b) : "?", first_batch,
+                 first_batch_len, 3);
     CHECK(json_is_false(json_object_get(r.json, "duplicate")));
     CHECK_INT(3, jint(&r, "highest"));
     json_t *stored = json_object_get(r.json, "stored");
@@ -567,7 +621,9 @@ static void test_good_upload(void)
     free(up2);
     CHECK_INT(3, db_count("SELECT count(*) FROM results WHERE station_id = 'st-1'"));
     CHECK_INT(1, db_count("SELECT count(*) FROM batches"));
-    CHECK_INT(3, db_count("SELECT count(*) FROM heartbeats WHERE station_id = 'st-1'"));
+    /* Two heartbeats kept: the byte-identical resend carried the same
+     * counter as the first, so it is not a newer heartbeat. */
+    CHECK_INT(2, db_count("SELECT count(*) FROM heartbeats WHERE station_id = 'st-1'"));
     CHECK_INT(200, http("GET", "/v1/stations/st-1/highest", NULL, 0, NULL, &r));
     CHECK_STR("st-1", jstr(&r, "station"));
     CHECK_INT(3, jint(&r, "highest"));
@@ -962,7 +1018,7 @@ static void test_heartbeat_and_gaps(void)
     long long hb_before = db_count("SELECT count(*) FROM heartbeats WHERE station_id = 'st-1'");
     uint8_t *up = upload_of(&st1, NULL, 0, &ulen);
     CHECK_INT(200, post(up, ulen, &r));
-    CHECK_STR("synaq-1", jstr(&r, "ack"));
+    CHECK_STR("synaq-2", jstr(&r, "ack"));
     CHECK_STR("", jstr(&r, "batch"));
     CHECK_STR("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
               jstr(&r, "sha256"));
@@ -1146,6 +1202,7 @@ static void test_slow_cut_off(void)
     char h3[400];
     int p3 = 0;
     snprintf(h3, sizeof h3, "%s/home-slow", f.dir);
+    CHECK_INT(0, receiver_home(h3));
     pid_t pid = start_server(h3, (const char *const[]){"--timeout", "2", NULL}, &p3, NULL);
     CHECK(pid > 0);
     if (pid <= 0)
@@ -1196,6 +1253,7 @@ static void test_tls(void)
     snprintf(cert, sizeof cert, "%s/tls.crt", f.dir);
     snprintf(key, sizeof key, "%s/tls.key", f.dir);
     snprintf(h2, sizeof h2, "%s/home-tls", f.dir);
+    CHECK_INT(0, receiver_home(h2));
     snprintf(cmd, sizeof cmd,
              "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2"
              " -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout %s -out %s"
@@ -1338,6 +1396,7 @@ static void test_restart(void)
 
 /* ---- set-up ---- */
 
+
 static int setup(void)
 {
     sq_err e;
@@ -1348,6 +1407,8 @@ static int setup(void)
     snprintf(results_db, sizeof results_db, "%s/results.db", home);
     snprintf(bundles_dir, sizeof bundles_dir, "%s/bundles", f.dir);
     mkdir(home, 0700);
+    if (receiver_home(home))
+        return -1;
 
     snprintf(st1.id, sizeof st1.id, "st-1");
     st1.k = f.keys;

@@ -521,6 +521,8 @@ static void heartbeat_encode(const sq_heartbeat *hb, sq_buf *b)
     buf_varint(b, (uint64_t)(hb->disk_free_bytes > 0 ? hb->disk_free_bytes : 0));
     buf_svarint(b, hb->station_wall_s);
     buf_varint(b, (uint64_t)(hb->last_seq > 0 ? hb->last_seq : 0));
+    buf_varint(b, (uint64_t)(hb->counter > 0 ? hb->counter : 0));
+    buf_varint(b, hb->integrity);
 }
 
 sq_status sq_upload_build(const sq_station_keys *k, const sq_heartbeat *hb, const uint8_t *batch,
@@ -532,7 +534,7 @@ sq_status sq_upload_build(const sq_station_keys *k, const sq_heartbeat *hb, cons
     sq_buf b;
     buf_init(&b, SQ_UPLOAD_MAX);
     buf_put(&b, "SQUPLD1", 7);
-    buf_u8(&b, 1);
+    buf_u8(&b, 2);
     buf_str(&b, c->station_id);
     heartbeat_encode(hb, &b);
     buf_bytes(&b, batch, batch_len);
@@ -569,8 +571,16 @@ sq_status sq_upload_parse(const uint8_t *buf, size_t len, sq_heartbeat *hb, cons
     hb->disk_free_bytes = rd_i63(&r);
     hb->station_wall_s = rd_svarint(&r);
     hb->last_seq = rd_i63(&r);
+    if (version == 1)
+        return sq_seterr(err, SQ_ECORRUPT,
+                         "upload of format 1 (the first builds: unsigned acknowledgements, "
+                         "heartbeats without a counter); update the station's software");
+    hb->counter = rd_i63(&r);
+    uint64_t integrity = rd_varint(&r);
+    hb->integrity = (uint32_t)integrity;
     *batch = rd_bytes(&r, SQ_BATCH_MAX_FILE, batch_len);
-    if (r.failed || version != 1 || r.pos != r.len || !hb->station_id[0])
+    if (r.failed || version != 2 || r.pos != r.len || !hb->station_id[0] ||
+        integrity > UINT32_MAX)
         return sq_seterr(err, SQ_ECORRUPT, "upload is damaged or truncated");
     if (*batch_len == 0)
         *batch = NULL;

@@ -116,10 +116,16 @@ typedef struct {
     int64_t disk_free_bytes;
     int64_t station_wall_s;   /* the station's clock, so central sees skew */
     int64_t last_seq;
+    /* Grows with every heartbeat a station sends (kept by its sync
+     * daemon across restarts), so central keeps the newest and a replayed
+     * old upload cannot roll central's view of the station back. */
+    int64_t counter;
+    uint32_t integrity;       /* what the store's own checks found (store.h); 0: nothing */
 } sq_heartbeat;
 
 /* Fills the store's part of a heartbeat (station, software, content,
- * pending, oldest, clock, last seq); disk_free_bytes is the caller's. */
+ * pending, oldest, clock, last seq); disk_free_bytes and counter are the
+ * caller's. */
 sq_status sq_store_heartbeat(sq_store *s, sq_heartbeat *hb, sq_err *err) SQ_MUST_CHECK;
 
 /* The batch (borrowed; len 0 for a heartbeat alone) wrapped with hb and
