@@ -824,8 +824,10 @@ static int64_t backoff_ms(syncd *y)
 static void usage(FILE *f)
 {
     fputs("usage: synaq-syncd [--home DIR] [--config FILE] [--passphrase-file FILE] [--once]\n"
+          "       synaq-syncd [--home DIR] [--config FILE] --check\n"
           "Uploads the station's results to central and fetches new bundles.\n"
-          "The configuration defaults to DIR/sync.conf (see sync/README.md).\n",
+          "The configuration defaults to DIR/sync.conf (see sync/README.md);\n"
+          "--check reads it, says what is wrong or doubtful, and stops.\n",
           f);
 }
 
@@ -833,13 +835,14 @@ int main(int argc, char **argv)
 {
     static const struct option lo[] = {{"home", 1, 0, 'H'},   {"config", 1, 0, 'c'},
                                        {"once", 0, 0, 'o'},   {"passphrase-file", 1, 0, 'p'},
-                                       {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
+                                       {"help", 0, 0, 'h'},   {"check", 0, 0, 'C'},
+                                       {0, 0, 0, 0}};
     syncd y;
     memset(&y, 0, sizeof y);
     const char *home = getenv("SYNAQ_HOME") ? getenv("SYNAQ_HOME") : "/var/lib/synaq";
     const char *config = NULL, *passphrase = getenv("SYNAQ_PASSPHRASE");
     static char pass_buf[1024], config_buf[4200];
-    int once = 0, c;
+    int once = 0, check = 0, c;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case 'H': home = optarg; break;
@@ -858,6 +861,7 @@ int main(int argc, char **argv)
             passphrase = pass_buf;
             break;
         }
+        case 'C': check = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -873,16 +877,22 @@ int main(int argc, char **argv)
         logf_("%s", err);
         return 2;
     }
+    bool insecure =
+        !strncmp(y.cfg.central_url, "http://", 7) && !config_url_is_loopback(y.cfg.central_url);
+    if (insecure)
+        logf_("WARNING: central_url is plain http:// to another machine (allow_insecure_http = "
+              "yes): results and heartbeats cross the network unencrypted; acknowledgements are "
+              "still checked against central's signature");
+    if (check) {
+        printf("%s: fine; central %s\n", config, y.cfg.central_url);
+        return 0;
+    }
     snprintf(y.outbox, sizeof y.outbox, "%s/outbox", home);
     snprintf(y.status_path, sizeof y.status_path, "%s/sync-status.json", home);
     snprintf(y.bundles, sizeof y.bundles, "%s/bundles", home);
     snprintf(y.counter_path, sizeof y.counter_path, "%s/sync-counter", home);
     counter_load(&y);
     y.set_aside = json_array();
-    if (!strncmp(y.cfg.central_url, "http://", 7) && !config_url_is_loopback(y.cfg.central_url))
-        logf_("WARNING: central_url is plain http:// to another machine (allow_insecure_http = "
-              "yes): results and heartbeats cross the network unencrypted; acknowledgements are "
-              "still checked against central's signature");
     mkdir(y.outbox, 0700);
     /* A daemon killed while writing a batch leaves its temp file: the
      * results are still pending in the store, so the file just goes. */
