@@ -1,13 +1,21 @@
 /*
  * registry.c - central's station registry on SQLite. One writer: the
  * synaq-central process that enrols; everything else reads.
+ *
+ * stations: one row per station id, its current keys and whether it is
+ * revoked. station_keys: every signing key an id was ever enrolled with,
+ * and when it stopped being good (revoked_wall; 0 for a revocation of the
+ * first builds, whose time is not known). user_version 1.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sqlite3.h>
 
 #include "registry.h"
+
+#define REGISTRY_SCHEMA 1
 
 struct registry {
     sqlite3 *db;
@@ -22,27 +30,72 @@ static sq_status dberr(registry *r, const char *what, sq_err *err)
     return SQ_EIO;
 }
 
+static sq_status seterr(sq_err *err, sq_status st, const char *fmt, const char *id)
+{
+    if (err) {
+        snprintf(err->msg, sizeof err->msg, fmt, id);
+        err->code = st;
+    }
+    return st;
+}
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS stations(station_id TEXT PRIMARY KEY,"
+    " district TEXT NOT NULL, label TEXT NOT NULL, sign_pk BLOB NOT NULL,"
+    " box_pk BLOB NOT NULL, issued_wall INTEGER NOT NULL,"
+    " revoked INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS station_keys(station_id TEXT NOT NULL, sign_pk BLOB NOT NULL,"
+    " box_pk BLOB NOT NULL, issued_wall INTEGER NOT NULL, revoked_wall INTEGER,"
+    " PRIMARY KEY(station_id, sign_pk));";
+
+/* A registry of the first builds had no key history: every station's
+ * key goes in, revoked ones with a revocation time of 0 (not known). */
+static const char migrate_0_1[] =
+    "INSERT OR IGNORE INTO station_keys(station_id, sign_pk, box_pk, issued_wall, revoked_wall)"
+    " SELECT station_id, sign_pk, box_pk, issued_wall, CASE WHEN revoked THEN 0 END"
+    " FROM stations;";
+
 sq_status registry_open(const char *path, registry **out, sq_err *err)
 {
     registry *r = calloc(1, sizeof *r);
     if (!r)
         return SQ_ENOMEM;
+    char sql[128];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d;", REGISTRY_SCHEMA);
+    sqlite3_stmt *q = NULL;
+    int version = -1;
     if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
             SQLITE_OK ||
-        sqlite3_exec(r->db,
-                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                     "CREATE TABLE IF NOT EXISTS stations(station_id TEXT PRIMARY KEY,"
-                     " district TEXT NOT NULL, label TEXT NOT NULL, sign_pk BLOB NOT NULL,"
-                     " box_pk BLOB NOT NULL, issued_wall INTEGER NOT NULL,"
-                     " revoked INTEGER NOT NULL DEFAULT 0)",
-                     NULL, NULL, NULL) != SQLITE_OK) {
-        sq_status st = dberr(r, "opening the station registry", err);
-        registry_close(r);
-        return st;
-    }
+        sqlite3_exec(r->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;", NULL, NULL,
+                     NULL) != SQLITE_OK)
+        goto fail;
     sqlite3_busy_timeout(r->db, 5000);
+    if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        goto fail;
+    if (sqlite3_prepare_v2(r->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        version = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    if (version > REGISTRY_SCHEMA) {
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+        registry_close(r);
+        return seterr(err, SQ_ESTATE,
+                      "%s is a station registry of a newer build; use a newer synaq-central",
+                      path);
+    }
+    if (version < 0 || sqlite3_exec(r->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+        (version < 1 && sqlite3_exec(r->db, migrate_0_1, NULL, NULL, NULL) != SQLITE_OK) ||
+        sqlite3_exec(r->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+        goto fail;
+    }
     *out = r;
     return SQ_OK;
+fail:;
+    sq_status st = dberr(r, "opening the station registry", err);
+    registry_close(r);
+    return st;
 }
 
 sq_status registry_open_readonly(const char *path, registry **out, sq_err *err)
@@ -52,8 +105,11 @@ sq_status registry_open_readonly(const char *path, registry **out, sq_err *err)
         return SQ_ENOMEM;
     sqlite3_stmt *q = NULL;
     if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(r->db, "SELECT count(*) FROM stations", -1, &q, NULL) != SQLITE_OK) {
-        sq_status st = dberr(r, "opening the station registry", err);
+        sqlite3_prepare_v2(r->db, "SELECT count(*) FROM station_keys", -1, &q, NULL) !=
+            SQLITE_OK) {
+        sq_status st = dberr(r, "opening the station registry (run any synaq-central command "
+                                "that writes it, such as 'stations', to bring it up to date)",
+                             err);
         sqlite3_finalize(q);
         registry_close(r);
         return st;
@@ -61,27 +117,6 @@ sq_status registry_open_readonly(const char *path, registry **out, sq_err *err)
     sqlite3_finalize(q);
     sqlite3_busy_timeout(r->db, 5000);
     *out = r;
-    return SQ_OK;
-}
-
-sq_status registry_revoke(registry *r, const char *station_id, sq_err *err)
-{
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(r->db, "UPDATE stations SET revoked = 1 WHERE station_id = ?", -1, &q,
-                           NULL) != SQLITE_OK)
-        return dberr(r, "revoking the station", err);
-    sqlite3_bind_text(q, 1, station_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
-        return dberr(r, "revoking the station", err);
-    if (sqlite3_changes(r->db) == 0) {
-        if (err) {
-            snprintf(err->msg, sizeof err->msg, "station '%s' is not enrolled here", station_id);
-            err->code = SQ_ENOTFOUND;
-        }
-        return SQ_ENOTFOUND;
-    }
     return SQ_OK;
 }
 
@@ -93,24 +128,111 @@ void registry_close(registry *r)
     free(r);
 }
 
-sq_status registry_add(registry *r, const sq_cert *c, sq_err *err)
+int registry_station_state(registry *r, const char *station_id)
 {
-    uint8_t have[32];
-    if (registry_station_key(r, c->station_id, have, NULL) == SQ_OK &&
-        memcmp(have, c->sign_pk, 32) != 0) {
-        if (err) {
-            snprintf(err->msg, sizeof err->msg,
-                     "station id '%s' is enrolled already with other keys", c->station_id);
-            err->code = SQ_EEXIST;
-        }
-        return SQ_EEXIST;
-    }
     sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(r->db, "SELECT revoked FROM stations WHERE station_id = ?", -1, &q,
+                           NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(q, 1, station_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q), state = -1;
+    if (rc == SQLITE_ROW)
+        state = sqlite3_column_int(q, 0) ? 2 : 1;
+    else if (rc == SQLITE_DONE)
+        state = 0;
+    sqlite3_finalize(q);
+    return state;
+}
+
+/* Runs sql with the station id (and the time) bound; SQLITE_DONE expected. */
+static int exec_id(registry *r, const char *sql, const char *station_id, int64_t now)
+{
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(r->db, sql, -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(q, 1, station_id, -1, SQLITE_STATIC);
+    if (sqlite3_bind_parameter_count(q) > 1)
+        sqlite3_bind_int64(q, 2, now);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static const char revoke_current[] =
+    "UPDATE station_keys SET revoked_wall = ?2 WHERE station_id = ?1 AND revoked_wall IS NULL";
+
+sq_status registry_revoke(registry *r, const char *station_id, sq_err *err)
+{
+    int64_t now = (int64_t)time(NULL);
+    if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return dberr(r, "revoking the station", err);
+    int state = registry_station_state(r, station_id);
+    if (state == 0) {
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+        return seterr(err, SQ_ENOTFOUND, "station '%s' is not enrolled here", station_id);
+    }
+    if (state < 0 ||
+        exec_id(r, "UPDATE stations SET revoked = 1 WHERE station_id = ?1", station_id, now) ||
+        exec_id(r, revoke_current, station_id, now) ||
+        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        sq_status st = dberr(r, "revoking the station", err);
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+        return st;
+    }
+    return SQ_OK;
+}
+
+sq_status registry_add(registry *r, const sq_cert *c, bool replace, sq_err *err)
+{
+    int64_t now = (int64_t)time(NULL);
+    sq_status st = SQ_OK;
+    if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return dberr(r, "registering the station", err);
+    int state = registry_station_state(r, c->station_id);
+    if (state < 0) {
+        st = dberr(r, "registering the station", err);
+        goto fail;
+    }
+    if (state > 0 && !replace) {
+        /* A revoked station stays revoked, and an id names one machine:
+         * new keys under a known id only on purpose. */
+        st = seterr(err, SQ_EEXIST,
+                    state == 2 ? "station id '%s' was revoked; it stays revoked (enrol new keys "
+                                 "under it on purpose with --replace)"
+                               : "station id '%s' is enrolled already (enrol new keys under it "
+                                 "on purpose with --replace: the old keys are revoked)",
+                    c->station_id);
+        goto fail;
+    }
+    sqlite3_stmt *q = NULL;
+    if (replace) {
+        /* The old keys stop being good now; what they signed before stays
+         * openable from the history. The same keys again are not a
+         * replacement. */
+        if (sqlite3_prepare_v2(r->db,
+                               "SELECT 1 FROM station_keys WHERE station_id = ? AND sign_pk = ?",
+                               -1, &q, NULL) != SQLITE_OK)
+            goto dbfail;
+        sqlite3_bind_text(q, 1, c->station_id, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 2, c->sign_pk, 32, SQLITE_STATIC);
+        int rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc == SQLITE_ROW) {
+            st = seterr(err, SQ_EEXIST,
+                        "these keys were enrolled under station id '%s' before; a replacement "
+                        "needs a station with new keys",
+                        c->station_id);
+            goto fail;
+        }
+        if (exec_id(r, revoke_current, c->station_id, now))
+            goto dbfail;
+    }
     if (sqlite3_prepare_v2(r->db,
                            "INSERT OR REPLACE INTO stations(station_id, district, label, sign_pk,"
-                           " box_pk, issued_wall) VALUES (?, ?, ?, ?, ?, ?)",
+                           " box_pk, issued_wall, revoked) VALUES (?, ?, ?, ?, ?, ?, 0)",
                            -1, &q, NULL) != SQLITE_OK)
-        return dberr(r, "registering the station", err);
+        goto dbfail;
     sqlite3_bind_text(q, 1, c->station_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, c->district, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, c->label, -1, SQLITE_STATIC);
@@ -119,7 +241,27 @@ sq_status registry_add(registry *r, const sq_cert *c, sq_err *err)
     sqlite3_bind_int64(q, 6, c->issued_wall_s);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? SQ_OK : dberr(r, "registering the station", err);
+    if (rc != SQLITE_DONE)
+        goto dbfail;
+    if (sqlite3_prepare_v2(r->db,
+                           "INSERT INTO station_keys(station_id, sign_pk, box_pk, issued_wall)"
+                           " VALUES (?, ?, ?, ?)",
+                           -1, &q, NULL) != SQLITE_OK)
+        goto dbfail;
+    sqlite3_bind_text(q, 1, c->station_id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, c->sign_pk, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 3, c->box_pk, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, c->issued_wall_s);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE || sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        goto dbfail;
+    return SQ_OK;
+dbfail:
+    st = dberr(r, "registering the station", err);
+fail:
+    sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
 }
 
 sq_status registry_station_key(registry *r, const char *station_id, uint8_t sign_pk[32],
@@ -135,12 +277,9 @@ sq_status registry_station_key(registry *r, const char *station_id, uint8_t sign
     if (rc == SQLITE_ROW && sqlite3_column_bytes(q, 0) == 32 && !sqlite3_column_int(q, 1)) {
         memcpy(sign_pk, sqlite3_column_blob(q, 0), 32);
     } else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-        st = SQ_ENOTFOUND;
-        if (err) {
-            snprintf(err->msg, sizeof err->msg, "station '%s' is %s", station_id,
-                     rc == SQLITE_ROW ? "revoked" : "not enrolled here");
-            err->code = st;
-        }
+        st = seterr(err, SQ_ENOTFOUND,
+                    rc == SQLITE_ROW ? "station '%s' is revoked" : "station '%s' is not enrolled here",
+                    station_id);
     } else {
         st = dberr(r, "reading the station registry", err);
     }
@@ -148,17 +287,46 @@ sq_status registry_station_key(registry *r, const char *station_id, uint8_t sign
     return st;
 }
 
+sq_status registry_station_keys_all(registry *r, const char *station_id, uint8_t (*keys)[32],
+                                    size_t max, size_t *n, sq_err *err)
+{
+    sqlite3_stmt *q;
+    *n = 0;
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT sign_pk FROM station_keys WHERE station_id = ?"
+                           " ORDER BY revoked_wall IS NOT NULL, revoked_wall DESC, issued_wall DESC",
+                           -1, &q, NULL) != SQLITE_OK)
+        return dberr(r, "reading the station registry", err);
+    sqlite3_bind_text(q, 1, station_id, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < max)
+        if (sqlite3_column_bytes(q, 0) == 32)
+            memcpy(keys[(*n)++], sqlite3_column_blob(q, 0), 32);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return dberr(r, "reading the station registry", err);
+    if (*n == 0)
+        return seterr(err, SQ_ENOTFOUND, "station '%s' was never enrolled here", station_id);
+    return SQ_OK;
+}
+
 sq_status registry_print(registry *r, FILE *out, sq_err *err)
 {
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(r->db,
-                           "SELECT station_id, district, label, revoked FROM stations"
-                           " ORDER BY district, station_id",
+                           "SELECT station_id, district, label, revoked,"
+                           " (SELECT count(*) FROM station_keys k WHERE k.station_id ="
+                           " s.station_id) FROM stations s ORDER BY district, station_id",
                            -1, &q, NULL) != SQLITE_OK)
         return dberr(r, "reading the station registry", err);
-    while (sqlite3_step(q) == SQLITE_ROW)
-        fprintf(out, "%s\t%s\t%s%s\n", sqlite3_column_text(q, 0), sqlite3_column_text(q, 1),
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        int keys = sqlite3_column_int(q, 4);
+        fprintf(out, "%s\t%s\t%s%s", sqlite3_column_text(q, 0), sqlite3_column_text(q, 1),
                 sqlite3_column_text(q, 2), sqlite3_column_int(q, 3) ? "\trevoked" : "");
+        if (keys > 1)
+            fprintf(out, "\t(%d keys over time)", keys);
+        fputc('\n', out);
+    }
     sqlite3_finalize(q);
     return SQ_OK;
 }

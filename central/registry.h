@@ -2,28 +2,49 @@
  * registry.h - central's list of enrolled stations (SQLite, central.db in
  * central's home). Enrolment adds a station; batches and results are
  * checked against the signing key recorded here.
+ *
+ * Every key a station id was ever enrolled with stays in the registry
+ * (its key history): revoking a station refuses its uploads from then on,
+ * but the results it sent before stay openable, and a station id given
+ * new keys on purpose (a replaced machine, `enroll --replace`) keeps the
+ * old key's results openable too.
  */
 #ifndef SYNAQ_CENTRAL_REGISTRY_H
 #define SYNAQ_CENTRAL_REGISTRY_H
 
+#include <stdio.h>
 #include "synaq/keys.h"
 
 typedef struct registry registry;
 
-/* Opens (creating) path. Caller owns *out (registry_close). */
+#define REGISTRY_MAX_KEYS 16 /* keys a station id may have had, at most */
+
+/* Opens (creating, migrating) path. Caller owns *out (registry_close). */
 sq_status registry_open(const char *path, registry **out, sq_err *err);
 void registry_close(registry *r);
-/* Records an enrolled station; SQ_EEXIST if its id is taken by other keys. */
-sq_status registry_add(registry *r, const sq_cert *c, sq_err *err);
-/* The station's signing key; SQ_ENOTFOUND for an unknown or revoked one. */
+/* Records an enrolled station. An id enrolled already (revoked or not)
+ * is refused with SQ_EEXIST unless replace: then its current key is
+ * revoked (from now on) and the certificate's keys become the current
+ * ones. The same keys again, not revoked, are SQ_EEXIST too. */
+sq_status registry_add(registry *r, const sq_cert *c, bool replace, sq_err *err);
+/* The station's current signing key; SQ_ENOTFOUND for an unknown or
+ * revoked one. For accepting uploads. */
 sq_status registry_station_key(registry *r, const char *station_id, uint8_t sign_pk[32],
                                sq_err *err);
+/* Every signing key the station id was enrolled with, newest first,
+ * revoked ones included (up to max): for opening what it sent while a key
+ * was good. SQ_ENOTFOUND for an id never enrolled. */
+sq_status registry_station_keys_all(registry *r, const char *station_id, uint8_t (*keys)[32],
+                                    size_t max, size_t *n, sq_err *err);
+/* Whether the id is enrolled (1: current, 2: revoked) or not (0); -1 on
+ * a read error. */
+int registry_station_state(registry *r, const char *station_id);
 /* Opens an existing registry for reading only: the receiver, which must
  * not write or checkpoint central.db while enroll and revoke do (one
  * writing process per file, DESIGN.md). Caller owns *out. */
 sq_status registry_open_readonly(const char *path, registry **out, sq_err *err);
-/* Marks the station revoked: registry_station_key refuses it from then on.
- * SQ_ENOTFOUND for an id never enrolled. */
+/* Marks the station revoked: registry_station_key refuses it from then on;
+ * its key stays in the history. SQ_ENOTFOUND for an id never enrolled. */
 sq_status registry_revoke(registry *r, const char *station_id, sq_err *err);
 /* Prints the stations, one a line. */
 sq_status registry_print(registry *r, FILE *out, sq_err *err);

@@ -1024,7 +1024,10 @@ int serve_command(const char *home, int argc, char **argv)
      * yet), then read through a read-only handle: enroll and revoke write
      * it while the receiver runs. */
     snprintf(path, sizeof path, "%s/central.db", home);
-    if (access(path, F_OK) != 0) {
+    /* A registry of an earlier build (no key history) is brought up to
+     * date once, here, before the read-only handle: the only write the
+     * receiver ever makes to central.db, at start. */
+    if (access(path, F_OK) != 0 || registry_open_readonly(path, &sv->reg, NULL) != SQ_OK) {
         registry *tmp = NULL;
         if (registry_open(path, &tmp, &e)) {
             fprintf(stderr, "synaq-central serve: %s\n", e.msg);
@@ -1032,7 +1035,7 @@ int serve_command(const char *home, int argc, char **argv)
         }
         registry_close(tmp);
     }
-    if (registry_open_readonly(path, &sv->reg, &e)) {
+    if (!sv->reg && registry_open_readonly(path, &sv->reg, &e)) {
         fprintf(stderr, "synaq-central serve: %s\n", e.msg);
         goto out;
     }

@@ -37,10 +37,12 @@ static int usage(FILE *f)
             "                     make central's keys in DIR/keys (signing, results, ack);\n"
             "                     --upgrade brings a key folder of an earlier build up to date,\n"
             "                     --new-ack-key replaces the receiver's ack key\n"
-            "  enroll REQUEST --station-id ID --district NAME [-o CERT]\n"
+            "  enroll REQUEST --station-id ID --district NAME [--replace] [-o CERT]\n"
             "                     sign a station's enrolment request (certificate defaults to\n"
-            "                     DIR/certs/ID.cert)\n"
-            "  enroll-usb STICK --station-id ID --district NAME [--request FP] [-o CERT]\n"
+            "                     DIR/certs/ID.cert); an id enrolled or revoked already is\n"
+            "                     refused unless --replace (new keys for it; the old revoked)\n"
+            "  enroll-usb STICK --station-id ID --district NAME [--request FP] [--replace]\n"
+            "                     [-o CERT]\n"
             "                     the same for the request a station wrote to a stick\n"
             "                     (STICK/synaq/enrol/FP.req); the certificate goes back beside it\n"
             "  prepare-stick STICK [BUNDLE...]\n"
@@ -168,8 +170,10 @@ static int cmd_enroll(int argc, char **argv, bool by_stick)
                                        {"district", 1, 0, 'd'},
                                        {"out", 1, 0, 'o'},
                                        {"request", 1, 0, 'r'},
+                                       {"replace", 0, 0, 'R'},
                                        {0, 0, 0, 0}};
     const char *id = NULL, *district = NULL, *out = NULL, *fp = NULL;
+    bool replace = false;
     char out_buf[4200];
     int c;
     optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
@@ -182,6 +186,8 @@ static int cmd_enroll(int argc, char **argv, bool by_stick)
             out = optarg;
         else if (c == 'r' && by_stick)
             fp = optarg;
+        else if (c == 'R')
+            replace = true;
         else
             return usage(stderr);
     }
@@ -190,33 +196,51 @@ static int cmd_enroll(int argc, char **argv, bool by_stick)
                 by_stick ? "enroll-usb" : "enroll", by_stick ? "STICK" : "REQUEST");
         return 2;
     }
-    if (!out) {
-        snprintf(out_buf, sizeof out_buf, "%s/certs", home);
-        mkdir(out_buf, 0755);
-        snprintf(out_buf, sizeof out_buf, "%s/certs/%s.cert", home, id);
-        out = out_buf;
-    }
     sq_err e;
     sq_central_keys *k = NULL;
     registry *reg = NULL;
     sq_cert cert;
-    uint8_t have[32];
     int rc = 1;
     if (sq_central_open(keys_dir, SQ_CENTRAL_SIGN, &k, &e) ||
         registry_open(registry_path, &reg, &e)) {
         fail(&e);
         goto out;
     }
-    if (registry_station_key(reg, id, have, NULL) == SQ_OK) {
-        fprintf(stderr, "synaq-central: station id '%s' is enrolled already\n", id);
+    /* Asked before a certificate is made: a revoked station stays
+     * revoked, and a known id gets new keys only on purpose. */
+    int state = registry_station_state(reg, id);
+    if (state > 0 && !replace) {
+        fprintf(stderr,
+                state == 2 ? "synaq-central: station id '%s' was revoked; it stays revoked "
+                             "(--replace enrols new keys under it on purpose)\n"
+                           : "synaq-central: station id '%s' is enrolled already (--replace "
+                             "enrols new keys under it on purpose; the old ones are revoked)\n",
+                id);
         goto out;
+    }
+    if (!out) {
+        snprintf(out_buf, sizeof out_buf, "%s/certs", home);
+        mkdir(out_buf, 0755);
+        snprintf(out_buf, sizeof out_buf, "%s/certs/%s.cert", home, id);
+        if (replace && state > 0) {
+            /* The old certificate stays beside the new one, renamed. */
+            char old_cert[4300];
+            snprintf(old_cert, sizeof old_cert, "%s.replaced-%lld", out_buf,
+                     (long long)time(NULL));
+            rename(out_buf, old_cert);
+        }
+        out = out_buf;
     }
     if ((by_stick ? sq_usb_enrol_answer(k, argv[optind], fp, id, district, out, &cert, &e)
                   : sq_central_enroll(k, argv[optind], id, district, out, &cert, &e)) ||
-        registry_add(reg, &cert, &e)) {
+        registry_add(reg, &cert, replace, &e)) {
         fail(&e);
         goto out;
     }
+    if (replace && state > 0)
+        printf("station '%s': its earlier keys are revoked from now on; what they signed "
+               "before stays openable\n",
+               id);
     char key_fp[SQ_FINGERPRINT_LEN + 1];
     sq_fingerprint(cert.sign_pk, key_fp);
     if (by_stick)
@@ -375,21 +399,40 @@ static int open_one(void *ctx, const char *station_id, int64_t seq, const uint8_
 {
     opener *o = ctx;
     sq_err e;
-    uint8_t pk[32];
+    uint8_t keys[REGISTRY_MAX_KEYS][32];
+    size_t n_keys = 0;
     sq_result *r = NULL;
+    sq_status st;
     (void)batch_id;
     (void)received_wall_s;
-    if (registry_station_key(o->reg, station_id, pk, &e) ||
-        sq_result_open(sealed, len, sq_central_results_pk(o->k), sq_central_results_sk(o->k), pk,
-                       &r, &e)) {
+    /* Any key the station id had: a result signed while a key was good
+     * stays openable after that key was revoked or replaced. */
+    if ((st = registry_station_keys_all(o->reg, station_id, keys, REGISTRY_MAX_KEYS, &n_keys, &e)))
+        goto failed;
+    for (size_t i = 0; i < n_keys; i++) {
+        sq_result_free(r);
+        r = NULL;
+        st = sq_result_open(sealed, len, sq_central_results_pk(o->k), sq_central_results_sk(o->k),
+                            keys[i], &r, &e);
+        if (st != SQ_EAUTH)
+            break;
+    }
+    if (st) {
+    failed:
         fprintf(stderr, "synaq-central: %s: result #%lld of '%s': %s\n", o->source,
                 (long long)seq, station_id, e.msg);
+        sq_result_free(r);
         o->failures++;
         return 0;
     }
-    if (r->seq != seq || strcmp(r->station_id, station_id) != 0) {
-        fprintf(stderr, "synaq-central: %s: result #%lld claims to be #%lld of station '%s'\n",
-                o->source, (long long)seq, (long long)r->seq, r->station_id);
+    /* The number a station gave a result may differ from the one central
+     * holds it under: a station restored from a copy, or replacing
+     * another under the same id, numbers its results on above what
+     * central holds (PROTOCOL.md). Central's number is the one shown. */
+    r->seq = seq;
+    if (strcmp(r->station_id, station_id) != 0) {
+        fprintf(stderr, "synaq-central: %s: result #%lld claims to be of station '%s'\n",
+                o->source, (long long)seq, r->station_id);
         o->failures++;
     } else {
         char *line = sq_result_csv(r, o->header);
@@ -444,7 +487,7 @@ static int cmd_open_results(int argc, char **argv)
         cstore_close(cs);
     }
     for (int i = optind; i < argc; i++) {
-        uint8_t *buf = NULL, pk[32];
+        uint8_t *buf = NULL;
         size_t len = 0;
         sq_batch *b = NULL;
         o.source = argv[i];
@@ -452,9 +495,21 @@ static int cmd_open_results(int argc, char **argv)
             rc = 1;
             continue;
         }
-        if (sq_batch_parse(buf, len, &b, &e) ||
-            registry_station_key(o.reg, sq_batch_station_id(b), pk, &e) ||
-            sq_batch_verify(b, pk, &e)) {
+        uint8_t keys[REGISTRY_MAX_KEYS][32];
+        size_t n_keys = 0;
+        sq_status st = sq_batch_parse(buf, len, &b, &e);
+        if (!st)
+            st = registry_station_keys_all(o.reg, sq_batch_station_id(b), keys, REGISTRY_MAX_KEYS,
+                                           &n_keys, &e);
+        /* Any key the station id had (newest first), as for results. */
+        for (size_t ki = 0; !st && ki < n_keys; ki++) {
+            st = sq_batch_verify(b, keys[ki], &e);
+            if (st != SQ_EAUTH)
+                break;
+            if (ki + 1 < n_keys)
+                st = SQ_OK;
+        }
+        if (st) {
             fprintf(stderr, "synaq-central: %s: %s\n", argv[i], e.msg);
             rc = 1;
         } else {

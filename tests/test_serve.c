@@ -1060,7 +1060,7 @@ static void test_live_registry(void)
     snprintf(path, sizeof path, "%s/central.db", home);
     CHECK_OK(registry_open(path, &reg, &e), &e);
     CHECK_OK(sq_cert_load(ghost.cert_path, sq_central_sign_pk(f.central), &c, &e), &e);
-    CHECK_OK(registry_add(reg, &c, &e), &e);
+    CHECK_OK(registry_add(reg, &c, false, &e), &e);
     registry_close(reg);
     uint8_t *up = upload_of(&ghost, NULL, 0, &ulen);
     CHECK_INT(200, post(up, ulen, &r));
@@ -1478,7 +1478,7 @@ static int setup(void)
         sq_cert c;
         const char *cp = i < 3 ? enrolled[i] : par[i - 3].cert_path;
         CHECK_OK(sq_cert_load(cp, sq_central_sign_pk(f.central), &c, &e), &e);
-        CHECK_OK(registry_add(reg, &c, &e), &e);
+        CHECK_OK(registry_add(reg, &c, false, &e), &e);
     }
     registry_close(reg);
     return 0;
