@@ -37,7 +37,8 @@ const char *app_screen_name(const app *a)
 {
     static const char *const names[] = {
         "welcome", "identify", "roster", "exams", "info",   "item",   "grid",  "review",
-        "result",  "error",    "pin",    "tech",  "touch",  "glyphs", "newpin", "setup"};
+        "result",  "error",    "pin",    "tech",  "touch",  "glyphs", "newpin", "setup",
+        "unlock",  "setpass"};
     if (a->ov == OV_CONFIRM)
         return "confirm";
     if (a->ov == OV_WARN5)
@@ -183,6 +184,16 @@ void app_init(app *a, plat *p, i18n *t, sq_store *store, sq_station_keys *keys,
         app_error(a, "error.store", NULL);
         return;
     }
+    app_go(a, SCR_WELCOME);
+    resume_session(a);
+}
+
+void app_attach(app *a, sq_station_keys *k, sq_store *s)
+{
+    a->keys = k;
+    a->store = s;
+    a->owns_station = true;
+    a->ov = OV_NONE;
     app_go(a, SCR_WELCOME);
     resume_session(a);
 }
@@ -1228,7 +1239,7 @@ void app_drag(app *a, int dy)
 
 void app_type(app *a, const char *text)
 {
-    if (tech_type(a, text) || a->scr != SCR_IDENTIFY)
+    if (unlock_type(a, text) || tech_type(a, text) || a->scr != SCR_IDENTIFY)
         return;
     if (a->field == 0)
         kbd_append(a->id, sizeof a->id, 32, text);
@@ -1240,7 +1251,7 @@ void app_type(app *a, const char *text)
 
 void app_key(app *a, int key)
 {
-    if (tech_key(a, key) || a->scr != SCR_IDENTIFY)
+    if (unlock_key(a, key) || tech_key(a, key) || a->scr != SCR_IDENTIFY)
         return;
     if (key == PLAT_KEY_BACKSPACE)
         kbd_backspace(a->field == 0 ? a->id : a->name);
@@ -1306,7 +1317,11 @@ int app_tick(app *a)
     int t = tech_tick(a, now);
     if (t >= 0)
         SOONER(t);
-    if (a->scr != SCR_WELCOME && a->scr != SCR_ERROR && !(a->scr == SCR_SETUP && !a->store)) {
+    /* Without a store there is no welcome screen to go back to: set-up
+     * and the locked station stay as they are. */
+    bool storeless = !a->store && (a->scr == SCR_SETUP || a->scr == SCR_SETPASS ||
+                                   a->scr == SCR_UNLOCK);
+    if (a->scr != SCR_WELCOME && a->scr != SCR_ERROR && !storeless) {
         int64_t idle = now - a->last_input_ms;
         if (idle >= APP_IDLE_MS + APP_IDLE_GRACE_MS) {
             if (tech_is_screen(a->scr))

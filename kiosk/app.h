@@ -35,7 +35,10 @@ typedef enum {
     SCR_TOUCH,
     SCR_GLYPHS,
     SCR_NEWPIN,
-    SCR_SETUP
+    SCR_SETUP,
+    /* the station's passphrase (unlock.c) */
+    SCR_UNLOCK,
+    SCR_SETPASS
 } app_screen;
 
 typedef enum {
@@ -147,6 +150,15 @@ struct app {
     /* set-up (a station not enrolled yet) */
     sq_enrol_report enrol;
     bool enrol_done;
+    /* the station's passphrase (unlock.c); buffers in guarded memory */
+    char *pass_entry;          /* what is typed */
+    char *pass_first;          /* a new one, the first time it was typed */
+    char *pass_owned;          /* the one in use since unlock or set-up */
+    int pass_step;             /* choosing: 0 first, 1 again */
+    bool pass_show;            /* the technician asked to see what is typed */
+    bool pass_lower;           /* small letters on the keys */
+    int pass_fails;
+    int64_t pass_wait_until_ms;
 };
 
 /* Starts on the welcome screen (or the error screen when store is NULL),
@@ -161,6 +173,14 @@ void app_free(app *a);
 /* Before the kiosk stops on a signal: commits the elapsed time of the
  * attempt on screen, which stays open and comes back at the next start. */
 void app_stop(app *a);
+/* The station locked: its key file is protected and no passphrase (or a
+ * wrong one) was given; why_key, a catalogue key, says which (NULL:
+ * none). The technician unlocks it here. */
+void unlock_open(app *a, const char *why_key);
+/* Keys and store opened (after unlock): the kiosk's from now on, closed
+ * by app_free; then the welcome screen, or back in the attempt that was
+ * on screen. */
+void app_attach(app *a, sq_station_keys *k, sq_store *s);
 /* Shows the error screen with a catalogue key and a detail for the log. */
 void app_error(app *a, const char *key, const char *detail);
 /* One pass of the current screen (hit test or draw). */
@@ -206,5 +226,15 @@ bool tech_type(app *a, const char *text); /* typed on a keyboard: true if taken 
 bool tech_key(app *a, int key);
 void tech_idle_close(app *a);           /* closed for want of a touch: logged */
 void tech_free(app *a);
+/* The header of the technician's screens: a title and the languages. */
+int tech_header(app *a, const char *title);
+
+/* unlock.c: the station's passphrase, unlocking and chosen at set-up. */
+void setpass_open(app *a);
+void unlock_screen(app *a);
+bool unlock_type(app *a, const char *text);
+bool unlock_key(app *a, int key);
+int unlock_tick(app *a, int64_t now);
+void unlock_free(app *a);
 
 #endif

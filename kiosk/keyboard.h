@@ -2,7 +2,8 @@
  * keyboard.h - the kiosk's own on-screen keyboard: Kazakh Cyrillic,
  * Russian and Latin letters and digits, for trainees with no physical
  * keyboard. Widgets are named "key:<letter>", "key:space",
- * "key:backspace", "key:clear" and "kbd:kk|ru|en|123".
+ * "key:backspace", "key:clear", "kbd:kk|ru|en|123" and, for passphrases,
+ * "kbd:case".
  */
 #ifndef SYNAQ_KIOSK_KEYBOARD_H
 #define SYNAQ_KIOSK_KEYBOARD_H
@@ -19,6 +20,10 @@ typedef enum { KBD_KK, KBD_RU, KBD_EN, KBD_DIGITS } kbd_layout;
  * *layout. Returns true when something changed. */
 bool kbd_run(ui *u, const i18n *t, int lang, ui_rect r, kbd_layout *layout, char *buf,
              size_t cap, size_t max_chars);
+/* The same with a key that puts small letters on the keys and back
+ * ("kbd:case"; *lower says which are on), for passphrases. */
+bool kbd_run_cased(ui *u, const i18n *t, int lang, ui_rect r, kbd_layout *layout, bool *lower,
+                   char *buf, size_t cap, size_t max_chars);
 /* Removes the last character of buf. */
 void kbd_backspace(char *buf);
 /* Appends UTF-8 text s if it fits. */

@@ -31,7 +31,8 @@
 #define MIN_H 480
 
 typedef struct {
-    const char *home, *db, *keys, *assets, *fonts, *script, *shots, *passphrase, *usb_roots;
+    const char *home, *db, *keys, *assets, *fonts, *script, *shots, *pass_file, *usb_roots;
+    char *passphrase; /* guarded memory; NULL: none given */
     int width, height;
     bool software, windowed, trace;
 } options;
@@ -398,11 +399,9 @@ int main(int argc, char **argv)
     o.home = getenv("SYNAQ_HOME") ? getenv("SYNAQ_HOME") : "/var/lib/synaq";
     o.assets = SYNAQ_ASSETS_DIR;
     o.fonts = SYNAQ_FONTS_LIST;
-    o.passphrase = getenv("SYNAQ_PASSPHRASE");
     o.usb_roots = getenv("SYNAQ_USB_ROOTS") && *getenv("SYNAQ_USB_ROOTS")
                       ? getenv("SYNAQ_USB_ROOTS")
                       : SQ_USB_ROOTS;
-    static char pass_buf[1024];
     int c;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
@@ -423,19 +422,7 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'p': {
-            FILE *pf = fopen(optarg, "r");
-            if (!pf || !fgets(pass_buf, sizeof pass_buf, pf)) {
-                fprintf(stderr, "synaq-kiosk: cannot read %s\n", optarg);
-                if (pf)
-                    fclose(pf);
-                return 1;
-            }
-            fclose(pf);
-            pass_buf[strcspn(pass_buf, "\r\n")] = 0;
-            o.passphrase = pass_buf;
-            break;
-        }
+        case 'p': o.pass_file = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -452,7 +439,8 @@ int main(int argc, char **argv)
     sim_clock sim = {1000, (int64_t)time(NULL), 0};
     sq_clock sim_c = {sim_mono, sim_wall, &sim};
     const sq_clock *clock = o.script ? &sim_c : sq_clock_system();
-    if (sq_init(&e)) {
+    if (sq_init(&e) || sq_harden_process(&e) ||
+        sq_passphrase_load(o.pass_file, &o.passphrase, &e)) {
         fprintf(stderr, "synaq-kiosk: %s\n", e.msg);
         return 1;
     }
@@ -475,11 +463,19 @@ int main(int argc, char **argv)
     char station[128] = "";
     const char *store_err = NULL;
     char store_msg[600] = "";
-    /* No key file yet, or keys without a certificate: the set-up screen. */
+    /* No key file yet, or keys without a certificate: the set-up screen.
+     * Keys protected by a passphrase none (or a wrong one) was given for:
+     * the station is locked until the technician unlocks it. */
     bool setup = false;
+    const char *locked = NULL;
+    sq_status kst = SQ_OK;
     if (access(o.keys, F_OK) != 0 && errno == ENOENT) {
         setup = true;
-    } else if (sq_station_keys_open(o.keys, o.passphrase, &k, &e)) {
+    } else if ((kst = sq_station_keys_open(o.keys, o.passphrase, &k, &e)) == SQ_EAUTH &&
+               sq_station_keys_wrapped(o.keys) == 1) {
+        locked = o.passphrase ? "unlock.given_wrong" : "";
+        fprintf(stderr, "synaq-kiosk: the station is locked: %s\n", e.msg);
+    } else if (kst) {
         snprintf(store_msg, sizeof store_msg, "%s", e.msg);
         store_err = store_msg;
     } else if (!sq_station_keys_cert(k)) {
@@ -505,6 +501,8 @@ int main(int argc, char **argv)
         app_error(a, "error.font", err);
     else if (!t)
         app_error(a, "error.generic", terr);
+    else if (locked)
+        unlock_open(a, *locked ? locked : NULL);
     else if (store_err)
         app_error(a, "error.store", store_err);
     else if (setup)
@@ -519,6 +517,7 @@ int main(int argc, char **argv)
     free(a);
     sq_store_close(s);
     sq_station_keys_close(k);
+    sq_passphrase_free(o.passphrase);
     i18n_free(t);
     plat_close(p);
     return rc;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
 #include <jansson.h>
 
@@ -22,12 +23,15 @@
 #include "synaq/bundle.h"
 #include "synaq/keys.h"
 #include "synaq/result.h"
+#include "synaq/station.h"
 #include "synaq/store.h"
 #include "synaq/tech.h"
 #include "synaq/usb.h"
 
 typedef struct {
-    const char *home, *db, *keys, *passphrase;
+    const char *home, *db, *keys;
+    char *passphrase; /* guarded memory; NULL: none given (asked for when needed) */
+    bool no_passphrase; /* init, enroll-usb: plain keys, on purpose */
     char db_buf[4096], keys_buf[4096];
 } station_opts;
 
@@ -37,8 +41,11 @@ static int usage(FILE *f)
           "COMMAND ...\n"
           "\n"
           "commands:\n"
-          "  init --central central.pub [--label TEXT] [--request FILE] [--passphrase]\n"
-          "                     make this station's keys and its enrolment request\n"
+          "  init --central central.pub [--label TEXT] [--request FILE] [--no-passphrase]\n"
+          "                     make this station's keys, protected by the passphrase, and\n"
+          "                     its enrolment request (--no-passphrase: keys in the clear,\n"
+          "                     for a test station only)\n"
+          "  unlock             hand the passphrase to synaq-syncd, waiting for it at start\n"
           "  enroll CERT        install the certificate central issued\n"
           "  import BUNDLE...   verify and import exam bundles (all of each or nothing)\n"
           "  exams              list the installed exams\n"
@@ -54,7 +61,7 @@ static int usage(FILE *f)
           "  export-usb [STICK] pending results to STICK/synaq/STATION/outgoing, for central's\n"
           "                     'synaq-central ingest'; they stay pending until acknowledged\n"
           "  read-acks [STICK]  mark sent what central's acknowledgements on the stick name\n"
-          "  enroll-usb [--label TEXT] [STICK]\n"
+          "  enroll-usb [--label TEXT] [--no-passphrase] [STICK]\n"
           "                     enrolment by stick: makes the keys (trusting the stick's\n"
           "                     synaq/central.pub) and writes the request to the stick; run\n"
           "                     again when central's certificate is on it, to install it\n"
@@ -63,7 +70,8 @@ static int usage(FILE *f)
           "  audit [N]          the last N lines of the station's audit log (default 50)\n"
           "\n"
           "The station's files default to $SYNAQ_HOME (or /var/lib/synaq): station.db and\n"
-          "station.key. The key passphrase comes from --passphrase-file or $SYNAQ_PASSPHRASE.\n"
+          "station.key. The key passphrase comes from --passphrase-file, the systemd\n"
+          "credential synaq-passphrase, or $SYNAQ_PASSPHRASE; on a terminal it is asked for.\n"
           "Without STICK, the only stick plugged in under $SYNAQ_USB_ROOTS (default %s).\n",
           SQ_PIN_MIN, SQ_PIN_MAX, SQ_USB_ROOTS);
     return f == stderr ? 2 : 0;
@@ -91,24 +99,83 @@ static void audit(sq_store *s, const char *action, sq_status st, const char *fmt
         fprintf(stderr, "synaqctl: the audit log could not be written: %s\n", e.msg);
 }
 
-static char *read_passphrase_file(const char *path)
+/* Asks for the passphrase on the terminal, without echo. Guarded memory,
+ * NULL when there is no terminal or nothing was typed. */
+static char *ask_passphrase(const char *prompt)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "synaqctl: cannot read passphrase file %s: %s\n", path, strerror(errno));
+    if (!isatty(STDIN_FILENO))
+        return NULL;
+    struct termios old, quiet;
+    if (tcgetattr(STDIN_FILENO, &old) != 0)
+        return NULL;
+    quiet = old;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    char *buf = sodium_malloc(SQ_UNLOCK_MAX + 1);
+    if (!buf)
+        return NULL;
+    fprintf(stderr, "%s", prompt);
+    fflush(stderr);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    bool got = fgets(buf, SQ_UNLOCK_MAX + 1, stdin) != NULL;
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    fputc('\n', stderr);
+    if (got)
+        buf[strcspn(buf, "\r\n")] = 0;
+    if (!got || !buf[0]) {
+        sodium_free(buf);
         return NULL;
     }
-    char buf[1024];
-    char *p = fgets(buf, sizeof buf, f) ? strdup(buf) : strdup("");
-    fclose(f);
-    if (p)
-        p[strcspn(p, "\r\n")] = 0;
-    return p;
+    return buf;
+}
+
+/* The passphrase of a wrapped key file that none was given for: asked on
+ * the terminal. */
+static void need_passphrase(station_opts *o)
+{
+    if (o->passphrase || sq_station_keys_wrapped(o->keys) != 1)
+        return;
+    char prompt[4200];
+    snprintf(prompt, sizeof prompt, "passphrase of %s: ", o->keys);
+    o->passphrase = ask_passphrase(prompt);
+}
+
+/* A passphrase for new keys: the one given, or asked for twice on the
+ * terminal; none only with --no-passphrase. 0: fine; else the status. */
+static int new_passphrase(station_opts *o, const char *cmd)
+{
+    if (o->passphrase || o->no_passphrase)
+        return 0;
+    char *a = ask_passphrase("passphrase for the station's keys (at least 8 characters): ");
+    char *b = a ? ask_passphrase("the same again: ") : NULL;
+    int rc = 0;
+    if (!a) {
+        fprintf(stderr,
+                "synaqctl %s: no passphrase: the station's keys would lie on its disk in the "
+                "clear, and whoever takes the disk would read its exams and trainees. Give one "
+                "(--passphrase-file FILE, the systemd credential synaq-passphrase, or "
+                "$SYNAQ_PASSPHRASE; or type it when asked), or --no-passphrase for a test "
+                "station\n",
+                cmd);
+        rc = 1;
+    } else if (!b || strcmp(a, b) != 0) {
+        fprintf(stderr, "synaqctl %s: the two passphrases differ\n", cmd);
+        rc = 1;
+    } else if (strlen(a) < 8) {
+        fprintf(stderr, "synaqctl %s: a passphrase of at least 8 characters, please\n", cmd);
+        rc = 1;
+    } else {
+        o->passphrase = a;
+        a = NULL;
+    }
+    sq_passphrase_free(a);
+    sq_passphrase_free(b);
+    return rc;
 }
 
 static int open_keys(const station_opts *o, sq_station_keys **k)
 {
     sq_err e;
+    need_passphrase((station_opts *)o);
     if (sq_station_keys_open(o->keys, o->passphrase, k, &e))
         return fail(&e);
     return 0;
@@ -129,8 +196,11 @@ static int open_station(const station_opts *o, sq_station_keys **k, sq_store **s
 
 static int cmd_init(const station_opts *o, int argc, char **argv)
 {
-    static const struct option lo[] = {{"central", 1, 0, 'c'}, {"label", 1, 0, 'l'},
-                                       {"request", 1, 0, 'r'}, {0, 0, 0, 0}};
+    static const struct option lo[] = {{"central", 1, 0, 'c'},
+                                       {"label", 1, 0, 'l'},
+                                       {"request", 1, 0, 'r'},
+                                       {"no-passphrase", 0, 0, 'n'},
+                                       {0, 0, 0, 0}};
     const char *central = NULL, *label = "", *request = NULL;
     char req_buf[4096];
     int c;
@@ -142,6 +212,8 @@ static int cmd_init(const station_opts *o, int argc, char **argv)
             label = optarg;
         else if (c == 'r')
             request = optarg;
+        else if (c == 'n')
+            ((station_opts *)o)->no_passphrase = true;
         else
             return usage(stderr);
     }
@@ -155,6 +227,8 @@ static int cmd_init(const station_opts *o, int argc, char **argv)
         snprintf(req_buf, sizeof req_buf, "%s/enrol.req", o->home);
         request = req_buf;
     }
+    if (access(o->keys, F_OK) != 0 && new_passphrase((station_opts *)o, "init"))
+        return 1;
     mkdir(o->home, 0700);
     sq_err e;
     sq_station_keys *k = NULL;
@@ -169,7 +243,9 @@ static int cmd_init(const station_opts *o, int argc, char **argv)
     sq_fingerprint(sq_station_keys_sign_pk(k), fp);
     sq_central_fingerprint(sq_station_keys_central_sign_pk(k),
                            sq_station_keys_central_results_pk(k), cfp);
-    printf("station keys written to %s%s\n", o->keys, o->passphrase ? " (passphrase-protected)" : "");
+    printf("station keys written to %s%s\n", o->keys,
+           o->passphrase ? " (passphrase-protected)"
+                         : " IN THE CLEAR (--no-passphrase: a test station only)");
     printf("station key fingerprint: %s\n", fp);
     printf("trusting central keys:   %s (compare it with the one central's keygen printed)\n", cfp);
     printf("enrolment request: %s (take it to central: synaq-central enroll)\n", request);
@@ -687,19 +763,25 @@ static int cmd_usb(const station_opts *o, int argc, char **argv, sq_usb_action a
 /* Enrolment by stick, one step a run (see sq_usb_enrol). */
 static int cmd_enroll_usb(const station_opts *o, int argc, char **argv)
 {
-    static const struct option lo[] = {{"label", 1, 0, 'l'}, {0, 0, 0, 0}};
+    static const struct option lo[] = {
+        {"label", 1, 0, 'l'}, {"no-passphrase", 0, 0, 'n'}, {0, 0, 0, 0}};
     const char *label = "";
     int c;
     optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == 'l')
             label = optarg;
+        else if (c == 'n')
+            ((station_opts *)o)->no_passphrase = true;
         else
             return usage(stderr);
     }
     char buf[1100];
     const char *stick = pick_stick(argc - optind + 1, argv + optind - 1, buf, sizeof buf);
     if (!stick)
+        return 1;
+    if (access(o->keys, F_OK) != 0 ? new_passphrase((station_opts *)o, "enroll-usb")
+                                   : (need_passphrase((station_opts *)o), 0))
         return 1;
     mkdir(o->home, 0700);
     sq_enrol_report r;
@@ -708,7 +790,8 @@ static int cmd_enroll_usb(const station_opts *o, int argc, char **argv)
         return fail(&e);
     if (r.keys_made)
         printf("station keys written to %s%s\n", o->keys,
-               o->passphrase ? " (passphrase-protected)" : "");
+               o->passphrase ? " (passphrase-protected)"
+                             : " IN THE CLEAR (--no-passphrase: a test station only)");
     printf("station key fingerprint: %s\n", r.station_fp);
     printf("trusting central keys:   %s (compare it with the one central's keygen printed)\n",
            r.central_fp);
@@ -811,6 +894,26 @@ static int cmd_audit(const station_opts *o, int argc, char **argv)
     return rc;
 }
 
+/* Hands the passphrase to synaq-syncd, which waits for it when it was
+ * started without one (station.h). */
+static int cmd_unlock(station_opts *o, int argc, char **argv)
+{
+    if (argc != 1)
+        return usage(stderr);
+    need_passphrase(o);
+    if (!o->passphrase) {
+        fputs("synaqctl unlock: no passphrase given (--passphrase-file FILE, or type it on a "
+              "terminal)\n",
+              stderr);
+        return 1;
+    }
+    sq_err e;
+    if (sq_unlock_send(o->home, o->passphrase, 30000, &e))
+        return fail(&e);
+    printf("synaq-syncd is unlocked\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option lo[] = {{"home", 1, 0, 'H'},
@@ -820,22 +923,15 @@ int main(int argc, char **argv)
                                        {"help", 0, 0, 'h'},
                                        {0, 0, 0, 0}};
     station_opts o = {0};
-    char *pass_alloc = NULL;
+    const char *pass_file = NULL;
     o.home = getenv("SYNAQ_HOME") ? getenv("SYNAQ_HOME") : "/var/lib/synaq";
-    o.passphrase = getenv("SYNAQ_PASSPHRASE");
     int c;
     while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
         switch (c) {
         case 'H': o.home = optarg; break;
         case 'd': o.db = optarg; break;
         case 'k': o.keys = optarg; break;
-        case 'p':
-            free(pass_alloc);
-            pass_alloc = read_passphrase_file(optarg);
-            if (!pass_alloc)
-                return 1;
-            o.passphrase = pass_alloc;
-            break;
+        case 'p': pass_file = optarg; break;
         case 'h': return usage(stdout);
         default: return usage(stderr);
         }
@@ -850,10 +946,8 @@ int main(int argc, char **argv)
         snprintf(o.keys_buf, sizeof o.keys_buf, "%s/station.key", o.home);
         o.keys = o.keys_buf;
     }
-    if (o.passphrase && !*o.passphrase)
-        o.passphrase = NULL;
     sq_err e;
-    if (sq_init(&e))
+    if (sq_init(&e) || sq_harden_process(&e) || sq_passphrase_load(pass_file, &o.passphrase, &e))
         return fail(&e);
     const char *cmd = argv[optind];
     int sub_argc = argc - optind;
@@ -887,12 +981,14 @@ int main(int argc, char **argv)
         rc = cmd_usb(&o, sub_argc, sub_argv, SQ_USB_EXPORT);
     else if (!strcmp(cmd, "read-acks"))
         rc = cmd_usb(&o, sub_argc, sub_argv, SQ_USB_ACKS);
+    else if (!strcmp(cmd, "unlock"))
+        rc = cmd_unlock(&o, sub_argc, sub_argv);
     else if (!strcmp(cmd, "help"))
         rc = usage(stdout);
     else {
         fprintf(stderr, "synaqctl: unknown command '%s'\n", cmd);
         rc = usage(stderr);
     }
-    free(pass_alloc);
+    sq_passphrase_free(o.passphrase);
     return rc;
 }

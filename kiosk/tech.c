@@ -128,7 +128,7 @@ static void show_done(app *a, const char *title_key)
 
 /* The header of the technician's screens: a title, and the languages
  * to switch to (the technician's own, whatever the last trainee chose). */
-static int tech_header(app *a, const char *title)
+int tech_header(app *a, const char *title)
 {
     ui *u = &a->u;
     static const char *const names[] = {"tech-lang-kk", "tech-lang-ru", "tech-lang-en"};
@@ -290,6 +290,13 @@ static void done_notes(app *a, const sq_usb_report *r, bool ack, bool all)
 static const char *stick_path(app *a)
 {
     return a->n_sticks ? a->sticks[a->stick].path : NULL;
+}
+
+/* Whether the chosen stick brings central's public keys (set-up needs them
+ * to make keys; without them it only says so). */
+static bool stick_has_pub(app *a)
+{
+    return a->n_sticks && a->files.count[SQ_USB_CENTRAL_PUB] > 0;
 }
 
 static void act_import(app *a)
@@ -1123,8 +1130,14 @@ static void scr_setup(app *a)
     }
     int bw = u->w / 2;
     if (ui_button(u, "setup-enrol", ui_r((u->w - bw) / 2, u->h - u->unit - u->gap, bw, u->unit),
-                  app_t(a, "tech.setup_enrol"), a->n_sticks ? BTN_PRIMARY : BTN_DISABLED))
-        a->pending = 4;
+                  app_t(a, "tech.setup_enrol"), a->n_sticks ? BTN_PRIMARY : BTN_DISABLED)) {
+        /* New keys need a passphrase first: none lies on the disk in the
+         * clear (unless a stick without central's keys ends it early). */
+        if (!a->where.passphrase && access(a->where.keys_path, F_OK) != 0 && stick_has_pub(a))
+            setpass_open(a);
+        else
+            a->pending = 4;
+    }
 }
 
 /* ---- a keyboard, where one is plugged in ---- */
@@ -1173,6 +1186,8 @@ void tech_screen(app *a)
     case SCR_GLYPHS: scr_glyphs(a); break;
     case SCR_NEWPIN: scr_newpin(a); break;
     case SCR_SETUP: scr_setup(a); break;
+    case SCR_UNLOCK:
+    case SCR_SETPASS: unlock_screen(a); break;
     default: break;
     }
     busy_draw(a);
@@ -1221,7 +1236,7 @@ void tech_run_pending(app *a)
 
 int tech_tick(app *a, int64_t now)
 {
-    int next = -1;
+    int next = unlock_tick(a, now);
     if (a->scr == SCR_TECH || a->scr == SCR_SETUP) {
         if (now - a->last_poll_ms >= APP_STICK_POLL_MS)
             poll_sticks(a, false);
@@ -1258,6 +1273,7 @@ void tech_idle_close(app *a)
 void tech_free(app *a)
 {
     sq_usb_list_free(&a->files);
+    unlock_free(a);
     if (a->owns_station) {
         sq_store_close(a->store);
         sq_station_keys_close(a->keys);

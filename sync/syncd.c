@@ -29,6 +29,8 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -40,6 +42,7 @@
 #include "config.h"
 #include "synaq/bundle.h"
 #include "synaq/result.h"
+#include "synaq/station.h"
 #include "synaq/store.h"
 
 #define BODY_MAX (256 * 1024)
@@ -821,6 +824,98 @@ static int64_t backoff_ms(syncd *y)
     return wait;
 }
 
+/* ---- locked at start: waiting for the passphrase ---- */
+
+/* Reads one line (the passphrase) from a connection into guarded memory,
+ * waiting at most 10 s for it. NULL when none came. */
+static char *read_passphrase_line(int fd)
+{
+    char *buf = sodium_malloc(SQ_UNLOCK_MAX + 1);
+    size_t got = 0;
+    if (!buf)
+        return NULL;
+    while (got < SQ_UNLOCK_MAX && !memchr(buf, '\n', got)) {
+        struct pollfd pf = {fd, POLLIN, 0};
+        if (poll(&pf, 1, 10000) <= 0)
+            break;
+        ssize_t r = recv(fd, buf + got, SQ_UNLOCK_MAX - got, 0);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    char *nl = memchr(buf, '\n', got);
+    if (!nl || nl == buf) {
+        sodium_free(buf);
+        return NULL;
+    }
+    *nl = 0;
+    return buf;
+}
+
+/* Waits on HOME/unlock.sock until someone hands over the passphrase that
+ * opens the key file (y->keys then holds the keys). 0: unlocked; 1:
+ * stopped by a signal first; -1: cannot wait. */
+static int wait_for_unlock(syncd *y, const char *keys_path)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s", y->home, SQ_UNLOCK_SOCKET);
+    int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    unlink(sa.sun_path); /* one left by a daemon that was killed */
+    mode_t old_mask = umask(0117); /* the socket: 0660, the station's group */
+    int bound = ls >= 0 && bind(ls, (struct sockaddr *)&sa, sizeof sa) == 0;
+    umask(old_mask);
+    if (!bound || listen(ls, 4) != 0) {
+        logf_("cannot wait for the passphrase at %s: %s", sa.sun_path, strerror(errno));
+        if (ls >= 0)
+            close(ls);
+        return -1;
+    }
+    fail(y, "LOCKED: the station's keys are protected by a passphrase; waiting for the "
+            "technician to unlock the station (at the kiosk, or synaqctl unlock)");
+    int rc = 1;
+    while (!y->stopping) {
+        struct pollfd pf[2] = {{y->sig_fd, POLLIN, 0}, {ls, POLLIN, 0}};
+        if (poll(pf, 2, -1) < 0 && errno != EINTR)
+            break;
+        if (pf[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(y->sig_fd, &si, sizeof si) == (ssize_t)sizeof si)
+                y->stopping = 1;
+            continue;
+        }
+        if (!(pf[1].revents & POLLIN))
+            continue;
+        int cfd = accept(ls, NULL, NULL);
+        if (cfd < 0)
+            continue;
+        char *pass = read_passphrase_line(cfd);
+        sq_err e;
+        sq_status st = pass ? sq_station_keys_open(keys_path, pass, &y->keys, &e) : SQ_EINVAL;
+        sq_passphrase_free(pass);
+        if (st == SQ_OK) {
+            (void)!send(cfd, "ok\n", 3, MSG_NOSIGNAL);
+            close(cfd);
+            logf_("unlocked");
+            rc = 0;
+            break;
+        }
+        char answer[600];
+        snprintf(answer, sizeof answer, "wrong: %s\n",
+                 st == SQ_EAUTH ? "it does not open the station's keys" : "no passphrase came");
+        (void)!send(cfd, answer, strlen(answer), MSG_NOSIGNAL);
+        close(cfd);
+        logf_("a wrong passphrase was handed over");
+        sleep(1); /* on top of Argon2id's own cost: no rapid guessing */
+    }
+    close(ls);
+    unlink(sa.sun_path);
+    if (rc == 0) {
+        y->last_error[0] = 0;
+        status_write(y);
+    }
+    return rc;
+}
+
 static void usage(FILE *f)
 {
     fputs("usage: synaq-syncd [--home DIR] [--config FILE] [--passphrase-file FILE] [--once]\n"
@@ -840,27 +935,15 @@ int main(int argc, char **argv)
     syncd y;
     memset(&y, 0, sizeof y);
     const char *home = getenv("SYNAQ_HOME") ? getenv("SYNAQ_HOME") : "/var/lib/synaq";
-    const char *config = NULL, *passphrase = getenv("SYNAQ_PASSPHRASE");
-    static char pass_buf[1024], config_buf[4200];
+    const char *config = NULL, *pass_file = NULL;
+    static char config_buf[4200];
     int once = 0, check = 0, c;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case 'H': home = optarg; break;
         case 'c': config = optarg; break;
         case 'o': once = 1; break;
-        case 'p': {
-            FILE *pf = fopen(optarg, "r");
-            if (!pf || !fgets(pass_buf, sizeof pass_buf, pf)) {
-                logf_("cannot read %s", optarg);
-                if (pf)
-                    fclose(pf);
-                return 1;
-            }
-            fclose(pf);
-            pass_buf[strcspn(pass_buf, "\r\n")] = 0;
-            passphrase = pass_buf;
-            break;
-        }
+        case 'p': pass_file = optarg; break;
         case 'C': check = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -919,11 +1002,24 @@ int main(int argc, char **argv)
     y.sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 
     sq_err e;
-    char keys[4200], db[4200];
+    char keys[4200], db[4200], *passphrase = NULL;
     snprintf(keys, sizeof keys, "%s/station.key", home);
     snprintf(db, sizeof db, "%s/station.db", home);
-    if (sq_init(&e) || sq_station_keys_open(keys, passphrase, &y.keys, &e) ||
-        sq_store_open(db, y.keys, NULL, &y.store, &e)) {
+    if (sq_init(&e) || sq_harden_process(&e) || sq_passphrase_load(pass_file, &passphrase, &e)) {
+        logf_("%s", e.msg);
+        return 1;
+    }
+    sq_status kst = sq_station_keys_open(keys, passphrase, &y.keys, &e);
+    if (kst == SQ_EAUTH && !passphrase && sq_station_keys_wrapped(keys) == 1) {
+        /* Locked: the technician unlocks the station at the kiosk (or
+         * with synaqctl unlock), which hands the passphrase over. */
+        int u = wait_for_unlock(&y, keys);
+        if (u)
+            return u < 0 ? 1 : 0;
+        kst = SQ_OK;
+    }
+    sq_passphrase_free(passphrase);
+    if (kst || sq_store_open(db, y.keys, NULL, &y.store, &e)) {
         logf_("%s", e.msg);
         return 1;
     }

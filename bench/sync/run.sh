@@ -33,7 +33,7 @@ n_st=8
 central keygen >/dev/null
 certs=()
 for i in $(seq 0 $n_st); do
-  ctl "$i" init --central "$work/central/keys/central.pub" >/dev/null
+  ctl "$i" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
   central enroll "$work/st$i/enrol.req" --station-id "b-$i" --district B >/dev/null
   ctl "$i" enroll "$work/central/certs/b-$i.cert" >/dev/null
   certs+=("$work/central/certs/b-$i.cert")

@@ -38,6 +38,13 @@ expect_fail "refusing to overwrite" central keygen
 [ "$(stat -c %a central/keys/sign.key)" = 600 ] && ok || bad "sign.key mode"
 expect_out "passphrase-protected" station init --central central/keys/central.pub --label "Test"
 expect_fail "refusing to overwrite" station init --central central/keys/central.pub
+# No passphrase, and no terminal to ask it on: no keys in the clear unless
+# asked for by name.
+expect_fail "would lie on its disk in the clear" env -u SYNAQ_PASSPHRASE "$bin/kiosk/synaqctl" \
+  --home plain init --central central/keys/central.pub
+[ ! -e plain/station.key ] && ok || bad "keys were made without a passphrase"
+expect_out "IN THE CLEAR" env -u SYNAQ_PASSPHRASE "$bin/kiosk/synaqctl" --home plain init \
+  --no-passphrase --central central/keys/central.pub
 expect_fail "not enrolled yet" station exams
 expect_out "enrolled" central enroll station/enrol.req --station-id cli-001 --district "Қостанай"
 expect_fail "enrolled already" central enroll station/enrol.req --station-id cli-001 --district X

@@ -74,7 +74,7 @@ expect "3 acknowledgement(s) read, 20 result(s) newly marked sent" 0 ctl read-ac
 [ "$(pending)" = 0 ] && ok || bad "$(pending) still pending"
 
 # An acknowledgement for another station, signed by central: refused.
-"$bin/kiosk/synaqctl" --home "$work/other" init --central "$work/central/keys/central.pub" >/dev/null
+"$bin/kiosk/synaqctl" --home "$work/other" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
 central enroll "$work/other/enrol.req" --station-id other-1 --district X >/dev/null
 "$bin/kiosk/synaqctl" --home "$work/other" enroll "$work/central/certs/other-1.cert" >/dev/null
 mkdir -p "$work/stick2/synaq/other-1/acks"
@@ -110,10 +110,10 @@ new=$work/new-station
 estick=$work/enrol-stick
 mkdir -p "$estick"
 newctl() { "$bin/kiosk/synaqctl" --home "$new" "$@"; }
-expect "put central.pub in the stick's synaq folder" 1 newctl enroll-usb "$estick"
+expect "put central.pub in the stick's synaq folder" 1 newctl enroll-usb --no-passphrase "$estick"
 [ ! -e "$new/station.key" ] && ok || bad "keys made without central's keys"
 expect "central.pub written" 0 central prepare-stick "$estick"
-expect "enrolment request written to $estick/synaq/enrol/" 0 newctl enroll-usb --label "Office 7" "$estick"
+expect "enrolment request written to $estick/synaq/enrol/" 0 newctl enroll-usb --no-passphrase --label "Office 7" "$estick"
 fp=$(newctl enroll-usb "$estick" | sed -n 's/^station key fingerprint: //p')
 [ -f "$estick/synaq/enrol/$fp.req" ] && ok || bad "no request $fp.req on the stick"
 expect "not enrolled yet" 1 newctl import-usb "$estick"
@@ -125,7 +125,7 @@ expect "enrolled already, as 'alm-007'" 1 newctl enroll-usb "$estick"
 expect "alm-007" 0 newctl status
 expect "enroll-usb" 0 newctl audit
 # A certificate of another station under this one's name is refused.
-"$bin/kiosk/synaqctl" --home "$work/third" init --central "$work/central/keys/central.pub" >/dev/null
+"$bin/kiosk/synaqctl" --home "$work/third" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
 fp3=$("$bin/kiosk/synaqctl" --home "$work/third" enroll-usb "$estick" 2>/dev/null | sed -n 's/^station key fingerprint: //p') || true
 [ -n "$fp3" ] && cp "$estick/synaq/enrol/$fp.cert" "$estick/synaq/enrol/$fp3.cert"
 cp "$work/third/station.key" "$work/third-key.before"

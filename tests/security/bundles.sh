@@ -51,7 +51,7 @@ has_exam 2 && ok || bad "extra v2, republished under the same name, did not arri
 # A bundle for another station, and a damaged one: three tries, then set
 # aside; the rounds succeed and results still go out.
 mkdir -p "$work/other"
-"$bin/kiosk/synaqctl" --home "$work/other" init --central "$work/central/keys/central.pub" >/dev/null
+"$bin/kiosk/synaqctl" --home "$work/other" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
 central enroll "$work/other/enrol.req" --station-id other-1 --district X >/dev/null
 central bundle build "$work/x1.yaml" --stations "$work/central/certs/other-1.cert" \
   -o "$work/bundles/all/not-mine.sqb" >/dev/null

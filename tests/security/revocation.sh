@@ -34,7 +34,7 @@ out=$(central open-results --received 2>&1) && ok || bad "open-results after rev
 
 # 2. The revoked id is not enrolled again by accident: from a file...
 mkdir -p "$work/new"
-"$bin/kiosk/synaqctl" --home "$work/new" init --central "$work/central/keys/central.pub" >/dev/null
+"$bin/kiosk/synaqctl" --home "$work/new" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
 before=$(registry_dump)
 status=0
 out=$(central enroll "$work/new/enrol.req" --station-id ui-001 --district X 2>&1) || status=$?
@@ -44,7 +44,7 @@ out=$(central enroll "$work/new/enrol.req" --station-id ui-001 --district X 2>&1
 stick=$work/stick
 mkdir -p "$stick"
 central prepare-stick "$stick" >/dev/null
-"$bin/kiosk/synaqctl" --home "$work/bystick" enroll-usb "$stick" >/dev/null
+"$bin/kiosk/synaqctl" --home "$work/bystick" enroll-usb --no-passphrase "$stick" >/dev/null
 status=0
 out=$(central enroll-usb "$stick" --station-id ui-001 --district X 2>&1) || status=$?
 [ $status = 1 ] && grep -q "stays revoked" <<<"$out" && ok || bad "enroll-usb of a revoked id: $status: $out"
@@ -52,7 +52,7 @@ out=$(central enroll-usb "$stick" --station-id ui-001 --district X 2>&1) || stat
 [ -z "$(ls "$stick"/synaq/enrol/*.cert 2>/dev/null)" ] && ok || bad "a certificate was written to the stick"
 # An id enrolled and not revoked is refused the same way.
 for s in third fourth; do
-  "$bin/kiosk/synaqctl" --home "$work/$s" init --central "$work/central/keys/central.pub" >/dev/null
+  "$bin/kiosk/synaqctl" --home "$work/$s" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
 done
 out=$(central enroll "$work/third/enrol.req" --station-id ui-002 --district X 2>&1) && ok || bad "$out"
 status=0

@@ -37,7 +37,7 @@ ctl() { local i=$1; shift; "$bin/kiosk/synaqctl" --home "$work/st$i" "$@"; }
 central keygen >/dev/null
 certs=()
 for i in $(seq 1 "$stations"); do
-  ctl "$i" init --central "$work/central/keys/central.pub" --label "chaos $i" >/dev/null
+  ctl "$i" init --no-passphrase --central "$work/central/keys/central.pub" --label "chaos $i" >/dev/null
   central enroll "$work/st$i/enrol.req" --station-id "st-$i" --district "Chaos" >/dev/null
   ctl "$i" enroll "$work/central/certs/st-$i.cert" >/dev/null
   certs+=("$work/central/certs/st-$i.cert")

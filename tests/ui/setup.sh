@@ -5,11 +5,14 @@
 #     (synaq-central prepare-stick); the kiosk starts with no station at
 #     all and shows the set-up screen;
 #   - a stick with no central keys: a clear message, no key file made;
-#   - with them: the station makes its keys and writes its request to the
-#     stick, and shows the fingerprints to compare;
+#   - with them: the technician chooses the station's passphrase (too
+#     short, then two that differ, are refused), the station makes its
+#     keys under it and writes its request to the stick, and shows the
+#     fingerprints to compare;
 #   - central signs the request (synaq-central enroll-usb), the
 #     certificate goes back onto the stick;
-#   - the kiosk starts again, installs the certificate, asks for the
+#   - the kiosk starts again, locked: the passphrase unlocks it, and it
+#     installs the certificate, asks for the
 #     technician PIN twice (a mismatch first; cancelling is refused), and
 #     opens technician mode, where the exams are imported from the stick;
 #     the welcome screen then names the station.
@@ -52,7 +55,15 @@ setup() {
   "${central[@]}" prepare-stick "$home/media/STICK" >/dev/null
   {
     printf 'expect-screen setup\ntap tech-lang-%s\nexpect-text %s\n' "$l" "$(msg "$l" tech.stick name STICK)"
-    printf 'tap setup-enrol\nexpect-screen tech-done\n'
+    printf 'tap setup-enrol\nexpect-screen setpass\nexpect-text %s\n' "$(msg "$l" setpass.prompt)"
+    shot setpass
+    printf 'keys short\ntap pass-ok\nexpect-text %s\n' "$(msg "$l" setpass.short)"
+    shot setpass-short
+    printf 'tap key:clear\nkeys station secret\ntap pass-ok\nexpect-text %s\n' "$(msg "$l" setpass.again)"
+    printf 'keys station secre\ntap kbd:case\nkeys T\ntap kbd:case\ntap pass-ok\nexpect-text %s\n' "$(msg "$l" setpass.differ)"
+    shot setpass-differ
+    printf 'keys station secret\ntap pass-ok\nkeys station secret\ntap pass-ok\n'
+    printf 'expect-screen tech-done\n'
     shot requested
     printf 'tap tech-ok\nexpect-screen setup\nexpect-text %s\n' "$(msg "$l" tech.setup_text_back)"
     shot waiting
@@ -71,7 +82,8 @@ setup() {
   "${central[@]}" prepare-stick "$home/media/STICK" "$home/exams.sqb" >/dev/null
 
   {
-    printf 'expect-screen setup\ntap tech-lang-%s\ntap setup-enrol\nexpect-screen newpin\n' "$l"
+    printf 'expect-screen unlock\ntap tech-lang-%s\nkeys station secret\ntap pass-ok\n' "$l"
+    printf 'expect-screen setup\ntap setup-enrol\nexpect-screen newpin\n'
     shot newpin
     printf 'tap pin-cancel\nexpect-screen newpin\nexpect-text %s\n' "$(msg "$l" tech.newpin_needed)"
     pin_keys 24
@@ -91,7 +103,9 @@ setup() {
     shot welcome
   } >"$work/$p-2.txt"
   run "$p-2" "$home/station" "$size" "$work/$p-2.txt" --usb-roots "$home/media" || return 0
-  status=$("$bin/kiosk/synaqctl" --home "$home/station" status 2>&1) || true
+  [ "$(od -An -c -j9 -N1 "$home/station/station.key" | tr -d ' ')" = 001 ] && ok ||
+    bad "$p: the key file is not passphrase-protected"
+  status=$(SYNAQ_PASSPHRASE="station secret" "$bin/kiosk/synaqctl" --home "$home/station" status 2>&1) || true
   grep -q "station:  st-100 (Алматы)" <<<"$status" && grep -q "election-basics v" <<<"$status" &&
     ok || bad "$p: status after set-up: $status"
   local audit

@@ -14,7 +14,7 @@ central() { "$bin/central/synaq-central" --home "$dir/central" "$@"; }
 station() { "$bin/kiosk/synaqctl" --home "$dir/station" "$@"; }
 mkdir -p "$dir"
 central keygen >/dev/null
-station init --central "$dir/central/keys/central.pub" --label "UI test" >/dev/null
+station init --no-passphrase --central "$dir/central/keys/central.pub" --label "UI test" >/dev/null
 central enroll "$dir/station/enrol.req" --station-id ui-001 --district "Алматы" >/dev/null
 station enroll "$dir/central/certs/ui-001.cert" >/dev/null
 central bundle build "${sources[@]}" --stations "$dir/central/certs/ui-001.cert" \

@@ -161,7 +161,7 @@ tech() {
   central "$home" bundle build "$demo" --stations "$home/central/certs/ui-001.cert" \
     -o "$stick/exams.sqb" >/dev/null
   # A bundle for another station, and a file that is no bundle.
-  "$bin/kiosk/synaqctl" --home "$home/other" init --central "$home/central/keys/central.pub" >/dev/null
+  "$bin/kiosk/synaqctl" --home "$home/other" init --no-passphrase --central "$home/central/keys/central.pub" >/dev/null
   central "$home" enroll "$home/other/enrol.req" --station-id other-1 --district X >/dev/null
   central "$home" bundle build "$chaos" --stations "$home/central/certs/other-1.cert" \
     -o "$stick/for-other.sqb" >/dev/null

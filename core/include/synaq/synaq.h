@@ -85,6 +85,29 @@ typedef struct {
  * what is kept stays valid UTF-8. */
 size_t sq_utf8_prefix(const char *s, size_t max);
 
+/* Keeps this process's secrets out of core files and away from other
+ * processes of its user: not dumpable (no core file; no ptrace or
+ * /proc/PID/mem by the same user) and a core size limit of 0. Every
+ * station program calls it first. Keys live in libsodium's guarded
+ * memory (sodium_malloc: locked, and left out of core files even when
+ * one is made). With SYNAQ_TEST_CORE=1 in the environment the process
+ * stays dumpable, so that a test can force a core file and show that the
+ * keys are not in it; it says so on stderr. */
+sq_status sq_harden_process(sq_err *err) SQ_MUST_CHECK;
+
+/* The station's key passphrase, from (in this order) the file named, the
+ * systemd credential $CREDENTIALS_DIRECTORY/synaq-passphrase (from
+ * LoadCredentialEncrypted=, sealed to the machine's TPM where it has
+ * one), or $SYNAQ_PASSPHRASE. *out is NULL when there is none; otherwise
+ * the caller owns it (guarded memory; free with sq_passphrase_free). The
+ * first line of a file is taken, without its line end; an empty one is
+ * no passphrase. SQ_EIO when the file named cannot be read. */
+sq_status sq_passphrase_load(const char *file, char **out, sq_err *err) SQ_MUST_CHECK;
+/* A copy of s in guarded memory (NULL when out of memory). */
+char *sq_passphrase_dup(const char *s);
+/* Wipes and frees a passphrase. NULL is a no-op. */
+void sq_passphrase_free(char *p);
+
 /* Frees memory the library handed to the caller. NULL is a no-op. */
 void sq_free(void *p);
 
