@@ -67,7 +67,8 @@ typedef struct {
     int64_t sent_n;
     uint8_t sent_mac[MAC_LEN];
     int64_t last_seq;
-    uint8_t recorded[MAC_LEN]; /* digest of the lasting findings on record; zeros: none */
+    uint8_t recorded[MAC_LEN];  /* digest of the lasting findings on record; zeros: none */
+    sq_integrity_finding rec;   /* the finding last put on record, for anyone to show */
 } chain_head;
 
 static const uint8_t zeros[MAC_LEN];
@@ -129,9 +130,32 @@ static void sent_mac(const sq_store *s, const uint8_t prev[MAC_LEN], int64_t n, 
 
 /* ---- the head ---- */
 
+/* A finding as varints: flags, then every count in order. */
+#define FINDING_FIELDS(f)                                                                          \
+    &(f)->audit_first_bad, &(f)->audit_bad, &(f)->audit_removed, &(f)->sent_first_bad,             \
+        &(f)->sent_bad, &(f)->unproven_sent, &(f)->first_unproven, &(f)->results_gone,             \
+        &(f)->results_gone_unsent, &(f)->first_gone, &(f)->results_extra, &(f)->last_seq_found
+
+static void finding_encode(sq_buf *b, sq_integrity_finding *f)
+{
+    int64_t *v[] = {FINDING_FIELDS(f)};
+    buf_varint(b, f->flags);
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        buf_svarint(b, *v[i]);
+}
+
+static void finding_decode(sq_rd *r, sq_integrity_finding *f)
+{
+    int64_t *v[] = {FINDING_FIELDS(f)};
+    f->flags = (unsigned)rd_varint(r);
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        *v[i] = rd_svarint(r);
+}
+
 static void head_encode(const sq_store *s, const chain_head *h, sq_buf *b)
 {
     uint8_t tag[MAC_LEN];
+    sq_integrity_finding rec = h->rec;
     buf_u8(b, 1);
     buf_svarint(b, h->audit_n);
     buf_put(b, h->audit_mac, MAC_LEN);
@@ -139,6 +163,7 @@ static void head_encode(const sq_store *s, const chain_head *h, sq_buf *b)
     buf_put(b, h->sent_mac, MAC_LEN);
     buf_svarint(b, h->last_seq);
     buf_put(b, h->recorded, MAC_LEN);
+    finding_encode(b, &rec);
     mac_of(s, "SQHEAD01", b->p, b->len, tag);
     buf_put(b, tag, MAC_LEN);
 }
@@ -161,6 +186,7 @@ static bool head_decode(const sq_store *s, const uint8_t *p, size_t len, chain_h
     const uint8_t *sm = rd_take(&r, MAC_LEN);
     h->last_seq = rd_svarint(&r);
     const uint8_t *rec = rd_take(&r, MAC_LEN);
+    finding_decode(&r, &h->rec);
     if (r.failed || r.pos != r.len || version != 1)
         return false;
     memcpy(h->audit_mac, am, MAC_LEN);
@@ -381,7 +407,7 @@ static void on_audit_row(scan *c, sqlite3_stmt *q, bool ok)
     c->r.on_record_n = sqlite3_column_int64(q, 0);
     c->r.on_record_wall_s = sqlite3_column_int64(q, 1);
     const char *d = (const char *)sqlite3_column_text(q, 6);
-    snprintf(c->r.on_record, sizeof c->r.on_record, "%s", d ? d : "");
+    snprintf(c->r.on_record_text, sizeof c->r.on_record_text, "%s", d ? d : "");
 }
 
 /* The numbers a verified entry names count as sent. */
@@ -471,7 +497,7 @@ static sq_status scan_run(sq_store *s, scan *c, sq_err *err)
         int64_t seq = sqlite3_column_int64(q, 0);
         bool marked = sqlite3_column_int(q, 1) != 0;
         if (seq < 1 || seq > c->last_seq) {
-            c->r.results_extra++;
+            c->r.found.results_extra++;
             lasting_add(c, 'e', seq, 0, NULL, NULL);
             continue;
         }
@@ -480,8 +506,8 @@ static sq_status scan_run(sq_store *s, scan *c, sq_err *err)
              * by the log, never one number at a time. */
             int64_t sent =
                 (int64_t)(lower_bound(&c->sent_seqs, seq) - lower_bound(&c->sent_seqs, next));
-            c->r.results_gone += seq - next;
-            c->r.results_gone_unsent += seq - next - sent;
+            c->r.found.results_gone += seq - next;
+            c->r.found.results_gone_unsent += seq - next - sent;
             for (int64_t k = next; k < seq && c->gone.n < LIST_MAX; k++)
                 list_add(&c->gone, k);
             lasting_add(c, 'r', next, seq - 1, NULL, NULL);
@@ -499,8 +525,8 @@ static sq_status scan_run(sq_store *s, scan *c, sq_err *err)
     if (next <= c->last_seq) {
         int64_t sent = (int64_t)(lower_bound(&c->sent_seqs, c->last_seq + 1) -
                                  lower_bound(&c->sent_seqs, next));
-        c->r.results_gone += c->last_seq + 1 - next;
-        c->r.results_gone_unsent += c->last_seq + 1 - next - sent;
+        c->r.found.results_gone += c->last_seq + 1 - next;
+        c->r.found.results_gone_unsent += c->last_seq + 1 - next - sent;
         for (int64_t k = next; k <= c->last_seq && c->gone.n < LIST_MAX; k++)
             list_add(&c->gone, k);
         lasting_add(c, 'r', next, c->last_seq, NULL, NULL);
@@ -509,18 +535,20 @@ static sq_status scan_run(sq_store *s, scan *c, sq_err *err)
         return sq_seterr(err, SQ_ENOMEM, "out of memory checking the store");
 
     /* Into the report. */
-    sq_integrity_report *r = &c->r;
-    r->audit_rows = c->audit.rows;
+    sq_integrity_finding *r = &c->r.found;
+    c->r.audit_rows = c->audit.rows;
+    c->r.sent_entries = c->sent.rows;
+    c->r.last_seq = c->last_seq;
+    if (c->head_ok)
+        c->r.on_record = c->head.rec;
     r->audit_first_bad = c->audit.first_bad;
     r->audit_bad = c->audit.bad;
     r->audit_removed = c->audit.removed + c->audit.tail_gone;
-    r->sent_entries = c->sent.rows;
     r->sent_first_bad = c->sent.first_bad;
     r->sent_bad = c->sent.bad + c->sent.removed + c->sent.tail_gone;
     r->unproven_sent = (int64_t)c->unproven.n;
     r->first_unproven = c->unproven.n ? c->unproven.v[0] : 0;
     r->first_gone = c->gone.n ? c->gone.v[0] : 0;
-    r->last_seq = c->last_seq;
     if (!c->head_ok || c->audit.beyond_head || c->sent.beyond_head)
         r->flags |= SQ_INTEGRITY_HEAD;
     if (c->audit.bad || c->audit.removed)
@@ -548,7 +576,7 @@ static sq_status scan_run(sq_store *s, scan *c, sq_err *err)
 static bool needs_record(const scan *c)
 {
     const unsigned mended = SQ_INTEGRITY_HEAD | SQ_INTEGRITY_SENT_MARKS | SQ_INTEGRITY_LAST_SEQ;
-    if (c->r.flags & mended)
+    if (c->r.found.flags & mended)
         return true;
     return c->any_lasting && sodium_memcmp(c->lasting_digest, c->head.recorded, MAC_LEN) != 0;
 }
@@ -556,9 +584,9 @@ static bool needs_record(const scan *c)
 /* The report in plain words (English, for logs and the audit log). */
 static void words(scan *c)
 {
-    sq_integrity_report *r = &c->r;
-    char *o = r->text;
-    size_t cap = sizeof r->text, len = 0;
+    const sq_integrity_finding *r = &c->r.found;
+    char *o = c->r.text;
+    size_t cap = sizeof c->r.text, len = 0;
 #define SAY(...)                                                                                   \
     do {                                                                                           \
         if (len < cap)                                                                             \
@@ -614,7 +642,7 @@ static void words(scan *c)
     }
     if (r->flags & SQ_INTEGRITY_LAST_SEQ)
         SAY("%sthe last result number was %lld, not %lld: set back", sep,
-            (long long)r->last_seq_found, (long long)r->last_seq);
+            (long long)r->last_seq_found, (long long)c->r.last_seq);
 #undef SAY
     /* Cut at a character boundary (the text is ASCII, but keep it safe). */
     o[sq_utf8_prefix(o, cap - 1)] = 0;
@@ -690,6 +718,7 @@ static sq_status record(sq_store *s, scan *c, sq_err *err)
     memcpy(h.sent_mac, c->sent.rows ? c->sent.last_link : zeros, MAC_LEN);
     h.last_seq = c->last_seq;
     memcpy(h.recorded, c->any_lasting ? c->lasting_digest : zeros, MAC_LEN);
+    h.rec = c->r.found;
     size_t n = sq_utf8_prefix(c->r.text, 399);
     if ((st = audit_insert_at(s, &h, ACTOR, ACTION, sq_status_name(SQ_EAUTH), c->r.text, n, err)) ||
         (st = head_store(s, &h, err)))
@@ -697,7 +726,8 @@ static sq_status record(sq_store *s, scan *c, sq_err *err)
     c->r.recorded = true;
     c->r.on_record_n = h.audit_n;
     c->r.on_record_wall_s = store_wall_s(s);
-    snprintf(c->r.on_record, sizeof c->r.on_record, "%.*s", (int)n, c->r.text);
+    c->r.on_record = c->r.found;
+    snprintf(c->r.on_record_text, sizeof c->r.on_record_text, "%.*s", (int)n, c->r.text);
     return SQ_OK;
 }
 

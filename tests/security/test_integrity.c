@@ -180,7 +180,7 @@ static int make_pristine(void)
         f.fc.wall_s += 5;
         CHECK_OK(sq_tech_audit_add(f.store, "synaqctl", "test", SQ_OK, lines[i], &e), &e);
     }
-    CHECK_INT(0, (int)sq_store_integrity_last(f.store)->flags);
+    CHECK_INT(0, (int)sq_store_integrity_last(f.store)->found.flags);
     snprintf(pristine, sizeof pristine, "%s/pristine.db", f.dir);
     sq_store_close(f.store);
     f.store = NULL;
@@ -310,16 +310,16 @@ static void play(const attack *at)
         return;
     sq_integrity_report r = *sq_store_integrity_last(s);
     check_count++;
-    if (r.flags != at->flags || !strstr(r.text, at->phrase) || !r.recorded) {
+    if (r.found.flags != at->flags || !strstr(r.text, at->phrase) || !r.recorded) {
         check_failures++;
         fprintf(stderr, "%s: expected flags 0x%x with \"%s\", got 0x%x (recorded %d): \"%s\"\n",
-                at->name, at->flags, at->phrase, r.flags, r.recorded, r.text);
+                at->name, at->flags, at->phrase, r.found.flags, r.recorded, r.text);
     }
     if (at->first_bad >= 0)
-        CHECK_INT(at->first_bad, r.audit_first_bad);
-    CHECK_INT(at->gone, r.results_gone);
-    CHECK_INT(at->gone_unsent, r.results_gone_unsent);
-    CHECK_INT(at->unproven, r.unproven_sent);
+        CHECK_INT(at->first_bad, r.found.audit_first_bad);
+    CHECK_INT(at->gone, r.found.results_gone);
+    CHECK_INT(at->gone_unsent, r.found.results_gone_unsent);
+    CHECK_INT(at->unproven, r.found.unproven_sent);
     CHECK_INT(at->pending, pending_of(s));
     static const char opening[] = "the store was changed without the station's key:";
     CHECK(strncmp(r.text, opening, strlen(opening)) == 0);
@@ -361,13 +361,17 @@ static void play(const attack *at)
         return;
     r = *sq_store_integrity_last(s);
     unsigned lasting = at->after;
-    if (r.flags != lasting || r.recorded)
+    if (r.found.flags != lasting || r.recorded)
         fprintf(stderr, "%s: the second open: flags 0x%x (expected 0x%x), recorded %d: %s\n",
-                at->name, r.flags, lasting, r.recorded, r.text);
-    CHECK_INT(lasting, r.flags);
+                at->name, r.found.flags, lasting, r.recorded, r.text);
+    CHECK_INT(lasting, r.found.flags);
     CHECK(!r.recorded);
     CHECK_INT(new_n, r.on_record_n);
-    CHECK(strstr(r.on_record, at->phrase) != NULL);
+    CHECK(strstr(r.on_record_text, at->phrase) != NULL);
+    /* What went on record, kind and counts, for any process to show. */
+    CHECK_INT(at->flags, (int)r.on_record.flags);
+    CHECK_INT(at->unproven, r.on_record.unproven_sent);
+    CHECK_INT(at->gone, r.on_record.results_gone);
     CHECK_INT(at->pending, pending_of(s));
     sq_integrity_report r2;
     CHECK_OK(sq_store_integrity(s, &r2, &e), &e);
@@ -408,9 +412,9 @@ static void works_after(void)
     CHECK_OK(sq_store_open(path, f.keys, &f.clock, &s, &e), &e);
     if (s) {
         const sq_integrity_report *r = sq_store_integrity_last(s);
-        CHECK_INT(SQ_INTEGRITY_RESULTS_GONE | SQ_INTEGRITY_AUDIT, (int)r->flags);
-        CHECK_INT(6, r->first_gone);
-        CHECK_INT(6, r->audit_first_bad);
+        CHECK_INT(SQ_INTEGRITY_RESULTS_GONE | SQ_INTEGRITY_AUDIT, (int)r->found.flags);
+        CHECK_INT(6, r->found.first_gone);
+        CHECK_INT(6, r->found.audit_first_bad);
         CHECK(!r->recorded);
     }
     sq_store_close(s);
@@ -429,7 +433,7 @@ static void untouched(void)
         CHECK_OK(sq_store_open(path, f.keys, &f.clock, &s, &e), &e);
         if (!s)
             return;
-        CHECK_INT(0, (int)sq_store_integrity_last(s)->flags);
+        CHECK_INT(0, (int)sq_store_integrity_last(s)->found.flags);
         for (int i = 0; i < 8; i++) {
             char t[32];
             snprintf(t, sizeof t, "B-%d-%d", round, i);
@@ -452,7 +456,7 @@ static void untouched(void)
         CHECK_INT(0, marked);
         sq_integrity_report r;
         CHECK_OK(sq_store_integrity(s, &r, &e), &e);
-        CHECK_INT(0, (int)r.flags);
+        CHECK_INT(0, (int)r.found.flags);
         CHECK(!r.recorded);
         sq_store_close(s);
         s = NULL;
@@ -462,7 +466,7 @@ static void untouched(void)
     CHECK_OK(sq_store_open(path, f.keys, &f.clock, &s, &e), &e);
     if (s) {
         const sq_integrity_report *r = sq_store_integrity_last(s);
-        CHECK_INT(0, (int)r->flags);
+        CHECK_INT(0, (int)r->found.flags);
         CHECK_INT(0, r->on_record_n);
         CHECK_INT(N_RESULTS + 40, r->last_seq);
         CHECK_INT(N_AUDIT + 40, r->audit_rows);
@@ -491,10 +495,10 @@ static void under_a_running_handle(void)
     CHECK_INT(2, pending_of(s)); /* the handle trusts the rows until it checks */
     sq_integrity_report r;
     CHECK_OK(sq_store_integrity(s, &r, &e), &e);
-    CHECK_INT(SQ_INTEGRITY_SENT_MARKS, (int)r.flags);
+    CHECK_INT(SQ_INTEGRITY_SENT_MARKS, (int)r.found.flags);
     CHECK(r.recorded);
     CHECK_INT(3, pending_of(s));
-    CHECK_INT(SQ_INTEGRITY_SENT_MARKS, (int)sq_store_integrity_last(s)->flags);
+    CHECK_INT(SQ_INTEGRITY_SENT_MARKS, (int)sq_store_integrity_last(s)->found.flags);
 
     /* The audit log's end cut while the handle runs, then a line through it. */
     CHECK_INT(0, exec_sql(path, "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE n >= 6;"));
@@ -512,9 +516,9 @@ static void under_a_running_handle(void)
     CHECK_OK(sq_store_open(path, f.keys, &f.clock, &s, &e), &e);
     if (s) {
         const sq_integrity_report *r2 = sq_store_integrity_last(s);
-        CHECK_INT(SQ_INTEGRITY_AUDIT, (int)r2->flags);
-        CHECK_INT(6, r2->audit_first_bad);
-        CHECK_INT(2, r2->audit_removed);
+        CHECK_INT(SQ_INTEGRITY_AUDIT, (int)r2->found.flags);
+        CHECK_INT(6, r2->found.audit_first_bad);
+        CHECK_INT(2, r2->found.audit_removed);
         CHECK(!r2->recorded);
         CHECK_INT(8, r2->on_record_n);
     }

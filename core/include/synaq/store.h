@@ -51,30 +51,37 @@ enum {
     SQ_INTEGRITY_LAST_SEQ = 1 << 7,      /* meta's last result number changed: set back */
 };
 
+/* One finding: what kinds of change (flags) and how much. */
 typedef struct {
-    unsigned flags;             /* SQ_INTEGRITY_*; 0: nothing found */
-    bool recorded;              /* this check put the finding on record (false: nothing new) */
-    int64_t audit_rows;         /* audit lines checked */
-    int64_t audit_first_bad;    /* the first line altered or removed; 0: none */
-    int64_t audit_bad;          /* lines whose MAC does not hold */
-    int64_t audit_removed;      /* lines removed (between others and at the end) */
-    int64_t sent_entries;       /* sent-log entries checked */
-    int64_t sent_first_bad;
-    int64_t sent_bad;           /* entries altered or removed */
-    int64_t unproven_sent;      /* results marked sent that no entry names: pending again */
+    unsigned flags;              /* SQ_INTEGRITY_*; 0: nothing */
+    int64_t audit_first_bad;     /* the first audit line altered or removed; 0: none */
+    int64_t audit_bad;           /* lines whose MAC does not hold */
+    int64_t audit_removed;       /* lines removed (between others and at the end) */
+    int64_t sent_first_bad;      /* the same for the sent log's entries */
+    int64_t sent_bad;            /* entries altered or removed */
+    int64_t unproven_sent;       /* results marked sent that no entry names: pending again */
     int64_t first_unproven;
-    int64_t results_gone;       /* results deleted */
+    int64_t results_gone;        /* results deleted */
     int64_t results_gone_unsent; /* of those, never acknowledged by central: lost */
     int64_t first_gone;
-    int64_t results_extra;
-    int64_t last_seq;           /* the last result number, as the chain head pins it */
-    int64_t last_seq_found;     /* meta's when it differed (SQ_INTEGRITY_LAST_SEQ) */
-    char text[512];             /* the finding in plain English words; "" when clean */
-    /* The newest finding on record (an "integrity" line of the audit log
-     * that checks out), from this check or an earlier one; 0: none ever. */
+    int64_t results_extra;       /* result rows the station did not number */
+    int64_t last_seq_found;      /* meta's last_seq when it differed (SQ_INTEGRITY_LAST_SEQ) */
+} sq_integrity_finding;
+
+typedef struct {
+    sq_integrity_finding found;  /* by this check; found.flags 0: nothing */
+    bool recorded;               /* this check put it on record (false: nothing new) */
+    int64_t audit_rows;          /* audit lines checked */
+    int64_t sent_entries;        /* sent-log entries checked */
+    int64_t last_seq;            /* the last result number, as the chain head pins it */
+    char text[512];              /* found, in plain English words; "" when clean */
+    /* The newest finding on record, by this check or an earlier one (by
+     * any process): the "integrity" line of the audit log and what it
+     * found. on_record_n 0: nothing was ever found. */
     int64_t on_record_n;
     int64_t on_record_wall_s;
-    char on_record[400];
+    sq_integrity_finding on_record;
+    char on_record_text[400];
 } sq_integrity_report;
 
 /* Checks the store's records now (every audit line, sent-log entry and
