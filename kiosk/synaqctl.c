@@ -124,6 +124,12 @@ static int open_station(const station_opts *o, sq_station_keys **k, sq_store **s
         *k = NULL;
         return fail(&e);
     }
+    /* A change to the store found by this open is said at once, whatever
+     * the command; what was on record before, only by status. */
+    const sq_integrity_report *r = sq_store_integrity_last(*s);
+    if (r->found.flags && r->recorded)
+        fprintf(stderr, "synaqctl: warning: %s (put on record: audit line %lld)\n", r->text,
+                (long long)r->on_record_n);
     return 0;
 }
 
@@ -282,6 +288,34 @@ static void print_time(const char *label, int64_t wall_s)
     printf("%s%s", label, t);
 }
 
+/* The check of the store's records (sq_store_integrity), in plain words:
+ * what this check found, and the newest finding on record (by any
+ * process; what it set right no longer shows now). */
+static void print_records(const sq_integrity_report *r)
+{
+    static const char lead[] = "the store was changed without the station's key: ";
+    const char *now = r->text, *then = r->on_record_text;
+    if (strncmp(now, lead, strlen(lead)) == 0)
+        now += strlen(lead);
+    if (strncmp(then, lead, strlen(lead)) == 0)
+        then += strlen(lead);
+    if (!r->found.flags && !r->on_record_n) {
+        printf("records:  checked, none changed (%lld audit lines, %lld sent-log entries, "
+               "results 1 to %lld)\n",
+               (long long)r->audit_rows, (long long)r->sent_entries, (long long)r->last_seq);
+        return;
+    }
+    printf("records:  CHANGED WITHOUT THE STATION'S KEY: %s\n",
+           r->found.flags ? now : "nothing of it shows now");
+    if (r->on_record_n) {
+        print_time("          found ", r->on_record_wall_s);
+        printf(", on record in the audit log (line %lld)", (long long)r->on_record_n);
+        if (strcmp(now, then) != 0)
+            printf(": %s", then);
+        printf("\n");
+    }
+}
+
 static int cmd_status(const station_opts *o, int argc, char **argv)
 {
     sq_station_keys *k = NULL;
@@ -310,6 +344,7 @@ static int cmd_status(const station_opts *o, int argc, char **argv)
             printf("          the oldest pending is %lld h old; %lld carried out on a stick, "
                    "awaiting acknowledgement\n",
                    (long long)(t.oldest_pending_s / 3600), (long long)t.exported);
+        print_records(&t.integrity);
         if (!t.sync_known) {
             printf("sync:     never ran (no %s/sync-status.json)\n", o->home);
         } else {
