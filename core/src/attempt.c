@@ -1174,8 +1174,13 @@ static sq_status change(sq_attempt *a, change_kind kind, int pos, uint32_t value
         const char *type = json_string_value(json_object_get(it->body, "type"));
         if (type && strcmp(type, "multiple") != 0 && (value & (value - 1)))
             return sq_seterr(err, SQ_EINVAL, "item %d takes one answer", pos + 1);
-        if (sq_attempt_time_left_ms(a) == 0)
-            return sq_seterr(err, SQ_ESTATE, "the time is up: the answer was not recorded");
+        if (sq_attempt_time_left_ms(a) == 0) {
+            /* The store learns that the time ran out, so that no restart
+             * or resume can give it back (the last commit may be from
+             * well before the limit). */
+            sq_status tst = sq_attempt_tick(a, err);
+            return tst ? tst : sq_seterr(err, SQ_ESTATE, "the time is up: the answer was not recorded");
+        }
     }
     time_point tp;
     int old_current = a->current, events = a->n_events;
