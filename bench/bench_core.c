@@ -8,7 +8,12 @@
  *   b. results sealed and signed per second: whole attempts of a 50-item
  *      exam (start, 50 answers, finish: 52 durable commits), against the
  *      pure crypto of a result (serialise, sign, seal) without the store;
- *   c. the size of a sealed 50-item result, and of a batch of them.
+ *   c. the size of a sealed 50-item result, and of a batch of them;
+ *   d. what the store's own records cost: a line of the audit log, a
+ *      result marked sent (one at a time, and a whole batch at once),
+ *      opening the store with them in it (which checks their MAC chains)
+ *      and the check alone, against the floor commit and a keyed BLAKE2b
+ *      of one such record.
  *
  * Everything runs in a temp folder on real SQLite files, which is removed
  * at the end (SYNAQ_KEEP_BENCH_FILES=1 keeps it). Timings are printed,
@@ -40,6 +45,7 @@
 #include "synaq/keys.h"
 #include "synaq/result.h"
 #include "synaq/store.h"
+#include "synaq/tech.h"
 #include "internal.h"
 #include "bank.h"
 
@@ -53,6 +59,7 @@ typedef struct {
     int runs;       /* runs of each import and floor, for the median */
     double seconds; /* time spent on whole attempts */
     int batch_max;  /* results per batch */
+    int audit_rows; /* lines appended to the audit log in d. */
 } options;
 
 /* The world: central and one enrolled station, in a temp folder. */
@@ -816,6 +823,166 @@ out:
     return rc;
 }
 
+/* ---- d. the store's own records ---- */
+
+/* Lines of the audit log appended one durable commit each; the results
+ * marked sent, the first half one at a time (as acknowledgements of
+ * single results come back) and the rest in one call (a batch's); then
+ * the store closed and opened again with all of it in it. Each beside the
+ * floor commit, and beside one keyed BLAKE2b of a record of that size
+ * (what a MAC over it costs at least). */
+static int bench_records(world *w, sq_store **sp, const char *store_path, int n_results,
+                         const options *o)
+{
+    sq_err e;
+    samples t_audit = {0}, t_mark1 = {0}, t_open = {0}, t_check = {0}, t_floor = {0},
+            t_floor_mark = {0};
+    double t_batch = 0;
+    int rc = 1, batch_n = 0;
+    int64_t *seqs = NULL;
+    char path[400], note[160];
+    commit_floor cf;
+    snprintf(path, sizeof path, "%s/floor-records.db", w->dir);
+    if (commit_floor_open(&cf, path))
+        return 1;
+    for (int i = 0; i < o->audit_rows; i++) {
+        double t0 = now_s();
+        if (sq_tech_auditf(*sp, "bench", "export-usb", SQ_OK, &e,
+                           "%d result(s) in %d batch(es) to /media/bench/USB-%04d", i % 50 + 1,
+                           i % 3 + 1, i)) {
+            failed("appending to the audit log", &e);
+            goto out;
+        }
+        double t = commit_floor_once(&cf);
+        if (samples_add(&t_audit, now_s() - t0) || t < 0 || samples_add(&t_floor, t))
+            goto out;
+    }
+    seqs = calloc((size_t)n_results + 1, sizeof *seqs);
+    if (!seqs)
+        goto out;
+    int half = n_results / 2;
+    for (int i = 1; i <= half; i++) {
+        int64_t seq = i;
+        int marked = 0;
+        double t0 = now_s();
+        if (sq_store_mark_sent(*sp, &seq, 1, &marked, &e)) {
+            failed("marking a result sent", &e);
+            goto out;
+        }
+        if (samples_add(&t_mark1, now_s() - t0) || marked != 1) {
+            fprintf(stderr, "bench_core: result %d was not marked sent\n", i);
+            goto out;
+        }
+        double t = commit_floor_once(&cf);
+        if (t < 0 || samples_add(&t_floor_mark, t))
+            goto out;
+    }
+    for (int i = half + 1; i <= n_results; i++)
+        seqs[batch_n++] = i;
+    if (batch_n > 0) {
+        int marked = 0;
+        double t0 = now_s();
+        if (sq_store_mark_sent(*sp, seqs, (size_t)batch_n, &marked, &e)) {
+            failed("marking a batch sent", &e);
+            goto out;
+        }
+        t_batch = now_s() - t0;
+        if (marked != batch_n) {
+            fprintf(stderr, "bench_core: %d of %d results marked sent\n", marked, batch_n);
+            goto out;
+        }
+    }
+    for (int i = 0; i < 5; i++) {
+        sq_store_close(*sp);
+        *sp = NULL;
+        double t0 = now_s();
+        if (sq_store_open(store_path, w->keys, NULL, sp, &e)) {
+            failed("opening the store again", &e);
+            goto out;
+        }
+        if (samples_add(&t_open, now_s() - t0))
+            goto out;
+    }
+    /* The same check on demand, on the open handle (what the technician's
+     * status costs beyond reading). */
+    for (int i = 0; i < 5; i++) {
+        sq_integrity_report r;
+        double t0 = now_s();
+        if (sq_store_integrity(*sp, &r, &e)) {
+            failed("checking the store's records", &e);
+            goto out;
+        }
+        if (samples_add(&t_check, now_s() - t0))
+            goto out;
+        if (r.found.flags) {
+            fprintf(stderr, "bench_core: the check found %s\n", r.text);
+            goto out;
+        }
+    }
+    /* The least a MAC over a record costs: one keyed BLAKE2b of a line's
+     * bytes (about what the audit row above holds), no store. */
+    uint8_t key[32], mac[32], rec[120];
+    randombytes_buf(key, sizeof key);
+    memset(rec, 'a', sizeof rec);
+    long n_mac = 0;
+    double t0 = now_s(), t_mac;
+    do {
+        for (int k = 0; k < 1000; k++, n_mac++) {
+            crypto_generichash(mac, sizeof mac, rec, sizeof rec, key, sizeof key);
+            rec[0] = mac[0];
+        }
+        t_mac = now_s() - t0;
+    } while (t_mac < 0.2);
+
+    double floor_s = median(t_floor.v, t_floor.n);
+    heading("d. the store's own records (audit log, sent marks)");
+    snprintf(note, sizeof note, "p99 %.2f ms, %zu lines, each one commit",
+             percentile(t_audit.v, t_audit.n, 99) * 1e3, t_audit.n);
+    row("append one line to the audit log, median", median(t_audit.v, t_audit.n) * 1e3, 2, "ms",
+        note);
+    if (t_mark1.n) {
+        snprintf(note, sizeof note, "%zu results, one call each", t_mark1.n);
+        row("mark one result sent, median", median(t_mark1.v, t_mark1.n) * 1e3, 2, "ms", note);
+    }
+    if (batch_n) {
+        snprintf(note, sizeof note, "%.3f ms per result", t_batch * 1e3 / batch_n);
+        char what[96];
+        snprintf(what, sizeof what, "mark a batch of %d results sent (one call)", batch_n);
+        row(what, t_batch * 1e3, 2, "ms", note);
+    }
+    snprintf(note, sizeof note, "%d audit lines, %d results in it; median of %zu",
+             o->audit_rows, n_results, t_open.n);
+    row("open the store (close, then open)", median(t_open.v, t_open.n) * 1e3, 2, "ms", note);
+    snprintf(note, sizeof note, "%d audit lines, %d results; median of %zu", o->audit_rows,
+             n_results, t_check.n);
+    double check_s = median(t_check.v, t_check.n);
+    row("check the records on demand (sq_store_integrity)", check_s * 1e3, 2, "ms", note);
+    row("  per line or result checked", check_s / (o->audit_rows + n_results) * 1e6, 2, "us",
+        NULL);
+    snprintf(note, sizeof note, "%zu commits between the lines", t_floor.n);
+    row("floor: one-row commit in plain SQLite, median", floor_s * 1e3, 2, "ms", note);
+    row("ratio audit line / floor commit", median(t_audit.v, t_audit.n) / floor_s, 2, "x", NULL);
+    if (t_mark1.n) {
+        double floor_mark_s = median(t_floor_mark.v, t_floor_mark.n);
+        snprintf(note, sizeof note, "floor %.2f ms, one commit after each mark", floor_mark_s * 1e3);
+        row("ratio mark one sent / floor commit", median(t_mark1.v, t_mark1.n) / floor_mark_s, 2,
+            "x", note);
+    }
+    row("floor: keyed BLAKE2b-256 of a 120-byte record", t_mac / (double)n_mac * 1e6, 3, "us",
+        NULL);
+    rc = 0;
+out:
+    commit_floor_close(&cf, path);
+    free(seqs);
+    free(t_audit.v);
+    free(t_mark1.v);
+    free(t_open.v);
+    free(t_check.v);
+    free(t_floor.v);
+    free(t_floor_mark.v);
+    return rc;
+}
+
 /* ---- main ---- */
 
 static int usage(FILE *f)
@@ -867,7 +1034,8 @@ static int parse_args(int argc, char **argv, options *o)
 int main(int argc, char **argv)
 {
     options o = {
-        .items = 10000, .topics = 20, .draw = 50, .runs = 3, .seconds = 8, .batch_max = 50};
+        .items = 10000, .topics = 20, .draw = 50, .runs = 3, .seconds = 8, .batch_max = 50,
+        .audit_rows = 300};
     world w;
     sq_err e;
     sq_exam_set *set = NULL;
@@ -940,6 +1108,12 @@ int main(int argc, char **argv)
     row("batch file", (double)batch_bytes, 0, "bytes", note);
     row("  per result in the batch", (double)batch_bytes / batch_count, 0, "bytes",
         "sealed boxes do not compress");
+    if (sq_store_open(store_path, w.keys, NULL, &s, &e)) {
+        failed("opening the store", &e);
+        goto out;
+    }
+    if (bench_records(&w, &s, store_path, n_results, &o))
+        goto out;
     printf("\ntotal run time %.1f s\n", now_s() - t_all);
     rc = 0;
 out:

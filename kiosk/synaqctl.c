@@ -1,7 +1,8 @@
 /*
  * synaqctl - the technician's command line on a station: make the station's
  * keys, enrol it, import exam bundles, list exams, take an exam without the
- * kiosk (answers from a script or standard input), and export results.
+ * kiosk (answers from a script or standard input; the time runs and ends
+ * as on the kiosk), and export results.
  * It uses only libsynaq's public API, like any other program would.
  */
 #include <dirent.h>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 #include <sodium.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +56,9 @@ static int usage(FILE *f)
           "  take --exam ID --trainee ID [--name NAME] [--lang kk|ru|en]\n"
           "       [--answers FILE|-] [--leave-open]\n"
           "                     take (or resume) an exam; one answer a line: A, B,C, or -\n"
-          "                     to skip; a trailing ! flags the item\n"
+          "                     to skip; a trailing ! flags the item. The time runs as on\n"
+          "                     the kiosk: at zero the attempt ends and is submitted, answer\n"
+          "                     or not; Ctrl-C leaves it open with the time used kept\n"
           "  export --out FILE [--max N] [--after SEQ]\n"
           "                     write pending results as one batch file\n"
           "  sticks             the USB sticks plugged in, and what is on them\n"
@@ -72,7 +77,9 @@ static int usage(FILE *f)
           "The station's files default to $SYNAQ_HOME (or /var/lib/synaq): station.db and\n"
           "station.key. The key passphrase comes from --passphrase-file, the systemd\n"
           "credential synaq-passphrase, or $SYNAQ_PASSPHRASE; on a terminal it is asked for.\n"
-          "Without STICK, the only stick plugged in under $SYNAQ_USB_ROOTS (default %s).\n",
+          "Without STICK, the only stick plugged in under $SYNAQ_USB_ROOTS (default %s).\n"
+          "For tests: $SYNAQ_TEST_CLOCK=FILE reads the store's clock from FILE (\"MONO_MS "
+          "WALL_S\").\n",
           SQ_PIN_MIN, SQ_PIN_MAX, SQ_USB_ROOTS);
     return f == stderr ? 2 : 0;
 }
@@ -181,16 +188,79 @@ static int open_keys(const station_opts *o, sq_station_keys **k)
     return 0;
 }
 
+/* ---- the test clock ----
+ *
+ * SYNAQ_TEST_CLOCK=FILE: the store's clock is read from FILE ("MONO_MS
+ * WALL_S") at every reading, so that a test moves time by rewriting the
+ * file (atomically: a temp file renamed) instead of sleeping: a headless
+ * attempt's time running out (tests/security/take_timeout.sh). It gives
+ * nothing to whoever sets it: running synaqctl on a store takes the
+ * station's key file, and with that the store is theirs anyway. */
+
+typedef struct {
+    const char *path;
+    int64_t mono_ms, wall_s; /* the last reading that worked */
+} file_clock;
+
+static void file_clock_read(file_clock *c)
+{
+    FILE *f = fopen(c->path, "r");
+    long long m, w;
+    if (f && fscanf(f, "%lld %lld", &m, &w) == 2) {
+        c->mono_ms = m;
+        c->wall_s = w;
+    }
+    if (f)
+        fclose(f);
+}
+
+static int64_t file_clock_mono(void *ctx)
+{
+    file_clock_read(ctx);
+    return ((file_clock *)ctx)->mono_ms;
+}
+
+static int64_t file_clock_wall(void *ctx)
+{
+    file_clock_read(ctx);
+    return ((file_clock *)ctx)->wall_s;
+}
+
+static file_clock test_clock_state;
+static const sq_clock test_clock = {file_clock_mono, file_clock_wall, &test_clock_state};
+
+/* The store's clock: the system's, or the test clock's file when set. */
+static const sq_clock *store_clock(void)
+{
+    const char *path = getenv("SYNAQ_TEST_CLOCK");
+    if (!path || !*path)
+        return NULL;
+    test_clock_state.path = path;
+    test_clock_state.mono_ms = -1;
+    file_clock_read(&test_clock_state);
+    if (test_clock_state.mono_ms < 0) {
+        fprintf(stderr, "synaqctl: SYNAQ_TEST_CLOCK=%s holds no \"MONO_MS WALL_S\"\n", path);
+        exit(1);
+    }
+    return &test_clock;
+}
+
 static int open_station(const station_opts *o, sq_station_keys **k, sq_store **s)
 {
     sq_err e;
     if (open_keys(o, k))
         return 1;
-    if (sq_store_open(o->db, *k, NULL, s, &e)) {
+    if (sq_store_open(o->db, *k, store_clock(), s, &e)) {
         sq_station_keys_close(*k);
         *k = NULL;
         return fail(&e);
     }
+    /* A change to the store found by this open is said at once, whatever
+     * the command; what was on record before, only by status. */
+    const sq_integrity_report *r = sq_store_integrity_last(*s);
+    if (r->found.flags && r->recorded)
+        fprintf(stderr, "synaqctl: warning: %s (put on record: audit line %lld)\n", r->text,
+                (long long)r->on_record_n);
     return 0;
 }
 
@@ -359,6 +429,34 @@ static void print_time(const char *label, int64_t wall_s)
     printf("%s%s", label, t);
 }
 
+/* The check of the store's records (sq_store_integrity), in plain words:
+ * what this check found, and the newest finding on record (by any
+ * process; what it set right no longer shows now). */
+static void print_records(const sq_integrity_report *r)
+{
+    static const char lead[] = "the store was changed without the station's key: ";
+    const char *now = r->text, *then = r->on_record_text;
+    if (strncmp(now, lead, strlen(lead)) == 0)
+        now += strlen(lead);
+    if (strncmp(then, lead, strlen(lead)) == 0)
+        then += strlen(lead);
+    if (!r->found.flags && !r->on_record_n) {
+        printf("records:  checked, none changed (%lld audit lines, %lld sent-log entries, "
+               "results 1 to %lld)\n",
+               (long long)r->audit_rows, (long long)r->sent_entries, (long long)r->last_seq);
+        return;
+    }
+    printf("records:  CHANGED WITHOUT THE STATION'S KEY: %s\n",
+           r->found.flags ? now : "nothing of it shows now");
+    if (r->on_record_n) {
+        print_time("          found ", r->on_record_wall_s);
+        printf(", on record in the audit log (line %lld)", (long long)r->on_record_n);
+        if (strcmp(now, then) != 0)
+            printf(": %s", then);
+        printf("\n");
+    }
+}
+
 static int cmd_status(const station_opts *o, int argc, char **argv)
 {
     sq_station_keys *k = NULL;
@@ -387,6 +485,7 @@ static int cmd_status(const station_opts *o, int argc, char **argv)
             printf("          the oldest pending is %lld h old; %lld carried out on a stick, "
                    "awaiting acknowledgement\n",
                    (long long)(t.oldest_pending_s / 3600), (long long)t.exported);
+        print_records(&t.integrity);
         if (!t.sync_known) {
             printf("sync:     never ran (no %s/sync-status.json)\n", o->home);
         } else {
@@ -432,6 +531,84 @@ static int parse_answer(const char *line, int n_options, uint32_t *sel, int *fla
     return (*sel || *skip || *flag) ? 0 : -1;
 }
 
+/* ---- a headless attempt ---- */
+
+/* The elapsed time is committed this often while waiting for an answer,
+ * as the kiosk does (APP_SAVE_MS). */
+#define TAKE_SAVE_MS 3000
+
+/* The signal that asked take to stop; 0: none. Only set here: the loop
+ * does the work. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+/* Answers a line at a time from a file, a pipe or a terminal, waiting no
+ * longer than asked: stdio cannot wait with a deadline. */
+typedef struct {
+    int fd;
+    char buf[1024];
+    size_t len;
+    bool eof;
+} line_reader;
+
+/* 1: a line in out (with its newline, if any, cut at cap); 0: the end;
+ * -1: nothing within wait_ms (-1: no limit), or a signal; -2: an error
+ * (errno). */
+static int read_line(line_reader *r, char *out, size_t cap, int wait_ms)
+{
+    for (;;) {
+        char *nl = memchr(r->buf, '\n', r->len);
+        if (nl || r->eof || r->len == sizeof r->buf) {
+            if (!nl && r->len == 0)
+                return 0;
+            size_t n = nl ? (size_t)(nl - r->buf) + 1 : r->len;
+            size_t keep = n < cap ? n : cap - 1;
+            memcpy(out, r->buf, keep);
+            out[keep] = 0;
+            memmove(r->buf, r->buf + n, r->len - n);
+            r->len -= n;
+            return 1;
+        }
+        struct pollfd p = {.fd = r->fd, .events = POLLIN};
+        int ready = poll(&p, 1, wait_ms);
+        if (ready == 0 || (ready < 0 && errno == EINTR))
+            return -1;
+        if (ready < 0)
+            return -2;
+        ssize_t got = read(r->fd, r->buf + r->len, sizeof r->buf - r->len);
+        if (got < 0 && (errno == EINTR || errno == EAGAIN))
+            return -1;
+        if (got < 0)
+            return -2;
+        if (got == 0)
+            r->eof = true;
+        r->len += (size_t)got;
+    }
+}
+
+/* Commits the time and leaves the attempt open at pos; when that finds
+ * the time ran out meanwhile, *time_up instead (it must end now). */
+static int leave_open(sq_attempt *a, int pos, const char *why, bool *time_up)
+{
+    sq_err e;
+    if (sq_attempt_tick(a, &e))
+        return fail(&e);
+    int64_t left = sq_attempt_time_left_ms(a);
+    if (left == 0) {
+        *time_up = true;
+        return 0;
+    }
+    printf("\n%s at item %d", why, pos + 1);
+    if (left != INT64_MAX)
+        printf(" with %lld:%02lld left", (long long)(left / 60000), (long long)(left / 1000 % 60));
+    printf("\n");
+    return 0;
+}
+
 static int cmd_take(const station_opts *o, int argc, char **argv)
 {
     static const struct option lo[] = {{"exam", 1, 0, 'x'},    {"trainee", 1, 0, 't'},
@@ -439,7 +616,7 @@ static int cmd_take(const station_opts *o, int argc, char **argv)
                                        {"answers", 1, 0, 'a'}, {"leave-open", 0, 0, 'o'},
                                        {0, 0, 0, 0}};
     const char *exam = NULL, *trainee = NULL, *name = NULL, *answers = "-";
-    int lang = 1, leave_open = 0, c;
+    int lang = 1, leave_open_flag = 0, c;
     optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
@@ -447,7 +624,7 @@ static int cmd_take(const station_opts *o, int argc, char **argv)
         case 't': trainee = optarg; break;
         case 'n': name = optarg; break;
         case 'a': answers = optarg; break;
-        case 'o': leave_open = 1; break;
+        case 'o': leave_open_flag = 1; break;
         case 'l':
             lang = !strcmp(optarg, "kk") ? 0 : !strcmp(optarg, "ru") ? 1 : !strcmp(optarg, "en") ? 2 : -1;
             if (lang < 0) {
@@ -462,16 +639,27 @@ static int cmd_take(const station_opts *o, int argc, char **argv)
         fputs("synaqctl take: --exam and --trainee are required\n", stderr);
         return 2;
     }
-    FILE *in = strcmp(answers, "-") == 0 ? stdin : fopen(answers, "r");
-    if (!in) {
+    line_reader in = {.fd = strcmp(answers, "-") == 0 ? STDIN_FILENO
+                                                      : open(answers, O_RDONLY | O_CLOEXEC)};
+    if (in.fd < 0) {
         fprintf(stderr, "synaqctl: cannot read %s: %s\n", answers, strerror(errno));
         return 1;
     }
+    /* Ctrl-C, a hang-up or a TERM while waiting for an answer: the time
+     * is committed and the attempt left open (see below), not lost. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     sq_station_keys *k = NULL;
     sq_store *s = NULL;
     sq_attempt *a = NULL;
     sq_err e;
     int rc = 1;
+    bool time_up = false;
     if (open_station(o, &k, &s))
         goto out;
     if (sq_attempt_resume(s, exam, trainee, &a, &e) == SQ_OK) {
@@ -486,7 +674,10 @@ static int cmd_take(const station_opts *o, int argc, char **argv)
         printf("attempt %s: %d items\n", sq_attempt_id(a), sq_attempt_count(a));
     }
     char line[256];
-    for (int pos = sq_attempt_current(a); pos < sq_attempt_count(a);) {
+    /* Resumed with no time left (the program stopped right at zero): it
+     * ends now, as on the kiosk. */
+    time_up = sq_attempt_time_left_ms(a) == 0;
+    for (int pos = sq_attempt_current(a); !time_up && pos < sq_attempt_count(a);) {
         sq_item_view v;
         if (sq_attempt_goto(a, pos, &e) || sq_attempt_item(a, pos, lang, &v, &e)) {
             fail(&e);
@@ -499,16 +690,55 @@ static int cmd_take(const station_opts *o, int argc, char **argv)
         printf("\n");
         for (int i = 0; i < v.n_options; i++)
             printf("  %c) %s\n", 'A' + i, v.options[i]);
-        if (in == stdin)
+        if (in.fd == STDIN_FILENO)
             printf("answer> ");
         fflush(stdout);
-        if (!fgets(line, sizeof line, in)) {
-            if (leave_open) {
-                printf("\nleft open at item %d\n", pos + 1);
-                rc = 0;
+        /* Waiting for the answer, the time runs as on the kiosk: committed
+         * every few seconds (a stop gives back at most that), and at zero
+         * the attempt ends, answer or not. */
+        int got = -1;
+        for (;;) {
+            left = sq_attempt_time_left_ms(a);
+            if (left == 0 || stop_signal)
+                break;
+            int wait_ms = left == INT64_MAX ? -1 : left < TAKE_SAVE_MS ? (int)left : TAKE_SAVE_MS;
+            if ((got = read_line(&in, line, sizeof line, wait_ms)) != -1)
+                break;
+            if (left != INT64_MAX && sq_attempt_tick(a, &e)) {
+                fail(&e);
                 goto out;
             }
+        }
+        if (left == 0) {
+            time_up = true;
+            break;
+        }
+        if (stop_signal) {
+            if ((rc = leave_open(a, pos, "stopped", &time_up)))
+                goto out;
+            if (time_up)
+                break;
+            rc = 128 + stop_signal;
+            goto out;
+        }
+        if (got == -2) {
+            fprintf(stderr, "synaqctl: reading %s: %s\n", answers, strerror(errno));
+            goto out;
+        }
+        if (got == 0) {
+            if (leave_open_flag) {
+                if ((rc = leave_open(a, pos, "left open", &time_up)) || !time_up)
+                    goto out;
+                break;
+            }
             printf("\n(no more answers)\n");
+            break;
+        }
+        /* An answer that came after the time ran out does not count. */
+        if (sq_attempt_time_left_ms(a) == 0) {
+            printf("  the time is up: '%.*s' was not recorded\n", (int)strcspn(line, "\r\n"),
+                   line);
+            time_up = true;
             break;
         }
         if (line[0] == '#' || line[strspn(line, " \t\r\n")] == 0)
@@ -519,7 +749,7 @@ static int cmd_take(const station_opts *o, int argc, char **argv)
             fprintf(stderr, "synaqctl: '%.*s' is not an answer to item %d: give letters A to %c, "
                             "or - to skip\n",
                     (int)strcspn(line, "\r\n"), line, pos + 1, 'A' + v.n_options - 1);
-            if (in != stdin)
+            if (in.fd != STDIN_FILENO)
                 goto out;
             continue;
         }
@@ -528,6 +758,10 @@ static int cmd_take(const station_opts *o, int argc, char **argv)
             goto out;
         }
         if (sel && sq_attempt_answer(a, pos, sel, &e)) {
+            if (sq_attempt_time_left_ms(a) == 0) {
+                time_up = true;
+                break;
+            }
             fail(&e);
             if (e.code != SQ_EINVAL)
                 goto out;
@@ -542,6 +776,8 @@ static int cmd_take(const station_opts *o, int argc, char **argv)
         }
         pos++;
     }
+    if (time_up)
+        printf("\nthe time is up: the attempt ends here and is submitted as it stands\n");
     sq_outcome r;
     if (sq_attempt_finish(a, &r, &e)) {
         fail(&e);
@@ -554,8 +790,8 @@ static int cmd_take(const station_opts *o, int argc, char **argv)
                r.passed ? "passed" : "not passed", r.timed_out ? " (time ran out)" : "");
     rc = 0;
 out:
-    if (in != stdin)
-        fclose(in);
+    if (in.fd != STDIN_FILENO)
+        close(in.fd);
     sq_attempt_free(a);
     sq_store_close(s);
     sq_station_keys_close(k);

@@ -603,6 +603,67 @@ static void load_glyphs(app *a)
 
 /* ---- the technician screen ---- */
 
+/* What the check of the store's records found (sq_store_integrity), in
+ * the screen's language, appended to out at *o: a line naming every kind
+ * of change in the newest finding on record (any process may have made
+ * it), one saying when it went on record; a change found now that could
+ * not be put on record is named itself. */
+static void records_text(app *a, const sq_integrity_report *r, char *out, size_t cap, size_t *o)
+{
+    const sq_integrity_finding *f = r->on_record_n ? &r->on_record : &r->found;
+    char what[1600] = "", part[500], line[2000], n1[24], n2[24], n3[24], w[64];
+    size_t wo = 0;
+    if (!f->flags)
+        return;
+#define PART(...)                                                                                  \
+    do {                                                                                           \
+        i18n_fmt(a->t, a->lang, __VA_ARGS__, NULL);                                                \
+        wo += (size_t)snprintf(what + wo, sizeof what > wo ? sizeof what - wo : 0, "%s%s",         \
+                               wo ? "; " : "", part);                                              \
+    } while (0)
+#define LINE(...)                                                                                  \
+    do {                                                                                           \
+        i18n_fmt(a->t, a->lang, __VA_ARGS__, NULL);                                                \
+        *o += (size_t)snprintf(out + *o, cap > *o ? cap - *o : 0, "%s%s", *o ? "\n" : "", line);  \
+    } while (0)
+    if (f->flags & SQ_INTEGRITY_SENT_MARKS) {
+        num(n1, sizeof n1, f->unproven_sent);
+        PART("tech.records_sent_marks", part, sizeof part, "n", n1);
+    }
+    if (f->flags & SQ_INTEGRITY_RESULTS_GONE) {
+        num(n1, sizeof n1, f->results_gone);
+        num(n2, sizeof n2, f->first_gone);
+        num(n3, sizeof n3, f->results_gone_unsent);
+        PART("tech.records_gone", part, sizeof part, "n", n1, "first", n2, "unsent", n3);
+    }
+    if (f->flags & SQ_INTEGRITY_LAST_SEQ)
+        PART("tech.records_last_seq", part, sizeof part, "x", "");
+    if (f->flags & SQ_INTEGRITY_AUDIT) {
+        num(n1, sizeof n1, f->audit_first_bad);
+        PART("tech.records_audit", part, sizeof part, "n", n1);
+    }
+    if (f->flags & SQ_INTEGRITY_AUDIT_TAIL) {
+        num(n1, sizeof n1, f->audit_removed);
+        PART("tech.records_audit_tail", part, sizeof part, "n", n1);
+    }
+    if (f->flags & SQ_INTEGRITY_SENT_LOG)
+        PART("tech.records_sent_log", part, sizeof part, "x", "");
+    if (f->flags & SQ_INTEGRITY_RESULTS_EXTRA) {
+        num(n1, sizeof n1, f->results_extra);
+        PART("tech.records_extra", part, sizeof part, "n", n1);
+    }
+    if (f->flags & SQ_INTEGRITY_HEAD)
+        PART("tech.records_head", part, sizeof part, "x", "");
+    LINE("tech.records_changed", line, sizeof line, "what", what);
+    if (r->on_record_n) {
+        num(n1, sizeof n1, r->on_record_n);
+        fmt_when(r->on_record_wall_s, w, sizeof w);
+        LINE("tech.records_on_record", line, sizeof line, "when", w, "n", n1);
+    }
+#undef PART
+#undef LINE
+}
+
 static void status_text(app *a, char *out, size_t cap)
 {
     const sq_tech_status *s = &a->status;
@@ -645,6 +706,7 @@ static void status_text(app *a, char *out, size_t cap)
         num(v, sizeof v, s->exported);
         ADD("tech.exported", line, sizeof line, "n", v);
     }
+    records_text(a, &s->integrity, out, cap, &o);
     if (!s->sync_known || !s->sync_last_success_s) {
         ADD("tech.sync_never", line, sizeof line, "x", "");
     } else {

@@ -325,6 +325,35 @@ static void test_time_runs_out(void)
         CHECK_INT(0, r->items[1].answered);
         sq_result_free(r);
     }
+
+    /* An answer refused at zero makes the time's end durable: the program
+     * dies there (no finish), and a resume gives no time back. */
+    a = NULL;
+    CHECK_OK(sq_attempt_start(f.store, "short", "T-6", NULL, &a, &e), &e);
+    if (!a)
+        return;
+    CHECK_OK(sq_attempt_answer(a, 0, 1, &e), &e);
+    f.fc.mono_ms += 75000;
+    CHECK_ERR(SQ_ESTATE, "time is up", sq_attempt_answer(a, 1, 1, &e), &e);
+    sq_attempt_free(a);
+    a = NULL;
+    f.fc.mono_ms += 3600000; /* off for an hour: not counted, and nothing back */
+    f.fc.wall_s += 3600;
+    CHECK_INT(0, fx_reopen(&f));
+    CHECK_OK(sq_attempt_resume(f.store, "short", "T-6", &a, &e), &e);
+    if (!a)
+        return;
+    CHECK_INT(0, sq_attempt_time_left_ms(a));
+    CHECK_INT(60000, sq_attempt_elapsed_ms(a));
+    CHECK_OK(sq_attempt_finish(a, &o, &e), &e);
+    CHECK(o.timed_out);
+    sq_attempt_free(a);
+    r = open_result(o.seq);
+    if (r) {
+        CHECK_INT(60000, r->elapsed_ms);
+        CHECK_INT(0, r->items[1].answered);
+        sq_result_free(r);
+    }
 }
 
 static void test_roster(void)

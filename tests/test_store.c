@@ -1,6 +1,8 @@
 /*
  * test_store.c - the station's store: what a fresh store looks like
- * (WAL, synchronous=FULL, schema 1), files that are not Synaq stores,
+ * (WAL, synchronous=FULL, schema 3), stores of schema 1 and 2 brought
+ * forward (a real schema-2 store from tests/data/store-v2), files that
+ * are not Synaq stores,
  * read-only and full stores, stores opened with the wrong keys, two
  * handles on one file, and that no exam text, answer or trainee name
  * reaches the disk in clear.
@@ -19,6 +21,7 @@
 #include "check.h"
 #include "fixture.h"
 #include "internal.h"
+#include "synaq/tech.h"
 
 static fixture f;
 
@@ -144,11 +147,16 @@ static void test_fresh(void)
 {
     sq_err e;
     char text[64], lock[400];
-    CHECK_INT(2, sq_store_schema_version(f.store));
+    CHECK_INT(3, sq_store_schema_version(f.store));
     CHECK_INT(0, query_text(f.db_path, "PRAGMA journal_mode", text, sizeof text));
     CHECK_STR("wal", text);
     CHECK_INT(0, query_text(f.db_path, "PRAGMA user_version", text, sizeof text));
-    CHECK_STR("2", text);
+    CHECK_STR("3", text);
+    /* A new store's records are clean, and nothing was put on record. */
+    CHECK_INT(0, (int)sq_store_integrity_last(f.store)->found.flags);
+    CHECK_INT(0, sq_store_integrity_last(f.store)->on_record_n);
+    CHECK_INT(0, query_text(f.db_path, "SELECT count(*) FROM audit", text, sizeof text));
+    CHECK_STR("0", text);
     /* synchronous, foreign_keys and secure_delete hold per connection:
      * look at the store's own. */
     CHECK_INT(2, store_pragma(f.store, "PRAGMA synchronous")); /* FULL */
@@ -172,7 +180,7 @@ static void test_fresh(void)
     fx_digest(f.db_path, after);
     CHECK(memcmp(before, after, 32) == 0);
     CHECK(exam_listed(f.store, "fresh"));
-    CHECK_INT(2, sq_store_schema_version(f.store));
+    CHECK_INT(3, sq_store_schema_version(f.store));
     CHECK_INT(2, store_pragma(f.store, "PRAGMA synchronous"));
 }
 
@@ -363,12 +371,13 @@ static void test_not_a_store(void)
     /* A Synaq store of a later schema: this software must not touch it. */
     path_in(&f, path, sizeof path, "future.db");
     CHECK_INT(0, make_store(path));
-    CHECK_INT(0, exec_sql(path, "PRAGMA user_version = 3;"));
-    REFUSE_FILE(path, SQ_ESTATE, "schema version 3");
+    CHECK_INT(0, exec_sql(path, "PRAGMA user_version = 4;"));
+    REFUSE_FILE(path, SQ_ESTATE, "schema version 4");
 }
 
 /* A store of schema 1 (before the technician's tables) comes forward to
- * 2 when opened, keeping what it held. */
+ * 3 when opened, keeping what it held; its records are bound to the key
+ * from then on. */
 static void test_migrate_from_1(void)
 {
     sq_err e;
@@ -376,7 +385,9 @@ static void test_migrate_from_1(void)
     char path[400], text[64];
     path_in(&f, path, sizeof path, "schema1.db");
     CHECK_INT(0, make_store(path));
-    CHECK_INT(0, exec_sql(path, "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
+    CHECK_INT(0, exec_sql(path, "DROP TRIGGER sent_log_no_update; DROP TRIGGER sent_log_no_delete;"
+                                "DROP TABLE sent_log; DELETE FROM meta WHERE key = 'chain';"
+                                "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
                                 "DROP TABLE audit; ALTER TABLE results DROP COLUMN exported_wall;"
                                 "PRAGMA user_version = 1;"));
     CHECK_INT(0, query_text(path, "PRAGMA user_version", text, sizeof text));
@@ -384,13 +395,132 @@ static void test_migrate_from_1(void)
     CHECK_OK(sq_store_open(path, f.keys, &f.clock, &s, &e), &e);
     if (!s)
         return;
-    CHECK_INT(2, sq_store_schema_version(s));
+    CHECK_INT(3, sq_store_schema_version(s));
     CHECK(exam_listed(s, "second"));
+    /* The upgrade's own line, and nothing found. */
     CHECK_INT(0, query_text(path, "SELECT count(*) FROM audit", text, sizeof text));
-    CHECK_STR("0", text);
+    CHECK_STR("1", text);
+    CHECK_INT(0, query_text(path, "SELECT actor || ' ' || action FROM audit", text, sizeof text));
+    CHECK_STR("store upgrade", text);
+    CHECK_INT(0, (int)sq_store_integrity_last(s)->found.flags);
     CHECK_INT(0, query_text(path, "SELECT count(exported_wall) FROM results", text, sizeof text));
     CHECK_STR("0", text);
     sq_store_close(s);
+}
+
+/* Copies tests/data/store-v2/NAME into dir. */
+static int copy_data(const char *name, const char *dir)
+{
+    char from[600], to[600];
+    size_t len = 0;
+    snprintf(from, sizeof from, "%s/store-v2/%s", SYNAQ_TEST_DATA, name);
+    snprintf(to, sizeof to, "%s/%s", dir, name);
+    uint8_t *buf = fx_read(from, &len);
+    int rc = buf ? fx_write(to, buf, len) : -1;
+    free(buf);
+    if (rc)
+        fprintf(stderr, "copy_data: %s to %s failed\n", from, to);
+    return rc;
+}
+
+/* A real store of schema 2, made by the code before the MAC chains
+ * (tests/data/store-v2): opened by this code, it comes forward to 3 with
+ * what it held, its old audit lines and sent mark bound to the key as they
+ * were (trusted at the moment of the upgrade), its records clean; and the
+ * old lines are then as well guarded as new ones. */
+static void test_migrate_from_2(void)
+{
+    sq_err e;
+    sq_store *s = NULL;
+    sq_station_keys *k = NULL;
+    char dir[400], db[500], text[512];
+    path_in(&f, dir, sizeof dir, "v2");
+    mkdir(dir, 0700);
+    snprintf(db, sizeof db, "%s/station.db", dir);
+    CHECK_INT(0, copy_data("station.db", dir));
+    CHECK_INT(0, copy_data("station.key", dir));
+    snprintf(text, sizeof text, "%s/station.key", dir);
+    chmod(text, 0600);
+    CHECK_OK(sq_station_keys_open(text, NULL, &k, &e), &e);
+    if (!k)
+        return;
+    CHECK_INT(0, query_text(db, "PRAGMA user_version", text, sizeof text));
+    CHECK_STR("2", text);
+    CHECK_OK(sq_store_open(db, k, &f.clock, &s, &e), &e);
+    if (!s) {
+        sq_station_keys_close(k);
+        return;
+    }
+    CHECK_INT(3, sq_store_schema_version(s));
+    const sq_integrity_report *r = sq_store_integrity_last(s);
+    CHECK_INT(0, (int)r->found.flags);
+    CHECK_INT(4, r->audit_rows);
+    CHECK_INT(1, r->sent_entries);
+    CHECK_INT(3, r->last_seq);
+    CHECK(exam_listed(s, "old"));
+    int64_t pending = -1, last = -1;
+    CHECK_OK(sq_store_result_counts(s, &pending, &last, &e), &e);
+    CHECK_INT(2, pending);
+    CHECK_INT(3, last);
+    /* The old lines as they were, each with its MAC; the upgrade's line. */
+    CHECK_INT(0, query_text(db, "SELECT group_concat(n || ':' || action || ':' || detail, '|')"
+                                " FROM (SELECT * FROM audit WHERE n <= 3 ORDER BY n)",
+                            text, sizeof text));
+    CHECK_STR("1:pin-set:the technician PIN was set|2:export-usb:2 results to «USB»|3:exit:", text);
+    CHECK_INT(0, query_text(db, "SELECT count(*) FROM audit WHERE length(mac) = 32", text,
+                            sizeof text));
+    CHECK_STR("4", text);
+    CHECK_INT(0, query_text(db, "SELECT actor || ' ' || action || ': ' || detail FROM audit"
+                                " WHERE n = 4",
+                            text, sizeof text));
+    CHECK_STR("store upgrade: store schema 2 -> 3: 3 audit line(s) and 1 sent mark(s) bound to "
+              "the station's key as they were",
+              text);
+    /* The attempt in progress goes on; the next result is number 4. */
+    sq_attempt *a = NULL;
+    sq_outcome o;
+    CHECK_OK(sq_attempt_resume(s, "old", "T-4", &a, &e), &e);
+    if (a) {
+        int answered = -1;
+        sq_attempt_progress(a, &answered, NULL);
+        CHECK_INT(1, answered);
+        CHECK_OK(sq_attempt_finish(a, &o, &e), &e);
+        CHECK_INT(4, o.seq);
+    }
+    sq_attempt_free(a);
+    /* The PIN of the old store still opens technician mode. */
+    int64_t wait = 0;
+    CHECK_OK(sq_tech_pin_check(s, "test", "2468", &wait, &e), &e);
+    int64_t two = 2;
+    int marked = 0;
+    CHECK_OK(sq_store_mark_sent(s, &two, 1, &marked, &e), &e);
+    CHECK_INT(1, marked);
+    sq_store_close(s);
+    s = NULL;
+
+    /* Reopened: clean, and the open wrote nothing. */
+    uint8_t before[32], after[32];
+    fx_digest(db, before);
+    CHECK_OK(sq_store_open(db, k, &f.clock, &s, &e), &e);
+    if (s)
+        CHECK_INT(0, (int)sq_store_integrity_last(s)->found.flags);
+    sq_store_close(s);
+    s = NULL;
+    fx_digest(db, after);
+    CHECK(memcmp(before, after, 32) == 0);
+
+    /* A line from before the upgrade, altered with the shell: found. */
+    CHECK_INT(0, exec_sql(db, "DROP TRIGGER audit_no_update;"
+                              "UPDATE audit SET detail = '0 results' WHERE n = 2;"));
+    CHECK_OK(sq_store_open(db, k, &f.clock, &s, &e), &e);
+    if (s) {
+        r = sq_store_integrity_last(s);
+        CHECK_INT(SQ_INTEGRITY_AUDIT, (int)r->found.flags);
+        CHECK_INT(2, r->found.audit_first_bad);
+        CHECK(r->recorded);
+    }
+    sq_store_close(s);
+    sq_station_keys_close(k);
 }
 
 static void test_read_only(void)
@@ -663,6 +793,7 @@ int main(int argc, char **argv)
     test_wrong_keys();
     test_not_a_store();
     test_migrate_from_1();
+    test_migrate_from_2();
     test_read_only();
     test_full();
     fx_teardown(&f);

@@ -5,7 +5,8 @@
  * the cap on the wait), every attempt one row of the audit log, the PIN's
  * hash sealed in the store; the audit log itself (newest first, a detail
  * cut on a UTF-8 boundary, updates and deletes refused by SQLite); and
- * sq_tech_status_get (results, exams, sync-status.json, disk).
+ * sq_tech_status_get (results, exams, sync-status.json, disk, and a fresh
+ * check of the store's records).
  *
  * Argon2id makes each real PIN comparison cost a fraction of a second:
  * the test makes about fifteen of them.
@@ -540,6 +541,33 @@ static void test_status(void)
     unlink(json);
     CHECK_OK(sq_tech_status_get(f.store, f.keys, home, &st, &e), &e);
     CHECK(!st.sync_known);
+
+    /* The store's records: clean so far; then result 2 marked sent with
+     * the shell behind the running handle's back. The status checks
+     * anew: it says so, and counts result 2 as pending again. */
+    CHECK_INT(0, (int)st.integrity.found.flags);
+    CHECK_INT(0, st.integrity.on_record_n);
+    CHECK_INT(2, st.integrity.last_seq);
+    CHECK_INT(0, exec_sql("UPDATE results SET sent_wall = 1790000000 WHERE seq = 2", NULL, 0));
+    CHECK_OK(sq_tech_status_get(f.store, f.keys, NULL, &st, &e), &e);
+    CHECK_INT(SQ_INTEGRITY_SENT_MARKS, (int)st.integrity.found.flags);
+    CHECK(st.integrity.recorded);
+    CHECK_INT(1, st.integrity.found.unproven_sent);
+    CHECK_INT(2, st.integrity.found.first_unproven);
+    CHECK_INT(1, st.pending);
+    sq_audit_entry a;
+    CHECK(audit_newest(&a));
+    CHECK_STR("integrity", a.action);
+    CHECK_STR("store", a.actor);
+    CHECK(strstr(a.detail, "1 result(s) marked sent with no record of it, pending again: 2") !=
+          NULL);
+    /* Looked at again: set right, on record once. */
+    int64_t rows = audit_rows();
+    CHECK_OK(sq_tech_status_get(f.store, f.keys, NULL, &st, &e), &e);
+    CHECK_INT(0, (int)st.integrity.found.flags);
+    CHECK_INT(SQ_INTEGRITY_SENT_MARKS, (int)st.integrity.on_record.flags);
+    CHECK_INT(a.n, st.integrity.on_record_n);
+    CHECK_INT(rows, audit_rows());
 }
 
 int main(void)

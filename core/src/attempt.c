@@ -1174,8 +1174,13 @@ static sq_status change(sq_attempt *a, change_kind kind, int pos, uint32_t value
         const char *type = json_string_value(json_object_get(it->body, "type"));
         if (type && strcmp(type, "multiple") != 0 && (value & (value - 1)))
             return sq_seterr(err, SQ_EINVAL, "item %d takes one answer", pos + 1);
-        if (sq_attempt_time_left_ms(a) == 0)
-            return sq_seterr(err, SQ_ESTATE, "the time is up: the answer was not recorded");
+        if (sq_attempt_time_left_ms(a) == 0) {
+            /* The store learns that the time ran out, so that no restart
+             * or resume can give it back (the last commit may be from
+             * well before the limit). */
+            sq_status tst = sq_attempt_tick(a, err);
+            return tst ? tst : sq_seterr(err, SQ_ESTATE, "the time is up: the answer was not recorded");
+        }
     }
     time_point tp;
     int old_current = a->current, events = a->n_events;
@@ -1316,17 +1321,15 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
         goto out;
     if ((st = time_write(a, &tp, err)))
         goto out;
-    int64_t last_seq = 0;
-    if ((st = store_prepare(a->s, "SELECT value FROM meta WHERE key = 'last_seq'", &q, err)))
+    /* Results are numbered 1, 2, 3... with no gap: the number comes from
+     * the chain head, checked, so a deleted result is a missing number. */
+    int64_t seq = 0;
+    if ((st = chain_next_seq(a->s, &seq, err)))
         goto out;
-    if (sqlite3_step(q) == SQLITE_ROW)
-        last_seq = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    q = NULL;
 
     r.format = 1;
     r.station_id = a->s->station_id;
-    r.seq = last_seq + 1;
+    r.seq = seq;
     memcpy(r.attempt_id, a->id_hex, sizeof r.attempt_id);
     r.trainee_id = a->trainee_id;
     r.trainee_name = a->trainee_name;
@@ -1403,9 +1406,10 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
         st = store_sqlerr(a->s, rc, "storing the result", err);
         goto out;
     }
+    if ((st = chain_seq_used(a->s, r.seq, err)))
+        goto out;
     /* The answers in progress go: the sealed result is all that remains. */
     static const char *const cleanup[] = {
-        "UPDATE meta SET value = ?2 WHERE key = 'last_seq' AND ?1 IS NOT NULL",
         ("UPDATE attempts SET state = 1, layout = NULL, person = NULL, result_seq = ?2"
          " WHERE id = ?1"),
         "DELETE FROM answers WHERE attempt = ?1",

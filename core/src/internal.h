@@ -205,6 +205,8 @@ struct sq_store {
     char station_id[SQ_STATION_ID_MAX + 1];
     uint8_t field_key[32];       /* AEAD key of sealed columns */
     uint8_t hash_key[32];        /* key of trainee look-up hashes */
+    uint8_t mac_key[32];         /* key of the MAC chains (chain.c) */
+    sq_integrity_report integrity; /* the last check's */
 };
 
 /* Begins a write transaction under the cross-process lock. */
@@ -237,6 +239,24 @@ void store_trainee_hash(const sq_store *s, const char *trainee_id, uint8_t out[3
 
 int64_t store_mono_ms(const sq_store *s);
 int64_t store_wall_s(const sq_store *s);
+
+/* --- the MAC chains (chain.c): all but chain_check inside the caller's
+ * write transaction --- */
+/* Checks the records (at open); a new finding goes on record. */
+sq_status chain_check(sq_store *s, sq_err *err);
+/* Appends a chained line to the audit log (detail: detail_len bytes). */
+sq_status chain_audit_append(sq_store *s, const char *actor, const char *action,
+                             const char *outcome, const char *detail, size_t detail_len,
+                             sq_err *err);
+/* Appends an entry naming the results just marked sent; sorts seqs. */
+sq_status chain_sent_append(sq_store *s, int64_t *seqs, size_t n, sq_err *err);
+/* The number of the next result, and, once it is stored, the head and
+ * meta's last_seq moved to it. */
+sq_status chain_next_seq(sq_store *s, int64_t *seq, sq_err *err);
+sq_status chain_seq_used(sq_store *s, int64_t seq, sq_err *err);
+/* Schema 2 -> 3: MACs for what an older store holds (existing: it held
+ * data; an "upgrade" line goes into the audit log). */
+sq_status chain_upgrade(sq_store *s, bool existing, sq_err *err);
 
 /* --- results (result.c) --- */
 #include "synaq/result.h"

@@ -635,9 +635,16 @@ sq_status sq_store_mark_sent(sq_store *s, const int64_t *seqs, size_t n, int *ma
 {
     sqlite3_stmt *q = NULL;
     int count = 0;
+    /* The numbers newly marked: the sent log's entry names them, in the
+     * same transaction, so a mark without an entry is not ours. */
+    int64_t *done = malloc((n ? n : 1) * sizeof *done);
+    if (!done)
+        return sq_seterr(err, SQ_ENOMEM, "out of memory");
     sq_status st = store_begin(s, err);
-    if (st)
+    if (st) {
+        free(done);
         return st;
+    }
     if ((st = store_prepare(s,
                             "UPDATE results SET sent_wall = ? WHERE seq = ? AND sent_wall IS NULL",
                             &q, err)))
@@ -651,10 +658,13 @@ sq_status sq_store_mark_sent(sq_store *s, const int64_t *seqs, size_t n, int *ma
             st = store_sqlerr(s, rc, "marking results sent", err);
             goto out;
         }
-        count += sqlite3_changes(s->db);
+        if (sqlite3_changes(s->db) > 0)
+            done[count++] = seqs[i];
     }
+    st = chain_sent_append(s, done, (size_t)count, err);
 out:
     sqlite3_finalize(q);
+    free(done);
     st = store_end(s, st, err);
     if (st == SQ_OK && marked)
         *marked = count;

@@ -1,6 +1,8 @@
 /*
  * store.c - the station's store: opening and migrating the SQLite file,
- * the cross-process write lock, sealed columns, and bundle import.
+ * the cross-process write lock, sealed columns, and bundle import. The
+ * MAC chains over the audit log, the sent marks and the numbering of
+ * results live in chain.c; every open checks them.
  *
  * Load: a station holds a handful of exams (up to some 10^4 items) and a
  * few thousand results; one kiosk and a few short-lived tools use it.
@@ -21,8 +23,14 @@
 #include "internal.h"
 #include "synaq/bundle.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define LOCK_WAIT_MS 20000
+
+/* The audit log's guard against updates: made by migration 1 -> 2, and
+ * again by 2 -> 3 once the old lines have their MACs. */
+#define AUDIT_NO_UPDATE                                                                            \
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"                                        \
+    "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
 
 /* Each migration takes the schema from version i to i + 1. */
 static const char *const migrations[] = {
@@ -68,12 +76,24 @@ static const char *const migrations[] = {
     "CREATE TABLE audit(n INTEGER PRIMARY KEY, wall INTEGER NOT NULL, mono_ms INTEGER NOT NULL,"
     "  actor TEXT NOT NULL, action TEXT NOT NULL, outcome TEXT NOT NULL,"
     "  detail TEXT NOT NULL DEFAULT '');"
-    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
-    "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    AUDIT_NO_UPDATE
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
     "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
     "ALTER TABLE results ADD COLUMN exported_wall INTEGER;",
+    /* 2 -> 3: the MAC chains (chain.c). Each audit line gets its MAC, so
+     * the trigger that forbids updates goes while chain_upgrade gives the
+     * old lines theirs, and comes back after it (migrate). The sent log:
+     * which results each acknowledgement marked sent, and when. */
+    "DROP TRIGGER audit_no_update;"
+    "ALTER TABLE audit ADD COLUMN mac BLOB;"
+    "CREATE TABLE sent_log(n INTEGER PRIMARY KEY, wall INTEGER NOT NULL, seqs BLOB NOT NULL,"
+    "  mac BLOB NOT NULL);"
+    "CREATE TRIGGER sent_log_no_update BEFORE UPDATE ON sent_log"
+    "  BEGIN SELECT RAISE(ABORT, 'the sent log is append-only'); END;"
+    "CREATE TRIGGER sent_log_no_delete BEFORE DELETE ON sent_log"
+    "  BEGIN SELECT RAISE(ABORT, 'the sent log is append-only'); END;",
 };
+
 
 int64_t store_mono_ms(const sq_store *s)
 {
@@ -356,6 +376,7 @@ static sq_status migrate(sq_store *s, sq_err *err)
     if (version == 0 && n_tables > 0)
         return sq_seterr(err, SQ_ECORRUPT, "%s is an SQLite database, but not a Synaq store",
                          s->path);
+    int from = version;
     if (version > SCHEMA_VERSION)
         return sq_seterr(err, SQ_ESTATE,
                          "%s has schema version %d; this software knows up to %d: update it",
@@ -367,6 +388,8 @@ static sq_status migrate(sq_store *s, sq_err *err)
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d; PRAGMA application_id = %d",
                  v + 1, APPLICATION_ID);
         st = exec(s, migrations[v], "migrating the store", err);
+        if (!st && v == 2 && !(st = chain_upgrade(s, from >= 1, err)))
+            st = exec(s, AUDIT_NO_UPDATE, "migrating the store", err);
         if (!st)
             st = exec(s, pragma, "migrating the store", err);
         if ((st = store_end(s, st, err)))
@@ -456,6 +479,7 @@ sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clo
     snprintf(s->station_id, sizeof s->station_id, "%s", cert->station_id);
     crypto_kdf_derive_from_key(s->field_key, 32, 1, "sqstore_", station_keys_storage_key(k));
     crypto_kdf_derive_from_key(s->hash_key, 32, 2, "sqstore_", station_keys_storage_key(k));
+    crypto_kdf_derive_from_key(s->mac_key, 32, 3, "sqstore_", station_keys_storage_key(k));
 
     /* Running as root, SQLite would write through a file marked read-only;
      * a store marked so by a technician is treated as read-only. */
@@ -516,7 +540,8 @@ sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clo
     lock_release(s);
     if (st)
         goto fail;
-    if ((st = migrate(s, err)) || (st = bind_station(s, err)))
+    /* The records are checked once the store is known to be ours. */
+    if ((st = migrate(s, err)) || (st = bind_station(s, err)) || (st = chain_check(s, err)))
         goto fail;
     *out = s;
     return SQ_OK;
@@ -542,6 +567,7 @@ void sq_store_close(sq_store *s)
         close(s->lock_fd);
     sodium_memzero(s->field_key, sizeof s->field_key);
     sodium_memzero(s->hash_key, sizeof s->hash_key);
+    sodium_memzero(s->mac_key, sizeof s->mac_key);
     free(s);
 }
 

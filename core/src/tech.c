@@ -9,6 +9,9 @@
  * restart does not reset them; the time is on the monotonic clock, and a
  * wait that looks longer than the schedule allows (the clock restarted at
  * boot) is cut back to a full wait from now.
+ *
+ * Each line of the audit log is chained to the one before it with a MAC
+ * (chain.c), so a line changed or removed with the sqlite3 shell shows.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -67,26 +70,10 @@ static sq_status pin_hash(sq_store *s, char *out, size_t cap, sq_err *err)
 static sq_status audit_insert(sq_store *s, const char *actor, const char *action, sq_status res,
                               const char *detail, sq_err *err)
 {
-    sqlite3_stmt *q;
-    sq_status st = store_prepare(s,
-                                 "INSERT INTO audit(wall, mono_ms, actor, action, outcome, detail)"
-                                 " VALUES (?, ?, ?, ?, ?, ?)",
-                                 &q, err);
-    if (st)
-        return st;
-    sqlite3_bind_int64(q, 1, store_wall_s(s));
-    sqlite3_bind_int64(q, 2, store_mono_ms(s));
-    sqlite3_bind_text(q, 3, actor ? actor : "?", -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, action ? action : "?", -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 5, sq_status_name(res), -1, SQLITE_STATIC);
     /* Cut at a character boundary, so the log stays valid UTF-8. */
     size_t n = detail ? sq_utf8_prefix(detail, 399) : 0;
-    sqlite3_bind_text(q, 6, detail ? detail : "", (int)n, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    if (rc != SQLITE_DONE)
-        st = store_sqlerr(s, rc, "writing the audit log", err);
-    sqlite3_finalize(q);
-    return st;
+    return chain_audit_append(s, actor ? actor : "?", action ? action : "?", sq_status_name(res),
+                              detail ? detail : "", n, err);
 }
 
 sq_status sq_tech_audit_add(sq_store *s, const char *actor, const char *action, sq_status res,
@@ -319,8 +306,11 @@ sq_status sq_tech_status_get(sq_store *s, const sq_station_keys *k, const char *
 {
     sq_heartbeat hb;
     memset(st, 0, sizeof *st);
-    sq_status rc = sq_store_heartbeat(s, &hb, err);
-    if (rc)
+    /* Checked now, not only at the open (the kiosk holds its store for
+     * days), and first: results it finds marked sent without a record
+     * count as pending below. */
+    sq_status rc = sq_store_integrity(s, &st->integrity, err);
+    if (rc || (rc = sq_store_heartbeat(s, &hb, err)))
         return rc;
     const sq_cert *c = sq_station_keys_cert(k);
     snprintf(st->station_id, sizeof st->station_id, "%s", hb.station_id);

@@ -78,7 +78,10 @@ sq_status sq_attempt_image(sq_attempt *a, int pos, uint8_t **data, size_t *len,
                            char *mime, size_t mime_len, sq_err *err) SQ_MUST_CHECK;
 
 /* Records the selection (bit i: shown option i) for item pos and commits.
- * A single-choice or true/false item takes at most one bit. 0 clears. */
+ * A single-choice or true/false item takes at most one bit. 0 clears.
+ * When the time is up: SQ_ESTATE, nothing recorded, but the time's end is
+ * committed, so that no resume gives time back; the caller then finishes
+ * the attempt (as the kiosk does at zero). */
 sq_status sq_attempt_answer(sq_attempt *a, int pos, uint32_t selected, sq_err *err) SQ_MUST_CHECK;
 sq_status sq_attempt_flag(sq_attempt *a, int pos, bool flagged, sq_err *err) SQ_MUST_CHECK;
 /* Moves to item pos and commits it, so a restart comes back there. */

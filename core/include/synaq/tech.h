@@ -5,7 +5,9 @@
  * and the station's status as a technician sees it.
  *
  * The audit log is append-only (SQLite triggers refuse updates and
- * deletes). The PIN calls log every attempt themselves, in the same
+ * deletes) and each line is chained to the one before it by a MAC with
+ * the station's key (see store.h), so a line changed, removed or put out
+ * of order with the sqlite3 shell is found at the next check. The PIN calls log every attempt themselves, in the same
  * transaction that counts it; every other action is logged by the
  * program that did it (the kiosk, synaqctl) with sq_tech_audit_add.
  */
@@ -89,10 +91,13 @@ typedef struct {
     int64_t sync_last_success_s;  /* 0: never */
     int64_t sync_last_error_s;
     char sync_last_error[512];
+    /* The check of the store's records, made by sq_tech_status_get. */
+    sq_integrity_report integrity;
 } sq_tech_status;
 
 /* Fills st from the store, the keys, and home (the station's folder,
- * where sync-status.json is; NULL: none). */
+ * where sync-status.json is; NULL: none). Checks the store's records
+ * (sq_store_integrity): a new finding goes on record. */
 sq_status sq_tech_status_get(sq_store *s, const sq_station_keys *k, const char *home,
                              sq_tech_status *st, sq_err *err) SQ_MUST_CHECK;
 
