@@ -93,7 +93,7 @@ static void mac_of(const sq_store *s, const char tag[8], const uint8_t *p, size_
                    uint8_t out[MAC_LEN])
 {
     crypto_generichash_state h;
-    crypto_generichash_init(&h, s->mac_key, sizeof s->mac_key, MAC_LEN);
+    crypto_generichash_init(&h, s->mac_key, 32, MAC_LEN);
     crypto_generichash_update(&h, (const uint8_t *)tag, 8);
     crypto_generichash_update(&h, p, len);
     crypto_generichash_final(&h, out, MAC_LEN);

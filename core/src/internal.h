@@ -203,9 +203,13 @@ struct sq_store {
     const sq_station_keys *keys;
     const sq_clock *clock;
     char station_id[SQ_STATION_ID_MAX + 1];
-    uint8_t field_key[32];       /* AEAD key of sealed columns */
-    uint8_t hash_key[32];        /* key of trainee look-up hashes */
-    uint8_t mac_key[32];         /* key of the MAC chains (chain.c) */
+    /* The keys derived from the storage key, 32 bytes each, in one block
+     * of guarded memory (sodium_malloc: locked, left out of core files,
+     * wiped when freed), never in the handle itself. */
+    uint8_t *secrets;
+    uint8_t *field_key;          /* AEAD key of sealed columns */
+    uint8_t *hash_key;           /* key of trainee look-up hashes */
+    uint8_t *mac_key;            /* key of the MAC chains (chain.c) */
     sq_integrity_report integrity; /* the last check's */
 };
 

@@ -470,8 +470,13 @@ sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clo
     if (strlen(path) >= sizeof(((sq_store *)0)->path) - 8)
         return sq_seterr(err, SQ_EINVAL, "store path too long");
     sq_store *s = calloc(1, sizeof *s);
-    if (!s)
+    if (!s || !(s->secrets = sodium_malloc(3 * 32))) {
+        free(s);
         return sq_seterr(err, SQ_ENOMEM, "out of memory");
+    }
+    s->field_key = s->secrets;
+    s->hash_key = s->secrets + 32;
+    s->mac_key = s->secrets + 64;
     s->lock_fd = -1;
     snprintf(s->path, sizeof s->path, "%s", path);
     s->keys = k;
@@ -565,9 +570,7 @@ void sq_store_close(sq_store *s)
     }
     if (s->lock_fd >= 0)
         close(s->lock_fd);
-    sodium_memzero(s->field_key, sizeof s->field_key);
-    sodium_memzero(s->hash_key, sizeof s->hash_key);
-    sodium_memzero(s->mac_key, sizeof s->mac_key);
+    sodium_free(s->secrets); /* wipes them */
     free(s);
 }
 
