@@ -326,7 +326,7 @@ typedef struct {
     int trainees;
 } station;
 
-static station st1, st2, par[N_PARALLEL], ghost, revoked;
+static station st1, st2, par[N_PARALLEL], ghost, revoked, st_big;
 
 static int open_station(station *s, const char *id, bool with_store)
 {
@@ -765,6 +765,61 @@ static void test_bad_uploads(void)
     resp_free(&r);
     free(good);
     free(good_b);
+}
+
+/* A batch of as many results as a station ever sends is taken; one more
+ * is refused before it is inflated, with nothing stored. The results are
+ * copies of a real sealed one (the receiver does not open them). */
+static void test_batch_cap(void)
+{
+    http_resp r;
+    uint8_t before[32], sealed2[2048];
+    size_t sealed2_len = 0, blen, ulen;
+    sq_err e;
+    sq_buf plain;
+    buf_init(&plain, 0);
+    first_results(&plain, sealed2, &sealed2_len);
+    buf_free(&plain);
+
+    /* The library makes no larger batch. */
+    uint8_t *none = NULL;
+    size_t none_len = 0;
+    int count = -1;
+    CHECK_ERR(SQ_EINVAL, "1 to 500 results",
+              sq_store_batch_mem(st1.s, 0, SQ_BATCH_MAX_RESULTS + 1, &none, &none_len, &count, &e),
+              &e);
+    CHECK(none == NULL);
+
+    digest(before);
+    buf_init(&plain, 0);
+    for (int i = 1; i <= SQ_BATCH_MAX_RESULTS + 1; i++)
+        plain_add(&plain, i, sealed2, sealed2_len);
+    uint8_t *b = hand_batch(st_big.k, st_big.id, &plain, SQ_BATCH_MAX_RESULTS + 1, 6, NULL, 0,
+                            plain.len, &blen);
+    uint8_t *up = upload_of(&st_big, b, blen, &ulen);
+    CHECK(ulen < SQ_UPLOAD_MAX);
+    long status = post(up, ulen, &r);
+    CHECK_REFUSED("a batch of 501 results", status, 413, 413, before);
+    CHECK(r.body && strstr(r.body, "claims 501 results") != NULL);
+    resp_free(&r);
+    free(up);
+    free(b);
+    buf_free(&plain);
+
+    buf_init(&plain, 0);
+    for (int i = 1; i <= SQ_BATCH_MAX_RESULTS; i++)
+        plain_add(&plain, i, sealed2, sealed2_len);
+    b = hand_batch(st_big.k, st_big.id, &plain, SQ_BATCH_MAX_RESULTS, 6, NULL, 0, plain.len, &blen);
+    up = upload_of(&st_big, b, blen, &ulen);
+    CHECK_INT(200, post(up, ulen, &r));
+    CHECK_INT(SQ_BATCH_MAX_RESULTS, json_array_size(json_object_get(r.json, "stored")));
+    CHECK_INT(SQ_BATCH_MAX_RESULTS, jint(&r, "highest"));
+    resp_free(&r);
+    free(up);
+    free(b);
+    buf_free(&plain);
+    CHECK_INT(SQ_BATCH_MAX_RESULTS, db_count("SELECT count(*) FROM results WHERE station_id = "
+                                             "'st-big'"));
 }
 
 static void test_raw_http(void)
@@ -1353,7 +1408,7 @@ static int setup(void)
     st1.k = f.keys;
     st1.s = f.store;
     if (open_station(&st2, "st-2", true) || open_station(&ghost, "st-ghost", false) ||
-        open_station(&revoked, "st-revoked", false))
+        open_station(&revoked, "st-revoked", false) || open_station(&st_big, "st-big", false))
         return -1;
     for (int i = 0; i < N_PARALLEL; i++) {
         char id[16];
@@ -1412,10 +1467,11 @@ static int setup(void)
     CHECK_OK(registry_open(path, &reg, &e), &e);
     if (!reg)
         return -1;
-    const char *enrolled[] = {f.cert_path, st2.cert_path, revoked.cert_path};
-    for (size_t i = 0; i < 3 + N_PARALLEL; i++) {
+    const char *enrolled[] = {f.cert_path, st2.cert_path, revoked.cert_path, st_big.cert_path};
+    const size_t n_enrolled = sizeof enrolled / sizeof *enrolled;
+    for (size_t i = 0; i < n_enrolled + N_PARALLEL; i++) {
         sq_cert c;
-        const char *cp = i < 3 ? enrolled[i] : par[i - 3].cert_path;
+        const char *cp = i < n_enrolled ? enrolled[i] : par[i - n_enrolled].cert_path;
         CHECK_OK(sq_cert_load(cp, sq_central_sign_pk(f.central), &c, &e), &e);
         CHECK_OK(registry_add(reg, &c, &e), &e);
     }
@@ -1454,6 +1510,7 @@ int main(int argc, char **argv)
         test_good_upload();
         test_conflicts();
         test_bad_uploads();
+        test_batch_cap();
         test_raw_http();
         test_parallel_with_slow_clients();
         test_heartbeat_and_gaps();
@@ -1488,6 +1545,7 @@ int main(int argc, char **argv)
     close_station(&st2);
     close_station(&ghost);
     close_station(&revoked);
+    close_station(&st_big);
     for (int i = 0; i < N_PARALLEL; i++)
         close_station(&par[i]);
     free(first_batch);
