@@ -199,9 +199,10 @@ enum route { R_NONE, R_UPLOAD };
 /* One request, from its first call to the completion callback. */
 typedef struct {
     int route;
-    bool answered; /* a response is queued */
-    bool proven;   /* the upload's signature checked */
-    conn *cn;      /* the connection's entry in the guard's table; NULL: none */
+    bool answered;    /* a response is queued */
+    bool proven;      /* the upload's signature checked */
+    bool close_after; /* the answer closes the connection */
+    conn *cn;         /* the connection's entry in the guard's table; NULL: none */
     int64_t started_ms;
     uint8_t *body;
     size_t len, cap, expect;
@@ -541,8 +542,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
             return;
         /* libmicrohttpd notifies CLOSED before it closes the socket
          * (0.9.75, MHD_cleanup_connections in daemon.c: the callback, then
-         * MHD_socket_close_chk_; seen here too: the fd still answers
-         * getpeername in this callback). The entry leaves the table under
+         * MHD_socket_close_chk_; seen here too: getsockname() on the fd
+         * still succeeds in this callback). The entry leaves the table under
          * the mutex that the reaper holds while it calls shutdown(), so
          * the reaper never shuts down a number that was closed and given
          * to another connection or file. */
@@ -778,6 +779,10 @@ static enum MHD_Result respond(server *sv, struct MHD_Connection *c, req *r, con
         return MHD_NO;
     }
     r->answered = true;
+    /* A request whose framing is in doubt ends its connection: what
+     * follows it on the wire cannot be trusted to be a request. */
+    if (r->close_after)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ok = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     char extra[256] = "";
@@ -1380,6 +1385,44 @@ static enum MHD_Result route(server *sv, struct MHD_Connection *c, req *r, const
     return handle_bundle_get(sv, c, r, url, name);
 }
 
+/* The Content-Length headers of a request: how many, and whether they
+ * disagree. */
+typedef struct {
+    unsigned n;
+    const char *first;
+    bool conflict;
+} length_scan;
+
+static enum MHD_Result scan_length(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    length_scan *ls = cls;
+    (void)kind;
+    if (key && !strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+        if (ls->n++ == 0)
+            ls->first = value;
+        else if (strcmp(ls->first ? ls->first : "", value ? value : "") != 0)
+            ls->conflict = true;
+    }
+    return MHD_YES;
+}
+
+/* A request whose body's length is told two ways: libmicrohttpd (0.9.75)
+ * takes the first Content-Length and ignores the others, and with
+ * Transfer-Encoding it reads chunks; a proxy in front may have read it the
+ * other way, so the bytes after it could be a request nobody checked.
+ * Refused with 400 and the connection closed. NULL: the framing is clear. */
+static const char *framing_doubt(struct MHD_Connection *c)
+{
+    length_scan ls = {0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, scan_length, &ls);
+    if (ls.conflict)
+        return "conflicting Content-Length headers";
+    if (ls.n && MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+        return "both Content-Length and Transfer-Encoding";
+    return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -1396,6 +1439,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
         r->cn = ci ? ci->socket_context : NULL;
         guard_head_done(&sv->g, r->cn);
+        const char *doubt = framing_doubt(c);
+        if (doubt) {
+            r->close_after = true;
+            return answer_error(sv, c, r, url, MHD_HTTP_BAD_REQUEST, NULL, "%s", doubt);
+        }
         if (!strcmp(url, "/v1/upload") && !strcmp(method, MHD_HTTP_METHOD_POST)) {
             r->route = R_UPLOAD;
             return upload_begin(sv, c, r, url);

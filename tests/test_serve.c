@@ -927,6 +927,84 @@ static void test_raw_http(void)
     CHECK(memcmp(before, after, 32) == 0);
 }
 
+/* Reads what the server sends on fd until it closes or 10 s pass. */
+static size_t raw_read_all(int fd, char *buf, size_t cap)
+{
+    size_t len = 0;
+    int64_t deadline = now_ms() + 10000;
+    while (len < cap - 1) {
+        int left = (int)(deadline - now_ms());
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        if (left <= 0 || poll(&pf, 1, left) <= 0)
+            break;
+        ssize_t got = recv(fd, buf + len, cap - 1 - len, 0);
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+    }
+    buf[len] = 0;
+    return len;
+}
+
+/* A body's length told two ways is refused with 400 and the connection
+ * closed, so nothing after it is read as a request; identical duplicates
+ * are one length. Nothing is stored. */
+static void test_framing(void)
+{
+    uint8_t before[32], after[32];
+    digest(before);
+    static const struct {
+        const char *text;
+        const char *error; /* in the answer; NULL: 400 from libmicrohttpd is fine too */
+    } bad[] = {
+        {"POST /v1/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"
+         "hello!",
+         "conflicting Content-Length headers"},
+        {"POST /v1/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\ncontent-length: 5\r\n\r\n"
+         "hello!",
+         "conflicting Content-Length headers"},
+        {"POST /v1/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+         "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+         "both Content-Length and Transfer-Encoding"},
+        {"POST /v1/upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+         "Content-Length: 5\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+         "both Content-Length and Transfer-Encoding"},
+        /* A request smuggled behind a GET whose body is 0 or 44 bytes. */
+        {"GET /v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 44\r\n\r\n"
+         "GET /v1/stations/st-1/highest HTTP/1.1\r\nHost: x\r\n\r\n",
+         "conflicting Content-Length headers"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int fd = raw_connect();
+        char buf[4096];
+        CHECK_INT(0, raw_send(fd, bad[i].text, strlen(bad[i].text)));
+        raw_read_all(fd, buf, sizeof buf);
+        int status = 0;
+        if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+            status = 0;
+        /* One answer, then the connection closed: no second one. */
+        size_t answers = 0;
+        for (const char *p = buf; (p = strstr(p, "HTTP/1.")); p++)
+            answers++;
+        if (status != 400 || answers != 1 || !strstr(buf, bad[i].error))
+            fprintf(stderr, "  framing %zu: got %d, %zu answers: %.300s\n", i, status, answers,
+                    buf);
+        CHECK_INT(400, status);
+        CHECK_INT(1, answers);
+        CHECK(strstr(buf, bad[i].error) != NULL);
+        close(fd);
+    }
+    digest(after);
+    CHECK(memcmp(before, after, 32) == 0);
+    /* The same length twice is one length. */
+    int fd = raw_connect();
+    static const char same[] =
+        "GET /v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n";
+    CHECK_INT(0, raw_send(fd, same, sizeof same - 1));
+    CHECK_INT(200, raw_status(fd, 5000));
+    close(fd);
+}
+
 /* Log lines of clients that proved nothing are limited per address (a
  * burst of 10, then one a second) and overall, and counted in a summary
  * line; a station's are all written. A receiver of its own, so its log
@@ -1747,6 +1825,7 @@ int main(int argc, char **argv)
         test_bad_uploads();
         test_batch_cap();
         test_raw_http();
+        test_framing();
         test_parallel_with_slow_clients();
         test_heartbeat_and_gaps();
         test_live_registry();
