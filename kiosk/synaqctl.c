@@ -60,7 +60,7 @@ static int usage(FILE *f)
           "                     the kiosk: at zero the attempt ends and is submitted, answer\n"
           "                     or not; Ctrl-C leaves it open with the time used kept\n"
           "  export --out FILE [--max N] [--after SEQ]\n"
-          "                     write pending results as one batch file\n"
+          "                     write pending results as one batch file (N: 1..500, 50)\n"
           "  sticks             the USB sticks plugged in, and what is on them\n"
           "  import-usb [STICK] verify and import every bundle on the stick\n"
           "  export-usb [STICK] pending results to STICK/synaq/STATION/outgoing, for central's\n"
@@ -816,8 +816,9 @@ static int cmd_export(const station_opts *o, int argc, char **argv)
         else
             return usage(stderr);
     }
-    if (!out || max <= 0) {
-        fputs("synaqctl export: --out FILE is required; --max is a positive number\n", stderr);
+    if (!out || max <= 0 || max > SQ_BATCH_MAX_RESULTS) {
+        fprintf(stderr, "synaqctl export: --out FILE is required; --max is 1..%d\n",
+                SQ_BATCH_MAX_RESULTS);
         return 2;
     }
     sq_station_keys *k = NULL;

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "synaq/result.h"
 
 void config_defaults(sync_config *c)
 {
@@ -102,7 +103,7 @@ int config_load(const char *path, sync_config *c, char *err, size_t err_len)
         size_t off;
         int lo, hi;
     } ints[] = {
-        {"batch_results", offsetof(sync_config, batch_results), 1, 500},
+        {"batch_results", offsetof(sync_config, batch_results), 1, SQ_BATCH_MAX_RESULTS},
         {"interval_s", offsetof(sync_config, interval_s), 10, 86400},
         {"retry_min_s", offsetof(sync_config, retry_min_s), 1, 3600},
         {"retry_max_s", offsetof(sync_config, retry_max_s), 1, 86400},

@@ -11,7 +11,7 @@
 typedef struct {
     char central_url[512];    /* https://central.example/ (required) */
     char ca_file[512];        /* CA bundle for TLS; "" = the system's */
-    int batch_results;        /* results per batch (1..500) */
+    int batch_results;        /* results per batch (1..SQ_BATCH_MAX_RESULTS) */
     int interval_s;           /* wake-up without news (10..86400) */
     int retry_min_s, retry_max_s;
     int low_speed_bytes, low_speed_s; /* abort a transfer slower than this */

@@ -293,6 +293,13 @@ struct sq_batch {
     int verified;
 };
 
+/* Where batch making stops adding results: below both the inflate bound
+ * and the file bound, since sealed bytes do not compress and zlib adds up
+ * to 0.03 % to them (plus the header and signature, a few hundred bytes). */
+#define BATCH_CUT_BYTES (SQ_BATCH_MAX_FILE - SQ_BATCH_MAX_FILE / 512)
+_Static_assert(BATCH_CUT_BYTES <= SQ_BATCH_MAX_PLAIN, "a batch made must be readable");
+_Static_assert(SQ_RESULT_MAX + 20 <= BATCH_CUT_BYTES, "the largest result fits in a batch alone");
+
 /* The batch id: the station and exactly the results it carries. */
 static void batch_id(const char *station_id, const uint8_t *plain, size_t len, uint8_t id[16])
 {
@@ -314,8 +321,9 @@ sq_status sq_store_batch_mem(sq_store *s, int64_t after_seq, int max_results, ui
     *count = 0;
     *out_p = NULL;
     *out_len = 0;
-    if (max_results <= 0)
-        return sq_seterr(err, SQ_EINVAL, "a batch holds at least one result");
+    if (max_results <= 0 || max_results > SQ_BATCH_MAX_RESULTS)
+        return sq_seterr(err, SQ_EINVAL, "a batch holds 1 to %d results, not %d",
+                         SQ_BATCH_MAX_RESULTS, max_results);
     buf_init(&plain, SQ_BATCH_MAX_PLAIN);
     buf_init(&out, SQ_BATCH_MAX_FILE);
     sq_status st = store_prepare(s,
@@ -328,6 +336,13 @@ sq_status sq_store_batch_mem(sq_store *s, int64_t after_seq, int max_results, ui
     sqlite3_bind_int(q, 2, max_results);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        /* A batch stops before the result that would take it past what a
+         * reader inflates (two varints of at most 10 bytes each beside
+         * the sealed bytes); the first always fits (see result.h), so
+         * large results go out in smaller batches rather than never. */
+        size_t row_bytes = (size_t)sqlite3_column_bytes(q, 1) + 20;
+        if (n > 0 && plain.len + row_bytes > BATCH_CUT_BYTES)
+            break;
         buf_varint(&plain, (uint64_t)sqlite3_column_int64(q, 0));
         buf_bytes(&plain, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
         n++;
@@ -427,10 +442,17 @@ sq_status sq_batch_parse(const uint8_t *buf, size_t len, sq_batch **out, sq_err 
     b->count = rd_varint(&r);
     b->plain_len = rd_varint(&r);
     b->z = rd_bytes(&r, SQ_BATCH_MAX_FILE, &b->z_len);
-    if (r.failed || version != 1 || r.pos != r.len || b->count == 0 || b->count > 1000000 ||
-        !b->station_id[0]) {
+    if (r.failed || version != 1 || r.pos != r.len || b->count == 0 || !b->station_id[0]) {
         sq_batch_free(b);
         return sq_seterr(err, SQ_ECORRUPT, "batch is damaged or truncated");
+    }
+    /* No station makes a larger batch: refused before anything is
+     * inflated or allocated for its results. */
+    if (b->count > SQ_BATCH_MAX_RESULTS) {
+        sq_seterr(err, SQ_ETOOBIG, "batch claims %llu results; a batch holds at most %d",
+                  (unsigned long long)b->count, SQ_BATCH_MAX_RESULTS);
+        sq_batch_free(b);
+        return SQ_ETOOBIG;
     }
     memcpy(b->id, id, 16);
     hex_encode(b->id, 16, b->id_hex);

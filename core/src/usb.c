@@ -35,6 +35,7 @@ size_t usb_read_chunk = 256 * 1024;
 #define SMALL_MAX 4096          /* central.pub, requests, certificates */
 #define ACK_MAX (4u << 20)
 #define EXPORT_BATCH 50         /* results a batch, as over the network */
+_Static_assert(EXPORT_BATCH <= SQ_BATCH_MAX_RESULTS, "a stick batch is a batch");
 #define EXPORT_MAX_BATCHES 100000
 
 /* ---- small helpers ---- */

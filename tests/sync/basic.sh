@@ -37,6 +37,7 @@ expect_conf() { # PHRASE CONFIG-TEXT
   fi
 }
 expect_conf "bad.conf:2: batch_results must be a whole number" 'central_url = http://127.0.0.1:1\nbatch_results = lots\n'
+expect_conf "bad.conf:2: batch_results must be a whole number 1..500" 'central_url = http://127.0.0.1:1\nbatch_results = 501\n'
 expect_conf "bad.conf:1: central_url must start with https:// or http://" 'central_url = ftp://x\n'
 expect_conf "central_url is required" '# nothing\n'
 expect_conf "bad.conf:2: unknown key 'colour'" 'central_url = http://127.0.0.1:1\ncolour = blue\n'

@@ -20,9 +20,29 @@
 #include <stdbool.h>
 #include "store.h"
 
-#define SQ_BATCH_MAX_FILE (16u << 20)
-#define SQ_BATCH_MAX_PLAIN (64u << 20)
+/* One sealed result: what a result of an exam of about 10,000 items
+ * (95 bytes an item at most) can reach. */
 #define SQ_RESULT_MAX (1u << 20)
+
+/* Results in one batch: the most a station ever puts in one (synaq-syncd's
+ * batch_results is at most this, a USB export uses 50), so that a batch
+ * claiming more is refused before it is inflated, by the receiver and by
+ * every reader of batches. */
+#define SQ_BATCH_MAX_RESULTS 500
+
+#define SQ_BATCH_MAX_FILE (16u << 20)
+
+/* The inflated results of one batch (the zip-bomb bound). Sizes: a real
+ * 200-item result sealed is 3,922 bytes (synaq-gen-bank's items, one
+ * answer; a 50-item one 1,185, bench/README.md). The format's worst case
+ * for 200 items is 95 bytes an item (a 63-byte id, 16 options, the
+ * largest points and times) plus about 600 bytes of header, 100 clock
+ * events of 31 bytes and 112 of signature and seal: 22.8 KB. 500 of those
+ * with their seq and length varints are 11.4 MB; 16 MiB leaves 40 % over
+ * that. Sealed results do not compress, so no honest batch inflates to
+ * more than its file, which has the same bound. A larger result (a huge
+ * exam drawn whole) still fits alone: batches are cut at this bound. */
+#define SQ_BATCH_MAX_PLAIN (16u << 20)
 
 /* One item of an opened result: what was shown and what was answered. */
 typedef struct {
@@ -79,16 +99,19 @@ char *sq_result_csv(const sq_result *r, bool header);
 
 /* --- batches --- */
 
-/* Writes up to max_results pending results (oldest first, from after_seq)
- * as one batch file at out_path (temp, fsync, rename). *count gets how many
- * went in (0: nothing pending, no file written). */
+/* Writes up to max_results (1..SQ_BATCH_MAX_RESULTS, else SQ_EINVAL)
+ * pending results (oldest first, from after_seq) as one batch file at
+ * out_path (temp, fsync, rename); fewer when the next would take the
+ * batch past SQ_BATCH_MAX_PLAIN. *count gets how many went in (0: nothing
+ * pending, no file written). */
 sq_status sq_store_export_batch(sq_store *s, int64_t after_seq, int max_results,
                                 const char *out_path, int *count, sq_err *err) SQ_MUST_CHECK;
 
 typedef struct sq_batch sq_batch;
 
 /* Parses a batch (structure only). Caller owns *out (sq_batch_free).
- * buf is copied. */
+ * buf is copied. A batch claiming more than SQ_BATCH_MAX_RESULTS results
+ * is SQ_ETOOBIG here, before any verify or inflate. */
 sq_status sq_batch_parse(const uint8_t *buf, size_t len, sq_batch **out,
                          sq_err *err) SQ_MUST_CHECK;
 void sq_batch_free(sq_batch *b);
@@ -141,8 +164,9 @@ sq_status sq_upload_parse(const uint8_t *buf, size_t len, sq_heartbeat *hb,
 sq_status sq_upload_verify(const uint8_t *buf, size_t len, const uint8_t station_sign_pk[32],
                            sq_err *err) SQ_MUST_CHECK;
 
-/* Writes a batch of up to max_results pending results with seq > after_seq
- * into memory. Caller owns *out (sq_free); *count 0: nothing pending. */
+/* Writes a batch of up to max_results (1..SQ_BATCH_MAX_RESULTS) pending
+ * results with seq > after_seq into memory, cut as sq_store_export_batch
+ * cuts it. Caller owns *out (sq_free); *count 0: nothing pending. */
 sq_status sq_store_batch_mem(sq_store *s, int64_t after_seq, int max_results, uint8_t **out,
                              size_t *out_len, int *count, sq_err *err) SQ_MUST_CHECK;
 
