@@ -587,21 +587,23 @@ static int ingest_one(sq_central_keys *k, registry *reg, cstore *cs, const char 
         fprintf(stderr, "synaq-central: %s: %s\n", path, e.msg);
         goto out;
     }
-    if (ca.outcome == CSTORE_CONFLICT) {
+    bool conflict = ca.outcome == CSTORE_CONFLICT;
+    if (conflict)
         fprintf(stderr, "synaq-central: %s: CONFLICT: central holds other results under batch "
-                        "%s (seq %lld); not acknowledged\n",
+                        "%s (seq %lld); central's signed word on it goes back on the stick\n",
                 path, sq_batch_id(b), (long long)ca.conflict_seq);
-        goto out;
-    }
-    /* Stored (now or before): the acknowledgement goes back on the stick. */
+    /* Stored (now or before), or a conflict the station can resolve (it
+     * numbers its results on above what central holds): central's signed
+     * word goes back on the stick. */
     sq_ack ack;
     memset(&ack, 0, sizeof ack);
     snprintf(ack.station_id, sizeof ack.station_id, "%s", sq_batch_station_id(b));
     snprintf(ack.batch_id, sizeof ack.batch_id, "%s", sq_batch_id(b));
     memcpy(ack.sha256, h, 32);
-    ack.kind = SQ_ACK_STORED;
-    ack.n = n;
+    ack.kind = conflict ? SQ_ACK_CONFLICT : SQ_ACK_STORED;
+    ack.n = conflict ? 0 : n;
     ack.seqs = seqs;
+    ack.conflict_seq = ca.conflict_seq;
     ack.highest = ca.highest;
     ack.held_max = ca.held_max;
     ack.hb_counter = ca.hb_counter;
@@ -620,8 +622,11 @@ static int ingest_one(sq_central_keys *k, registry *reg, cstore *cs, const char 
     sq_free(ab);
     *new_results += (int)ca.n_new;
     printf("%s: %zu result(s) of '%s', %s\n", path, n, sq_batch_station_id(b),
-           ca.outcome == CSTORE_DUPLICATE ? "already held" : "stored");
-    rc = 0;
+           conflict ? "NOT stored (a conflict; the station renumbers them when it reads the "
+                      "stick, then exports them again)"
+           : ca.outcome == CSTORE_DUPLICATE ? "already held"
+                                            : "stored");
+    rc = conflict ? 1 : 0;
 out:
     free(rs);
     free(seqs);

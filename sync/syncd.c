@@ -443,8 +443,9 @@ static int heartbeat(syncd *y, sq_heartbeat *hb)
 }
 
 /* Sends one upload (batch may be NULL: a heartbeat alone). 0: acknowledged
- * (and the batch's results marked sent); -1: failed, with the reason
- * recorded. */
+ * (and the batch's results marked sent); 1: central's signed conflict
+ * renumbered the results (a new batch is to be made); -1: failed, with
+ * the reason recorded. */
 static int send_upload(syncd *y, const char *batch_path)
 {
     sq_err e;
@@ -485,10 +486,27 @@ static int send_upload(syncd *y, const char *batch_path)
     if (status == 409) {
         /* Central holds other bytes under this batch's id or one of its
          * sequence numbers: resending cannot help. */
+        int64_t from = 0, base = 0;
+        bool signed_conflict = open_answer(y, &resp, b ? sq_batch_id(b) : "", batch, blen, &ack,
+                                           why, sizeof why) == 0 &&
+                               ack->kind == SQ_ACK_CONFLICT;
+        if (signed_conflict && ack->conflict_seq > 0 &&
+            sq_store_renumber(y->store, ack->conflict_seq, ack->held_max, &from, &base, &e) ==
+                SQ_OK) {
+            /* A station restored from a copy, or replacing another under
+             * its id: its results go on above what central holds. The
+             * batch in the outbox carries the old numbers: it goes, and
+             * a new one is made (its results are still pending). */
+            logf_("central holds other results under #%lld (and up to #%lld): results from "
+                  "#%lld on go out as #%lld on",
+                  (long long)ack->conflict_seq, (long long)ack->held_max, (long long)from,
+                  (long long)base);
+            unlink(batch_path);
+            rc = 1;
+            goto out;
+        }
         y->conflict = 1;
-        if (open_answer(y, &resp, b ? sq_batch_id(b) : "", batch, blen, &ack, why,
-                        sizeof why) == 0 &&
-            ack->kind == SQ_ACK_CONFLICT)
+        if (signed_conflict)
             fail(y, "CONFLICT: central holds other results under %s%lld of this station "
                     "(it holds up to #%lld); call the technician",
                  ack->conflict_seq ? "#" : "batch ", (long long)ack->conflict_seq,
@@ -786,16 +804,23 @@ static int sync_round(syncd *y)
             fail(y, "central's health check answered HTTP %ld", status);
         return -1;
     }
-    int sent = 0;
+    int sent = 0, renumbered = 0;
     while (!y->stopping) {
         int r = next_batch(y, path, sizeof path);
         if (r < 0)
             return -1;
         if (r > 0)
             break;
-        if (send_upload(y, path))
+        int u = send_upload(y, path);
+        if (u < 0)
             return -1;
-        sent++;
+        if (u == 0)
+            sent++;
+        else if (++renumbered > 4) {
+            fail(y, "central keeps answering with conflicts after renumbering; call the "
+                    "technician");
+            return -1;
+        }
     }
     if (!sent && !y->stopping && send_upload(y, NULL))
         return -1;

@@ -147,11 +147,11 @@ static void test_fresh(void)
 {
     sq_err e;
     char text[64], lock[400];
-    CHECK_INT(3, sq_store_schema_version(f.store));
+    CHECK_INT(4, sq_store_schema_version(f.store));
     CHECK_INT(0, query_text(f.db_path, "PRAGMA journal_mode", text, sizeof text));
     CHECK_STR("wal", text);
     CHECK_INT(0, query_text(f.db_path, "PRAGMA user_version", text, sizeof text));
-    CHECK_STR("3", text);
+    CHECK_STR("4", text);
     /* A new store's records are clean, and nothing was put on record. */
     CHECK_INT(0, (int)sq_store_integrity_last(f.store)->found.flags);
     CHECK_INT(0, sq_store_integrity_last(f.store)->on_record_n);
@@ -180,7 +180,7 @@ static void test_fresh(void)
     fx_digest(f.db_path, after);
     CHECK(memcmp(before, after, 32) == 0);
     CHECK(exam_listed(f.store, "fresh"));
-    CHECK_INT(3, sq_store_schema_version(f.store));
+    CHECK_INT(4, sq_store_schema_version(f.store));
     CHECK_INT(2, store_pragma(f.store, "PRAGMA synchronous"));
 }
 
@@ -371,8 +371,8 @@ static void test_not_a_store(void)
     /* A Synaq store of a later schema: this software must not touch it. */
     path_in(&f, path, sizeof path, "future.db");
     CHECK_INT(0, make_store(path));
-    CHECK_INT(0, exec_sql(path, "PRAGMA user_version = 4;"));
-    REFUSE_FILE(path, SQ_ESTATE, "schema version 4");
+    CHECK_INT(0, exec_sql(path, "PRAGMA user_version = 5;"));
+    REFUSE_FILE(path, SQ_ESTATE, "schema version 5");
 }
 
 /* A store of schema 1 (before the technician's tables) comes forward to
@@ -389,13 +389,13 @@ static void test_migrate_from_1(void)
                                 "DROP TABLE sent_log; DELETE FROM meta WHERE key = 'chain';"
                                 "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
                                 "DROP TABLE audit; ALTER TABLE results DROP COLUMN exported_wall;"
-                                "PRAGMA user_version = 1;"));
+                                "DROP TABLE seq_map; PRAGMA user_version = 1;"));
     CHECK_INT(0, query_text(path, "PRAGMA user_version", text, sizeof text));
     CHECK_STR("1", text);
     CHECK_OK(sq_store_open(path, f.keys, &f.clock, &s, &e), &e);
     if (!s)
         return;
-    CHECK_INT(3, sq_store_schema_version(s));
+    CHECK_INT(4, sq_store_schema_version(s));
     CHECK(exam_listed(s, "second"));
     /* The upgrade's own line, and nothing found. */
     CHECK_INT(0, query_text(path, "SELECT count(*) FROM audit", text, sizeof text));
@@ -451,7 +451,7 @@ static void test_migrate_from_2(void)
         sq_station_keys_close(k);
         return;
     }
-    CHECK_INT(3, sq_store_schema_version(s));
+    CHECK_INT(4, sq_store_schema_version(s));
     const sq_integrity_report *r = sq_store_integrity_last(s);
     CHECK_INT(0, (int)r->found.flags);
     CHECK_INT(4, r->audit_rows);
@@ -784,6 +784,105 @@ static void test_nothing_in_clear(const char *demo_path)
     fx_teardown(&g);
 }
 
+/* Central's signed conflict renumbers the pending results from the one
+ * it names: batches carry the new numbers, acknowledgements naming them
+ * mark the right results, the heartbeat's last number is central's; a
+ * conflict repeated or replayed, or naming no pending result, changes
+ * nothing. */
+static void test_renumber(void)
+{
+    sq_err e = {0};
+    char *yaml = fx_exam_yaml("rn", 1, 2, 0), path[400];
+    snprintf(path, sizeof path, "%s/rn.sqb", f.dir);
+    CHECK_INT(0, fx_bundle(&f, yaml, path, NULL, 0));
+    free(yaml);
+    sq_import_report rep;
+    CHECK_OK(sq_store_import(f.store, path, &rep, &e), &e);
+    int64_t first = 0;
+    for (int i = 0; i < 4; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "rn-%d", i);
+        sq_attempt *a = NULL;
+        sq_outcome o;
+        CHECK_OK(sq_attempt_start(f.store, "rn", id, "R N", &a, &e), &e);
+        CHECK_OK(sq_attempt_finish(a, &o, &e), &e);
+        if (i == 0)
+            first = o.seq;
+        sq_attempt_free(a);
+    }
+    /* Results first..first+3; the first is sent, central holds up to 100
+     * with other bytes under first+1. */
+    int marked = 0;
+    int64_t pending0 = 0, last0 = 0;
+    CHECK_OK(sq_store_mark_sent(f.store, &first, 1, &marked, &e), &e);
+    CHECK_OK(sq_store_result_counts(f.store, &pending0, &last0, &e), &e);
+    uint8_t before[32], after[32];
+    int64_t from = 0, base = 0;
+    /* Not pending: nothing to do. */
+    fx_digest(f.db_path, before);
+    CHECK_ERR(SQ_ESTATE, "nothing to renumber", sq_store_renumber(f.store, first, 100, &from, &base, &e), &e);
+    /* A number no result has. */
+    CHECK_ERR(SQ_ESTATE, "nothing to renumber",
+              sq_store_renumber(f.store, first + 50, 100, &from, &base, &e), &e);
+    /* held_max below the conflict: not a conflict central could make. */
+    CHECK_ERR(SQ_ESTATE, "nothing to renumber",
+              sq_store_renumber(f.store, first + 1, first, &from, &base, &e), &e);
+    fx_digest(f.db_path, after);
+    CHECK(memcmp(before, after, 32) == 0);
+    CHECK_OK(sq_store_renumber(f.store, first + 1, 100, &from, &base, &e), &e);
+    CHECK_INT(first + 1, from);
+    CHECK_INT(101, base);
+    /* Repeated (or replayed): nothing more. */
+    fx_digest(f.db_path, before);
+    CHECK_ERR(SQ_ESTATE, "nothing to renumber",
+              sq_store_renumber(f.store, first + 1, 100, &from, &base, &e), &e);
+    CHECK_ERR(SQ_ESTATE, "nothing to renumber",
+              sq_store_renumber(f.store, 101, 100, &from, &base, &e), &e);
+    fx_digest(f.db_path, after);
+    CHECK(memcmp(before, after, 32) == 0);
+    /* The batch carries 101, 102, 103. */
+    uint8_t *b = NULL;
+    size_t blen = 0;
+    int count = 0;
+    CHECK_OK(sq_store_batch_mem(f.store, first, 50, &b, &blen, &count, &e), &e);
+    CHECK_INT(3, count);
+    sq_batch *bt = NULL;
+    CHECK_OK(sq_batch_parse(b, blen, &bt, &e), &e);
+    CHECK_OK(sq_batch_verify(bt, sq_station_keys_sign_pk(f.keys), &e), &e);
+    for (size_t i = 0; bt && i < sq_batch_count(bt); i++) {
+        int64_t seq;
+        const uint8_t *sealed;
+        size_t slen;
+        sq_batch_result(bt, i, &seq, &sealed, &slen);
+        CHECK_INT(101 + (int64_t)i, seq);
+    }
+    sq_batch_free(bt);
+    sq_free(b);
+    sq_heartbeat hb;
+    CHECK_OK(sq_store_heartbeat(f.store, &hb, &e), &e);
+    CHECK_INT(103, hb.last_seq);
+    /* Central's acknowledgement names 101 and 103: those two are sent;
+     * first + 1 and first + 3 by their own numbers are not results now. */
+    int64_t acked[] = {101, 103, first + 3};
+    CHECK_OK(sq_store_mark_sent(f.store, acked, 3, &marked, &e), &e);
+    CHECK_INT(2, marked);
+    int64_t pending = 0, last = 0;
+    CHECK_OK(sq_store_result_counts(f.store, &pending, &last, &e), &e);
+    CHECK_INT(pending0 - 2, pending);
+    /* The next result continues above: first + 4 goes out as 104. */
+    sq_attempt *a = NULL;
+    sq_outcome o;
+    CHECK_OK(sq_attempt_start(f.store, "rn", "rn-next", "R N", &a, &e), &e);
+    CHECK_OK(sq_attempt_finish(a, &o, &e), &e);
+    sq_attempt_free(a);
+    CHECK_OK(sq_store_heartbeat(f.store, &hb, &e), &e);
+    CHECK_INT(104, hb.last_seq);
+    /* On the audit log. */
+    sq_integrity_report ir;
+    CHECK_OK(sq_store_integrity(f.store, &ir, &e), &e);
+    CHECK_INT(0, ir.found.flags);
+}
+
 int main(int argc, char **argv)
 {
     if (fx_setup(&f, "st-001"))
@@ -796,6 +895,7 @@ int main(int argc, char **argv)
     test_migrate_from_2();
     test_read_only();
     test_full();
+    test_renumber();
     fx_teardown(&f);
     test_nothing_in_clear(argc > 1 ? argv[1] : NULL);
     return check_report("test_store");

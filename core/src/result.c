@@ -310,6 +310,136 @@ static void batch_id(const char *station_id, const uint8_t *plain, size_t len, u
     crypto_generichash_final(&h, id, 16);
 }
 
+/* ---- the numbers results go out under (the seq map) ---- */
+
+/* The store's seq map, ordered by from_seq: results from from[i] on go
+ * out as base[i] + (seq - from[i]), up to the next from; results below
+ * the first from go out under their own numbers. A handful of rows at
+ * most (one a restore from a copy or a replacement). */
+typedef struct {
+    size_t n;
+    int64_t from[16], base[16];
+} seq_map;
+
+static sq_status seq_map_load(sq_store *s, seq_map *m, sq_err *err)
+{
+    sqlite3_stmt *q;
+    m->n = 0;
+    sq_status st = store_prepare(s, "SELECT from_seq, wire_base FROM seq_map ORDER BY from_seq",
+                                 &q, err);
+    if (st)
+        return st;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && m->n < 16) {
+        m->from[m->n] = sqlite3_column_int64(q, 0);
+        m->base[m->n] = sqlite3_column_int64(q, 1);
+        m->n++;
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQ_OK
+                                                 : store_sqlerr(s, rc, "reading the seq map", err);
+}
+
+/* The number the station's result seq goes out under. */
+static int64_t wire_of(const seq_map *m, int64_t seq)
+{
+    for (size_t i = m->n; i-- > 0;)
+        if (seq >= m->from[i])
+            return m->base[i] + (seq - m->from[i]);
+    return seq;
+}
+
+/* The station's own number of a result that went out as wire; 0 when no
+ * result goes out under that number. */
+static int64_t seq_of(const seq_map *m, int64_t wire)
+{
+    if (m->n == 0 || wire < m->from[0])
+        return wire;
+    for (size_t i = 0; i < m->n; i++) {
+        int64_t len = i + 1 < m->n ? m->from[i + 1] - m->from[i] : INT64_MAX - m->base[i];
+        if (wire >= m->base[i] && wire - m->base[i] < len)
+            return m->from[i] + (wire - m->base[i]);
+    }
+    return 0;
+}
+
+/* The station's own numbers of seqs central names (in place); a number
+ * no result goes out under becomes 0, which matches no result. */
+static sq_status seqs_from_wire(sq_store *s, const int64_t *in, size_t n, int64_t *out,
+                                sq_err *err)
+{
+    seq_map m;
+    sq_status st = seq_map_load(s, &m, err);
+    for (size_t i = 0; !st && i < n; i++)
+        out[i] = seq_of(&m, in[i]);
+    return st;
+}
+
+sq_status sq_store_renumber(sq_store *s, int64_t conflict_seq, int64_t held_max,
+                            int64_t *from_seq, int64_t *wire_base, sq_err *err)
+{
+    seq_map m;
+    sqlite3_stmt *q = NULL;
+    sq_status st = store_begin(s, err);
+    if (st)
+        return st;
+    if ((st = seq_map_load(s, &m, err)))
+        goto out;
+    int64_t local = seq_of(&m, conflict_seq);
+    bool pending = false;
+    if (local > 0) {
+        if ((st = store_prepare(s, "SELECT sent_wall IS NULL FROM results WHERE seq = ?", &q,
+                                err)))
+            goto out;
+        sqlite3_bind_int64(q, 1, local);
+        pending = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+        q = NULL;
+    }
+    if (!pending || held_max < conflict_seq || wire_of(&m, local) > held_max ||
+        held_max >= INT64_MAX / 2) {
+        st = sq_seterr(err, SQ_ESTATE,
+                       "nothing to renumber: #%lld is no pending result of this station under "
+                       "central's numbers up to #%lld",
+                       (long long)conflict_seq, (long long)held_max);
+        goto out;
+    }
+    /* From that result on, everything goes out above what central holds;
+     * ranges further on are superseded. */
+    if ((st = store_prepare(s, "DELETE FROM seq_map WHERE from_seq >= ?", &q, err)))
+        goto out;
+    sqlite3_bind_int64(q, 1, local);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (rc == SQLITE_DONE &&
+        (st = store_prepare(s, "INSERT INTO seq_map(from_seq, wire_base) VALUES (?, ?)", &q,
+                            err)) == SQ_OK) {
+        sqlite3_bind_int64(q, 1, local);
+        sqlite3_bind_int64(q, 2, held_max + 1);
+        rc = sqlite3_step(q);
+    }
+    if (st || rc != SQLITE_DONE) {
+        if (!st)
+            st = store_sqlerr(s, rc, "renumbering results", err);
+        goto out;
+    }
+    char detail[300];
+    snprintf(detail, sizeof detail,
+             "central holds other results under #%lld and up to #%lld: results from #%lld on "
+             "go out as #%lld on",
+             (long long)conflict_seq, (long long)held_max, (long long)local,
+             (long long)held_max + 1);
+    st = chain_audit_append(s, "store", "renumber", "ok", detail, strlen(detail), err);
+    if (!st) {
+        *from_seq = local;
+        *wire_base = held_max + 1;
+    }
+out:
+    sqlite3_finalize(q);
+    return store_end(s, st, err);
+}
+
 sq_status sq_store_batch_mem(sq_store *s, int64_t after_seq, int max_results, uint8_t **out_p,
                              size_t *out_len, int *count, sq_err *err)
 {
@@ -324,14 +454,20 @@ sq_status sq_store_batch_mem(sq_store *s, int64_t after_seq, int max_results, ui
     if (max_results <= 0 || max_results > SQ_BATCH_MAX_RESULTS)
         return sq_seterr(err, SQ_EINVAL, "a batch holds 1 to %d results, not %d",
                          SQ_BATCH_MAX_RESULTS, max_results);
-    buf_init(&plain, SQ_BATCH_MAX_PLAIN);
-    buf_init(&out, SQ_BATCH_MAX_FILE);
-    sq_status st = store_prepare(s,
-                                 "SELECT seq, sealed FROM results WHERE sent_wall IS NULL"
-                                 " AND seq > ? ORDER BY seq LIMIT ?",
-                                 &q, err);
+    seq_map m;
+    sq_status st = seq_map_load(s, &m, err);
     if (st)
         return st;
+    buf_init(&plain, SQ_BATCH_MAX_PLAIN);
+    buf_init(&out, SQ_BATCH_MAX_FILE);
+    if ((st = store_prepare(s,
+                            "SELECT seq, sealed FROM results WHERE sent_wall IS NULL"
+                            " AND seq > ? ORDER BY seq LIMIT ?",
+                            &q, err))) {
+        buf_free(&plain);
+        buf_free(&out);
+        return st;
+    }
     sqlite3_bind_int64(q, 1, after_seq);
     sqlite3_bind_int(q, 2, max_results);
     int rc;
@@ -343,7 +479,8 @@ sq_status sq_store_batch_mem(sq_store *s, int64_t after_seq, int max_results, ui
         size_t row_bytes = (size_t)sqlite3_column_bytes(q, 1) + 20;
         if (n > 0 && plain.len + row_bytes > BATCH_CUT_BYTES)
             break;
-        buf_varint(&plain, (uint64_t)sqlite3_column_int64(q, 0));
+        /* Under the number central knows it by (the seq map). */
+        buf_varint(&plain, (uint64_t)wire_of(&m, sqlite3_column_int64(q, 0)));
         buf_bytes(&plain, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
         n++;
     }
@@ -641,6 +778,17 @@ sq_status sq_store_heartbeat(sq_store *s, sq_heartbeat *hb, sq_err *err)
         hb->last_seq = sqlite3_column_int64(q, 2);
     }
     sqlite3_finalize(q);
+    /* Central knows the results by the numbers they go out under. */
+    seq_map m;
+    if ((st = seq_map_load(s, &m, err)))
+        return st;
+    if (hb->last_seq > 0)
+        hb->last_seq = wire_of(&m, hb->last_seq);
+    /* What the store's own checks found: now (low byte) and ever (the
+     * next), from the last check, without a new scan per heartbeat. */
+    const sq_integrity_report *ir = sq_store_integrity_last(s);
+    if (ir)
+        hb->integrity = (ir->found.flags & 0xffu) | (ir->on_record.flags & 0xffu) << 8;
     if ((st = store_prepare(s, "SELECT exam_id, version FROM exams WHERE active = 1 ORDER BY exam_id",
                             &q, err)))
         return st;
@@ -660,20 +808,26 @@ sq_status sq_store_mark_sent(sq_store *s, const int64_t *seqs, size_t n, int *ma
     /* The numbers newly marked: the sent log's entry names them, in the
      * same transaction, so a mark without an entry is not ours. */
     int64_t *done = malloc((n ? n : 1) * sizeof *done);
-    if (!done)
+    int64_t *local = malloc((n ? n : 1) * sizeof *local);
+    if (!done || !local) {
+        free(done);
+        free(local);
         return sq_seterr(err, SQ_ENOMEM, "out of memory");
+    }
     sq_status st = store_begin(s, err);
     if (st) {
         free(done);
+        free(local);
         return st;
     }
-    if ((st = store_prepare(s,
+    if ((st = seqs_from_wire(s, seqs, n, local, err)) ||
+        (st = store_prepare(s,
                             "UPDATE results SET sent_wall = ? WHERE seq = ? AND sent_wall IS NULL",
                             &q, err)))
         goto out;
     for (size_t i = 0; i < n; i++) {
         sqlite3_bind_int64(q, 1, store_wall_s(s));
-        sqlite3_bind_int64(q, 2, seqs[i]);
+        sqlite3_bind_int64(q, 2, local[i]);
         int rc = sqlite3_step(q);
         sqlite3_reset(q);
         if (rc != SQLITE_DONE) {
@@ -681,12 +835,13 @@ sq_status sq_store_mark_sent(sq_store *s, const int64_t *seqs, size_t n, int *ma
             goto out;
         }
         if (sqlite3_changes(s->db) > 0)
-            done[count++] = seqs[i];
+            done[count++] = local[i];
     }
     st = chain_sent_append(s, done, (size_t)count, err);
 out:
     sqlite3_finalize(q);
     free(done);
+    free(local);
     st = store_end(s, st, err);
     if (st == SQ_OK && marked)
         *marked = count;
@@ -696,16 +851,18 @@ out:
 sq_status store_mark_exported(sq_store *s, const int64_t *seqs, size_t n, sq_err *err)
 {
     sqlite3_stmt *q = NULL;
+    seq_map m;
     sq_status st = store_begin(s, err);
     if (st)
         return st;
-    if ((st = store_prepare(s,
+    if ((st = seq_map_load(s, &m, err)) ||
+        (st = store_prepare(s,
                             "UPDATE results SET exported_wall = ? WHERE seq = ? AND sent_wall IS NULL",
                             &q, err)))
         goto out;
     for (size_t i = 0; i < n && !st; i++) {
         sqlite3_bind_int64(q, 1, store_wall_s(s));
-        sqlite3_bind_int64(q, 2, seqs[i]);
+        sqlite3_bind_int64(q, 2, seq_of(&m, seqs[i]));
         int rc = sqlite3_step(q);
         sqlite3_reset(q);
         if (rc != SQLITE_DONE)

@@ -23,7 +23,7 @@
 #include "internal.h"
 #include "synaq/bundle.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 #define LOCK_WAIT_MS 20000
 
 /* The audit log's guard against updates: made by migration 1 -> 2, and
@@ -92,6 +92,11 @@ static const char *const migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'the sent log is append-only'); END;"
     "CREATE TRIGGER sent_log_no_delete BEFORE DELETE ON sent_log"
     "  BEGIN SELECT RAISE(ABORT, 'the sent log is append-only'); END;",
+    /* 3 -> 4: the numbers results go out under, where they differ from
+     * the station's own (result.c, sq_store_renumber): results from
+     * from_seq on are sent as wire_base + (seq - from_seq). */
+    "CREATE TABLE seq_map(from_seq INTEGER PRIMARY KEY, wire_base INTEGER NOT NULL)"
+    "  WITHOUT ROWID;",
 };
 
 

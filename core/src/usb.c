@@ -1087,9 +1087,36 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
         if (!r && strcmp(a->station_id, cert->station_id) != 0)
             r = sq_seterr(&e, SQ_EWRONGSTATION, "%s: meant for station '%s', not '%s'", shown,
                           a->station_id, cert->station_id);
-        if (!r && a->kind != SQ_ACK_STORED)
-            r = sq_seterr(&e, SQ_ESTATE, "%s: central did not store batch %s (a conflict)",
-                          shown, a->batch_id);
+        if (!r && a->kind == SQ_ACK_CONFLICT) {
+            /* Central holds other results under one of this station's
+             * numbers (restored from a copy, or a replacement): its
+             * results go on above what central holds; exported again,
+             * they are stored. */
+            int64_t from = 0, base = 0;
+            r = a->conflict_seq > 0
+                    ? sq_store_renumber(s, a->conflict_seq, a->held_max, &from, &base, &e)
+                    : sq_seterr(&e, SQ_ESTATE, "central holds other bytes under batch %s",
+                                a->batch_id);
+            if (r == SQ_OK) {
+                note(rep, shown, SQ_ESTATE,
+                     "central holds other results under #%lld: results from #%lld on go out "
+                     "as #%lld on; export them again",
+                     (long long)a->conflict_seq, (long long)from, (long long)base);
+                rep->renumbered++;
+                sq_ack_free(a);
+                free(buf);
+                continue;
+            }
+            if (r == SQ_ESTATE)
+                sq_prefixerr(&e, "%s: central could not store batch %s (a conflict)", shown,
+                             a->batch_id);
+            else {
+                st = sq_seterr(err, r, "%s", e.msg);
+                sq_ack_free(a);
+                free(buf);
+                break;
+            }
+        }
         if (r) {
             note(rep, shown, r, "%s; refused", e.msg);
             rep->skipped++;

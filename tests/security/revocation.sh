@@ -64,4 +64,71 @@ out=$(central enroll "$work/new/enrol.req" --station-id ui-001 --district X --re
   bad "enroll --replace: $out"
 grep -q "earlier keys are revoked" <<<"$out" && ok || bad "no word on the old keys: $out"
 central stations | grep -q "^ui-001.*(2 keys over time)" && ok || bad "stations: $(central stations)"
+
+# 4. The replacement station under ui-001 numbers its results from 1, as
+# the revoked one did: central holds #1 and #2 with other bytes. Its
+# signed conflict makes the station go on above them; all are stored.
+new=$work/new
+"$bin/kiosk/synaqctl" --home "$new" enroll "$work/central/certs/ui-001.cert" >/dev/null
+central bundle build "$src/tests/sync/chaos-exam.yaml" --stations "$work/central/certs/ui-001.cert" \
+  -o "$work/new.sqb" >/dev/null
+"$bin/kiosk/synaqctl" --home "$new" import "$work/new.sqb" >/dev/null
+"$bin/tests/sync/mkresults" --home "$new" --count 3 --tag replacement
+printf 'central_url = http://127.0.0.1:%s\n' "$port" >"$new/sync.conf"
+"$bin/sync/synaq-syncd" --home "$new" --once 2>"$work/syncd-new.log" && ok || bad "replacement sync: $(cat "$work/syncd-new.log")"
+grep -q "results from #1 on go out as #3 on" "$work/syncd-new.log" && ok || bad "no renumbering: $(cat "$work/syncd-new.log")"
+[ "$(pending "$new")" = 0 ] && ok || bad "the replacement's results are pending: $(pending "$new")"
+[ "$(held)" = 5 ] && ok || bad "central holds $(held) results of ui-001, expected 5"
+sqlite3 "$new/station.db" "SELECT action FROM audit" | grep -q renumber && ok || bad "no renumber in the audit log"
+out=$(central open-results --received 2>&1) && ok || bad "open-results: $out"
+[ "$(grep -c '^ui-001,' <<<"$out")" = 5 ] && ok || bad "open-results shows $(grep -c '^ui-001,' <<<"$out") rows of ui-001"
+[ "$(grep '^ui-001,' <<<"$out" | cut -d, -f2 | sort -n | tr '\n' ' ')" = "1 2 3 4 5 " ] && ok ||
+  bad "central's numbers: $(grep '^ui-001,' <<<"$out" | cut -d, -f2 | tr '\n' ' ')"
+
+# 5. A station restored from a copy of itself: the copy's next number is
+# one central holds already with other bytes; by network, as above, and
+# the same by stick.
+for way in network stick; do
+  s=$work/restored-$way
+  mkdir -p "$s"
+  "$bin/kiosk/synaqctl" --home "$s" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
+  central enroll "$s/enrol.req" --station-id "rs-$way" --district X >/dev/null
+  "$bin/kiosk/synaqctl" --home "$s" enroll "$work/central/certs/rs-$way.cert" >/dev/null
+  central bundle build "$src/tests/sync/chaos-exam.yaml" --stations "$work/central/certs/rs-$way.cert" \
+    -o "$work/rs.sqb" >/dev/null
+  "$bin/kiosk/synaqctl" --home "$s" import "$work/rs.sqb" >/dev/null
+  cp -a "$s" "$s.copy"
+  "$bin/tests/sync/mkresults" --home "$s" --count 2 --tag before
+  if [ $way = network ]; then
+    printf 'central_url = http://127.0.0.1:%s\n' "$port" >"$s/sync.conf"
+    "$bin/sync/synaq-syncd" --home "$s" --once 2>/dev/null || bad "$way: first sync"
+  else
+    # By stick all the way: central's receiver holds results.db while it
+    # runs, so it stops first (ingest runs where results.db is).
+    stop_last
+    mkdir -p "$work/first-stick"
+    "$bin/kiosk/synaqctl" --home "$s" export-usb "$work/first-stick" >/dev/null
+    central ingest "$work/first-stick" >/dev/null || bad "$way: first ingest"
+  fi
+  rm -rf "$s" && mv "$s.copy" "$s" # the disk died; the copy is put back
+  "$bin/tests/sync/mkresults" --home "$s" --count 1 --tag after
+  printf 'central_url = http://127.0.0.1:%s\n' "$port" >"$s/sync.conf"
+  if [ $way = network ]; then
+    "$bin/sync/synaq-syncd" --home "$s" --once 2>"$work/syncd-$way.log" && ok || bad "$way: $(cat "$work/syncd-$way.log")"
+  else
+    st2=$work/stick-$way
+    mkdir -p "$st2"
+    "$bin/kiosk/synaqctl" --home "$s" export-usb "$st2" >/dev/null
+    central ingest "$st2" >/dev/null 2>&1 && bad "$way: a conflicting batch was ingested as fine" || ok
+    out=$("$bin/kiosk/synaqctl" --home "$s" read-acks "$st2" 2>&1) || true
+    grep -q "go out as #3 on" <<<"$out" && ok || bad "$way: read-acks: $out"
+    rm -rf "$st2"/synaq/rs-$way/outgoing "$st2"/synaq/rs-$way/acks
+    "$bin/kiosk/synaqctl" --home "$s" export-usb "$st2" >/dev/null
+    central ingest "$st2" >/dev/null && ok || bad "$way: the renumbered batch was not ingested"
+    "$bin/kiosk/synaqctl" --home "$s" read-acks "$st2" >/dev/null
+  fi
+  [ "$(pending "$s")" = 0 ] && ok || bad "$way: $(pending "$s") pending"
+  n=$(sqlite3 "$work/central/results.db" "SELECT count(*) FROM results WHERE station_id = 'rs-$way'")
+  [ "$n" = 3 ] && ok || bad "$way: central holds $n results, expected 3"
+done
 finish

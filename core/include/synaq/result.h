@@ -170,10 +170,24 @@ sq_status sq_upload_verify(const uint8_t *buf, size_t len, const uint8_t station
 sq_status sq_store_batch_mem(sq_store *s, int64_t after_seq, int max_results, uint8_t **out,
                              size_t *out_len, int *count, sq_err *err) SQ_MUST_CHECK;
 
-/* Marks results sent (central acknowledged them). Unknown seqs are
+/* Marks results sent (central acknowledged them): seqs are the numbers
+ * central names, those the results went out under. Unknown seqs are
  * ignored; *marked counts the ones newly marked. */
 sq_status sq_store_mark_sent(sq_store *s, const int64_t *seqs, size_t n, int *marked,
                              sq_err *err) SQ_MUST_CHECK;
+
+/* Central, in a signed conflict (sq_ack of kind SQ_ACK_CONFLICT), says it
+ * holds other results under conflict_seq of this station, and results up
+ * to held_max: the station was restored from a copy, or replaced another
+ * under its id. The pending results from conflict_seq on go out under new
+ * numbers from held_max + 1 on (and so do the results to come); what is
+ * sealed does not change, only the number a batch carries it under.
+ * *from_seq and *wire_base say what was done. SQ_ESTATE when there is
+ * nothing to do: conflict_seq names no pending result of this station, or
+ * it goes out above held_max already (a repeated or replayed conflict). On
+ * the audit log. */
+sq_status sq_store_renumber(sq_store *s, int64_t conflict_seq, int64_t held_max,
+                            int64_t *from_seq, int64_t *wire_base, sq_err *err) SQ_MUST_CHECK;
 
 /* --- acknowledgements (network answers and files carried by hand) --- */
 

@@ -109,6 +109,7 @@ typedef struct {
     int skipped;        /* files refused, each with a note */
     int exams, items;   /* installed by an import */
     int results;        /* exported; or newly marked sent by acknowledgements */
+    int renumbered;     /* central's signed conflicts that renumbered results (noted) */
     bool stick_gone;    /* stopped: the stick went away or changed under us */
     char dir[1200];     /* an export's folder */
     int n_notes;        /* the first SQ_USB_MAX_NOTES notes are kept */
