@@ -302,7 +302,10 @@ static int next_batch(syncd *y, char *path, size_t cap)
     uint8_t *buf = NULL;
     size_t len = 0;
     int count = 0;
-    if (sq_store_batch_mem(y->store, 0, y->cfg.batch_results, &buf, &len, &count, &e)) {
+    /* Cut to what one upload may carry: large results go out in smaller
+     * batches, never in one central refuses. */
+    if (sq_store_batch_cut(y->store, 0, y->cfg.batch_results, SQ_UPLOAD_MAX - SQ_UPLOAD_OVERHEAD,
+                           &buf, &len, &count, &e)) {
         fail(y, "making a batch: %s", e.msg);
         return -1;
     }

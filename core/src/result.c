@@ -299,6 +299,8 @@ struct sq_batch {
 #define BATCH_CUT_BYTES (SQ_BATCH_MAX_FILE - SQ_BATCH_MAX_FILE / 512)
 _Static_assert(BATCH_CUT_BYTES <= SQ_BATCH_MAX_PLAIN, "a batch made must be readable");
 _Static_assert(SQ_RESULT_MAX + 20 <= BATCH_CUT_BYTES, "the largest result fits in a batch alone");
+_Static_assert(SQ_RESULT_MAX + 1024 <= SQ_UPLOAD_MAX - SQ_UPLOAD_OVERHEAD,
+               "the largest result goes over the network alone");
 
 /* The batch id: the station and exactly the results it carries. */
 static void batch_id(const char *station_id, const uint8_t *plain, size_t len, uint8_t id[16])
@@ -443,6 +445,17 @@ out:
 sq_status sq_store_batch_mem(sq_store *s, int64_t after_seq, int max_results, uint8_t **out_p,
                              size_t *out_len, int *count, sq_err *err)
 {
+    return sq_store_batch_cut(s, after_seq, max_results, 0, out_p, out_len, count, err);
+}
+
+sq_status sq_store_batch_cut(sq_store *s, int64_t after_seq, int max_results, size_t max_bytes,
+                             uint8_t **out_p, size_t *out_len, int *count, sq_err *err)
+{
+    /* The header and signature of a batch, a few hundred bytes at most,
+     * come on top of what its results take. */
+    size_t cut = max_bytes == 0 || max_bytes > BATCH_CUT_BYTES ? BATCH_CUT_BYTES
+                 : max_bytes > 1024                            ? max_bytes - 1024
+                                                               : 1;
     sqlite3_stmt *q;
     sq_buf plain, out;
     uint8_t *z = NULL;
@@ -477,7 +490,7 @@ sq_status sq_store_batch_mem(sq_store *s, int64_t after_seq, int max_results, ui
          * the sealed bytes); the first always fits (see result.h), so
          * large results go out in smaller batches rather than never. */
         size_t row_bytes = (size_t)sqlite3_column_bytes(q, 1) + 20;
-        if (n > 0 && plain.len + row_bytes > BATCH_CUT_BYTES)
+        if (n > 0 && plain.len + row_bytes > cut)
             break;
         /* Under the number central knows it by (the seq map). */
         buf_varint(&plain, (uint64_t)wire_of(&m, sqlite3_column_int64(q, 0)));

@@ -66,7 +66,7 @@ serve_pid=$!
 for _ in $(seq 1 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
 port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/serve.out")
 [ -n "$port" ] || { bad "receiver did not start"; exit 1; }
-printf 'central_url = http://127.0.0.1:%s\ninterval_s = 3600\nretry_min_s = 1\nretry_max_s = 2\n' \
+printf 'central_url = http://127.0.0.1:%s\ninterval_s = 3600\nretry_min_s = 1\nretry_max_s = 2\nbatch_results = 500\n' \
   "$port" >"$st/sync.conf"
 
 # 3. The daemon's first round fetches the bundle; then it sleeps an hour.
@@ -97,6 +97,25 @@ done
 held=$(sqlite3 -readonly "$work/central/results.db" "SELECT count(*) FROM results")
 [ "$held" = 3 ] && ok || bad "central holds $held results, expected 3"
 "$bin/kiosk/synaqctl" --home "$st" status | grep -q "last success" && ok || bad "status shows no sync"
+
+# 4b. Large results (a 200-item exam: some 4 KB each sealed): 300 of them
+# are more than one upload may carry (1 MiB), batch_results 500 or not;
+# they go out in several uploads, none refused.
+"$bin/bench/synaq-gen-bank" --items 200 --draw 0 --topics 4 --id big -o "$work/big.yaml" >/dev/null
+"$bin/central/synaq-central" --home "$work/central" bundle build "$work/big.yaml" \
+  --stations "$work/central/certs/ui-001.cert" -o "$work/big.sqb" >/dev/null
+"$bin/kiosk/synaqctl" --home "$st" import "$work/big.sqb" >/dev/null
+"$bin/tests/sync/mkresults" --home "$st" --count 300 --tag big --exam big
+big=$(sqlite3 -readonly "$st/station.db" "SELECT sum(length(sealed)) FROM results WHERE seq > 3")
+[ "$big" -gt 1100000 ] && ok || bad "the large results take only $big bytes"
+for _ in $(seq 1 300); do
+  [ "$(sqlite3 -readonly "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL")" = 0 ] && break
+  sleep 0.1
+done
+[ "$(sqlite3 -readonly "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL")" = 0 ] && ok ||
+  bad "large results not all sent: $(tail -5 "$work/syncd.log")"
+grep -q "413" "$work/serve.log" && bad "central refused an upload as too large" || ok
+[ "$(grep -c 'POST /v1/upload 200.*results=' "$work/serve.log")" -ge 3 ] && ok || bad "the large results went in fewer than 2 uploads"
 
 # 5. SIGTERM: a prompt, clean stop.
 kill -TERM "$syncd_pid"

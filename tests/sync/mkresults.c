@@ -2,7 +2,8 @@
  * mkresults - makes sealed results on a station quickly, for the sync
  * tests and benchmarks: N attempts at the "chaos" exam (tests/sync/
  * chaos-exam.yaml), each answered and finished through the public API.
- *   mkresults --home DIR --count N [--tag T] [--pause-ms MS]
+ *   mkresults --home DIR --count N [--tag T] [--pause-ms MS] [--exam ID]
+ * (--exam: another installed exam than "chaos"; its first item is answered.)
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -18,8 +19,8 @@ int main(int argc, char **argv)
 {
     static const struct option lo[] = {{"home", 1, 0, 'H'}, {"count", 1, 0, 'n'},
                                        {"tag", 1, 0, 't'},  {"pause-ms", 1, 0, 'p'},
-                                       {0, 0, 0, 0}};
-    const char *home = NULL, *tag = "t";
+                                       {"exam", 1, 0, 'e'}, {0, 0, 0, 0}};
+    const char *home = NULL, *tag = "t", *exam = "chaos";
     int count = 0, pause_ms = 0, c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == 'H')
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
             tag = optarg;
         else if (c == 'p')
             pause_ms = atoi(optarg);
+        else if (c == 'e')
+            exam = optarg;
         else
             return 2;
     }
@@ -54,7 +57,7 @@ int main(int argc, char **argv)
         sq_attempt *a = NULL;
         sq_outcome o;
         snprintf(trainee, sizeof trainee, "%s-%d-%ld", tag, i, (long)time(NULL));
-        if (sq_attempt_start(s, "chaos", trainee, "Сынақ Тест", &a, &e) ||
+        if (sq_attempt_start(s, exam, trainee, "Сынақ Тест", &a, &e) ||
             sq_attempt_answer(a, 0, 1u, &e) || sq_attempt_finish(a, &o, &e)) {
             fprintf(stderr, "mkresults: %s\n", e.msg);
             sq_attempt_free(a);

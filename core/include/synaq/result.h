@@ -20,9 +20,17 @@
 #include <stdbool.h>
 #include "store.h"
 
+/* An upload (a heartbeat and a batch) is at most this many bytes, and
+ * what an upload holds beside its batch (the heartbeat, the framing and
+ * the signatures) at most SQ_UPLOAD_OVERHEAD. */
+#define SQ_UPLOAD_MAX (1u << 20)
+#define SQ_UPLOAD_OVERHEAD 4096u
+
 /* One sealed result: what a result of an exam of about 10,000 items
- * (95 bytes an item at most) can reach. */
-#define SQ_RESULT_MAX (1u << 20)
+ * (95 bytes an item at most) can reach, and so small that it always goes
+ * over the network in an upload of its own (a batch of one result adds
+ * its header, under 200 bytes). */
+#define SQ_RESULT_MAX (SQ_UPLOAD_MAX - 2 * SQ_UPLOAD_OVERHEAD)
 
 /* Results in one batch: the most a station ever puts in one (synaq-syncd's
  * batch_results is at most this, a USB export uses 50), so that a batch
@@ -127,7 +135,6 @@ void sq_batch_result(const sq_batch *b, size_t i, int64_t *seq, const uint8_t **
 
 /* --- uploads: a heartbeat and a batch, signed (sync/PROTOCOL.md) --- */
 
-#define SQ_UPLOAD_MAX (1u << 20)
 
 /* What a station says of itself with each upload. */
 typedef struct {
@@ -169,6 +176,13 @@ sq_status sq_upload_verify(const uint8_t *buf, size_t len, const uint8_t station
  * cuts it. Caller owns *out (sq_free); *count 0: nothing pending. */
 sq_status sq_store_batch_mem(sq_store *s, int64_t after_seq, int max_results, uint8_t **out,
                              size_t *out_len, int *count, sq_err *err) SQ_MUST_CHECK;
+/* The same, cut before it would pass max_bytes (0: the batch file's own
+ * limit): for the network, SQ_UPLOAD_MAX - SQ_UPLOAD_OVERHEAD, so that a
+ * batch of large results never makes an upload central refuses. The
+ * first result always goes in (SQ_RESULT_MAX fits any such cut). */
+sq_status sq_store_batch_cut(sq_store *s, int64_t after_seq, int max_results, size_t max_bytes,
+                             uint8_t **out, size_t *out_len, int *count,
+                             sq_err *err) SQ_MUST_CHECK;
 
 /* Marks results sent (central acknowledged them): seqs are the numbers
  * central names, those the results went out under. Unknown seqs are
