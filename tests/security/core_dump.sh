@@ -51,7 +51,7 @@ run_and_kill() {
   wait "$pid" 2>/dev/null || true
   sleep 0.2
 }
-cores() { ls "$1"/core* 2>/dev/null | head -1; }
+cores() { ls "$1"/core* 2>/dev/null | head -1 || true; }
 
 # 1. As shipped: no core file.
 run_and_kill "$work/hardened"
@@ -61,7 +61,9 @@ run_and_kill "$work/hardened"
 run_and_kill "$work/forced" SYNAQ_TEST_CORE=1
 core=$(cores "$work/forced")
 if [ -z "$core" ]; then
-  echo "core_dump: no core file even when allowed (the machine's limits): the forced half is skipped"
+  # Under AddressSanitizer no core is made (it handles the signal, and its
+  # shadow memory would make one of terabytes): the normal build checks.
+  echo "core_dump: no core file even when allowed (a sanitizer build, or the machine's limits): the forced half is skipped"
 else
   ok
   if "$bin/tests/security/keybytes" "$st/station.key" "$pass" "$core" >"$work/found.txt"; then ok; else

@@ -114,7 +114,7 @@ for _ in $(seq 1 300); do
 done
 [ "$(sqlite3 -readonly "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL")" = 0 ] && ok ||
   bad "large results not all sent: $(tail -5 "$work/syncd.log")"
-grep -q "413" "$work/serve.log" && bad "central refused an upload as too large" || ok
+grep -q "POST /v1/upload 413" "$work/serve.log" && bad "central refused an upload as too large" || ok
 [ "$(grep -c 'POST /v1/upload 200.*results=' "$work/serve.log")" -ge 3 ] && ok || bad "the large results went in fewer than 2 uploads"
 
 # 5. SIGTERM: a prompt, clean stop.
