@@ -41,8 +41,9 @@
 
 #include "synaq/attempt.h"
 #include "synaq/bundle.h"
-#include "synaq/exam.h"
+#include "synaq/examset.h"
 #include "synaq/keys.h"
+#include "synaq/batch.h"
 #include "synaq/result.h"
 #include "synaq/store.h"
 #include "synaq/tech.h"
@@ -802,7 +803,7 @@ static int export_batch(world *w, sq_store *s, int max_results, int *count, long
     uint8_t *raw = NULL;
     size_t len = 0;
     int rc = 1;
-    if (sq_store_export_batch(s, 0, max_results, w->batch, count, &e))
+    if (sq_batch_export(s, 0, max_results, w->batch, count, &e))
         return failed("exporting a batch", &e);
     if (file_read(w->batch, SQ_BATCH_MAX_FILE, &raw, &len, &e) ||
         sq_batch_parse(raw, len, &b, &e) ||
@@ -865,7 +866,7 @@ static int bench_records(world *w, sq_store **sp, const char *store_path, int n_
         int64_t seq = i;
         int marked = 0;
         double t0 = now_s();
-        if (sq_store_mark_sent(*sp, &seq, 1, &marked, &e)) {
+        if (sq_batch_mark_sent(*sp, &seq, 1, &marked, &e)) {
             failed("marking a result sent", &e);
             goto out;
         }
@@ -882,7 +883,7 @@ static int bench_records(world *w, sq_store **sp, const char *store_path, int n_
     if (batch_n > 0) {
         int marked = 0;
         double t0 = now_s();
-        if (sq_store_mark_sent(*sp, seqs, (size_t)batch_n, &marked, &e)) {
+        if (sq_batch_mark_sent(*sp, seqs, (size_t)batch_n, &marked, &e)) {
             failed("marking a batch sent", &e);
             goto out;
         }

@@ -21,6 +21,7 @@
 #define SYNAQ_CENTRAL_CSTORE_H
 
 #include <stdbool.h>
+#include "synaq/batch.h"
 #include "synaq/result.h"
 
 typedef struct cstore cstore;

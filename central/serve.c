@@ -60,6 +60,7 @@
 #include "cstore.h"
 #include "registry.h"
 #include "serve.h"
+#include "synaq/batch.h"
 #include "synaq/result.h"
 
 const char serve_usage[] =
@@ -913,7 +914,7 @@ static json_t *signed_ack(server *sv, int kind, const char *station, const char 
     uint8_t *bytes = NULL;
     size_t len = 0;
     json_t *j = NULL;
-    if (sq_ack_build(sv->keys, &a, &bytes, &len, NULL) == SQ_OK) {
+    if (sq_batch_ack_build(sv->keys, &a, &bytes, &len, NULL) == SQ_OK) {
         size_t cap = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
         char *b64 = malloc(cap);
         if (b64) {
@@ -945,7 +946,7 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
         goto out;
     }
     /* 2. It parses as an upload. */
-    if ((st = sq_upload_parse(r->body, r->len, &hb, &batch, &batch_len, &e))) {
+    if ((st = sq_batch_upload_parse(r->body, r->len, &hb, &batch, &batch_len, &e))) {
         ret = answer_error(sv, c, r, url,
                            st == SQ_ETOOBIG ? MHD_HTTP_CONTENT_TOO_LARGE : MHD_HTTP_BAD_REQUEST,
                            NULL, "%s", e.msg);
@@ -964,7 +965,7 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
         goto out;
     }
     /* 4. Signed by the station's enrolled key. */
-    if ((st = sq_upload_verify(r->body, r->len, pk, &e))) {
+    if ((st = sq_batch_upload_verify(r->body, r->len, pk, &e))) {
         ret = answer_error(sv, c, r, url, MHD_HTTP_FORBIDDEN, NULL, "%s", e.msg);
         goto out;
     }

@@ -19,8 +19,9 @@
 #include "registry.h"
 #include "serve.h"
 #include "synaq/bundle.h"
-#include "synaq/exam.h"
+#include "synaq/examset.h"
 #include "synaq/keys.h"
+#include "synaq/batch.h"
 #include "synaq/result.h"
 #include "synaq/usb.h"
 
@@ -613,7 +614,7 @@ static int ingest_one(sq_central_keys *k, registry *reg, cstore *cs, const char 
     /* Written through the stick's own folders, never through a link. */
     snprintf(ack_dir, sizeof ack_dir, "synaq/%s/acks", station_dir);
     snprintf(ack_name, sizeof ack_name, "%s.ack", sq_batch_id(b));
-    if (sq_ack_build(k, &ack, &ab, &alen, &e) ||
+    if (sq_batch_ack_build(k, &ack, &ab, &alen, &e) ||
         sq_usb_put(stick, ack_dir, ack_name, ab, alen, &e)) {
         fprintf(stderr, "synaq-central: %s\n", e.msg);
         sq_free(ab);

@@ -25,6 +25,7 @@
 #include "synaq/attempt.h"
 #include "synaq/bundle.h"
 #include "synaq/keys.h"
+#include "synaq/batch.h"
 #include "synaq/result.h"
 #include "synaq/station.h"
 #include "synaq/store.h"
@@ -827,7 +828,7 @@ static int cmd_export(const station_opts *o, int argc, char **argv)
     int n = 0, rc = 0;
     if (open_station(o, &k, &s))
         return 1;
-    if (sq_store_export_batch(s, after, max, out, &n, &e))
+    if (sq_batch_export(s, after, max, out, &n, &e))
         rc = fail(&e);
     else if (n == 0)
         puts("no pending results: nothing written");

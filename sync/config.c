@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "synaq/batch.h"
 #include "synaq/result.h"
 
 void config_defaults(sync_config *c)

@@ -41,6 +41,7 @@
 
 #include "config.h"
 #include "synaq/bundle.h"
+#include "synaq/batch.h"
 #include "synaq/result.h"
 #include "synaq/station.h"
 #include "synaq/store.h"
@@ -299,36 +300,26 @@ static int next_batch(syncd *y, char *path, size_t cap)
     if (path[0])
         return 0;
     sq_err e;
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int count = 0;
+    sq_batch_made made;
     /* Cut to what one upload may carry: large results go out in smaller
      * batches, never in one central refuses. */
-    if (sq_store_batch_cut(y->store, 0, y->cfg.batch_results, SQ_UPLOAD_MAX - SQ_UPLOAD_OVERHEAD,
-                           &buf, &len, &count, &e)) {
+    if (sq_batch_make(y->store, 0, y->cfg.batch_results, SQ_UPLOAD_MAX - SQ_UPLOAD_OVERHEAD, &made,
+                      &e)) {
         fail(y, "making a batch: %s", e.msg);
         return -1;
     }
-    if (count == 0)
+    if (made.count == 0)
         return 1;
-    sq_batch *b = NULL;
-    int64_t first = 0;
-    if (sq_batch_parse(buf, len, &b, &e) == SQ_OK &&
-        sq_batch_verify(b, sq_station_keys_sign_pk(y->keys), &e) == SQ_OK) {
-        const uint8_t *sealed;
-        size_t slen;
-        sq_batch_result(b, 0, &first, &sealed, &slen);
-    }
-    /* Named by first sequence number, so the oldest sorts first. */
-    snprintf(path, cap, "%s/%012lld-%s.sqbatch", y->outbox, (long long)first,
-             b ? sq_batch_id(b) : "x");
-    sq_batch_free(b);
-    sq_status rc = sq_write_file(path, buf, len, 0600, &e);
-    sq_free(buf);
+    /* Named by its first number, so the oldest sorts first. */
+    snprintf(path, cap, "%s/%012lld-%s.sqbatch", y->outbox, (long long)made.first_seq, made.id);
+    sq_status rc = sq_write_file(path, made.bytes, made.len, 0600, &e);
+    sq_free(made.bytes);
     if (rc) {
         fail(y, "%s", e.msg);
         return -1;
     }
+    int count = made.count;
+    int64_t first = made.first_seq;
     logf_("batch of %d result(s) from #%lld ready: %s", count, (long long)first, path);
     return 0;
 }
@@ -338,7 +329,7 @@ static int next_batch(syncd *y, char *path, size_t cap)
  * station, the batch sent (id; "" for a heartbeat alone) and the sha256
  * of the bytes sent. Anyone can compute the id and the hash of what we
  * sent, so nothing but the signature makes an answer an acknowledgement.
- * 0 with *out (caller frees, sq_ack_free); -1 with the reason. */
+ * 0 with *out (caller frees, sq_batch_ack_free); -1 with the reason. */
 static int open_answer(syncd *y, const body *b, const char *batch_id, const uint8_t *batch,
                        size_t len, sq_ack **out, char *why, size_t why_len)
 {
@@ -360,7 +351,7 @@ static int open_answer(syncd *y, const body *b, const char *batch_id, const uint
                sodium_base642bin(raw, strlen(sig), sig, strlen(sig), NULL, &raw_len, NULL,
                                  sodium_base64_VARIANT_ORIGINAL) != 0) {
         snprintf(why, why_len, "the signed acknowledgement is not base64");
-    } else if (sq_ack_open(raw, raw_len, sq_station_keys_central_sign_pk(y->keys), &a, &e)) {
+    } else if (sq_batch_ack_open(raw, raw_len, sq_station_keys_central_sign_pk(y->keys), &a, &e)) {
         snprintf(why, why_len, "%s", e.msg);
     } else if (strcmp(a->station_id, sq_station_keys_cert(y->keys)->station_id) != 0) {
         snprintf(why, why_len, "the acknowledgement is for station '%s'", a->station_id);
@@ -373,7 +364,7 @@ static int open_answer(syncd *y, const body *b, const char *batch_id, const uint
         a = NULL;
         rc = 0;
     }
-    sq_ack_free(a);
+    sq_batch_ack_free(a);
     free(raw);
     json_decref(j);
     return rc;
@@ -432,7 +423,7 @@ static void counter_catch_up(syncd *y, int64_t held)
 static int heartbeat(syncd *y, sq_heartbeat *hb)
 {
     sq_err e;
-    if (sq_store_heartbeat(y->store, hb, &e))
+    if (sq_batch_heartbeat(y->store, hb, &e))
         logf_("heartbeat: %s", e.msg);
     struct statvfs sv;
     if (statvfs(y->home, &sv) == 0)
@@ -473,7 +464,7 @@ static int send_upload(syncd *y, const char *batch_path)
     sq_heartbeat hb;
     if (heartbeat(y, &hb))
         goto out;
-    if (sq_upload_build(y->keys, &hb, batch, blen, &up, &ulen, &e)) {
+    if (sq_batch_upload_build(y->keys, &hb, batch, blen, &up, &ulen, &e)) {
         fail(y, "making an upload: %s", e.msg);
         goto out;
     }
@@ -494,7 +485,7 @@ static int send_upload(syncd *y, const char *batch_path)
                                            why, sizeof why) == 0 &&
                                ack->kind == SQ_ACK_CONFLICT;
         if (signed_conflict && ack->conflict_seq > 0 &&
-            sq_store_renumber(y->store, ack->conflict_seq, ack->held_max, &from, &base, &e) ==
+            sq_batch_renumber(y->store, ack->conflict_seq, ack->held_max, &from, &base, &e) ==
                 SQ_OK) {
             /* A station restored from a copy, or replacing another under
              * its id: its results go on above what central holds. The
@@ -559,7 +550,7 @@ static int send_upload(syncd *y, const char *batch_path)
         logf_("batch %s: central's acknowledgement names %zu of its %zu result(s); the others "
               "stay pending",
               sq_batch_id(b), k, n);
-    if (sq_store_mark_sent(y->store, seqs, k, &marked, &e)) {
+    if (sq_batch_mark_sent(y->store, seqs, k, &marked, &e)) {
         free(seqs);
         fail(y, "marking results sent: %s", e.msg);
         goto out;
@@ -570,7 +561,7 @@ static int send_upload(syncd *y, const char *batch_path)
           marked);
     rc = 0;
 out:
-    sq_ack_free(ack);
+    sq_batch_ack_free(ack);
     free(resp.p);
     sq_free(up);
     sq_batch_free(b);

@@ -8,8 +8,9 @@
 
 #include "synaq/attempt.h"
 #include "synaq/bundle.h"
-#include "synaq/exam.h"
+#include "synaq/examset.h"
 #include "synaq/keys.h"
+#include "synaq/batch.h"
 #include "synaq/result.h"
 #include "synaq/store.h"
 

@@ -72,7 +72,7 @@ static sq_result *open_result(int64_t seq)
     int count = 0;
     sq_result *res = NULL;
     snprintf(path, sizeof path, "%s/batch-%lld", f.dir, (long long)seq);
-    CHECK_OK(sq_store_export_batch(f.store, seq - 1, 1, path, &count, &e), &e);
+    CHECK_OK(sq_batch_export(f.store, seq - 1, 1, path, &count, &e), &e);
     CHECK_INT(1, count);
     size_t len;
     uint8_t *buf = fx_read(path, &len);
@@ -409,7 +409,7 @@ static void test_results_immutable(void)
     char path[400];
     int count;
     snprintf(path, sizeof path, "%s/b-other", f.dir);
-    CHECK_OK(sq_store_export_batch(f.store, 0, 100, path, &count, &e), &e);
+    CHECK_OK(sq_batch_export(f.store, 0, 100, path, &count, &e), &e);
     CHECK_INT(pending, count);
     size_t len;
     uint8_t *buf = fx_read(path, &len);

@@ -409,11 +409,11 @@ static void take_exams(station *s, int n)
 static uint8_t *batch_of(station *s, int64_t after_seq, int max, size_t *len)
 {
     sq_err e;
-    uint8_t *b = NULL;
-    int count = 0;
-    CHECK_OK(sq_store_batch_mem(s->s, after_seq, max, &b, len, &count, &e), &e);
-    CHECK(count > 0);
-    return b;
+    sq_batch_made m;
+    CHECK_OK(sq_batch_make(s->s, after_seq, max, 0, &m, &e), &e);
+    CHECK(m.count > 0);
+    *len = m.len;
+    return m.bytes;
 }
 
 /* An upload of the station (its heartbeat and batch, NULL for none). */
@@ -423,14 +423,14 @@ static uint8_t *upload_of(station *s, const uint8_t *batch, size_t batch_len, si
     sq_heartbeat hb;
     uint8_t *up = NULL;
     if (s->s) {
-        CHECK_OK(sq_store_heartbeat(s->s, &hb, &e), &e);
+        CHECK_OK(sq_batch_heartbeat(s->s, &hb, &e), &e);
     } else {
         memset(&hb, 0, sizeof hb);
         snprintf(hb.software, sizeof hb.software, "test");
     }
     hb.disk_free_bytes = 123456789;
     hb.counter = ++s->hb_counter;
-    CHECK_OK(sq_upload_build(s->k, &hb, batch, batch_len, &up, len, &e), &e);
+    CHECK_OK(sq_batch_upload_build(s->k, &hb, batch, batch_len, &up, len, &e), &e);
     return up;
 }
 
@@ -563,7 +563,7 @@ static void check_signed(const http_resp *r, int kind, const char *station_id, c
                                    sodium_base64_VARIANT_ORIGINAL));
     sq_ack *a = NULL;
     sq_err e;
-    CHECK_OK(sq_ack_open(raw, raw_len, sq_central_sign_pk(f.central), &a, &e), &e);
+    CHECK_OK(sq_batch_ack_open(raw, raw_len, sq_central_sign_pk(f.central), &a, &e), &e);
     if (!a)
         return;
     crypto_hash_sha256(h, batch ? batch : (const uint8_t *)"", batch_len);
@@ -572,7 +572,7 @@ static void check_signed(const http_resp *r, int kind, const char *station_id, c
     CHECK_STR(batch_id, a->batch_id);
     CHECK(memcmp(a->sha256, h, 32) == 0);
     CHECK_INT(n, a->n);
-    sq_ack_free(a);
+    sq_batch_ack_free(a);
 }
 
 static uint8_t *first_batch;
@@ -849,13 +849,10 @@ static void test_batch_cap(void)
     buf_free(&plain);
 
     /* The library makes no larger batch. */
-    uint8_t *none = NULL;
-    size_t none_len = 0;
-    int count = -1;
+    sq_batch_made none;
     CHECK_ERR(SQ_EINVAL, "1 to 500 results",
-              sq_store_batch_mem(st1.s, 0, SQ_BATCH_MAX_RESULTS + 1, &none, &none_len, &count, &e),
-              &e);
-    CHECK(none == NULL);
+              sq_batch_make(st1.s, 0, SQ_BATCH_MAX_RESULTS + 1, 0, &none, &e), &e);
+    CHECK(none.bytes == NULL);
 
     digest(before);
     buf_init(&plain, 0);

@@ -493,7 +493,7 @@ static void test_migrate_from_2(void)
     CHECK_OK(sq_tech_pin_check(s, "test", "2468", &wait, &e), &e);
     int64_t two = 2;
     int marked = 0;
-    CHECK_OK(sq_store_mark_sent(s, &two, 1, &marked, &e), &e);
+    CHECK_OK(sq_batch_mark_sent(s, &two, 1, &marked, &e), &e);
     CHECK_INT(1, marked);
     sq_store_close(s);
     s = NULL;
@@ -814,38 +814,41 @@ static void test_renumber(void)
      * with other bytes under first+1. */
     int marked = 0;
     int64_t pending0 = 0, last0 = 0;
-    CHECK_OK(sq_store_mark_sent(f.store, &first, 1, &marked, &e), &e);
+    CHECK_OK(sq_batch_mark_sent(f.store, &first, 1, &marked, &e), &e);
     CHECK_OK(sq_store_result_counts(f.store, &pending0, &last0, &e), &e);
     uint8_t before[32], after[32];
     int64_t from = 0, base = 0;
     /* Not pending: nothing to do. */
     fx_digest(f.db_path, before);
-    CHECK_ERR(SQ_ESTATE, "nothing to renumber", sq_store_renumber(f.store, first, 100, &from, &base, &e), &e);
+    CHECK_ERR(SQ_ESTATE, "nothing to renumber", sq_batch_renumber(f.store, first, 100, &from, &base, &e), &e);
     /* A number no result has. */
     CHECK_ERR(SQ_ESTATE, "nothing to renumber",
-              sq_store_renumber(f.store, first + 50, 100, &from, &base, &e), &e);
+              sq_batch_renumber(f.store, first + 50, 100, &from, &base, &e), &e);
     /* held_max below the conflict: not a conflict central could make. */
     CHECK_ERR(SQ_ESTATE, "nothing to renumber",
-              sq_store_renumber(f.store, first + 1, first, &from, &base, &e), &e);
+              sq_batch_renumber(f.store, first + 1, first, &from, &base, &e), &e);
     fx_digest(f.db_path, after);
     CHECK(memcmp(before, after, 32) == 0);
-    CHECK_OK(sq_store_renumber(f.store, first + 1, 100, &from, &base, &e), &e);
+    CHECK_OK(sq_batch_renumber(f.store, first + 1, 100, &from, &base, &e), &e);
     CHECK_INT(first + 1, from);
     CHECK_INT(101, base);
     /* Repeated (or replayed): nothing more. */
     fx_digest(f.db_path, before);
     CHECK_ERR(SQ_ESTATE, "nothing to renumber",
-              sq_store_renumber(f.store, first + 1, 100, &from, &base, &e), &e);
+              sq_batch_renumber(f.store, first + 1, 100, &from, &base, &e), &e);
     CHECK_ERR(SQ_ESTATE, "nothing to renumber",
-              sq_store_renumber(f.store, 101, 100, &from, &base, &e), &e);
+              sq_batch_renumber(f.store, 101, 100, &from, &base, &e), &e);
     fx_digest(f.db_path, after);
     CHECK(memcmp(before, after, 32) == 0);
     /* The batch carries 101, 102, 103. */
-    uint8_t *b = NULL;
-    size_t blen = 0;
-    int count = 0;
-    CHECK_OK(sq_store_batch_mem(f.store, first, 50, &b, &blen, &count, &e), &e);
-    CHECK_INT(3, count);
+    sq_batch_made made;
+    CHECK_OK(sq_batch_make(f.store, first, 50, 0, &made, &e), &e);
+    uint8_t *b = made.bytes;
+    size_t blen = made.len;
+    CHECK_INT(3, made.count);
+    CHECK_INT(101, made.first_seq);
+    CHECK_INT(103, made.last_seq);
+    CHECK_INT(first + 3, made.next_after);
     sq_batch *bt = NULL;
     CHECK_OK(sq_batch_parse(b, blen, &bt, &e), &e);
     CHECK_OK(sq_batch_verify(bt, sq_station_keys_sign_pk(f.keys), &e), &e);
@@ -859,12 +862,12 @@ static void test_renumber(void)
     sq_batch_free(bt);
     sq_free(b);
     sq_heartbeat hb;
-    CHECK_OK(sq_store_heartbeat(f.store, &hb, &e), &e);
+    CHECK_OK(sq_batch_heartbeat(f.store, &hb, &e), &e);
     CHECK_INT(103, hb.last_seq);
     /* Central's acknowledgement names 101 and 103: those two are sent;
      * first + 1 and first + 3 by their own numbers are not results now. */
     int64_t acked[] = {101, 103, first + 3};
-    CHECK_OK(sq_store_mark_sent(f.store, acked, 3, &marked, &e), &e);
+    CHECK_OK(sq_batch_mark_sent(f.store, acked, 3, &marked, &e), &e);
     CHECK_INT(2, marked);
     int64_t pending = 0, last = 0;
     CHECK_OK(sq_store_result_counts(f.store, &pending, &last, &e), &e);
@@ -875,7 +878,7 @@ static void test_renumber(void)
     CHECK_OK(sq_attempt_start(f.store, "rn", "rn-next", "R N", &a, &e), &e);
     CHECK_OK(sq_attempt_finish(a, &o, &e), &e);
     sq_attempt_free(a);
-    CHECK_OK(sq_store_heartbeat(f.store, &hb, &e), &e);
+    CHECK_OK(sq_batch_heartbeat(f.store, &hb, &e), &e);
     CHECK_INT(104, hb.last_seq);
     /* On the audit log. */
     sq_integrity_report ir;

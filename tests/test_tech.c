@@ -498,7 +498,7 @@ static void test_status(void)
     /* The older one acknowledged: the oldest pending is the newer one. */
     int64_t one = 1;
     int marked = 0;
-    CHECK_OK(sq_store_mark_sent(f.store, &one, 1, &marked, &e), &e);
+    CHECK_OK(sq_batch_mark_sent(f.store, &one, 1, &marked, &e), &e);
     CHECK_INT(1, marked);
     CHECK_OK(sq_tech_status_get(f.store, f.keys, NULL, &st, &e), &e);
     CHECK_INT(1, st.pending);

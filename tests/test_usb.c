@@ -1264,14 +1264,13 @@ static void test_export(void)
     /* A full stick: room for the first batch, not the second. Nothing is
      * exported, no file is left, the store notes nothing. */
     make_results(11); /* 70 pending: batches of 50 and 20 */
-    uint8_t *b1 = NULL;
-    size_t l1 = 0, l2 = 0;
-    int c1 = 0, c2 = 0;
-    CHECK_OK(sq_store_batch_mem(f.store, 0, 50, &b1, &l1, &c1, &e), &e);
-    sq_free(b1);
-    b1 = NULL;
-    CHECK_OK(sq_store_batch_mem(f.store, 50, 50, &b1, &l2, &c2, &e), &e);
-    sq_free(b1);
+    sq_batch_made m1, m2;
+    CHECK_OK(sq_batch_make(f.store, 0, 50, 0, &m1, &e), &e);
+    sq_free(m1.bytes);
+    CHECK_OK(sq_batch_make(f.store, m1.next_after, 50, 0, &m2, &e), &e);
+    sq_free(m2.bytes);
+    size_t l1 = m1.len, l2 = m2.len;
+    int c1 = m1.count, c2 = m2.count;
     CHECK_INT(50, c1);
     CHECK_INT(20, c2);
     char full[512];
@@ -1400,7 +1399,7 @@ static int ack_of(const char *batch_path, const sq_central_keys *k, const char *
     }
     uint8_t *ab = NULL;
     size_t alen = 0;
-    if (sq_ack_build(k, &a, &ab, &alen, &e)) {
+    if (sq_batch_ack_build(k, &a, &ab, &alen, &e)) {
         fprintf(stderr, "ack_of: %s\n", e.msg);
         goto out;
     }

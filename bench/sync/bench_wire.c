@@ -85,16 +85,19 @@ int main(int argc, char **argv)
     int64_t after = 0;
     size_t json_bytes = 0, json_requests = 0;
     for (;;) {
-        uint8_t *batch = NULL, *up = NULL;
-        size_t blen, ulen;
-        int count;
-        if (sq_store_batch_mem(f.store, after, 50, &batch, &blen, &count, &e) || count == 0) {
-            sq_free(batch);
+        uint8_t *up = NULL;
+        size_t ulen;
+        sq_batch_made made;
+        if (sq_batch_make(f.store, after, 50, 0, &made, &e) || made.count == 0) {
+            sq_free(made.bytes);
             break;
         }
+        uint8_t *batch = made.bytes;
+        size_t blen = made.len;
+        int count = made.count;
         sq_heartbeat hb;
-        if (sq_store_heartbeat(f.store, &hb, &e) ||
-            sq_upload_build(f.keys, &hb, batch, blen, &up, &ulen, &e))
+        if (sq_batch_heartbeat(f.store, &hb, &e) ||
+            sq_batch_upload_build(f.keys, &hb, batch, blen, &up, &ulen, &e))
             return 1;
         synaq_bytes += ulen + HTTP_HEAD_BYTES + HTTP_ANSWER_BYTES;
         batches++;

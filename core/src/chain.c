@@ -16,7 +16,7 @@
  *            row n-1 (zeros before row 1) || n, wall, mono_ms, actor,
  *            action, outcome, detail), integers as varints, strings
  *            length-prefixed.
- *   sent log entry n: (n, wall, the sequence numbers sq_store_mark_sent
+ *   sent log entry n: (n, wall, the sequence numbers sq_batch_mark_sent
  *            marked in that call), chained the same way ("SQSENT01"). A
  *            result counts as sent only if a verified entry names it.
  *   head     meta 'chain': the ends of both chains (n and mac), the last

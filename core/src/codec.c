@@ -157,6 +157,14 @@ uint64_t rd_varint(sq_rd *r)
     return 0;
 }
 
+int64_t rd_i63(sq_rd *r)
+{
+    uint64_t v = rd_varint(r);
+    if (v > INT64_MAX)
+        r->failed = true;
+    return (int64_t)v;
+}
+
 int64_t rd_svarint(sq_rd *r)
 {
     uint64_t u = rd_varint(r);

@@ -42,6 +42,75 @@ int lang_index(const char *code)
     return -1;
 }
 
+/* ---------- line map ---------- */
+
+/* The lines of the source a document was compiled from (source.c records
+ * them), so that a broken rule names its line: a node and its line. */
+
+struct lm_entry {
+    const json_t *node;
+    int line;
+};
+
+struct exam_linemap {
+    struct lm_entry *v;
+    size_t n, cap;
+    bool failed; /* an entry could not be stored: out of memory */
+};
+
+void exam_linemap_add(exam_linemap *lm, const json_t *node, int line)
+{
+    /* true, false and null are shared singletons: a line for them would
+     * belong to every boolean of the document. */
+    if (!lm || !node || line <= 0 ||
+        !(json_is_object(node) || json_is_array(node) || json_is_string(node) ||
+          json_is_integer(node)))
+        return;
+    if (lm->n == lm->cap) {
+        size_t cap = lm->cap ? lm->cap * 2 : 256;
+        struct lm_entry *v = realloc(lm->v, cap * sizeof *v);
+        if (!v) {
+            lm->failed = true;
+            return;
+        }
+        lm->v = v;
+        lm->cap = cap;
+    }
+    lm->v[lm->n].node = node;
+    lm->v[lm->n].line = line;
+    lm->n++;
+}
+
+exam_linemap *exam_linemap_new(void)
+{
+    return calloc(1, sizeof(exam_linemap));
+}
+
+bool exam_linemap_failed(const exam_linemap *lm)
+{
+    return lm && lm->failed;
+}
+
+/* A linear scan: it runs only to word an error, a few times per failure. */
+int exam_linemap_line(const exam_linemap *lm, const json_t *node)
+{
+    if (!lm || !node)
+        return 0;
+    for (size_t i = 0; i < lm->n; i++)
+        if (lm->v[i].node == node)
+            return lm->v[i].line;
+    return 0;
+}
+
+void exam_linemap_free(exam_linemap *lm)
+{
+    if (!lm)
+        return;
+    free(lm->v);
+    free(lm);
+}
+
+
 /* ---------- exam_check ---------- */
 
 #define CHK_DEPTH 8
@@ -665,93 +734,4 @@ out:
     json_decref(s.item_ids);
     json_decref(s.topic_ids);
     return st;
-}
-
-/* ---------- exam sets ---------- */
-
-struct sq_exam_set {
-    json_t *exams; /* array of checked canonical documents */
-};
-
-sq_exam_set *sq_exam_set_new(void)
-{
-    sq_exam_set *set = calloc(1, sizeof *set);
-    if (!set)
-        return NULL;
-    set->exams = json_array();
-    if (!set->exams) {
-        free(set);
-        return NULL;
-    }
-    return set;
-}
-
-void sq_exam_set_free(sq_exam_set *set)
-{
-    if (!set)
-        return;
-    json_decref(set->exams);
-    free(set);
-}
-
-sq_status sq_exam_set_load(sq_exam_set *set, const char *path, sq_err *err)
-{
-    json_t *doc = NULL;
-    const char *id;
-    sq_status st;
-
-    if (!set || !path)
-        return sq_seterr(err, SQ_EINVAL, "sq_exam_set_load: no set or no path");
-    st = exam_source_load(path, &doc, err);
-    if (st != SQ_OK)
-        return st;
-    id = json_string_value(json_object_get(doc, "id"));
-    for (size_t i = 0; i < json_array_size(set->exams); i++) {
-        if (strcmp(id, sq_exam_set_id(set, i)) == 0) {
-            /* id belongs to doc: word the message before freeing it. */
-            st = sq_seterr(err, SQ_EEXIST, "%s: exam '%s' is already in the set", path, id);
-            json_decref(doc);
-            return st;
-        }
-    }
-    /* jansson frees doc when the append fails. */
-    if (json_array_append_new(set->exams, doc) != 0)
-        return sq_seterr(err, SQ_ENOMEM, "%s: out of memory", path);
-    return SQ_OK;
-}
-
-size_t sq_exam_set_count(const sq_exam_set *set)
-{
-    return set ? json_array_size(set->exams) : 0;
-}
-
-const char *sq_exam_set_id(const sq_exam_set *set, size_t i)
-{
-    return set ? json_string_value(json_object_get(json_array_get(set->exams, i), "id")) : NULL;
-}
-
-int64_t sq_exam_set_version(const sq_exam_set *set, size_t i)
-{
-    if (!set)
-        return 0;
-    return (int64_t)json_integer_value(json_object_get(json_array_get(set->exams, i), "version"));
-}
-
-/* Items in one attempt: the blueprint's total, or every item without one. */
-size_t sq_exam_set_items(const sq_exam_set *set, size_t i)
-{
-    const json_t *exam = set ? json_array_get(set->exams, i) : NULL;
-    const json_t *plan = json_object_get(exam, "blueprint");
-    size_t total = 0;
-
-    if (json_array_size(plan) == 0)
-        return json_array_size(json_object_get(exam, "items"));
-    for (size_t k = 0; k < json_array_size(plan); k++)
-        total += (size_t)json_integer_value(json_object_get(json_array_get(plan, k), "count"));
-    return total;
-}
-
-const json_t *exam_set_json(const sq_exam_set *set)
-{
-    return set ? set->exams : NULL;
 }

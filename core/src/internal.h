@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 #include "synaq/synaq.h"
-#include "synaq/exam.h"
+#include "synaq/examset.h"
 
 /* Fills err (when non-NULL) and returns st. printf-style. */
 sq_status sq_seterr(sq_err *err, sq_status st, const char *fmt, ...)
@@ -59,6 +59,8 @@ uint32_t rd_u32(sq_rd *r);
 uint64_t rd_u64(sq_rd *r);
 uint64_t rd_varint(sq_rd *r);
 int64_t rd_svarint(sq_rd *r);
+/* A varint that must fit in 63 bits (failed otherwise). */
+int64_t rd_i63(sq_rd *r);
 /* Borrowed pointer to n bytes, or NULL (and failed) past the end. */
 const uint8_t *rd_take(sq_rd *r, size_t n);
 /* A length-prefixed byte string of at most max bytes, borrowed. */
@@ -109,6 +111,13 @@ sq_status z_inflate(const uint8_t *in, size_t len, size_t expect_len, size_t max
 
 /* Lines of a source, for messages: pairs of a node and its line. */
 typedef struct exam_linemap exam_linemap;
+/* A new empty map (NULL when out of memory); free with exam_linemap_free. */
+exam_linemap *exam_linemap_new(void);
+/* Records node's line (strings, integers, objects and arrays only: true,
+ * false and null are shared singletons). */
+void exam_linemap_add(exam_linemap *lm, const json_t *node, int line);
+/* Whether an entry could not be recorded (out of memory). */
+bool exam_linemap_failed(const exam_linemap *lm);
 int exam_linemap_line(const exam_linemap *lm, const json_t *node); /* 0: unknown */
 void exam_linemap_free(exam_linemap *lm);
 
@@ -266,8 +275,11 @@ sq_status chain_upgrade(sq_store *s, bool existing, sq_err *err);
 #include "synaq/result.h"
 /* Serialises r (format 1). */
 void result_encode(const sq_result *r, sq_buf *b);
-/* Notes that these pending results went out on a stick (usb.c). */
-sq_status store_mark_exported(sq_store *s, const int64_t *seqs, size_t n, sq_err *err);
+/* --- batches (batch.c) --- */
+#include "synaq/batch.h"
+/* Notes that these pending results went out on a stick (usb.c); seqs are
+ * the numbers they went out under. */
+sq_status batch_mark_exported(sq_store *s, const int64_t *seqs, size_t n, sq_err *err);
 
 /* --- sticks (usb.c) --- */
 /* Files on sticks are read this many bytes at a time, with a progress

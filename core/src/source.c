@@ -9,8 +9,8 @@
  * must be, so "NO" stays a text where a text is expected, and a quoted
  * "yes" is refused where a boolean is. The compiler then walks the tree
  * along the schema, builds the JSON document and records the line of each
- * node it makes in an exam_linemap, so that exam_check can name the line
- * of whatever rule is broken.
+ * node it makes in an exam_linemap (exam.c), so that exam_check can name
+ * the line of whatever rule is broken.
  *
  * This file checks what only the source can say (YAML syntax, unknown,
  * duplicate and missing keys, types, file paths, images, roster files);
@@ -41,61 +41,6 @@
  * because only here do their lines belong to their own file. */
 #define TRAINEE_ID_MAX 64
 #define TRAINEE_TEXT_MAX 256
-
-/* ---------- line map ---------- */
-
-struct lm_entry {
-    const json_t *node;
-    int line;
-};
-
-struct exam_linemap {
-    struct lm_entry *v;
-    size_t n, cap;
-    bool failed; /* an entry could not be stored: out of memory */
-};
-
-static void lm_add(exam_linemap *lm, const json_t *node, int line)
-{
-    /* true, false and null are shared singletons: a line for them would
-     * belong to every boolean of the document. */
-    if (!lm || !node || line <= 0 ||
-        !(json_is_object(node) || json_is_array(node) || json_is_string(node) ||
-          json_is_integer(node)))
-        return;
-    if (lm->n == lm->cap) {
-        size_t cap = lm->cap ? lm->cap * 2 : 256;
-        struct lm_entry *v = realloc(lm->v, cap * sizeof *v);
-        if (!v) {
-            lm->failed = true;
-            return;
-        }
-        lm->v = v;
-        lm->cap = cap;
-    }
-    lm->v[lm->n].node = node;
-    lm->v[lm->n].line = line;
-    lm->n++;
-}
-
-/* A linear scan: it runs only to word an error, a few times per failure. */
-int exam_linemap_line(const exam_linemap *lm, const json_t *node)
-{
-    if (!lm || !node)
-        return 0;
-    for (size_t i = 0; i < lm->n; i++)
-        if (lm->v[i].node == node)
-            return lm->v[i].line;
-    return 0;
-}
-
-void exam_linemap_free(exam_linemap *lm)
-{
-    if (!lm)
-        return;
-    free(lm->v);
-    free(lm);
-}
 
 /* ---------- the YAML tree ---------- */
 
@@ -396,7 +341,7 @@ static json_t *mk(cx *c, json_t *v, int line)
 {
     if (!v)
         c->oom = true;
-    lm_add(c->lm, v, line);
+    exam_linemap_add(c->lm, v, line);
     return v;
 }
 
@@ -1246,7 +1191,7 @@ sq_status exam_source_parse(const char *name, const char *yaml, size_t len, cons
     st = tree_parse(&t, name, yaml, len, &root, err);
     if (st != SQ_OK)
         goto out;
-    lm = calloc(1, sizeof *lm);
+    lm = exam_linemap_new();
     if (!lm) {
         st = sq_seterr(err, SQ_ENOMEM, "%s: out of memory", name);
         goto out;
@@ -1255,7 +1200,7 @@ sq_status exam_source_parse(const char *name, const char *yaml, size_t len, cons
     st = compile_exam(&c, root, &doc);
     if (st != SQ_OK)
         goto out;
-    if (c.oom || lm->failed) {
+    if (c.oom || exam_linemap_failed(lm)) {
         st = sq_seterr(err, SQ_ENOMEM, "%s: out of memory", name);
         goto out;
     }

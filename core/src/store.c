@@ -93,7 +93,7 @@ static const char *const migrations[] = {
     "CREATE TRIGGER sent_log_no_delete BEFORE DELETE ON sent_log"
     "  BEGIN SELECT RAISE(ABORT, 'the sent log is append-only'); END;",
     /* 3 -> 4: the numbers results go out under, where they differ from
-     * the station's own (result.c, sq_store_renumber): results from
+     * the station's own (result.c, sq_batch_renumber): results from
      * from_seq on are sent as wire_base + (seq - from_seq). */
     "CREATE TABLE seq_map(from_seq INTEGER PRIMARY KEY, wire_base INTEGER NOT NULL)"
     "  WITHOUT ROWID;",

@@ -310,7 +310,7 @@ sq_status sq_tech_status_get(sq_store *s, const sq_station_keys *k, const char *
      * days), and first: results it finds marked sent without a record
      * count as pending below. */
     sq_status rc = sq_store_integrity(s, &st->integrity, err);
-    if (rc || (rc = sq_store_heartbeat(s, &hb, err)))
+    if (rc || (rc = sq_batch_heartbeat(s, &hb, err)))
         return rc;
     const sq_cert *c = sq_station_keys_cert(k);
     snprintf(st->station_id, sizeof st->station_id, "%s", hb.station_id);

@@ -913,11 +913,12 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
     if (pr && pr->fn)
         pr->fn(pr->ctx, 0, pending);
     for (int64_t after = 0;;) {
-        uint8_t *buf = NULL;
-        size_t len = 0;
-        int count = 0;
-        if ((st = sq_store_batch_mem(s, after, EXPORT_BATCH, &buf, &len, &count, err)))
+        sq_batch_made made;
+        if ((st = sq_batch_make(s, after, EXPORT_BATCH, 0, &made, err)))
             goto undo;
+        uint8_t *buf = made.bytes;
+        size_t len = made.len;
+        int count = made.count;
         if (count == 0)
             break;
         /* Read back what is about to leave: the batch must verify as
@@ -973,7 +974,10 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
         n_files++;
         rep->done++;
         rep->results += count;
-        after = last;
+        /* The next batch after this one's last result by the station's
+         * own number: the batch speaks central's (they differ once a
+         * station was renumbered). */
+        after = made.next_after;
         if (pr && pr->fn)
             pr->fn(pr->ctx, rep->results < pending ? rep->results : pending, pending);
     }
@@ -1012,7 +1016,7 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
         sync_dir(out, rel, NULL);
     }
     rep->files = (int)n_files;
-    if ((st = store_mark_exported(s, seqs, n_seqs, err)))
+    if ((st = batch_mark_exported(s, seqs, n_seqs, err)))
         sq_prefixerr(err, "the files on the stick are whole, but the store could not note it");
     goto out;
 undo:
@@ -1082,7 +1086,7 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
             st = sq_seterr(err, SQ_EIO, "%s", e.msg);
             break;
         }
-        if (!r && (r = sq_ack_open(buf, len, sq_station_keys_central_sign_pk(k), &a, &e)))
+        if (!r && (r = sq_batch_ack_open(buf, len, sq_station_keys_central_sign_pk(k), &a, &e)))
             sq_prefixerr(&e, "%s", shown);
         if (!r && strcmp(a->station_id, cert->station_id) != 0)
             r = sq_seterr(&e, SQ_EWRONGSTATION, "%s: meant for station '%s', not '%s'", shown,
@@ -1094,7 +1098,7 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
              * they are stored. */
             int64_t from = 0, base = 0;
             r = a->conflict_seq > 0
-                    ? sq_store_renumber(s, a->conflict_seq, a->held_max, &from, &base, &e)
+                    ? sq_batch_renumber(s, a->conflict_seq, a->held_max, &from, &base, &e)
                     : sq_seterr(&e, SQ_ESTATE, "central holds other bytes under batch %s",
                                 a->batch_id);
             if (r == SQ_OK) {
@@ -1103,7 +1107,7 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
                      "as #%lld on; export them again",
                      (long long)a->conflict_seq, (long long)from, (long long)base);
                 rep->renumbered++;
-                sq_ack_free(a);
+                sq_batch_ack_free(a);
                 free(buf);
                 continue;
             }
@@ -1112,7 +1116,7 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
                              a->batch_id);
             else {
                 st = sq_seterr(err, r, "%s", e.msg);
-                sq_ack_free(a);
+                sq_batch_ack_free(a);
                 free(buf);
                 break;
             }
@@ -1122,15 +1126,15 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
             rep->skipped++;
         } else {
             int marked = 0;
-            if ((st = sq_store_mark_sent(s, a->seqs, a->n, &marked, err))) {
-                sq_ack_free(a);
+            if ((st = sq_batch_mark_sent(s, a->seqs, a->n, &marked, err))) {
+                sq_batch_ack_free(a);
                 free(buf);
                 break;
             }
             rep->done++;
             rep->results += marked;
         }
-        sq_ack_free(a);
+        sq_batch_ack_free(a);
         free(buf);
     }
 out:

@@ -10,7 +10,7 @@
  *   odd:  the rest is read as str(station) svarint(created) varint(count)
  *         and then the plain content (varint seq, bytes sealed result...);
  *         the fuzzer deflates it, computes the right id and builds the
- *         batch as sq_store_export_batch does. Reaches the record parser.
+ *         batch as sq_batch_export does. Reaches the record parser.
  *
  * A verified batch must hand out exactly count records, inside the
  * content, with rising sequence numbers.

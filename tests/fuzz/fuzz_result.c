@@ -4,7 +4,7 @@
  *   - sq_result_decode, as an opened (signature-checked) result;
  *   - sq_batch_parse, as a batch file (structure only: sq_batch_verify
  *     needs the station's signature; fuzz_batch covers it);
- *   - sq_upload_parse, as an upload off the network, parsed before its
+ *   - sq_batch_upload_parse, as an upload off the network, parsed before its
  *     signature can be checked (the station id says whose key it is),
  *     and then its batch through sq_batch_parse.
  * The seeds hold all three kinds. Beyond "no crash, no leak, no undefined
@@ -118,7 +118,7 @@ static void upload(const uint8_t *data, size_t size)
     size_t inner_len = 0;
     sq_err err;
     memset(&err, 0, sizeof err);
-    sq_status st = sq_upload_parse(data, size, &hb, &inner, &inner_len, &err);
+    sq_status st = sq_batch_upload_parse(data, size, &hb, &inner, &inner_len, &err);
     if (st != SQ_OK) {
         check_failure(st, &err);
         return;

@@ -3,7 +3,7 @@
  * anything on it is trusted. The first input byte picks the mode:
  *
  *   0: the rest is central's acknowledgement without its signature; it is
- *      signed with central's key (a fixed seed), so sq_ack_open gets past
+ *      signed with central's key (a fixed seed), so sq_batch_ack_open gets past
  *      the signature to the decoder. A decoded one must hold C strings of
  *      the sizes sq_ack promises.
  *   1: the rest is a central.pub file (central_pub_parse).
@@ -70,12 +70,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 0: {
         uint8_t *b = signed_copy(p, n, &len);
         sq_ack *a = NULL;
-        if (b && sq_ack_open(b, len, central_pk, &a, &e) == SQ_OK) {
+        if (b && sq_batch_ack_open(b, len, central_pk, &a, &e) == SQ_OK) {
             if (strlen(a->station_id) >= sizeof a->station_id ||
                 strlen(a->batch_id) >= sizeof a->batch_id || (a->n && !a->seqs))
                 broken("a decoded acknowledgement is out of its bounds");
         }
-        sq_ack_free(a);
+        sq_batch_ack_free(a);
         free(b);
         break;
     }

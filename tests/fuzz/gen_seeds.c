@@ -252,7 +252,7 @@ static int uploads(void)
     uint8_t sig[64], *z = NULL;
     size_t zlen = 0;
     sq_buf b, batch;
-    memset(sig, 0, sizeof sig); /* sq_upload_parse does not check it */
+    memset(sig, 0, sizeof sig); /* sq_batch_upload_parse does not check it */
 
     buf_init(&b, 0);
     heartbeat(&b, "st-01");

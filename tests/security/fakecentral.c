@@ -33,6 +33,7 @@
 #include <sodium.h>
 
 #include "synaq/keys.h"
+#include "synaq/batch.h"
 #include "synaq/result.h"
 
 static const char *mode = "unsigned", *retry_after = "60";
@@ -82,7 +83,7 @@ static enum MHD_Result upload(struct MHD_Connection *c, const body *b)
     sq_err e;
     char id[33] = "", sha_hex[65], text[16384];
     uint8_t sha[32];
-    if (sq_upload_parse(b->p, b->len, &hb, &batch, &blen, &e) ||
+    if (sq_batch_upload_parse(b->p, b->len, &hb, &batch, &blen, &e) ||
         (batch && (sq_batch_parse(batch, blen, &bt, &e) || sq_batch_verify(bt, station_pk, &e)))) {
         fprintf(stderr, "fakecentral: %s\n", e.msg);
         sq_batch_free(bt);
@@ -119,7 +120,7 @@ static enum MHD_Result upload(struct MHD_Connection *c, const body *b)
         a.highest = n ? seqs[n - 1] : 0;
         uint8_t *ab = NULL;
         size_t alen = 0;
-        if (sq_ack_build(other, &a, &ab, &alen, &e) == SQ_OK)
+        if (sq_batch_ack_build(other, &a, &ab, &alen, &e) == SQ_OK)
             sig = b64(ab, alen);
         sq_free(ab);
     } else if (!strcmp(mode, "replay") && replay) {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "synaq/keys.h"
+#include "synaq/batch.h"
 #include "synaq/result.h"
 #include "synaq/store.h"
 
@@ -49,14 +50,18 @@ int main(int argc, char **argv)
     uint8_t *batch = NULL, *up = NULL;
     size_t blen = 0, ulen = 0;
     int count = 0, rc = 1;
+    sq_batch_made made = {0};
     if (sq_init(&e) || sq_station_keys_open(keys, NULL, &k, &e) ||
-        sq_store_open(db, k, NULL, &s, &e) || sq_store_heartbeat(s, &hb, &e) ||
-        (with_batch && sq_store_batch_mem(s, 0, 50, &batch, &blen, &count, &e))) {
+        sq_store_open(db, k, NULL, &s, &e) || sq_batch_heartbeat(s, &hb, &e) ||
+        (with_batch && sq_batch_make(s, 0, 50, 0, &made, &e))) {
         fprintf(stderr, "mkupload: %s\n", e.msg);
         goto out;
     }
+    batch = made.bytes;
+    blen = made.len;
+    count = made.count;
     hb.counter = counter;
-    if (sq_upload_build(k, &hb, batch, blen, &up, &ulen, &e) ||
+    if (sq_batch_upload_build(k, &hb, batch, blen, &up, &ulen, &e) ||
         sq_write_file(out, up, ulen, 0644, &e)) {
         fprintf(stderr, "mkupload: %s\n", e.msg);
         goto out;

@@ -171,8 +171,8 @@ static int make_pristine(void)
     }
     int64_t first[] = {1, 2}, third = 3;
     int marked = 0;
-    CHECK_OK(sq_store_mark_sent(f.store, first, 2, &marked, &e), &e);
-    CHECK_OK(sq_store_mark_sent(f.store, &third, 1, &marked, &e), &e);
+    CHECK_OK(sq_batch_mark_sent(f.store, first, 2, &marked, &e), &e);
+    CHECK_OK(sq_batch_mark_sent(f.store, &third, 1, &marked, &e), &e);
     static const char *const lines[N_AUDIT] = {"2 bundles",         "3 result(s) to «USB-1»",
                                                "the stick is full", "acknowledgements: 3",
                                                "технический режим", "exit"};
@@ -325,12 +325,10 @@ static void play(const attack *at)
     CHECK(strncmp(r.text, opening, strlen(opening)) == 0);
     /* Pending again means it goes out again. */
     if (at->unproven) {
-        uint8_t *batch = NULL;
-        size_t len = 0;
-        int n = 0;
-        CHECK_OK(sq_store_batch_mem(s, 0, 50, &batch, &len, &n, &e), &e);
-        CHECK_INT(at->pending, n);
-        sq_free(batch);
+        sq_batch_made m;
+        CHECK_OK(sq_batch_make(s, 0, 50, 0, &m, &e), &e);
+        CHECK_INT(at->pending, m.count);
+        sq_free(m.bytes);
     }
     sq_store_close(s);
     s = NULL;
@@ -404,7 +402,7 @@ static void works_after(void)
     int marked = 0;
     CHECK_OK(sq_store_result_counts(s, NULL, &last, &e), &e);
     CHECK_INT(7, last); /* not 6 again: 6 stays a missing number */
-    CHECK_OK(sq_store_mark_sent(s, &seven, 1, &marked, &e), &e);
+    CHECK_OK(sq_batch_mark_sent(s, &seven, 1, &marked, &e), &e);
     CHECK_INT(1, marked);
     CHECK_OK(sq_tech_audit_add(s, "test", "after", SQ_OK, "still working", &e), &e);
     sq_store_close(s);
@@ -451,8 +449,8 @@ static void untouched(void)
                          (int64_t)(round * 8 + 7),
                          (int64_t)(round * 8 + 7)};
         int marked = 0;
-        CHECK_OK(sq_store_mark_sent(s, ack, sizeof ack / sizeof ack[0], &marked, &e), &e);
-        CHECK_OK(sq_store_mark_sent(s, ack, 0, &marked, &e), &e);
+        CHECK_OK(sq_batch_mark_sent(s, ack, sizeof ack / sizeof ack[0], &marked, &e), &e);
+        CHECK_OK(sq_batch_mark_sent(s, ack, 0, &marked, &e), &e);
         CHECK_INT(0, marked);
         sq_integrity_report r;
         CHECK_OK(sq_store_integrity(s, &r, &e), &e);

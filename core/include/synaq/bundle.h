@@ -19,7 +19,7 @@
 
 #include "synaq.h"
 #include "keys.h"
-#include "exam.h"
+#include "examset.h"
 
 /* Hard caps. A bundle file above SQ_BUNDLE_MAX_FILE is refused unread; a
  * payload declaring more than SQ_BUNDLE_MAX_PLAIN bytes once inflated is

@@ -1,13 +1,13 @@
 /*
- * exam.h - exam sources and exam sets.
+ * examset.h - exam sources and exam sets.
  *
  * An exam source is a YAML file written by people (format: assets/README.md).
  * Loading one checks it completely: every error names the file, the line
  * and what is wrong. A set holds one or more checked exams, ready to be
  * put into a bundle (bundle.h).
  */
-#ifndef SYNAQ_EXAM_H
-#define SYNAQ_EXAM_H
+#ifndef SYNAQ_EXAMSET_H
+#define SYNAQ_EXAMSET_H
 
 #include "synaq.h"
 
