@@ -45,6 +45,7 @@
 #include "synaq/keys.h"
 #include "synaq/batch.h"
 #include "synaq/result.h"
+#include "synaq/import.h"
 #include "synaq/store.h"
 #include "synaq/tech.h"
 #include "internal.h"
@@ -392,7 +393,7 @@ static int bench_import(world *w, const options *o, const sq_exam_set *set, cons
             goto out;
         }
         double t0 = now_s();
-        sq_status st = sq_store_import(s, w->bundle, &rep, &e);
+        sq_status st = sq_import_file(s, w->bundle, NULL, &rep, &e);
         double t1 = now_s();
         sq_store_close(s);
         cls[r] = now_s() - t1;

@@ -313,7 +313,7 @@ static void load_exams(app *a)
     sq_free(a->exams);
     a->exams = NULL;
     a->n_exams = 0;
-    if (sq_store_exams(a->store, &a->exams, &a->n_exams, &e)) {
+    if (sq_catalog_exams(a->store, &a->exams, &a->n_exams, &e)) {
         app_error(a, "error.store", e.msg);
         return;
     }
@@ -322,9 +322,9 @@ static void load_exams(app *a)
     for (size_t i = 0; i < a->n_exams; i++) {
         char name[128] = "";
         bool open = false;
-        sq_status st = sq_store_trainee_check(a->store, a->exams[i].id, a->id, &a->left[i], name,
+        sq_status st = sq_catalog_trainee_check(a->store, a->exams[i].id, a->id, &a->left[i], name,
                                               sizeof name, &e);
-        if (sq_store_has_open_attempt(a->store, a->exams[i].id, a->id, &open, &e))
+        if (sq_catalog_open_attempt(a->store, a->exams[i].id, a->id, &open, &e))
             open = false;
         a->open[i] = open;
         a->eligible[i] = st == SQ_OK || (st == SQ_ESTATE && open);
@@ -442,7 +442,7 @@ static void load_people(app *a)
         size_t n = 0;
         if (!a->exams[i].has_roster)
             continue;
-        if (sq_store_roster(a->store, a->exams[i].id, &list, &n, &e)) {
+        if (sq_catalog_roster(a->store, a->exams[i].id, &list, &n, &e)) {
             app_log_err("reading a roster", &e);
             continue;
         }

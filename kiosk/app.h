@@ -12,6 +12,7 @@
 #define SYNAQ_KIOSK_APP_H
 
 #include "synaq/attempt.h"
+#include "synaq/catalog.h"
 #include "synaq/tech.h"
 #include "synaq/usb.h"
 #include "i18n.h"

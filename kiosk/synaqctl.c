@@ -28,6 +28,8 @@
 #include "synaq/batch.h"
 #include "synaq/result.h"
 #include "synaq/station.h"
+#include "synaq/catalog.h"
+#include "synaq/import.h"
 #include "synaq/store.h"
 #include "synaq/tech.h"
 #include "synaq/usb.h"
@@ -362,7 +364,7 @@ static int cmd_import(const station_opts *o, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         sq_err e;
         sq_import_report r;
-        if (sq_store_import(s, argv[i], &r, &e)) {
+        if (sq_import_file(s, argv[i], NULL, &r, &e)) {
             rc = fail(&e);
             audit(s, "import", e.code, "%s", e.msg);
             continue;
@@ -398,7 +400,7 @@ static int cmd_exams(const station_opts *o, int argc, char **argv)
     if (open_station(o, &k, &s))
         return 1;
     int rc = 0;
-    if (sq_store_exams(s, &list, &n, &e)) {
+    if (sq_catalog_exams(s, &list, &n, &e)) {
         rc = fail(&e);
     } else {
         if (n == 0)

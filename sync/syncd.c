@@ -44,6 +44,7 @@
 #include "synaq/batch.h"
 #include "synaq/result.h"
 #include "synaq/station.h"
+#include "synaq/import.h"
 #include "synaq/store.h"
 
 #define BODY_MAX (256 * 1024)
@@ -752,7 +753,7 @@ static int fetch_bundles(syncd *y)
         }
         sq_err e;
         sq_import_report r;
-        sq_status st = sq_store_import(y->store, part, &r, &e);
+        sq_status st = sq_import_file(y->store, part, NULL, &r, &e);
         if (st == SQ_EBUSY || st == SQ_EFULL || st == SQ_EIO || st == SQ_ENOMEM ||
             st == SQ_EREADONLY) {
             /* The station's trouble, not the bundle's: try again later. */

@@ -8,6 +8,8 @@
 
 #include "synaq/attempt.h"
 #include "synaq/bundle.h"
+#include "synaq/catalog.h"
+#include "synaq/import.h"
 #include "synaq/examset.h"
 #include "synaq/keys.h"
 #include "synaq/batch.h"

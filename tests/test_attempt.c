@@ -61,7 +61,7 @@ static void import_yaml(const char *yaml)
     sq_import_report r;
     snprintf(path, sizeof path, "%s/b%d.sqb", f.dir, n++);
     CHECK_INT(0, fx_bundle(&f, yaml, path, NULL, 0));
-    CHECK_OK(sq_store_import(f.store, path, &r, &e), &e);
+    CHECK_OK(sq_import_file(f.store, path, NULL, &r, &e), &e);
 }
 
 /* Opens the newest result in the store the way central does. */
@@ -292,7 +292,7 @@ static void test_blueprint_and_resume(void)
     /* attempts: 1 — no second one. */
     int left = 5;
     CHECK_ERR(SQ_ESTATE, "used all 1 attempts",
-              sq_store_trainee_check(f.store, "bp", "T-9", &left, NULL, 0, &e), &e);
+              sq_catalog_trainee_check(f.store, "bp", "T-9", &left, NULL, 0, &e), &e);
     CHECK_ERR(SQ_ESTATE, "used all 1 attempts",
               sq_attempt_start(f.store, "bp", "T-9", NULL, &a, &e), &e);
 }
@@ -365,11 +365,11 @@ static void test_roster(void)
                 "items:\n  - id: a\n    type: truefalse\n    answer: yes\n    text: {en: Yes?}\n");
     char name[64];
     int left;
-    CHECK_OK(sq_store_trainee_check(f.store, "listed", "100", &left, name, sizeof name, &e), &e);
+    CHECK_OK(sq_catalog_trainee_check(f.store, "listed", "100", &left, name, sizeof name, &e), &e);
     CHECK_STR("Әсел Нұрова", name);
     CHECK_INT(-1, left);
     CHECK_ERR(SQ_ENOTFOUND, "not on the roster",
-              sq_store_trainee_check(f.store, "listed", "101", &left, name, sizeof name, &e), &e);
+              sq_catalog_trainee_check(f.store, "listed", "101", &left, name, sizeof name, &e), &e);
     CHECK_ERR(SQ_ENOTFOUND, "not on the roster",
               sq_attempt_start(f.store, "listed", "101", NULL, &a, &e), &e);
     CHECK_ERR(SQ_ENOTFOUND, "no exam 'nope'",
@@ -394,7 +394,7 @@ static void test_results_immutable(void)
 {
     sq_err e;
     int64_t pending = 0, last = 0;
-    CHECK_OK(sq_store_result_counts(f.store, &pending, &last, &e), &e);
+    CHECK_OK(sq_batch_counts(f.store, &pending, &last, &e), &e);
     CHECK(pending >= 5);
     CHECK_INT(pending, last);
     sqlite3 *db;

@@ -22,7 +22,7 @@ static void refuse(const uint8_t *buf, size_t len, sq_status want, const char *p
     sq_err e = {0};
     sq_import_report r;
     fx_digest(f.db_path, before);
-    sq_status st = sq_store_import_mem(f.store, buf, len, &r, &e);
+    sq_status st = sq_import_mem(f.store, buf, len, NULL, &r, &e);
     fx_digest(f.db_path, after);
     check_count++;
     if (st != want || (phrase && !strstr(e.msg, phrase)) || memcmp(before, after, 32) != 0) {
@@ -42,12 +42,12 @@ static void test_good_import(void)
     char *yaml = fx_exam_yaml("basics", 2, 5, 10);
     CHECK_INT(0, fx_bundle(&f, yaml, bundle_path, NULL, 0));
     free(yaml);
-    CHECK_OK(sq_store_import(f.store, bundle_path, &r, &e), &e);
+    CHECK_OK(sq_import_file(f.store, bundle_path, NULL, &r, &e), &e);
     CHECK_INT(1, r.exams_new);
     CHECK_INT(5, r.items);
     sq_exam_info *list = NULL;
     size_t n = 0;
-    CHECK_OK(sq_store_exams(f.store, &list, &n, &e), &e);
+    CHECK_OK(sq_catalog_exams(f.store, &list, &n, &e), &e);
     CHECK_INT(1, n);
     if (n == 1) {
         CHECK_STR("basics", list[0].id);
@@ -59,7 +59,7 @@ static void test_good_import(void)
     /* The same bundle twice: nothing happens. */
     uint8_t before[32], after[32];
     fx_digest(f.db_path, before);
-    CHECK_OK(sq_store_import(f.store, bundle_path, &r, &e), &e);
+    CHECK_OK(sq_import_file(f.store, bundle_path, NULL, &r, &e), &e);
     fx_digest(f.db_path, after);
     CHECK_INT(0, r.exams_new);
     CHECK_INT(1, r.exams_same);
@@ -81,7 +81,7 @@ static void test_flips_and_truncations(void)
         bad[i] ^= (uint8_t)(1u << (i % 8));
         sq_err e = {0};
         sq_import_report r;
-        sq_status st = sq_store_import_mem(f.store, bad, len, &r, &e);
+        sq_status st = sq_import_mem(f.store, bad, len, NULL, &r, &e);
         /* Before the signature only the magic is looked at. */
         bool ok = i < 8 ? (st == SQ_ECORRUPT && strstr(e.msg, "not a Synaq bundle"))
                         : (st == SQ_EAUTH && strstr(e.msg, "signature does not match"));
@@ -94,7 +94,7 @@ static void test_flips_and_truncations(void)
     for (size_t n = 0; n < len; n++) {
         sq_err e = {0};
         sq_import_report r;
-        sq_status st = sq_store_import_mem(f.store, good, n, &r, &e);
+        sq_status st = sq_import_mem(f.store, good, n, NULL, &r, &e);
         if ((st != SQ_EAUTH && st != SQ_ECORRUPT) && wrong++ < 5)
             fprintf(stderr, "truncated to %zu: %d %s\n", n, st, e.msg);
     }
@@ -118,7 +118,7 @@ static void test_not_a_bundle(void)
     REFUSE(zeros, sizeof zeros, SQ_ECORRUPT, "not a Synaq bundle");
     sq_err e;
     sq_import_report r;
-    CHECK_ERR(SQ_EIO, "cannot open", sq_store_import(f.store, "/nonexistent/b.sqb", &r, &e), &e);
+    CHECK_ERR(SQ_EIO, "cannot open", sq_import_file(f.store, "/nonexistent/b.sqb", NULL, &r, &e), &e);
 }
 
 static void test_other_central(void)
@@ -168,7 +168,7 @@ static void test_other_station(void)
     CHECK_INT(0, fx_bundle(&f, yaml, path, extra, 1));
     free(yaml);
     sq_import_report r;
-    CHECK_OK(sq_store_import(f.store, path, &r, &e), &e);
+    CHECK_OK(sq_import_file(f.store, path, NULL, &r, &e), &e);
     CHECK_INT(1, r.exams_new);
 }
 
@@ -191,11 +191,11 @@ static void test_older_version(void)
     yaml = fx_exam_yaml("basics", 3, 6, 10);
     CHECK_INT(0, fx_bundle(&f, yaml, path, NULL, 0));
     free(yaml);
-    CHECK_OK(sq_store_import(f.store, path, &r, &e), &e);
+    CHECK_OK(sq_import_file(f.store, path, NULL, &r, &e), &e);
     CHECK_INT(1, r.exams_new);
     sq_exam_info *list = NULL;
     size_t n = 0;
-    CHECK_OK(sq_store_exams(f.store, &list, &n, &e), &e);
+    CHECK_OK(sq_catalog_exams(f.store, &list, &n, &e), &e);
     for (size_t i = 0; i < n; i++)
         if (!strcmp(list[i].id, "basics"))
             CHECK_INT(3, list[i].version);

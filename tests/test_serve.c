@@ -1801,10 +1801,10 @@ static int setup(void)
     if (rc)
         return -1;
     sq_import_report rep;
-    CHECK_OK(sq_store_import(st1.s, path, &rep, &e), &e);
-    CHECK_OK(sq_store_import(st2.s, path, &rep, &e), &e);
+    CHECK_OK(sq_import_file(st1.s, path, NULL, &rep, &e), &e);
+    CHECK_OK(sq_import_file(st2.s, path, NULL, &rep, &e), &e);
     for (int i = 0; i < N_PARALLEL; i++)
-        CHECK_OK(sq_store_import(par[i].s, path, &rep, &e), &e);
+        CHECK_OK(sq_import_file(par[i].s, path, NULL, &rep, &e), &e);
 
     /* Bundles to serve: one for all, one for st-1 alone, and traps. */
     snprintf(dir, sizeof dir, "%s/all", bundles_dir);

@@ -102,7 +102,7 @@ static bool exam_listed(sq_store *s, const char *id)
     sq_exam_info *list = NULL;
     size_t n = 0;
     bool found = false;
-    if (sq_store_exams(s, &list, &n, &e) != SQ_OK)
+    if (sq_catalog_exams(s, &list, &n, &e) != SQ_OK)
         return false;
     for (size_t i = 0; i < n; i++)
         if (strcmp(list[i].id, id) == 0)
@@ -120,7 +120,7 @@ static int import_small(fixture *fx, sq_store *s, const char *id, int version, i
     char *yaml = fx_exam_yaml(id, version, n_items, 0);
     int rc = fx_bundle(fx, yaml, path, NULL, 0);
     free(yaml);
-    if (rc == 0 && sq_store_import(s, path, NULL, &e) != SQ_OK) {
+    if (rc == 0 && sq_import_file(s, path, NULL, NULL, &e) != SQ_OK) {
         fprintf(stderr, "import %s: %s\n", id, e.msg);
         rc = -1;
     }
@@ -171,7 +171,7 @@ static void test_fresh(void)
     /* Reopening keeps the data. */
     CHECK_INT(0, import_small(&f, f.store, "fresh", 1, 4));
     int64_t pending = -1, last = -1;
-    CHECK_OK(sq_store_result_counts(f.store, &pending, &last, &e), &e);
+    CHECK_OK(sq_batch_counts(f.store, &pending, &last, &e), &e);
     CHECK_INT(0, pending);
     CHECK_INT(0, last);
     uint8_t before[32], after[32];
@@ -459,7 +459,7 @@ static void test_migrate_from_2(void)
     CHECK_INT(3, r->last_seq);
     CHECK(exam_listed(s, "old"));
     int64_t pending = -1, last = -1;
-    CHECK_OK(sq_store_result_counts(s, &pending, &last, &e), &e);
+    CHECK_OK(sq_batch_counts(s, &pending, &last, &e), &e);
     CHECK_INT(2, pending);
     CHECK_INT(3, last);
     /* The old lines as they were, each with its MAC; the upgrade's line. */
@@ -558,7 +558,7 @@ static void test_full(void)
     CHECK(pages > 0);
     CHECK_OK(sq_store_limit_pages(f.store, pages + 4, &e), &e);
     fx_digest(f.db_path, before);
-    CHECK_ERR(SQ_EFULL, "full", sq_store_import(f.store, big, &r, &e), &e);
+    CHECK_ERR(SQ_EFULL, "full", sq_import_file(f.store, big, NULL, &r, &e), &e);
     fx_digest(f.db_path, after);
     CHECK(memcmp(before, after, 32) == 0);
     CHECK(!exam_listed(f.store, "big"));
@@ -588,7 +588,7 @@ static void test_full(void)
     fx_digest(f.db_path, after);
     CHECK(memcmp(before, after, 32) == 0);
     int64_t pending = -1, last = -1;
-    CHECK_OK(sq_store_result_counts(f.store, &pending, &last, &e), &e);
+    CHECK_OK(sq_batch_counts(f.store, &pending, &last, &e), &e);
     CHECK_INT(0, pending);
     CHECK_INT(0, last);
     sq_attempt_free(a);
@@ -614,7 +614,7 @@ static void test_full(void)
     CHECK_OK(sq_store_limit_pages(f.store, 0, &e), &e);
     CHECK_OK(sq_attempt_finish(a, &out, &e), &e);
     CHECK_INT(1, out.seq);
-    CHECK_OK(sq_store_result_counts(f.store, &pending, &last, &e), &e);
+    CHECK_OK(sq_batch_counts(f.store, &pending, &last, &e), &e);
     CHECK_INT(1, pending);
     CHECK_INT(1, last);
     CHECK_ERR(SQ_ESTATE, "finished", sq_attempt_finish(a, &out, &e), &e);
@@ -623,7 +623,7 @@ static void test_full(void)
     CHECK_ERR(SQ_ENOTFOUND, "no attempt in progress",
               sq_attempt_resume(f.store, "long", "T-full", &a, &e), &e);
     /* The big bundle fits now. */
-    CHECK_OK(sq_store_import(f.store, big, &r, &e), &e);
+    CHECK_OK(sq_import_file(f.store, big, NULL, &r, &e), &e);
     CHECK(exam_listed(f.store, "big"));
 }
 
@@ -706,7 +706,7 @@ static void test_nothing_in_clear(const char *demo_path)
     CHECK_OK(sq_exam_set_load(set, demo_path, &e), &e);
     CHECK_OK(sq_bundle_build(set, g.central, certs, 1, bundle, &e), &e);
     sq_exam_set_free(set);
-    CHECK_OK(sq_store_import(g.store, bundle, NULL, &e), &e);
+    CHECK_OK(sq_import_file(g.store, bundle, NULL, NULL, &e), &e);
 
     /* A marker exam: its id is kept in clear (the search must find it);
      * its question text, a trainee id and name given to it must not be. */
@@ -721,7 +721,7 @@ static void test_nothing_in_clear(const char *demo_path)
              marker_id, marker_text);
     snprintf(marker_bundle, sizeof marker_bundle, "%s/marker.sqb", g.dir);
     CHECK_INT(0, fx_bundle(&g, yaml, marker_bundle, NULL, 0));
-    CHECK_OK(sq_store_import(g.store, marker_bundle, NULL, &e), &e);
+    CHECK_OK(sq_import_file(g.store, marker_bundle, NULL, NULL, &e), &e);
 
     /* Attempts: one finished, one left open, on the demo; one on the
      * marker exam, left open. */
@@ -797,7 +797,7 @@ static void test_renumber(void)
     CHECK_INT(0, fx_bundle(&f, yaml, path, NULL, 0));
     free(yaml);
     sq_import_report rep;
-    CHECK_OK(sq_store_import(f.store, path, &rep, &e), &e);
+    CHECK_OK(sq_import_file(f.store, path, NULL, &rep, &e), &e);
     int64_t first = 0;
     for (int i = 0; i < 4; i++) {
         char id[32];
@@ -815,7 +815,7 @@ static void test_renumber(void)
     int marked = 0;
     int64_t pending0 = 0, last0 = 0;
     CHECK_OK(sq_batch_mark_sent(f.store, &first, 1, &marked, &e), &e);
-    CHECK_OK(sq_store_result_counts(f.store, &pending0, &last0, &e), &e);
+    CHECK_OK(sq_batch_counts(f.store, &pending0, &last0, &e), &e);
     uint8_t before[32], after[32];
     int64_t from = 0, base = 0;
     /* Not pending: nothing to do. */
@@ -870,7 +870,7 @@ static void test_renumber(void)
     CHECK_OK(sq_batch_mark_sent(f.store, acked, 3, &marked, &e), &e);
     CHECK_INT(2, marked);
     int64_t pending = 0, last = 0;
-    CHECK_OK(sq_store_result_counts(f.store, &pending, &last, &e), &e);
+    CHECK_OK(sq_batch_counts(f.store, &pending, &last, &e), &e);
     CHECK_INT(pending0 - 2, pending);
     /* The next result continues above: first + 4 goes out as 104. */
     sq_attempt *a = NULL;

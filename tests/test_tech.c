@@ -419,7 +419,7 @@ static void import_exam(const char *id, int version)
     char *yaml = fx_exam_yaml(id, version, 2, 0);
     CHECK_INT(0, fx_bundle(&f, yaml, path, NULL, 0));
     free(yaml);
-    CHECK_OK(sq_store_import(f.store, path, &r, &e), &e);
+    CHECK_OK(sq_import_file(f.store, path, NULL, &r, &e), &e);
 }
 
 static void finish_one(const char *trainee)

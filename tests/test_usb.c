@@ -168,7 +168,7 @@ static bool exam_version(const char *id, int64_t *version)
     sq_exam_info *list = NULL;
     size_t n = 0;
     bool found = false;
-    if (sq_store_exams(f.store, &list, &n, &e) != SQ_OK)
+    if (sq_catalog_exams(f.store, &list, &n, &e) != SQ_OK)
         return false;
     for (size_t i = 0; i < n; i++)
         if (strcmp(list[i].id, id) == 0) {
@@ -220,7 +220,7 @@ static int64_t pending(void)
 {
     sq_err e;
     int64_t p = -1;
-    if (sq_store_result_counts(f.store, &p, NULL, &e))
+    if (sq_batch_counts(f.store, &p, NULL, &e))
         fprintf(stderr, "pending: %s\n", e.msg);
     return p;
 }
@@ -250,7 +250,7 @@ static void make_results(int n)
         char path[400];
         sq_import_report r;
         pathf(path, sizeof path, "%s/results-exam.sqb", f.dir);
-        if (build("results", 1, 2, path) || sq_store_import(f.store, path, &r, &e)) {
+        if (build("results", 1, 2, path) || sq_import_file(f.store, path, NULL, &r, &e)) {
             CHECK(!"the results exam could not be installed");
             return;
         }
@@ -1705,7 +1705,7 @@ static void test_enrol(void)
         CHECK_OK(sq_store_open(db, k, &f.clock, &st, &e), &e);
         int64_t pend = -1;
         if (st)
-            CHECK_OK(sq_store_result_counts(st, &pend, NULL, &e), &e);
+            CHECK_OK(sq_batch_counts(st, &pend, NULL, &e), &e);
         CHECK_INT(0, pend);
         sq_store_close(st);
     }

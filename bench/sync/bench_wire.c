@@ -56,7 +56,7 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/b.sqb", f.dir);
     char *yaml = fx_exam_yaml("fifty", 1, 50, 60);
     sq_import_report rep;
-    if (fx_bundle(&f, yaml, path, NULL, 0) || sq_store_import(f.store, path, &rep, &e)) {
+    if (fx_bundle(&f, yaml, path, NULL, 0) || sq_import_file(f.store, path, NULL, &rep, &e)) {
         fprintf(stderr, "bench_wire: setup failed\n");
         return 1;
     }
@@ -94,7 +94,6 @@ int main(int argc, char **argv)
         }
         uint8_t *batch = made.bytes;
         size_t blen = made.len;
-        int count = made.count;
         sq_heartbeat hb;
         if (sq_batch_heartbeat(f.store, &hb, &e) ||
             sq_batch_upload_build(f.keys, &hb, batch, blen, &up, &ulen, &e))

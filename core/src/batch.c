@@ -554,6 +554,28 @@ sq_status sq_batch_heartbeat(sq_store *s, sq_heartbeat *hb, sq_err *err)
     return SQ_OK;
 }
 
+sq_status sq_batch_counts(sq_store *s, int64_t *pending, int64_t *last_seq, sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_status st = store_prepare(s,
+                                 "SELECT (SELECT count(*) FROM results WHERE sent_wall IS NULL),"
+                                 " (SELECT value FROM meta WHERE key = 'last_seq')",
+                                 &q, err);
+    if (st)
+        return st;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        if (pending)
+            *pending = sqlite3_column_int64(q, 0);
+        if (last_seq)
+            *last_seq = sqlite3_column_int64(q, 1);
+    } else {
+        st = store_sqlerr(s, rc, "counting results", err);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
 sq_status sq_batch_mark_sent(sq_store *s, const int64_t *seqs, size_t n, int *marked, sq_err *err)
 {
     sqlite3_stmt *q = NULL;

@@ -229,8 +229,24 @@ sq_status store_begin(sq_store *s, sq_err *err);
 sq_status store_end(sq_store *s, sq_status st, sq_err *err);
 /* Maps the connection's last SQLite error to a status and message. */
 sq_status store_sqlerr(sq_store *s, int rc, const char *what, sq_err *err);
+/* Steps a statement that returns no row and finalizes it; what names it
+ * in a message. */
+sq_status store_step_done(sq_store *s, sqlite3_stmt *q, const char *what, sq_err *err);
 /* Prepares sql; on failure fills err. */
 sq_status store_prepare(sq_store *s, const char *sql, sqlite3_stmt **st, sq_err *err);
+
+/* The row key of a sealed field, its row's identity (in the associated
+ * data, so ciphertexts cannot move between rows): exams.meta by (exam,
+ * version); items.body and images.data by (exam, version, index);
+ * roster.person by (exam, version, trainee hash); answers.value by
+ * (attempt, position); attempts.* and meta.value by the attempt's hex id
+ * and the key. out holds STORE_ROWKEY bytes. */
+#define STORE_ROWKEY 200
+void rowkey_exam(char out[STORE_ROWKEY], const char *exam_id, int64_t version);
+void rowkey_item(char out[STORE_ROWKEY], const char *exam_id, int64_t version, int64_t idx);
+void rowkey_person(char out[STORE_ROWKEY], const char *exam_id, int64_t version,
+                   const uint8_t trainee_hash[32]);
+void rowkey_answer(char out[STORE_ROWKEY], const char *attempt_hex, int pos);
 
 /* Seals plain for (table, column, row key) into a new buffer nonce|ct.
  * Caller owns *out (free()). */
@@ -271,10 +287,38 @@ sq_status chain_seq_used(sq_store *s, int64_t seq, sq_err *err);
  * data; an "upgrade" line goes into the audit log). */
 sq_status chain_upgrade(sq_store *s, bool existing, sq_err *err);
 
+/* --- the catalogue (catalog.c), for attempt.c --- */
+#include "synaq/catalog.h"
+#include "synaq/import.h"
+/* A trainee id as a station accepts one: 1..64 bytes, no control characters. */
+bool catalog_trainee_id_ok(const char *id);
+/* The exam at row (exam_id, version: its identity), without its items and
+ * roster (opened). Caller owns *out (json_decref). */
+sq_status catalog_exam_meta(sq_store *s, sqlite3_int64 row, const char *exam_id, int64_t version,
+                            json_t **out, sq_err *err);
+/* The active version of exam_id: its row, version and roster size. */
+sq_status catalog_find_exam(sq_store *s, const char *exam_id, sqlite3_int64 *row,
+                            int64_t *version, int *n_roster, sq_err *err);
+/* The trainee's name on the roster of the exam at row (SQ_ENOTFOUND: not
+ * on it). */
+sq_status catalog_roster_find(sq_store *s, sqlite3_int64 row, const char *exam_id,
+                              int64_t version, const char *trainee_id, char *name, size_t name_len,
+                              sq_err *err);
+/* Attempts the trainee (by keyed hash h) used at exam_id, and whether one
+ * is open. */
+sq_status catalog_attempts_used(sq_store *s, const uint8_t h[32], const char *exam_id, int *used,
+                                int *open, sq_err *err);
+
 /* --- results (result.c) --- */
 #include "synaq/result.h"
 /* Serialises r (format 1). */
 void result_encode(const sq_result *r, sq_buf *b);
+/* Sign, then seal: r serialised, signed with the station's key and sealed
+ * to central's results key. Caller owns *out (free()). SQ_ETOOBIG above
+ * SQ_RESULT_MAX. */
+sq_status result_seal(const sq_result *r, const uint8_t station_sign_sk[64],
+                      const uint8_t central_results_pk[32], uint8_t **out, size_t *out_len,
+                      sq_err *err);
 /* --- batches (batch.c) --- */
 #include "synaq/batch.h"
 /* Notes that these pending results went out on a stick (usb.c); seqs are

@@ -264,3 +264,43 @@ char *sq_result_csv(const sq_result *r, bool header)
     }
     return (char *)b.p;
 }
+
+sq_status result_seal(const sq_result *r, const uint8_t station_sign_sk[64],
+                      const uint8_t central_results_pk[32], uint8_t **out, size_t *out_len,
+                      sq_err *err)
+{
+    sq_status st = SQ_OK;
+    sq_buf ser;
+    uint8_t *signed_msg = NULL, *sealed = NULL;
+    size_t signed_len = 0, sealed_len = 0;
+    buf_init(&ser, SQ_RESULT_MAX);
+    result_encode(r, &ser);
+    if (ser.failed) {
+        st = sq_seterr(err, SQ_ETOOBIG, "the result is above %u bytes", SQ_RESULT_MAX);
+        goto out;
+    }
+    signed_len = ser.len + crypto_sign_BYTES;
+    sealed_len = signed_len + crypto_box_SEALBYTES;
+    signed_msg = malloc(signed_len);
+    sealed = malloc(sealed_len);
+    if (!signed_msg || !sealed) {
+        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        goto out;
+    }
+    crypto_sign(signed_msg, NULL, ser.p, ser.len, station_sign_sk);
+    crypto_box_seal(sealed, signed_msg, signed_len, central_results_pk);
+    *out = sealed;
+    *out_len = sealed_len;
+    sealed = NULL;
+out:
+    /* What the station saw of the result goes: only the sealed box stays. */
+    if (signed_msg) {
+        sodium_memzero(signed_msg, signed_len);
+        free(signed_msg);
+    }
+    if (ser.p)
+        sodium_memzero(ser.p, ser.len);
+    buf_free(&ser);
+    free(sealed);
+    return st;
+}

@@ -216,6 +216,31 @@ static void field_ad(sq_buf *ad, const char *table, const char *column, const ch
     buf_str(ad, rowkey);
 }
 
+/* Row identities: one helper a kind of row, so every writer and reader
+ * of a sealed field names its row the same way. */
+void rowkey_exam(char out[STORE_ROWKEY], const char *exam_id, int64_t version)
+{
+    snprintf(out, STORE_ROWKEY, "%s/%lld", exam_id, (long long)version);
+}
+
+void rowkey_item(char out[STORE_ROWKEY], const char *exam_id, int64_t version, int64_t idx)
+{
+    snprintf(out, STORE_ROWKEY, "%s/%lld/%lld", exam_id, (long long)version, (long long)idx);
+}
+
+void rowkey_person(char out[STORE_ROWKEY], const char *exam_id, int64_t version,
+                   const uint8_t trainee_hash[32])
+{
+    char hhex[65];
+    hex_encode(trainee_hash, 32, hhex);
+    snprintf(out, STORE_ROWKEY, "%s/%lld/%s", exam_id, (long long)version, hhex);
+}
+
+void rowkey_answer(char out[STORE_ROWKEY], const char *attempt_hex, int pos)
+{
+    snprintf(out, STORE_ROWKEY, "%s/%d", attempt_hex, pos);
+}
+
 sq_status store_seal(const sq_store *s, const char *table, const char *column, const char *rowkey,
                      const void *plain, size_t len, uint8_t **out, size_t *out_len, sq_err *err)
 {
@@ -599,284 +624,11 @@ sq_status sq_store_limit_pages(sq_store *s, int64_t max_pages, sq_err *err)
     return exec(s, sql, "limiting the store", err);
 }
 
-/* ---- import ---- */
-
-static sq_status step_done(sq_store *s, sqlite3_stmt *q, const char *what, sq_err *err)
+sq_status store_step_done(sq_store *s, sqlite3_stmt *q, const char *what, sq_err *err)
 {
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
     return rc == SQLITE_DONE ? SQ_OK : store_sqlerr(s, rc, what, err);
-}
-
-/* Installs one checked exam document as a new active version. */
-static sq_status install_exam(sq_store *s, json_t *exam, const char *bundle_id, int *n_items,
-                              const sq_progress *pr, int64_t total, sq_err *err)
-{
-    sq_status st = SQ_OK;
-    sqlite3_stmt *q = NULL, *qi = NULL, *qim = NULL, *qr = NULL;
-    uint8_t *sealed = NULL, *img = NULL;
-    size_t n;
-    char *text = NULL;
-    char rowkey[160];
-    const char *id = json_string_value(json_object_get(exam, "id"));
-    long long version = json_integer_value(json_object_get(exam, "version"));
-    json_t *items = json_object_get(exam, "items"), *roster = json_object_get(exam, "roster");
-    /* Shallow copies: only top-level keys of the copies change. */
-    json_t *meta = json_copy(exam);
-    if (!meta)
-        return sq_seterr(err, SQ_ENOMEM, "out of memory");
-    json_object_del(meta, "items");
-    json_object_del(meta, "roster");
-
-    /* Items in one attempt: the blueprint's total, or all of them. */
-    int per_attempt = 0;
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(exam, "blueprint"), i, e)
-        per_attempt += (int)json_integer_value(json_object_get(e, "count"));
-    if (per_attempt == 0)
-        per_attempt = (int)json_array_size(items);
-
-    snprintf(rowkey, sizeof rowkey, "%s/%lld", id, version);
-    text = json_dumps(meta, JSON_COMPACT);
-    if (!text || (st = store_seal(s, "exams", "meta", rowkey, text, strlen(text), &sealed, &n,
-                                  err))) {
-        st = st ? st : sq_seterr(err, SQ_ENOMEM, "out of memory");
-        goto out;
-    }
-    if ((st = store_prepare(s, "UPDATE exams SET active = 0 WHERE exam_id = ?", &q, err)))
-        goto out;
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    if ((st = step_done(s, q, "installing an exam", err)))
-        goto out;
-    sqlite3_finalize(q);
-    if ((st = store_prepare(s,
-                            "INSERT INTO exams(exam_id, version, active, bundle_id, n_items,"
-                            " n_roster, meta) VALUES (?, ?, 1, ?, ?, ?, ?)",
-                            &q, err)))
-        goto out;
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 2, version);
-    sqlite3_bind_text(q, 3, bundle_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 4, per_attempt);
-    sqlite3_bind_int(q, 5, (int)json_array_size(roster));
-    sqlite3_bind_blob(q, 6, sealed, (int)n, SQLITE_STATIC);
-    if ((st = step_done(s, q, "installing an exam", err)))
-        goto out;
-    free(sealed);
-    sealed = NULL;
-    sqlite3_int64 exam_row = sqlite3_last_insert_rowid(s->db);
-
-    if ((st = store_prepare(s, "INSERT INTO items(exam, idx, topic, body) VALUES (?, ?, ?, ?)",
-                            &qi, err)) ||
-        (st = store_prepare(s, "INSERT INTO images(exam, idx, mime, data) VALUES (?, ?, ?, ?)",
-                            &qim, err)) ||
-        (st = store_prepare(s, "INSERT INTO roster(exam, trainee, person) VALUES (?, ?, ?)",
-                            &qr, err)))
-        goto out;
-    json_array_foreach(items, i, e)
-    {
-        json_t *item = json_copy(e);
-        json_t *image = json_object_get(e, "image");
-        if (!item) {
-            st = sq_seterr(err, SQ_ENOMEM, "out of memory");
-            goto out;
-        }
-        json_object_del(item, "image");
-        json_object_set_new(item, "has_image", json_boolean(image != NULL));
-        free(text);
-        text = json_dumps(item, JSON_COMPACT);
-        json_decref(item);
-        snprintf(rowkey, sizeof rowkey, "%s/%lld/%zu", id, version, i);
-        if (!text) {
-            st = sq_seterr(err, SQ_ENOMEM, "out of memory");
-            goto out;
-        }
-        if ((st = store_seal(s, "items", "body", rowkey, text, strlen(text), &sealed, &n, err)))
-            goto out;
-        json_t *topic = json_object_get(e, "topic");
-        sqlite3_bind_int64(qi, 1, exam_row);
-        sqlite3_bind_int64(qi, 2, (sqlite3_int64)i);
-        if (json_is_string(topic))
-            sqlite3_bind_text(qi, 3, json_string_value(topic), -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(qi, 3);
-        sqlite3_bind_blob(qi, 4, sealed, (int)n, SQLITE_STATIC);
-        st = step_done(s, qi, "installing an item", err);
-        free(sealed);
-        sealed = NULL;
-        if (st)
-            goto out;
-        if (image) {
-            const char *b64 = json_string_value(json_object_get(image, "data"));
-            size_t b64len = strlen(b64), bin_len;
-            img = malloc(b64len);
-            if (!img) {
-                st = sq_seterr(err, SQ_ENOMEM, "out of memory");
-                goto out;
-            }
-            if (sodium_base642bin(img, b64len, b64, b64len, NULL, &bin_len, NULL,
-                                  sodium_base64_VARIANT_ORIGINAL) != 0) {
-                st = sq_seterr(err, SQ_ECORRUPT, "exam '%s': an image does not decode", id);
-                goto out;
-            }
-            if ((st = store_seal(s, "images", "data", rowkey, img, bin_len, &sealed, &n, err)))
-                goto out;
-            sqlite3_bind_int64(qim, 1, exam_row);
-            sqlite3_bind_int64(qim, 2, (sqlite3_int64)i);
-            sqlite3_bind_text(qim, 3, json_string_value(json_object_get(image, "mime")), -1,
-                              SQLITE_STATIC);
-            sqlite3_bind_blob(qim, 4, sealed, (int)n, SQLITE_STATIC);
-            st = step_done(s, qim, "installing an image", err);
-            free(sealed);
-            sealed = NULL;
-            free(img);
-            img = NULL;
-            if (st)
-                goto out;
-        }
-        if (pr && pr->fn)
-            pr->fn(pr->ctx, *n_items + (int64_t)i + 1, total);
-    }
-    json_array_foreach(roster, i, e)
-    {
-        uint8_t h[32];
-        char hhex[65];
-        store_trainee_hash(s, json_string_value(json_object_get(e, "id")), h);
-        hex_encode(h, 32, hhex);
-        snprintf(rowkey, sizeof rowkey, "%s/%lld/%s", id, version, hhex);
-        free(text);
-        text = json_dumps(e, JSON_COMPACT);
-        if (!text) {
-            st = sq_seterr(err, SQ_ENOMEM, "out of memory");
-            goto out;
-        }
-        if ((st = store_seal(s, "roster", "person", rowkey, text, strlen(text), &sealed, &n,
-                             err)))
-            goto out;
-        sqlite3_bind_int64(qr, 1, exam_row);
-        sqlite3_bind_blob(qr, 2, h, 32, SQLITE_TRANSIENT);
-        sqlite3_bind_blob(qr, 3, sealed, (int)n, SQLITE_STATIC);
-        st = step_done(s, qr, "installing the roster", err);
-        free(sealed);
-        sealed = NULL;
-        if (st)
-            goto out;
-    }
-    *n_items += (int)json_array_size(items);
-out:
-    sqlite3_finalize(q);
-    sqlite3_finalize(qi);
-    sqlite3_finalize(qim);
-    sqlite3_finalize(qr);
-    free(img);
-    free(sealed);
-    free(text);
-    json_decref(meta);
-    return st;
-}
-
-sq_status sq_store_import_mem(sq_store *s, const uint8_t *buf, size_t len, sq_import_report *rep,
-                              sq_err *err)
-{
-    return sq_store_import_mem_progress(s, buf, len, NULL, rep, err);
-}
-
-sq_status sq_store_import_mem_progress(sq_store *s, const uint8_t *buf, size_t len,
-                                       const sq_progress *pr, sq_import_report *rep, sq_err *err)
-{
-    sq_import_report r;
-    memset(&r, 0, sizeof r);
-    bundle_header h;
-    json_t *exams = NULL;
-    sqlite3_stmt *q = NULL;
-    sq_status st = bundle_open(buf, len, sq_station_keys_central_sign_pk(s->keys), s->station_id,
-                               station_keys_box_pk(s->keys), station_keys_box_sk(s->keys), &h,
-                               &exams, err);
-    if (st)
-        return st;
-    snprintf(r.bundle_id, sizeof r.bundle_id, "%s", h.bundle_id);
-    if ((st = store_begin(s, err)))
-        goto out;
-    if ((st = store_prepare(s, "SELECT max(version) FROM exams WHERE exam_id = ?", &q, err)))
-        goto out;
-    size_t i;
-    json_t *e;
-    /* Check every exam before writing any: all of the bundle or none. */
-    int newer[64] = {0};
-    json_array_foreach(exams, i, e)
-    {
-        const char *id = json_string_value(json_object_get(e, "id"));
-        long long v = json_integer_value(json_object_get(e, "version"));
-        sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(q);
-        if (rc != SQLITE_ROW) {
-            st = store_sqlerr(s, rc, "importing", err);
-            goto out;
-        }
-        long long have = sqlite3_column_type(q, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, 0);
-        sqlite3_reset(q);
-        if (v < have) {
-            st = sq_seterr(err, SQ_ESTALE,
-                           "bundle '%s' carries exam '%s' version %lld, older than the "
-                           "installed version %lld; nothing imported",
-                           h.bundle_id, id, v, have);
-            goto out;
-        }
-        newer[i] = v > have;
-    }
-    int64_t total = 0;
-    json_array_foreach(exams, i, e)
-        if (newer[i])
-            total += (int64_t)json_array_size(json_object_get(e, "items"));
-    json_array_foreach(exams, i, e)
-    {
-        if (!newer[i]) {
-            r.exams_same++;
-            continue;
-        }
-        if ((st = install_exam(s, e, h.bundle_id, &r.items, pr, total, err)))
-            goto out;
-        r.exams_new++;
-    }
-    if (r.exams_new > 0) {
-        sqlite3_finalize(q);
-        if ((st = store_prepare(s,
-                                "INSERT OR REPLACE INTO bundles(bundle_id, imported_wall, exams)"
-                                " VALUES (?, ?, ?)",
-                                &q, err)))
-            goto out;
-        char list[1024] = "";
-        for (size_t k = 0; k < h.n_exams; k++)
-            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s:%lld", k ? " " : "",
-                     h.exams[k].id, (long long)h.exams[k].version);
-        sqlite3_bind_text(q, 1, h.bundle_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 2, store_wall_s(s));
-        sqlite3_bind_text(q, 3, list, -1, SQLITE_TRANSIENT);
-        st = step_done(s, q, "importing", err);
-    }
-out:
-    sqlite3_finalize(q);
-    st = store_end(s, st, err);
-    json_decref(exams);
-    if (st == SQ_OK && rep)
-        *rep = r;
-    return st;
-}
-
-sq_status sq_store_import(sq_store *s, const char *bundle_path, sq_import_report *rep,
-                          sq_err *err)
-{
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    sq_status st = file_read(bundle_path, SQ_BUNDLE_MAX_FILE, &buf, &len, err);
-    if (st)
-        return st;
-    st = sq_store_import_mem(s, buf, len, rep, err);
-    if (st)
-        sq_prefixerr(err, "%s", bundle_path);
-    free(buf);
-    return st;
 }
 
 /* ---- notes ---- */
@@ -907,7 +659,7 @@ sq_status sq_store_note_set(sq_store *s, const char *key, const char *value, sq_
     sqlite3_bind_text(q, 1, k, -1, SQLITE_STATIC);
     if (value)
         sqlite3_bind_blob(q, 2, sealed, (int)n, SQLITE_STATIC);
-    st = step_done(s, q, "saving a note", err);
+    st = store_step_done(s, q, "saving a note", err);
 out:
     sqlite3_finalize(q);
     free(sealed);

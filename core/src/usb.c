@@ -819,7 +819,7 @@ sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
         install_progress ip = {pr, base, c[i].size, total};
         sq_progress sub = {on_install, &ip};
         sq_import_report ir;
-        r = sq_store_import_mem_progress(s, buf, len, &sub, &ir, &e);
+        r = sq_import_mem(s, buf, len, &sub, &ir, &e);
         free(buf);
         base += c[i].size;
         if (r == SQ_OK && ir.exams_new > 0) {
@@ -901,7 +901,7 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
     char *manifest = NULL;
     size_t mlen = 0;
     int64_t pending = 0;
-    sq_status st = sq_store_result_counts(s, &pending, NULL, err);
+    sq_status st = sq_batch_counts(s, &pending, NULL, err);
     if (st)
         goto out;
     if (pending == 0) {

@@ -7,7 +7,7 @@
  *     ({"format":1,"exams":[...]}), whose exams go through exam_check.
  * The seeds hold both kinds. Beyond "no crash, no leak, no undefined
  * behaviour" it checks that what is accepted is what the callers assume
- * (bundle_open and sq_store_import use the header's strings and the exams'
+ * (bundle_open and sq_import_file use the header's strings and the exams'
  * ids without further checks).
  */
 #include <stdio.h>

@@ -132,7 +132,7 @@ static int64_t pending_of(sq_store *s)
 {
     sq_err e;
     int64_t pending = -1, last = -1;
-    if (sq_store_result_counts(s, &pending, &last, &e))
+    if (sq_batch_counts(s, &pending, &last, &e))
         fprintf(stderr, "pending_of: %s\n", e.msg);
     return pending;
 }
@@ -160,7 +160,7 @@ static int make_pristine(void)
     char *yaml = fx_exam_yaml("sec", 1, 3, 0);
     int rc = fx_bundle(&f, yaml, bundle, NULL, 0);
     free(yaml);
-    if (rc || sq_store_import(f.store, bundle, NULL, &e))
+    if (rc || sq_import_file(f.store, bundle, NULL, NULL, &e))
         return -1;
     for (int i = 1; i <= N_RESULTS; i++) {
         char t[16];
@@ -400,7 +400,7 @@ static void works_after(void)
     finish_one(s, "T-after");
     int64_t last = -1, seven = 7;
     int marked = 0;
-    CHECK_OK(sq_store_result_counts(s, NULL, &last, &e), &e);
+    CHECK_OK(sq_batch_counts(s, NULL, &last, &e), &e);
     CHECK_INT(7, last); /* not 6 again: 6 stays a missing number */
     CHECK_OK(sq_batch_mark_sent(s, &seven, 1, &marked, &e), &e);
     CHECK_INT(1, marked);

@@ -123,6 +123,10 @@ sq_status sq_batch_upload_parse(const uint8_t *buf, size_t len, sq_heartbeat *hb
 sq_status sq_batch_upload_verify(const uint8_t *buf, size_t len, const uint8_t station_sign_pk[32],
                            sq_err *err) SQ_MUST_CHECK;
 
+/* Pending (unsent) results and the station's last sequence number. */
+sq_status sq_batch_counts(sq_store *s, int64_t *pending, int64_t *last_seq,
+                          sq_err *err) SQ_MUST_CHECK;
+
 /* Marks results sent (central acknowledged them): seqs are the numbers
  * central names, those the results went out under. Unknown seqs are
  * ignored; *marked counts the ones newly marked. */

@@ -12,7 +12,7 @@
  * and encrypted with XChaCha20-Poly1305 under the content key, with the
  * header as associated data. The signature of central covers everything
  * before it, and is checked before any of the rest is parsed.
- * Import into a station store: sq_store_import (store.h).
+ * Import into a station store: sq_import_file (import.h).
  */
 #ifndef SYNAQ_BUNDLE_H
 #define SYNAQ_BUNDLE_H

@@ -104,57 +104,6 @@ void sq_store_close(sq_store *s);
 /* Schema version of an open store (PRAGMA user_version). */
 int sq_store_schema_version(sq_store *s);
 
-/* What an import did. */
-typedef struct {
-    char bundle_id[80];
-    int exams_new;       /* exams installed for the first time or newer */
-    int exams_same;      /* exams already installed at that version: skipped */
-    int items;           /* items written */
-} sq_import_report;
-
-/* Imports a bundle file: checks central's signature before parsing
- * anything, that the bundle names this station, that no exam in it is
- * older than the installed one, then installs all of it in one transaction
- * or nothing. A bundle that brings nothing new changes nothing (SQ_OK,
- * exams_same counted). */
-sq_status sq_store_import(sq_store *s, const char *bundle_path, sq_import_report *rep,
-                          sq_err *err) SQ_MUST_CHECK;
-/* The same, from memory (the bytes are borrowed for the call). */
-sq_status sq_store_import_mem(sq_store *s, const uint8_t *buf, size_t len,
-                              sq_import_report *rep, sq_err *err) SQ_MUST_CHECK;
-
-/* The same, telling pr of the items installed out of all the new ones. */
-sq_status sq_store_import_mem_progress(sq_store *s, const uint8_t *buf, size_t len,
-                                       const sq_progress *pr, sq_import_report *rep,
-                                       sq_err *err) SQ_MUST_CHECK;
-
-/* An installed exam, as listed for people. */
-typedef struct {
-    char id[64];
-    int64_t version;
-    char title[3][256];     /* kk, ru, en; "" where the exam has none */
-    int n_items;            /* items in one attempt */
-    int time_limit_s;       /* 0: no limit */
-    int pass_percent;
-    int attempts_allowed;   /* 0: unlimited */
-    int show_score;
-    int has_roster;
-} sq_exam_info;
-
-/* Lists the active exams. Caller owns *out (free with sq_free). */
-sq_status sq_store_exams(sq_store *s, sq_exam_info **out, size_t *n, sq_err *err) SQ_MUST_CHECK;
-
-/* Whether trainee may take exam: SQ_OK and the attempts left (-1: no limit)
- * and the roster name (when there is a roster; name may be NULL), or
- * SQ_ENOTFOUND (no such exam; not on the roster), SQ_ESTATE (no attempts
- * left). */
-sq_status sq_store_trainee_check(sq_store *s, const char *exam_id, const char *trainee_id,
-                                 int *attempts_left, char *name, size_t name_len,
-                                 sq_err *err) SQ_MUST_CHECK;
-
-/* Pending (unsent) results and the station's last sequence number. */
-sq_status sq_store_result_counts(sq_store *s, int64_t *pending, int64_t *last_seq,
-                                 sq_err *err) SQ_MUST_CHECK;
 
 /* Test and tool hook: caps the database at max_pages pages (PRAGMA
  * max_page_count), the way a full disk would. 0 lifts the cap. */
@@ -167,21 +116,5 @@ sq_status sq_store_note_set(sq_store *s, const char *key, const char *value,
 /* Copies the note into out (SQ_ENOTFOUND when there is none). */
 sq_status sq_store_note_get(sq_store *s, const char *key, char *out, size_t out_len,
                             sq_err *err) SQ_MUST_CHECK;
-
-/* Whether trainee has an attempt in progress at exam_id. */
-sq_status sq_store_has_open_attempt(sq_store *s, const char *exam_id, const char *trainee_id,
-                                    bool *open, sq_err *err) SQ_MUST_CHECK;
-
-/* A person on an exam's roster. */
-typedef struct {
-    char id[65];
-    char name[257];
-    char district[257];
-} sq_person;
-
-/* The roster of the active version of exam_id (empty when it has none),
- * sorted by name. Caller owns *out (sq_free). */
-sq_status sq_store_roster(sq_store *s, const char *exam_id, sq_person **out, size_t *n,
-                          sq_err *err) SQ_MUST_CHECK;
 
 #endif

@@ -117,7 +117,7 @@ typedef struct {
 } sq_usb_report;
 
 /* Imports every bundle on the stick, oldest name first, each verified and
- * then installed all or nothing (sq_store_import). Bundles for other
+ * then installed all or nothing (sq_import_file). Bundles for other
  * stations are passed over (rep->others), ones already installed change
  * nothing (rep->same); files that are too big, no bundles, altered,
  * older than what is installed or unreadable are skipped with a note.
