@@ -46,6 +46,7 @@
 #include "synaq/batch.h"
 #include "synaq/result.h"
 #include "synaq/import.h"
+#include "synaq/chain.h"
 #include "synaq/store.h"
 #include "synaq/tech.h"
 #include "internal.h"
@@ -910,7 +911,7 @@ static int bench_records(world *w, sq_store **sp, const char *store_path, int n_
     for (int i = 0; i < 5; i++) {
         sq_integrity_report r;
         double t0 = now_s();
-        if (sq_store_integrity(*sp, &r, &e)) {
+        if (sq_chain_check(*sp, &r, &e)) {
             failed("checking the store's records", &e);
             goto out;
         }
@@ -958,7 +959,7 @@ static int bench_records(world *w, sq_store **sp, const char *store_path, int n_
     snprintf(note, sizeof note, "%d audit lines, %d results; median of %zu", o->audit_rows,
              n_results, t_check.n);
     double check_s = median(t_check.v, t_check.n);
-    row("check the records on demand (sq_store_integrity)", check_s * 1e3, 2, "ms", note);
+    row("check the records on demand (sq_chain_check)", check_s * 1e3, 2, "ms", note);
     row("  per line or result checked", check_s / (o->audit_rows + n_results) * 1e6, 2, "us",
         NULL);
     snprintf(note, sizeof note, "%zu commits between the lines", t_floor.n);

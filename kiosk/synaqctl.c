@@ -30,6 +30,7 @@
 #include "synaq/station.h"
 #include "synaq/catalog.h"
 #include "synaq/import.h"
+#include "synaq/chain.h"
 #include "synaq/store.h"
 #include "synaq/tech.h"
 #include "synaq/usb.h"
@@ -260,7 +261,7 @@ static int open_station(const station_opts *o, sq_station_keys **k, sq_store **s
     }
     /* A change to the store found by this open is said at once, whatever
      * the command; what was on record before, only by status. */
-    const sq_integrity_report *r = sq_store_integrity_last(*s);
+    const sq_integrity_report *r = sq_chain_last(*s);
     if (r->found.flags && r->recorded)
         fprintf(stderr, "synaqctl: warning: %s (put on record: audit line %lld)\n", r->text,
                 (long long)r->on_record_n);
@@ -432,7 +433,7 @@ static void print_time(const char *label, int64_t wall_s)
     printf("%s%s", label, t);
 }
 
-/* The check of the store's records (sq_store_integrity), in plain words:
+/* The check of the store's records (sq_chain_check), in plain words:
  * what this check found, and the newest finding on record (by any
  * process; what it set right no longer shows now). */
 static void print_records(const sq_integrity_report *r)
@@ -1148,7 +1149,7 @@ static int cmd_unlock(station_opts *o, int argc, char **argv)
         return 1;
     }
     sq_err e;
-    if (sq_unlock_send(o->home, o->passphrase, 30000, &e))
+    if (sq_station_unlock_send(o->home, o->passphrase, 30000, &e))
         return fail(&e);
     printf("synaq-syncd is unlocked\n");
     return 0;

@@ -603,7 +603,7 @@ static void load_glyphs(app *a)
 
 /* ---- the technician screen ---- */
 
-/* What the check of the store's records found (sq_store_integrity), in
+/* What the check of the store's records found (sq_chain_check), in
  * the screen's language, appended to out at *o: a line naming every kind
  * of change in the newest finding on record (any process may have made
  * it), one saying when it went on record; a change found now that could

@@ -125,7 +125,7 @@ static void try_unlock(app *a)
     a->pass_fails = 0;
     a->pass_wait_until_ms = 0;
     /* synaq-syncd, started before the technician came, waits for it. */
-    sq_status sent = sq_unlock_send(a->where.home, a->pass_entry, 30000, &e);
+    sq_status sent = sq_station_unlock_send(a->where.home, a->pass_entry, 30000, &e);
     if (sent == SQ_OK)
         fprintf(stderr, "synaq-kiosk: unlock: synaq-syncd unlocked too\n");
     else if (sent != SQ_ENOTFOUND)

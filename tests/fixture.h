@@ -8,6 +8,7 @@
 
 #include "synaq/attempt.h"
 #include "synaq/bundle.h"
+#include "synaq/chain.h"
 #include "synaq/catalog.h"
 #include "synaq/import.h"
 #include "synaq/examset.h"

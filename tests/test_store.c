@@ -153,8 +153,8 @@ static void test_fresh(void)
     CHECK_INT(0, query_text(f.db_path, "PRAGMA user_version", text, sizeof text));
     CHECK_STR("4", text);
     /* A new store's records are clean, and nothing was put on record. */
-    CHECK_INT(0, (int)sq_store_integrity_last(f.store)->found.flags);
-    CHECK_INT(0, sq_store_integrity_last(f.store)->on_record_n);
+    CHECK_INT(0, (int)sq_chain_last(f.store)->found.flags);
+    CHECK_INT(0, sq_chain_last(f.store)->on_record_n);
     CHECK_INT(0, query_text(f.db_path, "SELECT count(*) FROM audit", text, sizeof text));
     CHECK_STR("0", text);
     /* synchronous, foreign_keys and secure_delete hold per connection:
@@ -402,7 +402,7 @@ static void test_migrate_from_1(void)
     CHECK_STR("1", text);
     CHECK_INT(0, query_text(path, "SELECT actor || ' ' || action FROM audit", text, sizeof text));
     CHECK_STR("store upgrade", text);
-    CHECK_INT(0, (int)sq_store_integrity_last(s)->found.flags);
+    CHECK_INT(0, (int)sq_chain_last(s)->found.flags);
     CHECK_INT(0, query_text(path, "SELECT count(exported_wall) FROM results", text, sizeof text));
     CHECK_STR("0", text);
     sq_store_close(s);
@@ -452,7 +452,7 @@ static void test_migrate_from_2(void)
         return;
     }
     CHECK_INT(4, sq_store_schema_version(s));
-    const sq_integrity_report *r = sq_store_integrity_last(s);
+    const sq_integrity_report *r = sq_chain_last(s);
     CHECK_INT(0, (int)r->found.flags);
     CHECK_INT(4, r->audit_rows);
     CHECK_INT(1, r->sent_entries);
@@ -503,7 +503,7 @@ static void test_migrate_from_2(void)
     fx_digest(db, before);
     CHECK_OK(sq_store_open(db, k, &f.clock, &s, &e), &e);
     if (s)
-        CHECK_INT(0, (int)sq_store_integrity_last(s)->found.flags);
+        CHECK_INT(0, (int)sq_chain_last(s)->found.flags);
     sq_store_close(s);
     s = NULL;
     fx_digest(db, after);
@@ -514,7 +514,7 @@ static void test_migrate_from_2(void)
                               "UPDATE audit SET detail = '0 results' WHERE n = 2;"));
     CHECK_OK(sq_store_open(db, k, &f.clock, &s, &e), &e);
     if (s) {
-        r = sq_store_integrity_last(s);
+        r = sq_chain_last(s);
         CHECK_INT(SQ_INTEGRITY_AUDIT, (int)r->found.flags);
         CHECK_INT(2, r->found.audit_first_bad);
         CHECK(r->recorded);
@@ -882,7 +882,7 @@ static void test_renumber(void)
     CHECK_INT(104, hb.last_seq);
     /* On the audit log. */
     sq_integrity_report ir;
-    CHECK_OK(sq_store_integrity(f.store, &ir, &e), &e);
+    CHECK_OK(sq_chain_check(f.store, &ir, &e), &e);
     CHECK_INT(0, ir.found.flags);
 }
 

@@ -539,7 +539,7 @@ sq_status sq_batch_heartbeat(sq_store *s, sq_heartbeat *hb, sq_err *err)
         hb->last_seq = wire_of(&m, hb->last_seq);
     /* What the store's own checks found: now (low byte) and ever (the
      * next), from the last check, without a new scan per heartbeat. */
-    const sq_integrity_report *ir = sq_store_integrity_last(s);
+    const sq_integrity_report *ir = sq_chain_last(s);
     if (ir)
         hb->integrity = (ir->found.flags & 0xffu) | (ir->on_record.flags & 0xffu) << 8;
     if ((st = store_prepare(s, "SELECT exam_id, version FROM exams WHERE active = 1 ORDER BY exam_id",

@@ -2,7 +2,7 @@
  * chain.c - the store's records of trust bound to the station's key: the
  * audit log and the sent log as MAC chains, and the chain head that pins
  * their ends and the last result's number. Checked when the store opens
- * and on demand (sq_store_integrity); what is found is reported and put
+ * and on demand (sq_chain_check); what is found is reported and put
  * on record once, never mended silently.
  *
  * Why its own file: the triggers of the schema keep honest programs
@@ -789,7 +789,7 @@ sq_status chain_check(sq_store *s, sq_err *err)
     return check(s, true, err);
 }
 
-sq_status sq_store_integrity(sq_store *s, sq_integrity_report *rep, sq_err *err)
+sq_status sq_chain_check(sq_store *s, sq_integrity_report *rep, sq_err *err)
 {
     sq_status st = check(s, false, err);
     if (!st && rep)
@@ -797,7 +797,7 @@ sq_status sq_store_integrity(sq_store *s, sq_integrity_report *rep, sq_err *err)
     return st;
 }
 
-const sq_integrity_report *sq_store_integrity_last(const sq_store *s)
+const sq_integrity_report *sq_chain_last(const sq_store *s)
 {
     return &s->integrity;
 }

@@ -202,6 +202,7 @@ sq_status bundle_payload_decode(const uint8_t *plain, size_t len, json_t **exams
 
 /* --- the store's insides (store.c), shared with attempt.c and result.c --- */
 #include <sqlite3.h>
+#include "synaq/chain.h"
 #include "synaq/store.h"
 
 struct sq_store {
@@ -289,6 +290,7 @@ sq_status chain_upgrade(sq_store *s, bool existing, sq_err *err);
 
 /* --- the catalogue (catalog.c), for attempt.c --- */
 #include "synaq/catalog.h"
+#include "synaq/chain.h"
 #include "synaq/import.h"
 /* A trainee id as a station accepts one: 1..64 bytes, no control characters. */
 bool catalog_trainee_id_ok(const char *id);

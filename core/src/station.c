@@ -15,7 +15,7 @@
 #include "internal.h"
 #include "synaq/station.h"
 
-sq_status sq_unlock_send(const char *home, const char *passphrase, int timeout_ms, sq_err *err)
+sq_status sq_station_unlock_send(const char *home, const char *passphrase, int timeout_ms, sq_err *err)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s", home, SQ_UNLOCK_SOCKET) >=

@@ -309,7 +309,7 @@ sq_status sq_tech_status_get(sq_store *s, const sq_station_keys *k, const char *
     /* Checked now, not only at the open (the kiosk holds its store for
      * days), and first: results it finds marked sent without a record
      * count as pending below. */
-    sq_status rc = sq_store_integrity(s, &st->integrity, err);
+    sq_status rc = sq_chain_check(s, &st->integrity, err);
     if (rc || (rc = sq_batch_heartbeat(s, &hb, err)))
         return rc;
     const sq_cert *c = sq_station_keys_cert(k);

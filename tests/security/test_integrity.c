@@ -180,7 +180,7 @@ static int make_pristine(void)
         f.fc.wall_s += 5;
         CHECK_OK(sq_tech_audit_add(f.store, "synaqctl", "test", SQ_OK, lines[i], &e), &e);
     }
-    CHECK_INT(0, (int)sq_store_integrity_last(f.store)->found.flags);
+    CHECK_INT(0, (int)sq_chain_last(f.store)->found.flags);
     snprintf(pristine, sizeof pristine, "%s/pristine.db", f.dir);
     sq_store_close(f.store);
     f.store = NULL;
@@ -308,7 +308,7 @@ static void play(const attack *at)
     CHECK_OK(sq_store_open(path, f.keys, &f.clock, &s, &e), &e);
     if (!s)
         return;
-    sq_integrity_report r = *sq_store_integrity_last(s);
+    sq_integrity_report r = *sq_chain_last(s);
     check_count++;
     if (r.found.flags != at->flags || !strstr(r.text, at->phrase) || !r.recorded) {
         check_failures++;
@@ -357,7 +357,7 @@ static void play(const attack *at)
     CHECK_OK(sq_store_open(path, f.keys, &f.clock, &s, &e), &e);
     if (!s)
         return;
-    r = *sq_store_integrity_last(s);
+    r = *sq_chain_last(s);
     unsigned lasting = at->after;
     if (r.found.flags != lasting || r.recorded)
         fprintf(stderr, "%s: the second open: flags 0x%x (expected 0x%x), recorded %d: %s\n",
@@ -372,7 +372,7 @@ static void play(const attack *at)
     CHECK_INT(at->gone, r.on_record.results_gone);
     CHECK_INT(at->pending, pending_of(s));
     sq_integrity_report r2;
-    CHECK_OK(sq_store_integrity(s, &r2, &e), &e);
+    CHECK_OK(sq_chain_check(s, &r2, &e), &e);
     CHECK(!r2.recorded);
     sq_store_close(s);
     fx_digest(path, again);
@@ -409,7 +409,7 @@ static void works_after(void)
     s = NULL;
     CHECK_OK(sq_store_open(path, f.keys, &f.clock, &s, &e), &e);
     if (s) {
-        const sq_integrity_report *r = sq_store_integrity_last(s);
+        const sq_integrity_report *r = sq_chain_last(s);
         CHECK_INT(SQ_INTEGRITY_RESULTS_GONE | SQ_INTEGRITY_AUDIT, (int)r->found.flags);
         CHECK_INT(6, r->found.first_gone);
         CHECK_INT(6, r->found.audit_first_bad);
@@ -431,7 +431,7 @@ static void untouched(void)
         CHECK_OK(sq_store_open(path, f.keys, &f.clock, &s, &e), &e);
         if (!s)
             return;
-        CHECK_INT(0, (int)sq_store_integrity_last(s)->found.flags);
+        CHECK_INT(0, (int)sq_chain_last(s)->found.flags);
         for (int i = 0; i < 8; i++) {
             char t[32];
             snprintf(t, sizeof t, "B-%d-%d", round, i);
@@ -453,7 +453,7 @@ static void untouched(void)
         CHECK_OK(sq_batch_mark_sent(s, ack, 0, &marked, &e), &e);
         CHECK_INT(0, marked);
         sq_integrity_report r;
-        CHECK_OK(sq_store_integrity(s, &r, &e), &e);
+        CHECK_OK(sq_chain_check(s, &r, &e), &e);
         CHECK_INT(0, (int)r.found.flags);
         CHECK(!r.recorded);
         sq_store_close(s);
@@ -463,7 +463,7 @@ static void untouched(void)
     fx_digest(path, before);
     CHECK_OK(sq_store_open(path, f.keys, &f.clock, &s, &e), &e);
     if (s) {
-        const sq_integrity_report *r = sq_store_integrity_last(s);
+        const sq_integrity_report *r = sq_chain_last(s);
         CHECK_INT(0, (int)r->found.flags);
         CHECK_INT(0, r->on_record_n);
         CHECK_INT(N_RESULTS + 40, r->last_seq);
@@ -492,11 +492,11 @@ static void under_a_running_handle(void)
     CHECK_INT(0, exec_sql(path, "UPDATE results SET sent_wall = 1 WHERE seq = 6"));
     CHECK_INT(2, pending_of(s)); /* the handle trusts the rows until it checks */
     sq_integrity_report r;
-    CHECK_OK(sq_store_integrity(s, &r, &e), &e);
+    CHECK_OK(sq_chain_check(s, &r, &e), &e);
     CHECK_INT(SQ_INTEGRITY_SENT_MARKS, (int)r.found.flags);
     CHECK(r.recorded);
     CHECK_INT(3, pending_of(s));
-    CHECK_INT(SQ_INTEGRITY_SENT_MARKS, (int)sq_store_integrity_last(s)->found.flags);
+    CHECK_INT(SQ_INTEGRITY_SENT_MARKS, (int)sq_chain_last(s)->found.flags);
 
     /* The audit log's end cut while the handle runs, then a line through it. */
     CHECK_INT(0, exec_sql(path, "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE n >= 6;"));
@@ -513,7 +513,7 @@ static void under_a_running_handle(void)
     /* The cut stays visible as a gap; nothing new goes on record. */
     CHECK_OK(sq_store_open(path, f.keys, &f.clock, &s, &e), &e);
     if (s) {
-        const sq_integrity_report *r2 = sq_store_integrity_last(s);
+        const sq_integrity_report *r2 = sq_chain_last(s);
         CHECK_INT(SQ_INTEGRITY_AUDIT, (int)r2->found.flags);
         CHECK_INT(6, r2->found.audit_first_bad);
         CHECK_INT(2, r2->found.audit_removed);

@@ -21,7 +21,7 @@
  * opened its keys with it; SQ_EAUTH: it says the passphrase is wrong;
  * SQ_ENOTFOUND: nothing is waiting there; SQ_EIO otherwise. Waits for the
  * answer at most timeout_ms (the waiting side runs Argon2id). */
-sq_status sq_unlock_send(const char *home, const char *passphrase, int timeout_ms,
+sq_status sq_station_unlock_send(const char *home, const char *passphrase, int timeout_ms,
                          sq_err *err) SQ_MUST_CHECK;
 
 #endif

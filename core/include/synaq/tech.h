@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include "keys.h"
+#include "chain.h"
 #include "store.h"
 
 #define SQ_PIN_MIN 4
@@ -97,7 +98,7 @@ typedef struct {
 
 /* Fills st from the store, the keys, and home (the station's folder,
  * where sync-status.json is; NULL: none). Checks the store's records
- * (sq_store_integrity): a new finding goes on record. */
+ * (sq_chain_check): a new finding goes on record. */
 sq_status sq_tech_status_get(sq_store *s, const sq_station_keys *k, const char *home,
                              sq_tech_status *st, sq_err *err) SQ_MUST_CHECK;
 
