@@ -1,15 +1,9 @@
 /*
- * usb.c - USB sticks (see usb.h): finding them, listing what is on them,
- * importing bundles, exporting results, reading acknowledgements, and
- * enrolment by stick.
- *
- * Everything on a stick is reached from a descriptor of the stick's
- * folder with openat(), one name at a time, O_NOFOLLOW at every step:
- * a symbolic link anywhere on the stick (a folder or a file) is refused,
- * never followed, so a stick cannot make the station read or write
- * outside it. Files are opened O_NONBLOCK (a FIFO on the stick must not
- * hang the kiosk), must be regular, are read with a cap, and must have
- * kept their size and still exist once read.
+ * usb.c - USB sticks (see usb.h): what a technician does with one —
+ * listing what is on it, importing bundles, exporting results, reading
+ * acknowledgements, and enrolment by stick. The stick's file system (found,
+ * opened without following links, read with a cap, written durably) is
+ * stickfs.c's.
  *
  * Load: a stick holds a handful of bundles (up to SQ_BUNDLE_MAX_FILE
  * each), a few hundred batch and acknowledgement files at most.
@@ -29,59 +23,11 @@
 #include "synaq/result.h"
 #include "synaq/usb.h"
 
-size_t usb_read_chunk = 256 * 1024;
-
-#define MAX_NAMES 4096          /* files of one kind in one folder */
 #define SMALL_MAX 4096          /* central.pub, requests, certificates */
 #define ACK_MAX (4u << 20)
 #define EXPORT_BATCH 50         /* results a batch, as over the network */
 _Static_assert(EXPORT_BATCH <= SQ_BATCH_MAX_RESULTS, "a stick batch is a batch");
 #define EXPORT_MAX_BATCHES 100000
-
-/* ---- small helpers ---- */
-
-/* The length of the well-formed UTF-8 character at p (1 to 4), or 0:
- * no overlong forms, no surrogates, nothing above U+10FFFF. */
-static int utf8_char(const unsigned char *p, uint32_t *cp)
-{
-    int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
-            : (*p & 0xf8) == 0xf0 ? 4 : 0;
-    if (n == 0)
-        return 0;
-    uint32_t c = n == 1 ? *p : *p & (0x7f >> n);
-    for (int i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        c = c << 6 | (p[i] & 0x3f);
-    }
-    static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (c < least[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return n;
-}
-
-/* Copies s as printable UTF-8: control characters (C0 and C1), and bytes
- * that are not well-formed UTF-8, become '?', so no name on a stick can
- * garble a screen or a terminal. */
-void usb_printable(const char *s, char *out, size_t cap)
-{
-    size_t o = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p && o + 5 < cap) {
-        uint32_t c = 0;
-        int n = utf8_char(p, &c);
-        if (n == 0 || c < 0x20 || (c >= 0x7f && c < 0xa0)) {
-            out[o++] = '?';
-            p += n ? n : 1;
-            continue;
-        }
-        memcpy(out + o, p, (size_t)n);
-        o += (size_t)n;
-        p += n;
-    }
-    out[o] = 0;
-}
 
 /* An error's message made printable in place: it may quote names from
  * the stick. Returns st. */
@@ -89,7 +35,7 @@ static sq_status clean_err(sq_err *err, sq_status st)
 {
     if (err && st) {
         char tmp[sizeof err->msg];
-        usb_printable(err->msg, tmp, sizeof tmp);
+        stickfs_printable(err->msg, tmp, sizeof tmp);
         memcpy(err->msg, tmp, sizeof tmp);
     }
     return st;
@@ -103,426 +49,21 @@ static void note(sq_usb_report *rep, const char *file, sq_status code, const cha
     if (rep->n_notes >= SQ_USB_MAX_NOTES)
         return;
     sq_usb_note *n = &rep->notes[rep->n_notes++];
-    usb_printable(file, n->file, sizeof n->file);
+    stickfs_printable(file, n->file, sizeof n->file);
     n->code = code;
     char text[sizeof n->text];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    usb_printable(text, n->text, sizeof n->text);
-}
-
-static sq_status errno_status(int e)
-{
-    switch (e) {
-    case ENOSPC:
-    case EDQUOT: return SQ_EFULL;
-    case EROFS: return SQ_EREADONLY;
-    case ELOOP:
-    case ENOTDIR: return SQ_EINVAL;
-    case ENOENT: return SQ_ENOTFOUND;
-    case ENOMEM: return SQ_ENOMEM;
-    default: return SQ_EIO;
-    }
-}
-
-static const char *errno_hint(int e)
-{
-    return e == EROFS ? " (the stick is read-only)" : e == ENOSPC || e == EDQUOT
-                                                          ? " (the stick is full)"
-                                                          : "";
-}
-
-/* Opens the folder name under parent, never through a symbolic link;
- * with create, makes it first when missing (and syncs parent). */
-static sq_status open_dir(int parent, const char *name, const char *shown, bool create, int *fd,
-                          sq_err *err)
-{
-    *fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (*fd < 0 && errno == ENOENT && create) {
-        if (mkdirat(parent, name, 0755) != 0 && errno != EEXIST)
-            return sq_seterr(err, errno_status(errno), "cannot create %s: %s%s", shown,
-                             strerror(errno), errno_hint(errno));
-        fsync(parent);
-        *fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    }
-    if (*fd >= 0)
-        return SQ_OK;
-    int e = errno;
-    if (e == ELOOP || e == ENOTDIR)
-        return sq_seterr(err, SQ_EINVAL, "%s is a symbolic link or not a folder; not followed",
-                         shown);
-    return sq_seterr(err, errno_status(e), "cannot open %s: %s", shown, strerror(e));
-}
-
-/* Opens the folder rel ("synaq/ui-001/acks") under the stick, one name at
- * a time. On failure, bad (when not NULL) gets the part of rel that
- * failed ("synaq"). */
-static sq_status open_path_at(int root, const char *rel, bool create, int *fd, char *bad,
-                              size_t bad_cap, sq_err *err)
-{
-    char buf[1024], shown[1100];
-    snprintf(buf, sizeof buf, "%s", rel);
-    int cur = dup(root);
-    if (cur < 0)
-        return sq_seterr(err, SQ_EIO, "cannot open the stick: %s", strerror(errno));
-    size_t done = 0;
-    for (char *save = NULL, *part = strtok_r(buf, "/", &save); part;
-         part = strtok_r(NULL, "/", &save)) {
-        done += strlen(part) + 1;
-        snprintf(shown, sizeof shown, "%.*s", (int)done - 1, rel);
-        int next;
-        sq_status st = open_dir(cur, part, shown, create, &next, err);
-        close(cur);
-        if (st) {
-            if (bad)
-                snprintf(bad, bad_cap, "%s", shown);
-            return st;
-        }
-        cur = next;
-    }
-    *fd = cur;
-    return SQ_OK;
-}
-
-static sq_status open_path(int root, const char *rel, bool create, int *fd, sq_err *err)
-{
-    return open_path_at(root, rel, create, fd, NULL, 0, err);
-}
-
-static int open_stick(const char *stick, sq_err *err)
-{
-    int fd = open(stick, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        sq_seterr(err, errno == ENOENT ? SQ_ENOTFOUND : SQ_EIO,
-                  "cannot open the stick %s: %s (was it removed?)", stick, strerror(errno));
-    return fd;
-}
-
-static int name_cmp(const void *x, const void *y)
-{
-    return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-/* The names in folder dfd ending in suffix (NULL: all), sorted; names
- * starting with a dot are left out. Caller frees each and the array. */
-static sq_status list_names(int dfd, const char *suffix, char ***out, size_t *n, sq_err *err)
-{
-    *out = NULL;
-    *n = 0;
-    int fd = dup(dfd);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!d) {
-        if (fd >= 0)
-            close(fd);
-        return sq_seterr(err, SQ_EIO, "cannot list a folder of the stick: %s", strerror(errno));
-    }
-    rewinddir(d);
-    char **names = NULL;
-    size_t k = 0, cap = 0, sl = suffix ? strlen(suffix) : 0;
-    sq_status st = SQ_OK;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t nl = strlen(e->d_name);
-        if (e->d_name[0] == '.' || nl <= sl || (suffix && strcmp(e->d_name + nl - sl, suffix)))
-            continue;
-        if (k == MAX_NAMES) {
-            st = sq_seterr(err, SQ_ETOOBIG, "a folder of the stick holds over %d files",
-                           MAX_NAMES);
-            break;
-        }
-        if (k == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            char **nn = realloc(names, nc * sizeof *nn);
-            if (!nn) {
-                st = sq_seterr(err, SQ_ENOMEM, "out of memory");
-                break;
-            }
-            names = nn;
-            cap = nc;
-        }
-        if (!(names[k] = strdup(e->d_name))) {
-            st = sq_seterr(err, SQ_ENOMEM, "out of memory");
-            break;
-        }
-        k++;
-    }
-    closedir(d);
-    if (st) {
-        while (k)
-            free(names[--k]);
-        free(names);
-        return st;
-    }
-    if (k)
-        qsort(names, k, sizeof *names, name_cmp);
-    *out = names;
-    *n = k;
-    return SQ_OK;
-}
-
-static void free_names(char **names, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
-/* What reading a file from a stick reports on the way. */
-typedef struct {
-    const sq_progress *pr;
-    int64_t base, total;   /* this file starts at base of total */
-    int64_t size;          /* its size when listed: never reported past it */
-} read_progress;
-
-/* Reads the regular file name in dfd (shown in messages) of at most max
- * bytes, starting with magic (NULL: anything). SQ_EIO when the file went
- * away or changed while it was read (a stick pulled out); SQ_EINVAL for a
- * symbolic link, a non-file or a file that is not what magic says;
- * SQ_ETOOBIG above max. Caller owns *buf (free()). */
-static sq_status read_at(int dfd, const char *name, const char *shown, size_t max,
-                         const char *magic, const char *what, const read_progress *rp,
-                         uint8_t **buf, size_t *len, sq_err *err)
-{
-    sq_status st = SQ_OK;
-    uint8_t *p = NULL;
-    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        if (e == ELOOP)
-            return sq_seterr(err, SQ_EINVAL, "%s is a symbolic link; not followed", shown);
-        return sq_seterr(err, SQ_EIO, "cannot open %s: %s (was the stick removed?)", shown,
-                         strerror(e));
-    }
-    struct stat a, b;
-    if (fstat(fd, &a) != 0) {
-        st = sq_seterr(err, SQ_EIO, "cannot read %s: %s", shown, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(a.st_mode)) {
-        st = sq_seterr(err, SQ_EINVAL, "%s is not a regular file; skipped", shown);
-        goto out;
-    }
-    if ((uint64_t)a.st_size > max) {
-        st = sq_seterr(err, SQ_ETOOBIG, "%s is %lld bytes, above the limit of %zu for %s", shown,
-                       (long long)a.st_size, max, what);
-        goto out;
-    }
-    size_t want = (size_t)a.st_size, n = 0;
-    /* One byte more than the size, to notice a file that grows. */
-    p = malloc(want + 1);
-    if (!p) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory for %s (%zu bytes)", shown, want);
-        goto out;
-    }
-    size_t mlen = magic ? strlen(magic) : 0;
-    bool checked = mlen == 0;
-    for (;;) {
-        size_t chunk = want + 1 - n < usb_read_chunk ? want + 1 - n : usb_read_chunk;
-        if (chunk == 0)
-            break;
-        ssize_t r = read(fd, p + n, chunk);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            st = sq_seterr(err, SQ_EIO, "cannot read %s: %s (was the stick removed?)", shown,
-                           strerror(errno));
-            goto out;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-        if (!checked && n >= mlen) {
-            if (memcmp(p, magic, mlen) != 0) {
-                st = sq_seterr(err, SQ_EINVAL, "%s is not %s; skipped", shown, what);
-                goto out;
-            }
-            checked = true;
-        }
-        if (rp && rp->pr && rp->pr->fn) {
-            int64_t done = (int64_t)(n < want ? n : want);
-            rp->pr->fn(rp->pr->ctx, rp->base + (done < rp->size ? done : rp->size), rp->total);
-        }
-    }
-    if (!checked) {
-        st = sq_seterr(err, SQ_EINVAL, "%s is not %s; skipped", shown, what);
-        goto out;
-    }
-    /* Still the same file, whole: a stick pulled out midway shows here as
-     * a short read, a changed size, or a file gone. */
-    if (n != want || fstat(fd, &b) != 0 || b.st_size != a.st_size || b.st_nlink == 0 ||
-        b.st_mtim.tv_sec != a.st_mtim.tv_sec || b.st_mtim.tv_nsec != a.st_mtim.tv_nsec) {
-        st = sq_seterr(err, SQ_EIO,
-                       "%s changed or vanished while it was read (was the stick removed?)",
-                       shown);
-        goto out;
-    }
-    *buf = p;
-    *len = n;
-    p = NULL;
-out:
-    free(p);
-    close(fd);
-    return st;
-}
-
-/* Writes a file under dfd: a hidden temp name (exclusive, never through a
- * link), fsync, rename. The folder's fsync is the caller's, once. */
-static sq_status write_at(int dfd, const char *name, const char *shown, const void *buf,
-                          size_t len, sq_err *err)
-{
-    char tmp[300];
-    snprintf(tmp, sizeof tmp, ".%s.tmp", name);
-    int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0 && errno == EEXIST && unlinkat(dfd, tmp, 0) == 0)
-        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return sq_seterr(err, errno_status(errno), "cannot create %s: %s%s", shown,
-                         strerror(errno), errno_hint(errno));
-    const uint8_t *p = buf;
-    size_t left = len;
-    int e = 0;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            e = errno;
-            break;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (!e && fsync(fd) != 0)
-        e = errno;
-    if (close(fd) != 0 && !e)
-        e = errno;
-    if (!e && renameat(dfd, tmp, dfd, name) != 0)
-        e = errno;
-    if (e) {
-        unlinkat(dfd, tmp, 0);
-        return sq_seterr(err, errno_status(e) == SQ_EINVAL ? SQ_EIO : errno_status(e),
-                         "cannot write %s: %s%s", shown, strerror(e), errno_hint(e));
-    }
-    return SQ_OK;
-}
-
-static sq_status sync_dir(int dfd, const char *shown, sq_err *err)
-{
-    if (fsync(dfd) != 0 && errno != EINVAL)
-        return sq_seterr(err, errno_status(errno), "cannot sync %s: %s%s", shown,
-                         strerror(errno), errno_hint(errno));
-    return SQ_OK;
+    stickfs_printable(text, n->text, sizeof n->text);
 }
 
 /* ---- finding sticks ---- */
 
-static bool has_synaq_files(const char *path)
-{
-    char sub[1100];
-    struct stat sb;
-    snprintf(sub, sizeof sub, "%s/synaq", path);
-    if (lstat(sub, &sb) == 0 && S_ISDIR(sb.st_mode))
-        return true;
-    DIR *d = opendir(path);
-    if (!d)
-        return false;
-    bool found = false;
-    struct dirent *e;
-    while (!found && (e = readdir(d))) {
-        size_t nl = strlen(e->d_name);
-        found = e->d_name[0] != '.' && nl > 4 && strcmp(e->d_name + nl - 4, ".sqb") == 0;
-    }
-    closedir(d);
-    return found;
-}
-
-static void add_stick(sq_usb_stick *out, size_t max, size_t *n, const char *path, bool mounted)
-{
-    for (size_t i = 0; i < *n && i < max; i++)
-        if (strcmp(out[i].path, path) == 0)
-            return;
-    if (*n < max) {
-        sq_usb_stick *s = &out[*n];
-        snprintf(s->path, sizeof s->path, "%s", path);
-        const char *base = strrchr(path, '/');
-        usb_printable(base && base[1] ? base + 1 : path, s->name, sizeof s->name);
-        s->mounted = mounted;
-    }
-    (*n)++;
-}
-
-/* Looks at the folders in dir (depth 1 or 2 below a root). */
-static void scan_dir(const char *dir, dev_t dev, int depth, sq_usb_stick *out, size_t max,
-                     size_t *n)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        char path[1024];
-        struct stat sb;
-        if (e->d_name[0] == '.' ||
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
-            continue;
-        if (lstat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
-            continue;
-        bool mounted = sb.st_dev != dev;
-        if (mounted || has_synaq_files(path))
-            add_stick(out, max, n, path, mounted);
-        else if (depth < 2)
-            scan_dir(path, dev, depth + 1, out, max, n);
-    }
-    closedir(d);
-}
-
-static int stick_cmp(const void *x, const void *y)
-{
-    return strcmp(((const sq_usb_stick *)x)->path, ((const sq_usb_stick *)y)->path);
-}
-
-#define FIND_MAX 64
-
 sq_status sq_usb_find(const char *roots, sq_usb_stick *out, size_t max, size_t *n, sq_err *err)
 {
-    char list[4096];
-    /* All that are there (up to FIND_MAX), so that the first max by path
-     * are kept, not the first ones a folder happens to list. */
-    sq_usb_stick *all = calloc(FIND_MAX, sizeof *all);
-    *n = 0;
-    if (!all)
-        return sq_seterr(err, SQ_ENOMEM, "out of memory");
-    if (!roots)
-        roots = SQ_USB_ROOTS;
-    if (strlen(roots) >= sizeof list) {
-        free(all);
-        return sq_seterr(err, SQ_EINVAL, "the list of mount folders is too long");
-    }
-    snprintf(list, sizeof list, "%s", roots);
-    size_t found = 0;
-    for (char *save = NULL, *root = strtok_r(list, ":", &save); root;
-         root = strtok_r(NULL, ":", &save)) {
-        struct stat sb, up;
-        char parent[1100];
-        size_t rl = strlen(root);
-        while (rl > 1 && root[rl - 1] == '/')
-            root[--rl] = 0;
-        if (stat(root, &sb) != 0 || !S_ISDIR(sb.st_mode))
-            continue;
-        snprintf(parent, sizeof parent, "%s/..", root);
-        if (stat(parent, &up) == 0 && up.st_dev != sb.st_dev)
-            add_stick(all, FIND_MAX, &found, root, true);
-        scan_dir(root, sb.st_dev, 1, all, FIND_MAX, &found);
-    }
-    size_t kept = found < FIND_MAX ? found : FIND_MAX;
-    if (kept > 1)
-        qsort(all, kept, sizeof *all, stick_cmp);
-    *n = kept < max ? kept : max;
-    memcpy(out, all, *n * sizeof *out);
-    free(all);
-    return SQ_OK;
+    return stickfs_find(roots, out, max, n, err);
 }
 
 /* ---- what is on a stick ---- */
@@ -578,7 +119,7 @@ static sq_status list_add(sq_usb_list *l, size_t *cap, sq_usb_kind kind, const c
     sq_usb_file *f = &l->files[l->n++];
     memset(f, 0, sizeof *f);
     f->kind = kind;
-    usb_printable(name, f->name, sizeof f->name);
+    stickfs_printable(name, f->name, sizeof f->name);
     f->size_bytes = size;
     f->problem = problem;
     snprintf(f->why, sizeof f->why, "%s", why ? why : "");
@@ -636,7 +177,7 @@ sq_status sq_usb_files(const char *stick, const char *station_id, sq_usb_list *o
 {
     memset(out, 0, sizeof *out);
     size_t cap = 0;
-    int root = open_stick(stick, err);
+    int root = stickfs_open_stick(stick, err);
     if (root < 0)
         return err ? err->code : SQ_EIO;
     sq_status st = SQ_OK;
@@ -649,13 +190,13 @@ sq_status sq_usb_files(const char *stick, const char *station_id, sq_usb_list *o
         int dfd;
         sq_err e;
         char bad[512] = "";
-        sq_status o = *dir ? open_path_at(root, dir, false, &dfd, bad, sizeof bad, &e) : SQ_OK;
+        sq_status o = *dir ? stickfs_open_path_at(root, dir, false, &dfd, bad, sizeof bad, &e) : SQ_OK;
         if (!*dir)
             dfd = dup(root);
         if (o == SQ_EINVAL) {
             /* A folder that is a link: said once, under the kind it holds. */
             char shown[512];
-            usb_printable(bad, shown, sizeof shown);
+            stickfs_printable(bad, shown, sizeof shown);
             bool said = false;
             for (size_t k = 0; k < out->n; k++)
                 said |= out->files[k].problem && strcmp(out->files[k].name, shown) == 0;
@@ -673,10 +214,10 @@ sq_status sq_usb_files(const char *stick, const char *station_id, sq_usb_list *o
         } else {
             char **names = NULL;
             size_t n = 0;
-            if (!(st = list_names(dfd, pl->suffix, &names, &n, err)))
+            if (!(st = stickfs_list_names(dfd, pl->suffix, &names, &n, err)))
                 for (size_t k = 0; k < n && !st; k++)
                     st = look_at(out, &cap, dfd, dir, names[k], pl->kind, err);
-            free_names(names, n);
+            stickfs_free_names(names, n);
         }
         close(dfd);
     }
@@ -734,7 +275,7 @@ sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
                         sq_usb_report *rep, sq_err *err)
 {
     memset(rep, 0, sizeof *rep);
-    int root = open_stick(stick, err);
+    int root = stickfs_open_stick(stick, err);
     if (root < 0) {
         rep->stick_gone = true;
         return SQ_EIO;
@@ -748,7 +289,7 @@ sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
         sq_err e;
         if (!*dirs[i])
             fds[i] = dup(root);
-        else if (open_path(root, dirs[i], false, &fds[i], &e) == SQ_EINVAL) {
+        else if (stickfs_open_path(root, dirs[i], false, &fds[i], &e) == SQ_EINVAL) {
             note(rep, dirs[i], SQ_EINVAL, "%s", e.msg);
             rep->skipped++;
         }
@@ -756,7 +297,7 @@ sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
             continue;
         char **names = NULL;
         size_t n = 0;
-        if ((st = list_names(fds[i], ".sqb", &names, &n, err)))
+        if ((st = stickfs_list_names(fds[i], ".sqb", &names, &n, err)))
             break;
         for (size_t k = 0; k < n; k++) {
             if (nc == cap) {
@@ -780,7 +321,7 @@ sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
                            ? sb.st_size
                            : 0;
         }
-        free_names(names, n);
+        stickfs_free_names(names, n);
     }
     if (st)
         goto out;
@@ -798,7 +339,7 @@ sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
         sq_err e;
         read_progress rp = {pr, base, total, c[i].size};
         rep->files++;
-        sq_status r = read_at(fds[c[i].dir], c[i].name, c[i].rel, SQ_BUNDLE_MAX_FILE, "SQBUNDLE",
+        sq_status r = stickfs_read_at(fds[c[i].dir], c[i].name, c[i].rel, SQ_BUNDLE_MAX_FILE, "SQBUNDLE",
                               "a Synaq bundle", &rp, &buf, &len, &e);
         if (r == SQ_EIO) {
             rep->stick_gone = true;
@@ -865,20 +406,6 @@ typedef struct {
     bool kept; /* on the stick already, byte for byte: not this run's to take back */
 } written;
 
-/* Whether dfd holds name with exactly these bytes. The same results make
- * the same batch bytes (no time in a batch), so an export to a stick that
- * has the last one writes only what is new: less to write on a stick with
- * little room, and a failed export cannot take back a file that an
- * earlier, whole export's manifest still names. */
-static bool same_at(int dfd, const char *name, const void *buf, size_t len)
-{
-    uint8_t *old = NULL;
-    size_t olen = 0;
-    bool same = read_at(dfd, name, name, len, NULL, "a file", NULL, &old, &olen, NULL) == SQ_OK &&
-                olen == len && memcmp(old, buf, len) == 0;
-    free(old);
-    return same;
-}
 
 sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick,
                         const sq_progress *pr, sq_usb_report *rep, sq_err *err)
@@ -887,7 +414,7 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
     const sq_cert *cert = sq_station_keys_cert(k);
     if (!cert)
         return sq_seterr(err, SQ_ESTATE, "this station is not enrolled");
-    int root = open_stick(stick, err), out = -1;
+    int root = stickfs_open_stick(stick, err), out = -1;
     if (root < 0) {
         rep->stick_gone = true;
         return SQ_EIO;
@@ -908,7 +435,7 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
         rep->dir[0] = 0;
         goto out;
     }
-    if ((st = open_path(root, rel, true, &out, err)))
+    if ((st = stickfs_open_path(root, rel, true, &out, err)))
         goto out;
     if (pr && pr->fn)
         pr->fn(pr->ctx, 0, pending);
@@ -965,8 +492,8 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
         sodium_bin2hex(w->sha, sizeof w->sha, h, sizeof h);
         char shown[400];
         snprintf(shown, sizeof shown, "%s/%s", rel, w->name);
-        w->kept = same_at(out, w->name, buf, len);
-        st = w->kept ? SQ_OK : write_at(out, w->name, shown, buf, len, err);
+        w->kept = stickfs_same_at(out, w->name, buf, len);
+        st = w->kept ? SQ_OK : stickfs_write_at(out, w->name, shown, buf, len, err);
         sq_batch_free(b);
         sq_free(buf);
         if (st)
@@ -996,15 +523,15 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
     }
     char shown[300];
     snprintf(shown, sizeof shown, "%s/MANIFEST.sha256", rel);
-    if ((!same_at(out, "MANIFEST.sha256", manifest ? manifest : "", mlen) &&
-         (st = write_at(out, "MANIFEST.sha256", shown, manifest ? manifest : "", mlen, err))) ||
-        (st = sync_dir(out, rel, err)))
+    if ((!stickfs_same_at(out, "MANIFEST.sha256", manifest ? manifest : "", mlen) &&
+         (st = stickfs_write_at(out, "MANIFEST.sha256", shown, manifest ? manifest : "", mlen, err))) ||
+        (st = stickfs_sync_dir(out, rel, err)))
         goto undo;
     /* Older batch files here hold nothing that is not in the new ones or
      * acknowledged already: they go, so central reads each result once. */
     char **names = NULL;
     size_t n = 0;
-    if (list_names(out, ".sqbatch", &names, &n, NULL) == SQ_OK) {
+    if (stickfs_list_names(out, ".sqbatch", &names, &n, NULL) == SQ_OK) {
         for (size_t i = 0; i < n; i++) {
             bool ours = false;
             for (size_t j = 0; j < n_files && !ours; j++)
@@ -1012,8 +539,8 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
             if (!ours)
                 unlinkat(out, names[i], 0);
         }
-        free_names(names, n);
-        sync_dir(out, rel, NULL);
+        stickfs_free_names(names, n);
+        stickfs_sync_dir(out, rel, NULL);
     }
     rep->files = (int)n_files;
     if ((st = batch_mark_exported(s, seqs, n_seqs, err)))
@@ -1025,7 +552,7 @@ undo:
         if (!files[i].kept)
             unlinkat(out, files[i].name, 0);
     if (out >= 0)
-        sync_dir(out, rel, NULL);
+        stickfs_sync_dir(out, rel, NULL);
     rep->done = rep->results = 0;
 out:
     if (rep->done == 0 && (st == SQ_EFULL || st == SQ_EREADONLY))
@@ -1048,7 +575,7 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
     const sq_cert *cert = sq_station_keys_cert(k);
     if (!cert)
         return sq_seterr(err, SQ_ESTATE, "this station is not enrolled");
-    int root = open_stick(stick, err), dfd = -1;
+    int root = stickfs_open_stick(stick, err), dfd = -1;
     if (root < 0) {
         rep->stick_gone = true;
         return SQ_EIO;
@@ -1058,7 +585,7 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
     char **names = NULL;
     size_t n = 0;
     sq_err e;
-    sq_status st = open_path(root, rel, false, &dfd, &e);
+    sq_status st = stickfs_open_path(root, rel, false, &dfd, &e);
     if (st == SQ_ENOTFOUND) {
         st = SQ_OK;
         goto out;
@@ -1069,7 +596,7 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
         st = st == SQ_EINVAL ? SQ_OK : sq_seterr(err, st, "%s", e.msg);
         goto out;
     }
-    if ((st = list_names(dfd, ".ack", &names, &n, err)))
+    if ((st = stickfs_list_names(dfd, ".ack", &names, &n, err)))
         goto out;
     for (size_t i = 0; i < n; i++) {
         char shown[500];
@@ -1078,7 +605,7 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
         sq_ack *a = NULL;
         snprintf(shown, sizeof shown, "%s/%s", rel, names[i]);
         rep->files++;
-        sq_status r = read_at(dfd, names[i], shown, ACK_MAX, NULL, "an acknowledgement", NULL,
+        sq_status r = stickfs_read_at(dfd, names[i], shown, ACK_MAX, NULL, "an acknowledgement", NULL,
                               &buf, &len, &e);
         if (r == SQ_EIO) {
             rep->stick_gone = true;
@@ -1138,7 +665,7 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
         free(buf);
     }
 out:
-    free_names(names, n);
+    stickfs_free_names(names, n);
     if (dfd >= 0)
         close(dfd);
     close(root);
@@ -1182,20 +709,20 @@ sq_status sq_usb_enrol(const char *keys_path, const char *passphrase, const char
     sq_station_keys *k = NULL;
     uint8_t *buf = NULL;
     size_t len = 0;
-    int root = open_stick(stick, err), sdir = -1, edir = -1;
+    int root = stickfs_open_stick(stick, err), sdir = -1, edir = -1;
     if (root < 0)
         return SQ_EIO;
     sq_status st;
     /* The folder for the request first: a stick that cannot take it
      * must not leave keys behind. */
-    if ((st = open_path(root, "synaq/enrol", true, &edir, err)))
+    if ((st = stickfs_open_path(root, "synaq/enrol", true, &edir, err)))
         goto out;
     if (access(keys_path, F_OK) != 0) {
         /* A new station: it trusts the central keys the stick brings. */
         uint8_t sign_pk[32], results_pk[32];
-        if ((st = open_path(root, "synaq", false, &sdir, err)))
+        if ((st = stickfs_open_path(root, "synaq", false, &sdir, err)))
             goto missing_pub;
-        if ((st = read_at(sdir, "central.pub", "synaq/central.pub", SMALL_MAX, NULL,
+        if ((st = stickfs_read_at(sdir, "central.pub", "synaq/central.pub", SMALL_MAX, NULL,
                           "central's public keys", NULL, &buf, &len, err)))
             goto missing_pub;
         if ((st = central_pub_parse(buf, len, "synaq/central.pub", sign_pk, results_pk, err)) ||
@@ -1220,7 +747,7 @@ sq_status sq_usb_enrol(const char *keys_path, const char *passphrase, const char
     buf = NULL;
     struct stat sb;
     if (fstatat(edir, name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
-        if ((st = read_at(edir, name, shown, SMALL_MAX, "SQCERT01", "an enrolment certificate",
+        if ((st = stickfs_read_at(edir, name, shown, SMALL_MAX, "SQCERT01", "an enrolment certificate",
                           NULL, &buf, &len, err)) ||
             (st = station_keys_enroll_buf(k, buf, len, shown, err)))
             goto out;
@@ -1241,8 +768,8 @@ sq_status sq_usb_enrol(const char *keys_path, const char *passphrase, const char
     snprintf(name, sizeof name, "%s.req", rep->station_fp);
     snprintf(rep->request, sizeof rep->request, "%s/synaq/enrol/%s", stick, name);
     snprintf(shown, sizeof shown, "synaq/enrol/%s", name);
-    if ((st = write_at(edir, name, shown, buf, len, err)) ||
-        (st = sync_dir(edir, "synaq/enrol", err)))
+    if ((st = stickfs_write_at(edir, name, shown, buf, len, err)) ||
+        (st = stickfs_sync_dir(edir, "synaq/enrol", err)))
         goto out;
     rep->step = SQ_ENROL_REQUESTED;
     goto out;
@@ -1266,7 +793,7 @@ sq_status sq_usb_enrol_answer(const sq_central_keys *k, const char *stick, const
                               const char *station_id, const char *district,
                               const char *cert_path, sq_cert *cert, sq_err *err)
 {
-    int root = open_stick(stick, err), edir = -1;
+    int root = stickfs_open_stick(stick, err), edir = -1;
     if (root < 0)
         return SQ_EIO;
     char **names = NULL;
@@ -1274,13 +801,13 @@ sq_status sq_usb_enrol_answer(const sq_central_keys *k, const char *stick, const
     uint8_t *buf = NULL, *cbuf = NULL;
     size_t len = 0, clen = 0;
     char req[128] = "", shown[200];
-    sq_status st = open_path(root, "synaq/enrol", false, &edir, err);
+    sq_status st = stickfs_open_path(root, "synaq/enrol", false, &edir, err);
     if (st) {
         if (st == SQ_ENOTFOUND)
             sq_seterr(err, st, "no enrolment request on the stick (synaq/enrol/*.req)");
         goto out;
     }
-    if ((st = list_names(edir, ".req", &names, &n, err)))
+    if ((st = stickfs_list_names(edir, ".req", &names, &n, err)))
         goto out;
     int open_requests = 0;
     for (size_t i = 0; i < n; i++) {
@@ -1308,7 +835,7 @@ sq_status sq_usb_enrol_answer(const sq_central_keys *k, const char *stick, const
         goto out;
     }
     snprintf(shown, sizeof shown, "synaq/enrol/%s", req);
-    if ((st = read_at(edir, req, shown, SMALL_MAX, "SQENROL1", "an enrolment request", NULL, &buf,
+    if ((st = stickfs_read_at(edir, req, shown, SMALL_MAX, "SQENROL1", "an enrolment request", NULL, &buf,
                       &len, err)) ||
         (st = central_enroll_buf(k, buf, len, shown, station_id, district, cert_path, cert, err)))
         goto out;
@@ -1317,13 +844,13 @@ sq_status sq_usb_enrol_answer(const sq_central_keys *k, const char *stick, const
     char cert_name[128];
     snprintf(cert_name, sizeof cert_name, "%.*s.cert", (int)(strlen(req) - 4), req);
     snprintf(shown, sizeof shown, "synaq/enrol/%s", cert_name);
-    if ((st = write_at(edir, cert_name, shown, cbuf, clen, err)) ||
-        (st = sync_dir(edir, "synaq/enrol", err)))
+    if ((st = stickfs_write_at(edir, cert_name, shown, cbuf, clen, err)) ||
+        (st = stickfs_sync_dir(edir, "synaq/enrol", err)))
         sq_prefixerr(err, "the certificate is in %s, but not on the stick", cert_path);
 out:
     free(buf);
     free(cbuf);
-    free_names(names, n);
+    stickfs_free_names(names, n);
     if (edir >= 0)
         close(edir);
     close(root);
@@ -1335,16 +862,16 @@ sq_status sq_usb_put(const char *stick, const char *dir, const char *name, const
 {
     if (!name[0] || name[0] == '.' || strchr(name, '/'))
         return sq_seterr(err, SQ_EINVAL, "'%s' is not a file name for a stick", name);
-    int root = open_stick(stick, err), dfd = -1;
+    int root = stickfs_open_stick(stick, err), dfd = -1;
     if (root < 0)
         return SQ_EIO;
     char shown[1200];
     snprintf(shown, sizeof shown, "%s%s%s", dir, *dir ? "/" : "", name);
-    sq_status st = *dir ? open_path(root, dir, true, &dfd, err) : SQ_OK;
+    sq_status st = *dir ? stickfs_open_path(root, dir, true, &dfd, err) : SQ_OK;
     if (!*dir && (dfd = dup(root)) < 0)
         st = sq_seterr(err, SQ_EIO, "cannot open the stick: %s", strerror(errno));
-    if (!st && !(st = write_at(dfd, name, shown, buf, len, err)))
-        st = sync_dir(dfd, *dir ? dir : stick, err);
+    if (!st && !(st = stickfs_write_at(dfd, name, shown, buf, len, err)))
+        st = stickfs_sync_dir(dfd, *dir ? dir : stick, err);
     if (dfd >= 0)
         close(dfd);
     close(root);

@@ -11,7 +11,7 @@
  *      the same way (cert_decode). A decoded one must name a station id a
  *      stick's folder may carry: not empty, not starting with a dot, no
  *      slash.
- *   3: the rest is a file or folder name from a stick (usb_printable). What
+ *   3: the rest is a file or folder name from a stick (stickfs_printable). What
  *      comes out must be well-formed UTF-8 without control characters, and
  *      fit its buffer.
  */
@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(name, p, k);
         name[k] = 0;
         memset(out, 0x55, sizeof out);
-        usb_printable(name, out, sizeof out);
+        stickfs_printable(name, out, sizeof out);
         if (!memchr(out, 0, sizeof out) || !utf8_check(out, strlen(out), true))
             broken("a name from a stick came out unprintable");
         break;
