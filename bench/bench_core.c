@@ -20,8 +20,8 @@
  * never judged: the exit status is 1 only when something fails to work.
  * The world is set up through the public API, like any program would;
  * the internal header is used only to split the import into its parts
- * (bundle_open), to get the item texts the store writes (exam_set_json)
- * and to serialise a result without the store (result_encode).
+ * (sqi_bundle_open), to get the item texts the store writes (sqi_exam_set_json)
+ * and to serialise a result without the store (sqi_result_encode).
  *
  * Load: about 30 s on 2 cores with the defaults; --items and --seconds
  * make it shorter.
@@ -49,7 +49,13 @@
 #include "synaq/chain.h"
 #include "synaq/store.h"
 #include "synaq/tech.h"
-#include "internal.h"
+#include "bundle_int.h"
+#include "codec_int.h"
+#include "exam_int.h"
+#include "keys_int.h"
+#include "result_int.h"
+#include "store_int.h"
+#include "util_int.h"
 #include "bank.h"
 
 #define MAX_RUNS 9
@@ -250,7 +256,7 @@ static int make_bundle(world *w, const options *o, sq_exam_set **set_out)
  * install_exam): the item without its image, with has_image. */
 static char **item_texts(const sq_exam_set *set, size_t *n, size_t *total_bytes)
 {
-    const json_t *items = json_object_get(json_array_get(exam_set_json(set), 0), "items");
+    const json_t *items = json_object_get(json_array_get(sqi_exam_set_json(set), 0), "items");
     size_t count = json_array_size(items);
     char **texts = calloc(count + 1, sizeof *texts);
     *total_bytes = 0;
@@ -415,7 +421,7 @@ static int bench_import(world *w, const options *o, const sq_exam_set *set, cons
 
     /* The part of the import before any row is written: signature,
      * decryption, inflating, parsing and checking the exams. */
-    if (file_read(w->bundle, SQ_BUNDLE_MAX_FILE, &bundle, &bundle_len, &e)) {
+    if (sqi_file_read(w->bundle, SQ_BUNDLE_MAX_FILE, &bundle, &bundle_len, &e)) {
         failed("reading the bundle", &e);
         goto out;
     }
@@ -424,9 +430,9 @@ static int bench_import(world *w, const options *o, const sq_exam_set *set, cons
         bundle_header h;
         json_t *exams = NULL;
         double t0 = now_s();
-        sq_status st = bundle_open(bundle, bundle_len, sq_station_keys_central_sign_pk(w->keys),
-                                   cert->station_id, station_keys_box_pk(w->keys),
-                                   station_keys_box_sk(w->keys), &h, &exams, &e);
+        sq_status st = sqi_bundle_open(bundle, bundle_len, sq_station_keys_central_sign_pk(w->keys),
+                                   cert->station_id, sqi_station_keys_box_pk(w->keys),
+                                   sqi_station_keys_box_sk(w->keys), &h, &exams, &e);
         opn[r] = now_s() - t0;
         json_decref(exams);
         if (st) {
@@ -455,7 +461,7 @@ static int bench_import(world *w, const options *o, const sq_exam_set *set, cons
     snprintf(what, sizeof what, "import, wall time (median of %d)", o->runs);
     row(what, m_imp * 1e3, 0, "ms", note);
     row("  of which open: verify, decrypt, parse, check", m_open * 1e3, 0, "ms",
-        "bundle_open alone (median): inflate, JSON too");
+        "sqi_bundle_open alone (median): inflate, JSON too");
     row("  of which install (seal items, insert, commit)", (m_imp - m_open) * 1e3, 0, "ms",
         "the difference");
     row("store close after import (checkpoint)", median(cls, (size_t)o->runs) * 1e3, 0, "ms",
@@ -673,7 +679,7 @@ out:
  * sealed size is the store's. */
 static int bench_crypto(world *w, const sq_result *r, size_t store_sealed_len)
 {
-    const uint8_t *sign_sk = station_keys_sign_sk(w->keys);
+    const uint8_t *sign_sk = sqi_station_keys_sign_sk(w->keys);
     const uint8_t *results_pk = sq_central_results_pk(w->central);
     const double budget_s = 1.0;
     size_t ser_len = 0, sealed_len = 0;
@@ -687,8 +693,8 @@ static int bench_crypto(world *w, const sq_result *r, size_t store_sealed_len)
     while (t - t0 < budget_s) {
         for (int k = 0; k < 64; k++, n++) {
             sq_buf ser;
-            buf_init(&ser, SQ_RESULT_MAX);
-            result_encode(r, &ser);
+            sqi_buf_init(&ser, SQ_RESULT_MAX);
+            sqi_result_encode(r, &ser);
             size_t signed_len = ser.len + crypto_sign_BYTES;
             sealed_len = signed_len + crypto_box_SEALBYTES;
             uint8_t *signed_msg = malloc(signed_len), *sealed = malloc(sealed_len);
@@ -696,7 +702,7 @@ static int bench_crypto(world *w, const sq_result *r, size_t store_sealed_len)
                 fprintf(stderr, "bench_core: serialising a result failed\n");
                 free(signed_msg);
                 free(sealed);
-                buf_free(&ser);
+                sqi_buf_free(&ser);
                 goto out;
             }
             crypto_sign(signed_msg, NULL, ser.p, ser.len, sign_sk);
@@ -704,7 +710,7 @@ static int bench_crypto(world *w, const sq_result *r, size_t store_sealed_len)
             ser_len = ser.len;
             sodium_memzero(signed_msg, signed_len);
             free(signed_msg);
-            buf_free(&ser);
+            sqi_buf_free(&ser);
             free(keep);
             keep = sealed;
         }
@@ -717,9 +723,9 @@ static int bench_crypto(world *w, const sq_result *r, size_t store_sealed_len)
     while (t - t0 < budget_s / 4) {
         for (int k = 0; k < 256; k++, n_enc++) {
             sq_buf ser;
-            buf_init(&ser, SQ_RESULT_MAX);
-            result_encode(r, &ser);
-            buf_free(&ser);
+            sqi_buf_init(&ser, SQ_RESULT_MAX);
+            sqi_result_encode(r, &ser);
+            sqi_buf_free(&ser);
         }
         t = now_s();
     }
@@ -745,7 +751,7 @@ static int bench_crypto(world *w, const sq_result *r, size_t store_sealed_len)
     snprintf(note, sizeof note, "%.1f us each; %zu-byte serialisation", 1e6 / rate, ser_len);
     row("pure crypto: serialise + sign + seal", rate, 0, "results/s", note);
     snprintf(note, sizeof note, "%.1f us each", 1e6 / enc_rate);
-    row("  of which serialise (result_encode)", enc_rate, 0, "results/s", note);
+    row("  of which serialise (sqi_result_encode)", enc_rate, 0, "results/s", note);
     snprintf(note, sizeof note, "%.1f us each", 1e6 / open_rate);
     row("central: open + verify + decode", open_rate, 0, "results/s", note);
     if (sealed_len != store_sealed_len) {
@@ -807,7 +813,7 @@ static int export_batch(world *w, sq_store *s, int max_results, int *count, long
     int rc = 1;
     if (sq_batch_export(s, 0, max_results, w->batch, count, &e))
         return failed("exporting a batch", &e);
-    if (file_read(w->batch, SQ_BATCH_MAX_FILE, &raw, &len, &e) ||
+    if (sqi_file_read(w->batch, SQ_BATCH_MAX_FILE, &raw, &len, &e) ||
         sq_batch_parse(raw, len, &b, &e) ||
         sq_batch_verify(b, sq_station_keys_sign_pk(w->keys), &e)) {
         failed("checking the exported batch", &e);

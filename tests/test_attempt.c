@@ -10,7 +10,8 @@
 
 #include "check.h"
 #include "fixture.h"
-#include "../core/src/internal.h"
+#include "../core/src/util_int.h"
+#include <sqlite3.h>
 
 static fixture f;
 

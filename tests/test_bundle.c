@@ -9,7 +9,8 @@
 
 #include "check.h"
 #include "fixture.h"
-#include "../core/src/internal.h"
+#include "../core/src/bundle_int.h"
+#include "../core/src/codec_int.h"
 
 static fixture f;
 static char bundle_path[400], scratch[400];
@@ -214,32 +215,32 @@ static void test_bomb(void)
     bundle_header h;
     size_t header_len;
     sq_err e;
-    CHECK_OK(bundle_parse_header(good, len - 64, &h, &header_len, &e), &e);
+    CHECK_OK(sqi_bundle_parse_header(good, len - 64, &h, &header_len, &e), &e);
     /* Rebuild the header with plain_len replaced: find the varint after the
      * exam list by re-encoding the known prefix. */
     sq_buf b;
-    buf_init(&b, 0);
-    buf_put(&b, "SQBUNDLE", 8);
-    buf_u8(&b, 1);
-    buf_str(&b, h.bundle_id);
-    buf_svarint(&b, h.created_wall_s);
-    buf_varint(&b, h.n_exams);
+    sqi_buf_init(&b, 0);
+    sqi_buf_put(&b, "SQBUNDLE", 8);
+    sqi_buf_u8(&b, 1);
+    sqi_buf_str(&b, h.bundle_id);
+    sqi_buf_svarint(&b, h.created_wall_s);
+    sqi_buf_varint(&b, h.n_exams);
     for (size_t i = 0; i < h.n_exams; i++) {
-        buf_str(&b, h.exams[i].id);
-        buf_varint(&b, (uint64_t)h.exams[i].version);
+        sqi_buf_str(&b, h.exams[i].id);
+        sqi_buf_varint(&b, (uint64_t)h.exams[i].version);
     }
     size_t prefix = b.len;
     sq_rd r;
-    rd_init(&r, good + prefix, len - prefix);
-    rd_varint(&r); /* the true plain length */
+    sqi_rd_init(&r, good + prefix, len - prefix);
+    sqi_rd_varint(&r); /* the true plain length */
     size_t rest = prefix + r.pos;
-    buf_varint(&b, (uint64_t)1 << 40); /* a terabyte */
-    buf_put(&b, good + rest, len - 64 - rest);
+    sqi_buf_varint(&b, (uint64_t)1 << 40); /* a terabyte */
+    sqi_buf_put(&b, good + rest, len - 64 - rest);
     uint8_t sig[64];
     sq_central_sign(f.central, b.p, b.len, sig);
-    buf_put(&b, sig, 64);
+    sqi_buf_put(&b, sig, 64);
     REFUSE(b.p, b.len, SQ_ETOOBIG, "above the limit");
-    buf_free(&b);
+    sqi_buf_free(&b);
 
     /* And a payload that inflates far beyond what it declares. */
     free(good);
@@ -255,7 +256,7 @@ static void test_inflate_bomb(void)
     uint8_t *z = NULL;
     size_t zlen = 0;
     sq_err e;
-    CHECK_OK(z_deflate(zeros, plain_len, &z, &zlen, &e), &e);
+    CHECK_OK(sqi_z_deflate(zeros, plain_len, &z, &zlen, &e), &e);
     free(zeros);
     sq_cert cert;
     CHECK_OK(sq_cert_load(f.cert_path, NULL, &cert, &e), &e);
@@ -264,30 +265,30 @@ static void test_inflate_bomb(void)
     randombytes_buf(nonce, sizeof nonce);
     crypto_box_seal(sealed, key, 32, cert.box_pk);
     sq_buf b;
-    buf_init(&b, 0);
-    buf_put(&b, "SQBUNDLE", 8);
-    buf_u8(&b, 1);
-    buf_str(&b, "bomb");
-    buf_svarint(&b, 0);
-    buf_varint(&b, 1);
-    buf_str(&b, "bomb");
-    buf_varint(&b, 1);
-    buf_varint(&b, 1000); /* declares 1000 bytes */
-    buf_varint(&b, zlen + 16);
-    buf_put(&b, nonce, 24);
-    buf_varint(&b, 1);
-    buf_str(&b, cert.station_id);
-    buf_put(&b, sealed, 80);
+    sqi_buf_init(&b, 0);
+    sqi_buf_put(&b, "SQBUNDLE", 8);
+    sqi_buf_u8(&b, 1);
+    sqi_buf_str(&b, "bomb");
+    sqi_buf_svarint(&b, 0);
+    sqi_buf_varint(&b, 1);
+    sqi_buf_str(&b, "bomb");
+    sqi_buf_varint(&b, 1);
+    sqi_buf_varint(&b, 1000); /* declares 1000 bytes */
+    sqi_buf_varint(&b, zlen + 16);
+    sqi_buf_put(&b, nonce, 24);
+    sqi_buf_varint(&b, 1);
+    sqi_buf_str(&b, cert.station_id);
+    sqi_buf_put(&b, sealed, 80);
     size_t hl = b.len;
     uint8_t *c = malloc(zlen + 16);
     unsigned long long clen;
     crypto_aead_xchacha20poly1305_ietf_encrypt(c, &clen, z, zlen, b.p, hl, NULL, nonce, key);
-    buf_put(&b, c, (size_t)clen);
+    sqi_buf_put(&b, c, (size_t)clen);
     uint8_t sig[64];
     sq_central_sign(f.central, b.p, b.len, sig);
-    buf_put(&b, sig, 64);
+    sqi_buf_put(&b, sig, 64);
     REFUSE(b.p, b.len, SQ_ETOOBIG, "inflates past its declared 1000 bytes");
-    buf_free(&b);
+    sqi_buf_free(&b);
     free(c);
     free(z);
 }

@@ -60,7 +60,7 @@ static void path_in(char *out, size_t cap, const char *name)
     snprintf(out, cap, "%s/%s", f.dir, name);
 }
 
-/* The temp name file_write_atomic uses for path in this process: making a
+/* The temp name sqi_file_write_atomic uses for path in this process: making a
  * folder there makes the next atomic write of path fail. */
 static void tmp_name_of(const char *path, char *out, size_t cap)
 {

@@ -35,7 +35,8 @@
 #include "cstore.h"
 #include "fixture.h"
 #include "registry.h"
-#include "../core/src/internal.h"
+#include "../core/src/codec_int.h"
+#include "../core/src/keys_int.h"
 
 #define N_PARALLEL 8
 
@@ -437,8 +438,8 @@ static uint8_t *upload_of(station *s, const uint8_t *batch, size_t batch_len, si
 /* The plain results part of a batch: varint(seq) bytes(sealed) each. */
 static void plain_add(sq_buf *p, int64_t seq, const uint8_t *sealed, size_t len)
 {
-    buf_varint(p, (uint64_t)seq);
-    buf_bytes(p, sealed, len);
+    sqi_buf_varint(p, (uint64_t)seq);
+    sqi_buf_bytes(p, sealed, len);
 }
 
 /* A batch made by hand in result.c's format: plain compressed at level
@@ -466,17 +467,17 @@ static uint8_t *hand_batch(const sq_station_keys *k, const char *station_id, con
         z_in_len = zlen;
     }
     sq_buf b;
-    buf_init(&b, 0);
-    buf_put(&b, "SQBATCH1", 8);
-    buf_u8(&b, 1);
-    buf_put(&b, id, 16);
-    buf_str(&b, station_id);
-    buf_svarint(&b, 0);
-    buf_varint(&b, count);
-    buf_varint(&b, declared_len);
-    buf_bytes(&b, z_in, z_in_len);
-    crypto_sign_detached(sig, NULL, b.p, b.len, station_keys_sign_sk(k));
-    buf_put(&b, sig, 64);
+    sqi_buf_init(&b, 0);
+    sqi_buf_put(&b, "SQBATCH1", 8);
+    sqi_buf_u8(&b, 1);
+    sqi_buf_put(&b, id, 16);
+    sqi_buf_str(&b, station_id);
+    sqi_buf_svarint(&b, 0);
+    sqi_buf_varint(&b, count);
+    sqi_buf_varint(&b, declared_len);
+    sqi_buf_bytes(&b, z_in, z_in_len);
+    crypto_sign_detached(sig, NULL, b.p, b.len, sqi_station_keys_sign_sk(k));
+    sqi_buf_put(&b, sig, 64);
     free(z);
     *out_len = b.len;
     return b.p;
@@ -673,7 +674,7 @@ static void test_conflicts(void)
     /* The same results compressed otherwise: the same batch id, other
      * bytes, correctly signed. */
     sq_buf plain;
-    buf_init(&plain, 0);
+    sqi_buf_init(&plain, 0);
     first_results(&plain, sealed2, &sealed2_len);
     uint8_t *b = hand_batch(st1.k, "st-1", &plain, 3, 0, NULL, 0, plain.len, &blen);
     CHECK(b != NULL && (blen != first_batch_len || memcmp(b, first_batch, blen) != 0));
@@ -683,11 +684,11 @@ static void test_conflicts(void)
     resp_free(&r);
     free(up);
     free(b);
-    buf_free(&plain);
+    sqi_buf_free(&plain);
 
     /* A known (station, seq) with other sealed bytes, beside a new seq:
      * refused whole. */
-    buf_init(&plain, 0);
+    sqi_buf_init(&plain, 0);
     plain_add(&plain, 3, sealed2, sealed2_len);
     plain_add(&plain, 100, sealed2, sealed2_len);
     b = hand_batch(st1.k, "st-1", &plain, 2, 6, NULL, 0, plain.len, &blen);
@@ -698,7 +699,7 @@ static void test_conflicts(void)
     resp_free(&r);
     free(up);
     free(b);
-    buf_free(&plain);
+    sqi_buf_free(&plain);
     CHECK_INT(0, db_count("SELECT count(*) FROM results WHERE seq = 100"));
 }
 
@@ -737,7 +738,7 @@ static void test_bad_uploads(void)
 
     /* st-1's upload re-signed by st-2. */
     up = upload_of(&st1, first_batch, first_batch_len, &ulen);
-    crypto_sign_detached(up + ulen - 64, NULL, up, ulen - 64, station_keys_sign_sk(st2.k));
+    crypto_sign_detached(up + ulen - 64, NULL, up, ulen - 64, sqi_station_keys_sign_sk(st2.k));
     status = post(up, ulen, &r);
     CHECK_REFUSED("upload signed by another station", status, 403, 403, before);
     resp_free(&r);
@@ -757,7 +758,7 @@ static void test_bad_uploads(void)
     sq_buf plain;
     uint8_t sealed2[2048];
     size_t sealed2_len = 0;
-    buf_init(&plain, 0);
+    sqi_buf_init(&plain, 0);
     first_results(&plain, sealed2, &sealed2_len);
     uint8_t *b = hand_batch(st2.k, "st-1", &plain, 3, 6, NULL, 0, plain.len, &blen);
     up = upload_of(&st1, b, blen, &ulen);
@@ -766,7 +767,7 @@ static void test_bad_uploads(void)
     resp_free(&r);
     free(up);
     free(b);
-    buf_free(&plain);
+    sqi_buf_free(&plain);
 
     /* Decompression bombs, correctly signed: 20 MB of zeros declared as
      * 100 bytes, and a declared size above the library's cap. */
@@ -776,8 +777,8 @@ static void test_bad_uploads(void)
     uint8_t *z = malloc(zlen);
     CHECK(zeros && z && compress2(z, &zlen, zeros, zeros_len, 9) == Z_OK);
     free(zeros);
-    buf_init(&plain, 0);
-    buf_put(&plain, "x", 1);
+    sqi_buf_init(&plain, 0);
+    sqi_buf_put(&plain, "x", 1);
     b = hand_batch(st1.k, "st-1", &plain, 1, 0, z, zlen, 100, &blen);
     up = upload_of(&st1, b, blen, &ulen);
     CHECK(ulen < SQ_UPLOAD_MAX);
@@ -795,7 +796,7 @@ static void test_bad_uploads(void)
     free(up);
     free(b);
     free(z);
-    buf_free(&plain);
+    sqi_buf_free(&plain);
 
     /* A fresh good upload (results 4..5), then every byte of it tampered
      * with in turn, then truncated: all refused. */
@@ -844,9 +845,9 @@ static void test_batch_cap(void)
     size_t sealed2_len = 0, blen, ulen;
     sq_err e;
     sq_buf plain;
-    buf_init(&plain, 0);
+    sqi_buf_init(&plain, 0);
     first_results(&plain, sealed2, &sealed2_len);
-    buf_free(&plain);
+    sqi_buf_free(&plain);
 
     /* The library makes no larger batch. */
     sq_batch_made none;
@@ -855,7 +856,7 @@ static void test_batch_cap(void)
     CHECK(none.bytes == NULL);
 
     digest(before);
-    buf_init(&plain, 0);
+    sqi_buf_init(&plain, 0);
     for (int i = 1; i <= SQ_BATCH_MAX_RESULTS + 1; i++)
         plain_add(&plain, i, sealed2, sealed2_len);
     uint8_t *b = hand_batch(st_big.k, st_big.id, &plain, SQ_BATCH_MAX_RESULTS + 1, 6, NULL, 0,
@@ -868,9 +869,9 @@ static void test_batch_cap(void)
     resp_free(&r);
     free(up);
     free(b);
-    buf_free(&plain);
+    sqi_buf_free(&plain);
 
-    buf_init(&plain, 0);
+    sqi_buf_init(&plain, 0);
     for (int i = 1; i <= SQ_BATCH_MAX_RESULTS; i++)
         plain_add(&plain, i, sealed2, sealed2_len);
     b = hand_batch(st_big.k, st_big.id, &plain, SQ_BATCH_MAX_RESULTS, 6, NULL, 0, plain.len, &blen);
@@ -881,7 +882,7 @@ static void test_batch_cap(void)
     resp_free(&r);
     free(up);
     free(b);
-    buf_free(&plain);
+    sqi_buf_free(&plain);
     CHECK_INT(SQ_BATCH_MAX_RESULTS, db_count("SELECT count(*) FROM results WHERE station_id = "
                                              "'st-big'"));
 }

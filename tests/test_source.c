@@ -15,7 +15,8 @@
 #include <unistd.h>
 #include <jansson.h>
 #include <sodium.h>
-#include "internal.h"
+#include "bundle_int.h"
+#include "exam_int.h"
 
 /* ---- check macros (to move to tests/check.h) ---- */
 
@@ -370,7 +371,7 @@ static void test_bad_sources(void)
             snprintf(file, sizeof file, "%s/%s", tmp_dir, bc->file);
         else
             snprintf(file, sizeof file, "case.yaml");
-        sq_status st = exam_source_parse("case.yaml", bc->yaml, strlen(bc->yaml),
+        sq_status st = sqi_exam_source_parse("case.yaml", bc->yaml, strlen(bc->yaml),
                                          bc->file ? tmp_dir : NULL, &doc, &err);
         check_failure(what, st, &err, SQ_EINVAL, file, bc->line, bc->phrase);
         if (getenv("TEST_VERBOSE"))
@@ -391,7 +392,7 @@ static void test_big_sources(void)
     if (!big)
         exit(2);
     memset(big, ' ', len);
-    CHECK_INT(SQ_ETOOBIG, exam_source_parse("big.yaml", big, len, NULL, &doc, &err));
+    CHECK_INT(SQ_ETOOBIG, sqi_exam_source_parse("big.yaml", big, len, NULL, &doc, &err));
     CHECK_STR("big.yaml: the source is larger than 16 MiB", err.msg);
 
     /* A text of 64 KiB passes, one byte more does not. */
@@ -401,7 +402,7 @@ static void test_big_sources(void)
         memset(p, 'x', n);
         p += n;
         p += sprintf(p, "\nitems:\n" ITEM("q1"));
-        sq_status st = exam_source_parse("long.yaml", big, (size_t)(p - big), NULL, &doc, &err);
+        sq_status st = sqi_exam_source_parse("long.yaml", big, (size_t)(p - big), NULL, &doc, &err);
         if (extra == 0) {
             CHECK_INT(SQ_OK, st);
         } else {
@@ -433,7 +434,7 @@ static void test_line_endings(void)
                     *p++ = '\r';
                 *p++ = *src;
             }
-            sq_status st = exam_source_parse("crlf.yaml", buf, (size_t)(p - buf), NULL, &doc, &err);
+            sq_status st = sqi_exam_source_parse("crlf.yaml", buf, (size_t)(p - buf), NULL, &doc, &err);
             if (which == 0) {
                 CHECK_INT(SQ_OK, st);
                 CHECK_STR("Q", json_string_value(json_object_get(
@@ -456,7 +457,7 @@ static json_t *parse_ok(const char *yaml, const char *base_dir)
 {
     json_t *doc = NULL;
     sq_err err = {0};
-    sq_status st = exam_source_parse("good.yaml", yaml, strlen(yaml), base_dir, &doc, &err);
+    sq_status st = sqi_exam_source_parse("good.yaml", yaml, strlen(yaml), base_dir, &doc, &err);
 
     if (st != SQ_OK) {
         fprintf(stderr, "%s:%d: expected the source to load, got \"%s\"\n", __FILE__, __LINE__,
@@ -775,7 +776,7 @@ static void test_documents(void)
             check_failures++;
             continue;
         }
-        sq_status st = exam_check(doc, NULL, NULL, &err);
+        sq_status st = sqi_exam_check(doc, NULL, NULL, &err);
         if (!doc_cases[i].message) {
             if (st != SQ_OK) {
                 fprintf(stderr, "%s:%d: document case %zu: expected no error, got \"%s\"\n",
@@ -809,7 +810,7 @@ static void test_round_trip(void)
     text = json_dumps(doc, JSON_COMPACT);
     back = text ? json_loads(text, 0, NULL) : NULL;
     CHECK(back != NULL);
-    CHECK_INT(SQ_OK, exam_check(back, NULL, NULL, &err));
+    CHECK_INT(SQ_OK, sqi_exam_check(back, NULL, NULL, &err));
     CHECK(json_equal(doc, back));
     json_decref(back);
     free(text);
@@ -839,7 +840,7 @@ static void test_out_of_memory(void)
     json_set_alloc_funcs(failing_malloc, free);
     for (n = 0;; n++) {
         alloc_countdown = n;
-        st = exam_source_parse("oom.yaml", full_source, strlen(full_source), tmp_dir, &doc, &err);
+        st = sqi_exam_source_parse("oom.yaml", full_source, strlen(full_source), tmp_dir, &doc, &err);
         alloc_countdown = -1;
         if (st == SQ_OK)
             break;
@@ -850,10 +851,10 @@ static void test_out_of_memory(void)
         }
         CHECK(doc == NULL);
     }
-    /* The document then checks with every allocation of exam_check failing in turn. */
+    /* The document then checks with every allocation of sqi_exam_check failing in turn. */
     for (long k = 0;; k++) {
         alloc_countdown = k;
-        st = exam_check(doc, NULL, NULL, &err);
+        st = sqi_exam_check(doc, NULL, NULL, &err);
         alloc_countdown = -1;
         if (st == SQ_OK)
             break;
@@ -864,7 +865,7 @@ static void test_out_of_memory(void)
     CHECK(n > 100); /* the loop did reach the allocations */
 }
 
-/* ---- files: exam_source_load and exam sets ---- */
+/* ---- files: sqi_exam_source_load and exam sets ---- */
 
 static void test_files(void)
 {
@@ -881,7 +882,7 @@ static void test_files(void)
     put_file("small.yaml", ONE, -1);
 
     /* Images and roster files are found beside the source. */
-    CHECK_INT(SQ_OK, exam_source_load(path, &doc, &err));
+    CHECK_INT(SQ_OK, sqi_exam_source_load(path, &doc, &err));
     CHECK_STR(
         "ok.jpg",
         json_string_value(json_object_get(
@@ -902,15 +903,15 @@ static void test_files(void)
     CHECK_STR("t", sq_exam_set_id(set, 1));
     CHECK_INT(1, sq_exam_set_items(set, 1)); /* no blueprint: every item */
     CHECK(sq_exam_set_id(set, 2) == NULL);
-    CHECK_INT(2, json_array_size(exam_set_json(set)));
+    CHECK_INT(2, json_array_size(sqi_exam_set_json(set)));
     sq_exam_set_free(set);
     sq_exam_set_free(NULL);
 
-    CHECK_INT(0, lang_index("kk"));
-    CHECK_INT(2, lang_index("en"));
-    CHECK_INT(-1, lang_index("de"));
-    CHECK_INT(-1, lang_index(NULL));
-    CHECK_STR("ru", lang_codes[1]);
+    CHECK_INT(0, sqi_lang_index("kk"));
+    CHECK_INT(2, sqi_lang_index("en"));
+    CHECK_INT(-1, sqi_lang_index("de"));
+    CHECK_INT(-1, sqi_lang_index(NULL));
+    CHECK_STR("ru", sqi_lang_codes[1]);
 }
 
 /* A source given on the command line. */
@@ -927,7 +928,7 @@ static void test_file_arg(const char *path)
             first[0] = '\0';
         fclose(f);
     }
-    sq_status st = exam_source_load(path, &doc, &err);
+    sq_status st = sqi_exam_source_load(path, &doc, &err);
     if (sscanf(first, "# expect-error: %d %255[^\n]", &line, phrase) == 2) {
         check_failure(path, st, &err, SQ_EINVAL, path, line, phrase);
     } else if (st != SQ_OK) {

@@ -22,7 +22,7 @@
 #include "check.h"
 #include "utf8check.h"
 #include "fixture.h"
-#include "internal.h"
+#include "util_int.h"
 #include "synaq/tech.h"
 #include "synaq/usb.h"
 

@@ -30,7 +30,8 @@
 #include "check.h"
 #include "utf8check.h"
 #include "fixture.h"
-#include "internal.h"
+#include "stick_int.h"
+#include "store_int.h"
 #include "synaq/tech.h"
 #include "synaq/usb.h"
 
@@ -779,8 +780,8 @@ static void test_import(void)
     sq_usb_report r;
     char s[512], p[1200], p2[1200];
     uint8_t before[32], after[32], tb[32], ta[32];
-    size_t saved_chunk = stickfs_read_chunk;
-    stickfs_read_chunk = 512; /* several reads a bundle, several progress reports */
+    size_t saved_chunk = sqi_stickfs_read_chunk;
+    sqi_stickfs_read_chunk = 512; /* several reads a bundle, several progress reports */
 
     /* Two good bundles, one at the top and one in synaq/bundles. */
     new_stick("import-good", s, sizeof s);
@@ -980,7 +981,7 @@ static void test_import(void)
 
     /* The stick pulled out mid-read: the file shrinks, or vanishes,
      * between two reads. The bundle is not imported, the import stops. */
-    stickfs_read_chunk = 64;
+    sqi_stickfs_read_chunk = 64;
     static const struct {
         bool unlink;
         const char *what;
@@ -1062,7 +1063,7 @@ static void test_import(void)
             sqlite3_step(q) == SQLITE_ROW)
             pages = sqlite3_column_int64(q, 0);
         sqlite3_finalize(q);
-        stickfs_read_chunk = saved_chunk;
+        sqi_stickfs_read_chunk = saved_chunk;
         CHECK_OK(sq_store_limit_pages(f.store, pages + 2, &e), &e);
         fx_digest(f.db_path, before);
         CHECK_ERR(SQ_EFULL, "a-big.sqb", sq_usb_import(f.store, fs, NULL, &r, &e), &e);
@@ -1073,7 +1074,7 @@ static void test_import(void)
         CHECK(!exam_listed("usb-small"));
         CHECK_OK(sq_store_limit_pages(f.store, 0, &e), &e);
     }
-    stickfs_read_chunk = saved_chunk;
+    sqi_stickfs_read_chunk = saved_chunk;
 }
 
 /* ---- export ---- */

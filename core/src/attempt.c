@@ -14,7 +14,14 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "internal.h"
+#include "catalog_int.h"
+#include "chain_int.h"
+#include "codec_int.h"
+#include "exam_int.h"
+#include "keys_int.h"
+#include "result_int.h"
+#include "store_int.h"
+#include "util_int.h"
 #include "synaq/attempt.h"
 
 /* A difference between wall and monotonic time above this is a clock jump. */
@@ -65,7 +72,7 @@ static const char *text_in(const json_t *map, int lang, int *got)
         int l = i == 0 ? lang : order[i];
         if (l < 0 || l >= SQ_NLANGS)
             continue;
-        json_t *t = json_object_get(map, lang_codes[l]);
+        json_t *t = json_object_get(map, sqi_lang_codes[l]);
         if (json_is_string(t)) {
             if (got)
                 *got = l;
@@ -132,17 +139,17 @@ static sq_status load_item(sq_attempt *a, sqlite3_stmt *q, int idx, json_t **out
     int rc = sqlite3_step(q);
     sq_status st = SQ_OK;
     if (rc != SQLITE_ROW) {
-        st = rc == SQLITE_DONE ? sq_seterr(err, SQ_ECORRUPT, "store: item %d of exam '%s' is missing",
+        st = rc == SQLITE_DONE ? sqi_seterr(err, SQ_ECORRUPT, "store: item %d of exam '%s' is missing",
                                            idx, a->exam_id)
-                               : store_sqlerr(a->s, rc, "reading an item", err);
+                               : sqi_store_sqlerr(a->s, rc, "reading an item", err);
         sqlite3_reset(q);
         return st;
     }
     char rowkey[STORE_ROWKEY];
     uint8_t *plain = NULL;
     size_t n;
-    rowkey_item(rowkey, a->exam_id, a->exam_version, idx);
-    st = store_open_field(a->s, "items", "body", rowkey, sqlite3_column_blob(q, 0),
+    sqi_rowkey_item(rowkey, a->exam_id, a->exam_version, idx);
+    st = sqi_store_open_field(a->s, "items", "body", rowkey, sqlite3_column_blob(q, 0),
                           (size_t)sqlite3_column_bytes(q, 0), &plain, &n, err);
     sqlite3_reset(q);
     if (st)
@@ -151,7 +158,7 @@ static sq_status load_item(sq_attempt *a, sqlite3_stmt *q, int idx, json_t **out
     sodium_memzero(plain, n);
     free(plain);
     if (!*out)
-        return sq_seterr(err, SQ_ECORRUPT, "store: item %d of exam '%s' is damaged", idx,
+        return sqi_seterr(err, SQ_ECORRUPT, "store: item %d of exam '%s' is damaged", idx,
                          a->exam_id);
     return SQ_OK;
 }
@@ -159,7 +166,7 @@ static sq_status load_item(sq_attempt *a, sqlite3_stmt *q, int idx, json_t **out
 static sq_status load_bodies(sq_attempt *a, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = store_prepare(a->s, "SELECT body FROM items WHERE exam = ? AND idx = ?", &q,
+    sq_status st = sqi_store_prepare(a->s, "SELECT body FROM items WHERE exam = ? AND idx = ?", &q,
                                  err);
     if (st)
         return st;
@@ -179,7 +186,7 @@ static sq_status draw(sq_attempt *a, sq_err *err)
     int n_all = 0, cap = 0, n_pick = 0;
     det_rng r = {0};
 
-    if ((st = store_prepare(a->s, "SELECT idx, topic FROM items WHERE exam = ? ORDER BY idx", &q,
+    if ((st = sqi_store_prepare(a->s, "SELECT idx, topic FROM items WHERE exam = ? ORDER BY idx", &q,
                             err)))
         return st;
     sqlite3_bind_int64(q, 1, a->exam_row);
@@ -194,7 +201,7 @@ static sq_status draw(sq_attempt *a, sq_err *err)
             if (nt)
                 topics = nt;
             if (!ni || !nt) {
-                st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+                st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
                 goto out;
             }
         }
@@ -204,11 +211,11 @@ static sq_status draw(sq_attempt *a, sq_err *err)
         n_all++;
     }
     if (rc != SQLITE_DONE) {
-        st = store_sqlerr(a->s, rc, "reading items", err);
+        st = sqi_store_sqlerr(a->s, rc, "reading items", err);
         goto out;
     }
     if (n_all == 0) {
-        st = sq_seterr(err, SQ_ESTATE, "exam '%s' has no items", a->exam_id);
+        st = sqi_seterr(err, SQ_ESTATE, "exam '%s' has no items", a->exam_id);
         goto out;
     }
     /* Enough random bytes for every shuffle below. */
@@ -216,7 +223,7 @@ static sq_status draw(sq_attempt *a, sq_err *err)
     r.pool = malloc(r.len);
     pick = malloc((size_t)n_all * sizeof *pick);
     if (!r.pool || !pick) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
     randombytes_buf_deterministic(r.pool, r.len, a->seed);
@@ -230,7 +237,7 @@ static sq_status draw(sq_attempt *a, sq_err *err)
         json_t *b;
         int *of_topic = malloc((size_t)n_all * sizeof *of_topic);
         if (!of_topic) {
-            st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+            st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
             goto out;
         }
         json_array_foreach(bp, bi, b)
@@ -242,7 +249,7 @@ static sq_status draw(sq_attempt *a, sq_err *err)
                     of_topic[have++] = idx[i];
             if (want > have) {
                 free(of_topic);
-                st = sq_seterr(err, SQ_ECORRUPT, "exam '%s': blueprint wants %d of topic '%s', "
+                st = sqi_seterr(err, SQ_ECORRUPT, "exam '%s': blueprint wants %d of topic '%s', "
                                                  "the store has %d", a->exam_id, want, topic, have);
                 goto out;
             }
@@ -265,7 +272,7 @@ static sq_status draw(sq_attempt *a, sq_err *err)
 
     a->items = calloc((size_t)n_pick, sizeof *a->items);
     if (!a->items) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
     a->n = n_pick;
@@ -278,7 +285,7 @@ static sq_status draw(sq_attempt *a, sq_err *err)
         att_item *it = &a->items[i];
         it->n_opt = (int)json_array_size(json_object_get(it->body, "options"));
         if (it->n_opt < 2 || it->n_opt > SQ_MAX_OPTIONS) {
-            st = sq_seterr(err, SQ_ECORRUPT, "store: an item of exam '%s' is damaged", a->exam_id);
+            st = sqi_seterr(err, SQ_ECORRUPT, "store: an item of exam '%s' is damaged", a->exam_id);
             goto out;
         }
         int ord[SQ_MAX_OPTIONS];
@@ -302,38 +309,38 @@ out:
 
 static void layout_encode(const sq_attempt *a, sq_buf *b)
 {
-    buf_u8(b, 1);
-    buf_put(b, a->seed, 32);
-    buf_varint(b, (uint64_t)a->n);
+    sqi_buf_u8(b, 1);
+    sqi_buf_put(b, a->seed, 32);
+    sqi_buf_varint(b, (uint64_t)a->n);
     for (int i = 0; i < a->n; i++) {
-        buf_varint(b, (uint64_t)a->items[i].idx);
-        buf_u8(b, (uint8_t)a->items[i].n_opt);
-        buf_put(b, a->items[i].order, (size_t)a->items[i].n_opt);
+        sqi_buf_varint(b, (uint64_t)a->items[i].idx);
+        sqi_buf_u8(b, (uint8_t)a->items[i].n_opt);
+        sqi_buf_put(b, a->items[i].order, (size_t)a->items[i].n_opt);
     }
 }
 
 static sq_status layout_decode(sq_attempt *a, const uint8_t *p, size_t len, sq_err *err)
 {
     sq_rd r;
-    rd_init(&r, p, len);
-    if (rd_u8(&r) != 1)
-        return sq_seterr(err, SQ_ECORRUPT, "store: attempt %s has an unknown layout", a->id_hex);
-    const uint8_t *seed = rd_take(&r, 32);
-    uint64_t n = rd_varint(&r);
+    sqi_rd_init(&r, p, len);
+    if (sqi_rd_u8(&r) != 1)
+        return sqi_seterr(err, SQ_ECORRUPT, "store: attempt %s has an unknown layout", a->id_hex);
+    const uint8_t *seed = sqi_rd_take(&r, 32);
+    uint64_t n = sqi_rd_varint(&r);
     if (r.failed || n == 0 || n > 100000)
-        return sq_seterr(err, SQ_ECORRUPT, "store: attempt %s is damaged", a->id_hex);
+        return sqi_seterr(err, SQ_ECORRUPT, "store: attempt %s is damaged", a->id_hex);
     memcpy(a->seed, seed, 32);
     a->items = calloc((size_t)n, sizeof *a->items);
     if (!a->items)
-        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
     a->n = (int)n;
     for (int i = 0; i < a->n; i++) {
         att_item *it = &a->items[i];
-        it->idx = (int)rd_varint(&r);
-        it->n_opt = rd_u8(&r);
-        const uint8_t *o = it->n_opt <= SQ_MAX_OPTIONS ? rd_take(&r, (size_t)it->n_opt) : NULL;
+        it->idx = (int)sqi_rd_varint(&r);
+        it->n_opt = sqi_rd_u8(&r);
+        const uint8_t *o = it->n_opt <= SQ_MAX_OPTIONS ? sqi_rd_take(&r, (size_t)it->n_opt) : NULL;
         if (r.failed || !o)
-            return sq_seterr(err, SQ_ECORRUPT, "store: attempt %s is damaged", a->id_hex);
+            return sqi_seterr(err, SQ_ECORRUPT, "store: attempt %s is damaged", a->id_hex);
         memcpy(it->order, o, (size_t)it->n_opt);
     }
     return SQ_OK;
@@ -352,7 +359,7 @@ static int64_t elapsed_now(const sq_attempt *a, int64_t mono)
 
 int64_t sq_attempt_elapsed_ms(sq_attempt *a)
 {
-    return a->closed ? a->base_elapsed_ms : elapsed_now(a, store_mono_ms(a->s));
+    return a->closed ? a->base_elapsed_ms : elapsed_now(a, sqi_store_mono_ms(a->s));
 }
 
 int64_t sq_attempt_time_left_ms(sq_attempt *a)
@@ -367,7 +374,7 @@ static sq_status add_event(sq_attempt *a, int kind, int64_t wall_before, int64_t
                            int64_t mono_delta, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = store_prepare(a->s,
+    sq_status st = sqi_store_prepare(a->s,
                                  "INSERT INTO clock_events(attempt, n, kind, wall_before,"
                                  " wall_after, mono_delta_ms) VALUES (?, ?, ?, ?, ?, ?)",
                                  &q, err);
@@ -382,7 +389,7 @@ static sq_status add_event(sq_attempt *a, int kind, int64_t wall_before, int64_t
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        return store_sqlerr(a->s, rc, "recording a clock event", err);
+        return sqi_store_sqlerr(a->s, rc, "recording a clock event", err);
     a->n_events++;
     return SQ_OK;
 }
@@ -396,8 +403,8 @@ typedef struct {
  * (time_applied), so a failed write leaves it as the store has it. */
 static sq_status time_write(sq_attempt *a, time_point *tp, sq_err *err)
 {
-    tp->mono = store_mono_ms(a->s);
-    tp->wall = store_wall_s(a->s);
+    tp->mono = sqi_store_mono_ms(a->s);
+    tp->wall = sqi_store_wall_s(a->s);
     tp->elapsed = elapsed_now(a, tp->mono);
     int64_t mono_d = tp->mono - a->base_mono_ms, wall_d = (tp->wall - a->base_wall_s) * 1000;
     sq_status st;
@@ -405,7 +412,7 @@ static sq_status time_write(sq_attempt *a, time_point *tp, sq_err *err)
         if ((st = add_event(a, 1, a->base_wall_s, tp->wall, mono_d, err)))
             return st;
     sqlite3_stmt *q;
-    if ((st = store_prepare(a->s,
+    if ((st = sqi_store_prepare(a->s,
                             "UPDATE attempts SET elapsed_ms = ?, last_wall = ?, current = ?"
                             " WHERE id = ? AND state = 0",
                             &q, err)))
@@ -417,9 +424,9 @@ static sq_status time_write(sq_attempt *a, time_point *tp, sq_err *err)
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        return store_sqlerr(a->s, rc, "saving the attempt", err);
+        return sqi_store_sqlerr(a->s, rc, "saving the attempt", err);
     if (sqlite3_changes(a->s->db) != 1)
-        return sq_seterr(err, SQ_ESTATE, "attempt %s is no longer open", a->id_hex);
+        return sqi_seterr(err, SQ_ESTATE, "attempt %s is no longer open", a->id_hex);
     return SQ_OK;
 }
 
@@ -433,13 +440,13 @@ static void time_applied(sq_attempt *a, const time_point *tp)
 sq_status sq_attempt_tick(sq_attempt *a, sq_err *err)
 {
     if (a->closed)
-        return sq_seterr(err, SQ_ESTATE, "attempt %s is finished", a->id_hex);
+        return sqi_seterr(err, SQ_ESTATE, "attempt %s is finished", a->id_hex);
     time_point tp;
     int events = a->n_events;
-    sq_status st = store_begin(a->s, err);
+    sq_status st = sqi_store_begin(a->s, err);
     if (st)
         return st;
-    st = store_end(a->s, time_write(a, &tp, err), err);
+    st = sqi_store_end(a->s, time_write(a, &tp, err), err);
     if (st)
         a->n_events = events;
     else
@@ -454,7 +461,7 @@ static sq_status new_attempt(sq_store *s, const char *exam_id, const char *train
 {
     sq_attempt *a = calloc(1, sizeof *a);
     if (!a)
-        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
     a->s = s;
     snprintf(a->exam_id, sizeof a->exam_id, "%s", exam_id);
     snprintf(a->trainee_id, sizeof a->trainee_id, "%s", trainee_id);
@@ -474,47 +481,47 @@ sq_status sq_attempt_start(sq_store *s, const char *exam_id, const char *trainee
     uint8_t *layout_sealed = NULL, *person_sealed = NULL;
     char *person = NULL;
     sq_buf lay;
-    buf_init(&lay, 0);
+    sqi_buf_init(&lay, 0);
     int n_roster, used = 0, open = 0;
     if (!exam_id || !*exam_id)
-        return sq_seterr(err, SQ_EINVAL, "no exam given");
-    if (!catalog_trainee_id_ok(trainee_id))
-        return sq_seterr(err, SQ_EINVAL, "a trainee id is 1 to %d printable characters",
+        return sqi_seterr(err, SQ_EINVAL, "no exam given");
+    if (!sqi_catalog_trainee_id_ok(trainee_id))
+        return sqi_seterr(err, SQ_EINVAL, "a trainee id is 1 to %d printable characters",
                          TRAINEE_ID_MAX);
     if (trainee_name && strlen(trainee_name) > NAME_MAX_LEN)
-        return sq_seterr(err, SQ_EINVAL, "a trainee name is at most %d bytes", NAME_MAX_LEN);
+        return sqi_seterr(err, SQ_EINVAL, "a trainee name is at most %d bytes", NAME_MAX_LEN);
     sq_status st = new_attempt(s, exam_id, trainee_id, &a, err);
     if (st)
         return st;
-    if ((st = store_begin(s, err)))
+    if ((st = sqi_store_begin(s, err)))
         goto out;
-    if ((st = catalog_find_exam(s, exam_id, &a->exam_row, &a->exam_version, &n_roster, err)) ||
-        (st = catalog_exam_meta(s, a->exam_row, exam_id, a->exam_version, &a->meta, err)))
+    if ((st = sqi_catalog_find_exam(s, exam_id, &a->exam_row, &a->exam_version, &n_roster, err)) ||
+        (st = sqi_catalog_exam_meta(s, a->exam_row, exam_id, a->exam_version, &a->meta, err)))
         goto out;
     apply_meta(a);
-    if (n_roster > 0 && (st = catalog_roster_find(s, a->exam_row, exam_id, a->exam_version, trainee_id,
+    if (n_roster > 0 && (st = sqi_catalog_roster_find(s, a->exam_row, exam_id, a->exam_version, trainee_id,
                                           a->trainee_name, sizeof a->trainee_name, err)))
         goto out;
     if (!a->trainee_name[0] && trainee_name)
         snprintf(a->trainee_name, sizeof a->trainee_name, "%s", trainee_name);
     uint8_t h[32];
-    store_trainee_hash(s, trainee_id, h);
-    if ((st = catalog_attempts_used(s, h, exam_id, &used, &open, err)))
+    sqi_store_trainee_hash(s, trainee_id, h);
+    if ((st = sqi_catalog_attempts_used(s, h, exam_id, &used, &open, err)))
         goto out;
     if (open > 0) {
-        st = sq_seterr(err, SQ_ESTATE,
+        st = sqi_seterr(err, SQ_ESTATE,
                        "trainee '%s' has an attempt at exam '%s' in progress: resume it",
                        trainee_id, exam_id);
         goto out;
     }
     int allowed = (int)json_integer_value(json_object_get(a->meta, "attempts"));
     if (allowed > 0 && used >= allowed) {
-        st = sq_seterr(err, SQ_ESTATE, "trainee '%s' has used all %d attempts at exam '%s'",
+        st = sqi_seterr(err, SQ_ESTATE, "trainee '%s' has used all %d attempts at exam '%s'",
                        trainee_id, allowed, exam_id);
         goto out;
     }
     randombytes_buf(a->id, sizeof a->id);
-    hex_encode(a->id, sizeof a->id, a->id_hex);
+    sqi_hex_encode(a->id, sizeof a->id, a->id_hex);
     randombytes_buf(a->seed, sizeof a->seed);
     if ((st = draw(a, err)))
         goto out;
@@ -525,18 +532,18 @@ sq_status sq_attempt_start(sq_store *s, const char *exam_id, const char *trainee
     person = pj ? json_dumps(pj, JSON_COMPACT) : NULL;
     json_decref(pj);
     if (lay.failed || !person) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
-    if ((st = store_seal(s, "attempts", "layout", a->id_hex, lay.p, lay.len, &layout_sealed,
+    if ((st = sqi_store_seal(s, "attempts", "layout", a->id_hex, lay.p, lay.len, &layout_sealed,
                          &n_lay, err)) ||
-        (st = store_seal(s, "attempts", "person", a->id_hex, person, strlen(person),
+        (st = sqi_store_seal(s, "attempts", "person", a->id_hex, person, strlen(person),
                          &person_sealed, &n_person, err)))
         goto out;
-    a->base_mono_ms = store_mono_ms(s);
-    a->base_wall_s = a->started_wall = store_wall_s(s);
+    a->base_mono_ms = sqi_store_mono_ms(s);
+    a->base_wall_s = a->started_wall = sqi_store_wall_s(s);
     sqlite3_stmt *q;
-    if ((st = store_prepare(s,
+    if ((st = sqi_store_prepare(s,
                             "INSERT INTO attempts(id, exam, trainee, person, state, layout,"
                             " current, elapsed_ms, started_wall, last_wall)"
                             " VALUES (?, ?, ?, ?, 0, ?, 0, 0, ?, ?)",
@@ -552,16 +559,16 @@ sq_status sq_attempt_start(sq_store *s, const char *exam_id, const char *trainee
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        st = store_sqlerr(s, rc, "starting the attempt", err);
+        st = sqi_store_sqlerr(s, rc, "starting the attempt", err);
 out:
-    st = store_end(s, st, err);
+    st = sqi_store_end(s, st, err);
     if (person) {
         sodium_memzero(person, strlen(person));
         free(person);
     }
     free(layout_sealed);
     free(person_sealed);
-    buf_free(&lay);
+    sqi_buf_free(&lay);
     if (st) {
         sq_attempt_free(a);
         return st;
@@ -573,7 +580,7 @@ out:
 static sq_status load_answers(sq_attempt *a, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = store_prepare(a->s,
+    sq_status st = sqi_store_prepare(a->s,
                                  "SELECT pos, value, flagged FROM answers WHERE attempt = ?",
                                  &q, err);
     if (st)
@@ -583,7 +590,7 @@ static sq_status load_answers(sq_attempt *a, sq_err *err)
     while (!st && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         int pos = sqlite3_column_int(q, 0);
         if (pos < 0 || pos >= a->n) {
-            st = sq_seterr(err, SQ_ECORRUPT, "store: attempt %s is damaged", a->id_hex);
+            st = sqi_seterr(err, SQ_ECORRUPT, "store: attempt %s is damaged", a->id_hex);
             break;
         }
         att_item *it = &a->items[pos];
@@ -593,25 +600,25 @@ static sq_status load_answers(sq_attempt *a, sq_err *err)
         char rowkey[STORE_ROWKEY];
         uint8_t *plain = NULL;
         size_t n;
-        rowkey_answer(rowkey, a->id_hex, pos);
-        if ((st = store_open_field(a->s, "answers", "value", rowkey, sqlite3_column_blob(q, 1),
+        sqi_rowkey_answer(rowkey, a->id_hex, pos);
+        if ((st = sqi_store_open_field(a->s, "answers", "value", rowkey, sqlite3_column_blob(q, 1),
                                    (size_t)sqlite3_column_bytes(q, 1), &plain, &n, err)))
             break;
         sq_rd r;
-        rd_init(&r, plain, n);
-        it->selected = (uint32_t)rd_varint(&r);
-        it->answered_ms = rd_svarint(&r);
+        sqi_rd_init(&r, plain, n);
+        it->selected = (uint32_t)sqi_rd_varint(&r);
+        it->answered_ms = sqi_rd_svarint(&r);
         it->answered = true;
         free(plain);
         if (r.failed || it->selected >> it->n_opt)
-            st = sq_seterr(err, SQ_ECORRUPT, "store: attempt %s is damaged", a->id_hex);
+            st = sqi_seterr(err, SQ_ECORRUPT, "store: attempt %s is damaged", a->id_hex);
     }
     if (!st && rc != SQLITE_DONE)
-        st = store_sqlerr(a->s, rc, "reading answers", err);
+        st = sqi_store_sqlerr(a->s, rc, "reading answers", err);
     sqlite3_finalize(q);
     if (st)
         return st;
-    if ((st = store_prepare(a->s, "SELECT count(*) FROM clock_events WHERE attempt = ?", &q, err)))
+    if ((st = sqi_store_prepare(a->s, "SELECT count(*) FROM clock_events WHERE attempt = ?", &q, err)))
         return st;
     sqlite3_bind_blob(q, 1, a->id, 16, SQLITE_STATIC);
     if (sqlite3_step(q) == SQLITE_ROW)
@@ -628,15 +635,15 @@ sq_status sq_attempt_resume(sq_store *s, const char *exam_id, const char *traine
     uint8_t *plain = NULL;
     size_t n = 0;
     int64_t last_wall = 0;
-    if (!catalog_trainee_id_ok(trainee_id))
-        return sq_seterr(err, SQ_EINVAL, "a trainee id is 1 to %d printable characters",
+    if (!sqi_catalog_trainee_id_ok(trainee_id))
+        return sqi_seterr(err, SQ_EINVAL, "a trainee id is 1 to %d printable characters",
                          TRAINEE_ID_MAX);
     sq_status st = new_attempt(s, exam_id ? exam_id : "", trainee_id, &a, err);
     if (st)
         return st;
     uint8_t h[32];
-    store_trainee_hash(s, trainee_id, h);
-    if ((st = store_prepare(s,
+    sqi_store_trainee_hash(s, trainee_id, h);
+    if ((st = sqi_store_prepare(s,
                             "SELECT a.id, a.exam, e.exam_id, e.version, a.person, a.layout,"
                             " a.current, a.elapsed_ms, a.started_wall, a.last_wall"
                             " FROM attempts a JOIN exams e ON e.id = a.exam"
@@ -650,23 +657,23 @@ sq_status sq_attempt_resume(sq_store *s, const char *exam_id, const char *traine
         sqlite3_bind_text(q, 2, exam_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_DONE) {
-        st = sq_seterr(err, SQ_ENOTFOUND, "trainee '%s' has no attempt in progress%s%s",
+        st = sqi_seterr(err, SQ_ENOTFOUND, "trainee '%s' has no attempt in progress%s%s",
                        trainee_id, exam_id ? " at exam " : "", exam_id ? exam_id : "");
         goto out;
     } else if (rc != SQLITE_ROW) {
-        st = store_sqlerr(s, rc, "looking up an attempt", err);
+        st = sqi_store_sqlerr(s, rc, "looking up an attempt", err);
         goto out;
     }
     if (sqlite3_column_bytes(q, 0) != 16) {
-        st = sq_seterr(err, SQ_ECORRUPT, "store: an attempt is damaged");
+        st = sqi_seterr(err, SQ_ECORRUPT, "store: an attempt is damaged");
         goto out;
     }
     memcpy(a->id, sqlite3_column_blob(q, 0), 16);
-    hex_encode(a->id, 16, a->id_hex);
+    sqi_hex_encode(a->id, 16, a->id_hex);
     a->exam_row = sqlite3_column_int64(q, 1);
     snprintf(a->exam_id, sizeof a->exam_id, "%s", (const char *)sqlite3_column_text(q, 2));
     a->exam_version = sqlite3_column_int64(q, 3);
-    if ((st = store_open_field(s, "attempts", "person", a->id_hex, sqlite3_column_blob(q, 4),
+    if ((st = sqi_store_open_field(s, "attempts", "person", a->id_hex, sqlite3_column_blob(q, 4),
                                (size_t)sqlite3_column_bytes(q, 4), &plain, &n, err)))
         goto out;
     json_t *pj = json_loadb((const char *)plain, n, 0, NULL);
@@ -675,7 +682,7 @@ sq_status sq_attempt_resume(sq_store *s, const char *exam_id, const char *traine
     json_decref(pj);
     free(plain);
     plain = NULL;
-    if ((st = store_open_field(s, "attempts", "layout", a->id_hex, sqlite3_column_blob(q, 5),
+    if ((st = sqi_store_open_field(s, "attempts", "layout", a->id_hex, sqlite3_column_blob(q, 5),
                                (size_t)sqlite3_column_bytes(q, 5), &plain, &n, err)) ||
         (st = layout_decode(a, plain, n, err)))
         goto out;
@@ -687,19 +694,19 @@ sq_status sq_attempt_resume(sq_store *s, const char *exam_id, const char *traine
         a->current = 0;
     sqlite3_finalize(q);
     q = NULL;
-    if ((st = catalog_exam_meta(s, a->exam_row, a->exam_id, a->exam_version, &a->meta, err)))
+    if ((st = sqi_catalog_exam_meta(s, a->exam_row, a->exam_id, a->exam_version, &a->meta, err)))
         goto out;
     apply_meta(a);
     if ((st = load_bodies(a, err)) || (st = load_answers(a, err)))
         goto out;
     /* The station was off (or the kiosk down) since last_wall: that time is
      * not counted, and the gap is recorded for central to see. */
-    a->base_mono_ms = store_mono_ms(s);
-    a->base_wall_s = store_wall_s(s);
-    if ((st = store_begin(s, err)))
+    a->base_mono_ms = sqi_store_mono_ms(s);
+    a->base_wall_s = sqi_store_wall_s(s);
+    if ((st = sqi_store_begin(s, err)))
         goto out;
     st = add_event(a, 2, last_wall, a->base_wall_s, 0, err);
-    if ((st = store_end(s, st, err)))
+    if ((st = sqi_store_end(s, st, err)))
         goto out;
 out:
     sqlite3_finalize(q);
@@ -739,7 +746,7 @@ unsigned sq_attempt_langs(const sq_attempt *a)
     unsigned langs = 0;
     json_t *title = json_object_get(a->meta, "title");
     for (int l = 0; l < SQ_NLANGS; l++)
-        if (json_object_get(title, lang_codes[l]))
+        if (json_object_get(title, sqi_lang_codes[l]))
             langs |= 1u << l;
     return langs;
 }
@@ -760,9 +767,9 @@ void sq_attempt_progress(const sq_attempt *a, int *answered, int *flagged)
 static sq_status check_pos(const sq_attempt *a, int pos, sq_err *err)
 {
     if (a->closed)
-        return sq_seterr(err, SQ_ESTATE, "attempt %s is finished", a->id_hex);
+        return sqi_seterr(err, SQ_ESTATE, "attempt %s is finished", a->id_hex);
     if (pos < 0 || pos >= a->n)
-        return sq_seterr(err, SQ_EINVAL, "no item %d: the attempt has items 1 to %d", pos + 1,
+        return sqi_seterr(err, SQ_EINVAL, "no item %d: the attempt has items 1 to %d", pos + 1,
                          a->n);
     return SQ_OK;
 }
@@ -770,7 +777,7 @@ static sq_status check_pos(const sq_attempt *a, int pos, sq_err *err)
 sq_status sq_attempt_item(sq_attempt *a, int pos, int lang, sq_item_view *v, sq_err *err)
 {
     if (pos < 0 || pos >= a->n)
-        return sq_seterr(err, SQ_EINVAL, "no item %d: the attempt has items 1 to %d", pos + 1,
+        return sqi_seterr(err, SQ_EINVAL, "no item %d: the attempt has items 1 to %d", pos + 1,
                          a->n);
     att_item *it = &a->items[pos];
     memset(v, 0, sizeof *v);
@@ -798,9 +805,9 @@ sq_status sq_attempt_image(sq_attempt *a, int pos, uint8_t **data, size_t *len, 
                            size_t mime_len, sq_err *err)
 {
     if (pos < 0 || pos >= a->n)
-        return sq_seterr(err, SQ_EINVAL, "no item %d", pos + 1);
+        return sqi_seterr(err, SQ_EINVAL, "no item %d", pos + 1);
     sqlite3_stmt *q;
-    sq_status st = store_prepare(a->s, "SELECT mime, data FROM images WHERE exam = ? AND idx = ?",
+    sq_status st = sqi_store_prepare(a->s, "SELECT mime, data FROM images WHERE exam = ? AND idx = ?",
                                  &q, err);
     if (st)
         return st;
@@ -809,16 +816,16 @@ sq_status sq_attempt_image(sq_attempt *a, int pos, uint8_t **data, size_t *len, 
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
         char rowkey[STORE_ROWKEY];
-        rowkey_item(rowkey, a->exam_id, a->exam_version,
+        sqi_rowkey_item(rowkey, a->exam_id, a->exam_version,
                  a->items[pos].idx);
         if (mime && mime_len)
             snprintf(mime, mime_len, "%s", (const char *)sqlite3_column_text(q, 0));
-        st = store_open_field(a->s, "images", "data", rowkey, sqlite3_column_blob(q, 1),
+        st = sqi_store_open_field(a->s, "images", "data", rowkey, sqlite3_column_blob(q, 1),
                               (size_t)sqlite3_column_bytes(q, 1), data, len, err);
     } else if (rc == SQLITE_DONE) {
-        st = sq_seterr(err, SQ_ENOTFOUND, "item %d has no image", pos + 1);
+        st = sqi_seterr(err, SQ_ENOTFOUND, "item %d has no image", pos + 1);
     } else {
-        st = store_sqlerr(a->s, rc, "reading an image", err);
+        st = sqi_store_sqlerr(a->s, rc, "reading an image", err);
     }
     sqlite3_finalize(q);
     return st;
@@ -836,16 +843,16 @@ static sq_status change(sq_attempt *a, change_kind kind, int pos, uint32_t value
     att_item *it = &a->items[pos];
     if (kind == CH_ANSWER) {
         if (value >> it->n_opt)
-            return sq_seterr(err, SQ_EINVAL, "item %d has %d options", pos + 1, it->n_opt);
+            return sqi_seterr(err, SQ_EINVAL, "item %d has %d options", pos + 1, it->n_opt);
         const char *type = json_string_value(json_object_get(it->body, "type"));
         if (type && strcmp(type, "multiple") != 0 && (value & (value - 1)))
-            return sq_seterr(err, SQ_EINVAL, "item %d takes one answer", pos + 1);
+            return sqi_seterr(err, SQ_EINVAL, "item %d takes one answer", pos + 1);
         if (sq_attempt_time_left_ms(a) == 0) {
             /* The store learns that the time ran out, so that no restart
              * or resume can give it back (the last commit may be from
              * well before the limit). */
             sq_status tst = sq_attempt_tick(a, err);
-            return tst ? tst : sq_seterr(err, SQ_ESTATE, "the time is up: the answer was not recorded");
+            return tst ? tst : sqi_seterr(err, SQ_ESTATE, "the time is up: the answer was not recorded");
         }
     }
     time_point tp;
@@ -854,7 +861,7 @@ static sq_status change(sq_attempt *a, change_kind kind, int pos, uint32_t value
     sqlite3_stmt *q = NULL;
     if (kind == CH_GOTO)
         a->current = pos;
-    if ((st = store_begin(a->s, err)))
+    if ((st = sqi_store_begin(a->s, err)))
         goto fail;
     if ((st = time_write(a, &tp, err)))
         goto end;
@@ -862,22 +869,22 @@ static sq_status change(sq_attempt *a, change_kind kind, int pos, uint32_t value
         char rowkey[STORE_ROWKEY];
         size_t n;
         sq_buf b;
-        buf_init(&b, 64);
-        buf_varint(&b, value);
-        buf_svarint(&b, tp.elapsed);
-        rowkey_answer(rowkey, a->id_hex, pos);
-        st = store_seal(a->s, "answers", "value", rowkey, b.p, b.len, &sealed, &n, err);
-        buf_free(&b);
+        sqi_buf_init(&b, 64);
+        sqi_buf_varint(&b, value);
+        sqi_buf_svarint(&b, tp.elapsed);
+        sqi_rowkey_answer(rowkey, a->id_hex, pos);
+        st = sqi_store_seal(a->s, "answers", "value", rowkey, b.p, b.len, &sealed, &n, err);
+        sqi_buf_free(&b);
         if (st)
             goto end;
-        if ((st = store_prepare(a->s,
+        if ((st = sqi_store_prepare(a->s,
                                 "INSERT INTO answers(attempt, pos, value) VALUES (?, ?, ?)"
                                 " ON CONFLICT(attempt, pos) DO UPDATE SET value = excluded.value",
                                 &q, err)))
             goto end;
         sqlite3_bind_blob(q, 3, sealed, (int)n, SQLITE_STATIC);
     } else if (kind == CH_FLAG) {
-        if ((st = store_prepare(a->s,
+        if ((st = sqi_store_prepare(a->s,
                                 "INSERT INTO answers(attempt, pos, flagged) VALUES (?, ?, ?)"
                                 " ON CONFLICT(attempt, pos) DO UPDATE SET flagged = excluded.flagged",
                                 &q, err)))
@@ -889,12 +896,12 @@ static sq_status change(sq_attempt *a, change_kind kind, int pos, uint32_t value
         sqlite3_bind_int(q, 2, pos);
         int rc = sqlite3_step(q);
         if (rc != SQLITE_DONE)
-            st = store_sqlerr(a->s, rc, "saving the answer", err);
+            st = sqi_store_sqlerr(a->s, rc, "saving the answer", err);
     }
 end:
     sqlite3_finalize(q);
     free(sealed);
-    st = store_end(a->s, st, err);
+    st = sqi_store_end(a->s, st, err);
     if (st)
         goto fail;
     time_applied(a, &tp);
@@ -969,7 +976,7 @@ static void score_item(const att_item *it, sq_result_item *ri)
 sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
 {
     if (a->closed)
-        return sq_seterr(err, SQ_ESTATE, "attempt %s is finished", a->id_hex);
+        return sqi_seterr(err, SQ_ESTATE, "attempt %s is finished", a->id_hex);
     sq_status st;
     sq_result r;
     uint8_t *sealed = NULL;
@@ -980,15 +987,15 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
     memset(&r, 0, sizeof r);
     r.items = calloc((size_t)a->n, sizeof *r.items);
     if (!r.items)
-        return sq_seterr(err, SQ_ENOMEM, "out of memory");
-    if ((st = store_begin(a->s, err)))
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
+    if ((st = sqi_store_begin(a->s, err)))
         goto out;
     if ((st = time_write(a, &tp, err)))
         goto out;
     /* Results are numbered 1, 2, 3... with no gap: the number comes from
      * the chain head, checked, so a deleted result is a missing number. */
     int64_t seq = 0;
-    if ((st = chain_next_seq(a->s, &seq, err)))
+    if ((st = sqi_chain_next_seq(a->s, &seq, err)))
         goto out;
 
     r.format = 1;
@@ -1015,7 +1022,7 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
     r.passed = r.percent >= json_integer_value(json_object_get(a->meta, "pass_percent"));
 
     /* The clock events recorded for this attempt go into the result. */
-    if ((st = store_prepare(a->s,
+    if ((st = sqi_store_prepare(a->s,
                             "SELECT kind, wall_before, wall_after, mono_delta_ms FROM"
                             " clock_events WHERE attempt = ? ORDER BY n",
                             &q, err)))
@@ -1023,7 +1030,7 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
     sqlite3_bind_blob(q, 1, a->id, 16, SQLITE_STATIC);
     r.events = calloc((size_t)a->n_events + 1, sizeof *r.events);
     if (!r.events) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
     while (sqlite3_step(q) == SQLITE_ROW && r.n_events < a->n_events) {
@@ -1037,12 +1044,12 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
     q = NULL;
 
     /* Sign, then seal, then never touch. */
-    if ((st = result_seal(&r, station_keys_sign_sk(a->s->keys),
+    if ((st = sqi_result_seal(&r, sqi_station_keys_sign_sk(a->s->keys),
                           sq_station_keys_central_results_pk(a->s->keys), &sealed, &sealed_len,
                           err)))
         goto out;
 
-    if ((st = store_prepare(a->s,
+    if ((st = sqi_store_prepare(a->s,
                             "INSERT INTO results(seq, attempt, sealed, created_wall)"
                             " VALUES (?, ?, ?, ?)",
                             &q, err)))
@@ -1055,10 +1062,10 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
     sqlite3_finalize(q);
     q = NULL;
     if (rc != SQLITE_DONE) {
-        st = store_sqlerr(a->s, rc, "storing the result", err);
+        st = sqi_store_sqlerr(a->s, rc, "storing the result", err);
         goto out;
     }
-    if ((st = chain_seq_used(a->s, r.seq, err)))
+    if ((st = sqi_chain_seq_used(a->s, r.seq, err)))
         goto out;
     /* The answers in progress go: the sealed result is all that remains. */
     static const char *const cleanup[] = {
@@ -1068,7 +1075,7 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
         "DELETE FROM clock_events WHERE attempt = ?1",
     };
     for (size_t i = 0; i < sizeof cleanup / sizeof cleanup[0] && !st; i++) {
-        if ((st = store_prepare(a->s, cleanup[i], &q, err)))
+        if ((st = sqi_store_prepare(a->s, cleanup[i], &q, err)))
             break;
         sqlite3_bind_blob(q, 1, a->id, 16, SQLITE_STATIC);
         sqlite3_bind_int64(q, 2, r.seq);
@@ -1076,11 +1083,11 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
         sqlite3_finalize(q);
         q = NULL;
         if (rc != SQLITE_DONE)
-            st = store_sqlerr(a->s, rc, "closing the attempt", err);
+            st = sqi_store_sqlerr(a->s, rc, "closing the attempt", err);
     }
 out:
     sqlite3_finalize(q);
-    st = store_end(a->s, st, err);
+    st = sqi_store_end(a->s, st, err);
     if (st == SQ_OK) {
         time_applied(a, &tp);
         a->closed = 1;

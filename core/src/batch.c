@@ -10,7 +10,12 @@
 #include <time.h>
 #include <sodium.h>
 
-#include "internal.h"
+#include "batch_int.h"
+#include "chain_int.h"
+#include "codec_int.h"
+#include "keys_int.h"
+#include "store_int.h"
+#include "util_int.h"
 
 /* ---- batches ---- */
 
@@ -66,7 +71,7 @@ static sq_status seq_map_load(sq_store *s, seq_map *m, sq_err *err)
 {
     sqlite3_stmt *q;
     m->n = 0;
-    sq_status st = store_prepare(s, "SELECT from_seq, wire_base FROM seq_map ORDER BY from_seq",
+    sq_status st = sqi_store_prepare(s, "SELECT from_seq, wire_base FROM seq_map ORDER BY from_seq",
                                  &q, err);
     if (st)
         return st;
@@ -78,7 +83,7 @@ static sq_status seq_map_load(sq_store *s, seq_map *m, sq_err *err)
     }
     sqlite3_finalize(q);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQ_OK
-                                                 : store_sqlerr(s, rc, "reading the seq map", err);
+                                                 : sqi_store_sqlerr(s, rc, "reading the seq map", err);
 }
 
 /* The number the station's result seq goes out under. */
@@ -121,7 +126,7 @@ sq_status sq_batch_renumber(sq_store *s, int64_t conflict_seq, int64_t held_max,
 {
     seq_map m;
     sqlite3_stmt *q = NULL;
-    sq_status st = store_begin(s, err);
+    sq_status st = sqi_store_begin(s, err);
     if (st)
         return st;
     if ((st = seq_map_load(s, &m, err)))
@@ -129,7 +134,7 @@ sq_status sq_batch_renumber(sq_store *s, int64_t conflict_seq, int64_t held_max,
     int64_t local = seq_of(&m, conflict_seq);
     bool pending = false;
     if (local > 0) {
-        if ((st = store_prepare(s, "SELECT sent_wall IS NULL FROM results WHERE seq = ?", &q,
+        if ((st = sqi_store_prepare(s, "SELECT sent_wall IS NULL FROM results WHERE seq = ?", &q,
                                 err)))
             goto out;
         sqlite3_bind_int64(q, 1, local);
@@ -139,7 +144,7 @@ sq_status sq_batch_renumber(sq_store *s, int64_t conflict_seq, int64_t held_max,
     }
     if (!pending || held_max < conflict_seq || wire_of(&m, local) > held_max ||
         held_max >= INT64_MAX / 2) {
-        st = sq_seterr(err, SQ_ESTATE,
+        st = sqi_seterr(err, SQ_ESTATE,
                        "nothing to renumber: #%lld is no pending result of this station under "
                        "central's numbers up to #%lld",
                        (long long)conflict_seq, (long long)held_max);
@@ -147,14 +152,14 @@ sq_status sq_batch_renumber(sq_store *s, int64_t conflict_seq, int64_t held_max,
     }
     /* From that result on, everything goes out above what central holds;
      * ranges further on are superseded. */
-    if ((st = store_prepare(s, "DELETE FROM seq_map WHERE from_seq >= ?", &q, err)))
+    if ((st = sqi_store_prepare(s, "DELETE FROM seq_map WHERE from_seq >= ?", &q, err)))
         goto out;
     sqlite3_bind_int64(q, 1, local);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     q = NULL;
     if (rc == SQLITE_DONE &&
-        (st = store_prepare(s, "INSERT INTO seq_map(from_seq, wire_base) VALUES (?, ?)", &q,
+        (st = sqi_store_prepare(s, "INSERT INTO seq_map(from_seq, wire_base) VALUES (?, ?)", &q,
                             err)) == SQ_OK) {
         sqlite3_bind_int64(q, 1, local);
         sqlite3_bind_int64(q, 2, held_max + 1);
@@ -162,7 +167,7 @@ sq_status sq_batch_renumber(sq_store *s, int64_t conflict_seq, int64_t held_max,
     }
     if (st || rc != SQLITE_DONE) {
         if (!st)
-            st = store_sqlerr(s, rc, "renumbering results", err);
+            st = sqi_store_sqlerr(s, rc, "renumbering results", err);
         goto out;
     }
     char detail[300];
@@ -171,14 +176,14 @@ sq_status sq_batch_renumber(sq_store *s, int64_t conflict_seq, int64_t held_max,
              "go out as #%lld on",
              (long long)conflict_seq, (long long)held_max, (long long)local,
              (long long)held_max + 1);
-    st = chain_audit_append(s, "store", "renumber", "ok", detail, strlen(detail), err);
+    st = sqi_chain_audit_append(s, "store", "renumber", "ok", detail, strlen(detail), err);
     if (!st) {
         *from_seq = local;
         *wire_base = held_max + 1;
     }
 out:
     sqlite3_finalize(q);
-    return store_end(s, st, err);
+    return sqi_store_end(s, st, err);
 }
 
 sq_status sq_batch_make(sq_store *s, int64_t after_seq, int max_results, size_t max_bytes,
@@ -197,20 +202,20 @@ sq_status sq_batch_make(sq_store *s, int64_t after_seq, int max_results, size_t 
     int64_t first = 0, last = 0, local_last = 0;
     memset(made, 0, sizeof *made);
     if (max_results <= 0 || max_results > SQ_BATCH_MAX_RESULTS)
-        return sq_seterr(err, SQ_EINVAL, "a batch holds 1 to %d results, not %d",
+        return sqi_seterr(err, SQ_EINVAL, "a batch holds 1 to %d results, not %d",
                          SQ_BATCH_MAX_RESULTS, max_results);
     seq_map m;
     sq_status st = seq_map_load(s, &m, err);
     if (st)
         return st;
-    buf_init(&plain, SQ_BATCH_MAX_PLAIN);
-    buf_init(&out, SQ_BATCH_MAX_FILE);
-    if ((st = store_prepare(s,
+    sqi_buf_init(&plain, SQ_BATCH_MAX_PLAIN);
+    sqi_buf_init(&out, SQ_BATCH_MAX_FILE);
+    if ((st = sqi_store_prepare(s,
                             "SELECT seq, sealed FROM results WHERE sent_wall IS NULL"
                             " AND seq > ? ORDER BY seq LIMIT ?",
                             &q, err))) {
-        buf_free(&plain);
-        buf_free(&out);
+        sqi_buf_free(&plain);
+        sqi_buf_free(&out);
         return st;
     }
     sqlite3_bind_int64(q, 1, after_seq);
@@ -229,58 +234,58 @@ sq_status sq_batch_make(sq_store *s, int64_t after_seq, int max_results, size_t 
         last = wire_of(&m, local_last);
         if (n == 0)
             first = last;
-        buf_varint(&plain, (uint64_t)last);
-        buf_bytes(&plain, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
+        sqi_buf_varint(&plain, (uint64_t)last);
+        sqi_buf_bytes(&plain, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
         n++;
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE) {
-        st = store_sqlerr(s, rc, "reading results", err);
+        st = sqi_store_sqlerr(s, rc, "reading results", err);
         goto out;
     }
     if (n == 0)
         goto out;
     if (plain.failed) {
-        st = sq_seterr(err, SQ_ETOOBIG, "results above the batch limit: use fewer per batch");
+        st = sqi_seterr(err, SQ_ETOOBIG, "results above the batch limit: use fewer per batch");
         goto out;
     }
-    if ((st = z_deflate(plain.p, plain.len, &z, &zlen, err)))
+    if ((st = sqi_z_deflate(plain.p, plain.len, &z, &zlen, err)))
         goto out;
     uint8_t id[16];
     batch_id(s->station_id, plain.p, plain.len, id);
-    buf_put(&out, "SQBATCH1", 8);
-    buf_u8(&out, 1);
-    buf_put(&out, id, 16);
-    buf_str(&out, s->station_id);
+    sqi_buf_put(&out, "SQBATCH1", 8);
+    sqi_buf_u8(&out, 1);
+    sqi_buf_put(&out, id, 16);
+    sqi_buf_str(&out, s->station_id);
     /* No time in the batch: the same results make the same bytes, so a
      * resend after a lost answer is byte-identical however it was made. */
-    buf_svarint(&out, 0);
-    buf_varint(&out, (uint64_t)n);
-    buf_varint(&out, plain.len);
-    buf_bytes(&out, z, zlen);
+    sqi_buf_svarint(&out, 0);
+    sqi_buf_varint(&out, (uint64_t)n);
+    sqi_buf_varint(&out, plain.len);
+    sqi_buf_bytes(&out, z, zlen);
     uint8_t sig[64];
     if (out.failed) {
-        st = sq_seterr(err, SQ_ETOOBIG, "batch above %u bytes", SQ_BATCH_MAX_FILE);
+        st = sqi_seterr(err, SQ_ETOOBIG, "batch above %u bytes", SQ_BATCH_MAX_FILE);
         goto out;
     }
-    crypto_sign_detached(sig, NULL, out.p, out.len, station_keys_sign_sk(s->keys));
-    buf_put(&out, sig, 64);
+    crypto_sign_detached(sig, NULL, out.p, out.len, sqi_station_keys_sign_sk(s->keys));
+    sqi_buf_put(&out, sig, 64);
     if (out.failed) {
-        st = sq_seterr(err, SQ_ETOOBIG, "batch above %u bytes", SQ_BATCH_MAX_FILE);
+        st = sqi_seterr(err, SQ_ETOOBIG, "batch above %u bytes", SQ_BATCH_MAX_FILE);
         goto out;
     }
     made->bytes = out.p;
     made->len = out.len;
     out.p = NULL;
     made->count = n;
-    hex_encode(id, 16, made->id);
+    sqi_hex_encode(id, 16, made->id);
     made->first_seq = first;
     made->last_seq = last;
     made->next_after = local_last;
 out:
     free(z);
-    buf_free(&plain);
-    buf_free(&out);
+    sqi_buf_free(&plain);
+    sqi_buf_free(&out);
     return st;
 }
 
@@ -291,7 +296,7 @@ sq_status sq_batch_export(sq_store *s, int64_t after_seq, int max_results, const
     sq_status st = sq_batch_make(s, after_seq, max_results, 0, &m, err);
     *count = st ? 0 : m.count;
     if (st == SQ_OK && m.count > 0 &&
-        (st = file_write_atomic(out_path, m.bytes, m.len, 0644, false, err)))
+        (st = sqi_file_write_atomic(out_path, m.bytes, m.len, 0644, false, err)))
         *count = 0;
     free(m.bytes);
     return st;
@@ -312,40 +317,40 @@ void sq_batch_free(sq_batch *b)
 sq_status sq_batch_parse(const uint8_t *buf, size_t len, sq_batch **out, sq_err *err)
 {
     if (len > SQ_BATCH_MAX_FILE)
-        return sq_seterr(err, SQ_ETOOBIG, "batch of %zu bytes is above the limit of %u", len,
+        return sqi_seterr(err, SQ_ETOOBIG, "batch of %zu bytes is above the limit of %u", len,
                          SQ_BATCH_MAX_FILE);
     if (len < 8 + 64 || memcmp(buf, "SQBATCH1", 8) != 0)
-        return sq_seterr(err, SQ_ECORRUPT, "not a Synaq batch");
+        return sqi_seterr(err, SQ_ECORRUPT, "not a Synaq batch");
     sq_batch *b = calloc(1, sizeof *b);
     if (!b || !(b->raw = malloc(len))) {
         free(b);
-        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
     }
     memcpy(b->raw, buf, len);
     b->len = len;
     sq_rd r;
-    rd_init(&r, b->raw + 8, len - 8 - 64);
-    int version = rd_u8(&r);
-    const uint8_t *id = rd_take(&r, 16);
-    rd_str(&r, b->station_id, SQ_STATION_ID_MAX);
-    b->created = rd_svarint(&r);
-    b->count = rd_varint(&r);
-    b->plain_len = rd_varint(&r);
-    b->z = rd_bytes(&r, SQ_BATCH_MAX_FILE, &b->z_len);
+    sqi_rd_init(&r, b->raw + 8, len - 8 - 64);
+    int version = sqi_rd_u8(&r);
+    const uint8_t *id = sqi_rd_take(&r, 16);
+    sqi_rd_str(&r, b->station_id, SQ_STATION_ID_MAX);
+    b->created = sqi_rd_svarint(&r);
+    b->count = sqi_rd_varint(&r);
+    b->plain_len = sqi_rd_varint(&r);
+    b->z = sqi_rd_bytes(&r, SQ_BATCH_MAX_FILE, &b->z_len);
     if (r.failed || version != 1 || r.pos != r.len || b->count == 0 || !b->station_id[0]) {
         sq_batch_free(b);
-        return sq_seterr(err, SQ_ECORRUPT, "batch is damaged or truncated");
+        return sqi_seterr(err, SQ_ECORRUPT, "batch is damaged or truncated");
     }
     /* No station makes a larger batch: refused before anything is
      * inflated or allocated for its results. */
     if (b->count > SQ_BATCH_MAX_RESULTS) {
-        sq_seterr(err, SQ_ETOOBIG, "batch claims %llu results; a batch holds at most %d",
+        sqi_seterr(err, SQ_ETOOBIG, "batch claims %llu results; a batch holds at most %d",
                   (unsigned long long)b->count, SQ_BATCH_MAX_RESULTS);
         sq_batch_free(b);
         return SQ_ETOOBIG;
     }
     memcpy(b->id, id, 16);
-    hex_encode(b->id, 16, b->id_hex);
+    sqi_hex_encode(b->id, 16, b->id_hex);
     *out = b;
     return SQ_OK;
 }
@@ -364,7 +369,7 @@ sq_status sq_batch_verify(sq_batch *b, const uint8_t station_sign_pk[32], sq_err
 {
     if (crypto_sign_verify_detached(b->raw + b->len - 64, b->raw, b->len - 64, station_sign_pk) !=
         0)
-        return sq_seterr(err, SQ_EAUTH, "batch %s is not signed by station '%s'", b->id_hex,
+        return sqi_seterr(err, SQ_EAUTH, "batch %s is not signed by station '%s'", b->id_hex,
                          b->station_id);
     if (b->verified)
         return SQ_OK;
@@ -377,34 +382,34 @@ sq_status sq_batch_verify(sq_batch *b, const uint8_t station_sign_pk[32], sq_err
     b->seqs = NULL;
     b->sealed = NULL;
     b->sealed_len = NULL;
-    sq_status st = z_inflate(b->z, b->z_len, (size_t)b->plain_len, SQ_BATCH_MAX_PLAIN, &b->plain,
+    sq_status st = sqi_z_inflate(b->z, b->z_len, (size_t)b->plain_len, SQ_BATCH_MAX_PLAIN, &b->plain,
                              err);
     if (st)
-        return sq_prefixerr(err, "batch %s", b->id_hex);
+        return sqi_prefixerr(err, "batch %s", b->id_hex);
     uint8_t id[16];
     batch_id(b->station_id, b->plain, (size_t)b->plain_len, id);
     if (memcmp(id, b->id, 16) != 0)
-        return sq_seterr(err, SQ_ECORRUPT, "batch %s does not carry what its id says", b->id_hex);
+        return sqi_seterr(err, SQ_ECORRUPT, "batch %s does not carry what its id says", b->id_hex);
     /* Each result takes at least 2 bytes, so count is bounded by the size. */
     if (b->count > b->plain_len / 2)
-        return sq_seterr(err, SQ_ECORRUPT, "batch %s is damaged", b->id_hex);
+        return sqi_seterr(err, SQ_ECORRUPT, "batch %s is damaged", b->id_hex);
     b->seqs = calloc((size_t)b->count, sizeof *b->seqs);
     b->sealed = calloc((size_t)b->count, sizeof *b->sealed);
     b->sealed_len = calloc((size_t)b->count, sizeof *b->sealed_len);
     if (!b->seqs || !b->sealed || !b->sealed_len)
-        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
     sq_rd r;
-    rd_init(&r, b->plain, (size_t)b->plain_len);
+    sqi_rd_init(&r, b->plain, (size_t)b->plain_len);
     int64_t prev = 0;
     for (uint64_t i = 0; i < b->count; i++) {
-        b->seqs[i] = rd_i63(&r);
-        b->sealed[i] = rd_bytes(&r, SQ_RESULT_MAX, &b->sealed_len[i]);
+        b->seqs[i] = sqi_rd_i63(&r);
+        b->sealed[i] = sqi_rd_bytes(&r, SQ_RESULT_MAX, &b->sealed_len[i]);
         if (r.failed || b->seqs[i] <= prev)
-            return sq_seterr(err, SQ_ECORRUPT, "batch %s is damaged", b->id_hex);
+            return sqi_seterr(err, SQ_ECORRUPT, "batch %s is damaged", b->id_hex);
         prev = b->seqs[i];
     }
     if (r.pos != r.len)
-        return sq_seterr(err, SQ_ECORRUPT, "batch %s is damaged", b->id_hex);
+        return sqi_seterr(err, SQ_ECORRUPT, "batch %s is damaged", b->id_hex);
     b->verified = 1;
     return SQ_OK;
 }
@@ -426,15 +431,15 @@ void sq_batch_result(const sq_batch *b, size_t i, int64_t *seq, const uint8_t **
 
 static void heartbeat_encode(const sq_heartbeat *hb, sq_buf *b)
 {
-    buf_str(b, hb->software);
-    buf_str(b, hb->content);
-    buf_varint(b, (uint64_t)(hb->pending > 0 ? hb->pending : 0));
-    buf_varint(b, (uint64_t)(hb->oldest_pending_s > 0 ? hb->oldest_pending_s : 0));
-    buf_varint(b, (uint64_t)(hb->disk_free_bytes > 0 ? hb->disk_free_bytes : 0));
-    buf_svarint(b, hb->station_wall_s);
-    buf_varint(b, (uint64_t)(hb->last_seq > 0 ? hb->last_seq : 0));
-    buf_varint(b, (uint64_t)(hb->counter > 0 ? hb->counter : 0));
-    buf_varint(b, hb->integrity);
+    sqi_buf_str(b, hb->software);
+    sqi_buf_str(b, hb->content);
+    sqi_buf_varint(b, (uint64_t)(hb->pending > 0 ? hb->pending : 0));
+    sqi_buf_varint(b, (uint64_t)(hb->oldest_pending_s > 0 ? hb->oldest_pending_s : 0));
+    sqi_buf_varint(b, (uint64_t)(hb->disk_free_bytes > 0 ? hb->disk_free_bytes : 0));
+    sqi_buf_svarint(b, hb->station_wall_s);
+    sqi_buf_varint(b, (uint64_t)(hb->last_seq > 0 ? hb->last_seq : 0));
+    sqi_buf_varint(b, (uint64_t)(hb->counter > 0 ? hb->counter : 0));
+    sqi_buf_varint(b, hb->integrity);
 }
 
 sq_status sq_batch_upload_build(const sq_station_keys *k, const sq_heartbeat *hb, const uint8_t *batch,
@@ -442,22 +447,22 @@ sq_status sq_batch_upload_build(const sq_station_keys *k, const sq_heartbeat *hb
 {
     const sq_cert *c = sq_station_keys_cert(k);
     if (!c)
-        return sq_seterr(err, SQ_ESTATE, "the station is not enrolled");
+        return sqi_seterr(err, SQ_ESTATE, "the station is not enrolled");
     sq_buf b;
-    buf_init(&b, SQ_UPLOAD_MAX);
-    buf_put(&b, "SQUPLD1", 7);
-    buf_u8(&b, 2);
-    buf_str(&b, c->station_id);
+    sqi_buf_init(&b, SQ_UPLOAD_MAX);
+    sqi_buf_put(&b, "SQUPLD1", 7);
+    sqi_buf_u8(&b, 2);
+    sqi_buf_str(&b, c->station_id);
     heartbeat_encode(hb, &b);
-    buf_bytes(&b, batch, batch_len);
+    sqi_buf_bytes(&b, batch, batch_len);
     uint8_t sig[64];
     if (!b.failed) {
-        crypto_sign_detached(sig, NULL, b.p, b.len, station_keys_sign_sk(k));
-        buf_put(&b, sig, 64);
+        crypto_sign_detached(sig, NULL, b.p, b.len, sqi_station_keys_sign_sk(k));
+        sqi_buf_put(&b, sig, 64);
     }
     if (b.failed) {
-        buf_free(&b);
-        return sq_seterr(err, SQ_ETOOBIG, "upload above %u bytes", SQ_UPLOAD_MAX);
+        sqi_buf_free(&b);
+        return sqi_seterr(err, SQ_ETOOBIG, "upload above %u bytes", SQ_UPLOAD_MAX);
     }
     *out = b.p;
     *out_len = b.len;
@@ -470,30 +475,30 @@ sq_status sq_batch_upload_parse(const uint8_t *buf, size_t len, sq_heartbeat *hb
     sq_rd r;
     memset(hb, 0, sizeof *hb);
     if (len > SQ_UPLOAD_MAX)
-        return sq_seterr(err, SQ_ETOOBIG, "upload above %u bytes", SQ_UPLOAD_MAX);
+        return sqi_seterr(err, SQ_ETOOBIG, "upload above %u bytes", SQ_UPLOAD_MAX);
     if (len < 8 + 64 || memcmp(buf, "SQUPLD1", 7) != 0)
-        return sq_seterr(err, SQ_ECORRUPT, "not a Synaq upload");
-    rd_init(&r, buf + 7, len - 7 - 64);
-    int version = rd_u8(&r);
-    rd_str(&r, hb->station_id, SQ_STATION_ID_MAX);
-    rd_str(&r, hb->software, sizeof hb->software - 1);
-    rd_str(&r, hb->content, sizeof hb->content - 1);
-    hb->pending = rd_i63(&r);
-    hb->oldest_pending_s = rd_i63(&r);
-    hb->disk_free_bytes = rd_i63(&r);
-    hb->station_wall_s = rd_svarint(&r);
-    hb->last_seq = rd_i63(&r);
+        return sqi_seterr(err, SQ_ECORRUPT, "not a Synaq upload");
+    sqi_rd_init(&r, buf + 7, len - 7 - 64);
+    int version = sqi_rd_u8(&r);
+    sqi_rd_str(&r, hb->station_id, SQ_STATION_ID_MAX);
+    sqi_rd_str(&r, hb->software, sizeof hb->software - 1);
+    sqi_rd_str(&r, hb->content, sizeof hb->content - 1);
+    hb->pending = sqi_rd_i63(&r);
+    hb->oldest_pending_s = sqi_rd_i63(&r);
+    hb->disk_free_bytes = sqi_rd_i63(&r);
+    hb->station_wall_s = sqi_rd_svarint(&r);
+    hb->last_seq = sqi_rd_i63(&r);
     if (version == 1)
-        return sq_seterr(err, SQ_ECORRUPT,
+        return sqi_seterr(err, SQ_ECORRUPT,
                          "upload of format 1 (the first builds: unsigned acknowledgements, "
                          "heartbeats without a counter); update the station's software");
-    hb->counter = rd_i63(&r);
-    uint64_t integrity = rd_varint(&r);
+    hb->counter = sqi_rd_i63(&r);
+    uint64_t integrity = sqi_rd_varint(&r);
     hb->integrity = (uint32_t)integrity;
-    *batch = rd_bytes(&r, SQ_BATCH_MAX_FILE, batch_len);
+    *batch = sqi_rd_bytes(&r, SQ_BATCH_MAX_FILE, batch_len);
     if (r.failed || version != 2 || r.pos != r.len || !hb->station_id[0] ||
         integrity > UINT32_MAX)
-        return sq_seterr(err, SQ_ECORRUPT, "upload is damaged or truncated");
+        return sqi_seterr(err, SQ_ECORRUPT, "upload is damaged or truncated");
     if (*batch_len == 0)
         *batch = NULL;
     return SQ_OK;
@@ -504,7 +509,7 @@ sq_status sq_batch_upload_verify(const uint8_t *buf, size_t len, const uint8_t s
 {
     if (len < 64 ||
         crypto_sign_verify_detached(buf + len - 64, buf, len - 64, station_sign_pk) != 0)
-        return sq_seterr(err, SQ_EAUTH, "upload is not signed by the station's enrolled key");
+        return sqi_seterr(err, SQ_EAUTH, "upload is not signed by the station's enrolled key");
     return SQ_OK;
 }
 
@@ -514,8 +519,8 @@ sq_status sq_batch_heartbeat(sq_store *s, sq_heartbeat *hb, sq_err *err)
     memset(hb, 0, sizeof *hb);
     snprintf(hb->station_id, sizeof hb->station_id, "%s", s->station_id);
     snprintf(hb->software, sizeof hb->software, "%s", sq_version());
-    hb->station_wall_s = store_wall_s(s);
-    sq_status st = store_prepare(s,
+    hb->station_wall_s = sqi_store_wall_s(s);
+    sq_status st = sqi_store_prepare(s,
                                  "SELECT (SELECT count(*) FROM results WHERE sent_wall IS NULL),"
                                  " (SELECT min(created_wall) FROM results WHERE sent_wall IS NULL),"
                                  " (SELECT value FROM meta WHERE key = 'last_seq')",
@@ -542,7 +547,7 @@ sq_status sq_batch_heartbeat(sq_store *s, sq_heartbeat *hb, sq_err *err)
     const sq_integrity_report *ir = sq_chain_last(s);
     if (ir)
         hb->integrity = (ir->found.flags & 0xffu) | (ir->on_record.flags & 0xffu) << 8;
-    if ((st = store_prepare(s, "SELECT exam_id, version FROM exams WHERE active = 1 ORDER BY exam_id",
+    if ((st = sqi_store_prepare(s, "SELECT exam_id, version FROM exams WHERE active = 1 ORDER BY exam_id",
                             &q, err)))
         return st;
     size_t o = 0;
@@ -557,7 +562,7 @@ sq_status sq_batch_heartbeat(sq_store *s, sq_heartbeat *hb, sq_err *err)
 sq_status sq_batch_counts(sq_store *s, int64_t *pending, int64_t *last_seq, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = store_prepare(s,
+    sq_status st = sqi_store_prepare(s,
                                  "SELECT (SELECT count(*) FROM results WHERE sent_wall IS NULL),"
                                  " (SELECT value FROM meta WHERE key = 'last_seq')",
                                  &q, err);
@@ -570,7 +575,7 @@ sq_status sq_batch_counts(sq_store *s, int64_t *pending, int64_t *last_seq, sq_e
         if (last_seq)
             *last_seq = sqlite3_column_int64(q, 1);
     } else {
-        st = store_sqlerr(s, rc, "counting results", err);
+        st = sqi_store_sqlerr(s, rc, "counting results", err);
     }
     sqlite3_finalize(q);
     return st;
@@ -587,65 +592,65 @@ sq_status sq_batch_mark_sent(sq_store *s, const int64_t *seqs, size_t n, int *ma
     if (!done || !local) {
         free(done);
         free(local);
-        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
     }
-    sq_status st = store_begin(s, err);
+    sq_status st = sqi_store_begin(s, err);
     if (st) {
         free(done);
         free(local);
         return st;
     }
     if ((st = seqs_from_wire(s, seqs, n, local, err)) ||
-        (st = store_prepare(s,
+        (st = sqi_store_prepare(s,
                             "UPDATE results SET sent_wall = ? WHERE seq = ? AND sent_wall IS NULL",
                             &q, err)))
         goto out;
     for (size_t i = 0; i < n; i++) {
-        sqlite3_bind_int64(q, 1, store_wall_s(s));
+        sqlite3_bind_int64(q, 1, sqi_store_wall_s(s));
         sqlite3_bind_int64(q, 2, local[i]);
         int rc = sqlite3_step(q);
         sqlite3_reset(q);
         if (rc != SQLITE_DONE) {
-            st = store_sqlerr(s, rc, "marking results sent", err);
+            st = sqi_store_sqlerr(s, rc, "marking results sent", err);
             goto out;
         }
         if (sqlite3_changes(s->db) > 0)
             done[count++] = local[i];
     }
-    st = chain_sent_append(s, done, (size_t)count, err);
+    st = sqi_chain_sent_append(s, done, (size_t)count, err);
 out:
     sqlite3_finalize(q);
     free(done);
     free(local);
-    st = store_end(s, st, err);
+    st = sqi_store_end(s, st, err);
     if (st == SQ_OK && marked)
         *marked = count;
     return st;
 }
 
-sq_status batch_mark_exported(sq_store *s, const int64_t *seqs, size_t n, sq_err *err)
+sq_status sqi_batch_mark_exported(sq_store *s, const int64_t *seqs, size_t n, sq_err *err)
 {
     sqlite3_stmt *q = NULL;
     seq_map m;
-    sq_status st = store_begin(s, err);
+    sq_status st = sqi_store_begin(s, err);
     if (st)
         return st;
     if ((st = seq_map_load(s, &m, err)) ||
-        (st = store_prepare(s,
+        (st = sqi_store_prepare(s,
                             "UPDATE results SET exported_wall = ? WHERE seq = ? AND sent_wall IS NULL",
                             &q, err)))
         goto out;
     for (size_t i = 0; i < n && !st; i++) {
-        sqlite3_bind_int64(q, 1, store_wall_s(s));
+        sqlite3_bind_int64(q, 1, sqi_store_wall_s(s));
         sqlite3_bind_int64(q, 2, seq_of(&m, seqs[i]));
         int rc = sqlite3_step(q);
         sqlite3_reset(q);
         if (rc != SQLITE_DONE)
-            st = store_sqlerr(s, rc, "noting results exported", err);
+            st = sqi_store_sqlerr(s, rc, "noting results exported", err);
     }
 out:
     sqlite3_finalize(q);
-    return store_end(s, st, err);
+    return sqi_store_end(s, st, err);
 }
 
 /* ---- acknowledgements ---- */
@@ -668,35 +673,35 @@ sq_status sq_batch_ack_build(const sq_central_keys *k, const sq_ack *ack, uint8_
 {
     const uint8_t *sk, *deleg;
     size_t deleg_len;
-    sq_status st = central_ack_signer(k, &sk, &deleg, &deleg_len, err);
+    sq_status st = sqi_central_ack_signer(k, &sk, &deleg, &deleg_len, err);
     if (st)
         return st;
     if (ack->n > ACK_MAX_SEQS)
-        return sq_seterr(err, SQ_ETOOBIG, "acknowledgement too large");
+        return sqi_seterr(err, SQ_ETOOBIG, "acknowledgement too large");
     sq_buf b;
-    buf_init(&b, 4u << 20);
-    buf_put(&b, "SQACK02", 7);
-    buf_u8(&b, 2);
-    buf_u8(&b, (uint8_t)ack->kind);
-    buf_str(&b, ack->station_id);
-    buf_str(&b, ack->batch_id);
-    buf_put(&b, ack->sha256, 32);
-    buf_varint(&b, ack->n);
+    sqi_buf_init(&b, 4u << 20);
+    sqi_buf_put(&b, "SQACK02", 7);
+    sqi_buf_u8(&b, 2);
+    sqi_buf_u8(&b, (uint8_t)ack->kind);
+    sqi_buf_str(&b, ack->station_id);
+    sqi_buf_str(&b, ack->batch_id);
+    sqi_buf_put(&b, ack->sha256, 32);
+    sqi_buf_varint(&b, ack->n);
     for (size_t i = 0; i < ack->n; i++)
-        buf_varint(&b, (uint64_t)ack->seqs[i]);
-    buf_svarint(&b, ack->highest);
-    buf_svarint(&b, ack->held_max);
-    buf_svarint(&b, ack->conflict_seq);
-    buf_svarint(&b, ack->hb_counter);
-    buf_bytes(&b, deleg, deleg_len);
+        sqi_buf_varint(&b, (uint64_t)ack->seqs[i]);
+    sqi_buf_svarint(&b, ack->highest);
+    sqi_buf_svarint(&b, ack->held_max);
+    sqi_buf_svarint(&b, ack->conflict_seq);
+    sqi_buf_svarint(&b, ack->hb_counter);
+    sqi_buf_bytes(&b, deleg, deleg_len);
     uint8_t sig[64];
     if (!b.failed) {
         crypto_sign_detached(sig, NULL, b.p, b.len, sk);
-        buf_put(&b, sig, 64);
+        sqi_buf_put(&b, sig, 64);
     }
     if (b.failed) {
-        buf_free(&b);
-        return sq_seterr(err, SQ_ETOOBIG, "acknowledgement too large");
+        sqi_buf_free(&b);
+        return sqi_seterr(err, SQ_ETOOBIG, "acknowledgement too large");
     }
     *out = b.p;
     *out_len = b.len;
@@ -714,7 +719,7 @@ void sq_batch_ack_free(sq_ack *a)
 /* Reads the seqs of an acknowledgement into a (n of them, bounded). */
 static void ack_read_seqs(sq_rd *r, sq_ack *a)
 {
-    uint64_t n = rd_varint(r);
+    uint64_t n = sqi_rd_varint(r);
     if (r->failed || n > ACK_MAX_SEQS || n > r->len - r->pos) {
         r->failed = true;
         return;
@@ -726,7 +731,7 @@ static void ack_read_seqs(sq_rd *r, sq_ack *a)
     }
     a->n = n;
     for (size_t i = 0; i < a->n; i++)
-        a->seqs[i] = rd_i63(r);
+        a->seqs[i] = sqi_rd_i63(r);
 }
 
 sq_status sq_batch_ack_open(const uint8_t *buf, size_t len, const uint8_t central_sign_pk[32],
@@ -735,50 +740,50 @@ sq_status sq_batch_ack_open(const uint8_t *buf, size_t len, const uint8_t centra
     static const char untrusted[] = "acknowledgement is not signed by the central this station "
                                     "trusts";
     if (len < 8 + 64 || (memcmp(buf, "SQACK01", 7) != 0 && memcmp(buf, "SQACK02", 7) != 0))
-        return sq_seterr(err, SQ_ECORRUPT, "not a Synaq acknowledgement");
+        return sqi_seterr(err, SQ_ECORRUPT, "not a Synaq acknowledgement");
     bool v2 = buf[6] == '2';
     sq_ack *a = calloc(1, sizeof *a);
     if (!a)
-        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
     sq_rd r;
     sq_status st;
-    rd_init(&r, buf + 7, len - 7 - 64);
-    int version = rd_u8(&r);
-    a->kind = v2 ? rd_u8(&r) : SQ_ACK_STORED;
-    rd_str(&r, a->station_id, SQ_STATION_ID_MAX);
-    rd_str(&r, a->batch_id, 32);
-    const uint8_t *h = rd_take(&r, 32);
+    sqi_rd_init(&r, buf + 7, len - 7 - 64);
+    int version = sqi_rd_u8(&r);
+    a->kind = v2 ? sqi_rd_u8(&r) : SQ_ACK_STORED;
+    sqi_rd_str(&r, a->station_id, SQ_STATION_ID_MAX);
+    sqi_rd_str(&r, a->batch_id, 32);
+    const uint8_t *h = sqi_rd_take(&r, 32);
     ack_read_seqs(&r, a);
     const uint8_t *deleg = NULL;
     size_t deleg_len = 0;
     if (v2) {
-        a->highest = rd_svarint(&r);
-        a->held_max = rd_svarint(&r);
-        a->conflict_seq = rd_svarint(&r);
-        a->hb_counter = rd_svarint(&r);
-        deleg = rd_bytes(&r, SQ_DELEGATION_MAX, &deleg_len);
+        a->highest = sqi_rd_svarint(&r);
+        a->held_max = sqi_rd_svarint(&r);
+        a->conflict_seq = sqi_rd_svarint(&r);
+        a->hb_counter = sqi_rd_svarint(&r);
+        deleg = sqi_rd_bytes(&r, SQ_DELEGATION_MAX, &deleg_len);
     }
     /* Everything above was read with the bounded reader only, to find
      * the signer; nothing of it is believed until the signature holds. */
     if (r.failed || r.pos != r.len || version != (v2 ? 2 : 1) || !h ||
         (a->kind != SQ_ACK_STORED && a->kind != SQ_ACK_CONFLICT)) {
-        st = sq_seterr(err, SQ_ECORRUPT, "acknowledgement is damaged");
+        st = sqi_seterr(err, SQ_ECORRUPT, "acknowledgement is damaged");
         goto fail;
     }
     uint8_t signer[32];
     memcpy(signer, central_sign_pk, 32);
     if (deleg_len > 0 &&
-        (st = delegation_check(deleg, deleg_len, central_sign_pk, DELEG_ACK, signer, err))) {
-        sq_prefixerr(err, "acknowledgement");
+        (st = sqi_delegation_check(deleg, deleg_len, central_sign_pk, DELEG_ACK, signer, err))) {
+        sqi_prefixerr(err, "acknowledgement");
         goto fail;
     }
     if (crypto_sign_verify_detached(buf + len - 64, buf, len - 64, signer) != 0) {
-        st = sq_seterr(err, SQ_EAUTH, "%s", untrusted);
+        st = sqi_seterr(err, SQ_EAUTH, "%s", untrusted);
         goto fail;
     }
     if (!a->station_id[0] || a->highest < 0 || a->held_max < 0 || a->conflict_seq < 0 ||
         a->hb_counter < 0) {
-        st = sq_seterr(err, SQ_ECORRUPT, "acknowledgement is damaged");
+        st = sqi_seterr(err, SQ_ECORRUPT, "acknowledgement is damaged");
         goto fail;
     }
     memcpy(a->sha256, h, 32);

@@ -21,7 +21,10 @@
 #include <time.h>
 #include <sodium.h>
 
-#include "internal.h"
+#include "bundle_int.h"
+#include "codec_int.h"
+#include "exam_int.h"
+#include "util_int.h"
 #include "synaq/bundle.h"
 
 #define MAGIC "SQBUNDLE"
@@ -42,54 +45,54 @@ static sq_status parse(const uint8_t *buf, size_t len, parsed *p, sq_err *err)
 {
     sq_rd r;
     memset(p, 0, sizeof *p);
-    rd_init(&r, buf, len);
-    const uint8_t *magic = rd_take(&r, 8);
+    sqi_rd_init(&r, buf, len);
+    const uint8_t *magic = sqi_rd_take(&r, 8);
     if (!magic || memcmp(magic, MAGIC, 8) != 0)
-        return sq_seterr(err, SQ_ECORRUPT, "not a Synaq bundle");
-    if (rd_u8(&r) != 1)
-        return sq_seterr(err, SQ_ECORRUPT, "bundle of an unknown format version");
-    rd_str(&r, p->h.bundle_id, sizeof p->h.bundle_id - 1);
-    p->h.created_wall_s = rd_svarint(&r);
-    uint64_t n = rd_varint(&r);
+        return sqi_seterr(err, SQ_ECORRUPT, "not a Synaq bundle");
+    if (sqi_rd_u8(&r) != 1)
+        return sqi_seterr(err, SQ_ECORRUPT, "bundle of an unknown format version");
+    sqi_rd_str(&r, p->h.bundle_id, sizeof p->h.bundle_id - 1);
+    p->h.created_wall_s = sqi_rd_svarint(&r);
+    uint64_t n = sqi_rd_varint(&r);
     if (r.failed || n == 0 || n > sizeof p->h.exams / sizeof p->h.exams[0])
-        return sq_seterr(err, SQ_ECORRUPT, "bundle header is damaged");
+        return sqi_seterr(err, SQ_ECORRUPT, "bundle header is damaged");
     p->h.n_exams = (size_t)n;
     for (size_t i = 0; i < n; i++) {
-        rd_str(&r, p->h.exams[i].id, sizeof p->h.exams[i].id - 1);
-        uint64_t v = rd_varint(&r);
+        sqi_rd_str(&r, p->h.exams[i].id, sizeof p->h.exams[i].id - 1);
+        uint64_t v = sqi_rd_varint(&r);
         if (v == 0 || v > ((uint64_t)1 << 53))
             r.failed = true;
         p->h.exams[i].version = (int64_t)v;
     }
-    p->plain_len = rd_varint(&r);
-    p->cipher_len = rd_varint(&r);
-    p->nonce = rd_take(&r, NONCE_LEN);
-    p->n_recipients = rd_varint(&r);
+    p->plain_len = sqi_rd_varint(&r);
+    p->cipher_len = sqi_rd_varint(&r);
+    p->nonce = sqi_rd_take(&r, NONCE_LEN);
+    p->n_recipients = sqi_rd_varint(&r);
     if (r.failed || p->n_recipients > SQ_BUNDLE_MAX_RECIPIENTS)
-        return sq_seterr(err, SQ_ECORRUPT, "bundle header is damaged");
+        return sqi_seterr(err, SQ_ECORRUPT, "bundle header is damaged");
     p->recipients = r.p + r.pos;
     for (uint64_t i = 0; i < p->n_recipients && !r.failed; i++) {
         size_t idn;
-        rd_bytes(&r, SQ_STATION_ID_MAX, &idn);
-        rd_take(&r, SEALED_KEY_LEN);
+        sqi_rd_bytes(&r, SQ_STATION_ID_MAX, &idn);
+        sqi_rd_take(&r, SEALED_KEY_LEN);
     }
     if (r.failed)
-        return sq_seterr(err, SQ_ECORRUPT, "bundle header is damaged");
+        return sqi_seterr(err, SQ_ECORRUPT, "bundle header is damaged");
     p->recipients_len = (size_t)(r.p + r.pos - p->recipients);
     p->header_len = r.pos;
     if (p->cipher_len != len - r.pos ||
         p->cipher_len < crypto_aead_xchacha20poly1305_ietf_ABYTES)
-        return sq_seterr(err, SQ_ECORRUPT,
+        return sqi_seterr(err, SQ_ECORRUPT,
                          "bundle payload is %zu bytes where its header says %llu", len - r.pos,
                          (unsigned long long)p->cipher_len);
     if (p->plain_len > SQ_BUNDLE_MAX_PLAIN)
-        return sq_seterr(err, SQ_ETOOBIG,
+        return sqi_seterr(err, SQ_ETOOBIG,
                          "bundle declares %llu bytes of content, above the limit of %u bytes",
                          (unsigned long long)p->plain_len, SQ_BUNDLE_MAX_PLAIN);
     return SQ_OK;
 }
 
-sq_status bundle_parse_header(const uint8_t *buf, size_t len, bundle_header *hdr,
+sq_status sqi_bundle_parse_header(const uint8_t *buf, size_t len, bundle_header *hdr,
                               size_t *header_len, sq_err *err)
 {
     parsed p;
@@ -101,37 +104,37 @@ sq_status bundle_parse_header(const uint8_t *buf, size_t len, bundle_header *hdr
     return st;
 }
 
-sq_status bundle_payload_decode(const uint8_t *plain, size_t len, json_t **exams, sq_err *err)
+sq_status sqi_bundle_payload_decode(const uint8_t *plain, size_t len, json_t **exams, sq_err *err)
 {
     json_error_t je;
     json_t *doc = json_loadb((const char *)plain, len, JSON_REJECT_DUPLICATES, &je);
     if (!doc)
-        return sq_seterr(err, SQ_ECORRUPT, "bundle content is not valid JSON: %s", je.text);
+        return sqi_seterr(err, SQ_ECORRUPT, "bundle content is not valid JSON: %s", je.text);
     sq_status st = SQ_OK;
     json_t *list = json_object_get(doc, "exams");
     json_t *fmt = json_object_get(doc, "format");
     if (!json_is_integer(fmt) || json_integer_value(fmt) != 1 || !json_is_array(list) ||
         json_array_size(list) == 0) {
-        st = sq_seterr(err, SQ_ECORRUPT, "bundle content is not a list of exams");
+        st = sqi_seterr(err, SQ_ECORRUPT, "bundle content is not a list of exams");
         goto out;
     }
     /* The header holds at most 64 exams; refusing more here also keeps the
      * duplicate check below from growing quadratically. */
     if (json_array_size(list) > sizeof(((bundle_header *)0)->exams) /
                                     sizeof(((bundle_header *)0)->exams[0])) {
-        st = sq_seterr(err, SQ_ECORRUPT, "bundle content holds too many exams");
+        st = sqi_seterr(err, SQ_ECORRUPT, "bundle content holds too many exams");
         goto out;
     }
     size_t i;
     json_t *e;
     json_array_foreach(list, i, e)
     {
-        if ((st = exam_check(e, NULL, NULL, err)))
+        if ((st = sqi_exam_check(e, NULL, NULL, err)))
             goto out;
         for (size_t j = 0; j < i; j++)
             if (json_equal(json_object_get(e, "id"),
                            json_object_get(json_array_get(list, j), "id"))) {
-                st = sq_seterr(err, SQ_ECORRUPT, "bundle carries exam '%s' twice",
+                st = sqi_seterr(err, SQ_ECORRUPT, "bundle carries exam '%s' twice",
                                json_string_value(json_object_get(e, "id")));
                 goto out;
             }
@@ -142,7 +145,7 @@ out:
     return st;
 }
 
-sq_status bundle_open(const uint8_t *buf, size_t len, const uint8_t central_pk[32],
+sq_status sqi_bundle_open(const uint8_t *buf, size_t len, const uint8_t central_pk[32],
                       const char *station_id, const uint8_t box_pk[32], const uint8_t box_sk[32],
                       bundle_header *hdr, json_t **exams, sq_err *err)
 {
@@ -151,14 +154,14 @@ sq_status bundle_open(const uint8_t *buf, size_t len, const uint8_t central_pk[3
     json_t *list = NULL;
     parsed p;
     if (len > SQ_BUNDLE_MAX_FILE)
-        return sq_seterr(err, SQ_ETOOBIG, "bundle is %zu bytes, above the limit of %u", len,
+        return sqi_seterr(err, SQ_ETOOBIG, "bundle is %zu bytes, above the limit of %u", len,
                          SQ_BUNDLE_MAX_FILE);
     if (len < 9 + 64 || memcmp(buf, MAGIC, 8) != 0)
-        return sq_seterr(err, SQ_ECORRUPT, "not a Synaq bundle");
+        return sqi_seterr(err, SQ_ECORRUPT, "not a Synaq bundle");
     if (crypto_sign_verify_detached(buf + len - 64, buf, len - 64, central_pk) != 0) {
         char fp[SQ_FINGERPRINT_LEN + 1];
         sq_fingerprint(central_pk, fp);
-        return sq_seterr(err, SQ_EAUTH,
+        return sqi_seterr(err, SQ_EAUTH,
                          "bundle signature does not match central key %s: the file was "
                          "altered, damaged or signed by someone else",
                          fp);
@@ -170,11 +173,11 @@ sq_status bundle_open(const uint8_t *buf, size_t len, const uint8_t central_pk[3
     sq_rd r;
     const uint8_t *sealed = NULL;
     char names[256] = "";
-    rd_init(&r, p.recipients, p.recipients_len);
+    sqi_rd_init(&r, p.recipients, p.recipients_len);
     for (uint64_t i = 0; i < p.n_recipients; i++) {
         char id[SQ_STATION_ID_MAX + 1];
-        rd_str(&r, id, SQ_STATION_ID_MAX);
-        const uint8_t *k = rd_take(&r, SEALED_KEY_LEN);
+        sqi_rd_str(&r, id, SQ_STATION_ID_MAX);
+        const uint8_t *k = sqi_rd_take(&r, SEALED_KEY_LEN);
         if (r.failed)
             break;
         if (strcmp(id, station_id) == 0) {
@@ -186,14 +189,14 @@ sq_status bundle_open(const uint8_t *buf, size_t len, const uint8_t central_pk[3
                      names[0] ? ", " : "", id);
     }
     if (!sealed)
-        return sq_seterr(err, SQ_EWRONGSTATION,
+        return sqi_seterr(err, SQ_EWRONGSTATION,
                          "bundle '%s' is meant for other stations (%s%s), not for '%s'",
                          p.h.bundle_id, names, p.n_recipients > 5 ? ", ..." : "", station_id);
     key = sodium_malloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
     if (!key)
-        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
     if (crypto_box_seal_open(key, sealed, SEALED_KEY_LEN, box_pk, box_sk) != 0) {
-        st = sq_seterr(err, SQ_EAUTH,
+        st = sqi_seterr(err, SQ_EAUTH,
                        "bundle '%s' names this station, but its content key does not open "
                        "with this station's key (was the station re-initialised?)",
                        p.h.bundle_id);
@@ -202,33 +205,33 @@ sq_status bundle_open(const uint8_t *buf, size_t len, const uint8_t central_pk[3
     size_t zlen = p.cipher_len - crypto_aead_xchacha20poly1305_ietf_ABYTES;
     zplain = malloc(zlen ? zlen : 1);
     if (!zplain) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory for a %zu byte bundle", len);
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory for a %zu byte bundle", len);
         goto out;
     }
     unsigned long long got;
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(zplain, &got, NULL, buf + p.header_len,
                                                    p.cipher_len, buf, p.header_len, p.nonce,
                                                    key) != 0) {
-        st = sq_seterr(err, SQ_EAUTH, "bundle content does not decrypt: it was altered");
+        st = sqi_seterr(err, SQ_EAUTH, "bundle content does not decrypt: it was altered");
         goto out;
     }
-    if ((st = z_inflate(zplain, (size_t)got, (size_t)p.plain_len, SQ_BUNDLE_MAX_PLAIN, &plain,
+    if ((st = sqi_z_inflate(zplain, (size_t)got, (size_t)p.plain_len, SQ_BUNDLE_MAX_PLAIN, &plain,
                         err))) {
-        sq_prefixerr(err, "bundle '%s'", p.h.bundle_id);
+        sqi_prefixerr(err, "bundle '%s'", p.h.bundle_id);
         goto out;
     }
-    if ((st = bundle_payload_decode(plain, (size_t)p.plain_len, &list, err)))
+    if ((st = sqi_bundle_payload_decode(plain, (size_t)p.plain_len, &list, err)))
         goto out;
     /* The signed header and the payload must agree on what is inside. */
     if (json_array_size(list) != p.h.n_exams) {
-        st = sq_seterr(err, SQ_ECORRUPT, "bundle header and content disagree");
+        st = sqi_seterr(err, SQ_ECORRUPT, "bundle header and content disagree");
         goto out;
     }
     for (size_t i = 0; i < p.h.n_exams; i++) {
         json_t *e = json_array_get(list, i);
         if (strcmp(json_string_value(json_object_get(e, "id")), p.h.exams[i].id) != 0 ||
             json_integer_value(json_object_get(e, "version")) != p.h.exams[i].version) {
-            st = sq_seterr(err, SQ_ECORRUPT, "bundle header and content disagree");
+            st = sqi_seterr(err, SQ_ECORRUPT, "bundle header and content disagree");
             goto out;
         }
     }
@@ -248,34 +251,34 @@ sq_status sq_bundle_build(const sq_exam_set *set, const sq_central_keys *central
                           sq_err *err)
 {
     sq_status st = SQ_OK;
-    const json_t *list = exam_set_json(set);
+    const json_t *list = sqi_exam_set_json(set);
     char *json = NULL;
     uint8_t *z = NULL, *cipher = NULL;
     size_t zlen = 0;
     uint8_t key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES], nonce[NONCE_LEN];
     sq_buf b;
-    buf_init(&b, SQ_BUNDLE_MAX_FILE);
+    sqi_buf_init(&b, SQ_BUNDLE_MAX_FILE);
     if (!list || json_array_size(list) == 0)
-        return sq_seterr(err, SQ_EINVAL, "no exams to bundle");
+        return sqi_seterr(err, SQ_EINVAL, "no exams to bundle");
     if (json_array_size(list) > sizeof(((bundle_header *)0)->exams) / sizeof(((bundle_header *)0)->exams[0]))
-        return sq_seterr(err, SQ_EINVAL, "too many exams in one bundle");
+        return sqi_seterr(err, SQ_EINVAL, "too many exams in one bundle");
     if (n_certs == 0)
-        return sq_seterr(err, SQ_EINVAL, "a bundle needs at least one station certificate");
+        return sqi_seterr(err, SQ_EINVAL, "a bundle needs at least one station certificate");
 
     json_t *doc = json_pack("{s:i, s:O}", "format", 1, "exams", list);
     json = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (!json) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
     size_t plain_len = strlen(json);
     if (plain_len > SQ_BUNDLE_MAX_PLAIN) {
-        st = sq_seterr(err, SQ_ETOOBIG, "exams are %zu bytes, above the limit of %u", plain_len,
+        st = sqi_seterr(err, SQ_ETOOBIG, "exams are %zu bytes, above the limit of %u", plain_len,
                        SQ_BUNDLE_MAX_PLAIN);
         goto out;
     }
-    if ((st = z_deflate((const uint8_t *)json, plain_len, &z, &zlen, err)))
+    if ((st = sqi_z_deflate((const uint8_t *)json, plain_len, &z, &zlen, err)))
         goto out;
     crypto_aead_xchacha20poly1305_ietf_keygen(key);
     randombytes_buf(nonce, sizeof nonce);
@@ -284,28 +287,28 @@ sq_status sq_bundle_build(const sq_exam_set *set, const sq_central_keys *central
     uint8_t rnd[4];
     char rhex[9], bid[80];
     randombytes_buf(rnd, sizeof rnd);
-    hex_encode(rnd, sizeof rnd, rhex);
+    sqi_hex_encode(rnd, sizeof rnd, rhex);
     json_t *first = json_array_get(list, 0);
     snprintf(bid, sizeof bid, "%.40s.v%lld%s-%s", json_string_value(json_object_get(first, "id")),
              (long long)json_integer_value(json_object_get(first, "version")),
              json_array_size(list) > 1 ? "+" : "", rhex);
 
-    buf_put(&b, MAGIC, 8);
-    buf_u8(&b, 1);
-    buf_str(&b, bid);
-    buf_svarint(&b, (int64_t)time(NULL));
-    buf_varint(&b, json_array_size(list));
+    sqi_buf_put(&b, MAGIC, 8);
+    sqi_buf_u8(&b, 1);
+    sqi_buf_str(&b, bid);
+    sqi_buf_svarint(&b, (int64_t)time(NULL));
+    sqi_buf_varint(&b, json_array_size(list));
     size_t i;
     json_t *e;
     json_array_foreach(list, i, e)
     {
-        buf_str(&b, json_string_value(json_object_get(e, "id")));
-        buf_varint(&b, (uint64_t)json_integer_value(json_object_get(e, "version")));
+        sqi_buf_str(&b, json_string_value(json_object_get(e, "id")));
+        sqi_buf_varint(&b, (uint64_t)json_integer_value(json_object_get(e, "version")));
     }
-    buf_varint(&b, plain_len);
-    buf_varint(&b, zlen + crypto_aead_xchacha20poly1305_ietf_ABYTES);
-    buf_put(&b, nonce, sizeof nonce);
-    buf_varint(&b, n_certs);
+    sqi_buf_varint(&b, plain_len);
+    sqi_buf_varint(&b, zlen + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+    sqi_buf_put(&b, nonce, sizeof nonce);
+    sqi_buf_varint(&b, n_certs);
     for (size_t c = 0; c < n_certs; c++) {
         sq_cert cert;
         if ((st = sq_cert_load(cert_paths[c], sq_central_sign_pk(central), &cert, err)))
@@ -314,45 +317,45 @@ sq_status sq_bundle_build(const sq_exam_set *set, const sq_central_keys *central
             sq_cert prev;
             if (sq_cert_load(cert_paths[d], NULL, &prev, NULL) == SQ_OK &&
                 strcmp(prev.station_id, cert.station_id) == 0) {
-                st = sq_seterr(err, SQ_EINVAL, "station '%s' is named twice (%s and %s)",
+                st = sqi_seterr(err, SQ_EINVAL, "station '%s' is named twice (%s and %s)",
                                cert.station_id, cert_paths[d], cert_paths[c]);
                 goto out;
             }
         }
         uint8_t sealed[SEALED_KEY_LEN];
         crypto_box_seal(sealed, key, sizeof key, cert.box_pk);
-        buf_str(&b, cert.station_id);
-        buf_put(&b, sealed, sizeof sealed);
+        sqi_buf_str(&b, cert.station_id);
+        sqi_buf_put(&b, sealed, sizeof sealed);
     }
     if (b.failed) {
-        st = sq_seterr(err, SQ_ETOOBIG, "bundle too large");
+        st = sqi_seterr(err, SQ_ETOOBIG, "bundle too large");
         goto out;
     }
     size_t header_len = b.len;
     cipher = malloc(zlen + crypto_aead_xchacha20poly1305_ietf_ABYTES);
     if (!cipher) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
     unsigned long long clen;
     crypto_aead_xchacha20poly1305_ietf_encrypt(cipher, &clen, z, zlen, b.p, header_len, NULL,
                                                nonce, key);
-    buf_put(&b, cipher, (size_t)clen);
+    sqi_buf_put(&b, cipher, (size_t)clen);
     uint8_t sig[64];
     if (b.failed) {
-        st = sq_seterr(err, SQ_ETOOBIG, "bundle too large");
+        st = sqi_seterr(err, SQ_ETOOBIG, "bundle too large");
         goto out;
     }
     sq_central_sign(central, b.p, b.len, sig);
-    buf_put(&b, sig, sizeof sig);
+    sqi_buf_put(&b, sig, sizeof sig);
     if (b.failed) {
-        st = sq_seterr(err, SQ_ETOOBIG, "bundle too large");
+        st = sqi_seterr(err, SQ_ETOOBIG, "bundle too large");
         goto out;
     }
-    st = file_write_atomic(out_path, b.p, b.len, 0644, false, err);
+    st = sqi_file_write_atomic(out_path, b.p, b.len, 0644, false, err);
 out:
     sodium_memzero(key, sizeof key);
-    buf_free(&b);
+    sqi_buf_free(&b);
     free(cipher);
     free(z);
     free(json);

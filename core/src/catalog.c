@@ -9,12 +9,15 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "internal.h"
+#include "catalog_int.h"
+#include "exam_int.h"
+#include "store_int.h"
+#include "util_int.h"
 #include "synaq/catalog.h"
 
 #define TRAINEE_ID_MAX 64
 
-bool catalog_trainee_id_ok(const char *id)
+bool sqi_catalog_trainee_id_ok(const char *id)
 {
     size_t n = id ? strlen(id) : 0;
     if (n == 0 || n > TRAINEE_ID_MAX)
@@ -25,26 +28,26 @@ bool catalog_trainee_id_ok(const char *id)
     return true;
 }
 
-sq_status catalog_exam_meta(sq_store *s, sqlite3_int64 row, const char *exam_id,
+sq_status sqi_catalog_exam_meta(sq_store *s, sqlite3_int64 row, const char *exam_id,
                                 int64_t version, json_t **out, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = store_prepare(s, "SELECT meta FROM exams WHERE id = ?", &q, err);
+    sq_status st = sqi_store_prepare(s, "SELECT meta FROM exams WHERE id = ?", &q, err);
     if (st)
         return st;
     sqlite3_bind_int64(q, 1, row);
     int rc = sqlite3_step(q);
     if (rc != SQLITE_ROW) {
-        st = rc == SQLITE_DONE ? sq_seterr(err, SQ_ENOTFOUND, "exam row %lld is gone", (long long)row)
-                               : store_sqlerr(s, rc, "reading an exam", err);
+        st = rc == SQLITE_DONE ? sqi_seterr(err, SQ_ENOTFOUND, "exam row %lld is gone", (long long)row)
+                               : sqi_store_sqlerr(s, rc, "reading an exam", err);
         sqlite3_finalize(q);
         return st;
     }
     char rowkey[STORE_ROWKEY];
     uint8_t *plain = NULL;
     size_t n;
-    rowkey_exam(rowkey, exam_id, version);
-    st = store_open_field(s, "exams", "meta", rowkey, sqlite3_column_blob(q, 0),
+    sqi_rowkey_exam(rowkey, exam_id, version);
+    st = sqi_store_open_field(s, "exams", "meta", rowkey, sqlite3_column_blob(q, 0),
                           (size_t)sqlite3_column_bytes(q, 0), &plain, &n, err);
     sqlite3_finalize(q);
     if (st)
@@ -53,16 +56,16 @@ sq_status catalog_exam_meta(sq_store *s, sqlite3_int64 row, const char *exam_id,
     *out = json_loadb((const char *)plain, n, 0, &je);
     free(plain);
     if (!*out)
-        return sq_seterr(err, SQ_ECORRUPT, "store: exam '%s' is damaged", exam_id);
+        return sqi_seterr(err, SQ_ECORRUPT, "store: exam '%s' is damaged", exam_id);
     return SQ_OK;
 }
 
 /* Finds the active version of exam_id. */
-sq_status catalog_find_exam(sq_store *s, const char *exam_id, sqlite3_int64 *row, int64_t *version,
+sq_status sqi_catalog_find_exam(sq_store *s, const char *exam_id, sqlite3_int64 *row, int64_t *version,
                            int *n_roster, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = store_prepare(
+    sq_status st = sqi_store_prepare(
         s, "SELECT id, version, n_roster FROM exams WHERE exam_id = ? AND active = 1", &q, err);
     if (st)
         return st;
@@ -73,23 +76,23 @@ sq_status catalog_find_exam(sq_store *s, const char *exam_id, sqlite3_int64 *row
         *version = sqlite3_column_int64(q, 1);
         *n_roster = sqlite3_column_int(q, 2);
     } else if (rc == SQLITE_DONE) {
-        st = sq_seterr(err, SQ_ENOTFOUND, "no exam '%s' is installed on this station", exam_id);
+        st = sqi_seterr(err, SQ_ENOTFOUND, "no exam '%s' is installed on this station", exam_id);
     } else {
-        st = store_sqlerr(s, rc, "looking up an exam", err);
+        st = sqi_store_sqlerr(s, rc, "looking up an exam", err);
     }
     sqlite3_finalize(q);
     return st;
 }
 
 /* Roster look-up: SQ_OK and the name, or SQ_ENOTFOUND. */
-sq_status catalog_roster_find(sq_store *s, sqlite3_int64 row, const char *exam_id, int64_t version,
+sq_status sqi_catalog_roster_find(sq_store *s, sqlite3_int64 row, const char *exam_id, int64_t version,
                              const char *trainee_id, char *name, size_t name_len, sq_err *err)
 {
     uint8_t h[32];
     char rowkey[STORE_ROWKEY];
-    store_trainee_hash(s, trainee_id, h);
+    sqi_store_trainee_hash(s, trainee_id, h);
     sqlite3_stmt *q;
-    sq_status st = store_prepare(s, "SELECT person FROM roster WHERE exam = ? AND trainee = ?", &q,
+    sq_status st = sqi_store_prepare(s, "SELECT person FROM roster WHERE exam = ? AND trainee = ?", &q,
                                  err);
     if (st)
         return st;
@@ -97,15 +100,15 @@ sq_status catalog_roster_find(sq_store *s, sqlite3_int64 row, const char *exam_i
     sqlite3_bind_blob(q, 2, h, 32, SQLITE_TRANSIENT);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_DONE) {
-        st = sq_seterr(err, SQ_ENOTFOUND, "trainee '%s' is not on the roster of exam '%s'",
+        st = sqi_seterr(err, SQ_ENOTFOUND, "trainee '%s' is not on the roster of exam '%s'",
                        trainee_id, exam_id);
     } else if (rc != SQLITE_ROW) {
-        st = store_sqlerr(s, rc, "reading the roster", err);
+        st = sqi_store_sqlerr(s, rc, "reading the roster", err);
     } else {
         uint8_t *plain = NULL;
         size_t n;
-        rowkey_person(rowkey, exam_id, version, h);
-        st = store_open_field(s, "roster", "person", rowkey, sqlite3_column_blob(q, 0),
+        sqi_rowkey_person(rowkey, exam_id, version, h);
+        st = sqi_store_open_field(s, "roster", "person", rowkey, sqlite3_column_blob(q, 0),
                               (size_t)sqlite3_column_bytes(q, 0), &plain, &n, err);
         if (!st && name) {
             json_t *p = json_loadb((const char *)plain, n, 0, NULL);
@@ -120,11 +123,11 @@ sq_status catalog_roster_find(sq_store *s, sqlite3_int64 row, const char *exam_i
 }
 
 /* Finished attempts of trainee on exam_id (any version). */
-sq_status catalog_attempts_used(sq_store *s, const uint8_t h[32], const char *exam_id, int *used,
+sq_status sqi_catalog_attempts_used(sq_store *s, const uint8_t h[32], const char *exam_id, int *used,
                                int *open, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = store_prepare(s,
+    sq_status st = sqi_store_prepare(s,
                                  "SELECT sum(a.state = 1), sum(a.state = 0) FROM attempts a"
                                  " JOIN exams e ON e.id = a.exam"
                                  " WHERE a.trainee = ? AND e.exam_id = ?",
@@ -138,7 +141,7 @@ sq_status catalog_attempts_used(sq_store *s, const uint8_t h[32], const char *ex
         *used = sqlite3_column_int(q, 0);
         *open = sqlite3_column_int(q, 1);
     } else {
-        st = store_sqlerr(s, rc, "counting attempts", err);
+        st = sqi_store_sqlerr(s, rc, "counting attempts", err);
     }
     sqlite3_finalize(q);
     return st;
@@ -150,7 +153,7 @@ sq_status sq_catalog_exams(sq_store *s, sq_exam_info **out, size_t *n, sq_err *e
     sqlite3_stmt *q;
     sq_exam_info *list = NULL;
     size_t count = 0, cap = 0;
-    sq_status st = store_prepare(s,
+    sq_status st = sqi_store_prepare(s,
                                  "SELECT id, exam_id, version, n_items, n_roster FROM exams"
                                  " WHERE active = 1 ORDER BY exam_id",
                                  &q, err);
@@ -162,7 +165,7 @@ sq_status sq_catalog_exams(sq_store *s, sq_exam_info **out, size_t *n, sq_err *e
             cap = cap ? cap * 2 : 8;
             sq_exam_info *nl = realloc(list, cap * sizeof *nl);
             if (!nl) {
-                st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+                st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
                 goto out;
             }
             list = nl;
@@ -174,10 +177,10 @@ sq_status sq_catalog_exams(sq_store *s, sq_exam_info **out, size_t *n, sq_err *e
         e->n_items = sqlite3_column_int(q, 3);
         e->has_roster = sqlite3_column_int(q, 4) > 0;
         json_t *meta = NULL;
-        if ((st = catalog_exam_meta(s, sqlite3_column_int64(q, 0), e->id, e->version, &meta, err)))
+        if ((st = sqi_catalog_exam_meta(s, sqlite3_column_int64(q, 0), e->id, e->version, &meta, err)))
             goto out;
         for (int l = 0; l < SQ_NLANGS; l++) {
-            json_t *t = json_object_get(json_object_get(meta, "title"), lang_codes[l]);
+            json_t *t = json_object_get(json_object_get(meta, "title"), sqi_lang_codes[l]);
             snprintf(e->title[l], sizeof e->title[l], "%s", json_is_string(t) ? json_string_value(t) : "");
         }
         e->time_limit_s = (int)json_integer_value(json_object_get(meta, "time_limit_s"));
@@ -188,7 +191,7 @@ sq_status sq_catalog_exams(sq_store *s, sq_exam_info **out, size_t *n, sq_err *e
         count++;
     }
     if (rc != SQLITE_DONE) {
-        st = store_sqlerr(s, rc, "listing exams", err);
+        st = sqi_store_sqlerr(s, rc, "listing exams", err);
         goto out;
     }
     *out = list;
@@ -207,21 +210,21 @@ sq_status sq_catalog_trainee_check(sq_store *s, const char *exam_id, const char 
     int64_t version;
     int n_roster, used = 0, open = 0;
     json_t *meta = NULL;
-    if (!catalog_trainee_id_ok(trainee_id))
-        return sq_seterr(err, SQ_EINVAL, "a trainee id is 1 to %d printable characters",
+    if (!sqi_catalog_trainee_id_ok(trainee_id))
+        return sqi_seterr(err, SQ_EINVAL, "a trainee id is 1 to %d printable characters",
                          TRAINEE_ID_MAX);
     if (name && name_len)
         name[0] = 0;
-    sq_status st = catalog_find_exam(s, exam_id, &row, &version, &n_roster, err);
+    sq_status st = sqi_catalog_find_exam(s, exam_id, &row, &version, &n_roster, err);
     if (st)
         return st;
     if (n_roster > 0 &&
-        (st = catalog_roster_find(s, row, exam_id, version, trainee_id, name, name_len, err)))
+        (st = sqi_catalog_roster_find(s, row, exam_id, version, trainee_id, name, name_len, err)))
         return st;
     uint8_t h[32];
-    store_trainee_hash(s, trainee_id, h);
-    if ((st = catalog_attempts_used(s, h, exam_id, &used, &open, err)) ||
-        (st = catalog_exam_meta(s, row, exam_id, version, &meta, err)))
+    sqi_store_trainee_hash(s, trainee_id, h);
+    if ((st = sqi_catalog_attempts_used(s, h, exam_id, &used, &open, err)) ||
+        (st = sqi_catalog_exam_meta(s, row, exam_id, version, &meta, err)))
         return st;
     int allowed = (int)json_integer_value(json_object_get(meta, "attempts"));
     json_decref(meta);
@@ -229,7 +232,7 @@ sq_status sq_catalog_trainee_check(sq_store *s, const char *exam_id, const char 
     if (attempts_left)
         *attempts_left = left < -1 ? 0 : left;
     if (allowed > 0 && left <= 0 && open == 0)
-        return sq_seterr(err, SQ_ESTATE, "trainee '%s' has used all %d attempts at exam '%s'",
+        return sqi_seterr(err, SQ_ESTATE, "trainee '%s' has used all %d attempts at exam '%s'",
                          trainee_id, allowed, exam_id);
     return SQ_OK;
 }
@@ -239,11 +242,11 @@ sq_status sq_catalog_open_attempt(sq_store *s, const char *exam_id, const char *
 {
     int used = 0, n_open = 0;
     uint8_t h[32];
-    if (!catalog_trainee_id_ok(trainee_id))
-        return sq_seterr(err, SQ_EINVAL, "a trainee id is 1 to %d printable characters",
+    if (!sqi_catalog_trainee_id_ok(trainee_id))
+        return sqi_seterr(err, SQ_EINVAL, "a trainee id is 1 to %d printable characters",
                          TRAINEE_ID_MAX);
-    store_trainee_hash(s, trainee_id, h);
-    sq_status st = catalog_attempts_used(s, h, exam_id, &used, &n_open, err);
+    sqi_store_trainee_hash(s, trainee_id, h);
+    sq_status st = sqi_catalog_attempts_used(s, h, exam_id, &used, &n_open, err);
     if (!st)
         *open = n_open > 0;
     return st;
@@ -265,13 +268,13 @@ sq_status sq_catalog_roster(sq_store *s, const char *exam_id, sq_person **out, s
     size_t count = 0;
     *out = NULL;
     *n = 0;
-    sq_status st = catalog_find_exam(s, exam_id, &row, &version, &n_roster, err);
+    sq_status st = sqi_catalog_find_exam(s, exam_id, &row, &version, &n_roster, err);
     if (st || n_roster == 0)
         return st;
     list = calloc((size_t)n_roster, sizeof *list);
     if (!list)
-        return sq_seterr(err, SQ_ENOMEM, "out of memory");
-    if ((st = store_prepare(s, "SELECT trainee, person FROM roster WHERE exam = ?", &q, err)))
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
+    if ((st = sqi_store_prepare(s, "SELECT trainee, person FROM roster WHERE exam = ?", &q, err)))
         goto out;
     sqlite3_bind_int64(q, 1, row);
     int rc;
@@ -280,18 +283,18 @@ sq_status sq_catalog_roster(sq_store *s, const char *exam_id, sq_person **out, s
         uint8_t *plain = NULL;
         size_t len;
         if (sqlite3_column_bytes(q, 0) != 32) {
-            st = sq_seterr(err, SQ_ECORRUPT, "store: the roster of exam '%s' is damaged", exam_id);
+            st = sqi_seterr(err, SQ_ECORRUPT, "store: the roster of exam '%s' is damaged", exam_id);
             goto out;
         }
-        rowkey_person(rowkey, exam_id, version, sqlite3_column_blob(q, 0));
-        if ((st = store_open_field(s, "roster", "person", rowkey, sqlite3_column_blob(q, 1),
+        sqi_rowkey_person(rowkey, exam_id, version, sqlite3_column_blob(q, 0));
+        if ((st = sqi_store_open_field(s, "roster", "person", rowkey, sqlite3_column_blob(q, 1),
                                    (size_t)sqlite3_column_bytes(q, 1), &plain, &len, err)))
             goto out;
         json_t *p = json_loadb((const char *)plain, len, 0, NULL);
         sodium_memzero(plain, len);
         free(plain);
         if (!p) {
-            st = sq_seterr(err, SQ_ECORRUPT, "store: the roster of exam '%s' is damaged", exam_id);
+            st = sqi_seterr(err, SQ_ECORRUPT, "store: the roster of exam '%s' is damaged", exam_id);
             goto out;
         }
         sq_person *e = &list[count++];
@@ -302,7 +305,7 @@ sq_status sq_catalog_roster(sq_store *s, const char *exam_id, sq_person **out, s
         json_decref(p);
     }
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        st = store_sqlerr(s, rc, "reading the roster", err);
+        st = sqi_store_sqlerr(s, rc, "reading the roster", err);
         goto out;
     }
     qsort(list, count, sizeof *list, person_cmp);

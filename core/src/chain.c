@@ -24,7 +24,7 @@
  *            record and that finding's kinds and counts (for any process
  *            to show in its own words), under its own MAC ("SQHEAD01").
  *            Results are numbered 1..last_seq with no gap
- *            (chain_next_seq), so a deleted result is a missing number;
+ *            (sqi_chain_next_seq), so a deleted result is a missing number;
  *            meta's plain 'last_seq' must equal the head's.
  *
  * A check reads every row of both logs and every result's number: about
@@ -47,14 +47,17 @@
  * results themselves (central checks the station's signature).
  *
  * Every function here that writes runs inside the caller's write
- * transaction (store_begin), so the head and what it pins change together.
+ * transaction (sqi_store_begin), so the head and what it pins change together.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
 
-#include "internal.h"
+#include "chain_int.h"
+#include "codec_int.h"
+#include "store_int.h"
+#include "util_int.h"
 
 #define MAC_LEN 32
 #define HEAD_KEY "chain"
@@ -104,30 +107,30 @@ static void audit_mac(const sq_store *s, const uint8_t prev[MAC_LEN], int64_t n,
                       const void *detail, size_t detail_len, uint8_t out[MAC_LEN])
 {
     sq_buf b;
-    buf_init(&b, 0);
-    buf_put(&b, prev, MAC_LEN);
-    buf_svarint(&b, n);
-    buf_svarint(&b, wall);
-    buf_svarint(&b, mono);
-    buf_str(&b, actor);
-    buf_str(&b, action);
-    buf_str(&b, outcome);
-    buf_bytes(&b, detail, detail_len);
+    sqi_buf_init(&b, 0);
+    sqi_buf_put(&b, prev, MAC_LEN);
+    sqi_buf_svarint(&b, n);
+    sqi_buf_svarint(&b, wall);
+    sqi_buf_svarint(&b, mono);
+    sqi_buf_str(&b, actor);
+    sqi_buf_str(&b, action);
+    sqi_buf_str(&b, outcome);
+    sqi_buf_bytes(&b, detail, detail_len);
     mac_of(s, "SQAUDIT1", b.p, b.len, out);
-    buf_free(&b);
+    sqi_buf_free(&b);
 }
 
 static void sent_mac(const sq_store *s, const uint8_t prev[MAC_LEN], int64_t n, int64_t wall,
                      const void *seqs, size_t seqs_len, uint8_t out[MAC_LEN])
 {
     sq_buf b;
-    buf_init(&b, 0);
-    buf_put(&b, prev, MAC_LEN);
-    buf_svarint(&b, n);
-    buf_svarint(&b, wall);
-    buf_bytes(&b, seqs, seqs_len);
+    sqi_buf_init(&b, 0);
+    sqi_buf_put(&b, prev, MAC_LEN);
+    sqi_buf_svarint(&b, n);
+    sqi_buf_svarint(&b, wall);
+    sqi_buf_bytes(&b, seqs, seqs_len);
     mac_of(s, "SQSENT01", b.p, b.len, out);
-    buf_free(&b);
+    sqi_buf_free(&b);
 }
 
 /* ---- the head ---- */
@@ -141,33 +144,33 @@ static void sent_mac(const sq_store *s, const uint8_t prev[MAC_LEN], int64_t n, 
 static void finding_encode(sq_buf *b, sq_integrity_finding *f)
 {
     int64_t *v[] = {FINDING_FIELDS(f)};
-    buf_varint(b, f->flags);
+    sqi_buf_varint(b, f->flags);
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-        buf_svarint(b, *v[i]);
+        sqi_buf_svarint(b, *v[i]);
 }
 
 static void finding_decode(sq_rd *r, sq_integrity_finding *f)
 {
     int64_t *v[] = {FINDING_FIELDS(f)};
-    f->flags = (unsigned)rd_varint(r);
+    f->flags = (unsigned)sqi_rd_varint(r);
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-        *v[i] = rd_svarint(r);
+        *v[i] = sqi_rd_svarint(r);
 }
 
 static void head_encode(const sq_store *s, const chain_head *h, sq_buf *b)
 {
     uint8_t tag[MAC_LEN];
     sq_integrity_finding rec = h->rec;
-    buf_u8(b, 1);
-    buf_svarint(b, h->audit_n);
-    buf_put(b, h->audit_mac, MAC_LEN);
-    buf_svarint(b, h->sent_n);
-    buf_put(b, h->sent_mac, MAC_LEN);
-    buf_svarint(b, h->last_seq);
-    buf_put(b, h->recorded, MAC_LEN);
+    sqi_buf_u8(b, 1);
+    sqi_buf_svarint(b, h->audit_n);
+    sqi_buf_put(b, h->audit_mac, MAC_LEN);
+    sqi_buf_svarint(b, h->sent_n);
+    sqi_buf_put(b, h->sent_mac, MAC_LEN);
+    sqi_buf_svarint(b, h->last_seq);
+    sqi_buf_put(b, h->recorded, MAC_LEN);
     finding_encode(b, &rec);
     mac_of(s, "SQHEAD01", b->p, b->len, tag);
-    buf_put(b, tag, MAC_LEN);
+    sqi_buf_put(b, tag, MAC_LEN);
 }
 
 /* Whether p holds a head that our key made. */
@@ -180,14 +183,14 @@ static bool head_decode(const sq_store *s, const uint8_t *p, size_t len, chain_h
     if (sodium_memcmp(tag, p + len - MAC_LEN, MAC_LEN) != 0)
         return false;
     sq_rd r;
-    rd_init(&r, p, len - MAC_LEN);
-    int version = rd_u8(&r);
-    h->audit_n = rd_svarint(&r);
-    const uint8_t *am = rd_take(&r, MAC_LEN);
-    h->sent_n = rd_svarint(&r);
-    const uint8_t *sm = rd_take(&r, MAC_LEN);
-    h->last_seq = rd_svarint(&r);
-    const uint8_t *rec = rd_take(&r, MAC_LEN);
+    sqi_rd_init(&r, p, len - MAC_LEN);
+    int version = sqi_rd_u8(&r);
+    h->audit_n = sqi_rd_svarint(&r);
+    const uint8_t *am = sqi_rd_take(&r, MAC_LEN);
+    h->sent_n = sqi_rd_svarint(&r);
+    const uint8_t *sm = sqi_rd_take(&r, MAC_LEN);
+    h->last_seq = sqi_rd_svarint(&r);
+    const uint8_t *rec = sqi_rd_take(&r, MAC_LEN);
     finding_decode(&r, &h->rec);
     if (r.failed || r.pos != r.len || version != 1)
         return false;
@@ -200,11 +203,11 @@ static bool head_decode(const sq_store *s, const uint8_t *p, size_t len, chain_h
 static sq_status head_store(sq_store *s, const chain_head *h, sq_err *err)
 {
     sq_buf b;
-    buf_init(&b, 0);
+    sqi_buf_init(&b, 0);
     head_encode(s, h, &b);
-    sq_status st = b.failed ? sq_seterr(err, SQ_ENOMEM, "out of memory")
-                            : store_meta_put(s, HEAD_KEY, b.p, b.len, 0, err);
-    buf_free(&b);
+    sq_status st = b.failed ? sqi_seterr(err, SQ_ENOMEM, "out of memory")
+                            : sqi_store_meta_put(s, HEAD_KEY, b.p, b.len, 0, err);
+    sqi_buf_free(&b);
     return st;
 }
 
@@ -220,9 +223,9 @@ static int cmp_i64(const void *x, const void *y)
 static void seqs_encode(sq_buf *b, const int64_t *sorted, size_t n)
 {
     int64_t prev = 0;
-    buf_varint(b, n);
+    sqi_buf_varint(b, n);
     for (size_t i = 0; i < n; i++) {
-        buf_varint(b, (uint64_t)(sorted[i] - prev));
+        sqi_buf_varint(b, (uint64_t)(sorted[i] - prev));
         prev = sorted[i];
     }
 }
@@ -254,13 +257,13 @@ static void list_add(i64_list *l, int64_t x)
 static bool seqs_decode(const uint8_t *p, size_t len, i64_list *l)
 {
     sq_rd r;
-    rd_init(&r, p, len);
-    uint64_t n = rd_varint(&r);
+    sqi_rd_init(&r, p, len);
+    uint64_t n = sqi_rd_varint(&r);
     if (r.failed || n > len)
         return false;
     int64_t prev = 0;
     for (uint64_t i = 0; i < n; i++) {
-        uint64_t d = rd_varint(&r);
+        uint64_t d = sqi_rd_varint(&r);
         if (r.failed || d == 0 || d > (uint64_t)(INT64_MAX - prev))
             return false;
         prev += (int64_t)d;
@@ -347,7 +350,7 @@ static sq_status walk(sq_store *s, const char *sql, char kind, chain_seen *seen,
                       void (*on_row)(scan *c, sqlite3_stmt *q, bool ok), sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = store_prepare(s, sql, &q, err);
+    sq_status st = sqi_store_prepare(s, sql, &q, err);
     if (st)
         return st;
     uint8_t link[MAC_LEN], want[MAC_LEN];
@@ -394,7 +397,7 @@ static sq_status walk(sq_store *s, const char *sql, char kind, chain_seen *seen,
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        return store_sqlerr(s, rc, "checking the store", err);
+        return sqi_store_sqlerr(s, rc, "checking the store", err);
     memcpy(seen->last_link, link, MAC_LEN);
     return SQ_OK;
 }
@@ -453,7 +456,7 @@ static sq_status scan_run(sq_store *s, scan *c, sq_err *err)
     int rc;
     memset(c, 0, sizeof *c);
 
-    if ((st = store_prepare(s,
+    if ((st = sqi_store_prepare(s,
                             "SELECT (SELECT value FROM meta WHERE key = '" HEAD_KEY "'),"
                             " (SELECT value FROM meta WHERE key = 'last_seq'),"
                             " (SELECT max(seq) FROM results)",
@@ -461,7 +464,7 @@ static sq_status scan_run(sq_store *s, scan *c, sq_err *err)
         return st;
     if ((rc = sqlite3_step(q)) != SQLITE_ROW) {
         sqlite3_finalize(q);
-        return store_sqlerr(s, rc, "checking the store", err);
+        return sqi_store_sqlerr(s, rc, "checking the store", err);
     }
     c->head_ok =
         sqlite3_column_type(q, 0) == SQLITE_BLOB &&
@@ -478,7 +481,7 @@ static sq_status scan_run(sq_store *s, scan *c, sq_err *err)
                    on_sent_row, err)))
         return st;
     if (c->sent_seqs.failed)
-        return sq_seterr(err, SQ_ENOMEM, "out of memory checking the store");
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory checking the store");
     if (c->sent_seqs.n)
         qsort(c->sent_seqs.v, c->sent_seqs.n, sizeof *c->sent_seqs.v, cmp_i64);
 
@@ -492,7 +495,7 @@ static sq_status scan_run(sq_store *s, scan *c, sq_err *err)
     }
 
     /* Results: numbered 1..last_seq, no gaps; sent only if an entry says. */
-    if ((st = store_prepare(s, "SELECT seq, sent_wall IS NOT NULL FROM results ORDER BY seq", &q,
+    if ((st = sqi_store_prepare(s, "SELECT seq, sent_wall IS NOT NULL FROM results ORDER BY seq", &q,
                             err)))
         return st;
     int64_t next = 1;
@@ -524,7 +527,7 @@ static sq_status scan_run(sq_store *s, scan *c, sq_err *err)
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        return store_sqlerr(s, rc, "checking the store", err);
+        return sqi_store_sqlerr(s, rc, "checking the store", err);
     if (next <= c->last_seq) {
         int64_t sent = (int64_t)(lower_bound(&c->sent_seqs, c->last_seq + 1) -
                                  lower_bound(&c->sent_seqs, next));
@@ -535,7 +538,7 @@ static sq_status scan_run(sq_store *s, scan *c, sq_err *err)
         lasting_add(c, 'r', next, c->last_seq, NULL, NULL);
     }
     if (c->unproven.failed || c->gone.failed)
-        return sq_seterr(err, SQ_ENOMEM, "out of memory checking the store");
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory checking the store");
 
     /* Into the report. */
     sq_integrity_finding *r = &c->r.found;
@@ -659,11 +662,11 @@ static sq_status audit_insert_at(sq_store *s, chain_head *h, const char *actor, 
 {
     sqlite3_stmt *q;
     if (h->audit_n >= INT64_MAX - 1)
-        return sq_seterr(err, SQ_ECORRUPT, "the audit log of %s has run out of numbers", s->path);
-    int64_t n = h->audit_n + 1, wall = store_wall_s(s), mono = store_mono_ms(s);
+        return sqi_seterr(err, SQ_ECORRUPT, "the audit log of %s has run out of numbers", s->path);
+    int64_t n = h->audit_n + 1, wall = sqi_store_wall_s(s), mono = sqi_store_mono_ms(s);
     uint8_t mac[MAC_LEN];
     audit_mac(s, h->audit_mac, n, wall, mono, actor, action, outcome, detail, detail_len, mac);
-    sq_status st = store_prepare(s,
+    sq_status st = sqi_store_prepare(s,
                                  "INSERT INTO audit(n, wall, mono_ms, actor, action, outcome,"
                                  " detail, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                  &q, err);
@@ -680,7 +683,7 @@ static sq_status audit_insert_at(sq_store *s, chain_head *h, const char *actor, 
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        return store_sqlerr(s, rc, "writing the audit log", err);
+        return sqi_store_sqlerr(s, rc, "writing the audit log", err);
     h->audit_n = n;
     memcpy(h->audit_mac, mac, MAC_LEN);
     return SQ_OK;
@@ -694,21 +697,21 @@ static sq_status record(sq_store *s, scan *c, sq_err *err)
     sqlite3_stmt *q = NULL;
     sq_status st = SQ_OK;
     if (c->unproven.n) {
-        if ((st = store_prepare(s, "UPDATE results SET sent_wall = NULL WHERE seq = ?", &q, err)))
+        if ((st = sqi_store_prepare(s, "UPDATE results SET sent_wall = NULL WHERE seq = ?", &q, err)))
             return st;
         for (size_t i = 0; i < c->unproven.n && !st; i++) {
             sqlite3_bind_int64(q, 1, c->unproven.v[i]);
             int rc = sqlite3_step(q);
             sqlite3_reset(q);
             if (rc != SQLITE_DONE)
-                st = store_sqlerr(s, rc, "checking the store", err);
+                st = sqi_store_sqlerr(s, rc, "checking the store", err);
         }
         sqlite3_finalize(q);
         if (st)
             return st;
     }
     if (c->meta_last_seq != c->last_seq &&
-        (st = store_meta_put(s, "last_seq", NULL, 0, c->last_seq, err)))
+        (st = sqi_store_meta_put(s, "last_seq", NULL, 0, c->last_seq, err)))
         return st;
     /* The new head: chained on from the logs' last lines as they are now;
      * but where lines were cut off the end, the numbering goes on after
@@ -728,7 +731,7 @@ static sq_status record(sq_store *s, scan *c, sq_err *err)
         return st;
     c->r.recorded = true;
     c->r.on_record_n = h.audit_n;
-    c->r.on_record_wall_s = store_wall_s(s);
+    c->r.on_record_wall_s = sqi_store_wall_s(s);
     c->r.on_record = c->r.found;
     snprintf(c->r.on_record_text, sizeof c->r.on_record_text, "%.*s", (int)n, c->r.text);
     return SQ_OK;
@@ -746,7 +749,7 @@ static sq_status check(sq_store *s, bool tolerant, sq_err *err)
     bool own_read = !s->in_tx;
     /* One snapshot for the whole walk: another process may write meanwhile. */
     if (own_read && sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return store_sqlerr(s, sqlite3_errcode(s->db), "checking the store", err);
+        return sqi_store_sqlerr(s, sqlite3_errcode(s->db), "checking the store", err);
     st = scan_run(s, &c, err);
     if (own_read)
         sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
@@ -758,11 +761,11 @@ static sq_status check(sq_store *s, bool tolerant, sq_err *err)
             /* Again under the lock: another process may have put the
              * same finding on record meanwhile. */
             scan_free(&c);
-            if (!(st = store_begin(s, err))) {
+            if (!(st = sqi_store_begin(s, err))) {
                 st = scan_run(s, &c, err);
                 if (!st && needs_record(&c))
                     st = record(s, &c, err);
-                st = store_end(s, st, err);
+                st = sqi_store_end(s, st, err);
             }
         } else {
             st = record(s, &c, err);
@@ -784,7 +787,7 @@ out:
     return st;
 }
 
-sq_status chain_check(sq_store *s, sq_err *err)
+sq_status sqi_chain_check(sq_store *s, sq_err *err)
 {
     return check(s, true, err);
 }
@@ -810,7 +813,7 @@ const sq_integrity_report *sq_chain_last(const sq_store *s)
 static sq_status head_for_write(sq_store *s, chain_head *h, int64_t *max_seq, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = store_prepare(s,
+    sq_status st = sqi_store_prepare(s,
                                  "SELECT (SELECT value FROM meta WHERE key = '" HEAD_KEY "'),"
                                  " (SELECT n FROM audit ORDER BY n DESC LIMIT 1),"
                                  " (SELECT mac FROM audit ORDER BY n DESC LIMIT 1),"
@@ -824,7 +827,7 @@ static sq_status head_for_write(sq_store *s, chain_head *h, int64_t *max_seq, sq
     for (int pass = 0; pass < 2; pass++) {
         int rc = sqlite3_step(q);
         if (rc != SQLITE_ROW) {
-            st = store_sqlerr(s, rc, "reading the store", err);
+            st = sqi_store_sqlerr(s, rc, "reading the store", err);
             break;
         }
         bool ok = sqlite3_column_type(q, 0) == SQLITE_BLOB &&
@@ -854,7 +857,7 @@ static sq_status head_for_write(sq_store *s, chain_head *h, int64_t *max_seq, sq
     return st;
 }
 
-sq_status chain_audit_append(sq_store *s, const char *actor, const char *action,
+sq_status sqi_chain_audit_append(sq_store *s, const char *actor, const char *action,
                              const char *outcome, const char *detail, size_t detail_len,
                              sq_err *err)
 {
@@ -868,7 +871,7 @@ sq_status chain_audit_append(sq_store *s, const char *actor, const char *action,
     return st;
 }
 
-sq_status chain_sent_append(sq_store *s, int64_t *seqs, size_t n, sq_err *err)
+sq_status sqi_chain_sent_append(sq_store *s, int64_t *seqs, size_t n, sq_err *err)
 {
     if (n == 0)
         return SQ_OK;
@@ -878,24 +881,24 @@ sq_status chain_sent_append(sq_store *s, int64_t *seqs, size_t n, sq_err *err)
     if (st)
         return st;
     if (h.sent_n >= INT64_MAX - 1)
-        return sq_seterr(err, SQ_ECORRUPT, "the sent log of %s has run out of numbers", s->path);
+        return sqi_seterr(err, SQ_ECORRUPT, "the sent log of %s has run out of numbers", s->path);
     qsort(seqs, n, sizeof *seqs, cmp_i64);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (seqs[i] > 0 && (k == 0 || seqs[i] != seqs[k - 1]))
             seqs[k++] = seqs[i];
     sq_buf b;
-    buf_init(&b, 0);
+    sqi_buf_init(&b, 0);
     seqs_encode(&b, seqs, k);
     if (b.failed) {
-        buf_free(&b);
-        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+        sqi_buf_free(&b);
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
     }
-    int64_t en = h.sent_n + 1, wall = store_wall_s(s);
+    int64_t en = h.sent_n + 1, wall = sqi_store_wall_s(s);
     uint8_t mac[MAC_LEN];
     sent_mac(s, h.sent_mac, en, wall, b.p, b.len, mac);
     sqlite3_stmt *q;
-    if (!(st = store_prepare(s, "INSERT INTO sent_log(n, wall, seqs, mac) VALUES (?, ?, ?, ?)", &q,
+    if (!(st = sqi_store_prepare(s, "INSERT INTO sent_log(n, wall, seqs, mac) VALUES (?, ?, ?, ?)", &q,
                              err))) {
         sqlite3_bind_int64(q, 1, en);
         sqlite3_bind_int64(q, 2, wall);
@@ -904,9 +907,9 @@ sq_status chain_sent_append(sq_store *s, int64_t *seqs, size_t n, sq_err *err)
         int rc = sqlite3_step(q);
         sqlite3_finalize(q);
         if (rc != SQLITE_DONE)
-            st = store_sqlerr(s, rc, "writing the sent log", err);
+            st = sqi_store_sqlerr(s, rc, "writing the sent log", err);
     }
-    buf_free(&b);
+    sqi_buf_free(&b);
     if (st)
         return st;
     h.sent_n = en;
@@ -914,7 +917,7 @@ sq_status chain_sent_append(sq_store *s, int64_t *seqs, size_t n, sq_err *err)
     return head_store(s, &h, err);
 }
 
-sq_status chain_next_seq(sq_store *s, int64_t *seq, sq_err *err)
+sq_status sqi_chain_next_seq(sq_store *s, int64_t *seq, sq_err *err)
 {
     chain_head h;
     int64_t max_seq = 0;
@@ -925,18 +928,18 @@ sq_status chain_next_seq(sq_store *s, int64_t *seq, sq_err *err)
      * such) are passed over: a result must never fail to be stored. */
     int64_t last = max_seq > h.last_seq ? max_seq : h.last_seq;
     if (last >= INT64_MAX - 1)
-        return sq_seterr(err, SQ_ECORRUPT, "the results of %s have run out of numbers", s->path);
+        return sqi_seterr(err, SQ_ECORRUPT, "the results of %s have run out of numbers", s->path);
     *seq = last + 1;
     return SQ_OK;
 }
 
-sq_status chain_seq_used(sq_store *s, int64_t seq, sq_err *err)
+sq_status sqi_chain_seq_used(sq_store *s, int64_t seq, sq_err *err)
 {
-    /* The head chain_next_seq checked in this transaction; the new row is
+    /* The head sqi_chain_next_seq checked in this transaction; the new row is
      * past its last_seq, which is what this moves. */
     sqlite3_stmt *q;
     chain_head h;
-    sq_status st = store_prepare(s, "SELECT value FROM meta WHERE key = '" HEAD_KEY "'", &q, err);
+    sq_status st = sqi_store_prepare(s, "SELECT value FROM meta WHERE key = '" HEAD_KEY "'", &q, err);
     if (st)
         return st;
     int rc = sqlite3_step(q);
@@ -945,17 +948,17 @@ sq_status chain_seq_used(sq_store *s, int64_t seq, sq_err *err)
     sqlite3_finalize(q);
     if (!ok)
         return rc != SQLITE_ROW && rc != SQLITE_DONE
-                   ? store_sqlerr(s, rc, "reading the store", err)
-                   : sq_seterr(err, SQ_ECORRUPT, "the chain head of %s went missing", s->path);
+                   ? sqi_store_sqlerr(s, rc, "reading the store", err)
+                   : sqi_seterr(err, SQ_ECORRUPT, "the chain head of %s went missing", s->path);
     h.last_seq = seq;
-    if ((st = store_meta_put(s, "last_seq", NULL, 0, seq, err)))
+    if ((st = sqi_store_meta_put(s, "last_seq", NULL, 0, seq, err)))
         return st;
     return head_store(s, &h, err);
 }
 
 /* ---- schema 2 -> 3 ---- */
 
-sq_status chain_upgrade(sq_store *s, bool existing, sq_err *err)
+sq_status sqi_chain_upgrade(sq_store *s, bool existing, sq_err *err)
 {
     /* The store as it is now is trusted: whatever was done to it before
      * this upgrade cannot be told apart any more. Its audit rows get their
@@ -967,11 +970,11 @@ sq_status chain_upgrade(sq_store *s, bool existing, sq_err *err)
     sq_status st;
     int rc;
     int64_t audited = 0;
-    if ((st = store_prepare(s,
+    if ((st = sqi_store_prepare(s,
                             "SELECT n, wall, mono_ms, actor, action, outcome, detail FROM audit"
                             " ORDER BY n",
                             &q, err)) ||
-        (st = store_prepare(s, "UPDATE audit SET mac = ? WHERE n = ?", &u, err)))
+        (st = sqi_store_prepare(s, "UPDATE audit SET mac = ? WHERE n = ?", &u, err)))
         goto out;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         uint8_t mac[MAC_LEN];
@@ -985,7 +988,7 @@ sq_status chain_upgrade(sq_store *s, bool existing, sq_err *err)
         int urc = sqlite3_step(u);
         sqlite3_reset(u);
         if (urc != SQLITE_DONE) {
-            st = store_sqlerr(s, urc, "upgrading the store", err);
+            st = sqi_store_sqlerr(s, urc, "upgrading the store", err);
             goto out;
         }
         h.audit_n = n;
@@ -993,15 +996,15 @@ sq_status chain_upgrade(sq_store *s, bool existing, sq_err *err)
         audited++;
     }
     if (rc != SQLITE_DONE) {
-        st = store_sqlerr(s, rc, "upgrading the store", err);
+        st = sqi_store_sqlerr(s, rc, "upgrading the store", err);
         goto out;
     }
     sqlite3_finalize(q);
     q = NULL;
-    if ((st = store_meta_int(s, "last_seq", &h.last_seq, err)) || (st = head_store(s, &h, err)))
+    if ((st = sqi_store_meta_int(s, "last_seq", &h.last_seq, err)) || (st = head_store(s, &h, err)))
         goto out;
     i64_list sent = {0};
-    if ((st = store_prepare(s, "SELECT seq FROM results WHERE sent_wall IS NOT NULL ORDER BY seq",
+    if ((st = sqi_store_prepare(s, "SELECT seq FROM results WHERE sent_wall IS NOT NULL ORDER BY seq",
                             &q, err)))
         goto out;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
@@ -1010,11 +1013,11 @@ sq_status chain_upgrade(sq_store *s, bool existing, sq_err *err)
     q = NULL;
     if (rc != SQLITE_DONE || sent.failed) {
         free(sent.v);
-        st = rc != SQLITE_DONE ? store_sqlerr(s, rc, "upgrading the store", err)
-                               : sq_seterr(err, SQ_ENOMEM, "out of memory");
+        st = rc != SQLITE_DONE ? sqi_store_sqlerr(s, rc, "upgrading the store", err)
+                               : sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
-    st = chain_sent_append(s, sent.v, sent.n, err);
+    st = sqi_chain_sent_append(s, sent.v, sent.n, err);
     size_t n_sent = sent.n;
     free(sent.v);
     if (st || !existing)
@@ -1025,7 +1028,7 @@ sq_status chain_upgrade(sq_store *s, bool existing, sq_err *err)
              "station's key as they were",
              (long long)audited, n_sent);
     st =
-        chain_audit_append(s, ACTOR, "upgrade", sq_status_name(SQ_OK), detail, strlen(detail), err);
+        sqi_chain_audit_append(s, ACTOR, "upgrade", sq_status_name(SQ_OK), detail, strlen(detail), err);
 out:
     sqlite3_finalize(q);
     sqlite3_finalize(u);

@@ -7,23 +7,24 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "internal.h"
+#include "codec_int.h"
+#include "util_int.h"
 
 #define BUF_DEFAULT_MAX ((size_t)64 << 20)
 
-void buf_init(sq_buf *b, size_t max)
+void sqi_buf_init(sq_buf *b, size_t max)
 {
     memset(b, 0, sizeof *b);
     b->max = max ? max : BUF_DEFAULT_MAX;
 }
 
-void buf_free(sq_buf *b)
+void sqi_buf_free(sq_buf *b)
 {
     free(b->p);
     memset(b, 0, sizeof *b);
 }
 
-void buf_put(sq_buf *b, const void *p, size_t n)
+void sqi_buf_put(sq_buf *b, const void *p, size_t n)
 {
     if (b->failed)
         return;
@@ -50,24 +51,24 @@ void buf_put(sq_buf *b, const void *p, size_t n)
     b->len += n;
 }
 
-void buf_u8(sq_buf *b, uint8_t v)
+void sqi_buf_u8(sq_buf *b, uint8_t v)
 {
-    buf_put(b, &v, 1);
+    sqi_buf_put(b, &v, 1);
 }
 
-void buf_u32(sq_buf *b, uint32_t v)
+void sqi_buf_u32(sq_buf *b, uint32_t v)
 {
     uint8_t t[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    buf_put(b, t, 4);
+    sqi_buf_put(b, t, 4);
 }
 
-void buf_u64(sq_buf *b, uint64_t v)
+void sqi_buf_u64(sq_buf *b, uint64_t v)
 {
-    buf_u32(b, (uint32_t)v);
-    buf_u32(b, (uint32_t)(v >> 32));
+    sqi_buf_u32(b, (uint32_t)v);
+    sqi_buf_u32(b, (uint32_t)(v >> 32));
 }
 
-void buf_varint(sq_buf *b, uint64_t v)
+void sqi_buf_varint(sq_buf *b, uint64_t v)
 {
     uint8_t t[10];
     size_t n = 0;
@@ -78,26 +79,26 @@ void buf_varint(sq_buf *b, uint64_t v)
             t[n] |= 0x80;
         n++;
     } while (v);
-    buf_put(b, t, n);
+    sqi_buf_put(b, t, n);
 }
 
-void buf_svarint(sq_buf *b, int64_t v)
+void sqi_buf_svarint(sq_buf *b, int64_t v)
 {
-    buf_varint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+    sqi_buf_varint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
-void buf_str(sq_buf *b, const char *s)
+void sqi_buf_str(sq_buf *b, const char *s)
 {
-    buf_bytes(b, s, s ? strlen(s) : 0);
+    sqi_buf_bytes(b, s, s ? strlen(s) : 0);
 }
 
-void buf_bytes(sq_buf *b, const void *p, size_t n)
+void sqi_buf_bytes(sq_buf *b, const void *p, size_t n)
 {
-    buf_varint(b, n);
-    buf_put(b, p, n);
+    sqi_buf_varint(b, n);
+    sqi_buf_put(b, p, n);
 }
 
-void rd_init(sq_rd *r, const uint8_t *p, size_t len)
+void sqi_rd_init(sq_rd *r, const uint8_t *p, size_t len)
 {
     r->p = p;
     r->len = len;
@@ -105,7 +106,7 @@ void rd_init(sq_rd *r, const uint8_t *p, size_t len)
     r->failed = false;
 }
 
-const uint8_t *rd_take(sq_rd *r, size_t n)
+const uint8_t *sqi_rd_take(sq_rd *r, size_t n)
 {
     if (r->failed || n > r->len - r->pos) {
         r->failed = true;
@@ -116,32 +117,32 @@ const uint8_t *rd_take(sq_rd *r, size_t n)
     return p;
 }
 
-uint8_t rd_u8(sq_rd *r)
+uint8_t sqi_rd_u8(sq_rd *r)
 {
-    const uint8_t *p = rd_take(r, 1);
+    const uint8_t *p = sqi_rd_take(r, 1);
     return p ? p[0] : 0;
 }
 
-uint32_t rd_u32(sq_rd *r)
+uint32_t sqi_rd_u32(sq_rd *r)
 {
-    const uint8_t *p = rd_take(r, 4);
+    const uint8_t *p = sqi_rd_take(r, 4);
     if (!p)
         return 0;
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-uint64_t rd_u64(sq_rd *r)
+uint64_t sqi_rd_u64(sq_rd *r)
 {
-    uint64_t lo = rd_u32(r);
-    uint64_t hi = rd_u32(r);
+    uint64_t lo = sqi_rd_u32(r);
+    uint64_t hi = sqi_rd_u32(r);
     return lo | hi << 32;
 }
 
-uint64_t rd_varint(sq_rd *r)
+uint64_t sqi_rd_varint(sq_rd *r)
 {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
-        const uint8_t *p = rd_take(r, 1);
+        const uint8_t *p = sqi_rd_take(r, 1);
         if (!p)
             return 0;
         /* The tenth byte may carry only the top bit of a 64-bit value. */
@@ -157,29 +158,29 @@ uint64_t rd_varint(sq_rd *r)
     return 0;
 }
 
-int64_t rd_i63(sq_rd *r)
+int64_t sqi_rd_i63(sq_rd *r)
 {
-    uint64_t v = rd_varint(r);
+    uint64_t v = sqi_rd_varint(r);
     if (v > INT64_MAX)
         r->failed = true;
     return (int64_t)v;
 }
 
-int64_t rd_svarint(sq_rd *r)
+int64_t sqi_rd_svarint(sq_rd *r)
 {
-    uint64_t u = rd_varint(r);
+    uint64_t u = sqi_rd_varint(r);
     return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
 }
 
-const uint8_t *rd_bytes(sq_rd *r, size_t max, size_t *n)
+const uint8_t *sqi_rd_bytes(sq_rd *r, size_t max, size_t *n)
 {
-    uint64_t len = rd_varint(r);
+    uint64_t len = sqi_rd_varint(r);
     if (r->failed || len > max) {
         r->failed = true;
         *n = 0;
         return NULL;
     }
-    const uint8_t *p = rd_take(r, (size_t)len);
+    const uint8_t *p = sqi_rd_take(r, (size_t)len);
     *n = p ? (size_t)len : 0;
     return p;
 }
@@ -224,10 +225,10 @@ static bool utf8_valid(const uint8_t *s, size_t n)
     return true;
 }
 
-bool rd_str(sq_rd *r, char *out, size_t max)
+bool sqi_rd_str(sq_rd *r, char *out, size_t max)
 {
     size_t n;
-    const uint8_t *p = rd_bytes(r, max, &n);
+    const uint8_t *p = sqi_rd_bytes(r, max, &n);
     if (!p || !utf8_valid(p, n)) {
         r->failed = true;
         out[0] = 0;
@@ -238,10 +239,10 @@ bool rd_str(sq_rd *r, char *out, size_t max)
     return true;
 }
 
-char *rd_strdup(sq_rd *r, size_t max)
+char *sqi_rd_strdup(sq_rd *r, size_t max)
 {
     size_t n;
-    const uint8_t *p = rd_bytes(r, max, &n);
+    const uint8_t *p = sqi_rd_bytes(r, max, &n);
     if (!p || !utf8_valid(p, n)) {
         r->failed = true;
         return NULL;
@@ -256,26 +257,26 @@ char *rd_strdup(sq_rd *r, size_t max)
     return s;
 }
 
-sq_status z_deflate(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len, sq_err *err)
+sq_status sqi_z_deflate(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len, sq_err *err)
 {
     uLongf cap = compressBound((uLong)len);
     uint8_t *p = malloc(cap ? cap : 1);
     if (!p)
-        return sq_seterr(err, SQ_ENOMEM, "out of memory compressing %zu bytes", len);
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory compressing %zu bytes", len);
     if (compress2(p, &cap, in, (uLong)len, 9) != Z_OK) {
         free(p);
-        return sq_seterr(err, SQ_EIO, "zlib failed to compress %zu bytes", len);
+        return sqi_seterr(err, SQ_EIO, "zlib failed to compress %zu bytes", len);
     }
     *out = p;
     *out_len = cap;
     return SQ_OK;
 }
 
-sq_status z_inflate(const uint8_t *in, size_t len, size_t expect_len, size_t max_len,
+sq_status sqi_z_inflate(const uint8_t *in, size_t len, size_t expect_len, size_t max_len,
                     uint8_t **out, sq_err *err)
 {
     if (expect_len > max_len)
-        return sq_seterr(err, SQ_ETOOBIG,
+        return sqi_seterr(err, SQ_ETOOBIG,
                          "declared size %zu bytes is above the limit of %zu bytes", expect_len,
                          max_len);
     sq_status st = SQ_OK;
@@ -283,12 +284,12 @@ sq_status z_inflate(const uint8_t *in, size_t len, size_t expect_len, size_t max
      * is noticed as soon as it tries, and never allocated for. */
     uint8_t *p = malloc(expect_len + 1);
     if (!p)
-        return sq_seterr(err, SQ_ENOMEM, "out of memory for %zu bytes", expect_len);
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory for %zu bytes", expect_len);
     z_stream zs;
     memset(&zs, 0, sizeof zs);
     if (inflateInit(&zs) != Z_OK) {
         free(p);
-        return sq_seterr(err, SQ_ENOMEM, "zlib failed to start");
+        return sqi_seterr(err, SQ_ENOMEM, "zlib failed to start");
     }
     zs.next_in = (Bytef *)in;
     zs.avail_in = (uInt)len;
@@ -297,16 +298,16 @@ sq_status z_inflate(const uint8_t *in, size_t len, size_t expect_len, size_t max
     int zr = inflate(&zs, Z_FINISH);
     if (zr != Z_STREAM_END) {
         if (zs.total_out > expect_len)
-            st = sq_seterr(err, SQ_ETOOBIG, "compressed data inflates past its declared %zu bytes",
+            st = sqi_seterr(err, SQ_ETOOBIG, "compressed data inflates past its declared %zu bytes",
                            expect_len);
         else
-            st = sq_seterr(err, SQ_ECORRUPT, "compressed data is damaged (zlib: %s)",
+            st = sqi_seterr(err, SQ_ECORRUPT, "compressed data is damaged (zlib: %s)",
                            zs.msg ? zs.msg : "truncated");
     } else if (zs.total_out != expect_len) {
-        st = sq_seterr(err, SQ_ECORRUPT, "compressed data inflates to %lu bytes, not %zu",
+        st = sqi_seterr(err, SQ_ECORRUPT, "compressed data inflates to %lu bytes, not %zu",
                        zs.total_out, expect_len);
     } else if (zs.avail_in != 0) {
-        st = sq_seterr(err, SQ_ECORRUPT, "%u bytes of garbage after the compressed data",
+        st = sqi_seterr(err, SQ_ECORRUPT, "%u bytes of garbage after the compressed data",
                        zs.avail_in);
     }
     inflateEnd(&zs);

@@ -2,7 +2,7 @@
  * exam.c - the canonical exam document (internal.h): every rule of
  * assets/README.md, the exam sets of exam.h and the language codes.
  *
- * exam_check runs on documents compiled from sources (source.c), which
+ * sqi_exam_check runs on documents compiled from sources (source.c), which
  * give it the lines to name, and again on documents that come out of
  * bundles, which may have been made by anyone: nothing here trusts a type,
  * a range or a length, and every collection is walked once (ids are found
@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
-#include "internal.h"
+#include "exam_int.h"
+#include "util_int.h"
 
 #define ID_MAX 63
 #define EXAM_MAX_ITEMS 100000
@@ -30,14 +31,14 @@
 #define TRAINEE_ID_MAX 64
 #define TRAINEE_TEXT_MAX 256
 
-const char *const lang_codes[SQ_NLANGS] = {SQ_LANGS};
+const char *const sqi_lang_codes[SQ_NLANGS] = {SQ_LANGS};
 
-int lang_index(const char *code)
+int sqi_lang_index(const char *code)
 {
     if (!code)
         return -1;
     for (int i = 0; i < SQ_NLANGS; i++)
-        if (strcmp(code, lang_codes[i]) == 0)
+        if (strcmp(code, sqi_lang_codes[i]) == 0)
             return i;
     return -1;
 }
@@ -58,7 +59,7 @@ struct exam_linemap {
     bool failed; /* an entry could not be stored: out of memory */
 };
 
-void exam_linemap_add(exam_linemap *lm, const json_t *node, int line)
+void sqi_exam_linemap_add(exam_linemap *lm, const json_t *node, int line)
 {
     /* true, false and null are shared singletons: a line for them would
      * belong to every boolean of the document. */
@@ -81,18 +82,18 @@ void exam_linemap_add(exam_linemap *lm, const json_t *node, int line)
     lm->n++;
 }
 
-exam_linemap *exam_linemap_new(void)
+exam_linemap *sqi_exam_linemap_new(void)
 {
     return calloc(1, sizeof(exam_linemap));
 }
 
-bool exam_linemap_failed(const exam_linemap *lm)
+bool sqi_exam_linemap_failed(const exam_linemap *lm)
 {
     return lm && lm->failed;
 }
 
 /* A linear scan: it runs only to word an error, a few times per failure. */
-int exam_linemap_line(const exam_linemap *lm, const json_t *node)
+int sqi_exam_linemap_line(const exam_linemap *lm, const json_t *node)
 {
     if (!lm || !node)
         return 0;
@@ -102,7 +103,7 @@ int exam_linemap_line(const exam_linemap *lm, const json_t *node)
     return 0;
 }
 
-void exam_linemap_free(exam_linemap *lm)
+void sqi_exam_linemap_free(exam_linemap *lm)
 {
     if (!lm)
         return;
@@ -111,7 +112,7 @@ void exam_linemap_free(exam_linemap *lm)
 }
 
 
-/* ---------- exam_check ---------- */
+/* ---------- sqi_exam_check ---------- */
 
 #define CHK_DEPTH 8
 
@@ -141,9 +142,9 @@ static void leave(chk *c)
 
 static int line_of(const chk *c, const json_t *node)
 {
-    int line = exam_linemap_line(c->lm, node);
+    int line = sqi_exam_linemap_line(c->lm, node);
     for (int i = (c->depth < CHK_DEPTH ? c->depth : CHK_DEPTH) - 1; !line && i >= 0; i--)
-        line = exam_linemap_line(c->lm, c->path[i]);
+        line = sqi_exam_linemap_line(c->lm, c->path[i]);
     return c->lm ? line : 0;
 }
 
@@ -161,17 +162,17 @@ static sq_status bad(const chk *c, const json_t *node, const char *fmt, ...)
     vsnprintf(body, sizeof body, fmt, ap);
     va_end(ap);
     if (c->file && line > 0)
-        return sq_seterr(c->err, SQ_EINVAL, "%s:%d: %s%s", c->file, line, c->where, body);
+        return sqi_seterr(c->err, SQ_EINVAL, "%s:%d: %s%s", c->file, line, c->where, body);
     if (c->exam_id)
-        return sq_seterr(c->err, SQ_EINVAL, "exam '%s': %s%s", c->exam_id, c->where, body);
-    return sq_seterr(c->err, SQ_EINVAL, "exam: %s%s", c->where, body);
+        return sqi_seterr(c->err, SQ_EINVAL, "exam '%s': %s%s", c->exam_id, c->where, body);
+    return sqi_seterr(c->err, SQ_EINVAL, "exam: %s%s", c->where, body);
 }
 
 /* " (first at line 5)" when the first node has a line, else " (first is item 2)". */
 static void first_at(const chk *c, const json_t *first, const char *what, size_t idx, char *buf,
                      size_t size)
 {
-    int line = exam_linemap_line(c->lm, first);
+    int line = sqi_exam_linemap_line(c->lm, first);
     if (c->file && line > 0)
         snprintf(buf, size, " (first at line %d)", line);
     else
@@ -292,7 +293,7 @@ static sq_status check_text(chk *c, const json_t *t, const char *label)
     enter(c, t);
     json_object_foreach((json_t *)t, key, v)
     {
-        if (lang_index(key) < 0)
+        if (sqi_lang_index(key) < 0)
             return bad(c, v, "%s: unknown language '%.40s' (kk, ru, en)", label, key);
         why = str_problem(v, TEXT_MAX_BYTES, true, buf, sizeof buf);
         if (why)
@@ -336,7 +337,7 @@ static sq_status check_image(chk *c, const json_t *img)
         return bad(c, data, "image is larger than %u MiB", IMAGE_MAX_BYTES >> 20);
     bin = malloc(json_string_length(data) / 4 * 3 + 3);
     if (!bin)
-        return sq_seterr(c->err, SQ_ENOMEM, "out of memory checking an image");
+        return sqi_seterr(c->err, SQ_ENOMEM, "out of memory checking an image");
     /* With no end pointer, sodium refuses anything but exact, padded base64. */
     if (sodium_base642bin(bin, json_string_length(data) / 4 * 3 + 3, json_string_value(data),
                           json_string_length(data), NULL, &bin_len, NULL,
@@ -440,7 +441,7 @@ static sq_status check_item(chk *c, const json_t *item, size_t idx, sets *s)
         return bad(c, id, "duplicate item id '%s'%s", json_string_value(id), extra);
     }
     if (json_object_set_new(s->item_ids, json_string_value(id), json_integer((json_int_t)idx)))
-        return sq_seterr(c->err, SQ_ENOMEM, "out of memory checking an exam");
+        return sqi_seterr(c->err, SQ_ENOMEM, "out of memory checking an exam");
     snprintf(c->where, sizeof c->where, "item '%s': ", json_string_value(id));
 
     type = json_string_value(json_object_get(item, "type"));
@@ -512,7 +513,7 @@ static sq_status check_topics(chk *c, const json_t *topics, sets *s)
     s->topic_items = calloc(s->ntopics + 1, sizeof *s->topic_items);
     s->topic_in_plan = calloc(s->ntopics + 1, sizeof *s->topic_in_plan);
     if (!s->topic_items || !s->topic_in_plan)
-        return sq_seterr(c->err, SQ_ENOMEM, "out of memory checking an exam");
+        return sqi_seterr(c->err, SQ_ENOMEM, "out of memory checking an exam");
     enter(c, topics);
     for (size_t i = 0; i < s->ntopics; i++) {
         const json_t *t = json_array_get(topics, i), *id = json_object_get(t, "id"), *first;
@@ -534,7 +535,7 @@ static sq_status check_topics(chk *c, const json_t *topics, sets *s)
             return bad(c, id, "duplicate topic '%s'%s", json_string_value(id), extra);
         }
         if (json_object_set_new(s->topic_ids, json_string_value(id), json_integer((json_int_t)i)))
-            return sq_seterr(c->err, SQ_ENOMEM, "out of memory checking an exam");
+            return sqi_seterr(c->err, SQ_ENOMEM, "out of memory checking an exam");
         snprintf(label, sizeof label, "title of topic '%s'", json_string_value(id));
         st = check_text(c, json_object_get(t, "title"), label);
         if (st != SQ_OK)
@@ -603,7 +604,7 @@ static sq_status check_roster(chk *c, const json_t *roster)
         return bad(c, roster, "'roster' must be a list");
     seen = json_object();
     if (!seen)
-        return sq_seterr(c->err, SQ_ENOMEM, "out of memory checking an exam");
+        return sqi_seterr(c->err, SQ_ENOMEM, "out of memory checking an exam");
     enter(c, roster);
     for (size_t i = 0; i < json_array_size(roster); i++) {
         const json_t *e = json_array_get(roster, i), *id = json_object_get(e, "id"), *first;
@@ -632,7 +633,7 @@ static sq_status check_roster(chk *c, const json_t *roster)
             goto out;
         }
         if (json_object_set_new(seen, json_string_value(id), json_integer((json_int_t)i))) {
-            st = sq_seterr(c->err, SQ_ENOMEM, "out of memory checking an exam");
+            st = sqi_seterr(c->err, SQ_ENOMEM, "out of memory checking an exam");
             goto out;
         }
         leave(c);
@@ -643,7 +644,7 @@ out:
     return st;
 }
 
-sq_status exam_check(const json_t *exam, const exam_linemap *lm, const char *file, sq_err *err)
+sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char *file, sq_err *err)
 {
     static const keyspec ks[] = {{"id", true},
                                  {"version", true},
@@ -699,7 +700,7 @@ sq_status exam_check(const json_t *exam, const exam_linemap *lm, const char *fil
     s.topic_ids = json_object();
     s.item_ids = json_object();
     if (!s.topic_ids || !s.item_ids) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory checking an exam");
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory checking an exam");
         goto out;
     }
     st = check_topics(&c, json_object_get(exam, "topics"), &s);

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "exam_int.h"
+#include "util_int.h"
 
 struct sq_exam_set {
     json_t *exams; /* array of checked canonical documents */
@@ -40,22 +41,22 @@ sq_status sq_exam_set_load(sq_exam_set *set, const char *path, sq_err *err)
     sq_status st;
 
     if (!set || !path)
-        return sq_seterr(err, SQ_EINVAL, "sq_exam_set_load: no set or no path");
-    st = exam_source_load(path, &doc, err);
+        return sqi_seterr(err, SQ_EINVAL, "sq_exam_set_load: no set or no path");
+    st = sqi_exam_source_load(path, &doc, err);
     if (st != SQ_OK)
         return st;
     id = json_string_value(json_object_get(doc, "id"));
     for (size_t i = 0; i < json_array_size(set->exams); i++) {
         if (strcmp(id, sq_exam_set_id(set, i)) == 0) {
             /* id belongs to doc: word the message before freeing it. */
-            st = sq_seterr(err, SQ_EEXIST, "%s: exam '%s' is already in the set", path, id);
+            st = sqi_seterr(err, SQ_EEXIST, "%s: exam '%s' is already in the set", path, id);
             json_decref(doc);
             return st;
         }
     }
     /* jansson frees doc when the append fails. */
     if (json_array_append_new(set->exams, doc) != 0)
-        return sq_seterr(err, SQ_ENOMEM, "%s: out of memory", path);
+        return sqi_seterr(err, SQ_ENOMEM, "%s: out of memory", path);
     return SQ_OK;
 }
 
@@ -90,7 +91,7 @@ size_t sq_exam_set_items(const sq_exam_set *set, size_t i)
     return total;
 }
 
-const json_t *exam_set_json(const sq_exam_set *set)
+const json_t *sqi_exam_set_json(const sq_exam_set *set)
 {
     return set ? set->exams : NULL;
 }

@@ -11,26 +11,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "util_int.h"
 
-sq_status file_read(const char *path, size_t max_len, uint8_t **buf, size_t *len, sq_err *err)
+sq_status sqi_file_read(const char *path, size_t max_len, uint8_t **buf, size_t *len, sq_err *err)
 {
     sq_status st = SQ_OK;
     uint8_t *p = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return sq_seterr(err, SQ_EIO, "cannot open %s: %s", path, strerror(errno));
+        return sqi_seterr(err, SQ_EIO, "cannot open %s: %s", path, strerror(errno));
     struct stat sb;
     if (fstat(fd, &sb) != 0) {
-        st = sq_seterr(err, SQ_EIO, "cannot read %s: %s", path, strerror(errno));
+        st = sqi_seterr(err, SQ_EIO, "cannot read %s: %s", path, strerror(errno));
         goto out;
     }
     if (!S_ISREG(sb.st_mode)) {
-        st = sq_seterr(err, SQ_EIO, "cannot read %s: not a regular file", path);
+        st = sqi_seterr(err, SQ_EIO, "cannot read %s: not a regular file", path);
         goto out;
     }
     if ((uint64_t)sb.st_size > max_len) {
-        st = sq_seterr(err, SQ_ETOOBIG, "%s is %lld bytes, above the limit of %zu", path,
+        st = sqi_seterr(err, SQ_ETOOBIG, "%s is %lld bytes, above the limit of %zu", path,
                        (long long)sb.st_size, max_len);
         goto out;
     }
@@ -39,20 +39,20 @@ sq_status file_read(const char *path, size_t max_len, uint8_t **buf, size_t *len
     size_t cap = (size_t)sb.st_size + 1, n = 0;
     p = malloc(cap);
     if (!p) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory reading %s", path);
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory reading %s", path);
         goto out;
     }
     for (;;) {
         if (n == cap) {
             if (cap > max_len) {
-                st = sq_seterr(err, SQ_ETOOBIG, "%s grew above the limit of %zu bytes", path,
+                st = sqi_seterr(err, SQ_ETOOBIG, "%s grew above the limit of %zu bytes", path,
                                max_len);
                 goto out;
             }
             size_t ncap = cap * 2 > max_len + 1 ? max_len + 1 : cap * 2;
             uint8_t *np = realloc(p, ncap);
             if (!np) {
-                st = sq_seterr(err, SQ_ENOMEM, "out of memory reading %s", path);
+                st = sqi_seterr(err, SQ_ENOMEM, "out of memory reading %s", path);
                 goto out;
             }
             p = np;
@@ -62,7 +62,7 @@ sq_status file_read(const char *path, size_t max_len, uint8_t **buf, size_t *len
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            st = sq_seterr(err, SQ_EIO, "cannot read %s: %s", path, strerror(errno));
+            st = sqi_seterr(err, SQ_EIO, "cannot read %s: %s", path, strerror(errno));
             goto out;
         }
         if (r == 0)
@@ -70,7 +70,7 @@ sq_status file_read(const char *path, size_t max_len, uint8_t **buf, size_t *len
         n += (size_t)r;
     }
     if (n > max_len) {
-        st = sq_seterr(err, SQ_ETOOBIG, "%s grew above the limit of %zu bytes", path, max_len);
+        st = sqi_seterr(err, SQ_ETOOBIG, "%s grew above the limit of %zu bytes", path, max_len);
         goto out;
     }
     *buf = p;
@@ -89,7 +89,7 @@ static sq_status write_all(int fd, const uint8_t *buf, size_t len, const char *p
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            return sq_seterr(err, errno == ENOSPC ? SQ_EFULL : SQ_EIO, "cannot write %s: %s",
+            return sqi_seterr(err, errno == ENOSPC ? SQ_EFULL : SQ_EIO, "cannot write %s: %s",
                              path, strerror(errno));
         }
         buf += w;
@@ -98,33 +98,33 @@ static sq_status write_all(int fd, const uint8_t *buf, size_t len, const char *p
     return SQ_OK;
 }
 
-sq_status file_write_atomic(const char *path, const uint8_t *buf, size_t len, int mode,
+sq_status sqi_file_write_atomic(const char *path, const uint8_t *buf, size_t len, int mode,
                             bool no_clobber, sq_err *err)
 {
     sq_status st = SQ_OK;
     char tmp[4096];
     int fd = -1;
     if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return sq_seterr(err, SQ_EINVAL, "path too long: %s", path);
+        return sqi_seterr(err, SQ_EINVAL, "path too long: %s", path);
     if (no_clobber && access(path, F_OK) == 0)
-        return sq_seterr(err, SQ_EEXIST, "%s exists already; refusing to overwrite it", path);
+        return sqi_seterr(err, SQ_EEXIST, "%s exists already; refusing to overwrite it", path);
     /* O_EXCL: a name planted beforehand (a symlink on a stick, say) is
      * never written through; a stale temp file of ours is replaced. */
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0)
-        return sq_seterr(err, errno == ENOSPC ? SQ_EFULL : SQ_EIO, "cannot create %s: %s", tmp,
+        return sqi_seterr(err, errno == ENOSPC ? SQ_EFULL : SQ_EIO, "cannot create %s: %s", tmp,
                          strerror(errno));
     if (fchmod(fd, (mode_t)mode) != 0) {
-        st = sq_seterr(err, SQ_EIO, "cannot set mode of %s: %s", tmp, strerror(errno));
+        st = sqi_seterr(err, SQ_EIO, "cannot set mode of %s: %s", tmp, strerror(errno));
         goto fail;
     }
     st = write_all(fd, buf, len, tmp, err);
     if (st)
         goto fail;
     if (fsync(fd) != 0) {
-        st = sq_seterr(err, errno == ENOSPC ? SQ_EFULL : SQ_EIO, "cannot sync %s: %s", tmp,
+        st = sqi_seterr(err, errno == ENOSPC ? SQ_EFULL : SQ_EIO, "cannot sync %s: %s", tmp,
                        strerror(errno));
         goto fail;
     }
@@ -133,7 +133,7 @@ sq_status file_write_atomic(const char *path, const uint8_t *buf, size_t len, in
     if (no_clobber) {
         /* link() fails if path exists, closing the race with the check above. */
         if (link(tmp, path) != 0) {
-            st = sq_seterr(err, errno == EEXIST ? SQ_EEXIST : SQ_EIO,
+            st = sqi_seterr(err, errno == EEXIST ? SQ_EEXIST : SQ_EIO,
                            errno == EEXIST ? "%s exists already; refusing to overwrite it"
                                            : "cannot create %s",
                            path);
@@ -141,7 +141,7 @@ sq_status file_write_atomic(const char *path, const uint8_t *buf, size_t len, in
         }
         unlink(tmp);
     } else if (rename(tmp, path) != 0) {
-        st = sq_seterr(err, SQ_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        st = sqi_seterr(err, SQ_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
         goto fail;
     }
     /* The rename itself must reach the disk too. */
@@ -162,5 +162,5 @@ fail:
 
 sq_status sq_write_file(const char *path, const void *buf, size_t len, int mode, sq_err *err)
 {
-    return file_write_atomic(path, buf, len, mode, false, err);
+    return sqi_file_write_atomic(path, buf, len, mode, false, err);
 }

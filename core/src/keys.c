@@ -44,7 +44,9 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "internal.h"
+#include "codec_int.h"
+#include "keys_int.h"
+#include "util_int.h"
 
 #define KEYFILE_MAX 65536
 #define SECRET_LEN (64 + 32 + 32 + 32 + 32 + 32)
@@ -95,7 +97,7 @@ void sq_fingerprint(const uint8_t pk[32], char *out)
 {
     uint8_t h[SQ_FINGERPRINT_LEN / 2];
     crypto_generichash(h, sizeof h, pk, 32, NULL, 0);
-    hex_encode(h, sizeof h, out);
+    sqi_hex_encode(h, sizeof h, out);
 }
 
 void sq_central_fingerprint(const uint8_t sign_pk[32], const uint8_t results_pk[32], char *out)
@@ -107,7 +109,7 @@ void sq_central_fingerprint(const uint8_t sign_pk[32], const uint8_t results_pk[
     crypto_generichash_update(&st, sign_pk, 32);
     crypto_generichash_update(&st, results_pk, 32);
     crypto_generichash_final(&st, h, sizeof h);
-    hex_encode(h, sizeof h, out);
+    sqi_hex_encode(h, sizeof h, out);
 }
 
 static bool hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t n)
@@ -135,7 +137,7 @@ static bool station_id_ok(const char *id)
 static sq_status write_text(const char *path, const char *text, int mode, bool no_clobber,
                             sq_err *err)
 {
-    return file_write_atomic(path, (const uint8_t *)text, strlen(text), mode, no_clobber, err);
+    return sqi_file_write_atomic(path, (const uint8_t *)text, strlen(text), mode, no_clobber, err);
 }
 
 /* The message the signing key signs to vouch for the results key. */
@@ -152,13 +154,13 @@ static void pub_text(const sq_central_keys *k, char *text, size_t cap)
     char hs[65], hr[65], hb[129], hc[2 * PUB_CHECK + 1];
     binding_msg(k->results_pk, msg);
     crypto_sign_detached(sig, NULL, msg, sizeof msg, k->sign_sk);
-    hex_encode(k->sign_pk, 32, hs);
-    hex_encode(k->results_pk, 32, hr);
-    hex_encode(sig, 64, hb);
+    sqi_hex_encode(k->sign_pk, 32, hs);
+    sqi_hex_encode(k->results_pk, 32, hr);
+    sqi_hex_encode(sig, 64, hb);
     int n = snprintf(text, cap, "synaq-central-pub 2\nsign %s\nresults %s\nbinding %s\n", hs, hr,
                      hb);
     crypto_generichash(check, sizeof check, (const uint8_t *)text, (size_t)n, NULL, 0);
-    hex_encode(check, sizeof check, hc);
+    sqi_hex_encode(check, sizeof check, hc);
     snprintf(text + n, cap - (size_t)n, "check %s\n", hc);
 }
 
@@ -169,41 +171,41 @@ static void ack_key_text(const sq_central_keys *k, char *text, size_t cap)
     uint8_t pk[32], sk[64];
     crypto_sign_keypair(pk, sk);
     sq_buf d;
-    buf_init(&d, SQ_DELEGATION_MAX);
-    buf_put(&d, "SQDLG01", 7);
-    buf_u8(&d, 1);
-    buf_u8(&d, DELEG_ACK);
-    buf_put(&d, pk, 32);
-    buf_svarint(&d, (int64_t)time(NULL));
+    sqi_buf_init(&d, SQ_DELEGATION_MAX);
+    sqi_buf_put(&d, "SQDLG01", 7);
+    sqi_buf_u8(&d, 1);
+    sqi_buf_u8(&d, DELEG_ACK);
+    sqi_buf_put(&d, pk, 32);
+    sqi_buf_svarint(&d, (int64_t)time(NULL));
     uint8_t sig[64];
     crypto_sign_detached(sig, NULL, d.p, d.len, k->sign_sk);
-    buf_put(&d, sig, 64);
+    sqi_buf_put(&d, sig, 64);
     char hsk[129], hd[2 * SQ_DELEGATION_MAX + 1];
-    hex_encode(sk, 64, hsk);
-    hex_encode(d.p, d.len, hd);
+    sqi_hex_encode(sk, 64, hsk);
+    sqi_hex_encode(d.p, d.len, hd);
     snprintf(text, cap, "synaq-central-ack 1\n%s %s\n", hsk, hd);
     sodium_memzero(sk, sizeof sk);
     sodium_memzero(hsk, sizeof hsk);
-    buf_free(&d);
+    sqi_buf_free(&d);
 }
 
-sq_status delegation_check(const uint8_t *d, size_t len, const uint8_t central_sign_pk[32],
+sq_status sqi_delegation_check(const uint8_t *d, size_t len, const uint8_t central_sign_pk[32],
                            int purpose, uint8_t pk[32], sq_err *err)
 {
     sq_rd r;
     if (len < 7 + 64 || len > SQ_DELEGATION_MAX || memcmp(d, "SQDLG01", 7) != 0)
-        return sq_seterr(err, SQ_ECORRUPT, "not a Synaq key delegation");
+        return sqi_seterr(err, SQ_ECORRUPT, "not a Synaq key delegation");
     if (crypto_sign_verify_detached(d + len - 64, d, len - 64, central_sign_pk) != 0)
-        return sq_seterr(err, SQ_EAUTH, "key delegation is not signed by the central this "
+        return sqi_seterr(err, SQ_EAUTH, "key delegation is not signed by the central this "
                                         "station trusts");
-    rd_init(&r, d + 7, len - 7 - 64);
-    int version = rd_u8(&r), what = rd_u8(&r);
-    const uint8_t *p = rd_take(&r, 32);
-    rd_svarint(&r);
+    sqi_rd_init(&r, d + 7, len - 7 - 64);
+    int version = sqi_rd_u8(&r), what = sqi_rd_u8(&r);
+    const uint8_t *p = sqi_rd_take(&r, 32);
+    sqi_rd_svarint(&r);
     if (r.failed || r.pos != r.len || version != 1 || !p)
-        return sq_seterr(err, SQ_ECORRUPT, "key delegation is damaged");
+        return sqi_seterr(err, SQ_ECORRUPT, "key delegation is damaged");
     if (what != purpose)
-        return sq_seterr(err, SQ_EAUTH, "key delegation is for another purpose");
+        return sqi_seterr(err, SQ_EAUTH, "key delegation is for another purpose");
     memcpy(pk, p, 32);
     return SQ_OK;
 }
@@ -216,11 +218,11 @@ sq_status sq_central_keygen(const char *dir, sq_err *err)
     snprintf(p_pub, sizeof p_pub, "%s/central.pub", dir);
     snprintf(p_ack, sizeof p_ack, "%s/ack.key", dir);
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return sq_seterr(err, SQ_EIO, "cannot create key folder %s: %s", dir, strerror(errno));
+        return sqi_seterr(err, SQ_EIO, "cannot create key folder %s: %s", dir, strerror(errno));
     const char *paths[] = {p_sign, p_res, p_ack, p_pub};
     for (int i = 0; i < 4; i++)
         if (access(paths[i], F_OK) == 0)
-            return sq_seterr(err, SQ_EEXIST,
+            return sqi_seterr(err, SQ_EEXIST,
                              "%s exists already; refusing to overwrite central's keys",
                              paths[i]);
 
@@ -228,19 +230,19 @@ sq_status sq_central_keygen(const char *dir, sq_err *err)
     struct sq_central_keys *k = sodium_malloc(sizeof *k);
     char *text = sodium_malloc(1024);
     if (!k || !text) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
     crypto_sign_keypair(k->sign_pk, k->sign_sk);
     crypto_box_keypair(k->results_pk, k->results_sk);
     char h1[2 * 64 + 1], h2[2 * 32 + 1];
 
-    hex_encode(k->sign_sk, 64, h1);
+    sqi_hex_encode(k->sign_sk, 64, h1);
     snprintf(text, 1024, "synaq-central-sign 1\n%s\n", h1);
     if ((st = write_text(p_sign, text, 0600, true, err)))
         goto out;
-    hex_encode(k->results_pk, 32, h1);
-    hex_encode(k->results_sk, 32, h2);
+    sqi_hex_encode(k->results_pk, 32, h1);
+    sqi_hex_encode(k->results_sk, 32, h2);
     snprintf(text, 1024, "synaq-central-results 1\n%s%s\n", h1, h2);
     if ((st = write_text(p_res, text, 0600, true, err)))
         goto out;
@@ -270,13 +272,13 @@ static sq_status keytext_parse(const uint8_t *buf, size_t len, const char *name,
 {
     size_t mlen = strlen(magic);
     if (len < mlen + 1 || memcmp(buf, magic, mlen) != 0 || buf[mlen] != '\n')
-        return sq_seterr(err, SQ_ECORRUPT, "%s is not a %s file", name, magic);
+        return sqi_seterr(err, SQ_ECORRUPT, "%s is not a %s file", name, magic);
     size_t n = len - mlen - 1;
     const uint8_t *p = buf + mlen + 1;
     while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
         n--;
     if (n >= line_cap || memchr(p, 0, n))
-        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged", name);
+        return sqi_seterr(err, SQ_ECORRUPT, "%s is damaged", name);
     memcpy(line, p, n);
     line[n] = 0;
     return SQ_OK;
@@ -288,7 +290,7 @@ static sq_status read_keytext(const char *path, const char *magic, char *line, s
 {
     uint8_t *buf = NULL;
     size_t len = 0;
-    sq_status st = file_read(path, 4096, &buf, &len, err);
+    sq_status st = sqi_file_read(path, 4096, &buf, &len, err);
     if (st)
         return st;
     st = keytext_parse(buf, len, path, magic, line, line_cap, err);
@@ -309,38 +311,38 @@ static bool pub_line(const char **p, const char *end, const char *word, uint8_t 
     return true;
 }
 
-sq_status central_pub_parse(const uint8_t *buf, size_t len, const char *name, uint8_t sign_pk[32],
+sq_status sqi_central_pub_parse(const uint8_t *buf, size_t len, const char *name, uint8_t sign_pk[32],
                             uint8_t results_pk[32], sq_err *err)
 {
     static const char magic[] = "synaq-central-pub 2\n", old[] = "synaq-central-pub 1\n";
     if (len >= sizeof old - 1 && memcmp(buf, old, sizeof old - 1) == 0)
-        return sq_seterr(err, SQ_ECORRUPT,
+        return sqi_seterr(err, SQ_ECORRUPT,
                          "%s is of the first builds' format, which does not bind central's "
                          "results key to its signing key; at central, run "
                          "'synaq-central keygen --upgrade' and use the central.pub it writes",
                          name);
     if (len < sizeof magic - 1 || len > 1024 || memcmp(buf, magic, sizeof magic - 1) != 0 ||
         memchr(buf, 0, len))
-        return sq_seterr(err, SQ_ECORRUPT, "%s is not a synaq-central-pub 2 file", name);
+        return sqi_seterr(err, SQ_ECORRUPT, "%s is not a synaq-central-pub 2 file", name);
     const char *p = (const char *)buf + sizeof magic - 1, *end = (const char *)buf + len;
     uint8_t bind[64], check[PUB_CHECK], want[PUB_CHECK];
     if (!pub_line(&p, end, "sign", sign_pk, 32) || !pub_line(&p, end, "results", results_pk, 32) ||
         !pub_line(&p, end, "binding", bind, 64))
-        return sq_seterr(err, SQ_ECORRUPT,
+        return sqi_seterr(err, SQ_ECORRUPT,
                          "%s is damaged: expected 'sign HEX', 'results HEX', 'binding HEX' and "
                          "'check HEX'",
                          name);
     size_t covered = (size_t)(p - (const char *)buf);
     if (!pub_line(&p, end, "check", check, PUB_CHECK) || p != end)
-        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged: its last line must be 'check HEX'",
+        return sqi_seterr(err, SQ_ECORRUPT, "%s is damaged: its last line must be 'check HEX'",
                          name);
     crypto_generichash(want, sizeof want, buf, covered, NULL, 0);
     if (sodium_memcmp(want, check, PUB_CHECK) != 0)
-        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged (its checksum does not match)", name);
+        return sqi_seterr(err, SQ_ECORRUPT, "%s is damaged (its checksum does not match)", name);
     uint8_t msg[sizeof BINDING_CTX + 32];
     binding_msg(results_pk, msg);
     if (crypto_sign_verify_detached(bind, msg, sizeof msg, sign_pk) != 0)
-        return sq_seterr(err, SQ_EAUTH,
+        return sqi_seterr(err, SQ_EAUTH,
                          "%s: its results key is not signed by the signing key beside it (the "
                          "file was altered)",
                          name);
@@ -352,10 +354,10 @@ sq_status sq_central_pub_load(const char *path, uint8_t sign_pk[32], uint8_t res
 {
     uint8_t *buf = NULL;
     size_t len = 0;
-    sq_status st = file_read(path, 4096, &buf, &len, err);
+    sq_status st = sqi_file_read(path, 4096, &buf, &len, err);
     if (st)
         return st;
-    st = central_pub_parse(buf, len, path, sign_pk, results_pk, err);
+    st = sqi_central_pub_parse(buf, len, path, sign_pk, results_pk, err);
     free(buf);
     return st;
 }
@@ -380,7 +382,7 @@ static sq_status load_sign(const char *dir, sq_central_keys *k, char *line, sq_e
         sodium_memzero(check_sk, sizeof check_sk);
     }
     if (!ok)
-        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged", path);
+        return sqi_seterr(err, SQ_ECORRUPT, "%s is damaged", path);
     crypto_sign_ed25519_sk_to_pk(k->sign_pk, k->sign_sk);
     return SQ_OK;
 }
@@ -398,7 +400,7 @@ static sq_status load_results(const char *dir, sq_central_keys *k, char *line, s
         !hex_decode(line + 64, 64, k->results_sk, 32) ||
         crypto_scalarmult_base(check, k->results_sk) != 0 ||
         sodium_memcmp(check, k->results_pk, 32) != 0)
-        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged", path);
+        return sqi_seterr(err, SQ_ECORRUPT, "%s is damaged", path);
     return SQ_OK;
 }
 
@@ -408,7 +410,7 @@ static sq_status load_ack(const char *dir, sq_central_keys *k, char *line, sq_er
     char path[4096];
     snprintf(path, sizeof path, "%s/ack.key", dir);
     if (access(path, F_OK) != 0 && errno == ENOENT)
-        return sq_seterr(err, SQ_ENOTFOUND,
+        return sqi_seterr(err, SQ_ENOTFOUND,
                          "%s is missing: central's key folder is of an earlier build; where "
                          "sign.key is, run 'synaq-central keygen --upgrade' and copy ack.key "
                          "here",
@@ -429,14 +431,14 @@ static sq_status load_ack(const char *dir, sq_central_keys *k, char *line, sq_er
         sodium_memzero(check_sk, sizeof check_sk);
     }
     if (!ok)
-        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged", path);
+        return sqi_seterr(err, SQ_ECORRUPT, "%s is damaged", path);
     k->deleg_len = dhex / 2;
-    if ((st = delegation_check(k->deleg, k->deleg_len, k->sign_pk, DELEG_ACK, pk, err))) {
-        sq_prefixerr(err, "%s", path);
+    if ((st = sqi_delegation_check(k->deleg, k->deleg_len, k->sign_pk, DELEG_ACK, pk, err))) {
+        sqi_prefixerr(err, "%s", path);
         return st;
     }
     if (sodium_memcmp(pk, k->ack_sk + 32, 32) != 0)
-        return sq_seterr(err, SQ_ECORRUPT, "%s is damaged (its delegation names another key)",
+        return sqi_seterr(err, SQ_ECORRUPT, "%s is damaged (its delegation names another key)",
                          path);
     return SQ_OK;
 }
@@ -448,7 +450,7 @@ sq_status sq_central_open(const char *dir, int want, sq_central_keys **out, sq_e
     struct sq_central_keys *k = sodium_malloc(sizeof *k);
     line = sodium_malloc(1024);
     if (!k || !line) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
     memset(k, 0, sizeof *k);
@@ -465,7 +467,7 @@ sq_status sq_central_open(const char *dir, int want, sq_central_keys **out, sq_e
     if ((want & SQ_CENTRAL_RESULTS) && (st = load_results(dir, k, line, err)))
         goto out;
     if (memcmp(k->sign_pk, s, 32) != 0 || memcmp(k->results_pk, r, 32) != 0) {
-        st = sq_seterr(err, SQ_ECORRUPT,
+        st = sqi_seterr(err, SQ_ECORRUPT,
                        "%s does not match the secret keys beside it; run 'synaq-central keygen "
                        "--upgrade' to write it again from them",
                        path);
@@ -491,7 +493,7 @@ sq_status sq_central_keys_upgrade(const char *dir, bool new_ack_key, char *what,
     size_t o = 0;
     what[0] = 0;
     if (!k || !line || !text) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
     memset(k, 0, sizeof *k);
@@ -502,8 +504,8 @@ sq_status sq_central_keys_upgrade(const char *dir, bool new_ack_key, char *what,
     uint8_t *old = NULL, old_s[32], old_r[32];
     size_t old_len = 0;
     /* A central.pub that is whole and names these keys stays as it is. */
-    bool same = file_read(path, 4096, &old, &old_len, NULL) == SQ_OK &&
-                central_pub_parse(old, old_len, path, old_s, old_r, NULL) == SQ_OK &&
+    bool same = sqi_file_read(path, 4096, &old, &old_len, NULL) == SQ_OK &&
+                sqi_central_pub_parse(old, old_len, path, old_s, old_r, NULL) == SQ_OK &&
                 memcmp(old_s, k->sign_pk, 32) == 0 && memcmp(old_r, k->results_pk, 32) == 0;
     free(old);
     if (!same) {
@@ -557,7 +559,7 @@ void sq_central_sign(const sq_central_keys *k, const uint8_t *msg, size_t len, u
     crypto_sign_detached(sig, NULL, msg, len, k->sign_sk);
 }
 
-sq_status central_ack_signer(const sq_central_keys *k, const uint8_t **sk, const uint8_t **deleg,
+sq_status sqi_central_ack_signer(const sq_central_keys *k, const uint8_t **sk, const uint8_t **deleg,
                              size_t *deleg_len, sq_err *err)
 {
     if (k->have & SQ_CENTRAL_ACK) {
@@ -572,7 +574,7 @@ sq_status central_ack_signer(const sq_central_keys *k, const uint8_t **sk, const
         *deleg_len = 0;
         return SQ_OK;
     }
-    return sq_seterr(err, SQ_ESTATE, "neither the ack key nor the signing key is loaded");
+    return sqi_seterr(err, SQ_ESTATE, "neither the ack key nor the signing key is loaded");
 }
 
 /* ---- requests and certificates ---- */
@@ -587,41 +589,41 @@ static sq_status request_decode(const uint8_t *buf, size_t len, request *rq, sq_
 {
     sq_rd r;
     if (len < 8 + 1 + 64 || memcmp(buf, "SQENROL1", 8) != 0)
-        return sq_seterr(err, SQ_ECORRUPT, "not a Synaq enrolment request");
-    rd_init(&r, buf + 8, len - 8 - 64);
-    if (rd_u8(&r) != 1)
-        return sq_seterr(err, SQ_ECORRUPT, "enrolment request of an unknown version");
-    rd_str(&r, rq->label, sizeof rq->label - 1);
-    const uint8_t *s = rd_take(&r, 32), *b = rd_take(&r, 32);
-    rq->created = rd_svarint(&r);
+        return sqi_seterr(err, SQ_ECORRUPT, "not a Synaq enrolment request");
+    sqi_rd_init(&r, buf + 8, len - 8 - 64);
+    if (sqi_rd_u8(&r) != 1)
+        return sqi_seterr(err, SQ_ECORRUPT, "enrolment request of an unknown version");
+    sqi_rd_str(&r, rq->label, sizeof rq->label - 1);
+    const uint8_t *s = sqi_rd_take(&r, 32), *b = sqi_rd_take(&r, 32);
+    rq->created = sqi_rd_svarint(&r);
     if (r.failed || r.pos != r.len)
-        return sq_seterr(err, SQ_ECORRUPT, "enrolment request is damaged");
+        return sqi_seterr(err, SQ_ECORRUPT, "enrolment request is damaged");
     memcpy(rq->sign_pk, s, 32);
     memcpy(rq->box_pk, b, 32);
     if (crypto_sign_verify_detached(buf + len - 64, buf, len - 64, rq->sign_pk) != 0)
-        return sq_seterr(err, SQ_EAUTH, "enrolment request is not signed by the key it carries");
+        return sqi_seterr(err, SQ_EAUTH, "enrolment request is not signed by the key it carries");
     return SQ_OK;
 }
 
-sq_status cert_decode(const uint8_t *buf, size_t len, const uint8_t *central_pk, sq_cert *c,
+sq_status sqi_cert_decode(const uint8_t *buf, size_t len, const uint8_t *central_pk, sq_cert *c,
                       sq_err *err)
 {
     sq_rd r;
     memset(c, 0, sizeof *c);
     if (len < 8 + 1 + 64 || memcmp(buf, "SQCERT01", 8) != 0)
-        return sq_seterr(err, SQ_ECORRUPT, "not a Synaq enrolment certificate");
-    rd_init(&r, buf + 8, len - 8 - 64);
-    int version = rd_u8(&r);
+        return sqi_seterr(err, SQ_ECORRUPT, "not a Synaq enrolment certificate");
+    sqi_rd_init(&r, buf + 8, len - 8 - 64);
+    int version = sqi_rd_u8(&r);
     if (version != 1 && version != 2)
-        return sq_seterr(err, SQ_ECORRUPT, "certificate of an unknown version");
-    rd_str(&r, c->station_id, SQ_STATION_ID_MAX);
-    rd_str(&r, c->district, sizeof c->district - 1);
-    rd_str(&r, c->label, sizeof c->label - 1);
-    const uint8_t *s = rd_take(&r, 32), *b = rd_take(&r, 32), *cp = rd_take(&r, 32);
-    const uint8_t *rp = version >= 2 ? rd_take(&r, 32) : NULL;
-    c->issued_wall_s = rd_svarint(&r);
+        return sqi_seterr(err, SQ_ECORRUPT, "certificate of an unknown version");
+    sqi_rd_str(&r, c->station_id, SQ_STATION_ID_MAX);
+    sqi_rd_str(&r, c->district, sizeof c->district - 1);
+    sqi_rd_str(&r, c->label, sizeof c->label - 1);
+    const uint8_t *s = sqi_rd_take(&r, 32), *b = sqi_rd_take(&r, 32), *cp = sqi_rd_take(&r, 32);
+    const uint8_t *rp = version >= 2 ? sqi_rd_take(&r, 32) : NULL;
+    c->issued_wall_s = sqi_rd_svarint(&r);
     if (r.failed || r.pos != r.len || !station_id_ok(c->station_id))
-        return sq_seterr(err, SQ_ECORRUPT, "certificate is damaged");
+        return sqi_seterr(err, SQ_ECORRUPT, "certificate is damaged");
     memcpy(c->sign_pk, s, 32);
     memcpy(c->box_pk, b, 32);
     memcpy(c->central_pk, cp, 32);
@@ -633,7 +635,7 @@ sq_status cert_decode(const uint8_t *buf, size_t len, const uint8_t *central_pk,
     if (crypto_sign_verify_detached(buf + len - 64, buf, len - 64, check) != 0) {
         char fp[SQ_FINGERPRINT_LEN + 1];
         sq_fingerprint(check, fp);
-        return sq_seterr(err, SQ_EAUTH, "certificate signature does not match central key %s",
+        return sqi_seterr(err, SQ_EAUTH, "certificate signature does not match central key %s",
                          fp);
     }
     return SQ_OK;
@@ -643,12 +645,12 @@ sq_status sq_cert_load(const char *path, const uint8_t *central_pk, sq_cert *out
 {
     uint8_t *buf = NULL;
     size_t len = 0;
-    sq_status st = file_read(path, 4096, &buf, &len, err);
+    sq_status st = sqi_file_read(path, 4096, &buf, &len, err);
     if (st)
         return st;
-    st = cert_decode(buf, len, central_pk, out, err);
+    st = sqi_cert_decode(buf, len, central_pk, out, err);
     if (st)
-        sq_prefixerr(err, "%s", path);
+        sqi_prefixerr(err, "%s", path);
     free(buf);
     return st;
 }
@@ -659,66 +661,66 @@ sq_status sq_central_enroll(const sq_central_keys *k, const char *request_path,
 {
     uint8_t *buf = NULL;
     size_t len = 0;
-    sq_status st = file_read(request_path, 4096, &buf, &len, err);
+    sq_status st = sqi_file_read(request_path, 4096, &buf, &len, err);
     if (st)
         return st;
-    st = central_enroll_buf(k, buf, len, request_path, station_id, district, cert_path, cert, err);
+    st = sqi_central_enroll_buf(k, buf, len, request_path, station_id, district, cert_path, cert, err);
     free(buf);
     return st;
 }
 
-sq_status central_enroll_buf(const sq_central_keys *k, const uint8_t *req, size_t req_len,
+sq_status sqi_central_enroll_buf(const sq_central_keys *k, const uint8_t *req, size_t req_len,
                              const char *name, const char *station_id, const char *district,
                              const char *cert_path, sq_cert *cert, sq_err *err)
 {
     if (!(k->have & SQ_CENTRAL_SIGN))
-        return sq_seterr(err, SQ_ESTATE, "central's signing key is not loaded");
+        return sqi_seterr(err, SQ_ESTATE, "central's signing key is not loaded");
     if (!station_id || !station_id_ok(station_id))
-        return sq_seterr(err, SQ_EINVAL,
+        return sqi_seterr(err, SQ_EINVAL,
                          "station id '%s' is not 1 to %d of letters, digits, '.', '_', '-' (not starting with '.')",
                          station_id ? station_id : "", SQ_STATION_ID_MAX);
     if (!district || strlen(district) == 0 || strlen(district) >= 128)
-        return sq_seterr(err, SQ_EINVAL, "district must be 1 to 127 bytes");
+        return sqi_seterr(err, SQ_EINVAL, "district must be 1 to 127 bytes");
     request rq;
     sq_buf b;
-    buf_init(&b, 4096);
+    sqi_buf_init(&b, 4096);
     sq_status st;
     if ((st = request_decode(req, req_len, &rq, err))) {
-        sq_prefixerr(err, "%s", name);
+        sqi_prefixerr(err, "%s", name);
         goto out;
     }
-    buf_put(&b, "SQCERT01", 8);
-    buf_u8(&b, 2);
-    buf_str(&b, station_id);
-    buf_str(&b, district);
-    buf_str(&b, rq.label);
-    buf_put(&b, rq.sign_pk, 32);
-    buf_put(&b, rq.box_pk, 32);
-    buf_put(&b, k->sign_pk, 32);
+    sqi_buf_put(&b, "SQCERT01", 8);
+    sqi_buf_u8(&b, 2);
+    sqi_buf_str(&b, station_id);
+    sqi_buf_str(&b, district);
+    sqi_buf_str(&b, rq.label);
+    sqi_buf_put(&b, rq.sign_pk, 32);
+    sqi_buf_put(&b, rq.box_pk, 32);
+    sqi_buf_put(&b, k->sign_pk, 32);
     /* The results key the station must seal to, under central's
      * signature: a station that was given a swapped one finds out here. */
-    buf_put(&b, k->results_pk, 32);
-    buf_svarint(&b, (int64_t)time(NULL));
+    sqi_buf_put(&b, k->results_pk, 32);
+    sqi_buf_svarint(&b, (int64_t)time(NULL));
     uint8_t sig[64];
     if (b.failed) {
-        st = sq_seterr(err, SQ_ENOMEM, "certificate too large");
+        st = sqi_seterr(err, SQ_ENOMEM, "certificate too large");
         goto out;
     }
     sq_central_sign(k, b.p, b.len, sig);
-    buf_put(&b, sig, 64);
+    sqi_buf_put(&b, sig, 64);
     /* Read it back as a station will before writing it: a district that is
      * not UTF-8 would make a certificate that no station accepts. */
     sq_cert check;
-    if (cert_decode(b.p, b.len, k->sign_pk, &check, NULL) != SQ_OK) {
-        st = sq_seterr(err, SQ_EINVAL, "district must be UTF-8 text");
+    if (sqi_cert_decode(b.p, b.len, k->sign_pk, &check, NULL) != SQ_OK) {
+        st = sqi_seterr(err, SQ_EINVAL, "district must be UTF-8 text");
         goto out;
     }
-    if ((st = file_write_atomic(cert_path, b.p, b.len, 0644, true, err)))
+    if ((st = sqi_file_write_atomic(cert_path, b.p, b.len, 0644, true, err)))
         goto out;
     if (cert)
         *cert = check;
 out:
-    buf_free(&b);
+    sqi_buf_free(&b);
     return st;
 }
 
@@ -729,7 +731,7 @@ static sq_status derive_wrap_key(uint8_t key[32], const char *passphrase, const 
 {
     if (crypto_pwhash(key, 32, passphrase, strlen(passphrase), salt, ops, (size_t)mem,
                       crypto_pwhash_ALG_ARGON2ID13) != 0)
-        return sq_seterr(err, SQ_ENOMEM, "not enough memory to derive the key from the passphrase");
+        return sqi_seterr(err, SQ_ENOMEM, "not enough memory to derive the key from the passphrase");
     return SQ_OK;
 }
 
@@ -750,16 +752,16 @@ static void plain_check(const uint8_t *head, size_t head_len, const uint8_t *sec
 static sq_status keyfile_write(const sq_station_keys *k, bool no_clobber, sq_err *err)
 {
     sq_buf b;
-    buf_init(&b, KEYFILE_MAX);
-    buf_put(&b, k->head, k->head_len);
-    buf_u32(&b, (uint32_t)k->wsecret_len);
-    buf_put(&b, k->wsecret, k->wsecret_len);
-    buf_u32(&b, (uint32_t)k->cert_len);
-    buf_put(&b, k->cert_raw, k->cert_len);
-    sq_status st = b.failed ? sq_seterr(err, SQ_ENOMEM, "key file too large")
-                            : file_write_atomic(k->path, b.p, b.len, 0600, no_clobber, err);
+    sqi_buf_init(&b, KEYFILE_MAX);
+    sqi_buf_put(&b, k->head, k->head_len);
+    sqi_buf_u32(&b, (uint32_t)k->wsecret_len);
+    sqi_buf_put(&b, k->wsecret, k->wsecret_len);
+    sqi_buf_u32(&b, (uint32_t)k->cert_len);
+    sqi_buf_put(&b, k->cert_raw, k->cert_len);
+    sq_status st = b.failed ? sqi_seterr(err, SQ_ENOMEM, "key file too large")
+                            : sqi_file_write_atomic(k->path, b.p, b.len, 0600, no_clobber, err);
     sodium_memzero(b.p, b.len);
-    buf_free(&b);
+    sqi_buf_free(&b);
     return st;
 }
 
@@ -768,28 +770,28 @@ sq_status sq_station_keys_create(const char *path, const char *central_pub_path,
 {
     uint8_t sign_pk[32], results_pk[32];
     if (access(path, F_OK) == 0)
-        return sq_seterr(err, SQ_EEXIST, "%s exists already; refusing to overwrite a station key",
+        return sqi_seterr(err, SQ_EEXIST, "%s exists already; refusing to overwrite a station key",
                          path);
     sq_status st = sq_central_pub_load(central_pub_path, sign_pk, results_pk, err);
     if (st)
         return st;
-    return station_keys_create_for(path, sign_pk, results_pk, passphrase, err);
+    return sqi_station_keys_create_for(path, sign_pk, results_pk, passphrase, err);
 }
 
-sq_status station_keys_create_for(const char *path, const uint8_t central_sign_pk[32],
+sq_status sqi_station_keys_create_for(const char *path, const uint8_t central_sign_pk[32],
                                   const uint8_t central_results_pk[32], const char *passphrase,
                                   sq_err *err)
 {
     sq_status st = SQ_OK;
     if (strlen(path) >= sizeof(((sq_station_keys *)0)->path))
-        return sq_seterr(err, SQ_EINVAL, "key file path too long");
+        return sqi_seterr(err, SQ_EINVAL, "key file path too long");
     if (access(path, F_OK) == 0)
-        return sq_seterr(err, SQ_EEXIST, "%s exists already; refusing to overwrite a station key",
+        return sqi_seterr(err, SQ_EEXIST, "%s exists already; refusing to overwrite a station key",
                          path);
     sq_station_keys *k = sodium_malloc(sizeof *k);
     uint8_t *wkey = sodium_malloc(32);
     if (!k || !wkey) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
     memset(k, 0, sizeof *k);
@@ -802,23 +804,23 @@ sq_status station_keys_create_for(const char *path, const uint8_t central_sign_p
     randombytes_buf(k->sec.storage, 32);
 
     sq_buf h;
-    buf_init(&h, sizeof k->head);
-    buf_put(&h, "SYNAQKEY", 8);
-    buf_u8(&h, 1);
+    sqi_buf_init(&h, sizeof k->head);
+    sqi_buf_put(&h, "SYNAQKEY", 8);
+    sqi_buf_u8(&h, 1);
     k->wrapped = passphrase && *passphrase;
-    buf_u8(&h, (uint8_t)k->wrapped);
+    sqi_buf_u8(&h, (uint8_t)k->wrapped);
     if (k->wrapped) {
         uint8_t salt[PW_SALT], nonce[PW_NONCE];
         uint64_t ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
         uint64_t mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
         randombytes_buf(salt, sizeof salt);
         randombytes_buf(nonce, sizeof nonce);
-        buf_put(&h, salt, sizeof salt);
-        buf_u64(&h, ops);
-        buf_u64(&h, mem);
-        buf_put(&h, nonce, sizeof nonce);
+        sqi_buf_put(&h, salt, sizeof salt);
+        sqi_buf_u64(&h, ops);
+        sqi_buf_u64(&h, mem);
+        sqi_buf_put(&h, nonce, sizeof nonce);
         if ((st = derive_wrap_key(wkey, passphrase, salt, ops, mem, err))) {
-            buf_free(&h);
+            sqi_buf_free(&h);
             goto out;
         }
         unsigned long long clen;
@@ -832,7 +834,7 @@ sq_status station_keys_create_for(const char *path, const uint8_t central_sign_p
     }
     memcpy(k->head, h.p, h.len);
     k->head_len = h.len;
-    buf_free(&h);
+    sqi_buf_free(&h);
     st = keyfile_write(k, true, err);
 out:
     sodium_free(wkey);
@@ -844,7 +846,7 @@ int sq_station_keys_wrapped(const char *path)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
-    if (file_read(path, KEYFILE_MAX, &buf, &len, NULL))
+    if (sqi_file_read(path, KEYFILE_MAX, &buf, &len, NULL))
         return -1;
     int w = len >= 10 && memcmp(buf, "SYNAQKEY", 8) == 0 ? buf[9] != 0 : -1;
     sodium_memzero(buf, len);
@@ -862,62 +864,62 @@ sq_status sq_station_keys_open(const char *path, const char *passphrase, sq_stat
     sq_station_keys *k = sodium_malloc(sizeof *k);
     wkey = sodium_malloc(32);
     if (!k || !wkey) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
     memset(k, 0, sizeof *k);
     if (strlen(path) >= sizeof k->path) {
-        st = sq_seterr(err, SQ_EINVAL, "key file path too long");
+        st = sqi_seterr(err, SQ_EINVAL, "key file path too long");
         goto out;
     }
     snprintf(k->path, sizeof k->path, "%s", path);
-    if ((st = file_read(path, KEYFILE_MAX, &buf, &len, err)))
+    if ((st = sqi_file_read(path, KEYFILE_MAX, &buf, &len, err)))
         goto out;
-    rd_init(&r, buf, len);
-    const uint8_t *magic = rd_take(&r, 8);
+    sqi_rd_init(&r, buf, len);
+    const uint8_t *magic = sqi_rd_take(&r, 8);
     if (!magic || memcmp(magic, "SYNAQKEY", 8) != 0) {
-        st = sq_seterr(err, SQ_ECORRUPT, "%s is not a Synaq station key file", path);
+        st = sqi_seterr(err, SQ_ECORRUPT, "%s is not a Synaq station key file", path);
         goto out;
     }
-    if (rd_u8(&r) != 1) {
-        st = sq_seterr(err, SQ_ECORRUPT, "%s: key file of an unknown version", path);
+    if (sqi_rd_u8(&r) != 1) {
+        st = sqi_seterr(err, SQ_ECORRUPT, "%s: key file of an unknown version", path);
         goto out;
     }
-    k->wrapped = rd_u8(&r);
+    k->wrapped = sqi_rd_u8(&r);
     const uint8_t *salt = NULL, *nonce = NULL;
     uint64_t ops = 0, mem = 0;
     if (k->wrapped) {
-        salt = rd_take(&r, PW_SALT);
-        ops = rd_u64(&r);
-        mem = rd_u64(&r);
-        nonce = rd_take(&r, PW_NONCE);
+        salt = sqi_rd_take(&r, PW_SALT);
+        ops = sqi_rd_u64(&r);
+        mem = sqi_rd_u64(&r);
+        nonce = sqi_rd_take(&r, PW_NONCE);
     }
     if (r.failed || r.pos > sizeof k->head || k->wrapped > 1) {
-        st = sq_seterr(err, SQ_ECORRUPT, "%s: key file is damaged", path);
+        st = sqi_seterr(err, SQ_ECORRUPT, "%s: key file is damaged", path);
         goto out;
     }
     memcpy(k->head, buf, r.pos);
     k->head_len = r.pos;
-    uint32_t slen = rd_u32(&r);
-    const uint8_t *sec = slen <= sizeof k->wsecret ? rd_take(&r, slen) : NULL;
-    uint32_t clen = rd_u32(&r);
-    const uint8_t *cert = clen <= sizeof k->cert_raw ? rd_take(&r, clen) : NULL;
+    uint32_t slen = sqi_rd_u32(&r);
+    const uint8_t *sec = slen <= sizeof k->wsecret ? sqi_rd_take(&r, slen) : NULL;
+    uint32_t clen = sqi_rd_u32(&r);
+    const uint8_t *cert = clen <= sizeof k->cert_raw ? sqi_rd_take(&r, clen) : NULL;
     if (r.failed || !sec || !cert || r.pos != len) {
-        st = sq_seterr(err, SQ_ECORRUPT, "%s: key file is damaged (truncated or altered)", path);
+        st = sqi_seterr(err, SQ_ECORRUPT, "%s: key file is damaged (truncated or altered)", path);
         goto out;
     }
     memcpy(k->wsecret, sec, slen);
     k->wsecret_len = slen;
     if (k->wrapped) {
         if (!passphrase || !*passphrase) {
-            st = sq_seterr(err, SQ_EAUTH, "%s is protected by a passphrase; none was given",
+            st = sqi_seterr(err, SQ_EAUTH, "%s is protected by a passphrase; none was given",
                            path);
             goto out;
         }
         if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > PW_MAX_OPS ||
             mem < crypto_pwhash_MEMLIMIT_MIN || mem > PW_MAX_MEM ||
             slen != SECRET_LEN + crypto_aead_xchacha20poly1305_ietf_ABYTES) {
-            st = sq_seterr(err, SQ_ECORRUPT, "%s: key file is damaged", path);
+            st = sqi_seterr(err, SQ_ECORRUPT, "%s: key file is damaged", path);
             goto out;
         }
         if ((st = derive_wrap_key(wkey, passphrase, salt, ops, mem, err)))
@@ -925,20 +927,20 @@ sq_status sq_station_keys_open(const char *path, const char *passphrase, sq_stat
         unsigned long long mlen;
         if (crypto_aead_xchacha20poly1305_ietf_decrypt((uint8_t *)&k->sec, &mlen, NULL, sec, slen,
                                                        k->head, k->head_len, nonce, wkey) != 0) {
-            st = sq_seterr(err, SQ_EAUTH, "wrong passphrase for %s (or the file was altered)",
+            st = sqi_seterr(err, SQ_EAUTH, "wrong passphrase for %s (or the file was altered)",
                            path);
             goto out;
         }
     } else {
         uint8_t check[PLAIN_CHECK];
         if (slen != SECRET_LEN + PLAIN_CHECK && slen != SECRET_LEN) {
-            st = sq_seterr(err, SQ_ECORRUPT, "%s: key file is damaged", path);
+            st = sqi_seterr(err, SQ_ECORRUPT, "%s: key file is damaged", path);
             goto out;
         }
         plain_check(k->head, k->head_len, sec, check);
         if (slen == SECRET_LEN + PLAIN_CHECK &&
             sodium_memcmp(check, sec + SECRET_LEN, PLAIN_CHECK) != 0) {
-            st = sq_seterr(err, SQ_ECORRUPT,
+            st = sqi_seterr(err, SQ_ECORRUPT,
                            "%s: key file is damaged (its checksum does not match)", path);
             goto out;
         }
@@ -961,21 +963,21 @@ sq_status sq_station_keys_open(const char *path, const char *passphrase, sq_stat
         sodium_memzero(seed, sizeof seed);
         sodium_memzero(sk, sizeof sk);
         if (!ok) {
-            st = sq_seterr(err, SQ_ECORRUPT, "%s: key file is damaged (its key pairs do not match)",
+            st = sqi_seterr(err, SQ_ECORRUPT, "%s: key file is damaged (its key pairs do not match)",
                            path);
             goto out;
         }
     }
     if (clen > 0) {
-        if ((st = cert_decode(cert, clen, k->sec.central_sign_pk, &k->cert, err))) {
-            sq_prefixerr(err, "%s: installed certificate", path);
+        if ((st = sqi_cert_decode(cert, clen, k->sec.central_sign_pk, &k->cert, err))) {
+            sqi_prefixerr(err, "%s: installed certificate", path);
             goto out;
         }
         if (memcmp(k->cert.sign_pk, k->sec.sign_sk + 32, 32) != 0 ||
             memcmp(k->cert.box_pk, k->sec.box_pk, 32) != 0 ||
             (k->cert.names_results_pk &&
              memcmp(k->cert.central_results_pk, k->sec.central_results_pk, 32) != 0)) {
-            st = sq_seterr(err, SQ_ECORRUPT,
+            st = sqi_seterr(err, SQ_ECORRUPT,
                            "%s: key file is damaged (its certificate names other keys)", path);
             goto out;
         }
@@ -1007,24 +1009,24 @@ sq_status sq_station_request_write(const sq_station_keys *k, const char *label,
     if (!label)
         label = "";
     if (strlen(label) >= 128)
-        return sq_seterr(err, SQ_EINVAL, "station label must be under 128 bytes");
+        return sqi_seterr(err, SQ_EINVAL, "station label must be under 128 bytes");
     sq_buf b;
-    buf_init(&b, 4096);
-    buf_put(&b, "SQENROL1", 8);
-    buf_u8(&b, 1);
-    buf_str(&b, label);
-    buf_put(&b, sq_station_keys_sign_pk(k), 32);
-    buf_put(&b, k->sec.box_pk, 32);
-    buf_svarint(&b, (int64_t)time(NULL));
+    sqi_buf_init(&b, 4096);
+    sqi_buf_put(&b, "SQENROL1", 8);
+    sqi_buf_u8(&b, 1);
+    sqi_buf_str(&b, label);
+    sqi_buf_put(&b, sq_station_keys_sign_pk(k), 32);
+    sqi_buf_put(&b, k->sec.box_pk, 32);
+    sqi_buf_svarint(&b, (int64_t)time(NULL));
     uint8_t sig[64];
     crypto_sign_detached(sig, NULL, b.p, b.len, k->sec.sign_sk);
-    buf_put(&b, sig, 64);
+    sqi_buf_put(&b, sig, 64);
     request rq;
-    sq_status st = b.failed ? sq_seterr(err, SQ_ENOMEM, "request too large")
+    sq_status st = b.failed ? sqi_seterr(err, SQ_ENOMEM, "request too large")
                    : request_decode(b.p, b.len, &rq, NULL) != SQ_OK
-                       ? sq_seterr(err, SQ_EINVAL, "station label must be UTF-8 text")
-                       : file_write_atomic(out_path, b.p, b.len, 0644, false, err);
-    buf_free(&b);
+                       ? sqi_seterr(err, SQ_EINVAL, "station label must be UTF-8 text")
+                       : sqi_file_write_atomic(out_path, b.p, b.len, 0644, false, err);
+    sqi_buf_free(&b);
     return st;
 }
 
@@ -1032,34 +1034,34 @@ sq_status sq_station_keys_enroll(sq_station_keys *k, const char *cert_path, sq_e
 {
     uint8_t *buf = NULL;
     size_t len = 0;
-    sq_status st = file_read(cert_path, sizeof k->cert_raw, &buf, &len, err);
+    sq_status st = sqi_file_read(cert_path, sizeof k->cert_raw, &buf, &len, err);
     if (st)
         return st;
-    st = station_keys_enroll_buf(k, buf, len, cert_path, err);
+    st = sqi_station_keys_enroll_buf(k, buf, len, cert_path, err);
     free(buf);
     return st;
 }
 
-sq_status station_keys_enroll_buf(sq_station_keys *k, const uint8_t *buf, size_t len,
+sq_status sqi_station_keys_enroll_buf(sq_station_keys *k, const uint8_t *buf, size_t len,
                                   const char *cert_path, sq_err *err)
 {
     sq_cert c;
     sq_status st;
     if (len > sizeof k->cert_raw)
-        return sq_seterr(err, SQ_ETOOBIG, "%s is too large for a certificate", cert_path);
-    if ((st = cert_decode(buf, len, k->sec.central_sign_pk, &c, err))) {
-        sq_prefixerr(err, "%s", cert_path);
+        return sqi_seterr(err, SQ_ETOOBIG, "%s is too large for a certificate", cert_path);
+    if ((st = sqi_cert_decode(buf, len, k->sec.central_sign_pk, &c, err))) {
+        sqi_prefixerr(err, "%s", cert_path);
         goto out;
     }
     if (memcmp(c.sign_pk, sq_station_keys_sign_pk(k), 32) != 0 ||
         memcmp(c.box_pk, k->sec.box_pk, 32) != 0) {
-        st = sq_seterr(err, SQ_EWRONGSTATION,
+        st = sqi_seterr(err, SQ_EWRONGSTATION,
                        "%s is the certificate of another station (%s), not of this one",
                        cert_path, c.station_id);
         goto out;
     }
     if (!c.names_results_pk) {
-        st = sq_seterr(err, SQ_EAUTH,
+        st = sqi_seterr(err, SQ_EAUTH,
                        "%s is a certificate of the first builds, which does not confirm "
                        "central's results key; ask central for a new one",
                        cert_path);
@@ -1071,7 +1073,7 @@ sq_status station_keys_enroll_buf(sq_station_keys *k, const uint8_t *buf, size_t
         char have[SQ_FINGERPRINT_LEN + 1], want[SQ_FINGERPRINT_LEN + 1];
         sq_central_fingerprint(k->sec.central_sign_pk, k->sec.central_results_pk, have);
         sq_central_fingerprint(k->sec.central_sign_pk, c.central_results_pk, want);
-        st = sq_seterr(err, SQ_EAUTH,
+        st = sqi_seterr(err, SQ_EAUTH,
                        "%s: central signed for another results key than the one this station "
                        "trusts (central keys %s here, %s at central): the central.pub this "
                        "station was set up with is not central's; set the station up again "
@@ -1080,7 +1082,7 @@ sq_status station_keys_enroll_buf(sq_station_keys *k, const uint8_t *buf, size_t
         goto out;
     }
     if (k->has_cert && strcmp(k->cert.station_id, c.station_id) != 0) {
-        st = sq_seterr(err, SQ_EEXIST,
+        st = sqi_seterr(err, SQ_EEXIST,
                        "this station is enrolled as '%s' already; the certificate says '%s'",
                        k->cert.station_id, c.station_id);
         goto out;
@@ -1121,22 +1123,22 @@ const uint8_t *sq_station_keys_central_results_pk(const sq_station_keys *k)
     return k->sec.central_results_pk;
 }
 
-const uint8_t *station_keys_sign_sk(const sq_station_keys *k)
+const uint8_t *sqi_station_keys_sign_sk(const sq_station_keys *k)
 {
     return k->sec.sign_sk;
 }
 
-const uint8_t *station_keys_box_pk(const sq_station_keys *k)
+const uint8_t *sqi_station_keys_box_pk(const sq_station_keys *k)
 {
     return k->sec.box_pk;
 }
 
-const uint8_t *station_keys_box_sk(const sq_station_keys *k)
+const uint8_t *sqi_station_keys_box_sk(const sq_station_keys *k)
 {
     return k->sec.box_sk;
 }
 
-const uint8_t *station_keys_storage_key(const sq_station_keys *k)
+const uint8_t *sqi_station_keys_storage_key(const sq_station_keys *k)
 {
     return k->sec.storage;
 }

@@ -17,52 +17,54 @@
 #include <time.h>
 #include <sodium.h>
 
-#include "internal.h"
+#include "codec_int.h"
+#include "result_int.h"
+#include "util_int.h"
 
 #define MAX_ITEMS 100000
 #define MAX_EVENTS 100000
 
-void result_encode(const sq_result *r, sq_buf *b)
+void sqi_result_encode(const sq_result *r, sq_buf *b)
 {
     uint8_t id[16];
     size_t got = 0;
     memset(id, 0, sizeof id);
     sodium_hex2bin(id, sizeof id, r->attempt_id, strlen(r->attempt_id), NULL, &got, NULL);
-    buf_put(b, "SQR", 3);
-    buf_u8(b, 1);
-    buf_str(b, r->station_id);
-    buf_varint(b, (uint64_t)r->seq);
-    buf_put(b, id, 16);
-    buf_str(b, r->trainee_id);
-    buf_str(b, r->trainee_name);
-    buf_str(b, r->exam_id);
-    buf_varint(b, (uint64_t)r->exam_version);
-    buf_svarint(b, r->started_wall_s);
-    buf_svarint(b, r->finished_wall_s);
-    buf_varint(b, (uint64_t)r->elapsed_ms);
-    buf_varint(b, (uint64_t)r->time_limit_s);
-    buf_varint(b, (uint64_t)r->points_milli);
-    buf_varint(b, (uint64_t)r->max_milli);
-    buf_u8(b, (uint8_t)r->percent);
-    buf_u8(b, (uint8_t)(r->passed | r->timed_out << 1));
-    buf_varint(b, (uint64_t)r->n_items);
+    sqi_buf_put(b, "SQR", 3);
+    sqi_buf_u8(b, 1);
+    sqi_buf_str(b, r->station_id);
+    sqi_buf_varint(b, (uint64_t)r->seq);
+    sqi_buf_put(b, id, 16);
+    sqi_buf_str(b, r->trainee_id);
+    sqi_buf_str(b, r->trainee_name);
+    sqi_buf_str(b, r->exam_id);
+    sqi_buf_varint(b, (uint64_t)r->exam_version);
+    sqi_buf_svarint(b, r->started_wall_s);
+    sqi_buf_svarint(b, r->finished_wall_s);
+    sqi_buf_varint(b, (uint64_t)r->elapsed_ms);
+    sqi_buf_varint(b, (uint64_t)r->time_limit_s);
+    sqi_buf_varint(b, (uint64_t)r->points_milli);
+    sqi_buf_varint(b, (uint64_t)r->max_milli);
+    sqi_buf_u8(b, (uint8_t)r->percent);
+    sqi_buf_u8(b, (uint8_t)(r->passed | r->timed_out << 1));
+    sqi_buf_varint(b, (uint64_t)r->n_items);
     for (int i = 0; i < r->n_items; i++) {
         const sq_result_item *it = &r->items[i];
-        buf_str(b, it->item_id);
-        buf_u8(b, it->n_options);
-        buf_put(b, it->order, it->n_options);
-        buf_varint(b, it->selected);
-        buf_u8(b, (uint8_t)(it->answered | it->flagged << 1));
-        buf_varint(b, (uint64_t)it->answered_ms);
-        buf_varint(b, (uint64_t)it->points_milli);
-        buf_varint(b, (uint64_t)it->max_milli);
+        sqi_buf_str(b, it->item_id);
+        sqi_buf_u8(b, it->n_options);
+        sqi_buf_put(b, it->order, it->n_options);
+        sqi_buf_varint(b, it->selected);
+        sqi_buf_u8(b, (uint8_t)(it->answered | it->flagged << 1));
+        sqi_buf_varint(b, (uint64_t)it->answered_ms);
+        sqi_buf_varint(b, (uint64_t)it->points_milli);
+        sqi_buf_varint(b, (uint64_t)it->max_milli);
     }
-    buf_varint(b, (uint64_t)r->n_events);
+    sqi_buf_varint(b, (uint64_t)r->n_events);
     for (int i = 0; i < r->n_events; i++) {
-        buf_u8(b, (uint8_t)r->events[i].kind);
-        buf_svarint(b, r->events[i].wall_before_s);
-        buf_svarint(b, r->events[i].wall_after_s);
-        buf_svarint(b, r->events[i].mono_delta_ms);
+        sqi_buf_u8(b, (uint8_t)r->events[i].kind);
+        sqi_buf_svarint(b, r->events[i].wall_before_s);
+        sqi_buf_svarint(b, r->events[i].wall_after_s);
+        sqi_buf_svarint(b, r->events[i].mono_delta_ms);
     }
 }
 
@@ -84,37 +86,37 @@ void sq_result_free(sq_result *r)
 sq_status sq_result_decode(const uint8_t *buf, size_t len, sq_result **out, sq_err *err)
 {
     sq_rd r;
-    rd_init(&r, buf, len);
-    const uint8_t *magic = rd_take(&r, 3);
+    sqi_rd_init(&r, buf, len);
+    const uint8_t *magic = sqi_rd_take(&r, 3);
     if (!magic || memcmp(magic, "SQR", 3) != 0)
-        return sq_seterr(err, SQ_ECORRUPT, "not a Synaq result");
-    int format = rd_u8(&r);
+        return sqi_seterr(err, SQ_ECORRUPT, "not a Synaq result");
+    int format = sqi_rd_u8(&r);
     if (format != 1)
-        return sq_seterr(err, SQ_ECORRUPT, "result of an unknown format %d", format);
+        return sqi_seterr(err, SQ_ECORRUPT, "result of an unknown format %d", format);
     sq_result *res = calloc(1, sizeof *res);
     if (!res)
-        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
     res->format = format;
-    res->station_id = rd_strdup(&r, SQ_STATION_ID_MAX);
-    res->seq = rd_i63(&r);
-    const uint8_t *id = rd_take(&r, 16);
+    res->station_id = sqi_rd_strdup(&r, SQ_STATION_ID_MAX);
+    res->seq = sqi_rd_i63(&r);
+    const uint8_t *id = sqi_rd_take(&r, 16);
     if (id)
-        hex_encode(id, 16, res->attempt_id);
-    res->trainee_id = rd_strdup(&r, 64);
-    res->trainee_name = rd_strdup(&r, 255);
-    res->exam_id = rd_strdup(&r, 63);
-    res->exam_version = rd_i63(&r);
-    res->started_wall_s = rd_svarint(&r);
-    res->finished_wall_s = rd_svarint(&r);
-    res->elapsed_ms = rd_i63(&r);
-    res->time_limit_s = rd_i63(&r);
-    res->points_milli = rd_i63(&r);
-    res->max_milli = rd_i63(&r);
-    res->percent = rd_u8(&r);
-    uint8_t flags = rd_u8(&r);
+        sqi_hex_encode(id, 16, res->attempt_id);
+    res->trainee_id = sqi_rd_strdup(&r, 64);
+    res->trainee_name = sqi_rd_strdup(&r, 255);
+    res->exam_id = sqi_rd_strdup(&r, 63);
+    res->exam_version = sqi_rd_i63(&r);
+    res->started_wall_s = sqi_rd_svarint(&r);
+    res->finished_wall_s = sqi_rd_svarint(&r);
+    res->elapsed_ms = sqi_rd_i63(&r);
+    res->time_limit_s = sqi_rd_i63(&r);
+    res->points_milli = sqi_rd_i63(&r);
+    res->max_milli = sqi_rd_i63(&r);
+    res->percent = sqi_rd_u8(&r);
+    uint8_t flags = sqi_rd_u8(&r);
     res->passed = flags & 1;
     res->timed_out = (flags >> 1) & 1;
-    uint64_t n = rd_varint(&r);
+    uint64_t n = sqi_rd_varint(&r);
     /* Every item takes at least 7 bytes: a count above what is left is a lie. */
     if (r.failed || n > MAX_ITEMS || n > (len - r.pos) / 7 || flags > 3 || res->percent > 100)
         goto bad;
@@ -124,38 +126,38 @@ sq_status sq_result_decode(const uint8_t *buf, size_t len, sq_result **out, sq_e
     for (uint64_t i = 0; i < n && !r.failed; i++) {
         sq_result_item *it = &res->items[i];
         res->n_items = (int)i + 1;
-        it->item_id = rd_strdup(&r, 63);
-        it->n_options = rd_u8(&r);
-        const uint8_t *o = it->n_options <= 32 ? rd_take(&r, it->n_options) : NULL;
+        it->item_id = sqi_rd_strdup(&r, 63);
+        it->n_options = sqi_rd_u8(&r);
+        const uint8_t *o = it->n_options <= 32 ? sqi_rd_take(&r, it->n_options) : NULL;
         if (!o) {
             r.failed = true;
             break;
         }
         memcpy(it->order, o, it->n_options);
-        uint64_t sel = rd_varint(&r);
+        uint64_t sel = sqi_rd_varint(&r);
         if (sel > UINT32_MAX)
             r.failed = true;
         it->selected = (uint32_t)sel;
-        uint8_t f = rd_u8(&r);
+        uint8_t f = sqi_rd_u8(&r);
         if (f > 3)
             r.failed = true;
         it->answered = f & 1;
         it->flagged = (f >> 1) & 1;
-        it->answered_ms = rd_i63(&r);
-        it->points_milli = rd_i63(&r);
-        it->max_milli = rd_i63(&r);
+        it->answered_ms = sqi_rd_i63(&r);
+        it->points_milli = sqi_rd_i63(&r);
+        it->max_milli = sqi_rd_i63(&r);
     }
-    uint64_t ne = rd_varint(&r);
+    uint64_t ne = sqi_rd_varint(&r);
     if (r.failed || ne > MAX_EVENTS || ne > (len - r.pos) / 4)
         goto bad;
     res->events = calloc((size_t)ne + 1, sizeof *res->events);
     if (!res->events)
         goto bad;
     for (uint64_t i = 0; i < ne; i++) {
-        res->events[i].kind = rd_u8(&r);
-        res->events[i].wall_before_s = rd_svarint(&r);
-        res->events[i].wall_after_s = rd_svarint(&r);
-        res->events[i].mono_delta_ms = rd_svarint(&r);
+        res->events[i].kind = sqi_rd_u8(&r);
+        res->events[i].wall_before_s = sqi_rd_svarint(&r);
+        res->events[i].wall_after_s = sqi_rd_svarint(&r);
+        res->events[i].mono_delta_ms = sqi_rd_svarint(&r);
     }
     res->n_events = (int)ne;
     if (r.failed || r.pos != len || !res->station_id || !res->trainee_id || !res->trainee_name ||
@@ -165,7 +167,7 @@ sq_status sq_result_decode(const uint8_t *buf, size_t len, sq_result **out, sq_e
     return SQ_OK;
 bad:
     sq_result_free(res);
-    return sq_seterr(err, SQ_ECORRUPT, "result is damaged or truncated");
+    return sqi_seterr(err, SQ_ECORRUPT, "result is damaged or truncated");
 }
 
 sq_status sq_result_open(const uint8_t *sealed, size_t len, const uint8_t results_pk[32],
@@ -173,16 +175,16 @@ sq_status sq_result_open(const uint8_t *sealed, size_t len, const uint8_t result
                          sq_result **out, sq_err *err)
 {
     if (len <= crypto_box_SEALBYTES + crypto_sign_BYTES || len > SQ_RESULT_MAX)
-        return sq_seterr(err, SQ_ECORRUPT, "sealed result of %zu bytes is damaged", len);
+        return sqi_seterr(err, SQ_ECORRUPT, "sealed result of %zu bytes is damaged", len);
     sq_status st = SQ_OK;
     size_t slen = len - crypto_box_SEALBYTES;
     uint8_t *signed_msg = malloc(slen), *plain = malloc(slen);
     if (!signed_msg || !plain) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
     if (crypto_box_seal_open(signed_msg, sealed, len, results_pk, results_sk) != 0) {
-        st = sq_seterr(err, SQ_EAUTH,
+        st = sqi_seterr(err, SQ_EAUTH,
                        "sealed result does not open with this results key: altered, or "
                        "sealed to another central");
         goto out;
@@ -191,7 +193,7 @@ sq_status sq_result_open(const uint8_t *sealed, size_t len, const uint8_t result
     if (crypto_sign_open(plain, &plen, signed_msg, slen, station_sign_pk) != 0) {
         char fp[SQ_FINGERPRINT_LEN + 1];
         sq_fingerprint(station_sign_pk, fp);
-        st = sq_seterr(err, SQ_EAUTH, "result is not signed by the station key %s", fp);
+        st = sqi_seterr(err, SQ_EAUTH, "result is not signed by the station key %s", fp);
         goto out;
     }
     st = sq_result_decode(plain, (size_t)plen, out, err);
@@ -208,39 +210,39 @@ out:
 static void csv_field(sq_buf *b, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
-        buf_put(b, s, strlen(s));
+        sqi_buf_put(b, s, strlen(s));
         return;
     }
-    buf_u8(b, '"');
+    sqi_buf_u8(b, '"');
     for (; *s; s++) {
         if (*s == '"')
-            buf_u8(b, '"');
-        buf_u8(b, (uint8_t)*s);
+            sqi_buf_u8(b, '"');
+        sqi_buf_u8(b, (uint8_t)*s);
     }
-    buf_u8(b, '"');
+    sqi_buf_u8(b, '"');
 }
 
 char *sq_result_csv(const sq_result *r, bool header)
 {
     sq_buf b;
     char num[64];
-    buf_init(&b, 1 << 20);
+    sqi_buf_init(&b, 1 << 20);
     if (header) {
         const char *h = "station,seq,attempt,trainee_id,trainee_name,exam,version,started,"
                         "finished,elapsed_s,points,max_points,percent,passed,timed_out,"
                         "answered,items,clock_events\n";
-        buf_put(&b, h, strlen(h));
+        sqi_buf_put(&b, h, strlen(h));
     }
     int answered = 0;
     for (int i = 0; i < r->n_items; i++)
         answered += r->items[i].answered;
     csv_field(&b, r->station_id);
     snprintf(num, sizeof num, ",%lld,%s,", (long long)r->seq, r->attempt_id);
-    buf_put(&b, num, strlen(num));
+    sqi_buf_put(&b, num, strlen(num));
     csv_field(&b, r->trainee_id);
-    buf_u8(&b, ',');
+    sqi_buf_u8(&b, ',');
     csv_field(&b, r->trainee_name);
-    buf_u8(&b, ',');
+    sqi_buf_u8(&b, ',');
     csv_field(&b, r->exam_id);
     char line[512];
     struct tm tm0, tm1;
@@ -256,16 +258,16 @@ char *sq_result_csv(const sq_result *r, bool header)
              (long long)(r->max_milli / 1000), (long long)(r->max_milli % 1000), r->percent,
              r->passed ? "yes" : "no", r->timed_out ? "yes" : "no", answered, r->n_items,
              r->n_events);
-    buf_put(&b, line, strlen(line));
-    buf_u8(&b, 0);
+    sqi_buf_put(&b, line, strlen(line));
+    sqi_buf_u8(&b, 0);
     if (b.failed) {
-        buf_free(&b);
+        sqi_buf_free(&b);
         return NULL;
     }
     return (char *)b.p;
 }
 
-sq_status result_seal(const sq_result *r, const uint8_t station_sign_sk[64],
+sq_status sqi_result_seal(const sq_result *r, const uint8_t station_sign_sk[64],
                       const uint8_t central_results_pk[32], uint8_t **out, size_t *out_len,
                       sq_err *err)
 {
@@ -273,10 +275,10 @@ sq_status result_seal(const sq_result *r, const uint8_t station_sign_sk[64],
     sq_buf ser;
     uint8_t *signed_msg = NULL, *sealed = NULL;
     size_t signed_len = 0, sealed_len = 0;
-    buf_init(&ser, SQ_RESULT_MAX);
-    result_encode(r, &ser);
+    sqi_buf_init(&ser, SQ_RESULT_MAX);
+    sqi_result_encode(r, &ser);
     if (ser.failed) {
-        st = sq_seterr(err, SQ_ETOOBIG, "the result is above %u bytes", SQ_RESULT_MAX);
+        st = sqi_seterr(err, SQ_ETOOBIG, "the result is above %u bytes", SQ_RESULT_MAX);
         goto out;
     }
     signed_len = ser.len + crypto_sign_BYTES;
@@ -284,7 +286,7 @@ sq_status result_seal(const sq_result *r, const uint8_t station_sign_sk[64],
     signed_msg = malloc(signed_len);
     sealed = malloc(sealed_len);
     if (!signed_msg || !sealed) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
     crypto_sign(signed_msg, NULL, ser.p, ser.len, station_sign_sk);
@@ -300,7 +302,7 @@ out:
     }
     if (ser.p)
         sodium_memzero(ser.p, ser.len);
-    buf_free(&ser);
+    sqi_buf_free(&ser);
     free(sealed);
     return st;
 }

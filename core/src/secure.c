@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "internal.h"
+#include "util_int.h"
 
 #define PASSPHRASE_MAX 1024
 
@@ -25,9 +25,9 @@ sq_status sq_harden_process(sq_err *err)
     }
     struct rlimit none = {0, 0};
     if (setrlimit(RLIMIT_CORE, &none) != 0)
-        return sq_seterr(err, SQ_EIO, "cannot turn core files off: %s", strerror(errno));
+        return sqi_seterr(err, SQ_EIO, "cannot turn core files off: %s", strerror(errno));
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-        return sq_seterr(err, SQ_EIO, "cannot make the process undumpable: %s", strerror(errno));
+        return sqi_seterr(err, SQ_EIO, "cannot make the process undumpable: %s", strerror(errno));
     return SQ_OK;
 }
 
@@ -51,10 +51,10 @@ static sq_status read_first_line(const char *path, char **out, sq_err *err)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
-    sq_status st = file_read(path, PASSPHRASE_MAX, &buf, &len, err);
+    sq_status st = sqi_file_read(path, PASSPHRASE_MAX, &buf, &len, err);
     if (st)
         return st == SQ_ETOOBIG
-                   ? sq_seterr(err, SQ_EINVAL, "%s: a passphrase file holds one short line", path)
+                   ? sqi_seterr(err, SQ_EINVAL, "%s: a passphrase file holds one short line", path)
                    : st;
     size_t n = 0;
     while (n < len && buf[n] != '\n' && buf[n] != '\r')
@@ -63,13 +63,13 @@ static sq_status read_first_line(const char *path, char **out, sq_err *err)
     if (n > 0 && !memchr(buf, 0, n)) {
         p = sodium_malloc(n + 1);
         if (!p)
-            st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+            st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
         else {
             memcpy(p, buf, n);
             p[n] = 0;
         }
     } else if (n > 0) {
-        st = sq_seterr(err, SQ_EINVAL, "%s: the passphrase holds a NUL byte", path);
+        st = sqi_seterr(err, SQ_EINVAL, "%s: the passphrase holds a NUL byte", path);
     }
     sodium_memzero(buf, len);
     free(buf);
@@ -91,6 +91,6 @@ sq_status sq_passphrase_load(const char *file, char **out, sq_err *err)
     }
     const char *env = getenv("SYNAQ_PASSPHRASE");
     if (env && *env && !(*out = sq_passphrase_dup(env)))
-        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
     return SQ_OK;
 }

@@ -1,7 +1,7 @@
 /*
  * source.c - exam sources: the YAML that people at central write
  * (assets/README.md), compiled into the canonical exam document of
- * internal.h and then checked with exam_check (exam.c).
+ * internal.h and then checked with sqi_exam_check (exam.c).
  *
  * Two passes. libyaml's event parser first builds a small tree that keeps
  * the line of every node and whether a scalar was quoted. YAML's own
@@ -9,12 +9,12 @@
  * must be, so "NO" stays a text where a text is expected, and a quoted
  * "yes" is refused where a boolean is. The compiler then walks the tree
  * along the schema, builds the JSON document and records the line of each
- * node it makes in an exam_linemap (exam.c), so that exam_check can name
+ * node it makes in an exam_linemap (exam.c), so that sqi_exam_check can name
  * the line of whatever rule is broken.
  *
  * This file checks what only the source can say (YAML syntax, unknown,
  * duplicate and missing keys, types, file paths, images, roster files);
- * exam_check checks every rule of the document itself.
+ * sqi_exam_check checks every rule of the document itself.
  *
  * Load: run by synaq-central on hand-written files of a few hundred items.
  * The caps (16 MiB, depth 32, 4 Mi nodes) bound what a broken or hostile
@@ -28,7 +28,8 @@
 #include <strings.h>
 #include <sodium.h>
 #include <yaml.h>
-#include "internal.h"
+#include "exam_int.h"
+#include "util_int.h"
 
 #define SRC_MAX_BYTES (16u << 20)
 #define SRC_MAX_DEPTH 32
@@ -125,20 +126,20 @@ static sq_status yaml_error(const yaml_parser_t *p, const char *name, const char
     const char *problem = p->problem ? p->problem : "unreadable input";
 
     if (p->error == YAML_MEMORY_ERROR)
-        return sq_seterr(err, SQ_ENOMEM, "%s: out of memory reading YAML", name);
+        return sqi_seterr(err, SQ_ENOMEM, "%s: out of memory reading YAML", name);
     if (p->error == YAML_READER_ERROR) {
         /* The reader (bad UTF-8, control characters) knows only a byte offset. */
         size_t off = p->problem_offset < len ? p->problem_offset : len;
         int line = 1;
         for (size_t i = 0; i < off; i++)
             line += yaml[i] == '\n' && line < INT_MAX;
-        return sq_seterr(err, SQ_EINVAL, "%s:%d: yaml: %s", name, line, problem);
+        return sqi_seterr(err, SQ_EINVAL, "%s:%d: yaml: %s", name, line, problem);
     }
     if (p->context)
-        return sq_seterr(err, SQ_EINVAL, "%s:%d: yaml: %s (%s at line %d)", name,
+        return sqi_seterr(err, SQ_EINVAL, "%s:%d: yaml: %s (%s at line %d)", name,
                          mark_line(p->problem_mark), problem, p->context,
                          mark_line(p->context_mark));
-    return sq_seterr(err, SQ_EINVAL, "%s:%d: yaml: %s", name, mark_line(p->problem_mark), problem);
+    return sqi_seterr(err, SQ_EINVAL, "%s:%d: yaml: %s", name, mark_line(p->problem_mark), problem);
 }
 
 /*
@@ -161,7 +162,7 @@ static sq_status tree_parse(ytree *t, const char *name, const char *yaml, size_t
 
     *root = 0;
     if (!yaml_parser_initialize(&p))
-        return sq_seterr(err, SQ_ENOMEM, "%s: out of memory reading YAML", name);
+        return sqi_seterr(err, SQ_ENOMEM, "%s: out of memory reading YAML", name);
     yaml_parser_set_input_string(&p, (const unsigned char *)(yaml ? yaml : ""), yaml ? len : 0);
     while (!done) {
         if (!yaml_parser_parse(&p, &ev)) {
@@ -178,14 +179,14 @@ static sq_status tree_parse(ytree *t, const char *name, const char *yaml, size_t
             break;
         case YAML_DOCUMENT_START_EVENT:
             if (++docs > 1) {
-                st = sq_seterr(err, SQ_EINVAL,
+                st = sqi_seterr(err, SQ_EINVAL,
                                "%s:%d: only one YAML document is allowed ('---' starts another)",
                                name, line);
                 goto out;
             }
             break;
         case YAML_ALIAS_EVENT:
-            st = sq_seterr(err, SQ_EINVAL,
+            st = sqi_seterr(err, SQ_EINVAL,
                            "%s:%d: aliases (*%.40s) are not supported: write the value out", name,
                            line, (const char *)ev.data.alias.anchor);
             goto out;
@@ -213,29 +214,29 @@ static sq_status tree_parse(ytree *t, const char *name, const char *yaml, size_t
         }
         if (kind) {
             if (anchor) {
-                st = sq_seterr(err, SQ_EINVAL, "%s:%d: anchors (&%.40s) are not supported", name,
+                st = sqi_seterr(err, SQ_EINVAL, "%s:%d: anchors (&%.40s) are not supported", name,
                                line, (const char *)anchor);
                 goto out;
             }
             if (tag) {
-                st = sq_seterr(err, SQ_EINVAL, "%s:%d: tags (%.40s) are not supported", name, line,
+                st = sqi_seterr(err, SQ_EINVAL, "%s:%d: tags (%.40s) are not supported", name, line,
                                (const char *)tag);
                 goto out;
             }
             if (kind != Y_SCALAR && depth == SRC_MAX_DEPTH) {
-                st = sq_seterr(err, SQ_EINVAL, "%s:%d: nesting deeper than %d levels", name, line,
+                st = sqi_seterr(err, SQ_EINVAL, "%s:%d: nesting deeper than %d levels", name, line,
                                SRC_MAX_DEPTH);
                 goto out;
             }
             if (t->n >= SRC_MAX_NODES) {
-                st = sq_seterr(err, SQ_ETOOBIG, "%s:%d: the source has more than %u values", name,
+                st = sqi_seterr(err, SQ_ETOOBIG, "%s:%d: the source has more than %u values", name,
                                line, SRC_MAX_NODES);
                 goto out;
             }
             uint32_t node = tree_node(t, kind, line);
             if (!node || (kind == Y_SCALAR && !tree_str(t, node, (const char *)ev.data.scalar.value,
                                                         ev.data.scalar.length))) {
-                st = sq_seterr(err, SQ_ENOMEM, "%s: out of memory reading YAML", name);
+                st = sqi_seterr(err, SQ_ENOMEM, "%s: out of memory reading YAML", name);
                 goto out;
             }
             if (kind == Y_SCALAR)
@@ -319,7 +320,7 @@ static sq_status fail(const cx *c, int line, const char *where, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(body, sizeof body, fmt, ap);
     va_end(ap);
-    return sq_seterr(c->err, SQ_EINVAL, "%s:%d: %s%s%s", c->name, line, where, *where ? ": " : "",
+    return sqi_seterr(c->err, SQ_EINVAL, "%s:%d: %s%s%s", c->name, line, where, *where ? ": " : "",
                      body);
 }
 
@@ -341,7 +342,7 @@ static json_t *mk(cx *c, json_t *v, int line)
 {
     if (!v)
         c->oom = true;
-    exam_linemap_add(c->lm, v, line);
+    sqi_exam_linemap_add(c->lm, v, line);
     return v;
 }
 
@@ -475,14 +476,14 @@ static sq_status text_from(cx *c, const field *f, const char *where, int line, j
 static void lang_fields(field *f)
 {
     for (int i = 0; i < SQ_NLANGS; i++) {
-        f[i].key = lang_codes[i];
+        f[i].key = sqi_lang_codes[i];
         f[i].val = 0;
         f[i].line = 0;
     }
 }
 
 /* The value of key (at line) as a text map; the empty map is left to
- * exam_check, which words every text rule. */
+ * sqi_exam_check, which words every text rule. */
 static sq_status get_text(cx *c, uint32_t node, int line, const char *where, const char *key,
                           json_t **out)
 {
@@ -554,12 +555,12 @@ static sq_status read_named(cx *c, uint32_t node, int line, const char *where, c
         return fail(c, line, where, "%s '%.100s': there is no folder to read it from", what, rel);
     *path = join(c->base_dir, rel);
     if (!*path)
-        return sq_seterr(c->err, SQ_ENOMEM, "%s: out of memory", c->name);
-    st = file_read(*path, max, buf, len, &e);
+        return sqi_seterr(c->err, SQ_ENOMEM, "%s: out of memory", c->name);
+    st = sqi_file_read(*path, max, buf, len, &e);
     if (st == SQ_ETOOBIG)
         return fail(c, line, where, "%s '%.100s' is larger than %zu MiB", what, rel, max >> 20);
     if (st == SQ_ENOMEM)
-        return sq_seterr(c->err, SQ_ENOMEM, "%s: out of memory", c->name);
+        return sqi_seterr(c->err, SQ_ENOMEM, "%s: out of memory", c->name);
     if (st != SQ_OK)
         return fail(c, line, where, "%s '%.100s' cannot be read: %s", what, rel, e.msg);
     return SQ_OK;
@@ -590,7 +591,7 @@ static sq_status load_image(cx *c, const field *f, const char *where, json_t **o
     size_t b64_len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
     b64 = malloc(b64_len);
     if (!b64) {
-        st = sq_seterr(c->err, SQ_ENOMEM, "%s: out of memory", c->name);
+        st = sqi_seterr(c->err, SQ_ENOMEM, "%s: out of memory", c->name);
         goto out;
     }
     sodium_bin2base64(b64, b64_len, buf, len, sodium_base64_VARIANT_ORIGINAL);
@@ -620,7 +621,7 @@ static json_t *tf_options(cx *c, bool answer, int line)
     for (int k = 0; k < 2; k++) {
         json_t *opt = mk(c, json_object(), line), *text = mk(c, json_object(), line);
         for (int i = 0; i < SQ_NLANGS; i++)
-            put(c, text, lang_codes[i], json_string(words[k][i]));
+            put(c, text, sqi_lang_codes[i], json_string(words[k][i]));
         put(c, opt, "text", text);
         put(c, opt, "correct", json_boolean(k == 0 ? answer : !answer));
         push(c, arr, opt);
@@ -844,7 +845,7 @@ static sq_status roster_list(cx *c, uint32_t seq, json_t *arr)
     sq_status st = SQ_OK;
 
     if (!seen) {
-        st = sq_seterr(c->err, SQ_ENOMEM, "%s: out of memory", c->name);
+        st = sqi_seterr(c->err, SQ_ENOMEM, "%s: out of memory", c->name);
         goto out;
     }
     for (uint32_t e = nd(c, seq)->first; e; e = nd(c, e)->next) {
@@ -913,7 +914,7 @@ static sq_status roster_file(cx *c, const field *f, json_t *arr)
     if (st != SQ_OK)
         goto out;
     if (!root || t.v[root].kind != Y_SEQ) {
-        st = sq_seterr(c->err, SQ_EINVAL, "%s:%d: a roster file must hold a list of trainees", path,
+        st = sqi_seterr(c->err, SQ_EINVAL, "%s:%d: a roster file must hold a list of trainees", path,
                        root ? t.v[root].line : 1);
         goto out;
     }
@@ -1095,7 +1096,7 @@ static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
         put(c, doc, "description", v);
     }
 
-    /* Checked here, not left to exam_check, because the document's names
+    /* Checked here, not left to sqi_exam_check, because the document's names
      * and units (time_limit_s, pass_percent) are not the author's. */
     n = 0;
     if (f[E_TIME_LIMIT].val) {
@@ -1171,7 +1172,7 @@ out:
     return st;
 }
 
-sq_status exam_source_parse(const char *name, const char *yaml, size_t len, const char *base_dir,
+sq_status sqi_exam_source_parse(const char *name, const char *yaml, size_t len, const char *base_dir,
                             json_t **out, sq_err *err)
 {
     ytree t = {0};
@@ -1181,42 +1182,42 @@ sq_status exam_source_parse(const char *name, const char *yaml, size_t len, cons
     sq_status st;
 
     if (!out || (!yaml && len))
-        return sq_seterr(err, SQ_EINVAL, "exam_source_parse: no source or no result");
+        return sqi_seterr(err, SQ_EINVAL, "sqi_exam_source_parse: no source or no result");
     *out = NULL;
     if (!name)
         name = "exam source";
     if (len > SRC_MAX_BYTES)
-        return sq_seterr(err, SQ_ETOOBIG, "%s: the source is larger than %u MiB", name,
+        return sqi_seterr(err, SQ_ETOOBIG, "%s: the source is larger than %u MiB", name,
                          SRC_MAX_BYTES >> 20);
     st = tree_parse(&t, name, yaml, len, &root, err);
     if (st != SQ_OK)
         goto out;
-    lm = exam_linemap_new();
+    lm = sqi_exam_linemap_new();
     if (!lm) {
-        st = sq_seterr(err, SQ_ENOMEM, "%s: out of memory", name);
+        st = sqi_seterr(err, SQ_ENOMEM, "%s: out of memory", name);
         goto out;
     }
     cx c = {&t, name, base_dir, lm, err, false};
     st = compile_exam(&c, root, &doc);
     if (st != SQ_OK)
         goto out;
-    if (c.oom || exam_linemap_failed(lm)) {
-        st = sq_seterr(err, SQ_ENOMEM, "%s: out of memory", name);
+    if (c.oom || sqi_exam_linemap_failed(lm)) {
+        st = sqi_seterr(err, SQ_ENOMEM, "%s: out of memory", name);
         goto out;
     }
-    st = exam_check(doc, lm, name, err);
+    st = sqi_exam_check(doc, lm, name, err);
     if (st != SQ_OK)
         goto out;
     *out = doc;
     doc = NULL;
 out:
     json_decref(doc);
-    exam_linemap_free(lm);
+    sqi_exam_linemap_free(lm);
     tree_free(&t);
     return st;
 }
 
-sq_status exam_source_load(const char *path, json_t **out, sq_err *err)
+sq_status sqi_exam_source_load(const char *path, json_t **out, sq_err *err)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -1225,9 +1226,9 @@ sq_status exam_source_load(const char *path, json_t **out, sq_err *err)
     sq_status st;
 
     if (!out || !path)
-        return sq_seterr(err, SQ_EINVAL, "exam_source_load: no path or no result");
+        return sqi_seterr(err, SQ_EINVAL, "sqi_exam_source_load: no path or no result");
     *out = NULL;
-    st = file_read(path, SRC_MAX_BYTES, &buf, &len, err);
+    st = sqi_file_read(path, SRC_MAX_BYTES, &buf, &len, err);
     if (st != SQ_OK)
         goto out;
     /* Images and roster files are looked for beside the source. */
@@ -1236,10 +1237,10 @@ sq_status exam_source_load(const char *path, json_t **out, sq_err *err)
           : slash == path ? strdup("/")
                           : strndup(path, (size_t)(slash - path));
     if (!dir) {
-        st = sq_seterr(err, SQ_ENOMEM, "%s: out of memory", path);
+        st = sqi_seterr(err, SQ_ENOMEM, "%s: out of memory", path);
         goto out;
     }
-    st = exam_source_parse(path, (const char *)buf, len, dir, out, err);
+    st = sqi_exam_source_parse(path, (const char *)buf, len, dir, out, err);
 out:
     free(dir);
     free(buf);

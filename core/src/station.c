@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "internal.h"
+#include "util_int.h"
 #include "synaq/station.h"
 
 sq_status sq_station_unlock_send(const char *home, const char *passphrase, int timeout_ms, sq_err *err)
@@ -20,20 +20,20 @@ sq_status sq_station_unlock_send(const char *home, const char *passphrase, int t
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s", home, SQ_UNLOCK_SOCKET) >=
         sizeof sa.sun_path)
-        return sq_seterr(err, SQ_EINVAL, "the station's folder %s is too long a path", home);
+        return sqi_seterr(err, SQ_EINVAL, "the station's folder %s is too long a path", home);
     size_t n = strlen(passphrase);
     if (n == 0 || n >= SQ_UNLOCK_MAX || strchr(passphrase, '\n'))
-        return sq_seterr(err, SQ_EINVAL, "a passphrase is one line of 1 to %d bytes",
+        return sqi_seterr(err, SQ_EINVAL, "a passphrase is one line of 1 to %d bytes",
                          SQ_UNLOCK_MAX - 1);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return sq_seterr(err, SQ_EIO, "socket: %s", strerror(errno));
+        return sqi_seterr(err, SQ_EIO, "socket: %s", strerror(errno));
     sq_status st = SQ_OK;
     if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
         st = errno == ENOENT || errno == ECONNREFUSED
-                 ? sq_seterr(err, SQ_ENOTFOUND, "nothing waits for the passphrase at %s",
+                 ? sqi_seterr(err, SQ_ENOTFOUND, "nothing waits for the passphrase at %s",
                              sa.sun_path)
-                 : sq_seterr(err, SQ_EIO, "cannot reach %s: %s", sa.sun_path, strerror(errno));
+                 : sqi_seterr(err, SQ_EIO, "cannot reach %s: %s", sa.sun_path, strerror(errno));
         goto out;
     }
     char line[SQ_UNLOCK_MAX + 1];
@@ -42,7 +42,7 @@ sq_status sq_station_unlock_send(const char *home, const char *passphrase, int t
     ssize_t w = send(fd, line, n + 1, MSG_NOSIGNAL);
     sodium_memzero(line, sizeof line);
     if (w != (ssize_t)(n + 1)) {
-        st = sq_seterr(err, SQ_EIO, "cannot write to %s", sa.sun_path);
+        st = sqi_seterr(err, SQ_EIO, "cannot write to %s", sa.sun_path);
         goto out;
     }
     char answer[256];
@@ -53,7 +53,7 @@ sq_status sq_station_unlock_send(const char *home, const char *passphrase, int t
         if (pr < 0 && errno == EINTR)
             continue;
         if (pr <= 0) {
-            st = sq_seterr(err, SQ_EIO, "no answer from %s", sa.sun_path);
+            st = sqi_seterr(err, SQ_EIO, "no answer from %s", sa.sun_path);
             goto out;
         }
         ssize_t r = recv(fd, answer + got, sizeof answer - 1 - got, 0);
@@ -66,9 +66,9 @@ sq_status sq_station_unlock_send(const char *home, const char *passphrase, int t
     if (strcmp(answer, "ok") == 0)
         st = SQ_OK;
     else if (strncmp(answer, "wrong", 5) == 0)
-        st = sq_seterr(err, SQ_EAUTH, "the passphrase is wrong%s", answer + 5);
+        st = sqi_seterr(err, SQ_EAUTH, "the passphrase is wrong%s", answer + 5);
     else
-        st = sq_seterr(err, SQ_EIO, "%s answered '%s'", sa.sun_path, answer);
+        st = sqi_seterr(err, SQ_EIO, "%s answered '%s'", sa.sun_path, answer);
 out:
     close(fd);
     return st;

@@ -21,10 +21,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "stick_int.h"
+#include "util_int.h"
 #include "synaq/usb.h"
 
-size_t stickfs_read_chunk = 256 * 1024;
+size_t sqi_stickfs_read_chunk = 256 * 1024;
 
 #define MAX_NAMES 4096          /* files of one kind in one folder */
 
@@ -53,7 +54,7 @@ static int utf8_char(const unsigned char *p, uint32_t *cp)
 /* Copies s as printable UTF-8: control characters (C0 and C1), and bytes
  * that are not well-formed UTF-8, become '?', so no name on a stick can
  * garble a screen or a terminal. */
-void stickfs_printable(const char *s, char *out, size_t cap)
+void sqi_stickfs_printable(const char *s, char *out, size_t cap)
 {
     size_t o = 0;
     const unsigned char *p = (const unsigned char *)s;
@@ -72,7 +73,7 @@ void stickfs_printable(const char *s, char *out, size_t cap)
     out[o] = 0;
 }
 
-sq_status stickfs_errno_status(int e)
+sq_status sqi_stickfs_errno_status(int e)
 {
     switch (e) {
     case ENOSPC:
@@ -86,7 +87,7 @@ sq_status stickfs_errno_status(int e)
     }
 }
 
-const char *stickfs_errno_hint(int e)
+const char *sqi_stickfs_errno_hint(int e)
 {
     return e == EROFS ? " (the stick is read-only)" : e == ENOSPC || e == EDQUOT
                                                           ? " (the stick is full)"
@@ -95,14 +96,14 @@ const char *stickfs_errno_hint(int e)
 
 /* Opens the folder name under parent, never through a symbolic link;
  * with create, makes it first when missing (and syncs parent). */
-sq_status stickfs_open_dir(int parent, const char *name, const char *shown, bool create, int *fd,
+sq_status sqi_stickfs_open_dir(int parent, const char *name, const char *shown, bool create, int *fd,
                           sq_err *err)
 {
     *fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (*fd < 0 && errno == ENOENT && create) {
         if (mkdirat(parent, name, 0755) != 0 && errno != EEXIST)
-            return sq_seterr(err, stickfs_errno_status(errno), "cannot create %s: %s%s", shown,
-                             strerror(errno), stickfs_errno_hint(errno));
+            return sqi_seterr(err, sqi_stickfs_errno_status(errno), "cannot create %s: %s%s", shown,
+                             strerror(errno), sqi_stickfs_errno_hint(errno));
         fsync(parent);
         *fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
@@ -110,29 +111,29 @@ sq_status stickfs_open_dir(int parent, const char *name, const char *shown, bool
         return SQ_OK;
     int e = errno;
     if (e == ELOOP || e == ENOTDIR)
-        return sq_seterr(err, SQ_EINVAL, "%s is a symbolic link or not a folder; not followed",
+        return sqi_seterr(err, SQ_EINVAL, "%s is a symbolic link or not a folder; not followed",
                          shown);
-    return sq_seterr(err, stickfs_errno_status(e), "cannot open %s: %s", shown, strerror(e));
+    return sqi_seterr(err, sqi_stickfs_errno_status(e), "cannot open %s: %s", shown, strerror(e));
 }
 
 /* Opens the folder rel ("synaq/ui-001/acks") under the stick, one name at
  * a time. On failure, bad (when not NULL) gets the part of rel that
  * failed ("synaq"). */
-sq_status stickfs_open_path_at(int root, const char *rel, bool create, int *fd, char *bad,
+sq_status sqi_stickfs_open_path_at(int root, const char *rel, bool create, int *fd, char *bad,
                               size_t bad_cap, sq_err *err)
 {
     char buf[1024], shown[1100];
     snprintf(buf, sizeof buf, "%s", rel);
     int cur = dup(root);
     if (cur < 0)
-        return sq_seterr(err, SQ_EIO, "cannot open the stick: %s", strerror(errno));
+        return sqi_seterr(err, SQ_EIO, "cannot open the stick: %s", strerror(errno));
     size_t done = 0;
     for (char *save = NULL, *part = strtok_r(buf, "/", &save); part;
          part = strtok_r(NULL, "/", &save)) {
         done += strlen(part) + 1;
         snprintf(shown, sizeof shown, "%.*s", (int)done - 1, rel);
         int next;
-        sq_status st = stickfs_open_dir(cur, part, shown, create, &next, err);
+        sq_status st = sqi_stickfs_open_dir(cur, part, shown, create, &next, err);
         close(cur);
         if (st) {
             if (bad)
@@ -145,16 +146,16 @@ sq_status stickfs_open_path_at(int root, const char *rel, bool create, int *fd, 
     return SQ_OK;
 }
 
-sq_status stickfs_open_path(int root, const char *rel, bool create, int *fd, sq_err *err)
+sq_status sqi_stickfs_open_path(int root, const char *rel, bool create, int *fd, sq_err *err)
 {
-    return stickfs_open_path_at(root, rel, create, fd, NULL, 0, err);
+    return sqi_stickfs_open_path_at(root, rel, create, fd, NULL, 0, err);
 }
 
-int stickfs_open_stick(const char *stick, sq_err *err)
+int sqi_stickfs_open_stick(const char *stick, sq_err *err)
 {
     int fd = open(stick, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        sq_seterr(err, errno == ENOENT ? SQ_ENOTFOUND : SQ_EIO,
+        sqi_seterr(err, errno == ENOENT ? SQ_ENOTFOUND : SQ_EIO,
                   "cannot open the stick %s: %s (was it removed?)", stick, strerror(errno));
     return fd;
 }
@@ -166,7 +167,7 @@ static int name_cmp(const void *x, const void *y)
 
 /* The names in folder dfd ending in suffix (NULL: all), sorted; names
  * starting with a dot are left out. Caller frees each and the array. */
-sq_status stickfs_list_names(int dfd, const char *suffix, char ***out, size_t *n, sq_err *err)
+sq_status sqi_stickfs_list_names(int dfd, const char *suffix, char ***out, size_t *n, sq_err *err)
 {
     *out = NULL;
     *n = 0;
@@ -175,7 +176,7 @@ sq_status stickfs_list_names(int dfd, const char *suffix, char ***out, size_t *n
     if (!d) {
         if (fd >= 0)
             close(fd);
-        return sq_seterr(err, SQ_EIO, "cannot list a folder of the stick: %s", strerror(errno));
+        return sqi_seterr(err, SQ_EIO, "cannot list a folder of the stick: %s", strerror(errno));
     }
     rewinddir(d);
     char **names = NULL;
@@ -187,7 +188,7 @@ sq_status stickfs_list_names(int dfd, const char *suffix, char ***out, size_t *n
         if (e->d_name[0] == '.' || nl <= sl || (suffix && strcmp(e->d_name + nl - sl, suffix)))
             continue;
         if (k == MAX_NAMES) {
-            st = sq_seterr(err, SQ_ETOOBIG, "a folder of the stick holds over %d files",
+            st = sqi_seterr(err, SQ_ETOOBIG, "a folder of the stick holds over %d files",
                            MAX_NAMES);
             break;
         }
@@ -195,14 +196,14 @@ sq_status stickfs_list_names(int dfd, const char *suffix, char ***out, size_t *n
             size_t nc = cap ? cap * 2 : 16;
             char **nn = realloc(names, nc * sizeof *nn);
             if (!nn) {
-                st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+                st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
                 break;
             }
             names = nn;
             cap = nc;
         }
         if (!(names[k] = strdup(e->d_name))) {
-            st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+            st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
             break;
         }
         k++;
@@ -221,7 +222,7 @@ sq_status stickfs_list_names(int dfd, const char *suffix, char ***out, size_t *n
     return SQ_OK;
 }
 
-void stickfs_free_names(char **names, size_t n)
+void sqi_stickfs_free_names(char **names, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         free(names[i]);
@@ -234,7 +235,7 @@ void stickfs_free_names(char **names, size_t n)
  * away or changed while it was read (a stick pulled out); SQ_EINVAL for a
  * symbolic link, a non-file or a file that is not what magic says;
  * SQ_ETOOBIG above max. Caller owns *buf (free()). */
-sq_status stickfs_read_at(int dfd, const char *name, const char *shown, size_t max,
+sq_status sqi_stickfs_read_at(int dfd, const char *name, const char *shown, size_t max,
                          const char *magic, const char *what, const read_progress *rp,
                          uint8_t **buf, size_t *len, sq_err *err)
 {
@@ -244,21 +245,21 @@ sq_status stickfs_read_at(int dfd, const char *name, const char *shown, size_t m
     if (fd < 0) {
         int e = errno;
         if (e == ELOOP)
-            return sq_seterr(err, SQ_EINVAL, "%s is a symbolic link; not followed", shown);
-        return sq_seterr(err, SQ_EIO, "cannot open %s: %s (was the stick removed?)", shown,
+            return sqi_seterr(err, SQ_EINVAL, "%s is a symbolic link; not followed", shown);
+        return sqi_seterr(err, SQ_EIO, "cannot open %s: %s (was the stick removed?)", shown,
                          strerror(e));
     }
     struct stat a, b;
     if (fstat(fd, &a) != 0) {
-        st = sq_seterr(err, SQ_EIO, "cannot read %s: %s", shown, strerror(errno));
+        st = sqi_seterr(err, SQ_EIO, "cannot read %s: %s", shown, strerror(errno));
         goto out;
     }
     if (!S_ISREG(a.st_mode)) {
-        st = sq_seterr(err, SQ_EINVAL, "%s is not a regular file; skipped", shown);
+        st = sqi_seterr(err, SQ_EINVAL, "%s is not a regular file; skipped", shown);
         goto out;
     }
     if ((uint64_t)a.st_size > max) {
-        st = sq_seterr(err, SQ_ETOOBIG, "%s is %lld bytes, above the limit of %zu for %s", shown,
+        st = sqi_seterr(err, SQ_ETOOBIG, "%s is %lld bytes, above the limit of %zu for %s", shown,
                        (long long)a.st_size, max, what);
         goto out;
     }
@@ -266,20 +267,20 @@ sq_status stickfs_read_at(int dfd, const char *name, const char *shown, size_t m
     /* One byte more than the size, to notice a file that grows. */
     p = malloc(want + 1);
     if (!p) {
-        st = sq_seterr(err, SQ_ENOMEM, "out of memory for %s (%zu bytes)", shown, want);
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory for %s (%zu bytes)", shown, want);
         goto out;
     }
     size_t mlen = magic ? strlen(magic) : 0;
     bool checked = mlen == 0;
     for (;;) {
-        size_t chunk = want + 1 - n < stickfs_read_chunk ? want + 1 - n : stickfs_read_chunk;
+        size_t chunk = want + 1 - n < sqi_stickfs_read_chunk ? want + 1 - n : sqi_stickfs_read_chunk;
         if (chunk == 0)
             break;
         ssize_t r = read(fd, p + n, chunk);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
-            st = sq_seterr(err, SQ_EIO, "cannot read %s: %s (was the stick removed?)", shown,
+            st = sqi_seterr(err, SQ_EIO, "cannot read %s: %s (was the stick removed?)", shown,
                            strerror(errno));
             goto out;
         }
@@ -288,7 +289,7 @@ sq_status stickfs_read_at(int dfd, const char *name, const char *shown, size_t m
         n += (size_t)r;
         if (!checked && n >= mlen) {
             if (memcmp(p, magic, mlen) != 0) {
-                st = sq_seterr(err, SQ_EINVAL, "%s is not %s; skipped", shown, what);
+                st = sqi_seterr(err, SQ_EINVAL, "%s is not %s; skipped", shown, what);
                 goto out;
             }
             checked = true;
@@ -299,14 +300,14 @@ sq_status stickfs_read_at(int dfd, const char *name, const char *shown, size_t m
         }
     }
     if (!checked) {
-        st = sq_seterr(err, SQ_EINVAL, "%s is not %s; skipped", shown, what);
+        st = sqi_seterr(err, SQ_EINVAL, "%s is not %s; skipped", shown, what);
         goto out;
     }
     /* Still the same file, whole: a stick pulled out midway shows here as
      * a short read, a changed size, or a file gone. */
     if (n != want || fstat(fd, &b) != 0 || b.st_size != a.st_size || b.st_nlink == 0 ||
         b.st_mtim.tv_sec != a.st_mtim.tv_sec || b.st_mtim.tv_nsec != a.st_mtim.tv_nsec) {
-        st = sq_seterr(err, SQ_EIO,
+        st = sqi_seterr(err, SQ_EIO,
                        "%s changed or vanished while it was read (was the stick removed?)",
                        shown);
         goto out;
@@ -322,7 +323,7 @@ out:
 
 /* Writes a file under dfd: a hidden temp name (exclusive, never through a
  * link), fsync, rename. The folder's fsync is the caller's, once. */
-sq_status stickfs_write_at(int dfd, const char *name, const char *shown, const void *buf,
+sq_status sqi_stickfs_write_at(int dfd, const char *name, const char *shown, const void *buf,
                           size_t len, sq_err *err)
 {
     char tmp[300];
@@ -331,8 +332,8 @@ sq_status stickfs_write_at(int dfd, const char *name, const char *shown, const v
     if (fd < 0 && errno == EEXIST && unlinkat(dfd, tmp, 0) == 0)
         fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
-        return sq_seterr(err, stickfs_errno_status(errno), "cannot create %s: %s%s", shown,
-                         strerror(errno), stickfs_errno_hint(errno));
+        return sqi_seterr(err, sqi_stickfs_errno_status(errno), "cannot create %s: %s%s", shown,
+                         strerror(errno), sqi_stickfs_errno_hint(errno));
     const uint8_t *p = buf;
     size_t left = len;
     int e = 0;
@@ -355,17 +356,17 @@ sq_status stickfs_write_at(int dfd, const char *name, const char *shown, const v
         e = errno;
     if (e) {
         unlinkat(dfd, tmp, 0);
-        return sq_seterr(err, stickfs_errno_status(e) == SQ_EINVAL ? SQ_EIO : stickfs_errno_status(e),
-                         "cannot write %s: %s%s", shown, strerror(e), stickfs_errno_hint(e));
+        return sqi_seterr(err, sqi_stickfs_errno_status(e) == SQ_EINVAL ? SQ_EIO : sqi_stickfs_errno_status(e),
+                         "cannot write %s: %s%s", shown, strerror(e), sqi_stickfs_errno_hint(e));
     }
     return SQ_OK;
 }
 
-sq_status stickfs_sync_dir(int dfd, const char *shown, sq_err *err)
+sq_status sqi_stickfs_sync_dir(int dfd, const char *shown, sq_err *err)
 {
     if (fsync(dfd) != 0 && errno != EINVAL)
-        return sq_seterr(err, stickfs_errno_status(errno), "cannot sync %s: %s%s", shown,
-                         strerror(errno), stickfs_errno_hint(errno));
+        return sqi_seterr(err, sqi_stickfs_errno_status(errno), "cannot sync %s: %s%s", shown,
+                         strerror(errno), sqi_stickfs_errno_hint(errno));
     return SQ_OK;
 }
 
@@ -400,7 +401,7 @@ static void add_stick(sq_usb_stick *out, size_t max, size_t *n, const char *path
         sq_usb_stick *s = &out[*n];
         snprintf(s->path, sizeof s->path, "%s", path);
         const char *base = strrchr(path, '/');
-        stickfs_printable(base && base[1] ? base + 1 : path, s->name, sizeof s->name);
+        sqi_stickfs_printable(base && base[1] ? base + 1 : path, s->name, sizeof s->name);
         s->mounted = mounted;
     }
     (*n)++;
@@ -438,7 +439,7 @@ static int stick_cmp(const void *x, const void *y)
 
 #define FIND_MAX 64
 
-sq_status stickfs_find(const char *roots, sq_usb_stick *out, size_t max, size_t *n, sq_err *err)
+sq_status sqi_stickfs_find(const char *roots, sq_usb_stick *out, size_t max, size_t *n, sq_err *err)
 {
     char list[4096];
     /* All that are there (up to FIND_MAX), so that the first max by path
@@ -446,12 +447,12 @@ sq_status stickfs_find(const char *roots, sq_usb_stick *out, size_t max, size_t 
     sq_usb_stick *all = calloc(FIND_MAX, sizeof *all);
     *n = 0;
     if (!all)
-        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
     if (!roots)
         roots = SQ_USB_ROOTS;
     if (strlen(roots) >= sizeof list) {
         free(all);
-        return sq_seterr(err, SQ_EINVAL, "the list of mount folders is too long");
+        return sqi_seterr(err, SQ_EINVAL, "the list of mount folders is too long");
     }
     snprintf(list, sizeof list, "%s", roots);
     size_t found = 0;
@@ -483,11 +484,11 @@ sq_status stickfs_find(const char *roots, sq_usb_stick *out, size_t max, size_t 
  * has the last one writes only what is new: less to write on a stick with
  * little room, and a failed export cannot take back a file that an
  * earlier, whole export's manifest still names. */
-bool stickfs_same_at(int dfd, const char *name, const void *buf, size_t len)
+bool sqi_stickfs_same_at(int dfd, const char *name, const void *buf, size_t len)
 {
     uint8_t *old = NULL;
     size_t olen = 0;
-    bool same = stickfs_read_at(dfd, name, name, len, NULL, "a file", NULL, &old, &olen, NULL) == SQ_OK &&
+    bool same = sqi_stickfs_read_at(dfd, name, name, len, NULL, "a file", NULL, &old, &olen, NULL) == SQ_OK &&
                 olen == len && memcmp(old, buf, len) == 0;
     free(old);
     return same;

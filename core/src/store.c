@@ -20,7 +20,11 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "internal.h"
+#include "chain_int.h"
+#include "codec_int.h"
+#include "keys_int.h"
+#include "store_int.h"
+#include "util_int.h"
 #include "synaq/bundle.h"
 
 #define SCHEMA_VERSION 4
@@ -81,7 +85,7 @@ static const char *const migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
     "ALTER TABLE results ADD COLUMN exported_wall INTEGER;",
     /* 2 -> 3: the MAC chains (chain.c). Each audit line gets its MAC, so
-     * the trigger that forbids updates goes while chain_upgrade gives the
+     * the trigger that forbids updates goes while sqi_chain_upgrade gives the
      * old lines theirs, and comes back after it (migrate). The sent log:
      * which results each acknowledgement marked sent, and when. */
     "DROP TRIGGER audit_no_update;"
@@ -100,48 +104,48 @@ static const char *const migrations[] = {
 };
 
 
-int64_t store_mono_ms(const sq_store *s)
+int64_t sqi_store_mono_ms(const sq_store *s)
 {
     return s->clock->mono_ms(s->clock->ctx);
 }
 
-int64_t store_wall_s(const sq_store *s)
+int64_t sqi_store_wall_s(const sq_store *s)
 {
     return s->clock->wall_s(s->clock->ctx);
 }
 
-sq_status store_sqlerr(sq_store *s, int rc, const char *what, sq_err *err)
+sq_status sqi_store_sqlerr(sq_store *s, int rc, const char *what, sq_err *err)
 {
     int prim = rc & 0xff;
     const char *m = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
     const char *path = s ? s->path : "";
     switch (prim) {
     case SQLITE_FULL:
-        return sq_seterr(err, SQ_EFULL, "%s: the store %s is full (is the disk full?): %s", what,
+        return sqi_seterr(err, SQ_EFULL, "%s: the store %s is full (is the disk full?): %s", what,
                          path, m);
     case SQLITE_READONLY:
-        return sq_seterr(err, SQ_EREADONLY, "%s: the store %s cannot be written: %s", what,
+        return sqi_seterr(err, SQ_EREADONLY, "%s: the store %s cannot be written: %s", what,
                          path, m);
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-        return sq_seterr(err, SQ_ECORRUPT, "%s: the store %s is damaged: %s", what, path, m);
+        return sqi_seterr(err, SQ_ECORRUPT, "%s: the store %s is damaged: %s", what, path, m);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-        return sq_seterr(err, SQ_EBUSY, "%s: the store %s is busy: %s", what, path, m);
+        return sqi_seterr(err, SQ_EBUSY, "%s: the store %s is busy: %s", what, path, m);
     case SQLITE_NOMEM:
-        return sq_seterr(err, SQ_ENOMEM, "%s: out of memory", what);
+        return sqi_seterr(err, SQ_ENOMEM, "%s: out of memory", what);
     case SQLITE_CONSTRAINT:
-        return sq_seterr(err, SQ_ESTATE, "%s: %s", what, m);
+        return sqi_seterr(err, SQ_ESTATE, "%s: %s", what, m);
     default:
-        return sq_seterr(err, SQ_EIO, "%s: store %s: %s", what, path, m);
+        return sqi_seterr(err, SQ_EIO, "%s: store %s: %s", what, path, m);
     }
 }
 
-sq_status store_prepare(sq_store *s, const char *sql, sqlite3_stmt **stmt, sq_err *err)
+sq_status sqi_store_prepare(sq_store *s, const char *sql, sqlite3_stmt **stmt, sq_err *err)
 {
     int rc = sqlite3_prepare_v2(s->db, sql, -1, stmt, NULL);
     if (rc != SQLITE_OK)
-        return store_sqlerr(s, rc, "reading the store", err);
+        return sqi_store_sqlerr(s, rc, "reading the store", err);
     return SQ_OK;
 }
 
@@ -152,9 +156,9 @@ static sq_status lock_take(sq_store *s, sq_err *err)
         if (flock(s->lock_fd, LOCK_EX | LOCK_NB) == 0)
             return SQ_OK;
         if (errno != EWOULDBLOCK && errno != EINTR)
-            return sq_seterr(err, SQ_EIO, "cannot lock %s-lock: %s", s->path, strerror(errno));
+            return sqi_seterr(err, SQ_EIO, "cannot lock %s-lock: %s", s->path, strerror(errno));
         if (waited >= LOCK_WAIT_MS)
-            return sq_seterr(err, SQ_EBUSY,
+            return sqi_seterr(err, SQ_EBUSY,
                              "another process has held the store %s for %d s; giving up",
                              s->path, LOCK_WAIT_MS / 1000);
         struct timespec ts = {0, 10 * 1000000};
@@ -170,13 +174,13 @@ static void lock_release(sq_store *s)
 static sq_status exec(sq_store *s, const char *sql, const char *what, sq_err *err)
 {
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? SQ_OK : store_sqlerr(s, rc, what, err);
+    return rc == SQLITE_OK ? SQ_OK : sqi_store_sqlerr(s, rc, what, err);
 }
 
-sq_status store_begin(sq_store *s, sq_err *err)
+sq_status sqi_store_begin(sq_store *s, sq_err *err)
 {
     if (s->in_tx)
-        return sq_seterr(err, SQ_ESTATE, "a write to the store is under way already");
+        return sqi_seterr(err, SQ_ESTATE, "a write to the store is under way already");
     sq_status st = lock_take(s, err);
     if (st)
         return st;
@@ -188,14 +192,14 @@ sq_status store_begin(sq_store *s, sq_err *err)
     return SQ_OK;
 }
 
-sq_status store_end(sq_store *s, sq_status st, sq_err *err)
+sq_status sqi_store_end(sq_store *s, sq_status st, sq_err *err)
 {
     if (!s->in_tx)
         return st;
     if (st == SQ_OK) {
         int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
         if (rc != SQLITE_OK) {
-            st = store_sqlerr(s, rc, "committing", err);
+            st = sqi_store_sqlerr(s, rc, "committing", err);
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         }
     } else {
@@ -210,79 +214,79 @@ sq_status store_end(sq_store *s, sq_status st, sq_err *err)
  * belongs to, so that ciphertexts cannot be swapped between rows. */
 static void field_ad(sq_buf *ad, const char *table, const char *column, const char *rowkey)
 {
-    buf_init(ad, 4096);
-    buf_str(ad, table);
-    buf_str(ad, column);
-    buf_str(ad, rowkey);
+    sqi_buf_init(ad, 4096);
+    sqi_buf_str(ad, table);
+    sqi_buf_str(ad, column);
+    sqi_buf_str(ad, rowkey);
 }
 
 /* Row identities: one helper a kind of row, so every writer and reader
  * of a sealed field names its row the same way. */
-void rowkey_exam(char out[STORE_ROWKEY], const char *exam_id, int64_t version)
+void sqi_rowkey_exam(char out[STORE_ROWKEY], const char *exam_id, int64_t version)
 {
     snprintf(out, STORE_ROWKEY, "%s/%lld", exam_id, (long long)version);
 }
 
-void rowkey_item(char out[STORE_ROWKEY], const char *exam_id, int64_t version, int64_t idx)
+void sqi_rowkey_item(char out[STORE_ROWKEY], const char *exam_id, int64_t version, int64_t idx)
 {
     snprintf(out, STORE_ROWKEY, "%s/%lld/%lld", exam_id, (long long)version, (long long)idx);
 }
 
-void rowkey_person(char out[STORE_ROWKEY], const char *exam_id, int64_t version,
+void sqi_rowkey_person(char out[STORE_ROWKEY], const char *exam_id, int64_t version,
                    const uint8_t trainee_hash[32])
 {
     char hhex[65];
-    hex_encode(trainee_hash, 32, hhex);
+    sqi_hex_encode(trainee_hash, 32, hhex);
     snprintf(out, STORE_ROWKEY, "%s/%lld/%s", exam_id, (long long)version, hhex);
 }
 
-void rowkey_answer(char out[STORE_ROWKEY], const char *attempt_hex, int pos)
+void sqi_rowkey_answer(char out[STORE_ROWKEY], const char *attempt_hex, int pos)
 {
     snprintf(out, STORE_ROWKEY, "%s/%d", attempt_hex, pos);
 }
 
-sq_status store_seal(const sq_store *s, const char *table, const char *column, const char *rowkey,
+sq_status sqi_store_seal(const sq_store *s, const char *table, const char *column, const char *rowkey,
                      const void *plain, size_t len, uint8_t **out, size_t *out_len, sq_err *err)
 {
     const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
     size_t total = nb + len + crypto_aead_xchacha20poly1305_ietf_ABYTES;
     uint8_t *p = malloc(total);
     if (!p)
-        return sq_seterr(err, SQ_ENOMEM, "out of memory sealing %zu bytes", len);
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory sealing %zu bytes", len);
     sq_buf ad;
     field_ad(&ad, table, column, rowkey);
     randombytes_buf(p, nb);
     unsigned long long clen;
     crypto_aead_xchacha20poly1305_ietf_encrypt(p + nb, &clen, plain, len, ad.p, ad.len, NULL, p,
                                                s->field_key);
-    buf_free(&ad);
+    sqi_buf_free(&ad);
     *out = p;
     *out_len = nb + (size_t)clen;
     return SQ_OK;
 }
 
-sq_status store_open_field(const sq_store *s, const char *table, const char *column,
+sq_status sqi_store_open_field(const sq_store *s, const char *table, const char *column,
                            const char *rowkey, const void *sealed, size_t len, uint8_t **out,
                            size_t *out_len, sq_err *err)
 {
     const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
     const size_t ab = crypto_aead_xchacha20poly1305_ietf_ABYTES;
     if (!sealed || len < nb + ab)
-        return sq_seterr(err, SQ_ECORRUPT, "store: %s.%s of row %s is damaged", table, column,
+        return sqi_seterr(err, SQ_ECORRUPT, "store: %s.%s of row %s is damaged", table, column,
                          rowkey);
     uint8_t *p = malloc(len - nb - ab + 1);
     if (!p)
-        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
     sq_buf ad;
     field_ad(&ad, table, column, rowkey);
     unsigned long long mlen;
     int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(p, &mlen, NULL, (const uint8_t *)sealed + nb,
                                                         len - nb, ad.p, ad.len, sealed,
                                                         s->field_key);
-    buf_free(&ad);
+    sqi_buf_free(&ad);
     if (rc != 0) {
         free(p);
-        return sq_seterr(err, SQ_ECORRUPT,
+        return sqi_seterr(err, SQ_ECORRUPT,
                          "store: %s.%s of row %s does not open: altered, moved or not ours",
                          table, column, rowkey);
     }
@@ -292,16 +296,16 @@ sq_status store_open_field(const sq_store *s, const char *table, const char *col
     return SQ_OK;
 }
 
-void store_trainee_hash(const sq_store *s, const char *trainee_id, uint8_t out[32])
+void sqi_store_trainee_hash(const sq_store *s, const char *trainee_id, uint8_t out[32])
 {
     crypto_generichash(out, 32, (const uint8_t *)trainee_id, strlen(trainee_id), s->hash_key, 32);
 }
 
-sq_status store_meta_int(sq_store *s, const char *key, int64_t *v, sq_err *err)
+sq_status sqi_store_meta_int(sq_store *s, const char *key, int64_t *v, sq_err *err)
 {
     sqlite3_stmt *q;
     *v = 0;
-    sq_status st = store_prepare(s, "SELECT value FROM meta WHERE key = ?", &q, err);
+    sq_status st = sqi_store_prepare(s, "SELECT value FROM meta WHERE key = ?", &q, err);
     if (st)
         return st;
     sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
@@ -309,16 +313,16 @@ sq_status store_meta_int(sq_store *s, const char *key, int64_t *v, sq_err *err)
     if (rc == SQLITE_ROW)
         *v = sqlite3_column_int64(q, 0);
     else if (rc != SQLITE_DONE)
-        st = store_sqlerr(s, rc, "reading the store", err);
+        st = sqi_store_sqlerr(s, rc, "reading the store", err);
     sqlite3_finalize(q);
     return st;
 }
 
-sq_status store_meta_put(sq_store *s, const char *key, const void *blob, size_t len,
+sq_status sqi_store_meta_put(sq_store *s, const char *key, const void *blob, size_t len,
                          int64_t value, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = store_prepare(s, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &q,
+    sq_status st = sqi_store_prepare(s, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &q,
                                  err);
     if (st)
         return st;
@@ -329,7 +333,7 @@ sq_status store_meta_put(sq_store *s, const char *key, const void *blob, size_t 
         sqlite3_bind_int64(q, 2, value);
     int rc = sqlite3_step(q);
     if (rc != SQLITE_DONE)
-        st = store_sqlerr(s, rc, "writing the store", err);
+        st = sqi_store_sqlerr(s, rc, "writing the store", err);
     sqlite3_finalize(q);
     return st;
 }
@@ -337,7 +341,7 @@ sq_status store_meta_put(sq_store *s, const char *key, const void *blob, size_t 
 static sq_status meta_get_text(sq_store *s, const char *key, char *out, size_t cap, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = store_prepare(s, "SELECT value FROM meta WHERE key = ?", &q, err);
+    sq_status st = sqi_store_prepare(s, "SELECT value FROM meta WHERE key = ?", &q, err);
     if (st)
         return st;
     sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
@@ -348,7 +352,7 @@ static sq_status meta_get_text(sq_store *s, const char *key, char *out, size_t c
         st = SQ_ENOTFOUND;
         out[0] = 0;
     } else {
-        st = store_sqlerr(s, rc, "reading the store", err);
+        st = sqi_store_sqlerr(s, rc, "reading the store", err);
     }
     sqlite3_finalize(q);
     return st;
@@ -363,7 +367,7 @@ static sq_status check_ours(sq_store *s, sq_err *err)
 {
     sqlite3_stmt *q;
     int app_id = 0, n_tables = 0, rc;
-    sq_status st = store_prepare(s,
+    sq_status st = sqi_store_prepare(s,
                                  "SELECT (SELECT application_id FROM pragma_application_id),"
                                  " (SELECT count(*) FROM sqlite_master)",
                                  &q, err);
@@ -375,9 +379,9 @@ static sq_status check_ours(sq_store *s, sq_err *err)
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_ROW)
-        return store_sqlerr(s, rc, "opening the store", err);
+        return sqi_store_sqlerr(s, rc, "opening the store", err);
     if (n_tables > 0 && app_id != APPLICATION_ID)
-        return sq_seterr(err, SQ_ECORRUPT, "%s is an SQLite database, but not a Synaq store",
+        return sqi_seterr(err, SQ_ECORRUPT, "%s is an SQLite database, but not a Synaq store",
                          s->path);
     return SQ_OK;
 }
@@ -386,7 +390,7 @@ static sq_status migrate(sq_store *s, sq_err *err)
 {
     sqlite3_stmt *q;
     int version = 0, n_tables = 0;
-    sq_status st = store_prepare(s, "PRAGMA user_version", &q, err);
+    sq_status st = sqi_store_prepare(s, "PRAGMA user_version", &q, err);
     if (st)
         return st;
     int rc = sqlite3_step(q);
@@ -394,35 +398,35 @@ static sq_status migrate(sq_store *s, sq_err *err)
         version = sqlite3_column_int(q, 0);
     sqlite3_finalize(q);
     if (rc != SQLITE_ROW)
-        return store_sqlerr(s, rc, "opening the store", err);
-    if ((st = store_prepare(s, "SELECT count(*) FROM sqlite_master", &q, err)))
+        return sqi_store_sqlerr(s, rc, "opening the store", err);
+    if ((st = sqi_store_prepare(s, "SELECT count(*) FROM sqlite_master", &q, err)))
         return st;
     rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
         n_tables = sqlite3_column_int(q, 0);
     sqlite3_finalize(q);
     if (rc != SQLITE_ROW)
-        return store_sqlerr(s, rc, "opening the store", err);
+        return sqi_store_sqlerr(s, rc, "opening the store", err);
     if (version == 0 && n_tables > 0)
-        return sq_seterr(err, SQ_ECORRUPT, "%s is an SQLite database, but not a Synaq store",
+        return sqi_seterr(err, SQ_ECORRUPT, "%s is an SQLite database, but not a Synaq store",
                          s->path);
     int from = version;
     if (version > SCHEMA_VERSION)
-        return sq_seterr(err, SQ_ESTATE,
+        return sqi_seterr(err, SQ_ESTATE,
                          "%s has schema version %d; this software knows up to %d: update it",
                          s->path, version, SCHEMA_VERSION);
     for (int v = version; v < SCHEMA_VERSION; v++) {
         char pragma[64];
-        if ((st = store_begin(s, err)))
+        if ((st = sqi_store_begin(s, err)))
             return st;
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d; PRAGMA application_id = %d",
                  v + 1, APPLICATION_ID);
         st = exec(s, migrations[v], "migrating the store", err);
-        if (!st && v == 2 && !(st = chain_upgrade(s, from >= 1, err)))
+        if (!st && v == 2 && !(st = sqi_chain_upgrade(s, from >= 1, err)))
             st = exec(s, AUDIT_NO_UPDATE, "migrating the store", err);
         if (!st)
             st = exec(s, pragma, "migrating the store", err);
-        if ((st = store_end(s, st, err)))
+        if ((st = sqi_store_end(s, st, err)))
             return st;
     }
     return SQ_OK;
@@ -437,24 +441,24 @@ static sq_status bind_station(sq_store *s, sq_err *err)
     sq_status st = meta_get_text(s, "station_id", id, sizeof id, err);
     if (st == SQ_OK) {
         if (strcmp(id, s->station_id) != 0)
-            return sq_seterr(err, SQ_ESTATE, "%s belongs to station '%s', not to '%s'", s->path,
+            return sqi_seterr(err, SQ_ESTATE, "%s belongs to station '%s', not to '%s'", s->path,
                              id, s->station_id);
         sqlite3_stmt *q;
-        if ((st = store_prepare(s, "SELECT value FROM meta WHERE key = 'keycheck'", &q, err)))
+        if ((st = sqi_store_prepare(s, "SELECT value FROM meta WHERE key = 'keycheck'", &q, err)))
             return st;
         if (sqlite3_step(q) == SQLITE_ROW) {
             uint8_t *plain = NULL;
             size_t n;
-            st = store_open_field(s, "meta", "value", "keycheck", sqlite3_column_blob(q, 0),
+            st = sqi_store_open_field(s, "meta", "value", "keycheck", sqlite3_column_blob(q, 0),
                                   (size_t)sqlite3_column_bytes(q, 0), &plain, &n, NULL);
             free(plain);
             if (st)
-                st = sq_seterr(err, SQ_EAUTH,
+                st = sqi_seterr(err, SQ_EAUTH,
                                "%s was made with another key of station '%s' (re-initialised "
                                "keys?): its sealed data cannot be opened",
                                s->path, id);
         } else {
-            st = sq_seterr(err, SQ_ECORRUPT, "%s is damaged: its key check is missing", s->path);
+            st = sqi_seterr(err, SQ_ECORRUPT, "%s is damaged: its key check is missing", s->path);
         }
         sqlite3_finalize(q);
         return st;
@@ -464,28 +468,28 @@ static sq_status bind_station(sq_store *s, sq_err *err)
     /* A new store: record whose it is. */
     uint8_t *sealed = NULL;
     size_t n;
-    if ((st = store_seal(s, "meta", "value", "keycheck", "synaq", 5, &sealed, &n, err)))
+    if ((st = sqi_store_seal(s, "meta", "value", "keycheck", "synaq", 5, &sealed, &n, err)))
         return st;
-    if ((st = store_begin(s, err))) {
+    if ((st = sqi_store_begin(s, err))) {
         free(sealed);
         return st;
     }
     sqlite3_stmt *q;
-    st = store_prepare(s,
+    st = sqi_store_prepare(s,
                        "INSERT INTO meta(key, value) VALUES ('station_id', ?1),"
                        " ('keycheck', ?2), ('last_seq', 0), ('created_wall', ?3)",
                        &q, err);
     if (!st) {
         sqlite3_bind_text(q, 1, s->station_id, -1, SQLITE_STATIC);
         sqlite3_bind_blob(q, 2, sealed, (int)n, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 3, store_wall_s(s));
+        sqlite3_bind_int64(q, 3, sqi_store_wall_s(s));
         int rc = sqlite3_step(q);
         if (rc != SQLITE_DONE)
-            st = store_sqlerr(s, rc, "creating the store", err);
+            st = sqi_store_sqlerr(s, rc, "creating the store", err);
         sqlite3_finalize(q);
     }
     free(sealed);
-    return store_end(s, st, err);
+    return sqi_store_end(s, st, err);
 }
 
 sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clock *clock,
@@ -494,15 +498,15 @@ sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clo
     sq_status st = SQ_OK;
     const sq_cert *cert = sq_station_keys_cert(k);
     if (!cert)
-        return sq_seterr(err, SQ_ESTATE,
+        return sqi_seterr(err, SQ_ESTATE,
                          "this station is not enrolled yet: install its certificate first "
                          "(synaqctl enroll CERT)");
     if (strlen(path) >= sizeof(((sq_store *)0)->path) - 8)
-        return sq_seterr(err, SQ_EINVAL, "store path too long");
+        return sqi_seterr(err, SQ_EINVAL, "store path too long");
     sq_store *s = calloc(1, sizeof *s);
     if (!s || !(s->secrets = sodium_malloc(3 * 32))) {
         free(s);
-        return sq_seterr(err, SQ_ENOMEM, "out of memory");
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
     }
     s->field_key = s->secrets;
     s->hash_key = s->secrets + 32;
@@ -512,20 +516,20 @@ sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clo
     s->keys = k;
     s->clock = clock ? clock : sq_clock_system();
     snprintf(s->station_id, sizeof s->station_id, "%s", cert->station_id);
-    crypto_kdf_derive_from_key(s->field_key, 32, 1, "sqstore_", station_keys_storage_key(k));
-    crypto_kdf_derive_from_key(s->hash_key, 32, 2, "sqstore_", station_keys_storage_key(k));
-    crypto_kdf_derive_from_key(s->mac_key, 32, 3, "sqstore_", station_keys_storage_key(k));
+    crypto_kdf_derive_from_key(s->field_key, 32, 1, "sqstore_", sqi_station_keys_storage_key(k));
+    crypto_kdf_derive_from_key(s->hash_key, 32, 2, "sqstore_", sqi_station_keys_storage_key(k));
+    crypto_kdf_derive_from_key(s->mac_key, 32, 3, "sqstore_", sqi_station_keys_storage_key(k));
 
     /* Running as root, SQLite would write through a file marked read-only;
      * a store marked so by a technician is treated as read-only. */
     struct stat sb;
     if (stat(path, &sb) == 0) {
         if (!S_ISREG(sb.st_mode)) {
-            st = sq_seterr(err, SQ_EIO, "%s is not a regular file", path);
+            st = sqi_seterr(err, SQ_EIO, "%s is not a regular file", path);
             goto fail;
         }
         if ((sb.st_mode & 0222) == 0 || access(path, W_OK) != 0) {
-            st = sq_seterr(err, SQ_EREADONLY,
+            st = sqi_seterr(err, SQ_EREADONLY,
                            "the store %s is read-only (mode %03o): the station cannot record "
                            "anything",
                            path, (unsigned)(sb.st_mode & 0777));
@@ -536,7 +540,7 @@ sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clo
     snprintf(lock_path, sizeof lock_path, "%s-lock", path);
     s->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (s->lock_fd < 0) {
-        st = sq_seterr(err, errno == EROFS || errno == EACCES ? SQ_EREADONLY : SQ_EIO,
+        st = sqi_seterr(err, errno == EROFS || errno == EACCES ? SQ_EREADONLY : SQ_EIO,
                        "cannot open the store's lock file %s: %s", lock_path, strerror(errno));
         goto fail;
     }
@@ -544,7 +548,7 @@ sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clo
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                              NULL);
     if (rc != SQLITE_OK) {
-        st = store_sqlerr(s, rc, "opening the store", err);
+        st = sqi_store_sqlerr(s, rc, "opening the store", err);
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
@@ -562,12 +566,12 @@ sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clo
         /* SQLite answers with the mode it really took: a file system
          * without shared memory would leave us in another one silently. */
         sqlite3_stmt *q;
-        if (!(st = store_prepare(s, "PRAGMA journal_mode = WAL", &q, err))) {
+        if (!(st = sqi_store_prepare(s, "PRAGMA journal_mode = WAL", &q, err))) {
             int prc = sqlite3_step(q);
             if (prc != SQLITE_ROW)
-                st = store_sqlerr(s, prc, "opening the store", err);
+                st = sqi_store_sqlerr(s, prc, "opening the store", err);
             else if (sqlite3_stricmp((const char *)sqlite3_column_text(q, 0), "wal") != 0)
-                st = sq_seterr(err, SQ_EIO, "the store %s cannot use WAL mode here (got '%s')",
+                st = sqi_seterr(err, SQ_EIO, "the store %s cannot use WAL mode here (got '%s')",
                                path, (const char *)sqlite3_column_text(q, 0));
             sqlite3_finalize(q);
         }
@@ -576,7 +580,7 @@ sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clo
     if (st)
         goto fail;
     /* The records are checked once the store is known to be ours. */
-    if ((st = migrate(s, err)) || (st = bind_station(s, err)) || (st = chain_check(s, err)))
+    if ((st = migrate(s, err)) || (st = bind_station(s, err)) || (st = sqi_chain_check(s, err)))
         goto fail;
     *out = s;
     return SQ_OK;
@@ -590,7 +594,7 @@ void sq_store_close(sq_store *s)
     if (!s)
         return;
     if (s->in_tx)
-        store_end(s, SQ_EINVAL, NULL);
+        sqi_store_end(s, SQ_EINVAL, NULL);
     if (s->db) {
         /* Closing the last connection checkpoints: a write, under the lock. */
         bool locked = s->lock_fd >= 0 && lock_take(s, NULL) == SQ_OK;
@@ -624,11 +628,11 @@ sq_status sq_store_limit_pages(sq_store *s, int64_t max_pages, sq_err *err)
     return exec(s, sql, "limiting the store", err);
 }
 
-sq_status store_step_done(sq_store *s, sqlite3_stmt *q, const char *what, sq_err *err)
+sq_status sqi_store_step_done(sq_store *s, sqlite3_stmt *q, const char *what, sq_err *err)
 {
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
-    return rc == SQLITE_DONE ? SQ_OK : store_sqlerr(s, rc, what, err);
+    return rc == SQLITE_DONE ? SQ_OK : sqi_store_sqlerr(s, rc, what, err);
 }
 
 /* ---- notes ---- */
@@ -642,16 +646,16 @@ sq_status sq_store_note_set(sq_store *s, const char *key, const char *value, sq_
     size_t n = 0;
     sqlite3_stmt *q = NULL;
     if (!key || strlen(key) > 100)
-        return sq_seterr(err, SQ_EINVAL, "a note's key is 1 to 100 bytes");
+        return sqi_seterr(err, SQ_EINVAL, "a note's key is 1 to 100 bytes");
     if (value && strlen(value) > NOTE_MAX)
-        return sq_seterr(err, SQ_ETOOBIG, "a note is at most %d bytes", NOTE_MAX);
+        return sqi_seterr(err, SQ_ETOOBIG, "a note is at most %d bytes", NOTE_MAX);
     snprintf(k, sizeof k, "note:%s", key);
     sq_status st;
-    if (value && (st = store_seal(s, "meta", "value", k, value, strlen(value), &sealed, &n, err)))
+    if (value && (st = sqi_store_seal(s, "meta", "value", k, value, strlen(value), &sealed, &n, err)))
         return st;
-    if ((st = store_begin(s, err)))
+    if ((st = sqi_store_begin(s, err)))
         goto out;
-    if ((st = store_prepare(s,
+    if ((st = sqi_store_prepare(s,
                             value ? "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)"
                                   : "DELETE FROM meta WHERE key = ?",
                             &q, err)))
@@ -659,11 +663,11 @@ sq_status sq_store_note_set(sq_store *s, const char *key, const char *value, sq_
     sqlite3_bind_text(q, 1, k, -1, SQLITE_STATIC);
     if (value)
         sqlite3_bind_blob(q, 2, sealed, (int)n, SQLITE_STATIC);
-    st = store_step_done(s, q, "saving a note", err);
+    st = sqi_store_step_done(s, q, "saving a note", err);
 out:
     sqlite3_finalize(q);
     free(sealed);
-    return store_end(s, st, err);
+    return sqi_store_end(s, st, err);
 }
 
 sq_status sq_store_note_get(sq_store *s, const char *key, char *out, size_t out_len, sq_err *err)
@@ -671,10 +675,10 @@ sq_status sq_store_note_get(sq_store *s, const char *key, char *out, size_t out_
     char k[128];
     sqlite3_stmt *q;
     if (!key || strlen(key) > 100 || out_len == 0)
-        return sq_seterr(err, SQ_EINVAL, "a note's key is 1 to 100 bytes");
+        return sqi_seterr(err, SQ_EINVAL, "a note's key is 1 to 100 bytes");
     snprintf(k, sizeof k, "note:%s", key);
     out[0] = 0;
-    sq_status st = store_prepare(s, "SELECT value FROM meta WHERE key = ?", &q, err);
+    sq_status st = sqi_store_prepare(s, "SELECT value FROM meta WHERE key = ?", &q, err);
     if (st)
         return st;
     sqlite3_bind_text(q, 1, k, -1, SQLITE_STATIC);
@@ -682,15 +686,15 @@ sq_status sq_store_note_get(sq_store *s, const char *key, char *out, size_t out_
     if (rc == SQLITE_ROW) {
         uint8_t *plain = NULL;
         size_t n;
-        st = store_open_field(s, "meta", "value", k, sqlite3_column_blob(q, 0),
+        st = sqi_store_open_field(s, "meta", "value", k, sqlite3_column_blob(q, 0),
                               (size_t)sqlite3_column_bytes(q, 0), &plain, &n, err);
         if (!st)
             snprintf(out, out_len, "%s", (const char *)plain);
         free(plain);
     } else if (rc == SQLITE_DONE) {
-        st = sq_seterr(err, SQ_ENOTFOUND, "no note '%s'", key);
+        st = sqi_seterr(err, SQ_ENOTFOUND, "no note '%s'", key);
     } else {
-        st = store_sqlerr(s, rc, "reading a note", err);
+        st = sqi_store_sqlerr(s, rc, "reading a note", err);
     }
     sqlite3_finalize(q);
     return st;

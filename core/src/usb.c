@@ -18,10 +18,14 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "internal.h"
+#include "batch_int.h"
+#include "keys_int.h"
+#include "stick_int.h"
+#include "util_int.h"
 #include "synaq/bundle.h"
 #include "synaq/result.h"
 #include "synaq/usb.h"
+#include "synaq/import.h"
 
 #define SMALL_MAX 4096          /* central.pub, requests, certificates */
 #define ACK_MAX (4u << 20)
@@ -35,7 +39,7 @@ static sq_status clean_err(sq_err *err, sq_status st)
 {
     if (err && st) {
         char tmp[sizeof err->msg];
-        stickfs_printable(err->msg, tmp, sizeof tmp);
+        sqi_stickfs_printable(err->msg, tmp, sizeof tmp);
         memcpy(err->msg, tmp, sizeof tmp);
     }
     return st;
@@ -49,21 +53,21 @@ static void note(sq_usb_report *rep, const char *file, sq_status code, const cha
     if (rep->n_notes >= SQ_USB_MAX_NOTES)
         return;
     sq_usb_note *n = &rep->notes[rep->n_notes++];
-    stickfs_printable(file, n->file, sizeof n->file);
+    sqi_stickfs_printable(file, n->file, sizeof n->file);
     n->code = code;
     char text[sizeof n->text];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    stickfs_printable(text, n->text, sizeof n->text);
+    sqi_stickfs_printable(text, n->text, sizeof n->text);
 }
 
 /* ---- finding sticks ---- */
 
 sq_status sq_usb_find(const char *roots, sq_usb_stick *out, size_t max, size_t *n, sq_err *err)
 {
-    return stickfs_find(roots, out, max, n, err);
+    return sqi_stickfs_find(roots, out, max, n, err);
 }
 
 /* ---- what is on a stick ---- */
@@ -112,14 +116,14 @@ static sq_status list_add(sq_usb_list *l, size_t *cap, sq_usb_kind kind, const c
         size_t nc = *cap ? *cap * 2 : 16;
         sq_usb_file *nf = realloc(l->files, nc * sizeof *nf);
         if (!nf)
-            return sq_seterr(err, SQ_ENOMEM, "out of memory");
+            return sqi_seterr(err, SQ_ENOMEM, "out of memory");
         l->files = nf;
         *cap = nc;
     }
     sq_usb_file *f = &l->files[l->n++];
     memset(f, 0, sizeof *f);
     f->kind = kind;
-    stickfs_printable(name, f->name, sizeof f->name);
+    sqi_stickfs_printable(name, f->name, sizeof f->name);
     f->size_bytes = size;
     f->problem = problem;
     snprintf(f->why, sizeof f->why, "%s", why ? why : "");
@@ -177,7 +181,7 @@ sq_status sq_usb_files(const char *stick, const char *station_id, sq_usb_list *o
 {
     memset(out, 0, sizeof *out);
     size_t cap = 0;
-    int root = stickfs_open_stick(stick, err);
+    int root = sqi_stickfs_open_stick(stick, err);
     if (root < 0)
         return err ? err->code : SQ_EIO;
     sq_status st = SQ_OK;
@@ -190,13 +194,13 @@ sq_status sq_usb_files(const char *stick, const char *station_id, sq_usb_list *o
         int dfd;
         sq_err e;
         char bad[512] = "";
-        sq_status o = *dir ? stickfs_open_path_at(root, dir, false, &dfd, bad, sizeof bad, &e) : SQ_OK;
+        sq_status o = *dir ? sqi_stickfs_open_path_at(root, dir, false, &dfd, bad, sizeof bad, &e) : SQ_OK;
         if (!*dir)
             dfd = dup(root);
         if (o == SQ_EINVAL) {
             /* A folder that is a link: said once, under the kind it holds. */
             char shown[512];
-            stickfs_printable(bad, shown, sizeof shown);
+            sqi_stickfs_printable(bad, shown, sizeof shown);
             bool said = false;
             for (size_t k = 0; k < out->n; k++)
                 said |= out->files[k].problem && strcmp(out->files[k].name, shown) == 0;
@@ -214,10 +218,10 @@ sq_status sq_usb_files(const char *stick, const char *station_id, sq_usb_list *o
         } else {
             char **names = NULL;
             size_t n = 0;
-            if (!(st = stickfs_list_names(dfd, pl->suffix, &names, &n, err)))
+            if (!(st = sqi_stickfs_list_names(dfd, pl->suffix, &names, &n, err)))
                 for (size_t k = 0; k < n && !st; k++)
                     st = look_at(out, &cap, dfd, dir, names[k], pl->kind, err);
-            stickfs_free_names(names, n);
+            sqi_stickfs_free_names(names, n);
         }
         close(dfd);
     }
@@ -275,7 +279,7 @@ sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
                         sq_usb_report *rep, sq_err *err)
 {
     memset(rep, 0, sizeof *rep);
-    int root = stickfs_open_stick(stick, err);
+    int root = sqi_stickfs_open_stick(stick, err);
     if (root < 0) {
         rep->stick_gone = true;
         return SQ_EIO;
@@ -289,7 +293,7 @@ sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
         sq_err e;
         if (!*dirs[i])
             fds[i] = dup(root);
-        else if (stickfs_open_path(root, dirs[i], false, &fds[i], &e) == SQ_EINVAL) {
+        else if (sqi_stickfs_open_path(root, dirs[i], false, &fds[i], &e) == SQ_EINVAL) {
             note(rep, dirs[i], SQ_EINVAL, "%s", e.msg);
             rep->skipped++;
         }
@@ -297,14 +301,14 @@ sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
             continue;
         char **names = NULL;
         size_t n = 0;
-        if ((st = stickfs_list_names(fds[i], ".sqb", &names, &n, err)))
+        if ((st = sqi_stickfs_list_names(fds[i], ".sqb", &names, &n, err)))
             break;
         for (size_t k = 0; k < n; k++) {
             if (nc == cap) {
                 size_t ncap = cap ? cap * 2 : 8;
                 candidate *nn = realloc(c, ncap * sizeof *nn);
                 if (!nn) {
-                    st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+                    st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
                     break;
                 }
                 c = nn;
@@ -321,7 +325,7 @@ sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
                            ? sb.st_size
                            : 0;
         }
-        stickfs_free_names(names, n);
+        sqi_stickfs_free_names(names, n);
     }
     if (st)
         goto out;
@@ -339,12 +343,12 @@ sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
         sq_err e;
         read_progress rp = {pr, base, total, c[i].size};
         rep->files++;
-        sq_status r = stickfs_read_at(fds[c[i].dir], c[i].name, c[i].rel, SQ_BUNDLE_MAX_FILE, "SQBUNDLE",
+        sq_status r = sqi_stickfs_read_at(fds[c[i].dir], c[i].name, c[i].rel, SQ_BUNDLE_MAX_FILE, "SQBUNDLE",
                               "a Synaq bundle", &rp, &buf, &len, &e);
         if (r == SQ_EIO) {
             rep->stick_gone = true;
             note(rep, c[i].rel, r, "%s", e.msg);
-            st = sq_seterr(err, SQ_EIO,
+            st = sqi_seterr(err, SQ_EIO,
                            "the stick went away during the import: %s; %d bundle(s) were "
                            "imported before it, the rest not",
                            e.msg, rep->done);
@@ -378,7 +382,7 @@ sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
             note(rep, c[i].rel, r, "%s; passed over", e.msg);
         } else if (store_failure(r)) {
             note(rep, c[i].rel, r, "%s", e.msg);
-            st = sq_seterr(err, r, "%s: %s", c[i].rel, e.msg);
+            st = sqi_seterr(err, r, "%s: %s", c[i].rel, e.msg);
             break;
         } else {
             rep->skipped++;
@@ -413,8 +417,8 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
     memset(rep, 0, sizeof *rep);
     const sq_cert *cert = sq_station_keys_cert(k);
     if (!cert)
-        return sq_seterr(err, SQ_ESTATE, "this station is not enrolled");
-    int root = stickfs_open_stick(stick, err), out = -1;
+        return sqi_seterr(err, SQ_ESTATE, "this station is not enrolled");
+    int root = sqi_stickfs_open_stick(stick, err), out = -1;
     if (root < 0) {
         rep->stick_gone = true;
         return SQ_EIO;
@@ -435,7 +439,7 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
         rep->dir[0] = 0;
         goto out;
     }
-    if ((st = stickfs_open_path(root, rel, true, &out, err)))
+    if ((st = sqi_stickfs_open_path(root, rel, true, &out, err)))
         goto out;
     if (pr && pr->fn)
         pr->fn(pr->ctx, 0, pending);
@@ -471,7 +475,7 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
         }
         if (n_files == files_cap || n_seqs + (size_t)count > seqs_cap ||
             n_files >= EXPORT_MAX_BATCHES) {
-            st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+            st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
             sq_batch_free(b);
             sq_free(buf);
             goto undo;
@@ -492,8 +496,8 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
         sodium_bin2hex(w->sha, sizeof w->sha, h, sizeof h);
         char shown[400];
         snprintf(shown, sizeof shown, "%s/%s", rel, w->name);
-        w->kept = stickfs_same_at(out, w->name, buf, len);
-        st = w->kept ? SQ_OK : stickfs_write_at(out, w->name, shown, buf, len, err);
+        w->kept = sqi_stickfs_same_at(out, w->name, buf, len);
+        st = w->kept ? SQ_OK : sqi_stickfs_write_at(out, w->name, shown, buf, len, err);
         sq_batch_free(b);
         sq_free(buf);
         if (st)
@@ -514,7 +518,7 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
         int ln = snprintf(line, sizeof line, "%s  %s\n", files[i].sha, files[i].name);
         char *nm = realloc(manifest, mlen + (size_t)ln + 1);
         if (!nm) {
-            st = sq_seterr(err, SQ_ENOMEM, "out of memory");
+            st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
             goto undo;
         }
         manifest = nm;
@@ -523,15 +527,15 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
     }
     char shown[300];
     snprintf(shown, sizeof shown, "%s/MANIFEST.sha256", rel);
-    if ((!stickfs_same_at(out, "MANIFEST.sha256", manifest ? manifest : "", mlen) &&
-         (st = stickfs_write_at(out, "MANIFEST.sha256", shown, manifest ? manifest : "", mlen, err))) ||
-        (st = stickfs_sync_dir(out, rel, err)))
+    if ((!sqi_stickfs_same_at(out, "MANIFEST.sha256", manifest ? manifest : "", mlen) &&
+         (st = sqi_stickfs_write_at(out, "MANIFEST.sha256", shown, manifest ? manifest : "", mlen, err))) ||
+        (st = sqi_stickfs_sync_dir(out, rel, err)))
         goto undo;
     /* Older batch files here hold nothing that is not in the new ones or
      * acknowledged already: they go, so central reads each result once. */
     char **names = NULL;
     size_t n = 0;
-    if (stickfs_list_names(out, ".sqbatch", &names, &n, NULL) == SQ_OK) {
+    if (sqi_stickfs_list_names(out, ".sqbatch", &names, &n, NULL) == SQ_OK) {
         for (size_t i = 0; i < n; i++) {
             bool ours = false;
             for (size_t j = 0; j < n_files && !ours; j++)
@@ -539,12 +543,12 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
             if (!ours)
                 unlinkat(out, names[i], 0);
         }
-        stickfs_free_names(names, n);
-        stickfs_sync_dir(out, rel, NULL);
+        sqi_stickfs_free_names(names, n);
+        sqi_stickfs_sync_dir(out, rel, NULL);
     }
     rep->files = (int)n_files;
-    if ((st = batch_mark_exported(s, seqs, n_seqs, err)))
-        sq_prefixerr(err, "the files on the stick are whole, but the store could not note it");
+    if ((st = sqi_batch_mark_exported(s, seqs, n_seqs, err)))
+        sqi_prefixerr(err, "the files on the stick are whole, but the store could not note it");
     goto out;
 undo:
     /* A half export helps nobody: take back the files of this run. */
@@ -552,11 +556,11 @@ undo:
         if (!files[i].kept)
             unlinkat(out, files[i].name, 0);
     if (out >= 0)
-        stickfs_sync_dir(out, rel, NULL);
+        sqi_stickfs_sync_dir(out, rel, NULL);
     rep->done = rep->results = 0;
 out:
     if (rep->done == 0 && (st == SQ_EFULL || st == SQ_EREADONLY))
-        sq_prefixerr(err, "nothing was exported");
+        sqi_prefixerr(err, "nothing was exported");
     free(manifest);
     free(files);
     free(seqs);
@@ -574,8 +578,8 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
     memset(rep, 0, sizeof *rep);
     const sq_cert *cert = sq_station_keys_cert(k);
     if (!cert)
-        return sq_seterr(err, SQ_ESTATE, "this station is not enrolled");
-    int root = stickfs_open_stick(stick, err), dfd = -1;
+        return sqi_seterr(err, SQ_ESTATE, "this station is not enrolled");
+    int root = sqi_stickfs_open_stick(stick, err), dfd = -1;
     if (root < 0) {
         rep->stick_gone = true;
         return SQ_EIO;
@@ -585,7 +589,7 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
     char **names = NULL;
     size_t n = 0;
     sq_err e;
-    sq_status st = stickfs_open_path(root, rel, false, &dfd, &e);
+    sq_status st = sqi_stickfs_open_path(root, rel, false, &dfd, &e);
     if (st == SQ_ENOTFOUND) {
         st = SQ_OK;
         goto out;
@@ -593,10 +597,10 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
     if (st) {
         note(rep, rel, st, "%s", e.msg);
         rep->skipped++;
-        st = st == SQ_EINVAL ? SQ_OK : sq_seterr(err, st, "%s", e.msg);
+        st = st == SQ_EINVAL ? SQ_OK : sqi_seterr(err, st, "%s", e.msg);
         goto out;
     }
-    if ((st = stickfs_list_names(dfd, ".ack", &names, &n, err)))
+    if ((st = sqi_stickfs_list_names(dfd, ".ack", &names, &n, err)))
         goto out;
     for (size_t i = 0; i < n; i++) {
         char shown[500];
@@ -605,18 +609,18 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
         sq_ack *a = NULL;
         snprintf(shown, sizeof shown, "%s/%s", rel, names[i]);
         rep->files++;
-        sq_status r = stickfs_read_at(dfd, names[i], shown, ACK_MAX, NULL, "an acknowledgement", NULL,
+        sq_status r = sqi_stickfs_read_at(dfd, names[i], shown, ACK_MAX, NULL, "an acknowledgement", NULL,
                               &buf, &len, &e);
         if (r == SQ_EIO) {
             rep->stick_gone = true;
             note(rep, shown, r, "%s", e.msg);
-            st = sq_seterr(err, SQ_EIO, "%s", e.msg);
+            st = sqi_seterr(err, SQ_EIO, "%s", e.msg);
             break;
         }
         if (!r && (r = sq_batch_ack_open(buf, len, sq_station_keys_central_sign_pk(k), &a, &e)))
-            sq_prefixerr(&e, "%s", shown);
+            sqi_prefixerr(&e, "%s", shown);
         if (!r && strcmp(a->station_id, cert->station_id) != 0)
-            r = sq_seterr(&e, SQ_EWRONGSTATION, "%s: meant for station '%s', not '%s'", shown,
+            r = sqi_seterr(&e, SQ_EWRONGSTATION, "%s: meant for station '%s', not '%s'", shown,
                           a->station_id, cert->station_id);
         if (!r && a->kind == SQ_ACK_CONFLICT) {
             /* Central holds other results under one of this station's
@@ -626,7 +630,7 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
             int64_t from = 0, base = 0;
             r = a->conflict_seq > 0
                     ? sq_batch_renumber(s, a->conflict_seq, a->held_max, &from, &base, &e)
-                    : sq_seterr(&e, SQ_ESTATE, "central holds other bytes under batch %s",
+                    : sqi_seterr(&e, SQ_ESTATE, "central holds other bytes under batch %s",
                                 a->batch_id);
             if (r == SQ_OK) {
                 note(rep, shown, SQ_ESTATE,
@@ -639,10 +643,10 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
                 continue;
             }
             if (r == SQ_ESTATE)
-                sq_prefixerr(&e, "%s: central could not store batch %s (a conflict)", shown,
+                sqi_prefixerr(&e, "%s: central could not store batch %s (a conflict)", shown,
                              a->batch_id);
             else {
-                st = sq_seterr(err, r, "%s", e.msg);
+                st = sqi_seterr(err, r, "%s", e.msg);
                 sq_batch_ack_free(a);
                 free(buf);
                 break;
@@ -665,7 +669,7 @@ sq_status sq_usb_read_acks(sq_store *s, const sq_station_keys *k, const char *st
         free(buf);
     }
 out:
-    stickfs_free_names(names, n);
+    sqi_stickfs_free_names(names, n);
     if (dfd >= 0)
         close(dfd);
     close(root);
@@ -709,31 +713,31 @@ sq_status sq_usb_enrol(const char *keys_path, const char *passphrase, const char
     sq_station_keys *k = NULL;
     uint8_t *buf = NULL;
     size_t len = 0;
-    int root = stickfs_open_stick(stick, err), sdir = -1, edir = -1;
+    int root = sqi_stickfs_open_stick(stick, err), sdir = -1, edir = -1;
     if (root < 0)
         return SQ_EIO;
     sq_status st;
     /* The folder for the request first: a stick that cannot take it
      * must not leave keys behind. */
-    if ((st = stickfs_open_path(root, "synaq/enrol", true, &edir, err)))
+    if ((st = sqi_stickfs_open_path(root, "synaq/enrol", true, &edir, err)))
         goto out;
     if (access(keys_path, F_OK) != 0) {
         /* A new station: it trusts the central keys the stick brings. */
         uint8_t sign_pk[32], results_pk[32];
-        if ((st = stickfs_open_path(root, "synaq", false, &sdir, err)))
+        if ((st = sqi_stickfs_open_path(root, "synaq", false, &sdir, err)))
             goto missing_pub;
-        if ((st = stickfs_read_at(sdir, "central.pub", "synaq/central.pub", SMALL_MAX, NULL,
+        if ((st = sqi_stickfs_read_at(sdir, "central.pub", "synaq/central.pub", SMALL_MAX, NULL,
                           "central's public keys", NULL, &buf, &len, err)))
             goto missing_pub;
-        if ((st = central_pub_parse(buf, len, "synaq/central.pub", sign_pk, results_pk, err)) ||
-            (st = station_keys_create_for(keys_path, sign_pk, results_pk, passphrase, err)))
+        if ((st = sqi_central_pub_parse(buf, len, "synaq/central.pub", sign_pk, results_pk, err)) ||
+            (st = sqi_station_keys_create_for(keys_path, sign_pk, results_pk, passphrase, err)))
             goto out;
         rep->keys_made = true;
     }
     if ((st = sq_station_keys_open(keys_path, passphrase, &k, err)))
         goto out;
     if (sq_station_keys_cert(k)) {
-        st = sq_seterr(err, SQ_ESTATE, "this station is enrolled already, as '%s'",
+        st = sqi_seterr(err, SQ_ESTATE, "this station is enrolled already, as '%s'",
                        sq_station_keys_cert(k)->station_id);
         goto out;
     }
@@ -747,9 +751,9 @@ sq_status sq_usb_enrol(const char *keys_path, const char *passphrase, const char
     buf = NULL;
     struct stat sb;
     if (fstatat(edir, name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
-        if ((st = stickfs_read_at(edir, name, shown, SMALL_MAX, "SQCERT01", "an enrolment certificate",
+        if ((st = sqi_stickfs_read_at(edir, name, shown, SMALL_MAX, "SQCERT01", "an enrolment certificate",
                           NULL, &buf, &len, err)) ||
-            (st = station_keys_enroll_buf(k, buf, len, shown, err)))
+            (st = sqi_station_keys_enroll_buf(k, buf, len, shown, err)))
             goto out;
         rep->step = SQ_ENROL_INSTALLED;
         rep->cert = *sq_station_keys_cert(k);
@@ -761,21 +765,21 @@ sq_status sq_usb_enrol(const char *keys_path, const char *passphrase, const char
     snprintf(tmp, sizeof tmp, "%s.request", keys_path);
     if ((st = sq_station_request_write(k, label, tmp, err)))
         goto out;
-    st = file_read(tmp, SMALL_MAX, &buf, &len, err);
+    st = sqi_file_read(tmp, SMALL_MAX, &buf, &len, err);
     unlink(tmp);
     if (st)
         goto out;
     snprintf(name, sizeof name, "%s.req", rep->station_fp);
     snprintf(rep->request, sizeof rep->request, "%s/synaq/enrol/%s", stick, name);
     snprintf(shown, sizeof shown, "synaq/enrol/%s", name);
-    if ((st = stickfs_write_at(edir, name, shown, buf, len, err)) ||
-        (st = stickfs_sync_dir(edir, "synaq/enrol", err)))
+    if ((st = sqi_stickfs_write_at(edir, name, shown, buf, len, err)) ||
+        (st = sqi_stickfs_sync_dir(edir, "synaq/enrol", err)))
         goto out;
     rep->step = SQ_ENROL_REQUESTED;
     goto out;
 missing_pub:
     if (st != SQ_EINVAL && st != SQ_ETOOBIG)
-        st = sq_seterr(err, SQ_ENOTFOUND,
+        st = sqi_seterr(err, SQ_ENOTFOUND,
                        "a new station needs central's public keys: put central.pub in the "
                        "stick's synaq folder");
 out:
@@ -793,7 +797,7 @@ sq_status sq_usb_enrol_answer(const sq_central_keys *k, const char *stick, const
                               const char *station_id, const char *district,
                               const char *cert_path, sq_cert *cert, sq_err *err)
 {
-    int root = stickfs_open_stick(stick, err), edir = -1;
+    int root = sqi_stickfs_open_stick(stick, err), edir = -1;
     if (root < 0)
         return SQ_EIO;
     char **names = NULL;
@@ -801,13 +805,13 @@ sq_status sq_usb_enrol_answer(const sq_central_keys *k, const char *stick, const
     uint8_t *buf = NULL, *cbuf = NULL;
     size_t len = 0, clen = 0;
     char req[128] = "", shown[200];
-    sq_status st = stickfs_open_path(root, "synaq/enrol", false, &edir, err);
+    sq_status st = sqi_stickfs_open_path(root, "synaq/enrol", false, &edir, err);
     if (st) {
         if (st == SQ_ENOTFOUND)
-            sq_seterr(err, st, "no enrolment request on the stick (synaq/enrol/*.req)");
+            sqi_seterr(err, st, "no enrolment request on the stick (synaq/enrol/*.req)");
         goto out;
     }
-    if ((st = stickfs_list_names(edir, ".req", &names, &n, err)))
+    if ((st = sqi_stickfs_list_names(edir, ".req", &names, &n, err)))
         goto out;
     int open_requests = 0;
     for (size_t i = 0; i < n; i++) {
@@ -823,34 +827,34 @@ sq_status sq_usb_enrol_answer(const sq_central_keys *k, const char *stick, const
     }
     if (open_requests != 1) {
         if (fp)
-            st = sq_seterr(err, SQ_ENOTFOUND, "no request %s.req on the stick", fp);
+            st = sqi_seterr(err, SQ_ENOTFOUND, "no request %s.req on the stick", fp);
         else if (open_requests == 0)
-            st = sq_seterr(err, SQ_ENOTFOUND,
+            st = sqi_seterr(err, SQ_ENOTFOUND,
                            "no request without a certificate on the stick (synaq/enrol/*.req)");
         else
-            st = sq_seterr(err, SQ_EINVAL,
+            st = sqi_seterr(err, SQ_EINVAL,
                            "%d requests without a certificate on the stick: name one by its "
                            "fingerprint",
                            open_requests);
         goto out;
     }
     snprintf(shown, sizeof shown, "synaq/enrol/%s", req);
-    if ((st = stickfs_read_at(edir, req, shown, SMALL_MAX, "SQENROL1", "an enrolment request", NULL, &buf,
+    if ((st = sqi_stickfs_read_at(edir, req, shown, SMALL_MAX, "SQENROL1", "an enrolment request", NULL, &buf,
                       &len, err)) ||
-        (st = central_enroll_buf(k, buf, len, shown, station_id, district, cert_path, cert, err)))
+        (st = sqi_central_enroll_buf(k, buf, len, shown, station_id, district, cert_path, cert, err)))
         goto out;
-    if ((st = file_read(cert_path, SMALL_MAX, &cbuf, &clen, err)))
+    if ((st = sqi_file_read(cert_path, SMALL_MAX, &cbuf, &clen, err)))
         goto out;
     char cert_name[128];
     snprintf(cert_name, sizeof cert_name, "%.*s.cert", (int)(strlen(req) - 4), req);
     snprintf(shown, sizeof shown, "synaq/enrol/%s", cert_name);
-    if ((st = stickfs_write_at(edir, cert_name, shown, cbuf, clen, err)) ||
-        (st = stickfs_sync_dir(edir, "synaq/enrol", err)))
-        sq_prefixerr(err, "the certificate is in %s, but not on the stick", cert_path);
+    if ((st = sqi_stickfs_write_at(edir, cert_name, shown, cbuf, clen, err)) ||
+        (st = sqi_stickfs_sync_dir(edir, "synaq/enrol", err)))
+        sqi_prefixerr(err, "the certificate is in %s, but not on the stick", cert_path);
 out:
     free(buf);
     free(cbuf);
-    stickfs_free_names(names, n);
+    sqi_stickfs_free_names(names, n);
     if (edir >= 0)
         close(edir);
     close(root);
@@ -861,17 +865,17 @@ sq_status sq_usb_put(const char *stick, const char *dir, const char *name, const
                      size_t len, sq_err *err)
 {
     if (!name[0] || name[0] == '.' || strchr(name, '/'))
-        return sq_seterr(err, SQ_EINVAL, "'%s' is not a file name for a stick", name);
-    int root = stickfs_open_stick(stick, err), dfd = -1;
+        return sqi_seterr(err, SQ_EINVAL, "'%s' is not a file name for a stick", name);
+    int root = sqi_stickfs_open_stick(stick, err), dfd = -1;
     if (root < 0)
         return SQ_EIO;
     char shown[1200];
     snprintf(shown, sizeof shown, "%s%s%s", dir, *dir ? "/" : "", name);
-    sq_status st = *dir ? stickfs_open_path(root, dir, true, &dfd, err) : SQ_OK;
+    sq_status st = *dir ? sqi_stickfs_open_path(root, dir, true, &dfd, err) : SQ_OK;
     if (!*dir && (dfd = dup(root)) < 0)
-        st = sq_seterr(err, SQ_EIO, "cannot open the stick: %s", strerror(errno));
-    if (!st && !(st = stickfs_write_at(dfd, name, shown, buf, len, err)))
-        st = stickfs_sync_dir(dfd, *dir ? dir : stick, err);
+        st = sqi_seterr(err, SQ_EIO, "cannot open the stick: %s", strerror(errno));
+    if (!st && !(st = sqi_stickfs_write_at(dfd, name, shown, buf, len, err)))
+        st = sqi_stickfs_sync_dir(dfd, *dir ? dir : stick, err);
     if (dfd >= 0)
         close(dfd);
     close(root);

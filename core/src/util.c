@@ -9,7 +9,7 @@
 #include <time.h>
 #include <sodium.h>
 
-#include "internal.h"
+#include "util_int.h"
 
 const char *sq_status_name(sq_status st)
 {
@@ -26,7 +26,7 @@ const char *sq_status_name(sq_status st)
     return "unknown";
 }
 
-sq_status sq_seterr(sq_err *err, sq_status st, const char *fmt, ...)
+sq_status sqi_seterr(sq_err *err, sq_status st, const char *fmt, ...)
 {
     if (err) {
         va_list ap;
@@ -38,7 +38,7 @@ sq_status sq_seterr(sq_err *err, sq_status st, const char *fmt, ...)
     return st;
 }
 
-sq_status sq_prefixerr(sq_err *err, const char *fmt, ...)
+sq_status sqi_prefixerr(sq_err *err, const char *fmt, ...)
 {
     if (!err)
         return SQ_EINVAL;
@@ -55,7 +55,7 @@ sq_status sq_prefixerr(sq_err *err, const char *fmt, ...)
 sq_status sq_init(sq_err *err)
 {
     if (sodium_init() < 0)
-        return sq_seterr(err, SQ_EIO, "libsodium failed to initialise");
+        return sqi_seterr(err, SQ_EIO, "libsodium failed to initialise");
     return SQ_OK;
 }
 
@@ -100,7 +100,7 @@ void sq_free(void *p)
     free(p);
 }
 
-void hex_encode(const uint8_t *p, size_t n, char *out)
+void sqi_hex_encode(const uint8_t *p, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {

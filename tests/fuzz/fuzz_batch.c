@@ -20,7 +20,9 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "internal.h"
+#include "codec_int.h"
+#include "synaq/batch.h"
+#include "synaq/result.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -62,25 +64,25 @@ static bool build(sq_rd *in, sq_buf *out)
     char station[SQ_STATION_ID_MAX + 1];
     uint8_t id[16], *z = NULL;
     size_t zlen = 0;
-    if (!rd_str(in, station, SQ_STATION_ID_MAX))
+    if (!sqi_rd_str(in, station, SQ_STATION_ID_MAX))
         return false;
-    int64_t created = rd_svarint(in);
-    uint64_t count = rd_varint(in);
+    int64_t created = sqi_rd_svarint(in);
+    uint64_t count = sqi_rd_varint(in);
     if (in->failed)
         return false;
     const uint8_t *plain = in->p + in->pos;
     size_t plain_len = in->len - in->pos;
-    if (z_deflate(plain, plain_len, &z, &zlen, NULL) != SQ_OK)
+    if (sqi_z_deflate(plain, plain_len, &z, &zlen, NULL) != SQ_OK)
         return false;
     batch_id(station, plain, plain_len, id);
-    buf_put(out, "SQBATCH1", 8);
-    buf_u8(out, 1);
-    buf_put(out, id, 16);
-    buf_str(out, station);
-    buf_svarint(out, created);
-    buf_varint(out, count);
-    buf_varint(out, plain_len);
-    buf_bytes(out, z, zlen);
+    sqi_buf_put(out, "SQBATCH1", 8);
+    sqi_buf_u8(out, 1);
+    sqi_buf_put(out, id, 16);
+    sqi_buf_str(out, station);
+    sqi_buf_svarint(out, created);
+    sqi_buf_varint(out, count);
+    sqi_buf_varint(out, plain_len);
+    sqi_buf_bytes(out, z, zlen);
     free(z);
     return !out->failed;
 }
@@ -93,17 +95,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sq_err err;
     if (size < 1)
         return 0;
-    rd_init(&in, data + 1, size - 1);
-    buf_init(&b, SQ_BATCH_MAX_FILE + 1);
+    sqi_rd_init(&in, data + 1, size - 1);
+    sqi_buf_init(&b, SQ_BATCH_MAX_FILE + 1);
     if (data[0] & 1) {
         if (!build(&in, &b))
             goto out;
     } else {
-        buf_put(&b, data + 1, size - 1);
+        sqi_buf_put(&b, data + 1, size - 1);
     }
     uint8_t sig[crypto_sign_BYTES];
     crypto_sign_detached(sig, NULL, b.p ? b.p : (const uint8_t *)"", b.len, sign_sk);
-    buf_put(&b, sig, sizeof sig);
+    sqi_buf_put(&b, sig, sizeof sig);
     if (b.failed)
         goto out;
 
@@ -142,6 +144,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 out:
     sq_batch_free(batch);
-    buf_free(&b);
+    sqi_buf_free(&b);
     return 0;
 }

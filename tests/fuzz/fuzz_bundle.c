@@ -2,19 +2,19 @@
  * fuzz_bundle.c - libFuzzer target: what a station parses of a bundle
  * once central's signature has checked out. The same input goes to both
  * steps:
- *   - bundle_parse_header, as the signature-stripped bundle file;
- *   - bundle_payload_decode, as the decrypted, inflated payload JSON
- *     ({"format":1,"exams":[...]}), whose exams go through exam_check.
+ *   - sqi_bundle_parse_header, as the signature-stripped bundle file;
+ *   - sqi_bundle_payload_decode, as the decrypted, inflated payload JSON
+ *     ({"format":1,"exams":[...]}), whose exams go through sqi_exam_check.
  * The seeds hold both kinds. Beyond "no crash, no leak, no undefined
  * behaviour" it checks that what is accepted is what the callers assume
- * (bundle_open and sq_import_file use the header's strings and the exams'
+ * (sqi_bundle_open and sq_import_file use the header's strings and the exams'
  * ids without further checks).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "bundle_int.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -47,7 +47,7 @@ static void header(const uint8_t *data, size_t size)
     size_t header_len = 0;
     sq_err err;
     memset(&err, 0, sizeof err);
-    sq_status st = bundle_parse_header(data, size, &hdr, &header_len, &err);
+    sq_status st = sqi_bundle_parse_header(data, size, &hdr, &header_len, &err);
     if (st != SQ_OK) {
         check_failure(st, &err);
         return;
@@ -71,7 +71,7 @@ static void payload(const uint8_t *data, size_t size)
     json_t *exams = NULL;
     sq_err err;
     memset(&err, 0, sizeof err);
-    sq_status st = bundle_payload_decode(data, size, &exams, &err);
+    sq_status st = sqi_bundle_payload_decode(data, size, &exams, &err);
     if (st != SQ_OK) {
         if (exams)
             broken("a failed decode left *exams set", err.msg);
@@ -84,7 +84,7 @@ static void payload(const uint8_t *data, size_t size)
     json_t *e;
     json_array_foreach(exams, i, e)
     {
-        /* What bundle_open and the store take for granted. */
+        /* What sqi_bundle_open and the store take for granted. */
         const char *id = json_string_value(json_object_get(e, "id"));
         json_int_t version = json_integer_value(json_object_get(e, "version"));
         if (!id || strlen(id) == 0 || strlen(id) > 63 || version < 1)

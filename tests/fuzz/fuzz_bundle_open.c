@@ -1,5 +1,5 @@
 /*
- * fuzz_bundle_open.c - libFuzzer target: bundle_open end to end. The
+ * fuzz_bundle_open.c - libFuzzer target: sqi_bundle_open end to end. The
  * fuzzer plays central and one station ("st-01") whose keys it knows
  * (fixed seeds), so every step after the signature is reachable: the
  * recipient list, the content key, the AEAD, the bounded inflate, the
@@ -24,7 +24,8 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "internal.h"
+#include "bundle_int.h"
+#include "codec_int.h"
 #include "synaq/bundle.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -67,28 +68,28 @@ static bool build(sq_rd *in, int mode, sq_buf *b)
     const uint8_t *p;
     bool ok = false;
 
-    /* rd_bytes leaves n set when it fails for want of bytes: stop first. */
-    p = rd_bytes(in, 100, &n);
+    /* sqi_rd_bytes leaves n set when it fails for want of bytes: stop first. */
+    p = sqi_rd_bytes(in, 100, &n);
     if (in->failed)
         return false;
-    buf_put(b, "SQBUNDLE", 8);
-    buf_u8(b, 1);
-    buf_bytes(b, p, n);
-    buf_svarint(b, rd_svarint(in));
-    unsigned n_exams = rd_u8(in);
-    buf_varint(b, n_exams);
+    sqi_buf_put(b, "SQBUNDLE", 8);
+    sqi_buf_u8(b, 1);
+    sqi_buf_bytes(b, p, n);
+    sqi_buf_svarint(b, sqi_rd_svarint(in));
+    unsigned n_exams = sqi_rd_u8(in);
+    sqi_buf_varint(b, n_exams);
     for (unsigned i = 0; i < n_exams && !in->failed; i++) {
-        p = rd_bytes(in, 80, &n);
+        p = sqi_rd_bytes(in, 80, &n);
         if (in->failed)
             return false;
-        buf_bytes(b, p, n);
-        buf_varint(b, rd_varint(in));
+        sqi_buf_bytes(b, p, n);
+        sqi_buf_varint(b, sqi_rd_varint(in));
     }
-    unsigned n_decoys = rd_u8(in) % 4;
+    unsigned n_decoys = sqi_rd_u8(in) % 4;
     const uint8_t *decoy[4];
     size_t decoy_len[4];
     for (unsigned i = 0; i < n_decoys; i++) {
-        decoy[i] = rd_bytes(in, 70, &decoy_len[i]);
+        decoy[i] = sqi_rd_bytes(in, 70, &decoy_len[i]);
         if (in->failed)
             return false;
         /* A decoy named like the station would hold a key that does not open. */
@@ -98,14 +99,14 @@ static bool build(sq_rd *in, int mode, sq_buf *b)
     uint64_t plain_len = 0;
     /* Sizes above 1 MiB all stand for "above the cap": one that is allowed
      * (up to 512 MiB) would be allocated for in full, on every run. */
-    if (mode == 2 && (plain_len = rd_varint(in)) > (1u << 20))
+    if (mode == 2 && (plain_len = sqi_rd_varint(in)) > (1u << 20))
         plain_len = (uint64_t)SQ_BUNDLE_MAX_PLAIN + 1;
     if (in->failed)
         return false;
     const uint8_t *rest = in->p + in->pos;
     size_t rest_len = in->len - in->pos;
     if (mode == 1) {
-        if (z_deflate(rest, rest_len, &z, &zlen, NULL) != SQ_OK)
+        if (sqi_z_deflate(rest, rest_len, &z, &zlen, NULL) != SQ_OK)
             return false;
         plain_len = rest_len;
     } else {
@@ -115,20 +116,20 @@ static bool build(sq_rd *in, int mode, sq_buf *b)
         memcpy(z, rest, rest_len);
         zlen = rest_len;
     }
-    buf_varint(b, plain_len);
-    buf_varint(b, zlen + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+    sqi_buf_varint(b, plain_len);
+    sqi_buf_varint(b, zlen + crypto_aead_xchacha20poly1305_ietf_ABYTES);
     memset(nonce, 0x33, sizeof nonce);
-    buf_put(b, nonce, sizeof nonce);
-    buf_varint(b, n_decoys + 1);
+    sqi_buf_put(b, nonce, sizeof nonce);
+    sqi_buf_varint(b, n_decoys + 1);
     memset(sealed, 0x44, sizeof sealed);
     for (unsigned i = 0; i < n_decoys; i++) {
-        buf_bytes(b, decoy[i], decoy_len[i]);
-        buf_put(b, sealed, sizeof sealed);
+        sqi_buf_bytes(b, decoy[i], decoy_len[i]);
+        sqi_buf_put(b, sealed, sizeof sealed);
     }
     memset(key, 0x55, sizeof key);
     crypto_box_seal(sealed, key, sizeof key, box_pk);
-    buf_str(b, STATION);
-    buf_put(b, sealed, sizeof sealed);
+    sqi_buf_str(b, STATION);
+    sqi_buf_put(b, sealed, sizeof sealed);
     if (b->failed)
         goto out;
     size_t header_len = b->len;
@@ -138,7 +139,7 @@ static bool build(sq_rd *in, int mode, sq_buf *b)
     unsigned long long clen;
     crypto_aead_xchacha20poly1305_ietf_encrypt(cipher, &clen, z, zlen, b->p, header_len, NULL,
                                                nonce, key);
-    buf_put(b, cipher, (size_t)clen);
+    sqi_buf_put(b, cipher, (size_t)clen);
     ok = !b->failed;
 out:
     free(cipher);
@@ -156,20 +157,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     int mode = data[0] % 3;
-    rd_init(&in, data + 1, size - 1);
-    buf_init(&b, SQ_BUNDLE_MAX_FILE);
+    sqi_rd_init(&in, data + 1, size - 1);
+    sqi_buf_init(&b, SQ_BUNDLE_MAX_FILE);
     if (mode == 0)
-        buf_put(&b, data + 1, size - 1);
+        sqi_buf_put(&b, data + 1, size - 1);
     else if (!build(&in, mode, &b))
         goto out;
     uint8_t sig[crypto_sign_BYTES];
     crypto_sign_detached(sig, NULL, b.p ? b.p : (const uint8_t *)"", b.len, central_sk);
-    buf_put(&b, sig, sizeof sig);
+    sqi_buf_put(&b, sig, sizeof sig);
     if (b.failed)
         goto out;
 
     memset(&err, 0, sizeof err);
-    sq_status st = bundle_open(b.p, b.len, central_pk, STATION, box_pk, box_sk, &hdr, &exams, &err);
+    sq_status st = sqi_bundle_open(b.p, b.len, central_pk, STATION, box_pk, box_sk, &hdr, &exams, &err);
     if (st != SQ_OK) {
         if (exams)
             broken("a refused bundle left *exams set", err.msg);
@@ -189,6 +190,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 out:
     json_decref(exams);
-    buf_free(&b);
+    sqi_buf_free(&b);
     return 0;
 }

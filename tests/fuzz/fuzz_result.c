@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "codec_int.h"
+#include "result_int.h"
+#include "synaq/batch.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -73,19 +75,19 @@ static void result(const uint8_t *data, size_t size)
     for (int i = 0; i < r->n_items; i++)
         if (r->items[i].n_options == 0)
             goto out;
-    buf_init(&b1, 0);
-    buf_init(&b2, 0);
-    result_encode(r, &b1);
+    sqi_buf_init(&b1, 0);
+    sqi_buf_init(&b2, 0);
+    sqi_result_encode(r, &b1);
     if (b1.failed)
         broken("an accepted result does not encode", NULL);
     memset(&err, 0, sizeof err);
     if (sq_result_decode(b1.p, b1.len, &r2, &err) != SQ_OK)
         broken("the encoding of an accepted result is refused", err.msg);
-    result_encode(r2, &b2);
+    sqi_result_encode(r2, &b2);
     if (b2.failed || b1.len != b2.len || memcmp(b1.p, b2.p, b1.len) != 0)
         broken("encode -> decode -> encode changed the result", NULL);
-    buf_free(&b1);
-    buf_free(&b2);
+    sqi_buf_free(&b1);
+    sqi_buf_free(&b2);
     sq_result_free(r2);
 out:
     sq_result_free(r);

@@ -1,6 +1,6 @@
 /*
  * fuzz_source.c - libFuzzer target: exam sources (YAML) as central reads
- * them, through exam_source_parse with no folder (so no image or roster
+ * them, through sqi_exam_source_parse with no folder (so no image or roster
  * file can be named).
  *
  * Beyond "no crash, no leak, no undefined behaviour" it checks what the
@@ -9,14 +9,15 @@
  *     leaves *out NULL;
  *   - a document the compiler accepts survives the trip a bundle makes:
  *     dumped as compact JSON inside {"format":1,"exams":[...]} it passes
- *     bundle_payload_decode, which a station runs with no line map.
+ *     sqi_bundle_payload_decode, which a station runs with no line map.
  * A broken invariant aborts, so libFuzzer saves the input.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "bundle_int.h"
+#include "exam_int.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *doc = (json_t *)1; /* must be reset by the call */
     memset(&err, 0, sizeof err);
 
-    sq_status st = exam_source_parse("fuzz.yaml", (const char *)data, size, NULL, &doc, &err);
+    sq_status st = sqi_exam_source_parse("fuzz.yaml", (const char *)data, size, NULL, &doc, &err);
     if (st != SQ_OK) {
         if (doc)
             broken("a failed parse left *out set", err.msg);
@@ -62,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         broken("an accepted document does not dump as JSON", NULL);
     json_t *exams = NULL;
     memset(&err, 0, sizeof err);
-    if (bundle_payload_decode((const uint8_t *)text, strlen(text), &exams, &err) != SQ_OK)
+    if (sqi_bundle_payload_decode((const uint8_t *)text, strlen(text), &exams, &err) != SQ_OK)
         broken("an accepted source makes a bundle payload that stations refuse", err.msg);
     if (json_array_size(exams) != 1 ||
         !json_equal(json_object_get(json_array_get(exams, 0), "id"), json_object_get(doc, "id")))

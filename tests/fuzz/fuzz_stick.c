@@ -6,12 +6,12 @@
  *      signed with central's key (a fixed seed), so sq_batch_ack_open gets past
  *      the signature to the decoder. A decoded one must hold C strings of
  *      the sizes sq_ack promises.
- *   1: the rest is a central.pub file (central_pub_parse).
+ *   1: the rest is a central.pub file (sqi_central_pub_parse).
  *   2: the rest is an enrolment certificate without its signature, signed
- *      the same way (cert_decode). A decoded one must name a station id a
+ *      the same way (sqi_cert_decode). A decoded one must name a station id a
  *      stick's folder may carry: not empty, not starting with a dot, no
  *      slash.
- *   3: the rest is a file or folder name from a stick (stickfs_printable). What
+ *   3: the rest is a file or folder name from a stick (sqi_stickfs_printable). What
  *      comes out must be well-formed UTF-8 without control characters, and
  *      fit its buffer.
  */
@@ -20,8 +20,10 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "internal.h"
+#include "keys_int.h"
+#include "stick_int.h"
 #include "../utf8check.h"
+#include "synaq/batch.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -81,13 +83,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     case 1: {
         uint8_t s[32], r[32];
-        (void)central_pub_parse(p, n, "central.pub", s, r, &e);
+        (void)sqi_central_pub_parse(p, n, "central.pub", s, r, &e);
         break;
     }
     case 2: {
         uint8_t *b = signed_copy(p, n, &len);
         sq_cert c;
-        if (b && cert_decode(b, len, central_pk, &c, &e) == SQ_OK) {
+        if (b && sqi_cert_decode(b, len, central_pk, &c, &e) == SQ_OK) {
             if (!c.station_id[0] || c.station_id[0] == '.' || strchr(c.station_id, '/'))
                 broken("a certificate names a station id no stick folder may carry");
         }
@@ -100,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(name, p, k);
         name[k] = 0;
         memset(out, 0x55, sizeof out);
-        stickfs_printable(name, out, sizeof out);
+        sqi_stickfs_printable(name, out, sizeof out);
         if (!memchr(out, 0, sizeof out) || !utf8_check(out, strlen(out), true))
             broken("a name from a stick came out unprintable");
         break;

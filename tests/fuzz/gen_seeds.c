@@ -4,11 +4,11 @@
  *
  *   fuzz_gen_seeds CORPUS_DIR SOURCE.yaml...
  *
- *   result/gen-*.bin         result serialisations (result_encode), and
+ *   result/gen-*.bin         result serialisations (sqi_result_encode), and
  *                            uploads (a heartbeat, with and without a batch)
  *   bundle/payload-*.json    bundle payloads of the sources, one exam
  *                            each, and one of all of them together
- *   bundle_open/gen-*.bin    fuzz_bundle_open inputs (modes 1 and 2) that
+ *   sqi_bundle_open/gen-*.bin    fuzz_bundle_open inputs (modes 1 and 2) that
  *                            open: header and payload agree
  *   batch/gen-*.bin          fuzz_batch inputs (mode 1) that verify
  *
@@ -19,7 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "bundle_int.h"
+#include "codec_int.h"
+#include "exam_int.h"
+#include "result_int.h"
 
 static const char *corpus;
 
@@ -103,10 +106,10 @@ static int results(void)
         .n_events = 2,
         .events = events,
     };
-    buf_init(&b, 0);
-    result_encode(&full, &b);
+    sqi_buf_init(&b, 0);
+    sqi_result_encode(&full, &b);
     rc |= save_buf("result", "gen-full.bin", &b);
-    buf_free(&b);
+    sqi_buf_free(&b);
 
     sq_result_item one = {.item_id = "q1",
                           .n_options = 2,
@@ -131,10 +134,10 @@ static int results(void)
         .n_items = 1,
         .items = &one,
     };
-    buf_init(&b, 0);
-    result_encode(&small, &b);
+    sqi_buf_init(&b, 0);
+    sqi_result_encode(&small, &b);
     rc |= save_buf("result", "gen-small.bin", &b);
-    buf_free(&b);
+    sqi_buf_free(&b);
 
     /* The widest item and the extremes of every number. */
     sq_result_item wide = {.item_id = "Q.x_-9",
@@ -172,10 +175,10 @@ static int results(void)
         .n_events = 1,
         .events = &ext,
     };
-    buf_init(&b, 0);
-    result_encode(&big, &b);
+    sqi_buf_init(&b, 0);
+    sqi_result_encode(&big, &b);
     rc |= save_buf("result", "gen-extremes.bin", &b);
-    buf_free(&b);
+    sqi_buf_free(&b);
     return rc;
 }
 
@@ -201,32 +204,32 @@ static int batches(void)
                      .exam_version = 1,
                      .n_items = 1,
                      .items = &one};
-    buf_init(&b, 0);
-    buf_u8(&b, 1);
-    buf_str(&b, "st-01");
-    buf_svarint(&b, 1700000000);
-    buf_varint(&b, 3);
+    sqi_buf_init(&b, 0);
+    sqi_buf_u8(&b, 1);
+    sqi_buf_str(&b, "st-01");
+    sqi_buf_svarint(&b, 1700000000);
+    sqi_buf_varint(&b, 3);
     for (int64_t seq = 1; seq <= 3; seq++) {
         res.seq = seq;
-        buf_init(&r, 0);
-        result_encode(&res, &r);
-        buf_varint(&b, (uint64_t)seq * 10);
-        buf_bytes(&b, r.p, r.len);
-        buf_free(&r);
+        sqi_buf_init(&r, 0);
+        sqi_result_encode(&res, &r);
+        sqi_buf_varint(&b, (uint64_t)seq * 10);
+        sqi_buf_bytes(&b, r.p, r.len);
+        sqi_buf_free(&r);
     }
     rc |= save_buf("batch", "gen-three.bin", &b);
-    buf_free(&b);
+    sqi_buf_free(&b);
 
     /* One empty record at the largest sequence number. */
-    buf_init(&b, 0);
-    buf_u8(&b, 1);
-    buf_str(&b, "s");
-    buf_svarint(&b, -1);
-    buf_varint(&b, 1);
-    buf_varint(&b, INT64_MAX);
-    buf_bytes(&b, "", 0);
+    sqi_buf_init(&b, 0);
+    sqi_buf_u8(&b, 1);
+    sqi_buf_str(&b, "s");
+    sqi_buf_svarint(&b, -1);
+    sqi_buf_varint(&b, 1);
+    sqi_buf_varint(&b, INT64_MAX);
+    sqi_buf_bytes(&b, "", 0);
     rc |= save_buf("batch", "gen-empty-record.bin", &b);
-    buf_free(&b);
+    sqi_buf_free(&b);
     return rc;
 }
 
@@ -234,16 +237,16 @@ static int batches(void)
 
 static void heartbeat(sq_buf *b, const char *station)
 {
-    buf_put(b, "SQUPLD1", 7);
-    buf_u8(b, 1);
-    buf_str(b, station);
-    buf_str(b, "0.1.0");
-    buf_str(b, "m1:1 kinds.v2:9007199254740992");
-    buf_varint(b, 3);        /* pending */
-    buf_varint(b, 86400);    /* oldest pending, s */
-    buf_varint(b, 1u << 30); /* disk free */
-    buf_svarint(b, 1700000000);
-    buf_varint(b, 7); /* last seq */
+    sqi_buf_put(b, "SQUPLD1", 7);
+    sqi_buf_u8(b, 1);
+    sqi_buf_str(b, station);
+    sqi_buf_str(b, "0.1.0");
+    sqi_buf_str(b, "m1:1 kinds.v2:9007199254740992");
+    sqi_buf_varint(b, 3);        /* pending */
+    sqi_buf_varint(b, 86400);    /* oldest pending, s */
+    sqi_buf_varint(b, 1u << 30); /* disk free */
+    sqi_buf_svarint(b, 1700000000);
+    sqi_buf_varint(b, 7); /* last seq */
 }
 
 static int uploads(void)
@@ -254,35 +257,35 @@ static int uploads(void)
     sq_buf b, batch;
     memset(sig, 0, sizeof sig); /* sq_batch_upload_parse does not check it */
 
-    buf_init(&b, 0);
+    sqi_buf_init(&b, 0);
     heartbeat(&b, "st-01");
-    buf_bytes(&b, NULL, 0);
-    buf_put(&b, sig, sizeof sig);
+    sqi_buf_bytes(&b, NULL, 0);
+    sqi_buf_put(&b, sig, sizeof sig);
     rc |= save_buf("result", "gen-upload-heartbeat.bin", &b);
-    buf_free(&b);
+    sqi_buf_free(&b);
 
     /* A batch of one empty record (its id and signature need not hold). */
     const uint8_t plain[] = {0x01, 0x00};
-    if (z_deflate(plain, sizeof plain, &z, &zlen, NULL) != SQ_OK)
+    if (sqi_z_deflate(plain, sizeof plain, &z, &zlen, NULL) != SQ_OK)
         return 1;
-    buf_init(&batch, 0);
-    buf_put(&batch, "SQBATCH1", 8);
-    buf_u8(&batch, 1);
-    buf_put(&batch, sig, 16);
-    buf_str(&batch, "st-01");
-    buf_svarint(&batch, 1700000000);
-    buf_varint(&batch, 1);
-    buf_varint(&batch, sizeof plain);
-    buf_bytes(&batch, z, zlen);
-    buf_put(&batch, sig, sizeof sig);
+    sqi_buf_init(&batch, 0);
+    sqi_buf_put(&batch, "SQBATCH1", 8);
+    sqi_buf_u8(&batch, 1);
+    sqi_buf_put(&batch, sig, 16);
+    sqi_buf_str(&batch, "st-01");
+    sqi_buf_svarint(&batch, 1700000000);
+    sqi_buf_varint(&batch, 1);
+    sqi_buf_varint(&batch, sizeof plain);
+    sqi_buf_bytes(&batch, z, zlen);
+    sqi_buf_put(&batch, sig, sizeof sig);
     free(z);
-    buf_init(&b, 0);
+    sqi_buf_init(&b, 0);
     heartbeat(&b, "st-01");
-    buf_bytes(&b, batch.p, batch.len);
-    buf_put(&b, sig, sizeof sig);
+    sqi_buf_bytes(&b, batch.p, batch.len);
+    sqi_buf_put(&b, sig, sizeof sig);
     rc |= save_buf("result", "gen-upload-batch.bin", &b);
-    buf_free(&b);
-    buf_free(&batch);
+    sqi_buf_free(&b);
+    sqi_buf_free(&batch);
     return rc;
 }
 
@@ -295,33 +298,33 @@ static int bundle_open_seed(const char *name, int mode, const json_t *list, cons
     size_t i;
     json_t *e;
     int rc;
-    buf_init(&b, 0);
-    buf_u8(&b, (uint8_t)mode);
-    buf_str(&b, "fuzz-seed.v1-00000000");
-    buf_svarint(&b, 1700000000);
-    buf_u8(&b, (uint8_t)json_array_size(list));
+    sqi_buf_init(&b, 0);
+    sqi_buf_u8(&b, (uint8_t)mode);
+    sqi_buf_str(&b, "fuzz-seed.v1-00000000");
+    sqi_buf_svarint(&b, 1700000000);
+    sqi_buf_u8(&b, (uint8_t)json_array_size(list));
     json_array_foreach(list, i, e)
     {
-        buf_str(&b, json_string_value(json_object_get(e, "id")));
-        buf_varint(&b, (uint64_t)json_integer_value(json_object_get(e, "version")));
+        sqi_buf_str(&b, json_string_value(json_object_get(e, "id")));
+        sqi_buf_varint(&b, (uint64_t)json_integer_value(json_object_get(e, "version")));
     }
-    buf_u8(&b, 1); /* one decoy station before st-01 */
-    buf_str(&b, "st-00");
+    sqi_buf_u8(&b, 1); /* one decoy station before st-01 */
+    sqi_buf_str(&b, "st-00");
     if (mode == 1) {
-        buf_put(&b, json, strlen(json));
+        sqi_buf_put(&b, json, strlen(json));
     } else {
         uint8_t *z = NULL;
         size_t zlen = 0;
-        if (z_deflate((const uint8_t *)json, strlen(json), &z, &zlen, NULL) != SQ_OK) {
-            buf_free(&b);
+        if (sqi_z_deflate((const uint8_t *)json, strlen(json), &z, &zlen, NULL) != SQ_OK) {
+            sqi_buf_free(&b);
             return 1;
         }
-        buf_varint(&b, strlen(json));
-        buf_put(&b, z, zlen);
+        sqi_buf_varint(&b, strlen(json));
+        sqi_buf_put(&b, z, zlen);
         free(z);
     }
-    rc = save_buf("bundle_open", name, &b);
-    buf_free(&b);
+    rc = save_buf("sqi_bundle_open", name, &b);
+    sqi_buf_free(&b);
     return rc;
 }
 
@@ -351,7 +354,7 @@ static int bundles(int n, char **paths)
     for (int i = 0; i < n; i++) {
         json_t *exam = NULL;
         sq_err err;
-        if (exam_source_load(paths[i], &exam, &err) != SQ_OK) {
+        if (sqi_exam_source_load(paths[i], &exam, &err) != SQ_OK) {
             fprintf(stderr, "fuzz_gen_seeds: %s\n", err.msg);
             rc = 1;
             continue;

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "internal.h"
+#include "keys_int.h"
 
 static uint8_t *core;
 static size_t core_len;
@@ -56,13 +56,13 @@ int main(int argc, char **argv)
         fclose(f);
     }
     uint8_t field[32], hash[32];
-    crypto_kdf_derive_from_key(field, 32, 1, "sqstore_", station_keys_storage_key(k));
-    crypto_kdf_derive_from_key(hash, 32, 2, "sqstore_", station_keys_storage_key(k));
-    hex("storage", station_keys_storage_key(k), 32);
+    crypto_kdf_derive_from_key(field, 32, 1, "sqstore_", sqi_station_keys_storage_key(k));
+    crypto_kdf_derive_from_key(hash, 32, 2, "sqstore_", sqi_station_keys_storage_key(k));
+    hex("storage", sqi_station_keys_storage_key(k), 32);
     hex("field", field, 32);
     hex("hash", hash, 32);
-    hex("sign", station_keys_sign_sk(k), 32); /* the seed half */
-    hex("box", station_keys_box_sk(k), 32);
+    hex("sign", sqi_station_keys_sign_sk(k), 32); /* the seed half */
+    hex("box", sqi_station_keys_box_sk(k), 32);
     sq_station_keys_close(k);
     free(core);
     return found;

@@ -22,7 +22,7 @@
 
 #include "check.h"
 #include "fixture.h"
-#include "internal.h"
+#include "util_int.h"
 #include "synaq/tech.h"
 
 static fixture f;

@@ -15,7 +15,7 @@
 
 #include "check.h"
 #include "fixture.h"
-#include "internal.h"
+#include "keys_int.h"
 #include "synaq/usb.h"
 
 static fixture f;
@@ -162,7 +162,7 @@ static void test_certificate_names_results_key(void)
     snprintf(cert, sizeof cert, "%s/misled.cert", f.dir);
     uint8_t apk[32], ask[32];
     crypto_box_keypair(apk, ask);
-    CHECK_OK(station_keys_create_for(keys, sq_central_sign_pk(f.central), apk, NULL, &e), &e);
+    CHECK_OK(sqi_station_keys_create_for(keys, sq_central_sign_pk(f.central), apk, NULL, &e), &e);
     sq_station_keys *k = NULL;
     CHECK_OK(sq_station_keys_open(keys, NULL, &k, &e), &e);
     if (!k)

@@ -1,0 +1,71 @@
+/*
+ * exam_int.h - libsynaq's private: the canonical exam document, its checks and line map,
+ * sources and sets (exam.c, source.c, examset.c).
+ * Included only by the library's files that need it, its unit tests and
+ * fuzzers; never installed, never by the tools.
+ */
+#ifndef SYNAQ_EXAM_INT_H
+#define SYNAQ_EXAM_INT_H
+
+#include <stdbool.h>
+#include <jansson.h>
+#include "synaq/synaq.h"
+#include "synaq/examset.h"
+
+/*
+ * The canonical exam document (JSON, the bundle payload's "exams" array):
+ * {
+ *   "id": "election-basics", "version": 3,
+ *   "title": {"kk": "...", "ru": "...", "en": "..."},
+ *   "description": {...}                        (optional)
+ *   "time_limit_s": 1800, "pass_percent": 70, "attempts": 2,
+ *   "show_score": true, "shuffle_items": true, "shuffle_options": true,
+ *   "topics": [{"id": "law", "title": {...}}],  (possibly empty)
+ *   "blueprint": [{"topic": "law", "count": 5}], (empty: every item)
+ *   "items": [{
+ *      "id": "q01", "type": "single" | "multiple" | "truefalse",
+ *      "topic": "law" or null, "points": 1,
+ *      "scoring": "all" | "partial",            (multiple only)
+ *      "fixed_order": true,                      (truefalse: never shuffled)
+ *      "text": {...},
+ *      "image": {"name": "q01.png", "mime": "image/png", "data": "<base64>"} (optional)
+ *      "options": [{"text": {...}, "correct": true}, ...]
+ *   }],
+ *   "roster": [{"id": "...", "name": "...", "district": "..."}]  (possibly empty)
+ * }
+ * A text map has at least one of kk, ru, en, each a non-empty string.
+ */
+
+/* Lines of a source, for messages: pairs of a node and its line. */
+typedef struct exam_linemap exam_linemap;
+/* A new empty map (NULL when out of memory); free with sqi_exam_linemap_free. */
+exam_linemap *sqi_exam_linemap_new(void);
+/* Records node's line (strings, integers, objects and arrays only: true,
+ * false and null are shared singletons). */
+void sqi_exam_linemap_add(exam_linemap *lm, const json_t *node, int line);
+/* Whether an entry could not be recorded (out of memory). */
+bool sqi_exam_linemap_failed(const exam_linemap *lm);
+int sqi_exam_linemap_line(const exam_linemap *lm, const json_t *node); /* 0: unknown */
+void sqi_exam_linemap_free(exam_linemap *lm);
+
+/* Parses the YAML source at path into the canonical document and checks it
+ * with sqi_exam_check. Caller owns *out (json_decref). Messages: "PATH:LINE: what". */
+sq_status sqi_exam_source_load(const char *path, json_t **out, sq_err *err);
+/* The same from memory; base_dir is where images and roster files are
+ * looked for (NULL: none may be named). name is used in messages. */
+sq_status sqi_exam_source_parse(const char *name, const char *yaml, size_t len, const char *base_dir,
+                            json_t **out, sq_err *err);
+
+/* Checks a canonical document with every rule of assets/README.md.
+ * lm and file (both may be NULL) turn nodes into "FILE:LINE: " prefixes;
+ * without them messages say "exam 'ID': item 'q07': ...". */
+sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char *file, sq_err *err);
+
+/* The exams of a set, as a JSON array (borrowed). */
+const json_t *sqi_exam_set_json(const sq_exam_set *set);
+
+/* Language index of "kk", "ru", "en"; -1 otherwise. */
+int sqi_lang_index(const char *code);
+extern const char *const sqi_lang_codes[SQ_NLANGS];
+
+#endif

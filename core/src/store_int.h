@@ -1,0 +1,81 @@
+/*
+ * store_int.h - libsynaq's private: the store's insides (store.c): the handle, transactions
+ * under the lock, sealed fields and their row identities.
+ * Included only by the library's files that need it, its unit tests and
+ * fuzzers; never installed, never by the tools.
+ */
+#ifndef SYNAQ_STORE_INT_H
+#define SYNAQ_STORE_INT_H
+
+#include <stdbool.h>
+#include <sqlite3.h>
+#include "synaq/chain.h"
+#include "synaq/store.h"
+#include "synaq/keys.h"
+
+struct sq_store {
+    sqlite3 *db;
+    char path[4096];
+    int lock_fd;                 /* "<path>-lock", flock()ed around every write */
+    int in_tx;
+    const sq_station_keys *keys;
+    const sq_clock *clock;
+    char station_id[SQ_STATION_ID_MAX + 1];
+    /* The keys derived from the storage key, 32 bytes each, in one block
+     * of guarded memory (sodium_malloc: locked, left out of core files,
+     * wiped when freed), never in the handle itself. */
+    uint8_t *secrets;
+    uint8_t *field_key;          /* AEAD key of sealed columns */
+    uint8_t *hash_key;           /* key of trainee look-up hashes */
+    uint8_t *mac_key;            /* key of the MAC chains (chain.c) */
+    sq_integrity_report integrity; /* the last check's */
+};
+
+/* Begins a write transaction under the cross-process lock. */
+sq_status sqi_store_begin(sq_store *s, sq_err *err);
+/* Commits (or on st != SQ_OK rolls back) and releases the lock. Returns
+ * st, or the commit's failure. */
+sq_status sqi_store_end(sq_store *s, sq_status st, sq_err *err);
+/* Maps the connection's last SQLite error to a status and message. */
+sq_status sqi_store_sqlerr(sq_store *s, int rc, const char *what, sq_err *err);
+/* Steps a statement that returns no row and finalizes it; what names it
+ * in a message. */
+sq_status sqi_store_step_done(sq_store *s, sqlite3_stmt *q, const char *what, sq_err *err);
+/* Prepares sql; on failure fills err. */
+sq_status sqi_store_prepare(sq_store *s, const char *sql, sqlite3_stmt **st, sq_err *err);
+
+/* The row key of a sealed field, its row's identity (in the associated
+ * data, so ciphertexts cannot move between rows): exams.meta by (exam,
+ * version); items.body and images.data by (exam, version, index);
+ * roster.person by (exam, version, trainee hash); answers.value by
+ * (attempt, position); attempts.* and meta.value by the attempt's hex id
+ * and the key. out holds STORE_ROWKEY bytes. */
+#define STORE_ROWKEY 200
+void sqi_rowkey_exam(char out[STORE_ROWKEY], const char *exam_id, int64_t version);
+void sqi_rowkey_item(char out[STORE_ROWKEY], const char *exam_id, int64_t version, int64_t idx);
+void sqi_rowkey_person(char out[STORE_ROWKEY], const char *exam_id, int64_t version,
+                   const uint8_t trainee_hash[32]);
+void sqi_rowkey_answer(char out[STORE_ROWKEY], const char *attempt_hex, int pos);
+
+/* Seals plain for (table, column, row key) into a new buffer nonce|ct.
+ * Caller owns *out (free()). */
+sq_status sqi_store_seal(const sq_store *s, const char *table, const char *column, const char *rowkey,
+                     const void *plain, size_t len, uint8_t **out, size_t *out_len, sq_err *err);
+/* Opens such a buffer; SQ_ECORRUPT if it does not belong to that row.
+ * Caller owns *out (free()); *out is NUL-terminated beyond len. */
+sq_status sqi_store_open_field(const sq_store *s, const char *table, const char *column,
+                           const char *rowkey, const void *sealed, size_t len, uint8_t **out,
+                           size_t *out_len, sq_err *err);
+/* The integer in meta under key; 0 when there is none. */
+sq_status sqi_store_meta_int(sq_store *s, const char *key, int64_t *v, sq_err *err);
+/* Sets meta's key to blob (len bytes), or to the integer value when blob
+ * is NULL. The caller holds the write transaction. */
+sq_status sqi_store_meta_put(sq_store *s, const char *key, const void *blob, size_t len,
+                         int64_t value, sq_err *err);
+/* Keyed hash of a trainee id (32 bytes). */
+void sqi_store_trainee_hash(const sq_store *s, const char *trainee_id, uint8_t out[32]);
+
+int64_t sqi_store_mono_ms(const sq_store *s);
+int64_t sqi_store_wall_s(const sq_store *s);
+
+#endif

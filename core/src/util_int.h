@@ -1,0 +1,33 @@
+/*
+ * util_int.h - libsynaq's private: errors, hex, whole files (util.c, file.c).
+ * Included only by the library's files that need it, its unit tests and
+ * fuzzers; never installed, never by the tools.
+ */
+#ifndef SYNAQ_UTIL_INT_H
+#define SYNAQ_UTIL_INT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "synaq/synaq.h"
+
+/* Fills err (when non-NULL) and returns st. printf-style. */
+sq_status sqi_seterr(sq_err *err, sq_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prepends "prefix: " to an existing message. Returns err->code. */
+sq_status sqi_prefixerr(sq_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+
+/* Reads a whole file of at most max_len bytes. Caller owns *buf (free()).
+ * SQ_EIO (missing, unreadable, a folder), SQ_ETOOBIG above max_len. */
+sq_status sqi_file_read(const char *path, size_t max_len, uint8_t **buf, size_t *len, sq_err *err);
+/* Writes buf to path atomically: temp name in the same folder, fsync,
+ * rename, fsync of the folder. mode for the new file. With no_clobber it
+ * refuses (SQ_EEXIST) if path exists. */
+sq_status sqi_file_write_atomic(const char *path, const uint8_t *buf, size_t len, int mode,
+                            bool no_clobber, sq_err *err);
+
+/* Hex helpers. out holds 2 * n + 1. */
+void sqi_hex_encode(const uint8_t *p, size_t n, char *out);
+
+#endif
