@@ -845,18 +845,6 @@ static enum MHD_Result answer_error(server *sv, struct MHD_Connection *c, req *r
     return respond(sv, c, r, url, status, resp);
 }
 
-/* Station ids as enrolment allows them: 1..64 of [A-Za-z0-9._-]; also not
- * starting with '.', since an id names a folder under --bundles. */
-static bool valid_station(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > SQ_STATION_ID_MAX || s[0] == '.')
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
-            return false;
-    return true;
-}
 
 static bool valid_bundle_name(const char *s)
 {
@@ -1125,7 +1113,7 @@ static enum MHD_Result handle_highest(server *sv, struct MHD_Connection *c, req 
 {
     sq_err e = {0};
     int64_t h;
-    if (!valid_station(id))
+    if (!sq_station_id_valid(id))
         return answer_error(sv, c, r, url, MHD_HTTP_BAD_REQUEST, NULL, "bad station id");
     snprintf(r->station, sizeof r->station, "%s", id);
     if (cstore_highest(sv->cs, id, &h, &e))
@@ -1252,7 +1240,7 @@ static enum MHD_Result handle_bundle_list(server *sv, struct MHD_Connection *c, 
                                           const char *url)
 {
     const char *station = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "station");
-    if (station && !valid_station(station))
+    if (station && !sq_station_id_valid(station))
         return answer_error(sv, c, r, url, MHD_HTTP_BAD_REQUEST, NULL, "bad station id");
     if (station)
         snprintf(r->station, sizeof r->station, "%s", station);
@@ -1339,7 +1327,7 @@ static enum MHD_Result handle_bundle_get(server *sv, struct MHD_Connection *c, r
     const char *station = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "station");
     if (!valid_bundle_name(name))
         return answer_error(sv, c, r, url, MHD_HTTP_NOT_FOUND, NULL, "no such bundle");
-    if (station && !valid_station(station))
+    if (station && !sq_station_id_valid(station))
         return answer_error(sv, c, r, url, MHD_HTTP_BAD_REQUEST, NULL, "bad station id");
     if (station)
         snprintf(r->station, sizeof r->station, "%s", station);
@@ -1551,22 +1539,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- start and stop ---- */
 
-static char *read_small_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *p = malloc(1 << 20);
-    size_t n = p ? fread(p, 1, (1 << 20) - 1, f) : 0;
-    int bad = ferror(f) || !feof(f);
-    fclose(f);
-    if (!p || bad) {
-        free(p);
-        return NULL;
-    }
-    p[n] = 0;
-    return p;
-}
 
 /* "HOST:PORT" or "[V6]:PORT" to an address to bind. */
 static int resolve_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
@@ -1713,6 +1685,7 @@ int serve_command(const char *home, int argc, char **argv)
     server *sv = calloc(1, sizeof *sv);
     struct MHD_Daemon *d = NULL;
     char *cert = NULL, *key = NULL;
+    size_t cert_len = 0, key_len = 0;
     int rc = 1;
     sq_err e = {0};
     char path[4200];
@@ -1768,9 +1741,9 @@ int serve_command(const char *home, int argc, char **argv)
         goto out;
     }
     if (cfg.tls_cert &&
-        (!(cert = read_small_file(cfg.tls_cert)) || !(key = read_small_file(cfg.tls_key)))) {
-        fprintf(stderr, "synaq-central serve: cannot read %s: %s\n",
-                cert ? cfg.tls_key : cfg.tls_cert, strerror(errno));
+        (sq_file_read(cfg.tls_cert, 1u << 20, (uint8_t **)&cert, &cert_len, &e) ||
+         sq_file_read(cfg.tls_key, 1u << 20, (uint8_t **)&key, &key_len, &e))) {
+        fprintf(stderr, "synaq-central serve: %s\n", e.msg);
         goto out;
     }
     struct sockaddr_storage ss;

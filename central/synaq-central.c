@@ -116,50 +116,15 @@ static int cmd_keygen(int argc, char **argv)
     return 0;
 }
 
-/* Reads a whole file of at most max bytes; a bigger one is refused, not
- * cut. Caller frees *buf. */
+/* Reads a whole file of at most max bytes (a bigger one is refused, not
+ * cut), saying why not on stderr. Caller frees *buf. */
 static int read_all(const char *path, size_t max, uint8_t **buf, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "synaq-central: cannot open %s: %s\n", path, strerror(errno));
+    sq_err e;
+    if (sq_file_read(path, max, buf, len, &e)) {
+        fprintf(stderr, "synaq-central: %s\n", e.msg);
         return -1;
     }
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *p = malloc(cap);
-    while (p) {
-        if (n == cap) {
-            if (cap > max) {
-                fprintf(stderr, "synaq-central: %s is above the limit of %zu bytes\n", path, max);
-                free(p);
-                p = NULL;
-                break;
-            }
-            uint8_t *np = realloc(p, cap * 2);
-            if (!np) {
-                fprintf(stderr, "synaq-central: out of memory reading %s\n", path);
-                free(p);
-                p = NULL;
-                break;
-            }
-            p = np;
-            cap *= 2;
-        }
-        size_t r = fread(p + n, 1, cap - n, f);
-        if (r == 0)
-            break;
-        n += r;
-    }
-    fclose(f);
-    if (!p)
-        return -1;
-    if (n > max) {
-        fprintf(stderr, "synaq-central: %s is above the limit of %zu bytes\n", path, max);
-        free(p);
-        return -1;
-    }
-    *buf = p;
-    *len = n;
     return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "app.h"
 #include "plat.h"
 #include "synaq/keys.h"
+#include "synaq/station.h"
 #include "synaq/store.h"
 
 #ifndef SYNAQ_ASSETS_DIR
@@ -396,7 +397,6 @@ int main(int argc, char **argv)
         {"screenshots", 1, 0, 'o'}, {"passphrase-file", 1, 0, 'p'}, {"trace", 0, 0, 't'},
         {"usb-roots", 1, 0, 'u'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     options o = {0};
-    o.home = getenv("SYNAQ_HOME") ? getenv("SYNAQ_HOME") : "/var/lib/synaq";
     o.assets = SYNAQ_ASSETS_DIR;
     o.fonts = SYNAQ_FONTS_LIST;
     o.usb_roots = getenv("SYNAQ_USB_ROOTS") && *getenv("SYNAQ_USB_ROOTS")
@@ -427,15 +427,16 @@ int main(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
-    char db[4096], keys[4096];
-    snprintf(db, sizeof db, "%s/station.db", o.home);
-    snprintf(keys, sizeof keys, "%s/station.key", o.home);
-    if (!o.db)
-        o.db = db;
-    if (!o.keys)
-        o.keys = keys;
-
     sq_err e;
+    sq_station_paths paths;
+    if (sq_station_paths_init(&paths, o.home, o.db, o.keys, &e)) {
+        fprintf(stderr, "synaq-kiosk: %s\n", e.msg);
+        return 2;
+    }
+    o.home = paths.home;
+    o.db = paths.db;
+    o.keys = paths.keys;
+
     sim_clock sim = {1000, (int64_t)time(NULL), 0};
     sq_clock sim_c = {sim_mono, sim_wall, &sim};
     const sq_clock *clock = o.script ? &sim_c : sq_clock_system();
@@ -458,6 +459,7 @@ int main(int argc, char **argv)
     snprintf(dir, sizeof dir, "%s/i18n", o.assets);
     if (i18n_load(dir, &t, terr, sizeof terr) != 0)
         fprintf(stderr, "synaq-kiosk: %s\n", terr);
+    sq_station *st = NULL;
     sq_station_keys *k = NULL;
     sq_store *s = NULL;
     char station[128] = "";
@@ -468,24 +470,18 @@ int main(int argc, char **argv)
      * the station is locked until the technician unlocks it. */
     bool setup = false;
     const char *locked = NULL;
-    sq_status kst = SQ_OK;
-    if (access(o.keys, F_OK) != 0 && errno == ENOENT) {
+    sq_station_state state = SQ_STATION_OPEN;
+    if (sq_station_open(&paths, o.passphrase, clock, &state, &st, &e)) {
+        snprintf(store_msg, sizeof store_msg, "%s", e.msg);
+        store_err = store_msg;
+    } else if (state == SQ_STATION_NO_KEYS || state == SQ_STATION_NOT_ENROLLED) {
         setup = true;
-    } else if ((kst = sq_station_keys_open(o.keys, o.passphrase, &k, &e)) == SQ_EAUTH &&
-               sq_station_keys_wrapped(o.keys) == 1) {
+    } else if (state == SQ_STATION_LOCKED) {
         locked = o.passphrase ? "unlock.given_wrong" : "";
         fprintf(stderr, "synaq-kiosk: the station is locked: %s\n", e.msg);
-    } else if (kst) {
-        snprintf(store_msg, sizeof store_msg, "%s", e.msg);
-        store_err = store_msg;
-    } else if (!sq_station_keys_cert(k)) {
-        setup = true;
-        sq_station_keys_close(k);
-        k = NULL;
-    } else if (sq_store_open(o.db, k, clock, &s, &e)) {
-        snprintf(store_msg, sizeof store_msg, "%s", e.msg);
-        store_err = store_msg;
     } else {
+        k = sq_station_get_keys(st);
+        s = sq_station_get_store(st);
         const sq_cert *cert = sq_station_keys_cert(k);
         snprintf(station, sizeof station, "%s · %s", cert->station_id, cert->district);
     }
@@ -515,8 +511,7 @@ int main(int argc, char **argv)
     int rc = o.script ? run_script(a, &sim, &o) : run_loop(a, &o);
     app_free(a);
     free(a);
-    sq_store_close(s);
-    sq_station_keys_close(k);
+    sq_station_close(st);
     sq_passphrase_free(o.passphrase);
     i18n_free(t);
     plat_close(p);

@@ -17,6 +17,7 @@
 #include <SDL_ttf.h>
 
 #include "plat.h"
+#include "synaq/synaq.h"
 
 #define MAX_FONTS 4         /* files per role, in fallback order */
 #define MAX_SIZES 24        /* (size, role) pairs opened at once */
@@ -173,22 +174,14 @@ static font_size *font_at(plat *p, int px, bool bold)
     return fs;
 }
 
-/* Decodes one UTF-8 code point; advances *i. Bad bytes give U+FFFD. */
+/* Decodes one UTF-8 code point (sq_utf8_next); advances *i. A byte that
+ * starts no well-formed character gives U+FFFD and is stepped over. */
 static uint32_t utf8_next(const char *s, size_t len, size_t *i)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    uint32_t c = u[*i];
-    int n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : -1;
-    if (n < 0 || *i + (size_t)n >= len + (n == 0)) {
-        (*i)++;
-        return 0xfffd;
-    }
-    if (n > 0)
-        c &= 0x3f >> n;
-    for (int k = 1; k <= n; k++)
-        c = c << 6 | (u[*i + (size_t)k] & 0x3f);
-    *i += (size_t)n + 1;
-    return c;
+    uint32_t c = 0;
+    size_t n = sq_utf8_next(s + *i, len - *i, &c);
+    *i += n ? n : 1;
+    return n ? c : 0xfffd;
 }
 
 /* Which font of the chain shows code point c (0: the first, also when

@@ -56,7 +56,8 @@ typedef struct {
 
 typedef struct {
     sync_config cfg;
-    char home[4096], outbox[4200], status_path[4200], bundles[4200];
+    sq_station_paths paths; /* the station's files (station.h) */
+    char outbox[4200], bundles[4200];
     sq_station_keys *keys;
     sq_store *store;
     CURL *curl;
@@ -66,15 +67,12 @@ typedef struct {
     int64_t retry_until_ms; /* no round before this (central asked us to wait) */
     int failures;
     int conflict; /* central answered 409: back off to the longest wait */
-    int64_t last_success;
-    char last_error[512];
-    int64_t last_error_wall;
+    sq_sync_status status; /* what sync-status.json says; kept across restarts */
     /* The heartbeat counter: the next to send, and how far the counter
      * file has it reserved (written before a counter is used, so a
      * restart never sends one twice). */
     char counter_path[4200];
     int64_t hb_next, hb_reserved;
-    json_t *set_aside; /* bundles that cannot be delivered, for the status file */
 } syncd;
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -104,18 +102,10 @@ static int64_t mono_ms(void)
 
 static void status_write(syncd *y)
 {
-    json_t *j = json_pack("{s:I, s:s, s:I, s:I, s:O}", "last_success",
-                          (json_int_t)y->last_success, "last_error", y->last_error,
-                          "last_error_wall", (json_int_t)y->last_error_wall, "updated",
-                          (json_int_t)wall_now(), "bundles_set_aside", y->set_aside);
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    if (!text)
-        return;
     sq_err e;
-    if (sq_write_file(y->status_path, text, strlen(text), 0644, &e))
+    y->status.updated_s = wall_now();
+    if (sq_station_sync_status_write(&y->paths, &y->status, &e))
         logf_("%s", e.msg);
-    free(text);
 }
 
 static void fail(syncd *y, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -123,10 +113,10 @@ static void fail(syncd *y, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(y->last_error, sizeof y->last_error, fmt, ap);
+    vsnprintf(y->status.last_error, sizeof y->status.last_error, fmt, ap);
     va_end(ap);
-    y->last_error_wall = wall_now();
-    logf_("%s", y->last_error);
+    y->status.last_error_s = wall_now();
+    logf_("%s", y->status.last_error);
     status_write(y);
 }
 
@@ -276,21 +266,6 @@ static void outbox_oldest(syncd *y, char *path, size_t cap)
         snprintf(path, cap, "%s/%s", y->outbox, best);
 }
 
-static uint8_t *read_whole(const char *path, size_t max, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = malloc(max + 1);
-    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
-    fclose(f);
-    if (!buf || n > max) {
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
 
 /* The next batch to send: the outbox's oldest, or a new one made from the
  * store's pending results and put in the outbox before it is sent. 0: a
@@ -427,7 +402,7 @@ static int heartbeat(syncd *y, sq_heartbeat *hb)
     if (sq_batch_heartbeat(y->store, hb, &e))
         logf_("heartbeat: %s", e.msg);
     struct statvfs sv;
-    if (statvfs(y->home, &sv) == 0)
+    if (statvfs(y->paths.home, &sv) == 0)
         hb->disk_free_bytes = (int64_t)sv.f_bavail * (int64_t)sv.f_frsize;
     if (counter_reserve(y, y->hb_next)) {
         fail(y, "cannot keep the heartbeat counter in %s", y->counter_path);
@@ -452,8 +427,8 @@ static int send_upload(syncd *y, const char *batch_path)
     int rc = -1;
     char err[600], why[600];
     if (batch_path) {
-        batch = read_whole(batch_path, SQ_BATCH_MAX_FILE, &blen);
-        if (!batch || sq_batch_parse(batch, blen, &b, &e) ||
+        if (sq_file_read(batch_path, SQ_BATCH_MAX_FILE, &batch, &blen, &e) ||
+            sq_batch_parse(batch, blen, &b, &e) ||
             sq_batch_verify(b, sq_station_keys_sign_pk(y->keys), &e)) {
             /* Not ours or damaged (a disk fault): its results are still
              * pending in the store and go out in a new batch. */
@@ -600,8 +575,12 @@ static bool is_sha_hex(const char *s)
 /* Adds a bundle set aside to the status file's list. */
 static void note_aside(syncd *y, const char *name, const char *sha, const char *why)
 {
-    json_array_append_new(y->set_aside,
-                          json_pack("{s:s, s:s, s:s}", "name", name, "sha256", sha, "why", why));
+    if (y->status.n_aside >= SQ_SYNC_ASIDE_MAX)
+        return;
+    int k = y->status.n_aside++;
+    snprintf(y->status.aside[k].name, sizeof y->status.aside[k].name, "%s", name);
+    snprintf(y->status.aside[k].sha256, sizeof y->status.aside[k].sha256, "%s", sha);
+    snprintf(y->status.aside[k].why, sizeof y->status.aside[k].why, "%s", why);
 }
 
 /* One more failed try of a bundle; after BUNDLE_TRIES it is set aside. */
@@ -698,7 +677,7 @@ static int fetch_bundles(syncd *y)
     json_t *it;
     int rc = 0;
     mkdir(y->bundles, 0700);
-    json_array_clear(y->set_aside);
+    y->status.n_aside = 0;
     json_array_foreach(list, i, it)
     {
         const char *name = json_string_value(json_object_get(it, "name"));
@@ -737,7 +716,9 @@ static int fetch_bundles(syncd *y)
          * wrong (a proxy, a resumed file of other content) starts over,
          * and counts as a try. */
         size_t blen = 0;
-        uint8_t *bytes = read_whole(part, SQ_BUNDLE_MAX_FILE, &blen);
+        uint8_t *bytes = NULL;
+        if (sq_file_read(part, SQ_BUNDLE_MAX_FILE, &bytes, &blen, NULL))
+            bytes = NULL;
         uint8_t h[crypto_hash_sha256_BYTES];
         char hex[2 * sizeof h + 1] = "";
         if (bytes) {
@@ -821,8 +802,8 @@ static int sync_round(syncd *y)
         return -1;
     if (y->cfg.fetch_bundles && !y->stopping && fetch_bundles(y))
         return -1;
-    y->last_success = wall_now();
-    y->last_error[0] = 0;
+    y->status.last_success_s = wall_now();
+    y->status.last_error[0] = 0;
     status_write(y);
     return 0;
 }
@@ -873,12 +854,12 @@ static char *read_passphrase_line(int fd)
 }
 
 /* Waits on HOME/unlock.sock until someone hands over the passphrase that
- * opens the key file (y->keys then holds the keys). 0: unlocked; 1:
+ * opens the key file; *pass gets it (guarded memory). 0: unlocked; 1:
  * stopped by a signal first; -1: cannot wait. */
-static int wait_for_unlock(syncd *y, const char *keys_path)
+static int wait_for_unlock(syncd *y, char **pass_out)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s", y->home, SQ_UNLOCK_SOCKET);
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", y->paths.unlock_sock);
     int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     unlink(sa.sun_path); /* one left by a daemon that was killed */
     mode_t old_mask = umask(0117); /* the socket: 0660, the station's group */
@@ -910,7 +891,13 @@ static int wait_for_unlock(syncd *y, const char *keys_path)
             continue;
         char *pass = read_passphrase_line(cfd);
         sq_err e;
-        sq_status st = pass ? sq_station_keys_open(keys_path, pass, &y->keys, &e) : SQ_EINVAL;
+        sq_station_keys *k = NULL;
+        sq_status st = pass ? sq_station_keys_open(y->paths.keys, pass, &k, &e) : SQ_EINVAL;
+        sq_station_keys_close(k);
+        if (st == SQ_OK) {
+            *pass_out = pass;
+            pass = NULL;
+        }
         sq_passphrase_free(pass);
         if (st == SQ_OK) {
             (void)!send(cfd, "ok\n", 3, MSG_NOSIGNAL);
@@ -930,7 +917,7 @@ static int wait_for_unlock(syncd *y, const char *keys_path)
     close(ls);
     unlink(sa.sun_path);
     if (rc == 0) {
-        y->last_error[0] = 0;
+        y->status.last_error[0] = 0;
         status_write(y);
     }
     return rc;
@@ -954,9 +941,7 @@ int main(int argc, char **argv)
                                        {0, 0, 0, 0}};
     syncd y;
     memset(&y, 0, sizeof y);
-    const char *home = getenv("SYNAQ_HOME") ? getenv("SYNAQ_HOME") : "/var/lib/synaq";
-    const char *config = NULL, *pass_file = NULL;
-    static char config_buf[4200];
+    const char *home = NULL, *config = NULL, *pass_file = NULL;
     int once = 0, check = 0, c;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
@@ -969,11 +954,14 @@ int main(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
-    snprintf(y.home, sizeof y.home, "%s", home);
-    if (!config) {
-        snprintf(config_buf, sizeof config_buf, "%s/sync.conf", home);
-        config = config_buf;
+    sq_err e;
+    if (sq_station_paths_init(&y.paths, home, NULL, NULL, &e)) {
+        logf_("%s", e.msg);
+        return 2;
     }
+    home = y.paths.home;
+    if (!config)
+        config = y.paths.sync_conf;
     char err[600];
     config_defaults(&y.cfg);
     if (config_load(config, &y.cfg, err, sizeof err)) {
@@ -991,11 +979,14 @@ int main(int argc, char **argv)
         return 0;
     }
     snprintf(y.outbox, sizeof y.outbox, "%s/outbox", home);
-    snprintf(y.status_path, sizeof y.status_path, "%s/sync-status.json", home);
+    /* The last success stays known across restarts: a failed round after
+     * a restart must not make the station say it never synced. */
+    if (sq_station_sync_status_read(&y.paths, &y.status, NULL) != SQ_OK)
+        memset(&y.status, 0, sizeof y.status);
+    y.status.n_aside = 0;
     snprintf(y.bundles, sizeof y.bundles, "%s/bundles", home);
     snprintf(y.counter_path, sizeof y.counter_path, "%s/sync-counter", home);
     counter_load(&y);
-    y.set_aside = json_array();
     mkdir(y.outbox, 0700);
     /* A daemon killed while writing a batch leaves its temp file: the
      * results are still pending in the store, so the file just goes. */
@@ -1021,28 +1012,29 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     y.sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 
-    sq_err e;
-    char keys[4200], db[4200], *passphrase = NULL;
-    snprintf(keys, sizeof keys, "%s/station.key", home);
-    snprintf(db, sizeof db, "%s/station.db", home);
+    char *passphrase = NULL;
     if (sq_init(&e) || sq_harden_process(&e) || sq_passphrase_load(pass_file, &passphrase, &e)) {
         logf_("%s", e.msg);
         return 1;
     }
-    sq_status kst = sq_station_keys_open(keys, passphrase, &y.keys, &e);
-    if (kst == SQ_EAUTH && !passphrase && sq_station_keys_wrapped(keys) == 1) {
+    sq_station_state state;
+    sq_station *station = NULL;
+    sq_status kst = sq_station_open(&y.paths, passphrase, NULL, &state, &station, &e);
+    if (kst == SQ_OK && state == SQ_STATION_LOCKED && !passphrase) {
         /* Locked: the technician unlocks the station at the kiosk (or
          * with synaqctl unlock), which hands the passphrase over. */
-        int u = wait_for_unlock(&y, keys);
+        int u = wait_for_unlock(&y, &passphrase);
         if (u)
             return u < 0 ? 1 : 0;
-        kst = SQ_OK;
+        kst = sq_station_open(&y.paths, passphrase, NULL, &state, &station, &e);
     }
     sq_passphrase_free(passphrase);
-    if (kst || sq_store_open(db, y.keys, NULL, &y.store, &e)) {
+    if (kst || state != SQ_STATION_OPEN) {
         logf_("%s", e.msg);
         return 1;
     }
+    y.keys = sq_station_get_keys(station);
+    y.store = sq_station_get_store(station);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     y.curl = curl_easy_init();
     /* News: the store's WAL changes on every commit (a new result). */
@@ -1121,9 +1113,7 @@ int main(int argc, char **argv)
         close(ino);
     curl_easy_cleanup(y.curl);
     curl_global_cleanup();
-    sq_store_close(y.store);
-    sq_station_keys_close(y.keys);
-    json_decref(y.set_aside);
+    sq_station_close(station);
     logf_("stopped");
     return rc;
 }

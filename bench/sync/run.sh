@@ -16,7 +16,7 @@ echo "== 1. bytes on the wire"
 "$bin/bench/sync/bench_wire" --results 200
 
 central() { "$bin/central/synaq-central" --home "$work/central" "$@"; }
-ctl() { local i=$1; shift; "$bin/kiosk/synaqctl" --home "$work/st$i" "$@"; }
+ctl() { local i=$1; shift; "$bin/ctl/synaqctl" --home "$work/st$i" "$@"; }
 # start_port VAR CMD...: starts a daemon (in this shell, so the trap can
 # stop it) and sets VAR to the port it prints ("listening on 127.0.0.1:PORT").
 start_port() {

@@ -164,3 +164,22 @@ sq_status sq_write_file(const char *path, const void *buf, size_t len, int mode,
 {
     return sqi_file_write_atomic(path, buf, len, mode, false, err);
 }
+
+sq_status sq_file_read(const char *path, size_t max_bytes, uint8_t **buf, size_t *len, sq_err *err)
+{
+    uint8_t *p = NULL;
+    size_t n = 0;
+    sq_status st = sqi_file_read(path, max_bytes, &p, &n, err);
+    if (st)
+        return st;
+    /* One byte more for the NUL, so that a text file reads as a string. */
+    uint8_t *q = realloc(p, n + 1);
+    if (!q) {
+        free(p);
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory reading %s", path);
+    }
+    q[n] = 0;
+    *buf = q;
+    *len = n;
+    return SQ_OK;
+}

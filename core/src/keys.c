@@ -120,7 +120,7 @@ static bool hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t n)
     return sodium_hex2bin(out, n, hex, hex_len, NULL, &got, NULL) == 0 && got == n;
 }
 
-static bool station_id_ok(const char *id)
+bool sq_station_id_valid(const char *id)
 {
     size_t n = strlen(id);
     /* Not "." or "..", nor hidden: the id names folders on USB sticks. */
@@ -622,7 +622,7 @@ sq_status sqi_cert_decode(const uint8_t *buf, size_t len, const uint8_t *central
     const uint8_t *s = sqi_rd_take(&r, 32), *b = sqi_rd_take(&r, 32), *cp = sqi_rd_take(&r, 32);
     const uint8_t *rp = version >= 2 ? sqi_rd_take(&r, 32) : NULL;
     c->issued_wall_s = sqi_rd_svarint(&r);
-    if (r.failed || r.pos != r.len || !station_id_ok(c->station_id))
+    if (r.failed || r.pos != r.len || !sq_station_id_valid(c->station_id))
         return sqi_seterr(err, SQ_ECORRUPT, "certificate is damaged");
     memcpy(c->sign_pk, s, 32);
     memcpy(c->box_pk, b, 32);
@@ -675,7 +675,7 @@ sq_status sqi_central_enroll_buf(const sq_central_keys *k, const uint8_t *req, s
 {
     if (!(k->have & SQ_CENTRAL_SIGN))
         return sqi_seterr(err, SQ_ESTATE, "central's signing key is not loaded");
-    if (!station_id || !station_id_ok(station_id))
+    if (!station_id || !sq_station_id_valid(station_id))
         return sqi_seterr(err, SQ_EINVAL,
                          "station id '%s' is not 1 to %d of letters, digits, '.', '_', '-' (not starting with '.')",
                          station_id ? station_id : "", SQ_STATION_ID_MAX);

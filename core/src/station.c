@@ -1,7 +1,7 @@
 /*
- * station.c - unlocking a station's other programs (station.h). The wire
- * is one line each way on a Unix socket: the passphrase, then "ok" or
- * "wrong: WHY".
+ * station.c - the station as a whole (station.h): its paths, opening it,
+ * its sync status, and unlocking its other programs (one line each way on
+ * a Unix socket: the passphrase, then "ok" or "wrong: WHY").
  */
 #include <errno.h>
 #include <poll.h>
@@ -14,6 +14,8 @@
 
 #include "util_int.h"
 #include "synaq/station.h"
+#include <jansson.h>
+#include <stdlib.h>
 
 sq_status sq_station_unlock_send(const char *home, const char *passphrase, int timeout_ms, sq_err *err)
 {
@@ -72,4 +74,168 @@ sq_status sq_station_unlock_send(const char *home, const char *passphrase, int t
 out:
     close(fd);
     return st;
+}
+
+/* ---- paths ---- */
+
+sq_status sq_station_paths_init(sq_station_paths *p, const char *home, const char *db,
+                                const char *keys, sq_err *err)
+{
+    memset(p, 0, sizeof *p);
+    if (!home)
+        home = getenv("SYNAQ_HOME") && *getenv("SYNAQ_HOME") ? getenv("SYNAQ_HOME")
+                                                              : SQ_STATION_HOME_DEFAULT;
+    if (strlen(home) >= 4000 || (db && strlen(db) >= sizeof p->db) ||
+        (keys && strlen(keys) >= sizeof p->keys))
+        return sqi_seterr(err, SQ_EINVAL, "the station's paths are too long");
+    snprintf(p->home, sizeof p->home, "%s", home);
+    if (db)
+        snprintf(p->db, sizeof p->db, "%s", db);
+    else
+        snprintf(p->db, sizeof p->db, "%s/station.db", home);
+    if (keys)
+        snprintf(p->keys, sizeof p->keys, "%s", keys);
+    else
+        snprintf(p->keys, sizeof p->keys, "%s/station.key", home);
+    snprintf(p->sync_conf, sizeof p->sync_conf, "%s/sync.conf", home);
+    snprintf(p->sync_status, sizeof p->sync_status, "%s/sync-status.json", home);
+    snprintf(p->unlock_sock, sizeof p->unlock_sock, "%s/%s", home, SQ_UNLOCK_SOCKET);
+    return SQ_OK;
+}
+
+/* ---- opening ---- */
+
+struct sq_station {
+    sq_station_keys *keys;
+    sq_store *store;
+};
+
+sq_status sq_station_open(const sq_station_paths *p, const char *passphrase, const sq_clock *clock,
+                          sq_station_state *state, sq_station **out, sq_err *err)
+{
+    *out = NULL;
+    *state = SQ_STATION_OPEN;
+    if (access(p->keys, F_OK) != 0 && errno == ENOENT) {
+        *state = SQ_STATION_NO_KEYS;
+        sqi_seterr(err, SQ_ENOTFOUND, "this station has no keys yet (%s): set it up first",
+                   p->keys);
+        return SQ_OK;
+    }
+    sq_station_keys *k = NULL;
+    sq_status st = sq_station_keys_open(p->keys, passphrase, &k, err);
+    if (st == SQ_EAUTH && sq_station_keys_wrapped(p->keys) == 1) {
+        *state = SQ_STATION_LOCKED;
+        return SQ_OK;
+    }
+    if (st)
+        return st;
+    if (!sq_station_keys_cert(k)) {
+        sq_station_keys_close(k);
+        *state = SQ_STATION_NOT_ENROLLED;
+        sqi_seterr(err, SQ_ESTATE,
+                   "this station is not enrolled yet: install its certificate first");
+        return SQ_OK;
+    }
+    sq_station *s = calloc(1, sizeof *s);
+    if (!s) {
+        sq_station_keys_close(k);
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
+    }
+    s->keys = k;
+    if ((st = sq_store_open(p->db, k, clock, &s->store, err))) {
+        sq_station_close(s);
+        return st;
+    }
+    *out = s;
+    return SQ_OK;
+}
+
+sq_station_keys *sq_station_get_keys(sq_station *st)
+{
+    return st->keys;
+}
+
+sq_store *sq_station_get_store(sq_station *st)
+{
+    return st->store;
+}
+
+void sq_station_close(sq_station *st)
+{
+    if (!st)
+        return;
+    sq_store_close(st->store);
+    sq_station_keys_close(st->keys);
+    free(st);
+}
+
+/* ---- sync-status.json ---- */
+
+sq_status sq_station_sync_status_read(const sq_station_paths *p, sq_sync_status *out,
+                                      sq_err *err)
+{
+    memset(out, 0, sizeof *out);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    sq_status st = sq_file_read(p->sync_status, 1u << 20, &buf, &len, err);
+    if (st)
+        return access(p->sync_status, F_OK) != 0
+                   ? sqi_seterr(err, SQ_ENOTFOUND, "synaq-syncd has not run here (no %s)",
+                                p->sync_status)
+                   : st;
+    json_error_t je;
+    json_t *j = json_loadb((const char *)buf, len, 0, &je);
+    free(buf);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return sqi_seterr(err, SQ_ECORRUPT, "%s is damaged", p->sync_status);
+    }
+    out->last_success_s = json_integer_value(json_object_get(j, "last_success"));
+    out->last_error_s = json_integer_value(json_object_get(j, "last_error_wall"));
+    out->updated_s = json_integer_value(json_object_get(j, "updated"));
+    const char *why = json_string_value(json_object_get(j, "last_error"));
+    snprintf(out->last_error, sizeof out->last_error, "%s", why ? why : "");
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(j, "bundles_set_aside"), i, it)
+    {
+        if (out->n_aside >= SQ_SYNC_ASIDE_MAX)
+            break;
+        const char *n = json_string_value(json_object_get(it, "name"));
+        const char *h = json_string_value(json_object_get(it, "sha256"));
+        const char *w = json_string_value(json_object_get(it, "why"));
+        snprintf(out->aside[out->n_aside].name, sizeof out->aside[0].name, "%s", n ? n : "");
+        snprintf(out->aside[out->n_aside].sha256, sizeof out->aside[0].sha256, "%s", h ? h : "");
+        snprintf(out->aside[out->n_aside].why, sizeof out->aside[0].why, "%s", w ? w : "");
+        out->n_aside++;
+    }
+    json_decref(j);
+    return SQ_OK;
+}
+
+sq_status sq_station_sync_status_write(const sq_station_paths *p, const sq_sync_status *st,
+                                       sq_err *err)
+{
+    json_t *aside = json_array();
+    for (int i = 0; aside && i < st->n_aside && i < SQ_SYNC_ASIDE_MAX; i++)
+        json_array_append_new(aside, json_pack("{s:s, s:s, s:s}", "name", st->aside[i].name,
+                                               "sha256", st->aside[i].sha256, "why",
+                                               st->aside[i].why));
+    /* The error may have been cut in the middle of a character: cut it at
+     * one, or jansson refuses the string. */
+    char why[sizeof st->last_error];
+    snprintf(why, sizeof why, "%.*s", (int)sq_utf8_prefix(st->last_error, sizeof why - 1),
+             st->last_error);
+    json_t *j = aside ? json_pack("{s:I, s:s, s:I, s:I, s:o}", "last_success",
+                                  (json_int_t)st->last_success_s, "last_error", why,
+                                  "last_error_wall", (json_int_t)st->last_error_s, "updated",
+                                  (json_int_t)st->updated_s, "bundles_set_aside", aside)
+                      : NULL;
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!text)
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory writing %s", p->sync_status);
+    sq_status rc = sq_write_file(p->sync_status, text, strlen(text), 0644, err);
+    free(text);
+    return rc;
 }

@@ -30,27 +30,6 @@ size_t sqi_stickfs_read_chunk = 256 * 1024;
 #define MAX_NAMES 4096          /* files of one kind in one folder */
 
 
-/* The length of the well-formed UTF-8 character at p (1 to 4), or 0:
- * no overlong forms, no surrogates, nothing above U+10FFFF. */
-static int utf8_char(const unsigned char *p, uint32_t *cp)
-{
-    int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
-            : (*p & 0xf8) == 0xf0 ? 4 : 0;
-    if (n == 0)
-        return 0;
-    uint32_t c = n == 1 ? *p : *p & (0x7f >> n);
-    for (int i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        c = c << 6 | (p[i] & 0x3f);
-    }
-    static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (c < least[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return n;
-}
-
 /* Copies s as printable UTF-8: control characters (C0 and C1), and bytes
  * that are not well-formed UTF-8, become '?', so no name on a stick can
  * garble a screen or a terminal. */
@@ -60,14 +39,14 @@ void sqi_stickfs_printable(const char *s, char *out, size_t cap)
     const unsigned char *p = (const unsigned char *)s;
     while (*p && o + 5 < cap) {
         uint32_t c = 0;
-        int n = utf8_char(p, &c);
+        size_t n = sq_utf8_next((const char *)p, strlen((const char *)p), &c);
         if (n == 0 || c < 0x20 || (c >= 0x7f && c < 0xa0)) {
             out[o++] = '?';
             p += n ? n : 1;
             continue;
         }
-        memcpy(out + o, p, (size_t)n);
-        o += (size_t)n;
+        memcpy(out + o, p, n);
+        o += n;
         p += n;
     }
     out[o] = 0;

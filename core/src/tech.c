@@ -24,8 +24,8 @@
 #include "store_int.h"
 #include "util_int.h"
 #include "synaq/tech.h"
-#include <jansson.h>
 #include "synaq/batch.h"
+#include "synaq/station.h"
 
 #define META_PIN "tech_pin"
 #define META_FAILS "tech_pin_fails"
@@ -286,23 +286,18 @@ sq_status sq_tech_audit_list(sq_store *s, int max, sq_audit_entry **out, size_t 
 
 /* ---- status ---- */
 
+/* What synaq-syncd last wrote of itself, when home is known. */
 static void read_sync_status(const char *home, sq_tech_status *st)
 {
-    char path[4200];
-    if (!home)
+    sq_station_paths p;
+    sq_sync_status ss;
+    if (!home || sq_station_paths_init(&p, home, NULL, NULL, NULL) ||
+        sq_station_sync_status_read(&p, &ss, NULL))
         return;
-    snprintf(path, sizeof path, "%s/sync-status.json", home);
-    json_t *j = json_load_file(path, 0, NULL);
-    if (!json_is_object(j)) {
-        json_decref(j);
-        return;
-    }
     st->sync_known = true;
-    st->sync_last_success_s = json_integer_value(json_object_get(j, "last_success"));
-    st->sync_last_error_s = json_integer_value(json_object_get(j, "last_error_wall"));
-    const char *why = json_string_value(json_object_get(j, "last_error"));
-    snprintf(st->sync_last_error, sizeof st->sync_last_error, "%s", why ? why : "");
-    json_decref(j);
+    st->sync_last_success_s = ss.last_success_s;
+    st->sync_last_error_s = ss.last_error_s;
+    snprintf(st->sync_last_error, sizeof st->sync_last_error, "%s", ss.last_error);
 }
 
 sq_status sq_tech_status_get(sq_store *s, const sq_station_keys *k, const char *home,

@@ -109,3 +109,26 @@ void sqi_hex_encode(const uint8_t *p, size_t n, char *out)
     }
     out[2 * n] = 0;
 }
+
+size_t sq_utf8_next(const char *s, size_t len, uint32_t *cp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    if (len == 0)
+        return 0;
+    size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
+               : (*p & 0xf8) == 0xf0 ? 4 : 0;
+    if (n == 0 || n > len)
+        return 0;
+    uint32_t c = n == 1 ? *p : *p & (0x7fu >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        c = c << 6 | (p[i] & 0x3fu);
+    }
+    /* No overlong forms, no surrogates, nothing above U+10FFFF. */
+    static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (c < least[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return n;
+}

@@ -15,7 +15,7 @@ passes=0
 ok() { passes=$((passes + 1)); }
 bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 central() { "$bin/central/synaq-central" --home "$work/central" "$@"; }
-station() { SYNAQ_PASSPHRASE="correct horse" "$bin/kiosk/synaqctl" --home "$work/station" "$@"; }
+station() { SYNAQ_PASSPHRASE="correct horse" "$bin/ctl/synaqctl" --home "$work/station" "$@"; }
 # expect_fail PHRASE CMD...: the command fails (status 1) saying PHRASE.
 expect_fail() {
   local phrase=$1; shift
@@ -40,15 +40,15 @@ expect_out "passphrase-protected" station init --central central/keys/central.pu
 expect_fail "refusing to overwrite" station init --central central/keys/central.pub
 # No passphrase, and no terminal to ask it on: no keys in the clear unless
 # asked for by name.
-expect_fail "would lie on its disk in the clear" env -u SYNAQ_PASSPHRASE "$bin/kiosk/synaqctl" \
+expect_fail "would lie on its disk in the clear" env -u SYNAQ_PASSPHRASE "$bin/ctl/synaqctl" \
   --home plain init --central central/keys/central.pub
 [ ! -e plain/station.key ] && ok || bad "keys were made without a passphrase"
-expect_out "IN THE CLEAR" env -u SYNAQ_PASSPHRASE "$bin/kiosk/synaqctl" --home plain init \
+expect_out "IN THE CLEAR" env -u SYNAQ_PASSPHRASE "$bin/ctl/synaqctl" --home plain init \
   --no-passphrase --central central/keys/central.pub
 expect_fail "not enrolled yet" station exams
 expect_out "enrolled" central enroll station/enrol.req --station-id cli-001 --district "Қостанай"
 expect_fail "enrolled already" central enroll station/enrol.req --station-id cli-001 --district X
-expect_fail "wrong passphrase" env SYNAQ_PASSPHRASE=nope "$bin/kiosk/synaqctl" --home station status
+expect_fail "wrong passphrase" env SYNAQ_PASSPHRASE=nope "$bin/ctl/synaqctl" --home station status
 expect_out "enrolled as station 'cli-001'" station enroll central/certs/cli-001.cert
 expect_out "cli-001" central stations
 

@@ -36,7 +36,7 @@ expect() { # PHRASE STATUS CMD...
   fi
 }
 central() { "$bin/central/synaq-central" --home "$work/central" "$@"; }
-ctl() { "$bin/kiosk/synaqctl" --home "$work/station" "$@"; }
+ctl() { "$bin/ctl/synaqctl" --home "$work/station" "$@"; }
 pending() { sqlite3 -readonly "$work/station/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
 held() { sqlite3 -readonly "$work/central/results.db" "SELECT count(*) FROM results" 2>/dev/null || echo 0; }
 
@@ -74,13 +74,13 @@ expect "3 acknowledgement(s) read, 20 result(s) newly marked sent" 0 ctl read-ac
 [ "$(pending)" = 0 ] && ok || bad "$(pending) still pending"
 
 # An acknowledgement for another station, signed by central: refused.
-"$bin/kiosk/synaqctl" --home "$work/other" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
+"$bin/ctl/synaqctl" --home "$work/other" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
 central enroll "$work/other/enrol.req" --station-id other-1 --district X >/dev/null
-"$bin/kiosk/synaqctl" --home "$work/other" enroll "$work/central/certs/other-1.cert" >/dev/null
+"$bin/ctl/synaqctl" --home "$work/other" enroll "$work/central/certs/other-1.cert" >/dev/null
 mkdir -p "$work/stick2/synaq/other-1/acks"
 cp "$work/good.ack" "$work/stick2/synaq/other-1/acks/"
 expect "meant for station 'ui-001', not 'other-1'" 1 \
-  "$bin/kiosk/synaqctl" --home "$work/other" read-acks "$work/stick2"
+  "$bin/ctl/synaqctl" --home "$work/other" read-acks "$work/stick2"
 
 # A read-only stick: a clear message, nothing exported.
 "$bin/tests/sync/mkresults" --home "$work/station" --count 5 --tag more
@@ -109,7 +109,7 @@ fi
 new=$work/new-station
 estick=$work/enrol-stick
 mkdir -p "$estick"
-newctl() { "$bin/kiosk/synaqctl" --home "$new" "$@"; }
+newctl() { "$bin/ctl/synaqctl" --home "$new" "$@"; }
 expect "put central.pub in the stick's synaq folder" 1 newctl enroll-usb --no-passphrase "$estick"
 [ ! -e "$new/station.key" ] && ok || bad "keys made without central's keys"
 expect "central.pub written" 0 central prepare-stick "$estick"
@@ -125,11 +125,11 @@ expect "enrolled already, as 'alm-007'" 1 newctl enroll-usb "$estick"
 expect "alm-007" 0 newctl status
 expect "enroll-usb" 0 newctl audit
 # A certificate of another station under this one's name is refused.
-"$bin/kiosk/synaqctl" --home "$work/third" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
-fp3=$("$bin/kiosk/synaqctl" --home "$work/third" enroll-usb "$estick" 2>/dev/null | sed -n 's/^station key fingerprint: //p') || true
+"$bin/ctl/synaqctl" --home "$work/third" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
+fp3=$("$bin/ctl/synaqctl" --home "$work/third" enroll-usb "$estick" 2>/dev/null | sed -n 's/^station key fingerprint: //p') || true
 [ -n "$fp3" ] && cp "$estick/synaq/enrol/$fp.cert" "$estick/synaq/enrol/$fp3.cert"
 cp "$work/third/station.key" "$work/third-key.before"
-expect "the certificate of another station" 1 "$bin/kiosk/synaqctl" --home "$work/third" enroll-usb "$estick"
+expect "the certificate of another station" 1 "$bin/ctl/synaqctl" --home "$work/third" enroll-usb "$estick"
 cmp -s "$work/third/station.key" "$work/third-key.before" && ok || bad "a refused certificate changed the key file"
 
 # Then the network: the results acknowledged by hand are not sent again.

@@ -33,7 +33,7 @@ fail() { echo "FAIL: $*" >&2; failed=1; exit 1; }
 
 "$top/tests/ui/station.sh" "$bin" "$work" || fail "cannot make the station"
 kiosk_bin="$bin/kiosk/synaq-kiosk"
-ctl() { "$bin/kiosk/synaqctl" --home "$work/station" "$@"; }
+ctl() { "$bin/ctl/synaqctl" --home "$work/station" "$@"; }
 export SDL_VIDEODRIVER=dummy
 # A sanitizer build: libdbus's leak at exit is not the kiosk's.
 export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$top/tests/kiosk/lsan.supp:print_suppressions=0"

@@ -34,7 +34,7 @@ start_server "$work/serve.log" "$bin/central/synaq-central" --home "$work/centra
   --listen 127.0.0.1:0 --bundles "$work/bundles"
 printf 'central_url = http://127.0.0.1:%s\n' "$port" >"$st/sync.conf"
 round() { "$bin/sync/synaq-syncd" --home "$st" --once 2>>"$work/syncd.log"; }
-has_exam() { "$bin/kiosk/synaqctl" --home "$st" exams | grep -q "^extra v$1"; }
+has_exam() { "$bin/ctl/synaqctl" --home "$st" exams | grep -q "^extra v$1"; }
 
 round && ok || bad "first round failed: $(tail -5 "$work/syncd.log")"
 has_exam 1 && ok || bad "extra v1 not imported"
@@ -51,7 +51,7 @@ has_exam 2 && ok || bad "extra v2, republished under the same name, did not arri
 # A bundle for another station, and a damaged one: three tries, then set
 # aside; the rounds succeed and results still go out.
 mkdir -p "$work/other"
-"$bin/kiosk/synaqctl" --home "$work/other" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
+"$bin/ctl/synaqctl" --home "$work/other" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
 central enroll "$work/other/enrol.req" --station-id other-1 --district X >/dev/null
 central bundle build "$work/x1.yaml" --stations "$work/central/certs/other-1.cert" \
   -o "$work/bundles/all/not-mine.sqb" >/dev/null

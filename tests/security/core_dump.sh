@@ -23,7 +23,7 @@ ulimit -c unlimited 2>/dev/null || { echo "core_dump: cannot allow core files he
 pass="core test passphrase"
 st=$work/station
 printf '%s\n' "$pass" >"$work/pw"
-ctl() { "$bin/kiosk/synaqctl" --home "$st" --passphrase-file "$work/pw" "$@"; }
+ctl() { "$bin/ctl/synaqctl" --home "$st" --passphrase-file "$work/pw" "$@"; }
 central() { "$bin/central/synaq-central" --home "$work/plain/central" "$@"; }
 ctl init --central "$work/plain/central/keys/central.pub" >/dev/null
 central enroll "$st/enrol.req" --station-id core-1 --district X >/dev/null

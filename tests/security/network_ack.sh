@@ -77,7 +77,7 @@ expect_refused forged "not signed by the central this station trusts" --keys "$w
 # a stick: an export of these results, ingested at central).
 stick=$work/stick
 mkdir -p "$stick"
-"$bin/kiosk/synaqctl" --home "$st" export-usb "$stick" >/dev/null
+"$bin/ctl/synaqctl" --home "$st" export-usb "$stick" >/dev/null
 "$bin/central/synaq-central" --home "$work/central" ingest "$stick" >/dev/null
 ackfile=$(ls "$stick"/synaq/ui-001/acks/*.ack | head -1)
 [ -f "$ackfile" ] && ok || bad "no acknowledgement file from ingest"

@@ -34,7 +34,7 @@ out=$(central open-results --received 2>&1) && ok || bad "open-results after rev
 
 # 2. The revoked id is not enrolled again by accident: from a file...
 mkdir -p "$work/new"
-"$bin/kiosk/synaqctl" --home "$work/new" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
+"$bin/ctl/synaqctl" --home "$work/new" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
 before=$(registry_dump)
 status=0
 out=$(central enroll "$work/new/enrol.req" --station-id ui-001 --district X 2>&1) || status=$?
@@ -44,7 +44,7 @@ out=$(central enroll "$work/new/enrol.req" --station-id ui-001 --district X 2>&1
 stick=$work/stick
 mkdir -p "$stick"
 central prepare-stick "$stick" >/dev/null
-"$bin/kiosk/synaqctl" --home "$work/bystick" enroll-usb --no-passphrase "$stick" >/dev/null
+"$bin/ctl/synaqctl" --home "$work/bystick" enroll-usb --no-passphrase "$stick" >/dev/null
 status=0
 out=$(central enroll-usb "$stick" --station-id ui-001 --district X 2>&1) || status=$?
 [ $status = 1 ] && grep -q "stays revoked" <<<"$out" && ok || bad "enroll-usb of a revoked id: $status: $out"
@@ -52,7 +52,7 @@ out=$(central enroll-usb "$stick" --station-id ui-001 --district X 2>&1) || stat
 [ -z "$(ls "$stick"/synaq/enrol/*.cert 2>/dev/null)" ] && ok || bad "a certificate was written to the stick"
 # An id enrolled and not revoked is refused the same way.
 for s in third fourth; do
-  "$bin/kiosk/synaqctl" --home "$work/$s" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
+  "$bin/ctl/synaqctl" --home "$work/$s" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
 done
 out=$(central enroll "$work/third/enrol.req" --station-id ui-002 --district X 2>&1) && ok || bad "$out"
 status=0
@@ -69,10 +69,10 @@ central stations | grep -q "^ui-001.*(2 keys over time)" && ok || bad "stations:
 # the revoked one did: central holds #1 and #2 with other bytes. Its
 # signed conflict makes the station go on above them; all are stored.
 new=$work/new
-"$bin/kiosk/synaqctl" --home "$new" enroll "$work/central/certs/ui-001.cert" >/dev/null
+"$bin/ctl/synaqctl" --home "$new" enroll "$work/central/certs/ui-001.cert" >/dev/null
 central bundle build "$src/tests/sync/chaos-exam.yaml" --stations "$work/central/certs/ui-001.cert" \
   -o "$work/new.sqb" >/dev/null
-"$bin/kiosk/synaqctl" --home "$new" import "$work/new.sqb" >/dev/null
+"$bin/ctl/synaqctl" --home "$new" import "$work/new.sqb" >/dev/null
 "$bin/tests/sync/mkresults" --home "$new" --count 3 --tag replacement
 printf 'central_url = http://127.0.0.1:%s\n' "$port" >"$new/sync.conf"
 "$bin/sync/synaq-syncd" --home "$new" --once 2>"$work/syncd-new.log" && ok || bad "replacement sync: $(cat "$work/syncd-new.log")"
@@ -91,12 +91,12 @@ out=$(central open-results --received 2>&1) && ok || bad "open-results: $out"
 for way in network stick; do
   s=$work/restored-$way
   mkdir -p "$s"
-  "$bin/kiosk/synaqctl" --home "$s" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
+  "$bin/ctl/synaqctl" --home "$s" init --no-passphrase --central "$work/central/keys/central.pub" >/dev/null
   central enroll "$s/enrol.req" --station-id "rs-$way" --district X >/dev/null
-  "$bin/kiosk/synaqctl" --home "$s" enroll "$work/central/certs/rs-$way.cert" >/dev/null
+  "$bin/ctl/synaqctl" --home "$s" enroll "$work/central/certs/rs-$way.cert" >/dev/null
   central bundle build "$src/tests/sync/chaos-exam.yaml" --stations "$work/central/certs/rs-$way.cert" \
     -o "$work/rs.sqb" >/dev/null
-  "$bin/kiosk/synaqctl" --home "$s" import "$work/rs.sqb" >/dev/null
+  "$bin/ctl/synaqctl" --home "$s" import "$work/rs.sqb" >/dev/null
   cp -a "$s" "$s.copy"
   "$bin/tests/sync/mkresults" --home "$s" --count 2 --tag before
   if [ $way = network ]; then
@@ -107,7 +107,7 @@ for way in network stick; do
     # runs, so it stops first (ingest runs where results.db is).
     stop_last
     mkdir -p "$work/first-stick"
-    "$bin/kiosk/synaqctl" --home "$s" export-usb "$work/first-stick" >/dev/null
+    "$bin/ctl/synaqctl" --home "$s" export-usb "$work/first-stick" >/dev/null
     central ingest "$work/first-stick" >/dev/null || bad "$way: first ingest"
   fi
   rm -rf "$s" && mv "$s.copy" "$s" # the disk died; the copy is put back
@@ -118,14 +118,14 @@ for way in network stick; do
   else
     st2=$work/stick-$way
     mkdir -p "$st2"
-    "$bin/kiosk/synaqctl" --home "$s" export-usb "$st2" >/dev/null
+    "$bin/ctl/synaqctl" --home "$s" export-usb "$st2" >/dev/null
     central ingest "$st2" >/dev/null 2>&1 && bad "$way: a conflicting batch was ingested as fine" || ok
-    out=$("$bin/kiosk/synaqctl" --home "$s" read-acks "$st2" 2>&1) || true
+    out=$("$bin/ctl/synaqctl" --home "$s" read-acks "$st2" 2>&1) || true
     grep -q "go out as #3 on" <<<"$out" && ok || bad "$way: read-acks: $out"
     rm -rf "$st2"/synaq/rs-$way/outgoing "$st2"/synaq/rs-$way/acks
-    "$bin/kiosk/synaqctl" --home "$s" export-usb "$st2" >/dev/null
+    "$bin/ctl/synaqctl" --home "$s" export-usb "$st2" >/dev/null
     central ingest "$st2" >/dev/null && ok || bad "$way: the renumbered batch was not ingested"
-    "$bin/kiosk/synaqctl" --home "$s" read-acks "$st2" >/dev/null
+    "$bin/ctl/synaqctl" --home "$s" read-acks "$st2" >/dev/null
   fi
   [ "$(pending "$s")" = 0 ] && ok || bad "$way: $(pending "$s") pending"
   n=$(sqlite3 "$work/central/results.db" "SELECT count(*) FROM results WHERE station_id = 'rs-$way'")

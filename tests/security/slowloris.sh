@@ -46,7 +46,7 @@ fail() {
 ms() { date +%s%3N; }
 
 central() { "$bin/central/synaq-central" --home "$work/central" "$@"; }
-ctl() { local i=$1; shift; "$bin/kiosk/synaqctl" --home "$work/st$i" "$@"; }
+ctl() { local i=$1; shift; "$bin/ctl/synaqctl" --home "$work/st$i" "$@"; }
 
 central keygen >/dev/null
 certs=()

@@ -23,7 +23,7 @@ make_station() {
   local d=$1 pass=$2
   mkdir -p "$d"
   local c=("$bin/central/synaq-central" --home "$d/central")
-  local s=("$bin/kiosk/synaqctl" --home "$d/station")
+  local s=("$bin/ctl/synaqctl" --home "$d/station")
   if [ -n "$pass" ]; then
     printf '%s\n' "$pass" >"$d/pw"
     s+=(--passphrase-file "$d/pw")
@@ -59,11 +59,11 @@ make_station "$work/locked" "a long station passphrase"
 disk=$work/locked/disk
 [ -z "$(what_leaks "$disk")" ] && ok || bad "in the clear on a locked station's disk: $(what_leaks "$disk")"
 status=0
-out=$(env -u SYNAQ_PASSPHRASE "$bin/kiosk/synaqctl" --home "$disk" exams </dev/null 2>&1) || status=$?
+out=$(env -u SYNAQ_PASSPHRASE "$bin/ctl/synaqctl" --home "$disk" exams </dev/null 2>&1) || status=$?
 [ $status = 1 ] && grep -q "protected by a passphrase" <<<"$out" && ok || bad "the stolen key file opened: $status: $out"
 status=0
 printf 'guess\n' >"$work/guess"
-out=$("$bin/kiosk/synaqctl" --home "$disk" --passphrase-file "$work/guess" exams 2>&1) || status=$?
+out=$("$bin/ctl/synaqctl" --home "$disk" --passphrase-file "$work/guess" exams 2>&1) || status=$?
 [ $status = 1 ] && grep -q "wrong passphrase" <<<"$out" && ok || bad "a guessed passphrase: $status: $out"
 
 # The control: a test station without a passphrase gives it all away to
@@ -71,6 +71,6 @@ out=$("$bin/kiosk/synaqctl" --home "$disk" --passphrase-file "$work/guess" exams
 make_station "$work/plain" ""
 disk=$work/plain/disk
 [ -z "$(what_leaks "$disk")" ] && ok || bad "in the clear even in the files of a plain station: $(what_leaks "$disk")"
-out=$("$bin/kiosk/synaqctl" --home "$disk" exams 2>&1) && grep -q "election-basics" <<<"$out" && ok ||
+out=$("$bin/ctl/synaqctl" --home "$disk" exams 2>&1) && grep -q "election-basics" <<<"$out" && ok ||
   bad "the control failed: a plain station's copy did not open: $out"
 finish

@@ -60,7 +60,7 @@ EOF
 "$src/tests/ui/station.sh" "$bin" "$work/w" "$work/short.yaml"
 db=$work/w/station/station.db
 export SYNAQ_TEST_CLOCK=$work/clock
-ctl() { "$bin/kiosk/synaqctl" --home "$work/w/station" "$@"; }
+ctl() { "$bin/ctl/synaqctl" --home "$work/w/station" "$@"; }
 # now MONO_MS WALL_S: the store's clock, written whole.
 now() {
   printf '%s %s\n' "$1" "$2" >"$work/clock.tmp"
@@ -97,7 +97,7 @@ start() {
   mkfifo "$work/$1.fifo"
   exec 3<>"$work/$1.fifo"
   # The binary itself, not ctl: $! must be synaqctl, not a subshell.
-  "$bin/kiosk/synaqctl" --home "$work/w/station" take --exam short --trainee "$2" --lang en \
+  "$bin/ctl/synaqctl" --home "$work/w/station" take --exam short --trainee "$2" --lang en \
     --answers "$work/$1.fifo" >"$work/$1.out" 2>&1 &
   pid=$!
   pids+=("$pid")

@@ -76,7 +76,7 @@ echo partial >"$st/outbox/000000000001-x.sqbatch.tmp-12345"
 "$bin/sync/synaq-syncd" --home "$st" 2>"$work/syncd.log" &
 syncd_pid=$!
 for _ in $(seq 1 100); do grep -q "bundle second.sqb imported" "$work/syncd.log" && break; sleep 0.1; done
-if "$bin/kiosk/synaqctl" --home "$st" exams | grep -q "^second v1"; then ok; else
+if "$bin/ctl/synaqctl" --home "$st" exams | grep -q "^second v1"; then ok; else
   bad "the bundle was not imported: $(cat "$work/syncd.log")"
 fi
 
@@ -96,7 +96,7 @@ done
 [ $sent = yes ] && ok || bad "new results not sent within 10 s: $(cat "$work/syncd.log")"
 held=$(sqlite3 -readonly "$work/central/results.db" "SELECT count(*) FROM results")
 [ "$held" = 3 ] && ok || bad "central holds $held results, expected 3"
-"$bin/kiosk/synaqctl" --home "$st" status | grep -q "last success" && ok || bad "status shows no sync"
+"$bin/ctl/synaqctl" --home "$st" status | grep -q "last success" && ok || bad "status shows no sync"
 
 # 4b. Large results (a 200-item exam: some 4 KB each sealed): 300 of them
 # are more than one upload may carry (1 MiB), batch_results 500 or not;
@@ -104,7 +104,7 @@ held=$(sqlite3 -readonly "$work/central/results.db" "SELECT count(*) FROM result
 "$bin/bench/synaq-gen-bank" --items 200 --draw 0 --topics 4 --id big -o "$work/big.yaml" >/dev/null
 "$bin/central/synaq-central" --home "$work/central" bundle build "$work/big.yaml" \
   --stations "$work/central/certs/ui-001.cert" -o "$work/big.sqb" >/dev/null
-"$bin/kiosk/synaqctl" --home "$st" import "$work/big.sqb" >/dev/null
+"$bin/ctl/synaqctl" --home "$st" import "$work/big.sqb" >/dev/null
 "$bin/tests/sync/mkresults" --home "$st" --count 300 --tag big --exam big
 big=$(sqlite3 -readonly "$st/station.db" "SELECT sum(length(sealed)) FROM results WHERE seq > 3")
 [ "$big" -gt 1100000 ] && ok || bad "the large results take only $big bytes"

@@ -32,7 +32,7 @@ trap cleanup EXIT
 fail() { echo "chaos: FAIL: $*" >&2; exit 1; }
 
 central() { "$bin/central/synaq-central" --home "$work/central" "$@"; }
-ctl() { local i=$1; shift; "$bin/kiosk/synaqctl" --home "$work/st$i" "$@"; }
+ctl() { local i=$1; shift; "$bin/ctl/synaqctl" --home "$work/st$i" "$@"; }
 
 central keygen >/dev/null
 certs=()

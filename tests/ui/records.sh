@@ -25,7 +25,7 @@ chaos=$src/tests/sync/chaos-exam.yaml
 pin=2468
 rm -f "$out"/records-*.png
 
-ctl() { "$bin/kiosk/synaqctl" --home "$1/station" "${@:2}"; }
+ctl() { "$bin/ctl/synaqctl" --home "$1/station" "${@:2}"; }
 sql() { sqlite3 "$1" "$2"; }
 
 records() {

@@ -105,7 +105,7 @@ setup() {
   run "$p-2" "$home/station" "$size" "$work/$p-2.txt" --usb-roots "$home/media" || return 0
   [ "$(od -An -c -j9 -N1 "$home/station/station.key" | tr -d ' ')" = 001 ] && ok ||
     bad "$p: the key file is not passphrase-protected"
-  status=$(SYNAQ_PASSPHRASE="station secret" "$bin/kiosk/synaqctl" --home "$home/station" status 2>&1) || true
+  status=$(SYNAQ_PASSPHRASE="station secret" "$bin/ctl/synaqctl" --home "$home/station" status 2>&1) || true
   grep -q "station:  st-100 (Алматы)" <<<"$status" && grep -q "election-basics v" <<<"$status" &&
     ok || bad "$p: status after set-up: $status"
   local audit

@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 sources=("$@")
 [ ${#sources[@]} -gt 0 ] || sources=("$top/assets/demo/election-basics.yaml")
 central() { "$bin/central/synaq-central" --home "$dir/central" "$@"; }
-station() { "$bin/kiosk/synaqctl" --home "$dir/station" "$@"; }
+station() { "$bin/ctl/synaqctl" --home "$dir/station" "$@"; }
 mkdir -p "$dir"
 central keygen >/dev/null
 station init --no-passphrase --central "$dir/central/keys/central.pub" --label "UI test" >/dev/null

@@ -43,7 +43,7 @@ declare -A names=([kk]="ӘЛИЯ ҚҰЛ" [ru]="ЖЕНЯ ЁЖ" [en]="ALI KIM")
 rm -f "$out"/tech-*.png
 
 central() { "$bin/central/synaq-central" --home "$1/central" "${@:2}"; }
-ctl() { "$bin/kiosk/synaqctl" --home "$1/station" "${@:2}"; }
+ctl() { "$bin/ctl/synaqctl" --home "$1/station" "${@:2}"; }
 sql() { sqlite3 -readonly "$1" "$2"; }
 
 shot() { printf 'screenshot %s-%s\nexpect-fits\n' "$p" "$1"; }
@@ -161,7 +161,7 @@ tech() {
   central "$home" bundle build "$demo" --stations "$home/central/certs/ui-001.cert" \
     -o "$stick/exams.sqb" >/dev/null
   # A bundle for another station, and a file that is no bundle.
-  "$bin/kiosk/synaqctl" --home "$home/other" init --no-passphrase --central "$home/central/keys/central.pub" >/dev/null
+  "$bin/ctl/synaqctl" --home "$home/other" init --no-passphrase --central "$home/central/keys/central.pub" >/dev/null
   central "$home" enroll "$home/other/enrol.req" --station-id other-1 --district X >/dev/null
   central "$home" bundle build "$chaos" --stations "$home/central/certs/other-1.cert" \
     -o "$stick/for-other.sqb" >/dev/null

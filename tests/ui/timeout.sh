@@ -82,7 +82,7 @@ for l in kk ru en; do
     grep '^STATE ' "$work/$p.out" | head -1 | grep -q 'answers=one:1,two:2,three:0$'; then ok; else
     bad "$p: states: $(grep '^STATE ' "$work/$p.out")"
   fi
-  status=$("$bin/kiosk/synaqctl" --home "$home/station" status)
+  status=$("$bin/ctl/synaqctl" --home "$home/station" status)
   if grep -q 'results: *1 pending' <<<"$status"; then ok; else bad "$p: status: $status"; fi
 done
 

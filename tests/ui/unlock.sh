@@ -24,7 +24,7 @@ pass="Correct horse 42"
 # One locked station, copied for each run.
 base=$work/base
 central=("$bin/central/synaq-central" --home "$base/central")
-ctl=("$bin/kiosk/synaqctl" --home "$base/station")
+ctl=("$bin/ctl/synaqctl" --home "$base/station")
 mkdir -p "$base"
 printf '%s\n' "$pass" >"$base/pw"
 "${central[@]}" keygen >/dev/null

@@ -265,7 +265,7 @@ walk() {
   walk_script2 "$pos" >"$work/walk2-$p.txt"
   run "walk2-$p" "$home/station" "$size" "$work/walk2-$p.txt" || return 0
   check_answers "walk1-$p" "walk2-$p"
-  status=$("$bin/kiosk/synaqctl" --home "$home/station" status)
+  status=$("$bin/ctl/synaqctl" --home "$home/station" status)
   if grep -q 'results: *1 pending' <<<"$status"; then ok; else bad "walk $p: status: $status"; fi
   [ -n "$pos" ] || image_try "$home/station"
 }

@@ -1,6 +1,8 @@
 /*
- * station.h - the station as a whole, apart from any one of its programs.
- * Today: unlocking it at boot.
+ * station.h - the station as a whole, apart from any one of its programs:
+ * where its files live, opening it (keys and store, or the state it is in
+ * when it cannot be opened yet), what its sync daemon says of itself
+ * (sync-status.json), and unlocking it at boot.
  *
  * A station whose key file is protected by a passphrase, and that was not
  * given one at start (no systemd credential), comes up locked: the kiosk
@@ -12,7 +14,81 @@
 #ifndef SYNAQ_STATION_H
 #define SYNAQ_STATION_H
 
+#include <stdbool.h>
 #include "synaq.h"
+#include "keys.h"
+#include "store.h"
+
+/* ---- where the station's files live ---- */
+
+#define SQ_STATION_HOME_DEFAULT "/var/lib/synaq"
+
+typedef struct {
+    char home[4096];        /* $SYNAQ_HOME, or SQ_STATION_HOME_DEFAULT */
+    char db[4096];          /* HOME/station.db, unless named */
+    char keys[4096];        /* HOME/station.key, unless named */
+    char sync_conf[4200];   /* HOME/sync.conf */
+    char sync_status[4200]; /* HOME/sync-status.json */
+    char unlock_sock[4200]; /* HOME/unlock.sock */
+} sq_station_paths;
+
+/* Fills p: home (NULL: $SYNAQ_HOME, else SQ_STATION_HOME_DEFAULT), db and
+ * keys (NULL: in home). SQ_EINVAL when a path is too long. */
+sq_status sq_station_paths_init(sq_station_paths *p, const char *home, const char *db,
+                                const char *keys, sq_err *err) SQ_MUST_CHECK;
+
+/* ---- opening the station ---- */
+
+typedef enum {
+    SQ_STATION_OPEN = 0,     /* keys and store open */
+    SQ_STATION_NO_KEYS,      /* no key file: set-up by stick or synaqctl init */
+    SQ_STATION_NOT_ENROLLED, /* keys without a certificate yet */
+    SQ_STATION_LOCKED        /* the key file is protected and the passphrase was not
+                                given, or not the right one */
+} sq_station_state;
+
+typedef struct sq_station sq_station;
+
+/* Opens the station's keys (with passphrase, which may be NULL) and its
+ * store (clock NULL: the system clock; a given one must outlive the
+ * station). *state says where it stands: SQ_STATION_OPEN with *out set,
+ * or one of the other states with *out NULL and err saying why; SQ_OK in
+ * each case. A damaged key file or store is a failure (its status). The
+ * caller owns *out (sq_station_close). */
+sq_status sq_station_open(const sq_station_paths *p, const char *passphrase, const sq_clock *clock,
+                          sq_station_state *state, sq_station **out, sq_err *err) SQ_MUST_CHECK;
+/* Borrowed from st, valid until sq_station_close. */
+sq_station_keys *sq_station_get_keys(sq_station *st);
+sq_store *sq_station_get_store(sq_station *st);
+/* Closes the store, then the keys (wiping them). NULL is a no-op. */
+void sq_station_close(sq_station *st);
+
+/* ---- what synaq-syncd says of itself (sync-status.json) ---- */
+
+#define SQ_SYNC_ASIDE_MAX 8
+
+typedef struct {
+    int64_t last_success_s;   /* the last round that went through; 0: never */
+    int64_t last_error_s;     /* when the last error was; 0: none */
+    char last_error[512];     /* "" when the last round went through */
+    int64_t updated_s;        /* when the daemon last wrote this */
+    int n_aside;              /* bundles that cannot be delivered, set aside */
+    struct {
+        char name[201];
+        char sha256[65];
+        char why[300];
+    } aside[SQ_SYNC_ASIDE_MAX];
+} sq_sync_status;
+
+/* Reads HOME/sync-status.json. SQ_ENOTFOUND when the daemon never wrote
+ * one; SQ_ECORRUPT when it is not what it should be (all zero then). */
+sq_status sq_station_sync_status_read(const sq_station_paths *p, sq_sync_status *out,
+                                      sq_err *err) SQ_MUST_CHECK;
+/* Writes it durably (temp, fsync, rename). */
+sq_status sq_station_sync_status_write(const sq_station_paths *p, const sq_sync_status *st,
+                                       sq_err *err) SQ_MUST_CHECK;
+
+/* ---- unlocking at boot ---- */
 
 #define SQ_UNLOCK_SOCKET "unlock.sock"
 #define SQ_UNLOCK_MAX 1024 /* bytes of a passphrase, at most */

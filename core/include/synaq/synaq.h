@@ -85,6 +85,25 @@ typedef struct {
  * what is kept stays valid UTF-8. */
 size_t sq_utf8_prefix(const char *s, size_t max);
 
+/* The well-formed UTF-8 character at s (at most len bytes): its length (1
+ * to 4) with the code point in *cp, or 0 for a byte that does not start
+ * one (a stray continuation, an overlong form, a surrogate, anything
+ * above U+10FFFF, a character cut short by len). */
+size_t sq_utf8_next(const char *s, size_t len, uint32_t *cp);
+
+/* Reads a whole file of at most max_bytes, refused (SQ_ETOOBIG) rather
+ * than cut when it is larger; SQ_EIO when it is missing, unreadable or not
+ * a regular file. Caller owns *buf (sq_free), which has a NUL byte after
+ * its *len bytes, so a text file reads as a string. */
+sq_status sq_file_read(const char *path, size_t max_bytes, uint8_t **buf, size_t *len,
+                       sq_err *err) SQ_MUST_CHECK;
+
+/* Whether id is a station id as enrolment makes them: 1 to 64 of
+ * [A-Za-z0-9._-], not starting with a dot (an id names a folder on sticks
+ * and under central's bundles). */
+#include <stdbool.h>
+bool sq_station_id_valid(const char *id);
+
 /* Keeps this process's secrets out of core files and away from other
  * processes of its user: not dumpable (no core file; no ptrace or
  * /proc/PID/mem by the same user) and a core size limit of 0. Every

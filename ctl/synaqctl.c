@@ -36,57 +36,12 @@
 #include "synaq/usb.h"
 
 typedef struct {
-    const char *home, *db, *keys;
+    sq_station_paths paths; /* the station's files (station.h) */
     char *passphrase; /* guarded memory; NULL: none given (asked for when needed) */
     bool no_passphrase; /* init, enroll-usb: plain keys, on purpose */
-    char db_buf[4096], keys_buf[4096];
 } station_opts;
 
-static int usage(FILE *f)
-{
-    fprintf(f, "usage: synaqctl [--home DIR] [--db FILE] [--keys FILE] [--passphrase-file FILE] "
-          "COMMAND ...\n"
-          "\n"
-          "commands:\n"
-          "  init --central central.pub [--label TEXT] [--request FILE] [--no-passphrase]\n"
-          "                     make this station's keys, protected by the passphrase, and\n"
-          "                     its enrolment request (--no-passphrase: keys in the clear,\n"
-          "                     for a test station only)\n"
-          "  unlock             hand the passphrase to synaq-syncd, waiting for it at start\n"
-          "  enroll CERT        install the certificate central issued\n"
-          "  import BUNDLE...   verify and import exam bundles (all of each or nothing)\n"
-          "  exams              list the installed exams\n"
-          "  status             station, exams and results waiting to be sent\n"
-          "  take --exam ID --trainee ID [--name NAME] [--lang kk|ru|en]\n"
-          "       [--answers FILE|-] [--leave-open]\n"
-          "                     take (or resume) an exam; one answer a line: A, B,C, or -\n"
-          "                     to skip; a trailing ! flags the item. The time runs as on\n"
-          "                     the kiosk: at zero the attempt ends and is submitted, answer\n"
-          "                     or not; Ctrl-C leaves it open with the time used kept\n"
-          "  export --out FILE [--max N] [--after SEQ]\n"
-          "                     write pending results as one batch file (N: 1..500, 50)\n"
-          "  sticks             the USB sticks plugged in, and what is on them\n"
-          "  import-usb [STICK] verify and import every bundle on the stick\n"
-          "  export-usb [STICK] pending results to STICK/synaq/STATION/outgoing, for central's\n"
-          "                     'synaq-central ingest'; they stay pending until acknowledged\n"
-          "  read-acks [STICK]  mark sent what central's acknowledgements on the stick name\n"
-          "  enroll-usb [--label TEXT] [--no-passphrase] [STICK]\n"
-          "                     enrolment by stick: makes the keys (trusting the stick's\n"
-          "                     synaq/central.pub) and writes the request to the stick; run\n"
-          "                     again when central's certificate is on it, to install it\n"
-          "  set-pin [--pin-file FILE]\n"
-          "                     set the kiosk's technician PIN (%d to %d digits, from stdin)\n"
-          "  audit [N]          the last N lines of the station's audit log (default 50)\n"
-          "\n"
-          "The station's files default to $SYNAQ_HOME (or /var/lib/synaq): station.db and\n"
-          "station.key. The key passphrase comes from --passphrase-file, the systemd\n"
-          "credential synaq-passphrase, or $SYNAQ_PASSPHRASE; on a terminal it is asked for.\n"
-          "Without STICK, the only stick plugged in under $SYNAQ_USB_ROOTS (default %s).\n"
-          "For tests: $SYNAQ_TEST_CLOCK=FILE reads the store's clock from FILE (\"MONO_MS "
-          "WALL_S\").\n",
-          SQ_PIN_MIN, SQ_PIN_MAX, SQ_USB_ROOTS);
-    return f == stderr ? 2 : 0;
-}
+static int usage(FILE *f);
 
 static int fail(const sq_err *e)
 {
@@ -143,10 +98,10 @@ static char *ask_passphrase(const char *prompt)
  * the terminal. */
 static void need_passphrase(station_opts *o)
 {
-    if (o->passphrase || sq_station_keys_wrapped(o->keys) != 1)
+    if (o->passphrase || sq_station_keys_wrapped(o->paths.keys) != 1)
         return;
     char prompt[4200];
-    snprintf(prompt, sizeof prompt, "passphrase of %s: ", o->keys);
+    snprintf(prompt, sizeof prompt, "passphrase of %s: ", o->paths.keys);
     o->passphrase = ask_passphrase(prompt);
 }
 
@@ -183,11 +138,11 @@ static int new_passphrase(station_opts *o, const char *cmd)
     return rc;
 }
 
-static int open_keys(const station_opts *o, sq_station_keys **k)
+static int open_keys(station_opts *o, sq_station_keys **k)
 {
     sq_err e;
-    need_passphrase((station_opts *)o);
-    if (sq_station_keys_open(o->keys, o->passphrase, k, &e))
+    need_passphrase(o);
+    if (sq_station_keys_open(o->paths.keys, o->passphrase, k, &e))
         return fail(&e);
     return 0;
 }
@@ -249,16 +204,23 @@ static const sq_clock *store_clock(void)
     return &test_clock;
 }
 
-static int open_station(const station_opts *o, sq_station_keys **k, sq_store **s)
+/* Opens the station (keys and store): 0 with all three set, or 1 having
+ * said why not (not set up, not enrolled, locked, damaged). */
+static int open_station(station_opts *o, sq_station **st, sq_station_keys **k, sq_store **s)
 {
     sq_err e;
-    if (open_keys(o, k))
-        return 1;
-    if (sq_store_open(o->db, *k, store_clock(), s, &e)) {
-        sq_station_keys_close(*k);
-        *k = NULL;
+    sq_station_state state;
+    need_passphrase(o);
+    if (sq_station_open(&o->paths, o->passphrase, store_clock(), &state, st, &e))
         return fail(&e);
+    if (state != SQ_STATION_OPEN) {
+        fail(&e);
+        if (state == SQ_STATION_NO_KEYS)
+            fputs("synaqctl: set the station up first: synaqctl init, or enroll-usb\n", stderr);
+        return 1;
     }
+    *k = sq_station_get_keys(*st);
+    *s = sq_station_get_store(*st);
     /* A change to the store found by this open is said at once, whatever
      * the command; what was on record before, only by status. */
     const sq_integrity_report *r = sq_chain_last(*s);
@@ -268,7 +230,7 @@ static int open_station(const station_opts *o, sq_station_keys **k, sq_store **s
     return 0;
 }
 
-static int cmd_init(const station_opts *o, int argc, char **argv)
+static int cmd_init(station_opts *o, int argc, char **argv)
 {
     static const struct option lo[] = {{"central", 1, 0, 'c'},
                                        {"label", 1, 0, 'l'},
@@ -287,7 +249,7 @@ static int cmd_init(const station_opts *o, int argc, char **argv)
         else if (c == 'r')
             request = optarg;
         else if (c == 'n')
-            ((station_opts *)o)->no_passphrase = true;
+            o->no_passphrase = true;
         else
             return usage(stderr);
     }
@@ -298,16 +260,16 @@ static int cmd_init(const station_opts *o, int argc, char **argv)
         return 2;
     }
     if (!request) {
-        snprintf(req_buf, sizeof req_buf, "%s/enrol.req", o->home);
+        snprintf(req_buf, sizeof req_buf, "%s/enrol.req", o->paths.home);
         request = req_buf;
     }
-    if (access(o->keys, F_OK) != 0 && new_passphrase((station_opts *)o, "init"))
+    if (access(o->paths.keys, F_OK) != 0 && new_passphrase(o, "init"))
         return 1;
-    mkdir(o->home, 0700);
+    mkdir(o->paths.home, 0700);
     sq_err e;
     sq_station_keys *k = NULL;
-    if (sq_station_keys_create(o->keys, central, o->passphrase, &e) ||
-        sq_station_keys_open(o->keys, o->passphrase, &k, &e))
+    if (sq_station_keys_create(o->paths.keys, central, o->passphrase, &e) ||
+        sq_station_keys_open(o->paths.keys, o->passphrase, &k, &e))
         return fail(&e);
     if (sq_station_request_write(k, label, request, &e)) {
         sq_station_keys_close(k);
@@ -317,7 +279,7 @@ static int cmd_init(const station_opts *o, int argc, char **argv)
     sq_fingerprint(sq_station_keys_sign_pk(k), fp);
     sq_central_fingerprint(sq_station_keys_central_sign_pk(k),
                            sq_station_keys_central_results_pk(k), cfp);
-    printf("station keys written to %s%s\n", o->keys,
+    printf("station keys written to %s%s\n", o->paths.keys,
            o->passphrase ? " (passphrase-protected)"
                          : " IN THE CLEAR (--no-passphrase: a test station only)");
     printf("station key fingerprint: %s\n", fp);
@@ -327,40 +289,40 @@ static int cmd_init(const station_opts *o, int argc, char **argv)
     return 0;
 }
 
-static int cmd_enroll(const station_opts *o, int argc, char **argv)
+static int cmd_enroll(station_opts *o, int argc, char **argv)
 {
     if (argc != 2)
         return usage(stderr);
     sq_err e;
     sq_station_keys *k = NULL;
     sq_store *s = NULL;
+    sq_station *st = NULL;
     if (open_keys(o, &k))
         return 1;
-    if (sq_station_keys_enroll(k, argv[1], &e)) {
-        sq_station_keys_close(k);
-        return fail(&e);
-    }
-    const sq_cert *c = sq_station_keys_cert(k);
-    if (sq_store_open(o->db, k, NULL, &s, &e)) {
-        sq_station_keys_close(k);
-        return fail(&e);
-    }
-    printf("enrolled as station '%s' of district '%s'; store %s ready\n", c->station_id,
-           c->district, o->db);
-    audit(s, "enroll", SQ_OK, "enrolled as '%s' (%s)", c->station_id, c->district);
-    sq_store_close(s);
+    sq_status rc = sq_station_keys_enroll(k, argv[1], &e);
     sq_station_keys_close(k);
+    if (rc)
+        return fail(&e);
+    /* Enrolled: the station opens whole now, its store made. */
+    if (open_station(o, &st, &k, &s))
+        return 1;
+    const sq_cert *c = sq_station_keys_cert(k);
+    printf("enrolled as station '%s' of district '%s'; store %s ready\n", c->station_id,
+           c->district, o->paths.db);
+    audit(s, "enroll", SQ_OK, "enrolled as '%s' (%s)", c->station_id, c->district);
+    sq_station_close(st);
     return 0;
 }
 
-static int cmd_import(const station_opts *o, int argc, char **argv)
+static int cmd_import(station_opts *o, int argc, char **argv)
 {
     if (argc < 2)
         return usage(stderr);
     sq_station_keys *k = NULL;
     sq_store *s = NULL;
+    sq_station *st = NULL;
     int rc = 0;
-    if (open_station(o, &k, &s))
+    if (open_station(o, &st, &k, &s))
         return 1;
     for (int i = 1; i < argc; i++) {
         sq_err e;
@@ -378,8 +340,7 @@ static int cmd_import(const station_opts *o, int argc, char **argv)
         else
             printf("%s: bundle %s: already installed, nothing to do\n", argv[i], r.bundle_id);
     }
-    sq_store_close(s);
-    sq_station_keys_close(k);
+    sq_station_close(st);
     return rc;
 }
 
@@ -391,14 +352,15 @@ static const char *title_of(const sq_exam_info *x)
     return "";
 }
 
-static int cmd_exams(const station_opts *o, int argc, char **argv)
+static int cmd_exams(station_opts *o, int argc, char **argv)
 {
     sq_station_keys *k = NULL;
     sq_store *s = NULL;
+    sq_station *st = NULL;
     sq_err e;
     sq_exam_info *list = NULL;
     size_t n = 0;
-    if (open_station(o, &k, &s))
+    if (open_station(o, &st, &k, &s))
         return 1;
     int rc = 0;
     if (sq_catalog_exams(s, &list, &n, &e)) {
@@ -418,8 +380,7 @@ static int cmd_exams(const station_opts *o, int argc, char **argv)
         }
     }
     sq_free(list);
-    sq_store_close(s);
-    sq_station_keys_close(k);
+    sq_station_close(st);
     return rc;
 }
 
@@ -461,16 +422,17 @@ static void print_records(const sq_integrity_report *r)
     }
 }
 
-static int cmd_status(const station_opts *o, int argc, char **argv)
+static int cmd_status(station_opts *o, int argc, char **argv)
 {
     sq_station_keys *k = NULL;
     sq_store *s = NULL;
+    sq_station *st = NULL;
     sq_err e;
     sq_tech_status t;
-    if (open_station(o, &k, &s))
+    if (open_station(o, &st, &k, &s))
         return 1;
     int rc = 0;
-    if (sq_tech_status_get(s, k, o->home, &t, &e)) {
+    if (sq_tech_status_get(s, k, o->paths.home, &t, &e)) {
         rc = fail(&e);
     } else {
         printf("station:  %s (%s)\nsoftware: synaq %s\nexams:   ", t.station_id, t.district,
@@ -491,7 +453,7 @@ static int cmd_status(const station_opts *o, int argc, char **argv)
                    (long long)(t.oldest_pending_s / 3600), (long long)t.exported);
         print_records(&t.integrity);
         if (!t.sync_known) {
-            printf("sync:     never ran (no %s/sync-status.json)\n", o->home);
+            printf("sync:     never ran (no %s/sync-status.json)\n", o->paths.home);
         } else {
             print_time("sync:     last success ", t.sync_last_success_s);
             printf("\n");
@@ -505,8 +467,7 @@ static int cmd_status(const station_opts *o, int argc, char **argv)
         print_time("clock:    ", t.wall_s);
         printf("\n");
     }
-    sq_store_close(s);
-    sq_station_keys_close(k);
+    sq_station_close(st);
     return rc;
 }
 
@@ -613,7 +574,7 @@ static int leave_open(sq_attempt *a, int pos, const char *why, bool *time_up)
     return 0;
 }
 
-static int cmd_take(const station_opts *o, int argc, char **argv)
+static int cmd_take(station_opts *o, int argc, char **argv)
 {
     static const struct option lo[] = {{"exam", 1, 0, 'x'},    {"trainee", 1, 0, 't'},
                                        {"name", 1, 0, 'n'},    {"lang", 1, 0, 'l'},
@@ -660,11 +621,12 @@ static int cmd_take(const station_opts *o, int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     sq_station_keys *k = NULL;
     sq_store *s = NULL;
+    sq_station *st = NULL;
     sq_attempt *a = NULL;
     sq_err e;
     int rc = 1;
     bool time_up = false;
-    if (open_station(o, &k, &s))
+    if (open_station(o, &st, &k, &s))
         goto out;
     if (sq_attempt_resume(s, exam, trainee, &a, &e) == SQ_OK) {
         printf("resuming attempt %s at item %d\n", sq_attempt_id(a), sq_attempt_current(a) + 1);
@@ -797,12 +759,11 @@ out:
     if (in.fd != STDIN_FILENO)
         close(in.fd);
     sq_attempt_free(a);
-    sq_store_close(s);
-    sq_station_keys_close(k);
+    sq_station_close(st);
     return rc;
 }
 
-static int cmd_export(const station_opts *o, int argc, char **argv)
+static int cmd_export(station_opts *o, int argc, char **argv)
 {
     static const struct option lo[] = {
         {"out", 1, 0, 'o'}, {"max", 1, 0, 'm'}, {"after", 1, 0, 'a'}, {0, 0, 0, 0}};
@@ -827,9 +788,10 @@ static int cmd_export(const station_opts *o, int argc, char **argv)
     }
     sq_station_keys *k = NULL;
     sq_store *s = NULL;
+    sq_station *st = NULL;
     sq_err e;
     int n = 0, rc = 0;
-    if (open_station(o, &k, &s))
+    if (open_station(o, &st, &k, &s))
         return 1;
     if (sq_batch_export(s, after, max, out, &n, &e))
         rc = fail(&e);
@@ -838,8 +800,7 @@ static int cmd_export(const station_opts *o, int argc, char **argv)
     else
         printf("%d result(s) written to %s\n", n, out);
     audit(s, "export", rc ? e.code : SQ_OK, "%s: %d result(s)", out, rc ? 0 : n);
-    sq_store_close(s);
-    sq_station_keys_close(k);
+    sq_station_close(st);
     return rc;
 }
 
@@ -894,7 +855,7 @@ static void print_notes(const sq_usb_report *r)
 static const char *const kind_names[SQ_USB_KINDS] = {
     "bundle", "central keys", "enrolment request", "certificate", "batch", "acknowledgement"};
 
-static int cmd_sticks(const station_opts *o, int argc, char **argv)
+static int cmd_sticks(station_opts *o, int argc, char **argv)
 {
     sq_usb_stick sticks[SQ_USB_MAX_STICKS];
     size_t n = 0;
@@ -908,7 +869,7 @@ static int cmd_sticks(const station_opts *o, int argc, char **argv)
     /* This station's own folders, when it is enrolled. */
     char id[SQ_STATION_ID_MAX + 1] = "";
     sq_station_keys *k = NULL;
-    if (sq_station_keys_open(o->keys, o->passphrase, &k, NULL) == SQ_OK &&
+    if (sq_station_keys_open(o->paths.keys, o->passphrase, &k, NULL) == SQ_OK &&
         sq_station_keys_cert(k))
         snprintf(id, sizeof id, "%s", sq_station_keys_cert(k)->station_id);
     sq_station_keys_close(k);
@@ -947,7 +908,7 @@ static void print_progress(void *ctx, int64_t done, int64_t total)
  * they stay pending until acknowledged) and read-acks (what central's
  * acknowledgements name is marked sent; forged ones and ones for other
  * stations are refused). Each goes into the audit log. */
-static int cmd_usb(const station_opts *o, int argc, char **argv, sq_usb_action act)
+static int cmd_usb(station_opts *o, int argc, char **argv, sq_usb_action act)
 {
     char buf[1100];
     const char *stick = pick_stick(argc, argv, buf, sizeof buf);
@@ -955,7 +916,8 @@ static int cmd_usb(const station_opts *o, int argc, char **argv, sq_usb_action a
         return 1;
     sq_station_keys *k = NULL;
     sq_store *s = NULL;
-    if (open_station(o, &k, &s))
+    sq_station *station = NULL;
+    if (open_station(o, &station, &k, &s))
         return 1;
     sq_usb_report r;
     sq_err e;
@@ -996,13 +958,12 @@ static int cmd_usb(const station_opts *o, int argc, char **argv, sq_usb_action a
     char detail[400];
     sq_status outcome = sq_usb_summary(act, stick, st, &e, &r, detail, sizeof detail);
     audit(s, sq_usb_action_name(act), outcome, "%s", detail);
-    sq_store_close(s);
-    sq_station_keys_close(k);
+    sq_station_close(station);
     return st || r.skipped ? 1 : 0;
 }
 
 /* Enrolment by stick, one step a run (see sq_usb_enrol). */
-static int cmd_enroll_usb(const station_opts *o, int argc, char **argv)
+static int cmd_enroll_usb(station_opts *o, int argc, char **argv)
 {
     static const struct option lo[] = {
         {"label", 1, 0, 'l'}, {"no-passphrase", 0, 0, 'n'}, {0, 0, 0, 0}};
@@ -1013,7 +974,7 @@ static int cmd_enroll_usb(const station_opts *o, int argc, char **argv)
         if (c == 'l')
             label = optarg;
         else if (c == 'n')
-            ((station_opts *)o)->no_passphrase = true;
+            o->no_passphrase = true;
         else
             return usage(stderr);
     }
@@ -1021,16 +982,16 @@ static int cmd_enroll_usb(const station_opts *o, int argc, char **argv)
     const char *stick = pick_stick(argc - optind + 1, argv + optind - 1, buf, sizeof buf);
     if (!stick)
         return 1;
-    if (access(o->keys, F_OK) != 0 ? new_passphrase((station_opts *)o, "enroll-usb")
-                                   : (need_passphrase((station_opts *)o), 0))
+    if (access(o->paths.keys, F_OK) != 0 ? new_passphrase(o, "enroll-usb")
+                                   : (need_passphrase(o), 0))
         return 1;
-    mkdir(o->home, 0700);
+    mkdir(o->paths.home, 0700);
     sq_enrol_report r;
     sq_err e;
-    if (sq_usb_enrol(o->keys, o->passphrase, stick, label, &r, &e))
+    if (sq_usb_enrol(o->paths.keys, o->passphrase, stick, label, &r, &e))
         return fail(&e);
     if (r.keys_made)
-        printf("station keys written to %s%s\n", o->keys,
+        printf("station keys written to %s%s\n", o->paths.keys,
                o->passphrase ? " (passphrase-protected)"
                              : " IN THE CLEAR (--no-passphrase: a test station only)");
     printf("station key fingerprint: %s\n", r.station_fp);
@@ -1045,20 +1006,20 @@ static int cmd_enroll_usb(const station_opts *o, int argc, char **argv)
     }
     sq_station_keys *k = NULL;
     sq_store *s = NULL;
-    if (open_station(o, &k, &s))
+    sq_station *st = NULL;
+    if (open_station(o, &st, &k, &s))
         return 1;
     printf("enrolled as station '%s' of district '%s'; store %s ready\n", r.cert.station_id,
-           r.cert.district, o->db);
+           r.cert.district, o->paths.db);
     audit(s, "enroll-usb", SQ_OK, "enrolled as '%s' (%s) from %s", r.cert.station_id,
           r.cert.district, stick);
-    sq_store_close(s);
-    sq_station_keys_close(k);
+    sq_station_close(st);
     return 0;
 }
 
 /* ---- the technician PIN and the audit log ---- */
 
-static int cmd_set_pin(const station_opts *o, int argc, char **argv)
+static int cmd_set_pin(station_opts *o, int argc, char **argv)
 {
     static const struct option lo[] = {{"pin-file", 1, 0, 'f'}, {0, 0, 0, 0}};
     const char *file = NULL;
@@ -1086,8 +1047,9 @@ static int cmd_set_pin(const station_opts *o, int argc, char **argv)
     pin[strcspn(pin, "\r\n")] = 0;
     sq_station_keys *k = NULL;
     sq_store *s = NULL;
+    sq_station *st = NULL;
     sq_err e;
-    if (open_station(o, &k, &s))
+    if (open_station(o, &st, &k, &s))
         return 1;
     int rc = 0;
     if (sq_tech_pin_set(s, "synaqctl", pin, &e))
@@ -1095,22 +1057,22 @@ static int cmd_set_pin(const station_opts *o, int argc, char **argv)
     else
         puts("technician PIN set; the kiosk's technician mode opens with it");
     sodium_memzero(pin, sizeof pin);
-    sq_store_close(s);
-    sq_station_keys_close(k);
+    sq_station_close(st);
     return rc;
 }
 
-static int cmd_audit(const station_opts *o, int argc, char **argv)
+static int cmd_audit(station_opts *o, int argc, char **argv)
 {
     int max = argc >= 2 ? atoi(argv[1]) : 50;
     if (max <= 0)
         return usage(stderr);
     sq_station_keys *k = NULL;
     sq_store *s = NULL;
+    sq_station *st = NULL;
     sq_err e;
     sq_audit_entry *list = NULL;
     size_t n = 0;
-    if (open_station(o, &k, &s))
+    if (open_station(o, &st, &k, &s))
         return 1;
     int rc = 0;
     if (sq_tech_audit_list(s, max, &list, &n, &e)) {
@@ -1130,8 +1092,7 @@ static int cmd_audit(const station_opts *o, int argc, char **argv)
         }
     }
     sq_free(list);
-    sq_store_close(s);
-    sq_station_keys_close(k);
+    sq_station_close(st);
     return rc;
 }
 
@@ -1149,10 +1110,100 @@ static int cmd_unlock(station_opts *o, int argc, char **argv)
         return 1;
     }
     sq_err e;
-    if (sq_station_unlock_send(o->home, o->passphrase, 30000, &e))
+    if (sq_station_unlock_send(o->paths.home, o->passphrase, 30000, &e))
         return fail(&e);
     printf("synaq-syncd is unlocked\n");
     return 0;
+}
+
+/* ---- the commands ---- */
+
+typedef int (*command_fn)(station_opts *o, int argc, char **argv);
+
+static int cmd_import_usb(station_opts *o, int argc, char **argv)
+{
+    return cmd_usb(o, argc, argv, SQ_USB_IMPORT);
+}
+
+static int cmd_export_usb(station_opts *o, int argc, char **argv)
+{
+    return cmd_usb(o, argc, argv, SQ_USB_EXPORT);
+}
+
+static int cmd_read_acks(station_opts *o, int argc, char **argv)
+{
+    return cmd_usb(o, argc, argv, SQ_USB_ACKS);
+}
+
+static int cmd_help(station_opts *o, int argc, char **argv)
+{
+    return usage(stdout);
+}
+
+/* Every command: its name, what runs it, and its lines of the usage (the
+ * arguments, then what it does). */
+static const struct {
+    const char *name;
+    command_fn fn;
+    const char *args, *what;
+} commands[] = {
+    {"init", cmd_init, "--central central.pub [--label TEXT] [--request FILE] [--no-passphrase]",
+     "make this station's keys, protected by the passphrase, and its enrolment\n"
+     "request (--no-passphrase: keys in the clear, for a test station only)"},
+    {"enroll", cmd_enroll, "CERT", "install the certificate central issued"},
+    {"unlock", cmd_unlock, "", "hand the passphrase to synaq-syncd, waiting for it at start"},
+    {"import", cmd_import, "BUNDLE...",
+     "verify and import exam bundles (all of each or nothing)"},
+    {"exams", cmd_exams, "", "list the installed exams"},
+    {"status", cmd_status, "", "station, exams and results waiting to be sent"},
+    {"take", cmd_take,
+     "--exam ID --trainee ID [--name NAME] [--lang kk|ru|en] [--answers FILE|-] [--leave-open]",
+     "take (or resume) an exam; one answer a line: A, B,C, or - to skip; a trailing !\n"
+     "flags the item. The time runs as on the kiosk: at zero the attempt ends and is\n"
+     "submitted, answer or not; Ctrl-C leaves it open with the time used kept"},
+    {"export", cmd_export, "--out FILE [--max N] [--after SEQ]",
+     "write pending results as one batch file (N: 1..500, 50)"},
+    {"sticks", cmd_sticks, "", "the USB sticks plugged in, and what is on them"},
+    {"import-usb", cmd_import_usb, "[STICK]", "verify and import every bundle on the stick"},
+    {"export-usb", cmd_export_usb, "[STICK]",
+     "pending results to STICK/synaq/STATION/outgoing, for central's 'synaq-central\n"
+     "ingest'; they stay pending until acknowledged"},
+    {"read-acks", cmd_read_acks, "[STICK]",
+     "mark sent what central's acknowledgements on the stick name"},
+    {"enroll-usb", cmd_enroll_usb, "[--label TEXT] [--no-passphrase] [STICK]",
+     "enrolment by stick: makes the keys (trusting the stick's synaq/central.pub) and\n"
+     "writes the request to the stick; run again when central's certificate is on it,\n"
+     "to install it"},
+    {"set-pin", cmd_set_pin, "[--pin-file FILE]",
+     "set the kiosk's technician PIN (4 to 12 digits, from stdin)"},
+    {"audit", cmd_audit, "[N]",
+     "the last N lines of the station's audit log (default 50)"},
+    {"help", cmd_help, "", "this text"},
+};
+
+static int usage(FILE *f)
+{
+    fputs("usage: synaqctl [--home DIR] [--db FILE] [--keys FILE] [--passphrase-file FILE] "
+          "COMMAND ...\n\ncommands:\n",
+          f);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        fprintf(f, "  %s%s%s\n", commands[i].name, commands[i].args[0] ? " " : "",
+                commands[i].args);
+        for (const char *w = commands[i].what; *w;) {
+            size_t n = strcspn(w, "\n");
+            fprintf(f, "      %.*s\n", (int)n, w);
+            w += n + (w[n] == '\n');
+        }
+    }
+    fprintf(f, "\n"
+          "The station's files default to $SYNAQ_HOME (or /var/lib/synaq): station.db and\n"
+          "station.key. The key passphrase comes from --passphrase-file, the systemd\n"
+          "credential synaq-passphrase, or $SYNAQ_PASSPHRASE; on a terminal it is asked for.\n"
+          "Without STICK, the only stick plugged in under $SYNAQ_USB_ROOTS (default %s).\n"
+          "For tests: $SYNAQ_TEST_CLOCK=FILE reads the store's clock from FILE (\"MONO_MS "
+          "WALL_S\").\n",
+          SQ_USB_ROOTS);
+    return f == stderr ? 2 : 0;
 }
 
 int main(int argc, char **argv)
@@ -1164,14 +1215,13 @@ int main(int argc, char **argv)
                                        {"help", 0, 0, 'h'},
                                        {0, 0, 0, 0}};
     station_opts o = {0};
-    const char *pass_file = NULL;
-    o.home = getenv("SYNAQ_HOME") ? getenv("SYNAQ_HOME") : "/var/lib/synaq";
+    const char *pass_file = NULL, *home = NULL, *db = NULL, *keys = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
         switch (c) {
-        case 'H': o.home = optarg; break;
-        case 'd': o.db = optarg; break;
-        case 'k': o.keys = optarg; break;
+        case 'H': home = optarg; break;
+        case 'd': db = optarg; break;
+        case 'k': keys = optarg; break;
         case 'p': pass_file = optarg; break;
         case 'h': return usage(stdout);
         default: return usage(stderr);
@@ -1179,54 +1229,19 @@ int main(int argc, char **argv)
     }
     if (optind >= argc)
         return usage(stderr);
-    if (!o.db) {
-        snprintf(o.db_buf, sizeof o.db_buf, "%s/station.db", o.home);
-        o.db = o.db_buf;
-    }
-    if (!o.keys) {
-        snprintf(o.keys_buf, sizeof o.keys_buf, "%s/station.key", o.home);
-        o.keys = o.keys_buf;
-    }
     sq_err e;
+    if (sq_station_paths_init(&o.paths, home, db, keys, &e))
+        return fail(&e);
     if (sq_init(&e) || sq_harden_process(&e) || sq_passphrase_load(pass_file, &o.passphrase, &e))
         return fail(&e);
     const char *cmd = argv[optind];
-    int sub_argc = argc - optind;
-    char **sub_argv = argv + optind;
-    int rc;
-    if (!strcmp(cmd, "init"))
-        rc = cmd_init(&o, sub_argc, sub_argv);
-    else if (!strcmp(cmd, "enroll"))
-        rc = cmd_enroll(&o, sub_argc, sub_argv);
-    else if (!strcmp(cmd, "import"))
-        rc = cmd_import(&o, sub_argc, sub_argv);
-    else if (!strcmp(cmd, "exams"))
-        rc = cmd_exams(&o, sub_argc, sub_argv);
-    else if (!strcmp(cmd, "status"))
-        rc = cmd_status(&o, sub_argc, sub_argv);
-    else if (!strcmp(cmd, "take"))
-        rc = cmd_take(&o, sub_argc, sub_argv);
-    else if (!strcmp(cmd, "export"))
-        rc = cmd_export(&o, sub_argc, sub_argv);
-    else if (!strcmp(cmd, "sticks"))
-        rc = cmd_sticks(&o, sub_argc, sub_argv);
-    else if (!strcmp(cmd, "import-usb"))
-        rc = cmd_usb(&o, sub_argc, sub_argv, SQ_USB_IMPORT);
-    else if (!strcmp(cmd, "enroll-usb"))
-        rc = cmd_enroll_usb(&o, sub_argc, sub_argv);
-    else if (!strcmp(cmd, "set-pin"))
-        rc = cmd_set_pin(&o, sub_argc, sub_argv);
-    else if (!strcmp(cmd, "audit"))
-        rc = cmd_audit(&o, sub_argc, sub_argv);
-    else if (!strcmp(cmd, "export-usb"))
-        rc = cmd_usb(&o, sub_argc, sub_argv, SQ_USB_EXPORT);
-    else if (!strcmp(cmd, "read-acks"))
-        rc = cmd_usb(&o, sub_argc, sub_argv, SQ_USB_ACKS);
-    else if (!strcmp(cmd, "unlock"))
-        rc = cmd_unlock(&o, sub_argc, sub_argv);
-    else if (!strcmp(cmd, "help"))
-        rc = usage(stdout);
-    else {
+    int rc = -1;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(cmd, commands[i].name)) {
+            rc = commands[i].fn(&o, argc - optind, argv + optind);
+            break;
+        }
+    if (rc < 0) {
         fprintf(stderr, "synaqctl: unknown command '%s'\n", cmd);
         rc = usage(stderr);
     }
