@@ -13,6 +13,41 @@
 
 #include "util_int.h"
 
+struct sqi_fault_state sqi_fault;
+
+bool sqi_fault_now(void)
+{
+    if (sqi_fault.countdown <= 0)
+        return false;
+    if (sqi_fault.countdown > 1) {
+        sqi_fault.countdown--;
+        return false;
+    }
+    if (!sqi_fault.persist)
+        sqi_fault.countdown = 0;
+    sqi_fault.hits++;
+    errno = sqi_fault.err ? sqi_fault.err : EIO;
+    return true;
+}
+
+long sqi_write(int fd, const void *buf, size_t len)
+{
+    if (sqi_fault_now()) {
+        sqi_fault.site = "write";
+        return -1;
+    }
+    return (long)write(fd, buf, len);
+}
+
+int sqi_fsync(int fd)
+{
+    if (sqi_fault_now()) {
+        sqi_fault.site = "fsync";
+        return -1;
+    }
+    return fsync(fd);
+}
+
 sq_status sqi_file_read(const char *path, size_t max_len, uint8_t **buf, size_t *len, sq_err *err)
 {
     sq_status st = SQ_OK;
@@ -85,7 +120,7 @@ out:
 static sq_status write_all(int fd, const uint8_t *buf, size_t len, const char *path, sq_err *err)
 {
     while (len > 0) {
-        ssize_t w = write(fd, buf, len);
+        long w = sqi_write(fd, buf, len);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -123,7 +158,7 @@ sq_status sqi_file_write_atomic(const char *path, const uint8_t *buf, size_t len
     st = write_all(fd, buf, len, tmp, err);
     if (st)
         goto fail;
-    if (fsync(fd) != 0) {
+    if (sqi_fsync(fd) != 0) {
         st = sqi_seterr(err, errno == ENOSPC ? SQ_EFULL : SQ_EIO, "cannot sync %s: %s", tmp,
                        strerror(errno));
         goto fail;
@@ -149,7 +184,7 @@ sq_status sqi_file_write_atomic(const char *path, const uint8_t *buf, size_t len
     snprintf(dir, sizeof dir, "%s", path);
     int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
-        fsync(dfd);
+        sqi_fsync(dfd);
         close(dfd);
     }
     return SQ_OK;

@@ -83,7 +83,11 @@ sq_status sqi_stickfs_open_dir(int parent, const char *name, const char *shown, 
         if (mkdirat(parent, name, 0755) != 0 && errno != EEXIST)
             return sqi_seterr(err, sqi_stickfs_errno_status(errno), "cannot create %s: %s%s", shown,
                              strerror(errno), sqi_stickfs_errno_hint(errno));
-        fsync(parent);
+        /* The new folder's name must reach the stick before anything in
+         * it counts as written. */
+        sq_status st = sqi_stickfs_sync_dir(parent, shown, err);
+        if (st)
+            return st;
         *fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
     if (*fd >= 0)
@@ -317,7 +321,7 @@ sq_status sqi_stickfs_write_at(int dfd, const char *name, const char *shown, con
     size_t left = len;
     int e = 0;
     while (left > 0) {
-        ssize_t w = write(fd, p, left);
+        long w = sqi_write(fd, p, left);
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0) {
@@ -327,7 +331,7 @@ sq_status sqi_stickfs_write_at(int dfd, const char *name, const char *shown, con
         p += w;
         left -= (size_t)w;
     }
-    if (!e && fsync(fd) != 0)
+    if (!e && sqi_fsync(fd) != 0)
         e = errno;
     if (close(fd) != 0 && !e)
         e = errno;
@@ -343,7 +347,7 @@ sq_status sqi_stickfs_write_at(int dfd, const char *name, const char *shown, con
 
 sq_status sqi_stickfs_sync_dir(int dfd, const char *shown, sq_err *err)
 {
-    if (fsync(dfd) != 0 && errno != EINVAL)
+    if (sqi_fsync(dfd) != 0 && errno != EINVAL)
         return sqi_seterr(err, sqi_stickfs_errno_status(errno), "cannot sync %s: %s%s", shown,
                          strerror(errno), sqi_stickfs_errno_hint(errno));
     return SQ_OK;

@@ -32,6 +32,7 @@
 #define EXPORT_BATCH 50         /* results a batch, as over the network */
 _Static_assert(EXPORT_BATCH <= SQ_BATCH_MAX_RESULTS, "a stick batch is a batch");
 #define EXPORT_MAX_BATCHES 100000
+#define MANIFEST_NEW ".MANIFEST.sha256.new"
 
 /* An error's message made printable in place: it may quote names from
  * the stick. Returns st. */
@@ -431,6 +432,7 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
     size_t n_files = 0, files_cap = 0, n_seqs = 0, seqs_cap = 0;
     char *manifest = NULL;
     size_t mlen = 0;
+    bool manifest_new = false; /* this run's manifest waits under MANIFEST_NEW */
     int64_t pending = 0;
     sq_status st = sq_batch_counts(s, &pending, NULL, err);
     if (st)
@@ -525,17 +527,43 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
         memcpy(manifest + mlen, line, (size_t)ln + 1);
         mlen += (size_t)ln;
     }
+    /* The new manifest goes beside the old one, under a hidden name,
+     * until the store has noted the export: a failure up to then takes
+     * back this run's files and leaves the earlier export as it was,
+     * manifest and all; no write is needed to put anything back. */
     char shown[300];
     snprintf(shown, sizeof shown, "%s/MANIFEST.sha256", rel);
-    if ((!sqi_stickfs_same_at(out, "MANIFEST.sha256", manifest ? manifest : "", mlen) &&
-         (st = sqi_stickfs_write_at(out, "MANIFEST.sha256", shown, manifest ? manifest : "", mlen, err))) ||
-        (st = sqi_stickfs_sync_dir(out, rel, err)))
+    bool same_manifest = sqi_stickfs_same_at(out, "MANIFEST.sha256", manifest ? manifest : "", mlen);
+    if (!same_manifest) {
+        if ((st = sqi_stickfs_write_at(out, MANIFEST_NEW, shown, manifest ? manifest : "", mlen,
+                                       err)))
+            goto undo;
+        manifest_new = true;
+    }
+    if ((st = sqi_stickfs_sync_dir(out, rel, err)))
         goto undo;
+    if ((st = sqi_batch_mark_exported(s, seqs, n_seqs, err))) {
+        sqi_prefixerr(err, "the store could not note the export, so it was taken back");
+        goto undo;
+    }
+    /* Then the manifest takes its place: a rename, no data written (should
+     * it fail, the export is taken back; the store's note, which only
+     * says when results last went out, stays). */
+    if (manifest_new && renameat(out, MANIFEST_NEW, out, "MANIFEST.sha256") != 0) {
+        st = sqi_seterr(err, sqi_stickfs_errno_status(errno), "cannot write %s: %s%s", shown,
+                        strerror(errno), sqi_stickfs_errno_hint(errno));
+        goto undo;
+    }
+    manifest_new = false;
     /* Older batch files here hold nothing that is not in the new ones or
-     * acknowledged already: they go, so central reads each result once. */
+     * acknowledged already: they go, so central reads each result once;
+     * but only once the new manifest is known to be on the stick (till
+     * then a power cut brings back the old one, which names them). Best
+     * effort: a file left behind is read again and stored once. */
     char **names = NULL;
     size_t n = 0;
-    if (sqi_stickfs_list_names(out, ".sqbatch", &names, &n, NULL) == SQ_OK) {
+    if (sqi_stickfs_sync_dir(out, rel, NULL) == SQ_OK &&
+        sqi_stickfs_list_names(out, ".sqbatch", &names, &n, NULL) == SQ_OK) {
         for (size_t i = 0; i < n; i++) {
             bool ours = false;
             for (size_t j = 0; j < n_files && !ours; j++)
@@ -547,14 +575,14 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
         sqi_stickfs_sync_dir(out, rel, NULL);
     }
     rep->files = (int)n_files;
-    if ((st = sqi_batch_mark_exported(s, seqs, n_seqs, err)))
-        sqi_prefixerr(err, "the files on the stick are whole, but the store could not note it");
     goto out;
 undo:
     /* A half export helps nobody: take back the files of this run. */
     for (size_t i = 0; i < n_files; i++)
         if (!files[i].kept)
             unlinkat(out, files[i].name, 0);
+    if (manifest_new)
+        unlinkat(out, MANIFEST_NEW, 0);
     if (out >= 0)
         sqi_stickfs_sync_dir(out, rel, NULL);
     rep->done = rep->results = 0;

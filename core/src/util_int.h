@@ -27,6 +27,27 @@ sq_status sqi_file_read(const char *path, size_t max_len, uint8_t **buf, size_t 
 sq_status sqi_file_write_atomic(const char *path, const uint8_t *buf, size_t len, int mode,
                             bool no_clobber, sq_err *err);
 
+/* The fault hook of the tests (tests/test_faults.c walks it), after
+ * SQLite's fault simulation: with sqi_fault.countdown at N > 0 the Nth
+ * write or fsync the library makes (through sqi_write and sqi_fsync; the
+ * tests' SQLite shim calls sqi_fault_now for the store's writes and syncs)
+ * fails with sqi_fault.err, and with persist every one after it too.
+ * countdown 0 (the default): off, one compare a call. hits counts the
+ * failures made. Not thread-safe; only test programs set it. */
+struct sqi_fault_state {
+    long countdown;
+    bool persist;
+    int err;      /* errno of a failure; 0 means EIO */
+    long hits;
+    const char *site; /* where the last failure was made */
+};
+extern struct sqi_fault_state sqi_fault;
+/* True when this write or sync is to fail (errno set). */
+bool sqi_fault_now(void);
+/* write(2) and fsync(2), with the hook. */
+long sqi_write(int fd, const void *buf, size_t len);
+int sqi_fsync(int fd);
+
 /* Hex helpers. out holds 2 * n + 1. */
 void sqi_hex_encode(const uint8_t *p, size_t n, char *out);
 

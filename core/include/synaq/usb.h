@@ -130,12 +130,13 @@ sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
 
 /* Writes the pending results to STICK/synaq/ID/outgoing as batches in
  * exactly the network format (up to 50 results a batch), with
- * MANIFEST.sha256, all fsynced; then removes older batch files there
- * (every result still pending is in the new ones) and notes in the store
- * that the results were carried out. Marks nothing sent: the results
- * stay pending until an acknowledgement comes back. On any failure (a
- * full or read-only stick: SQ_EFULL, SQ_EREADONLY) the files of this run
- * are removed and nothing is noted. pr is told results written. */
+ * MANIFEST.sha256, all fsynced; notes in the store that the results were
+ * carried out; then removes older batch files there (every result still
+ * pending is in the new ones). Marks nothing sent: the results stay
+ * pending until an acknowledgement comes back. On any failure (a full or
+ * read-only stick: SQ_EFULL, SQ_EREADONLY; a store that cannot note it)
+ * the files of this run are removed, the manifest that was there comes
+ * back, and nothing is noted. pr is told results written. */
 sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick,
                         const sq_progress *pr, sq_usb_report *rep, sq_err *err) SQ_MUST_CHECK;
 
