@@ -18,49 +18,7 @@
 #include "bundle_int.h"
 #include "exam_int.h"
 
-/* ---- check macros (to move to tests/check.h) ---- */
-
-static int check_failures;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond);                    \
-            check_failures++;                                                                      \
-        }                                                                                          \
-    } while (0)
-
-#define CHECK_INT(expected, actual)                                                                \
-    do {                                                                                           \
-        long long e_ = (long long)(expected), a_ = (long long)(actual);                            \
-        if (e_ != a_) {                                                                            \
-            fprintf(stderr, "%s:%d: %s: expected %lld, got %lld\n", __FILE__, __LINE__, #actual,   \
-                    e_, a_);                                                                       \
-            check_failures++;                                                                      \
-        }                                                                                          \
-    } while (0)
-
-#define CHECK_STR(expected, actual)                                                                \
-    do {                                                                                           \
-        const char *e_ = (expected), *a_ = (actual);                                               \
-        if (!a_ || strcmp(e_, a_) != 0) {                                                          \
-            fprintf(stderr, "%s:%d: %s: expected \"%s\", got \"%s\"\n", __FILE__, __LINE__,        \
-                    #actual, e_, a_ ? a_ : "(null)");                                              \
-            check_failures++;                                                                      \
-        }                                                                                          \
-    } while (0)
-
-#define CHECK_CONTAINS(needle, haystack)                                                           \
-    do {                                                                                           \
-        const char *n_ = (needle), *h_ = (haystack);                                               \
-        if (!h_ || !strstr(h_, n_)) {                                                              \
-            fprintf(stderr, "%s:%d: %s: expected to contain \"%s\", got \"%s\"\n", __FILE__,       \
-                    __LINE__, #haystack, n_, h_ ? h_ : "(null)");                                  \
-            check_failures++;                                                                      \
-        }                                                                                          \
-    } while (0)
-
-/* ---- end of check macros ---- */
+#include "check.h"
 
 static char tmp_dir[256];
 static char tmp_files[32][32]; /* relative names, removed at the end */
@@ -953,14 +911,9 @@ int main(int argc, char **argv)
     test_out_of_memory();
     test_files();
     if (argc < 2)
-        printf("no source files given: skipping assets/demo/election-basics.yaml\n");
+        CHECK_SKIP("no source files given: the demo exam and the samples are not read");
     for (int i = 1; i < argc; i++)
         test_file_arg(argv[i]);
     remove_tmp_dir();
-    if (check_failures) {
-        fprintf(stderr, "%d check(s) failed\n", check_failures);
-        return 1;
-    }
-    printf("all checks passed\n");
-    return 0;
+    return check_report("test_source");
 }

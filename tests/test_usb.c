@@ -1,7 +1,7 @@
 /*
  * test_usb.c - USB sticks, with folders in a temp dir standing in for
  * them (and small tmpfs mounts for a full, a read-only and a mounted
- * stick, when mount(8) works here; skipped with a note otherwise):
+ * stick, when mount(8) works here; otherwise the program ends skipped):
  * finding sticks; listing what is on one (kinds, symbolic links, files
  * that are no bundles, huge files, names that would garble a screen);
  * importing bundles (good, the same again, for another station, altered,
@@ -403,9 +403,9 @@ static bool try_mount(const char *dir, const char *opts)
     mkdirs(dir);
     pathf(cmd, sizeof cmd, "mount -t tmpfs -o %s tmpfs '%s' 2>/dev/null", opts, dir);
     if (system(cmd) != 0) {
-        printf("test_usb: note: cannot mount a tmpfs here (%s); the mounted, full and "
-               "read-only stick checks are skipped\n",
-               opts);
+        CHECK_SKIP("test_usb: cannot mount a tmpfs here (%s): the mounted, full and "
+                   "read-only stick checks are not made",
+                   opts);
         mount_failed = true;
         return false;
     }

@@ -63,7 +63,7 @@ core=$(cores "$work/forced")
 if [ -z "$core" ]; then
   # Under AddressSanitizer no core is made (it handles the signal, and its
   # shadow memory would make one of terabytes): the normal build checks.
-  echo "core_dump: no core file even when allowed (a sanitizer build, or the machine's limits): the forced half is skipped"
+  skip "no core file even when allowed (a sanitizer build, or the machine's limits): the forced half is not checked"
 else
   ok
   if "$bin/tests/security/keybytes" "$st/station.key" "$pass" "$core" >"$work/found.txt"; then ok; else

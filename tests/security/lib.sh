@@ -16,9 +16,14 @@ passes=0
 fails=0
 ok() { passes=$((passes + 1)); }
 bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+skips=0
+skip() { echo "SKIP: $*"; skips=$((skips + 1)); }
+# The summary; status 1 if anything failed, 77 (skipped) if nothing
+# failed but checks were not made.
 finish() {
-  echo "$sec_name: $passes passed, $fails failed"
-  [ "$fails" = 0 ]
+  echo "$sec_name: $passes passed, $fails failed, $skips skipped"
+  [ "$fails" = 0 ] || return 1
+  [ "$skips" = 0 ] || exit 77
 }
 
 # start_server LOG CMD...: runs a server that prints "listening on

@@ -323,7 +323,7 @@ if command -v sqlite3 >/dev/null; then
   } >"$work/schema.txt"
   run bad-store-schema "$work/schema" 800x480 "$work/schema.txt" || true
 else
-  echo "skipped: a damaged schema (no sqlite3 tool)"
+  skip "a damaged schema: no sqlite3 tool (scripts/setup installs it)"
 fi
 
 # ---- no display at all ----
@@ -333,7 +333,7 @@ fi
 # and say why. (On a machine with a KMS device SDL could take the console,
 # so the case is skipped there.)
 if compgen -G '/dev/dri/card*' >/dev/null; then
-  echo "skipped: no display (this machine has a KMS device)"
+  skip "no display: this machine has a KMS device, SDL could take its console"
 else
   mkdir -p -m 700 "$work/xdg"
   before=$(cd "$home" && ls -la --time-style=+%s.%N . && sha256sum station.db station.key)

@@ -264,7 +264,7 @@ sticks_that_refuse() {
   "$bin/tests/sync/mkresults" --home "$home/station" --count 60 --tag refuse >/dev/null
   mkdir -p "$home/media/FULL" "$home/media/RO"
   if ! mount -t tmpfs -o size=8k tmpfs "$home/media/FULL" 2>/dev/null; then
-    echo "note: cannot mount a tmpfs here; full and read-only sticks not tested on the kiosk"
+    skip "cannot mount a tmpfs here: full and read-only sticks are not tried on the kiosk"
     return 0
   fi
   mount -t tmpfs -o ro,size=8k tmpfs "$home/media/RO"
