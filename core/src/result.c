@@ -275,10 +275,14 @@ sq_status sqi_result_seal(const sq_result *r, const uint8_t station_sign_sk[64],
     sq_buf ser;
     uint8_t *signed_msg = NULL, *sealed = NULL;
     size_t signed_len = 0, sealed_len = 0;
-    sqi_buf_init(&ser, SQ_RESULT_MAX);
+    /* SQ_RESULT_MAX bounds the sealed result (what sq_result_open and a
+     * batch take), so the serialisation leaves room for the signature and
+     * the box: a result sealed above it could never be opened. */
+    sqi_buf_init(&ser, SQ_RESULT_MAX - crypto_sign_BYTES - crypto_box_SEALBYTES);
     sqi_result_encode(r, &ser);
     if (ser.failed) {
-        st = sqi_seterr(err, SQ_ETOOBIG, "the result is above %u bytes", SQ_RESULT_MAX);
+        st = sqi_seterr(err, SQ_ETOOBIG, "the result is above %u bytes once sealed",
+                        SQ_RESULT_MAX);
         goto out;
     }
     signed_len = ser.len + crypto_sign_BYTES;
