@@ -50,11 +50,12 @@
 #include "synaq/store.h"
 #include "synaq/tech.h"
 #include "bundle_int.h"
+#include "examset_int.h"
 #include "codec_int.h"
 #include "exam_int.h"
 #include "keys_int.h"
 #include "result_int.h"
-#include "store_int.h"
+#include "db_int.h"
 #include "util_int.h"
 #include "bank.h"
 

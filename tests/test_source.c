@@ -16,7 +16,9 @@
 #include <jansson.h>
 #include <sodium.h>
 #include "bundle_int.h"
+#include "examset_int.h"
 #include "exam_int.h"
+#include "source_int.h"
 
 #include "check.h"
 
@@ -329,7 +331,7 @@ static void test_bad_sources(void)
             snprintf(file, sizeof file, "%s/%s", tmp_dir, bc->file);
         else
             snprintf(file, sizeof file, "case.yaml");
-        sq_status st = sqi_exam_source_parse("case.yaml", bc->yaml, strlen(bc->yaml),
+        sq_status st = sqi_source_parse("case.yaml", bc->yaml, strlen(bc->yaml),
                                          bc->file ? tmp_dir : NULL, &doc, &err);
         check_failure(what, st, &err, SQ_EINVAL, file, bc->line, bc->phrase);
         if (getenv("TEST_VERBOSE"))
@@ -350,7 +352,7 @@ static void test_big_sources(void)
     if (!big)
         exit(2);
     memset(big, ' ', len);
-    CHECK_INT(SQ_ETOOBIG, sqi_exam_source_parse("big.yaml", big, len, NULL, &doc, &err));
+    CHECK_INT(SQ_ETOOBIG, sqi_source_parse("big.yaml", big, len, NULL, &doc, &err));
     CHECK_STR("big.yaml: the source is larger than 16 MiB", err.msg);
 
     /* A text of 64 KiB passes, one byte more does not. */
@@ -360,7 +362,7 @@ static void test_big_sources(void)
         memset(p, 'x', n);
         p += n;
         p += sprintf(p, "\nitems:\n" ITEM("q1"));
-        sq_status st = sqi_exam_source_parse("long.yaml", big, (size_t)(p - big), NULL, &doc, &err);
+        sq_status st = sqi_source_parse("long.yaml", big, (size_t)(p - big), NULL, &doc, &err);
         if (extra == 0) {
             CHECK_INT(SQ_OK, st);
         } else {
@@ -392,7 +394,7 @@ static void test_line_endings(void)
                     *p++ = '\r';
                 *p++ = *src;
             }
-            sq_status st = sqi_exam_source_parse("crlf.yaml", buf, (size_t)(p - buf), NULL, &doc, &err);
+            sq_status st = sqi_source_parse("crlf.yaml", buf, (size_t)(p - buf), NULL, &doc, &err);
             if (which == 0) {
                 CHECK_INT(SQ_OK, st);
                 CHECK_STR("Q", json_string_value(json_object_get(
@@ -415,7 +417,7 @@ static json_t *parse_ok(const char *yaml, const char *base_dir)
 {
     json_t *doc = NULL;
     sq_err err = {0};
-    sq_status st = sqi_exam_source_parse("good.yaml", yaml, strlen(yaml), base_dir, &doc, &err);
+    sq_status st = sqi_source_parse("good.yaml", yaml, strlen(yaml), base_dir, &doc, &err);
 
     if (st != SQ_OK) {
         fprintf(stderr, "%s:%d: expected the source to load, got \"%s\"\n", __FILE__, __LINE__,
@@ -798,7 +800,7 @@ static void test_out_of_memory(void)
     json_set_alloc_funcs(failing_malloc, free);
     for (n = 0;; n++) {
         alloc_countdown = n;
-        st = sqi_exam_source_parse("oom.yaml", full_source, strlen(full_source), tmp_dir, &doc, &err);
+        st = sqi_source_parse("oom.yaml", full_source, strlen(full_source), tmp_dir, &doc, &err);
         alloc_countdown = -1;
         if (st == SQ_OK)
             break;
@@ -823,7 +825,7 @@ static void test_out_of_memory(void)
     CHECK(n > 100); /* the loop did reach the allocations */
 }
 
-/* ---- files: sqi_exam_source_load and exam sets ---- */
+/* ---- files: sqi_source_load and exam sets ---- */
 
 static void test_files(void)
 {
@@ -840,7 +842,7 @@ static void test_files(void)
     put_file("small.yaml", ONE, -1);
 
     /* Images and roster files are found beside the source. */
-    CHECK_INT(SQ_OK, sqi_exam_source_load(path, &doc, &err));
+    CHECK_INT(SQ_OK, sqi_source_load(path, &doc, &err));
     CHECK_STR(
         "ok.jpg",
         json_string_value(json_object_get(
@@ -886,7 +888,7 @@ static void test_file_arg(const char *path)
             first[0] = '\0';
         fclose(f);
     }
-    sq_status st = sqi_exam_source_load(path, &doc, &err);
+    sq_status st = sqi_source_load(path, &doc, &err);
     if (sscanf(first, "# expect-error: %d %255[^\n]", &line, phrase) == 2) {
         check_failure(path, st, &err, SQ_EINVAL, path, line, phrase);
     } else if (st != SQ_OK) {

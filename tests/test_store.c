@@ -20,7 +20,7 @@
 
 #include "check.h"
 #include "fixture.h"
-#include "store_int.h"
+#include "db_int.h"
 #include "synaq/tech.h"
 
 static fixture f;

@@ -30,8 +30,8 @@
 #include "check.h"
 #include "utf8check.h"
 #include "fixture.h"
-#include "stick_int.h"
-#include "store_int.h"
+#include "stickfs_int.h"
+#include "db_int.h"
 #include "synaq/tech.h"
 #include "synaq/usb.h"
 

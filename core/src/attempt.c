@@ -20,7 +20,7 @@
 #include "exam_int.h"
 #include "keys_int.h"
 #include "result_int.h"
-#include "store_int.h"
+#include "db_int.h"
 #include "util_int.h"
 #include "synaq/attempt.h"
 
@@ -141,7 +141,7 @@ static sq_status load_item(sq_attempt *a, sqlite3_stmt *q, int idx, json_t **out
     if (rc != SQLITE_ROW) {
         st = rc == SQLITE_DONE ? sqi_seterr(err, SQ_ECORRUPT, "store: item %d of exam '%s' is missing",
                                            idx, a->exam_id)
-                               : sqi_store_sqlerr(a->s, rc, "reading an item", err);
+                               : sqi_db_sqlerr(a->s, rc, "reading an item", err);
         sqlite3_reset(q);
         return st;
     }
@@ -149,7 +149,7 @@ static sq_status load_item(sq_attempt *a, sqlite3_stmt *q, int idx, json_t **out
     uint8_t *plain = NULL;
     size_t n;
     sqi_rowkey_item(rowkey, a->exam_id, a->exam_version, idx);
-    st = sqi_store_open_field(a->s, "items", "body", rowkey, sqlite3_column_blob(q, 0),
+    st = sqi_db_open_field(a->s, "items", "body", rowkey, sqlite3_column_blob(q, 0),
                           (size_t)sqlite3_column_bytes(q, 0), &plain, &n, err);
     sqlite3_reset(q);
     if (st)
@@ -166,7 +166,7 @@ static sq_status load_item(sq_attempt *a, sqlite3_stmt *q, int idx, json_t **out
 static sq_status load_bodies(sq_attempt *a, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = sqi_store_prepare(a->s, "SELECT body FROM items WHERE exam = ? AND idx = ?", &q,
+    sq_status st = sqi_db_prepare(a->s, "SELECT body FROM items WHERE exam = ? AND idx = ?", &q,
                                  err);
     if (st)
         return st;
@@ -186,7 +186,7 @@ static sq_status draw(sq_attempt *a, sq_err *err)
     int n_all = 0, cap = 0, n_pick = 0;
     det_rng r = {0};
 
-    if ((st = sqi_store_prepare(a->s, "SELECT idx, topic FROM items WHERE exam = ? ORDER BY idx", &q,
+    if ((st = sqi_db_prepare(a->s, "SELECT idx, topic FROM items WHERE exam = ? ORDER BY idx", &q,
                             err)))
         return st;
     sqlite3_bind_int64(q, 1, a->exam_row);
@@ -211,7 +211,7 @@ static sq_status draw(sq_attempt *a, sq_err *err)
         n_all++;
     }
     if (rc != SQLITE_DONE) {
-        st = sqi_store_sqlerr(a->s, rc, "reading items", err);
+        st = sqi_db_sqlerr(a->s, rc, "reading items", err);
         goto out;
     }
     if (n_all == 0) {
@@ -359,7 +359,7 @@ static int64_t elapsed_now(const sq_attempt *a, int64_t mono)
 
 int64_t sq_attempt_elapsed_ms(sq_attempt *a)
 {
-    return a->closed ? a->base_elapsed_ms : elapsed_now(a, sqi_store_mono_ms(a->s));
+    return a->closed ? a->base_elapsed_ms : elapsed_now(a, sqi_db_mono_ms(a->s));
 }
 
 int64_t sq_attempt_time_left_ms(sq_attempt *a)
@@ -374,7 +374,7 @@ static sq_status add_event(sq_attempt *a, int kind, int64_t wall_before, int64_t
                            int64_t mono_delta, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = sqi_store_prepare(a->s,
+    sq_status st = sqi_db_prepare(a->s,
                                  "INSERT INTO clock_events(attempt, n, kind, wall_before,"
                                  " wall_after, mono_delta_ms) VALUES (?, ?, ?, ?, ?, ?)",
                                  &q, err);
@@ -389,7 +389,7 @@ static sq_status add_event(sq_attempt *a, int kind, int64_t wall_before, int64_t
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        return sqi_store_sqlerr(a->s, rc, "recording a clock event", err);
+        return sqi_db_sqlerr(a->s, rc, "recording a clock event", err);
     a->n_events++;
     return SQ_OK;
 }
@@ -403,8 +403,8 @@ typedef struct {
  * (time_applied), so a failed write leaves it as the store has it. */
 static sq_status time_write(sq_attempt *a, time_point *tp, sq_err *err)
 {
-    tp->mono = sqi_store_mono_ms(a->s);
-    tp->wall = sqi_store_wall_s(a->s);
+    tp->mono = sqi_db_mono_ms(a->s);
+    tp->wall = sqi_db_wall_s(a->s);
     tp->elapsed = elapsed_now(a, tp->mono);
     int64_t mono_d = tp->mono - a->base_mono_ms, wall_d = (tp->wall - a->base_wall_s) * 1000;
     sq_status st;
@@ -412,7 +412,7 @@ static sq_status time_write(sq_attempt *a, time_point *tp, sq_err *err)
         if ((st = add_event(a, 1, a->base_wall_s, tp->wall, mono_d, err)))
             return st;
     sqlite3_stmt *q;
-    if ((st = sqi_store_prepare(a->s,
+    if ((st = sqi_db_prepare(a->s,
                             "UPDATE attempts SET elapsed_ms = ?, last_wall = ?, current = ?"
                             " WHERE id = ? AND state = 0",
                             &q, err)))
@@ -424,7 +424,7 @@ static sq_status time_write(sq_attempt *a, time_point *tp, sq_err *err)
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        return sqi_store_sqlerr(a->s, rc, "saving the attempt", err);
+        return sqi_db_sqlerr(a->s, rc, "saving the attempt", err);
     if (sqlite3_changes(a->s->db) != 1)
         return sqi_seterr(err, SQ_ESTATE, "attempt %s is no longer open", a->id_hex);
     return SQ_OK;
@@ -443,10 +443,10 @@ sq_status sq_attempt_tick(sq_attempt *a, sq_err *err)
         return sqi_seterr(err, SQ_ESTATE, "attempt %s is finished", a->id_hex);
     time_point tp;
     int events = a->n_events;
-    sq_status st = sqi_store_begin(a->s, err);
+    sq_status st = sqi_db_begin(a->s, err);
     if (st)
         return st;
-    st = sqi_store_end(a->s, time_write(a, &tp, err), err);
+    st = sqi_db_end(a->s, time_write(a, &tp, err), err);
     if (st)
         a->n_events = events;
     else
@@ -493,7 +493,7 @@ sq_status sq_attempt_start(sq_store *s, const char *exam_id, const char *trainee
     sq_status st = new_attempt(s, exam_id, trainee_id, &a, err);
     if (st)
         return st;
-    if ((st = sqi_store_begin(s, err)))
+    if ((st = sqi_db_begin(s, err)))
         goto out;
     if ((st = sqi_catalog_find_exam(s, exam_id, &a->exam_row, &a->exam_version, &n_roster, err)) ||
         (st = sqi_catalog_exam_meta(s, a->exam_row, exam_id, a->exam_version, &a->meta, err)))
@@ -505,7 +505,7 @@ sq_status sq_attempt_start(sq_store *s, const char *exam_id, const char *trainee
     if (!a->trainee_name[0] && trainee_name)
         snprintf(a->trainee_name, sizeof a->trainee_name, "%s", trainee_name);
     uint8_t h[32];
-    sqi_store_trainee_hash(s, trainee_id, h);
+    sqi_db_trainee_hash(s, trainee_id, h);
     if ((st = sqi_catalog_attempts_used(s, h, exam_id, &used, &open, err)))
         goto out;
     if (open > 0) {
@@ -535,15 +535,15 @@ sq_status sq_attempt_start(sq_store *s, const char *exam_id, const char *trainee
         st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
-    if ((st = sqi_store_seal(s, "attempts", "layout", a->id_hex, lay.p, lay.len, &layout_sealed,
+    if ((st = sqi_db_seal(s, "attempts", "layout", a->id_hex, lay.p, lay.len, &layout_sealed,
                          &n_lay, err)) ||
-        (st = sqi_store_seal(s, "attempts", "person", a->id_hex, person, strlen(person),
+        (st = sqi_db_seal(s, "attempts", "person", a->id_hex, person, strlen(person),
                          &person_sealed, &n_person, err)))
         goto out;
-    a->base_mono_ms = sqi_store_mono_ms(s);
-    a->base_wall_s = a->started_wall = sqi_store_wall_s(s);
+    a->base_mono_ms = sqi_db_mono_ms(s);
+    a->base_wall_s = a->started_wall = sqi_db_wall_s(s);
     sqlite3_stmt *q;
-    if ((st = sqi_store_prepare(s,
+    if ((st = sqi_db_prepare(s,
                             "INSERT INTO attempts(id, exam, trainee, person, state, layout,"
                             " current, elapsed_ms, started_wall, last_wall)"
                             " VALUES (?, ?, ?, ?, 0, ?, 0, 0, ?, ?)",
@@ -559,9 +559,9 @@ sq_status sq_attempt_start(sq_store *s, const char *exam_id, const char *trainee
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        st = sqi_store_sqlerr(s, rc, "starting the attempt", err);
+        st = sqi_db_sqlerr(s, rc, "starting the attempt", err);
 out:
-    st = sqi_store_end(s, st, err);
+    st = sqi_db_end(s, st, err);
     if (person) {
         sodium_memzero(person, strlen(person));
         free(person);
@@ -580,7 +580,7 @@ out:
 static sq_status load_answers(sq_attempt *a, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = sqi_store_prepare(a->s,
+    sq_status st = sqi_db_prepare(a->s,
                                  "SELECT pos, value, flagged FROM answers WHERE attempt = ?",
                                  &q, err);
     if (st)
@@ -601,7 +601,7 @@ static sq_status load_answers(sq_attempt *a, sq_err *err)
         uint8_t *plain = NULL;
         size_t n;
         sqi_rowkey_answer(rowkey, a->id_hex, pos);
-        if ((st = sqi_store_open_field(a->s, "answers", "value", rowkey, sqlite3_column_blob(q, 1),
+        if ((st = sqi_db_open_field(a->s, "answers", "value", rowkey, sqlite3_column_blob(q, 1),
                                    (size_t)sqlite3_column_bytes(q, 1), &plain, &n, err)))
             break;
         sq_rd r;
@@ -614,11 +614,11 @@ static sq_status load_answers(sq_attempt *a, sq_err *err)
             st = sqi_seterr(err, SQ_ECORRUPT, "store: attempt %s is damaged", a->id_hex);
     }
     if (!st && rc != SQLITE_DONE)
-        st = sqi_store_sqlerr(a->s, rc, "reading answers", err);
+        st = sqi_db_sqlerr(a->s, rc, "reading answers", err);
     sqlite3_finalize(q);
     if (st)
         return st;
-    if ((st = sqi_store_prepare(a->s, "SELECT count(*) FROM clock_events WHERE attempt = ?", &q, err)))
+    if ((st = sqi_db_prepare(a->s, "SELECT count(*) FROM clock_events WHERE attempt = ?", &q, err)))
         return st;
     sqlite3_bind_blob(q, 1, a->id, 16, SQLITE_STATIC);
     if (sqlite3_step(q) == SQLITE_ROW)
@@ -642,8 +642,8 @@ sq_status sq_attempt_resume(sq_store *s, const char *exam_id, const char *traine
     if (st)
         return st;
     uint8_t h[32];
-    sqi_store_trainee_hash(s, trainee_id, h);
-    if ((st = sqi_store_prepare(s,
+    sqi_db_trainee_hash(s, trainee_id, h);
+    if ((st = sqi_db_prepare(s,
                             "SELECT a.id, a.exam, e.exam_id, e.version, a.person, a.layout,"
                             " a.current, a.elapsed_ms, a.started_wall, a.last_wall"
                             " FROM attempts a JOIN exams e ON e.id = a.exam"
@@ -661,7 +661,7 @@ sq_status sq_attempt_resume(sq_store *s, const char *exam_id, const char *traine
                        trainee_id, exam_id ? " at exam " : "", exam_id ? exam_id : "");
         goto out;
     } else if (rc != SQLITE_ROW) {
-        st = sqi_store_sqlerr(s, rc, "looking up an attempt", err);
+        st = sqi_db_sqlerr(s, rc, "looking up an attempt", err);
         goto out;
     }
     if (sqlite3_column_bytes(q, 0) != 16) {
@@ -673,7 +673,7 @@ sq_status sq_attempt_resume(sq_store *s, const char *exam_id, const char *traine
     a->exam_row = sqlite3_column_int64(q, 1);
     snprintf(a->exam_id, sizeof a->exam_id, "%s", (const char *)sqlite3_column_text(q, 2));
     a->exam_version = sqlite3_column_int64(q, 3);
-    if ((st = sqi_store_open_field(s, "attempts", "person", a->id_hex, sqlite3_column_blob(q, 4),
+    if ((st = sqi_db_open_field(s, "attempts", "person", a->id_hex, sqlite3_column_blob(q, 4),
                                (size_t)sqlite3_column_bytes(q, 4), &plain, &n, err)))
         goto out;
     json_t *pj = json_loadb((const char *)plain, n, 0, NULL);
@@ -682,7 +682,7 @@ sq_status sq_attempt_resume(sq_store *s, const char *exam_id, const char *traine
     json_decref(pj);
     free(plain);
     plain = NULL;
-    if ((st = sqi_store_open_field(s, "attempts", "layout", a->id_hex, sqlite3_column_blob(q, 5),
+    if ((st = sqi_db_open_field(s, "attempts", "layout", a->id_hex, sqlite3_column_blob(q, 5),
                                (size_t)sqlite3_column_bytes(q, 5), &plain, &n, err)) ||
         (st = layout_decode(a, plain, n, err)))
         goto out;
@@ -701,12 +701,12 @@ sq_status sq_attempt_resume(sq_store *s, const char *exam_id, const char *traine
         goto out;
     /* The station was off (or the kiosk down) since last_wall: that time is
      * not counted, and the gap is recorded for central to see. */
-    a->base_mono_ms = sqi_store_mono_ms(s);
-    a->base_wall_s = sqi_store_wall_s(s);
-    if ((st = sqi_store_begin(s, err)))
+    a->base_mono_ms = sqi_db_mono_ms(s);
+    a->base_wall_s = sqi_db_wall_s(s);
+    if ((st = sqi_db_begin(s, err)))
         goto out;
     st = add_event(a, 2, last_wall, a->base_wall_s, 0, err);
-    if ((st = sqi_store_end(s, st, err)))
+    if ((st = sqi_db_end(s, st, err)))
         goto out;
 out:
     sqlite3_finalize(q);
@@ -807,7 +807,7 @@ sq_status sq_attempt_image(sq_attempt *a, int pos, uint8_t **data, size_t *len, 
     if (pos < 0 || pos >= a->n)
         return sqi_seterr(err, SQ_EINVAL, "no item %d", pos + 1);
     sqlite3_stmt *q;
-    sq_status st = sqi_store_prepare(a->s, "SELECT mime, data FROM images WHERE exam = ? AND idx = ?",
+    sq_status st = sqi_db_prepare(a->s, "SELECT mime, data FROM images WHERE exam = ? AND idx = ?",
                                  &q, err);
     if (st)
         return st;
@@ -820,12 +820,12 @@ sq_status sq_attempt_image(sq_attempt *a, int pos, uint8_t **data, size_t *len, 
                  a->items[pos].idx);
         if (mime && mime_len)
             snprintf(mime, mime_len, "%s", (const char *)sqlite3_column_text(q, 0));
-        st = sqi_store_open_field(a->s, "images", "data", rowkey, sqlite3_column_blob(q, 1),
+        st = sqi_db_open_field(a->s, "images", "data", rowkey, sqlite3_column_blob(q, 1),
                               (size_t)sqlite3_column_bytes(q, 1), data, len, err);
     } else if (rc == SQLITE_DONE) {
         st = sqi_seterr(err, SQ_ENOTFOUND, "item %d has no image", pos + 1);
     } else {
-        st = sqi_store_sqlerr(a->s, rc, "reading an image", err);
+        st = sqi_db_sqlerr(a->s, rc, "reading an image", err);
     }
     sqlite3_finalize(q);
     return st;
@@ -861,7 +861,7 @@ static sq_status change(sq_attempt *a, change_kind kind, int pos, uint32_t value
     sqlite3_stmt *q = NULL;
     if (kind == CH_GOTO)
         a->current = pos;
-    if ((st = sqi_store_begin(a->s, err)))
+    if ((st = sqi_db_begin(a->s, err)))
         goto fail;
     if ((st = time_write(a, &tp, err)))
         goto end;
@@ -873,18 +873,18 @@ static sq_status change(sq_attempt *a, change_kind kind, int pos, uint32_t value
         sqi_buf_varint(&b, value);
         sqi_buf_svarint(&b, tp.elapsed);
         sqi_rowkey_answer(rowkey, a->id_hex, pos);
-        st = sqi_store_seal(a->s, "answers", "value", rowkey, b.p, b.len, &sealed, &n, err);
+        st = sqi_db_seal(a->s, "answers", "value", rowkey, b.p, b.len, &sealed, &n, err);
         sqi_buf_free(&b);
         if (st)
             goto end;
-        if ((st = sqi_store_prepare(a->s,
+        if ((st = sqi_db_prepare(a->s,
                                 "INSERT INTO answers(attempt, pos, value) VALUES (?, ?, ?)"
                                 " ON CONFLICT(attempt, pos) DO UPDATE SET value = excluded.value",
                                 &q, err)))
             goto end;
         sqlite3_bind_blob(q, 3, sealed, (int)n, SQLITE_STATIC);
     } else if (kind == CH_FLAG) {
-        if ((st = sqi_store_prepare(a->s,
+        if ((st = sqi_db_prepare(a->s,
                                 "INSERT INTO answers(attempt, pos, flagged) VALUES (?, ?, ?)"
                                 " ON CONFLICT(attempt, pos) DO UPDATE SET flagged = excluded.flagged",
                                 &q, err)))
@@ -896,12 +896,12 @@ static sq_status change(sq_attempt *a, change_kind kind, int pos, uint32_t value
         sqlite3_bind_int(q, 2, pos);
         int rc = sqlite3_step(q);
         if (rc != SQLITE_DONE)
-            st = sqi_store_sqlerr(a->s, rc, "saving the answer", err);
+            st = sqi_db_sqlerr(a->s, rc, "saving the answer", err);
     }
 end:
     sqlite3_finalize(q);
     free(sealed);
-    st = sqi_store_end(a->s, st, err);
+    st = sqi_db_end(a->s, st, err);
     if (st)
         goto fail;
     time_applied(a, &tp);
@@ -988,7 +988,7 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
     r.items = calloc((size_t)a->n, sizeof *r.items);
     if (!r.items)
         return sqi_seterr(err, SQ_ENOMEM, "out of memory");
-    if ((st = sqi_store_begin(a->s, err)))
+    if ((st = sqi_db_begin(a->s, err)))
         goto out;
     if ((st = time_write(a, &tp, err)))
         goto out;
@@ -1022,7 +1022,7 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
     r.passed = r.percent >= json_integer_value(json_object_get(a->meta, "pass_percent"));
 
     /* The clock events recorded for this attempt go into the result. */
-    if ((st = sqi_store_prepare(a->s,
+    if ((st = sqi_db_prepare(a->s,
                             "SELECT kind, wall_before, wall_after, mono_delta_ms FROM"
                             " clock_events WHERE attempt = ? ORDER BY n",
                             &q, err)))
@@ -1049,7 +1049,7 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
                           err)))
         goto out;
 
-    if ((st = sqi_store_prepare(a->s,
+    if ((st = sqi_db_prepare(a->s,
                             "INSERT INTO results(seq, attempt, sealed, created_wall)"
                             " VALUES (?, ?, ?, ?)",
                             &q, err)))
@@ -1062,7 +1062,7 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
     sqlite3_finalize(q);
     q = NULL;
     if (rc != SQLITE_DONE) {
-        st = sqi_store_sqlerr(a->s, rc, "storing the result", err);
+        st = sqi_db_sqlerr(a->s, rc, "storing the result", err);
         goto out;
     }
     if ((st = sqi_chain_seq_used(a->s, r.seq, err)))
@@ -1075,7 +1075,7 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
         "DELETE FROM clock_events WHERE attempt = ?1",
     };
     for (size_t i = 0; i < sizeof cleanup / sizeof cleanup[0] && !st; i++) {
-        if ((st = sqi_store_prepare(a->s, cleanup[i], &q, err)))
+        if ((st = sqi_db_prepare(a->s, cleanup[i], &q, err)))
             break;
         sqlite3_bind_blob(q, 1, a->id, 16, SQLITE_STATIC);
         sqlite3_bind_int64(q, 2, r.seq);
@@ -1083,11 +1083,11 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
         sqlite3_finalize(q);
         q = NULL;
         if (rc != SQLITE_DONE)
-            st = sqi_store_sqlerr(a->s, rc, "closing the attempt", err);
+            st = sqi_db_sqlerr(a->s, rc, "closing the attempt", err);
     }
 out:
     sqlite3_finalize(q);
-    st = sqi_store_end(a->s, st, err);
+    st = sqi_db_end(a->s, st, err);
     if (st == SQ_OK) {
         time_applied(a, &tp);
         a->closed = 1;

@@ -14,7 +14,7 @@
 #include "chain_int.h"
 #include "codec_int.h"
 #include "keys_int.h"
-#include "store_int.h"
+#include "db_int.h"
 #include "util_int.h"
 
 /* ---- batches ---- */
@@ -71,7 +71,7 @@ static sq_status seq_map_load(sq_store *s, seq_map *m, sq_err *err)
 {
     sqlite3_stmt *q;
     m->n = 0;
-    sq_status st = sqi_store_prepare(s, "SELECT from_seq, wire_base FROM seq_map ORDER BY from_seq",
+    sq_status st = sqi_db_prepare(s, "SELECT from_seq, wire_base FROM seq_map ORDER BY from_seq",
                                  &q, err);
     if (st)
         return st;
@@ -83,7 +83,7 @@ static sq_status seq_map_load(sq_store *s, seq_map *m, sq_err *err)
     }
     sqlite3_finalize(q);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQ_OK
-                                                 : sqi_store_sqlerr(s, rc, "reading the seq map", err);
+                                                 : sqi_db_sqlerr(s, rc, "reading the seq map", err);
 }
 
 /* The number the station's result seq goes out under. */
@@ -126,7 +126,7 @@ sq_status sq_batch_renumber(sq_store *s, int64_t conflict_seq, int64_t held_max,
 {
     seq_map m;
     sqlite3_stmt *q = NULL;
-    sq_status st = sqi_store_begin(s, err);
+    sq_status st = sqi_db_begin(s, err);
     if (st)
         return st;
     if ((st = seq_map_load(s, &m, err)))
@@ -134,7 +134,7 @@ sq_status sq_batch_renumber(sq_store *s, int64_t conflict_seq, int64_t held_max,
     int64_t local = seq_of(&m, conflict_seq);
     bool pending = false;
     if (local > 0) {
-        if ((st = sqi_store_prepare(s, "SELECT sent_wall IS NULL FROM results WHERE seq = ?", &q,
+        if ((st = sqi_db_prepare(s, "SELECT sent_wall IS NULL FROM results WHERE seq = ?", &q,
                                 err)))
             goto out;
         sqlite3_bind_int64(q, 1, local);
@@ -152,14 +152,14 @@ sq_status sq_batch_renumber(sq_store *s, int64_t conflict_seq, int64_t held_max,
     }
     /* From that result on, everything goes out above what central holds;
      * ranges further on are superseded. */
-    if ((st = sqi_store_prepare(s, "DELETE FROM seq_map WHERE from_seq >= ?", &q, err)))
+    if ((st = sqi_db_prepare(s, "DELETE FROM seq_map WHERE from_seq >= ?", &q, err)))
         goto out;
     sqlite3_bind_int64(q, 1, local);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     q = NULL;
     if (rc == SQLITE_DONE &&
-        (st = sqi_store_prepare(s, "INSERT INTO seq_map(from_seq, wire_base) VALUES (?, ?)", &q,
+        (st = sqi_db_prepare(s, "INSERT INTO seq_map(from_seq, wire_base) VALUES (?, ?)", &q,
                             err)) == SQ_OK) {
         sqlite3_bind_int64(q, 1, local);
         sqlite3_bind_int64(q, 2, held_max + 1);
@@ -167,7 +167,7 @@ sq_status sq_batch_renumber(sq_store *s, int64_t conflict_seq, int64_t held_max,
     }
     if (st || rc != SQLITE_DONE) {
         if (!st)
-            st = sqi_store_sqlerr(s, rc, "renumbering results", err);
+            st = sqi_db_sqlerr(s, rc, "renumbering results", err);
         goto out;
     }
     char detail[300];
@@ -183,7 +183,7 @@ sq_status sq_batch_renumber(sq_store *s, int64_t conflict_seq, int64_t held_max,
     }
 out:
     sqlite3_finalize(q);
-    return sqi_store_end(s, st, err);
+    return sqi_db_end(s, st, err);
 }
 
 sq_status sq_batch_make(sq_store *s, int64_t after_seq, int max_results, size_t max_bytes,
@@ -210,7 +210,7 @@ sq_status sq_batch_make(sq_store *s, int64_t after_seq, int max_results, size_t 
         return st;
     sqi_buf_init(&plain, SQ_BATCH_MAX_PLAIN);
     sqi_buf_init(&out, SQ_BATCH_MAX_FILE);
-    if ((st = sqi_store_prepare(s,
+    if ((st = sqi_db_prepare(s,
                             "SELECT seq, sealed FROM results WHERE sent_wall IS NULL"
                             " AND seq > ? ORDER BY seq LIMIT ?",
                             &q, err))) {
@@ -240,7 +240,7 @@ sq_status sq_batch_make(sq_store *s, int64_t after_seq, int max_results, size_t 
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE) {
-        st = sqi_store_sqlerr(s, rc, "reading results", err);
+        st = sqi_db_sqlerr(s, rc, "reading results", err);
         goto out;
     }
     if (n == 0)
@@ -519,8 +519,8 @@ sq_status sq_batch_heartbeat(sq_store *s, sq_heartbeat *hb, sq_err *err)
     memset(hb, 0, sizeof *hb);
     snprintf(hb->station_id, sizeof hb->station_id, "%s", s->station_id);
     snprintf(hb->software, sizeof hb->software, "%s", sq_version());
-    hb->station_wall_s = sqi_store_wall_s(s);
-    sq_status st = sqi_store_prepare(s,
+    hb->station_wall_s = sqi_db_wall_s(s);
+    sq_status st = sqi_db_prepare(s,
                                  "SELECT (SELECT count(*) FROM results WHERE sent_wall IS NULL),"
                                  " (SELECT min(created_wall) FROM results WHERE sent_wall IS NULL),"
                                  " (SELECT value FROM meta WHERE key = 'last_seq')",
@@ -547,7 +547,7 @@ sq_status sq_batch_heartbeat(sq_store *s, sq_heartbeat *hb, sq_err *err)
     const sq_integrity_report *ir = sq_chain_last(s);
     if (ir)
         hb->integrity = (ir->found.flags & 0xffu) | (ir->on_record.flags & 0xffu) << 8;
-    if ((st = sqi_store_prepare(s, "SELECT exam_id, version FROM exams WHERE active = 1 ORDER BY exam_id",
+    if ((st = sqi_db_prepare(s, "SELECT exam_id, version FROM exams WHERE active = 1 ORDER BY exam_id",
                             &q, err)))
         return st;
     size_t o = 0;
@@ -562,7 +562,7 @@ sq_status sq_batch_heartbeat(sq_store *s, sq_heartbeat *hb, sq_err *err)
 sq_status sq_batch_counts(sq_store *s, int64_t *pending, int64_t *last_seq, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = sqi_store_prepare(s,
+    sq_status st = sqi_db_prepare(s,
                                  "SELECT (SELECT count(*) FROM results WHERE sent_wall IS NULL),"
                                  " (SELECT value FROM meta WHERE key = 'last_seq')",
                                  &q, err);
@@ -575,7 +575,7 @@ sq_status sq_batch_counts(sq_store *s, int64_t *pending, int64_t *last_seq, sq_e
         if (last_seq)
             *last_seq = sqlite3_column_int64(q, 1);
     } else {
-        st = sqi_store_sqlerr(s, rc, "counting results", err);
+        st = sqi_db_sqlerr(s, rc, "counting results", err);
     }
     sqlite3_finalize(q);
     return st;
@@ -594,24 +594,24 @@ sq_status sq_batch_mark_sent(sq_store *s, const int64_t *seqs, size_t n, int *ma
         free(local);
         return sqi_seterr(err, SQ_ENOMEM, "out of memory");
     }
-    sq_status st = sqi_store_begin(s, err);
+    sq_status st = sqi_db_begin(s, err);
     if (st) {
         free(done);
         free(local);
         return st;
     }
     if ((st = seqs_from_wire(s, seqs, n, local, err)) ||
-        (st = sqi_store_prepare(s,
+        (st = sqi_db_prepare(s,
                             "UPDATE results SET sent_wall = ? WHERE seq = ? AND sent_wall IS NULL",
                             &q, err)))
         goto out;
     for (size_t i = 0; i < n; i++) {
-        sqlite3_bind_int64(q, 1, sqi_store_wall_s(s));
+        sqlite3_bind_int64(q, 1, sqi_db_wall_s(s));
         sqlite3_bind_int64(q, 2, local[i]);
         int rc = sqlite3_step(q);
         sqlite3_reset(q);
         if (rc != SQLITE_DONE) {
-            st = sqi_store_sqlerr(s, rc, "marking results sent", err);
+            st = sqi_db_sqlerr(s, rc, "marking results sent", err);
             goto out;
         }
         if (sqlite3_changes(s->db) > 0)
@@ -622,7 +622,7 @@ out:
     sqlite3_finalize(q);
     free(done);
     free(local);
-    st = sqi_store_end(s, st, err);
+    st = sqi_db_end(s, st, err);
     if (st == SQ_OK && marked)
         *marked = count;
     return st;
@@ -632,25 +632,25 @@ sq_status sqi_batch_mark_exported(sq_store *s, const int64_t *seqs, size_t n, sq
 {
     sqlite3_stmt *q = NULL;
     seq_map m;
-    sq_status st = sqi_store_begin(s, err);
+    sq_status st = sqi_db_begin(s, err);
     if (st)
         return st;
     if ((st = seq_map_load(s, &m, err)) ||
-        (st = sqi_store_prepare(s,
+        (st = sqi_db_prepare(s,
                             "UPDATE results SET exported_wall = ? WHERE seq = ? AND sent_wall IS NULL",
                             &q, err)))
         goto out;
     for (size_t i = 0; i < n && !st; i++) {
-        sqlite3_bind_int64(q, 1, sqi_store_wall_s(s));
+        sqlite3_bind_int64(q, 1, sqi_db_wall_s(s));
         sqlite3_bind_int64(q, 2, seq_of(&m, seqs[i]));
         int rc = sqlite3_step(q);
         sqlite3_reset(q);
         if (rc != SQLITE_DONE)
-            st = sqi_store_sqlerr(s, rc, "noting results exported", err);
+            st = sqi_db_sqlerr(s, rc, "noting results exported", err);
     }
 out:
     sqlite3_finalize(q);
-    return sqi_store_end(s, st, err);
+    return sqi_db_end(s, st, err);
 }
 
 /* ---- acknowledgements ---- */

@@ -7,7 +7,7 @@
 #define SYNAQ_BATCH_INT_H
 
 #include "synaq/batch.h"
-#include "store_int.h"
+#include "db_int.h"
 
 /* Notes that these pending results went out on a stick (usb.c); seqs are
  * the numbers they went out under. */

@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "bundle_int.h"
+#include "examset_int.h"
 #include "codec_int.h"
 #include "exam_int.h"
 #include "util_int.h"

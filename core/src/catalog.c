@@ -11,7 +11,7 @@
 
 #include "catalog_int.h"
 #include "exam_int.h"
-#include "store_int.h"
+#include "db_int.h"
 #include "util_int.h"
 #include "synaq/catalog.h"
 
@@ -32,14 +32,14 @@ sq_status sqi_catalog_exam_meta(sq_store *s, sqlite3_int64 row, const char *exam
                                 int64_t version, json_t **out, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = sqi_store_prepare(s, "SELECT meta FROM exams WHERE id = ?", &q, err);
+    sq_status st = sqi_db_prepare(s, "SELECT meta FROM exams WHERE id = ?", &q, err);
     if (st)
         return st;
     sqlite3_bind_int64(q, 1, row);
     int rc = sqlite3_step(q);
     if (rc != SQLITE_ROW) {
         st = rc == SQLITE_DONE ? sqi_seterr(err, SQ_ENOTFOUND, "exam row %lld is gone", (long long)row)
-                               : sqi_store_sqlerr(s, rc, "reading an exam", err);
+                               : sqi_db_sqlerr(s, rc, "reading an exam", err);
         sqlite3_finalize(q);
         return st;
     }
@@ -47,7 +47,7 @@ sq_status sqi_catalog_exam_meta(sq_store *s, sqlite3_int64 row, const char *exam
     uint8_t *plain = NULL;
     size_t n;
     sqi_rowkey_exam(rowkey, exam_id, version);
-    st = sqi_store_open_field(s, "exams", "meta", rowkey, sqlite3_column_blob(q, 0),
+    st = sqi_db_open_field(s, "exams", "meta", rowkey, sqlite3_column_blob(q, 0),
                           (size_t)sqlite3_column_bytes(q, 0), &plain, &n, err);
     sqlite3_finalize(q);
     if (st)
@@ -65,7 +65,7 @@ sq_status sqi_catalog_find_exam(sq_store *s, const char *exam_id, sqlite3_int64 
                            int *n_roster, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = sqi_store_prepare(
+    sq_status st = sqi_db_prepare(
         s, "SELECT id, version, n_roster FROM exams WHERE exam_id = ? AND active = 1", &q, err);
     if (st)
         return st;
@@ -78,7 +78,7 @@ sq_status sqi_catalog_find_exam(sq_store *s, const char *exam_id, sqlite3_int64 
     } else if (rc == SQLITE_DONE) {
         st = sqi_seterr(err, SQ_ENOTFOUND, "no exam '%s' is installed on this station", exam_id);
     } else {
-        st = sqi_store_sqlerr(s, rc, "looking up an exam", err);
+        st = sqi_db_sqlerr(s, rc, "looking up an exam", err);
     }
     sqlite3_finalize(q);
     return st;
@@ -90,9 +90,9 @@ sq_status sqi_catalog_roster_find(sq_store *s, sqlite3_int64 row, const char *ex
 {
     uint8_t h[32];
     char rowkey[STORE_ROWKEY];
-    sqi_store_trainee_hash(s, trainee_id, h);
+    sqi_db_trainee_hash(s, trainee_id, h);
     sqlite3_stmt *q;
-    sq_status st = sqi_store_prepare(s, "SELECT person FROM roster WHERE exam = ? AND trainee = ?", &q,
+    sq_status st = sqi_db_prepare(s, "SELECT person FROM roster WHERE exam = ? AND trainee = ?", &q,
                                  err);
     if (st)
         return st;
@@ -103,12 +103,12 @@ sq_status sqi_catalog_roster_find(sq_store *s, sqlite3_int64 row, const char *ex
         st = sqi_seterr(err, SQ_ENOTFOUND, "trainee '%s' is not on the roster of exam '%s'",
                        trainee_id, exam_id);
     } else if (rc != SQLITE_ROW) {
-        st = sqi_store_sqlerr(s, rc, "reading the roster", err);
+        st = sqi_db_sqlerr(s, rc, "reading the roster", err);
     } else {
         uint8_t *plain = NULL;
         size_t n;
         sqi_rowkey_person(rowkey, exam_id, version, h);
-        st = sqi_store_open_field(s, "roster", "person", rowkey, sqlite3_column_blob(q, 0),
+        st = sqi_db_open_field(s, "roster", "person", rowkey, sqlite3_column_blob(q, 0),
                               (size_t)sqlite3_column_bytes(q, 0), &plain, &n, err);
         if (!st && name) {
             json_t *p = json_loadb((const char *)plain, n, 0, NULL);
@@ -127,7 +127,7 @@ sq_status sqi_catalog_attempts_used(sq_store *s, const uint8_t h[32], const char
                                int *open, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = sqi_store_prepare(s,
+    sq_status st = sqi_db_prepare(s,
                                  "SELECT sum(a.state = 1), sum(a.state = 0) FROM attempts a"
                                  " JOIN exams e ON e.id = a.exam"
                                  " WHERE a.trainee = ? AND e.exam_id = ?",
@@ -141,7 +141,7 @@ sq_status sqi_catalog_attempts_used(sq_store *s, const uint8_t h[32], const char
         *used = sqlite3_column_int(q, 0);
         *open = sqlite3_column_int(q, 1);
     } else {
-        st = sqi_store_sqlerr(s, rc, "counting attempts", err);
+        st = sqi_db_sqlerr(s, rc, "counting attempts", err);
     }
     sqlite3_finalize(q);
     return st;
@@ -153,7 +153,7 @@ sq_status sq_catalog_exams(sq_store *s, sq_exam_info **out, size_t *n, sq_err *e
     sqlite3_stmt *q;
     sq_exam_info *list = NULL;
     size_t count = 0, cap = 0;
-    sq_status st = sqi_store_prepare(s,
+    sq_status st = sqi_db_prepare(s,
                                  "SELECT id, exam_id, version, n_items, n_roster FROM exams"
                                  " WHERE active = 1 ORDER BY exam_id",
                                  &q, err);
@@ -191,7 +191,7 @@ sq_status sq_catalog_exams(sq_store *s, sq_exam_info **out, size_t *n, sq_err *e
         count++;
     }
     if (rc != SQLITE_DONE) {
-        st = sqi_store_sqlerr(s, rc, "listing exams", err);
+        st = sqi_db_sqlerr(s, rc, "listing exams", err);
         goto out;
     }
     *out = list;
@@ -222,7 +222,7 @@ sq_status sq_catalog_trainee_check(sq_store *s, const char *exam_id, const char 
         (st = sqi_catalog_roster_find(s, row, exam_id, version, trainee_id, name, name_len, err)))
         return st;
     uint8_t h[32];
-    sqi_store_trainee_hash(s, trainee_id, h);
+    sqi_db_trainee_hash(s, trainee_id, h);
     if ((st = sqi_catalog_attempts_used(s, h, exam_id, &used, &open, err)) ||
         (st = sqi_catalog_exam_meta(s, row, exam_id, version, &meta, err)))
         return st;
@@ -245,7 +245,7 @@ sq_status sq_catalog_open_attempt(sq_store *s, const char *exam_id, const char *
     if (!sqi_catalog_trainee_id_ok(trainee_id))
         return sqi_seterr(err, SQ_EINVAL, "a trainee id is 1 to %d printable characters",
                          TRAINEE_ID_MAX);
-    sqi_store_trainee_hash(s, trainee_id, h);
+    sqi_db_trainee_hash(s, trainee_id, h);
     sq_status st = sqi_catalog_attempts_used(s, h, exam_id, &used, &n_open, err);
     if (!st)
         *open = n_open > 0;
@@ -274,7 +274,7 @@ sq_status sq_catalog_roster(sq_store *s, const char *exam_id, sq_person **out, s
     list = calloc((size_t)n_roster, sizeof *list);
     if (!list)
         return sqi_seterr(err, SQ_ENOMEM, "out of memory");
-    if ((st = sqi_store_prepare(s, "SELECT trainee, person FROM roster WHERE exam = ?", &q, err)))
+    if ((st = sqi_db_prepare(s, "SELECT trainee, person FROM roster WHERE exam = ?", &q, err)))
         goto out;
     sqlite3_bind_int64(q, 1, row);
     int rc;
@@ -287,7 +287,7 @@ sq_status sq_catalog_roster(sq_store *s, const char *exam_id, sq_person **out, s
             goto out;
         }
         sqi_rowkey_person(rowkey, exam_id, version, sqlite3_column_blob(q, 0));
-        if ((st = sqi_store_open_field(s, "roster", "person", rowkey, sqlite3_column_blob(q, 1),
+        if ((st = sqi_db_open_field(s, "roster", "person", rowkey, sqlite3_column_blob(q, 1),
                                    (size_t)sqlite3_column_bytes(q, 1), &plain, &len, err)))
             goto out;
         json_t *p = json_loadb((const char *)plain, len, 0, NULL);
@@ -305,7 +305,7 @@ sq_status sq_catalog_roster(sq_store *s, const char *exam_id, sq_person **out, s
         json_decref(p);
     }
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        st = sqi_store_sqlerr(s, rc, "reading the roster", err);
+        st = sqi_db_sqlerr(s, rc, "reading the roster", err);
         goto out;
     }
     qsort(list, count, sizeof *list, person_cmp);

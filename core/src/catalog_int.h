@@ -9,7 +9,7 @@
 #include <sqlite3.h>
 #include <jansson.h>
 #include "synaq/catalog.h"
-#include "store_int.h"
+#include "db_int.h"
 
 /* A trainee id as a station accepts one: 1..64 bytes, no control characters. */
 bool sqi_catalog_trainee_id_ok(const char *id);

@@ -47,7 +47,7 @@
  * results themselves (central checks the station's signature).
  *
  * Every function here that writes runs inside the caller's write
- * transaction (sqi_store_begin), so the head and what it pins change together.
+ * transaction (sqi_db_begin), so the head and what it pins change together.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +56,7 @@
 
 #include "chain_int.h"
 #include "codec_int.h"
-#include "store_int.h"
+#include "db_int.h"
 #include "util_int.h"
 
 #define MAC_LEN 32
@@ -206,7 +206,7 @@ static sq_status head_store(sq_store *s, const chain_head *h, sq_err *err)
     sqi_buf_init(&b, 0);
     head_encode(s, h, &b);
     sq_status st = b.failed ? sqi_seterr(err, SQ_ENOMEM, "out of memory")
-                            : sqi_store_meta_put(s, HEAD_KEY, b.p, b.len, 0, err);
+                            : sqi_db_meta_put(s, HEAD_KEY, b.p, b.len, 0, err);
     sqi_buf_free(&b);
     return st;
 }
@@ -350,7 +350,7 @@ static sq_status walk(sq_store *s, const char *sql, char kind, chain_seen *seen,
                       void (*on_row)(scan *c, sqlite3_stmt *q, bool ok), sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = sqi_store_prepare(s, sql, &q, err);
+    sq_status st = sqi_db_prepare(s, sql, &q, err);
     if (st)
         return st;
     uint8_t link[MAC_LEN], want[MAC_LEN];
@@ -397,7 +397,7 @@ static sq_status walk(sq_store *s, const char *sql, char kind, chain_seen *seen,
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        return sqi_store_sqlerr(s, rc, "checking the store", err);
+        return sqi_db_sqlerr(s, rc, "checking the store", err);
     memcpy(seen->last_link, link, MAC_LEN);
     return SQ_OK;
 }
@@ -456,7 +456,7 @@ static sq_status scan_run(sq_store *s, scan *c, sq_err *err)
     int rc;
     memset(c, 0, sizeof *c);
 
-    if ((st = sqi_store_prepare(s,
+    if ((st = sqi_db_prepare(s,
                             "SELECT (SELECT value FROM meta WHERE key = '" HEAD_KEY "'),"
                             " (SELECT value FROM meta WHERE key = 'last_seq'),"
                             " (SELECT max(seq) FROM results)",
@@ -464,7 +464,7 @@ static sq_status scan_run(sq_store *s, scan *c, sq_err *err)
         return st;
     if ((rc = sqlite3_step(q)) != SQLITE_ROW) {
         sqlite3_finalize(q);
-        return sqi_store_sqlerr(s, rc, "checking the store", err);
+        return sqi_db_sqlerr(s, rc, "checking the store", err);
     }
     c->head_ok =
         sqlite3_column_type(q, 0) == SQLITE_BLOB &&
@@ -495,7 +495,7 @@ static sq_status scan_run(sq_store *s, scan *c, sq_err *err)
     }
 
     /* Results: numbered 1..last_seq, no gaps; sent only if an entry says. */
-    if ((st = sqi_store_prepare(s, "SELECT seq, sent_wall IS NOT NULL FROM results ORDER BY seq", &q,
+    if ((st = sqi_db_prepare(s, "SELECT seq, sent_wall IS NOT NULL FROM results ORDER BY seq", &q,
                             err)))
         return st;
     int64_t next = 1;
@@ -527,7 +527,7 @@ static sq_status scan_run(sq_store *s, scan *c, sq_err *err)
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        return sqi_store_sqlerr(s, rc, "checking the store", err);
+        return sqi_db_sqlerr(s, rc, "checking the store", err);
     if (next <= c->last_seq) {
         int64_t sent = (int64_t)(lower_bound(&c->sent_seqs, c->last_seq + 1) -
                                  lower_bound(&c->sent_seqs, next));
@@ -663,10 +663,10 @@ static sq_status audit_insert_at(sq_store *s, chain_head *h, const char *actor, 
     sqlite3_stmt *q;
     if (h->audit_n >= INT64_MAX - 1)
         return sqi_seterr(err, SQ_ECORRUPT, "the audit log of %s has run out of numbers", s->path);
-    int64_t n = h->audit_n + 1, wall = sqi_store_wall_s(s), mono = sqi_store_mono_ms(s);
+    int64_t n = h->audit_n + 1, wall = sqi_db_wall_s(s), mono = sqi_db_mono_ms(s);
     uint8_t mac[MAC_LEN];
     audit_mac(s, h->audit_mac, n, wall, mono, actor, action, outcome, detail, detail_len, mac);
-    sq_status st = sqi_store_prepare(s,
+    sq_status st = sqi_db_prepare(s,
                                  "INSERT INTO audit(n, wall, mono_ms, actor, action, outcome,"
                                  " detail, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                  &q, err);
@@ -683,7 +683,7 @@ static sq_status audit_insert_at(sq_store *s, chain_head *h, const char *actor, 
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        return sqi_store_sqlerr(s, rc, "writing the audit log", err);
+        return sqi_db_sqlerr(s, rc, "writing the audit log", err);
     h->audit_n = n;
     memcpy(h->audit_mac, mac, MAC_LEN);
     return SQ_OK;
@@ -697,21 +697,21 @@ static sq_status record(sq_store *s, scan *c, sq_err *err)
     sqlite3_stmt *q = NULL;
     sq_status st = SQ_OK;
     if (c->unproven.n) {
-        if ((st = sqi_store_prepare(s, "UPDATE results SET sent_wall = NULL WHERE seq = ?", &q, err)))
+        if ((st = sqi_db_prepare(s, "UPDATE results SET sent_wall = NULL WHERE seq = ?", &q, err)))
             return st;
         for (size_t i = 0; i < c->unproven.n && !st; i++) {
             sqlite3_bind_int64(q, 1, c->unproven.v[i]);
             int rc = sqlite3_step(q);
             sqlite3_reset(q);
             if (rc != SQLITE_DONE)
-                st = sqi_store_sqlerr(s, rc, "checking the store", err);
+                st = sqi_db_sqlerr(s, rc, "checking the store", err);
         }
         sqlite3_finalize(q);
         if (st)
             return st;
     }
     if (c->meta_last_seq != c->last_seq &&
-        (st = sqi_store_meta_put(s, "last_seq", NULL, 0, c->last_seq, err)))
+        (st = sqi_db_meta_put(s, "last_seq", NULL, 0, c->last_seq, err)))
         return st;
     /* The new head: chained on from the logs' last lines as they are now;
      * but where lines were cut off the end, the numbering goes on after
@@ -731,7 +731,7 @@ static sq_status record(sq_store *s, scan *c, sq_err *err)
         return st;
     c->r.recorded = true;
     c->r.on_record_n = h.audit_n;
-    c->r.on_record_wall_s = sqi_store_wall_s(s);
+    c->r.on_record_wall_s = sqi_db_wall_s(s);
     c->r.on_record = c->r.found;
     snprintf(c->r.on_record_text, sizeof c->r.on_record_text, "%.*s", (int)n, c->r.text);
     return SQ_OK;
@@ -749,7 +749,7 @@ static sq_status check(sq_store *s, bool tolerant, sq_err *err)
     bool own_read = !s->in_tx;
     /* One snapshot for the whole walk: another process may write meanwhile. */
     if (own_read && sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return sqi_store_sqlerr(s, sqlite3_errcode(s->db), "checking the store", err);
+        return sqi_db_sqlerr(s, sqlite3_errcode(s->db), "checking the store", err);
     st = scan_run(s, &c, err);
     if (own_read)
         sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
@@ -761,11 +761,11 @@ static sq_status check(sq_store *s, bool tolerant, sq_err *err)
             /* Again under the lock: another process may have put the
              * same finding on record meanwhile. */
             scan_free(&c);
-            if (!(st = sqi_store_begin(s, err))) {
+            if (!(st = sqi_db_begin(s, err))) {
                 st = scan_run(s, &c, err);
                 if (!st && needs_record(&c))
                     st = record(s, &c, err);
-                st = sqi_store_end(s, st, err);
+                st = sqi_db_end(s, st, err);
             }
         } else {
             st = record(s, &c, err);
@@ -774,35 +774,53 @@ static sq_status check(sq_store *s, bool tolerant, sq_err *err)
             size_t n = strlen(seen.text);
             snprintf(seen.text + n, sizeof seen.text - n, " (not put on record: %s)",
                      err ? err->msg : sq_status_name(st));
-            s->integrity = seen;
+            *s->integrity = seen;
             st = SQ_OK;
             goto out;
         }
         if (st)
             goto out;
     }
-    s->integrity = c.r;
+    *s->integrity = c.r;
 out:
     scan_free(&c);
     return st;
 }
 
+/* The handle's last report, made on the first check. */
+static sq_status have_report(sq_store *s, sq_err *err)
+{
+    if (!s->integrity && !(s->integrity = calloc(1, sizeof *s->integrity)))
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
+    return SQ_OK;
+}
+
 sq_status sqi_chain_check(sq_store *s, sq_err *err)
 {
-    return check(s, true, err);
+    sq_status st = have_report(s, err);
+    return st ? st : check(s, true, err);
+}
+
+void sqi_chain_forget(sq_store *s)
+{
+    free(s->integrity);
+    s->integrity = NULL;
 }
 
 sq_status sq_chain_check(sq_store *s, sq_integrity_report *rep, sq_err *err)
 {
-    sq_status st = check(s, false, err);
+    sq_status st = have_report(s, err);
+    if (!st)
+        st = check(s, false, err);
     if (!st && rep)
-        *rep = s->integrity;
+        *rep = *s->integrity;
     return st;
 }
 
 const sq_integrity_report *sq_chain_last(const sq_store *s)
 {
-    return &s->integrity;
+    static const sq_integrity_report none;
+    return s->integrity ? s->integrity : &none;
 }
 
 /* ---- the writers ---- */
@@ -813,7 +831,7 @@ const sq_integrity_report *sq_chain_last(const sq_store *s)
 static sq_status head_for_write(sq_store *s, chain_head *h, int64_t *max_seq, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = sqi_store_prepare(s,
+    sq_status st = sqi_db_prepare(s,
                                  "SELECT (SELECT value FROM meta WHERE key = '" HEAD_KEY "'),"
                                  " (SELECT n FROM audit ORDER BY n DESC LIMIT 1),"
                                  " (SELECT mac FROM audit ORDER BY n DESC LIMIT 1),"
@@ -827,7 +845,7 @@ static sq_status head_for_write(sq_store *s, chain_head *h, int64_t *max_seq, sq
     for (int pass = 0; pass < 2; pass++) {
         int rc = sqlite3_step(q);
         if (rc != SQLITE_ROW) {
-            st = sqi_store_sqlerr(s, rc, "reading the store", err);
+            st = sqi_db_sqlerr(s, rc, "reading the store", err);
             break;
         }
         bool ok = sqlite3_column_type(q, 0) == SQLITE_BLOB &&
@@ -894,11 +912,11 @@ sq_status sqi_chain_sent_append(sq_store *s, int64_t *seqs, size_t n, sq_err *er
         sqi_buf_free(&b);
         return sqi_seterr(err, SQ_ENOMEM, "out of memory");
     }
-    int64_t en = h.sent_n + 1, wall = sqi_store_wall_s(s);
+    int64_t en = h.sent_n + 1, wall = sqi_db_wall_s(s);
     uint8_t mac[MAC_LEN];
     sent_mac(s, h.sent_mac, en, wall, b.p, b.len, mac);
     sqlite3_stmt *q;
-    if (!(st = sqi_store_prepare(s, "INSERT INTO sent_log(n, wall, seqs, mac) VALUES (?, ?, ?, ?)", &q,
+    if (!(st = sqi_db_prepare(s, "INSERT INTO sent_log(n, wall, seqs, mac) VALUES (?, ?, ?, ?)", &q,
                              err))) {
         sqlite3_bind_int64(q, 1, en);
         sqlite3_bind_int64(q, 2, wall);
@@ -907,7 +925,7 @@ sq_status sqi_chain_sent_append(sq_store *s, int64_t *seqs, size_t n, sq_err *er
         int rc = sqlite3_step(q);
         sqlite3_finalize(q);
         if (rc != SQLITE_DONE)
-            st = sqi_store_sqlerr(s, rc, "writing the sent log", err);
+            st = sqi_db_sqlerr(s, rc, "writing the sent log", err);
     }
     sqi_buf_free(&b);
     if (st)
@@ -939,7 +957,7 @@ sq_status sqi_chain_seq_used(sq_store *s, int64_t seq, sq_err *err)
      * past its last_seq, which is what this moves. */
     sqlite3_stmt *q;
     chain_head h;
-    sq_status st = sqi_store_prepare(s, "SELECT value FROM meta WHERE key = '" HEAD_KEY "'", &q, err);
+    sq_status st = sqi_db_prepare(s, "SELECT value FROM meta WHERE key = '" HEAD_KEY "'", &q, err);
     if (st)
         return st;
     int rc = sqlite3_step(q);
@@ -948,10 +966,10 @@ sq_status sqi_chain_seq_used(sq_store *s, int64_t seq, sq_err *err)
     sqlite3_finalize(q);
     if (!ok)
         return rc != SQLITE_ROW && rc != SQLITE_DONE
-                   ? sqi_store_sqlerr(s, rc, "reading the store", err)
+                   ? sqi_db_sqlerr(s, rc, "reading the store", err)
                    : sqi_seterr(err, SQ_ECORRUPT, "the chain head of %s went missing", s->path);
     h.last_seq = seq;
-    if ((st = sqi_store_meta_put(s, "last_seq", NULL, 0, seq, err)))
+    if ((st = sqi_db_meta_put(s, "last_seq", NULL, 0, seq, err)))
         return st;
     return head_store(s, &h, err);
 }
@@ -970,11 +988,11 @@ sq_status sqi_chain_upgrade(sq_store *s, bool existing, sq_err *err)
     sq_status st;
     int rc;
     int64_t audited = 0;
-    if ((st = sqi_store_prepare(s,
+    if ((st = sqi_db_prepare(s,
                             "SELECT n, wall, mono_ms, actor, action, outcome, detail FROM audit"
                             " ORDER BY n",
                             &q, err)) ||
-        (st = sqi_store_prepare(s, "UPDATE audit SET mac = ? WHERE n = ?", &u, err)))
+        (st = sqi_db_prepare(s, "UPDATE audit SET mac = ? WHERE n = ?", &u, err)))
         goto out;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         uint8_t mac[MAC_LEN];
@@ -988,7 +1006,7 @@ sq_status sqi_chain_upgrade(sq_store *s, bool existing, sq_err *err)
         int urc = sqlite3_step(u);
         sqlite3_reset(u);
         if (urc != SQLITE_DONE) {
-            st = sqi_store_sqlerr(s, urc, "upgrading the store", err);
+            st = sqi_db_sqlerr(s, urc, "upgrading the store", err);
             goto out;
         }
         h.audit_n = n;
@@ -996,15 +1014,15 @@ sq_status sqi_chain_upgrade(sq_store *s, bool existing, sq_err *err)
         audited++;
     }
     if (rc != SQLITE_DONE) {
-        st = sqi_store_sqlerr(s, rc, "upgrading the store", err);
+        st = sqi_db_sqlerr(s, rc, "upgrading the store", err);
         goto out;
     }
     sqlite3_finalize(q);
     q = NULL;
-    if ((st = sqi_store_meta_int(s, "last_seq", &h.last_seq, err)) || (st = head_store(s, &h, err)))
+    if ((st = sqi_db_meta_int(s, "last_seq", &h.last_seq, err)) || (st = head_store(s, &h, err)))
         goto out;
     i64_list sent = {0};
-    if ((st = sqi_store_prepare(s, "SELECT seq FROM results WHERE sent_wall IS NOT NULL ORDER BY seq",
+    if ((st = sqi_db_prepare(s, "SELECT seq FROM results WHERE sent_wall IS NOT NULL ORDER BY seq",
                             &q, err)))
         goto out;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
@@ -1013,7 +1031,7 @@ sq_status sqi_chain_upgrade(sq_store *s, bool existing, sq_err *err)
     q = NULL;
     if (rc != SQLITE_DONE || sent.failed) {
         free(sent.v);
-        st = rc != SQLITE_DONE ? sqi_store_sqlerr(s, rc, "upgrading the store", err)
+        st = rc != SQLITE_DONE ? sqi_db_sqlerr(s, rc, "upgrading the store", err)
                                : sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }

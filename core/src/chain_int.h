@@ -7,11 +7,14 @@
 #define SYNAQ_CHAIN_INT_H
 
 #include <stdbool.h>
-#include "store_int.h"
+#include "db_int.h"
+#include "synaq/chain.h"
 
 /* All but sqi_chain_check run inside the caller's write transaction. */
 /* Checks the records (at open); a new finding goes on record. */
 sq_status sqi_chain_check(sq_store *s, sq_err *err);
+/* Frees the handle's last report (at close). */
+void sqi_chain_forget(sq_store *s);
 /* Appends a chained line to the audit log (detail: detail_len bytes). */
 sq_status sqi_chain_audit_append(sq_store *s, const char *actor, const char *action,
                              const char *outcome, const char *detail, size_t detail_len,

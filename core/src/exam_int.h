@@ -1,6 +1,6 @@
 /*
- * exam_int.h - libsynaq's private: the canonical exam document, its checks and line map,
- * sources and sets (exam.c, source.c, examset.c).
+ * exam_int.h - libsynaq's private: the canonical exam document, its checks and
+ * line map (exam.c). Sources are source_int.h's, sets examset_int.h's.
  * Included only by the library's files that need it, its unit tests and
  * fuzzers; never installed, never by the tools.
  */
@@ -10,7 +10,6 @@
 #include <stdbool.h>
 #include <jansson.h>
 #include "synaq/synaq.h"
-#include "synaq/examset.h"
 
 /*
  * The canonical exam document (JSON, the bundle payload's "exams" array):
@@ -48,21 +47,10 @@ bool sqi_exam_linemap_failed(const exam_linemap *lm);
 int sqi_exam_linemap_line(const exam_linemap *lm, const json_t *node); /* 0: unknown */
 void sqi_exam_linemap_free(exam_linemap *lm);
 
-/* Parses the YAML source at path into the canonical document and checks it
- * with sqi_exam_check. Caller owns *out (json_decref). Messages: "PATH:LINE: what". */
-sq_status sqi_exam_source_load(const char *path, json_t **out, sq_err *err);
-/* The same from memory; base_dir is where images and roster files are
- * looked for (NULL: none may be named). name is used in messages. */
-sq_status sqi_exam_source_parse(const char *name, const char *yaml, size_t len, const char *base_dir,
-                            json_t **out, sq_err *err);
-
 /* Checks a canonical document with every rule of assets/README.md.
  * lm and file (both may be NULL) turn nodes into "FILE:LINE: " prefixes;
  * without them messages say "exam 'ID': item 'q07': ...". */
 sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char *file, sq_err *err);
-
-/* The exams of a set, as a JSON array (borrowed). */
-const json_t *sqi_exam_set_json(const sq_exam_set *set);
 
 /* Language index of "kk", "ru", "en"; -1 otherwise. */
 int sqi_lang_index(const char *code);

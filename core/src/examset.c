@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "exam_int.h"
+#include "examset_int.h"
+#include "source_int.h"
 #include "util_int.h"
 
 struct sq_exam_set {
@@ -42,7 +44,7 @@ sq_status sq_exam_set_load(sq_exam_set *set, const char *path, sq_err *err)
 
     if (!set || !path)
         return sqi_seterr(err, SQ_EINVAL, "sq_exam_set_load: no set or no path");
-    st = sqi_exam_source_load(path, &doc, err);
+    st = sqi_source_load(path, &doc, err);
     if (st != SQ_OK)
         return st;
     id = json_string_value(json_object_get(doc, "id"));

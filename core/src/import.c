@@ -14,7 +14,7 @@
 
 #include "bundle_int.h"
 #include "keys_int.h"
-#include "store_int.h"
+#include "db_int.h"
 #include "util_int.h"
 #include "synaq/bundle.h"
 #include "synaq/import.h"
@@ -52,18 +52,18 @@ static sq_status install_exam(sq_store *s, json_t *exam, const char *bundle_id, 
 
     sqi_rowkey_exam(rowkey, id, version);
     text = json_dumps(meta, JSON_COMPACT);
-    if (!text || (st = sqi_store_seal(s, "exams", "meta", rowkey, text, strlen(text), &sealed, &n,
+    if (!text || (st = sqi_db_seal(s, "exams", "meta", rowkey, text, strlen(text), &sealed, &n,
                                   err))) {
         st = st ? st : sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
-    if ((st = sqi_store_prepare(s, "UPDATE exams SET active = 0 WHERE exam_id = ?", &q, err)))
+    if ((st = sqi_db_prepare(s, "UPDATE exams SET active = 0 WHERE exam_id = ?", &q, err)))
         goto out;
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    if ((st = sqi_store_step_done(s, q, "installing an exam", err)))
+    if ((st = sqi_db_step_done(s, q, "installing an exam", err)))
         goto out;
     sqlite3_finalize(q);
-    if ((st = sqi_store_prepare(s,
+    if ((st = sqi_db_prepare(s,
                             "INSERT INTO exams(exam_id, version, active, bundle_id, n_items,"
                             " n_roster, meta) VALUES (?, ?, 1, ?, ?, ?, ?)",
                             &q, err)))
@@ -74,17 +74,17 @@ static sq_status install_exam(sq_store *s, json_t *exam, const char *bundle_id, 
     sqlite3_bind_int(q, 4, per_attempt);
     sqlite3_bind_int(q, 5, (int)json_array_size(roster));
     sqlite3_bind_blob(q, 6, sealed, (int)n, SQLITE_STATIC);
-    if ((st = sqi_store_step_done(s, q, "installing an exam", err)))
+    if ((st = sqi_db_step_done(s, q, "installing an exam", err)))
         goto out;
     free(sealed);
     sealed = NULL;
     sqlite3_int64 exam_row = sqlite3_last_insert_rowid(s->db);
 
-    if ((st = sqi_store_prepare(s, "INSERT INTO items(exam, idx, topic, body) VALUES (?, ?, ?, ?)",
+    if ((st = sqi_db_prepare(s, "INSERT INTO items(exam, idx, topic, body) VALUES (?, ?, ?, ?)",
                             &qi, err)) ||
-        (st = sqi_store_prepare(s, "INSERT INTO images(exam, idx, mime, data) VALUES (?, ?, ?, ?)",
+        (st = sqi_db_prepare(s, "INSERT INTO images(exam, idx, mime, data) VALUES (?, ?, ?, ?)",
                             &qim, err)) ||
-        (st = sqi_store_prepare(s, "INSERT INTO roster(exam, trainee, person) VALUES (?, ?, ?)",
+        (st = sqi_db_prepare(s, "INSERT INTO roster(exam, trainee, person) VALUES (?, ?, ?)",
                             &qr, err)))
         goto out;
     json_array_foreach(items, i, e)
@@ -105,7 +105,7 @@ static sq_status install_exam(sq_store *s, json_t *exam, const char *bundle_id, 
             st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
             goto out;
         }
-        if ((st = sqi_store_seal(s, "items", "body", rowkey, text, strlen(text), &sealed, &n, err)))
+        if ((st = sqi_db_seal(s, "items", "body", rowkey, text, strlen(text), &sealed, &n, err)))
             goto out;
         json_t *topic = json_object_get(e, "topic");
         sqlite3_bind_int64(qi, 1, exam_row);
@@ -115,7 +115,7 @@ static sq_status install_exam(sq_store *s, json_t *exam, const char *bundle_id, 
         else
             sqlite3_bind_null(qi, 3);
         sqlite3_bind_blob(qi, 4, sealed, (int)n, SQLITE_STATIC);
-        st = sqi_store_step_done(s, qi, "installing an item", err);
+        st = sqi_db_step_done(s, qi, "installing an item", err);
         free(sealed);
         sealed = NULL;
         if (st)
@@ -133,14 +133,14 @@ static sq_status install_exam(sq_store *s, json_t *exam, const char *bundle_id, 
                 st = sqi_seterr(err, SQ_ECORRUPT, "exam '%s': an image does not decode", id);
                 goto out;
             }
-            if ((st = sqi_store_seal(s, "images", "data", rowkey, img, bin_len, &sealed, &n, err)))
+            if ((st = sqi_db_seal(s, "images", "data", rowkey, img, bin_len, &sealed, &n, err)))
                 goto out;
             sqlite3_bind_int64(qim, 1, exam_row);
             sqlite3_bind_int64(qim, 2, (sqlite3_int64)i);
             sqlite3_bind_text(qim, 3, json_string_value(json_object_get(image, "mime")), -1,
                               SQLITE_STATIC);
             sqlite3_bind_blob(qim, 4, sealed, (int)n, SQLITE_STATIC);
-            st = sqi_store_step_done(s, qim, "installing an image", err);
+            st = sqi_db_step_done(s, qim, "installing an image", err);
             free(sealed);
             sealed = NULL;
             free(img);
@@ -154,7 +154,7 @@ static sq_status install_exam(sq_store *s, json_t *exam, const char *bundle_id, 
     json_array_foreach(roster, i, e)
     {
         uint8_t h[32];
-        sqi_store_trainee_hash(s, json_string_value(json_object_get(e, "id")), h);
+        sqi_db_trainee_hash(s, json_string_value(json_object_get(e, "id")), h);
         sqi_rowkey_person(rowkey, id, version, h);
         free(text);
         text = json_dumps(e, JSON_COMPACT);
@@ -162,13 +162,13 @@ static sq_status install_exam(sq_store *s, json_t *exam, const char *bundle_id, 
             st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
             goto out;
         }
-        if ((st = sqi_store_seal(s, "roster", "person", rowkey, text, strlen(text), &sealed, &n,
+        if ((st = sqi_db_seal(s, "roster", "person", rowkey, text, strlen(text), &sealed, &n,
                              err)))
             goto out;
         sqlite3_bind_int64(qr, 1, exam_row);
         sqlite3_bind_blob(qr, 2, h, 32, SQLITE_TRANSIENT);
         sqlite3_bind_blob(qr, 3, sealed, (int)n, SQLITE_STATIC);
-        st = sqi_store_step_done(s, qr, "installing the roster", err);
+        st = sqi_db_step_done(s, qr, "installing the roster", err);
         free(sealed);
         sealed = NULL;
         if (st)
@@ -201,9 +201,9 @@ sq_status sq_import_mem(sq_store *s, const uint8_t *buf, size_t len, const sq_pr
     if (st)
         return st;
     snprintf(r.bundle_id, sizeof r.bundle_id, "%s", h.bundle_id);
-    if ((st = sqi_store_begin(s, err)))
+    if ((st = sqi_db_begin(s, err)))
         goto out;
-    if ((st = sqi_store_prepare(s, "SELECT max(version) FROM exams WHERE exam_id = ?", &q, err)))
+    if ((st = sqi_db_prepare(s, "SELECT max(version) FROM exams WHERE exam_id = ?", &q, err)))
         goto out;
     size_t i;
     json_t *e;
@@ -216,7 +216,7 @@ sq_status sq_import_mem(sq_store *s, const uint8_t *buf, size_t len, const sq_pr
         sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
         int rc = sqlite3_step(q);
         if (rc != SQLITE_ROW) {
-            st = sqi_store_sqlerr(s, rc, "importing", err);
+            st = sqi_db_sqlerr(s, rc, "importing", err);
             goto out;
         }
         long long have = sqlite3_column_type(q, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, 0);
@@ -246,7 +246,7 @@ sq_status sq_import_mem(sq_store *s, const uint8_t *buf, size_t len, const sq_pr
     }
     if (r.exams_new > 0) {
         sqlite3_finalize(q);
-        if ((st = sqi_store_prepare(s,
+        if ((st = sqi_db_prepare(s,
                                 "INSERT OR REPLACE INTO bundles(bundle_id, imported_wall, exams)"
                                 " VALUES (?, ?, ?)",
                                 &q, err)))
@@ -256,13 +256,13 @@ sq_status sq_import_mem(sq_store *s, const uint8_t *buf, size_t len, const sq_pr
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s:%lld", k ? " " : "",
                      h.exams[k].id, (long long)h.exams[k].version);
         sqlite3_bind_text(q, 1, h.bundle_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 2, sqi_store_wall_s(s));
+        sqlite3_bind_int64(q, 2, sqi_db_wall_s(s));
         sqlite3_bind_text(q, 3, list, -1, SQLITE_TRANSIENT);
-        st = sqi_store_step_done(s, q, "importing", err);
+        st = sqi_db_step_done(s, q, "importing", err);
     }
 out:
     sqlite3_finalize(q);
-    st = sqi_store_end(s, st, err);
+    st = sqi_db_end(s, st, err);
     json_decref(exams);
     if (st == SQ_OK && rep)
         *rep = r;

@@ -29,6 +29,7 @@
 #include <sodium.h>
 #include <yaml.h>
 #include "exam_int.h"
+#include "source_int.h"
 #include "util_int.h"
 
 #define SRC_MAX_BYTES (16u << 20)
@@ -1172,7 +1173,7 @@ out:
     return st;
 }
 
-sq_status sqi_exam_source_parse(const char *name, const char *yaml, size_t len, const char *base_dir,
+sq_status sqi_source_parse(const char *name, const char *yaml, size_t len, const char *base_dir,
                             json_t **out, sq_err *err)
 {
     ytree t = {0};
@@ -1182,7 +1183,7 @@ sq_status sqi_exam_source_parse(const char *name, const char *yaml, size_t len, 
     sq_status st;
 
     if (!out || (!yaml && len))
-        return sqi_seterr(err, SQ_EINVAL, "sqi_exam_source_parse: no source or no result");
+        return sqi_seterr(err, SQ_EINVAL, "sqi_source_parse: no source or no result");
     *out = NULL;
     if (!name)
         name = "exam source";
@@ -1217,7 +1218,7 @@ out:
     return st;
 }
 
-sq_status sqi_exam_source_load(const char *path, json_t **out, sq_err *err)
+sq_status sqi_source_load(const char *path, json_t **out, sq_err *err)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -1226,7 +1227,7 @@ sq_status sqi_exam_source_load(const char *path, json_t **out, sq_err *err)
     sq_status st;
 
     if (!out || !path)
-        return sqi_seterr(err, SQ_EINVAL, "sqi_exam_source_load: no path or no result");
+        return sqi_seterr(err, SQ_EINVAL, "sqi_source_load: no path or no result");
     *out = NULL;
     st = sqi_file_read(path, SRC_MAX_BYTES, &buf, &len, err);
     if (st != SQ_OK)
@@ -1240,7 +1241,7 @@ sq_status sqi_exam_source_load(const char *path, json_t **out, sq_err *err)
         st = sqi_seterr(err, SQ_ENOMEM, "%s: out of memory", path);
         goto out;
     }
-    st = sqi_exam_source_parse(path, (const char *)buf, len, dir, out, err);
+    st = sqi_source_parse(path, (const char *)buf, len, dir, out, err);
 out:
     free(dir);
     free(buf);

@@ -21,9 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "stick_int.h"
+#include "stickfs_int.h"
 #include "util_int.h"
-#include "synaq/usb.h"
 
 size_t sqi_stickfs_read_chunk = 256 * 1024;
 
@@ -375,13 +374,13 @@ static bool has_synaq_files(const char *path)
     return found;
 }
 
-static void add_stick(sq_usb_stick *out, size_t max, size_t *n, const char *path, bool mounted)
+static void add_stick(sqi_stick *out, size_t max, size_t *n, const char *path, bool mounted)
 {
     for (size_t i = 0; i < *n && i < max; i++)
         if (strcmp(out[i].path, path) == 0)
             return;
     if (*n < max) {
-        sq_usb_stick *s = &out[*n];
+        sqi_stick *s = &out[*n];
         snprintf(s->path, sizeof s->path, "%s", path);
         const char *base = strrchr(path, '/');
         sqi_stickfs_printable(base && base[1] ? base + 1 : path, s->name, sizeof s->name);
@@ -391,7 +390,7 @@ static void add_stick(sq_usb_stick *out, size_t max, size_t *n, const char *path
 }
 
 /* Looks at the folders in dir (depth 1 or 2 below a root). */
-static void scan_dir(const char *dir, dev_t dev, int depth, sq_usb_stick *out, size_t max,
+static void scan_dir(const char *dir, dev_t dev, int depth, sqi_stick *out, size_t max,
                      size_t *n)
 {
     DIR *d = opendir(dir);
@@ -417,22 +416,20 @@ static void scan_dir(const char *dir, dev_t dev, int depth, sq_usb_stick *out, s
 
 static int stick_cmp(const void *x, const void *y)
 {
-    return strcmp(((const sq_usb_stick *)x)->path, ((const sq_usb_stick *)y)->path);
+    return strcmp(((const sqi_stick *)x)->path, ((const sqi_stick *)y)->path);
 }
 
 #define FIND_MAX 64
 
-sq_status sqi_stickfs_find(const char *roots, sq_usb_stick *out, size_t max, size_t *n, sq_err *err)
+sq_status sqi_stickfs_find(const char *roots, sqi_stick *out, size_t max, size_t *n, sq_err *err)
 {
     char list[4096];
     /* All that are there (up to FIND_MAX), so that the first max by path
      * are kept, not the first ones a folder happens to list. */
-    sq_usb_stick *all = calloc(FIND_MAX, sizeof *all);
+    sqi_stick *all = calloc(FIND_MAX, sizeof *all);
     *n = 0;
     if (!all)
         return sqi_seterr(err, SQ_ENOMEM, "out of memory");
-    if (!roots)
-        roots = SQ_USB_ROOTS;
     if (strlen(roots) >= sizeof list) {
         free(all);
         return sqi_seterr(err, SQ_EINVAL, "the list of mount folders is too long");

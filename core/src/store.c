@@ -1,8 +1,9 @@
 /*
- * store.c - the station's store: opening and migrating the SQLite file,
- * the cross-process write lock, sealed columns, and bundle import. The
- * MAC chains over the audit log, the sent marks and the numbering of
- * results live in chain.c; every open checks them.
+ * store.c - the station's store: opening (is it ours, WAL, the schema's
+ * migrations, the station it belongs to, its records checked by
+ * chain.c), closing, the notes and the page limit. The handle's insides,
+ * transactions under the lock and sealed columns are db.c's, below both
+ * this file and chain.c.
  *
  * Load: a station holds a handful of exams (up to some 10^4 items) and a
  * few thousand results; one kiosk and a few short-lived tools use it.
@@ -23,12 +24,12 @@
 #include "chain_int.h"
 #include "codec_int.h"
 #include "keys_int.h"
-#include "store_int.h"
+#include "db_int.h"
 #include "util_int.h"
 #include "synaq/bundle.h"
+#include "synaq/store.h"
 
 #define SCHEMA_VERSION 4
-#define LOCK_WAIT_MS 20000
 
 /* The audit log's guard against updates: made by migration 1 -> 2, and
  * again by 2 -> 3 once the old lines have their MACs. */
@@ -104,244 +105,10 @@ static const char *const migrations[] = {
 };
 
 
-int64_t sqi_store_mono_ms(const sq_store *s)
-{
-    return s->clock->mono_ms(s->clock->ctx);
-}
-
-int64_t sqi_store_wall_s(const sq_store *s)
-{
-    return s->clock->wall_s(s->clock->ctx);
-}
-
-sq_status sqi_store_sqlerr(sq_store *s, int rc, const char *what, sq_err *err)
-{
-    int prim = rc & 0xff;
-    const char *m = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
-    const char *path = s ? s->path : "";
-    switch (prim) {
-    case SQLITE_FULL:
-        return sqi_seterr(err, SQ_EFULL, "%s: the store %s is full (is the disk full?): %s", what,
-                         path, m);
-    case SQLITE_READONLY:
-        return sqi_seterr(err, SQ_EREADONLY, "%s: the store %s cannot be written: %s", what,
-                         path, m);
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-        return sqi_seterr(err, SQ_ECORRUPT, "%s: the store %s is damaged: %s", what, path, m);
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return sqi_seterr(err, SQ_EBUSY, "%s: the store %s is busy: %s", what, path, m);
-    case SQLITE_NOMEM:
-        return sqi_seterr(err, SQ_ENOMEM, "%s: out of memory", what);
-    case SQLITE_CONSTRAINT:
-        return sqi_seterr(err, SQ_ESTATE, "%s: %s", what, m);
-    default:
-        return sqi_seterr(err, SQ_EIO, "%s: store %s: %s", what, path, m);
-    }
-}
-
-sq_status sqi_store_prepare(sq_store *s, const char *sql, sqlite3_stmt **stmt, sq_err *err)
-{
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, stmt, NULL);
-    if (rc != SQLITE_OK)
-        return sqi_store_sqlerr(s, rc, "reading the store", err);
-    return SQ_OK;
-}
-
-static sq_status lock_take(sq_store *s, sq_err *err)
-{
-    /* A bounded wait: a stuck peer must become a message, not a hang. */
-    for (int waited = 0;; waited += 10) {
-        if (flock(s->lock_fd, LOCK_EX | LOCK_NB) == 0)
-            return SQ_OK;
-        if (errno != EWOULDBLOCK && errno != EINTR)
-            return sqi_seterr(err, SQ_EIO, "cannot lock %s-lock: %s", s->path, strerror(errno));
-        if (waited >= LOCK_WAIT_MS)
-            return sqi_seterr(err, SQ_EBUSY,
-                             "another process has held the store %s for %d s; giving up",
-                             s->path, LOCK_WAIT_MS / 1000);
-        struct timespec ts = {0, 10 * 1000000};
-        nanosleep(&ts, NULL);
-    }
-}
-
-static void lock_release(sq_store *s)
-{
-    flock(s->lock_fd, LOCK_UN);
-}
-
-static sq_status exec(sq_store *s, const char *sql, const char *what, sq_err *err)
-{
-    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? SQ_OK : sqi_store_sqlerr(s, rc, what, err);
-}
-
-sq_status sqi_store_begin(sq_store *s, sq_err *err)
-{
-    if (s->in_tx)
-        return sqi_seterr(err, SQ_ESTATE, "a write to the store is under way already");
-    sq_status st = lock_take(s, err);
-    if (st)
-        return st;
-    if ((st = exec(s, "BEGIN IMMEDIATE", "starting a write", err))) {
-        lock_release(s);
-        return st;
-    }
-    s->in_tx = 1;
-    return SQ_OK;
-}
-
-sq_status sqi_store_end(sq_store *s, sq_status st, sq_err *err)
-{
-    if (!s->in_tx)
-        return st;
-    if (st == SQ_OK) {
-        int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-        if (rc != SQLITE_OK) {
-            st = sqi_store_sqlerr(s, rc, "committing", err);
-            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        }
-    } else {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    }
-    s->in_tx = 0;
-    lock_release(s);
-    return st;
-}
-
-/* The associated data of a sealed column: which table, column and row it
- * belongs to, so that ciphertexts cannot be swapped between rows. */
-static void field_ad(sq_buf *ad, const char *table, const char *column, const char *rowkey)
-{
-    sqi_buf_init(ad, 4096);
-    sqi_buf_str(ad, table);
-    sqi_buf_str(ad, column);
-    sqi_buf_str(ad, rowkey);
-}
-
-/* Row identities: one helper a kind of row, so every writer and reader
- * of a sealed field names its row the same way. */
-void sqi_rowkey_exam(char out[STORE_ROWKEY], const char *exam_id, int64_t version)
-{
-    snprintf(out, STORE_ROWKEY, "%s/%lld", exam_id, (long long)version);
-}
-
-void sqi_rowkey_item(char out[STORE_ROWKEY], const char *exam_id, int64_t version, int64_t idx)
-{
-    snprintf(out, STORE_ROWKEY, "%s/%lld/%lld", exam_id, (long long)version, (long long)idx);
-}
-
-void sqi_rowkey_person(char out[STORE_ROWKEY], const char *exam_id, int64_t version,
-                   const uint8_t trainee_hash[32])
-{
-    char hhex[65];
-    sqi_hex_encode(trainee_hash, 32, hhex);
-    snprintf(out, STORE_ROWKEY, "%s/%lld/%s", exam_id, (long long)version, hhex);
-}
-
-void sqi_rowkey_answer(char out[STORE_ROWKEY], const char *attempt_hex, int pos)
-{
-    snprintf(out, STORE_ROWKEY, "%s/%d", attempt_hex, pos);
-}
-
-sq_status sqi_store_seal(const sq_store *s, const char *table, const char *column, const char *rowkey,
-                     const void *plain, size_t len, uint8_t **out, size_t *out_len, sq_err *err)
-{
-    const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
-    size_t total = nb + len + crypto_aead_xchacha20poly1305_ietf_ABYTES;
-    uint8_t *p = malloc(total);
-    if (!p)
-        return sqi_seterr(err, SQ_ENOMEM, "out of memory sealing %zu bytes", len);
-    sq_buf ad;
-    field_ad(&ad, table, column, rowkey);
-    randombytes_buf(p, nb);
-    unsigned long long clen;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(p + nb, &clen, plain, len, ad.p, ad.len, NULL, p,
-                                               s->field_key);
-    sqi_buf_free(&ad);
-    *out = p;
-    *out_len = nb + (size_t)clen;
-    return SQ_OK;
-}
-
-sq_status sqi_store_open_field(const sq_store *s, const char *table, const char *column,
-                           const char *rowkey, const void *sealed, size_t len, uint8_t **out,
-                           size_t *out_len, sq_err *err)
-{
-    const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
-    const size_t ab = crypto_aead_xchacha20poly1305_ietf_ABYTES;
-    if (!sealed || len < nb + ab)
-        return sqi_seterr(err, SQ_ECORRUPT, "store: %s.%s of row %s is damaged", table, column,
-                         rowkey);
-    uint8_t *p = malloc(len - nb - ab + 1);
-    if (!p)
-        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
-    sq_buf ad;
-    field_ad(&ad, table, column, rowkey);
-    unsigned long long mlen;
-    int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(p, &mlen, NULL, (const uint8_t *)sealed + nb,
-                                                        len - nb, ad.p, ad.len, sealed,
-                                                        s->field_key);
-    sqi_buf_free(&ad);
-    if (rc != 0) {
-        free(p);
-        return sqi_seterr(err, SQ_ECORRUPT,
-                         "store: %s.%s of row %s does not open: altered, moved or not ours",
-                         table, column, rowkey);
-    }
-    p[mlen] = 0;
-    *out = p;
-    *out_len = (size_t)mlen;
-    return SQ_OK;
-}
-
-void sqi_store_trainee_hash(const sq_store *s, const char *trainee_id, uint8_t out[32])
-{
-    crypto_generichash(out, 32, (const uint8_t *)trainee_id, strlen(trainee_id), s->hash_key, 32);
-}
-
-sq_status sqi_store_meta_int(sq_store *s, const char *key, int64_t *v, sq_err *err)
-{
-    sqlite3_stmt *q;
-    *v = 0;
-    sq_status st = sqi_store_prepare(s, "SELECT value FROM meta WHERE key = ?", &q, err);
-    if (st)
-        return st;
-    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        *v = sqlite3_column_int64(q, 0);
-    else if (rc != SQLITE_DONE)
-        st = sqi_store_sqlerr(s, rc, "reading the store", err);
-    sqlite3_finalize(q);
-    return st;
-}
-
-sq_status sqi_store_meta_put(sq_store *s, const char *key, const void *blob, size_t len,
-                         int64_t value, sq_err *err)
-{
-    sqlite3_stmt *q;
-    sq_status st = sqi_store_prepare(s, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &q,
-                                 err);
-    if (st)
-        return st;
-    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-    if (blob)
-        sqlite3_bind_blob(q, 2, blob, (int)len, SQLITE_STATIC);
-    else
-        sqlite3_bind_int64(q, 2, value);
-    int rc = sqlite3_step(q);
-    if (rc != SQLITE_DONE)
-        st = sqi_store_sqlerr(s, rc, "writing the store", err);
-    sqlite3_finalize(q);
-    return st;
-}
-
 static sq_status meta_get_text(sq_store *s, const char *key, char *out, size_t cap, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = sqi_store_prepare(s, "SELECT value FROM meta WHERE key = ?", &q, err);
+    sq_status st = sqi_db_prepare(s, "SELECT value FROM meta WHERE key = ?", &q, err);
     if (st)
         return st;
     sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
@@ -352,7 +119,7 @@ static sq_status meta_get_text(sq_store *s, const char *key, char *out, size_t c
         st = SQ_ENOTFOUND;
         out[0] = 0;
     } else {
-        st = sqi_store_sqlerr(s, rc, "reading the store", err);
+        st = sqi_db_sqlerr(s, rc, "reading the store", err);
     }
     sqlite3_finalize(q);
     return st;
@@ -367,7 +134,7 @@ static sq_status check_ours(sq_store *s, sq_err *err)
 {
     sqlite3_stmt *q;
     int app_id = 0, n_tables = 0, rc;
-    sq_status st = sqi_store_prepare(s,
+    sq_status st = sqi_db_prepare(s,
                                  "SELECT (SELECT application_id FROM pragma_application_id),"
                                  " (SELECT count(*) FROM sqlite_master)",
                                  &q, err);
@@ -379,7 +146,7 @@ static sq_status check_ours(sq_store *s, sq_err *err)
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_ROW)
-        return sqi_store_sqlerr(s, rc, "opening the store", err);
+        return sqi_db_sqlerr(s, rc, "opening the store", err);
     if (n_tables > 0 && app_id != APPLICATION_ID)
         return sqi_seterr(err, SQ_ECORRUPT, "%s is an SQLite database, but not a Synaq store",
                          s->path);
@@ -390,7 +157,7 @@ static sq_status migrate(sq_store *s, sq_err *err)
 {
     sqlite3_stmt *q;
     int version = 0, n_tables = 0;
-    sq_status st = sqi_store_prepare(s, "PRAGMA user_version", &q, err);
+    sq_status st = sqi_db_prepare(s, "PRAGMA user_version", &q, err);
     if (st)
         return st;
     int rc = sqlite3_step(q);
@@ -398,15 +165,15 @@ static sq_status migrate(sq_store *s, sq_err *err)
         version = sqlite3_column_int(q, 0);
     sqlite3_finalize(q);
     if (rc != SQLITE_ROW)
-        return sqi_store_sqlerr(s, rc, "opening the store", err);
-    if ((st = sqi_store_prepare(s, "SELECT count(*) FROM sqlite_master", &q, err)))
+        return sqi_db_sqlerr(s, rc, "opening the store", err);
+    if ((st = sqi_db_prepare(s, "SELECT count(*) FROM sqlite_master", &q, err)))
         return st;
     rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
         n_tables = sqlite3_column_int(q, 0);
     sqlite3_finalize(q);
     if (rc != SQLITE_ROW)
-        return sqi_store_sqlerr(s, rc, "opening the store", err);
+        return sqi_db_sqlerr(s, rc, "opening the store", err);
     if (version == 0 && n_tables > 0)
         return sqi_seterr(err, SQ_ECORRUPT, "%s is an SQLite database, but not a Synaq store",
                          s->path);
@@ -417,16 +184,16 @@ static sq_status migrate(sq_store *s, sq_err *err)
                          s->path, version, SCHEMA_VERSION);
     for (int v = version; v < SCHEMA_VERSION; v++) {
         char pragma[64];
-        if ((st = sqi_store_begin(s, err)))
+        if ((st = sqi_db_begin(s, err)))
             return st;
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d; PRAGMA application_id = %d",
                  v + 1, APPLICATION_ID);
-        st = exec(s, migrations[v], "migrating the store", err);
+        st = sqi_db_exec(s, migrations[v], "migrating the store", err);
         if (!st && v == 2 && !(st = sqi_chain_upgrade(s, from >= 1, err)))
-            st = exec(s, AUDIT_NO_UPDATE, "migrating the store", err);
+            st = sqi_db_exec(s, AUDIT_NO_UPDATE, "migrating the store", err);
         if (!st)
-            st = exec(s, pragma, "migrating the store", err);
-        if ((st = sqi_store_end(s, st, err)))
+            st = sqi_db_exec(s, pragma, "migrating the store", err);
+        if ((st = sqi_db_end(s, st, err)))
             return st;
     }
     return SQ_OK;
@@ -444,12 +211,12 @@ static sq_status bind_station(sq_store *s, sq_err *err)
             return sqi_seterr(err, SQ_ESTATE, "%s belongs to station '%s', not to '%s'", s->path,
                              id, s->station_id);
         sqlite3_stmt *q;
-        if ((st = sqi_store_prepare(s, "SELECT value FROM meta WHERE key = 'keycheck'", &q, err)))
+        if ((st = sqi_db_prepare(s, "SELECT value FROM meta WHERE key = 'keycheck'", &q, err)))
             return st;
         if (sqlite3_step(q) == SQLITE_ROW) {
             uint8_t *plain = NULL;
             size_t n;
-            st = sqi_store_open_field(s, "meta", "value", "keycheck", sqlite3_column_blob(q, 0),
+            st = sqi_db_open_field(s, "meta", "value", "keycheck", sqlite3_column_blob(q, 0),
                                   (size_t)sqlite3_column_bytes(q, 0), &plain, &n, NULL);
             free(plain);
             if (st)
@@ -468,28 +235,28 @@ static sq_status bind_station(sq_store *s, sq_err *err)
     /* A new store: record whose it is. */
     uint8_t *sealed = NULL;
     size_t n;
-    if ((st = sqi_store_seal(s, "meta", "value", "keycheck", "synaq", 5, &sealed, &n, err)))
+    if ((st = sqi_db_seal(s, "meta", "value", "keycheck", "synaq", 5, &sealed, &n, err)))
         return st;
-    if ((st = sqi_store_begin(s, err))) {
+    if ((st = sqi_db_begin(s, err))) {
         free(sealed);
         return st;
     }
     sqlite3_stmt *q;
-    st = sqi_store_prepare(s,
+    st = sqi_db_prepare(s,
                        "INSERT INTO meta(key, value) VALUES ('station_id', ?1),"
                        " ('keycheck', ?2), ('last_seq', 0), ('created_wall', ?3)",
                        &q, err);
     if (!st) {
         sqlite3_bind_text(q, 1, s->station_id, -1, SQLITE_STATIC);
         sqlite3_bind_blob(q, 2, sealed, (int)n, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 3, sqi_store_wall_s(s));
+        sqlite3_bind_int64(q, 3, sqi_db_wall_s(s));
         int rc = sqlite3_step(q);
         if (rc != SQLITE_DONE)
-            st = sqi_store_sqlerr(s, rc, "creating the store", err);
+            st = sqi_db_sqlerr(s, rc, "creating the store", err);
         sqlite3_finalize(q);
     }
     free(sealed);
-    return sqi_store_end(s, st, err);
+    return sqi_db_end(s, st, err);
 }
 
 sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clock *clock,
@@ -548,7 +315,7 @@ sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clo
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                              NULL);
     if (rc != SQLITE_OK) {
-        st = sqi_store_sqlerr(s, rc, "opening the store", err);
+        st = sqi_db_sqlerr(s, rc, "opening the store", err);
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
@@ -558,25 +325,25 @@ sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clo
     if ((st = check_ours(s, err)))
         goto fail;
     /* Switching to WAL writes the header: under the lock like any write. */
-    if ((st = lock_take(s, err)))
+    if ((st = sqi_db_lock_take(s, err)))
         goto fail;
-    st = exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON",
+    st = sqi_db_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON",
               "opening the store", err);
     if (!st) {
         /* SQLite answers with the mode it really took: a file system
          * without shared memory would leave us in another one silently. */
         sqlite3_stmt *q;
-        if (!(st = sqi_store_prepare(s, "PRAGMA journal_mode = WAL", &q, err))) {
+        if (!(st = sqi_db_prepare(s, "PRAGMA journal_mode = WAL", &q, err))) {
             int prc = sqlite3_step(q);
             if (prc != SQLITE_ROW)
-                st = sqi_store_sqlerr(s, prc, "opening the store", err);
+                st = sqi_db_sqlerr(s, prc, "opening the store", err);
             else if (sqlite3_stricmp((const char *)sqlite3_column_text(q, 0), "wal") != 0)
                 st = sqi_seterr(err, SQ_EIO, "the store %s cannot use WAL mode here (got '%s')",
                                path, (const char *)sqlite3_column_text(q, 0));
             sqlite3_finalize(q);
         }
     }
-    lock_release(s);
+    sqi_db_lock_release(s);
     if (st)
         goto fail;
     /* The records are checked once the store is known to be ours. */
@@ -594,17 +361,18 @@ void sq_store_close(sq_store *s)
     if (!s)
         return;
     if (s->in_tx)
-        sqi_store_end(s, SQ_EINVAL, NULL);
+        sqi_db_end(s, SQ_EINVAL, NULL);
     if (s->db) {
         /* Closing the last connection checkpoints: a write, under the lock. */
-        bool locked = s->lock_fd >= 0 && lock_take(s, NULL) == SQ_OK;
+        bool locked = s->lock_fd >= 0 && sqi_db_lock_take(s, NULL) == SQ_OK;
         sqlite3_close_v2(s->db);
         if (locked)
-            lock_release(s);
+            sqi_db_lock_release(s);
     }
     if (s->lock_fd >= 0)
         close(s->lock_fd);
     sodium_free(s->secrets); /* wipes them */
+    sqi_chain_forget(s);
     free(s);
 }
 
@@ -625,14 +393,7 @@ sq_status sq_store_limit_pages(sq_store *s, int64_t max_pages, sq_err *err)
     char sql[80];
     snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
              (long long)(max_pages > 0 ? max_pages : 1073741823));
-    return exec(s, sql, "limiting the store", err);
-}
-
-sq_status sqi_store_step_done(sq_store *s, sqlite3_stmt *q, const char *what, sq_err *err)
-{
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? SQ_OK : sqi_store_sqlerr(s, rc, what, err);
+    return sqi_db_exec(s, sql, "limiting the store", err);
 }
 
 /* ---- notes ---- */
@@ -651,11 +412,11 @@ sq_status sq_store_note_set(sq_store *s, const char *key, const char *value, sq_
         return sqi_seterr(err, SQ_ETOOBIG, "a note is at most %d bytes", NOTE_MAX);
     snprintf(k, sizeof k, "note:%s", key);
     sq_status st;
-    if (value && (st = sqi_store_seal(s, "meta", "value", k, value, strlen(value), &sealed, &n, err)))
+    if (value && (st = sqi_db_seal(s, "meta", "value", k, value, strlen(value), &sealed, &n, err)))
         return st;
-    if ((st = sqi_store_begin(s, err)))
+    if ((st = sqi_db_begin(s, err)))
         goto out;
-    if ((st = sqi_store_prepare(s,
+    if ((st = sqi_db_prepare(s,
                             value ? "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)"
                                   : "DELETE FROM meta WHERE key = ?",
                             &q, err)))
@@ -663,11 +424,11 @@ sq_status sq_store_note_set(sq_store *s, const char *key, const char *value, sq_
     sqlite3_bind_text(q, 1, k, -1, SQLITE_STATIC);
     if (value)
         sqlite3_bind_blob(q, 2, sealed, (int)n, SQLITE_STATIC);
-    st = sqi_store_step_done(s, q, "saving a note", err);
+    st = sqi_db_step_done(s, q, "saving a note", err);
 out:
     sqlite3_finalize(q);
     free(sealed);
-    return sqi_store_end(s, st, err);
+    return sqi_db_end(s, st, err);
 }
 
 sq_status sq_store_note_get(sq_store *s, const char *key, char *out, size_t out_len, sq_err *err)
@@ -678,7 +439,7 @@ sq_status sq_store_note_get(sq_store *s, const char *key, char *out, size_t out_
         return sqi_seterr(err, SQ_EINVAL, "a note's key is 1 to 100 bytes");
     snprintf(k, sizeof k, "note:%s", key);
     out[0] = 0;
-    sq_status st = sqi_store_prepare(s, "SELECT value FROM meta WHERE key = ?", &q, err);
+    sq_status st = sqi_db_prepare(s, "SELECT value FROM meta WHERE key = ?", &q, err);
     if (st)
         return st;
     sqlite3_bind_text(q, 1, k, -1, SQLITE_STATIC);
@@ -686,7 +447,7 @@ sq_status sq_store_note_get(sq_store *s, const char *key, char *out, size_t out_
     if (rc == SQLITE_ROW) {
         uint8_t *plain = NULL;
         size_t n;
-        st = sqi_store_open_field(s, "meta", "value", k, sqlite3_column_blob(q, 0),
+        st = sqi_db_open_field(s, "meta", "value", k, sqlite3_column_blob(q, 0),
                               (size_t)sqlite3_column_bytes(q, 0), &plain, &n, err);
         if (!st)
             snprintf(out, out_len, "%s", (const char *)plain);
@@ -694,7 +455,7 @@ sq_status sq_store_note_get(sq_store *s, const char *key, char *out, size_t out_
     } else if (rc == SQLITE_DONE) {
         st = sqi_seterr(err, SQ_ENOTFOUND, "no note '%s'", key);
     } else {
-        st = sqi_store_sqlerr(s, rc, "reading a note", err);
+        st = sqi_db_sqlerr(s, rc, "reading a note", err);
     }
     sqlite3_finalize(q);
     return st;

@@ -21,7 +21,7 @@
 #include <sodium.h>
 
 #include "chain_int.h"
-#include "store_int.h"
+#include "db_int.h"
 #include "util_int.h"
 #include "synaq/tech.h"
 #include "synaq/batch.h"
@@ -45,14 +45,14 @@ int64_t sq_tech_pin_delay_ms(int fails)
 static sq_status pin_hash(sq_store *s, char *out, size_t cap, sq_err *err)
 {
     sqlite3_stmt *q;
-    sq_status st = sqi_store_prepare(s, "SELECT value FROM meta WHERE key = '" META_PIN "'", &q, err);
+    sq_status st = sqi_db_prepare(s, "SELECT value FROM meta WHERE key = '" META_PIN "'", &q, err);
     if (st)
         return st;
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
         uint8_t *plain = NULL;
         size_t n = 0;
-        st = sqi_store_open_field(s, "meta", "value", META_PIN, sqlite3_column_blob(q, 0),
+        st = sqi_db_open_field(s, "meta", "value", META_PIN, sqlite3_column_blob(q, 0),
                               (size_t)sqlite3_column_bytes(q, 0), &plain, &n, err);
         if (!st) {
             if (n + 1 > cap)
@@ -65,7 +65,7 @@ static sq_status pin_hash(sq_store *s, char *out, size_t cap, sq_err *err)
         st = sqi_seterr(err, SQ_ENOTFOUND,
                        "no technician PIN is set on this station (synaqctl set-pin)");
     } else {
-        st = sqi_store_sqlerr(s, rc, "reading the store", err);
+        st = sqi_db_sqlerr(s, rc, "reading the store", err);
     }
     sqlite3_finalize(q);
     return st;
@@ -83,11 +83,11 @@ static sq_status audit_insert(sq_store *s, const char *actor, const char *action
 sq_status sq_tech_audit_add(sq_store *s, const char *actor, const char *action, sq_status res,
                             const char *detail, sq_err *err)
 {
-    sq_status st = sqi_store_begin(s, err);
+    sq_status st = sqi_db_begin(s, err);
     if (st)
         return st;
     st = audit_insert(s, actor, action, res, detail, err);
-    return sqi_store_end(s, st, err);
+    return sqi_db_end(s, st, err);
 }
 
 sq_status sq_tech_auditf(sq_store *s, const char *actor, const char *action, sq_status res,
@@ -123,22 +123,22 @@ sq_status sq_tech_pin_set(sq_store *s, const char *actor, const char *pin, sq_er
         return sqi_seterr(err, SQ_ENOMEM, "not enough memory to hash the PIN");
     uint8_t *sealed = NULL;
     size_t n = 0;
-    sq_status st = sqi_store_seal(s, "meta", "value", META_PIN, hash, strlen(hash) + 1, &sealed, &n,
+    sq_status st = sqi_db_seal(s, "meta", "value", META_PIN, hash, strlen(hash) + 1, &sealed, &n,
                               err);
     sodium_memzero(hash, sizeof hash);
     if (st)
         return st;
-    if ((st = sqi_store_begin(s, err))) {
+    if ((st = sqi_db_begin(s, err))) {
         free(sealed);
         return st;
     }
     /* The sealed text carries its NUL, so the opened one is a C string. */
-    if (!(st = sqi_store_meta_put(s, META_PIN, sealed, n, 0, err)) &&
-        !(st = sqi_store_meta_put(s, META_FAILS, NULL, 0, 0, err)) &&
-        !(st = sqi_store_meta_put(s, META_UNTIL, NULL, 0, 0, err)))
+    if (!(st = sqi_db_meta_put(s, META_PIN, sealed, n, 0, err)) &&
+        !(st = sqi_db_meta_put(s, META_FAILS, NULL, 0, 0, err)) &&
+        !(st = sqi_db_meta_put(s, META_UNTIL, NULL, 0, 0, err)))
         st = audit_insert(s, actor, "pin-set", SQ_OK, "the technician PIN was set", err);
     free(sealed);
-    return sqi_store_end(s, st, err);
+    return sqi_db_end(s, st, err);
 }
 
 /* The wait left now. A wait that ends further off than the schedule
@@ -147,16 +147,16 @@ sq_status sq_tech_pin_set(sq_store *s, const char *actor, const char *pin, sq_er
  * down from here instead of starting again at every look. */
 static sq_status wait_left(sq_store *s, int fails, int64_t *left, sq_err *err)
 {
-    int64_t until = 0, now = sqi_store_mono_ms(s), full = sq_tech_pin_delay_ms(fails);
-    sq_status st = sqi_store_meta_int(s, META_UNTIL, &until, err);
+    int64_t until = 0, now = sqi_db_mono_ms(s), full = sq_tech_pin_delay_ms(fails);
+    sq_status st = sqi_db_meta_int(s, META_UNTIL, &until, err);
     if (st)
         return st;
     if (until - now > full) {
         until = now + full;
-        if ((st = sqi_store_begin(s, err)))
+        if ((st = sqi_db_begin(s, err)))
             return st;
-        st = sqi_store_meta_put(s, META_UNTIL, NULL, 0, until, err);
-        if ((st = sqi_store_end(s, st, err)))
+        st = sqi_db_meta_put(s, META_UNTIL, NULL, 0, until, err);
+        if ((st = sqi_db_end(s, st, err)))
             return st;
     }
     *left = until > now ? until - now : 0;
@@ -173,7 +173,7 @@ sq_status sq_tech_pin_state(sq_store *s, bool *is_set, int *fails, int64_t *wait
         return st;
     if (is_set)
         *is_set = st == SQ_OK;
-    if ((st = sqi_store_meta_int(s, META_FAILS, &f, err)) || (st = wait_left(s, (int)f, &left, err)))
+    if ((st = sqi_db_meta_int(s, META_FAILS, &f, err)) || (st = wait_left(s, (int)f, &left, err)))
         return st;
     if (fails)
         *fails = (int)f;
@@ -192,7 +192,7 @@ sq_status sq_tech_pin_check(sq_store *s, const char *actor, const char *pin, int
         *wait_ms = 0;
     res = pin_hash(s, hash, sizeof hash, err);
     if (res == SQ_OK) {
-        if ((st = sqi_store_meta_int(s, META_FAILS, &f, err)) ||
+        if ((st = sqi_db_meta_int(s, META_FAILS, &f, err)) ||
             (st = wait_left(s, (int)f, &left, err))) {
             sodium_memzero(hash, sizeof hash);
             return st;
@@ -212,16 +212,16 @@ sq_status sq_tech_pin_check(sq_store *s, const char *actor, const char *pin, int
     }
     sodium_memzero(hash, sizeof hash);
     char detail[160] = "";
-    if ((st = sqi_store_begin(s, err)))
+    if ((st = sqi_db_begin(s, err)))
         return st;
     if (res == SQ_OK || res == SQ_EAUTH) {
         /* Counted from what is stored now, not from what was read. */
-        if ((st = sqi_store_meta_int(s, META_FAILS, &f, err)))
+        if ((st = sqi_db_meta_int(s, META_FAILS, &f, err)))
             goto out;
         f = res == SQ_OK ? 0 : f + 1;
         int64_t wait = sq_tech_pin_delay_ms((int)f);
-        if ((st = sqi_store_meta_put(s, META_FAILS, NULL, 0, f, err)) ||
-            (st = sqi_store_meta_put(s, META_UNTIL, NULL, 0, wait ? sqi_store_mono_ms(s) + wait : 0, err)))
+        if ((st = sqi_db_meta_put(s, META_FAILS, NULL, 0, f, err)) ||
+            (st = sqi_db_meta_put(s, META_UNTIL, NULL, 0, wait ? sqi_db_mono_ms(s) + wait : 0, err)))
             goto out;
         if (res == SQ_EAUTH) {
             snprintf(detail, sizeof detail, "wrong PIN, %lld in a row; next try in %lld s",
@@ -240,7 +240,7 @@ sq_status sq_tech_pin_check(sq_store *s, const char *actor, const char *pin, int
     }
     st = audit_insert(s, actor, "pin", res, detail, err);
 out:
-    st = sqi_store_end(s, st, err);
+    st = sqi_db_end(s, st, err);
     return st ? st : res;
 }
 
@@ -254,7 +254,7 @@ sq_status sq_tech_audit_list(sq_store *s, int max, sq_audit_entry **out, size_t 
     sq_audit_entry *list = calloc((size_t)max, sizeof *list);
     if (!list)
         return sqi_seterr(err, SQ_ENOMEM, "out of memory");
-    sq_status st = sqi_store_prepare(s,
+    sq_status st = sqi_db_prepare(s,
                                  "SELECT n, wall, actor, action, outcome, detail FROM audit"
                                  " ORDER BY n DESC LIMIT ?",
                                  &q, err);
@@ -277,7 +277,7 @@ sq_status sq_tech_audit_list(sq_store *s, int max, sq_audit_entry **out, size_t 
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE) {
         free(list);
-        return sqi_store_sqlerr(s, rc, "reading the audit log", err);
+        return sqi_db_sqlerr(s, rc, "reading the audit log", err);
     }
     *out = list;
     *n = k;
@@ -321,7 +321,7 @@ sq_status sq_tech_status_get(sq_store *s, const sq_station_keys *k, const char *
     st->last_seq = hb.last_seq;
     st->wall_s = hb.station_wall_s;
     sqlite3_stmt *q;
-    if ((rc = sqi_store_prepare(s,
+    if ((rc = sqi_db_prepare(s,
                             "SELECT (SELECT count(*) FROM results WHERE sent_wall IS NULL"
                             " AND exported_wall IS NOT NULL),"
                             " (SELECT count(*) FROM exams WHERE active = 1)",

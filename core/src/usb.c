@@ -20,7 +20,7 @@
 
 #include "batch_int.h"
 #include "keys_int.h"
-#include "stick_int.h"
+#include "stickfs_int.h"
 #include "util_int.h"
 #include "synaq/bundle.h"
 #include "synaq/result.h"
@@ -66,9 +66,24 @@ static void note(sq_usb_report *rep, const char *file, sq_status code, const cha
 
 /* ---- finding sticks ---- */
 
+_Static_assert(sizeof ((sq_usb_stick *)0)->path == sizeof ((sqi_stick *)0)->path &&
+                   sizeof ((sq_usb_stick *)0)->name == sizeof ((sqi_stick *)0)->name,
+               "a stick found is a stick");
+
 sq_status sq_usb_find(const char *roots, sq_usb_stick *out, size_t max, size_t *n, sq_err *err)
 {
-    return sqi_stickfs_find(roots, out, max, n, err);
+    *n = 0;
+    sqi_stick *found = calloc(max ? max : 1, sizeof *found);
+    if (!found)
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
+    sq_status st = sqi_stickfs_find(roots ? roots : SQ_USB_ROOTS, found, max, n, err);
+    for (size_t i = 0; !st && i < *n; i++) {
+        memcpy(out[i].path, found[i].path, sizeof out[i].path);
+        memcpy(out[i].name, found[i].name, sizeof out[i].name);
+        out[i].mounted = found[i].mounted;
+    }
+    free(found);
+    return st;
 }
 
 /* ---- what is on a stick ---- */

@@ -1,6 +1,6 @@
 /*
  * fuzz_source.c - libFuzzer target: exam sources (YAML) as central reads
- * them, through sqi_exam_source_parse with no folder (so no image or roster
+ * them, through sqi_source_parse with no folder (so no image or roster
  * file can be named).
  *
  * Beyond "no crash, no leak, no undefined behaviour" it checks what the
@@ -18,6 +18,7 @@
 
 #include "bundle_int.h"
 #include "exam_int.h"
+#include "source_int.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -44,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *doc = (json_t *)1; /* must be reset by the call */
     memset(&err, 0, sizeof err);
 
-    sq_status st = sqi_exam_source_parse("fuzz.yaml", (const char *)data, size, NULL, &doc, &err);
+    sq_status st = sqi_source_parse("fuzz.yaml", (const char *)data, size, NULL, &doc, &err);
     if (st != SQ_OK) {
         if (doc)
             broken("a failed parse left *out set", err.msg);

@@ -21,7 +21,7 @@
 #include <sodium.h>
 
 #include "keys_int.h"
-#include "stick_int.h"
+#include "stickfs_int.h"
 #include "../utf8check.h"
 #include "synaq/batch.h"
 

@@ -22,6 +22,7 @@
 #include "bundle_int.h"
 #include "codec_int.h"
 #include "exam_int.h"
+#include "source_int.h"
 #include "result_int.h"
 
 static const char *corpus;
@@ -354,7 +355,7 @@ static int bundles(int n, char **paths)
     for (int i = 0; i < n; i++) {
         json_t *exam = NULL;
         sq_err err;
-        if (sqi_exam_source_load(paths[i], &exam, &err) != SQ_OK) {
+        if (sqi_source_load(paths[i], &exam, &err) != SQ_OK) {
             fprintf(stderr, "fuzz_gen_seeds: %s\n", err.msg);
             rc = 1;
             continue;

@@ -9,7 +9,7 @@
 #define SYNAQ_CHAIN_H
 
 #include <stdbool.h>
-#include "store.h"
+#include "synaq.h"
 
 /* What the check of the store's records found. Each open checks (a
  * finding does not make the open fail: the station must still send what
@@ -42,7 +42,7 @@ typedef struct {
     int64_t last_seq_found;      /* meta's last_seq when it differed (SQ_INTEGRITY_LAST_SEQ) */
 } sq_integrity_finding;
 
-typedef struct {
+typedef struct sq_integrity_report {
     sq_integrity_finding found;  /* by this check; found.flags 0: nothing */
     bool recorded;               /* this check put it on record (false: nothing new) */
     int64_t audit_rows;          /* audit lines checked */

@@ -27,7 +27,7 @@
 #include <stdbool.h>
 #include "keys.h"
 
-typedef struct sq_store sq_store;
+/* sq_store: synaq.h. */
 
 /* Opens (creating and migrating when needed) the store at path, using the
  * enrolled station keys k, which must outlive the store. clock NULL means

@@ -49,6 +49,10 @@ sq_status sq_init(sq_err *err) SQ_MUST_CHECK;
 /* Library version string, for example "0.1.0". Static string. */
 const char *sq_version(void);
 
+/* The station's store (store.h), named here because the modules below
+ * the one that opens it (its records' chains, chain.h) take it too. */
+typedef struct sq_store sq_store;
+
 /*
  * The clock. The store and attempts never read the time themselves: they
  * ask the clock given to the store (only the creation stamps of keys,

@@ -1,14 +1,14 @@
 /*
- * stick_int.h - libsynaq's private: a stick's file system (stickfs.c), for usb.c.
+ * stickfs_int.h - libsynaq's private: a stick's file system (stickfs.c), for usb.c.
  * Included only by the library's files that need it, its unit tests and
  * fuzzers; never installed, never by the tools.
  */
-#ifndef SYNAQ_STICK_INT_H
-#define SYNAQ_STICK_INT_H
+#ifndef SYNAQ_STICKFS_INT_H
+#define SYNAQ_STICKFS_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "synaq/usb.h"
+#include "synaq/synaq.h"
 
 /* Files on sticks are read this many bytes at a time, with a progress
  * report after each; tests make it small, to pull the stick out from
@@ -57,7 +57,14 @@ sq_status sqi_stickfs_write_at(int dfd, const char *name, const char *shown, con
 sq_status sqi_stickfs_sync_dir(int dfd, const char *shown, sq_err *err);
 /* Whether name in dfd holds exactly buf. */
 bool sqi_stickfs_same_at(int dfd, const char *name, const void *buf, size_t len);
-/* The sticks under the roots (see sq_usb_find). */
-sq_status sqi_stickfs_find(const char *roots, sq_usb_stick *out, size_t max, size_t *n, sq_err *err);
+/* A stick found: sq_usb_stick's fields (usb.c hands them on). */
+typedef struct {
+    char path[1024];
+    char name[128];     /* printable UTF-8 */
+    bool mounted;
+} sqi_stick;
+/* The sticks under the roots, a list of folders separated by ':' (see
+ * sq_usb_find). */
+sq_status sqi_stickfs_find(const char *roots, sqi_stick *out, size_t max, size_t *n, sq_err *err);
 
 #endif

@@ -1,16 +1,15 @@
 /*
- * store_int.h - libsynaq's private: the store's insides (store.c): the handle, transactions
- * under the lock, sealed fields and their row identities.
+ * db_int.h - libsynaq's private: the store's insides (db.c): the handle,
+ * transactions under the lock, sealed fields and their row identities.
  * Included only by the library's files that need it, its unit tests and
  * fuzzers; never installed, never by the tools.
  */
-#ifndef SYNAQ_STORE_INT_H
-#define SYNAQ_STORE_INT_H
+#ifndef SYNAQ_DB_INT_H
+#define SYNAQ_DB_INT_H
 
 #include <stdbool.h>
 #include <sqlite3.h>
-#include "synaq/chain.h"
-#include "synaq/store.h"
+#include "synaq/synaq.h"
 #include "synaq/keys.h"
 
 struct sq_store {
@@ -28,21 +27,28 @@ struct sq_store {
     uint8_t *field_key;          /* AEAD key of sealed columns */
     uint8_t *hash_key;           /* key of trainee look-up hashes */
     uint8_t *mac_key;            /* key of the MAC chains (chain.c) */
-    sq_integrity_report integrity; /* the last check's */
+    /* The last check of the records (chain.c's; allocated by its first
+     * check, freed with the handle). */
+    struct sq_integrity_report *integrity;
 };
 
+/* The cross-process write lock (a bounded wait: SQ_EBUSY after 20 s). */
+sq_status sqi_db_lock_take(sq_store *s, sq_err *err);
+void sqi_db_lock_release(sq_store *s);
+/* Runs sql (no rows); what names it in a message. */
+sq_status sqi_db_exec(sq_store *s, const char *sql, const char *what, sq_err *err);
 /* Begins a write transaction under the cross-process lock. */
-sq_status sqi_store_begin(sq_store *s, sq_err *err);
+sq_status sqi_db_begin(sq_store *s, sq_err *err);
 /* Commits (or on st != SQ_OK rolls back) and releases the lock. Returns
  * st, or the commit's failure. */
-sq_status sqi_store_end(sq_store *s, sq_status st, sq_err *err);
+sq_status sqi_db_end(sq_store *s, sq_status st, sq_err *err);
 /* Maps the connection's last SQLite error to a status and message. */
-sq_status sqi_store_sqlerr(sq_store *s, int rc, const char *what, sq_err *err);
+sq_status sqi_db_sqlerr(sq_store *s, int rc, const char *what, sq_err *err);
 /* Steps a statement that returns no row and finalizes it; what names it
  * in a message. */
-sq_status sqi_store_step_done(sq_store *s, sqlite3_stmt *q, const char *what, sq_err *err);
+sq_status sqi_db_step_done(sq_store *s, sqlite3_stmt *q, const char *what, sq_err *err);
 /* Prepares sql; on failure fills err. */
-sq_status sqi_store_prepare(sq_store *s, const char *sql, sqlite3_stmt **st, sq_err *err);
+sq_status sqi_db_prepare(sq_store *s, const char *sql, sqlite3_stmt **st, sq_err *err);
 
 /* The row key of a sealed field, its row's identity (in the associated
  * data, so ciphertexts cannot move between rows): exams.meta by (exam,
@@ -59,23 +65,23 @@ void sqi_rowkey_answer(char out[STORE_ROWKEY], const char *attempt_hex, int pos)
 
 /* Seals plain for (table, column, row key) into a new buffer nonce|ct.
  * Caller owns *out (free()). */
-sq_status sqi_store_seal(const sq_store *s, const char *table, const char *column, const char *rowkey,
+sq_status sqi_db_seal(const sq_store *s, const char *table, const char *column, const char *rowkey,
                      const void *plain, size_t len, uint8_t **out, size_t *out_len, sq_err *err);
 /* Opens such a buffer; SQ_ECORRUPT if it does not belong to that row.
  * Caller owns *out (free()); *out is NUL-terminated beyond len. */
-sq_status sqi_store_open_field(const sq_store *s, const char *table, const char *column,
+sq_status sqi_db_open_field(const sq_store *s, const char *table, const char *column,
                            const char *rowkey, const void *sealed, size_t len, uint8_t **out,
                            size_t *out_len, sq_err *err);
 /* The integer in meta under key; 0 when there is none. */
-sq_status sqi_store_meta_int(sq_store *s, const char *key, int64_t *v, sq_err *err);
+sq_status sqi_db_meta_int(sq_store *s, const char *key, int64_t *v, sq_err *err);
 /* Sets meta's key to blob (len bytes), or to the integer value when blob
  * is NULL. The caller holds the write transaction. */
-sq_status sqi_store_meta_put(sq_store *s, const char *key, const void *blob, size_t len,
+sq_status sqi_db_meta_put(sq_store *s, const char *key, const void *blob, size_t len,
                          int64_t value, sq_err *err);
 /* Keyed hash of a trainee id (32 bytes). */
-void sqi_store_trainee_hash(const sq_store *s, const char *trainee_id, uint8_t out[32]);
+void sqi_db_trainee_hash(const sq_store *s, const char *trainee_id, uint8_t out[32]);
 
-int64_t sqi_store_mono_ms(const sq_store *s);
-int64_t sqi_store_wall_s(const sq_store *s);
+int64_t sqi_db_mono_ms(const sq_store *s);
+int64_t sqi_db_wall_s(const sq_store *s);
 
 #endif
