@@ -6,7 +6,8 @@
  * Memory: the platform owns every texture and font; callers pass strings
  * that are borrowed for the call. Rendered text is cached (bounded in
  * bytes, least recently drawn evicted), so a steady screen allocates
- * nothing per frame.
+ * nothing per frame; digits are rendered one by one, so a clock that
+ * changes every second does not either.
  */
 #ifndef SYNAQ_KIOSK_PLAT_H
 #define SYNAQ_KIOSK_PLAT_H
@@ -70,8 +71,9 @@ void plat_outline(plat *p, int x, int y, int w, int h, int thickness, plat_color
 /* Clips drawing to a rectangle; w = 0 lifts the clip. */
 void plat_clip(plat *p, int x, int y, int w, int h);
 /* Text: one line, no wrapping (the UI layer wraps). The width is that of
- * the text as plat_text draws it: each run of one font measured apart and
- * summed. Text the clip hides (above or below it) is not drawn at all. */
+ * the text as plat_text draws it: each run of one font, and each digit,
+ * measured apart and summed. Text the clip hides (above or below it) is
+ * not drawn at all. */
 int plat_text_width(plat *p, int px, bool bold, const char *s, size_t len);
 int plat_line_height(plat *p, int px);
 void plat_text(plat *p, int x, int y, int px, bool bold, plat_color c, const char *s, size_t len);

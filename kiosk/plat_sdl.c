@@ -220,21 +220,30 @@ static int font_for(plat *p, font_size *fs, uint32_t c)
     return 0;
 }
 
-/* Calls fn for each run of text that one font of the chain shows. */
+/* Calls fn for each run of text that one font of the chain shows; each
+ * digit is a run of its own. Texts that change every second are numbers
+ * (the clock, countdowns): drawn digit by digit, they come from eleven
+ * cached textures instead of a new rendering, and a new cache entry, a
+ * second. Measuring goes by the same runs, so a width is always the width
+ * drawn. */
 typedef void (*run_fn)(plat *p, TTF_Font *f, const char *s, size_t len, void *ctx);
 
 static void for_runs(plat *p, font_size *fs, const char *s, size_t len, run_fn fn, void *ctx)
 {
     size_t i = 0, start = 0;
     int cur = -1;
+    bool cur_digit = false;
     while (i < len) {
         size_t at = i;
-        int k = font_for(p, fs, utf8_next(s, len, &i));
-        if (cur >= 0 && k != cur) {
+        uint32_t c = utf8_next(s, len, &i);
+        bool digit = c >= '0' && c <= '9';
+        int k = font_for(p, fs, c);
+        if (cur >= 0 && (k != cur || digit || cur_digit)) {
             fn(p, fs->f[cur], s + start, at - start, ctx);
             start = at;
         }
         cur = k;
+        cur_digit = digit;
     }
     if (cur >= 0)
         fn(p, fs->f[cur], s + start, len - start, ctx);
