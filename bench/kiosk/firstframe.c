@@ -21,11 +21,12 @@
  * Output, one record a line:
  *   first t0=N present_in=N present_out=N cpu=C pid=P     (written at once)
  *   frame clear=N present_in=N present_out=N ttf=K cpu=C rss_kb=R clear_ns=D fill_ns=F
- *                                        (kept, written at exit; R is -1 without KB_SHIM_RSS)
+ *         faults=P                       (kept, written at exit; R is -1 without KB_SHIM_RSS)
  * Times are nanoseconds of CLOCK_MONOTONIC; cpu is CPU time in ns: of the
  * process up to the first present, of the drawing thread within a frame;
  * D and F are the time spent inside SDL_RenderClear and SDL_RenderFillRect
- * in the frame.
+ * in the frame; P the page faults of the drawing thread within the frame
+ * (getrusage, RUSAGE_THREAD).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -35,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <SDL.h>
@@ -43,13 +45,13 @@
 #define MAX_FRAMES 100000
 
 typedef struct {
-    int64_t clear, in, out, cpu, rss_kb, clear_ns, fill_ns;
+    int64_t clear, in, out, cpu, rss_kb, clear_ns, fill_ns, faults;
     int ttf;
 } rec;
 
 static rec *frames;
 static int n_frames;
-static int64_t clear_at = -1, clear_cpu;
+static int64_t clear_at = -1, clear_cpu, clear_faults;
 static int64_t clear_ns, fill_ns; /* time inside the clears and the fills of a frame */
 static int ttf_count;
 static int first_done;
@@ -85,6 +87,15 @@ static int64_t clock_ns(clockid_t id)
 static int64_t now_ns(void)
 {
     return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* Page faults of the calling thread so far (minor and major). */
+static int64_t thread_faults(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_THREAD, &ru) != 0)
+        return 0;
+    return (int64_t)ru.ru_minflt + ru.ru_majflt;
 }
 
 static void *next_sym(const char *name)
@@ -128,6 +139,7 @@ int SDL_RenderClear(SDL_Renderer *r)
     if (clear_at < 0) {
         clear_at = now_ns();
         clear_cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+        clear_faults = thread_faults();
         ttf_count = 0;
         clear_ns = fill_ns = 0;
     }
@@ -157,6 +169,7 @@ void SDL_RenderPresent(SDL_Renderer *r)
     real(r);
     int64_t out = now_ns();
     int64_t cpu_out = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    int64_t faults_out = clear_at >= 0 ? thread_faults() : 0;
     if (!first_done) {
         first_done = 1;
         const char *t0 = getenv("KB_T0_NS");
@@ -178,8 +191,15 @@ void SDL_RenderPresent(SDL_Renderer *r)
         if (!frames)
             frames = calloc(MAX_FRAMES, sizeof *frames);
         if (frames && n_frames < MAX_FRAMES)
-            frames[n_frames++] = (rec){clear_at,         in,       out,     cpu_out - clear_cpu,
-                                       want_rss ? rss_kb() : -1, clear_ns, fill_ns, ttf_count};
+            frames[n_frames++] = (rec){clear_at,
+                                       in,
+                                       out,
+                                       cpu_out - clear_cpu,
+                                       want_rss ? rss_kb() : -1,
+                                       clear_ns,
+                                       fill_ns,
+                                       faults_out - clear_faults,
+                                       ttf_count};
     }
     clear_at = -1;
     ttf_count = 0;
@@ -209,18 +229,18 @@ __attribute__((destructor)) static void dump(void)
 {
     if (!frames || n_frames == 0)
         return;
-    size_t cap = (size_t)n_frames * 200 + 1, len = 0;
+    size_t cap = (size_t)n_frames * 220 + 1, len = 0;
     char *buf = malloc(cap);
     if (!buf)
         return;
     for (int i = 0; i < n_frames; i++)
         len += (size_t)snprintf(buf + len, cap - len,
                                 "frame clear=%lld present_in=%lld present_out=%lld ttf=%d cpu=%lld"
-                                " rss_kb=%lld clear_ns=%lld fill_ns=%lld\n",
+                                " rss_kb=%lld clear_ns=%lld fill_ns=%lld faults=%lld\n",
                                 (long long)frames[i].clear, (long long)frames[i].in,
                                 (long long)frames[i].out, frames[i].ttf, (long long)frames[i].cpu,
                                 (long long)frames[i].rss_kb, (long long)frames[i].clear_ns,
-                                (long long)frames[i].fill_ns);
+                                (long long)frames[i].fill_ns, (long long)frames[i].faults);
     put(buf, len);
     free(buf);
 }
