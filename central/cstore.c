@@ -6,7 +6,7 @@
  *
  * Load: at 10^4 stations a few results per station per hour, in batches
  * of a few dozen: a handful of small transactions a second, each one
- * fsync. The statements are prepared per call; the fsync dominates.
+ * fsync. The statements are prepared once per handle (the fsync is left).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,11 +24,77 @@
 #define CSTORE_APP_ID 0x53514352
 #define CSTORE_SCHEMA 2
 
+/* The statements of the store. Each is prepared once per handle, on its
+ * first use, and finalized at close: prepared anew for every result they
+ * were a third of the receiver's CPU. After each use a statement is reset
+ * and its bindings cleared, so none holds a read transaction open, or a
+ * pointer to the caller's bytes, between calls. */
+#define HB_COLUMNS                                                                                 \
+    "station_id, received_wall, software, content, pending, oldest_pending_s,"                     \
+    " disk_free_bytes, station_wall_s, last_seq, counter, integrity"
+
+enum {
+    Q_BATCH_GET,
+    Q_BATCH_SHA,
+    Q_BATCH_PUT,
+    Q_RESULT_GET,
+    Q_RESULT_HAS,
+    Q_RESULT_MAX,
+    Q_RESULT_PUT,
+    Q_RESULT_EACH,
+    Q_PROGRESS_GET,
+    Q_PROGRESS_PUT,
+    Q_HB_COUNTER,
+    Q_HB_PUT,
+    Q_HB_LATEST_PUT,
+    Q_HB_LATEST_GET,
+    Q_HB_EACH,
+    Q_COUNT
+};
+
+static const char *const statement_sql[Q_COUNT] = {
+    [Q_BATCH_GET] = "SELECT sha256, station_id FROM batches WHERE batch_id = ?",
+    [Q_BATCH_SHA] = "SELECT sha256 FROM batches WHERE batch_id = ?",
+    [Q_BATCH_PUT] = "INSERT INTO batches(batch_id, station_id, sha256, len_bytes, n_results,"
+                    " received_wall) VALUES (?, ?, ?, ?, ?, ?)",
+    [Q_RESULT_GET] = "SELECT sealed FROM results WHERE station_id = ? AND seq = ?",
+    [Q_RESULT_HAS] = "SELECT 1 FROM results WHERE station_id = ? AND seq = ?",
+    [Q_RESULT_MAX] = "SELECT max(seq) FROM results WHERE station_id = ?",
+    [Q_RESULT_PUT] = "INSERT INTO results(station_id, seq, sealed, batch_id, received_wall)"
+                     " VALUES (?, ?, ?, ?, ?)",
+    [Q_RESULT_EACH] =
+        "SELECT station_id, seq, sealed, batch_id, received_wall FROM results"
+        " WHERE (?1 IS NULL OR station_id = ?1) AND seq > ?2 ORDER BY station_id, seq",
+    [Q_PROGRESS_GET] = "SELECT highest FROM progress WHERE station_id = ?",
+    [Q_PROGRESS_PUT] = "INSERT INTO progress(station_id, highest) VALUES (?, ?)"
+                       " ON CONFLICT(station_id) DO UPDATE SET highest = excluded.highest",
+    [Q_HB_COUNTER] = "SELECT counter FROM heartbeat_latest WHERE station_id = ?",
+    [Q_HB_PUT] = "INSERT INTO heartbeats(station_id, received_wall, software, content, pending,"
+                 " oldest_pending_s, disk_free_bytes, station_wall_s, last_seq, counter,"
+                 " integrity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [Q_HB_LATEST_PUT] =
+        "INSERT INTO heartbeat_latest(station_id, heartbeat_id, received_wall, software,"
+        " content, pending, oldest_pending_s, disk_free_bytes, station_wall_s,"
+        " last_seq, counter, integrity) SELECT station_id, id, received_wall, software,"
+        " content, pending, oldest_pending_s, disk_free_bytes, station_wall_s,"
+        " last_seq, counter, integrity FROM heartbeats WHERE id = ?1 AND true"
+        " ON CONFLICT(station_id) DO UPDATE SET heartbeat_id = excluded.heartbeat_id,"
+        " received_wall = excluded.received_wall, software = excluded.software,"
+        " content = excluded.content, pending = excluded.pending,"
+        " oldest_pending_s = excluded.oldest_pending_s,"
+        " disk_free_bytes = excluded.disk_free_bytes,"
+        " station_wall_s = excluded.station_wall_s, last_seq = excluded.last_seq,"
+        " counter = excluded.counter, integrity = excluded.integrity",
+    [Q_HB_LATEST_GET] = "SELECT " HB_COLUMNS " FROM heartbeat_latest WHERE station_id = ?",
+    [Q_HB_EACH] = "SELECT " HB_COLUMNS " FROM heartbeats WHERE station_id = ? ORDER BY id",
+};
+
 struct cstore {
     sqlite3 *db;
     int lock_fd;
     bool readonly;
     pthread_mutex_t mu;
+    sqlite3_stmt *stmt[Q_COUNT]; /* prepared on first use; NULL before */
 };
 
 static const char *schema =
@@ -227,6 +293,8 @@ void cstore_close(cstore *cs)
 {
     if (!cs)
         return;
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(cs->stmt[i]);
     if (cs->db) {
         if (!cs->readonly)
             sqlite3_wal_checkpoint_v2(cs->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -238,9 +306,24 @@ void cstore_close(cstore *cs)
     free(cs);
 }
 
-static int prep(cstore *cs, const char *sql, sqlite3_stmt **q)
+/* The handle's statement id, prepared the first time it is asked for. */
+static int prep(cstore *cs, int id, sqlite3_stmt **q)
 {
-    return sqlite3_prepare_v2(cs->db, sql, -1, q, NULL);
+    if (!cs->stmt[id]) {
+        int rc = sqlite3_prepare_v3(cs->db, statement_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+                                    &cs->stmt[id], NULL);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    *q = cs->stmt[id];
+    return SQLITE_OK;
+}
+
+/* Done with a statement until its next use. */
+static void release(sqlite3_stmt *q)
+{
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
 }
 
 /* Whether (station, seq) is stored: 1 same bytes, 2 other bytes, 0 not. */
@@ -248,8 +331,7 @@ static int result_state(cstore *cs, const char *station, const cstore_result *r,
 {
     sqlite3_stmt *q;
     int state = 0;
-    if ((*rc = prep(cs, "SELECT sealed FROM results WHERE station_id = ? AND seq = ?", &q)) !=
-        SQLITE_OK)
+    if ((*rc = prep(cs, Q_RESULT_GET, &q)) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, r->seq);
@@ -265,14 +347,14 @@ static int result_state(cstore *cs, const char *station, const cstore_result *r,
         *rc = s;
         state = -1;
     }
-    sqlite3_finalize(q);
+    release(q);
     return state;
 }
 
 static int step_done(sqlite3_stmt *q)
 {
     int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
+    release(q);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -282,14 +364,13 @@ static int read_hb_counter(cstore *cs, const char *station, int64_t *counter)
     sqlite3_stmt *q;
     int rc;
     *counter = 0;
-    if ((rc = prep(cs, "SELECT counter FROM heartbeat_latest WHERE station_id = ?", &q)) !=
-        SQLITE_OK)
+    if ((rc = prep(cs, Q_HB_COUNTER, &q)) != SQLITE_OK)
         return rc;
     sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
     rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
         *counter = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
+    release(q);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -303,11 +384,7 @@ static int put_heartbeat(cstore *cs, const sq_heartbeat *hb, int64_t now, int64_
         return rc;
     if (hb->counter <= *held)
         return SQLITE_OK; /* replayed, or overtaken by a newer one */
-    if ((rc = prep(cs,
-                   "INSERT INTO heartbeats(station_id, received_wall, software, content, pending,"
-                   " oldest_pending_s, disk_free_bytes, station_wall_s, last_seq, counter,"
-                   " integrity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   &q)) != SQLITE_OK)
+    if ((rc = prep(cs, Q_HB_PUT, &q)) != SQLITE_OK)
         return rc;
     sqlite3_bind_text(q, 1, hb->station_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, now);
@@ -323,20 +400,7 @@ static int put_heartbeat(cstore *cs, const sq_heartbeat *hb, int64_t now, int64_
     if ((rc = step_done(q)) != SQLITE_OK)
         return rc;
     int64_t id = sqlite3_last_insert_rowid(cs->db);
-    if ((rc = prep(cs,
-                   "INSERT INTO heartbeat_latest(station_id, heartbeat_id, received_wall, software,"
-                   " content, pending, oldest_pending_s, disk_free_bytes, station_wall_s,"
-                   " last_seq, counter, integrity) SELECT station_id, id, received_wall, software,"
-                   " content, pending, oldest_pending_s, disk_free_bytes, station_wall_s,"
-                   " last_seq, counter, integrity FROM heartbeats WHERE id = ?1 AND true"
-                   " ON CONFLICT(station_id) DO UPDATE SET heartbeat_id = excluded.heartbeat_id,"
-                   " received_wall = excluded.received_wall, software = excluded.software,"
-                   " content = excluded.content, pending = excluded.pending,"
-                   " oldest_pending_s = excluded.oldest_pending_s,"
-                   " disk_free_bytes = excluded.disk_free_bytes,"
-                   " station_wall_s = excluded.station_wall_s, last_seq = excluded.last_seq,"
-                   " counter = excluded.counter, integrity = excluded.integrity",
-                   &q)) != SQLITE_OK)
+    if ((rc = prep(cs, Q_HB_LATEST_PUT, &q)) != SQLITE_OK)
         return rc;
     sqlite3_bind_int64(q, 1, id);
     if ((rc = step_done(q)) != SQLITE_OK)
@@ -351,13 +415,13 @@ static int read_held_max(cstore *cs, const char *station, int64_t *held_max)
     sqlite3_stmt *q;
     int rc;
     *held_max = 0;
-    if ((rc = prep(cs, "SELECT max(seq) FROM results WHERE station_id = ?", &q)) != SQLITE_OK)
+    if ((rc = prep(cs, Q_RESULT_MAX, &q)) != SQLITE_OK)
         return rc;
     sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
     rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
         *held_max = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
+    release(q);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -366,13 +430,13 @@ static int read_highest(cstore *cs, const char *station, int64_t *highest)
     sqlite3_stmt *q;
     int rc;
     *highest = 0;
-    if ((rc = prep(cs, "SELECT highest FROM progress WHERE station_id = ?", &q)) != SQLITE_OK)
+    if ((rc = prep(cs, Q_PROGRESS_GET, &q)) != SQLITE_OK)
         return rc;
     sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
     rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
         *highest = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
+    release(q);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -385,7 +449,7 @@ static int advance_highest(cstore *cs, const char *station, int64_t *highest)
     if ((rc = read_highest(cs, station, &h)) != SQLITE_OK)
         return rc;
     int64_t start = h;
-    if ((rc = prep(cs, "SELECT 1 FROM results WHERE station_id = ? AND seq = ?", &q)) != SQLITE_OK)
+    if ((rc = prep(cs, Q_RESULT_HAS, &q)) != SQLITE_OK)
         return rc;
     sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
     for (;;) {
@@ -396,16 +460,13 @@ static int advance_highest(cstore *cs, const char *station, int64_t *highest)
             break;
         h++;
     }
-    sqlite3_finalize(q);
+    release(q);
     if (rc != SQLITE_DONE)
         return rc;
     *highest = h;
     if (h == start)
         return SQLITE_OK;
-    if ((rc = prep(cs,
-                   "INSERT INTO progress(station_id, highest) VALUES (?, ?)"
-                   " ON CONFLICT(station_id) DO UPDATE SET highest = excluded.highest",
-                   &q)) != SQLITE_OK)
+    if ((rc = prep(cs, Q_PROGRESS_PUT, &q)) != SQLITE_OK)
         return rc;
     sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, h);
@@ -428,8 +489,7 @@ sq_status cstore_put_upload(cstore *cs, const cstore_upload *up, cstore_ack *ack
     const char *what = "reading batches";
     if (up->batch_id) {
         sqlite3_stmt *q;
-        if ((rc = prep(cs, "SELECT sha256, station_id FROM batches WHERE batch_id = ?", &q)) !=
-            SQLITE_OK)
+        if ((rc = prep(cs, Q_BATCH_GET, &q)) != SQLITE_OK)
             goto sqlfail;
         sqlite3_bind_text(q, 1, up->batch_id, -1, SQLITE_STATIC);
         rc = sqlite3_step(q);
@@ -442,7 +502,7 @@ sq_status cstore_put_upload(cstore *cs, const cstore_upload *up, cstore_ack *ack
         } else if (rc == SQLITE_DONE) {
             rc = SQLITE_OK;
         }
-        sqlite3_finalize(q);
+        release(q);
         if (rc != SQLITE_OK)
             goto sqlfail;
         if (ack->outcome == CSTORE_CONFLICT)
@@ -463,10 +523,7 @@ sq_status cstore_put_upload(cstore *cs, const cstore_upload *up, cstore_ack *ack
             if (state == 1)
                 continue; /* byte-identical, held already (from another batch) */
             sqlite3_stmt *q;
-            if ((rc = prep(cs,
-                           "INSERT INTO results(station_id, seq, sealed, batch_id, received_wall)"
-                           " VALUES (?, ?, ?, ?, ?)",
-                           &q)) != SQLITE_OK)
+            if ((rc = prep(cs, Q_RESULT_PUT, &q)) != SQLITE_OK)
                 goto sqlfail;
             sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
             sqlite3_bind_int64(q, 2, r->seq);
@@ -479,10 +536,7 @@ sq_status cstore_put_upload(cstore *cs, const cstore_upload *up, cstore_ack *ack
         }
         sqlite3_stmt *q;
         what = "storing the batch";
-        if ((rc = prep(cs,
-                       "INSERT INTO batches(batch_id, station_id, sha256, len_bytes, n_results,"
-                       " received_wall) VALUES (?, ?, ?, ?, ?, ?)",
-                       &q)) != SQLITE_OK)
+        if ((rc = prep(cs, Q_BATCH_PUT, &q)) != SQLITE_OK)
             goto sqlfail;
         sqlite3_bind_text(q, 1, up->batch_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 2, station, -1, SQLITE_STATIC);
@@ -559,17 +613,13 @@ static void row_heartbeat(sqlite3_stmt *q, sq_heartbeat *hb, int64_t *received)
     hb->integrity = (uint32_t)sqlite3_column_int64(q, 10);
 }
 
-#define HB_COLUMNS                                                                                 \
-    "station_id, received_wall, software, content, pending, oldest_pending_s,"                     \
-    " disk_free_bytes, station_wall_s, last_seq, counter, integrity"
-
 sq_status cstore_heartbeat_latest(cstore *cs, const char *station_id, sq_heartbeat *hb,
                                   int64_t *received_wall_s, sq_err *err)
 {
     sqlite3_stmt *q;
     sq_status st = SQ_OK;
     pthread_mutex_lock(&cs->mu);
-    int rc = prep(cs, "SELECT " HB_COLUMNS " FROM heartbeat_latest WHERE station_id = ?", &q);
+    int rc = prep(cs, Q_HB_LATEST_GET, &q);
     if (rc != SQLITE_OK) {
         st = sqlerr(cs, rc, "reading heartbeats", err);
         goto out;
@@ -587,7 +637,7 @@ sq_status cstore_heartbeat_latest(cstore *cs, const char *station_id, sq_heartbe
     } else {
         st = sqlerr(cs, rc, "reading heartbeats", err);
     }
-    sqlite3_finalize(q);
+    release(q);
 out:
     pthread_mutex_unlock(&cs->mu);
     return st;
@@ -599,7 +649,7 @@ sq_status cstore_each_heartbeat(cstore *cs, const char *station_id, cstore_heart
     sqlite3_stmt *q;
     sq_status st = SQ_OK;
     pthread_mutex_lock(&cs->mu);
-    int rc = prep(cs, "SELECT " HB_COLUMNS " FROM heartbeats WHERE station_id = ? ORDER BY id", &q);
+    int rc = prep(cs, Q_HB_EACH, &q);
     if (rc != SQLITE_OK) {
         st = sqlerr(cs, rc, "reading heartbeats", err);
         goto out;
@@ -616,7 +666,7 @@ sq_status cstore_each_heartbeat(cstore *cs, const char *station_id, cstore_heart
     }
     if (rc != SQLITE_DONE)
         st = sqlerr(cs, rc, "reading heartbeats", err);
-    sqlite3_finalize(q);
+    release(q);
 out:
     pthread_mutex_unlock(&cs->mu);
     return st;
@@ -628,10 +678,7 @@ sq_status cstore_each_result(cstore *cs, const char *station_id, int64_t after_s
     sqlite3_stmt *q;
     sq_status st = SQ_OK;
     pthread_mutex_lock(&cs->mu);
-    int rc = prep(cs,
-                  "SELECT station_id, seq, sealed, batch_id, received_wall FROM results"
-                  " WHERE (?1 IS NULL OR station_id = ?1) AND seq > ?2 ORDER BY station_id, seq",
-                  &q);
+    int rc = prep(cs, Q_RESULT_EACH, &q);
     if (rc != SQLITE_OK) {
         st = sqlerr(cs, rc, "reading results", err);
         goto out;
@@ -649,7 +696,7 @@ sq_status cstore_each_result(cstore *cs, const char *station_id, int64_t after_s
     }
     if (rc != SQLITE_DONE)
         st = sqlerr(cs, rc, "reading results", err);
-    sqlite3_finalize(q);
+    release(q);
 out:
     pthread_mutex_unlock(&cs->mu);
     return st;
@@ -662,7 +709,7 @@ sq_status cstore_batch_known(cstore *cs, const char *batch_id, bool *known, uint
     sq_status st = SQ_OK;
     *known = false;
     pthread_mutex_lock(&cs->mu);
-    int rc = prep(cs, "SELECT sha256 FROM batches WHERE batch_id = ?", &q);
+    int rc = prep(cs, Q_BATCH_SHA, &q);
     if (rc != SQLITE_OK) {
         st = sqlerr(cs, rc, "reading batches", err);
         goto out;
@@ -676,7 +723,7 @@ sq_status cstore_batch_known(cstore *cs, const char *batch_id, bool *known, uint
     } else if (rc != SQLITE_DONE) {
         st = sqlerr(cs, rc, "reading batches", err);
     }
-    sqlite3_finalize(q);
+    release(q);
 out:
     pthread_mutex_unlock(&cs->mu);
     return st;

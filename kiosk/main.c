@@ -234,6 +234,15 @@ static int run_script(app *a, sim_clock *clk, const options *o)
             app_key(a, !strcmp(arg, "enter") ? PLAT_KEY_ENTER : PLAT_KEY_BACKSPACE);
         } else if (!strcmp(cmd, "wait")) {
             sim_wait(a, clk, (int64_t)(atof(arg) * 1000));
+        } else if (!strcmp(cmd, "wait-real")) {
+            /* Simulated time that passes at the real pace, then one frame:
+             * a station's frame a second, for benchmarks. */
+            double secs = atof(arg);
+            if (secs > 0) {
+                struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
+                nanosleep(&ts, NULL);
+                sim_wait(a, clk, (int64_t)(secs * 1000));
+            }
         } else if (!strcmp(cmd, "sleep-real")) {
             struct timespec ts = {0, (long)(atof(arg) * 1e6)};
             nanosleep(&ts, NULL);

@@ -4,9 +4,10 @@
  * plat_event values; nothing above this layer knows about SDL.
  *
  * Memory: the platform owns every texture and font; callers pass strings
- * that are borrowed for the call. Rendered text is cached (a fixed number
- * of entries, least recently used evicted), so a steady screen allocates
- * nothing per frame.
+ * that are borrowed for the call. Rendered text is cached (bounded in
+ * bytes, least recently drawn evicted), so a steady screen allocates
+ * nothing per frame; digits are rendered one by one, so a clock that
+ * changes every second does not either.
  */
 #ifndef SYNAQ_KIOSK_PLAT_H
 #define SYNAQ_KIOSK_PLAT_H
@@ -69,10 +70,17 @@ void plat_fill(plat *p, int x, int y, int w, int h, plat_color c);
 void plat_outline(plat *p, int x, int y, int w, int h, int thickness, plat_color c);
 /* Clips drawing to a rectangle; w = 0 lifts the clip. */
 void plat_clip(plat *p, int x, int y, int w, int h);
-/* Text: one line, no wrapping (the UI layer wraps). */
+/* Text: one line, no wrapping (the UI layer wraps). The width is that of
+ * the text as plat_text draws it: each run of one font, and each digit,
+ * measured apart and summed. Text the clip hides (above or below it) is
+ * not drawn at all. */
 int plat_text_width(plat *p, int px, bool bold, const char *s, size_t len);
 int plat_line_height(plat *p, int px);
 void plat_text(plat *p, int x, int y, int px, bool bold, plat_color c, const char *s, size_t len);
+/* What the text cache holds now: the bytes of its textures, and how many
+ * (for tests and benchmarks); and the bound on those bytes. */
+void plat_text_cache(const plat *p, size_t *bytes, int *entries);
+size_t plat_text_cache_bound(void);
 /* Whether any text drawn so far had a character no font could show. */
 bool plat_missing_glyphs(const plat *p);
 /* Whether some font of the chain shows code point cp (at size px). */

@@ -19,11 +19,20 @@
 #include "plat.h"
 #include "synaq/synaq.h"
 
-#define MAX_FONTS 4         /* files per role, in fallback order */
-#define MAX_SIZES 24        /* (size, role) pairs opened at once */
-#define TEXT_CACHE 512      /* rendered text textures kept */
-#define WIDTH_CACHE 4096    /* measured widths kept */
+#define MAX_FONTS 4      /* files per role, in fallback order */
+#define MAX_SIZES 24     /* (size, role) pairs opened at once */
+#define WIDTH_CACHE 4096 /* measured widths kept */
 #define MAX_IMAGES 64
+
+/* Rendered text is kept as textures, bounded in bytes: what grows memory
+ * is pixels, and one line of a question is a hundred times the pixels of
+ * a digit. 8 MiB is two 1280x800 screens covered in text; a screen shows
+ * far less, and only its visible lines are rendered (plat_text skips what
+ * the clip hides), so a screen's texts always fit. The slots only index
+ * them (a hash table, at most 3/4 full). */
+#define TEXT_CACHE_BYTES (8u << 20)
+#define TEXT_SLOTS 2048
+#define TEXT_MAX_ENTRIES (TEXT_SLOTS * 3 / 4)
 
 typedef struct {
     int px, bold;
@@ -31,9 +40,10 @@ typedef struct {
 } font_size;
 
 typedef struct {
-    uint64_t key;
+    uint64_t key; /* 0: an empty slot */
     SDL_Texture *tex;
     int w, h;
+    size_t bytes;
     uint64_t used;
 } text_entry;
 
@@ -51,9 +61,12 @@ struct plat {
     int n_fonts[2];
     font_size sizes[MAX_SIZES];
     int n_sizes;
-    text_entry text[TEXT_CACHE];
+    text_entry text[TEXT_SLOTS];
+    size_t text_bytes; /* pixels held by the entries of text */
+    int n_text;
     width_entry widths[WIDTH_CACHE];
     uint64_t tick;
+    SDL_Rect clip; /* where drawing shows (the window when no clip) */
     bool missing_glyph;
     bool fonts_ok;
     SDL_Texture *images[MAX_IMAGES];
@@ -200,21 +213,30 @@ static int font_for(plat *p, font_size *fs, uint32_t c)
     return 0;
 }
 
-/* Calls fn for each run of text that one font of the chain shows. */
+/* Calls fn for each run of text that one font of the chain shows; each
+ * digit is a run of its own. Texts that change every second are numbers
+ * (the clock, countdowns): drawn digit by digit, they come from eleven
+ * cached textures instead of a new rendering, and a new cache entry, a
+ * second. Measuring goes by the same runs, so a width is always the width
+ * drawn. */
 typedef void (*run_fn)(plat *p, TTF_Font *f, const char *s, size_t len, void *ctx);
 
 static void for_runs(plat *p, font_size *fs, const char *s, size_t len, run_fn fn, void *ctx)
 {
     size_t i = 0, start = 0;
     int cur = -1;
+    bool cur_digit = false;
     while (i < len) {
         size_t at = i;
-        int k = font_for(p, fs, utf8_next(s, len, &i));
-        if (cur >= 0 && k != cur) {
+        uint32_t c = utf8_next(s, len, &i);
+        bool digit = c >= '0' && c <= '9';
+        int k = font_for(p, fs, c);
+        if (cur >= 0 && (k != cur || digit || cur_digit)) {
             fn(p, fs->f[cur], s + start, at - start, ctx);
             start = at;
         }
         cur = k;
+        cur_digit = digit;
     }
     if (cur >= 0)
         fn(p, fs->f[cur], s + start, len - start, ctx);
@@ -286,33 +308,79 @@ typedef struct {
     uint64_t base;
 } draw_ctx;
 
-static text_entry *text_lookup(plat *p, uint64_t key)
+static text_entry *text_find(plat *p, uint64_t key)
 {
-    text_entry *victim = &p->text[0];
-    for (int i = 0; i < TEXT_CACHE; i++) {
+    for (size_t i = key % TEXT_SLOTS;; i = (i + 1) % TEXT_SLOTS) {
         text_entry *e = &p->text[i];
-        if (e->tex && e->key == key) {
-            e->used = ++p->tick;
+        if (e->key == key)
             return e;
-        }
-        if (!e->tex || e->used < victim->used)
-            victim = e;
-        if (!e->tex)
-            break;
+        if (!e->key)
+            return NULL;
     }
-    if (victim->tex)
-        SDL_DestroyTexture(victim->tex);
-    memset(victim, 0, sizeof *victim);
-    victim->key = key;
-    return victim;
+}
+
+/* Frees the slot and moves later entries of its probe chain back, so that
+ * every entry stays reachable from its home slot (no tombstones). */
+static void text_remove(plat *p, size_t i)
+{
+    text_entry *e = &p->text[i];
+    if (e->tex)
+        SDL_DestroyTexture(e->tex);
+    p->text_bytes -= e->bytes;
+    p->n_text--;
+    for (size_t j = i;;) {
+        j = (j + 1) % TEXT_SLOTS;
+        if (!p->text[j].key)
+            break;
+        size_t home = p->text[j].key % TEXT_SLOTS;
+        /* The entry at j stays if its home lies cyclically in (i, j]. */
+        if (i <= j ? i < home && home <= j : i < home || home <= j)
+            continue;
+        p->text[i] = p->text[j];
+        i = j;
+    }
+    memset(&p->text[i], 0, sizeof p->text[i]);
+}
+
+/* Evicts the least recently drawn texts until bytes more fit. */
+static void text_make_room(plat *p, size_t bytes)
+{
+    while (p->n_text > 0 &&
+           (p->n_text >= TEXT_MAX_ENTRIES || p->text_bytes + bytes > TEXT_CACHE_BYTES)) {
+        size_t victim = TEXT_SLOTS;
+        for (size_t i = 0; i < TEXT_SLOTS; i++)
+            if (p->text[i].key && (victim == TEXT_SLOTS || p->text[i].used < p->text[victim].used))
+                victim = i;
+        text_remove(p, victim);
+    }
+}
+
+static text_entry *text_insert(plat *p, uint64_t key, SDL_Texture *tex, int w, int h, size_t bytes)
+{
+    text_make_room(p, bytes);
+    size_t i = key % TEXT_SLOTS;
+    while (p->text[i].key)
+        i = (i + 1) % TEXT_SLOTS;
+    text_entry *e = &p->text[i];
+    *e = (text_entry){key, tex, w, h, bytes, ++p->tick};
+    p->text_bytes += bytes;
+    p->n_text++;
+    return e;
 }
 
 static void draw_run(plat *p, TTF_Font *f, const char *s, size_t len, void *vctx)
 {
     draw_ctx *d = vctx;
     uint64_t key = fnv(fnv(d->base, &f, sizeof f), s, len);
-    text_entry *e = text_lookup(p, key);
-    if (!e->tex) {
+    key += !key; /* 0 marks an empty slot */
+    text_entry *e = text_find(p, key);
+    SDL_Texture *once = NULL;
+    int w, h;
+    if (e) {
+        e->used = ++p->tick;
+        w = e->w;
+        h = e->h;
+    } else {
         char buf[1024];
         size_t n = len < sizeof buf - 1 ? len : sizeof buf - 1;
         memcpy(buf, s, n);
@@ -320,17 +388,23 @@ static void draw_run(plat *p, TTF_Font *f, const char *s, size_t len, void *vctx
         SDL_Surface *surf = n ? TTF_RenderUTF8_Blended(f, buf, d->c) : NULL;
         if (!surf)
             return;
-        e->tex = SDL_CreateTextureFromSurface(p->ren, surf);
-        e->w = surf->w;
-        e->h = surf->h;
+        SDL_Texture *tex = SDL_CreateTextureFromSurface(p->ren, surf);
+        w = surf->w;
+        h = surf->h;
         SDL_FreeSurface(surf);
-        e->used = ++p->tick;
-        if (!e->tex)
+        if (!tex)
             return;
+        size_t bytes = (size_t)w * (size_t)h * 4;
+        if (bytes > TEXT_CACHE_BYTES)
+            once = tex; /* larger than the whole cache: drawn, not kept */
+        else
+            e = text_insert(p, key, tex, w, h, bytes);
     }
-    SDL_Rect dst = {d->x, d->y, e->w, e->h};
-    SDL_RenderCopy(p->ren, e->tex, NULL, &dst);
-    d->x += e->w;
+    SDL_Rect dst = {d->x, d->y, w, h};
+    SDL_RenderCopy(p->ren, e ? e->tex : once, NULL, &dst);
+    if (once)
+        SDL_DestroyTexture(once);
+    d->x += w;
 }
 
 void plat_text(plat *p, int x, int y, int px, bool bold, plat_color c, const char *s, size_t len)
@@ -340,10 +414,28 @@ void plat_text(plat *p, int x, int y, int px, bool bold, plat_color c, const cha
     font_size *fs = font_at(p, px, bold);
     if (!fs)
         return;
+    /* A line the clip hides is not rendered: a long item's text, scrolled,
+     * would otherwise fill the cache with lines nobody sees. (A rendered
+     * line is the font's height, more only for marks above or below.) */
+    int lh = TTF_FontHeight(fs->f[0]);
+    if (y >= p->clip.y + p->clip.h || y + 2 * lh <= p->clip.y)
+        return;
     draw_ctx d = {x, y, {c.r, c.g, c.b, c.a}, 0};
     d.base = fnv(0xcbf29ce484222325ull, &c, sizeof c);
     d.base = fnv(d.base, &px, sizeof px);
+    d.base = fnv(d.base, &fs->bold, sizeof fs->bold);
     for_runs(p, fs, s, len, draw_run, &d);
+}
+
+void plat_text_cache(const plat *p, size_t *bytes, int *entries)
+{
+    *bytes = p->text_bytes;
+    *entries = p->n_text;
+}
+
+size_t plat_text_cache_bound(void)
+{
+    return TEXT_CACHE_BYTES;
 }
 
 /* ---- shapes, images, frames ---- */
@@ -374,10 +466,12 @@ void plat_clip(plat *p, int x, int y, int w, int h)
 {
     if (w <= 0) {
         SDL_RenderSetClipRect(p->ren, NULL);
+        p->clip = (SDL_Rect){0, 0, p->w, p->h};
         return;
     }
     SDL_Rect r = {x, y, w, h};
     SDL_RenderSetClipRect(p->ren, &r);
+    p->clip = r;
 }
 
 int plat_image_load(plat *p, const uint8_t *data, size_t len, int *w, int *h)
@@ -533,6 +627,7 @@ int plat_open(const plat_config *cfg, plat **out, char *err, size_t err_len)
         return -1;
     }
     SDL_GetRendererOutputSize(p->ren, &p->w, &p->h);
+    p->clip = (SDL_Rect){0, 0, p->w, p->h};
     float ddpi = 0;
     if (SDL_GetDisplayDPI(0, &ddpi, NULL, NULL) == 0 && ddpi > 20)
         p->px_per_mm = ddpi / 25.4f;
@@ -550,7 +645,7 @@ void plat_close(plat *p)
 {
     if (!p)
         return;
-    for (int i = 0; i < TEXT_CACHE; i++)
+    for (int i = 0; i < TEXT_SLOTS; i++)
         if (p->text[i].tex)
             SDL_DestroyTexture(p->text[i].tex);
     for (int i = 0; i < MAX_IMAGES; i++)
@@ -620,6 +715,7 @@ static int translate(plat *p, const SDL_Event *e, plat_event *ev)
     case SDL_WINDOWEVENT:
         if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
             SDL_GetRendererOutputSize(p->ren, &p->w, &p->h);
+            p->clip = (SDL_Rect){0, 0, p->w, p->h};
             ev->type = PLAT_RESIZE;
             return 1;
         }

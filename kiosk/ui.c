@@ -118,6 +118,87 @@ static size_t fit_chars(ui *u, const char *s, size_t n, int w, int px, bool bold
     return lo;
 }
 
+/* Whether another word (or the spaces that end a line) follows e on its
+ * line, and where it ends. A line's candidate ends are these, in turn
+ * from its start: each word with the spaces before it. */
+static bool has_word_after(const char *s, size_t n, size_t e)
+{
+    return e < n && s[e] != '\n';
+}
+
+static size_t word_end_after(const char *s, size_t n, size_t e)
+{
+    while (e < n && s[e] == ' ')
+        e++;
+    while (e < n && s[e] != ' ' && s[e] != '\n')
+        e++;
+    return e;
+}
+
+/* The candidate end before e on the line that starts at pos, or pos when
+ * e is the first. */
+static size_t word_end_before(const char *s, size_t pos, size_t e)
+{
+    while (e > pos && s[e - 1] != ' ')
+        e--;
+    while (e > pos && s[e - 1] == ' ')
+        e--;
+    return e;
+}
+
+static size_t count_chars(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xc0) != 0x80;
+    return c;
+}
+
+size_t ui_line_end(ui *u, const char *s, size_t n, size_t pos, int w, int px, bool bold,
+                   int *char_w16)
+{
+    if (!has_word_after(s, n, pos))
+        return pos;
+    /* The line is the longest run of whole words from pos whose width, as
+     * drawn, is at most w. Widths only grow as words are added, so the
+     * end is the candidate that fits followed by one that does not. The
+     * text's own width per character (a guess for the first line) says
+     * where to look; then each step measures a whole candidate line, two
+     * measurements when the guess was right, where measuring every word's
+     * growing prefix cost a line as many measurements as it has words.
+     * (Widths of words summed with spaces are not the width of the line:
+     * SDL_ttf places glyphs at fractional positions, so whole-line widths
+     * differ from such sums by several pixels; see tests/kiosk.) */
+    if (*char_w16 <= 0)
+        *char_w16 = px * 8; /* half the size, in sixteenths of a pixel */
+    size_t budget = w > 0 ? (size_t)w * 16 / (size_t)*char_w16 : 0;
+    size_t e = word_end_after(s, n, pos), chars = count_chars(s + pos, e - pos);
+    while (has_word_after(s, n, e)) {
+        size_t e2 = word_end_after(s, n, e), c2 = chars + count_chars(s + e, e2 - e);
+        if (c2 > budget)
+            break;
+        e = e2;
+        chars = c2;
+    }
+    int width = plat_text_width(u->p, px, bold, s + pos, e - pos);
+    if (chars > 0 && width > 0)
+        *char_w16 = (int)((size_t)width * 16 / chars) + 1;
+    if (width <= w) {
+        while (has_word_after(s, n, e)) {
+            size_t e2 = word_end_after(s, n, e);
+            if (plat_text_width(u->p, px, bold, s + pos, e2 - pos) > w)
+                break;
+            e = e2;
+        }
+        return e;
+    }
+    for (;;) {
+        e = word_end_before(s, pos, e);
+        if (e == pos || plat_text_width(u->p, px, bold, s + pos, e - pos) <= w)
+            return e;
+    }
+}
+
 /* Lays out the text line by line; draws when draw is set. Returns the
  * height, and sets *overflow when a word did not fit whole. */
 static int layout(ui *u, ui_rect r, const char *s, int px, bool bold, plat_color c, int align,
@@ -126,19 +207,10 @@ static int layout(ui *u, ui_rect r, const char *s, int px, bool bold, plat_color
     int lh = plat_line_height(u->p, px);
     int y = r.y;
     size_t n = strlen(s), pos = 0;
+    int char_w16 = 0;
     while (pos <= n) {
         /* One line: as many words as fit. */
-        size_t end = pos, best = pos;
-        while (end < n && s[end] != '\n') {
-            size_t w_end = end;
-            while (w_end < n && s[w_end] == ' ')
-                w_end++;
-            while (w_end < n && s[w_end] != ' ' && s[w_end] != '\n')
-                w_end++;
-            if (plat_text_width(u->p, px, bold, s + pos, w_end - pos) > r.w)
-                break;
-            best = end = w_end;
-        }
+        size_t best = ui_line_end(u, s, n, pos, r.w, px, bold, &char_w16);
         size_t next;
         if (best == pos && pos < n && s[pos] != '\n') {
             /* A single word wider than the box: break inside it, and say so. */

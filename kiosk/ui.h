@@ -75,6 +75,14 @@ int ui_text(ui *u, ui_rect r, const char *s, int px, bool bold, plat_color c, in
 int ui_text_height(ui *u, int w, const char *s, int px, bool bold);
 /* The text's single-line width. */
 int ui_text_width(ui *u, const char *s, int px, bool bold);
+/* Where the line of s[0..n) that starts at pos ends when wrapped at width
+ * w: after the last whole word (with the spaces before it) that fits; pos
+ * when not even the first word fits (ui_text then breaks inside it). The
+ * wrapping of ui_text, for tests. *char_w16 carries a guess of a
+ * character's width from line to line (1/16 px; 0 at a text's start); it
+ * changes how many widths are measured, never the result. */
+size_t ui_line_end(ui *u, const char *s, size_t n, size_t pos, int w, int px, bool bold,
+                   int *char_w16);
 
 /* A circle of radius r around (cx, cy): its ring, and filled inside when
  * filled. */

@@ -1,9 +1,11 @@
 /*
  * firstframe.so - a measuring shim for bench/kiosk/run.sh, loaded with
  * LD_PRELOAD into synaq-floor or synaq-kiosk (which are not changed). It
- * wraps four SDL calls and reads CLOCK_MONOTONIC around them:
+ * wraps five SDL calls and reads CLOCK_MONOTONIC around them:
  *
- *   SDL_RenderClear      the first call after a present starts a frame
+ *   SDL_RenderClear      the first call after a present starts a frame;
+ *                        the time inside the clears is summed per frame
+ *   SDL_RenderFillRect   the time inside the fills is summed per frame
  *   SDL_RenderPresent    ends it (times at entry and at return)
  *   TTF_RenderUTF8_Blended, TTF_RenderUTF8_Blended_Wrapped
  *                        counted per frame: 0 means all texts came from a
@@ -14,12 +16,17 @@
  *   KB_T0_NS=N            CLOCK_MONOTONIC before exec, set by kb-launch
  *   KB_QUIT_AFTER_FIRST=1 raise SIGTERM once the first frame is presented
  *                         (the kiosk takes SIGTERM as "stop", cleanly)
+ *   KB_SHIM_RSS=1         also note the resident memory after each frame
  *
  * Output, one record a line:
  *   first t0=N present_in=N present_out=N cpu=C pid=P     (written at once)
- *   frame clear=N present_in=N present_out=N ttf=K cpu=C  (kept, written at exit)
+ *   frame clear=N present_in=N present_out=N ttf=K cpu=C rss_kb=R clear_ns=D fill_ns=F
+ *         faults=P                       (kept, written at exit; R is -1 without KB_SHIM_RSS)
  * Times are nanoseconds of CLOCK_MONOTONIC; cpu is CPU time in ns: of the
- * process up to the first present, of the drawing thread within a frame.
+ * process up to the first present, of the drawing thread within a frame;
+ * D and F are the time spent inside SDL_RenderClear and SDL_RenderFillRect
+ * in the frame; P the page faults of the drawing thread within the frame
+ * (getrusage, RUSAGE_THREAD).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -29,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <SDL.h>
@@ -37,15 +45,37 @@
 #define MAX_FRAMES 100000
 
 typedef struct {
-    int64_t clear, in, out, cpu;
+    int64_t clear, in, out, cpu, rss_kb, clear_ns, fill_ns, faults;
     int ttf;
 } rec;
 
 static rec *frames;
 static int n_frames;
-static int64_t clear_at = -1, clear_cpu;
+static int64_t clear_at = -1, clear_cpu, clear_faults;
+static int64_t clear_ns, fill_ns; /* time inside the clears and the fills of a frame */
 static int ttf_count;
 static int first_done;
+static int want_rss = -1;
+
+/* Resident memory in kB, from /proc/self/statm (its second field, in
+ * pages); -1 when it cannot be read. Read after a frame's times are taken,
+ * so it costs the frame nothing. */
+static int64_t rss_kb(void)
+{
+    char buf[128];
+    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    long long size, res;
+    if (sscanf(buf, "%lld %lld", &size, &res) != 2)
+        return -1;
+    return res * (sysconf(_SC_PAGESIZE) / 1024);
+}
 
 static int64_t clock_ns(clockid_t id)
 {
@@ -57,6 +87,15 @@ static int64_t clock_ns(clockid_t id)
 static int64_t now_ns(void)
 {
     return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* Page faults of the calling thread so far (minor and major). */
+static int64_t thread_faults(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_THREAD, &ru) != 0)
+        return 0;
+    return (int64_t)ru.ru_minflt + ru.ru_majflt;
 }
 
 static void *next_sym(const char *name)
@@ -100,9 +139,25 @@ int SDL_RenderClear(SDL_Renderer *r)
     if (clear_at < 0) {
         clear_at = now_ns();
         clear_cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+        clear_faults = thread_faults();
         ttf_count = 0;
+        clear_ns = fill_ns = 0;
     }
-    return real(r);
+    int64_t t0 = now_ns();
+    int rc = real(r);
+    clear_ns += now_ns() - t0;
+    return rc;
+}
+
+int SDL_RenderFillRect(SDL_Renderer *r, const SDL_Rect *rect)
+{
+    static int (*real)(SDL_Renderer *, const SDL_Rect *);
+    if (!real)
+        real = (int (*)(SDL_Renderer *, const SDL_Rect *))next_sym("SDL_RenderFillRect");
+    int64_t t0 = now_ns();
+    int rc = real(r, rect);
+    fill_ns += now_ns() - t0;
+    return rc;
 }
 
 void SDL_RenderPresent(SDL_Renderer *r)
@@ -114,6 +169,7 @@ void SDL_RenderPresent(SDL_Renderer *r)
     real(r);
     int64_t out = now_ns();
     int64_t cpu_out = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    int64_t faults_out = clear_at >= 0 ? thread_faults() : 0;
     if (!first_done) {
         first_done = 1;
         const char *t0 = getenv("KB_T0_NS");
@@ -128,10 +184,22 @@ void SDL_RenderPresent(SDL_Renderer *r)
             kill(getpid(), SIGTERM);
     }
     if (clear_at >= 0) {
+        if (want_rss < 0) {
+            const char *env = getenv("KB_SHIM_RSS");
+            want_rss = env && *env == '1';
+        }
         if (!frames)
             frames = calloc(MAX_FRAMES, sizeof *frames);
         if (frames && n_frames < MAX_FRAMES)
-            frames[n_frames++] = (rec){clear_at, in, out, cpu_out - clear_cpu, ttf_count};
+            frames[n_frames++] = (rec){clear_at,
+                                       in,
+                                       out,
+                                       cpu_out - clear_cpu,
+                                       want_rss ? rss_kb() : -1,
+                                       clear_ns,
+                                       fill_ns,
+                                       faults_out - clear_faults,
+                                       ttf_count};
     }
     clear_at = -1;
     ttf_count = 0;
@@ -161,15 +229,18 @@ __attribute__((destructor)) static void dump(void)
 {
     if (!frames || n_frames == 0)
         return;
-    size_t cap = (size_t)n_frames * 128 + 1, len = 0;
+    size_t cap = (size_t)n_frames * 220 + 1, len = 0;
     char *buf = malloc(cap);
     if (!buf)
         return;
     for (int i = 0; i < n_frames; i++)
         len += (size_t)snprintf(buf + len, cap - len,
-                                "frame clear=%lld present_in=%lld present_out=%lld ttf=%d cpu=%lld\n",
+                                "frame clear=%lld present_in=%lld present_out=%lld ttf=%d cpu=%lld"
+                                " rss_kb=%lld clear_ns=%lld fill_ns=%lld faults=%lld\n",
                                 (long long)frames[i].clear, (long long)frames[i].in,
-                                (long long)frames[i].out, frames[i].ttf, (long long)frames[i].cpu);
+                                (long long)frames[i].out, frames[i].ttf, (long long)frames[i].cpu,
+                                (long long)frames[i].rss_kb, (long long)frames[i].clear_ns,
+                                (long long)frames[i].fill_ns, (long long)frames[i].faults);
     put(buf, len);
     free(buf);
 }

@@ -11,6 +11,7 @@
 # something stopped working (a program failed, a screen was not reached).
 #
 # Knobs (environment): KB_RUNS (first-frame runs, 5), KB_IDLE_S (30),
+# KB_HOUR_MIN (minutes of the timed-item run, 60; 0 skips it),
 # KB_KEEP=1 (keep the temp folder and say where).
 set -euo pipefail
 
@@ -27,6 +28,7 @@ launch=$build/bench/kiosk/kb-launch
 kiosk=$build/kiosk/synaq-kiosk
 runs=${KB_RUNS:-5}
 idle_s=${KB_IDLE_S:-30}
+hour_min=${KB_HOUR_MIN:-60}
 for f in "$floor" "$shim" "$launch" "$kiosk"; do
     [ -e "$f" ] || { echo "run.sh: $f is missing: build first" >&2; exit 1; }
 done
@@ -241,6 +243,59 @@ hover_frames() {
     if [ -n "${hover_t0[$1]:-}" ]; then frames_between "$1" "${hover_t0[$1]}" "${hover_t1[$1]}"; else echo n/a; fi
 }
 
+# ---- 5. an hour on a timed item ----
+# A station whose exam (the demo's) has a time limit of 75 minutes; the
+# kiosk on an item for an hour of the script's simulated clock: a frame a
+# second (the clock on screen changes), an option tapped each minute (as a
+# trainee would, and so the idle warning stays away). The first and last 10
+# seconds run at the real pace, a frame a second, as on a station; the hour
+# between them runs back to back. The shim notes each frame's times, text
+# renders and the resident memory after it. (wait-real: simulated time
+# passing at the real pace, one frame at its end.)
+
+hour_ok=0
+if [ "$hour_min" -gt 0 ]; then
+    mkdir -p "$work/hour-src"
+    sed 's/^time_limit: .*/time_limit: 75/' "$top/assets/demo/election-basics.yaml" \
+        >"$work/hour-src/election-basics.yaml"
+    cp -r "$top/assets/demo/images" "$work/hour-src/"
+    "$top/tests/ui/station.sh" "$build" "$work/hst" "$work/hour-src/election-basics.yaml" \
+        >"$work/hstation.log" 2>&1 || fail "station.sh (hour) failed: $(tail -n3 "$work/hstation.log")"
+    SDL_VIDEODRIVER=dummy SDL_RENDER_DRIVER=software SDL_FRAMEBUFFER_ACCELERATION=0 \
+        "$kiosk" --home "$work/hst/station" --software --size 1280x800 \
+        --script "$work/start.script" >"$work/hstart.log" 2>&1 ||
+        fail "starting the hour's attempt failed: $(tail -n3 "$work/hstart.log")"
+    {
+        echo "expect-screen item"
+        for i in $(seq 10); do echo "wait-real 1"; done
+        for m in $(seq "$hour_min"); do
+            for i in $(seq 60); do echo "wait 1"; done
+            echo "tap option-$((m % 2 + 1))"
+        done
+        for i in $(seq 10); do echo "wait-real 1"; done
+        echo "expect-screen item"
+    } >"$work/hour.script"
+    # shellcheck disable=SC2046
+    env $(menv "${x_dpy[main]}" "$work/frames.hour") KB_SHIM_RSS=1 timeout 900 \
+        "$kiosk" --home "$work/hst/station" --software --size 1280x800 \
+        --script "$work/hour.script" >"$work/hour.log" 2>&1 ||
+        fail "the hour's script failed (see $work/hour.log)"
+    # One line a frame: total_ms cpu_ms ttf rss_kb paced(1: after a real
+    # second's pause) clear_ms
+    awk '/^frame /{for(i=2;i<=NF;i++){split($i,kv,"=");v[kv[1]]=kv[2]}
+         if(n++>0) printf "%.4f %.4f %d %d %d %.4f\n",(v["present_out"]-v["clear"])/1e6,
+             v["cpu"]/1e6,v["ttf"],v["rss_kb"],(v["clear"]-prev>5e8),v["clear_ns"]/1e6;
+         prev=v["present_out"]}' "$work/frames.hour" >"$work/fh"
+    awk '$5==1 && n++<10' "$work/fh" >"$work/fh.start"
+    awk '$5==1' "$work/fh" | tail -n 10 >"$work/fh.end"
+    # The first and the last simulated minute, back to back (60 frames
+    # each, after the paced ones and before them; the last frame of the
+    # run, expect-screen's, left out).
+    awk '$5==0 && n++<60' "$work/fh" >"$work/fh.min1"
+    awk '$5==0' "$work/fh" | tail -n 61 | awk 'NR<=60' >"$work/fh.minN"
+    hour_ok=1
+fi
+
 # ---- the table ----
 
 med() { sort -g "$1" | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
@@ -274,6 +329,7 @@ row "  CPU of the frame: median" "$(stat 4 "$cached" "$work/ff" 0.5)" "$(stat 4 
 row "frame with new text: median ($(count "$new_k" "$work/ffu")/$(count "$new_k" "$work/fk") frames)" \
     "$(stat 1 "$new_k" "$work/ffu" 0.5)" "$(stat 1 "$new_k" "$work/fk" 0.5)" "ms"
 row "frame with new text: max" "$(stat 1 "$new_k" "$work/ffu" 1)" "$(stat 1 "$new_k" "$work/fk" 1)" "ms"
+row "  CPU of the frame: max" "$(stat 4 "$new_k" "$work/ffu" 1)" "$(stat 4 "$new_k" "$work/fk" 1)" "ms"
 row "tap work before its frame: median (kiosk only)" "n/a" "$(stat 6 "$all" "$work/fk" 0.5)" "ms"
 row "tap work before its frame: p99 (kiosk only)" "n/a" "$(stat 6 "$all" "$work/fk" 0.99)" "ms"
 row "memory after first frame, item screen (PSS)" \
@@ -295,3 +351,29 @@ echo "floor: synaq-floor (one item, kk and ru, Noto Sans); kiosk: synaq-kiosk on
 echo "station, resumed on an item (welcome rows: a station with no attempt). The floor has one"
 echo "screen, so both idle rows compare with the same floor figures. '-': no ratio (floor 0 or n/a)."
 echo "First frames: $(tr '\n' ' ' <"$work/f1w")ms (floor); $(tr '\n' ' ' <"$work/k1w")ms (kiosk)."
+if [ "$hour_ok" = 1 ]; then
+    hrow() { # hrow LABEL START END UNIT
+        local a b r
+        a=$(fmt "$2"); b=$(fmt "$3")
+        r=$(awk -v a="$2" -v b="$3" 'BEGIN{ if (a+0<=0) print "-"; else printf "%.2f\n", b/a }')
+        printf "%-52s %9s %9s %7s  %s\n" "$1" "$a" "$b" "$r" "$4"
+    }
+    col() { awk "{print \$$1}" "$2"; } # col N FILE
+    medf() { col "$1" "$2" | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+    sumf() { col "$1" "$2" | awk '{s+=$1} END{print s+0}'; }
+    lastf() { col "$1" "$2" | tail -n 1; }
+    echo
+    echo "kiosk on a timed item for $hour_min minutes of simulated time (a frame a second, an"
+    echo "option tapped each minute; the first and last 10 frames paced a real second apart):"
+    printf "%-52s %9s %9s %7s  %s\n" "figure" "start" "end" "e/s" "unit"
+    printf "%-52s %9s %9s %7s  %s\n" "------" "-----" "---" "---" "----"
+    hrow "resident memory (RSS, after the paced frames)" \
+        "$(awk -v x="$(lastf 4 "$work/fh.start")" 'BEGIN{print x/1024}')" \
+        "$(awk -v x="$(lastf 4 "$work/fh.end")" 'BEGIN{print x/1024}')" "MB"
+    hrow "frame, paced 1 s apart: median of 10" "$(medf 1 "$work/fh.start")" "$(medf 1 "$work/fh.end")" "ms"
+    hrow "  CPU of the frame: median" "$(medf 2 "$work/fh.start")" "$(medf 2 "$work/fh.end")" "ms"
+    hrow "  of which the clear: median" "$(medf 6 "$work/fh.start")" "$(medf 6 "$work/fh.end")" "ms"
+    hrow "frame, back to back: median (first/last minute)" "$(medf 1 "$work/fh.min1")" "$(medf 1 "$work/fh.minN")" "ms"
+    hrow "  CPU of the frame: median" "$(medf 2 "$work/fh.min1")" "$(medf 2 "$work/fh.minN")" "ms"
+    hrow "texts rendered in that minute" "$(sumf 3 "$work/fh.min1")" "$(sumf 3 "$work/fh.minN")" ""
+fi

@@ -3,7 +3,8 @@
 #  1. bytes on the wire per 50-item result, beside plain JSON (bench_wire);
 #  2. the time to drain 1,000 results through the fault proxy at the EDGE
 #     profile, beside the floor: the bytes that went up ÷ the up bandwidth;
-#  3. the receiver's ingest rate, results per second, 8 stations at once.
+#  3. the receiver's ingest rate, results per second, 8 stations at once,
+#     and the receiver's CPU time per result stored.
 #   bench/sync/run.sh [BUILD_DIR]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,6 +29,9 @@ start_port() {
   printf -v "$var" '%s' "$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$out")"
 }
 now_ms() { date +%s%3N; }
+# CPU time of a process in ns, from the scheduler (/proc/PID/task/*/schedstat,
+# summed over its threads): exact, where utime+stime count 10 ms ticks.
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s+=$1} END{printf "%d\n", s}'; }
 
 n_st=8
 central keygen >/dev/null
@@ -40,6 +44,7 @@ for i in $(seq 0 $n_st); do
 done
 central bundle build "$top/tests/sync/chaos-exam.yaml" --stations "${certs[@]}" -o "$work/c.sqb" >/dev/null
 start_port port "$bin/central/synaq-central" --home "$work/central" serve --listen 127.0.0.1:0
+receiver=${pids[0]}
 conf() { # STATION URL
   printf 'central_url = %s\nfetch_bundles = no\nbatch_results = 50\nretry_min_s = 1\nretry_max_s = 2\n' \
     "$2" >"$work/st$1/sync.conf"
@@ -72,11 +77,14 @@ done
 wait $(jobs -p | grep -v -F -x -f <(printf '%s\n' "${pids[@]}")) 2>/dev/null || true
 for i in $(seq 1 $n_st); do conf "$i" "http://127.0.0.1:$port"; done
 before=$(sqlite3 -readonly "$work/central/results.db" "SELECT count(*) FROM results")
+c0=$(cpu_ns "$receiver")
 t0=$(now_ms)
 for i in $(seq 1 $n_st); do "$bin/sync/synaq-syncd" --home "$work/st$i" --once 2>>"$work/daemons.log" & done
 wait $(jobs -p | grep -v -F -x -f <(printf '%s\n' "${pids[@]}")) 2>/dev/null || true
 t1=$(now_ms)
+c1=$(cpu_ns "$receiver")
 after=$(sqlite3 -readonly "$work/central/results.db" "SELECT count(*) FROM results")
 got=$((after - before))
 printf '  %-40s %8d results in %d ms\n' "ingested" "$got" $((t1 - t0))
 awk -v n="$got" -v ms=$((t1 - t0)) 'BEGIN { printf "  %-40s %8.0f results/s (whole rounds: probe, upload, ack, mark sent)\n", "rate", n * 1000 / ms }'
+awk -v n="$got" -v c=$((c1 - c0)) 'BEGIN { printf "  %-40s %8.1f us/result (%.0f ms for %d; HTTP, checks, store, acks)\n", "receiver CPU per result", c / 1000 / n, c / 1e6, n }'
