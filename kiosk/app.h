@@ -1,12 +1,20 @@
 /*
- * app.h - the kiosk's screens and their state: welcome, identification,
- * exam choice, instructions, items, the question grid, review, result,
- * and the overlays (submit confirmation, time warnings, idle warning);
- * and the technician's screens (tech.c): the PIN, the station's status
- * with the USB actions, the touch and screen tests, the PIN change, and
- * the set-up of a station not enrolled yet.
- * It draws through ui.h and talks to the store through libsynaq; it reads
- * time only from the store's clock, so tests drive it in simulated time.
+ * app.h - the kiosk's state, the bottom of its layers:
+ *     app (this: state and shared helpers)
+ *   < scr_exam (the trainee's screens), scr_tech and unlock (the
+ *     technician's)
+ *   < screens (one frame, overlays, timers, keys and typed text, to the
+ *     screen on show)
+ *   < script (the test-script runner) < main (options, the station, the
+ *     loop).
+ * Each layer calls only those below it. The state is what every screen
+ * shares (struct app) with each side's own: exam_state (the trainee's)
+ * and tech_state (the technician's); a screen touches its side's state
+ * and the shared fields. Time comes only from the store's clock, so tests
+ * drive the kiosk in simulated time.
+ *
+ * Memory: app owns its state (app_free); the store and keys are borrowed
+ * from main, unless the kiosk opened them itself (unlock, set-up).
  */
 #ifndef SYNAQ_KIOSK_APP_H
 #define SYNAQ_KIOSK_APP_H
@@ -60,6 +68,7 @@ typedef enum {
 #define APP_STICK_POLL_MS 2000          /* sticks looked for this often, in technician mode */
 #define APP_TOUCH_TARGETS 9
 #define APP_MAX_GLYPHS 512
+#define APP_TMP 8192                    /* bytes of app.tmp, the screens' scratch text */
 
 /* Where the station keeps its things, for the technician's screens. */
 typedef struct {
@@ -72,25 +81,12 @@ typedef struct {
 
 typedef struct app app;
 
-struct app {
-    ui u;
-    i18n *t;
-    sq_store *store;           /* NULL: the error screen, or set-up */
-    sq_station_keys *keys;     /* borrowed; NULL before set-up made them */
-    app_station where;
-    const sq_clock *clock;
-    char station[128];
-    app_screen scr;
-    app_overlay ov;
-    int lang;
-    int text_step;
-    bool contrast;
-    bool dirty;                /* the screen must be drawn again */
+/* The trainee's side (scr_exam.c): who is identified, the exams open to
+ * them, the attempt on screen. */
+typedef struct {
     /* identification */
     char id[65], name[128];
     int field;                 /* 0: id, 1: name */
-    kbd_layout kbd;
-    const char *msg;           /* catalogue key of a message to show, or NULL */
     /* the rosters of the installed exams, merged (loaded on demand) */
     sq_person *people;
     size_t n_people;
@@ -109,21 +105,13 @@ struct app {
     ui_rect scroll_area;
     bool warned5, warned1;
     int64_t last_save_ms;
-    int64_t shown_s;           /* the time left the screen shows, in seconds */
     int image, image_pos, image_w, image_h;
     sq_outcome outcome;
     bool timed_out;
-    /* idle */
-    int64_t last_input_ms;
-    /* error */
-    const char *error_key;
-    char error_detail[300];
-    char *tmp;                 /* scratch text, APP_TMP bytes */
-    /* the technician's long press */
-    bool pressing, press_used;
-    int press_x, press_y;
-    int64_t press_ms;
-    /* technician mode */
+} exam_state;
+
+/* The technician's side (scr_tech.c, unlock.c). */
+typedef struct {
     char pin[SQ_PIN_MAX + 1], pin_first[SQ_PIN_MAX + 1];
     int64_t pin_wait_until_ms; /* the keypad is shut until then (0: open) */
     sq_tech_status status;
@@ -144,10 +132,7 @@ struct app {
     const char *busy_key;
     int64_t busy_done, busy_total;
     int busy_shown;            /* the percent last drawn */
-    void (*redraw)(app *a);    /* main's: draw now, during an action */
     int pending;               /* an action tapped, run once the hit pass is over */
-    bool quit;                 /* the technician left the kiosk */
-    bool owns_station;         /* keys and store opened here (set-up): closed here */
     /* set-up (a station not enrolled yet) */
     sq_enrol_report enrol;
     bool enrol_done;
@@ -160,6 +145,40 @@ struct app {
     bool pass_lower;           /* small letters on the keys */
     int pass_fails;
     int64_t pass_wait_until_ms;
+} tech_state;
+
+/* The kiosk: what every screen shares, and each side's state. */
+struct app {
+    ui u;
+    i18n *t;
+    sq_store *store;           /* NULL: the error screen, or set-up */
+    sq_station_keys *keys;     /* borrowed; NULL before set-up made them */
+    app_station where;
+    const sq_clock *clock;
+    char station[128];
+    app_screen scr;
+    app_overlay ov;
+    int lang;
+    int text_step;
+    bool contrast;
+    bool dirty;                /* the screen must be drawn again */
+    kbd_layout kbd;            /* the on-screen keyboard's layout */
+    const char *msg;           /* catalogue key of a message to show, or NULL */
+    int64_t shown_s;           /* a countdown on screen, in seconds */
+    int64_t last_input_ms;     /* idle */
+    /* error */
+    const char *error_key;
+    char error_detail[300];
+    char *tmp;                 /* scratch text, APP_TMP bytes */
+    /* the technician's long press */
+    bool pressing, press_used;
+    int press_x, press_y;
+    int64_t press_ms;
+    void (*redraw)(app *a);    /* main's: draw now, during an action */
+    bool quit;                 /* the technician left the kiosk */
+    bool owns_station;         /* keys and store opened here (set-up): closed here */
+    exam_state exam;
+    tech_state tech;
 };
 
 /* Starts on the welcome screen (or the error screen when store is NULL),
@@ -167,75 +186,55 @@ struct app {
  * stopped. */
 void app_init(app *a, plat *p, i18n *t, sq_store *store, sq_station_keys *keys,
               const app_station *where, const sq_clock *clock, const char *station);
-/* Shows the set-up screen: the station is not enrolled (no keys, or no
- * certificate yet). */
-void app_setup(app *a);
+/* Frees the state; keys and store too when the kiosk opened them. */
 void app_free(app *a);
 /* Before the kiosk stops on a signal: commits the elapsed time of the
  * attempt on screen, which stays open and comes back at the next start. */
 void app_stop(app *a);
-/* The station locked: its key file is protected and no passphrase (or a
- * wrong one) was given; why_key, a catalogue key, says which (NULL:
- * none). The technician unlocks it here. */
-void unlock_open(app *a, const char *why_key);
 /* Keys and store opened (after unlock): the kiosk's from now on, closed
  * by app_free; then the welcome screen, or back in the attempt that was
  * on screen. */
 void app_attach(app *a, sq_station_keys *k, sq_store *s);
+
+/* ---- moving between screens ---- */
+
+void app_go(app *a, app_screen s);
 /* Shows the error screen with a catalogue key and a detail for the log. */
 void app_error(app *a, const char *key, const char *detail);
-/* One pass of the current screen (hit test or draw). */
-void app_frame(app *a, ui_pass pass);
-/* A finger down and up (or the start of a drag): the technician's long
- * press in the top left corner of the welcome screen opens technician
- * mode. app_release returns true when the press was that gesture, so
- * that lifting the finger taps nothing. */
-void app_press(app *a, int x, int y);
-bool app_release(app *a);
-/* Input outside widgets: drags and typed text. */
-void app_drag(app *a, int dy);
-void app_type(app *a, const char *text);
-void app_key(app *a, int key);
-void app_touched(app *a);
-/* Timers: clock tick, saving elapsed time, warnings, time-out, idle.
- * Returns milliseconds until the next timer is due (-1: none). */
-int app_tick(app *a);
+/* Back to the welcome screen: the attempt on screen stays open (its time
+ * saved), the trainee and the technician's PIN are forgotten. */
+void app_to_welcome(app *a);
+/* The attempt in a->exam.att goes on screen (and is noted as the one
+ * there, so that a restart comes back to it). */
+void app_enter_attempt(app *a);
+/* Notes the attempt on screen and its language, so that a restart comes
+ * back to it as it was. */
+void app_session_save(app *a);
+/* The attempt on screen was finished: the kiosk lets go of it, and of
+ * the note that brings it back after a restart. */
+void app_attempt_closed(app *a);
+/* The item's image is let go (another item, or the attempt's end). */
+void app_drop_image(app *a);
+/* The station locked: its key file is protected and no passphrase (or a
+ * wrong one) was given; why_key, a catalogue key, says which (NULL:
+ * none). The technician unlocks it there (unlock.c). */
+void app_unlock_open(app *a, const char *why_key);
+/* Choosing the station's passphrase, at set-up (unlock.c). */
+void app_setpass_open(app *a);
+/* Wipes a passphrase buffer (SQ_UNLOCK_MAX + 1 bytes; NULL: nothing). */
+void app_pass_wipe(char *p);
 /* The current screen's name, for scripts ("welcome", "item", ...). */
 const char *app_screen_name(const app *a);
 
-/* ---- shared by the screens' files (app.c, tech.c) ---- */
+/* ---- shared by the screens ---- */
 
 const char *app_t(app *a, const char *key);
 int64_t app_now_ms(app *a);
-void app_go(app *a, app_screen s);
 void app_log_err(const char *what, const sq_err *e);
-void app_to_welcome(app *a);
 /* The header bar: a title on the left; returns its height. */
 int app_header(app *a, const char *title, const char *right);
 void app_message_box(app *a, ui_rect r, const char *text, plat_color c);
 /* A modal dialog's box with room for `buttons` rows; returns the room. */
 ui_rect app_dialog(app *a, const char *title, const char *text, int buttons);
-
-/* tech.c: the technician's screens, overlays and timers. */
-void tech_open(app *a);                 /* after the long press: the PIN */
-void tech_screen(app *a);               /* one pass of a technician screen */
-void tech_overlay(app *a);              /* its overlays */
-bool tech_is_screen(app_screen s);
-int tech_tick(app *a, int64_t now);     /* ms until its next timer (-1: none) */
-void tech_run_pending(app *a);          /* after a hit pass: the action tapped */
-bool tech_type(app *a, const char *text); /* typed on a keyboard: true if taken */
-bool tech_key(app *a, int key);
-void tech_idle_close(app *a);           /* closed for want of a touch: logged */
-void tech_free(app *a);
-/* The header of the technician's screens: a title and the languages. */
-int tech_header(app *a, const char *title);
-
-/* unlock.c: the station's passphrase, unlocking and chosen at set-up. */
-void setpass_open(app *a);
-void unlock_screen(app *a);
-bool unlock_type(app *a, const char *text);
-bool unlock_key(app *a, int key);
-int unlock_tick(app *a, int64_t now);
-void unlock_free(app *a);
 
 #endif

@@ -16,7 +16,8 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "app.h"
+#include "unlock.h"
+#include "scr_tech.h"
 #include "synaq/station.h"
 
 #define PASS_MIN 8          /* characters of a new passphrase, at least */
@@ -24,61 +25,6 @@
 #define FREE_TRIES 3        /* wrong ones before the keyboard waits */
 #define FIRST_WAIT_MS 15000 /* then 15 s, 30 s, ... */
 #define MAX_WAIT_MS (60 * 60 * 1000)
-
-static char *guarded(void)
-{
-    char *p = sodium_malloc(SQ_UNLOCK_MAX + 1);
-    if (p)
-        memset(p, 0, SQ_UNLOCK_MAX + 1);
-    return p;
-}
-
-static void wipe(char *p)
-{
-    if (p)
-        sodium_memzero(p, SQ_UNLOCK_MAX + 1);
-}
-
-/* Makes the buffers on first use; false when out of memory. */
-static bool buffers(app *a)
-{
-    if (!a->pass_entry)
-        a->pass_entry = guarded();
-    if (!a->pass_first)
-        a->pass_first = guarded();
-    return a->pass_entry && a->pass_first;
-}
-
-void unlock_open(app *a, const char *why_key)
-{
-    if (!buffers(a)) {
-        app_error(a, "error.generic", "out of memory");
-        return;
-    }
-    wipe(a->pass_entry);
-    a->ov = OV_NONE;
-    a->kbd = KBD_EN;
-    a->pass_lower = true;
-    a->pass_show = false;
-    app_go(a, SCR_UNLOCK);
-    a->msg = why_key;
-}
-
-void setpass_open(app *a)
-{
-    if (!buffers(a)) {
-        app_error(a, "error.generic", "out of memory");
-        return;
-    }
-    wipe(a->pass_entry);
-    wipe(a->pass_first);
-    a->ov = OV_NONE;
-    a->kbd = KBD_EN;
-    a->pass_lower = true;
-    a->pass_show = false;
-    a->pass_step = 0;
-    app_go(a, SCR_SETPASS);
-}
 
 static size_t chars(const char *s)
 {
@@ -95,46 +41,46 @@ static void try_unlock(app *a)
     sq_station_keys *k = NULL;
     sq_store *s = NULL;
     int64_t now = app_now_ms(a);
-    if (a->pass_wait_until_ms > now || !a->pass_entry[0])
+    if (a->tech.pass_wait_until_ms > now || !a->tech.pass_entry[0])
         return;
-    sq_status st = sq_station_keys_open(a->where.keys_path, a->pass_entry, &k, &e);
+    sq_status st = sq_station_keys_open(a->where.keys_path, a->tech.pass_entry, &k, &e);
     if (st == SQ_EAUTH) {
-        wipe(a->pass_entry);
-        a->pass_fails++;
-        fprintf(stderr, "synaq-kiosk: unlock: a wrong passphrase (%d so far)\n", a->pass_fails);
+        app_pass_wipe(a->tech.pass_entry);
+        a->tech.pass_fails++;
+        fprintf(stderr, "synaq-kiosk: unlock: a wrong passphrase (%d so far)\n", a->tech.pass_fails);
         a->msg = "unlock.wrong";
-        if (a->pass_fails >= FREE_TRIES) {
+        if (a->tech.pass_fails >= FREE_TRIES) {
             int64_t wait = FIRST_WAIT_MS;
-            for (int i = FREE_TRIES; i < a->pass_fails && wait < MAX_WAIT_MS; i++)
+            for (int i = FREE_TRIES; i < a->tech.pass_fails && wait < MAX_WAIT_MS; i++)
                 wait *= 2;
-            a->pass_wait_until_ms = now + (wait < MAX_WAIT_MS ? wait : MAX_WAIT_MS);
+            a->tech.pass_wait_until_ms = now + (wait < MAX_WAIT_MS ? wait : MAX_WAIT_MS);
         }
         a->dirty = true;
         return;
     }
     if (st) {
-        wipe(a->pass_entry);
+        app_pass_wipe(a->tech.pass_entry);
         app_error(a, "error.store", e.msg);
         return;
     }
     /* Right: it stays in guarded memory for the technician's screens
      * (set-up makes no new keys with it; a wrong one is never kept). */
-    sq_passphrase_free(a->pass_owned);
-    a->pass_owned = sq_passphrase_dup(a->pass_entry);
-    a->where.passphrase = a->pass_owned;
-    a->pass_fails = 0;
-    a->pass_wait_until_ms = 0;
+    sq_passphrase_free(a->tech.pass_owned);
+    a->tech.pass_owned = sq_passphrase_dup(a->tech.pass_entry);
+    a->where.passphrase = a->tech.pass_owned;
+    a->tech.pass_fails = 0;
+    a->tech.pass_wait_until_ms = 0;
     /* synaq-syncd, started before the technician came, waits for it. */
-    sq_status sent = sq_station_unlock_send(a->where.home, a->pass_entry, 30000, &e);
+    sq_status sent = sq_station_unlock_send(a->where.home, a->tech.pass_entry, 30000, &e);
     if (sent == SQ_OK)
         fprintf(stderr, "synaq-kiosk: unlock: synaq-syncd unlocked too\n");
     else if (sent != SQ_ENOTFOUND)
         app_log_err("handing the passphrase to synaq-syncd", &e);
-    wipe(a->pass_entry);
+    app_pass_wipe(a->tech.pass_entry);
     if (!sq_station_keys_cert(k)) {
         /* Keys made, certificate not yet installed: set-up goes on. */
         sq_station_keys_close(k);
-        app_setup(a);
+        tech_setup_open(a);
         return;
     }
     if ((st = sq_store_open(a->where.db_path, k, a->clock, &s, &e))) {
@@ -155,41 +101,41 @@ static void try_unlock(app *a)
 /* A new passphrase, typed twice: then set-up makes the keys with it. */
 static void try_setpass(app *a)
 {
-    if (a->pass_step == 0) {
-        if (chars(a->pass_entry) < PASS_MIN) {
+    if (a->tech.pass_step == 0) {
+        if (chars(a->tech.pass_entry) < PASS_MIN) {
             a->msg = "setpass.short";
             return;
         }
-        memcpy(a->pass_first, a->pass_entry, SQ_UNLOCK_MAX + 1);
-        wipe(a->pass_entry);
-        a->pass_step = 1;
+        memcpy(a->tech.pass_first, a->tech.pass_entry, SQ_UNLOCK_MAX + 1);
+        app_pass_wipe(a->tech.pass_entry);
+        a->tech.pass_step = 1;
         a->msg = "setpass.again";
         return;
     }
-    if (strcmp(a->pass_first, a->pass_entry) != 0) {
-        wipe(a->pass_entry);
-        wipe(a->pass_first);
-        a->pass_step = 0;
+    if (strcmp(a->tech.pass_first, a->tech.pass_entry) != 0) {
+        app_pass_wipe(a->tech.pass_entry);
+        app_pass_wipe(a->tech.pass_first);
+        a->tech.pass_step = 0;
         a->msg = "setpass.differ";
         return;
     }
-    sq_passphrase_free(a->pass_owned);
-    a->pass_owned = sq_passphrase_dup(a->pass_entry);
-    a->where.passphrase = a->pass_owned;
-    wipe(a->pass_entry);
-    wipe(a->pass_first);
+    sq_passphrase_free(a->tech.pass_owned);
+    a->tech.pass_owned = sq_passphrase_dup(a->tech.pass_entry);
+    a->where.passphrase = a->tech.pass_owned;
+    app_pass_wipe(a->tech.pass_entry);
+    app_pass_wipe(a->tech.pass_first);
     app_go(a, SCR_SETUP);
-    a->pending = 4; /* on with the enrolment the technician tapped */
+    a->tech.pending = 4; /* on with the enrolment the technician tapped */
 }
 
 /* One pass of the unlock or the choose-a-passphrase screen. */
-void unlock_screen(app *a)
+static void scr_unlock(app *a)
 {
     ui *u = &a->u;
     bool setpass = a->scr == SCR_SETPASS;
     ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
     int y = tech_header(a, app_t(a, setpass ? "setpass.title" : "unlock.title")) + u->gap;
-    int64_t left = a->pass_wait_until_ms - app_now_ms(a);
+    int64_t left = a->tech.pass_wait_until_ms - app_now_ms(a);
     bool waiting = !setpass && left > 0;
     char msg[600] = "";
     if (waiting) {
@@ -202,7 +148,7 @@ void unlock_screen(app *a)
         snprintf(msg, sizeof msg, "%s", app_t(a, a->msg));
     }
     bool msg_bad = a->msg && strcmp(a->msg, "setpass.again") != 0;
-    const char *prompt = app_t(a, setpass ? (a->pass_step ? "setpass.again" : "setpass.prompt")
+    const char *prompt = app_t(a, setpass ? (a->tech.pass_step ? "setpass.again" : "setpass.prompt")
                                           : "unlock.prompt");
     int tw = u->w - 2 * u->gap;
     /* The prompt shrinks before the keyboard does: the keys must stay big
@@ -217,11 +163,11 @@ void unlock_screen(app *a)
     ui_rect field = ui_r(u->gap, y, tw - sw - u->gap, fh);
     ui_fill(u, field, u->th.panel);
     ui_outline(u, field, 2, u->th.accent);
-    size_t n = chars(a->pass_entry);
-    if (a->pass_show) {
+    size_t n = chars(a->tech.pass_entry);
+    if (a->tech.pass_show) {
         ui_text(u, ui_r(field.x + u->gap, field.y + (fh - plat_line_height(u->p, u->px)) / 2,
                         field.w - 2 * u->gap, fh),
-                a->pass_entry, u->px, true, u->th.fg, ALIGN_LEFT);
+                a->tech.pass_entry, u->px, true, u->th.fg, ALIGN_LEFT);
     } else {
         char dots[3 * PASS_CHARS + 1] = "";
         for (size_t i = 0; i < n && i < PASS_CHARS; i++)
@@ -231,9 +177,9 @@ void unlock_screen(app *a)
                 dots, u->px, true, u->th.fg, ALIGN_LEFT);
     }
     if (ui_button(u, "pass-show", ui_r(field.x + field.w + u->gap, y, sw, fh),
-                  app_t(a, a->pass_show ? "unlock.hide" : "unlock.show"),
-                  a->pass_show ? BTN_ON : BTN_NORMAL)) {
-        a->pass_show = !a->pass_show;
+                  app_t(a, a->tech.pass_show ? "unlock.hide" : "unlock.show"),
+                  a->tech.pass_show ? BTN_ON : BTN_NORMAL)) {
+        a->tech.pass_show = !a->tech.pass_show;
         a->dirty = true;
     }
     y += fh + u->gap / 2;
@@ -254,7 +200,7 @@ void unlock_screen(app *a)
     if (kh > u->unit * 6)
         kh = u->unit * 6;
     if (!waiting && kbd_run_cased(u, a->t, a->lang, ui_r(u->gap, y, tw, kh), &a->kbd,
-                                  &a->pass_lower, a->pass_entry, SQ_UNLOCK_MAX + 1, PASS_CHARS)) {
+                                  &a->tech.pass_lower, a->tech.pass_entry, SQ_UNLOCK_MAX + 1, PASS_CHARS)) {
         if (a->msg && strcmp(a->msg, "setpass.again") != 0)
             a->msg = NULL;
         a->dirty = true;
@@ -262,16 +208,16 @@ void unlock_screen(app *a)
     int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
     if (setpass && ui_button(u, "pass-cancel", ui_r(u->gap, fy, bw, u->unit),
                              app_t(a, "tech.cancel"), BTN_NORMAL)) {
-        wipe(a->pass_entry);
-        wipe(a->pass_first);
+        app_pass_wipe(a->tech.pass_entry);
+        app_pass_wipe(a->tech.pass_first);
         a->msg = NULL;
-        app_setup(a);
+        tech_setup_open(a);
         return;
     }
     ui_rect ok = setpass ? ui_r(2 * u->gap + bw, fy, bw, u->unit)
                          : ui_r((u->w - bw) / 2, fy, bw, u->unit);
     if (ui_button(u, "pass-ok", ok, app_t(a, setpass ? "tech.ok" : "unlock.button"),
-                  !waiting && a->pass_entry[0] ? BTN_PRIMARY : BTN_DISABLED)) {
+                  !waiting && a->tech.pass_entry[0] ? BTN_PRIMARY : BTN_DISABLED)) {
         a->dirty = true;
         if (setpass)
             try_setpass(a);
@@ -280,13 +226,21 @@ void unlock_screen(app *a)
     }
 }
 
+bool unlock_screen(app *a)
+{
+    if (a->scr != SCR_UNLOCK && a->scr != SCR_SETPASS)
+        return false;
+    scr_unlock(a);
+    return true;
+}
+
 bool unlock_type(app *a, const char *text)
 {
     if (a->scr != SCR_UNLOCK && a->scr != SCR_SETPASS)
         return false;
-    if (a->scr == SCR_UNLOCK && a->pass_wait_until_ms > app_now_ms(a))
+    if (a->scr == SCR_UNLOCK && a->tech.pass_wait_until_ms > app_now_ms(a))
         return true;
-    kbd_append(a->pass_entry, SQ_UNLOCK_MAX + 1, PASS_CHARS, text);
+    kbd_append(a->tech.pass_entry, SQ_UNLOCK_MAX + 1, PASS_CHARS, text);
     a->dirty = true;
     return true;
 }
@@ -296,7 +250,7 @@ bool unlock_key(app *a, int key)
     if (a->scr != SCR_UNLOCK && a->scr != SCR_SETPASS)
         return false;
     if (key == PLAT_KEY_BACKSPACE)
-        kbd_backspace(a->pass_entry);
+        kbd_backspace(a->tech.pass_entry);
     else if (key == PLAT_KEY_ENTER) {
         if (a->scr == SCR_SETPASS)
             try_setpass(a);
@@ -309,11 +263,11 @@ bool unlock_key(app *a, int key)
 
 int unlock_tick(app *a, int64_t now)
 {
-    if (a->scr != SCR_UNLOCK || !a->pass_wait_until_ms)
+    if (a->scr != SCR_UNLOCK || !a->tech.pass_wait_until_ms)
         return -1;
-    int64_t left = a->pass_wait_until_ms - now;
+    int64_t left = a->tech.pass_wait_until_ms - now;
     if (left <= 0) {
-        a->pass_wait_until_ms = 0;
+        a->tech.pass_wait_until_ms = 0;
         a->dirty = true;
         return -1;
     }
@@ -323,14 +277,4 @@ int unlock_tick(app *a, int64_t now)
         a->dirty = true;
     }
     return (int)(left % 1000 ? left % 1000 : 1000);
-}
-
-void unlock_free(app *a)
-{
-    if (a->pass_entry)
-        sodium_free(a->pass_entry);
-    if (a->pass_first)
-        sodium_free(a->pass_first);
-    sq_passphrase_free(a->pass_owned);
-    a->pass_entry = a->pass_first = a->pass_owned = NULL;
 }

@@ -1,5 +1,5 @@
 /*
- * tech.c - the technician's screens of the kiosk (see app.h).
+ * scr_tech.c - the technician's screens of the kiosk (scr_tech.h).
  *
  * Technician mode opens with a long press (APP_HOLD_MS) in the top left
  * corner of the welcome screen and the technician PIN; wrong PINs slow
@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app.h"
+#include "scr_tech.h"
 
 bool tech_is_screen(app_screen s)
 {
@@ -98,11 +98,11 @@ static void fmt_size(app *a, int64_t bytes, char *out, size_t n)
              NULL);
 }
 
-/* Appends a line to a->done_text. */
+/* Appends a line to a->tech.done_text. */
 static void done_line(app *a, const char *line)
 {
-    size_t o = strlen(a->done_text);
-    snprintf(a->done_text + o, sizeof a->done_text - o, "%s%s", o ? "\n" : "", line);
+    size_t o = strlen(a->tech.done_text);
+    snprintf(a->tech.done_text + o, sizeof a->tech.done_text - o, "%s%s", o ? "\n" : "", line);
 }
 
 static void done_fmt(app *a, const char *key, ...)
@@ -121,7 +121,7 @@ static void done_fmt(app *a, const char *key, ...)
 
 static void show_done(app *a, const char *title_key)
 {
-    a->done_title = title_key;
+    a->tech.done_title = title_key;
     a->ov = OV_TECH_DONE;
     a->dirty = true;
 }
@@ -150,11 +150,11 @@ int tech_header(app *a, const char *title)
 static void load_files(app *a)
 {
     sq_err e;
-    sq_usb_list_free(&a->files);
-    if (a->n_sticks == 0)
+    sq_usb_list_free(&a->tech.files);
+    if (a->tech.n_sticks == 0)
         return;
     const sq_cert *c = a->keys ? sq_station_keys_cert(a->keys) : NULL;
-    if (sq_usb_files(a->sticks[a->stick].path, c ? c->station_id : NULL, &a->files, &e))
+    if (sq_usb_files(a->tech.sticks[a->tech.stick].path, c ? c->station_id : NULL, &a->tech.files, &e))
         app_log_err("looking at the stick", &e);
 }
 
@@ -165,20 +165,20 @@ static void poll_sticks(app *a, bool force)
     sq_usb_stick now[SQ_USB_MAX_STICKS];
     size_t n = 0;
     sq_err e;
-    a->last_poll_ms = app_now_ms(a);
+    a->tech.last_poll_ms = app_now_ms(a);
     if (sq_usb_find(a->where.usb_roots, now, SQ_USB_MAX_STICKS, &n, &e)) {
         app_log_err("looking for sticks", &e);
         n = 0;
     }
-    bool same = n == a->n_sticks;
+    bool same = n == a->tech.n_sticks;
     for (size_t i = 0; same && i < n; i++)
-        same = strcmp(now[i].path, a->sticks[i].path) == 0;
+        same = strcmp(now[i].path, a->tech.sticks[i].path) == 0;
     if (same && !force)
         return;
-    memcpy(a->sticks, now, n * sizeof *now);
-    a->n_sticks = n;
-    if ((size_t)a->stick >= n)
-        a->stick = 0;
+    memcpy(a->tech.sticks, now, n * sizeof *now);
+    a->tech.n_sticks = n;
+    if ((size_t)a->tech.stick >= n)
+        a->tech.stick = 0;
     load_files(a);
     a->dirty = true;
 }
@@ -186,16 +186,16 @@ static void poll_sticks(app *a, bool force)
 static void load_status(app *a)
 {
     sq_err e;
-    a->status_ok = a->store && sq_tech_status_get(a->store, a->keys, a->where.home, &a->status,
+    a->tech.status_ok = a->store && sq_tech_status_get(a->store, a->keys, a->where.home, &a->tech.status,
                                                   &e) == SQ_OK;
-    if (a->store && !a->status_ok)
+    if (a->store && !a->tech.status_ok)
         app_log_err("reading the station's status", &e);
 }
 
 static void enter_tech(app *a)
 {
-    memset(a->pin, 0, sizeof a->pin);
-    memset(a->pin_first, 0, sizeof a->pin_first);
+    memset(a->tech.pin, 0, sizeof a->tech.pin);
+    memset(a->tech.pin_first, 0, sizeof a->tech.pin_first);
     load_status(a);
     poll_sticks(a, true);
     app_go(a, SCR_TECH);
@@ -206,22 +206,22 @@ static void enter_tech(app *a)
 static void on_progress(void *ctx, int64_t done, int64_t total)
 {
     app *a = ctx;
-    a->busy_done = done;
-    a->busy_total = total;
+    a->tech.busy_done = done;
+    a->tech.busy_total = total;
     int pct = total > 0 ? (int)(done * 100 / total) : 0;
-    if (pct != a->busy_shown && a->redraw) {
-        a->busy_shown = pct;
+    if (pct != a->tech.busy_shown && a->redraw) {
+        a->tech.busy_shown = pct;
         a->redraw(a);
     }
 }
 
 static void busy_begin(app *a, const char *key)
 {
-    a->busy = true;
-    a->busy_key = key;
-    a->busy_done = 0;
-    a->busy_total = 0;
-    a->busy_shown = -1;
+    a->tech.busy = true;
+    a->tech.busy_key = key;
+    a->tech.busy_done = 0;
+    a->tech.busy_total = 0;
+    a->tech.busy_shown = -1;
     if (a->redraw)
         a->redraw(a);
 }
@@ -229,10 +229,10 @@ static void busy_begin(app *a, const char *key)
 static void busy_draw(app *a)
 {
     ui *u = &a->u;
-    if (!a->busy || u->pass != UI_DRAW)
+    if (!a->tech.busy || u->pass != UI_DRAW)
         return;
-    ui_rect r = app_dialog(a, app_t(a, a->busy_key), app_t(a, "tech.wait"), 1);
-    int pct = a->busy_total > 0 ? (int)(a->busy_done * 100 / a->busy_total) : 0;
+    ui_rect r = app_dialog(a, app_t(a, a->tech.busy_key), app_t(a, "tech.wait"), 1);
+    int pct = a->tech.busy_total > 0 ? (int)(a->tech.busy_done * 100 / a->tech.busy_total) : 0;
     ui_rect bar = ui_r(r.x, r.y + u->unit / 4, r.w, u->unit / 2);
     ui_fill(u, bar, u->th.button);
     ui_fill(u, ui_r(bar.x, bar.y, bar.w * pct / 100, bar.h), u->th.accent);
@@ -289,14 +289,14 @@ static void done_notes(app *a, const sq_usb_report *r, bool ack, bool all)
 
 static const char *stick_path(app *a)
 {
-    return a->n_sticks ? a->sticks[a->stick].path : NULL;
+    return a->tech.n_sticks ? a->tech.sticks[a->tech.stick].path : NULL;
 }
 
 /* Whether the chosen stick brings central's public keys (set-up needs them
  * to make keys; without them it only says so). */
 static bool stick_has_pub(app *a)
 {
-    return a->n_sticks && a->files.count[SQ_USB_CENTRAL_PUB] > 0;
+    return a->tech.n_sticks && a->tech.files.count[SQ_USB_CENTRAL_PUB] > 0;
 }
 
 static void act_import(app *a)
@@ -307,8 +307,8 @@ static void act_import(app *a)
     const char *stick = stick_path(a);
     busy_begin(a, "tech.importing");
     sq_status st = sq_usb_import(a->store, stick, &pr, &r, &e);
-    a->busy = false;
-    a->done_text[0] = 0;
+    a->tech.busy = false;
+    a->tech.done_text[0] = 0;
     char v1[16], v2[16], v3[16];
     num(v1, sizeof v1, r.done);
     num(v2, sizeof v2, r.exams);
@@ -345,8 +345,8 @@ static void act_export(app *a)
     const char *stick = stick_path(a);
     busy_begin(a, "tech.exporting");
     sq_status st = sq_usb_export(a->store, a->keys, stick, &pr, &r, &e);
-    a->busy = false;
-    a->done_text[0] = 0;
+    a->tech.busy = false;
+    a->tech.done_text[0] = 0;
     char v1[16], v2[16];
     num(v1, sizeof v1, r.results);
     num(v2, sizeof v2, r.done);
@@ -380,8 +380,8 @@ static void act_acks(app *a)
     const char *stick = stick_path(a);
     busy_begin(a, "tech.reading_acks");
     sq_status st = sq_usb_read_acks(a->store, a->keys, stick, &r, &e);
-    a->busy = false;
-    a->done_text[0] = 0;
+    a->tech.busy = false;
+    a->tech.done_text[0] = 0;
     char v1[16], v2[16];
     num(v1, sizeof v1, r.done);
     num(v2, sizeof v2, r.results);
@@ -450,7 +450,7 @@ static int pin_pad(app *a, const char *title, const char *prompt, const char *ms
     ty += ui_text(u, ui_r(2 * u->gap, ty, tw, 0), prompt, u->px, true, u->th.fg, ALIGN_LEFT) +
           u->gap;
     char dots[3 * SQ_PIN_MAX + 1] = "";
-    for (size_t i = 0; a->pin[i]; i++)
+    for (size_t i = 0; a->tech.pin[i]; i++)
         strcat(dots, "●");
     int dh = u->unit;
     ui_fill(u, ui_r(2 * u->gap, ty, tw, dh), u->th.panel);
@@ -478,14 +478,14 @@ static int pin_pad(app *a, const char *title, const char *prompt, const char *ms
             ph = 4 * u->unit * 2;
         pad = ui_r(2 * u->gap, ty, pw, ph);
     }
-    if (keypad(a, pad, a->pin, sizeof a->pin, enabled))
+    if (keypad(a, pad, a->tech.pin, sizeof a->tech.pin, enabled))
         a->dirty = true;
     int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
     if (ui_button(u, "pin-cancel", ui_r(u->gap, fy, bw, u->unit), app_t(a, "tech.cancel"),
                   BTN_NORMAL))
         return -1;
     if (ui_button(u, "pin-ok", ui_r(2 * u->gap + bw, fy, bw, u->unit), app_t(a, "tech.ok"),
-                  enabled && a->pin[0] ? BTN_PRIMARY : BTN_DISABLED))
+                  enabled && a->tech.pin[0] ? BTN_PRIMARY : BTN_DISABLED))
         return 1;
     return 0;
 }
@@ -499,14 +499,14 @@ void tech_open(app *a)
     sq_err e;
     if (!a->store)
         return;
-    memset(a->pin, 0, sizeof a->pin);
+    memset(a->tech.pin, 0, sizeof a->tech.pin);
     a->msg = NULL;
-    a->pin_wait_until_ms = 0;
+    a->tech.pin_wait_until_ms = 0;
     if (sq_tech_pin_state(a->store, &set, NULL, &wait, &e) == SQ_OK) {
         if (!set)
             a->msg = "tech.pin_unset";
         else if (wait > 0)
-            a->pin_wait_until_ms = app_now_ms(a) + wait;
+            a->tech.pin_wait_until_ms = app_now_ms(a) + wait;
     } else {
         app_log_err("reading the PIN's state", &e);
     }
@@ -519,8 +519,8 @@ static void pin_submit(app *a)
 {
     int64_t wait = 0;
     sq_err e;
-    sq_status st = sq_tech_pin_check(a->store, "kiosk", a->pin, &wait, &e);
-    memset(a->pin, 0, sizeof a->pin);
+    sq_status st = sq_tech_pin_check(a->store, "kiosk", a->tech.pin, &wait, &e);
+    memset(a->tech.pin, 0, sizeof a->tech.pin);
     a->dirty = true;
     switch (st) {
     case SQ_OK:
@@ -529,7 +529,7 @@ static void pin_submit(app *a)
     case SQ_EAUTH:
     case SQ_EBUSY:
         a->msg = st == SQ_EAUTH ? "tech.pin_wrong" : "tech.pin_wait";
-        a->pin_wait_until_ms = wait > 0 ? app_now_ms(a) + wait : 0;
+        a->tech.pin_wait_until_ms = wait > 0 ? app_now_ms(a) + wait : 0;
         return;
     case SQ_ENOTFOUND:
         a->msg = "tech.pin_unset";
@@ -543,7 +543,7 @@ static void pin_submit(app *a)
 static void scr_pin(app *a)
 {
     ui *u = &a->u;
-    int64_t left = a->pin_wait_until_ms - app_now_ms(a);
+    int64_t left = a->tech.pin_wait_until_ms - app_now_ms(a);
     bool waiting = left > 0;
     char msg[512] = "";
     if (waiting) {
@@ -576,7 +576,7 @@ static void load_glyphs(app *a)
         "АӘБВГҒДЕЁЖЗИЙКҚЛМНҢОӨПРСТУҰҮФХҺЦЧШЩЪЫІЬЭЮЯ"
         "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя"
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    int n = i18n_codepoints(a->t, a->glyphs, APP_MAX_GLYPHS);
+    int n = i18n_codepoints(a->t, a->tech.glyphs, APP_MAX_GLYPHS);
     for (const unsigned char *p = (const unsigned char *)keyboard; *p;) {
         uint32_t cp = *p;
         int len = cp < 0x80 ? 1 : cp < 0xe0 ? 2 : 3;
@@ -587,18 +587,18 @@ static void load_glyphs(app *a)
         p += len;
         bool seen = false;
         for (int i = 0; i < n && !seen; i++)
-            seen = a->glyphs[i] == cp;
+            seen = a->tech.glyphs[i] == cp;
         if (!seen && n < APP_MAX_GLYPHS)
-            a->glyphs[n++] = cp;
+            a->tech.glyphs[n++] = cp;
     }
     /* In order, so a gap in a script's letters is easy to spot. */
     for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && a->glyphs[j - 1] > a->glyphs[j]; j--) {
-            uint32_t t = a->glyphs[j];
-            a->glyphs[j] = a->glyphs[j - 1];
-            a->glyphs[j - 1] = t;
+        for (int j = i; j > 0 && a->tech.glyphs[j - 1] > a->tech.glyphs[j]; j--) {
+            uint32_t t = a->tech.glyphs[j];
+            a->tech.glyphs[j] = a->tech.glyphs[j - 1];
+            a->tech.glyphs[j - 1] = t;
         }
-    a->n_glyphs = n;
+    a->tech.n_glyphs = n;
 }
 
 /* ---- the technician screen ---- */
@@ -666,7 +666,7 @@ static void records_text(app *a, const sq_integrity_report *r, char *out, size_t
 
 static void status_text(app *a, char *out, size_t cap)
 {
-    const sq_tech_status *s = &a->status;
+    const sq_tech_status *s = &a->tech.status;
     char line[700], v[64], w[64];
     size_t o = 0;
     out[0] = 0;
@@ -675,7 +675,7 @@ static void status_text(app *a, char *out, size_t cap)
         i18n_fmt(a->t, a->lang, __VA_ARGS__, NULL);                                                \
         o += (size_t)snprintf(out + o, cap > o ? cap - o : 0, "%s%s", o ? "\n" : "", line);        \
     } while (0)
-    if (!a->status_ok) {
+    if (!a->tech.status_ok) {
         snprintf(out, cap, "%s", app_t(a, "tech.status_unknown"));
         return;
     }
@@ -736,13 +736,13 @@ static void status_text(app *a, char *out, size_t cap)
 static void stick_text(app *a, char *out, size_t cap)
 {
     char n1[16], n2[16], n3[16];
-    if (a->n_sticks == 0) {
+    if (a->tech.n_sticks == 0) {
         snprintf(out, cap, "%s", app_t(a, "tech.no_stick"));
         return;
     }
-    const sq_usb_list *l = &a->files;
+    const sq_usb_list *l = &a->tech.files;
     char l1[300], l2[300], l3[200] = "";
-    i18n_fmt(a->t, a->lang, "tech.stick", l1, sizeof l1, "name", a->sticks[a->stick].name, NULL);
+    i18n_fmt(a->t, a->lang, "tech.stick", l1, sizeof l1, "name", a->tech.sticks[a->tech.stick].name, NULL);
     if (a->scr == SCR_SETUP) {
         /* What enrolment needs. */
         num(n2, sizeof n2, l->count[SQ_USB_REQUEST]);
@@ -770,14 +770,14 @@ static int stick_panel(app *a, ui_rect r)
 {
     ui *u = &a->u;
     int y = r.y;
-    if (a->n_sticks > 1) {
-        int n = (int)a->n_sticks, bw = (r.w - (n - 1) * u->gap) / n;
+    if (a->tech.n_sticks > 1) {
+        int n = (int)a->tech.n_sticks, bw = (r.w - (n - 1) * u->gap) / n;
         for (int i = 0; i < n; i++) {
             char name[16];
             snprintf(name, sizeof name, "stick-%d", i + 1);
             if (ui_button(u, name, ui_r(r.x + i * (bw + u->gap), y, bw, u->unit),
-                          a->sticks[i].name, i == a->stick ? BTN_SELECTED : BTN_NORMAL)) {
-                a->stick = i;
+                          a->tech.sticks[i].name, i == a->tech.stick ? BTN_SELECTED : BTN_NORMAL)) {
+                a->tech.stick = i;
                 load_files(a);
                 a->dirty = true;
             }
@@ -789,7 +789,7 @@ static int stick_panel(app *a, ui_rect r)
     int th = ui_text_height(u, r.w - 2 * u->gap, text, u->px, false);
     ui_rect box = ui_r(r.x, y, r.w, th + 2 * u->gap);
     ui_fill(u, box, u->th.panel);
-    ui_outline(u, box, 2, a->n_sticks ? u->th.accent : u->th.border);
+    ui_outline(u, box, 2, a->tech.n_sticks ? u->th.accent : u->th.border);
     ui_text(u, ui_r(box.x + u->gap, box.y + u->gap, box.w - 2 * u->gap, th), text, u->px, false,
             u->th.fg, ALIGN_LEFT);
     return y + box.h - r.y;
@@ -843,7 +843,7 @@ static void scr_tech(app *a)
     if (by < py)
         by = py;
     int bw = (right.w - u->gap) / 2;
-    bool stick = a->n_sticks > 0;
+    bool stick = a->tech.n_sticks > 0;
     for (int i = 0; i < 8; i++) {
         ui_rect r = ui_r(right.x + (i % 2) * (bw + u->gap), by + (i / 2) * (bh + u->gap), bw, bh);
         bool needs_stick = i < 3;
@@ -854,10 +854,10 @@ static void scr_tech(app *a)
         switch (i) {
         case 0:
         case 1:
-        case 2: a->pending = i + 1; break;
+        case 2: a->tech.pending = i + 1; break;
         case 3:
-            memset(a->touched, 0, sizeof a->touched);
-            a->n_taps = 0;
+            memset(a->tech.touched, 0, sizeof a->tech.touched);
+            a->tech.n_taps = 0;
             app_go(a, SCR_TOUCH);
             break;
         case 4:
@@ -865,8 +865,8 @@ static void scr_tech(app *a)
             app_go(a, SCR_GLYPHS);
             break;
         case 5:
-            memset(a->pin, 0, sizeof a->pin);
-            memset(a->pin_first, 0, sizeof a->pin_first);
+            memset(a->tech.pin, 0, sizeof a->tech.pin);
+            memset(a->tech.pin_first, 0, sizeof a->tech.pin_first);
             app_go(a, SCR_NEWPIN);
             break;
         case 6:
@@ -897,17 +897,17 @@ static void scr_touch(app *a)
 {
     ui *u = &a->u;
     if (u->pass == UI_HIT && u->tapped) {
-        int k = a->n_taps % 16;
-        a->taps_x[k] = u->tap_x;
-        a->taps_y[k] = u->tap_y;
-        a->n_taps++;
+        int k = a->tech.n_taps % 16;
+        a->tech.taps_x[k] = u->tap_x;
+        a->tech.taps_y[k] = u->tap_y;
+        a->tech.n_taps++;
         a->dirty = true;
     }
     ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
     int top = app_header(a, app_t(a, "tech.touch_title"), NULL);
     int n = 0;
     for (int i = 0; i < APP_TOUCH_TARGETS; i++)
-        n += a->touched[i];
+        n += a->tech.touched[i];
     char v1[16], v2[16], line[400];
     num(v1, sizeof v1, n);
     num(v2, sizeof v2, APP_TOUCH_TARGETS);
@@ -923,26 +923,26 @@ static void scr_touch(app *a)
         target_at(a, i, top, &cx, &cy);
         snprintf(name, sizeof name, "target-%d", i + 1);
         if (ui_area(u, name, ui_r(cx - r, cy - r, 2 * r, 2 * r))) {
-            a->touched[i] = true;
+            a->tech.touched[i] = true;
             a->dirty = true;
         }
-        ui_disc(u, cx, cy, r, 4, a->touched[i] ? u->th.good : u->th.accent, a->touched[i]);
+        ui_disc(u, cx, cy, r, 4, a->tech.touched[i] ? u->th.good : u->th.accent, a->tech.touched[i]);
     }
     /* Where the last taps landed: small crosses. */
-    for (int i = 0; i < a->n_taps && i < 16; i++) {
-        ui_fill(u, ui_r(a->taps_x[i] - 8, a->taps_y[i] - 1, 17, 3), u->th.bad);
-        ui_fill(u, ui_r(a->taps_x[i] - 1, a->taps_y[i] - 8, 3, 17), u->th.bad);
+    for (int i = 0; i < a->tech.n_taps && i < 16; i++) {
+        ui_fill(u, ui_r(a->tech.taps_x[i] - 8, a->tech.taps_y[i] - 1, 17, 3), u->th.bad);
+        ui_fill(u, ui_r(a->tech.taps_x[i] - 1, a->tech.taps_y[i] - 8, 3, 17), u->th.bad);
     }
     int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
     if (ui_button(u, "touch-again", ui_r(u->gap, fy, bw, u->unit), app_t(a, "tech.again"),
                   BTN_NORMAL)) {
-        memset(a->touched, 0, sizeof a->touched);
-        a->n_taps = 0;
+        memset(a->tech.touched, 0, sizeof a->tech.touched);
+        a->tech.n_taps = 0;
     }
     if (ui_button(u, "done", ui_r(2 * u->gap + bw, fy, bw, u->unit), app_t(a, "tech.done"),
                   BTN_PRIMARY)) {
         audit(a, "touch-test", n == APP_TOUCH_TARGETS ? SQ_OK : SQ_EINVAL,
-              "%d of %d targets touched, %d tap(s)", n, APP_TOUCH_TARGETS, a->n_taps);
+              "%d of %d targets touched, %d tap(s)", n, APP_TOUCH_TARGETS, a->tech.n_taps);
         enter_tech(a);
     }
 }
@@ -970,15 +970,15 @@ static void scr_glyphs(app *a)
     y += bh / 2 + u->gap;
     int missing = 0;
     char list[128] = "";
-    for (int i = 0; i < a->n_glyphs; i++)
-        if (!plat_has_glyph(u->p, u->px, a->glyphs[i])) {
+    for (int i = 0; i < a->tech.n_glyphs; i++)
+        if (!plat_has_glyph(u->p, u->px, a->tech.glyphs[i])) {
             missing++;
             if (strlen(list) < sizeof list - 12)
                 snprintf(list + strlen(list), sizeof list - strlen(list), "%sU+%04X",
-                         list[0] ? " " : "", a->glyphs[i]);
+                         list[0] ? " " : "", a->tech.glyphs[i]);
         }
     char v1[16], v2[16], line[400];
-    num(v1, sizeof v1, a->n_glyphs);
+    num(v1, sizeof v1, a->tech.n_glyphs);
     num(v2, sizeof v2, missing);
     if (missing)
         i18n_fmt(a->t, a->lang, "tech.glyphs_missing", line, sizeof line, "n", v2, "total", v1,
@@ -992,14 +992,14 @@ static void scr_glyphs(app *a)
     int cell = u->px * 2, cols = 1, rows = 1;
     for (; cell > 16; cell--) {
         cols = W / cell;
-        rows = cols ? (a->n_glyphs + cols - 1) / cols : 0;
+        rows = cols ? (a->tech.n_glyphs + cols - 1) / cols : 0;
         if (cols && rows * cell <= H)
             break;
     }
     int gpx = cell * 3 / 5;
-    for (int i = 0; i < a->n_glyphs && cols; i++) {
+    for (int i = 0; i < a->tech.n_glyphs && cols; i++) {
         char s[8];
-        uint32_t c = a->glyphs[i];
+        uint32_t c = a->tech.glyphs[i];
         int n = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
         if (n == 1)
             s[0] = (char)c;
@@ -1010,7 +1010,7 @@ static void scr_glyphs(app *a)
         }
         s[n] = 0;
         ui_rect r = ui_r(u->gap + (i % cols) * cell, y + (i / cols) * cell, cell - 2, cell - 2);
-        bool ok = plat_has_glyph(u->p, gpx, a->glyphs[i]);
+        bool ok = plat_has_glyph(u->p, gpx, a->tech.glyphs[i]);
         ui_outline(u, r, ok ? 1 : 3, ok ? u->th.border : u->th.bad);
         if (ok)
             ui_text(u, ui_r(r.x, r.y + (r.h - plat_line_height(u->p, gpx)) / 2, r.w, r.h), s, gpx,
@@ -1020,7 +1020,7 @@ static void scr_glyphs(app *a)
     if (ui_button(u, "done", ui_r((u->w - dw) / 2, u->h - u->unit - u->gap, dw, u->unit),
                   app_t(a, "tech.done"), BTN_PRIMARY)) {
         audit(a, "screen-test", missing ? SQ_ENOTFOUND : SQ_OK,
-              "%d characters of the catalogues, %d without a glyph%s%s", a->n_glyphs, missing,
+              "%d characters of the catalogues, %d without a glyph%s%s", a->tech.n_glyphs, missing,
               missing ? ": " : "", list);
         enter_tech(a);
     }
@@ -1032,7 +1032,7 @@ static void newpin_answer(app *a, int r);
 
 static void scr_newpin(app *a)
 {
-    bool second = a->pin_first[0] != 0;
+    bool second = a->tech.pin_first[0] != 0;
     char prompt[300];
     char lo[8], hi[8];
     num(lo, sizeof lo, SQ_PIN_MIN);
@@ -1047,11 +1047,11 @@ static void scr_newpin(app *a)
 /* What the new-PIN screen does with OK (1) or cancel (-1). */
 static void newpin_answer(app *a, int r)
 {
-    bool second = a->pin_first[0] != 0;
+    bool second = a->tech.pin_first[0] != 0;
     if (r < 0) {
-        memset(a->pin_first, 0, sizeof a->pin_first);
-        memset(a->pin, 0, sizeof a->pin);
-        if (a->enrol_done) {
+        memset(a->tech.pin_first, 0, sizeof a->tech.pin_first);
+        memset(a->tech.pin, 0, sizeof a->tech.pin);
+        if (a->tech.enrol_done) {
             /* At set-up a PIN is not optional: the station needs one. */
             a->msg = "tech.newpin_needed";
             return;
@@ -1061,30 +1061,30 @@ static void newpin_answer(app *a, int r)
     }
     if (r == 0)
         return;
-    if (strlen(a->pin) < SQ_PIN_MIN) {
+    if (strlen(a->tech.pin) < SQ_PIN_MIN) {
         a->msg = "tech.newpin_short";
-        memset(a->pin, 0, sizeof a->pin);
+        memset(a->tech.pin, 0, sizeof a->tech.pin);
         return;
     }
     if (!second) {
-        memcpy(a->pin_first, a->pin, sizeof a->pin);
-        memset(a->pin, 0, sizeof a->pin);
+        memcpy(a->tech.pin_first, a->tech.pin, sizeof a->tech.pin);
+        memset(a->tech.pin, 0, sizeof a->tech.pin);
         a->msg = NULL;
         return;
     }
-    bool same = strcmp(a->pin, a->pin_first) == 0;
+    bool same = strcmp(a->tech.pin, a->tech.pin_first) == 0;
     sq_err e;
-    sq_status st = same ? sq_tech_pin_set(a->store, "kiosk", a->pin, &e) : SQ_EINVAL;
-    memset(a->pin_first, 0, sizeof a->pin_first);
-    memset(a->pin, 0, sizeof a->pin);
+    sq_status st = same ? sq_tech_pin_set(a->store, "kiosk", a->tech.pin, &e) : SQ_EINVAL;
+    memset(a->tech.pin_first, 0, sizeof a->tech.pin_first);
+    memset(a->tech.pin, 0, sizeof a->tech.pin);
     if (!same) {
         a->msg = "tech.newpin_differ";
         return;
     }
-    bool setup = a->enrol_done;
-    a->enrol_done = false;
+    bool setup = a->tech.enrol_done;
+    a->tech.enrol_done = false;
     enter_tech(a);
-    a->done_text[0] = 0;
+    a->tech.done_text[0] = 0;
     if (st) {
         app_log_err("setting the PIN", &e);
         done_fmt(a, "tech.failed", "detail", e.msg, NULL);
@@ -1097,19 +1097,19 @@ static void newpin_answer(app *a, int r)
 
 /* ---- set-up: a station not enrolled yet ---- */
 
-void app_setup(app *a)
+void tech_setup_open(app *a)
 {
     a->ov = OV_NONE;
-    a->enrol_done = false;
-    memset(&a->enrol, 0, sizeof a->enrol);
+    a->tech.enrol_done = false;
+    memset(&a->tech.enrol, 0, sizeof a->tech.enrol);
     /* Keys made already (the request went out before a restart): the
      * screen says what is next, with the fingerprints. */
     sq_station_keys *k = NULL;
     if (sq_station_keys_open(a->where.keys_path, a->where.passphrase, &k, NULL) == SQ_OK) {
-        a->enrol.step = SQ_ENROL_REQUESTED;
-        sq_fingerprint(sq_station_keys_sign_pk(k), a->enrol.station_fp);
+        a->tech.enrol.step = SQ_ENROL_REQUESTED;
+        sq_fingerprint(sq_station_keys_sign_pk(k), a->tech.enrol.station_fp);
         sq_central_fingerprint(sq_station_keys_central_sign_pk(k),
-                              sq_station_keys_central_results_pk(k), a->enrol.central_fp);
+                              sq_station_keys_central_results_pk(k), a->tech.enrol.central_fp);
         sq_station_keys_close(k);
     }
     poll_sticks(a, true);
@@ -1123,10 +1123,10 @@ static void setup_enrol(app *a)
     if (gethostname(label, sizeof label - 1) != 0)
         label[0] = 0;
     const char *stick = stick_path(a);
-    a->done_text[0] = 0;
+    a->tech.done_text[0] = 0;
     if (a->where.home)
         mkdir(a->where.home, 0700);
-    sq_status st = sq_usb_enrol(a->where.keys_path, a->where.passphrase, stick, label, &a->enrol, &e);
+    sq_status st = sq_usb_enrol(a->where.keys_path, a->where.passphrase, stick, label, &a->tech.enrol, &e);
     if (st) {
         fprintf(stderr, "synaq-kiosk: set-up: %s\n", e.msg);
         done_fmt(a, st == SQ_ENOTFOUND ? "tech.setup_no_pub" : "tech.failed", "detail", e.msg,
@@ -1134,10 +1134,10 @@ static void setup_enrol(app *a)
         show_done(a, "tech.setup_failed");
         return;
     }
-    if (a->enrol.step == SQ_ENROL_REQUESTED) {
-        fprintf(stderr, "synaq-kiosk: set-up: request written to %s\n", a->enrol.request);
-        done_fmt(a, "tech.setup_requested", "station", a->enrol.station_fp, "central",
-                 a->enrol.central_fp, NULL);
+    if (a->tech.enrol.step == SQ_ENROL_REQUESTED) {
+        fprintf(stderr, "synaq-kiosk: set-up: request written to %s\n", a->tech.enrol.request);
+        done_fmt(a, "tech.setup_requested", "station", a->tech.enrol.station_fp, "central",
+                 a->tech.enrol.central_fp, NULL);
         load_files(a);
         show_done(a, "tech.setup_requested_title");
         return;
@@ -1158,9 +1158,9 @@ static void setup_enrol(app *a)
     snprintf(a->station, sizeof a->station, "%s · %s", c->station_id, c->district);
     audit(a, "enroll-usb", SQ_OK, "enrolled as '%s' (%s) from %s", c->station_id, c->district,
           stick);
-    a->enrol_done = true;
-    memset(a->pin, 0, sizeof a->pin);
-    memset(a->pin_first, 0, sizeof a->pin_first);
+    a->tech.enrol_done = true;
+    memset(a->tech.pin, 0, sizeof a->tech.pin);
+    memset(a->tech.pin_first, 0, sizeof a->tech.pin_first);
     app_go(a, SCR_NEWPIN);
 }
 
@@ -1172,7 +1172,7 @@ static void scr_setup(app *a)
     bool wide = u->w > u->h;
     int w = wide ? (u->w - 3 * u->gap) / 2 : u->w - 2 * u->gap;
     int footer = u->unit + 2 * u->gap;
-    const char *how = app_t(a, a->enrol.step == SQ_ENROL_REQUESTED && a->enrol.station_fp[0]
+    const char *how = app_t(a, a->tech.enrol.step == SQ_ENROL_REQUESTED && a->tech.enrol.station_fp[0]
                                    ? "tech.setup_text_back"
                                    : "tech.setup_text");
     int px = u->px;
@@ -1183,22 +1183,22 @@ static void scr_setup(app *a)
                      ALIGN_LEFT);
     ui_rect right = wide ? ui_r(2 * u->gap + w, y, w, 0) : ui_r(u->gap, y + th + u->gap, w, 0);
     int ph = stick_panel(a, right);
-    if (a->enrol.station_fp[0]) {
+    if (a->tech.enrol.station_fp[0]) {
         char line[400];
         i18n_fmt(a->t, a->lang, "tech.setup_fingerprints", line, sizeof line, "station",
-                 a->enrol.station_fp, "central", a->enrol.central_fp, NULL);
+                 a->tech.enrol.station_fp, "central", a->tech.enrol.central_fp, NULL);
         ui_text(u, ui_r(right.x, right.y + ph + u->gap, right.w, 0), line, u->px, false,
                 u->th.muted, ALIGN_LEFT);
     }
     int bw = u->w / 2;
     if (ui_button(u, "setup-enrol", ui_r((u->w - bw) / 2, u->h - u->unit - u->gap, bw, u->unit),
-                  app_t(a, "tech.setup_enrol"), a->n_sticks ? BTN_PRIMARY : BTN_DISABLED)) {
+                  app_t(a, "tech.setup_enrol"), a->tech.n_sticks ? BTN_PRIMARY : BTN_DISABLED)) {
         /* New keys need a passphrase first: none lies on the disk in the
          * clear (unless a stick without central's keys ends it early). */
         if (!a->where.passphrase && access(a->where.keys_path, F_OK) != 0 && stick_has_pub(a))
-            setpass_open(a);
+            app_setpass_open(a);
         else
-            a->pending = 4;
+            a->tech.pending = 4;
     }
 }
 
@@ -1208,14 +1208,14 @@ bool tech_type(app *a, const char *text)
 {
     if (a->scr != SCR_PIN && a->scr != SCR_NEWPIN)
         return false;
-    if (a->scr == SCR_PIN && a->pin_wait_until_ms > app_now_ms(a))
+    if (a->scr == SCR_PIN && a->tech.pin_wait_until_ms > app_now_ms(a))
         return true;
     /* Digits only: a PIN has nothing else. */
     for (const char *p = text; *p; p++) {
-        size_t n = strlen(a->pin);
+        size_t n = strlen(a->tech.pin);
         if (*p >= '0' && *p <= '9' && n < SQ_PIN_MAX) {
-            a->pin[n] = *p;
-            a->pin[n + 1] = 0;
+            a->tech.pin[n] = *p;
+            a->tech.pin[n + 1] = 0;
         }
     }
     a->dirty = true;
@@ -1226,12 +1226,12 @@ bool tech_key(app *a, int key)
 {
     if (a->scr != SCR_PIN && a->scr != SCR_NEWPIN)
         return false;
-    size_t n = strlen(a->pin);
+    size_t n = strlen(a->tech.pin);
     if (key == PLAT_KEY_BACKSPACE && n)
-        a->pin[n - 1] = 0;
+        a->tech.pin[n - 1] = 0;
     else if (key == PLAT_KEY_ENTER && n && a->scr == SCR_NEWPIN)
         newpin_answer(a, 1);
-    else if (key == PLAT_KEY_ENTER && n && a->pin_wait_until_ms <= app_now_ms(a))
+    else if (key == PLAT_KEY_ENTER && n && a->tech.pin_wait_until_ms <= app_now_ms(a))
         pin_submit(a);
     a->dirty = true;
     return true;
@@ -1239,7 +1239,7 @@ bool tech_key(app *a, int key)
 
 /* ---- dispatch ---- */
 
-void tech_screen(app *a)
+bool tech_screen(app *a)
 {
     switch (a->scr) {
     case SCR_PIN: scr_pin(a); break;
@@ -1248,19 +1248,18 @@ void tech_screen(app *a)
     case SCR_GLYPHS: scr_glyphs(a); break;
     case SCR_NEWPIN: scr_newpin(a); break;
     case SCR_SETUP: scr_setup(a); break;
-    case SCR_UNLOCK:
-    case SCR_SETPASS: unlock_screen(a); break;
-    default: break;
+    default: return false;
     }
     busy_draw(a);
+    return true;
 }
 
-void tech_overlay(app *a)
+bool tech_overlay(app *a)
 {
     ui *u = &a->u;
     if (a->ov == OV_TECH_DONE) {
-        ui_rect r = app_dialog(a, app_t(a, a->done_title ? a->done_title : "tech.title"),
-                               a->done_text, 1);
+        ui_rect r = app_dialog(a, app_t(a, a->tech.done_title ? a->tech.done_title : "tech.title"),
+                               a->tech.done_text, 1);
         if (ui_button(u, "tech-ok", ui_r(r.x + r.w / 4, r.y, r.w / 2, u->unit), app_t(a, "tech.ok"),
                       BTN_PRIMARY)) {
             a->ov = OV_NONE;
@@ -1280,13 +1279,16 @@ void tech_overlay(app *a)
             a->ov = OV_NONE;
             a->quit = true;
         }
+    } else {
+        return false;
     }
+    return true;
 }
 
 void tech_run_pending(app *a)
 {
-    int p = a->pending;
-    a->pending = 0;
+    int p = a->tech.pending;
+    a->tech.pending = 0;
     switch (p) {
     case 1: act_import(a); break;
     case 2: act_export(a); break;
@@ -1298,16 +1300,16 @@ void tech_run_pending(app *a)
 
 int tech_tick(app *a, int64_t now)
 {
-    int next = unlock_tick(a, now);
+    int next = -1;
     if (a->scr == SCR_TECH || a->scr == SCR_SETUP) {
-        if (now - a->last_poll_ms >= APP_STICK_POLL_MS)
+        if (now - a->tech.last_poll_ms >= APP_STICK_POLL_MS)
             poll_sticks(a, false);
-        next = (int)(APP_STICK_POLL_MS - (now - a->last_poll_ms));
+        next = (int)(APP_STICK_POLL_MS - (now - a->tech.last_poll_ms));
     }
-    if (a->scr == SCR_PIN && a->pin_wait_until_ms) {
-        int64_t left = a->pin_wait_until_ms - now;
+    if (a->scr == SCR_PIN && a->tech.pin_wait_until_ms) {
+        int64_t left = a->tech.pin_wait_until_ms - now;
         if (left <= 0) {
-            a->pin_wait_until_ms = 0;
+            a->tech.pin_wait_until_ms = 0;
             a->msg = NULL;
             a->dirty = true;
         } else {
@@ -1330,17 +1332,4 @@ void tech_idle_close(app *a)
     if (a->scr != SCR_SETUP)
         audit(a, "close", SQ_OK, "technician mode closed after %d s without a touch",
               (APP_IDLE_MS + APP_IDLE_GRACE_MS) / 1000);
-}
-
-void tech_free(app *a)
-{
-    sq_usb_list_free(&a->files);
-    unlock_free(a);
-    if (a->owns_station) {
-        sq_store_close(a->store);
-        sq_station_keys_close(a->keys);
-        a->store = NULL;
-        a->keys = NULL;
-        a->owns_station = false;
-    }
 }

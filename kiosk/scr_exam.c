@@ -1,0 +1,989 @@
+/*
+ * scr_exam.c - the trainee's screens (scr_exam.h): welcome, identification,
+ * the roster, exam choice, instructions, items, the question grid, review,
+ * result and the error screen, with their overlays (submit confirmation,
+ * time warnings) and the attempt's timers. Each screen is a function that
+ * lays out its widgets for the current pass; a tap seen in the hit pass
+ * changes the state, and the draw pass that follows shows it.
+ *
+ * Durability: an answer is committed (answer_tapped) before the screen
+ * shows it selected, so what the trainee saw survives a power cut.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scr_exam.h"
+
+static const char *exam_title(app *a, const sq_exam_info *x)
+{
+    if (x->title[a->lang][0])
+        return x->title[a->lang];
+    for (int l = 0; l < N_LANGS; l++)
+        if (x->title[l][0])
+            return x->title[l];
+    return x->id;
+}
+
+static void load_exams(app *a);
+
+/* ---- welcome ---- */
+
+static void scr_welcome(app *a)
+{
+    ui *u = &a->u;
+    static const char *const names[] = {"lang-kk", "lang-ru", "lang-en"};
+    char line[256];
+    i18n_fmt(a->t, a->lang, "welcome.station", line, sizeof line, "station", a->station, NULL);
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    int y = u->h / 10;
+    /* A greeting in all three languages: nobody has chosen one yet. */
+    for (int l = 0; l < N_LANGS; l++) {
+        const char *w = i18n_get(a->t, l, "welcome.title");
+        y += ui_text(u, ui_r(u->gap, y, u->w - 2 * u->gap, 0), w, u->px * 3 / 2, true,
+                     l == 0 ? u->th.accent : u->th.fg, ALIGN_CENTER);
+    }
+    y += u->gap;
+    y += ui_text(u, ui_r(u->gap, y, u->w - 2 * u->gap, 0), line, u->px, false, u->th.muted,
+                 ALIGN_CENTER);
+    y += 2 * u->gap;
+    bool wide = u->w > u->h;
+    int bw = wide ? (u->w - 4 * u->gap) / 3 : u->w - 4 * u->gap;
+    if (wide && bw > u->unit * 5)
+        bw = u->unit * 5;
+    int bh = u->unit * 3 / 2;
+    int total = wide ? 3 * bw + 2 * u->gap : bw;
+    int x0 = (u->w - total) / 2;
+    for (int l = 0; l < N_LANGS; l++) {
+        ui_rect r = wide ? ui_r(x0 + l * (bw + u->gap), y, bw, bh)
+                         : ui_r(x0, y + l * (bh + u->gap), bw, bh);
+        if (ui_button(u, names[l], r, i18n_get(a->t, l, "lang.name"), BTN_PRIMARY)) {
+            a->lang = l;
+            a->kbd = KBD_DIGITS;
+            a->exam.field = 0;
+            load_exams(a);
+            a->exam.any_roster = false;
+            for (size_t i = 0; i < a->exam.n_exams; i++)
+                a->exam.any_roster |= a->exam.exams[i].has_roster != 0;
+            if (a->scr != SCR_ERROR)
+                app_go(a, SCR_IDENTIFY);
+        }
+    }
+    int ly = wide ? y + bh + 2 * u->gap : y + 3 * (bh + u->gap) + u->gap;
+    ui_text(u, ui_r(u->gap, ly, u->w - 2 * u->gap, 0), i18n_get(a->t, LANG_KK, "welcome.choose_language"),
+            u->px, false, u->th.muted, ALIGN_CENTER);
+    ly += plat_line_height(u->p, u->px);
+    ui_text(u, ui_r(u->gap, ly, u->w - 2 * u->gap, 0), i18n_get(a->t, LANG_RU, "welcome.choose_language"),
+            u->px, false, u->th.muted, ALIGN_CENTER);
+}
+
+/* ---- identification ---- */
+
+static void load_exams(app *a)
+{
+    sq_err e;
+    sq_free(a->exam.exams);
+    a->exam.exams = NULL;
+    a->exam.n_exams = 0;
+    if (sq_catalog_exams(a->store, &a->exam.exams, &a->exam.n_exams, &e)) {
+        app_error(a, "error.store", e.msg);
+        return;
+    }
+    if (a->exam.n_exams > APP_MAX_EXAMS)
+        a->exam.n_exams = APP_MAX_EXAMS;
+    for (size_t i = 0; i < a->exam.n_exams; i++) {
+        char name[128] = "";
+        bool open = false;
+        sq_status st = sq_catalog_trainee_check(a->store, a->exam.exams[i].id, a->exam.id, &a->exam.left[i], name,
+                                              sizeof name, &e);
+        if (sq_catalog_open_attempt(a->store, a->exam.exams[i].id, a->exam.id, &open, &e))
+            open = false;
+        a->exam.open[i] = open;
+        a->exam.eligible[i] = st == SQ_OK || (st == SQ_ESTATE && open);
+        if (st == SQ_ESTATE)
+            a->exam.left[i] = 0;
+        if (name[0] && !a->exam.name[0])
+            snprintf(a->exam.name, sizeof a->exam.name, "%s", name);
+    }
+}
+
+static void identify_continue(app *a)
+{
+    if (!a->exam.id[0]) {
+        a->msg = "id.empty";
+        return;
+    }
+    load_exams(a);
+    if (a->scr == SCR_ERROR)
+        return;
+    int n = 0;
+    bool need_name = false;
+    for (size_t i = 0; i < a->exam.n_exams; i++)
+        if (a->exam.eligible[i]) {
+            n++;
+            need_name |= !a->exam.exams[i].has_roster;
+        }
+    if (n == 0) {
+        a->msg = a->exam.n_exams ? "id.unknown" : "welcome.no_exams";
+        return;
+    }
+    if (need_name && !a->exam.name[0]) {
+        a->exam.field = 1;
+        a->kbd = kbd_for_lang(a->lang);
+        a->msg = "id.need_name";
+        return;
+    }
+    app_go(a, SCR_EXAMS);
+}
+
+static void field_box(app *a, const char *name, ui_rect r, const char *label, const char *value,
+                      bool active)
+{
+    ui *u = &a->u;
+    int lh = plat_line_height(u->p, u->px);
+    ui_text(u, ui_r(r.x, r.y, r.w, lh), label, u->px, false, u->th.muted, ALIGN_LEFT);
+    ui_rect box = ui_r(r.x, r.y + lh, r.w, r.h - lh);
+    if (ui_area(u, name, box)) {
+        a->exam.field = name[6] == 'n' ? 1 : 0;
+        a->kbd = a->exam.field ? kbd_for_lang(a->lang) : KBD_DIGITS;
+    }
+    ui_fill(u, box, u->th.panel);
+    ui_outline(u, box, active ? 3 : 1, active ? u->th.accent : u->th.border);
+    snprintf(a->tmp, APP_TMP, "%s%s", value, active ? "|" : "");
+    ui_text(u, ui_r(box.x + u->gap, box.y + (box.h - lh) / 2, box.w - 2 * u->gap, lh), a->tmp,
+            u->px, true, u->th.fg, ALIGN_LEFT);
+}
+
+static void scr_identify(app *a)
+{
+    ui *u = &a->u;
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    int y = app_header(a, app_t(a, "id.title"), NULL) + u->gap;
+    if (a->exam.any_roster) {
+        /* In the header bar, where it costs the keyboard no room. */
+        const char *l = app_t(a, "id.from_list");
+        int bw = ui_text_width(u, l, u->px, true) + 4 * u->gap;
+        if (bw > u->w / 2)
+            bw = u->w / 2;
+        if (ui_button(u, "from-list", ui_r(u->w - bw - 4, 4, bw, u->unit - 8), l, BTN_NORMAL))
+            app_go(a, SCR_ROSTER);
+    }
+    int lh = plat_line_height(u->p, u->px);
+    int fh = lh + u->unit;
+    bool wide = u->w > u->h;
+    int fw = wide ? (u->w - 3 * u->gap) / 2 : u->w - 2 * u->gap;
+    field_box(a, "field:id", ui_r(u->gap, y, fw, fh), app_t(a, "id.prompt"), a->exam.id, a->exam.field == 0);
+    int ny = wide ? y : y + fh + u->gap;
+    int nx = wide ? 2 * u->gap + fw : u->gap;
+    field_box(a, "field:name", ui_r(nx, ny, fw, fh), app_t(a, "id.name_prompt"), a->exam.name,
+              a->exam.field == 1);
+    y = ny + fh + u->gap;
+    int footer = u->unit + u->gap;
+    if (a->msg) {
+        int mh = ui_text_height(u, u->w - 4 * u->gap, app_t(a, a->msg), u->px, false) + 2 * u->gap;
+        app_message_box(a, ui_r(u->gap, y, u->w - 2 * u->gap, mh), app_t(a, a->msg), u->th.bad);
+        y += mh + u->gap;
+    }
+    int kh = u->h - y - footer - u->gap;
+    if (kh > u->unit * 6)
+        kh = u->unit * 6;
+    bool changed = a->exam.field == 0 ? kbd_run(u, a->t, a->lang, ui_r(u->gap, y, u->w - 2 * u->gap, kh),
+                                           &a->kbd, a->exam.id, sizeof a->exam.id, 32)
+                                 : kbd_run(u, a->t, a->lang, ui_r(u->gap, y, u->w - 2 * u->gap, kh),
+                                           &a->kbd, a->exam.name, sizeof a->exam.name, 80);
+    if (changed)
+        a->msg = NULL;
+    int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
+    if (ui_button(u, "back", ui_r(u->gap, fy, bw, u->unit), app_t(a, "id.back"), BTN_NORMAL))
+        app_to_welcome(a);
+    if (ui_button(u, "continue", ui_r(2 * u->gap + bw, fy, bw, u->unit), app_t(a, "id.continue"),
+                  BTN_PRIMARY))
+        identify_continue(a);
+}
+
+/* ---- the roster: find one's name ---- */
+
+static void load_people(app *a)
+{
+    sq_err e;
+    sq_free(a->exam.people);
+    a->exam.people = NULL;
+    a->exam.n_people = 0;
+    for (size_t i = 0; i < a->exam.n_exams; i++) {
+        sq_person *list = NULL;
+        size_t n = 0;
+        if (!a->exam.exams[i].has_roster)
+            continue;
+        if (sq_catalog_roster(a->store, a->exam.exams[i].id, &list, &n, &e)) {
+            app_log_err("reading a roster", &e);
+            continue;
+        }
+        sq_person *all = realloc(a->exam.people, (a->exam.n_people + n) * sizeof *all);
+        if (!all) {
+            sq_free(list);
+            break;
+        }
+        a->exam.people = all;
+        /* One person on several rosters appears once. */
+        for (size_t k = 0; k < n; k++) {
+            bool seen = false;
+            for (size_t j = 0; j < a->exam.n_people && !seen; j++)
+                seen = strcmp(a->exam.people[j].id, list[k].id) == 0;
+            if (!seen)
+                a->exam.people[a->exam.n_people++] = list[k];
+        }
+        sq_free(list);
+    }
+}
+
+static void scr_roster(app *a)
+{
+    ui *u = &a->u;
+    if (!a->exam.people)
+        load_people(a);
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    int top = app_header(a, app_t(a, "roster.title"), NULL);
+    int fh = u->unit + 2 * u->gap;
+    ui_rect area = ui_r(0, top, u->w, u->h - top - fh);
+    a->exam.scroll_area = area;
+    if (u->pass == UI_DRAW)
+        plat_clip(u->p, area.x, area.y, area.w, area.h);
+    int y = area.y + u->gap - a->exam.scroll;
+    bool wide = u->w > u->h;
+    int cols = wide ? 2 : 1, bw = (u->w - (cols + 1) * u->gap) / cols;
+    for (size_t i = 0; i < a->exam.n_people; i++) {
+        const sq_person *p = &a->exam.people[i];
+        char name[32];
+        snprintf(a->tmp, APP_TMP, "%s\n%s", p->name, p->district);
+        snprintf(name, sizeof name, "person-%zu", i + 1);
+        int bh = ui_text_height(u, bw - 2 * u->gap, a->tmp, u->px, true) + 2 * u->gap;
+        if (bh < u->unit)
+            bh = u->unit;
+        ui_rect r = ui_r(u->gap + (int)(i % (size_t)cols) * (bw + u->gap), y, bw, bh);
+        bool visible = r.y + r.h > area.y && r.y < area.y + area.h;
+        if (visible && ui_button(u, name, r, a->tmp, BTN_NORMAL)) {
+            snprintf(a->exam.id, sizeof a->exam.id, "%s", p->id);
+            snprintf(a->exam.name, sizeof a->exam.name, "%s", p->name);
+            app_go(a, SCR_IDENTIFY);
+            identify_continue(a);
+            break;
+        }
+        if ((i + 1) % (size_t)cols == 0 || i + 1 == a->exam.n_people)
+            y += bh + u->gap;
+    }
+    a->exam.content_h = y + a->exam.scroll - area.y;
+    if (a->exam.scroll > a->exam.content_h - area.h)
+        a->exam.scroll = a->exam.content_h - area.h > 0 ? a->exam.content_h - area.h : 0;
+    if (u->pass == UI_DRAW)
+        plat_clip(u->p, 0, 0, 0, 0);
+    int fy = u->h - u->unit - u->gap;
+    if (ui_button(u, "back", ui_r(u->gap, fy, (u->w - 3 * u->gap) / 2, u->unit), app_t(a, "id.back"),
+                  BTN_NORMAL))
+        app_go(a, SCR_IDENTIFY);
+}
+
+/* ---- exam choice ---- */
+
+static void start_or_resume(app *a, int i)
+{
+    sq_err e;
+    a->exam.chosen = i;
+    if (a->exam.open[i]) {
+        if (sq_attempt_resume(a->store, a->exam.exams[i].id, a->exam.id, &a->exam.att, &e)) {
+            app_log_err("resuming", &e);
+            a->msg = "error.generic";
+            return;
+        }
+        app_enter_attempt(a);
+        return;
+    }
+    app_go(a, SCR_INFO);
+}
+
+static void scr_exams(app *a)
+{
+    ui *u = &a->u;
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    const char *who = a->exam.name[0] ? a->exam.name : a->exam.id;
+    int y = app_header(a, app_t(a, "exams.title"), who) + u->gap;
+    int n = 0;
+    for (size_t i = 0; i < a->exam.n_exams; i++) {
+        if (!a->exam.eligible[i])
+            continue;
+        const sq_exam_info *x = &a->exam.exams[i];
+        char l1[96], l2[96], l3[128], name[32];
+        snprintf(l1, sizeof l1, "%s", "");
+        i18n_fmt(a->t, a->lang, "exams.items", l1, sizeof l1, "n",
+                 (snprintf(l3, sizeof l3, "%d", x->n_items), l3), NULL);
+        if (x->time_limit_s)
+            i18n_fmt(a->t, a->lang, "exams.minutes", l2, sizeof l2, "n",
+                     (snprintf(l3, sizeof l3, "%d", x->time_limit_s / 60), l3), NULL);
+        else
+            snprintf(l2, sizeof l2, "%s", app_t(a, "info.no_limit"));
+        char count[16];
+        snprintf(count, sizeof count, "%d", a->exam.left[i]);
+        const char *att = a->exam.open[i]       ? app_t(a, "exams.resume")
+                          : a->exam.left[i] < 0 ? app_t(a, "exams.attempts_unlimited")
+                                           : i18n_fmt(a->t, a->lang, "exams.attempts_left", l3,
+                                                      sizeof l3, "n", count, NULL);
+        snprintf(a->tmp, APP_TMP, "%s\n%s · %s · %s", exam_title(a, x), l1, l2, att);
+        int th = ui_text_height(u, u->w - 4 * u->gap, a->tmp, u->px, true);
+        ui_rect r = ui_r(u->gap, y, u->w - 2 * u->gap, th + 2 * u->gap);
+        snprintf(name, sizeof name, "exam:%s", x->id);
+        if (ui_button(u, name, r, a->tmp, a->exam.open[i] ? BTN_SELECTED : BTN_NORMAL))
+            start_or_resume(a, (int)i);
+        y += r.h + u->gap;
+        n++;
+    }
+    if (n == 0)
+        app_message_box(a, ui_r(u->gap, y, u->w - 2 * u->gap, 0), app_t(a, "exams.none"), u->th.muted);
+    if (a->msg)
+        app_message_box(a, ui_r(u->gap, y + u->unit, u->w - 2 * u->gap, 0), app_t(a, a->msg), u->th.bad);
+    if (ui_button(u, "back", ui_r(u->gap, u->h - u->unit - u->gap, (u->w - 3 * u->gap) / 2, u->unit),
+                  app_t(a, "id.back"), BTN_NORMAL))
+        app_to_welcome(a);
+}
+
+/* ---- instructions ---- */
+
+static void scr_info(app *a)
+{
+    ui *u = &a->u;
+    const sq_exam_info *x = &a->exam.exams[a->exam.chosen];
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    int y = app_header(a, exam_title(a, x), NULL) + u->gap;
+    char n1[16], n2[16], n3[16], line[256];
+    snprintf(n1, sizeof n1, "%d", x->time_limit_s / 60);
+    snprintf(n2, sizeof n2, "%d", x->n_items);
+    snprintf(n3, sizeof n3, "%d", x->pass_percent);
+    a->tmp[0] = 0;
+    if (x->time_limit_s)
+        i18n_fmt(a->t, a->lang, "info.duration", line, sizeof line, "n", n1, NULL);
+    else
+        snprintf(line, sizeof line, "%s", app_t(a, "info.no_limit"));
+    size_t o = (size_t)snprintf(a->tmp, APP_TMP, "%s\n", line);
+    i18n_fmt(a->t, a->lang, "info.items", line, sizeof line, "n", n2, NULL);
+    o += (size_t)snprintf(a->tmp + o, APP_TMP - o, "%s\n", line);
+    i18n_fmt(a->t, a->lang, "info.pass", line, sizeof line, "n", n3, NULL);
+    o += (size_t)snprintf(a->tmp + o, APP_TMP - o, "%s\n", line);
+    if (a->exam.left[a->exam.chosen] > 0) {
+        snprintf(n1, sizeof n1, "%d", a->exam.left[a->exam.chosen] - 1);
+        i18n_fmt(a->t, a->lang, "info.attempts", line, sizeof line, "n", n1, NULL);
+        o += (size_t)snprintf(a->tmp + o, APP_TMP - o, "%s\n", line);
+    }
+    int footer = u->unit + 2 * u->gap;
+    y += ui_text(u, ui_r(2 * u->gap, y, u->w - 4 * u->gap, 0), a->tmp, u->px * 6 / 5, true,
+                 u->th.fg, ALIGN_LEFT);
+    y += u->gap;
+    ui_text(u, ui_r(2 * u->gap, y, u->w - 4 * u->gap, u->h - y - footer), app_t(a, "info.how"), u->px,
+            false, u->th.muted, ALIGN_LEFT);
+    if (a->msg)
+        app_message_box(a, ui_r(u->gap, u->h - footer - 3 * u->unit, u->w - 2 * u->gap, 0),
+                    app_t(a, a->msg), u->th.bad);
+    int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
+    if (ui_button(u, "back", ui_r(u->gap, fy, bw, u->unit), app_t(a, "id.back"), BTN_NORMAL))
+        app_go(a, SCR_EXAMS);
+    if (ui_button(u, "start", ui_r(2 * u->gap + bw, fy, bw, u->unit), app_t(a, "info.start"),
+                  BTN_PRIMARY)) {
+        sq_err e;
+        if (sq_attempt_start(a->store, x->id, a->exam.id, a->exam.name[0] ? a->exam.name : NULL, &a->exam.att, &e)) {
+            app_log_err("starting", &e);
+            a->msg = "error.generic";
+            return;
+        }
+        app_enter_attempt(a);
+    }
+}
+
+/* ---- items ---- */
+
+static void fmt_time(int64_t ms, char *out, size_t n)
+{
+    int64_t s = (ms + 999) / 1000;
+    if (s >= 3600)
+        snprintf(out, n, "%d:%02d:%02d", (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60));
+    else
+        snprintf(out, n, "%d:%02d", (int)(s / 60), (int)(s % 60));
+}
+
+static void finish(app *a, bool timed_out)
+{
+    sq_err e;
+    if (sq_attempt_finish(a->exam.att, &a->exam.outcome, &e)) {
+        app_log_err("submitting", &e);
+        app_error(a, "error.generic", e.msg);
+        return;
+    }
+    a->exam.timed_out = timed_out || a->exam.outcome.timed_out;
+    app_attempt_closed(a);
+    a->ov = OV_NONE;
+    app_go(a, SCR_RESULT);
+}
+
+static void move_to(app *a, int pos)
+{
+    sq_err e;
+    if (pos < 0 || pos >= sq_attempt_count(a->exam.att))
+        return;
+    if (sq_attempt_goto(a->exam.att, pos, &e)) {
+        app_log_err("moving", &e);
+        return;
+    }
+    a->exam.pos = pos;
+    a->exam.scroll = 0;
+    a->exam.last_save_ms = app_now_ms(a);
+    a->dirty = true;
+}
+
+/* The top bar of the item screens: progress, time, text size, contrast,
+ * language. Returns its height. */
+static int item_bar(app *a, const char *title)
+{
+    ui *u = &a->u;
+    char tl[32], left[64];
+    int64_t ms = sq_attempt_time_left_ms(a->exam.att);
+    if (ms != INT64_MAX) {
+        fmt_time(ms, tl, sizeof tl);
+        i18n_fmt(a->t, a->lang, "item.time_left", left, sizeof left, "time", tl, NULL);
+    } else {
+        left[0] = 0;
+    }
+    /* Tools: A-, A+, contrast, the languages of the content. On a narrow
+     * (portrait) screen they get a row of their own under the progress. */
+    unsigned langs = sq_attempt_langs(a->exam.att);
+    int n_langs = __builtin_popcount(langs) >= 2 ? __builtin_popcount(langs) : 0;
+    int bw = u->unit * 5 / 4;
+    int tools_w = bw * (2 + n_langs) + bw * 3 / 2;
+    bool two_rows = tools_w > u->w / 2;
+    int h = two_rows ? 2 * u->unit : u->unit;
+    ui_fill(u, ui_r(0, 0, u->w, h), u->th.accent);
+    int ty = two_rows ? u->unit : 0, x = u->w;
+    if (two_rows && tools_w < u->w)
+        x = tools_w + (u->w - tools_w) / 2;
+    static const char *const lnames[] = {"content-kk", "content-ru", "content-en"};
+    static const char *const lshort[] = {"ҚАЗ", "РУС", "ENG"};
+    for (int l = N_LANGS - 1; l >= 0 && n_langs; l--) {
+        if (!(langs & (1u << l)))
+            continue;
+        x -= bw;
+        if (ui_button(u, lnames[l], ui_r(x + 2, ty + 2, bw - 4, u->unit - 4), lshort[l],
+                      l == a->lang ? BTN_ON : BTN_NORMAL)) {
+            a->lang = l;
+            app_session_save(a);
+        }
+    }
+    x -= bw * 3 / 2;
+    if (ui_button(u, "contrast", ui_r(x + 2, ty + 2, bw * 3 / 2 - 4, u->unit - 4),
+                  app_t(a, "item.contrast"), a->contrast ? BTN_ON : BTN_NORMAL)) {
+        a->contrast = !a->contrast;
+        ui_set_contrast(u, a->contrast);
+    }
+    x -= bw;
+    if (ui_button(u, "text-larger", ui_r(x + 2, ty + 2, bw - 4, u->unit - 4),
+                  app_t(a, "item.text_larger"), a->text_step < 4 ? BTN_NORMAL : BTN_DISABLED)) {
+        a->text_step++;
+        ui_layout(u, a->text_step);
+    }
+    x -= bw;
+    if (ui_button(u, "text-smaller", ui_r(x + 2, ty + 2, bw - 4, u->unit - 4),
+                  app_t(a, "item.text_smaller"), a->text_step > -2 ? BTN_NORMAL : BTN_DISABLED)) {
+        a->text_step--;
+        ui_layout(u, a->text_step);
+    }
+    /* Progress and time: on one line if they fit, else two. */
+    int room = (two_rows ? u->w : x) - 2 * u->gap;
+    snprintf(a->tmp, APP_TMP, "%s   %s", title, left);
+    int px = u->px;
+    if (ui_text_width(u, a->tmp, px, true) > room)
+        snprintf(a->tmp, APP_TMP, "%s\n%s", title, left);
+    while (px > 12 && ui_text_height(u, room, a->tmp, px, true) > u->unit)
+        px--;
+    int th = ui_text_height(u, room, a->tmp, px, true);
+    plat_color tc = ms < 5 * 60000 ? (a->contrast ? u->th.warn : (plat_color){255, 226, 160, 255})
+                                   : u->th.accent_fg;
+    ui_text(u, ui_r(u->gap, (u->unit - th) / 2, room, u->unit), a->tmp, px, true, tc, ALIGN_LEFT);
+    return h;
+}
+
+/* A tap on option i of the item on screen: the selection it makes is
+ * committed (sq_attempt_answer, one transaction) before the draw pass
+ * that follows shows it, so what the trainee saw selected survives a
+ * power cut. A failed write leaves the item as it was on screen too. */
+static void answer_tapped(app *a, const sq_item_view *v, int i)
+{
+    sq_err e;
+    bool sel = (v->selected >> i) & 1;
+    uint32_t want = v->type == SQ_ITEM_MULTIPLE ? v->selected ^ (1u << i)
+                    : sel                       ? 0
+                                                : 1u << i;
+    if (sq_attempt_answer(a->exam.att, a->exam.pos, want, &e))
+        app_log_err("saving the answer", &e);
+    a->exam.last_save_ms = app_now_ms(a);
+    a->dirty = true;
+}
+
+static void scr_item(app *a)
+{
+    ui *u = &a->u;
+    sq_err e;
+    sq_item_view v;
+    int n = sq_attempt_count(a->exam.att);
+    if (sq_attempt_item(a->exam.att, a->exam.pos, a->lang, &v, &e)) {
+        app_error(a, "error.generic", e.msg);
+        return;
+    }
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    char prog[32], cnt[16], tot[16];
+    snprintf(cnt, sizeof cnt, "%d", a->exam.pos + 1);
+    snprintf(tot, sizeof tot, "%d", n);
+    i18n_fmt(a->t, a->lang, "item.progress", prog, sizeof prog, "n", cnt, "total", tot, NULL);
+    int top = item_bar(a, prog);
+    int fh = u->unit + 2 * u->gap;
+    ui_rect area = ui_r(0, top, u->w, u->h - top - fh);
+    a->exam.scroll_area = area;
+
+    /* The scrolling content: text, image, hint, options. */
+    int pad = 2 * u->gap, w = u->w - 2 * pad;
+    int tpx = u->px * 11 / 10;
+    if (a->u.pass == UI_DRAW)
+        plat_clip(u->p, area.x, area.y, area.w, area.h);
+    int y = area.y + u->gap - a->exam.scroll;
+    if (v.text_lang != a->lang && v.text_lang >= 0) {
+        char note[256];
+        static const char *const lang_keys[] = {"lang.kk", "lang.ru", "lang.en"};
+        i18n_fmt(a->t, a->lang, "item.fallback_lang", note, sizeof note, "lang",
+                 app_t(a, lang_keys[v.text_lang]), NULL);
+        y += ui_text(u, ui_r(pad, y, w, 0), note, u->px * 4 / 5, false, u->th.warn, ALIGN_LEFT);
+    }
+    y += ui_text(u, ui_r(pad, y, w, 0), v.text, tpx, true, u->th.fg, ALIGN_LEFT) + u->gap;
+    if (v.has_image) {
+        if (a->exam.image_pos != a->exam.pos) {
+            uint8_t *data = NULL;
+            size_t len = 0;
+            app_drop_image(a);
+            a->exam.image_pos = a->exam.pos;
+            if (sq_attempt_image(a->exam.att, a->exam.pos, &data, &len, NULL, 0, &e) == SQ_OK)
+                a->exam.image = plat_image_load(u->p, data, len, &a->exam.image_w, &a->exam.image_h);
+            else
+                app_log_err("reading an image", &e);
+            sq_free(data);
+            if (!a->exam.image)
+                fprintf(stderr, "synaq-kiosk: item %s: the image cannot be shown\n", v.item_id);
+        }
+        if (a->exam.image && a->exam.image_w > 0) {
+            int iw = a->exam.image_w, ih = a->exam.image_h, maxh = area.h * 2 / 5;
+            if (iw > w) {
+                ih = ih * w / iw;
+                iw = w;
+            }
+            if (ih > maxh) {
+                iw = iw * maxh / ih;
+                ih = maxh;
+            }
+            if (u->pass == UI_DRAW)
+                plat_image(u->p, a->exam.image, pad + (w - iw) / 2, y, iw, ih);
+            y += ih + u->gap;
+        } else {
+            y += ui_text(u, ui_r(pad, y, w, 0), app_t(a, "item.image_missing"), u->px, false,
+                         u->th.muted, ALIGN_LEFT) + u->gap;
+        }
+    }
+    y += ui_text(u, ui_r(pad, y, w, 0),
+                 app_t(a, v.type == SQ_ITEM_MULTIPLE ? "item.choose_many" : "item.choose_one"),
+                 u->px * 9 / 10, false, u->th.muted, ALIGN_LEFT) + u->gap / 2;
+    int mark = u->unit / 3;
+    for (int i = 0; i < v.n_options; i++) {
+        bool sel = (v.selected >> i) & 1;
+        char label[16], name[16];
+        snprintf(label, sizeof label, "%c", 'A' + i);
+        snprintf(name, sizeof name, "option-%d", i + 1);
+        int tw = w - mark - 4 * u->gap;
+        int th = ui_text_height(u, tw, v.options[i], u->px, false);
+        int oh = th + 2 * u->gap < u->unit ? u->unit : th + 2 * u->gap;
+        ui_rect r = ui_r(pad, y, w, oh);
+        /* Only the visible part of an option takes taps. */
+        ui_rect hit = r;
+        if (hit.y < area.y) {
+            hit.h -= area.y - hit.y;
+            hit.y = area.y;
+        }
+        if (hit.y + hit.h > area.y + area.h)
+            hit.h = area.y + area.h - hit.y;
+        if (hit.h > 0 && ui_area(u, name, hit)) {
+            answer_tapped(a, &v, i);
+        }
+        if (u->pass == UI_DRAW) {
+            ui_fill(u, r, sel ? u->th.selected : u->th.panel);
+            ui_outline(u, r, sel ? 3 : 1, sel ? u->th.selected : u->th.border);
+            plat_color fg = sel ? u->th.selected_fg : u->th.fg;
+            /* The mark: a square for "many", a circle for "one". */
+            int mx = r.x + u->gap, my = r.y + (oh - mark) / 2;
+            if (v.type == SQ_ITEM_MULTIPLE) {
+                ui_outline(u, ui_r(mx, my, mark, mark), 2, fg);
+                if (sel)
+                    ui_fill(u, ui_r(mx + mark / 4, my + mark / 4, mark - mark / 2,
+                                    mark - mark / 2), fg);
+            } else {
+                ui_disc(u, mx + mark / 2, my + mark / 2, mark / 2, 2, fg, sel);
+            }
+            ui_text(u, ui_r(mx + mark + u->gap, r.y + (oh - th) / 2, tw, th), v.options[i],
+                    u->px, false, fg, ALIGN_LEFT);
+            (void)label;
+        }
+        y += oh + u->gap;
+    }
+    a->exam.content_h = y + a->exam.scroll - area.y;
+    /* Text size or language may have shortened the item: stay within it. */
+    if (a->exam.scroll > a->exam.content_h - area.h)
+        a->exam.scroll = a->exam.content_h - area.h > 0 ? a->exam.content_h - area.h : 0;
+    if (u->pass == UI_DRAW) {
+        plat_clip(u->p, 0, 0, 0, 0);
+        /* A hint that there is more below. */
+        if (a->exam.content_h - a->exam.scroll > area.h)
+            ui_fill(u, ui_r(u->w - u->gap, area.y + area.h * a->exam.scroll / a->exam.content_h, u->gap / 2,
+                            area.h * area.h / a->exam.content_h),
+                    u->th.muted);
+    }
+
+    /* The footer: back, flag, all questions, next or finish. */
+    int fy = u->h - u->unit - u->gap, bw = (u->w - 5 * u->gap) / 4;
+    ui_fill(u, ui_r(0, u->h - fh, u->w, fh), u->th.panel);
+    if (ui_button(u, "prev", ui_r(u->gap, fy, bw, u->unit), app_t(a, "item.prev"),
+                  a->exam.pos > 0 ? BTN_NORMAL : BTN_DISABLED))
+        move_to(a, a->exam.pos - 1);
+    if (ui_button(u, "flag", ui_r(2 * u->gap + bw, fy, bw, u->unit),
+                  app_t(a, v.flagged ? "item.flagged" : "item.flag"),
+                  v.flagged ? BTN_SELECTED : BTN_NORMAL)) {
+        if (sq_attempt_flag(a->exam.att, a->exam.pos, !v.flagged, &e))
+            app_log_err("flagging", &e);
+        a->dirty = true;
+    }
+    if (ui_button(u, "grid", ui_r(3 * u->gap + 2 * bw, fy, bw, u->unit), app_t(a, "item.grid"),
+                  BTN_NORMAL))
+        app_go(a, SCR_GRID);
+    bool last = a->exam.pos == n - 1;
+    if (ui_button(u, last ? "review" : "next", ui_r(4 * u->gap + 3 * bw, fy, bw, u->unit),
+                  app_t(a, last ? "item.review" : "item.next"), BTN_PRIMARY)) {
+        if (last)
+            app_go(a, SCR_REVIEW);
+        else
+            move_to(a, a->exam.pos + 1);
+    }
+}
+
+/* ---- the grid of questions ---- */
+
+static void scr_grid(app *a)
+{
+    ui *u = &a->u;
+    sq_err e;
+    int n = sq_attempt_count(a->exam.att);
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    int y = item_bar(a, app_t(a, "grid.title")) + u->gap;
+    int cell = u->unit * 5 / 4;
+    int cols = (u->w - u->gap) / (cell + u->gap);
+    if (cols < 1)
+        cols = 1;
+    int x0 = (u->w - cols * (cell + u->gap) + u->gap) / 2;
+    for (int i = 0; i < n; i++) {
+        sq_item_view v;
+        if (sq_attempt_item(a->exam.att, i, a->lang, &v, &e))
+            continue;
+        char label[16], name[16];
+        snprintf(label, sizeof label, "%d", i + 1);
+        snprintf(name, sizeof name, "goto-%d", i + 1);
+        ui_rect r = ui_r(x0 + (i % cols) * (cell + u->gap), y + (i / cols) * (cell + u->gap),
+                         cell, cell);
+        if (ui_button(u, name, r, label, v.answered ? BTN_SELECTED : BTN_NORMAL)) {
+            move_to(a, i);
+            app_go(a, SCR_ITEM);
+        }
+        if (v.flagged)
+            ui_fill(u, ui_r(r.x + r.w - r.w / 4 - 3, r.y + 3, r.w / 4, r.h / 4), u->th.flag);
+        if (i == a->exam.pos)
+            ui_outline(u, ui_r(r.x - 3, r.y - 3, r.w + 6, r.h + 6), 2, u->th.accent);
+    }
+    /* The legend. */
+    int ly = y + ((n + cols - 1) / cols) * (cell + u->gap) + u->gap;
+    int lh = plat_line_height(u->p, u->px);
+    int sq = lh * 2 / 3, x = u->gap;
+    const struct {
+        const char *key;
+        plat_color c;
+    } leg[] = {{"grid.answered", u->th.selected}, {"grid.unanswered", u->th.button},
+               {"grid.flagged", u->th.flag}};
+    for (int i = 0; i < 3; i++) {
+        const char *s = app_t(a, leg[i].key);
+        int tw = ui_text_width(u, s, u->px, false);
+        if (x + sq + u->gap + tw > u->w) {
+            x = u->gap;
+            ly += lh;
+        }
+        ui_fill(u, ui_r(x, ly + (lh - sq) / 2, sq, sq), leg[i].c);
+        ui_outline(u, ui_r(x, ly + (lh - sq) / 2, sq, sq), 1, u->th.border);
+        ui_text(u, ui_r(x + sq + u->gap / 2, ly, tw + 2, lh), s, u->px, false, u->th.fg, ALIGN_LEFT);
+        x += sq + u->gap + tw + 2 * u->gap;
+    }
+    int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
+    if (ui_button(u, "close", ui_r(u->gap, fy, bw, u->unit), app_t(a, "grid.close"), BTN_NORMAL))
+        app_go(a, SCR_ITEM);
+    if (ui_button(u, "review", ui_r(2 * u->gap + bw, fy, bw, u->unit), app_t(a, "item.review"),
+                  BTN_PRIMARY))
+        app_go(a, SCR_REVIEW);
+}
+
+/* ---- review ---- */
+
+static void scr_review(app *a)
+{
+    ui *u = &a->u;
+    sq_err e;
+    int n = sq_attempt_count(a->exam.att), answered, flagged;
+    sq_attempt_progress(a->exam.att, &answered, &flagged);
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    int y = item_bar(a, app_t(a, "review.title")) + u->gap;
+    char s1[16], s2[16], s3[16], line[512];
+    snprintf(s1, sizeof s1, "%d", answered);
+    snprintf(s2, sizeof s2, "%d", n);
+    snprintf(s3, sizeof s3, "%d", flagged);
+    i18n_fmt(a->t, a->lang, "review.summary", line, sizeof line, "answered", s1, "total", s2,
+             "flagged", s3, NULL);
+    y += ui_text(u, ui_r(2 * u->gap, y, u->w - 4 * u->gap, 0), line, u->px * 6 / 5, true,
+                 u->th.fg, ALIGN_LEFT) + u->gap;
+    if (answered == n) {
+        y += ui_text(u, ui_r(2 * u->gap, y, u->w - 4 * u->gap, 0), app_t(a, "review.all_answered"),
+                     u->px, false, u->th.good, ALIGN_LEFT) + u->gap;
+    }
+    /* Unanswered and flagged questions, each a button to go back to it. */
+    if (answered < n) {
+        char list[512] = "";
+        size_t o = 0;
+        for (int i = 0; i < n && o + 8 < sizeof list; i++) {
+            sq_item_view v;
+            if (sq_attempt_item(a->exam.att, i, a->lang, &v, &e) == SQ_OK && !v.answered)
+                o += (size_t)snprintf(list + o, sizeof list - o, "%s%d", o ? ", " : "", i + 1);
+        }
+        i18n_fmt(a->t, a->lang, "review.unanswered", line, sizeof line, "list", list, NULL);
+        y += ui_text(u, ui_r(2 * u->gap, y, u->w - 4 * u->gap, 0), line, u->px, false, u->th.bad,
+                     ALIGN_LEFT) + u->gap;
+    }
+    int cell = u->unit * 5 / 4, x = 2 * u->gap;
+    for (int i = 0; i < n; i++) {
+        sq_item_view v;
+        if (sq_attempt_item(a->exam.att, i, a->lang, &v, &e) || (v.answered && !v.flagged))
+            continue;
+        char label[16], name[16];
+        snprintf(label, sizeof label, "%d", i + 1);
+        snprintf(name, sizeof name, "goto-%d", i + 1);
+        if (x + cell > u->w - u->gap) {
+            x = 2 * u->gap;
+            y += cell + u->gap;
+        }
+        ui_rect r = ui_r(x, y, cell, cell);
+        if (ui_button(u, name, r, label, v.answered ? BTN_SELECTED : BTN_NORMAL)) {
+            move_to(a, i);
+            app_go(a, SCR_ITEM);
+        }
+        if (v.flagged)
+            ui_fill(u, ui_r(r.x + r.w - r.w / 4 - 3, r.y + 3, r.w / 4, r.h / 4), u->th.flag);
+        x += cell + u->gap;
+    }
+    int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
+    if (ui_button(u, "back", ui_r(u->gap, fy, bw, u->unit), app_t(a, "review.back"), BTN_NORMAL))
+        app_go(a, SCR_ITEM);
+    if (ui_button(u, "submit", ui_r(2 * u->gap + bw, fy, bw, u->unit), app_t(a, "review.submit"),
+                  BTN_PRIMARY)) {
+        a->ov = OV_CONFIRM;
+        a->dirty = true;
+    }
+}
+
+/* ---- result ---- */
+
+static void scr_result(app *a)
+{
+    ui *u = &a->u;
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    int y = app_header(a, app_t(a, "result.title"), NULL) + 2 * u->gap;
+    int w = u->w - 4 * u->gap;
+    if (a->exam.timed_out)
+        y += ui_text(u, ui_r(2 * u->gap, y, w, 0), app_t(a, "result.timeout"), u->px, false,
+                     u->th.warn, ALIGN_CENTER) + u->gap;
+    if (a->exam.outcome.show_score) {
+        char p[32], m[32], pc[16], line[256];
+        snprintf(p, sizeof p, "%lld", (long long)(a->exam.outcome.points_milli / 1000));
+        if (a->exam.outcome.points_milli % 1000)
+            snprintf(p, sizeof p, "%.1f", a->exam.outcome.points_milli / 1000.0);
+        snprintf(m, sizeof m, "%lld", (long long)(a->exam.outcome.max_milli / 1000));
+        snprintf(pc, sizeof pc, "%d", a->exam.outcome.percent);
+        const char *verdict = app_t(a, a->exam.outcome.passed ? "result.passed" : "result.failed");
+        y += ui_text(u, ui_r(2 * u->gap, y, w, 0), verdict, u->px * 2, true,
+                     a->exam.outcome.passed ? u->th.good : u->th.bad, ALIGN_CENTER) + u->gap;
+        i18n_fmt(a->t, a->lang, "result.score", line, sizeof line, "points", p, "max", m,
+                 "percent", pc, NULL);
+        y += ui_text(u, ui_r(2 * u->gap, y, w, 0), line, u->px * 6 / 5, false, u->th.fg,
+                     ALIGN_CENTER) + u->gap;
+    }
+    ui_text(u, ui_r(2 * u->gap, y, w, 0), app_t(a, "result.submitted"), u->px, false, u->th.muted,
+            ALIGN_CENTER);
+    int bw = u->w / 2;
+    if (ui_button(u, "done", ui_r((u->w - bw) / 2, u->h - u->unit - 2 * u->gap, bw, u->unit),
+                  app_t(a, "result.done"), BTN_PRIMARY))
+        app_to_welcome(a);
+}
+
+/* ---- error ---- */
+
+static void scr_error(app *a)
+{
+    ui *u = &a->u;
+    if (!plat_can_draw_text(u->p)) {
+        /* No font opens at all: an unmistakable sign instead of words. */
+        plat_color white = {255, 255, 255, 255};
+        int bw = u->w / 24, bh = u->h / 3;
+        ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bad);
+        ui_fill(u, ui_r((u->w - bw) / 2, u->h / 5, bw, bh), white);
+        ui_fill(u, ui_r((u->w - bw) / 2, u->h / 5 + bh + bw, bw, bw), white);
+        return;
+    }
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    int y = u->h / 6;
+    for (int l = 0; l < N_LANGS; l++) {
+        y += ui_text(u, ui_r(2 * u->gap, y, u->w - 4 * u->gap, 0),
+                     i18n_get(a->t, l, "error.title"), u->px, true, u->th.bad, ALIGN_CENTER);
+        y += ui_text(u, ui_r(2 * u->gap, y, u->w - 4 * u->gap, 0),
+                     i18n_get(a->t, l, a->error_key ? a->error_key : "error.generic"), u->px,
+                     false, u->th.fg, ALIGN_CENTER) + u->gap;
+    }
+    if (a->error_detail[0])
+        ui_text(u, ui_r(2 * u->gap, y + u->gap, u->w - 4 * u->gap, 0), a->error_detail,
+                u->px * 3 / 4, false, u->th.muted, ALIGN_CENTER);
+}
+
+
+/* ---- overlays ---- */
+
+bool exam_overlay(app *a)
+{
+    ui *u = &a->u;
+    switch (a->ov) {
+    case OV_CONFIRM: {
+        ui_rect r = app_dialog(a, app_t(a, "confirm.title"), app_t(a, "confirm.text"), 1);
+        int bw = (r.w - u->gap) / 2;
+        if (ui_button(u, "confirm-no", ui_r(r.x, r.y, bw, u->unit), app_t(a, "confirm.no"),
+                      BTN_NORMAL)) {
+            a->ov = OV_NONE;
+            a->dirty = true;
+        }
+        if (ui_button(u, "confirm-yes", ui_r(r.x + bw + u->gap, r.y, bw, u->unit),
+                      app_t(a, "confirm.yes"), BTN_PRIMARY))
+            finish(a, false);
+        return true;
+    }
+    case OV_WARN5:
+    case OV_WARN1: {
+        ui_rect r = app_dialog(a, app_t(a, a->ov == OV_WARN5 ? "warn.5min" : "warn.1min"), "", 1);
+        if (ui_button(u, "warn-ok", ui_r(r.x + r.w / 4, r.y, r.w / 2, u->unit), app_t(a, "warn.ok"),
+                      BTN_PRIMARY)) {
+            a->ov = OV_NONE;
+            a->dirty = true;
+        }
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+/* ---- dispatch, input and timers ---- */
+
+bool exam_screen(app *a)
+{
+    switch (a->scr) {
+    case SCR_WELCOME: scr_welcome(a); return true;
+    case SCR_IDENTIFY: scr_identify(a); return true;
+    case SCR_ROSTER: scr_roster(a); return true;
+    case SCR_EXAMS: scr_exams(a); return true;
+    case SCR_INFO: scr_info(a); return true;
+    case SCR_ITEM: scr_item(a); return true;
+    case SCR_GRID: scr_grid(a); return true;
+    case SCR_REVIEW: scr_review(a); return true;
+    case SCR_RESULT: scr_result(a); return true;
+    case SCR_ERROR: scr_error(a); return true;
+    default: return false;
+    }
+}
+
+void exam_drag(app *a, int dy)
+{
+    if (a->scr != SCR_ITEM && a->scr != SCR_ROSTER)
+        return;
+    int max = a->exam.content_h - a->exam.scroll_area.h;
+    a->exam.scroll -= dy;
+    if (a->exam.scroll > max)
+        a->exam.scroll = max;
+    if (a->exam.scroll < 0)
+        a->exam.scroll = 0;
+    a->dirty = true;
+}
+
+bool exam_type(app *a, const char *text)
+{
+    if (a->scr != SCR_IDENTIFY)
+        return false;
+    if (a->exam.field == 0)
+        kbd_append(a->exam.id, sizeof a->exam.id, 32, text);
+    else
+        kbd_append(a->exam.name, sizeof a->exam.name, 80, text);
+    a->msg = NULL;
+    a->dirty = true;
+    return true;
+}
+
+bool exam_key(app *a, int key)
+{
+    if (a->scr != SCR_IDENTIFY)
+        return false;
+    if (key == PLAT_KEY_BACKSPACE)
+        kbd_backspace(a->exam.field == 0 ? a->exam.id : a->exam.name);
+    else if (key == PLAT_KEY_ENTER)
+        identify_continue(a);
+    a->dirty = true;
+    return true;
+}
+
+int exam_tick(app *a, int64_t now)
+{
+    if (!a->exam.att)
+        return -1;
+    sq_err e;
+    int64_t left = sq_attempt_time_left_ms(a->exam.att);
+    if (left == 0) {
+        finish(a, true);
+        return -1;
+    }
+    if (now - a->exam.last_save_ms >= APP_SAVE_MS) {
+        if (sq_attempt_tick(a->exam.att, &e))
+            app_log_err("saving the time", &e);
+        a->exam.last_save_ms = now;
+    }
+    if (left == INT64_MAX)
+        return (int)(APP_SAVE_MS - (now - a->exam.last_save_ms));
+    if (!a->exam.warned1 && left <= 60000) {
+        a->exam.warned1 = a->exam.warned5 = true;
+        a->ov = OV_WARN1;
+        a->dirty = true;
+    } else if (!a->exam.warned5 && left <= 5 * 60000) {
+        a->exam.warned5 = true;
+        a->ov = OV_WARN5;
+        a->dirty = true;
+    }
+    /* Draw when the second on screen changes, not on every wake-up; the
+     * save rides on these ticks rather than waking us itself. */
+    int64_t shown = (left + 999) / 1000;
+    if (shown != a->shown_s) {
+        a->shown_s = shown;
+        a->dirty = true;
+    }
+    return (int)(left % 1000 ? left % 1000 : 1000);
+}

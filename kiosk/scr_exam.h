@@ -1,0 +1,29 @@
+/*
+ * scr_exam.h - the trainee's screens (scr_exam.c): welcome, identification,
+ * the roster, exam choice, instructions, items, the question grid, review,
+ * result, the error screen; their overlays and the attempt's timers. They
+ * touch exam_state and the shared fields of struct app (app.h), nothing
+ * of the technician's.
+ */
+#ifndef SYNAQ_KIOSK_SCR_EXAM_H
+#define SYNAQ_KIOSK_SCR_EXAM_H
+
+#include "app.h"
+
+/* One pass of the screen on show, when it is the trainee's (false:
+ * another's). */
+bool exam_screen(app *a);
+/* The trainee's overlays (submit confirmation, time warnings); false when
+ * the overlay on show is another's. */
+bool exam_overlay(app *a);
+/* The attempt's timers: elapsed time saved every few seconds, the 5- and
+ * 1-minute warnings, the attempt finished at zero. Milliseconds until the
+ * next is due (-1: no attempt). */
+int exam_tick(app *a, int64_t now);
+/* A drag on the item or the roster scrolls it. */
+void exam_drag(app *a, int dy);
+/* Typed text and keys on the identification screen: true if taken. */
+bool exam_type(app *a, const char *text);
+bool exam_key(app *a, int key);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * screens.h - one frame of the kiosk and what happens to it (screens.c):
+ * a pass (hit test or draw) of the screen on show and its overlay, taps,
+ * presses, drags, typed text and keys handed to the screen they belong
+ * to, and the timers of all of them. main.c's loop and script.c's runner
+ * drive the kiosk through these alone.
+ */
+#ifndef SYNAQ_KIOSK_SCREENS_H
+#define SYNAQ_KIOSK_SCREENS_H
+
+#include "app.h"
+
+/* One pass of the current screen (hit test or draw), its overlay on top;
+ * after a hit pass, the long action it tapped runs. */
+void screens_frame(app *a, ui_pass pass);
+/* A whole frame drawn and shown. */
+void screens_draw(app *a);
+/* A tap at x, y: the hit pass that acts on it. */
+void screens_tap(app *a, int x, int y);
+/* Any input: the idle timer starts again. */
+void screens_touched(app *a);
+/* A finger down and up (or the start of a drag): the technician's long
+ * press in the top left corner of the welcome screen opens technician
+ * mode. screens_release returns true when the press was that gesture, so
+ * that lifting the finger taps nothing. */
+void screens_press(app *a, int x, int y);
+bool screens_release(app *a);
+/* Input outside widgets: drags, typed text, special keys. */
+void screens_drag(app *a, int dy);
+void screens_type(app *a, const char *text);
+void screens_key(app *a, int key);
+/* Timers: clock tick, saving elapsed time, warnings, time-out, idle, the
+ * long press, the technician's. Returns milliseconds until the next one
+ * is due (-1: none). */
+int screens_tick(app *a);
+
+#endif

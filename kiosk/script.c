@@ -1,0 +1,259 @@
+/*
+ * script.c - the kiosk's test scripts (script.h): taps on named widgets,
+ * typed text, simulated time, checks of what is on the screen, and PNG
+ * screenshots, one command a line, driving the screens as a person would
+ * (screens.h) on whatever platform the kiosk runs (plat.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "script.h"
+#include "screens.h"
+
+/* ---- the simulated clock ---- */
+
+int64_t sim_mono(void *ctx)
+{
+    return ((sim_clock *)ctx)->mono_ms;
+}
+
+int64_t sim_wall(void *ctx)
+{
+    sim_clock *c = ctx;
+    return c->wall_s + c->wall_ms / 1000;
+}
+
+static void sim_advance(sim_clock *c, int64_t ms)
+{
+    c->mono_ms += ms;
+    c->wall_ms += ms;
+}
+
+/* Simulated time passes, in steps no longer than the timers ask. */
+static void sim_wait(app *a, sim_clock *clk, int64_t ms)
+{
+    while (ms > 0) {
+        int next = screens_tick(a);
+        int64_t step = next > 0 && next < ms ? next : ms;
+        if (step > 1000)
+            step = 1000;
+        sim_advance(clk, step);
+        ms -= step;
+    }
+    screens_tick(a);
+}
+
+/* ---- drawing ---- */
+
+/* Scripts may ask for a shot of the progress bar of the next long
+ * action, once it is half way. */
+static char progress_shot[4200];
+
+void script_redraw(app *a)
+{
+    screens_draw(a);
+    if (progress_shot[0] && a->tech.busy_total > 0 && a->tech.busy_done * 2 >= a->tech.busy_total) {
+        char err[512];
+        if (plat_screenshot(a->u.p, progress_shot, err, sizeof err))
+            fprintf(stderr, "synaq-kiosk: %s\n", err);
+        progress_shot[0] = 0;
+    }
+}
+
+/* Prints what the item screen shows, for the power-cut tests: every
+ * answer on screen, the position and the time left. */
+void script_trace(app *a, const char *tag)
+{
+    printf("%s screen=%s", tag, app_screen_name(a));
+    if (a->exam.att) {
+        sq_err e;
+        printf(" attempt=%s pos=%d left_ms=%lld answers=", sq_attempt_id(a->exam.att), a->exam.pos,
+               (long long)sq_attempt_time_left_ms(a->exam.att));
+        for (int i = 0; i < sq_attempt_count(a->exam.att); i++) {
+            sq_item_view v;
+            if (sq_attempt_item(a->exam.att, i, a->lang, &v, &e) == SQ_OK)
+                printf("%s%s:%x", i ? "," : "", v.item_id, v.selected);
+        }
+    }
+    printf("\n");
+    fflush(stdout);
+}
+
+/* ---- scripts ---- */
+
+static int script_fail(const char *file, int line, const char *what, app *a)
+{
+    fprintf(stderr, "%s:%d: %s (screen %s)\n", file, line, what, app_screen_name(a));
+    fprintf(stderr, "visible texts:\n%s", a->u.texts);
+    return 1;
+}
+
+int script_run(app *a, sim_clock *clk, const script_options *o)
+{
+    FILE *f = fopen(o->path, "r");
+    if (!f) {
+        fprintf(stderr, "synaq-kiosk: cannot read script %s: %s\n", o->path, strerror(errno));
+        return 2;
+    }
+    char line[1024];
+    int n = 0, rc = 0;
+    screens_draw(a);
+    while (!rc && fgets(line, sizeof line, f)) {
+        n++;
+        line[strcspn(line, "\r\n")] = 0;
+        char *cmd = line + strspn(line, " \t");
+        if (!*cmd || *cmd == '#')
+            continue;
+        char *arg = strchr(cmd, ' ');
+        if (arg)
+            *arg++ = 0;
+        else
+            arg = cmd + strlen(cmd);
+        char msg[1200];
+        if (!strcmp(cmd, "tap")) {
+            int x, y;
+            if (sscanf(arg, "%d %d", &x, &y) == 2) {
+                screens_tap(a, x, y);
+            } else {
+                const ui_widget *w = ui_find(&a->u, arg);
+                if (!w) {
+                    snprintf(msg, sizeof msg, "no widget '%s' on the screen", arg);
+                    rc = script_fail(o->path, n, msg, a);
+                    break;
+                }
+                screens_tap(a, w->r.x + w->r.w / 2, w->r.y + w->r.h / 2);
+            }
+        } else if (!strcmp(cmd, "drag")) {
+            int x1, y1, x2, y2;
+            if (sscanf(arg, "%d %d %d %d", &x1, &y1, &x2, &y2) != 4) {
+                rc = script_fail(o->path, n, "drag X1 Y1 X2 Y2", a);
+                break;
+            }
+            screens_touched(a);
+            screens_drag(a, y2 - y1);
+        } else if (!strcmp(cmd, "hold")) {
+            /* A finger held down at X Y for S seconds of simulated time. */
+            int x, y;
+            double secs;
+            if (sscanf(arg, "%d %d %lf", &x, &y, &secs) != 3) {
+                rc = script_fail(o->path, n, "hold X Y SECONDS", a);
+                break;
+            }
+            screens_touched(a);
+            screens_press(a, x, y);
+            sim_wait(a, clk, (int64_t)(secs * 1000));
+            if (!screens_release(a))
+                screens_tap(a, x, y);
+        } else if (!strcmp(cmd, "progress-shot")) {
+            snprintf(progress_shot, sizeof progress_shot, "%s/%s.png", o->shots ? o->shots : ".",
+                     arg);
+        } else if (!strcmp(cmd, "expect-left")) {
+            if (!a->quit)
+                rc = script_fail(o->path, n, "expected the kiosk to have been left", a);
+        } else if (!strcmp(cmd, "type")) {
+            screens_touched(a);
+            screens_type(a, arg);
+        } else if (!strcmp(cmd, "keys")) {
+            /* Taps on the on-screen keyboard, one character at a time. */
+            for (const char *p = arg; *p && !rc;) {
+                size_t len = 1;
+                while (p[len] && ((unsigned char)p[len] & 0xc0) == 0x80)
+                    len++;
+                char name[40];
+                if (*p == ' ')
+                    snprintf(name, sizeof name, "key:space");
+                else
+                    snprintf(name, sizeof name, "key:%.*s", (int)len, p);
+                const ui_widget *w = ui_find(&a->u, name);
+                if (!w) {
+                    snprintf(msg, sizeof msg, "no key '%s' on the keyboard", name);
+                    rc = script_fail(o->path, n, msg, a);
+                    break;
+                }
+                screens_tap(a, w->r.x + w->r.w / 2, w->r.y + w->r.h / 2);
+                screens_draw(a);
+                p += len;
+            }
+        } else if (!strcmp(cmd, "key")) {
+            screens_touched(a);
+            screens_key(a, !strcmp(arg, "enter") ? PLAT_KEY_ENTER : PLAT_KEY_BACKSPACE);
+        } else if (!strcmp(cmd, "wait")) {
+            sim_wait(a, clk, (int64_t)(atof(arg) * 1000));
+        } else if (!strcmp(cmd, "wait-real")) {
+            /* Simulated time that passes at the real pace, then one frame:
+             * a station's frame a second, for benchmarks. */
+            double secs = atof(arg);
+            if (secs > 0) {
+                struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
+                nanosleep(&ts, NULL);
+                sim_wait(a, clk, (int64_t)(secs * 1000));
+            }
+        } else if (!strcmp(cmd, "sleep-real")) {
+            struct timespec ts = {0, (long)(atof(arg) * 1e6)};
+            nanosleep(&ts, NULL);
+        } else if (!strcmp(cmd, "expect-screen")) {
+            if (strcmp(app_screen_name(a), arg) != 0) {
+                snprintf(msg, sizeof msg, "expected screen '%s'", arg);
+                rc = script_fail(o->path, n, msg, a);
+            }
+        } else if (!strcmp(cmd, "expect-text") || !strcmp(cmd, "expect-no-text")) {
+            bool want = !strcmp(cmd, "expect-text");
+            if (ui_shows(&a->u, arg) != want) {
+                snprintf(msg, sizeof msg, "expected %s'%s' on the screen", want ? "" : "no ", arg);
+                rc = script_fail(o->path, n, msg, a);
+            }
+        } else if (!strcmp(cmd, "expect-widget")) {
+            if (!ui_find(&a->u, arg)) {
+                snprintf(msg, sizeof msg, "expected widget '%s'", arg);
+                rc = script_fail(o->path, n, msg, a);
+            }
+        } else if (!strcmp(cmd, "expect-fits")) {
+            if (a->u.overflow)
+                rc = script_fail(o->path, n, "some text does not fit its box", a);
+            else if (plat_missing_glyphs(a->u.p))
+                rc = script_fail(o->path, n, "some character has no glyph in the fonts", a);
+        } else if (!strcmp(cmd, "screenshot")) {
+            char path[4096], err[512];
+            snprintf(path, sizeof path, "%s/%s.png", o->shots ? o->shots : ".", arg);
+            screens_draw(a);
+            if (plat_screenshot(a->u.p, path, err, sizeof err))
+                rc = script_fail(o->path, n, err, a);
+        } else if (!strcmp(cmd, "state")) {
+            script_trace(a, "STATE");
+        } else if (!strcmp(cmd, "print")) {
+            printf("screen %s\n%s", app_screen_name(a), a->u.texts);
+            for (int i = 0; i < a->u.n_widgets; i++)
+                printf("  [%s] %d,%d %dx%d\n", a->u.widgets[i].name, a->u.widgets[i].r.x,
+                       a->u.widgets[i].r.y, a->u.widgets[i].r.w, a->u.widgets[i].r.h);
+        } else if (!strcmp(cmd, "exit")) {
+            break;
+        } else {
+            snprintf(msg, sizeof msg, "unknown script command '%s'", cmd);
+            rc = script_fail(o->path, n, msg, a);
+        }
+        if (!rc) {
+            screens_draw(a);
+            if (o->trace && a->scr == SCR_ITEM)
+                script_trace(a, "SHOWN");
+        }
+        /* Leaving the kiosk ends the script too, unless it checks it. */
+        if (!rc && a->quit && strcmp(cmd, "expect-left") != 0) {
+            char next[64];
+            long pos = ftell(f);
+            bool checks = fgets(next, sizeof next, f) && !strncmp(next, "expect-left", 11);
+            fseek(f, pos, SEEK_SET);
+            if (!checks)
+                break;
+        }
+    }
+    fclose(f);
+    if (!rc && a->quit) {
+        fprintf(stderr, "synaq-kiosk: the technician left the kiosk\n");
+        return SCRIPT_LEFT;
+    }
+    return rc;
+}
+

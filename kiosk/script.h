@@ -1,0 +1,44 @@
+/*
+ * script.h - the kiosk's test scripts (script.c): instead of a person,
+ * a file of commands drives the screens, one a line, in simulated time:
+ *   tap NAME | tap X Y, drag X1 Y1 X2 Y2, hold X Y SECONDS, type TEXT,
+ *   keys TEXT (taps on the on-screen keyboard), key enter|backspace,
+ *   wait SECONDS (simulated), wait-real SECONDS, sleep-real MS,
+ *   expect-screen NAME, expect-text TEXT, expect-no-text TEXT,
+ *   expect-widget NAME, expect-fits, expect-left, screenshot NAME,
+ *   progress-shot NAME, state, print, exit; '#' starts a comment.
+ */
+#ifndef SYNAQ_KIOSK_SCRIPT_H
+#define SYNAQ_KIOSK_SCRIPT_H
+
+#include "app.h"
+
+/* The simulated clock scripts run on (a sq_clock's context). */
+typedef struct {
+    int64_t mono_ms, wall_s, wall_ms;
+} sim_clock;
+int64_t sim_mono(void *ctx);
+int64_t sim_wall(void *ctx);
+
+typedef struct {
+    const char *path;   /* the script */
+    const char *shots;  /* where screenshots go (NULL: the working folder) */
+    bool trace;         /* print the item screen's state after each change */
+} script_options;
+
+/* The status of a script that ended with the technician leaving the
+ * kiosk (the kiosk's own status then). */
+#define SCRIPT_LEFT 3
+
+/* Runs the script: 0 when every check held, 1 at the first that did not
+ * (said on stderr, with the texts on screen), 2 when it cannot be read,
+ * SCRIPT_LEFT when the technician left the kiosk. */
+int script_run(app *a, sim_clock *clk, const script_options *o);
+/* Draws, and takes the progress shot a script asked for (a->redraw during
+ * a long action). */
+void script_redraw(app *a);
+/* Prints what the item screen shows (every answer, the position, the
+ * time left) as one line starting with tag: for the power-cut tests. */
+void script_trace(app *a, const char *tag);
+
+#endif
