@@ -47,7 +47,7 @@ _Static_assert(SQ_RESULT_MAX + 1024 <= SQ_UPLOAD_MAX - SQ_UPLOAD_OVERHEAD,
                "the largest result goes over the network alone");
 
 /* The batch id: the station and exactly the results it carries. */
-static void batch_id(const char *station_id, const uint8_t *plain, size_t len, uint8_t id[16])
+void sqi_batch_id(const char *station_id, const uint8_t *plain, size_t len, uint8_t id[16])
 {
     crypto_generichash_state h;
     crypto_generichash_init(&h, NULL, 0, 16);
@@ -252,7 +252,7 @@ sq_status sq_batch_make(sq_store *s, int64_t after_seq, int max_results, size_t 
     if ((st = sqi_z_deflate(plain.p, plain.len, &z, &zlen, err)))
         goto out;
     uint8_t id[16];
-    batch_id(s->station_id, plain.p, plain.len, id);
+    sqi_batch_id(s->station_id, plain.p, plain.len, id);
     sqi_buf_put(&out, "SQBATCH1", 8);
     sqi_buf_u8(&out, 1);
     sqi_buf_put(&out, id, 16);
@@ -387,7 +387,7 @@ sq_status sq_batch_verify(sq_batch *b, const uint8_t station_sign_pk[32], sq_err
     if (st)
         return sqi_prefixerr(err, "batch %s", b->id_hex);
     uint8_t id[16];
-    batch_id(b->station_id, b->plain, (size_t)b->plain_len, id);
+    sqi_batch_id(b->station_id, b->plain, (size_t)b->plain_len, id);
     if (memcmp(id, b->id, 16) != 0)
         return sqi_seterr(err, SQ_ECORRUPT, "batch %s does not carry what its id says", b->id_hex);
     /* Each result takes at least 2 bytes, so count is bounded by the size. */

@@ -232,6 +232,26 @@ sq_status sqi_db_meta_int(sq_store *s, const char *key, int64_t *v, sq_err *err)
     return st;
 }
 
+sq_status sqi_db_meta_text(sq_store *s, const char *key, char *out, size_t cap, sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_status st = sqi_db_prepare(s, "SELECT value FROM meta WHERE key = ?", &q, err);
+    if (st)
+        return st;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(q, 0));
+    } else if (rc == SQLITE_DONE) {
+        st = SQ_ENOTFOUND;
+        out[0] = 0;
+    } else {
+        st = sqi_db_sqlerr(s, rc, "reading the store", err);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
 sq_status sqi_db_meta_put(sq_store *s, const char *key, const void *blob, size_t len,
                          int64_t value, sq_err *err)
 {

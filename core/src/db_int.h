@@ -74,6 +74,9 @@ sq_status sqi_db_open_field(const sq_store *s, const char *table, const char *co
                            size_t *out_len, sq_err *err);
 /* The integer in meta under key; 0 when there is none. */
 sq_status sqi_db_meta_int(sq_store *s, const char *key, int64_t *v, sq_err *err);
+/* The text in meta under key, cut to cap bytes; SQ_ENOTFOUND (out "")
+ * when there is none. */
+sq_status sqi_db_meta_text(sq_store *s, const char *key, char *out, size_t cap, sq_err *err);
 /* Sets meta's key to blob (len bytes), or to the integer value when blob
  * is NULL. The caller holds the write transaction. */
 sq_status sqi_db_meta_put(sq_store *s, const char *key, const void *blob, size_t len,

@@ -105,25 +105,6 @@ static const char *const migrations[] = {
 };
 
 
-static sq_status meta_get_text(sq_store *s, const char *key, char *out, size_t cap, sq_err *err)
-{
-    sqlite3_stmt *q;
-    sq_status st = sqi_db_prepare(s, "SELECT value FROM meta WHERE key = ?", &q, err);
-    if (st)
-        return st;
-    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(q, 0));
-    } else if (rc == SQLITE_DONE) {
-        st = SQ_ENOTFOUND;
-        out[0] = 0;
-    } else {
-        st = sqi_db_sqlerr(s, rc, "reading the store", err);
-    }
-    sqlite3_finalize(q);
-    return st;
-}
 
 #define APPLICATION_ID 0x53714e51 /* "SqNQ": PRAGMA application_id of a store */
 
@@ -205,7 +186,7 @@ static sq_status migrate(sq_store *s, sq_err *err)
 static sq_status bind_station(sq_store *s, sq_err *err)
 {
     char id[SQ_STATION_ID_MAX + 1];
-    sq_status st = meta_get_text(s, "station_id", id, sizeof id, err);
+    sq_status st = sqi_db_meta_text(s, "station_id", id, sizeof id, err);
     if (st == SQ_OK) {
         if (strcmp(id, s->station_id) != 0)
             return sqi_seterr(err, SQ_ESTATE, "%s belongs to station '%s', not to '%s'", s->path,

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "batch_int.h"
 #include "codec_int.h"
 #include "synaq/batch.h"
 #include "synaq/result.h"
@@ -48,16 +49,6 @@ static void broken(const char *what, const char *msg)
     abort();
 }
 
-/* The same id as result.c's batch_id: the station and the content. */
-static void batch_id(const char *station_id, const uint8_t *plain, size_t len, uint8_t id[16])
-{
-    crypto_generichash_state h;
-    crypto_generichash_init(&h, NULL, 0, 16);
-    crypto_generichash_update(&h, (const uint8_t *)station_id, strlen(station_id) + 1);
-    crypto_generichash_update(&h, plain, len);
-    crypto_generichash_final(&h, id, 16);
-}
-
 /* Builds a batch around plain content; false when the input cannot make one. */
 static bool build(sq_rd *in, sq_buf *out)
 {
@@ -74,7 +65,7 @@ static bool build(sq_rd *in, sq_buf *out)
     size_t plain_len = in->len - in->pos;
     if (sqi_z_deflate(plain, plain_len, &z, &zlen, NULL) != SQ_OK)
         return false;
-    batch_id(station, plain, plain_len, id);
+    sqi_batch_id(station, plain, plain_len, id);
     sqi_buf_put(out, "SQBATCH1", 8);
     sqi_buf_u8(out, 1);
     sqi_buf_put(out, id, 16);
