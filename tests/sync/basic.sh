@@ -126,5 +126,22 @@ if kill -0 "$syncd_pid" 2>/dev/null; then bad "syncd still running 5 s after SIG
   [ $status = 0 ] && ok || bad "syncd exited $status on SIGTERM"
 fi
 syncd_pid=""
+
+# 6. A restart that cannot reach central keeps the last success: the
+# status says when the station last synced and why it does not now.
+success=$(jq -r '.last_success // empty' "$st/sync-status.json" 2>/dev/null || true)
+[ -n "$success" ] && [ "$success" -gt 0 ] && ok || bad "no last success recorded: $(cat "$st/sync-status.json")"
+kill -9 "$serve_pid" 2>/dev/null || true
+wait "$serve_pid" 2>/dev/null || true
+serve_pid=""
+"$bin/tests/sync/mkresults" --home "$st" --count 1 --tag after
+syncd --once 2>"$work/syncd-down.log" && bad "a round with central down succeeded" || ok
+after=$(jq -r '.last_success // empty' "$st/sync-status.json" 2>/dev/null || true)
+[ "$after" = "$success" ] && ok || bad "after a failed round the last success is '$after', was '$success'"
+[ "$(jq -r '.last_error // empty' "$st/sync-status.json")" != "" ] && ok ||
+  bad "the failed round left no error: $(cat "$st/sync-status.json")"
+status_out=$("$bin/ctl/synaqctl" --home "$st" status)
+grep -q "last success" <<<"$status_out" && ok || bad "status after a failed round: $status_out"
+grep -qi "never" <<<"$status_out" && bad "status says never synced: $status_out" || ok
 echo "sync basic: $passes passed, $fails failed"
 [ $fails = 0 ]
