@@ -123,11 +123,12 @@ make_station() {
 
 # kiosk NAME HOME SIZE SCRIPT [ARGS...]: runs a script; stdout goes to
 # $work/NAME.out, stderr to $work/NAME.err. Returns the kiosk's status.
+# SYNAQ_UI_KIOSK names another program to run (synaq-kiosk-headless).
 kiosk() {
   local name=$1 home=$2 size=$3 script=$4
   shift 4
-  "$bin/kiosk/synaq-kiosk" --home "$home" --size "$size" --software --script "$script" \
-    --screenshots "$out" "$@" >"$work/$name.out" 2>"$work/$name.err"
+  "${SYNAQ_UI_KIOSK:-$bin/kiosk/synaq-kiosk}" --home "$home" --size "$size" --software \
+    --script "$script" --screenshots "$out" "$@" >"$work/$name.out" 2>"$work/$name.err"
 }
 
 # run NAME HOME SIZE SCRIPT [ARGS...]: kiosk, and a failure names the

@@ -14,8 +14,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-langs=(kk ru en)
-sizes=(1280x800 800x480 1080x1920)
+# SYNAQ_UI_LANGS and SYNAQ_UI_SIZES (words) narrow the walks (headless.sh).
+read -ra langs <<<"${SYNAQ_UI_LANGS:-kk ru en}"
+read -ra sizes <<<"${SYNAQ_UI_SIZES:-1280x800 800x480 1080x1920}"
 demo=$src/assets/demo/election-basics.yaml
 n_items=20
 # The demo's multiple-choice items: there, option-1 and option-2 are both

@@ -1,0 +1,1000 @@
+/*
+ * test_screens.c - the kiosk's screens on the headless platform
+ * (kiosk/plat_headless.c), with a real station in a temp folder (the
+ * fixture's keys, store and fake clock): taps on named widgets, the state
+ * they change, what reaches the store and when, the timers in simulated
+ * time, and the layout of every screen in kk, ru and en on 800x480.
+ *
+ * Each scenario makes its own station, so none depends on another or on
+ * their order; time is the fixture's fake clock, never the wall clock.
+ * Glyphs are fixed-width here (px * 3 / 5), so the layout checks test the
+ * screens' layout logic on a model of the fonts, not the real fonts'
+ * metrics (tests/ui does that, with SDL).
+ *   test_screens I18N_DIR     (assets/i18n; SYNAQ_SCREENS_SHOTS=DIR keeps
+ *                              a PNG of each screen the layout check draws)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "check.h"
+#include "fixture.h"
+#include "app.h"
+#include "plat_headless.h"
+#include "screens.h"
+#include "scr_tech.h"
+#include "synaq/tech.h"
+
+static i18n *cat;
+static fixture f;
+static char usb_dir[400];
+
+#define TRAINEE "900101300123"
+#define PIN "2468"
+
+/* ---- a kiosk on the fixture's station ---- */
+
+typedef struct {
+    plat *p;
+    app *a;
+} kiosk;
+
+/* A fresh station with one exam (n items, limit minutes) and, if asked,
+ * the technician's PIN (hashing it costs a tenth of a second), and a
+ * kiosk on it at w x h on the welcome screen. 0, or -1 (said). */
+static int kiosk_open(kiosk *k, int w, int h, int n_items, int limit_min, bool pin)
+{
+    char err[256], bundle[400];
+    sq_err e;
+    sq_import_report r;
+    memset(k, 0, sizeof *k);
+    if (fx_setup(&f, "kiosk-01"))
+        return -1;
+    char *yaml = fx_exam_yaml("demo", 1, n_items, limit_min);
+    snprintf(bundle, sizeof bundle, "%s/demo.sqb", f.dir);
+    int rc = fx_bundle(&f, yaml, bundle, NULL, 0);
+    free(yaml);
+    if (rc || sq_import_file(f.store, bundle, NULL, &r, &e) ||
+        (pin && sq_tech_pin_set(f.store, "test", PIN, &e))) {
+        fprintf(stderr, "kiosk_open: the station: %s\n", rc ? "bundle" : e.msg);
+        return -1;
+    }
+    snprintf(usb_dir, sizeof usb_dir, "%s/usb", f.dir);
+    mkdir(usb_dir, 0700);
+    plat_config pc = {w, h, false, false, NULL};
+    if (plat_open(&pc, &k->p, err, sizeof err)) {
+        fprintf(stderr, "kiosk_open: %s\n", err);
+        return -1;
+    }
+    k->a = calloc(1, sizeof *k->a);
+    if (!k->a)
+        return -1;
+    app_station where = {f.dir, f.keys_path, f.db_path, NULL, usb_dir};
+    app_init(k->a, k->p, cat, f.store, f.keys, &where, &f.clock, "kiosk-01 · Test district");
+    screens_draw(k->a);
+    return 0;
+}
+
+static void kiosk_close(kiosk *k)
+{
+    if (k->a)
+        app_free(k->a);
+    free(k->a);
+    plat_close(k->p);
+    fx_teardown(&f);
+}
+
+/* ---- driving it as a person would ---- */
+
+static void fail(int line, app *a, const char *what, const char *arg)
+{
+    check_failures++;
+    fprintf(stderr, "%s:%d: %s '%s' (screen %s); visible texts:\n%s", __FILE__, line, what, arg,
+            app_screen_name(a), a->u.texts);
+}
+
+/* Taps the widget of that name in the last frame (the hit pass acts on
+ * it); then draws, unless only the hit pass is wanted. */
+static bool tap_at(app *a, const char *name, bool draw, int line)
+{
+    check_count++;
+    const ui_widget *w = ui_find(&a->u, name);
+    if (!w) {
+        fail(line, a, "no widget", name);
+        return false;
+    }
+    ui_rect r = w->r;
+    screens_tap(a, r.x + r.w / 2, r.y + r.h / 2);
+    if (draw)
+        screens_draw(a);
+    return true;
+}
+#define TAP(a, name) tap_at(a, name, true, __LINE__)
+#define TAP_ONLY(a, name) tap_at(a, name, false, __LINE__)
+
+/* Taps on the on-screen keyboard, a character at a time. */
+static void keys_at(app *a, const char *s, int line)
+{
+    while (*s) {
+        size_t len = 1;
+        char name[40];
+        while (s[len] && ((unsigned char)s[len] & 0xc0) == 0x80)
+            len++;
+        snprintf(name, sizeof name, *s == ' ' ? "key:space" : "key:%.*s", (int)len, s);
+        if (!tap_at(a, name, true, line))
+            return;
+        s += len;
+    }
+}
+#define KEYS(a, s) keys_at(a, s, __LINE__)
+
+#define SHOWS(a, text)                                                                             \
+    do {                                                                                           \
+        check_count++;                                                                             \
+        if (!ui_shows(&(a)->u, (text)))                                                            \
+            fail(__LINE__, (a), "expected on the screen:", (text));                                \
+    } while (0)
+#define SHOWS_NOT(a, text)                                                                         \
+    do {                                                                                           \
+        check_count++;                                                                             \
+        if (ui_shows(&(a)->u, (text)))                                                             \
+            fail(__LINE__, (a), "expected not on the screen:", (text));                            \
+    } while (0)
+#define SCREEN(a, name) CHECK_STR(name, app_screen_name(a))
+
+/* Simulated time passes, in steps no longer than the timers ask (as the
+ * script runner's wait), and the screen is drawn if it changed. */
+static void advance(app *a, int64_t ms)
+{
+    while (ms > 0) {
+        int next = screens_tick(a);
+        int64_t step = next > 0 && next < ms ? next : ms;
+        if (step > 1000)
+            step = 1000;
+        int64_t before = f.fc.mono_ms;
+        f.fc.mono_ms += step;
+        f.fc.wall_s += f.fc.mono_ms / 1000 - before / 1000;
+        ms -= step;
+    }
+    screens_tick(a);
+    if (a->dirty)
+        screens_draw(a);
+}
+
+static const char *t(app *a, const char *key)
+{
+    return i18n_get(cat, a->lang, key);
+}
+
+static bool same_color(plat_color x, plat_color y)
+{
+    return x.r == y.r && x.g == y.g && x.b == y.b;
+}
+
+/* The colour inside a widget's box, at its right end (clear of its
+ * label and outline), as the last frame shown painted it. */
+static plat_color widget_color(kiosk *k, const char *name)
+{
+    const ui_widget *w = ui_find(&k->a->u, name);
+    plat_color none = {1, 2, 3, 0};
+    if (!w)
+        return none;
+    return plat_headless_pixel(k->p, w->r.x + w->r.w - 6, w->r.y + w->r.h / 2);
+}
+
+/* What another handle on the store sees of the trainee's attempt in
+ * progress, as a second process (or the kiosk after a power cut) would. */
+typedef struct {
+    bool found;
+    int current;
+    uint32_t selected;
+    bool flagged;
+    char id[33];
+} seen;
+
+static seen store_sees(const char *trainee, int pos)
+{
+    seen s = {0};
+    sq_err e;
+    sq_store *other = NULL;
+    sq_attempt *att = NULL;
+    sq_item_view v;
+    if (sq_store_open(f.db_path, f.keys, &f.clock, &other, &e) == SQ_OK &&
+        sq_attempt_resume(other, "demo", trainee, &att, &e) == SQ_OK &&
+        sq_attempt_item(att, pos, SQ_LANG_EN, &v, &e) == SQ_OK) {
+        s.found = true;
+        s.current = sq_attempt_current(att);
+        s.selected = v.selected;
+        s.flagged = v.flagged;
+        snprintf(s.id, sizeof s.id, "%s", sq_attempt_id(att));
+    }
+    sq_attempt_free(att);
+    sq_store_close(other);
+    return s;
+}
+
+static int64_t pending_results(void)
+{
+    int64_t pending = -1, last = 0;
+    sq_err e;
+    if (sq_batch_counts(f.store, &pending, &last, &e))
+        return -1;
+    return pending;
+}
+
+/* From welcome to the first item: language, ID on the keys, the name
+ * typed (the exam has no roster), the exam, its instructions, start. */
+static void start_exam(app *a, const char *lang)
+{
+    char name[16];
+    snprintf(name, sizeof name, "lang-%s", lang);
+    TAP(a, name);
+    KEYS(a, TRAINEE);
+    TAP(a, "continue");
+    screens_type(a, "Test Trainee");
+    screens_draw(a);
+    TAP(a, "continue");
+    TAP(a, "exam:demo");
+    TAP(a, "start");
+    SCREEN(a, "item");
+}
+
+/* ---- the headless platform itself ---- */
+
+/* Reads back a PNG written by plat_screenshot: its size and the pixel at
+ * x, y (RGB, no filters, as plat_headless writes them). */
+static int png_pixel(const char *path, int *w, int *h, int x, int y, uint8_t rgb[3])
+{
+    size_t len = 0;
+    uint8_t *b = fx_read(path, &len), *z = NULL, *raw = NULL;
+    int rc = -1;
+    size_t zlen = 0;
+    if (!b || len < 33 || memcmp(b, "\x89PNG\r\n\x1a\n", 8) != 0)
+        goto out;
+    *w = (int)((uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 | (uint32_t)b[18] << 8 | b[19]);
+    *h = (int)((uint32_t)b[20] << 24 | (uint32_t)b[21] << 16 | (uint32_t)b[22] << 8 | b[23]);
+    z = malloc(len);
+    for (size_t o = 8; z && o + 12 <= len;) {
+        size_t n = (size_t)b[o] << 24 | (size_t)b[o + 1] << 16 | (size_t)b[o + 2] << 8 | b[o + 3];
+        if (o + 12 + n > len)
+            goto out;
+        /* Every chunk's CRC, of its type and data. */
+        uLong crc = crc32(0, b + o + 4, (uInt)(4 + n));
+        const uint8_t *c = b + o + 8 + n;
+        if (crc != ((uLong)c[0] << 24 | (uLong)c[1] << 16 | (uLong)c[2] << 8 | c[3]))
+            goto out;
+        if (!memcmp(b + o + 4, "IDAT", 4)) {
+            memcpy(z + zlen, b + o + 8, n);
+            zlen += n;
+        }
+        o += 12 + n;
+    }
+    uLongf raw_len = (uLongf)((size_t)*w * 3 + 1) * (uLongf)*h;
+    raw = malloc(raw_len);
+    if (!raw || uncompress(raw, &raw_len, z, zlen) != Z_OK ||
+        raw_len != (uLongf)((size_t)*w * 3 + 1) * (uLongf)*h)
+        goto out;
+    const uint8_t *row = raw + (size_t)y * ((size_t)*w * 3 + 1);
+    if (row[0] != 0)
+        goto out;
+    memcpy(rgb, row + 1 + (size_t)x * 3, 3);
+    rc = 0;
+out:
+    free(b);
+    free(z);
+    free(raw);
+    return rc;
+}
+
+static void test_plat(void)
+{
+    char err[256], path[400];
+    plat *p = NULL;
+    plat_event ev;
+    plat_headless_log log;
+    plat_color red = {200, 0, 0, 255}, shade = {0, 0, 0, 128}, white = {255, 255, 255, 255};
+    int w, h;
+    plat_config dflt = {0, 0, false, false, NULL};
+    CHECK_INT(0, plat_open(&dflt, &p, err, sizeof err));
+    plat_size(p, &w, &h);
+    CHECK_INT(1280, w);
+    CHECK_INT(800, h);
+    /* Widths count code points: 5 Cyrillic letters (10 bytes) at 20 px. */
+    CHECK_INT(5 * 12, plat_text_width(p, 20, false, "Сынақ", strlen("Сынақ")));
+    CHECK_INT(3 * 12, plat_text_width(p, 20, true, "a b", 3));
+    CHECK_INT(25, plat_line_height(p, 20));
+    CHECK(plat_has_glyph(p, 20, 0x04d9) && plat_has_glyph(p, 20, 0x20b8));
+    CHECK(!plat_has_glyph(p, 20, 0x1f600));
+    size_t bytes = 1;
+    int entries = 1;
+    plat_text_cache(p, &bytes, &entries);
+    CHECK_INT(0, bytes);
+    CHECK_INT(0, entries);
+
+    /* Input: in order; the queue bounded; empty, a quit. */
+    plat_event down = {.type = PLAT_DOWN, .x = 10, .y = 20}, up = {.type = PLAT_UP, .x = 11};
+    CHECK_INT(0, plat_headless_push(p, &down));
+    CHECK_INT(0, plat_headless_push(p, &up));
+    CHECK_INT(1, plat_wait(p, -1, &ev));
+    CHECK_INT(PLAT_DOWN, ev.type);
+    CHECK_INT(20, ev.y);
+    CHECK_INT(1, plat_wait(p, 100, &ev));
+    CHECK_INT(PLAT_UP, ev.type);
+    CHECK_INT(1, plat_wait(p, 100, &ev));
+    CHECK_INT(PLAT_QUIT, ev.type);
+    int pushed = 0;
+    while (plat_headless_push(p, &down) == 0 && pushed <= PLAT_HEADLESS_QUEUE)
+        pushed++;
+    CHECK_INT(PLAT_HEADLESS_QUEUE, pushed);
+    CHECK_INT(-1, plat_headless_resize(p, 800, 480)); /* no room for its event */
+    while (plat_headless_queued(p))
+        plat_wait(p, 0, &ev);
+
+    /* The log: a frame shows once presented; clipped text is not drawn. */
+    plat_clear(p, white);
+    plat_fill(p, 10, 10, 100, 50, red);
+    plat_outline(p, 200, 10, 100, 50, 3, red);
+    plat_text(p, 20, 100, 20, true, red, "Сәлем ✓ 😀", strlen("Сәлем ✓ 😀"));
+    plat_clip(p, 0, 0, 400, 300);
+    plat_text(p, 0, 700, 20, false, red, "hidden", 6);
+    plat_fill(p, 350, 250, 100, 100, shade);
+    plat_clip(p, 0, 0, 0, 0);
+    plat_headless_frame(p, &log);
+    CHECK_INT(0, log.n_ops); /* not presented yet */
+    plat_present(p);
+    plat_headless_frame(p, &log);
+    CHECK_INT(1, log.frames);
+    CHECK_INT(0, log.dropped);
+    CHECK_INT(7, log.n_ops); /* clear, fill, outline, text, clip, fill, clip */
+    CHECK_INT(PLAT_OP_CLEAR, log.ops[0].kind);
+    CHECK_INT(PLAT_OP_OUTLINE, log.ops[2].kind);
+    CHECK_INT(3, log.ops[2].t);
+    CHECK_INT(PLAT_OP_TEXT, log.ops[3].kind);
+    CHECK_STR("Сәлем ✓ 😀", log.ops[3].text);
+    CHECK_INT(9 * 12, log.ops[3].w);
+    CHECK_INT(400, log.ops[5].clip_w);
+    CHECK(plat_headless_find_text(p, "✓") == &log.ops[3]);
+    CHECK(plat_headless_find_text(p, "hidden") == NULL);
+    /* ✓ (U+2713, dingbats) and the emoji are outside the set. */
+    CHECK(plat_missing_glyphs(p));
+    CHECK(same_color(red, plat_headless_pixel(p, 10, 10)));
+    CHECK(same_color(white, plat_headless_pixel(p, 110, 10)));
+    CHECK(same_color(red, plat_headless_pixel(p, 201, 11)));
+    CHECK(same_color(white, plat_headless_pixel(p, 250, 35)));
+    plat_color half = plat_headless_pixel(p, 360, 260); /* the shade over white */
+    CHECK_INT(255 * 127 / 255, half.r);
+    CHECK(same_color(white, plat_headless_pixel(p, 420, 260))); /* clipped away */
+    /* The first glyph's box, and none for the space after "Сәлем". */
+    CHECK(same_color(red, plat_headless_pixel(p, 20 + 6, 100 + 12)));
+    CHECK(same_color(white, plat_headless_pixel(p, 20 + 5 * 12 + 6, 100 + 12)));
+
+    /* The shot: a real PNG of the same pixels. */
+    snprintf(path, sizeof path, "%s/shot.png", f.dir);
+    CHECK_INT(0, plat_screenshot(p, path, err, sizeof err));
+    uint8_t rgb[3] = {0, 0, 0};
+    int pw = 0, ph = 0;
+    CHECK_INT(0, png_pixel(path, &pw, &ph, 360, 260, rgb));
+    CHECK_INT(1280, pw);
+    CHECK_INT(800, ph);
+    CHECK_INT(half.r, rgb[0]);
+    CHECK_INT(0, png_pixel(path, &pw, &ph, 10, 10, rgb));
+    CHECK_INT(200, rgb[0]);
+    snprintf(path, sizeof path, "%s/no/such/folder/shot.png", f.dir);
+    CHECK_INT(-1, plat_screenshot(p, path, err, sizeof err));
+    CHECK_CONTAINS("no/such/folder/shot.png", err);
+
+    /* Images: a PNG's size from its header; anything else, none. */
+    static const uint8_t png[33] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+                                    'I',  'H', 'D', 'R', 0,    0,    1,    0xe0, 0, 0, 1, 0x40};
+    static const uint8_t jpeg[64] = {0xff, 0xd8, 0xff, 0xe0};
+    int iw = 0, ih = 0;
+    int img = plat_image_load(p, png, sizeof png, &iw, &ih);
+    CHECK(img > 0);
+    CHECK_INT(480, iw);
+    CHECK_INT(320, ih);
+    CHECK_INT(0, plat_image_load(p, jpeg, sizeof jpeg, &iw, &ih));
+    CHECK_INT(0, plat_image_load(p, png, 20, &iw, &ih));
+    plat_clear(p, white);
+    plat_image(p, img, 5, 6, 48, 32);
+    plat_image_free(p, img);
+    plat_image(p, img, 5, 6, 48, 32); /* freed: nothing */
+    plat_present(p);
+    plat_headless_frame(p, &log);
+    CHECK_INT(2, log.n_ops);
+    CHECK_INT(PLAT_OP_IMAGE, log.ops[1].kind);
+    CHECK_INT(img, log.ops[1].image);
+
+    /* A resize: the size and an event. */
+    CHECK_INT(0, plat_headless_resize(p, 800, 480));
+    plat_size(p, &w, &h);
+    CHECK_INT(800, w);
+    CHECK_INT(480, h);
+    CHECK_INT(1, plat_wait(p, 0, &ev));
+    CHECK_INT(PLAT_RESIZE, ev.type);
+    plat_close(p);
+}
+
+/* ---- the trainee: tap, state, store ---- */
+
+static void test_walk(void)
+{
+    kiosk k;
+    if (kiosk_open(&k, 1280, 800, 4, 20, false)) {
+        CHECK(!"the station");
+        kiosk_close(&k);
+        return;
+    }
+    app *a = k.a;
+    SCREEN(a, "welcome");
+    for (int l = 0; l < N_LANGS; l++)
+        SHOWS(a, i18n_get(cat, l, "welcome.title"));
+    SHOWS(a, "kiosk-01 · Test district");
+    TAP(a, "lang-en");
+    SCREEN(a, "identify");
+    CHECK_INT(LANG_EN, a->lang);
+    /* No ID; then the ID on the keys, with a slip taken back. */
+    TAP(a, "continue");
+    SCREEN(a, "identify");
+    SHOWS(a, t(a, "id.empty"));
+    KEYS(a, TRAINEE "7");
+    TAP(a, "key:backspace");
+    CHECK_STR(TRAINEE, a->exam.id);
+    SHOWS(a, TRAINEE "|");
+    SHOWS_NOT(a, t(a, "id.empty"));
+    /* No roster: the name is asked for, typed on a keyboard. */
+    TAP(a, "continue");
+    SCREEN(a, "identify");
+    SHOWS(a, t(a, "id.need_name"));
+    CHECK_INT(1, a->exam.field);
+    screens_type(a, "Test Trainee");
+    screens_draw(a);
+    TAP(a, "continue");
+    SCREEN(a, "exams");
+    SHOWS(a, "Test Trainee");
+    TAP(a, "exam:demo");
+    SCREEN(a, "info");
+    TAP(a, "back");
+    SCREEN(a, "exams");
+    TAP(a, "exam:demo");
+    TAP(a, "start");
+    SCREEN(a, "item");
+    CHECK(a->exam.att != NULL);
+    CHECK_INT(4, a->exam.att ? sq_attempt_count(a->exam.att) : 0);
+    SHOWS(a, "1 / 4");
+
+    /* A tap on an option: in the store before the draw that shows it. */
+    CHECK(same_color(a->u.th.panel, widget_color(&k, "option-2")));
+    TAP_ONLY(a, "option-2");
+    seen s = store_sees(TRAINEE, 0);
+    CHECK(s.found);
+    CHECK_INT(2, s.selected);
+    CHECK(same_color(a->u.th.panel, widget_color(&k, "option-2"))); /* not drawn yet */
+    screens_draw(a);
+    CHECK(same_color(a->u.th.selected, widget_color(&k, "option-2")));
+    CHECK(same_color(a->u.th.panel, widget_color(&k, "option-1")));
+    /* One choice: another option replaces it; the same again clears it. */
+    TAP(a, "option-3");
+    CHECK_INT(4, store_sees(TRAINEE, 0).selected);
+    TAP(a, "option-3");
+    CHECK_INT(0, store_sees(TRAINEE, 0).selected);
+    TAP(a, "option-2");
+    CHECK_INT(2, store_sees(TRAINEE, 0).selected);
+
+    /* Flag, move on: both committed. */
+    TAP(a, "flag");
+    SHOWS(a, t(a, "item.flagged"));
+    CHECK(store_sees(TRAINEE, 0).flagged);
+    CHECK(same_color(a->u.th.selected, widget_color(&k, "flag")));
+    TAP(a, "next");
+    SHOWS(a, "2 / 4");
+    CHECK_INT(1, store_sees(TRAINEE, 1).current);
+    CHECK_INT(0, store_sees(TRAINEE, 1).selected);
+    CHECK(!ui_find(&a->u, "review")); /* not on the last item yet */
+
+    /* The grid: answered items look selected, a jump to item 3. */
+    TAP(a, "grid");
+    SCREEN(a, "grid");
+    CHECK(same_color(a->u.th.selected, widget_color(&k, "goto-1")));
+    CHECK(same_color(a->u.th.button, widget_color(&k, "goto-2")));
+    TAP(a, "goto-3");
+    SCREEN(a, "item");
+    SHOWS(a, "3 / 4");
+    CHECK_INT(2, store_sees(TRAINEE, 2).current);
+    TAP(a, "option-1");
+    CHECK_INT(1, store_sees(TRAINEE, 2).selected);
+
+    /* The review: 2 of 4 answered, 1 flagged; buttons for items 2 and 4
+     * (unanswered) and 1 (flagged), none for 3. */
+    TAP(a, "grid");
+    TAP(a, "review");
+    SCREEN(a, "review");
+    char line[256];
+    i18n_fmt(cat, a->lang, "review.summary", line, sizeof line, "answered", "2", "total", "4",
+             "flagged", "1", NULL);
+    SHOWS(a, line);
+    i18n_fmt(cat, a->lang, "review.unanswered", line, sizeof line, "list", "2, 4", NULL);
+    SHOWS(a, line);
+    CHECK(ui_find(&a->u, "goto-1") && ui_find(&a->u, "goto-2") && ui_find(&a->u, "goto-4"));
+    CHECK(!ui_find(&a->u, "goto-3"));
+    TAP(a, "goto-4");
+    SHOWS(a, "4 / 4");
+    TAP(a, "option-4");
+    CHECK(ui_find(&a->u, "review") && !ui_find(&a->u, "next"));
+    TAP(a, "review");
+
+    /* Submit: "no" keeps the attempt open; "yes" makes the result. */
+    TAP(a, "submit");
+    SCREEN(a, "confirm");
+    TAP(a, "confirm-no");
+    SCREEN(a, "review");
+    CHECK_INT(0, pending_results());
+    CHECK(store_sees(TRAINEE, 0).found);
+    TAP(a, "submit");
+    TAP(a, "confirm-yes");
+    SCREEN(a, "result");
+    SHOWS(a, t(a, "result.submitted"));
+    SHOWS(a, t(a, a->exam.outcome.passed ? "result.passed" : "result.failed"));
+    CHECK_INT(4000, a->exam.outcome.max_milli);
+    CHECK(a->exam.att == NULL);
+    CHECK_INT(1, pending_results());
+    CHECK(!store_sees(TRAINEE, 0).found); /* no attempt open any more */
+    TAP(a, "done");
+    SCREEN(a, "welcome");
+    CHECK_STR("", a->exam.id);
+    kiosk_close(&k);
+}
+
+/* The attempt's timers on a 6-minute exam: the warnings at 5 and 1 minute
+ * left and not a millisecond before, the end at zero. */
+static void test_timers(void)
+{
+    kiosk k;
+    if (kiosk_open(&k, 800, 480, 3, 6, false)) {
+        CHECK(!"the station");
+        kiosk_close(&k);
+        return;
+    }
+    app *a = k.a;
+    start_exam(a, "ru");
+    TAP(a, "option-1");
+    advance(a, 59999);
+    SCREEN(a, "item");
+    advance(a, 1);
+    SCREEN(a, "warn5");
+    SHOWS(a, t(a, "warn.5min"));
+    TAP(a, "warn-ok");
+    SCREEN(a, "item");
+    /* A touch now and then keeps the idle warning away. */
+    advance(a, 150000);
+    screens_touched(a);
+    advance(a, 89999);
+    SCREEN(a, "item");
+    advance(a, 1);
+    SCREEN(a, "warn1");
+    SHOWS(a, t(a, "warn.1min"));
+    TAP(a, "warn-ok");
+    advance(a, 59000);
+    SCREEN(a, "item");
+    char left[64];
+    i18n_fmt(cat, a->lang, "item.time_left", left, sizeof left, "time", "0:01", NULL);
+    SHOWS(a, left);
+    CHECK_INT(0, pending_results());
+    advance(a, 1000);
+    SCREEN(a, "result");
+    SHOWS(a, t(a, "result.timeout"));
+    CHECK(a->exam.timed_out);
+    CHECK_INT(1, pending_results());
+    CHECK(!store_sees(TRAINEE, 0).found);
+    kiosk_close(&k);
+}
+
+/* Idle: the warning with its countdown, back to welcome with nothing of
+ * the trainee left, and the same attempt back for the same trainee. */
+static void test_idle(void)
+{
+    kiosk k;
+    if (kiosk_open(&k, 800, 480, 3, 30, false)) {
+        CHECK(!"the station");
+        kiosk_close(&k);
+        return;
+    }
+    app *a = k.a;
+    /* On the identification screen: 3 minutes, then 30 s. */
+    TAP(a, "lang-kk");
+    KEYS(a, "4711");
+    advance(a, APP_IDLE_MS - 1);
+    SCREEN(a, "identify");
+    advance(a, 1);
+    SCREEN(a, "idle");
+    char text[512];
+    i18n_fmt(cat, a->lang, "idle.text", text, sizeof text, "n", "30", NULL);
+    SHOWS(a, text);
+    advance(a, 10000);
+    i18n_fmt(cat, a->lang, "idle.text", text, sizeof text, "n", "20", NULL);
+    SHOWS(a, text);
+    advance(a, APP_IDLE_GRACE_MS - 10000);
+    SCREEN(a, "welcome");
+    CHECK_STR("", a->exam.id);
+    TAP(a, "lang-kk");
+    SHOWS_NOT(a, "4711");
+    TAP(a, "back");
+
+    /* Welcome itself never times out. */
+    advance(a, 2 * APP_IDLE_MS);
+    SCREEN(a, "welcome");
+
+    /* On an item: "continue" closes the warning and taps nothing under it. */
+    start_exam(a, "en");
+    TAP(a, "option-2");
+    TAP(a, "next");
+    advance(a, APP_IDLE_MS);
+    SCREEN(a, "idle");
+    const ui_widget *cont = ui_find(&a->u, "idle-continue");
+    bool over_option = false;
+    for (int i = 1; cont && i <= 4; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "option-%d", i);
+        const ui_widget *o = ui_find(&a->u, name);
+        int cx = cont->r.x + cont->r.w / 2, cy = cont->r.y + cont->r.h / 2;
+        over_option |=
+            o && cx >= o->r.x && cx < o->r.x + o->r.w && cy >= o->r.y && cy < o->r.y + o->r.h;
+    }
+    CHECK(over_option); /* else the check below proves nothing */
+    seen before = store_sees(TRAINEE, 1);
+    TAP(a, "idle-continue");
+    SCREEN(a, "item");
+    seen after = store_sees(TRAINEE, 1);
+    CHECK_INT(before.selected, after.selected);
+    CHECK_INT(0, after.selected);
+    /* Left alone: the warning, then welcome; the attempt stays open. */
+    advance(a, APP_IDLE_MS + APP_IDLE_GRACE_MS);
+    SCREEN(a, "welcome");
+    CHECK(a->exam.att == NULL);
+    SHOWS_NOT(a, "Test Trainee");
+    seen open = store_sees(TRAINEE, 0);
+    CHECK(open.found);
+    CHECK_INT(2, open.selected);
+    /* The same trainee is offered to continue it, and gets it back. */
+    TAP(a, "lang-en");
+    KEYS(a, TRAINEE);
+    TAP(a, "continue");
+    if (!strcmp(app_screen_name(a), "identify")) {
+        screens_type(a, "Test Trainee");
+        screens_draw(a);
+        TAP(a, "continue");
+    }
+    SCREEN(a, "exams");
+    SHOWS(a, t(a, "exams.resume"));
+    TAP(a, "exam:demo");
+    SCREEN(a, "item");
+    SHOWS(a, "2 / 3");
+    CHECK_STR(open.id, a->exam.att ? sq_attempt_id(a->exam.att) : "");
+    kiosk_close(&k);
+}
+
+/* ---- the technician ---- */
+
+static void pin_keys(app *a, const char *digits)
+{
+    for (const char *d = digits; *d; d++) {
+        char name[16];
+        snprintf(name, sizeof name, "pin:%c", *d);
+        TAP(a, name);
+    }
+}
+
+static void test_tech(void)
+{
+    kiosk k;
+    if (kiosk_open(&k, 1280, 800, 3, 30, true)) {
+        CHECK(!"the station");
+        kiosk_close(&k);
+        return;
+    }
+    app *a = k.a;
+    int w, h;
+    plat_size(k.p, &w, &h);
+    /* A short press in the corner, and a long one away from it: nothing. */
+    screens_press(a, 5, 5);
+    advance(a, APP_HOLD_MS - 1000);
+    CHECK(!screens_release(a));
+    SCREEN(a, "welcome");
+    screens_press(a, w / 2, h / 2);
+    advance(a, 2 * APP_HOLD_MS);
+    CHECK(!screens_release(a));
+    SCREEN(a, "welcome");
+    /* The long press: the PIN screen at 3 s, and lifting taps nothing. */
+    screens_press(a, 5, 5);
+    advance(a, APP_HOLD_MS - 1);
+    SCREEN(a, "welcome");
+    advance(a, 1);
+    SCREEN(a, "pin");
+    CHECK(screens_release(a));
+    SHOWS(a, t(a, "tech.pin_prompt"));
+    /* A wrong PIN: said, forgotten, counted. */
+    pin_keys(a, "1357");
+    SHOWS(a, "●●●●");
+    TAP(a, "pin-ok");
+    SCREEN(a, "pin");
+    SHOWS(a, t(a, "tech.pin_wrong"));
+    CHECK_STR("", a->tech.pin);
+    int fails = 0;
+    sq_err e;
+    CHECK_OK(sq_tech_pin_state(f.store, NULL, &fails, NULL, &e), &e);
+    CHECK_INT(1, fails);
+    /* Cancel forgets it all; two more wrong ones shut the keypad 15 s. */
+    TAP(a, "pin-cancel");
+    SCREEN(a, "welcome");
+    screens_press(a, 5, 5);
+    advance(a, APP_HOLD_MS);
+    screens_release(a);
+    SCREEN(a, "pin");
+    for (int i = 0; i < 2; i++) {
+        pin_keys(a, "0000");
+        TAP(a, "pin-ok");
+    }
+    SHOWS(a, t(a, "tech.pin_wrong"));
+    char wait[256];
+    i18n_fmt(cat, a->lang, "tech.pin_wait", wait, sizeof wait, "n", "15", NULL);
+    SHOWS(a, wait);
+    pin_keys(a, "2");
+    CHECK_STR("", a->tech.pin); /* the keys are shut */
+    screens_type(a, "2468");
+    CHECK_STR("", a->tech.pin);
+    advance(a, SQ_PIN_FIRST_WAIT_MS - 1000);
+    i18n_fmt(cat, a->lang, "tech.pin_wait", wait, sizeof wait, "n", "1", NULL);
+    SHOWS(a, wait);
+    advance(a, 1000);
+    SHOWS_NOT(a, wait);
+    /* The right PIN, on a keyboard this time: technician mode. */
+    screens_type(a, PIN);
+    screens_key(a, PLAT_KEY_ENTER);
+    screens_draw(a);
+    SCREEN(a, "tech");
+    SHOWS(a, t(a, "tech.title"));
+    CHECK_OK(sq_tech_pin_state(f.store, NULL, &fails, NULL, &e), &e);
+    CHECK_INT(0, fails);
+    /* No stick: its actions cannot be tapped. */
+    TAP(a, "tech-import");
+    SCREEN(a, "tech");
+    TAP(a, "tech-close");
+    SCREEN(a, "welcome");
+    CHECK_STR("", a->tech.pin);
+    kiosk_close(&k);
+}
+
+/* ---- every screen, every language, the small screen ---- */
+
+static const char *shots_dir;
+
+/* The screen drawn fits: no text overflows its box, every character has
+ * a glyph, no line runs off the screen's sides. */
+static void fits_at(kiosk *k, const char *what, int line)
+{
+    app *a = k->a;
+    int w, h;
+    screens_draw(a);
+    plat_size(k->p, &w, &h);
+    const char *lang = i18n_code(a->lang);
+    check_count += 3;
+    if (a->u.overflow) {
+        check_failures++;
+        fprintf(stderr, "%s:%d: %s %dx%d %s: some text does not fit its box; visible texts:\n%s",
+                __FILE__, line, lang, w, h, what, a->u.texts);
+    }
+    if (plat_missing_glyphs(k->p)) {
+        check_failures++;
+        fprintf(stderr, "%s:%d: %s %s: a character has no glyph\n", __FILE__, line, lang, what);
+    }
+    plat_headless_log log;
+    plat_headless_frame(k->p, &log);
+    for (int i = 0; i < log.n_ops; i++) {
+        const plat_op *o = &log.ops[i];
+        if (o->kind == PLAT_OP_TEXT && (o->x < 0 || o->x + o->w > w)) {
+            check_failures++;
+            fprintf(stderr, "%s:%d: %s %s: \"%s\" runs off the screen (x %d to %d of %d)\n",
+                    __FILE__, line, lang, what, o->text, o->x, o->x + o->w, w);
+            break;
+        }
+    }
+    if (log.dropped) {
+        check_failures++;
+        fprintf(stderr, "%s:%d: %s %s: %d ops past the log's bound\n", __FILE__, line, lang, what,
+                log.dropped);
+    }
+    if (shots_dir) {
+        char path[600], err[256];
+        snprintf(path, sizeof path, "%s/screens-%s-%dx%d-%s.png", shots_dir, lang, w, h, what);
+        if (plat_screenshot(k->p, path, err, sizeof err))
+            fprintf(stderr, "%s\n", err);
+    }
+}
+#define FITS(k, what) fits_at(k, what, __LINE__)
+
+/* The trainee's screens in one language: each walk chooses it on the
+ * welcome screen, as a trainee does. */
+static void test_layout_trainee(int lang, int w, int h)
+{
+    static const char *const codes[] = {"kk", "ru", "en"};
+    static const char *const names[] = {"ҒАЛЫМ ҚАЙРАТ", "ИВАН ПЕТРОВ", "TEST TRAINEE"};
+    char name[32];
+    kiosk k;
+    if (kiosk_open(&k, w, h, 3, 6, false)) {
+        CHECK(!"the station");
+        kiosk_close(&k);
+        return;
+    }
+    app *a = k.a;
+    FITS(&k, "welcome");
+    snprintf(name, sizeof name, "lang-%s", codes[lang]);
+    TAP(a, name);
+    FITS(&k, "identify");
+    TAP(a, "continue");
+    FITS(&k, "identify-empty");
+    KEYS(a, TRAINEE);
+    TAP(a, "continue");
+    FITS(&k, "identify-name");
+    KEYS(a, names[lang]);
+    TAP(a, "continue");
+    SCREEN(a, "exams");
+    FITS(&k, "exams");
+    TAP(a, "exam:demo");
+    FITS(&k, "info");
+    TAP(a, "start");
+    FITS(&k, "item");
+    TAP(a, "option-1");
+    TAP(a, "flag");
+    FITS(&k, "item-flagged");
+    for (int i = 0; i < 4; i++)
+        TAP(a, "text-larger");
+    FITS(&k, "item-largest");
+    for (int i = 0; i < 6; i++)
+        TAP(a, "text-smaller");
+    FITS(&k, "item-smallest");
+    for (int i = 0; i < 2; i++)
+        TAP(a, "text-larger");
+    CHECK_INT(0, a->text_step);
+    TAP(a, "contrast");
+    FITS(&k, "item-contrast");
+    TAP(a, "contrast");
+    TAP(a, "grid");
+    FITS(&k, "grid");
+    TAP(a, "review");
+    FITS(&k, "review-partial");
+    TAP(a, "submit");
+    FITS(&k, "confirm");
+    TAP(a, "confirm-no");
+    TAP(a, "back");
+    advance(a, 60000);
+    FITS(&k, "warn5");
+    TAP(a, "warn-ok");
+    advance(a, APP_IDLE_MS);
+    FITS(&k, "idle");
+    TAP(a, "idle-continue");
+    advance(a, 60000);
+    FITS(&k, "warn1");
+    TAP(a, "warn-ok");
+    FITS(&k, "item-lowtime");
+    advance(a, 60000);
+    SCREEN(a, "result");
+    FITS(&k, "result-timeout");
+    TAP(a, "done");
+    SCREEN(a, "welcome");
+    kiosk_close(&k);
+}
+
+/* The screen on show fits in each language: the technician's header
+ * buttons switch it, or, where there are none (or a dialog is over
+ * them), the language is set as they would. */
+static void fits_langs_at(kiosk *k, const char *what, int line)
+{
+    static const char *const names[] = {"tech-lang-kk", "tech-lang-ru", "tech-lang-en"};
+    app *a = k->a;
+    int was = a->lang;
+    for (int l = 0; l < N_LANGS; l++) {
+        screens_draw(a);
+        if (a->ov == OV_NONE && ui_find(&a->u, names[l])) {
+            tap_at(a, names[l], false, line);
+            CHECK_INT(l, a->lang);
+        } else {
+            a->lang = l;
+        }
+        fits_at(k, what, line);
+    }
+    a->lang = was;
+    screens_draw(a);
+}
+#define FITS_LANGS(k, what) fits_langs_at(k, what, __LINE__)
+
+/* The technician's screens (and the passphrase's, the error screen), in
+ * the three languages on one kiosk: the PIN is hashed with Argon2 on
+ * every check, so the walk through them is made once. */
+static void test_layout_tech(int w, int h)
+{
+    kiosk k;
+    if (kiosk_open(&k, w, h, 3, 30, true)) {
+        CHECK(!"the station");
+        kiosk_close(&k);
+        return;
+    }
+    app *a = k.a;
+    screens_press(a, 5, 5);
+    advance(a, APP_HOLD_MS);
+    screens_release(a);
+    SCREEN(a, "pin");
+    FITS_LANGS(&k, "pin");
+    pin_keys(a, "1111");
+    TAP(a, "pin-ok");
+    FITS_LANGS(&k, "pin-wrong");
+    for (int i = 0; i < 2; i++) {
+        pin_keys(a, "1111");
+        TAP(a, "pin-ok");
+    }
+    FITS_LANGS(&k, "pin-wait");
+    advance(a, SQ_PIN_FIRST_WAIT_MS);
+    pin_keys(a, PIN);
+    TAP(a, "pin-ok");
+    SCREEN(a, "tech");
+    FITS_LANGS(&k, "tech");
+    TAP(a, "tech-touch");
+    SCREEN(a, "touch");
+    FITS_LANGS(&k, "touch");
+    TAP(a, "done");
+    TAP(a, "tech-screen");
+    SCREEN(a, "glyphs");
+    FITS_LANGS(&k, "glyphs");
+    TAP(a, "done");
+    TAP(a, "tech-pin");
+    SCREEN(a, "newpin");
+    FITS_LANGS(&k, "newpin");
+    TAP(a, "pin-cancel");
+    TAP(a, "tech-leave");
+    SCREEN(a, "leave");
+    FITS_LANGS(&k, "leave");
+    TAP(a, "leave-no");
+    SCREEN(a, "tech");
+    tech_setup_open(a);
+    SCREEN(a, "setup");
+    FITS_LANGS(&k, "setup");
+    app_unlock_open(a, NULL);
+    SCREEN(a, "unlock");
+    FITS_LANGS(&k, "unlock");
+    app_setpass_open(a);
+    SCREEN(a, "setpass");
+    FITS_LANGS(&k, "setpass");
+    app_error(a, "error.store", "the store /var/lib/synaq/station.db cannot be opened");
+    SCREEN(a, "error");
+    FITS_LANGS(&k, "error");
+    kiosk_close(&k);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_screens I18N_DIR\n");
+        return 2;
+    }
+    shots_dir = getenv("SYNAQ_SCREENS_SHOTS");
+    char err[512];
+    if (i18n_load(argv[1], &cat, err, sizeof err)) {
+        fprintf(stderr, "test_screens: %s\n", err);
+        return 1;
+    }
+    /* The platform alone, in a temp folder of its own. */
+    if (fx_setup(&f, "plat-01") == 0)
+        test_plat();
+    else
+        CHECK(!"the fixture");
+    fx_teardown(&f);
+    test_walk();
+    test_timers();
+    test_idle();
+    test_tech();
+    for (int l = 0; l < N_LANGS; l++)
+        test_layout_trainee(l, 800, 480);
+    test_layout_tech(800, 480);
+    i18n_free(cat);
+    return check_report("test_screens");
+}
