@@ -429,9 +429,16 @@ static sq_status check_shape(const itemstats_input *in, sq_err *err)
     if (in->n_items > MAX_ITEMS)
         return fail(err, SQ_ETOOBIG, "item analysis: %zu items, more than the %zu allowed",
                     in->n_items, MAX_ITEMS);
-    if (in->n_attempts > SIZE_MAX / sizeof(double) / in->n_items)
-        return fail(err, SQ_ETOOBIG, "item analysis: %zu attempts x %zu items is too large",
-                    in->n_attempts, in->n_items);
+    if (in->item && in->n_cells == 0)
+        return fail(err, SQ_EINVAL, "item analysis: cells name their items but n_cells is 0");
+    size_t cells = in->item ? in->n_cells : in->n_items;
+    /* Cells are numbered with 32 bits in the per-item lists; 2^32 cells
+     * would be 34 GB of scores alone. */
+    if (in->n_attempts > UINT32_MAX / cells)
+        return fail(err, SQ_ETOOBIG,
+                    "item analysis: %zu attempts x %zu cells is too large (at most 2^32 - 1 "
+                    "cells)",
+                    in->n_attempts, cells);
     if (!in->max_mark)
         return fail(err, SQ_EINVAL, "item analysis: max_mark is NULL");
     if (!in->score)
@@ -442,11 +449,11 @@ static sq_status check_shape(const itemstats_input *in, sq_err *err)
                     "of each item is needed to check them)");
     if (in->slot && in->n_slots == 0)
         return fail(err, SQ_EINVAL, "item analysis: slots given but n_slots is 0");
-    if (in->slot && in->n_slots > in->n_items)
+    if (in->slot && (in->n_slots > in->n_items || in->n_slots > cells))
         return fail(err, SQ_EINVAL,
-                    "item analysis: n_slots %zu is more than the %zu items (each slot takes "
-                    "an item of its own)",
-                    in->n_slots, in->n_items);
+                    "item analysis: n_slots %zu is more than the %zu items or %zu cells (each "
+                    "slot takes a cell and an item of its own)",
+                    in->n_slots, in->n_items, cells);
     for (size_t j = 0; j < in->n_items; j++) {
         double mx = in->max_mark[j];
         if (!(isfinite(mx) && mx > 0))
@@ -454,10 +461,95 @@ static sq_status check_shape(const itemstats_input *in, sq_err *err)
                         "item analysis: item %zu: max mark %g is not a positive number", j, mx);
         if (in->n_options && in->n_options[j] > ITEMSTATS_MAX_OPTIONS)
             return fail(err, SQ_EINVAL,
-                        "item analysis: item %zu: %u options, more than the %d "
-                        "a choice mask holds",
+                        "item analysis: item %zu: %u options, more than the %d a choice mask "
+                        "holds",
                         j, in->n_options[j], ITEMSTATS_MAX_OPTIONS);
     }
+    return SQ_OK;
+}
+
+/* Where a cell is, for a message: "attempt 3, item 7" in the dense
+ * layout, "attempt 3, cell 2 (item 7)" in the sparse one. */
+static const char *where(char *buf, size_t len, const itemstats_input *in, size_t a, size_t k,
+                         size_t j)
+{
+    if (in->item)
+        snprintf(buf, len, "attempt %zu, cell %zu (item %zu)", a, k, j);
+    else
+        snprintf(buf, len, "attempt %zu, item %zu", a, k);
+    return buf;
+}
+
+/* Checks one attempt's cells and adds up its total (Moodle's summarks:
+ * fraction * maxmark over the attempt's items); counts the cells of each
+ * item, and with slots, records which cell filled each slot. */
+static sq_status check_attempt(const itemstats_input *in, size_t a, size_t cells, size_t p,
+                               size_t *seen_count, size_t *item_stamp, size_t *slot_stamp,
+                               uint32_t *slot_cell, double *total_out, double *possible_out,
+                               sq_err *err)
+{
+    char at[80];
+    double total = 0, possible = 0;
+    size_t filled = 0;
+    for (size_t k = 0; k < cells; k++) {
+        size_t cell = a * cells + k;
+        unsigned sv = in->seen ? in->seen[cell] : 1;
+        if (sv > 1)
+            return fail(err, SQ_EINVAL, "item analysis: %s: seen is %u (0 or 1)",
+                        where(at, sizeof at, in, a, k, k), sv);
+        if (!sv)
+            continue;
+        size_t j = in->item ? in->item[cell] : k;
+        if (in->item) {
+            if (j >= in->n_items)
+                return fail(err, SQ_EINVAL,
+                            "item analysis: attempt %zu, cell %zu: item %zu is outside 0 to %zu", a,
+                            k, j, in->n_items - 1);
+            if (item_stamp[j] == a + 1)
+                return fail(err, SQ_EINVAL, "item analysis: %s: the item is twice in the attempt",
+                            where(at, sizeof at, in, a, k, j));
+            item_stamp[j] = a + 1;
+        }
+        double f = in->score[cell];
+        if (!(f >= 0 && f <= 1))
+            return fail(err, SQ_EINVAL,
+                        "item analysis: %s: score %g is outside [0, 1] (a score is the "
+                        "fraction of the item's marks)",
+                        where(at, sizeof at, in, a, k, j), f);
+        if (in->chosen) {
+            uint32_t c = in->chosen[cell];
+            unsigned n_opt = in->n_options[j];
+            if (n_opt < 32 && (c >> n_opt) != 0)
+                return fail(err, SQ_EINVAL,
+                            "item analysis: %s: choice 0x%x names option %d, but the item has "
+                            "%u options (0 to %d)",
+                            where(at, sizeof at, in, a, k, j), (unsigned)c, 31 - __builtin_clz(c),
+                            n_opt, (int)n_opt - 1);
+        }
+        if (p) {
+            int32_t s = in->slot[cell];
+            if (s < 0 || (size_t)s >= p)
+                return fail(err, SQ_EINVAL, "item analysis: %s: slot %d is outside 0 to %zu",
+                            where(at, sizeof at, in, a, k, j), (int)s, p - 1);
+            if (slot_stamp[s] == a + 1)
+                return fail(err, SQ_EINVAL,
+                            "item analysis: %s: slot %d is filled twice in the attempt",
+                            where(at, sizeof at, in, a, k, j), (int)s);
+            slot_stamp[s] = a + 1;
+            slot_cell[a * p + (size_t)s] = (uint32_t)cell;
+            filled++;
+        }
+        seen_count[j]++;
+        total += f * in->max_mark[j];
+        possible += in->max_mark[j];
+    }
+    if (p && filled != p)
+        return fail(err, SQ_EINVAL,
+                    "item analysis: attempt %zu fills %zu of the %zu slots (an attempt fills "
+                    "every slot once)",
+                    a, filled, p);
+    *total_out = total;
+    *possible_out = possible;
     return SQ_OK;
 }
 
@@ -470,62 +562,23 @@ static size_t round_up(size_t n)
     return (n + a - 1) / a * a;
 }
 
-sq_status itemstats_compute(const itemstats_input *in, itemstats **out, sq_err *err)
+/* Allocates the result with its arrays laid out and the count tables'
+ * pointers set; NULL when out of memory. */
+static itemstats *result_new(const itemstats_input *in, size_t p)
 {
-    sq_status st;
-    itemstats *r = NULL;
-    double *totals = NULL, *mk = NULL, *rs = NULL, *tt = NULL;
-    uint64_t *keys = NULL, *ktmp = NULL;
-    sorter *so = NULL;
-    size_t *seen_count = NULL, *slot_stamp = NULL;
-    uint32_t *slot_item = NULL;
-    column_extra *extra = NULL;
-
-    if (out)
-        *out = NULL;
-    if (!out)
-        return fail(err, SQ_EINVAL, "item analysis: nowhere to put the result (out is NULL)");
-    if ((st = check_shape(in, err)) != SQ_OK)
-        return st;
-
-    const size_t n = in->n_attempts, m = in->n_items;
-    const size_t p = in->slot ? in->n_slots : 0;
-
-    /* The result: sizes first (bounded by MAX_ITEMS, so no overflow). */
-    size_t n_counts = 0;
+    size_t m = in->n_items, n_counts = 0;
     if (in->chosen)
         for (size_t j = 0; j < m; j++)
             n_counts += (size_t)ITEMSTATS_GROUPS * in->n_options[j];
-    size_t off_items = round_up(sizeof *r);
+    /* Bounded by MAX_ITEMS (and p <= m): no overflow. */
+    size_t off_items = round_up(sizeof(itemstats));
     size_t off_slots = off_items + round_up(m * sizeof(itemstats_item));
     size_t off_opts = off_slots + round_up(p * sizeof(itemstats_item));
     size_t off_counts = off_opts + round_up(in->chosen ? m * sizeof(itemstats_options) : 0);
-    size_t total_bytes = off_counts + n_counts * sizeof(size_t);
-
-    r = calloc(1, total_bytes);
-    totals = malloc(n * sizeof *totals);
-    mk = malloc(n * sizeof *mk);
-    rs = malloc(n * sizeof *rs);
-    tt = malloc(n * sizeof *tt);
-    keys = malloc(n * sizeof *keys);
-    ktmp = malloc(n * sizeof *ktmp);
-    so = malloc(sizeof *so);
-    seen_count = calloc(m, sizeof *seen_count);
-    extra = calloc(m + p, sizeof *extra);
-    if (p) {
-        slot_stamp = calloc(p, sizeof *slot_stamp);
-        slot_item = malloc(n * p * sizeof *slot_item);
-    }
-    if (!r || !totals || !mk || !rs || !tt || !keys || !ktmp || !so || !seen_count || !extra ||
-        (p && (!slot_stamp || !slot_item))) {
-        st =
-            fail(err, SQ_ENOMEM, "item analysis: out of memory for %zu attempts x %zu items", n, m);
-        goto out;
-    }
-    so->keys = keys;
-    so->tmp = ktmp;
-
-    char *base = (char *)r;
+    char *base = calloc(1, off_counts + n_counts * sizeof(size_t));
+    if (!base)
+        return NULL;
+    itemstats *r = (itemstats *)base;
     r->n_items = m;
     r->items = (itemstats_item *)(base + off_items);
     r->n_slots = p;
@@ -541,77 +594,122 @@ sq_status itemstats_compute(const itemstats_input *in, itemstats **out, sq_err *
             }
         }
     }
+    return r;
+}
 
-    /* One pass over the grid: every cell checked, the totals added up
-     * (Moodle's summarks: the marks fraction * maxmark of the attempt's
-     * items), and with slots, which item filled each slot. */
+/* The distractor tables: a pass over the grid, each seen cell counted in
+ * the groups its attempt is in. */
+static void count_choices(const itemstats_input *in, size_t cells, const double *totals, double tol,
+                          itemstats *r)
+{
+    const itemstats_test *t = &r->test;
+    for (size_t a = 0; a < in->n_attempts; a++) {
+        bool in_group[ITEMSTATS_GROUPS] = {true, totals[a] >= t->top_cut - tol,
+                                           totals[a] <= t->bottom_cut + tol};
+        for (size_t k = 0; k < cells; k++) {
+            size_t cell = a * cells + k;
+            if (in->seen && !in->seen[cell])
+                continue;
+            itemstats_options *o = &r->options[in->item ? in->item[cell] : k];
+            uint32_t c = in->chosen[cell];
+            for (int g = 0; g < ITEMSTATS_GROUPS; g++) {
+                if (!in_group[g])
+                    continue;
+                o->seen[g]++;
+                if (!c) {
+                    o->unanswered[g]++;
+                    continue;
+                }
+                size_t *counts = (size_t *)o->chosen[g];
+                for (uint32_t bits = c; bits; bits &= bits - 1)
+                    counts[__builtin_ctz(bits)]++;
+            }
+        }
+    }
+}
+
+sq_status itemstats_compute(const itemstats_input *in, itemstats **out, sq_err *err)
+{
+    sq_status st;
+    itemstats *r = NULL;
+    double *totals = NULL, *mk = NULL, *rs = NULL, *tt = NULL;
+    uint64_t *keys = NULL, *ktmp = NULL;
+    sorter *so = NULL;
+    size_t *seen_count = NULL, *start = NULL, *item_stamp = NULL, *slot_stamp = NULL;
+    uint32_t *list = NULL, *slot_cell = NULL;
+    column_extra *extra = NULL;
+
+    if (out)
+        *out = NULL;
+    if (!out)
+        return fail(err, SQ_EINVAL, "item analysis: nowhere to put the result (out is NULL)");
+    if ((st = check_shape(in, err)) != SQ_OK)
+        return st;
+
+    const size_t n = in->n_attempts, m = in->n_items;
+    const size_t cells = in->item ? in->n_cells : m;
+    const size_t p = in->slot ? in->n_slots : 0;
+
+    r = result_new(in, p);
+    totals = malloc(n * sizeof *totals);
+    mk = malloc(n * sizeof *mk);
+    rs = malloc(n * sizeof *rs);
+    tt = malloc(n * sizeof *tt);
+    keys = malloc(n * sizeof *keys);
+    ktmp = malloc(n * sizeof *ktmp);
+    so = malloc(sizeof *so);
+    seen_count = calloc(m, sizeof *seen_count);
+    start = malloc((m + 1) * sizeof *start);
+    extra = calloc(m + p, sizeof *extra);
+    if (in->item)
+        item_stamp = calloc(m, sizeof *item_stamp);
+    if (p) {
+        slot_stamp = calloc(p, sizeof *slot_stamp);
+        slot_cell = malloc(n * p * sizeof *slot_cell);
+    }
+    if (!r || !totals || !mk || !rs || !tt || !keys || !ktmp || !so || !seen_count || !start ||
+        !extra || (in->item && !item_stamp) || (p && (!slot_stamp || !slot_cell))) {
+        st = fail(err, SQ_ENOMEM, "item analysis: out of memory for %zu attempts of %zu cells", n,
+                  cells);
+        goto out;
+    }
+    so->keys = keys;
+    so->tmp = ktmp;
+
+    /* Every cell checked, the totals added up. */
     double max_total_min = INFINITY, max_total_max = 0;
     for (size_t a = 0; a < n; a++) {
-        double total = 0, possible = 0;
-        size_t filled = 0;
-        for (size_t j = 0; j < m; j++) {
-            size_t cell = a * m + j;
-            unsigned sv = in->seen ? in->seen[cell] : 1;
-            if (sv > 1) {
-                st = fail(err, SQ_EINVAL,
-                          "item analysis: attempt %zu, item %zu: seen is %u (0 or 1)", a, j, sv);
-                goto out;
-            }
-            if (!sv)
-                continue;
-            double f = in->score[cell];
-            if (!(f >= 0 && f <= 1)) {
-                st = fail(err, SQ_EINVAL,
-                          "item analysis: attempt %zu, item %zu: score %g is outside [0, 1] (a "
-                          "score is the fraction of the item's marks)",
-                          a, j, f);
-                goto out;
-            }
-            if (in->chosen) {
-                uint32_t c = in->chosen[cell];
-                unsigned k = in->n_options[j];
-                if (k < 32 && (c >> k) != 0) {
-                    st = fail(err, SQ_EINVAL,
-                              "item analysis: attempt %zu, item %zu: choice 0x%x names option "
-                              "%d, but the item has %u options (0 to %d)",
-                              a, j, (unsigned)c, 31 - __builtin_clz(c), k, (int)k - 1);
-                    goto out;
-                }
-            }
-            if (p) {
-                int32_t s = in->slot[cell];
-                if (s < 0 || (size_t)s >= p) {
-                    st = fail(err, SQ_EINVAL,
-                              "item analysis: attempt %zu, item %zu: slot %d is outside 0 to %zu",
-                              a, j, (int)s, p - 1);
-                    goto out;
-                }
-                if (slot_stamp[s] == a + 1) {
-                    st = fail(err, SQ_EINVAL,
-                              "item analysis: attempt %zu, item %zu: slot %d is filled twice "
-                              "in the attempt",
-                              a, j, (int)s);
-                    goto out;
-                }
-                slot_stamp[s] = a + 1;
-                slot_item[a * p + (size_t)s] = (uint32_t)j;
-                filled++;
-            }
-            seen_count[j]++;
-            total += f * in->max_mark[j];
-            possible += in->max_mark[j];
-        }
-        if (p && filled != p) {
-            st = fail(err, SQ_EINVAL,
-                      "item analysis: attempt %zu fills %zu of the %zu slots (an attempt fills "
-                      "every slot once)",
-                      a, filled, p);
+        double possible = 0;
+        st = check_attempt(in, a, cells, p, seen_count, item_stamp, slot_stamp, slot_cell,
+                           &totals[a], &possible, err);
+        if (st != SQ_OK)
             goto out;
-        }
-        totals[a] = total;
         max_total_min = possible < max_total_min ? possible : max_total_min;
         max_total_max = possible > max_total_max ? possible : max_total_max;
     }
+
+    /* Each item's seen cells, in attempt order (a counting sort by item). */
+    bool fixed_form = true; /* every item seen by all attempts, or by none */
+    size_t items_seen = 0;
+    start[0] = 0;
+    for (size_t j = 0; j < m; j++) {
+        fixed_form &= seen_count[j] == 0 || seen_count[j] == n;
+        items_seen += seen_count[j] != 0;
+        start[j + 1] = start[j] + seen_count[j];
+        seen_count[j] = start[j]; /* from here on: where item j's next cell goes */
+    }
+    list = malloc((start[m] ? start[m] : 1) * sizeof *list);
+    if (!list) {
+        st = fail(err, SQ_ENOMEM, "item analysis: out of memory for %zu seen cells", start[m]);
+        goto out;
+    }
+    for (size_t a = 0; a < n; a++)
+        for (size_t k = 0; k < cells; k++) {
+            size_t cell = a * cells + k;
+            if (in->seen && !in->seen[cell])
+                continue;
+            list[seen_count[in->item ? in->item[cell] : k]++] = (uint32_t)cell;
+        }
 
     /* The test. mk serves as the sorted copy of the totals until the
      * columns need it. */
@@ -628,22 +726,16 @@ sq_status itemstats_compute(const itemstats_input *in, itemstats **out, sq_err *
     work w = {totals, mk, rs, tt, so};
 
     /* The items, each over the attempts that saw it. */
-    bool fixed_form = true; /* every item seen by all attempts, or by none */
     for (size_t j = 0; j < m; j++) {
         double mx = in->max_mark[j];
         size_t s = 0;
-        for (size_t a = 0; a < n; a++) {
-            size_t cell = a * m + j;
-            if (in->seen && !in->seen[cell])
-                continue;
+        for (size_t i = start[j]; i < start[j + 1]; i++, s++) {
+            size_t cell = list[i], a = cell / cells;
             double mark = in->score[cell] * mx;
             mk[s] = mark;
             rs[s] = totals[a] - mark;
             tt[s] = totals[a];
-            s++;
         }
-        if (s != 0 && s != n)
-            fixed_form = false;
         column_figures(&w, s, mx, &r->items[j], &extra[j]);
     }
 
@@ -652,8 +744,9 @@ sq_status itemstats_compute(const itemstats_input *in, itemstats **out, sq_err *
         double first_max = 0, sum_max = 0;
         bool mixed = false;
         for (size_t a = 0; a < n; a++) {
-            size_t j = slot_item[a * p + c];
-            double mx = in->max_mark[j], mark = in->score[a * m + j] * mx;
+            size_t cell = slot_cell[a * p + c];
+            size_t j = in->item ? in->item[cell] : cell - a * cells;
+            double mx = in->max_mark[j], mark = in->score[cell] * mx;
             if (a == 0)
                 first_max = mx;
             mixed |= mx != first_max;
@@ -675,59 +768,34 @@ sq_status itemstats_compute(const itemstats_input *in, itemstats **out, sq_err *
         for (size_t c = 0; c < p; c++)
             sum_var += extra[m + c].mark_var;
         t->p = p;
-        for (size_t j = 0; j < m; j++)
-            if (r->items[j].s >= 2)
-                r->items[j].flags |= ITEMSTATS_NO_WEIGHT;
     } else if (fixed_form) {
         effective_weights(r->items, extra, m);
-        for (size_t j = 0; j < m; j++) {
+        for (size_t j = 0; j < m; j++)
             sum_var += extra[j].mark_var;
-            t->p += seen_count[j] != 0;
-        }
-    } else {
+        t->p = items_seen;
+    }
+    if (p || !fixed_form)
         for (size_t j = 0; j < m; j++)
             if (r->items[j].s >= 2)
                 r->items[j].flags |= ITEMSTATS_NO_WEIGHT;
-    }
     if (p || fixed_form)
         consistency(t, sum_var);
     else if (!isnan(t->skewness))
         t->flags |= ITEMSTATS_NO_SLOTS;
 
-    /* The distractor tables: one more pass over the grid. */
-    if (in->chosen) {
-        for (size_t a = 0; a < n; a++) {
-            bool top = totals[a] >= t->top_cut - tol;
-            bool bottom = totals[a] <= t->bottom_cut + tol;
-            for (size_t j = 0; j < m; j++) {
-                size_t cell = a * m + j;
-                if (in->seen && !in->seen[cell])
-                    continue;
-                itemstats_options *o = &r->options[j];
-                uint32_t c = in->chosen[cell];
-                for (int g = 0; g < ITEMSTATS_GROUPS; g++) {
-                    if ((g == ITEMSTATS_TOP && !top) || (g == ITEMSTATS_BOTTOM && !bottom))
-                        continue;
-                    o->seen[g]++;
-                    if (!c) {
-                        o->unanswered[g]++;
-                        continue;
-                    }
-                    size_t *counts = (size_t *)o->chosen[g];
-                    for (uint32_t bits = c; bits; bits &= bits - 1)
-                        counts[__builtin_ctz(bits)]++;
-                }
-            }
-        }
-    }
+    if (in->chosen)
+        count_choices(in, cells, totals, tol, r);
 
     *out = r;
     r = NULL;
     st = SQ_OK;
 out:
     free(extra);
-    free(slot_item);
+    free(slot_cell);
     free(slot_stamp);
+    free(item_stamp);
+    free(list);
+    free(start);
     free(seen_count);
     free(so);
     free(ktmp);

@@ -31,45 +31,55 @@
 #define ITEMSTATS_MAX_OPTIONS 32
 
 /*
- * The data: n_attempts rows of n_items cells, row-major (the cell of
- * attempt a and item j is [a * n_items + j]). Everything is borrowed for
- * the call. An attempt is one finished attempt (Moodle's "attempts that
- * count"); which attempts to include (first ones only, a district) is the
- * caller's choice.
+ * The data: n_attempts rows of cells, row-major (the cell k of attempt a is
+ * [a * cells + k]). Everything is borrowed for the call. An attempt is one
+ * finished attempt (Moodle's "attempts that count"); which attempts to
+ * include (first ones only, a district) is the caller's choice.
+ *
+ * Two layouts. Dense (item NULL): a row has a cell per item of the exam
+ * version (cells = n_items; cell k is item k), and the items an attempt
+ * was not shown are unseen cells. Sparse (item given): a row has n_cells
+ * cells, each naming its item, for exams that draw few items from a large
+ * bank (50 of 10,000 would make a dense row of 10,000 cells); an item may
+ * appear at most once in a row, and cells left over are unseen.
  *
  * An item is one question of the exam version, whatever the language it
- * was shown in. A cell whose item the attempt did not see (not drawn
- * for it) is "unseen"; its score, choice and slot are not read. A seen
- * item left unanswered has score 0 and choice 0, as Moodle counts a
- * question left unanswered (mark 0, and it counts as an attempt at it).
+ * was shown in. A cell that is not seen is not read (its score, choice,
+ * item and slot may be anything). A seen item left unanswered has score 0
+ * and choice 0, as Moodle counts a question left unanswered (mark 0, and
+ * it counts as an attempt at it).
  */
 typedef struct {
     size_t n_attempts; /* >= 1 */
     size_t n_items;    /* >= 1 */
     /* [n_items]: each item's points (Moodle's maxmark), finite and > 0. */
     const double *max_mark;
-    /* [n_attempts * n_items]: the score as a fraction of max_mark, in
-     * [0, 1] (Moodle's fraction; partial credit is a fraction between).
-     * The item's mark is score * max_mark; an attempt's total is the sum
-     * of its seen items' marks. */
+    /* NULL (dense), or [n_attempts * n_cells]: the item of each cell, 0 to
+     * n_items - 1 (sparse). */
+    const uint32_t *item;
+    size_t n_cells; /* sparse: cells per attempt, >= 1; dense: ignored */
+    /* [n_attempts * cells]: the score as a fraction of the item's
+     * max_mark, in [0, 1] (Moodle's fraction; partial credit is a fraction
+     * between). The item's mark is score * max_mark; an attempt's total is
+     * the sum of its seen items' marks. */
     const double *score;
-    /* [n_attempts * n_items]: 1 seen, 0 unseen (nothing else), or NULL:
-     * every attempt saw every item. */
+    /* [n_attempts * cells]: 1 seen, 0 unseen (nothing else), or NULL:
+     * every cell seen. */
     const uint8_t *seen;
-    /* [n_attempts * n_items]: the options chosen, bit k for option k (a
+    /* [n_attempts * cells]: the options chosen, bit k for option k (a
      * multiple-answer item may set several), 0 for none; or NULL: no
      * distractor tables. With it, n_options is needed. */
     const uint32_t *chosen;
     /* [n_items]: how many options each item has, 0 to ITEMSTATS_MAX_OPTIONS
      * (0: an item without options; its choices must be 0). */
     const uint8_t *n_options;
-    /* [n_attempts * n_items], or NULL: for a seen cell, the slot the
-     * item filled in that attempt, 0 to n_slots - 1: which draw of the
-     * exam's blueprint picked it (Moodle's slot of a random question;
-     * not the shuffled order on screen). Each attempt fills every slot
-     * exactly once. Give slots when items are drawn per attempt: they
-     * are what the test's internal consistency and the effective
-     * weights are computed over (below). */
+    /* [n_attempts * cells], or NULL: for a seen cell, the slot its item
+     * filled in that attempt, 0 to n_slots - 1: which draw of the exam's
+     * blueprint picked it (Moodle's slot of a random question; not the
+     * shuffled order on screen). Each attempt fills every slot exactly
+     * once. Give slots when items are drawn per attempt: they are what the
+     * test's internal consistency and the effective weights are computed
+     * over (below). */
     const int32_t *slot;
     size_t n_slots; /* with slot: >= 1; without: ignored */
 } itemstats_input;
@@ -170,8 +180,8 @@ typedef struct {
 /*
  * Computes everything. SQ_EINVAL for input that is not as described
  * above, with the first fault in err ("attempt 3, item 7: score 1.5 is
- * outside [0, 1]"; attempts and items counted from 0); SQ_ETOOBIG when
- * n_attempts * n_items does not fit in memory's size; SQ_ENOMEM. Caller
+ * outside [0, 1]"; attempts, cells and items counted from 0); SQ_ETOOBIG
+ * above 2^32 - 1 cells or 2^20 items; SQ_ENOMEM. Caller
  * owns *out (itemstats_free); *out is NULL on failure.
  */
 sq_status itemstats_compute(const itemstats_input *in, itemstats **out, sq_err *err) SQ_MUST_CHECK;

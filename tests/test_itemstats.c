@@ -830,6 +830,102 @@ static void check_against_ref(const itemstats_item *it, const ref_item *r, const
         fprintf(stderr, "  (case \"%s\", %s %zu)\n", name, what, j);
 }
 
+/* Two results of the same data agree figure by figure. */
+static void check_same(const itemstats *x, const itemstats *y, const char *name)
+{
+    size_t before = (size_t)check_failures;
+    CHECK_INT(x->n_items, y->n_items);
+    CHECK_INT(x->n_slots, y->n_slots);
+    for (size_t j = 0;
+         j < x->n_items + x->n_slots && x->n_items == y->n_items && x->n_slots == y->n_slots; j++) {
+        const itemstats_item *a = j < x->n_items ? &x->items[j] : &x->slots[j - x->n_items];
+        const itemstats_item *b = j < x->n_items ? &y->items[j] : &y->slots[j - x->n_items];
+        CHECK_INT(a->s, b->s);
+        CHECK_NUM(a->facility, b->facility);
+        CHECK_NUM(a->sd, b->sd);
+        CHECK_NUM(a->discrimination_index, b->discrimination_index);
+        CHECK_NUM(a->discriminative_efficiency, b->discriminative_efficiency);
+        CHECK_NUM(a->effective_weight, b->effective_weight);
+        CHECK_INT(a->flags, b->flags);
+    }
+    const itemstats_test *a = &x->test, *b = &y->test;
+    CHECK_NUM(a->mean, b->mean);
+    CHECK_NUM(a->median, b->median);
+    CHECK_NUM(a->sd, b->sd);
+    CHECK_NUM(a->skewness, b->skewness);
+    CHECK_NUM(a->kurtosis, b->kurtosis);
+    CHECK_NUM(a->cic, b->cic);
+    CHECK_NUM(a->standard_error, b->standard_error);
+    CHECK_INT(a->p, b->p);
+    CHECK_INT(a->flags, b->flags);
+    CHECK_INT(a->top_n, b->top_n);
+    CHECK_INT(a->bottom_n, b->bottom_n);
+    CHECK((x->options == NULL) == (y->options == NULL));
+    for (size_t j = 0; x->options && y->options && j < x->n_items; j++)
+        for (int g = 0; g < ITEMSTATS_GROUPS; g++) {
+            CHECK_INT(x->options[j].seen[g], y->options[j].seen[g]);
+            CHECK_INT(x->options[j].unanswered[g], y->options[j].unanswered[g]);
+            for (unsigned k = 0; k < x->options[j].n_options; k++)
+                CHECK_INT(x->options[j].chosen[g][k], y->options[j].chosen[g][k]);
+        }
+    if ((size_t)check_failures != before)
+        fprintf(stderr, "  (case \"%s\", sparse against dense)\n", name);
+}
+
+/*
+ * The dense grid of in again in the sparse layout: each attempt's seen
+ * items listed in reverse item order (any order must do), then one unseen
+ * cell of garbage; the result must be the dense one's.
+ */
+static void check_sparse(const itemstats_input *in, const itemstats *dense, const char *name)
+{
+    size_t n = in->n_attempts, m = in->n_items, nc = m + 1, cells = n * nc;
+    uint32_t *item = malloc(cells * sizeof *item), *chosen = malloc(cells * sizeof *chosen);
+    double *score = malloc(cells * sizeof *score);
+    uint8_t *seen = malloc(cells);
+    int32_t *slot = malloc(cells * sizeof *slot);
+    for (size_t a = 0; a < n; a++) {
+        size_t k = 0;
+        for (size_t j = m; j-- > 0;) {
+            size_t from = a * m + j, to = a * nc + k;
+            if (in->seen && !in->seen[from])
+                continue;
+            item[to] = (uint32_t)j;
+            score[to] = in->score[from];
+            chosen[to] = in->chosen[from];
+            slot[to] = in->slot ? in->slot[from] : 0;
+            seen[to] = 1;
+            k++;
+        }
+        for (; k < nc; k++) {
+            size_t to = a * nc + k;
+            item[to] = UINT32_MAX; /* unseen: not read */
+            score[to] = NAN;
+            chosen[to] = UINT32_MAX;
+            slot[to] = -1;
+            seen[to] = 0;
+        }
+    }
+    itemstats_input sp = *in;
+    sp.item = item;
+    sp.n_cells = nc;
+    sp.score = score;
+    sp.seen = seen;
+    sp.chosen = chosen;
+    sp.slot = in->slot ? slot : NULL;
+    itemstats *st = NULL;
+    sq_err err = {0};
+    CHECK_OK(itemstats_compute(&sp, &st, &err), &err);
+    if (st)
+        check_same(dense, st, name);
+    itemstats_free(st);
+    free(slot);
+    free(seen);
+    free(score);
+    free(chosen);
+    free(item);
+}
+
 static void test_random_case(const random_case *rc)
 {
     size_t n = rc->n, m = rc->m, cells = n * m;
@@ -964,6 +1060,7 @@ static void test_random_case(const random_case *rc)
         }
         if ((size_t)check_failures != before)
             fprintf(stderr, "  (case \"%s\", the test and the tables)\n", rc->name);
+        check_sparse(&in, st, rc->name);
         itemstats_free(st);
     }
     free(counts);
@@ -1040,6 +1137,10 @@ typedef enum {
     BAD_NSLOTS_0,
     BAD_NSLOTS_MANY,
     BAD_TOO_BIG,
+    BAD_SPARSE_ITEM_RANGE,
+    BAD_SPARSE_ITEM_TWICE,
+    BAD_SPARSE_NCELLS_0,
+    BAD_SPARSE_TOO_BIG,
 } bad_kind;
 
 static const struct {
@@ -1071,6 +1172,10 @@ static const struct {
     {BAD_NSLOTS_0, SQ_EINVAL, "slots given but n_slots is 0"},
     {BAD_NSLOTS_MANY, SQ_EINVAL, "n_slots 4 is more than the 3 items"},
     {BAD_TOO_BIG, SQ_ETOOBIG, "is too large"},
+    {BAD_SPARSE_ITEM_RANGE, SQ_EINVAL, "attempt 1, cell 2: item 3 is outside 0 to 2"},
+    {BAD_SPARSE_ITEM_TWICE, SQ_EINVAL, "attempt 2, cell 2 (item 0): the item is twice"},
+    {BAD_SPARSE_NCELLS_0, SQ_EINVAL, "cells name their items but n_cells is 0"},
+    {BAD_SPARSE_TOO_BIG, SQ_ETOOBIG, "2^32 - 1 cells"},
 };
 
 static void test_bad_input(void)
@@ -1082,6 +1187,7 @@ static void test_bad_input(void)
         uint32_t chosen[9] = {1, 2, 1, 2, 1, 2, 1, 1, 4};
         uint8_t nopt[3] = {3, 3, 3};
         int32_t slot[9] = {0, 1, 2, 2, 0, 1, 1, 2, 0};
+        uint32_t item[9] = {0, 1, 2, 2, 1, 0, 1, 2, 0}; /* the sparse cases' */
         itemstats_input in = {.n_attempts = 3,
                               .n_items = 3,
                               .max_mark = max,
@@ -1160,6 +1266,18 @@ static void test_bad_input(void)
             break;
         case BAD_TOO_BIG:
             in.n_attempts = SIZE_MAX / 4;
+            break;
+        case BAD_SPARSE_ITEM_RANGE:
+            in.item = item, in.n_cells = 3, item[5] = 3;
+            break;
+        case BAD_SPARSE_ITEM_TWICE:
+            in.item = item, in.n_cells = 3, item[7] = 0;
+            break;
+        case BAD_SPARSE_NCELLS_0:
+            in.item = item;
+            break;
+        case BAD_SPARSE_TOO_BIG:
+            in.item = item, in.n_cells = 1 << 20, in.n_attempts = 1 << 12;
             break;
         }
         sq_err err = {0};
