@@ -60,7 +60,7 @@
 /* The radix sort: 11-bit digits, six passes cover 64 bits. */
 #define RADIX_BITS 11
 #define RADIX_BUCKETS (1u << RADIX_BITS)
-#define RADIX_PASSES 6
+#define RADIX_PASSES 6 /* written out in sort_doubles */
 
 static sq_status fail(sq_err *err, sq_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -119,26 +119,34 @@ static void sort_doubles(sorter *so, double *a, size_t n)
     }
     uint64_t *k = so->keys, *t = so->tmp;
     memset(so->count, 0, sizeof so->count);
+    /* All six histograms in one read; written out, as the loop over the
+     * passes is the sort's hottest code. */
+    size_t(*c)[RADIX_BUCKETS] = so->count;
+    const uint64_t mask = RADIX_BUCKETS - 1;
     for (size_t i = 0; i < n; i++) {
         uint64_t u = key_of(a[i]);
         k[i] = u;
-        for (int p = 0; p < RADIX_PASSES; p++)
-            so->count[p][(u >> (RADIX_BITS * p)) & (RADIX_BUCKETS - 1)]++;
+        c[0][u & mask]++;
+        c[1][(u >> 11) & mask]++;
+        c[2][(u >> 22) & mask]++;
+        c[3][(u >> 33) & mask]++;
+        c[4][(u >> 44) & mask]++;
+        c[5][(u >> 55) & mask]++;
     }
     for (int p = 0; p < RADIX_PASSES; p++) {
-        size_t *c = so->count[p], sum = 0;
+        size_t *cp = c[p], sum = 0;
         bool one_bucket = false;
         for (unsigned b = 0; b < RADIX_BUCKETS; b++) {
-            size_t here = c[b];
+            size_t here = cp[b];
             if (here == n)
                 one_bucket = true;
-            c[b] = sum;
+            cp[b] = sum;
             sum += here;
         }
         if (one_bucket)
             continue;
         for (size_t i = 0; i < n; i++)
-            t[c[(k[i] >> (RADIX_BITS * p)) & (RADIX_BUCKETS - 1)]++] = k[i];
+            t[cp[(k[i] >> (RADIX_BITS * p)) & mask]++] = k[i];
         uint64_t *swap = k;
         k = t;
         t = swap;
