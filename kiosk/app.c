@@ -86,17 +86,18 @@ static void session_clear(app *a)
         app_log_err("clearing the session", &e);
 }
 
-void app_drop_image(app *a)
+void app_drop_images(app *a)
 {
-    if (a->exam.image)
-        plat_image_free(a->u.p, a->exam.image);
-    a->exam.image = 0;
-    a->exam.image_pos = -1;
+    for (int i = 0; i < APP_IMAGES; i++) {
+        if (a->exam.images[i].handle)
+            plat_image_free(a->u.p, a->exam.images[i].handle);
+        a->exam.images[i] = (app_image){-1, 0, 0, 0};
+    }
 }
 
 static void end_attempt(app *a)
 {
-    app_drop_image(a);
+    app_drop_images(a);
     sq_attempt_free(a->exam.att);
     a->exam.att = NULL;
 }
@@ -142,7 +143,8 @@ void app_enter_attempt(app *a)
     if (left < 60000)
         a->exam.warned5 = true;
     a->exam.last_save_ms = app_now_ms(a);
-    a->exam.image_pos = -1;
+    app_drop_images(a);
+    a->exam.prefetch_key = 0;
     app_session_save(a);
     app_go(a, SCR_ITEM);
 }
@@ -180,7 +182,8 @@ void app_init(app *a, plat *p, i18n *t, sq_store *store, sq_station_keys *keys,
         a->where = *where;
     a->clock = clock;
     a->lang = LANG_KK;
-    a->exam.image_pos = -1;
+    for (int i = 0; i < APP_IMAGES; i++)
+        a->exam.images[i].pos = -1;
     a->tmp = malloc(APP_TMP);
     snprintf(a->station, sizeof a->station, "%s", station ? station : "");
     a->last_input_ms = app_now_ms(a);

@@ -69,6 +69,7 @@ typedef enum {
 #define APP_TOUCH_TARGETS 9
 #define APP_MAX_GLYPHS 512
 #define APP_TMP 8192                    /* bytes of app.tmp, the screens' scratch text */
+#define APP_IMAGES 3                    /* pictures kept: the item's, and the items' next to it */
 
 /* Where the station keeps its things, for the technician's screens. */
 typedef struct {
@@ -80,6 +81,13 @@ typedef struct {
 } app_station;
 
 typedef struct app app;
+
+/* An item's picture, decoded (plat_image_load). */
+typedef struct {
+    int pos;    /* the item's position in the attempt; -1: an empty slot */
+    int handle; /* the platform's; 0: it cannot be shown */
+    int w, h;
+} app_image;
 
 /* The trainee's side (scr_exam.c): who is identified, the exams open to
  * them, the attempt on screen. */
@@ -105,7 +113,13 @@ typedef struct {
     ui_rect scroll_area;
     bool warned5, warned1;
     int64_t last_save_ms;
-    int image, image_pos, image_w, image_h;
+    /* the pictures of the item on screen and, decoded ahead by prefetch,
+     * of the items next to it */
+    app_image images[APP_IMAGES];
+    /* prefetch (scr_exam.c): the state of the screens it works for, and
+     * how far it got */
+    uint64_t prefetch_key;
+    int prefetch_step;
     sq_outcome outcome;
     bool timed_out;
 } exam_state;
@@ -213,8 +227,8 @@ void app_session_save(app *a);
 /* The attempt on screen was finished: the kiosk lets go of it, and of
  * the note that brings it back after a restart. */
 void app_attempt_closed(app *a);
-/* The item's image is let go (another item, or the attempt's end). */
-void app_drop_image(app *a);
+/* The attempt's pictures are let go (its end, or another attempt). */
+void app_drop_images(app *a);
 /* The station locked: its key file is protected and no passphrase (or a
  * wrong one) was given; why_key, a catalogue key, says which (NULL:
  * none). The technician unlocks it there (unlock.c). */

@@ -59,9 +59,16 @@ static int run_loop(app *a, const options *o)
         }
         if (a->dirty)
             screens_draw(a);
+        /* Prefetch (screens.h) while no input comes: a slice whenever a
+         * poll finds no event, so a tap waits for one slice at most. With
+         * nothing to prefetch, the wait blocks until the next timer. */
+        bool more = screens_prefetch_pending(a);
         plat_event ev;
-        if (!plat_wait(a->u.p, next, &ev))
+        if (!plat_wait(a->u.p, more ? 0 : next, &ev)) {
+            if (more)
+                screens_prefetch(a);
             continue;
+        }
         switch (ev.type) {
         case PLAT_QUIT:
             app_stop(a);

@@ -7,7 +7,9 @@
  * that are borrowed for the call. Rendered text is cached (bounded in
  * bytes, least recently drawn evicted), so a steady screen allocates
  * nothing per frame; digits are rendered one by one, so a clock that
- * changes every second does not either.
+ * changes every second does not either. Text can be rendered into the
+ * cache ahead of the frame that draws it (plat_text_prefetch), while the
+ * kiosk waits for input.
  */
 #ifndef SYNAQ_KIOSK_PLAT_H
 #define SYNAQ_KIOSK_PLAT_H
@@ -77,11 +79,33 @@ void plat_clip(plat *p, int x, int y, int w, int h);
 int plat_text_width(plat *p, int px, bool bold, const char *s, size_t len);
 int plat_line_height(plat *p, int px);
 void plat_text(plat *p, int x, int y, int px, bool bold, plat_color c, const char *s, size_t len);
+/* Renders text into the cache without drawing it, for a frame to come:
+ * the texts plat_text would draw with the same arguments (none when the
+ * clip hides y, as plat_text). At most *budget texts are rendered, each
+ * taking one from it. Room is made only by evicting texts neither drawn
+ * since the last plat_clear (on screen) nor prefetched since: prefetch
+ * never evicts what is on screen or what it brought in itself.
+ * PLAT_PREFETCH_DONE: all of it is in the cache now; PLAT_PREFETCH_MORE:
+ * the budget ran out first; PLAT_PREFETCH_FULL: no room without evicting
+ * those (or it cannot be rendered): prefetching more is useless. */
+enum { PLAT_PREFETCH_DONE = 0, PLAT_PREFETCH_MORE, PLAT_PREFETCH_FULL };
+int plat_text_prefetch(plat *p, int y, int px, bool bold, plat_color c, const char *s, size_t len,
+                       int *budget);
 /* What the text cache holds now: the bytes of its textures, and how many
  * (for tests and benchmarks); and the bound on those bytes. */
 void plat_text_cache(const plat *p, size_t *bytes, int *entries);
 size_t plat_text_cache_bound(void);
-/* Whether any text drawn so far had a character no font could show. */
+/* Texts rendered so far: by plat_text (drawn), by plat_text_prefetch, and
+ * by plat_text since the last plat_clear (the frame on its way or last
+ * presented); and the images decoded (plat_image_load). For tests and
+ * benchmarks. */
+typedef struct {
+    uint64_t drawn, prefetched, images;
+    int frame;
+} plat_renders;
+void plat_text_renders(const plat *p, plat_renders *out);
+/* Whether any text measured, drawn or prefetched so far had a character
+ * no font could show. */
 bool plat_missing_glyphs(const plat *p);
 /* Whether some font of the chain shows code point cp (at size px). */
 bool plat_has_glyph(plat *p, int px, uint32_t cp);

@@ -48,6 +48,7 @@ struct plat {
     int frames;
     int clip_x, clip_y, clip_w, clip_h;
     bool missing_glyph;
+    plat_renders renders;
     struct {
         bool used;
         int w, h;
@@ -136,6 +137,29 @@ size_t plat_text_cache_bound(void)
     return 0;
 }
 
+/* No text cache here, so nothing to render ahead: a text is as cheap
+ * the first time as the next. Its glyphs are looked at as plat_text
+ * would (missing ones noted), and the budget is left untouched. */
+int plat_text_prefetch(plat *p, int y, int px, bool bold, plat_color c, const char *s, size_t len,
+                       int *budget)
+{
+    (void)bold;
+    (void)c;
+    (void)budget;
+    int lh = plat_line_height(p, px);
+    if (len == 0 || y >= p->clip_y + p->clip_h || y + 2 * lh <= p->clip_y)
+        return PLAT_PREFETCH_DONE;
+    for (size_t i = 0; i < len;)
+        if (!has_glyph(next_cp(s, len, &i)))
+            p->missing_glyph = true;
+    return PLAT_PREFETCH_DONE;
+}
+
+void plat_text_renders(const plat *p, plat_renders *out)
+{
+    *out = p->renders;
+}
+
 /* ---- the log ---- */
 
 /* A new op in the frame being drawn, with the clip in effect; NULL when
@@ -169,6 +193,7 @@ void plat_clear(plat *p, plat_color c)
     frame_log *l = &p->logs[p->drawing];
     l->n_ops = l->dropped = 0;
     l->text_len = 0;
+    p->renders.frame = 0;
     plat_op *o = op_add(p, PLAT_OP_CLEAR, 0, 0, p->w, p->h, c);
     if (o) {
         o->clip_x = o->clip_y = 0;
@@ -225,6 +250,8 @@ void plat_text(plat *p, int x, int y, int px, bool bold, plat_color c, const cha
     plat_op *o = op_add(p, PLAT_OP_TEXT, x, y, plat_text_width(p, px, bold, s, len), lh, c);
     if (!o)
         return;
+    p->renders.drawn++;
+    p->renders.frame++;
     char *t = l->text + l->text_len;
     memcpy(t, s, len);
     t[len] = 0;
@@ -281,6 +308,7 @@ int plat_image_load(plat *p, const uint8_t *data, size_t len, int *w, int *h)
     for (int i = 1; i < MAX_IMAGES; i++)
         if (!p->images[i].used) {
             p->images[i].used = true;
+            p->renders.images++;
             p->images[i].w = (int)iw;
             p->images[i].h = (int)ih;
             *w = (int)iw;

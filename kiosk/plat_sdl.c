@@ -37,6 +37,7 @@
 typedef struct {
     int px, bold;
     TTF_Font *f[MAX_FONTS];
+    uint64_t used; /* p->font_tick when last asked for */
 } font_size;
 
 typedef struct {
@@ -61,11 +62,14 @@ struct plat {
     int n_fonts[2];
     font_size sizes[MAX_SIZES];
     int n_sizes;
+    uint64_t font_tick;
     text_entry text[TEXT_SLOTS];
     size_t text_bytes; /* pixels held by the entries of text */
     int n_text;
     width_entry widths[WIDTH_CACHE];
-    uint64_t tick;
+    uint64_t tick;       /* counts uses of the cache: an entry's used is its last */
+    uint64_t frame_tick; /* tick at the last plat_clear: entries used since are on screen */
+    plat_renders renders;
     SDL_Rect clip; /* where drawing shows (the window when no clip) */
     bool missing_glyph;
     bool fonts_ok;
@@ -165,20 +169,32 @@ static int read_fonts_list(plat *p, const char *path, char *err, size_t err_len)
 static font_size *font_at(plat *p, int px, bool bold)
 {
     for (int i = 0; i < p->n_sizes; i++)
-        if (p->sizes[i].px == px && p->sizes[i].bold == bold)
+        if (p->sizes[i].px == px && p->sizes[i].bold == bold) {
+            p->sizes[i].used = ++p->font_tick;
             return &p->sizes[i];
-    if (p->n_sizes == MAX_SIZES) {
-        /* Sizes change only with A-/A+; drop the oldest. */
-        for (int k = 0; k < MAX_FONTS; k++)
-            if (p->sizes[0].f[k])
-                TTF_CloseFont(p->sizes[0].f[k]);
-        memmove(&p->sizes[0], &p->sizes[1], sizeof p->sizes[0] * (MAX_SIZES - 1));
-        p->n_sizes--;
-    }
+        }
     font_size *fs = &p->sizes[p->n_sizes];
+    if (p->n_sizes == MAX_SIZES) {
+        /* Sizes change with A-/A+, and buttons shrink their labels a
+         * pixel at a time: drop the size least recently asked for, not
+         * one the screen on show (or a screen prefetched) keeps using. */
+        fs = &p->sizes[0];
+        for (int i = 1; i < p->n_sizes; i++)
+            if (p->sizes[i].used < fs->used)
+                fs = &p->sizes[i];
+        for (int k = 0; k < MAX_FONTS; k++)
+            if (fs->f[k])
+                TTF_CloseFont(fs->f[k]);
+        p->n_sizes--;
+        /* The last one takes the freed place, so the open ones stay first. */
+        if (fs != &p->sizes[p->n_sizes])
+            *fs = p->sizes[p->n_sizes];
+        fs = &p->sizes[p->n_sizes];
+    }
     memset(fs, 0, sizeof *fs);
     fs->px = px;
     fs->bold = bold;
+    fs->used = ++p->font_tick;
     /* The primary font now; fallbacks only when a character needs one. */
     fs->f[0] = TTF_OpenFont(p->font_path[bold][0], px);
     if (!fs->f[0])
@@ -219,7 +235,7 @@ static int font_for(plat *p, font_size *fs, uint32_t c)
  * cached textures instead of a new rendering, and a new cache entry, a
  * second. Measuring goes by the same runs, so a width is always the width
  * drawn. */
-typedef void (*run_fn)(plat *p, TTF_Font *f, const char *s, size_t len, void *ctx);
+typedef void (*run_fn)(plat *p, TTF_Font *f, int k, const char *s, size_t len, void *ctx);
 
 static void for_runs(plat *p, font_size *fs, const char *s, size_t len, run_fn fn, void *ctx)
 {
@@ -232,18 +248,19 @@ static void for_runs(plat *p, font_size *fs, const char *s, size_t len, run_fn f
         bool digit = c >= '0' && c <= '9';
         int k = font_for(p, fs, c);
         if (cur >= 0 && (k != cur || digit || cur_digit)) {
-            fn(p, fs->f[cur], s + start, at - start, ctx);
+            fn(p, fs->f[cur], cur, s + start, at - start, ctx);
             start = at;
         }
         cur = k;
         cur_digit = digit;
     }
     if (cur >= 0)
-        fn(p, fs->f[cur], s + start, len - start, ctx);
+        fn(p, fs->f[cur], cur, s + start, len - start, ctx);
 }
 
-static void measure_run(plat *p, TTF_Font *f, const char *s, size_t len, void *ctx)
+static void measure_run(plat *p, TTF_Font *f, int k, const char *s, size_t len, void *ctx)
 {
+    (void)k;
     char buf[1024];
     int w = 0, h;
     size_t n = len < sizeof buf - 1 ? len : sizeof buf - 1;
@@ -306,6 +323,8 @@ typedef struct {
     int x, y;
     SDL_Color c;
     uint64_t base;
+    int *budget; /* prefetch: renders left */
+    int status;  /* prefetch: PLAT_PREFETCH_* */
 } draw_ctx;
 
 static text_entry *text_find(plat *p, uint64_t key)
@@ -342,8 +361,10 @@ static void text_remove(plat *p, size_t i)
     memset(&p->text[i], 0, sizeof p->text[i]);
 }
 
-/* Evicts the least recently drawn texts until bytes more fit. */
-static void text_make_room(plat *p, size_t bytes)
+/* Evicts the least recently used texts until bytes more fit. With
+ * keep_recent, only texts not used since the last plat_clear: false when
+ * the room cannot be made so (it may have evicted some by then). */
+static bool text_make_room(plat *p, size_t bytes, bool keep_recent)
 {
     while (p->n_text > 0 &&
            (p->n_text >= TEXT_MAX_ENTRIES || p->text_bytes + bytes > TEXT_CACHE_BYTES)) {
@@ -351,13 +372,16 @@ static void text_make_room(plat *p, size_t bytes)
         for (size_t i = 0; i < TEXT_SLOTS; i++)
             if (p->text[i].key && (victim == TEXT_SLOTS || p->text[i].used < p->text[victim].used))
                 victim = i;
+        if (keep_recent && p->text[victim].used > p->frame_tick)
+            return false;
         text_remove(p, victim);
     }
+    return p->n_text < TEXT_MAX_ENTRIES && p->text_bytes + bytes <= TEXT_CACHE_BYTES;
 }
 
+/* Inserts an entry; the caller made room (text_make_room). */
 static text_entry *text_insert(plat *p, uint64_t key, SDL_Texture *tex, int w, int h, size_t bytes)
 {
-    text_make_room(p, bytes);
     size_t i = key % TEXT_SLOTS;
     while (p->text[i].key)
         i = (i + 1) % TEXT_SLOTS;
@@ -368,11 +392,37 @@ static text_entry *text_insert(plat *p, uint64_t key, SDL_Texture *tex, int w, i
     return e;
 }
 
-static void draw_run(plat *p, TTF_Font *f, const char *s, size_t len, void *vctx)
+/* A run's key: its colour, size and weight (d->base), which font of the
+ * chain (k: the same after the font is closed and opened again) and the
+ * text. */
+static uint64_t run_key(const draw_ctx *d, int k, const char *s, size_t len)
+{
+    uint64_t key = fnv(fnv(d->base, &k, sizeof k), s, len);
+    return key + !key; /* 0 marks an empty slot */
+}
+
+/* One run rendered into a new texture (NULL when it cannot be). */
+static SDL_Texture *render_run(plat *p, TTF_Font *f, const char *s, size_t len, SDL_Color c,
+                               int *w, int *h)
+{
+    char buf[1024];
+    size_t n = len < sizeof buf - 1 ? len : sizeof buf - 1;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    SDL_Surface *surf = n ? TTF_RenderUTF8_Blended(f, buf, c) : NULL;
+    if (!surf)
+        return NULL;
+    SDL_Texture *tex = SDL_CreateTextureFromSurface(p->ren, surf);
+    *w = surf->w;
+    *h = surf->h;
+    SDL_FreeSurface(surf);
+    return tex;
+}
+
+static void draw_run(plat *p, TTF_Font *f, int k, const char *s, size_t len, void *vctx)
 {
     draw_ctx *d = vctx;
-    uint64_t key = fnv(fnv(d->base, &f, sizeof f), s, len);
-    key += !key; /* 0 marks an empty slot */
+    uint64_t key = run_key(d, k, s, len);
     text_entry *e = text_find(p, key);
     SDL_Texture *once = NULL;
     int w, h;
@@ -381,24 +431,18 @@ static void draw_run(plat *p, TTF_Font *f, const char *s, size_t len, void *vctx
         w = e->w;
         h = e->h;
     } else {
-        char buf[1024];
-        size_t n = len < sizeof buf - 1 ? len : sizeof buf - 1;
-        memcpy(buf, s, n);
-        buf[n] = 0;
-        SDL_Surface *surf = n ? TTF_RenderUTF8_Blended(f, buf, d->c) : NULL;
-        if (!surf)
-            return;
-        SDL_Texture *tex = SDL_CreateTextureFromSurface(p->ren, surf);
-        w = surf->w;
-        h = surf->h;
-        SDL_FreeSurface(surf);
+        SDL_Texture *tex = render_run(p, f, s, len, d->c, &w, &h);
         if (!tex)
             return;
+        p->renders.drawn++;
+        p->renders.frame++;
         size_t bytes = (size_t)w * (size_t)h * 4;
-        if (bytes > TEXT_CACHE_BYTES)
+        if (bytes > TEXT_CACHE_BYTES) {
             once = tex; /* larger than the whole cache: drawn, not kept */
-        else
+        } else {
+            text_make_room(p, bytes, false);
             e = text_insert(p, key, tex, w, h, bytes);
+        }
     }
     SDL_Rect dst = {d->x, d->y, w, h};
     SDL_RenderCopy(p->ren, e ? e->tex : once, NULL, &dst);
@@ -407,24 +451,81 @@ static void draw_run(plat *p, TTF_Font *f, const char *s, size_t len, void *vctx
     d->x += w;
 }
 
-void plat_text(plat *p, int x, int y, int px, bool bold, plat_color c, const char *s, size_t len)
+/* A run rendered into the cache, not drawn (plat_text_prefetch). */
+static void prefetch_run(plat *p, TTF_Font *f, int k, const char *s, size_t len, void *vctx)
 {
-    if (!p->fonts_ok || len == 0)
+    draw_ctx *d = vctx;
+    if (d->status == PLAT_PREFETCH_FULL)
         return;
+    uint64_t key = run_key(d, k, s, len);
+    text_entry *e = text_find(p, key);
+    if (e) {
+        /* Wanted soon: kept from the prefetch's own evictions. */
+        e->used = ++p->tick;
+        return;
+    }
+    if (*d->budget <= 0) {
+        d->status = PLAT_PREFETCH_MORE;
+        return;
+    }
+    int w = 0, h = 0;
+    SDL_Texture *tex = render_run(p, f, s, len, d->c, &w, &h);
+    (*d->budget)--;
+    size_t bytes = (size_t)w * (size_t)h * 4;
+    if (!tex || bytes > TEXT_CACHE_BYTES || !text_make_room(p, bytes, true)) {
+        if (tex)
+            SDL_DestroyTexture(tex);
+        d->status = PLAT_PREFETCH_FULL;
+        return;
+    }
+    text_insert(p, key, tex, w, h, bytes);
+    p->renders.prefetched++;
+}
+
+/* The font of a text, and whether the clip hides a line of it at y (then
+ * it is not rendered: a long item's text, scrolled, would otherwise fill
+ * the cache with lines nobody sees; a rendered line is the font's height,
+ * more only for marks above or below). Sets up d's key. */
+static font_size *text_setup(plat *p, int x, int y, int px, bool bold, plat_color c, draw_ctx *d)
+{
+    if (!p->fonts_ok)
+        return NULL;
     font_size *fs = font_at(p, px, bold);
     if (!fs)
-        return;
-    /* A line the clip hides is not rendered: a long item's text, scrolled,
-     * would otherwise fill the cache with lines nobody sees. (A rendered
-     * line is the font's height, more only for marks above or below.) */
+        return NULL;
     int lh = TTF_FontHeight(fs->f[0]);
     if (y >= p->clip.y + p->clip.h || y + 2 * lh <= p->clip.y)
-        return;
-    draw_ctx d = {x, y, {c.r, c.g, c.b, c.a}, 0};
-    d.base = fnv(0xcbf29ce484222325ull, &c, sizeof c);
-    d.base = fnv(d.base, &px, sizeof px);
-    d.base = fnv(d.base, &fs->bold, sizeof fs->bold);
-    for_runs(p, fs, s, len, draw_run, &d);
+        return NULL;
+    *d = (draw_ctx){x, y, {c.r, c.g, c.b, c.a}, 0, NULL, PLAT_PREFETCH_DONE};
+    d->base = fnv(0xcbf29ce484222325ull, &c, sizeof c);
+    d->base = fnv(d->base, &px, sizeof px);
+    d->base = fnv(d->base, &fs->bold, sizeof fs->bold);
+    return fs;
+}
+
+void plat_text(plat *p, int x, int y, int px, bool bold, plat_color c, const char *s, size_t len)
+{
+    draw_ctx d;
+    font_size *fs = len ? text_setup(p, x, y, px, bold, c, &d) : NULL;
+    if (fs)
+        for_runs(p, fs, s, len, draw_run, &d);
+}
+
+int plat_text_prefetch(plat *p, int y, int px, bool bold, plat_color c, const char *s, size_t len,
+                       int *budget)
+{
+    draw_ctx d;
+    font_size *fs = len ? text_setup(p, 0, y, px, bold, c, &d) : NULL;
+    if (!fs)
+        return PLAT_PREFETCH_DONE; /* nothing plat_text would draw either */
+    d.budget = budget;
+    for_runs(p, fs, s, len, prefetch_run, &d);
+    return d.status;
+}
+
+void plat_text_renders(const plat *p, plat_renders *out)
+{
+    *out = p->renders;
 }
 
 void plat_text_cache(const plat *p, size_t *bytes, int *entries)
@@ -442,6 +543,9 @@ size_t plat_text_cache_bound(void)
 
 void plat_clear(plat *p, plat_color c)
 {
+    /* A frame begins: the texts it uses from now on are on screen. */
+    p->frame_tick = p->tick;
+    p->renders.frame = 0;
     SDL_SetRenderDrawColor(p->ren, c.r, c.g, c.b, c.a);
     SDL_RenderClear(p->ren);
 }
@@ -484,6 +588,7 @@ int plat_image_load(plat *p, const uint8_t *data, size_t len, int *w, int *h)
         }
     if (!slot)
         return 0;
+    p->renders.images++;
     SDL_RWops *rw = SDL_RWFromConstMem(data, (int)len);
     SDL_Surface *s = rw ? IMG_Load_RW(rw, 1) : NULL;
     if (!s)

@@ -522,32 +522,70 @@ static void answer_tapped(app *a, const sq_item_view *v, int i)
     a->dirty = true;
 }
 
-static void scr_item(app *a)
+/* The picture of item pos: decoded once, and kept while that item or one
+ * next to it is on screen (prefetch decodes those of the neighbours). */
+static const app_image *item_image(app *a, int pos, const char *item_id)
+{
+    app_image *slot = NULL;
+    for (int i = 0; i < APP_IMAGES; i++)
+        if (a->exam.images[i].pos == pos)
+            return &a->exam.images[i];
+    /* A free slot, else one of an item that is no longer next to the one
+     * on screen; there is one while pos is that item or its neighbour. */
+    for (int i = 0; i < APP_IMAGES && !slot; i++)
+        if (a->exam.images[i].pos < 0 || abs(a->exam.images[i].pos - a->exam.pos) > 1)
+            slot = &a->exam.images[i];
+    if (!slot)
+        slot = &a->exam.images[0];
+    if (slot->handle)
+        plat_image_free(a->u.p, slot->handle);
+    *slot = (app_image){pos, 0, 0, 0};
+    sq_err e;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (sq_attempt_image(a->exam.att, pos, &data, &len, NULL, 0, &e) == SQ_OK)
+        slot->handle = plat_image_load(a->u.p, data, len, &slot->w, &slot->h);
+    else
+        app_log_err("reading an image", &e);
+    sq_free(data);
+    if (!slot->handle)
+        fprintf(stderr, "synaq-kiosk: item %s: the image cannot be shown\n", item_id);
+    return slot;
+}
+
+/* One pass of the item screen showing item pos scrolled by scroll: the
+ * hit and draw passes show the trainee's (a->exam.pos), the prefetch pass
+ * one that may come next, from the top, and changes nothing. */
+static void item_pass(app *a, int pos, int scroll)
 {
     ui *u = &a->u;
+    bool ahead = u->pass == UI_PREFETCH;
     sq_err e;
     sq_item_view v;
     int n = sq_attempt_count(a->exam.att);
-    if (sq_attempt_item(a->exam.att, a->exam.pos, a->lang, &v, &e)) {
-        app_error(a, "error.generic", e.msg);
+    if (sq_attempt_item(a->exam.att, pos, a->lang, &v, &e)) {
+        if (!ahead)
+            app_error(a, "error.generic", e.msg);
         return;
     }
     ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
     char prog[32], cnt[16], tot[16];
-    snprintf(cnt, sizeof cnt, "%d", a->exam.pos + 1);
+    snprintf(cnt, sizeof cnt, "%d", pos + 1);
     snprintf(tot, sizeof tot, "%d", n);
     i18n_fmt(a->t, a->lang, "item.progress", prog, sizeof prog, "n", cnt, "total", tot, NULL);
     int top = item_bar(a, prog);
     int fh = u->unit + 2 * u->gap;
     ui_rect area = ui_r(0, top, u->w, u->h - top - fh);
-    a->exam.scroll_area = area;
+    if (!ahead)
+        a->exam.scroll_area = area;
 
     /* The scrolling content: text, image, hint, options. */
     int pad = 2 * u->gap, w = u->w - 2 * pad;
     int tpx = u->px * 11 / 10;
-    if (a->u.pass == UI_DRAW)
+    /* The clip also says which lines are rendered: prefetch sets it too. */
+    if (u->pass != UI_HIT)
         plat_clip(u->p, area.x, area.y, area.w, area.h);
-    int y = area.y + u->gap - a->exam.scroll;
+    int y = area.y + u->gap - scroll;
     if (v.text_lang != a->lang && v.text_lang >= 0) {
         char note[256];
         static const char *const lang_keys[] = {"lang.kk", "lang.ru", "lang.en"};
@@ -557,21 +595,9 @@ static void scr_item(app *a)
     }
     y += ui_text(u, ui_r(pad, y, w, 0), v.text, tpx, true, u->th.fg, ALIGN_LEFT) + u->gap;
     if (v.has_image) {
-        if (a->exam.image_pos != a->exam.pos) {
-            uint8_t *data = NULL;
-            size_t len = 0;
-            app_drop_image(a);
-            a->exam.image_pos = a->exam.pos;
-            if (sq_attempt_image(a->exam.att, a->exam.pos, &data, &len, NULL, 0, &e) == SQ_OK)
-                a->exam.image = plat_image_load(u->p, data, len, &a->exam.image_w, &a->exam.image_h);
-            else
-                app_log_err("reading an image", &e);
-            sq_free(data);
-            if (!a->exam.image)
-                fprintf(stderr, "synaq-kiosk: item %s: the image cannot be shown\n", v.item_id);
-        }
-        if (a->exam.image && a->exam.image_w > 0) {
-            int iw = a->exam.image_w, ih = a->exam.image_h, maxh = area.h * 2 / 5;
+        const app_image *im = item_image(a, pos, v.item_id);
+        if (im->handle && im->w > 0) {
+            int iw = im->w, ih = im->h, maxh = area.h * 2 / 5;
             if (iw > w) {
                 ih = ih * w / iw;
                 iw = w;
@@ -581,7 +607,7 @@ static void scr_item(app *a)
                 ih = maxh;
             }
             if (u->pass == UI_DRAW)
-                plat_image(u->p, a->exam.image, pad + (w - iw) / 2, y, iw, ih);
+                plat_image(u->p, im->handle, pad + (w - iw) / 2, y, iw, ih);
             y += ih + u->gap;
         } else {
             y += ui_text(u, ui_r(pad, y, w, 0), app_t(a, "item.image_missing"), u->px, false,
@@ -612,7 +638,7 @@ static void scr_item(app *a)
         if (hit.h > 0 && ui_area(u, name, hit)) {
             answer_tapped(a, &v, i);
         }
-        if (u->pass == UI_DRAW) {
+        if (u->pass != UI_HIT) {
             ui_fill(u, r, sel ? u->th.selected : u->th.panel);
             ui_outline(u, r, sel ? 3 : 1, sel ? u->th.selected : u->th.border);
             plat_color fg = sel ? u->th.selected_fg : u->th.fg;
@@ -632,10 +658,12 @@ static void scr_item(app *a)
         }
         y += oh + u->gap;
     }
-    a->exam.content_h = y + a->exam.scroll - area.y;
-    /* Text size or language may have shortened the item: stay within it. */
-    if (a->exam.scroll > a->exam.content_h - area.h)
-        a->exam.scroll = a->exam.content_h - area.h > 0 ? a->exam.content_h - area.h : 0;
+    if (!ahead) {
+        a->exam.content_h = y + a->exam.scroll - area.y;
+        /* Text size or language may have shortened the item: stay within it. */
+        if (a->exam.scroll > a->exam.content_h - area.h)
+            a->exam.scroll = a->exam.content_h - area.h > 0 ? a->exam.content_h - area.h : 0;
+    }
     if (u->pass == UI_DRAW) {
         plat_clip(u->p, 0, 0, 0, 0);
         /* A hint that there is more below. */
@@ -643,13 +671,15 @@ static void scr_item(app *a)
             ui_fill(u, ui_r(u->w - u->gap, area.y + area.h * a->exam.scroll / a->exam.content_h, u->gap / 2,
                             area.h * area.h / a->exam.content_h),
                     u->th.muted);
+    } else if (ahead) {
+        plat_clip(u->p, 0, 0, 0, 0);
     }
 
     /* The footer: back, flag, all questions, next or finish. */
     int fy = u->h - u->unit - u->gap, bw = (u->w - 5 * u->gap) / 4;
     ui_fill(u, ui_r(0, u->h - fh, u->w, fh), u->th.panel);
     if (ui_button(u, "prev", ui_r(u->gap, fy, bw, u->unit), app_t(a, "item.prev"),
-                  a->exam.pos > 0 ? BTN_NORMAL : BTN_DISABLED))
+                  pos > 0 ? BTN_NORMAL : BTN_DISABLED))
         move_to(a, a->exam.pos - 1);
     if (ui_button(u, "flag", ui_r(2 * u->gap + bw, fy, bw, u->unit),
                   app_t(a, v.flagged ? "item.flagged" : "item.flag"),
@@ -661,7 +691,7 @@ static void scr_item(app *a)
     if (ui_button(u, "grid", ui_r(3 * u->gap + 2 * bw, fy, bw, u->unit), app_t(a, "item.grid"),
                   BTN_NORMAL))
         app_go(a, SCR_GRID);
-    bool last = a->exam.pos == n - 1;
+    bool last = pos == n - 1;
     if (ui_button(u, last ? "review" : "next", ui_r(4 * u->gap + 3 * bw, fy, bw, u->unit),
                   app_t(a, last ? "item.review" : "item.next"), BTN_PRIMARY)) {
         if (last)
@@ -669,6 +699,11 @@ static void scr_item(app *a)
         else
             move_to(a, a->exam.pos + 1);
     }
+}
+
+static void scr_item(app *a)
+{
+    item_pass(a, a->exam.pos, a->exam.scroll);
 }
 
 /* ---- the grid of questions ---- */
@@ -893,6 +928,133 @@ bool exam_overlay(app *a)
     default:
         return false;
     }
+}
+
+/* ---- prefetch ---- */
+
+/* While the trainee reads, the kiosk renders into the text cache what the
+ * next tap is likely to show, so that the frame after it finds its texts
+ * there. The first view of an item otherwise hints glyphs seen for the
+ * first time, fills new textures and decodes the picture, some times the
+ * work of a frame drawn from the cache. The targets, likeliest first: from
+ * an item, the next, the one before, the grid, and the review from the
+ * last item; from the grid, the item it closes to and the review; from the
+ * review, the item it goes back to. A target is two steps: its picture,
+ * decoded (an item's texts are placed below it), then its texts, one at a
+ * time. Nothing here reads a clock: prefetch runs when the loop has
+ * nothing else to do (screens.h). */
+
+#define PREFETCH_TEXTS 1   /* texts rendered a slice: a tap waits for one at most */
+#define PREFETCH_TARGETS 4
+
+typedef enum { PF_ITEM, PF_GRID, PF_REVIEW } pf_kind;
+
+typedef struct {
+    pf_kind kind;
+    int pos;
+} pf_target;
+
+static int prefetch_targets(app *a, pf_target *t)
+{
+    int n = 0, count = sq_attempt_count(a->exam.att), pos = a->exam.pos;
+    switch (a->scr) {
+    case SCR_ITEM:
+        if (pos + 1 < count)
+            t[n++] = (pf_target){PF_ITEM, pos + 1};
+        if (pos > 0)
+            t[n++] = (pf_target){PF_ITEM, pos - 1};
+        t[n++] = (pf_target){PF_GRID, pos};
+        if (pos == count - 1)
+            t[n++] = (pf_target){PF_REVIEW, pos};
+        break;
+    case SCR_GRID:
+        t[n++] = (pf_target){PF_ITEM, pos};
+        t[n++] = (pf_target){PF_REVIEW, pos};
+        break;
+    case SCR_REVIEW:
+        t[n++] = (pf_target){PF_ITEM, pos};
+        break;
+    default:
+        break;
+    }
+    return n;
+}
+
+/* What the targets' texts depend on: when it changes, prefetch starts
+ * over (texts already in the cache cost a look-up). The clock is not in
+ * it: its digits are drawn one by one from the cache. */
+static uint64_t prefetch_key(app *a)
+{
+    int answered = 0, flagged = 0;
+    sq_attempt_progress(a->exam.att, &answered, &flagged);
+    int64_t left = sq_attempt_time_left_ms(a->exam.att);
+    int64_t k[] = {a->scr, a->exam.pos, a->lang, a->text_step, a->contrast, a->u.w, a->u.h,
+                   answered, left < 5 * 60000};
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        h = (h ^ (uint64_t)k[i]) * 0x100000001b3ull;
+    return h | 1; /* 0: a new attempt (app_enter_attempt) */
+}
+
+bool exam_prefetch_pending(app *a)
+{
+    if (!a->exam.att)
+        return false;
+    uint64_t key = prefetch_key(a);
+    if (key != a->exam.prefetch_key) {
+        a->exam.prefetch_key = key;
+        a->exam.prefetch_step = 0;
+    }
+    pf_target t[PREFETCH_TARGETS];
+    return a->exam.prefetch_step < 2 * prefetch_targets(a, t);
+}
+
+bool exam_prefetch(app *a)
+{
+    if (!exam_prefetch_pending(a))
+        return false;
+    ui *u = &a->u;
+    pf_target t[PREFETCH_TARGETS];
+    int steps = 2 * prefetch_targets(a, t);
+    int *step = &a->exam.prefetch_step;
+    while (*step < steps) {
+        const pf_target *g = &t[*step / 2];
+        if (*step % 2 == 0) {
+            (*step)++;
+            sq_item_view v;
+            sq_err e;
+            bool held = false;
+            if (g->kind != PF_ITEM || sq_attempt_item(a->exam.att, g->pos, a->lang, &v, &e) ||
+                !v.has_image)
+                continue;
+            for (int i = 0; i < APP_IMAGES; i++)
+                held |= a->exam.images[i].pos == g->pos;
+            if (held)
+                continue;
+            item_image(a, g->pos, v.item_id);
+            return *step < steps;
+        }
+        ui_pass was = u->pass;
+        ui_begin_prefetch(u, PREFETCH_TEXTS);
+        if (g->kind == PF_ITEM)
+            item_pass(a, g->pos, 0);
+        else if (g->kind == PF_GRID)
+            scr_grid(a);
+        else
+            scr_review(a);
+        u->pass = was;
+        bool worked = u->prefetch_budget < PREFETCH_TEXTS;
+        if (u->prefetch_status == PLAT_PREFETCH_FULL) {
+            /* No room left but what is on screen or already prefetched. */
+            *step = steps;
+            return false;
+        }
+        if (u->prefetch_status == PLAT_PREFETCH_DONE)
+            (*step)++;
+        if (worked)
+            return *step < steps;
+    }
+    return false;
 }
 
 /* ---- dispatch, input and timers ---- */

@@ -20,6 +20,15 @@ bool exam_overlay(app *a);
  * 1-minute warnings, the attempt finished at zero. Milliseconds until the
  * next is due (-1: no attempt). */
 int exam_tick(app *a, int64_t now);
+/* Prefetch: while the trainee reads, what the next tap is likely to show
+ * (from an item: the next, the one before, the grid; and so on) is laid
+ * out and rendered into the text cache, its picture decoded, a slice at a
+ * time. exam_prefetch_pending says whether work is left for the screen on
+ * show (it starts over when what the targets show changes); exam_prefetch
+ * does one slice (one text rendered or one picture decoded, and the
+ * layouts around it) and returns whether more is left. */
+bool exam_prefetch_pending(app *a);
+bool exam_prefetch(app *a);
 /* A drag on the item or the roster scrolls it. */
 void exam_drag(app *a, int dy);
 /* Typed text and keys on the identification screen: true if taken. */

@@ -132,6 +132,18 @@ void screens_key(app *a, int key)
         exam_key(a, key);
 }
 
+/* ---- prefetch ---- */
+
+bool screens_prefetch_pending(app *a)
+{
+    return !a->dirty && exam_prefetch_pending(a);
+}
+
+bool screens_prefetch(app *a)
+{
+    return !a->dirty && exam_prefetch(a);
+}
+
 /* ---- timers ---- */
 
 int screens_tick(app *a)

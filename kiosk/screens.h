@@ -33,5 +33,13 @@ void screens_key(app *a, int key);
  * long press, the technician's. Returns milliseconds until the next one
  * is due (-1: none). */
 int screens_tick(app *a);
+/* Work for the time the kiosk waits for input, once the screen on show is
+ * drawn: prefetch (scr_exam.h). screens_prefetch_pending says whether
+ * there is any; screens_prefetch does one bounded slice of it and returns
+ * whether more is left. A loop that polls for input between slices keeps
+ * a tap from waiting longer than one slice; with none left, it waits as
+ * before (no wake-up of its own). */
+bool screens_prefetch_pending(app *a);
+bool screens_prefetch(app *a);
 
 #endif

@@ -32,9 +32,14 @@ static void sim_advance(sim_clock *c, int64_t ms)
     c->wall_ms += ms;
 }
 
-/* Simulated time passes, in steps no longer than the timers ask. */
+/* Simulated time passes, in steps no longer than the timers ask. First
+ * the kiosk does, to the end, what it does while it waits for input
+ * (prefetch): a person waiting that long gives it the time, and a script
+ * sees the same every run. */
 static void sim_wait(app *a, sim_clock *clk, int64_t ms)
 {
+    while (ms > 0 && screens_prefetch(a))
+        ;
     while (ms > 0) {
         int next = screens_tick(a);
         int64_t step = next > 0 && next < ms ? next : ms;
@@ -223,6 +228,20 @@ int script_run(app *a, sim_clock *clk, const script_options *o)
                 rc = script_fail(o->path, n, err, a);
         } else if (!strcmp(cmd, "state")) {
             script_trace(a, "STATE");
+        } else if (!strcmp(cmd, "cache")) {
+            /* The text cache, and the texts rendered: drawn, prefetched,
+             * and drawn by the last frame (the previous command's); the
+             * pictures decoded. */
+            size_t bytes;
+            int entries;
+            plat_renders r;
+            plat_text_cache(a->u.p, &bytes, &entries);
+            plat_text_renders(a->u.p, &r);
+            printf("CACHE entries=%d bytes=%zu bound=%zu drawn=%llu prefetched=%llu frame=%d "
+                   "images=%llu\n",
+                   entries, bytes, plat_text_cache_bound(), (unsigned long long)r.drawn,
+                   (unsigned long long)r.prefetched, r.frame, (unsigned long long)r.images);
+            fflush(stdout);
         } else if (!strcmp(cmd, "print")) {
             printf("screen %s\n%s", app_screen_name(a), a->u.texts);
             for (int i = 0; i < a->u.n_widgets; i++)

@@ -6,7 +6,12 @@
  *   wait SECONDS (simulated), wait-real SECONDS, sleep-real MS,
  *   expect-screen NAME, expect-text TEXT, expect-no-text TEXT,
  *   expect-widget NAME, expect-fits, expect-left, screenshot NAME,
- *   progress-shot NAME, state, print, exit; '#' starts a comment.
+ *   progress-shot NAME, state, print, cache, exit; '#' starts a comment.
+ * A frame is drawn after each command. Each wait (of simulated time, also
+ * within hold and wait-real) first lets the kiosk prefetch to the end, as
+ * it does while it waits for a person (screens.h); cache prints the text
+ * cache and the texts rendered (drawn, prefetched, in the last frame) and
+ * the pictures decoded.
  */
 #ifndef SYNAQ_KIOSK_SCRIPT_H
 #define SYNAQ_KIOSK_SCRIPT_H

@@ -74,6 +74,13 @@ void ui_begin(ui *u, ui_pass pass)
     }
 }
 
+void ui_begin_prefetch(ui *u, int budget)
+{
+    ui_begin(u, UI_PREFETCH);
+    u->prefetch_budget = budget;
+    u->prefetch_status = PLAT_PREFETCH_DONE;
+}
+
 void ui_fill(ui *u, ui_rect r, plat_color c)
 {
     if (u->pass == UI_DRAW)
@@ -199,8 +206,9 @@ size_t ui_line_end(ui *u, const char *s, size_t n, size_t pos, int w, int px, bo
     }
 }
 
-/* Lays out the text line by line; draws when draw is set. Returns the
- * height, and sets *overflow when a word did not fit whole. */
+/* Lays out the text line by line; draws when draw is set (renders into
+ * the cache in the prefetch pass). Returns the height, and notes the
+ * overflow of a word that did not fit whole. */
 static int layout(ui *u, ui_rect r, const char *s, int px, bool bold, plat_color c, int align,
                   bool draw)
 {
@@ -216,7 +224,7 @@ static int layout(ui *u, ui_rect r, const char *s, int px, bool bold, plat_color
             /* A single word wider than the box: break inside it, and say so. */
             best = pos + fit_chars(u, s + pos, n - pos, r.w, px, bold);
             next = best;
-            if (draw)
+            if (draw && u->pass == UI_DRAW)
                 u->overflow = true;
         } else {
             next = best;
@@ -230,7 +238,14 @@ static int layout(ui *u, ui_rect r, const char *s, int px, bool bold, plat_color
             int x = r.x;
             if (align == ALIGN_CENTER)
                 x += (r.w - plat_text_width(u->p, px, bold, s + pos, len)) / 2;
-            plat_text(u->p, x, y, px, bold, c, s + pos, len);
+            if (u->pass == UI_PREFETCH) {
+                int st = plat_text_prefetch(u->p, y, px, bold, c, s + pos, len,
+                                            &u->prefetch_budget);
+                if (st > u->prefetch_status)
+                    u->prefetch_status = st;
+            } else {
+                plat_text(u->p, x, y, px, bold, c, s + pos, len);
+            }
         }
         y += lh;
         if (next >= n)
@@ -248,8 +263,10 @@ int ui_text_height(ui *u, int w, const char *s, int px, bool bold)
 
 int ui_text(ui *u, ui_rect r, const char *s, int px, bool bold, plat_color c, int align)
 {
-    if (u->pass != UI_DRAW)
+    if (u->pass == UI_HIT)
         return ui_text_height(u, r.w, s, px, bold);
+    if (u->pass == UI_PREFETCH)
+        return layout(u, r, s, px, bold, c, align, true);
     remember_text(u, s, strlen(s));
     int h = layout(u, r, s, px, bold, c, align, true);
     if (r.h > 0 && h > r.h + plat_line_height(u->p, px) / 4)
@@ -328,7 +345,7 @@ void ui_disc(ui *u, int cx, int cy, int r, int t, plat_color c, bool filled)
 
 bool ui_button(ui *u, const char *name, ui_rect r, const char *label, ui_button_kind kind)
 {
-    if (u->pass == UI_DRAW) {
+    if (u->pass != UI_HIT) {
         plat_color bg = u->th.button, fg = u->th.button_fg;
         if (kind == BTN_PRIMARY) {
             bg = u->th.accent;
@@ -345,9 +362,9 @@ bool ui_button(ui *u, const char *name, ui_rect r, const char *label, ui_button_
         } else if (kind == BTN_DISABLED) {
             fg = u->th.muted;
         }
-        plat_fill(u->p, r.x, r.y, r.w, r.h, bg);
-        plat_outline(u->p, r.x, r.y, r.w, r.h, kind == BTN_SELECTED ? 3 : 1,
-                     kind == BTN_SELECTED ? u->th.selected : u->th.border);
+        ui_fill(u, r, bg);
+        ui_outline(u, r, kind == BTN_SELECTED ? 3 : 1,
+                   kind == BTN_SELECTED ? u->th.selected : u->th.border);
         /* The label shrinks until every word fits whole and the lines fit
          * the height: a word is never broken while a smaller size would do. */
         int px = u->px, pad = u->gap;

@@ -3,7 +3,10 @@
  * current screen runs twice: a hit pass, where widgets answer whether the
  * last tap fell on them, and a draw pass. Widgets register their names and
  * the texts they show, so scripts can tap "next" and check what is on the
- * screen. No allocation: every table is fixed in struct ui.
+ * screen. A third kind of pass, the prefetch pass, draws nothing: a screen
+ * that may come next runs it while the kiosk waits, and the texts it would
+ * draw go into the platform's text cache. No allocation: every table is
+ * fixed in struct ui.
  */
 #ifndef SYNAQ_KIOSK_UI_H
 #define SYNAQ_KIOSK_UI_H
@@ -14,7 +17,10 @@ typedef struct {
     int x, y, w, h;
 } ui_rect;
 
-typedef enum { UI_HIT, UI_DRAW } ui_pass;
+/* UI_PREFETCH: a draw pass that draws nothing and registers nothing; each
+ * text it would draw is rendered into the platform's cache
+ * (plat_text_prefetch), within the pass's budget (ui_begin_prefetch). */
+typedef enum { UI_HIT, UI_DRAW, UI_PREFETCH } ui_pass;
 
 typedef enum {
     BTN_NORMAL,
@@ -57,6 +63,10 @@ typedef struct ui {
     size_t text_len;
     char texts[UI_TEXT_BYTES];
     bool overflow; /* some text did not fit its box this frame */
+    /* The prefetch pass: renders left to it, and how it went
+     * (PLAT_PREFETCH_*: the worst of its texts). */
+    int prefetch_budget;
+    int prefetch_status;
 } ui;
 
 void ui_init(ui *u, plat *p, bool contrast, int text_step);
@@ -64,13 +74,19 @@ void ui_init(ui *u, plat *p, bool contrast, int text_step);
 void ui_layout(ui *u, int text_step);
 void ui_set_contrast(ui *u, bool on);
 void ui_begin(ui *u, ui_pass pass);
+/* Begins a prefetch pass that may render up to budget new texts; after
+ * the screen's pass, u->prefetch_status says whether all its texts are in
+ * the cache (PLAT_PREFETCH_DONE), some were left for another pass (MORE),
+ * or no more fit (FULL). The registries keep the last draw pass's. */
+void ui_begin_prefetch(ui *u, int budget);
 
 /* Draws in the draw pass; nothing in the hit pass. */
 void ui_fill(ui *u, ui_rect r, plat_color c);
 void ui_outline(ui *u, ui_rect r, int t, plat_color c);
 
 /* Wrapped text in r (r.h is the limit: beyond it the text is clipped and
- * the overflow noted, unless r.h is 0 = unlimited). Returns the height. */
+ * the overflow noted, unless r.h is 0 = unlimited). Returns the height.
+ * Drawn in the draw pass, rendered into the cache in the prefetch pass. */
 int ui_text(ui *u, ui_rect r, const char *s, int px, bool bold, plat_color c, int align);
 int ui_text_height(ui *u, int w, const char *s, int px, bool bold);
 /* The text's single-line width. */
@@ -88,7 +104,8 @@ size_t ui_line_end(ui *u, const char *s, size_t n, size_t pos, int w, int px, bo
  * filled. */
 void ui_disc(ui *u, int cx, int cy, int r, int t, plat_color c, bool filled);
 
-/* A button; true in the hit pass when the tap fell on it. */
+/* A button; true in the hit pass when the tap fell on it. The prefetch
+ * pass renders its label. */
 bool ui_button(ui *u, const char *name, ui_rect r, const char *label, ui_button_kind kind);
 /* A named tappable area with no drawing of its own. */
 bool ui_area(ui *u, const char *name, ui_rect r);

@@ -9,7 +9,10 @@
  *   SDL_RenderPresent    ends it (times at entry and at return)
  *   TTF_RenderUTF8_Blended, TTF_RenderUTF8_Blended_Wrapped
  *                        counted per frame: 0 means all texts came from a
- *                        cache, more means the frame rendered new text
+ *                        cache, more means the frame rendered new text;
+ *                        those between frames (the kiosk prefetching while
+ *                        it waits) are counted apart, before the next frame
+ *   IMG_Load_RW          pictures decoded, in the frame and between frames
  *
  * Environment:
  *   KB_SHIM_OUT=FILE      where to write (default: stderr)
@@ -21,12 +24,17 @@
  * Output, one record a line:
  *   first t0=N present_in=N present_out=N cpu=C pid=P     (written at once)
  *   frame clear=N present_in=N present_out=N ttf=K cpu=C rss_kb=R clear_ns=D fill_ns=F
- *         faults=P                       (kept, written at exit; R is -1 without KB_SHIM_RSS)
+ *         faults=P img=I pre_ttf=K pre_img=I pre_last=N pre_cpu=C
+ *                                        (kept, written at exit; R is -1 without KB_SHIM_RSS)
  * Times are nanoseconds of CLOCK_MONOTONIC; cpu is CPU time in ns: of the
  * process up to the first present, of the drawing thread within a frame;
  * D and F are the time spent inside SDL_RenderClear and SDL_RenderFillRect
  * in the frame; P the page faults of the drawing thread within the frame
- * (getrusage, RUSAGE_THREAD).
+ * (getrusage, RUSAGE_THREAD). img is the pictures decoded in the frame;
+ * pre_ttf and pre_img the texts rendered and pictures decoded since the
+ * previous frame was presented and before this one began, pre_last when
+ * the last of them returned (0: none), pre_cpu the drawing thread's CPU
+ * time over that interval (-1 for the first frame).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -45,15 +53,20 @@
 #define MAX_FRAMES 100000
 
 typedef struct {
-    int64_t clear, in, out, cpu, rss_kb, clear_ns, fill_ns, faults;
-    int ttf;
+    int64_t clear, in, out, cpu, rss_kb, clear_ns, fill_ns, faults, pre_last, pre_cpu;
+    int ttf, img, pre_ttf, pre_img;
 } rec;
 
 static rec *frames;
 static int n_frames;
 static int64_t clear_at = -1, clear_cpu, clear_faults;
 static int64_t clear_ns, fill_ns; /* time inside the clears and the fills of a frame */
-static int ttf_count;
+static int ttf_count, img_count;
+/* Between frames: counted since the last present; taken by the next frame
+ * when it begins. */
+static int pre_ttf, pre_img, frame_pre_ttf, frame_pre_img;
+static int64_t pre_last, frame_pre_last;
+static int64_t present_cpu = -1, frame_pre_cpu; /* the thread's CPU at the last present */
 static int first_done;
 static int want_rss = -1;
 
@@ -140,8 +153,14 @@ int SDL_RenderClear(SDL_Renderer *r)
         clear_at = now_ns();
         clear_cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
         clear_faults = thread_faults();
-        ttf_count = 0;
+        ttf_count = img_count = 0;
         clear_ns = fill_ns = 0;
+        frame_pre_ttf = pre_ttf;
+        frame_pre_img = pre_img;
+        frame_pre_last = pre_last;
+        frame_pre_cpu = present_cpu >= 0 ? clear_cpu - present_cpu : -1;
+        pre_ttf = pre_img = 0;
+        pre_last = 0;
     }
     int64_t t0 = now_ns();
     int rc = real(r);
@@ -199,10 +218,27 @@ void SDL_RenderPresent(SDL_Renderer *r)
                                        clear_ns,
                                        fill_ns,
                                        faults_out - clear_faults,
-                                       ttf_count};
+                                       frame_pre_last,
+                                       frame_pre_cpu,
+                                       ttf_count,
+                                       img_count,
+                                       frame_pre_ttf,
+                                       frame_pre_img};
     }
     clear_at = -1;
-    ttf_count = 0;
+    ttf_count = img_count = 0;
+    present_cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
+/* A text rendered or a picture decoded: in the frame, or between frames. */
+static void count_in_frame(int *in_frame, int *between)
+{
+    if (clear_at >= 0) {
+        (*in_frame)++;
+    } else {
+        (*between)++;
+        pre_last = now_ns();
+    }
 }
 
 SDL_Surface *TTF_RenderUTF8_Blended(TTF_Font *f, const char *s, SDL_Color c)
@@ -211,8 +247,9 @@ SDL_Surface *TTF_RenderUTF8_Blended(TTF_Font *f, const char *s, SDL_Color c)
     if (!real)
         real = (SDL_Surface * (*)(TTF_Font *, const char *, SDL_Color))
             next_sym("TTF_RenderUTF8_Blended");
-    ttf_count++;
-    return real(f, s, c);
+    SDL_Surface *r = real(f, s, c);
+    count_in_frame(&ttf_count, &pre_ttf);
+    return r;
 }
 
 SDL_Surface *TTF_RenderUTF8_Blended_Wrapped(TTF_Font *f, const char *s, SDL_Color c, Uint32 wrap)
@@ -221,26 +258,43 @@ SDL_Surface *TTF_RenderUTF8_Blended_Wrapped(TTF_Font *f, const char *s, SDL_Colo
     if (!real)
         real = (SDL_Surface * (*)(TTF_Font *, const char *, SDL_Color, Uint32))
             next_sym("TTF_RenderUTF8_Blended_Wrapped");
-    ttf_count++;
-    return real(f, s, c, wrap);
+    SDL_Surface *r = real(f, s, c, wrap);
+    count_in_frame(&ttf_count, &pre_ttf);
+    return r;
+}
+
+/* SDL_image's, declared here: the shim takes SDL's headers only. */
+SDL_Surface *IMG_Load_RW(SDL_RWops *src, int freesrc);
+
+SDL_Surface *IMG_Load_RW(SDL_RWops *src, int freesrc)
+{
+    static SDL_Surface *(*real)(SDL_RWops *, int);
+    if (!real)
+        real = (SDL_Surface * (*)(SDL_RWops *, int)) next_sym("IMG_Load_RW");
+    SDL_Surface *r = real(src, freesrc);
+    count_in_frame(&img_count, &pre_img);
+    return r;
 }
 
 __attribute__((destructor)) static void dump(void)
 {
     if (!frames || n_frames == 0)
         return;
-    size_t cap = (size_t)n_frames * 220 + 1, len = 0;
+    size_t cap = (size_t)n_frames * 300 + 1, len = 0;
     char *buf = malloc(cap);
     if (!buf)
         return;
     for (int i = 0; i < n_frames; i++)
         len += (size_t)snprintf(buf + len, cap - len,
                                 "frame clear=%lld present_in=%lld present_out=%lld ttf=%d cpu=%lld"
-                                " rss_kb=%lld clear_ns=%lld fill_ns=%lld faults=%lld\n",
+                                " rss_kb=%lld clear_ns=%lld fill_ns=%lld faults=%lld img=%d"
+                                " pre_ttf=%d pre_img=%d pre_last=%lld pre_cpu=%lld\n",
                                 (long long)frames[i].clear, (long long)frames[i].in,
                                 (long long)frames[i].out, frames[i].ttf, (long long)frames[i].cpu,
                                 (long long)frames[i].rss_kb, (long long)frames[i].clear_ns,
-                                (long long)frames[i].fill_ns, (long long)frames[i].faults);
+                                (long long)frames[i].fill_ns, (long long)frames[i].faults,
+                                frames[i].img, frames[i].pre_ttf, frames[i].pre_img,
+                                (long long)frames[i].pre_last, (long long)frames[i].pre_cpu);
     put(buf, len);
     free(buf);
 }

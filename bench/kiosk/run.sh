@@ -91,6 +91,7 @@ SDL_VIDEODRIVER=dummy SDL_RENDER_DRIVER=software SDL_FRAMEBUFFER_ACCELERATION=0 
     --script "$work/start.script" >"$work/start.log" 2>&1 ||
     fail "starting an attempt failed: $(tail -n3 "$work/start.log")"
 kiosk_item=("$kiosk" --home "$work/st/station" --software)
+cp -a "$work/st/station" "$work/read" # the attempt as started, for the reading run (2b)
 kiosk_welcome=("$kiosk" --home "$work/welcome" --software)
 
 start_x main
@@ -146,13 +147,32 @@ env $(menv "${x_dpy[main]}" "$work/frames.flooru") timeout 60 "$floor" --frames 
     >"$work/frames.flooru.log" 2>&1 || fail "synaq-floor --frames --uncached failed"
 
 # frames FILE: one line a frame after the first: total_ms draw_ms present_ms cpu_ms ttf gap_ms
-# (gap: from the previous present's return to this clear: the work of a tap)
+# pre_cpu_ms pre_ttf (gap: from the previous present's return to this clear: the work of a
+# tap; pre_*: the drawing thread's CPU over that gap and the texts it rendered, prefetch)
 frames() {
     awk '/^frame /{for(i=2;i<=NF;i++){split($i,kv,"=");v[kv[1]]=kv[2]}
-         if(n++>0) printf "%.4f %.4f %.4f %.4f %d %.4f\n",(v["present_out"]-v["clear"])/1e6,
+         if(n++>0) printf "%.4f %.4f %.4f %.4f %d %.4f %.4f %d\n",(v["present_out"]-v["clear"])/1e6,
              (v["present_in"]-v["clear"])/1e6,(v["present_out"]-v["present_in"])/1e6,
-             v["cpu"]/1e6,v["ttf"],(v["clear"]-prev)/1e6; prev=v["present_out"]}' "$1"
+             v["cpu"]/1e6,v["ttf"],(v["clear"]-prev)/1e6,v["pre_cpu"]/1e6,v["pre_ttf"];
+             prev=v["present_out"]}' "$1"
 }
+# 2b. The same first views, as a trainee meets them: 2 s of reading
+# before each "next" (the script's wait lets the kiosk prefetch, as it
+# does while it waits for a tap). After the first frame (left out) and the
+# one of expect-screen, frames alternate: the one after the wait, the one
+# after the tap; the tap's are taken (first views of items 2 to 20).
+{
+    echo "expect-screen item"
+    for i in $(seq 19); do echo "wait 2"; echo "tap next"; done
+    echo "expect-screen item"
+} >"$work/read.script"
+# shellcheck disable=SC2046
+env $(menv "${x_dpy[main]}" "$work/frames.read") timeout 120 \
+    "$kiosk" --home "$work/read" --software --size 1280x800 --script "$work/read.script" \
+    >"$work/frames.read.log" 2>&1 || fail "the kiosk's reading script failed (see $work/frames.read.log)"
+frames "$work/frames.read" | awk 'NR > 1 && NR % 2 == 1' | head -n 19 >"$work/fr"
+frames "$work/frames.read" | awk 'NR % 2 == 0' | head -n 19 >"$work/fw" # the frames after the waits
+[ "$(wc -l <"$work/fr")" = 19 ] || fail "the reading run drew $(wc -l <"$work/fr") tap frames, not 19"
 frames "$work/frames.kiosk" >"$work/fk"
 frames "$work/frames.floor" >"$work/ff"
 frames "$work/frames.flooru" >"$work/ffu"
@@ -330,6 +350,13 @@ row "frame with new text: median ($(count "$new_k" "$work/ffu")/$(count "$new_k"
     "$(stat 1 "$new_k" "$work/ffu" 0.5)" "$(stat 1 "$new_k" "$work/fk" 0.5)" "ms"
 row "frame with new text: max" "$(stat 1 "$new_k" "$work/ffu" 1)" "$(stat 1 "$new_k" "$work/fk" 1)" "ms"
 row "  CPU of the frame: max" "$(stat 4 "$new_k" "$work/ffu" 1)" "$(stat 4 "$new_k" "$work/fk" 1)" "ms"
+row "first view of an item after 2 s reading: median" "$(stat 1 "$new_k" "$work/ffu" 0.5)" "$(stat 1 "$all" "$work/fr" 0.5)" "ms"
+row "first view of an item after 2 s reading: max" "$(stat 1 "$new_k" "$work/ffu" 1)" "$(stat 1 "$all" "$work/fr" 1)" "ms"
+row "  CPU of the frame: max" "$(stat 4 "$new_k" "$work/ffu" 1)" "$(stat 4 "$all" "$work/fr" 1)" "ms"
+row "  of those, frames that rendered text" "n/a" "$(count "$new_k" "$work/fr")" ""
+row "  prefetch before it (CPU between frames): median" "n/a" "$(stat 7 "$all" "$work/fw" 0.5)" "ms"
+row "  prefetch before it (CPU between frames): max" "n/a" "$(stat 7 "$all" "$work/fw" 1)" "ms"
+row "  texts it rendered ahead, per item: median" "n/a" "$(stat 8 "$all" "$work/fw" 0.5)" ""
 row "tap work before its frame: median (kiosk only)" "n/a" "$(stat 6 "$all" "$work/fk" 0.5)" "ms"
 row "tap work before its frame: p99 (kiosk only)" "n/a" "$(stat 6 "$all" "$work/fk" 0.99)" "ms"
 row "memory after first frame, item screen (PSS)" \
