@@ -134,7 +134,8 @@ static void usage(FILE *f)
           "The station's store and keys default to $SYNAQ_HOME (or /var/lib/synaq).\n"
           "USB sticks are looked for under $SYNAQ_USB_ROOTS (or " SQ_USB_ROOTS ").\n"
           "The kiosk has no way out for a trainee; it stops on SIGTERM, or when the\n"
-          "technician leaves it (status 3). Technician mode: hold the top left corner\n"
+          "technician leaves it (status 3). One kiosk a store: a second one on the same\n"
+          "store stops at once (status 4). Technician mode: hold the top left corner\n"
           "of the welcome screen for 3 seconds, then the PIN (synaqctl set-pin).\n",
           f);
 }
@@ -187,6 +188,13 @@ int main(int argc, char **argv)
     o.home = paths.home;
     o.db = paths.db;
     o.keys = paths.keys;
+    /* One kiosk a store, before any window: a second one would move the
+     * first's attempt under the trainee's finger. */
+    int kiosk_lock = -1;
+    if (sq_station_kiosk_lock(&paths, &kiosk_lock, &e)) {
+        fprintf(stderr, "synaq-kiosk: %s\n", e.msg);
+        return e.code == SQ_EBUSY ? 4 : 1;
+    }
 
     sim_clock sim = {1000, (int64_t)time(NULL), 0};
     sq_clock sim_c = {sim_mono, sim_wall, &sim};
@@ -264,6 +272,7 @@ int main(int argc, char **argv)
     app_free(a);
     free(a);
     sq_station_close(st);
+    sq_station_kiosk_unlock(kiosk_lock);
     sq_passphrase_free(o.passphrase);
     i18n_free(t);
     plat_close(p);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "script.h"
@@ -195,6 +196,19 @@ int script_run(app *a, sim_clock *clk, const script_options *o)
                 struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
                 nanosleep(&ts, NULL);
                 sim_wait(a, clk, (int64_t)(secs * 1000));
+            }
+        } else if (!strcmp(cmd, "wait-file")) {
+            /* Another process's turn (tests of two kiosks): polls, in real
+             * time, until the file exists; fails after 120 s. No frame, no
+             * simulated time. */
+            int polls = 0;
+            while (access(arg, F_OK) != 0 && polls++ < 120 * 20) {
+                struct timespec ts = {0, 50 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+            }
+            if (access(arg, F_OK) != 0) {
+                snprintf(msg, sizeof msg, "no file '%s' after 120 s", arg);
+                rc = script_fail(o->path, n, msg, a);
             }
         } else if (!strcmp(cmd, "sleep-real")) {
             struct timespec ts = {0, (long)(atof(arg) * 1e6)};

@@ -3,7 +3,7 @@
  * a file of commands drives the screens, one a line, in simulated time:
  *   tap NAME | tap X Y, drag X1 Y1 X2 Y2, hold X Y SECONDS, type TEXT,
  *   keys TEXT (taps on the on-screen keyboard), key enter|backspace,
- *   wait SECONDS (simulated), wait-real SECONDS, sleep-real MS,
+ *   wait SECONDS (simulated), wait-real SECONDS, sleep-real MS, wait-file PATH,
  *   expect-screen NAME, expect-text TEXT, expect-no-text TEXT,
  *   expect-widget NAME, expect-fits, expect-left, screenshot NAME,
  *   progress-shot NAME, state, print, cache, exit; '#' starts a comment.

@@ -4,7 +4,11 @@
  * a Unix socket: the passphrase, then "ok" or "wrong: WHY").
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <poll.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -101,6 +105,54 @@ sq_status sq_station_paths_init(sq_station_paths *p, const char *home, const cha
     snprintf(p->sync_status, sizeof p->sync_status, "%s/sync-status.json", home);
     snprintf(p->unlock_sock, sizeof p->unlock_sock, "%s/%s", home, SQ_UNLOCK_SOCKET);
     return SQ_OK;
+}
+
+/* ---- one kiosk per store ---- */
+
+sq_status sq_station_kiosk_lock(const sq_station_paths *p, int *fd, sq_err *err)
+{
+    char path[sizeof p->db + 8], dir[sizeof p->db];
+    *fd = -1;
+    snprintf(path, sizeof path, "%s-kiosk", p->db);
+    snprintf(dir, sizeof dir, "%s", p->db);
+    /* The store's folder, as the set-up would make it (a new station). */
+    const char *parent = dirname(dir);
+    if (mkdir(parent, 0700) != 0 && errno != EEXIST)
+        return sqi_seterr(err, SQ_EIO, "cannot make %s: %s", parent, strerror(errno));
+    int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (f < 0)
+        return sqi_seterr(err, SQ_EIO, "cannot open %s: %s", path, strerror(errno));
+    if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        if (e == EWOULDBLOCK) {
+            char pid[24] = "";
+            ssize_t n = pread(f, pid, sizeof pid - 1, 0);
+            pid[n > 0 ? n : 0] = 0;
+            pid[strcspn(pid, "\n")] = 0;
+            close(f);
+            return sqi_seterr(err, SQ_EBUSY,
+                              "another synaq-kiosk (pid %s) is running on the store %s; one kiosk "
+                              "a store",
+                              *pid ? pid : "unknown", p->db);
+        }
+        close(f);
+        return sqi_seterr(err, SQ_EIO, "cannot lock %s: %s", path, strerror(e));
+    }
+    /* Who holds it, for the next one's message. */
+    char pid[24];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(f, 0) != 0 || pwrite(f, pid, (size_t)len, 0) != len) {
+        /* A full disk: the lock holds all the same; only the next kiosk's
+         * message says "pid unknown". */
+    }
+    *fd = f;
+    return SQ_OK;
+}
+
+void sq_station_kiosk_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd);
 }
 
 /* ---- opening ---- */

@@ -63,6 +63,18 @@ sq_store *sq_station_get_store(sq_station *st);
 /* Closes the store, then the keys (wiping them). NULL is a no-op. */
 void sq_station_close(sq_station *st);
 
+/* ---- one kiosk per store ---- */
+
+/* Takes the kiosk's lock on the station's store: an exclusive flock(2) on
+ * "<db>-kiosk" (its folder made, 0700, when missing), held until
+ * sq_station_kiosk_unlock or the process ends (a killed kiosk leaves no
+ * stale lock). The file says the holder's pid. SQ_EBUSY when another
+ * process holds it (the message names its pid); SQ_EIO when the file
+ * cannot be made or locked. *fd is the caller's, for the unlock. */
+sq_status sq_station_kiosk_lock(const sq_station_paths *p, int *fd, sq_err *err) SQ_MUST_CHECK;
+/* Lets the lock go (closes fd). A negative fd is a no-op. */
+void sq_station_kiosk_unlock(int fd);
+
 /* ---- what synaq-syncd says of itself (sync-status.json) ---- */
 
 #define SQ_SYNC_ASIDE_MAX 8
