@@ -207,7 +207,7 @@ int main(int argc, char **argv)
     /* The window first: whatever fails next, the screen can say so. */
     plat *p = NULL;
     char err[600] = "";
-    plat_config pc = {o.width, o.height, o.software, o.windowed, o.fonts};
+    plat_config pc = {o.width, o.height, o.software, o.windowed, o.fonts, argv};
     int prc = plat_open(&pc, &p, err, sizeof err);
     if (!p) {
         fprintf(stderr, "synaq-kiosk: %s\n", err);

@@ -50,6 +50,11 @@ typedef struct {
     bool software;           /* force SDL's software renderer */
     bool windowed;           /* a normal window (development), not a kiosk */
     const char *fonts_list;  /* fonts/fonts.list: role and path per line */
+    /* The program's argv, borrowed for the process's life: when another
+     * X client destroys the window or the X connection breaks, the kiosk
+     * starts again in place with it (the attempt resumes from the store).
+     * NULL: it stops instead (status 1). */
+    char *const *restart_argv;
 } plat_config;
 
 /* Opens the window, the renderer (hardware, else software) and the fonts.

@@ -7,6 +7,7 @@
  * SDL_WINDOW_FULLSCREEN_DESKTOP; and SDL's software renderer, chosen with
  * both SDL_RENDER_DRIVER=software and SDL_FRAMEBUFFER_ACCELERATION=0.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,7 +15,9 @@
 #include <string.h>
 #include <SDL.h>
 #include <SDL_image.h>
+#include <SDL_syswm.h> /* the X window, for x_guard (brings Xlib's header with X11) */
 #include <SDL_ttf.h>
+#include <unistd.h>
 
 #include "plat.h"
 #include "synaq/synaq.h"
@@ -652,6 +655,76 @@ float plat_px_per_mm(const plat *p)
     return p->px_per_mm;
 }
 
+/* ---- the X window destroyed under the kiosk ---- */
+
+/* Another X client can destroy the kiosk's window (xdotool windowclose is
+ * XDestroyWindow), and the X server can go away. Xlib's default handlers
+ * then end the process from inside SDL. The kiosk starts again in place
+ * instead: exec of its own program with its argv (the same pid, so
+ * systemd and the kiosk lock see one kiosk; every descriptor is
+ * close-on-exec), and the attempt resumes from the store as after a power
+ * cut. With the X server gone the new start fails with "no screen" and
+ * status 1, for systemd to restart later. Other X errors are logged
+ * (the first 10) and let pass, as SDL would after its own checks. */
+static char *const *x_restart_argv;
+static unsigned long x_window;
+static int x_errors_logged;
+
+static void x_restart(const char *why)
+{
+    fprintf(stderr, "synaq-kiosk: %s; starting again\n", why);
+    fflush(stderr);
+    if (x_restart_argv)
+        execv("/proc/self/exe", x_restart_argv);
+    fprintf(stderr, "synaq-kiosk: cannot start again: %s\n",
+            x_restart_argv ? strerror(errno) : "no arguments kept");
+    _exit(1);
+}
+
+#ifdef SDL_VIDEO_DRIVER_X11
+static int x_error(Display *d, XErrorEvent *e)
+{
+    char what[160] = "";
+    XGetErrorText(d, e->error_code, what, sizeof what);
+    if (x_window && e->resourceid == x_window) {
+        char why[256];
+        snprintf(why, sizeof why, "the window was destroyed by another program (X error: %s)",
+                 what);
+        x_restart(why);
+    }
+    if (x_errors_logged < 10) {
+        x_errors_logged++;
+        fprintf(stderr, "synaq-kiosk: X error %s (request %d.%d, resource 0x%lx), let pass\n",
+                what, e->request_code, e->minor_code, e->resourceid);
+    }
+    return 0;
+}
+
+static int x_io_error(Display *d)
+{
+    (void)d;
+    x_restart("the connection to the X server broke");
+    return 0; /* not reached */
+}
+#endif
+
+/* After the window is made: the handlers above, on X11 only. */
+static void x_guard(plat *p, char *const *argv)
+{
+    x_restart_argv = argv;
+#ifdef SDL_VIDEO_DRIVER_X11
+    SDL_SysWMinfo info;
+    SDL_VERSION(&info.version);
+    if (SDL_GetWindowWMInfo(p->win, &info) && info.subsystem == SDL_SYSWM_X11) {
+        x_window = (unsigned long)info.info.x11.window;
+        XSetErrorHandler(x_error);
+        XSetIOErrorHandler(x_io_error);
+    }
+#else
+    (void)p;
+#endif
+}
+
 int plat_open(const plat_config *cfg, plat **out, char *err, size_t err_len)
 {
     plat *p = calloc(1, sizeof *p);
@@ -731,6 +804,7 @@ int plat_open(const plat_config *cfg, plat **out, char *err, size_t err_len)
         plat_close(p);
         return -1;
     }
+    x_guard(p, cfg->restart_argv);
     SDL_GetRendererOutputSize(p->ren, &p->w, &p->h);
     p->clip = (SDL_Rect){0, 0, p->w, p->h};
     float ddpi = 0;

@@ -63,7 +63,7 @@ static int kiosk_open(kiosk *k, int w, int h, int n_items, int limit_min, bool p
     }
     snprintf(usb_dir, sizeof usb_dir, "%s/usb", f.dir);
     mkdir(usb_dir, 0700);
-    plat_config pc = {w, h, false, false, NULL};
+    plat_config pc = {w, h, false, false, NULL, NULL};
     if (plat_open(&pc, &k->p, err, sizeof err)) {
         fprintf(stderr, "kiosk_open: %s\n", err);
         return -1;
@@ -296,7 +296,7 @@ static void test_plat(void)
     plat_headless_log log;
     plat_color red = {200, 0, 0, 255}, shade = {0, 0, 0, 128}, white = {255, 255, 255, 255};
     int w, h;
-    plat_config dflt = {0, 0, false, false, NULL};
+    plat_config dflt = {0, 0, false, false, NULL, NULL};
     CHECK_INT(0, plat_open(&dflt, &p, err, sizeof err));
     plat_size(p, &w, &h);
     CHECK_INT(1280, w);

@@ -297,7 +297,7 @@ int main(int argc, char **argv)
     setenv("SDL_VIDEODRIVER", "dummy", 0);
     plat *p = NULL;
     char err[600];
-    plat_config cfg = {1280, 800, true, false, argv[1]};
+    plat_config cfg = {1280, 800, true, false, argv[1], NULL};
     if (plat_open(&cfg, &p, err, sizeof err) != 0) {
         fprintf(stderr, "test_text: %s\n", err);
         plat_close(p);
