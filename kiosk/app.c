@@ -130,6 +130,14 @@ void app_to_welcome(app *a)
     sq_free(a->exam.people);
     a->exam.people = NULL;
     a->exam.n_people = 0;
+    /* Text size and contrast were the last person's: the next one, and
+     * the technician, start from the station's defaults. */
+    if (a->text_step != 0 || a->contrast) {
+        a->text_step = 0;
+        a->contrast = false;
+        ui_set_contrast(&a->u, false);
+        ui_layout(&a->u, 0);
+    }
     app_go(a, SCR_WELCOME);
 }
 

@@ -173,6 +173,8 @@ struct app {
     app_screen scr;
     app_overlay ov;
     int lang;
+    /* The trainee's text size and contrast, for their session only
+     * (app_to_welcome puts the defaults back: 0, off). */
     int text_step;
     bool contrast;
     bool dirty;                /* the screen must be drawn again */

@@ -674,6 +674,88 @@ static void test_idle(void)
     kiosk_close(&k);
 }
 
+/* ---- settings are one session's (issue 16, item 4) ---- */
+
+static void test_settings(void)
+{
+    kiosk k;
+    if (kiosk_open(&k, 800, 480, 3, 30, true)) {
+        CHECK(!"the station");
+        kiosk_close(&k);
+        return;
+    }
+    app *a = k.a;
+    int px0 = a->u.px;
+    plat_color bg0 = a->u.th.bg;
+    /* A trainee makes the text larger twice and turns contrast on. */
+    start_exam(a, "kk");
+    TAP(a, "text-larger");
+    TAP(a, "text-larger");
+    TAP(a, "contrast");
+    CHECK(a->u.px > px0);
+    CHECK(!same_color(bg0, a->u.th.bg));
+    int px2 = a->u.px;
+    /* Their own session keeps it, from item to item. */
+    TAP(a, "next");
+    CHECK_INT(px2, a->u.px);
+    CHECK_INT(2, a->text_step);
+    CHECK(a->contrast);
+    /* They walk away: the kiosk goes back to welcome, at the defaults. */
+    advance(a, APP_IDLE_MS + APP_IDLE_GRACE_MS);
+    SCREEN(a, "welcome");
+    CHECK_INT(0, a->text_step);
+    CHECK(!a->contrast);
+    CHECK_INT(px0, a->u.px);
+    CHECK(same_color(bg0, a->u.th.bg));
+    /* Their next session (they come back to the open attempt) is at the
+     * defaults, contrast off. */
+    TAP(a, "lang-ru");
+    KEYS(a, TRAINEE);
+    TAP(a, "continue");
+    if (!strcmp(app_screen_name(a), "identify")) {
+        screens_type(a, "Test Trainee");
+        screens_draw(a);
+        TAP(a, "continue");
+    }
+    TAP(a, "exam:demo");
+    SCREEN(a, "item");
+    CHECK_INT(px0, a->u.px);
+    CHECK(same_color(bg0, a->u.th.bg));
+    CHECK(!same_color(widget_color(&k, "contrast"), a->u.th.selected));
+    /* The same after a submitted attempt: their larger text and contrast
+     * on the review and the result (their session), the defaults after. */
+    TAP(a, "text-larger");
+    TAP(a, "contrast");
+    int px1 = a->u.px;
+    CHECK(px1 > px0);
+    TAP(a, "grid");
+    TAP(a, "review");
+    TAP(a, "submit");
+    TAP(a, "confirm-yes");
+    SCREEN(a, "result");
+    CHECK_INT(px1, a->u.px);
+    CHECK(!same_color(bg0, a->u.th.bg));
+    TAP(a, "done");
+    SCREEN(a, "welcome");
+    CHECK_INT(px0, a->u.px);
+    CHECK(same_color(bg0, a->u.th.bg));
+    /* And the technician, after a trainee's larger text: the defaults. */
+    start_exam(a, "en");
+    TAP(a, "text-larger");
+    TAP(a, "text-larger");
+    TAP(a, "text-larger");
+    advance(a, APP_IDLE_MS + APP_IDLE_GRACE_MS);
+    SCREEN(a, "welcome");
+    screens_touched(a); /* as the loop does for a finger going down */
+    screens_press(a, 5, 5);
+    advance(a, APP_HOLD_MS);
+    SCREEN(a, "pin");
+    CHECK(screens_release(a));
+    CHECK_INT(px0, a->u.px);
+    CHECK(same_color(bg0, a->u.th.bg));
+    kiosk_close(&k);
+}
+
 /* ---- the technician ---- */
 
 static void pin_keys(app *a, const char *digits)
@@ -991,6 +1073,7 @@ int main(int argc, char **argv)
     test_walk();
     test_timers();
     test_idle();
+    test_settings();
     test_tech();
     for (int l = 0; l < N_LANGS; l++)
         test_layout_trainee(l, 800, 480);
