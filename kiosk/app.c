@@ -127,6 +127,9 @@ void app_to_welcome(app *a)
     sq_free(a->exam.exams);
     a->exam.exams = NULL;
     a->exam.n_exams = 0;
+    sq_free(a->exam.desc);
+    a->exam.desc = NULL;
+    a->exam.desc_asked = -1;
     sq_free(a->exam.people);
     a->exam.people = NULL;
     a->exam.n_people = 0;
@@ -192,6 +195,7 @@ void app_init(app *a, plat *p, i18n *t, sq_store *store, sq_station_keys *keys,
     a->lang = LANG_KK;
     for (int i = 0; i < APP_IMAGES; i++)
         a->exam.images[i].pos = -1;
+    a->exam.desc_asked = -1;
     a->tmp = malloc(APP_TMP);
     snprintf(a->station, sizeof a->station, "%s", station ? station : "");
     a->last_input_ms = app_now_ms(a);
@@ -226,6 +230,8 @@ void app_free(app *a)
     end_attempt(a);
     sq_free(a->exam.people);
     sq_free(a->exam.exams);
+    sq_free(a->exam.desc);
+    a->exam.desc = NULL;
     sq_usb_list_free(&a->tech.files);
     if (a->tech.pass_entry)
         sodium_free(a->tech.pass_entry);

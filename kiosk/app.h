@@ -106,6 +106,10 @@ typedef struct {
     bool open[APP_MAX_EXAMS];  /* an attempt in progress */
     bool eligible[APP_MAX_EXAMS];
     int chosen;
+    /* the chosen exam's description, for the instructions screen: in
+     * desc_lang (-1: none), asked for in desc_asked (-1: not loaded) */
+    char *desc;
+    int desc_lang, desc_asked;
     /* the attempt */
     sq_attempt *att;
     int pos;

@@ -297,6 +297,9 @@ static void start_or_resume(app *a, int i)
         app_enter_attempt(a);
         return;
     }
+    sq_free(a->exam.desc);
+    a->exam.desc = NULL;
+    a->exam.desc_asked = -1;
     app_go(a, SCR_INFO);
 }
 
@@ -350,8 +353,18 @@ static void scr_info(app *a)
 {
     ui *u = &a->u;
     const sq_exam_info *x = &a->exam.exams[a->exam.chosen];
+    /* The description, in the screen's language when the exam has it. */
+    if (a->exam.desc_asked != a->lang) {
+        sq_err e;
+        sq_free(a->exam.desc);
+        a->exam.desc = NULL;
+        a->exam.desc_asked = a->lang;
+        if (sq_catalog_exam_description(a->store, x->id, a->lang, &a->exam.desc, &a->exam.desc_lang,
+                                        &e))
+            app_log_err("reading the exam's description", &e);
+    }
     ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
-    int y = app_header(a, exam_title(a, x), NULL) + u->gap;
+    int top = app_header(a, exam_title(a, x), NULL);
     char n1[16], n2[16], n3[16], line[256];
     snprintf(n1, sizeof n1, "%d", x->time_limit_s / 60);
     snprintf(n2, sizeof n2, "%d", x->n_items);
@@ -371,12 +384,41 @@ static void scr_info(app *a)
         i18n_fmt(a->t, a->lang, "info.attempts", line, sizeof line, "n", n1, NULL);
         o += (size_t)snprintf(a->tmp + o, APP_TMP - o, "%s\n", line);
     }
+    /* The description, the facts and how it goes scroll between the
+     * header and the footer (a description may be long). */
     int footer = u->unit + 2 * u->gap;
-    y += ui_text(u, ui_r(2 * u->gap, y, u->w - 4 * u->gap, 0), a->tmp, u->px * 6 / 5, true,
-                 u->th.fg, ALIGN_LEFT);
-    y += u->gap;
-    ui_text(u, ui_r(2 * u->gap, y, u->w - 4 * u->gap, u->h - y - footer), app_t(a, "info.how"), u->px,
-            false, u->th.muted, ALIGN_LEFT);
+    int reserved = a->msg ? 3 * u->unit : 0;
+    ui_rect area = ui_r(0, top, u->w, u->h - top - footer - reserved);
+    a->exam.scroll_area = area;
+    if (u->pass == UI_DRAW)
+        plat_clip(u->p, area.x, area.y, area.w, area.h);
+    int pad = 2 * u->gap, w = u->w - 2 * pad;
+    int y = area.y + u->gap - a->exam.scroll;
+    if (a->exam.desc) {
+        if (a->exam.desc_lang != a->lang) {
+            static const char *const lang_keys[] = {"lang.kk", "lang.ru", "lang.en"};
+            char note[256];
+            i18n_fmt(a->t, a->lang, "info.description_lang", note, sizeof note, "lang",
+                     app_t(a, lang_keys[a->exam.desc_lang]), NULL);
+            y += ui_text(u, ui_r(pad, y, w, 0), note, u->px * 9 / 10, false, u->th.muted,
+                         ALIGN_LEFT);
+        }
+        y += ui_text(u, ui_r(pad, y, w, 0), a->exam.desc, u->px, false, u->th.fg, ALIGN_LEFT) +
+             u->gap;
+    }
+    y += ui_text(u, ui_r(pad, y, w, 0), a->tmp, u->px * 6 / 5, true, u->th.fg, ALIGN_LEFT) + u->gap;
+    y += ui_text(u, ui_r(pad, y, w, 0), app_t(a, "info.how"), u->px, false, u->th.muted, ALIGN_LEFT);
+    a->exam.content_h = y + a->exam.scroll - area.y + u->gap;
+    if (a->exam.scroll > a->exam.content_h - area.h)
+        a->exam.scroll = a->exam.content_h - area.h > 0 ? a->exam.content_h - area.h : 0;
+    if (u->pass == UI_DRAW) {
+        plat_clip(u->p, 0, 0, 0, 0);
+        /* A hint that there is more below (as on an item). */
+        if (a->exam.content_h > area.h)
+            ui_fill(u, ui_r(u->w - u->gap, area.y + area.h * a->exam.scroll / a->exam.content_h,
+                            u->gap / 2, area.h * area.h / a->exam.content_h),
+                    u->th.muted);
+    }
     if (a->msg)
         app_message_box(a, ui_r(u->gap, u->h - footer - 3 * u->unit, u->w - 2 * u->gap, 0),
                     app_t(a, a->msg), u->th.bad);
@@ -1078,7 +1120,7 @@ bool exam_screen(app *a)
 
 void exam_drag(app *a, int dy)
 {
-    if (a->scr != SCR_ITEM && a->scr != SCR_ROSTER)
+    if (a->scr != SCR_ITEM && a->scr != SCR_ROSTER && a->scr != SCR_INFO)
         return;
     int max = a->exam.content_h - a->exam.scroll_area.h;
     a->exam.scroll -= dy;

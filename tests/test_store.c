@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "check.h"
+#include "synaq/catalog.h"
 #include "fixture.h"
 #include "db_int.h"
 #include "synaq/tech.h"
@@ -722,6 +723,30 @@ static void test_nothing_in_clear(const char *demo_path)
     snprintf(marker_bundle, sizeof marker_bundle, "%s/marker.sqb", g.dir);
     CHECK_INT(0, fx_bundle(&g, yaml, marker_bundle, NULL, 0));
     CHECK_OK(sq_import_file(g.store, marker_bundle, NULL, NULL, &e), &e);
+
+    /* The exams' descriptions, from their sealed records: the demo's in
+     * each language, none for the marker exam, refusals named. */
+    static const char *const desc_start[] = {"Демонстрациялық тест.", "Демонстрационный тест.",
+                                             "A demo test."};
+    for (int l = 0; l < SQ_NLANGS; l++) {
+        char *d = NULL;
+        int dl = -2;
+        CHECK_OK(sq_catalog_exam_description(g.store, "election-basics", l, &d, &dl, &e), &e);
+        CHECK_INT(l, dl);
+        CHECK(d && strncmp(d, desc_start[l], strlen(desc_start[l])) == 0);
+        sq_free(d);
+    }
+    char *none = (char *)"x";
+    int none_lang = 7;
+    CHECK_OK(sq_catalog_exam_description(g.store, marker_id, SQ_LANG_RU, &none, &none_lang, &e), &e);
+    CHECK(none == NULL);
+    CHECK_INT(-1, none_lang);
+    CHECK_INT(SQ_ENOTFOUND,
+              sq_catalog_exam_description(g.store, "no-such-exam", 0, &none, &none_lang, &e));
+    CHECK(none == NULL);
+    CHECK_INT(SQ_EINVAL,
+              sq_catalog_exam_description(g.store, "election-basics", 3, &none, &none_lang, &e));
+    CHECK(strstr(e.msg, "language 3") != NULL);
 
     /* Attempts: one finished, one left open, on the demo; one on the
      * marker exam, left open. */

@@ -203,6 +203,35 @@ out:
     return st;
 }
 
+sq_status sq_catalog_exam_description(sq_store *s, const char *exam_id, int lang, char **out,
+                                      int *text_lang, sq_err *err)
+{
+    sqlite3_int64 row;
+    int64_t version;
+    int n_roster;
+    json_t *meta = NULL;
+    *out = NULL;
+    *text_lang = -1;
+    if (lang < 0 || lang >= SQ_NLANGS)
+        return sqi_seterr(err, SQ_EINVAL, "language %d is not one of kk, ru, en", lang);
+    sq_status st = sqi_catalog_find_exam(s, exam_id, &row, &version, &n_roster, err);
+    if (st || (st = sqi_catalog_exam_meta(s, row, exam_id, version, &meta, err)))
+        return st;
+    const json_t *d = json_object_get(meta, "description");
+    int order[SQ_NLANGS + 1] = {lang, 0, 1, 2};
+    for (int i = 0; i <= SQ_NLANGS && *text_lang < 0; i++) {
+        const json_t *t = json_object_get(d, sqi_lang_codes[order[i]]);
+        if (json_is_string(t) && json_string_length(t) > 0) {
+            if (!(*out = strdup(json_string_value(t))))
+                st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
+            else
+                *text_lang = order[i];
+        }
+    }
+    json_decref(meta);
+    return st;
+}
+
 sq_status sq_catalog_trainee_check(sq_store *s, const char *exam_id, const char *trainee_id,
                                  int *attempts_left, char *name, size_t name_len, sq_err *err)
 {

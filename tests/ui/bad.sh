@@ -57,10 +57,13 @@ EOF
 
 # Partly translated: the first item in kk and ru, the second in ru only;
 # the exam's title in ru only.
+# A description in Russian only, longer than any screen (issue 16, item 7).
+desc_ru=$(for i in $(seq 40); do printf 'Абзац %d описания: этот тест проверяет знание порядка работы комиссии. ' "$i"; done)
 cat >"$work/fallback.yaml" <<EOF
 exam: ru-only
 version: 1
 title: {ru: "Только по-русски"}
+description: {ru: "$desc_ru"}
 time_limit: 0
 shuffle_items: no
 $roster
@@ -151,6 +154,24 @@ for case in en:800x480 kk:1280x800 ru:1080x1920; do
     bad_known scroll-not-clamped "$name: after A- at the end of a long item the item area is" \
       "empty (scrolled past the end; see $name-smaller.png)"
   fi
+done
+
+# ---- a long description, in another language than the screen's ----
+
+note_desc=$(msg kk info.description_lang lang "$(msg kk lang.ru)")
+for case in 4:800x480 5:1080x1920; do
+  size=${case#*:} name=bad-desc-${case#*:}
+  {
+    printf 'tap lang-kk\nkeys 77010130000%s\ntap continue\nexpect-screen exams\ntap exam:ru-only\n' "${case%%:*}"
+    printf 'expect-screen info\nexpect-text %s\nexpect-text Абзац 1 описания\nexpect-fits\n' "$note_desc"
+    printf 'screenshot %s-top\ndrag 400 400 400 100\nexpect-fits\nscreenshot %s-scrolled\n' "$name" "$name"
+    printf 'drag 400 400 400 -100000\nexpect-fits\nscreenshot %s-end\n' "$name"
+    printf 'expect-text %s\ntap start\nexpect-screen item\n' "$(msg kk info.how)"
+    to_welcome
+  } >"$work/$name.txt"
+  run "$name" "$home" "$size" "$work/$name.txt" || continue
+  differ "$name-top" "$name-scrolled" "a drag did not scroll the description"
+  differ "$name-scrolled" "$name-end" "a drag to the end did not scroll the description"
 done
 
 # ---- no text in the chosen language ----

@@ -71,6 +71,9 @@ walk_script1() {
     "$(msg "$l" exams.attempts_left n 3)"
   shot exams
   printf 'tap exam:election-basics\nexpect-screen info\nexpect-text %s\n' "$(msg "$l" info.pass n 70)"
+  # The exam's description, in the screen's language (issue 16, item 7).
+  printf 'expect-text %s\n' "$(sed -n '/^description:/,/^[a-z_]*:/p' "$src/assets/demo/election-basics.yaml" |
+    sed -n "s/^  $l: \"\(.*\)\"\$/\1/p")"
   shot info
   # Back and forth once, then start.
   printf 'tap back\nexpect-screen exams\ntap exam:election-basics\nexpect-screen info\ntap start\n'

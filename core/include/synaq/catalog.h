@@ -27,6 +27,13 @@ typedef struct {
 sq_status sq_catalog_exams(sq_store *s, sq_exam_info **out, size_t *n,
                            sq_err *err) SQ_MUST_CHECK;
 
+/* The description of the active version of exam_id in lang (0 kk, 1 ru,
+ * 2 en), else in the first of kk, ru, en it has; *text_lang says which
+ * (-1 and *out NULL: the exam has none). SQ_ENOTFOUND: no such exam.
+ * Caller owns *out (sq_free). */
+sq_status sq_catalog_exam_description(sq_store *s, const char *exam_id, int lang, char **out,
+                                      int *text_lang, sq_err *err) SQ_MUST_CHECK;
+
 /* Whether trainee may take exam: SQ_OK and the attempts left (-1: no limit)
  * and the roster name (when there is a roster; name may be NULL), or
  * SQ_ENOTFOUND (no such exam; not on the roster), SQ_ESTATE (no attempts
