@@ -179,11 +179,21 @@ static void scr_identify(app *a)
               a->exam.field == 1);
     y = ny + fh + u->gap;
     int footer = u->unit + u->gap;
-    if (a->msg) {
-        int mh = ui_text_height(u, u->w - 4 * u->gap, app_t(a, a->msg), u->px, false) + 2 * u->gap;
-        app_message_box(a, ui_r(u->gap, y, u->w - 2 * u->gap, mh), app_t(a, a->msg), u->th.bad);
-        y += mh + u->gap;
+    /* The messages have a place of their own, as tall as the tallest of
+     * them in this language, so that the keyboard below never moves under
+     * a finger when one comes or goes. */
+    static const char *const msgs[] = {"id.empty", "id.unknown", "welcome.no_exams",
+                                       "id.need_name"};
+    int mh = 0;
+    for (size_t i = 0; i < sizeof msgs / sizeof *msgs; i++) {
+        int h = ui_text_height(u, u->w - 4 * u->gap, app_t(a, msgs[i]), u->px, false);
+        if (h > mh)
+            mh = h;
     }
+    mh += 2 * u->gap;
+    if (a->msg)
+        app_message_box(a, ui_r(u->gap, y, u->w - 2 * u->gap, mh), app_t(a, a->msg), u->th.bad);
+    y += mh + u->gap;
     int kh = u->h - y - footer - u->gap;
     if (kh > u->unit * 6)
         kh = u->unit * 6;

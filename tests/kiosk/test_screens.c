@@ -674,6 +674,83 @@ static void test_idle(void)
     kiosk_close(&k);
 }
 
+/* ---- the keyboard stays put (issue 16, item 6) ---- */
+
+/* Taps text at the places its keys had in an earlier frame (rects), as a
+ * finger that learned the keyboard does, drawing after each tap. */
+static void type_at(app *a, const ui_rect *rects, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        screens_tap(a, rects[i].x + rects[i].w / 2, rects[i].y + rects[i].h / 2);
+        screens_draw(a);
+    }
+}
+
+static bool key_rects(app *a, const char *const *keys, size_t n, ui_rect *out, int line)
+{
+    for (size_t i = 0; i < n; i++) {
+        char name[40];
+        snprintf(name, sizeof name, "key:%s", keys[i]);
+        const ui_widget *w = ui_find(&a->u, name);
+        check_count++;
+        if (!w) {
+            fail(line, a, "no widget", name);
+            return false;
+        }
+        out[i] = w->r;
+    }
+    return true;
+}
+
+static void test_keyboard_steady(int w, int h)
+{
+    kiosk k;
+    if (kiosk_open(&k, w, h, 3, 30, false)) {
+        CHECK(!"the station");
+        kiosk_close(&k);
+        return;
+    }
+    app *a = k.a;
+    TAP(a, "lang-ru");
+    SCREEN(a, "identify");
+    /* The ID's keys where they are with no message. */
+    static const char *const digits[] = {"9", "0", "0", "1", "0", "1", "3", "0", "0", "1", "2", "3"};
+    enum { N_DIGITS = sizeof digits / sizeof *digits };
+    ui_rect at[N_DIGITS];
+    if (!key_rects(a, digits, N_DIGITS, at, __LINE__)) {
+        kiosk_close(&k);
+        return;
+    }
+    /* "Continue" with no ID: a message comes; typing makes it go. */
+    TAP(a, "continue");
+    SHOWS(a, t(a, "id.empty"));
+    type_at(a, at, N_DIGITS);
+    CHECK_STR(TRAINEE, a->exam.id);
+    SHOWS_NOT(a, t(a, "id.empty"));
+    /* The name's keys, with no message (the name field chosen; an empty
+     * name shows capitals, the next letters small, on the same keys). */
+    TAP(a, "field:name");
+    static const char *const letters[] = {"Т", "Е", "С", "Т"};
+    enum { N_LETTERS = sizeof letters / sizeof *letters };
+    ui_rect lat[N_LETTERS];
+    if (!key_rects(a, letters, N_LETTERS, lat, __LINE__)) {
+        kiosk_close(&k);
+        return;
+    }
+    TAP(a, "field:id");
+    /* No roster: "continue" asks for the name, in its message. */
+    TAP(a, "continue");
+    SCREEN(a, "identify");
+    SHOWS(a, t(a, "id.need_name"));
+    CHECK_INT(1, a->exam.field);
+    type_at(a, lat, N_LETTERS);
+    /* (Capitals or small after the first: the keyboard's shift rule.) */
+    check_count++;
+    if (strcmp(a->exam.name, "ТЕСТ") != 0 && strcmp(a->exam.name, "Тест") != 0)
+        fail(__LINE__, a, "the name typed is not ТЕСТ / Тест:", a->exam.name);
+    kiosk_close(&k);
+}
+
 /* ---- settings are one session's (issue 16, item 4) ---- */
 
 static void test_settings(void)
@@ -1074,6 +1151,8 @@ int main(int argc, char **argv)
     test_timers();
     test_idle();
     test_settings();
+    test_keyboard_steady(800, 480);
+    test_keyboard_steady(1080, 1920);
     test_tech();
     for (int l = 0; l < N_LANGS; l++)
         test_layout_trainee(l, 800, 480);
