@@ -722,7 +722,16 @@ static void status_text(app *a, char *out, size_t cap)
         snprintf(why, sizeof why, "%.*s%s", (int)n, s->sync_last_error,
                  s->sync_last_error[n] ? "\xE2\x80\xA6" : "");
         fmt_when(s->sync_last_error_s, w, sizeof w);
-        ADD("tech.sync_error", line, sizeof line, "when", w, "error", why);
+        if (s->sync_last_error_kind[0]) {
+            /* What kind of trouble, in the screen's language; syncd's
+             * English sentence after it, for whoever is called. */
+            char key[40];
+            snprintf(key, sizeof key, "sync.kind.%s", s->sync_last_error_kind);
+            ADD("tech.sync_error_kind", line, sizeof line, "when", w, "what", app_t(a, key),
+                "error", why);
+        } else {
+            ADD("tech.sync_error", line, sizeof line, "when", w, "error", why);
+        }
     }
     if (s->disk_free_bytes >= 0) {
         fmt_size(a, s->disk_free_bytes, w, sizeof w);

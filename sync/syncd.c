@@ -108,13 +108,18 @@ static void status_write(syncd *y)
         logf_("%s", e.msg);
 }
 
-static void fail(syncd *y, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(syncd *y, const char *fmt, ...)
+/* A round failed: kind (SQ_SYNC_KIND_*, station.h) says what kind of
+ * trouble, for the technician's screen in its language; the sentence is
+ * for the log and synaqctl status. */
+static void fail(syncd *y, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fail(syncd *y, const char *kind, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(y->status.last_error, sizeof y->status.last_error, fmt, ap);
     va_end(ap);
+    snprintf(y->status.last_error_kind, sizeof y->status.last_error_kind, "%s", kind);
     y->status.last_error_s = wall_now();
     logf_("%s", y->status.last_error);
     status_write(y);
@@ -281,7 +286,7 @@ static int next_batch(syncd *y, char *path, size_t cap)
      * batches, never in one central refuses. */
     if (sq_batch_make(y->store, 0, y->cfg.batch_results, SQ_UPLOAD_MAX - SQ_UPLOAD_OVERHEAD, &made,
                       &e)) {
-        fail(y, "making a batch: %s", e.msg);
+        fail(y, SQ_SYNC_KIND_LOCAL, "making a batch: %s", e.msg);
         return -1;
     }
     if (made.count == 0)
@@ -291,7 +296,7 @@ static int next_batch(syncd *y, char *path, size_t cap)
     sq_status rc = sq_write_file(path, made.bytes, made.len, 0600, &e);
     sq_free(made.bytes);
     if (rc) {
-        fail(y, "%s", e.msg);
+        fail(y, SQ_SYNC_KIND_LOCAL, "%s", e.msg);
         return -1;
     }
     int count = made.count;
@@ -405,7 +410,7 @@ static int heartbeat(syncd *y, sq_heartbeat *hb)
     if (statvfs(y->paths.home, &sv) == 0)
         hb->disk_free_bytes = (int64_t)sv.f_bavail * (int64_t)sv.f_frsize;
     if (counter_reserve(y, y->hb_next)) {
-        fail(y, "cannot keep the heartbeat counter in %s", y->counter_path);
+        fail(y, SQ_SYNC_KIND_LOCAL, "cannot keep the heartbeat counter in %s", y->counter_path);
         return -1;
     }
     hb->counter = y->hb_next++;
@@ -432,7 +437,7 @@ static int send_upload(syncd *y, const char *batch_path)
             sq_batch_verify(b, sq_station_keys_sign_pk(y->keys), &e)) {
             /* Not ours or damaged (a disk fault): its results are still
              * pending in the store and go out in a new batch. */
-            fail(y, "outbox file %s is damaged; removing it", batch_path);
+            fail(y, SQ_SYNC_KIND_LOCAL, "outbox file %s is damaged; removing it", batch_path);
             unlink(batch_path);
             goto out;
         }
@@ -441,16 +446,16 @@ static int send_upload(syncd *y, const char *batch_path)
     if (heartbeat(y, &hb))
         goto out;
     if (sq_batch_upload_build(y->keys, &hb, batch, blen, &up, &ulen, &e)) {
-        fail(y, "making an upload: %s", e.msg);
+        fail(y, SQ_SYNC_KIND_LOCAL, "making an upload: %s", e.msg);
         goto out;
     }
     long status = http(y, "POST", "/v1/upload", up, ulen, &resp, 0, err, sizeof err);
     if (status < 0) {
-        fail(y, "%s", err);
+        fail(y, SQ_SYNC_KIND_NETWORK, "%s", err);
         goto out;
     }
     if (status == 503 || status == 429) {
-        fail(y, "central is busy (HTTP %ld, retry after %ld s)", status, y->retry_after_s);
+        fail(y, SQ_SYNC_KIND_BUSY, "central is busy (HTTP %ld, retry after %ld s)", status, y->retry_after_s);
         goto out;
     }
     if (status == 409) {
@@ -477,23 +482,23 @@ static int send_upload(syncd *y, const char *batch_path)
         }
         y->conflict = 1;
         if (signed_conflict)
-            fail(y, "CONFLICT: central holds other results under %s%lld of this station "
+            fail(y, SQ_SYNC_KIND_CONFLICT, "CONFLICT: central holds other results under %s%lld of this station "
                     "(it holds up to #%lld); call the technician",
                  ack->conflict_seq ? "#" : "batch ", (long long)ack->conflict_seq,
                  (long long)ack->held_max);
         else
-            fail(y, "CONFLICT: central holds different results under batch %s; call the "
+            fail(y, SQ_SYNC_KIND_CONFLICT, "CONFLICT: central holds different results under batch %s; call the "
                     "technician (HTTP 409, not signed by central: %s)",
                  b ? sq_batch_id(b) : "-", why);
         goto out;
     }
     if (status != 200) {
-        fail(y, "central refused the upload: HTTP %ld: %.200s", status, resp.p ? resp.p : "");
+        fail(y, SQ_SYNC_KIND_REFUSED, "central refused the upload: HTTP %ld: %.200s", status, resp.p ? resp.p : "");
         goto out;
     }
     if (open_answer(y, &resp, b ? sq_batch_id(b) : "", batch, blen, &ack, why, sizeof why) ||
         ack->kind != SQ_ACK_STORED) {
-        fail(y, "HTTP 200 but no acknowledgement: %s", ack ? "central says it did not store it"
+        fail(y, SQ_SYNC_KIND_ACK, "HTTP 200 but no acknowledgement: %s", ack ? "central says it did not store it"
                                                             : why);
         goto out;
     }
@@ -508,7 +513,7 @@ static int send_upload(syncd *y, const char *batch_path)
     int64_t *seqs = calloc(n ? n : 1, sizeof *seqs);
     int marked = 0;
     if (!seqs) {
-        fail(y, "out of memory");
+        fail(y, SQ_SYNC_KIND_LOCAL, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
@@ -528,7 +533,7 @@ static int send_upload(syncd *y, const char *batch_path)
               sq_batch_id(b), k, n);
     if (sq_batch_mark_sent(y->store, seqs, k, &marked, &e)) {
         free(seqs);
-        fail(y, "marking results sent: %s", e.msg);
+        fail(y, SQ_SYNC_KIND_LOCAL, "marking results sent: %s", e.msg);
         goto out;
     }
     free(seqs);
@@ -631,7 +636,7 @@ static int bundle_download(syncd *y, const char *name, const char *sha, json_int
         return 0;
     FILE *f = fopen(part, "ab");
     if (!f) {
-        fail(y, "cannot write %s", part);
+        fail(y, SQ_SYNC_KIND_LOCAL, "cannot write %s", part);
         return -1;
     }
     snprintf(url, sizeof url, "%s/v1/bundles/%s?station=%s", y->cfg.central_url, name, station);
@@ -646,7 +651,7 @@ static int bundle_download(syncd *y, const char *name, const char *sha, json_int
     fsync(fileno(f));
     fclose(f);
     if (cr != CURLE_OK || (code != 200 && code != 206)) {
-        fail(y, "downloading %s: %s (HTTP %ld); will resume", name,
+        fail(y, SQ_SYNC_KIND_NETWORK, "downloading %s: %s (HTTP %ld); will resume", name,
              cr != CURLE_OK ? curl_easy_strerror(cr) : "refused", code);
         if (code == 416)
             unlink(part);
@@ -665,9 +670,9 @@ static int fetch_bundles(syncd *y)
     if (status != 200) {
         free(resp.p);
         if (status < 0)
-            fail(y, "%s", err);
+            fail(y, SQ_SYNC_KIND_NETWORK, "%s", err);
         else if (status != 404)
-            fail(y, "listing bundles: HTTP %ld", status);
+            fail(y, SQ_SYNC_KIND_REFUSED, "listing bundles: HTTP %ld", status);
         return status == 404 ? 0 : -1;
     }
     json_t *j = json_loadb(resp.p, resp.len, 0, NULL);
@@ -738,7 +743,7 @@ static int fetch_bundles(syncd *y)
         if (st == SQ_EBUSY || st == SQ_EFULL || st == SQ_EIO || st == SQ_ENOMEM ||
             st == SQ_EREADONLY) {
             /* The station's trouble, not the bundle's: try again later. */
-            fail(y, "bundle %s: %s", name, e.msg);
+            fail(y, SQ_SYNC_KIND_LOCAL, "bundle %s: %s", name, e.msg);
             rc = -1;
             continue;
         }
@@ -775,9 +780,9 @@ static int sync_round(syncd *y)
     free(resp.p);
     if (status != 200) {
         if (status < 0)
-            fail(y, "central not reachable: %s", err);
+            fail(y, SQ_SYNC_KIND_NETWORK, "central not reachable: %s", err);
         else
-            fail(y, "central's health check answered HTTP %ld", status);
+            fail(y, SQ_SYNC_KIND_REFUSED, "central's health check answered HTTP %ld", status);
         return -1;
     }
     int sent = 0, renumbered = 0;
@@ -793,7 +798,7 @@ static int sync_round(syncd *y)
         if (u == 0)
             sent++;
         else if (++renumbered > 4) {
-            fail(y, "central keeps answering with conflicts after renumbering; call the "
+            fail(y, SQ_SYNC_KIND_CONFLICT, "central keeps answering with conflicts after renumbering; call the "
                     "technician");
             return -1;
         }
@@ -804,6 +809,7 @@ static int sync_round(syncd *y)
         return -1;
     y->status.last_success_s = wall_now();
     y->status.last_error[0] = 0;
+    y->status.last_error_kind[0] = 0;
     status_write(y);
     return 0;
 }
@@ -871,7 +877,7 @@ static int wait_for_unlock(syncd *y, char **pass_out)
             close(ls);
         return -1;
     }
-    fail(y, "LOCKED: the station's keys are protected by a passphrase; waiting for the "
+    fail(y, SQ_SYNC_KIND_LOCKED, "LOCKED: the station's keys are protected by a passphrase; waiting for the "
             "technician to unlock the station (at the kiosk, or synaqctl unlock)");
     int rc = 1;
     while (!y->stopping) {
@@ -918,6 +924,7 @@ static int wait_for_unlock(syncd *y, char **pass_out)
     unlink(sa.sun_path);
     if (rc == 0) {
         y->status.last_error[0] = 0;
+        y->status.last_error_kind[0] = 0;
         status_write(y);
     }
     return rc;

@@ -511,19 +511,30 @@ static void test_status(void)
         const char *text;
         bool known;
         int64_t success, error_wall;
-        const char *error;
+        const char *error, *kind;
     } sync[] = {
         {"{\"last_success\": 1790000100, \"last_error\": \"connection refused\","
          " \"last_error_wall\": 1790000200}",
-         true, 1790000100, 1790000200, "connection refused"},
+         true, 1790000100, 1790000200, "connection refused", ""},
         {"{\"last_success\": 0, \"last_error\": \"желі жоқ\", \"last_error_wall\": 5}", true, 0, 5,
-         "желі жоқ"},
-        {"{\"last_success\": 42}", true, 42, 0, ""},
-        {"{}", true, 0, 0, ""},
-        {"{\"last_success\": \"yesterday\", \"last_error\": 7}", true, 0, 0, ""},
-        {"{not json", false, 0, 0, ""},
-        {"[1, 2, 3]", false, 0, 0, ""},
-        {"", false, 0, 0, ""},
+         "желі жоқ", ""},
+        /* The kind of trouble (issue 16, item 11): each known one kept; an
+         * unknown one (a newer daemon's) or not a string left out. */
+        {"{\"last_error\": \"central not reachable\", \"last_error_kind\": \"network\","
+         " \"last_error_wall\": 9}",
+         true, 0, 9, "central not reachable", "network"},
+        {"{\"last_error\": \"LOCKED\", \"last_error_kind\": \"locked\"}", true, 0, 0, "LOCKED",
+         "locked"},
+        {"{\"last_error\": \"x\", \"last_error_kind\": \"solar-flare\"}", true, 0, 0, "x", ""},
+        {"{\"last_error\": \"x\", \"last_error_kind\": 3}", true, 0, 0, "x", ""},
+        {"{\"last_error\": \"x\", \"last_error_kind\": \"networkXXXXXXXXXXXXXXXXXXXXXXXX\"}", true,
+         0, 0, "x", ""},
+        {"{\"last_success\": 42}", true, 42, 0, "", ""},
+        {"{}", true, 0, 0, "", ""},
+        {"{\"last_success\": \"yesterday\", \"last_error\": 7}", true, 0, 0, "", ""},
+        {"{not json", false, 0, 0, "", ""},
+        {"[1, 2, 3]", false, 0, 0, "", ""},
+        {"", false, 0, 0, "", ""},
     };
     for (size_t i = 0; i < sizeof sync / sizeof sync[0]; i++) {
         CHECK_INT(0, fx_write(json, sync[i].text, strlen(sync[i].text)));
@@ -536,6 +547,7 @@ static void test_status(void)
         CHECK_INT(sync[i].success, st.sync_last_success_s);
         CHECK_INT(sync[i].error_wall, st.sync_last_error_s);
         CHECK_STR(sync[i].error, st.sync_last_error);
+        CHECK_STR(sync[i].kind, st.sync_last_error_kind);
         CHECK_INT(1, st.pending);
     }
     unlink(json);

@@ -247,6 +247,16 @@ sq_status sq_station_sync_status_read(const sq_station_paths *p, sq_sync_status 
     out->updated_s = json_integer_value(json_object_get(j, "updated"));
     const char *why = json_string_value(json_object_get(j, "last_error"));
     snprintf(out->last_error, sizeof out->last_error, "%s", why ? why : "");
+    /* A kind this build does not know (a newer daemon's) is left out:
+     * the sentence still says it. */
+    static const char *const kinds[] = {SQ_SYNC_KIND_NETWORK, SQ_SYNC_KIND_BUSY,
+                                        SQ_SYNC_KIND_REFUSED, SQ_SYNC_KIND_ACK,
+                                        SQ_SYNC_KIND_CONFLICT, SQ_SYNC_KIND_LOCKED,
+                                        SQ_SYNC_KIND_LOCAL};
+    const char *kind = json_string_value(json_object_get(j, "last_error_kind"));
+    for (size_t k = 0; kind && k < sizeof kinds / sizeof *kinds; k++)
+        if (!strcmp(kind, kinds[k]))
+            snprintf(out->last_error_kind, sizeof out->last_error_kind, "%s", kinds[k]);
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(j, "bundles_set_aside"), i, it)
@@ -278,9 +288,12 @@ sq_status sq_station_sync_status_write(const sq_station_paths *p, const sq_sync_
     char why[sizeof st->last_error];
     snprintf(why, sizeof why, "%.*s", (int)sq_utf8_prefix(st->last_error, sizeof why - 1),
              st->last_error);
-    json_t *j = aside ? json_pack("{s:I, s:s, s:I, s:I, s:o}", "last_success",
+    char kind[sizeof st->last_error_kind];
+    snprintf(kind, sizeof kind, "%s", st->last_error[0] ? st->last_error_kind : "");
+    json_t *j = aside ? json_pack("{s:I, s:s, s:s, s:I, s:I, s:o}", "last_success",
                                   (json_int_t)st->last_success_s, "last_error", why,
-                                  "last_error_wall", (json_int_t)st->last_error_s, "updated",
+                                  "last_error_kind", kind, "last_error_wall",
+                                  (json_int_t)st->last_error_s, "updated",
                                   (json_int_t)st->updated_s, "bundles_set_aside", aside)
                       : NULL;
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;

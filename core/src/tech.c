@@ -298,6 +298,7 @@ static void read_sync_status(const char *home, sq_tech_status *st)
     st->sync_last_success_s = ss.last_success_s;
     st->sync_last_error_s = ss.last_error_s;
     snprintf(st->sync_last_error, sizeof st->sync_last_error, "%s", ss.last_error);
+    snprintf(st->sync_last_error_kind, sizeof st->sync_last_error_kind, "%s", ss.last_error_kind);
 }
 
 sq_status sq_tech_status_get(sq_store *s, const sq_station_keys *k, const char *home,

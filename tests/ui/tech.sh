@@ -179,8 +179,13 @@ tech() {
   else
     bad "$p: a sync with no central left no error: $(cat "$home/station/sync-status.json" 2>&1)"
   fi
-  sync_error=$(msg "$l" tech.sync_error when "$(date -u -d "@${err_wall:-0}" '+%Y-%m-%d %H:%M UTC')" \
-    error "$err_text")
+  # What kind of trouble it was, for the screen to say in its language
+  # (issue 16, item 11): central out of reach is "network".
+  if grep -q '"last_error_kind":"network"' "$home/station/sync-status.json"; then ok; else
+    bad "$p: the sync error's kind is not network: $(cat "$home/station/sync-status.json")"
+  fi
+  sync_error=$(msg "$l" tech.sync_error_kind when "$(date -u -d "@${err_wall:-0}" '+%Y-%m-%d %H:%M UTC')" \
+    what "$(msg "$l" sync.kind.network)" error "$err_text")
 
   script1 >"$work/$p-1.txt"
   kiosk "$p-1" "$home/station" "$size" "$work/$p-1.txt" --usb-roots "$home/media" || status=$?
@@ -202,7 +207,8 @@ tech() {
 
   # A long sync error (syncd keeps up to 511 bytes): the screen shows its
   # start, cut at a character, and still fits. (The file stands in for
-  # syncd's after a long failure.)
+  # syncd's after a long failure; it has no kind, as an older syncd's:
+  # the sentence alone.)
   local long_err long_shown
   long_err="x$(printf 'Ошибка %.0s' $(seq 1 30))"
   long_shown="x$(printf 'Ошибка %.0s' $(seq 1 12))О…"

@@ -79,10 +79,22 @@ void sq_station_kiosk_unlock(int fd);
 
 #define SQ_SYNC_ASIDE_MAX 8
 
+/* What kind of trouble the last error was (last_error_kind), for a screen
+ * to say in its own language; the sentence (last_error) is English. */
+#define SQ_SYNC_KIND_NETWORK "network"   /* central out of reach, a transfer broke */
+#define SQ_SYNC_KIND_BUSY "busy"         /* central asked to come back later */
+#define SQ_SYNC_KIND_REFUSED "refused"   /* central answered with an error */
+#define SQ_SYNC_KIND_ACK "ack"           /* no valid signed acknowledgement */
+#define SQ_SYNC_KIND_CONFLICT "conflict" /* central holds other results under ours */
+#define SQ_SYNC_KIND_LOCKED "locked"     /* the keys wait for their passphrase */
+#define SQ_SYNC_KIND_LOCAL "local"       /* the station's own store, disk or files */
+
 typedef struct {
     int64_t last_success_s;   /* the last round that went through; 0: never */
     int64_t last_error_s;     /* when the last error was; 0: none */
     char last_error[512];     /* "" when the last round went through */
+    char last_error_kind[16]; /* SQ_SYNC_KIND_*; "" when none or not known (an
+                                 older daemon's file) */
     int64_t updated_s;        /* when the daemon last wrote this */
     int n_aside;              /* bundles that cannot be delivered, set aside */
     struct {

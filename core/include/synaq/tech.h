@@ -92,6 +92,7 @@ typedef struct {
     int64_t sync_last_success_s;  /* 0: never */
     int64_t sync_last_error_s;
     char sync_last_error[512];
+    char sync_last_error_kind[16]; /* SQ_SYNC_KIND_* (station.h); "": not known */
     /* The check of the store's records, made by sq_tech_status_get. */
     sq_integrity_report integrity;
 } sq_tech_status;
