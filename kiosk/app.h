@@ -115,6 +115,7 @@ typedef struct {
     int pos;
     int scroll, content_h;
     ui_rect scroll_area;
+
     bool warned5, warned1;
     int64_t last_save_ms;
     /* the pictures of the item on screen and, decoded ahead by prefetch,

@@ -627,7 +627,12 @@ static void item_pass(app *a, int pos, int scroll)
     i18n_fmt(a->t, a->lang, "item.progress", prog, sizeof prog, "n", cnt, "total", tot, NULL);
     int top = item_bar(a, prog);
     int fh = u->unit + 2 * u->gap;
-    ui_rect area = ui_r(0, top, u->w, u->h - top - fh);
+    /* Between the content and the footer, a strip of its own for "more
+     * below": it never covers an option, and the content's height does
+     * not depend on whether it shows. */
+    int sh = u->unit * 3 / 4;
+    ui_rect area = ui_r(0, top, u->w, u->h - top - fh - sh);
+    ui_rect strip = ui_r(0, area.y + area.h, u->w, sh);
     if (!ahead)
         a->exam.scroll_area = area;
 
@@ -716,15 +721,32 @@ static void item_pass(app *a, int pos, int scroll)
         if (a->exam.scroll > a->exam.content_h - area.h)
             a->exam.scroll = a->exam.content_h - area.h > 0 ? a->exam.content_h - area.h : 0;
     }
-    if (u->pass == UI_DRAW) {
+    /* What is still below the fold, after this pass's layout. */
+    int below = y - (area.y + area.h);
+    if (u->pass != UI_HIT)
         plat_clip(u->p, 0, 0, 0, 0);
-        /* A hint that there is more below. */
-        if (a->exam.content_h - a->exam.scroll > area.h)
-            ui_fill(u, ui_r(u->w - u->gap, area.y + area.h * a->exam.scroll / a->exam.content_h, u->gap / 2,
-                            area.h * area.h / a->exam.content_h),
-                    u->th.muted);
-    } else if (ahead) {
-        plat_clip(u->p, 0, 0, 0, 0);
+    if (u->pass == UI_DRAW && below > 0)
+        /* The scroll bar. */
+        ui_fill(u, ui_r(u->w - u->gap, area.y + area.h * a->exam.scroll / a->exam.content_h, u->gap / 2,
+                        area.h * area.h / a->exam.content_h),
+                u->th.muted);
+    /* The strip: "more below" while there is more (a tap scrolls down by
+     * most of a screen); empty at the end. */
+    ui_fill(u, strip, u->th.bg);
+    if (below > 0) {
+        const char *lbl = app_t(a, "item.more_below");
+        int bw2 = ui_text_width(u, lbl, u->px, true) + 6 * u->gap;
+        if (bw2 > u->w - 4 * u->gap)
+            bw2 = u->w - 4 * u->gap;
+        if (ui_button(u, "more-below", ui_r((u->w - bw2) / 2, strip.y + 2, bw2, strip.h - 4), lbl,
+                      BTN_QUIET) &&
+            !ahead) {
+            int max = a->exam.content_h - area.h;
+            a->exam.scroll += area.h * 3 / 4;
+            if (a->exam.scroll > max)
+                a->exam.scroll = max > 0 ? max : 0;
+            a->dirty = true;
+        }
     }
 
     /* The footer: back, flag, all questions, next or finish. */
@@ -746,10 +768,11 @@ static void item_pass(app *a, int pos, int scroll)
     bool last = pos == n - 1;
     if (ui_button(u, last ? "review" : "next", ui_r(4 * u->gap + 3 * bw, fy, bw, u->unit),
                   app_t(a, last ? "item.review" : "item.next"), BTN_PRIMARY)) {
-        if (last)
+        if (last) {
             app_go(a, SCR_REVIEW);
-        else
+        } else {
             move_to(a, a->exam.pos + 1);
+        }
     }
 }
 

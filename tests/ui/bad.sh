@@ -129,6 +129,8 @@ for case in en:800x480 kk:1280x800 ru:1080x1920; do
   {
     identify "$l" 77010130000$n long-text
     printf 'expect-fits\nprint\nscreenshot %s-top\n' "$name"
+    # "More below" (issue 16, item 9): its own strip, a tap scrolls.
+    printf 'expect-widget more-below\ntap more-below\nscreenshot %s-more\ndrag 400 200 400 100000\n' "$name"
     printf 'drag 400 500 400 200\nexpect-fits\nscreenshot %s-scrolled\n' "$name"
     printf 'drag 400 500 400 -100000\nexpect-fits\nprint\nscreenshot %s-end\n' "$name"
     printf 'tap option-3\nstate\n'
@@ -145,6 +147,7 @@ for case in en:800x480 kk:1280x800 ru:1080x1920; do
   if block "$name" 2 | grep -q '\[option-3\]'; then ok; else
     bad "$name: option-3 is not in view at the end of the item"
   fi
+  differ "$name-top" "$name-more" "a tap on more-below did not scroll"
   differ "$name-top" "$name-scrolled" "a drag did not scroll"
   differ "$name-scrolled" "$name-end" "a drag to the end did not scroll"
   if state_of "$name" | grep -q 'answers=long:4$'; then ok; else
