@@ -24,6 +24,8 @@
 set -euo pipefail
 
 pg_user=synaq-pgtest
+nss_wrapper=/usr/lib/x86_64-linux-gnu/libnss_wrapper.so
+for f in /usr/lib/*/libnss_wrapper.so; do [ -e "$f" ] && nss_wrapper=$f; done
 
 die() { echo "pgtmp: $*" >&2; exit 1; }
 
@@ -35,10 +37,15 @@ bindir() {
   return 1
 }
 
-# Runs a command as the cluster's owner.
+# Runs a command as the cluster's owner. As root, under nss_wrapper with a
+# passwd file of the cluster's own: initdb looks its user up by uid, and
+# /etc/passwd may be readable by root alone (it is 0600 on this kind of
+# machine, and must be left so).
 as_owner() {
   if [ "$(id -u)" -eq 0 ]; then
-    runuser -u "$pg_user" -- "$@"
+    local c; c=$(cat "$dir/cluster")
+    runuser -u "$pg_user" -- env LD_PRELOAD="$nss_wrapper" NSS_WRAPPER_PASSWD="$c/passwd" \
+      NSS_WRAPPER_GROUP="$c/group" "$@"
   else
     "$@"
   fi
@@ -61,12 +68,16 @@ start)
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
       "$pg_user" || id "$pg_user" >/dev/null 2>&1 || die "cannot create the user $pg_user"
   fi
-  if [ "$(id -u)" -eq 0 ] && ! runuser -u "$pg_user" -- id -un >/dev/null 2>&1; then
-    die "$pg_user cannot look itself up (is /etc/passwd readable by all? scripts/setup fixes it)"
-  fi
   c=$(mktemp -d "${TMPDIR:-/tmp}/synaq-pg.XXXXXX")
   echo "$c" >"$dir/cluster"
-  [ "$(id -u)" -eq 0 ] && chown "$pg_user" "$c"
+  if [ "$(id -u)" -eq 0 ]; then
+    [ -e "$nss_wrapper" ] || die "$nss_wrapper missing (libnss-wrapper; scripts/setup)"
+    uid=$(id -u "$pg_user"); gid=$(id -g "$pg_user")
+    echo "$pg_user:x:$uid:$gid:Synaq test clusters:/nonexistent:/usr/sbin/nologin" >"$c/passwd"
+    echo "$pg_user:x:$gid:" >"$c/group"
+    chmod 0644 "$c/passwd" "$c/group"
+    chown "$pg_user" "$c"
+  fi
   chmod 0755 "$c"
   as_owner mkdir -m 0700 "$c/data"
   as_owner mkdir -m 0755 "$c/sock"
