@@ -8,6 +8,8 @@
 #                          of the cluster), DIR/url, DIR/url_pw (the password
 #                          user's URL, with its password).
 #   pgtmp.sh url DIR NAME  creates database NAME if missing; prints its URL
+#   pgtmp.sh down DIR      stops the server, keeping the cluster (a server lost)
+#   pgtmp.sh up DIR        starts it again after down
 #   pgtmp.sh stop DIR      stops the server and removes the cluster's folder
 #
 # Exit status 77 (CTest's skip) when the PostgreSQL server binaries are not
@@ -57,7 +59,7 @@ url_of() { # DIR DB [USER]
 }
 
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: pgtmp.sh start|url|stop DIR [NAME]"
+[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: pgtmp.sh start|url|down|up|stop DIR [NAME]"
 
 case $cmd in
 start)
@@ -124,6 +126,15 @@ url)
   fi
   url_of "$dir" "$name"
   ;;
+down|up)
+  bin=$(bindir) || exit 77
+  c=$(cat "$dir/cluster")
+  if [ "$cmd" = down ]; then
+    as_owner "$bin/pg_ctl" -D "$c/data" -m fast -w -t 30 stop >/dev/null
+  else
+    as_owner "$bin/pg_ctl" -D "$c/data" -l "$c/server.log" -w -t 30 start >/dev/null
+  fi
+  ;;
 stop)
   [ -e "$dir/cluster" ] || exit 0
   c=$(cat "$dir/cluster")
@@ -136,6 +147,6 @@ stop)
   rm -f "$dir/cluster" "$dir/url" "$dir/url_pw"
   ;;
 *)
-  die "usage: pgtmp.sh start|url|stop DIR [NAME]"
+  die "usage: pgtmp.sh start|url|down|up|stop DIR [NAME]"
   ;;
 esac
