@@ -3,9 +3,10 @@
 #
 #   with-pg.sh COMMAND [ARG...]
 #
-# starts a cluster (pgtmp.sh), runs COMMAND with SYNAQ_TEST_DB_URL (the URL
-# of its database "synaq") and SYNAQ_TEST_PG (the harness's state folder,
-# for `pgtmp.sh url "$SYNAQ_TEST_PG" NAME` and url_pw) in its environment,
+# starts a cluster (pgtmp.sh), runs COMMAND with SYNAQ_TEST_DB_URL and
+# SYNAQ_CENTRAL_DB (the URL of its database "synaq": every synaq-central
+# the command runs stores there) and SYNAQ_TEST_PG (the harness's state
+# folder, for `pgtmp.sh url "$SYNAQ_TEST_PG" NAME` and url_pw) set,
 # stops the cluster whatever happens, and exits with COMMAND's status.
 # 77 (skip) when the PostgreSQL server binaries are not installed.
 set -uo pipefail
@@ -18,4 +19,4 @@ trap 'exit 130' INT
 url=$("$here/pgtmp.sh" start "$state/pg")
 rc=$?
 [ $rc -eq 0 ] || exit $rc
-SYNAQ_TEST_DB_URL=$url SYNAQ_TEST_PG=$state/pg "$@"
+SYNAQ_TEST_DB_URL=$url SYNAQ_CENTRAL_DB=$url SYNAQ_TEST_PG=$state/pg "$@"
