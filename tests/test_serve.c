@@ -1834,6 +1834,35 @@ static void test_cstore_reader(void)
     cstore_close(cs);
 }
 
+/* What the store may show of where it is: never a password. */
+static void test_where(void)
+{
+    static const struct {
+        const char *in, *shown;
+        bool url;
+    } cases[] = {
+        {"/var/lib/synaq-central/results.db", "/var/lib/synaq-central/results.db", false},
+        {"postgresql://synaq@db.example:5432/synaq", "postgresql://synaq@db.example:5432/synaq",
+         true},
+        {"postgresql://synaq:s3cret@db.example/synaq", "postgresql://synaq:***@db.example/synaq",
+         true},
+        {"postgres:///synaq?host=/run/pg&password=s3cret&user=x",
+         "postgres:///synaq?host=/run/pg&password=***&user=x", true},
+        {"POSTGRESQL://u:p@h/d?password=q", "POSTGRESQL://u:***@h/d?password=***", true},
+        {"postgresql://h/d?xpassword=visible", "postgresql://h/d?xpassword=visible", true},
+        {"postgresql:/not-a-url", "postgresql:/not-a-url", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char out[200];
+        cstore_where(cases[i].in, out, sizeof out);
+        CHECK_STR(cases[i].shown, out);
+        CHECK_INT(cases[i].url, cstore_is_url(cases[i].in));
+    }
+    char small[12];
+    cstore_where("postgresql://u:secret@h/d", small, sizeof small);
+    CHECK_STR("postgresql:", small);
+}
+
 /* After SIGTERM, a restart on the same home knows every batch. */
 static void test_restart(void)
 {
@@ -1954,6 +1983,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "test_serve: result store on %s\n", db_url ? "PostgreSQL" : "SQLite");
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    test_where();
     if (setup()) {
         fprintf(stderr, "test_serve: set-up failed\n");
         return 1;
