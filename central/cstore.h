@@ -15,10 +15,11 @@
  * database itself enforces that a batch id and a (station, seq) are
  * stored once.
  *
- * A handle may be shared by threads: every call holds the handle's mutex
- * (one connection, one transaction at a time). Commits are durable (SQLite:
- * WAL, synchronous=FULL; PostgreSQL: the server's commit) before a call
- * returns.
+ * A handle may be shared by threads. SQLite: every call holds the
+ * handle's mutex (one writer at a time); PostgreSQL: each call takes one
+ * of the handle's connections (up to 8, opened as needed), so calls
+ * overlap. Commits are durable (SQLite: WAL, synchronous=FULL;
+ * PostgreSQL: the server's commit) before a call returns.
  */
 #ifndef SYNAQ_CENTRAL_CSTORE_H
 #define SYNAQ_CENTRAL_CSTORE_H

@@ -19,9 +19,12 @@
  * duplicate. A call returns after the server's COMMIT (synchronous_commit
  * on), so the receiver acknowledges only what is durable.
  *
- * One connection per handle, used by one thread at a time under the
- * handle's mutex; statements are prepared on the connection on their first
- * use. Parameters and results travel in binary (no escaping of bytea).
+ * A handle is a small pool of connections (PG_POOL at most), each used by
+ * one call at a time: the first opened with the handle, others when every
+ * open one is in use, so a receiver's threads store uploads of different
+ * stations side by side and the server can commit them together.
+ * Statements are prepared on a connection on their first use there.
+ * Parameters and results travel in binary (no escaping of bytea).
  * Load: each upload is about ten round trips plus one per result, on a
  * local socket tens of microseconds each.
  */
@@ -175,14 +178,29 @@ static const char *const migrations[] = {
     " ADD COLUMN integrity bigint NOT NULL DEFAULT 0;",
 };
 
+/* One connection; used by one thread at a time, which the pool sees to. */
 typedef struct pg_store {
-    struct cstore base; /* first: the front calls through base.ops */
     PGconn *conn;
     char where[600]; /* the URL without its password, for messages */
     bool readonly;
     bool prepared[Q_COUNT]; /* on this connection; cleared when it is reset */
-    pthread_mutex_t mu;
 } pg_store;
+
+/* Connections a handle opens at most, each when every one open is in
+ * use: as many as threads call at once (the receiver runs 4 by default),
+ * so that uploads of different stations, and their commits, overlap. */
+#define PG_POOL 8
+
+/* The handle: a pool of connections. */
+typedef struct pg_pool {
+    struct cstore base; /* first: the front calls through base.ops */
+    char *url;          /* for the connections opened later */
+    bool readonly;
+    pthread_mutex_t mu; /* guards conn[] and busy[] */
+    pthread_cond_t freed;
+    pg_store *conn[PG_POOL]; /* NULL: not open */
+    bool busy[PG_POOL];      /* taken by a call, or being opened */
+} pg_pool;
 
 static const cstore_ops pg_ops;
 
@@ -625,18 +643,23 @@ fail:
     return st;
 }
 
-static void pg_close(cstore *base);
+static void conn_close(pg_store *cs)
+{
+    if (cs)
+        PQfinish(cs->conn); /* NULL is a no-op */
+    free(cs);
+}
 
-sq_status cstore_pg_open(const char *url, int flags, cstore **out, sq_err *err)
+/* Opens one connection and sets its session up; caller owns *out
+ * (conn_close). */
+static sq_status conn_open(const char *url, bool readonly, pg_store **out, sq_err *err)
 {
     sq_status st = SQ_OK;
     *out = NULL;
     pg_store *cs = calloc(1, sizeof *cs);
     if (!cs)
         return seterr(err, SQ_ENOMEM, "out of memory");
-    cs->base.ops = &pg_ops;
-    cs->readonly = (flags & CSTORE_READONLY) != 0;
-    pthread_mutex_init(&cs->mu, NULL);
+    cs->readonly = readonly;
     cstore_pg_where(url, cs->where, sizeof cs->where);
     cs->conn = PQconnectdb(url);
     if (!cs->conn) {
@@ -659,24 +682,118 @@ sq_status cstore_pg_open(const char *url, int flags, cstore **out, sq_err *err)
         }
         goto fail;
     }
-    if ((st = session_setup(cs, err)) ||
-        (st = cs->readonly ? check_schema(cs, err) : prepare_schema(cs, err)))
+    if ((st = session_setup(cs, err)))
         goto fail;
-    *out = &cs->base;
+    *out = cs;
     return SQ_OK;
 fail:
-    pg_close(&cs->base);
+    conn_close(cs);
+    return st;
+}
+
+static void pg_close(cstore *base);
+
+sq_status cstore_pg_open(const char *url, int flags, cstore **out, sq_err *err)
+{
+    sq_status st = SQ_OK;
+    *out = NULL;
+    pg_pool *pl = calloc(1, sizeof *pl);
+    if (!pl || !(pl->url = strdup(url))) {
+        free(pl);
+        return seterr(err, SQ_ENOMEM, "out of memory");
+    }
+    pl->base.ops = &pg_ops;
+    pl->readonly = (flags & CSTORE_READONLY) != 0;
+    pthread_mutex_init(&pl->mu, NULL);
+    pthread_cond_init(&pl->freed, NULL);
+    /* The first connection is opened now, so that a server out of reach
+     * or refused credentials stop the caller at start; it sees to the
+     * schema. */
+    if ((st = conn_open(url, pl->readonly, &pl->conn[0], err)) ||
+        (st = pl->readonly ? check_schema(pl->conn[0], err) : prepare_schema(pl->conn[0], err)))
+        goto fail;
+    *out = &pl->base;
+    return SQ_OK;
+fail:
+    pg_close(&pl->base);
     return st;
 }
 
 static void pg_close(cstore *base)
 {
-    pg_store *cs = (pg_store *)base;
-    if (!cs)
+    pg_pool *pl = (pg_pool *)base;
+    if (!pl)
         return;
-    PQfinish(cs->conn); /* NULL is a no-op */
-    pthread_mutex_destroy(&cs->mu);
-    free(cs);
+    for (int i = 0; i < PG_POOL; i++)
+        conn_close(pl->conn[i]);
+    if (pl->url) {
+        /* It may hold a password. */
+        volatile char *p = pl->url;
+        while (*p)
+            *p++ = 0;
+        free(pl->url);
+    }
+    pthread_cond_destroy(&pl->freed);
+    pthread_mutex_destroy(&pl->mu);
+    free(pl);
+}
+
+/* A connection for one call: a free one, else a new one when fewer than
+ * PG_POOL are open, else the first to be given back. NULL with err filled
+ * when none is open and none can be opened. Give it back with give. */
+static pg_store *take(pg_pool *pl, sq_status *st, sq_err *err)
+{
+    pthread_mutex_lock(&pl->mu);
+    for (;;) {
+        int empty = -1, open = 0;
+        for (int i = 0; i < PG_POOL; i++) {
+            if (pl->conn[i] && !pl->busy[i]) {
+                pl->busy[i] = true;
+                pthread_mutex_unlock(&pl->mu);
+                return pl->conn[i];
+            }
+            if (pl->conn[i] || pl->busy[i])
+                open++;
+            else if (empty < 0)
+                empty = i;
+        }
+        if (empty >= 0) {
+            pl->busy[empty] = true; /* being opened: no one else takes the slot */
+            pthread_mutex_unlock(&pl->mu);
+            pg_store *cs = NULL;
+            sq_err e = {0};
+            sq_status s = conn_open(pl->url, pl->readonly, &cs, &e);
+            pthread_mutex_lock(&pl->mu);
+            if (s == SQ_OK) {
+                pl->conn[empty] = cs;
+                pthread_mutex_unlock(&pl->mu);
+                return cs;
+            }
+            pl->busy[empty] = false;
+            pthread_cond_broadcast(&pl->freed);
+            if (open == 0) {
+                pthread_mutex_unlock(&pl->mu);
+                *st = s;
+                if (err)
+                    *err = e;
+                return NULL;
+            }
+            /* Out of reach, or at its connection limit: this call waits for
+             * a connection that is open (and says so if the server is gone);
+             * a later one tries to open another again. */
+        }
+        pthread_cond_wait(&pl->freed, &pl->mu);
+    }
+}
+
+static void give(pg_pool *pl, pg_store *cs)
+{
+    pthread_mutex_lock(&pl->mu);
+    for (int i = 0; i < PG_POOL; i++)
+        if (pl->conn[i] == cs)
+            pl->busy[i] = false;
+    pthread_cond_signal(&pl->freed);
+    pthread_mutex_unlock(&pl->mu);
 }
 
 /* ---- storing an upload ---- */
@@ -849,13 +966,15 @@ fail:
 
 static sq_status pg_put_upload(cstore *base, const cstore_upload *up, cstore_ack *ack, sq_err *err)
 {
-    pg_store *cs = (pg_store *)base;
+    pg_pool *pl = (pg_pool *)base;
+    pg_store *cs;
     sq_status st;
     bool retry = false;
     memset(ack, 0, sizeof *ack);
-    if (cs->readonly)
+    if (pl->readonly)
         return seterr(err, SQ_EREADONLY, "result store: opened read-only");
-    pthread_mutex_lock(&cs->mu);
+    if (!(cs = take(pl, &st, err)))
+        return st;
     for (int attempt = 1;; attempt++) {
         st = put_once(cs, up, ack, &retry, err);
         if (!st || !retry || attempt == PG_TRIES)
@@ -864,7 +983,7 @@ static sq_status pg_put_upload(cstore *base, const cstore_upload *up, cstore_ack
         struct timespec ts = {0, (long)attempt * 5000000L + (long)(random() % 5000000L)};
         nanosleep(&ts, NULL);
     }
-    pthread_mutex_unlock(&cs->mu);
+    give(pl, cs);
     return st;
 }
 
@@ -872,19 +991,21 @@ static sq_status pg_put_upload(cstore *base, const cstore_upload *up, cstore_ack
 
 static sq_status pg_highest(cstore *base, const char *station_id, int64_t *highest, sq_err *err)
 {
-    pg_store *cs = (pg_store *)base;
+    pg_pool *pl = (pg_pool *)base;
+    pg_store *cs;
     PGresult *bad = NULL;
     params p = {0};
     sq_status st;
     *highest = 0;
-    pthread_mutex_lock(&cs->mu);
+    if (!(cs = take(pl, &st, err)))
+        return st;
     if (!(st = ensure_conn(cs, err))) {
         p_text(&p, station_id);
         if (run_int(cs, Q_PROGRESS_GET, &p, highest, &bad))
             st = pgerr(cs, bad, "reading progress", err);
     }
     PQclear(bad);
-    pthread_mutex_unlock(&cs->mu);
+    give(pl, cs);
     return st;
 }
 
@@ -908,11 +1029,13 @@ static void row_heartbeat(const PGresult *r, int row, sq_heartbeat *hb, int64_t 
 static sq_status pg_heartbeat_latest(cstore *base, const char *station_id, sq_heartbeat *hb,
                                      int64_t *received_wall_s, sq_err *err)
 {
-    pg_store *cs = (pg_store *)base;
+    pg_pool *pl = (pg_pool *)base;
+    pg_store *cs;
     PGresult *r = NULL, *bad = NULL;
     params p = {0};
     sq_status st;
-    pthread_mutex_lock(&cs->mu);
+    if (!(cs = take(pl, &st, err)))
+        return st;
     if ((st = ensure_conn(cs, err)))
         goto out;
     p_text(&p, station_id);
@@ -930,7 +1053,7 @@ static sq_status pg_heartbeat_latest(cstore *base, const char *station_id, sq_he
 out:
     PQclear(r);
     PQclear(bad);
-    pthread_mutex_unlock(&cs->mu);
+    give(pl, cs);
     return st;
 }
 
@@ -991,16 +1114,18 @@ static int hb_row(void *ctx, const PGresult *r)
 static sq_status pg_each_heartbeat(cstore *base, const char *station_id, cstore_heartbeat_fn fn,
                                    void *ctx, sq_err *err)
 {
-    pg_store *cs = (pg_store *)base;
+    pg_pool *pl = (pg_pool *)base;
+    pg_store *cs;
     hb_walk w = {fn, ctx};
     params p = {0};
     sq_status st;
-    pthread_mutex_lock(&cs->mu);
+    if (!(cs = take(pl, &st, err)))
+        return st;
     if (!(st = ensure_conn(cs, err))) {
         p_text(&p, station_id);
         st = walk(cs, Q_HB_EACH, &p, hb_row, &w, "reading heartbeats", err);
     }
-    pthread_mutex_unlock(&cs->mu);
+    give(pl, cs);
     return st;
 }
 
@@ -1019,29 +1144,33 @@ static int result_row(void *ctx, const PGresult *r)
 static sq_status pg_each_result(cstore *base, const char *station_id, int64_t after_seq,
                                 cstore_result_fn fn, void *ctx, sq_err *err)
 {
-    pg_store *cs = (pg_store *)base;
+    pg_pool *pl = (pg_pool *)base;
+    pg_store *cs;
     result_walk w = {fn, ctx};
     params p = {0};
     sq_status st;
-    pthread_mutex_lock(&cs->mu);
+    if (!(cs = take(pl, &st, err)))
+        return st;
     if (!(st = ensure_conn(cs, err))) {
         p_text(&p, station_id); /* NULL: every station */
         p_int(&p, after_seq);
         st = walk(cs, Q_RESULT_EACH, &p, result_row, &w, "reading results", err);
     }
-    pthread_mutex_unlock(&cs->mu);
+    give(pl, cs);
     return st;
 }
 
 static sq_status pg_batch_known(cstore *base, const char *batch_id, bool *known, uint8_t *sha256,
                                 sq_err *err)
 {
-    pg_store *cs = (pg_store *)base;
+    pg_pool *pl = (pg_pool *)base;
+    pg_store *cs;
     PGresult *r = NULL, *bad = NULL;
     params p = {0};
     sq_status st;
     *known = false;
-    pthread_mutex_lock(&cs->mu);
+    if (!(cs = take(pl, &st, err)))
+        return st;
     if ((st = ensure_conn(cs, err)))
         goto out;
     p_text(&p, batch_id);
@@ -1055,7 +1184,7 @@ static sq_status pg_batch_known(cstore *base, const char *batch_id, bool *known,
 out:
     PQclear(r);
     PQclear(bad);
-    pthread_mutex_unlock(&cs->mu);
+    give(pl, cs);
     return st;
 }
 
