@@ -4,23 +4,28 @@
  * with the SHA-256 of their bytes, each station's latest heartbeat and the
  * history of them, and each station's highest contiguous sequence number.
  *
- * The interface says nothing of the engine, so a PostgreSQL version can
- * sit behind it later. Today's implementation (cstore.c) is SQLite: the
- * file results.db in central's home, apart from the station registry
+ * The interface says nothing of the engine; cstore_front.c picks one from
+ * what cstore_open is given. A file name: SQLite (cstore_sqlite.c, the
+ * default), results.db in central's home, apart from the station registry
  * (central.db), because DESIGN.md allows one writing process per database
- * file: `synaq-central enroll` / `revoke` write central.db while the
- * receiver runs, and only the receiver writes results.db. A writable
- * handle holds an exclusive lock on "<path>-lock" for its lifetime, so a
- * second writer process is refused (SQ_EBUSY) rather than racing.
+ * file; a writable handle holds an exclusive lock on "<path>-lock" for its
+ * lifetime, so a second writer process is refused (SQ_EBUSY). A URL
+ * postgresql://... or postgres://... (libpq's syntax): PostgreSQL
+ * (cstore_pg.c), where any number of receivers share one database and the
+ * database itself enforces that a batch id and a (station, seq) are
+ * stored once.
  *
- * A handle may be shared by threads: every call holds the handle's mutex,
- * so writes are serialised (one writer at a time, as SQLite wants).
- * Commits are durable (WAL, synchronous=FULL) before a call returns.
+ * A handle may be shared by threads. SQLite: every call holds the
+ * handle's mutex (one writer at a time); PostgreSQL: each call takes one
+ * of the handle's connections (up to 8, opened as needed), so calls
+ * overlap. Commits are durable (SQLite: WAL, synchronous=FULL;
+ * PostgreSQL: the server's commit) before a call returns.
  */
 #ifndef SYNAQ_CENTRAL_CSTORE_H
 #define SYNAQ_CENTRAL_CSTORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "synaq/batch.h"
 #include "synaq/result.h"
 
@@ -29,12 +34,29 @@ typedef struct cstore cstore;
 /* Open for reading only (reports): no lock, no writes, no checkpoint. */
 enum { CSTORE_READONLY = 1 };
 
-/* Opens (creating, when writable) the store at path. SQ_EBUSY when another
- * process holds it for writing; SQ_ECORRUPT for a file that is not a
- * result store. Caller owns *out (cstore_close). */
+/* Opens (creating or upgrading the schema, when writable) the store at
+ * path, a file name or a PostgreSQL URL (cstore_is_url). SQ_EBUSY when
+ * another process holds a SQLite file for writing; SQ_ECORRUPT for a file
+ * or database that is not a result store; SQ_ESTATE for one of a newer
+ * schema than this build knows; SQ_ENET when the server cannot be reached;
+ * SQ_EAUTH when it refuses the credentials; SQ_ENOTFOUND when opened
+ * read-only and nothing was ever stored. Messages never show a password.
+ * Caller owns *out (cstore_close). */
 sq_status cstore_open(const char *path, int flags, cstore **out, sq_err *err) SQ_MUST_CHECK;
-/* Closes (checkpointing a writable store). NULL is a no-op. */
+/* Closes (checkpointing a writable SQLite store). NULL is a no-op. */
 void cstore_close(cstore *cs);
+
+/* Whether path names a PostgreSQL database (postgresql:// or postgres://,
+ * any case) rather than a SQLite file. NULL: false. */
+bool cstore_is_url(const char *path);
+
+/* path as it may be shown in a message or a log: a URL's password (in
+ * user:secret@ or password=secret) replaced by "***". Writes at most cap
+ * bytes to out, NUL-terminated, cut when longer. */
+void cstore_where(const char *path, char *out, size_t cap);
+
+/* "sqlite" or "postgresql": the handle's engine (a static string). */
+const char *cstore_engine(const cstore *cs);
 
 /* One sealed result of a batch. The bytes are borrowed for the call. */
 typedef struct {

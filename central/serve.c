@@ -67,6 +67,7 @@ const char serve_usage[] =
     "  serve [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--max-upload BYTES]\n"
     "        [--bundles DIR] [--threads N] [--max-conns N] [--reserve N] [--max-per-ip N]\n"
     "        [--max-per-new-ip N] [--timeout S] [--header-timeout S] [--min-rate BYTES]\n"
+    "        [--db FILE|URL]\n"
     "                     run the receiver (sync/PROTOCOL.md) until SIGTERM; port 0 picks\n"
     "                     a free port; prints 'listening on HOST:PORT'. Defaults:\n"
     "                     127.0.0.1:8080, 1048576 bytes, 4 threads, 512 connections of\n"
@@ -75,7 +76,7 @@ const char serve_usage[] =
     "                     other address (0: no limit), 30 s idle timeout, 10 s for a\n"
     "                     request head, then 500 bytes/s for a body (0: no minimum).\n"
     "                     Bundles: DIR/all/*.sqb for every station, DIR/ID/*.sqb for\n"
-    "                     station ID\n";
+    "                     station ID. --db: the result store (as for every command)\n";
 
 #define BUNDLE_NAME_MAX 200
 #define HASH_CACHE 1024
@@ -845,7 +846,6 @@ static enum MHD_Result answer_error(server *sv, struct MHD_Connection *c, req *r
     return respond(sv, c, r, url, status, resp);
 }
 
-
 static bool valid_bundle_name(const char *s)
 {
     size_t n = strlen(s);
@@ -1004,7 +1004,9 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
     };
     cstore_ack ack;
     if ((st = cstore_put_upload(sv->cs, &up, &ack, &e))) {
-        unsigned code = st == SQ_EFULL || st == SQ_EBUSY || st == SQ_ENOMEM
+        /* The store full, busy or out of reach (a PostgreSQL server lost):
+         * 503 with Retry-After, and nothing acknowledged. */
+        unsigned code = st == SQ_EFULL || st == SQ_EBUSY || st == SQ_ENOMEM || st == SQ_ENET
                             ? MHD_HTTP_SERVICE_UNAVAILABLE
                             : MHD_HTTP_INTERNAL_SERVER_ERROR;
         ret = answer_error(sv, c, r, url, code, NULL, "%s", e.msg);
@@ -1043,10 +1045,9 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
     ret = answer_json(sv, c, r, url, MHD_HTTP_OK,
                       stored && sig
                           ? json_pack("{s:s, s:s, s:s, s:o, s:b, s:I, s:o}", "ack", "synaq-2",
-                                      "batch", b ? sq_batch_id(b) : "", "sha256", sha_hex,
-                                      "stored", stored, "duplicate",
-                                      ack.outcome == CSTORE_DUPLICATE, "highest",
-                                      (json_int_t)ack.highest, "signed", sig)
+                                      "batch", b ? sq_batch_id(b) : "", "sha256", sha_hex, "stored",
+                                      stored, "duplicate", ack.outcome == CSTORE_DUPLICATE,
+                                      "highest", (json_int_t)ack.highest, "signed", sig)
                           : (json_decref(stored), json_decref(sig), NULL));
 out:
     free(results);
@@ -1116,8 +1117,12 @@ static enum MHD_Result handle_highest(server *sv, struct MHD_Connection *c, req 
     if (!sq_station_id_valid(id))
         return answer_error(sv, c, r, url, MHD_HTTP_BAD_REQUEST, NULL, "bad station id");
     snprintf(r->station, sizeof r->station, "%s", id);
-    if (cstore_highest(sv->cs, id, &h, &e))
-        return answer_error(sv, c, r, url, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "%s", e.msg);
+    sq_status st = cstore_highest(sv->cs, id, &h, &e);
+    if (st)
+        return answer_error(sv, c, r, url,
+                            st == SQ_ENET || st == SQ_EBUSY ? MHD_HTTP_SERVICE_UNAVAILABLE
+                                                            : MHD_HTTP_INTERNAL_SERVER_ERROR,
+                            NULL, "%s", e.msg);
     return answer_json(sv, c, r, url, MHD_HTTP_OK,
                        json_pack("{s:s, s:I}", "station", id, "highest", (json_int_t)h));
 }
@@ -1539,7 +1544,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- start and stop ---- */
 
-
 /* "HOST:PORT" or "[V6]:PORT" to an address to bind. */
 static int resolve_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -1584,15 +1588,23 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
     return 0;
 }
 
-int serve_command(const char *home, int argc, char **argv)
+int serve_command(const char *home, const char *db, int argc, char **argv)
 {
-    static const struct option lo[] = {{"listen", 1, 0, 'l'},         {"tls-cert", 1, 0, 'c'},
-                                       {"tls-key", 1, 0, 'k'},        {"max-upload", 1, 0, 'm'},
-                                       {"bundles", 1, 0, 'b'},        {"threads", 1, 0, 't'},
-                                       {"max-conns", 1, 0, 'C'},      {"max-per-ip", 1, 0, 'P'},
-                                       {"timeout", 1, 0, 'T'},        {"reserve", 1, 0, 'R'},
-                                       {"max-per-new-ip", 1, 0, 'N'}, {"header-timeout", 1, 0, 'H'},
-                                       {"min-rate", 1, 0, 'M'},       {0, 0, 0, 0}};
+    static const struct option lo[] = {{"listen", 1, 0, 'l'},
+                                       {"tls-cert", 1, 0, 'c'},
+                                       {"tls-key", 1, 0, 'k'},
+                                       {"max-upload", 1, 0, 'm'},
+                                       {"bundles", 1, 0, 'b'},
+                                       {"threads", 1, 0, 't'},
+                                       {"max-conns", 1, 0, 'C'},
+                                       {"max-per-ip", 1, 0, 'P'},
+                                       {"timeout", 1, 0, 'T'},
+                                       {"reserve", 1, 0, 'R'},
+                                       {"max-per-new-ip", 1, 0, 'N'},
+                                       {"header-timeout", 1, 0, 'H'},
+                                       {"min-rate", 1, 0, 'M'},
+                                       {"db", 1, 0, 'D'},
+                                       {0, 0, 0, 0}};
     /* A station sends its request head in one packet (a TLS handshake
      * first: two round trips, 1.6 s at 2G's 800 ms), then tens of KiB at
      * 2 KB/s or more: 10 s and 500 bytes/s leave it a wide margin and cost
@@ -1673,6 +1685,9 @@ int serve_command(const char *home, int argc, char **argv)
                 goto usage;
             cfg.min_rate_bytes = (unsigned)v;
             break;
+        case 'D':
+            db = optarg;
+            break;
         default:
             goto usage;
         }
@@ -1688,7 +1703,7 @@ int serve_command(const char *home, int argc, char **argv)
     size_t cert_len = 0, key_len = 0;
     int rc = 1;
     sq_err e = {0};
-    char path[4200];
+    char path[4200], store_where[600];
     if (!sv)
         return 1;
     sv->cfg = cfg;
@@ -1729,8 +1744,14 @@ int serve_command(const char *home, int argc, char **argv)
         fprintf(stderr, "synaq-central serve: %s\n", e.msg);
         goto out;
     }
-    snprintf(path, sizeof path, "%s/results.db", home);
-    if (cstore_open(path, 0, &sv->cs, &e)) {
+    /* A SQLite file is this receiver's alone (its -lock refuses a
+     * second); a PostgreSQL database is shared by every receiver. */
+    if (!db) {
+        snprintf(path, sizeof path, "%s/results.db", home);
+        db = path;
+    }
+    cstore_where(db, store_where, sizeof store_where);
+    if (cstore_open(db, 0, &sv->cs, &e)) {
         fprintf(stderr, "synaq-central serve: %s\n", e.msg);
         goto out;
     }
@@ -1740,9 +1761,8 @@ int serve_command(const char *home, int argc, char **argv)
                 strerror(errno));
         goto out;
     }
-    if (cfg.tls_cert &&
-        (sq_file_read(cfg.tls_cert, 1u << 20, (uint8_t **)&cert, &cert_len, &e) ||
-         sq_file_read(cfg.tls_key, 1u << 20, (uint8_t **)&key, &key_len, &e))) {
+    if (cfg.tls_cert && (sq_file_read(cfg.tls_cert, 1u << 20, (uint8_t **)&cert, &cert_len, &e) ||
+                         sq_file_read(cfg.tls_key, 1u << 20, (uint8_t **)&key, &key_len, &e))) {
         fprintf(stderr, "synaq-central serve: %s\n", e.msg);
         goto out;
     }
@@ -1802,6 +1822,7 @@ int serve_command(const char *home, int argc, char **argv)
           "idle %u s",
           cfg.max_conns, cfg.reserve, cfg.max_per_ip, cfg.max_per_new_ip, cfg.header_timeout_s,
           cfg.min_rate_bytes, cfg.timeout_s);
+    logf_("result store: %s (%s)", store_where, cstore_engine(sv->cs));
     if (pthread_create(&sv->g.reaper, NULL, reaper_main, sv) != 0) {
         logf_("cannot start the reaper thread");
         goto out;

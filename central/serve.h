@@ -6,7 +6,8 @@
  *
  * Files in central's home: central.db (the station registry, read only
  * here: enroll and revoke write it while the receiver runs) and results.db
- * (the result store, written by the receiver alone).
+ * (the result store, written by the receiver alone), unless --db names a
+ * PostgreSQL database, which any number of receivers share.
  *
  * Bundles (--bundles DIR): DIR/all/NAME.sqb are offered to every station,
  * DIR/ID/NAME.sqb to station ID only. GET /v1/bundles?station=ID lists
@@ -19,9 +20,11 @@
 #define SYNAQ_CENTRAL_SERVE_H
 
 /* Runs the receiver until SIGTERM or SIGINT. argv[0] is "serve"; options
- * as in serve_usage. home: central's home folder. Returns the process's
- * exit status (0: stopped cleanly; 1: could not start; 2: bad usage). */
-int serve_command(const char *home, int argc, char **argv);
+ * as in serve_usage. home: central's home folder. db: the result store, a
+ * file or a postgresql:// URL (cstore.h), borrowed; NULL: home/results.db;
+ * serve's own --db wins over it. Returns the process's exit status (0:
+ * stopped cleanly; 1: could not start; 2: bad usage). */
+int serve_command(const char *home, const char *db, int argc, char **argv);
 
 /* The options, for the command's usage text. */
 extern const char serve_usage[];

@@ -27,11 +27,14 @@
 
 static const char *home;
 static char keys_dir[4096], registry_path[4096];
+/* The result store: --db, else $SYNAQ_CENTRAL_DB, else DIR/results.db. */
+static const char *db_opt;
+static char results_path[4200];
 
 static int usage(FILE *f)
 {
     fprintf(f,
-            "usage: synaq-central [--home DIR] COMMAND ...\n"
+            "usage: synaq-central [--home DIR] [--db FILE|URL] COMMAND ...\n"
             "\n"
             "commands:\n"
             "  keygen [--upgrade | --new-ack-key]\n"
@@ -54,18 +57,31 @@ static int usage(FILE *f)
             "                     check exam sources and build a bundle for those stations\n"
             "  bundle check SOURCE...\n"
             "                     only check exam sources\n"
-            "  ingest STICK       store results exported to a USB stick (STICK/synaq/*/outgoing)\n"
+            "  ingest [--db FILE|URL] STICK\n"
+            "                     store results exported to a USB stick (STICK/synaq/*/outgoing)\n"
             "                     exactly as uploads, and write acknowledgements beside them\n"
-            "  open-results [--received] [BATCH...] [-o CSV]\n"
+            "  open-results [--received] [--db FILE|URL] [BATCH...] [-o CSV]\n"
             "                     verify and open results as CSV: those the receiver stored\n"
             "                     (--received) and those in batch files\n"
             "%s"
             "\n"
             "DIR defaults to $SYNAQ_CENTRAL_HOME or /var/lib/synaq-central. The public keys\n"
             "every station must trust are in DIR/keys/central.pub. The receiver keeps what\n"
-            "it receives in DIR/results.db.\n",
+            "it receives in the result store: DIR/results.db (SQLite, one receiver), or the\n"
+            "PostgreSQL database of a URL postgresql://... (any number of receivers), given\n"
+            "with --db (before or after the command) or $SYNAQ_CENTRAL_DB.\n",
             serve_usage);
     return f == stderr ? 2 : 0;
+}
+
+/* Where the result store is: db (a file or a postgresql:// URL), or
+ * DIR/results.db when db is NULL. */
+static void set_db(const char *db)
+{
+    if (db)
+        snprintf(results_path, sizeof results_path, "%s", db);
+    else
+        snprintf(results_path, sizeof results_path, "%s/results.db", home);
 }
 
 static int fail(const sq_err *e)
@@ -132,12 +148,9 @@ static int read_all(const char *path, size_t max, uint8_t **buf, size_t *len)
  * stick, and the certificate written back beside it. */
 static int cmd_enroll(int argc, char **argv, bool by_stick)
 {
-    static const struct option lo[] = {{"station-id", 1, 0, 's'},
-                                       {"district", 1, 0, 'd'},
-                                       {"out", 1, 0, 'o'},
-                                       {"request", 1, 0, 'r'},
-                                       {"replace", 0, 0, 'R'},
-                                       {0, 0, 0, 0}};
+    static const struct option lo[] = {{"station-id", 1, 0, 's'}, {"district", 1, 0, 'd'},
+                                       {"out", 1, 0, 'o'},        {"request", 1, 0, 'r'},
+                                       {"replace", 0, 0, 'R'},    {0, 0, 0, 0}};
     const char *id = NULL, *district = NULL, *out = NULL, *fp = NULL;
     bool replace = false;
     char out_buf[4200];
@@ -191,8 +204,7 @@ static int cmd_enroll(int argc, char **argv, bool by_stick)
         if (replace && state > 0) {
             /* The old certificate stays beside the new one, renamed. */
             char old_cert[4300];
-            snprintf(old_cert, sizeof old_cert, "%s.replaced-%lld", out_buf,
-                     (long long)time(NULL));
+            snprintf(old_cert, sizeof old_cert, "%s.replaced-%lld", out_buf, (long long)time(NULL));
             rename(out_buf, old_cert);
         }
         out = out_buf;
@@ -385,8 +397,8 @@ static int open_one(void *ctx, const char *station_id, int64_t seq, const uint8_
     }
     if (st) {
     failed:
-        fprintf(stderr, "synaq-central: %s: result #%lld of '%s': %s\n", o->source,
-                (long long)seq, station_id, e.msg);
+        fprintf(stderr, "synaq-central: %s: result #%lld of '%s': %s\n", o->source, (long long)seq,
+                station_id, e.msg);
         sq_result_free(r);
         o->failures++;
         return 0;
@@ -397,8 +409,8 @@ static int open_one(void *ctx, const char *station_id, int64_t seq, const uint8_
      * central holds (PROTOCOL.md). Central's number is the one shown. */
     r->seq = seq;
     if (strcmp(r->station_id, station_id) != 0) {
-        fprintf(stderr, "synaq-central: %s: result #%lld claims to be of station '%s'\n",
-                o->source, (long long)seq, r->station_id);
+        fprintf(stderr, "synaq-central: %s: result #%lld claims to be of station '%s'\n", o->source,
+                (long long)seq, r->station_id);
         o->failures++;
     } else {
         char *line = sq_result_csv(r, o->header);
@@ -417,12 +429,15 @@ static int cmd_open_results(int argc, char **argv)
     const char *out_path = NULL;
     int c, received = 0;
     optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
-    static const struct option lo[] = {{"out", 1, 0, 'o'}, {"received", 0, 0, 'r'}, {0, 0, 0, 0}};
+    static const struct option lo[] = {
+        {"out", 1, 0, 'o'}, {"received", 0, 0, 'r'}, {"db", 1, 0, 'D'}, {0, 0, 0, 0}};
     while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
         if (c == 'o')
             out_path = optarg;
         else if (c == 'r')
             received = 1;
+        else if (c == 'D')
+            set_db(optarg);
         else
             return usage(stderr);
     }
@@ -443,11 +458,11 @@ static int cmd_open_results(int argc, char **argv)
     }
     if (received) {
         /* What the receiver stored, read beside it (it keeps no key). */
-        char path[4200];
+        char where[600];
         cstore *cs = NULL;
-        snprintf(path, sizeof path, "%s/results.db", home);
-        o.source = path;
-        if (cstore_open(path, CSTORE_READONLY, &cs, &e) ||
+        cstore_where(results_path, where, sizeof where);
+        o.source = where;
+        if (cstore_open(results_path, CSTORE_READONLY, &cs, &e) ||
             cstore_each_result(cs, NULL, 0, open_one, &o, &e))
             rc = fail(&e);
         cstore_close(cs);
@@ -527,8 +542,7 @@ static int ingest_one(sq_central_keys *k, registry *reg, cstore *cs, const char 
     if (read_all(path, SQ_BATCH_MAX_FILE, &buf, &len))
         return 1;
     if (sq_batch_parse(buf, len, &b, &e) ||
-        registry_station_key(reg, sq_batch_station_id(b), pk, &e) ||
-        sq_batch_verify(b, pk, &e)) {
+        registry_station_key(reg, sq_batch_station_id(b), pk, &e) || sq_batch_verify(b, pk, &e)) {
         fprintf(stderr, "synaq-central: %s: %s; skipped\n", path, e.msg);
         goto out;
     }
@@ -555,8 +569,9 @@ static int ingest_one(sq_central_keys *k, registry *reg, cstore *cs, const char 
     }
     bool conflict = ca.outcome == CSTORE_CONFLICT;
     if (conflict)
-        fprintf(stderr, "synaq-central: %s: CONFLICT: central holds other results under batch "
-                        "%s (seq %lld); central's signed word on it goes back on the stick\n",
+        fprintf(stderr,
+                "synaq-central: %s: CONFLICT: central holds other results under batch "
+                "%s (seq %lld); central's signed word on it goes back on the stick\n",
                 path, sq_batch_id(b), (long long)ca.conflict_seq);
     /* Stored (now or before), or a conflict the station can resolve (it
      * numbers its results on above what central holds): central's signed
@@ -603,25 +618,35 @@ out:
 
 static int cmd_ingest(int argc, char **argv)
 {
-    if (argc != 2)
+    static const struct option lo[] = {{"db", 1, 0, 'D'}, {0, 0, 0, 0}};
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (c == 'D')
+            set_db(optarg);
+        else
+            return usage(stderr);
+    }
+    if (optind != argc - 1)
         return usage(stderr);
+    const char *stick = argv[optind];
     sq_err e;
     sq_central_keys *k = NULL;
     registry *reg = NULL;
     cstore *cs = NULL;
-    char path[4200];
     int rc = 0, files = 0, new_results = 0;
-    snprintf(path, sizeof path, "%s/results.db", home);
     /* Acknowledgements are signed with the ack key, as the receiver signs
-     * them: ingest runs where results.db is, which need not hold sign.key. */
+     * them: ingest runs where the result store is, which need not hold
+     * sign.key. A SQLite store is refused while a receiver holds it; a
+     * PostgreSQL one is shared with the receivers. */
     if (sq_central_open(keys_dir, SQ_CENTRAL_ACK, &k, &e) ||
-        registry_open_readonly(registry_path, &reg, &e) || cstore_open(path, 0, &cs, &e)) {
+        registry_open_readonly(registry_path, &reg, &e) || cstore_open(results_path, 0, &cs, &e)) {
         rc = fail(&e);
         goto out;
     }
     /* STICK/synaq/STATION/outgoing/NAME.sqbatch; symlinks are never followed. */
     char top[4200];
-    snprintf(top, sizeof top, "%s/synaq", argv[1]);
+    snprintf(top, sizeof top, "%s/synaq", stick);
     struct stat tb;
     DIR *d = lstat(top, &tb) == 0 && S_ISDIR(tb.st_mode) ? opendir(top) : NULL;
     if (!d) {
@@ -650,15 +675,15 @@ static int cmd_ingest(int argc, char **argv)
             char fp[4800];
             snprintf(fp, sizeof fp, "%s/%s", out_dir, f->d_name);
             files++;
-            if (ingest_one(k, reg, cs, fp, argv[1], st->d_name, &new_results))
+            if (ingest_one(k, reg, cs, fp, stick, st->d_name, &new_results))
                 rc = 1;
         }
         if (od)
             closedir(od);
     }
     closedir(d);
-    printf("%d batch file(s) read, %d result(s) newly stored; acknowledgements written\n",
-           files, new_results);
+    printf("%d batch file(s) read, %d result(s) newly stored; acknowledgements written\n", files,
+           new_results);
 out:
     cstore_close(cs);
     registry_close(reg);
@@ -666,15 +691,19 @@ out:
     return rc;
 }
 
-
 int main(int argc, char **argv)
 {
-    static const struct option lo[] = {{"home", 1, 0, 'H'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option lo[] = {
+        {"home", 1, 0, 'H'}, {"db", 1, 0, 'D'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     home = getenv("SYNAQ_CENTRAL_HOME") ? getenv("SYNAQ_CENTRAL_HOME") : "/var/lib/synaq-central";
+    db_opt = getenv("SYNAQ_CENTRAL_DB") && *getenv("SYNAQ_CENTRAL_DB") ? getenv("SYNAQ_CENTRAL_DB")
+                                                                       : NULL;
     int c;
     while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
         if (c == 'H')
             home = optarg;
+        else if (c == 'D')
+            db_opt = optarg;
         else if (c == 'h')
             return usage(stdout);
         else
@@ -684,6 +713,7 @@ int main(int argc, char **argv)
         return usage(stderr);
     snprintf(keys_dir, sizeof keys_dir, "%s/keys", home);
     snprintf(registry_path, sizeof registry_path, "%s/central.db", home);
+    set_db(db_opt);
     sq_err e;
     if (sq_init(&e))
         return fail(&e);
@@ -703,7 +733,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "revoke"))
         return cmd_revoke(n, v);
     if (!strcmp(cmd, "serve"))
-        return serve_command(home, n, v);
+        return serve_command(home, results_path, n, v);
     if (!strcmp(cmd, "bundle"))
         return cmd_bundle(n, v);
     if (!strcmp(cmd, "ingest"))

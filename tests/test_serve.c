@@ -8,6 +8,13 @@
  * off; the accept policy's pools; the log's rate limits; bundles listed
  * and downloaded with Range; a clean stop on SIGTERM.
  *
+ * On either backend of the result store: results.db in the home (SQLite),
+ * or, when SYNAQ_TEST_DB_URL names a PostgreSQL database (tests/pg's
+ * with-pg.sh sets it), that database, given to every receiver with --db
+ * and read here with libpq. Only what differs by design differs: a second
+ * receiver on one SQLite file is refused; on PostgreSQL it shares the
+ * database.
+ *
  *   test_serve PATH/TO/synaq-central
  */
 #include <errno.h>
@@ -27,6 +34,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <zlib.h>
@@ -43,6 +51,7 @@
 static fixture f;
 static const char *bin;
 static char home[300], bundles_dir[300], results_db[350], log_path[300];
+static const char *db_url; /* NULL: SQLite, results_db */
 static pid_t server_pid;
 static int port;
 static CURL *curl;
@@ -92,6 +101,10 @@ static pid_t start_server(const char *h, const char *const *extra, int *port_out
         return -1;
     const char *args[32] = {bin, "--home", h, "serve", "--listen", "127.0.0.1:0", NULL};
     int n = 6;
+    if (db_url) {
+        args[n++] = "--db";
+        args[n++] = db_url;
+    }
     for (int i = 0; extra && extra[i] && n < 30; i++)
         args[n++] = extra[i];
     args[n] = NULL;
@@ -485,8 +498,30 @@ static uint8_t *hand_batch(const sq_station_keys *k, const char *station_id, con
 
 /* ---- the result store, read beside the server ---- */
 
+/* PostgreSQL: the first column of the first row of sql, as text (caller
+ * frees; NULL on failure, said on stderr). */
+static char *pg_value(const char *sql)
+{
+    PGconn *c = PQconnectdb(db_url);
+    PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+    char *v = NULL;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0)
+        v = strdup(PQgetisnull(r, 0, 0) ? "" : PQgetvalue(r, 0, 0));
+    else
+        fprintf(stderr, "psql %s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    return v;
+}
+
 static long long db_count(const char *sql_where)
 {
+    if (db_url) {
+        char *v = pg_value(sql_where);
+        long long n = v ? atoll(v) : -1;
+        free(v);
+        return n;
+    }
     sqlite3 *db = NULL;
     sqlite3_stmt *q = NULL;
     long long n = -1;
@@ -499,9 +534,30 @@ static long long db_count(const char *sql_where)
     return n;
 }
 
+/* A hash of everything in the store. */
 static void digest(uint8_t out[32])
 {
-    CHECK_INT(0, fx_digest(results_db, out));
+    if (!db_url) {
+        CHECK_INT(0, fx_digest(results_db, out));
+        return;
+    }
+    /* Every row of every table of the schema, in a fixed order. */
+    char *v = pg_value("SELECT string_agg(h, ',' ORDER BY n) FROM ("
+                       " SELECT 'b' AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text),"
+                       " '')) AS h FROM batches t UNION ALL"
+                       " SELECT 'r', md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
+                       " FROM results t UNION ALL"
+                       " SELECT 'p', md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
+                       " FROM progress t UNION ALL"
+                       " SELECT 'h', md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
+                       " FROM heartbeats t UNION ALL"
+                       " SELECT 'l', md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
+                       " FROM heartbeat_latest t UNION ALL"
+                       " SELECT 's', md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
+                       " FROM cstore_schema t) x");
+    CHECK(v != NULL);
+    crypto_hash_sha256(out, (const uint8_t *)(v ? v : ""), v ? strlen(v) : 0);
+    free(v);
 }
 
 /* The status is one of the allowed and the store did not change. */
@@ -597,8 +653,8 @@ static void test_good_upload(void)
     CHECK_STR("synaq-2", jstr(&r, "ack"));
     CHECK_STR(b ? sq_batch_id(b) : "?", jstr(&r, "batch"));
     CHECK_STR(sha, jstr(&r, "sha256"));
-    check_signed(&r, SQ_ACK_STORED, "st-1", b ? sq_batch_id(b) : "?", first_batch,
-                 first_batch_len, 3);
+    check_signed(&r, SQ_ACK_STORED, "st-1", b ? sq_batch_id(b) : "?", first_batch, first_batch_len,
+                 3);
     CHECK(json_is_false(json_object_get(r.json, "duplicate")));
     CHECK_INT(3, jint(&r, "highest"));
     json_t *stored = json_object_get(r.json, "stored");
@@ -1601,8 +1657,33 @@ static void test_pools(void)
     free(log);
 }
 
+/* PostgreSQL: a second receiver on the same database starts and answers
+ * from it what the first stored. */
+static void test_second_receiver_shares(void)
+{
+    int status = 0, p2 = 0;
+    pid_t pid = start_server(home, NULL, &p2, &status);
+    CHECK(pid > 0);
+    if (pid <= 0)
+        return;
+    CURL *h = curl_easy_init();
+    http_resp a, b;
+    CHECK_INT(200, http_on(h, p2, "GET", "/v1/stations/st-1/highest", NULL, 0, NULL, &b));
+    CHECK_INT(200, http("GET", "/v1/stations/st-1/highest", NULL, 0, NULL, &a));
+    CHECK(jint(&a, "highest") > 0);
+    CHECK_INT(jint(&a, "highest"), jint(&b, "highest"));
+    resp_free(&a);
+    resp_free(&b);
+    curl_easy_cleanup(h);
+    CHECK_INT(0, stop_server(pid));
+}
+
 static void test_second_receiver_refused(void)
 {
+    if (db_url) {
+        test_second_receiver_shares();
+        return;
+    }
     int status = 0, p2 = 0;
     pid_t pid = start_server(home, NULL, &p2, &status);
     CHECK(pid < 0);
@@ -1703,13 +1784,23 @@ static int count_heartbeat(void *ctx, const sq_heartbeat *hb, int64_t received_w
 }
 
 /* The result store through its own interface, as reports will read it:
- * read-only beside the running receiver; a second writer refused. */
+ * read-only beside the running receiver; a second writer refused (SQLite)
+ * or let in (PostgreSQL). */
 static void test_cstore_reader(void)
 {
     sq_err e;
     cstore *cs = NULL;
-    CHECK_ERR(SQ_EBUSY, "held by another process", cstore_open(results_db, 0, &cs, &e), &e);
-    CHECK_OK(cstore_open(results_db, CSTORE_READONLY, &cs, &e), &e);
+    const char *where = db_url ? db_url : results_db;
+    if (db_url) {
+        CHECK_OK(cstore_open(where, 0, &cs, &e), &e);
+        CHECK_STR("postgresql", cstore_engine(cs));
+        cstore_close(cs);
+        cs = NULL;
+    } else {
+        CHECK_ERR(SQ_EBUSY, "held by another process", cstore_open(where, 0, &cs, &e), &e);
+    }
+    CHECK_OK(cstore_open(where, CSTORE_READONLY, &cs, &e), &e);
+    CHECK_STR(db_url ? "postgresql" : "sqlite", cstore_engine(cs));
     if (!cs)
         return;
     int64_t walk[2] = {0, 0}, h = 0, received = 0;
@@ -1743,6 +1834,35 @@ static void test_cstore_reader(void)
     cstore_close(cs);
 }
 
+/* What the store may show of where it is: never a password. */
+static void test_where(void)
+{
+    static const struct {
+        const char *in, *shown;
+        bool url;
+    } cases[] = {
+        {"/var/lib/synaq-central/results.db", "/var/lib/synaq-central/results.db", false},
+        {"postgresql://synaq@db.example:5432/synaq", "postgresql://synaq@db.example:5432/synaq",
+         true},
+        {"postgresql://synaq:s3cret@db.example/synaq", "postgresql://synaq:***@db.example/synaq",
+         true},
+        {"postgres:///synaq?host=/run/pg&password=s3cret&user=x",
+         "postgres:///synaq?host=/run/pg&password=***&user=x", true},
+        {"POSTGRESQL://u:p@h/d?password=q", "POSTGRESQL://u:***@h/d?password=***", true},
+        {"postgresql://h/d?xpassword=visible", "postgresql://h/d?xpassword=visible", true},
+        {"postgresql:/not-a-url", "postgresql:/not-a-url", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char out[200];
+        cstore_where(cases[i].in, out, sizeof out);
+        CHECK_STR(cases[i].shown, out);
+        CHECK_INT(cases[i].url, cstore_is_url(cases[i].in));
+    }
+    char small[12];
+    cstore_where("postgresql://u:secret@h/d", small, sizeof small);
+    CHECK_STR("postgresql:", small);
+}
+
 /* After SIGTERM, a restart on the same home knows every batch. */
 static void test_restart(void)
 {
@@ -1761,7 +1881,6 @@ static void test_restart(void)
 }
 
 /* ---- set-up ---- */
-
 
 static int setup(void)
 {
@@ -1858,8 +1977,13 @@ int main(int argc, char **argv)
         return 2;
     }
     bin = argv[1];
+    db_url = getenv("SYNAQ_TEST_DB_URL") && *getenv("SYNAQ_TEST_DB_URL")
+                 ? getenv("SYNAQ_TEST_DB_URL")
+                 : NULL;
+    fprintf(stderr, "test_serve: result store on %s\n", db_url ? "PostgreSQL" : "SQLite");
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    test_where();
     if (setup()) {
         fprintf(stderr, "test_serve: set-up failed\n");
         return 1;
@@ -1901,7 +2025,7 @@ int main(int argc, char **argv)
         /* The file is whole after the stop. */
         sqlite3 *db = NULL;
         sqlite3_stmt *q = NULL;
-        if (sqlite3_open_v2(results_db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        if (!db_url && sqlite3_open_v2(results_db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
             sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &q, NULL) == SQLITE_OK &&
             sqlite3_step(q) == SQLITE_ROW)
             CHECK_STR("ok", (const char *)sqlite3_column_text(q, 0));

@@ -6,8 +6,11 @@
 #  3. the receiver's ingest rate, results per second, 8 stations at once,
 #     and the receiver's CPU time per result stored.
 #   bench/sync/run.sh [BUILD_DIR]
+# Under tests/pg/with-pg.sh (SYNAQ_CENTRAL_DB set) the receiver stores in a
+# throwaway PostgreSQL cluster instead of results.db.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/pg/store.sh"
 bin=${1:-$top/build}
 work=$(mktemp -d "${TMPDIR:-/tmp}/synaq-bsync-XXXXXX")
 pids=()
@@ -60,7 +63,7 @@ conf 0 "http://127.0.0.1:$pport"
 t0=$(now_ms)
 "$bin/sync/synaq-syncd" --home "$work/st0" --once 2>>"$work/daemons.log"
 t1=$(now_ms)
-up_bytes=$(sqlite3 -readonly "$work/central/results.db" \
+up_bytes=$(store_sql "$work/central/results.db" \
   "SELECT sum(len_bytes) FROM batches WHERE station_id = 'b-0'")
 pending=$(sqlite3 -readonly "$work/st0/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL")
 floor_ms=$(( up_bytes * 8 * 1000 / 200000 ))
@@ -76,14 +79,14 @@ for i in $(seq 1 $n_st); do
 done
 wait $(jobs -p | grep -v -F -x -f <(printf '%s\n' "${pids[@]}")) 2>/dev/null || true
 for i in $(seq 1 $n_st); do conf "$i" "http://127.0.0.1:$port"; done
-before=$(sqlite3 -readonly "$work/central/results.db" "SELECT count(*) FROM results")
+before=$(store_sql "$work/central/results.db" "SELECT count(*) FROM results")
 c0=$(cpu_ns "$receiver")
 t0=$(now_ms)
 for i in $(seq 1 $n_st); do "$bin/sync/synaq-syncd" --home "$work/st$i" --once 2>>"$work/daemons.log" & done
 wait $(jobs -p | grep -v -F -x -f <(printf '%s\n' "${pids[@]}")) 2>/dev/null || true
 t1=$(now_ms)
 c1=$(cpu_ns "$receiver")
-after=$(sqlite3 -readonly "$work/central/results.db" "SELECT count(*) FROM results")
+after=$(store_sql "$work/central/results.db" "SELECT count(*) FROM results")
 got=$((after - before))
 printf '  %-40s %8d results in %d ms\n' "ingested" "$got" $((t1 - t0))
 awk -v n="$got" -v ms=$((t1 - t0)) 'BEGIN { printf "  %-40s %8.0f results/s (whole rounds: probe, upload, ack, mark sent)\n", "rate", n * 1000 / ms }'

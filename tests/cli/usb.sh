@@ -14,6 +14,7 @@
 set -euo pipefail
 bin=$1
 src=$2
+. "$src/tests/pg/store.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/synaq-usb-XXXXXX")
 serve_pid=""
 cleanup() {
@@ -40,7 +41,7 @@ expect() { # PHRASE STATUS CMD...
 central() { "$bin/central/synaq-central" --home "$work/central" "$@"; }
 ctl() { "$bin/ctl/synaqctl" --home "$work/station" "$@"; }
 pending() { sqlite3 -readonly "$work/station/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
-held() { sqlite3 -readonly "$work/central/results.db" "SELECT count(*) FROM results" 2>/dev/null || echo 0; }
+held() { store_sql "$work/central/results.db" "SELECT count(*) FROM results" 2>/dev/null || echo 0; }
 
 "$src/tests/ui/station.sh" "$bin" "$work" "$src/tests/sync/chaos-exam.yaml"
 "$bin/tests/sync/mkresults" --home "$work/station" --count 120 --tag usb

@@ -8,6 +8,7 @@
 #   heartbeat_replay.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 . "$(dirname "$0")/lib.sh" heartbeat "$1" "$2"
+. "$src/tests/pg/store.sh"
 
 "$src/tests/ui/station.sh" "$bin" "$work" "$src/tests/sync/chaos-exam.yaml"
 st=$work/station
@@ -15,7 +16,7 @@ db=$work/central/results.db
 start_server "$work/serve.log" "$bin/central/synaq-central" --home "$work/central" serve --listen 127.0.0.1:0
 post() { curl -s -o "$work/answer.json" -w '%{http_code}' --data-binary "@$1" \
   -H 'Content-Type: application/octet-stream' "http://127.0.0.1:$port/v1/upload"; }
-latest() { sqlite3 "$db" "SELECT $1 FROM heartbeat_latest WHERE station_id = 'ui-001'"; }
+latest() { store_sql "$db" "SELECT $1 FROM heartbeat_latest WHERE station_id = 'ui-001'"; }
 mk() { "$bin/tests/security/mkupload" --home "$st" "$@" >/dev/null; }
 
 # An old heartbeat: 2 results pending, counter 5.
@@ -26,17 +27,17 @@ mk --counter 5 -o "$work/old.up"
 mk --counter 10 -o "$work/new.up"
 [ "$(post "$work/new.up")" = 200 ] && ok || bad "new heartbeat refused: $(cat "$work/answer.json")"
 [ "$(latest counter)/$(latest pending)" = 10/4 ] && ok || bad "latest: $(latest counter)/$(latest pending)"
-n0=$(sqlite3 "$db" "SELECT count(*) FROM heartbeats")
+n0=$(store_sql "$db" "SELECT count(*) FROM heartbeats")
 # The old one arrives (late, or replayed): answered, not kept.
 [ "$(post "$work/old.up")" = 200 ] && ok || bad "old heartbeat not answered: $(cat "$work/answer.json")"
 [ "$(latest counter)/$(latest pending)" = 10/4 ] && ok || bad "rolled back to $(latest counter)/$(latest pending)"
 # The newest, replayed byte for byte: not a newer heartbeat either.
 [ "$(post "$work/new.up")" = 200 ] && ok || bad "replay not answered"
-[ "$(sqlite3 "$db" "SELECT count(*) FROM heartbeats")" = "$n0" ] && ok || bad "a replayed heartbeat was stored"
+[ "$(store_sql "$db" "SELECT count(*) FROM heartbeats")" = "$n0" ] && ok || bad "a replayed heartbeat was stored"
 # A replayed upload with a batch: the batch is stored once, the heartbeat not.
 mk --counter 7 --batch -o "$work/batch.up"
 [ "$(post "$work/batch.up")" = 200 ] && ok || bad "batch upload refused: $(cat "$work/answer.json")"
-[ "$(sqlite3 "$db" "SELECT count(*) FROM results")" = 4 ] && ok || bad "batch not stored"
+[ "$(store_sql "$db" "SELECT count(*) FROM results")" = 4 ] && ok || bad "batch not stored"
 [ "$(latest counter)" = 10 ] && ok || bad "the batch's old heartbeat was kept: $(latest counter)"
 # The answer's signed acknowledgement says central holds counter 10.
 grep -q '"signed"' "$work/answer.json" && ok || bad "no signed acknowledgement"

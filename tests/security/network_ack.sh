@@ -11,6 +11,7 @@
 set -euo pipefail
 bin=$1
 src=$2
+. "$src/tests/pg/store.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/synaq-sec-ack-XXXXXX")
 pids=()
 cleanup() {
@@ -120,7 +121,7 @@ conf "$port"
 if "$bin/sync/synaq-syncd" --home "$st" --once 2>"$work/syncd-real.log" && [ "$(pending)" = 0 ]; then ok; else
   bad "real receiver: pending $(pending): $(cat "$work/syncd-real.log")"
 fi
-held=$(sqlite3 "$work/central/results.db" "SELECT count(*) FROM results WHERE station_id = 'ui-001'")
+held=$(store_sql "$work/central/results.db" "SELECT count(*) FROM results WHERE station_id = 'ui-001'")
 [ "$held" = 4 ] && ok || bad "central holds $held results, expected 4"
 stop_last
 

@@ -9,12 +9,13 @@
 #   revocation.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 . "$(dirname "$0")/lib.sh" revocation "$1" "$2"
+. "$src/tests/pg/store.sh"
 
 "$src/tests/ui/station.sh" "$bin" "$work" "$src/tests/sync/chaos-exam.yaml"
 st=$work/station
 central() { "$bin/central/synaq-central" --home "$work/central" "$@"; }
 pending() { sqlite3 "$1/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
-held() { sqlite3 "$work/central/results.db" "SELECT count(*) FROM results WHERE station_id = 'ui-001'"; }
+held() { store_sql "$work/central/results.db" "SELECT count(*) FROM results WHERE station_id = 'ui-001'"; }
 registry_dump() { sqlite3 "$work/central/central.db" .dump | sha256sum; }
 
 start_server "$work/serve.log" "$bin/central/synaq-central" --home "$work/central" serve --listen 127.0.0.1:0
@@ -104,7 +105,8 @@ for way in network stick; do
     "$bin/sync/synaq-syncd" --home "$s" --once 2>/dev/null || bad "$way: first sync"
   else
     # By stick all the way: central's receiver holds results.db while it
-    # runs, so it stops first (ingest runs where results.db is).
+    # runs, so it stops first (ingest runs where results.db is; on
+    # PostgreSQL it need not, and stops all the same).
     stop_last
     mkdir -p "$work/first-stick"
     "$bin/ctl/synaqctl" --home "$s" export-usb "$work/first-stick" >/dev/null
@@ -128,7 +130,7 @@ for way in network stick; do
     "$bin/ctl/synaqctl" --home "$s" read-acks "$st2" >/dev/null
   fi
   [ "$(pending "$s")" = 0 ] && ok || bad "$way: $(pending "$s") pending"
-  n=$(sqlite3 "$work/central/results.db" "SELECT count(*) FROM results WHERE station_id = 'rs-$way'")
+  n=$(store_sql "$work/central/results.db" "SELECT count(*) FROM results WHERE station_id = 'rs-$way'")
   [ "$n" = 3 ] && ok || bad "$way: central holds $n results, expected 3"
 done
 finish

@@ -8,6 +8,7 @@
 set -euo pipefail
 bin=$1
 src=$2
+. "$src/tests/pg/store.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/synaq-sync-XXXXXX")
 serve_pid=""
 syncd_pid=""
@@ -94,7 +95,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 [ $sent = yes ] && ok || bad "new results not sent within 10 s: $(cat "$work/syncd.log")"
-held=$(sqlite3 -readonly "$work/central/results.db" "SELECT count(*) FROM results")
+held=$(store_sql "$work/central/results.db" "SELECT count(*) FROM results")
 [ "$held" = 3 ] && ok || bad "central holds $held results, expected 3"
 "$bin/ctl/synaqctl" --home "$st" status | grep -q "last success" && ok || bad "status shows no sync"
 

@@ -1,8 +1,10 @@
 /*
- * cstore.c - central's result store on SQLite (see cstore.h): results.db in
- * central's home, WAL with synchronous=FULL, written by one process (the
- * receiver) under an exclusive lock on "results.db-lock", and inside it by
- * one thread at a time under the handle's mutex.
+ * cstore_sqlite.c - central's result store on SQLite (see cstore.h), the
+ * default backend: results.db in central's home, WAL with
+ * synchronous=FULL, written by one process (the receiver) under an
+ * exclusive lock on "results.db-lock", and inside it by one thread at a
+ * time under the handle's mutex. cstore_front.c picks it for any path that
+ * is not a PostgreSQL URL.
  *
  * Load: at 10^4 stations a few results per station per hour, in batches
  * of a few dozen: a handful of small transactions a second, each one
@@ -18,7 +20,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 
-#include "cstore.h"
+#include "cstore_int.h"
 
 /* "SQCR": marks the file as a Synaq central result store. */
 #define CSTORE_APP_ID 0x53514352
@@ -89,13 +91,16 @@ static const char *const statement_sql[Q_COUNT] = {
     [Q_HB_EACH] = "SELECT " HB_COLUMNS " FROM heartbeats WHERE station_id = ? ORDER BY id",
 };
 
-struct cstore {
+typedef struct sqlite_store {
+    struct cstore base; /* first: the front calls through base.ops */
     sqlite3 *db;
     int lock_fd;
     bool readonly;
     pthread_mutex_t mu;
     sqlite3_stmt *stmt[Q_COUNT]; /* prepared on first use; NULL before */
-};
+} sqlite_store;
+
+static const cstore_ops sqlite_ops;
 
 static const char *schema =
     "CREATE TABLE IF NOT EXISTS batches(batch_id TEXT PRIMARY KEY, station_id TEXT NOT NULL,"
@@ -131,7 +136,7 @@ static const char *const migrations[] = {
     "ALTER TABLE heartbeat_latest ADD COLUMN integrity INTEGER NOT NULL DEFAULT 0;",
 };
 
-static sq_status sqlerr(cstore *cs, int rc, const char *what, sq_err *err)
+static sq_status sqlerr(sqlite_store *cs, int rc, const char *what, sq_err *err)
 {
     sq_status st = SQ_EIO;
     int prim = rc & 0xff;
@@ -173,7 +178,7 @@ static int64_t pragma_int(sqlite3 *db, const char *sql)
 }
 
 /* Takes the cross-process writer lock beside the database file. */
-static sq_status take_lock(cstore *cs, const char *path, sq_err *err)
+static sq_status take_lock(sqlite_store *cs, const char *path, sq_err *err)
 {
     char lock_path[4200];
     snprintf(lock_path, sizeof lock_path, "%s-lock", path);
@@ -196,14 +201,17 @@ static sq_status take_lock(cstore *cs, const char *path, sq_err *err)
     return SQ_OK;
 }
 
-sq_status cstore_open(const char *path, int flags, cstore **out, sq_err *err)
+static void sl_close(cstore *base);
+
+sq_status cstore_sqlite_open(const char *path, int flags, cstore **out, sq_err *err)
 {
     sq_status st = SQ_OK;
     int rc;
     *out = NULL;
-    cstore *cs = calloc(1, sizeof *cs);
+    sqlite_store *cs = calloc(1, sizeof *cs);
     if (!cs)
         return seterr(err, SQ_ENOMEM, "out of memory");
+    cs->base.ops = &sqlite_ops;
     cs->lock_fd = -1;
     cs->readonly = (flags & CSTORE_READONLY) != 0;
     pthread_mutex_init(&cs->mu, NULL);
@@ -232,7 +240,7 @@ sq_status cstore_open(const char *path, int flags, cstore **out, sq_err *err)
             st = seterr(err, SQ_ENOTFOUND, "result store: nothing received yet");
             goto fail;
         }
-        *out = cs;
+        *out = &cs->base;
         return SQ_OK;
     }
     char *wal = NULL;
@@ -282,15 +290,16 @@ sq_status cstore_open(const char *path, int flags, cstore **out, sq_err *err)
         sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
         goto fail;
     }
-    *out = cs;
+    *out = &cs->base;
     return SQ_OK;
 fail:
-    cstore_close(cs);
+    sl_close(&cs->base);
     return st;
 }
 
-void cstore_close(cstore *cs)
+static void sl_close(cstore *base)
 {
+    sqlite_store *cs = (sqlite_store *)base;
     if (!cs)
         return;
     for (int i = 0; i < Q_COUNT; i++)
@@ -307,7 +316,7 @@ void cstore_close(cstore *cs)
 }
 
 /* The handle's statement id, prepared the first time it is asked for. */
-static int prep(cstore *cs, int id, sqlite3_stmt **q)
+static int prep(sqlite_store *cs, int id, sqlite3_stmt **q)
 {
     if (!cs->stmt[id]) {
         int rc = sqlite3_prepare_v3(cs->db, statement_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
@@ -327,7 +336,7 @@ static void release(sqlite3_stmt *q)
 }
 
 /* Whether (station, seq) is stored: 1 same bytes, 2 other bytes, 0 not. */
-static int result_state(cstore *cs, const char *station, const cstore_result *r, int *rc)
+static int result_state(sqlite_store *cs, const char *station, const cstore_result *r, int *rc)
 {
     sqlite3_stmt *q;
     int state = 0;
@@ -359,7 +368,7 @@ static int step_done(sqlite3_stmt *q)
 }
 
 /* The newest heartbeat counter held for the station (0: none). */
-static int read_hb_counter(cstore *cs, const char *station, int64_t *counter)
+static int read_hb_counter(sqlite_store *cs, const char *station, int64_t *counter)
 {
     sqlite3_stmt *q;
     int rc;
@@ -376,7 +385,7 @@ static int read_hb_counter(cstore *cs, const char *station, int64_t *counter)
 
 /* Stores the heartbeat when it is newer than the newest held; *held gets
  * the newest counter held after the call. */
-static int put_heartbeat(cstore *cs, const sq_heartbeat *hb, int64_t now, int64_t *held)
+static int put_heartbeat(sqlite_store *cs, const sq_heartbeat *hb, int64_t now, int64_t *held)
 {
     sqlite3_stmt *q;
     int rc;
@@ -410,7 +419,7 @@ static int put_heartbeat(cstore *cs, const sq_heartbeat *hb, int64_t now, int64_
 }
 
 /* The highest seq held for the station (0: none). */
-static int read_held_max(cstore *cs, const char *station, int64_t *held_max)
+static int read_held_max(sqlite_store *cs, const char *station, int64_t *held_max)
 {
     sqlite3_stmt *q;
     int rc;
@@ -425,7 +434,7 @@ static int read_held_max(cstore *cs, const char *station, int64_t *held_max)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int read_highest(cstore *cs, const char *station, int64_t *highest)
+static int read_highest(sqlite_store *cs, const char *station, int64_t *highest)
 {
     sqlite3_stmt *q;
     int rc;
@@ -441,7 +450,7 @@ static int read_highest(cstore *cs, const char *station, int64_t *highest)
 }
 
 /* Moves the station's highest contiguous seq up over what is stored now. */
-static int advance_highest(cstore *cs, const char *station, int64_t *highest)
+static int advance_highest(sqlite_store *cs, const char *station, int64_t *highest)
 {
     sqlite3_stmt *q;
     int rc;
@@ -473,8 +482,9 @@ static int advance_highest(cstore *cs, const char *station, int64_t *highest)
     return step_done(q);
 }
 
-sq_status cstore_put_upload(cstore *cs, const cstore_upload *up, cstore_ack *ack, sq_err *err)
+static sq_status sl_put_upload(cstore *base, const cstore_upload *up, cstore_ack *ack, sq_err *err)
 {
+    sqlite_store *cs = (sqlite_store *)base;
     const char *station = up->hb->station_id;
     sq_status st = SQ_OK;
     int rc;
@@ -581,8 +591,9 @@ out:
     return st;
 }
 
-sq_status cstore_highest(cstore *cs, const char *station_id, int64_t *highest, sq_err *err)
+static sq_status sl_highest(cstore *base, const char *station_id, int64_t *highest, sq_err *err)
 {
+    sqlite_store *cs = (sqlite_store *)base;
     pthread_mutex_lock(&cs->mu);
     int rc = read_highest(cs, station_id, highest);
     pthread_mutex_unlock(&cs->mu);
@@ -613,9 +624,10 @@ static void row_heartbeat(sqlite3_stmt *q, sq_heartbeat *hb, int64_t *received)
     hb->integrity = (uint32_t)sqlite3_column_int64(q, 10);
 }
 
-sq_status cstore_heartbeat_latest(cstore *cs, const char *station_id, sq_heartbeat *hb,
-                                  int64_t *received_wall_s, sq_err *err)
+static sq_status sl_heartbeat_latest(cstore *base, const char *station_id, sq_heartbeat *hb,
+                                     int64_t *received_wall_s, sq_err *err)
 {
+    sqlite_store *cs = (sqlite_store *)base;
     sqlite3_stmt *q;
     sq_status st = SQ_OK;
     pthread_mutex_lock(&cs->mu);
@@ -643,9 +655,10 @@ out:
     return st;
 }
 
-sq_status cstore_each_heartbeat(cstore *cs, const char *station_id, cstore_heartbeat_fn fn,
-                                void *ctx, sq_err *err)
+static sq_status sl_each_heartbeat(cstore *base, const char *station_id, cstore_heartbeat_fn fn,
+                                   void *ctx, sq_err *err)
 {
+    sqlite_store *cs = (sqlite_store *)base;
     sqlite3_stmt *q;
     sq_status st = SQ_OK;
     pthread_mutex_lock(&cs->mu);
@@ -672,9 +685,10 @@ out:
     return st;
 }
 
-sq_status cstore_each_result(cstore *cs, const char *station_id, int64_t after_seq,
-                             cstore_result_fn fn, void *ctx, sq_err *err)
+static sq_status sl_each_result(cstore *base, const char *station_id, int64_t after_seq,
+                                cstore_result_fn fn, void *ctx, sq_err *err)
 {
+    sqlite_store *cs = (sqlite_store *)base;
     sqlite3_stmt *q;
     sq_status st = SQ_OK;
     pthread_mutex_lock(&cs->mu);
@@ -702,9 +716,10 @@ out:
     return st;
 }
 
-sq_status cstore_batch_known(cstore *cs, const char *batch_id, bool *known, uint8_t *sha256,
-                             sq_err *err)
+static sq_status sl_batch_known(cstore *base, const char *batch_id, bool *known, uint8_t *sha256,
+                                sq_err *err)
 {
+    sqlite_store *cs = (sqlite_store *)base;
     sqlite3_stmt *q;
     sq_status st = SQ_OK;
     *known = false;
@@ -728,3 +743,14 @@ out:
     pthread_mutex_unlock(&cs->mu);
     return st;
 }
+
+static const cstore_ops sqlite_ops = {
+    .engine = "sqlite",
+    .close = sl_close,
+    .put_upload = sl_put_upload,
+    .highest = sl_highest,
+    .heartbeat_latest = sl_heartbeat_latest,
+    .each_heartbeat = sl_each_heartbeat,
+    .each_result = sl_each_result,
+    .batch_known = sl_batch_known,
+};

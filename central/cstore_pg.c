@@ -1,0 +1,1200 @@
+/*
+ * cstore_pg.c - central's result store on PostgreSQL (see cstore.h), for
+ * the country: any number of receivers, on one machine or several, store
+ * into one database. cstore_front.c picks it for a postgresql:// or
+ * postgres:// URL (libpq's syntax; a password can also come from
+ * ~/.pgpass, which keeps it out of the process list).
+ *
+ * Exactly-once holds across receivers because the database enforces it,
+ * not a process's memory: batches.batch_id and results (station_id, seq)
+ * are primary keys, written with INSERT ... ON CONFLICT DO NOTHING, and an
+ * upload's transaction first locks its station's row of progress, so two
+ * receivers racing on one station's uploads take turns; uploads of
+ * different stations run side by side. Two receivers given the same batch:
+ * the second waits on the first's batch row, then finds it (a duplicate,
+ * acknowledged again), or finds other bytes under the id (a conflict).
+ * Transactions are READ COMMITTED with those row locks; a deadlock or
+ * serialization failure (which the lock order should make impossible) and
+ * a lost connection are retried, since an upload stored twice is a
+ * duplicate. A call returns after the server's COMMIT (synchronous_commit
+ * on), so the receiver acknowledges only what is durable.
+ *
+ * A handle is a small pool of connections (PG_POOL at most), each used by
+ * one call at a time: the first opened with the handle, others when every
+ * open one is in use, so a receiver's threads store uploads of different
+ * stations side by side and the server can commit them together.
+ * Statements are prepared on a connection on their first use there.
+ * Parameters and results travel in binary (no escaping of bytea).
+ * Load: each upload is about ten round trips plus one per result, on a
+ * local socket tens of microseconds each.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <libpq-fe.h>
+
+#include "cstore_int.h"
+
+#define PG_SCHEMA 2
+#define PG_APP "synaq-results"
+/* pg_advisory_xact_lock key ("SQCR" and 1): receivers starting together on
+ * an empty database create the schema once, one after the other. */
+#define PG_SCHEMA_LOCK 0x5351435200000001LL
+/* How often one upload is tried when the server reports a deadlock or a
+ * serialization failure, or the connection is lost and comes back. */
+#define PG_TRIES 4
+
+/* Type oids of the parameters (pg_type.h is the server's, not libpq's). */
+#define OID_BYTEA 17
+#define OID_INT8 20
+#define OID_TEXT 25
+
+#define HB_COLUMNS                                                                                 \
+    "station_id, received_wall, software, content, pending, oldest_pending_s,"                     \
+    " disk_free_bytes, station_wall_s, last_seq, counter, integrity"
+
+enum {
+    Q_LOCK_STATION,
+    Q_PROGRESS_GET,
+    Q_PROGRESS_SET,
+    Q_ADVANCE,
+    Q_BATCH_CLAIM,
+    Q_BATCH_GET,
+    Q_BATCH_SHA,
+    Q_RESULT_PUT,
+    Q_RESULT_GET,
+    Q_RESULT_MAX,
+    Q_RESULT_EACH,
+    Q_HB_COUNTER,
+    Q_HB_LATEST_PUT,
+    Q_HB_PUT,
+    Q_HB_LATEST_GET,
+    Q_HB_EACH,
+    Q_COUNT
+};
+
+/* Each statement's SQL and its parameters' types: t text, i int8, b bytea. */
+static const struct {
+    const char *sql;
+    const char *types;
+} statement[Q_COUNT] = {
+    /* Locks the station's row (made if missing) for the rest of the
+     * transaction and reads its highest contiguous seq. The no-op update
+     * is what takes the lock in the same round trip; the dead row it
+     * leaves is a HOT update, cheap to reclaim. */
+    [Q_LOCK_STATION] = {"INSERT INTO progress(station_id, highest) VALUES ($1, 0)"
+                        " ON CONFLICT (station_id) DO UPDATE SET highest = progress.highest"
+                        " RETURNING highest",
+                        "t"},
+    [Q_PROGRESS_GET] = {"SELECT highest FROM progress WHERE station_id = $1", "t"},
+    [Q_PROGRESS_SET] = {"UPDATE progress SET highest = $2 WHERE station_id = $1", "ti"},
+    /* The end of the run of stored seqs that starts right after $2, or $2
+     * when $2 + 1 is missing: only the seqs above $2 are looked at. */
+    [Q_ADVANCE] = {"SELECT CASE WHEN EXISTS (SELECT 1 FROM results WHERE station_id = $1"
+                   " AND seq = $2 + 1) THEN (SELECT min(r.seq) FROM results r"
+                   " WHERE r.station_id = $1 AND r.seq > $2 AND NOT EXISTS (SELECT 1"
+                   " FROM results n WHERE n.station_id = $1 AND n.seq = r.seq + 1))"
+                   " ELSE $2 END",
+                   "ti"},
+    [Q_BATCH_CLAIM] = {"INSERT INTO batches(batch_id, station_id, sha256, len_bytes, n_results,"
+                       " received_wall) VALUES ($1, $2, $3, $4, $5, $6)"
+                       " ON CONFLICT (batch_id) DO NOTHING",
+                       "ttbiii"},
+    [Q_BATCH_GET] = {"SELECT sha256, station_id FROM batches WHERE batch_id = $1", "t"},
+    [Q_BATCH_SHA] = {"SELECT sha256 FROM batches WHERE batch_id = $1", "t"},
+    [Q_RESULT_PUT] = {"INSERT INTO results(station_id, seq, sealed, batch_id, received_wall)"
+                      " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (station_id, seq) DO NOTHING",
+                      "tibti"},
+    [Q_RESULT_GET] = {"SELECT sealed FROM results WHERE station_id = $1 AND seq = $2", "ti"},
+    [Q_RESULT_MAX] = {"SELECT coalesce(max(seq), 0) FROM results WHERE station_id = $1", "t"},
+    [Q_RESULT_EACH] = {"SELECT station_id, seq, sealed, batch_id, received_wall FROM results"
+                       " WHERE ($1::text IS NULL OR station_id = $1) AND seq > $2"
+                       " ORDER BY station_id, seq",
+                       "ti"},
+    [Q_HB_COUNTER] = {"SELECT counter FROM heartbeat_latest WHERE station_id = $1", "t"},
+    /* The latest heartbeat, replaced only by a higher counter: the row lock
+     * of the upsert orders two receivers' heartbeats of one station. */
+    [Q_HB_LATEST_PUT] = {"INSERT INTO heartbeat_latest(station_id, heartbeat_id, received_wall,"
+                         " software, content, pending, oldest_pending_s, disk_free_bytes,"
+                         " station_wall_s, last_seq, counter, integrity)"
+                         " VALUES ($1, 0, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                         " ON CONFLICT (station_id) DO UPDATE SET"
+                         " received_wall = excluded.received_wall, software = excluded.software,"
+                         " content = excluded.content, pending = excluded.pending,"
+                         " oldest_pending_s = excluded.oldest_pending_s,"
+                         " disk_free_bytes = excluded.disk_free_bytes,"
+                         " station_wall_s = excluded.station_wall_s,"
+                         " last_seq = excluded.last_seq, counter = excluded.counter,"
+                         " integrity = excluded.integrity"
+                         " WHERE heartbeat_latest.counter < excluded.counter",
+                         "tittiiiiiii"},
+    /* Its history row, and the latest row pointed at it. */
+    [Q_HB_PUT] = {"WITH h AS (INSERT INTO heartbeats(station_id, received_wall, software,"
+                  " content, pending, oldest_pending_s, disk_free_bytes, station_wall_s,"
+                  " last_seq, counter, integrity) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+                  " $10, $11) RETURNING id, station_id)"
+                  " UPDATE heartbeat_latest l SET heartbeat_id = h.id FROM h"
+                  " WHERE l.station_id = h.station_id",
+                  "tittiiiiiii"},
+    [Q_HB_LATEST_GET] = {"SELECT " HB_COLUMNS " FROM heartbeat_latest WHERE station_id = $1", "t"},
+    [Q_HB_EACH] = {"SELECT " HB_COLUMNS " FROM heartbeats WHERE station_id = $1 ORDER BY id", "t"},
+};
+
+/* Version 1, as the SQLite store's first schema; the migrations below
+ * bring it up to PG_SCHEMA. Every integer is bigint (results come back
+ * in binary as 8 bytes); ids sort by bytes (COLLATE "C"), as SQLite's do,
+ * whatever the database's locale. */
+static const char *const schema_v1 =
+    "CREATE TABLE batches(batch_id text COLLATE \"C\" PRIMARY KEY,"
+    " station_id text COLLATE \"C\" NOT NULL, sha256 bytea NOT NULL,"
+    " len_bytes bigint NOT NULL, n_results bigint NOT NULL, received_wall bigint NOT NULL);"
+    "CREATE TABLE results(station_id text COLLATE \"C\" NOT NULL, seq bigint NOT NULL,"
+    " sealed bytea NOT NULL, batch_id text COLLATE \"C\" NOT NULL,"
+    " received_wall bigint NOT NULL, PRIMARY KEY(station_id, seq));"
+    "CREATE TABLE progress(station_id text COLLATE \"C\" PRIMARY KEY, highest bigint NOT NULL);"
+    "CREATE TABLE heartbeats(id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " station_id text COLLATE \"C\" NOT NULL, received_wall bigint NOT NULL,"
+    " software text NOT NULL, content text NOT NULL, pending bigint NOT NULL,"
+    " oldest_pending_s bigint NOT NULL, disk_free_bytes bigint NOT NULL,"
+    " station_wall_s bigint NOT NULL, last_seq bigint NOT NULL);"
+    "CREATE INDEX heartbeats_station ON heartbeats(station_id, id);"
+    "CREATE TABLE heartbeat_latest(station_id text COLLATE \"C\" PRIMARY KEY,"
+    " heartbeat_id bigint NOT NULL, received_wall bigint NOT NULL, software text NOT NULL,"
+    " content text NOT NULL, pending bigint NOT NULL, oldest_pending_s bigint NOT NULL,"
+    " disk_free_bytes bigint NOT NULL, station_wall_s bigint NOT NULL,"
+    " last_seq bigint NOT NULL);";
+
+/* Each takes the schema from version i + 1 to i + 2, as in the SQLite
+ * store (same numbers, same steps). */
+static const char *const migrations[] = {
+    /* 1 -> 2: heartbeats carry a counter that only grows (a replayed one
+     * is refused) and what the station's store found of tampering. */
+    "ALTER TABLE heartbeats ADD COLUMN counter bigint NOT NULL DEFAULT 0,"
+    " ADD COLUMN integrity bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE heartbeat_latest ADD COLUMN counter bigint NOT NULL DEFAULT 0,"
+    " ADD COLUMN integrity bigint NOT NULL DEFAULT 0;",
+};
+
+/* One connection; used by one thread at a time, which the pool sees to. */
+typedef struct pg_store {
+    PGconn *conn;
+    char where[600]; /* the URL without its password, for messages */
+    bool readonly;
+    bool prepared[Q_COUNT]; /* on this connection; cleared when it is reset */
+} pg_store;
+
+/* Connections a handle opens at most, each when every one open is in
+ * use: as many as threads call at once (the receiver runs 4 by default),
+ * so that uploads of different stations, and their commits, overlap. */
+#define PG_POOL 8
+
+/* The handle: a pool of connections. */
+typedef struct pg_pool {
+    struct cstore base; /* first: the front calls through base.ops */
+    char *url;          /* for the connections opened later */
+    bool readonly;
+    pthread_mutex_t mu; /* guards conn[] and busy[] */
+    pthread_cond_t freed;
+    pg_store *conn[PG_POOL]; /* NULL: not open */
+    bool busy[PG_POOL];      /* taken by a call, or being opened */
+} pg_pool;
+
+static const cstore_ops pg_ops;
+
+/* ---- errors ---- */
+
+static sq_status seterr(sq_err *err, sq_status st, const char *msg)
+{
+    if (err) {
+        snprintf(err->msg, sizeof err->msg, "%s", msg);
+        err->code = st;
+    }
+    return st;
+}
+
+/* libpq's message on one line: its newlines and tabs become spaces. */
+static void one_line(char *dst, size_t cap, const char *src)
+{
+    size_t n = 0;
+    bool space = false;
+    for (; src && *src && n + 1 < cap; src++) {
+        if (*src == '\n' || *src == '\t' || *src == '\r') {
+            space = n > 0;
+            continue;
+        }
+        if (space && n + 2 < cap)
+            dst[n++] = ' ';
+        space = false;
+        dst[n++] = *src;
+    }
+    dst[n] = '\0';
+}
+
+/* The status a server error stands for, by its SQLSTATE. */
+static sq_status status_of(const char *sqlstate, bool conn_bad)
+{
+    if (!sqlstate)
+        return conn_bad ? SQ_ENET : SQ_EIO;
+    if (strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "57", 2) == 0)
+        return SQ_ENET; /* connection lost; server shutting down */
+    if (strcmp(sqlstate, "53100") == 0)
+        return SQ_EFULL; /* disk full */
+    if (strcmp(sqlstate, "53200") == 0)
+        return SQ_ENOMEM;
+    if (strncmp(sqlstate, "53", 2) == 0 || strncmp(sqlstate, "40", 2) == 0)
+        return SQ_EBUSY; /* too many connections, locks; deadlocks after retries */
+    if (strncmp(sqlstate, "28", 2) == 0 || strcmp(sqlstate, "42501") == 0)
+        return SQ_EAUTH;
+    if (strcmp(sqlstate, "25006") == 0)
+        return SQ_EREADONLY;
+    return SQ_EIO;
+}
+
+/* Fills err from a failed result (or from the connection when res is
+ * NULL) and returns its status. */
+static sq_status pgerr(pg_store *cs, const PGresult *res, const char *what, sq_err *err)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *text = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (!text || !*text)
+        text = PQerrorMessage(cs->conn);
+    sq_status st = status_of(state, PQstatus(cs->conn) == CONNECTION_BAD);
+    if (err) {
+        char line[400];
+        one_line(line, sizeof line, text);
+        snprintf(err->msg, sizeof err->msg, "result store: %s: %s (%s)", what, line, cs->where);
+        err->code = st;
+    }
+    return st;
+}
+
+/* Whether the failed result is worth trying the upload again for. */
+static bool transient(pg_store *cs, const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (PQstatus(cs->conn) == CONNECTION_BAD)
+        return true;
+    return state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0);
+}
+
+/* ---- parameters and values in binary ---- */
+
+typedef struct {
+    int n;
+    const char *val[12];
+    int len[12];
+    int fmt[12];
+    char ints[12][8];
+} params;
+
+static void p_text(params *p, const char *s)
+{
+    p->val[p->n] = s;
+    p->len[p->n] = s ? (int)strlen(s) : 0;
+    p->fmt[p->n++] = 1;
+}
+
+static void p_blob(params *p, const uint8_t *b, size_t len)
+{
+    p->val[p->n] = (const char *)b;
+    p->len[p->n] = (int)len;
+    p->fmt[p->n++] = 1;
+}
+
+static void p_int(params *p, int64_t v)
+{
+    uint64_t u = (uint64_t)v;
+    for (int i = 0; i < 8; i++)
+        p->ints[p->n][i] = (char)(u >> (56 - 8 * i));
+    p->val[p->n] = p->ints[p->n];
+    p->len[p->n] = 8;
+    p->fmt[p->n++] = 1;
+}
+
+/* A bigint column of a binary result (0 when NULL or not 8 bytes). */
+static int64_t v_int(const PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 8)
+        return 0;
+    const unsigned char *b = (const unsigned char *)PQgetvalue(r, row, col);
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++)
+        u = u << 8 | b[i];
+    return (int64_t)u;
+}
+
+/* A text column: libpq ends every value with a NUL. */
+static const char *v_text(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
+}
+
+/* ---- messages: a URL without its password ---- */
+
+/* Appends len bytes of s to out (cap bytes), as far as they fit. */
+static void put(char *out, size_t cap, size_t *n, const char *s, size_t len)
+{
+    while (len-- && *n + 1 < cap)
+        out[(*n)++] = *s++;
+    out[*n] = '\0';
+}
+
+void cstore_pg_where(const char *url, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (!cap)
+        return;
+    out[0] = '\0';
+    const char *path = url;
+    if (!strstr(path, "://")) {
+        put(out, cap, &n, path, strlen(path));
+        return;
+    }
+    /* A password may sit in the authority (user:secret@host) or in the
+     * query (password=secret); neither is ever shown. */
+    const char *auth = strstr(path, "://") + 3;
+    size_t auth_len = strcspn(auth, "/?");
+    const char *at = NULL, *colon = NULL;
+    for (size_t i = 0; i < auth_len; i++)
+        if (auth[i] == '@')
+            at = auth + i;
+    for (const char *q = auth; at && q < at && !colon; q++)
+        if (*q == ':')
+            colon = q;
+    const char *p = auth + auth_len;
+    if (colon) {
+        put(out, cap, &n, path, (size_t)(colon + 1 - path));
+        put(out, cap, &n, "***", 3);
+        put(out, cap, &n, at, (size_t)(p - at));
+    } else {
+        put(out, cap, &n, path, (size_t)(p - path));
+    }
+    while (*p) {
+        bool param_start = p[0] == '?' || p[0] == '&';
+        put(out, cap, &n, p, 1);
+        p++;
+        if (param_start && strncasecmp(p, "password=", 9) == 0) {
+            put(out, cap, &n, "password=***", 12);
+            p += strcspn(p, "&");
+        }
+    }
+}
+
+/* ---- the connection ---- */
+
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message; /* NOTICEs (IF NOT EXISTS and the like) are not errors */
+}
+
+/* What every session of the store sets, on a new or reset connection. */
+static sq_status session_setup(pg_store *cs, sq_err *err)
+{
+    memset(cs->prepared, 0, sizeof cs->prepared);
+    PQsetNoticeProcessor(cs->conn, quiet, NULL);
+    /* Acknowledge only what is on the server's disk, whatever the server's
+     * default; a read-only handle cannot write by mistake. */
+    PGresult *r = PQexec(cs->conn, cs->readonly ? "SET synchronous_commit = on;"
+                                                  " SET default_transaction_read_only = on"
+                                                : "SET synchronous_commit = on");
+    sq_status st =
+        PQresultStatus(r) == PGRES_COMMAND_OK ? SQ_OK : pgerr(cs, r, "setting up the session", err);
+    PQclear(r);
+    return st;
+}
+
+/* A connection lost since the last call is made again, once. */
+static sq_status ensure_conn(pg_store *cs, sq_err *err)
+{
+    if (PQstatus(cs->conn) == CONNECTION_OK)
+        return SQ_OK;
+    PQreset(cs->conn);
+    if (PQstatus(cs->conn) != CONNECTION_OK)
+        return pgerr(cs, NULL, "lost the connection to the server, and could not connect again",
+                     err);
+    return session_setup(cs, err);
+}
+
+/* Prepares the handle's statement id on the connection the first time;
+ * name gets its name. -1 with *failed (caller PQclear's) on failure. */
+static int prepare(pg_store *cs, int id, char name[16], PGresult **failed)
+{
+    snprintf(name, 16, "cstore_%d", id);
+    *failed = NULL;
+    if (cs->prepared[id])
+        return 0;
+    Oid types[12];
+    int n = (int)strlen(statement[id].types);
+    for (int i = 0; i < n; i++)
+        types[i] = statement[id].types[i] == 'i'   ? OID_INT8
+                   : statement[id].types[i] == 'b' ? OID_BYTEA
+                                                   : OID_TEXT;
+    PGresult *r = PQprepare(cs->conn, name, statement[id].sql, n, types);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        *failed = r;
+        return -1;
+    }
+    PQclear(r);
+    cs->prepared[id] = true;
+    return 0;
+}
+
+/* Runs the handle's statement id with p (binary in, binary out); the
+ * result when its status is want, else NULL with *failed the failed
+ * result (caller PQclear's both; *failed may be NULL when libpq had
+ * nothing to give). */
+static PGresult *run(pg_store *cs, int id, const params *p, ExecStatusType want, PGresult **failed)
+{
+    char name[16];
+    if (prepare(cs, id, name, failed))
+        return NULL;
+    PGresult *r = PQexecPrepared(cs->conn, name, p->n, p->val, p->len, p->fmt, 1);
+    if (PQresultStatus(r) != want) {
+        *failed = r;
+        return NULL;
+    }
+    return r;
+}
+
+/* Runs a statement that returns nothing: 1 when it touched a row, 0 when
+ * not, -1 on failure (*failed as for run). */
+static int run_cmd(pg_store *cs, int id, const params *p, PGresult **failed)
+{
+    PGresult *r = run(cs, id, p, PGRES_COMMAND_OK, failed);
+    if (!r)
+        return -1;
+    int rows = atoi(PQcmdTuples(r));
+    PQclear(r);
+    return rows > 0;
+}
+
+/* Runs a statement that returns at most one bigint: *v (0 when no row). */
+static int run_int(pg_store *cs, int id, const params *p, int64_t *v, PGresult **failed)
+{
+    PGresult *r = run(cs, id, p, PGRES_TUPLES_OK, failed);
+    *v = 0;
+    if (!r)
+        return -1;
+    if (PQntuples(r) > 0)
+        *v = v_int(r, 0, 0);
+    PQclear(r);
+    return 0;
+}
+
+/* Runs SQL text without parameters (set-up, BEGIN, COMMIT). */
+static PGresult *exec_sql(pg_store *cs, const char *sql, ExecStatusType want, PGresult **failed)
+{
+    PGresult *r = PQexec(cs->conn, sql);
+    *failed = NULL;
+    if (PQresultStatus(r) != want) {
+        *failed = r;
+        return NULL;
+    }
+    return r;
+}
+
+static void rollback(pg_store *cs)
+{
+    if (PQtransactionStatus(cs->conn) != PQTRANS_IDLE &&
+        PQtransactionStatus(cs->conn) != PQTRANS_UNKNOWN)
+        PQclear(PQexec(cs->conn, "ROLLBACK"));
+}
+
+/* ---- opening: the schema ---- */
+
+/* Creates or upgrades the schema in one transaction, under an advisory
+ * lock so that receivers starting together do it once. */
+static sq_status prepare_schema(pg_store *cs, sq_err *err)
+{
+    PGresult *r = NULL, *bad = NULL;
+    sq_status st = SQ_OK;
+    char sql[256];
+    const char *what = "creating the tables";
+    snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%lld)", PG_SCHEMA_LOCK);
+    if (!(r = exec_sql(cs, sql, PGRES_TUPLES_OK, &bad)))
+        goto fail;
+    PQclear(r);
+    what = "reading the schema version";
+    if (!(r = exec_sql(cs,
+                       "SELECT to_regclass('cstore_schema') IS NOT NULL,"
+                       " (SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
+                       " AND tablename IN ('batches', 'results', 'progress', 'heartbeats',"
+                       " 'heartbeat_latest'))::bigint",
+                       PGRES_TUPLES_OK, &bad)))
+        goto fail;
+    bool has_version = PQgetvalue(r, 0, 0)[0] == 't';
+    long long ours = atoll(PQgetvalue(r, 0, 1));
+    PQclear(r);
+    long long version = 0;
+    if (has_version) {
+        if (!(r = exec_sql(cs, "SELECT app, version FROM cstore_schema", PGRES_TUPLES_OK, &bad)))
+            goto fail;
+        bool ok = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), PG_APP) == 0;
+        version = ok ? atoll(PQgetvalue(r, 0, 1)) : 0;
+        PQclear(r);
+        if (!ok) {
+            st = SQ_ECORRUPT;
+            if (err) {
+                snprintf(err->msg, sizeof err->msg,
+                         "result store: %s: its cstore_schema table is not Synaq's", cs->where);
+                err->code = st;
+            }
+            goto out;
+        }
+    } else if (ours > 0) {
+        st = SQ_ECORRUPT;
+        if (err) {
+            snprintf(err->msg, sizeof err->msg,
+                     "result store: %s holds tables named like the store's but no "
+                     "cstore_schema: not Synaq's result store",
+                     cs->where);
+            err->code = st;
+        }
+        goto out;
+    }
+    if (version > PG_SCHEMA) {
+        st = SQ_ESTATE;
+        if (err) {
+            snprintf(err->msg, sizeof err->msg,
+                     "result store: %s is of schema version %lld, newer than this build knows "
+                     "(%d); use a newer synaq-central",
+                     cs->where, version, PG_SCHEMA);
+            err->code = st;
+        }
+        goto out;
+    }
+    if (version == 0) {
+        what = "creating the tables";
+        if (!(r = exec_sql(cs, schema_v1, PGRES_COMMAND_OK, &bad)))
+            goto fail;
+        PQclear(r);
+        version = 1;
+    }
+    /* One way to every schema: a new database gets version 1 and then
+     * every migration, like an old one. */
+    what = "upgrading the schema";
+    for (long long v = version; v < PG_SCHEMA; v++) {
+        if (!(r = exec_sql(cs, migrations[v - 1], PGRES_COMMAND_OK, &bad)))
+            goto fail;
+        PQclear(r);
+    }
+    snprintf(sql, sizeof sql,
+             "CREATE TABLE IF NOT EXISTS cstore_schema(one integer PRIMARY KEY CHECK (one = 1),"
+             " app text NOT NULL, version integer NOT NULL);"
+             "INSERT INTO cstore_schema VALUES (1, '%s', %d) ON CONFLICT (one) DO UPDATE"
+             " SET version = excluded.version; COMMIT",
+             PG_APP, PG_SCHEMA);
+    if (!(r = exec_sql(cs, sql, PGRES_COMMAND_OK, &bad)))
+        goto fail;
+    PQclear(r);
+    return SQ_OK;
+fail:
+    st = pgerr(cs, bad, what, err);
+out:
+    PQclear(bad);
+    rollback(cs);
+    return st;
+}
+
+/* A read-only handle finds the schema this build knows, or says why not. */
+static sq_status check_schema(pg_store *cs, sq_err *err)
+{
+    PGresult *bad = NULL;
+    sq_status st = SQ_OK;
+    long long version = -1;
+    PGresult *r =
+        exec_sql(cs, "SELECT to_regclass('cstore_schema') IS NOT NULL", PGRES_TUPLES_OK, &bad);
+    if (!r)
+        goto fail;
+    bool has_version = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    if (!has_version)
+        return seterr(err, SQ_ENOTFOUND, "result store: nothing received yet");
+    if (!(r = exec_sql(cs, "SELECT version FROM cstore_schema WHERE app = '" PG_APP "'",
+                       PGRES_TUPLES_OK, &bad)))
+        goto fail;
+    if (PQntuples(r) == 1)
+        version = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (version < 0)
+        return seterr(err, SQ_ECORRUPT,
+                      "result store: the database's cstore_schema table is not Synaq's");
+    if (version != PG_SCHEMA) {
+        if (err) {
+            snprintf(err->msg, sizeof err->msg,
+                     version > PG_SCHEMA
+                         ? "result store: %s is of schema version %lld, newer than this build "
+                           "knows (%d); use a newer synaq-central"
+                         : "result store: %s is of schema version %lld, older than this build's "
+                           "(%d); open it once for writing (serve or ingest) to upgrade it",
+                     cs->where, version, PG_SCHEMA);
+            err->code = SQ_ESTATE;
+        }
+        return SQ_ESTATE;
+    }
+    return SQ_OK;
+fail:
+    st = pgerr(cs, bad, "reading the schema version", err);
+    PQclear(bad);
+    return st;
+}
+
+static void conn_close(pg_store *cs)
+{
+    if (cs)
+        PQfinish(cs->conn); /* NULL is a no-op */
+    free(cs);
+}
+
+/* Opens one connection and sets its session up; caller owns *out
+ * (conn_close). */
+static sq_status conn_open(const char *url, bool readonly, pg_store **out, sq_err *err)
+{
+    sq_status st = SQ_OK;
+    *out = NULL;
+    pg_store *cs = calloc(1, sizeof *cs);
+    if (!cs)
+        return seterr(err, SQ_ENOMEM, "out of memory");
+    cs->readonly = readonly;
+    cstore_pg_where(url, cs->where, sizeof cs->where);
+    cs->conn = PQconnectdb(url);
+    if (!cs->conn) {
+        st = seterr(err, SQ_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if (PQstatus(cs->conn) != CONNECTION_OK) {
+        /* A server that asked for a password and refused the one given (or
+         * got none) is a credentials problem; anything else is reaching
+         * it (no server, wrong host or socket, no such database...). */
+        bool auth = PQconnectionUsedPassword(cs->conn) || PQconnectionNeedsPassword(cs->conn);
+        char line[400];
+        one_line(line, sizeof line, PQerrorMessage(cs->conn));
+        st = auth ? SQ_EAUTH : SQ_ENET;
+        if (err) {
+            snprintf(err->msg, sizeof err->msg, "result store: %s %s: %s",
+                     auth ? "the server refused the credentials for" : "cannot connect to",
+                     cs->where, line);
+            err->code = st;
+        }
+        goto fail;
+    }
+    if ((st = session_setup(cs, err)))
+        goto fail;
+    *out = cs;
+    return SQ_OK;
+fail:
+    conn_close(cs);
+    return st;
+}
+
+static void pg_close(cstore *base);
+
+sq_status cstore_pg_open(const char *url, int flags, cstore **out, sq_err *err)
+{
+    sq_status st = SQ_OK;
+    *out = NULL;
+    pg_pool *pl = calloc(1, sizeof *pl);
+    if (!pl || !(pl->url = strdup(url))) {
+        free(pl);
+        return seterr(err, SQ_ENOMEM, "out of memory");
+    }
+    pl->base.ops = &pg_ops;
+    pl->readonly = (flags & CSTORE_READONLY) != 0;
+    pthread_mutex_init(&pl->mu, NULL);
+    pthread_cond_init(&pl->freed, NULL);
+    /* The first connection is opened now, so that a server out of reach
+     * or refused credentials stop the caller at start; it sees to the
+     * schema. */
+    if ((st = conn_open(url, pl->readonly, &pl->conn[0], err)) ||
+        (st = pl->readonly ? check_schema(pl->conn[0], err) : prepare_schema(pl->conn[0], err)))
+        goto fail;
+    *out = &pl->base;
+    return SQ_OK;
+fail:
+    pg_close(&pl->base);
+    return st;
+}
+
+static void pg_close(cstore *base)
+{
+    pg_pool *pl = (pg_pool *)base;
+    if (!pl)
+        return;
+    for (int i = 0; i < PG_POOL; i++)
+        conn_close(pl->conn[i]);
+    if (pl->url) {
+        /* It may hold a password. */
+        volatile char *p = pl->url;
+        while (*p)
+            *p++ = 0;
+        free(pl->url);
+    }
+    pthread_cond_destroy(&pl->freed);
+    pthread_mutex_destroy(&pl->mu);
+    free(pl);
+}
+
+/* A connection for one call: a free one, else a new one when fewer than
+ * PG_POOL are open, else the first to be given back. NULL with err filled
+ * when none is open and none can be opened. Give it back with give. */
+static pg_store *take(pg_pool *pl, sq_status *st, sq_err *err)
+{
+    pthread_mutex_lock(&pl->mu);
+    for (;;) {
+        int empty = -1, open = 0;
+        for (int i = 0; i < PG_POOL; i++) {
+            if (pl->conn[i] && !pl->busy[i]) {
+                pl->busy[i] = true;
+                pthread_mutex_unlock(&pl->mu);
+                return pl->conn[i];
+            }
+            if (pl->conn[i] || pl->busy[i])
+                open++;
+            else if (empty < 0)
+                empty = i;
+        }
+        if (empty >= 0) {
+            pl->busy[empty] = true; /* being opened: no one else takes the slot */
+            pthread_mutex_unlock(&pl->mu);
+            pg_store *cs = NULL;
+            sq_err e = {0};
+            sq_status s = conn_open(pl->url, pl->readonly, &cs, &e);
+            pthread_mutex_lock(&pl->mu);
+            if (s == SQ_OK) {
+                pl->conn[empty] = cs;
+                pthread_mutex_unlock(&pl->mu);
+                return cs;
+            }
+            pl->busy[empty] = false;
+            pthread_cond_broadcast(&pl->freed);
+            if (open == 0) {
+                pthread_mutex_unlock(&pl->mu);
+                *st = s;
+                if (err)
+                    *err = e;
+                return NULL;
+            }
+            /* Out of reach, or at its connection limit: this call waits for
+             * a connection that is open (and says so if the server is gone);
+             * a later one tries to open another again. */
+        }
+        pthread_cond_wait(&pl->freed, &pl->mu);
+    }
+}
+
+static void give(pg_pool *pl, pg_store *cs)
+{
+    pthread_mutex_lock(&pl->mu);
+    for (int i = 0; i < PG_POOL; i++)
+        if (pl->conn[i] == cs)
+            pl->busy[i] = false;
+    pthread_cond_signal(&pl->freed);
+    pthread_mutex_unlock(&pl->mu);
+}
+
+/* ---- storing an upload ---- */
+
+static void p_heartbeat(params *p, const sq_heartbeat *hb, int64_t now)
+{
+    p_text(p, hb->station_id);
+    p_int(p, now);
+    p_text(p, hb->software);
+    p_text(p, hb->content);
+    p_int(p, hb->pending);
+    p_int(p, hb->oldest_pending_s);
+    p_int(p, hb->disk_free_bytes);
+    p_int(p, hb->station_wall_s);
+    p_int(p, hb->last_seq);
+    p_int(p, hb->counter);
+    p_int(p, (int64_t)hb->integrity);
+}
+
+/* Reads what a refused upload's answer says, outside any transaction. */
+static int read_progress(pg_store *cs, const char *station, cstore_ack *ack, PGresult **failed)
+{
+    params p = {0};
+    p_text(&p, station);
+    if (run_int(cs, Q_PROGRESS_GET, &p, &ack->highest, failed) ||
+        run_int(cs, Q_RESULT_MAX, &p, &ack->held_max, failed) ||
+        run_int(cs, Q_HB_COUNTER, &p, &ack->hb_counter, failed))
+        return -1;
+    return 0;
+}
+
+/* One try at storing the upload: SQ_OK with ack filled, or a status with
+ * *retry set when trying again may succeed. */
+static sq_status put_once(pg_store *cs, const cstore_upload *up, cstore_ack *ack, bool *retry,
+                          sq_err *err)
+{
+    const char *station = up->hb->station_id;
+    PGresult *r = NULL, *bad = NULL;
+    const char *what = "starting a transaction";
+    sq_status st = SQ_OK;
+    params p;
+    int64_t start = 0;
+    *retry = false;
+    memset(ack, 0, sizeof *ack);
+    if ((st = ensure_conn(cs, err))) {
+        *retry = true;
+        return st;
+    }
+    if (!(r = exec_sql(cs, "BEGIN ISOLATION LEVEL READ COMMITTED", PGRES_COMMAND_OK, &bad)))
+        goto fail;
+    PQclear(r);
+    what = "locking the station's progress";
+    p = (params){0};
+    p_text(&p, station);
+    if (run_int(cs, Q_LOCK_STATION, &p, &start, &bad))
+        goto fail;
+    if (up->batch_id) {
+        what = "storing the batch";
+        p = (params){0};
+        p_text(&p, up->batch_id);
+        p_text(&p, station);
+        p_blob(&p, up->batch_sha256, 32);
+        p_int(&p, (int64_t)up->batch_len);
+        p_int(&p, (int64_t)up->n_results);
+        p_int(&p, up->received_wall_s);
+        int claimed = run_cmd(cs, Q_BATCH_CLAIM, &p, &bad);
+        if (claimed < 0)
+            goto fail;
+        if (!claimed) {
+            /* Held already, or being stored by another receiver that has
+             * committed by now (the insert waited for it). */
+            what = "reading batches";
+            p = (params){0};
+            p_text(&p, up->batch_id);
+            if (!(r = run(cs, Q_BATCH_GET, &p, PGRES_TUPLES_OK, &bad)))
+                goto fail;
+            bool same = PQntuples(r) == 1 && PQgetlength(r, 0, 0) == 32 &&
+                        memcmp(PQgetvalue(r, 0, 0), up->batch_sha256, 32) == 0 &&
+                        strcmp(v_text(r, 0, 1), station) == 0;
+            PQclear(r);
+            ack->outcome = same ? CSTORE_DUPLICATE : CSTORE_CONFLICT;
+            if (!same)
+                goto refuse;
+        }
+    }
+    if (up->batch_id && ack->outcome == CSTORE_NEW) {
+        what = "storing results";
+        for (size_t i = 0; i < up->n_results; i++) {
+            const cstore_result *res = &up->results[i];
+            p = (params){0};
+            p_text(&p, station);
+            p_int(&p, res->seq);
+            p_blob(&p, res->sealed, res->len);
+            p_text(&p, up->batch_id);
+            p_int(&p, up->received_wall_s);
+            int stored = run_cmd(cs, Q_RESULT_PUT, &p, &bad);
+            if (stored < 0)
+                goto fail;
+            if (stored) {
+                ack->n_new++;
+                continue;
+            }
+            p = (params){0};
+            p_text(&p, station);
+            p_int(&p, res->seq);
+            if (!(r = run(cs, Q_RESULT_GET, &p, PGRES_TUPLES_OK, &bad)))
+                goto fail;
+            bool same = PQntuples(r) == 1 && (size_t)PQgetlength(r, 0, 0) == res->len &&
+                        memcmp(PQgetvalue(r, 0, 0), res->sealed, res->len) == 0;
+            PQclear(r);
+            if (!same) {
+                ack->outcome = CSTORE_CONFLICT;
+                ack->conflict_seq = res->seq;
+                goto refuse;
+            }
+            /* byte-identical, held already (from another batch) */
+        }
+    }
+    what = "storing the heartbeat";
+    if (!up->by_stick) {
+        p = (params){0};
+        p_heartbeat(&p, up->hb, up->received_wall_s);
+        int newer = run_cmd(cs, Q_HB_LATEST_PUT, &p, &bad);
+        if (newer < 0 || (newer && run_cmd(cs, Q_HB_PUT, &p, &bad) < 0))
+            goto fail;
+    }
+    what = "counting results";
+    p = (params){0};
+    p_text(&p, station);
+    if (run_int(cs, Q_HB_COUNTER, &p, &ack->hb_counter, &bad) ||
+        run_int(cs, Q_RESULT_MAX, &p, &ack->held_max, &bad))
+        goto fail;
+    p_int(&p, start);
+    if (run_int(cs, Q_ADVANCE, &p, &ack->highest, &bad))
+        goto fail;
+    if (ack->highest != start) {
+        p = (params){0};
+        p_text(&p, station);
+        p_int(&p, ack->highest);
+        if (run_cmd(cs, Q_PROGRESS_SET, &p, &bad) < 0)
+            goto fail;
+    }
+    what = "committing";
+    if (!(r = exec_sql(cs, "COMMIT", PGRES_COMMAND_OK, &bad)))
+        goto fail;
+    /* COMMIT of a transaction the server had aborted answers ROLLBACK. */
+    bool committed = strcmp(PQcmdStatus(r), "COMMIT") == 0;
+    PQclear(r);
+    if (!committed) {
+        memset(ack, 0, sizeof *ack);
+        return seterr(err, SQ_EIO, "result store: the server rolled the upload back");
+    }
+    return SQ_OK;
+refuse:
+    /* Nothing of a refused upload is kept, its heartbeat neither. */
+    rollback(cs);
+    ack->n_new = 0;
+    what = "reading progress";
+    if (read_progress(cs, station, ack, &bad))
+        goto fail;
+    return SQ_OK;
+fail:
+    *retry = transient(cs, bad);
+    st = pgerr(cs, bad, what, err);
+    PQclear(bad);
+    rollback(cs);
+    memset(ack, 0, sizeof *ack);
+    return st;
+}
+
+static sq_status pg_put_upload(cstore *base, const cstore_upload *up, cstore_ack *ack, sq_err *err)
+{
+    pg_pool *pl = (pg_pool *)base;
+    pg_store *cs;
+    sq_status st;
+    bool retry = false;
+    memset(ack, 0, sizeof *ack);
+    if (pl->readonly)
+        return seterr(err, SQ_EREADONLY, "result store: opened read-only");
+    if (!(cs = take(pl, &st, err)))
+        return st;
+    for (int attempt = 1;; attempt++) {
+        st = put_once(cs, up, ack, &retry, err);
+        if (!st || !retry || attempt == PG_TRIES)
+            break;
+        /* A short pause that grows, so that racing receivers part. */
+        struct timespec ts = {0, (long)attempt * 5000000L + (long)(random() % 5000000L)};
+        nanosleep(&ts, NULL);
+    }
+    give(pl, cs);
+    return st;
+}
+
+/* ---- reading ---- */
+
+static sq_status pg_highest(cstore *base, const char *station_id, int64_t *highest, sq_err *err)
+{
+    pg_pool *pl = (pg_pool *)base;
+    pg_store *cs;
+    PGresult *bad = NULL;
+    params p = {0};
+    sq_status st;
+    *highest = 0;
+    if (!(cs = take(pl, &st, err)))
+        return st;
+    if (!(st = ensure_conn(cs, err))) {
+        p_text(&p, station_id);
+        if (run_int(cs, Q_PROGRESS_GET, &p, highest, &bad))
+            st = pgerr(cs, bad, "reading progress", err);
+    }
+    PQclear(bad);
+    give(pl, cs);
+    return st;
+}
+
+/* Columns: HB_COLUMNS. */
+static void row_heartbeat(const PGresult *r, int row, sq_heartbeat *hb, int64_t *received)
+{
+    memset(hb, 0, sizeof *hb);
+    snprintf(hb->station_id, sizeof hb->station_id, "%s", v_text(r, row, 0));
+    *received = v_int(r, row, 1);
+    snprintf(hb->software, sizeof hb->software, "%s", v_text(r, row, 2));
+    snprintf(hb->content, sizeof hb->content, "%s", v_text(r, row, 3));
+    hb->pending = v_int(r, row, 4);
+    hb->oldest_pending_s = v_int(r, row, 5);
+    hb->disk_free_bytes = v_int(r, row, 6);
+    hb->station_wall_s = v_int(r, row, 7);
+    hb->last_seq = v_int(r, row, 8);
+    hb->counter = v_int(r, row, 9);
+    hb->integrity = (uint32_t)v_int(r, row, 10);
+}
+
+static sq_status pg_heartbeat_latest(cstore *base, const char *station_id, sq_heartbeat *hb,
+                                     int64_t *received_wall_s, sq_err *err)
+{
+    pg_pool *pl = (pg_pool *)base;
+    pg_store *cs;
+    PGresult *r = NULL, *bad = NULL;
+    params p = {0};
+    sq_status st;
+    if (!(cs = take(pl, &st, err)))
+        return st;
+    if ((st = ensure_conn(cs, err)))
+        goto out;
+    p_text(&p, station_id);
+    if (!(r = run(cs, Q_HB_LATEST_GET, &p, PGRES_TUPLES_OK, &bad))) {
+        st = pgerr(cs, bad, "reading heartbeats", err);
+    } else if (PQntuples(r) == 0) {
+        if (err) {
+            snprintf(err->msg, sizeof err->msg, "station '%s' has sent no heartbeat", station_id);
+            err->code = SQ_ENOTFOUND;
+        }
+        st = SQ_ENOTFOUND;
+    } else {
+        row_heartbeat(r, 0, hb, received_wall_s);
+    }
+out:
+    PQclear(r);
+    PQclear(bad);
+    give(pl, cs);
+    return st;
+}
+
+/* Sends statement id and hands each row to row_fn in turn (single-row
+ * mode: a walk of millions of rows holds one in memory), until row_fn
+ * returns non-zero; the rest are read and dropped, as libpq wants. */
+typedef int (*row_fn)(void *ctx, const PGresult *r);
+static sq_status walk(pg_store *cs, int id, const params *p, row_fn fn, void *ctx, const char *what,
+                      sq_err *err)
+{
+    PGresult *bad = NULL;
+    sq_status st = SQ_OK;
+    char name[16];
+    if (prepare(cs, id, name, &bad)) {
+        st = pgerr(cs, bad, what, err);
+        PQclear(bad);
+        return st;
+    }
+    if (!PQsendQueryPrepared(cs->conn, name, p->n, p->val, p->len, p->fmt, 1))
+        return pgerr(cs, NULL, what, err);
+    PQsetSingleRowMode(cs->conn);
+    bool stopped = false;
+    PGresult *r;
+    while ((r = PQgetResult(cs->conn))) {
+        ExecStatusType s = PQresultStatus(r);
+        if (s == PGRES_SINGLE_TUPLE) {
+            if (!stopped && !bad && fn(ctx, r))
+                stopped = true;
+            PQclear(r);
+        } else if (s == PGRES_TUPLES_OK) {
+            PQclear(r);
+        } else if (!bad) {
+            bad = r;
+        } else {
+            PQclear(r);
+        }
+    }
+    if (bad)
+        st = pgerr(cs, bad, what, err);
+    PQclear(bad);
+    return st;
+}
+
+typedef struct {
+    cstore_heartbeat_fn fn;
+    void *ctx;
+} hb_walk;
+
+static int hb_row(void *ctx, const PGresult *r)
+{
+    hb_walk *w = ctx;
+    sq_heartbeat hb;
+    int64_t received;
+    row_heartbeat(r, 0, &hb, &received);
+    return w->fn(w->ctx, &hb, received);
+}
+
+static sq_status pg_each_heartbeat(cstore *base, const char *station_id, cstore_heartbeat_fn fn,
+                                   void *ctx, sq_err *err)
+{
+    pg_pool *pl = (pg_pool *)base;
+    pg_store *cs;
+    hb_walk w = {fn, ctx};
+    params p = {0};
+    sq_status st;
+    if (!(cs = take(pl, &st, err)))
+        return st;
+    if (!(st = ensure_conn(cs, err))) {
+        p_text(&p, station_id);
+        st = walk(cs, Q_HB_EACH, &p, hb_row, &w, "reading heartbeats", err);
+    }
+    give(pl, cs);
+    return st;
+}
+
+typedef struct {
+    cstore_result_fn fn;
+    void *ctx;
+} result_walk;
+
+static int result_row(void *ctx, const PGresult *r)
+{
+    result_walk *w = ctx;
+    return w->fn(w->ctx, v_text(r, 0, 0), v_int(r, 0, 1), (const uint8_t *)PQgetvalue(r, 0, 2),
+                 (size_t)PQgetlength(r, 0, 2), v_text(r, 0, 3), v_int(r, 0, 4));
+}
+
+static sq_status pg_each_result(cstore *base, const char *station_id, int64_t after_seq,
+                                cstore_result_fn fn, void *ctx, sq_err *err)
+{
+    pg_pool *pl = (pg_pool *)base;
+    pg_store *cs;
+    result_walk w = {fn, ctx};
+    params p = {0};
+    sq_status st;
+    if (!(cs = take(pl, &st, err)))
+        return st;
+    if (!(st = ensure_conn(cs, err))) {
+        p_text(&p, station_id); /* NULL: every station */
+        p_int(&p, after_seq);
+        st = walk(cs, Q_RESULT_EACH, &p, result_row, &w, "reading results", err);
+    }
+    give(pl, cs);
+    return st;
+}
+
+static sq_status pg_batch_known(cstore *base, const char *batch_id, bool *known, uint8_t *sha256,
+                                sq_err *err)
+{
+    pg_pool *pl = (pg_pool *)base;
+    pg_store *cs;
+    PGresult *r = NULL, *bad = NULL;
+    params p = {0};
+    sq_status st;
+    *known = false;
+    if (!(cs = take(pl, &st, err)))
+        return st;
+    if ((st = ensure_conn(cs, err)))
+        goto out;
+    p_text(&p, batch_id);
+    if (!(r = run(cs, Q_BATCH_SHA, &p, PGRES_TUPLES_OK, &bad))) {
+        st = pgerr(cs, bad, "reading batches", err);
+    } else if (PQntuples(r) > 0) {
+        *known = true;
+        if (sha256 && PQgetlength(r, 0, 0) == 32)
+            memcpy(sha256, PQgetvalue(r, 0, 0), 32);
+    }
+out:
+    PQclear(r);
+    PQclear(bad);
+    give(pl, cs);
+    return st;
+}
+
+static const cstore_ops pg_ops = {
+    .engine = "postgresql",
+    .close = pg_close,
+    .put_upload = pg_put_upload,
+    .highest = pg_highest,
+    .heartbeat_latest = pg_heartbeat_latest,
+    .each_heartbeat = pg_each_heartbeat,
+    .each_result = pg_each_result,
+    .batch_known = pg_batch_known,
+};
