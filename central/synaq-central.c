@@ -60,12 +60,12 @@ static int usage(FILE *f)
             "  open-results [--received] [BATCH...] [-o CSV]\n"
             "                     verify and open results as CSV: those the receiver stored\n"
             "                     (--received) and those in batch files\n"
-            "%s%s"
+            "%s%s%s"
             "\n"
             "DIR defaults to $SYNAQ_CENTRAL_HOME or /var/lib/synaq-central. The public keys\n"
             "every station must trust are in DIR/keys/central.pub. The receiver keeps what\n"
             "it receives in DIR/results.db.\n",
-            serve_usage, user_usage);
+            serve_usage, user_usage, console_usage);
     return f == stderr ? 2 : 0;
 }
 
@@ -707,6 +707,8 @@ int main(int argc, char **argv)
         return serve_command(home, n, v);
     if (!strcmp(cmd, "user"))
         return user_command(home, n, v);
+    if (!strcmp(cmd, "console"))
+        return console_command(home, n, v);
     if (!strcmp(cmd, "bundle"))
         return cmd_bundle(n, v);
     if (!strcmp(cmd, "ingest"))
