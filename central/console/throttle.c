@@ -26,10 +26,10 @@ struct throttle {
 
 int64_t throttle_policy_s(int fails, int free_fails)
 {
-    if (fails <= free_fails)
+    if (fails < free_fails)
         return 0;
     int64_t w = THROTTLE_FIRST_WAIT_S;
-    for (int i = free_fails + 1; i < fails && w < THROTTLE_MAX_WAIT_S; i++)
+    for (int i = free_fails; i < fails && w < THROTTLE_MAX_WAIT_S; i++)
         w *= 2;
     return w < THROTTLE_MAX_WAIT_S ? w : THROTTLE_MAX_WAIT_S;
 }

@@ -22,8 +22,9 @@ typedef struct throttle throttle;
 #define THROTTLE_MAX_WAIT_S 3600
 #define THROTTLE_FORGET_S 86400
 
-/* The wait after the fails-th failure in a row: 0 while fails <= free,
- * then 15 s doubling with each failure, at most an hour. */
+/* The wait after the fails-th failure in a row: 0 below free_fails, 15 s
+ * at the free_fails-th, doubling with each further one, at most an hour.
+ * (The console: 3 for an account, as the kiosk's PIN; 10 for an address.) */
 int64_t throttle_policy_s(int fails, int free_fails);
 
 /* A table of slots keys. NULL when out of memory. Free with
