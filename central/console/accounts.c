@@ -76,8 +76,7 @@ bool accounts_name_valid(const char *s)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
             return false;
     }
     return true;
@@ -249,10 +248,9 @@ sq_status accounts_open(const char *db_path, const char *key_path, bool readonly
         if (fd >= 0)
             close(fd);
     }
-    rc = sqlite3_open_v2(db_path, &a->db,
-                         readonly ? SQLITE_OPEN_READONLY
-                                  : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                         NULL);
+    rc = sqlite3_open_v2(
+        db_path, &a->db,
+        readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
         st = sqlerr(a, rc, "opening", err);
         goto fail;
@@ -269,9 +267,9 @@ sq_status accounts_open(const char *db_path, const char *key_path, bool readonly
         goto fail;
     }
     if (pragma_int(a->db, "PRAGMA user_version") > SCHEMA) {
-        st = seterr(err, SQ_ESTATE,
-                    "console accounts: %s is of a newer schema; use a newer synaq-central",
-                    db_path);
+        st =
+            seterr(err, SQ_ESTATE,
+                   "console accounts: %s is of a newer schema; use a newer synaq-central", db_path);
         goto fail;
     }
     if (readonly) {
@@ -287,15 +285,14 @@ sq_status accounts_open(const char *db_path, const char *key_path, bool readonly
     }
     if (app != APP_ID) {
         char sql[128];
-        snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
-                 APP_ID, SCHEMA);
+        snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d;", APP_ID,
+                 SCHEMA);
         if ((st = begin(a, err)))
             goto fail;
         rc = sqlite3_exec(a->db, schema, NULL, NULL, NULL);
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(a->db, sql, NULL, NULL, NULL);
-        if ((st = end(a, rc == SQLITE_OK ? SQ_OK : sqlerr(a, rc, "creating the tables", err),
-                      err)))
+        if ((st = end(a, rc == SQLITE_OK ? SQ_OK : sqlerr(a, rc, "creating the tables", err), err)))
             goto fail;
     }
     *out = a;
@@ -359,8 +356,7 @@ static void line_mac(const accounts *a, const uint8_t prev[MAC_LEN], int64_t n,
     crypto_generichash_final(&h, out, MAC_LEN);
 }
 
-static void head_mac(const accounts *a, int64_t n, const uint8_t mac[MAC_LEN],
-                     uint8_t out[MAC_LEN])
+static void head_mac(const accounts *a, int64_t n, const uint8_t mac[MAC_LEN], uint8_t out[MAC_LEN])
 {
     crypto_generichash_state h;
     crypto_generichash_init(&h, a->key, 32, MAC_LEN);
@@ -394,9 +390,9 @@ static sq_status head_get(accounts *a, int64_t *n, uint8_t mac[MAC_LEN], sq_err 
                 hn |= (int64_t)v[i] << (8 * i);
             head_mac(a, hn, v + 8, want);
             if (sodium_memcmp(want, v + 8 + MAC_LEN, MAC_LEN) != 0) {
-                st = seterr(err, SQ_ECORRUPT,
-                            "console audit: the head does not check out with the audit key%s",
-                            NULL);
+                st =
+                    seterr(err, SQ_ECORRUPT,
+                           "console audit: the head does not check out with the audit key%s", NULL);
             } else {
                 *n = hn;
                 memcpy(mac, v + 8, MAC_LEN);
@@ -526,15 +522,14 @@ sq_status accounts_audit_check(accounts *a, int64_t *lines, int64_t *first_bad, 
         rc = SQLITE_OK;
         if (n != expect) {
             bad = expect;
-            snprintf(why, sizeof why, "line %lld is missing (the next is %lld)",
-                     (long long)expect, (long long)n);
+            snprintf(why, sizeof why, "line %lld is missing (the next is %lld)", (long long)expect,
+                     (long long)n);
             break;
         }
         line_mac(a, prev, n, &l, want);
         if (sqlite3_column_bytes(q, 6) != MAC_LEN || !m || sodium_memcmp(want, m, MAC_LEN)) {
             bad = n;
-            snprintf(why, sizeof why, "line %lld was changed (or a line before it)",
-                     (long long)n);
+            snprintf(why, sizeof why, "line %lld was changed (or a line before it)", (long long)n);
             break;
         }
         memcpy(prev, want, MAC_LEN);
@@ -580,8 +575,8 @@ static void row_user(sqlite3_stmt *q, accounts_user *u)
 static sq_status get_locked(accounts *a, const char *name, accounts_user *u, sq_err *err)
 {
     sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(a->db, "SELECT " USER_COLUMNS " FROM users WHERE name = ?", -1,
-                                &q, NULL);
+    int rc = sqlite3_prepare_v2(a->db, "SELECT " USER_COLUMNS " FROM users WHERE name = ?", -1, &q,
+                                NULL);
     sq_status st = SQ_OK;
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
@@ -621,10 +616,9 @@ sq_status accounts_user_add(accounts *a, const accounts_user *u, const accounts_
         st = seterr(err, SQ_EEXIST, "a user '%s' exists already", u->name);
     } else if (st == SQ_ENOTFOUND) {
         sqlite3_stmt *q = NULL;
-        int rc = sqlite3_prepare_v2(a->db,
-                                    "INSERT INTO users(" USER_COLUMNS
-                                    ") VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                    -1, &q, NULL);
+        int rc = sqlite3_prepare_v2(
+            a->db, "INSERT INTO users(" USER_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &q,
+            NULL);
         if (rc == SQLITE_OK) {
             sqlite3_bind_text(q, 1, u->name, -1, SQLITE_STATIC);
             sqlite3_bind_int(q, 2, (int)u->role);
@@ -645,8 +639,8 @@ out:
 }
 
 /* UPDATE users SET <column> = value (text or int), changed = why's time. */
-static sq_status update(accounts *a, const char *name, const char *sql, const char *text,
-                        int ival, const accounts_audit *why, sq_err *err)
+static sq_status update(accounts *a, const char *name, const char *sql, const char *text, int ival,
+                        const accounts_audit *why, sq_err *err)
 {
     pthread_mutex_lock(&a->mu);
     sq_status st = begin(a, err);
@@ -694,8 +688,8 @@ sq_status accounts_user_each(accounts *a, accounts_user_fn fn, void *ctx, sq_err
 {
     sqlite3_stmt *q = NULL;
     pthread_mutex_lock(&a->mu);
-    int rc = sqlite3_prepare_v2(a->db, "SELECT " USER_COLUMNS " FROM users ORDER BY name", -1,
-                                &q, NULL);
+    int rc =
+        sqlite3_prepare_v2(a->db, "SELECT " USER_COLUMNS " FROM users ORDER BY name", -1, &q, NULL);
     while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         accounts_user u;
         row_user(q, &u);

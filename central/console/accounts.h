@@ -31,7 +31,12 @@
 
 typedef struct accounts accounts;
 
-typedef enum { ACCOUNTS_ADMIN = 0, ACCOUNTS_STAFF, ACCOUNTS_DISTRICT, ACCOUNTS_NROLES } accounts_role;
+typedef enum {
+    ACCOUNTS_ADMIN = 0,
+    ACCOUNTS_STAFF,
+    ACCOUNTS_DISTRICT,
+    ACCOUNTS_NROLES
+} accounts_role;
 
 #define ACCOUNTS_NAME_MAX 64      /* bytes of a user name, at most */
 #define ACCOUNTS_DISTRICT_MAX 256 /* bytes of a district name, at most */
@@ -42,7 +47,7 @@ typedef struct {
     accounts_role role;
     char district[ACCOUNTS_DISTRICT_MAX + 1]; /* ACCOUNTS_DISTRICT only; else "" */
     bool disabled;
-    char pwhash[ACCOUNTS_HASH_MAX];           /* crypto_pwhash_str's string */
+    char pwhash[ACCOUNTS_HASH_MAX]; /* crypto_pwhash_str's string */
     int64_t created_wall_s;
     int64_t changed_wall_s;
 } accounts_user;
@@ -95,8 +100,7 @@ sq_status accounts_user_each(accounts *a, accounts_user_fn fn, void *ctx,
                              sq_err *err) SQ_MUST_CHECK;
 
 /* Appends one line to the audit log. */
-sq_status accounts_audit_append(accounts *a, const accounts_audit *line,
-                                sq_err *err) SQ_MUST_CHECK;
+sq_status accounts_audit_append(accounts *a, const accounts_audit *line, sq_err *err) SQ_MUST_CHECK;
 /* Calls fn for every audit line, oldest first (n counts from 1); fn
  * returning non-zero stops. The line is borrowed for the call. */
 typedef int (*accounts_audit_fn)(void *ctx, int64_t n, const accounts_audit *line);

@@ -160,7 +160,8 @@ void html_tr(html_buf *b, const char *tmpl, ...)
         const char *name;
         while ((name = va_arg(ap, const char *))) {
             const char *v = va_arg(ap, const char *);
-            if (strlen(name) == (size_t)(end - p - 1) && !strncmp(name, p + 1, (size_t)(end - p - 1)))
+            if (strlen(name) == (size_t)(end - p - 1) &&
+                !strncmp(name, p + 1, (size_t)(end - p - 1)))
                 val = v;
         }
         va_end(ap);

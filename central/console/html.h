@@ -44,7 +44,9 @@ void html_int(html_buf *b, int64_t v);
 /* A value inside a URL's query (percent-encoded, then escaped). */
 void html_url(html_buf *b, const char *value);
 /* A catalogue text with its {name} placeholders filled: the text and
- * each value escaped. Pairs of (name, value) strings, ended by NULL. */
+ * each value escaped. Pairs of (name, value) strings, ended by NULL; no
+ * value may be NULL (it would end the list). A placeholder with no value
+ * given stays as it is. Everything is borrowed for the call. */
 void html_tr(html_buf *b, const char *tmpl, ...) __attribute__((sentinel));
 
 #endif

@@ -76,8 +76,7 @@ static sq_status attach(stats *s, const char *path, const char *schema, const ch
         if (rc != SQLITE_DONE)
             return seterr(err, SQ_EIO, path, sqlite3_errmsg(s->db));
         /* The file must be the store it claims to be. */
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.sqlite_master WHERE name = ?1",
-                 schema);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.sqlite_master WHERE name = ?1", schema);
         int64_t found = 0;
         if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) == SQLITE_OK) {
             sqlite3_bind_text(q, 1, must_have, -1, SQLITE_STATIC);
@@ -159,8 +158,8 @@ static void bind_district(sqlite3_stmt *q, const char *district)
         sqlite3_bind_null(q, 1);
 }
 
-sq_status stats_overview_get(stats *s, const char *district, const stats_when *w,
-                             stats_overview *o, sq_err *err)
+sq_status stats_overview_get(stats *s, const char *district, const stats_when *w, stats_overview *o,
+                             sq_err *err)
 {
     static const char fleet_sql[] =
         "SELECT count(*) FILTER (WHERE NOT s.revoked), count(*) FILTER (WHERE s.revoked),"
@@ -201,7 +200,8 @@ sq_status stats_overview_get(stats *s, const char *district, const stats_when *w
     }
     sqlite3_finalize(q);
     q = NULL;
-    if (rc == SQLITE_OK && (rc = sqlite3_prepare_v2(s->db, results_sql, -1, &q, NULL)) == SQLITE_OK) {
+    if (rc == SQLITE_OK &&
+        (rc = sqlite3_prepare_v2(s->db, results_sql, -1, &q, NULL)) == SQLITE_OK) {
         bind_district(q, district);
         sqlite3_bind_int64(q, 2, w->day_start);
         sqlite3_bind_int64(q, 3, w->now - 7 * 86400);

@@ -39,7 +39,7 @@ typedef struct {
 
 typedef struct {
     int64_t results_today, results_week, results_all; /* week: the last 7 days */
-    int64_t stations;         /* enrolled, not revoked */
+    int64_t stations;                                 /* enrolled, not revoked */
     int64_t revoked;
     int64_t silent;           /* not revoked, no live heartbeat for silent_after_s */
     int64_t waiting;          /* results waiting at stations, from their last heartbeat */
@@ -48,8 +48,8 @@ typedef struct {
 } stats_overview;
 
 /* The numbers for one district's stations (district NULL: every one). */
-sq_status stats_overview_get(stats *s, const char *district, const stats_when *w,
-                             stats_overview *o, sq_err *err) SQ_MUST_CHECK;
+sq_status stats_overview_get(stats *s, const char *district, const stats_when *w, stats_overview *o,
+                             sq_err *err) SQ_MUST_CHECK;
 
 typedef struct {
     char id[65];

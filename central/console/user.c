@@ -68,8 +68,7 @@ static int audit_one(void *ctx, int64_t n, const accounts_audit *l)
 
 int user_command(const char *home, int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"role", 1, 0, 'r'}, {"district", 1, 0, 'd'}, {0, 0, 0, 0}};
+    static const struct option lo[] = {{"role", 1, 0, 'r'}, {"district", 1, 0, 'd'}, {0, 0, 0, 0}};
     const char *role_s = NULL, *district = NULL;
     int c;
     optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
@@ -87,8 +86,8 @@ int user_command(const char *home, int argc, char **argv)
     const char *name = optind + 1 < argc ? argv[optind + 1] : NULL;
     int n_args = argc - optind - 1;
     bool is_add = !strcmp(verb, "add");
-    bool needs_name = is_add || !strcmp(verb, "passwd") || !strcmp(verb, "disable") ||
-                      !strcmp(verb, "enable");
+    bool needs_name =
+        is_add || !strcmp(verb, "passwd") || !strcmp(verb, "disable") || !strcmp(verb, "enable");
     bool bare = !strcmp(verb, "list") || !strcmp(verb, "audit");
     if ((needs_name && n_args != 1) || (bare && n_args != 0) || (!needs_name && !bare) ||
         (!is_add && (role_s || district)))
@@ -102,8 +101,9 @@ int user_command(const char *home, int argc, char **argv)
     paths(home, db, key, sizeof db);
     actor(who, sizeof who);
     if (needs_name && !accounts_name_valid(name)) {
-        fprintf(stderr, "synaq-central user: '%s' is not a user name (1 to 64 of a-z 0-9 . _ -, "
-                        "not starting with . or -)\n",
+        fprintf(stderr,
+                "synaq-central user: '%s' is not a user name (1 to 64 of a-z 0-9 . _ -, "
+                "not starting with . or -)\n",
                 name);
         return 2;
     }
@@ -142,7 +142,8 @@ int user_command(const char *home, int argc, char **argv)
             goto out;
         }
         size_t dl = district ? strlen(district) : 0;
-        if (district && (dl == 0 || dl > ACCOUNTS_DISTRICT_MAX || sq_utf8_prefix(district, dl) != dl)) {
+        if (district &&
+            (dl == 0 || dl > ACCOUNTS_DISTRICT_MAX || sq_utf8_prefix(district, dl) != dl)) {
             fprintf(stderr, "synaq-central user add: a district name is 1 to 256 bytes of UTF-8\n");
             rc = 2;
             goto out;

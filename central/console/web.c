@@ -194,8 +194,8 @@ static void client_addr(struct MHD_Connection *conn, char *out, size_t len, bool
     if (!ci || !ci->client_addr)
         return;
     const struct sockaddr *sa = ci->client_addr;
-    socklen_t sl = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                             : sizeof(struct sockaddr_in);
+    socklen_t sl =
+        sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     if (getnameinfo(sa, sl, out, (socklen_t)len, NULL, 0, NI_NUMERICHOST) != 0)
         snprintf(out, len, "?");
     if (sa->sa_family == AF_INET) {
@@ -203,8 +203,7 @@ static void client_addr(struct MHD_Connection *conn, char *out, size_t len, bool
         *loopback = (a >> 24) == 127;
     } else if (sa->sa_family == AF_INET6) {
         const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-        *loopback = IN6_IS_ADDR_LOOPBACK(a) ||
-                    (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+        *loopback = IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
     }
 }
 
@@ -349,11 +348,12 @@ static enum MHD_Result respond_page(struct MHD_Connection *conn, unsigned status
     return r;
 }
 
-static enum MHD_Result redirect(struct MHD_Connection *conn, const char *to,
-                                const char *cookie1, const char *cookie2)
+static enum MHD_Result redirect(struct MHD_Connection *conn, const char *to, const char *cookie1,
+                                const char *cookie2)
 {
-    const char *h[] = {"Location", to, cookie1 ? "Set-Cookie" : NULL, cookie1,
-                       cookie2 ? "Set-Cookie" : NULL, cookie2, NULL};
+    const char *h[] = {
+        "Location", to,  cookie1 ? "Set-Cookie" : NULL, cookie1, cookie2 ? "Set-Cookie" : NULL,
+        cookie2,    NULL};
     if (!cookie1)
         h[2] = NULL;
     else if (!cookie2)
@@ -394,8 +394,8 @@ static void fill(char *out, size_t len, const char *tmpl, const char *ph, const 
 }
 
 /* The head of a page, and the bar when someone is logged in. */
-static void page_start(const console *c, html_buf *b, int lang, const char *title,
-                       const who *w, const char *here)
+static void page_start(const console *c, html_buf *b, int lang, const char *title, const who *w,
+                       const char *here)
 {
     html_lit(b, "<!DOCTYPE html>\n<html lang=\"");
     html_text(b, lang_codes[lang]);
@@ -490,14 +490,14 @@ static void token_hash(const char *token_hex, uint8_t out[32])
     crypto_generichash(out, 32, (const uint8_t *)token_hex, strlen(token_hex), NULL, 0);
 }
 
-/* A new session for user; its token (hex) into token_hex. false when the
- * table is full of live sessions (the oldest idle one is taken first). */
+/* A new session for the account; its token (hex) into token_hex. When the
+ * table is full of live sessions, the one idle longest makes room. */
 static void pw_tag(const char *pwhash, uint8_t out[16])
 {
     crypto_generichash(out, 16, (const uint8_t *)pwhash, strlen(pwhash), NULL, 0);
 }
 
-static bool session_new(console *c, const accounts_user *u, int lang, int64_t now,
+static void session_new(console *c, const accounts_user *u, int lang, int64_t now,
                         char token_hex[65])
 {
     uint8_t tok[32], csrf[32];
@@ -508,8 +508,8 @@ static bool session_new(console *c, const accounts_user *u, int lang, int64_t no
     session *s = NULL;
     for (int i = 0; i < MAX_SESSIONS; i++) {
         session *t = &c->sessions[i];
-        bool dead = !t->used || now - t->last_seen > SESSION_IDLE_S ||
-                    now - t->created > SESSION_MAX_S;
+        bool dead =
+            !t->used || now - t->last_seen > SESSION_IDLE_S || now - t->created > SESSION_MAX_S;
         if (dead) {
             s = t;
             break;
@@ -527,7 +527,6 @@ static bool session_new(console *c, const accounts_user *u, int lang, int64_t no
     s->lang = lang;
     pthread_mutex_unlock(&c->mu);
     sodium_memzero(tok, sizeof tok);
-    return true;
 }
 
 /* The live session of the cookie, copied out (and its last use moved to
@@ -597,15 +596,20 @@ static bool authenticate(console *c, struct MHD_Connection *conn, int64_t now, i
     return true;
 }
 
-static void audit(console *c, int64_t now, const char *user, const char *action,
+/* Appends to the staff audit log; false (and a log line) when it could
+ * not be written. */
+static bool audit(console *c, int64_t now, const char *user, const char *action,
                   const char *outcome, const char *detail)
 {
     char actor[ACCOUNTS_NAME_MAX + 8];
     snprintf(actor, sizeof actor, "web:%s", user && accounts_name_valid(user) ? user : "?");
     accounts_audit l = {now, actor, action, outcome, detail};
     sq_err e;
-    if (accounts_audit_append(c->acc, &l, &e))
+    if (accounts_audit_append(c->acc, &l, &e)) {
         logf_("the audit log could not be written: %s", e.msg);
+        return false;
+    }
+    return true;
 }
 
 /* ---- login, logout ---- */
@@ -619,8 +623,7 @@ static enum MHD_Result login_page(console *c, struct MHD_Connection *conn, unsig
     randombytes_buf(pre, sizeof pre);
     hex_of(pre, 32, pre_hex);
     snprintf(cookie, sizeof cookie,
-             COOKIE_LOGIN "=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=3600",
-             pre_hex);
+             COOKIE_LOGIN "=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=3600", pre_hex);
     html_buf b;
     html_init(&b, PAGE_MAX);
     page_start(c, &b, lang, tr(c, lang, "login.title"), NULL, "/login");
@@ -655,8 +658,7 @@ static enum MHD_Result login_page(console *c, struct MHD_Connection *conn, unsig
     html_text(&b, tr(c, lang, "login.submit"));
     html_lit(&b, "</button></form>");
     page_end(c, &b, lang, now_s(c));
-    const char *h[] = {"Set-Cookie", cookie, retry_after ? "Retry-After" : NULL, retry_after,
-                       NULL};
+    const char *h[] = {"Set-Cookie", cookie, retry_after ? "Retry-After" : NULL, retry_after, NULL};
     return respond_page(conn, status, &b, h);
 }
 
@@ -698,8 +700,8 @@ static enum MHD_Result do_login(console *c, struct MHD_Connection *conn, const r
         goto out;
     }
     accounts_user u;
-    bool known = user_ok && accounts_name_valid(user) &&
-                 accounts_user_get(c->acc, user, &u, NULL) == SQ_OK;
+    bool known =
+        user_ok && accounts_name_valid(user) && accounts_user_get(c->acc, user, &u, NULL) == SQ_OK;
     /* Argon2id for unknown names too, so that the time taken does not
      * tell which names exist. */
     while (sem_wait(&c->pw_slots) != 0 && errno == EINTR)
@@ -709,14 +711,18 @@ static enum MHD_Result do_login(console *c, struct MHD_Connection *conn, const r
     char detail[200];
     if (known && match && !u.disabled) {
         char token[65], cookie[200], clear[160];
+        snprintf(detail, sizeof detail, "from %s", addr);
+        /* No login that the audit log does not hold. */
+        if (!audit(c, now, u.name, "login", "ok", detail)) {
+            ret = error_page(c, conn, 500, lang, NULL, "error.server");
+            goto out;
+        }
         throttle_clear(c->by_user, ukey);
         throttle_clear(c->by_addr, addr);
         session_new(c, &u, lang, now, token);
-        snprintf(detail, sizeof detail, "from %s", addr);
-        audit(c, now, u.name, "login", "ok", detail);
         snprintf(cookie, sizeof cookie,
-                 COOKIE_SESSION "=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=%d",
-                 token, SESSION_MAX_S);
+                 COOKIE_SESSION "=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=%d", token,
+                 SESSION_MAX_S);
         snprintf(clear, sizeof clear,
                  COOKIE_LOGIN "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
         sodium_memzero(token, sizeof token);
@@ -730,8 +736,10 @@ static enum MHD_Result do_login(console *c, struct MHD_Connection *conn, const r
     int64_t w_addr = throttle_fail(c->by_addr, addr, now);
     wait = w_user > w_addr ? w_user : w_addr;
     snprintf(detail, sizeof detail, "from %s: %s", addr,
-             !known ? "unknown user" : !match ? "wrong password" : "account disabled");
-    audit(c, now, known ? u.name : NULL, "login", "refused", detail);
+             !known   ? "unknown user"
+             : !match ? "wrong password"
+                      : "account disabled");
+    (void)audit(c, now, known ? u.name : NULL, "login", "refused", detail);
     logf_("login refused (%s); next try in %lld s", detail, (long long)wait);
     snprintf(wait_txt, sizeof wait_txt, "%lld", (long long)wait);
     ret = login_page(c, conn, 403, lang, wait > 0 ? "login.wait" : "login.failed",
@@ -745,16 +753,14 @@ static enum MHD_Result do_logout(console *c, struct MHD_Connection *conn, const 
                                  const who *w, int64_t now)
 {
     char csrf[80] = "";
-    if (rq->too_big || !form_get(rq->body, "csrf", csrf, sizeof csrf) ||
-        !same_token(csrf, w->csrf))
+    if (rq->too_big || !form_get(rq->body, "csrf", csrf, sizeof csrf) || !same_token(csrf, w->csrf))
         return error_page(c, conn, 403, w->lang, w, "error.csrf");
     session_end(c, MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, COOKIE_SESSION));
-    audit(c, now, w->u.name, "logout", "ok", "");
+    (void)audit(c, now, w->u.name, "logout", "ok", "");
     char to[64];
     snprintf(to, sizeof to, "/login?bye=1&lang=%s", lang_codes[w->lang]);
     return redirect(conn, to,
-                    COOKIE_SESSION "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",
-                    NULL);
+                    COOKIE_SESSION "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0", NULL);
 }
 
 /* ---- pages ---- */
@@ -814,8 +820,8 @@ static void when_cell(fleet_ctx *f, const char *label_key, int64_t t)
 
 static const char *state_key(const stats_station *s)
 {
-    return s->revoked ? "state.revoked"
-           : s->silent ? "state.silent"
+    return s->revoked               ? "state.revoked"
+           : s->silent              ? "state.silent"
            : s->last_heartbeat <= 0 ? "state.new"
                                     : "state.ok";
 }
@@ -838,7 +844,7 @@ static int fleet_row(void *ctx, const stats_station *s)
     html_text(f->b, s->label);
     html_lit(f->b, "</td>");
     cell(f, "fleet.state", NULL);
-    html_lit(f->b, s->revoked ? "<span class=\"bad\">"
+    html_lit(f->b, s->revoked  ? "<span class=\"bad\">"
                    : s->silent ? "<span class=\"warn\">"
                                : "<span>");
     html_text(f->b, tr(f->c, f->lang, state_key(s)));
@@ -861,8 +867,8 @@ static enum MHD_Result overview_page(console *c, struct MHD_Connection *conn, co
     const char *district = asked && asked[0] ? asked : NULL;
     if (w->u.role == ACCOUNTS_DISTRICT) {
         if (district && strcmp(district, w->u.district) != 0) {
-            logf_("%s (district %s) refused the overview of district %s", w->u.name,
-                  w->u.district, district);
+            logf_("%s (district %s) refused the overview of district %s", w->u.name, w->u.district,
+                  district);
             return error_page(c, conn, 403, w->lang, w, "error.forbidden");
         }
         district = w->u.district;
@@ -913,7 +919,8 @@ static enum MHD_Result overview_page(console *c, struct MHD_Connection *conn, co
     snprintf(days, sizeof days, "%d", c->cfg.silent_days);
     html_lit(&b, "<dt>");
     html_tr(&b, tr(c, lang, "overview.silent"), "days", days, (const char *)NULL);
-    html_lit(&b, o.silent ? "</dt><dd class=\"warn\" id=\"n-silent\">" : "</dt><dd id=\"n-silent\">");
+    html_lit(&b,
+             o.silent ? "</dt><dd class=\"warn\" id=\"n-silent\">" : "</dt><dd id=\"n-silent\">");
     html_int(&b, o.silent);
     html_lit(&b, "</dd>");
     card_row(c, &b, lang, "overview.revoked", "n-revoked", o.revoked, false);
@@ -933,10 +940,9 @@ static enum MHD_Result overview_page(console *c, struct MHD_Connection *conn, co
     html_lit(&b, "</dd></dl></section></div><h2>");
     html_text(&b, tr(c, lang, "fleet.title"));
     html_lit(&b, "</h2><table id=\"fleet\"><thead><tr>");
-    static const char *const heads[] = {"fleet.station",        "fleet.district",
-                                        "fleet.label",          "fleet.state",
-                                        "fleet.last_heartbeat", "fleet.last_upload",
-                                        "fleet.pending",        "fleet.results"};
+    static const char *const heads[] = {
+        "fleet.station",        "fleet.district",    "fleet.label",   "fleet.state",
+        "fleet.last_heartbeat", "fleet.last_upload", "fleet.pending", "fleet.results"};
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
         html_lit(&b, "<th>");
         html_text(&b, tr(c, lang, heads[i]));
@@ -991,8 +997,8 @@ static enum MHD_Result station_page(console *c, struct MHD_Connection *conn, con
         return error_page(c, conn, 500, lang, w, "error.server");
     }
     if (w->u.role == ACCOUNTS_DISTRICT && strcmp(s.district, w->u.district) != 0) {
-        logf_("%s (district %s) refused station %s of another district", w->u.name,
-              w->u.district, id);
+        logf_("%s (district %s) refused station %s of another district", w->u.name, w->u.district,
+              id);
         return error_page(c, conn, 403, lang, w, "error.forbidden");
     }
     html_buf b;
@@ -1029,9 +1035,8 @@ static enum MHD_Result station_page(console *c, struct MHD_Connection *conn, con
 /* ---- the request handler ---- */
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     console *c = cls;
     request *rq = *con_cls;
@@ -1060,8 +1065,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     rq->body[rq->len] = 0;
 
     int64_t now = now_s(c);
-    int lang_asked =
-        lang_parse(MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "lang"));
+    int lang_asked = lang_parse(MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "lang"));
     int lang = lang_asked >= 0 ? lang_asked
                                : lang_accept(MHD_lookup_connection_value(
                                      conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
@@ -1077,11 +1081,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         const char *bye = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "bye");
         const char *ended = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "ended");
         return login_page(c, conn, 200, lang,
-                          bye ? "login.logged_out" : ended ? "login.expired" : NULL, NULL, NULL);
+                          bye     ? "login.logged_out"
+                          : ended ? "login.expired"
+                                  : NULL,
+                          NULL, NULL);
     }
 
-    bool known_page = !strcmp(url, "/") || !strcmp(url, "/overview") ||
-                      !strcmp(url, "/logout") || !strncmp(url, "/station/", 9);
+    bool known_page = !strcmp(url, "/") || !strcmp(url, "/overview") || !strcmp(url, "/logout") ||
+                      !strncmp(url, "/station/", 9);
     if (!known_page)
         return error_page(c, conn, 404, lang, NULL, "error.not_found");
     who w;
@@ -1092,11 +1099,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         char to[64];
         snprintf(to, sizeof to, "/login?ended=1&lang=%s", lang_codes[lang]);
         bool had = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, COOKIE_SESSION) != NULL;
-        return redirect(conn, had ? to : "/login",
-                        had ? COOKIE_SESSION
-                            "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0"
-                            : NULL,
-                        NULL);
+        return redirect(
+            conn, had ? to : "/login",
+            had ? COOKIE_SESSION "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0" : NULL,
+            NULL);
     }
     if (!strcmp(url, "/logout"))
         return post ? do_logout(c, conn, rq, &w, now)
@@ -1163,27 +1169,40 @@ static int resolve_listen(const char *spec, struct sockaddr_storage *ss, socklen
 
 int console_command(const char *home, int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"listen", 1, 0, 'l'},      {"tls-cert", 1, 0, 'c'}, {"tls-key", 1, 0, 'k'},
-        {"insecure-http", 0, 0, 'I'}, {"assets", 1, 0, 'a'}, {"silent-days", 1, 0, 's'},
-        {"clock-file", 1, 0, 'C'},  {0, 0, 0, 0}};
+    static const struct option lo[] = {{"listen", 1, 0, 'l'},     {"tls-cert", 1, 0, 'c'},
+                                       {"tls-key", 1, 0, 'k'},    {"insecure-http", 0, 0, 'I'},
+                                       {"assets", 1, 0, 'a'},     {"silent-days", 1, 0, 's'},
+                                       {"clock-file", 1, 0, 'C'}, {0, 0, 0, 0}};
     config cfg = {"127.0.0.1:8090", NULL, NULL, SYNAQ_ASSETS_DIR, NULL, false, 7};
     int ch;
     optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (ch) {
-        case 'l': cfg.listen = optarg; break;
-        case 'c': cfg.tls_cert = optarg; break;
-        case 'k': cfg.tls_key = optarg; break;
-        case 'I': cfg.insecure = true; break;
-        case 'a': cfg.assets = optarg; break;
-        case 'C': cfg.clock_file = optarg; break;
+        case 'l':
+            cfg.listen = optarg;
+            break;
+        case 'c':
+            cfg.tls_cert = optarg;
+            break;
+        case 'k':
+            cfg.tls_key = optarg;
+            break;
+        case 'I':
+            cfg.insecure = true;
+            break;
+        case 'a':
+            cfg.assets = optarg;
+            break;
+        case 'C':
+            cfg.clock_file = optarg;
+            break;
         case 's':
             cfg.silent_days = atoi(optarg);
             if (cfg.silent_days < 1 || cfg.silent_days > 3650)
                 goto usage;
             break;
-        default: goto usage;
+        default:
+            goto usage;
         }
     }
     if (optind != argc || !cfg.tls_cert != !cfg.tls_key)
@@ -1248,8 +1267,9 @@ int console_command(const char *home, int argc, char **argv)
     }
     int64_t lines = 0, first_bad = 0;
     if (accounts_audit_check(c->acc, &lines, &first_bad, &e))
-        fprintf(stderr, "synaq-central console: WARNING: %s (the console starts; see "
-                        "`synaq-central user audit`)\n",
+        fprintf(stderr,
+                "synaq-central console: WARNING: %s (the console starts; see "
+                "`synaq-central user audit`)\n",
                 e.msg);
     /* A hash to check unknown names against: the same work as a real one. */
     uint8_t junk[16];
@@ -1277,19 +1297,20 @@ int console_command(const char *home, int argc, char **argv)
         flags |= MHD_USE_IPv6;
     if (cert)
         flags |= MHD_USE_TLS;
-    struct MHD_OptionItem tls_opts[] = {{cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
-                                        {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
-                                        {MHD_OPTION_END, 0, NULL}};
+    struct MHD_OptionItem tls_opts[] = {
+        {cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+        {MHD_OPTION_END, 0, NULL}};
     d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, c, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
                          c, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                          MHD_OPTION_THREAD_POOL_SIZE, 4u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-                         MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                         64u, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_NOTIFY_COMPLETED,
-                         on_completed, c, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+                         MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u,
+                         MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+                         c, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (!d) {
-        fprintf(stderr, "synaq-central console: cannot start the server on %s (%s)\n",
-                cfg.listen, errno ? strerror(errno) : "see above");
+        fprintf(stderr, "synaq-central console: cannot start the server on %s (%s)\n", cfg.listen,
+                errno ? strerror(errno) : "see above");
         goto out;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);

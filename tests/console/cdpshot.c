@@ -195,13 +195,12 @@ static int start_chromium(const char *chromium, const char *profile)
         snprintf(user_data, sizeof user_data, "--user-data-dir=%s", profile);
         execl(chromium, chromium, "--headless", "--no-sandbox", "--remote-debugging-pipe",
               user_data, "--disable-gpu", "--no-first-run", "--no-default-browser-check",
-              "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--disable-default-apps", "--disable-extensions",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+              "--disable-default-apps", "--disable-extensions",
               "--disable-features=Translate,MediaRouter,OptimizationHints",
               "--metrics-recording-only", "--no-pings", "--no-proxy-server",
-              "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-              "--hide-scrollbars", "--force-device-scale-factor=1", "--lang=en-US",
-              "about:blank", (char *)NULL);
+              "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--hide-scrollbars",
+              "--force-device-scale-factor=1", "--lang=en-US", "about:blank", (char *)NULL);
         _exit(127);
     }
     close(to[0]);
@@ -223,15 +222,32 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
-        case 'c': chromium = optarg; break;
-        case 'b': base = optarg; break;
-        case 'u': user = optarg; break;
-        case 'p': password = optarg; break;
-        case 'o': out = optarg; break;
-        case 'P': page = optarg; break;
-        case 'l': snprintf(langs, sizeof langs, "%s", optarg); break;
-        case 's': snprintf(sizes, sizeof sizes, "%s", optarg); break;
-        default: return 2;
+        case 'c':
+            chromium = optarg;
+            break;
+        case 'b':
+            base = optarg;
+            break;
+        case 'u':
+            user = optarg;
+            break;
+        case 'p':
+            password = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'P':
+            page = optarg;
+            break;
+        case 'l':
+            snprintf(langs, sizeof langs, "%s", optarg);
+            break;
+        case 's':
+            snprintf(sizes, sizeof sizes, "%s", optarg);
+            break;
+        default:
+            return 2;
         }
     }
     if (!chromium || !base || !user || !password || !out) {
@@ -287,8 +303,7 @@ int main(int argc, char **argv)
     }
     free(where);
     r = call("Network.getCookies",
-             json_pack("{s:[s]}", "urls", (snprintf(url, sizeof url, "%s/", base), url)), true,
-             &m);
+             json_pack("{s:[s]}", "urls", (snprintf(url, sizeof url, "%s/", base), url)), true, &m);
     size_t i;
     json_t *ck;
     json_array_foreach(json_object_get(r, "cookies"), i, ck)
@@ -309,8 +324,8 @@ int main(int argc, char **argv)
             die("bad --sizes");
         /* Narrow sizes are phones: the viewport meta tag counts there. */
         call_void("Emulation.setDeviceMetricsOverride",
-                  json_pack("{s:i, s:i, s:i, s:b}", "width", w, "height", h,
-                            "deviceScaleFactor", 1, "mobile", w < 800),
+                  json_pack("{s:i, s:i, s:i, s:b}", "width", w, "height", h, "deviceScaleFactor", 1,
+                            "mobile", w < 800),
                   true);
         char lcopy[64];
         snprintf(lcopy, sizeof lcopy, "%s", langs);
@@ -335,8 +350,8 @@ int main(int argc, char **argv)
             size_t b64_len = b64 ? strlen(b64) : 0, png_len = 0;
             unsigned char *png = malloc(b64_len + 1);
             char path[4300];
-            snprintf(path, sizeof path, "%s/%s-%s-%dx%d.png", out,
-                     page[1] ? page + 1 : "index", l, w, h);
+            snprintf(path, sizeof path, "%s/%s-%s-%dx%d.png", out, page[1] ? page + 1 : "index", l,
+                     w, h);
             for (char *p = path + strlen(out) + 1; *p; p++)
                 if (*p == '/' || *p == '?' || *p == '&' || *p == '=')
                     *p = '_';
@@ -351,8 +366,8 @@ int main(int argc, char **argv)
                     fprintf(stderr, "cdpshot: cannot write %s\n", path);
                     rc = 1;
                 }
-                printf("shot %s url=%s scroll_width=%s inner_width=%s height=%d\n", path, here,
-                       sw, iw, full_h);
+                printf("shot %s url=%s scroll_width=%s inner_width=%s height=%d\n", path, here, sw,
+                       iw, full_h);
             }
             free(png);
             json_decref(m);

@@ -33,7 +33,9 @@ static void escaping(void)
         {"' onmouseover='x", "&#39; onmouseover=&#39;x"},
         {"Tom & Jerry &amp;", "Tom &amp; Jerry &amp;amp;"},
         {"Қазақстан Республикасы", "Қазақстан Республикасы"},
-        {"a\x01" "b\x1b[31mc\x7f", "ab[31mc"},
+        {"a\x01"
+         "b\x1b[31mc\x7f",
+         "ab[31mc"},
         {"tab\tline\nend", "tab\tline\nend"},
         {"bad \xff byte", "bad \xef\xbf\xbd byte"},
         {"cut \xd0", "cut \xef\xbf\xbd"},
@@ -60,7 +62,10 @@ static void escaping(void)
 
     html_init(&b, 1 << 20);
     html_int(&b, 1234567);
-    CHECK_STR("1\xe2\x80\x89" "234\xe2\x80\x89" "567", b.p);
+    CHECK_STR("1\xe2\x80\x89"
+              "234\xe2\x80\x89"
+              "567",
+              b.p);
     html_free(&b);
     html_init(&b, 1 << 20);
     html_int(&b, -12);
