@@ -133,6 +133,11 @@ static void logf_(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    /* Names and districts in a line come from requests: no line breaks or
+     * terminal escapes of theirs reach the log. */
+    for (char *p = line; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
     fprintf(stderr, "synaq-central console: %s\n", line);
 }
 
@@ -225,7 +230,7 @@ static bool form_get(const char *body, const char *name, char *out, size_t len)
                 } else if (ch == '%' && end - q >= 3) {
                     char hx[3] = {q[1], q[2], 0}, *e;
                     long v = strtol(hx, &e, 16);
-                    if (*e)
+                    if (*e || v == 0) /* a NUL would cut the value short */
                         return false;
                     ch = (char)v;
                     q += 2;

@@ -129,6 +129,11 @@ s0=$(state)
 login alice "wrong one 1"
 [ "$code" = 403 ] && body_has "Wrong user name or password." && [ -z "$(header Retry-After)" ] && ok || bad "wrong 1: $code $(header Retry-After)"
 last_audit | grep -q "^web:alice login refused from 127.0.0.1: wrong password$" && ok || bad "audit: $(last_audit)"
+# A NUL in a name does not cut it short into another.
+form_token
+req -H "Cookie: __Host-synaq-login=$pre" --data "csrf=$pre&user=alice%00x&password=wrong%20one%202&lang=en" "$base/login"
+[ "$code" = 403 ] && ok || bad "a NUL in the name: $code"
+last_audit | grep -q "^web:? login refused from 127.0.0.1: unknown user$" && ok || bad "NUL name audited as: $(last_audit)"
 login alice "wrong one 2"
 [ "$code" = 403 ] && [ -z "$(header Retry-After)" ] && ok || bad "wrong 2: $code"
 login alice "wrong one 3" # the third: the next try waits 15 s
@@ -257,6 +262,10 @@ body_has "st-b" && bad "dina sees st-b of Астана" || ok
 s1=$(state)
 get "$dina" "/overview?district=%D0%90%D1%81%D1%82%D0%B0%D0%BD%D0%B0"
 [ "$code" = 403 ] && ! body_has "n-all" && ok || bad "dina asking for Астана: $code"
+get "$dina" "/overview?district=X%0Asynaq-central%20console:%20login%20ok%1B%5B2J"
+[ "$code" = 403 ] && ok || bad "dina asking for a district with a line break: $code"
+grep -q "^synaq-central console: login ok" "$work/console.log" && bad "a forged line in the console's log" || ok
+grep -qP '\x1b' "$work/console.log" && bad "a terminal escape in the console's log" || ok
 get "$dina" "/station/st-b"
 [ "$code" = 403 ] && ! body_has "onerror" && ok || bad "dina asking for st-b: $code"
 get "$dina" "/station/st-a"
