@@ -315,3 +315,26 @@ sq_status stats_station_get(stats *s, const char *id, const stats_when *w, stats
         return rc;
     return o.found ? SQ_OK : seterr(err, SQ_ENOTFOUND, "station", "not enrolled");
 }
+
+sq_status stats_district_stations(stats *s, const char *district, int64_t *n, sq_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    sq_status st;
+    *n = 0;
+    pthread_mutex_lock(&s->mu);
+    if ((st = refresh(s, err)))
+        goto out;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM c.stations WHERE district = ?1", -1,
+                                &q, NULL);
+    if (rc == SQLITE_OK) {
+        bind_district(q, district);
+        if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+            *n = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW)
+        st = seterr(err, SQ_EIO, "reading the stations", sqlite3_errmsg(s->db));
+out:
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}

@@ -76,4 +76,8 @@ sq_status stats_stations(stats *s, const char *district, const stats_when *w, in
 sq_status stats_station_get(stats *s, const char *id, const stats_when *w, stats_station *st,
                             sq_err *err) SQ_MUST_CHECK;
 
+/* How many stations (revoked ones too) were enrolled in the district. */
+sq_status stats_district_stations(stats *s, const char *district, int64_t *n,
+                                  sq_err *err) SQ_MUST_CHECK;
+
 #endif

@@ -16,6 +16,7 @@
 #include "accounts.h"
 #include "console.h"
 #include "password.h"
+#include "stats.h"
 
 const char user_usage[] =
     "  user add NAME --role admin|staff|district [--district NAME]\n"
@@ -180,6 +181,18 @@ int user_command(const char *home, int argc, char **argv)
         printf("user %s added (%s%s%s)\n", name, accounts_role_name(u.role),
                district ? ", district " : "", district ? district : "");
         rc = 0;
+        /* A district account sees the stations enrolled under exactly
+         * that name: a spelling that matches none is said at once. */
+        stats *sts = NULL;
+        int64_t n_st = 0;
+        if (district && stats_open(home, &sts, NULL) == SQ_OK &&
+            stats_district_stations(sts, district, &n_st, NULL) == SQ_OK && n_st == 0)
+            fprintf(stderr,
+                    "synaq-central user add: note: no station is enrolled in district '%s' "
+                    "(yet); the account sees only stations enrolled with exactly that name "
+                    "(synaq-central stations lists them)\n",
+                    district);
+        stats_close(sts);
     } else if (!strcmp(verb, "passwd")) {
         accounts_user u;
         const char *bad_why;
