@@ -1050,6 +1050,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!post && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
             return respond(conn, 405, "text/plain; charset=utf-8", "method not allowed\n", 19,
                            (const char *const[]){"Allow", "GET, HEAD, POST", NULL});
+        /* A form is small: a body said to be larger is refused before it
+         * is read. */
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (post && cl && strtoull(cl, NULL, 10) > BODY_MAX)
+            return respond(conn, 413, "text/plain; charset=utf-8", "form too large\n", 15, NULL);
         rq = calloc(1, sizeof *rq);
         if (!rq)
             return MHD_NO;
