@@ -299,8 +299,8 @@ static const char css[] =
     "td.num{text-align:right;font-variant-numeric:tabular-nums}"
     ".msg{padding:.6rem .9rem;border-radius:4px;background:#fff;border:1px solid var(--line);"
     "margin:.5rem 0}.msg.bad{border-color:var(--bad)}"
-    "form.login{background:#fff;border:1px solid var(--line);border-radius:6px;padding:1rem;"
-    "max-width:24rem}"
+    ".narrow{max-width:26rem}"
+    "form.login{background:#fff;border:1px solid var(--line);border-radius:6px;padding:1rem}"
     "form.login label{display:block;margin:.5rem 0 .2rem}"
     "form.login input{font:inherit;width:100%;padding:.4rem;border:1px solid var(--line);"
     "border-radius:4px}"
@@ -632,7 +632,7 @@ static enum MHD_Result login_page(console *c, struct MHD_Connection *conn, unsig
     html_buf b;
     html_init(&b, PAGE_MAX);
     page_start(c, &b, lang, tr(c, lang, "login.title"), NULL, "/login");
-    html_lit(&b, "<h1>");
+    html_lit(&b, "<div class=\"narrow\"><h1>");
     html_text(&b, tr(c, lang, "login.title"));
     html_lit(&b, "</h1>");
     if (!c->tls) {
@@ -661,7 +661,7 @@ static enum MHD_Result login_page(console *c, struct MHD_Connection *conn, unsig
     html_lit(&b, "</label><input id=\"password\" name=\"password\" type=\"password\""
                  " autocomplete=\"current-password\" required><button type=\"submit\">");
     html_text(&b, tr(c, lang, "login.submit"));
-    html_lit(&b, "</button></form>");
+    html_lit(&b, "</button></form></div>");
     page_end(c, &b, lang, now_s(c));
     const char *h[] = {"Set-Cookie", cookie, retry_after ? "Retry-After" : NULL, retry_after, NULL};
     return respond_page(conn, status, &b, h);

@@ -3,7 +3,7 @@
 # through the login form over http://127.0.0.1 (so it must keep the
 # __Host- session cookie itself), then screenshots the Overview in kk, ru
 # and en at 1366x768 and at a phone's 390x844 (cdpshot, DevTools over a
-# pipe). Checked: the cookie as the browser holds it (Secure, HttpOnly,
+# pipe), and the login page once. Checked: the cookie as the browser holds it (Secure, HttpOnly,
 # SameSite=Strict), each page logged in, nothing wider than the window
 # (nothing cut off at the side), the PNGs of the right width. The shots
 # stay in BUILD_DIR/tests/console/shots for people to look at.
@@ -62,13 +62,17 @@ while read -r _ file url sw iw h; do
   iw=${iw#inner_width=}
   name=$(basename "$file")
   cp "$file" "$shots/$name"
-  case $url in url=http://127.0.0.1:$port/overview\?lang=*) ok ;; *) bad "$name: at $url" ;; esac
+  case $name:$url in
+    login-*:url=http://127.0.0.1:$port/login\?lang=en) ok ;;
+    overview-*:url=http://127.0.0.1:$port/overview\?lang=*) ok ;;
+    *) bad "$name: at $url" ;;
+  esac
   [ "$sw" -le "$iw" ] && ok || bad "$name: the page is $sw px wide in a $iw px window (cut off)"
   want_w=${name##*-}
   want_w=${want_w%%x*}
   [ "$(identify -format %w "$file")" = "$want_w" ] && ok || bad "$name: $(identify -format %wx%h "$file")"
 done < <(grep '^shot ' "$work/cdp.out")
-[ $n = 6 ] && ok || bad "$n screenshots, expected 6: $(cat "$work/cdp.out" "$work/cdp.err")"
+[ $n = 7 ] && ok || bad "$n screenshots, expected 7: $(cat "$work/cdp.out" "$work/cdp.err")"
 echo "screenshots in $shots"
 echo "browser: $passes passed, $fails failed"
 [ $fails = 0 ]

@@ -210,6 +210,56 @@ static int start_chromium(const char *chromium, const char *profile)
     return pid;
 }
 
+/* A full-page screenshot of what is on screen, to OUT/NAME-LANG-WxH.png
+ * (a '/' '?' '&' '=' of NAME made '_'), and its line on stdout. 0, or 1
+ * when it could not be taken or written. */
+static int shoot(const char *out, const char *name, const char *lang, int w, int h)
+{
+    json_t *m, *r;
+    int rc = 0;
+    char *here = eval_str("location.href");
+    char *sw = eval_str("String(document.documentElement.scrollWidth)");
+    char *iw = eval_str("String(window.innerWidth)");
+    char *sh = eval_str("String(document.documentElement.scrollHeight)");
+    int full_h = atoi(sh);
+    if (full_h < h)
+        full_h = h;
+    r = call("Page.captureScreenshot",
+             json_pack("{s:s, s:b, s:{s:i, s:i, s:i, s:i, s:i}}", "format", "png",
+                       "captureBeyondViewport", 1, "clip", "x", 0, "y", 0, "width", w, "height",
+                       full_h, "scale", 1),
+             true, &m);
+    const char *b64 = json_string_value(json_object_get(r, "data"));
+    size_t b64_len = b64 ? strlen(b64) : 0, png_len = 0;
+    unsigned char *png = malloc(b64_len + 1);
+    char path[4300];
+    snprintf(path, sizeof path, "%s/%s-%s-%dx%d.png", out, name, lang, w, h);
+    for (char *p = path + strlen(out) + 1; *p; p++)
+        if (*p == '/' || *p == '?' || *p == '&' || *p == '=')
+            *p = '_';
+    if (!png || !b64 ||
+        sodium_base642bin(png, b64_len + 1, b64, b64_len, NULL, &png_len, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0) {
+        fprintf(stderr, "cdpshot: no screenshot of %s\n", here);
+        rc = 1;
+    } else {
+        FILE *f = fopen(path, "wb");
+        if (!f || fwrite(png, 1, png_len, f) != png_len || fclose(f) != 0) {
+            fprintf(stderr, "cdpshot: cannot write %s\n", path);
+            rc = 1;
+        }
+        printf("shot %s url=%s scroll_width=%s inner_width=%s height=%d\n", path, here, sw, iw,
+               full_h);
+    }
+    free(png);
+    json_decref(m);
+    free(here);
+    free(sw);
+    free(iw);
+    free(sh);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -279,8 +329,16 @@ int main(int argc, char **argv)
 
     /* Log in through the form, as a person would. */
     char url[4096];
+    int first_w = 0, first_h = 0;
+    if (sscanf(sizes, "%dx%d", &first_w, &first_h) != 2 || first_w < 100 || first_h < 100)
+        die("bad --sizes");
+    call_void("Emulation.setDeviceMetricsOverride",
+              json_pack("{s:i, s:i, s:i, s:b}", "width", first_w, "height", first_h,
+                        "deviceScaleFactor", 1, "mobile", first_w < 800),
+              true);
     snprintf(url, sizeof url, "%s/login?lang=en", base);
     navigate(url);
+    int rc = shoot(out, "login", "en", first_w, first_h);
     json_t *creds = json_pack("[s, s]", user, password);
     char *creds_js = json_dumps(creds, JSON_COMPACT);
     json_decref(creds);
@@ -295,7 +353,6 @@ int main(int argc, char **argv)
     free(eval_str(js));
     wait_load();
     char *where = eval_str("location.pathname");
-    int rc = 0;
     if (strcmp(where, page) != 0 && strcmp(where, "/overview") != 0) {
         fprintf(stderr, "cdpshot: after the login form the browser is at %s, not logged in\n",
                 where);
@@ -334,47 +391,7 @@ int main(int argc, char **argv)
             snprintf(url, sizeof url, "%s%s%slang=%s", base, page, strchr(page, '?') ? "&" : "?",
                      l);
             navigate(url);
-            char *here = eval_str("location.href");
-            char *sw = eval_str("String(document.documentElement.scrollWidth)");
-            char *iw = eval_str("String(window.innerWidth)");
-            char *sh = eval_str("String(document.documentElement.scrollHeight)");
-            int full_h = atoi(sh);
-            if (full_h < h)
-                full_h = h;
-            r = call("Page.captureScreenshot",
-                     json_pack("{s:s, s:b, s:{s:i, s:i, s:i, s:i, s:i}}", "format", "png",
-                               "captureBeyondViewport", 1, "clip", "x", 0, "y", 0, "width", w,
-                               "height", full_h, "scale", 1),
-                     true, &m);
-            const char *b64 = json_string_value(json_object_get(r, "data"));
-            size_t b64_len = b64 ? strlen(b64) : 0, png_len = 0;
-            unsigned char *png = malloc(b64_len + 1);
-            char path[4300];
-            snprintf(path, sizeof path, "%s/%s-%s-%dx%d.png", out, page[1] ? page + 1 : "index", l,
-                     w, h);
-            for (char *p = path + strlen(out) + 1; *p; p++)
-                if (*p == '/' || *p == '?' || *p == '&' || *p == '=')
-                    *p = '_';
-            if (!png || !b64 ||
-                sodium_base642bin(png, b64_len + 1, b64, b64_len, NULL, &png_len, NULL,
-                                  sodium_base64_VARIANT_ORIGINAL) != 0) {
-                fprintf(stderr, "cdpshot: no screenshot of %s\n", url);
-                rc = 1;
-            } else {
-                FILE *f = fopen(path, "wb");
-                if (!f || fwrite(png, 1, png_len, f) != png_len || fclose(f) != 0) {
-                    fprintf(stderr, "cdpshot: cannot write %s\n", path);
-                    rc = 1;
-                }
-                printf("shot %s url=%s scroll_width=%s inner_width=%s height=%d\n", path, here, sw,
-                       iw, full_h);
-            }
-            free(png);
-            json_decref(m);
-            free(here);
-            free(sw);
-            free(iw);
-            free(sh);
+            rc |= shoot(out, page[1] ? page + 1 : "index", l, w, h);
         }
     }
     fflush(stdout);
