@@ -190,11 +190,16 @@ static int lang_accept(const char *h)
     return best >= 0 ? best : LANG_KK;
 }
 
-static void client_addr(struct MHD_Connection *conn, char *out, size_t len, bool *loopback)
+/* The client's address (text, for logs and the audit), the key its
+ * failed logins count under (the address; for IPv6 its /64, which one
+ * machine can fill with addresses), and whether it is loopback. */
+static void client_addr(struct MHD_Connection *conn, char *out, size_t len, char *key,
+                        size_t key_len, bool *loopback)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     snprintf(out, len, "?");
+    snprintf(key, key_len, "?");
     *loopback = false;
     if (!ci || !ci->client_addr)
         return;
@@ -209,7 +214,14 @@ static void client_addr(struct MHD_Connection *conn, char *out, size_t len, bool
     } else if (sa->sa_family == AF_INET6) {
         const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
         *loopback = IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+        if (!IN6_IS_ADDR_V4MAPPED(a)) {
+            const uint8_t *b = a->s6_addr;
+            snprintf(key, key_len, "%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", b[0], b[1], b[2],
+                     b[3], b[4], b[5], b[6], b[7]);
+            return;
+        }
     }
+    snprintf(key, key_len, "%s", out);
 }
 
 /* The value of name in an application/x-www-form-urlencoded body,
@@ -674,7 +686,8 @@ static enum MHD_Result do_login(console *c, struct MHD_Connection *conn, const r
     char *pw = sodium_malloc(PASSWORD_MAX + 1);
     bool loopback;
     enum MHD_Result ret;
-    client_addr(conn, addr, sizeof addr, &loopback);
+    char addr_key[64];
+    client_addr(conn, addr, sizeof addr, addr_key, sizeof addr_key, &loopback);
     if (!pw)
         return error_page(c, conn, 500, lang, NULL, "error.server");
     if (form_get(rq->body, "lang", lang_s, sizeof lang_s) && lang_parse(lang_s) >= 0)
@@ -694,7 +707,7 @@ static enum MHD_Result do_login(console *c, struct MHD_Connection *conn, const r
     bool pw_ok = form_get(rq->body, "password", pw, PASSWORD_MAX + 1);
     const char *ukey = user_ok && user[0] ? user : "?";
     int64_t wait = throttle_wait(c->by_user, ukey, now);
-    int64_t wait_addr = throttle_wait(c->by_addr, addr, now);
+    int64_t wait_addr = throttle_wait(c->by_addr, addr_key, now);
     if (wait_addr > wait)
         wait = wait_addr;
     char wait_txt[32];
@@ -723,7 +736,7 @@ static enum MHD_Result do_login(console *c, struct MHD_Connection *conn, const r
             goto out;
         }
         throttle_clear(c->by_user, ukey);
-        throttle_clear(c->by_addr, addr);
+        throttle_clear(c->by_addr, addr_key);
         session_new(c, &u, lang, now, token);
         snprintf(cookie, sizeof cookie,
                  COOKIE_SESSION "=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=%d", token,
@@ -738,7 +751,7 @@ static enum MHD_Result do_login(console *c, struct MHD_Connection *conn, const r
         goto out;
     }
     int64_t w_user = throttle_fail(c->by_user, ukey, now);
-    int64_t w_addr = throttle_fail(c->by_addr, addr, now);
+    int64_t w_addr = throttle_fail(c->by_addr, addr_key, now);
     wait = w_user > w_addr ? w_user : w_addr;
     snprintf(detail, sizeof detail, "from %s: %s", addr,
              !known   ? "unknown user"
