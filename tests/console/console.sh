@@ -340,6 +340,31 @@ grep -q "WARNING: --insecure-http: plain HTTP on 0.0.0.0:0" "$work/i.log" && ok 
 out=$("$bin/central/synaq-central" --home "$work/empty" console --listen 127.0.0.1:0 --assets "$src/assets" 2>&1) &&
   bad "a console without accounts started" || { grep -q "synaq-central user add NAME --role admin" <<<"$out" && ok || bad "no accounts: $out"; }
 
+# 11. A central with nothing enrolled and nothing received yet: zeros and
+# "No stations", then a station enrolled while the console runs is seen at
+# the next page (central.db appears under it).
+e=$work/fresh
+"$bin/central/synaq-central" --home "$e" user add root1 --role admin <<<"root1 password 1" >/dev/null
+"$bin/central/synaq-central" --home "$e" console --listen 127.0.0.1:0 --clock-file "$clock" \
+  --assets "$src/assets" >"$work/fresh.out" 2>"$work/fresh.log" &
+fresh_pid=$!
+for _ in $(seq 100); do grep -q "listening on" "$work/fresh.out" 2>/dev/null && break; sleep 0.1; done
+main_base=$base
+base=http://127.0.0.1:$(sed -n 's|^console listening on http://127.0.0.1:\([0-9]*\)/$|\1|p' "$work/fresh.out")
+login root1 "root1 password 1"
+get "$sess" "/overview?lang=en"
+[ "$code" = 200 ] && [ "$(num n-all)" = 0 ] && [ "$(num n-stations)" = 0 ] && body_has "No stations are enrolled." &&
+  ok || bad "empty central: $code $(num n-all)"
+"$bin/central/synaq-central" --home "$e" keygen >/dev/null
+"$bin/ctl/synaqctl" --home "$work/fresh-st" init --no-passphrase --central "$e/keys/central.pub" --label "New one" >/dev/null
+"$bin/central/synaq-central" --home "$e" enroll "$work/fresh-st/enrol.req" --station-id st-new --district "Шымкент" >/dev/null
+get "$sess" "/overview?lang=en"
+[ "$code" = 200 ] && [ "$(num n-stations)" = 1 ] && body_has "st-new" && ok || bad "a station enrolled meanwhile: $code $(num n-stations)"
+[ -e "$e/results.db" ] && bad "the console made results.db" || ok
+kill $fresh_pid
+wait $fresh_pid || bad "the second console did not stop cleanly"
+base=$main_base
+
 # The console stops cleanly on SIGTERM and leaves the audit chain whole.
 kill "$console_pid"
 wait "$console_pid" && ok || bad "the console did not stop cleanly"
