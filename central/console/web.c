@@ -429,7 +429,13 @@ static void page_start(const console *c, html_buf *b, int lang, const char *titl
     if (w) {
         html_lit(b, "<a href=\"/overview\">");
         html_text(b, tr(c, lang, "nav.overview"));
-        html_lit(b, "</a><span>");
+        html_lit(b, "</a>");
+        if (w->u.role == ACCOUNTS_ADMIN) {
+            html_lit(b, "<a href=\"/users\">");
+            html_text(b, tr(c, lang, "nav.users"));
+            html_lit(b, "</a>");
+        }
+        html_lit(b, "<span>");
         char role[400];
         if (w->u.role == ACCOUNTS_DISTRICT)
             fill(role, sizeof role, tr(c, lang, "role.district"), "{district}", w->u.district);
@@ -1050,6 +1056,152 @@ static enum MHD_Result station_page(console *c, struct MHD_Connection *conn, con
     return respond_page(conn, 200, &b, NULL);
 }
 
+/* ---- accounts (admin only) ---- */
+
+typedef struct {
+    const console *c;
+    html_buf *b;
+    const who *w;
+} users_ctx;
+
+static int user_row(void *ctx, const accounts_user *u)
+{
+    users_ctx *x = ctx;
+    const console *c = x->c;
+    html_buf *b = x->b;
+    int lang = x->w->lang;
+    char t[64];
+    html_lit(b, "<tr><td data-label=\"");
+    html_text(b, tr(c, lang, "login.user"));
+    html_lit(b, "\">");
+    html_text(b, u->name);
+    html_lit(b, "</td><td data-label=\"");
+    html_text(b, tr(c, lang, "users.role"));
+    html_lit(b, "\">");
+    html_text(b, tr(c, lang,
+                    u->role == ACCOUNTS_ADMIN   ? "role.admin"
+                    : u->role == ACCOUNTS_STAFF ? "role.staff"
+                                                : "users.role_district"));
+    html_lit(b, "</td><td data-label=\"");
+    html_text(b, tr(c, lang, "fleet.district"));
+    html_lit(b, "\">");
+    html_text(b, u->district);
+    html_lit(b, "</td><td data-label=\"");
+    html_text(b, tr(c, lang, "fleet.state"));
+    html_lit(b, u->disabled ? "\"><span class=\"bad\">" : "\"><span>");
+    html_text(b, tr(c, lang, u->disabled ? "users.disabled" : "users.active"));
+    html_lit(b, "</span></td><td data-label=\"");
+    html_text(b, tr(c, lang, "users.changed"));
+    html_lit(b, "\">");
+    fmt_time(u->changed_wall_s, t, sizeof t);
+    html_text(b, t);
+    html_lit(b, "</td><td>");
+    if (strcmp(u->name, x->w->u.name) != 0) {
+        /* A form per account: its own CSRF token, the account and what to do. */
+        html_lit(b, "<form method=\"post\" action=\"/users/state\">"
+                    "<input type=\"hidden\" name=\"csrf\" value=\"");
+        html_text(b, x->w->csrf);
+        html_lit(b, "\"><input type=\"hidden\" name=\"user\" value=\"");
+        html_text(b, u->name);
+        html_lit(b, "\"><input type=\"hidden\" name=\"do\" value=\"");
+        html_text(b, u->disabled ? "enable" : "disable");
+        html_lit(b, "\"><button class=\"quiet\" type=\"submit\">");
+        html_text(b, tr(c, lang, u->disabled ? "users.enable" : "users.disable"));
+        html_lit(b, "</button></form>");
+    }
+    html_lit(b, "</td></tr>");
+    return 0;
+}
+
+static enum MHD_Result users_page(console *c, struct MHD_Connection *conn, const who *w,
+                                  int64_t now, unsigned status, const char *msg_key,
+                                  const char *msg_user)
+{
+    int lang = w->lang;
+    if (w->u.role != ACCOUNTS_ADMIN) {
+        logf_("%s (%s) refused the accounts page", w->u.name, accounts_role_name(w->u.role));
+        return error_page(c, conn, 403, lang, w, "error.forbidden");
+    }
+    if (!msg_key) {
+        const char *done = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "done");
+        const char *who_ = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "user");
+        if (done && who_ && accounts_name_valid(who_) &&
+            (!strcmp(done, "disable") || !strcmp(done, "enable"))) {
+            msg_key = !strcmp(done, "disable") ? "users.done_disable" : "users.done_enable";
+            msg_user = who_;
+        }
+    }
+    html_buf b;
+    html_init(&b, PAGE_MAX);
+    page_start(c, &b, lang, tr(c, lang, "users.title"), w, "/users");
+    html_lit(&b, "<h1>");
+    html_text(&b, tr(c, lang, "users.title"));
+    html_lit(&b, "</h1><p class=\"scope\">");
+    html_text(&b, tr(c, lang, "users.cli"));
+    html_lit(&b, "</p>");
+    if (msg_key) {
+        html_lit(&b, status == 200 ? "<p class=\"msg\" id=\"msg\">"
+                                   : "<p class=\"msg bad\" id=\"msg\">");
+        html_tr(&b, tr(c, lang, msg_key), "user", msg_user ? msg_user : "", (const char *)NULL);
+        html_lit(&b, "</p>");
+    }
+    html_lit(&b, "<table id=\"users\"><thead><tr>");
+    static const char *const heads[] = {"login.user", "users.role", "fleet.district", "fleet.state",
+                                        "users.changed"};
+    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+        html_lit(&b, "<th>");
+        html_text(&b, tr(c, lang, heads[i]));
+        html_lit(&b, "</th>");
+    }
+    html_lit(&b, "<th></th></tr></thead><tbody>");
+    users_ctx x = {c, &b, w};
+    sq_err e;
+    if (accounts_user_each(c->acc, user_row, &x, &e)) {
+        logf_("%s", e.msg);
+        html_free(&b);
+        return error_page(c, conn, 500, lang, w, "error.server");
+    }
+    html_lit(&b, "</tbody></table>");
+    page_end(c, &b, lang, now);
+    return respond_page(conn, status, &b, NULL);
+}
+
+/* POST /users/state: an admin disables or enables another account. */
+static enum MHD_Result do_user_state(console *c, struct MHD_Connection *conn, const request *rq,
+                                     const who *w, int64_t now)
+{
+    char csrf[80] = "", name[ACCOUNTS_NAME_MAX + 2] = "", what[16] = "";
+    if (w->u.role != ACCOUNTS_ADMIN) {
+        logf_("%s (%s) refused changing an account", w->u.name, accounts_role_name(w->u.role));
+        return error_page(c, conn, 403, w->lang, w, "error.forbidden");
+    }
+    if (rq->too_big || !form_get(rq->body, "csrf", csrf, sizeof csrf) || !same_token(csrf, w->csrf))
+        return error_page(c, conn, 403, w->lang, w, "error.csrf");
+    if (!form_get(rq->body, "user", name, sizeof name) || !accounts_name_valid(name) ||
+        !form_get(rq->body, "do", what, sizeof what) ||
+        (strcmp(what, "disable") != 0 && strcmp(what, "enable") != 0))
+        return error_page(c, conn, 400, w->lang, w, "error.not_found");
+    if (!strcmp(name, w->u.name))
+        return users_page(c, conn, w, now, 400, "users.self", name);
+    bool dis = !strcmp(what, "disable");
+    char actor[ACCOUNTS_NAME_MAX + 8], detail[ACCOUNTS_NAME_MAX + 16];
+    snprintf(actor, sizeof actor, "web:%s", w->u.name);
+    snprintf(detail, sizeof detail, "user %s", name);
+    accounts_audit why = {now, actor, what, "ok", detail};
+    sq_err e;
+    sq_status st = accounts_user_set_disabled(c->acc, name, dis, &why, &e);
+    if (st == SQ_ENOTFOUND)
+        return error_page(c, conn, 404, w->lang, w, "error.not_found");
+    if (st) {
+        logf_("%s", e.msg);
+        return error_page(c, conn, 500, w->lang, w, "error.server");
+    }
+    logf_("%s %sd account %s", w->u.name, what, name);
+    char to[160];
+    snprintf(to, sizeof to, "/users?done=%s&user=%s", what, name);
+    return redirect(conn, to, NULL, NULL);
+}
+
 /* ---- the request handler ---- */
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -1112,6 +1264,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
 
     bool known_page = !strcmp(url, "/") || !strcmp(url, "/overview") || !strcmp(url, "/logout") ||
+                      !strcmp(url, "/users") || !strcmp(url, "/users/state") ||
                       !strncmp(url, "/station/", 9);
     if (!known_page)
         return error_page(c, conn, 404, lang, NULL, "error.not_found");
@@ -1131,8 +1284,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!strcmp(url, "/logout"))
         return post ? do_logout(c, conn, rq, &w, now)
                     : error_page(c, conn, 405, w.lang, &w, "error.not_found");
+    if (!strcmp(url, "/users/state"))
+        return post ? do_user_state(c, conn, rq, &w, now)
+                    : error_page(c, conn, 405, w.lang, &w, "error.not_found");
     if (post)
         return error_page(c, conn, 405, w.lang, &w, "error.not_found");
+    if (!strcmp(url, "/users"))
+        return users_page(c, conn, &w, now, 200, NULL, NULL);
     if (!strcmp(url, "/"))
         return redirect(conn, "/overview", NULL, NULL);
     if (!strcmp(url, "/overview"))

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The console in a real browser: Debian's headless Chromium logs in
 # through the login form over http://127.0.0.1 (so it must keep the
-# __Host- session cookie itself), then screenshots the Overview in kk, ru
-# and en at 1366x768 and at a phone's 390x844 (cdpshot, DevTools over a
+# __Host- session cookie itself), then screenshots the Overview, a
+# station's page and the accounts page in kk, ru and en at 1366x768 and at
+# a phone's 390x844 (cdpshot, DevTools over a
 # pipe), and the login page once. Checked: the cookie as the browser holds it (Secure, HttpOnly,
 # SameSite=Strict), each page logged in, nothing wider than the window
 # (nothing cut off at the side), the PNGs of the right width. The shots
@@ -48,7 +49,7 @@ rm -rf "$shots"
 mkdir -p "$shots"
 status=0
 "$bin/tests/console/cdpshot" --chromium "$chromium" --base "http://127.0.0.1:$port" \
-  --user alice --password "alice password 1" --out "$work" >"$work/cdp.out" 2>"$work/cdp.err" || status=$?
+  --user alice --password "alice password 1" --pages /overview,/station/st-a,/users --out "$work" >"$work/cdp.out" 2>"$work/cdp.err" || status=$?
 [ $status = 77 ] && { cat "$work/cdp.out"; exit 77; }
 [ $status = 0 ] && ok || bad "cdpshot: $(cat "$work/cdp.err")"
 grep -q "^cookie __Host-synaq secure=1 httpOnly=1 sameSite=Strict path=/ session=0$" "$work/cdp.out" &&
@@ -65,6 +66,8 @@ while read -r _ file url sw iw h; do
   case $name:$url in
     login-*:url=http://127.0.0.1:$port/login\?lang=en) ok ;;
     overview-*:url=http://127.0.0.1:$port/overview\?lang=*) ok ;;
+    station_st-a-*:url=http://127.0.0.1:$port/station/st-a\?lang=*) ok ;;
+    users-*:url=http://127.0.0.1:$port/users\?lang=*) ok ;;
     *) bad "$name: at $url" ;;
   esac
   [ "$sw" -le "$iw" ] && ok || bad "$name: the page is $sw px wide in a $iw px window (cut off)"
@@ -72,7 +75,7 @@ while read -r _ file url sw iw h; do
   want_w=${want_w%%x*}
   [ "$(identify -format %w "$file")" = "$want_w" ] && ok || bad "$name: $(identify -format %wx%h "$file")"
 done < <(grep '^shot ' "$work/cdp.out")
-[ $n = 7 ] && ok || bad "$n screenshots, expected 7: $(cat "$work/cdp.out" "$work/cdp.err")"
+[ $n = 19 ] && ok || bad "$n screenshots, expected 19: $(cat "$work/cdp.out" "$work/cdp.err")"
 echo "screenshots in $shots"
 echo "browser: $passes passed, $fails failed"
 [ $fails = 0 ]

@@ -4,10 +4,10 @@
  * each a JSON text ended by a NUL byte), for the console's browser test:
  * logs in through the console's own login form (so the browser itself
  * must keep the __Host- session cookie over http://127.0.0.1), then takes
- * a full-page screenshot of a page in each language at each size.
+ * a full-page screenshot of each page in each language at each size.
  *
  *   cdpshot --chromium PATH --base URL --user U --password P --out DIR
- *           [--page /overview] [--langs kk,ru,en] [--sizes 1366x768,390x844]
+ *           [--pages /overview,...] [--langs kk,ru,en] [--sizes 1366x768,390x844]
  *
  * Prints one line per step: "cookie NAME secure=.. httpOnly=.. sameSite=..",
  * then "shot FILE url=URL scroll_width=N inner_width=N height=N" per
@@ -264,10 +264,10 @@ int main(int argc, char **argv)
 {
     static const struct option lo[] = {
         {"chromium", 1, 0, 'c'}, {"base", 1, 0, 'b'},  {"user", 1, 0, 'u'},
-        {"password", 1, 0, 'p'}, {"out", 1, 0, 'o'},   {"page", 1, 0, 'P'},
+        {"password", 1, 0, 'p'}, {"out", 1, 0, 'o'},   {"pages", 1, 0, 'P'},
         {"langs", 1, 0, 'l'},    {"sizes", 1, 0, 's'}, {0, 0, 0, 0}};
     const char *chromium = NULL, *base = NULL, *user = NULL, *password = NULL, *out = NULL;
-    const char *page = "/overview";
+    char pages[256] = "/overview";
     char langs[64] = "kk,ru,en", sizes[128] = "1366x768,390x844";
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -288,7 +288,7 @@ int main(int argc, char **argv)
             out = optarg;
             break;
         case 'P':
-            page = optarg;
+            snprintf(pages, sizeof pages, "%s", optarg);
             break;
         case 'l':
             snprintf(langs, sizeof langs, "%s", optarg);
@@ -302,7 +302,7 @@ int main(int argc, char **argv)
     }
     if (!chromium || !base || !user || !password || !out) {
         fputs("usage: cdpshot --chromium PATH --base URL --user U --password P --out DIR\n"
-              "               [--page PATH] [--langs kk,ru,en] [--sizes WxH,...]\n",
+              "               [--pages PATH,...] [--langs kk,ru,en] [--sizes WxH,...]\n",
               stderr);
         return 2;
     }
@@ -353,7 +353,7 @@ int main(int argc, char **argv)
     free(eval_str(js));
     wait_load();
     char *where = eval_str("location.pathname");
-    if (strcmp(where, page) != 0 && strcmp(where, "/overview") != 0) {
+    if (strcmp(where, "/overview") != 0) {
         fprintf(stderr, "cdpshot: after the login form the browser is at %s, not logged in\n",
                 where);
         rc = 1;
@@ -384,14 +384,19 @@ int main(int argc, char **argv)
                   json_pack("{s:i, s:i, s:i, s:b}", "width", w, "height", h, "deviceScaleFactor", 1,
                             "mobile", w < 800),
                   true);
-        char lcopy[64];
-        snprintf(lcopy, sizeof lcopy, "%s", langs);
-        char *save = NULL;
-        for (char *l = strtok_r(lcopy, ",", &save); l; l = strtok_r(NULL, ",", &save)) {
-            snprintf(url, sizeof url, "%s%s%slang=%s", base, page, strchr(page, '?') ? "&" : "?",
-                     l);
-            navigate(url);
-            rc |= shoot(out, page[1] ? page + 1 : "index", l, w, h);
+        char pcopy[256];
+        snprintf(pcopy, sizeof pcopy, "%s", pages);
+        char *psave = NULL;
+        for (char *pg = strtok_r(pcopy, ",", &psave); pg; pg = strtok_r(NULL, ",", &psave)) {
+            char lcopy[64];
+            snprintf(lcopy, sizeof lcopy, "%s", langs);
+            char *save = NULL;
+            for (char *l = strtok_r(lcopy, ",", &save); l; l = strtok_r(NULL, ",", &save)) {
+                snprintf(url, sizeof url, "%s%s%slang=%s", base, pg, strchr(pg, '?') ? "&" : "?",
+                         l);
+                navigate(url);
+                rc |= shoot(out, pg[1] ? pg + 1 : "index", l, w, h);
+            }
         }
     }
     fflush(stdout);

@@ -327,6 +327,55 @@ wait $holder
 central user audit >"$work/audit.txt" && ok || bad "audit chain: $(tail -1 "$work/audit.txt")"
 grep -q "intact" "$work/audit.txt" && ok || bad "audit chain not intact"
 
+# 9b. The accounts page: admins only; a form per account with its CSRF
+# token; no admin disables themself.
+login asel "asel password 1"
+asel=$sess
+login sam "sam password 2"
+sam=$sess
+login alice "alice password 1"
+alice=$sess
+get "$alice" "/users?lang=en"
+[ "$code" = 200 ] && body_has ">Accounts<" && ok || bad "admin's accounts page: $code"
+for u in alice asel dina sam; do grep -q "<td data-label=\"User name\">$u</td>" "$work/b" && ok || bad "no row for $u"; done
+grep -o '<tr>.*' "$work/b" | sed 's/<tr>/\n&/g' | grep '>alice<' | grep -q '<form' && bad "a form to disable oneself" || ok
+sed 's/<tr>/\n&/g' "$work/b" | grep '>dina<' | grep -q 'name="do" value="enable"' && ok || bad "dina (disabled) has no enable form"
+admin_csrf=$(csrf_of_page)
+get "$alice" /overview
+grep -q 'href="/users"' "$work/b" && ok || bad "no accounts link for an admin"
+s1=$(state)
+for who_ in "$sam" "$asel"; do
+  get "$who_" /users
+  [ "$code" = 403 ] && ! body_has "data-label" && ok || bad "a non-admin's accounts page: $code"
+  grep -q 'href="/users"' "$work/b" && bad "an accounts link for a non-admin" || ok
+  get "$who_" /overview
+  req -H "Cookie: __Host-synaq=$who_" --data "csrf=$(csrf_of_page)&user=dina&do=enable" "$base/users/state"
+  [ "$code" = 403 ] && ok || bad "a non-admin enabling dina: $code"
+done
+req -H "Cookie: __Host-synaq=$alice" --data "user=asel&do=disable" "$base/users/state"
+[ "$code" = 403 ] && ok || bad "disable without a token: $code"
+req -H "Cookie: __Host-synaq=$alice" --data "csrf=$(printf '%064d' 3)&user=asel&do=disable" "$base/users/state"
+[ "$code" = 403 ] && ok || bad "disable with a wrong token: $code"
+req -H "Cookie: __Host-synaq=$alice" --data "csrf=$admin_csrf&user=..%2Fasel&do=disable" "$base/users/state"
+[ "$code" = 400 ] && ok || bad "disable a bad name: $code"
+req -H "Cookie: __Host-synaq=$alice" --data "csrf=$admin_csrf&user=asel&do=delete" "$base/users/state"
+[ "$code" = 400 ] && ok || bad "an unknown action: $code"
+req -H "Cookie: __Host-synaq=$alice" --data "csrf=$admin_csrf&user=nobody&do=disable" "$base/users/state"
+[ "$code" = 404 ] && ok || bad "disable an unknown account: $code"
+req -H "Cookie: __Host-synaq=$alice" --data "csrf=$admin_csrf&user=alice&do=disable" "$base/users/state"
+[ "$code" = 400 ] && body_has "cannot disable your own account" && ok || bad "disable oneself: $code"
+[ "$(state)" = "$s1" ] && ok || bad "refused account changes changed console.db"
+req -H "Cookie: __Host-synaq=$alice" --data "csrf=$admin_csrf&user=asel&do=disable" "$base/users/state"
+[ "$code" = 303 ] && [ "$(header Location)" = "/users?done=disable&user=asel" ] && ok || bad "disable asel: $code $(header Location)"
+last_audit | grep -q "^web:alice disable ok user asel$" && ok || bad "audit: $(last_audit)"
+get "$asel" /overview
+[ "$code" = 303 ] && ok || bad "asel's session after being disabled: $code"
+req -H "Cookie: __Host-synaq=$alice" --data "csrf=$admin_csrf&user=dina&do=enable" "$base/users/state"
+[ "$code" = 303 ] && ok || bad "enable dina: $code"
+login dina "dina password 1"
+[ "$code" = 303 ] && ok || bad "dina enabled again: $code"
+central user list | grep -qE "^asel +district +disabled" && ok || bad "asel not disabled in the list"
+
 # 10. Plain HTTP elsewhere than loopback: refused without --insecure-http,
 # said loudly with it.
 out=$(central console --listen 0.0.0.0:0 --assets "$src/assets" 2>&1) && bad "plain HTTP on 0.0.0.0 started" ||
