@@ -232,6 +232,12 @@ static const char stations_sql[] =
     " LEFT JOIN (SELECT station_id, max(received_wall) AS last FROM r.batches"
     "   GROUP BY station_id) u ON u.station_id = s.station_id"
     " WHERE (?1 IS NULL OR s.district = ?1) AND (?5 IS NULL OR s.station_id = ?5)"
+    /* The same conditions as the Overview's numbers (stats_overview_get). */
+    " AND (?6 = 0"
+    "   OR (?6 = 1 AND NOT s.revoked AND max(coalesce(h.received_wall, 0), s.issued_wall) < ?2 - "
+    "?3)"
+    "   OR (?6 = 2 AND NOT s.revoked AND h.pending > 0)"
+    "   OR (?6 = 3 AND s.revoked))"
     " ORDER BY s.revoked, silent DESC, coalesce(h.pending, 0) DESC, s.station_id LIMIT ?4";
 
 static void row_station(sqlite3_stmt *q, stats_station *st)
@@ -251,8 +257,8 @@ static void row_station(sqlite3_stmt *q, stats_station *st)
     st->silent = sqlite3_column_int(q, 11) != 0;
 }
 
-static sq_status walk(stats *s, const char *district, const char *id, const stats_when *w,
-                      int limit, stats_station_fn fn, void *ctx, sq_err *err)
+static sq_status walk(stats *s, const char *district, const char *id, stats_show show,
+                      const stats_when *w, int limit, stats_station_fn fn, void *ctx, sq_err *err)
 {
     sqlite3_stmt *q = NULL;
     sq_status st;
@@ -268,6 +274,7 @@ static sq_status walk(stats *s, const char *district, const char *id, const stat
         sqlite3_bind_int(q, 4, limit);
         if (id)
             sqlite3_bind_text(q, 5, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(q, 6, (int)show);
         while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
             stats_station row;
             row_station(q, &row);
@@ -286,10 +293,10 @@ out:
     return st;
 }
 
-sq_status stats_stations(stats *s, const char *district, const stats_when *w, int limit,
-                         stats_station_fn fn, void *ctx, sq_err *err)
+sq_status stats_stations(stats *s, const char *district, stats_show show, const stats_when *w,
+                         int limit, stats_station_fn fn, void *ctx, sq_err *err)
 {
-    return walk(s, district, NULL, w, limit, fn, ctx, err);
+    return walk(s, district, NULL, show, w, limit, fn, ctx, err);
 }
 
 typedef struct {
@@ -310,7 +317,7 @@ sq_status stats_station_get(stats *s, const char *id, const stats_when *w, stats
 {
     one_station o = {st, false};
     memset(st, 0, sizeof *st);
-    sq_status rc = walk(s, NULL, id, w, 1, take_one, &o, err);
+    sq_status rc = walk(s, NULL, id, STATS_ALL, w, 1, take_one, &o, err);
     if (rc)
         return rc;
     return o.found ? SQ_OK : seterr(err, SQ_ENOTFOUND, "station", "not enrolled");

@@ -66,12 +66,21 @@ typedef struct {
     char software[32];
 } stats_station;
 
-/* Calls fn for each station of the district (NULL: all), those needing
- * attention first (silent, then most results waiting), at most limit of
- * them. *st is borrowed for the call; fn returning non-zero stops. */
+/* Which stations a list shows: the rows behind the Overview's numbers. */
+typedef enum {
+    STATS_ALL = 0,
+    STATS_SILENT,  /* the "silent" number */
+    STATS_WAITING, /* not revoked, with results waiting */
+    STATS_REVOKED
+} stats_show;
+
+/* Calls fn for each station of the district (NULL: all) that show
+ * selects, those needing attention first (silent, then most results
+ * waiting), at most limit of them. *st is borrowed for the call; fn
+ * returning non-zero stops. */
 typedef int (*stats_station_fn)(void *ctx, const stats_station *st);
-sq_status stats_stations(stats *s, const char *district, const stats_when *w, int limit,
-                         stats_station_fn fn, void *ctx, sq_err *err) SQ_MUST_CHECK;
+sq_status stats_stations(stats *s, const char *district, stats_show show, const stats_when *w,
+                         int limit, stats_station_fn fn, void *ctx, sq_err *err) SQ_MUST_CHECK;
 /* One station; SQ_ENOTFOUND for an id not enrolled. */
 sq_status stats_station_get(stats *s, const char *id, const stats_when *w, stats_station *st,
                             sq_err *err) SQ_MUST_CHECK;

@@ -303,7 +303,7 @@ static const char css[] =
     ".card dl{margin:0;display:grid;grid-template-columns:1fr auto;gap:.2rem .75rem}"
     ".card dt{overflow-wrap:anywhere}.card dd{margin:0;text-align:right;font-weight:700;"
     "font-variant-numeric:tabular-nums}"
-    ".warn{color:var(--warn)}.bad{color:var(--bad)}"
+    ".warn,dd.warn a{color:var(--warn)}.bad{color:var(--bad)}"
     "table{width:100%;border-collapse:collapse;background:#fff;border:1px solid var(--line)}"
     "th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid var(--line);"
     "vertical-align:top;overflow-wrap:anywhere}"
@@ -802,17 +802,28 @@ static stats_when when_of(const console *c, int64_t now)
     return w;
 }
 
-static void card_row(const console *c, html_buf *b, int lang, const char *key, const char *id,
-                     int64_t v, bool warn)
+/* One number of the Overview; with show, a link to the stations behind
+ * it (base: the Overview's URL, already escaped as text once). */
+static void card_row(const console *c, html_buf *b, int lang, const char *label, const char *id,
+                     int64_t v, bool warn, const char *base, const char *show)
 {
     html_lit(b, "<dt>");
-    html_text(b, tr(c, lang, key));
+    html_text(b, label);
     html_lit(b, warn && v > 0 ? "</dt><dd class=\"warn\" id=\"" : "</dt><dd id=\"");
     html_text(b, id);
     html_lit(b, "\">");
+    if (show) {
+        html_lit(b, "<a href=\"");
+        html_text(b, base);
+        html_lit(b, strchr(base, '?') ? "&amp;show=" : "?show=");
+        html_text(b, show);
+        html_lit(b, "#fleet\">");
+    }
     html_int(b, v);
-    html_lit(b, "</dd>");
+    html_lit(b, show ? "</a></dd>" : "</dd>");
 }
+
+static const char *const show_names[] = {"all", "silent", "waiting", "revoked"};
 
 typedef struct {
     const console *c;
@@ -897,6 +908,16 @@ static enum MHD_Result overview_page(console *c, struct MHD_Connection *conn, co
         }
         district = w->u.district;
     }
+    const char *show_s = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "show");
+    int show = STATS_ALL;
+    if (show_s && show_s[0]) {
+        show = -1;
+        for (int i = 0; i < (int)(sizeof show_names / sizeof show_names[0]); i++)
+            if (!strcmp(show_s, show_names[i]))
+                show = i;
+        if (show < 0)
+            return error_page(c, conn, 400, w->lang, w, "error.not_found");
+    }
     stats_when sw = when_of(c, now);
     stats_overview o;
     sq_err e;
@@ -918,9 +939,13 @@ static enum MHD_Result overview_page(console *c, struct MHD_Connection *conn, co
     }
     snprintf(here, sizeof here, "%s", hb.failed || !hb.p ? "/overview" : hb.p);
     html_free(&hb);
+    /* The page's own URL, its filter kept (for the language links). */
+    char here_show[700];
+    snprintf(here_show, sizeof here_show, "%s%s%s", here,
+             show ? (strchr(here, '?') ? "&show=" : "?show=") : "", show ? show_names[show] : "");
     /* here went through html_url already; page_start escapes it again as
      * text, which leaves percent-encoded text as it is. */
-    page_start(c, &b, lang, tr(c, lang, "overview.title"), w, here);
+    page_start(c, &b, lang, tr(c, lang, "overview.title"), w, here_show);
     html_lit(&b, "<h1>");
     html_text(&b, tr(c, lang, "overview.title"));
     html_lit(&b, "</h1><p class=\"scope\" id=\"scope\">");
@@ -932,28 +957,29 @@ static enum MHD_Result overview_page(console *c, struct MHD_Connection *conn, co
     html_lit(&b, "</p><div class=\"cards\"><section class=\"card\"><h2>");
     html_text(&b, tr(c, lang, "overview.results"));
     html_lit(&b, "</h2><dl>");
-    card_row(c, &b, lang, "overview.today", "n-today", o.results_today, false);
-    card_row(c, &b, lang, "overview.week", "n-week", o.results_week, false);
-    card_row(c, &b, lang, "overview.all", "n-all", o.results_all, false);
+    card_row(c, &b, lang, tr(c, lang, "overview.today"), "n-today", o.results_today, false, here,
+             NULL);
+    card_row(c, &b, lang, tr(c, lang, "overview.week"), "n-week", o.results_week, false, here,
+             NULL);
+    card_row(c, &b, lang, tr(c, lang, "overview.all"), "n-all", o.results_all, false, here, NULL);
     html_lit(&b, "</dl></section><section class=\"card\"><h2>");
     html_text(&b, tr(c, lang, "overview.stations"));
     html_lit(&b, "</h2><dl>");
-    card_row(c, &b, lang, "overview.enrolled", "n-stations", o.stations, false);
-    char days[16];
+    card_row(c, &b, lang, tr(c, lang, "overview.enrolled"), "n-stations", o.stations, false, here,
+             "all");
+    char days[16], silent_label[300];
     snprintf(days, sizeof days, "%d", c->cfg.silent_days);
-    html_lit(&b, "<dt>");
-    html_tr(&b, tr(c, lang, "overview.silent"), "days", days, (const char *)NULL);
-    html_lit(&b,
-             o.silent ? "</dt><dd class=\"warn\" id=\"n-silent\">" : "</dt><dd id=\"n-silent\">");
-    html_int(&b, o.silent);
-    html_lit(&b, "</dd>");
-    card_row(c, &b, lang, "overview.revoked", "n-revoked", o.revoked, false);
+    fill(silent_label, sizeof silent_label, tr(c, lang, "overview.silent"), "{days}", days);
+    card_row(c, &b, lang, silent_label, "n-silent", o.silent, true, here, "silent");
+    card_row(c, &b, lang, tr(c, lang, "overview.revoked"), "n-revoked", o.revoked, false, here,
+             "revoked");
     html_lit(&b, "</dl></section><section class=\"card\"><h2>");
     html_text(&b, tr(c, lang, "overview.waiting"));
     html_lit(&b, "</h2><dl>");
-    card_row(c, &b, lang, "overview.waiting_results", "n-waiting", o.waiting, true);
-    card_row(c, &b, lang, "overview.stations_waiting", "n-stations-waiting", o.stations_waiting,
-             false);
+    card_row(c, &b, lang, tr(c, lang, "overview.waiting_results"), "n-waiting", o.waiting, true,
+             here, "waiting");
+    card_row(c, &b, lang, tr(c, lang, "overview.stations_waiting"), "n-stations-waiting",
+             o.stations_waiting, false, here, "waiting");
     html_lit(&b, "<dt>");
     html_text(&b, tr(c, lang, "overview.oldest"));
     html_lit(&b, "</dt><dd id=\"oldest\">");
@@ -963,7 +989,19 @@ static enum MHD_Result overview_page(console *c, struct MHD_Connection *conn, co
         html_text(&b, tr(c, lang, "overview.none"));
     html_lit(&b, "</dd></dl></section></div><h2>");
     html_text(&b, tr(c, lang, "fleet.title"));
-    html_lit(&b, "</h2><table id=\"fleet\"><thead><tr>");
+    html_lit(&b, "</h2>");
+    if (show) {
+        static const char *const show_keys[] = {"", "fleet.only_silent", "fleet.only_waiting",
+                                                "fleet.only_revoked"};
+        html_lit(&b, "<p class=\"scope\" id=\"show\">");
+        html_tr(&b, tr(c, lang, show_keys[show]), "days", days, (const char *)NULL);
+        html_lit(&b, " · <a href=\"");
+        html_text(&b, here);
+        html_lit(&b, "#fleet\">");
+        html_text(&b, tr(c, lang, "fleet.show_all"));
+        html_lit(&b, "</a></p>");
+    }
+    html_lit(&b, "<table id=\"fleet\"><thead><tr>");
     static const char *const heads[] = {
         "fleet.station",        "fleet.district",    "fleet.label",   "fleet.state",
         "fleet.last_heartbeat", "fleet.last_upload", "fleet.pending", "fleet.results"};
@@ -974,15 +1012,15 @@ static enum MHD_Result overview_page(console *c, struct MHD_Connection *conn, co
     }
     html_lit(&b, "</tr></thead><tbody>");
     fleet_ctx f = {c, &b, lang, now, 0};
-    if (stats_stations(c->st, district, &sw, FLEET_ROWS, fleet_row, &f, &e)) {
+    if (stats_stations(c->st, district, (stats_show)show, &sw, FLEET_ROWS, fleet_row, &f, &e)) {
         logf_("%s", e.msg);
         html_free(&b);
         return error_page(c, conn, 500, lang, w, "error.server");
     }
     html_lit(&b, "</tbody></table>");
     if (f.rows == 0) {
-        html_lit(&b, "<p class=\"msg\">");
-        html_text(&b, tr(c, lang, "fleet.empty"));
+        html_lit(&b, "<p class=\"msg\" id=\"fleet-empty\">");
+        html_text(&b, tr(c, lang, show ? "fleet.none_shown" : "fleet.empty"));
         html_lit(&b, "</p>");
     } else if (f.rows >= FLEET_ROWS) {
         char n[16];

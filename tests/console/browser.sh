@@ -49,7 +49,7 @@ rm -rf "$shots"
 mkdir -p "$shots"
 status=0
 "$bin/tests/console/cdpshot" --chromium "$chromium" --base "http://127.0.0.1:$port" \
-  --user alice --password "alice password 1" --pages /overview,/station/st-a,/users --out "$work" >"$work/cdp.out" 2>"$work/cdp.err" || status=$?
+  --user alice --password "alice password 1" --pages /overview,/overview?show=silent,/station/st-a,/users --out "$work" >"$work/cdp.out" 2>"$work/cdp.err" || status=$?
 [ $status = 77 ] && { cat "$work/cdp.out"; exit 77; }
 [ $status = 0 ] && ok || bad "cdpshot: $(cat "$work/cdp.err")"
 grep -q "^cookie __Host-synaq secure=1 httpOnly=1 sameSite=Strict path=/ session=0$" "$work/cdp.out" &&
@@ -66,6 +66,7 @@ while read -r _ file url sw iw h; do
   case $name:$url in
     login-*:url=http://127.0.0.1:$port/login\?lang=en) ok ;;
     overview-*:url=http://127.0.0.1:$port/overview\?lang=*) ok ;;
+    overview_show_silent-*:url=http://127.0.0.1:$port/overview\?show=silent\&lang=*) ok ;;
     station_st-a-*:url=http://127.0.0.1:$port/station/st-a\?lang=*) ok ;;
     users-*:url=http://127.0.0.1:$port/users\?lang=*) ok ;;
     *) bad "$name: at $url" ;;
@@ -75,7 +76,7 @@ while read -r _ file url sw iw h; do
   want_w=${want_w%%x*}
   [ "$(identify -format %w "$file")" = "$want_w" ] && ok || bad "$name: $(identify -format %wx%h "$file")"
 done < <(grep '^shot ' "$work/cdp.out")
-[ $n = 19 ] && ok || bad "$n screenshots, expected 19: $(cat "$work/cdp.out" "$work/cdp.err")"
+[ $n = 25 ] && ok || bad "$n screenshots, expected 25: $(cat "$work/cdp.out" "$work/cdp.err")"
 echo "screenshots in $shots"
 echo "browser: $passes passed, $fails failed"
 [ $fails = 0 ]

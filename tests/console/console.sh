@@ -59,7 +59,9 @@ req() {
 header() { sed -n "s/^$1: \(.*\)\r$/\1/Ip" "$work/h" | head -1; }
 body_has() { grep -qF -- "$1" "$work/b"; }
 # The value of the element with id $1 (the Overview's numbers).
-num() { sed -n "s/.*id=\"$1\">\([^<]*\)<.*/\1/p" "$work/b"; }
+num() { sed -n "s/.*id=\"$1\">\(<a [^>]*>\)\{0,1\}\([^<]*\)<.*/\2/p" "$work/b"; }
+# The station ids of the rows of the stations table, in order.
+rows() { grep -o '<a href="/station/[^"]*">' "$work/b" | sed 's|<a href="/station/\([^"]*\)">|\1|' | tr '\n' ' '; }
 
 # A login form: its token (in the field and the pre-login cookie).
 form_token() {
@@ -120,6 +122,19 @@ get "$alice" "/overview?lang=ru"
 body_has "Все районы" && [ "$(num n-all)" = 5 ] && ok || bad "ru overview"
 get "$alice" "/station/st-a"
 [ "$code" = 200 ] && body_has '&lt;script&gt;alert(1)&lt;/script&gt;' && ! grep -q '<script' "$work/b" && ok || bad "station page: $code"
+# Every station number links to the stations behind it.
+get "$alice" "/overview?lang=en"
+[ "$(rows)" = "st-b st-a st-c st-d " ] && ok || bad "stations, attention first: $(rows)"
+grep -q 'id="n-silent"><a href="/overview?show=silent#fleet">1</a>' "$work/b" && ok || bad "silent number not a link"
+for kv in "silent=st-b " "waiting=st-a " "revoked=st-d " "all=st-b st-a st-c st-d "; do
+  get "$alice" "/overview?lang=en&show=${kv%%=*}"
+  [ "$code" = 200 ] && [ "$(rows)" = "${kv#*=}" ] && ok || bad "show=${kv%%=*}: $code '$(rows)'"
+done
+get "$alice" "/overview?lang=en&show=silent"
+body_has "Only stations silent for over 7 days." && grep -q 'href="/overview?show=silent&amp;lang=kk"' "$work/b" && ok ||
+  bad "the silent list's words or language links"
+get "$alice" "/overview?show=%27%3Cscript%3E"
+[ "$code" = 400 ] && ! body_has "<script" && ok || bad "a bad show=: $code"
 get "$alice" "/overview?district=%D0%90%D1%81%D1%82%D0%B0%D0%BD%D0%B0" # Астана
 [ "$code" = 200 ] && [ "$(num n-all)" = 2 ] && [ "$(num n-silent)" = 1 ] && ok || bad "staff filtered to Астана: $code $(num n-all)"
 
@@ -259,6 +274,10 @@ for kv in n-today=0 n-week=2 n-all=3 n-stations=2 n-silent=0 n-revoked=1 n-waiti
   [ "$(num "${kv%%=*}")" = "${kv#*=}" ] && ok || bad "dina ${kv%%=*}: '$(num "${kv%%=*}")', expected '${kv#*=}'"
 done
 body_has "st-b" && bad "dina sees st-b of Астана" || ok
+get "$dina" "/overview?show=silent"
+[ "$code" = 200 ] && [ "$(rows)" = "" ] && body_has 'id="fleet-empty"' && ok || bad "dina's silent list: $code '$(rows)'"
+get "$dina" "/overview?show=revoked"
+[ "$(rows)" = "st-d " ] && ok || bad "dina's revoked list: '$(rows)'"
 s1=$(state)
 get "$dina" "/overview?district=%D0%90%D1%81%D1%82%D0%B0%D0%BD%D0%B0"
 [ "$code" = 403 ] && ! body_has "n-all" && ok || bad "dina asking for Астана: $code"
