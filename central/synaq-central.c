@@ -18,6 +18,7 @@
 #include "cstore.h"
 #include "registry.h"
 #include "serve.h"
+#include "console.h"
 #include "synaq/bundle.h"
 #include "synaq/examset.h"
 #include "synaq/keys.h"
@@ -63,14 +64,14 @@ static int usage(FILE *f)
             "  open-results [--received] [--db FILE|URL] [BATCH...] [-o CSV]\n"
             "                     verify and open results as CSV: those the receiver stored\n"
             "                     (--received) and those in batch files\n"
-            "%s"
+            "%s%s%s"
             "\n"
             "DIR defaults to $SYNAQ_CENTRAL_HOME or /var/lib/synaq-central. The public keys\n"
             "every station must trust are in DIR/keys/central.pub. The receiver keeps what\n"
             "it receives in the result store: DIR/results.db (SQLite, one receiver), or the\n"
             "PostgreSQL database of a URL postgresql://... (any number of receivers), given\n"
             "with --db (before or after the command) or $SYNAQ_CENTRAL_DB.\n",
-            serve_usage);
+            serve_usage, user_usage, console_usage);
     return f == stderr ? 2 : 0;
 }
 
@@ -734,6 +735,10 @@ int main(int argc, char **argv)
         return cmd_revoke(n, v);
     if (!strcmp(cmd, "serve"))
         return serve_command(home, results_path, n, v);
+    if (!strcmp(cmd, "user"))
+        return user_command(home, n, v);
+    if (!strcmp(cmd, "console"))
+        return console_command(home, n, v);
     if (!strcmp(cmd, "bundle"))
         return cmd_bundle(n, v);
     if (!strcmp(cmd, "ingest"))

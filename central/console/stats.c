@@ -1,0 +1,347 @@
+/*
+ * stats.c - see stats.h. One in-memory SQLite connection with central.db
+ * attached as "c" and results.db as "r", both through read-only URIs
+ * (mode=ro): this connection can neither write nor checkpoint them. A file
+ * that does not exist yet is stood in for by empty in-memory tables of
+ * the same names, and attached for real at the first call that finds it.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "stats.h"
+
+struct stats {
+    sqlite3 *db;
+    pthread_mutex_t mu;
+    char central_path[4200], results_path[4200];
+    bool c_file, r_file; /* attached the file (true) or the empty stand-in */
+};
+
+static const char c_empty[] =
+    "CREATE TABLE c.stations(station_id TEXT PRIMARY KEY, district TEXT, label TEXT,"
+    " issued_wall INTEGER, revoked INTEGER);";
+static const char r_empty[] =
+    "CREATE TABLE r.results(station_id TEXT, seq INTEGER, received_wall INTEGER);"
+    "CREATE TABLE r.batches(station_id TEXT, received_wall INTEGER);"
+    "CREATE TABLE r.heartbeat_latest(station_id TEXT PRIMARY KEY, received_wall INTEGER,"
+    " pending INTEGER, oldest_pending_s INTEGER, software TEXT);";
+
+static sq_status seterr(sq_err *err, sq_status st, const char *what, const char *detail)
+{
+    if (err) {
+        snprintf(err->msg, sizeof err->msg, "console: %s: %s", what, detail);
+        err->code = st;
+    }
+    return st;
+}
+
+/* "file:" URI of path, read-only, its special characters escaped. */
+static void ro_uri(const char *path, char *out, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    o += (size_t)snprintf(out, len, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p && o + 4 < len; p++) {
+        if (*p == '%' || *p == '?' || *p == '#' || *p < 0x21 || *p >= 0x7f) {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        } else {
+            out[o++] = (char)*p;
+        }
+    }
+    snprintf(out + o, len - o, "?mode=ro");
+}
+
+/* Attaches path as schema (read-only), or the empty stand-in when the
+ * file is not there. */
+static sq_status attach(stats *s, const char *path, const char *schema, const char *empty,
+                        const char *must_have, bool *is_file, sq_err *err)
+{
+    char uri[9000], sql[9200];
+    bool exists = access(path, F_OK) == 0;
+    sqlite3_stmt *q = NULL;
+    if (exists) {
+        ro_uri(path, uri, sizeof uri);
+        if (sqlite3_prepare_v2(s->db, "ATTACH ?1 AS ?2", -1, &q, NULL) != SQLITE_OK)
+            return seterr(err, SQ_EIO, path, sqlite3_errmsg(s->db));
+        sqlite3_bind_text(q, 1, uri, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, schema, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc != SQLITE_DONE)
+            return seterr(err, SQ_EIO, path, sqlite3_errmsg(s->db));
+        /* The file must be the store it claims to be. */
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.sqlite_master WHERE name = ?1", schema);
+        int64_t found = 0;
+        if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(q, 1, must_have, -1, SQLITE_STATIC);
+            if (sqlite3_step(q) == SQLITE_ROW)
+                found = sqlite3_column_int64(q, 0);
+        }
+        sqlite3_finalize(q);
+        if (found != 1) {
+            snprintf(sql, sizeof sql, "DETACH %s", schema);
+            sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+            return seterr(err, SQ_ECORRUPT, path, "not the store it should be (no table there)");
+        }
+        *is_file = true;
+        return SQ_OK;
+    }
+    snprintf(sql, sizeof sql, "ATTACH ':memory:' AS %s", schema);
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(s->db, empty, NULL, NULL, NULL) != SQLITE_OK)
+        return seterr(err, SQ_EIO, "attaching an empty stand-in", sqlite3_errmsg(s->db));
+    *is_file = false;
+    return SQ_OK;
+}
+
+/* A stand-in whose file has appeared since is swapped for the file. */
+static sq_status refresh(stats *s, sq_err *err)
+{
+    sq_status st = SQ_OK;
+    if (!s->c_file && access(s->central_path, F_OK) == 0) {
+        sqlite3_exec(s->db, "DETACH c", NULL, NULL, NULL);
+        st = attach(s, s->central_path, "c", c_empty, "stations", &s->c_file, err);
+    }
+    if (!st && !s->r_file && access(s->results_path, F_OK) == 0) {
+        sqlite3_exec(s->db, "DETACH r", NULL, NULL, NULL);
+        st = attach(s, s->results_path, "r", r_empty, "heartbeat_latest", &s->r_file, err);
+    }
+    return st;
+}
+
+sq_status stats_open(const char *home, stats **out, sq_err *err)
+{
+    *out = NULL;
+    stats *s = calloc(1, sizeof *s);
+    if (!s)
+        return seterr(err, SQ_ENOMEM, "stats", "out of memory");
+    pthread_mutex_init(&s->mu, NULL);
+    snprintf(s->central_path, sizeof s->central_path, "%s/central.db", home);
+    snprintf(s->results_path, sizeof s->results_path, "%s/results.db", home);
+    sq_status st = SQ_OK;
+    if (sqlite3_open_v2(":memory:", &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL) !=
+        SQLITE_OK) {
+        st = seterr(err, SQ_ENOMEM, "stats", "cannot open SQLite");
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    if ((st = attach(s, s->central_path, "c", c_empty, "stations", &s->c_file, err)) ||
+        (st = attach(s, s->results_path, "r", r_empty, "heartbeat_latest", &s->r_file, err)))
+        goto fail;
+    *out = s;
+    return SQ_OK;
+fail:
+    stats_close(s);
+    return st;
+}
+
+void stats_close(stats *s)
+{
+    if (!s)
+        return;
+    sqlite3_close(s->db);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+static void bind_district(sqlite3_stmt *q, const char *district)
+{
+    if (district)
+        sqlite3_bind_text(q, 1, district, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(q, 1);
+}
+
+sq_status stats_overview_get(stats *s, const char *district, const stats_when *w, stats_overview *o,
+                             sq_err *err)
+{
+    static const char fleet_sql[] =
+        "SELECT count(*) FILTER (WHERE NOT s.revoked), count(*) FILTER (WHERE s.revoked),"
+        " count(*) FILTER (WHERE NOT s.revoked AND"
+        "   max(coalesce(h.received_wall, 0), s.issued_wall) < ?2 - ?3),"
+        " coalesce(sum(h.pending) FILTER (WHERE NOT s.revoked), 0),"
+        " count(*) FILTER (WHERE NOT s.revoked AND h.pending > 0),"
+        " coalesce(max(h.oldest_pending_s + (?2 - h.received_wall))"
+        "   FILTER (WHERE NOT s.revoked AND h.pending > 0), 0)"
+        " FROM c.stations s LEFT JOIN r.heartbeat_latest h ON h.station_id = s.station_id"
+        " WHERE ?1 IS NULL OR s.district = ?1";
+    static const char results_sql[] =
+        "SELECT count(*) FILTER (WHERE x.received_wall >= ?2),"
+        " count(*) FILTER (WHERE x.received_wall >= ?3), count(*) FROM r.results x"
+        " WHERE ?1 IS NULL OR x.station_id IN (SELECT station_id FROM c.stations"
+        " WHERE district = ?1)";
+    sqlite3_stmt *q = NULL;
+    sq_status st;
+    int rc = SQLITE_OK;
+    memset(o, 0, sizeof *o);
+    pthread_mutex_lock(&s->mu);
+    if ((st = refresh(s, err)))
+        goto out;
+    sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
+    if ((rc = sqlite3_prepare_v2(s->db, fleet_sql, -1, &q, NULL)) == SQLITE_OK) {
+        bind_district(q, district);
+        sqlite3_bind_int64(q, 2, w->now);
+        sqlite3_bind_int64(q, 3, w->silent_after_s);
+        if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            o->stations = sqlite3_column_int64(q, 0);
+            o->revoked = sqlite3_column_int64(q, 1);
+            o->silent = sqlite3_column_int64(q, 2);
+            o->waiting = sqlite3_column_int64(q, 3);
+            o->stations_waiting = sqlite3_column_int64(q, 4);
+            o->oldest_waiting_s = sqlite3_column_int64(q, 5);
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (rc == SQLITE_OK &&
+        (rc = sqlite3_prepare_v2(s->db, results_sql, -1, &q, NULL)) == SQLITE_OK) {
+        bind_district(q, district);
+        sqlite3_bind_int64(q, 2, w->day_start);
+        sqlite3_bind_int64(q, 3, w->now - 7 * 86400);
+        if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            o->results_today = sqlite3_column_int64(q, 0);
+            o->results_week = sqlite3_column_int64(q, 1);
+            o->results_all = sqlite3_column_int64(q, 2);
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(q);
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        st = seterr(err, SQ_EIO, "reading the overview", sqlite3_errmsg(s->db));
+out:
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+static const char stations_sql[] =
+    "SELECT s.station_id, s.district, s.label, s.revoked, s.issued_wall,"
+    " coalesce(h.received_wall, 0), coalesce(h.pending, 0),"
+    " CASE WHEN h.pending > 0 THEN h.oldest_pending_s + (?2 - h.received_wall) ELSE 0 END,"
+    " coalesce(h.software, ''), coalesce(u.last, 0),"
+    " (SELECT count(*) FROM r.results x WHERE x.station_id = s.station_id),"
+    " NOT s.revoked AND max(coalesce(h.received_wall, 0), s.issued_wall) < ?2 - ?3 AS silent"
+    " FROM c.stations s LEFT JOIN r.heartbeat_latest h ON h.station_id = s.station_id"
+    " LEFT JOIN (SELECT station_id, max(received_wall) AS last FROM r.batches"
+    "   GROUP BY station_id) u ON u.station_id = s.station_id"
+    " WHERE (?1 IS NULL OR s.district = ?1) AND (?5 IS NULL OR s.station_id = ?5)"
+    /* The same conditions as the Overview's numbers (stats_overview_get). */
+    " AND (?6 = 0"
+    "   OR (?6 = 1 AND NOT s.revoked AND max(coalesce(h.received_wall, 0), s.issued_wall) < ?2 - "
+    "?3)"
+    "   OR (?6 = 2 AND NOT s.revoked AND h.pending > 0)"
+    "   OR (?6 = 3 AND s.revoked))"
+    " ORDER BY s.revoked, silent DESC, coalesce(h.pending, 0) DESC, s.station_id LIMIT ?4";
+
+static void row_station(sqlite3_stmt *q, stats_station *st)
+{
+    memset(st, 0, sizeof *st);
+    snprintf(st->id, sizeof st->id, "%s", (const char *)sqlite3_column_text(q, 0));
+    snprintf(st->district, sizeof st->district, "%s", (const char *)sqlite3_column_text(q, 1));
+    snprintf(st->label, sizeof st->label, "%s", (const char *)sqlite3_column_text(q, 2));
+    st->revoked = sqlite3_column_int(q, 3) != 0;
+    st->enrolled_wall = sqlite3_column_int64(q, 4);
+    st->last_heartbeat = sqlite3_column_int64(q, 5);
+    st->pending = sqlite3_column_int64(q, 6);
+    st->oldest_pending_s = sqlite3_column_int64(q, 7);
+    snprintf(st->software, sizeof st->software, "%s", (const char *)sqlite3_column_text(q, 8));
+    st->last_upload = sqlite3_column_int64(q, 9);
+    st->results = sqlite3_column_int64(q, 10);
+    st->silent = sqlite3_column_int(q, 11) != 0;
+}
+
+static sq_status walk(stats *s, const char *district, const char *id, stats_show show,
+                      const stats_when *w, int limit, stats_station_fn fn, void *ctx, sq_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    sq_status st;
+    int rc;
+    pthread_mutex_lock(&s->mu);
+    if ((st = refresh(s, err)))
+        goto out;
+    sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
+    if ((rc = sqlite3_prepare_v2(s->db, stations_sql, -1, &q, NULL)) == SQLITE_OK) {
+        bind_district(q, district);
+        sqlite3_bind_int64(q, 2, w->now);
+        sqlite3_bind_int64(q, 3, w->silent_after_s);
+        sqlite3_bind_int(q, 4, limit);
+        if (id)
+            sqlite3_bind_text(q, 5, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(q, 6, (int)show);
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            stats_station row;
+            row_station(q, &row);
+            if (fn(ctx, &row)) {
+                rc = SQLITE_DONE;
+                break;
+            }
+        }
+    }
+    sqlite3_finalize(q);
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_DONE)
+        st = seterr(err, SQ_EIO, "reading the stations", sqlite3_errmsg(s->db));
+out:
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+sq_status stats_stations(stats *s, const char *district, stats_show show, const stats_when *w,
+                         int limit, stats_station_fn fn, void *ctx, sq_err *err)
+{
+    return walk(s, district, NULL, show, w, limit, fn, ctx, err);
+}
+
+typedef struct {
+    stats_station *st;
+    bool found;
+} one_station;
+
+static int take_one(void *ctx, const stats_station *st)
+{
+    one_station *o = ctx;
+    *o->st = *st;
+    o->found = true;
+    return 1;
+}
+
+sq_status stats_station_get(stats *s, const char *id, const stats_when *w, stats_station *st,
+                            sq_err *err)
+{
+    one_station o = {st, false};
+    memset(st, 0, sizeof *st);
+    sq_status rc = walk(s, NULL, id, STATS_ALL, w, 1, take_one, &o, err);
+    if (rc)
+        return rc;
+    return o.found ? SQ_OK : seterr(err, SQ_ENOTFOUND, "station", "not enrolled");
+}
+
+sq_status stats_district_stations(stats *s, const char *district, int64_t *n, sq_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    sq_status st;
+    *n = 0;
+    pthread_mutex_lock(&s->mu);
+    if ((st = refresh(s, err)))
+        goto out;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM c.stations WHERE district = ?1", -1,
+                                &q, NULL);
+    if (rc == SQLITE_OK) {
+        bind_district(q, district);
+        if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+            *n = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW)
+        st = seterr(err, SQ_EIO, "reading the stations", sqlite3_errmsg(s->db));
+out:
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}

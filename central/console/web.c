@@ -1,0 +1,1580 @@
+/*
+ * web.c - `synaq-central console`: the staff console over HTTP
+ * (libmicrohttpd, as the receiver), its own listener on the office
+ * network. Pages are HTML written here through html.h (every value
+ * escaped by html_text); no JavaScript, nothing fetched from elsewhere,
+ * the system's fonts.
+ *
+ * Security, in the order a request meets it:
+ *   - plain HTTP only on a loopback address, unless --insecure-http (for
+ *     a TLS reverse proxy in front; said loudly at start); a login over
+ *     plain HTTP from another address is refused anyway;
+ *   - sessions: 32 random bytes (randombytes_buf) in the cookie
+ *     "__Host-synaq" (Secure, HttpOnly, SameSite=Strict, Path=/); the
+ *     server keeps only their BLAKE2b hash, compared in constant time; a
+ *     session ends after 30 min idle or 12 h in all, at logout, and when
+ *     its account is disabled or its password changed;
+ *   - CSRF: each session has a random token that every form carries and
+ *     every POST must match; the login form, before any session, carries
+ *     the value of a random pre-login cookie (double submit);
+ *   - failed logins: growing waits per account and per address
+ *     (throttle.h), told in Retry-After; during a wait the password is not
+ *     even checked; Argon2id runs at most PASSWORD_VERIFY_AT_ONCE at a
+ *     time (64 MiB each);
+ *   - every page checks the session's role, and a district account sees
+ *     its own district's stations only (403 otherwise);
+ *   - headers: a Content-Security-Policy that allows only this server's
+ *     style sheet (no script at all), no framing, no referrer, no caching.
+ *
+ * Time: central's wall clock, or (tests) the whole number of seconds in
+ * --clock-file, read at each request, so tests move time without
+ * waiting. "Today" begins at midnight in the console's time zone (TZ).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "accounts.h"
+#include "console.h"
+#include "html.h"
+#include "password.h"
+#include "stats.h"
+#include "throttle.h"
+
+#ifndef SYNAQ_ASSETS_DIR
+#define SYNAQ_ASSETS_DIR "/usr/share/synaq/assets"
+#endif
+
+#define COOKIE_SESSION "__Host-synaq"
+#define COOKIE_LOGIN "__Host-synaq-login"
+#define MAX_SESSIONS 1024
+#define SESSION_IDLE_S (30 * 60)
+#define SESSION_MAX_S (12 * 3600)
+#define BODY_MAX 8192
+#define PAGE_MAX (4u << 20)
+#define FLEET_ROWS 200
+#define USER_FREE_FAILS 3
+#define ADDR_FREE_FAILS 10
+
+const char console_usage[] =
+    "  console [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--insecure-http]\n"
+    "          [--assets DIR] [--silent-days N]\n"
+    "                     the staff console (web pages) until SIGTERM; default\n"
+    "                     127.0.0.1:8090, port 0 picks a free one; plain HTTP only on a\n"
+    "                     loopback address unless --insecure-http (a TLS proxy in front)\n";
+
+enum { LANG_KK, LANG_RU, LANG_EN, NLANG };
+static const char *const lang_codes[NLANG] = {"kk", "ru", "en"};
+
+typedef struct {
+    bool used;
+    uint8_t token_hash[32];
+    char csrf[65]; /* hex */
+    char user[ACCOUNTS_NAME_MAX + 1];
+    uint8_t pw_tag[16]; /* of the account's hash at login: a new password ends the session */
+    int64_t created, last_seen;
+    int lang;
+} session;
+
+typedef struct {
+    const char *listen, *tls_cert, *tls_key, *assets, *clock_file;
+    bool insecure;
+    int silent_days;
+} config;
+
+typedef struct {
+    config cfg;
+    bool tls;
+    accounts *acc;
+    stats *st;
+    json_t *cat[NLANG];
+    throttle *by_user, *by_addr;
+    sem_t pw_slots;
+    char dummy_hash[PASSWORD_HASH_MAX]; /* verified for unknown users: the same time */
+    pthread_mutex_t mu;                 /* the sessions */
+    session sessions[MAX_SESSIONS];
+} console;
+
+/* What one request carries between libmicrohttpd's calls. */
+typedef struct {
+    char body[BODY_MAX + 1];
+    size_t len;
+    bool too_big;
+} request;
+
+/* The account and session a request runs as. */
+typedef struct {
+    accounts_user u;
+    char csrf[65];
+    int lang;
+} who;
+
+/* ---- small helpers ---- */
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    /* Names and districts in a line come from requests: no line breaks or
+     * terminal escapes of theirs reach the log. */
+    for (char *p = line; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    fprintf(stderr, "synaq-central console: %s\n", line);
+}
+
+static int64_t now_s(const console *c)
+{
+    if (!c->cfg.clock_file)
+        return (int64_t)time(NULL);
+    /* Tests: the clock is a file of seconds, read each time. */
+    FILE *f = fopen(c->cfg.clock_file, "r");
+    long long v = 0;
+    if (f) {
+        if (fscanf(f, "%lld", &v) != 1)
+            v = 0;
+        fclose(f);
+    }
+    return (int64_t)v;
+}
+
+static void hex_of(const uint8_t *b, size_t n, char *out)
+{
+    sodium_bin2hex(out, n * 2 + 1, b, n);
+}
+
+static const char *tr(const console *c, int lang, const char *key)
+{
+    const char *s = json_string_value(json_object_get(c->cat[lang], key));
+    if (!s)
+        s = json_string_value(json_object_get(c->cat[LANG_EN], key));
+    return s ? s : key;
+}
+
+static int lang_parse(const char *s)
+{
+    for (int l = 0; s && l < NLANG; l++)
+        if (strcmp(s, lang_codes[l]) == 0)
+            return l;
+    return -1;
+}
+
+/* The first of kk, ru, en named in an Accept-Language header; kk when none. */
+static int lang_accept(const char *h)
+{
+    int best = -1;
+    const char *best_at = NULL;
+    for (int l = 0; h && l < NLANG; l++) {
+        const char *p = strstr(h, lang_codes[l]);
+        if (p && (!best_at || p < best_at))
+            best = l, best_at = p;
+    }
+    return best >= 0 ? best : LANG_KK;
+}
+
+/* The client's address (text, for logs and the audit), the key its
+ * failed logins count under (the address; for IPv6 its /64, which one
+ * machine can fill with addresses), and whether it is loopback. */
+static void client_addr(struct MHD_Connection *conn, char *out, size_t len, char *key,
+                        size_t key_len, bool *loopback)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, len, "?");
+    snprintf(key, key_len, "?");
+    *loopback = false;
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    socklen_t sl =
+        sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (getnameinfo(sa, sl, out, (socklen_t)len, NULL, 0, NI_NUMERICHOST) != 0)
+        snprintf(out, len, "?");
+    if (sa->sa_family == AF_INET) {
+        uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+        *loopback = (a >> 24) == 127;
+    } else if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        *loopback = IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+        if (!IN6_IS_ADDR_V4MAPPED(a)) {
+            const uint8_t *b = a->s6_addr;
+            snprintf(key, key_len, "%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", b[0], b[1], b[2],
+                     b[3], b[4], b[5], b[6], b[7]);
+            return;
+        }
+    }
+    snprintf(key, key_len, "%s", out);
+}
+
+/* The value of name in an application/x-www-form-urlencoded body,
+ * decoded, into out (at most len - 1 bytes). false when absent or too long. */
+static bool form_get(const char *body, const char *name, char *out, size_t len)
+{
+    size_t nl = strlen(name);
+    for (const char *p = body; p && *p;) {
+        const char *end = strchr(p, '&');
+        if (!end)
+            end = p + strlen(p);
+        if ((size_t)(end - p) > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
+            size_t o = 0;
+            for (const char *q = p + nl + 1; q < end; q++) {
+                char ch = *q;
+                if (ch == '+') {
+                    ch = ' ';
+                } else if (ch == '%' && end - q >= 3) {
+                    char hx[3] = {q[1], q[2], 0}, *e;
+                    long v = strtol(hx, &e, 16);
+                    if (*e || v == 0) /* a NUL would cut the value short */
+                        return false;
+                    ch = (char)v;
+                    q += 2;
+                }
+                if (o + 1 >= len)
+                    return false;
+                out[o++] = ch;
+            }
+            out[o] = 0;
+            return true;
+        }
+        p = *end ? end + 1 : NULL;
+    }
+    return false;
+}
+
+/* Whether s is 64 hex digits (a token as we make them). */
+static bool is_token(const char *s)
+{
+    if (!s || strlen(s) != 64)
+        return false;
+    for (int i = 0; i < 64; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    return true;
+}
+
+static bool same_token(const char *a, const char *b)
+{
+    return is_token(a) && is_token(b) && sodium_memcmp(a, b, 64) == 0;
+}
+
+/* ---- responses ---- */
+
+static const char css[] =
+    ":root{color-scheme:light;--ink:#1b2430;--muted:#5b6675;--line:#d5dbe3;--bg:#f5f7fa;"
+    "--accent:#0b5cad;--warn:#a33b00;--bad:#b00020}"
+    "*{box-sizing:border-box}"
+    "body{margin:0;font-family:system-ui,\"Noto Sans\",\"DejaVu Sans\",sans-serif;"
+    "font-size:16px;line-height:1.4;color:var(--ink);background:var(--bg)}"
+    "header{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.25rem;"
+    "padding:.6rem 1rem;background:#fff;border-bottom:1px solid var(--line)}"
+    "header .brand{font-weight:700;margin-right:auto}"
+    "header nav{display:flex;flex-wrap:wrap;align-items:center;gap:.4rem 1rem}"
+    "header form{display:inline;margin:0}"
+    "a{color:var(--accent)}"
+    ".langs a,.langs strong{margin-right:.5rem}"
+    "button{font:inherit;padding:.35rem .9rem;border:1px solid var(--accent);"
+    "background:var(--accent);color:#fff;border-radius:4px;cursor:pointer}"
+    "button.quiet{background:#fff;color:var(--accent)}"
+    "main{padding:1rem;max-width:80rem;margin:0 auto}"
+    "h1{font-size:1.5rem;margin:.25rem 0 .25rem}"
+    "h2{font-size:1.15rem;margin:1.25rem 0 .5rem}"
+    ".scope{color:var(--muted);margin:0 0 .75rem}"
+    ".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(13rem,1fr));gap:.75rem}"
+    ".card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.75rem 1rem}"
+    ".card h2{margin:0 0 .5rem;font-size:1rem;color:var(--muted);font-weight:600}"
+    ".card dl{margin:0;display:grid;grid-template-columns:1fr auto;gap:.2rem .75rem}"
+    ".card dt{overflow-wrap:anywhere}.card dd{margin:0;text-align:right;font-weight:700;"
+    "font-variant-numeric:tabular-nums}"
+    ".warn,dd.warn a{color:var(--warn)}.bad{color:var(--bad)}"
+    "table{width:100%;border-collapse:collapse;background:#fff;border:1px solid var(--line)}"
+    "th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid var(--line);"
+    "vertical-align:top;overflow-wrap:anywhere}"
+    "th{font-size:.85rem;color:var(--muted);font-weight:600}"
+    "td.num{text-align:right;font-variant-numeric:tabular-nums}"
+    ".msg{padding:.6rem .9rem;border-radius:4px;background:#fff;border:1px solid var(--line);"
+    "margin:.5rem 0}.msg.bad{border-color:var(--bad)}"
+    ".narrow{max-width:26rem}"
+    "form.login{background:#fff;border:1px solid var(--line);border-radius:6px;padding:1rem}"
+    "form.login label{display:block;margin:.5rem 0 .2rem}"
+    "form.login input{font:inherit;width:100%;padding:.4rem;border:1px solid var(--line);"
+    "border-radius:4px}"
+    "form.login button{margin-top:1rem}"
+    "dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;"
+    "background:#fff;border:1px solid var(--line);border-radius:6px;padding:.75rem 1rem}"
+    "dl.facts dd{margin:0;overflow-wrap:anywhere}"
+    "footer{color:var(--muted);font-size:.85rem;padding:1rem;text-align:center}"
+    "@media (max-width:40rem){"
+    "table,thead,tbody,tr,td{display:block;width:100%}thead{display:none}"
+    "tr{border-bottom:2px solid var(--line);padding:.3rem 0}"
+    "td{border:0;padding:.15rem .6rem;display:grid;grid-template-columns:9rem 1fr;gap:.5rem}"
+    "td.num{text-align:left}"
+    "td::before{content:attr(data-label);color:var(--muted);font-size:.85rem}"
+    "dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}}";
+
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, const char *type,
+                               const char *body, size_t len, const char *const *headers)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'none'; style-src 'self'; img-src 'self'; "
+                            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    for (size_t i = 0; headers && headers[i]; i += 2)
+        MHD_add_response_header(r, headers[i], headers[i + 1]);
+    enum MHD_Result ret = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result respond_page(struct MHD_Connection *conn, unsigned status, html_buf *b,
+                                    const char *const *headers)
+{
+    if (b->failed) {
+        static const char oops[] = "the page could not be made (too large or out of memory)\n";
+        html_free(b);
+        return respond(conn, 500, "text/plain; charset=utf-8", oops, sizeof oops - 1, NULL);
+    }
+    enum MHD_Result r =
+        respond(conn, status, "text/html; charset=utf-8", b->p ? b->p : "", b->len, headers);
+    html_free(b);
+    return r;
+}
+
+static enum MHD_Result redirect(struct MHD_Connection *conn, const char *to, const char *cookie1,
+                                const char *cookie2)
+{
+    const char *h[] = {
+        "Location", to,  cookie1 ? "Set-Cookie" : NULL, cookie1, cookie2 ? "Set-Cookie" : NULL,
+        cookie2,    NULL};
+    if (!cookie1)
+        h[2] = NULL;
+    else if (!cookie2)
+        h[4] = NULL;
+    return respond(conn, 303, "text/plain; charset=utf-8", "", 0, h);
+}
+
+static void fmt_time(int64_t t, char *out, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (t <= 0 || !localtime_r(&tt, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M", &tm))
+        snprintf(out, len, "-");
+}
+
+/* "3 d", "5 h", "12 min": the largest whole unit. */
+static void put_duration(const console *c, html_buf *b, int lang, int64_t s)
+{
+    char n[32];
+    const char *key = "time.minutes";
+    int64_t v = s / 60;
+    if (s >= 2 * 86400)
+        key = "time.days", v = s / 86400;
+    else if (s >= 2 * 3600)
+        key = "time.hours", v = s / 3600;
+    snprintf(n, sizeof n, "%lld", (long long)(v > 0 ? v : 0));
+    html_tr(b, tr(c, lang, key), "n", n, (const char *)NULL);
+}
+
+/* Plain text (no HTML): tmpl with its placeholder ph put as value. */
+static void fill(char *out, size_t len, const char *tmpl, const char *ph, const char *value)
+{
+    const char *at = strstr(tmpl, ph);
+    if (!at)
+        snprintf(out, len, "%s", tmpl);
+    else
+        snprintf(out, len, "%.*s%s%s", (int)(at - tmpl), tmpl, value, at + strlen(ph));
+}
+
+/* The head of a page, and the bar when someone is logged in. */
+static void page_start(const console *c, html_buf *b, int lang, const char *title, const who *w,
+                       const char *here)
+{
+    html_lit(b, "<!DOCTYPE html>\n<html lang=\"");
+    html_text(b, lang_codes[lang]);
+    html_lit(b, "\"><head><meta charset=\"utf-8\">"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                "<title>");
+    html_text(b, title);
+    html_lit(b, " · ");
+    html_text(b, tr(c, lang, "app.title"));
+    html_lit(b, "</title><link rel=\"stylesheet\" href=\"/style.css\"></head><body><header>"
+                "<span class=\"brand\">");
+    html_text(b, tr(c, lang, "app.title"));
+    html_lit(b, "</span><nav>");
+    if (w) {
+        html_lit(b, "<a href=\"/overview\">");
+        html_text(b, tr(c, lang, "nav.overview"));
+        html_lit(b, "</a>");
+        if (w->u.role == ACCOUNTS_ADMIN) {
+            html_lit(b, "<a href=\"/users\">");
+            html_text(b, tr(c, lang, "nav.users"));
+            html_lit(b, "</a>");
+        }
+        html_lit(b, "<span>");
+        char role[400];
+        if (w->u.role == ACCOUNTS_DISTRICT)
+            fill(role, sizeof role, tr(c, lang, "role.district"), "{district}", w->u.district);
+        else
+            snprintf(role, sizeof role, "%s",
+                     tr(c, lang, w->u.role == ACCOUNTS_ADMIN ? "role.admin" : "role.staff"));
+        /* The role is a value of the next text: escaped there, once. */
+        html_tr(b, tr(c, lang, "nav.signed_in"), "user", w->u.name, "role", role,
+                (const char *)NULL);
+        html_lit(b, "</span>");
+    }
+    html_lit(b, "<span class=\"langs\">");
+    for (int l = 0; l < NLANG; l++) {
+        if (l == lang) {
+            html_lit(b, "<strong>");
+            html_text(b, tr(c, l, "lang.name"));
+            html_lit(b, "</strong>");
+        } else {
+            html_lit(b, "<a href=\"");
+            html_text(b, here);
+            html_lit(b, strchr(here, '?') ? "&amp;lang=" : "?lang=");
+            html_text(b, lang_codes[l]);
+            html_lit(b, "\" lang=\"");
+            html_text(b, lang_codes[l]);
+            html_lit(b, "\">");
+            html_text(b, tr(c, l, "lang.name"));
+            html_lit(b, "</a>");
+        }
+    }
+    html_lit(b, "</span>");
+    if (w) {
+        html_lit(b, "<form method=\"post\" action=\"/logout\">"
+                    "<input type=\"hidden\" name=\"csrf\" value=\"");
+        html_text(b, w->csrf);
+        html_lit(b, "\"><button class=\"quiet\" type=\"submit\">");
+        html_text(b, tr(c, lang, "nav.logout"));
+        html_lit(b, "</button></form>");
+    }
+    html_lit(b, "</nav></header><main>");
+}
+
+static void page_end(const console *c, html_buf *b, int lang, int64_t now)
+{
+    char t[64];
+    fmt_time(now, t, sizeof t);
+    html_lit(b, "</main><footer>");
+    html_tr(b, tr(c, lang, "footer.clock"), "time", t, (const char *)NULL);
+    html_lit(b, "</footer></body></html>\n");
+}
+
+static enum MHD_Result error_page(console *c, struct MHD_Connection *conn, unsigned status,
+                                  int lang, const who *w, const char *key)
+{
+    html_buf b;
+    html_init(&b, PAGE_MAX);
+    page_start(c, &b, lang, tr(c, lang, "error.title"), w, "/overview");
+    html_lit(&b, "<h1>");
+    html_text(&b, tr(c, lang, "error.title"));
+    html_lit(&b, "</h1><p class=\"msg bad\">");
+    html_text(&b, tr(c, lang, key));
+    html_lit(&b, "</p>");
+    if (w) {
+        html_lit(&b, "<p><a href=\"/overview\">");
+        html_text(&b, tr(c, lang, "station.back"));
+        html_lit(&b, "</a></p>");
+    }
+    page_end(c, &b, lang, now_s(c));
+    return respond_page(conn, status, &b, NULL);
+}
+
+/* ---- sessions ---- */
+
+static void token_hash(const char *token_hex, uint8_t out[32])
+{
+    crypto_generichash(out, 32, (const uint8_t *)token_hex, strlen(token_hex), NULL, 0);
+}
+
+/* A new session for the account; its token (hex) into token_hex. When the
+ * table is full of live sessions, the one idle longest makes room. */
+static void pw_tag(const char *pwhash, uint8_t out[16])
+{
+    crypto_generichash(out, 16, (const uint8_t *)pwhash, strlen(pwhash), NULL, 0);
+}
+
+static void session_new(console *c, const accounts_user *u, int lang, int64_t now,
+                        char token_hex[65])
+{
+    uint8_t tok[32], csrf[32];
+    randombytes_buf(tok, sizeof tok);
+    randombytes_buf(csrf, sizeof csrf);
+    hex_of(tok, 32, token_hex);
+    pthread_mutex_lock(&c->mu);
+    session *s = NULL;
+    for (int i = 0; i < MAX_SESSIONS; i++) {
+        session *t = &c->sessions[i];
+        bool dead =
+            !t->used || now - t->last_seen > SESSION_IDLE_S || now - t->created > SESSION_MAX_S;
+        if (dead) {
+            s = t;
+            break;
+        }
+        if (!s || t->last_seen < s->last_seen)
+            s = t;
+    }
+    memset(s, 0, sizeof *s);
+    s->used = true;
+    token_hash(token_hex, s->token_hash);
+    hex_of(csrf, 32, s->csrf);
+    snprintf(s->user, sizeof s->user, "%s", u->name);
+    pw_tag(u->pwhash, s->pw_tag);
+    s->created = s->last_seen = now;
+    s->lang = lang;
+    pthread_mutex_unlock(&c->mu);
+    sodium_memzero(tok, sizeof tok);
+}
+
+/* The live session of the cookie, copied out (and its last use moved to
+ * now, and its language to lang when >= 0). false: none, or ended. */
+static bool session_find(console *c, const char *cookie, int64_t now, int lang, session *out)
+{
+    if (!is_token(cookie))
+        return false;
+    uint8_t h[32];
+    token_hash(cookie, h);
+    bool found = false;
+    pthread_mutex_lock(&c->mu);
+    for (int i = 0; i < MAX_SESSIONS; i++) {
+        session *s = &c->sessions[i];
+        if (!s->used || sodium_memcmp(s->token_hash, h, 32) != 0)
+            continue;
+        if (now - s->last_seen > SESSION_IDLE_S || now - s->created > SESSION_MAX_S ||
+            now < s->created) {
+            memset(s, 0, sizeof *s);
+            break;
+        }
+        s->last_seen = now;
+        if (lang >= 0)
+            s->lang = lang;
+        *out = *s;
+        found = true;
+        break;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return found;
+}
+
+static void session_end(console *c, const char *cookie)
+{
+    uint8_t h[32];
+    if (!is_token(cookie))
+        return;
+    token_hash(cookie, h);
+    pthread_mutex_lock(&c->mu);
+    for (int i = 0; i < MAX_SESSIONS; i++)
+        if (c->sessions[i].used && sodium_memcmp(c->sessions[i].token_hash, h, 32) == 0)
+            memset(&c->sessions[i], 0, sizeof c->sessions[i]);
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* Who the request runs as: a live session whose account still exists, is
+ * not disabled and has not changed its password since the session began. */
+static bool authenticate(console *c, struct MHD_Connection *conn, int64_t now, int lang_asked,
+                         who *w)
+{
+    const char *cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, COOKIE_SESSION);
+    session s;
+    if (!cookie || !session_find(c, cookie, now, lang_asked, &s))
+        return false;
+    uint8_t tag[16];
+    bool same_pw = false;
+    if (accounts_user_get(c->acc, s.user, &w->u, NULL) == SQ_OK) {
+        pw_tag(w->u.pwhash, tag);
+        same_pw = sodium_memcmp(tag, s.pw_tag, sizeof tag) == 0;
+    }
+    if (!same_pw || w->u.disabled) {
+        session_end(c, cookie);
+        return false;
+    }
+    snprintf(w->csrf, sizeof w->csrf, "%s", s.csrf);
+    w->lang = s.lang;
+    return true;
+}
+
+/* Appends to the staff audit log; false (and a log line) when it could
+ * not be written. */
+static bool audit(console *c, int64_t now, const char *user, const char *action,
+                  const char *outcome, const char *detail)
+{
+    char actor[ACCOUNTS_NAME_MAX + 8];
+    snprintf(actor, sizeof actor, "web:%s", user && accounts_name_valid(user) ? user : "?");
+    accounts_audit l = {now, actor, action, outcome, detail};
+    sq_err e;
+    if (accounts_audit_append(c->acc, &l, &e)) {
+        logf_("the audit log could not be written: %s", e.msg);
+        return false;
+    }
+    return true;
+}
+
+/* ---- login, logout ---- */
+
+static enum MHD_Result login_page(console *c, struct MHD_Connection *conn, unsigned status,
+                                  int lang, const char *msg_key, const char *wait_s,
+                                  const char *retry_after)
+{
+    uint8_t pre[32];
+    char pre_hex[65], cookie[200];
+    randombytes_buf(pre, sizeof pre);
+    hex_of(pre, 32, pre_hex);
+    snprintf(cookie, sizeof cookie,
+             COOKIE_LOGIN "=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=3600", pre_hex);
+    html_buf b;
+    html_init(&b, PAGE_MAX);
+    page_start(c, &b, lang, tr(c, lang, "login.title"), NULL, "/login");
+    html_lit(&b, "<div class=\"narrow\"><h1>");
+    html_text(&b, tr(c, lang, "login.title"));
+    html_lit(&b, "</h1>");
+    if (!c->tls) {
+        html_lit(&b, "<p class=\"msg\">");
+        html_text(&b, tr(c, lang, "login.plain_http"));
+        html_lit(&b, "</p>");
+    }
+    if (msg_key) {
+        html_lit(&b, "<p class=\"msg bad\" id=\"login-msg\">");
+        if (wait_s)
+            html_tr(&b, tr(c, lang, msg_key), "s", wait_s, (const char *)NULL);
+        else
+            html_text(&b, tr(c, lang, msg_key));
+        html_lit(&b, "</p>");
+    }
+    html_lit(&b, "<form class=\"login\" method=\"post\" action=\"/login\">"
+                 "<input type=\"hidden\" name=\"csrf\" value=\"");
+    html_text(&b, pre_hex);
+    html_lit(&b, "\"><input type=\"hidden\" name=\"lang\" value=\"");
+    html_text(&b, lang_codes[lang]);
+    html_lit(&b, "\"><label for=\"user\">");
+    html_text(&b, tr(c, lang, "login.user"));
+    html_lit(&b, "</label><input id=\"user\" name=\"user\" autocomplete=\"username\" required>"
+                 "<label for=\"password\">");
+    html_text(&b, tr(c, lang, "login.password"));
+    html_lit(&b, "</label><input id=\"password\" name=\"password\" type=\"password\""
+                 " autocomplete=\"current-password\" required><button type=\"submit\">");
+    html_text(&b, tr(c, lang, "login.submit"));
+    html_lit(&b, "</button></form></div>");
+    page_end(c, &b, lang, now_s(c));
+    const char *h[] = {"Set-Cookie", cookie, retry_after ? "Retry-After" : NULL, retry_after, NULL};
+    return respond_page(conn, status, &b, h);
+}
+
+static enum MHD_Result do_login(console *c, struct MHD_Connection *conn, const request *rq,
+                                int64_t now, int lang)
+{
+    char user[ACCOUNTS_NAME_MAX + 2] = "", csrf[80] = "", lang_s[8] = "", addr[64];
+    char *pw = sodium_malloc(PASSWORD_MAX + 1);
+    bool loopback;
+    enum MHD_Result ret;
+    char addr_key[64];
+    client_addr(conn, addr, sizeof addr, addr_key, sizeof addr_key, &loopback);
+    if (!pw)
+        return error_page(c, conn, 500, lang, NULL, "error.server");
+    if (form_get(rq->body, "lang", lang_s, sizeof lang_s) && lang_parse(lang_s) >= 0)
+        lang = lang_parse(lang_s);
+    const char *pre = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, COOKIE_LOGIN);
+    if (rq->too_big || !form_get(rq->body, "csrf", csrf, sizeof csrf) || !same_token(csrf, pre)) {
+        logf_("login from %s refused: no valid form token", addr);
+        ret = error_page(c, conn, 403, lang, NULL, "error.csrf");
+        goto out;
+    }
+    if (!c->tls && !c->cfg.insecure && !loopback) {
+        logf_("login from %s refused: plain HTTP from another machine", addr);
+        ret = error_page(c, conn, 403, lang, NULL, "login.plain_http");
+        goto out;
+    }
+    bool user_ok = form_get(rq->body, "user", user, sizeof user);
+    bool pw_ok = form_get(rq->body, "password", pw, PASSWORD_MAX + 1);
+    const char *ukey = user_ok && user[0] ? user : "?";
+    int64_t wait = throttle_wait(c->by_user, ukey, now);
+    int64_t wait_addr = throttle_wait(c->by_addr, addr_key, now);
+    if (wait_addr > wait)
+        wait = wait_addr;
+    char wait_txt[32];
+    if (wait > 0) {
+        /* Not even checked: a guess during the wait tells nothing. */
+        snprintf(wait_txt, sizeof wait_txt, "%lld", (long long)wait);
+        ret = login_page(c, conn, 429, lang, "login.wait", wait_txt, wait_txt);
+        goto out;
+    }
+    accounts_user u;
+    bool known =
+        user_ok && accounts_name_valid(user) && accounts_user_get(c->acc, user, &u, NULL) == SQ_OK;
+    /* Argon2id for unknown names too, so that the time taken does not
+     * tell which names exist. */
+    while (sem_wait(&c->pw_slots) != 0 && errno == EINTR)
+        ;
+    bool match = password_verify(known ? u.pwhash : c->dummy_hash, pw_ok ? pw : "") == SQ_OK;
+    sem_post(&c->pw_slots);
+    char detail[200];
+    if (known && match && !u.disabled) {
+        char token[65], cookie[200], clear[160];
+        snprintf(detail, sizeof detail, "from %s", addr);
+        /* No login that the audit log does not hold. */
+        if (!audit(c, now, u.name, "login", "ok", detail)) {
+            ret = error_page(c, conn, 500, lang, NULL, "error.server");
+            goto out;
+        }
+        throttle_clear(c->by_user, ukey);
+        throttle_clear(c->by_addr, addr_key);
+        session_new(c, &u, lang, now, token);
+        snprintf(cookie, sizeof cookie,
+                 COOKIE_SESSION "=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=%d", token,
+                 SESSION_MAX_S);
+        snprintf(clear, sizeof clear,
+                 COOKIE_LOGIN "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
+        sodium_memzero(token, sizeof token);
+        char to[64];
+        snprintf(to, sizeof to, "/overview?lang=%s", lang_codes[lang]);
+        ret = redirect(conn, to, cookie, clear);
+        sodium_memzero(cookie, sizeof cookie);
+        goto out;
+    }
+    int64_t w_user = throttle_fail(c->by_user, ukey, now);
+    int64_t w_addr = throttle_fail(c->by_addr, addr_key, now);
+    wait = w_user > w_addr ? w_user : w_addr;
+    snprintf(detail, sizeof detail, "from %s: %s", addr,
+             !known   ? "unknown user"
+             : !match ? "wrong password"
+                      : "account disabled");
+    (void)audit(c, now, known ? u.name : NULL, "login", "refused", detail);
+    logf_("login refused (%s); next try in %lld s", detail, (long long)wait);
+    snprintf(wait_txt, sizeof wait_txt, "%lld", (long long)wait);
+    ret = login_page(c, conn, 403, lang, wait > 0 ? "login.wait" : "login.failed",
+                     wait > 0 ? wait_txt : NULL, wait > 0 ? wait_txt : NULL);
+out:
+    sodium_free(pw);
+    return ret;
+}
+
+static enum MHD_Result do_logout(console *c, struct MHD_Connection *conn, const request *rq,
+                                 const who *w, int64_t now)
+{
+    char csrf[80] = "";
+    if (rq->too_big || !form_get(rq->body, "csrf", csrf, sizeof csrf) || !same_token(csrf, w->csrf))
+        return error_page(c, conn, 403, w->lang, w, "error.csrf");
+    session_end(c, MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, COOKIE_SESSION));
+    (void)audit(c, now, w->u.name, "logout", "ok", "");
+    char to[64];
+    snprintf(to, sizeof to, "/login?bye=1&lang=%s", lang_codes[w->lang]);
+    return redirect(conn, to,
+                    COOKIE_SESSION "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0", NULL);
+}
+
+/* ---- pages ---- */
+
+static stats_when when_of(const console *c, int64_t now)
+{
+    stats_when w = {now, now, (int64_t)c->cfg.silent_days * 86400};
+    time_t t = (time_t)now;
+    struct tm tm;
+    if (localtime_r(&t, &tm)) {
+        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+        tm.tm_isdst = -1;
+        w.day_start = (int64_t)mktime(&tm);
+    }
+    return w;
+}
+
+/* One number of the Overview; with show, a link to the stations behind
+ * it (base: the Overview's URL, already escaped as text once). */
+static void card_row(const console *c, html_buf *b, int lang, const char *label, const char *id,
+                     int64_t v, bool warn, const char *base, const char *show)
+{
+    html_lit(b, "<dt>");
+    html_text(b, label);
+    html_lit(b, warn && v > 0 ? "</dt><dd class=\"warn\" id=\"" : "</dt><dd id=\"");
+    html_text(b, id);
+    html_lit(b, "\">");
+    if (show) {
+        html_lit(b, "<a href=\"");
+        html_text(b, base);
+        html_lit(b, strchr(base, '?') ? "&amp;show=" : "?show=");
+        html_text(b, show);
+        html_lit(b, "#fleet\">");
+    }
+    html_int(b, v);
+    html_lit(b, show ? "</a></dd>" : "</dd>");
+}
+
+static const char *const show_names[] = {"all", "silent", "waiting", "revoked"};
+
+typedef struct {
+    const console *c;
+    html_buf *b;
+    int lang;
+    int64_t now;
+    int rows;
+} fleet_ctx;
+
+static void cell(fleet_ctx *f, const char *label_key, const char *cls)
+{
+    html_lit(f->b, cls ? "<td class=\"num\" data-label=\"" : "<td data-label=\"");
+    html_text(f->b, tr(f->c, f->lang, label_key));
+    html_lit(f->b, "\">");
+}
+
+static void when_cell(fleet_ctx *f, const char *label_key, int64_t t)
+{
+    cell(f, label_key, NULL);
+    if (t <= 0) {
+        html_text(f->b, tr(f->c, f->lang, "fleet.never"));
+    } else {
+        char ts[64];
+        fmt_time(t, ts, sizeof ts);
+        html_text(f->b, ts);
+    }
+    html_lit(f->b, "</td>");
+}
+
+static const char *state_key(const stats_station *s)
+{
+    return s->revoked               ? "state.revoked"
+           : s->silent              ? "state.silent"
+           : s->last_heartbeat <= 0 ? "state.new"
+                                    : "state.ok";
+}
+
+static int fleet_row(void *ctx, const stats_station *s)
+{
+    fleet_ctx *f = ctx;
+    f->rows++;
+    html_lit(f->b, "<tr>");
+    cell(f, "fleet.station", NULL);
+    html_lit(f->b, "<a href=\"/station/");
+    html_url(f->b, s->id);
+    html_lit(f->b, "\">");
+    html_text(f->b, s->id);
+    html_lit(f->b, "</a></td>");
+    cell(f, "fleet.district", NULL);
+    html_text(f->b, s->district);
+    html_lit(f->b, "</td>");
+    cell(f, "fleet.label", NULL);
+    html_text(f->b, s->label);
+    html_lit(f->b, "</td>");
+    cell(f, "fleet.state", NULL);
+    html_lit(f->b, s->revoked  ? "<span class=\"bad\">"
+                   : s->silent ? "<span class=\"warn\">"
+                               : "<span>");
+    html_text(f->b, tr(f->c, f->lang, state_key(s)));
+    html_lit(f->b, "</span></td>");
+    when_cell(f, "fleet.last_heartbeat", s->last_heartbeat);
+    when_cell(f, "fleet.last_upload", s->last_upload);
+    cell(f, "fleet.pending", "num");
+    html_int(f->b, s->pending);
+    html_lit(f->b, "</td>");
+    cell(f, "fleet.results", "num");
+    html_int(f->b, s->results);
+    html_lit(f->b, "</td></tr>");
+    return 0;
+}
+
+static enum MHD_Result overview_page(console *c, struct MHD_Connection *conn, const who *w,
+                                     int64_t now)
+{
+    const char *asked = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "district");
+    const char *district = asked && asked[0] ? asked : NULL;
+    if (w->u.role == ACCOUNTS_DISTRICT) {
+        if (district && strcmp(district, w->u.district) != 0) {
+            logf_("%s (district %s) refused the overview of district %s", w->u.name, w->u.district,
+                  district);
+            return error_page(c, conn, 403, w->lang, w, "error.forbidden");
+        }
+        district = w->u.district;
+    }
+    const char *show_s = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "show");
+    int show = STATS_ALL;
+    if (show_s && show_s[0]) {
+        show = -1;
+        for (int i = 0; i < (int)(sizeof show_names / sizeof show_names[0]); i++)
+            if (!strcmp(show_s, show_names[i]))
+                show = i;
+        if (show < 0)
+            return error_page(c, conn, 400, w->lang, w, "error.not_found");
+    }
+    stats_when sw = when_of(c, now);
+    stats_overview o;
+    sq_err e;
+    int lang = w->lang;
+    if (stats_overview_get(c->st, district, &sw, &o, &e)) {
+        logf_("%s", e.msg);
+        return error_page(c, conn, 500, lang, w, "error.server");
+    }
+    html_buf b;
+    html_init(&b, PAGE_MAX);
+    char here[600];
+    html_buf hb;
+    html_init(&hb, sizeof here);
+    html_lit(&hb, "/overview");
+    if (asked && asked[0] && w->u.role != ACCOUNTS_DISTRICT) {
+        /* The district stays in the language links (percent-encoded). */
+        html_lit(&hb, "?district=");
+        html_url(&hb, asked);
+    }
+    snprintf(here, sizeof here, "%s", hb.failed || !hb.p ? "/overview" : hb.p);
+    html_free(&hb);
+    /* The page's own URL, its filter kept (for the language links). */
+    char here_show[700];
+    snprintf(here_show, sizeof here_show, "%s%s%s", here,
+             show ? (strchr(here, '?') ? "&show=" : "?show=") : "", show ? show_names[show] : "");
+    /* here went through html_url already; page_start escapes it again as
+     * text, which leaves percent-encoded text as it is. */
+    page_start(c, &b, lang, tr(c, lang, "overview.title"), w, here_show);
+    html_lit(&b, "<h1>");
+    html_text(&b, tr(c, lang, "overview.title"));
+    html_lit(&b, "</h1><p class=\"scope\" id=\"scope\">");
+    if (district)
+        html_tr(&b, tr(c, lang, "overview.scope_district"), "district", district,
+                (const char *)NULL);
+    else
+        html_text(&b, tr(c, lang, "overview.scope_all"));
+    html_lit(&b, "</p><div class=\"cards\"><section class=\"card\"><h2>");
+    html_text(&b, tr(c, lang, "overview.results"));
+    html_lit(&b, "</h2><dl>");
+    card_row(c, &b, lang, tr(c, lang, "overview.today"), "n-today", o.results_today, false, here,
+             NULL);
+    card_row(c, &b, lang, tr(c, lang, "overview.week"), "n-week", o.results_week, false, here,
+             NULL);
+    card_row(c, &b, lang, tr(c, lang, "overview.all"), "n-all", o.results_all, false, here, NULL);
+    html_lit(&b, "</dl></section><section class=\"card\"><h2>");
+    html_text(&b, tr(c, lang, "overview.stations"));
+    html_lit(&b, "</h2><dl>");
+    card_row(c, &b, lang, tr(c, lang, "overview.enrolled"), "n-stations", o.stations, false, here,
+             "all");
+    char days[16], silent_label[300];
+    snprintf(days, sizeof days, "%d", c->cfg.silent_days);
+    fill(silent_label, sizeof silent_label, tr(c, lang, "overview.silent"), "{days}", days);
+    card_row(c, &b, lang, silent_label, "n-silent", o.silent, true, here, "silent");
+    card_row(c, &b, lang, tr(c, lang, "overview.revoked"), "n-revoked", o.revoked, false, here,
+             "revoked");
+    html_lit(&b, "</dl></section><section class=\"card\"><h2>");
+    html_text(&b, tr(c, lang, "overview.waiting"));
+    html_lit(&b, "</h2><dl>");
+    card_row(c, &b, lang, tr(c, lang, "overview.waiting_results"), "n-waiting", o.waiting, true,
+             here, "waiting");
+    card_row(c, &b, lang, tr(c, lang, "overview.stations_waiting"), "n-stations-waiting",
+             o.stations_waiting, false, here, "waiting");
+    html_lit(&b, "<dt>");
+    html_text(&b, tr(c, lang, "overview.oldest"));
+    html_lit(&b, "</dt><dd id=\"oldest\">");
+    if (o.oldest_waiting_s > 0)
+        put_duration(c, &b, lang, o.oldest_waiting_s);
+    else
+        html_text(&b, tr(c, lang, "overview.none"));
+    html_lit(&b, "</dd></dl></section></div><h2>");
+    html_text(&b, tr(c, lang, "fleet.title"));
+    html_lit(&b, "</h2>");
+    if (show) {
+        static const char *const show_keys[] = {"", "fleet.only_silent", "fleet.only_waiting",
+                                                "fleet.only_revoked"};
+        html_lit(&b, "<p class=\"scope\" id=\"show\">");
+        html_tr(&b, tr(c, lang, show_keys[show]), "days", days, (const char *)NULL);
+        html_lit(&b, " · <a href=\"");
+        html_text(&b, here);
+        html_lit(&b, "#fleet\">");
+        html_text(&b, tr(c, lang, "fleet.show_all"));
+        html_lit(&b, "</a></p>");
+    }
+    html_lit(&b, "<table id=\"fleet\"><thead><tr>");
+    static const char *const heads[] = {
+        "fleet.station",        "fleet.district",    "fleet.label",   "fleet.state",
+        "fleet.last_heartbeat", "fleet.last_upload", "fleet.pending", "fleet.results"};
+    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+        html_lit(&b, "<th>");
+        html_text(&b, tr(c, lang, heads[i]));
+        html_lit(&b, "</th>");
+    }
+    html_lit(&b, "</tr></thead><tbody>");
+    fleet_ctx f = {c, &b, lang, now, 0};
+    if (stats_stations(c->st, district, (stats_show)show, &sw, FLEET_ROWS, fleet_row, &f, &e)) {
+        logf_("%s", e.msg);
+        html_free(&b);
+        return error_page(c, conn, 500, lang, w, "error.server");
+    }
+    html_lit(&b, "</tbody></table>");
+    if (f.rows == 0) {
+        html_lit(&b, "<p class=\"msg\" id=\"fleet-empty\">");
+        html_text(&b, tr(c, lang, show ? "fleet.none_shown" : "fleet.empty"));
+        html_lit(&b, "</p>");
+    } else if (f.rows >= FLEET_ROWS) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", FLEET_ROWS);
+        html_lit(&b, "<p class=\"scope\">");
+        html_tr(&b, tr(c, lang, "fleet.more"), "n", n, (const char *)NULL);
+        html_lit(&b, "</p>");
+    }
+    page_end(c, &b, lang, now);
+    return respond_page(conn, 200, &b, NULL);
+}
+
+static void fact(const console *c, html_buf *b, int lang, const char *key, const char *value)
+{
+    html_lit(b, "<dt>");
+    html_text(b, tr(c, lang, key));
+    html_lit(b, "</dt><dd>");
+    html_text(b, value);
+    html_lit(b, "</dd>");
+}
+
+static enum MHD_Result station_page(console *c, struct MHD_Connection *conn, const who *w,
+                                    int64_t now, const char *id)
+{
+    int lang = w->lang;
+    if (!sq_station_id_valid(id))
+        return error_page(c, conn, 404, lang, w, "error.not_found");
+    stats_when sw = when_of(c, now);
+    stats_station s;
+    sq_err e;
+    sq_status st = stats_station_get(c->st, id, &sw, &s, &e);
+    if (st == SQ_ENOTFOUND)
+        return error_page(c, conn, 404, lang, w, "error.not_found");
+    if (st) {
+        logf_("%s", e.msg);
+        return error_page(c, conn, 500, lang, w, "error.server");
+    }
+    if (w->u.role == ACCOUNTS_DISTRICT && strcmp(s.district, w->u.district) != 0) {
+        logf_("%s (district %s) refused station %s of another district", w->u.name, w->u.district,
+              id);
+        return error_page(c, conn, 403, lang, w, "error.forbidden");
+    }
+    html_buf b;
+    html_init(&b, PAGE_MAX);
+    char here[100], title[400], t[64], n[32];
+    snprintf(here, sizeof here, "/station/%s", s.id);
+    snprintf(title, sizeof title, "%s", s.id);
+    page_start(c, &b, lang, title, w, here);
+    html_lit(&b, "<h1>");
+    html_tr(&b, tr(c, lang, "station.title"), "id", s.id, (const char *)NULL);
+    html_lit(&b, "</h1><dl class=\"facts\" id=\"station\">");
+    fact(c, &b, lang, "fleet.district", s.district);
+    fact(c, &b, lang, "fleet.label", s.label);
+    fact(c, &b, lang, "fleet.state", tr(c, lang, state_key(&s)));
+    fmt_time(s.enrolled_wall, t, sizeof t);
+    fact(c, &b, lang, "station.enrolled", t);
+    fmt_time(s.last_heartbeat, t, sizeof t);
+    fact(c, &b, lang, "fleet.last_heartbeat",
+         s.last_heartbeat > 0 ? t : tr(c, lang, "fleet.never"));
+    fmt_time(s.last_upload, t, sizeof t);
+    fact(c, &b, lang, "fleet.last_upload", s.last_upload > 0 ? t : tr(c, lang, "fleet.never"));
+    fact(c, &b, lang, "station.software", s.software[0] ? s.software : "-");
+    snprintf(n, sizeof n, "%lld", (long long)s.pending);
+    fact(c, &b, lang, "fleet.pending", n);
+    snprintf(n, sizeof n, "%lld", (long long)s.results);
+    fact(c, &b, lang, "fleet.results", n);
+    html_lit(&b, "</dl><p><a href=\"/overview\">");
+    html_text(&b, tr(c, lang, "station.back"));
+    html_lit(&b, "</a></p>");
+    page_end(c, &b, lang, now);
+    return respond_page(conn, 200, &b, NULL);
+}
+
+/* ---- accounts (admin only) ---- */
+
+typedef struct {
+    const console *c;
+    html_buf *b;
+    const who *w;
+} users_ctx;
+
+static int user_row(void *ctx, const accounts_user *u)
+{
+    users_ctx *x = ctx;
+    const console *c = x->c;
+    html_buf *b = x->b;
+    int lang = x->w->lang;
+    char t[64];
+    html_lit(b, "<tr><td data-label=\"");
+    html_text(b, tr(c, lang, "login.user"));
+    html_lit(b, "\">");
+    html_text(b, u->name);
+    html_lit(b, "</td><td data-label=\"");
+    html_text(b, tr(c, lang, "users.role"));
+    html_lit(b, "\">");
+    html_text(b, tr(c, lang,
+                    u->role == ACCOUNTS_ADMIN   ? "role.admin"
+                    : u->role == ACCOUNTS_STAFF ? "role.staff"
+                                                : "users.role_district"));
+    html_lit(b, "</td><td data-label=\"");
+    html_text(b, tr(c, lang, "fleet.district"));
+    html_lit(b, "\">");
+    html_text(b, u->district);
+    html_lit(b, "</td><td data-label=\"");
+    html_text(b, tr(c, lang, "fleet.state"));
+    html_lit(b, u->disabled ? "\"><span class=\"bad\">" : "\"><span>");
+    html_text(b, tr(c, lang, u->disabled ? "users.disabled" : "users.active"));
+    html_lit(b, "</span></td><td data-label=\"");
+    html_text(b, tr(c, lang, "users.changed"));
+    html_lit(b, "\">");
+    fmt_time(u->changed_wall_s, t, sizeof t);
+    html_text(b, t);
+    html_lit(b, "</td><td>");
+    if (strcmp(u->name, x->w->u.name) != 0) {
+        /* A form per account: its own CSRF token, the account and what to do. */
+        html_lit(b, "<form method=\"post\" action=\"/users/state\">"
+                    "<input type=\"hidden\" name=\"csrf\" value=\"");
+        html_text(b, x->w->csrf);
+        html_lit(b, "\"><input type=\"hidden\" name=\"user\" value=\"");
+        html_text(b, u->name);
+        html_lit(b, "\"><input type=\"hidden\" name=\"do\" value=\"");
+        html_text(b, u->disabled ? "enable" : "disable");
+        html_lit(b, "\"><button class=\"quiet\" type=\"submit\">");
+        html_text(b, tr(c, lang, u->disabled ? "users.enable" : "users.disable"));
+        html_lit(b, "</button></form>");
+    }
+    html_lit(b, "</td></tr>");
+    return 0;
+}
+
+static enum MHD_Result users_page(console *c, struct MHD_Connection *conn, const who *w,
+                                  int64_t now, unsigned status, const char *msg_key,
+                                  const char *msg_user)
+{
+    int lang = w->lang;
+    if (w->u.role != ACCOUNTS_ADMIN) {
+        logf_("%s (%s) refused the accounts page", w->u.name, accounts_role_name(w->u.role));
+        return error_page(c, conn, 403, lang, w, "error.forbidden");
+    }
+    if (!msg_key) {
+        const char *done = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "done");
+        const char *who_ = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "user");
+        if (done && who_ && accounts_name_valid(who_) &&
+            (!strcmp(done, "disable") || !strcmp(done, "enable"))) {
+            msg_key = !strcmp(done, "disable") ? "users.done_disable" : "users.done_enable";
+            msg_user = who_;
+        }
+    }
+    html_buf b;
+    html_init(&b, PAGE_MAX);
+    page_start(c, &b, lang, tr(c, lang, "users.title"), w, "/users");
+    html_lit(&b, "<h1>");
+    html_text(&b, tr(c, lang, "users.title"));
+    html_lit(&b, "</h1><p class=\"scope\">");
+    html_text(&b, tr(c, lang, "users.cli"));
+    html_lit(&b, "</p>");
+    if (msg_key) {
+        html_lit(&b, status == 200 ? "<p class=\"msg\" id=\"msg\">"
+                                   : "<p class=\"msg bad\" id=\"msg\">");
+        html_tr(&b, tr(c, lang, msg_key), "user", msg_user ? msg_user : "", (const char *)NULL);
+        html_lit(&b, "</p>");
+    }
+    html_lit(&b, "<table id=\"users\"><thead><tr>");
+    static const char *const heads[] = {"login.user", "users.role", "fleet.district", "fleet.state",
+                                        "users.changed"};
+    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+        html_lit(&b, "<th>");
+        html_text(&b, tr(c, lang, heads[i]));
+        html_lit(&b, "</th>");
+    }
+    html_lit(&b, "<th></th></tr></thead><tbody>");
+    users_ctx x = {c, &b, w};
+    sq_err e;
+    if (accounts_user_each(c->acc, user_row, &x, &e)) {
+        logf_("%s", e.msg);
+        html_free(&b);
+        return error_page(c, conn, 500, lang, w, "error.server");
+    }
+    html_lit(&b, "</tbody></table>");
+    page_end(c, &b, lang, now);
+    return respond_page(conn, status, &b, NULL);
+}
+
+/* POST /users/state: an admin disables or enables another account. */
+static enum MHD_Result do_user_state(console *c, struct MHD_Connection *conn, const request *rq,
+                                     const who *w, int64_t now)
+{
+    char csrf[80] = "", name[ACCOUNTS_NAME_MAX + 2] = "", what[16] = "";
+    if (w->u.role != ACCOUNTS_ADMIN) {
+        logf_("%s (%s) refused changing an account", w->u.name, accounts_role_name(w->u.role));
+        return error_page(c, conn, 403, w->lang, w, "error.forbidden");
+    }
+    if (rq->too_big || !form_get(rq->body, "csrf", csrf, sizeof csrf) || !same_token(csrf, w->csrf))
+        return error_page(c, conn, 403, w->lang, w, "error.csrf");
+    if (!form_get(rq->body, "user", name, sizeof name) || !accounts_name_valid(name) ||
+        !form_get(rq->body, "do", what, sizeof what) ||
+        (strcmp(what, "disable") != 0 && strcmp(what, "enable") != 0))
+        return error_page(c, conn, 400, w->lang, w, "error.not_found");
+    if (!strcmp(name, w->u.name))
+        return users_page(c, conn, w, now, 400, "users.self", name);
+    bool dis = !strcmp(what, "disable");
+    char actor[ACCOUNTS_NAME_MAX + 8], detail[ACCOUNTS_NAME_MAX + 16];
+    snprintf(actor, sizeof actor, "web:%s", w->u.name);
+    snprintf(detail, sizeof detail, "user %s", name);
+    accounts_audit why = {now, actor, what, "ok", detail};
+    sq_err e;
+    sq_status st = accounts_user_set_disabled(c->acc, name, dis, &why, &e);
+    if (st == SQ_ENOTFOUND)
+        return error_page(c, conn, 404, w->lang, w, "error.not_found");
+    if (st) {
+        logf_("%s", e.msg);
+        return error_page(c, conn, 500, w->lang, w, "error.server");
+    }
+    logf_("%s %sd account %s", w->u.name, what, name);
+    char to[160];
+    snprintf(to, sizeof to, "/users?done=%s&user=%s", what, name);
+    return redirect(conn, to, NULL, NULL);
+}
+
+/* ---- the request handler ---- */
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    console *c = cls;
+    request *rq = *con_cls;
+    bool post = strcmp(method, "POST") == 0;
+    if (!rq) {
+        if (!post && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+            return respond(conn, 405, "text/plain; charset=utf-8", "method not allowed\n", 19,
+                           (const char *const[]){"Allow", "GET, HEAD, POST", NULL});
+        /* A form is small: a body said to be larger is refused before it
+         * is read. */
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (post && cl && strtoull(cl, NULL, 10) > BODY_MAX)
+            return respond(conn, 413, "text/plain; charset=utf-8", "form too large\n", 15, NULL);
+        rq = calloc(1, sizeof *rq);
+        if (!rq)
+            return MHD_NO;
+        *con_cls = rq;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        /* A form is small; a larger body is read to its end and refused. */
+        if (rq->len + *upload_data_size > BODY_MAX)
+            rq->too_big = true;
+        else {
+            memcpy(rq->body + rq->len, upload_data, *upload_data_size);
+            rq->len += *upload_data_size;
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    rq->body[rq->len] = 0;
+
+    int64_t now = now_s(c);
+    int lang_asked = lang_parse(MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "lang"));
+    int lang = lang_asked >= 0 ? lang_asked
+                               : lang_accept(MHD_lookup_connection_value(
+                                     conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
+
+    if (!strcmp(url, "/style.css") && !post)
+        return respond(conn, 200, "text/css; charset=utf-8", css, sizeof css - 1, NULL);
+    if (!strcmp(url, "/login")) {
+        who w;
+        if (post)
+            return do_login(c, conn, rq, now, lang);
+        if (authenticate(c, conn, now, lang_asked, &w))
+            return redirect(conn, "/overview", NULL, NULL);
+        const char *bye = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "bye");
+        const char *ended = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "ended");
+        return login_page(c, conn, 200, lang,
+                          bye     ? "login.logged_out"
+                          : ended ? "login.expired"
+                                  : NULL,
+                          NULL, NULL);
+    }
+
+    bool known_page = !strcmp(url, "/") || !strcmp(url, "/overview") || !strcmp(url, "/logout") ||
+                      !strcmp(url, "/users") || !strcmp(url, "/users/state") ||
+                      !strncmp(url, "/station/", 9);
+    if (!known_page)
+        return error_page(c, conn, 404, lang, NULL, "error.not_found");
+    who w;
+    if (!authenticate(c, conn, now, lang_asked, &w)) {
+        if (post)
+            return error_page(c, conn, 403, lang, NULL, "error.csrf");
+        /* An ended session's cookie is cleared on the way to the login. */
+        char to[64];
+        snprintf(to, sizeof to, "/login?ended=1&lang=%s", lang_codes[lang]);
+        bool had = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, COOKIE_SESSION) != NULL;
+        return redirect(
+            conn, had ? to : "/login",
+            had ? COOKIE_SESSION "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0" : NULL,
+            NULL);
+    }
+    if (!strcmp(url, "/logout"))
+        return post ? do_logout(c, conn, rq, &w, now)
+                    : error_page(c, conn, 405, w.lang, &w, "error.not_found");
+    if (!strcmp(url, "/users/state"))
+        return post ? do_user_state(c, conn, rq, &w, now)
+                    : error_page(c, conn, 405, w.lang, &w, "error.not_found");
+    if (post)
+        return error_page(c, conn, 405, w.lang, &w, "error.not_found");
+    if (!strcmp(url, "/users"))
+        return users_page(c, conn, &w, now, 200, NULL, NULL);
+    if (!strcmp(url, "/"))
+        return redirect(conn, "/overview", NULL, NULL);
+    if (!strcmp(url, "/overview"))
+        return overview_page(c, conn, &w, now);
+    return station_page(c, conn, &w, now, url + 9);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    request *rq = *con_cls;
+    if (rq)
+        sodium_memzero(rq->body, sizeof rq->body); /* a password passed through */
+    free(rq);
+    *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    line[strcspn(line, "\n")] = 0;
+    logf_("%s", line);
+}
+
+/* ---- start, stop ---- */
+
+static int resolve_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len,
+                          bool *loopback)
+{
+    char host[256];
+    const char *colon = strrchr(spec, ':');
+    if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof host)
+        return -1;
+    memcpy(host, spec, (size_t)(colon - spec));
+    host[colon - spec] = 0;
+    if (host[0] == '[') {
+        size_t hl = strlen(host);
+        if (hl < 3 || host[hl - 1] != ']')
+            return -1;
+        memmove(host, host + 1, hl - 2);
+        host[hl - 2] = 0;
+    }
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || !ai)
+        return -1;
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *len = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    if (ss->ss_family == AF_INET)
+        *loopback = ntohl(((struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24 == 127;
+    else
+        *loopback = IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)ss)->sin6_addr);
+    return 0;
+}
+
+int console_command(const char *home, int argc, char **argv)
+{
+    static const struct option lo[] = {{"listen", 1, 0, 'l'},     {"tls-cert", 1, 0, 'c'},
+                                       {"tls-key", 1, 0, 'k'},    {"insecure-http", 0, 0, 'I'},
+                                       {"assets", 1, 0, 'a'},     {"silent-days", 1, 0, 's'},
+                                       {"clock-file", 1, 0, 'C'}, {0, 0, 0, 0}};
+    config cfg = {"127.0.0.1:8090", NULL, NULL, SYNAQ_ASSETS_DIR, NULL, false, 7};
+    int ch;
+    optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
+    while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (ch) {
+        case 'l':
+            cfg.listen = optarg;
+            break;
+        case 'c':
+            cfg.tls_cert = optarg;
+            break;
+        case 'k':
+            cfg.tls_key = optarg;
+            break;
+        case 'I':
+            cfg.insecure = true;
+            break;
+        case 'a':
+            cfg.assets = optarg;
+            break;
+        case 'C':
+            cfg.clock_file = optarg;
+            break;
+        case 's':
+            cfg.silent_days = atoi(optarg);
+            if (cfg.silent_days < 1 || cfg.silent_days > 3650)
+                goto usage;
+            break;
+        default:
+            goto usage;
+        }
+    }
+    if (optind != argc || !cfg.tls_cert != !cfg.tls_key)
+        goto usage;
+
+    struct sockaddr_storage ss;
+    socklen_t ss_len;
+    bool loopback = false;
+    if (resolve_listen(cfg.listen, &ss, &ss_len, &loopback)) {
+        fprintf(stderr, "synaq-central console: cannot listen on '%s': give HOST:PORT\n",
+                cfg.listen);
+        return 2;
+    }
+    if (!cfg.tls_cert && !loopback && !cfg.insecure) {
+        fprintf(stderr,
+                "synaq-central console: refusing plain HTTP on %s: passwords and session "
+                "cookies would cross the network in the clear. Give --tls-cert and --tls-key, "
+                "listen on 127.0.0.1, or put a TLS proxy in front and say --insecure-http\n",
+                cfg.listen);
+        return 2;
+    }
+
+    console *c = calloc(1, sizeof *c);
+    struct MHD_Daemon *d = NULL;
+    char *cert = NULL, *key = NULL;
+    size_t cert_len = 0, key_len = 0;
+    char path[4200], key_path[4200];
+    sq_err e;
+    int rc = 1;
+    if (!c)
+        return 1;
+    c->cfg = cfg;
+    c->tls = cfg.tls_cert != NULL;
+    pthread_mutex_init(&c->mu, NULL);
+    sem_init(&c->pw_slots, 0, PASSWORD_VERIFY_AT_ONCE);
+    c->by_user = throttle_new(1024, USER_FREE_FAILS);
+    c->by_addr = throttle_new(4096, ADDR_FREE_FAILS);
+    if (!c->by_user || !c->by_addr) {
+        fprintf(stderr, "synaq-central console: out of memory\n");
+        goto out;
+    }
+    for (int l = 0; l < NLANG; l++) {
+        json_error_t je;
+        snprintf(path, sizeof path, "%s/i18n/console/%s.json", cfg.assets, lang_codes[l]);
+        c->cat[l] = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+        if (!json_is_object(c->cat[l])) {
+            fprintf(stderr, "synaq-central console: message catalogue %s: %s (line %d)\n", path,
+                    c->cat[l] ? "not an object" : je.text, je.line);
+            goto out;
+        }
+    }
+    snprintf(path, sizeof path, "%s/console.db", home);
+    snprintf(key_path, sizeof key_path, "%s/console.key", home);
+    if (access(path, F_OK) != 0) {
+        fprintf(stderr, "synaq-central console: no accounts yet; add the first with\n"
+                        "  synaq-central user add NAME --role admin\n");
+        goto out;
+    }
+    if (accounts_open(path, key_path, false, &c->acc, &e) || stats_open(home, &c->st, &e)) {
+        fprintf(stderr, "synaq-central console: %s\n", e.msg);
+        goto out;
+    }
+    int64_t lines = 0, first_bad = 0;
+    if (accounts_audit_check(c->acc, &lines, &first_bad, &e))
+        fprintf(stderr,
+                "synaq-central console: WARNING: %s (the console starts; see "
+                "`synaq-central user audit`)\n",
+                e.msg);
+    /* A hash to check unknown names against: the same work as a real one. */
+    uint8_t junk[16];
+    char junk_hex[33];
+    randombytes_buf(junk, sizeof junk);
+    hex_of(junk, sizeof junk, junk_hex);
+    if (password_hash(junk_hex, c->dummy_hash, &e)) {
+        fprintf(stderr, "synaq-central console: %s\n", e.msg);
+        goto out;
+    }
+    if (c->tls && (sq_file_read(cfg.tls_cert, 1u << 20, (uint8_t **)&cert, &cert_len, &e) ||
+                   sq_file_read(cfg.tls_key, 1u << 20, (uint8_t **)&key, &key_len, &e))) {
+        fprintf(stderr, "synaq-central console: %s\n", e.msg);
+        goto out;
+    }
+
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    if (cert)
+        flags |= MHD_USE_TLS;
+    struct MHD_OptionItem tls_opts[] = {
+        {cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+        {MHD_OPTION_END, 0, NULL}};
+    d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, c, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+                         c, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                         MHD_OPTION_THREAD_POOL_SIZE, 4u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+                         MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u,
+                         MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+                         c, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "synaq-central console: cannot start the server on %s (%s)\n", cfg.listen,
+                errno ? strerror(errno) : "see above");
+        goto out;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    char host[NI_MAXHOST];
+    if (getnameinfo((struct sockaddr *)&ss, ss_len, host, sizeof host, NULL, 0, NI_NUMERICHOST))
+        snprintf(host, sizeof host, "?");
+    if (cfg.insecure && !c->tls)
+        fprintf(stderr,
+                "synaq-central console: WARNING: --insecure-http: plain HTTP on %s. Passwords "
+                "and session cookies cross the network in the clear unless a TLS proxy is in "
+                "front (browsers keep the Secure session cookie only over HTTPS or on "
+                "127.0.0.1).\n",
+                cfg.listen);
+    printf(ss.ss_family == AF_INET6 ? "console listening on %s://[%s]:%u/\n"
+                                    : "console listening on %s://%s:%u/\n",
+           c->tls ? "https" : "http", host, di ? (unsigned)di->port : 0u);
+    fflush(stdout);
+    logf_("audit log: %lld line(s) checked; sessions end after %d min idle or %d h",
+          (long long)lines, SESSION_IDLE_S / 60, SESSION_MAX_S / 3600);
+
+    int sig = 0;
+    while (sigwait(&stop, &sig) != 0)
+        ;
+    logf_("stopping (signal %d)", sig);
+    rc = 0;
+out:
+    if (d)
+        MHD_stop_daemon(d);
+    for (int l = 0; l < NLANG; l++)
+        json_decref(c->cat[l]);
+    accounts_close(c->acc);
+    stats_close(c->st);
+    throttle_free(c->by_user);
+    throttle_free(c->by_addr);
+    sem_destroy(&c->pw_slots);
+    pthread_mutex_destroy(&c->mu);
+    if (key)
+        sodium_memzero(key, key_len);
+    sq_free(key);
+    sq_free(cert);
+    sodium_memzero(c, sizeof *c);
+    free(c);
+    return rc;
+usage:
+    fprintf(stderr, "usage: synaq-central console [options]\n%s", console_usage);
+    return 2;
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The console in a real browser: Debian's headless Chromium logs in
+# through the login form over http://127.0.0.1 (so it must keep the
+# __Host- session cookie itself), then screenshots the Overview, a
+# station's page and the accounts page in kk, ru and en at 1366x768 and at
+# a phone's 390x844 (cdpshot, DevTools over a
+# pipe), and the login page once. Checked: the cookie as the browser holds it (Secure, HttpOnly,
+# SameSite=Strict), each page logged in, nothing wider than the window
+# (nothing cut off at the side), the PNGs of the right width. The shots
+# stay in BUILD_DIR/tests/console/shots for people to look at.
+# Run in a network namespace of its own when it can (unshare -n: only a
+# loopback), so that Chromium reaches nothing beyond 127.0.0.1.
+#   browser.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+bin=$1
+src=$2
+chromium=${SYNAQ_CHROMIUM:-/usr/bin/chromium}
+[ -x "$chromium" ] || { echo "SKIP: no $chromium (scripts/setup installs it)"; exit 77; }
+if [ -z "${SYNAQ_NETNS:-}" ] && unshare -n true 2>/dev/null; then
+  exec unshare -n env SYNAQ_NETNS=1 "$0" "$@"
+fi
+[ -n "${SYNAQ_NETNS:-}" ] && ip link set lo up 2>/dev/null || true
+work=$(mktemp -d "${TMPDIR:-/tmp}/synaq-browser-XXXXXX")
+shots=$bin/tests/console/shots
+console_pid=""
+cleanup() {
+  [ -z "$console_pid" ] || kill "$console_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+passes=0
+fails=0
+ok() { passes=$((passes + 1)); }
+bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
+NOW=1767268800
+export TZ=UTC
+"$src/tests/console/fixture.sh" "$bin" "$work" "$NOW"
+echo "$NOW" >"$work/clock"
+"$bin/central/synaq-central" --home "$work/central" console --listen 127.0.0.1:0 \
+  --clock-file "$work/clock" --assets "$src/assets" >"$work/console.out" 2>"$work/console.log" &
+console_pid=$!
+for _ in $(seq 100); do grep -q "listening on" "$work/console.out" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -n 's|^console listening on http://127.0.0.1:\([0-9]*\)/$|\1|p' "$work/console.out")
+[ -n "$port" ] || { echo "the console did not start: $(cat "$work/console.log")" >&2; exit 1; }
+
+rm -rf "$shots"
+mkdir -p "$shots"
+status=0
+"$bin/tests/console/cdpshot" --chromium "$chromium" --base "http://127.0.0.1:$port" \
+  --user alice --password "alice password 1" --pages /overview,/overview?show=silent,/station/st-a,/users --out "$work" >"$work/cdp.out" 2>"$work/cdp.err" || status=$?
+[ $status = 77 ] && { cat "$work/cdp.out"; exit 77; }
+[ $status = 0 ] && ok || bad "cdpshot: $(cat "$work/cdp.err")"
+grep -q "^cookie __Host-synaq secure=1 httpOnly=1 sameSite=Strict path=/ session=0$" "$work/cdp.out" &&
+  ok || bad "the browser's session cookie: $(grep '^cookie' "$work/cdp.out")"
+grep -q "login ok from 127.0.0.1" <(sqlite3 -readonly "$work/central/console.db" "SELECT action || ' ' || outcome || ' ' || detail FROM audit") &&
+  ok || bad "no login audited"
+n=0
+while read -r _ file url sw iw h; do
+  n=$((n + 1))
+  sw=${sw#scroll_width=}
+  iw=${iw#inner_width=}
+  name=$(basename "$file")
+  cp "$file" "$shots/$name"
+  case $name:$url in
+    login-*:url=http://127.0.0.1:$port/login\?lang=en) ok ;;
+    overview-*:url=http://127.0.0.1:$port/overview\?lang=*) ok ;;
+    overview_show_silent-*:url=http://127.0.0.1:$port/overview\?show=silent\&lang=*) ok ;;
+    station_st-a-*:url=http://127.0.0.1:$port/station/st-a\?lang=*) ok ;;
+    users-*:url=http://127.0.0.1:$port/users\?lang=*) ok ;;
+    *) bad "$name: at $url" ;;
+  esac
+  [ "$sw" -le "$iw" ] && ok || bad "$name: the page is $sw px wide in a $iw px window (cut off)"
+  want_w=${name##*-}
+  want_w=${want_w%%x*}
+  [ "$(identify -format %w "$file")" = "$want_w" ] && ok || bad "$name: $(identify -format %wx%h "$file")"
+done < <(grep '^shot ' "$work/cdp.out")
+[ $n = 25 ] && ok || bad "$n screenshots, expected 25: $(cat "$work/cdp.out" "$work/cdp.err")"
+echo "screenshots in $shots"
+echo "browser: $passes passed, $fails failed"
+[ $fails = 0 ]
