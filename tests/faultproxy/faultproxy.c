@@ -34,6 +34,7 @@
 #define SEG 1460                /* one "segment": the unit of a read and of loss */
 #define QCAP 32                 /* segments queued per direction (about 46 KiB) */
 #define MAX_CONNS 256           /* more wait in the listen backlog */
+#define MAX_TARGETS 8           /* receivers behind one proxy, round robin */
 #define REQ_HEAD_MAX 16384      /* an answering fault reads at most this much header */
 #define LINGER_US 2000000       /* after answering itself: wait this long for the close */
 #define NEVER INT64_MAX
@@ -90,7 +91,9 @@ static const struct {
 };
 
 static struct {
-    struct sockaddr_in listen, target;
+    struct sockaddr_in listen;
+    struct sockaddr_in targets[MAX_TARGETS]; /* connections go round robin */
+    unsigned ntargets, next_target;
     const char *profile;
     struct link link;
     int chaos;
@@ -192,15 +195,16 @@ static int64_t scaled_us(double ms)
 
 static int usage(FILE *f)
 {
-    fputs("usage: synaq-faultproxy --target 127.0.0.1:PORT [--listen 127.0.0.1:PORT]\n"
+    fputs("usage: synaq-faultproxy --target 127.0.0.1:PORT [--target ...] [--listen 127.0.0.1:PORT]\n"
           "         [--profile clean|edge|2g|chaos] [--fault FAULT] [--seed S]\n"
           "         [--time-scale F] [--log]\n"
           "         [--latency MS] [--jitter MS] [--up KBPS] [--down KBPS] [--loss PCT]\n"
           "         [--chaos-weights NAME=W,...]\n"
           "\n"
           "Forwards each connection to the target through an emulated link, with at most\n"
-          "one fault per connection. Loopback only. Port 0 picks a free port; the first\n"
-          "line on stdout is always 'listening on 127.0.0.1:PORT'.\n"
+          "one fault per connection; with several --target (up to 8), to each in turn.\n"
+          "Loopback only. Port 0 picks a free port; the first line on stdout is always\n"
+          "'listening on 127.0.0.1:PORT'.\n"
           "\n"
           "profiles (one-way delay = latency + uniform(0, jitter), each direction):\n"
           "  clean  no delay, no cap, no fault (the default)\n"
@@ -834,7 +838,8 @@ static void on_accept(int fd)
     }
     set_nonblock(c->sfd);
     set_nodelay(c->sfd);
-    if (connect(c->sfd, (struct sockaddr *)&opt.target, sizeof opt.target) == 0)
+    const struct sockaddr_in *to = &opt.targets[opt.next_target++ % opt.ntargets];
+    if (connect(c->sfd, (const struct sockaddr *)to, sizeof *to) == 0)
         return;
     if (errno == EINPROGRESS || errno == EINTR)
         c->connecting = 1;
@@ -909,7 +914,9 @@ static void parse_args(int argc, char **argv)
             listen_s = optarg;
             break;
         case O_TARGET:
-            parse_addr(optarg, &opt.target, 1, "--target");
+            if (opt.ntargets == MAX_TARGETS)
+                die("at most %s --target options", "8");
+            parse_addr(optarg, &opt.targets[opt.ntargets++], 1, "--target");
             have_target = 1;
             break;
         case O_PROFILE:
@@ -1024,7 +1031,7 @@ int main(int argc, char **argv)
         fprintf(stderr,
                 "faultproxy: listen=127.0.0.1:%u target=127.0.0.1:%u profile=%s%s%s seed=%" PRIu64
                 " time-scale=%g latency=%ld+0..%ld up=%ld down=%ld loss=%g%%\n",
-                ntohs(bound.sin_port), ntohs(opt.target.sin_port), opt.profile,
+                ntohs(bound.sin_port), ntohs(opt.targets[0].sin_port), opt.profile,
                 opt.have_fault ? " fault=" : "", fb, opt.seed, opt.scale, opt.link.latency_ms,
                 opt.link.jitter_ms, opt.link.up_kbps, opt.link.down_kbps, opt.link.loss * 100);
     }

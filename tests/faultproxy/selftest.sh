@@ -284,6 +284,24 @@ r=$(req --path /v1/health)
 stop_proxy
 has "target down: log" "$work/nowhere.err" "end=connect-failed"
 
+# --- several targets: connections go to each in turn (round robin).
+"$peer" serve >"$work/server2.log" 2>&1 &
+pids+=("$!")
+sport2=$(wait_port "$work/server2.log") || bad "the second test server did not start"
+before=$(accepts)
+start_proxy rr --target "127.0.0.1:$sport2"
+for i in 1 2 3 4; do
+  r=$(req --path "/v1/health?t=rr$i")
+  check "round robin $i" "$r" status=200 end=complete
+done
+stop_proxy
+[ "$(($(accepts) - before))" = 2 ] && ok || bad "round robin: first target took $(($(accepts) - before)) of 4"
+[ "$(grep -c '^accept ' "$work/server2.log")" = 2 ] && ok || bad "round robin: second target took $(grep -c '^accept ' "$work/server2.log") of 4"
+has "round robin: 2nd target got rr2" "$work/server2.log" "t=rr2"
+status=0
+timeout 5 "$proxy" $(for i in $(seq 9); do echo --target 127.0.0.1:$sport; done) >"$work/refuse.out" 2>"$work/refuse.err" || status=$?
+[ $status -eq 2 ] && grep -q "at most 8 --target" "$work/refuse.err" && ok || bad "9 targets: status $status: $(cat "$work/refuse.err")"
+
 # --- chaos: one fault per connection, drawn from the seed: the same seed
 # gives the same faults; the proxy survives all of them.
 for run in 1 2; do

@@ -6,7 +6,11 @@
 # random. Throughout, no station may have marked sent a result central
 # does not hold; at the end central holds every result exactly once and
 # every outbox is empty.
-#   chaos.sh BUILD_DIR SOURCE_DIR   (env: STATIONS, RESULTS, SEED, DRAIN_S)
+# With RECEIVERS=N (N > 1, PostgreSQL only: run under tests/pg/with-pg.sh)
+# N receivers share one database behind the proxy, which sends connections
+# to each in turn, and receivers are killed with SIGKILL and restarted on
+# their port during the run as the daemons are.
+#   chaos.sh BUILD_DIR SOURCE_DIR   (env: STATIONS, RESULTS, SEED, DRAIN_S, RECEIVERS)
 set -euo pipefail
 bin=$1
 src=$2
@@ -15,13 +19,23 @@ total=${RESULTS:-10000}
 seed=${SEED:-$RANDOM}
 drain_s=${DRAIN_S:-300}
 pace_s=${PACE_S:-40}   # results are made over about this long, so the chaos has time
+receivers=${RECEIVERS:-1}
 per=$((total / stations))
-echo "chaos: $stations stations x $per results, seed $seed"
+if [ "$receivers" -gt 1 ] && [ -z "${SYNAQ_CENTRAL_DB:-}" ]; then
+  echo "chaos: RECEIVERS=$receivers needs PostgreSQL (run under tests/pg/with-pg.sh)" >&2
+  exit 2
+fi
+echo "chaos: $stations stations x $per results, $receivers receiver(s), seed $seed"
+# shellcheck source=../pg/store.sh
+. "$src/tests/pg/store.sh"
 RANDOM=$seed
 work=$(mktemp -d "${TMPDIR:-/tmp}/synaq-chaos-XXXXXX")
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for r in $(seq 1 "$receivers"); do
+    [ -f "$work/serve-$r.pid" ] && kill -9 "$(cat "$work/serve-$r.pid")" 2>/dev/null || true
+  done
   for i in $(seq 1 "$stations"); do
     [ -f "$work/syncd-$i.pid" ] && kill -9 "$(cat "$work/syncd-$i.pid")" 2>/dev/null || true
   done
@@ -46,14 +60,35 @@ central bundle build "$src/tests/sync/chaos-exam.yaml" --stations "${certs[@]}" 
   -o "$work/chaos.sqb" >/dev/null
 for i in $(seq 1 "$stations"); do ctl "$i" import "$work/chaos.sqb" >/dev/null; done
 
-# The receiver, then the fault proxy in front of it.
-"$bin/central/synaq-central" --home "$work/central" serve --listen 127.0.0.1:0 \
-  >"$work/serve.out" 2>"$work/serve.log" &
-pids+=($!)
-for _ in $(seq 1 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
-port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/serve.out")
-[ -n "$port" ] || fail "the receiver did not start: $(cat "$work/serve.log")"
-"$bin/tests/faultproxy/synaq-faultproxy" --listen 127.0.0.1:0 --target "127.0.0.1:$port" \
+# The receivers, then the fault proxy in front of them. A receiver killed
+# comes back on the port it had (port 0 the first time picks a free one).
+rports=()
+start_receiver() {
+  local r=$1 listen=127.0.0.1:${2:-0}
+  : >"$work/serve-$r.out"
+  "$bin/central/synaq-central" --home "$work/central" serve --listen "$listen" \
+    >"$work/serve-$r.out" 2>>"$work/serve-$r.log" &
+  echo $! >"$work/serve-$r.pid"
+  for _ in $(seq 1 100); do grep -q listening "$work/serve-$r.out" 2>/dev/null && break; sleep 0.1; done
+  rports[r]=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/serve-$r.out")
+  [ -n "${rports[r]}" ] || fail "receiver $r did not start: $(tail -3 "$work/serve-$r.log")"
+}
+kill_receiver() {
+  local r=$1 pid
+  pid=$(cat "$work/serve-$r.pid")
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  receiver_kills=$((receiver_kills + 1))
+  sleep "0.$((RANDOM % 5 + 1))"
+  start_receiver "$r" "${rports[r]}"
+}
+receiver_kills=0
+targets=()
+for r in $(seq 1 "$receivers"); do
+  start_receiver "$r"
+  targets+=(--target "127.0.0.1:${rports[r]}")
+done
+"$bin/tests/faultproxy/synaq-faultproxy" --listen 127.0.0.1:0 "${targets[@]}" \
   --profile chaos --seed "$seed" --time-scale 20 --log >"$work/proxy.out" 2>"$work/proxy.log" &
 pids+=($!)
 for _ in $(seq 1 100); do grep -q listening "$work/proxy.out" 2>/dev/null && break; sleep 0.1; done
@@ -82,7 +117,7 @@ start_syncd() {
 }
 
 # What central holds and what a station marked sent, one seq a line.
-held() { sqlite3 -readonly "$work/central/results.db" \
+held() { store_sql "$work/central/results.db" \
   "SELECT seq FROM results WHERE station_id = 'st-$1' ORDER BY seq" 2>/dev/null | LC_ALL=C sort; }
 marked() { sqlite3 -readonly "$work/st$1/station.db" \
   "SELECT seq FROM results WHERE sent_wall IS NOT NULL ORDER BY seq" 2>/dev/null | LC_ALL=C sort; }
@@ -127,6 +162,7 @@ while :; do
   sleep "0.$((RANDOM % 9 + 1))"
   start_syncd "$i"
   check_invariant
+  [ "$receivers" -gt 1 ] && [ $((RANDOM % 5)) = 0 ] && kill_receiver $((RANDOM % receivers + 1))
   sleep "0.$((RANDOM % 9 + 1))"
 done
 for g in "${gens[@]}"; do wait "$g" || fail "making results failed"; done
@@ -152,6 +188,7 @@ while :; do
     kills=$((kills + 1))
     start_syncd "$i"
   fi
+  [ "$receivers" -gt 1 ] && [ $((RANDOM % 8)) = 0 ] && kill_receiver $((RANDOM % receivers + 1))
   sleep 1
 done
 
@@ -161,14 +198,14 @@ for i in $(seq 1 "$stations"); do
   wait "$(cat "$work/syncd-$i.pid")" 2>/dev/null || true
 done
 check_invariant
-n=$(sqlite3 -readonly "$work/central/results.db" "SELECT count(*) FROM results")
-d=$(sqlite3 -readonly "$work/central/results.db" \
-  "SELECT count(*) FROM (SELECT station_id, seq FROM results GROUP BY 1, 2 HAVING count(*) > 1)")
+n=$(store_sql "$work/central/results.db" "SELECT count(*) FROM results")
+d=$(store_sql "$work/central/results.db" \
+  "SELECT count(*) FROM (SELECT station_id, seq FROM results GROUP BY 1, 2 HAVING count(*) > 1) AS dup")
 [ "$n" = "$((per * stations))" ] || fail "central holds $n results, expected $((per * stations))"
 [ "$d" = 0 ] || fail "central holds $d results more than once"
 for i in $(seq 1 "$stations"); do
   [ "$(held "$i" | wc -l)" = "$per" ] || fail "st-$i: central holds $(held "$i" | wc -l) of $per"
   [ -z "$(ls "$work/st$i/outbox" 2>/dev/null)" ] || fail "st-$i: outbox not empty"
 done
-echo "chaos: $n results held once each; $kills daemon stops/kills; invariant checked $checks times"
+echo "chaos: $n results held once each; $kills daemon stops/kills; $receiver_kills receiver kills; invariant checked $checks times"
 echo "chaos: 1 passed, 0 failed"
