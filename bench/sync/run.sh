@@ -7,7 +7,9 @@
 #     and the receiver's CPU time per result stored (whole rounds: the
 #     stations' daemons share this machine's 2 cores with the receiver);
 #  4. the receiver alone (bench_ingest): uploads of 8 stations made
-#     beforehand, posted at once, 2,500 results per station, batches of 50;
+#     beforehand, posted at once, 2,500 results per station, batches of 50
+#     (PER=N results per station, ITEMS=50 for results of 50 items), and
+#     what a result costs on central's disk;
 #  5. the same from 200 stations at once, 50 results each (MANY=N to change).
 # PARTS="4 5" runs only those parts (default: all). RECEIVER=PATH runs
 # another build's synaq-central as the receiver (a baseline to compare).
@@ -111,12 +113,23 @@ fi
 # Uploads made beforehand, so that what is timed is the receiver's work:
 # stations are machines of their own, not this one's 2 cores.
 per=${PER:-2500}
+# ITEMS=50: results of a 50-item exam (about 1 KB sealed, as a real
+# exam's) instead of the 2-item check exam's (about 240 bytes).
+items=${ITEMS:-2}
 if want 4; then
-for i in $(seq 1 $n_st); do ctl "$i" import "$work/c.sqb" >/dev/null 2>&1 || true; done
+exam=chaos
+if [ "$items" != 2 ]; then
+  exam=synthetic-bank
+  "$bin/bench/synaq-gen-bank" --items "$items" --langs kk,ru --seed 1 -o "$work/big.yaml"
+  central bundle build "$work/big.yaml" --stations "${certs[@]}" -o "$work/big.sqb" >/dev/null
+  for i in $(seq 1 $n_st); do ctl "$i" import "$work/big.sqb" >/dev/null; done
+else
+  for i in $(seq 1 $n_st); do ctl "$i" import "$work/c.sqb" >/dev/null 2>&1 || true; done
+fi
 echo
-echo "== 4. the receiver alone: $n_st stations at once, $per results each (bench_ingest)"
+echo "== 4. the receiver alone: $n_st stations at once, $per results of $items items each (bench_ingest)"
 for i in $(seq 1 $n_st); do
-  "$bin/tests/sync/mkresults" --home "$work/st$i" --count "$per" --tag alone &
+  "$bin/tests/sync/mkresults" --home "$work/st$i" --count "$per" --tag alone --exam "$exam" &
 done
 wait $(jobs -p | grep -v -F -x -f <(printf '%s\n' "${pids[@]}")) 2>/dev/null || true
 before=$(store_sql "$work/central/results.db" "SELECT count(*) FROM results")
@@ -124,6 +137,18 @@ before=$(store_sql "$work/central/results.db" "SELECT count(*) FROM results")
   $(for i in $(seq 1 $n_st); do echo "$work/st$i"; done)
 after=$(store_sql "$work/central/results.db" "SELECT count(*) FROM results")
 printf '  %-40s %8d\n' "rows added to the store" $((after - before))
+# What a result costs on central's disk, everything of the store counted
+# (tables, indexes, heartbeats; SQLite's file after a checkpoint).
+if [ -n "${SYNAQ_CENTRAL_DB:-}" ]; then
+  psql -X -At "$SYNAQ_CENTRAL_DB" -c "CHECKPOINT" >/dev/null 2>&1 || true
+  size=$(store_sql "$work/central/results.db" \
+    "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n
+      ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'm')")
+else
+  sqlite3 "$work/central/results.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null 2>&1 || true
+  size=$(stat -c %s "$work/central/results.db")
+fi
+awk -v b="$size" -v n="$after" 'BEGIN { printf "  %-40s %8.0f bytes (%d results, %.1f MB in all)\n", "store size per result", b / n, n, b / 1e6 }'
 fi
 
 many=${MANY:-200}
