@@ -51,6 +51,8 @@
 #define OID_BYTEA 17
 #define OID_INT8 20
 #define OID_TEXT 25
+#define OID_INT8_ARRAY 1016
+#define OID_BYTEA_ARRAY 1001
 
 #define HB_COLUMNS                                                                                 \
     "station_id, received_wall, software, content, pending, oldest_pending_s,"                     \
@@ -64,7 +66,7 @@ enum {
     Q_BATCH_CLAIM,
     Q_BATCH_GET,
     Q_BATCH_SHA,
-    Q_RESULT_PUT,
+    Q_RESULTS_PUT,
     Q_RESULT_GET,
     Q_RESULT_MAX,
     Q_RESULT_EACH,
@@ -105,9 +107,12 @@ static const struct {
                        "ttbiii"},
     [Q_BATCH_GET] = {"SELECT sha256, station_id FROM batches WHERE batch_id = $1", "t"},
     [Q_BATCH_SHA] = {"SELECT sha256 FROM batches WHERE batch_id = $1", "t"},
-    [Q_RESULT_PUT] = {"INSERT INTO results(station_id, seq, sealed, batch_id, received_wall)"
-                      " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (station_id, seq) DO NOTHING",
-                      "tibti"},
+    /* Every result of a batch in one statement (one round trip): the seqs
+     * and sealed bytes as two arrays; what it stored comes back. */
+    [Q_RESULTS_PUT] = {"INSERT INTO results(station_id, seq, sealed, batch_id, received_wall)"
+                       " SELECT $1, u.seq, u.sealed, $4, $5 FROM unnest($2::int8[], $3::bytea[])"
+                       " AS u(seq, sealed) ON CONFLICT (station_id, seq) DO NOTHING RETURNING seq",
+                       "tIBti"},
     [Q_RESULT_GET] = {"SELECT sealed FROM results WHERE station_id = $1 AND seq = $2", "ti"},
     [Q_RESULT_MAX] = {"SELECT coalesce(max(seq), 0) FROM results WHERE station_id = $1", "t"},
     [Q_RESULT_EACH] = {"SELECT station_id, seq, sealed, batch_id, received_wall FROM results"
@@ -432,6 +437,8 @@ static int prepare(pg_store *cs, int id, char name[16], PGresult **failed)
     for (int i = 0; i < n; i++)
         types[i] = statement[id].types[i] == 'i'   ? OID_INT8
                    : statement[id].types[i] == 'b' ? OID_BYTEA
+                   : statement[id].types[i] == 'I' ? OID_INT8_ARRAY
+                   : statement[id].types[i] == 'B' ? OID_BYTEA_ARRAY
                                                    : OID_TEXT;
     PGresult *r = PQprepare(cs->conn, name, statement[id].sql, n, types);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -825,6 +832,122 @@ static int read_progress(pg_store *cs, const char *station, cstore_ack *ack, PGr
     return 0;
 }
 
+/* Appends a big-endian 32-bit integer. */
+static uint8_t *be32(uint8_t *o, uint32_t v)
+{
+    o[0] = (uint8_t)(v >> 24);
+    o[1] = (uint8_t)(v >> 16);
+    o[2] = (uint8_t)(v >> 8);
+    o[3] = (uint8_t)v;
+    return o + 4;
+}
+
+/* PostgreSQL's binary form of a one-dimensional array of n elements of
+ * type elem_oid, no NULLs: a header, then each element's length and
+ * bytes. Fills *out (caller frees) and returns its length, 0 when out of
+ * memory. */
+static size_t array_of(const cstore_upload *up, bool seqs, uint8_t **out)
+{
+    size_t n = up->n_results, len = 20;
+    for (size_t i = 0; i < n; i++)
+        len += 4 + (seqs ? 8 : up->results[i].len);
+    uint8_t *b = malloc(len), *o = b;
+    *out = b;
+    if (!b)
+        return 0;
+    o = be32(o, 1); /* dimensions */
+    o = be32(o, 0); /* no NULLs */
+    o = be32(o, seqs ? OID_INT8 : OID_BYTEA);
+    o = be32(o, (uint32_t)n);
+    o = be32(o, 1); /* lower bound */
+    for (size_t i = 0; i < n; i++) {
+        const cstore_result *r = &up->results[i];
+        if (seqs) {
+            o = be32(o, 8);
+            o = be32(o, (uint32_t)((uint64_t)r->seq >> 32));
+            o = be32(o, (uint32_t)r->seq);
+        } else {
+            o = be32(o, (uint32_t)r->len);
+            memcpy(o, r->sealed, r->len);
+            o += r->len;
+        }
+    }
+    return len;
+}
+
+/* Stores the upload's results in one statement. Those it did not store
+ * are held already: each is compared with what is held, and one with
+ * other bytes makes the upload a conflict (ack->outcome, conflict_seq).
+ * ack->n_new counts those stored. -1 with *failed on a store error. */
+static int store_results(pg_store *cs, const cstore_upload *up, cstore_ack *ack, PGresult **failed)
+{
+    uint8_t *seqs = NULL, *sealed = NULL;
+    size_t seqs_len = array_of(up, true, &seqs), sealed_len = array_of(up, false, &sealed);
+    int rc = -1;
+    *failed = NULL;
+    if (!seqs_len || !sealed_len)
+        goto out; /* out of memory: *failed NULL, pgerr says so from the connection */
+    params p = {0};
+    p_text(&p, up->hb->station_id);
+    p_blob(&p, seqs, seqs_len);
+    p_blob(&p, sealed, sealed_len);
+    p_text(&p, up->batch_id);
+    p_int(&p, up->received_wall_s);
+    PGresult *r = run(cs, Q_RESULTS_PUT, &p, PGRES_TUPLES_OK, failed);
+    if (!r)
+        goto out;
+    int stored = PQntuples(r);
+    ack->n_new = (size_t)stored;
+    /* RETURNING gives the stored seqs in no promised order: mark them
+     * (the upload's seqs ascend, so a binary search finds each). */
+    bool *done = calloc(up->n_results ? up->n_results : 1, sizeof *done);
+    if (!done) {
+        PQclear(r);
+        goto out;
+    }
+    for (int k = 0; k < stored; k++) {
+        int64_t seq = v_int(r, k, 0);
+        size_t lo = 0, hi = up->n_results;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (up->results[mid].seq < seq)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < up->n_results && up->results[lo].seq == seq)
+            done[lo] = true;
+    }
+    PQclear(r);
+    rc = 0;
+    for (size_t i = 0; i < up->n_results && (size_t)stored < up->n_results; i++) {
+        if (done[i])
+            continue;
+        const cstore_result *res = &up->results[i];
+        p = (params){0};
+        p_text(&p, up->hb->station_id);
+        p_int(&p, res->seq);
+        if (!(r = run(cs, Q_RESULT_GET, &p, PGRES_TUPLES_OK, failed))) {
+            rc = -1;
+            break;
+        }
+        bool same = PQntuples(r) == 1 && (size_t)PQgetlength(r, 0, 0) == res->len &&
+                    memcmp(PQgetvalue(r, 0, 0), res->sealed, res->len) == 0;
+        PQclear(r);
+        if (!same) {
+            ack->outcome = CSTORE_CONFLICT;
+            ack->conflict_seq = res->seq;
+            break;
+        }
+        /* byte-identical, held already (from another batch) */
+    }
+    free(done);
+out:
+    free(seqs);
+    free(sealed);
+    return rc;
+}
+
 /* One try at storing the upload: SQ_OK with ack filled, or a status with
  * *retry set when trying again may succeed. */
 static sq_status put_once(pg_store *cs, const cstore_upload *up, cstore_ack *ack, bool *retry,
@@ -881,36 +1004,10 @@ static sq_status put_once(pg_store *cs, const cstore_upload *up, cstore_ack *ack
     }
     if (up->batch_id && ack->outcome == CSTORE_NEW) {
         what = "storing results";
-        for (size_t i = 0; i < up->n_results; i++) {
-            const cstore_result *res = &up->results[i];
-            p = (params){0};
-            p_text(&p, station);
-            p_int(&p, res->seq);
-            p_blob(&p, res->sealed, res->len);
-            p_text(&p, up->batch_id);
-            p_int(&p, up->received_wall_s);
-            int stored = run_cmd(cs, Q_RESULT_PUT, &p, &bad);
-            if (stored < 0)
-                goto fail;
-            if (stored) {
-                ack->n_new++;
-                continue;
-            }
-            p = (params){0};
-            p_text(&p, station);
-            p_int(&p, res->seq);
-            if (!(r = run(cs, Q_RESULT_GET, &p, PGRES_TUPLES_OK, &bad)))
-                goto fail;
-            bool same = PQntuples(r) == 1 && (size_t)PQgetlength(r, 0, 0) == res->len &&
-                        memcmp(PQgetvalue(r, 0, 0), res->sealed, res->len) == 0;
-            PQclear(r);
-            if (!same) {
-                ack->outcome = CSTORE_CONFLICT;
-                ack->conflict_seq = res->seq;
-                goto refuse;
-            }
-            /* byte-identical, held already (from another batch) */
-        }
+        if (store_results(cs, up, ack, &bad))
+            goto fail;
+        if (ack->outcome == CSTORE_CONFLICT)
+            goto refuse;
     }
     what = "storing the heartbeat";
     if (!up->by_stick) {

@@ -91,6 +91,16 @@ static const char *const statement_sql[Q_COUNT] = {
     [Q_HB_EACH] = "SELECT " HB_COLUMNS " FROM heartbeats WHERE station_id = ? ORDER BY id",
 };
 
+/* An upload waiting in the group-commit queue (sl_put_upload). */
+typedef struct put_wait {
+    const cstore_upload *up;
+    cstore_ack *ack;
+    sq_err *err;
+    sq_status st;
+    bool done;
+    struct put_wait *next;
+} put_wait;
+
 typedef struct sqlite_store {
     struct cstore base; /* first: the front calls through base.ops */
     sqlite3 *db;
@@ -98,6 +108,12 @@ typedef struct sqlite_store {
     bool readonly;
     pthread_mutex_t mu;
     sqlite3_stmt *stmt[Q_COUNT]; /* prepared on first use; NULL before */
+    /* Group commit: uploads waiting for the next group, and whether a
+     * group is being stored now (all under qmu). */
+    pthread_mutex_t qmu;
+    pthread_cond_t qdone;
+    put_wait *qhead, **qtail;
+    bool storing;
 } sqlite_store;
 
 static const cstore_ops sqlite_ops;
@@ -215,6 +231,9 @@ sq_status cstore_sqlite_open(const char *path, int flags, cstore **out, sq_err *
     cs->lock_fd = -1;
     cs->readonly = (flags & CSTORE_READONLY) != 0;
     pthread_mutex_init(&cs->mu, NULL);
+    pthread_mutex_init(&cs->qmu, NULL);
+    pthread_cond_init(&cs->qdone, NULL);
+    cs->qtail = &cs->qhead;
     if (!cs->readonly && (st = take_lock(cs, path, err)))
         goto fail;
     rc = sqlite3_open_v2(
@@ -312,6 +331,8 @@ static void sl_close(cstore *base)
     if (cs->lock_fd >= 0)
         close(cs->lock_fd); /* releases the flock */
     pthread_mutex_destroy(&cs->mu);
+    pthread_mutex_destroy(&cs->qmu);
+    pthread_cond_destroy(&cs->qdone);
     free(cs);
 }
 
@@ -482,49 +503,50 @@ static int advance_highest(sqlite_store *cs, const char *station, int64_t *highe
     return step_done(q);
 }
 
-static sq_status sl_put_upload(cstore *base, const cstore_upload *up, cstore_ack *ack, sq_err *err)
+/* What storing one upload inside the group's transaction came to. */
+enum { PUT_STORED, PUT_REFUSED, PUT_FAILED };
+
+/* Stores one upload inside the open transaction, under a savepoint of its
+ * own: a refused upload (a conflict) is rolled back to it and leaves the
+ * rest of the group alone. PUT_FAILED: a store error, *rc and *what say
+ * which; the caller rolls the whole group back. */
+static int put_one(sqlite_store *cs, const cstore_upload *up, cstore_ack *ack, int *rc,
+                   const char **what)
 {
-    sqlite_store *cs = (sqlite_store *)base;
     const char *station = up->hb->station_id;
-    sq_status st = SQ_OK;
-    int rc;
     memset(ack, 0, sizeof *ack);
-    if (cs->readonly)
-        return seterr(err, SQ_EREADONLY, "result store: opened read-only");
-    pthread_mutex_lock(&cs->mu);
-    if ((rc = sqlite3_exec(cs->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK) {
-        st = sqlerr(cs, rc, "starting a transaction", err);
-        goto out;
-    }
-    const char *what = "reading batches";
+    *what = "starting a savepoint";
+    if ((*rc = sqlite3_exec(cs->db, "SAVEPOINT upload", NULL, NULL, NULL)) != SQLITE_OK)
+        return PUT_FAILED;
+    *what = "reading batches";
     if (up->batch_id) {
         sqlite3_stmt *q;
-        if ((rc = prep(cs, Q_BATCH_GET, &q)) != SQLITE_OK)
-            goto sqlfail;
+        if ((*rc = prep(cs, Q_BATCH_GET, &q)) != SQLITE_OK)
+            return PUT_FAILED;
         sqlite3_bind_text(q, 1, up->batch_id, -1, SQLITE_STATIC);
-        rc = sqlite3_step(q);
-        if (rc == SQLITE_ROW) {
+        *rc = sqlite3_step(q);
+        if (*rc == SQLITE_ROW) {
             bool same = sqlite3_column_bytes(q, 0) == 32 &&
                         memcmp(sqlite3_column_blob(q, 0), up->batch_sha256, 32) == 0 &&
                         strcmp((const char *)sqlite3_column_text(q, 1), station) == 0;
             ack->outcome = same ? CSTORE_DUPLICATE : CSTORE_CONFLICT;
-            rc = SQLITE_OK;
-        } else if (rc == SQLITE_DONE) {
-            rc = SQLITE_OK;
+            *rc = SQLITE_OK;
+        } else if (*rc == SQLITE_DONE) {
+            *rc = SQLITE_OK;
         }
         release(q);
-        if (rc != SQLITE_OK)
-            goto sqlfail;
+        if (*rc != SQLITE_OK)
+            return PUT_FAILED;
         if (ack->outcome == CSTORE_CONFLICT)
             goto refuse;
     }
     if (up->batch_id && ack->outcome == CSTORE_NEW) {
-        what = "storing results";
+        *what = "storing results";
         for (size_t i = 0; i < up->n_results; i++) {
             const cstore_result *r = &up->results[i];
-            int state = result_state(cs, station, r, &rc);
+            int state = result_state(cs, station, r, rc);
             if (state < 0)
-                goto sqlfail;
+                return PUT_FAILED;
             if (state == 2) {
                 ack->outcome = CSTORE_CONFLICT;
                 ack->conflict_seq = r->seq;
@@ -533,62 +555,127 @@ static sq_status sl_put_upload(cstore *base, const cstore_upload *up, cstore_ack
             if (state == 1)
                 continue; /* byte-identical, held already (from another batch) */
             sqlite3_stmt *q;
-            if ((rc = prep(cs, Q_RESULT_PUT, &q)) != SQLITE_OK)
-                goto sqlfail;
+            if ((*rc = prep(cs, Q_RESULT_PUT, &q)) != SQLITE_OK)
+                return PUT_FAILED;
             sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
             sqlite3_bind_int64(q, 2, r->seq);
             sqlite3_bind_blob(q, 3, r->sealed, (int)r->len, SQLITE_STATIC);
             sqlite3_bind_text(q, 4, up->batch_id, -1, SQLITE_STATIC);
             sqlite3_bind_int64(q, 5, up->received_wall_s);
-            if ((rc = step_done(q)) != SQLITE_OK)
-                goto sqlfail;
+            if ((*rc = step_done(q)) != SQLITE_OK)
+                return PUT_FAILED;
             ack->n_new++;
         }
         sqlite3_stmt *q;
-        what = "storing the batch";
-        if ((rc = prep(cs, Q_BATCH_PUT, &q)) != SQLITE_OK)
-            goto sqlfail;
+        *what = "storing the batch";
+        if ((*rc = prep(cs, Q_BATCH_PUT, &q)) != SQLITE_OK)
+            return PUT_FAILED;
         sqlite3_bind_text(q, 1, up->batch_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 2, station, -1, SQLITE_STATIC);
         sqlite3_bind_blob(q, 3, up->batch_sha256, 32, SQLITE_STATIC);
         sqlite3_bind_int64(q, 4, (int64_t)up->batch_len);
         sqlite3_bind_int64(q, 5, (int64_t)up->n_results);
         sqlite3_bind_int64(q, 6, up->received_wall_s);
-        if ((rc = step_done(q)) != SQLITE_OK)
-            goto sqlfail;
+        if ((*rc = step_done(q)) != SQLITE_OK)
+            return PUT_FAILED;
     }
-    what = "storing the heartbeat";
+    *what = "storing the heartbeat";
     if (up->by_stick)
-        rc = read_hb_counter(cs, station, &ack->hb_counter);
+        *rc = read_hb_counter(cs, station, &ack->hb_counter);
     else
-        rc = put_heartbeat(cs, up->hb, up->received_wall_s, &ack->hb_counter);
-    if (rc != SQLITE_OK)
-        goto sqlfail;
-    what = "counting results";
-    if ((rc = advance_highest(cs, station, &ack->highest)) != SQLITE_OK ||
-        (rc = read_held_max(cs, station, &ack->held_max)) != SQLITE_OK)
-        goto sqlfail;
-    what = "committing";
-    if ((rc = sqlite3_exec(cs->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
-        goto sqlfail;
-    goto out;
+        *rc = put_heartbeat(cs, up->hb, up->received_wall_s, &ack->hb_counter);
+    if (*rc != SQLITE_OK)
+        return PUT_FAILED;
+    *what = "counting results";
+    if ((*rc = advance_highest(cs, station, &ack->highest)) != SQLITE_OK ||
+        (*rc = read_held_max(cs, station, &ack->held_max)) != SQLITE_OK)
+        return PUT_FAILED;
+    *what = "releasing a savepoint";
+    if ((*rc = sqlite3_exec(cs->db, "RELEASE upload", NULL, NULL, NULL)) != SQLITE_OK)
+        return PUT_FAILED;
+    return PUT_STORED;
 refuse:
     /* Nothing of a refused upload is kept, its heartbeat neither. */
-    sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
+    *what = "rolling back a refused upload";
+    if ((*rc = sqlite3_exec(cs->db, "ROLLBACK TO upload; RELEASE upload", NULL, NULL, NULL)) !=
+        SQLITE_OK)
+        return PUT_FAILED;
     ack->n_new = 0;
-    if ((rc = read_highest(cs, station, &ack->highest)) != SQLITE_OK ||
-        (rc = read_held_max(cs, station, &ack->held_max)) != SQLITE_OK ||
-        (rc = read_hb_counter(cs, station, &ack->hb_counter)) != SQLITE_OK)
-        st = sqlerr(cs, rc, "reading progress", err);
-    goto out;
-sqlfail:
-    st = sqlerr(cs, rc, what, err);
+    *what = "reading progress";
+    if ((*rc = read_highest(cs, station, &ack->highest)) != SQLITE_OK ||
+        (*rc = read_held_max(cs, station, &ack->held_max)) != SQLITE_OK ||
+        (*rc = read_hb_counter(cs, station, &ack->hb_counter)) != SQLITE_OK)
+        return PUT_FAILED;
+    return PUT_REFUSED;
+}
+
+/* Stores a group of uploads in one transaction, one commit (one fsync)
+ * for all: each member gets its own acknowledgement, or, when the store
+ * fails anywhere (disk full, I/O), every member gets the error and
+ * nothing of the group is kept. Called with cs->mu held. */
+static void put_group(sqlite_store *cs, put_wait *group)
+{
+    int rc;
+    const char *what = "starting a transaction";
+    put_wait *m;
+    if ((rc = sqlite3_exec(cs->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+        goto fail;
+    for (m = group; m; m = m->next)
+        if (put_one(cs, m->up, m->ack, &rc, &what) == PUT_FAILED)
+            goto fail;
+    what = "committing";
+    if ((rc = sqlite3_exec(cs->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+        goto fail;
+    for (m = group; m; m = m->next)
+        m->st = SQ_OK;
+    return;
+fail:;
+    sq_err e;
+    sq_status st = sqlerr(cs, rc, what, &e);
     if (!sqlite3_get_autocommit(cs->db))
         sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
+    for (m = group; m; m = m->next) {
+        memset(m->ack, 0, sizeof *m->ack);
+        m->st = seterr(m->err, st, e.msg);
+    }
+}
+
+/* Group commit: a caller queues its upload; the first caller to find no
+ * group being stored takes the whole queue as a group and stores it in
+ * one transaction, while later callers queue for the next group. With
+ * many stations uploading at once one fsync serves many uploads, and
+ * every caller still returns only after the commit that holds its upload. */
+static sq_status sl_put_upload(cstore *base, const cstore_upload *up, cstore_ack *ack, sq_err *err)
+{
+    sqlite_store *cs = (sqlite_store *)base;
     memset(ack, 0, sizeof *ack);
-out:
-    pthread_mutex_unlock(&cs->mu);
-    return st;
+    if (cs->readonly)
+        return seterr(err, SQ_EREADONLY, "result store: opened read-only");
+    put_wait me = {.up = up, .ack = ack, .err = err};
+    pthread_mutex_lock(&cs->qmu);
+    *cs->qtail = &me;
+    cs->qtail = &me.next;
+    while (!me.done) {
+        if (cs->storing) {
+            pthread_cond_wait(&cs->qdone, &cs->qmu);
+            continue;
+        }
+        put_wait *group = cs->qhead;
+        cs->qhead = NULL;
+        cs->qtail = &cs->qhead;
+        cs->storing = true;
+        pthread_mutex_unlock(&cs->qmu);
+        pthread_mutex_lock(&cs->mu);
+        put_group(cs, group);
+        pthread_mutex_unlock(&cs->mu);
+        pthread_mutex_lock(&cs->qmu);
+        for (put_wait *m = group; m; m = m->next)
+            m->done = true; /* m->next is read before a member may return */
+        cs->storing = false;
+        pthread_cond_broadcast(&cs->qdone);
+    }
+    pthread_mutex_unlock(&cs->qmu);
+    return me.st;
 }
 
 static sq_status sl_highest(cstore *base, const char *station_id, int64_t *highest, sq_err *err)

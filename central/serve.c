@@ -846,6 +846,26 @@ static enum MHD_Result answer_error(server *sv, struct MHD_Connection *c, req *r
     return respond(sv, c, r, url, status, resp);
 }
 
+/* A store or registry failure: the log gets what failed (e.msg names the
+ * database and the server's words), the client only that it should come
+ * back: a station needs no more, and no one else should learn where
+ * central keeps its data. 503 (with Retry-After) when trying again later
+ * may work: the store full, busy, out of memory or out of reach. */
+static enum MHD_Result answer_store_error(server *sv, struct MHD_Connection *c, req *r,
+                                          const char *url, sq_status st, const sq_err *e)
+{
+    bool later = st == SQ_EFULL || st == SQ_EBUSY || st == SQ_ENOMEM || st == SQ_ENET;
+    snprintf(r->note, sizeof r->note, "%s", e->msg);
+    struct MHD_Response *resp = json_response(json_pack(
+        "{s:s}", "error",
+        later ? "central cannot store or read now; try again later"
+              : "central failed to store or read; its log says why"));
+    if (resp && later)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "30");
+    return respond(sv, c, r, url,
+                   later ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_INTERNAL_SERVER_ERROR, resp);
+}
+
 static bool valid_bundle_name(const char *s)
 {
     size_t n = strlen(s);
@@ -949,7 +969,7 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
         ret = answer_error(sv, c, r, url, MHD_HTTP_FORBIDDEN, NULL, "%s", e.msg);
         goto out;
     } else if (st) {
-        ret = answer_error(sv, c, r, url, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "%s", e.msg);
+        ret = answer_store_error(sv, c, r, url, st, &e);
         goto out;
     }
     /* 4. Signed by the station's enrolled key. */
@@ -1006,10 +1026,7 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
     if ((st = cstore_put_upload(sv->cs, &up, &ack, &e))) {
         /* The store full, busy or out of reach (a PostgreSQL server lost):
          * 503 with Retry-After, and nothing acknowledged. */
-        unsigned code = st == SQ_EFULL || st == SQ_EBUSY || st == SQ_ENOMEM || st == SQ_ENET
-                            ? MHD_HTTP_SERVICE_UNAVAILABLE
-                            : MHD_HTTP_INTERNAL_SERVER_ERROR;
-        ret = answer_error(sv, c, r, url, code, NULL, "%s", e.msg);
+        ret = answer_store_error(sv, c, r, url, st, &e);
         goto out;
     }
     if (ack.outcome == CSTORE_CONFLICT) {
@@ -1119,10 +1136,7 @@ static enum MHD_Result handle_highest(server *sv, struct MHD_Connection *c, req 
     snprintf(r->station, sizeof r->station, "%s", id);
     sq_status st = cstore_highest(sv->cs, id, &h, &e);
     if (st)
-        return answer_error(sv, c, r, url,
-                            st == SQ_ENET || st == SQ_EBUSY ? MHD_HTTP_SERVICE_UNAVAILABLE
-                                                            : MHD_HTTP_INTERNAL_SERVER_ERROR,
-                            NULL, "%s", e.msg);
+        return answer_store_error(sv, c, r, url, st, &e);
     return answer_json(sv, c, r, url, MHD_HTTP_OK,
                        json_pack("{s:s, s:I}", "station", id, "highest", (json_int_t)h));
 }

@@ -1834,6 +1834,141 @@ static void test_cstore_reader(void)
     cstore_close(cs);
 }
 
+/* ---- many uploads into one handle at once ---- */
+
+/* The receiver's threads call cstore_put_upload at once; the store may
+ * take them one by one or several in one transaction (SQLite's group
+ * commit), and each caller must get its own right answer either way: 12
+ * stations put 4 batches each while a 13th station's conflicting batch is
+ * refused alone and its resent batch is a duplicate. */
+#define GC_STATIONS 12
+#define GC_BATCHES 4
+#define GC_PER 5
+
+typedef struct {
+    cstore *cs;
+    int who; /* 0..GC_STATIONS-1; GC_STATIONS: the conflicting one */
+    sq_status st[GC_BATCHES];
+    cstore_ack ack[GC_BATCHES];
+    sq_err e;
+} gc_job;
+
+static pthread_barrier_t gc_start;
+
+static void gc_bytes(uint8_t *out, int who, int64_t seq, int variant)
+{
+    for (int i = 0; i < 40; i++)
+        out[i] = (uint8_t)(who * 31 + seq * 7 + i + variant * 101);
+}
+
+/* Puts one batch of seqs first..first+GC_PER-1 for the station named who. */
+static sq_status gc_put(cstore *cs, const char *who, int n, int64_t first, int variant,
+                        int64_t counter, cstore_ack *ack, sq_err *e)
+{
+    uint8_t bytes[GC_PER][40], sha[32];
+    cstore_result res[GC_PER];
+    for (int k = 0; k < GC_PER; k++) {
+        gc_bytes(bytes[k], n, first + k, variant);
+        res[k] = (cstore_result){first + k, bytes[k], sizeof bytes[k]};
+    }
+    char id[33];
+    snprintf(id, sizeof id, "%08x%08x%016x", (unsigned)n, (unsigned)variant, (unsigned)first);
+    crypto_hash_sha256(sha, (const uint8_t *)id, 32);
+    sq_heartbeat hb = {0};
+    snprintf(hb.station_id, sizeof hb.station_id, "%s", who);
+    snprintf(hb.software, sizeof hb.software, "test");
+    hb.counter = counter;
+    cstore_upload up = {.hb = &hb, .received_wall_s = 1800000000, .batch_id = id,
+                        .batch_sha256 = sha, .batch_len = 32, .results = res, .n_results = GC_PER};
+    return cstore_put_upload(cs, &up, ack, e);
+}
+
+static void *gc_run(void *arg)
+{
+    gc_job *j = arg;
+    char who[16];
+    snprintf(who, sizeof who, "gc-%d", j->who);
+    pthread_barrier_wait(&gc_start);
+    if (j->who == GC_STATIONS) {
+        /* Seq 3 with other bytes, then the batch held already, resent. */
+        j->st[0] = gc_put(j->cs, who, j->who, 1, 1, 2, &j->ack[0], &j->e);
+        j->st[1] = gc_put(j->cs, who, j->who, 1, 0, 3, &j->ack[1], &j->e);
+        return NULL;
+    }
+    for (int b = 0; b < GC_BATCHES; b++)
+        j->st[b] = gc_put(j->cs, who, j->who, 1 + b * GC_PER, 0, b + 1, &j->ack[b], &j->e);
+    return NULL;
+}
+
+static int gc_count(void *ctx, const char *station_id, int64_t seq, const uint8_t *sealed,
+                    size_t len, const char *batch_id, int64_t received_wall_s)
+{
+    (void)batch_id;
+    (void)received_wall_s;
+    int *n = ctx, who = -1;
+    uint8_t want[40];
+    sscanf(station_id, "gc-%d", &who);
+    gc_bytes(want, who, seq, 0);
+    CHECK(len == sizeof want && memcmp(sealed, want, len) == 0);
+    (*n)++;
+    return 0;
+}
+
+static void test_group_commit(void)
+{
+    char where[400];
+    if (db_url)
+        snprintf(where, sizeof where, "%s", db_url);
+    else
+        snprintf(where, sizeof where, "%s/group.db", f.dir);
+    sq_err e;
+    cstore *cs = NULL;
+    CHECK_OK(cstore_open(where, 0, &cs, &e), &e);
+    if (!cs)
+        return;
+    cstore_ack ack;
+    CHECK_OK(gc_put(cs, "gc-12", GC_STATIONS, 1, 0, 1, &ack, &e), &e);
+    CHECK_INT(GC_PER, (int64_t)ack.n_new);
+    gc_job jobs[GC_STATIONS + 1];
+    pthread_t th[GC_STATIONS + 1];
+    pthread_barrier_init(&gc_start, NULL, GC_STATIONS + 1);
+    for (int i = 0; i <= GC_STATIONS; i++) {
+        jobs[i] = (gc_job){.cs = cs, .who = i};
+        pthread_create(&th[i], NULL, gc_run, &jobs[i]);
+    }
+    for (int i = 0; i <= GC_STATIONS; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&gc_start);
+    for (int i = 0; i < GC_STATIONS; i++)
+        for (int b = 0; b < GC_BATCHES; b++) {
+            CHECK_INT(SQ_OK, jobs[i].st[b]);
+            CHECK_INT(CSTORE_NEW, jobs[i].ack[b].outcome);
+            CHECK_INT(GC_PER, (int64_t)jobs[i].ack[b].n_new);
+            CHECK_INT((b + 1) * GC_PER, jobs[i].ack[b].highest);
+            CHECK_INT((b + 1) * GC_PER, jobs[i].ack[b].held_max);
+            CHECK_INT(b + 1, jobs[i].ack[b].hb_counter);
+        }
+    gc_job *c = &jobs[GC_STATIONS];
+    CHECK_INT(SQ_OK, c->st[0]);
+    CHECK_INT(CSTORE_CONFLICT, c->ack[0].outcome);
+    CHECK_INT(0, (int64_t)c->ack[0].n_new);
+    CHECK_INT(1, c->ack[0].conflict_seq); /* the first seq of the batch differs */
+    CHECK_INT(GC_PER, c->ack[0].highest);
+    CHECK_INT(1, c->ack[0].hb_counter); /* the refused upload's heartbeat was not kept */
+    CHECK_INT(SQ_OK, c->st[1]);
+    CHECK_INT(CSTORE_DUPLICATE, c->ack[1].outcome);
+    CHECK_INT(GC_PER, c->ack[1].highest);
+    CHECK_INT(3, c->ack[1].hb_counter);
+    for (int i = 0; i <= GC_STATIONS; i++) {
+        char who[16];
+        int n = 0;
+        snprintf(who, sizeof who, "gc-%d", i);
+        CHECK_OK(cstore_each_result(cs, who, 0, gc_count, &n, &e), &e);
+        CHECK_INT(i == GC_STATIONS ? GC_PER : GC_BATCHES * GC_PER, n);
+    }
+    cstore_close(cs);
+}
+
 /* What the store may show of where it is: never a password. */
 static void test_where(void)
 {
@@ -2022,6 +2157,7 @@ int main(int argc, char **argv)
         test_restart();
         if (server_pid > 0)
             CHECK_INT(0, stop_server(server_pid));
+        test_group_commit();
         /* The file is whole after the stop. */
         sqlite3 *db = NULL;
         sqlite3_stmt *q = NULL;
