@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
+#include "backup.h"
 #include "cstore.h"
 #include "cstore_copy.h"
 #include "registry.h"
@@ -69,6 +70,11 @@ static int usage(FILE *f)
             "                     copy the result store (default: the one in use) into an empty\n"
             "                     one, e.g. a pilot's results.db into PostgreSQL; verified by\n"
             "                     row counts and a SHA-256 over every row\n"
+            "  backup DEST        copy the home (keys, certificates, every SQLite database with\n"
+            "                     SQLite's online backup, each checked) into the new folder DEST,\n"
+            "                     with a MANIFEST of SHA-256s; a PostgreSQL store: see pg_dump\n"
+            "  restore SRC        check the backup SRC against its MANIFEST, then copy it into\n"
+            "                     DIR, which must not hold central's files yet\n"
             "%s%s%s"
             "\n"
             "DIR defaults to $SYNAQ_CENTRAL_HOME or /var/lib/synaq-central. The public keys\n"
@@ -794,6 +800,55 @@ out:
     return rc;
 }
 
+/* ---- backups ---- */
+
+static int cmd_backup(int argc, char **argv)
+{
+    if (argc != 2)
+        return usage(stderr);
+    const char *dest = argv[1];
+    backup_report rep;
+    sq_err e;
+    if (backup_make(home, results_path, dest, &rep, &e)) {
+        fprintf(stderr, "synaq-central: backup: %s; nothing was written\n", e.msg);
+        return 1;
+    }
+    printf("backup written to %s: %d file(s), %d SQLite database(s) among them (each copied "
+           "with the online backup API and checked), and MANIFEST (check it by hand with: cd %s "
+           "&& sha256sum -c MANIFEST)\n",
+           dest, rep.n_files, rep.n_databases, dest);
+    if (cstore_is_url(results_path)) {
+        char where[600];
+        cstore_where(results_path, where, sizeof where);
+        printf("the result store is in PostgreSQL (%s) and is NOT in this backup; back it up "
+               "beside it with\n  pg_dump -Fc -f %s.pgdump '%s'\nand restore it into a new, "
+               "empty database with\n  createdb NEWDB && pg_restore --no-owner -d NEWDB "
+               "%s.pgdump\n(central/README.md, \"Backups\")\n",
+               where, dest, where, dest);
+    }
+    return 0;
+}
+
+static int cmd_restore(int argc, char **argv)
+{
+    if (argc != 2)
+        return usage(stderr);
+    backup_report rep;
+    sq_err e;
+    if (backup_restore(argv[1], home, &rep, &e)) {
+        fprintf(stderr, "synaq-central: restore: %s; nothing was restored\n", e.msg);
+        return 1;
+    }
+    printf("restored %d file(s) (%d SQLite database(s)) from %s into %s, each checked against "
+           "the MANIFEST first\n",
+           rep.n_files, rep.n_databases, argv[1], home);
+    if (!rep.has_results_db)
+        printf("the backup holds no results.db: if the results were in PostgreSQL, restore "
+               "them with pg_restore (central/README.md, \"Backups\") and give the receiver "
+               "--db\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -849,6 +904,10 @@ int main(int argc, char **argv)
         return cmd_open_results(n, v);
     if (!strcmp(cmd, "migrate-store"))
         return cmd_migrate_store(n, v);
+    if (!strcmp(cmd, "backup"))
+        return cmd_backup(n, v);
+    if (!strcmp(cmd, "restore"))
+        return cmd_restore(n, v);
     if (!strcmp(cmd, "help"))
         return usage(stdout);
     fprintf(stderr, "synaq-central: unknown command '%s'\n", cmd);
