@@ -366,15 +366,20 @@ sq_status backup_make(const char *home, const char *results_store, const char *d
     entries es = {0};
     sq_status st = SQ_OK;
     struct stat sb;
-    char tmp[4300];
+    char tmp[4300], dest_buf[4100];
     memset(rep, 0, sizeof *rep);
+    if (strlen(dest) >= sizeof dest_buf - 1)
+        return fail(err, SQ_EINVAL, "%s: name too long", dest);
+    /* "DEST/" names DEST: the partial folder goes beside it, not in it. */
+    snprintf(dest_buf, sizeof dest_buf, "%s", dest);
+    for (size_t n = strlen(dest_buf); n > 1 && dest_buf[n - 1] == '/'; n--)
+        dest_buf[n - 1] = '\0';
+    dest = dest_buf;
     if (lstat(dest, &sb) == 0)
         return fail(err, SQ_EEXIST, "%s exists; a backup goes into a new folder", dest);
     snprintf(tmp, sizeof tmp, "%s/keys", home);
     if (lstat(tmp, &sb) != 0 || !S_ISDIR(sb.st_mode))
         return fail(err, SQ_ENOTFOUND, "%s holds no keys/ folder: not central's home", home);
-    if (strlen(dest) > 4000)
-        return fail(err, SQ_EINVAL, "%s: name too long", dest);
     snprintf(tmp, sizeof tmp, "%s.partial-XXXXXX", dest);
     if (!mkdtemp(tmp))
         return fail(err, io_status(errno), "cannot make %s: %s", tmp, strerror(errno));
@@ -536,8 +541,8 @@ sq_status backup_restore(const char *src, const char *home, backup_report *rep, 
     size_t copied = 0;
     bool made_home = false;
     /* Folders made here (keys, certs), removed again on failure. */
-    char made_dirs[8][MAX_REL];
-    int n_made = 0;
+    char(*made_dirs)[4400] = NULL;
+    size_t n_made = 0;
     memset(rep, 0, sizeof *rep);
     for (size_t i = 0; i < sizeof home_files / sizeof *home_files; i++) {
         snprintf(path, sizeof path, "%s/%s", home, home_files[i]);
@@ -548,6 +553,10 @@ sq_status backup_restore(const char *src, const char *home, backup_report *rep, 
     }
     if ((st = read_manifest(src, &es, err)))
         goto out;
+    if (!(made_dirs = calloc(es.n, sizeof *made_dirs))) {
+        st = fail(err, SQ_ENOMEM, "out of memory");
+        goto out;
+    }
     /* Every file checked before anything is written. */
     for (size_t i = 0; i < es.n; i++) {
         uint8_t sha[32];
@@ -582,8 +591,7 @@ sq_status backup_restore(const char *src, const char *home, backup_report *rep, 
                     st = fail(err, io_status(errno), "cannot make %s: %s", hdir, strerror(errno));
                     goto out;
                 }
-                if (n_made < 8)
-                    snprintf(made_dirs[n_made++], MAX_REL, "%s", hdir);
+                snprintf(made_dirs[n_made++], sizeof *made_dirs, "%s", hdir);
             } else if (!S_ISDIR(sb.st_mode)) {
                 st = fail(err, SQ_EEXIST, "%s is not a folder", hdir);
                 goto out;
@@ -610,7 +618,7 @@ sq_status backup_restore(const char *src, const char *home, backup_report *rep, 
         if (strcmp(e->rel, "results.db") == 0)
             rep->has_results_db = true;
     }
-    for (int i = 0; i < n_made; i++)
+    for (size_t i = 0; i < n_made; i++)
         fsync_path(made_dirs[i]);
     fsync_path(home);
     rep->n_files = (int)es.n;
@@ -621,12 +629,13 @@ out:
             snprintf(to, sizeof to, "%s/%s", home, es.v[i].rel);
             unlink(to);
         }
-        for (int i = n_made - 1; i >= 0; i--)
+        for (size_t i = n_made; i-- > 0;)
             rmdir(made_dirs[i]);
         if (made_home)
             rmdir(home);
         memset(rep, 0, sizeof *rep);
     }
+    free(made_dirs);
     free(es.v);
     return st;
 }

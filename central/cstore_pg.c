@@ -1258,9 +1258,11 @@ static sq_status pg_each_row(cstore *base, int table, cstore_row_fn fn, void *ct
     sq_status st;
     snprintf(sql, sizeof sql, "SELECT %s FROM %s ORDER BY %s", t->columns, t->name, t->order);
     snprintf(what, sizeof what, "reading %s", t->name);
-    /* Inside a load, on its connection: the rows of its transaction. */
+    /* Inside a load, on its connection: the rows of its transaction
+     * (once load_done has ended the COPY under way). */
     if (pl->load)
-        return walk_sql(pl->load, sql, copy_row, &w, what, err);
+        return pl->copying >= 0 ? seterr(err, SQ_EINVAL, "result store: rows read during a COPY")
+                                : walk_sql(pl->load, sql, copy_row, &w, what, err);
     pg_store *cs = take(pl, &st, err);
     if (!cs)
         return st;
