@@ -80,7 +80,9 @@ want="central.db certs/ui-001.cert console.db console.key keys/ack.key keys/cent
 [ -z "$pg" ] && want="$want results.db"
 [ "$(awk '{print $2}' "$work/bk/MANIFEST" | sort | tr '\n' ' ')" = "$(tr ' ' '\n' <<<"$want" | sort | tr '\n' ' ')" ] &&
   ok || bad "the MANIFEST names: $(awk '{print $2}' "$work/bk/MANIFEST" | tr '\n' ' ')"
-for db in central.db console.db ${pg:+} $([ -z "$pg" ] && echo results.db); do
+dbs="central.db console.db"
+[ -z "$pg" ] && dbs="$dbs results.db"
+for db in $dbs; do
   [ "$(sqlite3 -readonly "$work/bk/$db" "PRAGMA quick_check")" = ok ] && ok || bad "$db in the backup is not ok"
 done
 [ "$(stat -c %a "$work/bk/keys/sign.key")/$(stat -c %a "$work/bk/keys/ack.key")/$(stat -c %a "$work/bk/console.key")" = 600/600/600 ] &&
