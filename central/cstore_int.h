@@ -14,6 +14,42 @@
 
 #include "cstore.h"
 
+/* The store's tables as the copy sees them (cstore_copy.c): the columns
+ * of each in a fixed order, each column's kind (i: integer, t: text, b:
+ * bytes) and the order its rows are walked in (by their keys, text by
+ * bytes, as both engines sort it). The same on both engines, so that a
+ * walk of either reads the same rows in the same order. */
+enum {
+    CSTORE_T_BATCHES,
+    CSTORE_T_RESULTS,
+    CSTORE_T_PROGRESS,
+    CSTORE_T_HEARTBEATS,
+    CSTORE_T_HB_LATEST,
+    CSTORE_N_TABLES
+};
+#define CSTORE_MAX_COLUMNS 12
+
+typedef struct {
+    const char *name;
+    const char *columns; /* comma-separated, for SELECT and INSERT */
+    const char *kinds;   /* one letter per column */
+    const char *order;   /* ORDER BY */
+} cstore_table_spec;
+
+/* Defined in cstore_tables.c. */
+extern const cstore_table_spec cstore_tables[CSTORE_N_TABLES];
+
+/* One value of a row: i for kind i; p and len for t and b (borrowed for
+ * the call it is handed to; text is not NUL-terminated there). */
+typedef struct {
+    int64_t i;
+    const uint8_t *p;
+    size_t len;
+} cstore_value;
+
+/* Called for each row of a walk; non-zero stops it (SQ_OK). */
+typedef int (*cstore_row_fn)(void *ctx, int table, const cstore_value *vals);
+
 typedef struct cstore_ops {
     const char *engine; /* "sqlite", "postgresql" */
     void (*close)(cstore *cs);
@@ -27,6 +63,28 @@ typedef struct cstore_ops {
                              cstore_result_fn fn, void *ctx, sq_err *err);
     sq_status (*batch_known)(cstore *cs, const char *batch_id, bool *known, uint8_t *sha256,
                              sq_err *err);
+
+    /* ---- the copy (cstore_copy.c); one thread, while nothing else
+     * writes ---- */
+    /* Every row of the table, in cstore_tables[table].order; inside a
+     * load, on the load's connection (its own rows included). */
+    sq_status (*each_row)(cstore *cs, int table, cstore_row_fn fn, void *ctx, sq_err *err);
+    /* Begins the one transaction of a load, with the tables locked
+     * against other writers; SQ_ESTATE when any table holds a row. */
+    sq_status (*load_begin)(cstore *cs, sq_err *err);
+    /* Adds one row to the table (tables in order, each one's rows
+     * together). */
+    sq_status (*load_row)(cstore *cs, int table, const cstore_value *vals, sq_err *err);
+    /* Every row is in: ends what load_row left open (a COPY), so that
+     * each_row reads them back. */
+    sq_status (*load_done)(cstore *cs, sq_err *err);
+    /* Commits the load (commit) or rolls it back; the load is over either
+     * way. */
+    sq_status (*load_end)(cstore *cs, bool commit, sq_err *err);
+    /* Names the database the handle is on, the same for two handles on
+     * one store (SQLite: the file's device and inode; PostgreSQL: the
+     * cluster's system identifier and the database). */
+    sq_status (*identity)(cstore *cs, char *out, size_t cap, sq_err *err);
 } cstore_ops;
 
 struct cstore {

@@ -205,6 +205,12 @@ typedef struct pg_pool {
     pthread_cond_t freed;
     pg_store *conn[PG_POOL]; /* NULL: not open */
     bool busy[PG_POOL];      /* taken by a call, or being opened */
+    /* A load (cstore_copy.c): the connection its transaction is on, taken
+     * for the whole load, and the table being COPYed into (-1: none). */
+    pg_store *load;
+    int copying;
+    char *line; /* a COPY line, grown as rows need */
+    size_t line_cap;
 } pg_pool;
 
 static const cstore_ops pg_ops;
@@ -710,6 +716,7 @@ sq_status cstore_pg_open(const char *url, int flags, cstore **out, sq_err *err)
         return seterr(err, SQ_ENOMEM, "out of memory");
     }
     pl->base.ops = &pg_ops;
+    pl->copying = -1;
     pl->readonly = (flags & CSTORE_READONLY) != 0;
     pthread_mutex_init(&pl->mu, NULL);
     pthread_cond_init(&pl->freed, NULL);
@@ -731,8 +738,11 @@ static void pg_close(cstore *base)
     pg_pool *pl = (pg_pool *)base;
     if (!pl)
         return;
+    /* A load left open is rolled back by the server when its connection
+     * closes. */
     for (int i = 0; i < PG_POOL; i++)
         conn_close(pl->conn[i]);
+    free(pl->line);
     if (pl->url) {
         /* It may hold a password. */
         volatile char *p = pl->url;
@@ -1285,6 +1295,332 @@ out:
     return st;
 }
 
+/* ---- the copy (cstore_copy.c) ---- */
+
+/* Runs SQL text and hands each row of its binary result to fn, one row
+ * at a time, as walk does for a prepared statement. */
+static sq_status walk_sql(pg_store *cs, const char *sql, row_fn fn, void *ctx, const char *what,
+                          sq_err *err)
+{
+    PGresult *bad = NULL, *r;
+    sq_status st = SQ_OK;
+    bool stopped = false;
+    if (!PQsendQueryParams(cs->conn, sql, 0, NULL, NULL, NULL, NULL, 1))
+        return pgerr(cs, NULL, what, err);
+    PQsetSingleRowMode(cs->conn);
+    while ((r = PQgetResult(cs->conn))) {
+        ExecStatusType s = PQresultStatus(r);
+        if (s == PGRES_SINGLE_TUPLE && !stopped && !bad && fn(ctx, r))
+            stopped = true;
+        if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && !bad)
+            bad = r;
+        else
+            PQclear(r);
+    }
+    if (bad)
+        st = pgerr(cs, bad, what, err);
+    PQclear(bad);
+    return st;
+}
+
+typedef struct {
+    int table;
+    cstore_row_fn fn;
+    void *ctx;
+} row_walk;
+
+static int copy_row(void *ctx, const PGresult *r)
+{
+    row_walk *w = ctx;
+    const char *kinds = cstore_tables[w->table].kinds;
+    cstore_value v[CSTORE_MAX_COLUMNS];
+    memset(v, 0, sizeof v);
+    for (int c = 0; kinds[c]; c++) {
+        if (kinds[c] == 'i') {
+            v[c].i = v_int(r, 0, c);
+        } else {
+            v[c].p = (const uint8_t *)PQgetvalue(r, 0, c);
+            v[c].len = (size_t)PQgetlength(r, 0, c);
+        }
+    }
+    return w->fn(w->ctx, w->table, v);
+}
+
+static sq_status pg_each_row(cstore *base, int table, cstore_row_fn fn, void *ctx, sq_err *err)
+{
+    pg_pool *pl = (pg_pool *)base;
+    const cstore_table_spec *t = &cstore_tables[table];
+    row_walk w = {table, fn, ctx};
+    char sql[512], what[64];
+    sq_status st;
+    snprintf(sql, sizeof sql, "SELECT %s FROM %s ORDER BY %s", t->columns, t->name, t->order);
+    snprintf(what, sizeof what, "reading %s", t->name);
+    /* Inside a load, on its connection: the rows of its transaction
+     * (once load_done has ended the COPY under way). */
+    if (pl->load)
+        return pl->copying >= 0 ? seterr(err, SQ_EINVAL, "result store: rows read during a COPY")
+                                : walk_sql(pl->load, sql, copy_row, &w, what, err);
+    pg_store *cs = take(pl, &st, err);
+    if (!cs)
+        return st;
+    if (!(st = ensure_conn(cs, err)))
+        st = walk_sql(cs, sql, copy_row, &w, what, err);
+    give(pl, cs);
+    return st;
+}
+
+/* Ends the COPY under way, if any; its rows are checked by the server
+ * here (a bad one fails the whole COPY). */
+static sq_status end_copy(pg_pool *pl, const char *abort_why, sq_err *err)
+{
+    pg_store *cs = pl->load;
+    sq_status st = SQ_OK;
+    PGresult *r;
+    if (pl->copying < 0)
+        return SQ_OK;
+    const char *table = cstore_tables[pl->copying].name;
+    pl->copying = -1;
+    if (PQputCopyEnd(cs->conn, abort_why) != 1)
+        st = pgerr(cs, NULL, "ending a COPY", err);
+    while ((r = PQgetResult(cs->conn))) {
+        if (!st && !abort_why && PQresultStatus(r) != PGRES_COMMAND_OK) {
+            char what[64];
+            snprintf(what, sizeof what, "loading %s", table);
+            st = pgerr(cs, r, what, err);
+        }
+        PQclear(r);
+    }
+    return st;
+}
+
+static sq_status pg_load_begin(cstore *base, sq_err *err)
+{
+    pg_pool *pl = (pg_pool *)base;
+    PGresult *r = NULL, *bad = NULL;
+    sq_status st;
+    const char *what = "starting a transaction";
+    if (pl->readonly)
+        return seterr(err, SQ_EREADONLY, "result store: opened read-only");
+    pg_store *cs = take(pl, &st, err);
+    if (!cs)
+        return st;
+    if ((st = ensure_conn(cs, err)))
+        goto out;
+    /* The lock keeps receivers (and a second copy) out until the load is
+     * committed or rolled back, so the tables found empty stay so. */
+    if (!(r = exec_sql(cs,
+                       "BEGIN ISOLATION LEVEL READ COMMITTED; LOCK TABLE batches, results,"
+                       " progress, heartbeats, heartbeat_latest IN SHARE ROW EXCLUSIVE MODE",
+                       PGRES_COMMAND_OK, &bad)))
+        goto fail;
+    PQclear(r);
+    what = "counting rows";
+    char sql[512];
+    size_t n = (size_t)snprintf(sql, sizeof sql, "SELECT ");
+    for (int t = 0; t < CSTORE_N_TABLES; t++)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, "%s(SELECT count(*) FROM %s)::text",
+                              t ? ", " : "", cstore_tables[t].name);
+    if (!(r = exec_sql(cs, sql, PGRES_TUPLES_OK, &bad)))
+        goto fail;
+    char held[300] = "";
+    n = 0;
+    for (int t = 0; t < CSTORE_N_TABLES; t++) {
+        long long rows = atoll(PQgetvalue(r, 0, t));
+        if (rows > 0 && n < sizeof held)
+            n += (size_t)snprintf(held + n, sizeof held - n, "%s%s %lld", n ? ", " : "",
+                                  cstore_tables[t].name, rows);
+    }
+    PQclear(r);
+    if (held[0]) {
+        st = SQ_ESTATE;
+        if (err) {
+            snprintf(err->msg, sizeof err->msg, "result store: %s holds rows already (%s)",
+                     cs->where, held);
+            err->code = st;
+        }
+        rollback(cs);
+        goto out;
+    }
+    pl->load = cs;
+    pl->copying = -1;
+    return SQ_OK;
+fail:
+    st = pgerr(cs, bad, what, err);
+    PQclear(bad);
+    rollback(cs);
+out:
+    give(pl, cs);
+    return st;
+}
+
+/* Makes room for need more bytes of the COPY line. */
+static bool line_room(pg_pool *pl, size_t used, size_t need)
+{
+    if (used + need <= pl->line_cap)
+        return true;
+    size_t cap = pl->line_cap ? pl->line_cap : 4096;
+    while (cap < used + need)
+        cap *= 2;
+    char *p = realloc(pl->line, cap);
+    if (!p)
+        return false;
+    pl->line = p;
+    pl->line_cap = cap;
+    return true;
+}
+
+/* One row as a line of COPY's text format: columns parted by tabs, text
+ * with its backslash, tab, newline and carriage return escaped, bytea as
+ * its hex form (\x...: the backslash escaped too). */
+static sq_status pg_load_row(cstore *base, int table, const cstore_value *vals, sq_err *err)
+{
+    pg_pool *pl = (pg_pool *)base;
+    pg_store *cs = pl->load;
+    const cstore_table_spec *t = &cstore_tables[table];
+    sq_status st;
+    if (!cs)
+        return seterr(err, SQ_EINVAL, "result store: a row loaded outside a load");
+    if (pl->copying != table) {
+        if ((st = end_copy(pl, NULL, err)))
+            return st;
+        char sql[512];
+        snprintf(sql, sizeof sql, "COPY %s (%s) FROM STDIN", t->name, t->columns);
+        PGresult *r = PQexec(cs->conn, sql);
+        if (PQresultStatus(r) != PGRES_COPY_IN) {
+            st = pgerr(cs, r, "starting a COPY", err);
+            PQclear(r);
+            return st;
+        }
+        PQclear(r);
+        pl->copying = table;
+    }
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    for (int c = 0; t->kinds[c]; c++) {
+        const cstore_value *v = &vals[c];
+        /* The longest a column can take: a bytea's 2 hex digits a byte,
+         * a text's 2 bytes a byte escaped, an integer's 20 digits. */
+        if (!line_room(pl, n, 2 * v->len + 32))
+            return seterr(err, SQ_ENOMEM, "out of memory");
+        if (c)
+            pl->line[n++] = '\t';
+        if (t->kinds[c] == 'i') {
+            n += (size_t)snprintf(pl->line + n, 24, "%lld", (long long)v->i);
+        } else if (t->kinds[c] == 'b') {
+            memcpy(pl->line + n, "\\\\x", 3);
+            n += 3;
+            for (size_t i = 0; i < v->len; i++) {
+                pl->line[n++] = hex[v->p[i] >> 4];
+                pl->line[n++] = hex[v->p[i] & 15];
+            }
+        } else {
+            for (size_t i = 0; i < v->len; i++) {
+                char ch = (char)v->p[i];
+                const char *esc = ch == '\\'   ? "\\\\"
+                                  : ch == '\t' ? "\\t"
+                                  : ch == '\n' ? "\\n"
+                                  : ch == '\r' ? "\\r"
+                                               : NULL;
+                if (esc) {
+                    pl->line[n++] = esc[0];
+                    pl->line[n++] = esc[1];
+                } else {
+                    pl->line[n++] = ch;
+                }
+            }
+        }
+    }
+    pl->line[n++] = '\n';
+    if (PQputCopyData(cs->conn, pl->line, (int)n) != 1)
+        return pgerr(cs, NULL, "loading rows", err);
+    return SQ_OK;
+}
+
+static sq_status pg_load_done(cstore *base, sq_err *err)
+{
+    pg_pool *pl = (pg_pool *)base;
+    PGresult *r, *bad = NULL;
+    sq_status st;
+    if (!pl->load)
+        return seterr(err, SQ_EINVAL, "result store: no load under way");
+    if ((st = end_copy(pl, NULL, err)))
+        return st;
+    /* The heartbeats came with their ids: the next one the receiver
+     * stores numbers on above them. */
+    if (!(r = exec_sql(pl->load,
+                       "SELECT setval(pg_get_serial_sequence('heartbeats', 'id'),"
+                       " coalesce(max(id), 0) + 1, false) FROM heartbeats",
+                       PGRES_TUPLES_OK, &bad))) {
+        st = pgerr(pl->load, bad, "numbering heartbeats on", err);
+        PQclear(bad);
+        return st;
+    }
+    PQclear(r);
+    return SQ_OK;
+}
+
+static sq_status pg_load_end(cstore *base, bool commit, sq_err *err)
+{
+    pg_pool *pl = (pg_pool *)base;
+    pg_store *cs = pl->load;
+    PGresult *r, *bad = NULL;
+    sq_status st = SQ_OK;
+    if (!cs)
+        return seterr(err, SQ_EINVAL, "result store: no load under way");
+    if (pl->copying >= 0) {
+        st = end_copy(pl, commit ? NULL : "the copy was abandoned", err);
+        if (st)
+            commit = false;
+    }
+    if (commit) {
+        if (!(r = exec_sql(cs, "COMMIT", PGRES_COMMAND_OK, &bad))) {
+            st = pgerr(cs, bad, "committing", err);
+            PQclear(bad);
+        } else {
+            /* COMMIT of a transaction the server had aborted answers
+             * ROLLBACK. */
+            if (strcmp(PQcmdStatus(r), "COMMIT") != 0)
+                st = seterr(err, SQ_EIO, "result store: the server rolled the copy back");
+            PQclear(r);
+        }
+    }
+    rollback(cs);
+    pl->load = NULL;
+    give(pl, cs);
+    return st;
+}
+
+typedef struct {
+    char *out;
+    size_t cap;
+} text_out;
+
+static int identity_row(void *ctx, const PGresult *r)
+{
+    text_out *t = ctx;
+    snprintf(t->out, t->cap, "%s", v_text(r, 0, 0));
+    return 0;
+}
+
+static sq_status pg_identity(cstore *base, char *out, size_t cap, sq_err *err)
+{
+    pg_pool *pl = (pg_pool *)base;
+    sq_status st;
+    text_out span = {out, cap};
+    if (cap)
+        out[0] = '\0';
+    pg_store *cs = take(pl, &st, err);
+    if (!cs)
+        return st;
+    if (!(st = ensure_conn(cs, err)))
+        st = walk_sql(cs,
+                      "SELECT 'postgresql:' || system_identifier::text || '/' ||"
+                      " current_database() || '/' || current_schema() FROM pg_control_system()",
+                      identity_row, &span, "naming the database", err);
+    give(pl, cs);
+    return st;
+}
+
 static const cstore_ops pg_ops = {
     .engine = "postgresql",
     .close = pg_close,
@@ -1294,4 +1630,10 @@ static const cstore_ops pg_ops = {
     .each_heartbeat = pg_each_heartbeat,
     .each_result = pg_each_result,
     .batch_known = pg_batch_known,
+    .each_row = pg_each_row,
+    .load_begin = pg_load_begin,
+    .load_row = pg_load_row,
+    .load_done = pg_load_done,
+    .load_end = pg_load_end,
+    .identity = pg_identity,
 };

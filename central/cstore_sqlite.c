@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <sqlite3.h>
 
@@ -114,6 +115,9 @@ typedef struct sqlite_store {
     pthread_cond_t qdone;
     put_wait *qhead, **qtail;
     bool storing;
+    /* A load's inserts (cstore_copy.c), one per table, prepared on the
+     * table's first row and finalized by load_done / load_end. */
+    sqlite3_stmt *load[CSTORE_N_TABLES];
 } sqlite_store;
 
 static const cstore_ops sqlite_ops;
@@ -323,7 +327,11 @@ static void sl_close(cstore *base)
         return;
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(cs->stmt[i]);
+    for (int i = 0; i < CSTORE_N_TABLES; i++)
+        sqlite3_finalize(cs->load[i]);
     if (cs->db) {
+        if (!sqlite3_get_autocommit(cs->db))
+            sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL); /* a load left open */
         if (!cs->readonly)
             sqlite3_wal_checkpoint_v2(cs->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
         sqlite3_close_v2(cs->db);
@@ -831,6 +839,181 @@ out:
     return st;
 }
 
+/* ---- the copy (cstore_copy.c) ---- */
+
+static sq_status sl_each_row(cstore *base, int table, cstore_row_fn fn, void *ctx, sq_err *err)
+{
+    sqlite_store *cs = (sqlite_store *)base;
+    const cstore_table_spec *t = &cstore_tables[table];
+    sqlite3_stmt *q = NULL;
+    sq_status st = SQ_OK;
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT %s FROM %s ORDER BY %s", t->columns, t->name, t->order);
+    pthread_mutex_lock(&cs->mu);
+    int rc = sqlite3_prepare_v2(cs->db, sql, -1, &q, NULL);
+    size_t ncol = strlen(t->kinds);
+    while (q && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        cstore_value v[CSTORE_MAX_COLUMNS];
+        memset(v, 0, sizeof v);
+        for (size_t c = 0; c < ncol; c++) {
+            if (t->kinds[c] == 'i') {
+                v[c].i = sqlite3_column_int64(q, (int)c);
+            } else {
+                /* Asked for in the kind the column is read as: text or
+                 * bytes (a conversion first, then the pointer). */
+                v[c].p = t->kinds[c] == 't' ? sqlite3_column_text(q, (int)c)
+                                            : sqlite3_column_blob(q, (int)c);
+                v[c].len = (size_t)sqlite3_column_bytes(q, (int)c);
+            }
+        }
+        if (fn(ctx, table, v)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        char what[64];
+        snprintf(what, sizeof what, "reading %s", t->name);
+        st = sqlerr(cs, rc, what, err);
+    }
+    sqlite3_finalize(q);
+    pthread_mutex_unlock(&cs->mu);
+    return st;
+}
+
+static sq_status sl_load_begin(cstore *base, sq_err *err)
+{
+    sqlite_store *cs = (sqlite_store *)base;
+    sq_status st = SQ_OK;
+    if (cs->readonly)
+        return seterr(err, SQ_EREADONLY, "result store: opened read-only");
+    pthread_mutex_lock(&cs->mu);
+    int rc = sqlite3_exec(cs->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        st = sqlerr(cs, rc, "starting a transaction", err);
+        goto out;
+    }
+    /* Inside the transaction: no row can arrive between the look and the
+     * load. */
+    char held[300] = "";
+    size_t n = 0;
+    for (int t = 0; t < CSTORE_N_TABLES; t++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", cstore_tables[t].name);
+        int64_t rows = pragma_int(cs->db, sql);
+        if (rows < 0) {
+            st = sqlerr(cs, SQLITE_ERROR, "counting rows", err);
+            break;
+        }
+        if (rows > 0 && n < sizeof held)
+            n += (size_t)snprintf(held + n, sizeof held - n, "%s%s %lld", n ? ", " : "",
+                                  cstore_tables[t].name, (long long)rows);
+    }
+    if (!st && held[0]) {
+        st = SQ_ESTATE;
+        if (err) {
+            snprintf(err->msg, sizeof err->msg, "result store: %s holds rows already (%s)",
+                     sqlite3_db_filename(cs->db, "main"), held);
+            err->code = st;
+        }
+    }
+    if (st)
+        sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+    pthread_mutex_unlock(&cs->mu);
+    return st;
+}
+
+static sq_status sl_load_row(cstore *base, int table, const cstore_value *vals, sq_err *err)
+{
+    sqlite_store *cs = (sqlite_store *)base;
+    const cstore_table_spec *t = &cstore_tables[table];
+    size_t ncol = strlen(t->kinds);
+    int rc = SQLITE_OK;
+    pthread_mutex_lock(&cs->mu);
+    if (!cs->load[table]) {
+        char sql[512], marks[2 * CSTORE_MAX_COLUMNS + 1];
+        size_t m = 0;
+        for (size_t c = 0; c < ncol; c++) {
+            if (c)
+                marks[m++] = ',';
+            marks[m++] = '?';
+        }
+        marks[m] = '\0';
+        snprintf(sql, sizeof sql, "INSERT INTO %s(%s) VALUES (%s)", t->name, t->columns, marks);
+        rc = sqlite3_prepare_v2(cs->db, sql, -1, &cs->load[table], NULL);
+    }
+    sqlite3_stmt *q = cs->load[table];
+    for (size_t c = 0; rc == SQLITE_OK && c < ncol; c++) {
+        int k = (int)c + 1;
+        if (t->kinds[c] == 'i')
+            rc = sqlite3_bind_int64(q, k, vals[c].i);
+        else if (t->kinds[c] == 't')
+            rc = sqlite3_bind_text(q, k, vals[c].p ? (const char *)vals[c].p : "", (int)vals[c].len,
+                                   SQLITE_STATIC);
+        else if (vals[c].len == 0)
+            rc = sqlite3_bind_zeroblob(q, k, 0); /* a NULL pointer would bind NULL */
+        else
+            rc = sqlite3_bind_blob(q, k, vals[c].p, (int)vals[c].len, SQLITE_STATIC);
+    }
+    if (rc == SQLITE_OK)
+        rc = step_done(q);
+    pthread_mutex_unlock(&cs->mu);
+    if (rc != SQLITE_OK) {
+        char what[64];
+        snprintf(what, sizeof what, "loading %s", t->name);
+        return sqlerr(cs, rc, what, err);
+    }
+    return SQ_OK;
+}
+
+static sq_status sl_load_done(cstore *base, sq_err *err)
+{
+    sqlite_store *cs = (sqlite_store *)base;
+    (void)err;
+    pthread_mutex_lock(&cs->mu);
+    for (int t = 0; t < CSTORE_N_TABLES; t++) {
+        sqlite3_finalize(cs->load[t]);
+        cs->load[t] = NULL;
+    }
+    pthread_mutex_unlock(&cs->mu);
+    return SQ_OK;
+}
+
+static sq_status sl_load_end(cstore *base, bool commit, sq_err *err)
+{
+    sqlite_store *cs = (sqlite_store *)base;
+    sq_status st = sl_load_done(base, err);
+    pthread_mutex_lock(&cs->mu);
+    if (commit) {
+        int rc = sqlite3_exec(cs->db, "COMMIT", NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+            st = sqlerr(cs, rc, "committing", err);
+    }
+    if (!sqlite3_get_autocommit(cs->db))
+        sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
+    pthread_mutex_unlock(&cs->mu);
+    return st;
+}
+
+static sq_status sl_identity(cstore *base, char *out, size_t cap, sq_err *err)
+{
+    sqlite_store *cs = (sqlite_store *)base;
+    struct stat sb;
+    const char *path = sqlite3_db_filename(cs->db, "main");
+    if (!path || stat(path, &sb) != 0) {
+        if (err) {
+            snprintf(err->msg, sizeof err->msg, "result store: cannot stat %s: %s",
+                     path ? path : "(no file)", strerror(errno));
+            err->code = SQ_EIO;
+        }
+        return SQ_EIO;
+    }
+    snprintf(out, cap, "sqlite:%llu:%llu", (unsigned long long)sb.st_dev,
+             (unsigned long long)sb.st_ino);
+    return SQ_OK;
+}
+
 static const cstore_ops sqlite_ops = {
     .engine = "sqlite",
     .close = sl_close,
@@ -840,4 +1023,10 @@ static const cstore_ops sqlite_ops = {
     .each_heartbeat = sl_each_heartbeat,
     .each_result = sl_each_result,
     .batch_known = sl_batch_known,
+    .each_row = sl_each_row,
+    .load_begin = sl_load_begin,
+    .load_row = sl_load_row,
+    .load_done = sl_load_done,
+    .load_end = sl_load_end,
+    .identity = sl_identity,
 };

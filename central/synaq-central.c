@@ -15,7 +15,9 @@
 #include <unistd.h>
 #include <sodium.h>
 
+#include "backup.h"
 #include "cstore.h"
+#include "cstore_copy.h"
 #include "registry.h"
 #include "serve.h"
 #include "console.h"
@@ -64,6 +66,15 @@ static int usage(FILE *f)
             "  open-results [--received] [--db FILE|URL] [BATCH...] [-o CSV]\n"
             "                     verify and open results as CSV: those the receiver stored\n"
             "                     (--received) and those in batch files\n"
+            "  migrate-store [--from FILE|URL] --to FILE|URL\n"
+            "                     copy the result store (default: the one in use) into an empty\n"
+            "                     one, e.g. a pilot's results.db into PostgreSQL; verified by\n"
+            "                     row counts and a SHA-256 over every row\n"
+            "  backup DEST        copy the home (keys, certificates, every SQLite database with\n"
+            "                     SQLite's online backup, each checked) into the new folder DEST,\n"
+            "                     with a MANIFEST of SHA-256s; a PostgreSQL store: see pg_dump\n"
+            "  restore SRC        check the backup SRC against its MANIFEST, then copy it into\n"
+            "                     DIR, which must not hold central's files yet\n"
             "%s%s%s"
             "\n"
             "DIR defaults to $SYNAQ_CENTRAL_HOME or /var/lib/synaq-central. The public keys\n"
@@ -692,6 +703,152 @@ out:
     return rc;
 }
 
+/* ---- moving the result store ---- */
+
+/* Removes a SQLite store this run made (and its side files). */
+static void remove_store_file(const char *path)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm", "-lock"};
+    char p[4300];
+    for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++) {
+        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+        unlink(p);
+    }
+}
+
+static int cmd_migrate_store(int argc, char **argv)
+{
+    static const struct option lo[] = {{"from", 1, 0, 'f'}, {"to", 1, 0, 't'}, {0, 0, 0, 0}};
+    const char *from = results_path, *to = NULL;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (c == 'f')
+            from = optarg;
+        else if (c == 't')
+            to = optarg;
+        else
+            return usage(stderr);
+    }
+    if (optind != argc || !to || !*to || !*from) {
+        fprintf(stderr, "synaq-central migrate-store: --to FILE|URL is required\n");
+        return 2;
+    }
+    char wfrom[600], wto[600], text[400];
+    cstore_where(from, wfrom, sizeof wfrom);
+    cstore_where(to, wto, sizeof wto);
+    struct stat sf, stt;
+    bool from_file = !cstore_is_url(from), to_file = !cstore_is_url(to);
+    /* Looked at before anything is opened: opening a missing SQLite
+     * source would make an empty one, and the same file opened twice
+     * would meet its own writer lock. */
+    if (from_file && stat(from, &sf) != 0) {
+        fprintf(stderr, "synaq-central: migrate-store: the source %s: %s; nothing was copied\n",
+                wfrom, strerror(errno));
+        return 1;
+    }
+    bool to_exists = to_file && stat(to, &stt) == 0;
+    if ((from_file && to_exists && sf.st_dev == stt.st_dev && sf.st_ino == stt.st_ino) ||
+        strcmp(from, to) == 0) {
+        fprintf(stderr,
+                "synaq-central: migrate-store: the source and the target are the same store "
+                "(%s); nothing was copied\n",
+                wto);
+        return 1;
+    }
+    sq_err e;
+    cstore *src = NULL, *dst = NULL;
+    cstore_summary sum;
+    int rc = 1;
+    /* A SQLite source is opened for writing, for its writer lock: a
+     * receiver still storing into it is refused (and kept out while the
+     * copy runs). A PostgreSQL one only for reading. */
+    if (cstore_open(from, from_file ? 0 : CSTORE_READONLY, &src, &e)) {
+        fprintf(stderr, "synaq-central: migrate-store: the source: %s; nothing was copied\n",
+                e.msg);
+        goto out;
+    }
+    if (cstore_open(to, 0, &dst, &e)) {
+        fprintf(stderr, "synaq-central: migrate-store: the target: %s; nothing was copied\n",
+                e.msg);
+        goto out;
+    }
+    sq_status st = cstore_copy(src, dst, &sum, &e);
+    if (st == SQ_ESTATE) {
+        fprintf(stderr,
+                "synaq-central: migrate-store: the target: %s; migrate-store copies into an "
+                "empty store only (has it run already?); nothing was copied\n",
+                e.msg);
+        goto out;
+    }
+    if (st) {
+        fprintf(stderr, "synaq-central: migrate-store: %s\n", e.msg);
+        goto out;
+    }
+    cstore_summary_text(&sum, text, sizeof text);
+    printf("copied %s (%s) to %s (%s)\n%s\nread back from the target: the same rows and the "
+           "same SHA-256\n",
+           wfrom, cstore_engine(src), wto, cstore_engine(dst), text);
+    printf("start the receivers with --db %s; keep the source until they run well\n", wto);
+    rc = 0;
+out:
+    cstore_close(dst);
+    cstore_close(src);
+    /* A SQLite target this run made and did not fill is not left behind. */
+    if (rc && to_file && !to_exists)
+        remove_store_file(to);
+    return rc;
+}
+
+/* ---- backups ---- */
+
+static int cmd_backup(int argc, char **argv)
+{
+    if (argc != 2)
+        return usage(stderr);
+    const char *dest = argv[1];
+    backup_report rep;
+    sq_err e;
+    if (backup_make(home, results_path, dest, &rep, &e)) {
+        fprintf(stderr, "synaq-central: backup: %s; nothing was written\n", e.msg);
+        return 1;
+    }
+    printf("backup written to %s: %d file(s), %d SQLite database(s) among them (each copied "
+           "with the online backup API and checked), and MANIFEST (check it by hand with: cd %s "
+           "&& sha256sum -c MANIFEST)\n",
+           dest, rep.n_files, rep.n_databases, dest);
+    if (cstore_is_url(results_path)) {
+        char where[600];
+        cstore_where(results_path, where, sizeof where);
+        printf("the result store is in PostgreSQL (%s) and is NOT in this backup; back it up "
+               "beside it with\n  pg_dump -Fc -f %s.pgdump '%s'\nand restore it into a new, "
+               "empty database with\n  createdb NEWDB && pg_restore --no-owner -d NEWDB "
+               "%s.pgdump\n(central/README.md, \"Backups\")\n",
+               where, dest, where, dest);
+    }
+    return 0;
+}
+
+static int cmd_restore(int argc, char **argv)
+{
+    if (argc != 2)
+        return usage(stderr);
+    backup_report rep;
+    sq_err e;
+    if (backup_restore(argv[1], home, &rep, &e)) {
+        fprintf(stderr, "synaq-central: restore: %s; nothing was restored\n", e.msg);
+        return 1;
+    }
+    printf("restored %d file(s) (%d SQLite database(s)) from %s into %s, each checked against "
+           "the MANIFEST first\n",
+           rep.n_files, rep.n_databases, argv[1], home);
+    if (!rep.has_results_db)
+        printf("the backup holds no results.db: if the results were in PostgreSQL, restore "
+               "them with pg_restore (central/README.md, \"Backups\") and give the receiver "
+               "--db\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -745,6 +902,12 @@ int main(int argc, char **argv)
         return cmd_ingest(n, v);
     if (!strcmp(cmd, "open-results"))
         return cmd_open_results(n, v);
+    if (!strcmp(cmd, "migrate-store"))
+        return cmd_migrate_store(n, v);
+    if (!strcmp(cmd, "backup"))
+        return cmd_backup(n, v);
+    if (!strcmp(cmd, "restore"))
+        return cmd_restore(n, v);
     if (!strcmp(cmd, "help"))
         return usage(stdout);
     fprintf(stderr, "synaq-central: unknown command '%s'\n", cmd);
