@@ -794,14 +794,26 @@ sq_status sq_attempt_resume(sq_store *s, const char *exam_id, const char *traine
     time_point tp;
     a->base_mono_ms = sqi_db_mono_ms(s);
     a->base_wall_s = sqi_db_wall_s(s);
+    int64_t committed = a->base_elapsed_ms;
+    int events = a->n_events;
     if ((st = sqi_db_begin(s, err)))
         goto out;
     st = resume_gap(a, &last, err);
     if (!st)
         st = time_write(a, &tp, err);
-    if ((st = sqi_db_end(s, st, err)))
+    st = sqi_db_end(s, st, err);
+    if (st == SQ_EFULL) {
+        /* A full disk does not keep the trainee out: the gap counts in
+         * memory and reaches the store with the next write that fits;
+         * its events are lost (the elapsed time is not). */
+        a->n_events = events;
+        st = SQ_OK;
+    } else if (st) {
+        a->base_elapsed_ms = committed;
         goto out;
-    time_applied(a, &tp);
+    } else {
+        time_applied(a, &tp);
+    }
 out:
     sqlite3_finalize(q);
     free(plain);
