@@ -619,11 +619,12 @@ typedef struct {
  * that is why the grace bounds it: a wrong wall clock changes the counted
  * time by at most the grace, and a down time longer than the grace is
  * never counted, so a power cut cannot eat the exam. A reboot whose new
- * monotonic reading already passed the old one would be taken for the
- * same boot; the kiosk opens its store seconds after boot, so that needs a
- * boot that had run only seconds at the last commit, and is again bounded
- * by the grace. The time since this run opened the store is time the
- * kiosk was up: counted in full (AWAY).
+ * monotonic reading at the store's opening already passed the old one
+ * would be taken for the same boot; the kiosk opens its store seconds
+ * after boot, so that needs a boot that had run only seconds at the last
+ * commit (and the wall clock decides while the two readings overlap). The
+ * time since this run opened the store is time the kiosk was up: counted
+ * in full (AWAY).
  */
 static sq_status resume_gap(sq_attempt *a, const last_commit *last, sq_err *err)
 {
@@ -637,7 +638,15 @@ static sq_status resume_gap(sq_attempt *a, const last_commit *last, sq_err *err)
         counted = away;
         st = add_event(a, SQ_CLOCK_EV_AWAY, last->wall, wall, away, away, err);
     } else {
-        bool same_boot = last->has_mono && last->mono <= now;
+        /* Before this run's start on the monotonic clock: the same boot.
+         * Between the start and now: another program wrote it while this
+         * run was up (the same boot; the wall clock agrees that it came
+         * after the start), or a reboot whose clock already passed the
+         * old reading (the wall clock says it came before). After now:
+         * the clock started again, a reboot. */
+        bool same_boot = last->has_mono &&
+                         (last->mono <= s->opened_mono_ms ||
+                          (last->mono <= now && last->wall >= s->opened_wall_s));
         int64_t down, up_from;
         if (same_boot) {
             down = s->opened_mono_ms > last->mono ? s->opened_mono_ms - last->mono : 0;
