@@ -372,6 +372,11 @@ int64_t sq_attempt_time_left_ms(sq_attempt *a)
     return left > 0 ? left : 0;
 }
 
+bool sq_attempt_clock_running(const sq_attempt *a)
+{
+    return a->running;
+}
+
 static sq_status add_event(sq_attempt *a, int kind, int64_t wall_before, int64_t wall_after,
                            int64_t mono_delta, int64_t counted, sq_err *err)
 {

@@ -101,6 +101,8 @@ sq_status sq_attempt_tick(sq_attempt *a, sq_err *err) SQ_MUST_CHECK;
  * monotonic clock, which is not committed); INT64_MAX without a limit;
  * never below 0. */
 int64_t sq_attempt_time_left_ms(sq_attempt *a);
+/* Whether the exam's clock runs while the attempt is left (clock: running). */
+bool sq_attempt_clock_running(const sq_attempt *a);
 int64_t sq_attempt_elapsed_ms(sq_attempt *a);
 
 /* Counts of answered and flagged items. */
