@@ -148,6 +148,7 @@ void app_enter_attempt(app *a)
 {
     a->exam.pos = sq_attempt_current(a->exam.att);
     int64_t left = sq_attempt_time_left_ms(a->exam.att);
+    a->exam.left_expired = left == 0 && sq_attempt_clock_running(a->exam.att);
     a->exam.warned5 = false;
     a->exam.warned1 = false;
     /* Resumed with less than a minute left: the 5-minute warning is moot. */

@@ -127,6 +127,9 @@ typedef struct {
     int prefetch_step;
     sq_outcome outcome;
     bool timed_out;
+    /* The attempt came back with no time left: on a running clock, the
+     * time ran out while it was left (the result screen says so). */
+    bool left_expired;
 } exam_state;
 
 /* The technician's side (scr_tech.c, unlock.c). */

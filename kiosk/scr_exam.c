@@ -418,6 +418,11 @@ static void scr_info(app *a)
     }
     y += ui_text(u, ui_r(pad, y, w, 0), a->tmp, u->px * 6 / 5, true, u->th.fg, ALIGN_LEFT) + u->gap;
     y += ui_text(u, ui_r(pad, y, w, 0), app_t(a, "info.how"), u->px, false, u->th.muted, ALIGN_LEFT);
+    /* A running clock with a limit: the trainee should know that leaving
+     * does not stop it. */
+    if (x->time_limit_s && x->clock_running)
+        y += u->gap + ui_text(u, ui_r(pad, y + u->gap, w, 0), app_t(a, "info.clock_running"),
+                              u->px, true, u->th.fg, ALIGN_LEFT);
     a->exam.content_h = y + a->exam.scroll - area.y + u->gap;
     if (a->exam.scroll > a->exam.content_h - area.h)
         a->exam.scroll = a->exam.content_h - area.h > 0 ? a->exam.content_h - area.h : 0;
@@ -917,8 +922,9 @@ static void scr_result(app *a)
     int y = app_header(a, app_t(a, "result.title"), NULL) + 2 * u->gap;
     int w = u->w - 4 * u->gap;
     if (a->exam.timed_out)
-        y += ui_text(u, ui_r(2 * u->gap, y, w, 0), app_t(a, "result.timeout"), u->px, false,
-                     u->th.warn, ALIGN_CENTER) + u->gap;
+        y += ui_text(u, ui_r(2 * u->gap, y, w, 0),
+                     app_t(a, a->exam.left_expired ? "result.timeout_away" : "result.timeout"),
+                     u->px, false, u->th.warn, ALIGN_CENTER) + u->gap;
     if (a->exam.outcome.show_score) {
         char p[32], m[32], pc[16], line[256];
         snprintf(p, sizeof p, "%lld", (long long)(a->exam.outcome.points_milli / 1000));

@@ -1,8 +1,11 @@
 /*
  * test_attempt.c - attempts: the blueprint draw, shuffles that survive a
  * restart, durable answers, time on the monotonic clock with gaps and
- * jumps recorded, attempt limits and rosters, scoring of every item type,
- * and the sealed result as central opens it.
+ * jumps recorded, the exam's clock rule (running: idle time counted, a
+ * restart's down time up to the power grace, on the monotonic clock or,
+ * after a reboot, the wall clock; paused: nothing counted), attempt limits
+ * and rosters, scoring of every item type, and the sealed result as
+ * central opens it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -195,7 +198,7 @@ static void test_blueprint_and_resume(void)
     char *yaml = malloc(1 << 16);
     size_t n = (size_t)snprintf(yaml, 1 << 16,
                                 "exam: bp\nversion: 1\ntitle: {kk: Жоспар}\ntime_limit: 30\n"
-                                "pass_mark: 50\nattempts: 1\n"
+                                "pass_mark: 50\nattempts: 1\nclock: paused\n"
                                 "topics:\n  law: {kk: Заң}\n  vote: {kk: Дауыс}\n"
                                 "blueprint:\n  law: 3\n  vote: 2\nitems:\n");
     for (int i = 0; i < 12; i++)
@@ -274,19 +277,37 @@ static void test_blueprint_and_resume(void)
     f.fc.wall_s -= 86400;
     CHECK_OK(sq_attempt_tick(a, &e), &e);
     CHECK_INT(17000, sq_attempt_elapsed_ms(a));
+    /* Paused: back at the welcome screen for ten minutes (the same kiosk,
+     * the same store handle): not counted either. */
+    sq_attempt_free(a);
+    a = NULL;
+    f.fc.mono_ms += 600000;
+    f.fc.wall_s += 600;
+    CHECK_OK(sq_attempt_resume(f.store, "bp", "T-9", &a, &e), &e);
+    if (!a)
+        return;
+    CHECK_INT(17000, sq_attempt_elapsed_ms(a));
     sq_outcome o;
     CHECK_OK(sq_attempt_finish(a, &o, &e), &e);
     sq_attempt_free(a);
     sq_result *r = open_result(o.seq);
     if (r) {
+        CHECK_INT(2, r->format);
+        CHECK_INT(SQ_CLOCK_PAUSED, r->clock);
+        CHECK_INT(0, r->power_grace_s);
         CHECK_INT(17000, r->elapsed_ms);
-        CHECK_INT(2, r->n_events);
-        if (r->n_events == 2) {
-            CHECK_INT(2, r->events[0].kind); /* the hour off */
+        CHECK_INT(3, r->n_events);
+        if (r->n_events == 3) {
+            CHECK_INT(SQ_CLOCK_EV_OFF, r->events[0].kind); /* the hour off */
             CHECK_INT(3600, r->events[0].wall_after_s - r->events[0].wall_before_s);
-            CHECK_INT(1, r->events[1].kind); /* the jump back */
+            CHECK_INT(0, r->events[0].counted_ms);
+            CHECK_INT(SQ_CLOCK_EV_JUMP, r->events[1].kind); /* the jump back */
             CHECK_INT(-86400, r->events[1].wall_after_s - r->events[1].wall_before_s);
             CHECK_INT(10000, r->events[1].mono_delta_ms);
+            CHECK_INT(0, r->events[1].counted_ms);
+            CHECK_INT(SQ_CLOCK_EV_OFF, r->events[2].kind); /* the ten minutes away */
+            CHECK_INT(600, r->events[2].wall_after_s - r->events[2].wall_before_s);
+            CHECK_INT(0, r->events[2].counted_ms);
         }
         sq_result_free(r);
     }
@@ -355,6 +376,173 @@ static void test_time_runs_out(void)
         CHECK_INT(0, r->items[1].answered);
         sq_result_free(r);
     }
+}
+
+/* Leaves the attempt (the kiosk back at welcome, or down) and resumes it
+ * after the fake clocks moved: mono_ms and wall_s as given, through a
+ * store reopened (a restart) when reopen. up_ms: time between the reopen
+ * and the resume. */
+static sq_attempt *away(sq_attempt *a, const char *trainee, int64_t mono_ms, int64_t wall_s,
+                        bool reopen, int64_t up_ms)
+{
+    sq_err e;
+    sq_attempt_free(a);
+    a = NULL;
+    f.fc.mono_ms = mono_ms;
+    f.fc.wall_s = wall_s;
+    if (reopen)
+        CHECK_INT(0, fx_reopen(&f));
+    f.fc.mono_ms += up_ms;
+    f.fc.wall_s += up_ms / 1000;
+    CHECK_OK(sq_attempt_resume(f.store, "run", trainee, &a, &e), &e);
+    return a;
+}
+
+/* clock: running (the default): the time since the start counts, wherever
+ * the trainee is; a restart's down time up to the power grace (5 minutes
+ * here). */
+static void test_running_clock(void)
+{
+    sq_err e;
+    sq_attempt *a = NULL;
+    import_yaml("exam: run\nversion: 1\ntitle: {en: Running}\ntime_limit: 30\nattempts: 0\n"
+                "power_grace: 5m\nitems:\n"
+                "  - id: r1\n    type: single\n    text: {en: One}\n"
+                "    options: [{en: A, correct: yes}, {en: B}]\n"
+                "  - id: r2\n    type: single\n    text: {en: Two}\n"
+                "    options: [{en: A, correct: yes}, {en: B}]\n");
+    CHECK_OK(sq_attempt_start(f.store, "run", "T-run", NULL, &a, &e), &e);
+    if (!a)
+        return;
+    int64_t m = f.fc.mono_ms, w = f.fc.wall_s;
+    f.fc.mono_ms += 60000;
+    f.fc.wall_s += 60;
+    CHECK_OK(sq_attempt_answer(a, 0, 1, &e), &e);
+    CHECK_INT(60000, sq_attempt_elapsed_ms(a));
+    m += 60000, w += 60;
+
+    /* Idle: back at welcome for 7 minutes, the kiosk up: all of it counts. */
+    a = away(a, "T-run", m + 420000, w + 420, false, 0);
+    if (!a)
+        return;
+    CHECK_INT(480000, sq_attempt_elapsed_ms(a));
+    m += 420000, w += 420;
+    /* A restart on the same boot: down 4 minutes (below the grace, all
+     * counted), then 20 s of the new kiosk before the trainee is back. */
+    a = away(a, "T-run", m + 240000, w + 240, true, 20000);
+    if (!a)
+        return;
+    CHECK_INT(740000, sq_attempt_elapsed_ms(a));
+    m += 260000, w += 260;
+    /* Down 25 minutes: only the grace, 5 minutes, counts. */
+    a = away(a, "T-run", m + 1500000, w + 1500, true, 0);
+    if (!a)
+        return;
+    CHECK_INT(1040000, sq_attempt_elapsed_ms(a));
+    w += 1500;
+    /* A power cut: the monotonic clock starts again at boot, so the wall
+     * clock measures the 3 minutes down (below the grace); the trainee is
+     * back 2 minutes after the kiosk. */
+    a = away(a, "T-run", 4000, w + 180, true, 120000);
+    if (!a)
+        return;
+    CHECK_INT(1340000, sq_attempt_elapsed_ms(a));
+    m = 124000, w += 300;
+    /* Another, with a wall clock that went back at boot: nothing counted
+     * for the time down (never below 0), the 10 s since the start do. */
+    a = away(a, "T-run", 3000, w - 3600, true, 10000);
+    if (!a)
+        return;
+    CHECK_INT(1350000, sq_attempt_elapsed_ms(a));
+    m = 13000, w = w - 3600 + 10;
+    /* Software older than the rule left no monotonic reading: the wall
+     * clock measures the gap, as after a reboot. */
+    sq_attempt_free(a);
+    a = NULL;
+    sqlite3 *db = NULL;
+    CHECK(sqlite3_open(f.db_path, &db) == SQLITE_OK &&
+          sqlite3_exec(db, "UPDATE attempts SET last_mono = NULL, last_run = NULL WHERE state = 0",
+                       0, 0, 0) == SQLITE_OK);
+    sqlite3_close(db);
+    a = away(a, "T-run", m + 60000, w + 60, true, 0);
+    if (!a)
+        return;
+    CHECK_INT(1410000, sq_attempt_elapsed_ms(a));
+    m += 60000, w += 60;
+    /* A power cut of two hours: 5 minutes counted; with the 6.5 left, the
+     * time runs out at the resume (after 5 minutes of counted down time
+     * and 2 of the new kiosk). The answer is refused, the result says
+     * so. */
+    a = away(a, "T-run", 500, w + 7200, true, 120000);
+    if (!a)
+        return;
+    CHECK_INT(0, sq_attempt_time_left_ms(a));
+    CHECK_ERR(SQ_ESTATE, "time is up", sq_attempt_answer(a, 1, 1, &e), &e);
+    sq_outcome o;
+    CHECK_OK(sq_attempt_finish(a, &o, &e), &e);
+    CHECK(o.timed_out);
+    sq_attempt_free(a);
+    sq_result *r = open_result(o.seq);
+    if (!r)
+        return;
+    CHECK_INT(SQ_CLOCK_RUNNING, r->clock);
+    CHECK_INT(300, r->power_grace_s);
+    CHECK_INT(1800000, r->elapsed_ms);
+    CHECK(r->timed_out);
+    CHECK_INT(1, r->items[0].answered);
+    CHECK_INT(0, r->items[1].answered);
+    /* The events, golden: kind, measured, counted, and the wall times. */
+    static const sq_clock_event want[] = {
+        {SQ_CLOCK_EV_AWAY, 0, 420, 420000, 420000},
+        {SQ_CLOCK_EV_DOWN, 420, 660, 240000, 240000},
+        {SQ_CLOCK_EV_AWAY, 660, 680, 20000, 20000},
+        {SQ_CLOCK_EV_DOWN, 680, 2180, 1500000, 300000},
+        {SQ_CLOCK_EV_REBOOT, 2180, 2360, 180000, 180000},
+        {SQ_CLOCK_EV_AWAY, 2360, 2480, 120000, 120000},
+        {SQ_CLOCK_EV_REBOOT, 2480, -1120, 0, 0},
+        {SQ_CLOCK_EV_AWAY, -1120, -1110, 10000, 10000},
+        {SQ_CLOCK_EV_REBOOT, -1110, -1050, 60000, 60000},
+        {SQ_CLOCK_EV_REBOOT, -1050, 6150, 7200000, 300000},
+        {SQ_CLOCK_EV_AWAY, 6150, 6270, 120000, 120000},
+    };
+    int64_t w0 = r->started_wall_s + 60;
+    CHECK_INT((int)(sizeof want / sizeof want[0]), r->n_events);
+    for (int i = 0; i < r->n_events && i < (int)(sizeof want / sizeof want[0]); i++) {
+        const sq_clock_event *g = &r->events[i];
+        check_count++;
+        if (g->kind != want[i].kind || g->wall_before_s - w0 != want[i].wall_before_s ||
+            g->wall_after_s - w0 != want[i].wall_after_s ||
+            g->mono_delta_ms != want[i].mono_delta_ms || g->counted_ms != want[i].counted_ms) {
+            check_failures++;
+            fprintf(stderr,
+                    "%s:%d: event %d: kind %d, wall %lld..%lld, measured %lld, counted %lld\n",
+                    __FILE__, __LINE__, i, g->kind, (long long)(g->wall_before_s - w0),
+                    (long long)(g->wall_after_s - w0), (long long)g->mono_delta_ms,
+                    (long long)g->counted_ms);
+        }
+    }
+    char *csv = sq_result_csv(r, false);
+    CHECK(csv && strstr(csv, ",11,running,1770,away:420/420 down:240/240 away:20/20 "
+                             "down:1500/300 reboot:180/180 away:120/120 reboot:0/0 away:10/10 "
+                             "reboot:60/60 reboot:7200/300 away:120/120\n"));
+    if (getenv("TEST_VERBOSE"))
+        printf("%s", csv ? csv : "(no csv)\n");
+    sq_free(csv);
+    sq_result_free(r);
+
+    /* A trainee who walks away and never comes back in time: the kiosk
+     * stays up; at the resume the time is up. */
+    a = NULL;
+    CHECK_OK(sq_attempt_start(f.store, "run", "T-idle", NULL, &a, &e), &e);
+    if (!a)
+        return;
+    a = away(a, "T-idle", f.fc.mono_ms + 31 * 60000, f.fc.wall_s + 31 * 60, false, 0);
+    if (!a)
+        return;
+    CHECK_INT(0, sq_attempt_time_left_ms(a));
+    CHECK_OK(sq_attempt_finish(a, &o, &e), &e);
+    CHECK(o.timed_out);
+    sq_attempt_free(a);
 }
 
 static void test_roster(void)
@@ -456,6 +644,7 @@ int main(void)
     test_scoring();
     test_blueprint_and_resume();
     test_time_runs_out();
+    test_running_clock();
     test_roster();
     test_results_immutable();
     fx_teardown(&f);

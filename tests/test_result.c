@@ -30,8 +30,8 @@ static sq_result_item basic_items[] = {
     {"q3", 3, {0, 1, 2}, (1u << 0) | (1u << 2), true, true, 59999, 500, 1000},
 };
 static sq_clock_event basic_events[] = {
-    {1, 1200, 1100, 5},
-    {2, 1300, 90000, 0},
+    {1, 1200, 1100, 5, 0},
+    {2, 1300, 90000, 0, 0},
 };
 
 /* The basic result: 3 items, 2 clock events. */
@@ -109,9 +109,9 @@ static sq_result_item wide_items[] = {
     {"none", 0, {0}, 0, false, false, 0, 0, 0},
 };
 static sq_clock_event wide_events[] = {
-    {1, INT64_MIN, INT64_MAX, INT64_MIN},
-    {2, -1, 0, INT64_MAX},
-    {255, 0, -1, -1},
+    {1, INT64_MIN, INT64_MAX, INT64_MIN, 0},
+    {2, -1, 0, INT64_MAX, 0},
+    {255, 0, -1, -1, 0},
 };
 
 /* Extremes: 32 options, every bound of every number, the longest strings
@@ -243,6 +243,8 @@ static void same_result(const char *what, const sq_result *w, const sq_result *g
     SAME_INT(percent);
     SAME_INT(passed);
     SAME_INT(timed_out);
+    SAME_INT(clock);
+    SAME_INT(power_grace_s);
     SAME_INT(n_items);
     SAME_INT(n_events);
     if (w->n_items != g->n_items || w->n_events != g->n_events)
@@ -257,7 +259,8 @@ static void same_result(const char *what, const sq_result *w, const sq_result *g
     for (i = 0; i < w->n_events; i++) {
         const sq_clock_event *a = &w->events[i], *b = &g->events[i];
         if (a->kind != b->kind || a->wall_before_s != b->wall_before_s ||
-            a->wall_after_s != b->wall_after_s || a->mono_delta_ms != b->mono_delta_ms)
+            a->wall_after_s != b->wall_after_s || a->mono_delta_ms != b->mono_delta_ms ||
+            a->counted_ms != b->counted_ms)
             break;
     }
     check_count++;
@@ -307,7 +310,7 @@ enum {
 };
 
 static sq_result_item golden_item = {"q1", 2, {1, 0}, 1u << 1, true, false, 300, 1000, 1000};
-static sq_clock_event golden_event = {1, 1200, 1100, 5};
+static sq_clock_event golden_event = {1, 1200, 1100, 5, 0};
 static sq_result golden_result = {
     .format = 1,
     .station_id = "st-1",
@@ -355,6 +358,94 @@ static void test_golden(void)
     CHECK_OK(sq_result_decode(golden, sizeof golden, &got, &e), &e);
     same_result("golden", &golden_result, got);
     sq_result_free(got);
+}
+
+/* Format 2: golden_result under a running clock with a 10-minute power
+ * grace, after a power cut of an hour (measured on the wall clock, 600 s
+ * counted) and a minute away (counted in full). */
+/* clang-format off */
+static const uint8_t golden2[] = {
+    'S', 'Q', 'R', 2,                                   /* magic, format */
+    4, 's', 't', '-', '1',                              /* station */
+    5,                                                  /* seq */
+    0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,     /* attempt id */
+    0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,     /* ... */
+    2, 't', '1', 3, 'A', 'n', 'n', 2, 'e', 'x',         /* trainee, name, exam */
+    2,                                                  /* version */
+    0xd0, 0x0f, 0x80, 0x19,                             /* started 1000, finished 1600 */
+    0xc0, 0xcf, 0x24, 0x84, 0x07,                       /* elapsed 600000, limit 900 */
+    0xdc, 0x0b, 0xd0, 0x0f,                             /* points 1500, max 2000 */
+    75, 1,                                              /* percent, passed */
+    1, 0xd8, 0x04,                                      /* clock running, grace 600 */
+    1,                                                  /* n_items */
+    2, 'q', '1', 2, 1, 0, 2, 1,                         /* id, n, order, selected, answered */
+    0xac, 0x02, 0xe8, 0x07, 0xe8, 0x07,                 /* answered_ms 300, points, max */
+    2,                                                  /* n_events */
+    5, 0xd0, 0x0f, 0xf0, 0x47,                          /* reboot, wall 1000, 4600 */
+    0x80, 0xba, 0xb7, 0x03, 0xc0, 0xcf, 0x24,           /* measured 3600000, counted 600000 */
+    3, 0xf0, 0x47, 0xe8, 0x48,                          /* away, wall 4600, 4660 */
+    0xc0, 0xa9, 0x07, 0xe0, 0xd4, 0x03,                 /* measured 60000, counted 60000 */
+};
+/* clang-format on */
+
+static sq_clock_event golden2_events[] = {
+    {SQ_CLOCK_EV_REBOOT, 1000, 4600, 3600000, 600000},
+    {SQ_CLOCK_EV_AWAY, 4600, 4660, 60000, 60000},
+};
+
+static void golden2_result(sq_result *r)
+{
+    *r = golden_result;
+    r->format = 2;
+    r->clock = SQ_CLOCK_RUNNING;
+    r->power_grace_s = 600;
+    r->n_events = 2;
+    r->events = golden2_events;
+}
+
+static void test_golden2(void)
+{
+    sq_buf b;
+    sq_err e = {0};
+    sq_result want, *got = NULL;
+    golden2_result(&want);
+    sqi_buf_init(&b, 0);
+    sqi_result_encode(&want, &b);
+    CHECK(!b.failed);
+    CHECK_INT(sizeof golden2, b.len);
+    check_count++;
+    if (b.len != sizeof golden2 || memcmp(b.p, golden2, b.len) != 0) {
+        check_failures++;
+        for (size_t i = 0; i < b.len && i < sizeof golden2; i++)
+            if (b.p[i] != golden2[i]) {
+                fprintf(stderr, "%s:%d: golden2: first difference at byte %zu: %02x, not %02x\n",
+                        __FILE__, __LINE__, i, b.p[i], golden2[i]);
+                break;
+            }
+    }
+    sqi_buf_free(&b);
+    CHECK_OK(sq_result_decode(golden2, sizeof golden2, &got, &e), &e);
+    same_result("golden2", &want, got);
+    sq_result_free(got);
+    /* A clock byte other than 0 and 1 is refused; every cut too. */
+    uint8_t bad[sizeof golden2];
+    memcpy(bad, golden2, sizeof bad);
+    bad[52] = 2;
+    CHECK_ERR(SQ_ECORRUPT, "damaged", sq_result_decode(bad, sizeof bad, &got, &e), &e);
+    int wrong = 0;
+    for (size_t cut = 4; cut < sizeof golden2; cut++) {
+        got = NULL;
+        if (sq_result_decode(golden2, cut, &got, &e) != SQ_ECORRUPT || got)
+            wrong++;
+        sq_result_free(got);
+    }
+    CHECK_INT(0, wrong);
+    /* A result without a "format" of 1 is written as format 2. */
+    want.format = 0;
+    sqi_buf_init(&b, 0);
+    sqi_result_encode(&want, &b);
+    CHECK(b.len == sizeof golden2 && memcmp(b.p, golden2, b.len) == 0);
+    sqi_buf_free(&b);
 }
 
 /* ---- round trips ---- */
@@ -667,7 +758,10 @@ static const patch_case patches[] = {
     {"magic SQX", 2, 1, P("X"), SQ_ECORRUPT, "not a Synaq result"},
     {"magic sqr", 0, 3, P("sqr"), SQ_ECORRUPT, "not a Synaq result"},
     {"format 0", AT_FORMAT, 1, P("\x00"), SQ_ECORRUPT, "result of an unknown format 0"},
-    {"format 2", AT_FORMAT, 1, P("\x02"), SQ_ECORRUPT, "result of an unknown format 2"},
+    {"format 3", AT_FORMAT, 1, P("\x03"), SQ_ECORRUPT, "result of an unknown format 3"},
+    /* Format 1's bytes claiming format 2: the clock's fields eat the
+     * items, and what is left does not add up. */
+    {"format 1 under 2", AT_FORMAT, 1, P("\x02"), SQ_ECORRUPT, "damaged or truncated"},
     {"format 255", AT_FORMAT, 1, P("\xff"), SQ_ECORRUPT, "result of an unknown format 255"},
     {"station of 65 bytes", AT_STATION, 1, P("\x41"), DAMAGED},
     {"station of 0 bytes", AT_STATION, 5, P("\x00"), SQ_OK, NULL},
@@ -889,7 +983,8 @@ static void test_decode_bounds(void)
 
 static const char csv_header[] =
     "station,seq,attempt,trainee_id,trainee_name,exam,version,started,finished,elapsed_s,points,"
-    "max_points,percent,passed,timed_out,answered,items,clock_events\n";
+    "max_points,percent,passed,timed_out,answered,items,clock_events,clock,gaps_counted_s,"
+    "clock_log\n";
 
 static void test_csv_golden(void)
 {
@@ -897,18 +992,28 @@ static void test_csv_golden(void)
     char want[600];
     snprintf(want, sizeof want,
              "%sst-1,5,00112233445566778899aabbccddeeff,t1,Ann,ex,2,1970-01-01T00:16:40Z,"
-             "1970-01-01T00:26:40Z,600,1.500,2.000,75,yes,no,1,1,1\n",
+             "1970-01-01T00:26:40Z,600,1.500,2.000,75,yes,no,1,1,1,paused,0,jump:-100\n",
              csv_header);
     CHECK_STR(want, csv);
     sq_free(csv);
     csv = sq_result_csv(&basic, false);
     CHECK_STR("st-017,42,00112233445566778899aabbccddeeff,T-1001,Ann Lee,basics,3,"
-              "2023-11-14T22:13:20Z,2023-11-14T22:23:20Z,600,1.500,4.000,37,no,yes,2,3,2\n",
+              "2023-11-14T22:13:20Z,2023-11-14T22:23:20Z,600,1.500,4.000,37,no,yes,2,3,2,paused,0,"
+              "jump:-100 off:88700/0\n",
+              csv);
+    sq_free(csv);
+    /* Format 2: the clock rule, the time counted for gaps, each event. */
+    sq_result r2;
+    golden2_result(&r2);
+    csv = sq_result_csv(&r2, false);
+    CHECK_STR("st-1,5,00112233445566778899aabbccddeeff,t1,Ann,ex,2,1970-01-01T00:16:40Z,"
+              "1970-01-01T00:26:40Z,600,1.500,2.000,75,yes,no,1,1,2,running,660,"
+              "reboot:3600/600 away:60/60\n",
               csv);
     sq_free(csv);
     csv = sq_result_csv(&empty, false);
     CHECK_STR("st-1,1,ffffffffffffffffffffffffffffffff,,,e,0,1970-01-01T00:00:00Z,"
-              "1970-01-01T00:00:00Z,0,0.000,0.000,0,no,no,0,0,0\n",
+              "1970-01-01T00:00:00Z,0,0.000,0.000,0,no,no,0,0,0,paused,0,\n",
               csv);
     sq_free(csv);
 }
@@ -943,7 +1048,7 @@ static void test_csv_quoting(void)
         r.trainee_name = (char *)csv_names[i].name;
         snprintf(want, sizeof want,
                  "st-1,5,00112233445566778899aabbccddeeff,t1,%s,ex,2,1970-01-01T00:16:40Z,"
-                 "1970-01-01T00:26:40Z,600,1.500,2.000,75,yes,no,1,1,1\n",
+                 "1970-01-01T00:26:40Z,600,1.500,2.000,75,yes,no,1,1,1,paused,0,jump:-100\n",
                  csv_names[i].field);
         char *csv = sq_result_csv(&r, false);
         CHECK_STR(want, csv);
@@ -956,7 +1061,8 @@ static void test_csv_quoting(void)
     r.exam_id = "ex\n";
     char *csv = sq_result_csv(&r, false);
     CHECK_STR("\"st,\"\"1\"\"\",5,00112233445566778899aabbccddeeff,\"t,1\",Ann,\"ex\n\",2,"
-              "1970-01-01T00:16:40Z,1970-01-01T00:26:40Z,600,1.500,2.000,75,yes,no,1,1,1\n",
+              "1970-01-01T00:16:40Z,1970-01-01T00:26:40Z,600,1.500,2.000,75,yes,no,1,1,1,paused,0,"
+              "jump:-100\n",
               csv);
     sq_free(csv);
 }
@@ -976,7 +1082,7 @@ static void test_csv_numbers(void)
     r.n_events = 0;
     char *csv = sq_result_csv(&r, false);
     CHECK_STR("st-1,5,00112233445566778899aabbccddeeff,t1,Ann,ex,2,1969-12-31T23:59:59Z,"
-              "1970-01-01T00:00:00Z,1,0.999,0.001,75,no,yes,1,1,0\n",
+              "1970-01-01T00:00:00Z,1,0.999,0.001,75,no,yes,1,1,0,paused,0,\n",
               csv);
     sq_free(csv);
     r.points_milli = 123456789;
@@ -984,7 +1090,7 @@ static void test_csv_numbers(void)
     r.elapsed_ms = 0;
     csv = sq_result_csv(&r, false);
     CHECK_STR("st-1,5,00112233445566778899aabbccddeeff,t1,Ann,ex,2,1969-12-31T23:59:59Z,"
-              "1970-01-01T00:00:00Z,0,123456.789,1000000.000,75,no,yes,1,1,0\n",
+              "1970-01-01T00:00:00Z,0,123456.789,1000000.000,75,no,yes,1,1,0,paused,0,\n",
               csv);
     sq_free(csv);
 
@@ -992,7 +1098,8 @@ static void test_csv_numbers(void)
     char want[700];
     snprintf(want, sizeof want,
              "%s,9223372036854775807,%s,%s,%s,%s,9223372036854775807,,,9223372036854775,"
-             "9223372036854775.807,9223372036854775.807,100,yes,yes,1,2,3\n",
+             "9223372036854775.807,9223372036854775.807,100,yes,yes,1,2,3,paused,0,"
+             "jump:+9223372036854775807 off:1/0 ?:0/0\n",
              wide.station_id, wide.attempt_id, wide.trainee_id, wide.trainee_name, wide.exam_id);
     csv = sq_result_csv(&wide, false);
     CHECK_STR(want, csv);
@@ -1012,6 +1119,7 @@ int main(void)
     crypto_box_keypair(other_results_pk, other_results_sk);
     make_ids();
     test_golden();
+    test_golden2();
     test_round_trips();
     test_open_refusals();
     test_largest();

@@ -173,6 +173,23 @@ static const bad_case bad_cases[] = {
     BAD(ONE "time_limit: 1441\n", 9, "'time_limit' must be 0..1440 minutes"),
     BAD(ONE "pass_mark: 101\n", 9, "'pass_mark' must be a percentage, 0..100"),
     BAD(ONE "attempts: 1001\n", 9, "'attempts' must be 0..1000, not 1001"),
+    /* the clock */
+    BAD(ONE "clock: sometimes\n", 9, "'clock' must be running or paused"),
+    BAD(ONE "clock: Running\n", 9, "'clock' must be running or paused"),
+    BAD(ONE "clock: [running]\n", 9, "'clock' must be running or paused"),
+    BAD(ONE "clock:\n", 9, "'clock' must be running or paused"),
+    BAD(ONE "power_grace: 10x\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: -1m\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: 25h\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: 1441\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: 86401s\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: 010m\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: m\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: 10 m\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: 9999999999h\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: {m: 10}\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "clock: paused\npower_grace: 5m\n", 10,
+        "'power_grace' goes with 'clock: running' only"),
     BAD(HEAD "items:\n" ITEM("q1") "    points: 0\n", 9,
         "item 'q1': 'points' must be 1..100, not 0"),
     /* ids */
@@ -454,6 +471,7 @@ static void test_minimal(void)
     check_json("{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"},"
                " \"time_limit_s\": 0, \"pass_percent\": 0, \"attempts\": 0,"
                " \"show_score\": true, \"shuffle_items\": true, \"shuffle_options\": true,"
+               " \"clock\": \"running\", \"power_grace_s\": 600,"
                " \"topics\": [], \"blueprint\": [],"
                " \"items\": [{\"id\": \"q1\", \"type\": \"single\", \"topic\": null, \"points\": 1,"
                "   \"text\": {\"en\": \"Q\"},"
@@ -462,6 +480,40 @@ static void test_minimal(void)
                " \"roster\": []}",
                doc, __LINE__);
     json_decref(doc);
+}
+
+/* The clock's values: running by default with a 10-minute grace, a
+ * grace in seconds, minutes (also bare) or hours, and paused without one. */
+static void test_clock(void)
+{
+    static const struct {
+        const char *extra;
+        const char *clock;
+        int64_t grace; /* -1: none */
+    } cases[] = {
+        {"", "running", 600},
+        {"clock: running\n", "running", 600},
+        {"clock: paused\n", "paused", -1},
+        {"power_grace: 90s\n", "running", 90},
+        {"power_grace: 15m\n", "running", 900},
+        {"power_grace: 15\n", "running", 900},
+        {"power_grace: 1h\n", "running", 3600},
+        {"power_grace: 24h\n", "running", 86400},
+        {"power_grace: 1440\n", "running", 86400},
+        {"clock: running\npower_grace: 0m\n", "running", 0},
+        {"power_grace: 0\n", "running", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof yaml, "%s%s", ONE, cases[i].extra);
+        json_t *doc = parse_ok(yaml, NULL);
+        if (!doc)
+            continue;
+        CHECK_STR(cases[i].clock, json_string_value(json_object_get(doc, "clock")));
+        json_t *g = json_object_get(doc, "power_grace_s");
+        CHECK_INT(cases[i].grace, g ? json_integer_value(g) : -1);
+        json_decref(doc);
+    }
 }
 
 static const char full_source[] = "# Every feature of the format.\n"
@@ -636,6 +688,21 @@ static const doc_case doc_cases[] = {
      "[]}",
      "exam 't': 'topics' must be a list"},
     {DOC_HEAD " \"items\": {}}", "exam 't': 'items' must be a list"},
+    /* the clock: absent (older bundles) is running; bad values refused */
+    {DOC_HEAD " \"clock\": \"running\", \"power_grace_s\": 0, \"items\": [" DOC_ITEM("", OPTS2) "]}",
+     NULL},
+    {DOC_HEAD " \"clock\": \"paused\", \"items\": [" DOC_ITEM("", OPTS2) "]}", NULL},
+    {DOC_HEAD " \"clock\": \"stopped\", \"items\": []}",
+     "exam 't': 'clock' must be running or paused"},
+    {DOC_HEAD " \"clock\": true, \"items\": []}", "exam 't': 'clock' must be running or paused"},
+    {DOC_HEAD " \"clock\": \"paused\", \"power_grace_s\": 60, \"items\": []}",
+     "exam 't': 'power_grace_s' goes with a running clock only"},
+    {DOC_HEAD " \"power_grace_s\": 86401, \"items\": []}",
+     "exam 't': 'power_grace_s' must be 0..86400, not 86401"},
+    {DOC_HEAD " \"power_grace_s\": -1, \"items\": []}",
+     "exam 't': 'power_grace_s' must be 0..86400, not -1"},
+    {DOC_HEAD " \"power_grace_s\": \"600\", \"items\": []}",
+     "exam 't': 'power_grace_s' must be a whole number"},
     {DOC("1"), "exam 't': item 1: must be an object"},
     {DOC("{\"id\": \"q1\"}"), "exam 't': item 1: missing required key 'type'"},
     {DOC(DOC_ITEM(", \"answer\": true", OPTS2)), "exam 't': item 1: unknown key 'answer'"},
@@ -907,6 +974,7 @@ int main(int argc, char **argv)
     test_big_sources();
     test_line_endings();
     test_minimal();
+    test_clock();
     test_full();
     test_documents();
     test_round_trip();

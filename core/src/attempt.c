@@ -56,6 +56,8 @@ struct sq_attempt {
     int closed;
     int n_events;
     int64_t time_limit_ms; /* 0: none */
+    bool running;          /* the exam's clock: running (true) or paused */
+    int64_t grace_ms;      /* running: a restart's down time counts up to this */
     int64_t started_wall;
     /* The elapsed time committed, and the clocks' readings when it was. */
     int64_t base_elapsed_ms, base_mono_ms, base_wall_s;
@@ -370,13 +372,19 @@ int64_t sq_attempt_time_left_ms(sq_attempt *a)
     return left > 0 ? left : 0;
 }
 
+bool sq_attempt_clock_running(const sq_attempt *a)
+{
+    return a->running;
+}
+
 static sq_status add_event(sq_attempt *a, int kind, int64_t wall_before, int64_t wall_after,
-                           int64_t mono_delta, sq_err *err)
+                           int64_t mono_delta, int64_t counted, sq_err *err)
 {
     sqlite3_stmt *q;
     sq_status st = sqi_db_prepare(a->s,
                                  "INSERT INTO clock_events(attempt, n, kind, wall_before,"
-                                 " wall_after, mono_delta_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                                 " wall_after, mono_delta_ms, counted_ms)"
+                                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                                  &q, err);
     if (st)
         return st;
@@ -386,6 +394,7 @@ static sq_status add_event(sq_attempt *a, int kind, int64_t wall_before, int64_t
     sqlite3_bind_int64(q, 4, wall_before);
     sqlite3_bind_int64(q, 5, wall_after);
     sqlite3_bind_int64(q, 6, mono_delta);
+    sqlite3_bind_int64(q, 7, counted);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
@@ -409,18 +418,20 @@ static sq_status time_write(sq_attempt *a, time_point *tp, sq_err *err)
     int64_t mono_d = tp->mono - a->base_mono_ms, wall_d = (tp->wall - a->base_wall_s) * 1000;
     sq_status st;
     if (wall_d - mono_d > JUMP_MS || mono_d - wall_d > JUMP_MS)
-        if ((st = add_event(a, 1, a->base_wall_s, tp->wall, mono_d, err)))
+        if ((st = add_event(a, SQ_CLOCK_EV_JUMP, a->base_wall_s, tp->wall, mono_d, 0, err)))
             return st;
     sqlite3_stmt *q;
     if ((st = sqi_db_prepare(a->s,
-                            "UPDATE attempts SET elapsed_ms = ?, last_wall = ?, current = ?"
-                            " WHERE id = ? AND state = 0",
+                            "UPDATE attempts SET elapsed_ms = ?1, last_wall = ?2, current = ?3,"
+                            " last_mono = ?5, last_run = ?6 WHERE id = ?4 AND state = 0",
                             &q, err)))
         return st;
     sqlite3_bind_int64(q, 1, tp->elapsed);
     sqlite3_bind_int64(q, 2, tp->wall);
     sqlite3_bind_int(q, 3, a->current);
     sqlite3_bind_blob(q, 4, a->id, 16, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, tp->mono);
+    sqlite3_bind_blob(q, 6, a->s->run, sizeof a->s->run, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
@@ -472,6 +483,12 @@ static sq_status new_attempt(sq_store *s, const char *exam_id, const char *train
 static void apply_meta(sq_attempt *a)
 {
     a->time_limit_ms = json_integer_value(json_object_get(a->meta, "time_limit_s")) * 1000;
+    /* Without "clock" (a bundle of older software): running, the default. */
+    const char *clock = json_string_value(json_object_get(a->meta, "clock"));
+    a->running = !clock || strcmp(clock, "paused") != 0;
+    json_t *grace = json_object_get(a->meta, "power_grace_s");
+    a->grace_ms = (json_is_integer(grace) ? json_integer_value(grace) : SQI_POWER_GRACE_DEFAULT_S) *
+                  1000;
 }
 
 sq_status sq_attempt_start(sq_store *s, const char *exam_id, const char *trainee_id,
@@ -545,8 +562,8 @@ sq_status sq_attempt_start(sq_store *s, const char *exam_id, const char *trainee
     sqlite3_stmt *q;
     if ((st = sqi_db_prepare(s,
                             "INSERT INTO attempts(id, exam, trainee, person, state, layout,"
-                            " current, elapsed_ms, started_wall, last_wall)"
-                            " VALUES (?, ?, ?, ?, 0, ?, 0, 0, ?, ?)",
+                            " current, elapsed_ms, started_wall, last_wall, last_mono, last_run)"
+                            " VALUES (?, ?, ?, ?, 0, ?, 0, 0, ?, ?, ?, ?)",
                             &q, err)))
         goto out;
     sqlite3_bind_blob(q, 1, a->id, 16, SQLITE_STATIC);
@@ -556,6 +573,8 @@ sq_status sq_attempt_start(sq_store *s, const char *exam_id, const char *trainee
     sqlite3_bind_blob(q, 5, layout_sealed, (int)n_lay, SQLITE_STATIC);
     sqlite3_bind_int64(q, 6, a->started_wall);
     sqlite3_bind_int64(q, 7, a->started_wall);
+    sqlite3_bind_int64(q, 8, a->base_mono_ms);
+    sqlite3_bind_blob(q, 9, s->run, sizeof s->run, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
@@ -574,6 +593,86 @@ out:
         return st;
     }
     *out = a;
+    return SQ_OK;
+}
+
+/* What the store says of an attempt's last commit. */
+typedef struct {
+    int64_t wall, mono;
+    bool has_mono; /* committed by software that kept the monotonic reading */
+    bool same_run; /* committed through this very store handle */
+} last_commit;
+
+/*
+ * Inside the resume's transaction, with a->base_mono_ms and base_wall_s
+ * read now: what the time since the attempt's last commit adds to it,
+ * recorded as clock events.
+ *
+ * Paused: nothing; one OFF event (wall clock times only).
+ *
+ * Running: the clock we trust is the monotonic one, as everywhere on the
+ * station (the wall clock is recorded, never trusted: tech.c's PIN wait is
+ * the same rule). Within one run of a program (the same store handle) it
+ * never restarts, so time away from a kiosk that stayed up is measured on
+ * it exactly and counted in full (AWAY). An attempt last committed by
+ * another run was left by a program that stopped: the time from that
+ * commit until this run opened the store is down time, counted up to the
+ * exam's power grace; measured on the monotonic clock when it went
+ * forward (the same boot: DOWN), on the wall clock, never below 0, when it
+ * went back (a reboot or power cut restarts it: REBOOT). The wall clock
+ * can then be wrong (a station without a good battery-backed clock), and
+ * that is why the grace bounds it: a wrong wall clock changes the counted
+ * time by at most the grace, and a down time longer than the grace is
+ * never counted, so a power cut cannot eat the exam. A reboot whose new
+ * monotonic reading at the store's opening already passed the old one
+ * would be taken for the same boot; the kiosk opens its store seconds
+ * after boot, so that needs a boot that had run only seconds at the last
+ * commit (and the wall clock decides while the two readings overlap). The
+ * time since this run opened the store is time the kiosk was up: counted
+ * in full (AWAY).
+ */
+static sq_status resume_gap(sq_attempt *a, const last_commit *last, sq_err *err)
+{
+    sq_store *s = a->s;
+    int64_t now = a->base_mono_ms, wall = a->base_wall_s, counted = 0;
+    sq_status st;
+    if (!a->running)
+        return add_event(a, SQ_CLOCK_EV_OFF, last->wall, wall, 0, 0, err);
+    if (last->same_run && last->has_mono) {
+        int64_t away = now > last->mono ? now - last->mono : 0;
+        counted = away;
+        st = add_event(a, SQ_CLOCK_EV_AWAY, last->wall, wall, away, away, err);
+    } else {
+        /* Before this run's start on the monotonic clock: the same boot.
+         * Between the start and now: another program wrote it while this
+         * run was up (the same boot; the wall clock agrees that it came
+         * after the start), or a reboot whose clock already passed the
+         * old reading (the wall clock says it came before). After now:
+         * the clock started again, a reboot. */
+        bool same_boot = last->has_mono &&
+                         (last->mono <= s->opened_mono_ms ||
+                          (last->mono <= now && last->wall >= s->opened_wall_s));
+        int64_t down, up_from;
+        if (same_boot) {
+            down = s->opened_mono_ms > last->mono ? s->opened_mono_ms - last->mono : 0;
+            up_from = s->opened_mono_ms > last->mono ? s->opened_mono_ms : last->mono;
+        } else {
+            down = s->opened_wall_s > last->wall ? (s->opened_wall_s - last->wall) * 1000 : 0;
+            up_from = s->opened_mono_ms;
+        }
+        int64_t down_counted = down < a->grace_ms ? down : a->grace_ms;
+        int64_t up = now > up_from ? now - up_from : 0;
+        counted = down_counted + up;
+        st = add_event(a, same_boot ? SQ_CLOCK_EV_DOWN : SQ_CLOCK_EV_REBOOT, last->wall,
+                       s->opened_wall_s, down, down_counted, err);
+        if (!st && up > 0)
+            st = add_event(a, SQ_CLOCK_EV_AWAY, s->opened_wall_s, wall, up, up, err);
+    }
+    if (st)
+        return st;
+    a->base_elapsed_ms += counted;
+    if (a->time_limit_ms > 0 && a->base_elapsed_ms > a->time_limit_ms)
+        a->base_elapsed_ms = a->time_limit_ms;
     return SQ_OK;
 }
 
@@ -634,7 +733,7 @@ sq_status sq_attempt_resume(sq_store *s, const char *exam_id, const char *traine
     sqlite3_stmt *q = NULL;
     uint8_t *plain = NULL;
     size_t n = 0;
-    int64_t last_wall = 0;
+    last_commit last = {0};
     if (!sqi_catalog_trainee_id_ok(trainee_id))
         return sqi_seterr(err, SQ_EINVAL, "a trainee id is 1 to %d printable characters",
                          TRAINEE_ID_MAX);
@@ -645,7 +744,8 @@ sq_status sq_attempt_resume(sq_store *s, const char *exam_id, const char *traine
     sqi_db_trainee_hash(s, trainee_id, h);
     if ((st = sqi_db_prepare(s,
                             "SELECT a.id, a.exam, e.exam_id, e.version, a.person, a.layout,"
-                            " a.current, a.elapsed_ms, a.started_wall, a.last_wall"
+                            " a.current, a.elapsed_ms, a.started_wall, a.last_wall,"
+                            " a.last_mono, a.last_run"
                             " FROM attempts a JOIN exams e ON e.id = a.exam"
                             " WHERE a.trainee = ?1 AND a.state = 0"
                             " AND (?2 IS NULL OR e.exam_id = ?2)"
@@ -689,7 +789,11 @@ sq_status sq_attempt_resume(sq_store *s, const char *exam_id, const char *traine
     a->current = sqlite3_column_int(q, 6);
     a->base_elapsed_ms = sqlite3_column_int64(q, 7);
     a->started_wall = sqlite3_column_int64(q, 8);
-    last_wall = sqlite3_column_int64(q, 9);
+    last.wall = sqlite3_column_int64(q, 9);
+    last.has_mono = sqlite3_column_type(q, 10) == SQLITE_INTEGER;
+    last.mono = sqlite3_column_int64(q, 10);
+    last.same_run = sqlite3_column_bytes(q, 11) == (int)sizeof s->run &&
+                    memcmp(sqlite3_column_blob(q, 11), s->run, sizeof s->run) == 0;
     if (a->current < 0 || a->current >= a->n)
         a->current = 0;
     sqlite3_finalize(q);
@@ -699,15 +803,31 @@ sq_status sq_attempt_resume(sq_store *s, const char *exam_id, const char *traine
     apply_meta(a);
     if ((st = load_bodies(a, err)) || (st = load_answers(a, err)))
         goto out;
-    /* The station was off (or the kiosk down) since last_wall: that time is
-     * not counted, and the gap is recorded for central to see. */
+    /* The time since the last commit, by the exam's clock rule, with the
+     * events that say what it was; committed before the attempt is shown. */
+    time_point tp;
     a->base_mono_ms = sqi_db_mono_ms(s);
     a->base_wall_s = sqi_db_wall_s(s);
+    int64_t committed = a->base_elapsed_ms;
+    int events = a->n_events;
     if ((st = sqi_db_begin(s, err)))
         goto out;
-    st = add_event(a, 2, last_wall, a->base_wall_s, 0, err);
-    if ((st = sqi_db_end(s, st, err)))
+    st = resume_gap(a, &last, err);
+    if (!st)
+        st = time_write(a, &tp, err);
+    st = sqi_db_end(s, st, err);
+    if (st == SQ_EFULL) {
+        /* A full disk does not keep the trainee out: the gap counts in
+         * memory and reaches the store with the next write that fits;
+         * its events are lost (the elapsed time is not). */
+        a->n_events = events;
+        st = SQ_OK;
+    } else if (st) {
+        a->base_elapsed_ms = committed;
         goto out;
+    } else {
+        time_applied(a, &tp);
+    }
 out:
     sqlite3_finalize(q);
     free(plain);
@@ -998,7 +1118,9 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
     if ((st = sqi_chain_next_seq(a->s, &seq, err)))
         goto out;
 
-    r.format = 1;
+    r.format = 2;
+    r.clock = a->running ? SQ_CLOCK_RUNNING : SQ_CLOCK_PAUSED;
+    r.power_grace_s = a->running ? a->grace_ms / 1000 : 0;
     r.station_id = a->s->station_id;
     r.seq = seq;
     memcpy(r.attempt_id, a->id_hex, sizeof r.attempt_id);
@@ -1023,8 +1145,8 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
 
     /* The clock events recorded for this attempt go into the result. */
     if ((st = sqi_db_prepare(a->s,
-                            "SELECT kind, wall_before, wall_after, mono_delta_ms FROM"
-                            " clock_events WHERE attempt = ? ORDER BY n",
+                            "SELECT kind, wall_before, wall_after, mono_delta_ms, counted_ms"
+                            " FROM clock_events WHERE attempt = ? ORDER BY n",
                             &q, err)))
         goto out;
     sqlite3_bind_blob(q, 1, a->id, 16, SQLITE_STATIC);
@@ -1039,6 +1161,7 @@ sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *outcome, sq_err *err)
         e->wall_before_s = sqlite3_column_int64(q, 1);
         e->wall_after_s = sqlite3_column_int64(q, 2);
         e->mono_delta_ms = sqlite3_column_int64(q, 3);
+        e->counted_ms = sqlite3_column_int64(q, 4);
     }
     sqlite3_finalize(q);
     q = NULL;

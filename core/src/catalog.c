@@ -187,6 +187,9 @@ sq_status sq_catalog_exams(sq_store *s, sq_exam_info **out, size_t *n, sq_err *e
         e->pass_percent = (int)json_integer_value(json_object_get(meta, "pass_percent"));
         e->attempts_allowed = (int)json_integer_value(json_object_get(meta, "attempts"));
         e->show_score = json_is_true(json_object_get(meta, "show_score"));
+        /* No "clock" (older bundles): running, the default. */
+        const char *clock = json_string_value(json_object_get(meta, "clock"));
+        e->clock_running = !clock || strcmp(clock, "paused") != 0;
         json_decref(meta);
         count++;
     }

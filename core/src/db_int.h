@@ -19,6 +19,11 @@ struct sq_store {
     int in_tx;
     const sq_station_keys *keys;
     const sq_clock *clock;
+    /* This handle's run: a random id, and the clocks when it was opened.
+     * An attempt committed under another run was left by a process that
+     * stopped (a restart, a power cut): attempt.c's gap rule. */
+    uint8_t run[16];
+    int64_t opened_mono_ms, opened_wall_s;
     char station_id[SQ_STATION_ID_MAX + 1];
     /* The keys derived from the storage key, 32 bytes each, in one block
      * of guarded memory (sodium_malloc: locked, left out of core files,

@@ -231,6 +231,23 @@ static sq_status check_bool(const chk *c, const json_t *obj, const char *key)
     return SQ_OK;
 }
 
+/* "clock": "running" or "paused" (absent: running); "power_grace_s" only
+ * with a running clock. */
+static sq_status check_clock(const chk *c, const json_t *exam)
+{
+    const json_t *clock = json_object_get(exam, "clock");
+    const char *v = json_string_value(clock);
+    bool paused = v && strcmp(v, "paused") == 0;
+    if (clock && !paused && !(v && strcmp(v, "running") == 0))
+        return bad(c, clock, "'clock' must be running or paused");
+    if (!json_object_get(exam, "power_grace_s"))
+        return SQ_OK;
+    if (paused)
+        return bad(c, json_object_get(exam, "power_grace_s"),
+                   "'power_grace_s' goes with a running clock only");
+    return check_int(c, exam, "power_grace_s", 0, SQI_POWER_GRACE_MAX_S, NULL);
+}
+
 /* What is wrong with a string of 1..max bytes, or NULL. Texts may hold
  * newlines and tabs; names and ids hold no control character at all. */
 static const char *str_problem(const json_t *s, size_t max, bool multiline, char *buf, size_t size)
@@ -656,6 +673,8 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
                                  {"show_score", true},
                                  {"shuffle_items", true},
                                  {"shuffle_options", true},
+                                 {"clock", false},
+                                 {"power_grace_s", false},
                                  {"topics", true},
                                  {"blueprint", true},
                                  {"items", true},
@@ -694,6 +713,8 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
         st = check_int(&c, exam, "attempts", 0, ATTEMPTS_MAX, NULL);
     for (size_t i = 0; st == SQ_OK && i < sizeof flags / sizeof *flags; i++)
         st = check_bool(&c, exam, flags[i]);
+    if (st == SQ_OK)
+        st = check_clock(&c, exam);
     if (st != SQ_OK)
         goto out;
 

@@ -19,6 +19,8 @@
  *   "description": {...}                        (optional)
  *   "time_limit_s": 1800, "pass_percent": 70, "attempts": 2,
  *   "show_score": true, "shuffle_items": true, "shuffle_options": true,
+ *   "clock": "running" | "paused",               (optional: running)
+ *   "power_grace_s": 600,                        (optional, running only: 600)
  *   "topics": [{"id": "law", "title": {...}}],  (possibly empty)
  *   "blueprint": [{"topic": "law", "count": 5}], (empty: every item)
  *   "items": [{
@@ -34,6 +36,12 @@
  * }
  * A text map has at least one of kk, ru, en, each a non-empty string.
  */
+
+/* The exam's clock (assets/README.md): "running" counts the time since the
+ * start, with a restart's down time counted up to power_grace_s; "paused"
+ * counts only the time the attempt is on a screen. */
+#define SQI_POWER_GRACE_DEFAULT_S 600
+#define SQI_POWER_GRACE_MAX_S 86400
 
 /* Lines of a source, for messages: pairs of a node and its line. */
 typedef struct exam_linemap exam_linemap;

@@ -1,15 +1,19 @@
 /*
- * result.c - the result serialisation (format 1), sealing a result at the
- * station and opening it at central, and CSV. The batches that carry sealed
- * results off a station are batch.c's.
+ * result.c - the result serialisation (format 2; format 1 still read),
+ * sealing a result at the station and opening it at central, and CSV. The
+ * batches that carry sealed results off a station are batch.c's.
  *
- * Result format 1 (varints unless noted):
- *   "SQR" u8(1) str(station) seq attempt_id[16] str(trainee) str(name)
+ * Result format 2 (varints unless noted):
+ *   "SQR" u8(2) str(station) seq attempt_id[16] str(trainee) str(name)
  *   str(exam) version svarint(started) svarint(finished) elapsed_ms
  *   time_limit_s points_milli max_milli u8(percent) u8(flags: passed, timed out)
+ *   u8(clock: 0 paused, 1 running) power_grace_s
  *   n_items { str(item) u8(n) order[n] selected u8(flags: answered, flagged)
  *             answered_ms points_milli max_milli }
- *   n_events { u8(kind) svarint(wall before) svarint(wall after) svarint(mono delta) }
+ *   n_events { u8(kind) svarint(wall before) svarint(wall after) svarint(mono delta)
+ *              counted_ms }
+ * Format 1 is the same without the clock byte, power_grace_s and
+ * counted_ms (read as a paused clock, nothing counted).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +34,11 @@ void sqi_result_encode(const sq_result *r, sq_buf *b)
     size_t got = 0;
     memset(id, 0, sizeof id);
     sodium_hex2bin(id, sizeof id, r->attempt_id, strlen(r->attempt_id), NULL, &got, NULL);
+    /* Format 2 unless the result says 1 (results of older software, and
+     * the tests of format 1). */
+    int format = r->format == 1 ? 1 : 2;
     sqi_buf_put(b, "SQR", 3);
-    sqi_buf_u8(b, 1);
+    sqi_buf_u8(b, (uint8_t)format);
     sqi_buf_str(b, r->station_id);
     sqi_buf_varint(b, (uint64_t)r->seq);
     sqi_buf_put(b, id, 16);
@@ -47,6 +54,10 @@ void sqi_result_encode(const sq_result *r, sq_buf *b)
     sqi_buf_varint(b, (uint64_t)r->max_milli);
     sqi_buf_u8(b, (uint8_t)r->percent);
     sqi_buf_u8(b, (uint8_t)(r->passed | r->timed_out << 1));
+    if (format >= 2) {
+        sqi_buf_u8(b, (uint8_t)r->clock);
+        sqi_buf_varint(b, (uint64_t)r->power_grace_s);
+    }
     sqi_buf_varint(b, (uint64_t)r->n_items);
     for (int i = 0; i < r->n_items; i++) {
         const sq_result_item *it = &r->items[i];
@@ -65,6 +76,8 @@ void sqi_result_encode(const sq_result *r, sq_buf *b)
         sqi_buf_svarint(b, r->events[i].wall_before_s);
         sqi_buf_svarint(b, r->events[i].wall_after_s);
         sqi_buf_svarint(b, r->events[i].mono_delta_ms);
+        if (format >= 2)
+            sqi_buf_varint(b, (uint64_t)r->events[i].counted_ms);
     }
 }
 
@@ -91,7 +104,7 @@ sq_status sq_result_decode(const uint8_t *buf, size_t len, sq_result **out, sq_e
     if (!magic || memcmp(magic, "SQR", 3) != 0)
         return sqi_seterr(err, SQ_ECORRUPT, "not a Synaq result");
     int format = sqi_rd_u8(&r);
-    if (format != 1)
+    if (format != 1 && format != 2)
         return sqi_seterr(err, SQ_ECORRUPT, "result of an unknown format %d", format);
     sq_result *res = calloc(1, sizeof *res);
     if (!res)
@@ -116,9 +129,15 @@ sq_status sq_result_decode(const uint8_t *buf, size_t len, sq_result **out, sq_e
     uint8_t flags = sqi_rd_u8(&r);
     res->passed = flags & 1;
     res->timed_out = (flags >> 1) & 1;
+    res->clock = SQ_CLOCK_PAUSED;
+    if (format >= 2) {
+        res->clock = sqi_rd_u8(&r);
+        res->power_grace_s = sqi_rd_i63(&r);
+    }
     uint64_t n = sqi_rd_varint(&r);
     /* Every item takes at least 7 bytes: a count above what is left is a lie. */
-    if (r.failed || n > MAX_ITEMS || n > (len - r.pos) / 7 || flags > 3 || res->percent > 100)
+    if (r.failed || n > MAX_ITEMS || n > (len - r.pos) / 7 || flags > 3 || res->percent > 100 ||
+        res->clock > SQ_CLOCK_RUNNING)
         goto bad;
     res->items = calloc((size_t)n + 1, sizeof *res->items);
     if (!res->items)
@@ -158,6 +177,8 @@ sq_status sq_result_decode(const uint8_t *buf, size_t len, sq_result **out, sq_e
         res->events[i].wall_before_s = sqi_rd_svarint(&r);
         res->events[i].wall_after_s = sqi_rd_svarint(&r);
         res->events[i].mono_delta_ms = sqi_rd_svarint(&r);
+        if (format >= 2)
+            res->events[i].counted_ms = sqi_rd_i63(&r);
     }
     res->n_events = (int)ne;
     if (r.failed || r.pos != len || !res->station_id || !res->trainee_id || !res->trainee_name ||
@@ -222,15 +243,55 @@ static void csv_field(sq_buf *b, const char *s)
     sqi_buf_u8(b, '"');
 }
 
+/* b - a, or the nearest bound when it does not fit (decoded results may
+ * hold any numbers). */
+static int64_t diff_sat(int64_t b, int64_t a)
+{
+    int64_t d;
+    if (__builtin_sub_overflow(b, a, &d))
+        return a > b ? INT64_MIN : INT64_MAX;
+    return d;
+}
+
+/* The clock's columns: clock,gaps_counted_s,clock_log and the line end. */
+static void csv_clock(sq_buf *b, const sq_result *r)
+{
+    static const char *const names[] = {"?", "jump", "off", "away", "down", "reboot"};
+    char num[96];
+    int64_t counted = 0;
+    for (int i = 0; i < r->n_events; i++)
+        if (__builtin_add_overflow(counted, r->events[i].counted_ms, &counted))
+            counted = INT64_MAX;
+    snprintf(num, sizeof num, "%s,%lld,", r->clock == SQ_CLOCK_RUNNING ? "running" : "paused",
+             (long long)(counted / 1000));
+    sqi_buf_put(b, num, strlen(num));
+    for (int i = 0; i < r->n_events; i++) {
+        const sq_clock_event *e = &r->events[i];
+        const char *name = e->kind >= 1 && e->kind <= SQ_CLOCK_EV_REBOOT ? names[e->kind] : "?";
+        if (e->kind == SQ_CLOCK_EV_JUMP)
+            snprintf(num, sizeof num, "%s%s:%+lld", i ? " " : "", name,
+                     (long long)diff_sat(e->wall_after_s, e->wall_before_s));
+        else if (e->kind == SQ_CLOCK_EV_OFF)
+            snprintf(num, sizeof num, "%s%s:%lld/0", i ? " " : "", name,
+                     (long long)diff_sat(e->wall_after_s, e->wall_before_s));
+        else
+            snprintf(num, sizeof num, "%s%s:%lld/%lld", i ? " " : "", name,
+                     (long long)(e->mono_delta_ms / 1000), (long long)(e->counted_ms / 1000));
+        sqi_buf_put(b, num, strlen(num));
+    }
+    sqi_buf_u8(b, '\n');
+}
+
 char *sq_result_csv(const sq_result *r, bool header)
 {
     sq_buf b;
     char num[64];
-    sqi_buf_init(&b, 1 << 20);
+    /* A line of names, numbers and the clock's log: at most ~48 bytes an event. */
+    sqi_buf_init(&b, (1u << 20) + (size_t)(r->n_events > 0 ? r->n_events : 0) * 64);
     if (header) {
         const char *h = "station,seq,attempt,trainee_id,trainee_name,exam,version,started,"
                         "finished,elapsed_s,points,max_points,percent,passed,timed_out,"
-                        "answered,items,clock_events\n";
+                        "answered,items,clock_events,clock,gaps_counted_s,clock_log\n";
         sqi_buf_put(&b, h, strlen(h));
     }
     int answered = 0;
@@ -252,13 +313,14 @@ char *sq_result_csv(const sq_result *r, bool header)
         strftime(t0, sizeof t0, "%Y-%m-%dT%H:%M:%SZ", &tm0);
     if (gmtime_r(&w1, &tm1))
         strftime(t1, sizeof t1, "%Y-%m-%dT%H:%M:%SZ", &tm1);
-    snprintf(line, sizeof line, ",%lld,%s,%s,%lld,%lld.%03lld,%lld.%03lld,%d,%s,%s,%d,%d,%d\n",
+    snprintf(line, sizeof line, ",%lld,%s,%s,%lld,%lld.%03lld,%lld.%03lld,%d,%s,%s,%d,%d,%d,",
              (long long)r->exam_version, t0, t1, (long long)(r->elapsed_ms / 1000),
              (long long)(r->points_milli / 1000), (long long)(r->points_milli % 1000),
              (long long)(r->max_milli / 1000), (long long)(r->max_milli % 1000), r->percent,
              r->passed ? "yes" : "no", r->timed_out ? "yes" : "no", answered, r->n_items,
              r->n_events);
     sqi_buf_put(&b, line, strlen(line));
+    csv_clock(&b, r);
     sqi_buf_u8(&b, 0);
     if (b.failed) {
         sqi_buf_free(&b);

@@ -9,7 +9,8 @@
 #include "synaq/result.h"
 #include "codec_int.h"
 
-/* Serialises r (format 1). */
+/* Serialises r: format 2, or format 1 when r->format is 1 (without the
+ * clock rule and the counted times). */
 void sqi_result_encode(const sq_result *r, sq_buf *b);
 /* Sign, then seal: r serialised, signed with the station's key and sealed
  * to central's results key. Caller owns *out (free()). SQ_ETOOBIG above

@@ -1041,6 +1041,8 @@ enum {
     E_SHOW_SCORE,
     E_SHUFFLE_ITEMS,
     E_SHUFFLE_OPTIONS,
+    E_CLOCK,
+    E_POWER_GRACE,
     E_TOPICS,
     E_BLUEPRINT,
     E_ROSTER,
@@ -1048,12 +1050,70 @@ enum {
     E_N
 };
 
+/* A length of time: a whole number of seconds, minutes or hours ("90s",
+ * "10m", "1h"; a bare number is minutes, as time_limit). 0: a number, 1:
+ * not a duration, 2: too large. */
+static int parse_duration(const char *s, size_t len, int64_t *secs)
+{
+    int64_t unit = 60, n = 0;
+    if (len > 0 && (s[len - 1] == 's' || s[len - 1] == 'm' || s[len - 1] == 'h')) {
+        unit = s[len - 1] == 's' ? 1 : s[len - 1] == 'm' ? 60 : 3600;
+        len--;
+    }
+    if (len == 0 || len > 9 || (s[0] == '0' && len > 1))
+        return len > 9 ? 2 : 1;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 1;
+        n = n * 10 + (s[i] - '0');
+    }
+    *secs = n * unit;
+    return 0;
+}
+
+/* clock: running | paused (default running); power_grace: a duration
+ * (running only; default SQI_POWER_GRACE_DEFAULT_S). */
+static sq_status compile_clock(cx *c, const field *fc, const field *fg, json_t *doc)
+{
+    bool running = true;
+    int64_t grace = SQI_POWER_GRACE_DEFAULT_S;
+    if (fc->val) {
+        const ynode *n = nd(c, fc->val);
+        const char *s = n->kind == Y_SCALAR ? str(c, fc->val) : "";
+        bool whole = n->kind == Y_SCALAR && strlen(s) == n->len;
+        if (whole && strcmp(s, "paused") == 0)
+            running = false;
+        else if (!whole || strcmp(s, "running") != 0)
+            return fail(c, fc->line, "", "'clock' must be running or paused");
+    }
+    if (fg->val) {
+        const ynode *n = nd(c, fg->val);
+        const char *s = n->kind == Y_SCALAR ? str(c, fg->val) : "";
+        int rc = n->kind == Y_SCALAR && strlen(s) == n->len ? parse_duration(s, n->len, &grace) : 1;
+        if (rc == 0 && grace > SQI_POWER_GRACE_MAX_S)
+            rc = 2;
+        if (rc != 0)
+            return fail(c, fg->line, "",
+                        "'power_grace' must be a time of 0 to 24 hours, such as 90s, 10m or 1h%s",
+                        rc == 2 ? "" : " (a bare number is minutes)");
+        if (!running)
+            return fail(c, fg->line, "",
+                        "'power_grace' goes with 'clock: running' only: a paused clock counts no "
+                        "time while the kiosk is down");
+    }
+    put(c, doc, "clock", mk(c, json_string(running ? "running" : "paused"), fc->line));
+    if (running)
+        put(c, doc, "power_grace_s", mk(c, json_integer((json_int_t)grace), fg->val ? fg->line : 0));
+    return SQ_OK;
+}
+
 static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
 {
     static const char *const keys[E_N] = {
         "exam",      "version",   "title",      "description",   "time_limit",
         "pass_mark", "attempts",  "show_score", "shuffle_items", "shuffle_options",
-        "topics",    "blueprint", "roster",     "items"};
+        "clock",     "power_grace", "topics",   "blueprint",     "roster",
+        "items"};
     static const int required[] = {E_EXAM, E_VERSION, E_TITLE, E_ITEMS};
     static const int flags[] = {E_SHOW_SCORE, E_SHUFFLE_ITEMS, E_SHUFFLE_OPTIONS};
     field f[E_N];
@@ -1137,6 +1197,10 @@ static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
         }
         put(c, doc, fl->key, json_boolean(b));
     }
+
+    st = compile_clock(c, &f[E_CLOCK], &f[E_POWER_GRACE], doc);
+    if (st != SQ_OK)
+        goto out;
 
     st = compile_topics(c, &f[E_TOPICS], &v);
     if (st != SQ_OK)

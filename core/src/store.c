@@ -29,7 +29,7 @@
 #include "synaq/bundle.h"
 #include "synaq/store.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 /* The audit log's guard against updates: made by migration 1 -> 2, and
  * again by 2 -> 3 once the old lines have their MACs. */
@@ -102,6 +102,14 @@ static const char *const migrations[] = {
      * from_seq on are sent as wire_base + (seq - from_seq). */
     "CREATE TABLE seq_map(from_seq INTEGER PRIMARY KEY, wire_base INTEGER NOT NULL)"
     "  WITHOUT ROWID;",
+    /* 4 -> 5: the exam's clock rule (attempt.c). With the wall clock of
+     * an attempt's last commit, its monotonic clock and the run (store
+     * handle) that made it: a gap on resume is measured on the monotonic
+     * clock when it can be (NULL in attempts left by older software); and
+     * what of a clock event was counted in the attempt's time. */
+    "ALTER TABLE attempts ADD COLUMN last_mono INTEGER;"
+    "ALTER TABLE attempts ADD COLUMN last_run BLOB;"
+    "ALTER TABLE clock_events ADD COLUMN counted_ms INTEGER NOT NULL DEFAULT 0;",
 };
 
 
@@ -263,6 +271,9 @@ sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clo
     snprintf(s->path, sizeof s->path, "%s", path);
     s->keys = k;
     s->clock = clock ? clock : sq_clock_system();
+    randombytes_buf(s->run, sizeof s->run);
+    s->opened_mono_ms = s->clock->mono_ms(s->clock->ctx);
+    s->opened_wall_s = s->clock->wall_s(s->clock->ctx);
     snprintf(s->station_id, sizeof s->station_id, "%s", cert->station_id);
     crypto_kdf_derive_from_key(s->field_key, 32, 1, "sqstore_", sqi_station_keys_storage_key(k));
     crypto_kdf_derive_from_key(s->hash_key, 32, 2, "sqstore_", sqi_station_keys_storage_key(k));

@@ -66,6 +66,16 @@ items:
       - {ru: Два}
 YAML
 expect_fail "bad.yaml:8: item 'a': no option is marked correct" central bundle check bad.yaml
+# The clock rule: a bad value is named with its line, and nothing is built.
+sed 's/^version: 1$/version: 1\nclock: sometimes/' "$src/assets/demo/election-basics.yaml" \
+  >clock.yaml
+expect_fail "clock.yaml:6: 'clock' must be running or paused" central bundle check \
+  clock.yaml
+sed 's/^version: 1$/version: 1\npower_grace: 10 minutes/' "$src/assets/demo/election-basics.yaml" \
+  >grace.yaml
+expect_fail "grace.yaml:6: 'power_grace' must be a time of 0 to 24 hours" central bundle build \
+  grace.yaml --stations central/certs/cli-001.cert -o grace.sqb
+[ ! -e grace.sqb ] && ok || bad "a bundle was written from a bad source"
 expect_out "election-basics v1: 20 items per attempt, checked" \
   central bundle check "$src/assets/demo/election-basics.yaml"
 expect_out "built for 1 station" central bundle build "$src/assets/demo/election-basics.yaml" \

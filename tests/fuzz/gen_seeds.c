@@ -112,6 +112,25 @@ static int results(void)
     rc |= save_buf("result", "gen-full.bin", &b);
     sqi_buf_free(&b);
 
+    /* The same in format 2: a running clock, and what its gaps counted. */
+    sq_clock_event events2[3] = {
+        {.kind = 3, .wall_before_s = 1700000100, .wall_after_s = 1700000400,
+         .mono_delta_ms = 300000, .counted_ms = 300000},
+        {.kind = 4, .wall_before_s = 1700000400, .wall_after_s = 1700004000,
+         .mono_delta_ms = 3600000, .counted_ms = 600000},
+        {.kind = 5, .wall_before_s = 1700004000, .wall_after_s = 1690000000,
+         .mono_delta_ms = 0, .counted_ms = 0},
+    };
+    full.format = 2;
+    full.clock = SQ_CLOCK_RUNNING;
+    full.power_grace_s = 600;
+    full.n_events = 3;
+    full.events = events2;
+    sqi_buf_init(&b, 0);
+    sqi_result_encode(&full, &b);
+    rc |= save_buf("result", "gen-full-v2.bin", &b);
+    sqi_buf_free(&b);
+
     sq_result_item one = {.item_id = "q1",
                           .n_options = 2,
                           .order = {1, 0},

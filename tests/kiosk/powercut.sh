@@ -31,7 +31,18 @@ trap cleanup EXIT
 failed=0
 fail() { echo "FAIL: $*" >&2; failed=1; exit 1; }
 
-"$top/tests/ui/station.sh" "$bin" "$work" || fail "cannot make the station"
+# The demo exam on its default running clock, with no power grace: the
+# script clock starts again at every run (as after a reboot) while its
+# wall clock is the real one, so a grace would count real seconds between
+# a kill and the restart that the screen's clock never ran; with none, the
+# time down counts nothing and the checks below stay exact. (The grace
+# itself is test_attempt's.)
+mkdir -p "$work/src"
+cp -r "$top/assets/demo/." "$work/src/"
+sed -i 's/^time_limit: 20$/time_limit: 20\npower_grace: 0m/' "$work/src/election-basics.yaml"
+grep -q '^power_grace: 0m$' "$work/src/election-basics.yaml" || fail "cannot set the power grace"
+"$top/tests/ui/station.sh" "$bin" "$work" "$work/src/election-basics.yaml" ||
+  fail "cannot make the station"
 kiosk_bin="$bin/kiosk/synaq-kiosk"
 ctl() { "$bin/ctl/synaqctl" --home "$work/station" "$@"; }
 export SDL_VIDEODRIVER=dummy
@@ -461,11 +472,18 @@ for tid in "${!taken[@]}"; do
     ! grep -q 'Тоқтаған жерден' <<<"$shown" || fail "trainee $tid: the exam choice shows: $shown"
 done
 row=$(grep "^[^,]*,[^,]*,$attempt0," <<<"$rows") || fail "no result of attempt $attempt0: $csv"
-IFS=, read -r _ _ _ r_tid _ _ _ _ _ r_elapsed _ _ _ _ _ r_answered r_items r_events <<<"$row"
+IFS=, read -r _ _ _ r_tid _ _ _ _ _ r_elapsed _ _ _ _ _ r_answered r_items r_events r_clock \
+  r_counted r_log <<<"$row"
 [ "$r_tid" = "$TID" ] || fail "the result of $attempt0 is of trainee $r_tid"
 [ "$r_answered" = "$answered" ] ||
   fail "the result has $r_answered answers, the screen showed $answered"
 [ "$r_items" = "$N_ITEMS" ] || fail "the result has $r_items items"
+# Every restart is on record as a reboot (the script clock starts again),
+# and with no grace nothing was counted for it.
+[ "$r_clock" = running ] && [ "$r_counted" = 0 ] ||
+  fail "the result's clock: $r_clock, $r_counted s counted for gaps: $r_log"
+[ "$(tr ' ' '\n' <<<"$r_log" | grep -c '^reboot:[0-9]*/0$')" -ge 1 ] ||
+  fail "no restart in the result's clock log: $r_log"
 want_elapsed=$(((LIMIT_MS - final_left) / 1000))
 [ "$r_elapsed" -ge $((want_elapsed - 1)) ] && [ "$r_elapsed" -le $((want_elapsed + 1)) ] ||
   fail "the result says ${r_elapsed} s elapsed, the screen's clock said ${want_elapsed} s"

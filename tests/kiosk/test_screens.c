@@ -34,6 +34,9 @@ static char usb_dir[400];
 #define TRAINEE "900101300123"
 #define PIN "2468"
 
+/* Lines added to the exam source of the next kiosk_open ("clock: paused"). */
+static const char *exam_extra = "";
+
 /* ---- a kiosk on the fixture's station ---- */
 
 typedef struct {
@@ -53,9 +56,16 @@ static int kiosk_open(kiosk *k, int w, int h, int n_items, int limit_min, bool p
     if (fx_setup(&f, "kiosk-01"))
         return -1;
     char *yaml = fx_exam_yaml("demo", 1, n_items, limit_min);
+    size_t ylen = strlen(yaml);
+    char *full = malloc(ylen + strlen(exam_extra) + 1);
+    if (full) {
+        memcpy(full, yaml, ylen);
+        strcpy(full + ylen, exam_extra);
+    }
     snprintf(bundle, sizeof bundle, "%s/demo.sqb", f.dir);
-    int rc = fx_bundle(&f, yaml, bundle, NULL, 0);
+    int rc = full ? fx_bundle(&f, full, bundle, NULL, 0) : -1;
     free(yaml);
+    free(full);
     if (rc || sq_import_file(f.store, bundle, NULL, &r, &e) ||
         (pin && sq_tech_pin_set(f.store, "test", PIN, &e))) {
         fprintf(stderr, "kiosk_open: the station: %s\n", rc ? "bundle" : e.msg);
@@ -676,6 +686,73 @@ static void test_idle(void)
     kiosk_close(&k);
 }
 
+/* The exam's clock while the trainee is away (issue 16, item 2). Running
+ * (the default): a trainee leaves an item, the kiosk goes back to welcome
+ * after its idle time, and the clock goes on; back after the limit, the
+ * resume ends the attempt at once, and the result screen says that the
+ * time ran out while the exam was left. Paused: the same walk comes back
+ * to the item with the time it had. */
+static void idle_clock(bool paused)
+{
+    kiosk k;
+    exam_extra = paused ? "clock: paused\n" : "";
+    int rc = kiosk_open(&k, 800, 480, 3, 5, false);
+    exam_extra = "";
+    if (rc) {
+        CHECK(!"the station");
+        kiosk_close(&k);
+        return;
+    }
+    app *a = k.a;
+    identify_as_trainee(a, "kk");
+    TAP(a, "exam:demo");
+    SCREEN(a, "info");
+    if (paused)
+        SHOWS_NOT(a, t(a, "info.clock_running"));
+    else
+        SHOWS(a, t(a, "info.clock_running"));
+    TAP(a, "start");
+    SCREEN(a, "item");
+    TAP(a, "option-1");
+    /* Walks away: the warning, then welcome after 3.5 minutes. */
+    advance(a, APP_IDLE_MS + APP_IDLE_GRACE_MS);
+    SCREEN(a, "welcome");
+    CHECK(a->exam.att == NULL);
+    CHECK_INT(0, pending_results());
+    /* Back 2 minutes later: 5.5 minutes since the start. */
+    advance(a, 120000);
+    SCREEN(a, "welcome");
+    identify_as_trainee(a, "kk");
+    SCREEN(a, "exams");
+    SHOWS(a, t(a, "exams.resume"));
+    TAP(a, "exam:demo");
+    advance(a, 0);
+    if (paused) {
+        /* 1.5 minutes left: the idle time did not count (the 5-minute
+         * warning is over the item). */
+        CHECK_INT(SCR_ITEM, a->scr);
+        SCREEN(a, "warn5");
+        CHECK_INT(90000, sq_attempt_time_left_ms(a->exam.att));
+        CHECK_INT(0, pending_results());
+        kiosk_close(&k);
+        return;
+    }
+    SCREEN(a, "result");
+    SHOWS(a, t(a, "result.timeout_away"));
+    SHOWS_NOT(a, t(a, "result.timeout"));
+    CHECK(a->exam.timed_out);
+    CHECK(a->exam.outcome.timed_out);
+    CHECK_INT(1, pending_results());
+    CHECK(!store_sees(TRAINEE, 0).found);
+    kiosk_close(&k);
+}
+
+static void test_idle_clock(void)
+{
+    idle_clock(false);
+    idle_clock(true);
+}
+
 /* ---- the keyboard stays put (issue 16, item 6) ---- */
 
 /* Taps text at the places its keys had in an earlier frame (rects), as a
@@ -1036,6 +1113,18 @@ static void test_layout_trainee(int lang, int w, int h)
     FITS(&k, "result-timeout");
     TAP(a, "done");
     SCREEN(a, "welcome");
+    /* The second attempt is left, and its running clock runs out. */
+    identify_as_trainee(a, codes[lang]);
+    TAP(a, "exam:demo");
+    TAP(a, "start");
+    advance(a, APP_IDLE_MS + APP_IDLE_GRACE_MS);
+    SCREEN(a, "welcome");
+    advance(a, 3 * 60000);
+    identify_as_trainee(a, codes[lang]);
+    TAP(a, "exam:demo");
+    advance(a, 0);
+    SCREEN(a, "result");
+    FITS(&k, "result-timeout-away");
     kiosk_close(&k);
 }
 
@@ -1145,6 +1234,7 @@ int main(int argc, char **argv)
     test_walk();
     test_timers();
     test_idle();
+    test_idle_clock();
     test_settings();
     test_keyboard_steady(800, 480);
     test_keyboard_steady(1080, 1920);

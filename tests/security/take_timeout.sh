@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Trust item 9: a headless attempt (synaqctl take) must end at zero as the
 # kiosk does, and never give time back. A 1-minute exam of 3 items, one
-# attempt per trainee; the store's clock is a file (SYNAQ_TEST_CLOCK) that
+# attempt per trainee, on a paused clock (a running clock gives back even
+# less: test_attempt); the store's clock is a file (SYNAQ_TEST_CLOCK) that
 # the test rewrites to let time pass, answers come through a FIFO:
 #   1. T-1 answers item 1; 40 s pass at item 2; take is stopped (TERM):
 #      it keeps the time used and leaves the attempt open with 0:20 left;
@@ -43,6 +44,7 @@ pass_mark: 50
 attempts: 1
 show_score: yes
 shuffle_items: no
+clock: paused
 items:
   - id: s1
     type: truefalse

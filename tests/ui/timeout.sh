@@ -5,7 +5,13 @@
 # the 1-minute one at 5:00, and at 6:00 the attempt ends by itself on the
 # result screen with result.timeout; the station then holds 1 result to
 # send. In en the 1-minute warning is left open when the time runs out.
-# Shots: OUTDIR/timeout-<lang>-<size>-<screen>.png.
+# Then the running clock (the exam's default, issue 16 item 2), in each
+# language at each size: the instructions say that leaving does not stop
+# the time; the trainee starts, walks away (welcome after 3.5 minutes),
+# comes back 3 minutes later and resumes: the attempt ends at once with
+# result.timeout_away, and one more result waits to be sent.
+# Shots: OUTDIR/timeout-<lang>-<size>-<screen>.png,
+# OUTDIR/timeout-away-<lang>-<size>-{info,result}.png.
 #   timeout.sh BUILD_DIR [OUTDIR [SOURCE_DIR]]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -84,6 +90,36 @@ for l in kk ru en; do
   fi
   status=$("$bin/ctl/synaqctl" --home "$home/station" status)
   if grep -q 'results: *1 pending' <<<"$status"; then ok; else bad "$p: status: $status"; fi
+done
+
+# The running clock runs out while the trainee is away.
+for l in kk ru en; do
+  home=$work/away-$l
+  make_station "$home" "$work/six.yaml"
+  n=0
+  for size in 800x480 1080x1920 1280x800; do
+    p="timeout-away-$l-$size"
+    n=$((n + 1))
+    identify() {
+      printf 'tap lang-%s\nkeys 770202300222\ntap continue\nkeys %s\ntap continue\n' "$l" \
+        "${names[$l]}"
+      printf 'expect-screen exams\n'
+    }
+    {
+      identify
+      printf 'tap exam:six-minutes\nexpect-screen info\nexpect-text %s\n' \
+        "$(msg "$l" info.clock_running)"
+      printf 'screenshot %s-info\nexpect-fits\ntap start\nexpect-screen item\ntap option-1\n' "$p"
+      printf 'wait 210\nexpect-screen welcome\nwait 180\n'
+      identify
+      printf 'expect-text %s\ntap exam:six-minutes\nwait 1\n' "$(msg "$l" exams.resume)"
+      printf 'expect-screen result\nexpect-text %s\n' "$(msg "$l" result.timeout_away)"
+      printf 'screenshot %s-result\nexpect-fits\ntap done\nexpect-screen welcome\n' "$p"
+    } >"$work/$p.txt"
+    run "$p" "$home/station" "$size" "$work/$p.txt" || continue
+    status=$("$bin/ctl/synaqctl" --home "$home/station" status)
+    if grep -q "results: *$n pending" <<<"$status"; then ok; else bad "$p: status: $status"; fi
+  done
 done
 
 echo "screenshots: $out/timeout-*.png"

@@ -5,9 +5,12 @@
  * options with a seed kept in the attempt, so it shows the same order after
  * a restart. Every answer and flag is committed to the store before the
  * call returns (power-cut durable). Time is counted on the monotonic clock
- * and kept as elapsed milliseconds in the store; time while the station is
- * off is not counted, and the gap is recorded. The wall clock is recorded,
- * never trusted; jumps between the two are recorded as clock events.
+ * and kept as elapsed milliseconds in the store. The time while the attempt
+ * was left (the kiosk back at welcome, or down) follows the exam's clock
+ * rule at resume: "running" counts it (a restart's down time up to the
+ * exam's power grace), "paused" does not; either way what happened is
+ * recorded as clock events (result.h). The wall clock is recorded, never
+ * trusted; jumps between the two are recorded as clock events.
  *
  * On sq_attempt_finish the attempt becomes a result: serialised (result.h),
  * signed by the station, sealed to central's results key, stored immutable
@@ -52,7 +55,10 @@ sq_status sq_attempt_start(sq_store *s, const char *exam_id, const char *trainee
                            const char *trainee_name, sq_attempt **out, sq_err *err) SQ_MUST_CHECK;
 
 /* Opens the trainee's attempt in progress on exam_id (NULL: on any exam).
- * Records the time the station was off as a gap. SQ_ENOTFOUND if none. */
+ * Counts the time since its last commit by the exam's clock rule (running:
+ * it may reach the limit, and the caller then finishes the attempt as
+ * timed out) and records it as clock events; committed before it returns.
+ * SQ_ENOTFOUND if none. */
 sq_status sq_attempt_resume(sq_store *s, const char *exam_id, const char *trainee_id,
                             sq_attempt **out, sq_err *err) SQ_MUST_CHECK;
 
@@ -95,6 +101,8 @@ sq_status sq_attempt_tick(sq_attempt *a, sq_err *err) SQ_MUST_CHECK;
  * monotonic clock, which is not committed); INT64_MAX without a limit;
  * never below 0. */
 int64_t sq_attempt_time_left_ms(sq_attempt *a);
+/* Whether the exam's clock runs while the attempt is left (clock: running). */
+bool sq_attempt_clock_running(const sq_attempt *a);
 int64_t sq_attempt_elapsed_ms(sq_attempt *a);
 
 /* Counts of answered and flagged items. */

@@ -21,6 +21,7 @@ typedef struct {
     int attempts_allowed;   /* 0: unlimited */
     int show_score;
     int has_roster;
+    int clock_running;      /* the time goes on while the attempt is left */
 } sq_exam_info;
 
 /* Lists the active exams. Caller owns *out (free with sq_free). */

@@ -35,11 +35,40 @@ typedef struct {
     int64_t points_milli, max_milli;
 } sq_result_item;
 
+/* What a clock event is (assets/README.md, "The exam's clock"):
+ * JUMP      the wall clock moved apart from the monotonic clock while the
+ *           attempt was on screen; mono_delta_ms: the monotonic time between
+ *           the two readings (counted as it ran, so counted_ms is 0).
+ * OFF       a paused clock: the attempt was left (the kiosk down, or back at
+ *           welcome) from wall_before_s to wall_after_s; nothing counted.
+ * AWAY      a running clock: the attempt was left while the kiosk was up;
+ *           measured on the monotonic clock, counted in full.
+ * DOWN      a running clock: the kiosk that held the attempt stopped, and
+ *           the store was opened again at wall_after_s; measured on the
+ *           monotonic clock (the same boot), counted up to the exam's
+ *           power grace.
+ * REBOOT    as DOWN, but the monotonic clock had started again (a reboot, a
+ *           power cut): measured on the wall clock (never below 0), counted
+ *           up to the power grace.
+ * mono_delta_ms is what was measured, counted_ms what went into the time. */
+enum {
+    SQ_CLOCK_EV_JUMP = 1,
+    SQ_CLOCK_EV_OFF = 2,
+    SQ_CLOCK_EV_AWAY = 3,
+    SQ_CLOCK_EV_DOWN = 4,
+    SQ_CLOCK_EV_REBOOT = 5
+};
+
 typedef struct {
-    int kind;                /* 1: wall clock jump; 2: station off (gap) */
+    int kind;                /* SQ_CLOCK_EV_* */
     int64_t wall_before_s, wall_after_s;
     int64_t mono_delta_ms;
+    int64_t counted_ms;      /* format 2; 0 in format 1 */
 } sq_clock_event;
+
+/* The exam's clock rule, as the result records it (format 1: PAUSED, the
+ * only rule there was). */
+enum { SQ_CLOCK_PAUSED = 0, SQ_CLOCK_RUNNING = 1 };
 
 /* An opened result. Free with sq_result_free. */
 typedef struct {
@@ -55,6 +84,8 @@ typedef struct {
     int64_t points_milli, max_milli;
     int percent;
     bool passed, timed_out;
+    int clock;               /* SQ_CLOCK_*; format 2 */
+    int64_t power_grace_s;   /* with SQ_CLOCK_RUNNING; format 2 */
     int n_items;
     sq_result_item *items;
     int n_events;
@@ -74,7 +105,10 @@ sq_status sq_result_decode(const uint8_t *buf, size_t len, sq_result **out,
                            sq_err *err) SQ_MUST_CHECK;
 
 /* One CSV line (with the header line when header is true) for r; caller
- * owns the string (sq_free). */
+ * owns the string (sq_free). The clock's columns: clock (running or
+ * paused), gaps_counted_s (the time counted for gaps, AWAY, DOWN and
+ * REBOOT), clock_log (each event as NAME:MEASURED_S/COUNTED_S, or
+ * jump:WALL_DELTA_S, space-separated). */
 char *sq_result_csv(const sq_result *r, bool header);
 
 #endif
