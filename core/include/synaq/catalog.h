@@ -21,6 +21,8 @@ typedef struct {
     int attempts_allowed;   /* 0: unlimited */
     int show_score;
     int has_roster;
+    int identity;           /* the second factor asked for: sq_identity_kind (identity.h) */
+    int roster_list;        /* whether the roster is listed to tap one's name in */
 } sq_exam_info;
 
 /* Lists the active exams. Caller owns *out (free with sq_free). */
