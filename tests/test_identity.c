@@ -89,7 +89,7 @@ static void test_codes(void)
     sq_free(c2);
 
     CHECK_INT(SQ_EINVAL, sq_exam_set_codes(bd, 0, f.central, &c, &n, &e));
-    CHECK_CONTAINS("checks identity by birth_date, not by code", e.msg);
+    CHECK_CONTAINS("has 'identity: birth_date', not 'identity: code'", e.msg);
     CHECK(c == NULL && n == 0);
 
     /* Without sign.key there is no secret to make them from. */

@@ -257,7 +257,8 @@ sq_status sq_exam_set_codes(const sq_exam_set *set, size_t i, const sq_central_k
         return sqi_seterr(err, SQ_EINVAL, "the set has no exam %zu", i);
     if (sqi_identity_kind_of(exam) != SQ_IDENTITY_CODE)
         return sqi_seterr(err, SQ_EINVAL,
-                         "exam '%s' checks identity by %s, not by code: it has no codes to print",
+                         "exam '%s' has 'identity: %s', not 'identity: code': it has no codes "
+                         "to print",
                          exam_id, sq_identity_name(sqi_identity_kind_of(exam)));
     roster = json_object_get(exam, "roster");
     if ((st = exam_key(central, "code", exam_id, code_key, err)))
