@@ -1,7 +1,7 @@
 /*
  * scr_exam.c - the trainee's screens (scr_exam.h): welcome, identification,
- * the roster, exam choice, instructions, items, the question grid, review,
- * result and the error screen, with their overlays (submit confirmation,
+ * the roster, exam choice, the exam's second factor (check), instructions,
+ * items, the question grid, review, result and the error screen, with their overlays (submit confirmation,
  * time warnings) and the attempt's timers. Each screen is a function that
  * lays out its widgets for the current pass; a tap seen in the hit pass
  * changes the state, and the draw pass that follows shows it.

@@ -112,6 +112,7 @@ one() {
     printf 'expect-screen welcome\n'
     printf 'tap lang-%s\nkeys %s\ntap continue\ntap exam:who-date\nexpect-screen check\n' "$l" "$id"
     printf 'expect-text %s\nexpect-text %s\n' "$(msg "$l" check.birth_date)" "$(msg "$l" check.date_hint)"
+    printf 'screenshot %s-date-empty\nexpect-fits\n' "$p"
     digits 1203198
     printf 'expect-text 12.03.198\nscreenshot %s-date\nexpect-fits\n' "$p"
     printf 'tap digit:5\ntap continue\nexpect-screen info\ntap back\ntap back\n'
