@@ -25,7 +25,7 @@
 #include "examset_int.h"
 #include "codec_int.h"
 #include "exam_int.h"
-#include "identity_int.h"
+#include "idhash_int.h"
 #include "util_int.h"
 #include "synaq/bundle.h"
 

@@ -11,7 +11,7 @@
 
 #include "catalog_int.h"
 #include "exam_int.h"
-#include "identity_int.h"
+#include "idhash_int.h"
 #include "db_int.h"
 #include "util_int.h"
 #include "synaq/catalog.h"

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sodium.h>
 #include "exam_int.h"
-#include "identity_int.h"
+#include "idhash_int.h"
 #include "util_int.h"
 
 #define ID_MAX 63
@@ -660,13 +660,13 @@ static bool b64_32(const json_t *v)
            n == 32;
 }
 
-/* Who may sit (identity_int.h): the kind, its key or PIN, and each
+/* Who may sit (idhash_int.h): the kind, its key or PIN, and each
  * roster entry's date of birth or secret, in either form. */
 static sq_status check_identity(chk *c, const json_t *exam)
 {
     const json_t *kind_v = json_object_get(exam, "identity"), *roster = json_object_get(exam, "roster");
     const json_t *key = json_object_get(exam, "identity_key"), *v, *e;
-    int kind = SQ_IDENTITY_NONE;
+    int kind = SQI_ID_NONE;
     size_t i;
 
     if (kind_v && (kind = sqi_identity_kind_parse(json_string_value(kind_v))) < 0)
@@ -674,10 +674,10 @@ static sq_status check_identity(chk *c, const json_t *exam)
                    json_is_string(kind_v) ? json_string_value(kind_v) : "");
     if (json_object_get(exam, "roster_list") && !json_is_boolean(json_object_get(exam, "roster_list")))
         return check_bool(c, exam, "roster_list");
-    bool per_trainee = kind == SQ_IDENTITY_CODE || kind == SQ_IDENTITY_BIRTH_DATE;
+    bool per_trainee = kind == SQI_ID_CODE || kind == SQI_ID_BIRTH_DATE;
     if (per_trainee && json_array_size(roster) == 0)
         return bad(c, kind_v,
-                   kind == SQ_IDENTITY_CODE
+                   kind == SQI_ID_CODE
                        ? "identity 'code' needs a roster: the codes are made per trainee "
                          "('synaq-central roster codes')"
                        : "identity 'birth_date' needs a roster with every trainee's birth_date");
@@ -685,7 +685,7 @@ static sq_status check_identity(chk *c, const json_t *exam)
         return bad(c, key, per_trainee ? "'identity_key' must be base64 of 32 bytes"
                                        : "'identity_key' is only for identity code or birth_date");
     if ((v = json_object_get(exam, "proctor_pin"))) {
-        if (kind != SQ_IDENTITY_PROCTOR)
+        if (kind != SQI_ID_PROCTOR)
             return bad(c, v, "'proctor_pin' is only for identity: proctor");
         if (!sqi_identity_pin_ok(json_string_value(v)))
             return bad(c, v, "'proctor_pin' must be %d to %d digits", SQI_IDENTITY_PIN_MIN,
@@ -693,12 +693,12 @@ static sq_status check_identity(chk *c, const json_t *exam)
     }
     if ((v = json_object_get(exam, "proctor_hash"))) {
         const char *h = json_string_value(v);
-        if (kind != SQ_IDENTITY_PROCTOR)
+        if (kind != SQI_ID_PROCTOR)
             return bad(c, v, "'proctor_hash' is only for identity: proctor");
         if (!h || strncmp(h, "$argon2id$", 10) != 0 || strlen(h) >= crypto_pwhash_STRBYTES)
             return bad(c, v, "'proctor_hash' must be an Argon2id string");
     }
-    if (kind == SQ_IDENTITY_PROCTOR && !json_object_get(exam, "proctor_pin") &&
+    if (kind == SQI_ID_PROCTOR && !json_object_get(exam, "proctor_pin") &&
         !json_object_get(exam, "proctor_hash"))
         return bad(c, kind_v, "identity 'proctor' needs 'proctor_pin' (%d to %d digits)",
                    SQI_IDENTITY_PIN_MIN, SQI_IDENTITY_PIN_MAX);
@@ -716,7 +716,7 @@ static sq_status check_identity(chk *c, const json_t *exam)
         if (key && !sec)
             return bad(c, e, "roster entry %zu ('%.64s'): no 'secret' for the identity check",
                        i + 1, id ? id : "");
-        if (kind == SQ_IDENTITY_BIRTH_DATE && !key && !bd)
+        if (kind == SQI_ID_BIRTH_DATE && !key && !bd)
             return bad(c, e,
                        "roster entry %zu ('%.64s'): no 'birth_date'; identity 'birth_date' needs "
                        "every trainee's",

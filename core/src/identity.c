@@ -1,22 +1,11 @@
 /*
  * identity.c - the second factor of a trainee's identity (synaq/identity.h):
- * at central, the codes and the keyed hashes a bundle carries instead of
- * codes, dates of birth and the proctor's PIN; at the station, the check of
- * what is typed, its count of wrong tries and its audit line.
+ * at central, the invitation codes; at the station, the check of what is
+ * typed, its count of wrong tries and its audit line. The hashes, keys and
+ * forms are idhash.c's.
  *
- * Keys. The secret of keys.c (sqi_central_identity_secret) yields two keys
- * per exam, each a keyed BLAKE2b of a purpose and the exam id: the code key
- * (central only: a trainee's code is 8 digits of a keyed hash of their id)
- * and the identity key (in the bundle: a station hashes what is typed with
- * it and compares). Per exam, so the hashes of one exam say nothing about
- * another's. Whoever opens a bundle could still try every code or date
- * against its hashes; that is what the bundle's encryption to enrolled
- * stations and the store's sealing are for, and at the kiosk the slowed
- * tries are. The proctor's PIN is few digits for many stations, so it is
- * Argon2id like the technician's.
- *
- * Load: central hashes a roster of up to some 10^5 trainees once per build;
- * the station checks one answer per trainee and exam.
+ * Load: the station checks one answer per trainee and exam; central makes
+ * the codes of a roster of up to some 10^5 trainees at once.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -28,218 +17,28 @@
 #include "chain_int.h"
 #include "db_int.h"
 #include "examset_int.h"
-#include "identity_int.h"
-#include "keys_int.h"
+#include "idhash_int.h"
 #include "util_int.h"
+#include "synaq/identity.h"
 #include "synaq/tech.h"
 
-static const char *const kind_names[] = {"none", "code", "birth_date", "proctor"};
-#define N_KINDS ((int)(sizeof kind_names / sizeof *kind_names))
+_Static_assert((int)SQ_IDENTITY_NONE == (int)SQI_ID_NONE &&
+                   (int)SQ_IDENTITY_CODE == (int)SQI_ID_CODE &&
+                   (int)SQ_IDENTITY_BIRTH_DATE == (int)SQI_ID_BIRTH_DATE &&
+                   (int)SQ_IDENTITY_PROCTOR == (int)SQI_ID_PROCTOR &&
+                   SQ_IDENTITY_CODE_DIGITS == SQI_ID_CODE_DIGITS,
+               "identity.h and idhash_int.h name the kinds alike");
 
 const char *sq_identity_name(int kind)
 {
-    return kind >= 0 && kind < N_KINDS ? kind_names[kind] : "?";
-}
-
-int sqi_identity_kind_parse(const char *s)
-{
-    for (int i = 0; s && i < N_KINDS; i++)
-        if (strcmp(s, kind_names[i]) == 0)
-            return i;
-    return -1;
-}
-
-sq_identity_kind sqi_identity_kind_of(const json_t *exam)
-{
-    int k = sqi_identity_kind_parse(json_string_value(json_object_get(exam, "identity")));
-    return k < 0 ? SQ_IDENTITY_NONE : (sq_identity_kind)k;
-}
-
-static bool digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-    return true;
-}
-
-bool sqi_identity_date_norm(const char *in, char out[11])
-{
-    int d, m, y;
-    size_t n = in ? strlen(in) : 0;
-    if (n != 10)
-        return false;
-    if (in[2] == '.' && in[5] == '.' && digits(in, 2) && digits(in + 3, 2) && digits(in + 6, 4)) {
-        d = atoi(in);
-        m = atoi(in + 3);
-        y = atoi(in + 6);
-    } else if (in[4] == '-' && in[7] == '-' && digits(in, 4) && digits(in + 5, 2) &&
-               digits(in + 8, 2)) {
-        y = atoi(in);
-        m = atoi(in + 5);
-        d = atoi(in + 8);
-    } else {
-        return false;
-    }
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1900 || y > 2099 || m < 1 || m > 12 || d < 1)
-        return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (d > days[m - 1] + (m == 2 && leap))
-        return false;
-    snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
-    return true;
-}
-
-bool sqi_identity_pin_ok(const char *pin)
-{
-    size_t n = pin ? strlen(pin) : 0;
-    return n >= SQI_IDENTITY_PIN_MIN && n <= SQI_IDENTITY_PIN_MAX && digits(pin, n);
-}
-
-/* A key of exam_id for purpose ("code", "hash") from central's secret. */
-static sq_status exam_key(const sq_central_keys *k, const char *purpose, const char *exam_id,
-                          uint8_t out[32], sq_err *err)
-{
-    uint8_t secret[32];
-    crypto_generichash_state h;
-    sq_status st = sqi_central_identity_secret(k, secret, err);
-    if (st)
-        return st;
-    crypto_generichash_init(&h, secret, sizeof secret, 32);
-    crypto_generichash_update(&h, (const uint8_t *)purpose, strlen(purpose) + 1);
-    crypto_generichash_update(&h, (const uint8_t *)exam_id, strlen(exam_id));
-    crypto_generichash_final(&h, out, 32);
-    sodium_memzero(secret, sizeof secret);
-    return SQ_OK;
-}
-
-/* What a roster entry's "secret" is: kind, id and answer, each ended by a
- * NUL so that no two triples run together alike. */
-static void secret_of(const uint8_t key[32], int kind, const char *id, const char *answer,
-                      uint8_t out[32])
-{
-    crypto_generichash_state h;
-    crypto_generichash_init(&h, key, 32, 32);
-    crypto_generichash_update(&h, (const uint8_t *)kind_names[kind], strlen(kind_names[kind]) + 1);
-    crypto_generichash_update(&h, (const uint8_t *)id, strlen(id) + 1);
-    crypto_generichash_update(&h, (const uint8_t *)answer, strlen(answer) + 1);
-    crypto_generichash_final(&h, out, 32);
-}
-
-static void code_of(const uint8_t code_key[32], const char *id, char out[SQ_IDENTITY_CODE_DIGITS + 1])
-{
-    uint8_t h[8];
-    uint64_t v = 0;
-    crypto_generichash(h, sizeof h, (const uint8_t *)id, strlen(id), code_key, 32);
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | h[i];
-    /* 2^64 is about 1.8e11 times 10^8: the bias of the modulo is nil. */
-    snprintf(out, SQ_IDENTITY_CODE_DIGITS + 1, "%08llu", (unsigned long long)(v % 100000000u));
-}
-
-static json_t *b64_of(const uint8_t *p, size_t n)
-{
-    char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
-    if (n > 32)
-        return NULL;
-    sodium_bin2base64(b64, sizeof b64, p, n, sodium_base64_VARIANT_ORIGINAL);
-    return json_string(b64);
-}
-
-sq_status sqi_identity_seal(json_t *exam, const sq_central_keys *k, sq_err *err)
-{
-    sq_identity_kind kind = sqi_identity_kind_of(exam);
-    const char *exam_id = json_string_value(json_object_get(exam, "id"));
-    json_t *roster = json_object_get(exam, "roster"), *e;
-    uint8_t code_key[32], id_key[32], h[32];
-    size_t i;
-    sq_status st = SQ_OK;
-
-    if (kind == SQ_IDENTITY_CODE || kind == SQ_IDENTITY_BIRTH_DATE) {
-        if ((st = exam_key(k, "code", exam_id, code_key, err)) ||
-            (st = exam_key(k, "hash", exam_id, id_key, err)))
-            goto out;
-        if (json_object_set_new(exam, "identity_key", b64_of(id_key, 32)))
-            goto oom;
-        json_array_foreach(roster, i, e)
-        {
-            const char *id = json_string_value(json_object_get(e, "id"));
-            char code[SQ_IDENTITY_CODE_DIGITS + 1];
-            const char *answer = code;
-            if (kind == SQ_IDENTITY_CODE)
-                code_of(code_key, id, code);
-            else
-                answer = json_string_value(json_object_get(e, "birth_date"));
-            if (!answer) {
-                st = sqi_seterr(err, SQ_EINVAL, "exam '%s': trainee '%s' has no birth_date", exam_id,
-                               id);
-                goto out;
-            }
-            secret_of(id_key, kind, id, answer, h);
-            sodium_memzero(code, sizeof code);
-            if (json_object_set_new(e, "secret", b64_of(h, 32)))
-                goto oom;
-        }
-    }
-    /* Dates of birth travel only as hashes, and only when they are the check. */
-    json_array_foreach(roster, i, e)
-        json_object_del(e, "birth_date");
-    if (kind == SQ_IDENTITY_PROCTOR) {
-        const char *pin = json_string_value(json_object_get(exam, "proctor_pin"));
-        char hash[crypto_pwhash_STRBYTES];
-        if (!sqi_identity_pin_ok(pin)) {
-            st = sqi_seterr(err, SQ_EINVAL, "exam '%s': no proctor_pin of 4 to 12 digits", exam_id);
-            goto out;
-        }
-        if (crypto_pwhash_str(hash, pin, strlen(pin), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                              crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-            goto oom;
-        if (json_object_set_new(exam, "proctor_hash", json_string(hash)))
-            goto oom;
-    }
-    json_object_del(exam, "proctor_pin");
-    goto out;
-oom:
-    st = sqi_seterr(err, SQ_ENOMEM, "out of memory sealing the identity checks of '%s'", exam_id);
-out:
-    sodium_memzero(code_key, sizeof code_key);
-    sodium_memzero(id_key, sizeof id_key);
-    return st;
-}
-
-bool sqi_identity_sealed(const json_t *exam, const char **why)
-{
-    sq_identity_kind kind = sqi_identity_kind_of(exam);
-    const json_t *roster = json_object_get(exam, "roster"), *e;
-    size_t i;
-
-    if (json_object_get(exam, "proctor_pin")) {
-        *why = "carries the proctor's PIN in the clear";
-        return false;
-    }
-    json_array_foreach(roster, i, e)
-        if (json_object_get(e, "birth_date")) {
-            *why = "carries dates of birth in the clear";
-            return false;
-        }
-    if ((kind == SQ_IDENTITY_CODE || kind == SQ_IDENTITY_BIRTH_DATE) &&
-        !json_object_get(exam, "identity_key")) {
-        *why = "has no identity key for its check";
-        return false;
-    }
-    if (kind == SQ_IDENTITY_PROCTOR && !json_object_get(exam, "proctor_hash")) {
-        *why = "has no proctor PIN hash";
-        return false;
-    }
-    return true;
+    return sqi_identity_kind_name(kind);
 }
 
 /* ---------- central ---------- */
 
 sq_identity_kind sq_exam_set_identity(const sq_exam_set *set, size_t i)
 {
-    return sqi_identity_kind_of(json_array_get(sqi_exam_set_json(set), i));
+    return (sq_identity_kind)sqi_identity_kind_of(json_array_get(sqi_exam_set_json(set), i));
 }
 
 sq_status sq_exam_set_codes(const sq_exam_set *set, size_t i, const sq_central_keys *central,
@@ -261,7 +60,7 @@ sq_status sq_exam_set_codes(const sq_exam_set *set, size_t i, const sq_central_k
                          "to print",
                          exam_id, sq_identity_name(sqi_identity_kind_of(exam)));
     roster = json_object_get(exam, "roster");
-    if ((st = exam_key(central, "code", exam_id, code_key, err)))
+    if ((st = sqi_identity_exam_key(central, "code", exam_id, code_key, err)))
         return st;
     sq_roster_code *list = calloc(json_array_size(roster) + 1, sizeof *list);
     if (!list) {
@@ -275,7 +74,7 @@ sq_status sq_exam_set_codes(const sq_exam_set *set, size_t i, const sq_central_k
         snprintf(c->name, sizeof c->name, "%s", json_string_value(json_object_get(e, "name")) ?: "");
         snprintf(c->district, sizeof c->district, "%s",
                  json_string_value(json_object_get(e, "district")) ?: "");
-        code_of(code_key, c->id, c->code);
+        sqi_identity_code(code_key, c->id, c->code);
     }
     sodium_memzero(code_key, sizeof code_key);
     *out = list;
@@ -296,7 +95,7 @@ sq_status sq_identity_of(sq_store *s, const char *exam_id, sq_identity_kind *kin
     if (st || (st = sqi_catalog_exam_meta(s, row, exam_id, version, &meta, err)))
         return st;
     if (kind)
-        *kind = sqi_identity_kind_of(meta);
+        *kind = (sq_identity_kind)sqi_identity_kind_of(meta);
     if (roster_list)
         *roster_list = !json_is_false(json_object_get(meta, "roster_list"));
     json_decref(meta);
@@ -369,7 +168,7 @@ static sq_status compare(sq_identity_kind kind, const json_t *meta, const json_t
             return SQ_EINVAL;
         a = norm;
     } else if (!answer || strlen(answer) != SQ_IDENTITY_CODE_DIGITS ||
-               !digits(answer, SQ_IDENTITY_CODE_DIGITS)) {
+               !sqi_identity_digits(answer, SQ_IDENTITY_CODE_DIGITS)) {
         return SQ_EINVAL;
     }
     const char *kb = json_string_value(json_object_get(meta, "identity_key"));
@@ -383,7 +182,7 @@ static sq_status compare(sq_identity_kind kind, const json_t *meta, const json_t
                           sodium_base64_VARIANT_ORIGINAL) != 0 ||
         kn != 32 || sn != 32)
         return SQ_EAUTH;
-    secret_of(key, kind, trainee_id, a, got);
+    sqi_identity_secret(key, kind, trainee_id, a, got);
     sodium_memzero(key, sizeof key);
     return sodium_memcmp(got, want, 32) == 0 ? SQ_OK : SQ_EAUTH;
 }
@@ -407,7 +206,7 @@ sq_status sq_identity_check(sq_store *s, const char *actor, const char *exam_id,
     st = sqi_catalog_find_exam(s, exam_id, &row, &version, &n_roster, err);
     if (st || (st = sqi_catalog_exam_meta(s, row, exam_id, version, &meta, err)))
         return st;
-    kind = sqi_identity_kind_of(meta);
+    kind = (sq_identity_kind)sqi_identity_kind_of(meta);
     if (kind == SQ_IDENTITY_NONE)
         goto out;
     if (kind != SQ_IDENTITY_PROCTOR &&

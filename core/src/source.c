@@ -29,7 +29,7 @@
 #include <sodium.h>
 #include <yaml.h>
 #include "exam_int.h"
-#include "identity_int.h"
+#include "idhash_int.h"
 #include "source_int.h"
 #include "util_int.h"
 
