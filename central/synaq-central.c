@@ -343,9 +343,15 @@ static int cmd_bundle(int argc, char **argv)
             fail(&e);
             goto out;
         }
-    for (size_t i = 0; i < sq_exam_set_count(set); i++)
-        printf("%s v%lld: %zu items per attempt, checked\n", sq_exam_set_id(set, i),
-               (long long)sq_exam_set_version(set, i), sq_exam_set_items(set, i));
+    for (size_t i = 0; i < sq_exam_set_count(set); i++) {
+        sq_identity_kind kind = sq_exam_set_identity(set, i);
+        /* The second factor said when there is one, so staff see what the
+         * stations will ask for (and know to print codes). */
+        printf("%s v%lld: %zu items per attempt, checked%s%s\n", sq_exam_set_id(set, i),
+               (long long)sq_exam_set_version(set, i), sq_exam_set_items(set, i),
+               kind == SQ_IDENTITY_NONE ? "" : "; identity: ",
+               kind == SQ_IDENTITY_NONE ? "" : sq_identity_name(kind));
+    }
     if (check_only) {
         rc = 0;
         goto out;

@@ -268,7 +268,8 @@ static void test_code_check(void)
     char off[16];
     snprintf(off, sizeof off, "%s", code_a);
     off[7] = off[7] == '9' ? '0' : (char)(off[7] + 1);
-    int64_t before = audit_count();
+    int64_t before = audit_count(), pending0 = -1, pending1 = -2, last0 = 0, last1 = 0;
+    CHECK_OK(sq_batch_counts(f.store, &pending0, &last0, &e), &e);
     CHECK_INT(SQ_EAUTH, sq_identity_check(f.store, "kiosk", "who-code", a, code_b, &wait, &e));
     CHECK_CONTAINS("wrong code", e.msg);
     CHECK_INT(0, wait);
@@ -278,6 +279,9 @@ static void test_code_check(void)
     CHECK_STR("auth", l.outcome);
     CHECK_CONTAINS("wrong code, 2 in a row", l.detail);
     CHECK(!open_attempt("who-code", a));
+    CHECK_OK(sq_batch_counts(f.store, &pending1, &last1, &e), &e);
+    CHECK_INT(pending0, pending1); /* no result, no attempt, came of it */
+    CHECK_INT(last0, last1);
 
     /* Letters, or too few digits: a clear error, not counted, logged. */
     CHECK_INT(SQ_EINVAL, sq_identity_check(f.store, "kiosk", "who-code", a, "12ab5678", &wait, &e));

@@ -60,6 +60,12 @@ check_bad bad-nocodes.yaml "4: identity 'code' needs a roster"
 sed 's/birth_date: 12.03.1985/birth_date: 31.02.1985/' "$work/date.yaml" >"$work/bad-date.yaml"
 check_bad bad-date.yaml "11: roster entry 1: 'birth_date' '31.02.1985' is not a date"
 
+got=$("$bin/central/synaq-central" --home "$work/chk" bundle check "$work/code.yaml" "$work/pin.yaml")
+if grep -q "who-code v1: 1 items per attempt, checked; identity: code" <<<"$got" &&
+  grep -q "who-pin v1: 1 items per attempt, checked; identity: proctor" <<<"$got"; then ok; else
+  bad "bundle check: $got"
+fi
+
 # One station of all three; the codes as central prints them.
 make_station "$work/st" "$work/code.yaml" "$work/date.yaml" "$work/pin.yaml"
 "$bin/central/synaq-central" --home "$work/st/central" roster codes "$work/code.yaml" \
@@ -70,6 +76,14 @@ other_code=$(grep "^$other," "$work/codes.csv" | cut -d, -f4 | tr -d '\r')
 again=$("$bin/central/synaq-central" --home "$work/st/central" roster codes "$work/code.yaml")
 if [[ "$code" =~ ^[0-9]{8}$ ]] && [ "$code" != "$other_code" ] && grep -q "^$id,.*,$code" <<<"$again"
 then ok; else bad "codes: '$code' '$other_code'; again: $again"; fi
+# An exam that asks for no code has none to print: said, no file made.
+status=0
+err=$("$bin/central/synaq-central" --home "$work/st/central" roster codes "$work/date.yaml" \
+  -o "$work/none.csv" 2>&1) || status=$?
+if [ $status -eq 1 ] && [ ! -e "$work/none.csv" ] &&
+  grep -q "has 'identity: birth_date', not 'identity: code'" <<<"$err"; then ok; else
+  bad "roster codes of a date exam: status $status: $err"
+fi
 # Neither the codes nor the dates are in the bundle's store.
 if grep -a -q -e "$code" -e "1985-03-12" -e "4821" "$work/st/station/station.db"; then
   bad "a code, a date or the PIN is in station.db in the clear"
