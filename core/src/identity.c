@@ -56,9 +56,9 @@ sq_status sq_exam_set_codes(const sq_exam_set *set, size_t i, const sq_central_k
         return sqi_seterr(err, SQ_EINVAL, "the set has no exam %zu", i);
     if (sqi_identity_kind_of(exam) != SQ_IDENTITY_CODE)
         return sqi_seterr(err, SQ_EINVAL,
-                         "exam '%s' has 'identity: %s', not 'identity: code': it has no codes "
-                         "to print",
-                         exam_id, sq_identity_name(sqi_identity_kind_of(exam)));
+                          "exam '%s' has 'identity: %s', not 'identity: code': it has no codes "
+                          "to print",
+                          exam_id, sq_identity_name(sqi_identity_kind_of(exam)));
     roster = json_object_get(exam, "roster");
     if ((st = sqi_identity_exam_key(central, "code", exam_id, code_key, err)))
         return st;
@@ -71,7 +71,8 @@ sq_status sq_exam_set_codes(const sq_exam_set *set, size_t i, const sq_central_k
     {
         sq_roster_code *c = &list[k];
         snprintf(c->id, sizeof c->id, "%s", json_string_value(json_object_get(e, "id")) ?: "");
-        snprintf(c->name, sizeof c->name, "%s", json_string_value(json_object_get(e, "name")) ?: "");
+        snprintf(c->name, sizeof c->name, "%s",
+                 json_string_value(json_object_get(e, "name")) ?: "");
         snprintf(c->district, sizeof c->district, "%s",
                  json_string_value(json_object_get(e, "district")) ?: "");
         sqi_identity_code(code_key, c->id, c->code);
@@ -159,7 +160,7 @@ static sq_status compare(sq_identity_kind kind, const json_t *meta, const json_t
             return SQ_EINVAL;
         /* Slow on purpose (Argon2id); done outside the write lock. */
         return hash && crypto_pwhash_str_verify(hash, answer, strlen(answer)) == 0 ? SQ_OK
-                                                                                  : SQ_EAUTH;
+                                                                                   : SQ_EAUTH;
     }
     char norm[11];
     const char *a = answer;

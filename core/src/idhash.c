@@ -65,12 +65,13 @@ bool sqi_identity_date_norm(const char *in, char out[11])
     size_t n = in ? strlen(in) : 0;
     if (n != 10)
         return false;
-    if (in[2] == '.' && in[5] == '.' && sqi_identity_digits(in, 2) && sqi_identity_digits(in + 3, 2) && sqi_identity_digits(in + 6, 4)) {
+    if (in[2] == '.' && in[5] == '.' && sqi_identity_digits(in, 2) &&
+        sqi_identity_digits(in + 3, 2) && sqi_identity_digits(in + 6, 4)) {
         d = atoi(in);
         m = atoi(in + 3);
         y = atoi(in + 6);
-    } else if (in[4] == '-' && in[7] == '-' && sqi_identity_digits(in, 4) && sqi_identity_digits(in + 5, 2) &&
-               sqi_identity_digits(in + 8, 2)) {
+    } else if (in[4] == '-' && in[7] == '-' && sqi_identity_digits(in, 4) &&
+               sqi_identity_digits(in + 5, 2) && sqi_identity_digits(in + 8, 2)) {
         y = atoi(in);
         m = atoi(in + 5);
         d = atoi(in + 8);
@@ -95,7 +96,7 @@ bool sqi_identity_pin_ok(const char *pin)
 
 /* A key of exam_id for purpose ("code", "hash") from central's secret. */
 sq_status sqi_identity_exam_key(const sq_central_keys *k, const char *purpose, const char *exam_id,
-                          uint8_t out[32], sq_err *err)
+                                uint8_t out[32], sq_err *err)
 {
     uint8_t secret[32];
     crypto_generichash_state h;
@@ -113,7 +114,7 @@ sq_status sqi_identity_exam_key(const sq_central_keys *k, const char *purpose, c
 /* What a roster entry's "secret" is: kind, id and answer, each ended by a
  * NUL so that no two triples run together alike. */
 void sqi_identity_secret(const uint8_t key[32], int kind, const char *id, const char *answer,
-                      uint8_t out[32])
+                         uint8_t out[32])
 {
     crypto_generichash_state h;
     crypto_generichash_init(&h, key, 32, 32);
@@ -168,8 +169,8 @@ sq_status sqi_identity_seal(json_t *exam, const sq_central_keys *k, sq_err *err)
             else
                 answer = json_string_value(json_object_get(e, "birth_date"));
             if (!answer) {
-                st = sqi_seterr(err, SQ_EINVAL, "exam '%s': trainee '%s' has no birth_date", exam_id,
-                               id);
+                st = sqi_seterr(err, SQ_EINVAL, "exam '%s': trainee '%s' has no birth_date",
+                                exam_id, id);
                 goto out;
             }
             sqi_identity_secret(id_key, kind, id, answer, h);
@@ -179,8 +180,7 @@ sq_status sqi_identity_seal(json_t *exam, const sq_central_keys *k, sq_err *err)
         }
     }
     /* Dates of birth travel only as hashes, and only when they are the check. */
-    json_array_foreach(roster, i, e)
-        json_object_del(e, "birth_date");
+    json_array_foreach(roster, i, e) json_object_del(e, "birth_date");
     if (kind == SQI_ID_PROCTOR) {
         const char *pin = json_string_value(json_object_get(exam, "proctor_pin"));
         char hash[crypto_pwhash_STRBYTES];
@@ -214,11 +214,11 @@ bool sqi_identity_sealed(const json_t *exam, const char **why)
         *why = "carries the proctor's PIN in the clear";
         return false;
     }
-    json_array_foreach(roster, i, e)
-        if (json_object_get(e, "birth_date")) {
-            *why = "carries dates of birth in the clear";
-            return false;
-        }
+    json_array_foreach(roster, i, e) if (json_object_get(e, "birth_date"))
+    {
+        *why = "carries dates of birth in the clear";
+        return false;
+    }
     if ((kind == SQI_ID_CODE || kind == SQI_ID_BIRTH_DATE) &&
         !json_object_get(exam, "identity_key")) {
         *why = "has no identity key for its check";
@@ -230,4 +230,3 @@ bool sqi_identity_sealed(const json_t *exam, const char **why)
     }
     return true;
 }
-
