@@ -89,6 +89,24 @@ if grep -a -q -e "$code" -e "1985-03-12" -e "4821" "$work/st/station/station.db"
   bad "a code, a date or the PIN is in station.db in the clear"
 else ok; fi
 
+# synaqctl take asks for the same check: without it, a usage error; a
+# wrong one refused (nothing started); the right one takes the exam.
+ctl() { "$bin/ctl/synaqctl" --home "$work/ctl/station" "$@"; }
+cp -r "$work/st" "$work/ctl"
+status=0
+got=$(echo A | ctl take --exam who-code --trainee "$other" 2>&1) || status=$?
+if [ $status -eq 2 ] && grep -q "asks for the trainee's invitation code: give it with --check" <<<"$got"
+then ok; else bad "take without --check: status $status: $got"; fi
+status=0
+got=$(echo A | ctl take --exam who-code --trainee "$other" --check "$code" 2>&1) || status=$?
+if [ $status -eq 1 ] && grep -q "wrong code for exam 'who-code'" <<<"$got" &&
+  ctl status | grep -q 'results: *0 pending'; then ok; else
+  bad "take with another's code: status $status: $got"
+fi
+if echo A | ctl take --exam who-code --trainee "$other" --check "$other_code" >/dev/null 2>&1 &&
+  ctl status | grep -q 'results: *1 pending' && ctl exams | grep -q 'identity check: code'; then ok
+else bad "take with the right code"; fi
+
 digits() { local d=$1 i; for ((i = 0; i < ${#d}; i++)); do printf 'tap digit:%s\n' "${d:i:1}"; done; }
 
 langs=(kk ru en)
