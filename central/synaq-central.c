@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "console.h"
 #include "synaq/bundle.h"
 #include "synaq/examset.h"
+#include "synaq/identity.h"
 #include "synaq/keys.h"
 #include "synaq/batch.h"
 #include "synaq/result.h"
@@ -60,6 +62,10 @@ static int usage(FILE *f)
             "                     check exam sources and build a bundle for those stations\n"
             "  bundle check SOURCE...\n"
             "                     only check exam sources\n"
+            "  roster codes SOURCE [-o CSV]\n"
+            "                     the invitation codes of an exam with 'identity: code', as a\n"
+            "                     printable CSV (id, name, district, code); needs sign.key.\n"
+            "                     The same codes every time: print them again at will\n"
             "  ingest [--db FILE|URL] STICK\n"
             "                     store results exported to a USB stick (STICK/synaq/*/outgoing)\n"
             "                     exactly as uploads, and write acknowledgements beside them\n"
@@ -348,9 +354,15 @@ static int cmd_bundle(int argc, char **argv)
             fail(&e);
             goto out;
         }
-    for (size_t i = 0; i < sq_exam_set_count(set); i++)
-        printf("%s v%lld: %zu items per attempt, checked\n", sq_exam_set_id(set, i),
-               (long long)sq_exam_set_version(set, i), sq_exam_set_items(set, i));
+    for (size_t i = 0; i < sq_exam_set_count(set); i++) {
+        sq_identity_kind kind = sq_exam_set_identity(set, i);
+        /* The second factor said when there is one, so staff see what the
+         * stations will ask for (and know to print codes). */
+        printf("%s v%lld: %zu items per attempt, checked%s%s\n", sq_exam_set_id(set, i),
+               (long long)sq_exam_set_version(set, i), sq_exam_set_items(set, i),
+               kind == SQ_IDENTITY_NONE ? "" : "; identity: ",
+               kind == SQ_IDENTITY_NONE ? "" : sq_identity_name(kind));
+    }
     if (check_only) {
         rc = 0;
         goto out;
@@ -371,6 +383,101 @@ out:
     sq_exam_set_free(set);
     free(sources);
     free(certs);
+    return rc;
+}
+
+/* One CSV field: quoted when it holds a comma, a quote or a line break
+ * (RFC 4180), and a leading = + - @ defused so that a spreadsheet shows a
+ * name as text, never runs it. */
+static void csv_field(FILE *f, const char *s, bool last)
+{
+    bool quote = strpbrk(s, ",\"\r\n") != NULL || strchr("=+-@", s[0]) != NULL;
+    if (quote) {
+        fputc('"', f);
+        if (strchr("=+-@", s[0]) && s[0])
+            fputc('\'', f);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(s, f);
+    }
+    fputs(last ? "\r\n" : ",", f);
+}
+
+static int cmd_roster(int argc, char **argv)
+{
+    const char *src = NULL, *out_path = NULL;
+    sq_exam_set *set = NULL;
+    sq_central_keys *k = NULL;
+    sq_roster_code *codes = NULL;
+    size_t n = 0;
+    FILE *out = stdout;
+    sq_err e;
+    int rc = 1;
+    if (argc < 2 || strcmp(argv[1], "codes") != 0)
+        goto usage;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--out")) {
+            if (++i == argc)
+                goto usage;
+            out_path = argv[i];
+        } else if ((argv[i][0] == '-' && argv[i][1]) || src) {
+            goto usage;
+        } else {
+            src = argv[i];
+        }
+    }
+    if (!src)
+        goto usage;
+    if (!(set = sq_exam_set_new()))
+        goto out;
+    if (sq_exam_set_load(set, src, &e) || sq_central_open(keys_dir, SQ_CENTRAL_SIGN, &k, &e) ||
+        sq_exam_set_codes(set, 0, k, &codes, &n, &e)) {
+        fail(&e);
+        goto out;
+    }
+    if (out_path) {
+        /* The codes are what lets a person sit: readable by the owner only. */
+        int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0 || !(out = fdopen(fd, "w"))) {
+            fprintf(stderr, "synaq-central: %s: %s\n", out_path, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            out = stdout;
+            goto out;
+        }
+    }
+    fputs("id,name,district,code\r\n", out);
+    for (size_t i = 0; i < n; i++) {
+        csv_field(out, codes[i].id, false);
+        csv_field(out, codes[i].name, false);
+        csv_field(out, codes[i].district, false);
+        csv_field(out, codes[i].code, true);
+    }
+    if (fflush(out) != 0 || (out != stdout && fsync(fileno(out)) != 0)) {
+        fprintf(stderr, "synaq-central: %s: %s\n", out_path ? out_path : "stdout", strerror(errno));
+        goto out;
+    }
+    if (out_path)
+        fprintf(stderr, "%zu codes of exam '%s' written to %s\n", n, sq_exam_set_id(set, 0),
+                out_path);
+    rc = 0;
+    goto out;
+usage:
+    fputs("synaq-central roster codes SOURCE [-o CSV]\n", stderr);
+    rc = 2;
+out:
+    if (out && out != stdout)
+        fclose(out);
+    if (codes)
+        sodium_memzero(codes, n * sizeof *codes);
+    sq_free(codes);
+    sq_central_close(k);
+    sq_exam_set_free(set);
     return rc;
 }
 
@@ -896,6 +1003,8 @@ int main(int argc, char **argv)
         return user_command(home, n, v);
     if (!strcmp(cmd, "console"))
         return console_command(home, n, v);
+    if (!strcmp(cmd, "roster"))
+        return cmd_roster(n, v);
     if (!strcmp(cmd, "bundle"))
         return cmd_bundle(n, v);
     if (!strcmp(cmd, "ingest"))

@@ -29,6 +29,7 @@
 #include "synaq/result.h"
 #include "synaq/station.h"
 #include "synaq/catalog.h"
+#include "synaq/identity.h"
 #include "synaq/import.h"
 #include "synaq/chain.h"
 #include "synaq/store.h"
@@ -374,7 +375,9 @@ static int cmd_exams(station_opts *o, int argc, char **argv)
                    (long long)x->version, title_of(x), x->n_items,
                    x->time_limit_s ? "timed" : "no time limit", x->pass_percent,
                    x->attempts_allowed ? "limited" : "unlimited",
-                   x->has_roster ? ", roster" : "");
+                   x->has_roster ? (x->roster_list ? ", roster" : ", roster (not listed)") : "");
+            if (x->identity != SQ_IDENTITY_NONE)
+                printf("  identity check: %s\n", sq_identity_name(x->identity));
             if (x->time_limit_s)
                 printf("  time limit %d min\n", x->time_limit_s / 60);
         }
@@ -579,8 +582,8 @@ static int cmd_take(station_opts *o, int argc, char **argv)
     static const struct option lo[] = {{"exam", 1, 0, 'x'},    {"trainee", 1, 0, 't'},
                                        {"name", 1, 0, 'n'},    {"lang", 1, 0, 'l'},
                                        {"answers", 1, 0, 'a'}, {"leave-open", 0, 0, 'o'},
-                                       {0, 0, 0, 0}};
-    const char *exam = NULL, *trainee = NULL, *name = NULL, *answers = "-";
+                                       {"check", 1, 0, 'c'},   {0, 0, 0, 0}};
+    const char *exam = NULL, *trainee = NULL, *name = NULL, *answers = "-", *check = NULL;
     int lang = 1, leave_open_flag = 0, c;
     optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -590,6 +593,7 @@ static int cmd_take(station_opts *o, int argc, char **argv)
         case 'n': name = optarg; break;
         case 'a': answers = optarg; break;
         case 'o': leave_open_flag = 1; break;
+        case 'c': check = optarg; break;
         case 'l':
             lang = !strcmp(optarg, "kk") ? 0 : !strcmp(optarg, "ru") ? 1 : !strcmp(optarg, "en") ? 2 : -1;
             if (lang < 0) {
@@ -628,6 +632,27 @@ static int cmd_take(station_opts *o, int argc, char **argv)
     bool time_up = false;
     if (open_station(o, &st, &k, &s))
         goto out;
+    /* The exam's second factor, as the kiosk asks for it: before a new
+     * attempt and before one left open is resumed. */
+    sq_identity_kind kind = SQ_IDENTITY_NONE;
+    int64_t wait = 0;
+    if (sq_identity_of(s, exam, &kind, NULL, &e)) {
+        fail(&e);
+        goto out;
+    }
+    if (kind != SQ_IDENTITY_NONE && !check) {
+        fprintf(stderr, "synaqctl take: exam '%s' asks for the trainee's %s: give it with --check\n",
+                exam,
+                kind == SQ_IDENTITY_CODE         ? "invitation code"
+                : kind == SQ_IDENTITY_BIRTH_DATE ? "date of birth (DD.MM.YYYY)"
+                                                 : "proctor PIN");
+        rc = 2;
+        goto out;
+    }
+    if (kind != SQ_IDENTITY_NONE && sq_identity_check(s, "synaqctl", exam, trainee, check, &wait, &e)) {
+        fail(&e);
+        goto out;
+    }
     if (sq_attempt_resume(s, exam, trainee, &a, &e) == SQ_OK) {
         printf("resuming attempt %s at item %d\n", sq_attempt_id(a), sq_attempt_current(a) + 1);
     } else if (e.code != SQ_ENOTFOUND) {
@@ -1157,10 +1182,12 @@ static const struct {
     {"exams", cmd_exams, "", "list the installed exams"},
     {"status", cmd_status, "", "station, exams and results waiting to be sent"},
     {"take", cmd_take,
-     "--exam ID --trainee ID [--name NAME] [--lang kk|ru|en] [--answers FILE|-] [--leave-open]",
+     "--exam ID --trainee ID [--name NAME] [--lang kk|ru|en] [--answers FILE|-] [--leave-open]\n"
+     "       [--check CODE|DD.MM.YYYY|PIN]",
      "take (or resume) an exam; one answer a line: A, B,C, or - to skip; a trailing !\n"
      "flags the item. The time runs as on the kiosk: at zero the attempt ends and is\n"
-     "submitted, answer or not; Ctrl-C leaves it open with the time used kept"},
+     "submitted, answer or not; Ctrl-C leaves it open with the time used kept. An exam\n"
+     "with an identity check needs --check: the code, date of birth or proctor PIN"},
     {"export", cmd_export, "--out FILE [--max N] [--after SEQ]",
      "write pending results as one batch file (N: 1..500, 50)"},
     {"sticks", cmd_sticks, "", "the USB sticks plugged in, and what is on them"},

@@ -36,8 +36,8 @@ const char *app_screen_name(const app *a)
 {
     static const char *const names[] = {
         "welcome", "identify", "roster", "exams", "info",   "item",   "grid",  "review",
-        "result",  "error",    "pin",    "tech",  "touch",  "glyphs", "newpin", "setup",
-        "unlock",  "setpass"};
+        "result",  "error",    "check",  "pin",   "tech",   "touch",  "glyphs", "newpin",
+        "setup",   "unlock",   "setpass"};
     if (a->ov == OV_CONFIRM)
         return "confirm";
     if (a->ov == OV_WARN5)
@@ -120,6 +120,9 @@ void app_to_welcome(app *a)
     session_clear(a);
     a->exam.id[0] = a->exam.name[0] = 0;
     a->exam.field = 0;
+    memset(a->exam.check, 0, sizeof a->exam.check);
+    memset(a->exam.verified, 0, sizeof a->exam.verified);
+    a->exam.check_wait_until_ms = 0;
     a->ov = OV_NONE;
     /* Leaving technician mode leaves no PIN behind. */
     memset(a->tech.pin, 0, sizeof a->tech.pin);
@@ -362,3 +365,33 @@ ui_rect app_dialog(app *a, const char *title, const char *text, int buttons)
     return ui_r(r.x + 2 * u->gap, y, tw, r.y + r.h - y);
 }
 
+
+bool app_keypad(app *a, ui_rect r, const char *prefix, char *buf, size_t cap, size_t max,
+                bool enabled)
+{
+    ui *u = &a->u;
+    static const char *const keys[12] = {"1", "2", "3", "4", "5", "6",
+                                         "7", "8", "9", "clear", "0", "back"};
+    int kw = r.w / 3, kh = r.h / 4;
+    bool changed = false;
+    for (int i = 0; i < 12; i++) {
+        char name[40];
+        snprintf(name, sizeof name, "%s:%s", prefix, keys[i]);
+        const char *label = i == 9 ? app_t(a, "kbd.clear") : i == 11 ? app_t(a, "kbd.backspace")
+                                                                     : keys[i];
+        ui_rect k = ui_r(r.x + (i % 3) * kw + 3, r.y + (i / 3) * kh + 3, kw - 6, kh - 6);
+        if (!ui_button(u, name, k, label, enabled ? BTN_NORMAL : BTN_DISABLED))
+            continue;
+        size_t n = strlen(buf);
+        if (i == 9)
+            buf[0] = 0;
+        else if (i == 11 && n)
+            buf[n - 1] = 0;
+        else if (i != 11 && n + 1 < cap && n < max) {
+            buf[n] = keys[i][0];
+            buf[n + 1] = 0;
+        }
+        changed = true;
+    }
+    return changed;
+}

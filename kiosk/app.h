@@ -38,6 +38,7 @@ typedef enum {
     SCR_REVIEW,
     SCR_RESULT,
     SCR_ERROR,
+    SCR_CHECK,      /* the exam's second factor: code, date of birth, proctor PIN */
     /* the technician's (tech.c) */
     SCR_PIN,
     SCR_TECH,
@@ -106,6 +107,13 @@ typedef struct {
     bool open[APP_MAX_EXAMS];  /* an attempt in progress */
     bool eligible[APP_MAX_EXAMS];
     int chosen;
+    /* The second factor (SCR_CHECK) of exams[check_exam]: what is typed
+     * (digits only), the wait after wrong tries, and the exams whose check
+     * was passed in this session (a new id forgets them). */
+    char check[16];
+    int check_exam;
+    int64_t check_wait_until_ms;
+    bool verified[APP_MAX_EXAMS];
     /* the chosen exam's description, for the instructions screen: in
      * desc_lang (-1: none), asked for in desc_asked (-1: not loaded) */
     char *desc;
@@ -258,6 +266,11 @@ void app_log_err(const char *what, const sq_err *e);
 /* The header bar: a title on the left; returns its height. */
 int app_header(app *a, const char *title, const char *right);
 void app_message_box(app *a, ui_rect r, const char *text, plat_color c);
+/* A keypad of digits, clear and backspace in r (widgets "PREFIX:0".."9",
+ * "PREFIX:clear", "PREFIX:back"), editing buf (cap bytes, at most max
+ * digits); disabled keys take no taps. Returns true when a key was tapped. */
+bool app_keypad(app *a, ui_rect r, const char *prefix, char *buf, size_t cap, size_t max,
+                bool enabled);
 /* A modal dialog's box with room for `buttons` rows; returns the room. */
 ui_rect app_dialog(app *a, const char *title, const char *text, int buttons);
 

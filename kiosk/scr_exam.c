@@ -1,7 +1,7 @@
 /*
  * scr_exam.c - the trainee's screens (scr_exam.h): welcome, identification,
- * the roster, exam choice, instructions, items, the question grid, review,
- * result and the error screen, with their overlays (submit confirmation,
+ * the roster, exam choice, the exam's second factor (check), instructions,
+ * items, the question grid, review, result and the error screen, with their overlays (submit confirmation,
  * time warnings) and the attempt's timers. Each screen is a function that
  * lays out its widgets for the current pass; a tap seen in the hit pass
  * changes the state, and the draw pass that follows shows it.
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "scr_exam.h"
+#include "synaq/identity.h"
 
 static const char *exam_title(app *a, const sq_exam_info *x)
 {
@@ -64,7 +65,8 @@ static void scr_welcome(app *a)
             load_exams(a);
             a->exam.any_roster = false;
             for (size_t i = 0; i < a->exam.n_exams; i++)
-                a->exam.any_roster |= a->exam.exams[i].has_roster != 0;
+                a->exam.any_roster |=
+                    a->exam.exams[i].has_roster != 0 && a->exam.exams[i].roster_list != 0;
             if (a->scr != SCR_ERROR)
                 app_go(a, SCR_IDENTIFY);
         }
@@ -91,6 +93,8 @@ static void load_exams(app *a)
     }
     if (a->exam.n_exams > APP_MAX_EXAMS)
         a->exam.n_exams = APP_MAX_EXAMS;
+    /* The checks passed were the id's that was typed then. */
+    memset(a->exam.verified, 0, sizeof a->exam.verified);
     for (size_t i = 0; i < a->exam.n_exams; i++) {
         char name[128] = "";
         bool open = false;
@@ -222,7 +226,8 @@ static void load_people(app *a)
     for (size_t i = 0; i < a->exam.n_exams; i++) {
         sq_person *list = NULL;
         size_t n = 0;
-        if (!a->exam.exams[i].has_roster)
+        /* An exam whose source turned the list off shows nobody's name. */
+        if (!a->exam.exams[i].has_roster || !a->exam.exams[i].roster_list)
             continue;
         if (sq_catalog_roster(a->store, a->exam.exams[i].id, &list, &n, &e)) {
             app_log_err("reading a roster", &e);
@@ -292,12 +297,188 @@ static void scr_roster(app *a)
         app_go(a, SCR_IDENTIFY);
 }
 
+/* ---- the second factor: code, date of birth or the proctor's PIN ---- */
+
+static void start_or_resume(app *a, int i);
+
+static void check_open(app *a, int i)
+{
+    a->exam.check_exam = i;
+    memset(a->exam.check, 0, sizeof a->exam.check);
+    a->exam.check_wait_until_ms = 0;
+    app_go(a, SCR_CHECK);
+}
+
+/* What is typed as the trainee reads it: a date with its dots, as far as
+ * it goes (3101 -> 31.01.), a PIN as dots. */
+static void check_shown(const app *a, int kind, char *out, size_t cap)
+{
+    const char *d = a->exam.check;
+    size_t n = strlen(d), o = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < n && o + 4 < cap; i++) {
+        if (kind == SQ_IDENTITY_PROCTOR) {
+            o += (size_t)snprintf(out + o, cap - o, "●");
+            continue;
+        }
+        out[o++] = d[i];
+        if (kind == SQ_IDENTITY_BIRTH_DATE && (i == 1 || i == 3))
+            out[o++] = '.';
+        out[o] = 0;
+    }
+}
+
+static void check_submit(app *a)
+{
+    const sq_exam_info *x = &a->exam.exams[a->exam.check_exam];
+    char answer[24];
+    const char *d = a->exam.check;
+    int64_t wait = 0;
+    sq_err e;
+    if (!d[0])
+        return;
+    if (x->identity == SQ_IDENTITY_BIRTH_DATE && strlen(d) == 8)
+        snprintf(answer, sizeof answer, "%.2s.%.2s.%.4s", d, d + 2, d + 4);
+    else
+        snprintf(answer, sizeof answer, "%s", d);
+    sq_status st = sq_identity_check(a->store, "kiosk", x->id, a->exam.id, answer, &wait, &e);
+    memset(answer, 0, sizeof answer);
+    memset(a->exam.check, 0, sizeof a->exam.check);
+    a->dirty = true;
+    switch (st) {
+    case SQ_OK:
+        a->exam.verified[a->exam.check_exam] = true;
+        a->msg = NULL;
+        start_or_resume(a, a->exam.check_exam);
+        return;
+    case SQ_EAUTH:
+        a->msg = x->identity == SQ_IDENTITY_CODE         ? "check.wrong_code"
+                 : x->identity == SQ_IDENTITY_BIRTH_DATE ? "check.wrong_date"
+                                                         : "check.wrong_pin";
+        break;
+    case SQ_EBUSY:
+        a->msg = "check.wait";
+        break;
+    case SQ_EINVAL:
+        a->msg = x->identity == SQ_IDENTITY_CODE         ? "check.bad_code"
+                 : x->identity == SQ_IDENTITY_BIRTH_DATE ? "check.bad_date"
+                                                         : "check.bad_pin";
+        break;
+    default:
+        app_log_err("checking who is at the screen", &e);
+        a->msg = "error.generic";
+    }
+    a->exam.check_wait_until_ms = wait > 0 ? app_now_ms(a) + wait : 0;
+}
+
+static void scr_check(app *a)
+{
+    ui *u = &a->u;
+    const sq_exam_info *x = &a->exam.exams[a->exam.check_exam];
+    int kind = x->identity;
+    static const char *const prompts[] = {"", "check.code", "check.birth_date", "check.proctor"};
+    /* Every message this screen can show: its place is as tall as the
+     * tallest, so the keypad never moves under a finger. */
+    static const char *const msgs[] = {"check.wrong_code", "check.wrong_date", "check.wrong_pin",
+                                       "check.bad_code",   "check.bad_date",   "check.bad_pin",
+                                       "error.generic"};
+    int64_t left = a->exam.check_wait_until_ms - app_now_ms(a);
+    bool waiting = left > 0;
+    char msg[600] = "", n[16], shown[64];
+    if (waiting) {
+        snprintf(n, sizeof n, "%lld", (long long)(left + 999) / 1000);
+        /* The wrong answer's own words first, then how long to wait. */
+        if (a->msg && strcmp(a->msg, "check.wait") != 0)
+            snprintf(msg, sizeof msg, "%s ", app_t(a, a->msg));
+        size_t o = strlen(msg);
+        i18n_fmt(a->t, a->lang, "check.wait", msg + o, sizeof msg - o, "n", n, NULL);
+    } else if (a->msg && strcmp(a->msg, "check.wait") != 0) {
+        snprintf(msg, sizeof msg, "%s", app_t(a, a->msg));
+    }
+
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    const char *who = a->exam.name[0] ? a->exam.name : a->exam.id;
+    int y = app_header(a, app_t(a, "check.title"), who) + u->gap;
+    int footer = u->unit + 2 * u->gap;
+    bool wide = u->w > u->h;
+    int tw = wide ? u->w / 2 - 3 * u->gap : u->w - 4 * u->gap;
+    int ty = y;
+    ty += ui_text(u, ui_r(2 * u->gap, ty, tw, 0), exam_title(a, x), u->px, true, u->th.muted,
+                  ALIGN_LEFT);
+    ty += ui_text(u, ui_r(2 * u->gap, ty, tw, 0), app_t(a, prompts[kind]), u->px, true, u->th.fg,
+                  ALIGN_LEFT) +
+          u->gap;
+    /* The field: what is typed, or a faint DD.MM.YYYY before a date. */
+    int dh = u->unit;
+    check_shown(a, kind, shown, sizeof shown);
+    bool hint = !shown[0] && kind == SQ_IDENTITY_BIRTH_DATE;
+    ui_fill(u, ui_r(2 * u->gap, ty, tw, dh), u->th.panel);
+    ui_outline(u, ui_r(2 * u->gap, ty, tw, dh), 2, u->th.accent);
+    ui_text(u, ui_r(3 * u->gap, ty + (dh - plat_line_height(u->p, u->px * 3 / 2)) / 2,
+                    tw - 2 * u->gap, dh),
+            hint ? app_t(a, "check.date_hint") : shown, u->px * 3 / 2, true,
+            hint ? u->th.muted : u->th.fg, ALIGN_CENTER);
+    ty += dh + u->gap;
+    int mh = 0;
+    for (size_t i = 0; i < sizeof msgs / sizeof *msgs; i++) {
+        char longest[600];
+        /* With the wait after it, the longest a message gets. */
+        snprintf(longest, sizeof longest, "%s ", app_t(a, msgs[i]));
+        size_t o = strlen(longest);
+        i18n_fmt(a->t, a->lang, "check.wait", longest + o, sizeof longest - o, "n", "3600", NULL);
+        int h = ui_text_height(u, tw - 2 * u->gap, longest, u->px, false);
+        if (h > mh)
+            mh = h;
+    }
+    mh += 2 * u->gap;
+    if (msg[0])
+        app_message_box(a, ui_r(2 * u->gap, ty, tw, mh), msg, u->th.bad);
+    ty += mh + u->gap;
+    ui_rect pad;
+    if (wide) {
+        int ph = u->h - y - footer - u->gap, pw = ph * 3 / 4;
+        if (pw > u->w / 2 - 2 * u->gap)
+            pw = u->w / 2 - 2 * u->gap;
+        pad = ui_r(u->w / 2 + (u->w / 2 - pw) / 2, y, pw, ph);
+    } else {
+        int ph = u->h - ty - footer - u->gap, pw = u->w - 4 * u->gap;
+        if (ph > pw * 4 / 3)
+            ph = pw * 4 / 3;
+        if (ph > 4 * u->unit * 2)
+            ph = 4 * u->unit * 2;
+        pad = ui_r(2 * u->gap, ty, pw, ph);
+    }
+    size_t max = kind == SQ_IDENTITY_PROCTOR ? 12 : 8;
+    if (app_keypad(a, pad, "digit", a->exam.check, sizeof a->exam.check, max, !waiting)) {
+        /* A new answer: the last one's words go, the wait's stay. */
+        if (!waiting)
+            a->msg = NULL;
+        a->dirty = true;
+    }
+    int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
+    if (ui_button(u, "back", ui_r(u->gap, fy, bw, u->unit), app_t(a, "id.back"), BTN_NORMAL)) {
+        memset(a->exam.check, 0, sizeof a->exam.check);
+        app_go(a, SCR_EXAMS);
+        return;
+    }
+    if (ui_button(u, "continue", ui_r(2 * u->gap + bw, fy, bw, u->unit), app_t(a, "id.continue"),
+                  !waiting && a->exam.check[0] ? BTN_PRIMARY : BTN_DISABLED) &&
+        !waiting && a->exam.check[0])
+        check_submit(a);
+}
+
 /* ---- exam choice ---- */
 
 static void start_or_resume(app *a, int i)
 {
     sq_err e;
     a->exam.chosen = i;
+    /* The exam's second factor first, for a new attempt and for one left
+     * open alike: an open attempt is no proof of who is at the screen. */
+    if (a->exam.exams[i].identity != SQ_IDENTITY_NONE && !a->exam.verified[i]) {
+        check_open(a, i);
+        return;
+    }
     if (a->exam.open[i]) {
         if (sq_attempt_resume(a->store, a->exam.exams[i].id, a->exam.id, &a->exam.att, &e)) {
             app_log_err("resuming", &e);
@@ -1153,6 +1334,7 @@ bool exam_screen(app *a)
     case SCR_REVIEW: scr_review(a); return true;
     case SCR_RESULT: scr_result(a); return true;
     case SCR_ERROR: scr_error(a); return true;
+    case SCR_CHECK: scr_check(a); return true;
     default: return false;
     }
 }
@@ -1170,8 +1352,29 @@ void exam_drag(app *a, int dy)
     a->dirty = true;
 }
 
+/* A physical keyboard's digits on the check screen (a proctor's USB
+ * keypad): as taps on the keypad. */
+static bool check_type(app *a, const char *text)
+{
+    size_t max = a->exam.exams[a->exam.check_exam].identity == SQ_IDENTITY_PROCTOR ? 12 : 8;
+    if (a->exam.check_wait_until_ms > app_now_ms(a))
+        return true;
+    for (; *text; text++) {
+        size_t n = strlen(a->exam.check);
+        if (*text >= '0' && *text <= '9' && n < max && n + 1 < sizeof a->exam.check) {
+            a->exam.check[n] = *text;
+            a->exam.check[n + 1] = 0;
+            a->msg = NULL;
+        }
+    }
+    a->dirty = true;
+    return true;
+}
+
 bool exam_type(app *a, const char *text)
 {
+    if (a->scr == SCR_CHECK)
+        return check_type(a, text);
     if (a->scr != SCR_IDENTIFY)
         return false;
     if (a->exam.field == 0)
@@ -1185,6 +1388,14 @@ bool exam_type(app *a, const char *text)
 
 bool exam_key(app *a, int key)
 {
+    if (a->scr == SCR_CHECK) {
+        if (key == PLAT_KEY_BACKSPACE)
+            kbd_backspace(a->exam.check);
+        else if (key == PLAT_KEY_ENTER && a->exam.check_wait_until_ms <= app_now_ms(a))
+            check_submit(a);
+        a->dirty = true;
+        return true;
+    }
     if (a->scr != SCR_IDENTIFY)
         return false;
     if (key == PLAT_KEY_BACKSPACE)
@@ -1195,10 +1406,30 @@ bool exam_key(app *a, int key)
     return true;
 }
 
+/* The wait on the check screen: its countdown changes every second, and
+ * its end opens the keypad again. */
+static int check_tick(app *a, int64_t now)
+{
+    if (a->scr != SCR_CHECK || !a->exam.check_wait_until_ms)
+        return -1;
+    int64_t left = a->exam.check_wait_until_ms - now;
+    if (left <= 0) {
+        a->exam.check_wait_until_ms = 0;
+        a->dirty = true;
+        return -1;
+    }
+    int64_t shown = (left + 999) / 1000;
+    if (shown != a->shown_s) {
+        a->shown_s = shown;
+        a->dirty = true;
+    }
+    return (int)(left % 1000 ? left % 1000 : 1000);
+}
+
 int exam_tick(app *a, int64_t now)
 {
     if (!a->exam.att)
-        return -1;
+        return check_tick(a, now);
     sq_err e;
     int64_t left = sq_attempt_time_left_ms(a->exam.att);
     if (left == 0) {

@@ -1,7 +1,7 @@
 /*
  * scr_exam.h - the trainee's screens (scr_exam.c): welcome, identification,
- * the roster, exam choice, instructions, items, the question grid, review,
- * result, the error screen; their overlays and the attempt's timers. They
+ * the roster, exam choice, the exam's second factor (check), instructions,
+ * items, the question grid, review, result, the error screen; their overlays and the attempt's timers. They
  * touch exam_state and the shared fields of struct app (app.h), nothing
  * of the technician's.
  */

@@ -405,35 +405,6 @@ static void act_acks(app *a)
 /* ---- the PIN keypad ---- */
 
 /* Digits, clear and backspace in r; true when buf changed. */
-static bool keypad(app *a, ui_rect r, char *buf, size_t cap, bool enabled)
-{
-    ui *u = &a->u;
-    static const char *const keys[12] = {"1", "2", "3", "4", "5", "6",
-                                         "7", "8", "9", "clear", "0", "back"};
-    int kw = r.w / 3, kh = r.h / 4;
-    bool changed = false;
-    for (int i = 0; i < 12; i++) {
-        char name[24];
-        snprintf(name, sizeof name, "pin:%s", keys[i]);
-        const char *label = i == 9 ? app_t(a, "kbd.clear") : i == 11 ? app_t(a, "kbd.backspace")
-                                                                     : keys[i];
-        ui_rect k = ui_r(r.x + (i % 3) * kw + 3, r.y + (i / 3) * kh + 3, kw - 6, kh - 6);
-        if (!ui_button(u, name, k, label, enabled ? BTN_NORMAL : BTN_DISABLED))
-            continue;
-        size_t n = strlen(buf);
-        if (i == 9)
-            buf[0] = 0;
-        else if (i == 11 && n)
-            buf[n - 1] = 0;
-        else if (i != 11 && n + 1 < cap && n < SQ_PIN_MAX) {
-            buf[n] = keys[i][0];
-            buf[n + 1] = 0;
-        }
-        changed = true;
-    }
-    return changed;
-}
-
 /* The layout shared by the PIN screens: a prompt, the dots, a message,
  * the keypad and two buttons. Returns 1 for OK, -1 for cancel, 0 else. */
 static int pin_pad(app *a, const char *title, const char *prompt, const char *msg,
@@ -478,7 +449,7 @@ static int pin_pad(app *a, const char *title, const char *prompt, const char *ms
             ph = 4 * u->unit * 2;
         pad = ui_r(2 * u->gap, ty, pw, ph);
     }
-    if (keypad(a, pad, a->tech.pin, sizeof a->tech.pin, enabled))
+    if (app_keypad(a, pad, "pin", a->tech.pin, sizeof a->tech.pin, SQ_PIN_MAX, enabled))
         a->dirty = true;
     int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
     if (ui_button(u, "pin-cancel", ui_r(u->gap, fy, bw, u->unit), app_t(a, "tech.cancel"),

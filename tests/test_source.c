@@ -87,6 +87,8 @@ static void make_tmp_dir(void)
     put_file("roster-map.yaml", "a: 1\n", -1);
     put_file("roster-bad.yaml", "- id: a\n  name: [x\n", -1);
     put_file("roster-blank.yaml", "- id: a\n- id: \"  \"\n", -1);
+    put_file("roster-bd.yaml", "- {id: a, birth_date: 1990-01-31}\n- {id: b, birth_date: 1990-13-01}\n",
+             -1);
     char sub[512];
     snprintf(sub, sizeof sub, "%s/img", tmp_dir);
     mkdir(sub, 0700);
@@ -303,7 +305,7 @@ static const bad_case bad_cases[] = {
     BAD(ONE "roster:\n  - {id: a}\n  - {name: B}\n", 11,
         "roster entry 2: missing required key 'id'"),
     BAD(ONE "roster:\n  - {id: a, phone: 1}\n", 10,
-        "roster entry 1: unknown key 'phone' (a trainee has id, name, district)"),
+        "roster entry 1: unknown key 'phone' (a trainee has id, name, district, birth_date)"),
     BAD(ONE "roster:\n  - {id: \"\"}\n", 10, "roster entry 1: 'id' is empty"),
     BAD(ONE "roster:\n  - {id: "
             "\"12345678901234567890123456789012345678901234567890123456789012345\"}\n",
@@ -319,6 +321,33 @@ static const bad_case bad_cases[] = {
     IN_DIR(ONE "roster: none.yaml\n", 9, "roster file 'none.yaml' cannot be read: ", ""),
     IN_DIR(ONE "roster: ../roster.yaml\n", 9, "roster file '../roster.yaml' must be a path inside",
            ""),
+    /* who may sit */
+    BAD(ONE "identity: face\n", 9,
+        "'identity' must be none, code, birth_date or proctor, not 'face'"),
+    BAD(ONE "identity: [code]\n", 9, "'identity' must be a text"),
+    BAD(ONE "identity: code\n", 9, "identity 'code' needs a roster: the codes are made per trainee"),
+    BAD(ONE "roster: []\nidentity: code\n", 10, "identity 'code' needs a roster"),
+    BAD(ONE "identity: birth_date\n", 9, "identity 'birth_date' needs a roster"),
+    BAD(ONE "identity: birth_date\nroster:\n  - {id: a, birth_date: 31.02.1990}\n", 11,
+        "roster entry 1: 'birth_date' '31.02.1990' is not a date: write DD.MM.YYYY or YYYY-MM-DD"),
+    BAD(ONE "roster:\n  - {id: a, birth_date: 1.2.1990}\n", 10,
+        "roster entry 1: 'birth_date' '1.2.1990' is not a date"),
+    BAD(ONE "roster:\n  - {id: a, birth_date: 29.02.1990}\n", 10,
+        "roster entry 1: 'birth_date' '29.02.1990' is not a date"),
+    BAD(ONE "roster:\n  - {id: a, birth_date: [1990]}\n", 10,
+        "roster entry 1: 'birth_date' '' is not a date"),
+    BAD(ONE "identity: birth_date\nroster:\n  - {id: a, birth_date: 01.01.1990}\n  - {id: b}\n",
+        12, "roster entry 2 ('b'): no 'birth_date'; identity 'birth_date' needs every trainee's"),
+    IN_DIR(ONE "identity: birth_date\nroster: roster-bd.yaml\n", 2,
+           "roster entry 2: 'birth_date' '1990-13-01' is not a date", "roster-bd.yaml"),
+    BAD(ONE "identity: proctor\n", 9, "identity 'proctor' needs 'proctor_pin' (4 to 12 digits)"),
+    BAD(ONE "identity: proctor\nproctor_pin: 12a4\n", 10, "'proctor_pin' must be 4 to 12 digits"),
+    BAD(ONE "identity: proctor\nproctor_pin: 123\n", 10, "'proctor_pin' must be 4 to 12 digits"),
+    BAD(ONE "proctor_pin: \"1234\"\n", 9, "'proctor_pin' is only for identity: proctor"),
+    BAD(ONE "identity: code\nproctor_pin: \"1234\"\nroster: [{id: a}]\n", 10,
+        "'proctor_pin' is only for identity: proctor"),
+    BAD(ONE "roster_list: maybe\n", 9, "'roster_list' must be yes or no"),
+    BAD(ONE "roster_list: yes\nroster_list: no\n", 10, "duplicate key 'roster_list' (first at line 9)"),
 };
 
 /* Checks st, and that the message is "FILE:LINE: ...PHRASE...". */
@@ -462,6 +491,44 @@ static void check_json(const char *expected, const json_t *actual, int line)
         check_failures++;
     }
     json_decref(want);
+}
+
+/* Who may sit: the kinds as written, dates of birth in either form kept as
+ * YYYY-MM-DD, and an exam without them the same document as before. */
+static void test_identity(void)
+{
+    json_t *doc = parse_ok(ONE "identity: birth_date\nroster_list: no\nroster:\n"
+                               "  - {id: a, name: A, birth_date: 31.01.1990}\n"
+                               "  - {id: b, birth_date: 2000-02-29}\n",
+                           NULL);
+    if (doc) {
+        CHECK_STR("birth_date", json_string_value(json_object_get(doc, "identity")));
+        CHECK(json_is_false(json_object_get(doc, "roster_list")));
+        json_t *r = json_object_get(doc, "roster");
+        CHECK_STR("1990-01-31", json_string_value(json_object_get(json_array_get(r, 0), "birth_date")));
+        CHECK_STR("2000-02-29", json_string_value(json_object_get(json_array_get(r, 1), "birth_date")));
+    }
+    json_decref(doc);
+    doc = parse_ok(ONE "identity: proctor\nproctor_pin: 0482\n", NULL);
+    if (doc) {
+        CHECK_STR("proctor", json_string_value(json_object_get(doc, "identity")));
+        /* A plain 0482 is the text the proctor types, leading zero kept. */
+        CHECK_STR("0482", json_string_value(json_object_get(doc, "proctor_pin")));
+        CHECK(json_object_get(doc, "roster_list") == NULL);
+    }
+    json_decref(doc);
+    doc = parse_ok(ONE "identity: code\nroster: [{id: a}]\n", NULL);
+    if (doc)
+        CHECK_STR("code", json_string_value(json_object_get(doc, "identity")));
+    json_decref(doc);
+    doc = parse_ok(ONE "identity: none\n", NULL);
+    if (doc)
+        CHECK_STR("none", json_string_value(json_object_get(doc, "identity")));
+    json_decref(doc);
+    doc = parse_ok(ONE, NULL);
+    if (doc)
+        CHECK(json_object_get(doc, "identity") == NULL);
+    json_decref(doc);
 }
 
 static void test_minimal(void)
@@ -788,6 +855,32 @@ static const doc_case doc_cases[] = {
      " \"blueprint\": [{\"topic\": \"law\", \"count\": 1}], \"roster\": [],"
      " \"items\": [" DOC_ITEM("", OPTS2) "]}",
      "exam 't': blueprint names unknown topic 'law'"},
+    /* who may sit, as a station sees it (the bundle's form) */
+#define DOC_R(extra, roster)                                                                       \
+    "{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"             \
+    " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": true, \"shuffle_items\": true,"        \
+    " \"shuffle_options\": true, \"topics\": [], \"blueprint\": [], \"roster\": " roster extra     \
+    ", \"items\": [" DOC_ITEM("", OPTS2) "]}"
+#define KEY32 "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\""
+    {DOC_R(", \"identity\": \"code\", \"identity_key\": " KEY32,
+           "[{\"id\": \"a\", \"secret\": " KEY32 "}]"),
+     NULL},
+    {DOC_R(", \"identity\": \"code\", \"identity_key\": " KEY32, "[{\"id\": \"a\"}]"),
+     "exam 't': roster entry 1 ('a'): no 'secret' for the identity check"},
+    {DOC_R(", \"identity\": \"code\", \"identity_key\": \"AAAA\"",
+           "[{\"id\": \"a\", \"secret\": " KEY32 "}]"),
+     "exam 't': 'identity_key' must be base64 of 32 bytes"},
+    {DOC_R(", \"identity\": \"none\"", "[{\"id\": \"a\", \"secret\": " KEY32 "}]"),
+     "exam 't': roster entry 1: a 'secret' needs the exam's identity_key"},
+    {DOC_R(", \"identity\": \"none\", \"identity_key\": " KEY32, "[]"),
+     "exam 't': 'identity_key' is only for identity code or birth_date"},
+    {DOC_R(", \"identity\": \"proctor\", \"proctor_hash\": \"$2y$10$abc\"", "[]"),
+     "exam 't': 'proctor_hash' must be an Argon2id string"},
+    {DOC_R(", \"identity\": \"Code\"", "[]"),
+     "exam 't': 'identity' must be none, code, birth_date or proctor, not 'Code'"},
+    {DOC_R(", \"roster_list\": 0", "[]"), "exam 't': 'roster_list' must be true or false"},
+    {DOC_R("", "[{\"id\": \"a\", \"birth_date\": \"1990-02-30\"}]"),
+     "exam 't': roster entry 1: 'birth_date' must be a date, YYYY-MM-DD"},
 };
 
 static void test_documents(void)
@@ -975,6 +1068,7 @@ int main(int argc, char **argv)
     test_line_endings();
     test_minimal();
     test_clock();
+    test_identity();
     test_full();
     test_documents();
     test_round_trip();

@@ -25,6 +25,7 @@
 #include "examset_int.h"
 #include "codec_int.h"
 #include "exam_int.h"
+#include "idhash_int.h"
 #include "util_int.h"
 #include "synaq/bundle.h"
 
@@ -132,6 +133,13 @@ sq_status sqi_bundle_payload_decode(const uint8_t *plain, size_t len, json_t **e
     {
         if ((st = sqi_exam_check(e, NULL, NULL, err)))
             goto out;
+        /* Central never sends codes, dates of birth or PINs in the clear. */
+        const char *why = NULL;
+        if (!sqi_identity_sealed(e, &why)) {
+            st = sqi_seterr(err, SQ_ECORRUPT, "bundle: exam '%s' %s",
+                            json_string_value(json_object_get(e, "id")), why);
+            goto out;
+        }
         for (size_t j = 0; j < i; j++)
             if (json_equal(json_object_get(e, "id"),
                            json_object_get(json_array_get(list, j), "id"))) {
@@ -253,6 +261,7 @@ sq_status sq_bundle_build(const sq_exam_set *set, const sq_central_keys *central
 {
     sq_status st = SQ_OK;
     const json_t *list = sqi_exam_set_json(set);
+    json_t *sealed_list = NULL;
     char *json = NULL;
     uint8_t *z = NULL, *cipher = NULL;
     size_t zlen = 0;
@@ -266,7 +275,29 @@ sq_status sq_bundle_build(const sq_exam_set *set, const sq_central_keys *central
     if (n_certs == 0)
         return sqi_seterr(err, SQ_EINVAL, "a bundle needs at least one station certificate");
 
-    json_t *doc = json_pack("{s:i, s:O}", "format", 1, "exams", list);
+    /* Each exam as stations get it: its identity checks hashed
+     * (identity.c). A shallow copy with a roster of its own, so the set
+     * stays as loaded and the items are not copied. */
+    sealed_list = json_array();
+    if (!sealed_list) {
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
+        goto out;
+    }
+    size_t k;
+    json_t *x;
+    json_array_foreach(list, k, x)
+    {
+        json_t *c = json_copy(x);
+        /* Appended first: the list owns it from here, whatever fails. */
+        if (!c || json_array_append_new(sealed_list, c) ||
+            json_object_set_new(c, "roster", json_deep_copy(json_object_get(x, "roster")))) {
+            st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
+            goto out;
+        }
+        if ((st = sqi_identity_seal(c, central, err)))
+            goto out;
+    }
+    json_t *doc = json_pack("{s:i, s:O}", "format", 1, "exams", sealed_list);
     json = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (!json) {
@@ -356,6 +387,7 @@ sq_status sq_bundle_build(const sq_exam_set *set, const sq_central_keys *central
     st = sqi_file_write_atomic(out_path, b.p, b.len, 0644, false, err);
 out:
     sodium_memzero(key, sizeof key);
+    json_decref(sealed_list);
     sqi_buf_free(&b);
     free(cipher);
     free(z);

@@ -11,6 +11,7 @@
 
 #include "catalog_int.h"
 #include "exam_int.h"
+#include "idhash_int.h"
 #include "db_int.h"
 #include "util_int.h"
 #include "synaq/catalog.h"
@@ -84,14 +85,16 @@ sq_status sqi_catalog_find_exam(sq_store *s, const char *exam_id, sqlite3_int64 
     return st;
 }
 
-/* Roster look-up: SQ_OK and the name, or SQ_ENOTFOUND. */
-sq_status sqi_catalog_roster_find(sq_store *s, sqlite3_int64 row, const char *exam_id, int64_t version,
-                             const char *trainee_id, char *name, size_t name_len, sq_err *err)
+/* Roster look-up: SQ_OK and the entry, or SQ_ENOTFOUND. */
+sq_status sqi_catalog_roster_entry(sq_store *s, sqlite3_int64 row, const char *exam_id,
+                                   int64_t version, const char *trainee_id, json_t **out,
+                                   sq_err *err)
 {
     uint8_t h[32];
     char rowkey[STORE_ROWKEY];
     sqi_db_trainee_hash(s, trainee_id, h);
     sqlite3_stmt *q;
+    *out = NULL;
     sq_status st = sqi_db_prepare(s, "SELECT person FROM roster WHERE exam = ? AND trainee = ?", &q,
                                  err);
     if (st)
@@ -110,15 +113,25 @@ sq_status sqi_catalog_roster_find(sq_store *s, sqlite3_int64 row, const char *ex
         sqi_rowkey_person(rowkey, exam_id, version, h);
         st = sqi_db_open_field(s, "roster", "person", rowkey, sqlite3_column_blob(q, 0),
                               (size_t)sqlite3_column_bytes(q, 0), &plain, &n, err);
-        if (!st && name) {
-            json_t *p = json_loadb((const char *)plain, n, 0, NULL);
-            snprintf(name, name_len, "%s",
-                     p ? json_string_value(json_object_get(p, "name")) ?: "" : "");
-            json_decref(p);
-        }
+        if (!st && !(*out = json_loadb((const char *)plain, n, 0, NULL)))
+            st = sqi_seterr(err, SQ_ECORRUPT, "store: the roster of exam '%s' is damaged", exam_id);
+        if (plain)
+            sodium_memzero(plain, n);
         free(plain);
     }
     sqlite3_finalize(q);
+    return st;
+}
+
+/* Roster look-up: SQ_OK and the name, or SQ_ENOTFOUND. */
+sq_status sqi_catalog_roster_find(sq_store *s, sqlite3_int64 row, const char *exam_id, int64_t version,
+                             const char *trainee_id, char *name, size_t name_len, sq_err *err)
+{
+    json_t *p = NULL;
+    sq_status st = sqi_catalog_roster_entry(s, row, exam_id, version, trainee_id, &p, err);
+    if (!st && name)
+        snprintf(name, name_len, "%s", json_string_value(json_object_get(p, "name")) ?: "");
+    json_decref(p);
     return st;
 }
 
@@ -190,6 +203,8 @@ sq_status sq_catalog_exams(sq_store *s, sq_exam_info **out, size_t *n, sq_err *e
         /* No "clock" (older bundles): running, the default. */
         const char *clock = json_string_value(json_object_get(meta, "clock"));
         e->clock_running = !clock || strcmp(clock, "paused") != 0;
+        e->identity = (int)sqi_identity_kind_of(meta);
+        e->roster_list = !json_is_false(json_object_get(meta, "roster_list"));
         json_decref(meta);
         count++;
     }

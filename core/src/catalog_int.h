@@ -25,6 +25,11 @@ sq_status sqi_catalog_find_exam(sq_store *s, const char *exam_id, sqlite3_int64 
 sq_status sqi_catalog_roster_find(sq_store *s, sqlite3_int64 row, const char *exam_id,
                               int64_t version, const char *trainee_id, char *name, size_t name_len,
                               sq_err *err);
+/* The same, the whole entry (id, name, district, secret). Caller owns
+ * *out (json_decref). */
+sq_status sqi_catalog_roster_entry(sq_store *s, sqlite3_int64 row, const char *exam_id,
+                                   int64_t version, const char *trainee_id, json_t **out,
+                                   sq_err *err);
 /* Attempts the trainee (by keyed hash h) used at exam_id, and whether one
  * is open. */
 sq_status sqi_catalog_attempts_used(sq_store *s, const uint8_t h[32], const char *exam_id, int *used,

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sodium.h>
 #include "exam_int.h"
+#include "idhash_int.h"
 #include "util_int.h"
 
 #define ID_MAX 63
@@ -611,7 +612,10 @@ static sq_status check_blueprint(chk *c, const json_t *plan, sets *s)
 
 static sq_status check_roster(chk *c, const json_t *roster)
 {
-    static const keyspec ks[] = {{"id", true}, {"name", false}, {"district", false}};
+    /* The first three are texts; birth_date and secret are identity.c's
+     * (check_identity). */
+    static const keyspec ks[] = {{"id", true},          {"name", false},  {"district", false},
+                                 {"birth_date", false}, {"secret", false}};
     static const size_t max[] = {TRAINEE_ID_MAX, TRAINEE_TEXT_MAX, TRAINEE_TEXT_MAX};
     json_t *seen = NULL;
     char what[48], buf[64], extra[48];
@@ -634,7 +638,7 @@ static sq_status check_roster(chk *c, const json_t *roster)
         st = check_keys(c, e, ks, sizeof ks / sizeof *ks, what);
         if (st != SQ_OK)
             goto out;
-        for (size_t k = 0; k < sizeof ks / sizeof *ks; k++) {
+        for (size_t k = 0; k < sizeof max / sizeof *max; k++) {
             const json_t *v = json_object_get(e, ks[k].key);
             const char *why = v ? str_problem(v, max[k], false, buf, sizeof buf) : NULL;
             if (why) {
@@ -661,6 +665,83 @@ out:
     return st;
 }
 
+/* A base64 text of exactly 32 bytes. */
+static bool b64_32(const json_t *v)
+{
+    uint8_t bin[33];
+    size_t n = 0;
+    const char *t = json_string_value(v);
+    return t &&
+           sodium_base642bin(bin, sizeof bin, t, strlen(t), NULL, &n, NULL,
+                             sodium_base64_VARIANT_ORIGINAL) == 0 &&
+           n == 32;
+}
+
+/* Who may sit (idhash_int.h): the kind, its key or PIN, and each
+ * roster entry's date of birth or secret, in either form. */
+static sq_status check_identity(chk *c, const json_t *exam)
+{
+    const json_t *kind_v = json_object_get(exam, "identity"), *roster = json_object_get(exam, "roster");
+    const json_t *key = json_object_get(exam, "identity_key"), *v, *e;
+    int kind = SQI_ID_NONE;
+    size_t i;
+
+    if (kind_v && (kind = sqi_identity_kind_parse(json_string_value(kind_v))) < 0)
+        return bad(c, kind_v, "'identity' must be none, code, birth_date or proctor, not '%.40s'",
+                   json_is_string(kind_v) ? json_string_value(kind_v) : "");
+    if (json_object_get(exam, "roster_list") && !json_is_boolean(json_object_get(exam, "roster_list")))
+        return check_bool(c, exam, "roster_list");
+    bool per_trainee = kind == SQI_ID_CODE || kind == SQI_ID_BIRTH_DATE;
+    if (per_trainee && json_array_size(roster) == 0)
+        return bad(c, kind_v,
+                   kind == SQI_ID_CODE
+                       ? "identity 'code' needs a roster: the codes are made per trainee "
+                         "('synaq-central roster codes')"
+                       : "identity 'birth_date' needs a roster with every trainee's birth_date");
+    if (key && (!per_trainee || !b64_32(key)))
+        return bad(c, key, per_trainee ? "'identity_key' must be base64 of 32 bytes"
+                                       : "'identity_key' is only for identity code or birth_date");
+    if ((v = json_object_get(exam, "proctor_pin"))) {
+        if (kind != SQI_ID_PROCTOR)
+            return bad(c, v, "'proctor_pin' is only for identity: proctor");
+        if (!sqi_identity_pin_ok(json_string_value(v)))
+            return bad(c, v, "'proctor_pin' must be %d to %d digits", SQI_IDENTITY_PIN_MIN,
+                       SQI_IDENTITY_PIN_MAX);
+    }
+    if ((v = json_object_get(exam, "proctor_hash"))) {
+        const char *h = json_string_value(v);
+        if (kind != SQI_ID_PROCTOR)
+            return bad(c, v, "'proctor_hash' is only for identity: proctor");
+        if (!h || strncmp(h, "$argon2id$", 10) != 0 || strlen(h) >= crypto_pwhash_STRBYTES)
+            return bad(c, v, "'proctor_hash' must be an Argon2id string");
+    }
+    if (kind == SQI_ID_PROCTOR && !json_object_get(exam, "proctor_pin") &&
+        !json_object_get(exam, "proctor_hash"))
+        return bad(c, kind_v, "identity 'proctor' needs 'proctor_pin' (%d to %d digits)",
+                   SQI_IDENTITY_PIN_MIN, SQI_IDENTITY_PIN_MAX);
+    json_array_foreach(roster, i, e)
+    {
+        const json_t *bd = json_object_get(e, "birth_date"), *sec = json_object_get(e, "secret");
+        const char *id = json_string_value(json_object_get(e, "id"));
+        char norm[11];
+        if (bd && (!json_is_string(bd) || !sqi_identity_date_norm(json_string_value(bd), norm)))
+            return bad(c, bd, "roster entry %zu: 'birth_date' must be a date, YYYY-MM-DD", i + 1);
+        if (sec && (!key || !b64_32(sec)))
+            return bad(c, sec, key ? "roster entry %zu: 'secret' must be base64 of 32 bytes"
+                                   : "roster entry %zu: a 'secret' needs the exam's identity_key",
+                       i + 1);
+        if (key && !sec)
+            return bad(c, e, "roster entry %zu ('%.64s'): no 'secret' for the identity check",
+                       i + 1, id ? id : "");
+        if (kind == SQI_ID_BIRTH_DATE && !key && !bd)
+            return bad(c, e,
+                       "roster entry %zu ('%.64s'): no 'birth_date'; identity 'birth_date' needs "
+                       "every trainee's",
+                       i + 1, id ? id : "");
+    }
+    return SQ_OK;
+}
+
 sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char *file, sq_err *err)
 {
     static const keyspec ks[] = {{"id", true},
@@ -678,7 +759,12 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
                                  {"topics", true},
                                  {"blueprint", true},
                                  {"items", true},
-                                 {"roster", true}};
+                                 {"roster", true},
+                                 {"identity", false},
+                                 {"roster_list", false},
+                                 {"identity_key", false},
+                                 {"proctor_pin", false},
+                                 {"proctor_hash", false}};
     static const char *const flags[] = {"show_score", "shuffle_items", "shuffle_options"};
     chk c = {.lm = lm, .file = file, .err = err};
     sets s = {0};
@@ -750,6 +836,8 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
     st = check_blueprint(&c, json_object_get(exam, "blueprint"), &s);
     if (st == SQ_OK)
         st = check_roster(&c, json_object_get(exam, "roster"));
+    if (st == SQ_OK)
+        st = check_identity(&c, exam);
 out:
     free(s.topic_in_plan);
     free(s.topic_items);

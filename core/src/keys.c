@@ -539,6 +539,18 @@ void sq_central_close(sq_central_keys *k)
         sodium_free(k);
 }
 
+sq_status sqi_central_identity_secret(const sq_central_keys *k, uint8_t out[32], sq_err *err)
+{
+    static const char ctx[] = "SYNAQ identity secret 1";
+    if (!k || !(k->have & SQ_CENTRAL_SIGN))
+        return sqi_seterr(err, SQ_ESTATE, "identity checks need central's signing key (sign.key)");
+    /* The first 32 bytes of an Ed25519 secret key are its seed; a keyed
+     * BLAKE2b with a context of its own never yields anything the
+     * signature scheme uses. */
+    crypto_generichash(out, 32, (const uint8_t *)ctx, sizeof ctx - 1, k->sign_sk, 32);
+    return SQ_OK;
+}
+
 const uint8_t *sq_central_sign_pk(const sq_central_keys *k)
 {
     return k->sign_pk;

@@ -39,6 +39,10 @@ sq_status sqi_delegation_check(const uint8_t *d, size_t len, const uint8_t centr
  * neither is loaded. Everything borrowed from k. */
 sq_status sqi_central_ack_signer(const sq_central_keys *k, const uint8_t **sk, const uint8_t **deleg,
                              size_t *deleg_len, sq_err *err);
+/* The secret trainees' identity checks are derived from (identity.c):
+ * a keyed hash of the signing key's seed, so it exists wherever bundles
+ * can be signed and nowhere else. SQ_ESTATE when sign.key is not loaded. */
+sq_status sqi_central_identity_secret(const sq_central_keys *k, uint8_t out[32], sq_err *err);
 /* Encodes / decodes the certificate wire format (keys.c). */
 sq_status sqi_cert_decode(const uint8_t *buf, size_t len, const uint8_t *central_pk, sq_cert *out,
                       sq_err *err);

@@ -29,6 +29,7 @@
 #include <sodium.h>
 #include <yaml.h>
 #include "exam_int.h"
+#include "idhash_int.h"
 #include "source_int.h"
 #include "util_int.h"
 
@@ -851,7 +852,7 @@ static sq_status roster_list(cx *c, uint32_t seq, json_t *arr)
     }
     for (uint32_t e = nd(c, seq)->first; e; e = nd(c, e)->next) {
         const ynode *en = nd(c, e);
-        field f[3] = {{"id", 0, 0}, {"name", 0, 0}, {"district", 0, 0}};
+        field f[4] = {{"id", 0, 0}, {"name", 0, 0}, {"district", 0, 0}, {"birth_date", 0, 0}};
         char w[48], buf[48];
 
         i++;
@@ -860,7 +861,7 @@ static sq_status roster_list(cx *c, uint32_t seq, json_t *arr)
             st = fail(c, en->line, w, "must be a map (id: ..., name: ..., district: ...)");
             goto out;
         }
-        st = read_map(c, e, w, f, 3, "key", " (a trainee has id, name, district)");
+        st = read_map(c, e, w, f, 4, "key", " (a trainee has id, name, district, birth_date)");
         if (st == SQ_OK)
             st = need(c, e, w, &f[0]);
         if (st != SQ_OK)
@@ -879,6 +880,19 @@ static sq_status roster_list(cx *c, uint32_t seq, json_t *arr)
                 st = fail(c, f[k].line, w, "'%s' %s", f[k].key, why);
                 goto out;
             }
+        }
+        if (f[3].val) {
+            /* Written as people write it; kept as YYYY-MM-DD. */
+            char norm[11];
+            if (nd(c, f[3].val)->kind != Y_SCALAR ||
+                !sqi_identity_date_norm(str(c, f[3].val), norm)) {
+                st = fail(c, f[3].line, w,
+                          "'birth_date' '%.20s' is not a date: write DD.MM.YYYY or YYYY-MM-DD "
+                          "(a real day of 1900-2099)",
+                          nd(c, f[3].val)->kind == Y_SCALAR ? str(c, f[3].val) : "");
+                goto out;
+            }
+            put(c, entry, "birth_date", mk(c, json_string(norm), f[3].line));
         }
         const char *id = str(c, f[0].val);
         const json_t *first = json_object_get(seen, id);
@@ -1047,6 +1061,9 @@ enum {
     E_BLUEPRINT,
     E_ROSTER,
     E_ITEMS,
+    E_IDENTITY,
+    E_ROSTER_LIST,
+    E_PROCTOR_PIN,
     E_N
 };
 
@@ -1113,7 +1130,7 @@ static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
         "exam",      "version",   "title",      "description",   "time_limit",
         "pass_mark", "attempts",  "show_score", "shuffle_items", "shuffle_options",
         "clock",     "power_grace", "topics",   "blueprint",     "roster",
-        "items"};
+        "items",     "identity",    "roster_list", "proctor_pin"};
     static const int required[] = {E_EXAM, E_VERSION, E_TITLE, E_ITEMS};
     static const int flags[] = {E_SHOW_SCORE, E_SHUFFLE_ITEMS, E_SHUFFLE_OPTIONS};
     field f[E_N];
@@ -1230,6 +1247,35 @@ static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
     if (st != SQ_OK)
         goto out;
     put(c, doc, "roster", v);
+
+    /* Who may sit: left out when not given, so an exam without them is
+     * the same document as before they existed. */
+    if (f[E_IDENTITY].val) {
+        st = get_str(c, f[E_IDENTITY].val, f[E_IDENTITY].line, "", "identity", &v);
+        if (st != SQ_OK)
+            goto out;
+        if (sqi_identity_kind_parse(json_string_value(v)) < 0) {
+            st = fail(c, f[E_IDENTITY].line, "",
+                      "'identity' must be none, code, birth_date or proctor, not '%.40s'",
+                      json_string_value(v));
+            json_decref(v);
+            goto out;
+        }
+        put(c, doc, "identity", v);
+    }
+    if (f[E_ROSTER_LIST].val) {
+        bool b;
+        st = get_bool(c, f[E_ROSTER_LIST].val, f[E_ROSTER_LIST].line, "", "roster_list", &b);
+        if (st != SQ_OK)
+            goto out;
+        put(c, doc, "roster_list", json_boolean(b));
+    }
+    if (f[E_PROCTOR_PIN].val) {
+        st = get_str(c, f[E_PROCTOR_PIN].val, f[E_PROCTOR_PIN].line, "", "proctor_pin", &v);
+        if (st != SQ_OK)
+            goto out;
+        put(c, doc, "proctor_pin", v);
+    }
     *out = doc;
     doc = NULL;
 out:

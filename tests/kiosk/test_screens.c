@@ -26,6 +26,7 @@
 #include "screens.h"
 #include "scr_tech.h"
 #include "synaq/tech.h"
+#include "synaq/identity.h"
 
 static i18n *cat;
 static fixture f;
@@ -47,7 +48,17 @@ typedef struct {
 /* A fresh station with one exam (n items, limit minutes) and, if asked,
  * the technician's PIN (hashing it costs a tenth of a second), and a
  * kiosk on it at w x h on the welcome screen. 0, or -1 (said). */
+static int kiosk_open_with(kiosk *k, int w, int h, int n_items, int limit_min, bool pin,
+                           const char *extra);
+
 static int kiosk_open(kiosk *k, int w, int h, int n_items, int limit_min, bool pin)
+{
+    return kiosk_open_with(k, w, h, n_items, limit_min, pin, NULL);
+}
+
+/* The same with more of the source after its items (identity, roster). */
+static int kiosk_open_with(kiosk *k, int w, int h, int n_items, int limit_min, bool pin,
+                           const char *extra)
 {
     char err[256], bundle[400];
     sq_err e;
@@ -55,16 +66,19 @@ static int kiosk_open(kiosk *k, int w, int h, int n_items, int limit_min, bool p
     memset(k, 0, sizeof *k);
     if (fx_setup(&f, "kiosk-01"))
         return -1;
-    char *yaml = fx_exam_yaml("demo", 1, n_items, limit_min);
-    size_t ylen = strlen(yaml);
-    char *full = malloc(ylen + strlen(exam_extra) + 1);
-    if (full) {
-        memcpy(full, yaml, ylen);
-        strcpy(full + ylen, exam_extra);
+    /* The items, then exam_extra (a test's setting of the whole file),
+     * then extra (this kiosk's). */
+    char *items = fx_exam_yaml("demo", 1, n_items, limit_min);
+    size_t len = strlen(items) + strlen(exam_extra) + (extra ? strlen(extra) : 0) + 1;
+    char *full = malloc(len);
+    if (!full) {
+        free(items);
+        return -1;
     }
+    snprintf(full, len, "%s%s%s", items, exam_extra, extra ? extra : "");
+    free(items);
     snprintf(bundle, sizeof bundle, "%s/demo.sqb", f.dir);
-    int rc = full ? fx_bundle(&f, full, bundle, NULL, 0) : -1;
-    free(yaml);
+    int rc = fx_bundle(&f, full, bundle, NULL, 0);
     free(full);
     if (rc || sq_import_file(f.store, bundle, NULL, &r, &e) ||
         (pin && sq_tech_pin_set(f.store, "test", PIN, &e))) {
@@ -830,6 +844,264 @@ static void test_keyboard_steady(int w, int h)
     kiosk_close(&k);
 }
 
+/* ---- who may sit (issue 16, item 1) ---- */
+
+static void fits_at(kiosk *k, const char *what, int line);
+#define FITS(k, what) fits_at(k, what, __LINE__)
+
+#define OTHER "800202400456"
+#define ROSTER                                                                                     \
+    "roster:\n  - {id: \"" TRAINEE "\", name: Айгүл Сәрсенова, district: Алматы, "             \
+    "birth_date: 31.01.1988}\n  - {id: \"" OTHER "\", name: Болат Ахметов, district: Алматы, "  \
+    "birth_date: 1977-12-02}\n"
+
+/* The invitation code of trainee id, as central prints it. */
+static void code_of(const char *extra, const char *id, char out[16])
+{
+    char path[400];
+    sq_err e;
+    sq_roster_code *c = NULL;
+    size_t n = 0;
+    out[0] = 0;
+    char *items = fx_exam_yaml("demo", 1, 3, 30);
+    snprintf(path, sizeof path, "%s/codes.yaml", f.dir);
+    FILE *fp = fopen(path, "w");
+    if (fp) {
+        fprintf(fp, "%s%s", items, extra);
+        fclose(fp);
+    }
+    free(items);
+    sq_exam_set *set = sq_exam_set_new();
+    if (sq_exam_set_load(set, path, &e) == SQ_OK &&
+        sq_exam_set_codes(set, 0, f.central, &c, &n, &e) == SQ_OK)
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(c[i].id, id))
+                snprintf(out, 16, "%s", c[i].code);
+    CHECK(out[0] != 0);
+    sq_free(c);
+    sq_exam_set_free(set);
+}
+
+static void digits_at(app *a, const char *d, int line)
+{
+    for (; *d; d++) {
+        char name[16];
+        snprintf(name, sizeof name, "digit:%c", *d);
+        if (!tap_at(a, name, true, line))
+            return;
+    }
+}
+#define DIGITS(a, d) digits_at(a, d, __LINE__)
+
+static bool attempt_open(const char *trainee)
+{
+    bool open = true;
+    sq_err e;
+    if (sq_catalog_open_attempt(f.store, "demo", trainee, &open, &e))
+        return true;
+    return open;
+}
+
+static sq_audit_entry newest_audit(void)
+{
+    sq_audit_entry *l = NULL, out = {0};
+    size_t n = 0;
+    sq_err e;
+    if (sq_tech_audit_list(f.store, 1, &l, &n, &e) == SQ_OK && n == 1)
+        out = l[0];
+    sq_free(l);
+    return out;
+}
+
+static bool same_rect(ui_rect x, ui_rect y)
+{
+    return x.x == y.x && x.y == y.y && x.w == y.w && x.h == y.h;
+}
+
+/* An exam with codes and no list: the right code opens it, a wrong one is
+ * refused and starts nothing, and another person's open attempt is not
+ * resumed without the code either; wrong tries wait, and the keypad does
+ * not move when the message comes. */
+static void test_identity_code(void)
+{
+    static const char extra[] = "identity: code\nroster_list: no\n" ROSTER;
+    char code[16], other_code[16];
+    kiosk k;
+    if (kiosk_open_with(&k, 800, 480, 3, 30, false, extra)) {
+        CHECK(!"the station");
+        kiosk_close(&k);
+        return;
+    }
+    app *a = k.a;
+    code_of(extra, TRAINEE, code);
+    code_of(extra, OTHER, other_code);
+    TAP(a, "lang-en");
+    SCREEN(a, "identify");
+    /* roster_list: no - the names are not offered. */
+    CHECK(ui_find(&a->u, "from-list") == NULL);
+    KEYS(a, TRAINEE);
+    TAP(a, "continue");
+    SCREEN(a, "exams");
+    TAP(a, "exam:demo");
+    SCREEN(a, "check");
+    SHOWS(a, t(a, "check.code"));
+    FITS(&k, "check-code");
+    const ui_widget *w5 = ui_find(&a->u, "digit:5");
+    ui_rect at5 = w5 ? w5->r : ui_r(0, 0, 0, 0);
+
+    /* Another's code: refused, said, logged, nothing started. */
+    DIGITS(a, other_code);
+    TAP(a, "continue");
+    SCREEN(a, "check");
+    SHOWS(a, t(a, "check.wrong_code"));
+    CHECK(!attempt_open(TRAINEE));
+    CHECK(a->exam.att == NULL);
+    sq_audit_entry l = newest_audit();
+    CHECK_STR("identity", l.action);
+    CHECK_STR("auth", l.outcome);
+    w5 = ui_find(&a->u, "digit:5");
+    CHECK(w5 && same_rect(at5, w5->r));
+    /* Too few digits: its own words, not counted. */
+    DIGITS(a, "123");
+    SHOWS_NOT(a, t(a, "check.wrong_code"));
+    TAP(a, "continue");
+    SHOWS(a, t(a, "check.bad_code"));
+    CHECK_STR("invalid", newest_audit().outcome);
+
+    /* The right one: the instructions, then the attempt. */
+    DIGITS(a, code);
+    TAP(a, "continue");
+    SCREEN(a, "info");
+    CHECK_STR("ok", newest_audit().outcome);
+    /* Back to the list and in again: not asked twice in one session. */
+    TAP(a, "back");
+    TAP(a, "exam:demo");
+    SCREEN(a, "info");
+    TAP(a, "start");
+    SCREEN(a, "item");
+    TAP(a, "option-1");
+    CHECK(attempt_open(TRAINEE));
+
+    /* The trainee walks away; the attempt stays open. Someone else types
+     * their id: the open attempt asks for the code as well. */
+    advance(a, APP_IDLE_MS + APP_IDLE_GRACE_MS + 1000);
+    SCREEN(a, "welcome");
+    TAP(a, "lang-ru");
+    KEYS(a, TRAINEE);
+    TAP(a, "continue");
+    SCREEN(a, "exams");
+    SHOWS(a, t(a, "exams.resume"));
+    TAP(a, "exam:demo");
+    SCREEN(a, "check");
+    CHECK(a->exam.att == NULL);
+    for (int i = 0; i < 3; i++) {
+        DIGITS(a, other_code);
+        TAP(a, "continue");
+        SCREEN(a, "check");
+        CHECK(a->exam.att == NULL);
+    }
+    /* The third wrong one: a wait, said, with the keypad shut. */
+    SHOWS(a, t(a, "check.wrong_code"));
+    check_count++;
+    if (!strstr(a->u.texts, "15"))
+        fail(__LINE__, a, "the wait is not shown:", "15");
+    DIGITS(a, "1");
+    CHECK_STR("", a->exam.check);
+    FITS(&k, "check-wait");
+    /* During the wait even the right code goes unchecked. */
+    screens_type(a, code);
+    CHECK_STR("", a->exam.check);
+    advance(a, 15000);
+    DIGITS(a, code);
+    TAP(a, "continue");
+    /* Right: the attempt where it was left. */
+    SCREEN(a, "item");
+    CHECK(a->exam.att != NULL);
+    kiosk_close(&k);
+}
+
+/* A date of birth on the digits keypad, shown with its dots; and the
+ * proctor's PIN, shown as dots; the check screen fits in every language. */
+static void test_identity_date_and_pin(void)
+{
+    kiosk k;
+    if (kiosk_open_with(&k, 800, 480, 3, 30, false, "identity: birth_date\n" ROSTER)) {
+        CHECK(!"the station");
+        kiosk_close(&k);
+        return;
+    }
+    app *a = k.a;
+    TAP(a, "lang-kk");
+    /* The list is on by default: a name tapped, then the date. */
+    TAP(a, "from-list");
+    SCREEN(a, "roster");
+    SHOWS(a, "Айгүл Сәрсенова");
+    TAP(a, "person-2"); /* sorted by name: Айгүл, then Болат */
+    SCREEN(a, "exams");
+    TAP(a, "exam:demo");
+    SCREEN(a, "check");
+    FITS(&k, "check-date-empty");
+    SHOWS(a, t(a, "check.date_hint"));
+    CHECK_STR(OTHER, a->exam.id);
+    /* Aigul's date is not Bolat's. */
+    DIGITS(a, "31011988");
+    TAP(a, "continue");
+    SCREEN(a, "check");
+    SHOWS(a, t(a, "check.wrong_date"));
+    CHECK(!attempt_open(OTHER));
+    DIGITS(a, "0212");
+    SHOWS(a, "02.12.");
+    DIGITS(a, "1977");
+    SHOWS(a, "02.12.1977");
+    TAP(a, "continue");
+    SCREEN(a, "info");
+    /* Not a day at all: its own words. */
+    TAP(a, "back");
+    for (int l = 0; l < N_LANGS; l++) {
+        app_to_welcome(a);
+        screens_draw(a);
+        static const char *const langs[] = {"lang-kk", "lang-ru", "lang-en"};
+        TAP(a, langs[l]);
+        KEYS(a, OTHER);
+        TAP(a, "continue");
+        TAP(a, "exam:demo");
+        SCREEN(a, "check");
+        DIGITS(a, "31021977");
+        TAP(a, "continue");
+        SHOWS(a, t(a, "check.bad_date"));
+        FITS(&k, "check-date-bad");
+    }
+    kiosk_close(&k);
+
+    if (kiosk_open_with(&k, 800, 480, 3, 30, false, "identity: proctor\nproctor_pin: \"4821\"\n")) {
+        CHECK(!"the station");
+        kiosk_close(&k);
+        return;
+    }
+    a = k.a;
+    TAP(a, "lang-ru");
+    KEYS(a, TRAINEE);
+    TAP(a, "continue");
+    screens_type(a, "Тест");
+    screens_draw(a);
+    TAP(a, "continue");
+    TAP(a, "exam:demo");
+    SCREEN(a, "check");
+    SHOWS(a, t(a, "check.proctor"));
+    DIGITS(a, "4812");
+    SHOWS(a, "●●●●");
+    SHOWS_NOT(a, "4812");
+    TAP(a, "continue");
+    SHOWS(a, t(a, "check.wrong_pin"));
+    CHECK(!attempt_open(TRAINEE));
+    DIGITS(a, "4821");
+    TAP(a, "continue");
+    SCREEN(a, "info");
+    TAP(a, "start");
+    SCREEN(a, "item");
+    kiosk_close(&k);
+}
+
 /* ---- settings are one session's (issue 16, item 4) ---- */
 
 static void test_settings(void)
@@ -1239,6 +1511,8 @@ int main(int argc, char **argv)
     test_keyboard_steady(800, 480);
     test_keyboard_steady(1080, 1920);
     test_tech();
+    test_identity_code();
+    test_identity_date_and_pin();
     for (int l = 0; l < N_LANGS; l++)
         test_layout_trainee(l, 800, 480);
     test_layout_tech(800, 480);

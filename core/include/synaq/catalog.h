@@ -22,6 +22,8 @@ typedef struct {
     int show_score;
     int has_roster;
     int clock_running;      /* the time goes on while the attempt is left */
+    int identity;           /* the second factor asked for: sq_identity_kind (identity.h) */
+    int roster_list;        /* whether the roster is listed to tap one's name in */
 } sq_exam_info;
 
 /* Lists the active exams. Caller owns *out (free with sq_free). */
