@@ -250,6 +250,39 @@ static const bad_case bad_cases[] = {
         "blueprint: the count of topic 'law' must be at least 1"),
     BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: many\nitems:\n" ITEMT("q1", "law"), 7,
         "blueprint: 'law' must be a whole number"),
+    /* Attempts must be equal (issue 16): a draw by count from items of
+     * different points, or a draw by points no items can make. */
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: 1\nitems:\n" ITEMT("q1", "law")
+             ITEMT("q2", "law") "    points: 2\n",
+        7,
+        "blueprint: topic 'law' draws 1 of its 2 items, worth 1 to 2 points, so attempts "
+        "would not be equal (1 to 2 points); give its items equal points, or say the topic's "
+        "points in every attempt ({count: 1, points: N})"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 2, points: 5}\nitems:\n"
+             ITEMT("q1", "law") ITEMT("q2", "law") "    points: 3\n" ITEMT("q3", "law")
+             "    points: 3\n",
+        7, "blueprint: topic 'law': no draw of 2 items adds up to 5 points (its draws make 4 to 6,"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: 0}\nitems:\n"
+             ITEMT("q1", "law"),
+        7, "blueprint: the points of topic 'law' must be a whole number 1..2000"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: 2001}\n"
+             "items:\n" ITEMT("q1", "law"),
+        7, "blueprint: the points of topic 'law' must be a whole number 1..2000"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: many}\n"
+             "items:\n" ITEMT("q1", "law"),
+        7, "blueprint: topic 'law': 'points' must be a whole number"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {points: 1}\nitems:\n"
+             ITEMT("q1", "law"),
+        7, "blueprint: topic 'law': missing required key 'count'"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1}\nitems:\n"
+             ITEMT("q1", "law"),
+        7, "blueprint: topic 'law': missing required key 'points'"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: 1, weight: 2}\n"
+             "items:\n" ITEMT("q1", "law"),
+        7, "blueprint: topic 'law': unknown key 'weight' (a topic's draw has count, points)"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 2, points: 3}\nitems:\n"
+             ITEMT("q1", "law"),
+        7, "blueprint asks for 2 items of topic 'law', the exam has 1"),
     BAD(HEAD "topics:\n  law: {en: Law}\n  law: {ru: Право}\nitems:\n" ITEMT("q1", "law"), 6,
         "duplicate topic 'law' (first at line 5)"),
     BAD(HEAD "topics:\n  law: {en: Law}\nitems:\n" ITEMT("q1", "lore"), 11,
@@ -487,7 +520,7 @@ static const char full_source[] = "# Every feature of the format.\n"
                                   "  commissions:\n"
                                   "    kk: Комиссиялар\n"
                                   "blueprint:\n"
-                                  "  law: 1\n"
+                                  "  law: {count: 1, points: 2}\n"
                                   "  commissions: 2\n"
                                   "roster: roster.yaml\n"
                                   "items:\n"
@@ -541,7 +574,8 @@ static void test_full(void)
     check_json("[{\"id\": \"law\", \"title\": {\"en\": \"Law\"}},"
                " {\"id\": \"commissions\", \"title\": {\"kk\": \"Комиссиялар\"}}]",
                json_object_get(doc, "topics"), __LINE__);
-    check_json("[{\"topic\": \"law\", \"count\": 1}, {\"topic\": \"commissions\", \"count\": 2}]",
+    check_json("[{\"topic\": \"law\", \"count\": 1, \"points\": 2},"
+               " {\"topic\": \"commissions\", \"count\": 2}]",
                json_object_get(doc, "blueprint"), __LINE__);
     check_json("[{\"id\": \"880101300123\", \"name\": \"Айгүл\", \"district\": \"Алматы\"},"
                " {\"id\": \"b\"}]",
@@ -721,6 +755,16 @@ static const doc_case doc_cases[] = {
      " \"blueprint\": [{\"topic\": \"law\", \"count\": 1}], \"roster\": [],"
      " \"items\": [" DOC_ITEM("", OPTS2) "]}",
      "exam 't': blueprint names unknown topic 'law'"},
+    /* A bundle's document is checked for equal attempts too. */
+    {"{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"
+     " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": true, \"shuffle_items\": true,"
+     " \"shuffle_options\": true, \"topics\": [{\"id\": \"law\", \"title\": {\"en\": \"L\"}}],"
+     " \"blueprint\": [{\"topic\": \"law\", \"count\": 1, \"points\": 7}], \"roster\": [],"
+     " \"items\": [{\"id\": \"q1\", \"type\": \"single\", \"topic\": \"law\", \"points\": 1,"
+     " \"text\": {\"en\": \"Q\"}, \"options\": [{\"text\": {\"en\": \"a\"}, \"correct\": true},"
+     " {\"text\": {\"en\": \"b\"}, \"correct\": false}]}]}",
+     "exam 't': blueprint: topic 'law': no draw of 1 item adds up to 7 points (every draw "
+     "makes 1)"},
 };
 
 static void test_documents(void)

@@ -176,6 +176,67 @@ static sq_status load_bodies(sq_attempt *a, sq_err *err)
     return st;
 }
 
+static uint64_t rng_for_mix(void *ctx, uint64_t n)
+{
+    return rng_below(ctx, n);
+}
+
+/* A blueprint entry with points: of the topic's items (of_topic, already
+ * shuffled), so many of each worth as a random mix that adds up to the
+ * entry's points (exam.c), the first ones of each worth in the shuffled
+ * order. The worth is inside the sealed item bodies, so they are opened. */
+static sq_status draw_by_points(sq_attempt *a, det_rng *r, const json_t *entry,
+                                const int *of_topic, int have, int *pick, int *n_pick,
+                                sq_err *err)
+{
+    int n_of[SQI_ITEM_POINTS_MAX + 1] = {0}, take[SQI_ITEM_POINTS_MAX + 1];
+    int *worth = malloc((size_t)have * sizeof *worth);
+    sqlite3_stmt *q = NULL;
+    sq_status st;
+
+    if (!worth)
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
+    if ((st = sqi_db_prepare(a->s, "SELECT body FROM items WHERE exam = ? AND idx = ?", &q, err)))
+        goto out;
+    for (int i = 0; i < have; i++) {
+        json_t *body = NULL;
+        if ((st = load_item(a, q, of_topic[i], &body, err)))
+            goto out;
+        json_int_t v = json_integer_value(json_object_get(body, "points"));
+        json_decref(body);
+        if (v < 1 || v > SQI_ITEM_POINTS_MAX) {
+            st = sqi_seterr(err, SQ_ECORRUPT, "store: an item of exam '%s' is damaged",
+                            a->exam_id);
+            goto out;
+        }
+        worth[i] = (int)v;
+        n_of[v]++;
+    }
+    st = sqi_blueprint_mix(n_of, (int)json_integer_value(json_object_get(entry, "count")),
+                           (int)json_integer_value(json_object_get(entry, "points")),
+                           rng_for_mix, r, take);
+    if (st == SQ_ENOMEM) {
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (st) { /* the import checked it: the store is not what was imported */
+        st = sqi_seterr(err, SQ_ECORRUPT, "exam '%s': the items of topic '%s' cannot make %d "
+                                          "points", a->exam_id,
+                        json_string_value(json_object_get(entry, "topic")),
+                        (int)json_integer_value(json_object_get(entry, "points")));
+        goto out;
+    }
+    for (int i = 0; i < have; i++)
+        if (take[worth[i]] > 0) {
+            take[worth[i]]--;
+            pick[(*n_pick)++] = of_topic[i];
+        }
+out:
+    sqlite3_finalize(q);
+    free(worth);
+    return st;
+}
+
 /* Draws the items by the blueprint and shuffles them and their options. */
 static sq_status draw(sq_attempt *a, sq_err *err)
 {
@@ -218,8 +279,9 @@ static sq_status draw(sq_attempt *a, sq_err *err)
         st = sqi_seterr(err, SQ_ESTATE, "exam '%s' has no items", a->exam_id);
         goto out;
     }
-    /* Enough random bytes for every shuffle below. */
-    r.len = 8 * ((size_t)n_all * 2 + 64 * SQ_MAX_OPTIONS + (size_t)n_all * SQ_MAX_OPTIONS);
+    /* Enough random bytes for every shuffle below, and a number per worth
+     * for each draw by points. */
+    r.len = 8 * ((size_t)n_all * 3 + 64 * SQ_MAX_OPTIONS + (size_t)n_all * SQ_MAX_OPTIONS);
     r.pool = malloc(r.len);
     pick = malloc((size_t)n_all * sizeof *pick);
     if (!r.pool || !pick) {
@@ -254,6 +316,14 @@ static sq_status draw(sq_attempt *a, sq_err *err)
                 goto out;
             }
             shuffle_ints(&r, of_topic, have);
+            if (json_object_get(b, "points")) {
+                st = draw_by_points(a, &r, b, of_topic, have, pick, &n_pick, err);
+                if (st) {
+                    free(of_topic);
+                    goto out;
+                }
+                continue;
+            }
             /* Keep the drawn ones in exam order, for exams that are not shuffled. */
             for (int i = 0; i < want; i++)
                 pick[n_pick++] = of_topic[i];

@@ -20,7 +20,9 @@
  *   "time_limit_s": 1800, "pass_percent": 70, "attempts": 2,
  *   "show_score": true, "shuffle_items": true, "shuffle_options": true,
  *   "topics": [{"id": "law", "title": {...}}],  (possibly empty)
- *   "blueprint": [{"topic": "law", "count": 5}], (empty: every item)
+ *   "blueprint": [{"topic": "law", "count": 5,  (empty: every item)
+ *                  "points": 6}],              (optional: the topic's points
+ *                                               in every attempt)
  *   "items": [{
  *      "id": "q01", "type": "single" | "multiple" | "truefalse",
  *      "topic": "law" or null, "points": 1,
@@ -51,6 +53,24 @@ void sqi_exam_linemap_free(exam_linemap *lm);
  * lm and file (both may be NULL) turn nodes into "FILE:LINE: " prefixes;
  * without them messages say "exam 'ID': item 'q07': ...". */
 sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char *file, sq_err *err);
+
+/* The most points and items a blueprint entry that draws by points may
+ * ask for: they bound the tables of sqi_blueprint_mix. */
+#define SQI_ITEM_POINTS_MAX 100
+#define SQI_MIX_POINTS_MAX 2000
+#define SQI_MIX_COUNT_MAX 200
+
+/* A draw by points: how many items of each worth to take from a topic
+ * that has have[v] items worth v points (v = 1..SQI_ITEM_POINTS_MAX), so
+ * that exactly count items worth exactly points in all are taken. Fills
+ * take[v] and returns SQ_OK; SQ_ENOTFOUND when no such choice exists;
+ * SQ_EINVAL when count or points is out of range; SQ_ENOMEM. With rand
+ * NULL the choice is the first one found (a check); with it, each number
+ * is picked at random among those that still lead to a whole draw:
+ * rand(ctx, n) returns 0..n-1. Every mix that works can come out. */
+sq_status sqi_blueprint_mix(const int have[SQI_ITEM_POINTS_MAX + 1], int count, int points,
+                            uint64_t (*rand)(void *ctx, uint64_t n), void *ctx,
+                            int take[SQI_ITEM_POINTS_MAX + 1]) SQ_MUST_CHECK;
 
 /* Language index of "kk", "ru", "en"; -1 otherwise. */
 int sqi_lang_index(const char *code);

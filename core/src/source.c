@@ -991,7 +991,8 @@ out:
     return st;
 }
 
-/* blueprint: {topic: count, ...} -> [{"topic": ..., "count": ...}]. */
+/* blueprint: {topic: count, ...} or {topic: {count: N, points: P}, ...}
+ * -> [{"topic": ..., "count": ..., "points": ...}]. */
 static sq_status compile_blueprint(cx *c, const field *f, json_t **out)
 {
     json_t *arr = mk(c, json_array(), f->line), *e = NULL, *v;
@@ -1015,10 +1016,31 @@ static sq_status compile_blueprint(cx *c, const field *f, json_t **out)
         if (st != SQ_OK)
             goto out;
         put(c, e, "topic", v);
-        st = get_int(c, kn->next, kn->line, "blueprint", str(c, k), &count);
-        if (st != SQ_OK)
-            goto out;
-        put(c, e, "count", mk(c, json_integer((json_int_t)count), kn->line));
+        if (nd(c, kn->next)->kind == Y_MAP) {
+            /* A draw by points: so many items, worth so many points in all. */
+            field bf[2] = {{"count", 0, 0}, {"points", 0, 0}};
+            char w[96];
+            int64_t points;
+            snprintf(w, sizeof w, "blueprint: topic '%.63s'", str(c, k));
+            st = read_map(c, kn->next, w, bf, 2, "key", " (a topic's draw has count, points)");
+            if (st == SQ_OK)
+                st = need(c, kn->next, w, &bf[0]);
+            if (st == SQ_OK)
+                st = need(c, kn->next, w, &bf[1]);
+            if (st == SQ_OK)
+                st = get_int(c, bf[0].val, bf[0].line, w, "count", &count);
+            if (st == SQ_OK)
+                st = get_int(c, bf[1].val, bf[1].line, w, "points", &points);
+            if (st != SQ_OK)
+                goto out;
+            put(c, e, "count", mk(c, json_integer((json_int_t)count), bf[0].line));
+            put(c, e, "points", mk(c, json_integer((json_int_t)points), bf[1].line));
+        } else {
+            st = get_int(c, kn->next, kn->line, "blueprint", str(c, k), &count);
+            if (st != SQ_OK)
+                goto out;
+            put(c, e, "count", mk(c, json_integer((json_int_t)count), kn->line));
+        }
         push(c, arr, e);
         e = NULL;
     }
