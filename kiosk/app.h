@@ -37,6 +37,7 @@ typedef enum {
     SCR_GRID,
     SCR_REVIEW,
     SCR_RESULT,
+    SCR_ANSWERS,
     SCR_ERROR,
     /* the technician's (tech.c) */
     SCR_PIN,
@@ -127,6 +128,10 @@ typedef struct {
     int prefetch_step;
     sq_outcome outcome;
     bool timed_out;
+    /* after submission, what the exam lets the trainee review (NULL:
+     * nothing), and the item of it on screen; freed with the session */
+    sq_review *review;
+    int review_pos;
 } exam_state;
 
 /* The technician's side (scr_tech.c, unlock.c). */

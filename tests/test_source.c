@@ -250,6 +250,20 @@ static const bad_case bad_cases[] = {
         "blueprint: the count of topic 'law' must be at least 1"),
     BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: many\nitems:\n" ITEMT("q1", "law"), 7,
         "blueprint: 'law' must be a whole number"),
+    /* What the trainee sees after (issue 16, item 10). */
+    BAD(HEAD "review_after: some\nitems:\n" ITEM("q1"), 4,
+        "'review_after' must be none, score, mistakes or full"),
+    BAD(HEAD "show_score: no\nreview_after: mistakes\nitems:\n" ITEM("q1"), 5,
+        "'review_after: mistakes' contradicts 'show_score: no' (line 4); review_after alone "
+        "says it"),
+    BAD(HEAD "show_score: yes\nreview_after: none\nitems:\n" ITEM("q1"), 5,
+        "'review_after: none' contradicts 'show_score: yes' (line 4)"),
+    BAD(HEAD "items:\n" ITEM("q1") "    explanation: Because.\n", 9,
+        "item 'q1': 'explanation' must be a map of languages"),
+    BAD(HEAD "items:\n" ITEM("q1") "    explanation: {de: Weil.}\n", 9,
+        "item 'q1': explanation: unknown language 'de'"),
+    BAD(HEAD "items:\n" ITEM("q1") "    explanation: {en: \"  \"}\n", 9,
+        "item 'q1': explanation: the 'en' text is empty"),
     /* Attempts must be equal (issue 16): a draw by count from items of
      * different points, or a draw by points no items can make. */
     BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: 1\nitems:\n" ITEMT("q1", "law")
@@ -547,6 +561,43 @@ static const char full_source[] = "# Every feature of the format.\n"
                                   "    text: {en: Q3}\n"
                                   "    options: [{en: a, correct: yes}, {en: b}]\n";
 
+/* review_after and explanations compile into the document: show_score
+ * for score and none (what older stations know), review_after beside it
+ * only for mistakes and full; an explanation is a text map on its item. */
+static void test_review_source(void)
+{
+    static const struct {
+        const char *mode;
+        bool show_score;
+        const char *review_after; /* NULL: not in the document */
+    } cases[] = {{"none", false, NULL},
+                 {"score", true, NULL},
+                 {"mistakes", true, "mistakes"},
+                 {"full", true, "full"}};
+    char yaml[512];
+
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        snprintf(yaml, sizeof yaml,
+                 HEAD "review_after: %s\nitems:\n" ITEM("q1")
+                      "    explanation: {kk: Себебі, en: Because}\n",
+                 cases[i].mode);
+        json_t *doc = parse_ok(yaml, NULL);
+        if (!doc)
+            continue;
+        CHECK(json_is_true(json_object_get(doc, "show_score")) == cases[i].show_score);
+        const json_t *ra = json_object_get(doc, "review_after");
+        if (cases[i].review_after)
+            CHECK_STR(cases[i].review_after, json_string_value(ra));
+        else
+            CHECK(ra == NULL);
+        check_json("{\"kk\": \"Себебі\", \"en\": \"Because\"}",
+                   json_object_get(json_array_get(json_object_get(doc, "items"), 0),
+                                   "explanation"),
+                   __LINE__);
+        json_decref(doc);
+    }
+}
+
 static const json_t *option_text(const json_t *item, size_t i, const char *lang)
 {
     return json_object_get(
@@ -755,6 +806,21 @@ static const doc_case doc_cases[] = {
      " \"blueprint\": [{\"topic\": \"law\", \"count\": 1}], \"roster\": [],"
      " \"items\": [" DOC_ITEM("", OPTS2) "]}",
      "exam 't': blueprint names unknown topic 'law'"},
+    /* review_after and explanations, as a station sees them. */
+    {"{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"
+     " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": false, \"review_after\": \"mistakes\","
+     " \"shuffle_items\": true, \"shuffle_options\": true, \"topics\": [], \"blueprint\": [],"
+     " \"roster\": [], \"items\": [" DOC_ITEM("", OPTS2) "]}",
+     "exam 't': 'review_after' mistakes contradicts 'show_score' false"},
+    {"{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"
+     " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": true, \"review_after\": \"later\","
+     " \"shuffle_items\": true, \"shuffle_options\": true, \"topics\": [], \"blueprint\": [],"
+     " \"roster\": [], \"items\": [" DOC_ITEM("", OPTS2) "]}",
+     "exam 't': 'review_after' must be none, score, mistakes or full"},
+    {DOC(DOC_ITEM(", \"explanation\": {}", OPTS2)),
+     "exam 't': item 'q1': explanation has no text in any language (kk, ru, en)"},
+    {DOC(DOC_ITEM(", \"explanation\": {\"en\": 5}", OPTS2)),
+     "exam 't': item 'q1': explanation: the 'en' text must be a text"},
     /* A bundle's document is checked for equal attempts too. */
     {"{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"
      " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": true, \"shuffle_items\": true,"
@@ -952,6 +1018,7 @@ int main(int argc, char **argv)
     test_line_endings();
     test_minimal();
     test_full();
+    test_review_source();
     test_documents();
     test_round_trip();
     test_out_of_memory();

@@ -1170,6 +1170,10 @@ out:
             outcome->passed = r.passed;
             outcome->timed_out = r.timed_out;
             outcome->show_score = json_is_true(json_object_get(a->meta, "show_score"));
+            int mode = sqi_review_mode(a->meta);
+            outcome->review = mode < 0 ? SQ_REVIEW_SCORE : (sq_review_mode)mode;
+            for (int i = 0; i < a->n; i++)
+                outcome->n_wrong += r.items[i].points_milli < r.items[i].max_milli;
         }
     } else {
         a->n_events = events;
@@ -1178,4 +1182,107 @@ out:
     free(r.items);
     free(r.events);
     return st;
+}
+
+/* ---- the review after submission ---- */
+
+_Static_assert((int)SQ_REVIEW_NONE == (int)SQI_REVIEW_NONE &&
+                   (int)SQ_REVIEW_SCORE == (int)SQI_REVIEW_SCORE &&
+                   (int)SQ_REVIEW_MISTAKES == (int)SQI_REVIEW_MISTAKES &&
+                   (int)SQ_REVIEW_FULL == (int)SQI_REVIEW_FULL,
+               "exam_int.h's review modes are attempt.h's");
+
+static char *dup_or_null(const char *s, bool *oom)
+{
+    char *d = s ? strdup(s) : NULL;
+    if (s && !d)
+        *oom = true;
+    return d;
+}
+
+static void review_item_free(sq_review_item *ri)
+{
+    char *strs[3 + SQ_MAX_OPTIONS] = {ri->item_id, ri->text, ri->explanation};
+    for (int k = 0; k < ri->n_options && k < SQ_MAX_OPTIONS; k++)
+        strs[3 + k] = ri->options[k];
+    for (size_t k = 0; k < sizeof strs / sizeof *strs; k++)
+        if (strs[k]) {
+            sodium_memzero(strs[k], strlen(strs[k]));
+            free(strs[k]);
+        }
+}
+
+void sq_review_free(sq_review *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->n; i++)
+        review_item_free(&r->items[i]);
+    free(r->items);
+    free(r);
+}
+
+sq_status sq_attempt_review(sq_attempt *a, int lang, sq_review **out, sq_err *err)
+{
+    sq_review *r;
+    bool oom = false;
+    int mode;
+
+    if (!a || !out)
+        return sqi_seterr(err, SQ_EINVAL, "sq_attempt_review: no attempt or no result");
+    *out = NULL;
+    if (!a->closed)
+        return sqi_seterr(err, SQ_ESTATE,
+                         "attempt %s is not submitted: there is nothing to review yet", a->id_hex);
+    mode = sqi_review_mode(a->meta);
+    r = calloc(1, sizeof *r);
+    if (!r || !(r->items = calloc((size_t)a->n + 1, sizeof *r->items))) {
+        free(r);
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
+    }
+    r->mode = mode < 0 ? SQ_REVIEW_SCORE : (sq_review_mode)mode;
+    for (int i = 0; i < a->n && r->mode >= SQ_REVIEW_MISTAKES; i++) {
+        const att_item *it = &a->items[i];
+        sq_result_item scored;
+        sq_item_view v;
+        sq_status st;
+
+        memset(&scored, 0, sizeof scored);
+        score_item(it, &scored);
+        bool right = scored.points_milli >= scored.max_milli;
+        if (r->mode == SQ_REVIEW_MISTAKES && right)
+            continue;
+        if ((st = sq_attempt_item(a, i, lang, &v, err))) {
+            sq_review_free(r);
+            return st;
+        }
+        sq_review_item *ri = &r->items[r->n++];
+        ri->pos = i;
+        ri->type = v.type;
+        ri->text_lang = v.text_lang;
+        ri->item_id = dup_or_null(v.item_id, &oom);
+        ri->text = dup_or_null(v.text, &oom);
+        ri->n_options = v.n_options;
+        json_t *opts = json_object_get(it->body, "options");
+        for (int k = 0; k < v.n_options; k++) {
+            ri->options[k] = dup_or_null(v.options[k], &oom);
+            if (json_is_true(
+                    json_object_get(json_array_get(opts, it->order[k]), "correct")))
+                ri->correct |= 1u << k;
+        }
+        ri->selected = it->answered ? it->selected : 0;
+        ri->right = right;
+        ri->points_milli = scored.points_milli;
+        ri->max_milli = scored.max_milli;
+        json_t *ex = json_object_get(it->body, "explanation");
+        ri->explanation_lang = -1;
+        if (ex)
+            ri->explanation = dup_or_null(text_in(ex, lang, &ri->explanation_lang), &oom);
+    }
+    if (oom) {
+        sq_review_free(r);
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
+    }
+    *out = r;
+    return SQ_OK;
 }

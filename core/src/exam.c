@@ -417,7 +417,8 @@ static sq_status check_item(chk *c, const json_t *item, size_t idx, sets *s)
 {
     static const keyspec ks[] = {{"id", true},     {"type", true},     {"topic", true},
                                  {"points", true}, {"scoring", false}, {"fixed_order", false},
-                                 {"text", true},   {"image", false},   {"options", true}};
+                                 {"text", true},   {"image", false},   {"options", true},
+                                 {"explanation", false}};
     const json_t *id = json_object_get(item, "id"), *v;
     const char *type;
     char extra[48];
@@ -501,6 +502,12 @@ static sq_status check_item(chk *c, const json_t *item, size_t idx, sets *s)
     st = check_options(c, item, type);
     if (st != SQ_OK)
         return st;
+    v = json_object_get(item, "explanation");
+    if (v) {
+        st = check_text(c, v, "explanation");
+        if (st != SQ_OK)
+            return st;
+    }
     leave(c);
     c->where[0] = '\0';
     return SQ_OK;
@@ -549,6 +556,22 @@ static sq_status check_topics(chk *c, const json_t *topics, sets *s)
     }
     leave(c);
     return SQ_OK;
+}
+
+/* ---------- what the trainee sees after ---------- */
+
+int sqi_review_mode(const json_t *exam)
+{
+    static const char *const modes[] = {"none", "score", "mistakes", "full"};
+    const json_t *v = json_object_get(exam, "review_after");
+
+    if (!v)
+        return json_is_true(json_object_get(exam, "show_score")) ? SQI_REVIEW_SCORE
+                                                                  : SQI_REVIEW_NONE;
+    for (int m = 0; m < 4; m++)
+        if (json_is_string(v) && strcmp(json_string_value(v), modes[m]) == 0)
+            return m;
+    return -1;
 }
 
 /* ---------- draws by points ---------- */
@@ -853,6 +876,7 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
                                  {"pass_percent", true},
                                  {"attempts", true},
                                  {"show_score", true},
+                                 {"review_after", false},
                                  {"shuffle_items", true},
                                  {"shuffle_options", true},
                                  {"topics", true},
@@ -895,6 +919,19 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
         st = check_bool(&c, exam, flags[i]);
     if (st != SQ_OK)
         goto out;
+    v = json_object_get(exam, "review_after");
+    if (v) {
+        int mode = sqi_review_mode(exam);
+        if (mode < 0) {
+            st = bad(&c, v, "'review_after' must be none, score, mistakes or full");
+            goto out;
+        }
+        if ((mode > 0) != json_is_true(json_object_get(exam, "show_score"))) {
+            st = bad(&c, v, "'review_after' %s contradicts 'show_score' %s",
+                     json_string_value(v), mode > 0 ? "false" : "true");
+            goto out;
+        }
+    }
 
     s.topic_ids = json_object();
     s.item_ids = json_object();

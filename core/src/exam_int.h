@@ -19,6 +19,9 @@
  *   "description": {...}                        (optional)
  *   "time_limit_s": 1800, "pass_percent": 70, "attempts": 2,
  *   "show_score": true, "shuffle_items": true, "shuffle_options": true,
+ *   "review_after": "mistakes" | "full",        (optional; without it, score
+ *                                                or none, as show_score says;
+ *                                                it must agree with show_score)
  *   "topics": [{"id": "law", "title": {...}}],  (possibly empty)
  *   "blueprint": [{"topic": "law", "count": 5,  (empty: every item)
  *                  "points": 6}],              (optional: the topic's points
@@ -30,7 +33,9 @@
  *      "fixed_order": true,                      (truefalse: never shuffled)
  *      "text": {...},
  *      "image": {"name": "q01.png", "mime": "image/png", "data": "<base64>"} (optional)
- *      "options": [{"text": {...}, "correct": true}, ...]
+ *      "options": [{"text": {...}, "correct": true}, ...],
+ *      "explanation": {...}                     (optional; shown only after
+ *                                                submission, review_after)
  *   }],
  *   "roster": [{"id": "...", "name": "...", "district": "..."}]  (possibly empty)
  * }
@@ -71,6 +76,14 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
 sq_status sqi_blueprint_mix(const int have[SQI_ITEM_POINTS_MAX + 1], int count, int points,
                             uint64_t (*rand)(void *ctx, uint64_t n), void *ctx,
                             int take[SQI_ITEM_POINTS_MAX + 1]) SQ_MUST_CHECK;
+
+/* What the trainee sees after submitting, by a document's review_after
+ * and show_score: SQI_REVIEW_*, the same numbers as attempt.h's
+ * sq_review_mode (attempt.c checks that at compile time; this header
+ * stays clear of attempt.h, which sits above it); -1 for an unknown
+ * review_after. */
+enum { SQI_REVIEW_NONE = 0, SQI_REVIEW_SCORE = 1, SQI_REVIEW_MISTAKES = 2, SQI_REVIEW_FULL = 3 };
+int sqi_review_mode(const json_t *exam);
 
 /* Language index of "kk", "ru", "en"; -1 otherwise. */
 int sqi_lang_index(const char *code);
