@@ -8,8 +8,8 @@
  * demo exam, whose stems average 170 bytes in kk, 175 in ru and 88 in en.
  *
  * Load: up to 100,000 items (the exam cap), written in one pass with no
- * memory kept per item (a few numbers per topic, for the blueprint). Determinism: one splitmix64 stream from the seed,
- * integer arithmetic only, so a seed gives the same file everywhere.
+ * memory kept per item (a few numbers per topic, for the blueprint). Determinism: one splitmix64
+ * stream from the seed, integer arithmetic only, so a seed gives the same file everywhere.
  */
 #include <stdbool.h>
 #include <stdio.h>

@@ -121,8 +121,8 @@ static void test_mix(void)
     /* The largest tables: 200 items, 2000 points, a hundred worths. */
     for (int v = 1; v <= SQI_ITEM_POINTS_MAX; v++)
         have[v] = SQI_MIX_COUNT_MAX;
-    CHECK_INT(SQ_OK, sqi_blueprint_mix(have, SQI_MIX_COUNT_MAX, SQI_MIX_POINTS_MAX, lcg_below,
-                                       NULL, take));
+    CHECK_INT(SQ_OK, sqi_blueprint_mix(have, SQI_MIX_COUNT_MAX, SQI_MIX_POINTS_MAX, lcg_below, NULL,
+                                       take));
     CHECK_INT(SQI_MIX_COUNT_MAX, mix_sums(have, take, &pts));
     CHECK_INT(SQI_MIX_POINTS_MAX, pts);
 }

@@ -111,7 +111,6 @@ void sqi_exam_linemap_free(exam_linemap *lm)
     free(lm);
 }
 
-
 /* ---------- sqi_exam_check ---------- */
 
 #define CHK_DEPTH 8
@@ -362,8 +361,8 @@ typedef struct {
     size_t *topic_items; /* items per topic, by index */
     bool *topic_in_plan; /* the blueprint has named it */
     size_t ntopics;
-    int *item_topic;     /* each item's topic index, -1 for none */
-    int *item_points;    /* each item's points */
+    int *item_topic;  /* each item's topic index, -1 for none */
+    int *item_points; /* each item's points */
 } sets;
 
 static sq_status check_options(chk *c, const json_t *item, const char *type)
@@ -415,9 +414,9 @@ static sq_status check_options(chk *c, const json_t *item, const char *type)
 
 static sq_status check_item(chk *c, const json_t *item, size_t idx, sets *s)
 {
-    static const keyspec ks[] = {{"id", true},     {"type", true},     {"topic", true},
-                                 {"points", true}, {"scoring", false}, {"fixed_order", false},
-                                 {"text", true},   {"image", false},   {"options", true},
+    static const keyspec ks[] = {{"id", true},          {"type", true},     {"topic", true},
+                                 {"points", true},      {"scoring", false}, {"fixed_order", false},
+                                 {"text", true},        {"image", false},   {"options", true},
                                  {"explanation", false}};
     const json_t *id = json_object_get(item, "id"), *v;
     const char *type;
@@ -567,7 +566,7 @@ int sqi_review_mode(const json_t *exam)
 
     if (!v)
         return json_is_true(json_object_get(exam, "show_score")) ? SQI_REVIEW_SCORE
-                                                                  : SQI_REVIEW_NONE;
+                                                                 : SQI_REVIEW_NONE;
     for (int m = 0; m < 4; m++)
         if (json_is_string(v) && strcmp(json_string_value(v), modes[m]) == 0)
             return m;
@@ -619,7 +618,7 @@ sq_status sqi_blueprint_mix(const int have[SQI_ITEM_POINTS_MAX + 1], int count, 
     reach = calloc((size_t)(m + 1) * rows * (size_t)words, sizeof *reach);
     if (!reach)
         return SQ_ENOMEM;
-#define ROW(j, c) (reach + ((size_t)(j) * rows + (size_t)(c)) * (size_t)words)
+#define ROW(j, c) (reach + ((size_t)(j)*rows + (size_t)(c)) * (size_t)words)
     ROW(m, 0)[0] = 1; /* nothing taken: no items, no points */
     for (int j = m - 1; j >= 0; j--) {
         int v = vals[j];
@@ -719,11 +718,12 @@ static sq_status check_equal(chk *c, const json_t *e, const char *topic, json_in
     }
     if (!json_is_integer(pv) || json_integer_value(pv) < 1 ||
         json_integer_value(pv) > SQI_MIX_POINTS_MAX)
-        return bad(c, pv, "blueprint: the points of topic '%s' must be a whole number 1..%d",
-                   topic, SQI_MIX_POINTS_MAX);
+        return bad(c, pv, "blueprint: the points of topic '%s' must be a whole number 1..%d", topic,
+                   SQI_MIX_POINTS_MAX);
     if (count > SQI_MIX_COUNT_MAX)
-        return bad(c, e, "blueprint: a draw by points takes at most %d items of a topic, not %"
-                         JSON_INTEGER_FORMAT " of topic '%s'",
+        return bad(c, e,
+                   "blueprint: a draw by points takes at most %d items of a topic, not "
+                   "%" JSON_INTEGER_FORMAT " of topic '%s'",
                    SQI_MIX_COUNT_MAX, count, topic);
     st = sqi_blueprint_mix(have, (int)count, (int)json_integer_value(pv), NULL, NULL, take);
     if (st == SQ_ENOTFOUND && lo == hi)
@@ -927,8 +927,8 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
             goto out;
         }
         if ((mode > 0) != json_is_true(json_object_get(exam, "show_score"))) {
-            st = bad(&c, v, "'review_after' %s contradicts 'show_score' %s",
-                     json_string_value(v), mode > 0 ? "false" : "true");
+            st = bad(&c, v, "'review_after' %s contradicts 'show_score' %s", json_string_value(v),
+                     mode > 0 ? "false" : "true");
             goto out;
         }
     }
