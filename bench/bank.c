@@ -8,11 +8,12 @@
  * demo exam, whose stems average 170 bytes in kk, 175 in ru and 88 in en.
  *
  * Load: up to 100,000 items (the exam cap), written in one pass with no
- * memory kept per item. Determinism: one splitmix64 stream from the seed,
- * integer arithmetic only, so a seed gives the same file everywhere.
+ * memory kept per item (a few numbers per topic, for the blueprint). Determinism: one splitmix64
+ * stream from the seed, integer arithmetic only, so a seed gives the same file everywhere.
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bank.h"
@@ -273,7 +274,16 @@ const char *bank_opts_problem(const bank_opts *o)
         return "--langs must name one or more of kk, ru, en";
     if (o->draw < 0 || o->draw > o->items)
         return "--draw must be 0..--items (0: every item in each attempt)";
+    /* A topic whose items differ in points draws by points, at most 200. */
+    if ((o->draw + o->topics - 1) / o->topics > 200)
+        return "--draw must take at most 200 items of a topic (--draw up to 200 x --topics)";
     return NULL;
+}
+
+/* Items of topic t (0-based) in one attempt. */
+static int bank_topic_draw(const bank_opts *o, int t)
+{
+    return o->draw / o->topics + (t < o->draw % o->topics);
 }
 
 int bank_write(FILE *f, const bank_opts *o)
@@ -313,22 +323,29 @@ int bank_write(FILE *f, const bank_opts *o)
         fprintf(f, "  t%03d: ", t + 1);
         put_text(f, &r, o->langs, T_TITLE, 20, 60, NULL);
     }
-    /* Topic t holds items t, t + T, t + 2T, ...; the blueprint spreads the
-     * draw the same way, so no topic is asked for more than it has. */
-    if (o->draw > 0) {
-        fputs("\nblueprint:\n", f);
-        for (int t = 0; t < o->topics; t++) {
-            int want = o->draw / o->topics + (t < o->draw % o->topics);
-            if (want > 0)
-                fprintf(f, "  t%03d: %d\n", t + 1, want);
-        }
+    /* Per topic: the points of the items a draw would take first (its
+     * first ones), and the least and most points of one item. */
+    long *first_points = calloc((size_t)o->topics, sizeof *first_points);
+    int *lo = calloc((size_t)o->topics, sizeof *lo), *hi = calloc((size_t)o->topics, sizeof *hi);
+    if (!first_points || !lo || !hi) {
+        free(first_points);
+        free(lo);
+        free(hi);
+        return -1;
     }
     fputs("\nitems:\n", f);
     for (long i = 0; i < o->items; i++) {
         size_t kind = rng_below(&r, 100);
+        int points = 1, t = (int)(i % o->topics);
         fprintf(f, "  - id: q%06ld\n    topic: t%03ld\n", i + 1, i % o->topics + 1);
-        if (rng_below(&r, 10) == 0)
-            fprintf(f, "    points: %d\n", rng_range(&r, 2, 5));
+        if (rng_below(&r, 10) == 0) {
+            points = rng_range(&r, 2, 5);
+            fprintf(f, "    points: %d\n", points);
+        }
+        if (i / o->topics < bank_topic_draw(o, t))
+            first_points[t] += points;
+        lo[t] = lo[t] && lo[t] < points ? lo[t] : points;
+        hi[t] = hi[t] > points ? hi[t] : points;
         if (kind >= 85) { /* 15 %: true/false */
             fprintf(f, "    type: truefalse\n    answer: %s\n    text: ",
                     rng_below(&r, 2) ? "yes" : "no");
@@ -359,5 +376,24 @@ int bank_write(FILE *f, const bank_opts *o)
                      correct & (1u << k) ? ", correct: yes" : NULL);
         }
     }
+    /* Topic t holds items t, t + T, t + 2T, ...; the blueprint spreads the
+     * draw the same way, so no topic is asked for more than it has. Written
+     * after the items (YAML does not mind), because a topic whose items
+     * differ in points draws by points (assets/README.md), and its points
+     * are those of its first items: a draw that surely exists, of a usual
+     * mix. */
+    if (o->draw > 0) {
+        fputs("\nblueprint:\n", f);
+        for (int t = 0; t < o->topics; t++) {
+            int want = bank_topic_draw(o, t);
+            if (want > 0 && lo[t] == hi[t])
+                fprintf(f, "  t%03d: %d\n", t + 1, want);
+            else if (want > 0)
+                fprintf(f, "  t%03d: {count: %d, points: %ld}\n", t + 1, want, first_points[t]);
+        }
+    }
+    free(first_points);
+    free(lo);
+    free(hi);
     return ferror(f) ? -1 : 0;
 }

@@ -35,9 +35,9 @@ void app_go(app *a, app_screen s)
 const char *app_screen_name(const app *a)
 {
     static const char *const names[] = {
-        "welcome", "identify", "roster", "exams", "info",   "item",   "grid",  "review",
-        "result",  "error",    "check",  "pin",   "tech",   "touch",  "glyphs", "newpin",
-        "setup",   "unlock",   "setpass"};
+        "welcome", "identify", "roster", "exams",  "info",   "item",   "grid",
+        "review",  "result",   "answers", "error", "check",  "pin",    "tech",
+        "touch",   "glyphs",   "newpin", "setup",  "unlock", "setpass"};
     if (a->ov == OV_CONFIRM)
         return "confirm";
     if (a->ov == OV_WARN5)
@@ -118,6 +118,10 @@ void app_to_welcome(app *a)
     }
     end_attempt(a);
     session_clear(a);
+    /* The review of the last attempt goes with its trainee. */
+    sq_review_free(a->exam.review);
+    a->exam.review = NULL;
+    a->exam.review_pos = 0;
     a->exam.id[0] = a->exam.name[0] = 0;
     a->exam.field = 0;
     memset(a->exam.check, 0, sizeof a->exam.check);
@@ -232,6 +236,8 @@ void app_stop(app *a)
 void app_free(app *a)
 {
     end_attempt(a);
+    sq_review_free(a->exam.review);
+    a->exam.review = NULL;
     sq_free(a->exam.people);
     sq_free(a->exam.exams);
     sq_free(a->exam.desc);

@@ -37,6 +37,7 @@ typedef enum {
     SCR_GRID,
     SCR_REVIEW,
     SCR_RESULT,
+    SCR_ANSWERS,
     SCR_ERROR,
     SCR_CHECK,      /* the exam's second factor: code, date of birth, proctor PIN */
     /* the technician's (tech.c) */
@@ -138,6 +139,10 @@ typedef struct {
     /* The attempt came back with no time left: on a running clock, the
      * time ran out while it was left (the result screen says so). */
     bool left_expired;
+    /* after submission, what the exam lets the trainee review (NULL:
+     * nothing), and the item of it on screen; freed with the session */
+    sq_review *review;
+    int review_pos;
 } exam_state;
 
 /* The technician's side (scr_tech.c, unlock.c). */

@@ -653,6 +653,14 @@ static void finish(app *a, bool timed_out)
         return;
     }
     a->exam.timed_out = timed_out || a->exam.outcome.timed_out;
+    /* The review is taken before the attempt is freed; without it the
+     * result still stands, only the review is not offered. */
+    sq_review_free(a->exam.review);
+    a->exam.review = NULL;
+    a->exam.review_pos = 0;
+    if (a->exam.outcome.review >= SQ_REVIEW_MISTAKES &&
+        sq_attempt_review(a->exam.att, a->lang, &a->exam.review, &e))
+        app_log_err("preparing the review", &e);
     app_attempt_closed(a);
     a->ov = OV_NONE;
     app_go(a, SCR_RESULT);
@@ -1121,12 +1129,191 @@ static void scr_result(app *a)
         y += ui_text(u, ui_r(2 * u->gap, y, w, 0), line, u->px * 6 / 5, false, u->th.fg,
                      ALIGN_CENTER) + u->gap;
     }
-    ui_text(u, ui_r(2 * u->gap, y, w, 0), app_t(a, "result.submitted"), u->px, false, u->th.muted,
-            ALIGN_CENTER);
-    int bw = u->w / 2;
+    y += ui_text(u, ui_r(2 * u->gap, y, w, 0), app_t(a, "result.submitted"), u->px, false,
+                 u->th.muted, ALIGN_CENTER) + u->gap;
+    const sq_review *rv = a->exam.review;
+    int bw = u->w * 2 / 3;
+    if (rv && rv->n > 0) {
+        char n[16], label[128];
+        snprintf(n, sizeof n, "%d", rv->n);
+        i18n_fmt(a->t, a->lang,
+                 rv->mode == SQ_REVIEW_FULL ? "result.see_answers" : "result.see_mistakes", label,
+                 sizeof label, "n", n, NULL);
+        if (ui_button(u, "answers",
+                      ui_r((u->w - bw) / 2, u->h - 2 * u->unit - 3 * u->gap, bw, u->unit), label,
+                      BTN_NORMAL)) {
+            a->exam.review_pos = 0;
+            a->exam.scroll = 0;
+            app_go(a, SCR_ANSWERS);
+        }
+    } else if (rv && rv->mode == SQ_REVIEW_MISTAKES) {
+        ui_text(u, ui_r(2 * u->gap, y, w, 0), app_t(a, "result.no_mistakes"), u->px, false,
+                u->th.good, ALIGN_CENTER);
+    }
     if (ui_button(u, "done", ui_r((u->w - bw) / 2, u->h - u->unit - 2 * u->gap, bw, u->unit),
                   app_t(a, "result.done"), BTN_PRIMARY))
         app_to_welcome(a);
+}
+
+/* ---- the review after submission ---- */
+
+/* "A, C" for the options in bits, or the word for none. */
+static void option_letters(app *a, uint32_t bits, int n, char *out, size_t size)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (int k = 0; k < n && o + 4 < size; k++)
+        if (bits & (1u << k))
+            o += (size_t)snprintf(out + o, size - o, "%s%c", o ? ", " : "", 'A' + k);
+    if (o == 0)
+        snprintf(out, size, "%s", app_t(a, "answers.none"));
+}
+
+/* One item of the review a page, scrolled like the item screen: the
+ * question, its options marked right and chosen (in words as well as
+ * colours), the trainee's answer and the right one, the explanation. */
+static void scr_answers(app *a)
+{
+    ui *u = &a->u;
+    const sq_review *rv = a->exam.review;
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    if (!rv || rv->n == 0) { /* nothing to review: only the way back */
+        app_header(a, app_t(a, "result.title"), NULL);
+        if (ui_button(u, "answers-back",
+                      ui_r(u->gap, u->h - u->unit - u->gap, u->w - 2 * u->gap, u->unit),
+                      app_t(a, "answers.back"), BTN_PRIMARY))
+            app_go(a, SCR_RESULT);
+        return;
+    }
+    if (a->exam.review_pos < 0 || a->exam.review_pos >= rv->n)
+        a->exam.review_pos = 0;
+    const sq_review_item *it = &rv->items[a->exam.review_pos];
+    char prog[32], cnt[16], tot[16], line[512], list[64];
+    snprintf(cnt, sizeof cnt, "%d", a->exam.review_pos + 1);
+    snprintf(tot, sizeof tot, "%d", rv->n);
+    i18n_fmt(a->t, a->lang, "item.progress", prog, sizeof prog, "n", cnt, "total", tot, NULL);
+    int top = app_header(
+        a, app_t(a, rv->mode == SQ_REVIEW_FULL ? "answers.title_all" : "answers.title_mistakes"),
+        prog);
+    int fh = u->unit + 2 * u->gap, sh = u->unit * 3 / 4;
+    /* As on the item screen, a strip of its own says "more below". */
+    ui_rect area = ui_r(0, top, u->w, u->h - top - fh - sh);
+    ui_rect strip = ui_r(0, area.y + area.h, u->w, sh);
+    a->exam.scroll_area = area;
+    int pad = 2 * u->gap, w = u->w - 2 * pad;
+    if (u->pass != UI_HIT)
+        plat_clip(u->p, area.x, area.y, area.w, area.h);
+    int y = area.y + u->gap - a->exam.scroll;
+
+    /* Which question, and how it went. */
+    snprintf(cnt, sizeof cnt, "%d", it->pos + 1);
+    i18n_fmt(a->t, a->lang, "answers.question", line, sizeof line, "n", cnt, NULL);
+    y += ui_text(u, ui_r(pad, y, w, 0), line, u->px, true, u->th.muted, ALIGN_LEFT);
+    plat_color vc = u->th.bad;
+    if (it->right) {
+        snprintf(line, sizeof line, "%s", app_t(a, "answers.right"));
+        vc = u->th.good;
+    } else if (it->points_milli > 0) {
+        char p[32], m[32];
+        snprintf(p, sizeof p, "%.1f", it->points_milli / 1000.0);
+        snprintf(m, sizeof m, "%lld", (long long)(it->max_milli / 1000));
+        i18n_fmt(a->t, a->lang, "answers.partly", line, sizeof line, "points", p, "max", m, NULL);
+        vc = u->th.warn;
+    } else {
+        snprintf(line, sizeof line, "%s",
+                 app_t(a, it->selected ? "answers.wrong" : "answers.unanswered"));
+    }
+    y += ui_text(u, ui_r(pad, y, w, 0), line, u->px, true, vc, ALIGN_LEFT) + u->gap / 2;
+    y += ui_text(u, ui_r(pad, y, w, 0), it->text, u->px * 11 / 10, true, u->th.fg, ALIGN_LEFT) +
+         u->gap;
+
+    /* The options, as they were shown: a right one outlined in the good
+     * colour, a wrong choice in the bad one, each also said in words. */
+    for (int k = 0; k < it->n_options; k++) {
+        bool right = (it->correct >> k) & 1, chosen = (it->selected >> k) & 1;
+        char tag[160] = "";
+        if (right && chosen)
+            snprintf(tag, sizeof tag, "%s · %s", app_t(a, "answers.tag_yours"),
+                     app_t(a, "answers.tag_right"));
+        else if (right || chosen)
+            snprintf(tag, sizeof tag, "%s",
+                     app_t(a, right ? "answers.tag_right" : "answers.tag_yours"));
+        snprintf(line, sizeof line, "%c.  %s", 'A' + k, it->options[k]);
+        int tw = w - 2 * u->gap;
+        int th = ui_text_height(u, tw, line, u->px, false);
+        int gh = tag[0] ? ui_text_height(u, tw, tag, u->px * 4 / 5, true) : 0;
+        ui_rect r = ui_r(pad, y, w, th + gh + 2 * u->gap);
+        plat_color edge = right ? u->th.good : chosen ? u->th.bad : u->th.border;
+        if (u->pass != UI_HIT) {
+            ui_fill(u, r, u->th.panel);
+            ui_outline(u, r, right || chosen ? 3 : 1, edge);
+        }
+        ui_text(u, ui_r(r.x + u->gap, r.y + u->gap, tw, th), line, u->px, chosen, u->th.fg,
+                ALIGN_LEFT);
+        if (tag[0])
+            ui_text(u, ui_r(r.x + u->gap, r.y + u->gap + th, tw, gh), tag, u->px * 4 / 5, true,
+                    right ? u->th.good : u->th.bad, ALIGN_LEFT);
+        y += r.h + u->gap / 2;
+    }
+    y += u->gap / 2;
+    option_letters(a, it->selected, it->n_options, list, sizeof list);
+    i18n_fmt(a->t, a->lang, "answers.yours", line, sizeof line, "list", list, NULL);
+    y += ui_text(u, ui_r(pad, y, w, 0), line, u->px, false, it->right ? u->th.good : u->th.bad,
+                 ALIGN_LEFT);
+    option_letters(a, it->correct, it->n_options, list, sizeof list);
+    i18n_fmt(a->t, a->lang, "answers.correct", line, sizeof line, "list", list, NULL);
+    y += ui_text(u, ui_r(pad, y, w, 0), line, u->px, true, u->th.good, ALIGN_LEFT) + u->gap;
+    if (it->explanation) {
+        y += ui_text(u, ui_r(pad, y, w, 0), app_t(a, "answers.explanation"), u->px, true,
+                     u->th.fg, ALIGN_LEFT);
+        y += ui_text(u, ui_r(pad, y, w, 0), it->explanation, u->px, false, u->th.fg,
+                     ALIGN_LEFT) + u->gap;
+    }
+    a->exam.content_h = y + a->exam.scroll - area.y;
+    if (a->exam.scroll > a->exam.content_h - area.h)
+        a->exam.scroll = a->exam.content_h - area.h > 0 ? a->exam.content_h - area.h : 0;
+    if (u->pass != UI_HIT)
+        plat_clip(u->p, 0, 0, 0, 0);
+    int below = y - (area.y + area.h);
+    if (u->pass == UI_DRAW && below > 0)
+        ui_fill(u, ui_r(u->w - u->gap, area.y + area.h * a->exam.scroll / a->exam.content_h,
+                        u->gap / 2, area.h * area.h / a->exam.content_h),
+                u->th.muted);
+    ui_fill(u, strip, u->th.bg);
+    if (below > 0) {
+        const char *lbl = app_t(a, "item.more_below");
+        int bw2 = ui_text_width(u, lbl, u->px, true) + 6 * u->gap;
+        if (bw2 > u->w - 4 * u->gap)
+            bw2 = u->w - 4 * u->gap;
+        if (ui_button(u, "more-below", ui_r((u->w - bw2) / 2, strip.y + 2, bw2, strip.h - 4),
+                      lbl, BTN_QUIET)) {
+            int max = a->exam.content_h - area.h;
+            a->exam.scroll += area.h * 3 / 4;
+            if (a->exam.scroll > max)
+                a->exam.scroll = max > 0 ? max : 0;
+            a->dirty = true;
+        }
+    }
+
+    /* The footer: the one before, the result, the next. */
+    int fy = u->h - u->unit - u->gap, bw = (u->w - 4 * u->gap) / 3;
+    ui_fill(u, ui_r(0, u->h - fh, u->w, fh), u->th.panel);
+    if (ui_button(u, "answers-prev", ui_r(u->gap, fy, bw, u->unit), app_t(a, "item.prev"),
+                  a->exam.review_pos > 0 ? BTN_NORMAL : BTN_DISABLED)) {
+        a->exam.review_pos--;
+        a->exam.scroll = 0;
+        a->dirty = true;
+    }
+    if (ui_button(u, "answers-back", ui_r(2 * u->gap + bw, fy, bw, u->unit),
+                  app_t(a, "answers.back"), BTN_NORMAL))
+        app_go(a, SCR_RESULT);
+    if (ui_button(u, "answers-next", ui_r(3 * u->gap + 2 * bw, fy, bw, u->unit),
+                  app_t(a, "item.next"),
+                  a->exam.review_pos + 1 < rv->n ? BTN_PRIMARY : BTN_DISABLED)) {
+        a->exam.review_pos++;
+        a->exam.scroll = 0;
+        a->dirty = true;
+    }
 }
 
 /* ---- error ---- */
@@ -1333,6 +1520,7 @@ bool exam_screen(app *a)
     case SCR_GRID: scr_grid(a); return true;
     case SCR_REVIEW: scr_review(a); return true;
     case SCR_RESULT: scr_result(a); return true;
+    case SCR_ANSWERS: scr_answers(a); return true;
     case SCR_ERROR: scr_error(a); return true;
     case SCR_CHECK: scr_check(a); return true;
     default: return false;
@@ -1341,7 +1529,8 @@ bool exam_screen(app *a)
 
 void exam_drag(app *a, int dy)
 {
-    if (a->scr != SCR_ITEM && a->scr != SCR_ROSTER && a->scr != SCR_INFO)
+    if (a->scr != SCR_ITEM && a->scr != SCR_ROSTER && a->scr != SCR_INFO &&
+        a->scr != SCR_ANSWERS)
         return;
     int max = a->exam.content_h - a->exam.scroll_area.h;
     a->exam.scroll -= dy;

@@ -269,6 +269,53 @@ static const bad_case bad_cases[] = {
         "blueprint: the count of topic 'law' must be at least 1"),
     BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: many\nitems:\n" ITEMT("q1", "law"), 7,
         "blueprint: 'law' must be a whole number"),
+    /* What the trainee sees after (issue 16, item 10). */
+    BAD(HEAD "review_after: some\nitems:\n" ITEM("q1"), 4,
+        "'review_after' must be none, score, mistakes or full"),
+    BAD(HEAD "show_score: no\nreview_after: mistakes\nitems:\n" ITEM("q1"), 5,
+        "'review_after: mistakes' contradicts 'show_score: no' (line 4); review_after alone "
+        "says it"),
+    BAD(HEAD "show_score: yes\nreview_after: none\nitems:\n" ITEM("q1"), 5,
+        "'review_after: none' contradicts 'show_score: yes' (line 4)"),
+    BAD(HEAD "items:\n" ITEM("q1") "    explanation: Because.\n", 9,
+        "item 'q1': 'explanation' must be a map of languages"),
+    BAD(HEAD "items:\n" ITEM("q1") "    explanation: {de: Weil.}\n", 9,
+        "item 'q1': explanation: unknown language 'de'"),
+    BAD(HEAD "items:\n" ITEM("q1") "    explanation: {en: \"  \"}\n", 9,
+        "item 'q1': explanation: the 'en' text is empty"),
+    /* Attempts must be equal (issue 16): a draw by count from items of
+     * different points, or a draw by points no items can make. */
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: 1\nitems:\n" ITEMT("q1", "law")
+             ITEMT("q2", "law") "    points: 2\n",
+        7,
+        "blueprint: topic 'law' draws 1 of its 2 items, worth 1 to 2 points, so attempts "
+        "would not be equal (1 to 2 points); give its items equal points, or say the topic's "
+        "points in every attempt ({count: 1, points: N})"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 2, points: 5}\nitems:\n"
+             ITEMT("q1", "law") ITEMT("q2", "law") "    points: 3\n" ITEMT("q3", "law")
+             "    points: 3\n",
+        7, "blueprint: topic 'law': no draw of 2 items adds up to 5 points (its draws make 4 to 6,"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: 0}\nitems:\n"
+             ITEMT("q1", "law"),
+        7, "blueprint: the points of topic 'law' must be a whole number 1..2000"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: 2001}\n"
+             "items:\n" ITEMT("q1", "law"),
+        7, "blueprint: the points of topic 'law' must be a whole number 1..2000"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: many}\n"
+             "items:\n" ITEMT("q1", "law"),
+        7, "blueprint: topic 'law': 'points' must be a whole number"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {points: 1}\nitems:\n"
+             ITEMT("q1", "law"),
+        7, "blueprint: topic 'law': missing required key 'count'"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1}\nitems:\n"
+             ITEMT("q1", "law"),
+        7, "blueprint: topic 'law': missing required key 'points'"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: 1, weight: 2}\n"
+             "items:\n" ITEMT("q1", "law"),
+        7, "blueprint: topic 'law': unknown key 'weight' (a topic's draw has count, points)"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 2, points: 3}\nitems:\n"
+             ITEMT("q1", "law"),
+        7, "blueprint asks for 2 items of topic 'law', the exam has 1"),
     BAD(HEAD "topics:\n  law: {en: Law}\n  law: {ru: Право}\nitems:\n" ITEMT("q1", "law"), 6,
         "duplicate topic 'law' (first at line 5)"),
     BAD(HEAD "topics:\n  law: {en: Law}\nitems:\n" ITEMT("q1", "lore"), 11,
@@ -606,7 +653,7 @@ static const char full_source[] = "# Every feature of the format.\n"
                                   "  commissions:\n"
                                   "    kk: Комиссиялар\n"
                                   "blueprint:\n"
-                                  "  law: 1\n"
+                                  "  law: {count: 1, points: 2}\n"
                                   "  commissions: 2\n"
                                   "roster: roster.yaml\n"
                                   "items:\n"
@@ -632,6 +679,43 @@ static const char full_source[] = "# Every feature of the format.\n"
                                   "    type: multiple\n"
                                   "    text: {en: Q3}\n"
                                   "    options: [{en: a, correct: yes}, {en: b}]\n";
+
+/* review_after and explanations compile into the document: show_score
+ * for score and none (what older stations know), review_after beside it
+ * only for mistakes and full; an explanation is a text map on its item. */
+static void test_review_source(void)
+{
+    static const struct {
+        const char *mode;
+        bool show_score;
+        const char *review_after; /* NULL: not in the document */
+    } cases[] = {{"none", false, NULL},
+                 {"score", true, NULL},
+                 {"mistakes", true, "mistakes"},
+                 {"full", true, "full"}};
+    char yaml[512];
+
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        snprintf(yaml, sizeof yaml,
+                 HEAD "review_after: %s\nitems:\n" ITEM("q1")
+                      "    explanation: {kk: Себебі, en: Because}\n",
+                 cases[i].mode);
+        json_t *doc = parse_ok(yaml, NULL);
+        if (!doc)
+            continue;
+        CHECK(json_is_true(json_object_get(doc, "show_score")) == cases[i].show_score);
+        const json_t *ra = json_object_get(doc, "review_after");
+        if (cases[i].review_after)
+            CHECK_STR(cases[i].review_after, json_string_value(ra));
+        else
+            CHECK(ra == NULL);
+        check_json("{\"kk\": \"Себебі\", \"en\": \"Because\"}",
+                   json_object_get(json_array_get(json_object_get(doc, "items"), 0),
+                                   "explanation"),
+                   __LINE__);
+        json_decref(doc);
+    }
+}
 
 static const json_t *option_text(const json_t *item, size_t i, const char *lang)
 {
@@ -660,7 +744,8 @@ static void test_full(void)
     check_json("[{\"id\": \"law\", \"title\": {\"en\": \"Law\"}},"
                " {\"id\": \"commissions\", \"title\": {\"kk\": \"Комиссиялар\"}}]",
                json_object_get(doc, "topics"), __LINE__);
-    check_json("[{\"topic\": \"law\", \"count\": 1}, {\"topic\": \"commissions\", \"count\": 2}]",
+    check_json("[{\"topic\": \"law\", \"count\": 1, \"points\": 2},"
+               " {\"topic\": \"commissions\", \"count\": 2}]",
                json_object_get(doc, "blueprint"), __LINE__);
     check_json("[{\"id\": \"880101300123\", \"name\": \"Айгүл\", \"district\": \"Алматы\"},"
                " {\"id\": \"b\"}]",
@@ -881,6 +966,31 @@ static const doc_case doc_cases[] = {
     {DOC_R(", \"roster_list\": 0", "[]"), "exam 't': 'roster_list' must be true or false"},
     {DOC_R("", "[{\"id\": \"a\", \"birth_date\": \"1990-02-30\"}]"),
      "exam 't': roster entry 1: 'birth_date' must be a date, YYYY-MM-DD"},
+    /* review_after and explanations, as a station sees them. */
+    {"{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"
+     " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": false, \"review_after\": \"mistakes\","
+     " \"shuffle_items\": true, \"shuffle_options\": true, \"topics\": [], \"blueprint\": [],"
+     " \"roster\": [], \"items\": [" DOC_ITEM("", OPTS2) "]}",
+     "exam 't': 'review_after' mistakes contradicts 'show_score' false"},
+    {"{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"
+     " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": true, \"review_after\": \"later\","
+     " \"shuffle_items\": true, \"shuffle_options\": true, \"topics\": [], \"blueprint\": [],"
+     " \"roster\": [], \"items\": [" DOC_ITEM("", OPTS2) "]}",
+     "exam 't': 'review_after' must be none, score, mistakes or full"},
+    {DOC(DOC_ITEM(", \"explanation\": {}", OPTS2)),
+     "exam 't': item 'q1': explanation has no text in any language (kk, ru, en)"},
+    {DOC(DOC_ITEM(", \"explanation\": {\"en\": 5}", OPTS2)),
+     "exam 't': item 'q1': explanation: the 'en' text must be a text"},
+    /* A bundle's document is checked for equal attempts too. */
+    {"{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"
+     " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": true, \"shuffle_items\": true,"
+     " \"shuffle_options\": true, \"topics\": [{\"id\": \"law\", \"title\": {\"en\": \"L\"}}],"
+     " \"blueprint\": [{\"topic\": \"law\", \"count\": 1, \"points\": 7}], \"roster\": [],"
+     " \"items\": [{\"id\": \"q1\", \"type\": \"single\", \"topic\": \"law\", \"points\": 1,"
+     " \"text\": {\"en\": \"Q\"}, \"options\": [{\"text\": {\"en\": \"a\"}, \"correct\": true},"
+     " {\"text\": {\"en\": \"b\"}, \"correct\": false}]}]}",
+     "exam 't': blueprint: topic 'law': no draw of 1 item adds up to 7 points (every draw "
+     "makes 1)"},
 };
 
 static void test_documents(void)
@@ -1070,6 +1180,7 @@ int main(int argc, char **argv)
     test_clock();
     test_identity();
     test_full();
+    test_review_source();
     test_documents();
     test_round_trip();
     test_out_of_memory();

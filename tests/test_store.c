@@ -721,7 +721,8 @@ static void test_nothing_in_clear(const char *demo_path)
              "exam: %s\nversion: 1\ntitle: {en: Marker}\n"
              "items:\n  - id: q1\n    type: single\n    text: {en: %s}\n"
              "    options:\n      - {en: MARKEROPTION-right, correct: yes}\n"
-             "      - {en: MARKEROPTION-wrong}\n",
+             "      - {en: MARKEROPTION-wrong}\n"
+             "    explanation: {en: MARKEREXPLANATION-why}\n",
              marker_id, marker_text);
     snprintf(marker_bundle, sizeof marker_bundle, "%s/marker.sqb", g.dir);
     CHECK_INT(0, fx_bundle(&g, yaml, marker_bundle, NULL, 0));
@@ -797,7 +798,8 @@ static void test_nothing_in_clear(const char *demo_path)
             fprintf(stderr, "store %s: the marker exam id is not found: the search is broken\n",
                     when);
         CHECK(found);
-        const char *never[] = {marker_text, marker_trainee, marker_name, "MARKEROPTION-right"};
+        const char *never[] = {marker_text, marker_trainee, marker_name, "MARKEROPTION-right",
+                               "MARKEREXPLANATION-why"};
         for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
             if (on_disk(g.db_path, never[i], &where)) {
                 fprintf(stderr, "store %s: \"%s\" is in clear in %s\n", when, never[i], where);

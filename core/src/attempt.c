@@ -178,6 +178,67 @@ static sq_status load_bodies(sq_attempt *a, sq_err *err)
     return st;
 }
 
+static uint64_t rng_for_mix(void *ctx, uint64_t n)
+{
+    return rng_below(ctx, n);
+}
+
+/* A blueprint entry with points: of the topic's items (of_topic, already
+ * shuffled), so many of each worth as a random mix that adds up to the
+ * entry's points (exam.c), the first ones of each worth in the shuffled
+ * order. The worth is inside the sealed item bodies, so they are opened. */
+static sq_status draw_by_points(sq_attempt *a, det_rng *r, const json_t *entry,
+                                const int *of_topic, int have, int *pick, int *n_pick,
+                                sq_err *err)
+{
+    int n_of[SQI_ITEM_POINTS_MAX + 1] = {0}, take[SQI_ITEM_POINTS_MAX + 1];
+    int *worth = malloc((size_t)have * sizeof *worth);
+    sqlite3_stmt *q = NULL;
+    sq_status st;
+
+    if (!worth)
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
+    if ((st = sqi_db_prepare(a->s, "SELECT body FROM items WHERE exam = ? AND idx = ?", &q, err)))
+        goto out;
+    for (int i = 0; i < have; i++) {
+        json_t *body = NULL;
+        if ((st = load_item(a, q, of_topic[i], &body, err)))
+            goto out;
+        json_int_t v = json_integer_value(json_object_get(body, "points"));
+        json_decref(body);
+        if (v < 1 || v > SQI_ITEM_POINTS_MAX) {
+            st = sqi_seterr(err, SQ_ECORRUPT, "store: an item of exam '%s' is damaged",
+                            a->exam_id);
+            goto out;
+        }
+        worth[i] = (int)v;
+        n_of[v]++;
+    }
+    st = sqi_blueprint_mix(n_of, (int)json_integer_value(json_object_get(entry, "count")),
+                           (int)json_integer_value(json_object_get(entry, "points")),
+                           rng_for_mix, r, take);
+    if (st == SQ_ENOMEM) {
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (st) { /* the import checked it: the store is not what was imported */
+        st = sqi_seterr(err, SQ_ECORRUPT, "exam '%s': the items of topic '%s' cannot make %d "
+                                          "points", a->exam_id,
+                        json_string_value(json_object_get(entry, "topic")),
+                        (int)json_integer_value(json_object_get(entry, "points")));
+        goto out;
+    }
+    for (int i = 0; i < have; i++)
+        if (take[worth[i]] > 0) {
+            take[worth[i]]--;
+            pick[(*n_pick)++] = of_topic[i];
+        }
+out:
+    sqlite3_finalize(q);
+    free(worth);
+    return st;
+}
+
 /* Draws the items by the blueprint and shuffles them and their options. */
 static sq_status draw(sq_attempt *a, sq_err *err)
 {
@@ -220,8 +281,9 @@ static sq_status draw(sq_attempt *a, sq_err *err)
         st = sqi_seterr(err, SQ_ESTATE, "exam '%s' has no items", a->exam_id);
         goto out;
     }
-    /* Enough random bytes for every shuffle below. */
-    r.len = 8 * ((size_t)n_all * 2 + 64 * SQ_MAX_OPTIONS + (size_t)n_all * SQ_MAX_OPTIONS);
+    /* Enough random bytes for every shuffle below, and a number per worth
+     * for each draw by points. */
+    r.len = 8 * ((size_t)n_all * 3 + 64 * SQ_MAX_OPTIONS + (size_t)n_all * SQ_MAX_OPTIONS);
     r.pool = malloc(r.len);
     pick = malloc((size_t)n_all * sizeof *pick);
     if (!r.pool || !pick) {
@@ -256,6 +318,14 @@ static sq_status draw(sq_attempt *a, sq_err *err)
                 goto out;
             }
             shuffle_ints(&r, of_topic, have);
+            if (json_object_get(b, "points")) {
+                st = draw_by_points(a, &r, b, of_topic, have, pick, &n_pick, err);
+                if (st) {
+                    free(of_topic);
+                    goto out;
+                }
+                continue;
+            }
             /* Keep the drawn ones in exam order, for exams that are not shuffled. */
             for (int i = 0; i < want; i++)
                 pick[n_pick++] = of_topic[i];
@@ -1223,6 +1293,10 @@ out:
             outcome->passed = r.passed;
             outcome->timed_out = r.timed_out;
             outcome->show_score = json_is_true(json_object_get(a->meta, "show_score"));
+            int mode = sqi_review_mode(a->meta);
+            outcome->review = mode < 0 ? SQ_REVIEW_SCORE : (sq_review_mode)mode;
+            for (int i = 0; i < a->n; i++)
+                outcome->n_wrong += r.items[i].points_milli < r.items[i].max_milli;
         }
     } else {
         a->n_events = events;
@@ -1231,4 +1305,107 @@ out:
     free(r.items);
     free(r.events);
     return st;
+}
+
+/* ---- the review after submission ---- */
+
+_Static_assert((int)SQ_REVIEW_NONE == (int)SQI_REVIEW_NONE &&
+                   (int)SQ_REVIEW_SCORE == (int)SQI_REVIEW_SCORE &&
+                   (int)SQ_REVIEW_MISTAKES == (int)SQI_REVIEW_MISTAKES &&
+                   (int)SQ_REVIEW_FULL == (int)SQI_REVIEW_FULL,
+               "exam_int.h's review modes are attempt.h's");
+
+static char *dup_or_null(const char *s, bool *oom)
+{
+    char *d = s ? strdup(s) : NULL;
+    if (s && !d)
+        *oom = true;
+    return d;
+}
+
+static void review_item_free(sq_review_item *ri)
+{
+    char *strs[3 + SQ_MAX_OPTIONS] = {ri->item_id, ri->text, ri->explanation};
+    for (int k = 0; k < ri->n_options && k < SQ_MAX_OPTIONS; k++)
+        strs[3 + k] = ri->options[k];
+    for (size_t k = 0; k < sizeof strs / sizeof *strs; k++)
+        if (strs[k]) {
+            sodium_memzero(strs[k], strlen(strs[k]));
+            free(strs[k]);
+        }
+}
+
+void sq_review_free(sq_review *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->n; i++)
+        review_item_free(&r->items[i]);
+    free(r->items);
+    free(r);
+}
+
+sq_status sq_attempt_review(sq_attempt *a, int lang, sq_review **out, sq_err *err)
+{
+    sq_review *r;
+    bool oom = false;
+    int mode;
+
+    if (!a || !out)
+        return sqi_seterr(err, SQ_EINVAL, "sq_attempt_review: no attempt or no result");
+    *out = NULL;
+    if (!a->closed)
+        return sqi_seterr(err, SQ_ESTATE,
+                         "attempt %s is not submitted: there is nothing to review yet", a->id_hex);
+    mode = sqi_review_mode(a->meta);
+    r = calloc(1, sizeof *r);
+    if (!r || !(r->items = calloc((size_t)a->n + 1, sizeof *r->items))) {
+        free(r);
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
+    }
+    r->mode = mode < 0 ? SQ_REVIEW_SCORE : (sq_review_mode)mode;
+    for (int i = 0; i < a->n && r->mode >= SQ_REVIEW_MISTAKES; i++) {
+        const att_item *it = &a->items[i];
+        sq_result_item scored;
+        sq_item_view v;
+        sq_status st;
+
+        memset(&scored, 0, sizeof scored);
+        score_item(it, &scored);
+        bool right = scored.points_milli >= scored.max_milli;
+        if (r->mode == SQ_REVIEW_MISTAKES && right)
+            continue;
+        if ((st = sq_attempt_item(a, i, lang, &v, err))) {
+            sq_review_free(r);
+            return st;
+        }
+        sq_review_item *ri = &r->items[r->n++];
+        ri->pos = i;
+        ri->type = v.type;
+        ri->text_lang = v.text_lang;
+        ri->item_id = dup_or_null(v.item_id, &oom);
+        ri->text = dup_or_null(v.text, &oom);
+        ri->n_options = v.n_options;
+        json_t *opts = json_object_get(it->body, "options");
+        for (int k = 0; k < v.n_options; k++) {
+            ri->options[k] = dup_or_null(v.options[k], &oom);
+            if (json_is_true(
+                    json_object_get(json_array_get(opts, it->order[k]), "correct")))
+                ri->correct |= 1u << k;
+        }
+        ri->selected = it->answered ? it->selected : 0;
+        ri->right = right;
+        ri->points_milli = scored.points_milli;
+        ri->max_milli = scored.max_milli;
+        json_t *ex = json_object_get(it->body, "explanation");
+        ri->explanation_lang = -1;
+        if (ex)
+            ri->explanation = dup_or_null(text_in(ex, lang, &ri->explanation_lang), &oom);
+    }
+    if (oom) {
+        sq_review_free(r);
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
+    }
+    *out = r;
+    return SQ_OK;
 }

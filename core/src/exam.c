@@ -23,7 +23,7 @@
 #define TEXT_MAX_BYTES (64u << 10)
 #define OPTIONS_MIN 2
 #define OPTIONS_MAX 16
-#define POINTS_MAX 100
+#define POINTS_MAX SQI_ITEM_POINTS_MAX
 #define TIME_LIMIT_MAX_S 86400
 #define ATTEMPTS_MAX 1000
 #define VERSION_MAX ((json_int_t)1 << 53)
@@ -111,7 +111,6 @@ void sqi_exam_linemap_free(exam_linemap *lm)
     free(lm->v);
     free(lm);
 }
-
 
 /* ---------- sqi_exam_check ---------- */
 
@@ -380,6 +379,8 @@ typedef struct {
     size_t *topic_items; /* items per topic, by index */
     bool *topic_in_plan; /* the blueprint has named it */
     size_t ntopics;
+    int *item_topic;  /* each item's topic index, -1 for none */
+    int *item_points; /* each item's points */
 } sets;
 
 static sq_status check_options(chk *c, const json_t *item, const char *type)
@@ -431,9 +432,10 @@ static sq_status check_options(chk *c, const json_t *item, const char *type)
 
 static sq_status check_item(chk *c, const json_t *item, size_t idx, sets *s)
 {
-    static const keyspec ks[] = {{"id", true},     {"type", true},     {"topic", true},
-                                 {"points", true}, {"scoring", false}, {"fixed_order", false},
-                                 {"text", true},   {"image", false},   {"options", true}};
+    static const keyspec ks[] = {{"id", true},          {"type", true},     {"topic", true},
+                                 {"points", true},      {"scoring", false}, {"fixed_order", false},
+                                 {"text", true},        {"image", false},   {"options", true},
+                                 {"explanation", false}};
     const json_t *id = json_object_get(item, "id"), *v;
     const char *type;
     char extra[48];
@@ -482,11 +484,14 @@ static sq_status check_item(chk *c, const json_t *item, size_t idx, sets *s)
         if (!ti)
             return bad(c, v, "topic '%.63s' is not in topics", json_string_value(v));
         s->topic_items[json_integer_value(ti)]++;
+        s->item_topic[idx] = (int)json_integer_value(ti);
     }
 
-    st = check_int(c, item, "points", 1, POINTS_MAX, NULL);
+    json_int_t points;
+    st = check_int(c, item, "points", 1, POINTS_MAX, &points);
     if (st != SQ_OK)
         return st;
+    s->item_points[idx] = (int)points;
     v = json_object_get(item, "scoring");
     if (strcmp(type, "multiple") == 0) {
         const char *sc = json_string_value(v);
@@ -514,6 +519,12 @@ static sq_status check_item(chk *c, const json_t *item, size_t idx, sets *s)
     st = check_options(c, item, type);
     if (st != SQ_OK)
         return st;
+    v = json_object_get(item, "explanation");
+    if (v) {
+        st = check_text(c, v, "explanation");
+        if (st != SQ_OK)
+            return st;
+    }
     leave(c);
     c->where[0] = '\0';
     return SQ_OK;
@@ -564,50 +575,261 @@ static sq_status check_topics(chk *c, const json_t *topics, sets *s)
     return SQ_OK;
 }
 
+/* ---------- what the trainee sees after ---------- */
+
+int sqi_review_mode(const json_t *exam)
+{
+    static const char *const modes[] = {"none", "score", "mistakes", "full"};
+    const json_t *v = json_object_get(exam, "review_after");
+
+    if (!v)
+        return json_is_true(json_object_get(exam, "show_score")) ? SQI_REVIEW_SCORE
+                                                                 : SQI_REVIEW_NONE;
+    for (int m = 0; m < 4; m++)
+        if (json_is_string(v) && strcmp(json_string_value(v), modes[m]) == 0)
+            return m;
+    return -1;
+}
+
+/* ---------- draws by points ---------- */
+
+/* The tables of sqi_blueprint_mix: for the values vals[j..m-1], row c is
+ * the set of point sums that c items of those values can make, one bit a
+ * sum. Sums above the asked points may appear in a row's last word; they
+ * only ever grow, so they never answer a question about a smaller sum. */
+
+static void row_or_shifted(uint64_t *dst, const uint64_t *src, int shift, int words)
+{
+    int ws = shift / 64, bs = shift % 64;
+    for (int i = words - 1; i >= ws; i--) {
+        uint64_t v = src[i - ws] << bs;
+        if (bs && i - ws >= 1)
+            v |= src[i - ws - 1] >> (64 - bs);
+        dst[i] |= v;
+    }
+}
+
+static bool row_has(const uint64_t *row, int sum)
+{
+    return (row[sum / 64] >> (sum % 64)) & 1u;
+}
+
+sq_status sqi_blueprint_mix(const int have[SQI_ITEM_POINTS_MAX + 1], int count, int points,
+                            uint64_t (*rand)(void *ctx, uint64_t n), void *ctx,
+                            int take[SQI_ITEM_POINTS_MAX + 1])
+{
+    int vals[SQI_ITEM_POINTS_MAX], m = 0, words, ok[SQI_MIX_COUNT_MAX + 1];
+    size_t rows;
+    uint64_t *reach;
+    sq_status st = SQ_OK;
+
+    if (!have || !take || count < 1 || count > SQI_MIX_COUNT_MAX || points < 1 ||
+        points > SQI_MIX_POINTS_MAX)
+        return SQ_EINVAL;
+    for (int v = 0; v <= SQI_ITEM_POINTS_MAX; v++) {
+        take[v] = 0;
+        if (v >= 1 && v <= points && have[v] > 0)
+            vals[m++] = v;
+    }
+    words = points / 64 + 1;
+    rows = (size_t)count + 1;
+    reach = calloc((size_t)(m + 1) * rows * (size_t)words, sizeof *reach);
+    if (!reach)
+        return SQ_ENOMEM;
+#define ROW(j, c) (reach + ((size_t)(j)*rows + (size_t)(c)) * (size_t)words)
+    ROW(m, 0)[0] = 1; /* nothing taken: no items, no points */
+    for (int j = m - 1; j >= 0; j--) {
+        int v = vals[j];
+        for (int c = 0; c <= count; c++)
+            for (int x = 0; x <= have[v] && x <= c && x * v <= points; x++)
+                row_or_shifted(ROW(j, c), ROW(j + 1, c - x), x * v, words);
+    }
+    if (!row_has(ROW(0, count), points)) {
+        st = SQ_ENOTFOUND;
+        goto out;
+    }
+    /* Walk down the values, each time choosing among the numbers that
+     * still leave a whole draw for the values after it. */
+    for (int j = 0, c = count, sum = points; j < m; j++) {
+        int v = vals[j], n_ok = 0;
+        for (int x = 0; x <= have[v] && x <= c && x * v <= sum; x++)
+            if (row_has(ROW(j + 1, c - x), sum - x * v))
+                ok[n_ok++] = x;
+        if (n_ok == 0) { /* cannot happen: the tables said a draw exists */
+            st = SQ_ENOTFOUND;
+            goto out;
+        }
+        take[v] = ok[rand ? rand(ctx, (uint64_t)n_ok) : 0];
+        c -= take[v];
+        sum -= take[v] * v;
+    }
+#undef ROW
+out:
+    free(reach);
+    return st;
+}
+
+/* The items of each topic in one array, topic after topic: the items of
+ * topic t are order[start[t] .. start[t + 1]). */
+static sq_status by_topic(chk *c, const sets *s, size_t n_items, size_t **start_out,
+                          size_t **order_out)
+{
+    size_t *start = calloc(s->ntopics + 1, sizeof *start);
+    size_t *order = calloc(n_items + 1, sizeof *order);
+    size_t *fill = calloc(s->ntopics + 1, sizeof *fill);
+
+    if (!start || !order || !fill) {
+        free(start);
+        free(order);
+        free(fill);
+        return sqi_seterr(c->err, SQ_ENOMEM, "out of memory checking an exam");
+    }
+    for (size_t t = 0; t < s->ntopics; t++)
+        start[t + 1] = start[t] + s->topic_items[t];
+    for (size_t i = 0; i < n_items; i++)
+        if (s->item_topic[i] >= 0) {
+            size_t t = (size_t)s->item_topic[i];
+            order[start[t] + fill[t]++] = i;
+        }
+    free(fill);
+    *start_out = start;
+    *order_out = order;
+    return SQ_OK;
+}
+
+/* Whether every draw the entry allows is worth the same points: with a
+ * count alone, the drawn items' points must not depend on which are
+ * drawn; with points, some count items must add up to exactly them. */
+static sq_status check_equal(chk *c, const json_t *e, const char *topic, json_int_t count,
+                             const int have[SQI_ITEM_POINTS_MAX + 1], size_t n_topic)
+{
+    const json_t *pv = json_object_get(e, "points");
+    long long lo = 0, hi = 0;
+    int take[SQI_ITEM_POINTS_MAX + 1], lo_v = 0, hi_v = 0;
+    sq_status st;
+
+    /* The fewest and the most points count items of the topic can make. */
+    for (int v = 1, left = (int)count; v <= SQI_ITEM_POINTS_MAX && left > 0; v++) {
+        int x = have[v] < left ? have[v] : left;
+        lo += (long long)x * v;
+        left -= x;
+    }
+    for (int v = SQI_ITEM_POINTS_MAX, left = (int)count; v >= 1 && left > 0; v--) {
+        int x = have[v] < left ? have[v] : left;
+        hi += (long long)x * v;
+        left -= x;
+    }
+    for (int v = 1; v <= SQI_ITEM_POINTS_MAX; v++)
+        if (have[v] > 0) {
+            lo_v = lo_v ? lo_v : v;
+            hi_v = v;
+        }
+    if (!pv) {
+        if (lo == hi)
+            return SQ_OK;
+        return bad(c, e,
+                   "blueprint: topic '%s' draws %" JSON_INTEGER_FORMAT
+                   " of its %zu items, worth %d to %d points, so attempts would not be equal "
+                   "(%lld to %lld points); give its items equal points, or say the topic's "
+                   "points in every attempt ({count: %" JSON_INTEGER_FORMAT ", points: N})",
+                   topic, count, n_topic, lo_v, hi_v, lo, hi, count);
+    }
+    if (!json_is_integer(pv) || json_integer_value(pv) < 1 ||
+        json_integer_value(pv) > SQI_MIX_POINTS_MAX)
+        return bad(c, pv, "blueprint: the points of topic '%s' must be a whole number 1..%d", topic,
+                   SQI_MIX_POINTS_MAX);
+    if (count > SQI_MIX_COUNT_MAX)
+        return bad(c, e,
+                   "blueprint: a draw by points takes at most %d items of a topic, not "
+                   "%" JSON_INTEGER_FORMAT " of topic '%s'",
+                   SQI_MIX_COUNT_MAX, count, topic);
+    st = sqi_blueprint_mix(have, (int)count, (int)json_integer_value(pv), NULL, NULL, take);
+    if (st == SQ_ENOTFOUND && lo == hi)
+        return bad(c, pv,
+                   "blueprint: topic '%s': no draw of %" JSON_INTEGER_FORMAT
+                   " item%s adds up to %" JSON_INTEGER_FORMAT " points (every draw makes %lld)",
+                   topic, count, count == 1 ? "" : "s", json_integer_value(pv), lo);
+    if (st == SQ_ENOTFOUND)
+        return bad(c, pv,
+                   "blueprint: topic '%s': no draw of %" JSON_INTEGER_FORMAT
+                   " item%s adds up to %" JSON_INTEGER_FORMAT " points (its draws make %lld to "
+                   "%lld, not every number between)",
+                   topic, count, count == 1 ? "" : "s", json_integer_value(pv), lo, hi);
+    if (st != SQ_OK)
+        return sqi_seterr(c->err, st, "out of memory checking an exam");
+    return SQ_OK;
+}
+
 static sq_status check_blueprint(chk *c, const json_t *plan, sets *s)
 {
-    static const keyspec ks[] = {{"topic", true}, {"count", true}};
+    static const keyspec ks[] = {{"topic", true}, {"count", true}, {"points", false}};
+    size_t *start = NULL, *order = NULL;
     char what[48];
-    sq_status st;
+    sq_status st = SQ_OK;
 
     if (!json_is_array(plan))
         return bad(c, plan, "'blueprint' must be a list");
+    if (json_array_size(plan) > 0 &&
+        (st = by_topic(c, s, json_array_size(s->items), &start, &order)) != SQ_OK)
+        return st;
     enter(c, plan);
     for (size_t i = 0; i < json_array_size(plan); i++) {
         const json_t *e = json_array_get(plan, i), *topic = json_object_get(e, "topic"), *ti;
+        int have[SQI_ITEM_POINTS_MAX + 1] = {0};
         json_int_t count;
         size_t t;
 
-        if (!json_is_object(e))
-            return bad(c, e, "blueprint entry %zu must be an object (topic, count)", i + 1);
+        if (!json_is_object(e)) {
+            st = bad(c, e, "blueprint entry %zu must be an object (topic, count)", i + 1);
+            goto out;
+        }
         enter(c, e);
         snprintf(what, sizeof what, "blueprint entry %zu: ", i + 1);
         st = check_keys(c, e, ks, sizeof ks / sizeof *ks, what);
         if (st != SQ_OK)
-            return st;
-        if (!id_ok(topic, false) || !(ti = json_object_get(s->topic_ids, json_string_value(topic))))
-            return bad(c, topic, "blueprint names unknown topic '%.63s'",
-                       json_is_string(topic) ? json_string_value(topic) : "");
+            goto out;
+        if (!id_ok(topic, false) ||
+            !(ti = json_object_get(s->topic_ids, json_string_value(topic)))) {
+            st = bad(c, topic, "blueprint names unknown topic '%.63s'",
+                     json_is_string(topic) ? json_string_value(topic) : "");
+            goto out;
+        }
         t = (size_t)json_integer_value(ti);
-        if (s->topic_in_plan[t])
-            return bad(c, e, "blueprint names topic '%s' twice", json_string_value(topic));
+        if (s->topic_in_plan[t]) {
+            st = bad(c, e, "blueprint names topic '%s' twice", json_string_value(topic));
+            goto out;
+        }
         s->topic_in_plan[t] = true;
-        if (!json_is_integer(json_object_get(e, "count")))
-            return bad(c, e, "blueprint: the count of topic '%s' must be a whole number",
-                       json_string_value(topic));
+        if (!json_is_integer(json_object_get(e, "count"))) {
+            st = bad(c, e, "blueprint: the count of topic '%s' must be a whole number",
+                     json_string_value(topic));
+            goto out;
+        }
         count = json_integer_value(json_object_get(e, "count"));
-        if (count < 1)
-            return bad(c, e, "blueprint: the count of topic '%s' must be at least 1",
-                       json_string_value(topic));
-        if ((json_int_t)s->topic_items[t] < count)
-            return bad(c, e,
-                       "blueprint asks for %" JSON_INTEGER_FORMAT
-                       " items of topic '%s', the exam has %zu",
-                       count, json_string_value(topic), s->topic_items[t]);
+        if (count < 1) {
+            st = bad(c, e, "blueprint: the count of topic '%s' must be at least 1",
+                     json_string_value(topic));
+            goto out;
+        }
+        if ((json_int_t)s->topic_items[t] < count) {
+            st = bad(c, e,
+                     "blueprint asks for %" JSON_INTEGER_FORMAT
+                     " items of topic '%s', the exam has %zu",
+                     count, json_string_value(topic), s->topic_items[t]);
+            goto out;
+        }
+        for (size_t k = start[t]; k < start[t + 1]; k++)
+            have[s->item_points[order[k]]]++;
+        st = check_equal(c, e, json_string_value(topic), count, have, s->topic_items[t]);
+        if (st != SQ_OK)
+            goto out;
         leave(c);
     }
     leave(c);
-    return SQ_OK;
+out:
+    free(start);
+    free(order);
+    return st;
 }
 
 static sq_status check_roster(chk *c, const json_t *roster)
@@ -752,6 +974,7 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
                                  {"pass_percent", true},
                                  {"attempts", true},
                                  {"show_score", true},
+                                 {"review_after", false},
                                  {"shuffle_items", true},
                                  {"shuffle_options", true},
                                  {"clock", false},
@@ -803,6 +1026,19 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
         st = check_clock(&c, exam);
     if (st != SQ_OK)
         goto out;
+    v = json_object_get(exam, "review_after");
+    if (v) {
+        int mode = sqi_review_mode(exam);
+        if (mode < 0) {
+            st = bad(&c, v, "'review_after' must be none, score, mistakes or full");
+            goto out;
+        }
+        if ((mode > 0) != json_is_true(json_object_get(exam, "show_score"))) {
+            st = bad(&c, v, "'review_after' %s contradicts 'show_score' %s", json_string_value(v),
+                     mode > 0 ? "false" : "true");
+            goto out;
+        }
+    }
 
     s.topic_ids = json_object();
     s.item_ids = json_object();
@@ -825,6 +1061,14 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
         st = bad(&c, items, "the exam has %zu items; it needs 1 to %d", n, EXAM_MAX_ITEMS);
         goto out;
     }
+    s.item_topic = malloc(n * sizeof *s.item_topic);
+    s.item_points = calloc(n, sizeof *s.item_points);
+    if (!s.item_topic || !s.item_points) {
+        st = sqi_seterr(err, SQ_ENOMEM, "out of memory checking an exam");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        s.item_topic[i] = -1;
     enter(&c, items);
     for (size_t i = 0; i < n; i++) {
         st = check_item(&c, json_array_get(items, i), i, &s);
@@ -839,6 +1083,8 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
     if (st == SQ_OK)
         st = check_identity(&c, exam);
 out:
+    free(s.item_points);
+    free(s.item_topic);
     free(s.topic_in_plan);
     free(s.topic_items);
     json_decref(s.item_ids);

@@ -21,8 +21,13 @@
  *   "show_score": true, "shuffle_items": true, "shuffle_options": true,
  *   "clock": "running" | "paused",               (optional: running)
  *   "power_grace_s": 600,                        (optional, running only: 600)
+ *   "review_after": "mistakes" | "full",        (optional; without it, score
+ *                                                or none, as show_score says;
+ *                                                it must agree with show_score)
  *   "topics": [{"id": "law", "title": {...}}],  (possibly empty)
- *   "blueprint": [{"topic": "law", "count": 5}], (empty: every item)
+ *   "blueprint": [{"topic": "law", "count": 5,  (empty: every item)
+ *                  "points": 6}],              (optional: the topic's points
+ *                                               in every attempt)
  *   "items": [{
  *      "id": "q01", "type": "single" | "multiple" | "truefalse",
  *      "topic": "law" or null, "points": 1,
@@ -30,7 +35,9 @@
  *      "fixed_order": true,                      (truefalse: never shuffled)
  *      "text": {...},
  *      "image": {"name": "q01.png", "mime": "image/png", "data": "<base64>"} (optional)
- *      "options": [{"text": {...}, "correct": true}, ...]
+ *      "options": [{"text": {...}, "correct": true}, ...],
+ *      "explanation": {...}                     (optional; shown only after
+ *                                                submission, review_after)
  *   }],
  *   "roster": [{"id": "...", "name": "...", "district": "..."}]  (possibly empty)
  * }
@@ -59,6 +66,32 @@ void sqi_exam_linemap_free(exam_linemap *lm);
  * lm and file (both may be NULL) turn nodes into "FILE:LINE: " prefixes;
  * without them messages say "exam 'ID': item 'q07': ...". */
 sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char *file, sq_err *err);
+
+/* The most points and items a blueprint entry that draws by points may
+ * ask for: they bound the tables of sqi_blueprint_mix. */
+#define SQI_ITEM_POINTS_MAX 100
+#define SQI_MIX_POINTS_MAX 2000
+#define SQI_MIX_COUNT_MAX 200
+
+/* A draw by points: how many items of each worth to take from a topic
+ * that has have[v] items worth v points (v = 1..SQI_ITEM_POINTS_MAX), so
+ * that exactly count items worth exactly points in all are taken. Fills
+ * take[v] and returns SQ_OK; SQ_ENOTFOUND when no such choice exists;
+ * SQ_EINVAL when count or points is out of range; SQ_ENOMEM. With rand
+ * NULL the choice is the first one found (a check); with it, each number
+ * is picked at random among those that still lead to a whole draw:
+ * rand(ctx, n) returns 0..n-1. Every mix that works can come out. */
+sq_status sqi_blueprint_mix(const int have[SQI_ITEM_POINTS_MAX + 1], int count, int points,
+                            uint64_t (*rand)(void *ctx, uint64_t n), void *ctx,
+                            int take[SQI_ITEM_POINTS_MAX + 1]) SQ_MUST_CHECK;
+
+/* What the trainee sees after submitting, by a document's review_after
+ * and show_score: SQI_REVIEW_*, the same numbers as attempt.h's
+ * sq_review_mode (attempt.c checks that at compile time; this header
+ * stays clear of attempt.h, which sits above it); -1 for an unknown
+ * review_after. */
+enum { SQI_REVIEW_NONE = 0, SQI_REVIEW_SCORE = 1, SQI_REVIEW_MISTAKES = 2, SQI_REVIEW_FULL = 3 };
+int sqi_review_mode(const json_t *exam);
 
 /* Language index of "kk", "ru", "en"; -1 otherwise. */
 int sqi_lang_index(const char *code);

@@ -681,13 +681,26 @@ out:
     return st;
 }
 
-enum { I_ID, I_TYPE, I_TOPIC, I_POINTS, I_SCORING, I_ANSWER, I_TEXT, I_IMAGE, I_OPTIONS, I_N };
+enum {
+    I_ID,
+    I_TYPE,
+    I_TOPIC,
+    I_POINTS,
+    I_SCORING,
+    I_ANSWER,
+    I_TEXT,
+    I_IMAGE,
+    I_OPTIONS,
+    I_EXPLANATION,
+    I_N
+};
 
 static sq_status compile_item(cx *c, uint32_t node, size_t idx, json_t **out)
 {
     field f[I_N] = {{"id", 0, 0},     {"type", 0, 0},    {"topic", 0, 0},
                     {"points", 0, 0}, {"scoring", 0, 0}, {"answer", 0, 0},
-                    {"text", 0, 0},   {"image", 0, 0},   {"options", 0, 0}};
+                    {"text", 0, 0},   {"image", 0, 0},   {"options", 0, 0},
+                    {"explanation", 0, 0}};
     const ynode *n = nd(c, node);
     char where[96];
     json_t *item = NULL, *v = NULL;
@@ -811,6 +824,12 @@ static sq_status compile_item(cx *c, uint32_t node, size_t idx, json_t **out)
             goto out;
     }
     put(c, item, "options", v);
+    if (f[I_EXPLANATION].val) {
+        st = get_text(c, f[I_EXPLANATION].val, f[I_EXPLANATION].line, where, "explanation", &v);
+        if (st != SQ_OK)
+            goto out;
+        put(c, item, "explanation", v);
+    }
     *out = item;
     item = NULL;
 out:
@@ -1005,7 +1024,8 @@ out:
     return st;
 }
 
-/* blueprint: {topic: count, ...} -> [{"topic": ..., "count": ...}]. */
+/* blueprint: {topic: count, ...} or {topic: {count: N, points: P}, ...}
+ * -> [{"topic": ..., "count": ..., "points": ...}]. */
 static sq_status compile_blueprint(cx *c, const field *f, json_t **out)
 {
     json_t *arr = mk(c, json_array(), f->line), *e = NULL, *v;
@@ -1029,10 +1049,31 @@ static sq_status compile_blueprint(cx *c, const field *f, json_t **out)
         if (st != SQ_OK)
             goto out;
         put(c, e, "topic", v);
-        st = get_int(c, kn->next, kn->line, "blueprint", str(c, k), &count);
-        if (st != SQ_OK)
-            goto out;
-        put(c, e, "count", mk(c, json_integer((json_int_t)count), kn->line));
+        if (nd(c, kn->next)->kind == Y_MAP) {
+            /* A draw by points: so many items, worth so many points in all. */
+            field bf[2] = {{"count", 0, 0}, {"points", 0, 0}};
+            char w[96];
+            int64_t points;
+            snprintf(w, sizeof w, "blueprint: topic '%.63s'", str(c, k));
+            st = read_map(c, kn->next, w, bf, 2, "key", " (a topic's draw has count, points)");
+            if (st == SQ_OK)
+                st = need(c, kn->next, w, &bf[0]);
+            if (st == SQ_OK)
+                st = need(c, kn->next, w, &bf[1]);
+            if (st == SQ_OK)
+                st = get_int(c, bf[0].val, bf[0].line, w, "count", &count);
+            if (st == SQ_OK)
+                st = get_int(c, bf[1].val, bf[1].line, w, "points", &points);
+            if (st != SQ_OK)
+                goto out;
+            put(c, e, "count", mk(c, json_integer((json_int_t)count), bf[0].line));
+            put(c, e, "points", mk(c, json_integer((json_int_t)points), bf[1].line));
+        } else {
+            st = get_int(c, kn->next, kn->line, "blueprint", str(c, k), &count);
+            if (st != SQ_OK)
+                goto out;
+            put(c, e, "count", mk(c, json_integer((json_int_t)count), kn->line));
+        }
         push(c, arr, e);
         e = NULL;
     }
@@ -1053,6 +1094,7 @@ enum {
     E_PASS_MARK,
     E_ATTEMPTS,
     E_SHOW_SCORE,
+    E_REVIEW_AFTER,
     E_SHUFFLE_ITEMS,
     E_SHUFFLE_OPTIONS,
     E_CLOCK,
@@ -1128,9 +1170,9 @@ static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
 {
     static const char *const keys[E_N] = {
         "exam",      "version",   "title",      "description",   "time_limit",
-        "pass_mark", "attempts",  "show_score", "shuffle_items", "shuffle_options",
-        "clock",     "power_grace", "topics",   "blueprint",     "roster",
-        "items",     "identity",    "roster_list", "proctor_pin"};
+        "pass_mark", "attempts",  "show_score", "review_after", "shuffle_items",
+        "shuffle_options", "clock", "power_grace", "topics", "blueprint", "roster",
+        "items",     "identity",  "roster_list", "proctor_pin"};
     static const int required[] = {E_EXAM, E_VERSION, E_TITLE, E_ITEMS};
     static const int flags[] = {E_SHOW_SCORE, E_SHUFFLE_ITEMS, E_SHUFFLE_OPTIONS};
     field f[E_N];
@@ -1213,6 +1255,30 @@ static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
                 goto out;
         }
         put(c, doc, fl->key, json_boolean(b));
+    }
+    /* review_after says what the trainee sees after submitting; show_score
+     * is its older half (score or none), kept for stations that know only
+     * it: the document carries review_after only when it says more. */
+    if (f[E_REVIEW_AFTER].val) {
+        static const char *const modes[] = {"none", "score", "mistakes", "full"};
+        const field *fr = &f[E_REVIEW_AFTER];
+        size_t m = 0;
+        while (m < 4 && !scalar_is(c, fr->val, modes[m]))
+            m++;
+        if (m == 4) {
+            st = fail(c, fr->line, "", "'review_after' must be none, score, mistakes or full");
+            goto out;
+        }
+        if (f[E_SHOW_SCORE].val && json_is_true(json_object_get(doc, "show_score")) != (m > 0)) {
+            st = fail(c, fr->line, "",
+                      "'review_after: %s' contradicts 'show_score: %s' (line %d); "
+                      "review_after alone says it",
+                      modes[m], m > 0 ? "no" : "yes", f[E_SHOW_SCORE].line);
+            goto out;
+        }
+        put(c, doc, "show_score", json_boolean(m > 0));
+        if (m >= 2)
+            put(c, doc, "review_after", mk(c, json_string(modes[m]), fr->line));
     }
 
     st = compile_clock(c, &f[E_CLOCK], &f[E_POWER_GRACE], doc);

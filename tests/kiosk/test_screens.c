@@ -45,20 +45,10 @@ typedef struct {
     app *a;
 } kiosk;
 
-/* A fresh station with one exam (n items, limit minutes) and, if asked,
- * the technician's PIN (hashing it costs a tenth of a second), and a
- * kiosk on it at w x h on the welcome screen. 0, or -1 (said). */
-static int kiosk_open_with(kiosk *k, int w, int h, int n_items, int limit_min, bool pin,
-                           const char *extra);
-
-static int kiosk_open(kiosk *k, int w, int h, int n_items, int limit_min, bool pin)
-{
-    return kiosk_open_with(k, w, h, n_items, limit_min, pin, NULL);
-}
-
-/* The same with more of the source after its items (identity, roster). */
-static int kiosk_open_with(kiosk *k, int w, int h, int n_items, int limit_min, bool pin,
-                           const char *extra)
+/* A fresh station with the exam of the source yaml and, if asked, the
+ * technician's PIN (hashing it costs a tenth of a second), and a kiosk on
+ * it at w x h on the welcome screen. 0, or -1 (said). */
+static int kiosk_open_exam(kiosk *k, int w, int h, const char *yaml, bool pin)
 {
     char err[256], bundle[400];
     sq_err e;
@@ -66,20 +56,8 @@ static int kiosk_open_with(kiosk *k, int w, int h, int n_items, int limit_min, b
     memset(k, 0, sizeof *k);
     if (fx_setup(&f, "kiosk-01"))
         return -1;
-    /* The items, then exam_extra (a test's setting of the whole file),
-     * then extra (this kiosk's). */
-    char *items = fx_exam_yaml("demo", 1, n_items, limit_min);
-    size_t len = strlen(items) + strlen(exam_extra) + (extra ? strlen(extra) : 0) + 1;
-    char *full = malloc(len);
-    if (!full) {
-        free(items);
-        return -1;
-    }
-    snprintf(full, len, "%s%s%s", items, exam_extra, extra ? extra : "");
-    free(items);
     snprintf(bundle, sizeof bundle, "%s/demo.sqb", f.dir);
-    int rc = fx_bundle(&f, full, bundle, NULL, 0);
-    free(full);
+    int rc = fx_bundle(&f, yaml, bundle, NULL, 0);
     if (rc || sq_import_file(f.store, bundle, NULL, &r, &e) ||
         (pin && sq_tech_pin_set(f.store, "test", PIN, &e))) {
         fprintf(stderr, "kiosk_open: the station: %s\n", rc ? "bundle" : e.msg);
@@ -99,6 +77,33 @@ static int kiosk_open_with(kiosk *k, int w, int h, int n_items, int limit_min, b
     app_init(k->a, k->p, cat, f.store, f.keys, &where, &f.clock, "kiosk-01 · Test district");
     screens_draw(k->a);
     return 0;
+}
+
+/* One exam of n items (limit minutes): the items, then exam_extra (a
+ * test's setting of the whole file), then extra (this kiosk's: identity,
+ * roster). */
+static int kiosk_open_with(kiosk *k, int w, int h, int n_items, int limit_min, bool pin,
+                           const char *extra)
+{
+    char *items = fx_exam_yaml("demo", 1, n_items, limit_min);
+    if (!items)
+        return -1;
+    size_t len = strlen(items) + strlen(exam_extra) + (extra ? strlen(extra) : 0) + 1;
+    char *full = malloc(len);
+    if (!full) {
+        free(items);
+        return -1;
+    }
+    snprintf(full, len, "%s%s%s", items, exam_extra, extra ? extra : "");
+    free(items);
+    int rc = kiosk_open_exam(k, w, h, full, pin);
+    free(full);
+    return rc;
+}
+
+static int kiosk_open(kiosk *k, int w, int h, int n_items, int limit_min, bool pin)
+{
+    return kiosk_open_with(k, w, h, n_items, limit_min, pin, NULL);
 }
 
 static void kiosk_close(kiosk *k)
@@ -576,6 +581,175 @@ static void test_walk(void)
     TAP(a, "done");
     SCREEN(a, "welcome");
     CHECK_STR("", a->exam.id);
+    kiosk_close(&k);
+}
+
+/* The review after submission (issue 16, item 10): an exam of 4 items
+ * (the first option right, shown in order, each with an explanation)
+ * under review_after MODE; items 1 and 4 answered right, 2 wrong, 3 not
+ * at all. */
+static char *review_exam(const char *mode)
+{
+    size_t cap = 4096, n;
+    char *y = malloc(cap);
+    if (!y)
+        return NULL;
+    n = (size_t)snprintf(y, cap,
+                         "exam: demo\nversion: 1\ntitle: {kk: Сынақ, ru: Тест, en: Test}\n"
+                         "pass_mark: 50\nshuffle_items: no\nshuffle_options: no\n%s%s%sitems:\n",
+                         mode ? "review_after: " : "", mode ? mode : "", mode ? "\n" : "");
+    for (int i = 1; i <= 4; i++)
+        n += (size_t)snprintf(y + n, cap - n,
+                              "  - id: q%d\n    type: single\n"
+                              "    text: {en: Question text %d?}\n"
+                              "    options:\n      - {en: Right %d, correct: yes}\n"
+                              "      - {en: Wrong %d}\n      - {en: Other %d}\n"
+                              "    explanation: {en: Because of rule %d., kk: Ереже %d бойынша.}\n",
+                              i, i, i, i, i, i, i);
+    return y;
+}
+
+/* From the first item: the answers above, submitted; on the result. */
+static void answer_and_submit(app *a)
+{
+    TAP(a, "option-1");
+    TAP(a, "next");
+    TAP(a, "option-2");
+    /* Never before submission: not on the item, and not from the library. */
+    SHOWS_NOT(a, "Because of rule 2.");
+    sq_review *early = NULL;
+    sq_err e;
+    CHECK_INT(SQ_ESTATE, sq_attempt_review(a->exam.att, LANG_EN, &early, &e));
+    CHECK(early == NULL);
+    TAP(a, "next");
+    TAP(a, "next");
+    TAP(a, "option-1");
+    TAP(a, "review");
+    TAP(a, "submit");
+    TAP(a, "confirm-yes");
+    SCREEN(a, "result");
+}
+
+static void test_review_after(void)
+{
+    kiosk k;
+    char line[128];
+    char *yaml;
+
+    /* mistakes: exactly items 2 and 3, with the answers and item 2's
+     * explanation; nothing of items 1 and 4. */
+    yaml = review_exam("mistakes");
+    if (!yaml || kiosk_open_exam(&k, 1280, 800, yaml, false)) {
+        CHECK(!"the station");
+        free(yaml);
+        kiosk_close(&k);
+        return;
+    }
+    free(yaml);
+    app *a = k.a;
+    start_exam(a, "en");
+    answer_and_submit(a);
+    CHECK_INT(SQ_REVIEW_MISTAKES, a->exam.outcome.review);
+    CHECK_INT(2, a->exam.outcome.n_wrong);
+    CHECK(a->exam.review != NULL);
+    if (a->exam.review) {
+        CHECK_INT(2, a->exam.review->n);
+        CHECK_INT(1, a->exam.review->items[0].pos);
+        CHECK_INT(2, a->exam.review->items[1].pos);
+        CHECK_INT(2, a->exam.review->items[0].selected);
+        CHECK_INT(1, a->exam.review->items[0].correct);
+        CHECK_INT(0, a->exam.review->items[1].selected);
+    }
+    i18n_fmt(cat, a->lang, "result.see_mistakes", line, sizeof line, "n", "2", NULL);
+    SHOWS(a, line);
+    TAP(a, "answers");
+    SCREEN(a, "answers");
+    i18n_fmt(cat, a->lang, "answers.question", line, sizeof line, "n", "2", NULL);
+    SHOWS(a, line);
+    SHOWS(a, "Question text 2?");
+    SHOWS(a, t(a, "answers.wrong"));
+    i18n_fmt(cat, a->lang, "answers.yours", line, sizeof line, "list", "B", NULL);
+    SHOWS(a, line);
+    i18n_fmt(cat, a->lang, "answers.correct", line, sizeof line, "list", "A", NULL);
+    SHOWS(a, line);
+    SHOWS(a, "Because of rule 2.");
+    SHOWS_NOT(a, "Question text 1?");
+    TAP(a, "answers-next");
+    i18n_fmt(cat, a->lang, "answers.question", line, sizeof line, "n", "3", NULL);
+    SHOWS(a, line);
+    SHOWS(a, t(a, "answers.unanswered"));
+    SHOWS(a, "Because of rule 3.");
+    /* The last mistake: next leads nowhere; items 1 and 4 never show. */
+    TAP(a, "answers-next");
+    SHOWS(a, line);
+    SHOWS_NOT(a, "Question text 4?");
+    TAP(a, "answers-prev");
+    SHOWS(a, "Question text 2?");
+    TAP(a, "answers-back");
+    SCREEN(a, "result");
+    TAP(a, "done");
+    SCREEN(a, "welcome");
+    /* Nothing of it is left for the next trainee. */
+    CHECK(a->exam.review == NULL);
+    kiosk_close(&k);
+
+    /* none: the result says it is submitted, no score, no review. */
+    yaml = review_exam("none");
+    if (!yaml || kiosk_open_exam(&k, 1280, 800, yaml, false)) {
+        CHECK(!"the station");
+        free(yaml);
+        kiosk_close(&k);
+        return;
+    }
+    free(yaml);
+    a = k.a;
+    start_exam(a, "en");
+    answer_and_submit(a);
+    CHECK_INT(SQ_REVIEW_NONE, a->exam.outcome.review);
+    CHECK(a->exam.review == NULL);
+    CHECK(!ui_find(&a->u, "answers"));
+    SHOWS(a, t(a, "result.submitted"));
+    SHOWS_NOT(a, t(a, "result.passed"));
+    SHOWS_NOT(a, t(a, "result.failed"));
+    SHOWS_NOT(a, "Because of rule 2.");
+    kiosk_close(&k);
+
+    /* No review_after: the score, as before, and no review. */
+    yaml = review_exam(NULL);
+    if (!yaml || kiosk_open_exam(&k, 1280, 800, yaml, false)) {
+        CHECK(!"the station");
+        free(yaml);
+        kiosk_close(&k);
+        return;
+    }
+    free(yaml);
+    a = k.a;
+    start_exam(a, "en");
+    answer_and_submit(a);
+    CHECK_INT(SQ_REVIEW_SCORE, a->exam.outcome.review);
+    CHECK(a->exam.review == NULL);
+    CHECK(!ui_find(&a->u, "answers"));
+    SHOWS(a, t(a, "result.passed"));
+    kiosk_close(&k);
+
+    /* full: every item, the right ones too. */
+    yaml = review_exam("full");
+    if (!yaml || kiosk_open_exam(&k, 1280, 800, yaml, false)) {
+        CHECK(!"the station");
+        free(yaml);
+        kiosk_close(&k);
+        return;
+    }
+    free(yaml);
+    a = k.a;
+    start_exam(a, "en");
+    answer_and_submit(a);
+    CHECK_INT(4, a->exam.review ? a->exam.review->n : -1);
+    SHOWS(a, t(a, "result.see_answers"));
+    TAP(a, "answers");
+    SHOWS(a, "Question text 1?");
+    SHOWS(a, t(a, "answers.right"));
+    SHOWS(a, "Because of rule 1.");
     kiosk_close(&k);
 }
 
@@ -1400,6 +1574,29 @@ static void test_layout_trainee(int lang, int w, int h)
     kiosk_close(&k);
 }
 
+/* The result with its review offered, and the review, fit in lang. */
+static void test_layout_answers(int lang, int w, int h)
+{
+    static const char *const codes[] = {"kk", "ru", "en"};
+    char *yaml = review_exam("mistakes");
+    kiosk k;
+    if (!yaml || kiosk_open_exam(&k, w, h, yaml, false)) {
+        CHECK(!"the station");
+        free(yaml);
+        kiosk_close(&k);
+        return;
+    }
+    free(yaml);
+    start_exam(k.a, codes[lang]);
+    answer_and_submit(k.a);
+    FITS(&k, "result-review");
+    TAP(k.a, "answers");
+    FITS(&k, "answers");
+    TAP(k.a, "answers-next");
+    FITS(&k, "answers-last");
+    kiosk_close(&k);
+}
+
 /* The screen on show fits in each language: the technician's header
  * buttons switch it, or, where there are none (or a dialog is over
  * them), the language is set as they would. */
@@ -1504,6 +1701,7 @@ int main(int argc, char **argv)
         CHECK(!"the fixture");
     fx_teardown(&f);
     test_walk();
+    test_review_after();
     test_timers();
     test_idle();
     test_idle_clock();
@@ -1513,8 +1711,10 @@ int main(int argc, char **argv)
     test_tech();
     test_identity_code();
     test_identity_date_and_pin();
-    for (int l = 0; l < N_LANGS; l++)
+    for (int l = 0; l < N_LANGS; l++) {
         test_layout_trainee(l, 800, 480);
+        test_layout_answers(l, 800, 480);
+    }
     test_layout_tech(800, 480);
     i18n_free(cat);
     return check_report("test_screens");

@@ -108,6 +108,15 @@ int64_t sq_attempt_elapsed_ms(sq_attempt *a);
 /* Counts of answered and flagged items. */
 void sq_attempt_progress(const sq_attempt *a, int *answered, int *flagged);
 
+/* What the trainee sees after submitting: the exam's review_after
+ * (assets/README.md). */
+typedef enum {
+    SQ_REVIEW_NONE = 0,     /* that it is submitted, nothing more */
+    SQ_REVIEW_SCORE = 1,    /* and the score (the default) */
+    SQ_REVIEW_MISTAKES = 2, /* and the items not fully right, with the right answers */
+    SQ_REVIEW_FULL = 3      /* and every item, with the right answers */
+} sq_review_mode;
+
 /* The outcome of a finished attempt. */
 typedef struct {
     int64_t seq;            /* the result's station sequence number */
@@ -117,10 +126,46 @@ typedef struct {
     bool passed;
     bool show_score;        /* whether the exam lets the trainee see it */
     bool timed_out;
+    sq_review_mode review;  /* what the exam lets the trainee see */
+    int n_wrong;            /* items that did not earn their full points */
 } sq_outcome;
 
 /* Scores the attempt, seals the result and stores it; the attempt is then
  * closed (further calls give SQ_ESTATE). */
 sq_status sq_attempt_finish(sq_attempt *a, sq_outcome *out, sq_err *err) SQ_MUST_CHECK;
+
+/* One item as the review after submission shows it. Strings belong to
+ * the review (sq_review_free). */
+typedef struct {
+    int pos;                          /* 0-based position in the attempt */
+    char *item_id;
+    sq_item_type type;
+    char *text;                       /* in the asked language, or a fallback */
+    int text_lang;
+    int n_options;
+    char *options[SQ_MAX_OPTIONS];    /* in the order the trainee saw them */
+    uint32_t selected;                /* bit i: shown option i chosen by the trainee */
+    uint32_t correct;                 /* bit i: shown option i is right */
+    bool right;                       /* earned its full points */
+    int64_t points_milli, max_milli;
+    char *explanation;                /* NULL: the item has none */
+    int explanation_lang;
+} sq_review_item;
+
+typedef struct {
+    sq_review_mode mode;
+    int n;                            /* items listed */
+    sq_review_item *items;
+} sq_review;
+
+/* The review of a finished attempt, in language lang: every item
+ * (SQ_REVIEW_FULL), the items that did not earn their full points,
+ * unanswered ones included (SQ_REVIEW_MISTAKES), or none (n = 0) when the
+ * exam allows no review. Right answers and explanations leave the library
+ * only here: SQ_ESTATE while the attempt is open. Caller owns *out; free
+ * it with sq_review_free (which wipes its texts). */
+sq_status sq_attempt_review(sq_attempt *a, int lang, sq_review **out, sq_err *err) SQ_MUST_CHECK;
+/* NULL is a no-op. */
+void sq_review_free(sq_review *r);
 
 #endif
