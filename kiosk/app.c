@@ -372,6 +372,23 @@ ui_rect app_dialog(app *a, const char *title, const char *text, int buttons)
 }
 
 
+ui_rect app_keypad_rect(app *a, bool wide, int y, int ty, int footer)
+{
+    const ui *u = &a->u;
+    if (wide) {
+        int ph = u->h - y - footer - u->gap, pw = ph * 3 / 4;
+        if (pw > u->w / 2 - 2 * u->gap)
+            pw = u->w / 2 - 2 * u->gap;
+        return ui_r(u->w / 2 + (u->w / 2 - pw) / 2, y, pw, ph);
+    }
+    int ph = u->h - ty - footer - u->gap, pw = u->w - 4 * u->gap;
+    if (ph > pw * 4 / 3)
+        ph = pw * 4 / 3;
+    if (ph > 4 * u->unit * 2)
+        ph = 4 * u->unit * 2;
+    return ui_r(2 * u->gap, ty, pw, ph);
+}
+
 bool app_keypad(app *a, ui_rect r, const char *prefix, char *buf, size_t cap, size_t max,
                 bool enabled)
 {

@@ -276,6 +276,10 @@ void app_message_box(app *a, ui_rect r, const char *text, plat_color c);
  * digits); disabled keys take no taps. Returns true when a key was tapped. */
 bool app_keypad(app *a, ui_rect r, const char *prefix, char *buf, size_t cap, size_t max,
                 bool enabled);
+/* Where a keypad goes on a screen whose content starts at y and whose
+ * texts end at ty, above a footer of that height: on a wide screen the
+ * right half, from y; else under the texts, the full width. */
+ui_rect app_keypad_rect(app *a, bool wide, int y, int ty, int footer);
 /* A modal dialog's box with room for `buttons` rows; returns the room. */
 ui_rect app_dialog(app *a, const char *title, const char *text, int buttons);
 

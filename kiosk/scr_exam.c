@@ -434,20 +434,7 @@ static void scr_check(app *a)
     if (msg[0])
         app_message_box(a, ui_r(2 * u->gap, ty, tw, mh), msg, u->th.bad);
     ty += mh + u->gap;
-    ui_rect pad;
-    if (wide) {
-        int ph = u->h - y - footer - u->gap, pw = ph * 3 / 4;
-        if (pw > u->w / 2 - 2 * u->gap)
-            pw = u->w / 2 - 2 * u->gap;
-        pad = ui_r(u->w / 2 + (u->w / 2 - pw) / 2, y, pw, ph);
-    } else {
-        int ph = u->h - ty - footer - u->gap, pw = u->w - 4 * u->gap;
-        if (ph > pw * 4 / 3)
-            ph = pw * 4 / 3;
-        if (ph > 4 * u->unit * 2)
-            ph = 4 * u->unit * 2;
-        pad = ui_r(2 * u->gap, ty, pw, ph);
-    }
+    ui_rect pad = app_keypad_rect(a, wide, y, ty, footer);
     size_t max = kind == SQ_IDENTITY_PROCTOR ? 12 : 8;
     if (app_keypad(a, pad, "digit", a->exam.check, sizeof a->exam.check, max, !waiting)) {
         /* A new answer: the last one's words go, the wait's stay. */

@@ -435,20 +435,7 @@ static int pin_pad(app *a, const char *title, const char *prompt, const char *ms
         app_message_box(a, ui_r(2 * u->gap, ty, tw, mh), msg, msg_bad ? u->th.bad : u->th.muted);
         ty += mh + u->gap;
     }
-    ui_rect pad;
-    if (wide) {
-        int ph = u->h - y - footer - u->gap, pw = ph * 3 / 4;
-        if (pw > u->w / 2 - 2 * u->gap)
-            pw = u->w / 2 - 2 * u->gap;
-        pad = ui_r(u->w / 2 + (u->w / 2 - pw) / 2, y, pw, ph);
-    } else {
-        int ph = u->h - ty - footer - u->gap, pw = u->w - 4 * u->gap;
-        if (ph > pw * 4 / 3)
-            ph = pw * 4 / 3;
-        if (ph > 4 * u->unit * 2)
-            ph = 4 * u->unit * 2;
-        pad = ui_r(2 * u->gap, ty, pw, ph);
-    }
+    ui_rect pad = app_keypad_rect(a, wide, y, ty, footer);
     if (app_keypad(a, pad, "pin", a->tech.pin, sizeof a->tech.pin, SQ_PIN_MAX, enabled))
         a->dirty = true;
     int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
