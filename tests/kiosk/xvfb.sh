@@ -327,6 +327,7 @@ stop_kiosk run2
 # ---- after the stop: the clicked answer is in the store ----
 printf 'state\n' >"$work/probe3.txt"
 probe "$work/station" "$work/probe3.txt" "$work/probe3.out"
+t_probe=$(now_ms)
 state=$(grep -m1 '^STATE ' "$work/probe3.out")
 [ "${state#STATE }" != "$state" ] || fail "no state after the stop"
 [ "$(no_time "$state")" = "$(no_time "$shown")" ] ||
@@ -337,14 +338,18 @@ state=$(grep -m1 '^STATE ' "$work/probe3.out")
 # prints after input, not on the clock's redraws), so what was on screen
 # at the stop is about left_shown - (t_stop - t_shown). A stop gives back
 # the time since the last save (at most 3 s: a stop does not save); it
-# never takes any. 500 ms for the slop of measuring from this script.
+# never takes any, except that the demo's clock is running (the exam's
+# clock: running, issue 16): the time the kiosk was down, from the stop
+# until the probe read the state, counts too, and on a loaded machine that
+# is more than the slop. 500 ms for the slop of measuring from this script.
 left_shown=${shown#* left_ms=}; left_shown=${left_shown%% *}
 left_state=${state#* left_ms=}; left_state=${left_state%% *}
 left_stop=$((left_shown - (t_stop - t_shown)))
+down=$((t_probe - t_stop))
 note "answer and position kept; time left: $left_shown ms at the last SHOWN line, about" \
-  "$left_stop ms at the stop, $left_state ms after the restart"
-[ "$left_state" -ge $((left_stop - 500)) ] && [ "$left_state" -le $((left_stop + 3000 + 500)) ] ||
-  fail "time left after the restart $left_state ms, about $left_stop ms at the stop"
+  "$left_stop ms at the stop, $left_state ms after the restart (down $down ms, running clock)"
+[ "$left_state" -ge $((left_stop - down - 500)) ] && [ "$left_state" -le $((left_stop + 3000 + 500)) ] ||
+  fail "time left after the restart $left_state ms, about $left_stop ms at the stop, down $down ms"
 
 # ---- another X client destroys the window ----
 # xdotool 3.20160805's windowclose is XDestroyWindow (the polite

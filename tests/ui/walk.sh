@@ -3,8 +3,8 @@
 # en) at each size (1280x800, 800x480, 1080x1920), each on a fresh
 # station: welcome, identification on the on-screen keys, exam choice,
 # instructions, all 20 items (answered, one flagged, prev/next, the grid
-# and a jump), review, the submit confirmation, the result, back to
-# welcome; and the overlays (idle, time warnings) on the way. Every
+# and a jump), review, the submit confirmation, the result, the first
+# mistake with its explanation, back to welcome; and the overlays (idle, time warnings) on the way. Every
 # screen and overlay is shot as OUTDIR/<lang>-<size>-<screen>.png, and
 # each shot is followed by expect-fits (no text overflows its box, no
 # character lacks a glyph). Every item gets expect-fits; items 1, 3, 12,
@@ -181,6 +181,14 @@ walk_script2() {
   printf 'tap confirm-no\nexpect-screen review\ntap submit\ntap confirm-yes\n'
   printf 'expect-screen result\nexpect-text %s\n' "$(msg "$l" result.submitted)"
   shot result
+  # The demo says review_after: mistakes and every item has an
+  # explanation: the first mistake (option 1 everywhere on shuffled
+  # options leaves some; all 20 right has a chance far below 10^-9) shows
+  # the answer given, the right one and why.
+  printf 'expect-widget answers\ntap answers\nexpect-screen answers\n'
+  printf 'expect-text %s\n' "$(msg "$l" answers.explanation)"
+  shot answers
+  printf 'tap answers-back\nexpect-screen result\n'
   printf 'tap done\nexpect-screen welcome\n'
 }
 
