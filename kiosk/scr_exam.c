@@ -1225,9 +1225,15 @@ static void scr_answers(app *a)
         else if (right || chosen)
             snprintf(tag, sizeof tag, "%s",
                      app_t(a, right ? "answers.tag_right" : "answers.tag_yours"));
-        snprintf(line, sizeof line, "%c.  %s", 'A' + k, it->options[k]);
+        /* The letter, then the option's text with a hanging indent: the
+         * text is the source's, of any length, so it is never copied into
+         * a buffer of ours (a long Russian option was cut at 512 bytes). */
+        char letter[8];
+        snprintf(letter, sizeof letter, "%c.", 'A' + k);
         int tw = w - 2 * u->gap;
-        int th = ui_text_height(u, tw, line, u->px, false);
+        int lw = ui_text_width(u, "M.  ", u->px, true);
+        /* Measured as drawn: a chosen option is in bold, which is wider. */
+        int th = ui_text_height(u, tw - lw, it->options[k], u->px, chosen);
         int gh = tag[0] ? ui_text_height(u, tw, tag, u->px * 4 / 5, true) : 0;
         ui_rect r = ui_r(pad, y, w, th + gh + 2 * u->gap);
         plat_color edge = right ? u->th.good : chosen ? u->th.bad : u->th.border;
@@ -1235,8 +1241,10 @@ static void scr_answers(app *a)
             ui_fill(u, r, u->th.panel);
             ui_outline(u, r, right || chosen ? 3 : 1, edge);
         }
-        ui_text(u, ui_r(r.x + u->gap, r.y + u->gap, tw, th), line, u->px, chosen, u->th.fg,
+        ui_text(u, ui_r(r.x + u->gap, r.y + u->gap, lw, 0), letter, u->px, chosen, u->th.fg,
                 ALIGN_LEFT);
+        ui_text(u, ui_r(r.x + u->gap + lw, r.y + u->gap, tw - lw, th), it->options[k], u->px,
+                chosen, u->th.fg, ALIGN_LEFT);
         if (tag[0])
             ui_text(u, ui_r(r.x + u->gap, r.y + u->gap + th, tw, gh), tag, u->px * 4 / 5, true,
                     right ? u->th.good : u->th.bad, ALIGN_LEFT);
