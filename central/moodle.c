@@ -21,6 +21,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,10 @@ static void sb_add(sbuf *b, const char *s, size_t n)
 {
     if (b->oom)
         return;
+    if (n > SIZE_MAX / 4 - b->n) { /* no text is this long: a bug, not a file */
+        b->oom = true;
+        return;
+    }
     if (b->n + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
         while (cap < b->n + n + 1)
@@ -487,7 +492,9 @@ static void render(sbuf *out, const char *s, const char *end, int f, int *images
                 } else if (strcmp(name, "br") == 0 || strcmp(name, "tr") == 0) {
                     sb_ch(&b, '\n');
                 } else if (strcmp(name, "li") == 0) {
-                    sb_add(&b, closing ? "\n" : "\n\xE2\x80\xA2 ", closing ? 1 : 5);
+                    /* The next item or the list's end breaks the line. */
+                    if (!closing)
+                        sb_add(&b, "\n\xE2\x80\xA2 ", 5);
                 } else if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0) {
                     sb_ch(&b, ' ');
                 } else if (strcmp(name, "img") == 0) {
@@ -514,27 +521,28 @@ static void render(sbuf *out, const char *s, const char *end, int f, int *images
     }
     /* Tidy: spaces collapsed (HTML) and trimmed at the ends of lines; at
      * most one blank line in a row; none at the start or end. */
-    size_t i = 0, nl = 0;
-    bool started = false, space = false;
+    size_t i = 0, nl = 0, spaces = 0;
+    bool started = false;
     while (i < b.n) {
         char c = b.s[i++];
         if (c == '\n') {
             nl++;
-            space = false;
+            spaces = 0;
             continue;
         }
-        if (c == ' ' && (html || !started || nl)) {
-            space = true;
+        if (c == ' ') {
+            spaces++;
             continue;
         }
         if (started && nl) {
             sb_add(out, "\n\n", nl > 1 ? 2 : 1);
-            space = false;
-        } else if (started && space) {
-            sb_ch(out, ' ');
+        } else if (started && spaces) {
+            /* HTML collapses a run of spaces; plain text keeps it. */
+            for (size_t k = 0; k < (html ? 1 : spaces); k++)
+                sb_ch(out, ' ');
         }
         nl = 0;
-        space = false;
+        spaces = 0;
         started = true;
         sb_ch(out, c);
     }
@@ -572,7 +580,8 @@ static char *text_of(rd *r, const char *s, const char *end, int dflt, int line)
         unescape(&raw, s, end);
     else
         sb_add(&raw, s, (size_t)(end - s));
-    render(&out, raw.s ? raw.s : "", raw.s ? raw.s + raw.n : raw.s, f, &images);
+    const char *rs = raw.s ? raw.s : "";
+    render(&out, rs, rs + raw.n, f, &images);
     if (images)
         note(r, line,
              "an image (<img>) is left out of the text: Synaq takes an item's image from a file "
