@@ -1425,8 +1425,8 @@ static bool id_char(char c)
 }
 
 /* A topic id from a category's name: its ASCII letters and digits,
- * lowercased, words joined by '-'; "topic-N" when none. */
-static void topic_id(char *buf, size_t size, const char *name, size_t idx)
+ * lowercased, words joined by '-'; "" when it has none. */
+static void topic_id(char *buf, size_t size, const char *name)
 {
     size_t n = 0;
     bool dash = false;
@@ -1443,8 +1443,6 @@ static void topic_id(char *buf, size_t size, const char *name, size_t idx)
         }
     }
     buf[n] = '\0';
-    if (n == 0)
-        snprintf(buf, size, "topic-%zu", idx + 1);
 }
 
 static const char *kind_word(int k)
@@ -1687,10 +1685,15 @@ sq_status moodle_bank_yaml(const moodle_bank *b, const moodle_exam *ex, char **o
     }
     for (size_t c = 0; c < ntopics; c++) {
         char id[48];
-        if (c < P->ncat)
-            topic_id(id, sizeof id, P->cat[c], c);
-        else
+        /* From the first language whose name of it has ASCII letters (a
+         * Kazakh or Russian name has none), else by number. */
+        id[0] = '\0';
+        for (int k = 0; c < P->ncat && k < b->nlangs && !id[0]; k++)
+            topic_id(id, sizeof id, b->lang[b->order[k]].cat[c]);
+        if (c == P->ncat)
             snprintf(id, sizeof id, "general");
+        else if (!id[0])
+            snprintf(id, sizeof id, "topic-%zu", c + 1);
         snprintf(tids[c], sizeof tids[c], "%s", id);
         for (int n = 2; json_object_get(seen, tids[c]); n++)
             snprintf(tids[c], sizeof tids[c], "%.40s-%d", id, n);

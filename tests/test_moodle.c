@@ -442,6 +442,9 @@ static void test_merge(void)
     CHECK_STR("Сайлау заңы", txt(t0, "kk"));
     CHECK_STR("Избирательное право", txt(t0, "ru"));
     CHECK_STR("Election law", txt(t0, "en"));
+    /* The id from the first name with ASCII letters in it (here English). */
+    CHECK_STR("election-law", json_string_value(json_object_get(json_array_get(topics, 0), "id")));
+    CHECK_STR("election-law", json_string_value(json_object_get(item(doc, 0), "topic")));
     CHECK_INT(2, json_array_size(json_object_get(doc, "blueprint")));
     const json_t *q1 = item(doc, 0);
     CHECK_STR("Комиссияда неше мүше?", txt(json_object_get(q1, "text"), "kk"));
