@@ -762,6 +762,8 @@ static sq_status gift_choices(rd *r, chunk *c, mq_q *q, const char *s, const cha
                            i + 1, wbuf);
             }
         }
+        if (ncorrect == 0) /* =%0%a: a right answer worth nothing */
+            return bad(r, q->line, "No correct answer: one of the choices should be 100%%");
         if (ncorrect > 1)
             return bad(r, q->line,
                        "%d answers are marked right: a single-choice question has exactly one "

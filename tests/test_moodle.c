@@ -288,6 +288,7 @@ static const struct {
     {"Q {~%50%a ~%40%b ~%-100%c}", 1,
      "The positive grades you have chosen do not add up to 100%: they add up to 90%"},
     {"Q {~a ~b}", 1, "No correct answer"},
+    {"Q {=%0%a ~b}", 1, "No correct answer: one of the choices should be 100%"},
     {"Q {~only}", 1, "Question must have at least 2 answers"},
     {"Q {=a ~%50%b}", 1, "answer 2 is worth 50%: Synaq scores a single-choice question all or"},
     {"Q {=a ~%-25%b}", 1, "answer 2 is worth -25%"},
