@@ -47,8 +47,8 @@ typedef struct {
 typedef struct {
     const char *file; /* the bank's copy of the name */
     int line;
-    char *title;    /* NULL: none */
-    int category;   /* index into the language's categories; -1: none */
+    char *title;  /* NULL: none */
+    int category; /* index into the language's categories; -1: none */
     int kind;
     char *text;
     char *explanation; /* general feedback; NULL: none */
@@ -62,8 +62,8 @@ typedef struct {
     bool used;
     mq_q *q;
     size_t n, cap;
-    char **cat;     /* category names as shown (the last part of the path) */
-    int *cat_line;  /* where each first appeared */
+    char **cat;    /* category names as shown (the last part of the path) */
+    int *cat_line; /* where each first appeared */
     const char **cat_file;
     size_t ncat;
     json_t *titles; /* title -> index into q */
@@ -239,8 +239,9 @@ static sq_status bad(rd *r, int line, const char *fmt, ...)
 static sq_status skip(rd *r, int line, const char *what)
 {
     if (r->strict)
-        return bad(r, line, "%s cannot be given in Synaq (--strict refuses it; without it the "
-                            "question is left out)",
+        return bad(r, line,
+                   "%s cannot be given in Synaq (--strict refuses it; without it the "
+                   "question is left out)",
                    what);
     if (r->note) {
         char msg[512];
@@ -294,8 +295,9 @@ static sq_status normalise(rd *r, const char *in, size_t len)
             continue;
         }
         if (c < 0x20 || c == 0x7f)
-            return bad(r, line, "the file holds a control character (byte 0x%02x): it is not a "
-                                "text file",
+            return bad(r, line,
+                       "the file holds a control character (byte 0x%02x): it is not a "
+                       "text file",
                        c);
         uint32_t cp;
         size_t n = sq_utf8_next(in + i, len - i, &cp);
@@ -386,8 +388,9 @@ static size_t entity(sbuf *b, const char *s, const char *end)
             return 0;
         for (; i < n; i++) {
             int d = hex && isxdigit((unsigned char)name[i])
-                        ? (isdigit((unsigned char)name[i]) ? name[i] - '0'
-                                                           : (tolower((unsigned char)name[i]) - 'a' + 10))
+                        ? (isdigit((unsigned char)name[i])
+                               ? name[i] - '0'
+                               : (tolower((unsigned char)name[i]) - 'a' + 10))
                     : isdigit((unsigned char)name[i]) ? name[i] - '0'
                                                       : -1;
             if (d < 0 || cp > 0x10FFFF)
@@ -414,9 +417,9 @@ static size_t entity(sbuf *b, const char *s, const char *end)
 
 static bool block_tag(const char *t)
 {
-    static const char *const tags[] = {"p",  "div", "h1", "h2",    "h3",         "h4",
-                                       "h5", "h6",  "ul", "ol",    "table",      "blockquote",
-                                       "pre", "section", "article", "header", "footer", "dl"};
+    static const char *const tags[] = {
+        "p",  "div",   "h1",         "h2",  "h3",      "h4",      "h5",     "h6",     "ul",
+        "ol", "table", "blockquote", "pre", "section", "article", "header", "footer", "dl"};
     for (size_t i = 0; i < sizeof tags / sizeof *tags; i++)
         if (strcmp(t, tags[i]) == 0)
             return true;
@@ -481,9 +484,8 @@ static void render(sbuf *out, const char *s, const char *end, int f, int *images
                 bool closing = p[1] == '/';
                 char name[16];
                 size_t n = 0;
-                for (const char *t = p + 1 + closing; t < q && n + 1 < sizeof name &&
-                                                      isalnum((unsigned char)*t);
-                     t++)
+                for (const char *t = p + 1 + closing;
+                     t < q && n + 1 < sizeof name && isalnum((unsigned char)*t); t++)
                     name[n++] = (char)tolower((unsigned char)*t);
                 name[n] = '\0';
                 p = q + 1;
@@ -848,7 +850,8 @@ static bool is_tf_word(const char *s, const char *end)
     while (end > s && (end[-1] == ' ' || end[-1] == '\n'))
         end--;
     for (int i = 0; i < 4; i++)
-        if ((size_t)(end - s) == strlen(words[i]) && strncasecmp(s, words[i], (size_t)(end - s)) == 0)
+        if ((size_t)(end - s) == strlen(words[i]) &&
+            strncasecmp(s, words[i], (size_t)(end - s)) == 0)
             return true;
     return false;
 }
@@ -1048,8 +1051,7 @@ static sq_status gift_question(rd *r, chunk *c)
     if (st != SQ_OK)
         goto out;
     if (general) {
-        st = set_text(r, &q.explanation, general + 4, aend, f, aline, "the general feedback",
-                      true);
+        st = set_text(r, &q.explanation, general + 4, aend, f, aline, "the general feedback", true);
         if (st != SQ_OK)
             goto out;
     }
@@ -1191,8 +1193,8 @@ static sq_status read_aiken(rd *r)
             open = false;
             continue;
         }
-        bool option = e - t >= 3 && *t >= 'A' && *t <= 'Z' && (t[1] == ')' || t[1] == '.') &&
-                      t[2] == ' ';
+        bool option =
+            e - t >= 3 && *t >= 'A' && *t <= 'Z' && (t[1] == ')' || t[1] == '.') && t[2] == ' ';
         if (option && open && (text.n > 0)) {
             if (q.nopt == 0) {
                 st = set_text(r, &q.text, text.s, text.s + text.n, F_PLAIN, q.line,
@@ -1201,8 +1203,9 @@ static sq_status read_aiken(rd *r)
                     break;
             }
             if (*t != 'A' + q.nopt) {
-                st = bad(r, line, "answer '%c' where '%c' was expected: the answers are "
-                                  "lettered A, B, C, ... in order",
+                st = bad(r, line,
+                         "answer '%c' where '%c' was expected: the answers are "
+                         "lettered A, B, C, ... in order",
                          *t, 'A' + (q.nopt < 26 ? q.nopt : 25));
                 break;
             }
@@ -1216,8 +1219,9 @@ static sq_status read_aiken(rd *r)
             continue;
         }
         if (open && q.nopt > 0) {
-            st = bad(r, q.line, "Question not complete on line %d: no ANSWER: line after its "
-                                "answers",
+            st = bad(r, q.line,
+                     "Question not complete on line %d: no ANSWER: line after its "
+                     "answers",
                      q.line);
             break;
         }
@@ -1235,8 +1239,8 @@ static sq_status read_aiken(rd *r)
             st = oom(r);
     }
     if (st == SQ_OK && open)
-        st = bad(r, q.line, "Question not complete on line %d: the file ends before its ANSWER: line",
-                 q.line);
+        st = bad(r, q.line,
+                 "Question not complete on line %d: the file ends before its ANSWER: line", q.line);
     q_free(&q);
     free(text.s);
     return st;
@@ -1274,15 +1278,14 @@ sq_status moodle_bank_read(moodle_bank *b, const char *name, const char *text, s
 
     mq_lang *L = &b->lang[li];
     size_t n0 = L->n, c0 = L->ncat;
-    rd r = {b, L, b->files[b->nfiles - 1], NULL, 0, strict, notefn, ctx, err, -1,
-            b->fmt == MOODLE_GIFT};
+    rd r = {b,   L,  b->files[b->nfiles - 1], NULL, 0, strict, notefn, ctx,
+            err, -1, b->fmt == MOODLE_GIFT};
     sq_status st = normalise(&r, text ? text : "", len);
     if (st == SQ_OK)
         st = b->fmt == MOODLE_GIFT ? read_gift(&r) : read_aiken(&r);
     if (st == SQ_OK && L->n == n0)
         st = seterr(err, SQ_EINVAL, "%s:1: There are no questions in the import file%s", name,
-                    blank(r.text, r.text + r.len) ? " (it is empty)"
-                                                  : " that Synaq can give");
+                    blank(r.text, r.text + r.len) ? " (it is empty)" : " that Synaq can give");
     free(r.text);
     if (st != SQ_OK) {
         /* The bank as it was: this file's questions and categories go. */
@@ -1328,12 +1331,11 @@ static void y_emit(yw *w, yaml_event_t *ev)
 static void y_scalar(yw *w, const char *s, bool plain_ok)
 {
     yaml_event_t ev;
-    yaml_scalar_style_t style = strchr(s, '\n')   ? YAML_LITERAL_SCALAR_STYLE
-                                : plain_ok        ? YAML_PLAIN_SCALAR_STYLE
-                                                  : YAML_ANY_SCALAR_STYLE;
-    if (w->failed ||
-        !yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
-                                      style)) {
+    yaml_scalar_style_t style = strchr(s, '\n') ? YAML_LITERAL_SCALAR_STYLE
+                                : plain_ok      ? YAML_PLAIN_SCALAR_STYLE
+                                                : YAML_ANY_SCALAR_STYLE;
+    if (w->failed || !yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s,
+                                                   (int)strlen(s), 1, 1, style)) {
         w->failed = true;
         return;
     }
@@ -1364,8 +1366,9 @@ static void y_int(yw *w, const char *k, int64_t v)
 static void y_map(yw *w, bool flow)
 {
     yaml_event_t ev;
-    if (w->failed || !yaml_mapping_start_event_initialize(
-                         &ev, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE)) {
+    if (w->failed ||
+        !yaml_mapping_start_event_initialize(
+            &ev, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE)) {
         w->failed = true;
         return;
     }
@@ -1422,8 +1425,8 @@ static void y_text(yw *w, const char *key, const char *const t[SQ_NLANGS])
 
 static bool id_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
 }
 
 /* A topic id from a category's name: its ASCII letters and digits,
@@ -1463,13 +1466,14 @@ static sq_status same_structure(const mq_q *a, const mq_q *b, const char *what, 
         if (a->answer != b->answer)
             return seterr(err, SQ_EINVAL,
                           "%s:%d: %s has different right answers: %s here, %s at %s:%d", b->file,
-                          b->line, what, b->answer ? "true" : "false",
-                          a->answer ? "true" : "false", a->file, a->line);
+                          b->line, what, b->answer ? "true" : "false", a->answer ? "true" : "false",
+                          a->file, a->line);
         return SQ_OK;
     }
     if (a->nopt != b->nopt)
-        return seterr(err, SQ_EINVAL, "%s:%d: %s has a different option count: %d answers here, "
-                                      "%d at %s:%d",
+        return seterr(err, SQ_EINVAL,
+                      "%s:%d: %s has a different option count: %d answers here, "
+                      "%d at %s:%d",
                       b->file, b->line, what, b->nopt, a->nopt, a->file, a->line);
     for (int i = 0; i < a->nopt; i++)
         if (a->opt[i].correct != b->opt[i].correct || !close_to(a->opt[i].weight, b->opt[i].weight))
@@ -1602,7 +1606,10 @@ static void emit_item(yw *w, const moodle_bank *b, size_t i, size_t *const match
     y_kt(w, "id", id);
     if (topic)
         y_kt(w, "topic", topic);
-    y_kv(w, "type", p->kind == K_SINGLE ? "single" : p->kind == K_MULTIPLE ? "multiple" : "truefalse");
+    y_kv(w, "type",
+         p->kind == K_SINGLE     ? "single"
+         : p->kind == K_MULTIPLE ? "multiple"
+                                 : "truefalse");
     if (p->kind == K_MULTIPLE)
         y_kv(w, "scoring", "partial");
     if (p->kind == K_TRUEFALSE)
@@ -1729,8 +1736,9 @@ sq_status moodle_bank_yaml(const moodle_bank *b, const moodle_exam *ex, char **o
     }
     if (ex->per_topic > 0) {
         if (!topics) {
-            st = seterr(err, SQ_EINVAL, "items per topic need topics, and the files have no "
-                                        "$CATEGORY: lines");
+            st = seterr(err, SQ_EINVAL,
+                        "items per topic need topics, and the files have no "
+                        "$CATEGORY: lines");
             goto out;
         }
         for (size_t c = 0; c < ntopics; c++) {
@@ -1738,11 +1746,10 @@ sq_status moodle_bank_yaml(const moodle_bank *b, const moodle_exam *ex, char **o
             for (size_t i = 0; i < P->n; i++)
                 have += (P->q[i].category < 0 ? P->ncat : (size_t)P->q[i].category) == c;
             if ((size_t)ex->per_topic > have) {
-                st = seterr(err, SQ_EINVAL,
-                            "%lld items per topic, but topic '%s' (%s) has only %zu",
-                            (long long)ex->per_topic, tids[c],
-                            c < P->ncat ? P->cat[c] : "questions before the first $CATEGORY:",
-                            have);
+                st =
+                    seterr(err, SQ_EINVAL, "%lld items per topic, but topic '%s' (%s) has only %zu",
+                           (long long)ex->per_topic, tids[c],
+                           c < P->ncat ? P->cat[c] : "questions before the first $CATEGORY:", have);
                 goto out;
             }
         }
@@ -1806,8 +1813,7 @@ sq_status moodle_bank_yaml(const moodle_bank *b, const moodle_exam *ex, char **o
     y_seq(&w);
     for (size_t i = 0; i < P->n && !w.failed; i++) {
         int c = P->q[i].category;
-        emit_item(&w, b, i, match, ids[i],
-                  !topics ? NULL : c < 0 ? tids[P->ncat] : tids[c]);
+        emit_item(&w, b, i, match, ids[i], !topics ? NULL : c < 0 ? tids[P->ncat] : tids[c]);
     }
     y_seq_end(&w);
     y_map_end(&w);

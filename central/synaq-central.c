@@ -436,8 +436,8 @@ static long long import_number(const char *flag, const char *v, long long max)
     char *e;
     long long n = strtoll(v, &e, 10);
     if (!*v || *e || n < 0 || n > max) {
-        fprintf(stderr, "synaq-central import: %s must be a whole number 0..%lld, not '%s'\n",
-                flag, max, v);
+        fprintf(stderr, "synaq-central import: %s must be a whole number 0..%lld, not '%s'\n", flag,
+                max, v);
         return -1;
     }
     return n;
@@ -496,9 +496,10 @@ static int cmd_import(int argc, char **argv)
     /* Arguments in order: --lang applies to the files after it. */
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        static const char *const with_value[] = {"--lang", "-o", "--out", "--id", "--title",
-                                                 "--version", "--time-limit", "--pass-mark",
-                                                 "--attempts", "--review-after", "--per-topic"};
+        static const char *const with_value[] = {"--lang",         "-o",          "--out",
+                                                 "--id",           "--title",     "--version",
+                                                 "--time-limit",   "--pass-mark", "--attempts",
+                                                 "--review-after", "--per-topic"};
         bool takes = false;
         for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
             takes |= strcmp(a, with_value[k]) == 0;
@@ -512,8 +513,9 @@ static int cmd_import(int argc, char **argv)
             long long n = 0;
             if (!strcmp(a, "--lang")) {
                 if (strcmp(v, "kk") && strcmp(v, "ru") && strcmp(v, "en")) {
-                    fprintf(stderr, "synaq-central import: --lang must be kk, ru or en, not "
-                                    "'%s'\n",
+                    fprintf(stderr,
+                            "synaq-central import: --lang must be kk, ru or en, not "
+                            "'%s'\n",
                             v);
                     rc = 2;
                     goto out;
@@ -528,9 +530,10 @@ static int cmd_import(int argc, char **argv)
             } else if (!strcmp(a, "--review-after")) {
                 ex.review_after = v;
             } else {
-                long long max = !strcmp(a, "--version") ? (1LL << 53) : !strcmp(a, "--time-limit") ? 1440
-                                : !strcmp(a, "--pass-mark")                                       ? 100
-                                                                                                  : 1000000;
+                long long max = !strcmp(a, "--version")      ? (1LL << 53)
+                                : !strcmp(a, "--time-limit") ? 1440
+                                : !strcmp(a, "--pass-mark")  ? 100
+                                                             : 1000000;
                 if ((n = import_number(a, v, max)) < 0) {
                     rc = 2;
                     goto out;
@@ -554,8 +557,9 @@ static int cmd_import(int argc, char **argv)
             goto out;
         } else {
             if (!lang) {
-                fprintf(stderr, "synaq-central import: say the language of %s first: --lang "
-                                "kk|ru|en (a file is one language)\n",
+                fprintf(stderr,
+                        "synaq-central import: say the language of %s first: --lang "
+                        "kk|ru|en (a file is one language)\n",
                         a);
                 rc = 2;
                 goto out;
@@ -565,8 +569,8 @@ static int cmd_import(int argc, char **argv)
             if (read_all(a, 64u << 20, &buf, &len))
                 goto out;
             notes = 0;
-            sq_status st = moodle_bank_read(b, a, (const char *)buf, len, lang, strict,
-                                            import_note, &notes, &e);
+            sq_status st = moodle_bank_read(b, a, (const char *)buf, len, lang, strict, import_note,
+                                            &notes, &e);
             sq_free(buf);
             if (st) {
                 fail(&e);
@@ -610,8 +614,9 @@ static int cmd_import(int argc, char **argv)
             sq_exam_set_load(set, tmp, &e)) {
             if (!set && e.code == SQ_OK)
                 snprintf(e.msg, sizeof e.msg, "out of memory");
-            fprintf(stderr, "synaq-central: the source made from these files does not pass the "
-                            "check (%s); nothing was written\n",
+            fprintf(stderr,
+                    "synaq-central: the source made from these files does not pass the "
+                    "check (%s); nothing was written\n",
                     e.msg);
             sq_exam_set_free(set);
             unlink(tmp);

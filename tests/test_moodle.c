@@ -126,7 +126,8 @@ static void test_gift_basic(void)
     CHECK(json_is_true(json_object_get(opt(q1, 0), "correct")));
     CHECK(json_is_false(json_object_get(opt(q1, 1), "correct")));
     CHECK_STR("Дұрыс: заңның 12-бабы.", txt(json_object_get(opt(q1, 0), "feedback"), "kk"));
-    CHECK_STR("Жоқ, бұл аудандық комиссия емес.", txt(json_object_get(opt(q1, 1), "feedback"), "kk"));
+    CHECK_STR("Жоқ, бұл аудандық комиссия емес.",
+              txt(json_object_get(opt(q1, 1), "feedback"), "kk"));
     CHECK(json_object_get(opt(q1, 2), "feedback") == NULL);
     CHECK_STR("Комиссия 7 мүшеден тұрады.", txt(json_object_get(q1, "explanation"), "kk"));
     const json_t *q2 = item(doc, 1);
@@ -281,7 +282,8 @@ static const struct {
     {"// only\n// comments\n", 1, "There are no questions in the import file that Synaq can give"},
     {"::a:: Fine {T}\n\n::b:: Q {\n=a\n~b\n", 3,
      "Could not find {...} around answers: the '{' is not closed"},
-    {"Question?\n=right\n~wrong\n", 2, "Could not find {...} around answers: an answer (=) outside"},
+    {"Question?\n=right\n~wrong\n", 2,
+     "Could not find {...} around answers: an answer (=) outside"},
     {"Q {=a ~b} \\", 1, "a backslash at the end of a line escapes nothing"},
     {"Q {=a ~b\\\n}", 1, "a backslash at the end of a line escapes nothing"},
     {"::t:: Q {=a =b ~c}", 1, "2 answers are marked right: a single-choice question has exactly"},
@@ -320,8 +322,8 @@ static void test_bad_gift(void)
     if (!b)
         exit(2);
     CHECK_INT(SQ_OK, moodle_bank_read(b, "good.gift",
-                                      "$CATEGORY: law\n\n::g1:: Good {=a ~b}\n\n::g2:: Also {T}", 52,
-                                      "en", false, NULL, NULL, &err));
+                                      "$CATEGORY: law\n\n::g1:: Good {=a ~b}\n\n::g2:: Also {T}",
+                                      52, "en", false, NULL, NULL, &err));
     CHECK_INT(SQ_OK, moodle_bank_yaml(b, &exam_defaults, &before, &nb, &err));
     for (size_t i = 0; i < sizeof bad_gift / sizeof *bad_gift; i++) {
         char want[512];
@@ -375,7 +377,8 @@ static void test_aiken(void)
         const char *phrase;
     } bad[] = {
         {"Q?\nA) a\nANSWER: A\n", 3, "Question must have at least 2 answers on line 3"},
-        {"Q?\nA) a\nB) b\nANSWER: C\n", 4, "the ANSWER 'C' is not the letter of one of the answers (A to B)"},
+        {"Q?\nA) a\nB) b\nANSWER: C\n", 4,
+         "the ANSWER 'C' is not the letter of one of the answers (A to B)"},
         {"Q?\nA) a\nB) b\nANSWER: AB\n", 4, "the ANSWER 'AB' is not the letter"},
         {"Q?\nA) a\nB) b\n", 1, "Question not complete on line 1: the file ends before"},
         {"Q?\nA) a\nB) b\nNext question?\nA) x\n", 1, "Question not complete on line 1: no ANSWER"},
@@ -419,8 +422,7 @@ static moodle_bank *three(const char *ru)
         exit(2);
     CHECK_INT(SQ_OK, moodle_bank_read(b, "kk.gift", kk_bank, strlen(kk_bank), "kk", false, NULL,
                                       NULL, &err));
-    CHECK_INT(SQ_OK,
-              moodle_bank_read(b, "ru.gift", ru, strlen(ru), "ru", false, NULL, NULL, &err));
+    CHECK_INT(SQ_OK, moodle_bank_read(b, "ru.gift", ru, strlen(ru), "ru", false, NULL, NULL, &err));
     CHECK_INT(SQ_OK, moodle_bank_read(b, "en.gift", en_bank, strlen(en_bank), "en", false, NULL,
                                       NULL, &err));
     return b;
@@ -467,11 +469,14 @@ static void test_merge(void)
          "kk.gift:5: missing title: question 'q2' is not in the ru file(s)"},
         {"::q1:: Сколько", "::q9:: Сколько",
          "kk.gift:3: missing title: question 'q1' is not in the ru file(s)"},
-        {"~9}", "}", "ru.gift:5: question 'q1' has a different option count: 2 answers here, 3 at kk.gift:3"},
+        {"~9}", "}",
+         "ru.gift:5: question 'q1' has a different option count: 2 answers here, 3 at kk.gift:3"},
         {"{=7#Да ~5 ~9}", "{~7#Да =5 ~9}",
          "ru.gift:5: question 'q1' has different right answers: answer 1 is wrong here and right"},
-        {"{T####По закону.}", "{F}", "ru.gift:3: question 'q2' has different right answers: false here, true"},
-        {"{T####По закону.}", "{=a ~b}", "ru.gift:3: question 'q2' is single-choice here and true/false at kk.gift:5"},
+        {"{T####По закону.}", "{F}",
+         "ru.gift:3: question 'q2' has different right answers: false here, true"},
+        {"{T####По закону.}", "{=a ~b}",
+         "ru.gift:3: question 'q2' is single-choice here and true/false at kk.gift:5"},
         {"$CATEGORY: $course$/top/Комиссии\n\n", "", "have 2 categories and the ru file(s) 1"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -512,8 +517,8 @@ static void test_exam_fields(void)
               moodle_bank_yaml(b, &ex, &yaml, &len, &err), &err);
     ex = exam_defaults;
     ex.per_topic = 2;
-    CHECK_ERR(SQ_EINVAL, "items per topic need topics",
-              moodle_bank_yaml(b, &ex, &yaml, &len, &err), &err);
+    CHECK_ERR(SQ_EINVAL, "items per topic need topics", moodle_bank_yaml(b, &ex, &yaml, &len, &err),
+              &err);
     ex = exam_defaults;
     ex.review_after = "mistakes";
     ex.time_limit_min = 30;
@@ -537,9 +542,9 @@ static void test_big(void)
     for (int i = 0; i < 10000; i++) {
         if (i % 100 == 0)
             n += (size_t)snprintf(text + n, cap - n, "$CATEGORY: Бөлім %d\n\n", i / 100);
-        n += (size_t)snprintf(text + n, cap - n,
-                              "::Q%05d:: Сұрақ №%d: қай жауап дұрыс? {=Иә#Дұрыс ~Жоқ ~Білмеймін}\n\n",
-                              i, i);
+        n += (size_t)snprintf(
+            text + n, cap - n,
+            "::Q%05d:: Сұрақ №%d: қай жауап дұрыс? {=Иә#Дұрыс ~Жоқ ~Білмеймін}\n\n", i, i);
     }
     sq_err err;
     moodle_bank *b = read1(MOODLE_GIFT, text, n, "kk", false, &err);

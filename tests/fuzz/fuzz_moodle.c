@@ -39,8 +39,8 @@ static void broken(const char *what, const char *msg)
     abort();
 }
 
-static bool read_one(moodle_bank *b, const char *name, const uint8_t *p, size_t n,
-                     const char *lang, bool strict)
+static bool read_one(moodle_bank *b, const char *name, const uint8_t *p, size_t n, const char *lang,
+                     bool strict)
 {
     sq_err err;
     memset(&err, 0, sizeof err);
