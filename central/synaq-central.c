@@ -22,6 +22,7 @@
 #include "registry.h"
 #include "serve.h"
 #include "console.h"
+#include "moodle.h"
 #include "synaq/bundle.h"
 #include "synaq/examset.h"
 #include "synaq/identity.h"
@@ -62,6 +63,20 @@ static int usage(FILE *f)
             "                     check exam sources and build a bundle for those stations\n"
             "  bundle check SOURCE...\n"
             "                     only check exam sources\n"
+            "  import gift|aiken [--lang kk|ru|en] FILE... [--lang L FILE...] [-o SOURCE]\n"
+            "         [--id ID] [--title TEXT] [--version N] [--time-limit MIN]\n"
+            "         [--pass-mark PCT] [--attempts N] [--review-after MODE]\n"
+            "         [--per-topic N] [--strict]\n"
+            "                     write an exam source (YAML) from Moodle GIFT or Aiken files,\n"
+            "                     checked as bundle check does; --lang says the language of the\n"
+            "                     files after it, and files of several languages are merged (GIFT\n"
+            "                     by ::title::, Aiken in order). Questions Synaq cannot give\n"
+            "                     (essay, numerical, matching, short answer, cloze, description)\n"
+            "                     are reported and left out, or refused with --strict.\n"
+            "                     Defaults: id and title from the first file's name, version 1,\n"
+            "                     no time limit, pass mark 70, unlimited attempts; stdout\n"
+            "                     without -o. See central/README.md, \"Importing questions\n"
+            "                     from Moodle\"\n"
             "  roster codes SOURCE [-o CSV]\n"
             "                     the invitation codes of an exam with 'identity: code', as a\n"
             "                     printable CSV (id, name, district, code); needs sign.key.\n"
@@ -406,6 +421,222 @@ static void csv_field(FILE *f, const char *s, bool last)
         fputs(s, f);
     }
     fputs(last ? "\r\n" : ",", f);
+}
+
+static void import_note(void *ctx, const char *msg)
+{
+    int *n = ctx;
+    (*n)++;
+    fprintf(stderr, "synaq-central: %s\n", msg);
+}
+
+/* A whole number for a flag of import, or -1 after saying why. */
+static long long import_number(const char *flag, const char *v, long long max)
+{
+    char *e;
+    long long n = strtoll(v, &e, 10);
+    if (!*v || *e || n < 0 || n > max) {
+        fprintf(stderr, "synaq-central import: %s must be a whole number 0..%lld, not '%s'\n", flag,
+                max, v);
+        return -1;
+    }
+    return n;
+}
+
+/* The exam id made from a file's name: a.gift -> a; Bank 1.txt -> bank-1. */
+static void import_default_id(const char *path, char *id, size_t size)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = 0;
+    bool dash = false;
+    for (const char *p = base; *p && *p != '.' && n + 2 < size && n < 60; p++) {
+        char ch = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+        if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) {
+            if (dash && n)
+                id[n++] = '-';
+            id[n++] = ch;
+            dash = false;
+        } else {
+            dash = true;
+        }
+    }
+    id[n] = '\0';
+    if (n == 0)
+        snprintf(id, size, "imported");
+}
+
+/* import gift|aiken: Moodle files into one exam source. The output is
+ * written beside its name first and checked with the library's own
+ * loader, then renamed over it: what is written passes bundle check. */
+static int cmd_import(int argc, char **argv)
+{
+    if (argc < 2 || (strcmp(argv[1], "gift") != 0 && strcmp(argv[1], "aiken") != 0)) {
+        fputs("synaq-central import gift|aiken [--lang kk|ru|en] FILE... [-o SOURCE] ...\n"
+              "(synaq-central --help says more)\n",
+              stderr);
+        return 2;
+    }
+    moodle_format fmt = strcmp(argv[1], "gift") == 0 ? MOODLE_GIFT : MOODLE_AIKEN;
+    const char *out = NULL, *lang = NULL, *first = NULL;
+    char id_buf[64], tmp[4200], comment[600];
+    moodle_exam ex = {NULL, NULL, 1, 0, 70, 0, NULL, 0, NULL};
+    bool strict = false;
+    int rc = 1, notes = 0, nfiles = 0;
+    char *yaml = NULL;
+    size_t yaml_len = 0;
+    sq_err e = {0};
+    moodle_bank *b = moodle_bank_new(fmt);
+    if (!b) {
+        fprintf(stderr, "synaq-central: out of memory\n");
+        return 1;
+    }
+    snprintf(comment, sizeof comment, "Imported from Moodle %s by synaq-central import:",
+             fmt == MOODLE_GIFT ? "GIFT" : "Aiken");
+    /* Arguments in order: --lang applies to the files after it. */
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        static const char *const with_value[] = {"--lang",         "-o",          "--out",
+                                                 "--id",           "--title",     "--version",
+                                                 "--time-limit",   "--pass-mark", "--attempts",
+                                                 "--review-after", "--per-topic"};
+        bool takes = false;
+        for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
+            takes |= strcmp(a, with_value[k]) == 0;
+        if (takes) {
+            if (i + 1 == argc) {
+                fprintf(stderr, "synaq-central import: %s needs a value\n", a);
+                rc = 2;
+                goto out;
+            }
+            const char *v = argv[++i];
+            long long n = 0;
+            if (!strcmp(a, "--lang")) {
+                if (strcmp(v, "kk") && strcmp(v, "ru") && strcmp(v, "en")) {
+                    fprintf(stderr,
+                            "synaq-central import: --lang must be kk, ru or en, not "
+                            "'%s'\n",
+                            v);
+                    rc = 2;
+                    goto out;
+                }
+                lang = v;
+            } else if (!strcmp(a, "-o") || !strcmp(a, "--out")) {
+                out = v;
+            } else if (!strcmp(a, "--id")) {
+                ex.id = v;
+            } else if (!strcmp(a, "--title")) {
+                ex.title = v;
+            } else if (!strcmp(a, "--review-after")) {
+                ex.review_after = v;
+            } else {
+                long long max = !strcmp(a, "--version")      ? (1LL << 53)
+                                : !strcmp(a, "--time-limit") ? 1440
+                                : !strcmp(a, "--pass-mark")  ? 100
+                                                             : 1000000;
+                if ((n = import_number(a, v, max)) < 0) {
+                    rc = 2;
+                    goto out;
+                }
+                if (!strcmp(a, "--version"))
+                    ex.version = n;
+                else if (!strcmp(a, "--time-limit"))
+                    ex.time_limit_min = n;
+                else if (!strcmp(a, "--pass-mark"))
+                    ex.pass_mark = n;
+                else if (!strcmp(a, "--attempts"))
+                    ex.attempts = n;
+                else
+                    ex.per_topic = n;
+            }
+        } else if (!strcmp(a, "--strict")) {
+            strict = true;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "synaq-central import: unknown option '%s'\n", a);
+            rc = 2;
+            goto out;
+        } else {
+            if (!lang) {
+                fprintf(stderr,
+                        "synaq-central import: say the language of %s first: --lang "
+                        "kk|ru|en (a file is one language)\n",
+                        a);
+                rc = 2;
+                goto out;
+            }
+            uint8_t *buf = NULL;
+            size_t len = 0;
+            if (read_all(a, 64u << 20, &buf, &len))
+                goto out;
+            notes = 0;
+            sq_status st = moodle_bank_read(b, a, (const char *)buf, len, lang, strict, import_note,
+                                            &notes, &e);
+            sq_free(buf);
+            if (st) {
+                fail(&e);
+                goto out;
+            }
+            fprintf(stderr, "synaq-central: %s (%s): read%s, %d question(s) left out\n", a, lang,
+                    strict ? " (--strict)" : "", notes);
+            size_t cl = strlen(comment);
+            snprintf(comment + cl, sizeof comment - cl, " %s (%s)", a, lang);
+            if (!first)
+                first = a;
+            nfiles++;
+        }
+    }
+    if (nfiles == 0) {
+        fputs("synaq-central import: no file to read\n", stderr);
+        rc = 2;
+        goto out;
+    }
+    if (!ex.id) {
+        import_default_id(first, id_buf, sizeof id_buf);
+        ex.id = id_buf;
+    }
+    if (!ex.title)
+        ex.title = ex.id;
+    ex.comment = comment;
+    if (moodle_bank_yaml(b, &ex, &yaml, &yaml_len, &e)) {
+        fail(&e);
+        goto out;
+    }
+    if (!out) {
+        if (fwrite(yaml, 1, yaml_len, stdout) != yaml_len || fflush(stdout) != 0) {
+            fprintf(stderr, "synaq-central: cannot write the source to stdout\n");
+            goto out;
+        }
+    } else {
+        /* Beside the target, so that the rename stays in one file system. */
+        snprintf(tmp, sizeof tmp, "%s.import-check.yaml", out);
+        sq_exam_set *set = NULL;
+        if (sq_write_file(tmp, yaml, yaml_len, 0644, &e) || !(set = sq_exam_set_new()) ||
+            sq_exam_set_load(set, tmp, &e)) {
+            if (!set && e.code == SQ_OK)
+                snprintf(e.msg, sizeof e.msg, "out of memory");
+            fprintf(stderr,
+                    "synaq-central: the source made from these files does not pass the "
+                    "check (%s); nothing was written\n",
+                    e.msg);
+            sq_exam_set_free(set);
+            unlink(tmp);
+            goto out;
+        }
+        printf("%s: exam '%s', %zu items per attempt, checked\n", out, ex.id,
+               sq_exam_set_items(set, 0));
+        sq_exam_set_free(set);
+        if (rename(tmp, out) != 0) {
+            fprintf(stderr, "synaq-central: cannot rename %s to %s: %s\n", tmp, out,
+                    strerror(errno));
+            unlink(tmp);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    free(yaml);
+    moodle_bank_free(b);
+    return rc;
 }
 
 static int cmd_roster(int argc, char **argv)
@@ -1007,6 +1238,8 @@ int main(int argc, char **argv)
         return cmd_roster(n, v);
     if (!strcmp(cmd, "bundle"))
         return cmd_bundle(n, v);
+    if (!strcmp(cmd, "import"))
+        return cmd_import(n, v);
     if (!strcmp(cmd, "ingest"))
         return cmd_ingest(n, v);
     if (!strcmp(cmd, "open-results"))

@@ -219,7 +219,8 @@ static const bad_case bad_cases[] = {
         8, "item 'q1': option 2 has no text in any language"),
     BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
              "    options:\n      - {en: a, correct: yes}\n      - {en: b, fr: c}\n",
-        10, "item 'q1': option 2: unknown key 'fr' (an option has kk, ru, en, correct)"),
+        10,
+        "item 'q1': option 2: unknown key 'fr' (an option has kk, ru, en, correct, feedback)"),
     /* options and answers */
     BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
              "    options: [{en: a}, {en: b}]\n",
@@ -283,6 +284,27 @@ static const bad_case bad_cases[] = {
         "item 'q1': explanation: unknown language 'de'"),
     BAD(HEAD "items:\n" ITEM("q1") "    explanation: {en: \"  \"}\n", 9,
         "item 'q1': explanation: the 'en' text is empty"),
+    /* Per-option feedback: a text map on the option; on a truefalse item
+     * feedback_true and feedback_false (what choosing each says). */
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
+             "    options:\n      - {en: a, correct: yes, feedback: Right.}\n      - {en: b}\n",
+        9, "item 'q1': option 1: 'feedback' must be a map of languages"),
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
+             "    options:\n      - {en: a, correct: yes}\n      - {en: b, feedback: {de: x}}\n",
+        10, "item 'q1': option 2: feedback: unknown language 'de'"),
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
+             "    options:\n      - {en: a, correct: yes}\n      - {en: b, feedback: {en: \"\"}}\n",
+        10, "item 'q1': option 2: feedback: the 'en' text is empty"),
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
+             "    options:\n      - {en: a, correct: yes}\n      - {en: b, feedbak: {en: x}}\n",
+        10, "item 'q1': option 2: unknown key 'feedbak' (an option has kk, ru, en, correct, "
+            "feedback)"),
+    BAD(HEAD "items:\n" ITEM("q1") "    feedback_true: {en: Yes}\n", 9,
+        "item 'q1': 'feedback_true' is only for truefalse items (an option's feedback goes on "
+        "the option)"),
+    BAD(HEAD "items:\n  - id: q1\n    type: truefalse\n    answer: no\n    text: {en: Q}\n"
+             "    feedback_false: Right.\n",
+        9, "item 'q1': 'feedback_false' must be a map of languages"),
     /* Attempts must be equal (issue 16): a draw by count from items of
      * different points, or a draw by points no items can make. */
     BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: 1\nitems:\n" ITEMT("q1", "law")
@@ -717,6 +739,58 @@ static void test_review_source(void)
     }
 }
 
+/* Per-option feedback compiles onto its option; a truefalse item's
+ * feedback_true and feedback_false onto its two options; an option
+ * without feedback has no key, so documents without feedback are the
+ * same as before the field existed. */
+static void test_feedback_source(void)
+{
+    json_t *doc = parse_ok(HEAD "items:\n"
+                                "  - id: q1\n    type: single\n    text: {en: Q}\n"
+                                "    options:\n"
+                                "      - {en: a, correct: yes, feedback: {kk: Дұрыс, en: Yes}}\n"
+                                "      - {en: b}\n"
+                                "  - id: q2\n    type: truefalse\n    answer: no\n"
+                                "    text: {en: Q}\n"
+                                "    feedback_true: {ru: Неверно}\n"
+                                "    feedback_false: {en: Right}\n"
+                                "  - id: q3\n    type: truefalse\n    answer: yes\n"
+                                "    text: {en: Q}\n    feedback_false: {en: No}\n",
+                           NULL);
+    if (!doc)
+        return;
+    const json_t *items = json_object_get(doc, "items");
+    const json_t *o1 = json_object_get(json_array_get(items, 0), "options");
+    check_json("{\"kk\": \"Дұрыс\", \"en\": \"Yes\"}",
+               json_object_get(json_array_get(o1, 0), "feedback"), __LINE__);
+    CHECK(json_object_get(json_array_get(o1, 1), "feedback") == NULL);
+    const json_t *o2 = json_object_get(json_array_get(items, 1), "options");
+    check_json("{\"ru\": \"Неверно\"}", json_object_get(json_array_get(o2, 0), "feedback"),
+               __LINE__);
+    check_json("{\"en\": \"Right\"}", json_object_get(json_array_get(o2, 1), "feedback"),
+               __LINE__);
+    CHECK(json_is_true(json_object_get(json_array_get(o2, 1), "correct")));
+    const json_t *o3 = json_object_get(json_array_get(items, 2), "options");
+    CHECK(json_object_get(json_array_get(o3, 0), "feedback") == NULL);
+    check_json("{\"en\": \"No\"}", json_object_get(json_array_get(o3, 1), "feedback"),
+               __LINE__);
+
+    /* The bundle's trip: a station reads the same feedback back. */
+    json_t *payload = json_pack("{s:i, s:[O]}", "format", 1, "exams", doc);
+    char *text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
+    json_t *exams = NULL;
+    sq_err err = {0};
+    CHECK(text != NULL);
+    if (text)
+        CHECK_INT(SQ_OK, sqi_bundle_payload_decode((const uint8_t *)text, strlen(text), &exams,
+                                                   &err));
+    CHECK(json_equal(json_array_get(exams, 0), doc));
+    json_decref(exams);
+    free(text);
+    json_decref(payload);
+    json_decref(doc);
+}
+
 static const json_t *option_text(const json_t *item, size_t i, const char *lang)
 {
     return json_object_get(
@@ -981,6 +1055,15 @@ static const doc_case doc_cases[] = {
      "exam 't': item 'q1': explanation has no text in any language (kk, ru, en)"},
     {DOC(DOC_ITEM(", \"explanation\": {\"en\": 5}", OPTS2)),
      "exam 't': item 'q1': explanation: the 'en' text must be a text"},
+    {DOC(DOC_ITEM("", "[{\"text\": {\"en\": \"a\"}, \"correct\": true, \"feedback\": "
+                      "{\"en\": \"Yes\"}}, {\"text\": {\"en\": \"b\"}, \"correct\": false}]")),
+     NULL},
+    {DOC(DOC_ITEM("", "[{\"text\": {\"en\": \"a\"}, \"correct\": true, \"feedback\": "
+                      "\"Yes\"}, {\"text\": {\"en\": \"b\"}, \"correct\": false}]")),
+     "exam 't': item 'q1': option 1: feedback must be a map of languages (kk, ru, en)"},
+    {DOC(DOC_ITEM("", "[{\"text\": {\"en\": \"a\"}, \"correct\": true}, {\"text\": "
+                      "{\"en\": \"b\"}, \"correct\": false, \"feedback\": {}}]")),
+     "exam 't': item 'q1': option 2: feedback has no text in any language (kk, ru, en)"},
     /* A bundle's document is checked for equal attempts too. */
     {"{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"}, \"time_limit_s\": 0,"
      " \"pass_percent\": 0, \"attempts\": 0, \"show_score\": true, \"shuffle_items\": true,"
@@ -1181,6 +1264,7 @@ int main(int argc, char **argv)
     test_identity();
     test_full();
     test_review_source();
+    test_feedback_source();
     test_documents();
     test_round_trip();
     test_out_of_memory();

@@ -385,7 +385,7 @@ typedef struct {
 
 static sq_status check_options(chk *c, const json_t *item, const char *type)
 {
-    static const keyspec ks[] = {{"text", true}, {"correct", true}};
+    static const keyspec ks[] = {{"text", true}, {"correct", true}, {"feedback", false}};
     const json_t *opts = json_object_get(item, "options");
     size_t n, ncorrect = 0;
     char what[32];
@@ -416,6 +416,13 @@ static sq_status check_options(chk *c, const json_t *item, const char *type)
             return st;
         if (!json_is_boolean(json_object_get(o, "correct")))
             return bad(c, o, "%s: 'correct' must be true or false", what);
+        if (json_object_get(o, "feedback")) {
+            char fw[48];
+            snprintf(fw, sizeof fw, "%s: feedback", what);
+            st = check_text(c, json_object_get(o, "feedback"), fw);
+            if (st != SQ_OK)
+                return st;
+        }
         ncorrect += json_is_true(json_object_get(o, "correct"));
         leave(c);
     }

@@ -35,7 +35,9 @@
  *      "fixed_order": true,                      (truefalse: never shuffled)
  *      "text": {...},
  *      "image": {"name": "q01.png", "mime": "image/png", "data": "<base64>"} (optional)
- *      "options": [{"text": {...}, "correct": true}, ...],
+ *      "options": [{"text": {...}, "correct": true,
+ *                   "feedback": {...}}, ...],  (feedback optional: what
+ *                                                choosing the option says)
  *      "explanation": {...}                     (optional; shown only after
  *                                                submission, review_after)
  *   }],

@@ -611,8 +611,9 @@ out:
     return st;
 }
 
-/* The two options of a true/false item, in a fixed order. */
-static json_t *tf_options(cx *c, bool answer, int line)
+/* The two options of a true/false item, in a fixed order; fb_true and
+ * fb_false (NULL: none) are the feedback for choosing each, taken over. */
+static json_t *tf_options(cx *c, bool answer, int line, json_t *fb_true, json_t *fb_false)
 {
     static const char *const words[2][SQ_NLANGS] = {
         {"Дұрыс", "Верно", "True"},
@@ -626,6 +627,8 @@ static json_t *tf_options(cx *c, bool answer, int line)
             put(c, text, sqi_lang_codes[i], json_string(words[k][i]));
         put(c, opt, "text", text);
         put(c, opt, "correct", json_boolean(k == 0 ? answer : !answer));
+        if (k == 0 ? fb_true != NULL : fb_false != NULL)
+            put(c, opt, "feedback", k == 0 ? fb_true : fb_false);
         push(c, arr, opt);
     }
     return arr;
@@ -644,9 +647,10 @@ static sq_status compile_options(cx *c, const field *fo, const char *where, json
     arr = mk(c, json_array(), fo->line);
     for (uint32_t o = n->first; o; o = nd(c, o)->next) {
         const ynode *on = nd(c, o);
-        field f[SQ_NLANGS + 1];
+        field f[SQ_NLANGS + 2];
         char w[192];
         bool correct = false;
+        json_t *feedback = NULL;
 
         i++;
         if (on->kind != Y_MAP) {
@@ -657,7 +661,9 @@ static sq_status compile_options(cx *c, const field *fo, const char *where, json
         snprintf(w, sizeof w, "%s: option %zu", where, i);
         lang_fields(f);
         f[SQ_NLANGS] = (field){"correct", 0, 0};
-        st = read_map(c, o, w, f, SQ_NLANGS + 1, "key", " (an option has kk, ru, en, correct)");
+        f[SQ_NLANGS + 1] = (field){"feedback", 0, 0};
+        st = read_map(c, o, w, f, SQ_NLANGS + 2, "key",
+                      " (an option has kk, ru, en, correct, feedback)");
         if (st != SQ_OK)
             goto out;
         if (f[SQ_NLANGS].val) {
@@ -665,12 +671,24 @@ static sq_status compile_options(cx *c, const field *fo, const char *where, json
             if (st != SQ_OK)
                 goto out;
         }
+        /* Shown with the option in the review, like the item's
+         * explanation: only after submission. */
+        if (f[SQ_NLANGS + 1].val) {
+            st = get_text(c, f[SQ_NLANGS + 1].val, f[SQ_NLANGS + 1].line, w, "feedback",
+                          &feedback);
+            if (st != SQ_OK)
+                goto out;
+        }
         st = text_from(c, f, w, on->line, &text);
-        if (st != SQ_OK)
+        if (st != SQ_OK) {
+            json_decref(feedback);
             goto out;
+        }
         opt = mk(c, json_object(), on->line);
         put(c, opt, "text", text);
         put(c, opt, "correct", json_boolean(correct));
+        if (feedback)
+            put(c, opt, "feedback", feedback);
         push(c, arr, opt);
         text = opt = NULL;
     }
@@ -692,6 +710,8 @@ enum {
     I_IMAGE,
     I_OPTIONS,
     I_EXPLANATION,
+    I_FEEDBACK_TRUE,
+    I_FEEDBACK_FALSE,
     I_N
 };
 
@@ -700,10 +720,11 @@ static sq_status compile_item(cx *c, uint32_t node, size_t idx, json_t **out)
     field f[I_N] = {{"id", 0, 0},     {"type", 0, 0},    {"topic", 0, 0},
                     {"points", 0, 0}, {"scoring", 0, 0}, {"answer", 0, 0},
                     {"text", 0, 0},   {"image", 0, 0},   {"options", 0, 0},
-                    {"explanation", 0, 0}};
+                    {"explanation", 0, 0}, {"feedback_true", 0, 0},
+                    {"feedback_false", 0, 0}};
     const ynode *n = nd(c, node);
     char where[96];
-    json_t *item = NULL, *v = NULL;
+    json_t *item = NULL, *v = NULL, *fb[2] = {NULL, NULL};
     const char *type;
     int64_t points = 1;
     bool answer = false;
@@ -765,6 +786,13 @@ static sq_status compile_item(cx *c, uint32_t node, size_t idx, json_t **out)
         st = fail(c, f[I_OPTIONS].line, where, "a truefalse item takes 'answer', not 'options'");
         goto out;
     }
+    for (int k = I_FEEDBACK_TRUE; k <= I_FEEDBACK_FALSE; k++)
+        if (f[k].val && !tf) {
+            st = fail(c, f[k].line, where,
+                      "'%s' is only for truefalse items (an option's feedback goes on the option)",
+                      f[k].key);
+            goto out;
+        }
     st = need(c, node, where, &f[tf ? I_ANSWER : I_OPTIONS]);
     if (st != SQ_OK)
         goto out;
@@ -817,7 +845,16 @@ static sq_status compile_item(cx *c, uint32_t node, size_t idx, json_t **out)
     }
 
     if (tf) {
-        v = tf_options(c, answer, f[I_ANSWER].line);
+        for (int k = 0; k < 2; k++) {
+            const field *ff = &f[I_FEEDBACK_TRUE + k];
+            if (!ff->val)
+                continue;
+            st = get_text(c, ff->val, ff->line, where, ff->key, &fb[k]);
+            if (st != SQ_OK)
+                goto out;
+        }
+        v = tf_options(c, answer, f[I_ANSWER].line, fb[0], fb[1]);
+        fb[0] = fb[1] = NULL;
     } else {
         st = compile_options(c, &f[I_OPTIONS], where, &v);
         if (st != SQ_OK)
@@ -833,6 +870,8 @@ static sq_status compile_item(cx *c, uint32_t node, size_t idx, json_t **out)
     *out = item;
     item = NULL;
 out:
+    json_decref(fb[0]);
+    json_decref(fb[1]);
     json_decref(item);
     return st;
 }
