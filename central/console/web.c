@@ -317,6 +317,10 @@ static const char css[] =
     "padding:.3rem;border:1px solid var(--line);border-radius:4px;min-width:0}"
     "form.filters .actions{display:flex;align-items:flex-end;gap:1rem}"
     "th a{color:inherit}"
+    /* Short values keep their words whole; only names and ids may break
+     * anywhere (a hostile name is one long word). */
+    "table.results th,table.results td{overflow-wrap:normal}"
+    "table.results td.wrap{overflow-wrap:anywhere}.nowrap{white-space:nowrap}"
     "nav.pages{display:flex;flex-wrap:wrap;gap:1rem;margin:.75rem 0}"
     "table{width:100%;border-collapse:collapse;background:#fff;border:1px solid var(--line)}"
     "th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid var(--line);"
@@ -1382,7 +1386,7 @@ static void results_row(const console *c, html_buf *b, int lang, const reports_a
 {
     char t[64], v[32];
     html_lit(b, "<tr>");
-    html_lit(b, "<td data-label=\"");
+    html_lit(b, "<td class=\"nowrap\" data-label=\"");
     html_text(b, tr(c, lang, "col.finished"));
     html_lit(b, "\"><a href=\"/attempt/");
     snprintf(v, sizeof v, "%lld", (long long)a->id);
@@ -1392,13 +1396,13 @@ static void results_row(const console *c, html_buf *b, int lang, const reports_a
     html_text(b, t);
     html_lit(b, "</a></td>");
     if (with_trainee) {
-        html_lit(b, "<td data-label=\"");
+        html_lit(b, "<td class=\"wrap\" data-label=\"");
         html_text(b, tr(c, lang, "col.trainee"));
         html_lit(b, "\"><a href=\"/trainee/");
         html_url(b, a->trainee_id);
         html_lit(b, "\">");
         html_text(b, a->trainee_id);
-        html_lit(b, "</a></td><td data-label=\"");
+        html_lit(b, "</a></td><td class=\"wrap\" data-label=\"");
         html_text(b, tr(c, lang, "col.name"));
         html_lit(b, "\">");
         html_text(b, a->trainee_name);
@@ -1414,12 +1418,12 @@ static void results_row(const console *c, html_buf *b, int lang, const reports_a
     html_url(b, a->station_id);
     html_lit(b, "\">");
     html_text(b, a->station_id);
-    html_lit(b, "</a></td><td data-label=\"");
+    html_lit(b, "</a></td><td class=\"wrap\" data-label=\"");
     html_text(b, tr(c, lang, "col.exam"));
     html_lit(b, "\">");
     snprintf(v, sizeof v, "%lld", (long long)a->exam_version);
     html_tr(b, tr(c, lang, "results.version"), "exam", a->exam_id, "v", v, (const char *)NULL);
-    html_lit(b, "</td><td class=\"num\" data-label=\"");
+    html_lit(b, "</td><td class=\"num nowrap\" data-label=\"");
     html_text(b, tr(c, lang, "col.score"));
     html_lit(b, "\">");
     put_score(b, a);
@@ -1574,7 +1578,7 @@ static enum MHD_Result results_page(console *c, struct MHD_Connection *conn, con
     snprintf(num, sizeof num, "%lld", (long long)total);
     html_lit(&b, "<p class=\"scope\" id=\"count\">");
     html_tr(&b, tr(c, lang, "results.count"), "n", num, (const char *)NULL);
-    html_lit(&b, "</p><table id=\"results\"><thead><tr>");
+    html_lit(&b, "</p><table class=\"results\" id=\"results\"><thead><tr>");
     sort_head(c, &b, lang, &q, REPORTS_SORT_DATE, "col.finished");
     sort_head(c, &b, lang, &q, -1, "col.trainee");
     sort_head(c, &b, lang, &q, REPORTS_SORT_NAME, "col.name");
@@ -1664,7 +1668,7 @@ static enum MHD_Result trainee_page(console *c, struct MHD_Connection *conn, con
     html_tr(&b, tr(c, lang, "trainee.title"), "id", id, (const char *)NULL);
     html_lit(&b, "</p><h2>");
     html_text(&b, tr(c, lang, "trainee.attempts"));
-    html_lit(&b, "</h2><table id=\"history\"><thead><tr>");
+    html_lit(&b, "</h2><table class=\"results\" id=\"history\"><thead><tr>");
     const char *heads[] = {"col.finished", "fleet.district", "fleet.station", "col.exam",
                            "col.score",    "filter.outcome"};
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
