@@ -70,7 +70,7 @@ login() {
 }
 get() { req -H "Cookie: __Host-synaq=$1" "$base$2"; }
 # The attempt ids of the rows of the page's results table, in order.
-ids() { grep -o '<td data-label="Finished"><a href="/attempt/[0-9]*"' "$work/b" | grep -o '[0-9]*' | tr '\n' ' '; }
+ids() { grep -o '<td class="nowrap" data-label="Finished"><a href="/attempt/[0-9]*"' "$work/b" | grep -o '[0-9]*' | tr '\n' ' '; }
 count() { sed -n 's/.*id="count">Results found: \([0-9]*\)<.*/\1/p' "$work/b"; }
 link() { sed -n "s/.*id=\"$1\" href=\"\([^\"]*\)\".*/\1/p" "$work/b" | sed 's/&amp;/\&/g'; }
 q() { sqlite3 -readonly "$rdb" "$1"; }
