@@ -519,3 +519,173 @@ out:
     pthread_mutex_unlock(&r->mu);
     return st;
 }
+
+void reports_grid_free(reports_grid *g)
+{
+    if (!g)
+        return;
+    free(g->max_mark);
+    free(g->n_options);
+    free(g->item_ids);
+    free(g->item);
+    free(g->score);
+    free(g->seen);
+    free(g->chosen);
+    free(g);
+}
+
+/* Item k's number in the grid, made on first sight. A linear search:
+ * an exam version has tens of items, and a bank drawn from is capped by
+ * ITEMS_MAX. */
+#define ITEMS_MAX 4096
+static long item_index(reports_grid *g, const char *id, size_t *cap)
+{
+    for (size_t k = 0; k < g->n_items; k++)
+        if (!strcmp(g->item_ids[k], id))
+            return (long)k;
+    if (g->n_items >= ITEMS_MAX)
+        return -1;
+    if (g->n_items == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        char(*ids)[129] = realloc(g->item_ids, nc * sizeof *ids);
+        double *mm = realloc(g->max_mark, nc * sizeof *mm);
+        if (ids)
+            g->item_ids = ids;
+        if (mm)
+            g->max_mark = mm;
+        uint8_t *no = realloc(g->n_options, nc * sizeof *no);
+        if (no)
+            g->n_options = no;
+        if (!ids || !mm || !no)
+            return -2;
+        *cap = nc;
+    }
+    snprintf(g->item_ids[g->n_items], sizeof g->item_ids[0], "%s", id);
+    g->max_mark[g->n_items] = 0;
+    g->n_options[g->n_items] = 0;
+    return (long)g->n_items++;
+}
+
+sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const char *district,
+                           size_t max_cells, reports_grid **out, sq_err *err)
+{
+    *out = NULL;
+    pthread_mutex_lock(&r->mu);
+    sq_status st = attach(r, err);
+    sqlite3_stmt *q = NULL;
+    reports_grid *g = NULL;
+    size_t cap = 0;
+    if (st)
+        goto out;
+    if (!r->db) {
+        st = seterr(err, SQ_ENOTFOUND, "reports", "nothing opened yet");
+        goto out;
+    }
+    /* One read transaction: the size and the cells agree. */
+    sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT count(*), max(n_items) FROM attempts WHERE exam_id = ?1 AND"
+                           " exam_version = ?2 AND (?3 IS NULL OR district = ?3)",
+                           -1, &q, NULL) != SQLITE_OK) {
+        st = dberr(r, "reading reports.db", err);
+        goto end;
+    }
+    sqlite3_bind_text(q, 1, exam, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, version);
+    if (district)
+        sqlite3_bind_text(q, 3, district, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        st = dberr(r, "reading reports.db", err);
+        goto end;
+    }
+    int64_t n_att = sqlite3_column_int64(q, 0), n_cells = sqlite3_column_int64(q, 1);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (n_att <= 0 || n_cells <= 0) {
+        st = seterr(err, SQ_ENOTFOUND, "reports", "no attempt of this exam version");
+        goto end;
+    }
+    if ((uint64_t)n_att * (uint64_t)n_cells > max_cells) {
+        st = seterr(err, SQ_ETOOBIG, "reports", "too many attempts for item analysis here");
+        goto end;
+    }
+    size_t cells = (size_t)n_att * (size_t)n_cells;
+    g = calloc(1, sizeof *g);
+    if (!g || !(g->item = calloc(cells, sizeof *g->item)) ||
+        !(g->score = calloc(cells, sizeof *g->score)) ||
+        !(g->seen = calloc(cells, sizeof *g->seen)) ||
+        !(g->chosen = calloc(cells, sizeof *g->chosen))) {
+        st = seterr(err, SQ_ENOMEM, "reports", "out of memory");
+        goto end;
+    }
+    g->n_cells = (size_t)n_cells;
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT a.id, x.pos, x.item_id, x.n_options, x.selected,"
+                           " x.points_milli, x.max_milli FROM attempts a JOIN answers x"
+                           " ON x.attempt = a.id WHERE a.exam_id = ?1 AND a.exam_version = ?2"
+                           " AND (?3 IS NULL OR a.district = ?3) ORDER BY a.id, x.pos",
+                           -1, &q, NULL) != SQLITE_OK) {
+        st = dberr(r, "reading reports.db", err);
+        goto end;
+    }
+    sqlite3_bind_text(q, 1, exam, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, version);
+    if (district)
+        sqlite3_bind_text(q, 3, district, -1, SQLITE_STATIC);
+    int64_t last = -1;
+    size_t row = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(q, 0);
+        int pos = sqlite3_column_int(q, 1);
+        if (id != last) {
+            if (last >= 0)
+                row++;
+            last = id;
+        }
+        if (row >= (size_t)n_att || pos < 0 || pos >= n_cells)
+            continue; /* written since the count: not in this grid */
+        long k = item_index(g, (const char *)sqlite3_column_text(q, 2), &cap);
+        if (k < 0) {
+            st = seterr(err, k == -1 ? SQ_ETOOBIG : SQ_ENOMEM, "reports",
+                        k == -1 ? "more items than item analysis takes here" : "out of memory");
+            goto end;
+        }
+        size_t cell = row * g->n_cells + (size_t)pos;
+        int64_t pts = sqlite3_column_int64(q, 5), max = sqlite3_column_int64(q, 6);
+        int n_opt = sqlite3_column_int(q, 3);
+        if (max <= 0)
+            continue; /* an item worth nothing has no figures: left unseen */
+        g->item[cell] = (uint32_t)k;
+        g->seen[cell] = 1;
+        g->score[cell] = pts <= 0 ? 0.0 : pts >= max ? 1.0 : (double)pts / (double)max;
+        if (g->max_mark[k] < max / 1000.0)
+            g->max_mark[k] = max / 1000.0;
+        if (n_opt > 32)
+            n_opt = 32;
+        if (g->n_options[k] < n_opt)
+            g->n_options[k] = (uint8_t)n_opt;
+        uint32_t sel = (uint32_t)sqlite3_column_int64(q, 4);
+        g->chosen[cell] = n_opt >= 32 ? sel : sel & ((1u << n_opt) - 1u);
+    }
+    if (rc != SQLITE_DONE) {
+        st = dberr(r, "reading reports.db", err);
+        goto end;
+    }
+    g->n_attempts = last >= 0 ? row + 1 : 0;
+    if (!g->n_attempts || !g->n_items) {
+        st = seterr(err, SQ_ENOTFOUND, "reports", "no item answered in this exam version");
+        goto end;
+    }
+end:
+    sqlite3_finalize(q);
+    q = NULL;
+    sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+out:
+    pthread_mutex_unlock(&r->mu);
+    if (st)
+        reports_grid_free(g);
+    else
+        *out = g;
+    return st;
+}

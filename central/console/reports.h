@@ -108,4 +108,27 @@ typedef int (*reports_event_fn)(void *ctx, const reports_event *ev);
 sq_status reports_attempt_detail(reports *r, int64_t id, reports_item_fn fn,
                                  reports_event_fn ev, void *ctx, sq_err *err) SQ_MUST_CHECK;
 
+/* The grid item analysis needs (itemstats.h) of one exam version's
+ * attempts (in district, when not NULL), built from reports.db: a sparse
+ * layout (each attempt's items in the order shown, n_cells the most items
+ * an attempt had), scores as fractions of each item's points, the options
+ * chosen. Items are numbered by their first appearance; item_ids[k] names
+ * item k. At most max_cells cells (attempts x n_cells): more is
+ * SQ_ETOOBIG, nothing is allocated for it. No attempt: SQ_ENOTFOUND.
+ * Caller owns *out (reports_grid_free). */
+typedef struct {
+    size_t n_attempts, n_items, n_cells;
+    double *max_mark;    /* [n_items] */
+    uint8_t *n_options;  /* [n_items] */
+    char (*item_ids)[129]; /* [n_items] */
+    uint32_t *item;      /* [n_attempts * n_cells] */
+    double *score;       /* [n_attempts * n_cells] */
+    uint8_t *seen;       /* [n_attempts * n_cells] */
+    uint32_t *chosen;    /* [n_attempts * n_cells] */
+} reports_grid;
+
+sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const char *district,
+                           size_t max_cells, reports_grid **out, sq_err *err) SQ_MUST_CHECK;
+void reports_grid_free(reports_grid *g); /* NULL is a no-op */
+
 #endif

@@ -32,6 +32,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -53,6 +54,7 @@
 #include "html.h"
 #include "password.h"
 #include "reports.h"
+#include "itemstats.h"
 #include "synaq/result.h"
 #include "stats.h"
 #include "throttle.h"
@@ -322,6 +324,7 @@ static const char css[] =
     "table.results th,table.results td{overflow-wrap:normal}"
     "table.results td.wrap{overflow-wrap:anywhere}.nowrap{white-space:nowrap}"
     "nav.pages{display:flex;flex-wrap:wrap;gap:1rem;margin:.75rem 0}"
+    "h3{font-size:1rem;margin:1rem 0 .4rem}tr.flagged td{background:#fff4e5}"
     "table{width:100%;border-collapse:collapse;background:#fff;border:1px solid var(--line)}"
     "th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid var(--line);"
     "vertical-align:top;overflow-wrap:anywhere}"
@@ -1574,6 +1577,19 @@ static enum MHD_Result results_page(console *c, struct MHD_Connection *conn, con
         page_end(c, &b, lang, now);
         return respond_page(conn, 200, &b, NULL);
     }
+    if (q.exam && q.f.version > 0) {
+        html_lit(&b, "<p id=\"items-link\"><a href=\"/items?exam=");
+        html_url(&b, q.exam);
+        html_lit(&b, "&amp;version=");
+        html_text(&b, q.version);
+        if (q.district && w->u.role != ACCOUNTS_DISTRICT) {
+            html_lit(&b, "&amp;district=");
+            html_url(&b, q.district);
+        }
+        html_lit(&b, "\">");
+        html_text(&b, tr(c, lang, "items.link"));
+        html_lit(&b, "</a></p>");
+    }
     char num[32];
     snprintf(num, sizeof num, "%lld", (long long)total);
     html_lit(&b, "<p class=\"scope\" id=\"count\">");
@@ -1941,6 +1957,249 @@ static enum MHD_Result attempt_page(console *c, struct MHD_Connection *conn, con
     return respond_page(conn, 200, &b, NULL);
 }
 
+/* ---- item analysis of one exam version (itemstats.h) ---- */
+
+/* Cells of one item analysis (attempts x items): about 17 bytes each, so
+ * at most about 100 MB for a page; 10^5 attempts of 50 items fit. */
+#define ITEMS_MAX_CELLS (6u * 1000u * 1000u)
+
+/* A figure, or "-" when it is not defined (NaN). */
+static void put_fig(html_buf *b, double v, const char *unit)
+{
+    char s[64];
+    if (isnan(v) || isinf(v))
+        snprintf(s, sizeof s, "-");
+    else
+        snprintf(s, sizeof s, "%.2f%s", v, unit);
+    html_text(b, s);
+}
+
+static void fig_row(const console *c, html_buf *b, int lang, const char *key, const char *id,
+                    double v, const char *unit)
+{
+    html_lit(b, "<dt>");
+    html_text(b, tr(c, lang, key));
+    html_lit(b, "</dt><dd id=\"");
+    html_text(b, id);
+    html_lit(b, "\">");
+    put_fig(b, v, unit);
+    html_lit(b, "</dd>");
+}
+
+static void count_cell(const console *c, html_buf *b, int lang, const char *key, size_t n,
+                       size_t of)
+{
+    char s[64];
+    html_lit(b, "<td class=\"num nowrap\" data-label=\"");
+    html_text(b, tr(c, lang, key));
+    html_lit(b, "\">");
+    snprintf(s, sizeof s, "%zu (%.0f %%)", n, of ? 100.0 * (double)n / (double)of : 0.0);
+    html_text(b, s);
+    html_lit(b, "</td>");
+}
+
+static enum MHD_Result items_page(console *c, struct MHD_Connection *conn, const who *w,
+                                  int64_t now)
+{
+    int lang = w->lang;
+    const char *exam = arg(conn, "exam"), *version_s = arg(conn, "version"),
+               *district = arg(conn, "district");
+    int64_t version = 0;
+    if (!exam || strlen(exam) > FILTER_MAX || !parse_count(version_s, &version) || version < 1 ||
+        (district && strlen(district) > FILTER_MAX))
+        return error_page(c, conn, 400, lang, w, "error.bad_filter");
+    if (w->u.role == ACCOUNTS_DISTRICT) {
+        if (district && strcmp(district, w->u.district) != 0) {
+            logf_("%s (district %s) refused item analysis of another district", w->u.name,
+                  w->u.district);
+            return error_page(c, conn, 403, lang, w, "error.forbidden");
+        }
+        district = w->u.district;
+    }
+    reports_grid *g = NULL;
+    itemstats *st = NULL;
+    sq_err e;
+    const char *note = NULL;
+    sq_status s = reports_grid_get(c->rep, exam, version, district, ITEMS_MAX_CELLS, &g, &e);
+    if (s == SQ_ENOTFOUND)
+        note = "items.none";
+    else if (s == SQ_ETOOBIG)
+        note = "items.too_big";
+    else if (s) {
+        logf_("%s", e.msg);
+        return error_page(c, conn, 500, lang, w, "error.server");
+    }
+    if (g) {
+        itemstats_input in = {.n_attempts = g->n_attempts,
+                              .n_items = g->n_items,
+                              .max_mark = g->max_mark,
+                              .item = g->item,
+                              .n_cells = g->n_cells,
+                              .score = g->score,
+                              .seen = g->seen,
+                              .chosen = g->chosen,
+                              .n_options = g->n_options};
+        if (itemstats_compute(&in, &st, &e)) {
+            logf_("item analysis of %s version %lld: %s", exam, (long long)version, e.msg);
+            reports_grid_free(g);
+            return error_page(c, conn, 500, lang, w, "error.server");
+        }
+    }
+    html_buf b, hb;
+    char v[32];
+    snprintf(v, sizeof v, "%lld", (long long)version);
+    html_init(&b, PAGE_MAX);
+    html_init(&hb, 2048);
+    html_lit(&hb, "/items?exam=");
+    html_url(&hb, exam);
+    html_lit(&hb, "&version=");
+    html_text(&hb, v);
+    if (district && w->u.role != ACCOUNTS_DISTRICT) {
+        html_lit(&hb, "&district=");
+        html_url(&hb, district);
+    }
+    page_start(c, &b, lang, tr(c, lang, "items.heading"), w, hb.failed || !hb.p ? "/results" : hb.p);
+    html_free(&hb);
+    html_lit(&b, "<h1>");
+    html_tr(&b, tr(c, lang, "items.title"), "exam", exam, "v", v, (const char *)NULL);
+    html_lit(&b, "</h1><p class=\"scope\" id=\"scope\">");
+    if (district)
+        html_tr(&b, tr(c, lang, "overview.scope_district"), "district", district,
+                (const char *)NULL);
+    else
+        html_text(&b, tr(c, lang, "overview.scope_all"));
+    html_lit(&b, "</p>");
+    if (note) {
+        html_lit(&b, "<p class=\"msg\" id=\"items-none\">");
+        html_text(&b, tr(c, lang, note));
+        html_lit(&b, "</p>");
+        page_end(c, &b, lang, now);
+        return respond_page(conn, 200, &b, NULL);
+    }
+    const itemstats_test *t = &st->test;
+    html_lit(&b, "<h2>");
+    html_text(&b, tr(c, lang, "items.test"));
+    html_lit(&b, "</h2><dl class=\"facts\" id=\"test\"><dt>");
+    html_text(&b, tr(c, lang, "items.attempts"));
+    html_lit(&b, "</dt><dd id=\"t-n\">");
+    html_int(&b, (int64_t)t->n);
+    html_lit(&b, "</dd>");
+    fig_row(c, &b, lang, "items.mean", "t-mean", t->mean, "");
+    fig_row(c, &b, lang, "items.median", "t-median", t->median, "");
+    fig_row(c, &b, lang, "items.sd", "t-sd", t->sd, "");
+    fig_row(c, &b, lang, "items.skewness", "t-skew", t->skewness, "");
+    fig_row(c, &b, lang, "items.kurtosis", "t-kurt", t->kurtosis, "");
+    fig_row(c, &b, lang, "items.cic", "t-cic", t->cic, " %");
+    fig_row(c, &b, lang, "items.error_ratio", "t-er", t->error_ratio, " %");
+    fig_row(c, &b, lang, "items.standard_error", "t-se", t->standard_error, "");
+    html_lit(&b, "</dl>");
+    size_t flagged = 0;
+    for (size_t k = 0; k < st->n_items; k++)
+        flagged += (st->items[k].flags & ITEMSTATS_LOW_DE) != 0;
+    char nf[32];
+    snprintf(nf, sizeof nf, "%zu", flagged);
+    html_lit(&b, "<h2>");
+    html_text(&b, tr(c, lang, "attempt.items"));
+    html_lit(&b, "</h2><p class=\"scope\" id=\"flagged\">");
+    html_tr(&b, tr(c, lang, "items.flagged_n"), "n", nf, (const char *)NULL);
+    html_lit(&b, "</p><table class=\"results\" id=\"items\"><thead><tr>");
+    const char *heads[] = {"attempt.item", "items.attempts", "items.facility", "items.sd",
+                           "items.di",     "items.de",       "items.ew",       "items.flag"};
+    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+        html_lit(&b, "<th>");
+        html_text(&b, tr(c, lang, heads[i]));
+        html_lit(&b, "</th>");
+    }
+    html_lit(&b, "</tr></thead><tbody>");
+    for (size_t k = 0; k < st->n_items; k++) {
+        const itemstats_item *it = &st->items[k];
+        bool low = it->flags & ITEMSTATS_LOW_DE;
+        html_lit(&b, low ? "<tr class=\"flagged\"><td class=\"wrap\" data-label=\""
+                         : "<tr><td class=\"wrap\" data-label=\"");
+        html_text(&b, tr(c, lang, "attempt.item"));
+        html_lit(&b, "\"><a href=\"#opt-");
+        snprintf(v, sizeof v, "%zu", k);
+        html_text(&b, v);
+        html_lit(&b, "\">");
+        html_text(&b, g->item_ids[k]);
+        html_lit(&b, "</a></td><td class=\"num\" data-label=\"");
+        html_text(&b, tr(c, lang, "items.attempts"));
+        html_lit(&b, "\">");
+        html_int(&b, (int64_t)it->s);
+        const struct {
+            const char *key;
+            double v;
+        } figs[] = {{"items.facility", it->facility * 100},
+                    {"items.sd", it->sd * 100},
+                    {"items.di", it->discrimination_index},
+                    {"items.de", it->discriminative_efficiency},
+                    {"items.ew", it->effective_weight}};
+        for (size_t f = 0; f < sizeof figs / sizeof figs[0]; f++) {
+            html_lit(&b, "</td><td class=\"num nowrap\" data-label=\"");
+            html_text(&b, tr(c, lang, figs[f].key));
+            html_lit(&b, "\">");
+            put_fig(&b, figs[f].v, " %");
+        }
+        html_lit(&b, "</td><td data-label=\"");
+        html_text(&b, tr(c, lang, "items.flag"));
+        html_lit(&b, "\">");
+        if (low) {
+            html_lit(&b, "<span class=\"warn\">");
+            html_text(&b, tr(c, lang, "items.flagged"));
+            html_lit(&b, "</span>");
+        }
+        html_lit(&b, "</td></tr>");
+    }
+    html_lit(&b, "</tbody></table><h2>");
+    html_text(&b, tr(c, lang, "items.distractors"));
+    html_lit(&b, "</h2><p class=\"scope\">");
+    html_text(&b, tr(c, lang, "items.no_key"));
+    html_lit(&b, "</p>");
+    for (size_t k = 0; st->options && k < st->n_items; k++) {
+        const itemstats_options *o = &st->options[k];
+        if (!o->n_options || !o->seen[ITEMSTATS_ALL])
+            continue;
+        snprintf(v, sizeof v, "%zu", k);
+        html_lit(&b, "<h3 id=\"opt-");
+        html_text(&b, v);
+        html_lit(&b, "\">");
+        html_text(&b, g->item_ids[k]);
+        html_lit(&b, "</h3><table class=\"results\"><thead><tr><th>");
+        html_text(&b, tr(c, lang, "items.option"));
+        html_lit(&b, "</th><th>");
+        html_text(&b, tr(c, lang, "items.all"));
+        html_lit(&b, "</th><th>");
+        html_text(&b, tr(c, lang, "items.top"));
+        html_lit(&b, "</th><th>");
+        html_text(&b, tr(c, lang, "items.bottom"));
+        html_lit(&b, "</th></tr></thead><tbody>");
+        for (unsigned opt = 0; opt <= o->n_options; opt++) {
+            html_lit(&b, "<tr><td data-label=\"");
+            html_text(&b, tr(c, lang, "items.option"));
+            html_lit(&b, "\">");
+            if (opt < o->n_options) {
+                char letter[8];
+                snprintf(letter, sizeof letter, "%c", opt < 26 ? 'A' + opt : '?');
+                html_text(&b, letter);
+            } else {
+                html_text(&b, tr(c, lang, "attempt.unanswered"));
+            }
+            html_lit(&b, "</td>");
+            static const char *const gkeys[] = {"items.all", "items.top", "items.bottom"};
+            for (int gr = 0; gr < ITEMSTATS_GROUPS; gr++) {
+                size_t n = opt < o->n_options ? o->chosen[gr][opt] : o->unanswered[gr];
+                count_cell(c, &b, lang, gkeys[gr], n, o->seen[gr]);
+            }
+            html_lit(&b, "</tr>");
+        }
+        html_lit(&b, "</tbody></table>");
+    }
+    itemstats_free(st);
+    reports_grid_free(g);
+    page_end(c, &b, lang, now);
+    return respond_page(conn, 200, &b, NULL);
+}
+
 /* ---- accounts (admin only) ---- */
 
 typedef struct {
@@ -2151,7 +2410,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     bool known_page = !strcmp(url, "/") || !strcmp(url, "/overview") || !strcmp(url, "/logout") ||
                       !strcmp(url, "/users") || !strcmp(url, "/users/state") ||
                       !strncmp(url, "/station/", 9) || !strcmp(url, "/results") ||
-                      !strncmp(url, "/trainee/", 9) || !strncmp(url, "/attempt/", 9);
+                      !strncmp(url, "/trainee/", 9) || !strncmp(url, "/attempt/", 9) ||
+                      !strcmp(url, "/items");
     if (!known_page)
         return error_page(c, conn, 404, lang, NULL, "error.not_found");
     who w;
@@ -2183,6 +2443,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return overview_page(c, conn, &w, now);
     if (!strcmp(url, "/results"))
         return results_page(c, conn, &w, now);
+    if (!strcmp(url, "/items"))
+        return items_page(c, conn, &w, now);
     if (!strncmp(url, "/trainee/", 9))
         return trainee_page(c, conn, &w, now, url + 9);
     if (!strncmp(url, "/attempt/", 9))

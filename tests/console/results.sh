@@ -228,6 +228,39 @@ a_attempt=$(q "SELECT id FROM attempts WHERE station_id = 'st-a' LIMIT 1")
 get "$dina" "/attempt/$a_attempt"
 same "dina's own district's attempt" 200 "$code"
 
+# Item analysis of the exam version (central/itemstats.c on reports.db).
+get "$alice" "/results?exam=chaos&version=1"
+grep -q 'id="items-link"><a href="/items?exam=chaos&amp;version=1">' "$work/b" && ok || bad "no link to item analysis"
+get "$alice" "/items?exam=chaos&version=1&lang=en"
+[ "$code" = 200 ] && ok || bad "items page: $code"
+same "item analysis: attempts" "$(q "SELECT count(*) FROM attempts WHERE exam_id = 'chaos' AND exam_version = 1")" \
+  "$(sed -n 's/.*id="t-n">\([0-9]*\)<.*/\1/p' "$work/b")"
+for item in c1 c2; do
+  same "facility of $item" \
+    "$(q "SELECT count(*) || ' ' || printf('%.2f %%', 100.0 * avg(x.points_milli * 1.0 / x.max_milli)) FROM answers x JOIN attempts a ON a.id = x.attempt WHERE a.exam_id = 'chaos' AND x.item_id = '$item'")" \
+    "$(grep -o "\">$item</a></td><td class=\"num\" data-label=\"Attempts\">[0-9]*</td><td class=\"num nowrap\" data-label=\"Facility index\">[^<]*" "$work/b" | sed 's/.*Attempts">\([0-9]*\)<.*Facility index">/\1 /')"
+  # The distractor table: how often option A and no answer, over all attempts.
+  table=$(sed -n "s/.*\">$item<\/h3>\(<table.*\)/\1/p" "$work/b" | sed 's|</table>.*||')
+  same "option A of $item chosen" "$(q "SELECT count(*) FROM answers WHERE item_id = '$item' AND answered AND selected & 1")" \
+    "$(grep -o '<td data-label="Option">A</td><td class="num nowrap" data-label="All attempts">[0-9]*' <<<"$table" | sed 's/.*">//')"
+  same "$item left unanswered" "$(q "SELECT count(*) FROM answers WHERE item_id = '$item' AND NOT answered")" \
+    "$(grep -o '<td data-label="Option">no answer</td><td class="num nowrap" data-label="All attempts">[0-9]*' <<<"$table" | sed 's/.*">//')"
+done
+same "flagged items: as many rows as the count says" "$(sed -n 's/.*id="flagged">Items flagged: \([0-9]*\)<.*/\1/p' "$work/b")" \
+  "$(grep -o '<tr class="flagged">' "$work/b" | wc -l)"
+get "$alice" "/items?exam=%3Cscript%3Ex&version=1"
+[ "$code" = 200 ] && body_has 'id="items-none"' && body_has '&lt;script&gt;x' && ok || bad "items of no such exam: $code"
+grep -qF '<script>x' "$work/b" && bad "a raw exam id in the items page" || ok
+for bad_q in "" "exam=chaos" "exam=chaos&version=x" "exam=chaos&version=0"; do
+  get "$alice" "/items?$bad_q"
+  same "items with '$bad_q'" 400 "$code"
+done
+get "$dina" "/items?exam=chaos&version=1"
+same "dina's item analysis: her district's attempts" "$(q "SELECT count(*) FROM attempts WHERE exam_id = 'chaos' AND district = 'Алматы'")" \
+  "$(sed -n 's/.*id="t-n">\([0-9]*\)<.*/\1/p' "$work/b")"
+get "$dina" "/items?exam=chaos&version=1&district=%D0%90%D1%81%D1%82%D0%B0%D0%BD%D0%B0"
+same "dina asking for another district's item analysis" 403 "$code"
+
 same "the databases after it all" "$before" "$(sums)"
 
 # Opened again while the console runs: it reads what is new.
