@@ -347,7 +347,8 @@ static const char css[] =
     "tr{border-bottom:2px solid var(--line);padding:.3rem 0}"
     "td{border:0;padding:.15rem .6rem;display:grid;grid-template-columns:9rem 1fr;gap:.5rem}"
     "td.num{text-align:left}"
-    "td::before{content:attr(data-label);color:var(--muted);font-size:.85rem}"
+    "td::before{content:attr(data-label);color:var(--muted);font-size:.85rem;"
+    "white-space:normal}"
     "dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}}";
 
 static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, const char *type,

@@ -62,7 +62,7 @@ rm -rf "$shots"
 mkdir -p "$shots"
 status=0
 "$bin/tests/console/cdpshot" --chromium "$chromium" --base "http://127.0.0.1:$port" \
-  --user alice --password "alice password 1" --pages "/overview,/overview?show=silent,/station/st-a,/users,/results,/results?station=st-b&sort=name&dir=asc,/trainee/$long_trainee,/attempt/$long_attempt" --out "$work" >"$work/cdp.out" 2>"$work/cdp.err" || status=$?
+  --user alice --password "alice password 1" --pages "/overview,/overview?show=silent,/station/st-a,/users,/results,/results?station=st-b&sort=name&dir=asc,/trainee/$long_trainee,/attempt/$long_attempt,/items?exam=chaos&version=1" --out "$work" >"$work/cdp.out" 2>"$work/cdp.err" || status=$?
 [ $status = 77 ] && { cat "$work/cdp.out"; exit 77; }
 [ $status = 0 ] && ok || bad "cdpshot: $(cat "$work/cdp.err")"
 grep -q "^cookie __Host-synaq secure=1 httpOnly=1 sameSite=Strict path=/ session=0$" "$work/cdp.out" &&
@@ -86,6 +86,7 @@ while read -r _ file url sw iw h; do
     results_station_st-b_sort_name_dir_asc-*:url=http://127.0.0.1:$port/results\?station=st-b\&sort=name\&dir=asc\&lang=*) ok ;;
     trainee_$long_trainee-*:url=http://127.0.0.1:$port/trainee/$long_trainee\?lang=*) ok ;;
     attempt_$long_attempt-*:url=http://127.0.0.1:$port/attempt/$long_attempt\?lang=*) ok ;;
+    items_exam_chaos_version_1-*:url=http://127.0.0.1:$port/items\?exam=chaos\&version=1\&lang=*) ok ;;
     *) bad "$name: at $url" ;;
   esac
   [ "$sw" -le "$iw" ] && ok || bad "$name: the page is $sw px wide in a $iw px window (cut off)"
@@ -93,7 +94,7 @@ while read -r _ file url sw iw h; do
   want_w=${want_w%%x*}
   [ "$(identify -format %w "$file")" = "$want_w" ] && ok || bad "$name: $(identify -format %wx%h "$file")"
 done < <(grep '^shot ' "$work/cdp.out")
-[ $n = 49 ] && ok || bad "$n screenshots, expected 49: $(cat "$work/cdp.out" "$work/cdp.err")"
+[ $n = 55 ] && ok || bad "$n screenshots, expected 55: $(cat "$work/cdp.out" "$work/cdp.err")"
 echo "screenshots in $shots"
 echo "browser: $passes passed, $fails failed"
 [ $fails = 0 ]
