@@ -117,7 +117,8 @@ static int fill(const char *path, long rows)
         r.points_milli = 0;
         r.max_milli = ITEMS * 1000;
         for (int k = 0; k < ITEMS; k++) {
-            snprintf(item_ids[k], sizeof item_ids[k], "q%d", (int)(next_rand() % 200));
+            /* One item of 40 per place: a bank of 200, no item twice. */
+            snprintf(item_ids[k], sizeof item_ids[k], "q%d", k * 40 + (int)(next_rand() % 40));
             items[k] = (sq_result_item){.item_id = item_ids[k],
                                         .n_options = 4,
                                         .selected = 1u << (next_rand() % 4),

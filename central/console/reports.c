@@ -534,23 +534,37 @@ void reports_grid_free(reports_grid *g)
     free(g);
 }
 
-/* Item k's number in the grid, made on first sight. A linear search:
- * an exam version has tens of items, and a bank drawn from is capped by
- * ITEMS_MAX. */
+/* Item k's number in the grid, made on first sight, found again through
+ * an open-addressing table of ITEMS_SLOTS (FNV-1a of the id): a grid has
+ * a cell per item answered, 10^5 attempts of 50 items are 5 * 10^6
+ * look-ups. At most ITEMS_MAX items (a bank drawn from). */
 #define ITEMS_MAX 4096
-static long item_index(reports_grid *g, const char *id, size_t *cap)
+#define ITEMS_SLOTS 8192 /* a power of two, twice ITEMS_MAX */
+typedef struct {
+    int32_t slot[ITEMS_SLOTS]; /* item + 1; 0: empty */
+    size_t cap;
+} item_table;
+
+static long item_index(reports_grid *g, item_table *t, const char *id)
 {
-    for (size_t k = 0; k < g->n_items; k++)
-        if (!strcmp(g->item_ids[k], id))
-            return (long)k;
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    for (uint32_t i = h & (ITEMS_SLOTS - 1);; i = (i + 1) & (ITEMS_SLOTS - 1)) {
+        int32_t k = t->slot[i];
+        if (!k)
+            break;
+        if (!strcmp(g->item_ids[k - 1], id))
+            return (long)(k - 1);
+    }
     if (g->n_items >= ITEMS_MAX)
         return -1;
-    if (g->n_items == *cap) {
-        size_t nc = *cap ? *cap * 2 : 64;
+    if (g->n_items == t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 64;
         char(*ids)[129] = realloc(g->item_ids, nc * sizeof *ids);
-        double *mm = realloc(g->max_mark, nc * sizeof *mm);
         if (ids)
             g->item_ids = ids;
+        double *mm = realloc(g->max_mark, nc * sizeof *mm);
         if (mm)
             g->max_mark = mm;
         uint8_t *no = realloc(g->n_options, nc * sizeof *no);
@@ -558,11 +572,16 @@ static long item_index(reports_grid *g, const char *id, size_t *cap)
             g->n_options = no;
         if (!ids || !mm || !no)
             return -2;
-        *cap = nc;
+        t->cap = nc;
     }
     snprintf(g->item_ids[g->n_items], sizeof g->item_ids[0], "%s", id);
     g->max_mark[g->n_items] = 0;
     g->n_options[g->n_items] = 0;
+    for (uint32_t i = h & (ITEMS_SLOTS - 1);; i = (i + 1) & (ITEMS_SLOTS - 1))
+        if (!t->slot[i]) {
+            t->slot[i] = (int32_t)g->n_items + 1;
+            break;
+        }
     return (long)g->n_items++;
 }
 
@@ -574,7 +593,7 @@ sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const 
     sq_status st = attach(r, err);
     sqlite3_stmt *q = NULL;
     reports_grid *g = NULL;
-    size_t cap = 0;
+    item_table *items = NULL;
     if (st)
         goto out;
     if (!r->db) {
@@ -583,9 +602,13 @@ sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const 
     }
     /* One read transaction: the size and the cells agree. */
     sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
+    /* With a district and without, each its own statement: a district
+     * held in "?3 IS NULL OR" would keep SQLite from its index. */
     if (sqlite3_prepare_v2(r->db,
-                           "SELECT count(*), max(n_items) FROM attempts WHERE exam_id = ?1 AND"
-                           " exam_version = ?2 AND (?3 IS NULL OR district = ?3)",
+                           district ? "SELECT count(*), max(n_items) FROM attempts WHERE"
+                                      " exam_id = ?1 AND exam_version = ?2 AND district = ?3"
+                                    : "SELECT count(*), max(n_items) FROM attempts WHERE"
+                                      " exam_id = ?1 AND exam_version = ?2",
                            -1, &q, NULL) != SQLITE_OK) {
         st = dberr(r, "reading reports.db", err);
         goto end;
@@ -611,7 +634,8 @@ sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const 
     }
     size_t cells = (size_t)n_att * (size_t)n_cells;
     g = calloc(1, sizeof *g);
-    if (!g || !(g->item = calloc(cells, sizeof *g->item)) ||
+    items = calloc(1, sizeof *items);
+    if (!g || !items || !(g->item = calloc(cells, sizeof *g->item)) ||
         !(g->score = calloc(cells, sizeof *g->score)) ||
         !(g->seen = calloc(cells, sizeof *g->seen)) ||
         !(g->chosen = calloc(cells, sizeof *g->chosen))) {
@@ -619,11 +643,19 @@ sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const 
         goto end;
     }
     g->n_cells = (size_t)n_cells;
+    /* Ordered as the exam's index already is (no sort), each attempt's
+     * items together and in the order shown. */
     if (sqlite3_prepare_v2(r->db,
-                           "SELECT a.id, x.pos, x.item_id, x.n_options, x.selected,"
-                           " x.points_milli, x.max_milli FROM attempts a JOIN answers x"
-                           " ON x.attempt = a.id WHERE a.exam_id = ?1 AND a.exam_version = ?2"
-                           " AND (?3 IS NULL OR a.district = ?3) ORDER BY a.id, x.pos",
+                           district
+                               ? "SELECT a.id, x.pos, x.item_id, x.n_options, x.selected,"
+                                 " x.points_milli, x.max_milli FROM attempts a JOIN answers x"
+                                 " ON x.attempt = a.id WHERE a.exam_id = ?1 AND"
+                                 " a.exam_version = ?2 AND a.district = ?3"
+                                 " ORDER BY a.finished_wall, a.id, x.pos"
+                               : "SELECT a.id, x.pos, x.item_id, x.n_options, x.selected,"
+                                 " x.points_milli, x.max_milli FROM attempts a JOIN answers x"
+                                 " ON x.attempt = a.id WHERE a.exam_id = ?1 AND"
+                                 " a.exam_version = ?2 ORDER BY a.finished_wall, a.id, x.pos",
                            -1, &q, NULL) != SQLITE_OK) {
         st = dberr(r, "reading reports.db", err);
         goto end;
@@ -645,7 +677,8 @@ sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const 
         }
         if (row >= (size_t)n_att || pos < 0 || pos >= n_cells)
             continue; /* written since the count: not in this grid */
-        long k = item_index(g, (const char *)sqlite3_column_text(q, 2), &cap);
+        const char *item_id = (const char *)sqlite3_column_text(q, 2);
+        long k = item_index(g, items, item_id ? item_id : "");
         if (k < 0) {
             st = seterr(err, k == -1 ? SQ_ETOOBIG : SQ_ENOMEM, "reports",
                         k == -1 ? "more items than item analysis takes here" : "out of memory");
@@ -683,6 +716,7 @@ end:
     sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
 out:
     pthread_mutex_unlock(&r->mu);
+    free(items);
     if (st)
         reports_grid_free(g);
     else
