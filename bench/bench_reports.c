@@ -47,9 +47,9 @@ static uint64_t next_rand(void)
 static const char *const first_names[] = {"Айгерім", "Ерлан", "Әсел",   "Нұрлан", "Гүлнар",
                                           "Дәурен",  "Жанар", "Қайрат", "Ольга",  "Сергей",
                                           "Мария",   "Арман", "Динара", "Тимур",  "Бақыт"};
-static const char *const last_names[] = {"Қасымов",  "Сейітова", "Ахметов", "Иванова",
+static const char *const last_names[] = {"Қасымов",   "Сейітова", "Ахметов", "Иванова",
                                          "Нұрланова", "Жұмабаев", "Петров",  "Әбілова",
-                                         "Оспанов",  "Смирнова", "Бекова",  "Төлеуов"};
+                                         "Оспанов",   "Смирнова", "Бекова",  "Төлеуов"};
 
 static double now_ms(void)
 {
@@ -249,16 +249,36 @@ int main(int argc, char **argv)
         {"all, by name, page 1", {.passed = -1}, REPORTS_SORT_NAME, false, 0},
         {"all, by score, page 21", {.passed = -1}, REPORTS_SORT_PERCENT, true, 20},
         {"all, by station, page 1", {.passed = -1}, REPORTS_SORT_STATION, false, 0},
-        {"district, newest first", {.district = "Аудан 07", .passed = -1}, REPORTS_SORT_DATE, true, 0},
+        {"district, newest first",
+         {.district = "Аудан 07", .passed = -1},
+         REPORTS_SORT_DATE,
+         true,
+         0},
         {"district + failed", {.district = "Аудан 07", .passed = 0}, REPORTS_SORT_DATE, true, 0},
         {"district, by name", {.district = "Аудан 07", .passed = -1}, REPORTS_SORT_NAME, false, 0},
         {"station", {.station = "st-0042", .passed = -1}, REPORTS_SORT_DATE, true, 0},
-        {"exam + version", {.exam = "exam-03", .version = 2, .passed = -1}, REPORTS_SORT_DATE, true, 0},
-        {"March (date range)", {.from = 1772323200, .to = 1775001600, .passed = -1}, REPORTS_SORT_DATE, true, 0},
-        {"received since (last 7 days)", {.received_since = 1798761600 - 7 * 86400, .passed = -1}, REPORTS_SORT_DATE, true, 0},
+        {"exam + version",
+         {.exam = "exam-03", .version = 2, .passed = -1},
+         REPORTS_SORT_DATE,
+         true,
+         0},
+        {"March (date range)",
+         {.from = 1772323200, .to = 1775001600, .passed = -1},
+         REPORTS_SORT_DATE,
+         true,
+         0},
+        {"received since (last 7 days)",
+         {.received_since = 1798761600 - 7 * 86400, .passed = -1},
+         REPORTS_SORT_DATE,
+         true,
+         0},
         {"trainee id", {.trainee = one[0].trainee_id, .passed = -1}, REPORTS_SORT_DATE, true, 0},
         {"name starts with", {.name = "Қасымов Ә", .passed = -1}, REPORTS_SORT_DATE, true, 0},
-        {"name starts with, by name", {.name = "Қасымов Ә", .passed = -1}, REPORTS_SORT_NAME, false, 0},
+        {"name starts with, by name",
+         {.name = "Қасымов Ә", .passed = -1},
+         REPORTS_SORT_NAME,
+         false,
+         0},
     };
     printf("\n%ld results in %s, %d runs each (ms)\n", rows, path, runs);
     printf("%-44s %9s %4s %8s %8s %8s %8s\n", "case", "matches", "rows", "page med", "page max",

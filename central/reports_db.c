@@ -123,8 +123,7 @@ static sq_status prepare(reports_db *r, sqlite3_stmt **q, const char *sql, sq_er
     return SQ_OK;
 }
 
-sq_status reports_db_open(const char *path, const char *central_fp, reports_db **out,
-                          sq_err *err)
+sq_status reports_db_open(const char *path, const char *central_fp, reports_db **out, sq_err *err)
 {
     *out = NULL;
     reports_db *r = calloc(1, sizeof *r);
@@ -191,8 +190,10 @@ sq_status reports_db_open(const char *path, const char *central_fp, reports_db *
         if (sqlite3_prepare_v2(r->db, "SELECT value FROM meta WHERE key = 'central'", -1, &q,
                                NULL) != SQLITE_OK ||
             sqlite3_step(q) != SQLITE_ROW) {
-            st = seterr(err, SQ_ECORRUPT, "%s is marked as a reports.db but has no central's "
-                        "fingerprint in it; refusing to touch it%s", path, "");
+            st = seterr(err, SQ_ECORRUPT,
+                        "%s is marked as a reports.db but has no central's "
+                        "fingerprint in it; refusing to touch it%s",
+                        path, "");
             goto fail;
         }
         const char *fp = (const char *)sqlite3_column_text(q, 0);
@@ -488,8 +489,7 @@ sq_status reports_db_refuse(reports_db *r, const char *station_id, int64_t seq, 
 sq_status reports_db_set_position(reports_db *r, const char *station_id, int64_t seq, sq_err *err)
 {
     if (!r->in_tx)
-        return seterr(err, SQ_ESTATE, "reports.db: position outside a transaction%s%s", NULL,
-                      NULL);
+        return seterr(err, SQ_ESTATE, "reports.db: position outside a transaction%s%s", NULL, NULL);
     sqlite3_bind_text(r->q_setpos, 1, station_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(r->q_setpos, 2, seq);
     return step_done(r, r->q_setpos, "recording the import's position", err);

@@ -67,8 +67,8 @@ sq_status reports_db_put(reports_db *db, const sq_result *r, const char *distric
                          int64_t received_wall_s, const char *batch_id, sq_err *err) SQ_MUST_CHECK;
 /* Records a result that could not be opened (reason: a sentence), so a
  * later run does not try it again. Inside a transaction. */
-sq_status reports_db_refuse(reports_db *db, const char *station_id, int64_t seq,
-                            const char *reason, sq_err *err) SQ_MUST_CHECK;
+sq_status reports_db_refuse(reports_db *db, const char *station_id, int64_t seq, const char *reason,
+                            sq_err *err) SQ_MUST_CHECK;
 /* Moves a station's position to seq. Inside a transaction. */
 sq_status reports_db_set_position(reports_db *db, const char *station_id, int64_t seq,
                                   sq_err *err) SQ_MUST_CHECK;

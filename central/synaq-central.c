@@ -587,10 +587,10 @@ typedef struct {
     reports_db *db;
     const import_station *st;
     const char *source;
-    int64_t contig;    /* every seq up to it handled (the position) */
-    int64_t in_chunk;  /* results handled since the last commit */
+    int64_t contig;   /* every seq up to it handled (the position) */
+    int64_t in_chunk; /* results handled since the last commit */
     int64_t opened, refused, skipped;
-    sq_status fatal;   /* a failure of reports.db itself: the walk stops */
+    sq_status fatal; /* a failure of reports.db itself: the walk stops */
     sq_err fatal_err;
 } importer;
 
@@ -692,9 +692,10 @@ static int open_into(const char *into)
     }
     /* A SQLite store that was never made: nothing received yet, as an
      * empty one (cstore_open says SQ_ENOTFOUND only for the latter). */
-    sq_status st = !cstore_is_url(results_path) && access(results_path, F_OK) != 0 && errno == ENOENT
-                       ? SQ_ENOTFOUND
-                       : cstore_open(results_path, CSTORE_READONLY, &cs, &e);
+    sq_status st =
+        !cstore_is_url(results_path) && access(results_path, F_OK) != 0 && errno == ENOENT
+            ? SQ_ENOTFOUND
+            : cstore_open(results_path, CSTORE_READONLY, &cs, &e);
     if (st == SQ_ENOTFOUND) {
         printf("nothing received yet in %s; %s is ready\n", where, into);
         goto done;

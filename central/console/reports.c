@@ -77,7 +77,8 @@ static sq_status attach(reports *r, sq_err *err)
     int64_t version = pragma_int(db, "PRAGMA user_version");
     if (app != REPORTS_DB_APP_ID) {
         sqlite3_close(db);
-        return seterr(err, SQ_ECORRUPT, r->path, "not a reports.db (open-results --into makes one)");
+        return seterr(err, SQ_ECORRUPT, r->path,
+                      "not a reports.db (open-results --into makes one)");
     }
     if (version > REPORTS_DB_SCHEMA) {
         sqlite3_close(db);
@@ -646,16 +647,15 @@ sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const 
     /* Ordered as the exam's index already is (no sort), each attempt's
      * items together and in the order shown. */
     if (sqlite3_prepare_v2(r->db,
-                           district
-                               ? "SELECT a.id, x.pos, x.item_id, x.n_options, x.selected,"
-                                 " x.points_milli, x.max_milli FROM attempts a JOIN answers x"
-                                 " ON x.attempt = a.id WHERE a.exam_id = ?1 AND"
-                                 " a.exam_version = ?2 AND a.district = ?3"
-                                 " ORDER BY a.finished_wall, a.id, x.pos"
-                               : "SELECT a.id, x.pos, x.item_id, x.n_options, x.selected,"
-                                 " x.points_milli, x.max_milli FROM attempts a JOIN answers x"
-                                 " ON x.attempt = a.id WHERE a.exam_id = ?1 AND"
-                                 " a.exam_version = ?2 ORDER BY a.finished_wall, a.id, x.pos",
+                           district ? "SELECT a.id, x.pos, x.item_id, x.n_options, x.selected,"
+                                      " x.points_milli, x.max_milli FROM attempts a JOIN answers x"
+                                      " ON x.attempt = a.id WHERE a.exam_id = ?1 AND"
+                                      " a.exam_version = ?2 AND a.district = ?3"
+                                      " ORDER BY a.finished_wall, a.id, x.pos"
+                                    : "SELECT a.id, x.pos, x.item_id, x.n_options, x.selected,"
+                                      " x.points_milli, x.max_milli FROM attempts a JOIN answers x"
+                                      " ON x.attempt = a.id WHERE a.exam_id = ?1 AND"
+                                      " a.exam_version = ?2 ORDER BY a.finished_wall, a.id, x.pos",
                            -1, &q, NULL) != SQLITE_OK) {
         st = dberr(r, "reading reports.db", err);
         goto end;

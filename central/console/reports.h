@@ -83,7 +83,8 @@ sq_status reports_page(reports *r, const reports_filter *f, reports_sort sort, b
 sq_status reports_count(reports *r, const reports_filter *f, int64_t *n, sq_err *err) SQ_MUST_CHECK;
 
 /* One attempt; SQ_ENOTFOUND when there is no such id. */
-sq_status reports_attempt_get(reports *r, int64_t id, reports_attempt *a, sq_err *err) SQ_MUST_CHECK;
+sq_status reports_attempt_get(reports *r, int64_t id, reports_attempt *a,
+                              sq_err *err) SQ_MUST_CHECK;
 
 typedef struct {
     int pos;
@@ -105,8 +106,8 @@ typedef struct {
  * each clock event, in order. Borrowed for the call; non-zero stops. */
 typedef int (*reports_item_fn)(void *ctx, const reports_item *it);
 typedef int (*reports_event_fn)(void *ctx, const reports_event *ev);
-sq_status reports_attempt_detail(reports *r, int64_t id, reports_item_fn fn,
-                                 reports_event_fn ev, void *ctx, sq_err *err) SQ_MUST_CHECK;
+sq_status reports_attempt_detail(reports *r, int64_t id, reports_item_fn fn, reports_event_fn ev,
+                                 void *ctx, sq_err *err) SQ_MUST_CHECK;
 
 /* The grid item analysis needs (itemstats.h) of one exam version's
  * attempts (in district, when not NULL), built from reports.db: a sparse
@@ -118,13 +119,13 @@ sq_status reports_attempt_detail(reports *r, int64_t id, reports_item_fn fn,
  * Caller owns *out (reports_grid_free). */
 typedef struct {
     size_t n_attempts, n_items, n_cells;
-    double *max_mark;    /* [n_items] */
-    uint8_t *n_options;  /* [n_items] */
+    double *max_mark;      /* [n_items] */
+    uint8_t *n_options;    /* [n_items] */
     char (*item_ids)[129]; /* [n_items] */
-    uint32_t *item;      /* [n_attempts * n_cells] */
-    double *score;       /* [n_attempts * n_cells] */
-    uint8_t *seen;       /* [n_attempts * n_cells] */
-    uint32_t *chosen;    /* [n_attempts * n_cells] */
+    uint32_t *item;        /* [n_attempts * n_cells] */
+    double *score;         /* [n_attempts * n_cells] */
+    uint8_t *seen;         /* [n_attempts * n_cells] */
+    uint32_t *chosen;      /* [n_attempts * n_cells] */
 } reports_grid;
 
 sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const char *district,

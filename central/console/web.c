@@ -1291,8 +1291,8 @@ static bool results_parse(struct MHD_Connection *conn, results_q *q)
 static void put_query(html_buf *b, const results_q *q, const char *sep, int sort, int dir_desc,
                       const char *cursor, int64_t cursor_id)
 {
-    const char *names[] = {"district", "station", "exam", "version", "from",
-                           "to",       "passed",  "trainee", "name", "since"};
+    const char *names[] = {"district", "station", "exam",    "version", "from",
+                           "to",       "passed",  "trainee", "name",    "since"};
     const char *vals[] = {q->district, q->station, q->exam,    q->version, q->from,
                           q->to,       q->passed,  q->trainee, q->name,    q->since};
     bool first = true;
@@ -1438,8 +1438,8 @@ static void results_row(const console *c, html_buf *b, int lang, const reports_a
     html_lit(b, "</td></tr>");
 }
 
-static void filter_input(const console *c, html_buf *b, int lang, const char *key,
-                         const char *name, const char *type, const char *value)
+static void filter_input(const console *c, html_buf *b, int lang, const char *key, const char *name,
+                         const char *type, const char *value)
 {
     html_lit(b, "<label>");
     html_text(b, tr(c, lang, key));
@@ -1482,7 +1482,8 @@ static void sort_head(const console *c, html_buf *b, int lang, const results_q *
         return;
     }
     /* The same column again turns the order round. */
-    bool desc = sort == q->sort ? !q->desc : sort == REPORTS_SORT_DATE || sort == REPORTS_SORT_PERCENT;
+    bool desc =
+        sort == q->sort ? !q->desc : sort == REPORTS_SORT_DATE || sort == REPORTS_SORT_PERCENT;
     html_lit(b, "<a href=\"");
     put_results_url(b, q, "&amp;", sort, desc, NULL, 0);
     html_lit(b, "\">");
@@ -1522,9 +1523,13 @@ static enum MHD_Result results_page(console *c, struct MHD_Connection *conn, con
     html_buf b, hb;
     html_init(&b, PAGE_MAX);
     html_init(&hb, 4096);
-    put_results_url(&hb, &q, "&", -1, -1, q.after ? "after" : q.before ? "before" : NULL,
+    put_results_url(&hb, &q, "&", -1, -1,
+                    q.after    ? "after"
+                    : q.before ? "before"
+                               : NULL,
                     q.after ? q.after : q.before);
-    page_start(c, &b, lang, tr(c, lang, "results.title"), w, hb.failed || !hb.p ? "/results" : hb.p);
+    page_start(c, &b, lang, tr(c, lang, "results.title"), w,
+               hb.failed || !hb.p ? "/results" : hb.p);
     html_free(&hb);
     html_lit(&b, "<h1>");
     html_text(&b, tr(c, lang, "results.title"));
@@ -1665,8 +1670,8 @@ static enum MHD_Result trainee_page(console *c, struct MHD_Connection *conn, con
         }
         f.district = w->u.district;
     }
-    if (reports_page(c->rep, &f, REPORTS_SORT_DATE, true, 0, 0, HISTORY_ROWS, rows, &n,
-                     &more_after, &more_before, &e)) {
+    if (reports_page(c->rep, &f, REPORTS_SORT_DATE, true, 0, 0, HISTORY_ROWS, rows, &n, &more_after,
+                     &more_before, &e)) {
         logf_("%s", e.msg);
         return error_page(c, conn, 500, lang, w, "error.server");
     }
@@ -1686,8 +1691,8 @@ static enum MHD_Result trainee_page(console *c, struct MHD_Connection *conn, con
     html_lit(&b, "</p><h2>");
     html_text(&b, tr(c, lang, "trainee.attempts"));
     html_lit(&b, "</h2><table class=\"results\" id=\"history\"><thead><tr>");
-    const char *heads[] = {"col.finished", "fleet.district", "fleet.station", "col.exam",
-                           "col.score",    "filter.outcome"};
+    const char *heads[] = {"col.finished", "fleet.district", "fleet.station",
+                           "col.exam",     "col.score",      "filter.outcome"};
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
         html_lit(&b, "<th>");
         html_text(&b, tr(c, lang, heads[i]));
@@ -1717,8 +1722,8 @@ static void put_clock(html_buf *b, int64_t ms)
     char s[48];
     int64_t t = ms > 0 ? ms / 1000 : 0;
     if (t >= 3600)
-        snprintf(s, sizeof s, "%lld:%02lld:%02lld", (long long)(t / 3600),
-                 (long long)(t / 60 % 60), (long long)(t % 60));
+        snprintf(s, sizeof s, "%lld:%02lld:%02lld", (long long)(t / 3600), (long long)(t / 60 % 60),
+                 (long long)(t % 60));
     else
         snprintf(s, sizeof s, "%lld:%02lld", (long long)(t / 60), (long long)(t % 60));
     html_text(b, s);
@@ -1747,8 +1752,8 @@ static int detail_item(void *ctx, const reports_item *it)
         html_lit(b, "<h2>");
         html_text(b, tr(d->c, d->lang, "attempt.items"));
         html_lit(b, "</h2><table id=\"items\"><thead><tr>");
-        const char *heads[] = {"attempt.item", "attempt.answer", "attempt.mark",
-                               "attempt.points", "attempt.took", "attempt.at"};
+        const char *heads[] = {"attempt.item",   "attempt.answer", "attempt.mark",
+                               "attempt.points", "attempt.took",   "attempt.at"};
         for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
             html_lit(b, "<th>");
             html_text(b, tr(d->c, d->lang, heads[i]));
@@ -1864,8 +1869,8 @@ static enum MHD_Result attempt_page(console *c, struct MHD_Connection *conn, con
         return error_page(c, conn, 500, lang, w, "error.server");
     }
     if (w->u.role == ACCOUNTS_DISTRICT && strcmp(a.district, w->u.district) != 0) {
-        logf_("%s (district %s) refused attempt %lld of another district", w->u.name,
-              w->u.district, (long long)id);
+        logf_("%s (district %s) refused attempt %lld of another district", w->u.name, w->u.district,
+              (long long)id);
         return error_page(c, conn, 403, lang, w, "error.forbidden");
     }
     html_buf b;
@@ -1928,7 +1933,8 @@ static enum MHD_Result attempt_page(console *c, struct MHD_Connection *conn, con
     }
     html_lit(&b, "</dd>");
     fact(c, &b, lang, "attempt.clock",
-         tr(c, lang, a.clock == SQ_CLOCK_RUNNING ? "attempt.clock_running" : "attempt.clock_paused"));
+         tr(c, lang,
+            a.clock == SQ_CLOCK_RUNNING ? "attempt.clock_running" : "attempt.clock_paused"));
     snprintf(v, sizeof v, "%d / %d / %d", a.n_right, a.n_answered, a.n_items);
     fact(c, &b, lang, "attempt.counts", v);
     html_lit(&b, "</dl>");
@@ -2059,7 +2065,8 @@ static enum MHD_Result items_page(console *c, struct MHD_Connection *conn, const
         html_lit(&hb, "&district=");
         html_url(&hb, district);
     }
-    page_start(c, &b, lang, tr(c, lang, "items.heading"), w, hb.failed || !hb.p ? "/results" : hb.p);
+    page_start(c, &b, lang, tr(c, lang, "items.heading"), w,
+               hb.failed || !hb.p ? "/results" : hb.p);
     html_free(&hb);
     html_lit(&b, "<h1>");
     html_tr(&b, tr(c, lang, "items.title"), "exam", exam, "v", v, (const char *)NULL);
@@ -2506,11 +2513,10 @@ static int resolve_listen(const char *spec, struct sockaddr_storage *ss, socklen
 
 int console_command(const char *home, int argc, char **argv)
 {
-    static const struct option lo[] = {{"listen", 1, 0, 'l'},     {"tls-cert", 1, 0, 'c'},
-                                       {"tls-key", 1, 0, 'k'},    {"insecure-http", 0, 0, 'I'},
-                                       {"assets", 1, 0, 'a'},     {"silent-days", 1, 0, 's'},
-                                       {"clock-file", 1, 0, 'C'}, {"reports", 1, 0, 'r'},
-                                       {0, 0, 0, 0}};
+    static const struct option lo[] = {
+        {"listen", 1, 0, 'l'},        {"tls-cert", 1, 0, 'c'}, {"tls-key", 1, 0, 'k'},
+        {"insecure-http", 0, 0, 'I'}, {"assets", 1, 0, 'a'},   {"silent-days", 1, 0, 's'},
+        {"clock-file", 1, 0, 'C'},    {"reports", 1, 0, 'r'},  {0, 0, 0, 0}};
     config cfg = {"127.0.0.1:8090", NULL, NULL, SYNAQ_ASSETS_DIR, NULL, NULL, false, 7};
     int ch;
     optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */

@@ -20,10 +20,9 @@
 
 int main(int argc, char **argv)
 {
-    static const struct option lo[] = {{"home", 1, 0, 'H'}, {"count", 1, 0, 'n'},
-                                       {"tag", 1, 0, 't'},  {"pause-ms", 1, 0, 'p'},
-                                       {"exam", 1, 0, 'e'}, {"name", 1, 0, 'N'},
-                                       {"answer", 1, 0, 'a'}, {0, 0, 0, 0}};
+    static const struct option lo[] = {
+        {"home", 1, 0, 'H'}, {"count", 1, 0, 'n'}, {"tag", 1, 0, 't'},    {"pause-ms", 1, 0, 'p'},
+        {"exam", 1, 0, 'e'}, {"name", 1, 0, 'N'},  {"answer", 1, 0, 'a'}, {0, 0, 0, 0}};
     const char *home = NULL, *tag = "t", *exam = "chaos", *name = "Сынақ Тест";
     unsigned answer = 1u;
     int count = 0, pause_ms = 0, c;
@@ -47,7 +46,8 @@ int main(int argc, char **argv)
     }
     if (!home || count <= 0) {
         fputs("usage: mkresults --home DIR --count N [--tag T] [--pause-ms MS] [--exam ID]\n"
-              "                 [--name TRAINEE_NAME] [--answer OPTION_MASK]\n", stderr);
+              "                 [--name TRAINEE_NAME] [--answer OPTION_MASK]\n",
+              stderr);
         return 2;
     }
     char keys[4096], db[4096];
