@@ -310,6 +310,23 @@ sq_status registry_station_keys_all(registry *r, const char *station_id, uint8_t
     return SQ_OK;
 }
 
+sq_status registry_each_station(registry *r, registry_station_fn fn, void *ctx, sq_err *err)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(r->db, "SELECT station_id, district FROM stations ORDER BY station_id",
+                           -1, &q, NULL) != SQLITE_OK)
+        return dberr(r, "reading the station registry", err);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        if (fn(ctx, (const char *)sqlite3_column_text(q, 0),
+               (const char *)sqlite3_column_text(q, 1)))
+            break;
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return dberr(r, "reading the station registry", err);
+    return SQ_OK;
+}
+
 sq_status registry_print(registry *r, FILE *out, sq_err *err)
 {
     sqlite3_stmt *q;

@@ -46,6 +46,11 @@ sq_status registry_open_readonly(const char *path, registry **out, sq_err *err);
 /* Marks the station revoked: registry_station_key refuses it from then on;
  * its key stays in the history. SQ_ENOTFOUND for an id never enrolled. */
 sq_status registry_revoke(registry *r, const char *station_id, sq_err *err);
+/* Calls fn for each station id ever enrolled (revoked ones too), by id,
+ * with its district. Both strings are borrowed for the call; fn returning
+ * non-zero stops the walk (SQ_OK). */
+typedef int (*registry_station_fn)(void *ctx, const char *station_id, const char *district);
+sq_status registry_each_station(registry *r, registry_station_fn fn, void *ctx, sq_err *err);
 /* Prints the stations, one a line. */
 sq_status registry_print(registry *r, FILE *out, sq_err *err);
 

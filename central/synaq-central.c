@@ -20,6 +20,7 @@
 #include "cstore.h"
 #include "cstore_copy.h"
 #include "registry.h"
+#include "reports_db.h"
 #include "serve.h"
 #include "console.h"
 #include "moodle.h"
@@ -87,6 +88,10 @@ static int usage(FILE *f)
             "  open-results [--received] [--db FILE|URL] [BATCH...] [-o CSV]\n"
             "                     verify and open results as CSV: those the receiver stored\n"
             "                     (--received) and those in batch files\n"
+            "  open-results --into REPORTS.DB [--db FILE|URL]\n"
+            "                     verify and open what the receiver stored into REPORTS.DB\n"
+            "                     (made if missing), the console's opened results; a second run\n"
+            "                     adds only what is new\n"
             "  migrate-store [--from FILE|URL] --to FILE|URL\n"
             "                     copy the result store (default: the one in use) into an empty\n"
             "                     one, e.g. a pilot's results.db into PostgreSQL; verified by\n"
@@ -774,22 +779,229 @@ static int open_one(void *ctx, const char *station_id, int64_t seq, const uint8_
     return 0;
 }
 
+/* ---- opening into reports.db (reports_db.h) ---- */
+
+/* Results committed to reports.db in one transaction: a crash loses at
+ * most this many, which the next run opens again. */
+#define IMPORT_CHUNK 500
+
+typedef struct {
+    char id[65];
+    char district[257];
+} import_station;
+
+typedef struct {
+    import_station *v;
+    size_t n, cap;
+} import_stations;
+
+static int collect_station(void *ctx, const char *station_id, const char *district)
+{
+    import_stations *s = ctx;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        import_station *v = realloc(s->v, cap * sizeof *v);
+        if (!v)
+            return 1;
+        s->v = v;
+        s->cap = cap;
+    }
+    snprintf(s->v[s->n].id, sizeof s->v[s->n].id, "%s", station_id);
+    snprintf(s->v[s->n].district, sizeof s->v[s->n].district, "%s", district ? district : "");
+    s->n++;
+    return 0;
+}
+
+typedef struct {
+    sq_central_keys *k;
+    registry *reg;
+    reports_db *db;
+    const import_station *st;
+    const char *source;
+    int64_t contig;   /* every seq up to it handled (the position) */
+    int64_t in_chunk; /* results handled since the last commit */
+    int64_t opened, refused, skipped;
+    sq_status fatal; /* a failure of reports.db itself: the walk stops */
+    sq_err fatal_err;
+} importer;
+
+/* Commits what the chunk holds with the position, and starts the next. */
+static sq_status import_commit(importer *im, bool again, sq_err *e)
+{
+    sq_status st = reports_db_set_position(im->db, im->st->id, im->contig, e);
+    if (!st)
+        st = reports_db_commit(im->db, e);
+    if (!st && again)
+        st = reports_db_begin(im->db, e);
+    im->in_chunk = 0;
+    return st;
+}
+
+static int import_one(void *ctx, const char *station_id, int64_t seq, const uint8_t *sealed,
+                      size_t len, const char *batch_id, int64_t received_wall_s)
+{
+    importer *im = ctx;
+    sq_err e;
+    bool held = false;
+    sq_status st;
+    if ((st = reports_db_holds(im->db, station_id, seq, &held, &im->fatal_err)))
+        goto fatal;
+    if (held) {
+        im->skipped++;
+    } else {
+        uint8_t keys[REGISTRY_MAX_KEYS][32];
+        size_t n_keys = 0;
+        sq_result *r = NULL;
+        st = registry_station_keys_all(im->reg, station_id, keys, REGISTRY_MAX_KEYS, &n_keys, &e);
+        /* Any key the station id had: a result signed while a key was
+         * good stays openable after that key was revoked or replaced. */
+        for (size_t i = 0; !st && i < n_keys; i++) {
+            sq_result_free(r);
+            r = NULL;
+            st = sq_result_open(sealed, len, sq_central_results_pk(im->k),
+                                sq_central_results_sk(im->k), keys[i], &r, &e);
+            if (st != SQ_EAUTH)
+                break;
+        }
+        if (!st && strcmp(r->station_id, station_id) != 0) {
+            snprintf(e.msg, sizeof e.msg, "it claims to be of station '%s'", r->station_id);
+            st = SQ_EAUTH;
+        }
+        if (st) {
+            fprintf(stderr, "synaq-central: %s: result #%lld of '%s' not imported: %s\n",
+                    im->source, (long long)seq, station_id, e.msg);
+            im->refused++;
+            sq_result_free(r);
+            if ((st = reports_db_refuse(im->db, station_id, seq, e.msg, &im->fatal_err)))
+                goto fatal;
+        } else {
+            /* Central's number for the result is the one kept (see
+             * open_one). */
+            r->seq = seq;
+            st = reports_db_put(im->db, r, im->st->district, received_wall_s, batch_id,
+                                &im->fatal_err);
+            sq_result_free(r);
+            if (st)
+                goto fatal;
+            im->opened++;
+        }
+    }
+    /* Seqs come in order; a gap is a result not received yet, and the
+     * position stays before it so that the next run looks again. */
+    if (seq == im->contig + 1)
+        im->contig = seq;
+    if (++im->in_chunk >= IMPORT_CHUNK && (st = import_commit(im, true, &im->fatal_err)))
+        goto fatal;
+    return 0;
+fatal:
+    im->fatal = st;
+    return 1;
+}
+
+/* open-results --into: the one writer of reports.db. */
+static int open_into(const char *into)
+{
+    sq_err e;
+    int rc = 0;
+    sq_central_keys *k = NULL;
+    registry *reg = NULL;
+    cstore *cs = NULL;
+    reports_db *db = NULL;
+    import_stations sts = {0};
+    char where[600], fp[SQ_FINGERPRINT_LEN + 1];
+    cstore_where(results_path, where, sizeof where);
+    importer im = {0};
+    if (sq_central_open(keys_dir, SQ_CENTRAL_RESULTS, &k, &e) ||
+        registry_open_readonly(registry_path, &reg, &e)) {
+        rc = fail(&e);
+        goto done;
+    }
+    sq_central_fingerprint(sq_central_sign_pk(k), sq_central_results_pk(k), fp);
+    if (reports_db_open(into, fp, &db, &e)) {
+        rc = fail(&e);
+        goto done;
+    }
+    /* A SQLite store that was never made: nothing received yet, as an
+     * empty one (cstore_open says SQ_ENOTFOUND only for the latter). */
+    sq_status st =
+        !cstore_is_url(results_path) && access(results_path, F_OK) != 0 && errno == ENOENT
+            ? SQ_ENOTFOUND
+            : cstore_open(results_path, CSTORE_READONLY, &cs, &e);
+    if (st == SQ_ENOTFOUND) {
+        printf("nothing received yet in %s; %s is ready\n", where, into);
+        goto done;
+    }
+    if (st || registry_each_station(reg, collect_station, &sts, &e)) {
+        rc = fail(&e);
+        goto done;
+    }
+    im.k = k;
+    im.reg = reg;
+    im.db = db;
+    im.source = where;
+    for (size_t i = 0; i < sts.n; i++) {
+        im.st = &sts.v[i];
+        im.in_chunk = 0;
+        if (reports_db_position(db, im.st->id, &im.contig, &e) || reports_db_begin(db, &e)) {
+            rc = fail(&e);
+            goto done;
+        }
+        st = cstore_each_result(cs, im.st->id, im.contig, import_one, &im, &e);
+        if (im.fatal) {
+            rc = fail(&im.fatal_err);
+            goto done;
+        }
+        if (st || import_commit(&im, false, &e)) {
+            rc = fail(&e);
+            goto done;
+        }
+    }
+    int64_t n_all = 0, n_refused = 0;
+    if (reports_db_counts(db, &n_all, &n_refused, &e)) {
+        rc = fail(&e);
+        goto done;
+    }
+    printf("opened %lld new result(s) into %s, %lld refused; it holds %lld in all (%lld "
+           "refused in all)\n",
+           (long long)im.opened, into, (long long)im.refused, (long long)n_all,
+           (long long)n_refused);
+    if (im.refused)
+        rc = 1;
+done:
+    free(sts.v);
+    reports_db_close(db);
+    cstore_close(cs);
+    registry_close(reg);
+    sq_central_close(k);
+    return rc;
+}
+
 static int cmd_open_results(int argc, char **argv)
 {
-    const char *out_path = NULL;
+    const char *out_path = NULL, *into = NULL;
     int c, received = 0;
     optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
-    static const struct option lo[] = {
-        {"out", 1, 0, 'o'}, {"received", 0, 0, 'r'}, {"db", 1, 0, 'D'}, {0, 0, 0, 0}};
+    static const struct option lo[] = {{"out", 1, 0, 'o'},
+                                       {"received", 0, 0, 'r'},
+                                       {"db", 1, 0, 'D'},
+                                       {"into", 1, 0, 'i'},
+                                       {0, 0, 0, 0}};
     while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
         if (c == 'o')
             out_path = optarg;
+        else if (c == 'i')
+            into = optarg;
         else if (c == 'r')
             received = 1;
         else if (c == 'D')
             set_db(optarg);
         else
             return usage(stderr);
+    }
+    if (into) {
+        if (optind < argc || received || out_path)
+            return usage(stderr);
+        return open_into(into);
     }
     if (optind >= argc && !received)
         return usage(stderr);

@@ -32,6 +32,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -52,6 +53,9 @@
 #include "console.h"
 #include "html.h"
 #include "password.h"
+#include "reports.h"
+#include "itemstats.h"
+#include "synaq/result.h"
 #include "stats.h"
 #include "throttle.h"
 
@@ -72,10 +76,12 @@
 
 const char console_usage[] =
     "  console [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--insecure-http]\n"
-    "          [--assets DIR] [--silent-days N]\n"
+    "          [--assets DIR] [--silent-days N] [--reports FILE]\n"
     "                     the staff console (web pages) until SIGTERM; default\n"
     "                     127.0.0.1:8090, port 0 picks a free one; plain HTTP only on a\n"
-    "                     loopback address unless --insecure-http (a TLS proxy in front)\n";
+    "                     loopback address unless --insecure-http (a TLS proxy in front);\n"
+    "                     the opened results from --reports (default DIR/reports.db, made\n"
+    "                     by open-results --into), read only\n";
 
 enum { LANG_KK, LANG_RU, LANG_EN, NLANG };
 static const char *const lang_codes[NLANG] = {"kk", "ru", "en"};
@@ -91,7 +97,7 @@ typedef struct {
 } session;
 
 typedef struct {
-    const char *listen, *tls_cert, *tls_key, *assets, *clock_file;
+    const char *listen, *tls_cert, *tls_key, *assets, *clock_file, *reports;
     bool insecure;
     int silent_days;
 } config;
@@ -101,6 +107,7 @@ typedef struct {
     bool tls;
     accounts *acc;
     stats *st;
+    reports *rep; /* reports.db, read only */
     json_t *cat[NLANG];
     throttle *by_user, *by_addr;
     sem_t pw_slots;
@@ -303,7 +310,21 @@ static const char css[] =
     ".card dl{margin:0;display:grid;grid-template-columns:1fr auto;gap:.2rem .75rem}"
     ".card dt{overflow-wrap:anywhere}.card dd{margin:0;text-align:right;font-weight:700;"
     "font-variant-numeric:tabular-nums}"
-    ".warn,dd.warn a{color:var(--warn)}.bad{color:var(--bad)}"
+    ".warn,dd.warn a{color:var(--warn)}.bad{color:var(--bad)}.ok{color:#1d6b2f}"
+    "form.filters{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));"
+    "gap:.5rem .75rem;background:#fff;border:1px solid var(--line);border-radius:6px;"
+    "padding:.75rem 1rem;margin:0 0 .75rem}"
+    "form.filters label{display:flex;flex-direction:column;font-size:.85rem;color:var(--muted)}"
+    "form.filters input,form.filters select{font:inherit;font-size:1rem;color:var(--ink);"
+    "padding:.3rem;border:1px solid var(--line);border-radius:4px;min-width:0}"
+    "form.filters .actions{display:flex;align-items:flex-end;gap:1rem}"
+    "th a{color:inherit}"
+    /* Short values keep their words whole; only names and ids may break
+     * anywhere (a hostile name is one long word). */
+    "table.results th,table.results td{overflow-wrap:normal}"
+    "table.results td.wrap{overflow-wrap:anywhere}.nowrap{white-space:nowrap}"
+    "nav.pages{display:flex;flex-wrap:wrap;gap:1rem;margin:.75rem 0}"
+    "h3{font-size:1rem;margin:1rem 0 .4rem}tr.flagged td{background:#fff4e5}"
     "table{width:100%;border-collapse:collapse;background:#fff;border:1px solid var(--line)}"
     "th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid var(--line);"
     "vertical-align:top;overflow-wrap:anywhere}"
@@ -326,7 +347,8 @@ static const char css[] =
     "tr{border-bottom:2px solid var(--line);padding:.3rem 0}"
     "td{border:0;padding:.15rem .6rem;display:grid;grid-template-columns:9rem 1fr;gap:.5rem}"
     "td.num{text-align:left}"
-    "td::before{content:attr(data-label);color:var(--muted);font-size:.85rem}"
+    "td::before{content:attr(data-label);color:var(--muted);font-size:.85rem;"
+    "white-space:normal}"
     "dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}}";
 
 static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, const char *type,
@@ -429,6 +451,8 @@ static void page_start(const console *c, html_buf *b, int lang, const char *titl
     if (w) {
         html_lit(b, "<a href=\"/overview\">");
         html_text(b, tr(c, lang, "nav.overview"));
+        html_lit(b, "</a><a href=\"/results\">");
+        html_text(b, tr(c, lang, "nav.results"));
         html_lit(b, "</a>");
         if (w->u.role == ACCOUNTS_ADMIN) {
             html_lit(b, "<a href=\"/users\">");
@@ -823,6 +847,34 @@ static void card_row(const console *c, html_buf *b, int lang, const char *label,
     html_lit(b, show ? "</a></dd>" : "</dd>");
 }
 
+/* One number of results on the Overview, linked to the Results page of
+ * those received since since (0: all), in the district (NULL: all). */
+static void results_card_row(const console *c, html_buf *b, int lang, const char *key,
+                             const char *id, int64_t v, const char *district, int64_t since)
+{
+    char n[32];
+    html_lit(b, "<dt>");
+    html_text(b, tr(c, lang, key));
+    html_lit(b, "</dt><dd id=\"");
+    html_text(b, id);
+    html_lit(b, "\"><a href=\"/results");
+    const char *sep = "?";
+    if (district) {
+        html_lit(b, "?district=");
+        html_url(b, district);
+        sep = "&amp;";
+    }
+    if (since > 0) {
+        snprintf(n, sizeof n, "%lld", (long long)since);
+        html_lit(b, sep);
+        html_lit(b, "since=");
+        html_text(b, n);
+    }
+    html_lit(b, "\">");
+    html_int(b, v);
+    html_lit(b, "</a></dd>");
+}
+
 static const char *const show_names[] = {"all", "silent", "waiting", "revoked"};
 
 typedef struct {
@@ -957,11 +1009,13 @@ static enum MHD_Result overview_page(console *c, struct MHD_Connection *conn, co
     html_lit(&b, "</p><div class=\"cards\"><section class=\"card\"><h2>");
     html_text(&b, tr(c, lang, "overview.results"));
     html_lit(&b, "</h2><dl>");
-    card_row(c, &b, lang, tr(c, lang, "overview.today"), "n-today", o.results_today, false, here,
-             NULL);
-    card_row(c, &b, lang, tr(c, lang, "overview.week"), "n-week", o.results_week, false, here,
-             NULL);
-    card_row(c, &b, lang, tr(c, lang, "overview.all"), "n-all", o.results_all, false, here, NULL);
+    /* The numbers of results link to the opened rows behind them (those
+     * open-results --into has opened so far). */
+    results_card_row(c, &b, lang, "overview.today", "n-today", o.results_today, district,
+                     sw.day_start);
+    results_card_row(c, &b, lang, "overview.week", "n-week", o.results_week, district,
+                     now - 7 * 86400);
+    results_card_row(c, &b, lang, "overview.all", "n-all", o.results_all, district, 0);
     html_lit(&b, "</dl></section><section class=\"card\"><h2>");
     html_text(&b, tr(c, lang, "overview.stations"));
     html_lit(&b, "</h2><dl>");
@@ -1090,6 +1144,1066 @@ static enum MHD_Result station_page(console *c, struct MHD_Connection *conn, con
     html_lit(&b, "</dl><p><a href=\"/overview\">");
     html_text(&b, tr(c, lang, "station.back"));
     html_lit(&b, "</a></p>");
+    page_end(c, &b, lang, now);
+    return respond_page(conn, 200, &b, NULL);
+}
+
+/* ---- results (reports.db, opened by open-results --into) ---- */
+
+#define RESULTS_PAGE_ROWS 50
+#define HISTORY_ROWS 200
+#define FILTER_MAX 256
+
+static const char *const sort_names[REPORTS_SORT_N] = {"date", "name", "percent", "station"};
+
+/* A Results URL's query, as asked (the strings borrowed from the
+ * request), and what it means. */
+typedef struct {
+    const char *district, *station, *exam, *version, *from, *to, *passed, *trainee, *name, *since;
+    int sort;
+    bool desc;
+    int64_t after, before;
+    reports_filter f;
+} results_q;
+
+static const char *arg(struct MHD_Connection *conn, const char *name)
+{
+    const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+    return v && v[0] ? v : NULL;
+}
+
+/* A whole number of 1..18 digits (no sign, no spaces). */
+static bool parse_count(const char *s, int64_t *out)
+{
+    if (!s || !s[0] || strlen(s) > 18)
+        return false;
+    int64_t v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (*p - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* YYYY-MM-DD: the start of that day in the console's time zone, plus
+ * add_days. */
+static bool parse_day(const char *s, int add_days, int64_t *out)
+{
+    struct tm tm = {0};
+    int y, m, d;
+    char tail;
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+        sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 1970 || y > 2999 || m < 1 ||
+        m > 12 || d < 1 || d > 31)
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return false;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = m - 1;
+    tm.tm_mday = d;
+    tm.tm_isdst = -1;
+    struct tm check = tm;
+    /* 2026-02-31 is not a day (mktime would make it March 3rd). */
+    if (mktime(&check) == (time_t)-1 || check.tm_mday != d || check.tm_mon != m - 1)
+        return false;
+    tm.tm_mday += add_days;
+    tm.tm_isdst = -1;
+    time_t t = mktime(&tm);
+    if (t == (time_t)-1)
+        return false;
+    *out = (int64_t)t;
+    return true;
+}
+
+/* Reads and checks the query; false: a value that is not valid. */
+static bool results_parse(struct MHD_Connection *conn, results_q *q)
+{
+    memset(q, 0, sizeof *q);
+    q->district = arg(conn, "district");
+    q->station = arg(conn, "station");
+    q->exam = arg(conn, "exam");
+    q->version = arg(conn, "version");
+    q->from = arg(conn, "from");
+    q->to = arg(conn, "to");
+    q->passed = arg(conn, "passed");
+    q->trainee = arg(conn, "trainee");
+    q->name = arg(conn, "name");
+    q->since = arg(conn, "since");
+    const char *strs[] = {q->district, q->station, q->exam, q->trainee, q->name};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        if (strs[i] && strlen(strs[i]) > FILTER_MAX)
+            return false;
+    q->f.district = q->district;
+    q->f.station = q->station;
+    q->f.exam = q->exam;
+    q->f.trainee = q->trainee;
+    q->f.name = q->name;
+    q->f.passed = -1;
+    if (q->version && (!parse_count(q->version, &q->f.version) || q->f.version < 1))
+        return false;
+    if (q->from && !parse_day(q->from, 0, &q->f.from))
+        return false;
+    if (q->to && !parse_day(q->to, 1, &q->f.to))
+        return false;
+    if (q->since && !parse_count(q->since, &q->f.received_since))
+        return false;
+    if (q->passed) {
+        if (!strcmp(q->passed, "1"))
+            q->f.passed = 1;
+        else if (!strcmp(q->passed, "0"))
+            q->f.passed = 0;
+        else
+            return false;
+    }
+    const char *sort = arg(conn, "sort"), *dir = arg(conn, "dir");
+    q->sort = REPORTS_SORT_DATE;
+    if (sort) {
+        q->sort = -1;
+        for (int i = 0; i < REPORTS_SORT_N; i++)
+            if (!strcmp(sort, sort_names[i]))
+                q->sort = i;
+        if (q->sort < 0)
+            return false;
+    }
+    /* Dates newest first; names and stations A to Z; scores highest first. */
+    q->desc = q->sort == REPORTS_SORT_DATE || q->sort == REPORTS_SORT_PERCENT;
+    if (dir) {
+        if (!strcmp(dir, "asc"))
+            q->desc = false;
+        else if (!strcmp(dir, "desc"))
+            q->desc = true;
+        else
+            return false;
+    }
+    const char *after = arg(conn, "after"), *before = arg(conn, "before");
+    if ((after && (!parse_count(after, &q->after) || q->after < 1)) ||
+        (before && (!parse_count(before, &q->before) || q->before < 1)) || (after && before))
+        return false;
+    return true;
+}
+
+/* The query of a Results URL: the filters of q, the order sort/desc (sort
+ * < 0: q's own) and a cursor ("after" or "before", or none). sep is "&"
+ * for a URL that page_start escapes, "&amp;" for one written here. */
+static void put_query(html_buf *b, const results_q *q, const char *sep, int sort, int dir_desc,
+                      const char *cursor, int64_t cursor_id)
+{
+    const char *names[] = {"district", "station", "exam",    "version", "from",
+                           "to",       "passed",  "trainee", "name",    "since"};
+    const char *vals[] = {q->district, q->station, q->exam,    q->version, q->from,
+                          q->to,       q->passed,  q->trainee, q->name,    q->since};
+    bool first = true;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!vals[i])
+            continue;
+        html_lit(b, first ? "" : sep);
+        html_lit(b, names[i]);
+        html_lit(b, "=");
+        html_url(b, vals[i]);
+        first = false;
+    }
+    if (sort < 0)
+        sort = q->sort;
+    if (dir_desc < 0)
+        dir_desc = q->desc;
+    if (sort != REPORTS_SORT_DATE || !dir_desc) {
+        html_lit(b, first ? "sort=" : sep);
+        if (!first)
+            html_lit(b, "sort=");
+        html_lit(b, sort_names[sort]);
+        html_lit(b, sep);
+        html_lit(b, dir_desc ? "dir=desc" : "dir=asc");
+        first = false;
+    }
+    if (cursor) {
+        char id[32];
+        snprintf(id, sizeof id, "%lld", (long long)cursor_id);
+        html_lit(b, first ? "" : sep);
+        html_lit(b, cursor);
+        html_lit(b, "=");
+        html_text(b, id);
+    }
+}
+
+/* "/results", and "?" and the query when it has anything. */
+static void put_results_url(html_buf *b, const results_q *q, const char *sep, int sort,
+                            int dir_desc, const char *cursor, int64_t cursor_id)
+{
+    html_buf qb;
+    html_init(&qb, 8192);
+    put_query(&qb, q, sep, sort, dir_desc, cursor, cursor_id);
+    html_lit(b, "/results");
+    if (qb.failed) {
+        b->failed = true;
+    } else if (qb.len) {
+        html_lit(b, "?");
+        html_lit(b, qb.p); /* made of constants, html_url and html_text */
+    }
+    html_free(&qb);
+}
+
+/* Points in thousandths as a short decimal: 2, 2.5, 0.333. */
+static void fmt_milli(int64_t v, char *out, size_t len)
+{
+    int64_t whole = v / 1000, frac = (v < 0 ? -v : v) % 1000;
+    if (!frac)
+        snprintf(out, len, "%lld", (long long)whole);
+    else if (frac % 100 == 0)
+        snprintf(out, len, "%lld.%lld", (long long)whole, (long long)(frac / 100));
+    else if (frac % 10 == 0)
+        snprintf(out, len, "%lld.%02lld", (long long)whole, (long long)(frac / 10));
+    else
+        snprintf(out, len, "%lld.%03lld", (long long)whole, (long long)frac);
+}
+
+static void put_points(html_buf *b, int64_t points_milli, int64_t max_milli)
+{
+    char p[32], m[32], s[80];
+    fmt_milli(points_milli, p, sizeof p);
+    fmt_milli(max_milli, m, sizeof m);
+    snprintf(s, sizeof s, "%s / %s", p, m);
+    html_text(b, s);
+}
+
+static void put_score(html_buf *b, const reports_attempt *a)
+{
+    char s[32];
+    snprintf(s, sizeof s, "%d %% (", a->percent);
+    html_text(b, s);
+    put_points(b, a->points_milli, a->max_milli);
+    html_text(b, ")");
+}
+
+static void put_outcome(const console *c, html_buf *b, int lang, const reports_attempt *a)
+{
+    html_lit(b, a->passed ? "<span class=\"ok\">" : "<span class=\"bad\">");
+    html_text(b, tr(c, lang, a->passed ? "results.passed" : "results.failed"));
+    html_lit(b, "</span>");
+}
+
+/* One row of a results table. */
+static void results_row(const console *c, html_buf *b, int lang, const reports_attempt *a,
+                        bool with_trainee)
+{
+    char t[64], v[32];
+    html_lit(b, "<tr>");
+    html_lit(b, "<td class=\"nowrap\" data-label=\"");
+    html_text(b, tr(c, lang, "col.finished"));
+    html_lit(b, "\"><a href=\"/attempt/");
+    snprintf(v, sizeof v, "%lld", (long long)a->id);
+    html_text(b, v);
+    html_lit(b, "\">");
+    fmt_time(a->finished_wall, t, sizeof t);
+    html_text(b, t);
+    html_lit(b, "</a></td>");
+    if (with_trainee) {
+        html_lit(b, "<td class=\"wrap\" data-label=\"");
+        html_text(b, tr(c, lang, "col.trainee"));
+        html_lit(b, "\"><a href=\"/trainee/");
+        html_url(b, a->trainee_id);
+        html_lit(b, "\">");
+        html_text(b, a->trainee_id);
+        html_lit(b, "</a></td><td class=\"wrap\" data-label=\"");
+        html_text(b, tr(c, lang, "col.name"));
+        html_lit(b, "\">");
+        html_text(b, a->trainee_name);
+        html_lit(b, "</td>");
+    }
+    html_lit(b, "<td data-label=\"");
+    html_text(b, tr(c, lang, "fleet.district"));
+    html_lit(b, "\">");
+    html_text(b, a->district);
+    html_lit(b, "</td><td data-label=\"");
+    html_text(b, tr(c, lang, "fleet.station"));
+    html_lit(b, "\"><a href=\"/station/");
+    html_url(b, a->station_id);
+    html_lit(b, "\">");
+    html_text(b, a->station_id);
+    html_lit(b, "</a></td><td class=\"wrap\" data-label=\"");
+    html_text(b, tr(c, lang, "col.exam"));
+    html_lit(b, "\">");
+    snprintf(v, sizeof v, "%lld", (long long)a->exam_version);
+    html_tr(b, tr(c, lang, "results.version"), "exam", a->exam_id, "v", v, (const char *)NULL);
+    html_lit(b, "</td><td class=\"num nowrap\" data-label=\"");
+    html_text(b, tr(c, lang, "col.score"));
+    html_lit(b, "\">");
+    put_score(b, a);
+    html_lit(b, "</td><td data-label=\"");
+    html_text(b, tr(c, lang, "filter.outcome"));
+    html_lit(b, "\">");
+    put_outcome(c, b, lang, a);
+    html_lit(b, "</td></tr>");
+}
+
+static void filter_input(const console *c, html_buf *b, int lang, const char *key, const char *name,
+                         const char *type, const char *value)
+{
+    html_lit(b, "<label>");
+    html_text(b, tr(c, lang, key));
+    html_lit(b, "<input name=\"");
+    html_text(b, name);
+    html_lit(b, "\" type=\"");
+    html_text(b, type);
+    html_lit(b, "\" value=\"");
+    html_text(b, value ? value : "");
+    html_lit(b, "\" maxlength=\"256\"></label>");
+}
+
+/* A district account: its own district only. A district or a station of
+ * another in the URL: 403 (true). */
+static bool results_forbidden(console *c, const who *w, results_q *q, int64_t now)
+{
+    if (w->u.role != ACCOUNTS_DISTRICT)
+        return false;
+    if (q->district && strcmp(q->district, w->u.district) != 0)
+        return true;
+    if (q->station && sq_station_id_valid(q->station)) {
+        stats_when sw = when_of(c, now);
+        stats_station s;
+        sq_err e;
+        if (stats_station_get(c->st, q->station, &sw, &s, &e) == SQ_OK &&
+            strcmp(s.district, w->u.district) != 0)
+            return true;
+    }
+    q->f.district = w->u.district;
+    return false;
+}
+
+static void sort_head(const console *c, html_buf *b, int lang, const results_q *q, int sort,
+                      const char *key)
+{
+    html_lit(b, "<th>");
+    if (sort < 0) {
+        html_text(b, tr(c, lang, key));
+        html_lit(b, "</th>");
+        return;
+    }
+    /* The same column again turns the order round. */
+    bool desc =
+        sort == q->sort ? !q->desc : sort == REPORTS_SORT_DATE || sort == REPORTS_SORT_PERCENT;
+    html_lit(b, "<a href=\"");
+    put_results_url(b, q, "&amp;", sort, desc, NULL, 0);
+    html_lit(b, "\">");
+    html_text(b, tr(c, lang, key));
+    if (sort == q->sort)
+        html_lit(b, q->desc ? " ▼" : " ▲");
+    html_lit(b, "</a></th>");
+}
+
+static enum MHD_Result results_page(console *c, struct MHD_Connection *conn, const who *w,
+                                    int64_t now)
+{
+    int lang = w->lang;
+    results_q q;
+    if (!results_parse(conn, &q))
+        return error_page(c, conn, 400, lang, w, "error.bad_filter");
+    if (results_forbidden(c, w, &q, now)) {
+        logf_("%s (district %s) refused results of another district", w->u.name, w->u.district);
+        return error_page(c, conn, 403, lang, w, "error.forbidden");
+    }
+    static __thread reports_attempt rows[RESULTS_PAGE_ROWS];
+    int n = 0;
+    bool more_after = false, more_before = false;
+    int64_t total = 0;
+    sq_err e;
+    bool ready = reports_ready(c->rep);
+    if (ready) {
+        sq_status st = reports_page(c->rep, &q.f, (reports_sort)q.sort, q.desc, q.after, q.before,
+                                    RESULTS_PAGE_ROWS, rows, &n, &more_after, &more_before, &e);
+        if (st == SQ_ENOTFOUND)
+            return error_page(c, conn, 404, lang, w, "error.not_found");
+        if (st || reports_count(c->rep, &q.f, &total, &e)) {
+            logf_("%s", e.msg);
+            return error_page(c, conn, 500, lang, w, "error.server");
+        }
+    }
+    html_buf b, hb;
+    html_init(&b, PAGE_MAX);
+    html_init(&hb, 4096);
+    put_results_url(&hb, &q, "&", -1, -1,
+                    q.after    ? "after"
+                    : q.before ? "before"
+                               : NULL,
+                    q.after ? q.after : q.before);
+    page_start(c, &b, lang, tr(c, lang, "results.title"), w,
+               hb.failed || !hb.p ? "/results" : hb.p);
+    html_free(&hb);
+    html_lit(&b, "<h1>");
+    html_text(&b, tr(c, lang, "results.title"));
+    html_lit(&b, "</h1><p class=\"scope\" id=\"scope\">");
+    if (q.f.district)
+        html_tr(&b, tr(c, lang, "overview.scope_district"), "district", q.f.district,
+                (const char *)NULL);
+    else
+        html_text(&b, tr(c, lang, "overview.scope_all"));
+    if (q.f.received_since > 0) {
+        char t[64];
+        fmt_time(q.f.received_since, t, sizeof t);
+        html_lit(&b, " · ");
+        html_tr(&b, tr(c, lang, "results.since"), "time", t, (const char *)NULL);
+    }
+    html_lit(&b, "</p><form class=\"filters\" method=\"get\" action=\"/results\">");
+    if (w->u.role != ACCOUNTS_DISTRICT)
+        filter_input(c, &b, lang, "fleet.district", "district", "text", q.district);
+    filter_input(c, &b, lang, "fleet.station", "station", "text", q.station);
+    filter_input(c, &b, lang, "col.exam", "exam", "text", q.exam);
+    filter_input(c, &b, lang, "filter.version", "version", "text", q.version);
+    filter_input(c, &b, lang, "filter.from", "from", "date", q.from);
+    filter_input(c, &b, lang, "filter.to", "to", "date", q.to);
+    html_lit(&b, "<label>");
+    html_text(&b, tr(c, lang, "filter.outcome"));
+    html_lit(&b, "<select name=\"passed\"><option value=\"\">");
+    html_text(&b, tr(c, lang, "filter.any"));
+    html_lit(&b, q.f.passed == 1 ? "</option><option value=\"1\" selected>"
+                                 : "</option><option value=\"1\">");
+    html_text(&b, tr(c, lang, "results.passed"));
+    html_lit(&b, q.f.passed == 0 ? "</option><option value=\"0\" selected>"
+                                 : "</option><option value=\"0\">");
+    html_text(&b, tr(c, lang, "results.failed"));
+    html_lit(&b, "</option></select></label>");
+    filter_input(c, &b, lang, "filter.trainee", "trainee", "text", q.trainee);
+    filter_input(c, &b, lang, "filter.name", "name", "text", q.name);
+    if (q.since) {
+        html_lit(&b, "<input type=\"hidden\" name=\"since\" value=\"");
+        html_text(&b, q.since);
+        html_lit(&b, "\">");
+    }
+    html_lit(&b, "<div class=\"actions\"><button type=\"submit\">");
+    html_text(&b, tr(c, lang, "filter.show"));
+    html_lit(&b, "</button> <a href=\"/results\">");
+    html_text(&b, tr(c, lang, "filter.clear"));
+    html_lit(&b, "</a></div></form>");
+    if (!ready) {
+        html_lit(&b, "<p class=\"msg\" id=\"results-none\">");
+        html_text(&b, tr(c, lang, "results.none_yet"));
+        html_lit(&b, "</p>");
+        page_end(c, &b, lang, now);
+        return respond_page(conn, 200, &b, NULL);
+    }
+    if (q.exam && q.f.version > 0) {
+        html_lit(&b, "<p id=\"items-link\"><a href=\"/items?exam=");
+        html_url(&b, q.exam);
+        html_lit(&b, "&amp;version=");
+        html_text(&b, q.version);
+        if (q.district && w->u.role != ACCOUNTS_DISTRICT) {
+            html_lit(&b, "&amp;district=");
+            html_url(&b, q.district);
+        }
+        html_lit(&b, "\">");
+        html_text(&b, tr(c, lang, "items.link"));
+        html_lit(&b, "</a></p>");
+    }
+    char num[32];
+    snprintf(num, sizeof num, "%lld", (long long)total);
+    html_lit(&b, "<p class=\"scope\" id=\"count\">");
+    html_tr(&b, tr(c, lang, "results.count"), "n", num, (const char *)NULL);
+    html_lit(&b, "</p><table class=\"results\" id=\"results\"><thead><tr>");
+    sort_head(c, &b, lang, &q, REPORTS_SORT_DATE, "col.finished");
+    sort_head(c, &b, lang, &q, -1, "col.trainee");
+    sort_head(c, &b, lang, &q, REPORTS_SORT_NAME, "col.name");
+    sort_head(c, &b, lang, &q, -1, "fleet.district");
+    sort_head(c, &b, lang, &q, REPORTS_SORT_STATION, "fleet.station");
+    sort_head(c, &b, lang, &q, -1, "col.exam");
+    sort_head(c, &b, lang, &q, REPORTS_SORT_PERCENT, "col.score");
+    sort_head(c, &b, lang, &q, -1, "filter.outcome");
+    html_lit(&b, "</tr></thead><tbody>");
+    for (int i = 0; i < n; i++)
+        results_row(c, &b, lang, &rows[i], true);
+    html_lit(&b, "</tbody></table>");
+    if (n == 0) {
+        html_lit(&b, "<p class=\"msg\" id=\"results-empty\">");
+        html_text(&b, tr(c, lang, "results.empty"));
+        html_lit(&b, "</p>");
+    }
+    html_lit(&b, "<nav class=\"pages\" id=\"pages\">");
+    if (more_before) {
+        html_lit(&b, "<a id=\"first\" href=\"");
+        put_results_url(&b, &q, "&amp;", -1, -1, NULL, 0);
+        html_lit(&b, "\">");
+        html_text(&b, tr(c, lang, "page.first"));
+        html_lit(&b, "</a><a id=\"prev\" href=\"");
+        put_results_url(&b, &q, "&amp;", -1, -1, "before", rows[0].id);
+        html_lit(&b, "\">");
+        html_text(&b, tr(c, lang, "page.prev"));
+        html_lit(&b, "</a>");
+    }
+    if (more_after && n > 0) {
+        html_lit(&b, "<a id=\"next\" href=\"");
+        put_results_url(&b, &q, "&amp;", -1, -1, "after", rows[n - 1].id);
+        html_lit(&b, "\">");
+        html_text(&b, tr(c, lang, "page.next"));
+        html_lit(&b, "</a>");
+    }
+    html_lit(&b, "</nav>");
+    page_end(c, &b, lang, now);
+    return respond_page(conn, 200, &b, NULL);
+}
+
+static enum MHD_Result trainee_page(console *c, struct MHD_Connection *conn, const who *w,
+                                    int64_t now, const char *id)
+{
+    int lang = w->lang;
+    if (!id[0] || strlen(id) > FILTER_MAX)
+        return error_page(c, conn, 404, lang, w, "error.not_found");
+    static __thread reports_attempt rows[HISTORY_ROWS];
+    int n = 0;
+    bool more_after = false, more_before = false;
+    reports_filter f = {.trainee = id, .passed = -1};
+    sq_err e;
+    if (w->u.role == ACCOUNTS_DISTRICT) {
+        /* Attempts in other districts stay unseen; a trainee seen only
+         * there is another district's. */
+        int64_t all = 0, mine = 0;
+        reports_filter own = f;
+        own.district = w->u.district;
+        if (reports_count(c->rep, &f, &all, &e) || reports_count(c->rep, &own, &mine, &e)) {
+            logf_("%s", e.msg);
+            return error_page(c, conn, 500, lang, w, "error.server");
+        }
+        if (all > 0 && mine == 0) {
+            logf_("%s (district %s) refused a trainee of another district", w->u.name,
+                  w->u.district);
+            return error_page(c, conn, 403, lang, w, "error.forbidden");
+        }
+        f.district = w->u.district;
+    }
+    if (reports_page(c->rep, &f, REPORTS_SORT_DATE, true, 0, 0, HISTORY_ROWS, rows, &n, &more_after,
+                     &more_before, &e)) {
+        logf_("%s", e.msg);
+        return error_page(c, conn, 500, lang, w, "error.server");
+    }
+    if (n == 0)
+        return error_page(c, conn, 404, lang, w, "error.not_found");
+    html_buf b, hb;
+    html_init(&b, PAGE_MAX);
+    html_init(&hb, 1024);
+    html_lit(&hb, "/trainee/");
+    html_url(&hb, id);
+    page_start(c, &b, lang, rows[0].trainee_name, w, hb.failed || !hb.p ? "/results" : hb.p);
+    html_free(&hb);
+    html_lit(&b, "<h1>");
+    html_text(&b, rows[0].trainee_name);
+    html_lit(&b, "</h1><p class=\"scope\" id=\"trainee\">");
+    html_tr(&b, tr(c, lang, "trainee.title"), "id", id, (const char *)NULL);
+    html_lit(&b, "</p><h2>");
+    html_text(&b, tr(c, lang, "trainee.attempts"));
+    html_lit(&b, "</h2><table class=\"results\" id=\"history\"><thead><tr>");
+    const char *heads[] = {"col.finished", "fleet.district", "fleet.station",
+                           "col.exam",     "col.score",      "filter.outcome"};
+    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+        html_lit(&b, "<th>");
+        html_text(&b, tr(c, lang, heads[i]));
+        html_lit(&b, "</th>");
+    }
+    html_lit(&b, "</tr></thead><tbody>");
+    for (int i = 0; i < n; i++)
+        results_row(c, &b, lang, &rows[i], false);
+    html_lit(&b, "</tbody></table>");
+    if (more_after) {
+        char num[16];
+        snprintf(num, sizeof num, "%d", HISTORY_ROWS);
+        html_lit(&b, "<p class=\"scope\">");
+        html_tr(&b, tr(c, lang, "fleet.more"), "n", num, (const char *)NULL);
+        html_lit(&b, "</p>");
+    }
+    html_lit(&b, "<p><a href=\"/results\">");
+    html_text(&b, tr(c, lang, "attempt.back"));
+    html_lit(&b, "</a></p>");
+    page_end(c, &b, lang, now);
+    return respond_page(conn, 200, &b, NULL);
+}
+
+/* "m:ss" (or "h:mm:ss") of a duration in milliseconds. */
+static void put_clock(html_buf *b, int64_t ms)
+{
+    char s[48];
+    int64_t t = ms > 0 ? ms / 1000 : 0;
+    if (t >= 3600)
+        snprintf(s, sizeof s, "%lld:%02lld:%02lld", (long long)(t / 3600), (long long)(t / 60 % 60),
+                 (long long)(t % 60));
+    else
+        snprintf(s, sizeof s, "%lld:%02lld", (long long)(t / 60), (long long)(t % 60));
+    html_text(b, s);
+}
+
+typedef struct {
+    const console *c;
+    html_buf *b;
+    int lang;
+    int items, events;
+} detail_ctx;
+
+static void td(detail_ctx *d, const char *key, const char *cls)
+{
+    html_lit(d->b, cls ? "<td class=\"num\" data-label=\"" : "<td data-label=\"");
+    html_text(d->b, tr(d->c, d->lang, key));
+    html_lit(d->b, "\">");
+}
+
+static int detail_item(void *ctx, const reports_item *it)
+{
+    detail_ctx *d = ctx;
+    html_buf *b = d->b;
+    char s[64];
+    if (d->items++ == 0) {
+        html_lit(b, "<h2>");
+        html_text(b, tr(d->c, d->lang, "attempt.items"));
+        html_lit(b, "</h2><table id=\"items\"><thead><tr>");
+        const char *heads[] = {"attempt.item",   "attempt.answer", "attempt.mark",
+                               "attempt.points", "attempt.took",   "attempt.at"};
+        for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+            html_lit(b, "<th>");
+            html_text(b, tr(d->c, d->lang, heads[i]));
+            html_lit(b, "</th>");
+        }
+        html_lit(b, "</tr></thead><tbody>");
+    }
+    html_lit(b, "<tr>");
+    td(d, "attempt.item", NULL);
+    snprintf(s, sizeof s, "%d. ", it->pos + 1);
+    html_text(b, s);
+    html_text(b, it->item_id);
+    if (it->flagged) {
+        html_lit(b, " <span class=\"warn\">(");
+        html_text(b, tr(d->c, d->lang, "attempt.flagged"));
+        html_lit(b, ")</span>");
+    }
+    html_lit(b, "</td>");
+    td(d, "attempt.answer", NULL);
+    if (!it->answered) {
+        html_text(b, tr(d->c, d->lang, "attempt.unanswered"));
+    } else {
+        /* Options by their letter in the exam's own order (A: its first). */
+        size_t o = 0;
+        for (int i = 0; i < 32 && i < (it->n_options ? it->n_options : 32); i++)
+            if (it->selected & (1u << i)) {
+                if (o)
+                    s[o++] = ',';
+                s[o++] = (char)('A' + i);
+            }
+        s[o] = 0;
+        html_text(b, o ? s : "-");
+    }
+    html_lit(b, "</td>");
+    td(d, "attempt.mark", NULL);
+    html_lit(b, it->right ? "<span class=\"ok\">" : "<span class=\"bad\">");
+    html_text(b, tr(d->c, d->lang, it->right ? "attempt.right" : "attempt.wrong"));
+    html_lit(b, "</span></td>");
+    td(d, "attempt.points", "num");
+    put_points(b, it->points_milli, it->max_milli);
+    html_lit(b, "</td>");
+    td(d, "attempt.took", "num");
+    if (it->answered)
+        put_clock(b, it->time_ms);
+    else
+        html_text(b, "-");
+    html_lit(b, "</td>");
+    td(d, "attempt.at", "num");
+    if (it->answered)
+        put_clock(b, it->answered_ms);
+    else
+        html_text(b, "-");
+    html_lit(b, "</td></tr>");
+    return 0;
+}
+
+static int detail_event(void *ctx, const reports_event *ev)
+{
+    detail_ctx *d = ctx;
+    html_buf *b = d->b;
+    char key[32], t[64];
+    if (d->items)
+        html_lit(b, "</tbody></table>"), d->items = -1000000;
+    if (d->events++ == 0) {
+        html_lit(b, "<h2>");
+        html_text(b, tr(d->c, d->lang, "attempt.events"));
+        html_lit(b, "</h2><table id=\"events\"><thead><tr>");
+        const char *heads[] = {"event.kind", "event.from", "event.to", "event.measured",
+                               "event.counted"};
+        for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+            html_lit(b, "<th>");
+            html_text(b, tr(d->c, d->lang, heads[i]));
+            html_lit(b, "</th>");
+        }
+        html_lit(b, "</tr></thead><tbody>");
+    }
+    html_lit(b, "<tr>");
+    td(d, "event.kind", NULL);
+    snprintf(key, sizeof key, "event.kind%d", ev->kind >= 1 && ev->kind <= 5 ? ev->kind : 0);
+    html_text(b, tr(d->c, d->lang, key));
+    html_lit(b, "</td>");
+    td(d, "event.from", NULL);
+    fmt_time(ev->wall_before, t, sizeof t);
+    html_text(b, t);
+    html_lit(b, "</td>");
+    td(d, "event.to", NULL);
+    fmt_time(ev->wall_after, t, sizeof t);
+    html_text(b, t);
+    html_lit(b, "</td>");
+    td(d, "event.measured", "num");
+    put_clock(b, ev->mono_delta_ms);
+    html_lit(b, "</td>");
+    td(d, "event.counted", "num");
+    put_clock(b, ev->counted_ms);
+    html_lit(b, "</td></tr>");
+    return 0;
+}
+
+static enum MHD_Result attempt_page(console *c, struct MHD_Connection *conn, const who *w,
+                                    int64_t now, const char *id_s)
+{
+    int lang = w->lang;
+    int64_t id = 0;
+    if (!parse_count(id_s, &id) || id < 1)
+        return error_page(c, conn, 404, lang, w, "error.not_found");
+    reports_attempt a;
+    sq_err e;
+    sq_status st = reports_attempt_get(c->rep, id, &a, &e);
+    if (st == SQ_ENOTFOUND)
+        return error_page(c, conn, 404, lang, w, "error.not_found");
+    if (st) {
+        logf_("%s", e.msg);
+        return error_page(c, conn, 500, lang, w, "error.server");
+    }
+    if (w->u.role == ACCOUNTS_DISTRICT && strcmp(a.district, w->u.district) != 0) {
+        logf_("%s (district %s) refused attempt %lld of another district", w->u.name, w->u.district,
+              (long long)id);
+        return error_page(c, conn, 403, lang, w, "error.forbidden");
+    }
+    html_buf b;
+    html_init(&b, PAGE_MAX);
+    char here[64], t[64], v[64];
+    snprintf(here, sizeof here, "/attempt/%lld", (long long)id);
+    page_start(c, &b, lang, a.trainee_name, w, here);
+    snprintf(v, sizeof v, "%lld", (long long)a.seq);
+    html_lit(&b, "<h1>");
+    html_tr(&b, tr(c, lang, "attempt.title"), "station", a.station_id, "seq", v,
+            (const char *)NULL);
+    html_lit(&b, "</h1><dl class=\"facts\" id=\"attempt\"><dt>");
+    html_text(&b, tr(c, lang, "col.name"));
+    html_lit(&b, "</dt><dd>");
+    html_text(&b, a.trainee_name);
+    html_lit(&b, "</dd><dt>");
+    html_text(&b, tr(c, lang, "col.trainee"));
+    html_lit(&b, "</dt><dd><a href=\"/trainee/");
+    html_url(&b, a.trainee_id);
+    html_lit(&b, "\">");
+    html_text(&b, a.trainee_id);
+    html_lit(&b, "</a></dd>");
+    fact(c, &b, lang, "fleet.district", a.district);
+    html_lit(&b, "<dt>");
+    html_text(&b, tr(c, lang, "fleet.station"));
+    html_lit(&b, "</dt><dd><a href=\"/station/");
+    html_url(&b, a.station_id);
+    html_lit(&b, "\">");
+    html_text(&b, a.station_id);
+    html_lit(&b, "</a></dd><dt>");
+    html_text(&b, tr(c, lang, "col.exam"));
+    html_lit(&b, "</dt><dd>");
+    snprintf(v, sizeof v, "%lld", (long long)a.exam_version);
+    html_tr(&b, tr(c, lang, "results.version"), "exam", a.exam_id, "v", v, (const char *)NULL);
+    html_lit(&b, "</dd><dt>");
+    html_text(&b, tr(c, lang, "col.score"));
+    html_lit(&b, "</dt><dd id=\"score\">");
+    put_score(&b, &a);
+    html_lit(&b, " · ");
+    put_outcome(c, &b, lang, &a);
+    html_lit(&b, "</dd>");
+    fmt_time(a.started_wall, t, sizeof t);
+    fact(c, &b, lang, "attempt.started", t);
+    fmt_time(a.finished_wall, t, sizeof t);
+    fact(c, &b, lang, "col.finished", t);
+    fmt_time(a.received_wall, t, sizeof t);
+    fact(c, &b, lang, "attempt.received", t);
+    html_lit(&b, "<dt>");
+    html_text(&b, tr(c, lang, "attempt.elapsed"));
+    html_lit(&b, "</dt><dd>");
+    put_clock(&b, a.elapsed_ms);
+    if (a.time_limit_s > 0) {
+        html_lit(&b, " / ");
+        put_clock(&b, a.time_limit_s * 1000);
+    }
+    if (a.timed_out) {
+        html_lit(&b, " <span class=\"warn\">");
+        html_text(&b, tr(c, lang, "attempt.timed_out"));
+        html_lit(&b, "</span>");
+    }
+    html_lit(&b, "</dd>");
+    fact(c, &b, lang, "attempt.clock",
+         tr(c, lang,
+            a.clock == SQ_CLOCK_RUNNING ? "attempt.clock_running" : "attempt.clock_paused"));
+    snprintf(v, sizeof v, "%d / %d / %d", a.n_right, a.n_answered, a.n_items);
+    fact(c, &b, lang, "attempt.counts", v);
+    html_lit(&b, "</dl>");
+    detail_ctx d = {c, &b, lang, 0, 0};
+    if (reports_attempt_detail(c->rep, id, detail_item, detail_event, &d, &e)) {
+        logf_("%s", e.msg);
+        html_free(&b);
+        return error_page(c, conn, 500, lang, w, "error.server");
+    }
+    if (d.items > 0 || d.events > 0)
+        html_lit(&b, "</tbody></table>");
+    if (d.events == 0) {
+        html_lit(&b, "<h2>");
+        html_text(&b, tr(c, lang, "attempt.events"));
+        html_lit(&b, "</h2><p class=\"scope\" id=\"no-events\">");
+        html_text(&b, tr(c, lang, "attempt.no_events"));
+        html_lit(&b, "</p>");
+    }
+    html_lit(&b, "<p><a href=\"/trainee/");
+    html_url(&b, a.trainee_id);
+    html_lit(&b, "\">");
+    html_text(&b, tr(c, lang, "attempt.history"));
+    html_lit(&b, "</a> · <a href=\"/results\">");
+    html_text(&b, tr(c, lang, "attempt.back"));
+    html_lit(&b, "</a></p>");
+    page_end(c, &b, lang, now);
+    return respond_page(conn, 200, &b, NULL);
+}
+
+/* ---- item analysis of one exam version (itemstats.h) ---- */
+
+/* Cells of one item analysis (attempts x items): about 17 bytes each, so
+ * at most about 100 MB for a page; 10^5 attempts of 50 items fit. */
+#define ITEMS_MAX_CELLS (6u * 1000u * 1000u)
+
+/* A figure, or "-" when it is not defined (NaN). */
+static void put_fig(html_buf *b, double v, const char *unit)
+{
+    char s[64];
+    if (isnan(v) || isinf(v))
+        snprintf(s, sizeof s, "-");
+    else
+        snprintf(s, sizeof s, "%.2f%s", v, unit);
+    html_text(b, s);
+}
+
+static void fig_row(const console *c, html_buf *b, int lang, const char *key, const char *id,
+                    double v, const char *unit)
+{
+    html_lit(b, "<dt>");
+    html_text(b, tr(c, lang, key));
+    html_lit(b, "</dt><dd id=\"");
+    html_text(b, id);
+    html_lit(b, "\">");
+    put_fig(b, v, unit);
+    html_lit(b, "</dd>");
+}
+
+static void count_cell(const console *c, html_buf *b, int lang, const char *key, size_t n,
+                       size_t of)
+{
+    char s[64];
+    html_lit(b, "<td class=\"num nowrap\" data-label=\"");
+    html_text(b, tr(c, lang, key));
+    html_lit(b, "\">");
+    snprintf(s, sizeof s, "%zu (%.0f %%)", n, of ? 100.0 * (double)n / (double)of : 0.0);
+    html_text(b, s);
+    html_lit(b, "</td>");
+}
+
+static enum MHD_Result items_page(console *c, struct MHD_Connection *conn, const who *w,
+                                  int64_t now)
+{
+    int lang = w->lang;
+    const char *exam = arg(conn, "exam"), *version_s = arg(conn, "version"),
+               *district = arg(conn, "district");
+    int64_t version = 0;
+    if (!exam || strlen(exam) > FILTER_MAX || !parse_count(version_s, &version) || version < 1 ||
+        (district && strlen(district) > FILTER_MAX))
+        return error_page(c, conn, 400, lang, w, "error.bad_filter");
+    if (w->u.role == ACCOUNTS_DISTRICT) {
+        if (district && strcmp(district, w->u.district) != 0) {
+            logf_("%s (district %s) refused item analysis of another district", w->u.name,
+                  w->u.district);
+            return error_page(c, conn, 403, lang, w, "error.forbidden");
+        }
+        district = w->u.district;
+    }
+    reports_grid *g = NULL;
+    itemstats *st = NULL;
+    sq_err e;
+    const char *note = NULL;
+    sq_status s = reports_grid_get(c->rep, exam, version, district, ITEMS_MAX_CELLS, &g, &e);
+    if (s == SQ_ENOTFOUND)
+        note = "items.none";
+    else if (s == SQ_ETOOBIG)
+        note = "items.too_big";
+    else if (s) {
+        logf_("%s", e.msg);
+        return error_page(c, conn, 500, lang, w, "error.server");
+    }
+    if (g) {
+        itemstats_input in = {.n_attempts = g->n_attempts,
+                              .n_items = g->n_items,
+                              .max_mark = g->max_mark,
+                              .item = g->item,
+                              .n_cells = g->n_cells,
+                              .score = g->score,
+                              .seen = g->seen,
+                              .chosen = g->chosen,
+                              .n_options = g->n_options};
+        if (itemstats_compute(&in, &st, &e)) {
+            logf_("item analysis of %s version %lld: %s", exam, (long long)version, e.msg);
+            reports_grid_free(g);
+            return error_page(c, conn, 500, lang, w, "error.server");
+        }
+    }
+    html_buf b, hb;
+    char v[32];
+    snprintf(v, sizeof v, "%lld", (long long)version);
+    html_init(&b, PAGE_MAX);
+    html_init(&hb, 2048);
+    html_lit(&hb, "/items?exam=");
+    html_url(&hb, exam);
+    html_lit(&hb, "&version=");
+    html_text(&hb, v);
+    if (district && w->u.role != ACCOUNTS_DISTRICT) {
+        html_lit(&hb, "&district=");
+        html_url(&hb, district);
+    }
+    page_start(c, &b, lang, tr(c, lang, "items.heading"), w,
+               hb.failed || !hb.p ? "/results" : hb.p);
+    html_free(&hb);
+    html_lit(&b, "<h1>");
+    html_tr(&b, tr(c, lang, "items.title"), "exam", exam, "v", v, (const char *)NULL);
+    html_lit(&b, "</h1><p class=\"scope\" id=\"scope\">");
+    if (district)
+        html_tr(&b, tr(c, lang, "overview.scope_district"), "district", district,
+                (const char *)NULL);
+    else
+        html_text(&b, tr(c, lang, "overview.scope_all"));
+    html_lit(&b, "</p>");
+    if (note) {
+        html_lit(&b, "<p class=\"msg\" id=\"items-none\">");
+        html_text(&b, tr(c, lang, note));
+        html_lit(&b, "</p>");
+        page_end(c, &b, lang, now);
+        return respond_page(conn, 200, &b, NULL);
+    }
+    const itemstats_test *t = &st->test;
+    html_lit(&b, "<h2>");
+    html_text(&b, tr(c, lang, "items.test"));
+    html_lit(&b, "</h2><dl class=\"facts\" id=\"test\"><dt>");
+    html_text(&b, tr(c, lang, "items.attempts"));
+    html_lit(&b, "</dt><dd id=\"t-n\">");
+    html_int(&b, (int64_t)t->n);
+    html_lit(&b, "</dd>");
+    fig_row(c, &b, lang, "items.mean", "t-mean", t->mean, "");
+    fig_row(c, &b, lang, "items.median", "t-median", t->median, "");
+    fig_row(c, &b, lang, "items.sd", "t-sd", t->sd, "");
+    fig_row(c, &b, lang, "items.skewness", "t-skew", t->skewness, "");
+    fig_row(c, &b, lang, "items.kurtosis", "t-kurt", t->kurtosis, "");
+    fig_row(c, &b, lang, "items.cic", "t-cic", t->cic, " %");
+    fig_row(c, &b, lang, "items.error_ratio", "t-er", t->error_ratio, " %");
+    fig_row(c, &b, lang, "items.standard_error", "t-se", t->standard_error, "");
+    html_lit(&b, "</dl>");
+    size_t flagged = 0;
+    for (size_t k = 0; k < st->n_items; k++)
+        flagged += (st->items[k].flags & ITEMSTATS_LOW_DE) != 0;
+    char nf[32];
+    snprintf(nf, sizeof nf, "%zu", flagged);
+    html_lit(&b, "<h2>");
+    html_text(&b, tr(c, lang, "attempt.items"));
+    html_lit(&b, "</h2><p class=\"scope\" id=\"flagged\">");
+    html_tr(&b, tr(c, lang, "items.flagged_n"), "n", nf, (const char *)NULL);
+    html_lit(&b, "</p><table class=\"results\" id=\"items\"><thead><tr>");
+    const char *heads[] = {"attempt.item", "items.attempts", "items.facility", "items.sd",
+                           "items.di",     "items.de",       "items.ew",       "items.flag"};
+    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+        html_lit(&b, "<th>");
+        html_text(&b, tr(c, lang, heads[i]));
+        html_lit(&b, "</th>");
+    }
+    html_lit(&b, "</tr></thead><tbody>");
+    for (size_t k = 0; k < st->n_items; k++) {
+        const itemstats_item *it = &st->items[k];
+        bool low = it->flags & ITEMSTATS_LOW_DE;
+        html_lit(&b, low ? "<tr class=\"flagged\"><td class=\"wrap\" data-label=\""
+                         : "<tr><td class=\"wrap\" data-label=\"");
+        html_text(&b, tr(c, lang, "attempt.item"));
+        html_lit(&b, "\"><a href=\"#opt-");
+        snprintf(v, sizeof v, "%zu", k);
+        html_text(&b, v);
+        html_lit(&b, "\">");
+        html_text(&b, g->item_ids[k]);
+        html_lit(&b, "</a></td><td class=\"num\" data-label=\"");
+        html_text(&b, tr(c, lang, "items.attempts"));
+        html_lit(&b, "\">");
+        html_int(&b, (int64_t)it->s);
+        const struct {
+            const char *key;
+            double v;
+        } figs[] = {{"items.facility", it->facility * 100},
+                    {"items.sd", it->sd * 100},
+                    {"items.di", it->discrimination_index},
+                    {"items.de", it->discriminative_efficiency},
+                    {"items.ew", it->effective_weight}};
+        for (size_t f = 0; f < sizeof figs / sizeof figs[0]; f++) {
+            html_lit(&b, "</td><td class=\"num nowrap\" data-label=\"");
+            html_text(&b, tr(c, lang, figs[f].key));
+            html_lit(&b, "\">");
+            put_fig(&b, figs[f].v, " %");
+        }
+        html_lit(&b, "</td><td data-label=\"");
+        html_text(&b, tr(c, lang, "items.flag"));
+        html_lit(&b, "\">");
+        if (low) {
+            html_lit(&b, "<span class=\"warn\">");
+            html_text(&b, tr(c, lang, "items.flagged"));
+            html_lit(&b, "</span>");
+        }
+        html_lit(&b, "</td></tr>");
+    }
+    html_lit(&b, "</tbody></table><h2>");
+    html_text(&b, tr(c, lang, "items.distractors"));
+    html_lit(&b, "</h2><p class=\"scope\">");
+    html_text(&b, tr(c, lang, "items.no_key"));
+    html_lit(&b, "</p>");
+    for (size_t k = 0; st->options && k < st->n_items; k++) {
+        const itemstats_options *o = &st->options[k];
+        if (!o->n_options || !o->seen[ITEMSTATS_ALL])
+            continue;
+        snprintf(v, sizeof v, "%zu", k);
+        html_lit(&b, "<h3 id=\"opt-");
+        html_text(&b, v);
+        html_lit(&b, "\">");
+        html_text(&b, g->item_ids[k]);
+        html_lit(&b, "</h3><table class=\"results\"><thead><tr><th>");
+        html_text(&b, tr(c, lang, "items.option"));
+        html_lit(&b, "</th><th>");
+        html_text(&b, tr(c, lang, "items.all"));
+        html_lit(&b, "</th><th>");
+        html_text(&b, tr(c, lang, "items.top"));
+        html_lit(&b, "</th><th>");
+        html_text(&b, tr(c, lang, "items.bottom"));
+        html_lit(&b, "</th></tr></thead><tbody>");
+        for (unsigned opt = 0; opt <= o->n_options; opt++) {
+            html_lit(&b, "<tr><td data-label=\"");
+            html_text(&b, tr(c, lang, "items.option"));
+            html_lit(&b, "\">");
+            if (opt < o->n_options) {
+                char letter[8];
+                snprintf(letter, sizeof letter, "%c", opt < 26 ? 'A' + opt : '?');
+                html_text(&b, letter);
+            } else {
+                html_text(&b, tr(c, lang, "attempt.unanswered"));
+            }
+            html_lit(&b, "</td>");
+            static const char *const gkeys[] = {"items.all", "items.top", "items.bottom"};
+            for (int gr = 0; gr < ITEMSTATS_GROUPS; gr++) {
+                size_t n = opt < o->n_options ? o->chosen[gr][opt] : o->unanswered[gr];
+                count_cell(c, &b, lang, gkeys[gr], n, o->seen[gr]);
+            }
+            html_lit(&b, "</tr>");
+        }
+        html_lit(&b, "</tbody></table>");
+    }
+    itemstats_free(st);
+    reports_grid_free(g);
     page_end(c, &b, lang, now);
     return respond_page(conn, 200, &b, NULL);
 }
@@ -1303,7 +2417,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     bool known_page = !strcmp(url, "/") || !strcmp(url, "/overview") || !strcmp(url, "/logout") ||
                       !strcmp(url, "/users") || !strcmp(url, "/users/state") ||
-                      !strncmp(url, "/station/", 9);
+                      !strncmp(url, "/station/", 9) || !strcmp(url, "/results") ||
+                      !strncmp(url, "/trainee/", 9) || !strncmp(url, "/attempt/", 9) ||
+                      !strcmp(url, "/items");
     if (!known_page)
         return error_page(c, conn, 404, lang, NULL, "error.not_found");
     who w;
@@ -1333,6 +2449,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return redirect(conn, "/overview", NULL, NULL);
     if (!strcmp(url, "/overview"))
         return overview_page(c, conn, &w, now);
+    if (!strcmp(url, "/results"))
+        return results_page(c, conn, &w, now);
+    if (!strcmp(url, "/items"))
+        return items_page(c, conn, &w, now);
+    if (!strncmp(url, "/trainee/", 9))
+        return trainee_page(c, conn, &w, now, url + 9);
+    if (!strncmp(url, "/attempt/", 9))
+        return attempt_page(c, conn, &w, now, url + 9);
     return station_page(c, conn, &w, now, url + 9);
 }
 
@@ -1389,11 +2513,11 @@ static int resolve_listen(const char *spec, struct sockaddr_storage *ss, socklen
 
 int console_command(const char *home, int argc, char **argv)
 {
-    static const struct option lo[] = {{"listen", 1, 0, 'l'},     {"tls-cert", 1, 0, 'c'},
-                                       {"tls-key", 1, 0, 'k'},    {"insecure-http", 0, 0, 'I'},
-                                       {"assets", 1, 0, 'a'},     {"silent-days", 1, 0, 's'},
-                                       {"clock-file", 1, 0, 'C'}, {0, 0, 0, 0}};
-    config cfg = {"127.0.0.1:8090", NULL, NULL, SYNAQ_ASSETS_DIR, NULL, false, 7};
+    static const struct option lo[] = {
+        {"listen", 1, 0, 'l'},        {"tls-cert", 1, 0, 'c'}, {"tls-key", 1, 0, 'k'},
+        {"insecure-http", 0, 0, 'I'}, {"assets", 1, 0, 'a'},   {"silent-days", 1, 0, 's'},
+        {"clock-file", 1, 0, 'C'},    {"reports", 1, 0, 'r'},  {0, 0, 0, 0}};
+    config cfg = {"127.0.0.1:8090", NULL, NULL, SYNAQ_ASSETS_DIR, NULL, NULL, false, 7};
     int ch;
     optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -1415,6 +2539,9 @@ int console_command(const char *home, int argc, char **argv)
             break;
         case 'C':
             cfg.clock_file = optarg;
+            break;
+        case 'r':
+            cfg.reports = optarg;
             break;
         case 's':
             cfg.silent_days = atoi(optarg);
@@ -1481,7 +2608,12 @@ int console_command(const char *home, int argc, char **argv)
                         "  synaq-central user add NAME --role admin\n");
         goto out;
     }
-    if (accounts_open(path, key_path, false, &c->acc, &e) || stats_open(home, &c->st, &e)) {
+    char reports_path[4200];
+    snprintf(reports_path, sizeof reports_path, "%s", cfg.reports ? cfg.reports : "");
+    if (!cfg.reports)
+        snprintf(reports_path, sizeof reports_path, "%s/reports.db", home);
+    if (accounts_open(path, key_path, false, &c->acc, &e) || stats_open(home, &c->st, &e) ||
+        reports_open(reports_path, &c->rep, &e)) {
         fprintf(stderr, "synaq-central console: %s\n", e.msg);
         goto out;
     }
@@ -1563,6 +2695,7 @@ out:
         json_decref(c->cat[l]);
     accounts_close(c->acc);
     stats_close(c->st);
+    reports_close(c->rep);
     throttle_free(c->by_user);
     throttle_free(c->by_addr);
     sem_destroy(&c->pw_slots);

@@ -4,7 +4,9 @@
 # __Host- session cookie itself), then screenshots the Overview, a
 # station's page and the accounts page in kk, ru and en at 1366x768 and at
 # a phone's 390x844 (cdpshot, DevTools over a
-# pipe), and the login page once. Checked: the cookie as the browser holds it (Secure, HttpOnly,
+# pipe), and the login page once; then the Results pages (opened with
+# open-results --into, one trainee with a long hostile name): the table,
+# a filtered table, a trainee's history and an attempt in full. Checked: the cookie as the browser holds it (Secure, HttpOnly,
 # SameSite=Strict), each page logged in, nothing wider than the window
 # (nothing cut off at the side), the PNGs of the right width. The shots
 # stay in BUILD_DIR/tests/console/shots for people to look at.
@@ -37,6 +39,17 @@ bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 NOW=1767268800
 export TZ=UTC
 "$src/tests/console/fixture.sh" "$bin" "$work" "$NOW"
+# Results to open: one under a long name with markup in it, to see it
+# wrap as text.
+"$bin/tests/sync/mkresults" --home "$work/st-b" --count 1 --tag long \
+  --name '<script>alert(1)</script> Жұмабекова-Сейітқалиева Гүлнәр Серікқызы'
+mkdir -p "$work/stick2"
+"$bin/ctl/synaqctl" --home "$work/st-b" export-usb "$work/stick2" >/dev/null
+"$bin/central/synaq-central" --home "$work/central" ingest "$work/stick2" >/dev/null
+"$bin/central/synaq-central" --home "$work/central" open-results --into "$work/central/reports.db" >/dev/null
+long=$(sqlite3 -readonly "$work/central/reports.db" "SELECT id || ' ' || trainee_id FROM attempts WHERE trainee_id LIKE 'long-%'")
+long_attempt=${long%% *}
+long_trainee=${long#* }
 echo "$NOW" >"$work/clock"
 "$bin/central/synaq-central" --home "$work/central" console --listen 127.0.0.1:0 \
   --clock-file "$work/clock" --assets "$src/assets" >"$work/console.out" 2>"$work/console.log" &
@@ -49,7 +62,7 @@ rm -rf "$shots"
 mkdir -p "$shots"
 status=0
 "$bin/tests/console/cdpshot" --chromium "$chromium" --base "http://127.0.0.1:$port" \
-  --user alice --password "alice password 1" --pages /overview,/overview?show=silent,/station/st-a,/users --out "$work" >"$work/cdp.out" 2>"$work/cdp.err" || status=$?
+  --user alice --password "alice password 1" --pages "/overview,/overview?show=silent,/station/st-a,/users,/results,/results?station=st-b&sort=name&dir=asc,/trainee/$long_trainee,/attempt/$long_attempt,/items?exam=chaos&version=1" --out "$work" >"$work/cdp.out" 2>"$work/cdp.err" || status=$?
 [ $status = 77 ] && { cat "$work/cdp.out"; exit 77; }
 [ $status = 0 ] && ok || bad "cdpshot: $(cat "$work/cdp.err")"
 grep -q "^cookie __Host-synaq secure=1 httpOnly=1 sameSite=Strict path=/ session=0$" "$work/cdp.out" &&
@@ -69,6 +82,11 @@ while read -r _ file url sw iw h; do
     overview_show_silent-*:url=http://127.0.0.1:$port/overview\?show=silent\&lang=*) ok ;;
     station_st-a-*:url=http://127.0.0.1:$port/station/st-a\?lang=*) ok ;;
     users-*:url=http://127.0.0.1:$port/users\?lang=*) ok ;;
+    results-*:url=http://127.0.0.1:$port/results\?lang=*) ok ;;
+    results_station_st-b_sort_name_dir_asc-*:url=http://127.0.0.1:$port/results\?station=st-b\&sort=name\&dir=asc\&lang=*) ok ;;
+    trainee_$long_trainee-*:url=http://127.0.0.1:$port/trainee/$long_trainee\?lang=*) ok ;;
+    attempt_$long_attempt-*:url=http://127.0.0.1:$port/attempt/$long_attempt\?lang=*) ok ;;
+    items_exam_chaos_version_1-*:url=http://127.0.0.1:$port/items\?exam=chaos\&version=1\&lang=*) ok ;;
     *) bad "$name: at $url" ;;
   esac
   [ "$sw" -le "$iw" ] && ok || bad "$name: the page is $sw px wide in a $iw px window (cut off)"
@@ -76,7 +94,7 @@ while read -r _ file url sw iw h; do
   want_w=${want_w%%x*}
   [ "$(identify -format %w "$file")" = "$want_w" ] && ok || bad "$name: $(identify -format %wx%h "$file")"
 done < <(grep '^shot ' "$work/cdp.out")
-[ $n = 25 ] && ok || bad "$n screenshots, expected 25: $(cat "$work/cdp.out" "$work/cdp.err")"
+[ $n = 55 ] && ok || bad "$n screenshots, expected 55: $(cat "$work/cdp.out" "$work/cdp.err")"
 echo "screenshots in $shots"
 echo "browser: $passes passed, $fails failed"
 [ $fails = 0 ]

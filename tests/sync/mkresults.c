@@ -3,7 +3,10 @@
  * tests and benchmarks: N attempts at the "chaos" exam (tests/sync/
  * chaos-exam.yaml), each answered and finished through the public API.
  *   mkresults --home DIR --count N [--tag T] [--pause-ms MS] [--exam ID]
- * (--exam: another installed exam than "chaos"; its first item is answered.)
+ *            [--name TRAINEE_NAME] [--answer OPTION_MASK]
+ * (--exam: another installed exam than "chaos"; its first item is answered,
+ * with the options of --answer, a bit mask, default 1; --name: the
+ * trainee's name, default "Сынақ Тест".)
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -17,10 +20,11 @@
 
 int main(int argc, char **argv)
 {
-    static const struct option lo[] = {{"home", 1, 0, 'H'}, {"count", 1, 0, 'n'},
-                                       {"tag", 1, 0, 't'},  {"pause-ms", 1, 0, 'p'},
-                                       {"exam", 1, 0, 'e'}, {0, 0, 0, 0}};
-    const char *home = NULL, *tag = "t", *exam = "chaos";
+    static const struct option lo[] = {
+        {"home", 1, 0, 'H'}, {"count", 1, 0, 'n'}, {"tag", 1, 0, 't'},    {"pause-ms", 1, 0, 'p'},
+        {"exam", 1, 0, 'e'}, {"name", 1, 0, 'N'},  {"answer", 1, 0, 'a'}, {0, 0, 0, 0}};
+    const char *home = NULL, *tag = "t", *exam = "chaos", *name = "Сынақ Тест";
+    unsigned answer = 1u;
     int count = 0, pause_ms = 0, c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == 'H')
@@ -33,11 +37,17 @@ int main(int argc, char **argv)
             pause_ms = atoi(optarg);
         else if (c == 'e')
             exam = optarg;
+        else if (c == 'N')
+            name = optarg;
+        else if (c == 'a')
+            answer = (unsigned)atoi(optarg);
         else
             return 2;
     }
     if (!home || count <= 0) {
-        fputs("usage: mkresults --home DIR --count N [--tag T] [--pause-ms MS]\n", stderr);
+        fputs("usage: mkresults --home DIR --count N [--tag T] [--pause-ms MS] [--exam ID]\n"
+              "                 [--name TRAINEE_NAME] [--answer OPTION_MASK]\n",
+              stderr);
         return 2;
     }
     char keys[4096], db[4096];
@@ -57,8 +67,8 @@ int main(int argc, char **argv)
         sq_attempt *a = NULL;
         sq_outcome o;
         snprintf(trainee, sizeof trainee, "%s-%d-%ld", tag, i, (long)time(NULL));
-        if (sq_attempt_start(s, exam, trainee, "Сынақ Тест", &a, &e) ||
-            sq_attempt_answer(a, 0, 1u, &e) || sq_attempt_finish(a, &o, &e)) {
+        if (sq_attempt_start(s, exam, trainee, name, &a, &e) ||
+            sq_attempt_answer(a, 0, answer, &e) || sq_attempt_finish(a, &o, &e)) {
             fprintf(stderr, "mkresults: %s\n", e.msg);
             sq_attempt_free(a);
             rc = 1;

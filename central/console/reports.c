@@ -1,0 +1,725 @@
+/*
+ * reports.c - the console's read-only queries of reports.db
+ * (reports.h). The schema is central/reports_db.c's; every list is
+ * ordered by one of its indexes, and pages are cut by keyset (the row
+ * values of the sort's columns, the id last), never by OFFSET.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sqlite3.h>
+
+#include "reports.h"
+#include "reports_db.h"
+
+struct reports {
+    pthread_mutex_t mu;
+    sqlite3 *db; /* NULL until the file is there */
+    char path[4200];
+};
+
+static sq_status seterr(sq_err *err, sq_status st, const char *what, const char *detail)
+{
+    if (err) {
+        snprintf(err->msg, sizeof err->msg, "console: %s: %s", what, detail);
+        err->code = st;
+    }
+    return st;
+}
+
+/* "file:" URI of path, read-only, its special characters escaped. */
+static void ro_uri(const char *path, char *out, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = (size_t)snprintf(out, len, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p && o + 4 < len; p++) {
+        if (*p == '%' || *p == '?' || *p == '#' || *p < 0x21 || *p >= 0x7f) {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        } else {
+            out[o++] = (char)*p;
+        }
+    }
+    snprintf(out + o, len - o, "?mode=ro");
+}
+
+static int64_t pragma_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+/* Opens the file when it is there and not open yet. Under r->mu. */
+static sq_status attach(reports *r, sq_err *err)
+{
+    struct stat sb;
+    /* Missing, or empty: open-results --into has not made it yet. */
+    if (r->db || stat(r->path, &sb) != 0 || sb.st_size == 0)
+        return SQ_OK;
+    char uri[9000];
+    sqlite3 *db = NULL;
+    ro_uri(r->path, uri, sizeof uri);
+    if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
+        sq_status st = seterr(err, SQ_EIO, r->path, db ? sqlite3_errmsg(db) : "cannot open");
+        sqlite3_close(db);
+        return st;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    int64_t app = pragma_int(db, "PRAGMA application_id");
+    int64_t version = pragma_int(db, "PRAGMA user_version");
+    if (app != REPORTS_DB_APP_ID) {
+        sqlite3_close(db);
+        return seterr(err, SQ_ECORRUPT, r->path,
+                      "not a reports.db (open-results --into makes one)");
+    }
+    if (version > REPORTS_DB_SCHEMA) {
+        sqlite3_close(db);
+        return seterr(err, SQ_ESTATE, r->path, "of a newer schema than this build knows");
+    }
+    r->db = db;
+    return SQ_OK;
+}
+
+sq_status reports_open(const char *path, reports **out, sq_err *err)
+{
+    *out = NULL;
+    reports *r = calloc(1, sizeof *r);
+    if (!r)
+        return seterr(err, SQ_ENOMEM, "reports", "out of memory");
+    pthread_mutex_init(&r->mu, NULL);
+    snprintf(r->path, sizeof r->path, "%s", path);
+    sq_status st = attach(r, err);
+    if (st) {
+        reports_close(r);
+        return st;
+    }
+    *out = r;
+    return SQ_OK;
+}
+
+void reports_close(reports *r)
+{
+    if (!r)
+        return;
+    sqlite3_close(r->db);
+    pthread_mutex_destroy(&r->mu);
+    free(r);
+}
+
+bool reports_ready(reports *r)
+{
+    pthread_mutex_lock(&r->mu);
+    sq_err e;
+    bool ready = attach(r, &e) == SQ_OK && r->db != NULL;
+    pthread_mutex_unlock(&r->mu);
+    return ready;
+}
+
+static sq_status dberr(reports *r, const char *what, sq_err *err)
+{
+    return seterr(err, SQ_EIO, what, r->db ? sqlite3_errmsg(r->db) : "no database");
+}
+
+/* ---- building a query ---- */
+
+typedef struct {
+    char sql[2048];
+    size_t len;
+    bool overflow;
+    struct {
+        bool is_text;
+        const char *s;
+        int64_t i;
+    } bind[16];
+    int n_bind;
+} query;
+
+static void q_add(query *q, const char *s)
+{
+    size_t n = strlen(s);
+    if (q->len + n >= sizeof q->sql) {
+        q->overflow = true;
+        return;
+    }
+    memcpy(q->sql + q->len, s, n + 1);
+    q->len += n;
+}
+
+static void q_text(query *q, const char *s)
+{
+    if (q->n_bind >= 16) {
+        q->overflow = true;
+        return;
+    }
+    q->bind[q->n_bind].is_text = true;
+    q->bind[q->n_bind++].s = s;
+}
+
+static void q_int(query *q, int64_t v)
+{
+    if (q->n_bind >= 16) {
+        q->overflow = true;
+        return;
+    }
+    q->bind[q->n_bind].is_text = false;
+    q->bind[q->n_bind++].i = v;
+}
+
+/* The name filter's upper bound: the prefix and U+10FFFF, above every
+ * name that starts with the prefix (binary order of UTF-8). */
+typedef struct {
+    char hi[512];
+} name_bound;
+
+static void where(query *q, const reports_filter *f, name_bound *nb)
+{
+    q_add(q, " WHERE 1");
+    if (f->district) {
+        q_add(q, " AND district = ?");
+        q_text(q, f->district);
+    }
+    if (f->station) {
+        q_add(q, " AND station_id = ?");
+        q_text(q, f->station);
+    }
+    if (f->exam) {
+        q_add(q, " AND exam_id = ?");
+        q_text(q, f->exam);
+        if (f->version > 0) {
+            q_add(q, " AND exam_version = ?");
+            q_int(q, f->version);
+        }
+    }
+    if (f->from > 0) {
+        q_add(q, " AND finished_wall >= ?");
+        q_int(q, f->from);
+    }
+    if (f->to > 0) {
+        q_add(q, " AND finished_wall < ?");
+        q_int(q, f->to);
+    }
+    if (f->received_since > 0) {
+        q_add(q, " AND received_wall >= ?");
+        q_int(q, f->received_since);
+    }
+    if (f->passed == 0 || f->passed == 1) {
+        q_add(q, " AND passed = ?");
+        q_int(q, f->passed);
+    }
+    if (f->trainee) {
+        q_add(q, " AND trainee_id = ?");
+        q_text(q, f->trainee);
+    }
+    if (f->name && f->name[0]) {
+        snprintf(nb->hi, sizeof nb->hi, "%s\xf4\x8f\xbf\xbf", f->name);
+        q_add(q, " AND trainee_name >= ? AND trainee_name < ?");
+        q_text(q, f->name);
+        q_text(q, nb->hi);
+    }
+}
+
+static sq_status q_prepare(reports *r, query *q, sqlite3_stmt **out, sq_err *err)
+{
+    *out = NULL;
+    if (q->overflow)
+        return seterr(err, SQ_EINVAL, "reports", "the query is too long");
+    if (sqlite3_prepare_v2(r->db, q->sql, -1, out, NULL) != SQLITE_OK)
+        return dberr(r, "reading reports.db", err);
+    for (int i = 0; i < q->n_bind; i++) {
+        if (q->bind[i].is_text)
+            sqlite3_bind_text(*out, i + 1, q->bind[i].s, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_int64(*out, i + 1, q->bind[i].i);
+    }
+    return SQ_OK;
+}
+
+static const char columns[] =
+    "SELECT id, station_id, seq, attempt_id, district, trainee_id, trainee_name, exam_id,"
+    " exam_version, started_wall, finished_wall, received_wall, elapsed_ms, time_limit_s,"
+    " points_milli, max_milli, percent, passed, timed_out, clock, n_items, n_answered, n_right"
+    " FROM attempts";
+
+static void copy_text(char *out, size_t cap, sqlite3_stmt *q, int col)
+{
+    const char *s = (const char *)sqlite3_column_text(q, col);
+    snprintf(out, cap, "%s", s ? s : "");
+}
+
+static void row_of(sqlite3_stmt *q, reports_attempt *a)
+{
+    memset(a, 0, sizeof *a);
+    a->id = sqlite3_column_int64(q, 0);
+    copy_text(a->station_id, sizeof a->station_id, q, 1);
+    a->seq = sqlite3_column_int64(q, 2);
+    copy_text(a->attempt_id, sizeof a->attempt_id, q, 3);
+    copy_text(a->district, sizeof a->district, q, 4);
+    copy_text(a->trainee_id, sizeof a->trainee_id, q, 5);
+    copy_text(a->trainee_name, sizeof a->trainee_name, q, 6);
+    copy_text(a->exam_id, sizeof a->exam_id, q, 7);
+    a->exam_version = sqlite3_column_int64(q, 8);
+    a->started_wall = sqlite3_column_int64(q, 9);
+    a->finished_wall = sqlite3_column_int64(q, 10);
+    a->received_wall = sqlite3_column_int64(q, 11);
+    a->elapsed_ms = sqlite3_column_int64(q, 12);
+    a->time_limit_s = sqlite3_column_int64(q, 13);
+    a->points_milli = sqlite3_column_int64(q, 14);
+    a->max_milli = sqlite3_column_int64(q, 15);
+    a->percent = sqlite3_column_int(q, 16);
+    a->passed = sqlite3_column_int(q, 17) != 0;
+    a->timed_out = sqlite3_column_int(q, 18) != 0;
+    a->clock = sqlite3_column_int(q, 19);
+    a->n_items = sqlite3_column_int(q, 20);
+    a->n_answered = sqlite3_column_int(q, 21);
+    a->n_right = sqlite3_column_int(q, 22);
+}
+
+/* The columns of each order, the id last (unique: a total order). Each
+ * is an index of reports_db.c's with the rowid at its end. */
+static const char *const sort_cols[REPORTS_SORT_N][3] = {
+    {"finished_wall", "id", NULL},
+    {"trainee_name", "id", NULL},
+    {"percent", "id", NULL},
+    {"station_id", "finished_wall", "id"},
+};
+
+sq_status reports_page(reports *r, const reports_filter *f, reports_sort sort, bool desc,
+                       int64_t after_id, int64_t before_id, int limit, reports_attempt *rows,
+                       int *n, bool *more_after, bool *more_before, sq_err *err)
+{
+    *n = 0;
+    *more_after = *more_before = false;
+    if ((int)sort < 0 || sort >= REPORTS_SORT_N || limit < 1 || limit > 200)
+        return seterr(err, SQ_EINVAL, "reports", "no such order or page size");
+    pthread_mutex_lock(&r->mu);
+    sq_status st = attach(r, err);
+    sqlite3_stmt *cur = NULL, *q = NULL;
+    query qu = {0};
+    name_bound nb;
+    const char *const *cols = sort_cols[sort];
+    int n_cols = cols[2] ? 3 : 2;
+    bool backwards = after_id <= 0 && before_id > 0;
+    int64_t cursor = after_id > 0 ? after_id : before_id;
+    if (st || !r->db)
+        goto out;
+    q_add(&qu, columns);
+    where(&qu, f, &nb);
+    if (cursor > 0) {
+        /* The cursor row's values of the sort's columns. */
+        char sql[200];
+        snprintf(sql, sizeof sql, "SELECT %s, %s%s%s FROM attempts WHERE id = ?", cols[0], cols[1],
+                 n_cols == 3 ? ", " : "", n_cols == 3 ? cols[2] : "");
+        if (sqlite3_prepare_v2(r->db, sql, -1, &cur, NULL) != SQLITE_OK) {
+            st = dberr(r, "reading reports.db", err);
+            goto out;
+        }
+        sqlite3_bind_int64(cur, 1, cursor);
+        int rc = sqlite3_step(cur);
+        if (rc == SQLITE_DONE) {
+            st = seterr(err, SQ_ENOTFOUND, "reports", "no such row to page from");
+            goto out;
+        }
+        if (rc != SQLITE_ROW) {
+            st = dberr(r, "reading reports.db", err);
+            goto out;
+        }
+        /* Forwards in a descending order, or backwards in an ascending
+         * one: the rows below the cursor. */
+        bool below = desc != backwards;
+        q_add(&qu, " AND (");
+        for (int i = 0; i < n_cols; i++) {
+            q_add(&qu, i ? ", " : "");
+            q_add(&qu, cols[i]);
+        }
+        q_add(&qu, below ? ") < (" : ") > (");
+        for (int i = 0; i < n_cols; i++)
+            q_add(&qu, i ? ", ?" : "?");
+        q_add(&qu, ")");
+    }
+    bool order_desc = desc != backwards;
+    q_add(&qu, " ORDER BY ");
+    for (int i = 0; i < n_cols; i++) {
+        q_add(&qu, i ? ", " : "");
+        q_add(&qu, cols[i]);
+        q_add(&qu, order_desc ? " DESC" : "");
+    }
+    q_add(&qu, " LIMIT ?");
+    if ((st = q_prepare(r, &qu, &q, err)))
+        goto out;
+    int k = qu.n_bind + 1;
+    if (cur) {
+        /* The cursor's values follow the filter's binds, before LIMIT. */
+        for (int i = 0; i < n_cols; i++)
+            sqlite3_bind_value(q, k++, sqlite3_column_value(cur, i));
+    }
+    sqlite3_bind_int(q, k, limit + 1);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == limit) {
+            if (backwards)
+                *more_before = true;
+            else
+                *more_after = true;
+            break;
+        }
+        row_of(q, &rows[(*n)++]);
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        st = dberr(r, "reading reports.db", err);
+        *n = 0;
+        goto out;
+    }
+    if (backwards) {
+        for (int i = 0; i < *n / 2; i++) {
+            reports_attempt t = rows[i];
+            rows[i] = rows[*n - 1 - i];
+            rows[*n - 1 - i] = t;
+        }
+        *more_after = true; /* the cursor's row, at least */
+    } else if (cursor > 0) {
+        *more_before = true;
+    }
+out:
+    sqlite3_finalize(q);
+    sqlite3_finalize(cur);
+    pthread_mutex_unlock(&r->mu);
+    return st;
+}
+
+sq_status reports_count(reports *r, const reports_filter *f, int64_t *n, sq_err *err)
+{
+    *n = 0;
+    pthread_mutex_lock(&r->mu);
+    sq_status st = attach(r, err);
+    sqlite3_stmt *q = NULL;
+    query qu = {0};
+    name_bound nb;
+    if (st || !r->db)
+        goto out;
+    q_add(&qu, "SELECT count(*) FROM attempts");
+    where(&qu, f, &nb);
+    if ((st = q_prepare(r, &qu, &q, err)))
+        goto out;
+    if (sqlite3_step(q) != SQLITE_ROW)
+        st = dberr(r, "counting in reports.db", err);
+    else
+        *n = sqlite3_column_int64(q, 0);
+out:
+    sqlite3_finalize(q);
+    pthread_mutex_unlock(&r->mu);
+    return st;
+}
+
+sq_status reports_attempt_get(reports *r, int64_t id, reports_attempt *a, sq_err *err)
+{
+    pthread_mutex_lock(&r->mu);
+    sq_status st = attach(r, err);
+    sqlite3_stmt *q = NULL;
+    query qu = {0};
+    if (st)
+        goto out;
+    if (!r->db) {
+        st = seterr(err, SQ_ENOTFOUND, "reports", "nothing opened yet");
+        goto out;
+    }
+    q_add(&qu, columns);
+    q_add(&qu, " WHERE id = ?");
+    q_int(&qu, id);
+    if ((st = q_prepare(r, &qu, &q, err)))
+        goto out;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        row_of(q, a);
+    else if (rc == SQLITE_DONE)
+        st = seterr(err, SQ_ENOTFOUND, "reports", "no such attempt");
+    else
+        st = dberr(r, "reading reports.db", err);
+out:
+    sqlite3_finalize(q);
+    pthread_mutex_unlock(&r->mu);
+    return st;
+}
+
+sq_status reports_attempt_detail(reports *r, int64_t id, reports_item_fn fn, reports_event_fn ev,
+                                 void *ctx, sq_err *err)
+{
+    pthread_mutex_lock(&r->mu);
+    sq_status st = attach(r, err);
+    sqlite3_stmt *q = NULL;
+    int rc = SQLITE_DONE;
+    if (st || !r->db)
+        goto out;
+    /* One read transaction for both lists. */
+    sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT pos, item_id, n_options, selected, answered, flagged, is_right,"
+                           " points_milli, max_milli, answered_ms, time_ms FROM answers"
+                           " WHERE attempt = ? ORDER BY pos",
+                           -1, &q, NULL) != SQLITE_OK) {
+        st = dberr(r, "reading reports.db", err);
+        goto end;
+    }
+    sqlite3_bind_int64(q, 1, id);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        reports_item it = {0};
+        it.pos = sqlite3_column_int(q, 0);
+        copy_text(it.item_id, sizeof it.item_id, q, 1);
+        it.n_options = sqlite3_column_int(q, 2);
+        it.selected = (uint32_t)sqlite3_column_int64(q, 3);
+        it.answered = sqlite3_column_int(q, 4) != 0;
+        it.flagged = sqlite3_column_int(q, 5) != 0;
+        it.right = sqlite3_column_int(q, 6) != 0;
+        it.points_milli = sqlite3_column_int64(q, 7);
+        it.max_milli = sqlite3_column_int64(q, 8);
+        it.answered_ms = sqlite3_column_int64(q, 9);
+        it.time_ms = sqlite3_column_int64(q, 10);
+        if (fn(ctx, &it)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        st = dberr(r, "reading reports.db", err);
+        goto end;
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT kind, wall_before, wall_after, mono_delta_ms, counted_ms"
+                           " FROM clock_events WHERE attempt = ? ORDER BY pos",
+                           -1, &q, NULL) != SQLITE_OK) {
+        st = dberr(r, "reading reports.db", err);
+        goto end;
+    }
+    sqlite3_bind_int64(q, 1, id);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        reports_event e = {sqlite3_column_int(q, 0), sqlite3_column_int64(q, 1),
+                           sqlite3_column_int64(q, 2), sqlite3_column_int64(q, 3),
+                           sqlite3_column_int64(q, 4)};
+        if (ev(ctx, &e)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    if (rc != SQLITE_DONE)
+        st = dberr(r, "reading reports.db", err);
+end:
+    sqlite3_finalize(q);
+    q = NULL;
+    sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+out:
+    sqlite3_finalize(q);
+    pthread_mutex_unlock(&r->mu);
+    return st;
+}
+
+void reports_grid_free(reports_grid *g)
+{
+    if (!g)
+        return;
+    free(g->max_mark);
+    free(g->n_options);
+    free(g->item_ids);
+    free(g->item);
+    free(g->score);
+    free(g->seen);
+    free(g->chosen);
+    free(g);
+}
+
+/* Item k's number in the grid, made on first sight, found again through
+ * an open-addressing table of ITEMS_SLOTS (FNV-1a of the id): a grid has
+ * a cell per item answered, 10^5 attempts of 50 items are 5 * 10^6
+ * look-ups. At most ITEMS_MAX items (a bank drawn from). */
+#define ITEMS_MAX 4096
+#define ITEMS_SLOTS 8192 /* a power of two, twice ITEMS_MAX */
+typedef struct {
+    int32_t slot[ITEMS_SLOTS]; /* item + 1; 0: empty */
+    size_t cap;
+} item_table;
+
+static long item_index(reports_grid *g, item_table *t, const char *id)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    for (uint32_t i = h & (ITEMS_SLOTS - 1);; i = (i + 1) & (ITEMS_SLOTS - 1)) {
+        int32_t k = t->slot[i];
+        if (!k)
+            break;
+        if (!strcmp(g->item_ids[k - 1], id))
+            return (long)(k - 1);
+    }
+    if (g->n_items >= ITEMS_MAX)
+        return -1;
+    if (g->n_items == t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 64;
+        char(*ids)[129] = realloc(g->item_ids, nc * sizeof *ids);
+        if (ids)
+            g->item_ids = ids;
+        double *mm = realloc(g->max_mark, nc * sizeof *mm);
+        if (mm)
+            g->max_mark = mm;
+        uint8_t *no = realloc(g->n_options, nc * sizeof *no);
+        if (no)
+            g->n_options = no;
+        if (!ids || !mm || !no)
+            return -2;
+        t->cap = nc;
+    }
+    snprintf(g->item_ids[g->n_items], sizeof g->item_ids[0], "%s", id);
+    g->max_mark[g->n_items] = 0;
+    g->n_options[g->n_items] = 0;
+    for (uint32_t i = h & (ITEMS_SLOTS - 1);; i = (i + 1) & (ITEMS_SLOTS - 1))
+        if (!t->slot[i]) {
+            t->slot[i] = (int32_t)g->n_items + 1;
+            break;
+        }
+    return (long)g->n_items++;
+}
+
+sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const char *district,
+                           size_t max_cells, reports_grid **out, sq_err *err)
+{
+    *out = NULL;
+    pthread_mutex_lock(&r->mu);
+    sq_status st = attach(r, err);
+    sqlite3_stmt *q = NULL;
+    reports_grid *g = NULL;
+    item_table *items = NULL;
+    if (st)
+        goto out;
+    if (!r->db) {
+        st = seterr(err, SQ_ENOTFOUND, "reports", "nothing opened yet");
+        goto out;
+    }
+    /* One read transaction: the size and the cells agree. */
+    sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
+    /* With a district and without, each its own statement: a district
+     * held in "?3 IS NULL OR" would keep SQLite from its index. */
+    if (sqlite3_prepare_v2(r->db,
+                           district ? "SELECT count(*), max(n_items) FROM attempts WHERE"
+                                      " exam_id = ?1 AND exam_version = ?2 AND district = ?3"
+                                    : "SELECT count(*), max(n_items) FROM attempts WHERE"
+                                      " exam_id = ?1 AND exam_version = ?2",
+                           -1, &q, NULL) != SQLITE_OK) {
+        st = dberr(r, "reading reports.db", err);
+        goto end;
+    }
+    sqlite3_bind_text(q, 1, exam, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, version);
+    if (district)
+        sqlite3_bind_text(q, 3, district, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        st = dberr(r, "reading reports.db", err);
+        goto end;
+    }
+    int64_t n_att = sqlite3_column_int64(q, 0), n_cells = sqlite3_column_int64(q, 1);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (n_att <= 0 || n_cells <= 0) {
+        st = seterr(err, SQ_ENOTFOUND, "reports", "no attempt of this exam version");
+        goto end;
+    }
+    if ((uint64_t)n_att * (uint64_t)n_cells > max_cells) {
+        st = seterr(err, SQ_ETOOBIG, "reports", "too many attempts for item analysis here");
+        goto end;
+    }
+    size_t cells = (size_t)n_att * (size_t)n_cells;
+    g = calloc(1, sizeof *g);
+    items = calloc(1, sizeof *items);
+    if (!g || !items || !(g->item = calloc(cells, sizeof *g->item)) ||
+        !(g->score = calloc(cells, sizeof *g->score)) ||
+        !(g->seen = calloc(cells, sizeof *g->seen)) ||
+        !(g->chosen = calloc(cells, sizeof *g->chosen))) {
+        st = seterr(err, SQ_ENOMEM, "reports", "out of memory");
+        goto end;
+    }
+    g->n_cells = (size_t)n_cells;
+    /* Ordered as the exam's index already is (no sort), each attempt's
+     * items together and in the order shown. */
+    if (sqlite3_prepare_v2(r->db,
+                           district ? "SELECT a.id, x.pos, x.item_id, x.n_options, x.selected,"
+                                      " x.points_milli, x.max_milli FROM attempts a JOIN answers x"
+                                      " ON x.attempt = a.id WHERE a.exam_id = ?1 AND"
+                                      " a.exam_version = ?2 AND a.district = ?3"
+                                      " ORDER BY a.finished_wall, a.id, x.pos"
+                                    : "SELECT a.id, x.pos, x.item_id, x.n_options, x.selected,"
+                                      " x.points_milli, x.max_milli FROM attempts a JOIN answers x"
+                                      " ON x.attempt = a.id WHERE a.exam_id = ?1 AND"
+                                      " a.exam_version = ?2 ORDER BY a.finished_wall, a.id, x.pos",
+                           -1, &q, NULL) != SQLITE_OK) {
+        st = dberr(r, "reading reports.db", err);
+        goto end;
+    }
+    sqlite3_bind_text(q, 1, exam, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, version);
+    if (district)
+        sqlite3_bind_text(q, 3, district, -1, SQLITE_STATIC);
+    int64_t last = -1;
+    size_t row = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(q, 0);
+        int pos = sqlite3_column_int(q, 1);
+        if (id != last) {
+            if (last >= 0)
+                row++;
+            last = id;
+        }
+        if (row >= (size_t)n_att || pos < 0 || pos >= n_cells)
+            continue; /* written since the count: not in this grid */
+        const char *item_id = (const char *)sqlite3_column_text(q, 2);
+        long k = item_index(g, items, item_id ? item_id : "");
+        if (k < 0) {
+            st = seterr(err, k == -1 ? SQ_ETOOBIG : SQ_ENOMEM, "reports",
+                        k == -1 ? "more items than item analysis takes here" : "out of memory");
+            goto end;
+        }
+        size_t cell = row * g->n_cells + (size_t)pos;
+        int64_t pts = sqlite3_column_int64(q, 5), max = sqlite3_column_int64(q, 6);
+        int n_opt = sqlite3_column_int(q, 3);
+        if (max <= 0)
+            continue; /* an item worth nothing has no figures: left unseen */
+        g->item[cell] = (uint32_t)k;
+        g->seen[cell] = 1;
+        g->score[cell] = pts <= 0 ? 0.0 : pts >= max ? 1.0 : (double)pts / (double)max;
+        if (g->max_mark[k] < max / 1000.0)
+            g->max_mark[k] = max / 1000.0;
+        if (n_opt > 32)
+            n_opt = 32;
+        if (g->n_options[k] < n_opt)
+            g->n_options[k] = (uint8_t)n_opt;
+        uint32_t sel = (uint32_t)sqlite3_column_int64(q, 4);
+        g->chosen[cell] = n_opt >= 32 ? sel : sel & ((1u << n_opt) - 1u);
+    }
+    if (rc != SQLITE_DONE) {
+        st = dberr(r, "reading reports.db", err);
+        goto end;
+    }
+    g->n_attempts = last >= 0 ? row + 1 : 0;
+    if (!g->n_attempts || !g->n_items) {
+        st = seterr(err, SQ_ENOTFOUND, "reports", "no item answered in this exam version");
+        goto end;
+    }
+end:
+    sqlite3_finalize(q);
+    q = NULL;
+    sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+out:
+    pthread_mutex_unlock(&r->mu);
+    free(items);
+    if (st)
+        reports_grid_free(g);
+    else
+        *out = g;
+    return st;
+}
