@@ -671,7 +671,7 @@ static void move_to(app *a, int pos)
 
 /* Progress (title) and the time left, in the accent bar's colours, in r:
  * on one line if they fit, else two, smaller until they fit r's height;
- * the time turns warm in its last 5 minutes. */
+ * the time turns warm in its last 5 minutes (not in contrast). */
 static void bar_status(app *a, const char *title, ui_rect r)
 {
     ui *u = &a->u;
@@ -690,8 +690,10 @@ static void bar_status(app *a, const char *title, ui_rect r)
     while (px > 12 && ui_text_height(u, r.w, a->tmp, px, true) > r.h)
         px--;
     int th = ui_text_height(u, r.w, a->tmp, px, true);
-    plat_color tc = ms < 5 * 60000 ? (a->contrast ? u->th.warn : (plat_color){255, 226, 160, 255})
-                                   : u->th.accent_fg;
+    /* In contrast the bar is yellow, as the theme's warning colour is:
+     * the time stays black there, readable, rather than warm. */
+    plat_color tc = ms < 5 * 60000 && !a->contrast ? (plat_color){255, 226, 160, 255}
+                                                   : u->th.accent_fg;
     ui_text(u, ui_r(r.x, r.y + (r.h - th) / 2, r.w, r.h), a->tmp, px, true, tc, ALIGN_LEFT);
 }
 

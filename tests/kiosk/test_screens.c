@@ -1777,6 +1777,15 @@ static void test_viewer_timeout(void)
     advance(a, 59000);
     i18n_fmt(cat, a->lang, "item.time_left", left, sizeof left, "time", "0:01", NULL);
     SHOWS(a, left);
+    /* The time, warm in its last minutes, stays readable in contrast
+     * (the bar is yellow there, as the warning colour was). */
+    const plat_op *op = plat_headless_find_text(k.p, left);
+    CHECK(op && !same_color(op->c, a->u.th.accent));
+    a->contrast = true;
+    ui_set_contrast(&a->u, true);
+    screens_draw(a);
+    op = plat_headless_find_text(k.p, left);
+    CHECK(op && same_color(op->c, a->u.th.accent_fg));
     CHECK_INT(0, pending_results());
     advance(a, 1000);
     SCREEN(a, "result");
