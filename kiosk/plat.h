@@ -49,8 +49,8 @@ typedef struct {
     plat_event_type type;
     int x, y;
     int key;
-    float scale;  /* PLAT_PINCH */
-    bool cancel;  /* PLAT_UP: the press became a gesture; it taps nothing */
+    float scale; /* PLAT_PINCH */
+    bool cancel; /* PLAT_UP: the press became a gesture; it taps nothing */
     char text[32];
 } plat_event;
 

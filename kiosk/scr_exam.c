@@ -692,8 +692,8 @@ static void bar_status(app *a, const char *title, ui_rect r)
     int th = ui_text_height(u, r.w, a->tmp, px, true);
     /* In contrast the bar is yellow, as the theme's warning colour is:
      * the time stays black there, readable, rather than warm. */
-    plat_color tc = ms < 5 * 60000 && !a->contrast ? (plat_color){255, 226, 160, 255}
-                                                   : u->th.accent_fg;
+    plat_color tc =
+        ms < 5 * 60000 && !a->contrast ? (plat_color){255, 226, 160, 255} : u->th.accent_fg;
     ui_text(u, ui_r(r.x, r.y + (r.h - th) / 2, r.w, r.h), a->tmp, px, true, tc, ALIGN_LEFT);
 }
 

@@ -1,9 +1,10 @@
 /*
  * scr_exam.h - the trainee's screens (scr_exam.c): welcome, identification,
  * the roster, exam choice, the exam's second factor (check), instructions,
- * items, the picture viewer, the question grid, review, result, the error screen; their overlays and the attempt's timers. They
- * touch exam_state and the shared fields of struct app (app.h), nothing
- * of the technician's.
+ * items, the picture viewer, the question grid, review, result, the
+ * error screen; their overlays and the attempt's timers. They touch
+ * exam_state and the shared fields of struct app (app.h), nothing of the
+ * technician's.
  */
 #ifndef SYNAQ_KIOSK_SCR_EXAM_H
 #define SYNAQ_KIOSK_SCR_EXAM_H

@@ -1544,7 +1544,7 @@ static bool picture_drawn(kiosk *k, plat_op *out)
         check_count++;                                                                             \
         if (e_ - a_ > (slack) || a_ - e_ > (slack)) {                                              \
             check_failures++;                                                                      \
-            fprintf(stderr, "%s:%d: expected %s = %g, got %g\n", __FILE__, __LINE__, #actual, e_, \
+            fprintf(stderr, "%s:%d: expected %s = %g, got %g\n", __FILE__, __LINE__, #actual, e_,  \
                     a_);                                                                           \
         }                                                                                          \
     } while (0)
