@@ -35,9 +35,10 @@ void app_go(app *a, app_screen s)
 const char *app_screen_name(const app *a)
 {
     static const char *const names[] = {
-        "welcome", "identify", "roster", "exams",  "info",   "item",   "grid",
-        "review",  "result",   "answers", "error", "check",  "pin",    "tech",
-        "touch",   "glyphs",   "newpin", "setup",  "unlock", "setpass"};
+        "welcome", "identify", "roster",  "exams",  "info",  "item",   "grid",
+        "review",  "result",   "answers", "error",  "check", "viewer", "pin",
+        "tech",    "touch",    "glyphs",  "newpin", "setup", "unlock", "setpass"};
+    _Static_assert(sizeof names / sizeof names[0] == SCR_SETPASS + 1, "a name per screen");
     if (a->ov == OV_CONFIRM)
         return "confirm";
     if (a->ov == OV_WARN5)

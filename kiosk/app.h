@@ -40,6 +40,7 @@ typedef enum {
     SCR_ANSWERS,
     SCR_ERROR,
     SCR_CHECK,      /* the exam's second factor: code, date of birth, proctor PIN */
+    SCR_VIEWER,     /* the item's picture, full screen, to zoom and pan */
     /* the technician's (tech.c) */
     SCR_PIN,
     SCR_TECH,
@@ -72,6 +73,9 @@ typedef enum {
 #define APP_MAX_GLYPHS 512
 #define APP_TMP 8192                    /* bytes of app.tmp, the screens' scratch text */
 #define APP_IMAGES 3                    /* pictures kept: the item's, and the items' next to it */
+#define APP_DOUBLE_TAP_MS 400           /* a second tap this soon after the first is a double tap */
+#define APP_ZOOM_MIN_MAX 4.0            /* zoom reaches at least 4x the fit, */
+#define APP_ZOOM_NATIVE_MAX 2.0         /* and at least 2 screen pixels a picture's pixel */
 
 /* Where the station keeps its things, for the technician's screens. */
 typedef struct {
@@ -90,6 +94,22 @@ typedef struct {
     int handle; /* the platform's; 0: it cannot be shown */
     int w, h;
 } app_image;
+
+/* The picture viewer (SCR_VIEWER, scr_exam.c): the item's picture on the
+ * whole screen. zoom is relative to the fit (1: the whole picture shows;
+ * at most max_zoom), and (cx, cy) is the picture's point, in its own
+ * pixels, at the middle of the view; both kept within limits by every
+ * change, so the picture never leaves the view. area and fit are those
+ * of the last pass (for drags and pinches between passes). */
+typedef struct {
+    double zoom, max_zoom, cx, cy, fit;
+    int img_w, img_h;
+    ui_rect area;
+    int back_scroll;           /* the item screen's scroll, given back */
+    bool tap_armed;            /* a first tap on the picture, for a double tap */
+    int64_t tap_ms;
+    int tap_x, tap_y;
+} viewer_state;
 
 /* The trainee's side (scr_exam.c): who is identified, the exams open to
  * them, the attempt on screen. */
@@ -130,6 +150,7 @@ typedef struct {
     /* the pictures of the item on screen and, decoded ahead by prefetch,
      * of the items next to it */
     app_image images[APP_IMAGES];
+    viewer_state viewer;
     /* prefetch (scr_exam.c): the state of the screens it works for, and
      * how far it got */
     uint64_t prefetch_key;
@@ -207,6 +228,10 @@ struct app {
     const char *error_key;
     char error_detail[300];
     char *tmp;                 /* scratch text, APP_TMP bytes */
+    /* a finger (or the mouse) on the screen, for screens_event: down
+     * where, moved past the drag threshold, the last point of a drag */
+    bool ptr_down, ptr_dragging;
+    int ptr_down_x, ptr_down_y, ptr_last_x, ptr_last_y;
     /* the technician's long press */
     bool pressing, press_used;
     int press_x, press_y;

@@ -48,9 +48,6 @@ typedef struct {
 
 static int run_loop(app *a, const options *o)
 {
-    int drag_threshold = a->u.unit / 4;
-    bool down = false, dragging = false;
-    int down_x = 0, down_y = 0, last_y = 0;
     for (;;) {
         int next = screens_tick(a);
         if (a->quit) {
@@ -69,54 +66,22 @@ static int run_loop(app *a, const options *o)
                 screens_prefetch(a);
             continue;
         }
-        switch (ev.type) {
-        case PLAT_QUIT:
-            app_stop(a);
-            return 0;
-        case PLAT_DOWN:
-            down = true;
-            dragging = false;
-            down_x = ev.x;
-            down_y = last_y = ev.y;
-            screens_touched(a);
-            screens_press(a, ev.x, ev.y);
-            break;
-        case PLAT_MOVE:
-            if (!down)
+        /* Presses, drags, taps, pinches, text and keys: the screens'. */
+        if (!screens_event(a, &ev)) {
+            switch (ev.type) {
+            case PLAT_QUIT:
+                app_stop(a);
+                return 0;
+            case PLAT_RESIZE:
+                ui_layout(&a->u, a->text_step);
+                a->dirty = true;
                 break;
-            if (!dragging && abs(ev.y - down_y) + abs(ev.x - down_x) > drag_threshold) {
-                dragging = true;
-                screens_release(a);
+            case PLAT_EXPOSE:
+                a->dirty = true;
+                break;
+            default:
+                break;
             }
-            if (dragging) {
-                screens_drag(a, ev.y - last_y);
-                last_y = ev.y;
-            }
-            break;
-        case PLAT_UP:
-            /* A long press that opened technician mode taps nothing. */
-            if (!screens_release(a) && down && !dragging)
-                screens_tap(a, ev.x, ev.y);
-            down = dragging = false;
-            screens_touched(a);
-            break;
-        case PLAT_TEXT:
-            screens_touched(a);
-            screens_type(a, ev.text);
-            break;
-        case PLAT_KEY:
-            screens_touched(a);
-            screens_key(a, ev.key);
-            break;
-        case PLAT_RESIZE:
-            ui_layout(&a->u, a->text_step);
-            a->dirty = true;
-            break;
-        case PLAT_EXPOSE:
-            a->dirty = true;
-            break;
-        default:
-            break;
         }
         if (o->trace && a->dirty && a->scr == SCR_ITEM) {
             screens_draw(a);

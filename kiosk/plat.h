@@ -33,15 +33,24 @@ typedef enum {
     PLAT_KEY,    /* a special key (key) */
     PLAT_RESIZE, /* the window changed size */
     PLAT_EXPOSE, /* the window must be drawn again */
-    PLAT_QUIT    /* the system asked the kiosk to stop (a signal) */
+    PLAT_QUIT,   /* the system asked the kiosk to stop (a signal) */
+    PLAT_PINCH   /* two fingers moved: x, y their midpoint, scale the ratio
+                    of their distance now to their distance at the last
+                    PLAT_PINCH (or when the second finger came down) */
 } plat_event_type;
 
-enum { PLAT_KEY_BACKSPACE = 1, PLAT_KEY_ENTER, PLAT_KEY_OTHER };
+/* PLAT_KEY_BACK: Escape, or a keyboard's or remote's "back" key. */
+enum { PLAT_KEY_BACKSPACE = 1, PLAT_KEY_ENTER, PLAT_KEY_OTHER, PLAT_KEY_BACK };
 
+/* While two fingers touch the screen, the platform reports PLAT_PINCH
+ * events and no PLAT_MOVE; when the second finger comes down, the first
+ * finger's press is taken back as a PLAT_UP with cancel set (no tap). */
 typedef struct {
     plat_event_type type;
     int x, y;
     int key;
+    float scale; /* PLAT_PINCH */
+    bool cancel; /* PLAT_UP: the press became a gesture; it taps nothing */
     char text[32];
 } plat_event;
 

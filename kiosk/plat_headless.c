@@ -595,6 +595,26 @@ int plat_headless_push(plat *p, const plat_event *ev)
     return 0;
 }
 
+int plat_headless_pinch(plat *p, int x, int y, float scale, int steps)
+{
+    if (!(scale > 0) || steps < 1 || p->q_len + steps + 2 > PLAT_HEADLESS_QUEUE)
+        return -1;
+    /* The fingers 100 px apart at first, then evenly further (or closer). */
+    float d0 = 100.0f, d1 = d0 * scale, last = d0;
+    plat_event down = {.type = PLAT_DOWN, .x = x - 50, .y = y};
+    plat_event up = {.type = PLAT_UP, .x = x - 50, .y = y, .cancel = true};
+    if (plat_headless_push(p, &down) || plat_headless_push(p, &up))
+        return -1;
+    for (int i = 1; i <= steps; i++) {
+        float d = d0 + (d1 - d0) * (float)i / (float)steps;
+        plat_event pinch = {.type = PLAT_PINCH, .x = x, .y = y, .scale = d / last};
+        last = d;
+        if (plat_headless_push(p, &pinch))
+            return -1;
+    }
+    return 0;
+}
+
 int plat_headless_queued(const plat *p)
 {
     return p->q_len;

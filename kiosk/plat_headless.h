@@ -62,6 +62,13 @@ typedef struct {
  * copied. With the queue empty, plat_wait returns PLAT_QUIT at once:
  * nothing else can ever arrive, and a loop should end, not spin. */
 int plat_headless_push(plat *p, const plat_event *ev);
+/* Queues what plat_sdl.c makes of two fingers pinching around x, y
+ * (their distance times scale, in steps moves): the first finger's
+ * PLAT_DOWN, its PLAT_UP with cancel set when the second comes down, and
+ * steps PLAT_PINCH events whose scales multiply to scale. 0, or -1 (and
+ * nothing queued) when they do not fit in the queue or the arguments are
+ * no pinch (scale <= 0, steps < 1). */
+int plat_headless_pinch(plat *p, int x, int y, float scale, int steps);
 /* How many events wait. */
 int plat_headless_queued(const plat *p);
 /* The last frame shown; *out borrows from p. */

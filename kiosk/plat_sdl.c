@@ -77,6 +77,17 @@ struct plat {
     bool missing_glyph;
     bool fonts_ok;
     SDL_Texture *images[MAX_IMAGES];
+    /* Fingers on a touchscreen, for pinches: the first two down, in
+     * pixels; pinching from the second finger's press until no finger
+     * is left (meanwhile SDL's mouse events made from touches are not
+     * ours: the first finger's press was taken back). */
+    struct {
+        SDL_FingerID id;
+        float x, y;
+    } fingers[2];
+    int n_fingers;
+    bool pinching;
+    float pinch_dist;
     Uint32 wake_event;
     pthread_t sig_thread;
     bool sig_thread_started;
@@ -597,6 +608,11 @@ int plat_image_load(plat *p, const uint8_t *data, size_t len, int *w, int *h)
     if (!s)
         return 0;
     p->images[slot] = SDL_CreateTextureFromSurface(p->ren, s);
+    /* Pictures are drawn smaller on an item and larger zoomed in: linear
+     * filtering keeps their text legible both ways (nearest would drop
+     * strokes down and show blocks up). */
+    if (p->images[slot])
+        SDL_SetTextureScaleMode(p->images[slot], SDL_ScaleModeLinear);
     *w = s->w;
     *h = s->h;
     SDL_FreeSurface(s);
@@ -845,6 +861,70 @@ void plat_close(plat *p)
     free(p);
 }
 
+static float finger_dist(const plat *p)
+{
+    float dx = p->fingers[0].x - p->fingers[1].x, dy = p->fingers[0].y - p->fingers[1].y;
+    return SDL_sqrtf(dx * dx + dy * dy);
+}
+
+/* Touch fingers (SDL_FINGER*): one finger is SDL's mouse (SDL makes mouse
+ * events of it); a second one starts a pinch, reported as PLAT_PINCH
+ * with the ratio of the fingers' distance to the last one reported. */
+static int translate_finger(plat *p, const SDL_Event *e, plat_event *ev)
+{
+    const SDL_TouchFingerEvent *t = &e->tfinger;
+    float x = t->x * (float)p->w, y = t->y * (float)p->h;
+    int i = 0;
+    while (i < p->n_fingers && p->fingers[i].id != t->fingerId)
+        i++;
+    switch (e->type) {
+    case SDL_FINGERDOWN:
+        if (i < p->n_fingers || p->n_fingers == 2)
+            return 0; /* a third finger, or a repeat: ignored */
+        p->fingers[p->n_fingers].id = t->fingerId;
+        p->fingers[p->n_fingers].x = x;
+        p->fingers[p->n_fingers].y = y;
+        if (++p->n_fingers < 2 || p->pinching)
+            return 0;
+        /* The second finger: the first one's press becomes a pinch. */
+        p->pinching = true;
+        p->pinch_dist = finger_dist(p);
+        ev->type = PLAT_UP;
+        ev->cancel = true;
+        ev->x = (int)p->fingers[0].x;
+        ev->y = (int)p->fingers[0].y;
+        return 1;
+    case SDL_FINGERMOTION: {
+        if (i == p->n_fingers)
+            return 0;
+        p->fingers[i].x = x;
+        p->fingers[i].y = y;
+        if (!p->pinching || p->n_fingers < 2)
+            return 0;
+        float d = finger_dist(p);
+        /* Fingers closer than a pixel or two say nothing about scale. */
+        if (p->pinch_dist < 2.0f || d < 2.0f)
+            return 0;
+        ev->type = PLAT_PINCH;
+        ev->scale = d / p->pinch_dist;
+        ev->x = (int)((p->fingers[0].x + p->fingers[1].x) / 2);
+        ev->y = (int)((p->fingers[0].y + p->fingers[1].y) / 2);
+        p->pinch_dist = d;
+        return 1;
+    }
+    case SDL_FINGERUP:
+        if (i == p->n_fingers)
+            return 0;
+        p->fingers[i] = p->fingers[p->n_fingers - 1];
+        p->n_fingers--;
+        if (p->n_fingers == 0)
+            p->pinching = false;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
 static int translate(plat *p, const SDL_Event *e, plat_event *ev)
 {
     memset(ev, 0, sizeof *ev);
@@ -852,7 +932,17 @@ static int translate(plat *p, const SDL_Event *e, plat_event *ev)
         ev->type = PLAT_QUIT;
         return 1;
     }
+    /* During a pinch, the mouse SDL makes of the first finger is not a
+     * press of its own. */
+    if (p->pinching && (((e->type == SDL_MOUSEBUTTONDOWN || e->type == SDL_MOUSEBUTTONUP) &&
+                         e->button.which == SDL_TOUCH_MOUSEID) ||
+                        (e->type == SDL_MOUSEMOTION && e->motion.which == SDL_TOUCH_MOUSEID)))
+        return 0;
     switch (e->type) {
+    case SDL_FINGERDOWN:
+    case SDL_FINGERMOTION:
+    case SDL_FINGERUP:
+        return translate_finger(p, e, ev);
     case SDL_MOUSEBUTTONDOWN:
         if (e->button.button != SDL_BUTTON_LEFT)
             return 0;
@@ -879,7 +969,13 @@ static int translate(plat *p, const SDL_Event *e, plat_event *ev)
         snprintf(ev->text, sizeof ev->text, "%s", e->text.text);
         return 1;
     case SDL_KEYDOWN:
-        /* Escape, Alt+F4, Ctrl+Q and the like mean nothing here. */
+        /* Escape and "back" are a screen's back (the picture viewer's);
+         * Alt+F4, Ctrl+Q and the like mean nothing here. */
+        if (e->key.keysym.sym == SDLK_ESCAPE || e->key.keysym.sym == SDLK_AC_BACK) {
+            ev->type = PLAT_KEY;
+            ev->key = PLAT_KEY_BACK;
+            return 1;
+        }
         if (e->key.keysym.sym == SDLK_BACKSPACE) {
             ev->type = PLAT_KEY;
             ev->key = PLAT_KEY_BACKSPACE;

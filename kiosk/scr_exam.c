@@ -1,7 +1,8 @@
 /*
  * scr_exam.c - the trainee's screens (scr_exam.h): welcome, identification,
  * the roster, exam choice, the exam's second factor (check), instructions,
- * items, the question grid, review, result and the error screen, with their overlays (submit confirmation,
+ * items and the full-screen viewer of their pictures, the question grid,
+ * review, result and the error screen, with their overlays (submit confirmation,
  * time warnings) and the attempt's timers. Each screen is a function that
  * lays out its widgets for the current pass; a tap seen in the hit pass
  * changes the state, and the draw pass that follows shows it.
@@ -668,9 +669,10 @@ static void move_to(app *a, int pos)
     a->dirty = true;
 }
 
-/* The top bar of the item screens: progress, time, text size, contrast,
- * language. Returns its height. */
-static int item_bar(app *a, const char *title)
+/* Progress (title) and the time left, in the accent bar's colours, in r:
+ * on one line if they fit, else two, smaller until they fit r's height;
+ * the time turns warm in its last 5 minutes (not in contrast). */
+static void bar_status(app *a, const char *title, ui_rect r)
 {
     ui *u = &a->u;
     char tl[32], left[64];
@@ -681,6 +683,25 @@ static int item_bar(app *a, const char *title)
     } else {
         left[0] = 0;
     }
+    snprintf(a->tmp, APP_TMP, "%s   %s", title, left);
+    int px = u->px;
+    if (ui_text_width(u, a->tmp, px, true) > r.w)
+        snprintf(a->tmp, APP_TMP, "%s\n%s", title, left);
+    while (px > 12 && ui_text_height(u, r.w, a->tmp, px, true) > r.h)
+        px--;
+    int th = ui_text_height(u, r.w, a->tmp, px, true);
+    /* In contrast the bar is yellow, as the theme's warning colour is:
+     * the time stays black there, readable, rather than warm. */
+    plat_color tc =
+        ms < 5 * 60000 && !a->contrast ? (plat_color){255, 226, 160, 255} : u->th.accent_fg;
+    ui_text(u, ui_r(r.x, r.y + (r.h - th) / 2, r.w, r.h), a->tmp, px, true, tc, ALIGN_LEFT);
+}
+
+/* The top bar of the item screens: progress, time, text size, contrast,
+ * language. Returns its height. */
+static int item_bar(app *a, const char *title)
+{
+    ui *u = &a->u;
     /* Tools: A-, A+, contrast, the languages of the content. On a narrow
      * (portrait) screen they get a row of their own under the progress. */
     unsigned langs = sq_attempt_langs(a->exam.att);
@@ -723,18 +744,7 @@ static int item_bar(app *a, const char *title)
         a->text_step--;
         ui_layout(u, a->text_step);
     }
-    /* Progress and time: on one line if they fit, else two. */
-    int room = (two_rows ? u->w : x) - 2 * u->gap;
-    snprintf(a->tmp, APP_TMP, "%s   %s", title, left);
-    int px = u->px;
-    if (ui_text_width(u, a->tmp, px, true) > room)
-        snprintf(a->tmp, APP_TMP, "%s\n%s", title, left);
-    while (px > 12 && ui_text_height(u, room, a->tmp, px, true) > u->unit)
-        px--;
-    int th = ui_text_height(u, room, a->tmp, px, true);
-    plat_color tc = ms < 5 * 60000 ? (a->contrast ? u->th.warn : (plat_color){255, 226, 160, 255})
-                                   : u->th.accent_fg;
-    ui_text(u, ui_r(u->gap, (u->unit - th) / 2, room, u->unit), a->tmp, px, true, tc, ALIGN_LEFT);
+    bar_status(a, title, ui_r(u->gap, 0, (two_rows ? u->w : x) - 2 * u->gap, u->unit));
     return h;
 }
 
@@ -785,6 +795,218 @@ static const app_image *item_image(app *a, int pos, const char *item_id)
         fprintf(stderr, "synaq-kiosk: item %s: the image cannot be shown\n", item_id);
     return slot;
 }
+
+/* Cuts r to the part of it inside area (vertically); false when none. */
+static bool visible_part(ui_rect *r, ui_rect area)
+{
+    if (r->y < area.y) {
+        r->h -= area.y - r->y;
+        r->y = area.y;
+    }
+    if (r->y + r->h > area.y + area.h)
+        r->h = area.y + area.h - r->y;
+    return r->h > 0;
+}
+
+/* ---- the picture viewer ---- */
+
+/* The picture fills the screen between a bar (back, the question, the
+ * time left) and a hint; it starts fitted whole, a double tap zooms in
+ * around the tap (2x, 4x the fit, then back to the fit), a pinch zooms
+ * anywhere from the fit to max_zoom, a drag moves it. The picture is the
+ * item's decoded one (item_image): the viewer adds no texture. */
+
+static void viewer_clamp(viewer_state *v)
+{
+    if (v->zoom > v->max_zoom)
+        v->zoom = v->max_zoom;
+    if (v->zoom < 1)
+        v->zoom = 1;
+    double s = v->fit * v->zoom;
+    if (s <= 0)
+        return;
+    /* Half the view, in the picture's pixels. A picture narrower than
+     * the view stays in its middle; a wider one leaves no gap beside it. */
+    double hw = v->area.w / (2 * s), hh = v->area.h / (2 * s);
+    if (v->img_w <= 2 * hw)
+        v->cx = v->img_w / 2.0;
+    else if (v->cx < hw)
+        v->cx = hw;
+    else if (v->cx > v->img_w - hw)
+        v->cx = v->img_w - hw;
+    if (v->img_h <= 2 * hh)
+        v->cy = v->img_h / 2.0;
+    else if (v->cy < hh)
+        v->cy = hh;
+    else if (v->cy > v->img_h - hh)
+        v->cy = v->img_h - hh;
+}
+
+/* The view for a picture of iw x ih in area: the fit, the zoom's limit
+ * (at least APP_ZOOM_MIN_MAX times the fit and APP_ZOOM_NATIVE_MAX
+ * screen pixels a picture's pixel), the zoom and centre within them. */
+static void viewer_layout(viewer_state *v, ui_rect area, int iw, int ih)
+{
+    v->area = area;
+    v->img_w = iw;
+    v->img_h = ih;
+    double fx = (double)area.w / iw, fy = (double)area.h / ih;
+    v->fit = fx < fy ? fx : fy;
+    v->max_zoom = APP_ZOOM_MIN_MAX;
+    if (v->fit > 0 && APP_ZOOM_NATIVE_MAX / v->fit > v->max_zoom)
+        v->max_zoom = APP_ZOOM_NATIVE_MAX / v->fit;
+    viewer_clamp(v);
+}
+
+/* Zooms to zoom (within the limits) keeping the picture's point under
+ * x, y where it is on the screen, as far as the limits allow. */
+static void viewer_zoom_at(viewer_state *v, int x, int y, double zoom)
+{
+    if (v->fit <= 0)
+        return;
+    double mx = v->area.x + v->area.w / 2.0, my = v->area.y + v->area.h / 2.0;
+    double s0 = v->fit * v->zoom;
+    double ix = v->cx + (x - mx) / s0, iy = v->cy + (y - my) / s0;
+    v->zoom = zoom;
+    viewer_clamp(v);
+    double s1 = v->fit * v->zoom;
+    v->cx = ix - (x - mx) / s1;
+    v->cy = iy - (y - my) / s1;
+    viewer_clamp(v);
+}
+
+/* The zoom a double tap goes to: the next of 2x and 4x the fit, and
+ * from 4x (or past it, by pinching) back to the fit. */
+static double viewer_next_zoom(const viewer_state *v)
+{
+    static const double steps[] = {2.0, 4.0};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        if (steps[i] > v->zoom + 1e-6)
+            return steps[i];
+    return 1.0;
+}
+
+/* A tap on the picture: the second of two close in time and place is a
+ * double tap. A single tap does nothing, so nothing waits for a second. */
+static void viewer_tap(app *a, int x, int y)
+{
+    viewer_state *v = &a->exam.viewer;
+    int64_t now = app_now_ms(a);
+    if (v->tap_armed && now - v->tap_ms <= APP_DOUBLE_TAP_MS && abs(x - v->tap_x) <= a->u.unit &&
+        abs(y - v->tap_y) <= a->u.unit) {
+        v->tap_armed = false;
+        viewer_zoom_at(v, v->tap_x, v->tap_y, viewer_next_zoom(v));
+    } else {
+        v->tap_armed = true;
+        v->tap_ms = now;
+        v->tap_x = x;
+        v->tap_y = y;
+    }
+    a->dirty = true;
+}
+
+static void viewer_open(app *a)
+{
+    int scroll = a->exam.scroll;
+    memset(&a->exam.viewer, 0, sizeof a->exam.viewer);
+    a->exam.viewer.zoom = 1;
+    a->exam.viewer.back_scroll = scroll;
+    app_go(a, SCR_VIEWER);
+}
+
+/* Back to the item, where it was scrolled to. */
+static void viewer_back(app *a)
+{
+    int scroll = a->exam.viewer.back_scroll;
+    app_go(a, SCR_ITEM);
+    a->exam.scroll = scroll;
+}
+
+/* The cue under a picture of the item, at y in a column of width w from
+ * x: a magnifier and "tap to enlarge", centred. Returns its box. */
+static ui_rect picture_cue(app *a, int y, int x, int w)
+{
+    ui *u = &a->u;
+    const char *label = app_t(a, "item.enlarge");
+    int px = u->px * 9 / 10, lh = plat_line_height(u->p, px);
+    int icon = lh, bw = icon + u->gap + ui_text_width(u, label, px, false) + 2 * u->gap;
+    if (bw > w)
+        bw = w;
+    int th = ui_text_height(u, bw - icon - 3 * u->gap, label, px, false);
+    int h = (th > icon ? th : icon) + u->gap;
+    ui_rect r = ui_r(x + (w - bw) / 2, y, bw, h);
+    if (u->pass == UI_HIT)
+        return r;
+    /* The magnifier: a ring and its handle, drawn, not a glyph. */
+    int t = icon / 8 > 2 ? icon / 8 : 2, rr = icon * 3 / 10;
+    int cx = r.x + u->gap + rr + t, cy = r.y + (h - icon) / 2 + rr + t;
+    if (u->pass == UI_DRAW) {
+        ui_disc(u, cx, cy, rr, t, u->th.accent, false);
+        for (int d = rr * 7 / 10; d <= rr * 7 / 10 + icon / 3; d++)
+            ui_fill(u, ui_r(cx + d - t / 2, cy + d - t / 2, t + 1, t + 1), u->th.accent);
+    }
+    ui_text(u, ui_r(r.x + u->gap + icon + u->gap, r.y + (h - th) / 2, bw - icon - 3 * u->gap, th),
+            label, px, false, u->th.accent, ALIGN_LEFT);
+    return r;
+}
+
+static void scr_viewer(app *a)
+{
+    ui *u = &a->u;
+    viewer_state *v = &a->exam.viewer;
+    sq_err e;
+    sq_item_view iv;
+    if (sq_attempt_item(a->exam.att, a->exam.pos, a->lang, &iv, &e)) {
+        app_error(a, "error.generic", e.msg);
+        return;
+    }
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    /* The bar: back, large and first; the question and the time left. */
+    int bar_h = u->unit + 2 * u->gap;
+    ui_fill(u, ui_r(0, 0, u->w, bar_h), u->th.accent);
+    const char *back = app_t(a, "viewer.back");
+    int bw = ui_text_width(u, back, u->px, true) + 4 * u->gap;
+    if (bw < 3 * u->unit)
+        bw = 3 * u->unit;
+    if (bw > u->w / 2)
+        bw = u->w / 2;
+    if (ui_button(u, "viewer-back", ui_r(u->gap, u->gap, bw, u->unit), back, BTN_NORMAL)) {
+        viewer_back(a);
+        return;
+    }
+    char prog[32], cnt[16], tot[16];
+    snprintf(cnt, sizeof cnt, "%d", a->exam.pos + 1);
+    snprintf(tot, sizeof tot, "%d", sq_attempt_count(a->exam.att));
+    i18n_fmt(a->t, a->lang, "item.progress", prog, sizeof prog, "n", cnt, "total", tot, NULL);
+    bar_status(a, prog, ui_r(bw + 3 * u->gap, u->gap, u->w - bw - 4 * u->gap, u->unit));
+    /* The hint, at the foot. */
+    const char *hint = app_t(a, "viewer.hint");
+    int hpx = u->px * 9 / 10;
+    int hh = ui_text_height(u, u->w - 4 * u->gap, hint, hpx, false) + 2 * u->gap;
+    ui_fill(u, ui_r(0, u->h - hh, u->w, hh), u->th.panel);
+    ui_text(u, ui_r(2 * u->gap, u->h - hh + u->gap, u->w - 4 * u->gap, hh - 2 * u->gap), hint, hpx,
+            false, u->th.muted, ALIGN_CENTER);
+    ui_rect area = ui_r(0, bar_h, u->w, u->h - bar_h - hh);
+    const app_image *im = iv.has_image ? item_image(a, a->exam.pos, iv.item_id) : NULL;
+    if (!im || !im->handle || im->w <= 0 || im->h <= 0 || area.h <= 0) {
+        ui_text(u, ui_r(2 * u->gap, area.y + u->gap, u->w - 4 * u->gap, 0),
+                app_t(a, "item.image_missing"), u->px, false, u->th.muted, ALIGN_CENTER);
+        return;
+    }
+    viewer_layout(v, area, im->w, im->h);
+    if (ui_area(u, "viewer-picture", area))
+        viewer_tap(a, u->tap_x, u->tap_y);
+    if (u->pass == UI_DRAW) {
+        double s = v->fit * v->zoom;
+        int x = (int)(area.x + area.w / 2.0 - v->cx * s + 0.5);
+        int y = (int)(area.y + area.h / 2.0 - v->cy * s + 0.5);
+        plat_clip(u->p, area.x, area.y, area.w, area.h);
+        plat_image(u->p, im->handle, x, y, (int)(im->w * s + 0.5), (int)(im->h * s + 0.5));
+        plat_clip(u->p, 0, 0, 0, 0);
+    }
+}
+
+/* ---- the item ---- */
 
 /* One pass of the item screen showing item pos scrolled by scroll: the
  * hit and draw passes show the trainee's (a->exam.pos), the prefetch pass
@@ -844,9 +1066,21 @@ static void item_pass(app *a, int pos, int scroll)
                 iw = iw * maxh / ih;
                 ih = maxh;
             }
+            if (iw < 1)
+                iw = 1;
+            if (ih < 1)
+                ih = 1;
+            ui_rect pic = ui_r(pad + (w - iw) / 2, y, iw, ih);
             if (u->pass == UI_DRAW)
-                plat_image(u->p, im->handle, pad + (w - iw) / 2, y, iw, ih);
-            y += ih + u->gap;
+                plat_image(u->p, im->handle, pic.x, pic.y, pic.w, pic.h);
+            y += ih + u->gap / 2;
+            /* The cue under it: a magnifier and "tap to enlarge". The
+             * picture and the cue both open the viewer. */
+            ui_rect cue = picture_cue(a, y, pad, w);
+            if ((visible_part(&pic, area) && ui_area(u, "picture", pic) && !ahead) ||
+                (visible_part(&cue, area) && ui_area(u, "enlarge", cue) && !ahead))
+                viewer_open(a);
+            y += cue.h + u->gap;
         } else {
             y += ui_text(u, ui_r(pad, y, w, 0), app_t(a, "item.image_missing"), u->px, false,
                          u->th.muted, ALIGN_LEFT) + u->gap;
@@ -867,13 +1101,7 @@ static void item_pass(app *a, int pos, int scroll)
         ui_rect r = ui_r(pad, y, w, oh);
         /* Only the visible part of an option takes taps. */
         ui_rect hit = r;
-        if (hit.y < area.y) {
-            hit.h -= area.y - hit.y;
-            hit.y = area.y;
-        }
-        if (hit.y + hit.h > area.y + area.h)
-            hit.h = area.y + area.h - hit.y;
-        if (hit.h > 0 && ui_area(u, name, hit)) {
+        if (visible_part(&hit, area) && ui_area(u, name, hit)) {
             answer_tapped(a, &v, i);
         }
         if (u->pass != UI_HIT) {
@@ -1396,6 +1624,7 @@ typedef enum { PF_ITEM, PF_GRID, PF_REVIEW } pf_kind;
 typedef struct {
     pf_kind kind;
     int pos;
+    int scroll; /* PF_ITEM: scrolled by */
 } pf_target;
 
 static int prefetch_targets(app *a, pf_target *t)
@@ -1404,19 +1633,23 @@ static int prefetch_targets(app *a, pf_target *t)
     switch (a->scr) {
     case SCR_ITEM:
         if (pos + 1 < count)
-            t[n++] = (pf_target){PF_ITEM, pos + 1};
+            t[n++] = (pf_target){PF_ITEM, pos + 1, 0};
         if (pos > 0)
-            t[n++] = (pf_target){PF_ITEM, pos - 1};
-        t[n++] = (pf_target){PF_GRID, pos};
+            t[n++] = (pf_target){PF_ITEM, pos - 1, 0};
+        t[n++] = (pf_target){PF_GRID, pos, 0};
         if (pos == count - 1)
-            t[n++] = (pf_target){PF_REVIEW, pos};
+            t[n++] = (pf_target){PF_REVIEW, pos, 0};
         break;
     case SCR_GRID:
-        t[n++] = (pf_target){PF_ITEM, pos};
-        t[n++] = (pf_target){PF_REVIEW, pos};
+        t[n++] = (pf_target){PF_ITEM, pos, 0};
+        t[n++] = (pf_target){PF_REVIEW, pos, 0};
         break;
     case SCR_REVIEW:
-        t[n++] = (pf_target){PF_ITEM, pos};
+        t[n++] = (pf_target){PF_ITEM, pos, 0};
+        break;
+    case SCR_VIEWER:
+        /* Back to the item, where it was scrolled. */
+        t[n++] = (pf_target){PF_ITEM, pos, a->exam.viewer.back_scroll};
         break;
     default:
         break;
@@ -1481,7 +1714,7 @@ bool exam_prefetch(app *a)
         ui_pass was = u->pass;
         ui_begin_prefetch(u, PREFETCH_TEXTS);
         if (g->kind == PF_ITEM)
-            item_pass(a, g->pos, 0);
+            item_pass(a, g->pos, g->scroll);
         else if (g->kind == PF_GRID)
             scr_grid(a);
         else
@@ -1518,12 +1751,33 @@ bool exam_screen(app *a)
     case SCR_ANSWERS: scr_answers(a); return true;
     case SCR_ERROR: scr_error(a); return true;
     case SCR_CHECK: scr_check(a); return true;
+    case SCR_VIEWER: scr_viewer(a); return true;
     default: return false;
     }
 }
 
-void exam_drag(app *a, int dy)
+void exam_pinch(app *a, int x, int y, float scale)
 {
+    viewer_state *v = &a->exam.viewer;
+    /* A scale of nothing, or past reason, is no pinch a finger made. */
+    if (a->scr != SCR_VIEWER || a->ov != OV_NONE || !(scale > 0.01f && scale < 100.0f))
+        return;
+    viewer_zoom_at(v, x, y, v->zoom * scale);
+    a->dirty = true;
+}
+
+void exam_drag(app *a, int dx, int dy)
+{
+    if (a->scr == SCR_VIEWER) {
+        viewer_state *v = &a->exam.viewer;
+        if (a->ov != OV_NONE || v->fit <= 0)
+            return;
+        v->cx -= dx / (v->fit * v->zoom);
+        v->cy -= dy / (v->fit * v->zoom);
+        viewer_clamp(v);
+        a->dirty = true;
+        return;
+    }
     if (a->scr != SCR_ITEM && a->scr != SCR_ROSTER && a->scr != SCR_INFO &&
         a->scr != SCR_ANSWERS)
         return;
@@ -1572,6 +1826,11 @@ bool exam_type(app *a, const char *text)
 
 bool exam_key(app *a, int key)
 {
+    if (a->scr == SCR_VIEWER) {
+        if (key == PLAT_KEY_BACK && a->ov == OV_NONE)
+            viewer_back(a);
+        return true;
+    }
     if (a->scr == SCR_CHECK) {
         if (key == PLAT_KEY_BACKSPACE)
             kbd_backspace(a->exam.check);

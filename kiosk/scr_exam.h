@@ -1,9 +1,10 @@
 /*
  * scr_exam.h - the trainee's screens (scr_exam.c): welcome, identification,
  * the roster, exam choice, the exam's second factor (check), instructions,
- * items, the question grid, review, result, the error screen; their overlays and the attempt's timers. They
- * touch exam_state and the shared fields of struct app (app.h), nothing
- * of the technician's.
+ * items, the picture viewer, the question grid, review, result, the
+ * error screen; their overlays and the attempt's timers. They touch
+ * exam_state and the shared fields of struct app (app.h), nothing of the
+ * technician's.
  */
 #ifndef SYNAQ_KIOSK_SCR_EXAM_H
 #define SYNAQ_KIOSK_SCR_EXAM_H
@@ -29,8 +30,12 @@ int exam_tick(app *a, int64_t now);
  * layouts around it) and returns whether more is left. */
 bool exam_prefetch_pending(app *a);
 bool exam_prefetch(app *a);
-/* A drag on the item or the roster scrolls it. */
-void exam_drag(app *a, int dy);
+/* A drag on the item or the roster scrolls it (dy); in the picture
+ * viewer it moves the picture (dx, dy), within the view. */
+void exam_drag(app *a, int dx, int dy);
+/* A pinch in the picture viewer zooms around x, y by scale, within the
+ * limits (the fit, and max_zoom); elsewhere nothing. */
+void exam_pinch(app *a, int x, int y, float scale);
 /* Typed text and keys on the identification screen: true if taken. */
 bool exam_type(app *a, const char *text);
 bool exam_key(app *a, int key);

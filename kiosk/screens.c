@@ -115,9 +115,66 @@ static bool press_is_gesture(app *a)
            a->press_x < a->u.unit && a->press_y < a->u.unit;
 }
 
-void screens_drag(app *a, int dy)
+void screens_drag(app *a, int dx, int dy)
 {
-    exam_drag(a, dy);
+    exam_drag(a, dx, dy);
+}
+
+void screens_pinch(app *a, int x, int y, float scale)
+{
+    exam_pinch(a, x, y, scale);
+}
+
+bool screens_event(app *a, const plat_event *ev)
+{
+    switch (ev->type) {
+    case PLAT_DOWN:
+        a->ptr_down = true;
+        a->ptr_dragging = false;
+        a->ptr_down_x = a->ptr_last_x = ev->x;
+        a->ptr_down_y = a->ptr_last_y = ev->y;
+        screens_touched(a);
+        screens_press(a, ev->x, ev->y);
+        return true;
+    case PLAT_MOVE:
+        if (!a->ptr_down)
+            return true;
+        if (!a->ptr_dragging &&
+            abs(ev->y - a->ptr_down_y) + abs(ev->x - a->ptr_down_x) > a->u.unit / 4) {
+            a->ptr_dragging = true;
+            screens_release(a);
+        }
+        if (a->ptr_dragging) {
+            screens_touched(a);
+            screens_drag(a, ev->x - a->ptr_last_x, ev->y - a->ptr_last_y);
+            a->ptr_last_x = ev->x;
+            a->ptr_last_y = ev->y;
+        }
+        return true;
+    case PLAT_UP:
+        /* A long press that opened technician mode taps nothing; nor does
+         * a press that became a drag or a pinch. */
+        if (!screens_release(a) && a->ptr_down && !a->ptr_dragging && !ev->cancel)
+            screens_tap(a, ev->x, ev->y);
+        a->ptr_down = a->ptr_dragging = false;
+        screens_touched(a);
+        return true;
+    case PLAT_PINCH:
+        a->ptr_down = a->ptr_dragging = false;
+        screens_touched(a);
+        screens_pinch(a, ev->x, ev->y, ev->scale);
+        return true;
+    case PLAT_TEXT:
+        screens_touched(a);
+        screens_type(a, ev->text);
+        return true;
+    case PLAT_KEY:
+        screens_touched(a);
+        screens_key(a, ev->key);
+        return true;
+    default:
+        return false;
+    }
 }
 
 void screens_type(app *a, const char *text)

@@ -25,10 +25,20 @@ void screens_touched(app *a);
  * that lifting the finger taps nothing. */
 void screens_press(app *a, int x, int y);
 bool screens_release(app *a);
-/* Input outside widgets: drags, typed text, special keys. */
-void screens_drag(app *a, int dy);
+/* Input outside widgets: drags (dx, dy: how far the finger moved since
+ * the last), pinches (scale: the fingers' distance now over before,
+ * around x, y), typed text, special keys. */
+void screens_drag(app *a, int dx, int dy);
+void screens_pinch(app *a, int x, int y, float scale);
 void screens_type(app *a, const char *text);
 void screens_key(app *a, int key);
+/* An input event from the platform (plat_wait) as a person made it: a
+ * press, the move that becomes a drag (past a quarter of a touch target),
+ * the release that is a tap (none after a drag, a pinch or the long
+ * press), a pinch, typed text, a key. The finger's state between events
+ * is kept in a (ptr_*). Other events (resize, expose, quit) are the
+ * loop's: false for those, true when taken. */
+bool screens_event(app *a, const plat_event *ev);
 /* Timers: clock tick, saving elapsed time, warnings, time-out, idle, the
  * long press, the technician's. Returns milliseconds until the next one
  * is due (-1: none). */

@@ -139,7 +139,17 @@ int script_run(app *a, sim_clock *clk, const script_options *o)
                 break;
             }
             screens_touched(a);
-            screens_drag(a, y2 - y1);
+            screens_drag(a, x2 - x1, y2 - y1);
+        } else if (!strcmp(cmd, "pinch")) {
+            /* Two fingers around X Y, their distance times SCALE. */
+            int x, y;
+            double scale;
+            if (sscanf(arg, "%d %d %lf", &x, &y, &scale) != 3 || !(scale > 0)) {
+                rc = script_fail(o->path, n, "pinch X Y SCALE (SCALE > 0)", a);
+                break;
+            }
+            screens_touched(a);
+            screens_pinch(a, x, y, (float)scale);
         } else if (!strcmp(cmd, "hold")) {
             /* A finger held down at X Y for S seconds of simulated time. */
             int x, y;
@@ -184,8 +194,16 @@ int script_run(app *a, sim_clock *clk, const script_options *o)
                 p += len;
             }
         } else if (!strcmp(cmd, "key")) {
+            int key = !strcmp(arg, "enter")       ? PLAT_KEY_ENTER
+                      : !strcmp(arg, "backspace") ? PLAT_KEY_BACKSPACE
+                      : !strcmp(arg, "back")      ? PLAT_KEY_BACK
+                                                  : 0;
+            if (!key) {
+                rc = script_fail(o->path, n, "key enter|backspace|back", a);
+                break;
+            }
             screens_touched(a);
-            screens_key(a, !strcmp(arg, "enter") ? PLAT_KEY_ENTER : PLAT_KEY_BACKSPACE);
+            screens_key(a, key);
         } else if (!strcmp(cmd, "wait")) {
             sim_wait(a, clk, (int64_t)(atof(arg) * 1000));
         } else if (!strcmp(cmd, "wait-real")) {

@@ -1,8 +1,9 @@
 /*
  * script.h - the kiosk's test scripts (script.c): instead of a person,
  * a file of commands drives the screens, one a line, in simulated time:
- *   tap NAME | tap X Y, drag X1 Y1 X2 Y2, hold X Y SECONDS, type TEXT,
- *   keys TEXT (taps on the on-screen keyboard), key enter|backspace,
+ *   tap NAME | tap X Y, drag X1 Y1 X2 Y2, pinch X Y SCALE (two fingers
+ *   around X Y, their distance times SCALE), hold X Y SECONDS, type TEXT,
+ *   keys TEXT (taps on the on-screen keyboard), key enter|backspace|back,
  *   wait SECONDS (simulated), wait-real SECONDS, sleep-real MS, wait-file PATH,
  *   expect-screen NAME, expect-text TEXT, expect-no-text TEXT,
  *   expect-widget NAME, expect-fits, expect-left, screenshot NAME,

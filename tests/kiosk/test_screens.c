@@ -33,6 +33,10 @@ static fixture f;
 static char usb_dir[400];
 
 #define TRAINEE "900101300123"
+/* The picture of the viewer's tests: taller than any screen. */
+#define TALL_PNG "tall.png"
+#define TALL_W 600
+#define TALL_H 1500
 #define PIN "2468"
 
 /* Lines added to the exam source of the next kiosk_open ("clock: paused"). */
@@ -57,6 +61,15 @@ static int kiosk_open_exam(kiosk *k, int w, int h, const char *yaml, bool pin)
     if (fx_setup(&f, "kiosk-01"))
         return -1;
     snprintf(bundle, sizeof bundle, "%s/demo.sqb", f.dir);
+    /* A tall picture for exams that name it (the headless platform reads
+     * only a PNG's header for its size). */
+    char png[400];
+    snprintf(png, sizeof png, "%s/" TALL_PNG, f.dir);
+    static const uint8_t tall[33] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+                                     'I', 'H', 'D', 'R', 0, 0, TALL_W >> 8, TALL_W & 0xff, 0, 0,
+                                     TALL_H >> 8, TALL_H & 0xff, 8, 6, 0, 0, 0, 0, 0, 0, 0};
+    if (fx_write(png, tall, sizeof tall))
+        return -1;
     int rc = fx_bundle(&f, yaml, bundle, NULL, 0);
     if (rc || sq_import_file(f.store, bundle, NULL, &r, &e) ||
         (pin && sq_tech_pin_set(f.store, "test", PIN, &e))) {
@@ -1446,6 +1459,430 @@ static void test_tech(void)
 
 static const char *shots_dir;
 
+/* ---- the picture viewer (issue 16, item 8) ---- */
+
+/* An exam of n items (limit minutes) whose item 2 has the tall picture. */
+static int kiosk_open_picture(kiosk *k, int w, int h, int n_items, int limit_min)
+{
+    char *items = fx_exam_yaml("demo", 1, n_items, limit_min);
+    if (!items)
+        return -1;
+    const char *at = strstr(items, "  - id: q1\n    type: single\n");
+    size_t cut = at ? (size_t)(at - items) + strlen("  - id: q1\n    type: single\n") : 0;
+    const char *img = "    image: " TALL_PNG "\n";
+    size_t len = strlen(items) + strlen(img) + 1;
+    char *full = at ? malloc(len) : NULL;
+    if (!full) {
+        free(items);
+        return -1;
+    }
+    snprintf(full, len, "%.*s%s%s", (int)cut, items, img, items + cut);
+    /* Items in their order: the picture is item 2. */
+    char *shuffle = strstr(full, "items:\n");
+    size_t slen = strlen(full) + 32;
+    char *ordered = shuffle ? malloc(slen) : NULL;
+    if (!ordered) {
+        free(full);
+        return -1;
+    }
+    snprintf(ordered, slen, "%.*sshuffle_items: no\n%s", (int)(shuffle - full), full, shuffle);
+    free(full);
+    full = ordered;
+    free(items);
+    int rc = kiosk_open_exam(k, w, h, full, false);
+    free(full);
+    return rc;
+}
+
+/* Events queued on the headless platform, handed to the screens as
+ * main's loop does (screens_event), then a frame if one is due. */
+static void pump(app *a)
+{
+    plat_event ev;
+    while (plat_headless_queued(a->u.p) > 0 && plat_wait(a->u.p, 0, &ev) == 1)
+        screens_event(a, &ev);
+    if (a->dirty)
+        screens_draw(a);
+}
+
+static void push(app *a, plat_event_type type, int x, int y)
+{
+    plat_event ev = {.type = type, .x = x, .y = y};
+    check_count++;
+    if (plat_headless_push(a->u.p, &ev)) {
+        check_failures++;
+        fprintf(stderr, "%s: the event queue is full\n", __FILE__);
+    }
+}
+
+/* A drag by dx, dy from x, y, as a finger makes it. */
+static void drag(app *a, int x, int y, int dx, int dy)
+{
+    push(a, PLAT_DOWN, x, y);
+    push(a, PLAT_MOVE, x + dx / 2, y + dy / 2);
+    push(a, PLAT_MOVE, x + dx, y + dy);
+    push(a, PLAT_UP, x + dx, y + dy);
+    pump(a);
+}
+
+/* The picture as the last frame drew it (false: none drawn). */
+static bool picture_drawn(kiosk *k, plat_op *out)
+{
+    plat_headless_log log;
+    plat_headless_frame(k->p, &log);
+    for (int i = 0; i < log.n_ops; i++)
+        if (log.ops[i].kind == PLAT_OP_IMAGE) {
+            *out = log.ops[i];
+            return true;
+        }
+    return false;
+}
+
+#define NEAR(expected, actual, slack)                                                              \
+    do {                                                                                           \
+        double e_ = (expected), a_ = (actual);                                                     \
+        check_count++;                                                                             \
+        if (e_ - a_ > (slack) || a_ - e_ > (slack)) {                                              \
+            check_failures++;                                                                      \
+            fprintf(stderr, "%s:%d: expected %s = %g, got %g\n", __FILE__, __LINE__, #actual, e_,  \
+                    a_);                                                                           \
+        }                                                                                          \
+    } while (0)
+
+/* A tap at x, y, through the events (down, up), at the clock's time. */
+static void tap_xy(app *a, int x, int y)
+{
+    push(a, PLAT_DOWN, x, y);
+    push(a, PLAT_UP, x, y);
+    pump(a);
+}
+
+/* The viewer: opened from the picture and from its cue, fitted, double
+ * taps (2x, 4x, the fit) around the tapped point, pinches within the
+ * limits, drags clamped, back to the same item, scroll and answer. */
+static void test_viewer(void)
+{
+    kiosk k;
+    if (kiosk_open_picture(&k, 800, 480, 3, 20)) {
+        CHECK(!"the station");
+        kiosk_close(&k);
+        return;
+    }
+    app *a = k.a;
+    plat_op im;
+    start_exam(a, "en");
+    /* Item 1 has no picture: no cue. */
+    SHOWS_NOT(a, t(a, "item.enlarge"));
+    CHECK(ui_find(&a->u, "picture") == NULL);
+    TAP(a, "next");
+    SHOWS(a, "2 / 3");
+    SHOWS(a, t(a, "item.enlarge"));
+    CHECK(ui_find(&a->u, "picture") != NULL);
+    CHECK(ui_find(&a->u, "enlarge") != NULL);
+    /* On the item the picture is small: 2/5 of the item's area high. */
+    CHECK(picture_drawn(&k, &im));
+    CHECK(im.h <= a->exam.scroll_area.h * 2 / 5);
+    /* An answer, and the item scrolled a little: both must come back. */
+    TAP(a, "option-2");
+    screens_drag(a, 0, -40);
+    screens_draw(a);
+    int scroll = a->exam.scroll;
+    CHECK(scroll > 0);
+    plat_renders before;
+    plat_text_renders(k.p, &before);
+
+    /* The cue opens the viewer; the picture fits the view, centred. */
+    TAP(a, "enlarge");
+    SCREEN(a, "viewer");
+    SHOWS(a, t(a, "viewer.back"));
+    SHOWS(a, t(a, "viewer.hint"));
+    SHOWS(a, "2 / 3");
+    char left[64];
+    i18n_fmt(cat, a->lang, "item.time_left", left, sizeof left, "time", "20:00", NULL);
+    SHOWS(a, left);
+    viewer_state *v = &a->exam.viewer;
+    ui_rect area = v->area;
+    CHECK(picture_drawn(&k, &im));
+    NEAR(area.h, im.h, 1);
+    NEAR(area.h * (double)TALL_W / TALL_H, im.w, 1);
+    NEAR(area.x + area.w / 2.0, im.x + im.w / 2.0, 1);
+    NEAR(1.0, v->zoom, 1e-9);
+    /* The zoom's limit: 2 screen pixels a picture's pixel (more than 4x
+     * the fit here). */
+    NEAR(2.0, v->fit * v->max_zoom, 1e-9);
+    CHECK(v->max_zoom >= 4.0);
+
+    /* A single tap does nothing; a double tap zooms in around its point:
+     * the picture's point under the finger stays there. */
+    int tx = area.x + area.w / 2 + 20, ty = area.y + area.h / 2 - 30;
+    double fx = (tx - im.x) / (double)im.w, fy = (ty - im.y) / (double)im.h;
+    tap_xy(a, tx, ty);
+    NEAR(1.0, v->zoom, 1e-9);
+    tap_xy(a, tx, ty);
+    NEAR(2.0, v->zoom, 1e-9);
+    CHECK(picture_drawn(&k, &im));
+    NEAR(2 * area.h, im.h, 2);
+    /* Still narrower than the view: it stays in the middle across. */
+    CHECK(im.w < area.w);
+    NEAR(area.x + area.w / 2.0, im.x + im.w / 2.0, 1);
+    NEAR(ty, im.y + fy * im.h, 1.5);
+    (void)fx;
+    tap_xy(a, tx, ty);
+    tap_xy(a, tx, ty);
+    NEAR(4.0, v->zoom, 1e-9);
+    CHECK(picture_drawn(&k, &im));
+    NEAR(ty, im.y + fy * im.h, 1.5);
+    tap_xy(a, tx, ty);
+    tap_xy(a, tx, ty);
+    NEAR(1.0, v->zoom, 1e-9);
+    CHECK(picture_drawn(&k, &im));
+    NEAR(area.h, im.h, 1);
+    /* Two taps too far apart in time, or in place, are no double tap. */
+    tap_xy(a, tx, ty);
+    advance(a, APP_DOUBLE_TAP_MS + 1);
+    tap_xy(a, tx, ty);
+    NEAR(1.0, v->zoom, 1e-9);
+    advance(a, APP_DOUBLE_TAP_MS + 1);
+    tap_xy(a, tx, ty);
+    tap_xy(a, tx + 2 * a->u.unit, ty);
+    NEAR(1.0, v->zoom, 1e-9);
+    advance(a, APP_DOUBLE_TAP_MS + 1);
+
+    /* At the fit a drag moves nothing. */
+    plat_op fitted;
+    CHECK(picture_drawn(&k, &fitted));
+    drag(a, tx, ty, 120, 90);
+    CHECK(picture_drawn(&k, &im));
+    CHECK_INT(fitted.x, im.x);
+    CHECK_INT(fitted.y, im.y);
+
+    /* Pinches, as the platform reports two fingers: 1.5x, then far past
+     * the limit (stops at 2 screen pixels a picture's pixel), then far
+     * below the fit (stops at the fit). The finger's first press taps
+     * nothing (a tap just before it would make it a double tap). */
+    tap_xy(a, tx, ty);
+    CHECK_INT(0, plat_headless_pinch(k.p, tx, ty, 1.5f, 6));
+    pump(a);
+    NEAR(1.5, v->zoom, 1e-4);
+    CHECK(picture_drawn(&k, &im));
+    NEAR(ty, im.y + fy * im.h, 1.5);
+    CHECK_INT(0, plat_headless_pinch(k.p, tx, ty, 100.0f, 10));
+    pump(a);
+    NEAR(v->max_zoom, v->zoom, 1e-9);
+    CHECK(picture_drawn(&k, &im));
+    NEAR(2 * TALL_W, im.w, 1);
+    NEAR(2 * TALL_H, im.h, 1);
+    /* Drags: the picture never leaves the view, nor leaves a gap. */
+    drag(a, tx, ty, 5000, 5000);
+    CHECK(picture_drawn(&k, &im));
+    CHECK_INT(area.x, im.x);
+    CHECK_INT(area.y, im.y);
+    drag(a, tx, ty, -5000, -5000);
+    CHECK(picture_drawn(&k, &im));
+    NEAR(area.x + area.w, im.x + im.w, 1);
+    NEAR(area.y + area.h, im.y + im.h, 1);
+    /* A drag of 30 px moves it 30 px (after the double tap's time, so
+     * that the tap below would be a first one). */
+    advance(a, APP_DOUBLE_TAP_MS + 1);
+    drag(a, tx, ty, 30, 25);
+    plat_op moved;
+    CHECK(picture_drawn(&k, &moved));
+    CHECK_INT(im.x + 30, moved.x);
+    CHECK_INT(im.y + 25, moved.y);
+    /* A drag's release taps nothing: one tap after it is no double tap. */
+    tap_xy(a, tx, ty);
+    NEAR(v->max_zoom, v->zoom, 1e-9);
+    CHECK_INT(0, plat_headless_pinch(k.p, tx, ty, 0.05f, 10));
+    pump(a);
+    NEAR(1.0, v->zoom, 1e-9);
+    CHECK(picture_drawn(&k, &im));
+    CHECK_INT(fitted.x, im.x);
+    CHECK_INT(fitted.y, im.y);
+    CHECK_INT(fitted.h, im.h);
+    /* A scale no fingers make changes nothing. */
+    screens_pinch(a, tx, ty, 0.0f);
+    screens_pinch(a, tx, ty, -2.0f);
+    NEAR(1.0, v->zoom, 1e-9);
+    /* Nor can a bad pinch be queued. */
+    int queued = plat_headless_queued(k.p);
+    CHECK_INT(-1, plat_headless_pinch(k.p, tx, ty, 0.0f, 3));
+    CHECK_INT(-1, plat_headless_pinch(k.p, tx, ty, 2.0f, 0));
+    CHECK_INT(queued, plat_headless_queued(k.p));
+
+    /* The viewer decoded nothing: it draws the item's picture. */
+    plat_renders after;
+    plat_text_renders(k.p, &after);
+    CHECK_INT((int)before.images, (int)after.images);
+
+    /* Back: the same item, scrolled as it was, the answer as it was. */
+    TAP(a, "viewer-back");
+    SCREEN(a, "item");
+    CHECK_INT(1, a->exam.pos);
+    CHECK_INT(scroll, a->exam.scroll);
+    SHOWS(a, "2 / 3");
+    CHECK_INT(2, (int)store_sees(TRAINEE, 1).selected);
+    /* The picture itself opens it too; the back key comes back. Escape
+     * elsewhere does nothing. */
+    screens_key(a, PLAT_KEY_BACK);
+    screens_draw(a);
+    SCREEN(a, "item");
+    TAP(a, "picture");
+    SCREEN(a, "viewer");
+    NEAR(1.0, v->zoom, 1e-9);
+    plat_event esc = {.type = PLAT_KEY, .key = PLAT_KEY_BACK};
+    CHECK_INT(0, plat_headless_push(k.p, &esc));
+    pump(a);
+    SCREEN(a, "item");
+    CHECK_INT(scroll, a->exam.scroll);
+    CHECK_INT(2, (int)store_sees(TRAINEE, 1).selected);
+    plat_text_renders(k.p, &after);
+    CHECK_INT((int)before.images, (int)after.images);
+    kiosk_close(&k);
+}
+
+/* The exam's clock runs in the viewer: its time shown, the warnings over
+ * it, and at zero the attempt ends as on the item. */
+static void test_viewer_timeout(void)
+{
+    kiosk k;
+    if (kiosk_open_picture(&k, 800, 480, 3, 6)) {
+        CHECK(!"the station");
+        kiosk_close(&k);
+        return;
+    }
+    app *a = k.a;
+    start_exam(a, "kk");
+    TAP(a, "next");
+    TAP(a, "option-1");
+    TAP(a, "picture");
+    SCREEN(a, "viewer");
+    advance(a, 59999);
+    SCREEN(a, "viewer");
+    char left[64];
+    i18n_fmt(cat, a->lang, "item.time_left", left, sizeof left, "time", "5:01", NULL);
+    SHOWS(a, left);
+    advance(a, 1);
+    SCREEN(a, "warn5");
+    TAP(a, "warn-ok");
+    SCREEN(a, "viewer");
+    /* A touch now and then keeps the idle warning away. */
+    advance(a, 150000);
+    screens_touched(a);
+    advance(a, 89999);
+    SCREEN(a, "viewer");
+    advance(a, 1);
+    SCREEN(a, "warn1");
+    TAP(a, "warn-ok");
+    SCREEN(a, "viewer");
+    advance(a, 59000);
+    i18n_fmt(cat, a->lang, "item.time_left", left, sizeof left, "time", "0:01", NULL);
+    SHOWS(a, left);
+    /* The time, warm in its last minutes, stays readable in contrast
+     * (the bar is yellow there, as the warning colour was). */
+    const plat_op *op = plat_headless_find_text(k.p, left);
+    CHECK(op && !same_color(op->c, a->u.th.accent));
+    a->contrast = true;
+    ui_set_contrast(&a->u, true);
+    screens_draw(a);
+    op = plat_headless_find_text(k.p, left);
+    CHECK(op && same_color(op->c, a->u.th.accent_fg));
+    CHECK_INT(0, pending_results());
+    advance(a, 1000);
+    SCREEN(a, "result");
+    SHOWS(a, t(a, "result.timeout"));
+    CHECK(a->exam.timed_out);
+    CHECK_INT(1, pending_results());
+    CHECK(!store_sees(TRAINEE, 0).found);
+    CHECK(a->exam.att == NULL);
+    kiosk_close(&k);
+}
+
+/* Idle in the viewer: as on the item, the warning, "continue" back to the
+ * viewer (zoom kept, nothing tapped under it), then welcome; the attempt
+ * comes back on its item with its answer. */
+static void test_viewer_idle(void)
+{
+    kiosk k;
+    if (kiosk_open_picture(&k, 1280, 800, 3, 30)) {
+        CHECK(!"the station");
+        kiosk_close(&k);
+        return;
+    }
+    app *a = k.a;
+    start_exam(a, "ru");
+    TAP(a, "next");
+    TAP(a, "option-1");
+    TAP(a, "picture");
+    SCREEN(a, "viewer");
+    viewer_state *v = &a->exam.viewer;
+    int cx = v->area.x + v->area.w / 2, cy = v->area.y + v->area.h / 2;
+    tap_xy(a, cx, cy);
+    tap_xy(a, cx, cy);
+    NEAR(2.0, v->zoom, 1e-9);
+    advance(a, APP_IDLE_MS);
+    SCREEN(a, "idle");
+    /* The continue button lies over the picture: its tap must not count
+     * as a tap on the picture (two of them would zoom). */
+    const ui_widget *cont = ui_find(&a->u, "idle-continue");
+    CHECK(cont && cont->r.y > v->area.y && cont->r.y + cont->r.h < v->area.y + v->area.h);
+    TAP(a, "idle-continue");
+    SCREEN(a, "viewer");
+    NEAR(2.0, v->zoom, 1e-9);
+    CHECK(!v->tap_armed);
+    advance(a, APP_IDLE_MS + APP_IDLE_GRACE_MS);
+    SCREEN(a, "welcome");
+    CHECK(a->exam.att == NULL);
+    seen open = store_sees(TRAINEE, 1);
+    CHECK(open.found);
+    CHECK_INT(1, (int)open.selected);
+    identify_as_trainee(a, "ru");
+    TAP(a, "exam:demo");
+    SCREEN(a, "item");
+    SHOWS(a, "2 / 3");
+    kiosk_close(&k);
+}
+
+/* The viewer and the item's cue fit, in kk, ru and en, at every text
+ * size, in contrast too, landscape and portrait. */
+static void test_layout_viewer(int w, int h)
+{
+    static const char *const codes[] = {"kk", "ru", "en"};
+    for (int l = 0; l < N_LANGS; l++) {
+        kiosk k;
+        if (kiosk_open_picture(&k, w, h, 3, 20)) {
+            CHECK(!"the station");
+            kiosk_close(&k);
+            return;
+        }
+        app *a = k.a;
+        start_exam(a, codes[l]);
+        TAP(a, "next");
+        for (int step = -2; step <= 4; step++) {
+            a->text_step = step;
+            ui_layout(&a->u, step);
+            a->contrast = step == 4;
+            ui_set_contrast(&a->u, a->contrast);
+            screens_draw(a);
+            char what[32];
+            snprintf(what, sizeof what, "item-picture-%+d", step);
+            if (a->scr != SCR_ITEM)
+                TAP(a, "viewer-back");
+            FITS(&k, what);
+            SHOWS(a, t(a, "item.enlarge"));
+            TAP(a, "enlarge");
+            SCREEN(a, "viewer");
+            snprintf(what, sizeof what, "viewer%+d", step);
+            FITS(&k, what);
+            SHOWS(a, t(a, "viewer.back"));
+            SHOWS(a, t(a, "viewer.hint"));
+            /* The back button is a whole touch target, on the screen. */
+            const ui_widget *b = ui_find(&a->u, "viewer-back");
+            CHECK(b && b->r.h >= a->u.unit && b->r.x >= 0 && b->r.x + b->r.w <= w);
+        }
+        kiosk_close(&k);
+    }
+}
+
 /* The screen drawn fits: no text overflows its box, every character has
  * a glyph, no line runs off the screen's sides. */
 static void fits_at(kiosk *k, const char *what, int line)
@@ -1711,6 +2148,12 @@ int main(int argc, char **argv)
     test_tech();
     test_identity_code();
     test_identity_date_and_pin();
+    test_viewer();
+    test_viewer_timeout();
+    test_viewer_idle();
+    test_layout_viewer(800, 480);
+    test_layout_viewer(1280, 800);
+    test_layout_viewer(1080, 1920);
     for (int l = 0; l < N_LANGS; l++) {
         test_layout_trainee(l, 800, 480);
         test_layout_answers(l, 800, 480);

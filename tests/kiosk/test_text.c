@@ -23,6 +23,13 @@
  * not 3,600 (digits are drawn one by one); then 3,000 long lines: the
  * cache stays within its bound in bytes, a text drawn before the churn is
  * drawn the same after it, and text below the clip is not rendered.
+ *
+ * Touch: two fingers (SDL_FINGER* events pushed into SDL's queue, as a
+ * touchscreen's driver makes them) become a pinch: the first finger's
+ * press taken back (PLAT_UP, cancel), then PLAT_PINCH with the ratio of
+ * the distances and the midpoint; SDL's mouse made of the finger is
+ * ignored meanwhile; a third finger changes nothing; once both are up a
+ * press is a press again. Escape is the back key.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -288,6 +295,97 @@ static void check_cache(plat *p)
     plat_present(p);
 }
 
+/* One SDL event through plat_wait: 1 and *ev when the platform makes
+ * one of it, else 0. */
+static int through(plat *p, SDL_Event *e, plat_event *ev)
+{
+    if (SDL_PushEvent(e) != 1)
+        return -1;
+    return plat_wait(p, 50, ev);
+}
+
+static int finger(plat *p, Uint32 type, SDL_FingerID id, float x, float y, plat_event *ev)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = type;
+    e.tfinger.touchId = 1;
+    e.tfinger.fingerId = id;
+    e.tfinger.x = x;
+    e.tfinger.y = y;
+    return through(p, &e, ev);
+}
+
+static int touch_mouse(plat *p, Uint32 type, int x, int y, plat_event *ev)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = type;
+    e.button.which = SDL_TOUCH_MOUSEID;
+    e.button.button = SDL_BUTTON_LEFT;
+    e.button.state = type == SDL_MOUSEBUTTONDOWN ? SDL_PRESSED : SDL_RELEASED;
+    e.button.x = x;
+    e.button.y = y;
+    return through(p, &e, ev);
+}
+
+static void check_touch(plat *p)
+{
+    int w, h;
+    plat_event ev;
+    plat_size(p, &w, &h);
+    SDL_FlushEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
+    /* One finger: SDL's mouse is the press. */
+    CHECK_INT(0, finger(p, SDL_FINGERDOWN, 7, 0.25f, 0.5f, &ev));
+    CHECK_INT(1, touch_mouse(p, SDL_MOUSEBUTTONDOWN, w / 4, h / 2, &ev));
+    CHECK_INT(PLAT_DOWN, ev.type);
+    /* The second finger takes the press back. */
+    CHECK_INT(1, finger(p, SDL_FINGERDOWN, 9, 0.75f, 0.5f, &ev));
+    CHECK_INT(PLAT_UP, ev.type);
+    CHECK(ev.cancel);
+    CHECK_INT(w / 4, ev.x);
+    /* Apart from w/2 to 5w/8: x1.25 around the middle of the fingers. */
+    CHECK_INT(1, finger(p, SDL_FINGERMOTION, 9, 0.875f, 0.5f, &ev));
+    CHECK_INT(PLAT_PINCH, ev.type);
+    CHECK(ev.scale > 1.249f && ev.scale < 1.251f);
+    CHECK_INT((int)(w * (0.25f + 0.875f) / 2), ev.x);
+    CHECK_INT(h / 2, ev.y);
+    /* Then together to w/4: x0.4, from the last distance. */
+    CHECK_INT(1, finger(p, SDL_FINGERMOTION, 7, 0.625f, 0.5f, &ev));
+    CHECK_INT(PLAT_PINCH, ev.type);
+    CHECK(ev.scale > 0.399f && ev.scale < 0.401f);
+    /* SDL's mouse of the first finger is no press now; nor is a third
+     * finger anything. */
+    CHECK_INT(0, touch_mouse(p, SDL_MOUSEBUTTONUP, w / 4, h / 2, &ev));
+    CHECK_INT(0, finger(p, SDL_FINGERDOWN, 11, 0.1f, 0.1f, &ev));
+    CHECK_INT(0, finger(p, SDL_FINGERMOTION, 11, 0.2f, 0.2f, &ev));
+    CHECK_INT(0, finger(p, SDL_FINGERUP, 11, 0.2f, 0.2f, &ev));
+    /* One finger left: no pinch from it alone, nor SDL's mouse. */
+    CHECK_INT(0, finger(p, SDL_FINGERUP, 7, 0.625f, 0.5f, &ev));
+    CHECK_INT(0, finger(p, SDL_FINGERMOTION, 9, 0.5f, 0.5f, &ev));
+    CHECK_INT(0, touch_mouse(p, SDL_MOUSEBUTTONDOWN, w / 2, h / 2, &ev));
+    CHECK_INT(0, finger(p, SDL_FINGERUP, 9, 0.5f, 0.5f, &ev));
+    /* All up: a touch is a press again. */
+    CHECK_INT(0, finger(p, SDL_FINGERDOWN, 12, 0.5f, 0.5f, &ev));
+    CHECK_INT(1, touch_mouse(p, SDL_MOUSEBUTTONDOWN, w / 2, h / 2, &ev));
+    CHECK_INT(PLAT_DOWN, ev.type);
+    CHECK_INT(1, touch_mouse(p, SDL_MOUSEBUTTONUP, w / 2, h / 2, &ev));
+    CHECK_INT(PLAT_UP, ev.type);
+    CHECK(!ev.cancel);
+    CHECK_INT(0, finger(p, SDL_FINGERUP, 12, 0.5f, 0.5f, &ev));
+    /* Escape is back; other keys of that kind stay nothing. */
+    SDL_Event k;
+    memset(&k, 0, sizeof k);
+    k.type = SDL_KEYDOWN;
+    k.key.keysym.sym = SDLK_ESCAPE;
+    CHECK_INT(1, through(p, &k, &ev));
+    CHECK_INT(PLAT_KEY, ev.type);
+    CHECK_INT(PLAT_KEY_BACK, ev.key);
+    k.key.keysym.sym = SDLK_F4;
+    k.key.keysym.mod = KMOD_LALT;
+    CHECK_INT(0, through(p, &k, &ev));
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 5) {
@@ -330,6 +428,8 @@ int main(int argc, char **argv)
     check_wrapping(u, regular, bold[0] ? bold : regular);
     printf("text cache:\n");
     check_cache(p);
+    printf("touch:\n");
+    check_touch(p);
     free(u);
     for (int i = 0; i < 3; i++)
         json_decref(cats[i]);
