@@ -56,7 +56,8 @@ static int usage(FILE *f)
             "                     (STICK/synaq/enrol/FP.req); the certificate goes back beside it\n"
             "  prepare-stick STICK [BUNDLE...]\n"
             "                     put central.pub (for new stations) and bundles on a stick\n"
-            "  stations           list the enrolled stations\n"
+            "  stations [--audit] list the enrolled stations; --audit: what was done to the\n"
+            "                     registry (enrol, replace, revoke), when and by whom\n"
             "  revoke ID          revoke a station: its uploads are refused from then on\n"
             "  bundle build SOURCE... --stations CERT... -o FILE\n"
             "                     check exam sources and build a bundle for those stations\n"
@@ -162,6 +163,26 @@ static int read_all(const char *path, size_t max, uint8_t **buf, size_t *len)
     return 0;
 }
 
+/* Takes back the certificate enroll-usb wrote beside a request on the
+ * stick when the registry then refused it: STICK/synaq/enrol/FP.cert,
+ * removed only when synaq and enrol are real folders (never through a
+ * link) and it is a regular file. */
+static void unlink_stick_cert(const char *stick, const sq_cert *cert)
+{
+    char fp[SQ_FINGERPRINT_LEN + 1], path[4400];
+    struct stat sb;
+    sq_fingerprint(cert->sign_pk, fp);
+    snprintf(path, sizeof path, "%s/synaq", stick);
+    if (lstat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return;
+    snprintf(path, sizeof path, "%s/synaq/enrol", stick);
+    if (lstat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return;
+    snprintf(path, sizeof path, "%s/synaq/enrol/%s.cert", stick, fp);
+    if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+        unlink(path);
+}
+
 /* enroll REQUEST, or enroll-usb STICK (by_stick): the request on the
  * stick, and the certificate written back beside it. */
 static int cmd_enroll(int argc, char **argv, bool by_stick)
@@ -215,22 +236,44 @@ static int cmd_enroll(int argc, char **argv, bool by_stick)
                 id);
         goto out;
     }
+    /* The certificate is made under a temporary name and takes its place
+     * (the old one renamed beside it) only once the registry took it: a
+     * refusal there (the same keys again, a read error) leaves the
+     * certificates as they were. */
+    char tmp_cert[4300], old_cert[4300] = "";
     if (!out) {
         snprintf(out_buf, sizeof out_buf, "%s/certs", home);
         mkdir(out_buf, 0755);
         snprintf(out_buf, sizeof out_buf, "%s/certs/%s.cert", home, id);
-        if (replace && state > 0) {
-            /* The old certificate stays beside the new one, renamed. */
-            char old_cert[4300];
+        if (replace && state > 0)
             snprintf(old_cert, sizeof old_cert, "%s.replaced-%lld", out_buf, (long long)time(NULL));
-            rename(out_buf, old_cert);
-        }
         out = out_buf;
     }
-    if ((by_stick ? sq_usb_enrol_answer(k, argv[optind], fp, id, district, out, &cert, &e)
-                  : sq_central_enroll(k, argv[optind], id, district, out, &cert, &e)) ||
-        registry_add(reg, &cert, replace, &e)) {
+    snprintf(tmp_cert, sizeof tmp_cert, "%s.new-%ld", out, (long)getpid());
+    unlink(tmp_cert);
+    if (access(out, F_OK) == 0 && !old_cert[0]) {
+        fprintf(stderr, "synaq-central: %s exists already; not overwritten\n", out);
+        goto out;
+    }
+    if (by_stick ? sq_usb_enrol_answer(k, argv[optind], fp, id, district, tmp_cert, &cert, &e)
+                 : sq_central_enroll(k, argv[optind], id, district, tmp_cert, &cert, &e)) {
         fail(&e);
+        unlink(tmp_cert);
+        goto out;
+    }
+    if (registry_add(reg, &cert, replace, &e)) {
+        fail(&e);
+        unlink(tmp_cert);
+        if (by_stick)
+            unlink_stick_cert(argv[optind], &cert);
+        goto out;
+    }
+    if ((old_cert[0] && rename(out, old_cert) != 0 && errno != ENOENT) ||
+        rename(tmp_cert, out) != 0) {
+        fprintf(stderr,
+                "synaq-central: the station is enrolled, but its certificate stays in %s: "
+                "%s\n",
+                tmp_cert, strerror(errno));
         goto out;
     }
     if (replace && state > 0)
@@ -291,11 +334,16 @@ static int cmd_prepare_stick(int argc, char **argv)
 
 static int cmd_stations(int argc, char **argv)
 {
+    bool show_audit = argc == 2 && !strcmp(argv[1], "--audit");
+    if (argc > 1 && !show_audit)
+        return usage(stderr);
     sq_err e;
     registry *reg = NULL;
     if (registry_open(registry_path, &reg, &e))
         return fail(&e);
-    int rc = registry_print(reg, stdout, &e) ? fail(&e) : 0;
+    int rc = (show_audit ? registry_print_audit(reg, stdout, &e) : registry_print(reg, stdout, &e))
+                 ? fail(&e)
+                 : 0;
     registry_close(reg);
     return rc;
 }
