@@ -398,6 +398,25 @@ sq_status registry_station_keys_all(registry *r, const char *station_id, uint8_t
     return SQ_OK;
 }
 
+sq_status registry_each(registry *r, registry_station_fn fn, void *ctx, sq_err *err)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT station_id, district, revoked FROM stations"
+                           " ORDER BY district, station_id",
+                           -1, &q, NULL) != SQLITE_OK)
+        return dberr(r, "reading the station registry", err);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        if (fn(ctx, (const char *)sqlite3_column_text(q, 0),
+               (const char *)sqlite3_column_text(q, 1), sqlite3_column_int(q, 2) != 0)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? SQ_OK : dberr(r, "reading the station registry", err);
+}
+
 sq_status registry_print(registry *r, FILE *out, sq_err *err)
 {
     sqlite3_stmt *q;

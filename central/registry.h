@@ -49,6 +49,11 @@ sq_status registry_open_readonly(const char *path, registry **out, sq_err *err);
  * its key stays in the history; a line goes to the audit. SQ_ENOTFOUND for
  * an id never enrolled. */
 sq_status registry_revoke(registry *r, const char *station_id, sq_err *err);
+/* Calls fn for each station (by district, then id); fn returning non-zero
+ * stops the walk (SQ_OK). The strings are borrowed for the call. */
+typedef int (*registry_station_fn)(void *ctx, const char *station_id, const char *district,
+                                   bool revoked);
+sq_status registry_each(registry *r, registry_station_fn fn, void *ctx, sq_err *err);
 /* Prints the stations, one a line. */
 sq_status registry_print(registry *r, FILE *out, sq_err *err);
 /* Prints the registry's audit, oldest first: one line per enrolment,

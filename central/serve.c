@@ -67,7 +67,7 @@ const char serve_usage[] =
     "  serve [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--max-upload BYTES]\n"
     "        [--bundles DIR] [--threads N] [--max-conns N] [--reserve N] [--max-per-ip N]\n"
     "        [--max-per-new-ip N] [--timeout S] [--header-timeout S] [--min-rate BYTES]\n"
-    "        [--db FILE|URL]\n"
+    "        [--db FILE|URL] [--heartbeats-kept N] [--heartbeat-days D]\n"
     "                     run the receiver (sync/PROTOCOL.md) until SIGTERM; port 0 picks\n"
     "                     a free port; prints 'listening on HOST:PORT'. Defaults:\n"
     "                     127.0.0.1:8080, 1048576 bytes, 4 threads, 512 connections of\n"
@@ -76,7 +76,10 @@ const char serve_usage[] =
     "                     other address (0: no limit), 30 s idle timeout, 10 s for a\n"
     "                     request head, then 500 bytes/s for a body (0: no minimum).\n"
     "                     Bundles: DIR/all/*.sqb for every station, DIR/ID/*.sqb for\n"
-    "                     station ID. --db: the result store (as for every command)\n";
+    "                     station ID. --db: the result store (as for every command).\n"
+    "                     Heartbeat history kept per station: the newest 100\n"
+    "                     (--heartbeats-kept), then the first of each day for 366 days\n"
+    "                     (--heartbeat-days)\n";
 
 #define BUNDLE_NAME_MAX 200
 #define HASH_CACHE 1024
@@ -879,6 +882,14 @@ static bool valid_bundle_name(const char *s)
 
 /* ---- POST /v1/upload ---- */
 
+/* The most a batch of one upload may inflate to: its upload's cap and a
+ * quarter more (central/README.md, "The receiver's limits"). */
+static size_t batch_plain_cap(const serve_config *cfg)
+{
+    size_t cap = cfg->max_upload_bytes + cfg->max_upload_bytes / 4;
+    return cap < SQ_BATCH_MAX_PLAIN ? cap : SQ_BATCH_MAX_PLAIN;
+}
+
 /* Status for a failed check of the batch. */
 static unsigned batch_status(sq_status st)
 {
@@ -995,6 +1006,21 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
             ret = answer_error(sv, c, r, url, MHD_HTTP_FORBIDDEN, NULL,
                                "the batch is of station '%s', the upload of station '%s'",
                                sq_batch_station_id(b), hb.station_id);
+            goto out;
+        }
+        /* What the batch may make this receiver allocate: an honest
+         * batch's sealed results do not compress, so it inflates to no
+         * more than its own bytes (bench_batch: 0.998 of them), which
+         * --max-upload bounds; a quarter more is the margin. Refused
+         * before anything is inflated (a station's key signing a zip
+         * bomb would otherwise cost SQ_BATCH_MAX_PLAIN a request). */
+        size_t plain_cap = batch_plain_cap(&sv->cfg);
+        if (sq_batch_plain_len(b) > plain_cap) {
+            ret = answer_error(sv, c, r, url, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                               "batch %s declares %llu bytes inflated, above this receiver's "
+                               "cap of %zu for one upload",
+                               sq_batch_id(b), (unsigned long long)sq_batch_plain_len(b),
+                               plain_cap);
             goto out;
         }
         if ((st = sq_batch_verify(b, pk, &e))) {
@@ -1618,6 +1644,8 @@ int serve_command(const char *home, const char *db, int argc, char **argv)
                                        {"header-timeout", 1, 0, 'H'},
                                        {"min-rate", 1, 0, 'M'},
                                        {"db", 1, 0, 'D'},
+                                       {"heartbeats-kept", 1, 0, 'K'},
+                                       {"heartbeat-days", 1, 0, 'Y'},
                                        {0, 0, 0, 0}};
     /* A station sends its request head in one packet (a TLS handshake
      * first: two round trips, 1.6 s at 2G's 800 ms), then tens of KiB at
@@ -1636,6 +1664,7 @@ int serve_command(const char *home, const char *db, int argc, char **argv)
                         .header_timeout_s = 10,
                         .min_rate_bytes = 500};
     bool reserve_given = false;
+    int64_t hb_keep = CSTORE_HB_KEEP, hb_days = CSTORE_HB_DAYS;
     int c;
     unsigned long long v;
     optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
@@ -1702,6 +1731,16 @@ int serve_command(const char *home, const char *db, int argc, char **argv)
         case 'D':
             db = optarg;
             break;
+        case 'K':
+            if (parse_uint(optarg, 1000000, &v) || v == 0)
+                goto usage;
+            hb_keep = (int64_t)v;
+            break;
+        case 'Y':
+            if (parse_uint(optarg, 100000, &v))
+                goto usage;
+            hb_days = (int64_t)v;
+            break;
         default:
             goto usage;
         }
@@ -1765,7 +1804,7 @@ int serve_command(const char *home, const char *db, int argc, char **argv)
         db = path;
     }
     cstore_where(db, store_where, sizeof store_where);
-    if (cstore_open(db, 0, &sv->cs, &e)) {
+    if (cstore_open(db, 0, &sv->cs, &e) || cstore_set_heartbeat_cap(sv->cs, hb_keep, hb_days, &e)) {
         fprintf(stderr, "synaq-central serve: %s\n", e.msg);
         goto out;
     }
@@ -1836,7 +1875,9 @@ int serve_command(const char *home, const char *db, int argc, char **argv)
           "idle %u s",
           cfg.max_conns, cfg.reserve, cfg.max_per_ip, cfg.max_per_new_ip, cfg.header_timeout_s,
           cfg.min_rate_bytes, cfg.timeout_s);
-    logf_("result store: %s (%s)", store_where, cstore_engine(sv->cs));
+    logf_("result store: %s (%s); heartbeat history per station: the newest %lld, then one a "
+          "day for %lld days",
+          store_where, cstore_engine(sv->cs), (long long)hb_keep, (long long)hb_days);
     if (pthread_create(&sv->g.reaper, NULL, reaper_main, sv) != 0) {
         logf_("cannot start the reaper thread");
         goto out;

@@ -59,6 +59,9 @@ static int usage(FILE *f)
             "  stations [--audit] list the enrolled stations; --audit: what was done to the\n"
             "                     registry (enrol, replace, revoke), when and by whom\n"
             "  revoke ID          revoke a station: its uploads are refused from then on\n"
+            "  status [--db FILE|URL] [ID...]\n"
+            "                     when each station was last heard by network (its heartbeat)\n"
+            "                     and last carried in by stick (ingest), apart\n"
             "  bundle build SOURCE... --stations CERT... -o FILE\n"
             "                     check exam sources and build a bundle for those stations\n"
             "  bundle check SOURCE...\n"
@@ -344,6 +347,100 @@ static int cmd_stations(int argc, char **argv)
     int rc = (show_audit ? registry_print_audit(reg, stdout, &e) : registry_print(reg, stdout, &e))
                  ? fail(&e)
                  : 0;
+    registry_close(reg);
+    return rc;
+}
+
+/* ---- status: when each station was last heard of, and how ---- */
+
+typedef struct {
+    cstore *cs; /* NULL: nothing received yet */
+    char **names; /* only these stations (n_names of them); 0: every one */
+    int n_names;
+    int failures;
+} status_walk;
+
+static void when_text(int64_t t, char *out, size_t cap)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int status_one(void *ctx, const char *id, const char *district, bool revoked)
+{
+    status_walk *w = ctx;
+    char net[40] = "never", stick[40] = "never";
+    bool named = w->n_names == 0;
+    for (int i = 0; i < w->n_names && !named; i++)
+        named = strcmp(w->names[i], id) == 0;
+    if (!named)
+        return 0;
+    sq_heartbeat hb;
+    int64_t t = 0;
+    sq_err e;
+    sq_status st = w->cs ? cstore_heartbeat_latest(w->cs, id, &hb, &t, &e) : SQ_ENOTFOUND;
+    if (!st)
+        when_text(t, net, sizeof net);
+    else if (st != SQ_ENOTFOUND)
+        goto fail;
+    st = w->cs ? cstore_stick_latest(w->cs, id, &t, &e) : SQ_ENOTFOUND;
+    if (!st)
+        when_text(t, stick, sizeof stick);
+    else if (st != SQ_ENOTFOUND)
+        goto fail;
+    printf("%s\t%s\tlast heard by network: %s\tlast carried by stick: %s%s\n", id, district, net,
+           stick, revoked ? "\trevoked" : "");
+    return 0;
+fail:
+    fprintf(stderr, "synaq-central: %s: %s\n", id, e.msg);
+    w->failures++;
+    return 0;
+}
+
+/* Every enrolled station, or those named: when central last heard from it
+ * over the network (its newest heartbeat) and when a stick last carried
+ * its results in (ingest), apart. */
+static int cmd_status(int argc, char **argv)
+{
+    static const struct option lo[] = {{"db", 1, 0, 'D'}, {0, 0, 0, 0}};
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (c == 'D')
+            set_db(optarg);
+        else
+            return usage(stderr);
+    }
+    sq_err e;
+    registry *reg = NULL;
+    status_walk w = {0};
+    int rc = 1;
+    if (registry_open_readonly(registry_path, &reg, &e)) {
+        fail(&e);
+        goto out;
+    }
+    /* Read-only: the receiver may run (and hold a SQLite store). */
+    sq_status st = cstore_open(results_path, CSTORE_READONLY, &w.cs, &e);
+    if (st && st != SQ_ENOTFOUND) {
+        fail(&e);
+        goto out;
+    }
+    for (int i = optind; i < argc; i++)
+        if (registry_station_state(reg, argv[i]) <= 0) {
+            fprintf(stderr, "synaq-central: station '%s' is not enrolled here\n", argv[i]);
+            w.failures++;
+        }
+    w.names = argv + optind;
+    w.n_names = argc - optind;
+    if (registry_each(reg, status_one, &w, &e)) {
+        fail(&e);
+        goto out;
+    }
+    rc = w.failures ? 1 : 0;
+out:
+    cstore_close(w.cs);
     registry_close(reg);
     return rc;
 }
@@ -1045,6 +1142,8 @@ int main(int argc, char **argv)
         return cmd_stations(n, v);
     if (!strcmp(cmd, "revoke"))
         return cmd_revoke(n, v);
+    if (!strcmp(cmd, "status"))
+        return cmd_status(n, v);
     if (!strcmp(cmd, "serve"))
         return serve_command(home, results_path, n, v);
     if (!strcmp(cmd, "user"))

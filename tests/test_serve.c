@@ -553,6 +553,8 @@ static void digest(uint8_t out[32])
                        " FROM heartbeats t UNION ALL"
                        " SELECT 'l', md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
                        " FROM heartbeat_latest t UNION ALL"
+                       " SELECT 'k', md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
+                       " FROM stick_latest t UNION ALL"
                        " SELECT 's', md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
                        " FROM cstore_schema t) x");
     CHECK(v != NULL);
@@ -922,6 +924,27 @@ static void test_batch_cap(void)
     long status = post(up, ulen, &r);
     CHECK_REFUSED("a batch of 501 results", status, 413, 413, before);
     CHECK(r.body && strstr(r.body, "claims 501 results") != NULL);
+    resp_free(&r);
+    free(up);
+    free(b);
+    sqi_buf_free(&plain);
+
+    /* A correctly signed batch that inflates far past any honest one:
+     * 300 results of 8,000 zero bytes, 2.4 MB inflated from a few KB.
+     * Below the library's bound, above the receiver's for one upload
+     * (1 MiB and a quarter): 413 before anything is inflated, nothing
+     * stored. */
+    static uint8_t zeros[8000];
+    sqi_buf_init(&plain, 0);
+    for (int i = 1; i <= 300; i++)
+        plain_add(&plain, i, zeros, sizeof zeros);
+    CHECK(plain.len > SQ_UPLOAD_MAX + SQ_UPLOAD_MAX / 4 && plain.len < SQ_BATCH_MAX_PLAIN);
+    b = hand_batch(st_big.k, st_big.id, &plain, 300, 9, NULL, 0, plain.len, &blen);
+    up = upload_of(&st_big, b, blen, &ulen);
+    CHECK(ulen < 64 * 1024);
+    status = post(up, ulen, &r);
+    CHECK_REFUSED("a batch inflating to 2.4 MB", status, 413, 413, before);
+    CHECK(r.body && strstr(r.body, "above this receiver's cap of 1310720") != NULL);
     resp_free(&r);
     free(up);
     free(b);
@@ -1969,6 +1992,196 @@ static void test_group_commit(void)
     cstore_close(cs);
 }
 
+/* ---- what a station can make central keep ---- */
+
+/* A heartbeat alone of station who, counter n, received at t (an injected
+ * clock: no wall clock in the test). */
+static sq_status hb_put(cstore *cs, const char *who, int64_t n, int64_t t, sq_err *e)
+{
+    sq_heartbeat hb = {0};
+    cstore_ack ack;
+    snprintf(hb.station_id, sizeof hb.station_id, "%s", who);
+    snprintf(hb.software, sizeof hb.software, "test");
+    hb.counter = n;
+    hb.pending = n; /* tells the rows apart */
+    cstore_upload up = {.hb = &hb, .received_wall_s = t};
+    return cstore_put_upload(cs, &up, &ack, e);
+}
+
+typedef struct {
+    int n;
+    int64_t counters[512];
+} hb_rows;
+
+static int hb_collect(void *ctx, const sq_heartbeat *hb, int64_t received_wall_s)
+{
+    (void)received_wall_s;
+    hb_rows *r = ctx;
+    if (r->n < 512)
+        r->counters[r->n] = hb->counter;
+    r->n++;
+    return 0;
+}
+
+/* The rows the cap must leave of heartbeats 1..last, heartbeat i received
+ * at t0 + (i - 1) * step: the newest keep, and of the older ones the first
+ * of each day no older than days days before the last. */
+static int hb_expected(int64_t last, int64_t t0, int64_t step, int64_t keep, int64_t days,
+                       int64_t *want)
+{
+    int n = 0;
+    int64_t now = t0 + (last - 1) * step;
+    for (int64_t i = 1; i <= last; i++) {
+        int64_t t = t0 + (i - 1) * step;
+        bool first_of_day = i == 1 || (t0 + (i - 2) * step) / 86400 != t / 86400;
+        if (i > last - keep || (first_of_day && t >= now - days * 86400))
+            want[n++] = i;
+    }
+    return n;
+}
+
+static void check_hb_rows(cstore *cs, const char *who, int64_t last, int64_t t0, int64_t step,
+                          int64_t keep, int64_t days)
+{
+    sq_err e;
+    hb_rows got = {0};
+    int64_t want[512];
+    int n = hb_expected(last, t0, step, keep, days, want);
+    CHECK_OK(cstore_each_heartbeat(cs, who, hb_collect, &got, &e), &e);
+    CHECK_INT(n, got.n);
+    for (int i = 0; i < n && i < got.n && i < 512; i++)
+        CHECK_INT(want[i], got.counters[i]);
+    sq_heartbeat hb;
+    int64_t received = 0;
+    CHECK_OK(cstore_heartbeat_latest(cs, who, &hb, &received, &e), &e);
+    CHECK_INT(last, hb.counter);
+    CHECK_INT(t0 + (last - 1) * step, received);
+}
+
+/* A station sending thousands of heartbeats keeps the newest N and one a
+ * day: 2,000 of them, one every 12 minutes for 16 days and more. */
+static void test_heartbeat_cap(void)
+{
+    char where[400];
+    if (db_url)
+        snprintf(where, sizeof where, "%s", db_url);
+    else
+        snprintf(where, sizeof where, "%s/hbcap.db", f.dir);
+    sq_err e;
+    cstore *cs = NULL;
+    CHECK_OK(cstore_open(where, 0, &cs, &e), &e);
+    if (!cs)
+        return;
+    const int64_t t0 = 20834LL * 86400, step = 720; /* a day's start, 2027 */
+    int64_t i;
+    for (i = 1; i <= 2000; i++) {
+        sq_status st = hb_put(cs, "hb-cap", i, t0 + (i - 1) * step, &e);
+        if (st) {
+            CHECK_OK(st, &e);
+            break;
+        }
+    }
+    /* The defaults: the newest 100 (heartbeats 1901..2000) and the first
+     * of each of the 16 days before them. */
+    CHECK_INT(116, hb_expected(2000, t0, step, CSTORE_HB_KEEP, CSTORE_HB_DAYS, (int64_t[512]){0}));
+    check_hb_rows(cs, "hb-cap", 2000, t0, step, CSTORE_HB_KEEP, CSTORE_HB_DAYS);
+
+    /* A tighter cap: the newest 10, the first of each of the last 3 days. */
+    CHECK_OK(cstore_set_heartbeat_cap(cs, 10, 3, &e), &e);
+    CHECK_OK(hb_put(cs, "hb-cap", 2001, t0 + 2000 * step, &e), &e);
+    check_hb_rows(cs, "hb-cap", 2001, t0, step, 10, 3);
+    CHECK_INT(13, hb_expected(2001, t0, step, 10, 3, (int64_t[512]){0}));
+
+    /* A cap that makes no sense is refused and changes nothing. */
+    CHECK_ERR(SQ_EINVAL, "keep at least 1", cstore_set_heartbeat_cap(cs, 0, 3, &e), &e);
+    CHECK_ERR(SQ_EINVAL, "0 or more days", cstore_set_heartbeat_cap(cs, 10, -1, &e), &e);
+    CHECK_OK(hb_put(cs, "hb-cap", 2002, t0 + 2001 * step, &e), &e);
+    check_hb_rows(cs, "hb-cap", 2002, t0, step, 10, 3);
+
+    /* Another station's history is its own. */
+    CHECK_OK(hb_put(cs, "hb-other", 1, t0, &e), &e);
+    check_hb_rows(cs, "hb-other", 1, t0, step, 10, 3);
+    check_hb_rows(cs, "hb-cap", 2002, t0, step, 10, 3);
+    cstore_close(cs);
+}
+
+/* A stick's batch records the station as carried by stick, never as a
+ * heartbeat; the network's heartbeat is apart. */
+static void test_stick_latest(void)
+{
+    char where[400];
+    if (db_url)
+        snprintf(where, sizeof where, "%s", db_url);
+    else
+        snprintf(where, sizeof where, "%s/stick.db", f.dir);
+    sq_err e;
+    cstore *cs = NULL;
+    CHECK_OK(cstore_open(where, 0, &cs, &e), &e);
+    if (!cs)
+        return;
+    uint8_t a[40], b[40], sha[32];
+    memset(a, 'a', sizeof a);
+    memset(b, 'b', sizeof b);
+    crypto_hash_sha256(sha, a, sizeof a);
+    cstore_result ra = {1, a, sizeof a}, rb = {1, b, sizeof b};
+    sq_heartbeat hb = {0};
+    snprintf(hb.station_id, sizeof hb.station_id, "stick-1");
+    snprintf(hb.software, sizeof hb.software, "usb");
+    const int64_t t = 1800000000;
+    cstore_ack ack;
+    int64_t when = 0, received = 0;
+    sq_heartbeat got;
+    CHECK_ERR(SQ_ENOTFOUND, "never carried in by stick",
+              cstore_stick_latest(cs, "stick-1", &when, &e), &e);
+    cstore_upload up = {.hb = &hb, .received_wall_s = t, .batch_id = "5717c0000000000000000000000000a1",
+                        .batch_sha256 = sha, .batch_len = 40, .results = &ra, .n_results = 1,
+                        .by_stick = true};
+    CHECK_OK(cstore_put_upload(cs, &up, &ack, &e), &e);
+    CHECK_INT(CSTORE_NEW, ack.outcome);
+    CHECK_OK(cstore_stick_latest(cs, "stick-1", &when, &e), &e);
+    CHECK_INT(t, when);
+    CHECK_ERR(SQ_ENOTFOUND, "no heartbeat",
+              cstore_heartbeat_latest(cs, "stick-1", &got, &received, &e), &e);
+    hb_rows rows = {0};
+    CHECK_OK(cstore_each_heartbeat(cs, "stick-1", hb_collect, &rows, &e), &e);
+    CHECK_INT(0, rows.n);
+    /* An older stick ingested later does not move the time back. */
+    up.received_wall_s = t - 100;
+    CHECK_OK(cstore_put_upload(cs, &up, &ack, &e), &e);
+    CHECK_INT(CSTORE_DUPLICATE, ack.outcome);
+    CHECK_OK(cstore_stick_latest(cs, "stick-1", &when, &e), &e);
+    CHECK_INT(t, when);
+    /* A refused batch (other bytes under seq 1) records nothing. */
+    uint8_t sha_b[32];
+    crypto_hash_sha256(sha_b, b, sizeof b);
+    cstore_upload bad = up;
+    bad.received_wall_s = t + 1000;
+    bad.batch_id = "5717c0000000000000000000000000b2";
+    bad.batch_sha256 = sha_b;
+    bad.results = &rb;
+    CHECK_OK(cstore_put_upload(cs, &bad, &ack, &e), &e);
+    CHECK_INT(CSTORE_CONFLICT, ack.outcome);
+    CHECK_OK(cstore_stick_latest(cs, "stick-1", &when, &e), &e);
+    CHECK_INT(t, when);
+    /* The network: a heartbeat, and the stick's time stays its own. */
+    hb.counter = 1;
+    snprintf(hb.software, sizeof hb.software, "test");
+    cstore_upload live = {.hb = &hb, .received_wall_s = t + 50};
+    CHECK_OK(cstore_put_upload(cs, &live, &ack, &e), &e);
+    CHECK_OK(cstore_heartbeat_latest(cs, "stick-1", &got, &received, &e), &e);
+    CHECK_INT(t + 50, received);
+    CHECK_OK(cstore_stick_latest(cs, "stick-1", &when, &e), &e);
+    CHECK_INT(t, when);
+    /* A later stick moves it on. */
+    up.received_wall_s = t + 7200;
+    CHECK_OK(cstore_put_upload(cs, &up, &ack, &e), &e);
+    CHECK_OK(cstore_stick_latest(cs, "stick-1", &when, &e), &e);
+    CHECK_INT(t + 7200, when);
+    CHECK_OK(cstore_heartbeat_latest(cs, "stick-1", &got, &received, &e), &e);
+    CHECK_INT(t + 50, received);
+    cstore_close(cs);
+}
+
 /* What the store may show of where it is: never a password. */
 static void test_where(void)
 {
@@ -2158,6 +2371,8 @@ int main(int argc, char **argv)
         if (server_pid > 0)
             CHECK_INT(0, stop_server(server_pid));
         test_group_commit();
+        test_heartbeat_cap();
+        test_stick_latest();
         /* The file is whole after the stop. */
         sqlite3 *db = NULL;
         sqlite3_stmt *q = NULL;
