@@ -314,7 +314,16 @@ static int raw_send(int fd, const void *p, size_t n)
 
 /* The status of the answer read within timeout_ms; 0 when the server
  * closed without one, -1 on timeout. */
+static int raw_status_retry(int fd, int timeout_ms, long *retry_after);
+
 static int raw_status(int fd, int timeout_ms)
+{
+    return raw_status_retry(fd, timeout_ms, NULL);
+}
+
+/* The status of the answer on fd, and its Retry-After (-1: none) when
+ * retry_after is not NULL. */
+static int raw_status_retry(int fd, int timeout_ms, long *retry_after)
 {
     char buf[2048];
     size_t len = 0;
@@ -338,6 +347,10 @@ static int raw_status(int fd, int timeout_ms)
     int status = 0;
     if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
         status = 0;
+    if (retry_after) {
+        const char *ra = strstr(buf, "\r\nRetry-After:");
+        *retry_after = ra ? strtol(ra + 15, NULL, 10) : -1;
+    }
     return status;
 }
 
@@ -1581,6 +1594,24 @@ static int raw_get(int fd)
     return raw_status(fd, 10000);
 }
 
+/* A connection past the limits: answered 503 with a Retry-After of 15 to
+ * 30 s, and closed by the receiver. */
+static void check_turned_away(int fd)
+{
+    static const char get[] = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+    long ra = -1;
+    CHECK(fd >= 0 && raw_send(fd, get, sizeof get - 1) == 0);
+    CHECK_INT(503, raw_status_retry(fd, 10000, &ra));
+    CHECK(ra >= 15 && ra <= 30);
+    /* The rest of the answer, then the end of the connection. */
+    char rest[4096];
+    ssize_t got = 1;
+    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    while (got > 0 && poll(&pf, 1, 5000) > 0)
+        got = recv(fd, rest, sizeof rest, 0);
+    CHECK_INT(0, (long long)got);
+}
+
 /* The accept policy on a receiver of 8 slots, 4 of them reserved for
  * proven addresses, 2 per unknown address and 6 per proven one. Each
  * connection gets its answer before the next opens, so the receiver has
@@ -1628,7 +1659,7 @@ static void test_pools(void)
     CHECK_INT(200, raw_get(fds[0]));
     CHECK_INT(200, raw_get(fds[1]));
     fds[2] = raw_connect_from(2);
-    CHECK_INT(0, raw_get(fds[2]));
+    check_turned_away(fds[2]);
     /* A second unknown address fills the 4 slots of unknown ones; a third
      * finds none. */
     fds[3] = raw_connect_from(3);
@@ -1636,18 +1667,18 @@ static void test_pools(void)
     CHECK_INT(200, raw_get(fds[3]));
     CHECK_INT(200, raw_get(fds[4]));
     fds[5] = raw_connect_from(4);
-    CHECK_INT(0, raw_get(fds[5]));
+    check_turned_away(fds[5]);
     /* The proven address gets the reserve: its connections fill the rest. */
     for (int i = 6; i < 9; i++) {
         fds[i] = raw_connect_from(1);
         CHECK_INT(200, raw_get(fds[i]));
     }
-    /* 8 open: none more, proven or not (refused, or left in the listen
-     * backlog by libmicrohttpd's own limit). */
+    /* 8 open: none more within the limits, proven or not: answered 503
+     * in the overflow slots. */
     fds[9] = raw_connect_from(1);
-    CHECK(raw_get(fds[9]) <= 0);
+    check_turned_away(fds[9]);
     fds[10] = raw_connect_from(5);
-    CHECK(raw_get(fds[10]) <= 0);
+    check_turned_away(fds[10]);
     /* (Gone, lest the backlog hand them the slot freed below.) */
     close(fds[9]);
     close(fds[10]);
@@ -1673,10 +1704,14 @@ static void test_pools(void)
     CHECK_INT(0, stop_server(pid));
     size_t len = 0;
     char *log = (char *)fx_read(log_path, &len);
-    CHECK(log &&
-          strstr(log, "127.0.0.2: connection refused: 2 open from this unknown address") != NULL);
-    CHECK(log && strstr(log, "127.0.0.4: connection refused: 0 open from this unknown address, 5 "
-                             "of 8 slots taken (4 of 4 for unknown addresses)") != NULL);
+    CHECK(log && strstr(log, "127.0.0.2: connection past the limits (answered 503): 2 open from "
+                             "this unknown address") != NULL);
+    CHECK(log && strstr(log, "127.0.0.4: connection past the limits (answered 503): 0 open from "
+                             "this unknown address, 5 of 8 slots taken (4 of 4 for unknown "
+                             "addresses)") != NULL);
+    CHECK(log && strstr(log, "127.0.0.1: connection past the limits (answered 503): 4 open from "
+                             "this proven address, 8 of 8 slots taken") != NULL);
+    CHECK(log && strstr(log, "4 connections past the limits answered 503") != NULL);
     free(log);
 }
 
