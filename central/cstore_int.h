@@ -102,9 +102,9 @@ struct cstore {
  * (central's clock, s), 4 days. Of the rows older than the station's
  * keep newest, it keeps the first of each day of the last days days. */
 #define CSTORE_HB_PRUNE_SQL(P1, P2, P3, P4)                                                        \
-    "DELETE FROM heartbeats WHERE station_id = " P1 " AND id < (SELECT h.id FROM heartbeats h"      \
+    "DELETE FROM heartbeats WHERE station_id = " P1 " AND id < (SELECT h.id FROM heartbeats h"     \
     " WHERE h.station_id = " P1 " ORDER BY h.id DESC LIMIT 1 OFFSET " P2 " - 1)"                   \
-    " AND (received_wall < " P3 " - " P4 " * 86400 OR id NOT IN (SELECT min(d.id)"                  \
+    " AND (received_wall < " P3 " - " P4 " * 86400 OR id NOT IN (SELECT min(d.id)"                 \
     " FROM heartbeats d WHERE d.station_id = " P1 " GROUP BY d.received_wall / 86400))"
 
 /* The backends' openers, with cstore_open's contract. path is a file name

@@ -340,8 +340,8 @@ sq_status registry_add(registry *r, const sq_cert *c, bool replace, sq_err *err)
     sq_fingerprint(c->sign_pk, fp);
     snprintf(line, sizeof line, "key %s, district %s%s%s", fp, c->district, detail[0] ? "; " : "",
              detail);
-    if (rc != SQLITE_DONE || audit(r, now, replace && state > 0 ? "replace" : "enrol",
-                                   c->station_id, line) ||
+    if (rc != SQLITE_DONE ||
+        audit(r, now, replace && state > 0 ? "replace" : "enrol", c->station_id, line) ||
         sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         goto dbfail;
     return SQ_OK;

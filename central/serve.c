@@ -97,7 +97,7 @@ typedef struct {
     size_t max_upload_bytes;
     unsigned threads, max_conns, max_per_ip, timeout_s;
     unsigned reserve, max_per_new_ip, header_timeout_s, min_rate_bytes;
-    unsigned overflow;           /* connections past the limits, answered 503 */
+    unsigned overflow;            /* connections past the limits, answered 503 */
     size_t max_body_memory_bytes; /* upload bodies held at once */
 } serve_config;
 
@@ -171,8 +171,9 @@ typedef struct {
     pthread_mutex_t mu; /* everything below */
     conn *conns, *free_list;
     size_t n_conns;
-    unsigned n_open, n_unknown; /* connections open within the limits; of them in the unknown pool */
-    unsigned n_overflow;        /* connections open past the limits */
+    unsigned n_open,
+        n_unknown;       /* connections open within the limits; of them in the unknown pool */
+    unsigned n_overflow; /* connections open past the limits */
     addr_count *counts;
     size_t counts_cap; /* a power of two */
     proven_entry *proven;
@@ -590,8 +591,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
             logf_from(&k, false,
                       "%s: connection past the limits (answered 503): %u open from this %s "
                       "address, %u of %u slots taken (%u of %u for unknown addresses)",
-                      peer, here, proven ? "proven" : "unknown", open, sv->cfg.max_conns,
-                      unknown, sv->cfg.max_conns - sv->cfg.reserve);
+                      peer, here, proven ? "proven" : "unknown", open, sv->cfg.max_conns, unknown,
+                      sv->cfg.max_conns - sv->cfg.reserve);
     } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
         conn *cn = *socket_context;
         if (!cn)
@@ -911,7 +912,8 @@ static enum MHD_Result answer_overload(server *sv, struct MHD_Connection *c, req
 {
     snprintf(r->note, sizeof r->note, "%s", why);
     char retry[16];
-    snprintf(retry, sizeof retry, "%u", OVERLOAD_RETRY_S + randombytes_uniform(OVERLOAD_RETRY_S + 1));
+    snprintf(retry, sizeof retry, "%u",
+             OVERLOAD_RETRY_S + randombytes_uniform(OVERLOAD_RETRY_S + 1));
     struct MHD_Response *resp = json_response(
         json_pack("{s:s}", "error", "central is busy; try again after Retry-After seconds"));
     if (resp)
@@ -1086,11 +1088,11 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
          * bomb would otherwise cost SQ_BATCH_MAX_PLAIN a request). */
         size_t plain_cap = batch_plain_cap(&sv->cfg);
         if (sq_batch_plain_len(b) > plain_cap) {
-            ret = answer_error(sv, c, r, url, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-                               "batch %s declares %llu bytes inflated, above this receiver's "
-                               "cap of %zu for one upload",
-                               sq_batch_id(b), (unsigned long long)sq_batch_plain_len(b),
-                               plain_cap);
+            ret =
+                answer_error(sv, c, r, url, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                             "batch %s declares %llu bytes inflated, above this receiver's "
+                             "cap of %zu for one upload",
+                             sq_batch_id(b), (unsigned long long)sq_batch_plain_len(b), plain_cap);
             goto out;
         }
         if ((st = sq_batch_verify(b, pk, &e))) {
@@ -1993,13 +1995,14 @@ int serve_command(const char *home, const char *db, int argc, char **argv)
     /* The per-address limits are the accept policy's (on_accept), which
      * knows proven addresses from others; MHD's total limit stays as the
      * hard bound, and sizes the guard's table. */
-    d = MHD_start_daemon(
-        flags, 0, on_accept, sv, on_request, sv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, sv,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, cfg.threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, cfg.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)65536, MHD_OPTION_CONNECTION_LIMIT, cfg.max_conns + cfg.overflow, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, sv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        sv, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+    d = MHD_start_daemon(flags, 0, on_accept, sv, on_request, sv, MHD_OPTION_EXTERNAL_LOGGER,
+                         mhd_log, sv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                         MHD_OPTION_THREAD_POOL_SIZE, cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+                         cfg.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+                         MHD_OPTION_CONNECTION_LIMIT, cfg.max_conns + cfg.overflow,
+                         MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+                         sv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, sv, MHD_OPTION_ARRAY,
+                         tls_opts, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "synaq-central serve: cannot start the server on %s (%s)\n", cfg.listen,
                 errno ? strerror(errno) : "see above");
@@ -2058,8 +2061,7 @@ out:
               "body too slow; %llu connections past the limits answered 503 (address or pool "
               "full); %llu uploads answered 503 for the body memory; %llu connections closed "
               "unanswered (the overflow slots full too)",
-              sv->g.cut_heads, sv->g.cut_bodies, sv->g.refused, sv->g.busy_memory,
-              sv->g.dropped);
+              sv->g.cut_heads, sv->g.cut_bodies, sv->g.refused, sv->g.busy_memory, sv->g.dropped);
         log_summary(true);
     }
     guard_free(&sv->g);

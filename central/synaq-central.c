@@ -354,7 +354,7 @@ static int cmd_stations(int argc, char **argv)
 /* ---- status: when each station was last heard of, and how ---- */
 
 typedef struct {
-    cstore *cs; /* NULL: nothing received yet */
+    cstore *cs;   /* NULL: nothing received yet */
     char **names; /* only these stations (n_names of them); 0: every one */
     int n_names;
     int failures;

@@ -2168,8 +2168,13 @@ static void test_stick_latest(void)
     sq_heartbeat got;
     CHECK_ERR(SQ_ENOTFOUND, "never carried in by stick",
               cstore_stick_latest(cs, "stick-1", &when, &e), &e);
-    cstore_upload up = {.hb = &hb, .received_wall_s = t, .batch_id = "5717c0000000000000000000000000a1",
-                        .batch_sha256 = sha, .batch_len = 40, .results = &ra, .n_results = 1,
+    cstore_upload up = {.hb = &hb,
+                        .received_wall_s = t,
+                        .batch_id = "5717c0000000000000000000000000a1",
+                        .batch_sha256 = sha,
+                        .batch_len = 40,
+                        .results = &ra,
+                        .n_results = 1,
                         .by_stick = true};
     CHECK_OK(cstore_put_upload(cs, &up, &ack, &e), &e);
     CHECK_INT(CSTORE_NEW, ack.outcome);

@@ -46,8 +46,12 @@ int main(int argc, char **argv)
     char *yaml = NULL;
     size_t ylen = 0;
     FILE *mf = open_memstream(&yaml, &ylen);
-    bank_opts o = {.items = items, .topics = 10, .langs = BANK_KK | BANK_RU | BANK_EN, .seed = 1,
-                   .draw = 0, .exam_id = "big"};
+    bank_opts o = {.items = items,
+                   .topics = 10,
+                   .langs = BANK_KK | BANK_RU | BANK_EN,
+                   .seed = 1,
+                   .draw = 0,
+                   .exam_id = "big"};
     if (!mf || bank_write(mf, &o) != 0 || fclose(mf) != 0)
         return fail("writing the bank", NULL);
     char path[512];

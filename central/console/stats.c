@@ -224,29 +224,29 @@ out:
 
 /* The stations, with column 12 when a stick last carried each in: STICK
  * is the store's stick_latest (schema 3) or 0 for a store of an earlier
- * build (the receiver upgrades it at its next start). */
+ * build (the receiver upgrades it at its next start). The conditions on
+ * ?6 are those of the Overview's numbers (stats_overview_get). */
 #define STATIONS_SQL(STICK)                                                                        \
-    "SELECT s.station_id, s.district, s.label, s.revoked, s.issued_wall," \
-    " coalesce(h.received_wall, 0), coalesce(h.pending, 0)," \
-    " CASE WHEN h.pending > 0 THEN h.oldest_pending_s + (?2 - h.received_wall) ELSE 0 END," \
-    " coalesce(h.software, ''), coalesce(u.last, 0)," \
-    " (SELECT count(*) FROM r.results x WHERE x.station_id = s.station_id)," \
-    " NOT s.revoked AND max(coalesce(h.received_wall, 0), s.issued_wall) < ?2 - ?3 AS silent," \
-    " " STICK \
-    " FROM c.stations s LEFT JOIN r.heartbeat_latest h ON h.station_id = s.station_id" \
-    " LEFT JOIN (SELECT station_id, max(received_wall) AS last FROM r.batches" \
-    "   GROUP BY station_id) u ON u.station_id = s.station_id" \
-    " WHERE (?1 IS NULL OR s.district = ?1) AND (?5 IS NULL OR s.station_id = ?5)" \
-    /* The same conditions as the Overview's numbers (stats_overview_get). */ \
-    " AND (?6 = 0" \
+    "SELECT s.station_id, s.district, s.label, s.revoked, s.issued_wall,"                          \
+    " coalesce(h.received_wall, 0), coalesce(h.pending, 0),"                                       \
+    " CASE WHEN h.pending > 0 THEN h.oldest_pending_s + (?2 - h.received_wall) ELSE 0 END,"        \
+    " coalesce(h.software, ''), coalesce(u.last, 0),"                                              \
+    " (SELECT count(*) FROM r.results x WHERE x.station_id = s.station_id),"                       \
+    " NOT s.revoked AND max(coalesce(h.received_wall, 0), s.issued_wall) < ?2 - ?3 AS silent,"     \
+    " " STICK " FROM c.stations s LEFT JOIN r.heartbeat_latest h ON h.station_id = s.station_id"   \
+    " LEFT JOIN (SELECT station_id, max(received_wall) AS last FROM r.batches"                     \
+    "   GROUP BY station_id) u ON u.station_id = s.station_id"                                     \
+    " WHERE (?1 IS NULL OR s.district = ?1) AND (?5 IS NULL OR s.station_id = ?5)"                 \
+    " AND (?6 = 0"                                                                                 \
     "   OR (?6 = 1 AND NOT s.revoked AND max(coalesce(h.received_wall, 0), s.issued_wall) < ?2 - " \
-    "?3)" \
-    "   OR (?6 = 2 AND NOT s.revoked AND h.pending > 0)" \
-    "   OR (?6 = 3 AND s.revoked))" \
+    "?3)"                                                                                          \
+    "   OR (?6 = 2 AND NOT s.revoked AND h.pending > 0)"                                           \
+    "   OR (?6 = 3 AND s.revoked))"                                                                \
     " ORDER BY s.revoked, silent DESC, coalesce(h.pending, 0) DESC, s.station_id LIMIT ?4"
 
-static const char stations_sql[] = STATIONS_SQL(
-    "coalesce((SELECT k.received_wall FROM r.stick_latest k WHERE k.station_id = s.station_id), 0)");
+static const char stations_sql[] =
+    STATIONS_SQL("coalesce((SELECT k.received_wall FROM r.stick_latest k WHERE k.station_id = "
+                 "s.station_id), 0)");
 static const char stations_sql_v2[] = STATIONS_SQL("0");
 
 static void row_station(sqlite3_stmt *q, stats_station *st)
@@ -272,8 +272,9 @@ static bool has_stick_table(stats *s)
 {
     sqlite3_stmt *q;
     bool yes = false;
-    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM r.sqlite_master WHERE name = 'stick_latest'",
-                           -1, &q, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT count(*) FROM r.sqlite_master WHERE name = 'stick_latest'", -1,
+                           &q, NULL) == SQLITE_OK &&
         sqlite3_step(q) == SQLITE_ROW)
         yes = sqlite3_column_int(q, 0) == 1;
     sqlite3_finalize(q);
