@@ -46,6 +46,17 @@ sq_status cstore_open(const char *path, int flags, cstore **out, sq_err *err) SQ
 /* Closes (checkpointing a writable SQLite store). NULL is a no-op. */
 void cstore_close(cstore *cs);
 
+/* How much heartbeat history a station can make central keep: its newest
+ * keep heartbeats, and beyond those the first of each day (UTC, by
+ * central's clock) of the last days days; older ones are deleted as new
+ * ones come. The defaults: CSTORE_HB_KEEP, CSTORE_HB_DAYS. keep below 1 or
+ * days below 0: SQ_EINVAL, nothing changed. Set before uploads start (not
+ * synchronised with cstore_put_upload). */
+#define CSTORE_HB_KEEP 100
+#define CSTORE_HB_DAYS 366
+sq_status cstore_set_heartbeat_cap(cstore *cs, int64_t keep, int64_t days,
+                                   sq_err *err) SQ_MUST_CHECK;
+
 /* Whether path names a PostgreSQL database (postgresql:// or postgres://,
  * any case) rather than a SQLite file. NULL: false. */
 bool cstore_is_url(const char *path);
@@ -76,7 +87,8 @@ typedef struct {
     const cstore_result *results; /* n_results of them, seqs ascending */
     size_t n_results;
     /* Carried by hand (a stick): its heartbeat is not a live one and is
-     * not stored. */
+     * not stored; the station is recorded as last carried by stick at
+     * received_wall_s instead (cstore_stick_latest). */
     bool by_stick;
 } cstore_upload;
 
@@ -98,7 +110,9 @@ typedef struct {
 /* Stores an upload in one durable transaction: the batch by its id, each
  * result by (station, seq), the heartbeat (latest and history) when its
  * counter is above the newest held (an older one, replayed or overtaken,
- * is not stored, and the upload is still answered). On
+ * is not stored, and the upload is still answered), the history then cut
+ * to the cap (cstore_set_heartbeat_cap); by stick, no heartbeat but the
+ * time it was carried in. On
  * CSTORE_CONFLICT nothing at all is stored (the status is still SQ_OK: the
  * call worked, the upload is refused). A duplicate still records the
  * heartbeat. SQ_EFULL / SQ_EIO when the disk fails; nothing stored. */
@@ -114,6 +128,14 @@ sq_status cstore_highest(cstore *cs, const char *station_id, int64_t *highest,
  * SQ_ENOTFOUND when it never sent one. */
 sq_status cstore_heartbeat_latest(cstore *cs, const char *station_id, sq_heartbeat *hb,
                                   int64_t *received_wall_s, sq_err *err) SQ_MUST_CHECK;
+
+/* When the station was last carried in by stick (ingest: the newest
+ * received_wall_s of an upload with by_stick that was not refused);
+ * SQ_ENOTFOUND when never. Apart from the heartbeat, which only the
+ * network brings: the fleet tells "last heard by network" from "last
+ * carried by stick". */
+sq_status cstore_stick_latest(cstore *cs, const char *station_id, int64_t *received_wall_s,
+                              sq_err *err) SQ_MUST_CHECK;
 
 /* Calls fn for each heartbeat received from the station (oldest first). */
 typedef int (*cstore_heartbeat_fn)(void *ctx, const sq_heartbeat *hb, int64_t received_wall_s);

@@ -17,6 +17,8 @@
 #include "cstore_copy.h"
 #include "cstore_int.h"
 
+_Static_assert(CSTORE_COPY_TABLES == CSTORE_N_TABLES, "the summary counts every table");
+
 const char *cstore_copy_table(int i)
 {
     return i >= 0 && i < CSTORE_N_TABLES ? cstore_tables[i].name : "";

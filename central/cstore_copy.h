@@ -21,7 +21,7 @@
 
 /* The tables, in the summary's order: batches, results, progress,
  * heartbeats, heartbeat_latest. */
-#define CSTORE_COPY_TABLES 5
+#define CSTORE_COPY_TABLES 6
 
 typedef struct {
     int64_t rows[CSTORE_COPY_TABLES];

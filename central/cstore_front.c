@@ -39,8 +39,38 @@ sq_status cstore_open(const char *path, int flags, cstore **out, sq_err *err)
         }
         return SQ_EINVAL;
     }
-    return cstore_is_url(path) ? cstore_pg_open(path, flags, out, err)
-                               : cstore_sqlite_open(path, flags, out, err);
+    sq_status st = cstore_is_url(path) ? cstore_pg_open(path, flags, out, err)
+                                       : cstore_sqlite_open(path, flags, out, err);
+    if (!st) {
+        (*out)->hb_keep = CSTORE_HB_KEEP;
+        (*out)->hb_days = CSTORE_HB_DAYS;
+    }
+    return st;
+}
+
+sq_status cstore_set_heartbeat_cap(cstore *cs, int64_t keep, int64_t days, sq_err *err)
+{
+    /* A day is 86,400 s: days past a million years would overflow the
+     * statement's arithmetic. */
+    if (keep < 1 || days < 0 || days > 365LL * 1000000) {
+        if (err) {
+            snprintf(err->msg, sizeof err->msg,
+                     "heartbeat history: keep at least 1 heartbeat (not %lld) and 0 or more "
+                     "days (not %lld)",
+                     (long long)keep, (long long)days);
+            err->code = SQ_EINVAL;
+        }
+        return SQ_EINVAL;
+    }
+    cs->hb_keep = keep;
+    cs->hb_days = days;
+    return SQ_OK;
+}
+
+sq_status cstore_stick_latest(cstore *cs, const char *station_id, int64_t *received_wall_s,
+                              sq_err *err)
+{
+    return cs->ops->stick_latest(cs, station_id, received_wall_s, err);
 }
 
 void cstore_close(cstore *cs)

@@ -25,6 +25,7 @@ enum {
     CSTORE_T_PROGRESS,
     CSTORE_T_HEARTBEATS,
     CSTORE_T_HB_LATEST,
+    CSTORE_T_STICK_LATEST,
     CSTORE_N_TABLES
 };
 #define CSTORE_MAX_COLUMNS 12
@@ -63,6 +64,8 @@ typedef struct cstore_ops {
                              cstore_result_fn fn, void *ctx, sq_err *err);
     sq_status (*batch_known)(cstore *cs, const char *batch_id, bool *known, uint8_t *sha256,
                              sq_err *err);
+    sq_status (*stick_latest)(cstore *cs, const char *station_id, int64_t *received_wall_s,
+                              sq_err *err);
 
     /* ---- the copy (cstore_copy.c); one thread, while nothing else
      * writes ---- */
@@ -89,7 +92,20 @@ typedef struct cstore_ops {
 
 struct cstore {
     const cstore_ops *ops;
+    /* The heartbeat history's cap (cstore_set_heartbeat_cap), set by the
+     * front after a backend opened; the backends read it. */
+    int64_t hb_keep, hb_days;
 };
+
+/* The statement that cuts a station's heartbeat history to the cap, the
+ * same SQL on both engines; parameters: 1 the station, 2 keep, 3 now
+ * (central's clock, s), 4 days. Of the rows older than the station's
+ * keep newest, it keeps the first of each day of the last days days. */
+#define CSTORE_HB_PRUNE_SQL(P1, P2, P3, P4)                                                        \
+    "DELETE FROM heartbeats WHERE station_id = " P1 " AND id < (SELECT h.id FROM heartbeats h"     \
+    " WHERE h.station_id = " P1 " ORDER BY h.id DESC LIMIT 1 OFFSET " P2 " - 1)"                   \
+    " AND (received_wall < " P3 " - " P4 " * 86400 OR id NOT IN (SELECT min(d.id)"                 \
+    " FROM heartbeats d WHERE d.station_id = " P1 " GROUP BY d.received_wall / 86400))"
 
 /* The backends' openers, with cstore_open's contract. path is a file name
  * for SQLite, a libpq URL (postgresql://...) for PostgreSQL. */

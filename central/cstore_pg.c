@@ -38,7 +38,7 @@
 
 #include "cstore_int.h"
 
-#define PG_SCHEMA 2
+#define PG_SCHEMA 3
 #define PG_APP "synaq-results"
 /* pg_advisory_xact_lock key ("SQCR" and 1): receivers starting together on
  * an empty database create the schema once, one after the other. */
@@ -75,6 +75,9 @@ enum {
     Q_HB_PUT,
     Q_HB_LATEST_GET,
     Q_HB_EACH,
+    Q_HB_PRUNE,
+    Q_STICK_PUT,
+    Q_STICK_GET,
     Q_COUNT
 };
 
@@ -146,6 +149,14 @@ static const struct {
                   "tittiiiiiii"},
     [Q_HB_LATEST_GET] = {"SELECT " HB_COLUMNS " FROM heartbeat_latest WHERE station_id = $1", "t"},
     [Q_HB_EACH] = {"SELECT " HB_COLUMNS " FROM heartbeats WHERE station_id = $1 ORDER BY id", "t"},
+    [Q_HB_PRUNE] = {CSTORE_HB_PRUNE_SQL("$1", "$2", "$3", "$4"), "tiii"},
+    /* The newest time a stick carried the station in, never moved back. */
+    [Q_STICK_PUT] = {"INSERT INTO stick_latest(station_id, received_wall, batch_id)"
+                     " VALUES ($1, $2, $3) ON CONFLICT (station_id) DO UPDATE SET"
+                     " received_wall = excluded.received_wall, batch_id = excluded.batch_id"
+                     " WHERE excluded.received_wall >= stick_latest.received_wall",
+                     "tit"},
+    [Q_STICK_GET] = {"SELECT received_wall FROM stick_latest WHERE station_id = $1", "t"},
 };
 
 /* Version 1, as the SQLite store's first schema; the migrations below
@@ -181,6 +192,10 @@ static const char *const migrations[] = {
     " ADD COLUMN integrity bigint NOT NULL DEFAULT 0;"
     "ALTER TABLE heartbeat_latest ADD COLUMN counter bigint NOT NULL DEFAULT 0,"
     " ADD COLUMN integrity bigint NOT NULL DEFAULT 0;",
+    /* 2 -> 3: when a stick last carried each station in (ingest), apart
+     * from its heartbeats, which only the network brings. */
+    "CREATE TABLE stick_latest(station_id text COLLATE \"C\" PRIMARY KEY,"
+    " received_wall bigint NOT NULL, batch_id text COLLATE \"C\" NOT NULL);",
 };
 
 /* One connection; used by one thread at a time, which the pool sees to. */
@@ -536,7 +551,7 @@ static sq_status prepare_schema(pg_store *cs, sq_err *err)
                        "SELECT to_regclass('cstore_schema') IS NOT NULL,"
                        " (SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
                        " AND tablename IN ('batches', 'results', 'progress', 'heartbeats',"
-                       " 'heartbeat_latest'))::bigint",
+                       " 'heartbeat_latest', 'stick_latest'))::bigint",
                        PGRES_TUPLES_OK, &bad)))
         goto fail;
     bool has_version = PQgetvalue(r, 0, 0)[0] == 't';
@@ -960,8 +975,8 @@ out:
 
 /* One try at storing the upload: SQ_OK with ack filled, or a status with
  * *retry set when trying again may succeed. */
-static sq_status put_once(pg_store *cs, const cstore_upload *up, cstore_ack *ack, bool *retry,
-                          sq_err *err)
+static sq_status put_once(pg_store *cs, const cstore *base, const cstore_upload *up,
+                          cstore_ack *ack, bool *retry, sq_err *err)
 {
     const char *station = up->hb->station_id;
     PGresult *r = NULL, *bad = NULL;
@@ -1026,6 +1041,22 @@ static sq_status put_once(pg_store *cs, const cstore_upload *up, cstore_ack *ack
         int newer = run_cmd(cs, Q_HB_LATEST_PUT, &p, &bad);
         if (newer < 0 || (newer && run_cmd(cs, Q_HB_PUT, &p, &bad) < 0))
             goto fail;
+        /* The history stays within its cap, whatever a station sends. */
+        p = (params){0};
+        p_text(&p, station);
+        p_int(&p, base->hb_keep);
+        p_int(&p, up->received_wall_s);
+        p_int(&p, base->hb_days);
+        if (newer && run_cmd(cs, Q_HB_PRUNE, &p, &bad) < 0)
+            goto fail;
+    } else {
+        what = "recording the stick";
+        p = (params){0};
+        p_text(&p, station);
+        p_int(&p, up->received_wall_s);
+        p_text(&p, up->batch_id ? up->batch_id : "");
+        if (run_cmd(cs, Q_STICK_PUT, &p, &bad) < 0)
+            goto fail;
     }
     what = "counting results";
     p = (params){0};
@@ -1083,7 +1114,7 @@ static sq_status pg_put_upload(cstore *base, const cstore_upload *up, cstore_ack
     if (!(cs = take(pl, &st, err)))
         return st;
     for (int attempt = 1;; attempt++) {
-        st = put_once(cs, up, ack, &retry, err);
+        st = put_once(cs, base, up, ack, &retry, err);
         if (!st || !retry || attempt == PG_TRIES)
             break;
         /* A short pause that grows, so that racing receivers part. */
@@ -1156,6 +1187,38 @@ static sq_status pg_heartbeat_latest(cstore *base, const char *station_id, sq_he
         st = SQ_ENOTFOUND;
     } else {
         row_heartbeat(r, 0, hb, received_wall_s);
+    }
+out:
+    PQclear(r);
+    PQclear(bad);
+    give(pl, cs);
+    return st;
+}
+
+static sq_status pg_stick_latest(cstore *base, const char *station_id, int64_t *received_wall_s,
+                                 sq_err *err)
+{
+    pg_pool *pl = (pg_pool *)base;
+    pg_store *cs;
+    PGresult *r = NULL, *bad = NULL;
+    params p = {0};
+    sq_status st;
+    if (!(cs = take(pl, &st, err)))
+        return st;
+    if ((st = ensure_conn(cs, err)))
+        goto out;
+    p_text(&p, station_id);
+    if (!(r = run(cs, Q_STICK_GET, &p, PGRES_TUPLES_OK, &bad))) {
+        st = pgerr(cs, bad, "reading when sticks came", err);
+    } else if (PQntuples(r) == 0) {
+        if (err) {
+            snprintf(err->msg, sizeof err->msg, "station '%s' was never carried in by stick",
+                     station_id);
+            err->code = SQ_ENOTFOUND;
+        }
+        st = SQ_ENOTFOUND;
+    } else {
+        *received_wall_s = v_int(r, 0, 0);
     }
 out:
     PQclear(r);
@@ -1410,7 +1473,8 @@ static sq_status pg_load_begin(cstore *base, sq_err *err)
      * committed or rolled back, so the tables found empty stay so. */
     if (!(r = exec_sql(cs,
                        "BEGIN ISOLATION LEVEL READ COMMITTED; LOCK TABLE batches, results,"
-                       " progress, heartbeats, heartbeat_latest IN SHARE ROW EXCLUSIVE MODE",
+                       " progress, heartbeats, heartbeat_latest, stick_latest"
+                       " IN SHARE ROW EXCLUSIVE MODE",
                        PGRES_COMMAND_OK, &bad)))
         goto fail;
     PQclear(r);
@@ -1630,6 +1694,7 @@ static const cstore_ops pg_ops = {
     .each_heartbeat = pg_each_heartbeat,
     .each_result = pg_each_result,
     .batch_known = pg_batch_known,
+    .stick_latest = pg_stick_latest,
     .each_row = pg_each_row,
     .load_begin = pg_load_begin,
     .load_row = pg_load_row,

@@ -25,7 +25,7 @@
 
 /* "SQCR": marks the file as a Synaq central result store. */
 #define CSTORE_APP_ID 0x53514352
-#define CSTORE_SCHEMA 2
+#define CSTORE_SCHEMA 3
 
 /* The statements of the store. Each is prepared once per handle, on its
  * first use, and finalized at close: prepared anew for every result they
@@ -52,6 +52,9 @@ enum {
     Q_HB_LATEST_PUT,
     Q_HB_LATEST_GET,
     Q_HB_EACH,
+    Q_HB_PRUNE,
+    Q_STICK_PUT,
+    Q_STICK_GET,
     Q_COUNT
 };
 
@@ -90,6 +93,13 @@ static const char *const statement_sql[Q_COUNT] = {
         " counter = excluded.counter, integrity = excluded.integrity",
     [Q_HB_LATEST_GET] = "SELECT " HB_COLUMNS " FROM heartbeat_latest WHERE station_id = ?",
     [Q_HB_EACH] = "SELECT " HB_COLUMNS " FROM heartbeats WHERE station_id = ? ORDER BY id",
+    [Q_HB_PRUNE] = CSTORE_HB_PRUNE_SQL("?1", "?2", "?3", "?4"),
+    /* The newest time a stick carried the station in, never moved back. */
+    [Q_STICK_PUT] = "INSERT INTO stick_latest(station_id, received_wall, batch_id)"
+                    " VALUES (?1, ?2, ?3) ON CONFLICT(station_id) DO UPDATE SET"
+                    " received_wall = excluded.received_wall, batch_id = excluded.batch_id"
+                    " WHERE excluded.received_wall >= stick_latest.received_wall",
+    [Q_STICK_GET] = "SELECT received_wall FROM stick_latest WHERE station_id = ?",
 };
 
 /* An upload waiting in the group-commit queue (sl_put_upload). */
@@ -154,6 +164,10 @@ static const char *const migrations[] = {
     "ALTER TABLE heartbeats ADD COLUMN integrity INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE heartbeat_latest ADD COLUMN counter INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE heartbeat_latest ADD COLUMN integrity INTEGER NOT NULL DEFAULT 0;",
+    /* 2 -> 3: when a stick last carried each station in (ingest), apart
+     * from its heartbeats, which only the network brings. */
+    "CREATE TABLE stick_latest(station_id TEXT PRIMARY KEY, received_wall INTEGER NOT NULL,"
+    " batch_id TEXT NOT NULL);",
 };
 
 static sq_status sqlerr(sqlite_store *cs, int rc, const char *what, sq_err *err)
@@ -444,7 +458,27 @@ static int put_heartbeat(sqlite_store *cs, const sq_heartbeat *hb, int64_t now, 
     if ((rc = step_done(q)) != SQLITE_OK)
         return rc;
     *held = hb->counter;
-    return SQLITE_OK;
+    /* The history stays within its cap, whatever a station sends. */
+    if ((rc = prep(cs, Q_HB_PRUNE, &q)) != SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(q, 1, hb->station_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, cs->base.hb_keep);
+    sqlite3_bind_int64(q, 3, now);
+    sqlite3_bind_int64(q, 4, cs->base.hb_days);
+    return step_done(q);
+}
+
+/* Records that a stick carried the station in at now. */
+static int put_stick(sqlite_store *cs, const cstore_upload *up)
+{
+    sqlite3_stmt *q;
+    int rc;
+    if ((rc = prep(cs, Q_STICK_PUT, &q)) != SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(q, 1, up->hb->station_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, up->received_wall_s);
+    sqlite3_bind_text(q, 3, up->batch_id ? up->batch_id : "", -1, SQLITE_STATIC);
+    return step_done(q);
 }
 
 /* The highest seq held for the station (0: none). */
@@ -588,9 +622,10 @@ static int put_one(sqlite_store *cs, const cstore_upload *up, cstore_ack *ack, i
             return PUT_FAILED;
     }
     *what = "storing the heartbeat";
-    if (up->by_stick)
-        *rc = read_hb_counter(cs, station, &ack->hb_counter);
-    else
+    if (up->by_stick) {
+        if ((*rc = put_stick(cs, up)) == SQLITE_OK)
+            *rc = read_hb_counter(cs, station, &ack->hb_counter);
+    } else
         *rc = put_heartbeat(cs, up->hb, up->received_wall_s, &ack->hb_counter);
     if (*rc != SQLITE_OK)
         return PUT_FAILED;
@@ -743,6 +778,38 @@ static sq_status sl_heartbeat_latest(cstore *base, const char *station_id, sq_he
         st = SQ_ENOTFOUND;
     } else {
         st = sqlerr(cs, rc, "reading heartbeats", err);
+    }
+    release(q);
+out:
+    pthread_mutex_unlock(&cs->mu);
+    return st;
+}
+
+static sq_status sl_stick_latest(cstore *base, const char *station_id, int64_t *received_wall_s,
+                                 sq_err *err)
+{
+    sqlite_store *cs = (sqlite_store *)base;
+    sqlite3_stmt *q;
+    sq_status st = SQ_OK;
+    pthread_mutex_lock(&cs->mu);
+    int rc = prep(cs, Q_STICK_GET, &q);
+    if (rc != SQLITE_OK) {
+        st = sqlerr(cs, rc, "reading when sticks came", err);
+        goto out;
+    }
+    sqlite3_bind_text(q, 1, station_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *received_wall_s = sqlite3_column_int64(q, 0);
+    } else if (rc == SQLITE_DONE) {
+        if (err) {
+            snprintf(err->msg, sizeof err->msg, "station '%s' was never carried in by stick",
+                     station_id);
+            err->code = SQ_ENOTFOUND;
+        }
+        st = SQ_ENOTFOUND;
+    } else {
+        st = sqlerr(cs, rc, "reading when sticks came", err);
     }
     release(q);
 out:
@@ -1023,6 +1090,7 @@ static const cstore_ops sqlite_ops = {
     .each_heartbeat = sl_each_heartbeat,
     .each_result = sl_each_result,
     .batch_known = sl_batch_known,
+    .stick_latest = sl_stick_latest,
     .each_row = sl_each_row,
     .load_begin = sl_load_begin,
     .load_row = sl_load_row,

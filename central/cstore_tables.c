@@ -25,4 +25,6 @@ const cstore_table_spec cstore_tables[CSTORE_N_TABLES] = {
                             " oldest_pending_s, disk_free_bytes, station_wall_s, last_seq,"
                             " counter, integrity",
                             "tiittiiiiiii", "station_id"},
+    [CSTORE_T_STICK_LATEST] = {"stick_latest", "station_id, received_wall, batch_id", "tit",
+                               "station_id"},
 };

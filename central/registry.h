@@ -25,7 +25,9 @@ void registry_close(registry *r);
 /* Records an enrolled station. An id enrolled already (revoked or not)
  * is refused with SQ_EEXIST unless replace: then its current key is
  * revoked (from now on) and the certificate's keys become the current
- * ones. The same keys again, not revoked, are SQ_EEXIST too. */
+ * ones. The same keys again, not revoked, are SQ_EEXIST too. Enrolment
+ * and replacement each add a line to the registry's audit; a refusal
+ * changes nothing. */
 sq_status registry_add(registry *r, const sq_cert *c, bool replace, sq_err *err);
 /* The station's current signing key; SQ_ENOTFOUND for an unknown or
  * revoked one. For accepting uploads. */
@@ -44,14 +46,21 @@ int registry_station_state(registry *r, const char *station_id);
  * writing process per file, DESIGN.md). Caller owns *out. */
 sq_status registry_open_readonly(const char *path, registry **out, sq_err *err);
 /* Marks the station revoked: registry_station_key refuses it from then on;
- * its key stays in the history. SQ_ENOTFOUND for an id never enrolled. */
+ * its key stays in the history; a line goes to the audit. SQ_ENOTFOUND for
+ * an id never enrolled. */
 sq_status registry_revoke(registry *r, const char *station_id, sq_err *err);
-/* Calls fn for each station id ever enrolled (revoked ones too), by id,
- * with its district. Both strings are borrowed for the call; fn returning
- * non-zero stops the walk (SQ_OK). */
-typedef int (*registry_station_fn)(void *ctx, const char *station_id, const char *district);
-sq_status registry_each_station(registry *r, registry_station_fn fn, void *ctx, sq_err *err);
+/* Calls fn for each station (by district, then id); fn returning non-zero
+ * stops the walk (SQ_OK). The strings are borrowed for the call. */
+typedef int (*registry_station_fn)(void *ctx, const char *station_id, const char *district,
+                                   bool revoked);
+sq_status registry_each(registry *r, registry_station_fn fn, void *ctx, sq_err *err);
 /* Prints the stations, one a line. */
 sq_status registry_print(registry *r, FILE *out, sq_err *err);
+/* Prints the registry's audit, oldest first: one line per enrolment,
+ * replacement (--replace: which keys it revoked) and revocation, with its
+ * time (UTC) and the login that did it. The lines are written in the same
+ * transaction as the change they tell of, and cannot be changed or
+ * removed through SQLite (triggers). */
+sq_status registry_print_audit(registry *r, FILE *out, sq_err *err);
 
 #endif

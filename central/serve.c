@@ -49,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -67,7 +68,8 @@ const char serve_usage[] =
     "  serve [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--max-upload BYTES]\n"
     "        [--bundles DIR] [--threads N] [--max-conns N] [--reserve N] [--max-per-ip N]\n"
     "        [--max-per-new-ip N] [--timeout S] [--header-timeout S] [--min-rate BYTES]\n"
-    "        [--db FILE|URL]\n"
+    "        [--db FILE|URL] [--heartbeats-kept N] [--heartbeat-days D] [--overflow N]\n"
+    "        [--max-body-memory BYTES]\n"
     "                     run the receiver (sync/PROTOCOL.md) until SIGTERM; port 0 picks\n"
     "                     a free port; prints 'listening on HOST:PORT'. Defaults:\n"
     "                     127.0.0.1:8080, 1048576 bytes, 4 threads, 512 connections of\n"
@@ -76,7 +78,14 @@ const char serve_usage[] =
     "                     other address (0: no limit), 30 s idle timeout, 10 s for a\n"
     "                     request head, then 500 bytes/s for a body (0: no minimum).\n"
     "                     Bundles: DIR/all/*.sqb for every station, DIR/ID/*.sqb for\n"
-    "                     station ID. --db: the result store (as for every command)\n";
+    "                     station ID. --db: the result store (as for every command).\n"
+    "                     Past the connection limits, up to --overflow more connections\n"
+    "                     (default: as many as --max-conns) are answered 503 with\n"
+    "                     Retry-After; so are uploads past --max-body-memory (64 MiB)\n"
+    "                     of bodies held at once.\n"
+    "                     Heartbeat history kept per station: the newest 100\n"
+    "                     (--heartbeats-kept), then the first of each day for 366 days\n"
+    "                     (--heartbeat-days)\n";
 
 #define BUNDLE_NAME_MAX 200
 #define HASH_CACHE 1024
@@ -88,6 +97,8 @@ typedef struct {
     size_t max_upload_bytes;
     unsigned threads, max_conns, max_per_ip, timeout_s;
     unsigned reserve, max_per_new_ip, header_timeout_s, min_rate_bytes;
+    unsigned overflow;            /* connections past the limits, answered 503 */
+    size_t max_body_memory_bytes; /* upload bodies held at once */
 } serve_config;
 
 /* How long an address stays proven after a valid upload from it: stations
@@ -109,6 +120,10 @@ typedef struct {
 #define LOG_SUMMARY_MS 10000
 /* The reaper's tick: deadlines are kept to within a second. */
 #define REAP_TICK_MS 1000
+/* Retry-After of an overload answer: at least this, plus up to as much
+ * again at random, so that the stations turned away do not all come back
+ * in the same second. */
+#define OVERLOAD_RETRY_S 15
 
 /* An address as the limits see it: IPv4, or an IPv6 /64 (one subscriber's
  * prefix, which hands out addresses by the billion). */
@@ -124,6 +139,7 @@ typedef struct conn {
     bool proven;      /* carried a valid signed upload */
     bool in_request;  /* its request head is complete, the answer not sent */
     bool cut;         /* shut down by the reaper */
+    bool overflow;    /* past the limits: its request is answered 503 and it closes */
     int fd;
     addr_key key;
     char peer[64];
@@ -155,12 +171,14 @@ typedef struct {
     pthread_mutex_t mu; /* everything below */
     conn *conns, *free_list;
     size_t n_conns;
-    unsigned n_open, n_unknown; /* connections open; of them in the unknown pool */
+    unsigned n_open,
+        n_unknown;       /* connections open within the limits; of them in the unknown pool */
+    unsigned n_overflow; /* connections open past the limits */
     addr_count *counts;
     size_t counts_cap; /* a power of two */
     proven_entry *proven;
     uint8_t hash_key[crypto_shorthash_KEYBYTES];
-    unsigned long long cut_heads, cut_bodies, refused;
+    unsigned long long cut_heads, cut_bodies, refused, busy_memory, dropped;
     pthread_t reaper;
     bool reaper_running, stopping;
     pthread_cond_t wake;
@@ -192,6 +210,7 @@ typedef struct {
     registry *reg;
     pthread_mutex_t reg_mu;
     cstore *cs;
+    size_t body_bytes; /* upload bodies being held now (under g.mu) */
     int bundles_fd; /* -1: no bundles served */
     pthread_mutex_t hash_mu;
     hash_entry hashes[HASH_CACHE];
@@ -209,6 +228,12 @@ typedef struct {
     int64_t started_ms;
     uint8_t *body;
     size_t len, cap, expect;
+    size_t reserved; /* of the server's body memory, given back at completion */
+    /* Turned away (503) once its body has been read and dropped: a client
+     * still sending would otherwise meet a closed connection (a reset or
+     * a broken pipe) before it reads the answer. */
+    bool busy;
+    char busy_why[200];
     /* For the log line. */
     char method[8];
     char station[SQ_STATION_ID_MAX + 1];
@@ -468,40 +493,51 @@ static bool guard_addr_proven(guard *g, const addr_key *k)
     return p;
 }
 
-/* MHD's accept policy: a new connection is let in by its address's pool.
- * The counts are those of the connections MHD reported started; a few
- * accepted at the same moment on other threads may overshoot a limit by
- * one each, which MHD's own total limit (--max-conns) still bounds. */
+/* Whether a new connection from k fits its address's pool (called under
+ * the guard's mutex when it starts). The counts are those of connections
+ * within the limits. */
+static bool within_limits(const serve_config *cfg, guard *g, const addr_key *k, bool proven,
+                          unsigned *here)
+{
+    *here = 0;
+    if (k->family)
+        *here = count_slot(g, k)->n;
+    return proven ? g->n_open < cfg->max_conns && (!cfg->max_per_ip || *here < cfg->max_per_ip)
+                  : g->n_unknown < cfg->max_conns - cfg->reserve &&
+                        (!cfg->max_per_new_ip || *here < cfg->max_per_new_ip);
+}
+
+/* MHD's accept policy. A connection within its address's pool is let
+ * in; so is one past the limits while an overflow slot is free: it is
+ * answered 503 with Retry-After (on_request) rather than closed unheard,
+ * which a station could not tell from a network fault. Only when the
+ * overflow slots are all taken too (a flood; each turns over within
+ * seconds) is a connection closed at once, as the last resort: left in
+ * the listen backlog, it would queue stations behind the flood. The
+ * counts are those of connections MHD reported started; a few accepted
+ * at the same moment on other threads may overshoot by one each, which
+ * MHD's own total limit (--max-conns and --overflow) still bounds. */
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
 {
     server *sv = cls;
     guard *g = &sv->g;
-    const serve_config *cfg = &sv->cfg;
     (void)len;
     addr_key k = key_of(sa);
-    int64_t t = now_ms();
-    pthread_mutex_lock(&g->mu);
-    bool proven = proven_has(g, &k, t);
     unsigned here = 0;
-    if (k.family) {
-        addr_count *c = count_slot(g, &k);
-        here = c->n;
-    }
-    unsigned open = g->n_open, unknown = g->n_unknown;
-    bool ok = proven ? open < cfg->max_conns && (!cfg->max_per_ip || here < cfg->max_per_ip)
-                     : unknown < cfg->max_conns - cfg->reserve &&
-                           (!cfg->max_per_new_ip || here < cfg->max_per_new_ip);
+    pthread_mutex_lock(&g->mu);
+    bool ok = within_limits(&sv->cfg, g, &k, proven_has(g, &k, now_ms()), &here) ||
+              g->n_overflow < sv->cfg.overflow;
+    unsigned overflow = g->n_overflow;
     if (!ok)
-        g->refused++;
+        g->dropped++;
     pthread_mutex_unlock(&g->mu);
     if (!ok) {
         char peer[64];
         addr_text(sa, peer, sizeof peer);
         logf_from(&k, false,
-                  "%s: connection refused: %u open from this %s address, %u of %u slots taken "
-                  "(%u of %u for unknown addresses)",
-                  peer, here, proven ? "proven" : "unknown", open, cfg->max_conns, unknown,
-                  cfg->max_conns - cfg->reserve);
+                  "%s: connection closed unanswered: past the limits, and all %u overflow slots "
+                  "taken",
+                  peer, overflow);
     }
     return ok ? MHD_YES : MHD_NO;
 }
@@ -522,6 +558,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         int64_t t = now_ms();
         pthread_mutex_lock(&g->mu);
         conn *cn = fdi ? g->free_list : NULL;
+        bool over = false, proven = false;
+        unsigned here = 0, open = 0, unknown = 0;
         if (cn) {
             g->free_list = cn->next_free;
             memset(cn, 0, sizeof *cn);
@@ -530,15 +568,31 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
             cn->key = k;
             memcpy(cn->peer, peer, sizeof cn->peer);
             cn->wait_ms = t;
-            cn->pool_proven = proven_has(g, &k, t);
-            g->n_open++;
-            if (!cn->pool_proven)
-                g->n_unknown++;
-            if (k.family)
-                count_add(g, &k);
+            proven = proven_has(g, &k, t);
+            over = !within_limits(&sv->cfg, g, &k, proven, &here);
+            open = g->n_open;
+            unknown = g->n_unknown;
+            if (over) {
+                cn->overflow = true;
+                g->n_overflow++;
+                g->refused++;
+            } else {
+                cn->pool_proven = proven;
+                g->n_open++;
+                if (!cn->pool_proven)
+                    g->n_unknown++;
+                if (k.family)
+                    count_add(g, &k);
+            }
         }
         pthread_mutex_unlock(&g->mu);
         *socket_context = cn;
+        if (over)
+            logf_from(&k, false,
+                      "%s: connection past the limits (answered 503): %u open from this %s "
+                      "address, %u of %u slots taken (%u of %u for unknown addresses)",
+                      peer, here, proven ? "proven" : "unknown", open, sv->cfg.max_conns, unknown,
+                      sv->cfg.max_conns - sv->cfg.reserve);
     } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
         conn *cn = *socket_context;
         if (!cn)
@@ -551,11 +605,15 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
          * the reaper never shuts down a number that was closed and given
          * to another connection or file. */
         pthread_mutex_lock(&g->mu);
-        g->n_open--;
-        if (!cn->pool_proven)
-            g->n_unknown--;
-        if (cn->key.family)
-            count_del(g, &cn->key);
+        if (cn->overflow) {
+            g->n_overflow--;
+        } else {
+            g->n_open--;
+            if (!cn->pool_proven)
+                g->n_unknown--;
+            if (cn->key.family)
+                count_del(g, &cn->key);
+        }
         cn->used = false;
         cn->next_free = g->free_list;
         g->free_list = cn;
@@ -723,7 +781,7 @@ static int guard_init(guard *g, const serve_config *cfg)
     pthread_cond_init(&g->wake, &ca);
     pthread_condattr_destroy(&ca);
     randombytes_buf(g->hash_key, sizeof g->hash_key);
-    g->n_conns = cfg->max_conns;
+    g->n_conns = (size_t)cfg->max_conns + cfg->overflow;
     g->counts_cap = 1;
     while (g->counts_cap < 2 * g->n_conns)
         g->counts_cap *= 2;
@@ -846,6 +904,23 @@ static enum MHD_Result answer_error(server *sv, struct MHD_Connection *c, req *r
     return respond(sv, c, r, url, status, resp);
 }
 
+/* The receiver is past a limit (connections, or memory for bodies): 503
+ * with a Retry-After a little different for each. A connection past the
+ * limits closes after it (close_after, set by the caller). */
+static enum MHD_Result answer_overload(server *sv, struct MHD_Connection *c, req *r,
+                                       const char *url, const char *why)
+{
+    snprintf(r->note, sizeof r->note, "%s", why);
+    char retry[16];
+    snprintf(retry, sizeof retry, "%u",
+             OVERLOAD_RETRY_S + randombytes_uniform(OVERLOAD_RETRY_S + 1));
+    struct MHD_Response *resp = json_response(
+        json_pack("{s:s}", "error", "central is busy; try again after Retry-After seconds"));
+    if (resp)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+    return respond(sv, c, r, url, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
+}
+
 /* A store or registry failure: the log gets what failed (e.msg names the
  * database and the server's words), the client only that it should come
  * back: a station needs no more, and no one else should learn where
@@ -878,6 +953,14 @@ static bool valid_bundle_name(const char *s)
 }
 
 /* ---- POST /v1/upload ---- */
+
+/* The most a batch of one upload may inflate to: its upload's cap and a
+ * quarter more (central/README.md, "The receiver's limits"). */
+static size_t batch_plain_cap(const serve_config *cfg)
+{
+    size_t cap = cfg->max_upload_bytes + cfg->max_upload_bytes / 4;
+    return cap < SQ_BATCH_MAX_PLAIN ? cap : SQ_BATCH_MAX_PLAIN;
+}
 
 /* Status for a failed check of the batch. */
 static unsigned batch_status(sq_status st)
@@ -997,6 +1080,21 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
                                sq_batch_station_id(b), hb.station_id);
             goto out;
         }
+        /* What the batch may make this receiver allocate: an honest
+         * batch's sealed results do not compress, so it inflates to no
+         * more than its own bytes (bench_batch: 0.998 of them), which
+         * --max-upload bounds; a quarter more is the margin. Refused
+         * before anything is inflated (a station's key signing a zip
+         * bomb would otherwise cost SQ_BATCH_MAX_PLAIN a request). */
+        size_t plain_cap = batch_plain_cap(&sv->cfg);
+        if (sq_batch_plain_len(b) > plain_cap) {
+            ret =
+                answer_error(sv, c, r, url, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                             "batch %s declares %llu bytes inflated, above this receiver's "
+                             "cap of %zu for one upload",
+                             sq_batch_id(b), (unsigned long long)sq_batch_plain_len(b), plain_cap);
+            goto out;
+        }
         if ((st = sq_batch_verify(b, pk, &e))) {
             ret = answer_error(sv, c, r, url, batch_status(st), NULL, "%s", e.msg);
             goto out;
@@ -1092,6 +1190,32 @@ static enum MHD_Result upload_begin(server *sv, struct MHD_Connection *c, req *r
         return answer_error(sv, c, r, url, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
                             "upload of %llu bytes is above the limit of %zu", n,
                             sv->cfg.max_upload_bytes);
+    /* The bodies held at once are bounded: past the budget the upload is
+     * turned away before a byte of it is read, to come back later. */
+    pthread_mutex_lock(&sv->g.mu);
+    /* As with the slots, a quarter is kept for proven addresses: bodies
+     * announced by strangers (dribbled, perhaps, a byte at a time) cannot
+     * take all of it from the stations. */
+    bool proven = r->cn && (r->cn->pool_proven || r->cn->proven);
+    size_t limit = proven ? sv->cfg.max_body_memory_bytes
+                          : sv->cfg.max_body_memory_bytes - sv->cfg.max_body_memory_bytes / 4;
+    bool fits = sv->body_bytes + (size_t)n <= limit;
+    if (fits)
+        sv->body_bytes += (size_t)n;
+    else
+        sv->g.busy_memory++;
+    size_t held = sv->body_bytes;
+    pthread_mutex_unlock(&sv->g.mu);
+    if (!fits) {
+        snprintf(r->busy_why, sizeof r->busy_why,
+                 "busy: %zu bytes of upload bodies held, %llu more would pass the limit of %zu%s",
+                 held, n, limit, proven ? "" : " for addresses no station proved");
+        r->busy = true;
+        r->expect = (size_t)n;
+        guard_body(&sv->g, r->cn, 0, r->expect);
+        return n ? MHD_YES : answer_overload(sv, c, r, url, r->busy_why);
+    }
+    r->reserved = (size_t)n;
     r->expect = (size_t)n;
     guard_body(&sv->g, r->cn, 0, r->expect);
     return MHD_YES;
@@ -1500,6 +1624,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
         r->cn = ci ? ci->socket_context : NULL;
         guard_head_done(&sv->g, r->cn);
+        if (r->cn && r->cn->overflow) {
+            /* A body within the upload cap is read and dropped first (a
+             * station sending its upload meets no closed connection);
+             * anything else is answered at once. */
+            static const char why[] = "busy: past the connection limits (see the connection line)";
+            const char *cl =
+                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+            unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
+            r->close_after = true;
+            if (!has_body(c) || !cl || !isdigit((unsigned char)cl[0]) ||
+                len > sv->cfg.max_upload_bytes || framing_doubt(c))
+                return answer_overload(sv, c, r, url, why);
+            snprintf(r->busy_why, sizeof r->busy_why, "%s", why);
+            r->busy = true;
+            r->expect = (size_t)len;
+            guard_body(&sv->g, r->cn, 0, r->expect);
+            return MHD_YES;
+        }
         const char *doubt = framing_doubt(c);
         if (doubt) {
             r->close_after = true;
@@ -1520,12 +1662,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (r->busy) {
+            /* Read and dropped; the reaper still holds it to the rates. */
+            r->len += n;
+            guard_body(&sv->g, r->cn, r->len, r->expect);
+            return MHD_YES;
+        }
         if (r->answered || r->route != R_UPLOAD)
             return MHD_YES; /* a body nobody asked for: dropped */
         return upload_append(sv, r, upload_data, n, url);
     }
     if (r->answered)
         return MHD_YES;
+    if (r->busy)
+        return answer_overload(sv, c, r, url, r->busy_why);
     if (r->route == R_UPLOAD)
         return handle_upload(sv, c, r, url);
     return route(sv, c, r, url, method);
@@ -1551,6 +1701,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                   r->expect);
     }
     guard_request_done(&sv->g, r->cn);
+    if (r->reserved) {
+        pthread_mutex_lock(&sv->g.mu);
+        sv->body_bytes -= r->reserved;
+        pthread_mutex_unlock(&sv->g.mu);
+    }
     free(r->body);
     free(r);
     *con_cls = NULL;
@@ -1618,6 +1773,10 @@ int serve_command(const char *home, const char *db, int argc, char **argv)
                                        {"header-timeout", 1, 0, 'H'},
                                        {"min-rate", 1, 0, 'M'},
                                        {"db", 1, 0, 'D'},
+                                       {"heartbeats-kept", 1, 0, 'K'},
+                                       {"heartbeat-days", 1, 0, 'Y'},
+                                       {"overflow", 1, 0, 'O'},
+                                       {"max-body-memory", 1, 0, 'B'},
                                        {0, 0, 0, 0}};
     /* A station sends its request head in one packet (a TLS handshake
      * first: two round trips, 1.6 s at 2G's 800 ms), then tens of KiB at
@@ -1634,8 +1793,10 @@ int serve_command(const char *home, const char *db, int argc, char **argv)
                         .timeout_s = 30,
                         .max_per_new_ip = 16,
                         .header_timeout_s = 10,
-                        .min_rate_bytes = 500};
-    bool reserve_given = false;
+                        .min_rate_bytes = 500,
+                        .max_body_memory_bytes = 64u << 20};
+    bool reserve_given = false, overflow_given = false;
+    int64_t hb_keep = CSTORE_HB_KEEP, hb_days = CSTORE_HB_DAYS;
     int c;
     unsigned long long v;
     optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
@@ -1702,12 +1863,38 @@ int serve_command(const char *home, const char *db, int argc, char **argv)
         case 'D':
             db = optarg;
             break;
+        case 'O':
+            if (parse_uint(optarg, 100000, &v))
+                goto usage;
+            cfg.overflow = (unsigned)v;
+            overflow_given = true;
+            break;
+        case 'B':
+            if (parse_uint(optarg, 1ull << 40, &v) || v < SQ_UPLOAD_MAX)
+                goto usage;
+            cfg.max_body_memory_bytes = (size_t)v;
+            break;
+        case 'K':
+            if (parse_uint(optarg, 1000000, &v) || v == 0)
+                goto usage;
+            hb_keep = (int64_t)v;
+            break;
+        case 'Y':
+            if (parse_uint(optarg, 100000, &v))
+                goto usage;
+            hb_days = (int64_t)v;
+            break;
         default:
             goto usage;
         }
     }
     if (!reserve_given)
         cfg.reserve = cfg.max_conns / 4;
+    /* Overflow slots only carry a 503 and close within seconds (a file
+     * descriptor and libmicrohttpd's few KiB each): as many again as
+     * --max-conns turn a burst away politely. */
+    if (!overflow_given)
+        cfg.overflow = cfg.max_conns;
     if (optind != argc || !cfg.tls_cert != !cfg.tls_key || cfg.reserve >= cfg.max_conns)
         goto usage;
 
@@ -1765,7 +1952,7 @@ int serve_command(const char *home, const char *db, int argc, char **argv)
         db = path;
     }
     cstore_where(db, store_where, sizeof store_where);
-    if (cstore_open(db, 0, &sv->cs, &e)) {
+    if (cstore_open(db, 0, &sv->cs, &e) || cstore_set_heartbeat_cap(sv->cs, hb_keep, hb_days, &e)) {
         fprintf(stderr, "synaq-central serve: %s\n", e.msg);
         goto out;
     }
@@ -1808,13 +1995,14 @@ int serve_command(const char *home, const char *db, int argc, char **argv)
     /* The per-address limits are the accept policy's (on_accept), which
      * knows proven addresses from others; MHD's total limit stays as the
      * hard bound, and sizes the guard's table. */
-    d = MHD_start_daemon(
-        flags, 0, on_accept, sv, on_request, sv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, sv,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, cfg.threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, cfg.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)65536, MHD_OPTION_CONNECTION_LIMIT, cfg.max_conns, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, sv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        sv, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+    d = MHD_start_daemon(flags, 0, on_accept, sv, on_request, sv, MHD_OPTION_EXTERNAL_LOGGER,
+                         mhd_log, sv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                         MHD_OPTION_THREAD_POOL_SIZE, cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+                         cfg.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+                         MHD_OPTION_CONNECTION_LIMIT, cfg.max_conns + cfg.overflow,
+                         MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+                         sv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, sv, MHD_OPTION_ARRAY,
+                         tls_opts, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "synaq-central serve: cannot start the server on %s (%s)\n", cfg.listen,
                 errno ? strerror(errno) : "see above");
@@ -1833,10 +2021,25 @@ int serve_command(const char *home, const char *db, int argc, char **argv)
           cfg.max_upload_bytes, cfg.bundles ? cfg.bundles : "nowhere");
     logf_("limits: %u connections, %u of them for proven addresses only; %u per proven address, "
           "%u per other (0: none); request heads within %u s, bodies at %u bytes/s or more, "
-          "idle %u s",
+          "idle %u s; %u more answered 503 past these; %zu bytes of upload bodies at once",
           cfg.max_conns, cfg.reserve, cfg.max_per_ip, cfg.max_per_new_ip, cfg.header_timeout_s,
-          cfg.min_rate_bytes, cfg.timeout_s);
-    logf_("result store: %s (%s)", store_where, cstore_engine(sv->cs));
+          cfg.min_rate_bytes, cfg.timeout_s, cfg.overflow, cfg.max_body_memory_bytes);
+    /* A descriptor a connection, overflow included, and some for the
+     * stores, bundles and logs: the soft limit is raised to that (as far
+     * as the hard one allows). */
+    struct rlimit rl;
+    rlim_t need = (rlim_t)cfg.max_conns + cfg.overflow + 64;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        if (rl.rlim_cur < need)
+            logf_("open files limited to %llu, below the %llu that --max-conns and --overflow "
+                  "need: raise the hard limit (LimitNOFILE= in a systemd unit)",
+                  (unsigned long long)rl.rlim_cur, (unsigned long long)need);
+    }
+    logf_("result store: %s (%s); heartbeat history per station: the newest %lld, then one a "
+          "day for %lld days",
+          store_where, cstore_engine(sv->cs), (long long)hb_keep, (long long)hb_days);
     if (pthread_create(&sv->g.reaper, NULL, reaper_main, sv) != 0) {
         logf_("cannot start the reaper thread");
         goto out;
@@ -1855,8 +2058,10 @@ out:
         MHD_stop_daemon(d);
     if (d) {
         logf_("slow connections cut: %llu without a complete request head in time, %llu with a "
-              "body too slow; %llu connections refused at accept (address or pool full)",
-              sv->g.cut_heads, sv->g.cut_bodies, sv->g.refused);
+              "body too slow; %llu connections past the limits answered 503 (address or pool "
+              "full); %llu uploads answered 503 for the body memory; %llu connections closed "
+              "unanswered (the overflow slots full too)",
+              sv->g.cut_heads, sv->g.cut_bodies, sv->g.refused, sv->g.busy_memory, sv->g.dropped);
         log_summary(true);
     }
     guard_free(&sv->g);

@@ -58,8 +58,12 @@ static int usage(FILE *f)
             "                     (STICK/synaq/enrol/FP.req); the certificate goes back beside it\n"
             "  prepare-stick STICK [BUNDLE...]\n"
             "                     put central.pub (for new stations) and bundles on a stick\n"
-            "  stations           list the enrolled stations\n"
+            "  stations [--audit] list the enrolled stations; --audit: what was done to the\n"
+            "                     registry (enrol, replace, revoke), when and by whom\n"
             "  revoke ID          revoke a station: its uploads are refused from then on\n"
+            "  status [--db FILE|URL] [ID...]\n"
+            "                     when each station was last heard by network (its heartbeat)\n"
+            "                     and last carried in by stick (ingest), apart\n"
             "  bundle build SOURCE... --stations CERT... -o FILE\n"
             "                     check exam sources and build a bundle for those stations\n"
             "  bundle check SOURCE...\n"
@@ -182,6 +186,26 @@ static int read_all(const char *path, size_t max, uint8_t **buf, size_t *len)
     return 0;
 }
 
+/* Takes back the certificate enroll-usb wrote beside a request on the
+ * stick when the registry then refused it: STICK/synaq/enrol/FP.cert,
+ * removed only when synaq and enrol are real folders (never through a
+ * link) and it is a regular file. */
+static void unlink_stick_cert(const char *stick, const sq_cert *cert)
+{
+    char fp[SQ_FINGERPRINT_LEN + 1], path[4400];
+    struct stat sb;
+    sq_fingerprint(cert->sign_pk, fp);
+    snprintf(path, sizeof path, "%s/synaq", stick);
+    if (lstat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return;
+    snprintf(path, sizeof path, "%s/synaq/enrol", stick);
+    if (lstat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return;
+    snprintf(path, sizeof path, "%s/synaq/enrol/%s.cert", stick, fp);
+    if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+        unlink(path);
+}
+
 /* enroll REQUEST, or enroll-usb STICK (by_stick): the request on the
  * stick, and the certificate written back beside it. */
 static int cmd_enroll(int argc, char **argv, bool by_stick)
@@ -235,22 +259,44 @@ static int cmd_enroll(int argc, char **argv, bool by_stick)
                 id);
         goto out;
     }
+    /* The certificate is made under a temporary name and takes its place
+     * (the old one renamed beside it) only once the registry took it: a
+     * refusal there (the same keys again, a read error) leaves the
+     * certificates as they were. */
+    char tmp_cert[4300], old_cert[4300] = "";
     if (!out) {
         snprintf(out_buf, sizeof out_buf, "%s/certs", home);
         mkdir(out_buf, 0755);
         snprintf(out_buf, sizeof out_buf, "%s/certs/%s.cert", home, id);
-        if (replace && state > 0) {
-            /* The old certificate stays beside the new one, renamed. */
-            char old_cert[4300];
+        if (replace && state > 0)
             snprintf(old_cert, sizeof old_cert, "%s.replaced-%lld", out_buf, (long long)time(NULL));
-            rename(out_buf, old_cert);
-        }
         out = out_buf;
     }
-    if ((by_stick ? sq_usb_enrol_answer(k, argv[optind], fp, id, district, out, &cert, &e)
-                  : sq_central_enroll(k, argv[optind], id, district, out, &cert, &e)) ||
-        registry_add(reg, &cert, replace, &e)) {
+    snprintf(tmp_cert, sizeof tmp_cert, "%s.new-%ld", out, (long)getpid());
+    unlink(tmp_cert);
+    if (access(out, F_OK) == 0 && !old_cert[0]) {
+        fprintf(stderr, "synaq-central: %s exists already; not overwritten\n", out);
+        goto out;
+    }
+    if (by_stick ? sq_usb_enrol_answer(k, argv[optind], fp, id, district, tmp_cert, &cert, &e)
+                 : sq_central_enroll(k, argv[optind], id, district, tmp_cert, &cert, &e)) {
         fail(&e);
+        unlink(tmp_cert);
+        goto out;
+    }
+    if (registry_add(reg, &cert, replace, &e)) {
+        fail(&e);
+        unlink(tmp_cert);
+        if (by_stick)
+            unlink_stick_cert(argv[optind], &cert);
+        goto out;
+    }
+    if ((old_cert[0] && rename(out, old_cert) != 0 && errno != ENOENT) ||
+        rename(tmp_cert, out) != 0) {
+        fprintf(stderr,
+                "synaq-central: the station is enrolled, but its certificate stays in %s: "
+                "%s\n",
+                tmp_cert, strerror(errno));
         goto out;
     }
     if (replace && state > 0)
@@ -311,11 +357,110 @@ static int cmd_prepare_stick(int argc, char **argv)
 
 static int cmd_stations(int argc, char **argv)
 {
+    bool show_audit = argc == 2 && !strcmp(argv[1], "--audit");
+    if (argc > 1 && !show_audit)
+        return usage(stderr);
     sq_err e;
     registry *reg = NULL;
     if (registry_open(registry_path, &reg, &e))
         return fail(&e);
-    int rc = registry_print(reg, stdout, &e) ? fail(&e) : 0;
+    int rc = (show_audit ? registry_print_audit(reg, stdout, &e) : registry_print(reg, stdout, &e))
+                 ? fail(&e)
+                 : 0;
+    registry_close(reg);
+    return rc;
+}
+
+/* ---- status: when each station was last heard of, and how ---- */
+
+typedef struct {
+    cstore *cs;   /* NULL: nothing received yet */
+    char **names; /* only these stations (n_names of them); 0: every one */
+    int n_names;
+    int failures;
+} status_walk;
+
+static void when_text(int64_t t, char *out, size_t cap)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int status_one(void *ctx, const char *id, const char *district, bool revoked)
+{
+    status_walk *w = ctx;
+    char net[40] = "never", stick[40] = "never";
+    bool named = w->n_names == 0;
+    for (int i = 0; i < w->n_names && !named; i++)
+        named = strcmp(w->names[i], id) == 0;
+    if (!named)
+        return 0;
+    sq_heartbeat hb;
+    int64_t t = 0;
+    sq_err e;
+    sq_status st = w->cs ? cstore_heartbeat_latest(w->cs, id, &hb, &t, &e) : SQ_ENOTFOUND;
+    if (!st)
+        when_text(t, net, sizeof net);
+    else if (st != SQ_ENOTFOUND)
+        goto fail;
+    st = w->cs ? cstore_stick_latest(w->cs, id, &t, &e) : SQ_ENOTFOUND;
+    if (!st)
+        when_text(t, stick, sizeof stick);
+    else if (st != SQ_ENOTFOUND)
+        goto fail;
+    printf("%s\t%s\tlast heard by network: %s\tlast carried by stick: %s%s\n", id, district, net,
+           stick, revoked ? "\trevoked" : "");
+    return 0;
+fail:
+    fprintf(stderr, "synaq-central: %s: %s\n", id, e.msg);
+    w->failures++;
+    return 0;
+}
+
+/* Every enrolled station, or those named: when central last heard from it
+ * over the network (its newest heartbeat) and when a stick last carried
+ * its results in (ingest), apart. */
+static int cmd_status(int argc, char **argv)
+{
+    static const struct option lo[] = {{"db", 1, 0, 'D'}, {0, 0, 0, 0}};
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (c == 'D')
+            set_db(optarg);
+        else
+            return usage(stderr);
+    }
+    sq_err e;
+    registry *reg = NULL;
+    status_walk w = {0};
+    int rc = 1;
+    if (registry_open_readonly(registry_path, &reg, &e)) {
+        fail(&e);
+        goto out;
+    }
+    /* Read-only: the receiver may run (and hold a SQLite store). */
+    sq_status st = cstore_open(results_path, CSTORE_READONLY, &w.cs, &e);
+    if (st && st != SQ_ENOTFOUND) {
+        fail(&e);
+        goto out;
+    }
+    for (int i = optind; i < argc; i++)
+        if (registry_station_state(reg, argv[i]) <= 0) {
+            fprintf(stderr, "synaq-central: station '%s' is not enrolled here\n", argv[i]);
+            w.failures++;
+        }
+    w.names = argv + optind;
+    w.n_names = argc - optind;
+    if (registry_each(reg, status_one, &w, &e)) {
+        fail(&e);
+        goto out;
+    }
+    rc = w.failures ? 1 : 0;
+out:
+    cstore_close(w.cs);
     registry_close(reg);
     return rc;
 }
@@ -793,16 +938,21 @@ typedef struct {
 typedef struct {
     import_station *v;
     size_t n, cap;
+    bool no_memory; /* the list is short: the walk stopped for memory */
 } import_stations;
 
-static int collect_station(void *ctx, const char *station_id, const char *district)
+static int collect_station(void *ctx, const char *station_id, const char *district,
+                           bool revoked)
 {
+    (void)revoked; /* a revoked station's results received before are opened too */
     import_stations *s = ctx;
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 64;
         import_station *v = realloc(s->v, cap * sizeof *v);
-        if (!v)
+        if (!v) {
+            s->no_memory = true;
             return 1;
+        }
         s->v = v;
         s->cap = cap;
     }
@@ -931,7 +1081,13 @@ static int open_into(const char *into)
         printf("nothing received yet in %s; %s is ready\n", where, into);
         goto done;
     }
-    if (st || registry_each_station(reg, collect_station, &sts, &e)) {
+    if (st || registry_each(reg, collect_station, &sts, &e)) {
+        rc = fail(&e);
+        goto done;
+    }
+    if (sts.no_memory) {
+        e.code = SQ_ENOMEM;
+        snprintf(e.msg, sizeof e.msg, "out of memory listing the enrolled stations");
         rc = fail(&e);
         goto done;
     }
@@ -1440,6 +1596,8 @@ int main(int argc, char **argv)
         return cmd_stations(n, v);
     if (!strcmp(cmd, "revoke"))
         return cmd_revoke(n, v);
+    if (!strcmp(cmd, "status"))
+        return cmd_status(n, v);
     if (!strcmp(cmd, "serve"))
         return serve_command(home, results_path, n, v);
     if (!strcmp(cmd, "user"))

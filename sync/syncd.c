@@ -781,6 +781,11 @@ static int sync_round(syncd *y)
     if (status != 200) {
         if (status < 0)
             fail(y, SQ_SYNC_KIND_NETWORK, "central not reachable: %s", err);
+        else if (status == 503 || status == 429)
+            /* A receiver past its limits turns the probe away too; its
+             * Retry-After (read with the answer) sets the next try. */
+            fail(y, SQ_SYNC_KIND_BUSY, "central is busy (HTTP %ld, retry after %ld s)", status,
+                 y->retry_after_s);
         else
             fail(y, SQ_SYNC_KIND_REFUSED, "central's health check answered HTTP %ld", status);
         return -1;

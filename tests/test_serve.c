@@ -314,7 +314,16 @@ static int raw_send(int fd, const void *p, size_t n)
 
 /* The status of the answer read within timeout_ms; 0 when the server
  * closed without one, -1 on timeout. */
+static int raw_status_retry(int fd, int timeout_ms, long *retry_after);
+
 static int raw_status(int fd, int timeout_ms)
+{
+    return raw_status_retry(fd, timeout_ms, NULL);
+}
+
+/* The status of the answer on fd, and its Retry-After (-1: none) when
+ * retry_after is not NULL. */
+static int raw_status_retry(int fd, int timeout_ms, long *retry_after)
 {
     char buf[2048];
     size_t len = 0;
@@ -338,6 +347,10 @@ static int raw_status(int fd, int timeout_ms)
     int status = 0;
     if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
         status = 0;
+    if (retry_after) {
+        const char *ra = strstr(buf, "\r\nRetry-After:");
+        *retry_after = ra ? strtol(ra + 15, NULL, 10) : -1;
+    }
     return status;
 }
 
@@ -553,6 +566,8 @@ static void digest(uint8_t out[32])
                        " FROM heartbeats t UNION ALL"
                        " SELECT 'l', md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
                        " FROM heartbeat_latest t UNION ALL"
+                       " SELECT 'k', md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
+                       " FROM stick_latest t UNION ALL"
                        " SELECT 's', md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
                        " FROM cstore_schema t) x");
     CHECK(v != NULL);
@@ -922,6 +937,27 @@ static void test_batch_cap(void)
     long status = post(up, ulen, &r);
     CHECK_REFUSED("a batch of 501 results", status, 413, 413, before);
     CHECK(r.body && strstr(r.body, "claims 501 results") != NULL);
+    resp_free(&r);
+    free(up);
+    free(b);
+    sqi_buf_free(&plain);
+
+    /* A correctly signed batch that inflates far past any honest one:
+     * 300 results of 8,000 zero bytes, 2.4 MB inflated from a few KB.
+     * Below the library's bound, above the receiver's for one upload
+     * (1 MiB and a quarter): 413 before anything is inflated, nothing
+     * stored. */
+    static uint8_t zeros[8000];
+    sqi_buf_init(&plain, 0);
+    for (int i = 1; i <= 300; i++)
+        plain_add(&plain, i, zeros, sizeof zeros);
+    CHECK(plain.len > SQ_UPLOAD_MAX + SQ_UPLOAD_MAX / 4 && plain.len < SQ_BATCH_MAX_PLAIN);
+    b = hand_batch(st_big.k, st_big.id, &plain, 300, 9, NULL, 0, plain.len, &blen);
+    up = upload_of(&st_big, b, blen, &ulen);
+    CHECK(ulen < 64 * 1024);
+    status = post(up, ulen, &r);
+    CHECK_REFUSED("a batch inflating to 2.4 MB", status, 413, 413, before);
+    CHECK(r.body && strstr(r.body, "above this receiver's cap of 1310720") != NULL);
     resp_free(&r);
     free(up);
     free(b);
@@ -1558,6 +1594,24 @@ static int raw_get(int fd)
     return raw_status(fd, 10000);
 }
 
+/* A connection past the limits: answered 503 with a Retry-After of 15 to
+ * 30 s, and closed by the receiver. */
+static void check_turned_away(int fd)
+{
+    static const char get[] = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+    long ra = -1;
+    CHECK(fd >= 0 && raw_send(fd, get, sizeof get - 1) == 0);
+    CHECK_INT(503, raw_status_retry(fd, 10000, &ra));
+    CHECK(ra >= 15 && ra <= 30);
+    /* The rest of the answer, then the end of the connection. */
+    char rest[4096];
+    ssize_t got = 1;
+    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    while (got > 0 && poll(&pf, 1, 5000) > 0)
+        got = recv(fd, rest, sizeof rest, 0);
+    CHECK_INT(0, (long long)got);
+}
+
 /* The accept policy on a receiver of 8 slots, 4 of them reserved for
  * proven addresses, 2 per unknown address and 6 per proven one. Each
  * connection gets its answer before the next opens, so the receiver has
@@ -1605,7 +1659,7 @@ static void test_pools(void)
     CHECK_INT(200, raw_get(fds[0]));
     CHECK_INT(200, raw_get(fds[1]));
     fds[2] = raw_connect_from(2);
-    CHECK_INT(0, raw_get(fds[2]));
+    check_turned_away(fds[2]);
     /* A second unknown address fills the 4 slots of unknown ones; a third
      * finds none. */
     fds[3] = raw_connect_from(3);
@@ -1613,18 +1667,18 @@ static void test_pools(void)
     CHECK_INT(200, raw_get(fds[3]));
     CHECK_INT(200, raw_get(fds[4]));
     fds[5] = raw_connect_from(4);
-    CHECK_INT(0, raw_get(fds[5]));
+    check_turned_away(fds[5]);
     /* The proven address gets the reserve: its connections fill the rest. */
     for (int i = 6; i < 9; i++) {
         fds[i] = raw_connect_from(1);
         CHECK_INT(200, raw_get(fds[i]));
     }
-    /* 8 open: none more, proven or not (refused, or left in the listen
-     * backlog by libmicrohttpd's own limit). */
+    /* 8 open: none more within the limits, proven or not: answered 503
+     * in the overflow slots. */
     fds[9] = raw_connect_from(1);
-    CHECK(raw_get(fds[9]) <= 0);
+    check_turned_away(fds[9]);
     fds[10] = raw_connect_from(5);
-    CHECK(raw_get(fds[10]) <= 0);
+    check_turned_away(fds[10]);
     /* (Gone, lest the backlog hand them the slot freed below.) */
     close(fds[9]);
     close(fds[10]);
@@ -1650,10 +1704,14 @@ static void test_pools(void)
     CHECK_INT(0, stop_server(pid));
     size_t len = 0;
     char *log = (char *)fx_read(log_path, &len);
-    CHECK(log &&
-          strstr(log, "127.0.0.2: connection refused: 2 open from this unknown address") != NULL);
-    CHECK(log && strstr(log, "127.0.0.4: connection refused: 0 open from this unknown address, 5 "
-                             "of 8 slots taken (4 of 4 for unknown addresses)") != NULL);
+    CHECK(log && strstr(log, "127.0.0.2: connection past the limits (answered 503): 2 open from "
+                             "this unknown address") != NULL);
+    CHECK(log && strstr(log, "127.0.0.4: connection past the limits (answered 503): 0 open from "
+                             "this unknown address, 5 of 8 slots taken (4 of 4 for unknown "
+                             "addresses)") != NULL);
+    CHECK(log && strstr(log, "127.0.0.1: connection past the limits (answered 503): 4 open from "
+                             "this proven address, 8 of 8 slots taken") != NULL);
+    CHECK(log && strstr(log, "4 connections past the limits answered 503") != NULL);
     free(log);
 }
 
@@ -1969,6 +2027,201 @@ static void test_group_commit(void)
     cstore_close(cs);
 }
 
+/* ---- what a station can make central keep ---- */
+
+/* A heartbeat alone of station who, counter n, received at t (an injected
+ * clock: no wall clock in the test). */
+static sq_status hb_put(cstore *cs, const char *who, int64_t n, int64_t t, sq_err *e)
+{
+    sq_heartbeat hb = {0};
+    cstore_ack ack;
+    snprintf(hb.station_id, sizeof hb.station_id, "%s", who);
+    snprintf(hb.software, sizeof hb.software, "test");
+    hb.counter = n;
+    hb.pending = n; /* tells the rows apart */
+    cstore_upload up = {.hb = &hb, .received_wall_s = t};
+    return cstore_put_upload(cs, &up, &ack, e);
+}
+
+typedef struct {
+    int n;
+    int64_t counters[512];
+} hb_rows;
+
+static int hb_collect(void *ctx, const sq_heartbeat *hb, int64_t received_wall_s)
+{
+    (void)received_wall_s;
+    hb_rows *r = ctx;
+    if (r->n < 512)
+        r->counters[r->n] = hb->counter;
+    r->n++;
+    return 0;
+}
+
+/* The rows the cap must leave of heartbeats 1..last, heartbeat i received
+ * at t0 + (i - 1) * step: the newest keep, and of the older ones the first
+ * of each day no older than days days before the last. */
+static int hb_expected(int64_t last, int64_t t0, int64_t step, int64_t keep, int64_t days,
+                       int64_t *want)
+{
+    int n = 0;
+    int64_t now = t0 + (last - 1) * step;
+    for (int64_t i = 1; i <= last; i++) {
+        int64_t t = t0 + (i - 1) * step;
+        bool first_of_day = i == 1 || (t0 + (i - 2) * step) / 86400 != t / 86400;
+        if (i > last - keep || (first_of_day && t >= now - days * 86400))
+            want[n++] = i;
+    }
+    return n;
+}
+
+static void check_hb_rows(cstore *cs, const char *who, int64_t last, int64_t t0, int64_t step,
+                          int64_t keep, int64_t days)
+{
+    sq_err e;
+    hb_rows got = {0};
+    int64_t want[512];
+    int n = hb_expected(last, t0, step, keep, days, want);
+    CHECK_OK(cstore_each_heartbeat(cs, who, hb_collect, &got, &e), &e);
+    CHECK_INT(n, got.n);
+    for (int i = 0; i < n && i < got.n && i < 512; i++)
+        CHECK_INT(want[i], got.counters[i]);
+    sq_heartbeat hb;
+    int64_t received = 0;
+    CHECK_OK(cstore_heartbeat_latest(cs, who, &hb, &received, &e), &e);
+    CHECK_INT(last, hb.counter);
+    CHECK_INT(t0 + (last - 1) * step, received);
+}
+
+/* A station sending thousands of heartbeats keeps the newest N and one a
+ * day: 2,000 of them, one every 12 minutes for 16 days and more. */
+static void test_heartbeat_cap(void)
+{
+    char where[400];
+    if (db_url)
+        snprintf(where, sizeof where, "%s", db_url);
+    else
+        snprintf(where, sizeof where, "%s/hbcap.db", f.dir);
+    sq_err e;
+    cstore *cs = NULL;
+    CHECK_OK(cstore_open(where, 0, &cs, &e), &e);
+    if (!cs)
+        return;
+    const int64_t t0 = 20834LL * 86400, step = 720; /* a day's start, 2027 */
+    int64_t i;
+    for (i = 1; i <= 2000; i++) {
+        sq_status st = hb_put(cs, "hb-cap", i, t0 + (i - 1) * step, &e);
+        if (st) {
+            CHECK_OK(st, &e);
+            break;
+        }
+    }
+    /* The defaults: the newest 100 (heartbeats 1901..2000) and the first
+     * of each of the 16 days before them. */
+    CHECK_INT(116, hb_expected(2000, t0, step, CSTORE_HB_KEEP, CSTORE_HB_DAYS, (int64_t[512]){0}));
+    check_hb_rows(cs, "hb-cap", 2000, t0, step, CSTORE_HB_KEEP, CSTORE_HB_DAYS);
+
+    /* A tighter cap: the newest 10, the first of each of the last 3 days. */
+    CHECK_OK(cstore_set_heartbeat_cap(cs, 10, 3, &e), &e);
+    CHECK_OK(hb_put(cs, "hb-cap", 2001, t0 + 2000 * step, &e), &e);
+    check_hb_rows(cs, "hb-cap", 2001, t0, step, 10, 3);
+    CHECK_INT(13, hb_expected(2001, t0, step, 10, 3, (int64_t[512]){0}));
+
+    /* A cap that makes no sense is refused and changes nothing. */
+    CHECK_ERR(SQ_EINVAL, "keep at least 1", cstore_set_heartbeat_cap(cs, 0, 3, &e), &e);
+    CHECK_ERR(SQ_EINVAL, "0 or more days", cstore_set_heartbeat_cap(cs, 10, -1, &e), &e);
+    CHECK_OK(hb_put(cs, "hb-cap", 2002, t0 + 2001 * step, &e), &e);
+    check_hb_rows(cs, "hb-cap", 2002, t0, step, 10, 3);
+
+    /* Another station's history is its own. */
+    CHECK_OK(hb_put(cs, "hb-other", 1, t0, &e), &e);
+    check_hb_rows(cs, "hb-other", 1, t0, step, 10, 3);
+    check_hb_rows(cs, "hb-cap", 2002, t0, step, 10, 3);
+    cstore_close(cs);
+}
+
+/* A stick's batch records the station as carried by stick, never as a
+ * heartbeat; the network's heartbeat is apart. */
+static void test_stick_latest(void)
+{
+    char where[400];
+    if (db_url)
+        snprintf(where, sizeof where, "%s", db_url);
+    else
+        snprintf(where, sizeof where, "%s/stick.db", f.dir);
+    sq_err e;
+    cstore *cs = NULL;
+    CHECK_OK(cstore_open(where, 0, &cs, &e), &e);
+    if (!cs)
+        return;
+    uint8_t a[40], b[40], sha[32];
+    memset(a, 'a', sizeof a);
+    memset(b, 'b', sizeof b);
+    crypto_hash_sha256(sha, a, sizeof a);
+    cstore_result ra = {1, a, sizeof a}, rb = {1, b, sizeof b};
+    sq_heartbeat hb = {0};
+    snprintf(hb.station_id, sizeof hb.station_id, "stick-1");
+    snprintf(hb.software, sizeof hb.software, "usb");
+    const int64_t t = 1800000000;
+    cstore_ack ack;
+    int64_t when = 0, received = 0;
+    sq_heartbeat got;
+    CHECK_ERR(SQ_ENOTFOUND, "never carried in by stick",
+              cstore_stick_latest(cs, "stick-1", &when, &e), &e);
+    cstore_upload up = {.hb = &hb,
+                        .received_wall_s = t,
+                        .batch_id = "5717c0000000000000000000000000a1",
+                        .batch_sha256 = sha,
+                        .batch_len = 40,
+                        .results = &ra,
+                        .n_results = 1,
+                        .by_stick = true};
+    CHECK_OK(cstore_put_upload(cs, &up, &ack, &e), &e);
+    CHECK_INT(CSTORE_NEW, ack.outcome);
+    CHECK_OK(cstore_stick_latest(cs, "stick-1", &when, &e), &e);
+    CHECK_INT(t, when);
+    CHECK_ERR(SQ_ENOTFOUND, "no heartbeat",
+              cstore_heartbeat_latest(cs, "stick-1", &got, &received, &e), &e);
+    hb_rows rows = {0};
+    CHECK_OK(cstore_each_heartbeat(cs, "stick-1", hb_collect, &rows, &e), &e);
+    CHECK_INT(0, rows.n);
+    /* An older stick ingested later does not move the time back. */
+    up.received_wall_s = t - 100;
+    CHECK_OK(cstore_put_upload(cs, &up, &ack, &e), &e);
+    CHECK_INT(CSTORE_DUPLICATE, ack.outcome);
+    CHECK_OK(cstore_stick_latest(cs, "stick-1", &when, &e), &e);
+    CHECK_INT(t, when);
+    /* A refused batch (other bytes under seq 1) records nothing. */
+    uint8_t sha_b[32];
+    crypto_hash_sha256(sha_b, b, sizeof b);
+    cstore_upload bad = up;
+    bad.received_wall_s = t + 1000;
+    bad.batch_id = "5717c0000000000000000000000000b2";
+    bad.batch_sha256 = sha_b;
+    bad.results = &rb;
+    CHECK_OK(cstore_put_upload(cs, &bad, &ack, &e), &e);
+    CHECK_INT(CSTORE_CONFLICT, ack.outcome);
+    CHECK_OK(cstore_stick_latest(cs, "stick-1", &when, &e), &e);
+    CHECK_INT(t, when);
+    /* The network: a heartbeat, and the stick's time stays its own. */
+    hb.counter = 1;
+    snprintf(hb.software, sizeof hb.software, "test");
+    cstore_upload live = {.hb = &hb, .received_wall_s = t + 50};
+    CHECK_OK(cstore_put_upload(cs, &live, &ack, &e), &e);
+    CHECK_OK(cstore_heartbeat_latest(cs, "stick-1", &got, &received, &e), &e);
+    CHECK_INT(t + 50, received);
+    CHECK_OK(cstore_stick_latest(cs, "stick-1", &when, &e), &e);
+    CHECK_INT(t, when);
+    /* A later stick moves it on. */
+    up.received_wall_s = t + 7200;
+    CHECK_OK(cstore_put_upload(cs, &up, &ack, &e), &e);
+    CHECK_OK(cstore_stick_latest(cs, "stick-1", &when, &e), &e);
+    CHECK_INT(t + 7200, when);
+    CHECK_OK(cstore_heartbeat_latest(cs, "stick-1", &got, &received, &e), &e);
+    CHECK_INT(t + 50, received);
+    cstore_close(cs);
+}
+
 /* What the store may show of where it is: never a password. */
 static void test_where(void)
 {
@@ -2158,6 +2411,8 @@ int main(int argc, char **argv)
         if (server_pid > 0)
             CHECK_INT(0, stop_server(server_pid));
         test_group_commit();
+        test_heartbeat_cap();
+        test_stick_latest();
         /* The file is whole after the stop. */
         sqlite3 *db = NULL;
         sqlite3_stmt *q = NULL;

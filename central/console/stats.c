@@ -28,7 +28,8 @@ static const char r_empty[] =
     "CREATE TABLE r.results(station_id TEXT, seq INTEGER, received_wall INTEGER);"
     "CREATE TABLE r.batches(station_id TEXT, received_wall INTEGER);"
     "CREATE TABLE r.heartbeat_latest(station_id TEXT PRIMARY KEY, received_wall INTEGER,"
-    " pending INTEGER, oldest_pending_s INTEGER, software TEXT);";
+    " pending INTEGER, oldest_pending_s INTEGER, software TEXT);"
+    "CREATE TABLE r.stick_latest(station_id TEXT PRIMARY KEY, received_wall INTEGER);";
 
 static sq_status seterr(sq_err *err, sq_status st, const char *what, const char *detail)
 {
@@ -221,24 +222,32 @@ out:
     return st;
 }
 
+/* The stations, with column 12 when a stick last carried each in: STICK
+ * is the store's stick_latest (schema 3) or 0 for a store of an earlier
+ * build (the receiver upgrades it at its next start). The conditions on
+ * ?6 are those of the Overview's numbers (stats_overview_get). */
+#define STATIONS_SQL(STICK)                                                                        \
+    "SELECT s.station_id, s.district, s.label, s.revoked, s.issued_wall,"                          \
+    " coalesce(h.received_wall, 0), coalesce(h.pending, 0),"                                       \
+    " CASE WHEN h.pending > 0 THEN h.oldest_pending_s + (?2 - h.received_wall) ELSE 0 END,"        \
+    " coalesce(h.software, ''), coalesce(u.last, 0),"                                              \
+    " (SELECT count(*) FROM r.results x WHERE x.station_id = s.station_id),"                       \
+    " NOT s.revoked AND max(coalesce(h.received_wall, 0), s.issued_wall) < ?2 - ?3 AS silent,"     \
+    " " STICK " FROM c.stations s LEFT JOIN r.heartbeat_latest h ON h.station_id = s.station_id"   \
+    " LEFT JOIN (SELECT station_id, max(received_wall) AS last FROM r.batches"                     \
+    "   GROUP BY station_id) u ON u.station_id = s.station_id"                                     \
+    " WHERE (?1 IS NULL OR s.district = ?1) AND (?5 IS NULL OR s.station_id = ?5)"                 \
+    " AND (?6 = 0"                                                                                 \
+    "   OR (?6 = 1 AND NOT s.revoked AND max(coalesce(h.received_wall, 0), s.issued_wall) < ?2 - " \
+    "?3)"                                                                                          \
+    "   OR (?6 = 2 AND NOT s.revoked AND h.pending > 0)"                                           \
+    "   OR (?6 = 3 AND s.revoked))"                                                                \
+    " ORDER BY s.revoked, silent DESC, coalesce(h.pending, 0) DESC, s.station_id LIMIT ?4"
+
 static const char stations_sql[] =
-    "SELECT s.station_id, s.district, s.label, s.revoked, s.issued_wall,"
-    " coalesce(h.received_wall, 0), coalesce(h.pending, 0),"
-    " CASE WHEN h.pending > 0 THEN h.oldest_pending_s + (?2 - h.received_wall) ELSE 0 END,"
-    " coalesce(h.software, ''), coalesce(u.last, 0),"
-    " (SELECT count(*) FROM r.results x WHERE x.station_id = s.station_id),"
-    " NOT s.revoked AND max(coalesce(h.received_wall, 0), s.issued_wall) < ?2 - ?3 AS silent"
-    " FROM c.stations s LEFT JOIN r.heartbeat_latest h ON h.station_id = s.station_id"
-    " LEFT JOIN (SELECT station_id, max(received_wall) AS last FROM r.batches"
-    "   GROUP BY station_id) u ON u.station_id = s.station_id"
-    " WHERE (?1 IS NULL OR s.district = ?1) AND (?5 IS NULL OR s.station_id = ?5)"
-    /* The same conditions as the Overview's numbers (stats_overview_get). */
-    " AND (?6 = 0"
-    "   OR (?6 = 1 AND NOT s.revoked AND max(coalesce(h.received_wall, 0), s.issued_wall) < ?2 - "
-    "?3)"
-    "   OR (?6 = 2 AND NOT s.revoked AND h.pending > 0)"
-    "   OR (?6 = 3 AND s.revoked))"
-    " ORDER BY s.revoked, silent DESC, coalesce(h.pending, 0) DESC, s.station_id LIMIT ?4";
+    STATIONS_SQL("coalesce((SELECT k.received_wall FROM r.stick_latest k WHERE k.station_id = "
+                 "s.station_id), 0)");
+static const char stations_sql_v2[] = STATIONS_SQL("0");
 
 static void row_station(sqlite3_stmt *q, stats_station *st)
 {
@@ -255,6 +264,21 @@ static void row_station(sqlite3_stmt *q, stats_station *st)
     st->last_upload = sqlite3_column_int64(q, 9);
     st->results = sqlite3_column_int64(q, 10);
     st->silent = sqlite3_column_int(q, 11) != 0;
+    st->last_stick = sqlite3_column_int64(q, 12);
+}
+
+/* Whether the attached result store has stick_latest (schema 3). */
+static bool has_stick_table(stats *s)
+{
+    sqlite3_stmt *q;
+    bool yes = false;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT count(*) FROM r.sqlite_master WHERE name = 'stick_latest'", -1,
+                           &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        yes = sqlite3_column_int(q, 0) == 1;
+    sqlite3_finalize(q);
+    return yes;
 }
 
 static sq_status walk(stats *s, const char *district, const char *id, stats_show show,
@@ -267,7 +291,8 @@ static sq_status walk(stats *s, const char *district, const char *id, stats_show
     if ((st = refresh(s, err)))
         goto out;
     sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
-    if ((rc = sqlite3_prepare_v2(s->db, stations_sql, -1, &q, NULL)) == SQLITE_OK) {
+    const char *sql = has_stick_table(s) ? stations_sql : stations_sql_v2;
+    if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) == SQLITE_OK) {
         bind_district(q, district);
         sqlite3_bind_int64(q, 2, w->now);
         sqlite3_bind_int64(q, 3, w->silent_after_s);

@@ -60,6 +60,7 @@ typedef struct {
     int64_t enrolled_wall;
     int64_t last_heartbeat;   /* central's clock; 0: never (a stick is not a heartbeat) */
     int64_t last_upload;      /* network or stick; 0: never */
+    int64_t last_stick;       /* when a stick last carried it in (ingest); 0: never */
     int64_t pending;          /* from the last heartbeat */
     int64_t oldest_pending_s; /* its age now; 0: none */
     int64_t results;          /* results central holds from it */

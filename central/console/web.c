@@ -1136,6 +1136,8 @@ static enum MHD_Result station_page(console *c, struct MHD_Connection *conn, con
          s.last_heartbeat > 0 ? t : tr(c, lang, "fleet.never"));
     fmt_time(s.last_upload, t, sizeof t);
     fact(c, &b, lang, "fleet.last_upload", s.last_upload > 0 ? t : tr(c, lang, "fleet.never"));
+    fmt_time(s.last_stick, t, sizeof t);
+    fact(c, &b, lang, "fleet.last_stick", s.last_stick > 0 ? t : tr(c, lang, "fleet.never"));
     fact(c, &b, lang, "station.software", s.software[0] ? s.software : "-");
     snprintf(n, sizeof n, "%lld", (long long)s.pending);
     fact(c, &b, lang, "fleet.pending", n);

@@ -365,6 +365,11 @@ const char *sq_batch_id(const sq_batch *b)
     return b->id_hex;
 }
 
+uint64_t sq_batch_plain_len(const sq_batch *b)
+{
+    return b->plain_len;
+}
+
 sq_status sq_batch_verify(sq_batch *b, const uint8_t station_sign_pk[32], sq_err *err)
 {
     if (crypto_sign_verify_detached(b->raw + b->len - 64, b->raw, b->len - 64, station_sign_pk) !=

@@ -60,6 +60,14 @@ rm "$stick/synaq/ui-001/outgoing/zz-evil.sqbatch"
 [ "$(held)" = 120 ] && ok || bad "central holds $(held) after the first ingest"
 expect "3 batch file(s) read, 0 result(s) newly stored" 0 central ingest "$stick"
 [ "$(held)" = 120 ] && ok || bad "ingesting twice stored $(held)"
+# A stick is not a heartbeat: central knows the station as carried in by
+# stick, and as never heard by network.
+hb_rows() { store_sql "$work/central/results.db" "SELECT count(*) FROM heartbeats WHERE station_id = 'ui-001'" 2>/dev/null || echo 0; }
+[ "$(hb_rows)" = 0 ] && ok || bad "a stick stored $(hb_rows) heartbeats"
+out=$(central status 2>&1) && ok || bad "status: $out"
+grep -qP '^ui-001\t.*\tlast heard by network: never\tlast carried by stick: 20[0-9-]+T[0-9:]+Z' <<<"$out" && ok ||
+  bad "status after ingest: $out"
+expect "station 'nobody' is not enrolled here" 1 central status nobody
 
 # Acknowledgements: forged, altered, for another station: refused.
 acks=$stick/synaq/ui-001/acks
@@ -146,6 +154,9 @@ printf 'central_url = http://127.0.0.1:%s\nfetch_bundles = no\n' "$port" >"$work
 "$bin/sync/synaq-syncd" --home "$work/station" --once 2>"$work/syncd.log" || bad "syncd: $(cat "$work/syncd.log")"
 [ "$(held)" = 185 ] && ok || bad "central holds $(held) after the network sync (expected 185)"
 [ "$(pending)" = 0 ] && ok || bad "$(pending) pending after the network sync"
+out=$(central status ui-001 2>&1) && ok || bad "status: $out"
+grep -qP '^ui-001\t.*\tlast heard by network: 20[0-9-]+T[0-9:]+Z\tlast carried by stick: 20[0-9-]+T[0-9:]+Z' <<<"$out" && ok ||
+  bad "status after the network sync: $out"
 echo "usb: $passes passed, $fails failed, $skips skipped"
 [ $fails = 0 ] || exit 1
 [ $skips = 0 ] || exit 77

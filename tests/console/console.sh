@@ -122,6 +122,18 @@ get "$alice" "/overview?lang=ru"
 body_has "Все районы" && [ "$(num n-all)" = 5 ] && ok || bad "ru overview"
 get "$alice" "/station/st-a"
 [ "$code" = 200 ] && body_has '&lt;script&gt;alert(1)&lt;/script&gt;' && ! grep -q '<script' "$work/b" && ok || bad "station page: $code"
+# Heard by network and carried by stick, apart: st-a only by network,
+# st-b only by stick (3 days ago), in every language.
+get "$alice" "/station/st-a?lang=en"
+body_has '<dt>Last carried in by stick</dt><dd>never</dd>' && ! body_has '<dt>Last heard</dt><dd>never</dd>' && ok ||
+  bad "st-a's page: $(grep -o '<dl class="facts".*</dl>' "$work/b")"
+get "$alice" "/station/st-b?lang=en"
+body_has '<dt>Last heard</dt><dd>never</dd>' && grep -qE '<dt>Last carried in by stick</dt><dd>[0-9]{4}-[0-9]{2}-[0-9]{2}' "$work/b" && ok ||
+  bad "st-b's page: $(grep -o '<dl class="facts".*</dl>' "$work/b")"
+get "$alice" "/station/st-b?lang=ru"
+grep -qE '<dt>Последняя доставка на флешке</dt><dd>[0-9]{4}-' "$work/b" && ok || bad "st-b's page in Russian"
+get "$alice" "/station/st-b?lang=kk"
+grep -qE '<dt>Флешкамен соңғы жеткізу</dt><dd>[0-9]{4}-' "$work/b" && ok || bad "st-b's page in Kazakh"
 # Every station number links to the stations behind it.
 get "$alice" "/overview?lang=en"
 [ "$(rows)" = "st-b st-a st-c st-d " ] && ok || bad "stations, attention first: $(rows)"

@@ -70,7 +70,8 @@ sqlite3 "$r" "UPDATE results SET received_wall = $now - 3600 WHERE station_id = 
   UPDATE batches SET received_wall = $now - 3600 WHERE station_id = 'st-a';
   UPDATE batches SET received_wall = $now - 3 * 86400 WHERE station_id = 'st-b';
   UPDATE heartbeats SET received_wall = $now - 3600;
-  UPDATE heartbeat_latest SET received_wall = $now - 3600;"
+  UPDATE heartbeat_latest SET received_wall = $now - 3600;
+  UPDATE stick_latest SET received_wall = $now - 3 * 86400 WHERE station_id = 'st-b';"
 sqlite3 "$dir/central/central.db" "UPDATE stations SET issued_wall = $now - 30 * 86400;
   UPDATE stations SET issued_wall = $now - 86400 WHERE station_id = 'st-c';"
 

@@ -155,14 +155,14 @@ rc=0
   2>"$work/newer-open.err" || rc=$?
 [ $rc = 1 ] && grep -q "newer than this build knows" "$work/newer-open.err" && ok ||
   bad "open-results on a newer schema: $rc: $(cat "$work/newer-open.err")"
-q "UPDATE cstore_schema SET version = 2" >/dev/null
+q "UPDATE cstore_schema SET version = 3" >/dev/null
 
 # ---- the first schema, with data, upgraded at start ----
 v1=$("$here/pgtmp.sh" url "$SYNAQ_TEST_PG" v1)
 psql -X -q -v ON_ERROR_STOP=1 "$v1" -f "$here/schema-v1.sql" >/dev/null
 start_server "$work/v1.log" "$central_bin" --home "$work/central" serve --listen 127.0.0.1:0 --db "$v1"
 qv() { psql -X -At "$v1" -c "$1"; }
-[ "$(qv "SELECT version FROM cstore_schema")" = 2 ] && ok || bad "v1 not upgraded: $(qv "SELECT version FROM cstore_schema")"
+[ "$(qv "SELECT version FROM cstore_schema")" = 3 ] && ok || bad "v1 not upgraded: $(qv "SELECT version FROM cstore_schema")"
 [ "$(qv "SELECT string_agg(seq || ':' || encode(sealed, 'hex'), ',' ORDER BY seq) FROM results WHERE station_id = 'old-001'")" = "1:deadbeef01,2:deadbeef02" ] &&
   ok || bad "v1's results changed in the upgrade"
 [ "$(qv "SELECT software || '/' || counter || '/' || integrity FROM heartbeat_latest WHERE station_id = 'old-001'")" = "0.0.9/0/0" ] &&

@@ -119,7 +119,7 @@ refused no_dir "the target: cannot open $work/no/such/dir/results.db-lock" --to 
 rc=0
 central migrate-store --to "$url" >"$work/migrate.out" 2>"$work/migrate.err" || rc=$?
 [ $rc = 0 ] && ok || bad "migrate-store: status $rc: $(cat "$work/migrate.err")"
-grep -q "batches 7, results 49, progress 2, heartbeats 6, heartbeat_latest 2; sha256 [0-9a-f]\{64\}" \
+grep -q "batches 7, results 49, progress 2, heartbeats 6, heartbeat_latest 2, stick_latest 1; sha256 [0-9a-f]\{64\}" \
   "$work/migrate.out" && ok || bad "migrate-store's summary: $(cat "$work/migrate.out")"
 grep -q "read back from the target: the same rows and the same SHA-256" "$work/migrate.out" && ok ||
   bad "migrate-store did not say it read back: $(cat "$work/migrate.out")"

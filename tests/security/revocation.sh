@@ -65,6 +65,36 @@ out=$(central enroll "$work/new/enrol.req" --station-id ui-001 --district X --re
   bad "enroll --replace: $out"
 grep -q "earlier keys are revoked" <<<"$out" && ok || bad "no word on the old keys: $out"
 central stations | grep -q "^ui-001.*(2 keys over time)" && ok || bad "stations: $(central stations)"
+# Central's audit tells what was done: the revocation (with the key it
+# revoked), the replacement on purpose; the refusals above left no line.
+audit=$(central stations --audit 2>&1) && ok || bad "stations --audit: $audit"
+old_fp=$(grep -P '\trevoke\tui-001\t' <<<"$audit" | sed -n 's/.*keys revoked: \([0-9a-f]*\).*/\1/p' || true)
+[ -n "$old_fp" ] && ok || bad "no revocation of ui-001 in the audit: $audit"
+grep -P '\treplace\tui-001\t.*--replace.*revoked before.*by ' <<<"$audit" >/dev/null && ok ||
+  bad "no replacement of ui-001 in the audit: $audit"
+[ "$(grep -c $'\tui-001\t' <<<"$audit")" = 3 ] && ok || bad "ui-001's audit lines: $audit"
+# The old key stays revoked: one good key under the id, and it is not the old one.
+good=$(sqlite3 "$work/central/central.db" "SELECT count(*) FROM station_keys WHERE station_id = 'ui-001' AND revoked_wall IS NULL")
+[ "$good" = 1 ] && ok || bad "ui-001 has $good good keys"
+if sqlite3 "$work/central/central.db" "DELETE FROM registry_audit" 2>/dev/null; then bad "the audit lost lines"; else ok; fi
+# By stick, on purpose: the request on the stick replaces ui-002's keys.
+out=$(central enroll-usb "$stick" --station-id ui-002 --district X --replace 2>&1) && ok || bad "enroll-usb --replace: $out"
+grep -q "earlier keys are revoked" <<<"$out" && ok || bad "enroll-usb --replace said: $out"
+[ -n "$(ls "$stick"/synaq/enrol/*.cert 2>/dev/null)" ] && ok || bad "no certificate on the stick"
+central stations --audit | grep -P '\treplace\tui-002\t.*the station enrolled before; keys revoked now: [0-9a-f]{16}' >/dev/null && ok ||
+  bad "no replacement of ui-002 in the audit: $(central stations --audit)"
+good=$(sqlite3 "$work/central/central.db" "SELECT count(*) FROM station_keys WHERE station_id = 'ui-002' AND revoked_wall IS NULL")
+[ "$good" = 1 ] && ok || bad "ui-002 has $good good keys"
+# A refused replacement (the same keys again) changes nothing: not the
+# registry, its audit, nor the certificates.
+before=$(registry_dump)
+certs_before=$(cd "$work/central/certs" && ls -l --time-style=+%s . | sha256sum)
+status=0
+out=$(central enroll "$work/new/enrol.req" --station-id ui-001 --district X --replace 2>&1) || status=$?
+[ $status = 1 ] && grep -q "were enrolled under station id 'ui-001' before" <<<"$out" && ok || bad "the same keys again: $status: $out"
+[ "$(registry_dump)" = "$before" ] && ok || bad "a refused replacement changed the registry"
+[ "$(cd "$work/central/certs" && ls -l --time-style=+%s . | sha256sum)" = "$certs_before" ] && ok ||
+  bad "a refused replacement changed the certificates: $(ls "$work/central/certs")"
 
 # 4. The replacement station under ui-001 numbers its results from 1, as
 # the revoked one did: central holds #1 and #2 with other bytes. Its

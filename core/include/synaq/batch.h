@@ -77,6 +77,13 @@ sq_status sq_batch_parse(const uint8_t *buf, size_t len, sq_batch **out,
 void sq_batch_free(sq_batch *b);
 const char *sq_batch_station_id(const sq_batch *b);
 const char *sq_batch_id(const sq_batch *b);   /* 32 hex characters */
+/* The bytes the batch says its results take once inflated, as its
+ * header declares them (from sq_batch_parse, before any verify): verify
+ * allocates exactly this much and refuses data that inflates to any other
+ * size, so a reader with a tighter bound than SQ_BATCH_MAX_PLAIN (the
+ * receiver, for a batch of one upload) refuses a larger one before
+ * anything is inflated. */
+uint64_t sq_batch_plain_len(const sq_batch *b);
 /* Checks the station's signature, then inflates the results (bounded). */
 sq_status sq_batch_verify(sq_batch *b, const uint8_t station_sign_pk[32],
                           sq_err *err) SQ_MUST_CHECK;
