@@ -39,6 +39,7 @@ cat >"$work/long.yaml" <<EOF
 exam: long-text
 version: 1
 title: {kk: "Ұзақ мәтін", ru: "Длинный текст", en: "A long text"}
+pass_mark: 50
 time_limit: 0
 shuffle_options: no
 $roster
@@ -63,6 +64,7 @@ cat >"$work/fallback.yaml" <<EOF
 exam: ru-only
 version: 1
 title: {ru: "Только по-русски"}
+pass_mark: 50
 description: {ru: "$desc_ru"}
 time_limit: 0
 shuffle_items: no
@@ -88,6 +90,7 @@ cat >"$work/img/image.yaml" <<EOF
 exam: broken-image
 version: 1
 title: {kk: "Бүлінген сурет", ru: "Испорченное изображение", en: "A broken picture"}
+pass_mark: 50
 time_limit: 0
 shuffle_items: no
 $roster
@@ -231,7 +234,7 @@ expect_refused() {
 sed 's/image: broken.png/image: gone.png/' "$work/img/image.yaml" >"$work/img/missing.yaml"
 line=$(grep -n 'image: gone.png' "$work/img/missing.yaml" | cut -d: -f1)
 expect_refused "missing.yaml:$line: item 'png': image 'gone.png' cannot be read" "$work/img/missing.yaml"
-printf 'exam: empty\nversion: 1\ntitle: {ru: "Пусто"}\nitems: []\n' >"$work/empty.yaml"
+printf 'exam: empty\nversion: 1\ntitle: {ru: "Пусто"}\nitems: []\npass_mark: 50\n' >"$work/empty.yaml"
 expect_refused "empty.yaml:4: the exam has 0 items" "$work/empty.yaml"
 printf 'exam: empty\nversion: 1\ntitle: {ru: "Пусто"}\n' >"$work/no-items.yaml"
 expect_refused "missing required key 'items'" "$work/no-items.yaml"
