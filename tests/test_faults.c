@@ -35,7 +35,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -90,8 +92,10 @@ static int shim_truncate(sqlite3_file *fl, sqlite3_int64 size)
     }
     return REAL(fl)->pMethods->xTruncate(REAL(fl), size);
 }
+static long shim_syncs; /* every xSync asked for, failed or not */
 static int shim_sync(sqlite3_file *fl, int flags)
 {
+    shim_syncs++;
     if (sqi_fault_now()) {
         sqi_fault.site = "SQLite xSync";
         return SQLITE_IOERR_FSYNC;
@@ -991,6 +995,119 @@ static void walk(const fault_op *op)
            after);
 }
 
+/* ---- what a tap costs in fsyncs ---- */
+
+/* Moving between items commits without an fsync (losing it in a power cut
+ * only reopens an earlier item); an answer, a flag and the submission
+ * each wait for one, also right after a move. Counted at the VFS: every
+ * xSync of the store's files. */
+static void test_syncs_per_tap(void)
+{
+    sq_err e;
+    sq_attempt *a = NULL;
+    sq_outcome o;
+    if (f.dir[0])
+        fx_teardown(&f);
+    if (fx_setup(&f, "st-001") || import_exam("small", 6)) {
+        CHECK(!"the fixture");
+        return;
+    }
+    CHECK_OK(sq_attempt_start(f.store, "small", "T-sync", "Синх Тест", &a, &e), &e);
+    if (!a)
+        return;
+    long n0 = shim_syncs;
+    CHECK_OK(sq_attempt_goto(a, 2, &e), &e);
+    CHECK_OK(sq_attempt_goto(a, 3, &e), &e);
+    CHECK_INT(0, shim_syncs - n0);
+    CHECK_INT(3, sq_attempt_current(a));
+    n0 = shim_syncs;
+    CHECK_OK(sq_attempt_answer(a, 3, 1u, &e), &e);
+    CHECK(shim_syncs - n0 >= 1);
+    n0 = shim_syncs;
+    CHECK_OK(sq_attempt_goto(a, 4, &e), &e);
+    CHECK_INT(0, shim_syncs - n0);
+    n0 = shim_syncs;
+    CHECK_OK(sq_attempt_flag(a, 4, true, &e), &e);
+    CHECK(shim_syncs - n0 >= 1);
+    n0 = shim_syncs;
+    CHECK_OK(sq_attempt_goto(a, 5, &e), &e);
+    CHECK_INT(0, shim_syncs - n0);
+    n0 = shim_syncs;
+    CHECK_OK(sq_attempt_finish(a, &o, &e), &e);
+    CHECK(shim_syncs - n0 >= 1);
+    sq_attempt_free(a);
+    /* The light moves were committed all the same: on another handle
+     * (a restart) the store is whole. */
+    CHECK_INT(0, fx_reopen(&f));
+    sq_integrity_report ir;
+    CHECK_OK(sq_chain_check(f.store, &ir, &e), &e);
+    CHECK_INT(0, ir.found.flags);
+}
+
+/* A kill -9 right after a move: the attempt resumes at that item or an
+ * earlier one, with every answer given. */
+static void test_kill_after_goto(void)
+{
+    sq_err e;
+    sq_attempt *a = NULL;
+    int fds[2];
+    if (f.dir[0])
+        fx_teardown(&f);
+    if (fx_setup(&f, "st-001") || import_exam("small", 6) || pipe(fds) != 0) {
+        CHECK(!"the fixture");
+        return;
+    }
+    CHECK_OK(sq_attempt_start(f.store, "small", "T-kill", "Өлтіру Тест", &a, &e), &e);
+    if (!a)
+        return;
+    for (int pos = 0; pos < 3; pos++) {
+        CHECK_OK(sq_attempt_goto(a, pos, &e), &e);
+        CHECK_OK(sq_attempt_answer(a, pos, 1u << pos, &e), &e);
+    }
+    sq_attempt_free(a);
+    a = NULL;
+    sq_store_close(f.store);
+    f.store = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* The kiosk: resumes, answers item 4, moves on to 5, says so
+         * and waits for the end. */
+        close(fds[0]);
+        if (fx_reopen(&f) || sq_attempt_resume(f.store, "small", "T-kill", &a, &e) ||
+            sq_attempt_goto(a, 3, &e) || sq_attempt_answer(a, 3, 8u, &e) ||
+            sq_attempt_goto(a, 5, &e))
+            _exit(3);
+        if (write(fds[1], "m", 1) != 1)
+            _exit(4);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    char c = 0;
+    CHECK(pid > 0);
+    CHECK_INT(1, pid > 0 ? read(fds[0], &c, 1) : -1);
+    close(fds[0]);
+    int status = 0;
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    }
+    CHECK_INT(0, fx_reopen(&f));
+    CHECK_OK(sq_attempt_resume(f.store, "small", "T-kill", &a, &e), &e);
+    if (!a)
+        return;
+    CHECK(sq_attempt_current(a) <= 5);
+    for (int pos = 0; pos < 4; pos++) {
+        sq_item_view v;
+        CHECK_OK(sq_attempt_item(a, pos, SQ_LANG_KK, &v, &e), &e);
+        CHECK(v.answered);
+        CHECK_INT(pos < 3 ? 1u << pos : 8u, v.selected);
+    }
+    sq_attempt_free(a);
+}
+
 int main(void)
 {
     if (shim_install()) {
@@ -999,6 +1116,8 @@ int main(void)
     }
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
         walk(&ops[i]);
+    test_syncs_per_tap();
+    test_kill_after_goto();
     fx_teardown(&f);
     for (size_t i = 0; i < 2; i++)
         sq_free(ack_bytes[i]);
