@@ -9,7 +9,8 @@
 #     refuses them, so no bundle carries them (its messages are checked);
 #   - a missing font, a corrupt font, a missing fallback font, a missing
 #     font list: error screen;
-#   - a screen smaller than 800x480: error screen;
+#   - a screen smaller than 800x480 (landscape) or 600x800 (portrait):
+#     error screen;
 #   - no station at all: the set-up screen, which does nothing without
 #     a stick; the store unavailable: a garbage, truncated, read-only or
 #     schema-damaged station.db: error screen.
@@ -293,8 +294,11 @@ for name in bad-font-missing bad-font-corrupt bad-font-fallback; do
 done
 
 # A screen below the least size.
-error_case bad-screen-640x400 640x400 "$home" error.screen "the screen is 640x400; the least is 800x480"
-error_case bad-screen-799x480 799x480 "$home" error.screen "the screen is 799x480"
+error_case bad-screen-640x400 640x400 "$home" error.screen \
+  "the screen is 640x400 (landscape); the least is 800x480 in landscape, 600x800 in portrait"
+error_case bad-screen-799x480 799x480 "$home" error.screen "the screen is 799x480 (landscape)"
+# Portrait: a 600x1024 tablet is enough (tests/ui/portrait.sh), 480 wide is not.
+error_case bad-screen-480x800 480x800 "$home" error.screen "the screen is 480x800 (portrait)"
 
 # The store: no station at all, or a home that does not exist, is a new
 # station: the set-up screen (setup.sh walks it), with its button shut
