@@ -113,10 +113,13 @@ static sq_status begin(sq_store *s, bool light, sq_err *err)
     if (st)
         return st;
     st = sqi_db_lock_take(s, err);
-    if (st)
-        return st;
-    if ((st = sqi_db_exec(s, "BEGIN IMMEDIATE", "starting a write", err))) {
+    if (!st && (st = sqi_db_exec(s, "BEGIN IMMEDIATE", "starting a write", err)))
         sqi_db_lock_release(s);
+    if (st) {
+        if (s->sync_light) {
+            sq_err ignored;
+            (void)set_sync(s, false, &ignored);
+        }
         return st;
     }
     s->in_tx = 1;
@@ -148,6 +151,13 @@ sq_status sqi_db_end(sq_store *s, sq_status st, sq_err *err)
     }
     s->in_tx = 0;
     sqi_db_lock_release(s);
+    /* Back to FULL at once, so that no write outside a transaction of
+     * ours (a checkpoint at close) runs light either. Should that fail,
+     * the next durable begin tries again before it writes. */
+    if (s->sync_light) {
+        sq_err ignored;
+        (void)set_sync(s, false, &ignored);
+    }
     return st;
 }
 

@@ -18,8 +18,9 @@ struct sq_store {
     int lock_fd;                 /* "<path>-lock", flock()ed around every write */
     int in_tx;
     /* 1 while the connection runs with synchronous = NORMAL for a light
-     * write (sqi_db_begin_light); every durable begin sets FULL back
-     * first, so no durable write can go out without its fsync. */
+     * write (sqi_db_begin_light); sqi_db_end sets FULL back, and every
+     * durable begin makes sure of it first, so no durable write can go
+     * out without its fsync. */
     int sync_light;
     const sq_station_keys *keys;
     const sq_clock *clock;
