@@ -210,6 +210,23 @@ if [ -n "$base" ]; then
             tail -n 266 "$work/tb.one" >>"$work/tb.$which.moves"
         done
     done
+    # The syncs the same taps cost, counted by strace (once each, SDL's
+    # dummy driver: strace slows the process, so these runs are not timed).
+    declare -A syncs=([base]=n/a [this]=n/a)
+    if command -v strace >/dev/null; then
+        for which in base this; do
+            k=$kiosk
+            [ $which = base ] && k=$base/kiosk/synaq-kiosk
+            rm -rf "$work/taps.$which.s"
+            cp -a "$work/taps0" "$work/taps.$which.s"
+            SDL_VIDEODRIVER=dummy SDL_RENDER_DRIVER=software SDL_FRAMEBUFFER_ACCELERATION=0 \
+                strace -f -c -e trace=fsync,fdatasync -o "$work/strace.$which" \
+                "$k" --home "$work/taps.$which.s" --software --size 1280x800 \
+                --script "$work/taps.script" >"$work/strace.$which.log" 2>&1 ||
+                fail "the $which kiosk's tap script under strace failed"
+            syncs[$which]=$(awk '$NF == "total" {print $(NF-1)}' "$work/strace.$which")
+        done
+    fi
 fi
 frames "$work/frames.floor" >"$work/ff"
 frames "$work/frames.flooru" >"$work/ffu"
@@ -428,6 +445,7 @@ if [ -n "$base" ]; then
         "$(stat 1 1 "$work/tb.base.moves" 0.5)" "$(stat 1 1 "$work/tb.this.moves" 0.5)" "ms"
     row "tap to frame, moves only (prev, next): p99" \
         "$(stat 1 1 "$work/tb.base.moves" 0.99)" "$(stat 1 1 "$work/tb.this.moves" 0.99)" "ms"
+    row "fsync + fdatasync calls for the 306 taps (strace)" "${syncs[base]}" "${syncs[this]}" ""
 fi
 if [ "$hour_ok" = 1 ]; then
     hrow() { # hrow LABEL START END UNIT
