@@ -2,7 +2,8 @@
  * test_faults.c - the fault walk, after SQLite's fault simulation. Each
  * operation that writes (an import from a stick, a tapped answer, a
  * submitted attempt, an export to a stick, reading central's
- * acknowledgements, a renumbering by a conflict) is run from the same
+ * acknowledgements, the same pruning an old exam version, a renumbering
+ * by a conflict) is run from the same
  * snapshot again and again, the Nth write or fsync failing in the Nth run
  * (N = 1, 2, ... until the operation no longer meets a failure): the
  * store's writes and syncs through a SQLite VFS shim, the library's own
@@ -692,6 +693,8 @@ static int acks_setup_kind(int kind)
 {
     sq_err e;
     sq_usb_report r;
+    sq_free(ack_bytes[kind]);
+    ack_bytes[kind] = NULL;
     rm_tree(stick);
     mkdirs(stick);
     if (finish_attempts(3) || sq_usb_export(f.store, f.keys, stick, NULL, &r, &e)) {
@@ -789,6 +792,35 @@ static void acks_state(char *out, size_t cap)
                out, cap);
 }
 
+/* acks that prune: a newer version of the exam came after the results
+ * were exported, so the old one stays for them; their acknowledgement
+ * marks them sent and prunes it, in one transaction. */
+static int acks_prune_setup(void)
+{
+    if (acks_setup_kind(SQ_ACK_STORED))
+        return -1;
+    sq_err e;
+    char *yaml = fx_exam_yaml("small", 2, 6, 0);
+    char path[400];
+    pathf(path, sizeof path, "%s/small-2.sqb", f.dir);
+    int rc = fx_bundle(&f, yaml, path, NULL, 0);
+    free(yaml);
+    if (!rc && sq_import_file(f.store, path, NULL, NULL, &e)) {
+        fprintf(stderr, "acks_prune_setup: %s\n", e.msg);
+        rc = -1;
+    }
+    return rc;
+}
+static void acks_prune_state(char *out, size_t cap)
+{
+    store_text("SELECT (SELECT group_concat(seq) FROM results WHERE sent_wall IS NOT NULL),"
+               " (SELECT count(*) FROM sent_log),"
+               " (SELECT group_concat(e.version || ':' || (SELECT count(*) FROM items i"
+               "   WHERE i.exam = e.id)) FROM exams e WHERE e.exam_id = 'small'),"
+               " (SELECT count(*) FROM audit WHERE action = 'prune')",
+               out, cap);
+}
+
 static const fault_op ops[] = {
     {"import", import_setup, import_arm, import_run, NULL, import_state, NULL},
     {"answer", answer_setup, attempt_arm, answer_run, attempt_disarm, answer_state,
@@ -798,6 +830,7 @@ static const fault_op ops[] = {
     {"export again", export_again_setup, export_again_arm, export_run, NULL, export_state, NULL},
     {"acks", acks_setup, acks_arm, acks_run, NULL, acks_state, NULL},
     {"renumber", renumber_setup, renumber_arm, acks_run, NULL, acks_state, NULL},
+    {"acks prune", acks_prune_setup, acks_arm, acks_run, NULL, acks_prune_state, NULL},
 };
 
 typedef struct {
