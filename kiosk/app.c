@@ -330,8 +330,9 @@ bool app_screen_fits(int w, int h, char *why, size_t cap)
     if (w >= least_w && h >= least_h)
         return true;
     if (why && cap)
-        snprintf(why, cap, "the screen is %dx%d (%s); the least is %dx%d in landscape, %dx%d in portrait",
-                 w, h, wide ? "landscape" : "portrait", LAND_W, LAND_H, PORT_W, PORT_H);
+        snprintf(why, cap,
+                 "the screen is %dx%d (%s); the least is %dx%d in landscape, %dx%d in portrait", w,
+                 h, wide ? "landscape" : "portrait", LAND_W, LAND_H, PORT_W, PORT_H);
     return false;
 }
 

@@ -406,7 +406,8 @@ static void test_running_clock(void)
 {
     sq_err e;
     sq_attempt *a = NULL;
-    import_yaml("exam: run\nversion: 1\ntitle: {en: Running}\ntime_limit: 30\npass_mark: 50\nattempts: 0\n"
+    import_yaml("exam: run\nversion: 1\ntitle: {en: Running}\ntime_limit: 30\npass_mark: 50\n"
+                "attempts: 0\n"
                 "power_grace: 5m\nitems:\n"
                 "  - id: r1\n    type: single\n    text: {en: One}\n"
                 "    options: [{en: A, correct: yes}, {en: B}]\n"

@@ -36,9 +36,9 @@ static const char bd_src[] =
     "  - {id: \"770202400456\", name: Bolat, birth_date: 1977-12-02}\n";
 static const char pin_src[] = "exam: who-pin\nversion: 1\ntitle: {en: Proctor}\npass_mark: 50\n"
                               "identity: proctor\nproctor_pin: \"4821\"\n" ITEMS;
-static const char none_src[] = "exam: who-none\nversion: 1\ntitle: {en: None}\npass_mark: 50\n" ITEMS
-                               "roster:\n  - {id: \"880101300123\", name: Aigul, "
-                               "birth_date: 05.05.1955}\n";
+static const char none_src[] =
+    "exam: who-none\nversion: 1\ntitle: {en: None}\npass_mark: 50\n" ITEMS
+    "roster:\n  - {id: \"880101300123\", name: Aigul, birth_date: 05.05.1955}\n";
 
 static char code_a[16], code_b[16];
 

@@ -151,9 +151,10 @@ static const bad_case bad_cases[] = {
         "item 1: missing required key 'id'"),
     BAD(HEAD "items: {q1: x}\n", 5, "'items' must be a list, not a map"),
     BAD(HEAD "items:\n  - q1\n", 6, "item 1 must be a map"),
-    BAD("exam: [t]\nversion: 1\ntitle: {en: T}\nitems: []\n" "pass_mark: 50\n", 1,
+    BAD("exam: [t]\nversion: 1\ntitle: {en: T}\nitems: []\npass_mark: 50\n", 1,
         "'exam' must be a text, not a list"),
-    BAD("exam: t\nversion: 1\ntitle: T\nitems: []\n" "pass_mark: 50\n", 3, "'title' must be a map of languages"),
+    BAD("exam: t\nversion: 1\ntitle: T\nitems: []\npass_mark: 50\n", 3,
+        "'title' must be a map of languages"),
     BAD(ONE "show_score: maybe\n", 10, "'show_score' must be yes or no"),
     BAD(ONE "shuffle_items: \"no\"\n", 10, "'shuffle_items' must be yes or no (without quotes)"),
     BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
@@ -164,13 +165,15 @@ static const bad_case bad_cases[] = {
     /* numbers */
     BAD("exam: t\nversion: 0\ntitle: {en: T}\nitems:\n" ITEM("q1") "pass_mark: 50\n", 2,
         "'version' must be 1..9007199254740992, not 0"),
-    BAD("exam: t\nversion: \"3\"\ntitle: {en: T}\nitems: []\n" "pass_mark: 50\n", 2,
+    BAD("exam: t\nversion: \"3\"\ntitle: {en: T}\nitems: []\npass_mark: 50\n", 2,
         "'version' must be a whole number (without quotes)"),
-    BAD("exam: t\nversion: 1.5\ntitle: {en: T}\nitems: []\n" "pass_mark: 50\n", 2,
+    BAD("exam: t\nversion: 1.5\ntitle: {en: T}\nitems: []\npass_mark: 50\n", 2,
         "'version' must be a whole number"),
-    BAD("exam: t\nversion: 03\ntitle: {en: T}\nitems: []\n" "pass_mark: 50\n", 2, "'version' must be a whole number"),
-    BAD("exam: t\nversion: -1\ntitle: {en: T}\nitems:\n" ITEM("q1") "pass_mark: 50\n", 2, "'version' must be 1.."),
-    BAD("exam: t\nversion: 99999999999999999999\ntitle: {en: T}\nitems: []\n" "pass_mark: 50\n", 2,
+    BAD("exam: t\nversion: 03\ntitle: {en: T}\nitems: []\npass_mark: 50\n", 2,
+        "'version' must be a whole number"),
+    BAD("exam: t\nversion: -1\ntitle: {en: T}\nitems:\n" ITEM("q1") "pass_mark: 50\n", 2,
+        "'version' must be 1.."),
+    BAD("exam: t\nversion: 99999999999999999999\ntitle: {en: T}\nitems: []\npass_mark: 50\n", 2,
         "'version' is too large"),
     BAD(ONE "time_limit: 1441\n", 10, "'time_limit' must be 0..1440 minutes"),
     /* pass_mark: required (without it nobody could fail), a whole percentage */
@@ -214,15 +217,17 @@ static const bad_case bad_cases[] = {
         "duplicate item id 'q1' (first at line 6)"),
     BAD(HEAD "items: []\n", 5, "the exam has 0 items; it needs 1 to 100000"),
     /* texts */
-    BAD("exam: t\nversion: 1\ntitle: {en: T, de: X}\nitems: []\n" "pass_mark: 50\n", 3,
+    BAD("exam: t\nversion: 1\ntitle: {en: T, de: X}\nitems: []\npass_mark: 50\n", 3,
         "title: unknown language 'de' (kk, ru, en)"),
     BAD("exam: t\nversion: 1\ntitle: {}\nitems:\n" ITEM("q1") "pass_mark: 50\n", 3,
         "title has no text in any language"),
-    BAD("exam: t\nversion: 1\ntitle:\n  ru: Тест\n  en: \"\"\nitems:\n" ITEM("q1") "pass_mark: 50\n", 5,
-        "title: the 'en' text is empty"),
-    BAD("exam: t\nversion: 1\ntitle: {en: \"a\\0b\"}\nitems: []\n" "pass_mark: 50\n", 3,
+    BAD("exam: t\nversion: 1\ntitle:\n  ru: Тест\n  en: \"\"\nitems:\n" ITEM(
+            "q1") "pass_mark: 50\n",
+        5, "title: the 'en' text is empty"),
+    BAD("exam: t\nversion: 1\ntitle: {en: \"a\\0b\"}\nitems: []\npass_mark: 50\n", 3,
         "title: 'en' contains a NUL character"),
-    BAD("exam: t\nversion: 1\ntitle: {en: [a]}\nitems: []\n" "pass_mark: 50\n", 3, "title: 'en' must be a text"),
+    BAD("exam: t\nversion: 1\ntitle: {en: [a]}\nitems: []\npass_mark: 50\n", 3,
+        "title: 'en' must be a text"),
     BAD(ONE "description: {kk: \"  \"}\n", 10, "description: the 'kk' text is empty"),
     BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
              "    options: [{en: a, correct: yes}, {}]\n",
@@ -296,17 +301,17 @@ static const bad_case bad_cases[] = {
     /* Attempts must be equal (issue 16): a draw by count from items of
      * different points, or a draw by points no items can make. */
     BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: 1\nitems:\n" ITEMT("q1", "law")
-             ITEMT("q2", "law") "    points: 2\n",
+            ITEMT("q2", "law") "    points: 2\n",
         8,
         "blueprint: topic 'law' draws 1 of its 2 items, worth 1 to 2 points, so attempts "
         "would not be equal (1 to 2 points); give its items equal points, or say the topic's "
         "points in every attempt ({count: 1, points: N})"),
-    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 2, points: 5}\nitems:\n"
-             ITEMT("q1", "law") ITEMT("q2", "law") "    points: 3\n" ITEMT("q3", "law")
-             "    points: 3\n",
-        8, "blueprint: topic 'law': no draw of 2 items adds up to 5 points (its draws make 4 to 6,"),
-    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: 0}\nitems:\n"
-             ITEMT("q1", "law"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 2, points: 5}\nitems:\n" ITEMT(
+            "q1", "law") ITEMT("q2", "law") "    points: 3\n" ITEMT("q3", "law") "    points: 3\n",
+        8,
+        "blueprint: topic 'law': no draw of 2 items adds up to 5 points (its draws make 4 to 6,"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: 0}\nitems:\n" ITEMT(
+            "q1", "law"),
         8, "blueprint: the points of topic 'law' must be a whole number 1..2000"),
     BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: 2001}\n"
              "items:\n" ITEMT("q1", "law"),
@@ -314,17 +319,17 @@ static const bad_case bad_cases[] = {
     BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: many}\n"
              "items:\n" ITEMT("q1", "law"),
         8, "blueprint: topic 'law': 'points' must be a whole number"),
-    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {points: 1}\nitems:\n"
-             ITEMT("q1", "law"),
+    BAD(HEAD
+        "topics:\n  law: {en: Law}\nblueprint:\n  law: {points: 1}\nitems:\n" ITEMT("q1", "law"),
         8, "blueprint: topic 'law': missing required key 'count'"),
-    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1}\nitems:\n"
-             ITEMT("q1", "law"),
+    BAD(HEAD
+        "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1}\nitems:\n" ITEMT("q1", "law"),
         8, "blueprint: topic 'law': missing required key 'points'"),
     BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: 1, weight: 2}\n"
              "items:\n" ITEMT("q1", "law"),
         8, "blueprint: topic 'law': unknown key 'weight' (a topic's draw has count, points)"),
-    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 2, points: 3}\nitems:\n"
-             ITEMT("q1", "law"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 2, points: 3}\nitems:\n" ITEMT(
+            "q1", "law"),
         8, "blueprint asks for 2 items of topic 'law', the exam has 1"),
     BAD(HEAD "topics:\n  law: {en: Law}\n  law: {ru: Право}\nitems:\n" ITEMT("q1", "law"), 7,
         "duplicate topic 'law' (first at line 6)"),
@@ -382,7 +387,8 @@ static const bad_case bad_cases[] = {
     BAD(ONE "identity: face\n", 10,
         "'identity' must be none, code, birth_date or proctor, not 'face'"),
     BAD(ONE "identity: [code]\n", 10, "'identity' must be a text"),
-    BAD(ONE "identity: code\n", 10, "identity 'code' needs a roster: the codes are made per trainee"),
+    BAD(ONE "identity: code\n", 10,
+        "identity 'code' needs a roster: the codes are made per trainee"),
     BAD(ONE "roster: []\nidentity: code\n", 11, "identity 'code' needs a roster"),
     BAD(ONE "identity: birth_date\n", 10, "identity 'birth_date' needs a roster"),
     BAD(ONE "identity: birth_date\nroster:\n  - {id: a, birth_date: 31.02.1990}\n", 12,
@@ -393,8 +399,8 @@ static const bad_case bad_cases[] = {
         "roster entry 1: 'birth_date' '29.02.1990' is not a date"),
     BAD(ONE "roster:\n  - {id: a, birth_date: [1990]}\n", 11,
         "roster entry 1: 'birth_date' '' is not a date"),
-    BAD(ONE "identity: birth_date\nroster:\n  - {id: a, birth_date: 01.01.1990}\n  - {id: b}\n",
-        13, "roster entry 2 ('b'): no 'birth_date'; identity 'birth_date' needs every trainee's"),
+    BAD(ONE "identity: birth_date\nroster:\n  - {id: a, birth_date: 01.01.1990}\n  - {id: b}\n", 13,
+        "roster entry 2 ('b'): no 'birth_date'; identity 'birth_date' needs every trainee's"),
     IN_DIR(ONE "identity: birth_date\nroster: roster-bd.yaml\n", 2,
            "roster entry 2: 'birth_date' '1990-13-01' is not a date", "roster-bd.yaml"),
     BAD(ONE "identity: proctor\n", 10, "identity 'proctor' needs 'proctor_pin' (4 to 12 digits)"),
@@ -404,7 +410,8 @@ static const bad_case bad_cases[] = {
     BAD(ONE "identity: code\nproctor_pin: \"1234\"\nroster: [{id: a}]\n", 11,
         "'proctor_pin' is only for identity: proctor"),
     BAD(ONE "roster_list: maybe\n", 10, "'roster_list' must be yes or no"),
-    BAD(ONE "roster_list: yes\nroster_list: no\n", 11, "duplicate key 'roster_list' (first at line 10)"),
+    BAD(ONE "roster_list: yes\nroster_list: no\n", 11,
+        "duplicate key 'roster_list' (first at line 10)"),
 };
 
 /* Checks st, and that the message is "FILE:LINE: ...PHRASE...". */

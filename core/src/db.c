@@ -97,8 +97,9 @@ static sq_status set_sync(sq_store *s, bool light, sq_err *err)
 {
     if (s->sync_light == (int)light)
         return SQ_OK;
-    sq_status st = sqi_db_exec(s, light ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
-                               "setting the store's durability", err);
+    sq_status st =
+        sqi_db_exec(s, light ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
+                    "setting the store's durability", err);
     if (!st)
         s->sync_light = light;
     return st;

@@ -1068,7 +1068,8 @@ static void test_keyboard_steady(int lang, int w, int h)
     /* The name's keys, with no message (the name field chosen; an empty
      * name shows capitals, the next letters small, on the same keys). */
     TAP(a, "field:name");
-    static const char *const cyrillic[] = {"Т", "Е", "С", "Т"}, *const latin[] = {"T", "E", "S", "T"};
+    static const char *const cyrillic[] = {"Т", "Е", "С", "Т"};
+    static const char *const latin[] = {"T", "E", "S", "T"};
     const char *const *letters = lang == 2 ? latin : cyrillic;
     enum { N_LETTERS = 4 };
     ui_rect lat[N_LETTERS];

@@ -25,8 +25,9 @@ typedef struct {
  * same transaction, old versions that a newer one replaced are pruned (their
  * items, images and roster removed, an audit line each) unless an attempt
  * in progress or a result not yet sent needs them; those go at a later
- * import, or with the acknowledgement (sq_batch_mark_sent) that frees them. pr (may be NULL) hears of the
- * items installed out of all the new ones; rep may be NULL. */
+ * import, or with the acknowledgement (sq_batch_mark_sent) that frees them.
+ * pr (may be NULL) hears of the items installed out of all the new ones;
+ * rep may be NULL. */
 sq_status sq_import_file(sq_store *s, const char *bundle_path, const sq_progress *pr,
                          sq_import_report *rep, sq_err *err) SQ_MUST_CHECK;
 /* The same from memory (the bytes are borrowed for the call). */
