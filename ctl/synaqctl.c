@@ -340,6 +340,9 @@ static int cmd_import(station_opts *o, int argc, char **argv)
                    r.exams_new, r.items, r.exams_same ? "; others already installed" : "");
         else
             printf("%s: bundle %s: already installed, nothing to do\n", argv[i], r.bundle_id);
+        if (r.exams_pruned)
+            printf("%s: %d old exam version(s) pruned (see the audit log)\n", argv[i],
+                   r.exams_pruned);
     }
     sq_station_close(st);
     return rc;

@@ -320,6 +320,23 @@ void app_setpass_open(app *a)
 /* ---- common pieces ---- */
 
 /* The header bar: a title on the left; returns its height. */
+bool app_screen_fits(int w, int h, char *why, size_t cap)
+{
+    /* The long side takes the keyboard's width in landscape and its rows'
+     * height in portrait; the short side of a portrait screen must still
+     * hold the widest row of letters at a finger's width. */
+    enum { LAND_W = 800, LAND_H = 480, PORT_W = 600, PORT_H = 800 };
+    bool wide = w >= h;
+    int least_w = wide ? LAND_W : PORT_W, least_h = wide ? LAND_H : PORT_H;
+    if (w >= least_w && h >= least_h)
+        return true;
+    if (why && cap)
+        snprintf(why, cap,
+                 "the screen is %dx%d (%s); the least is %dx%d in landscape, %dx%d in portrait", w,
+                 h, wide ? "landscape" : "portrait", LAND_W, LAND_H, PORT_W, PORT_H);
+    return false;
+}
+
 int app_header(app *a, const char *title, const char *right)
 {
     ui *u = &a->u;

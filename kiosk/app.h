@@ -258,6 +258,12 @@ void app_stop(app *a);
  * on screen. */
 void app_attach(app *a, sq_station_keys *k, sq_store *s);
 
+/* Whether the screens fit a screen of w x h px. The least is 800x480 in
+ * landscape (w >= h) and 600x800 in portrait (a 600x1024 tablet): under
+ * that the keyboard's keys would be narrower or shorter than a finger
+ * (48 px). false with a sentence in why (cap bytes; may be NULL). */
+bool app_screen_fits(int w, int h, char *why, size_t cap);
+
 /* ---- moving between screens ---- */
 
 void app_go(app *a, app_screen s);

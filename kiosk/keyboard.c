@@ -177,12 +177,15 @@ bool kbd_run_cased(ui *u, const i18n *t, int lang, ui_rect r, kbd_layout *layout
     if (ui_button(u, "key:space", ui_r(space_x + 2, y + 2, space_w - 4, rh - 4),
                   i18n_get(t, lang, "kbd.space"), BTN_NORMAL))
         changed |= buf[0] && kbd_append(buf, cap, max_chars, " ");
-    if (ui_button(u, "key:backspace", ui_r(r.x + 6 * w + 2, y + 2, w - 4, rh - 4),
+    /* Backspace is one glyph: it gives a quarter of its eighth to "clear",
+     * a word, which on a 600 px portrait screen needs it. */
+    int wb = w * 3 / 4;
+    if (ui_button(u, "key:backspace", ui_r(r.x + 6 * w + 2, y + 2, wb - 4, rh - 4),
                   i18n_get(t, lang, "kbd.backspace"), BTN_NORMAL)) {
         kbd_backspace(buf);
         changed = true;
     }
-    if (ui_button(u, "key:clear", ui_r(r.x + 7 * w + 2, y + 2, r.w - 7 * w - 4, rh - 4),
+    if (ui_button(u, "key:clear", ui_r(r.x + 6 * w + wb + 2, y + 2, r.w - 6 * w - wb - 4, rh - 4),
                   i18n_get(t, lang, "kbd.clear"), BTN_NORMAL)) {
         buf[0] = 0;
         changed = true;

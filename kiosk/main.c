@@ -30,9 +30,6 @@
 #define SYNAQ_FONTS_LIST "/usr/share/synaq/fonts/fonts.list"
 #endif
 
-#define MIN_W 800
-#define MIN_H 480
-
 typedef struct {
     const char *home, *db, *keys, *assets, *fonts, *script, *shots, *pass_file, *usb_roots;
     char *passphrase; /* guarded memory; NULL: none given */
@@ -227,10 +224,10 @@ int main(int argc, char **argv)
         app_error(a, "error.store", store_err);
     else if (setup)
         tech_setup_open(a);
-    else if (w < MIN_W || h < MIN_H) {
-        char m[128];
-        snprintf(m, sizeof m, "the screen is %dx%d; the least is %dx%d", w, h, MIN_W, MIN_H);
-        app_error(a, "error.screen", m);
+    else {
+        char m[160];
+        if (!app_screen_fits(w, h, m, sizeof m))
+            app_error(a, "error.screen", m);
     }
     script_options so = {o.script, o.shots, o.trace};
     int rc = o.script ? script_run(a, &sim, &so) : run_loop(a, &o);

@@ -200,19 +200,46 @@ static void scr_identify(app *a)
         app_message_box(a, ui_r(u->gap, y, u->w - 2 * u->gap, mh), app_t(a, a->msg), u->th.bad);
     y += mh + u->gap;
     int kh = u->h - y - footer - u->gap;
+    /* A short landscape screen (800x480) would squeeze the keys under a
+     * finger's size: there "back" and "continue" go in a column right of
+     * the keyboard, which then reaches down to the bottom. The keyboard's
+     * tallest layout has ID_KBD_ROWS rows of keys drawn 4 px inside their
+     * row, and its widest row ID_KBD_COLS keys. */
+    enum { ID_KBD_ROWS = 5, ID_KBD_COLS = 11, FINGER_PX = 48 };
+    int side = 0;
+    if (wide && kh / ID_KBD_ROWS - 4 < FINGER_PX) {
+        int tw = ui_text_width(u, app_t(a, "id.back"), u->px, true);
+        int tc = ui_text_width(u, app_t(a, "id.continue"), u->px, true);
+        int most = u->w - 3 * u->gap - ID_KBD_COLS * (FINGER_PX + 4);
+        side = (tw > tc ? tw : tc) + 4 * u->gap;
+        if (side < 2 * u->unit)
+            side = 2 * u->unit;
+        if (side > most)
+            side = most;
+        kh = u->h - y - u->gap;
+    }
     if (kh > u->unit * 6)
         kh = u->unit * 6;
-    bool changed = a->exam.field == 0 ? kbd_run(u, a->t, a->lang, ui_r(u->gap, y, u->w - 2 * u->gap, kh),
+    int kw = u->w - 2 * u->gap - (side ? side + u->gap : 0);
+    bool changed = a->exam.field == 0 ? kbd_run(u, a->t, a->lang, ui_r(u->gap, y, kw, kh),
                                            &a->kbd, a->exam.id, sizeof a->exam.id, 32)
-                                 : kbd_run(u, a->t, a->lang, ui_r(u->gap, y, u->w - 2 * u->gap, kh),
+                                 : kbd_run(u, a->t, a->lang, ui_r(u->gap, y, kw, kh),
                                            &a->kbd, a->exam.name, sizeof a->exam.name, 80);
     if (changed)
         a->msg = NULL;
-    int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
-    if (ui_button(u, "back", ui_r(u->gap, fy, bw, u->unit), app_t(a, "id.back"), BTN_NORMAL))
+    ui_rect back, cont;
+    if (side) {
+        int sx = u->w - u->gap - side;
+        back = ui_r(sx, y, side, u->unit);
+        cont = ui_r(sx, y + kh - u->unit, side, u->unit);
+    } else {
+        int fy = u->h - u->unit - u->gap, bw = (u->w - 3 * u->gap) / 2;
+        back = ui_r(u->gap, fy, bw, u->unit);
+        cont = ui_r(2 * u->gap + bw, fy, bw, u->unit);
+    }
+    if (ui_button(u, "back", back, app_t(a, "id.back"), BTN_NORMAL))
         app_to_welcome(a);
-    if (ui_button(u, "continue", ui_r(2 * u->gap + bw, fy, bw, u->unit), app_t(a, "id.continue"),
-                  BTN_PRIMARY))
+    if (ui_button(u, "continue", cont, app_t(a, "id.continue"), BTN_PRIMARY))
         identify_continue(a);
 }
 

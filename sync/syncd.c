@@ -762,7 +762,8 @@ static int fetch_bundles(syncd *y)
         if (st == SQ_ESTALE)
             logf_("bundle %s: older than what is installed; nothing to import (%s)", name, e.msg);
         else
-            logf_("bundle %s imported: %d exam(s) new, %d item(s)", name, r.exams_new, r.items);
+            logf_("bundle %s imported: %d exam(s) new, %d item(s), %d old version(s) pruned", name,
+                  r.exams_new, r.items, r.exams_pruned);
     }
     json_decref(j);
     return rc;

@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "fixture.h"
+#include "synaq/tech.h"
 #include "../core/src/util_int.h"
 #include <sqlite3.h>
 
@@ -405,7 +406,8 @@ static void test_running_clock(void)
 {
     sq_err e;
     sq_attempt *a = NULL;
-    import_yaml("exam: run\nversion: 1\ntitle: {en: Running}\ntime_limit: 30\nattempts: 0\n"
+    import_yaml("exam: run\nversion: 1\ntitle: {en: Running}\ntime_limit: 30\npass_mark: 50\n"
+                "attempts: 0\n"
                 "power_grace: 5m\nitems:\n"
                 "  - id: r1\n    type: single\n    text: {en: One}\n"
                 "    options: [{en: A, correct: yes}, {en: B}]\n"
@@ -637,6 +639,170 @@ static void test_results_immutable(void)
     free(buf);
 }
 
+/* Rows of table held by exam_id at version (items, images, roster), read
+ * as anyone with the file would. -1: no such version. */
+static int rows_of(const char *table, const char *exam_id, int version)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    char sql[256];
+    int n = -1;
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT count(*) FROM %s t WHERE t.exam = e.id) FROM exams e"
+             " WHERE e.exam_id = ?1 AND e.version = ?2",
+             table);
+    if (sqlite3_open_v2(f.db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, exam_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 2, version);
+        if (sqlite3_step(q) == SQLITE_ROW)
+            n = sqlite3_column_int(q, 0);
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+}
+
+/* The audit lines of action "prune" that name exam_id and version. */
+static int prune_lines(const char *exam_id, int version)
+{
+    sq_err e;
+    sq_audit_entry *list = NULL;
+    size_t n = 0;
+    int found = 0;
+    char want[128];
+    snprintf(want, sizeof want, "exam '%s' version %d pruned", exam_id, version);
+    CHECK_OK(sq_tech_audit_list(f.store, 1000, &list, &n, &e), &e);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i].action, "prune") == 0 && strcmp(list[i].actor, "store") == 0 &&
+            strstr(list[i].detail, want))
+            found++;
+    free(list);
+    return found;
+}
+
+/* Old versions leave the store once a newer one is installed and nothing
+ * needs them: not while an attempt on them is in progress, not while a
+ * result of theirs waits to be sent; then with the acknowledgement that
+ * frees them, or at the next import. */
+static void test_prune_old_versions(void)
+{
+    sq_err e;
+    sq_attempt *a = NULL, *b = NULL;
+    sq_outcome out;
+    sq_import_report rep;
+    char path[400];
+    char *v1 = fx_exam_yaml("prune", 1, 6, 30), *v2 = fx_exam_yaml("prune", 2, 5, 30),
+         *v3 = fx_exam_yaml("prune", 3, 4, 30);
+    import_yaml(v1);
+    CHECK_INT(6, rows_of("items", "prune", 1));
+
+    /* A finished attempt on v1 whose result is not sent yet, and one in
+     * progress with an answer given. */
+    CHECK_OK(sq_attempt_start(f.store, "prune", "P-1", "Әсел", &a, &e), &e);
+    if (a) {
+        CHECK_OK(sq_attempt_answer(a, 0, 1, &e), &e);
+        CHECK_OK(sq_attempt_finish(a, &out, &e), &e);
+    }
+    int64_t seq_done = a ? out.seq : 0;
+    sq_attempt_free(a);
+    a = NULL;
+    CHECK_OK(sq_attempt_start(f.store, "prune", "P-2", "Болат", &b, &e), &e);
+    if (!b)
+        goto out;
+    CHECK_OK(sq_attempt_answer(b, 0, 1, &e), &e);
+
+    /* v2 arrives: installed, v1 kept for both. */
+    snprintf(path, sizeof path, "%s/prune-v2.sqb", f.dir);
+    CHECK_INT(0, fx_bundle(&f, v2, path, NULL, 0));
+    CHECK_OK(sq_import_file(f.store, path, NULL, &rep, &e), &e);
+    CHECK_INT(1, rep.exams_new);
+    CHECK_INT(0, rep.exams_pruned);
+    CHECK_INT(6, rows_of("items", "prune", 1));
+    CHECK_INT(5, rows_of("items", "prune", 2));
+    CHECK_INT(0, prune_lines("prune", 1));
+
+    /* The first result acknowledged: the attempt in progress still needs v1. */
+    int marked = 0;
+    CHECK_OK(sq_batch_mark_sent(f.store, &seq_done, 1, &marked, &e), &e);
+    CHECK_INT(1, marked);
+    CHECK_INT(6, rows_of("items", "prune", 1));
+
+    /* The attempt goes on on its version after a restart: same items. */
+    sq_item_view before, after;
+    CHECK_OK(sq_attempt_item(b, 1, SQ_LANG_EN, &before, &e), &e);
+    char text_before[256];
+    snprintf(text_before, sizeof text_before, "%s", before.text ? before.text : "");
+    sq_attempt_free(b);
+    b = NULL;
+    CHECK_INT(0, fx_reopen(&f));
+    CHECK_OK(sq_attempt_resume(f.store, "prune", "P-2", &b, &e), &e);
+    if (!b)
+        goto out;
+    CHECK_INT(6, sq_attempt_count(b));
+    CHECK_OK(sq_attempt_item(b, 1, SQ_LANG_EN, &after, &e), &e);
+    CHECK_STR(text_before, after.text ? after.text : "");
+    CHECK_OK(sq_attempt_answer(b, 1, 1, &e), &e);
+    CHECK_OK(sq_attempt_finish(b, &out, &e), &e);
+    int64_t seq_last = out.seq;
+    sq_attempt_free(b);
+    b = NULL;
+    /* Sealed on v1 as central reads it; still pending, so v1 stays. */
+    sq_result *r = open_result(seq_last);
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_STR("prune", r->exam_id);
+        CHECK_INT(1, r->exam_version);
+    }
+    sq_result_free(r);
+    CHECK_INT(6, rows_of("items", "prune", 1));
+    CHECK_INT(0, prune_lines("prune", 1));
+
+    /* Its acknowledgement frees v1: items gone in the same transaction,
+     * on the audit log; the row stays, so the attempts still count. */
+    CHECK_OK(sq_batch_mark_sent(f.store, &seq_last, 1, &marked, &e), &e);
+    CHECK_INT(1, marked);
+    CHECK_INT(0, rows_of("items", "prune", 1));
+    CHECK_INT(0, rows_of("images", "prune", 1));
+    CHECK_INT(0, rows_of("roster", "prune", 1));
+    CHECK_INT(5, rows_of("items", "prune", 2));
+    CHECK_INT(1, prune_lines("prune", 1));
+    int left = -1;
+    char name[64];
+    CHECK_OK(sq_catalog_trainee_check(f.store, "prune", "P-2", &left, name, sizeof name, &e), &e);
+    CHECK_INT(1, left);
+    sq_integrity_report ir;
+    CHECK_OK(sq_chain_check(f.store, &ir, &e), &e);
+    CHECK_INT(0, ir.found.flags);
+
+    /* v3 with nothing on v2: the import itself prunes v2, and an import
+     * that brings nothing new prunes nothing more. */
+    snprintf(path, sizeof path, "%s/prune-v3.sqb", f.dir);
+    CHECK_INT(0, fx_bundle(&f, v3, path, NULL, 0));
+    CHECK_OK(sq_import_file(f.store, path, NULL, &rep, &e), &e);
+    CHECK_INT(1, rep.exams_pruned);
+    CHECK_INT(0, rows_of("items", "prune", 2));
+    CHECK_INT(4, rows_of("items", "prune", 3));
+    CHECK_INT(1, prune_lines("prune", 2));
+    CHECK_OK(sq_import_file(f.store, path, NULL, &rep, &e), &e);
+    CHECK_INT(1, rep.exams_same);
+    CHECK_INT(0, rep.exams_pruned);
+    CHECK_INT(1, prune_lines("prune", 1));
+    CHECK_INT(1, prune_lines("prune", 2));
+    /* The newest version is whole and takes attempts. */
+    CHECK_OK(sq_attempt_start(f.store, "prune", "P-3", NULL, &a, &e), &e);
+    if (a)
+        CHECK_INT(4, sq_attempt_count(a));
+    sq_attempt_free(a);
+    a = NULL;
+out:
+    sq_attempt_free(a);
+    sq_attempt_free(b);
+    free(v1);
+    free(v2);
+    free(v3);
+}
+
 int main(void)
 {
     if (fx_setup(&f, "st-001"))
@@ -647,6 +813,7 @@ int main(void)
     test_running_clock();
     test_roster();
     test_results_immutable();
+    test_prune_old_versions();
     fx_teardown(&f);
     return check_report("test_attempt");
 }

@@ -140,7 +140,7 @@ static char *equal_exam(void)
     if (!yaml)
         return NULL;
     n = (size_t)snprintf(yaml, cap,
-                         "exam: equal\nversion: 1\ntitle: {en: Equal}\nattempts: 0\n"
+                         "exam: equal\nversion: 1\ntitle: {en: Equal}\npass_mark: 50\nattempts: 0\n"
                          "topics:\n  law: {en: Law}\n  vote: {en: Voting}\n"
                          "blueprint:\n  law: {count: 3, points: 5}\n"
                          "  vote: {count: 3, points: 5}\nitems:\n");

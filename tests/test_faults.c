@@ -2,7 +2,8 @@
  * test_faults.c - the fault walk, after SQLite's fault simulation. Each
  * operation that writes (an import from a stick, a tapped answer, a
  * submitted attempt, an export to a stick, reading central's
- * acknowledgements, a renumbering by a conflict) is run from the same
+ * acknowledgements, the same pruning an old exam version, a renumbering
+ * by a conflict) is run from the same
  * snapshot again and again, the Nth write or fsync failing in the Nth run
  * (N = 1, 2, ... until the operation no longer meets a failure): the
  * store's writes and syncs through a SQLite VFS shim, the library's own
@@ -35,7 +36,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -90,8 +93,10 @@ static int shim_truncate(sqlite3_file *fl, sqlite3_int64 size)
     }
     return REAL(fl)->pMethods->xTruncate(REAL(fl), size);
 }
+static long shim_syncs; /* every xSync asked for, failed or not */
 static int shim_sync(sqlite3_file *fl, int flags)
 {
+    shim_syncs++;
     if (sqi_fault_now()) {
         sqi_fault.site = "SQLite xSync";
         return SQLITE_IOERR_FSYNC;
@@ -688,6 +693,8 @@ static int acks_setup_kind(int kind)
 {
     sq_err e;
     sq_usb_report r;
+    sq_free(ack_bytes[kind]);
+    ack_bytes[kind] = NULL;
     rm_tree(stick);
     mkdirs(stick);
     if (finish_attempts(3) || sq_usb_export(f.store, f.keys, stick, NULL, &r, &e)) {
@@ -785,6 +792,35 @@ static void acks_state(char *out, size_t cap)
                out, cap);
 }
 
+/* acks that prune: a newer version of the exam came after the results
+ * were exported, so the old one stays for them; their acknowledgement
+ * marks them sent and prunes it, in one transaction. */
+static int acks_prune_setup(void)
+{
+    if (acks_setup_kind(SQ_ACK_STORED))
+        return -1;
+    sq_err e;
+    char *yaml = fx_exam_yaml("small", 2, 6, 0);
+    char path[400];
+    pathf(path, sizeof path, "%s/small-2.sqb", f.dir);
+    int rc = fx_bundle(&f, yaml, path, NULL, 0);
+    free(yaml);
+    if (!rc && sq_import_file(f.store, path, NULL, NULL, &e)) {
+        fprintf(stderr, "acks_prune_setup: %s\n", e.msg);
+        rc = -1;
+    }
+    return rc;
+}
+static void acks_prune_state(char *out, size_t cap)
+{
+    store_text("SELECT (SELECT group_concat(seq) FROM results WHERE sent_wall IS NOT NULL),"
+               " (SELECT count(*) FROM sent_log),"
+               " (SELECT group_concat(e.version || ':' || (SELECT count(*) FROM items i"
+               "   WHERE i.exam = e.id)) FROM exams e WHERE e.exam_id = 'small'),"
+               " (SELECT count(*) FROM audit WHERE action = 'prune')",
+               out, cap);
+}
+
 static const fault_op ops[] = {
     {"import", import_setup, import_arm, import_run, NULL, import_state, NULL},
     {"answer", answer_setup, attempt_arm, answer_run, attempt_disarm, answer_state,
@@ -794,6 +830,7 @@ static const fault_op ops[] = {
     {"export again", export_again_setup, export_again_arm, export_run, NULL, export_state, NULL},
     {"acks", acks_setup, acks_arm, acks_run, NULL, acks_state, NULL},
     {"renumber", renumber_setup, renumber_arm, acks_run, NULL, acks_state, NULL},
+    {"acks prune", acks_prune_setup, acks_arm, acks_run, NULL, acks_prune_state, NULL},
 };
 
 typedef struct {
@@ -991,6 +1028,119 @@ static void walk(const fault_op *op)
            after);
 }
 
+/* ---- what a tap costs in fsyncs ---- */
+
+/* Moving between items commits without an fsync (losing it in a power cut
+ * only reopens an earlier item); an answer, a flag and the submission
+ * each wait for one, also right after a move. Counted at the VFS: every
+ * xSync of the store's files. */
+static void test_syncs_per_tap(void)
+{
+    sq_err e;
+    sq_attempt *a = NULL;
+    sq_outcome o;
+    if (f.dir[0])
+        fx_teardown(&f);
+    if (fx_setup(&f, "st-001") || import_exam("small", 6)) {
+        CHECK(!"the fixture");
+        return;
+    }
+    CHECK_OK(sq_attempt_start(f.store, "small", "T-sync", "Синх Тест", &a, &e), &e);
+    if (!a)
+        return;
+    long n0 = shim_syncs;
+    CHECK_OK(sq_attempt_goto(a, 2, &e), &e);
+    CHECK_OK(sq_attempt_goto(a, 3, &e), &e);
+    CHECK_INT(0, shim_syncs - n0);
+    CHECK_INT(3, sq_attempt_current(a));
+    n0 = shim_syncs;
+    CHECK_OK(sq_attempt_answer(a, 3, 1u, &e), &e);
+    CHECK(shim_syncs - n0 >= 1);
+    n0 = shim_syncs;
+    CHECK_OK(sq_attempt_goto(a, 4, &e), &e);
+    CHECK_INT(0, shim_syncs - n0);
+    n0 = shim_syncs;
+    CHECK_OK(sq_attempt_flag(a, 4, true, &e), &e);
+    CHECK(shim_syncs - n0 >= 1);
+    n0 = shim_syncs;
+    CHECK_OK(sq_attempt_goto(a, 5, &e), &e);
+    CHECK_INT(0, shim_syncs - n0);
+    n0 = shim_syncs;
+    CHECK_OK(sq_attempt_finish(a, &o, &e), &e);
+    CHECK(shim_syncs - n0 >= 1);
+    sq_attempt_free(a);
+    /* The light moves were committed all the same: on another handle
+     * (a restart) the store is whole. */
+    CHECK_INT(0, fx_reopen(&f));
+    sq_integrity_report ir;
+    CHECK_OK(sq_chain_check(f.store, &ir, &e), &e);
+    CHECK_INT(0, ir.found.flags);
+}
+
+/* A kill -9 right after a move: the attempt resumes at that item or an
+ * earlier one, with every answer given. */
+static void test_kill_after_goto(void)
+{
+    sq_err e;
+    sq_attempt *a = NULL;
+    int fds[2];
+    if (f.dir[0])
+        fx_teardown(&f);
+    if (fx_setup(&f, "st-001") || import_exam("small", 6) || pipe(fds) != 0) {
+        CHECK(!"the fixture");
+        return;
+    }
+    CHECK_OK(sq_attempt_start(f.store, "small", "T-kill", "Өлтіру Тест", &a, &e), &e);
+    if (!a)
+        return;
+    for (int pos = 0; pos < 3; pos++) {
+        CHECK_OK(sq_attempt_goto(a, pos, &e), &e);
+        CHECK_OK(sq_attempt_answer(a, pos, 1u << pos, &e), &e);
+    }
+    sq_attempt_free(a);
+    a = NULL;
+    sq_store_close(f.store);
+    f.store = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* The kiosk: resumes, answers item 4, moves on to 5, says so
+         * and waits for the end. */
+        close(fds[0]);
+        if (fx_reopen(&f) || sq_attempt_resume(f.store, "small", "T-kill", &a, &e) ||
+            sq_attempt_goto(a, 3, &e) || sq_attempt_answer(a, 3, 8u, &e) ||
+            sq_attempt_goto(a, 5, &e))
+            _exit(3);
+        if (write(fds[1], "m", 1) != 1)
+            _exit(4);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    char c = 0;
+    CHECK(pid > 0);
+    CHECK_INT(1, pid > 0 ? read(fds[0], &c, 1) : -1);
+    close(fds[0]);
+    int status = 0;
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    }
+    CHECK_INT(0, fx_reopen(&f));
+    CHECK_OK(sq_attempt_resume(f.store, "small", "T-kill", &a, &e), &e);
+    if (!a)
+        return;
+    CHECK(sq_attempt_current(a) <= 5);
+    for (int pos = 0; pos < 4; pos++) {
+        sq_item_view v;
+        CHECK_OK(sq_attempt_item(a, pos, SQ_LANG_KK, &v, &e), &e);
+        CHECK(v.answered);
+        CHECK_INT(pos < 3 ? 1u << pos : 8u, v.selected);
+    }
+    sq_attempt_free(a);
+}
+
 int main(void)
 {
     if (shim_install()) {
@@ -999,6 +1149,8 @@ int main(void)
     }
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
         walk(&ops[i]);
+    test_syncs_per_tap();
+    test_kill_after_goto();
     fx_teardown(&f);
     for (size_t i = 0; i < 2; i++)
         sq_free(ack_bytes[i]);

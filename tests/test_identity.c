@@ -25,20 +25,20 @@ static fixture f;
     "  - id: q1\n    type: single\n    text: {en: Q}\n"                                            \
     "    options: [{en: a, correct: yes}, {en: b}]\n"
 
-static const char code_src[] = "exam: who-code\nversion: 1\ntitle: {en: Codes}\n"
+static const char code_src[] = "exam: who-code\nversion: 1\ntitle: {en: Codes}\npass_mark: 50\n"
                                "identity: code\nroster_list: no\n" ITEMS
                                "roster:\n  - {id: \"880101300123\", name: Aigul, district: D}\n"
                                "  - {id: \"770202400456\", name: Bolat, district: D}\n";
 static const char bd_src[] =
-    "exam: who-bd\nversion: 1\ntitle: {en: Dates}\n"
+    "exam: who-bd\nversion: 1\ntitle: {en: Dates}\npass_mark: 50\n"
     "identity: birth_date\n" ITEMS
     "roster:\n  - {id: \"880101300123\", name: Aigul, birth_date: 31.01.1988}\n"
     "  - {id: \"770202400456\", name: Bolat, birth_date: 1977-12-02}\n";
-static const char pin_src[] = "exam: who-pin\nversion: 1\ntitle: {en: Proctor}\n"
+static const char pin_src[] = "exam: who-pin\nversion: 1\ntitle: {en: Proctor}\npass_mark: 50\n"
                               "identity: proctor\nproctor_pin: \"4821\"\n" ITEMS;
-static const char none_src[] = "exam: who-none\nversion: 1\ntitle: {en: None}\n" ITEMS
-                               "roster:\n  - {id: \"880101300123\", name: Aigul, "
-                               "birth_date: 05.05.1955}\n";
+static const char none_src[] =
+    "exam: who-none\nversion: 1\ntitle: {en: None}\npass_mark: 50\n" ITEMS
+    "roster:\n  - {id: \"880101300123\", name: Aigul, birth_date: 05.05.1955}\n";
 
 static char code_a[16], code_b[16];
 

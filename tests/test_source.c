@@ -97,8 +97,8 @@ static void make_tmp_dir(void)
 
 /* ---- bad sources ---- */
 
-/* Lines 1-3. */
-#define HEAD "exam: t\nversion: 1\ntitle: {en: T}\n"
+/* Lines 1-4. */
+#define HEAD "exam: t\nversion: 1\ntitle: {en: T}\npass_mark: 50\n"
 /* A valid single-choice item: 4 lines. */
 #define ITEM(id)                                                                                   \
     "  - id: " id "\n    type: single\n    text: {en: Q}\n"                                        \
@@ -123,14 +123,14 @@ typedef struct {
 
 static const bad_case bad_cases[] = {
     /* YAML itself */
-    BAD(HEAD "items:\n  - id: q1\n    type: single\n   text: x\n", 7, "yaml: "),
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n   text: x\n", 8, "yaml: "),
     BAD("exam: t\nversion: 1\ntitle: {en: T\nitems: []\n", 4,
         "yaml: did not find expected ',' or '}'"),
     BAD("exam: t\ntitle: \xff\n", 2, "yaml: invalid leading UTF-8 octet"),
     BAD("", 1, "the source is empty"),
     BAD("# only a comment\n", 1, "the source is empty"),
     BAD("- exam: t\n", 1, "the source must be a map of keys"),
-    BAD(ONE "---\nexam: u\n", 9, "only one YAML document is allowed"),
+    BAD(ONE "---\nexam: u\n", 10, "only one YAML document is allowed"),
     BAD("exam: &a t\n", 1, "anchors (&a) are not supported"),
     BAD("exam: t\nversion: 1\ntitle: {en: T}\ndescription: *x\n", 4,
         "aliases (*x) are not supported"),
@@ -138,248 +138,263 @@ static const bad_case bad_cases[] = {
     BAD("exam: t\nx: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n", 2,
         "nesting deeper than 32 levels"),
     /* keys and types */
-    BAD(HEAD "colour: red\nitems:\n" ITEM("q1"), 4, "unknown key 'colour'"),
-    BAD(HEAD "items:\n" ITEM("q1") "    hint: {en: x}\n", 9, "item 'q1': unknown key 'hint'"),
+    BAD(HEAD "colour: red\nitems:\n" ITEM("q1"), 5, "unknown key 'colour'"),
+    BAD(HEAD "items:\n" ITEM("q1") "    hint: {en: x}\n", 10, "item 'q1': unknown key 'hint'"),
     BAD("version: 1\ntitle: {en: T}\nitems: []\n", 1, "missing required key 'exam'"),
     BAD("exam: t\ntitle: {en: T}\nitems: []\n", 1, "missing required key 'version'"),
     BAD("exam: t\nversion: 1\nitems: []\n", 1, "missing required key 'title'"),
     BAD(HEAD "\n", 1, "missing required key 'items'"),
     BAD("exam: t\nexam: u\n", 2, "duplicate key 'exam' (first at line 1)"),
-    BAD(HEAD "items:\n  - id: q1\n    type: single\n    options: []\n", 5,
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n    options: []\n", 6,
         "item 'q1': missing required key 'text'"),
-    BAD(HEAD "items:\n  - type: single\n    text: {en: Q}\n", 5,
+    BAD(HEAD "items:\n  - type: single\n    text: {en: Q}\n", 6,
         "item 1: missing required key 'id'"),
-    BAD(HEAD "items: {q1: x}\n", 4, "'items' must be a list, not a map"),
-    BAD(HEAD "items:\n  - q1\n", 5, "item 1 must be a map"),
-    BAD("exam: [t]\nversion: 1\ntitle: {en: T}\nitems: []\n", 1,
+    BAD(HEAD "items: {q1: x}\n", 5, "'items' must be a list, not a map"),
+    BAD(HEAD "items:\n  - q1\n", 6, "item 1 must be a map"),
+    BAD("exam: [t]\nversion: 1\ntitle: {en: T}\nitems: []\npass_mark: 50\n", 1,
         "'exam' must be a text, not a list"),
-    BAD("exam: t\nversion: 1\ntitle: T\nitems: []\n", 3, "'title' must be a map of languages"),
-    BAD(ONE "show_score: maybe\n", 9, "'show_score' must be yes or no"),
-    BAD(ONE "shuffle_items: \"no\"\n", 9, "'shuffle_items' must be yes or no (without quotes)"),
+    BAD("exam: t\nversion: 1\ntitle: T\nitems: []\npass_mark: 50\n", 3,
+        "'title' must be a map of languages"),
+    BAD(ONE "show_score: maybe\n", 10, "'show_score' must be yes or no"),
+    BAD(ONE "shuffle_items: \"no\"\n", 10, "'shuffle_items' must be yes or no (without quotes)"),
     BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
              "    options: [{en: a, correct: \"yes\"}, {en: b}]\n",
-        8, "item 'q1': option 1: 'correct' must be yes or no (without quotes)"),
-    BAD(HEAD "items:\n  - id: q1\n    type: essay\n    text: {en: Q}\n", 6,
+        9, "item 'q1': option 1: 'correct' must be yes or no (without quotes)"),
+    BAD(HEAD "items:\n  - id: q1\n    type: essay\n    text: {en: Q}\n", 7,
         "item 'q1': 'type' must be single, multiple or truefalse"),
     /* numbers */
-    BAD("exam: t\nversion: 0\ntitle: {en: T}\nitems:\n" ITEM("q1"), 2,
+    BAD("exam: t\nversion: 0\ntitle: {en: T}\nitems:\n" ITEM("q1") "pass_mark: 50\n", 2,
         "'version' must be 1..9007199254740992, not 0"),
-    BAD("exam: t\nversion: \"3\"\ntitle: {en: T}\nitems: []\n", 2,
+    BAD("exam: t\nversion: \"3\"\ntitle: {en: T}\nitems: []\npass_mark: 50\n", 2,
         "'version' must be a whole number (without quotes)"),
-    BAD("exam: t\nversion: 1.5\ntitle: {en: T}\nitems: []\n", 2,
+    BAD("exam: t\nversion: 1.5\ntitle: {en: T}\nitems: []\npass_mark: 50\n", 2,
         "'version' must be a whole number"),
-    BAD("exam: t\nversion: 03\ntitle: {en: T}\nitems: []\n", 2, "'version' must be a whole number"),
-    BAD("exam: t\nversion: -1\ntitle: {en: T}\nitems:\n" ITEM("q1"), 2, "'version' must be 1.."),
-    BAD("exam: t\nversion: 99999999999999999999\ntitle: {en: T}\nitems: []\n", 2,
+    BAD("exam: t\nversion: 03\ntitle: {en: T}\nitems: []\npass_mark: 50\n", 2,
+        "'version' must be a whole number"),
+    BAD("exam: t\nversion: -1\ntitle: {en: T}\nitems:\n" ITEM("q1") "pass_mark: 50\n", 2,
+        "'version' must be 1.."),
+    BAD("exam: t\nversion: 99999999999999999999\ntitle: {en: T}\nitems: []\npass_mark: 50\n", 2,
         "'version' is too large"),
-    BAD(ONE "time_limit: 1441\n", 9, "'time_limit' must be 0..1440 minutes"),
-    BAD(ONE "pass_mark: 101\n", 9, "'pass_mark' must be a percentage, 0..100"),
-    BAD(ONE "attempts: 1001\n", 9, "'attempts' must be 0..1000, not 1001"),
+    BAD(ONE "time_limit: 1441\n", 10, "'time_limit' must be 0..1440 minutes"),
+    /* pass_mark: required (without it nobody could fail), a whole percentage */
+    BAD("exam: t\nversion: 1\ntitle: {en: T}\nitems:\n" ITEM("q1"), 1,
+        "missing required key 'pass_mark': the percentage of the points a trainee needs to pass"),
+    BAD("exam: t\nversion: 1\ntitle: {en: T}\npass_mark: 101\nitems:\n" ITEM("q1"), 4,
+        "'pass_mark' must be a percentage, 0..100"),
+    BAD("exam: t\nversion: 1\ntitle: {en: T}\npass_mark: -1\nitems:\n" ITEM("q1"), 4,
+        "'pass_mark' must be a percentage, 0..100"),
+    BAD("exam: t\nversion: 1\ntitle: {en: T}\npass_mark: seventy\nitems:\n" ITEM("q1"), 4,
+        "'pass_mark' must be a whole number"),
+    BAD("exam: t\nversion: 1\ntitle: {en: T}\npass_mark:\nitems:\n" ITEM("q1"), 4,
+        "'pass_mark' must be a whole number"),
+    BAD(ONE "attempts: 1001\n", 10, "'attempts' must be 0..1000, not 1001"),
     /* the clock */
-    BAD(ONE "clock: sometimes\n", 9, "'clock' must be running or paused"),
-    BAD(ONE "clock: Running\n", 9, "'clock' must be running or paused"),
-    BAD(ONE "clock: [running]\n", 9, "'clock' must be running or paused"),
-    BAD(ONE "clock:\n", 9, "'clock' must be running or paused"),
-    BAD(ONE "power_grace: 10x\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
-    BAD(ONE "power_grace: -1m\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
-    BAD(ONE "power_grace: 25h\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
-    BAD(ONE "power_grace: 1441\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
-    BAD(ONE "power_grace: 86401s\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
-    BAD(ONE "power_grace: 010m\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
-    BAD(ONE "power_grace: m\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
-    BAD(ONE "power_grace: 10 m\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
-    BAD(ONE "power_grace: 9999999999h\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
-    BAD(ONE "power_grace: {m: 10}\n", 9, "'power_grace' must be a time of 0 to 24 hours"),
-    BAD(ONE "clock: paused\npower_grace: 5m\n", 10,
+    BAD(ONE "clock: sometimes\n", 10, "'clock' must be running or paused"),
+    BAD(ONE "clock: Running\n", 10, "'clock' must be running or paused"),
+    BAD(ONE "clock: [running]\n", 10, "'clock' must be running or paused"),
+    BAD(ONE "clock:\n", 10, "'clock' must be running or paused"),
+    BAD(ONE "power_grace: 10x\n", 10, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: -1m\n", 10, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: 25h\n", 10, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: 1441\n", 10, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: 86401s\n", 10, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: 010m\n", 10, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: m\n", 10, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: 10 m\n", 10, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: 9999999999h\n", 10, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "power_grace: {m: 10}\n", 10, "'power_grace' must be a time of 0 to 24 hours"),
+    BAD(ONE "clock: paused\npower_grace: 5m\n", 11,
         "'power_grace' goes with 'clock: running' only"),
-    BAD(HEAD "items:\n" ITEM("q1") "    points: 0\n", 9,
+    BAD(HEAD "items:\n" ITEM("q1") "    points: 0\n", 10,
         "item 'q1': 'points' must be 1..100, not 0"),
     /* ids */
-    BAD("exam: Bad Id\nversion: 1\ntitle: {en: T}\nitems:\n" ITEM("q1"), 1,
+    BAD("exam: Bad Id\nversion: 1\ntitle: {en: T}\nitems:\n" ITEM("q1") "pass_mark: 50\n", 1,
         "exam id 'Bad Id' is not valid"),
-    BAD("exam: .t\nversion: 1\ntitle: {en: T}\nitems:\n" ITEM("q1"), 1,
+    BAD("exam: .t\nversion: 1\ntitle: {en: T}\nitems:\n" ITEM("q1") "pass_mark: 50\n", 1,
         "exam id '.t' is not valid"),
-    BAD(HEAD "items:\n" ITEM("q/1"), 5, "item 1: id 'q/1' is not valid"),
-    BAD(HEAD "items:\n" ITEM("q1") ITEM("q2") ITEM("q1"), 13,
-        "duplicate item id 'q1' (first at line 5)"),
-    BAD(HEAD "items: []\n", 4, "the exam has 0 items; it needs 1 to 100000"),
+    BAD(HEAD "items:\n" ITEM("q/1"), 6, "item 1: id 'q/1' is not valid"),
+    BAD(HEAD "items:\n" ITEM("q1") ITEM("q2") ITEM("q1"), 14,
+        "duplicate item id 'q1' (first at line 6)"),
+    BAD(HEAD "items: []\n", 5, "the exam has 0 items; it needs 1 to 100000"),
     /* texts */
-    BAD("exam: t\nversion: 1\ntitle: {en: T, de: X}\nitems: []\n", 3,
+    BAD("exam: t\nversion: 1\ntitle: {en: T, de: X}\nitems: []\npass_mark: 50\n", 3,
         "title: unknown language 'de' (kk, ru, en)"),
-    BAD("exam: t\nversion: 1\ntitle: {}\nitems:\n" ITEM("q1"), 3,
+    BAD("exam: t\nversion: 1\ntitle: {}\nitems:\n" ITEM("q1") "pass_mark: 50\n", 3,
         "title has no text in any language"),
-    BAD("exam: t\nversion: 1\ntitle:\n  ru: Тест\n  en: \"\"\nitems:\n" ITEM("q1"), 5,
-        "title: the 'en' text is empty"),
-    BAD("exam: t\nversion: 1\ntitle: {en: \"a\\0b\"}\nitems: []\n", 3,
+    BAD("exam: t\nversion: 1\ntitle:\n  ru: Тест\n  en: \"\"\nitems:\n" ITEM(
+            "q1") "pass_mark: 50\n",
+        5, "title: the 'en' text is empty"),
+    BAD("exam: t\nversion: 1\ntitle: {en: \"a\\0b\"}\nitems: []\npass_mark: 50\n", 3,
         "title: 'en' contains a NUL character"),
-    BAD("exam: t\nversion: 1\ntitle: {en: [a]}\nitems: []\n", 3, "title: 'en' must be a text"),
-    BAD(ONE "description: {kk: \"  \"}\n", 9, "description: the 'kk' text is empty"),
+    BAD("exam: t\nversion: 1\ntitle: {en: [a]}\nitems: []\npass_mark: 50\n", 3,
+        "title: 'en' must be a text"),
+    BAD(ONE "description: {kk: \"  \"}\n", 10, "description: the 'kk' text is empty"),
     BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
              "    options: [{en: a, correct: yes}, {}]\n",
-        8, "item 'q1': option 2 has no text in any language"),
+        9, "item 'q1': option 2 has no text in any language"),
     BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
              "    options:\n      - {en: a, correct: yes}\n      - {en: b, fr: c}\n",
-        10,
+        11,
         "item 'q1': option 2: unknown key 'fr' (an option has kk, ru, en, correct, feedback)"),
     /* options and answers */
     BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
              "    options: [{en: a}, {en: b}]\n",
-        8, "item 'q1': no option is marked correct"),
+        9, "item 'q1': no option is marked correct"),
     BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
              "    options: [{en: a, correct: yes}, {en: b, correct: TRUE}]\n",
-        8, "item 'q1': 2 options are marked correct; a single-choice item has exactly one"),
+        9, "item 'q1': 2 options are marked correct; a single-choice item has exactly one"),
     BAD(HEAD "items:\n  - id: q1\n    type: multiple\n    text: {en: Q}\n"
              "    options:\n      - {en: a, correct: no}\n      - {en: b}\n",
-        8, "item 'q1': no option is marked correct"),
+        9, "item 'q1': no option is marked correct"),
     BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
              "    options: [{en: a, correct: yes}]\n",
-        8, "item 'q1': has 1 option; an item needs 2 to 16"),
+        9, "item 'q1': has 1 option; an item needs 2 to 16"),
     BAD(HEAD
         "items:\n  - id: q1\n    type: multiple\n    text: {en: Q}\n    options: [{en: a, "
         "correct: yes}, {en: b}, {en: c}, {en: d}, {en: e}, {en: f}, {en: g}, {en: h}, {en: i}, "
         "{en: j}, {en: k}, {en: l}, {en: m}, {en: n}, {en: o}, {en: p}, {en: q}]\n",
-        8, "item 'q1': has 17 options; an item needs 2 to 16"),
+        9, "item 'q1': has 17 options; an item needs 2 to 16"),
     BAD(HEAD "items:\n  - id: q1\n    type: truefalse\n    answer: yes\n    text: {en: Q}\n"
              "    options: [{en: a, correct: yes}, {en: b}]\n",
-        9, "item 'q1': a truefalse item takes 'answer', not 'options'"),
-    BAD(HEAD "items:\n  - id: q1\n    type: truefalse\n    text: {en: Q}\n", 5,
+        10, "item 'q1': a truefalse item takes 'answer', not 'options'"),
+    BAD(HEAD "items:\n  - id: q1\n    type: truefalse\n    text: {en: Q}\n", 6,
         "item 'q1': missing required key 'answer'"),
-    BAD(HEAD "items:\n  - id: q1\n    type: truefalse\n    answer: maybe\n    text: {en: Q}\n", 7,
+    BAD(HEAD "items:\n  - id: q1\n    type: truefalse\n    answer: maybe\n    text: {en: Q}\n", 8,
         "item 'q1': 'answer' must be yes or no"),
-    BAD(HEAD "items:\n" ITEM("q1") "    answer: yes\n", 9,
+    BAD(HEAD "items:\n" ITEM("q1") "    answer: yes\n", 10,
         "item 'q1': 'answer' is only for truefalse items"),
-    BAD(HEAD "items:\n" ITEM("q1") "    scoring: partial\n", 9,
+    BAD(HEAD "items:\n" ITEM("q1") "    scoring: partial\n", 10,
         "item 'q1': 'scoring' is only for multiple items"),
     BAD(HEAD "items:\n  - id: q1\n    type: multiple\n    text: {en: Q}\n    scoring: most\n"
              "    options: []\n",
-        8, "item 'q1': 'scoring' must be all or partial"),
-    BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n", 5,
+        9, "item 'q1': 'scoring' must be all or partial"),
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n", 6,
         "item 'q1': missing required key 'options'"),
-    BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n    options: [a, b]\n", 8,
+    BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n    options: [a, b]\n", 9,
         "item 'q1': option 1 must be a map"),
     /* topics and blueprint */
-    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: 2\nitems:\n" ITEMT("q1", "law"), 7,
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: 2\nitems:\n" ITEMT("q1", "law"), 8,
         "blueprint asks for 2 items of topic 'law', the exam has 1"),
-    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint: {other: 1}\nitems:\n" ITEMT("q1", "law"), 6,
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint: {other: 1}\nitems:\n" ITEMT("q1", "law"), 7,
         "blueprint names unknown topic 'other'"),
-    BAD(HEAD "blueprint: {law: 1}\nitems:\n" ITEM("q1"), 4, "blueprint names unknown topic 'law'"),
+    BAD(HEAD "blueprint: {law: 1}\nitems:\n" ITEM("q1"), 5, "blueprint names unknown topic 'law'"),
     BAD(HEAD
         "topics:\n  law: {en: Law}\nblueprint:\n  law: 1\n  law: 1\nitems:\n" ITEMT("q1", "law"),
-        8, "blueprint names topic 'law' twice"),
-    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: 0\nitems:\n" ITEMT("q1", "law"), 7,
+        9, "blueprint names topic 'law' twice"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: 0\nitems:\n" ITEMT("q1", "law"), 8,
         "blueprint: the count of topic 'law' must be at least 1"),
-    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: many\nitems:\n" ITEMT("q1", "law"), 7,
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: many\nitems:\n" ITEMT("q1", "law"), 8,
         "blueprint: 'law' must be a whole number"),
     /* What the trainee sees after (issue 16, item 10). */
-    BAD(HEAD "review_after: some\nitems:\n" ITEM("q1"), 4,
+    BAD(HEAD "review_after: some\nitems:\n" ITEM("q1"), 5,
         "'review_after' must be none, score, mistakes or full"),
-    BAD(HEAD "show_score: no\nreview_after: mistakes\nitems:\n" ITEM("q1"), 5,
-        "'review_after: mistakes' contradicts 'show_score: no' (line 4); review_after alone "
+    BAD(HEAD "show_score: no\nreview_after: mistakes\nitems:\n" ITEM("q1"), 6,
+        "'review_after: mistakes' contradicts 'show_score: no' (line 5); review_after alone "
         "says it"),
-    BAD(HEAD "show_score: yes\nreview_after: none\nitems:\n" ITEM("q1"), 5,
-        "'review_after: none' contradicts 'show_score: yes' (line 4)"),
-    BAD(HEAD "items:\n" ITEM("q1") "    explanation: Because.\n", 9,
+    BAD(HEAD "show_score: yes\nreview_after: none\nitems:\n" ITEM("q1"), 6,
+        "'review_after: none' contradicts 'show_score: yes' (line 5)"),
+    BAD(HEAD "items:\n" ITEM("q1") "    explanation: Because.\n", 10,
         "item 'q1': 'explanation' must be a map of languages"),
-    BAD(HEAD "items:\n" ITEM("q1") "    explanation: {de: Weil.}\n", 9,
+    BAD(HEAD "items:\n" ITEM("q1") "    explanation: {de: Weil.}\n", 10,
         "item 'q1': explanation: unknown language 'de'"),
-    BAD(HEAD "items:\n" ITEM("q1") "    explanation: {en: \"  \"}\n", 9,
+    BAD(HEAD "items:\n" ITEM("q1") "    explanation: {en: \"  \"}\n", 10,
         "item 'q1': explanation: the 'en' text is empty"),
     /* Per-option feedback: a text map on the option; on a truefalse item
      * feedback_true and feedback_false (what choosing each says). */
     BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
              "    options:\n      - {en: a, correct: yes, feedback: Right.}\n      - {en: b}\n",
-        9, "item 'q1': option 1: 'feedback' must be a map of languages"),
+        10, "item 'q1': option 1: 'feedback' must be a map of languages"),
     BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
              "    options:\n      - {en: a, correct: yes}\n      - {en: b, feedback: {de: x}}\n",
-        10, "item 'q1': option 2: feedback: unknown language 'de'"),
+        11, "item 'q1': option 2: feedback: unknown language 'de'"),
     BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
              "    options:\n      - {en: a, correct: yes}\n      - {en: b, feedback: {en: \"\"}}\n",
-        10, "item 'q1': option 2: feedback: the 'en' text is empty"),
+        11, "item 'q1': option 2: feedback: the 'en' text is empty"),
     BAD(HEAD "items:\n  - id: q1\n    type: single\n    text: {en: Q}\n"
              "    options:\n      - {en: a, correct: yes}\n      - {en: b, feedbak: {en: x}}\n",
-        10, "item 'q1': option 2: unknown key 'feedbak' (an option has kk, ru, en, correct, "
+        11, "item 'q1': option 2: unknown key 'feedbak' (an option has kk, ru, en, correct, "
             "feedback)"),
-    BAD(HEAD "items:\n" ITEM("q1") "    feedback_true: {en: Yes}\n", 9,
+    BAD(HEAD "items:\n" ITEM("q1") "    feedback_true: {en: Yes}\n", 10,
         "item 'q1': 'feedback_true' is only for truefalse items (an option's feedback goes on "
         "the option)"),
     BAD(HEAD "items:\n  - id: q1\n    type: truefalse\n    answer: no\n    text: {en: Q}\n"
              "    feedback_false: Right.\n",
-        9, "item 'q1': 'feedback_false' must be a map of languages"),
+        10, "item 'q1': 'feedback_false' must be a map of languages"),
     /* Attempts must be equal (issue 16): a draw by count from items of
      * different points, or a draw by points no items can make. */
     BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: 1\nitems:\n" ITEMT("q1", "law")
-             ITEMT("q2", "law") "    points: 2\n",
-        7,
+            ITEMT("q2", "law") "    points: 2\n",
+        8,
         "blueprint: topic 'law' draws 1 of its 2 items, worth 1 to 2 points, so attempts "
         "would not be equal (1 to 2 points); give its items equal points, or say the topic's "
         "points in every attempt ({count: 1, points: N})"),
-    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 2, points: 5}\nitems:\n"
-             ITEMT("q1", "law") ITEMT("q2", "law") "    points: 3\n" ITEMT("q3", "law")
-             "    points: 3\n",
-        7, "blueprint: topic 'law': no draw of 2 items adds up to 5 points (its draws make 4 to 6,"),
-    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: 0}\nitems:\n"
-             ITEMT("q1", "law"),
-        7, "blueprint: the points of topic 'law' must be a whole number 1..2000"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 2, points: 5}\nitems:\n" ITEMT(
+            "q1", "law") ITEMT("q2", "law") "    points: 3\n" ITEMT("q3", "law") "    points: 3\n",
+        8,
+        "blueprint: topic 'law': no draw of 2 items adds up to 5 points (its draws make 4 to 6,"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: 0}\nitems:\n" ITEMT(
+            "q1", "law"),
+        8, "blueprint: the points of topic 'law' must be a whole number 1..2000"),
     BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: 2001}\n"
              "items:\n" ITEMT("q1", "law"),
-        7, "blueprint: the points of topic 'law' must be a whole number 1..2000"),
+        8, "blueprint: the points of topic 'law' must be a whole number 1..2000"),
     BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: many}\n"
              "items:\n" ITEMT("q1", "law"),
-        7, "blueprint: topic 'law': 'points' must be a whole number"),
-    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {points: 1}\nitems:\n"
-             ITEMT("q1", "law"),
-        7, "blueprint: topic 'law': missing required key 'count'"),
-    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1}\nitems:\n"
-             ITEMT("q1", "law"),
-        7, "blueprint: topic 'law': missing required key 'points'"),
+        8, "blueprint: topic 'law': 'points' must be a whole number"),
+    BAD(HEAD
+        "topics:\n  law: {en: Law}\nblueprint:\n  law: {points: 1}\nitems:\n" ITEMT("q1", "law"),
+        8, "blueprint: topic 'law': missing required key 'count'"),
+    BAD(HEAD
+        "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1}\nitems:\n" ITEMT("q1", "law"),
+        8, "blueprint: topic 'law': missing required key 'points'"),
     BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 1, points: 1, weight: 2}\n"
              "items:\n" ITEMT("q1", "law"),
-        7, "blueprint: topic 'law': unknown key 'weight' (a topic's draw has count, points)"),
-    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 2, points: 3}\nitems:\n"
-             ITEMT("q1", "law"),
-        7, "blueprint asks for 2 items of topic 'law', the exam has 1"),
-    BAD(HEAD "topics:\n  law: {en: Law}\n  law: {ru: Право}\nitems:\n" ITEMT("q1", "law"), 6,
-        "duplicate topic 'law' (first at line 5)"),
-    BAD(HEAD "topics:\n  law: {en: Law}\nitems:\n" ITEMT("q1", "lore"), 11,
+        8, "blueprint: topic 'law': unknown key 'weight' (a topic's draw has count, points)"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nblueprint:\n  law: {count: 2, points: 3}\nitems:\n" ITEMT(
+            "q1", "law"),
+        8, "blueprint asks for 2 items of topic 'law', the exam has 1"),
+    BAD(HEAD "topics:\n  law: {en: Law}\n  law: {ru: Право}\nitems:\n" ITEMT("q1", "law"), 7,
+        "duplicate topic 'law' (first at line 6)"),
+    BAD(HEAD "topics:\n  law: {en: Law}\nitems:\n" ITEMT("q1", "lore"), 12,
         "item 'q1': topic 'lore' is not in topics"),
-    BAD(HEAD "topics:\n  law: {en: Law}\nitems:\n" ITEM("q1"), 7,
+    BAD(HEAD "topics:\n  law: {en: Law}\nitems:\n" ITEM("q1"), 8,
         "item 'q1': has no topic; when the exam has topics, every item needs one"),
-    BAD(HEAD "items:\n" ITEMT("q1", "law"), 9, "item 'q1': topic 'law' is not in topics"),
-    BAD(HEAD "topics:\n  law: Law\nitems:\n" ITEMT("q1", "law"), 5,
+    BAD(HEAD "items:\n" ITEMT("q1", "law"), 10, "item 'q1': topic 'law' is not in topics"),
+    BAD(HEAD "topics:\n  law: Law\nitems:\n" ITEMT("q1", "law"), 6,
         "topics: 'law' must be a map of languages"),
-    BAD(HEAD "topics:\n  law: {}\nitems:\n" ITEMT("q1", "law"), 5,
+    BAD(HEAD "topics:\n  law: {}\nitems:\n" ITEMT("q1", "law"), 6,
         "title of topic 'law' has no text in any language"),
-    BAD(HEAD "topics: [law]\nitems:\n" ITEM("q1"), 4,
+    BAD(HEAD "topics: [law]\nitems:\n" ITEM("q1"), 5,
         "'topics' must be a map of topic ids to titles"),
     /* images */
-    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: nope.png\n", 9,
+    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: nope.png\n", 10,
            "item 'q1': image 'nope.png' cannot be read: ", ""),
-    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: ../ok.png\n", 9,
+    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: ../ok.png\n", 10,
            "item 'q1': image '../ok.png' must be a path inside the exam's folder", ""),
-    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: img/../../ok.png\n", 9,
+    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: img/../../ok.png\n", 10,
            "image 'img/../../ok.png' must be a path inside", ""),
-    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: /etc/passwd\n", 9,
+    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: /etc/passwd\n", 10,
            "image '/etc/passwd' must be a path inside", ""),
-    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: text.png\n", 9,
+    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: text.png\n", 10,
            "item 'q1': image 'text.png' is not a PNG or JPEG file", ""),
-    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: big.png\n", 9,
+    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: big.png\n", 10,
            "item 'q1': image 'big.png' is larger than 1 MiB", ""),
-    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: img\n", 9,
+    IN_DIR(HEAD "items:\n" ITEM("q1") "    image: img\n", 10,
            "item 'q1': image 'img' cannot be read", ""),
-    BAD(HEAD "items:\n" ITEM("q1") "    image: ok.png\n", 9,
+    BAD(HEAD "items:\n" ITEM("q1") "    image: ok.png\n", 10,
         "image 'ok.png': there is no folder to read it from"),
     /* roster */
-    BAD(ONE "roster:\n  - {id: a}\n  - {id: b}\n  - {id: a}\n", 12,
-        "roster: duplicate trainee id 'a' (first at line 10)"),
-    BAD(ONE "roster:\n  - {id: a}\n  - {name: B}\n", 11,
+    BAD(ONE "roster:\n  - {id: a}\n  - {id: b}\n  - {id: a}\n", 13,
+        "roster: duplicate trainee id 'a' (first at line 11)"),
+    BAD(ONE "roster:\n  - {id: a}\n  - {name: B}\n", 12,
         "roster entry 2: missing required key 'id'"),
-    BAD(ONE "roster:\n  - {id: a, phone: 1}\n", 10,
+    BAD(ONE "roster:\n  - {id: a, phone: 1}\n", 11,
         "roster entry 1: unknown key 'phone' (a trainee has id, name, district, birth_date)"),
-    BAD(ONE "roster:\n  - {id: \"\"}\n", 10, "roster entry 1: 'id' is empty"),
+    BAD(ONE "roster:\n  - {id: \"\"}\n", 11, "roster entry 1: 'id' is empty"),
     BAD(ONE "roster:\n  - {id: "
             "\"12345678901234567890123456789012345678901234567890123456789012345\"}\n",
-        10, "roster entry 1: 'id' is longer than 64 bytes"),
-    BAD(ONE "roster: {a: b}\n", 9, "'roster' must be a list of trainees or the name of a file"),
+        11, "roster entry 1: 'id' is longer than 64 bytes"),
+    BAD(ONE "roster: {a: b}\n", 10, "'roster' must be a list of trainees or the name of a file"),
     IN_DIR(ONE "roster: roster-dup.yaml\n", 3, "roster: duplicate trainee id 'a' (first at line 1)",
            "roster-dup.yaml"),
     IN_DIR(ONE "roster: roster-map.yaml\n", 1, "a roster file must hold a list of trainees",
@@ -387,36 +402,38 @@ static const bad_case bad_cases[] = {
     IN_DIR(ONE "roster: roster-bad.yaml\n", 3, "yaml: ", "roster-bad.yaml"),
     IN_DIR(ONE "roster: roster-blank.yaml\n", 2, "roster entry 2: 'id' is empty",
            "roster-blank.yaml"),
-    IN_DIR(ONE "roster: none.yaml\n", 9, "roster file 'none.yaml' cannot be read: ", ""),
-    IN_DIR(ONE "roster: ../roster.yaml\n", 9, "roster file '../roster.yaml' must be a path inside",
+    IN_DIR(ONE "roster: none.yaml\n", 10, "roster file 'none.yaml' cannot be read: ", ""),
+    IN_DIR(ONE "roster: ../roster.yaml\n", 10, "roster file '../roster.yaml' must be a path inside",
            ""),
     /* who may sit */
-    BAD(ONE "identity: face\n", 9,
+    BAD(ONE "identity: face\n", 10,
         "'identity' must be none, code, birth_date or proctor, not 'face'"),
-    BAD(ONE "identity: [code]\n", 9, "'identity' must be a text"),
-    BAD(ONE "identity: code\n", 9, "identity 'code' needs a roster: the codes are made per trainee"),
-    BAD(ONE "roster: []\nidentity: code\n", 10, "identity 'code' needs a roster"),
-    BAD(ONE "identity: birth_date\n", 9, "identity 'birth_date' needs a roster"),
-    BAD(ONE "identity: birth_date\nroster:\n  - {id: a, birth_date: 31.02.1990}\n", 11,
+    BAD(ONE "identity: [code]\n", 10, "'identity' must be a text"),
+    BAD(ONE "identity: code\n", 10,
+        "identity 'code' needs a roster: the codes are made per trainee"),
+    BAD(ONE "roster: []\nidentity: code\n", 11, "identity 'code' needs a roster"),
+    BAD(ONE "identity: birth_date\n", 10, "identity 'birth_date' needs a roster"),
+    BAD(ONE "identity: birth_date\nroster:\n  - {id: a, birth_date: 31.02.1990}\n", 12,
         "roster entry 1: 'birth_date' '31.02.1990' is not a date: write DD.MM.YYYY or YYYY-MM-DD"),
-    BAD(ONE "roster:\n  - {id: a, birth_date: 1.2.1990}\n", 10,
+    BAD(ONE "roster:\n  - {id: a, birth_date: 1.2.1990}\n", 11,
         "roster entry 1: 'birth_date' '1.2.1990' is not a date"),
-    BAD(ONE "roster:\n  - {id: a, birth_date: 29.02.1990}\n", 10,
+    BAD(ONE "roster:\n  - {id: a, birth_date: 29.02.1990}\n", 11,
         "roster entry 1: 'birth_date' '29.02.1990' is not a date"),
-    BAD(ONE "roster:\n  - {id: a, birth_date: [1990]}\n", 10,
+    BAD(ONE "roster:\n  - {id: a, birth_date: [1990]}\n", 11,
         "roster entry 1: 'birth_date' '' is not a date"),
-    BAD(ONE "identity: birth_date\nroster:\n  - {id: a, birth_date: 01.01.1990}\n  - {id: b}\n",
-        12, "roster entry 2 ('b'): no 'birth_date'; identity 'birth_date' needs every trainee's"),
+    BAD(ONE "identity: birth_date\nroster:\n  - {id: a, birth_date: 01.01.1990}\n  - {id: b}\n", 13,
+        "roster entry 2 ('b'): no 'birth_date'; identity 'birth_date' needs every trainee's"),
     IN_DIR(ONE "identity: birth_date\nroster: roster-bd.yaml\n", 2,
            "roster entry 2: 'birth_date' '1990-13-01' is not a date", "roster-bd.yaml"),
-    BAD(ONE "identity: proctor\n", 9, "identity 'proctor' needs 'proctor_pin' (4 to 12 digits)"),
-    BAD(ONE "identity: proctor\nproctor_pin: 12a4\n", 10, "'proctor_pin' must be 4 to 12 digits"),
-    BAD(ONE "identity: proctor\nproctor_pin: 123\n", 10, "'proctor_pin' must be 4 to 12 digits"),
-    BAD(ONE "proctor_pin: \"1234\"\n", 9, "'proctor_pin' is only for identity: proctor"),
-    BAD(ONE "identity: code\nproctor_pin: \"1234\"\nroster: [{id: a}]\n", 10,
+    BAD(ONE "identity: proctor\n", 10, "identity 'proctor' needs 'proctor_pin' (4 to 12 digits)"),
+    BAD(ONE "identity: proctor\nproctor_pin: 12a4\n", 11, "'proctor_pin' must be 4 to 12 digits"),
+    BAD(ONE "identity: proctor\nproctor_pin: 123\n", 11, "'proctor_pin' must be 4 to 12 digits"),
+    BAD(ONE "proctor_pin: \"1234\"\n", 10, "'proctor_pin' is only for identity: proctor"),
+    BAD(ONE "identity: code\nproctor_pin: \"1234\"\nroster: [{id: a}]\n", 11,
         "'proctor_pin' is only for identity: proctor"),
-    BAD(ONE "roster_list: maybe\n", 9, "'roster_list' must be yes or no"),
-    BAD(ONE "roster_list: yes\nroster_list: no\n", 10, "duplicate key 'roster_list' (first at line 9)"),
+    BAD(ONE "roster_list: maybe\n", 10, "'roster_list' must be yes or no"),
+    BAD(ONE "roster_list: yes\nroster_list: no\n", 11,
+        "duplicate key 'roster_list' (first at line 10)"),
 };
 
 /* Checks st, and that the message is "FILE:LINE: ...PHRASE...". */
@@ -476,7 +493,7 @@ static void test_big_sources(void)
         n = (64u << 10) + (size_t)extra;
         memset(p, 'x', n);
         p += n;
-        p += sprintf(p, "\nitems:\n" ITEM("q1"));
+        p += sprintf(p, "\nitems:\n" ITEM("q1") "pass_mark: 50\n");
         sq_status st = sqi_source_parse("long.yaml", big, (size_t)(p - big), NULL, &doc, &err);
         if (extra == 0) {
             CHECK_INT(SQ_OK, st);
@@ -518,7 +535,7 @@ static void test_line_endings(void)
                                    "en")));
             } else {
                 CHECK_INT(SQ_EINVAL, st);
-                CHECK_STR("crlf.yaml:9: duplicate item id 'q1' (first at line 5)", err.msg);
+                CHECK_STR("crlf.yaml:10: duplicate item id 'q1' (first at line 6)", err.msg);
             }
             json_decref(doc);
             doc = NULL;
@@ -605,7 +622,7 @@ static void test_minimal(void)
     json_t *doc = parse_ok(ONE, NULL);
 
     check_json("{\"id\": \"t\", \"version\": 1, \"title\": {\"en\": \"T\"},"
-               " \"time_limit_s\": 0, \"pass_percent\": 0, \"attempts\": 0,"
+               " \"time_limit_s\": 0, \"pass_percent\": 50, \"attempts\": 0,"
                " \"show_score\": true, \"shuffle_items\": true, \"shuffle_options\": true,"
                " \"clock\": \"running\", \"power_grace_s\": 600,"
                " \"topics\": [], \"blueprint\": [],"

@@ -718,7 +718,7 @@ static void test_nothing_in_clear(const char *demo_path)
                *marker_trainee = "MARKER-TRAINEE-7Q3", *marker_name = "Маркер Атауы Тестов";
     char yaml[1024];
     snprintf(yaml, sizeof yaml,
-             "exam: %s\nversion: 1\ntitle: {en: Marker}\n"
+             "exam: %s\nversion: 1\ntitle: {en: Marker}\npass_mark: 50\n"
              "items:\n  - id: q1\n    type: single\n    text: {en: %s}\n"
              "    options:\n      - {en: MARKEROPTION-right, correct: yes}\n"
              "      - {en: MARKEROPTION-wrong}\n"

@@ -12,7 +12,10 @@
 #
 # Knobs (environment): KB_RUNS (first-frame runs, 5), KB_IDLE_S (30),
 # KB_HOUR_MIN (minutes of the timed-item run, 60; 0 skips it),
-# KB_KEEP=1 (keep the temp folder and say where).
+# KB_KEEP=1 (keep the temp folder and say where), KB_BASE=BUILD_DIR (a
+# baseline build: its kiosk runs the tap script too, KB_TAP_RUNS times each,
+# interleaved with this build's, each on a fresh copy of the same attempt;
+# the tap-to-frame rows of both are printed side by side).
 set -euo pipefail
 
 if [ $# -ne 1 ] || [ ! -d "$1" ]; then
@@ -92,6 +95,13 @@ SDL_VIDEODRIVER=dummy SDL_RENDER_DRIVER=software SDL_FRAMEBUFFER_ACCELERATION=0 
     fail "starting an attempt failed: $(tail -n3 "$work/start.log")"
 kiosk_item=("$kiosk" --home "$work/st/station" --software)
 cp -a "$work/st/station" "$work/read" # the attempt as started, for the reading run (2b)
+cp -a "$work/st/station" "$work/taps0" # the same, for the runs against a baseline (2c)
+base=${KB_BASE:-}
+if [ -n "$base" ]; then
+    base=$(cd "$base" && pwd)
+    [ -x "$base/kiosk/synaq-kiosk" ] || fail "KB_BASE: $base/kiosk/synaq-kiosk is missing"
+fi
+tap_runs=${KB_TAP_RUNS:-3}
 kiosk_welcome=("$kiosk" --home "$work/welcome" --software)
 
 start_x main
@@ -174,6 +184,50 @@ frames "$work/frames.read" | awk 'NR > 1 && NR % 2 == 1' | head -n 19 >"$work/fr
 frames "$work/frames.read" | awk 'NR % 2 == 0' | head -n 19 >"$work/fw" # the frames after the waits
 [ "$(wc -l <"$work/fr")" = 19 ] || fail "the reading run drew $(wc -l <"$work/fr") tap frames, not 19"
 frames "$work/frames.kiosk" >"$work/fk"
+# 2c. Tap to frame against a baseline build: the tap script again, the
+# baseline's kiosk and this build's in turn, each on a fresh copy of the
+# attempt as started. Tap to frame is the tap's work (the hit pass and the
+# store commit) plus the frame it makes (columns 6 and 1). The last 266
+# taps of the script are moves only (prev, next).
+: >"$work/tb.base"
+: >"$work/tb.this"
+: >"$work/tb.base.moves"
+: >"$work/tb.this.moves"
+if [ -n "$base" ]; then
+    for r in $(seq "$tap_runs"); do
+        for which in base this; do
+            k=$kiosk
+            [ $which = base ] && k=$base/kiosk/synaq-kiosk
+            rm -rf "$work/taps.$which.$r"
+            cp -a "$work/taps0" "$work/taps.$which.$r"
+            # shellcheck disable=SC2046
+            env $(menv "${x_dpy[main]}" "$work/frames.tb.$which.$r") timeout 120 \
+                "$k" --home "$work/taps.$which.$r" --software --size 1280x800 \
+                --script "$work/taps.script" >"$work/frames.tb.$which.$r.log" 2>&1 ||
+                fail "the $which kiosk's tap script failed (see $work/frames.tb.$which.$r.log)"
+            frames "$work/frames.tb.$which.$r" | awk '{printf "%.4f\n", $1 + $6}' >"$work/tb.one"
+            cat "$work/tb.one" >>"$work/tb.$which"
+            tail -n 266 "$work/tb.one" >>"$work/tb.$which.moves"
+        done
+    done
+    # The syncs the same taps cost, counted by strace (once each, SDL's
+    # dummy driver: strace slows the process, so these runs are not timed).
+    declare -A syncs=([base]=n/a [this]=n/a)
+    if command -v strace >/dev/null; then
+        for which in base this; do
+            k=$kiosk
+            [ $which = base ] && k=$base/kiosk/synaq-kiosk
+            rm -rf "$work/taps.$which.s"
+            cp -a "$work/taps0" "$work/taps.$which.s"
+            SDL_VIDEODRIVER=dummy SDL_RENDER_DRIVER=software SDL_FRAMEBUFFER_ACCELERATION=0 \
+                strace -f -c -e trace=fsync,fdatasync -o "$work/strace.$which" \
+                "$k" --home "$work/taps.$which.s" --software --size 1280x800 \
+                --script "$work/taps.script" >"$work/strace.$which.log" 2>&1 ||
+                fail "the $which kiosk's tap script under strace failed"
+            syncs[$which]=$(awk '$NF == "total" {print $(NF-1)}' "$work/strace.$which")
+        done
+    fi
+fi
 frames "$work/frames.floor" >"$work/ff"
 frames "$work/frames.flooru" >"$work/ffu"
 
@@ -378,6 +432,21 @@ echo "floor: synaq-floor (one item, kk and ru, Noto Sans); kiosk: synaq-kiosk on
 echo "station, resumed on an item (welcome rows: a station with no attempt). The floor has one"
 echo "screen, so both idle rows compare with the same floor figures. '-': no ratio (floor 0 or n/a)."
 echo "First frames: $(tr '\n' ' ' <"$work/f1w")ms (floor); $(tr '\n' ' ' <"$work/k1w")ms (kiosk)."
+if [ -n "$base" ]; then
+    echo
+    echo "tap to frame (the tap's work + its frame), the tap script $tap_runs times each,"
+    echo "interleaved; base: $base"
+    printf "%-52s %9s %9s %7s  %s\n" "figure" "base" "this" "t/b" "unit"
+    printf "%-52s %9s %9s %7s  %s\n" "------" "----" "----" "---" "----"
+    row "tap to frame, all taps: median ($(wc -l <"$work/tb.this") taps)" \
+        "$(stat 1 1 "$work/tb.base" 0.5)" "$(stat 1 1 "$work/tb.this" 0.5)" "ms"
+    row "tap to frame, all taps: p99" "$(stat 1 1 "$work/tb.base" 0.99)" "$(stat 1 1 "$work/tb.this" 0.99)" "ms"
+    row "tap to frame, moves only (prev, next): median" \
+        "$(stat 1 1 "$work/tb.base.moves" 0.5)" "$(stat 1 1 "$work/tb.this.moves" 0.5)" "ms"
+    row "tap to frame, moves only (prev, next): p99" \
+        "$(stat 1 1 "$work/tb.base.moves" 0.99)" "$(stat 1 1 "$work/tb.this.moves" 0.99)" "ms"
+    row "fsync + fdatasync calls for the 306 taps (strace)" "${syncs[base]}" "${syncs[this]}" ""
+fi
 if [ "$hour_ok" = 1 ]; then
     hrow() { # hrow LABEL START END UNIT
         local a b r

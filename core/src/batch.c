@@ -15,6 +15,7 @@
 #include "codec_int.h"
 #include "keys_int.h"
 #include "db_int.h"
+#include "import_int.h"
 #include "util_int.h"
 
 /* ---- batches ---- */
@@ -623,6 +624,9 @@ sq_status sq_batch_mark_sent(sq_store *s, const int64_t *seqs, size_t n, int *ma
             done[count++] = local[i];
     }
     st = sqi_chain_sent_append(s, done, (size_t)count, err);
+    /* A result now sent may have been all that kept an old exam version. */
+    if (st == SQ_OK && count > 0)
+        st = sqi_import_prune(s, NULL, err);
 out:
     sqlite3_finalize(q);
     free(done);

@@ -91,19 +91,50 @@ sq_status sqi_db_exec(sq_store *s, const char *sql, const char *what, sq_err *er
     return rc == SQLITE_OK ? SQ_OK : sqi_db_sqlerr(s, rc, what, err);
 }
 
-sq_status sqi_db_begin(sq_store *s, sq_err *err)
+/* synchronous is the connection's, not the transaction's: set before
+ * BEGIN. Setting it does no I/O. */
+static sq_status set_sync(sq_store *s, bool light, sq_err *err)
+{
+    if (s->sync_light == (int)light)
+        return SQ_OK;
+    sq_status st =
+        sqi_db_exec(s, light ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
+                    "setting the store's durability", err);
+    if (!st)
+        s->sync_light = light;
+    return st;
+}
+
+static sq_status begin(sq_store *s, bool light, sq_err *err)
 {
     if (s->in_tx)
         return sqi_seterr(err, SQ_ESTATE, "a write to the store is under way already");
-    sq_status st = sqi_db_lock_take(s, err);
+    /* A durable write never starts while the connection is light. */
+    sq_status st = set_sync(s, light, err);
     if (st)
         return st;
-    if ((st = sqi_db_exec(s, "BEGIN IMMEDIATE", "starting a write", err))) {
+    st = sqi_db_lock_take(s, err);
+    if (!st && (st = sqi_db_exec(s, "BEGIN IMMEDIATE", "starting a write", err)))
         sqi_db_lock_release(s);
+    if (st) {
+        if (s->sync_light) {
+            sq_err ignored;
+            (void)set_sync(s, false, &ignored);
+        }
         return st;
     }
     s->in_tx = 1;
     return SQ_OK;
+}
+
+sq_status sqi_db_begin(sq_store *s, sq_err *err)
+{
+    return begin(s, false, err);
+}
+
+sq_status sqi_db_begin_light(sq_store *s, sq_err *err)
+{
+    return begin(s, true, err);
 }
 
 sq_status sqi_db_end(sq_store *s, sq_status st, sq_err *err)
@@ -121,6 +152,13 @@ sq_status sqi_db_end(sq_store *s, sq_status st, sq_err *err)
     }
     s->in_tx = 0;
     sqi_db_lock_release(s);
+    /* Back to FULL at once, so that no write outside a transaction of
+     * ours (a checkpoint at close) runs light either. Should that fail,
+     * the next durable begin tries again before it writes. */
+    if (s->sync_light) {
+        sq_err ignored;
+        (void)set_sync(s, false, &ignored);
+    }
     return st;
 }
 

@@ -17,6 +17,11 @@ struct sq_store {
     char path[4096];
     int lock_fd;                 /* "<path>-lock", flock()ed around every write */
     int in_tx;
+    /* 1 while the connection runs with synchronous = NORMAL for a light
+     * write (sqi_db_begin_light); sqi_db_end sets FULL back, and every
+     * durable begin makes sure of it first, so no durable write can go
+     * out without its fsync. */
+    int sync_light;
     const sq_station_keys *keys;
     const sq_clock *clock;
     /* This handle's run: a random id, and the clocks when it was opened.
@@ -44,6 +49,13 @@ void sqi_db_lock_release(sq_store *s);
 sq_status sqi_db_exec(sq_store *s, const char *sql, const char *what, sq_err *err);
 /* Begins a write transaction under the cross-process lock. */
 sq_status sqi_db_begin(sq_store *s, sq_err *err);
+/* The same for a write whose loss in a power cut is harmless (the item a
+ * trainee moved to): committed without an fsync (WAL, synchronous =
+ * NORMAL). A power cut may lose it and the light writes after the last
+ * durable one, never a durable write, and never leaves the store
+ * inconsistent: the WAL is a log, and the next durable commit's fsync
+ * makes everything before it durable too. A kill -9 loses nothing. */
+sq_status sqi_db_begin_light(sq_store *s, sq_err *err);
 /* Commits (or on st != SQ_OK rolls back) and releases the lock. Returns
  * st, or the commit's failure. */
 sq_status sqi_db_end(sq_store *s, sq_status st, sq_err *err);

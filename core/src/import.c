@@ -4,6 +4,9 @@
  * checked, none older than what is installed, then all of it installed in
  * one transaction, sealed field by field, or nothing.
  *
+ * Old versions go once nothing needs them (sqi_import_prune): at every
+ * import, and after an acknowledgement (batch.c) that frees one.
+ *
  * Load: a bundle of up to some 10^4 items, a few times a year; one
  * transaction whatever its size (bench/README.md has the figures).
  */
@@ -15,6 +18,8 @@
 #include "bundle_int.h"
 #include "keys_int.h"
 #include "db_int.h"
+#include "chain_int.h"
+#include "import_int.h"
 #include "util_int.h"
 #include "synaq/bundle.h"
 #include "synaq/import.h"
@@ -187,6 +192,81 @@ out:
     return st;
 }
 
+/* An exam version nothing needs any more: replaced by a newer one, still
+ * holding items (not pruned yet), no attempt in progress on it, no result
+ * of it waiting to be sent. One at a time: each pruned one stops matching. */
+static const char prunable_sql[] =
+    "SELECT e.id, e.exam_id, e.version,"
+    " (SELECT max(n.version) FROM exams n WHERE n.exam_id = e.exam_id)"
+    " FROM exams e"
+    " WHERE e.active = 0"
+    " AND EXISTS (SELECT 1 FROM exams n WHERE n.exam_id = e.exam_id AND n.version > e.version)"
+    " AND EXISTS (SELECT 1 FROM items i WHERE i.exam = e.id)"
+    " AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.exam = e.id AND a.state = 0)"
+    " AND NOT EXISTS (SELECT 1 FROM attempts a JOIN results r ON r.attempt = a.id"
+    "                 WHERE a.exam = e.id AND r.sent_wall IS NULL)"
+    " ORDER BY e.exam_id, e.version LIMIT 1";
+
+sq_status sqi_import_prune(sq_store *s, int *n_pruned, sq_err *err)
+{
+    static const char *const removals[] = {
+        "DELETE FROM items WHERE exam = ?",
+        "DELETE FROM images WHERE exam = ?",
+        "DELETE FROM roster WHERE exam = ?",
+    };
+    sqlite3_stmt *q = NULL, *d = NULL;
+    int count = 0;
+    sq_status st;
+
+    if (!s->in_tx)
+        return sqi_seterr(err, SQ_ESTATE, "pruning old exams needs a write under way");
+    if ((st = sqi_db_prepare(s, prunable_sql, &q, err)))
+        return st;
+    for (;;) {
+        int rc = sqlite3_step(q);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            st = sqi_db_sqlerr(s, rc, "finding old exam versions", err);
+            break;
+        }
+        sqlite3_int64 row = sqlite3_column_int64(q, 0);
+        char exam_id[80];
+        snprintf(exam_id, sizeof exam_id, "%s", (const char *)sqlite3_column_text(q, 1));
+        long long version = sqlite3_column_int64(q, 2), newest = sqlite3_column_int64(q, 3);
+        sqlite3_reset(q);
+        int removed[3] = {0, 0, 0};
+        for (size_t i = 0; i < 3 && !st; i++) {
+            if ((st = sqi_db_prepare(s, removals[i], &d, err)))
+                break;
+            sqlite3_bind_int64(d, 1, row);
+            rc = sqlite3_step(d);
+            sqlite3_finalize(d);
+            d = NULL;
+            if (rc != SQLITE_DONE)
+                st = sqi_db_sqlerr(s, rc, "pruning an old exam version", err);
+            else
+                removed[i] = sqlite3_changes(s->db);
+        }
+        if (st)
+            break;
+        char detail[256];
+        int len = snprintf(detail, sizeof detail,
+                           "exam '%s' version %lld pruned (version %lld is installed and nothing "
+                           "needs the old one): %d items, %d images, %d roster entries removed",
+                           exam_id, version, newest, removed[0], removed[1], removed[2]);
+        if ((st = sqi_chain_audit_append(s, "store", "prune", "ok", detail,
+                                         len < (int)sizeof detail ? (size_t)len : sizeof detail - 1,
+                                         err)))
+            break;
+        count++;
+    }
+    sqlite3_finalize(q);
+    if (st == SQ_OK && n_pruned)
+        *n_pruned = count;
+    return st;
+}
+
 sq_status sq_import_mem(sq_store *s, const uint8_t *buf, size_t len, const sq_progress *pr,
                         sq_import_report *rep, sq_err *err)
 {
@@ -258,8 +338,13 @@ sq_status sq_import_mem(sq_store *s, const uint8_t *buf, size_t len, const sq_pr
         sqlite3_bind_text(q, 1, h.bundle_id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 2, sqi_db_wall_s(s));
         sqlite3_bind_text(q, 3, list, -1, SQLITE_TRANSIENT);
-        st = sqi_db_step_done(s, q, "importing", err);
+        if ((st = sqi_db_step_done(s, q, "importing", err)))
+            goto out;
     }
+    /* Every import prunes what nothing needs any more: the versions this
+     * one replaced, and those left by an earlier import because an attempt
+     * or a result still needed them then. */
+    st = sqi_import_prune(s, &r.exams_pruned, err);
 out:
     sqlite3_finalize(q);
     st = sqi_db_end(s, st, err);

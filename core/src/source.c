@@ -1232,6 +1232,12 @@ static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
     st = read_map(c, root, "", f, E_N, "key", "");
     for (size_t i = 0; st == SQ_OK && i < sizeof required / sizeof *required; i++)
         st = need(c, root, "", &f[required[i]]);
+    /* Required as well, with its reason: a source without it used to mean
+     * "nobody can fail", which no author meant by leaving it out. */
+    if (st == SQ_OK && !f[E_PASS_MARK].val)
+        st = fail(c, r->line, "",
+                  "missing required key 'pass_mark': the percentage of the points a trainee "
+                  "needs to pass, 0..100 (0 if nobody can fail)");
     if (st != SQ_OK)
         return st;
 
@@ -1267,16 +1273,11 @@ static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
             goto out;
     }
     put(c, doc, "time_limit_s", mk(c, json_integer((json_int_t)n * 60), f[E_TIME_LIMIT].line));
-    /* Without pass_mark nobody can fail: the same "no limit" default as
-     * time_limit and attempts. */
-    n = 0;
-    if (f[E_PASS_MARK].val) {
-        st = get_int(c, f[E_PASS_MARK].val, f[E_PASS_MARK].line, "", "pass_mark", &n);
-        if (st == SQ_OK && (n < 0 || n > 100))
-            st = fail(c, f[E_PASS_MARK].line, "", "'pass_mark' must be a percentage, 0..100");
-        if (st != SQ_OK)
-            goto out;
-    }
+    st = get_int(c, f[E_PASS_MARK].val, f[E_PASS_MARK].line, "", "pass_mark", &n);
+    if (st == SQ_OK && (n < 0 || n > 100))
+        st = fail(c, f[E_PASS_MARK].line, "", "'pass_mark' must be a percentage, 0..100");
+    if (st != SQ_OK)
+        goto out;
     put(c, doc, "pass_percent", mk(c, json_integer((json_int_t)n), f[E_PASS_MARK].line));
     n = 0;
     if (f[E_ATTEMPTS].val) {

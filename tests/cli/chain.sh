@@ -64,6 +64,7 @@ items:
     options:
       - {ru: Один}
       - {ru: Два}
+pass_mark: 50
 YAML
 expect_fail "bad.yaml:8: item 'a': no option is marked correct" central bundle check bad.yaml
 # The clock rule: a bad value is named with its line, and nothing is built.
@@ -76,6 +77,15 @@ sed 's/^version: 1$/version: 1\npower_grace: 10 minutes/' "$src/assets/demo/elec
 expect_fail "grace.yaml:6: 'power_grace' must be a time of 0 to 24 hours" central bundle build \
   grace.yaml --stations central/certs/cli-001.cert -o grace.sqb
 [ ! -e grace.sqb ] && ok || bad "a bundle was written from a bad source"
+# pass_mark is required: without it nobody could fail. Refused with the
+# file and the line of the source's map, by check and by build, and no
+# bundle is written.
+grep -v '^pass_mark:' "$src/assets/demo/election-basics.yaml" >nopass.yaml
+line=$(grep -n '^exam:' nopass.yaml | cut -d: -f1)
+expect_fail "nopass.yaml:$line: missing required key 'pass_mark'" central bundle check nopass.yaml
+expect_fail "nopass.yaml:$line: missing required key 'pass_mark'" central bundle build \
+  nopass.yaml --stations central/certs/cli-001.cert -o nopass.sqb
+[ ! -e nopass.sqb ] && ok || bad "a bundle was written from a source without pass_mark"
 expect_out "election-basics v1: 20 items per attempt, checked" \
   central bundle check "$src/assets/demo/election-basics.yaml"
 expect_out "built for 1 station" central bundle build "$src/assets/demo/election-basics.yaml" \

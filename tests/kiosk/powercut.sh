@@ -236,9 +236,12 @@ take_ref() {
 
 # ---- phase 0: on disk before on screen (when strace is there) ----
 # SIGKILL loses nothing the kernel holds; a power cut loses what was not
-# synced. So, once, under strace: every answer, flag and move writes the
+# synced. So, once, under strace: every answer and flag writes the
 # store's WAL and syncs it (fdatasync) before the kiosk prints the SHOWN
 # line of the screen that shows it, and no WAL write is left unsynced then.
+# A move (next, prev) writes the WAL and does not sync it (issue 13: lost
+# in a power cut, it only reopens an earlier item; the next answer's sync
+# takes it along).
 # It runs on a copy of the fresh station (its attempt is not the test's).
 if command -v strace >/dev/null; then
   tp=$(date +%s%N)
@@ -266,14 +269,24 @@ if command -v strace >/dev/null; then
   [ "$(wc -l <<<"$report")" = ${#audit[@]} ] ||
     fail "fsync audit: ${#audit[@]} commands, SHOWN lines: $(wc -l <<<"$report")"
   i=0
+  moves=0
   while read -r w s d; do
-    [ "$w" -gt 0 ] && [ "$s" -gt 0 ] && [ "$d" = 0 ] ||
-      fail "fsync audit: '${audit[i]}' was shown with $w WAL write(s), $s sync(s), unsynced: $d" \
-        "(strace in $work/strace.txt)"
+    case ${audit[i]} in
+      "tap next" | "tap prev")
+        moves=$((moves + 1))
+        [ "$w" -gt 0 ] && [ "$s" = 0 ] ||
+          fail "fsync audit: the move '${audit[i]}' was shown with $w WAL write(s), $s sync(s)" \
+            "(a move commits without a sync; strace in $work/strace.txt)" ;;
+      *)
+        [ "$w" -gt 0 ] && [ "$s" -gt 0 ] && [ "$d" = 0 ] ||
+          fail "fsync audit: '${audit[i]}' was shown with $w WAL write(s), $s sync(s), unsynced: $d" \
+            "(strace in $work/strace.txt)" ;;
+    esac
     i=$((i + 1))
   done <<<"$report"
   rm -rf "$work/station0"
-  echo "phase 0: ${#audit[@]} changes, each synced to disk before it was shown" \
+  echo "phase 0: $((${#audit[@]} - moves)) answers and flags, each synced to disk before it was shown;" \
+    "$moves moves committed without a sync" \
     "($(((($(date +%s%N) - tp)) / 1000000)) ms)"
 else
   echo "SKIP: phase 0: no strace (scripts/setup installs it): the syncs before each shown change are not checked"

@@ -469,6 +469,8 @@ static void test_plat(void)
 
 /* ---- the trainee: tap, state, store ---- */
 
+static void keys_fit_finger(app *a, int line);
+
 static void test_walk(void)
 {
     kiosk k;
@@ -499,6 +501,7 @@ static void test_walk(void)
     SCREEN(a, "identify");
     SHOWS(a, t(a, "id.need_name"));
     CHECK_INT(1, a->exam.field);
+    keys_fit_finger(a, __LINE__);
     screens_type(a, "Test Trainee");
     screens_draw(a);
     TAP(a, "continue");
@@ -982,8 +985,74 @@ static bool key_rects(app *a, const char *const *keys, size_t n, ui_rect *out, i
     return true;
 }
 
-static void test_keyboard_steady(int w, int h)
+/* Every key of the on-screen keyboard on show is at least 48 px each way
+ * (a finger), and inside the screen. */
+static void keys_fit_finger(app *a, int line)
 {
+    int n = 0;
+    for (int i = 0; i < a->u.n_widgets; i++) {
+        const ui_widget *w = &a->u.widgets[i];
+        if (strncmp(w->name, "key:", 4) != 0)
+            continue;
+        n++;
+        check_count++;
+        if (w->r.w < 48 || w->r.h < 48 || w->r.x < 0 || w->r.y < 0 ||
+            w->r.x + w->r.w > a->u.w || w->r.y + w->r.h > a->u.h) {
+            char what[160];
+            snprintf(what, sizeof what, "%s is %dx%d at %d,%d on %dx%d", w->name, w->r.w, w->r.h,
+                     w->r.x, w->r.y, a->u.w, a->u.h);
+            fail(line, a, "a key smaller than 48 px or off the screen:", what);
+            return;
+        }
+    }
+    check_count++;
+    if (n < 10)
+        fail(line, a, "too few keys on show", "");
+}
+
+/* The least screen, by orientation: 800x480 landscape, 600x800 portrait
+ * (a 600x1024 tablet passes; 480 wide does not). */
+static void test_screen_fits(void)
+{
+    static const struct {
+        int w, h;
+        bool fits;
+        const char *phrase;
+    } cases[] = {
+        {800, 480, true, NULL},
+        {1280, 800, true, NULL},
+        {1024, 600, true, NULL},
+        {600, 1024, true, NULL},
+        {600, 800, true, NULL},
+        {1080, 1920, true, NULL},
+        {799, 480, false, "the screen is 799x480 (landscape); the least is 800x480 in landscape"},
+        {800, 479, false, "the screen is 800x479 (landscape)"},
+        {640, 400, false, "the screen is 640x400 (landscape)"},
+        {480, 800, false, "the screen is 480x800 (portrait); the least is 800x480 in landscape, "
+                          "600x800 in portrait"},
+        {599, 1024, false, "the screen is 599x1024 (portrait)"},
+        {600, 799, false, "the screen is 600x799 (portrait)"},
+        {0, 0, false, "the screen is 0x0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char why[160] = "";
+        bool fits = app_screen_fits(cases[i].w, cases[i].h, why, sizeof why);
+        CHECK_INT(cases[i].fits, fits);
+        if (cases[i].phrase) {
+            check_count++;
+            if (!strstr(why, cases[i].phrase)) {
+                check_failures++;
+                fprintf(stderr, "%s:%d: %dx%d: expected \"%s\" in \"%s\"\n", __FILE__, __LINE__,
+                        cases[i].w, cases[i].h, cases[i].phrase, why);
+            }
+        }
+    }
+    CHECK(!app_screen_fits(10, 10, NULL, 0));
+}
+
+static void test_keyboard_steady(int lang, int w, int h)
+{
+    static const char *const codes[] = {"lang-kk", "lang-ru", "lang-en"};
     kiosk k;
     if (kiosk_open(&k, w, h, 3, 30, false)) {
         CHECK(!"the station");
@@ -991,7 +1060,7 @@ static void test_keyboard_steady(int w, int h)
         return;
     }
     app *a = k.a;
-    TAP(a, "lang-ru");
+    TAP(a, codes[lang]);
     SCREEN(a, "identify");
     /* The ID's keys where they are with no message. */
     static const char *const digits[] = {"9", "0", "0", "1", "0", "1", "3", "0", "0", "1", "2", "3"};
@@ -1001,17 +1070,21 @@ static void test_keyboard_steady(int w, int h)
         kiosk_close(&k);
         return;
     }
-    /* "Continue" with no ID: a message comes; typing makes it go. */
+    /* "Continue" with no ID: a message comes; typing makes it go. While
+     * it shows, every key of the keyboard is still a finger's size. */
     TAP(a, "continue");
     SHOWS(a, t(a, "id.empty"));
+    keys_fit_finger(a, __LINE__);
     type_at(a, at, N_DIGITS);
     CHECK_STR(TRAINEE, a->exam.id);
     SHOWS_NOT(a, t(a, "id.empty"));
     /* The name's keys, with no message (the name field chosen; an empty
      * name shows capitals, the next letters small, on the same keys). */
     TAP(a, "field:name");
-    static const char *const letters[] = {"Т", "Е", "С", "Т"};
-    enum { N_LETTERS = sizeof letters / sizeof *letters };
+    static const char *const cyrillic[] = {"Т", "Е", "С", "Т"};
+    static const char *const latin[] = {"T", "E", "S", "T"};
+    const char *const *letters = lang == 2 ? latin : cyrillic;
+    enum { N_LETTERS = 4 };
     ui_rect lat[N_LETTERS];
     if (!key_rects(a, letters, N_LETTERS, lat, __LINE__)) {
         kiosk_close(&k);
@@ -1023,11 +1096,13 @@ static void test_keyboard_steady(int w, int h)
     SCREEN(a, "identify");
     SHOWS(a, t(a, "id.need_name"));
     CHECK_INT(1, a->exam.field);
+    keys_fit_finger(a, __LINE__);
     type_at(a, lat, N_LETTERS);
     /* (Capitals or small after the first: the keyboard's shift rule.) */
     check_count++;
-    if (strcmp(a->exam.name, "ТЕСТ") != 0 && strcmp(a->exam.name, "Тест") != 0)
-        fail(__LINE__, a, "the name typed is not ТЕСТ / Тест:", a->exam.name);
+    if (strcmp(a->exam.name, lang == 2 ? "TEST" : "ТЕСТ") != 0 &&
+        strcmp(a->exam.name, lang == 2 ? "Test" : "Тест") != 0)
+        fail(__LINE__, a, "the name typed is not TEST / ТЕСТ:", a->exam.name);
     kiosk_close(&k);
 }
 
@@ -2143,8 +2218,12 @@ int main(int argc, char **argv)
     test_idle();
     test_idle_clock();
     test_settings();
-    test_keyboard_steady(800, 480);
-    test_keyboard_steady(1080, 1920);
+    test_screen_fits();
+    for (int l = 0; l < N_LANGS; l++) {
+        test_keyboard_steady(l, 800, 480);
+        test_keyboard_steady(l, 600, 1024);
+    }
+    test_keyboard_steady(1, 1080, 1920);
     test_tech();
     test_identity_code();
     test_identity_date_and_pin();
@@ -2157,8 +2236,11 @@ int main(int argc, char **argv)
     for (int l = 0; l < N_LANGS; l++) {
         test_layout_trainee(l, 800, 480);
         test_layout_answers(l, 800, 480);
+        test_layout_trainee(l, 600, 1024);
+        test_layout_answers(l, 600, 1024);
     }
     test_layout_tech(800, 480);
+    test_layout_tech(600, 1024);
     i18n_free(cat);
     return check_report("test_screens");
 }

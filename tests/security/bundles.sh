@@ -3,7 +3,9 @@
 # A bundle republished under the same name arrives; one that cannot be
 # delivered (meant for another station, damaged) is set aside after three
 # tries with a clear status, and neither stops uploads nor makes every
-# round a failure.
+# round a failure. And the old version, with an attempt on it in progress
+# when the new one arrives, is pruned after that attempt's result is
+# acknowledged (issue 13).
 #   bundles.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 . "$(dirname "$0")/lib.sh" bundles "$1" "$2"
@@ -40,6 +42,15 @@ round && ok || bad "first round failed: $(tail -5 "$work/syncd.log")"
 has_exam 1 && ok || bad "extra v1 not imported"
 [ "$(pending)" = 0 ] && ok || bad "results not sent: $(pending) pending"
 
+# An attempt in progress on v1 when v2 arrives (issue 13): v1 stays for
+# it; the attempt finishes on v1, its result is sealed and synced, and the
+# acknowledgement takes v1's items out of the store (an audit line says so).
+q() { sqlite3 "$st/station.db" "$1"; }
+items_of() { q "SELECT count(*) FROM items i JOIN exams e ON e.id = i.exam WHERE e.exam_id = 'extra' AND e.version = $1"; }
+take() { "$bin/ctl/synaqctl" --home "$st" take --exam extra --trainee 991231300999 --name "Тест Сынақ" "$@"; }
+take --answers /dev/null --leave-open >"$work/take1.log" 2>&1 && ok ||
+  bad "take --leave-open on extra v1 failed: $(cat "$work/take1.log")"
+
 # Republished under the same name: a new version, new bytes.
 exam_yaml 2 >"$work/x2.yaml"
 central bundle build "$work/x2.yaml" --stations "$work/central/certs/ui-001.cert" \
@@ -47,6 +58,19 @@ central bundle build "$work/x2.yaml" --stations "$work/central/certs/ui-001.cert
 mv "$work/bundles/all/extra.sqb.new" "$work/bundles/all/extra.sqb"
 round && ok || bad "round after republishing failed: $(tail -5 "$work/syncd.log")"
 has_exam 2 && ok || bad "extra v2, republished under the same name, did not arrive"
+[ "$(items_of 1)" = 1 ] && ok || bad "extra v1 pruned under an attempt in progress: $(items_of 1) items"
+[ "$(q "SELECT count(*) FROM audit WHERE action = 'prune'")" = 0 ] && ok || bad "a prune line too early"
+printf 'A\n' | take --answers - >"$work/take2.log" 2>&1 && ok ||
+  bad "the attempt on extra v1 did not finish: $(cat "$work/take2.log")"
+on_v=$(q "SELECT e.version FROM results r JOIN attempts a ON a.id = r.attempt JOIN exams e ON e.id = a.exam ORDER BY r.seq DESC LIMIT 1")
+[ "$on_v" = 1 ] && ok || bad "the result is on version '$on_v', not 1"
+[ "$(items_of 1)" = 1 ] && ok || bad "extra v1 pruned while its result is pending"
+round && ok || bad "round after the attempt failed: $(tail -5 "$work/syncd.log")"
+[ "$(pending)" = 0 ] && ok || bad "the result on v1 was not sent: $(pending) pending"
+[ "$(items_of 1)" = 0 ] && ok || bad "extra v1 not pruned after its last result was acknowledged"
+[ "$(items_of 2)" = 1 ] && ok || bad "extra v2 lost items: $(items_of 2)"
+pruned=$(q "SELECT actor || ' ' || detail FROM audit WHERE action = 'prune'")
+grep -q "^store exam 'extra' version 1 pruned" <<<"$pruned" && ok || bad "the audit log says: '$pruned'"
 
 # A bundle for another station, and a damaged one: three tries, then set
 # aside; the rounds succeed and results still go out.

@@ -32,17 +32,20 @@ roster="roster:
   printf 'identity: code\nroster_list: no\n'
   cat "$work/items.yaml"
   printf '%s\n' "$roster"
+  printf 'pass_mark: 50\n'
 } >"$work/code.yaml"
 {
   printf 'exam: who-date\nversion: 1\ntitle: {kk: "Туған күн", ru: "Дата рождения", en: "Date of birth"}\n'
   printf 'identity: birth_date\n'
   cat "$work/items.yaml"
   printf '%s\n' "$roster"
+  printf 'pass_mark: 50\n'
 } >"$work/date.yaml"
 {
   printf 'exam: who-pin\nversion: 1\ntitle: {kk: "Бақылаушы", ru: "Наблюдатель", en: "Proctor"}\n'
   printf 'identity: proctor\nproctor_pin: "4821"\n'
   cat "$work/items.yaml"
+  printf 'pass_mark: 50\n'
 } >"$work/pin.yaml"
 
 # bundle check: the file and line of each bad value.

@@ -66,7 +66,7 @@ done
 # The tap on the warning's "continue", where an option surely lies under
 # the button: an item of 12 options fills the screen at every size.
 {
-  printf 'exam: many-options\nversion: 1\ntitle: {en: "Many options"}\ntime_limit: 0\nitems:\n'
+  printf 'exam: many-options\nversion: 1\ntitle: {en: "Many options"}\ntime_limit: 0\npass_mark: 50\nitems:\n'
   printf '  - id: many\n    type: multiple\n    text: {en: "Choose."}\n    options:\n'
   for i in $(seq 1 12); do printf '      - {en: "Option %s", correct: yes}\n' "$i"; done
 } >"$work/many.yaml"

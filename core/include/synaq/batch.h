@@ -136,7 +136,9 @@ sq_status sq_batch_counts(sq_store *s, int64_t *pending, int64_t *last_seq,
 
 /* Marks results sent (central acknowledged them): seqs are the numbers
  * central names, those the results went out under. Unknown seqs are
- * ignored; *marked counts the ones newly marked. */
+ * ignored; *marked counts the ones newly marked. In the same transaction,
+ * old exam versions that only these results still needed are pruned
+ * (import.h). */
 sq_status sq_batch_mark_sent(sq_store *s, const int64_t *seqs, size_t n, int *marked,
                              sq_err *err) SQ_MUST_CHECK;
 
