@@ -133,12 +133,24 @@ static sq_status write_all(int fd, const uint8_t *buf, size_t len, const char *p
     return SQ_OK;
 }
 
+int sqi_file_mode_shared(const char *path, int mode)
+{
+    char dir[4096];
+    struct stat sb;
+    if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+        return mode;
+    if (stat(dirname(dir), &sb) != 0 || !S_ISDIR(sb.st_mode) || !(sb.st_mode & S_ISGID))
+        return mode;
+    return mode | ((mode & 0700) >> 3);
+}
+
 sq_status sqi_file_write_atomic(const char *path, const uint8_t *buf, size_t len, int mode,
                             bool no_clobber, sq_err *err)
 {
     sq_status st = SQ_OK;
     char tmp[4096];
     int fd = -1;
+    mode = sqi_file_mode_shared(path, mode);
     if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return sqi_seterr(err, SQ_EINVAL, "path too long: %s", path);
     if (no_clobber && access(path, F_OK) == 0)

@@ -119,6 +119,35 @@ static const char *const migrations[] = {
 /* Refuses, without writing, a database that is not a Synaq store: one
  * with tables that does not carry our application id. An empty file is a
  * new store. */
+/* A store in a shared home (sqi_file_mode_shared gave mode 0660): the
+ * lock file, when it is this user's, gets mode whatever the umask; a store
+ * not made yet is made here, empty (an empty file is an empty SQLite
+ * database), with mode, so that SQLite's -wal and -shm, which take the
+ * store's mode, are the group's too. An existing store keeps its mode. */
+static sq_status share_files(const char *path, int lock_fd, int mode, sq_err *err)
+{
+    struct stat sb;
+    if (fstat(lock_fd, &sb) == 0 && sb.st_uid == geteuid() && (int)(sb.st_mode & 0777) != mode &&
+        fchmod(lock_fd, (mode_t)mode) != 0)
+        return sqi_seterr(err, SQ_EIO, "cannot share the store's lock file of %s: %s", path,
+                          strerror(errno));
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0)
+        return errno == EEXIST ? SQ_OK
+                               : sqi_seterr(err, errno == ENOSPC ? SQ_EFULL : SQ_EIO,
+                                            "cannot create the store %s: %s", path,
+                                            strerror(errno));
+    int rc = fchmod(fd, (mode_t)mode);
+    int saved = errno;
+    close(fd);
+    if (rc != 0) {
+        unlink(path);
+        return sqi_seterr(err, SQ_EIO, "cannot set the mode of the store %s: %s", path,
+                          strerror(saved));
+    }
+    return SQ_OK;
+}
+
 static sq_status check_ours(sq_store *s, sq_err *err)
 {
     sqlite3_stmt *q;
@@ -297,12 +326,17 @@ sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clo
     }
     char lock_path[4096 + 8];
     snprintf(lock_path, sizeof lock_path, "%s-lock", path);
-    s->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    /* In a shared home (setgid folder) the store, its lock and SQLite's
+     * -wal and -shm (made with the store's mode) are the group's too. */
+    int mode = sqi_file_mode_shared(path, 0600);
+    s->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, mode);
     if (s->lock_fd < 0) {
         st = sqi_seterr(err, errno == EROFS || errno == EACCES ? SQ_EREADONLY : SQ_EIO,
                        "cannot open the store's lock file %s: %s", lock_path, strerror(errno));
         goto fail;
     }
+    if (mode != 0600 && (st = share_files(path, s->lock_fd, mode, err)))
+        goto fail;
     int rc = sqlite3_open_v2(path, &s->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                              NULL);

@@ -24,6 +24,11 @@ sq_status sqi_file_read(const char *path, size_t max_len, uint8_t **buf, size_t 
 /* Writes buf to path atomically: temp name in the same folder, fsync,
  * rename, fsync of the folder. mode for the new file. With no_clobber it
  * refuses (SQ_EEXIST) if path exists. */
+/* The mode for a new file at path: mode itself, or, when path's folder
+ * has the setgid bit (a station's home shared by the kiosk's and the sync
+ * daemon's users through its group, units/README.md), mode with the
+ * owner's bits given to the group as well (0600 -> 0660). */
+int sqi_file_mode_shared(const char *path, int mode);
 sq_status sqi_file_write_atomic(const char *path, const uint8_t *buf, size_t len, int mode,
                             bool no_clobber, sq_err *err);
 

@@ -71,7 +71,9 @@ const sq_clock *sq_clock_system(void);
 
 /* Writes a file that must survive a power cut: a temp name in the same
  * folder, fsync, rename, fsync of the folder. SQ_EFULL when the disk is
- * full; the old file (if any) is untouched on failure. buf is borrowed. */
+ * full; the old file (if any) is untouched on failure. buf is borrowed.
+ * In a folder with the setgid bit, the group gets the owner's rights too
+ * (a station's home shared by the kiosk and the sync daemon). */
 sq_status sq_write_file(const char *path, const void *buf, size_t len, int mode,
                         sq_err *err) SQ_MUST_CHECK;
 
