@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sqlite3.h>
 
+#include "sqlro.h"
 #include "reports.h"
 #include "reports_db.h"
 
@@ -21,31 +22,6 @@ struct reports {
     char path[4200];
 };
 
-static sq_status seterr(sq_err *err, sq_status st, const char *what, const char *detail)
-{
-    if (err) {
-        snprintf(err->msg, sizeof err->msg, "console: %s: %s", what, detail);
-        err->code = st;
-    }
-    return st;
-}
-
-/* "file:" URI of path, read-only, its special characters escaped. */
-static void ro_uri(const char *path, char *out, size_t len)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = (size_t)snprintf(out, len, "file:");
-    for (const unsigned char *p = (const unsigned char *)path; *p && o + 4 < len; p++) {
-        if (*p == '%' || *p == '?' || *p == '#' || *p < 0x21 || *p >= 0x7f) {
-            out[o++] = '%';
-            out[o++] = hex[*p >> 4];
-            out[o++] = hex[*p & 15];
-        } else {
-            out[o++] = (char)*p;
-        }
-    }
-    snprintf(out + o, len - o, "?mode=ro");
-}
 
 static int64_t pragma_int(sqlite3 *db, const char *sql)
 {
@@ -66,9 +42,9 @@ static sq_status attach(reports *r, sq_err *err)
         return SQ_OK;
     char uri[9000];
     sqlite3 *db = NULL;
-    ro_uri(r->path, uri, sizeof uri);
+    console_ro_uri(r->path, uri, sizeof uri);
     if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
-        sq_status st = seterr(err, SQ_EIO, r->path, db ? sqlite3_errmsg(db) : "cannot open");
+        sq_status st = console_seterr(err, SQ_EIO, r->path, db ? sqlite3_errmsg(db) : "cannot open");
         sqlite3_close(db);
         return st;
     }
@@ -77,12 +53,12 @@ static sq_status attach(reports *r, sq_err *err)
     int64_t version = pragma_int(db, "PRAGMA user_version");
     if (app != REPORTS_DB_APP_ID) {
         sqlite3_close(db);
-        return seterr(err, SQ_ECORRUPT, r->path,
+        return console_seterr(err, SQ_ECORRUPT, r->path,
                       "not a reports.db (open-results --into makes one)");
     }
     if (version > REPORTS_DB_SCHEMA) {
         sqlite3_close(db);
-        return seterr(err, SQ_ESTATE, r->path, "of a newer schema than this build knows");
+        return console_seterr(err, SQ_ESTATE, r->path, "of a newer schema than this build knows");
     }
     r->db = db;
     return SQ_OK;
@@ -93,7 +69,7 @@ sq_status reports_open(const char *path, reports **out, sq_err *err)
     *out = NULL;
     reports *r = calloc(1, sizeof *r);
     if (!r)
-        return seterr(err, SQ_ENOMEM, "reports", "out of memory");
+        return console_seterr(err, SQ_ENOMEM, "reports", "out of memory");
     pthread_mutex_init(&r->mu, NULL);
     snprintf(r->path, sizeof r->path, "%s", path);
     sq_status st = attach(r, err);
@@ -125,7 +101,7 @@ bool reports_ready(reports *r)
 
 static sq_status dberr(reports *r, const char *what, sq_err *err)
 {
-    return seterr(err, SQ_EIO, what, r->db ? sqlite3_errmsg(r->db) : "no database");
+    return console_seterr(err, SQ_EIO, what, r->db ? sqlite3_errmsg(r->db) : "no database");
 }
 
 /* ---- building a query ---- */
@@ -230,7 +206,7 @@ static sq_status q_prepare(reports *r, query *q, sqlite3_stmt **out, sq_err *err
 {
     *out = NULL;
     if (q->overflow)
-        return seterr(err, SQ_EINVAL, "reports", "the query is too long");
+        return console_seterr(err, SQ_EINVAL, "reports", "the query is too long");
     if (sqlite3_prepare_v2(r->db, q->sql, -1, out, NULL) != SQLITE_OK)
         return dberr(r, "reading reports.db", err);
     for (int i = 0; i < q->n_bind; i++) {
@@ -298,7 +274,7 @@ sq_status reports_page(reports *r, const reports_filter *f, reports_sort sort, b
     *n = 0;
     *more_after = *more_before = false;
     if ((int)sort < 0 || sort >= REPORTS_SORT_N || limit < 1 || limit > 200)
-        return seterr(err, SQ_EINVAL, "reports", "no such order or page size");
+        return console_seterr(err, SQ_EINVAL, "reports", "no such order or page size");
     pthread_mutex_lock(&r->mu);
     sq_status st = attach(r, err);
     sqlite3_stmt *cur = NULL, *q = NULL;
@@ -324,7 +300,7 @@ sq_status reports_page(reports *r, const reports_filter *f, reports_sort sort, b
         sqlite3_bind_int64(cur, 1, cursor);
         int rc = sqlite3_step(cur);
         if (rc == SQLITE_DONE) {
-            st = seterr(err, SQ_ENOTFOUND, "reports", "no such row to page from");
+            st = console_seterr(err, SQ_ENOTFOUND, "reports", "no such row to page from");
             goto out;
         }
         if (rc != SQLITE_ROW) {
@@ -427,7 +403,7 @@ sq_status reports_attempt_get(reports *r, int64_t id, reports_attempt *a, sq_err
     if (st)
         goto out;
     if (!r->db) {
-        st = seterr(err, SQ_ENOTFOUND, "reports", "nothing opened yet");
+        st = console_seterr(err, SQ_ENOTFOUND, "reports", "nothing opened yet");
         goto out;
     }
     q_add(&qu, columns);
@@ -439,7 +415,7 @@ sq_status reports_attempt_get(reports *r, int64_t id, reports_attempt *a, sq_err
     if (rc == SQLITE_ROW)
         row_of(q, a);
     else if (rc == SQLITE_DONE)
-        st = seterr(err, SQ_ENOTFOUND, "reports", "no such attempt");
+        st = console_seterr(err, SQ_ENOTFOUND, "reports", "no such attempt");
     else
         st = dberr(r, "reading reports.db", err);
 out:
@@ -598,7 +574,7 @@ sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const 
     if (st)
         goto out;
     if (!r->db) {
-        st = seterr(err, SQ_ENOTFOUND, "reports", "nothing opened yet");
+        st = console_seterr(err, SQ_ENOTFOUND, "reports", "nothing opened yet");
         goto out;
     }
     /* One read transaction: the size and the cells agree. */
@@ -626,11 +602,11 @@ sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const 
     sqlite3_finalize(q);
     q = NULL;
     if (n_att <= 0 || n_cells <= 0) {
-        st = seterr(err, SQ_ENOTFOUND, "reports", "no attempt of this exam version");
+        st = console_seterr(err, SQ_ENOTFOUND, "reports", "no attempt of this exam version");
         goto end;
     }
     if ((uint64_t)n_att * (uint64_t)n_cells > max_cells) {
-        st = seterr(err, SQ_ETOOBIG, "reports", "too many attempts for item analysis here");
+        st = console_seterr(err, SQ_ETOOBIG, "reports", "too many attempts for item analysis here");
         goto end;
     }
     size_t cells = (size_t)n_att * (size_t)n_cells;
@@ -640,7 +616,7 @@ sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const 
         !(g->score = calloc(cells, sizeof *g->score)) ||
         !(g->seen = calloc(cells, sizeof *g->seen)) ||
         !(g->chosen = calloc(cells, sizeof *g->chosen))) {
-        st = seterr(err, SQ_ENOMEM, "reports", "out of memory");
+        st = console_seterr(err, SQ_ENOMEM, "reports", "out of memory");
         goto end;
     }
     g->n_cells = (size_t)n_cells;
@@ -680,7 +656,7 @@ sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const 
         const char *item_id = (const char *)sqlite3_column_text(q, 2);
         long k = item_index(g, items, item_id ? item_id : "");
         if (k < 0) {
-            st = seterr(err, k == -1 ? SQ_ETOOBIG : SQ_ENOMEM, "reports",
+            st = console_seterr(err, k == -1 ? SQ_ETOOBIG : SQ_ENOMEM, "reports",
                         k == -1 ? "more items than item analysis takes here" : "out of memory");
             goto end;
         }
@@ -707,7 +683,7 @@ sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const 
     }
     g->n_attempts = last >= 0 ? row + 1 : 0;
     if (!g->n_attempts || !g->n_items) {
-        st = seterr(err, SQ_ENOTFOUND, "reports", "no item answered in this exam version");
+        st = console_seterr(err, SQ_ENOTFOUND, "reports", "no item answered in this exam version");
         goto end;
     }
 end:

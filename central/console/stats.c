@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 
+#include "sqlro.h"
 #include "stats.h"
 
 struct stats {
@@ -31,32 +32,6 @@ static const char r_empty[] =
     " pending INTEGER, oldest_pending_s INTEGER, software TEXT);"
     "CREATE TABLE r.stick_latest(station_id TEXT PRIMARY KEY, received_wall INTEGER);";
 
-static sq_status seterr(sq_err *err, sq_status st, const char *what, const char *detail)
-{
-    if (err) {
-        snprintf(err->msg, sizeof err->msg, "console: %s: %s", what, detail);
-        err->code = st;
-    }
-    return st;
-}
-
-/* "file:" URI of path, read-only, its special characters escaped. */
-static void ro_uri(const char *path, char *out, size_t len)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-    o += (size_t)snprintf(out, len, "file:");
-    for (const unsigned char *p = (const unsigned char *)path; *p && o + 4 < len; p++) {
-        if (*p == '%' || *p == '?' || *p == '#' || *p < 0x21 || *p >= 0x7f) {
-            out[o++] = '%';
-            out[o++] = hex[*p >> 4];
-            out[o++] = hex[*p & 15];
-        } else {
-            out[o++] = (char)*p;
-        }
-    }
-    snprintf(out + o, len - o, "?mode=ro");
-}
 
 /* Attaches path as schema (read-only), or the empty stand-in when the
  * file is not there. */
@@ -67,15 +42,15 @@ static sq_status attach(stats *s, const char *path, const char *schema, const ch
     bool exists = access(path, F_OK) == 0;
     sqlite3_stmt *q = NULL;
     if (exists) {
-        ro_uri(path, uri, sizeof uri);
+        console_ro_uri(path, uri, sizeof uri);
         if (sqlite3_prepare_v2(s->db, "ATTACH ?1 AS ?2", -1, &q, NULL) != SQLITE_OK)
-            return seterr(err, SQ_EIO, path, sqlite3_errmsg(s->db));
+            return console_seterr(err, SQ_EIO, path, sqlite3_errmsg(s->db));
         sqlite3_bind_text(q, 1, uri, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 2, schema, -1, SQLITE_STATIC);
         int rc = sqlite3_step(q);
         sqlite3_finalize(q);
         if (rc != SQLITE_DONE)
-            return seterr(err, SQ_EIO, path, sqlite3_errmsg(s->db));
+            return console_seterr(err, SQ_EIO, path, sqlite3_errmsg(s->db));
         /* The file must be the store it claims to be. */
         snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.sqlite_master WHERE name = ?1", schema);
         int64_t found = 0;
@@ -88,7 +63,7 @@ static sq_status attach(stats *s, const char *path, const char *schema, const ch
         if (found != 1) {
             snprintf(sql, sizeof sql, "DETACH %s", schema);
             sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-            return seterr(err, SQ_ECORRUPT, path, "not the store it should be (no table there)");
+            return console_seterr(err, SQ_ECORRUPT, path, "not the store it should be (no table there)");
         }
         *is_file = true;
         return SQ_OK;
@@ -96,7 +71,7 @@ static sq_status attach(stats *s, const char *path, const char *schema, const ch
     snprintf(sql, sizeof sql, "ATTACH ':memory:' AS %s", schema);
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(s->db, empty, NULL, NULL, NULL) != SQLITE_OK)
-        return seterr(err, SQ_EIO, "attaching an empty stand-in", sqlite3_errmsg(s->db));
+        return console_seterr(err, SQ_EIO, "attaching an empty stand-in", sqlite3_errmsg(s->db));
     *is_file = false;
     return SQ_OK;
 }
@@ -121,14 +96,14 @@ sq_status stats_open(const char *home, stats **out, sq_err *err)
     *out = NULL;
     stats *s = calloc(1, sizeof *s);
     if (!s)
-        return seterr(err, SQ_ENOMEM, "stats", "out of memory");
+        return console_seterr(err, SQ_ENOMEM, "stats", "out of memory");
     pthread_mutex_init(&s->mu, NULL);
     snprintf(s->central_path, sizeof s->central_path, "%s/central.db", home);
     snprintf(s->results_path, sizeof s->results_path, "%s/results.db", home);
     sq_status st = SQ_OK;
     if (sqlite3_open_v2(":memory:", &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL) !=
         SQLITE_OK) {
-        st = seterr(err, SQ_ENOMEM, "stats", "cannot open SQLite");
+        st = console_seterr(err, SQ_ENOMEM, "stats", "cannot open SQLite");
         goto fail;
     }
     sqlite3_busy_timeout(s->db, 5000);
@@ -216,7 +191,7 @@ sq_status stats_overview_get(stats *s, const char *district, const stats_when *w
     sqlite3_finalize(q);
     sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
-        st = seterr(err, SQ_EIO, "reading the overview", sqlite3_errmsg(s->db));
+        st = console_seterr(err, SQ_EIO, "reading the overview", sqlite3_errmsg(s->db));
 out:
     pthread_mutex_unlock(&s->mu);
     return st;
@@ -312,7 +287,7 @@ static sq_status walk(stats *s, const char *district, const char *id, stats_show
     sqlite3_finalize(q);
     sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_DONE)
-        st = seterr(err, SQ_EIO, "reading the stations", sqlite3_errmsg(s->db));
+        st = console_seterr(err, SQ_EIO, "reading the stations", sqlite3_errmsg(s->db));
 out:
     pthread_mutex_unlock(&s->mu);
     return st;
@@ -345,7 +320,7 @@ sq_status stats_station_get(stats *s, const char *id, const stats_when *w, stats
     sq_status rc = walk(s, NULL, id, STATS_ALL, w, 1, take_one, &o, err);
     if (rc)
         return rc;
-    return o.found ? SQ_OK : seterr(err, SQ_ENOTFOUND, "station", "not enrolled");
+    return o.found ? SQ_OK : console_seterr(err, SQ_ENOTFOUND, "station", "not enrolled");
 }
 
 sq_status stats_district_stations(stats *s, const char *district, int64_t *n, sq_err *err)
@@ -365,7 +340,7 @@ sq_status stats_district_stations(stats *s, const char *district, int64_t *n, sq
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_ROW)
-        st = seterr(err, SQ_EIO, "reading the stations", sqlite3_errmsg(s->db));
+        st = console_seterr(err, SQ_EIO, "reading the stations", sqlite3_errmsg(s->db));
 out:
     pthread_mutex_unlock(&s->mu);
     return st;
