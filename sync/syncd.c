@@ -872,19 +872,22 @@ static int wait_for_unlock(syncd *y, char **pass_out)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     snprintf(sa.sun_path, sizeof sa.sun_path, "%s", y->paths.unlock_sock);
+    /* The status says LOCKED before the socket appears: whoever sees the
+     * socket (the kiosk, a test) finds the status already written. */
+    fail(y, SQ_SYNC_KIND_LOCKED, "LOCKED: the station's keys are protected by a passphrase; waiting for the "
+            "technician to unlock the station (at the kiosk, or synaqctl unlock)");
     int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     unlink(sa.sun_path); /* one left by a daemon that was killed */
     mode_t old_mask = umask(0117); /* the socket: 0660, the station's group */
     int bound = ls >= 0 && bind(ls, (struct sockaddr *)&sa, sizeof sa) == 0;
     umask(old_mask);
     if (!bound || listen(ls, 4) != 0) {
-        logf_("cannot wait for the passphrase at %s: %s", sa.sun_path, strerror(errno));
+        fail(y, SQ_SYNC_KIND_LOCAL, "cannot wait for the passphrase at %s: %s", sa.sun_path,
+             strerror(errno));
         if (ls >= 0)
             close(ls);
         return -1;
     }
-    fail(y, SQ_SYNC_KIND_LOCKED, "LOCKED: the station's keys are protected by a passphrase; waiting for the "
-            "technician to unlock the station (at the kiosk, or synaqctl unlock)");
     int rc = 1;
     while (!y->stopping) {
         struct pollfd pf[2] = {{y->sig_fd, POLLIN, 0}, {ls, POLLIN, 0}};

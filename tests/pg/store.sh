@@ -14,6 +14,8 @@ store_sql() {
     fi
     psql -X -At -v ON_ERROR_STOP=1 "$SYNAQ_CENTRAL_DB" -c "$2"
   else
-    sqlite3 -readonly "$1" "$2"
+    # A busy timeout: a daemon or receiver may hold the write lock (or a
+    # killed one's WAL may need recovering) at the moment of reading.
+    sqlite3 -readonly -cmd ".timeout 10000" "$1" "$2"
   fi
 }

@@ -11,7 +11,7 @@
 # to each in turn, and receivers are killed with SIGKILL and restarted on
 # their port during the run as the daemons are.
 #   chaos.sh BUILD_DIR SOURCE_DIR   (env: STATIONS, RESULTS, SEED, DRAIN_S, RECEIVERS)
-set -euo pipefail
+set -Eeuo pipefail
 bin=$1
 src=$2
 stations=${STATIONS:-4}
@@ -44,6 +44,8 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "chaos: FAIL: $*" >&2; exit 1; }
+# Under set -e a command that fails stops the script; say which one.
+trap 'echo "chaos: FAIL: line $LINENO: \"$BASH_COMMAND\" exited $?" >&2' ERR
 
 central() { "$bin/central/synaq-central" --home "$work/central" "$@"; }
 ctl() { local i=$1; shift; "$bin/ctl/synaqctl" --home "$work/st$i" "$@"; }
@@ -117,12 +119,14 @@ start_syncd() {
 }
 
 # What central holds and what a station marked sent, one seq a line.
+# Reads wait for a writer's lock (a daemon mid-commit, or a killed
+# daemon's WAL being recovered) rather than failing: a failed read would
+# stop the script under set -e, so it says which read failed.
+st_sql() { sqlite3 -readonly -cmd ".timeout 10000" "$work/st$1/station.db" "$2"; }
 held() { store_sql "$work/central/results.db" \
-  "SELECT seq FROM results WHERE station_id = 'st-$1' ORDER BY seq" 2>/dev/null | LC_ALL=C sort; }
-marked() { sqlite3 -readonly "$work/st$1/station.db" \
-  "SELECT seq FROM results WHERE sent_wall IS NOT NULL ORDER BY seq" 2>/dev/null | LC_ALL=C sort; }
-pending() { sqlite3 -readonly "$work/st$1/station.db" \
-  "SELECT count(*) FROM results WHERE sent_wall IS NULL" 2>/dev/null || echo "?"; }
+  "SELECT seq FROM results WHERE station_id = 'st-$1' ORDER BY seq" | LC_ALL=C sort; }
+marked() { st_sql "$1" "SELECT seq FROM results WHERE sent_wall IS NOT NULL ORDER BY seq" | LC_ALL=C sort; }
+pending() { st_sql "$1" "SELECT count(*) FROM results WHERE sent_wall IS NULL" || echo "?"; }
 
 # Marked sent must be a subset of held: read the station first, then
 # central, so a result acknowledged in between is not a false alarm.
