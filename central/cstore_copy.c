@@ -139,8 +139,10 @@ sq_status cstore_copy(cstore *from, cstore *to, cstore_summary *out, sq_err *err
     if (strcmp(id_from, id_to) == 0)
         return seterr(err, SQ_EINVAL,
                       "the source and the target are the same store; nothing was copied");
-    if ((st = to->ops->load_begin(to, err)))
+    if (from->ops->read_begin && (st = from->ops->read_begin(from, err)))
         return st;
+    if ((st = to->ops->load_begin(to, err)))
+        goto done;
     if ((st = walk_all(from, to, &src, err)) || (st = to->ops->load_done(to, err)) ||
         (st = walk_all(to, NULL, &back, err)))
         goto fail;
@@ -159,12 +161,15 @@ sq_status cstore_copy(cstore *from, cstore *to, cstore_summary *out, sq_err *err
         goto fail;
     }
     if ((st = to->ops->load_end(to, true, err)))
-        return st;
+        goto done;
     if (out)
         *out = src;
-    return SQ_OK;
+    goto done;
 fail:
     /* The load's own message is the one to show; rolling back adds none. */
     to->ops->load_end(to, false, NULL);
+done:
+    if (from->ops->read_end)
+        from->ops->read_end(from);
     return st;
 }

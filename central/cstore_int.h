@@ -88,6 +88,12 @@ typedef struct cstore_ops {
      * one store (SQLite: the file's device and inode; PostgreSQL: the
      * cluster's system identifier and the database). */
     sq_status (*identity)(cstore *cs, char *out, size_t cap, sq_err *err);
+    /* Holds the store still as a copy's source, until read_end: every
+     * each_row reads one snapshot and no one writes meanwhile; refused
+     * (SQ_EBUSY) while a receiver is connected to it. NULL where opening
+     * the handle already keeps writers out (SQLite: its writer lock). */
+    sq_status (*read_begin)(cstore *cs, sq_err *err);
+    void (*read_end)(cstore *cs);
 } cstore_ops;
 
 struct cstore {

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #include <libpq-fe.h>
 
 #include "cstore_int.h"
@@ -224,6 +225,9 @@ typedef struct pg_pool {
      * for the whole load, and the table being COPYed into (-1: none). */
     pg_store *load;
     int copying;
+    /* A copy's source (pg_read_begin): the connection whose one snapshot,
+     * with the tables locked against writers, each_row reads. */
+    pg_store *snap;
     char *line; /* a COPY line, grown as rows need */
     size_t line_cap;
 } pg_pool;
@@ -678,6 +682,15 @@ static void conn_close(pg_store *cs)
     free(cs);
 }
 
+/* The application_name of this process's connections: "synaq-central
+ * w PID" for a handle that writes, "synaq-central r PID" for one that
+ * only reads. */
+#define APP_WRITER "synaq-central w "
+static void app_name(bool readonly, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s%ld", readonly ? "synaq-central r " : APP_WRITER, (long)getpid());
+}
+
 /* Opens one connection and sets its session up; caller owns *out
  * (conn_close). */
 static sq_status conn_open(const char *url, bool readonly, pg_store **out, sq_err *err)
@@ -689,7 +702,14 @@ static sq_status conn_open(const char *url, bool readonly, pg_store **out, sq_er
         return seterr(err, SQ_ENOMEM, "out of memory");
     cs->readonly = readonly;
     cstore_pg_where(url, cs->where, sizeof cs->where);
-    cs->conn = PQconnectdb(url);
+    /* Each connection says which process holds it and whether it writes,
+     * unless the URL names itself (application_name=...): migrate-store
+     * refuses a source that a receiver still writes (pg_read_begin). */
+    char app[64];
+    app_name(readonly, app, sizeof app);
+    const char *const keys[] = {"dbname", "fallback_application_name", NULL};
+    const char *const vals[] = {url, app, NULL};
+    cs->conn = PQconnectdbParams(keys, vals, 1);
     if (!cs->conn) {
         st = seterr(err, SQ_ENOMEM, "out of memory");
         goto fail;
@@ -1423,6 +1443,8 @@ static sq_status pg_each_row(cstore *base, int table, cstore_row_fn fn, void *ct
     if (pl->load)
         return pl->copying >= 0 ? seterr(err, SQ_EINVAL, "result store: rows read during a COPY")
                                 : walk_sql(pl->load, sql, copy_row, &w, what, err);
+    if (pl->snap)
+        return walk_sql(pl->snap, sql, copy_row, &w, what, err);
     pg_store *cs = take(pl, &st, err);
     if (!cs)
         return st;
@@ -1430,6 +1452,89 @@ static sq_status pg_each_row(cstore *base, int table, cstore_row_fn fn, void *ct
         st = walk_sql(cs, sql, copy_row, &w, what, err);
     give(pl, cs);
     return st;
+}
+
+typedef struct {
+    long long n;
+    char from[200];
+} writers_seen;
+
+static int writers_row(void *ctx, const PGresult *r)
+{
+    writers_seen *w = ctx;
+    w->n = atoll(PQgetvalue(r, 0, 0));
+    snprintf(w->from, sizeof w->from, "%s", PQgetvalue(r, 0, 1));
+    return 0;
+}
+
+/* Holds a copy's source still: one transaction (REPEATABLE READ: one
+ * snapshot for every table) with the tables locked in SHARE mode, so no
+ * one writes them while the copy reads; then refuses when another process
+ * of synaq-central that writes (a receiver, an ingest) is connected to
+ * the database: what it stores after the copy would be left behind. */
+static sq_status pg_read_begin(cstore *base, sq_err *err)
+{
+    pg_pool *pl = (pg_pool *)base;
+    PGresult *r = NULL, *bad = NULL;
+    sq_status st;
+    if (pl->snap || pl->load)
+        return seterr(err, SQ_EINVAL, "result store: a copy is under way already");
+    pg_store *cs = take(pl, &st, err);
+    if (!cs)
+        return st;
+    if ((st = ensure_conn(cs, err)))
+        goto out;
+    if (!(r = exec_sql(cs,
+                       "BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL lock_timeout = '10s';"
+                       " LOCK TABLE batches, results, progress, heartbeats, heartbeat_latest,"
+                       " stick_latest IN SHARE MODE",
+                       PGRES_COMMAND_OK, &bad))) {
+        st = pgerr(cs, bad, "locking the source's tables", err);
+        PQclear(bad);
+        rollback(cs);
+        goto out;
+    }
+    PQclear(r);
+    char sql[600], mine[64];
+    app_name(false, mine, sizeof mine);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*)::text, coalesce(string_agg(DISTINCT coalesce(host(client_addr),"
+             " 'this machine'), ', '), '') FROM pg_stat_activity WHERE datname = current_database()"
+             " AND pid <> pg_backend_pid() AND application_name LIKE '%s%%'"
+             " AND application_name <> '%s'",
+             APP_WRITER, mine);
+    writers_seen w = {0};
+    if ((st = walk_sql(cs, sql, writers_row, &w, "looking for receivers", err))) {
+        rollback(cs);
+        goto out;
+    }
+    if (w.n > 0) {
+        st = SQ_EBUSY;
+        if (err) {
+            snprintf(err->msg, sizeof err->msg,
+                     "the source %s is in use: %lld connection%s of a receiver or another "
+                     "synaq-central that writes (from %s); stop them first",
+                     cs->where, w.n, w.n == 1 ? "" : "s", w.from[0] ? w.from : "?");
+            err->code = st;
+        }
+        rollback(cs);
+        goto out;
+    }
+    pl->snap = cs;
+    return SQ_OK;
+out:
+    give(pl, cs);
+    return st;
+}
+
+static void pg_read_end(cstore *base)
+{
+    pg_pool *pl = (pg_pool *)base;
+    if (!pl->snap)
+        return;
+    rollback(pl->snap); /* it only read */
+    give(pl, pl->snap);
+    pl->snap = NULL;
 }
 
 /* Ends the COPY under way, if any; its rows are checked by the server
@@ -1701,4 +1806,6 @@ static const cstore_ops pg_ops = {
     .load_done = pg_load_done,
     .load_end = pg_load_end,
     .identity = pg_identity,
+    .read_begin = pg_read_begin,
+    .read_end = pg_read_end,
 };

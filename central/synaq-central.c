@@ -1487,6 +1487,10 @@ static int cmd_migrate_store(int argc, char **argv)
                 e.msg);
         goto out;
     }
+    if (st == SQ_EBUSY) {
+        fprintf(stderr, "synaq-central: migrate-store: %s; nothing was copied\n", e.msg);
+        goto out;
+    }
     if (st) {
         fprintf(stderr, "synaq-central: migrate-store: %s\n", e.msg);
         goto out;

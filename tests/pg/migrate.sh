@@ -139,6 +139,15 @@ start_server "$work/pg.log" "$central_bin" --home "$home" serve --listen 127.0.0
 "$bin/tests/sync/mkresults" --home "$st2" --count 4 --tag after2 >/dev/null
 post_sync "$st1" "$port"
 post_sync "$st2" "$port"
+# While that receiver runs, PostgreSQL as a source is refused: what it
+# stored after the copy would be left behind. A reader (the console,
+# open-results) does not count. The cluster listens on a Unix socket:
+# the receiver connects "from this machine".
+central open-results --received --db "$url" -o /dev/null 2>/dev/null || bad "open-results while the receiver runs"
+refused busy_source "is in use: .* of a receiver or another synaq-central that writes (from this machine)" \
+  --from "$url" --to "$work/busy.db"
+grep -q "stop them first; nothing was copied" "$work/busy_source.err" && ok || bad "busy source: $(cat "$work/busy_source.err")"
+[ ! -e "$work/busy.db" ] && ok || bad "busy source: the target file was left behind"
 stop_last
 [ "$(pending "$st1")/$(pending "$st2")" = 0/0 ] && ok ||
   bad "after the move: $(pending "$st1")/$(pending "$st2") pending (acknowledgements missing)"
