@@ -42,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -2681,6 +2682,37 @@ static int resolve_listen(const char *spec, struct sockaddr_storage *ss, socklen
     return 0;
 }
 
+/* How many connections the console holds at once. Slow clients (headers
+ * a byte a second, which libmicrohttpd's idle timeout never ends) take a
+ * slot each: 64 from one address at most, and room for 1000 in all, so
+ * that 500 of them from a handful of addresses leave room for staff
+ * (tests/console/slow.sh). Each slot is a file descriptor: the soft
+ * limit is raised towards the hard one, and the slots cut to fit when it
+ * cannot be. */
+#define CONN_WANTED 1000u
+#define CONN_SPARE_FDS 64u
+
+static unsigned connection_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 256u;
+    rlim_t want = CONN_WANTED + CONN_SPARE_FDS;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+            return 256u;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+        return CONN_WANTED;
+    unsigned n = rl.rlim_cur > 2 * CONN_SPARE_FDS ? (unsigned)(rl.rlim_cur - CONN_SPARE_FDS) : 64u;
+    fprintf(stderr,
+            "synaq-central console: only %u connections at once (open files limited to %llu)\n",
+            n, (unsigned long long)rl.rlim_cur);
+    return n;
+}
+
 int console_command(const char *home, int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -2828,7 +2860,7 @@ int console_command(const char *home, int argc, char **argv)
                          c, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                          MHD_OPTION_THREAD_POOL_SIZE, 4u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-                         MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u,
+                         MHD_OPTION_CONNECTION_LIMIT, connection_limit(), MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u,
                          MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
                          c, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (!d) {
