@@ -121,7 +121,7 @@ unsigned fleet_attention(const fleet_station *s, const fleet_limits *l)
         a |= FLEET_SILENT;
     if (s->has_skew && (s->skew_s > l->skew_max_s || s->skew_s < -l->skew_max_s))
         a |= FLEET_SKEW;
-    if (s->heard && s->disk_free_bytes < l->disk_low_bytes)
+    if (s->heard && s->disk_free_bytes > 0 && s->disk_free_bytes < l->disk_low_bytes)
         a |= FLEET_DISK;
     if (s->pending >= l->waiting_many)
         a |= FLEET_WAITING;
@@ -419,10 +419,19 @@ static void put_duration(html_buf *b, const fleet_text *t, int64_t s)
     html_tr(b, tx(t, key), "n", n, (const char *)NULL);
 }
 
-static void put_skew(html_buf *b, const fleet_text *t, bool has, int64_t s)
+/* Not known: "unknown" in the facts, "-" in a table's narrow cell. */
+static void put_unknown(html_buf *b, const fleet_text *t, bool in_table)
+{
+    if (in_table)
+        html_lit(b, "-");
+    else
+        html_text(b, tx(t, "fleetx.unknown"));
+}
+
+static void put_skew(html_buf *b, const fleet_text *t, bool has, int64_t s, bool in_table)
 {
     if (!has) {
-        html_text(b, tx(t, "fleetx.unknown"));
+        put_unknown(b, t, in_table);
         return;
     }
     /* U+2212 MINUS SIGN, or a plus; nothing for 0. */
@@ -430,11 +439,14 @@ static void put_skew(html_buf *b, const fleet_text *t, bool has, int64_t s)
     put_duration(b, t, s < 0 ? -s : s);
 }
 
-static void put_bytes(html_buf *b, const fleet_text *t, int64_t v)
+/* Free disk; 0: not known (a station that could not tell sends 0). */
+static void put_bytes(html_buf *b, const fleet_text *t, int64_t v, bool in_table)
 {
     char n[32];
-    if (v < 0)
-        v = 0;
+    if (v <= 0) {
+        put_unknown(b, t, in_table);
+        return;
+    }
     if (v >= ((int64_t)1 << 30)) {
         snprintf(n, sizeof n, "%.1f", (double)v / (double)((int64_t)1 << 30));
         html_tr(b, tx(t, "fleetx.gib"), "n", n, (const char *)NULL);
@@ -536,7 +548,7 @@ void fleet_html_table(html_buf *b, const fleet_text *t, const fleet_station *v, 
         html_lit(b, "\">");
         html_text(b, s->id);
         html_lit(b, "</a></td>");
-        td(b, t, "fleet.district", "wrap");
+        td(b, t, "fleet.district", NULL);
         html_text(b, s->district);
         html_lit(b, "</td>");
         td(b, t, "fleet.label", "wrap");
@@ -572,13 +584,10 @@ void fleet_html_table(html_buf *b, const fleet_text *t, const fleet_station *v, 
             html_lit(b, "-");
         html_lit(b, "</td>");
         td(b, t, "fleetx.disk", "num");
-        if (s->heard)
-            put_bytes(b, t, s->disk_free_bytes);
-        else
-            html_text(b, tx(t, "fleetx.unknown"));
+        put_bytes(b, t, s->heard ? s->disk_free_bytes : 0, true);
         html_lit(b, "</td>");
         td(b, t, "fleetx.skew", "num");
-        put_skew(b, t, s->has_skew, s->skew_s);
+        put_skew(b, t, s->has_skew, s->skew_s, true);
         html_lit(b, "</td></tr>");
     }
     html_lit(b, "</tbody></table>");
@@ -608,13 +617,10 @@ void fleet_html_facts(html_buf *b, const fleet_text *t, const fleet_station *s)
         html_lit(b, "-");
     html_lit(b, "</dd>");
     fact_start(b, t, "fleetx.disk", "f-disk");
-    if (s->heard)
-        put_bytes(b, t, s->disk_free_bytes);
-    else
-        html_text(b, tx(t, "fleetx.unknown"));
+    put_bytes(b, t, s->heard ? s->disk_free_bytes : 0, false);
     html_lit(b, "</dd>");
     fact_start(b, t, "fleetx.skew", "f-skew");
-    put_skew(b, t, s->has_skew, s->skew_s);
+    put_skew(b, t, s->has_skew, s->skew_s, false);
     html_lit(b, "</dd>");
 }
 
@@ -635,8 +641,8 @@ static void put_chart(html_buf *b, const fleet_text *t, const fleet_history *h)
     snprintf(n, sizeof n, "%zu", h->chart_n);
     html_lit(b, "<h3>");
     html_tr(b, tx(t, "fleetx.chart"), "n", n, (const char *)NULL);
-    html_lit(b, "</h3><svg id=\"pending-chart\" role=\"img\" viewBox=\"0 0 600 120\" width=\"100%\""
-                " preserveAspectRatio=\"none\" xmlns=\"http://www.w3.org/2000/svg\"><title>");
+    html_lit(b, "</h3><svg id=\"pending-chart\" role=\"img\" viewBox=\"0 0 600 120\" class=\"chart\""
+                " xmlns=\"http://www.w3.org/2000/svg\"><title>");
     html_tr(b, tx(t, "fleetx.chart"), "n", n, (const char *)NULL);
     html_lit(b, "</title><rect x=\"40\" y=\"8\" width=\"556\" height=\"94\" fill=\"#fff\""
                 " stroke=\"#d5dbe3\"/><polyline fill=\"none\" stroke=\"#0b5cad\" stroke-width=\"2\""
@@ -651,12 +657,12 @@ static void put_chart(html_buf *b, const fleet_text *t, const fleet_history *h)
     snprintf(tmax, sizeof tmax, "%lld", (long long)pmax);
     fmt_time(t0, from, sizeof from);
     fmt_time(t1, to, sizeof to);
-    html_lit(b, "\"/><text x=\"36\" y=\"16\" text-anchor=\"end\" font-size=\"11\">");
+    html_lit(b, "\"/><text x=\"36\" y=\"16\" text-anchor=\"end\" font-size=\"13\">");
     html_text(b, tmax);
-    html_lit(b, "</text><text x=\"36\" y=\"102\" text-anchor=\"end\" font-size=\"11\">0</text>"
-                "<text x=\"40\" y=\"116\" font-size=\"11\">");
+    html_lit(b, "</text><text x=\"36\" y=\"102\" text-anchor=\"end\" font-size=\"13\">0</text>"
+                "<text x=\"40\" y=\"116\" font-size=\"13\">");
     html_text(b, from);
-    html_lit(b, "</text><text x=\"596\" y=\"116\" text-anchor=\"end\" font-size=\"11\">");
+    html_lit(b, "</text><text x=\"596\" y=\"116\" text-anchor=\"end\" font-size=\"13\">");
     html_text(b, to);
     html_lit(b, "</text></svg>");
 }
@@ -722,10 +728,10 @@ void fleet_html_history(html_buf *b, const fleet_text *t, const char *station_id
         html_text(b, r->software[0] ? r->software : "-");
         html_lit(b, "</td>");
         td(b, t, "fleetx.skew", "num");
-        put_skew(b, t, r->has_skew, r->skew_s);
+        put_skew(b, t, r->has_skew, r->skew_s, true);
         html_lit(b, "</td>");
         td(b, t, "fleetx.disk", "num");
-        put_bytes(b, t, r->disk_free_bytes);
+        put_bytes(b, t, r->disk_free_bytes, true);
         html_lit(b, "</td></tr>");
     }
     html_lit(b, "</tbody></table>");

@@ -345,6 +345,7 @@ static const char css[] =
     "background:#fff;border:1px solid var(--line);border-radius:6px;padding:.75rem 1rem}"
     "dl.facts dd{margin:0;overflow-wrap:anywhere}"
     "footer{color:var(--muted);font-size:.85rem;padding:1rem;text-align:center}"
+    "svg.chart{display:block;width:100%;max-width:44rem;height:auto}"
     "@media (max-width:40rem){"
     "table,thead,tbody,tr,td{display:block;width:100%}thead{display:none}"
     "tr{border-bottom:2px solid var(--line);padding:.3rem 0}"

@@ -164,7 +164,7 @@ body_has '<a href="/fleet">Fleet</a>' && ok || bad "no Fleet link in the bar"
 [ "$(cell st-b 'Last heard')" = "never" ] && ok || bad "st-b heard: $(cell st-b 'Last heard')"
 [ "$(cell st-b 'Last upload')" = "2025-12-29 12:00 / carried by stick" ] && ok ||
   bad "st-b upload: $(cell st-b 'Last upload')"
-[ "$(cell st-b 'Clock skew')" = "unknown" ] && [ "$(cell st-b 'Free disk')" = "unknown" ] && ok ||
+[ "$(cell st-b 'Clock skew')" = "-" ] && [ "$(cell st-b 'Free disk')" = "-" ] && ok ||
   bad "st-b skew/disk: $(cell st-b 'Clock skew') $(cell st-b 'Free disk')"
 # Hostile labels and districts as text.
 grep -q '<script\|<img' "$work/b" && bad "markup from a station in the fleet page" || ok
