@@ -19,7 +19,8 @@ static const char c_empty[] =
     "CREATE TABLE c.stations(station_id TEXT PRIMARY KEY, district TEXT, label TEXT,"
     " issued_wall INTEGER, revoked INTEGER);";
 static const char r_empty[] =
-    "CREATE TABLE r.batches(station_id TEXT, received_wall INTEGER);"
+    "CREATE TABLE r.results(station_id TEXT, seq INTEGER, received_wall INTEGER,"
+    " PRIMARY KEY(station_id, seq));"
     "CREATE TABLE r.heartbeats(id INTEGER PRIMARY KEY, station_id TEXT, received_wall INTEGER,"
     " software TEXT, content TEXT, pending INTEGER, oldest_pending_s INTEGER,"
     " disk_free_bytes INTEGER, station_wall_s INTEGER);"
@@ -145,10 +146,10 @@ static int by_attention(const void *x, const void *y)
     " h.received_wall, coalesce(h.pending, 0),"                                                    \
     " CASE WHEN h.pending > 0 THEN h.oldest_pending_s + (?3 - h.received_wall) ELSE 0 END,"        \
     " coalesce(h.software, ''), coalesce(h.content, ''), coalesce(h.disk_free_bytes, 0),"          \
-    " coalesce(h.station_wall_s, 0), coalesce(u.last, 0), " STICK                                  \
+    " coalesce(h.station_wall_s, 0),"                                                              \
+    " coalesce((SELECT x.received_wall FROM r.results x WHERE x.station_id = s.station_id"         \
+    "   ORDER BY x.seq DESC LIMIT 1), 0), " STICK                                                  \
     " FROM c.stations s LEFT JOIN r.heartbeat_latest h ON h.station_id = s.station_id"             \
-    " LEFT JOIN (SELECT station_id, max(received_wall) AS last FROM r.batches"                     \
-    "   GROUP BY station_id) u ON u.station_id = s.station_id"                                     \
     " WHERE (?1 IS NULL OR s.district = ?1) AND (?2 IS NULL OR s.station_id = ?2)"
 
 static const char list_sql[] = LIST_SQL(
@@ -204,6 +205,8 @@ static sq_status list(const char *home, const char *district, const char *id,
             s->skew_s = s->has_skew ? wall - s->last_heartbeat : 0;
             s->last_upload = sqlite3_column_int64(q, 12);
             s->last_stick = sqlite3_column_int64(q, 13);
+            if (s->last_stick > s->last_upload)
+                s->last_upload = s->last_stick;
             s->attention = fleet_attention(s, l);
         }
     }

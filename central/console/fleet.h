@@ -68,7 +68,11 @@ typedef struct {
     bool heard;         /* it has sent a heartbeat by network */
     int64_t enrolled_wall;
     int64_t last_heartbeat;   /* central's clock; 0: never (a stick is not a heartbeat) */
-    int64_t last_upload;      /* network or stick; 0: never */
+    /* When its highest-numbered result arrived (one look-up in the
+     * results' primary key, not a scan of every batch), or the last stick
+     * carry-in if later; 0: never. An upload of results central held
+     * already does not move it. */
+    int64_t last_upload;
     int64_t last_stick;       /* when a stick last carried it in; 0: never */
     int64_t pending;          /* from the last heartbeat */
     int64_t oldest_pending_s; /* its age now; 0: none */
