@@ -155,10 +155,10 @@ body_has '<a href="/fleet">Fleet</a>' && ok || bad "no Fleet link in the bar"
 [ "$(cell st-a Waiting)" = "60" ] && ok || bad "st-a waiting: $(cell st-a Waiting)"
 # Oldest waiting: 7200 s when sent, 600 s before NOW: 2 h.
 [ "$(cell st-a 'Oldest waiting')" = "2 h" ] && ok || bad "st-a oldest: $(cell st-a 'Oldest waiting')"
-[ "$(cell st-a 'Free disk')" = "2.5 GB" ] && ok || bad "st-a disk: $(cell st-a 'Free disk')"
+[ "$(cell st-a 'Free disk')" = "2.5 GB" ] && ok || bad "st-a disk: $(cell st-a 'Free disk')"
 [ "$(cell st-a 'Clock skew')" = "+10 min" ] && ok || bad "st-a skew: $(cell st-a 'Clock skew')"
-[ "$(cell st-c 'Clock skew')" = "−30 s" ] && ok || bad "st-c skew: $(cell st-c 'Clock skew')"
-[ "$(cell st-c 'Free disk')" = "100 MB" ] && ok || bad "st-c disk: $(cell st-c 'Free disk')"
+[ "$(cell st-c 'Clock skew')" = "−30 s" ] && ok || bad "st-c skew: $(cell st-c 'Clock skew')"
+[ "$(cell st-c 'Free disk')" = "100 MB" ] && ok || bad "st-c disk: $(cell st-c 'Free disk')"
 [ "$(cell st-c 'Oldest waiting')" = "4 d" ] && ok || bad "st-c oldest: $(cell st-c 'Oldest waiting')"
 # st-b came only by stick: never heard, its upload shown as a stick's.
 [ "$(cell st-b 'Last heard')" = "never" ] && ok || bad "st-b heard: $(cell st-b 'Last heard')"
@@ -166,6 +166,7 @@ body_has '<a href="/fleet">Fleet</a>' && ok || bad "no Fleet link in the bar"
   bad "st-b upload: $(cell st-b 'Last upload')"
 [ "$(cell st-b 'Clock skew')" = "-" ] && [ "$(cell st-b 'Free disk')" = "-" ] && ok ||
   bad "st-b skew/disk: $(cell st-b 'Clock skew') $(cell st-b 'Free disk')"
+# (Numbers and their units are held together by a no-break space.)
 # Hostile labels and districts as text.
 grep -q '<script\|<img' "$work/b" && bad "markup from a station in the fleet page" || ok
 body_has '&lt;script&gt;alert(3)&lt;/script&gt;' && body_has '&quot;&gt;&lt;img src=x onerror=alert(2)&gt;' &&
@@ -206,7 +207,7 @@ hist | grep -n "by stick" | grep -q "^31:2025-12-31 06:00|carried by stick|-$" &
 grep -q '<svg id="pending-chart"' "$work/b" && grep -q '<polyline' "$work/b" && ok || bad "no pending chart"
 pts=$(sed -n 's/.*<polyline[^>]*points="\([^"]*\)".*/\1/p' "$work/b" | wc -w)
 [ "$pts" = 60 ] && ok || bad "chart points: $pts"
-grep -q 'id="f-skew">+10 min<' "$work/b" && grep -q 'id="f-disk">2.5 GB<' "$work/b" && ok ||
+grep -q 'id="f-skew">+10 min<' "$work/b" && grep -q 'id="f-disk">2.5 GB<' "$work/b" && ok ||
   bad "station facts (skew, disk)"
 older=$(sed -n 's/.*<a rel="next" href="\/station\/st-a?before=\([0-9]*\)#history-title">.*/\1/p' "$work/b")
 [ -n "$older" ] && ok || bad "no link to older heartbeats"
