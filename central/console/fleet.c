@@ -596,6 +596,62 @@ void fleet_html_table(html_buf *b, const fleet_text *t, const fleet_station *v, 
     html_lit(b, "</tbody></table>");
 }
 
+void fleet_html_list(html_buf *b, const fleet_text *t, const char *district,
+                     const char *silent_days, const fleet_station *v, size_t n, size_t page,
+                     size_t per_page, const char *here)
+{
+    const fleet_limits *l = t->limits;
+    html_lit(b, "<h1>");
+    html_text(b, tx(t, "fleetx.title"));
+    html_lit(b, "</h1><p class=\"scope\" id=\"scope\">");
+    if (district)
+        html_tr(b, tx(t, "overview.scope_district"), "district", district, (const char *)NULL);
+    else
+        html_text(b, tx(t, "overview.scope_all"));
+    char skew[32], disk[32], many[32], oldest[32], count[32];
+    snprintf(skew, sizeof skew, "%lld", (long long)(l->skew_max_s / 60));
+    snprintf(disk, sizeof disk, "%lld", (long long)(l->disk_low_bytes >> 30));
+    snprintf(many, sizeof many, "%lld", (long long)l->waiting_many);
+    snprintf(oldest, sizeof oldest, "%lld", (long long)(l->oldest_max_s / 86400));
+    snprintf(count, sizeof count, "%zu", n);
+    html_lit(b, " · ");
+    html_tr(b, tx(t, "fleetx.count"), "n", count, (const char *)NULL);
+    html_lit(b, "</p><p class=\"scope\" id=\"order\">");
+    html_tr(b, tx(t, "fleetx.order"), "days", silent_days, "skew", skew, "disk", disk, "many", many,
+            "oldest", oldest, (const char *)NULL);
+    html_lit(b, "</p>");
+    size_t pages = n ? (n + per_page - 1) / per_page : 1;
+    if (n == 0) {
+        html_lit(b, "<p class=\"msg\" id=\"fleet-empty\">");
+        html_text(b, tx(t, "fleet.empty"));
+        html_lit(b, "</p>");
+    } else if (page >= 1 && page <= pages) {
+        size_t from = (page - 1) * per_page;
+        fleet_html_table(b, t, v + from, n - from < per_page ? n - from : per_page);
+    }
+    if (pages < 2)
+        return;
+    html_lit(b, "<nav class=\"pages\" id=\"fleet-pages\">");
+    for (size_t p = 1; p <= pages; p++) {
+        char num[32];
+        snprintf(num, sizeof num, "%zu", p);
+        if (p == page) {
+            html_lit(b, "<strong>");
+            html_text(b, num);
+            html_lit(b, "</strong>");
+            continue;
+        }
+        html_lit(b, "<a href=\"");
+        html_text(b, here);
+        html_lit(b, strchr(here, '?') ? "&amp;page=" : "?page=");
+        html_text(b, num);
+        html_lit(b, "\">");
+        html_text(b, num);
+        html_lit(b, "</a>");
+    }
+    html_lit(b, "</nav>");
+}
+
 static void fact_start(html_buf *b, const fleet_text *t, const char *key, const char *id)
 {
     html_lit(b, "<dt>");

@@ -144,6 +144,13 @@ typedef struct {
     const fleet_limits *limits;
 } fleet_text;
 
+/* The Fleet page's body: the title, the scope (district NULL: all), how
+ * many, the order's rules (silent_days: the console's threshold), page
+ * (1-based) of v cut in rows of per_page, and the links to every page
+ * of `here` (the page's own URL, its query already percent-encoded). */
+void fleet_html_list(html_buf *b, const fleet_text *t, const char *district,
+                     const char *silent_days, const fleet_station *v, size_t n, size_t page,
+                     size_t per_page, const char *here);
 /* The Fleet table (id="fleet-all"), one row per station. */
 void fleet_html_table(html_buf *b, const fleet_text *t, const fleet_station *s, size_t n);
 /* The station's facts the fleet adds to its page (dt/dd pairs). */

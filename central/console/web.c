@@ -1181,59 +1181,11 @@ static enum MHD_Result fleet_page(console *c, struct MHD_Connection *conn, const
     html_buf b;
     html_init(&b, PAGE_MAX);
     page_start(c, &b, lang, tr(c, lang, "fleetx.title"), w, here);
-    html_lit(&b, "<h1>");
-    html_text(&b, tr(c, lang, "fleetx.title"));
-    html_lit(&b, "</h1><p class=\"scope\" id=\"scope\">");
-    if (district)
-        html_tr(&b, tr(c, lang, "overview.scope_district"), "district", district,
-                (const char *)NULL);
-    else
-        html_text(&b, tr(c, lang, "overview.scope_all"));
-    char days[16], skew[16], disk[16], many[16], oldest[16], count[32];
+    fleet_lang fl = {c, lang};
+    fleet_text t = {fleet_tr, &fl, now, &l};
+    char days[16];
     snprintf(days, sizeof days, "%d", c->cfg.silent_days);
-    snprintf(skew, sizeof skew, "%lld", (long long)(l.skew_max_s / 60));
-    snprintf(disk, sizeof disk, "%lld", (long long)(l.disk_low_bytes >> 30));
-    snprintf(many, sizeof many, "%lld", (long long)l.waiting_many);
-    snprintf(oldest, sizeof oldest, "%lld", (long long)(l.oldest_max_s / 86400));
-    snprintf(count, sizeof count, "%zu", n);
-    html_lit(&b, " · ");
-    html_tr(&b, tr(c, lang, "fleetx.count"), "n", count, (const char *)NULL);
-    html_lit(&b, "</p><p class=\"scope\" id=\"order\">");
-    html_tr(&b, tr(c, lang, "fleetx.order"), "days", days, "skew", skew, "disk", disk, "many",
-            many, "oldest", oldest, (const char *)NULL);
-    html_lit(&b, "</p>");
-    if (n == 0) {
-        html_lit(&b, "<p class=\"msg\" id=\"fleet-empty\">");
-        html_text(&b, tr(c, lang, "fleet.empty"));
-        html_lit(&b, "</p>");
-    } else {
-        fleet_lang fl = {c, lang};
-        fleet_text t = {fleet_tr, &fl, now, &l};
-        size_t from = (size_t)(page - 1) * FLEET_PAGE_ROWS;
-        size_t k = n - from < FLEET_PAGE_ROWS ? n - from : FLEET_PAGE_ROWS;
-        fleet_html_table(&b, &t, v + from, k);
-    }
-    if (pages > 1) {
-        html_lit(&b, "<nav class=\"pages\" id=\"fleet-pages\">");
-        for (int64_t p = 1; p <= pages; p++) {
-            char num[32];
-            snprintf(num, sizeof num, "%lld", (long long)p);
-            if (p == page) {
-                html_lit(&b, "<strong>");
-                html_text(&b, num);
-                html_lit(&b, "</strong>");
-                continue;
-            }
-            html_lit(&b, "<a href=\"");
-            html_text(&b, here);
-            html_lit(&b, strchr(here, '?') ? "&amp;page=" : "?page=");
-            html_text(&b, num);
-            html_lit(&b, "\">");
-            html_text(&b, num);
-            html_lit(&b, "</a>");
-        }
-        html_lit(&b, "</nav>");
-    }
+    fleet_html_list(&b, &t, district, days, v, n, (size_t)page, FLEET_PAGE_ROWS, here);
     free(v);
     page_end(c, &b, lang, now);
     return respond_page(conn, 200, &b, NULL);

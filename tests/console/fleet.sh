@@ -265,5 +265,24 @@ req "$base/fleet"
 [ "$(sha256sum <"$r")" = "$results_sum" ] && ok || bad "results.db changed"
 [ "$(sha256sum <"$home/central.db")" = "$central_sum" ] && ok || bad "central.db changed"
 
+# 4. Pages of 100: 200 more stations (written while the console runs;
+# it reads the files afresh for each page), 205 in all.
+sqlite3 "$home/central.db" "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 200)
+  INSERT INTO stations(station_id, district, label, sign_pk, box_pk, issued_wall, revoked)
+  SELECT printf('zz-%03d', i), 'Шымкент', 'x', x'00', x'00', $NOW - 86400, 0 FROM k;"
+get "$sam" "/fleet?lang=en"
+[ "$code" = 200 ] && [ "$(rows | wc -w)" = 100 ] && [ "$(rows | cut -d' ' -f1-5)" = "st-d st-b st-a st-c st-e" ] &&
+  ok || bad "page 1 of 3: $code $(rows | wc -w)"
+grep -q '<nav class="pages" id="fleet-pages"><strong>1</strong><a href="/fleet?page=2">2</a><a href="/fleet?page=3">3</a></nav>' "$work/b" &&
+  ok || bad "page links: $(grep -o '<nav class="pages".*</nav>' "$work/b")"
+get "$sam" "/fleet?page=3"
+[ "$code" = 200 ] && [ "$(rows)" = "zz-196 zz-197 zz-198 zz-199 zz-200 " ] && ok || bad "page 3: $code $(rows)"
+get "$sam" "/fleet?page=4"
+[ "$code" = 404 ] && ok || bad "page 4 of 3: $code"
+get "$sam" "/fleet?district=%D0%A8%D1%8B%D0%BC%D0%BA%D0%B5%D0%BD%D1%82&page=2" # Шымкент
+[ "$code" = 200 ] && [ "$(rows | wc -w)" = 100 ] &&
+  grep -q '<a href="/fleet?district=%D0%A8%D1%8B%D0%BC%D0%BA%D0%B5%D0%BD%D1%82&amp;page=1">1</a><strong>2</strong>' "$work/b" &&
+  ok || bad "a district's page 2: $code $(rows | wc -w)"
+
 echo "console_fleet: $passes passed, $fails failed"
 [ "$fails" = 0 ]
