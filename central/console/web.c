@@ -42,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,6 +59,7 @@
 #include "synaq/result.h"
 #include "stats.h"
 #include "throttle.h"
+#include "fleet.h"
 
 #ifndef SYNAQ_ASSETS_DIR
 #define SYNAQ_ASSETS_DIR "/usr/share/synaq/assets"
@@ -104,6 +106,7 @@ typedef struct {
 
 typedef struct {
     config cfg;
+    const char *home; /* central's home: fleet.c reads its stores */
     bool tls;
     accounts *acc;
     stats *st;
@@ -342,6 +345,7 @@ static const char css[] =
     "background:#fff;border:1px solid var(--line);border-radius:6px;padding:.75rem 1rem}"
     "dl.facts dd{margin:0;overflow-wrap:anywhere}"
     "footer{color:var(--muted);font-size:.85rem;padding:1rem;text-align:center}"
+    "svg.chart{display:block;width:100%;max-width:44rem;height:auto}"
     "@media (max-width:40rem){"
     "table,thead,tbody,tr,td{display:block;width:100%}thead{display:none}"
     "tr{border-bottom:2px solid var(--line);padding:.3rem 0}"
@@ -451,6 +455,8 @@ static void page_start(const console *c, html_buf *b, int lang, const char *titl
     if (w) {
         html_lit(b, "<a href=\"/overview\">");
         html_text(b, tr(c, lang, "nav.overview"));
+        html_lit(b, "</a><a href=\"/fleet\">");
+        html_text(b, tr(c, lang, "nav.fleet"));
         html_lit(b, "</a><a href=\"/results\">");
         html_text(b, tr(c, lang, "nav.results"));
         html_lit(b, "</a>");
@@ -1096,6 +1102,95 @@ static void fact(const console *c, html_buf *b, int lang, const char *key, const
     html_lit(b, "</dd>");
 }
 
+/* ---- the Fleet (fleet.c) ---- */
+
+#define FLEET_PAGE_ROWS 100
+#define FLEET_DISTRICT_MAX 256
+
+static const char *arg(struct MHD_Connection *conn, const char *name);
+static bool parse_count(const char *s, int64_t *out);
+
+typedef struct {
+    const console *c;
+    int lang;
+} fleet_lang;
+
+static const char *fleet_tr(const void *ctx, const char *key)
+{
+    const fleet_lang *fl = ctx;
+    return tr(fl->c, fl->lang, key);
+}
+
+static fleet_limits limits_of(const console *c, int64_t now)
+{
+    fleet_limits l = {now,
+                      (int64_t)c->cfg.silent_days * 86400,
+                      FLEET_SKEW_MAX_S,
+                      FLEET_DISK_LOW_BYTES,
+                      FLEET_WAITING_MANY,
+                      FLEET_OLDEST_MAX_S};
+    return l;
+}
+
+/* /fleet[?district=D][&page=N]: every enrolled station, those needing
+ * attention first, FLEET_PAGE_ROWS a page. */
+static enum MHD_Result fleet_page(console *c, struct MHD_Connection *conn, const who *w,
+                                  int64_t now)
+{
+    int lang = w->lang;
+    const char *asked = arg(conn, "district");
+    const char *district = asked;
+    if (w->u.role == ACCOUNTS_DISTRICT) {
+        if (district && strcmp(district, w->u.district) != 0) {
+            logf_("%s (district %s) refused the fleet of district %s", w->u.name, w->u.district,
+                  district);
+            return error_page(c, conn, 403, lang, w, "error.forbidden");
+        }
+        district = w->u.district;
+    }
+    if (asked && strlen(asked) > FLEET_DISTRICT_MAX)
+        return error_page(c, conn, 400, lang, w, "error.bad_filter");
+    int64_t page = 1;
+    const char *page_s = arg(conn, "page");
+    if (page_s && (!parse_count(page_s, &page) || page < 1))
+        return error_page(c, conn, 400, lang, w, "error.bad_filter");
+    fleet_limits l = limits_of(c, now);
+    fleet_station *v = NULL;
+    size_t n = 0;
+    sq_err e;
+    if (fleet_list(c->home, district, &l, &v, &n, &e)) {
+        logf_("%s", e.msg);
+        return error_page(c, conn, 500, lang, w, "error.server");
+    }
+    int64_t pages = n ? ((int64_t)n + FLEET_PAGE_ROWS - 1) / FLEET_PAGE_ROWS : 1;
+    if (page > pages) {
+        free(v);
+        return error_page(c, conn, 404, lang, w, "error.not_found");
+    }
+    /* The page's own URL, its filter kept (the language links). */
+    html_buf ub;
+    html_init(&ub, 1024);
+    html_lit(&ub, "/fleet");
+    if (asked && w->u.role != ACCOUNTS_DISTRICT) {
+        html_lit(&ub, "?district=");
+        html_url(&ub, asked);
+    }
+    char here[1100];
+    snprintf(here, sizeof here, "%s", ub.failed || !ub.p ? "/fleet" : ub.p);
+    html_free(&ub);
+    html_buf b;
+    html_init(&b, PAGE_MAX);
+    page_start(c, &b, lang, tr(c, lang, "fleetx.title"), w, here);
+    fleet_lang fl = {c, lang};
+    fleet_text t = {fleet_tr, &fl, now, &l};
+    char days[16];
+    snprintf(days, sizeof days, "%d", c->cfg.silent_days);
+    fleet_html_list(&b, &t, district, days, v, n, (size_t)page, FLEET_PAGE_ROWS, here);
+    free(v);
+    page_end(c, &b, lang, now);
+    return respond_page(conn, 200, &b, NULL);
+}
+
 static enum MHD_Result station_page(console *c, struct MHD_Connection *conn, const who *w,
                                     int64_t now, const char *id)
 {
@@ -1116,6 +1211,25 @@ static enum MHD_Result station_page(console *c, struct MHD_Connection *conn, con
         logf_("%s (district %s) refused station %s of another district", w->u.name, w->u.district,
               id);
         return error_page(c, conn, 403, lang, w, "error.forbidden");
+    }
+    /* The fleet's facts of it and a page of its heartbeats (fleet.c). */
+    int64_t before = 0, after = 0;
+    const char *before_s = arg(conn, "before"), *after_s = arg(conn, "after");
+    if ((before_s && (!parse_count(before_s, &before) || before < 1)) ||
+        (after_s && (!parse_count(after_s, &after) || after < 1)) || (before_s && after_s))
+        return error_page(c, conn, 400, lang, w, "error.bad_filter");
+    fleet_limits fl_limits = limits_of(c, now);
+    fleet_station fs;
+    fleet_history *hist = malloc(sizeof *hist);
+    if (!hist)
+        return error_page(c, conn, 500, lang, w, "error.server");
+    if ((st = fleet_get(c->home, s.id, &fl_limits, &fs, &e)) ||
+        (st = fleet_history_get(c->home, s.id, before, after, s.last_stick, hist, &e))) {
+        free(hist);
+        if (st == SQ_ENOTFOUND)
+            return error_page(c, conn, 404, lang, w, "error.not_found");
+        logf_("%s", e.msg);
+        return error_page(c, conn, 500, lang, w, "error.server");
     }
     html_buf b;
     html_init(&b, PAGE_MAX);
@@ -1143,7 +1257,13 @@ static enum MHD_Result station_page(console *c, struct MHD_Connection *conn, con
     fact(c, &b, lang, "fleet.pending", n);
     snprintf(n, sizeof n, "%lld", (long long)s.results);
     fact(c, &b, lang, "fleet.results", n);
-    html_lit(&b, "</dl><p><a href=\"/overview\">");
+    fleet_lang fl = {c, lang};
+    fleet_text ft = {fleet_tr, &fl, now, &fl_limits};
+    fleet_html_facts(&b, &ft, &fs);
+    html_lit(&b, "</dl>");
+    fleet_html_history(&b, &ft, s.id, hist);
+    free(hist);
+    html_lit(&b, "<p><a href=\"/overview\">");
     html_text(&b, tr(c, lang, "station.back"));
     html_lit(&b, "</a></p>");
     page_end(c, &b, lang, now);
@@ -2421,7 +2541,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                       !strcmp(url, "/users") || !strcmp(url, "/users/state") ||
                       !strncmp(url, "/station/", 9) || !strcmp(url, "/results") ||
                       !strncmp(url, "/trainee/", 9) || !strncmp(url, "/attempt/", 9) ||
-                      !strcmp(url, "/items");
+                      !strcmp(url, "/items") || !strcmp(url, "/fleet");
     if (!known_page)
         return error_page(c, conn, 404, lang, NULL, "error.not_found");
     who w;
@@ -2455,6 +2575,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return results_page(c, conn, &w, now);
     if (!strcmp(url, "/items"))
         return items_page(c, conn, &w, now);
+    if (!strcmp(url, "/fleet"))
+        return fleet_page(c, conn, &w, now);
     if (!strncmp(url, "/trainee/", 9))
         return trainee_page(c, conn, &w, now, url + 9);
     if (!strncmp(url, "/attempt/", 9))
@@ -2511,6 +2633,37 @@ static int resolve_listen(const char *spec, struct sockaddr_storage *ss, socklen
     else
         *loopback = IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)ss)->sin6_addr);
     return 0;
+}
+
+/* How many connections the console holds at once. Slow clients (headers
+ * a byte a second, which libmicrohttpd's idle timeout never ends) take a
+ * slot each: 64 from one address at most, and room for 1000 in all, so
+ * that 500 of them from a handful of addresses leave room for staff
+ * (tests/console/slow.sh). Each slot is a file descriptor: the soft
+ * limit is raised towards the hard one, and the slots cut to fit when it
+ * cannot be. */
+#define CONN_WANTED 1000u
+#define CONN_SPARE_FDS 64u
+
+static unsigned connection_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 256u;
+    rlim_t want = CONN_WANTED + CONN_SPARE_FDS;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+            return 256u;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+        return CONN_WANTED;
+    unsigned n = rl.rlim_cur > 2 * CONN_SPARE_FDS ? (unsigned)(rl.rlim_cur - CONN_SPARE_FDS) : 64u;
+    fprintf(stderr,
+            "synaq-central console: only %u connections at once (open files limited to %llu)\n",
+            n, (unsigned long long)rl.rlim_cur);
+    return n;
 }
 
 int console_command(const char *home, int argc, char **argv)
@@ -2614,6 +2767,7 @@ int console_command(const char *home, int argc, char **argv)
     snprintf(reports_path, sizeof reports_path, "%s", cfg.reports ? cfg.reports : "");
     if (!cfg.reports)
         snprintf(reports_path, sizeof reports_path, "%s/reports.db", home);
+    c->home = home;
     if (accounts_open(path, key_path, false, &c->acc, &e) || stats_open(home, &c->st, &e) ||
         reports_open(reports_path, &c->rep, &e)) {
         fprintf(stderr, "synaq-central console: %s\n", e.msg);
@@ -2659,7 +2813,7 @@ int console_command(const char *home, int argc, char **argv)
                          c, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                          MHD_OPTION_THREAD_POOL_SIZE, 4u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-                         MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u,
+                         MHD_OPTION_CONNECTION_LIMIT, connection_limit(), MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u,
                          MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
                          c, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (!d) {

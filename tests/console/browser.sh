@@ -50,6 +50,27 @@ mkdir -p "$work/stick2"
 long=$(sqlite3 -readonly "$work/central/reports.db" "SELECT id || ' ' || trainee_id FROM attempts WHERE trainee_id LIKE 'long-%'")
 long_attempt=${long%% *}
 long_trainee=${long#* }
+# A history for st-a's page (the Fleet's heartbeat table and chart): 30
+# heartbeats an hour apart (in the order of their ids, as the receiver
+# stores them), results waiting rising and falling, 3.2 GB free, the
+# newest with its clock 7 minutes ahead.
+sqlite3 "$work/central/results.db" "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 29)
+  INSERT INTO heartbeats(station_id, received_wall, software, content, pending, oldest_pending_s,
+    disk_free_bytes, station_wall_s, last_seq, counter, integrity)
+  SELECT 'st-a', 0, software, content, 0, 0, 0, 0, last_seq, 0, 0 FROM heartbeats, k
+  WHERE station_id = 'st-a';
+  UPDATE heartbeats SET received_wall = $NOW - 3600 - 3600 * (SELECT count(*) FROM heartbeats h
+    WHERE h.station_id = 'st-a' AND h.id > heartbeats.id) WHERE station_id = 'st-a';
+  UPDATE heartbeats SET pending = (id * 7) % 23, oldest_pending_s = 1800 * (1 + id % 5),
+    disk_free_bytes = 3435973836 + id * 1000, station_wall_s = received_wall + (id % 3) * 20
+    WHERE station_id = 'st-a';
+  UPDATE heartbeat_latest SET heartbeat_id = (SELECT max(id) FROM heartbeats WHERE station_id = 'st-a'),
+    received_wall = $NOW - 3600 WHERE station_id = 'st-a';
+  UPDATE heartbeats SET station_wall_s = received_wall + 420
+    WHERE id = (SELECT heartbeat_id FROM heartbeat_latest WHERE station_id = 'st-a');
+  UPDATE heartbeat_latest SET (pending, oldest_pending_s, disk_free_bytes, station_wall_s) =
+    (SELECT pending, oldest_pending_s, disk_free_bytes, station_wall_s FROM heartbeats
+     WHERE id = heartbeat_latest.heartbeat_id) WHERE station_id = 'st-a';"
 echo "$NOW" >"$work/clock"
 "$bin/central/synaq-central" --home "$work/central" console --listen 127.0.0.1:0 \
   --clock-file "$work/clock" --assets "$src/assets" >"$work/console.out" 2>"$work/console.log" &
@@ -62,7 +83,7 @@ rm -rf "$shots"
 mkdir -p "$shots"
 status=0
 "$bin/tests/console/cdpshot" --chromium "$chromium" --base "http://127.0.0.1:$port" \
-  --user alice --password "alice password 1" --pages "/overview,/overview?show=silent,/station/st-a,/users,/results,/results?station=st-b&sort=name&dir=asc,/trainee/$long_trainee,/attempt/$long_attempt,/items?exam=chaos&version=1" --out "$work" >"$work/cdp.out" 2>"$work/cdp.err" || status=$?
+  --user alice --password "alice password 1" --pages "/overview,/fleet,/overview?show=silent,/station/st-a,/users,/results,/results?station=st-b&sort=name&dir=asc,/trainee/$long_trainee,/attempt/$long_attempt,/items?exam=chaos&version=1" --out "$work" >"$work/cdp.out" 2>"$work/cdp.err" || status=$?
 [ $status = 77 ] && { cat "$work/cdp.out"; exit 77; }
 [ $status = 0 ] && ok || bad "cdpshot: $(cat "$work/cdp.err")"
 grep -q "^cookie __Host-synaq secure=1 httpOnly=1 sameSite=Strict path=/ session=0$" "$work/cdp.out" &&
@@ -80,6 +101,7 @@ while read -r _ file url sw iw h; do
     login-*:url=http://127.0.0.1:$port/login\?lang=en) ok ;;
     overview-*:url=http://127.0.0.1:$port/overview\?lang=*) ok ;;
     overview_show_silent-*:url=http://127.0.0.1:$port/overview\?show=silent\&lang=*) ok ;;
+    fleet-*:url=http://127.0.0.1:$port/fleet\?lang=*) ok ;;
     station_st-a-*:url=http://127.0.0.1:$port/station/st-a\?lang=*) ok ;;
     users-*:url=http://127.0.0.1:$port/users\?lang=*) ok ;;
     results-*:url=http://127.0.0.1:$port/results\?lang=*) ok ;;
@@ -94,7 +116,7 @@ while read -r _ file url sw iw h; do
   want_w=${want_w%%x*}
   [ "$(identify -format %w "$file")" = "$want_w" ] && ok || bad "$name: $(identify -format %wx%h "$file")"
 done < <(grep '^shot ' "$work/cdp.out")
-[ $n = 55 ] && ok || bad "$n screenshots, expected 55: $(cat "$work/cdp.out" "$work/cdp.err")"
+[ $n = 61 ] && ok || bad "$n screenshots, expected 61: $(cat "$work/cdp.out" "$work/cdp.err")"
 echo "screenshots in $shots"
 echo "browser: $passes passed, $fails failed"
 [ $fails = 0 ]

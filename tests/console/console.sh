@@ -349,11 +349,16 @@ login sam "sam password 2"
 [ "$code" = 303 ] && ok || bad "sam's new password: $code"
 # No login the audit log does not hold: with console.db held by another
 # writer (past the 5 s the console waits), the right password gets 500.
-flock "$home/console.db-lock" sleep 8 &
+# The holder keeps the lock until the test has its answer: it says when
+# it holds it (a file), and lets go when told (another file).
+rm -f "$work/held" "$work/release"
+flock "$home/console.db-lock" sh -c 'touch "$1/held"; while [ ! -e "$1/release" ]; do sleep 0.05; done' sh "$work" &
 holder=$!
-sleep 0.5
+for _ in $(seq 600); do [ -e "$work/held" ] && break; sleep 0.05; done
+[ -e "$work/held" ] && ok || bad "the lock holder never held console.db-lock"
 login sam "sam password 2"
 [ "$code" = 500 ] && [ -z "$sess" ] && ok || bad "login with the audit log locked: $code"
+touch "$work/release"
 wait $holder
 central user audit >"$work/audit.txt" && ok || bad "audit chain: $(tail -1 "$work/audit.txt")"
 grep -q "intact" "$work/audit.txt" && ok || bad "audit chain not intact"
