@@ -106,11 +106,12 @@ static void start(app *a, int exam, const char *topic)
     app_go(a, SCR_PRACTICE_ITEM);
 }
 
-/* A scrolling area between the header and a footer of height fh. */
+/* A scrolling area between the header and a footer of height fh, above
+ * a strip of its own for "more below" (as on the item screen). */
 static ui_rect scroll_area(app *a, int top, int fh)
 {
     ui *u = &a->u;
-    ui_rect area = ui_r(0, top, u->w, u->h - top - fh);
+    ui_rect area = ui_r(0, top, u->w, u->h - top - fh - u->unit * 3 / 4);
     a->exam.scroll_area = area;
     if (u->pass != UI_HIT)
         plat_clip(u->p, area.x, area.y, area.w, area.h);
@@ -125,10 +126,29 @@ static void scroll_end(app *a, ui_rect area, int y)
         a->exam.scroll = a->exam.content_h - area.h > 0 ? a->exam.content_h - area.h : 0;
     if (u->pass != UI_HIT)
         plat_clip(u->p, 0, 0, 0, 0);
-    if (u->pass == UI_DRAW && y > area.y + area.h && a->exam.content_h > 0)
+    int below = y - (area.y + area.h);
+    if (u->pass == UI_DRAW && below > 0 && a->exam.content_h > 0)
         ui_fill(u, ui_r(u->w - u->gap, area.y + area.h * a->exam.scroll / a->exam.content_h,
                         u->gap / 2, area.h * area.h / a->exam.content_h),
                 u->th.muted);
+    /* The strip: "more below" while there is more (a tap scrolls down by
+     * most of a screen). */
+    ui_rect strip = ui_r(0, area.y + area.h, u->w, u->unit * 3 / 4);
+    ui_fill(u, strip, u->th.bg);
+    if (below > 0) {
+        const char *lbl = app_t(a, "item.more_below");
+        int bw = ui_text_width(u, lbl, u->px, true) + 6 * u->gap;
+        if (bw > u->w - 4 * u->gap)
+            bw = u->w - 4 * u->gap;
+        if (ui_button(u, "more-below", ui_r((u->w - bw) / 2, strip.y + 2, bw, strip.h - 4), lbl,
+                      BTN_QUIET)) {
+            int max = a->exam.content_h - area.h;
+            a->exam.scroll += area.h * 3 / 4;
+            if (a->exam.scroll > max)
+                a->exam.scroll = max > 0 ? max : 0;
+            a->dirty = true;
+        }
+    }
 }
 
 /* Only the visible part of a widget takes taps. */

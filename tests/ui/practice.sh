@@ -97,6 +97,10 @@ practice_walk() {
     printf 'tap practice-retry\ntap option-2\ntap practice-check\n'
     printf 'expect-text %s\nexpect-text %s\n' "$(msg "$l" practice.wrong)" "${expl[$l]}"
     printf 'expect-text %s\nscreenshot %s-wrong\nexpect-fits\n' "$(msg "$l" answers.tag_right)" "$p"
+    # On the small screen the explanation runs below the fold.
+    if [ "$size" = 800x480 ]; then
+      printf 'expect-widget more-below\ntap more-below\nscreenshot %s-wrong-scrolled\nexpect-fits\n' "$p"
+    fi
     # Law is not mastered (a second try does not count); first try right now.
     printf 'tap practice-back\nexpect-screen practice\nexpect-no-text %s\n' "$(msg "$l" practice.mastered)"
     printf 'tap practice:practice-demo:law\ntap option-1\ntap practice-check\nexpect-text %s\n' "$(msg "$l" practice.right)"
