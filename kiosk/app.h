@@ -180,6 +180,9 @@ typedef struct {
     sq_practice_feedback prac_fb;
     bool prac_fb_on;
     int prac_done;
+    /* the second factor (SCR_CHECK) was asked for practice, not the exam:
+     * once passed, practice at prac_exam on prac_topic opens */
+    bool check_for_practice;
     /* whether an exam of this list (exams) can be practised, found once */
     const sq_exam_info *prac_any_of;
     bool prac_any;

@@ -333,6 +333,7 @@ static void start_or_resume(app *a, int i);
 
 static void check_open(app *a, int i)
 {
+    a->exam.check_for_practice = false;
     a->exam.check_exam = i;
     memset(a->exam.check, 0, sizeof a->exam.check);
     a->exam.check_wait_until_ms = 0;
@@ -379,6 +380,12 @@ static void check_submit(app *a)
     case SQ_OK:
         a->exam.verified[a->exam.check_exam] = true;
         a->msg = NULL;
+        if (a->exam.check_for_practice) {
+            /* Practice under someone else's id is no practice of theirs. */
+            a->exam.check_for_practice = false;
+            practice_resume(a);
+            return;
+        }
         start_or_resume(a, a->exam.check_exam);
         return;
     case SQ_EAUTH:

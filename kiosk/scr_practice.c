@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "scr_practice.h"
+#include "synaq/identity.h"
 
 static const char *exam_title(app *a, const sq_exam_info *x)
 {
@@ -88,6 +89,19 @@ static void progress_line(app *a, const sq_practice_topic *t, char *out, size_t 
 static void start(app *a, int exam, const char *topic)
 {
     sq_err e;
+    /* The exam's second factor, as before the exam itself: practice
+     * counts toward the trainee's mastery (requires_practice). */
+    const sq_exam_info *x = &a->exam.exams[exam];
+    if (x->identity != SQ_IDENTITY_NONE && !a->exam.verified[exam]) {
+        a->exam.prac_exam = exam;
+        snprintf(a->exam.prac_topic, sizeof a->exam.prac_topic, "%s", topic ? topic : "");
+        a->exam.check_exam = exam;
+        memset(a->exam.check, 0, sizeof a->exam.check);
+        a->exam.check_wait_until_ms = 0;
+        app_go(a, SCR_CHECK);
+        a->exam.check_for_practice = true;
+        return;
+    }
     sq_practice_free(a->exam.prac);
     a->exam.prac = NULL;
     sq_practice_feedback_clear(&a->exam.prac_fb);
@@ -104,6 +118,23 @@ static void start(app *a, int exam, const char *topic)
     a->exam.prac_exam = exam;
     snprintf(a->exam.prac_topic, sizeof a->exam.prac_topic, "%s", topic ? topic : "");
     app_go(a, SCR_PRACTICE_ITEM);
+}
+
+void practice_resume(app *a)
+{
+    char topic[64];
+    snprintf(topic, sizeof topic, "%s", a->exam.prac_topic);
+    if (a->exam.prac_exam < 0 || (size_t)a->exam.prac_exam >= a->exam.n_exams) {
+        practice_open(a);
+        return;
+    }
+    start(a, a->exam.prac_exam, topic[0] ? topic : NULL);
+    if (a->scr != SCR_PRACTICE_ITEM) {
+        /* It could not open: the topics, with the reason. */
+        const char *msg = a->msg;
+        practice_open(a);
+        a->msg = msg;
+    }
 }
 
 /* A scrolling area between the header and a footer of height fh, above

@@ -14,6 +14,9 @@
 /* Opens the topics screen for the trainee identified, over the exams
  * listed for them (exam_state's exams and eligible). */
 void practice_open(app *a);
+/* After the exam's second factor was passed for practice (scr_exam.c's
+ * check screen): practice at the exam and topic asked for opens. */
+void practice_resume(app *a);
 /* Whether any exam listed for the trainee can be practised. */
 bool practice_any(app *a);
 /* One pass of the screen on show, when it is practice's (false: another's). */

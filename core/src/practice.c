@@ -513,6 +513,7 @@ static sq_status record(sq_practice *p, uint32_t orig_sel, bool right, sq_err *e
         sqlite3_bind_blob(q, 4, sealed, (int)n_sealed, SQLITE_STATIC);
         sqlite3_bind_int64(q, 5, wall);
         st = sqi_db_step_done(p->s, q, "recording a practice answer", err);
+        sqlite3_finalize(q); /* step_done resets, it does not finalize */
     }
     st = sqi_db_end(p->s, st, err);
     free(sealed);
