@@ -115,6 +115,67 @@ practice_walk() {
   run "$p" "$home/station" "$size" "$work/$p.txt" || return 0
 }
 
+# An exam with a proctor's PIN and no topics: practice on its whole bank
+# asks for the PIN first, as the exam does (practice is the trainee's
+# mastery); a wrong PIN keeps it shut.
+cat >"$work/pin.yaml" <<'YAML'
+exam: pin-drill
+version: 1
+title: {kk: "PIN жаттығу", ru: "Тренировка с PIN", en: "PIN drill"}
+pass_mark: 50
+identity: proctor
+proctor_pin: "4821"
+practice:
+  mastery: all
+items:
+  - {id: one, type: truefalse, answer: yes, text: {kk: "Иә", ru: "Да", en: "Yes"}}
+YAML
+pin_walk() {
+  local p=practice-pin home=$work/pin
+  make_station "$home" "$work/pin.yaml"
+  {
+    printf 'tap lang-en
+keys 770202300111
+tap continue
+keys ALI KIM
+tap continue
+'
+    printf 'expect-screen exams
+tap practice
+expect-screen practice
+'
+    printf 'tap practice:pin-drill:all
+expect-screen check
+'
+    printf 'tap digit:1
+tap digit:1
+tap digit:1
+tap digit:1
+tap continue
+'
+    printf 'expect-screen check
+expect-text %s
+' "$(msg en check.wrong_pin)"
+    printf 'tap digit:4
+tap digit:8
+tap digit:2
+tap digit:1
+tap continue
+'
+    printf 'expect-screen practice-item
+tap option-1
+tap practice-check
+'
+    printf 'expect-text %s
+tap practice-back
+' "$(msg en practice.right)"
+    printf 'expect-text %s
+' "$(msg en practice.mastered)"
+  } >"$work/$p.txt"
+  run "$p" "$home/station" 1280x800 "$work/$p.txt" || return 0
+}
+pin_walk
+
 sizes=(1280x800 800x480 1080x1920)
 langs=(kk ru en)
 each_lang_size practice_walk
