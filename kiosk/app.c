@@ -34,6 +34,9 @@ void app_go(app *a, app_screen s)
 
 void app_practice_close(app *a)
 {
+    if (a->exam.prac_img.handle)
+        plat_image_free(a->u.p, a->exam.prac_img.handle);
+    a->exam.prac_img = (app_image){0, 0, 0, 0};
     sq_practice_free(a->exam.prac);
     a->exam.prac = NULL;
     sq_practice_feedback_clear(&a->exam.prac_fb);

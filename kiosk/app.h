@@ -180,6 +180,9 @@ typedef struct {
     sq_practice_feedback prac_fb;
     bool prac_fb_on;
     int prac_done;
+    /* the picture of the practice item on screen: pos is its place in the
+     * practice plus 1 (0: none loaded) */
+    app_image prac_img;
     /* the second factor (SCR_CHECK) was asked for practice, not the exam:
      * once passed, practice at prac_exam on prac_topic opens */
     bool check_for_practice;

@@ -22,6 +22,34 @@ static const char *exam_title(app *a, const sq_exam_info *x)
     return x->id;
 }
 
+static void drop_image(app *a)
+{
+    if (a->exam.prac_img.handle)
+        plat_image_free(a->u.p, a->exam.prac_img.handle);
+    a->exam.prac_img = (app_image){0, 0, 0, 0};
+}
+
+/* The picture of the practice item on screen (v->pos): decoded once. */
+static const app_image *item_image(app *a, const sq_item_view *v)
+{
+    if (a->exam.prac_img.pos == v->pos + 1)
+        return &a->exam.prac_img;
+    drop_image(a);
+    a->exam.prac_img.pos = v->pos + 1;
+    sq_err e;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (sq_practice_image(a->exam.prac, &data, &len, NULL, 0, &e) == SQ_OK)
+        a->exam.prac_img.handle =
+            plat_image_load(a->u.p, data, len, &a->exam.prac_img.w, &a->exam.prac_img.h);
+    else
+        app_log_err("reading an image", &e);
+    sq_free(data);
+    if (!a->exam.prac_img.handle)
+        fprintf(stderr, "synaq-kiosk: item %s: the image cannot be shown\n", v->item_id);
+    return &a->exam.prac_img;
+}
+
 /* Loads every listed exam's topics with the trainee's progress. */
 static void load_topics(app *a)
 {
@@ -108,6 +136,7 @@ static void start(app *a, int exam, const char *topic)
     a->exam.prac_fb_on = false;
     a->exam.prac_sel = 0;
     a->exam.prac_done = 0;
+    drop_image(a);
     sq_status st = sq_practice_open(a->store, a->exam.exams[exam].id, a->exam.id, topic,
                                     &a->exam.prac, &e);
     if (st) {
@@ -337,6 +366,7 @@ static void next_item(app *a)
     a->exam.prac_fb_on = false;
     a->exam.prac_sel = 0;
     a->exam.scroll = 0;
+    drop_image(a);
     a->dirty = true;
 }
 
@@ -379,9 +409,29 @@ static void scr_item(app *a)
     }
     y += ui_text(u, ui_r(pad, y, w, 0), v.text, u->px * 11 / 10, true, u->th.fg, ALIGN_LEFT) +
          u->gap;
-    if (v.has_image)
-        y += ui_text(u, ui_r(pad, y, w, 0), app_t(a, "item.image_missing"), u->px, false,
-                     u->th.muted, ALIGN_LEFT) + u->gap;
+    if (v.has_image) {
+        /* As on the item screen: the width, at most 2/5 of the area high. */
+        const app_image *im = item_image(a, &v);
+        if (im->handle && im->w > 0 && im->h > 0) {
+            int iw = im->w, ih = im->h, maxh = area.h * 2 / 5;
+            if (iw > w) {
+                ih = ih * w / iw;
+                iw = w;
+            }
+            if (ih > maxh) {
+                iw = iw * maxh / ih;
+                ih = maxh;
+            }
+            iw = iw < 1 ? 1 : iw;
+            ih = ih < 1 ? 1 : ih;
+            if (u->pass == UI_DRAW)
+                plat_image(u->p, im->handle, pad + (w - iw) / 2, y, iw, ih);
+            y += ih + u->gap;
+        } else {
+            y += ui_text(u, ui_r(pad, y, w, 0), app_t(a, "item.image_missing"), u->px, false,
+                         u->th.muted, ALIGN_LEFT) + u->gap;
+        }
+    }
     if (!fb)
         y += ui_text(u, ui_r(pad, y, w, 0),
                      app_t(a, v.type == SQ_ITEM_MULTIPLE ? "item.choose_many" : "item.choose_one"),
