@@ -371,6 +371,16 @@ static void test_mastery_and_requires(void)
     CHECK_INT(count_rows("practice"), all);
     CHECK_INT(all, unsent);
 
+    /* Practice puts nothing in what leaves the station: no batch while
+     * no result is pending. */
+    sq_batch_made made;
+    CHECK_OK(sq_batch_make(f.store, 0, 50, 0, &made, &e), &e);
+    CHECK_INT(0, made.count);
+    CHECK(made.bytes == NULL);
+    int64_t pending = -1, last = -1;
+    CHECK_OK(sq_batch_counts(f.store, &pending, &last, &e), &e);
+    CHECK_INT(0, pending);
+
     /* The exam now opens. While it is in progress: no review (so no
      * right answers, no explanations) and no practice at this exam. */
     CHECK_OK(sq_attempt_start(f.store, "drill", "t-2", "Two", &a, &e), &e);
@@ -399,6 +409,10 @@ static void test_mastery_and_requires(void)
     sq_review_free(r);
     sq_attempt_free(a);
     CHECK_INT(1, count_rows("results"));
+    /* The batch holds the one result, and only it. */
+    CHECK_OK(sq_batch_make(f.store, 0, 50, 0, &made, &e), &e);
+    CHECK_INT(1, made.count);
+    sq_free(made.bytes);
     /* After submission practice is open again. */
     CHECK_OK(sq_practice_open(f.store, "drill", "t-2", NULL, &p, &e), &e);
     sq_practice_free(p);
