@@ -32,11 +32,31 @@ void app_go(app *a, app_screen s)
     a->dirty = true;
 }
 
+void app_practice_close(app *a)
+{
+    if (a->exam.prac_img.handle)
+        plat_image_free(a->u.p, a->exam.prac_img.handle);
+    a->exam.prac_img = (app_image){0, 0, 0, 0};
+    sq_practice_free(a->exam.prac);
+    a->exam.prac = NULL;
+    sq_practice_feedback_clear(&a->exam.prac_fb);
+    a->exam.prac_fb_on = false;
+    a->exam.prac_sel = 0;
+    a->exam.prac_done = 0;
+    a->exam.prac_any_of = NULL;
+    for (int i = 0; i < APP_MAX_EXAMS; i++) {
+        sq_practice_topics_free(a->exam.ptopics[i], a->exam.n_ptopics[i]);
+        a->exam.ptopics[i] = NULL;
+        a->exam.n_ptopics[i] = 0;
+    }
+}
+
 const char *app_screen_name(const app *a)
 {
     static const char *const names[] = {
         "welcome", "identify", "roster",  "exams",  "info",  "item",   "grid",
-        "review",  "result",   "answers", "error",  "check", "viewer", "pin",
+        "review",  "result",   "answers", "error",  "check", "viewer", "practice",
+        "practice-item", "pin",
         "tech",    "touch",    "glyphs",  "newpin", "setup", "unlock", "setpass"};
     _Static_assert(sizeof names / sizeof names[0] == SCR_SETPASS + 1, "a name per screen");
     if (a->ov == OV_CONFIRM)
@@ -119,7 +139,8 @@ void app_to_welcome(app *a)
     }
     end_attempt(a);
     session_clear(a);
-    /* The review of the last attempt goes with its trainee. */
+    /* The review of the last attempt, and practice, go with its trainee. */
+    app_practice_close(a);
     sq_review_free(a->exam.review);
     a->exam.review = NULL;
     a->exam.review_pos = 0;
@@ -237,6 +258,7 @@ void app_stop(app *a)
 void app_free(app *a)
 {
     end_attempt(a);
+    app_practice_close(a);
     sq_review_free(a->exam.review);
     a->exam.review = NULL;
     sq_free(a->exam.people);

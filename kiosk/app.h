@@ -21,6 +21,7 @@
 
 #include "synaq/attempt.h"
 #include "synaq/catalog.h"
+#include "synaq/practice.h"
 #include "synaq/tech.h"
 #include "synaq/usb.h"
 #include "i18n.h"
@@ -41,6 +42,8 @@ typedef enum {
     SCR_ERROR,
     SCR_CHECK,      /* the exam's second factor: code, date of birth, proctor PIN */
     SCR_VIEWER,     /* the item's picture, full screen, to zoom and pan */
+    SCR_PRACTICE,   /* practice: the exams' topics and progress (scr_practice.c) */
+    SCR_PRACTICE_ITEM, /* practice: an item, then its feedback */
     /* the technician's (tech.c) */
     SCR_PIN,
     SCR_TECH,
@@ -164,6 +167,28 @@ typedef struct {
      * nothing), and the item of it on screen; freed with the session */
     sq_review *review;
     int review_pos;
+    /* practice (scr_practice.c): each exam's topics with the trainee's
+     * progress (n_ptopics 0: no practice), the practice on screen, the
+     * options chosen, the feedback of the last answer (shown while
+     * prac_fb_on) and how many items were answered */
+    sq_practice_topic *ptopics[APP_MAX_EXAMS];
+    size_t n_ptopics[APP_MAX_EXAMS];
+    sq_practice *prac;
+    int prac_exam;
+    char prac_topic[64];
+    uint32_t prac_sel;
+    sq_practice_feedback prac_fb;
+    bool prac_fb_on;
+    int prac_done;
+    /* the picture of the practice item on screen: pos is its place in the
+     * practice plus 1 (0: none loaded) */
+    app_image prac_img;
+    /* the second factor (SCR_CHECK) was asked for practice, not the exam:
+     * once passed, practice at prac_exam on prac_topic opens */
+    bool check_for_practice;
+    /* whether an exam of this list (exams) can be practised, found once */
+    const sq_exam_info *prac_any_of;
+    bool prac_any;
 } exam_state;
 
 /* The technician's side (scr_tech.c, unlock.c). */
@@ -291,6 +316,9 @@ void app_unlock_open(app *a, const char *why_key);
 void app_setpass_open(app *a);
 /* Wipes a passphrase buffer (SQ_UNLOCK_MAX + 1 bytes; NULL: nothing). */
 void app_pass_wipe(char *p);
+/* Practice is let go: the one on screen, its feedback, the topics
+ * listed (the trainee leaves, or the kiosk stops). */
+void app_practice_close(app *a);
 /* The current screen's name, for scripts ("welcome", "item", ...). */
 const char *app_screen_name(const app *a);
 

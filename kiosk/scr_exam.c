@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "scr_exam.h"
+#include "scr_practice.h"
 #include "synaq/identity.h"
 
 static const char *exam_title(app *a, const sq_exam_info *x)
@@ -85,6 +86,7 @@ static void scr_welcome(app *a)
 static void load_exams(app *a)
 {
     sq_err e;
+    a->exam.prac_any_of = NULL; /* practice_any looks again */
     sq_free(a->exam.exams);
     a->exam.exams = NULL;
     a->exam.n_exams = 0;
@@ -331,6 +333,7 @@ static void start_or_resume(app *a, int i);
 
 static void check_open(app *a, int i)
 {
+    a->exam.check_for_practice = false;
     a->exam.check_exam = i;
     memset(a->exam.check, 0, sizeof a->exam.check);
     a->exam.check_wait_until_ms = 0;
@@ -377,6 +380,12 @@ static void check_submit(app *a)
     case SQ_OK:
         a->exam.verified[a->exam.check_exam] = true;
         a->msg = NULL;
+        if (a->exam.check_for_practice) {
+            /* Practice under someone else's id is no practice of theirs. */
+            a->exam.check_for_practice = false;
+            practice_resume(a);
+            return;
+        }
         start_or_resume(a, a->exam.check_exam);
         return;
     case SQ_EAUTH:
@@ -503,6 +512,12 @@ static void start_or_resume(app *a, int i)
         app_enter_attempt(a);
         return;
     }
+    /* requires_practice: every topic mastered first (scr_practice.c). */
+    if (sq_practice_required_met(a->store, a->exam.exams[i].id, a->exam.id, &e) == SQ_ESTATE) {
+        a->msg = "practice.required";
+        a->dirty = true;
+        return;
+    }
     sq_free(a->exam.desc);
     a->exam.desc = NULL;
     a->exam.desc_asked = -1;
@@ -551,6 +566,12 @@ static void scr_exams(app *a)
     if (ui_button(u, "back", ui_r(u->gap, u->h - u->unit - u->gap, (u->w - 3 * u->gap) / 2, u->unit),
                   app_t(a, "id.back"), BTN_NORMAL))
         app_to_welcome(a);
+    /* Practice, beside it, when an exam listed has it (scr_practice.c). */
+    if (practice_any(a) &&
+        ui_button(u, "practice", ui_r(u->w / 2 + u->gap / 2, u->h - u->unit - u->gap,
+                                      (u->w - 3 * u->gap) / 2, u->unit),
+                  app_t(a, "practice.button"), BTN_PRIMARY))
+        practice_open(a);
 }
 
 /* ---- instructions ---- */

@@ -11,6 +11,7 @@
 
 #include "screens.h"
 #include "scr_exam.h"
+#include "scr_practice.h"
 #include "scr_tech.h"
 #include "unlock.h"
 
@@ -46,7 +47,7 @@ void screens_frame(app *a, ui_pass pass)
     if (a->ov != OV_NONE && pass == UI_HIT)
         u->tapped = false;
     app_screen before = a->scr;
-    if (!exam_screen(a) && !tech_screen(a) && !unlock_screen(a))
+    if (!exam_screen(a) && !practice_screen(a) && !tech_screen(a) && !unlock_screen(a))
         fprintf(stderr, "synaq-kiosk: no screen %d\n", (int)a->scr);
     u->tapped = tapped;
     /* A tap that changed the screen must not go on to the next one. */
@@ -118,6 +119,7 @@ static bool press_is_gesture(app *a)
 void screens_drag(app *a, int dx, int dy)
 {
     exam_drag(a, dx, dy);
+    practice_drag(a, dy);
 }
 
 void screens_pinch(app *a, int x, int y, float scale)

@@ -19,6 +19,7 @@
 #include "codec_int.h"
 #include "exam_int.h"
 #include "keys_int.h"
+#include "mastery_int.h"
 #include "result_int.h"
 #include "db_int.h"
 #include "util_int.h"
@@ -593,6 +594,9 @@ sq_status sq_attempt_start(sq_store *s, const char *exam_id, const char *trainee
         snprintf(a->trainee_name, sizeof a->trainee_name, "%s", trainee_name);
     uint8_t h[32];
     sqi_db_trainee_hash(s, trainee_id, h);
+    /* requires_practice: every topic mastered first (mastery.c). */
+    if ((st = sqi_mastery_required(s, a->exam_row, exam_id, a->exam_version, a->meta, h, err)))
+        goto out;
     if ((st = sqi_catalog_attempts_used(s, h, exam_id, &used, &open, err)))
         goto out;
     if (open > 0) {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sodium.h>
 #include "exam_int.h"
+#include "mastery_int.h"
 #include "idhash_int.h"
 #include "util_int.h"
 
@@ -971,6 +972,65 @@ static sq_status check_identity(chk *c, const json_t *exam)
     return SQ_OK;
 }
 
+/* practice (assets/README.md, "Practice"): tries 1 or 2, one mastery rule
+ * for each topic (for "" in an exam without topics), each one that the
+ * topic's items can meet; requires_practice only true, and only with it. */
+static sq_status check_practice(chk *c, const json_t *exam, sets *s)
+{
+    static const keyspec ks[] = {{"tries", true}, {"mastery", true}};
+    static const keyspec rs[] = {{"topic", true}, {"rule", true}, {"m", false}, {"n", false}};
+    const json_t *p = json_object_get(exam, "practice"), *req, *rules;
+    sq_status st;
+    char why[160];
+
+    req = json_object_get(exam, "requires_practice");
+    if (req && (!json_is_true(req) || !p))
+        return bad(c, req, "'requires_practice' must be true, and only with 'practice'");
+    if (!p)
+        return SQ_OK;
+    if (!json_is_object(p))
+        return bad(c, p, "'practice' must be an object (tries, mastery)");
+    enter(c, p);
+    st = check_keys(c, p, ks, sizeof ks / sizeof *ks, "practice: ");
+    if (st == SQ_OK)
+        st = check_int(c, p, "tries", 1, SQI_PRACTICE_TRIES_MAX, NULL);
+    rules = json_object_get(p, "mastery");
+    size_t want = s->ntopics ? s->ntopics : 1;
+    if (st == SQ_OK && (!json_is_array(rules) || json_array_size(rules) != want))
+        st = bad(c, rules ? rules : p, "practice: 'mastery' must hold one rule for each of the %zu topic%s",
+                 want, want == 1 ? "" : "s");
+    for (size_t i = 0; st == SQ_OK && i < json_array_size(rules); i++) {
+        const json_t *e = json_array_get(rules, i), *t = json_object_get(e, "topic");
+        size_t n_items = 0;
+        sqi_mastery_rule r;
+        if (!json_is_object(e))
+            return bad(c, e, "practice: a mastery rule must be an object");
+        enter(c, e);
+        st = check_keys(c, e, rs, sizeof rs / sizeof *rs, "practice: ");
+        if (st == SQ_OK && !json_is_string(t))
+            st = bad(c, e, "practice: a mastery rule names its topic");
+        if (st == SQ_OK && s->ntopics) {
+            const json_t *ti = json_object_get(s->topic_ids, json_string_value(t));
+            if (!ti || strlen(json_string_value(t)) != json_string_length(t) ||
+                json_integer_value(ti) != (json_int_t)i)
+                st = bad(c, t, "practice: mastery rule %zu must be topic %zu's, not '%.63s'", i + 1,
+                         i + 1, json_string_value(t));
+            else
+                n_items = s->topic_items[i];
+        } else if (st == SQ_OK) {
+            if (json_string_length(t) != 0)
+                st = bad(c, t, "practice: an exam without topics has one rule, for topic \"\"");
+            n_items = json_array_size(s->items);
+        }
+        if (st == SQ_OK && sqi_mastery_rule_read(e, n_items, &r, why, sizeof why) != SQ_OK)
+            st = bad(c, e, "practice: topic '%.63s': %s",
+                     json_string_length(t) ? json_string_value(t) : "(all items)", why);
+        leave(c);
+    }
+    leave(c);
+    return st;
+}
+
 sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char *file, sq_err *err)
 {
     static const keyspec ks[] = {{"id", true},
@@ -994,7 +1054,9 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
                                  {"roster_list", false},
                                  {"identity_key", false},
                                  {"proctor_pin", false},
-                                 {"proctor_hash", false}};
+                                 {"proctor_hash", false},
+                                 {"practice", false},
+                                 {"requires_practice", false}};
     static const char *const flags[] = {"show_score", "shuffle_items", "shuffle_options"};
     chk c = {.lm = lm, .file = file, .err = err};
     sets s = {0};
@@ -1089,6 +1151,8 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
         st = check_roster(&c, json_object_get(exam, "roster"));
     if (st == SQ_OK)
         st = check_identity(&c, exam);
+    if (st == SQ_OK)
+        st = check_practice(&c, exam, &s);
 out:
     free(s.item_points);
     free(s.item_topic);

@@ -1124,6 +1124,123 @@ out:
     return st;
 }
 
+/* A mastery rule: all | {m_of_n: {m: M, n: N}} | {streak: N}, into e's
+ * "rule", "m" and "n" (checked against the topic by sqi_exam_check). */
+static sq_status practice_rule(cx *c, uint32_t node, int line, const char *where, json_t *e)
+{
+    const ynode *n = nd(c, node);
+    int64_t v;
+    sq_status st;
+
+    if (scalar_is(c, node, "all")) {
+        put(c, e, "rule", mk(c, json_string("all"), line));
+        return SQ_OK;
+    }
+    field f[2] = {{"m_of_n", 0, 0}, {"streak", 0, 0}};
+    if (n->kind != Y_MAP)
+        return fail(c, line, where, "a mastery rule is all, {m_of_n: {m: 4, n: 5}} or {streak: 3}");
+    st = read_map(c, node, where, f, 2, "mastery rule", " (a rule is all, m_of_n or streak)");
+    if (st != SQ_OK)
+        return st;
+    if (!f[0].val == !f[1].val)
+        return fail(c, line, where, "a mastery rule is one of all, m_of_n or streak");
+    if (f[1].val) {
+        st = get_int(c, f[1].val, f[1].line, where, "streak", &v);
+        if (st != SQ_OK)
+            return st;
+        put(c, e, "rule", mk(c, json_string("streak"), f[1].line));
+        put(c, e, "n", mk(c, json_integer((json_int_t)v), f[1].line));
+        return SQ_OK;
+    }
+    field mn[2] = {{"m", 0, 0}, {"n", 0, 0}};
+    int64_t m;
+    if (nd(c, f[0].val)->kind != Y_MAP)
+        return fail(c, f[0].line, where, "'m_of_n' must be a map {m: 4, n: 5}");
+    st = read_map(c, f[0].val, where, mn, 2, "key", " (m_of_n has m and n)");
+    if (st == SQ_OK)
+        st = need(c, f[0].val, where, &mn[0]);
+    if (st == SQ_OK)
+        st = need(c, f[0].val, where, &mn[1]);
+    if (st == SQ_OK)
+        st = get_int(c, mn[0].val, mn[0].line, where, "m", &m);
+    if (st == SQ_OK)
+        st = get_int(c, mn[1].val, mn[1].line, where, "n", &v);
+    if (st != SQ_OK)
+        return st;
+    put(c, e, "rule", mk(c, json_string("m_of_n"), f[0].line));
+    put(c, e, "m", mk(c, json_integer((json_int_t)m), mn[0].line));
+    put(c, e, "n", mk(c, json_integer((json_int_t)v), mn[1].line));
+    return SQ_OK;
+}
+
+/* practice: {tries: 1|2, mastery: RULE, topics: {id: RULE, ...}} ->
+ * {"tries": N, "mastery": [{"topic": id, "rule": ..., "m": .., "n": ..}]}:
+ * one rule for every topic of the exam (topics: the ones that differ), or
+ * for topic "" (the whole bank) in an exam without topics. */
+static sq_status compile_practice(cx *c, const field *fp, const json_t *topics, json_t *doc)
+{
+    field f[3] = {{"tries", 0, 0}, {"mastery", 0, 0}, {"topics", 0, 0}};
+    json_t *p = NULL, *arr = NULL, *e = NULL;
+    int64_t tries = 1;
+    sq_status st;
+
+    if (nd(c, fp->val)->kind != Y_MAP)
+        return fail(c, fp->line, "", "'practice' must be a map (tries, mastery, topics)");
+    st = read_map(c, fp->val, "practice", f, 3, "key", " (practice has tries, mastery, topics)");
+    if (st == SQ_OK)
+        st = need(c, fp->val, "practice", &f[1]);
+    if (st == SQ_OK && f[0].val)
+        st = get_int(c, f[0].val, f[0].line, "practice", "tries", &tries);
+    if (st != SQ_OK)
+        return st;
+    if (f[2].val && nd(c, f[2].val)->kind != Y_MAP)
+        return fail(c, f[2].line, "practice", "'topics' must be a map of topic ids to rules");
+    p = mk(c, json_object(), fp->line);
+    arr = mk(c, json_array(), f[1].line);
+    put(c, p, "tries", mk(c, json_integer((json_int_t)tries), f[0].val ? f[0].line : fp->line));
+    put(c, p, "mastery", arr);
+    /* A rule of practice.topics naming no topic of the exam. */
+    for (uint32_t k = f[2].val ? nd(c, f[2].val)->first : 0; k; k = nd(c, nd(c, k)->next)->next) {
+        size_t i = 0;
+        for (; i < json_array_size(topics); i++)
+            if (scalar_is(c, k, json_string_value(json_object_get(json_array_get(topics, i), "id"))))
+                break;
+        if (i == json_array_size(topics)) {
+            st = fail(c, nd(c, k)->line, "practice: topics", "topic '%.63s' is not in topics",
+                      str(c, k));
+            goto out;
+        }
+    }
+    size_t nt = json_array_size(topics);
+    for (size_t i = 0; i < (nt ? nt : 1); i++) {
+        const char *id = nt ? json_string_value(json_object_get(json_array_get(topics, i), "id"))
+                            : "";
+        uint32_t node = f[1].val;
+        int line = f[1].line;
+        for (uint32_t k = f[2].val ? nd(c, f[2].val)->first : 0; k;
+             k = nd(c, nd(c, k)->next)->next)
+            if (scalar_is(c, k, id)) {
+                node = nd(c, k)->next;
+                line = nd(c, k)->line;
+            }
+        char w[96];
+        snprintf(w, sizeof w, "practice: topic '%.63s'", nt ? id : "(all items)");
+        e = mk(c, json_object(), line);
+        put(c, e, "topic", mk(c, json_string(id), line));
+        st = practice_rule(c, node, line, w, e);
+        if (st != SQ_OK)
+            goto out;
+        push(c, arr, e);
+        e = NULL;
+    }
+    put(c, doc, "practice", p);
+    p = NULL;
+out:
+    json_decref(e);
+    json_decref(p);
+    return st;
+}
+
 enum {
     E_EXAM,
     E_VERSION,
@@ -1145,6 +1262,8 @@ enum {
     E_IDENTITY,
     E_ROSTER_LIST,
     E_PROCTOR_PIN,
+    E_PRACTICE,
+    E_REQUIRES_PRACTICE,
     E_N
 };
 
@@ -1211,7 +1330,8 @@ static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
         "exam",      "version",   "title",      "description",   "time_limit",
         "pass_mark", "attempts",  "show_score", "review_after", "shuffle_items",
         "shuffle_options", "clock", "power_grace", "topics", "blueprint", "roster",
-        "items",     "identity",  "roster_list", "proctor_pin"};
+        "items",     "identity",  "roster_list", "proctor_pin", "practice",
+        "requires_practice"};
     static const int required[] = {E_EXAM, E_VERSION, E_TITLE, E_ITEMS};
     static const int flags[] = {E_SHOW_SCORE, E_SHUFFLE_ITEMS, E_SHUFFLE_OPTIONS};
     field f[E_N];
@@ -1381,6 +1501,26 @@ static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
         if (st != SQ_OK)
             goto out;
         put(c, doc, "proctor_pin", v);
+    }
+    /* Practice (assets/README.md, "Practice"): left out when not given. */
+    if (f[E_PRACTICE].val) {
+        st = compile_practice(c, &f[E_PRACTICE], json_object_get(doc, "topics"), doc);
+        if (st != SQ_OK)
+            goto out;
+    }
+    if (f[E_REQUIRES_PRACTICE].val) {
+        bool b;
+        st = get_bool(c, f[E_REQUIRES_PRACTICE].val, f[E_REQUIRES_PRACTICE].line, "",
+                      "requires_practice", &b);
+        if (st != SQ_OK)
+            goto out;
+        if (b && !f[E_PRACTICE].val) {
+            st = fail(c, f[E_REQUIRES_PRACTICE].line, "",
+                      "'requires_practice' needs a 'practice' block with the mastery rules to meet");
+            goto out;
+        }
+        if (b)
+            put(c, doc, "requires_practice", json_true());
     }
     *out = doc;
     doc = NULL;

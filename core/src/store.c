@@ -29,7 +29,7 @@
 #include "synaq/bundle.h"
 #include "synaq/store.h"
 
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 
 /* The audit log's guard against updates: made by migration 1 -> 2, and
  * again by 2 -> 3 once the old lines have their MACs. */
@@ -110,6 +110,15 @@ static const char *const migrations[] = {
     "ALTER TABLE attempts ADD COLUMN last_mono INTEGER;"
     "ALTER TABLE attempts ADD COLUMN last_run BLOB;"
     "ALTER TABLE clock_events ADD COLUMN counted_ms INTEGER NOT NULL DEFAULT 0;",
+    /* 5 -> 6: practice (practice.c, mastery.c): one record an answer,
+     * sealed by its random id, the trainee by keyed hash only. They are
+     * not results and never count as one; sent_wall for their sync. */
+    "CREATE TABLE practice(seq INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE,"
+    "  exam_id TEXT NOT NULL, trainee BLOB NOT NULL, sealed BLOB NOT NULL,"
+    "  created_wall INTEGER NOT NULL, sent_wall INTEGER);"
+    "CREATE INDEX practice_by_trainee ON practice(trainee, exam_id, seq);"
+    "CREATE TRIGGER practice_immutable BEFORE UPDATE OF seq, id, exam_id, trainee, sealed,"
+    "  created_wall ON practice BEGIN SELECT RAISE(ABORT, 'practice records are immutable'); END;",
 };
 
 

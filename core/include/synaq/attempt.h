@@ -50,7 +50,8 @@ typedef struct {
 /* Starts a new attempt. trainee_name may be NULL (the roster's is used when
  * there is one). SQ_ENOTFOUND: no such exam, or not on its roster;
  * SQ_ESTATE: no attempts left, or an attempt of this trainee is open
- * already (resume it). Caller owns *out; free with sq_attempt_free. */
+ * already (resume it), or the exam requires practice and a topic is not
+ * mastered yet (practice.h). Caller owns *out; free with sq_attempt_free. */
 sq_status sq_attempt_start(sq_store *s, const char *exam_id, const char *trainee_id,
                            const char *trainee_name, sq_attempt **out, sq_err *err) SQ_MUST_CHECK;
 

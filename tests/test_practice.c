@@ -1,0 +1,456 @@
+/*
+ * test_practice.c - practice (practice.c, mastery.c): the mastery rules
+ * against hand-made answer sequences; items drawn from the bank in rounds,
+ * one topic or all; feedback after an answer (the right answer and the
+ * explanation only when the item is done, a second try before them);
+ * bad answers refused with nothing recorded; records sealed, never
+ * results; requires_practice; and the exam's invariant: no right answer
+ * or explanation reaches an exam attempt before submission, and no
+ * practice while one is in progress.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "check.h"
+#include "fixture.h"
+#include "synaq/practice.h"
+#include "mastery_int.h"
+
+static fixture f;
+
+/* law: three single items (tries 2 apply); day: two true/false items. */
+static const char *practice_exam =
+    "exam: drill\nversion: 1\ntitle: {ru: Тренировка, kk: Жаттығу, en: Drill}\n"
+    "pass_mark: 50\nattempts: 0\nshuffle_options: yes\nreview_after: full\n"
+    "topics:\n  law: {en: Law, ru: Закон, kk: Заң}\n  day: {en: Day, ru: День, kk: Күн}\n"
+    "blueprint: {law: 1, day: 1}\n"
+    "practice:\n  tries: 2\n  mastery: {streak: 2}\n  topics:\n    law: all\n"
+    "requires_practice: yes\n"
+    "items:\n"
+    "  - id: L1\n    topic: law\n    type: single\n    text: {en: Law one}\n"
+    "    explanation: {en: Because one, ru: Потому что один}\n"
+    "    options:\n"
+    "      - {en: Right1, correct: yes, feedback: {en: Yes one}}\n"
+    "      - {en: Wrong1a, feedback: {en: Not a}}\n      - {en: Wrong1b}\n"
+    "  - id: L2\n    topic: law\n    type: single\n    text: {en: Law two}\n"
+    "    explanation: {en: Because two}\n"
+    "    options:\n      - {en: Right2, correct: yes}\n      - {en: Wrong2a}\n      - {en: Wrong2b}\n"
+    "  - id: L3\n    topic: law\n    type: multiple\n    text: {en: Law three}\n"
+    "    options:\n      - {en: Right3a, correct: yes}\n      - {en: Right3b, correct: yes}\n"
+    "      - {en: Wrong3}\n"
+    "  - id: D1\n    topic: day\n    type: truefalse\n    answer: yes\n    text: {en: Day one}\n"
+    "    explanation: {en: Day one is true}\n"
+    "  - id: D2\n    topic: day\n    type: truefalse\n    answer: no\n    text: {en: Day two}\n";
+
+static const char *plain_exam =
+    "exam: plain\nversion: 1\ntitle: {en: Plain}\npass_mark: 50\n"
+    "items:\n  - {id: q1, type: truefalse, answer: yes, text: {en: A}}\n";
+
+static void import_yaml(const char *yaml)
+{
+    char path[400];
+    static int n;
+    sq_err e;
+    sq_import_report r;
+    snprintf(path, sizeof path, "%s/p%d.sqb", f.dir, n++);
+    CHECK_INT(0, fx_bundle(&f, yaml, path, NULL, 0));
+    CHECK_OK(sq_import_file(f.store, path, NULL, &r, &e), &e);
+}
+
+/* ---- the rules, by hand ---- */
+
+static sqi_mastery_state eval(int kind, int m, int n, int n_items, const char *seq)
+{
+    sqi_mastery_answer a[64];
+    size_t k = 0;
+    /* seq: one letter an answer: R/W right or wrong of item (digit after it). */
+    for (const char *p = seq; *p && k < 64; p++) {
+        if (*p != 'R' && *p != 'W')
+            continue;
+        a[k].right = *p == 'R';
+        a[k].item = p[1] >= '0' && p[1] <= '9' ? p[1] - '0' : -1;
+        k++;
+    }
+    sqi_mastery_rule r = {kind, m, n};
+    sqi_mastery_state st;
+    CHECK_INT(SQ_OK, sqi_mastery_eval(&r, n_items, a, k, &st));
+    return st;
+}
+
+static void test_rules(void)
+{
+    sqi_mastery_state s;
+    /* all: every item right at least once; repeats of one item do not help. */
+    s = eval(SQI_MASTERY_ALL, 0, 0, 3, "R0 R0 R0 W1 R1");
+    CHECK_INT(2, s.progress);
+    CHECK_INT(3, s.goal);
+    CHECK(!s.mastered);
+    s = eval(SQI_MASTERY_ALL, 0, 0, 3, "R0 W1 R2 W0 R1");
+    CHECK_INT(3, s.progress);
+    CHECK(s.mastered);
+    /* An item of an older version (no digit) does not count for all. */
+    s = eval(SQI_MASTERY_ALL, 0, 0, 1, "R R R");
+    CHECK(!s.mastered);
+    CHECK_INT(3, s.answered);
+
+    /* m_of_n 4 of 5: a window of the last 5. */
+    s = eval(SQI_MASTERY_M_OF_N, 4, 5, 2, "R W R W R W R");
+    CHECK(!s.mastered);
+    CHECK_INT(3, s.progress);
+    s = eval(SQI_MASTERY_M_OF_N, 4, 5, 2, "R W R R R");
+    CHECK(s.mastered);
+    CHECK_INT(4, s.progress);
+    /* Fewer than n answers may already hold m right ones. */
+    s = eval(SQI_MASTERY_M_OF_N, 4, 5, 2, "R R R R");
+    CHECK(s.mastered);
+    /* Met once, it stays met though the window moves on. */
+    s = eval(SQI_MASTERY_M_OF_N, 4, 5, 2, "R R R R W W W W W");
+    CHECK(s.mastered);
+    CHECK_INT(0, s.progress);
+    /* The window drops the oldest: W R R R W R has 4 of the last 5 only at the end. */
+    s = eval(SQI_MASTERY_M_OF_N, 4, 5, 2, "W R R W R");
+    CHECK(!s.mastered);
+    s = eval(SQI_MASTERY_M_OF_N, 4, 5, 2, "W R R W R R");
+    CHECK(s.mastered);
+
+    /* streak 3: three in a row, longer than the topic's 2 items (repeats). */
+    s = eval(SQI_MASTERY_STREAK, 0, 3, 2, "R R W R R");
+    CHECK(!s.mastered);
+    CHECK_INT(2, s.progress);
+    s = eval(SQI_MASTERY_STREAK, 0, 3, 2, "R R W R R R W");
+    CHECK(s.mastered);
+    CHECK_INT(0, s.progress);
+    s = eval(SQI_MASTERY_STREAK, 0, 3, 2, "");
+    CHECK(!s.mastered);
+    CHECK_INT(0, s.answered);
+
+    /* Rules read from documents: what cannot be met is refused. */
+    char why[160];
+    sqi_mastery_rule r;
+    json_t *e = json_pack("{s:s, s:s, s:i, s:i}", "topic", "t", "rule", "m_of_n", "m", 5, "n", 4);
+    CHECK_INT(SQ_EINVAL, sqi_mastery_rule_read(e, 10, &r, why, sizeof why));
+    CHECK_CONTAINS("m (5) is more than n (4)", why);
+    json_decref(e);
+    e = json_pack("{s:s, s:s, s:i}", "topic", "t", "rule", "streak", "n", 7);
+    CHECK_INT(SQ_OK, sqi_mastery_rule_read(e, 2, &r, why, sizeof why));
+    CHECK_INT(SQ_EINVAL, sqi_mastery_rule_read(e, 0, &r, why, sizeof why));
+    CHECK_CONTAINS("no items", why);
+    json_decref(e);
+    e = json_pack("{s:s, s:s}", "topic", "t", "rule", "sometimes");
+    CHECK_INT(SQ_EINVAL, sqi_mastery_rule_read(e, 2, &r, why, sizeof why));
+    CHECK_CONTAINS("unknown mastery rule", why);
+    json_decref(e);
+}
+
+/* ---- on the station ---- */
+
+/* The shown option whose text begins with prefix ("Right", "Wrong"). */
+static uint32_t pick(sq_practice *p, const char *prefix, bool all)
+{
+    sq_item_view v;
+    sq_err e;
+    uint32_t m = 0;
+    if (sq_practice_item(p, SQ_LANG_EN, &v, &e))
+        return 0;
+    for (int i = 0; i < v.n_options; i++)
+        if (!strncmp(v.options[i], prefix, strlen(prefix))) {
+            m |= 1u << i;
+            if (!all)
+                break;
+        }
+    return m;
+}
+
+/* Right for a true/false item: its options are "True"/"False" texts of
+ * the kiosk's catalogue; the source says D1 true, D2 false. */
+static uint32_t right_of(sq_practice *p)
+{
+    sq_item_view v;
+    sq_err e;
+    if (sq_practice_item(p, SQ_LANG_EN, &v, &e))
+        return 0;
+    if (v.type == SQ_ITEM_TRUEFALSE)
+        return !strcmp(v.item_id, "D1") ? 1u : 2u; /* fixed order: true, false */
+    return pick(p, "Right", true);
+}
+
+static int64_t count_rows(const char *table)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    int64_t n = -1;
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    if (sqlite3_open_v2(f.db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW)
+            n = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(db);
+    return n;
+}
+
+static void test_draw_and_feedback(void)
+{
+    sq_err e;
+    sq_practice *p = NULL;
+    sq_practice_feedback fb;
+    sq_item_view v;
+
+    /* Topic law: every round holds each of its three items once. */
+    CHECK_OK(sq_practice_open(f.store, "drill", "t-1", "law", &p, &e), &e);
+    if (!p)
+        return;
+    for (int round = 0; round < 2; round++) {
+        int seen[3] = {0};
+        for (int i = 0; i < 3; i++) {
+            CHECK_OK(sq_practice_item(p, SQ_LANG_EN, &v, &e), &e);
+            CHECK(v.item_id && v.item_id[0] == 'L');
+            if (v.item_id && v.item_id[0] == 'L' && v.item_id[1] >= '1' && v.item_id[1] <= '3')
+                seen[v.item_id[1] - '1']++;
+            CHECK_OK(sq_practice_next(p, &e), &e);
+        }
+        CHECK(seen[0] == 1 && seen[1] == 1 && seen[2] == 1);
+    }
+    /* Nothing answered, nothing recorded. */
+    CHECK_INT(0, count_rows("practice"));
+
+    /* Find L1 and answer it wrong twice: the first wrong answer says only
+     * that it is wrong and what the chosen option says. */
+    for (int i = 0; i < 6; i++) {
+        CHECK_OK(sq_practice_item(p, SQ_LANG_EN, &v, &e), &e);
+        if (!strcmp(v.item_id, "L1"))
+            break;
+        CHECK_OK(sq_practice_next(p, &e), &e);
+    }
+    CHECK_STR("L1", v.item_id);
+    uint32_t wrong_a = pick(p, "Wrong1a", false), right = pick(p, "Right", true);
+    CHECK_OK(sq_practice_answer(p, wrong_a, SQ_LANG_EN, &fb, &e), &e);
+    CHECK(!fb.right);
+    CHECK(fb.may_retry);
+    CHECK(!fb.final);
+    CHECK_INT(0, fb.correct);
+    CHECK(fb.explanation == NULL);
+    int k = __builtin_ctz(wrong_a);
+    CHECK_STR("Not a", fb.feedback[k]);
+    sq_practice_feedback_clear(&fb);
+    /* The second try, right: now the right answer and the explanation. */
+    CHECK_OK(sq_practice_answer(p, right, SQ_LANG_EN, &fb, &e), &e);
+    CHECK(fb.right);
+    CHECK(fb.final);
+    CHECK_INT(2, fb.try_no);
+    CHECK_INT(right, fb.correct);
+    CHECK_STR("Because one", fb.explanation);
+    CHECK_STR("Yes one", fb.feedback[__builtin_ctz(right)]);
+    sq_practice_feedback_clear(&fb);
+    /* In Russian the explanation is the Russian one. */
+    CHECK_INT(2, count_rows("practice"));
+
+    /* Done: a third answer is refused and records nothing. */
+    CHECK_ERR(SQ_ESTATE, "done", sq_practice_answer(p, right, SQ_LANG_EN, &fb, &e), &e);
+    CHECK_INT(2, count_rows("practice"));
+    CHECK_OK(sq_practice_next(p, &e), &e);
+
+    /* Bad selections: none, two on a single item, an option beyond. */
+    uint8_t before[32], after[32];
+    fx_digest(f.db_path, before);
+    CHECK_OK(sq_practice_item(p, SQ_LANG_EN, &v, &e), &e);
+    CHECK_ERR(SQ_EINVAL, "no option chosen", sq_practice_answer(p, 0, SQ_LANG_EN, &fb, &e), &e);
+    CHECK_ERR(SQ_EINVAL, "options 1 to 3",
+              sq_practice_answer(p, 1u << 5, SQ_LANG_EN, &fb, &e), &e);
+    if (v.type == SQ_ITEM_SINGLE)
+        CHECK_ERR(SQ_EINVAL, "one option", sq_practice_answer(p, 3u, SQ_LANG_EN, &fb, &e), &e);
+    fx_digest(f.db_path, after);
+    CHECK(memcmp(before, after, 32) == 0);
+    sq_practice_free(p);
+    p = NULL;
+
+    /* The whole bank: items of both topics come. */
+    CHECK_OK(sq_practice_open(f.store, "drill", "t-1", NULL, &p, &e), &e);
+    int law = 0, day = 0;
+    for (int i = 0; p && i < 5; i++) {
+        CHECK_OK(sq_practice_item(p, SQ_LANG_EN, &v, &e), &e);
+        law += v.item_id[0] == 'L';
+        day += v.item_id[0] == 'D';
+        /* A true/false item has no second try, so the first answer is final. */
+        if (v.type == SQ_ITEM_TRUEFALSE) {
+            CHECK_OK(sq_practice_answer(p, right_of(p) ^ 3u, SQ_LANG_EN, &fb, &e), &e);
+            CHECK(!fb.right && fb.final && !fb.may_retry);
+            CHECK_INT(right_of(p), fb.correct);
+            sq_practice_feedback_clear(&fb);
+        }
+        CHECK_OK(sq_practice_next(p, &e), &e);
+    }
+    CHECK_INT(3, law);
+    CHECK_INT(2, day);
+    sq_practice_free(p);
+
+    /* Bad opens, nothing recorded. */
+    fx_digest(f.db_path, before);
+    CHECK_ERR(SQ_ENOTFOUND, "no topic 'rules'", sq_practice_open(f.store, "drill", "t-1", "rules", &p, &e), &e);
+    CHECK(p == NULL);
+    CHECK_ERR(SQ_ESTATE, "has no practice", sq_practice_open(f.store, "plain", "t-1", NULL, &p, &e), &e);
+    CHECK_ERR(SQ_ENOTFOUND, "no exam", sq_practice_open(f.store, "nope", "t-1", NULL, &p, &e), &e);
+    CHECK_ERR(SQ_EINVAL, "trainee id", sq_practice_open(f.store, "drill", "", NULL, &p, &e), &e);
+    fx_digest(f.db_path, after);
+    CHECK(memcmp(before, after, 32) == 0);
+}
+
+/* Practice until topic is mastered by first-try right answers. */
+static void master(const char *trainee, const char *topic, int answers)
+{
+    sq_err e;
+    sq_practice *p = NULL;
+    sq_practice_feedback fb;
+    CHECK_OK(sq_practice_open(f.store, "drill", trainee, topic, &p, &e), &e);
+    for (int i = 0; p && i < answers; i++) {
+        CHECK_OK(sq_practice_answer(p, right_of(p), SQ_LANG_EN, &fb, &e), &e);
+        CHECK(fb.right);
+        sq_practice_feedback_clear(&fb);
+        CHECK_OK(sq_practice_next(p, &e), &e);
+    }
+    sq_practice_free(p);
+}
+
+static void test_mastery_and_requires(void)
+{
+    sq_err e;
+    sq_practice_topic *t = NULL;
+    size_t n = 0;
+    sq_attempt *a = NULL;
+    uint8_t before[32], after[32];
+
+    /* t-2 has practised nothing: the exam stays closed, nothing changes. */
+    fx_digest(f.db_path, before);
+    CHECK_ERR(SQ_ESTATE, "topic 'law' is not mastered",
+              sq_attempt_start(f.store, "drill", "t-2", "Two", &a, &e), &e);
+    CHECK_ERR(SQ_ESTATE, "not mastered", sq_practice_required_met(f.store, "drill", "t-2", &e), &e);
+    fx_digest(f.db_path, after);
+    CHECK(memcmp(before, after, 32) == 0);
+
+    CHECK_OK(sq_practice_topics(f.store, "drill", "t-2", SQ_LANG_RU, &t, &n, &e), &e);
+    CHECK_INT(2, n);
+    if (n == 2) {
+        CHECK_STR("law", t[0].topic);
+        CHECK_STR("Закон", t[0].title);
+        CHECK_INT(SQ_MASTERY_ALL, t[0].kind);
+        CHECK_INT(3, t[0].goal);
+        CHECK_INT(3, t[0].n_items);
+        CHECK_INT(SQ_MASTERY_STREAK, t[1].kind);
+        CHECK_INT(2, t[1].goal);
+        CHECK(!t[0].mastered && !t[1].mastered);
+    }
+    sq_practice_topics_free(t, n);
+
+    /* law: all three right once (one round). day: two right in a row. */
+    master("t-2", "law", 3);
+    CHECK_ERR(SQ_ESTATE, "topic 'day' is not mastered",
+              sq_attempt_start(f.store, "drill", "t-2", "Two", &a, &e), &e);
+    master("t-2", "day", 2);
+    CHECK_OK(sq_practice_topics(f.store, "drill", "t-2", SQ_LANG_EN, &t, &n, &e), &e);
+    for (size_t i = 0; i < n; i++)
+        CHECK(t[i].mastered);
+    if (n == 2) {
+        CHECK_INT(3, t[0].progress);
+        CHECK_INT(2, t[1].progress);
+    }
+    sq_practice_topics_free(t, n);
+    /* Another trainee's practice is not t-3's. */
+    CHECK_ERR(SQ_ESTATE, "not mastered", sq_practice_required_met(f.store, "drill", "t-3", &e), &e);
+    CHECK_OK(sq_practice_required_met(f.store, "drill", "t-2", &e), &e);
+
+    /* Practice counts as no result and no attempt. */
+    CHECK_INT(0, count_rows("results"));
+    CHECK_INT(0, count_rows("attempts"));
+    int64_t all = 0, unsent = 0;
+    CHECK_OK(sq_practice_count(f.store, &all, &unsent, &e), &e);
+    CHECK_INT(count_rows("practice"), all);
+    CHECK_INT(all, unsent);
+
+    /* Practice puts nothing in what leaves the station: no batch while
+     * no result is pending. */
+    sq_batch_made made;
+    CHECK_OK(sq_batch_make(f.store, 0, 50, 0, &made, &e), &e);
+    CHECK_INT(0, made.count);
+    CHECK(made.bytes == NULL);
+    int64_t pending = -1, last = -1;
+    CHECK_OK(sq_batch_counts(f.store, &pending, &last, &e), &e);
+    CHECK_INT(0, pending);
+
+    /* The exam now opens. While it is in progress: no review (so no
+     * right answers, no explanations) and no practice at this exam. */
+    CHECK_OK(sq_attempt_start(f.store, "drill", "t-2", "Two", &a, &e), &e);
+    if (!a)
+        return;
+    sq_review *r = NULL;
+    CHECK_ERR(SQ_ESTATE, "", sq_attempt_review(a, SQ_LANG_EN, &r, &e), &e);
+    CHECK(r == NULL);
+    sq_practice *p = NULL;
+    fx_digest(f.db_path, before);
+    CHECK_ERR(SQ_ESTATE, "in progress", sq_practice_open(f.store, "drill", "t-2", NULL, &p, &e), &e);
+    CHECK(p == NULL);
+    fx_digest(f.db_path, after);
+    CHECK(memcmp(before, after, 32) == 0);
+    /* No explanation text reaches what the exam's item view shows. */
+    for (int i = 0; i < sq_attempt_count(a); i++) {
+        sq_item_view v;
+        CHECK_OK(sq_attempt_item(a, i, SQ_LANG_EN, &v, &e), &e);
+        CHECK(strstr(v.text, "Because") == NULL);
+        for (int k = 0; k < v.n_options; k++)
+            CHECK(strstr(v.options[k], "Yes one") == NULL && strstr(v.options[k], "Not a") == NULL);
+    }
+    sq_outcome out;
+    CHECK_OK(sq_attempt_finish(a, &out, &e), &e);
+    CHECK_OK(sq_attempt_review(a, SQ_LANG_EN, &r, &e), &e);
+    sq_review_free(r);
+    sq_attempt_free(a);
+    CHECK_INT(1, count_rows("results"));
+    /* The batch holds the one result, and only it. */
+    CHECK_OK(sq_batch_make(f.store, 0, 50, 0, &made, &e), &e);
+    CHECK_INT(1, made.count);
+    sq_free(made.bytes);
+    /* After submission practice is open again. */
+    CHECK_OK(sq_practice_open(f.store, "drill", "t-2", NULL, &p, &e), &e);
+    sq_practice_free(p);
+}
+
+/* The store holds no trainee id and no explanation in clear. */
+static void test_sealed(void)
+{
+    size_t len;
+    CHECK_INT(0, fx_reopen(&f)); /* the WAL into the file */
+    uint8_t *db = fx_read(f.db_path, &len);
+    char wal[400];
+    snprintf(wal, sizeof wal, "%s-wal", f.db_path);
+    size_t wlen = 0;
+    uint8_t *w = fx_read(wal, &wlen);
+    CHECK(db != NULL);
+    const char *needles[] = {"t-2", "Because one", "Yes one", "\"right\""};
+    for (size_t i = 0; db && i < sizeof needles / sizeof *needles; i++) {
+        CHECK(memmem(db, len, needles[i], strlen(needles[i])) == NULL);
+        CHECK(!w || memmem(w, wlen, needles[i], strlen(needles[i])) == NULL);
+    }
+    free(db);
+    free(w);
+    /* And the progress is still there after the restart. */
+    sq_err e;
+    CHECK_OK(sq_practice_required_met(f.store, "drill", "t-2", &e), &e);
+}
+
+int main(void)
+{
+    test_rules();
+    if (fx_setup(&f, "st-001"))
+        return 1;
+    import_yaml(practice_exam);
+    import_yaml(plain_exam);
+    test_draw_and_feedback();
+    test_mastery_and_requires();
+    test_sealed();
+    fx_teardown(&f);
+    return check_report("test_practice");
+}
