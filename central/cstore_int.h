@@ -119,5 +119,12 @@ sq_status cstore_sqlite_open(const char *path, int flags, cstore **out, sq_err *
 sq_status cstore_pg_open(const char *url, int flags, cstore **out, sq_err *err) SQ_MUST_CHECK;
 /* cstore_where for a URL (cstore_pg.c: only URLs carry passwords). */
 void cstore_pg_where(const char *url, char *out, size_t cap);
+/* The application_name of this process's PostgreSQL connections (the
+ * fallback: a URL may set its own): CSTORE_PG_APP_WRITER "PID" for one
+ * that writes, "synaq-central r PID" for one that only reads. The
+ * registry's connections say the same; migrate-store refuses a source
+ * that a writer is connected to. */
+#define CSTORE_PG_APP_WRITER "synaq-central w "
+void cstore_pg_app_name(bool readonly, char *out, size_t cap);
 
 #endif

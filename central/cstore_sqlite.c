@@ -25,7 +25,7 @@
 
 /* "SQCR": marks the file as a Synaq central result store. */
 #define CSTORE_APP_ID 0x53514352
-#define CSTORE_SCHEMA 3
+#define CSTORE_SCHEMA 4
 
 /* The statements of the store. Each is prepared once per handle, on its
  * first use, and finalized at close: prepared anew for every result they
@@ -168,6 +168,9 @@ static const char *const migrations[] = {
      * from its heartbeats, which only the network brings. */
     "CREATE TABLE stick_latest(station_id TEXT PRIMARY KEY, received_wall INTEGER NOT NULL,"
     " batch_id TEXT NOT NULL);",
+    /* 3 -> 4: on PostgreSQL, the station registry's tables; here nothing
+     * (the registry is central.db), so that the two keep one numbering. */
+    "",
 };
 
 static sq_status sqlerr(sqlite_store *cs, int rc, const char *what, sq_err *err)

@@ -18,13 +18,45 @@
 #include <unistd.h>
 #include <sqlite3.h>
 
-#include "registry.h"
+#include <sodium.h>
+
+#include "cstore.h"
+#include "registry_int.h"
 
 #define REGISTRY_SCHEMA 2
 
 struct registry {
-    sqlite3 *db;
+    sqlite3 *db; /* SQLite; NULL on PostgreSQL */
+    regpg *pg;   /* PostgreSQL (registry_pg.c); NULL on SQLite */
 };
+
+/* A registry on PostgreSQL: the handle wraps the engine's. */
+static sq_status open_pg(const char *url, bool readonly, registry **out, sq_err *err)
+{
+    /* The store first: it makes or upgrades the tables (writing), or
+     * finds the schema this build knows (reading), and says in its words
+     * why not (out of reach, credentials, not Synaq's database). */
+    cstore *cs = NULL;
+    sq_status st = cstore_open(url, readonly ? CSTORE_READONLY : 0, &cs, err);
+    cstore_close(cs);
+    if (st)
+        return st;
+    registry *r = calloc(1, sizeof *r);
+    if (!r)
+        return SQ_ENOMEM;
+    st = regpg_open(url, readonly, &r->pg, err);
+    if (st) {
+        free(r);
+        return st;
+    }
+    *out = r;
+    return SQ_OK;
+}
+
+bool registry_is_pg(const registry *r)
+{
+    return r && r->pg;
+}
 
 static sq_status dberr(registry *r, const char *what, sq_err *err)
 {
@@ -69,6 +101,8 @@ static const char migrate_0_1[] =
 
 sq_status registry_open(const char *path, registry **out, sq_err *err)
 {
+    if (cstore_is_url(path))
+        return open_pg(path, false, out, err);
     registry *r = calloc(1, sizeof *r);
     if (!r)
         return SQ_ENOMEM;
@@ -112,6 +146,8 @@ fail:;
 
 sq_status registry_open_readonly(const char *path, registry **out, sq_err *err)
 {
+    if (cstore_is_url(path))
+        return open_pg(path, true, out, err);
     registry *r = calloc(1, sizeof *r);
     if (!r)
         return SQ_ENOMEM;
@@ -136,12 +172,15 @@ void registry_close(registry *r)
 {
     if (!r)
         return;
+    regpg_close(r->pg);
     sqlite3_close_v2(r->db);
     free(r);
 }
 
 int registry_station_state(registry *r, const char *station_id)
 {
+    if (r->pg)
+        return regpg_station_state(r->pg, station_id);
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(r->db, "SELECT revoked FROM stations WHERE station_id = ?", -1, &q,
                            NULL) != SQLITE_OK)
@@ -235,6 +274,11 @@ static const char revoke_current[] =
 
 sq_status registry_revoke(registry *r, const char *station_id, sq_err *err)
 {
+    if (r->pg) {
+        char by[256];
+        actor(by, sizeof by);
+        return regpg_revoke(r->pg, station_id, by, err);
+    }
     int64_t now = (int64_t)time(NULL);
     if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return dberr(r, "revoking the station", err);
@@ -259,6 +303,11 @@ sq_status registry_revoke(registry *r, const char *station_id, sq_err *err)
 
 sq_status registry_add(registry *r, const sq_cert *c, bool replace, sq_err *err)
 {
+    if (r->pg) {
+        char by[256];
+        actor(by, sizeof by);
+        return regpg_add(r->pg, c, replace, by, err);
+    }
     int64_t now = (int64_t)time(NULL);
     sq_status st = SQ_OK;
     char detail[900] = "";
@@ -355,6 +404,8 @@ fail:
 sq_status registry_station_key(registry *r, const char *station_id, uint8_t sign_pk[32],
                                sq_err *err)
 {
+    if (r->pg)
+        return regpg_station_key(r->pg, station_id, sign_pk, err);
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(r->db, "SELECT sign_pk, revoked FROM stations WHERE station_id = ?",
                            -1, &q, NULL) != SQLITE_OK)
@@ -378,6 +429,8 @@ sq_status registry_station_key(registry *r, const char *station_id, uint8_t sign
 sq_status registry_station_keys_all(registry *r, const char *station_id, uint8_t (*keys)[32],
                                     size_t max, size_t *n, sq_err *err)
 {
+    if (r->pg)
+        return regpg_station_keys_all(r->pg, station_id, keys, max, n, err);
     sqlite3_stmt *q;
     *n = 0;
     if (sqlite3_prepare_v2(r->db,
@@ -400,6 +453,8 @@ sq_status registry_station_keys_all(registry *r, const char *station_id, uint8_t
 
 sq_status registry_each(registry *r, registry_station_fn fn, void *ctx, sq_err *err)
 {
+    if (r->pg)
+        return regpg_each(r->pg, fn, ctx, err);
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(r->db,
                            "SELECT station_id, district, revoked FROM stations"
@@ -419,6 +474,8 @@ sq_status registry_each(registry *r, registry_station_fn fn, void *ctx, sq_err *
 
 sq_status registry_print(registry *r, FILE *out, sq_err *err)
 {
+    if (r->pg)
+        return regpg_print(r->pg, out, err);
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(r->db,
                            "SELECT station_id, district, label, revoked,"
@@ -440,6 +497,8 @@ sq_status registry_print(registry *r, FILE *out, sq_err *err)
 
 sq_status registry_print_audit(registry *r, FILE *out, sq_err *err)
 {
+    if (r->pg)
+        return regpg_print_audit(r->pg, out, err);
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(r->db,
                            "SELECT wall, action, station_id, detail, by FROM registry_audit"
@@ -458,4 +517,289 @@ sq_status registry_print_audit(registry *r, FILE *out, sq_err *err)
     }
     sqlite3_finalize(q);
     return rc == SQLITE_DONE ? SQ_OK : dberr(r, "reading the registry's audit", err);
+}
+
+/* ---- the copy (migrate-store) ---- */
+
+static const char *const sl_walk_sql[REGISTRY_N_TABLES] = {
+    "SELECT station_id, district, label, sign_pk, box_pk, issued_wall, revoked FROM stations"
+    " ORDER BY station_id",
+    "SELECT station_id, sign_pk, box_pk, issued_wall, revoked_wall IS NOT NULL,"
+    " coalesce(revoked_wall, 0) FROM station_keys ORDER BY station_id, sign_pk",
+    "SELECT wall, action, station_id, detail, by FROM registry_audit ORDER BY id",
+};
+
+static const char *col_text(sqlite3_stmt *q, int c)
+{
+    const unsigned char *t = sqlite3_column_text(q, c);
+    return t ? (const char *)t : "";
+}
+
+static const uint8_t *col_key(sqlite3_stmt *q, int c)
+{
+    return sqlite3_column_bytes(q, c) == 32 ? sqlite3_column_blob(q, c) : NULL;
+}
+
+static sq_status each_row(registry *r, int table, registry_row_fn fn, void *ctx, sq_err *err)
+{
+    if (r->pg)
+        return regpg_each_row(r->pg, table, fn, ctx, err);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(r->db, sl_walk_sql[table], -1, &q, NULL) != SQLITE_OK)
+        return dberr(r, "reading the station registry", err);
+    int rc;
+    sq_status st = SQ_OK;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        registry_row row = {0};
+        if (table == REGISTRY_T_STATIONS) {
+            row.station_id = col_text(q, 0);
+            row.district = col_text(q, 1);
+            row.label = col_text(q, 2);
+            row.sign_pk = col_key(q, 3);
+            row.box_pk = col_key(q, 4);
+            row.issued_wall = sqlite3_column_int64(q, 5);
+            row.revoked = sqlite3_column_int64(q, 6) != 0;
+        } else if (table == REGISTRY_T_KEYS) {
+            row.station_id = col_text(q, 0);
+            row.sign_pk = col_key(q, 1);
+            row.box_pk = col_key(q, 2);
+            row.issued_wall = sqlite3_column_int64(q, 3);
+            row.has_revoked_wall = sqlite3_column_int(q, 4) != 0;
+            row.revoked_wall = sqlite3_column_int64(q, 5);
+        } else {
+            row.wall = sqlite3_column_int64(q, 0);
+            row.action = col_text(q, 1);
+            row.station_id = col_text(q, 2);
+            row.detail = col_text(q, 3);
+            row.by = col_text(q, 4);
+        }
+        if (table != REGISTRY_T_AUDIT && (!row.sign_pk || !row.box_pk)) {
+            st = seterr(err, SQ_ECORRUPT, "station '%s': a key in the registry is not 32 bytes",
+                        row.station_id);
+            break;
+        }
+        if (fn(ctx, table, &row)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(q);
+    if (!st && rc != SQLITE_DONE)
+        st = dberr(r, "reading the station registry", err);
+    return st;
+}
+
+static sq_status load_begin(registry *r, sq_err *err)
+{
+    if (r->pg)
+        return regpg_load_begin(r->pg, err);
+    sqlite3_stmt *q = NULL;
+    int64_t rows = -1;
+    if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return dberr(r, "starting the registry's copy", err);
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT (SELECT count(*) FROM stations) + (SELECT count(*) FROM"
+                           " station_keys) + (SELECT count(*) FROM registry_audit)",
+                           -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        rows = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sq_status st = SQ_OK;
+    if (rows < 0)
+        st = dberr(r, "starting the registry's copy", err);
+    else if (rows > 0)
+        st = seterr(err, SQ_ESTATE, "%s", "the station registry there holds stations already");
+    if (st)
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
+static sq_status load_row(registry *r, int table, const registry_row *row, sq_err *err)
+{
+    if (r->pg)
+        return regpg_load_row(r->pg, table, row, err);
+    static const char *const sql[REGISTRY_N_TABLES] = {
+        "INSERT INTO stations(station_id, district, label, sign_pk, box_pk, issued_wall,"
+        " revoked) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO station_keys(station_id, sign_pk, box_pk, issued_wall, revoked_wall)"
+        " VALUES (?1, ?4, ?5, ?6, ?8)",
+        "INSERT INTO registry_audit(wall, action, station_id, detail, by)"
+        " VALUES (?9, ?10, ?1, ?11, ?12)",
+    };
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(r->db, sql[table], -1, &q, NULL) != SQLITE_OK)
+        return dberr(r, "copying the station registry", err);
+    sqlite3_bind_text(q, 1, row->station_id, -1, SQLITE_STATIC);
+    if (table == REGISTRY_T_STATIONS) {
+        sqlite3_bind_text(q, 2, row->district, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, row->label, -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 7, row->revoked ? 1 : 0);
+    }
+    if (table != REGISTRY_T_AUDIT) {
+        sqlite3_bind_blob(q, 4, row->sign_pk, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 5, row->box_pk, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 6, row->issued_wall);
+    }
+    if (table == REGISTRY_T_KEYS && row->has_revoked_wall)
+        sqlite3_bind_int64(q, 8, row->revoked_wall);
+    if (table == REGISTRY_T_AUDIT) {
+        sqlite3_bind_int64(q, 9, row->wall);
+        sqlite3_bind_text(q, 10, row->action, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 11, row->detail, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 12, row->by, -1, SQLITE_STATIC);
+    }
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? SQ_OK : dberr(r, "copying the station registry", err);
+}
+
+static sq_status load_end(registry *r, bool commit, sq_err *err)
+{
+    if (r->pg)
+        return regpg_load_end(r->pg, commit, err);
+    if (commit && sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        sq_status st = dberr(r, "committing the registry's copy", err);
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+        return st;
+    }
+    if (!commit)
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+    return SQ_OK;
+}
+
+/* A copy's walk: each row into the hash (every field, lengths first, so
+ * rows cannot run into each other) and, when to is set, into to. */
+typedef struct {
+    crypto_hash_sha256_state h;
+    registry *to;
+    int64_t rows[REGISTRY_N_TABLES];
+    sq_status st;
+    sq_err *err;
+} copy_walk;
+
+static void h_str(crypto_hash_sha256_state *h, const char *s)
+{
+    uint64_t n = s ? strlen(s) : UINT64_MAX;
+    crypto_hash_sha256_update(h, (const uint8_t *)&n, sizeof n);
+    if (s)
+        crypto_hash_sha256_update(h, (const uint8_t *)s, strlen(s));
+}
+
+static void h_int(crypto_hash_sha256_state *h, int64_t v)
+{
+    crypto_hash_sha256_update(h, (const uint8_t *)&v, sizeof v);
+}
+
+static int copy_one(void *ctx, int table, const registry_row *row)
+{
+    copy_walk *w = ctx;
+    crypto_hash_sha256_state *h = &w->h;
+    h_int(h, table);
+    h_str(h, row->station_id);
+    h_str(h, row->district);
+    h_str(h, row->label);
+    crypto_hash_sha256_update(h, row->sign_pk ? row->sign_pk : (const uint8_t *)"", row->sign_pk ? 32 : 0);
+    crypto_hash_sha256_update(h, row->box_pk ? row->box_pk : (const uint8_t *)"", row->box_pk ? 32 : 0);
+    h_int(h, row->issued_wall);
+    h_int(h, row->revoked);
+    h_int(h, row->has_revoked_wall);
+    h_int(h, row->has_revoked_wall ? row->revoked_wall : 0);
+    h_int(h, row->wall);
+    h_str(h, row->action);
+    h_str(h, row->detail);
+    h_str(h, row->by);
+    w->rows[table]++;
+    if (w->to && (w->st = load_row(w->to, table, row, w->err)))
+        return 1;
+    return 0;
+}
+
+static sq_status walk(registry *r, copy_walk *w, uint8_t sum[32])
+{
+    crypto_hash_sha256_init(&w->h);
+    for (int t = 0; t < REGISTRY_N_TABLES; t++) {
+        sq_status st = each_row(r, t, copy_one, w, w->err);
+        if (!st)
+            st = w->st;
+        if (st)
+            return st;
+    }
+    crypto_hash_sha256_final(&w->h, sum);
+    return SQ_OK;
+}
+
+sq_status registry_copy(registry *from, registry *to, int64_t rows[REGISTRY_N_TABLES],
+                        sq_err *err)
+{
+    copy_walk src = {.to = to, .err = err}, back = {.err = err};
+    uint8_t a[32], b[32];
+    sq_status st = load_begin(to, err);
+    if (st)
+        return st;
+    if ((st = walk(from, &src, a))) {
+        load_end(to, false, NULL);
+        return st;
+    }
+    /* Read back inside the copy's transaction (SQLite: the same
+     * connection; PostgreSQL: the handle's one connection). */
+    if ((st = walk(to, &back, b))) {
+        load_end(to, false, NULL);
+        return st;
+    }
+    if (sodium_memcmp(a, b, 32) != 0 ||
+        memcmp(src.rows, back.rows, sizeof src.rows) != 0) {
+        load_end(to, false, NULL);
+        return seterr(err, SQ_ECORRUPT, "%s",
+                      "the registry read back differs from the source; nothing was kept");
+    }
+    if ((st = load_end(to, true, err)))
+        return st;
+    if (rows)
+        memcpy(rows, src.rows, sizeof src.rows);
+    return SQ_OK;
+}
+
+static int count_station(void *ctx, const char *id, const char *district, bool revoked)
+{
+    (void)id, (void)district, (void)revoked;
+    ++*(int64_t *)ctx;
+    return 0;
+}
+
+sq_status registry_adopt(const char *url, const char *legacy_path, int64_t *moved, sq_err *err)
+{
+    *moved = 0;
+    if (access(legacy_path, F_OK) != 0)
+        return SQ_OK;
+    registry *pg = NULL, *old = NULL;
+    int64_t there = 0, here = 0, rows[REGISTRY_N_TABLES];
+    sq_status st = registry_open(url, &pg, err);
+    if (st)
+        return st;
+    if ((st = registry_each(pg, count_station, &there, err)) || there > 0)
+        goto out;
+    /* Opened for writing: a central.db of the first builds is brought up
+     * to date first, as any command that writes it would. */
+    if ((st = registry_open(legacy_path, &old, err)) ||
+        (st = registry_each(old, count_station, &here, err)) || here == 0)
+        goto out;
+    st = registry_copy(old, pg, rows, err);
+    if (st == SQ_ESTATE) /* another process moved it (or enrolled) meanwhile */
+        st = SQ_OK;
+    else if (!st)
+        *moved = rows[REGISTRY_T_STATIONS];
+out:
+    registry_close(old);
+    registry_close(pg);
+    return st;
+}
+
+sq_status registry_digest(registry *r, uint8_t sum[32], int64_t rows[REGISTRY_N_TABLES],
+                          sq_err *err)
+{
+    copy_walk w = {.err = err};
+    sq_status st = walk(r, &w, sum);
+    if (!st && rows)
+        memcpy(rows, w.rows, sizeof w.rows);
+    return st;
 }

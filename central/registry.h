@@ -1,7 +1,10 @@
 /*
- * registry.h - central's list of enrolled stations (SQLite, central.db in
- * central's home). Enrolment adds a station; batches and results are
- * checked against the signing key recorded here.
+ * registry.h - central's list of enrolled stations: SQLite (central.db in
+ * central's home), or PostgreSQL when central's store is (registry_open
+ * with the store's URL: the registry's tables sit beside the results', so
+ * every receiver on every machine sees one registry). Enrolment adds a
+ * station; batches and results are checked against the signing key
+ * recorded here.
  *
  * Every key a station id was ever enrolled with stays in the registry
  * (its key history): revoking a station refuses its uploads from then on,
@@ -12,6 +15,8 @@
 #ifndef SYNAQ_CENTRAL_REGISTRY_H
 #define SYNAQ_CENTRAL_REGISTRY_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "synaq/keys.h"
 
@@ -19,7 +24,8 @@ typedef struct registry registry;
 
 #define REGISTRY_MAX_KEYS 16 /* keys a station id may have had, at most */
 
-/* Opens (creating, migrating) path. Caller owns *out (registry_close). */
+/* Opens (creating, migrating) path: a file, or a PostgreSQL URL
+ * (cstore_is_url). Caller owns *out (registry_close). */
 sq_status registry_open(const char *path, registry **out, sq_err *err);
 void registry_close(registry *r);
 /* Records an enrolled station. An id enrolled already (revoked or not)
@@ -62,5 +68,42 @@ sq_status registry_print(registry *r, FILE *out, sq_err *err);
  * transaction as the change they tell of, and cannot be changed or
  * removed through SQLite (triggers). */
 sq_status registry_print_audit(registry *r, FILE *out, sq_err *err);
+
+/* ---- moving a registry to another engine (migrate-store) ---- */
+
+/* The registry's tables, copied in this order. */
+enum { REGISTRY_T_STATIONS, REGISTRY_T_KEYS, REGISTRY_T_AUDIT, REGISTRY_N_TABLES };
+/* One row of one of them; what a table has not is NULL or 0. Borrowed
+ * for the call it is passed to. */
+typedef struct {
+    const char *station_id;
+    const char *district, *label;    /* stations */
+    const uint8_t *sign_pk, *box_pk; /* stations, keys: 32 bytes each */
+    int64_t issued_wall;             /* stations, keys */
+    bool revoked;                    /* stations */
+    bool has_revoked_wall;           /* keys: revoked_wall holds a time */
+    int64_t revoked_wall;            /* keys */
+    int64_t wall;                    /* audit */
+    const char *action, *detail, *by; /* audit */
+} registry_row;
+typedef int (*registry_row_fn)(void *ctx, int table, const registry_row *row);
+/* Copies every row of from into to, which must be empty (SQ_ESTATE
+ * otherwise, nothing written), in one transaction of to's, then reads
+ * to back: the same rows (a SHA-256 over them) or nothing is kept
+ * (SQ_ECORRUPT). rows (may be NULL) gets the rows per table. */
+sq_status registry_copy(registry *from, registry *to, int64_t rows[REGISTRY_N_TABLES],
+                        sq_err *err);
+/* A registry on PostgreSQL (url) that holds no station yet takes in the
+ * stations of legacy_path (central.db of the SQLite days), once, with
+ * their key history and audit: the step that moves a central's registry
+ * into its database. *moved: the stations copied (0: nothing to do:
+ * no such file, none in it, or the database has its own). */
+sq_status registry_adopt(const char *url, const char *legacy_path, int64_t *moved, sq_err *err);
+/* A SHA-256 over every row of the registry (the one registry_copy
+ * compares), and the rows per table (may be NULL). */
+sq_status registry_digest(registry *r, uint8_t sum[32], int64_t rows[REGISTRY_N_TABLES],
+                          sq_err *err);
+/* Whether the registry is on PostgreSQL. */
+bool registry_is_pg(const registry *r);
 
 #endif

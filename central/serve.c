@@ -1926,25 +1926,6 @@ int serve_command(const char *home, const char *db, int argc, char **argv)
         fprintf(stderr, "synaq-central serve: %s\n", e.msg);
         goto out;
     }
-    /* The registry is created here if it is missing (nothing is enrolled
-     * yet), then read through a read-only handle: enroll and revoke write
-     * it while the receiver runs. */
-    snprintf(path, sizeof path, "%s/central.db", home);
-    /* A registry of an earlier build (no key history) is brought up to
-     * date once, here, before the read-only handle: the only write the
-     * receiver ever makes to central.db, at start. */
-    if (access(path, F_OK) != 0 || registry_open_readonly(path, &sv->reg, NULL) != SQ_OK) {
-        registry *tmp = NULL;
-        if (registry_open(path, &tmp, &e)) {
-            fprintf(stderr, "synaq-central serve: %s\n", e.msg);
-            goto out;
-        }
-        registry_close(tmp);
-    }
-    if (!sv->reg && registry_open_readonly(path, &sv->reg, &e)) {
-        fprintf(stderr, "synaq-central serve: %s\n", e.msg);
-        goto out;
-    }
     /* A SQLite file is this receiver's alone (its -lock refuses a
      * second); a PostgreSQL database is shared by every receiver. */
     if (!db) {
@@ -1953,6 +1934,40 @@ int serve_command(const char *home, const char *db, int argc, char **argv)
     }
     cstore_where(db, store_where, sizeof store_where);
     if (cstore_open(db, 0, &sv->cs, &e) || cstore_set_heartbeat_cap(sv->cs, hb_keep, hb_days, &e)) {
+        fprintf(stderr, "synaq-central serve: %s\n", e.msg);
+        goto out;
+    }
+    /* The registry is created here if it is missing (nothing is enrolled
+     * yet), then read through a read-only handle: enroll and revoke write
+     * it while the receiver runs. */
+    /* On PostgreSQL the registry is in the store's database, one for
+     * every receiver (registry.h), opened after the store, which makes
+     * its tables. */
+    char reg_file[4200];
+    snprintf(reg_file, sizeof reg_file, "%s/central.db", home);
+    const char *reg_path = cstore_is_url(db) ? db : reg_file;
+    int64_t moved = 0;
+    if (reg_path == db && registry_adopt(db, reg_file, &moved, &e)) {
+        fprintf(stderr, "synaq-central serve: %s\n", e.msg);
+        goto out;
+    }
+    if (moved)
+        logf_("the station registry moved from %s into the database (%lld station(s), their "
+              "keys and audit); the file is no longer read",
+              reg_file, (long long)moved);
+    /* A registry of an earlier build (no key history) is brought up to
+     * date once, here, before the read-only handle: the only write the
+     * receiver ever makes to central.db, at start. */
+    if ((reg_path == reg_file && access(reg_file, F_OK) != 0) ||
+        registry_open_readonly(reg_path, &sv->reg, NULL) != SQ_OK) {
+        registry *tmp = NULL;
+        if (registry_open(reg_path, &tmp, &e)) {
+            fprintf(stderr, "synaq-central serve: %s\n", e.msg);
+            goto out;
+        }
+        registry_close(tmp);
+    }
+    if (!sv->reg && registry_open_readonly(reg_path, &sv->reg, &e)) {
         fprintf(stderr, "synaq-central serve: %s\n", e.msg);
         goto out;
     }

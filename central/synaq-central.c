@@ -126,6 +126,28 @@ static void set_db(const char *db)
         snprintf(results_path, sizeof results_path, "%s/results.db", home);
 }
 
+/* Opens the station registry (registry_path): on PostgreSQL, a
+ * central.db left in the home from the SQLite days is taken into the
+ * database first, once (registry_adopt), and the operator told. */
+static sq_status reg_open(bool readonly, registry **out, sq_err *e)
+{
+    if (cstore_is_url(registry_path)) {
+        char legacy[4200];
+        int64_t moved = 0;
+        snprintf(legacy, sizeof legacy, "%s/central.db", home);
+        sq_status st = registry_adopt(registry_path, legacy, &moved, e);
+        if (st)
+            return st;
+        if (moved)
+            fprintf(stderr,
+                    "synaq-central: the station registry moved from %s into the database "
+                    "(%lld station(s), their keys and audit); the file is no longer read\n",
+                    legacy, (long long)moved);
+    }
+    return readonly ? registry_open_readonly(registry_path, out, e)
+                    : registry_open(registry_path, out, e);
+}
+
 static int fail(const sq_err *e)
 {
     fprintf(stderr, "synaq-central: %s\n", e->msg);
@@ -243,7 +265,7 @@ static int cmd_enroll(int argc, char **argv, bool by_stick)
     sq_cert cert;
     int rc = 1;
     if (sq_central_open(keys_dir, SQ_CENTRAL_SIGN, &k, &e) ||
-        registry_open(registry_path, &reg, &e)) {
+        reg_open(false, &reg, &e)) {
         fail(&e);
         goto out;
     }
@@ -362,7 +384,7 @@ static int cmd_stations(int argc, char **argv)
         return usage(stderr);
     sq_err e;
     registry *reg = NULL;
-    if (registry_open(registry_path, &reg, &e))
+    if (reg_open(false, &reg, &e))
         return fail(&e);
     int rc = (show_audit ? registry_print_audit(reg, stdout, &e) : registry_print(reg, stdout, &e))
                  ? fail(&e)
@@ -437,7 +459,7 @@ static int cmd_status(int argc, char **argv)
     registry *reg = NULL;
     status_walk w = {0};
     int rc = 1;
-    if (registry_open_readonly(registry_path, &reg, &e)) {
+    if (reg_open(true, &reg, &e)) {
         fail(&e);
         goto out;
     }
@@ -471,7 +493,7 @@ static int cmd_revoke(int argc, char **argv)
         return usage(stderr);
     sq_err e;
     registry *reg = NULL;
-    if (registry_open(registry_path, &reg, &e))
+    if (reg_open(false, &reg, &e))
         return fail(&e);
     int rc = registry_revoke(reg, argv[1], &e) ? fail(&e) : 0;
     registry_close(reg);
@@ -1062,7 +1084,7 @@ static int open_into(const char *into)
     cstore_where(results_path, where, sizeof where);
     importer im = {0};
     if (sq_central_open(keys_dir, SQ_CENTRAL_RESULTS, &k, &e) ||
-        registry_open_readonly(registry_path, &reg, &e)) {
+        reg_open(true, &reg, &e)) {
         rc = fail(&e);
         goto done;
     }
@@ -1165,7 +1187,7 @@ static int cmd_open_results(int argc, char **argv)
     opener o = {NULL, NULL, stdout, 1, 0, 0, ""};
     int rc = 0;
     if (sq_central_open(keys_dir, SQ_CENTRAL_RESULTS, &o.k, &e) ||
-        registry_open(registry_path, &o.reg, &e)) {
+        reg_open(false, &o.reg, &e)) {
         rc = fail(&e);
         goto done;
     }
@@ -1358,7 +1380,7 @@ static int cmd_ingest(int argc, char **argv)
      * sign.key. A SQLite store is refused while a receiver holds it; a
      * PostgreSQL one is shared with the receivers. */
     if (sq_central_open(keys_dir, SQ_CENTRAL_ACK, &k, &e) ||
-        registry_open_readonly(registry_path, &reg, &e) || cstore_open(results_path, 0, &cs, &e)) {
+        reg_open(true, &reg, &e) || cstore_open(results_path, 0, &cs, &e)) {
         rc = fail(&e);
         goto out;
     }
@@ -1464,6 +1486,7 @@ static int cmd_migrate_store(int argc, char **argv)
     }
     sq_err e;
     cstore *src = NULL, *dst = NULL;
+    registry *reg_from = NULL, *reg_to = NULL;
     cstore_summary sum;
     int rc = 1;
     /* A SQLite source is opened for writing, for its writer lock: a
@@ -1478,6 +1501,34 @@ static int cmd_migrate_store(int argc, char **argv)
         fprintf(stderr, "synaq-central: migrate-store: the target: %s; nothing was copied\n",
                 e.msg);
         goto out;
+    }
+    /* The station registry goes with the store where it lives in the
+     * database: central.db into PostgreSQL, PostgreSQL's into another
+     * database or into central.db (when that has none, or the same). */
+    char legacy[4200];
+    snprintf(legacy, sizeof legacy, "%s/central.db", home);
+    bool reg_copy = false;
+    if (!from_file) {
+        uint8_t a[32], b[32];
+        int64_t rows_a[REGISTRY_N_TABLES], rows_b[REGISTRY_N_TABLES] = {0};
+        if (registry_open_readonly(from, &reg_from, &e) ||
+            registry_digest(reg_from, a, rows_a, &e) ||
+            (to_file ? registry_open(legacy, &reg_to, &e) : registry_open(to, &reg_to, &e)) ||
+            registry_digest(reg_to, b, rows_b, &e)) {
+            fprintf(stderr, "synaq-central: migrate-store: the station registry: %s; nothing was "
+                            "copied\n", e.msg);
+            goto out;
+        }
+        int64_t held = rows_b[0] + rows_b[1] + rows_b[2];
+        if (held > 0 && memcmp(a, b, 32) != 0) {
+            fprintf(stderr,
+                    "synaq-central: migrate-store: the station registry %s holds other stations "
+                    "than the source's (%lld station(s)); move it aside first; nothing was "
+                    "copied\n",
+                    to_file ? legacy : wto, (long long)rows_b[0]);
+            goto out;
+        }
+        reg_copy = held == 0;
     }
     sq_status st = cstore_copy(src, dst, &sum, &e);
     if (st == SQ_ESTATE) {
@@ -1499,9 +1550,37 @@ static int cmd_migrate_store(int argc, char **argv)
     printf("copied %s (%s) to %s (%s)\n%s\nread back from the target: the same rows and the "
            "same SHA-256\n",
            wfrom, cstore_engine(src), wto, cstore_engine(dst), text);
+    int64_t reg_rows[REGISTRY_N_TABLES] = {0};
+    if (from_file && !to_file) {
+        if (registry_adopt(to, legacy, &reg_rows[0], &e)) {
+            fprintf(stderr, "synaq-central: migrate-store: the results were copied, the station "
+                            "registry not: %s\n", e.msg);
+            goto out;
+        }
+        if (reg_rows[0])
+            printf("station registry: %lld station(s) from %s, with their keys and audit\n",
+                   (long long)reg_rows[0], legacy);
+        else
+            printf("station registry: nothing moved (%s has none, or the database had its own)\n",
+                   legacy);
+    } else if (reg_copy) {
+        if (registry_copy(reg_from, reg_to, reg_rows, &e)) {
+            fprintf(stderr, "synaq-central: migrate-store: the results were copied, the station "
+                            "registry not: %s\n", e.msg);
+            goto out;
+        }
+        printf("station registry: %lld station(s), %lld key(s), %lld audit line(s) copied into "
+               "%s, read back the same\n",
+               (long long)reg_rows[0], (long long)reg_rows[1], (long long)reg_rows[2],
+               to_file ? legacy : wto);
+    } else if (!from_file) {
+        printf("station registry: %s holds the same already\n", to_file ? legacy : wto);
+    }
     printf("start the receivers with --db %s; keep the source until they run well\n", wto);
     rc = 0;
 out:
+    registry_close(reg_to);
+    registry_close(reg_from);
     cstore_close(dst);
     cstore_close(src);
     /* A SQLite target this run made and did not fill is not left behind. */
@@ -1580,8 +1659,13 @@ int main(int argc, char **argv)
     if (optind >= argc)
         return usage(stderr);
     snprintf(keys_dir, sizeof keys_dir, "%s/keys", home);
-    snprintf(registry_path, sizeof registry_path, "%s/central.db", home);
     set_db(db_opt);
+    /* On PostgreSQL the station registry is in the store's database
+     * (registry.h); on SQLite it is central.db beside results.db. */
+    if (cstore_is_url(results_path))
+        snprintf(registry_path, sizeof registry_path, "%s", results_path);
+    else
+        snprintf(registry_path, sizeof registry_path, "%s/central.db", home);
     sq_err e;
     if (sq_init(&e))
         return fail(&e);

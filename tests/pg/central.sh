@@ -45,14 +45,18 @@ serve_fails() {
   [ "$(digest)" = "$before" ] && ok || bad "$name: the database changed"
 }
 
-"$src/tests/ui/station.sh" "$bin" "$work" "$src/tests/sync/chaos-exam.yaml"
+# Enrolled as the password user, the role the receivers use: the
+# enrolment makes the store's tables (the station registry is in the
+# database), owned by that role.
+SYNAQ_CENTRAL_DB=$url_pw "$src/tests/ui/station.sh" "$bin" "$work" "$src/tests/sync/chaos-exam.yaml"
 st=$work/station
+[ "$(q "SELECT count(*) FROM stations WHERE station_id = 'ui-001'")" = 1 ] && ok ||
+  bad "the enrolment is not in the database's registry"
+[ ! -e "$work/central/central.db" ] && ok || bad "a central.db was made beside a PostgreSQL store"
 
 # ---- refused at start, nothing changed ----
 serve_fails unreachable "postgresql:///synaq?host=$work/nowhere&port=5999&user=synaq" \
   "cannot connect to postgresql:///synaq?host=$work/nowhere"
-[ "$(q "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0 ] && ok ||
-  bad "tables made before the receiver could start"
 wrong=${url_pw/password=right-password/password=wrong-secret}
 serve_fails wrong_password "$wrong" "refused the credentials"
 grep -q "password authentication failed" "$work/wrong_password.err" && ok ||
@@ -155,14 +159,19 @@ rc=0
   2>"$work/newer-open.err" || rc=$?
 [ $rc = 1 ] && grep -q "newer than this build knows" "$work/newer-open.err" && ok ||
   bad "open-results on a newer schema: $rc: $(cat "$work/newer-open.err")"
-q "UPDATE cstore_schema SET version = 3" >/dev/null
+q "UPDATE cstore_schema SET version = 4" >/dev/null
 
 # ---- the first schema, with data, upgraded at start ----
 v1=$("$here/pgtmp.sh" url "$SYNAQ_TEST_PG" v1)
 psql -X -q -v ON_ERROR_STOP=1 "$v1" -f "$here/schema-v1.sql" >/dev/null
 start_server "$work/v1.log" "$central_bin" --home "$work/central" serve --listen 127.0.0.1:0 --db "$v1"
 qv() { psql -X -At "$v1" -c "$1"; }
-[ "$(qv "SELECT version FROM cstore_schema")" = 3 ] && ok || bad "v1 not upgraded: $(qv "SELECT version FROM cstore_schema")"
+[ "$(qv "SELECT version FROM cstore_schema")" = 4 ] && ok || bad "v1 not upgraded: $(qv "SELECT version FROM cstore_schema")"
+# Schema 4 brought the station registry's tables, empty: the station is
+# enrolled there as in the first database (its rows copied).
+[ "$(qv "SELECT count(*) FROM stations")" = 0 ] && ok || bad "v1's new registry is not empty"
+pg_dump --data-only -t stations -t station_keys "$url" | psql -X -q -v ON_ERROR_STOP=1 "$v1" >/dev/null &&
+  ok || bad "copying the registry into v1"
 [ "$(qv "SELECT string_agg(seq || ':' || encode(sealed, 'hex'), ',' ORDER BY seq) FROM results WHERE station_id = 'old-001'")" = "1:deadbeef01,2:deadbeef02" ] &&
   ok || bad "v1's results changed in the upgrade"
 [ "$(qv "SELECT software || '/' || counter || '/' || integrity FROM heartbeat_latest WHERE station_id = 'old-001'")" = "0.0.9/0/0" ] &&

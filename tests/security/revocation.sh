@@ -16,7 +16,8 @@ st=$work/station
 central() { "$bin/central/synaq-central" --home "$work/central" "$@"; }
 pending() { sqlite3 "$1/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
 held() { store_sql "$work/central/results.db" "SELECT count(*) FROM results WHERE station_id = 'ui-001'"; }
-registry_dump() { sqlite3 "$work/central/central.db" .dump | sha256sum; }
+# The registry: central.db, or on PostgreSQL the database's tables.
+registry_dump() { store_digest "$work/central/central.db" stations station_keys registry_audit; }
 
 start_server "$work/serve.log" "$bin/central/synaq-central" --home "$work/central" serve --listen 127.0.0.1:0
 printf 'central_url = http://127.0.0.1:%s\n' "$port" >"$st/sync.conf"
@@ -74,16 +75,16 @@ grep -P '\treplace\tui-001\t.*--replace.*revoked before.*by ' <<<"$audit" >/dev/
   bad "no replacement of ui-001 in the audit: $audit"
 [ "$(grep -c $'\tui-001\t' <<<"$audit")" = 3 ] && ok || bad "ui-001's audit lines: $audit"
 # The old key stays revoked: one good key under the id, and it is not the old one.
-good=$(sqlite3 "$work/central/central.db" "SELECT count(*) FROM station_keys WHERE station_id = 'ui-001' AND revoked_wall IS NULL")
+good=$(store_sql "$work/central/central.db" "SELECT count(*) FROM station_keys WHERE station_id = 'ui-001' AND revoked_wall IS NULL")
 [ "$good" = 1 ] && ok || bad "ui-001 has $good good keys"
-if sqlite3 "$work/central/central.db" "DELETE FROM registry_audit" 2>/dev/null; then bad "the audit lost lines"; else ok; fi
+if store_write "$work/central/central.db" "DELETE FROM registry_audit" 2>/dev/null; then bad "the audit lost lines"; else ok; fi
 # By stick, on purpose: the request on the stick replaces ui-002's keys.
 out=$(central enroll-usb "$stick" --station-id ui-002 --district X --replace 2>&1) && ok || bad "enroll-usb --replace: $out"
 grep -q "earlier keys are revoked" <<<"$out" && ok || bad "enroll-usb --replace said: $out"
 [ -n "$(ls "$stick"/synaq/enrol/*.cert 2>/dev/null)" ] && ok || bad "no certificate on the stick"
 central stations --audit | grep -P '\treplace\tui-002\t.*the station enrolled before; keys revoked now: [0-9a-f]{16}' >/dev/null && ok ||
   bad "no replacement of ui-002 in the audit: $(central stations --audit)"
-good=$(sqlite3 "$work/central/central.db" "SELECT count(*) FROM station_keys WHERE station_id = 'ui-002' AND revoked_wall IS NULL")
+good=$(store_sql "$work/central/central.db" "SELECT count(*) FROM station_keys WHERE station_id = 'ui-002' AND revoked_wall IS NULL")
 [ "$good" = 1 ] && ok || bad "ui-002 has $good good keys"
 # A refused replacement (the same keys again) changes nothing: not the
 # registry, its audit, nor the certificates.
