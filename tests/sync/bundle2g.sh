@@ -170,5 +170,49 @@ grep 'GET /v1/bundles/second.sqb' "$work/serve.log" | sed -n "$((n_before + 1))p
 [ "$(sha256sum "$st/bundles/$sha2.sqb" 2>/dev/null | cut -d' ' -f1)" = "$sha2" ] && ok || bad "second: the kept bundle is not the listed one"
 [ ! -e "$st/bundles/$sha2.tries" ] && ok || bad "the tries are not cleared after the import"
 
+# 3. An answer that is not the bundle leaves nothing in the part: central
+# lists a bundle, then no longer has it when the station asks (404). Its
+# body must not become the start of the part (the next round would resume
+# after it and the hash would fail). A link of 1 s each way gives the test
+# 2 s to remove the file between the listing and the request; tried until
+# central has answered 404 at least once.
+"$bin/tests/faultproxy/synaq-faultproxy" --listen 127.0.0.1:0 --target "127.0.0.1:$port" \
+  --latency 1000 --jitter 0 >"$work/proxy3.out" 2>"$work/proxy3.log" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q listening "$work/proxy3.out" 2>/dev/null && break; sleep 0.1; done
+pport3=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/proxy3.out")
+[ -n "$pport3" ] || die "the third proxy did not start: $(cat "$work/proxy3.log")"
+sed -i "s|^central_url = .*|central_url = http://127.0.0.1:$pport3|" "$st/sync.conf"
+make_bundle third 1
+sha3=$(sha256sum "$work/third.sqb" | cut -d' ' -f1)
+part3=$st/bundles/$sha3.part
+for _ in $(seq 1 5); do
+  cp "$work/third.sqb" "$work/bundles/ui-001/third.sqb"
+  lists=$(grep -c 'GET /v1/bundles 200' "$work/serve.log" || true)
+  "$bin/sync/synaq-syncd" --home "$st" --once 2>>"$work/once3.log" &
+  once_pid=$!
+  for _ in $(seq 1 200); do
+    [ "$(grep -c 'GET /v1/bundles 200' "$work/serve.log" || true)" -gt "$lists" ] && break
+    sleep 0.05
+  done
+  rm -f "$work/bundles/ui-001/third.sqb"
+  wait "$once_pid" || true
+  grep -q 'GET /v1/bundles/third.sqb 404' "$work/serve.log" && break
+done
+grep -q 'GET /v1/bundles/third.sqb 404' "$work/serve.log" ||
+  die "central never answered 404 for the bundle taken away: $(grep third "$work/serve.log")"
+grep -q "downloading third.sqb: refused (HTTP 404)" "$work/once3.log" && ok ||
+  bad "the 404 is not reported: $(tail -3 "$work/once3.log")"
+[ ! -s "$part3" ] && ok || bad "the 404's body went into the part: $(head -c 200 "$part3")"
+cp "$work/third.sqb" "$work/bundles/ui-001/third.sqb"
+for _ in $(seq 1 20); do
+  exams | grep -q "^third v1" && break
+  "$bin/sync/synaq-syncd" --home "$st" --once 2>>"$work/once3.log" || true
+done
+exams | grep -q "^third v1" && ok || bad "third not imported after the 404: $(tail -5 "$work/once3.log")"
+grep -q "third.sqb: downloaded bytes do not match" "$work/once3.log" &&
+  bad "the download after the 404 failed its hash: $(grep third "$work/once3.log")" || ok
+[ ! -e "$st/bundles/$sha3.tries" ] && ok || bad "the 404 counted as a try"
+
 echo "bundle 2g: $passes passed, $fails failed"
 [ $fails = 0 ]
