@@ -202,7 +202,7 @@ stop_proxy
 
 # --- blackhole: while down, a new connection gets nothing (no answer, no
 # reset, the server never sees it) until the link is back, then a reset.
-start_proxy hole --window-up-ms 300 --window-down-ms 2500 --window-mode blackhole
+start_proxy hole --window-up-ms 3000 --window-down-ms 2500 --window-mode blackhole
 wait_line "$work/hole.err" "link=down window=1" && ok || bad "blackhole: never went down"
 n0=$(accepts)
 r=$(req --path "/v1/health?t=hole" --timeout 10000)
