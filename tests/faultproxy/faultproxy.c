@@ -1141,7 +1141,8 @@ static void parse_args(int argc, char **argv)
     if (wdown >= 0)
         opt.win.down_ms = wdown;
     if ((opt.win.up_ms > 0) != (opt.win.down_ms > 0))
-        die("%s", "windows want both --window-up-ms and --window-down-ms above 0 (or both 0: always up)");
+        die("%s", "windows want both --window-up-ms and --window-down-ms above 0 "
+                  "(or both 0: always up)");
     if (drop_every >= 0)
         opt.win.drop_every_ms = drop_every;
     if (opt.win.drop_every_ms > 0 && !opt.win.drop_ms) {

@@ -168,6 +168,7 @@ at_least "2g/10: round trip >= 70 ms (one way 35..45)" "$(field first_ms "$r")" 
 stop_proxy
 has "2g: losses counted" "$work/2g.err" "losses="
 has "2g: asymmetric" "$work/2g.err" "up=18 down=40"
+has "2g: always up, no drops unless asked" "$work/2g.err" "window=0/0 mode=reset drop-every=0"
 
 # --- windows: the link is up, then down (open connections cut, new ones
 # refused), then up again. A clean link capped at 400 kbit/s down, up
