@@ -90,7 +90,13 @@ for _ in $(seq 1 1800); do
   d=$(grep -c 'link=down' "$work/proxy.log" || true)
   if [ "$d" -gt "$downs" ]; then
     downs=$d
-    [ ! -e "$part" ] || stat -c %s "$part" >>"$work/sizes"
+    if [ -e "$part" ]; then
+      now_size=$(stat -c %s "$part")
+      prev_size=$(tail -1 "$work/sizes")
+      [ "$now_size" -ge "${prev_size:-0}" ] ||
+        die "the part shrank from $prev_size to $now_size bytes: the download started over"
+      echo "$now_size" >>"$work/sizes"
+    fi
   fi
   sleep 0.1
 done
