@@ -687,6 +687,27 @@ static int bundle_download(syncd *y, const char *name, const char *sha, json_int
     return 0;
 }
 
+/* The sha256 of a file in hex (65 bytes); false if it cannot be read.
+ * Streamed: a bundle may be large, a station's memory is not. */
+static bool file_sha256_hex(const char *path, char *hex)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    crypto_hash_sha256_state st;
+    unsigned char buf[16384], h[crypto_hash_sha256_BYTES];
+    size_t n;
+    crypto_hash_sha256_init(&st);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        crypto_hash_sha256_update(&st, buf, n);
+    bool ok = !ferror(f);
+    fclose(f);
+    crypto_hash_sha256_final(&st, h);
+    if (ok)
+        sodium_bin2hex(hex, 2 * sizeof h + 1, h, sizeof h);
+    return ok;
+}
+
 static int fetch_bundles(syncd *y)
 {
     char err[600], path[256];
@@ -747,18 +768,8 @@ static int fetch_bundles(syncd *y)
         /* The listed hash before anything else: a download that went
          * wrong (a proxy, a resumed file of other content) starts over,
          * and counts as a try. */
-        size_t blen = 0;
-        uint8_t *bytes = NULL;
-        if (sq_file_read(part, SQ_BUNDLE_MAX_FILE, &bytes, &blen, NULL))
-            bytes = NULL;
-        uint8_t h[crypto_hash_sha256_BYTES];
-        char hex[2 * sizeof h + 1] = "";
-        if (bytes) {
-            crypto_hash_sha256(h, bytes, blen);
-            sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-        }
-        free(bytes);
-        if (strcmp(hex, sha) != 0) {
+        char hex[2 * crypto_hash_sha256_BYTES + 1] = "";
+        if (!file_sha256_hex(part, hex) || strcmp(hex, sha) != 0) {
             unlink(part);
             bundle_failed(y, name, sha, "the downloaded bytes do not match the listed sha256");
             logf_("bundle %s: downloaded bytes do not match the listed sha256", name);
