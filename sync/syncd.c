@@ -618,6 +618,28 @@ static void bundle_failed(syncd *y, const char *name, const char *sha, const cha
         logf_("%s", e.msg);
 }
 
+typedef struct {
+    CURL *curl;
+    FILE *f;
+    long refused; /* the status of an answer that was not the bundle */
+} part_sink;
+
+/* Writes the bytes of an answer that is the bundle (200, or 206 to our
+ * Range) to the part file. Any other answer's body (a 404's or 503's
+ * JSON, a proxy's error page) is not the bundle: kept, the next round
+ * would resume after it and the whole would fail its hash. */
+static size_t on_part(char *data, size_t size, size_t n, void *ctx)
+{
+    part_sink *s = ctx;
+    long code = 0;
+    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+    if (code != 200 && code != 206) {
+        s->refused = code;
+        return 0;
+    }
+    return fwrite(data, 1, size * n, s->f);
+}
+
 /* Downloads (resuming) the bundle with the listed hash into HASH.part.
  * 0: the part holds all of it; -1: a transfer error (the round fails,
  * the next resumes). */
@@ -641,8 +663,10 @@ static int bundle_download(syncd *y, const char *name, const char *sha, json_int
     }
     snprintf(url, sizeof url, "%s/v1/bundles/%s?station=%s", y->cfg.central_url, name, station);
     curl_prepare(y, url);
+    part_sink sink = {y->curl, f, 0};
     curl_easy_setopt(y->curl, CURLOPT_RESUME_FROM_LARGE, from);
-    curl_easy_setopt(y->curl, CURLOPT_WRITEDATA, f);
+    curl_easy_setopt(y->curl, CURLOPT_WRITEFUNCTION, on_part);
+    curl_easy_setopt(y->curl, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(y->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)SQ_BUNDLE_MAX_FILE);
     CURLcode cr = curl_easy_perform(y->curl);
     long code = 0;
@@ -652,12 +676,36 @@ static int bundle_download(syncd *y, const char *name, const char *sha, json_int
     fclose(f);
     if (cr != CURLE_OK || (code != 200 && code != 206)) {
         fail(y, SQ_SYNC_KIND_NETWORK, "downloading %s: %s (HTTP %ld); will resume", name,
-             cr != CURLE_OK ? curl_easy_strerror(cr) : "refused", code);
-        if (code == 416)
+             sink.refused || cr == CURLE_OK ? "refused" : curl_easy_strerror(cr), code);
+        /* 416: the part is not a start of this bundle. A 200 to our Range
+         * (a server or proxy that ignores ranges; curl stops at once):
+         * resuming cannot work, so the next round starts from 0. */
+        if (code == 416 || (cr == CURLE_RANGE_ERROR && code == 200))
             unlink(part);
         return -1;
     }
     return 0;
+}
+
+/* The sha256 of a file in hex (65 bytes); false if it cannot be read.
+ * Streamed: a bundle may be large, a station's memory is not. */
+static bool file_sha256_hex(const char *path, char *hex)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    crypto_hash_sha256_state st;
+    unsigned char buf[16384], h[crypto_hash_sha256_BYTES];
+    size_t n;
+    crypto_hash_sha256_init(&st);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        crypto_hash_sha256_update(&st, buf, n);
+    bool ok = !ferror(f);
+    fclose(f);
+    crypto_hash_sha256_final(&st, h);
+    if (ok)
+        sodium_bin2hex(hex, 2 * sizeof h + 1, h, sizeof h);
+    return ok;
 }
 
 static int fetch_bundles(syncd *y)
@@ -720,18 +768,8 @@ static int fetch_bundles(syncd *y)
         /* The listed hash before anything else: a download that went
          * wrong (a proxy, a resumed file of other content) starts over,
          * and counts as a try. */
-        size_t blen = 0;
-        uint8_t *bytes = NULL;
-        if (sq_file_read(part, SQ_BUNDLE_MAX_FILE, &bytes, &blen, NULL))
-            bytes = NULL;
-        uint8_t h[crypto_hash_sha256_BYTES];
-        char hex[2 * sizeof h + 1] = "";
-        if (bytes) {
-            crypto_hash_sha256(h, bytes, blen);
-            sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-        }
-        free(bytes);
-        if (strcmp(hex, sha) != 0) {
+        char hex[2 * crypto_hash_sha256_BYTES + 1] = "";
+        if (!file_sha256_hex(part, hex) || strcmp(hex, sha) != 0) {
             unlink(part);
             bundle_failed(y, name, sha, "the downloaded bytes do not match the listed sha256");
             logf_("bundle %s: downloaded bytes do not match the listed sha256", name);

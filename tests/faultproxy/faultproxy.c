@@ -77,17 +77,35 @@ struct link {
     long up_kbps;    /* client to server; 0 = no cap */
     long down_kbps;  /* server to client; 0 = no cap */
     double loss;     /* chance per segment of a retransmission delay */
+    long loss_ms;    /* that delay: loss_ms + uniform(0, loss_span_ms) */
+    long loss_span_ms;
 };
 
+/* The link's availability: up for up_ms, down for down_ms, over and over
+ * (0, 0: always up); and short drops at random, drop_every_ms apart on
+ * average (0: none), each down for drop_ms + uniform(0, drop_span_ms). */
+struct windows {
+    long up_ms, down_ms;
+    long drop_every_ms, drop_ms, drop_span_ms;
+};
+
+enum down_mode { DOWN_RESET, DOWN_BLACKHOLE };
+
+/* Figures and where they come from: README.md, "Profiles". */
 static const struct {
     const char *name;
     struct link link;
+    struct windows win;
     int chaos;
 } profiles[] = {
-    {"clean", {0, 0, 0, 0, 0.0}, 0},
-    {"edge", {370, 60, 200, 240, 0.0}, 0},
-    {"2g", {600, 100, 20, 20, 0.02}, 0},
-    {"chaos", {0, 0, 0, 0, 0.0}, 1},
+    {"clean", {0, 0, 0, 0, 0.0, 200, 800}, {0, 0, 0, 0, 0}, 0},
+    {"edge", {370, 60, 200, 240, 0.0, 200, 800}, {0, 0, 0, 0, 0}, 0},
+    /* GPRS: 18 kbit/s up, 40 down, ~800 ms round trip; a block lost on the
+     * radio is resent by RLC below TCP: delay, not loss. */
+    {"2g", {350, 100, 18, 40, 0.05, 100, 400}, {0, 0, 0, 0, 0}, 0},
+    /* 2G that comes and goes: up 3 minutes, down 20. */
+    {"window", {350, 100, 18, 40, 0.05, 100, 400}, {180000, 1200000, 0, 0, 0}, 0},
+    {"chaos", {0, 0, 0, 0, 0.0, 200, 800}, {0, 0, 0, 0, 0}, 1},
 };
 
 static struct {
@@ -96,6 +114,8 @@ static struct {
     unsigned ntargets, next_target;
     const char *profile;
     struct link link;
+    struct windows win;
+    enum down_mode down_mode;
     int chaos;
     int have_fault;
     struct fault fault;
@@ -159,6 +179,14 @@ static int nconns;
 static unsigned next_id;
 static int64_t now; /* µs, monotonic, refreshed around poll() */
 static int sigpipe_fds[2] = {-1, -1};
+/* The link's availability (struct windows). */
+static int link_down;          /* now down: a window's down time or a drop */
+static int64_t window_edge;    /* µs: when the window turns next; NEVER without windows */
+static int window_is_down;     /* the window (not a drop) is in its down part */
+static unsigned window_no = 1; /* the up window under way (or last), from 1 */
+static int64_t drop_at, drop_until = 0; /* the next drop; the one under way ends */
+static unsigned drop_no;
+static uint64_t link_rng;
 static volatile sig_atomic_t stopping;
 
 static int64_t clock_us(void)
@@ -196,10 +224,11 @@ static int64_t scaled_us(double ms)
 static int usage(FILE *f)
 {
     fputs("usage: synaq-faultproxy --target 127.0.0.1:PORT [--target ...] [--listen 127.0.0.1:PORT]\n"
-          "         [--profile clean|edge|2g|chaos] [--fault FAULT] [--seed S]\n"
+          "         [--profile clean|edge|2g|window|chaos] [--fault FAULT] [--seed S]\n"
           "         [--time-scale F] [--log]\n"
           "         [--latency MS] [--jitter MS] [--up KBPS] [--down KBPS] [--loss PCT]\n"
-          "         [--chaos-weights NAME=W,...]\n"
+          "         [--window-up-ms MS --window-down-ms MS] [--window-mode reset|blackhole]\n"
+          "         [--drop-every-ms MS] [--drop-ms MS] [--chaos-weights NAME=W,...]\n"
           "\n"
           "Forwards each connection to the target through an emulated link, with at most\n"
           "one fault per connection; with several --target (up to 8), to each in turn.\n"
@@ -209,13 +238,20 @@ static int usage(FILE *f)
           "profiles (one-way delay = latency + uniform(0, jitter), each direction):\n"
           "  clean  no delay, no cap, no fault (the default)\n"
           "  edge   370+0..60 ms, 200 kbit/s up, 240 kbit/s down\n"
-          "  2g     600+0..100 ms, 20 kbit/s each way, 2 % loss (200-1000 ms retransmit)\n"
+          "  2g     GPRS: 350+0..100 ms, 18 kbit/s up, 40 kbit/s down, 5 % of segments\n"
+          "         resent by the radio (100-500 ms more)\n"
+          "  window 2g that is up 3 minutes, then down 20, over and over\n"
           "  chaos  clean link; each connection draws one fault at random (or none)\n"
           "faults (every connection, overrides chaos):\n"
           "  none | reset-up:N | reset-down:N | reset-after-request | garbage | corrupt\n"
           "  http500 | http503:S | portal | stall:MS[@K]\n"
-          "--time-scale F divides every delay by F and multiplies every bandwidth by F\n"
-          "(Retry-After is not scaled). --log writes one line per connection to stderr.\n",
+          "link down (a window's down time, a drop): open connections are cut (RST);\n"
+          "new ones are reset at once, or with --window-mode blackhole held unanswered\n"
+          "and cut when the link is back. --drop-every-ms: drops at random, about MS\n"
+          "apart, each 3-10 s (or --drop-ms MS).\n"
+          "--time-scale F divides every delay and window by F and multiplies every\n"
+          "bandwidth by F (Retry-After is not scaled). --log writes one line per\n"
+          "connection, and one each time the link goes down or up, to stderr.\n",
           f);
     return f == stderr ? 2 : 0;
 }
@@ -431,7 +467,8 @@ static void enqueue(struct conn *c, struct dir *d, size_t len)
     if (opt.link.jitter_ms > 0)
         ms += rnd01(&c->lrng) * (double)opt.link.jitter_ms;
     if (opt.link.loss > 0 && rnd01(&c->lrng) < opt.link.loss) {
-        ms += 200.0 + rnd01(&c->lrng) * 800.0; /* a retransmission timeout */
+        /* a retransmission: TCP's timeout, or on 2G the radio's (RLC) */
+        ms += (double)opt.link.loss_ms + rnd01(&c->lrng) * (double)opt.link.loss_span_ms;
         c->losses++;
     }
     t += scaled_us(ms);
@@ -787,6 +824,79 @@ static struct fault draw_fault(struct conn *c)
     return f;
 }
 
+/* ---- the link's availability: windows and drops ---- */
+
+/* The gap before the next drop: uniform in [1/2, 3/2] of the mean. */
+static int64_t drop_gap_us(void)
+{
+    double mean = (double)opt.win.drop_every_ms;
+    return scaled_us(mean * (0.5 + rnd01(&link_rng)));
+}
+
+static void link_init(void)
+{
+    link_rng = opt.seed ^ 0x2545F4914F6CDD1DULL;
+    splitmix(&link_rng);
+    window_edge = opt.win.up_ms > 0 ? now + scaled_us((double)opt.win.up_ms) : NEVER;
+    drop_at = opt.win.drop_every_ms > 0 ? now + drop_gap_us() : NEVER;
+    drop_until = NEVER;
+}
+
+/* When the link next turns up or down (or a drop begins or ends). */
+static int64_t link_next_event(void)
+{
+    int64_t t = window_edge < drop_at ? window_edge : drop_at;
+    return drop_until < t ? drop_until : t;
+}
+
+/* Ends every open connection with a RST both ways: the link has gone. */
+static int cut_all(void)
+{
+    int n = 0;
+    for (int i = 0; i < nconns; i++) {
+        if (!conns[i]->done) {
+            finish(conns[i], "link-down", 1);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Turns the link up or down at the times due, cutting what it must. */
+static void link_tick(void)
+{
+    int64_t t;
+    while ((t = link_next_event()) <= now) {
+        const char *cause;
+        if (t == window_edge) {
+            window_is_down = !window_is_down;
+            if (!window_is_down)
+                window_no++;
+            window_edge = t + scaled_us((double)(window_is_down ? opt.win.down_ms : opt.win.up_ms));
+            cause = "window";
+        } else if (t == drop_at) {
+            drop_no++;
+            drop_until = t + scaled_us((double)opt.win.drop_ms +
+                                       rnd01(&link_rng) * (double)opt.win.drop_span_ms);
+            drop_at = drop_until + drop_gap_us();
+            cause = "drop";
+        } else {
+            drop_until = NEVER;
+            cause = "drop";
+        }
+        int down = window_is_down || drop_until != NEVER;
+        if (down == link_down)
+            continue;
+        link_down = down;
+        /* Going down cuts what is open. Coming up after a blackhole cuts
+         * what was held: the radio's context is gone, so are they. */
+        int cut = down || opt.down_mode == DOWN_BLACKHOLE ? cut_all() : 0;
+        if (opt.log)
+            fprintf(stderr, "faultproxy: link=%s window=%u cause=%s drops=%u cut=%d\n",
+                    down ? "down" : "up", window_no, cause, drop_no, cut);
+    }
+}
+
 static void on_accept(int fd)
 {
     struct conn *c = calloc(1, sizeof *c);
@@ -825,6 +935,13 @@ static void on_accept(int fd)
     }
     c->virt = c->fault.kind == F_HTTP500 || c->fault.kind == F_HTTP503 || c->fault.kind == F_PORTAL;
     conns[nconns++] = c;
+    if (link_down) {
+        /* No link: refused at once, or held unanswered (blackhole) and cut
+         * when the link comes back. */
+        if (opt.down_mode == DOWN_RESET)
+            finish(c, "link-down", 1);
+        return;
+    }
     if (c->virt) {
         c->req = malloc(REQ_HEAD_MAX);
         if (!c->req)
@@ -881,7 +998,8 @@ static void setup_signals(void)
 static void parse_args(int argc, char **argv)
 {
     enum { O_LISTEN = 256, O_TARGET, O_PROFILE, O_FAULT, O_SEED, O_SCALE, O_LOG,
-           O_LATENCY, O_JITTER, O_UP, O_DOWN, O_LOSS, O_WEIGHTS, O_HELP };
+           O_LATENCY, O_JITTER, O_UP, O_DOWN, O_LOSS, O_WEIGHTS, O_HELP, O_WUP, O_WDOWN,
+           O_WMODE, O_DROP_EVERY, O_DROP_MS };
     static const struct option longopts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"target", required_argument, NULL, O_TARGET},
@@ -897,9 +1015,15 @@ static void parse_args(int argc, char **argv)
         {"loss", required_argument, NULL, O_LOSS},
         {"chaos-weights", required_argument, NULL, O_WEIGHTS},
         {"help", no_argument, NULL, O_HELP},
+        {"window-up-ms", required_argument, NULL, O_WUP},
+        {"window-down-ms", required_argument, NULL, O_WDOWN},
+        {"window-mode", required_argument, NULL, O_WMODE},
+        {"drop-every-ms", required_argument, NULL, O_DROP_EVERY},
+        {"drop-ms", required_argument, NULL, O_DROP_MS},
         {NULL, 0, NULL, 0},
     };
     long latency = -1, jitter = -1, up = -1, down = -1;
+    long wup = -1, wdown = -1, drop_every = -1, drop_ms = -1;
     double loss = -1;
     int have_target = 0, have_seed = 0, ch;
     const char *listen_s = "127.0.0.1:0";
@@ -967,6 +1091,30 @@ static void parse_args(int argc, char **argv)
         case O_WEIGHTS:
             parse_weights(optarg);
             break;
+        case O_WUP:
+            if (parse_long(optarg, 0, 86400000, &wup))
+                die("--window-up-ms: bad milliseconds '%s'", optarg);
+            break;
+        case O_WDOWN:
+            if (parse_long(optarg, 0, 86400000, &wdown))
+                die("--window-down-ms: bad milliseconds '%s'", optarg);
+            break;
+        case O_WMODE:
+            if (!strcmp(optarg, "reset"))
+                opt.down_mode = DOWN_RESET;
+            else if (!strcmp(optarg, "blackhole"))
+                opt.down_mode = DOWN_BLACKHOLE;
+            else
+                die("--window-mode: want reset or blackhole, not '%s'", optarg);
+            break;
+        case O_DROP_EVERY:
+            if (parse_long(optarg, 0, 86400000, &drop_every))
+                die("--drop-every-ms: bad milliseconds '%s'", optarg);
+            break;
+        case O_DROP_MS:
+            if (parse_long(optarg, 1, 86400000, &drop_ms))
+                die("--drop-ms: bad milliseconds '%s'", optarg);
+            break;
         case O_HELP:
             exit(usage(stdout));
         default:
@@ -985,8 +1133,26 @@ static void parse_args(int argc, char **argv)
         if (!strcmp(profiles[p].name, opt.profile))
             break;
     if (p == sizeof profiles / sizeof profiles[0])
-        die("unknown profile '%s' (clean, edge, 2g, chaos)", opt.profile);
+        die("unknown profile '%s' (clean, edge, 2g, window, chaos)", opt.profile);
     opt.link = profiles[p].link;
+    opt.win = profiles[p].win;
+    if (wup >= 0)
+        opt.win.up_ms = wup;
+    if (wdown >= 0)
+        opt.win.down_ms = wdown;
+    if ((opt.win.up_ms > 0) != (opt.win.down_ms > 0))
+        die("%s", "windows want both --window-up-ms and --window-down-ms above 0 "
+                  "(or both 0: always up)");
+    if (drop_every >= 0)
+        opt.win.drop_every_ms = drop_every;
+    if (opt.win.drop_every_ms > 0 && !opt.win.drop_ms) {
+        opt.win.drop_ms = 3000; /* a drop: 3-10 s to get the link back */
+        opt.win.drop_span_ms = 7000;
+    }
+    if (drop_ms > 0) {
+        opt.win.drop_ms = drop_ms;
+        opt.win.drop_span_ms = 0;
+    }
     opt.chaos = profiles[p].chaos;
     if (latency >= 0)
         opt.link.latency_ms = latency;
@@ -1030,24 +1196,39 @@ int main(int argc, char **argv)
             fault_str(&opt.fault, fb, sizeof fb);
         fprintf(stderr,
                 "faultproxy: listen=127.0.0.1:%u target=127.0.0.1:%u profile=%s%s%s seed=%" PRIu64
-                " time-scale=%g latency=%ld+0..%ld up=%ld down=%ld loss=%g%%\n",
+                " time-scale=%g latency=%ld+0..%ld up=%ld down=%ld loss=%g%%"
+                " window=%ld/%ld mode=%s drop-every=%ld\n",
                 ntohs(bound.sin_port), ntohs(opt.targets[0].sin_port), opt.profile,
                 opt.have_fault ? " fault=" : "", fb, opt.seed, opt.scale, opt.link.latency_ms,
-                opt.link.jitter_ms, opt.link.up_kbps, opt.link.down_kbps, opt.link.loss * 100);
+                opt.link.jitter_ms, opt.link.up_kbps, opt.link.down_kbps, opt.link.loss * 100,
+                opt.win.up_ms, opt.win.down_ms,
+                opt.down_mode == DOWN_BLACKHOLE ? "blackhole" : "reset", opt.win.drop_every_ms);
     }
 
     static struct pollfd pfd[2 + 2 * MAX_CONNS];
     int64_t accept_paused_until = 0;
+    now = clock_us();
+    link_init();
     while (!stopping) {
         now = clock_us();
+        link_tick();
+        /* Blackholed: nothing moves on any connection until the link is back. */
+        int frozen = link_down && opt.down_mode == DOWN_BLACKHOLE;
         int n = 0;
         pfd[n++] = (struct pollfd){sigpipe_fds[0], POLLIN, 0};
         int want_accept = nconns < MAX_CONNS && now >= accept_paused_until;
         pfd[n++] = (struct pollfd){want_accept ? lfd : -1, POLLIN, 0};
         int64_t t = accept_paused_until > now ? accept_paused_until : NEVER;
+        if (link_next_event() < t)
+            t = link_next_event();
         for (int i = 0; i < nconns; i++) {
             struct conn *c = conns[i];
             short ce = 0, se = 0;
+            if (frozen) {
+                pfd[n++] = (struct pollfd){-1, 0, 0};
+                pfd[n++] = (struct pollfd){-1, 0, 0};
+                continue;
+            }
             if (!c->up.eof && c->up.count < QCAP)
                 ce |= POLLIN;
             if (c->down.wblocked)
@@ -1079,6 +1260,8 @@ int main(int argc, char **argv)
             return 1;
         }
         now = clock_us();
+        link_tick();
+        frozen = link_down && opt.down_mode == DOWN_BLACKHOLE;
         if (pfd[0].revents) {
             char buf[64];
             while (read(sigpipe_fds[0], buf, sizeof buf) > 0) {
@@ -1122,7 +1305,7 @@ int main(int argc, char **argv)
                 break;
             }
         }
-        for (int i = 0; i < nconns; i++)
+        for (int i = 0; i < nconns && !frozen; i++)
             service(conns[i]);
         for (int i = 0; i < nconns;) {
             if (conns[i]->done) {

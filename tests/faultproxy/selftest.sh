@@ -93,7 +93,9 @@ accepts() { grep -c '^accept ' "$work/server.log"; }
 for args in "--target 10.0.0.1:80" "--target 127.0.0.2:80" "--target localhost:80" \
   "--target 127.0.0.1:$sport --listen 0.0.0.0:0" "--target 127.0.0.1:0" \
   "--target 127.0.0.1:$sport --profile lte" "--target 127.0.0.1:$sport --fault reset-up" \
-  "--target 127.0.0.1:$sport --fault explode" "--target 127.0.0.1:$sport --time-scale 0"; do
+  "--target 127.0.0.1:$sport --fault explode" "--target 127.0.0.1:$sport --time-scale 0" \
+  "--target 127.0.0.1:$sport --window-up-ms 1000" "--target 127.0.0.1:$sport --profile window --window-down-ms 0" \
+  "--target 127.0.0.1:$sport --window-mode sideways" "--target 127.0.0.1:$sport --drop-ms 0"; do
   status=0
   # shellcheck disable=SC2086
   timeout 5 "$proxy" $args >"$work/refuse.out" 2>"$work/refuse.err" || status=$?
@@ -152,14 +154,74 @@ at_most "edge/4: 100000 bytes up (ms)" "$(field total_ms "$r")" 5000
 has "edge upload reached the server" "$work/server.log" "path=/v1/upload?t=edgeup len=100000 pattern=ok"
 stop_proxy
 
-# --- 2g at time-scale 10: 200 kbit/s, 2 % loss; 30000 bytes up take >= 1200 ms.
+# --- 2g at time-scale 10: 180 kbit/s up, 400 down, 5 % resent by the radio.
+# 30000 bytes up take >= 1333 ms; 60000 bytes down >= 1200 ms.
 start_proxy 2g --profile 2g --time-scale 10 --seed 5
 r=$(req --method POST --path "/v1/upload?t=2g" --body 30000)
 check "2g upload" "$r" status=200 end=complete
-at_least "2g/10: 30000 bytes up (ms)" "$(field total_ms "$r")" 1140
+at_least "2g/10: 30000 bytes up (ms)" "$(field total_ms "$r")" 1300
 has "2g upload intact" "$work/server.log" "path=/v1/upload?t=2g len=30000 pattern=ok"
+r=$(req --path /bytes/60000)
+check "2g download" "$r" status=200 end=complete pattern=ok
+at_least "2g/10: 60000 bytes down (ms)" "$(field total_ms "$r")" 1150
+at_least "2g/10: round trip >= 70 ms (one way 35..45)" "$(field first_ms "$r")" 70
 stop_proxy
 has "2g: losses counted" "$work/2g.err" "losses="
+has "2g: asymmetric" "$work/2g.err" "up=18 down=40"
+has "2g: always up, no drops unless asked" "$work/2g.err" "window=0/0 mode=reset drop-every=0"
+
+# --- windows: the link is up, then down (open connections cut, new ones
+# refused), then up again. A clean link capped at 400 kbit/s down, up
+# 2000 ms, down 2500 ms.
+start_proxy win --window-up-ms 2000 --window-down-ms 2500 --down 400
+r=$(req --path "/v1/health?t=win1")
+check "window 1: a request" "$r" status=200 end=complete
+r=$(req --path /bytes/400000 --timeout 20000)
+check "window 1: a long download cut when the link goes" "$r" end=reset
+at_least "window 1: bytes before the cut" "$(field recv "$r")" 1
+at_most "window 1: bytes before the cut" "$(field recv "$r")" 399999
+wait_line "$work/win.err" "link=down window=1 cause=window" && ok || bad "window: never went down"
+has "window: the download was cut" "$work/win.err" "end=link-down"
+n0=$(accepts)
+r=$(req --path "/v1/health?t=windown")
+check "window down: refused" "$r" status=0 recv=0
+[ "$(accepts)" = "$n0" ] && ok || bad "window down: the server saw a connection"
+wait_line "$work/win.err" "link=up window=2" && ok || bad "window: never came back up"
+r=$(req --path "/v1/health?t=win2")
+check "window 2: a request" "$r" status=200 end=complete
+stop_proxy
+first=$(grep -m1 'link=down' "$work/win.err")
+check "window: the first down cut the download" "$first" window=1 cut=1
+
+# --- the window profile, compressed: 180 s up, 1200 s down at time-scale 600
+# is 300 ms up, 2 s down.
+start_proxy window --profile window --time-scale 600
+has "window profile: figures" "$work/window.err" "window=180000/1200000 mode=reset"
+wait_line "$work/window.err" "link=down window=1" && ok || bad "window profile: never went down"
+wait_line "$work/window.err" "link=up window=2" && ok || bad "window profile: never came back up"
+stop_proxy
+
+# --- blackhole: while down, a new connection gets nothing (no answer, no
+# reset, the server never sees it) until the link is back, then a reset.
+start_proxy hole --window-up-ms 3000 --window-down-ms 2500 --window-mode blackhole
+wait_line "$work/hole.err" "link=down window=1" && ok || bad "blackhole: never went down"
+n0=$(accepts)
+r=$(req --path "/v1/health?t=hole" --timeout 10000)
+check "blackhole: nothing, then cut" "$r" status=0 recv=0 end=reset
+[ "$(accepts)" = "$n0" ] && ok || bad "blackhole: the server saw a connection"
+wait_line "$work/hole.err" "link=up window=2 cause=window drops=0 cut=1" && ok ||
+  bad "blackhole: not cut when the link came back: $(grep link= "$work/hole.err")"
+r=$(req --path "/v1/health?t=hole2")
+check "blackhole: up again" "$r" status=200 end=complete
+stop_proxy
+
+# --- drops: short downs at random (seeded), about 800 ms apart, 300 ms each.
+start_proxy drops --drop-every-ms 800 --drop-ms 300 --seed 3
+wait_line "$work/drops.err" "link=up window=1 cause=drop drops=2" && ok || bad "drops: no second drop"
+has "drops: down" "$work/drops.err" "link=down window=1 cause=drop drops=1"
+r=$(req --path "/v1/health?t=drops" --timeout 10000)
+[ -n "$(field status "$r")" ] && ok || bad "drops: no answer line: $r"
+stop_proxy
 
 # --- reset-after-request: the server has the whole request (and answered),
 # the client gets a reset and not one byte.

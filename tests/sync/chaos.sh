@@ -10,7 +10,16 @@
 # N receivers share one database behind the proxy, which sends connections
 # to each in turn, and receivers are killed with SIGKILL and restarted on
 # their port during the run as the daemons are.
-#   chaos.sh BUILD_DIR SOURCE_DIR   (env: STATIONS, RESULTS, SEED, DRAIN_S, RECEIVERS)
+# With WINDOW_UP_MS and WINDOW_DOWN_MS (the proxy's emulated ms; it runs at
+# time-scale 20) the link is also a 2G one that comes and goes: up, then
+# down (open connections cut, new ones refused), over and over, faults and
+# kills going on. Then also: results acknowledged in one window are never
+# sent again in a later one (central's log after each window against the
+# stations' acknowledgements before it), acknowledgements came in several
+# windows (progress within a window is kept), and central saw no more
+# duplicate batches than answers were lost on the way.
+#   chaos.sh BUILD_DIR SOURCE_DIR
+#   (env: STATIONS, RESULTS, SEED, DRAIN_S, PACE_S, RECEIVERS, WINDOW_UP_MS, WINDOW_DOWN_MS)
 set -Eeuo pipefail
 bin=$1
 src=$2
@@ -20,12 +29,20 @@ seed=${SEED:-$RANDOM}
 drain_s=${DRAIN_S:-300}
 pace_s=${PACE_S:-40}   # results are made over about this long, so the chaos has time
 receivers=${RECEIVERS:-1}
+window_up=${WINDOW_UP_MS:-}
+window_down=${WINDOW_DOWN_MS:-}
 per=$((total / stations))
 if [ "$receivers" -gt 1 ] && [ -z "${SYNAQ_CENTRAL_DB:-}" ]; then
   echo "chaos: RECEIVERS=$receivers needs PostgreSQL (run under tests/pg/with-pg.sh)" >&2
   exit 2
 fi
-echo "chaos: $stations stations x $per results, $receivers receiver(s), seed $seed"
+link=()
+if [ -n "$window_up" ]; then
+  # The 2G link of the fault proxy's window profile, in windows of our own.
+  link=(--latency 350 --jitter 100 --up 18 --down 40 --loss 5
+    --window-up-ms "$window_up" --window-down-ms "$window_down")
+fi
+echo "chaos: $stations stations x $per results, $receivers receiver(s), seed $seed${window_up:+, windows up $window_up ms down $window_down ms (/20)}"
 # shellcheck source=../pg/store.sh
 . "$src/tests/pg/store.sh"
 RANDOM=$seed
@@ -91,7 +108,7 @@ for r in $(seq 1 "$receivers"); do
   targets+=(--target "127.0.0.1:${rports[r]}")
 done
 "$bin/tests/faultproxy/synaq-faultproxy" --listen 127.0.0.1:0 "${targets[@]}" \
-  --profile chaos --seed "$seed" --time-scale 20 --log >"$work/proxy.out" 2>"$work/proxy.log" &
+  --profile chaos "${link[@]}" --seed "$seed" --time-scale 20 --log >"$work/proxy.out" 2>"$work/proxy.log" &
 pids+=($!)
 for _ in $(seq 1 100); do grep -q listening "$work/proxy.out" 2>/dev/null && break; sleep 0.1; done
 pport=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/proxy.out")
@@ -142,6 +159,29 @@ check_invariant() {
   checks=$((checks + 1))
 }
 
+# Windows: each time the link goes down, note how far central's logs and
+# the stations' logs had got (line counts): what a station had seen
+# acknowledged by then must not reach central again after it. Noted only
+# while the link is still down (every connection was cut when it went, so
+# nothing sent before can still be on its way); a window whose down time
+# this loop missed is not checked.
+snaps=0
+window_snap() {
+  [ -n "$window_up" ] || return 0
+  local downs r i changes
+  downs=$(grep -c 'link=down' "$work/proxy.log" || true)
+  [ "$downs" -gt "$snaps" ] || return 0
+  snaps=$downs
+  changes=$(grep -c 'link=' "$work/proxy.log" || true)
+  grep 'link=' "$work/proxy.log" | tail -1 | grep -q 'link=down' || return 0
+  {
+    for r in $(seq 1 "$receivers"); do echo "serve $r $(wc -l <"$work/serve-$r.log")"; done
+    for i in $(seq 1 "$stations"); do echo "syncd $i $(cat "$work/syncd-$i.log" 2>/dev/null | wc -l)"; done
+  } >"$work/snap.tmp"
+  [ "$(grep -c 'link=' "$work/proxy.log" || true)" = "$changes" ] || return 0
+  mv "$work/snap.tmp" "$work/snap-$snaps"
+}
+
 checks=0
 gens=()
 for i in $(seq 1 "$stations"); do
@@ -166,6 +206,7 @@ while :; do
   sleep "0.$((RANDOM % 9 + 1))"
   start_syncd "$i"
   check_invariant
+  window_snap
   [ "$receivers" -gt 1 ] && [ $((RANDOM % 5)) = 0 ] && kill_receiver $((RANDOM % receivers + 1))
   sleep "0.$((RANDOM % 9 + 1))"
 done
@@ -183,6 +224,7 @@ while :; do
     [ "$p" = 0 ] && [ -z "$(ls "$work/st$i/outbox" 2>/dev/null)" ] || left=$((left + 1))
   done
   check_invariant
+  window_snap
   [ $left = 0 ] && break
   [ $SECONDS -lt $deadline ] || fail "not drained after ${drain_s}s: $(for i in $(seq 1 "$stations"); do echo -n "st-$i: $(pending "$i") pending, outbox [$(ls "$work/st$i/outbox" | tr '\n' ' ')]; "; done)"
   if [ $((RANDOM % 4)) = 0 ]; then
@@ -211,5 +253,41 @@ for i in $(seq 1 "$stations"); do
   [ "$(held "$i" | wc -l)" = "$per" ] || fail "st-$i: central holds $(held "$i" | wc -l) of $per"
   [ -z "$(ls "$work/st$i/outbox" 2>/dev/null)" ] || fail "st-$i: outbox not empty"
 done
+if [ -n "$window_up" ]; then
+  # Batches a station saw acknowledged: "batch ID acknowledged: ...".
+  acked() { sed -n "1,${2}s/.*batch \([^ ]*\) acknowledged:.*/\1/p" "$work/syncd-$1.log"; }
+  ups=$(grep -c 'link=up' "$work/proxy.log" || true)
+  [ "$ups" -ge 2 ] || fail "the run saw $ups windows after the first; want at least 2"
+  progress=0
+  prev=0
+  for k in $(seq 1 "$snaps"); do
+    [ -f "$work/snap-$k" ] || continue
+    : >"$work/acked-$k"
+    while read -r what who lines; do
+      [ "$what" = syncd ] && acked "$who" "$lines" >>"$work/acked-$k"
+    done <"$work/snap-$k"
+    now_acked=$(sort -u "$work/acked-$k" | wc -l)
+    [ "$now_acked" -gt "$prev" ] && progress=$((progress + 1))
+    prev=$now_acked
+    [ -s "$work/acked-$k" ] || continue
+    # Central's uploads after this window ended.
+    while read -r what who lines; do
+      [ "$what" = serve ] || continue
+      tail -n +"$((lines + 1))" "$work/serve-$who.log" | sed -n 's/.*POST \/v1\/upload .* batch=\([^ ]*\) .*/\1/p'
+    done <"$work/snap-$k" | sort -u >"$work/later-$k"
+    again=$(LC_ALL=C comm -12 <(LC_ALL=C sort -u "$work/acked-$k") <(LC_ALL=C sort -u "$work/later-$k") | head -3)
+    [ -z "$again" ] || fail "batches acknowledged before window $k ended were sent again later: $again
+$(cat "$work/snap-$k"; grep -h "$(echo "$again" | head -1)" "$work"/serve-*.log "$work"/syncd-*.log)"
+  done
+  [ "$progress" -ge 2 ] || fail "acknowledgements came in $progress window(s); want progress in at least 2"
+  # A batch central already held comes again only when its answer was lost:
+  # a connection the proxy ended otherwise than closed, or faulted.
+  dups=$(cat "$work"/serve-*.log | grep -c 'POST /v1/upload 200.*duplicate' || true)
+  lost=$(grep 'faultproxy: conn=' "$work/proxy.log" | grep -vc 'fault=none .*end=closed' || true)
+  [ "$dups" -le "$lost" ] || fail "central saw $dups duplicate batches but only $lost answers can have been lost"
+  checked=$(ls "$work"/snap-* 2>/dev/null | wc -l)
+  [ "$checked" -ge 2 ] || fail "only $checked window(s) noted while down; want at least 2"
+  echo "chaos: $ups windows after the first, $checked noted while down, acknowledgements in $progress of them, none sent again after its window; $dups duplicate batches at central ($lost connections faulted or cut)"
+fi
 echo "chaos: $n results held once each; $kills daemon stops/kills; $receiver_kills receiver kills; invariant checked $checks times"
 echo "chaos: 1 passed, 0 failed"
