@@ -4,9 +4,11 @@
  *
  * Load: a few results an hour; a link that may be EDGE, drop every few
  * minutes, or be absent for days. So: wake on news (inotify on the store's
- * WAL, which changes on every commit) or on a timer; one round = a cheap
- * probe, then uploads (oldest first, one small batch per POST over one
- * reused connection), then bundle downloads. A batch is written to the
+ * WAL, which changes on every commit) or on a timer; one round = uploads
+ * (oldest first, several batches per POST over one reused connection,
+ * each request sized to take about upload_seconds at the bandwidth the
+ * last one measured; a cheap probe first only when nothing is pending),
+ * then bundle downloads. A batch is written to the
  * outbox folder before it is sent and resent byte for byte until central
  * acknowledges it; results are marked sent only on an acknowledgement that
  * names that batch and its hash. Failures back off exponentially with full
@@ -78,6 +80,11 @@ typedef struct {
      * central refused the form (a receiver of an older build). */
     double rate_bps;
     bool multi_refused;
+    /* Seconds added to low_speed_s for the request under way: a request of
+     * several uploads sits in the socket buffers long after curl wrote it,
+     * and nothing moves until the answer, for as long as the link takes
+     * to carry it. */
+    long slow_grace_s;
 } syncd;
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -210,7 +217,7 @@ static void curl_prepare(syncd *y, const char *url)
     curl_easy_setopt(y->curl, CURLOPT_CONNECTTIMEOUT, (long)y->cfg.connect_timeout_s);
     /* Slow is fine, stuck is not: low-speed limits, no total timeout. */
     curl_easy_setopt(y->curl, CURLOPT_LOW_SPEED_LIMIT, (long)y->cfg.low_speed_bytes);
-    curl_easy_setopt(y->curl, CURLOPT_LOW_SPEED_TIME, (long)y->cfg.low_speed_s);
+    curl_easy_setopt(y->curl, CURLOPT_LOW_SPEED_TIME, (long)y->cfg.low_speed_s + y->slow_grace_s);
     if (y->cfg.ca_file[0])
         curl_easy_setopt(y->curl, CURLOPT_CAINFO, y->cfg.ca_file);
     curl_easy_setopt(y->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
@@ -643,6 +650,9 @@ static int send_upload(syncd *y, const char *batch_path)
  * 10 s at EDGE, 100 s at 2G (a 3-minute window still completes it). */
 #define MULTI_FIRST_BYTES (256 * 1024)
 #define MULTI_MIN_BYTES (16 * 1024)
+/* Bytes/s assumed of a link not yet measured, for how long a request may
+ * take (16 kbit/s: below 2G's). */
+#define MULTI_SLOWEST 2000.0
 /* Framing within central's cap for one request, and what an upload's
  * envelope (heartbeat, signature) adds to its batch, about. */
 #define MULTI_MARGIN 64
@@ -819,7 +829,13 @@ static int multi_send(syncd *y, outgoing *v, size_t n)
     n = built;
     body resp = {0};
     char err[600];
+    /* Once written, the request may wait in buffers for as long as the
+     * link takes to carry it: at the rate measured, or, before any is, at
+     * MULTI_SLOWEST (below 2G's), half as long again. */
+    double rate = y->rate_bps > 0 ? y->rate_bps : MULTI_SLOWEST;
+    y->slow_grace_s = (long)((double)len / rate * 1.5);
     long status = http(y, "POST", "/v1/upload", req, len, &resp, 0, err, sizeof err);
+    y->slow_grace_s = 0;
     free(req);
     if (status < 0) {
         fail(y, SQ_SYNC_KIND_NETWORK, "%s", err);

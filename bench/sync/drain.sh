@@ -4,7 +4,9 @@
 # COUNT results sealed, then one `synaq-syncd --once` through the fault
 # proxy, timed from its start to its end; the floor is the bytes of the
 # batches central stored ÷ the proxy's up bandwidth (what the link must
-# carry whatever the protocol does); the ratio is drain ÷ floor.
+# carry whatever the protocol does); the ratio is drain ÷ floor; "link s"
+# is how long the proxy's connections were open (the rest is the daemon
+# starting and working on its own disk, which a busy machine stretches).
 # Each row runs in two modes, in this invocation:
 #   old  one batch of 50 per POST after a health probe (upload_multi = no,
 #        the behaviour before issue 13)
@@ -74,17 +76,20 @@ drain() {
   up_bytes=$(store_sql "$d/central/results.db" "SELECT coalesce(sum(len_bytes), 0) FROM batches")
   pending=$(sqlite3 -readonly "$d/st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL")
   posts=$(grep -c 'POST /v1/upload' "$d/central.log" || true)
+  # The time the link was in use: the proxy's connections, end to end
+  # (the rest of the drain is the daemon's start and its work on its disk).
+  link_ms=$(sed -n 's/.* ms=\([0-9]*\) .*/\1/p' "$d/proxy.log" | awk '{s += $1} END {print s + 0}')
   awk -v p="$profile" -v n="$count" -v m="$mode" -v ms=$((t1 - t0)) -v b="$up_bytes" \
-    -v k="$up_kbps" -v posts="$posts" -v left="$pending" -v rc="$rc" 'BEGIN {
+    -v k="$up_kbps" -v posts="$posts" -v left="$pending" -v rc="$rc" -v link="$link_ms" 'BEGIN {
       floor = b * 8 / k;   # ms: bytes * 8 / (kbit/s)
-      printf "  %-5s %6d  %-4s %9.1f %9.1f %6.2f %6d %9d %5d%s\n", p, n, m, ms / 1000, floor / 1000,
-        ms / floor, posts, b, left, rc ? "  (syncd exit " rc ")" : ""
+      printf "  %-5s %6d  %-4s %9.1f %9.1f %6.2f %8.1f %6d %9d %5d%s\n", p, n, m, ms / 1000,
+        floor / 1000, ms / floor, link / 1000, posts, b, left, rc ? "  (syncd exit " rc ")" : ""
     }'
 }
 
 echo "== drain time beside the floor (floor = bytes of batches / up bandwidth of the profile)"
-printf '  %-5s %6s  %-4s %9s %9s %6s %6s %9s %5s\n' profile results mode "drain s" "floor s" ratio \
-  POSTs bytes left
+printf '  %-5s %6s  %-4s %9s %9s %6s %8s %6s %9s %5s\n' profile results mode "drain s" "floor s" ratio \
+  "link s" POSTs bytes left
 for profile in ${PROFILES:-edge 2g}; do
   for count in ${COUNTS:-1000}; do
     for mode in ${MODES:-old new}; do
