@@ -869,6 +869,12 @@ static int multi_send(syncd *y, outgoing *v, size_t n)
     }
     free(resp.p);
     size_t got = json_array_size(answers);
+    if (got == 0) {
+        /* Central looks at the first upload at least: not central's answer. */
+        json_decref(j);
+        fail(y, SQ_SYNC_KIND_ACK, "HTTP 200 but no answer to any of %zu uploads", n);
+        return -1;
+    }
     logf_("%zu batch(es), %zu bytes in one request: %zu answered; %.0f bytes/s, the next "
           "request up to %zu bytes",
           n, len, got, y->rate_bps, multi_budget(y));

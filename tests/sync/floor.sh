@@ -130,6 +130,21 @@ fi
 # The stand-in cannot sign: nothing is marked sent on its word.
 check "results pending after the stand-in" 620 "$(pending)"
 
+# A server answering 200 with no answer to any upload of a request: the
+# round fails once (it does not send the same request for ever), and
+# nothing is marked sent.
+start_port nport "$work/noanswer.log" "$bin/tests/security/fakecentral" --mode noanswer \
+  --cert "$work/central/certs/ui-001.cert"
+printf 'central_url = http://127.0.0.1:%s\nfetch_bundles = no\n' "$nport" >"$st/sync.conf"
+rc=0
+"$bin/sync/synaq-syncd" --home "$st" --once 2>"$work/syncd3b.log" || rc=$?
+check "syncd --once against no answers: exit" 1 "$rc"
+check "requests to the server with no answers" 1 "$(grep -c 'with no answers' "$work/noanswer.log" || true)"
+if grep -q 'no answer to any of' "$work/syncd3b.log"; then ok; else
+  bad "the daemon did not say what was wrong: $(tail -3 "$work/syncd3b.log")"
+fi
+check "results pending after no answers" 620 "$(pending)"
+
 # 4. A request that takes the link longer than low_speed_s (2G, four
 # times faster: 620 results, about 150 KB, some 15 s) is not cut by the
 # low-speed limit while it waits in the buffers for the link: it is
