@@ -1019,7 +1019,45 @@ static json_t *signed_ack(server *sv, int kind, const char *station, const char 
     return j;
 }
 
-static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *r, const char *url)
+/* What one upload comes to: an answer's status and JSON (and whether it
+ * says to come back: 503 with Retry-After), not yet sent: a request of
+ * several uploads answers them together. */
+typedef struct {
+    unsigned status;
+    json_t *j;
+    bool later;
+} outcome;
+
+static void out_error(req *r, outcome *o, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void out_error(req *r, outcome *o, unsigned status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->note, sizeof r->note, fmt, ap);
+    va_end(ap);
+    o->status = status;
+    o->later = status == MHD_HTTP_SERVICE_UNAVAILABLE;
+    o->j = json_pack("{s:s}", "error", r->note);
+    if (!o->j) /* not UTF-8 (a message cut in the middle of a letter) */
+        o->j = json_pack("{s:s}", "error", "request refused; see the receiver's log");
+}
+
+/* As answer_store_error: the log gets why, the station only to come back. */
+static void out_store_error(req *r, outcome *o, sq_status st, const sq_err *e)
+{
+    bool later = st == SQ_EFULL || st == SQ_EBUSY || st == SQ_ENOMEM || st == SQ_ENET;
+    snprintf(r->note, sizeof r->note, "%s", e->msg);
+    o->status = later ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_INTERNAL_SERVER_ERROR;
+    o->later = later;
+    o->j = json_pack("{s:s}", "error",
+                     later ? "central cannot store or read now; try again later"
+                           : "central failed to store or read; its log says why");
+}
+
+/* Checks and stores one upload (buf, len), steps 2 to 6 of PROTOCOL.md. */
+static void upload_one(server *sv, struct MHD_Connection *c, req *r, const uint8_t *buf, size_t len,
+                       outcome *o)
 {
     sq_err e = {0};
     sq_heartbeat hb;
@@ -1027,20 +1065,13 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
     size_t batch_len = 0;
     sq_batch *b = NULL;
     cstore_result *results = NULL;
-    enum MHD_Result ret;
     uint8_t pk[32], sha[32];
     sq_status st;
 
-    if (r->len != r->expect) {
-        ret = answer_error(sv, c, r, url, MHD_HTTP_BAD_REQUEST, NULL,
-                           "body of %zu bytes, Content-Length said %zu", r->len, r->expect);
-        goto out;
-    }
     /* 2. It parses as an upload. */
-    if ((st = sq_batch_upload_parse(r->body, r->len, &hb, &batch, &batch_len, &e))) {
-        ret = answer_error(sv, c, r, url,
-                           st == SQ_ETOOBIG ? MHD_HTTP_CONTENT_TOO_LARGE : MHD_HTTP_BAD_REQUEST,
-                           NULL, "%s", e.msg);
+    if ((st = sq_batch_upload_parse(buf, len, &hb, &batch, &batch_len, &e))) {
+        out_error(r, o, st == SQ_ETOOBIG ? MHD_HTTP_CONTENT_TOO_LARGE : MHD_HTTP_BAD_REQUEST, "%s",
+                  e.msg);
         goto out;
     }
     snprintf(r->station, sizeof r->station, "%s", hb.station_id);
@@ -1049,15 +1080,15 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
     st = registry_station_key(sv->reg, hb.station_id, pk, &e);
     pthread_mutex_unlock(&sv->reg_mu);
     if (st == SQ_ENOTFOUND) {
-        ret = answer_error(sv, c, r, url, MHD_HTTP_FORBIDDEN, NULL, "%s", e.msg);
+        out_error(r, o, MHD_HTTP_FORBIDDEN, "%s", e.msg);
         goto out;
     } else if (st) {
-        ret = answer_store_error(sv, c, r, url, st, &e);
+        out_store_error(r, o, st, &e);
         goto out;
     }
     /* 4. Signed by the station's enrolled key. */
-    if ((st = sq_batch_upload_verify(r->body, r->len, pk, &e))) {
-        ret = answer_error(sv, c, r, url, MHD_HTTP_FORBIDDEN, NULL, "%s", e.msg);
+    if ((st = sq_batch_upload_verify(buf, len, pk, &e))) {
+        out_error(r, o, MHD_HTTP_FORBIDDEN, "%s", e.msg);
         goto out;
     }
     /* Whatever follows, the sender holds an enrolled station's key: its
@@ -1070,14 +1101,14 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
     size_t n = 0;
     if (batch) {
         if ((st = sq_batch_parse(batch, batch_len, &b, &e))) {
-            ret = answer_error(sv, c, r, url, batch_status(st), NULL, "%s", e.msg);
+            out_error(r, o, batch_status(st), "%s", e.msg);
             goto out;
         }
         snprintf(r->batch, sizeof r->batch, "%s", sq_batch_id(b));
         if (strcmp(sq_batch_station_id(b), hb.station_id) != 0) {
-            ret = answer_error(sv, c, r, url, MHD_HTTP_FORBIDDEN, NULL,
-                               "the batch is of station '%s', the upload of station '%s'",
-                               sq_batch_station_id(b), hb.station_id);
+            out_error(r, o, MHD_HTTP_FORBIDDEN,
+                      "the batch is of station '%s', the upload of station '%s'",
+                      sq_batch_station_id(b), hb.station_id);
             goto out;
         }
         /* What the batch may make this receiver allocate: an honest
@@ -1088,22 +1119,21 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
          * bomb would otherwise cost SQ_BATCH_MAX_PLAIN a request). */
         size_t plain_cap = batch_plain_cap(&sv->cfg);
         if (sq_batch_plain_len(b) > plain_cap) {
-            ret =
-                answer_error(sv, c, r, url, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-                             "batch %s declares %llu bytes inflated, above this receiver's "
-                             "cap of %zu for one upload",
-                             sq_batch_id(b), (unsigned long long)sq_batch_plain_len(b), plain_cap);
+            out_error(r, o, MHD_HTTP_CONTENT_TOO_LARGE,
+                      "batch %s declares %llu bytes inflated, above this receiver's "
+                      "cap of %zu for one upload",
+                      sq_batch_id(b), (unsigned long long)sq_batch_plain_len(b), plain_cap);
             goto out;
         }
         if ((st = sq_batch_verify(b, pk, &e))) {
-            ret = answer_error(sv, c, r, url, batch_status(st), NULL, "%s", e.msg);
+            out_error(r, o, batch_status(st), "%s", e.msg);
             goto out;
         }
         n = sq_batch_count(b);
         r->n_results = (long)n;
         results = calloc(n ? n : 1, sizeof *results);
         if (!results) {
-            ret = answer_error(sv, c, r, url, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
+            out_error(r, o, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
             goto out;
         }
         for (size_t i = 0; i < n; i++)
@@ -1124,7 +1154,7 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
     if ((st = cstore_put_upload(sv->cs, &up, &ack, &e))) {
         /* The store full, busy or out of reach (a PostgreSQL server lost):
          * 503 with Retry-After, and nothing acknowledged. */
-        ret = answer_store_error(sv, c, r, url, st, &e);
+        out_store_error(r, o, st, &e);
         goto out;
     }
     if (ack.outcome == CSTORE_CONFLICT) {
@@ -1138,11 +1168,11 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
             snprintf(r->note, sizeof r->note, "batch %s is held already with other bytes",
                      r->batch);
         json_t *sig = signed_ack(sv, SQ_ACK_CONFLICT, hb.station_id, r->batch, sha, NULL, 0, &ack);
-        ret = answer_json(sv, c, r, url, MHD_HTTP_CONFLICT,
-                          sig ? json_pack("{s:s, s:s, s:I, s:I, s:o}", "error", r->note, "batch",
-                                          r->batch, "conflict_seq", (json_int_t)ack.conflict_seq,
-                                          "held_max", (json_int_t)ack.held_max, "signed", sig)
-                              : NULL);
+        o->status = MHD_HTTP_CONFLICT;
+        o->j = sig ? json_pack("{s:s, s:s, s:I, s:I, s:o}", "error", r->note, "batch", r->batch,
+                               "conflict_seq", (json_int_t)ack.conflict_seq, "held_max",
+                               (json_int_t)ack.held_max, "signed", sig)
+                   : NULL;
         goto out;
     }
     char sha_hex[65];
@@ -1157,17 +1187,93 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
              ack.n_new, ack.highest);
     json_t *sig = signed_ack(sv, SQ_ACK_STORED, hb.station_id, b ? sq_batch_id(b) : "", sha,
                              results, n, &ack);
-    ret = answer_json(sv, c, r, url, MHD_HTTP_OK,
-                      stored && sig
-                          ? json_pack("{s:s, s:s, s:s, s:o, s:b, s:I, s:o}", "ack", "synaq-2",
-                                      "batch", b ? sq_batch_id(b) : "", "sha256", sha_hex, "stored",
-                                      stored, "duplicate", ack.outcome == CSTORE_DUPLICATE,
-                                      "highest", (json_int_t)ack.highest, "signed", sig)
-                          : (json_decref(stored), json_decref(sig), NULL));
+    o->status = MHD_HTTP_OK;
+    o->j = stored && sig ? json_pack("{s:s, s:s, s:s, s:o, s:b, s:I, s:o}", "ack", "synaq-2",
+                                     "batch", b ? sq_batch_id(b) : "", "sha256", sha_hex, "stored",
+                                     stored, "duplicate", ack.outcome == CSTORE_DUPLICATE,
+                                     "highest", (json_int_t)ack.highest, "signed", sig)
+                         : (json_decref(stored), json_decref(sig), NULL);
 out:
     free(results);
     sq_batch_free(b);
-    return ret;
+}
+
+static enum MHD_Result answer_outcome(server *sv, struct MHD_Connection *c, req *r, const char *url,
+                                      outcome *o)
+{
+    struct MHD_Response *resp = json_response(o->j);
+    if (resp && o->later)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "30");
+    return respond(sv, c, r, url, o->status, resp);
+}
+
+/* A request of several uploads (PROTOCOL.md): "SQMULTI1", then for each
+ * a u32 (big-endian) length and an upload. Each is checked and stored as
+ * if it came alone, in order, until the first that is not stored; the
+ * answer (200) lists their answers, each with its status. Bad framing:
+ * 400, nothing stored. */
+#define MULTI_MAGIC "SQMULTI1"
+#define MULTI_MAX 1024
+
+static enum MHD_Result handle_multi(server *sv, struct MHD_Connection *c, req *r, const char *url)
+{
+    size_t at = sizeof MULTI_MAGIC - 1, n = 0;
+    while (at < r->len) {
+        if (r->len - at < 4)
+            break;
+        uint32_t l = (uint32_t)r->body[at] << 24 | (uint32_t)r->body[at + 1] << 16 |
+                     (uint32_t)r->body[at + 2] << 8 | r->body[at + 3];
+        if (l == 0 || l > r->len - at - 4)
+            break;
+        at += 4 + l;
+        n++;
+    }
+    if (at != r->len || n == 0 || n > MULTI_MAX)
+        return answer_error(sv, c, r, url, MHD_HTTP_BAD_REQUEST, NULL,
+                            "a request of several uploads that does not frame them (%zu found)", n);
+    json_t *answers = json_array();
+    size_t stored = 0, results = 0;
+    at = sizeof MULTI_MAGIC - 1;
+    for (size_t i = 0; answers && i < n; i++) {
+        uint32_t l = (uint32_t)r->body[at] << 24 | (uint32_t)r->body[at + 1] << 16 |
+                     (uint32_t)r->body[at + 2] << 8 | r->body[at + 3];
+        outcome o = {0};
+        r->n_results = 0;
+        upload_one(sv, c, r, r->body + at + 4, l, &o);
+        at += 4 + l;
+        if (!o.j) {
+            json_decref(answers);
+            return answer_error(sv, c, r, url, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+                                "out of memory for the answer");
+        }
+        json_object_set_new(o.j, "status", json_integer(o.status));
+        if (o.later)
+            json_object_set_new(o.j, "retry_after", json_integer(30));
+        json_array_append_new(answers, o.j);
+        if (o.status != MHD_HTTP_OK)
+            break;
+        stored++;
+        results += (size_t)r->n_results;
+    }
+    char note[sizeof r->note];
+    snprintf(note, sizeof note, "%zu of %zu uploads stored (%zu results)%s%.400s", stored, n,
+             results, stored < n ? "; then: " : "", stored < n ? r->note : "");
+    snprintf(r->note, sizeof r->note, "%s", note);
+    r->n_results = (long)results;
+    return answer_json(sv, c, r, url, MHD_HTTP_OK,
+                       answers ? json_pack("{s:o}", "answers", answers) : NULL);
+}
+
+static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *r, const char *url)
+{
+    if (r->len != r->expect)
+        return answer_error(sv, c, r, url, MHD_HTTP_BAD_REQUEST, NULL,
+                            "body of %zu bytes, Content-Length said %zu", r->len, r->expect);
+    if (r->len >= sizeof MULTI_MAGIC - 1 && !memcmp(r->body, MULTI_MAGIC, sizeof MULTI_MAGIC - 1))
+        return handle_multi(sv, c, r, url);
+    outcome o = {0};
+    upload_one(sv, c, r, r->body, r->len, &o);
+    return answer_outcome(sv, c, r, url, &o);
 }
 
 /* First call of POST /v1/upload: the headers are in, no byte of the body

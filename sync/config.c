@@ -25,6 +25,8 @@ void config_defaults(sync_config *c)
     c->probe_timeout_s = 20;
     c->retry_after_max_s = 3600;
     c->fetch_bundles = true;
+    c->upload_multi = true;
+    c->upload_seconds = 30;
 }
 
 /* Whether url (http:// or https://) names this machine: 127.0.0.0/8,
@@ -113,6 +115,7 @@ int config_load(const char *path, sync_config *c, char *err, size_t err_len)
         {"connect_timeout_s", offsetof(sync_config, connect_timeout_s), 1, 600},
         {"probe_timeout_s", offsetof(sync_config, probe_timeout_s), 1, 600},
         {"retry_after_max_s", offsetof(sync_config, retry_after_max_s), 1, 86400},
+        {"upload_seconds", offsetof(sync_config, upload_seconds), 2, 600},
     };
     char line[1024];
     int n = 0, rc = 0;
@@ -162,9 +165,11 @@ int config_load(const char *path, sync_config *c, char *err, size_t err_len)
             }
         } else if (!strcmp(key, "ca_file")) {
             snprintf(c->ca_file, sizeof c->ca_file, "%s", val);
-        } else if (!strcmp(key, "fetch_bundles") || !strcmp(key, "allow_insecure_http")) {
-            bool *flag = !strcmp(key, "fetch_bundles") ? &c->fetch_bundles
-                                                       : &c->allow_insecure_http;
+        } else if (!strcmp(key, "fetch_bundles") || !strcmp(key, "allow_insecure_http") ||
+                   !strcmp(key, "upload_multi")) {
+            bool *flag = !strcmp(key, "fetch_bundles")  ? &c->fetch_bundles
+                         : !strcmp(key, "upload_multi") ? &c->upload_multi
+                                                        : &c->allow_insecure_http;
             if (!strcmp(val, "yes") || !strcmp(val, "true"))
                 *flag = true;
             else if (!strcmp(val, "no") || !strcmp(val, "false"))

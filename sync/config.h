@@ -19,6 +19,13 @@ typedef struct {
     int probe_timeout_s;
     int retry_after_max_s;    /* the longest Retry-After honoured (1..86400) */
     bool fetch_bundles;
+    /* Several batches in one POST (PROTOCOL.md, "Several uploads in one
+     * request"), each request sized to take about upload_seconds at the
+     * bandwidth measured; no: one batch a POST after a health probe (the
+     * behaviour before it, and what a receiver of an older build gets
+     * after it refuses the first). */
+    bool upload_multi;
+    int upload_seconds; /* 2..600 */
     /* Plain http:// to a host other than this one: acknowledgements are
      * signed, but results and heartbeats go over the wire unencrypted;
      * only for a reverse proxy on the same machine, and logged loudly. */

@@ -4,9 +4,11 @@
  *
  * Load: a few results an hour; a link that may be EDGE, drop every few
  * minutes, or be absent for days. So: wake on news (inotify on the store's
- * WAL, which changes on every commit) or on a timer; one round = a cheap
- * probe, then uploads (oldest first, one small batch per POST over one
- * reused connection), then bundle downloads. A batch is written to the
+ * WAL, which changes on every commit) or on a timer; one round = uploads
+ * (oldest first, several batches per POST over one reused connection,
+ * each request sized to take about upload_seconds at the bandwidth the
+ * last one measured; a cheap probe first only when nothing is pending),
+ * then bundle downloads. A batch is written to the
  * outbox folder before it is sent and resent byte for byte until central
  * acknowledges it; results are marked sent only on an acknowledgement that
  * names that batch and its hash. Failures back off exponentially with full
@@ -73,6 +75,16 @@ typedef struct {
      * restart never sends one twice). */
     char counter_path[4200];
     int64_t hb_next, hb_reserved;
+    /* Several uploads in one request: the up bandwidth measured on the
+     * last one (bytes/s, 0: not yet), which sizes the next; and whether
+     * central refused the form (a receiver of an older build). */
+    double rate_bps;
+    bool multi_refused;
+    /* Seconds added to low_speed_s for the request under way: a request of
+     * several uploads sits in the socket buffers long after curl wrote it,
+     * and nothing moves until the answer, for as long as the link takes
+     * to carry it. */
+    long slow_grace_s;
 } syncd;
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -205,7 +217,7 @@ static void curl_prepare(syncd *y, const char *url)
     curl_easy_setopt(y->curl, CURLOPT_CONNECTTIMEOUT, (long)y->cfg.connect_timeout_s);
     /* Slow is fine, stuck is not: low-speed limits, no total timeout. */
     curl_easy_setopt(y->curl, CURLOPT_LOW_SPEED_LIMIT, (long)y->cfg.low_speed_bytes);
-    curl_easy_setopt(y->curl, CURLOPT_LOW_SPEED_TIME, (long)y->cfg.low_speed_s);
+    curl_easy_setopt(y->curl, CURLOPT_LOW_SPEED_TIME, (long)y->cfg.low_speed_s + y->slow_grace_s);
     if (y->cfg.ca_file[0])
         curl_easy_setopt(y->curl, CURLOPT_CAINFO, y->cfg.ca_file);
     curl_easy_setopt(y->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
@@ -421,39 +433,65 @@ static int heartbeat(syncd *y, sq_heartbeat *hb)
  * (and the batch's results marked sent); 1: central's signed conflict
  * renumbered the results (a new batch is to be made); -1: failed, with
  * the reason recorded. */
-static int send_upload(syncd *y, const char *batch_path)
+/* A batch of the outbox on its way: its file, bytes, and parsed form. */
+typedef struct {
+    char path[4400];
+    uint8_t *bytes;
+    size_t len;
+    sq_batch *b;
+} outgoing;
+
+static void outgoing_free(outgoing *o)
+{
+    sq_batch_free(o->b);
+    free(o->bytes);
+    memset(o, 0, sizeof *o);
+}
+
+/* Reads and checks a batch of the outbox. 0: in *o; -1: damaged, removed
+ * (its results are still pending in the store and go out in a new batch). */
+static int outgoing_load(syncd *y, const char *path, outgoing *o)
 {
     sq_err e;
-    uint8_t *batch = NULL, *up = NULL;
-    size_t blen = 0, ulen = 0;
-    sq_batch *b = NULL;
+    memset(o, 0, sizeof *o);
+    snprintf(o->path, sizeof o->path, "%s", path);
+    if (sq_file_read(path, SQ_BATCH_MAX_FILE, &o->bytes, &o->len, &e) ||
+        sq_batch_parse(o->bytes, o->len, &o->b, &e) ||
+        sq_batch_verify(o->b, sq_station_keys_sign_pk(y->keys), &e)) {
+        /* Not ours or damaged (a disk fault). */
+        fail(y, SQ_SYNC_KIND_LOCAL, "outbox file %s is damaged; removing it", path);
+        unlink(path);
+        outgoing_free(o);
+        return -1;
+    }
+    return 0;
+}
+
+/* Central's answer to one upload (o NULL: a heartbeat alone), status and
+ * body, acted on. 0: acknowledged (and the batch's results marked sent,
+ * or, with defer, added to it for the caller to mark and the batch file
+ * left to the caller);
+ * 1: central's signed conflict renumbered the results (a new batch is to
+ * be made); -1: failed, with the reason recorded. */
+/* Results acknowledged, to be marked sent together (one transaction for
+ * a request of several uploads, not one each). */
+typedef struct {
+    int64_t *seqs;
+    size_t n, cap;
+} seq_list;
+
+static int upload_answered(syncd *y, const outgoing *o, long status, const body *resp_in,
+                           seq_list *defer)
+{
+    sq_err e;
+    const uint8_t *batch = o ? o->bytes : NULL;
+    size_t blen = o ? o->len : 0;
+    const sq_batch *b = o ? o->b : NULL;
+    const char *batch_path = o ? o->path : NULL;
+    const body resp = *resp_in;
     sq_ack *ack = NULL;
-    body resp = {0};
     int rc = -1;
-    char err[600], why[600];
-    if (batch_path) {
-        if (sq_file_read(batch_path, SQ_BATCH_MAX_FILE, &batch, &blen, &e) ||
-            sq_batch_parse(batch, blen, &b, &e) ||
-            sq_batch_verify(b, sq_station_keys_sign_pk(y->keys), &e)) {
-            /* Not ours or damaged (a disk fault): its results are still
-             * pending in the store and go out in a new batch. */
-            fail(y, SQ_SYNC_KIND_LOCAL, "outbox file %s is damaged; removing it", batch_path);
-            unlink(batch_path);
-            goto out;
-        }
-    }
-    sq_heartbeat hb;
-    if (heartbeat(y, &hb))
-        goto out;
-    if (sq_batch_upload_build(y->keys, &hb, batch, blen, &up, &ulen, &e)) {
-        fail(y, SQ_SYNC_KIND_LOCAL, "making an upload: %s", e.msg);
-        goto out;
-    }
-    long status = http(y, "POST", "/v1/upload", up, ulen, &resp, 0, err, sizeof err);
-    if (status < 0) {
-        fail(y, SQ_SYNC_KIND_NETWORK, "%s", err);
-        goto out;
-    }
+    char why[600];
     if (status == 503 || status == 429) {
         fail(y, SQ_SYNC_KIND_BUSY, "central is busy (HTTP %ld, retry after %ld s)", status, y->retry_after_s);
         goto out;
@@ -531,6 +569,25 @@ static int send_upload(syncd *y, const char *batch_path)
         logf_("batch %s: central's acknowledgement names %zu of its %zu result(s); the others "
               "stay pending",
               sq_batch_id(b), k, n);
+    if (defer) {
+        if (defer->n + k > defer->cap) {
+            size_t cap = (defer->n + k) * 2;
+            int64_t *p = realloc(defer->seqs, cap * sizeof *p);
+            if (!p) {
+                free(seqs);
+                fail(y, SQ_SYNC_KIND_LOCAL, "out of memory");
+                goto out;
+            }
+            defer->seqs = p;
+            defer->cap = cap;
+        }
+        memcpy(defer->seqs + defer->n, seqs, k * sizeof *seqs);
+        defer->n += k;
+        free(seqs);
+        logf_("batch %s acknowledged: %zu result(s)", sq_batch_id(b), k);
+        rc = 0;
+        goto out;
+    }
     if (sq_batch_mark_sent(y->store, seqs, k, &marked, &e)) {
         free(seqs);
         fail(y, SQ_SYNC_KIND_LOCAL, "marking results sent: %s", e.msg);
@@ -543,10 +600,362 @@ static int send_upload(syncd *y, const char *batch_path)
     rc = 0;
 out:
     sq_batch_ack_free(ack);
+    return rc;
+}
+
+/* Sends one upload of one batch (o NULL: a heartbeat alone), one POST;
+ * what upload_answered returns. */
+static int send_one(syncd *y, const outgoing *o)
+{
+    sq_err e;
+    uint8_t *up = NULL;
+    size_t ulen = 0;
+    body resp = {0};
+    char err[600];
+    int rc = -1;
+    sq_heartbeat hb;
+    if (heartbeat(y, &hb))
+        return -1;
+    if (sq_batch_upload_build(y->keys, &hb, o ? o->bytes : NULL, o ? o->len : 0, &up, &ulen, &e)) {
+        fail(y, SQ_SYNC_KIND_LOCAL, "making an upload: %s", e.msg);
+        return -1;
+    }
+    long status = http(y, "POST", "/v1/upload", up, ulen, &resp, 0, err, sizeof err);
+    if (status < 0)
+        fail(y, SQ_SYNC_KIND_NETWORK, "%s", err);
+    else
+        rc = upload_answered(y, o, status, &resp, NULL);
     free(resp.p);
     sq_free(up);
-    sq_batch_free(b);
-    free(batch);
+    return rc;
+}
+
+/* Sends the batch at batch_path (NULL: a heartbeat alone) in its own POST. */
+static int send_upload(syncd *y, const char *batch_path)
+{
+    outgoing o;
+    if (!batch_path)
+        return send_one(y, NULL);
+    if (outgoing_load(y, batch_path, &o))
+        return -1;
+    int rc = send_one(y, &o);
+    outgoing_free(&o);
+    return rc;
+}
+
+/* ---- several uploads in one request (PROTOCOL.md) ---- */
+
+#define MULTI_MAGIC "SQMULTI1"
+/* The first request of a daemon, before any bandwidth is measured: about
+ * 10 s at EDGE, 100 s at 2G (a 3-minute window still completes it). */
+#define MULTI_FIRST_BYTES (256 * 1024)
+#define MULTI_MIN_BYTES (16 * 1024)
+/* Bytes/s assumed of a link not yet measured, for how long a request may
+ * take (16 kbit/s: below 2G's). */
+#define MULTI_SLOWEST 2000.0
+/* Framing within central's cap for one request, and what an upload's
+ * envelope (heartbeat, signature) adds to its batch, about. */
+#define MULTI_MARGIN 64
+#define MULTI_ENVELOPE 512
+
+/* The bytes the next request may carry: upload_seconds at the bandwidth
+ * measured, within central's cap. */
+static size_t multi_budget(const syncd *y)
+{
+    double b = y->rate_bps > 0 ? y->rate_bps * y->cfg.upload_seconds : MULTI_FIRST_BYTES;
+    double cap = (double)(SQ_UPLOAD_MAX - MULTI_MARGIN);
+    if (b > cap)
+        b = cap;
+    if (b < MULTI_MIN_BYTES)
+        b = MULTI_MIN_BYTES;
+    return (size_t)b;
+}
+
+static int is_batch_name(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return n >= 9 && !strcmp(d->d_name + n - 8, ".sqbatch");
+}
+
+/* The batches of the next request, oldest first, into v (cap entries):
+ * the outbox's, or, when it is empty, new ones made from the pending
+ * results one after another (each in the outbox before it is sent), up to
+ * the budget. *n 0: nothing pending. -1: error (recorded). */
+static int multi_collect(syncd *y, outgoing *v, size_t cap, size_t *n)
+{
+    size_t budget = multi_budget(y), total = 0, hard = SQ_UPLOAD_MAX - MULTI_MARGIN;
+    struct dirent **list = NULL;
+    int k = scandir(y->outbox, &list, is_batch_name, alphasort);
+    *n = 0;
+    for (int i = 0; i < k; i++) {
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", y->outbox, list[i]->d_name);
+        if (*n < cap && total < budget && outgoing_load(y, path, &v[*n]) == 0) {
+            if (*n > 0 && total + v[*n].len + MULTI_ENVELOPE > hard)
+                outgoing_free(&v[*n]);
+            else
+                total += v[(*n)++].len + MULTI_ENVELOPE;
+        }
+        free(list[i]);
+    }
+    free(list);
+    if (k > 0)
+        return 0; /* the outbox first; new batches once it is empty */
+    /* A request is acknowledged whole or not at all (central answers once
+     * the body is in), so the batches in it may be as large as the
+     * format allows: fewer signatures, files and transactions each side.
+     * batch_results is for one batch a request. */
+    int64_t after = 0;
+    while (*n < cap && total < budget) {
+        sq_err e;
+        sq_batch_made made;
+        size_t room = budget - total, most = SQ_UPLOAD_MAX - SQ_UPLOAD_OVERHEAD;
+        if (*n > 0 && room < MULTI_MIN_BYTES / 2)
+            break;
+        if (room > most)
+            room = most;
+        if (sq_batch_make(y->store, after, SQ_BATCH_MAX_RESULTS, room, &made, &e)) {
+            fail(y, SQ_SYNC_KIND_LOCAL, "making a batch: %s", e.msg);
+            return -1;
+        }
+        if (made.count == 0)
+            break;
+        outgoing *o = &v[*n];
+        memset(o, 0, sizeof *o);
+        snprintf(o->path, sizeof o->path, "%s/%012lld-%s.sqbatch", y->outbox,
+                 (long long)made.first_seq, made.id);
+        if (sq_write_file(o->path, made.bytes, made.len, 0600, &e)) {
+            sq_free(made.bytes);
+            fail(y, SQ_SYNC_KIND_LOCAL, "%s", e.msg);
+            return -1;
+        }
+        after = made.next_after;
+        if (*n > 0 && total + made.len + MULTI_ENVELOPE > hard) {
+            sq_free(made.bytes); /* in the outbox: the next request's */
+            break;
+        }
+        sq_free(made.bytes);
+        /* Read back as the outbox's are (parsed, checked, inflated). */
+        char path[sizeof o->path];
+        snprintf(path, sizeof path, "%s", o->path);
+        if (outgoing_load(y, path, o))
+            return -1;
+        total += o->len + MULTI_ENVELOPE;
+        (*n)++;
+    }
+    if (*n)
+        logf_("%zu new batch(es) ready, %zu bytes", *n, total);
+    return 0;
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* Marks the results acknowledged so far sent, in one transaction, and
+ * only then removes their batches from the outbox (v[0..*n_acked)). */
+static int multi_mark(syncd *y, const outgoing *v, size_t *n_acked, seq_list *acked)
+{
+    sq_err e;
+    int marked = 0;
+    if (*n_acked == 0)
+        return 0;
+    if (acked->n && sq_batch_mark_sent(y->store, acked->seqs, acked->n, &marked, &e)) {
+        fail(y, SQ_SYNC_KIND_LOCAL, "marking results sent: %s", e.msg);
+        return -1;
+    }
+    for (size_t i = 0; i < *n_acked; i++)
+        unlink(v[i].path);
+    logf_("%zu batch(es) acknowledged: %zu result(s), %d newly marked sent", *n_acked, acked->n,
+          marked);
+    *n_acked = 0;
+    acked->n = 0;
+    return 0;
+}
+
+/* Sends v[0..n) in one POST: "SQMULTI1" then, for each, u32 (big-endian)
+ * length and an upload as send_one makes it. Central answers each in
+ * order, stopping at the first it does not store; each answer is acted on
+ * as a single upload's would be. A receiver of an older build refuses the
+ * form (400): then each goes in its own POST, and so does every upload
+ * after. 0: all acknowledged; 1: renumbered (the outbox's other batches,
+ * made with the old numbers, are dropped: their results are pending and go
+ * out anew); -1: failed, recorded. */
+static int multi_send(syncd *y, outgoing *v, size_t n)
+{
+    if (n == 1)
+        return send_one(y, &v[0]);
+    sq_err e;
+    /* Central's cap, exactly: what does not fit stays in the outbox for
+     * the next request. */
+    size_t cap = SQ_UPLOAD_MAX - MULTI_MARGIN, len = sizeof MULTI_MAGIC - 1, built = 0;
+    uint8_t *req = malloc(cap);
+    if (!req) {
+        fail(y, SQ_SYNC_KIND_LOCAL, "out of memory");
+        return -1;
+    }
+    memcpy(req, MULTI_MAGIC, len);
+    for (; built < n; built++) {
+        sq_heartbeat hb;
+        uint8_t *up = NULL;
+        size_t ulen = 0;
+        if (heartbeat(y, &hb)) {
+            free(req);
+            return -1;
+        }
+        if (sq_batch_upload_build(y->keys, &hb, v[built].bytes, v[built].len, &up, &ulen, &e)) {
+            free(req);
+            fail(y, SQ_SYNC_KIND_LOCAL, "making an upload: %s", e.msg);
+            return -1;
+        }
+        bool fits = len + 4 + ulen <= cap;
+        if (fits) {
+            put_u32(req + len, (uint32_t)ulen);
+            memcpy(req + len + 4, up, ulen);
+            len += 4 + ulen;
+        }
+        sq_free(up);
+        if (!fits)
+            break;
+    }
+    if (built <= 1) {
+        free(req);
+        return send_one(y, &v[0]);
+    }
+    n = built;
+    body resp = {0};
+    char err[600];
+    /* Once written, the request may wait in buffers for as long as the
+     * link takes to carry it: at the rate measured, or, before any is, at
+     * MULTI_SLOWEST (below 2G's), half as long again. */
+    double rate = y->rate_bps > 0 ? y->rate_bps : MULTI_SLOWEST;
+    y->slow_grace_s = (long)((double)len / rate * 1.5);
+    long status = http(y, "POST", "/v1/upload", req, len, &resp, 0, err, sizeof err);
+    y->slow_grace_s = 0;
+    free(req);
+    if (status < 0) {
+        fail(y, SQ_SYNC_KIND_NETWORK, "%s", err);
+        return -1;
+    }
+    /* The up bandwidth: the request's bytes over the time from its first
+     * byte to the answer (a round trip and central's work included, so a
+     * little low: the next request is sized on the safe side). */
+    curl_off_t pre = 0, total = 0;
+    curl_easy_getinfo(y->curl, CURLINFO_PRETRANSFER_TIME_T, &pre);
+    curl_easy_getinfo(y->curl, CURLINFO_TOTAL_TIME_T, &total);
+    if (status == 200 && len >= MULTI_MIN_BYTES && total > pre)
+        y->rate_bps = (double)len * 1e6 / (double)(total - pre);
+    json_t *j = status == 200 && resp.p ? json_loadb(resp.p, resp.len, 0, NULL) : NULL;
+    json_t *answers = json_object_get(j, "answers");
+    int rc = 0;
+    if (!json_is_array(answers)) {
+        json_decref(j);
+        if (status == 400) {
+            logf_("central refused several uploads in one request (a receiver of an older "
+                  "build?): one batch a request from now on");
+            y->multi_refused = true;
+            free(resp.p);
+            for (size_t i = 0; i < n && rc == 0; i++)
+                rc = send_one(y, &v[i]);
+            return rc < 0 ? -1 : rc;
+        }
+        rc = upload_answered(y, &v[0], status, &resp, NULL);
+        free(resp.p);
+        return rc;
+    }
+    free(resp.p);
+    size_t got = json_array_size(answers);
+    if (got == 0) {
+        /* Central looks at the first upload at least: not central's answer. */
+        json_decref(j);
+        fail(y, SQ_SYNC_KIND_ACK, "HTTP 200 but no answer to any of %zu uploads", n);
+        return -1;
+    }
+    logf_("%zu batch(es), %zu bytes in one request: %zu answered; %.0f bytes/s, the next "
+          "request up to %zu bytes",
+          n, len, got, y->rate_bps, multi_budget(y));
+    seq_list acked = {0};
+    size_t n_acked = 0; /* v[0..n_acked) acknowledged, their results in acked */
+    for (size_t i = 0; i < n && i < got && rc == 0; i++) {
+        json_t *a = json_array_get(answers, i);
+        json_t *js = json_object_get(a, "status");
+        long st = json_is_integer(js) ? (long)json_integer_value(js) : 0;
+        /* What was acknowledged before an answer that is not is marked
+         * first: a conflict renumbers what follows it. */
+        if (st != 200 && multi_mark(y, v, &n_acked, &acked)) {
+            rc = -1;
+            break;
+        }
+        body eb = {0};
+        eb.p = json_dumps(a, JSON_COMPACT);
+        eb.len = eb.p ? strlen(eb.p) : 0;
+        json_t *ra = json_object_get(a, "retry_after");
+        y->retry_after_s = 0;
+        if (json_is_integer(ra) && json_integer_value(ra) > 0)
+            y->retry_after_s = json_integer_value(ra) > y->cfg.retry_after_max_s
+                                   ? y->cfg.retry_after_max_s
+                                   : (long)json_integer_value(ra);
+        rc = upload_answered(y, &v[i], st, &eb, st == 200 ? &acked : NULL);
+        free(eb.p);
+        if (rc == 0 && st == 200)
+            n_acked = i + 1;
+        if (rc == 1)
+            for (size_t r = i + 1; r < n; r++)
+                unlink(v[r].path);
+    }
+    if (multi_mark(y, v, &n_acked, &acked))
+        rc = -1;
+    free(acked.seqs);
+    json_decref(j);
+    if (rc == 0 && got < n)
+        logf_("central answered %zu of %zu uploads; the others go in the next request", got, n);
+    return rc;
+}
+
+/* Drains the pending results in requests of several uploads. *sent:
+ * requests acknowledged. 0: done (or central refused the form: the caller
+ * goes on one batch a request); -1: failed. */
+static int multi_drain(syncd *y, int *sent)
+{
+    enum { MAX_BATCHES = 1024 };
+    outgoing *v = calloc(MAX_BATCHES, sizeof *v);
+    int renumbered = 0, rc = 0;
+    if (!v) {
+        fail(y, SQ_SYNC_KIND_LOCAL, "out of memory");
+        return -1;
+    }
+    while (!y->stopping && !y->multi_refused) {
+        size_t n = 0;
+        if (multi_collect(y, v, MAX_BATCHES, &n)) {
+            for (size_t i = 0; i < n; i++)
+                outgoing_free(&v[i]);
+            rc = -1;
+            break;
+        }
+        if (n == 0)
+            break;
+        int u = multi_send(y, v, n);
+        for (size_t i = 0; i < n; i++)
+            outgoing_free(&v[i]);
+        if (u < 0) {
+            rc = -1;
+            break;
+        }
+        if (u == 0)
+            (*sent)++;
+        else if (++renumbered > 4) {
+            fail(y, SQ_SYNC_KIND_CONFLICT,
+                 "central keeps answering with conflicts after "
+                 "renumbering; call the technician");
+            rc = -1;
+            break;
+        }
+    }
+    free(v);
     return rc;
 }
 
@@ -813,6 +1222,16 @@ static int sync_round(syncd *y)
 {
     char err[600], path[4400];
     body resp = {0};
+    int sent = 0, renumbered = 0;
+    /* Several batches a request: no probe first (the first request is
+     * one, and waiting a round trip for a probe costs what a request
+     * does); a round with nothing pending probes as below. */
+    if (y->cfg.upload_multi && !y->multi_refused) {
+        if (multi_drain(y, &sent))
+            return -1;
+        if (sent && !y->multi_refused)
+            goto uploaded;
+    }
     /* A cheap probe first: no point making batches for a dead link. */
     long status = http(y, "GET", "/v1/health", NULL, 0, &resp, y->cfg.probe_timeout_s, err,
                        sizeof err);
@@ -829,7 +1248,6 @@ static int sync_round(syncd *y)
             fail(y, SQ_SYNC_KIND_REFUSED, "central's health check answered HTTP %ld", status);
         return -1;
     }
-    int sent = 0, renumbered = 0;
     while (!y->stopping) {
         int r = next_batch(y, path, sizeof path);
         if (r < 0)
@@ -849,6 +1267,7 @@ static int sync_round(syncd *y)
     }
     if (!sent && !y->stopping && send_upload(y, NULL))
         return -1;
+uploaded:
     if (y->cfg.fetch_bundles && !y->stopping && fetch_bundles(y))
         return -1;
     y->status.last_success_s = wall_now();

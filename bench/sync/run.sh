@@ -2,7 +2,9 @@
 # The sync benchmarks, in one run (prints figures, asserts nothing):
 #  1. bytes on the wire per 50-item result, beside plain JSON (bench_wire);
 #  2. the time to drain 1,000 results through the fault proxy at the EDGE
-#     profile, beside the floor: the bytes that went up ÷ the up bandwidth;
+#     profile, beside the floor: the bytes that went up ÷ the up bandwidth
+#     (the daemon as configured: several batches a POST; drain.sh has the
+#     table at EDGE and 2G beside one batch a POST);
 #  3. the receiver's ingest rate, results per second, 8 stations at once,
 #     and the receiver's CPU time per result stored (whole rounds: the
 #     stations' daemons share this machine's 2 cores with the receiver);

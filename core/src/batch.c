@@ -240,7 +240,8 @@ sq_status sq_batch_make(sq_store *s, int64_t after_seq, int max_results, size_t 
         n++;
     }
     sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) {
+    /* SQLITE_ROW: the batch was cut before a result (by bytes). */
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
         st = sqi_db_sqlerr(s, rc, "reading results", err);
         goto out;
     }

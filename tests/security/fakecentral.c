@@ -17,6 +17,9 @@
  *   replay    the same with "signed": the acknowledgement file --ack FILE
  *             (central's own, genuine, for another batch)
  *   busy      503 with Retry-After: VALUE
+ *   noanswer  200 {"answers":[]} to a request of several uploads (a
+ *             server that looked at none of them); a single upload gets
+ *             an unsigned answer
  * GET /v1/health answers 200, GET /v1/bundles an empty list. Prints
  * "listening on 127.0.0.1:PORT", then one line per upload on stderr, and
  * stops on SIGTERM.
@@ -76,6 +79,10 @@ static enum MHD_Result upload(struct MHD_Connection *c, const body *b)
         fprintf(stderr, "fakecentral: upload -> 503 Retry-After: %s\n", retry_after);
         return reply(c, 503, "{\"error\":\"busy\"}", "Retry-After", retry_after);
     }
+    if (!strcmp(mode, "noanswer") && b->len >= 8 && !memcmp(b->p, "SQMULTI1", 8)) {
+        fprintf(stderr, "fakecentral: several uploads -> 200 with no answers\n");
+        return reply(c, 200, "{\"answers\":[]}", NULL, NULL);
+    }
     sq_heartbeat hb;
     const uint8_t *batch = NULL;
     size_t blen = 0;
@@ -95,9 +102,10 @@ static enum MHD_Result upload(struct MHD_Connection *c, const body *b)
     sodium_bin2hex(sha_hex, sizeof sha_hex, sha, sizeof sha);
     size_t n = bt ? sq_batch_count(bt) : 0;
     int64_t *seqs = calloc(n ? n : 1, sizeof *seqs);
-    int o = snprintf(text, sizeof text, "{\"ack\":\"synaq-%d\",\"batch\":\"%s\",\"sha256\":\"%s\","
-                                        "\"stored\":[",
-                     !strcmp(mode, "unsigned") ? 1 : 2, id, sha_hex);
+    int o = snprintf(text, sizeof text,
+                     "{\"ack\":\"synaq-%d\",\"batch\":\"%s\",\"sha256\":\"%s\","
+                     "\"stored\":[",
+                     !strcmp(mode, "unsigned") || !strcmp(mode, "noanswer") ? 1 : 2, id, sha_hex);
     for (size_t i = 0; i < n; i++) {
         const uint8_t *sealed;
         size_t slen;
