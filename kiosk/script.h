@@ -40,8 +40,8 @@ typedef struct {
  * (said on stderr, with the texts on screen), 2 when it cannot be read,
  * SCRIPT_LEFT when the technician left the kiosk. */
 int script_run(app *a, sim_clock *clk, const script_options *o);
-/* Draws, and takes the progress shot a script asked for (a->redraw during
- * a long action). */
+/* Draws, and takes the progress shot a script asked for (the frames drawn
+ * while a long action runs). */
 void script_redraw(app *a);
 /* Prints what the item screen shows (every answer, the position, the
  * time left) as one line starting with tag: for the power-cut tests. */
