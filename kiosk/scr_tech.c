@@ -307,9 +307,13 @@ static const char *stick_path(app *a);
 static void job_start(app *a, int action, const char *key)
 {
     const char *stick = stick_path(a);
+    if (!stick)
+        return; /* the buttons are off without a stick */
     tech_job *j = calloc(1, sizeof *j);
-    if (!j || !stick) {
-        free(j);
+    if (!j) {
+        a->tech.done_text[0] = 0;
+        done_fmt(a, "tech.failed", "detail", "out of memory", NULL);
+        show_done(a, "tech.title");
         return;
     }
     j->action = action;
