@@ -76,6 +76,9 @@ static int run_loop(app *a, const options *o)
             case PLAT_EXPOSE:
                 a->dirty = true;
                 break;
+            case PLAT_WAKE:
+                /* A long action moved on: screens_tick looks at it. */
+                break;
             default:
                 break;
             }

@@ -239,6 +239,8 @@ typedef struct tech_job {
     const sq_station_keys *keys;
     char stick[sizeof ((sq_usb_stick *)0)->path];
     bool lockstep;
+    plat *wake;                 /* woken at each new percent and at the end */
+    int woken_pct;              /* the worker's own */
     /* under mu */
     int64_t done, total;
     uint64_t reports, shown;    /* progress reports made; the last one a frame showed */
@@ -252,6 +254,12 @@ typedef struct tech_job {
 static void job_progress(void *ctx, int64_t done, int64_t total)
 {
     tech_job *j = ctx;
+    /* The bar moves by whole percents: the UI loop is woken for those. */
+    int pct = total > 0 ? (int)(done * 100 / total) : 0;
+    if (pct != j->woken_pct) {
+        j->woken_pct = pct;
+        plat_wake(j->wake);
+    }
     pthread_mutex_lock(&j->mu);
     j->done = done;
     j->total = total;
@@ -286,6 +294,7 @@ static void *job_main(void *arg)
     j->finished = true;
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
+    plat_wake(j->wake);
     return NULL;
 }
 
@@ -296,8 +305,9 @@ static void job_free(tech_job *j)
     free(j);
 }
 
-/* How often the UI thread looks at a job's progress, in ms. */
-#define BUSY_POLL_MS 33
+/* The UI loop is woken (plat_wake) when the bar should move and when the
+ * job ends; this is only a backstop, in ms. */
+#define BUSY_POLL_MS 1000
 
 static void act_finish(app *a, tech_job *j);
 static const char *stick_path(app *a);
@@ -320,6 +330,8 @@ static void job_start(app *a, int action, const char *key)
     j->store = a->store;
     j->keys = a->keys;
     j->lockstep = a->tech.lockstep;
+    j->wake = a->u.p;
+    j->woken_pct = -1;
     snprintf(j->stick, sizeof j->stick, "%s", stick);
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->cv, NULL);
@@ -1500,8 +1512,8 @@ void tech_run_pending(app *a)
 int tech_tick(app *a, int64_t now)
 {
     int next = -1;
-    /* A job out: its progress is looked at about 30 times a second (a
-     * frame drawn when it moved); nothing here touches the store, the
+    /* A job out: its progress is looked at when the worker wakes the loop
+     * (a frame drawn when it moved); nothing here touches the store, the
      * sticks are not polled, and the technician is not idle. */
     if (job_poll(a)) {
         a->last_input_ms = now;
