@@ -208,11 +208,16 @@ typedef struct {
     int taps_x[16], taps_y[16], n_taps;
     uint32_t glyphs[APP_MAX_GLYPHS];
     int n_glyphs;
-    /* a long action under way: the progress bar */
+    /* a long action under way on a worker thread (scr_tech.c): the
+     * progress bar, drawn from the job's last report; while job is set
+     * the UI thread leaves the store alone */
     bool busy;
     const char *busy_key;
     int64_t busy_done, busy_total;
-    int busy_shown;            /* the percent last drawn */
+    bool busy_stopping;        /* Cancel tapped: stops between files */
+    uint64_t busy_drawn;       /* the job's progress reports the last frame drew */
+    struct tech_job *job;
+    bool lockstep;             /* scripts: the job waits for a frame to show each report */
     int pending;               /* an action tapped, run once the hit pass is over */
     /* set-up (a station not enrolled yet) */
     sq_enrol_report enrol;
@@ -261,7 +266,6 @@ struct app {
     bool pressing, press_used;
     int press_x, press_y;
     int64_t press_ms;
-    void (*redraw)(app *a);    /* main's: draw now, during an action */
     bool quit;                 /* the technician left the kiosk */
     bool owns_station;         /* keys and store opened here (set-up): closed here */
     exam_state exam;

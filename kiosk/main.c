@@ -76,6 +76,9 @@ static int run_loop(app *a, const options *o)
             case PLAT_EXPOSE:
                 a->dirty = true;
                 break;
+            case PLAT_WAKE:
+                /* A long action moved on: screens_tick looks at it. */
+                break;
             default:
                 break;
             }
@@ -211,7 +214,6 @@ int main(int argc, char **argv)
         return 1;
     app_station where = {o.home, o.keys, o.db, o.passphrase, o.usb_roots};
     app_init(a, p, t, s, k, &where, clock, setup ? "" : station);
-    a->redraw = o.script ? script_redraw : screens_draw;
     int w, h;
     plat_size(p, &w, &h);
     if (prc != 0)
@@ -231,6 +233,8 @@ int main(int argc, char **argv)
     }
     script_options so = {o.script, o.shots, o.trace};
     int rc = o.script ? script_run(a, &sim, &so) : run_loop(a, &o);
+    /* An import or export still under way stops between files. */
+    tech_job_stop(a);
     app_free(a);
     free(a);
     sq_station_close(st);

@@ -34,9 +34,10 @@ typedef enum {
     PLAT_RESIZE, /* the window changed size */
     PLAT_EXPOSE, /* the window must be drawn again */
     PLAT_QUIT,   /* the system asked the kiosk to stop (a signal) */
-    PLAT_PINCH   /* two fingers moved: x, y their midpoint, scale the ratio
+    PLAT_PINCH,  /* two fingers moved: x, y their midpoint, scale the ratio
                     of their distance now to their distance at the last
                     PLAT_PINCH (or when the second finger came down) */
+    PLAT_WAKE    /* another thread called plat_wake: look again */
 } plat_event_type;
 
 /* PLAT_KEY_BACK: Escape, or a keyboard's or remote's "back" key. */
@@ -79,6 +80,9 @@ float plat_px_per_mm(const plat *p);
 /* Waits up to timeout_ms (-1: forever) for an event. 1: *ev filled;
  * 0: the time passed. Blocks the thread: no CPU while nothing happens. */
 int plat_wait(plat *p, int timeout_ms, plat_event *ev);
+/* From any thread: plat_wait returns PLAT_WAKE soon, so the loop looks at
+ * what that thread changed (a long action's progress, scr_tech.c). */
+void plat_wake(plat *p);
 
 /* Drawing. Coordinates in pixels from the top left. */
 void plat_clear(plat *p, plat_color c);

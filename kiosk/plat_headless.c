@@ -633,6 +633,13 @@ int plat_headless_resize(plat *p, int w, int h)
     return 0;
 }
 
+void plat_wake(plat *p)
+{
+    /* Input comes from the queue only, and scripts look at a long action
+     * themselves (script.c): nothing to wake. */
+    (void)p;
+}
+
 int plat_wait(plat *p, int timeout_ms, plat_event *ev)
 {
     memset(ev, 0, sizeof *ev);

@@ -103,7 +103,7 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 
 /* ---- signals become events ---- */
 
-static Uint32 quit_event_type;
+static Uint32 quit_event_type, wake_event_type;
 
 /* SIGTERM and SIGINT are blocked in every thread and taken here by
  * sigwait: the handler does no work, it only pushes an event. */
@@ -789,6 +789,7 @@ int plat_open(const plat_config *cfg, plat **out, char *err, size_t err_len)
         return -1;
     }
     quit_event_type = SDL_RegisterEvents(1);
+    wake_event_type = SDL_RegisterEvents(1);
     if (pthread_create(&p->sig_thread, NULL, signal_thread, &set) == 0) {
         pthread_detach(p->sig_thread);
         p->sig_thread_started = true;
@@ -932,6 +933,10 @@ static int translate(plat *p, const SDL_Event *e, plat_event *ev)
         ev->type = PLAT_QUIT;
         return 1;
     }
+    if (e->type == wake_event_type) {
+        ev->type = PLAT_WAKE;
+        return 1;
+    }
     /* During a pinch, the mouse SDL makes of the first finger is not a
      * press of its own. */
     if (p->pinching && (((e->type == SDL_MOUSEBUTTONDOWN || e->type == SDL_MOUSEBUTTONUP) &&
@@ -1005,6 +1010,16 @@ static int translate(plat *p, const SDL_Event *e, plat_event *ev)
     default:
         return 0;
     }
+}
+
+void plat_wake(plat *p)
+{
+    (void)p;
+    /* SDL_PushEvent is safe from any thread. */
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = wake_event_type;
+    SDL_PushEvent(&e);
 }
 
 int plat_wait(plat *p, int timeout_ms, plat_event *ev)

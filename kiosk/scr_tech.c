@@ -15,9 +15,13 @@
  * the welcome screen: enrolment by stick (sq_usb_enrol), then the choice
  * of the technician PIN.
  *
- * The long actions (import, export) run on the UI thread, one at a time,
- * with a progress bar drawn from their progress reports.
+ * The long actions (import, export, reading acknowledgements) run one at
+ * a time on a worker thread of their own (below, "the long actions"), while
+ * the UI thread goes on drawing their progress bar and answering the
+ * Cancel button of an import or export.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,46 +205,274 @@ static void enter_tech(app *a)
     app_go(a, SCR_TECH);
 }
 
-/* ---- the progress of a long action ---- */
+/* ---- the long actions, on a worker thread ---- */
 
-static void on_progress(void *ctx, int64_t done, int64_t total)
+/*
+ * An import, export or reading of acknowledgements runs on a thread of
+ * its own (job_main) while the UI thread goes on drawing frames and
+ * answering taps. The store keeps one writer: the worker borrows the
+ * kiosk's store handle, and while a job is out (a->tech.job) the UI
+ * thread leaves the store alone — no audit line, no status read, no
+ * stick polling; the screens only draw what they had, and technician
+ * mode does not close for want of a touch. It takes the store back when
+ * it joins the worker (job_poll), and only then writes the audit line and
+ * reads the status again.
+ *
+ * What crosses between the threads is under the job's mutex: the last
+ * progress report (done, total, and how many reports so far), how many a
+ * frame has shown, whether to stop, whether the worker is finished. The
+ * report and the status are read after the join. Cancel asks to stop;
+ * the import and the export look between files (sq_usb_*_stoppable),
+ * so a bundle is installed whole or not at all, and a stopped export
+ * takes back its files. In lockstep (the test scripts, for runs that are
+ * the same every time) the worker waits at each report until a frame has
+ * shown it and the UI thread has looked again (job_poll): a script's
+ * commands between two looks (a tap on Cancel, checks, shots) all come
+ * at the same point of the work.
+ */
+typedef struct tech_job {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int action;                 /* 1 import, 2 export, 3 acknowledgements */
+    sq_store *store;
+    const sq_station_keys *keys;
+    char stick[sizeof ((sq_usb_stick *)0)->path];
+    bool lockstep;
+    plat *wake;                 /* woken at each new percent and at the end */
+    int woken_pct;              /* the worker's own */
+    /* under mu */
+    int64_t done, total;
+    uint64_t reports, shown;    /* progress reports made; the last one a frame showed */
+    bool stop, quit, finished;  /* quit: the kiosk stops, lockstep or not */
+    /* the worker's; the UI thread reads them once it has joined */
+    sq_status st;
+    sq_err err;
+    sq_usb_report rep;
+} tech_job;
+
+static void job_progress(void *ctx, int64_t done, int64_t total)
 {
-    app *a = ctx;
-    a->tech.busy_done = done;
-    a->tech.busy_total = total;
+    tech_job *j = ctx;
+    /* The bar moves by whole percents: the UI loop is woken for those. */
     int pct = total > 0 ? (int)(done * 100 / total) : 0;
-    if (pct != a->tech.busy_shown && a->redraw) {
-        a->tech.busy_shown = pct;
-        a->redraw(a);
+    if (pct != j->woken_pct) {
+        j->woken_pct = pct;
+        plat_wake(j->wake);
     }
+    pthread_mutex_lock(&j->mu);
+    j->done = done;
+    j->total = total;
+    j->reports++;
+    pthread_cond_broadcast(&j->cv);
+    while (j->lockstep && j->shown < j->reports && !j->quit)
+        pthread_cond_wait(&j->cv, &j->mu);
+    pthread_mutex_unlock(&j->mu);
 }
 
-static void busy_begin(app *a, const char *key)
+static bool job_stop_asked(void *ctx)
 {
+    tech_job *j = ctx;
+    pthread_mutex_lock(&j->mu);
+    bool stop = j->stop;
+    pthread_mutex_unlock(&j->mu);
+    return stop;
+}
+
+static void *job_main(void *arg)
+{
+    tech_job *j = arg;
+    sq_progress pr = {job_progress, j};
+    sq_usb_stop stop = {job_stop_asked, j};
+    if (j->action == 1)
+        j->st = sq_usb_import_stoppable(j->store, j->stick, &pr, &stop, &j->rep, &j->err);
+    else if (j->action == 2)
+        j->st = sq_usb_export_stoppable(j->store, j->keys, j->stick, &pr, &stop, &j->rep, &j->err);
+    else
+        j->st = sq_usb_read_acks(j->store, j->keys, j->stick, &j->rep, &j->err);
+    pthread_mutex_lock(&j->mu);
+    j->finished = true;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    plat_wake(j->wake);
+    return NULL;
+}
+
+static void job_free(tech_job *j)
+{
+    pthread_cond_destroy(&j->cv);
+    pthread_mutex_destroy(&j->mu);
+    free(j);
+}
+
+/* The UI loop is woken (plat_wake) when the bar should move and when the
+ * job ends; this is only a backstop, in ms. */
+#define BUSY_POLL_MS 1000
+
+static void act_finish(app *a, tech_job *j);
+static const char *stick_path(app *a);
+
+/* Starts action (1 import, 2 export, 3 acknowledgements) on the chosen
+ * stick; the busy dialog shows from the next frame. */
+static void job_start(app *a, int action, const char *key)
+{
+    const char *stick = stick_path(a);
+    if (!stick)
+        return; /* the buttons are off without a stick */
+    tech_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        a->tech.done_text[0] = 0;
+        done_fmt(a, "tech.failed", "detail", "out of memory", NULL);
+        show_done(a, "tech.title");
+        return;
+    }
+    j->action = action;
+    j->store = a->store;
+    j->keys = a->keys;
+    j->lockstep = a->tech.lockstep;
+    j->wake = a->u.p;
+    j->woken_pct = -1;
+    snprintf(j->stick, sizeof j->stick, "%s", stick);
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv, NULL);
     a->tech.busy = true;
     a->tech.busy_key = key;
     a->tech.busy_done = 0;
     a->tech.busy_total = 0;
-    a->tech.busy_shown = -1;
-    if (a->redraw)
-        a->redraw(a);
+    a->tech.busy_stopping = false;
+    a->tech.busy_drawn = 0;
+    int rc = pthread_create(&j->thread, NULL, job_main, j);
+    if (rc != 0) {
+        /* No thread to be had: the action says so, as any failure. */
+        j->st = SQ_ENOMEM;
+        snprintf(j->err.msg, sizeof j->err.msg, "cannot start the action: %s", strerror(rc));
+        j->err.code = SQ_ENOMEM;
+        act_finish(a, j);
+        job_free(j);
+        return;
+    }
+    a->tech.job = j;
+    a->dirty = true;
 }
 
+/* The UI thread's look at the job: the frame drawn since has shown the
+ * report it drew (in lockstep the worker goes on from there); a report
+ * not drawn yet asks for a frame; once the worker is finished, it is
+ * joined and its outcome shown. True while it runs. */
+static bool job_poll(app *a)
+{
+    tech_job *j = a->tech.job;
+    if (!j)
+        return false;
+    pthread_mutex_lock(&j->mu);
+    j->shown = a->tech.busy_drawn;
+    pthread_cond_broadcast(&j->cv);
+    bool finished = j->finished, news = j->reports != a->tech.busy_drawn;
+    pthread_mutex_unlock(&j->mu);
+    if (news)
+        a->dirty = true;
+    if (!finished)
+        return true;
+    pthread_join(j->thread, NULL);
+    a->tech.job = NULL;
+    act_finish(a, j);
+    job_free(j);
+    return false;
+}
+
+bool tech_busy(app *a)
+{
+    return a->tech.job != NULL;
+}
+
+bool tech_job_wait(app *a, int ms)
+{
+    tech_job *j = a->tech.job;
+    if (!j)
+        return false;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&j->mu);
+    int rc = 0;
+    /* Something to do: the end, a report not drawn, or (lockstep) a
+     * worker waiting for the UI to say a frame showed its report. */
+#define JOB_NEWS(j) ((j)->finished || (j)->reports != a->tech.busy_drawn || \
+                     ((j)->lockstep && (j)->shown < (j)->reports))
+    while (!JOB_NEWS(j) && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&j->cv, &j->mu, &until);
+    bool news = JOB_NEWS(j);
+#undef JOB_NEWS
+    pthread_mutex_unlock(&j->mu);
+    return news;
+}
+
+void tech_job_stop(app *a)
+{
+    tech_job *j = a->tech.job;
+    if (!j)
+        return;
+    pthread_mutex_lock(&j->mu);
+    j->stop = j->quit = true;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    pthread_join(j->thread, NULL);
+    a->tech.job = NULL;
+    act_finish(a, j);
+    job_free(j);
+}
+
+/* The busy dialog: what is under way, the bar and the percent of the
+ * job's last report (job_poll tells the worker it was shown), and Cancel for
+ * an import or an export. A modal dialog: the screen under it gets no
+ * taps (tech_screen). */
 static void busy_draw(app *a)
 {
     ui *u = &a->u;
-    if (!a->tech.busy || u->pass != UI_DRAW)
+    tech_job *j = a->tech.job;
+    if (!a->tech.busy || !j)
         return;
-    ui_rect r = app_dialog(a, app_t(a, a->tech.busy_key), app_t(a, "tech.wait"), 1);
+    if (u->pass == UI_DRAW) {
+        pthread_mutex_lock(&j->mu);
+        a->tech.busy_done = j->done;
+        a->tech.busy_total = j->total;
+        a->tech.busy_drawn = j->reports;
+        pthread_mutex_unlock(&j->mu);
+    }
+    bool can_stop = j->action != 3;
+    const char *text = app_t(a, a->tech.busy_stopping ? "tech.stopping" : "tech.wait");
+    ui_rect r = app_dialog(a, app_t(a, a->tech.busy_key), text, can_stop ? 2 : 1);
     int pct = a->tech.busy_total > 0 ? (int)(a->tech.busy_done * 100 / a->tech.busy_total) : 0;
-    ui_rect bar = ui_r(r.x, r.y + u->unit / 4, r.w, u->unit / 2);
+    if (pct > 100)
+        pct = 100;
+    /* The first row: the bar, and the percent beside it; the second:
+     * Cancel. */
+    char p[16];
+    snprintf(p, sizeof p, "%d%%", pct);
+    int pw = ui_text_width(u, "100%", u->px, true) + u->gap;
+    ui_rect bar = ui_r(r.x, r.y + u->unit / 4, r.w - pw, u->unit / 2);
     ui_fill(u, bar, u->th.button);
     ui_fill(u, ui_r(bar.x, bar.y, bar.w * pct / 100, bar.h), u->th.accent);
     ui_outline(u, bar, 1, u->th.border);
-    char p[16];
-    snprintf(p, sizeof p, "%d%%", pct);
-    ui_text(u, ui_r(r.x, bar.y + bar.h + u->gap / 2, r.w, 0), p, u->px, true, u->th.fg,
-            ALIGN_CENTER);
+    ui_text(u, ui_r(bar.x + bar.w, r.y + (u->unit - plat_line_height(u->p, u->px)) / 2, pw, 0), p,
+            u->px, true, u->th.fg, ALIGN_CENTER);
+    if (!can_stop)
+        return;
+    ui_rect b = ui_r(r.x + r.w / 4, r.y + u->unit + u->gap, r.w / 2, u->unit);
+    if (ui_button(u, "tech-cancel", b, app_t(a, "tech.cancel"),
+                  a->tech.busy_stopping ? BTN_DISABLED : BTN_NORMAL)) {
+        pthread_mutex_lock(&j->mu);
+        j->stop = true;
+        pthread_cond_broadcast(&j->cv);
+        pthread_mutex_unlock(&j->mu);
+        a->tech.busy_stopping = true;
+        a->dirty = true;
+    }
 }
 
 /* ---- what the notes of a report say, in the station's language ---- */
@@ -299,67 +531,63 @@ static bool stick_has_pub(app *a)
     return a->tech.n_sticks && a->tech.files.count[SQ_USB_CENTRAL_PUB] > 0;
 }
 
-static void act_import(app *a)
+/* The outcome of an import, once the worker is joined. */
+static void import_done(app *a, const char *stick, sq_status st, const sq_err *e,
+                        const sq_usb_report *r)
 {
-    sq_usb_report r;
-    sq_err e;
-    sq_progress pr = {on_progress, a};
-    const char *stick = stick_path(a);
-    busy_begin(a, "tech.importing");
-    sq_status st = sq_usb_import(a->store, stick, &pr, &r, &e);
-    a->tech.busy = false;
     a->tech.done_text[0] = 0;
     char v1[16], v2[16], v3[16];
-    num(v1, sizeof v1, r.done);
-    num(v2, sizeof v2, r.exams);
-    num(v3, sizeof v3, r.items);
-    if (r.done)
+    num(v1, sizeof v1, r->done);
+    num(v2, sizeof v2, r->exams);
+    num(v3, sizeof v3, r->items);
+    if (r->done)
         done_fmt(a, "tech.import_done", "n", v1, "exams", v2, "items", v3, NULL);
-    num(v1, sizeof v1, r.same);
-    if (r.same)
+    num(v1, sizeof v1, r->same);
+    if (r->same)
         done_fmt(a, "tech.import_same", "n", v1, NULL);
-    num(v1, sizeof v1, r.others);
-    if (r.others)
+    num(v1, sizeof v1, r->others);
+    if (r->others)
         done_fmt(a, "tech.import_others", "n", v1, NULL);
-    num(v1, sizeof v1, r.skipped);
-    if (r.skipped)
+    num(v1, sizeof v1, r->skipped);
+    if (r->skipped)
         done_fmt(a, "tech.import_skipped", "n", v1, NULL);
-    if (r.files == 0 && !st && !r.skipped)
+    if (r->files == 0 && !st && !r->skipped && !r->cancelled)
         done_line(a, app_t(a, "tech.import_none"));
-    done_notes(a, &r, false, false);
-    if (r.stick_gone)
+    done_notes(a, r, false, false);
+    if (r->stick_gone)
         done_line(a, app_t(a, "tech.stick_gone"));
     else if (st)
-        done_fmt(a, "tech.failed", "detail", e.msg, NULL);
-    audit_usb(a, SQ_USB_IMPORT, stick, st, &e, &r);
+        done_fmt(a, "tech.failed", "detail", e->msg, NULL);
+    else if (r->cancelled)
+        done_line(a, app_t(a, "tech.import_cancelled"));
+    audit_usb(a, SQ_USB_IMPORT, stick, st, e, r);
     load_status(a);
     load_files(a);
-    show_done(a, st || r.skipped ? "tech.import_title_problems" : "tech.import_title");
+    show_done(a, st || r->skipped    ? "tech.import_title_problems"
+                 : r->cancelled       ? "tech.import_title_cancelled"
+                                      : "tech.import_title");
 }
 
-static void act_export(app *a)
+/* The outcome of an export, once the worker is joined. */
+static void export_done(app *a, const char *stick, sq_status st, const sq_err *e,
+                        const sq_usb_report *r)
 {
-    sq_usb_report r;
-    sq_err e;
-    sq_progress pr = {on_progress, a};
-    const char *stick = stick_path(a);
-    busy_begin(a, "tech.exporting");
-    sq_status st = sq_usb_export(a->store, a->keys, stick, &pr, &r, &e);
-    a->tech.busy = false;
     a->tech.done_text[0] = 0;
     char v1[16], v2[16];
-    num(v1, sizeof v1, r.results);
-    num(v2, sizeof v2, r.done);
+    num(v1, sizeof v1, r->results);
+    num(v2, sizeof v2, r->done);
     const char *title = "tech.export_title";
     if (st == SQ_EFULL)
         done_line(a, app_t(a, "tech.export_full"));
     else if (st == SQ_EREADONLY)
         done_line(a, app_t(a, "tech.export_readonly"));
-    else if (r.stick_gone)
+    else if (r->stick_gone)
         done_line(a, app_t(a, "tech.stick_gone"));
     else if (st)
-        done_fmt(a, "tech.failed", "detail", e.msg, NULL);
-    else if (r.results == 0)
+        done_fmt(a, "tech.failed", "detail", e->msg, NULL);
+    else if (r->cancelled)
+        done_line(a, app_t(a, "tech.export_cancelled"));
+    else if (r->results == 0)
         done_line(a, app_t(a, "tech.export_none"));
     else {
         done_fmt(a, "tech.export_done", "n", v1, "files", v2, NULL);
@@ -367,39 +595,50 @@ static void act_export(app *a)
     }
     if (st)
         title = "tech.export_title_failed";
-    audit_usb(a, SQ_USB_EXPORT, stick, st, &e, &r);
+    else if (r->cancelled)
+        title = "tech.export_title_cancelled";
+    audit_usb(a, SQ_USB_EXPORT, stick, st, e, r);
     load_status(a);
     load_files(a);
     show_done(a, title);
 }
 
-static void act_acks(app *a)
+/* The outcome of reading acknowledgements, once the worker is joined. */
+static void acks_done(app *a, const char *stick, sq_status st, const sq_err *e,
+                      const sq_usb_report *r)
 {
-    sq_usb_report r;
-    sq_err e;
-    const char *stick = stick_path(a);
-    busy_begin(a, "tech.reading_acks");
-    sq_status st = sq_usb_read_acks(a->store, a->keys, stick, &r, &e);
-    a->tech.busy = false;
     a->tech.done_text[0] = 0;
     char v1[16], v2[16];
-    num(v1, sizeof v1, r.done);
-    num(v2, sizeof v2, r.results);
-    if (r.files == 0 && !st && !r.skipped)
+    num(v1, sizeof v1, r->done);
+    num(v2, sizeof v2, r->results);
+    if (r->files == 0 && !st && !r->skipped)
         done_line(a, app_t(a, "tech.acks_none"));
     else
         done_fmt(a, "tech.acks_done", "n", v1, "results", v2, NULL);
-    num(v1, sizeof v1, r.skipped);
-    if (r.skipped)
+    num(v1, sizeof v1, r->skipped);
+    if (r->skipped)
         done_fmt(a, "tech.acks_refused", "n", v1, NULL);
-    done_notes(a, &r, true, false);
-    if (r.stick_gone)
+    done_notes(a, r, true, false);
+    if (r->stick_gone)
         done_line(a, app_t(a, "tech.stick_gone"));
     else if (st)
-        done_fmt(a, "tech.failed", "detail", e.msg, NULL);
-    audit_usb(a, SQ_USB_ACKS, stick, st, &e, &r);
+        done_fmt(a, "tech.failed", "detail", e->msg, NULL);
+    audit_usb(a, SQ_USB_ACKS, stick, st, e, r);
     load_status(a);
-    show_done(a, st || r.skipped ? "tech.acks_title_problems" : "tech.acks_title");
+    show_done(a, st || r->skipped ? "tech.acks_title_problems" : "tech.acks_title");
+}
+
+/* On the UI thread, the store its own again: the outcome of a job. */
+static void act_finish(app *a, tech_job *j)
+{
+    a->tech.busy = false;
+    a->tech.busy_stopping = false;
+    if (j->action == 1)
+        import_done(a, j->stick, j->st, &j->err, &j->rep);
+    else if (j->action == 2)
+        export_done(a, j->stick, j->st, &j->err, &j->rep);
+    else
+        acks_done(a, j->stick, j->st, &j->err, &j->rep);
 }
 
 /* ---- the PIN keypad ---- */
@@ -1208,6 +1447,10 @@ bool tech_key(app *a, int key)
 
 bool tech_screen(app *a)
 {
+    /* The busy dialog is modal: the screen under it only draws. */
+    bool tapped = a->u.tapped;
+    if (a->tech.busy)
+        a->u.tapped = false;
     switch (a->scr) {
     case SCR_PIN: scr_pin(a); break;
     case SCR_TECH: scr_tech(a); break;
@@ -1215,8 +1458,9 @@ bool tech_screen(app *a)
     case SCR_GLYPHS: scr_glyphs(a); break;
     case SCR_NEWPIN: scr_newpin(a); break;
     case SCR_SETUP: scr_setup(a); break;
-    default: return false;
+    default: a->u.tapped = tapped; return false;
     }
+    a->u.tapped = tapped;
     busy_draw(a);
     return true;
 }
@@ -1257,9 +1501,9 @@ void tech_run_pending(app *a)
     int p = a->tech.pending;
     a->tech.pending = 0;
     switch (p) {
-    case 1: act_import(a); break;
-    case 2: act_export(a); break;
-    case 3: act_acks(a); break;
+    case 1: job_start(a, 1, "tech.importing"); break;
+    case 2: job_start(a, 2, "tech.exporting"); break;
+    case 3: job_start(a, 3, "tech.reading_acks"); break;
     case 4: setup_enrol(a); break;
     default: break;
     }
@@ -1268,6 +1512,13 @@ void tech_run_pending(app *a)
 int tech_tick(app *a, int64_t now)
 {
     int next = -1;
+    /* A job out: its progress is looked at when the worker wakes the loop
+     * (a frame drawn when it moved); nothing here touches the store, the
+     * sticks are not polled, and the technician is not idle. */
+    if (job_poll(a)) {
+        a->last_input_ms = now;
+        return BUSY_POLL_MS;
+    }
     if (a->scr == SCR_TECH || a->scr == SCR_SETUP) {
         if (now - a->tech.last_poll_ms >= APP_STICK_POLL_MS)
             poll_sticks(a, false);

@@ -26,9 +26,19 @@ bool tech_overlay(app *a);
 /* Its timers (sticks looked for, the PIN's wait): ms until the next is
  * due (-1: none). */
 int tech_tick(app *a, int64_t now);
-/* After a hit pass: the long action tapped (import, export, ...), which
- * draws its progress through a->redraw. */
+/* After a hit pass: the long action tapped (import, export, reading
+ * acknowledgements) starts on a worker thread; the busy dialog draws its
+ * progress, and tech_tick ends it (the outcome dialog) once it is done.
+ * While one runs the UI thread does not touch the store. */
 void tech_run_pending(app *a);
+/* Whether a long action is under way. */
+bool tech_busy(app *a);
+/* Waits, at most ms of real time, for the action's next progress report
+ * or its end: true when there is one a frame has not shown yet. */
+bool tech_job_wait(app *a, int ms);
+/* Asks the action under way to stop, waits for it, and shows its outcome
+ * (when the kiosk stops with one under way). */
+void tech_job_stop(app *a);
 /* Typed text and keys on the PIN screens: true if taken. */
 bool tech_type(app *a, const char *text);
 bool tech_key(app *a, int key);

@@ -13,6 +13,7 @@
 
 #include "script.h"
 #include "screens.h"
+#include "scr_tech.h"
 
 /* ---- the simulated clock ---- */
 
@@ -88,6 +89,55 @@ void script_trace(app *a, const char *tag)
     fflush(stdout);
 }
 
+/* ---- a long action under way (import, export: scr_tech.c) ---- */
+
+/* The real time since t0, in ms. */
+static int64_t real_ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* The percent the busy dialog showed in the last frame. */
+static int shown_percent(const app *a)
+{
+    if (a->tech.busy_total <= 0)
+        return 0;
+    int64_t p = a->tech.busy_done * 100 / a->tech.busy_total;
+    return p > 100 ? 100 : (int)p;
+}
+
+/* Frames drawn while an action runs (scripts run it in lockstep: it waits
+ * at each progress report for a frame to show it), at least one every
+ * BUSY_FRAME_MS of real time, counted in *frames and, where the percent
+ * shown changed, *changes; until the action is over, or (until_pct >= 0)
+ * a frame showed until_pct percent or more. False after max_ms of real
+ * time, or when the action ended before until_pct. */
+#define BUSY_FRAME_MS 20
+static bool busy_frames(app *a, int until_pct, int64_t max_ms, int *frames, int *changes)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int last = -1;
+    for (;;) {
+        screens_tick(a); /* ends the action once it is over */
+        if (!tech_busy(a))
+            return until_pct < 0;
+        script_redraw(a);
+        (*frames)++;
+        int pct = shown_percent(a);
+        if (last >= 0 && pct != last)
+            (*changes)++;
+        last = pct;
+        if (until_pct >= 0 && pct >= until_pct)
+            return true;
+        if (real_ms_since(&t0) > max_ms)
+            return false;
+        tech_job_wait(a, BUSY_FRAME_MS);
+    }
+}
+
 /* ---- scripts ---- */
 
 static int script_fail(const char *file, int line, const char *what, app *a)
@@ -106,6 +156,11 @@ int script_run(app *a, sim_clock *clk, const script_options *o)
     }
     char line[1024];
     int n = 0, rc = 0;
+    /* A long action started with "start" runs on until "wait-done"; one
+     * started by a tap is over before the next command. */
+    bool started = false;
+    int frames = 0, changes = 0;
+    a->tech.lockstep = true;
     screens_draw(a);
     while (!rc && fgets(line, sizeof line, f)) {
         n++;
@@ -163,6 +218,38 @@ int script_run(app *a, sim_clock *clk, const script_options *o)
             sim_wait(a, clk, (int64_t)(secs * 1000));
             if (!screens_release(a))
                 screens_tap(a, x, y);
+        } else if (!strcmp(cmd, "start")) {
+            /* A tap on a widget that starts a long action, which goes on
+             * while the next commands run (taps, checks, shots). */
+            const ui_widget *w = ui_find(&a->u, arg);
+            if (!w) {
+                snprintf(msg, sizeof msg, "no widget '%s' on the screen", arg);
+                rc = script_fail(o->path, n, msg, a);
+                break;
+            }
+            screens_tap(a, w->r.x + w->r.w / 2, w->r.y + w->r.h / 2);
+            started = tech_busy(a);
+            frames = changes = 0;
+            if (!started)
+                rc = script_fail(o->path, n, "the tap started no long action", a);
+        } else if (!strcmp(cmd, "wait-progress")) {
+            /* Frames while the action runs, until one shows PERCENT or
+             * more; then a line: the frames drawn since "start", and how
+             * often the percent shown changed between them. */
+            if (!busy_frames(a, atoi(arg), 120000, &frames, &changes)) {
+                snprintf(msg, sizeof msg, "no frame showed %s%% while the action ran", arg);
+                rc = script_fail(o->path, n, msg, a);
+            }
+            printf("PROGRESS frames=%d changes=%d percent=%d\n", frames, changes,
+                   shown_percent(a));
+            fflush(stdout);
+        } else if (!strcmp(cmd, "wait-done")) {
+            /* Frames until the action started is over. */
+            if (!busy_frames(a, -1, 300000, &frames, &changes))
+                rc = script_fail(o->path, n, "the action did not end within 300 s", a);
+            printf("DONE frames=%d changes=%d\n", frames, changes);
+            fflush(stdout);
+            started = false;
         } else if (!strcmp(cmd, "progress-shot")) {
             snprintf(progress_shot, sizeof progress_shot, "%s/%s.png", o->shots ? o->shots : ".",
                      arg);
@@ -285,6 +372,10 @@ int script_run(app *a, sim_clock *clk, const script_options *o)
             snprintf(msg, sizeof msg, "unknown script command '%s'", cmd);
             rc = script_fail(o->path, n, msg, a);
         }
+        /* An action a tap started is over before the next command. */
+        if (!rc && !started && tech_busy(a) &&
+            !busy_frames(a, -1, 300000, &frames, &changes))
+            rc = script_fail(o->path, n, "the action did not end within 300 s", a);
         if (!rc) {
             screens_draw(a);
             if (o->trace && a->scr == SCR_ITEM)

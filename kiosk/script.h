@@ -7,8 +7,19 @@
  *   wait SECONDS (simulated), wait-real SECONDS, sleep-real MS, wait-file PATH,
  *   expect-screen NAME, expect-text TEXT, expect-no-text TEXT,
  *   expect-widget NAME, expect-fits, expect-left, screenshot NAME,
- *   progress-shot NAME, state, print, cache, exit; '#' starts a comment.
- * A frame is drawn after each command. Each wait (of simulated time, also
+ *   progress-shot NAME, start NAME, wait-progress PERCENT, wait-done,
+ *   state, print, cache, exit; '#' starts a comment.
+ * A frame is drawn after each command. A long action of the technician
+ * (import, export: on a worker thread, scr_tech.h) runs in lockstep with
+ * the frames: at each progress report it waits until a frame has shown
+ * it and the runner has looked again, so every run stops at the same
+ * points. One a tap started is over before the next command; one "start"
+ * started runs on while the next commands tap and check, until
+ * "wait-done"; "wait-progress" draws frames until one shows PERCENT, and
+ * prints PROGRESS frames=N changes=K percent=P (frames drawn since the
+ * start, and how often the percent shown changed). Real time bounds
+ * these waits only (120 s, 300 s); no "wait" of simulated time while an
+ * action runs (the store reads the same clock). Each wait (of simulated time, also
  * within hold and wait-real) first lets the kiosk prefetch to the end, as
  * it does while it waits for a person (screens.h); cache prints the text
  * cache and the texts rendered (drawn, prefetched, in the last frame) and
@@ -40,8 +51,8 @@ typedef struct {
  * (said on stderr, with the texts on screen), 2 when it cannot be read,
  * SCRIPT_LEFT when the technician left the kiosk. */
 int script_run(app *a, sim_clock *clk, const script_options *o);
-/* Draws, and takes the progress shot a script asked for (a->redraw during
- * a long action). */
+/* Draws, and takes the progress shot a script asked for (the frames drawn
+ * while a long action runs). */
 void script_redraw(app *a);
 /* Prints what the item screen shows (every answer, the position, the
  * time left) as one line starting with tag: for the power-cut tests. */

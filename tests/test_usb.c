@@ -10,7 +10,8 @@
  * a second export replacing the first, a linked folder, a full and a
  * read-only stick); central's acknowledgements (good, forged, altered,
  * from another central, for another station, read twice); enrolment by
- * stick on both sides; sq_usb_put. Every refusal is checked for its
+ * stick on both sides; sq_usb_put; an import and an export stopped midway
+ * (sq_usb_*_stoppable: what each leaves). Every refusal is checked for its
  * message and for having changed nothing: the store (fx_digest) and,
  * where it matters, the files on the stick.
  */
@@ -1874,6 +1875,115 @@ static void test_put(void)
     CHECK_ERR(SQ_EIO, "cannot open the stick", sq_usb_put(p, "", "x", "x", 1, &e), &e);
 }
 
+/* ---- stopped midway (the kiosk's Cancel) ---- */
+
+/* Says stop from the ask numbered at (1: the first) on. */
+typedef struct {
+    int asked, at;
+} stopper;
+
+static bool stop_at(void *ctx)
+{
+    stopper *sp = ctx;
+    return ++sp->asked >= sp->at;
+}
+
+static void test_stopped(void)
+{
+    sq_err e = {0};
+    sq_usb_report r;
+    char s[512], p[1200], out[800];
+    uint8_t before[32], after[32], tb[32], ta[32];
+    progress_log pl = {0};
+    sq_progress pr = {on_progress, &pl};
+
+    /* Three bundles; stopped before the second: the first is installed
+     * whole, the others not read; the stick is as it was. */
+    new_stick("import-stopped", s, sizeof s);
+    pathf(p, sizeof p, "%s/10-a.sqb", s);
+    CHECK_INT(0, build("usb-stop-a", 1, 2, p));
+    pathf(p, sizeof p, "%s/20-b.sqb", s);
+    CHECK_INT(0, build("usb-stop-b", 1, 2, p));
+    pathf(p, sizeof p, "%s/30-c.sqb", s);
+    CHECK_INT(0, build("usb-stop-c", 1, 2, p));
+    tree_digest(s, tb);
+    stopper sp = {0, 2};
+    sq_usb_stop stop = {stop_at, &sp};
+    CHECK_OK(sq_usb_import_stoppable(f.store, s, &pr, &stop, &r, &e), &e);
+    CHECK(r.cancelled);
+    CHECK(!r.stick_gone);
+    CHECK_INT(2, sp.asked);
+    CHECK_INT(1, r.files);
+    CHECK_INT(1, r.done);
+    CHECK(exam_listed("usb-stop-a"));
+    CHECK(!exam_listed("usb-stop-b"));
+    CHECK(!exam_listed("usb-stop-c"));
+    CHECK(pl.last_done < pl.last_total);
+    tree_digest(s, ta);
+    CHECK_SAME(tb, ta);
+    char detail[600];
+    sq_usb_summary(SQ_USB_IMPORT, s, SQ_OK, NULL, &r, detail, sizeof detail);
+    CHECK(strstr(detail, "cancelled") != NULL);
+
+    /* Stopped before the first: nothing changes in the store. */
+    fx_digest(f.db_path, before);
+    sp = (stopper){0, 1};
+    CHECK_OK(sq_usb_import_stoppable(f.store, s, NULL, &stop, &r, &e), &e);
+    CHECK(r.cancelled);
+    CHECK_INT(0, r.files);
+    CHECK_INT(0, r.done);
+    fx_digest(f.db_path, after);
+    CHECK_SAME(before, after);
+
+    /* Not stopped: the rest comes in, the first is the same. */
+    CHECK_OK(sq_usb_import_stoppable(f.store, s, NULL, NULL, &r, &e), &e);
+    CHECK(!r.cancelled);
+    CHECK_INT(2, r.done);
+    CHECK_INT(1, r.same);
+    CHECK(exam_listed("usb-stop-b"));
+    CHECK(exam_listed("usb-stop-c"));
+
+    /* An export of two batches stopped after the first: nothing of it
+     * stays on the stick, the store notes nothing. */
+    make_results(55);
+    int64_t pend = pending(), exp = exported();
+    CHECK(pend > 50);
+    new_stick("export-stopped", s, sizeof s);
+    pathf(out, sizeof out, "%s/synaq/st-001/outgoing", s);
+    fx_digest(f.db_path, before);
+    sp = (stopper){0, 1};
+    memset(&pl, 0, sizeof pl);
+    CHECK_OK(sq_usb_export_stoppable(f.store, f.keys, s, &pr, &stop, &r, &e), &e);
+    CHECK(r.cancelled);
+    CHECK_INT(1, sp.asked);
+    CHECK_INT(0, r.done);
+    CHECK_INT(0, r.results);
+    CHECK_INT(0, n_entries(out));
+    CHECK_INT(pend, pending());
+    CHECK_INT(exp, exported());
+    fx_digest(f.db_path, after);
+    CHECK_SAME(before, after);
+    sq_usb_summary(SQ_USB_EXPORT, s, SQ_OK, NULL, &r, detail, sizeof detail);
+    CHECK(strstr(detail, "cancelled") != NULL);
+
+    /* Over an earlier export: stopped at the last ask (before the
+     * manifest), and the earlier export is there as it was. */
+    CHECK_OK(sq_usb_export(f.store, f.keys, s, NULL, &r, &e), &e);
+    CHECK(r.done >= 2);
+    int batches = r.done;
+    make_results(3);
+    tree_digest(s, tb);
+    fx_digest(f.db_path, before);
+    sp = (stopper){0, batches};
+    CHECK_OK(sq_usb_export_stoppable(f.store, f.keys, s, NULL, &stop, &r, &e), &e);
+    CHECK(r.cancelled);
+    CHECK_INT(batches, sp.asked);
+    tree_digest(s, ta);
+    CHECK_SAME(tb, ta);
+    fx_digest(f.db_path, after);
+    CHECK_SAME(before, after);
+}
+
 int main(void)
 {
     if (fx_setup(&f, "st-001"))
@@ -1887,6 +1997,7 @@ int main(void)
     test_acks();
     test_enrol();
     test_put();
+    test_stopped();
     unmount_all();
     fx_teardown(&f);
     return check_report("test_usb");

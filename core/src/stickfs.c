@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "stickfs_int.h"
@@ -217,11 +218,31 @@ void sqi_stickfs_free_names(char **names, size_t n)
  * away or changed while it was read (a stick pulled out); SQ_EINVAL for a
  * symbolic link, a non-file or a file that is not what magic says;
  * SQ_ETOOBIG above max. Caller owns *buf (free()). */
+/* A test hook, compiled in only where the tests are built (SYNAQ_TEST_HOOKS:
+ * BUILD_TESTING; the packages are built without it): with
+ * SYNAQ_TEST_STICK_DELAY_MS=N (1..60000) in the environment every file read
+ * from a stick first waits N ms, a slow stick for the kiosk's UI tests
+ * (tests/ui/slowstick.sh). Elsewhere it does nothing. */
+static void test_stick_delay(void)
+{
+#ifdef SYNAQ_TEST_HOOKS
+    const char *v = getenv("SYNAQ_TEST_STICK_DELAY_MS");
+    char *end;
+    long ms = v ? strtol(v, &end, 10) : 0;
+    if (!v || *end || ms <= 0 || ms > 60000)
+        return;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+#endif
+}
+
 sq_status sqi_stickfs_read_at(int dfd, const char *name, const char *shown, size_t max,
                          const char *magic, const char *what, const read_progress *rp,
                          uint8_t **buf, size_t *len, sq_err *err)
 {
     sq_status st = SQ_OK;
+    test_stick_delay();
     uint8_t *p = NULL;
     int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {

@@ -291,8 +291,19 @@ static bool store_failure(sq_status st)
            st == SQ_EIO || st == SQ_ESTATE;
 }
 
+static bool stop_asked(const sq_usb_stop *stop)
+{
+    return stop && stop->fn && stop->fn(stop->ctx);
+}
+
 sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
                         sq_usb_report *rep, sq_err *err)
+{
+    return sq_usb_import_stoppable(s, stick, pr, NULL, rep, err);
+}
+
+sq_status sq_usb_import_stoppable(sq_store *s, const char *stick, const sq_progress *pr,
+                                  const sq_usb_stop *stop, sq_usb_report *rep, sq_err *err)
 {
     memset(rep, 0, sizeof *rep);
     int root = sqi_stickfs_open_stick(stick, err);
@@ -354,6 +365,11 @@ sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
     if (pr && pr->fn)
         pr->fn(pr->ctx, 0, total);
     for (size_t i = 0; i < nc; i++) {
+        /* Between bundles only: each is installed whole or not at all. */
+        if (stop_asked(stop)) {
+            rep->cancelled = true;
+            break;
+        }
         uint8_t *buf = NULL;
         size_t len = 0;
         sq_err e;
@@ -405,7 +421,7 @@ sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
             note(rep, c[i].rel, r, "%s; not imported", e.msg);
         }
     }
-    if (!st && pr && pr->fn)
+    if (!st && !rep->cancelled && pr && pr->fn)
         pr->fn(pr->ctx, total, total);
 out:
     for (size_t i = 0; i < nc; i++)
@@ -429,6 +445,13 @@ typedef struct {
 
 sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick,
                         const sq_progress *pr, sq_usb_report *rep, sq_err *err)
+{
+    return sq_usb_export_stoppable(s, k, stick, pr, NULL, rep, err);
+}
+
+sq_status sq_usb_export_stoppable(sq_store *s, const sq_station_keys *k, const char *stick,
+                                  const sq_progress *pr, const sq_usb_stop *stop,
+                                  sq_usb_report *rep, sq_err *err)
 {
     memset(rep, 0, sizeof *rep);
     const sq_cert *cert = sq_station_keys_cert(k);
@@ -528,6 +551,11 @@ sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick
         after = made.next_after;
         if (pr && pr->fn)
             pr->fn(pr->ctx, rep->results < pending ? rep->results : pending, pending);
+        /* Stopped: this run's files go back, as on a failure. */
+        if (stop_asked(stop)) {
+            rep->cancelled = true;
+            goto undo;
+        }
     }
     /* The manifest last: its presence says the export is whole. */
     for (size_t i = 0; i < n_files; i++) {
@@ -732,13 +760,15 @@ sq_status sq_usb_summary(sq_usb_action act, const char *stick, sq_status st, con
     const char *msg = st && why ? why->msg : "";
     switch (act) {
     case SQ_USB_IMPORT:
-        snprintf(detail, cap, "%s: %d imported, %d same, %d for other stations, %d skipped%s%s%s",
+        snprintf(detail, cap, "%s: %d imported, %d same, %d for other stations, %d skipped%s%s%s%s",
                  stick, r->done, r->same, r->others, r->skipped,
-                 r->stick_gone ? "; the stick went away" : "", *msg ? ": " : "", msg);
+                 r->stick_gone ? "; the stick went away" : "",
+                 r->cancelled ? "; cancelled, the rest not read" : "", *msg ? ": " : "", msg);
         return st ? st : r->skipped ? SQ_EINVAL : SQ_OK;
     case SQ_USB_EXPORT:
-        snprintf(detail, cap, "%s: %d result(s) in %d batch(es)%s%s", stick, r->results, r->done,
-                 *msg ? ": " : "", msg);
+        snprintf(detail, cap, "%s: %d result(s) in %d batch(es)%s%s%s", stick, r->results, r->done,
+                 r->cancelled ? "; cancelled, this run's files taken back" : "", *msg ? ": " : "",
+                 msg);
         return st;
     default:
         snprintf(detail, cap, "%s: %d read, %d refused, %d result(s) marked sent%s%s", stick,

@@ -111,6 +111,7 @@ typedef struct {
     int results;        /* exported; or newly marked sent by acknowledgements */
     int renumbered;     /* central's signed conflicts that renumbered results (noted) */
     bool stick_gone;    /* stopped: the stick went away or changed under us */
+    bool cancelled;     /* stopped when asked to (sq_usb_stop), between files */
     char dir[1200];     /* an export's folder */
     int n_notes;        /* the first SQ_USB_MAX_NOTES notes are kept */
     sq_usb_note notes[SQ_USB_MAX_NOTES];
@@ -139,6 +140,31 @@ sq_status sq_usb_import(sq_store *s, const char *stick, const sq_progress *pr,
  * back, and nothing is noted. pr is told results written. */
 sq_status sq_usb_export(sq_store *s, const sq_station_keys *k, const char *stick,
                         const sq_progress *pr, sq_usb_report *rep, sq_err *err) SQ_MUST_CHECK;
+
+/* A way to stop an import or an export midway, from another thread: fn
+ * (with ctx) is asked between files whether to stop, and must be safe to
+ * call from the thread running the action. A NULL sq_usb_stop, or a NULL
+ * fn, never stops. */
+typedef struct {
+    bool (*fn)(void *ctx);
+    void *ctx;
+} sq_usb_stop;
+
+/* sq_usb_import, stoppable: asked before each bundle, so a bundle is
+ * installed whole or not at all; the bundles installed before the stop
+ * stay, the rest are not read. A stopped import returns SQ_OK with
+ * rep->cancelled (rep->done says how many bundles it brought). */
+sq_status sq_usb_import_stoppable(sq_store *s, const char *stick, const sq_progress *pr,
+                                  const sq_usb_stop *stop, sq_usb_report *rep,
+                                  sq_err *err) SQ_MUST_CHECK;
+
+/* sq_usb_export, stoppable: asked after each batch written and before the
+ * manifest; a stop takes back this run's files as a failure does (the
+ * earlier export stays as it was, the store notes nothing) and returns
+ * SQ_OK with rep->cancelled, rep->done and rep->results 0. */
+sq_status sq_usb_export_stoppable(sq_store *s, const sq_station_keys *k, const char *stick,
+                                  const sq_progress *pr, const sq_usb_stop *stop,
+                                  sq_usb_report *rep, sq_err *err) SQ_MUST_CHECK;
 
 /* Reads central's acknowledgements in STICK/synaq/ID/acks and marks sent
  * the results they name. Forged or altered ones, and ones meant for
