@@ -1222,8 +1222,9 @@ static const struct {
      "set the kiosk's technician PIN (4 to 12 digits, from stdin)"},
     {"audit", cmd_audit, "[N]",
      "the last N lines of the station's audit log (default 50)"},
-    {"update", cmd_update, "stage FILE | apply FILE | apply-pending | status",
-     "signed software updates from central: stage puts a checked update in the pending\n"
+    {"update", cmd_update, "stage FILE | stage-usb [STICK] | apply FILE | apply-pending | status",
+     "signed software updates from central: stage (stage-usb: every synaq/updates/*.squ\n"
+     "on the stick) puts a checked update in the pending\n"
      "folder (HOME/updates) for synaq-update.service; apply and apply-pending (as root)\n"
      "check it again and install it with dpkg when no attempt is open (else status 75,\n"
      "it waits); status says the last one. $SYNAQ_DPKG: the dpkg command, for tests"},

@@ -4,6 +4,7 @@
  *   stage FILE      check an update file against central's key (as any
  *                   user who can open the station) and put it in the
  *                   pending folder, for synaq-update.service
+ *   stage-usb [STICK]  the same for every STICK/synaq/updates/NAME.squ
  *   apply FILE      check it and install it with dpkg now (as root)
  *   apply-pending   apply every update in the pending folder (as root;
  *                   what synaq-update.service runs)
@@ -18,13 +19,15 @@
  * manifest allows it. Then `dpkg --configure -a` (mends an install that
  * a power cut or a kill stopped) and `dpkg -i`. Every outcome is an
  * audit line and the store's note "update.state"; a successful one also
- * "update.version".
+ * "update.version", and the station's programs are restarted on the new
+ * version (dpkg does not restart them: debian/rules).
  *
  * Environment (for tests and unusual stations, never needed in the
  * units): SYNAQ_DPKG, the dpkg command in words ("dpkg --root=DIR");
  * SYNAQ_UPDATE_PENDING, the pending folder (HOME/updates);
  * SYNAQ_UPDATE_STATE, root's folder (/var/lib/synaq-update: central.pin,
- * work/).
+ * work/); SYNAQ_UPDATE_RESTART, the command run after an update went in
+ * (RESTART_DEFAULT: the station's programs; "" none).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
@@ -41,9 +44,11 @@
 
 #include "synaq/tech.h"
 #include "synaq/update.h"
+#include "synaq/usb.h"
 #include "update.h"
 
 #define STATE_DEFAULT "/var/lib/synaq-update"
+#define RESTART_DEFAULT "systemctl try-restart synaq-syncd.service synaq-kiosk.service"
 #define NOTE_STATE "update.state"
 #define NOTE_VERSION "update.version"
 #define MAX_WORDS 16
@@ -55,6 +60,7 @@ typedef struct {
     char pending[4200];
     char state_dir[4096];
     char dpkg[1024];
+    char restart[1024]; /* "": none */
 } ctx;
 
 static void say_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -93,12 +99,12 @@ static void note(ctx *c, const char *key, const char *fmt, ...)
 /* Runs the dpkg command's words followed by args (NULL-terminated). With
  * out, its standard output is captured there (cut at cap - 1) and its
  * errors dropped. The exit status, or -1 when it could not run. */
-static int run_dpkg(ctx *c, const char *const *args, char *out, size_t cap)
+static int run_words(const char *cmd, const char *const *args, char *out, size_t cap)
 {
-    char words[sizeof c->dpkg];
-    char *argv[MAX_WORDS + 16];
+    char words[1024];
+    char *argv[MAX_WORDS + SQ_UPDATE_MAX_PKGS + 8];
     size_t n = 0;
-    snprintf(words, sizeof words, "%s", c->dpkg);
+    snprintf(words, sizeof words, "%s", cmd);
     for (char *save = NULL, *w = strtok_r(words, " \t", &save); w && n < MAX_WORDS;
          w = strtok_r(NULL, " \t", &save))
         argv[n++] = w;
@@ -149,6 +155,11 @@ static int run_dpkg(ctx *c, const char *const *args, char *out, size_t cap)
         if (errno != EINTR)
             return -1;
     return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
+}
+
+static int run_dpkg(ctx *c, const char *const *args, char *out, size_t cap)
+{
+    return run_words(c->dpkg, args, out, cap);
 }
 
 /* The version of name installed (fully: "install ok installed") in
@@ -349,6 +360,16 @@ static int apply_one(ctx *c, const char *path)
         snprintf(detail, sizeof detail, "%s applied (%zu package(s))", m.version, m.n_pkgs);
         audit(c, "update", SQ_OK, detail);
         printf("update %s applied\n", m.version);
+        /* dpkg does not restart the station's programs (debian/rules:
+         * never mid-exam); now, with no attempt open, they start on the
+         * new version, and the next heartbeat says it. */
+        if (c->restart[0]) {
+            const char *none[] = {NULL};
+            int r = run_words(c->restart, none, NULL, 0);
+            if (r != 0)
+                say_err("'%s' exited with %d: the programs run the old version until they "
+                        "restart", c->restart, r);
+        }
     } else {
         snprintf(detail, sizeof detail,
                  "%s failed: dpkg %s exited with %d; %zu of %zu package(s) at the update's "
@@ -443,61 +464,55 @@ static int cmd_stage(ctx *c, const char *path)
 {
     sq_update_manifest m;
     sq_err e;
-    sq_status st = sq_update_read(path, sq_station_keys_central_sign_pk(c->k), &m, &e);
     char detail[900];
+    if (sq_update_stage_file(path, sq_station_keys_central_sign_pk(c->k), c->pending, &m, &e)) {
+        say_err("%s", e.msg);
+        audit(c, "update-stage", e.code, e.msg);
+        return 1;
+    }
+    snprintf(detail, sizeof detail, "%s (%s, %zu package(s)) waits in %s for synaq-update",
+             m.version, path, m.n_pkgs, c->pending);
+    note(c, NOTE_STATE, "pending %s", m.version);
+    audit(c, "update-stage", SQ_OK, detail);
+    printf("update %s\n", detail);
+    return 0;
+}
+
+/* From a stick: every STICK/synaq/updates/NAME.squ signed by central. */
+static int cmd_stage_usb(ctx *c, const char *stick_arg)
+{
+    sq_usb_stick sticks[SQ_USB_MAX_STICKS];
+    size_t n = 0;
+    sq_err e;
+    const char *stick = stick_arg;
+    if (!stick) {
+        if (sq_usb_find(getenv("SYNAQ_USB_ROOTS"), sticks, SQ_USB_MAX_STICKS, &n, &e)) {
+            say_err("%s", e.msg);
+            return 1;
+        }
+        if (n != 1) {
+            say_err("%s: name the stick", n ? "more than one stick is plugged in" : "no stick found");
+            return 1;
+        }
+        stick = sticks[0].path;
+    }
+    sq_update_stage_report r;
+    char detail[900];
+    sq_status st = sq_update_stage_usb(stick, sq_station_keys_central_sign_pk(c->k), c->pending,
+                                       &r, &e);
     if (st) {
         say_err("%s", e.msg);
         audit(c, "update-stage", st, e.msg);
         return 1;
     }
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    char name[300], tmp[4600], to[4600];
-    snprintf(name, sizeof name, "synaq-update-%s%s", m.version, SQ_UPDATE_SUFFIX);
-    if (make_dir(c->pending, 02770))
-        return 1;
-    snprintf(tmp, sizeof tmp, "%s/.%s.part", c->pending, name);
-    snprintf(to, sizeof to, "%s/%s", c->pending, name);
-    FILE *in = fopen(path, "rb");
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0640);
-    FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    int rc = 0;
-    if (!in || !out) {
-        say_err("cannot copy %s to %s: %s", path, tmp, strerror(errno));
-        rc = 1;
-    } else {
-        char buf[65536];
-        size_t r;
-        while ((r = fread(buf, 1, sizeof buf, in)) > 0)
-            if (fwrite(buf, 1, r, out) != r)
-                break;
-        if (ferror(in) || fflush(out) || ferror(out) || fsync(fileno(out))) {
-            say_err("cannot copy %s to %s: %s", path, tmp, strerror(errno));
-            rc = 1;
-        }
-    }
-    if (in)
-        fclose(in);
-    if (out)
-        fclose(out);
-    else if (fd >= 0)
-        close(fd);
-    /* The rename is what the path unit sees: only a whole file arrives. */
-    if (rc == 0 && rename(tmp, to)) {
-        say_err("cannot move the update into %s: %s", c->pending, strerror(errno));
-        rc = 1;
-    }
-    if (rc) {
-        unlink(tmp);
-        audit(c, "update-stage", SQ_EIO, base);
-        return 1;
-    }
-    snprintf(detail, sizeof detail, "%s (%s, %zu package(s)) waits in %s for synaq-update",
-             m.version, base, m.n_pkgs, c->pending);
-    note(c, NOTE_STATE, "pending %s", m.version);
-    audit(c, "update-stage", SQ_OK, detail);
-    printf("update %s\n", detail);
-    return 0;
+    snprintf(detail, sizeof detail, "%s: %d update(s) staged (%s), %d refused%s%s", stick,
+             r.staged, r.versions[0] ? r.versions : "none", r.refused,
+             r.refused ? ": " : "", r.first_refusal);
+    if (r.staged)
+        note(c, NOTE_STATE, "pending %s", r.versions);
+    audit(c, "update-stage", r.refused ? SQ_EAUTH : SQ_OK, detail);
+    printf("%s\n", detail);
+    return r.refused ? 1 : 0;
 }
 
 static int cmd_status(ctx *c)
@@ -522,11 +537,15 @@ int update_main(int argc, char **argv, const sq_station_paths *paths, sq_station
         snprintf(c.pending, sizeof c.pending, "%s/updates", paths->home);
     v = getenv("SYNAQ_UPDATE_STATE");
     snprintf(c.state_dir, sizeof c.state_dir, "%s", v && *v ? v : STATE_DEFAULT);
+    v = getenv("SYNAQ_UPDATE_RESTART");
+    snprintf(c.restart, sizeof c.restart, "%s", v ? v : RESTART_DEFAULT);
     v = getenv("SYNAQ_DPKG");
     snprintf(c.dpkg, sizeof c.dpkg, "%s", v && *v ? v : "dpkg");
     const char *sub = argc >= 2 ? argv[1] : "";
     if (!strcmp(sub, "stage") && argc == 3)
         return cmd_stage(&c, argv[2]);
+    if (!strcmp(sub, "stage-usb") && argc <= 3)
+        return cmd_stage_usb(&c, argc == 3 ? argv[2] : NULL);
     if (!strcmp(sub, "apply") && argc == 3) {
         int r = apply_one(&c, argv[2]);
         return r == REFUSED ? 1 : r;
@@ -535,6 +554,6 @@ int update_main(int argc, char **argv, const sq_station_paths *paths, sq_station
         return cmd_apply_pending(&c);
     if (!strcmp(sub, "status") && argc == 2)
         return cmd_status(&c);
-    say_err("usage: synaqctl update stage FILE | apply FILE | apply-pending | status");
+    say_err("usage: synaqctl update stage FILE | stage-usb [STICK] | apply FILE | apply-pending | status");
     return 2;
 }

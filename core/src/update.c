@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #include "db_int.h"
+#include "stickfs_int.h"
 #include "util_int.h"
 #include "synaq/update.h"
 
@@ -495,6 +496,113 @@ sq_status sq_update_unpack(const char *path, const uint8_t central_pk[32], const
             snprintf(out, sizeof out, "%s/%s", dir, m->pkgs[i].file);
             unlink(out);
         }
+    return st;
+}
+
+/* ---- staging ---- */
+
+static sq_status stage_buf(const uint8_t *buf, size_t len, const char *shown,
+                           const uint8_t central_pk[32], const char *pending,
+                           sq_update_manifest *m, sq_err *err)
+{
+    if (mkdir(pending, 02770) && errno != EEXIST)
+        return sqi_seterr(err, SQ_EIO, "cannot make %s: %s", pending, strerror(errno));
+    char tmp[4400], to[4400];
+    if (snprintf(tmp, sizeof tmp, "%s/.staging-%d.squ", pending, (int)getpid()) >= (int)sizeof tmp)
+        return sqi_seterr(err, SQ_EINVAL, "the folder %s has too long a name", pending);
+    sq_status st = sqi_file_write_atomic(tmp, buf, len, sqi_file_mode_shared(tmp, 0640), false, err);
+    if (st)
+        return st;
+    if ((st = sq_update_read(tmp, central_pk, m, err))) {
+        /* Said with the name people know, not the staging name. */
+        if (err) {
+            char msg[sizeof err->msg];
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            char *at = strstr(msg, tmp);
+            if (at)
+                sqi_seterr(err, st, "%.*s%s%s", (int)(at - msg), msg, shown, at + strlen(tmp));
+        }
+        unlink(tmp);
+        return st;
+    }
+    snprintf(to, sizeof to, "%s/synaq-update-%s%s", pending, m->version, SQ_UPDATE_SUFFIX);
+    if (rename(tmp, to)) {
+        st = sqi_seterr(err, SQ_EIO, "cannot move the update into %s: %s", pending,
+                        strerror(errno));
+        unlink(tmp);
+        return st;
+    }
+    int dfd = open(pending, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        sqi_fsync(dfd);
+        close(dfd);
+    }
+    return SQ_OK;
+}
+
+sq_status sq_update_stage_file(const char *path, const uint8_t central_pk[32], const char *pending,
+                               sq_update_manifest *m, sq_err *err)
+{
+    uint8_t *buf;
+    size_t len;
+    sq_status st = sqi_file_read(path, SQ_UPDATE_MAX_FILE, &buf, &len, err);
+    if (st)
+        return st;
+    st = stage_buf(buf, len, path, central_pk, pending, m, err);
+    free(buf);
+    return st;
+}
+
+sq_status sq_update_stage_usb(const char *stick, const uint8_t central_pk[32], const char *pending,
+                              sq_update_stage_report *rep, sq_err *err)
+{
+    memset(rep, 0, sizeof *rep);
+    int root = sqi_stickfs_open_stick(stick, err);
+    if (root < 0)
+        return err ? err->code : SQ_EIO;
+    int dfd = -1;
+    sq_err e;
+    char **names = NULL;
+    size_t n = 0;
+    sq_status st = sqi_stickfs_open_path(root, "synaq/updates", false, &dfd, &e);
+    if (st) {
+        close(root);
+        return sqi_seterr(err, SQ_ENOTFOUND, "no software update on %s (synaq/updates/*%s)",
+                          stick, SQ_UPDATE_SUFFIX);
+    }
+    if ((st = sqi_stickfs_list_names(dfd, SQ_UPDATE_SUFFIX, &names, &n, err)))
+        goto out;
+    if (n == 0) {
+        st = sqi_seterr(err, SQ_ENOTFOUND, "no software update on %s (synaq/updates/*%s)", stick,
+                        SQ_UPDATE_SUFFIX);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char shown[600];
+        snprintf(shown, sizeof shown, "synaq/updates/%s", names[i]);
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        sq_update_manifest m;
+        rep->found++;
+        sq_status r = sqi_stickfs_read_at(dfd, names[i], shown, SQ_UPDATE_MAX_FILE, MAGIC,
+                                          "software update", NULL, &buf, &len, &e);
+        if (!r)
+            r = stage_buf(buf, len, shown, central_pk, pending, &m, &e);
+        free(buf);
+        if (r) {
+            if (rep->refused++ == 0)
+                snprintf(rep->first_refusal, sizeof rep->first_refusal, "%s", e.msg);
+            continue;
+        }
+        rep->staged++;
+        size_t at = strlen(rep->versions);
+        snprintf(rep->versions + at, sizeof rep->versions - at, "%s%s", at ? " " : "", m.version);
+    }
+out:
+    sqi_stickfs_free_names(names, n);
+    if (dfd >= 0)
+        close(dfd);
+    close(root);
     return st;
 }
 

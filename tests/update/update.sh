@@ -20,7 +20,10 @@
 #   8. a package whose preinst fails: dpkg keeps the old version, the
 #      state and the audit log say it failed, the recorded version stays;
 #   9. the root's pin: a station whose key file trusts another central
-#      than the pinned one is refused.
+#      than the pinned one is refused;
+#  10. from a stick (synaq/updates/*.squ): the good update staged, a
+#      forged one and a symbolic link refused, then installed by
+#      apply-pending.
 # Needs root (dpkg --root); skipped (77) without it.
 #   update.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
@@ -67,6 +70,9 @@ done
 export SYNAQ_DPKG="dpkg --root=$root"
 export SYNAQ_UPDATE_STATE=$work/state
 export SYNAQ_UPDATE_PENDING=$work/w/station/updates
+# After an update went in, the station's programs are restarted: here, a
+# file is touched instead.
+export SYNAQ_UPDATE_RESTART="touch $work/restarted"
 
 # mkdeb VERSION: synaq-test-dummy VERSION. Its postinst waits while
 # /hold exists in the root (test 7: it writes /waiting, then polls for
@@ -140,6 +146,7 @@ expect_in "$work/show.out" "update 1.1, 1 package(s)" "0: show"
 "$bin/central/synaq-central" --home "$work/other" update build --deb "$work/dummy_1.1.deb" \
   -o "$work/forged.squ" >/dev/null
 apply forged "$work/forged.squ"
+[ ! -e "$work/restarted" ] && ok || bad "1: programs restarted after a refusal"
 [ "$status" = 1 ] && ok || bad "1: a forged update: status $status: $(cat "$work/forged.out")"
 expect_in "$work/forged.out" "is not signed by the central this station trusts: refused" 1
 # The first apply pinned the station's central key for root.
@@ -182,6 +189,8 @@ apply good "$work/u11.squ"
 [ "$status" = 0 ] && ok || bad "4: the good update: status $status: $(cat "$work/good.out")"
 expect_in "$work/good.out" "update 1.1 applied" 4
 unchanged 4 1.1 1.1
+[ -e "$work/restarted" ] && ok || bad "4: the station's programs were not restarted"
+rm -f "$work/restarted"
 ctl audit >"$work/audit4.out"
 expect_in "$work/audit4.out" "1.1 applied (1 package(s))" "4 audit"
 expect_in "$work/audit4.out" "is not signed by the central this station trusts" "4 audit of 1"
@@ -258,6 +267,7 @@ apply rerun "$work/u13.squ"
 expect_in "$work/rerun.out" "the installation before this one did not finish (installing 1.3)" 7
 unchanged "7 rerun" 1.3 1.3
 
+rm -f "$work/restarted"
 # 8. The new package's preinst fails: dpkg keeps the old version.
 build "$work/u14.squ" 1.4
 touch "$root/fail-preinst"
@@ -266,6 +276,7 @@ rm -f "$root/fail-preinst"
 [ "$status" = 1 ] && ok || bad "8: a failing install: status $status: $(cat "$work/failed.out")"
 expect_in "$work/failed.out" "1.4 failed: dpkg -i exited with 1" 8
 unchanged 8 1.3 1.3
+[ ! -e "$work/restarted" ] && ok || bad "8: programs restarted after a failed install"
 ctl update status >"$work/status8.out"
 expect_in "$work/status8.out" "last update: failed 1.4" 8
 ctl audit >"$work/audit8.out"
@@ -278,6 +289,31 @@ apply pin "$work/u15.squ"
 [ "$status" = 1 ] && ok || bad "9: another pinned key: status $status: $(cat "$work/pin.out")"
 expect_in "$work/pin.out" "trusts another central" 9
 unchanged 9 1.3 1.3
+
+# 10. From a stick: the good update staged, a forged one and a link on
+# the stick refused and not staged; apply-pending installs the good one.
+rm -f "$work/state/central.pin"
+mkdir -p "$work/stick/synaq/updates"
+cp "$work/u15.squ" "$work/stick/synaq/updates/a-good.squ"
+cp "$work/forged.squ" "$work/stick/synaq/updates/b-forged.squ"
+ln -s "$work/u15.squ" "$work/stick/synaq/updates/c-link.squ"
+status=0
+ctl update stage-usb "$work/stick" >"$work/usb.out" 2>&1 || status=$?
+[ "$status" = 1 ] && ok || bad "10: stage-usb with refusals: status $status: $(cat "$work/usb.out")"
+expect_in "$work/usb.out" "1 update(s) staged (1.5), 2 refused" 10
+staged=$(cd "$SYNAQ_UPDATE_PENDING" && ls -A | grep -v '^refused$' | tr '\n' ' ')
+[ "$staged" = "synaq-update-1.5.squ " ] && ok || bad "10: the pending folder holds '$staged'"
+ctl audit >"$work/audit10.out"
+expect_in "$work/audit10.out" "update-stage" "10 audit"
+unchanged "10 staged" 1.3 1.3
+status=0
+ctl update apply-pending >"$work/usbapply.out" 2>&1 || status=$?
+[ "$status" = 0 ] && ok || bad "10: apply-pending: status $status: $(cat "$work/usbapply.out")"
+unchanged "10 applied" 1.5 1.5
+# A stick without updates says so.
+mkdir -p "$work/stick2/synaq"
+ctl update stage-usb "$work/stick2" >"$work/usb2.out" 2>&1 && bad "10: an empty stick staged" || ok
+expect_in "$work/usb2.out" "no software update on $work/stick2" 10
 
 echo "update: $passes passed, $fails failed"
 [ "$fails" = 0 ]

@@ -62,6 +62,33 @@ sq_status sq_update_read(const char *path, const uint8_t central_pk[32], sq_upda
 sq_status sq_update_unpack(const char *path, const uint8_t central_pk[32], const char *dir,
                            sq_update_manifest *m, sq_err *err) SQ_MUST_CHECK;
 
+/* ---- staging: an update handed to synaq-update.service ---- */
+
+#define SQ_UPDATE_MAX_FILE ((size_t)768 << 20) /* bytes of an update file to stage */
+
+/* Copies the update file at path into the folder pending (made, mode
+ * 02770, when missing) as synaq-update-VERSION.squ, once its signature
+ * and sizes check out against central_pk (sq_update_read; the packages'
+ * hashes are checked by whoever installs it): written under a dot name,
+ * fsynced, then renamed, so that only a whole file ever appears there.
+ * A refused file leaves nothing in pending. m gets its manifest. */
+sq_status sq_update_stage_file(const char *path, const uint8_t central_pk[32], const char *pending,
+                               sq_update_manifest *m, sq_err *err) SQ_MUST_CHECK;
+
+typedef struct {
+    int found;            /* update files on the stick */
+    int staged;           /* copied into pending */
+    int refused;          /* not signed by central, damaged, unreadable */
+    char versions[256];   /* the versions staged, "0.2.0 0.2.1" */
+    char first_refusal[400];
+} sq_update_stage_report;
+
+/* The same for every update file on a stick (STICK/synaq/updates/NAME.squ,
+ * read the stick's safe way: usb.h). SQ_ENOTFOUND when there is none;
+ * SQ_OK when at least one was staged or all were refused (rep says). */
+sq_status sq_update_stage_usb(const char *stick, const uint8_t central_pk[32], const char *pending,
+                              sq_update_stage_report *rep, sq_err *err) SQ_MUST_CHECK;
+
 /* Compares two Debian versions as `dpkg --compare-versions` does
  * (epoch, upstream version, revision; '~' before anything, letters
  * before other characters): <0, 0, >0. */
