@@ -363,7 +363,13 @@ static int apply_one(ctx *c, const char *path)
         /* dpkg does not restart the station's programs (debian/rules:
          * never mid-exam); now, with no attempt open, they start on the
          * new version, and the next heartbeat says it. */
-        if (c->restart[0]) {
+        /* An attempt begun while dpkg ran (the kiosk was not stopped)
+         * keeps its screen: the programs then change at the next start. */
+        int64_t now_open = 0;
+        if (c->restart[0] && !sq_update_open_attempts(c->s, &now_open, &e) && now_open > 0) {
+            printf("an attempt began during the installation: the station's programs are not "
+                   "restarted now; they run %s from their next start\n", m.version);
+        } else if (c->restart[0]) {
             const char *none[] = {NULL};
             int r = run_words(c->restart, none, NULL, 0);
             if (r != 0)

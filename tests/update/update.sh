@@ -23,7 +23,9 @@
 #      than the pinned one is refused;
 #  10. from a stick (synaq/updates/*.squ): the good update staged, a
 #      forged one and a symbolic link refused, then installed by
-#      apply-pending.
+#      apply-pending;
+#  11. an attempt begun while dpkg runs: installed, but the station's
+#      programs are not restarted under the trainee.
 # Needs root (dpkg --root); skipped (77) without it.
 #   update.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
@@ -105,7 +107,7 @@ EOF
   echo "$v" >"$d/usr/share/synaq-test-dummy/version"
   dpkg-deb --root-owner-group -Zgzip -b "$d" "$work/dummy_$v.deb" >/dev/null
 }
-for v in 1.0 1.1 1.2 1.3 1.4 1.5; do mkdeb "$v"; done
+for v in 1.0 1.1 1.2 1.3 1.4 1.5 1.6; do mkdeb "$v"; done
 
 installed() { dpkg-query --root="$root" -W -f '${Version} ${db:Status-Abbrev}' synaq-test-dummy 2>/dev/null || true; }
 shipped() { cat "$root/usr/share/synaq-test-dummy/version" 2>/dev/null || echo none; }
@@ -314,6 +316,28 @@ unchanged "10 applied" 1.5 1.5
 mkdir -p "$work/stick2/synaq"
 ctl update stage-usb "$work/stick2" >"$work/usb2.out" 2>&1 && bad "10: an empty stick staged" || ok
 expect_in "$work/usb2.out" "no software update on $work/stick2" 10
+
+# 11. An attempt begun while dpkg runs (the postinst held): the update goes
+# in, but the station's programs are not restarted under the trainee.
+build "$work/u16.squ" 1.6
+rm -f "$work/restarted" "$root/go" "$root/waiting"
+touch "$root/hold"
+"$bin/ctl/synaqctl" --home "$work/w/station" update apply "$work/u16.squ" >"$work/mid.out" 2>&1 &
+midpid=$!
+pids+=("$midpid")
+for _ in $(seq 1 300); do [ -e "$root/waiting" ] && break; sleep 0.1; done
+[ -e "$root/waiting" ] && ok || bad "11: the postinst never started: $(cat "$work/mid.out")"
+ctl take --exam election-basics --trainee 880101300123 --lang en --answers /dev/null --leave-open \
+  >"$work/take11.out" 2>&1 && ok || bad "11: an attempt during the install: $(cat "$work/take11.out")"
+touch "$root/go"
+status=0
+wait "$midpid" || status=$?
+[ "$status" = 0 ] && ok || bad "11: the install: status $status: $(cat "$work/mid.out")"
+grep -qF "an attempt began during the installation: the station's programs are not restarted now" \
+  "$work/mid.out" && ok || bad "11: not said: $(cat "$work/mid.out")"
+[ ! -e "$work/restarted" ] && ok || bad "11: the programs were restarted under an open attempt"
+rm -f "$root/hold" "$root/go" "$root/waiting"
+unchanged 11 1.6 1.6
 
 echo "update: $passes passed, $fails failed"
 [ "$fails" = 0 ]
