@@ -319,6 +319,9 @@ static int apply_one(ctx *c, const char *path)
         char have[128];
         bool partly;
         installed_version(c, m.pkgs[i].name, have, sizeof have, &partly);
+        if (partly)
+            printf("package %s is half installed (an installation stopped half-way); dpkg "
+                   "mends it first\n", m.pkgs[i].name);
         if (have[0] && sq_version_compare(m.pkgs[i].version, have) < 0 && !m.allow_downgrade) {
             snprintf(detail, sizeof detail,
                      "%s: package %s %s is older than the %s installed; a downgrade needs an "
@@ -552,6 +555,12 @@ int update_main(int argc, char **argv, const sq_station_paths *paths, sq_station
         return cmd_stage(&c, argv[2]);
     if (!strcmp(sub, "stage-usb") && argc <= 3)
         return cmd_stage_usb(&c, argc == 3 ? argv[2] : NULL);
+    bool installs = (!strcmp(sub, "apply") && argc == 3) ||
+                    (!strcmp(sub, "apply-pending") && argc == 2);
+    if (installs && geteuid() != 0 && !getenv("SYNAQ_DPKG")) {
+        say_err("%s installs packages with dpkg: run it as root (synaq-update.service does)", sub);
+        return 1;
+    }
     if (!strcmp(sub, "apply") && argc == 3) {
         int r = apply_one(&c, argv[2]);
         return r == REFUSED ? 1 : r;

@@ -366,7 +366,9 @@ static sq_status read_full(int fd, uint8_t *buf, size_t n, const char *path, sq_
 static sq_status open_verified(const char *path, const uint8_t central_pk[32], int *fd_out,
                                sq_update_manifest *m, sq_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0 && errno == ELOOP)
+        return sqi_seterr(err, SQ_EINVAL, "%s is a symbolic link: refused", path);
     if (fd < 0)
         return sqi_seterr(err, errno == ENOENT ? SQ_ENOTFOUND : SQ_EIO, "cannot open %s: %s",
                           path, strerror(errno));

@@ -267,6 +267,7 @@ rm -f "$root/hold" "$root/waiting"
 apply rerun "$work/u13.squ"
 [ "$status" = 0 ] && ok || bad "7: the rerun: status $status: $(cat "$work/rerun.out")"
 expect_in "$work/rerun.out" "the installation before this one did not finish (installing 1.3)" 7
+expect_in "$work/rerun.out" "package synaq-test-dummy is half installed" 7
 unchanged "7 rerun" 1.3 1.3
 
 rm -f "$work/restarted"
@@ -312,6 +313,15 @@ status=0
 ctl update apply-pending >"$work/usbapply.out" 2>&1 || status=$?
 [ "$status" = 0 ] && ok || bad "10: apply-pending: status $status: $(cat "$work/usbapply.out")"
 unchanged "10 applied" 1.5 1.5
+# A link in the pending folder (its users could plant one to a file of
+# root's): refused and set aside, not followed.
+ln -s /etc/shadow "$SYNAQ_UPDATE_PENDING/z-link.squ"
+status=0
+ctl update apply-pending >"$work/plink.out" 2>&1 || status=$?
+[ "$status" = 1 ] && ok || bad "10: a link in the pending folder: status $status: $(cat "$work/plink.out")"
+expect_in "$work/plink.out" "z-link.squ is a symbolic link: refused" 10
+[ -L "$SYNAQ_UPDATE_PENDING/refused/z-link.squ" ] && ok || bad "10: the link was not set aside"
+unchanged "10 link" 1.5 1.5
 # A stick without updates says so.
 mkdir -p "$work/stick2/synaq"
 ctl update stage-usb "$work/stick2" >"$work/usb2.out" 2>&1 && bad "10: an empty stick staged" || ok
