@@ -503,19 +503,24 @@ sq_status sq_update_unpack(const char *path, const uint8_t central_pk[32], const
 
 /* ---- staging ---- */
 
-static sq_status stage_buf(const uint8_t *buf, size_t len, const char *shown,
-                           const uint8_t central_pk[32], const char *pending,
-                           sq_update_manifest *m, sq_err *err)
+/* The staging name in pending, and the folder made when missing. */
+static sq_status stage_tmp(const char *pending, char *tmp, size_t cap, sq_err *err)
 {
     if (mkdir(pending, 02770) && errno != EEXIST)
         return sqi_seterr(err, SQ_EIO, "cannot make %s: %s", pending, strerror(errno));
-    char tmp[4400], to[4400];
-    if (snprintf(tmp, sizeof tmp, "%s/.staging-%d.squ", pending, (int)getpid()) >= (int)sizeof tmp)
+    if (snprintf(tmp, cap, "%s/.staging-%d.squ", pending, (int)getpid()) >= (int)cap)
         return sqi_seterr(err, SQ_EINVAL, "the folder %s has too long a name", pending);
-    sq_status st = sqi_file_write_atomic(tmp, buf, len, sqi_file_mode_shared(tmp, 0640), false, err);
-    if (st)
-        return st;
-    if ((st = sq_update_read(tmp, central_pk, m, err))) {
+    return SQ_OK;
+}
+
+/* Checks the whole file at tmp (written and synced) and renames it to
+ * synaq-update-VERSION.squ in pending; removes it when refused. */
+static sq_status stage_finish(const char *tmp, const char *shown, const uint8_t central_pk[32],
+                              const char *pending, sq_update_manifest *m, sq_err *err)
+{
+    char to[4400];
+    sq_status st = sq_update_read(tmp, central_pk, m, err);
+    if (st) {
         /* Said with the name people know, not the staging name. */
         if (err) {
             char msg[sizeof err->msg];
@@ -542,17 +547,72 @@ static sq_status stage_buf(const uint8_t *buf, size_t len, const char *shown,
     return SQ_OK;
 }
 
+static sq_status stage_buf(const uint8_t *buf, size_t len, const char *shown,
+                           const uint8_t central_pk[32], const char *pending,
+                           sq_update_manifest *m, sq_err *err)
+{
+    char tmp[4400];
+    sq_status st = stage_tmp(pending, tmp, sizeof tmp, err);
+    if (!st)
+        st = sqi_file_write_atomic(tmp, buf, len, sqi_file_mode_shared(tmp, 0640), false, err);
+    return st ? st : stage_finish(tmp, shown, central_pk, pending, m, err);
+}
+
+/* A file is copied a chunk at a time (an update may be larger than what
+ * the sync daemon may hold in memory). */
 sq_status sq_update_stage_file(const char *path, const uint8_t central_pk[32], const char *pending,
                                sq_update_manifest *m, sq_err *err)
 {
-    uint8_t *buf;
-    size_t len;
-    sq_status st = sqi_file_read(path, SQ_UPDATE_MAX_FILE, &buf, &len, err);
+    char tmp[4400];
+    sq_status st = stage_tmp(pending, tmp, sizeof tmp, err);
     if (st)
         return st;
-    st = stage_buf(buf, len, path, central_pk, pending, m, err);
-    free(buf);
-    return st;
+    int in = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (in < 0)
+        return sqi_seterr(err, errno == ENOENT ? SQ_ENOTFOUND : errno == ELOOP ? SQ_EINVAL : SQ_EIO,
+                          "cannot open %s: %s", path, strerror(errno));
+    struct stat sb;
+    bool is_file = fstat(in, &sb) == 0 && S_ISREG(sb.st_mode);
+    if (!is_file || (uint64_t)sb.st_size > SQ_UPDATE_MAX_FILE) {
+        close(in);
+        return sqi_seterr(err, is_file ? SQ_ETOOBIG : SQ_EINVAL,
+                          "%s is not a file of at most %zu bytes", path, SQ_UPDATE_MAX_FILE);
+    }
+    unlink(tmp);
+    int out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                   sqi_file_mode_shared(tmp, 0640));
+    if (out < 0) {
+        st = sqi_seterr(err, SQ_EIO, "cannot make %s: %s", tmp, strerror(errno));
+        close(in);
+        return st;
+    }
+    uint8_t chunk[64 * 1024];
+    for (;;) {
+        ssize_t r = read(in, chunk, sizeof chunk);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            st = sqi_seterr(err, SQ_EIO, "cannot read %s: %s", path, strerror(errno));
+            break;
+        }
+        if (r == 0)
+            break;
+        if (sqi_write(out, chunk, (size_t)r) != (long)r) {
+            st = sqi_seterr(err, errno == ENOSPC ? SQ_EFULL : SQ_EIO, "cannot write %s: %s", tmp,
+                            strerror(errno));
+            break;
+        }
+    }
+    if (!st && sqi_fsync(out))
+        st = sqi_seterr(err, SQ_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    close(in);
+    if (close(out) && !st)
+        st = sqi_seterr(err, SQ_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    if (st) {
+        unlink(tmp);
+        return st;
+    }
+    return stage_finish(tmp, path, central_pk, pending, m, err);
 }
 
 sq_status sq_update_stage_usb(const char *stick, const uint8_t central_pk[32], const char *pending,

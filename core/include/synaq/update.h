@@ -66,12 +66,13 @@ sq_status sq_update_unpack(const char *path, const uint8_t central_pk[32], const
 
 #define SQ_UPDATE_MAX_FILE ((size_t)768 << 20) /* bytes of an update file to stage */
 
-/* Copies the update file at path into the folder pending (made, mode
- * 02770, when missing) as synaq-update-VERSION.squ, once its signature
- * and sizes check out against central_pk (sq_update_read; the packages'
- * hashes are checked by whoever installs it): written under a dot name,
- * fsynced, then renamed, so that only a whole file ever appears there.
- * A refused file leaves nothing in pending. m gets its manifest. */
+/* Copies the update file at path (a chunk at a time; not through a
+ * link) into the folder pending (made, mode 02770, when missing) as
+ * synaq-update-VERSION.squ, once the copy's signature and sizes check out
+ * against central_pk (sq_update_read; the packages' hashes are checked by
+ * whoever installs it): written under a dot name, fsynced, then renamed,
+ * so that only a whole file ever appears there. A refused file leaves
+ * nothing in pending. m gets its manifest. */
 sq_status sq_update_stage_file(const char *path, const uint8_t central_pk[32], const char *pending,
                                sq_update_manifest *m, sq_err *err) SQ_MUST_CHECK;
 
@@ -84,7 +85,8 @@ typedef struct {
 } sq_update_stage_report;
 
 /* The same for every update file on a stick (STICK/synaq/updates/NAME.squ,
- * read the stick's safe way: usb.h). SQ_ENOTFOUND when there is none;
+ * read the stick's safe way, usb.h: whole, in memory, so at most
+ * SQ_UPDATE_MAX_FILE; the kiosk's memory limit bounds it lower). SQ_ENOTFOUND when there is none;
  * SQ_OK when at least one was staged or all were refused (rep says). */
 sq_status sq_update_stage_usb(const char *stick, const uint8_t central_pk[32], const char *pending,
                               sq_update_stage_report *rep, sq_err *err) SQ_MUST_CHECK;
