@@ -17,7 +17,9 @@
  * the pending folder); no attempt open in the store (else it waits:
  * status 75); no package older than the one installed unless the signed
  * manifest allows it. Then `dpkg --configure -a` (mends an install that
- * a power cut or a kill stopped) and `dpkg -i`. Every outcome is an
+ * a power cut or a kill stopped) and `dpkg -i`. apply-pending sets a file
+ * aside (PENDING/refused/) when it is refused, or when dpkg failed with
+ * it INSTALL_TRIES times running; a deferred one stays. Every outcome is an
  * audit line and the store's note "update.state"; a successful one also
  * "update.version", and the station's programs are restarted on the new
  * version (dpkg does not restart them: debian/rules).
@@ -51,6 +53,8 @@
 #define RESTART_DEFAULT "systemctl try-restart synaq-syncd.service synaq-kiosk.service"
 #define NOTE_STATE "update.state"
 #define NOTE_VERSION "update.version"
+#define NOTE_FAILS "update.fails"
+#define INSTALL_TRIES 3
 #define MAX_WORDS 16
 
 typedef struct {
@@ -425,6 +429,26 @@ static void set_aside(ctx *c, const char *name)
         say_err("cannot move %s aside: %s", from, strerror(errno));
 }
 
+/* Counts one more failed installation of the pending file name (the note
+ * "update.fails": "COUNT NAME"; another name starts again at 1). */
+static int failed_again(ctx *c, const char *name)
+{
+    char v[600] = "";
+    sq_err e;
+    int n = 0, used = 0;
+    if (!sq_store_note_get(c->s, NOTE_FAILS, v, sizeof v, &e) &&
+        sscanf(v, "%d %n", &n, &used) == 1 && strcmp(v + used, name) != 0)
+        n = 0;
+    n++;
+    note(c, NOTE_FAILS, "%d %s", n, name);
+    if (n >= INSTALL_TRIES) {
+        char d[700];
+        snprintf(d, sizeof d, "%s: installation failed %d times running: set aside", name, n);
+        audit(c, "update", SQ_EIO, d);
+    }
+    return n;
+}
+
 static int cmd_apply_pending(ctx *c)
 {
     DIR *d = opendir(c->pending);
@@ -453,9 +477,17 @@ static int cmd_apply_pending(ctx *c)
         snprintf(path, sizeof path, "%s/%s", c->pending, names[i]);
         int r = apply_one(c, path);
         if (r == APPLIED) {
+            sq_err e;
+            if (sq_store_note_set(c->s, NOTE_FAILS, NULL, &e))
+                say_err("%s", e.msg);
             if (unlink(path))
                 say_err("cannot remove %s: %s", path, strerror(errno));
         } else if (r == REFUSED) {
+            set_aside(c, names[i]);
+            rc = 1;
+        } else if (r == FAILED && failed_again(c, names[i]) >= INSTALL_TRIES) {
+            /* dpkg failed with it INSTALL_TRIES times running: no more
+             * tries at every trigger; the state and the audit say why. */
             set_aside(c, names[i]);
             rc = 1;
         } else {

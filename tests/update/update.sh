@@ -285,6 +285,20 @@ expect_in "$work/status8.out" "last update: failed 1.4" 8
 ctl audit >"$work/audit8.out"
 expect_in "$work/audit8.out" "1.4 failed" "8 audit"
 
+# ... and pending: tried again at each trigger, set aside after 3 failures.
+touch "$root/fail-preinst"
+ctl update stage "$work/u14.squ" >/dev/null
+for try in 1 2 3; do
+  status=0
+  ctl update apply-pending >"$work/failp-$try.out" 2>&1 || status=$?
+  [ "$status" = 1 ] && ok || bad "8: pending try $try: status $status: $(cat "$work/failp-$try.out")"
+done
+rm -f "$root/fail-preinst"
+[ -e "$SYNAQ_UPDATE_PENDING/synaq-update-1.4.squ" ] && bad "8: still pending after 3 failures" || ok
+[ -e "$SYNAQ_UPDATE_PENDING/refused/synaq-update-1.4.squ" ] && ok || bad "8: not set aside"
+grep -q "set aside" "$work/failp-2.out" && bad "8: set aside after 2 failures" || ok
+unchanged "8 pending" 1.3 1.3
+
 # 9. Root's pin: a station whose key file trusts another central.
 build "$work/u15.squ" 1.5
 echo 0000000000000000000000000000000000000000000000000000000000000000 >"$work/state/central.pin"
