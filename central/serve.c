@@ -941,10 +941,19 @@ static enum MHD_Result answer_store_error(server *sv, struct MHD_Connection *c, 
                    later ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_INTERNAL_SERVER_ERROR, resp);
 }
 
-static bool valid_bundle_name(const char *s)
+/* What the bundles folder serves: exam bundles (/v1/bundles, NAME.sqb)
+ * and signed software updates (/v1/updates, NAME.squ; README.md,
+ * "Updating stations"), listed and downloaded the same way. */
+typedef struct {
+    const char *suffix, *path, *key;
+} served_kind;
+static const served_kind KIND_BUNDLES = {".sqb", "/v1/bundles", "bundles"};
+static const served_kind KIND_UPDATES = {".squ", "/v1/updates", "updates"};
+
+static bool valid_served_name(const char *s, const served_kind *k)
 {
     size_t n = strlen(s);
-    if (n < 5 || n > BUNDLE_NAME_MAX || s[0] == '.' || strcmp(s + n - 4, ".sqb") != 0)
+    if (n < 5 || n > BUNDLE_NAME_MAX || s[0] == '.' || strcmp(s + n - 4, k->suffix) != 0)
         return false;
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
@@ -1432,8 +1441,9 @@ static int bundle_sha256(server *sv, int fd, const struct stat *stt, uint8_t sha
     return 0;
 }
 
-/* Adds the bundles of DIR/sub not listed yet to list. */
-static int list_dir(server *sv, const char *sub, const char *station, json_t *list)
+/* Adds the files of kind k in DIR/sub not listed yet to list. */
+static int list_dir(server *sv, const served_kind *k, const char *sub, const char *station,
+                    json_t *list)
 {
     int dfd = openat(sv->bundles_fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dfd < 0)
@@ -1445,7 +1455,7 @@ static int list_dir(server *sv, const char *sub, const char *station, json_t *li
     }
     struct dirent *de;
     while ((de = readdir(d))) {
-        if (!valid_bundle_name(de->d_name))
+        if (!valid_served_name(de->d_name, k))
             continue;
         bool seen = false;
         size_t i;
@@ -1469,9 +1479,9 @@ static int list_dir(server *sv, const char *sub, const char *station, json_t *li
             continue;
         sodium_bin2hex(hex, sizeof hex, sha, 32);
         if (station)
-            snprintf(url, sizeof url, "/v1/bundles/%s?station=%s", de->d_name, station);
+            snprintf(url, sizeof url, "%s/%s?station=%s", k->path, de->d_name, station);
         else
-            snprintf(url, sizeof url, "/v1/bundles/%s", de->d_name);
+            snprintf(url, sizeof url, "%s/%s", k->path, de->d_name);
         json_array_append_new(list, json_pack("{s:s, s:I, s:s, s:s}", "name", de->d_name, "size",
                                               (json_int_t)stt.st_size, "sha256", hex, "url", url));
     }
@@ -1486,7 +1496,7 @@ static int by_name(const void *a, const void *b)
 }
 
 static enum MHD_Result handle_bundle_list(server *sv, struct MHD_Connection *c, req *r,
-                                          const char *url)
+                                          const char *url, const served_kind *k)
 {
     const char *station = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "station");
     if (station && !sq_station_id_valid(station))
@@ -1497,8 +1507,8 @@ static enum MHD_Result handle_bundle_list(server *sv, struct MHD_Connection *c, 
     if (!list)
         return MHD_NO;
     if (sv->bundles_fd >= 0 &&
-        ((station && strcmp(station, "all") != 0 && list_dir(sv, station, station, list)) ||
-         list_dir(sv, "all", station, list))) {
+        ((station && strcmp(station, "all") != 0 && list_dir(sv, k, station, station, list)) ||
+         list_dir(sv, k, "all", station, list))) {
         json_decref(list);
         return answer_error(sv, c, r, url, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
                             "cannot read the bundles folder: %s", strerror(errno));
@@ -1521,7 +1531,7 @@ static enum MHD_Result handle_bundle_list(server *sv, struct MHD_Connection *c, 
     free(items);
     json_decref(list);
     r->n_results = (long)n;
-    return answer_json(sv, c, r, url, MHD_HTTP_OK, json_pack("{s:o}", "bundles", sorted));
+    return answer_json(sv, c, r, url, MHD_HTTP_OK, json_pack("{s:o}", k->key, sorted));
 }
 
 /* Parses "bytes=A-", "bytes=A-B" or "bytes=-N" against size. Returns 1 with
@@ -1571,10 +1581,11 @@ static int parse_range(const char *h, off_t size, off_t *first, off_t *last)
 }
 
 static enum MHD_Result handle_bundle_get(server *sv, struct MHD_Connection *c, req *r,
-                                         const char *url, const char *name)
+                                         const char *url, const char *name,
+                                         const served_kind *k)
 {
     const char *station = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "station");
-    if (!valid_bundle_name(name))
+    if (!valid_served_name(name, k))
         return answer_error(sv, c, r, url, MHD_HTTP_NOT_FOUND, NULL, "no such bundle");
     if (station && !sq_station_id_valid(station))
         return answer_error(sv, c, r, url, MHD_HTTP_BAD_REQUEST, NULL, "bad station id");
@@ -1646,9 +1657,11 @@ static enum MHD_Result route(server *sv, struct MHD_Connection *c, req *r, const
                             "method not allowed");
     const char *id = NULL, *name = NULL;
     static const char st_prefix[] = "/v1/stations/", st_suffix[] = "/highest",
-                      b_prefix[] = "/v1/bundles/";
+                      b_prefix[] = "/v1/bundles/", u_prefix[] = "/v1/updates/";
     char idbuf[SQ_STATION_ID_MAX + 2];
-    bool known = !strcmp(url, "/v1/health") || !strcmp(url, "/v1/bundles");
+    const served_kind *kind = &KIND_BUNDLES;
+    bool known = !strcmp(url, "/v1/health") || !strcmp(url, "/v1/bundles") ||
+                 !strcmp(url, "/v1/updates");
     if (!strncmp(url, st_prefix, sizeof st_prefix - 1)) {
         const char *p = url + sizeof st_prefix - 1;
         size_t n = strlen(p), sl = sizeof st_suffix - 1;
@@ -1661,6 +1674,10 @@ static enum MHD_Result route(server *sv, struct MHD_Connection *c, req *r, const
     } else if (!strncmp(url, b_prefix, sizeof b_prefix - 1)) {
         name = url + sizeof b_prefix - 1;
         known = true;
+    } else if (!strncmp(url, u_prefix, sizeof u_prefix - 1)) {
+        name = url + sizeof u_prefix - 1;
+        kind = &KIND_UPDATES;
+        known = true;
     }
     if (!known)
         return answer_error(sv, c, r, url, MHD_HTTP_NOT_FOUND, NULL, "no such endpoint");
@@ -1670,10 +1687,12 @@ static enum MHD_Result route(server *sv, struct MHD_Connection *c, req *r, const
     if (!strcmp(url, "/v1/health"))
         return answer_json(sv, c, r, url, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1));
     if (!strcmp(url, "/v1/bundles"))
-        return handle_bundle_list(sv, c, r, url);
+        return handle_bundle_list(sv, c, r, url, &KIND_BUNDLES);
+    if (!strcmp(url, "/v1/updates"))
+        return handle_bundle_list(sv, c, r, url, &KIND_UPDATES);
     if (id)
         return handle_highest(sv, c, r, url, id);
-    return handle_bundle_get(sv, c, r, url, name);
+    return handle_bundle_get(sv, c, r, url, name, kind);
 }
 
 /* The Content-Length headers of a request: how many, and whether they

@@ -28,6 +28,7 @@
 #include "synaq/examset.h"
 #include "synaq/identity.h"
 #include "synaq/keys.h"
+#include "update.h"
 #include "synaq/batch.h"
 #include "synaq/result.h"
 #include "synaq/usb.h"
@@ -68,6 +69,12 @@ static int usage(FILE *f)
             "                     check exam sources and build a bundle for those stations\n"
             "  bundle check SOURCE...\n"
             "                     only check exam sources\n"
+            "  update build --deb FILE.deb [--deb FILE.deb...] [--version V] [--allow-downgrade]\n"
+            "         -o FILE.squ\n"
+            "                     a software update for the stations: the packages and their\n"
+            "                     manifest, signed with central's signing key\n"
+            "  update show FILE.squ\n"
+            "                     check an update against central's key and list it\n"
             "  import gift|aiken [--lang kk|ru|en] FILE... [--lang L FILE...] [-o SOURCE]\n"
             "         [--id ID] [--title TEXT] [--version N] [--time-limit MIN]\n"
             "         [--pass-mark PCT] [--attempts N] [--review-after MODE]\n"
@@ -1698,6 +1705,8 @@ int main(int argc, char **argv)
         return cmd_bundle(n, v);
     if (!strcmp(cmd, "import"))
         return cmd_import(n, v);
+    if (!strcmp(cmd, "update"))
+        return update_command(keys_dir, n, v);
     if (!strcmp(cmd, "ingest"))
         return cmd_ingest(n, v);
     if (!strcmp(cmd, "open-results"))

@@ -35,6 +35,7 @@
 #include "synaq/store.h"
 #include "synaq/tech.h"
 #include "synaq/usb.h"
+#include "update.h"
 
 typedef struct {
     sq_station_paths paths; /* the station's files (station.h) */
@@ -1089,6 +1090,19 @@ static int cmd_set_pin(station_opts *o, int argc, char **argv)
     return rc;
 }
 
+/* Software updates: ctl/update.c, on the open station. */
+static int cmd_update(station_opts *o, int argc, char **argv)
+{
+    sq_station_keys *k = NULL;
+    sq_store *s = NULL;
+    sq_station *st = NULL;
+    if (open_station(o, &st, &k, &s))
+        return 1;
+    int rc = update_main(argc, argv, &o->paths, k, s);
+    sq_station_close(st);
+    return rc;
+}
+
 static int cmd_audit(station_opts *o, int argc, char **argv)
 {
     int max = argc >= 2 ? atoi(argv[1]) : 50;
@@ -1208,6 +1222,12 @@ static const struct {
      "set the kiosk's technician PIN (4 to 12 digits, from stdin)"},
     {"audit", cmd_audit, "[N]",
      "the last N lines of the station's audit log (default 50)"},
+    {"update", cmd_update, "stage FILE | stage-usb [STICK] | apply FILE | apply-pending | status",
+     "signed software updates from central: stage (stage-usb: every synaq/updates/*.squ\n"
+     "on the stick) puts a checked update in the pending\n"
+     "folder (HOME/updates) for synaq-update.service; apply and apply-pending (as root)\n"
+     "check it again and install it with dpkg when no attempt is open (else status 75,\n"
+     "it waits); status says the last one. $SYNAQ_DPKG: the dpkg command, for tests"},
     {"help", cmd_help, "", "this text"},
 };
 

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "scr_tech.h"
+#include "synaq/update.h"
 
 bool tech_is_screen(app_screen s)
 {
@@ -551,21 +552,48 @@ static void import_done(app *a, const char *stick, sq_status st, const sq_err *e
     num(v1, sizeof v1, r->skipped);
     if (r->skipped)
         done_fmt(a, "tech.import_skipped", "n", v1, NULL);
-    if (r->files == 0 && !st && !r->skipped && !r->cancelled)
+    /* Software updates on the stick (synaq/updates/NAME.squ): checked
+     * against central's key and handed to synaq-update.service, which
+     * installs them when no attempt is open (units/README.md, "Updates"). */
+    sq_update_stage_report ur = {0};
+    sq_status ust = SQ_ENOTFOUND;
+    sq_err ue;
+    if (!r->stick_gone && !r->cancelled && a->keys && a->where.home) {
+        char pending[4200];
+        const char *env = getenv("SYNAQ_UPDATE_PENDING");
+        snprintf(pending, sizeof pending, "%s/updates", a->where.home);
+        ust = sq_update_stage_usb(stick, sq_station_keys_central_sign_pk(a->keys),
+                                  env && *env ? env : pending, &ur, &ue);
+    }
+    if (r->files == 0 && !st && !r->skipped && !r->cancelled && ur.found == 0)
         done_line(a, app_t(a, "tech.import_none"));
+    if (ur.staged)
+        done_fmt(a, "tech.update_staged", "version", ur.versions, NULL);
+    num(v1, sizeof v1, ur.refused);
+    if (ur.refused) {
+        done_fmt(a, "tech.update_refused", "n", v1, NULL);
+        fprintf(stderr, "synaq-kiosk: %s\n", ur.first_refusal);
+    }
     done_notes(a, r, false, false);
     if (r->stick_gone)
         done_line(a, app_t(a, "tech.stick_gone"));
     else if (st)
         done_fmt(a, "tech.failed", "detail", e->msg, NULL);
+    else if (ust && ust != SQ_ENOTFOUND)
+        done_fmt(a, "tech.failed", "detail", ue.msg, NULL);
     else if (r->cancelled)
         done_line(a, app_t(a, "tech.import_cancelled"));
     audit_usb(a, SQ_USB_IMPORT, stick, st, e, r);
+    if (ur.found)
+        audit(a, "update-stage", ur.refused ? SQ_EAUTH : SQ_OK,
+              "%s: %d update(s) staged (%s), %d refused%s%s", stick, ur.staged,
+              ur.versions[0] ? ur.versions : "none", ur.refused, ur.refused ? ": " : "",
+              ur.first_refusal);
     load_status(a);
     load_files(a);
-    show_done(a, st || r->skipped    ? "tech.import_title_problems"
-                 : r->cancelled       ? "tech.import_title_cancelled"
-                                      : "tech.import_title");
+    show_done(a, st || r->skipped || ur.refused ? "tech.import_title_problems"
+                 : r->cancelled                   ? "tech.import_title_cancelled"
+                                                  : "tech.import_title");
 }
 
 /* The outcome of an export, once the worker is joined. */

@@ -47,6 +47,7 @@
 #include "synaq/result.h"
 #include "synaq/station.h"
 #include "synaq/import.h"
+#include "synaq/update.h"
 #include "synaq/store.h"
 
 #define BODY_MAX (256 * 1024)
@@ -1052,8 +1053,8 @@ static size_t on_part(char *data, size_t size, size_t n, void *ctx)
 /* Downloads (resuming) the bundle with the listed hash into HASH.part.
  * 0: the part holds all of it; -1: a transfer error (the round fails,
  * the next resumes). */
-static int bundle_download(syncd *y, const char *name, const char *sha, json_int_t size,
-                           const char *station)
+static int bundle_download(syncd *y, const char *kind, curl_off_t cap, const char *name,
+                           const char *sha, json_int_t size, const char *station)
 {
     char part[4500], url[700];
     bundle_path(y, sha, ".part", part, sizeof part);
@@ -1070,13 +1071,13 @@ static int bundle_download(syncd *y, const char *name, const char *sha, json_int
         fail(y, SQ_SYNC_KIND_LOCAL, "cannot write %s", part);
         return -1;
     }
-    snprintf(url, sizeof url, "%s/v1/bundles/%s?station=%s", y->cfg.central_url, name, station);
+    snprintf(url, sizeof url, "%s/v1/%s/%s?station=%s", y->cfg.central_url, kind, name, station);
     curl_prepare(y, url);
     part_sink sink = {y->curl, f, 0};
     curl_easy_setopt(y->curl, CURLOPT_RESUME_FROM_LARGE, from);
     curl_easy_setopt(y->curl, CURLOPT_WRITEFUNCTION, on_part);
     curl_easy_setopt(y->curl, CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(y->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)SQ_BUNDLE_MAX_FILE);
+    curl_easy_setopt(y->curl, CURLOPT_MAXFILESIZE_LARGE, cap);
     CURLcode cr = curl_easy_perform(y->curl);
     long code = 0;
     curl_easy_getinfo(y->curl, CURLINFO_RESPONSE_CODE, &code);
@@ -1170,7 +1171,8 @@ static int fetch_bundles(syncd *y)
             note_aside(y, name, sha, why);
             continue;
         }
-        if (bundle_download(y, name, sha, size, c->station_id)) {
+        if (bundle_download(y, "bundles", (curl_off_t)SQ_BUNDLE_MAX_FILE, name, sha, size,
+                            c->station_id)) {
             rc = -1;
             break;
         }
@@ -1211,6 +1213,100 @@ static int fetch_bundles(syncd *y)
         else
             logf_("bundle %s imported: %d exam(s) new, %d item(s), %d old version(s) pruned", name,
                   r.exams_new, r.items, r.exams_pruned);
+    }
+    json_decref(j);
+    return rc;
+}
+
+/* Software updates central lists (GET /v1/updates): each downloaded into
+ * the bundles folder as HASH.part like a bundle, its bytes checked
+ * against the listed hash, then handed to synaq-update.service
+ * (sq_update_stage_file: central's signature checked, copied into
+ * HOME/updates); HASH.staged marks it done. One that is not signed by
+ * central or is damaged is set aside as a bundle would be. The daemon
+ * installs nothing: root's service does (units/README.md, "Updates").
+ * A receiver without the endpoint (404) has none. */
+static int fetch_updates(syncd *y)
+{
+    char err[600], path[256], pending[4300];
+    body resp = {0};
+    const sq_cert *c = sq_station_keys_cert(y->keys);
+    snprintf(path, sizeof path, "/v1/updates?station=%s", c->station_id);
+    long status = http(y, "GET", path, NULL, 0, &resp, 0, err, sizeof err);
+    if (status != 200) {
+        free(resp.p);
+        if (status < 0)
+            fail(y, SQ_SYNC_KIND_NETWORK, "%s", err);
+        else if (status != 404)
+            fail(y, SQ_SYNC_KIND_REFUSED, "listing updates: HTTP %ld", status);
+        return status == 404 ? 0 : -1;
+    }
+    json_t *j = json_loadb(resp.p, resp.len, 0, NULL);
+    free(resp.p);
+    snprintf(pending, sizeof pending, "%s/updates", y->paths.home);
+    mkdir(y->bundles, 0700);
+    size_t i;
+    json_t *it;
+    int rc = 0;
+    json_array_foreach(json_object_get(j, "updates"), i, it)
+    {
+        const char *name = json_string_value(json_object_get(it, "name"));
+        const char *sha = json_string_value(json_object_get(it, "sha256"));
+        json_t *jsize = json_object_get(it, "size");
+        json_int_t size = json_is_integer(jsize) ? json_integer_value(jsize) : -1;
+        if (!name || strchr(name, '/') || name[0] == '.' || strlen(name) > 200 || !is_sha_hex(sha))
+            continue;
+        char done[4500], aside[4500], part[4500];
+        bundle_path(y, sha, ".staged", done, sizeof done);
+        bundle_path(y, sha, ".aside", aside, sizeof aside);
+        bundle_path(y, sha, ".part", part, sizeof part);
+        if (access(done, F_OK) == 0 || access(aside, F_OK) == 0)
+            continue;
+        if (bundle_download(y, "updates", (curl_off_t)SQ_UPDATE_MAX_FILE, name, sha, size,
+                            c->station_id)) {
+            rc = -1;
+            break;
+        }
+        uint8_t h[crypto_hash_sha256_BYTES], chunk[65536];
+        char hex[2 * sizeof h + 1] = "";
+        crypto_hash_sha256_state hs;
+        crypto_hash_sha256_init(&hs);
+        FILE *f = fopen(part, "rb");
+        size_t n;
+        while (f && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+            crypto_hash_sha256_update(&hs, chunk, n);
+        if (f && !ferror(f)) {
+            crypto_hash_sha256_final(&hs, h);
+            sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+        }
+        if (f)
+            fclose(f);
+        if (strcmp(hex, sha) != 0) {
+            unlink(part);
+            bundle_failed(y, name, sha, "the downloaded bytes do not match the listed sha256");
+            logf_("update %s: downloaded bytes do not match the listed sha256", name);
+            continue;
+        }
+        sq_err e;
+        sq_update_manifest m;
+        sq_status st = sq_update_stage_file(part, sq_station_keys_central_sign_pk(y->keys),
+                                            pending, &m, &e);
+        unlink(part);
+        if (st == SQ_EIO || st == SQ_ENOMEM || st == SQ_EFULL) {
+            fail(y, SQ_SYNC_KIND_LOCAL, "update %s: %s", name, e.msg);
+            rc = -1;
+            continue;
+        }
+        if (st) {
+            bundle_failed(y, name, sha, e.msg);
+            logf_("update %s: %s", name, e.msg);
+            continue;
+        }
+        char text[200];
+        snprintf(text, sizeof text, "staged %s\n", m.version);
+        if (sq_write_file(done, text, strlen(text), 0600, &e))
+            logf_("%s", e.msg);
+        logf_("update %s (%s) staged in %s for synaq-update", name, m.version, pending);
     }
     json_decref(j);
     return rc;
@@ -1269,6 +1365,8 @@ static int sync_round(syncd *y)
         return -1;
 uploaded:
     if (y->cfg.fetch_bundles && !y->stopping && fetch_bundles(y))
+        return -1;
+    if (y->cfg.fetch_bundles && !y->stopping && fetch_updates(y))
         return -1;
     y->status.last_success_s = wall_now();
     y->status.last_error[0] = 0;

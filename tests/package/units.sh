@@ -77,6 +77,22 @@ echo "systemd-analyze security --offline=yes (target: OK or better):"
 for u in "${units[@]}"; do
   check "$u: rated worse than OK" judge "$work/$u.service"
 done
+# synaq-update (root, for dpkg; units/README.md, "Updates"): its three
+# units verify, the service's hardening that still lets dpkg work, and
+# its score.
+sed "s|/usr/bin/synaq|$root/usr/bin/synaq|" "$root/lib/systemd/system/synaq-update.service" \
+  >"$work/synaq-update.service"
+for f in synaq-update.path synaq-update.timer; do
+  check "no $f" cp "$root/lib/systemd/system/$f" "$work/$f"
+done
+if msgs=$(cd "$work" && systemd-analyze verify --man=no ./synaq-update.service ./synaq-update.path \
+  ./synaq-update.timer 2>&1) && [ -z "$msgs" ]; then ok; else bad "systemd-analyze verify synaq-update: $msgs"; fi
+for line in NoNewPrivileges=yes ProtectHome=yes PrivateTmp=yes PrivateNetwork=yes \
+            IPAddressDeny=any RestrictAddressFamilies=AF_UNIX LimitCORE=0 Type=oneshot \
+            SuccessExitStatus=75 "ExecStart=/usr/bin/synaqctl update apply-pending"; do
+  check "synaq-update: lacks $line" grep -qx "$line" "$root/lib/systemd/system/synaq-update.service"
+done
+check "synaq-update: rated worse than OK" judge "$work/synaq-update.service"
 # The control: the kiosk's unit without its hardening lines.
 mkdir -p "$work/bare"
 grep -vE '^(NoNewPrivileges|CapabilityBoundingSet|AmbientCapabilities|Protect[A-Za-z]*|Private[A-Za-z]*|Restrict[A-Za-z]*|SystemCall[A-Za-z]*|LockPersonality|RemoveIPC|KeyringMode|IPAddressDeny|ReadWritePaths)=' \
