@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "scr_exam.h"
+#include "scr_learn.h"
 #include "synaq/identity.h"
 
 static const char *exam_title(app *a, const sq_exam_info *x)
@@ -551,6 +552,13 @@ static void scr_exams(app *a)
     if (ui_button(u, "back", ui_r(u->gap, u->h - u->unit - u->gap, (u->w - 3 * u->gap) / 2, u->unit),
                   app_t(a, "id.back"), BTN_NORMAL))
         app_to_welcome(a);
+    /* The study material of these exams (scr_learn.c), when they have any. */
+    else if (learn_available(a) > 0 &&
+             ui_button(u, "learn",
+                       ui_r((u->w + u->gap) / 2, u->h - u->unit - u->gap, (u->w - 3 * u->gap) / 2,
+                            u->unit),
+                       app_t(a, "exams.learn"), BTN_NORMAL))
+        learn_open(a);
 }
 
 /* ---- instructions ---- */
