@@ -98,4 +98,43 @@ one() {
   ok
 }
 each_lang_size one
+# A picture that passes the checks (a PNG's first bytes) but cannot be
+# decoded: the page shows the placeholder and the kiosk's log says so.
+mkdir -p "$work/broken/images"
+printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR' >"$work/broken/images/cut.png"
+cat >"$work/broken/broken.yaml" <<EOF
+exam: broken
+version: 1
+title: {en: "A lesson with a broken picture"}
+pass_mark: 50
+roster:
+  - {id: "${trainees[0]}", name: "$trainee_name"}
+topics:
+  one: {en: "The only topic"}
+items:
+  - id: q1
+    topic: one
+    type: truefalse
+    answer: yes
+    text: {en: "A question."}
+lessons:
+  one:
+    - en: |
+        # A page with a picture
+
+        ![A picture cut short](images/cut.png)
+
+        The text after it is shown.
+EOF
+make_station "$work/broken/st" "$work/broken/broken.yaml" >/dev/null
+{
+  printf 'tap lang-en\nkeys %s\ntap continue\ntap learn\ntap topic:one\nexpect-screen lesson\n' \
+    "${trainees[0]}"
+  printf 'expect-text %s\nexpect-text The text after it is shown.\n' "$(msg en learn.picture_missing)"
+  printf 'screenshot learn-broken\nexpect-fits\n'
+} >"$work/broken.txt"
+if run broken "$work/broken/st/station" 1280x800 "$work/broken.txt"; then
+  grep -q "picture 'images/cut.png' cannot be decoded" "$work/broken.err" && ok ||
+    bad "broken: the kiosk's log does not say the picture cannot be decoded"
+fi
 finish
