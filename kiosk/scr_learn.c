@@ -33,6 +33,7 @@ struct learn_state {
     int *reached;              /* each topic's page reached (0-based) */
     char for_id[65];
     const void *for_exams;
+    bool listed;               /* the list above is for_id's (maybe empty) */
     /* the page on screen */
     int topic, page;
     sq_lesson_page *parsed;
@@ -75,6 +76,7 @@ static void topics_drop(struct learn_state *l)
     l->n_topics = 0;
     l->for_id[0] = 0;
     l->for_exams = NULL;
+    l->listed = false;
 }
 
 static void learn_free(app *a)
@@ -105,9 +107,14 @@ static void topics_load(app *a)
     struct learn_state *l = state(a);
     if (!l || !a->store)
         return;
-    if (l->for_exams == a->exam.exams && strcmp(l->for_id, a->exam.id) == 0 && l->topics)
+    if (l->listed && l->for_exams == a->exam.exams && strcmp(l->for_id, a->exam.id) == 0)
         return;
     topics_drop(l);
+    /* Listed once for this trainee, whatever comes of it: a store that
+     * fails is logged once, not at every frame. */
+    snprintf(l->for_id, sizeof l->for_id, "%s", a->exam.id);
+    l->for_exams = a->exam.exams;
+    l->listed = true;
     sq_lesson_topic *all = NULL;
     size_t n = 0, k = 0;
     sq_err e;
@@ -125,6 +132,8 @@ static void topics_load(app *a)
     l->topics = all;
     l->n_topics = k;
     l->reached = calloc(k ? k : 1, sizeof *l->reached);
+    if (!l->reached)
+        l->n_topics = 0;
     for (size_t i = 0; i < k && l->reached && a->exam.id[0]; i++) {
         int scroll;
         if (sq_lesson_mark_get(a->store, a->exam.id, all[i].exam_id, all[i].topic,
@@ -133,8 +142,6 @@ static void topics_load(app *a)
         if (l->reached[i] >= all[i].n_pages)
             l->reached[i] = 0;
     }
-    snprintf(l->for_id, sizeof l->for_id, "%s", a->exam.id);
-    l->for_exams = a->exam.exams;
 }
 
 int learn_available(app *a)

@@ -9,7 +9,8 @@
 # The place is kept per trainee: back to the topics and in again, the
 # page opens where it was left (scrolled to the end); on page 2, the
 # topics say "stopped at page 2"; after the trainee leaves, another
-# trainee starts at page 1 of the topic; the first one, back, at page 2.
+# trainee starts at page 1 of the topic; the first one, back, at page 2;
+# left idle on page 1 scrolled to its end, back in there.
 # Shots: OUTDIR/learn-<lang>-<size>-<case>.png.
 #   learn.sh BUILD_DIR [OUTDIR [SOURCE_DIR]]
 set -euo pipefail
@@ -89,6 +90,13 @@ one() {
     printf 'tap lang-%s\nkeys %s\ntap continue\nexpect-screen exams\ntap learn\n' "$l" "$a"
     printf 'expect-text %s\ntap topic:voting\nexpect-text %s\n' \
       "$(msg "$l" learn.pages_reached n 2 k 2)" "$(msg "$l" learn.page n 2 total 2)"
+    # Left on page 1 scrolled to its end, idle until the kiosk goes back to
+    # welcome: the place is kept all the same.
+    printf 'tap prev\nexpect-text %s\ndrag 10 20000 10 10\nwait 240\nexpect-screen welcome\n' \
+      "$(msg "$l" learn.page n 1 total 2)"
+    printf 'tap lang-%s\nkeys %s\ntap continue\ntap learn\ntap topic:voting\n' "$l" "$a"
+    printf 'expect-text %s\nexpect-no-text %s\nexpect-text %s\n' "$(msg "$l" learn.page n 1 total 2)" \
+      "$(first_par "$l")" "$(last_par "$l")"
   } >"$work/$p.txt"
   run "$p" "$work/$p.home" "$size" "$work/$p.txt" || return 0
   local s
