@@ -340,10 +340,55 @@ static void test_round_trip(void)
     fx_teardown(&f);
 }
 
+/* The demo exam (argv[1]): a lesson for every topic, 2 or 3 pages, each
+ * page in kk, ru and en, the three with the same blocks. */
+static void test_demo(const char *path)
+{
+    json_t *doc = NULL;
+    sq_err e = {0};
+    CHECK_INT(SQ_OK, sqi_source_load(path, &doc, &e));
+    if (!doc) {
+        fprintf(stderr, "%s\n", e.msg);
+        return;
+    }
+    const json_t *topics = json_object_get(doc, "topics"), *lessons = json_object_get(doc, "lessons");
+    CHECK_INT(json_array_size(topics), json_array_size(lessons));
+    size_t i, j;
+    const json_t *l, *pg;
+    json_array_foreach(lessons, i, l)
+    {
+        const json_t *pages = json_object_get(l, "pages");
+        CHECK(json_array_size(pages) >= 2 && json_array_size(pages) <= 3);
+        json_array_foreach(pages, j, pg)
+        {
+            size_t nb[3] = {0, 0, 0};
+            for (int k = 0; k < 3; k++) {
+                static const char *const codes[3] = {"kk", "ru", "en"};
+                const json_t *t = json_object_get(pg, codes[k]);
+                sq_lesson_page *p = NULL;
+                CHECK(json_is_string(t));
+                if (!json_is_string(t))
+                    continue;
+                CHECK_INT(SQ_OK, sq_lesson_parse(json_string_value(t), json_string_length(t), &p,
+                                                 NULL, &e));
+                nb[k] = p ? p->n : 0;
+                for (size_t b = 0; p && b < p->n; b++)
+                    CHECK(p->blocks[b].kind != SQ_LESSON_IMAGE ||
+                          json_object_get(json_object_get(doc, "lesson_images"),
+                                          p->blocks[b].image));
+                sq_lesson_page_free(p);
+            }
+            if (nb[0] != nb[1] || nb[1] != nb[2])
+                fprintf(stderr, "demo lesson %zu page %zu: kk, ru, en have %zu, %zu, %zu blocks\n",
+                        i + 1, j + 1, nb[0], nb[1], nb[2]);
+            CHECK(nb[0] == nb[1] && nb[1] == nb[2]);
+        }
+    }
+    json_decref(doc);
+}
+
 int main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
     sq_err e;
     if (sq_init(&e)) {
         fprintf(stderr, "%s\n", e.msg);
@@ -366,5 +411,7 @@ int main(int argc, char **argv)
         check_failures++;
     }
     test_round_trip();
+    if (argc > 1)
+        test_demo(argv[1]);
     return check_report("lesson");
 }
