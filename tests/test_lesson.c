@@ -71,6 +71,13 @@ static void test_markup_good(void)
     CHECK_STR("Бюллетень үлгісі", p->blocks[7].text);
     CHECK_INT(14, p->blocks[7].line);
     sq_lesson_page_free(p);
+    /* A year that starts a line, escaped. */
+    static const char year[] = "2024\\. жылы сайлау өтті.\n";
+    CHECK_INT(SQ_OK, sq_lesson_parse(year, strlen(year), &p, &line, &e));
+    CHECK(p && p->n == 1 && p->blocks[0].kind == SQ_LESSON_PARA);
+    if (p && p->n == 1)
+        CHECK_STR("2024. жылы сайлау өтті.", p->blocks[0].text);
+    sq_lesson_page_free(p);
 }
 
 typedef struct {
@@ -106,6 +113,7 @@ static const bad_page bad_pages[] = {
     {"a\\q\n", 1, "no escape"},
     {"one\n\ntwo ****\n", 3, "nothing between"},
     {"1000. far\n", 1, "999"},
+    {"12345. far\n", 1, "'12345\\. '"},
 };
 
 static void test_markup_bad(void)

@@ -124,13 +124,13 @@ static sq_status inline_parse(parser *p, sq_lesson_block *b, const char *s, size
             continue;
         }
         if (ch == '\\') {
-            if (i + 1 < n && strchr("\\*_[]()!#-`<>", s[i + 1])) {
+            if (i + 1 < n && s[i + 1] && strchr("\\*_[]()!#-`<>.+|", s[i + 1])) {
                 t[o++] = s[++i];
                 continue;
             }
             return perr(p, line,
                         "'\\%c' is no escape: a backslash goes before one of \\ * _ [ ] ( ) ! # - "
-                        "` < > (write '\\\\' for a backslash)",
+                        "` < > . + | (write '\\\\' for a backslash)",
                         i + 1 < n && s[i + 1] != '\n' ? s[i + 1] : ' ');
         }
         if (ch == '*') {
@@ -291,11 +291,17 @@ static sq_status one_line(parser *p, const char *s, size_t n, int line)
     if (s[0] >= '0' && s[0] <= '9') {
         size_t d = 0;
         int num = 0;
-        while (d < n && d < 4 && s[d] >= '0' && s[d] <= '9')
-            num = num * 10 + (s[d++] - '0');
+        while (d < n && s[d] >= '0' && s[d] <= '9') {
+            if (d < 4)
+                num = num * 10 + (s[d] - '0');
+            d++;
+        }
         if (d + 1 < n && s[d] == '.' && s[d + 1] == ' ') {
             if (d > 3)
-                return perr(p, line, "a numbered list counts to 999 at most");
+                return perr(p, line,
+                            "a numbered list counts to 999 at most (a number that starts a "
+                            "line of text is written '%.*s\\. ')",
+                            (int)(d > 12 ? 12 : d), s);
             return start(p, SQ_LESSON_NUMBER, num, line, s + d + 2, n - d - 2);
         }
     }
