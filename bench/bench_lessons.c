@@ -77,16 +77,22 @@ static const char *const words[3][12] = {
      "байқаушы", "төраға", "мүше", "құжат"},
     {"выборы", "комиссия", "участок", "бюллетень", "избиратель", "протокол", "голос", "урна",
      "наблюдатель", "председатель", "член", "документ"},
-    {"election", "commission", "precinct", "ballot", "voter", "record", "vote", "box",
-     "observer", "chair", "member", "document"}};
+    {"election", "commission", "precinct", "ballot", "voter", "record", "vote", "box", "observer",
+     "chair", "member", "document"}};
 
 static void sentence(FILE *f, int lang, int n)
 {
     for (int i = 0; i < n; i++) {
         const char *w = words[lang][next_rand() % 12];
         uint64_t r = next_rand() % 20;
-        fprintf(f, "%s%s%s%s", i ? " " : "", r == 0 ? "**" : r == 1 ? "*" : "", w,
-                r == 0 ? "**" : r == 1 ? "*" : "");
+        fprintf(f, "%s%s%s%s", i ? " " : "",
+                r == 0   ? "**"
+                : r == 1 ? "*"
+                         : "",
+                w,
+                r == 0   ? "**"
+                : r == 1 ? "*"
+                         : "");
     }
     fputs(".", f);
 }
@@ -215,8 +221,12 @@ int main(int argc, char **argv)
         failed("keys", &e);
         goto out;
     }
-    bank_opts bo = {.items = items, .topics = 20, .langs = BANK_KK | BANK_RU | BANK_EN,
-                    .seed = 1, .draw = 50, .exam_id = "bench-bank"};
+    bank_opts bo = {.items = items,
+                    .topics = 20,
+                    .langs = BANK_KK | BANK_RU | BANK_EN,
+                    .seed = 1,
+                    .draw = 50,
+                    .exam_id = "bench-bank"};
     FILE *f = fopen(bank, "w");
     if (!f || bank_write(f, &bo) != 0 || fclose(f) != 0 || write_lessons(lessons, pages) != 0) {
         fprintf(stderr, "bench_lessons: writing the sources failed: %s\n", strerror(errno));

@@ -30,16 +30,16 @@ struct learn_state {
     /* the topics of the trainee's exams, and for whom they were listed */
     sq_lesson_topic *topics;
     size_t n_topics;
-    int *reached;              /* each topic's page reached (0-based) */
+    int *reached; /* each topic's page reached (0-based) */
     char for_id[65];
     const void *for_exams;
-    bool listed;               /* the list above is for_id's (maybe empty) */
+    bool listed; /* the list above is for_id's (maybe empty) */
     /* the page on screen */
     int topic, page;
     sq_lesson_page *parsed;
-    learn_image *images;       /* one a block (pictures only) */
+    learn_image *images; /* one a block (pictures only) */
     int lang, text_lang;
-    bool failed;               /* the page cannot be shown (logged) */
+    bool failed; /* the page cannot be shown (logged) */
     int scroll, content_h, want_scroll;
     ui_rect area;
     /* the topics list's scroll */
@@ -136,8 +136,8 @@ static void topics_load(app *a)
         l->n_topics = 0;
     for (size_t i = 0; i < k && l->reached && a->exam.id[0]; i++) {
         int scroll;
-        if (sq_lesson_mark_get(a->store, a->exam.id, all[i].exam_id, all[i].topic,
-                               &l->reached[i], &scroll, &e))
+        if (sq_lesson_mark_get(a->store, a->exam.id, all[i].exam_id, all[i].topic, &l->reached[i],
+                               &scroll, &e))
             app_log_err("reading the page reached", &e);
         if (l->reached[i] >= all[i].n_pages)
             l->reached[i] = 0;
@@ -208,8 +208,8 @@ static void page_load(app *a, int topic, int page, int scroll)
         return;
     }
     if (sq_lesson_parse(text, strlen(text), &l->parsed, &line, &e)) {
-        fprintf(stderr, "synaq-kiosk: lesson '%s' page %d, line %d: %s\n", t->topic, page + 1,
-                line, e.msg);
+        fprintf(stderr, "synaq-kiosk: lesson '%s' page %d, line %d: %s\n", t->topic, page + 1, line,
+                e.msg);
         l->failed = true;
         sq_free(text);
         return;
@@ -227,11 +227,12 @@ static void page_load(app *a, int topic, int page, int scroll)
                     page + 1, b->image, e.msg);
             continue;
         }
-        l->images[i].handle = plat_image_load(a->u.p, data, len, &l->images[i].w,
-                                              &l->images[i].h);
+        l->images[i].handle = plat_image_load(a->u.p, data, len, &l->images[i].w, &l->images[i].h);
         if (!l->images[i].handle)
-            fprintf(stderr, "synaq-kiosk: lesson '%s' page %d: picture '%s' cannot be decoded; "
-                            "a placeholder shows\n", t->topic, page + 1, b->image);
+            fprintf(stderr,
+                    "synaq-kiosk: lesson '%s' page %d: picture '%s' cannot be decoded; "
+                    "a placeholder shows\n",
+                    t->topic, page + 1, b->image);
         sq_free(data);
     }
 }
@@ -289,11 +290,12 @@ static void scr_learn(app *a)
         /* Only the part in the list's area takes taps. */
         bool inside = r.y >= area.y - r.h / 2 && r.y + r.h / 2 <= area.y + area.h;
         if (ui_button(u, inside ? name : "topic-hidden", r, a->tmp,
-                      l->reached[i] > 0 ? BTN_SELECTED : BTN_NORMAL) && inside) {
+                      l->reached[i] > 0 ? BTN_SELECTED : BTN_NORMAL) &&
+            inside) {
             int scroll = 0, page = 0;
             sq_err e;
-            if (a->exam.id[0] && sq_lesson_mark_get(a->store, a->exam.id, t->exam_id, t->topic,
-                                                    &page, &scroll, &e))
+            if (a->exam.id[0] &&
+                sq_lesson_mark_get(a->store, a->exam.id, t->exam_id, t->topic, &page, &scroll, &e))
                 app_log_err("reading the page reached", &e);
             if (page >= t->n_pages)
                 page = scroll = 0;
@@ -310,8 +312,8 @@ static void scr_learn(app *a)
     l->list_h = y + l->list_scroll - area.y;
     if (u->pass != UI_HIT)
         plat_clip(u->p, 0, 0, 0, 0);
-    if (ui_button(u, "back", ui_r(u->gap, u->h - u->unit - u->gap, (u->w - 3 * u->gap) / 2,
-                                  u->unit),
+    if (ui_button(u, "back",
+                  ui_r(u->gap, u->h - u->unit - u->gap, (u->w - 3 * u->gap) / 2, u->unit),
                   app_t(a, "id.back"), BTN_NORMAL))
         app_go(a, SCR_EXAMS);
 }
@@ -413,8 +415,8 @@ static int page_blocks(app *a, int x, int y, int w)
             else
                 snprintf(mark, sizeof mark, "%d.", b->number);
             if (u->pass == UI_DRAW)
-                plat_text(u->p, x + px / 2, y, px, b->kind == SQ_LESSON_NUMBER, u->th.accent,
-                          mark, strlen(mark));
+                plat_text(u->p, x + px / 2, y, px, b->kind == SQ_LESSON_NUMBER, u->th.accent, mark,
+                          strlen(mark));
             h = flow(a, b, x + ind, y, w - ind, px, false, u->th.fg);
             y += h + u->gap / 2;
             bool last = i + 1 == l->parsed->n || l->parsed->blocks[i + 1].kind != b->kind;
@@ -450,7 +452,8 @@ static int page_blocks(app *a, int x, int y, int w)
             }
             /* Its description under it. */
             y += ui_text(u, ui_r(x, y, w, 0), b->text, px * 4 / 5, false, u->th.muted,
-                         ALIGN_CENTER) + u->gap;
+                         ALIGN_CENTER) +
+                 u->gap;
             break;
         }
         }
@@ -574,8 +577,7 @@ static void scr_lesson(app *a)
     }
 
     int bw = (u->w - 4 * u->gap) / 3, by = u->h - u->unit - u->gap;
-    if (ui_button(u, "back", ui_r(u->gap, by, bw, u->unit), app_t(a, "learn.topics"),
-                  BTN_NORMAL)) {
+    if (ui_button(u, "back", ui_r(u->gap, by, bw, u->unit), app_t(a, "learn.topics"), BTN_NORMAL)) {
         mark_save(a);
         page_drop(a);
         app_go(a, SCR_LEARN);
@@ -598,9 +600,14 @@ static void scr_lesson(app *a)
 bool learn_screen(app *a)
 {
     switch (a->scr) {
-    case SCR_LEARN: scr_learn(a); return true;
-    case SCR_LESSON: scr_lesson(a); return true;
-    default: return false;
+    case SCR_LEARN:
+        scr_learn(a);
+        return true;
+    case SCR_LESSON:
+        scr_lesson(a);
+        return true;
+    default:
+        return false;
     }
 }
 

@@ -138,7 +138,8 @@ static void test_markup_bad(void)
     big[SQ_LESSON_PAGE_MAX + 1] = 0;
     sq_lesson_page *p = NULL;
     sq_err e = {0};
-    CHECK_ERR(SQ_EINVAL, "larger than", sq_lesson_parse(big, SQ_LESSON_PAGE_MAX + 1, &p, NULL, &e), &e);
+    CHECK_ERR(SQ_EINVAL, "larger than", sq_lesson_parse(big, SQ_LESSON_PAGE_MAX + 1, &p, NULL, &e),
+              &e);
     free(big);
     CHECK_ERR(SQ_EINVAL, "NUL", sq_lesson_parse("a\0b", 3, &p, NULL, &e), &e);
     /* A long page (far more than a screen) is fine: the kiosk scrolls. */
@@ -156,7 +157,7 @@ static void test_markup_bad(void)
 
 #define HEAD                                                                                       \
     "exam: t\nversion: 1\ntitle: {en: T}\npass_mark: 50\n"                                         \
-    "topics:\n  law: {en: Law, ru: Закон}\n  org: {en: Org}\n"                                     \
+    "topics:\n  law: {en: Law, ru: Закон}\n  org: {en: Org}\n"                                \
     "items:\n  - id: q1\n    topic: law\n    type: single\n    text: {en: Q}\n"                    \
     "    options: [{en: a, correct: yes}, {en: b}]\n"
 /* HEAD is lines 1-13; lessons: at 14. */
@@ -286,13 +287,13 @@ static void test_round_trip(void)
     CHECK_INT(2, tl);
     CHECK_CONTAINS("Page two", text);
     sq_free(text);
-    CHECK_ERR(SQ_ENOTFOUND, "no page 3", sq_lesson_page_text(f.store, "t", "law", 2, 0, &text,
-                                                              &tl, &e), &e);
+    CHECK_ERR(SQ_ENOTFOUND, "no page 3",
+              sq_lesson_page_text(f.store, "t", "law", 2, 0, &text, &tl, &e), &e);
     CHECK(text == NULL);
-    CHECK_ERR(SQ_ENOTFOUND, "no exam", sq_lesson_page_text(f.store, "nope", "law", 0, 0, &text,
-                                                            &tl, &e), &e);
-    CHECK_ERR(SQ_EINVAL, "language", sq_lesson_page_text(f.store, "t", "law", 0, 7, &text, &tl,
-                                                          &e), &e);
+    CHECK_ERR(SQ_ENOTFOUND, "no exam",
+              sq_lesson_page_text(f.store, "nope", "law", 0, 0, &text, &tl, &e), &e);
+    CHECK_ERR(SQ_EINVAL, "language", sq_lesson_page_text(f.store, "t", "law", 0, 7, &text, &tl, &e),
+              &e);
 
     uint8_t *img = NULL;
     size_t ilen = 0;
@@ -323,8 +324,10 @@ static void test_round_trip(void)
     fx_digest(f.db_path, before);
     CHECK_INT(0, fx_reopen(&f));
     CHECK_ERR(SQ_EINVAL, "trainee id", sq_lesson_mark_set(f.store, "", "t", "law", 1, 0, &e), &e);
-    CHECK_ERR(SQ_EINVAL, "page of 0..", sq_lesson_mark_set(f.store, "a", "t", "law", -1, 0, &e), &e);
-    CHECK_ERR(SQ_EINVAL, "page of 0..", sq_lesson_mark_set(f.store, "a", "t", "law", 9999, 0, &e), &e);
+    CHECK_ERR(SQ_EINVAL, "page of 0..", sq_lesson_mark_set(f.store, "a", "t", "law", -1, 0, &e),
+              &e);
+    CHECK_ERR(SQ_EINVAL, "page of 0..", sq_lesson_mark_set(f.store, "a", "t", "law", 9999, 0, &e),
+              &e);
     CHECK_ERR(SQ_EINVAL, "scroll", sq_lesson_mark_set(f.store, "a", "t", "law", 0, -5, &e), &e);
     sq_store_close(f.store);
     f.store = NULL;
@@ -359,7 +362,8 @@ static void test_demo(const char *path)
         fprintf(stderr, "%s\n", e.msg);
         return;
     }
-    const json_t *topics = json_object_get(doc, "topics"), *lessons = json_object_get(doc, "lessons");
+    const json_t *topics = json_object_get(doc, "topics"),
+                 *lessons = json_object_get(doc, "lessons");
     CHECK_INT(json_array_size(topics), json_array_size(lessons));
     size_t i, j;
     const json_t *l, *pg;
@@ -381,9 +385,9 @@ static void test_demo(const char *path)
                                                  NULL, &e));
                 nb[k] = p ? p->n : 0;
                 for (size_t b = 0; p && b < p->n; b++)
-                    CHECK(p->blocks[b].kind != SQ_LESSON_IMAGE ||
-                          json_object_get(json_object_get(doc, "lesson_images"),
-                                          p->blocks[b].image));
+                    CHECK(
+                        p->blocks[b].kind != SQ_LESSON_IMAGE ||
+                        json_object_get(json_object_get(doc, "lesson_images"), p->blocks[b].image));
                 sq_lesson_page_free(p);
             }
             if (nb[0] != nb[1] || nb[1] != nb[2])

@@ -72,10 +72,12 @@ sq_status sqi_lesson_install(sq_store *s, int64_t exam_row, const json_t *exam, 
 
     if (!lessons && !images)
         return SQ_OK;
-    if ((st = sqi_db_prepare(s, "INSERT INTO lessons(exam, topic_idx, page, topic, body)"
-                                " VALUES (?, ?, ?, ?, ?)", &qp, err)) ||
-        (st = sqi_db_prepare(s, "INSERT INTO lesson_images(exam, idx, data) VALUES (?, ?, ?)",
-                             &qi, err)))
+    if ((st = sqi_db_prepare(s,
+                             "INSERT INTO lessons(exam, topic_idx, page, topic, body)"
+                             " VALUES (?, ?, ?, ?, ?)",
+                             &qp, err)) ||
+        (st = sqi_db_prepare(s, "INSERT INTO lesson_images(exam, idx, data) VALUES (?, ?, ?)", &qi,
+                             err)))
         goto out;
     json_array_foreach(lessons, i, l)
     {
@@ -179,10 +181,10 @@ sq_status sq_lesson_topics(sq_store *s, sq_lesson_topic **out, size_t *n, sq_err
         t->n_pages = sqlite3_column_int(q, 4);
         const json_t *title = NULL, *tp;
         size_t k;
-        json_array_foreach(json_object_get(meta, "topics"), k, tp)
-            if (json_is_string(json_object_get(tp, "id")) &&
-                strcmp(json_string_value(json_object_get(tp, "id")), topic) == 0)
-                title = json_object_get(tp, "title");
+        json_array_foreach(json_object_get(meta, "topics"), k,
+                           tp) if (json_is_string(json_object_get(tp, "id")) &&
+                                   strcmp(json_string_value(json_object_get(tp, "id")), topic) == 0)
+            title = json_object_get(tp, "title");
         for (int l = 0; l < SQ_NLANGS; l++) {
             const char *tl = json_string_value(json_object_get(title, sqi_lang_codes[l]));
             snprintf(t->title[l], sizeof t->title[l], "%s", tl ? tl : "");
@@ -219,8 +221,10 @@ sq_status sq_lesson_page_text(sq_store *s, const char *exam_id, const char *topi
     if (lang < 0 || lang >= SQ_NLANGS)
         return sqi_seterr(err, SQ_EINVAL, "language %d is not one of kk, ru, en", lang);
     sq_status st = sqi_catalog_find_exam(s, exam_id, &row, &version, &n_roster, err);
-    if (st || (st = sqi_db_prepare(s, "SELECT body FROM lessons WHERE exam = ? AND topic = ?"
-                                      " AND page = ?", &q, err)))
+    if (st || (st = sqi_db_prepare(s,
+                                   "SELECT body FROM lessons WHERE exam = ? AND topic = ?"
+                                   " AND page = ?",
+                                   &q, err)))
         return st;
     sqlite3_bind_int64(q, 1, row);
     sqlite3_bind_text(q, 2, topic, -1, SQLITE_STATIC);
@@ -274,8 +278,10 @@ sq_status sq_lesson_image(sq_store *s, const char *exam_id, const char *name, ui
     *out = NULL;
     *len = 0;
     sq_status st = sqi_catalog_find_exam(s, exam_id, &row, &version, &n_roster, err);
-    if (st || (st = sqi_db_prepare(s, "SELECT idx, data FROM lesson_images WHERE exam = ?"
-                                      " ORDER BY idx", &q, err)))
+    if (st || (st = sqi_db_prepare(s,
+                                   "SELECT idx, data FROM lesson_images WHERE exam = ?"
+                                   " ORDER BY idx",
+                                   &q, err)))
         return st;
     sqlite3_bind_int64(q, 1, row);
     st = SQ_ENOTFOUND;
@@ -283,9 +289,9 @@ sq_status sq_lesson_image(sq_store *s, const char *exam_id, const char *name, ui
         uint8_t *plain = NULL;
         size_t n;
         rowkey_image(rowkey, exam_id, version, sqlite3_column_int(q, 0));
-        sq_status so = sqi_db_open_field(s, "lesson_images", "data", rowkey,
-                                         sqlite3_column_blob(q, 1),
-                                         (size_t)sqlite3_column_bytes(q, 1), &plain, &n, err);
+        sq_status so =
+            sqi_db_open_field(s, "lesson_images", "data", rowkey, sqlite3_column_blob(q, 1),
+                              (size_t)sqlite3_column_bytes(q, 1), &plain, &n, err);
         if (so) {
             st = so;
             break;
@@ -314,8 +320,10 @@ static sq_status marks_read(sq_store *s, const uint8_t h[32], const char *exam_i
     sqlite3_stmt *q;
     char rowkey[STORE_ROWKEY];
     *out = NULL;
-    sq_status st = sqi_db_prepare(s, "SELECT body FROM lesson_marks WHERE trainee = ?"
-                                     " AND exam_id = ?", &q, err);
+    sq_status st = sqi_db_prepare(s,
+                                  "SELECT body FROM lesson_marks WHERE trainee = ?"
+                                  " AND exam_id = ?",
+                                  &q, err);
     if (st)
         return st;
     sqlite3_bind_blob(q, 1, h, 32, SQLITE_STATIC);
@@ -347,8 +355,9 @@ sq_status sq_lesson_mark_get(sq_store *s, const char *trainee_id, const char *ex
     json_t *m = NULL;
     *page = *scroll = 0;
     if (!sqi_catalog_trainee_id_ok(trainee_id))
-        return sqi_seterr(err, SQ_EINVAL, "a trainee id is 1 to 64 bytes without control "
-                                          "characters");
+        return sqi_seterr(err, SQ_EINVAL,
+                          "a trainee id is 1 to 64 bytes without control "
+                          "characters");
     sqi_db_trainee_hash(s, trainee_id, h);
     sq_status st = marks_read(s, h, exam_id, &m, err);
     if (st)
@@ -375,11 +384,14 @@ sq_status sq_lesson_mark_set(sq_store *s, const char *trainee_id, const char *ex
     char *text = NULL;
     sqlite3_stmt *q = NULL;
     if (!sqi_catalog_trainee_id_ok(trainee_id))
-        return sqi_seterr(err, SQ_EINVAL, "a trainee id is 1 to 64 bytes without control "
-                                          "characters");
+        return sqi_seterr(err, SQ_EINVAL,
+                          "a trainee id is 1 to 64 bytes without control "
+                          "characters");
     if (page < 0 || page >= SQ_LESSON_PAGES_MAX || scroll < 0 || !topic || !*topic)
-        return sqi_seterr(err, SQ_EINVAL, "a lesson mark needs a topic, a page of 0..%d and a "
-                                          "scroll of 0 or more", SQ_LESSON_PAGES_MAX - 1);
+        return sqi_seterr(err, SQ_EINVAL,
+                          "a lesson mark needs a topic, a page of 0..%d and a "
+                          "scroll of 0 or more",
+                          SQ_LESSON_PAGES_MAX - 1);
     sqi_db_trainee_hash(s, trainee_id, h);
     sq_status st = sqi_db_begin_light(s, err);
     if (st)
@@ -391,8 +403,10 @@ sq_status sq_lesson_mark_set(sq_store *s, const char *trainee_id, const char *ex
         st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
-    if ((st = sqi_db_prepare(s, "INSERT OR REPLACE INTO lesson_marks(trainee, exam_id, body)"
-                                " VALUES (?, ?, ?)", &q, err)))
+    if ((st = sqi_db_prepare(s,
+                             "INSERT OR REPLACE INTO lesson_marks(trainee, exam_id, body)"
+                             " VALUES (?, ?, ?)",
+                             &q, err)))
         goto out;
     sqlite3_bind_blob(q, 1, h, 32, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, exam_id, -1, SQLITE_STATIC);

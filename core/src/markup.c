@@ -228,8 +228,9 @@ static sq_status image_line(parser *p, const char *s, size_t n, int line)
 {
     const char *close = memchr(s, ']', n);
     if (!close || (size_t)(close - s) + 1 >= n || close[1] != '(' || s[n - 1] != ')')
-        return perr(p, line, "a picture is written '![what it shows](images/name.png)', alone on "
-                             "its line");
+        return perr(p, line,
+                    "a picture is written '![what it shows](images/name.png)', alone on "
+                    "its line");
     size_t alen = (size_t)(close - s) - 2;
     const char *path = close + 2;
     size_t plen = (size_t)(s + n - 1 - path);
@@ -269,11 +270,11 @@ static sq_status one_line(parser *p, const char *s, size_t n, int line)
         return perr(p, line, "a tab character: indent with spaces, or not at all");
     if (ind) {
         /* Indented: the rest of a paragraph or list entry, nothing else. */
-        if (p->kind == SQ_LESSON_PARA || p->kind == SQ_LESSON_BULLET ||
-            p->kind == SQ_LESSON_NUMBER)
+        if (p->kind == SQ_LESSON_PARA || p->kind == SQ_LESSON_BULLET || p->kind == SQ_LESSON_NUMBER)
             return raw_add(p, s + ind, n - ind) ? SQ_OK : oom(p);
-        return perr(p, line, "a line that starts with spaces is not part of the markup here "
-                             "(only the next lines of a list entry may be indented)");
+        return perr(p, line,
+                    "a line that starts with spaces is not part of the markup here "
+                    "(only the next lines of a list entry may be indented)");
     }
     if (s[0] == '#') {
         size_t h = 0;
@@ -310,11 +311,16 @@ static sq_status one_line(parser *p, const char *s, size_t n, int line)
     static const struct {
         const char *mark, *what;
     } unknown[] = {
-        {">", "quotes ('>')"},          {"```", "code blocks ('```')"},
-        {"~~~", "code blocks ('~~~')"}, {"|", "tables ('|')"},
-        {"* ", "'* ' lists (write '- ')"}, {"+ ", "'+ ' lists (write '- ')"},
-        {"---", "rules ('---')"},       {"***", "rules ('***')"},
-        {"___", "rules ('___')"},       {"===", "underlined headings ('===')"},
+        {">", "quotes ('>')"},
+        {"```", "code blocks ('```')"},
+        {"~~~", "code blocks ('~~~')"},
+        {"|", "tables ('|')"},
+        {"* ", "'* ' lists (write '- ')"},
+        {"+ ", "'+ ' lists (write '- ')"},
+        {"---", "rules ('---')"},
+        {"***", "rules ('***')"},
+        {"___", "rules ('___')"},
+        {"===", "underlined headings ('===')"},
         {"-", "a '-' without a space after it (a list entry is '- ')"},
     };
     for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++)
@@ -377,4 +383,3 @@ void sq_lesson_page_free(sq_lesson_page *p)
     free(p->blocks);
     free(p);
 }
-

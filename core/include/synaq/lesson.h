@@ -19,7 +19,7 @@
 typedef struct {
     char exam_id[64];
     char topic[64];
-    char title[3][256];  /* kk, ru, en; "" where the topic has none */
+    char title[3][256]; /* kk, ru, en; "" where the topic has none */
     int n_pages;
 } sq_lesson_topic;
 

@@ -18,12 +18,12 @@
 #define SQ_LESSON_PAGES_MAX 200
 
 typedef enum {
-    SQ_LESSON_H1 = 1,  /* "# " */
-    SQ_LESSON_H2,      /* "## " */
-    SQ_LESSON_PARA,    /* lines between blank lines */
-    SQ_LESSON_BULLET,  /* "- " */
-    SQ_LESSON_NUMBER,  /* "1. " */
-    SQ_LESSON_IMAGE    /* "![description](images/x.png)", on a line of its own */
+    SQ_LESSON_H1 = 1, /* "# " */
+    SQ_LESSON_H2,     /* "## " */
+    SQ_LESSON_PARA,   /* lines between blank lines */
+    SQ_LESSON_BULLET, /* "- " */
+    SQ_LESSON_NUMBER, /* "1. " */
+    SQ_LESSON_IMAGE   /* "![description](images/x.png)", on a line of its own */
 } sq_lesson_kind;
 
 enum { SQ_LESSON_BOLD = 1, SQ_LESSON_ITALIC = 2 };
@@ -41,7 +41,7 @@ typedef struct {
     char *text;          /* the words, markup taken out (an image: its description) */
     sq_lesson_run *runs; /* cover text in order (none for an image) */
     size_t n_runs;
-    char *image;         /* SQ_LESSON_IMAGE: the path as written */
+    char *image; /* SQ_LESSON_IMAGE: the path as written */
 } sq_lesson_block;
 
 typedef struct {
