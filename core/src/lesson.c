@@ -181,10 +181,12 @@ sq_status sq_lesson_topics(sq_store *s, sq_lesson_topic **out, size_t *n, sq_err
         t->n_pages = sqlite3_column_int(q, 4);
         const json_t *title = NULL, *tp;
         size_t k;
-        json_array_foreach(json_object_get(meta, "topics"), k,
-                           tp) if (json_is_string(json_object_get(tp, "id")) &&
-                                   strcmp(json_string_value(json_object_get(tp, "id")), topic) == 0)
-            title = json_object_get(tp, "title");
+        json_array_foreach(json_object_get(meta, "topics"), k, tp)
+        {
+            const char *id = json_string_value(json_object_get(tp, "id"));
+            if (id && strcmp(id, topic) == 0)
+                title = json_object_get(tp, "title");
+        }
         for (int l = 0; l < SQ_NLANGS; l++) {
             const char *tl = json_string_value(json_object_get(title, sqi_lang_codes[l]));
             snprintf(t->title[l], sizeof t->title[l], "%s", tl ? tl : "");

@@ -1307,8 +1307,10 @@ static sq_status compile_lessons(cx *c, const field *f, const json_t *topics, js
             break;
         }
         json_array_foreach(topics, i, t)
+        {
             if (scalar_is(c, k, json_string_value(json_object_get(t, "id"))))
                 known = true;
+        }
         if (!known) {
             st = fail(c, kn->line, "lessons", "'%.63s' is not a topic of the exam (see 'topics')",
                       str(c, k));
