@@ -45,6 +45,11 @@ struct learn_state {
     /* the topics list's scroll */
     int list_scroll, list_h;
     ui_rect list_area;
+    /* a picture of the page on the whole screen (its block; -1: none):
+     * zoom over the fit, the picture's point at the middle of the view */
+    int viewing;
+    double zoom, cx, cy, fit;
+    ui_rect view;
     /* the finger's speed and the fling (px a ms; + scrolls down) */
     double vel;
     int64_t drag_ms, fling_ms;
@@ -65,6 +70,7 @@ static void page_drop(app *a)
     sq_lesson_page_free(l->parsed);
     l->parsed = NULL;
     l->flinging = false;
+    l->viewing = -1;
 }
 
 static void topics_drop(struct learn_state *l)
@@ -96,6 +102,7 @@ static struct learn_state *state(app *a)
         if (a->learn) {
             a->learn_free = learn_free;
             a->learn->topic = -1;
+            a->learn->viewing = -1;
         }
     }
     return a->learn;
@@ -438,6 +445,16 @@ static int page_blocks(app *a, int x, int y, int w)
                 ui_rect pic = ui_r(x + (w - iw) / 2, y, iw > 0 ? iw : 1, ih > 0 ? ih : 1);
                 if (u->pass == UI_DRAW)
                     plat_image(u->p, im->handle, pic.x, pic.y, pic.w, pic.h);
+                /* A tap on its part in view opens it on the whole screen. */
+                bool seen = pic.y < l->area.y + l->area.h && pic.y + pic.h > l->area.y;
+                if (seen && ui_area(u, name, pic) && u->tap_y >= l->area.y &&
+                    u->tap_y < l->area.y + l->area.h) {
+                    l->viewing = (int)i;
+                    l->zoom = 1;
+                    l->cx = im->w / 2.0;
+                    l->cy = im->h / 2.0;
+                    a->dirty = true;
+                }
                 y += pic.h + u->gap / 2;
             } else {
                 /* A placeholder: the box, the words that it cannot be shown. */
@@ -511,6 +528,71 @@ static void clamp_scroll(struct learn_state *l)
         l->scroll = 0;
 }
 
+/* The picture's point at the middle of the view stays where the picture
+ * covers the view (or, smaller than it, in the middle). */
+static void view_clamp(struct learn_state *l, const learn_image *im)
+{
+    double s = l->fit * l->zoom;
+    double hw = l->view.w / (2 * s), hh = l->view.h / (2 * s);
+    l->cx = im->w <= 2 * hw      ? im->w / 2.0
+            : l->cx < hw         ? hw
+            : l->cx > im->w - hw ? im->w - hw
+                                 : l->cx;
+    l->cy = im->h <= 2 * hh      ? im->h / 2.0
+            : l->cy < hh         ? hh
+            : l->cy > im->h - hh ? im->h - hh
+                                 : l->cy;
+}
+
+/* A picture of the page on the whole screen: a tap zooms in around it
+ * (2x, 4x, then back to the fit), a drag moves it, back to the page. */
+static void scr_picture(app *a)
+{
+    ui *u = &a->u;
+    struct learn_state *l = a->learn;
+    const learn_image *im = &l->images[l->viewing];
+    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
+    int bar_h = u->unit + 2 * u->gap;
+    ui_fill(u, ui_r(0, 0, u->w, bar_h), u->th.accent);
+    const char *back = app_t(a, "learn.picture_back");
+    int bw = ui_text_width(u, back, u->px, true) + 4 * u->gap;
+    bw = bw < 3 * u->unit ? 3 * u->unit : bw > u->w - 2 * u->gap ? u->w - 2 * u->gap : bw;
+    if (ui_button(u, "picture-back", ui_r(u->gap, u->gap, bw, u->unit), back, BTN_NORMAL)) {
+        l->viewing = -1;
+        a->dirty = true;
+        return;
+    }
+    const char *hint = app_t(a, "learn.picture_hint");
+    int hpx = u->px * 9 / 10;
+    int hh = ui_text_height(u, u->w - 4 * u->gap, hint, hpx, false) + 2 * u->gap;
+    ui_fill(u, ui_r(0, u->h - hh, u->w, hh), u->th.panel);
+    ui_text(u, ui_r(2 * u->gap, u->h - hh + u->gap, u->w - 4 * u->gap, hh - 2 * u->gap), hint, hpx,
+            false, u->th.muted, ALIGN_CENTER);
+    l->view = ui_r(0, bar_h, u->w, u->h - bar_h - hh);
+    if (l->view.h <= 0 || im->w <= 0 || im->h <= 0)
+        return;
+    double fx = (double)l->view.w / im->w, fy = (double)l->view.h / im->h;
+    l->fit = fx < fy ? fx : fy;
+    view_clamp(l, im);
+    if (ui_area(u, "picture-view", l->view)) {
+        double s = l->fit * l->zoom;
+        /* The point tapped comes to the middle, zoomed. */
+        l->cx += (u->tap_x - (l->view.x + l->view.w / 2.0)) / s;
+        l->cy += (u->tap_y - (l->view.y + l->view.h / 2.0)) / s;
+        l->zoom = l->zoom >= 4 ? 1 : l->zoom * 2;
+        view_clamp(l, im);
+        a->dirty = true;
+    }
+    if (u->pass == UI_DRAW) {
+        double s = l->fit * l->zoom;
+        int x = (int)(l->view.x + l->view.w / 2.0 - l->cx * s + 0.5);
+        int y = (int)(l->view.y + l->view.h / 2.0 - l->cy * s + 0.5);
+        plat_clip(u->p, l->view.x, l->view.y, l->view.w, l->view.h);
+        plat_image(u->p, im->handle, x, y, (int)(im->w * s + 0.5), (int)(im->h * s + 0.5));
+        plat_clip(u->p, 0, 0, 0, 0);
+    }
+}
+
 static void scr_lesson(app *a)
 {
     ui *u = &a->u;
@@ -520,6 +602,12 @@ static void scr_lesson(app *a)
         return;
     }
     const sq_lesson_topic *t = &l->topics[l->topic];
+    if (l->viewing >= 0 && l->parsed && l->images && (size_t)l->viewing < l->parsed->n &&
+        l->images[l->viewing].handle) {
+        scr_picture(a);
+        return;
+    }
+    l->viewing = -1;
     /* The trainee's language changed since the page was read. */
     if (l->lang != a->lang && !l->failed)
         page_load(a, l->topic, l->page, l->scroll);
@@ -539,13 +627,16 @@ static void scr_lesson(app *a)
         /* The height first (no drawing), so a scroll kept from before is
          * put back within the page as it lays out now. */
         ui_pass pass = u->pass;
+        bool tapped = u->tapped;
         u->pass = UI_HIT;
+        u->tapped = false;
         int h = u->gap;
         if (l->text_lang != a->lang && l->text_lang >= 0)
             h += u->px * 2;
         if (l->parsed)
             h += page_blocks(a, pad, 0, w);
         u->pass = pass;
+        u->tapped = tapped;
         l->content_h = h + u->gap;
         if (l->want_scroll >= 0) {
             l->scroll = l->want_scroll;
@@ -613,7 +704,6 @@ bool learn_screen(app *a)
 
 bool learn_drag(app *a, int dx, int dy)
 {
-    (void)dx;
     struct learn_state *l = a->learn;
     if ((a->scr != SCR_LEARN && a->scr != SCR_LESSON) || !l)
         return false;
@@ -627,6 +717,14 @@ bool learn_drag(app *a, int dx, int dy)
             l->list_scroll = max;
         if (l->list_scroll < 0)
             l->list_scroll = 0;
+        a->dirty = true;
+        return true;
+    }
+    if (l->viewing >= 0 && l->images && l->fit > 0) {
+        const learn_image *im = &l->images[l->viewing];
+        l->cx -= dx / (l->fit * l->zoom);
+        l->cy -= dy / (l->fit * l->zoom);
+        view_clamp(l, im);
         a->dirty = true;
         return true;
     }
@@ -645,7 +743,7 @@ bool learn_drag(app *a, int dx, int dy)
 void learn_drag_end(app *a)
 {
     struct learn_state *l = a->learn;
-    if (a->scr != SCR_LESSON || !l)
+    if (a->scr != SCR_LESSON || !l || l->viewing >= 0)
         return;
     /* A finger that stopped before it lifted does not fling. */
     int64_t now = app_now_ms(a);

@@ -3,7 +3,8 @@
 # sizes. After identification the exams screen offers Learn; the topics
 # list every topic of the demo; a topic opens at its first page, rendered
 # from the markup (heading, paragraphs, numbered list, the plan of the
-# polling station scaled to the width); a drag scrolls the long page to
+# polling station scaled to the width); a tap on the plan shows it on the
+# whole screen, a tap zooms it, a drag moves it, back to the page; a drag scrolls the long page to
 # its end (its first paragraph gone, its last one shown), a fling from the
 # top goes on after the finger lifts; the largest text and contrast fit.
 # The place is kept per trainee: back to the topics and in again, the
@@ -45,7 +46,7 @@ topic_title() { # LANG TOPIC
 
 one() {
   local l=$1 size=$2 p=learn-$1-$2
-  local a=${trainees[0]} b=${trainees[1]}
+  local a=${trainees[0]} b=${trainees[1]} w=${2%x*} h=${2#*x}
   cp -a "$home" "$work/$p.home"
   {
     printf 'tap lang-%s\nkeys %s\ntap continue\nexpect-screen exams\n' "$l" "$a"
@@ -60,6 +61,13 @@ one() {
     printf 'tap topic:voting\nexpect-screen lesson\nexpect-text %s\n' "$(msg "$l" learn.page n 1 total 2)"
     printf 'expect-text %s\nexpect-widget next\n' "$(first_par "$l")"
     printf 'screenshot %s-page1\nexpect-fits\n' "$p"
+    # Its picture on the whole screen: a tap zooms in, a drag moves it,
+    # back to the page as it was.
+    printf 'tap picture-2\nexpect-screen lesson\nexpect-text %s\nexpect-widget picture-view\n' \
+      "$(msg "$l" learn.picture_back)"
+    printf 'expect-no-text %s\nscreenshot %s-picture\nexpect-fits\n' "$(first_par "$l")" "$p"
+    printf 'tap %d %d\nscreenshot %s-picture-zoom\ndrag 10 300 10 100\n' $((w / 2)) $((h / 3)) "$p"
+    printf 'tap picture-back\nexpect-text %s\nexpect-widget next\n' "$(first_par "$l")"
     # A fling from the top: the page goes on after the finger lifts.
     printf 'fling 10 600 10 300\nwait 3\nexpect-no-text %s\n' "$(first_par "$l")"
     printf 'screenshot %s-flung\n' "$p"
@@ -100,7 +108,7 @@ one() {
   } >"$work/$p.txt"
   run "$p" "$work/$p.home" "$size" "$work/$p.txt" || return 0
   local s
-  for s in exams topics page1 flung page1-end large page2 reached; do
+  for s in exams topics page1 picture picture-zoom flung page1-end large page2 reached; do
     [ -s "$out/$p-$s.png" ] || { bad "$p: no shot $s"; return 0; }
   done
   ok
