@@ -56,7 +56,7 @@ const char *app_screen_name(const app *a)
     static const char *const names[] = {
         "welcome", "identify", "roster",  "exams",  "info",  "item",   "grid",
         "review",  "result",   "answers", "error",  "check", "viewer", "practice",
-        "practice-item", "pin",
+        "practice-item", "learn", "lesson", "pin",
         "tech",    "touch",    "glyphs",  "newpin", "setup", "unlock", "setpass"};
     _Static_assert(sizeof names / sizeof names[0] == SCR_SETPASS + 1, "a name per screen");
     if (a->ov == OV_CONFIRM)
@@ -257,6 +257,8 @@ void app_stop(app *a)
 
 void app_free(app *a)
 {
+    if (a->learn_free)
+        a->learn_free(a);
     end_attempt(a);
     app_practice_close(a);
     sq_review_free(a->exam.review);

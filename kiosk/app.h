@@ -44,6 +44,8 @@ typedef enum {
     SCR_VIEWER,     /* the item's picture, full screen, to zoom and pan */
     SCR_PRACTICE,   /* practice: the exams' topics and progress (scr_practice.c) */
     SCR_PRACTICE_ITEM, /* practice: an item, then its feedback */
+    SCR_LEARN,      /* the lessons' topics (scr_learn.c) */
+    SCR_LESSON,     /* a page of a lesson (scr_learn.c) */
     /* the technician's (tech.c) */
     SCR_PIN,
     SCR_TECH,
@@ -270,6 +272,10 @@ struct app {
     bool owns_station;         /* keys and store opened here (set-up): closed here */
     exam_state exam;
     tech_state tech;
+    /* The lessons' side (scr_learn.c, its own state; NULL until the
+     * first Learn), and what frees it at app_free. */
+    struct learn_state *learn;
+    void (*learn_free)(app *a);
 };
 
 /* Starts on the welcome screen (or the error screen when store is NULL),

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "scr_exam.h"
+#include "scr_learn.h"
 #include "scr_practice.h"
 #include "synaq/identity.h"
 
@@ -563,14 +564,28 @@ static void scr_exams(app *a)
         app_message_box(a, ui_r(u->gap, y, u->w - 2 * u->gap, 0), app_t(a, "exams.none"), u->th.muted);
     if (a->msg)
         app_message_box(a, ui_r(u->gap, y + u->unit, u->w - 2 * u->gap, 0), app_t(a, a->msg), u->th.bad);
-    if (ui_button(u, "back", ui_r(u->gap, u->h - u->unit - u->gap, (u->w - 3 * u->gap) / 2, u->unit),
-                  app_t(a, "id.back"), BTN_NORMAL))
+    /* The footer: back, then the study material (scr_learn.c) and
+     * practice (scr_practice.c) when the exams listed have them, in equal
+     * parts (back keeps half the width when it is alone). */
+    bool learn = learn_available(a) > 0, practice = practice_any(a);
+    int parts = 1 + (int)learn + (int)practice;
+    if (parts < 2)
+        parts = 2;
+    int bw = (u->w - (parts + 1) * u->gap) / parts, fy = u->h - u->unit - u->gap;
+    if (ui_button(u, "back", ui_r(u->gap, fy, bw, u->unit), app_t(a, "id.back"), BTN_NORMAL)) {
         app_to_welcome(a);
-    /* Practice, beside it, when an exam listed has it (scr_practice.c). */
-    if (practice_any(a) &&
-        ui_button(u, "practice", ui_r(u->w / 2 + u->gap / 2, u->h - u->unit - u->gap,
-                                      (u->w - 3 * u->gap) / 2, u->unit),
-                  app_t(a, "practice.button"), BTN_PRIMARY))
+        return;
+    }
+    int fx = 2 * u->gap + bw;
+    if (learn) {
+        if (ui_button(u, "learn", ui_r(fx, fy, bw, u->unit), app_t(a, "exams.learn"), BTN_NORMAL)) {
+            learn_open(a);
+            return;
+        }
+        fx += bw + u->gap;
+    }
+    if (practice &&
+        ui_button(u, "practice", ui_r(fx, fy, bw, u->unit), app_t(a, "practice.button"), BTN_PRIMARY))
         practice_open(a);
 }
 

@@ -11,6 +11,7 @@
 
 #include "screens.h"
 #include "scr_exam.h"
+#include "scr_learn.h"
 #include "scr_practice.h"
 #include "scr_tech.h"
 #include "unlock.h"
@@ -47,7 +48,8 @@ void screens_frame(app *a, ui_pass pass)
     if (a->ov != OV_NONE && pass == UI_HIT)
         u->tapped = false;
     app_screen before = a->scr;
-    if (!exam_screen(a) && !practice_screen(a) && !tech_screen(a) && !unlock_screen(a))
+    if (!exam_screen(a) && !practice_screen(a) && !learn_screen(a) && !tech_screen(a) &&
+        !unlock_screen(a))
         fprintf(stderr, "synaq-kiosk: no screen %d\n", (int)a->scr);
     u->tapped = tapped;
     /* A tap that changed the screen must not go on to the next one. */
@@ -118,8 +120,14 @@ static bool press_is_gesture(app *a)
 
 void screens_drag(app *a, int dx, int dy)
 {
-    exam_drag(a, dx, dy);
+    if (!learn_drag(a, dx, dy))
+        exam_drag(a, dx, dy);
     practice_drag(a, dy);
+}
+
+void screens_drag_end(app *a)
+{
+    learn_drag_end(a);
 }
 
 void screens_pinch(app *a, int x, int y, float scale)
@@ -158,6 +166,8 @@ bool screens_event(app *a, const plat_event *ev)
          * a press that became a drag or a pinch. */
         if (!screens_release(a) && a->ptr_down && !a->ptr_dragging && !ev->cancel)
             screens_tap(a, ev->x, ev->y);
+        else if (a->ptr_down && a->ptr_dragging)
+            screens_drag_end(a);
         a->ptr_down = a->ptr_dragging = false;
         screens_touched(a);
         return true;
@@ -230,6 +240,8 @@ int screens_tick(app *a)
     }
     if ((t = unlock_tick(a, now)) >= 0)
         SOONER(t);
+    if ((t = learn_tick(a, now)) >= 0)
+        SOONER(t);
     if ((t = tech_tick(a, now)) >= 0)
         SOONER(t);
     /* Without a store there is no welcome screen to go back to: set-up
@@ -241,6 +253,7 @@ int screens_tick(app *a)
         if (idle >= APP_IDLE_MS + APP_IDLE_GRACE_MS) {
             if (tech_is_screen(a->scr))
                 tech_idle_close(a);
+            learn_leave(a);
             app_to_welcome(a);
         } else if (idle >= APP_IDLE_MS) {
             if (a->ov != OV_IDLE) {

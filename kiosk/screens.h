@@ -29,6 +29,8 @@ bool screens_release(app *a);
  * the last), pinches (scale: the fingers' distance now over before,
  * around x, y), typed text, special keys. */
 void screens_drag(app *a, int dx, int dy);
+/* The finger that dragged came up: a fast drag goes on as a fling. */
+void screens_drag_end(app *a);
 void screens_pinch(app *a, int x, int y, float scale);
 void screens_type(app *a, const char *text);
 void screens_key(app *a, int key);

@@ -195,6 +195,20 @@ int script_run(app *a, sim_clock *clk, const script_options *o)
             }
             screens_touched(a);
             screens_drag(a, x2 - x1, y2 - y1);
+        } else if (!strcmp(cmd, "fling")) {
+            /* A quick drag from X1 Y1 to X2 Y2 in 4 moves 16 ms apart,
+             * and the finger lifted: what follows is the screen's own. */
+            int x1, y1, x2, y2;
+            if (sscanf(arg, "%d %d %d %d", &x1, &y1, &x2, &y2) != 4) {
+                rc = script_fail(o->path, n, "fling X1 Y1 X2 Y2", a);
+                break;
+            }
+            screens_touched(a);
+            for (int i = 0; i < 4; i++) {
+                sim_advance(clk, 16);
+                screens_drag(a, (x2 - x1) / 4, (y2 - y1) / 4);
+            }
+            screens_drag_end(a);
         } else if (!strcmp(cmd, "pinch")) {
             /* Two fingers around X Y, their distance times SCALE. */
             int x, y;

@@ -394,3 +394,8 @@ bool ui_shows(const ui *u, const char *s)
 {
     return strstr(u->texts, s) != NULL;
 }
+
+void ui_remember(ui *u, const char *s)
+{
+    remember_text(u, s, strlen(s));
+}

@@ -110,6 +110,10 @@ bool ui_button(ui *u, const char *name, ui_rect r, const char *label, ui_button_
 /* A named tappable area with no drawing of its own. */
 bool ui_area(ui *u, const char *name, ui_rect r);
 
+/* Text drawn by other means (plat_text, a styled run at a time), noted
+ * in the draw pass as ui_text notes its own, for scripts. */
+void ui_remember(ui *u, const char *s);
+
 /* Scripts: the widget of that name in the last draw pass, or NULL. */
 const ui_widget *ui_find(const ui *u, const char *name);
 /* Whether the visible texts of the last draw pass contain s. */

@@ -394,6 +394,8 @@ static void test_migrate_from_1(void)
                                 "ALTER TABLE attempts DROP COLUMN last_run;"
                                 "ALTER TABLE clock_events DROP COLUMN counted_ms;"
                                 "DROP TABLE practice;"
+                                "DROP TABLE lessons; DROP TABLE lesson_images;"
+                                "DROP TABLE lesson_marks;"
                                 "PRAGMA user_version = 1;"));
     CHECK_INT(0, query_text(path, "PRAGMA user_version", text, sizeof text));
     CHECK_STR("1", text);

@@ -18,6 +18,7 @@
 #include "mastery_int.h"
 #include "idhash_int.h"
 #include "util_int.h"
+#include "synaq/markup.h"
 
 #define ID_MAX 63
 #define EXAM_MAX_ITEMS 100000
@@ -1031,6 +1032,108 @@ static sq_status check_practice(chk *c, const json_t *exam, sets *s)
     return st;
 }
 
+/* ---------- lessons ---------- */
+
+/* "lessons": [{topic, pages: [text map of markup, ...]}, ...] in the
+ * sources' order, a topic at most once; "lesson_images": {path as the
+ * pages write it: an image as items have}, each named by some page. */
+static sq_status check_lessons(chk *c, const json_t *exam, const sets *s)
+{
+    static const keyspec ks[] = {{"topic", true}, {"pages", true}};
+    const json_t *lessons = json_object_get(exam, "lessons");
+    const json_t *images = json_object_get(exam, "lesson_images");
+    json_t *seen = NULL, *used = NULL;
+    const char *key;
+    json_t *v;
+    char label[160];
+    size_t i, j;
+    sq_status st = SQ_OK;
+
+    if (!lessons && !images)
+        return SQ_OK;
+    if (!json_is_array(lessons))
+        return bad(c, lessons ? lessons : exam, "'lessons' must be a list");
+    if (images && !json_is_object(images))
+        return bad(c, images, "'lesson_images' must be a map of paths to images");
+    seen = json_object();
+    used = json_object();
+    if (!seen || !used) {
+        st = sqi_seterr(c->err, SQ_ENOMEM, "out of memory checking an exam");
+        goto out;
+    }
+    json_array_foreach(lessons, i, v)
+    {
+        const json_t *topic = json_object_get(v, "topic"), *pages = json_object_get(v, "pages"),
+                     *pg;
+        if (!json_is_object(v)) {
+            st = bad(c, v, "lesson %zu must be an object (topic, pages)", i + 1);
+            goto out;
+        }
+        if ((st = check_keys(c, v, ks, sizeof ks / sizeof *ks, "lesson: ")))
+            goto out;
+        if (!json_is_string(topic) || !json_object_get(s->topic_ids, json_string_value(topic))) {
+            st = bad(c, topic, "lessons: '%.63s' is not a topic of the exam",
+                     json_is_string(topic) ? json_string_value(topic) : "");
+            goto out;
+        }
+        if (json_object_get(seen, json_string_value(topic))) {
+            st = bad(c, topic, "lessons: topic '%s' has two lessons", json_string_value(topic));
+            goto out;
+        }
+        json_object_set_new(seen, json_string_value(topic), json_true());
+        if (!json_is_array(pages) || json_array_size(pages) == 0 ||
+            json_array_size(pages) > SQ_LESSON_PAGES_MAX) {
+            st = bad(c, pages ? pages : v, "lessons: topic '%s' needs 1 to %d pages",
+                     json_string_value(topic), SQ_LESSON_PAGES_MAX);
+            goto out;
+        }
+        json_array_foreach(pages, j, pg)
+        {
+            snprintf(label, sizeof label, "lessons: topic '%s', page %zu", json_string_value(topic),
+                     j + 1);
+            if ((st = check_text(c, pg, label)))
+                goto out;
+            json_object_foreach((json_t *)pg, key, v)
+            {
+                sq_lesson_page *page = NULL;
+                int line = 0;
+                sq_err e = {0};
+                if (sq_lesson_parse(json_string_value(v), json_string_length(v), &page, &line,
+                                    &e)) {
+                    st = bad(c, v, "%s (%s), line %d of the page: %s", label, key, line, e.msg);
+                    goto out;
+                }
+                for (size_t b = 0; b < page->n && st == SQ_OK; b++) {
+                    const char *path = page->blocks[b].image;
+                    if (!path)
+                        continue;
+                    if (!json_object_get(images, path))
+                        st = bad(c, v, "%s (%s): picture '%.100s' is not in the exam", label, key,
+                                 path);
+                    else
+                        json_object_set_new(used, path, json_true());
+                }
+                sq_lesson_page_free(page);
+                if (st)
+                    goto out;
+            }
+        }
+    }
+    json_object_foreach((json_t *)images, key, v)
+    {
+        if (!json_object_get(used, key)) {
+            st = bad(c, v, "lesson picture '%.100s' is on no page", key);
+            goto out;
+        }
+        if ((st = check_image(c, v)))
+            goto out;
+    }
+out:
+    json_decref(seen);
+    json_decref(used);
+    return st;
+}
+
 sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char *file, sq_err *err)
 {
     static const keyspec ks[] = {{"id", true},
@@ -1056,7 +1159,9 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
                                  {"proctor_pin", false},
                                  {"proctor_hash", false},
                                  {"practice", false},
-                                 {"requires_practice", false}};
+                                 {"requires_practice", false},
+                                 {"lessons", false},
+                                 {"lesson_images", false}};
     static const char *const flags[] = {"show_score", "shuffle_items", "shuffle_options"};
     chk c = {.lm = lm, .file = file, .err = err};
     sets s = {0};
@@ -1153,6 +1258,8 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
         st = check_identity(&c, exam);
     if (st == SQ_OK)
         st = check_practice(&c, exam, &s);
+    if (st == SQ_OK)
+        st = check_lessons(&c, exam, &s);
 out:
     free(s.item_points);
     free(s.item_topic);

@@ -20,6 +20,7 @@
 #include "db_int.h"
 #include "chain_int.h"
 #include "import_int.h"
+#include "lesson_int.h"
 #include "util_int.h"
 #include "synaq/bundle.h"
 #include "synaq/import.h"
@@ -45,6 +46,8 @@ static sq_status install_exam(sq_store *s, json_t *exam, const char *bundle_id, 
         return sqi_seterr(err, SQ_ENOMEM, "out of memory");
     json_object_del(meta, "items");
     json_object_del(meta, "roster");
+    json_object_del(meta, "lessons");
+    json_object_del(meta, "lesson_images");
 
     /* Items in one attempt: the blueprint's total, or all of them. */
     int per_attempt = 0;
@@ -179,6 +182,8 @@ static sq_status install_exam(sq_store *s, json_t *exam, const char *bundle_id, 
         if (st)
             goto out;
     }
+    if ((st = sqi_lesson_install(s, exam_row, exam, err)))
+        goto out;
     *n_items += (int)json_array_size(items);
 out:
     sqlite3_finalize(q);
@@ -213,6 +218,9 @@ sq_status sqi_import_prune(sq_store *s, int *n_pruned, sq_err *err)
         "DELETE FROM items WHERE exam = ?",
         "DELETE FROM images WHERE exam = ?",
         "DELETE FROM roster WHERE exam = ?",
+        /* its lessons go with its items (lesson.c) */
+        "DELETE FROM lessons WHERE exam = ?",
+        "DELETE FROM lesson_images WHERE exam = ?",
     };
     sqlite3_stmt *q = NULL, *d = NULL;
     int count = 0;
@@ -235,8 +243,8 @@ sq_status sqi_import_prune(sq_store *s, int *n_pruned, sq_err *err)
         snprintf(exam_id, sizeof exam_id, "%s", (const char *)sqlite3_column_text(q, 1));
         long long version = sqlite3_column_int64(q, 2), newest = sqlite3_column_int64(q, 3);
         sqlite3_reset(q);
-        int removed[3] = {0, 0, 0};
-        for (size_t i = 0; i < 3 && !st; i++) {
+        int removed[5] = {0, 0, 0, 0, 0};
+        for (size_t i = 0; i < 5 && !st; i++) {
             if ((st = sqi_db_prepare(s, removals[i], &d, err)))
                 break;
             sqlite3_bind_int64(d, 1, row);

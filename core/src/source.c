@@ -31,6 +31,7 @@
 #include "exam_int.h"
 #include "idhash_int.h"
 #include "source_int.h"
+#include "synaq/markup.h"
 #include "util_int.h"
 
 #define SRC_MAX_BYTES (16u << 20)
@@ -52,6 +53,7 @@ enum { Y_SCALAR = 1, Y_MAP, Y_SEQ };
 typedef struct {
     uint8_t kind;
     bool plain;           /* an unquoted scalar: the only kind that may be a number or boolean */
+    uint8_t style;        /* a scalar's yaml_scalar_style_t (lessons: '|' keeps lines) */
     int line;             /* 1-based */
     uint32_t first, next; /* first child, next sibling; 0 is "none" (node 0 is unused) */
     uint32_t n;           /* children; a map's are key, value, key, value... */
@@ -241,8 +243,10 @@ static sq_status tree_parse(ytree *t, const char *name, const char *yaml, size_t
                 st = sqi_seterr(err, SQ_ENOMEM, "%s: out of memory reading YAML", name);
                 goto out;
             }
-            if (kind == Y_SCALAR)
+            if (kind == Y_SCALAR) {
                 t->v[node].plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+                t->v[node].style = (uint8_t)ev.data.scalar.style;
+            }
             if (depth == 0) {
                 top = node;
             } else {
@@ -539,20 +543,32 @@ static char *join(const char *base_dir, const char *rel)
     return p;
 }
 
+static sq_status read_path(cx *c, const char *rel, bool ok, int line, const char *where,
+                           const char *what, size_t max, char **path, uint8_t **buf, size_t *len);
+
 /* Reads a file named by a source, for its field "what" ("image", "roster file"). */
 static sq_status read_named(cx *c, uint32_t node, int line, const char *where, const char *what,
                             size_t max, char **path, uint8_t **buf, size_t *len)
 {
-    const char *rel = str(c, node);
+    const char *rel = nd(c, node)->kind == Y_SCALAR ? str(c, node) : "";
+    return read_path(c, rel, nd(c, node)->kind == Y_SCALAR && path_ok(rel, nd(c, node)->len),
+                     line, where, what, max, path, buf, len);
+}
+
+/* The same by a path as written (a lesson page's picture); ok: the path
+ * passed path_ok. */
+static sq_status read_path(cx *c, const char *rel, bool ok, int line, const char *where,
+                           const char *what, size_t max, char **path, uint8_t **buf, size_t *len)
+{
     sq_err e = {0};
     sq_status st;
 
     *path = NULL;
     *buf = NULL;
-    if (nd(c, node)->kind != Y_SCALAR || !path_ok(rel, nd(c, node)->len))
+    if (!ok)
         return fail(c, line, where,
                     "%s '%.100s' must be a path inside the exam's folder (not absolute, no '..')",
-                    what, nd(c, node)->kind == Y_SCALAR ? rel : "");
+                    what, rel);
     if (!c->base_dir)
         return fail(c, line, where, "%s '%.100s': there is no folder to read it from", what, rel);
     *path = join(c->base_dir, rel);
@@ -568,7 +584,20 @@ static sq_status read_named(cx *c, uint32_t node, int line, const char *where, c
     return SQ_OK;
 }
 
+static sq_status load_image_at(cx *c, const char *rel, bool ok, int line, const char *where,
+                               json_t **out);
+
 static sq_status load_image(cx *c, const field *f, const char *where, json_t **out)
+{
+    const char *rel = nd(c, f->val)->kind == Y_SCALAR ? str(c, f->val) : "";
+    return load_image_at(c, rel,
+                         nd(c, f->val)->kind == Y_SCALAR && path_ok(rel, nd(c, f->val)->len),
+                         f->line, where, out);
+}
+
+/* The same by a path as written (a lesson page's picture). */
+static sq_status load_image_at(cx *c, const char *rel, bool ok, int line, const char *where,
+                               json_t **out)
 {
     char *path = NULL, *b64 = NULL;
     uint8_t *buf = NULL;
@@ -578,7 +607,7 @@ static sq_status load_image(cx *c, const field *f, const char *where, json_t **o
     sq_status st;
 
     *out = NULL;
-    st = read_named(c, f->val, f->line, where, "image", IMAGE_MAX_BYTES, &path, &buf, &len);
+    st = read_path(c, rel, ok, line, where, "image", IMAGE_MAX_BYTES, &path, &buf, &len);
     if (st != SQ_OK)
         goto out;
     /* The bytes decide, not the name: the kiosk decodes by type. */
@@ -587,7 +616,7 @@ static sq_status load_image(cx *c, const field *f, const char *where, json_t **o
     } else if (len >= 3 && memcmp(buf, "\xff\xd8\xff", 3) == 0) {
         mime = "image/jpeg";
     } else {
-        st = fail(c, f->line, where, "image '%.100s' is not a PNG or JPEG file", str(c, f->val));
+        st = fail(c, line, where, "image '%.100s' is not a PNG or JPEG file", rel);
         goto out;
     }
     size_t b64_len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
@@ -599,8 +628,8 @@ static sq_status load_image(cx *c, const field *f, const char *where, json_t **o
     sodium_bin2base64(b64, b64_len, buf, len, sodium_base64_VARIANT_ORIGINAL);
     base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    img = mk(c, json_object(), f->line);
-    put(c, img, "name", mk(c, json_string(base), f->line));
+    img = mk(c, json_object(), line);
+    put(c, img, "name", mk(c, json_string(base), line));
     put(c, img, "mime", json_string(mime));
     put(c, img, "data", json_string(b64));
     *out = img;
@@ -1264,6 +1293,7 @@ enum {
     E_PROCTOR_PIN,
     E_PRACTICE,
     E_REQUIRES_PRACTICE,
+    E_LESSONS,
     E_N
 };
 
@@ -1324,6 +1354,148 @@ static sq_status compile_clock(cx *c, const field *fc, const field *fg, json_t *
     return SQ_OK;
 }
 
+/* ---------- lessons ---------- */
+
+/* One language's text of a lesson page: parsed (synaq/lesson.h), its
+ * mistakes at their line of the source, its pictures read into images
+ * (by path as written; each once). */
+static sq_status lesson_text(cx *c, const field *fl, const char *where, json_t *images,
+                             json_t **out)
+{
+    const ynode *n = nd(c, fl->val);
+    sq_lesson_page *page = NULL;
+    sq_err e = {0};
+    int line = 0;
+    sq_status st;
+
+    *out = NULL;
+    if (n->kind != Y_SCALAR)
+        return fail(c, fl->line, where, "'%s' must be a text, not a %s", fl->key,
+                    kind_name(n->kind));
+    if (n->style == YAML_FOLDED_SCALAR_STYLE)
+        return fail(c, fl->line, where,
+                    "'%s': write a lesson page as '|' (lines kept), not '>' (lines joined)",
+                    fl->key);
+    /* A '|' block's first line is the one after its key. */
+    int base = n->line + (n->style == YAML_LITERAL_SCALAR_STYLE ? 1 : 0);
+    st = sq_lesson_parse(str(c, fl->val), n->len, &page, &line, &e);
+    if (st == SQ_ENOMEM)
+        return sqi_seterr(c->err, SQ_ENOMEM, "%s: out of memory", c->name);
+    if (st != SQ_OK)
+        return fail(c, base + (line > 0 ? line - 1 : 0), where, "%s: %s", fl->key, e.msg);
+    for (size_t b = 0; b < page->n && st == SQ_OK; b++) {
+        const char *p = page->blocks[b].image;
+        json_t *img;
+        if (!p || json_object_get(images, p))
+            continue;
+        st = load_image_at(c, p, path_ok(p, strlen(p)), base + page->blocks[b].line - 1, where,
+                           &img);
+        if (st == SQ_OK)
+            put(c, images, p, img);
+    }
+    sq_lesson_page_free(page);
+    if (st != SQ_OK)
+        return st;
+    return get_str(c, fl->val, fl->line, where, fl->key, out);
+}
+
+/* lessons: {topic: [page, ...]}, each page a map of languages to markup. */
+static sq_status compile_lessons(cx *c, const field *f, const json_t *topics, json_t **out,
+                                 json_t **images_out)
+{
+    const ynode *m = nd(c, f->val);
+    json_t *arr, *images;
+    char where[160];
+    sq_status st = SQ_OK;
+
+    *out = *images_out = NULL;
+    if (m->kind != Y_MAP)
+        return fail(c, f->line, "", "'lessons' must be a map of topics to their pages, not a %s",
+                    kind_name(m->kind));
+    arr = mk(c, json_array(), f->line);
+    images = json_object();
+    for (uint32_t k = m->first; k && st == SQ_OK; k = nd(c, nd(c, k)->next)->next) {
+        const ynode *kn = nd(c, k);
+        uint32_t val = kn->next;
+        bool known = false;
+        size_t i;
+        json_t *t;
+        if (kn->kind != Y_SCALAR) {
+            st = fail(c, kn->line, "lessons", "a key must be a topic's id, not a %s",
+                      kind_name(kn->kind));
+            break;
+        }
+        json_array_foreach(topics, i, t)
+        {
+            if (scalar_is(c, k, json_string_value(json_object_get(t, "id"))))
+                known = true;
+        }
+        if (!known) {
+            st = fail(c, kn->line, "lessons", "'%.63s' is not a topic of the exam (see 'topics')",
+                      str(c, k));
+            break;
+        }
+        for (uint32_t k2 = m->first; k2 != k; k2 = nd(c, nd(c, k2)->next)->next)
+            if (nd(c, k2)->kind == Y_SCALAR && strcmp(str(c, k2), str(c, k)) == 0) {
+                st = fail(c, kn->line, "lessons", "topic '%s' is given twice (first at line %d)",
+                          str(c, k), nd(c, k2)->line);
+                break;
+            }
+        if (st)
+            break;
+        const ynode *pv = nd(c, val);
+        if (pv->kind != Y_SEQ || pv->n == 0) {
+            st = fail(c, kn->line, "lessons",
+                      "topic '%s': its lesson must be a list of pages (at least one)", str(c, k));
+            break;
+        }
+        if (pv->n > SQ_LESSON_PAGES_MAX) {
+            st = fail(c, kn->line, "lessons", "topic '%s' has %u pages; at most %d", str(c, k),
+                      pv->n, SQ_LESSON_PAGES_MAX);
+            break;
+        }
+        json_t *lesson = mk(c, json_object(), kn->line), *pages = mk(c, json_array(), pv->line);
+        put(c, lesson, "topic", mk(c, json_string(str(c, k)), kn->line));
+        put(c, lesson, "pages", pages);
+        push(c, arr, lesson);
+        int pno = 0;
+        for (uint32_t p = pv->first; p && st == SQ_OK; p = nd(c, p)->next) {
+            field fl[SQ_NLANGS];
+            const ynode *pn = nd(c, p);
+            snprintf(where, sizeof where, "lessons: topic '%.63s', page %d", str(c, k), ++pno);
+            if (pn->kind != Y_MAP) {
+                st = fail(c, pn->line, where, "a page must be a map of languages (kk: |, ru: |, "
+                                              "en: |), not a %s", kind_name(pn->kind));
+                break;
+            }
+            lang_fields(fl);
+            if ((st = read_map(c, p, where, fl, SQ_NLANGS, "language", " (kk, ru, en)")))
+                break;
+            json_t *page = mk(c, json_object(), pn->line);
+            push(c, pages, page);
+            int given = 0;
+            for (int l = 0; l < SQ_NLANGS && st == SQ_OK; l++) {
+                json_t *s;
+                if (!fl[l].val)
+                    continue;
+                given++;
+                if ((st = lesson_text(c, &fl[l], where, images, &s)) == SQ_OK)
+                    put(c, page, fl[l].key, s);
+            }
+            if (st == SQ_OK && !given)
+                st = fail(c, pn->line, where, "the page has no text in any language (kk, ru, en)");
+        }
+    }
+    if (st != SQ_OK) {
+        json_decref(arr);
+        json_decref(images);
+        return st;
+    }
+    *out = arr;
+    *images_out = images;
+    return SQ_OK;
+}
+
 static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
 {
     static const char *const keys[E_N] = {
@@ -1331,7 +1503,7 @@ static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
         "pass_mark", "attempts",  "show_score", "review_after", "shuffle_items",
         "shuffle_options", "clock", "power_grace", "topics", "blueprint", "roster",
         "items",     "identity",  "roster_list", "proctor_pin", "practice",
-        "requires_practice"};
+        "requires_practice", "lessons"};
     static const int required[] = {E_EXAM, E_VERSION, E_TITLE, E_ITEMS};
     static const int flags[] = {E_SHOW_SCORE, E_SHUFFLE_ITEMS, E_SHUFFLE_OPTIONS};
     field f[E_N];
@@ -1521,6 +1693,17 @@ static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
         }
         if (b)
             put(c, doc, "requires_practice", json_true());
+    }
+    if (f[E_LESSONS].val) {
+        json_t *imgs = NULL;
+        st = compile_lessons(c, &f[E_LESSONS], json_object_get(doc, "topics"), &v, &imgs);
+        if (st != SQ_OK)
+            goto out;
+        put(c, doc, "lessons", v);
+        if (json_object_size(imgs))
+            put(c, doc, "lesson_images", imgs);
+        else
+            json_decref(imgs);
     }
     *out = doc;
     doc = NULL;

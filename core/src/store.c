@@ -29,7 +29,7 @@
 #include "synaq/bundle.h"
 #include "synaq/store.h"
 
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 
 /* The audit log's guard against updates: made by migration 1 -> 2, and
  * again by 2 -> 3 once the old lines have their MACs. */
@@ -119,6 +119,16 @@ static const char *const migrations[] = {
     "CREATE INDEX practice_by_trainee ON practice(trainee, exam_id, seq);"
     "CREATE TRIGGER practice_immutable BEFORE UPDATE OF seq, id, exam_id, trainee, sealed,"
     "  created_wall ON practice BEGIN SELECT RAISE(ABORT, 'practice records are immutable'); END;",
+    /* 6 -> 7: lessons (lesson.c). An exam's pages, sealed like its items,
+     * by topic and page; its pictures, sealed with their names; and the
+     * page each trainee reached, sealed, under the trainee's keyed hash. */
+    "CREATE TABLE lessons(exam INTEGER NOT NULL REFERENCES exams(id), topic_idx INTEGER NOT NULL,"
+    "  page INTEGER NOT NULL, topic TEXT NOT NULL, body BLOB NOT NULL,"
+    "  PRIMARY KEY(exam, topic_idx, page));"
+    "CREATE TABLE lesson_images(exam INTEGER NOT NULL REFERENCES exams(id),"
+    "  idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(exam, idx));"
+    "CREATE TABLE lesson_marks(trainee BLOB NOT NULL, exam_id TEXT NOT NULL,"
+    "  body BLOB NOT NULL, PRIMARY KEY(trainee, exam_id)) WITHOUT ROWID;",
 };
 
 
