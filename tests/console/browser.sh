@@ -6,7 +6,9 @@
 # a phone's 390x844 (cdpshot, DevTools over a
 # pipe), and the login page once; then the Results pages (opened with
 # open-results --into, one trainee with a long hostile name): the table,
-# a filtered table, a trainee's history and an attempt in full. Checked: the cookie as the browser holds it (Secure, HttpOnly,
+# a filtered table, a trainee's history, an attempt in full, item
+# analysis and the printable report (also printed to PDF by Chromium,
+# and shot with print media at A4's width). Checked: the cookie as the browser holds it (Secure, HttpOnly,
 # SameSite=Strict), each page logged in, nothing wider than the window
 # (nothing cut off at the side), the PNGs of the right width. The shots
 # stay in BUILD_DIR/tests/console/shots for people to look at.
@@ -62,7 +64,8 @@ rm -rf "$shots"
 mkdir -p "$shots"
 status=0
 "$bin/tests/console/cdpshot" --chromium "$chromium" --base "http://127.0.0.1:$port" \
-  --user alice --password "alice password 1" --pages "/overview,/overview?show=silent,/station/st-a,/users,/results,/results?station=st-b&sort=name&dir=asc,/trainee/$long_trainee,/attempt/$long_attempt,/items?exam=chaos&version=1" --out "$work" >"$work/cdp.out" 2>"$work/cdp.err" || status=$?
+  --user alice --password "alice password 1" --pages "/overview,/overview?show=silent,/station/st-a,/users,/results,/results?station=st-b&sort=name&dir=asc,/trainee/$long_trainee,/attempt/$long_attempt,/items?exam=chaos&version=1,/report?exam=chaos&version=1" \
+  --print "/report?exam=chaos&version=1" --out "$work" >"$work/cdp.out" 2>"$work/cdp.err" || status=$?
 [ $status = 77 ] && { cat "$work/cdp.out"; exit 77; }
 [ $status = 0 ] && ok || bad "cdpshot: $(cat "$work/cdp.err")"
 grep -q "^cookie __Host-synaq secure=1 httpOnly=1 sameSite=Strict path=/ session=0$" "$work/cdp.out" &&
@@ -87,6 +90,7 @@ while read -r _ file url sw iw h; do
     trainee_$long_trainee-*:url=http://127.0.0.1:$port/trainee/$long_trainee\?lang=*) ok ;;
     attempt_$long_attempt-*:url=http://127.0.0.1:$port/attempt/$long_attempt\?lang=*) ok ;;
     items_exam_chaos_version_1-*:url=http://127.0.0.1:$port/items\?exam=chaos\&version=1\&lang=*) ok ;;
+    report_exam_chaos_version_1-*:url=http://127.0.0.1:$port/report\?exam=chaos\&version=1\&lang=*) ok ;;
     *) bad "$name: at $url" ;;
   esac
   [ "$sw" -le "$iw" ] && ok || bad "$name: the page is $sw px wide in a $iw px window (cut off)"
@@ -94,7 +98,19 @@ while read -r _ file url sw iw h; do
   want_w=${want_w%%x*}
   [ "$(identify -format %w "$file")" = "$want_w" ] && ok || bad "$name: $(identify -format %wx%h "$file")"
 done < <(grep '^shot ' "$work/cdp.out")
-[ $n = 55 ] && ok || bad "$n screenshots, expected 55: $(cat "$work/cdp.out" "$work/cdp.err")"
+[ $n = 64 ] && ok || bad "$n screenshots, expected 64: $(cat "$work/cdp.out" "$work/cdp.err")"
+# The printed report: a PDF per language, the summary on a page of its
+# own before item analysis (so at least two pages), A4 (595 x 842 pt).
+n=0
+while read -r _ file url bytes; do
+  n=$((n + 1))
+  cp "$file" "$shots/$(basename "$file")"
+  [ "$(head -c 5 "$file")" = "%PDF-" ] && ok || bad "$file: not a PDF"
+  pages=$(grep -a -c '/Type /Page$\|/Type /Page[^s]' "$file" || true)
+  [ "$pages" -ge 2 ] && ok || bad "$file: $pages page(s)"
+  grep -a -q '/MediaBox \[0 0 59[45]\.[0-9]* 84[12]\.[0-9]*\]' "$file" && ok || bad "$file: not A4: $(grep -a -o '/MediaBox \[[^]]*\]' "$file" | head -1)"
+done < <(grep '^pdf ' "$work/cdp.out")
+[ $n = 3 ] && ok || bad "$n PDFs, expected 3"
 echo "screenshots in $shots"
 echo "browser: $passes passed, $fails failed"
 [ $fails = 0 ]
