@@ -135,13 +135,16 @@ static void bar(html_buf *b, double x, double w, int64_t n, int64_t top, const c
     html_lit(b, href_lit ? "</a>" : "</g>");
 }
 
-static void x_label(html_buf *b, double x, const char *text)
+/* A name under the bars; anchor: "middle", or "end" at the right edge. */
+static void x_label(html_buf *b, double x, const char *text, const char *anchor_lit)
 {
     html_lit(b, "<text x=\"");
     num(b, x);
     html_lit(b, "\" y=\"");
     num(b, H - BOTTOM + 14);
-    html_lit(b, "\" text-anchor=\"middle\" font-size=\"11\" fill=\"#374151\">");
+    html_lit(b, "\" text-anchor=\"");
+    html_lit(b, anchor_lit);
+    html_lit(b, "\" font-size=\"11\" fill=\"#374151\">");
     html_text(b, text);
     html_lit(b, "</text>");
 }
@@ -177,7 +180,8 @@ void chart_days(html_buf *b, const char *id, const chart_day *days, int n_days,
         snprintf(day, sizeof day, "%04d-%02d-%02d", days[i].year, days[i].month, days[i].day);
         bar(b, LEFT + i * w, w, days[i].n, top, t->bar, "day", label, link, day);
         if ((n_days - 1 - i) % every == 0)
-            x_label(b, LEFT + (i + 0.5) * w, label);
+            x_label(b, LEFT + (i + 0.5) * w, label,
+                    i == n_days - 1 && n_days > 12 ? "end" : "middle");
     }
     html_lit(b, "</svg><details><summary>");
     html_text(b, t->numbers);
@@ -227,10 +231,10 @@ void chart_percent(html_buf *b, const char *id, const int64_t bins[10], const ch
         if (i % 2 == 0) {
             char s[8];
             snprintf(s, sizeof s, "%d", 10 * i);
-            x_label(b, LEFT + i * w, s);
+            x_label(b, LEFT + i * w, s, "middle");
         }
     }
-    x_label(b, W - RIGHT, "100");
+    x_label(b, W - RIGHT, "100", "end");
     html_lit(b, "</svg><details><summary>");
     html_text(b, t->numbers);
     html_lit(b, "</summary><table class=\"chart-numbers\"><thead><tr><th>");

@@ -2618,6 +2618,9 @@ static enum MHD_Result report_page(console *c, struct MHD_Connection *conn, cons
     }
     if (attempts == 0 || last <= 0)
         first = last = now;
+    /* A week at least, so that one day is not one wide bar. */
+    if (last - first < 6 * 86400)
+        first = last - 6 * 86400;
     if (last - first > (int64_t)(REPORT_DAYS_MAX - 1) * 86400)
         first = last - (int64_t)(REPORT_DAYS_MAX - 1) * 86400;
     chart_day days[REPORT_DAYS_MAX];

@@ -45,10 +45,19 @@ export TZ=UTC
 # wrap as text.
 "$bin/tests/sync/mkresults" --home "$work/st-b" --count 1 --tag long \
   --name '<script>alert(1)</script> Жұмабекова-Сейітқалиева Гүлнәр Серікқызы'
+# And 40 more, for the chart of results per day: mkresults finishes them
+# by the machine's clock, so below every attempt after NOW is moved into
+# the month before it, spread over its days.
+"$bin/tests/sync/mkresults" --home "$work/st-a" --count 40 --tag spread --name "Әлия Нұрланқызы"
 mkdir -p "$work/stick2"
+"$bin/ctl/synaqctl" --home "$work/st-a" export-usb "$work/stick2" >/dev/null
 "$bin/ctl/synaqctl" --home "$work/st-b" export-usb "$work/stick2" >/dev/null
 "$bin/central/synaq-central" --home "$work/central" ingest "$work/stick2" >/dev/null
 "$bin/central/synaq-central" --home "$work/central" open-results --into "$work/central/reports.db" >/dev/null
+sqlite3 "$work/central/reports.db" "UPDATE attempts SET
+  finished_wall = $NOW - 3600 - ((id * 7) % 30) * 86400 - (id % 3) * 86400 * (id % 2),
+  started_wall = $NOW - 3600 - ((id * 7) % 30) * 86400 - (id % 3) * 86400 * (id % 2) - 600
+  WHERE finished_wall > $NOW"
 long=$(sqlite3 -readonly "$work/central/reports.db" "SELECT id || ' ' || trainee_id FROM attempts WHERE trainee_id LIKE 'long-%'")
 long_attempt=${long%% *}
 long_trainee=${long#* }
