@@ -151,14 +151,13 @@ static void x_label(html_buf *b, double x, const char *text, const char *anchor_
 
 static void day_label(const chart_day *d, const chart_text *t, char *out, size_t len)
 {
-    const char *mon = d->month >= 1 && d->month <= 12 && t->months[d->month - 1]
-                          ? t->months[d->month - 1]
-                          : "?";
+    const char *mon =
+        d->month >= 1 && d->month <= 12 && t->months[d->month - 1] ? t->months[d->month - 1] : "?";
     snprintf(out, len, "%d %s", d->day, mon);
 }
 
-void chart_days(html_buf *b, const char *id, const chart_day *days, int n_days,
-                const chart_text *t, const char *link)
+void chart_days(html_buf *b, const char *id, const chart_day *days, int n_days, const chart_text *t,
+                const char *link)
 {
     if (n_days < 1 || n_days > 366)
         return;

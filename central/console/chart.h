@@ -21,11 +21,11 @@ typedef struct {
 
 /* The words of a chart, in the page's language (borrowed). */
 typedef struct {
-    const char *title;     /* the chart's heading, e.g. "Results per day" */
-    const char *bar;       /* a bar's title: "{day}: {n}" */
-    const char *axis_y;    /* "Results" */
-    const char *axis_x;    /* "Day" */
-    const char *numbers;   /* the table's summary: "The numbers" */
+    const char *title;      /* the chart's heading, e.g. "Results per day" */
+    const char *bar;        /* a bar's title: "{day}: {n}" */
+    const char *axis_y;     /* "Results" */
+    const char *axis_x;     /* "Day" */
+    const char *numbers;    /* the table's summary: "The numbers" */
     const char *months[12]; /* short month names */
 } chart_text;
 
@@ -33,8 +33,8 @@ typedef struct {
  * link: the start of each bar's URL, already markup (escaped; ending in
  * "?" or "&amp;"), to which "from=DAY&amp;to=DAY" is added; NULL: no
  * links. At most 366 days. */
-void chart_days(html_buf *b, const char *id, const chart_day *days, int n_days,
-                const chart_text *t, const char *link);
+void chart_days(html_buf *b, const char *id, const chart_day *days, int n_days, const chart_text *t,
+                const char *link);
 
 /* A histogram of scores: bins[i] attempts scoring 10*i..10*i+9 % (100 in
  * the last), with the same words (bar: "{range}: {n}", axis_x: "Score"). */

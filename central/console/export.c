@@ -149,10 +149,10 @@ static void iso_time(csv_out *o, int64_t t)
 void export_results_header(csv_out *o)
 {
     static const char *const cols[] = {
-        "station",   "seq",      "attempt",  "trainee_id", "trainee_name", "exam",
-        "version",   "started",  "finished", "elapsed_s",  "points",       "max_points",
-        "percent",   "passed",   "timed_out", "answered",  "items",        "district",
-        "right",     "received", "time_limit_s"};
+        "station", "seq",      "attempt",     "trainee_id", "trainee_name", "exam",
+        "version", "started",  "finished",    "elapsed_s",  "points",       "max_points",
+        "percent", "passed",   "timed_out",   "answered",   "items",        "district",
+        "right",   "received", "time_limit_s"};
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
         csv_text(o, cols[i]);
     csv_end_row(o);
@@ -363,9 +363,8 @@ void export_items(csv_out *o, const itemstats *st, const char (*item_ids)[129])
 void export_distractors(csv_out *o, const itemstats *st, const char (*item_ids)[129])
 {
     csv_bom(o);
-    static const char *const cols[] = {"item",       "option",     "all",
-                                       "all_percent", "top",       "top_percent",
-                                       "bottom",      "bottom_percent"};
+    static const char *const cols[] = {"item", "option",      "all",    "all_percent",
+                                       "top",  "top_percent", "bottom", "bottom_percent"};
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
         csv_text(o, cols[i]);
     csv_end_row(o);
@@ -399,9 +398,8 @@ void export_distractors(csv_out *o, const itemstats *st, const char (*item_ids)[
 void export_fleet_header(csv_out *o)
 {
     static const char *const cols[] = {
-        "station",     "district",       "label",         "state",    "software",
-        "enrolled",    "last_heartbeat", "last_upload",   "last_stick", "pending",
-        "oldest_pending_s", "results"};
+        "station",        "district",    "label",      "state",   "software",         "enrolled",
+        "last_heartbeat", "last_upload", "last_stick", "pending", "oldest_pending_s", "results"};
     csv_bom(o);
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
         csv_text(o, cols[i]);
@@ -413,10 +411,10 @@ void export_fleet_row(csv_out *o, const stats_station *s)
     csv_text(o, s->id);
     csv_text(o, s->district);
     csv_text(o, s->label);
-    csv_text(o, s->revoked                 ? "revoked"
-                : s->silent                ? "silent"
-                : s->last_heartbeat <= 0   ? "new"
-                                           : "ok");
+    csv_text(o, s->revoked               ? "revoked"
+                : s->silent              ? "silent"
+                : s->last_heartbeat <= 0 ? "new"
+                                         : "ok");
     csv_text(o, s->software);
     iso_time(o, s->enrolled_wall);
     iso_time(o, s->last_heartbeat);
@@ -433,11 +431,11 @@ void export_fleet_row(csv_out *o, const stats_station *s)
 void export_describe(char *out, size_t len, const char *kind, const reports_filter *f)
 {
     size_t at = 0;
-#define ADD(...)                                                                                  \
-    do {                                                                                          \
-        int n_ = snprintf(out + at, at < len ? len - at : 0, __VA_ARGS__);                        \
-        if (n_ > 0)                                                                               \
-            at += (size_t)n_;                                                                     \
+#define ADD(...)                                                                                   \
+    do {                                                                                           \
+        int n_ = snprintf(out + at, at < len ? len - at : 0, __VA_ARGS__);                         \
+        if (n_ > 0)                                                                                \
+            at += (size_t)n_;                                                                      \
     } while (0)
     if (len == 0)
         return;

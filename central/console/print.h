@@ -24,10 +24,10 @@ typedef struct {
     const int64_t *bins;      /* [10]: the spread of percent */
     const chart_day *days;    /* results per day */
     int n_days;
-    const itemstats *st;           /* NULL: no attempt could be analysed */
-    const char (*item_ids)[129];   /* [st->n_items] */
-    const char *note_key;          /* why st is NULL (a catalogue key), or NULL */
-    const char *made;              /* when it was made, as text */
+    const itemstats *st;         /* NULL: no attempt could be analysed */
+    const char (*item_ids)[129]; /* [st->n_items] */
+    const char *note_key;        /* why st is NULL (a catalogue key), or NULL */
+    const char *made;            /* when it was made, as text */
 } print_input;
 
 /* A catalogue text of the page's language. */

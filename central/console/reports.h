@@ -144,7 +144,7 @@ sq_status reports_percent_bins(reports *r, const reports_filter *f, int64_t bins
                                sq_err *err) SQ_MUST_CHECK;
 
 /* When the first and the last attempt f selects finished (0, 0: none). */
-sq_status reports_finished_span(reports *r, const reports_filter *f, int64_t *first,
-                                int64_t *last, sq_err *err) SQ_MUST_CHECK;
+sq_status reports_finished_span(reports *r, const reports_filter *f, int64_t *first, int64_t *last,
+                                sq_err *err) SQ_MUST_CHECK;
 
 #endif

@@ -2337,16 +2337,16 @@ static bool export_audit(console *c, const who *w, int64_t now, const char *outc
 static enum MHD_Result export_refused(console *c, struct MHD_Connection *conn, const who *w,
                                       int64_t now, const char *kind, const reports_filter *f)
 {
-    logf_("%s (district %s) refused an export (%s) of another district", w->u.name,
-          w->u.district, kind);
+    logf_("%s (district %s) refused an export (%s) of another district", w->u.name, w->u.district,
+          kind);
     export_audit(c, w, now, "refused", kind, f);
     return error_page(c, conn, 403, w->lang, w, "error.forbidden");
 }
 
 /* The attempts f selects as CSV, written while it is read (a page of rows
  * at a time): never all of them in memory. */
-static enum MHD_Result export_stream_respond(console *c, struct MHD_Connection *conn,
-                                             const who *w, int64_t now, const reports_filter *f,
+static enum MHD_Result export_stream_respond(console *c, struct MHD_Connection *conn, const who *w,
+                                             int64_t now, const reports_filter *f,
                                              reports_sort sort, bool desc, const char *kind)
 {
     export_stream *s = NULL;
@@ -2359,8 +2359,8 @@ static enum MHD_Result export_stream_respond(console *c, struct MHD_Connection *
         export_stream_free(s);
         return error_page(c, conn, 500, w->lang, w, "error.server");
     }
-    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
-                                                               export_reader, s, export_reader_free);
+    struct MHD_Response *r = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, 64 * 1024, export_reader, s, export_reader_free);
     if (!r) {
         export_stream_free(s);
         return MHD_NO;

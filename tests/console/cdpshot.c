@@ -312,11 +312,11 @@ static int print_pdf(const char *out, const char *name, const char *lang)
 
 int main(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"chromium", 1, 0, 'c'}, {"base", 1, 0, 'b'},  {"user", 1, 0, 'u'},
-        {"password", 1, 0, 'p'}, {"out", 1, 0, 'o'},   {"pages", 1, 0, 'P'},
-        {"langs", 1, 0, 'l'},    {"sizes", 1, 0, 's'}, {"print", 1, 0, 'r'},
-        {0, 0, 0, 0}};
+    static const struct option lo[] = {{"chromium", 1, 0, 'c'}, {"base", 1, 0, 'b'},
+                                       {"user", 1, 0, 'u'},     {"password", 1, 0, 'p'},
+                                       {"out", 1, 0, 'o'},      {"pages", 1, 0, 'P'},
+                                       {"langs", 1, 0, 'l'},    {"sizes", 1, 0, 's'},
+                                       {"print", 1, 0, 'r'},    {0, 0, 0, 0}};
     const char *chromium = NULL, *base = NULL, *user = NULL, *password = NULL, *out = NULL;
     char pages[1024] = "/overview", prints[1024] = "";
     char langs[64] = "kk,ru,en", sizes[128] = "1366x768,390x844";
