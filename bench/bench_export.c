@@ -129,12 +129,10 @@ int main(int argc, char **argv)
     }
     for (int r = 0; r < runs; r++) {
         int64_t bins[10], first, last, n, passed;
-        reports_filter p = version;
-        p.passed = 1;
         double t0 = now_ms();
-        if (reports_percent_bins(rp, &version, bins, &e) ||
+        if (reports_percent_bins(rp, &version, bins, &passed, &e) ||
             reports_finished_span(rp, &version, &first, &last, &e) ||
-            reports_count(rp, &version, &n, &e) || reports_count(rp, &p, &passed, &e)) {
+            reports_count(rp, &version, &n, &e)) {
             fprintf(stderr, "bench_export: %s\n", e.msg);
             return 1;
         }

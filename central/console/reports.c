@@ -749,10 +749,11 @@ out:
 }
 
 sq_status reports_percent_bins(reports *r, const reports_filter *f, int64_t bins[10],
-                               sq_err *err)
+                               int64_t *passed, sq_err *err)
 {
     for (int i = 0; i < 10; i++)
         bins[i] = 0;
+    *passed = 0;
     pthread_mutex_lock(&r->mu);
     sq_status st = attach(r, err);
     sqlite3_stmt *q = NULL;
@@ -760,7 +761,7 @@ sq_status reports_percent_bins(reports *r, const reports_filter *f, int64_t bins
     name_bound nb;
     if (st || !r->db)
         goto out;
-    q_add(&qu, "SELECT min(max(percent, 0) / 10, 9), count(*) FROM attempts");
+    q_add(&qu, "SELECT min(max(percent, 0) / 10, 9), count(*), total(passed) FROM attempts");
     where(&qu, f, &nb);
     q_add(&qu, " GROUP BY 1");
     if ((st = q_prepare(r, &qu, &q, err)))
@@ -770,6 +771,7 @@ sq_status reports_percent_bins(reports *r, const reports_filter *f, int64_t bins
         int64_t bin = sqlite3_column_int64(q, 0);
         if (bin >= 0 && bin < 10)
             bins[bin] += sqlite3_column_int64(q, 1);
+        *passed += (int64_t)sqlite3_column_double(q, 2);
     }
     if (rc != SQLITE_DONE)
         st = dberr(r, "counting in reports.db", err);

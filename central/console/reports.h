@@ -139,9 +139,10 @@ void reports_grid_free(reports_grid *g); /* NULL is a no-op */
 sq_status reports_per_day(reports *r, const reports_filter *f, const int64_t *bounds, int n_days,
                           int64_t *counts, sq_err *err) SQ_MUST_CHECK;
 /* How the attempts f selects spread over their percent: bins[i] those
- * from 10*i to 10*i + 9 (100 in bins[9]). */
+ * from 10*i to 10*i + 9 (100 in bins[9]); and how many passed, in the
+ * same scan (f's own index: an exam version's, not passed's). */
 sq_status reports_percent_bins(reports *r, const reports_filter *f, int64_t bins[10],
-                               sq_err *err) SQ_MUST_CHECK;
+                               int64_t *passed, sq_err *err) SQ_MUST_CHECK;
 
 /* When the first and the last attempt f selects finished (0, 0: none). */
 sq_status reports_finished_span(reports *r, const reports_filter *f, int64_t *first, int64_t *last,

@@ -958,7 +958,8 @@ static int fleet_row(void *ctx, const stats_station *s)
 }
 
 /* Below, with the exports and the printed report. */
-static void overview_chart(console *c, html_buf *b, int lang, const char *district, int64_t now);
+static void overview_chart(console *c, struct MHD_Connection *conn, html_buf *b, const who *w,
+                           const char *district, int64_t now);
 static void items_links(const console *c, html_buf *b, int lang, const who *w, const char *exam,
                         int64_t version, const char *district);
 
@@ -1057,7 +1058,7 @@ static enum MHD_Result overview_page(console *c, struct MHD_Connection *conn, co
     else
         html_text(&b, tr(c, lang, "overview.none"));
     html_lit(&b, "</dd></dl></section></div>");
-    overview_chart(c, &b, lang, district, now);
+    overview_chart(c, conn, &b, w, district, now);
     html_lit(&b, "<h2>");
     html_text(&b, tr(c, lang, "fleet.title"));
     html_lit(&b, "</h2><p class=\"exports\"><a id=\"export-fleet\" href=\"/export/fleet");
@@ -2558,39 +2559,75 @@ static void chart_words(const console *c, int lang, chart_text *t)
         t->months[i] = tr(c, lang, months[i]);
 }
 
-/* The Overview's results per day, the last CHART_DAYS days, each bar a
- * link to the Results of that day (in the district, when one). */
-static void overview_chart(console *c, html_buf *b, int lang, const char *district, int64_t now)
+/* The Overview's results per day: the last CHART_DAYS days, or the days
+ * from= to= (YYYY-MM-DD, at most REPORTS_DAYS_MAX of them; a range that
+ * is not valid is said so in place of the chart), each bar a link to the
+ * Results of that day (in the district, when one); and the form of the
+ * range. */
+static void overview_chart(console *c, struct MHD_Connection *conn, html_buf *b, const who *w,
+                           const char *district, int64_t now)
 {
+    int lang = w->lang;
     if (!reports_ready(c->rep))
         return;
-    chart_day days[CHART_DAYS];
-    int64_t bounds[CHART_DAYS + 1], counts[CHART_DAYS];
-    days_from(now - (int64_t)(CHART_DAYS - 1) * 86400, CHART_DAYS, days, bounds);
+    static __thread chart_day days[REPORTS_DAYS_MAX];
+    static __thread int64_t bounds[REPORTS_DAYS_MAX + 1], counts[REPORTS_DAYS_MAX];
+    const char *from_s = arg(conn, "from"), *to_s = arg(conn, "to");
+    int64_t from = 0, to = 0;
+    int n = CHART_DAYS;
+    bool bad = false;
+    if (from_s || to_s) {
+        bad = !from_s || !to_s || !parse_day(from_s, 0, &from) || !parse_day(to_s, 1, &to) ||
+              to <= from;
+        if (!bad) {
+            days_from(from, REPORTS_DAYS_MAX, days, bounds);
+            for (n = 1; n < REPORTS_DAYS_MAX && bounds[n] < to; n++)
+                ;
+            bad = bounds[n] < to;
+        }
+    } else {
+        days_from(now - (int64_t)(CHART_DAYS - 1) * 86400, CHART_DAYS, days, bounds);
+    }
     reports_filter f = {.district = district, .passed = -1};
     sq_err e;
-    if (reports_per_day(c->rep, &f, bounds, CHART_DAYS, counts, &e)) {
+    if (!bad && reports_per_day(c->rep, &f, bounds, n, counts, &e)) {
         logf_("%s", e.msg);
         return;
     }
-    for (int i = 0; i < CHART_DAYS; i++)
-        days[i].n = counts[i];
     chart_text t;
     chart_words(c, lang, &t);
-    html_buf lb;
-    html_init(&lb, 2048);
-    html_lit(&lb, "/results?");
-    if (district) {
-        html_lit(&lb, "district=");
-        html_url(&lb, district);
-        html_lit(&lb, "&amp;");
-    }
     html_lit(b, "<link rel=\"stylesheet\" href=\"/report.css\"><section id=\"per-day\"><h2>");
     html_text(b, t.title);
     html_lit(b, "</h2>");
-    chart_days(b, "days", days, CHART_DAYS, &t, lb.failed ? NULL : lb.p);
-    html_lit(b, "</section>");
-    html_free(&lb);
+    if (bad) {
+        html_lit(b, "<p class=\"msg bad\" id=\"chart-bad\">");
+        html_text(b, tr(c, lang, "error.bad_filter"));
+        html_lit(b, "</p>");
+    } else {
+        for (int i = 0; i < n; i++)
+            days[i].n = counts[i];
+        html_buf lb;
+        html_init(&lb, 2048);
+        html_lit(&lb, "/results?");
+        if (district) {
+            html_lit(&lb, "district=");
+            html_url(&lb, district);
+            html_lit(&lb, "&amp;");
+        }
+        chart_days(b, "days", days, n, &t, lb.failed ? NULL : lb.p);
+        html_free(&lb);
+    }
+    html_lit(b, "<form class=\"filters\" method=\"get\" action=\"/overview\">");
+    if (district && w->u.role != ACCOUNTS_DISTRICT) {
+        html_lit(b, "<input type=\"hidden\" name=\"district\" value=\"");
+        html_text(b, district);
+        html_lit(b, "\">");
+    }
+    filter_input(c, b, lang, "filter.from", "from", "date", from_s);
+    filter_input(c, b, lang, "filter.to", "to", "date", to_s);
+    html_lit(b, "<div class=\"actions\"><button type=\"submit\">");
+    html_text(b, tr(c, lang, "filter.show"));
+    html_lit(b, "</button></div></form></section>");
 }
 
 /* /report?exam=&version=[&district=]: the printable report. Its chart of
@@ -2606,12 +2643,10 @@ static enum MHD_Result report_page(console *c, struct MHD_Connection *conn, cons
         return error_page(c, conn, bad, lang, w,
                           bad == 400 ? "error.bad_filter" : "error.forbidden");
     reports_filter f = {.exam = exam, .version = version, .district = district, .passed = -1};
-    reports_filter fp = f;
-    fp.passed = 1;
     int64_t attempts = 0, passed = 0, bins[10], first = 0, last = 0;
     sq_err e;
-    if (reports_count(c->rep, &f, &attempts, &e) || reports_count(c->rep, &fp, &passed, &e) ||
-        reports_percent_bins(c->rep, &f, bins, &e) ||
+    if (reports_count(c->rep, &f, &attempts, &e) ||
+        reports_percent_bins(c->rep, &f, bins, &passed, &e) ||
         reports_finished_span(c->rep, &f, &first, &last, &e)) {
         logf_("%s", e.msg);
         return error_page(c, conn, 500, lang, w, "error.server");

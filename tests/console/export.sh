@@ -312,6 +312,18 @@ dina_bars=$(grep -o '<title>[^<]*: результатов — [0-9]*</title>' "$
 same "dina's chart counts her district" "$(q "SELECT count(*) FROM attempts WHERE district = 'Алматы' AND finished_wall >= $((NOW - NOW % 86400 - 29 * 86400)) AND finished_wall < $((NOW - NOW % 86400 + 86400))")" "$dina_bars"
 get "$alice" "/overview?lang=kk"
 body_has 'Күндер бойынша нәтижелер' && ok || bad "the chart in Kazakh"
+# A range of days asked for: its bars, and a range that is not one.
+d1=$(date -u -d "@$((NOW - 6 * 86400))" +%Y-%m-%d)
+d2=$(date -u -d "@$NOW" +%Y-%m-%d)
+get "$alice" "/overview?from=$d1&to=$d2&lang=en"
+same "a range's bars" 7 "$(grep -o '<rect class="bar"' "$work/b" | wc -l)"
+range_sum=$(grep -o '<title>[0-9]* [A-Z][a-z][a-z]: [0-9]* results</title>' "$work/b" | sed 's/.*: \([0-9]*\) results.*/\1/' | paste -sd+ | bc)
+same "a range's numbers" "$(q "SELECT count(*) FROM attempts WHERE date(finished_wall, 'unixepoch') BETWEEN '$d1' AND '$d2'")" "$range_sum"
+body_has "value=\"$d1\"" && ok || bad "the range's form keeps its days"
+for r in "from=$d2&to=$d1" "from=2026-13-01&to=2026-12-01" "from=$d1" "from=2020-01-01&to=2026-01-01" "from=x'--&to=1"; do
+  get "$alice" "/overview?$r"
+  [ "$code" = 200 ] && body_has 'id="chart-bad"' && ! body_has '<rect class="bar"' && ok || bad "the range $r: $code"
+done
 get "$alice" "/report.css"
 same "the report's style sheet" 200 "$code"
 body_has '@page{size:A4' && ok || bad "no A4 print rule"
