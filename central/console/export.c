@@ -190,7 +190,8 @@ void export_results_row(csv_out *o, const reports_attempt *a)
 struct export_stream {
     reports *r;
     reports_filter f;
-    char district[257], station[65], exam[129], trainee[129], name[257];
+    /* As long as the console lets a filter be (256 bytes): never cut. */
+    char district[257], station[257], exam[257], trainee[257], name[257];
     reports_sort sort;
     bool desc;
     int64_t last_id; /* the last row written; 0: none yet */
@@ -214,6 +215,10 @@ sq_status export_stream_new(reports *r, const reports_filter *f, reports_sort so
                             export_stream **out, sq_err *err)
 {
     *out = NULL;
+    const char *strs[] = {f->district, f->station, f->exam, f->trainee, f->name};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        if (strs[i] && strlen(strs[i]) > 256)
+            return console_seterr(err, SQ_EINVAL, "export", "a filter is longer than 256 bytes");
     export_stream *s = calloc(1, sizeof *s);
     if (!s)
         return console_seterr(err, SQ_ENOMEM, "export", "out of memory");

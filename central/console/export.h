@@ -59,8 +59,9 @@ void export_results_header(csv_out *o);
 void export_results_row(csv_out *o, const reports_attempt *a);
 
 /* The attempts f selects, in the order sort/desc, as a stream: a header,
- * then a page of rows at a time. The filter's strings are copied. Caller
- * owns *out (export_stream_free). */
+ * then a page of rows at a time. The filter's strings are copied (at
+ * most 256 bytes each, as the console takes them; longer: SQ_EINVAL).
+ * Caller owns *out (export_stream_free). */
 typedef struct export_stream export_stream;
 sq_status export_stream_new(reports *r, const reports_filter *f, reports_sort sort, bool desc,
                             export_stream **out, sq_err *err) SQ_MUST_CHECK;

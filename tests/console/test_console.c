@@ -204,6 +204,43 @@ static void csv(void)
     CHECK_STR("results dis", d);
 }
 
+/* A stream over a reports.db not made yet: the header alone; a filter
+ * longer than the console takes: refused, nothing made. */
+static void stream(void)
+{
+    reports *r = NULL;
+    sq_err e;
+    CHECK_OK(reports_open("/nonexistent/synaq/reports.db", &r, &e), &e);
+    reports_filter f = {.passed = -1};
+    export_stream *s = NULL;
+    CHECK_OK(export_stream_new(r, &f, REPORTS_SORT_NAME, false, &s, &e), &e);
+    char buf[4096];
+    size_t len = 0;
+    long n;
+    /* Read in small pieces: the header split across reads comes whole. */
+    while ((n = export_stream_read(s, buf + len, 7)) > 0)
+        len += (size_t)n;
+    CHECK_INT(0, n);
+    buf[len] = 0;
+    CHECK(!strncmp(buf,
+                   "\xef\xbb\xbf"
+                   "station,seq,attempt,",
+                   23));
+    /* One line: the header, ended by CRLF. */
+    CHECK(len > 3 && !strcmp(buf + len - 2, "\r\n") && strchr(buf, '\n') == buf + len - 1);
+    CHECK_INT(0, (long)export_stream_rows(s));
+    export_stream_free(s);
+    char longer[300];
+    memset(longer, 'a', sizeof longer - 1);
+    longer[sizeof longer - 1] = 0;
+    f.station = longer;
+    CHECK_ERR(SQ_EINVAL, "longer than 256",
+              export_stream_new(r, &f, REPORTS_SORT_DATE, true, &s, &e), &e);
+    CHECK(s == NULL);
+    export_stream_free(NULL);
+    reports_close(r);
+}
+
 static void chart(void)
 {
     chart_day days[3] = {{2026, 12, 4, 0}, {2026, 12, 5, 7}, {2026, 12, 6, 3}};
@@ -255,6 +292,7 @@ int main(void)
     escaping();
     waits();
     csv();
+    stream();
     chart();
     return check_report("console");
 }
