@@ -2452,7 +2452,7 @@ static enum MHD_Result export_items_csv(console *c, struct MHD_Connection *conn,
     if (!items_load(c, exam, version, district, &g, &st, &note))
         return error_page(c, conn, 500, w->lang, w, "error.server");
     if (note)
-        return error_page(c, conn, note[6] == 'n' ? 404 : 413, w->lang, w, note);
+        return error_page(c, conn, strcmp(note, "items.none") ? 413 : 404, w->lang, w, note);
     csv_out o;
     csv_init(&o, CSV_MAX);
     if (distractors)
