@@ -699,3 +699,111 @@ out:
         *out = g;
     return st;
 }
+
+/* ---- per day, and the scores' spread (the chart and the printed report) ---- */
+
+sq_status reports_per_day(reports *r, const reports_filter *f, const int64_t *bounds, int n_days,
+                          int64_t *counts, sq_err *err)
+{
+    for (int i = 0; i < n_days; i++)
+        counts[i] = 0;
+    if (n_days < 1 || n_days > REPORTS_DAYS_MAX)
+        return console_seterr(err, SQ_EINVAL, "reports", "too many days for a chart");
+    pthread_mutex_lock(&r->mu);
+    sq_status st = attach(r, err);
+    bool began = false;
+    if (st || !r->db)
+        goto out;
+    /* One read transaction: the days add up to the same whole. */
+    if (sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        st = dberr(r, "reading reports.db", err);
+        goto out;
+    }
+    began = true;
+    for (int i = 0; i < n_days && !st; i++) {
+        reports_filter day = *f;
+        /* The day within the filter's own dates (the index on
+         * finished_wall, or on district and finished_wall, serves it). */
+        day.from = f->from > bounds[i] ? f->from : bounds[i];
+        day.to = f->to > 0 && f->to < bounds[i + 1] ? f->to : bounds[i + 1];
+        if (day.from >= day.to)
+            continue;
+        query qu = {0};
+        name_bound nb;
+        sqlite3_stmt *q = NULL;
+        q_add(&qu, "SELECT count(*) FROM attempts");
+        where(&qu, &day, &nb);
+        if ((st = q_prepare(r, &qu, &q, err)))
+            break;
+        if (sqlite3_step(q) != SQLITE_ROW)
+            st = dberr(r, "counting in reports.db", err);
+        else
+            counts[i] = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+    }
+out:
+    if (began)
+        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+    pthread_mutex_unlock(&r->mu);
+    return st;
+}
+
+sq_status reports_percent_bins(reports *r, const reports_filter *f, int64_t bins[10],
+                               int64_t *passed, sq_err *err)
+{
+    for (int i = 0; i < 10; i++)
+        bins[i] = 0;
+    *passed = 0;
+    pthread_mutex_lock(&r->mu);
+    sq_status st = attach(r, err);
+    sqlite3_stmt *q = NULL;
+    query qu = {0};
+    name_bound nb;
+    if (st || !r->db)
+        goto out;
+    q_add(&qu, "SELECT min(max(percent, 0) / 10, 9), count(*), total(passed) FROM attempts");
+    where(&qu, f, &nb);
+    q_add(&qu, " GROUP BY 1");
+    if ((st = q_prepare(r, &qu, &q, err)))
+        goto out;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t bin = sqlite3_column_int64(q, 0);
+        if (bin >= 0 && bin < 10)
+            bins[bin] += sqlite3_column_int64(q, 1);
+        *passed += (int64_t)sqlite3_column_double(q, 2);
+    }
+    if (rc != SQLITE_DONE)
+        st = dberr(r, "counting in reports.db", err);
+out:
+    sqlite3_finalize(q);
+    pthread_mutex_unlock(&r->mu);
+    return st;
+}
+
+sq_status reports_finished_span(reports *r, const reports_filter *f, int64_t *first,
+                                int64_t *last, sq_err *err)
+{
+    *first = *last = 0;
+    pthread_mutex_lock(&r->mu);
+    sq_status st = attach(r, err);
+    sqlite3_stmt *q = NULL;
+    query qu = {0};
+    name_bound nb;
+    if (st || !r->db)
+        goto out;
+    q_add(&qu, "SELECT min(finished_wall), max(finished_wall) FROM attempts");
+    where(&qu, f, &nb);
+    if ((st = q_prepare(r, &qu, &q, err)))
+        goto out;
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        st = dberr(r, "reading reports.db", err);
+        goto out;
+    }
+    *first = sqlite3_column_int64(q, 0);
+    *last = sqlite3_column_int64(q, 1);
+out:
+    sqlite3_finalize(q);
+    pthread_mutex_unlock(&r->mu);
+    return st;
+}

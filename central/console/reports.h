@@ -132,4 +132,20 @@ sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const 
                            size_t max_cells, reports_grid **out, sq_err *err) SQ_MUST_CHECK;
 void reports_grid_free(reports_grid *g); /* NULL is a no-op */
 
+/* Attempts f selects per day: counts[i] those finished in [bounds[i],
+ * bounds[i + 1]) (and within f's own dates), in one read transaction.
+ * bounds has n_days + 1 times, rising; at most REPORTS_DAYS_MAX days. */
+#define REPORTS_DAYS_MAX 366
+sq_status reports_per_day(reports *r, const reports_filter *f, const int64_t *bounds, int n_days,
+                          int64_t *counts, sq_err *err) SQ_MUST_CHECK;
+/* How the attempts f selects spread over their percent: bins[i] those
+ * from 10*i to 10*i + 9 (100 in bins[9]); and how many passed, in the
+ * same scan (f's own index: an exam version's, not passed's). */
+sq_status reports_percent_bins(reports *r, const reports_filter *f, int64_t bins[10],
+                               int64_t *passed, sq_err *err) SQ_MUST_CHECK;
+
+/* When the first and the last attempt f selects finished (0, 0: none). */
+sq_status reports_finished_span(reports *r, const reports_filter *f, int64_t *first, int64_t *last,
+                                sq_err *err) SQ_MUST_CHECK;
+
 #endif

@@ -51,6 +51,9 @@
 #include <sodium.h>
 
 #include "accounts.h"
+#include "chart.h"
+#include "export.h"
+#include "print.h"
 #include "console.h"
 #include "html.h"
 #include "password.h"
@@ -355,13 +358,10 @@ static const char css[] =
     "white-space:normal}"
     "dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}}";
 
-static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, const char *type,
-                               const char *body, size_t len, const char *const *headers)
+/* The headers every answer carries: its type, no caching, no sniffing,
+ * no framing, no referrer, and the Content-Security-Policy. */
+static void common_headers(struct MHD_Response *r, const char *type)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-    if (!r)
-        return MHD_NO;
     MHD_add_response_header(r, "Content-Type", type);
     MHD_add_response_header(r, "Cache-Control", "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
@@ -370,6 +370,16 @@ static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, con
     MHD_add_response_header(r, "Content-Security-Policy",
                             "default-src 'none'; style-src 'self'; img-src 'self'; "
                             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+}
+
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, const char *type,
+                               const char *body, size_t len, const char *const *headers)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    common_headers(r, type);
     for (size_t i = 0; headers && headers[i]; i += 2)
         MHD_add_response_header(r, headers[i], headers[i + 1]);
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
@@ -953,6 +963,12 @@ static int fleet_row(void *ctx, const stats_station *s)
     return 0;
 }
 
+/* Below, with the exports and the printed report. */
+static void overview_chart(console *c, struct MHD_Connection *conn, html_buf *b, const who *w,
+                           const char *district, int64_t now);
+static void items_links(const console *c, html_buf *b, int lang, const who *w, const char *exam,
+                        int64_t version, const char *district);
+
 static enum MHD_Result overview_page(console *c, struct MHD_Connection *conn, const who *w,
                                      int64_t now)
 {
@@ -1047,9 +1063,18 @@ static enum MHD_Result overview_page(console *c, struct MHD_Connection *conn, co
         put_duration(c, &b, lang, o.oldest_waiting_s);
     else
         html_text(&b, tr(c, lang, "overview.none"));
-    html_lit(&b, "</dd></dl></section></div><h2>");
+    html_lit(&b, "</dd></dl></section></div>");
+    overview_chart(c, conn, &b, w, district, now);
+    html_lit(&b, "<h2>");
     html_text(&b, tr(c, lang, "fleet.title"));
-    html_lit(&b, "</h2>");
+    html_lit(&b, "</h2><p class=\"exports\"><a id=\"export-fleet\" href=\"/export/fleet");
+    if (district && w->u.role != ACCOUNTS_DISTRICT) {
+        html_lit(&b, "?district=");
+        html_url(&b, district);
+    }
+    html_lit(&b, "\">");
+    html_text(&b, tr(c, lang, "export.fleet"));
+    html_lit(&b, "</a></p>");
     if (show) {
         static const char *const show_keys[] = {"", "fleet.only_silent", "fleet.only_waiting",
                                                 "fleet.only_revoked"};
@@ -1722,6 +1747,24 @@ static enum MHD_Result results_page(console *c, struct MHD_Connection *conn, con
     snprintf(num, sizeof num, "%lld", (long long)total);
     html_lit(&b, "<p class=\"scope\" id=\"count\">");
     html_tr(&b, tr(c, lang, "results.count"), "n", num, (const char *)NULL);
+    html_lit(&b, "</p><p class=\"exports\"><a id=\"export-results\" href=\"/export");
+    put_results_url(&b, &q, "&amp;", -1, -1, NULL, 0);
+    html_lit(&b, "\">");
+    html_text(&b, tr(c, lang, "export.results"));
+    html_lit(&b, "</a>");
+    if (q.exam && q.f.version > 0) {
+        html_lit(&b, " · <a id=\"report-link\" href=\"/report?exam=");
+        html_url(&b, q.exam);
+        html_lit(&b, "&amp;version=");
+        html_text(&b, q.version);
+        if (q.district && w->u.role != ACCOUNTS_DISTRICT) {
+            html_lit(&b, "&amp;district=");
+            html_url(&b, q.district);
+        }
+        html_lit(&b, "\">");
+        html_text(&b, tr(c, lang, "report.link"));
+        html_lit(&b, "</a>");
+    }
     html_lit(&b, "</p><table class=\"results\" id=\"results\"><thead><tr>");
     sort_head(c, &b, lang, &q, REPORTS_SORT_DATE, "col.finished");
     sort_head(c, &b, lang, &q, -1, "col.trainee");
@@ -1810,7 +1853,11 @@ static enum MHD_Result trainee_page(console *c, struct MHD_Connection *conn, con
     html_text(&b, rows[0].trainee_name);
     html_lit(&b, "</h1><p class=\"scope\" id=\"trainee\">");
     html_tr(&b, tr(c, lang, "trainee.title"), "id", id, (const char *)NULL);
-    html_lit(&b, "</p><h2>");
+    html_lit(&b, "</p><p class=\"exports\"><a id=\"export-trainee\" href=\"/export/trainee/");
+    html_url(&b, id);
+    html_lit(&b, "\">");
+    html_text(&b, tr(c, lang, "export.history"));
+    html_lit(&b, "</a></p><h2>");
     html_text(&b, tr(c, lang, "trainee.attempts"));
     html_lit(&b, "</h2><table class=\"results\" id=\"history\"><thead><tr>");
     const char *heads[] = {"col.finished", "fleet.district", "fleet.station",
@@ -2127,53 +2174,86 @@ static void count_cell(const console *c, html_buf *b, int lang, const char *key,
     html_lit(b, "</td>");
 }
 
+/* Item analysis of an exam version (in district, when not NULL): the
+ * grid and its figures, or (both NULL) the catalogue key of why there are
+ * none in *note. False: reading or computing failed (logged). */
+static bool items_load(console *c, const char *exam, int64_t version, const char *district,
+                       reports_grid **g, itemstats **st, const char **note)
+{
+    sq_err e;
+    *g = NULL;
+    *st = NULL;
+    *note = NULL;
+    sq_status s = reports_grid_get(c->rep, exam, version, district, ITEMS_MAX_CELLS, g, &e);
+    if (s == SQ_ENOTFOUND) {
+        *note = "items.none";
+        return true;
+    }
+    if (s == SQ_ETOOBIG) {
+        *note = "items.too_big";
+        return true;
+    }
+    if (s) {
+        logf_("%s", e.msg);
+        return false;
+    }
+    itemstats_input in = {.n_attempts = (*g)->n_attempts,
+                          .n_items = (*g)->n_items,
+                          .max_mark = (*g)->max_mark,
+                          .item = (*g)->item,
+                          .n_cells = (*g)->n_cells,
+                          .score = (*g)->score,
+                          .seen = (*g)->seen,
+                          .chosen = (*g)->chosen,
+                          .n_options = (*g)->n_options};
+    if (itemstats_compute(&in, st, &e)) {
+        logf_("item analysis of %s version %lld: %s", exam, (long long)version, e.msg);
+        reports_grid_free(*g);
+        *g = NULL;
+        return false;
+    }
+    return true;
+}
+
+/* The exam version (and district) of an item analysis's URL: 0, or 400
+ * for a value that is not valid, or 403 for a district account asking
+ * for another district (then logged). */
+static unsigned items_args(struct MHD_Connection *conn, const who *w, const char **exam,
+                           int64_t *version, const char **district)
+{
+    const char *version_s = arg(conn, "version");
+    *exam = arg(conn, "exam");
+    *district = arg(conn, "district");
+    *version = 0;
+    if (!*exam || strlen(*exam) > FILTER_MAX || !parse_count(version_s, version) || *version < 1 ||
+        (*district && strlen(*district) > FILTER_MAX))
+        return 400;
+    if (w->u.role == ACCOUNTS_DISTRICT) {
+        if (*district && strcmp(*district, w->u.district) != 0) {
+            logf_("%s (district %s) refused item analysis of another district", w->u.name,
+                  w->u.district);
+            return 403;
+        }
+        *district = w->u.district;
+    }
+    return 0;
+}
+
 static enum MHD_Result items_page(console *c, struct MHD_Connection *conn, const who *w,
                                   int64_t now)
 {
     int lang = w->lang;
-    const char *exam = arg(conn, "exam"), *version_s = arg(conn, "version"),
-               *district = arg(conn, "district");
-    int64_t version = 0;
-    if (!exam || strlen(exam) > FILTER_MAX || !parse_count(version_s, &version) || version < 1 ||
-        (district && strlen(district) > FILTER_MAX))
-        return error_page(c, conn, 400, lang, w, "error.bad_filter");
-    if (w->u.role == ACCOUNTS_DISTRICT) {
-        if (district && strcmp(district, w->u.district) != 0) {
-            logf_("%s (district %s) refused item analysis of another district", w->u.name,
-                  w->u.district);
-            return error_page(c, conn, 403, lang, w, "error.forbidden");
-        }
-        district = w->u.district;
-    }
+    const char *exam, *district;
+    int64_t version;
+    unsigned bad = items_args(conn, w, &exam, &version, &district);
+    if (bad)
+        return error_page(c, conn, bad, lang, w,
+                          bad == 400 ? "error.bad_filter" : "error.forbidden");
     reports_grid *g = NULL;
     itemstats *st = NULL;
-    sq_err e;
     const char *note = NULL;
-    sq_status s = reports_grid_get(c->rep, exam, version, district, ITEMS_MAX_CELLS, &g, &e);
-    if (s == SQ_ENOTFOUND)
-        note = "items.none";
-    else if (s == SQ_ETOOBIG)
-        note = "items.too_big";
-    else if (s) {
-        logf_("%s", e.msg);
+    if (!items_load(c, exam, version, district, &g, &st, &note))
         return error_page(c, conn, 500, lang, w, "error.server");
-    }
-    if (g) {
-        itemstats_input in = {.n_attempts = g->n_attempts,
-                              .n_items = g->n_items,
-                              .max_mark = g->max_mark,
-                              .item = g->item,
-                              .n_cells = g->n_cells,
-                              .score = g->score,
-                              .seen = g->seen,
-                              .chosen = g->chosen,
-                              .n_options = g->n_options};
-        if (itemstats_compute(&in, &st, &e)) {
-            logf_("item analysis of %s version %lld: %s", exam, (long long)version, e.msg);
-            reports_grid_free(g);
-            return error_page(c, conn, 500, lang, w, "error.server");
-        }
-    }
     html_buf b, hb;
     char v[32];
     snprintf(v, sizeof v, "%lld", (long long)version);
@@ -2206,6 +2286,7 @@ static enum MHD_Result items_page(console *c, struct MHD_Connection *conn, const
         page_end(c, &b, lang, now);
         return respond_page(conn, 200, &b, NULL);
     }
+    items_links(c, &b, lang, w, exam, version, district);
     const itemstats_test *t = &st->test;
     html_lit(&b, "<h2>");
     html_text(&b, tr(c, lang, "items.test"));
@@ -2328,6 +2409,457 @@ static enum MHD_Result items_page(console *c, struct MHD_Connection *conn, const
     reports_grid_free(g);
     page_end(c, &b, lang, now);
     return respond_page(conn, 200, &b, NULL);
+}
+
+/* ---- exports (CSV, export.h), the charts (chart.h), the printed report (print.h) ---- */
+
+#define CSV_MAX (64u << 20) /* a whole export (item analysis, the fleet): far above theirs */
+#define FLEET_EXPORT_ROWS 100000
+#define CHART_DAYS 30
+#define REPORT_DAYS_MAX 92
+
+typedef struct {
+    const console *c;
+    int lang;
+} tr_ctx;
+
+static const char *tr_of(const void *ctx, const char *key)
+{
+    const tr_ctx *t = ctx;
+    return tr(t->c, t->lang, key);
+}
+
+static ssize_t export_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    long n = export_stream_read(cls, buf, max);
+    if (n < 0) {
+        logf_("an export stopped: %s", export_stream_error(cls));
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+    return n ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+static void export_reader_free(void *cls)
+{
+    export_stream_free(cls);
+}
+
+/* The audit line of an export (outcome "ok" or "refused"); false when it
+ * could not be written, and then nothing is exported. */
+static bool export_audit(console *c, const who *w, int64_t now, const char *outcome,
+                         const char *kind, const reports_filter *f)
+{
+    char detail[1200];
+    export_describe(detail, sizeof detail, kind, f);
+    return audit(c, now, w->u.name, "export", outcome, detail);
+}
+
+static enum MHD_Result export_refused(console *c, struct MHD_Connection *conn, const who *w,
+                                      int64_t now, const char *kind, const reports_filter *f)
+{
+    logf_("%s (district %s) refused an export (%s) of another district", w->u.name, w->u.district,
+          kind);
+    export_audit(c, w, now, "refused", kind, f);
+    return error_page(c, conn, 403, w->lang, w, "error.forbidden");
+}
+
+/* The attempts f selects as CSV, written while it is read (a page of rows
+ * at a time): never all of them in memory. */
+static enum MHD_Result export_stream_respond(console *c, struct MHD_Connection *conn, const who *w,
+                                             int64_t now, const reports_filter *f,
+                                             reports_sort sort, bool desc, const char *kind)
+{
+    export_stream *s = NULL;
+    sq_err e;
+    if (export_stream_new(c->rep, f, sort, desc, &s, &e)) {
+        logf_("%s", e.msg);
+        return error_page(c, conn, 500, w->lang, w, "error.server");
+    }
+    if (!export_audit(c, w, now, "ok", kind, f)) {
+        export_stream_free(s);
+        return error_page(c, conn, 500, w->lang, w, "error.server");
+    }
+    struct MHD_Response *r = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, 64 * 1024, export_reader, s, export_reader_free);
+    if (!r) {
+        export_stream_free(s);
+        return MHD_NO;
+    }
+    char cd[128];
+    snprintf(cd, sizeof cd, "attachment; filename=\"synaq-%s.csv\"", kind);
+    common_headers(r, "text/csv; charset=utf-8");
+    MHD_add_response_header(r, "Content-Disposition", cd);
+    enum MHD_Result ret = MHD_queue_response(conn, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result respond_csv(console *c, struct MHD_Connection *conn, const who *w,
+                                   csv_out *o, const char *kind)
+{
+    if (o->failed) {
+        csv_free(o);
+        return error_page(c, conn, 500, w->lang, w, "error.server");
+    }
+    char cd[128];
+    snprintf(cd, sizeof cd, "attachment; filename=\"synaq-%s.csv\"", kind);
+    enum MHD_Result r = respond(conn, 200, "text/csv; charset=utf-8", o->p ? o->p : "", o->len,
+                                (const char *const[]){"Content-Disposition", cd, NULL});
+    csv_free(o);
+    return r;
+}
+
+/* /export/results?<the Results' filters and order>: every row they
+ * select (the page cursor is not an export's). */
+static enum MHD_Result export_results(console *c, struct MHD_Connection *conn, const who *w,
+                                      int64_t now)
+{
+    results_q q;
+    if (!results_parse(conn, &q))
+        return error_page(c, conn, 400, w->lang, w, "error.bad_filter");
+    if (results_forbidden(c, w, &q, now))
+        return export_refused(c, conn, w, now, "results", &q.f);
+    return export_stream_respond(c, conn, w, now, &q.f, (reports_sort)q.sort, q.desc, "results");
+}
+
+/* /export/trainee/ID: a trainee's history (a district account: the
+ * attempts in its district; a trainee seen only elsewhere: 403). */
+static enum MHD_Result export_trainee(console *c, struct MHD_Connection *conn, const who *w,
+                                      int64_t now, const char *id)
+{
+    if (!id[0] || strlen(id) > FILTER_MAX)
+        return error_page(c, conn, 404, w->lang, w, "error.not_found");
+    reports_filter f = {.trainee = id, .passed = -1};
+    int64_t all = 0, mine = 0;
+    sq_err e;
+    if (reports_count(c->rep, &f, &all, &e)) {
+        logf_("%s", e.msg);
+        return error_page(c, conn, 500, w->lang, w, "error.server");
+    }
+    if (w->u.role == ACCOUNTS_DISTRICT) {
+        reports_filter own = f;
+        own.district = w->u.district;
+        if (reports_count(c->rep, &own, &mine, &e)) {
+            logf_("%s", e.msg);
+            return error_page(c, conn, 500, w->lang, w, "error.server");
+        }
+        if (all > 0 && mine == 0)
+            return export_refused(c, conn, w, now, "trainee", &f);
+        f.district = w->u.district;
+        all = mine;
+    }
+    if (all == 0)
+        return error_page(c, conn, 404, w->lang, w, "error.not_found");
+    return export_stream_respond(c, conn, w, now, &f, REPORTS_SORT_DATE, true, "trainee");
+}
+
+/* /export/items and /export/distractors ?exam=&version=[&district=]. */
+static enum MHD_Result export_items_csv(console *c, struct MHD_Connection *conn, const who *w,
+                                        int64_t now, bool distractors)
+{
+    const char *exam, *district, *kind = distractors ? "distractors" : "items";
+    int64_t version;
+    unsigned bad = items_args(conn, w, &exam, &version, &district);
+    reports_filter f = {.exam = exam, .version = version, .district = district, .passed = -1};
+    if (bad == 403)
+        return export_refused(c, conn, w, now, kind, &f);
+    if (bad)
+        return error_page(c, conn, bad, w->lang, w, "error.bad_filter");
+    reports_grid *g = NULL;
+    itemstats *st = NULL;
+    const char *note = NULL;
+    if (!items_load(c, exam, version, district, &g, &st, &note))
+        return error_page(c, conn, 500, w->lang, w, "error.server");
+    if (note)
+        return error_page(c, conn, strcmp(note, "items.none") ? 413 : 404, w->lang, w, note);
+    csv_out o;
+    csv_init(&o, CSV_MAX);
+    if (distractors)
+        export_distractors(&o, st, (const char(*)[129])g->item_ids);
+    else
+        export_items(&o, st, (const char(*)[129])g->item_ids);
+    itemstats_free(st);
+    reports_grid_free(g);
+    if (!o.failed && !export_audit(c, w, now, "ok", kind, &f)) {
+        csv_free(&o);
+        return error_page(c, conn, 500, w->lang, w, "error.server");
+    }
+    return respond_csv(c, conn, w, &o, kind);
+}
+
+typedef struct {
+    csv_out *o;
+} fleet_csv_ctx;
+
+static int fleet_csv_row(void *ctx, const stats_station *s)
+{
+    export_fleet_row(((fleet_csv_ctx *)ctx)->o, s);
+    return ((fleet_csv_ctx *)ctx)->o->failed;
+}
+
+/* /export/fleet[?district=][&show=]: the stations, as the Overview lists
+ * them, all of them. */
+static enum MHD_Result export_fleet(console *c, struct MHD_Connection *conn, const who *w,
+                                    int64_t now)
+{
+    const char *district = arg(conn, "district"), *show_s = arg(conn, "show");
+    reports_filter f = {.district = district, .passed = -1};
+    if (district && strlen(district) > FILTER_MAX)
+        return error_page(c, conn, 400, w->lang, w, "error.bad_filter");
+    if (w->u.role == ACCOUNTS_DISTRICT) {
+        if (district && strcmp(district, w->u.district) != 0)
+            return export_refused(c, conn, w, now, "fleet", &f);
+        f.district = district = w->u.district;
+    }
+    int show = STATS_ALL;
+    if (show_s) {
+        show = -1;
+        for (int i = 0; i < (int)(sizeof show_names / sizeof show_names[0]); i++)
+            if (!strcmp(show_s, show_names[i]))
+                show = i;
+        if (show < 0)
+            return error_page(c, conn, 400, w->lang, w, "error.bad_filter");
+    }
+    stats_when sw = when_of(c, now);
+    csv_out o;
+    sq_err e;
+    csv_init(&o, CSV_MAX);
+    export_fleet_header(&o);
+    fleet_csv_ctx fc = {&o};
+    if (stats_stations(c->st, district, (stats_show)show, &sw, FLEET_EXPORT_ROWS, fleet_csv_row,
+                       &fc, &e)) {
+        logf_("%s", e.msg);
+        csv_free(&o);
+        return error_page(c, conn, 500, w->lang, w, "error.server");
+    }
+    char kind[32];
+    snprintf(kind, sizeof kind, "fleet show=%s", show_names[show]);
+    if (!o.failed && !export_audit(c, w, now, "ok", kind, &f)) {
+        csv_free(&o);
+        return error_page(c, conn, 500, w->lang, w, "error.server");
+    }
+    return respond_csv(c, conn, w, &o, "fleet");
+}
+
+/* The n days from the one holding first (console's time zone): their
+ * dates, and n + 1 bounds (each day's start, then the end of the last). */
+static void days_from(int64_t first, int n, chart_day *days, int64_t *bounds)
+{
+    time_t t = (time_t)first;
+    struct tm tm0;
+    if (!localtime_r(&t, &tm0))
+        memset(&tm0, 0, sizeof tm0);
+    for (int i = 0; i <= n; i++) {
+        struct tm tm = tm0;
+        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+        tm.tm_mday += i;
+        tm.tm_isdst = -1;
+        bounds[i] = (int64_t)mktime(&tm);
+        if (i < n) {
+            days[i].year = tm.tm_year + 1900;
+            days[i].month = tm.tm_mon + 1;
+            days[i].day = tm.tm_mday;
+            days[i].n = 0;
+        }
+    }
+}
+
+static void chart_words(const console *c, int lang, chart_text *t)
+{
+    static const char *const months[12] = {"month.1", "month.2",  "month.3",  "month.4",
+                                           "month.5", "month.6",  "month.7",  "month.8",
+                                           "month.9", "month.10", "month.11", "month.12"};
+    t->title = tr(c, lang, "chart.days_title");
+    t->bar = tr(c, lang, "chart.bar_day");
+    t->axis_y = tr(c, lang, "chart.axis_results");
+    t->axis_x = tr(c, lang, "chart.axis_day");
+    t->numbers = tr(c, lang, "chart.numbers");
+    for (int i = 0; i < 12; i++)
+        t->months[i] = tr(c, lang, months[i]);
+}
+
+/* The Overview's results per day: the last CHART_DAYS days, or the days
+ * from= to= (YYYY-MM-DD, at most REPORTS_DAYS_MAX of them; a range that
+ * is not valid is said so in place of the chart), each bar a link to the
+ * Results of that day (in the district, when one); and the form of the
+ * range. */
+static void overview_chart(console *c, struct MHD_Connection *conn, html_buf *b, const who *w,
+                           const char *district, int64_t now)
+{
+    int lang = w->lang;
+    if (!reports_ready(c->rep))
+        return;
+    static __thread chart_day days[REPORTS_DAYS_MAX];
+    static __thread int64_t bounds[REPORTS_DAYS_MAX + 1], counts[REPORTS_DAYS_MAX];
+    const char *from_s = arg(conn, "from"), *to_s = arg(conn, "to");
+    int64_t from = 0, to = 0;
+    int n = CHART_DAYS;
+    bool bad = false;
+    if (from_s || to_s) {
+        bad = !from_s || !to_s || !parse_day(from_s, 0, &from) || !parse_day(to_s, 1, &to) ||
+              to <= from;
+        if (!bad) {
+            days_from(from, REPORTS_DAYS_MAX, days, bounds);
+            for (n = 1; n < REPORTS_DAYS_MAX && bounds[n] < to; n++)
+                ;
+            bad = bounds[n] < to;
+        }
+    } else {
+        days_from(now - (int64_t)(CHART_DAYS - 1) * 86400, CHART_DAYS, days, bounds);
+    }
+    reports_filter f = {.district = district, .passed = -1};
+    sq_err e;
+    if (!bad && reports_per_day(c->rep, &f, bounds, n, counts, &e)) {
+        logf_("%s", e.msg);
+        return;
+    }
+    chart_text t;
+    chart_words(c, lang, &t);
+    html_lit(b, "<link rel=\"stylesheet\" href=\"/report.css\"><section id=\"per-day\"><h2>");
+    html_text(b, t.title);
+    html_lit(b, "</h2>");
+    if (bad) {
+        html_lit(b, "<p class=\"msg bad\" id=\"chart-bad\">");
+        html_text(b, tr(c, lang, "error.bad_filter"));
+        html_lit(b, "</p>");
+    } else {
+        for (int i = 0; i < n; i++)
+            days[i].n = counts[i];
+        html_buf lb;
+        html_init(&lb, 2048);
+        html_lit(&lb, "/results?");
+        if (district) {
+            html_lit(&lb, "district=");
+            html_url(&lb, district);
+            html_lit(&lb, "&amp;");
+        }
+        chart_days(b, "days", days, n, &t, lb.failed ? NULL : lb.p);
+        html_free(&lb);
+    }
+    html_lit(b, "<form class=\"filters\" method=\"get\" action=\"/overview\">");
+    if (district && w->u.role != ACCOUNTS_DISTRICT) {
+        html_lit(b, "<input type=\"hidden\" name=\"district\" value=\"");
+        html_text(b, district);
+        html_lit(b, "\">");
+    }
+    filter_input(c, b, lang, "filter.from", "from", "date", from_s);
+    filter_input(c, b, lang, "filter.to", "to", "date", to_s);
+    html_lit(b, "<div class=\"actions\"><button type=\"submit\">");
+    html_text(b, tr(c, lang, "filter.show"));
+    html_lit(b, "</button></div></form></section>");
+}
+
+/* /report?exam=&version=[&district=]: the printable report. Its chart of
+ * days spans the version's attempts (their last REPORT_DAYS_MAX days). */
+static enum MHD_Result report_page(console *c, struct MHD_Connection *conn, const who *w,
+                                   int64_t now)
+{
+    int lang = w->lang;
+    const char *exam, *district;
+    int64_t version;
+    unsigned bad = items_args(conn, w, &exam, &version, &district);
+    if (bad)
+        return error_page(c, conn, bad, lang, w,
+                          bad == 400 ? "error.bad_filter" : "error.forbidden");
+    reports_filter f = {.exam = exam, .version = version, .district = district, .passed = -1};
+    int64_t attempts = 0, passed = 0, bins[10], first = 0, last = 0;
+    sq_err e;
+    if (reports_count(c->rep, &f, &attempts, &e) ||
+        reports_percent_bins(c->rep, &f, bins, &passed, &e) ||
+        reports_finished_span(c->rep, &f, &first, &last, &e)) {
+        logf_("%s", e.msg);
+        return error_page(c, conn, 500, lang, w, "error.server");
+    }
+    if (attempts == 0 || last <= 0)
+        first = last = now;
+    /* A week at least, so that one day is not one wide bar. */
+    if (last - first < 6 * 86400)
+        first = last - 6 * 86400;
+    if (last - first > (int64_t)(REPORT_DAYS_MAX - 1) * 86400)
+        first = last - (int64_t)(REPORT_DAYS_MAX - 1) * 86400;
+    chart_day days[REPORT_DAYS_MAX];
+    int64_t bounds[REPORT_DAYS_MAX + 1], counts[REPORT_DAYS_MAX];
+    int n_days = 1;
+    days_from(first, REPORT_DAYS_MAX, days, bounds);
+    while (n_days < REPORT_DAYS_MAX && bounds[n_days] <= last)
+        n_days++;
+    if (reports_per_day(c->rep, &f, bounds, n_days, counts, &e)) {
+        logf_("%s", e.msg);
+        return error_page(c, conn, 500, lang, w, "error.server");
+    }
+    for (int i = 0; i < n_days; i++)
+        days[i].n = counts[i];
+    reports_grid *g = NULL;
+    itemstats *st = NULL;
+    const char *note = NULL;
+    if (!items_load(c, exam, version, district, &g, &st, &note))
+        return error_page(c, conn, 500, lang, w, "error.server");
+    char made[64], v[32];
+    fmt_time(now, made, sizeof made);
+    snprintf(v, sizeof v, "%lld", (long long)version);
+    print_input in = {.exam = exam,
+                      .version = version,
+                      .district = district,
+                      .attempts = attempts,
+                      .passed = passed,
+                      .bins = bins,
+                      .days = days,
+                      .n_days = n_days,
+                      .st = st,
+                      .item_ids = g ? (const char(*)[129])g->item_ids : NULL,
+                      .note_key = note,
+                      .made = made};
+    html_buf b, hb;
+    html_init(&b, PAGE_MAX);
+    html_init(&hb, 2048);
+    html_lit(&hb, "/report?exam=");
+    html_url(&hb, exam);
+    html_lit(&hb, "&version=");
+    html_text(&hb, v);
+    if (district && w->u.role != ACCOUNTS_DISTRICT) {
+        html_lit(&hb, "&district=");
+        html_url(&hb, district);
+    }
+    page_start(c, &b, lang, tr(c, lang, "report.heading"), w,
+               hb.failed || !hb.p ? "/results" : hb.p);
+    html_free(&hb);
+    tr_ctx tc = {c, lang};
+    print_report(&b, &in, tr_of, &tc);
+    itemstats_free(st);
+    reports_grid_free(g);
+    page_end(c, &b, lang, now);
+    return respond_page(conn, 200, &b, NULL);
+}
+
+/* Links to the exports and the report of an exam version (items page). */
+static void items_links(const console *c, html_buf *b, int lang, const who *w, const char *exam,
+                        int64_t version, const char *district)
+{
+    static const char *const paths[] = {"/report", "/export/items", "/export/distractors"};
+    static const char *const keys[] = {"report.link", "export.items", "export.distractors"};
+    static const char *const ids[] = {"report-link", "export-items", "export-distractors"};
+    char v[32];
+    snprintf(v, sizeof v, "%lld", (long long)version);
+    html_lit(b, "<p class=\"exports\">");
+    for (int i = 0; i < 3; i++) {
+        html_lit(b, i ? " · <a id=\"" : "<a id=\"");
+        html_lit(b, ids[i]);
+        html_lit(b, "\" href=\"");
+        html_lit(b, paths[i]);
+        html_lit(b, "?exam=");
+        html_url(b, exam);
+        html_lit(b, "&amp;version=");
+        html_text(b, v);
+        if (district && w->u.role != ACCOUNTS_DISTRICT) {
+            html_lit(b, "&amp;district=");
+            html_url(b, district);
+        }
+        html_lit(b, "\">");
+        html_text(b, tr(c, lang, keys[i]));
+        html_lit(b, "</a>");
+    }
+    html_lit(b, "</p>");
 }
 
 /* ---- accounts (admin only) ---- */
@@ -2522,6 +3054,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     if (!strcmp(url, "/style.css") && !post)
         return respond(conn, 200, "text/css; charset=utf-8", css, sizeof css - 1, NULL);
+    if (!strcmp(url, "/report.css") && !post)
+        return respond(conn, 200, "text/css; charset=utf-8", print_css, print_css_len, NULL);
     if (!strcmp(url, "/login")) {
         who w;
         if (post)
@@ -2541,7 +3075,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                       !strcmp(url, "/users") || !strcmp(url, "/users/state") ||
                       !strncmp(url, "/station/", 9) || !strcmp(url, "/results") ||
                       !strncmp(url, "/trainee/", 9) || !strncmp(url, "/attempt/", 9) ||
-                      !strcmp(url, "/items") || !strcmp(url, "/fleet");
+                      !strcmp(url, "/items") || !strcmp(url, "/fleet") ||
+                      !strcmp(url, "/report") || !strncmp(url, "/export/", 8);
     if (!known_page)
         return error_page(c, conn, 404, lang, NULL, "error.not_found");
     who w;
@@ -2579,6 +3114,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return fleet_page(c, conn, &w, now);
     if (!strncmp(url, "/trainee/", 9))
         return trainee_page(c, conn, &w, now, url + 9);
+    if (!strcmp(url, "/report"))
+        return report_page(c, conn, &w, now);
+    if (!strcmp(url, "/export/results"))
+        return export_results(c, conn, &w, now);
+    if (!strcmp(url, "/export/fleet"))
+        return export_fleet(c, conn, &w, now);
+    if (!strcmp(url, "/export/items") || !strcmp(url, "/export/distractors"))
+        return export_items_csv(c, conn, &w, now, url[8] == 'd');
+    if (!strncmp(url, "/export/trainee/", 16))
+        return export_trainee(c, conn, &w, now, url + 16);
+    if (!strncmp(url, "/export/", 8))
+        return error_page(c, conn, 404, w.lang, &w, "error.not_found");
     if (!strncmp(url, "/attempt/", 9))
         return attempt_page(c, conn, &w, now, url + 9);
     return station_page(c, conn, &w, now, url + 9);

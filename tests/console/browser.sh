@@ -6,7 +6,9 @@
 # a phone's 390x844 (cdpshot, DevTools over a
 # pipe), and the login page once; then the Results pages (opened with
 # open-results --into, one trainee with a long hostile name): the table,
-# a filtered table, a trainee's history and an attempt in full. Checked: the cookie as the browser holds it (Secure, HttpOnly,
+# a filtered table, a trainee's history, an attempt in full, item
+# analysis and the printable report (also printed to PDF by Chromium,
+# and shot with print media at A4's width). Checked: the cookie as the browser holds it (Secure, HttpOnly,
 # SameSite=Strict), each page logged in, nothing wider than the window
 # (nothing cut off at the side), the PNGs of the right width. The shots
 # stay in BUILD_DIR/tests/console/shots for people to look at.
@@ -43,10 +45,19 @@ export TZ=UTC
 # wrap as text.
 "$bin/tests/sync/mkresults" --home "$work/st-b" --count 1 --tag long \
   --name '<script>alert(1)</script> Жұмабекова-Сейітқалиева Гүлнәр Серікқызы'
+# And 40 more, for the chart of results per day: mkresults finishes them
+# by the machine's clock, so below every attempt after NOW is moved into
+# the month before it, spread over its days.
+"$bin/tests/sync/mkresults" --home "$work/st-a" --count 40 --tag spread --name "Әлия Нұрланқызы"
 mkdir -p "$work/stick2"
+"$bin/ctl/synaqctl" --home "$work/st-a" export-usb "$work/stick2" >/dev/null
 "$bin/ctl/synaqctl" --home "$work/st-b" export-usb "$work/stick2" >/dev/null
 "$bin/central/synaq-central" --home "$work/central" ingest "$work/stick2" >/dev/null
 "$bin/central/synaq-central" --home "$work/central" open-results --into "$work/central/reports.db" >/dev/null
+sqlite3 "$work/central/reports.db" "UPDATE attempts SET
+  finished_wall = $NOW - 3600 - ((id * 7) % 30) * 86400 - (id % 3) * 86400 * (id % 2),
+  started_wall = $NOW - 3600 - ((id * 7) % 30) * 86400 - (id % 3) * 86400 * (id % 2) - 600
+  WHERE finished_wall > $NOW"
 long=$(sqlite3 -readonly "$work/central/reports.db" "SELECT id || ' ' || trainee_id FROM attempts WHERE trainee_id LIKE 'long-%'")
 long_attempt=${long%% *}
 long_trainee=${long#* }
@@ -83,7 +94,8 @@ rm -rf "$shots"
 mkdir -p "$shots"
 status=0
 "$bin/tests/console/cdpshot" --chromium "$chromium" --base "http://127.0.0.1:$port" \
-  --user alice --password "alice password 1" --pages "/overview,/fleet,/overview?show=silent,/station/st-a,/users,/results,/results?station=st-b&sort=name&dir=asc,/trainee/$long_trainee,/attempt/$long_attempt,/items?exam=chaos&version=1" --out "$work" >"$work/cdp.out" 2>"$work/cdp.err" || status=$?
+  --user alice --password "alice password 1" --pages "/overview,/fleet,/overview?show=silent,/station/st-a,/users,/results,/results?station=st-b&sort=name&dir=asc,/trainee/$long_trainee,/attempt/$long_attempt,/items?exam=chaos&version=1,/report?exam=chaos&version=1" \
+  --print "/report?exam=chaos&version=1" --out "$work" >"$work/cdp.out" 2>"$work/cdp.err" || status=$?
 [ $status = 77 ] && { cat "$work/cdp.out"; exit 77; }
 [ $status = 0 ] && ok || bad "cdpshot: $(cat "$work/cdp.err")"
 grep -q "^cookie __Host-synaq secure=1 httpOnly=1 sameSite=Strict path=/ session=0$" "$work/cdp.out" &&
@@ -109,6 +121,7 @@ while read -r _ file url sw iw h; do
     trainee_$long_trainee-*:url=http://127.0.0.1:$port/trainee/$long_trainee\?lang=*) ok ;;
     attempt_$long_attempt-*:url=http://127.0.0.1:$port/attempt/$long_attempt\?lang=*) ok ;;
     items_exam_chaos_version_1-*:url=http://127.0.0.1:$port/items\?exam=chaos\&version=1\&lang=*) ok ;;
+    report_exam_chaos_version_1-*:url=http://127.0.0.1:$port/report\?exam=chaos\&version=1\&lang=*) ok ;;
     *) bad "$name: at $url" ;;
   esac
   [ "$sw" -le "$iw" ] && ok || bad "$name: the page is $sw px wide in a $iw px window (cut off)"
@@ -116,7 +129,19 @@ while read -r _ file url sw iw h; do
   want_w=${want_w%%x*}
   [ "$(identify -format %w "$file")" = "$want_w" ] && ok || bad "$name: $(identify -format %wx%h "$file")"
 done < <(grep '^shot ' "$work/cdp.out")
-[ $n = 61 ] && ok || bad "$n screenshots, expected 61: $(cat "$work/cdp.out" "$work/cdp.err")"
+[ $n = 70 ] && ok || bad "$n screenshots, expected 70: $(cat "$work/cdp.out" "$work/cdp.err")"
+# The printed report: a PDF per language, the summary on a page of its
+# own before item analysis (so at least two pages), A4 (595 x 842 pt).
+n=0
+while read -r _ file url bytes; do
+  n=$((n + 1))
+  cp "$file" "$shots/$(basename "$file")"
+  [ "$(head -c 5 "$file")" = "%PDF-" ] && ok || bad "$file: not a PDF"
+  pages=$(grep -a -c '/Type /Page$\|/Type /Page[^s]' "$file" || true)
+  [ "$pages" -ge 2 ] && ok || bad "$file: $pages page(s)"
+  grep -a -q '/MediaBox \[0 0 59[45]\.[0-9]* 84[12]\.[0-9]*\]' "$file" && ok || bad "$file: not A4: $(grep -a -o '/MediaBox \[[^]]*\]' "$file" | head -1)"
+done < <(grep '^pdf ' "$work/cdp.out")
+[ $n = 3 ] && ok || bad "$n PDFs, expected 3"
 echo "screenshots in $shots"
 echo "browser: $passes passed, $fails failed"
 [ $fails = 0 ]

@@ -8,10 +8,16 @@
  *
  *   cdpshot --chromium PATH --base URL --user U --password P --out DIR
  *           [--pages /overview,...] [--langs kk,ru,en] [--sizes 1366x768,390x844]
+ *           [--print /report?...,...]
  *
  * Prints one line per step: "cookie NAME secure=.. httpOnly=.. sameSite=..",
  * then "shot FILE url=URL scroll_width=N inner_width=N height=N" per
- * screenshot. Status 0 when every step worked, 1 otherwise (the reason on
+ * screenshot. Each --print page, in each language, is then printed to PDF
+ * as Chromium prints it (Page.printToPDF, its @page size: A4), to
+ * OUT/NAME-LANG.pdf ("pdf FILE url=URL bytes=N"), and shot once more at
+ * A4's width in CSS pixels (794) with print media emulated
+ * (Emulation.setEmulatedMedia), to see: NAME-LANG-print-794x1123.png.
+ * Status 0 when every step worked, 1 otherwise (the reason on
  * stderr), 77 when Chromium cannot start here. Nothing but the base URL is
  * visited; Chromium runs with its background networking off and every
  * host name but 127.0.0.1 resolving to nothing.
@@ -213,7 +219,8 @@ static int start_chromium(const char *chromium, const char *profile)
 /* A full-page screenshot of what is on screen, to OUT/NAME-LANG-WxH.png
  * (a '/' '?' '&' '=' of NAME made '_'), and its line on stdout. 0, or 1
  * when it could not be taken or written. */
-static int shoot(const char *out, const char *name, const char *lang, int w, int h)
+static int shoot_as(const char *out, const char *name, const char *lang, const char *tag, int w,
+                    int h)
 {
     json_t *m, *r;
     int rc = 0;
@@ -233,7 +240,7 @@ static int shoot(const char *out, const char *name, const char *lang, int w, int
     size_t b64_len = b64 ? strlen(b64) : 0, png_len = 0;
     unsigned char *png = malloc(b64_len + 1);
     char path[4300];
-    snprintf(path, sizeof path, "%s/%s-%s-%dx%d.png", out, name, lang, w, h);
+    snprintf(path, sizeof path, "%s/%s-%s%s-%dx%d.png", out, name, lang, tag, w, h);
     for (char *p = path + strlen(out) + 1; *p; p++)
         if (*p == '/' || *p == '?' || *p == '&' || *p == '=')
             *p = '_';
@@ -260,14 +267,58 @@ static int shoot(const char *out, const char *name, const char *lang, int w, int
     return rc;
 }
 
+static int shoot(const char *out, const char *name, const char *lang, int w, int h)
+{
+    return shoot_as(out, name, lang, "", w, h);
+}
+
+/* The page on screen printed to OUT/NAME-LANG.pdf as Chromium prints it
+ * (the page's own @page size), and its line on stdout. 0, or 1. */
+static int print_pdf(const char *out, const char *name, const char *lang)
+{
+    json_t *m;
+    int rc = 0;
+    char *here = eval_str("location.href");
+    json_t *r = call("Page.printToPDF",
+                     json_pack("{s:b, s:b, s:f, s:f}", "printBackground", 1, "preferCSSPageSize", 1,
+                               "paperWidth", 8.27, "paperHeight", 11.69),
+                     true, &m);
+    const char *b64 = json_string_value(json_object_get(r, "data"));
+    size_t b64_len = b64 ? strlen(b64) : 0, pdf_len = 0;
+    unsigned char *pdf = malloc(b64_len + 1);
+    char path[4300];
+    snprintf(path, sizeof path, "%s/%s-%s.pdf", out, name, lang);
+    for (char *p = path + strlen(out) + 1; *p; p++)
+        if (*p == '/' || *p == '?' || *p == '&' || *p == '=')
+            *p = '_';
+    if (!pdf || !b64 ||
+        sodium_base642bin(pdf, b64_len + 1, b64, b64_len, NULL, &pdf_len, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0) {
+        fprintf(stderr, "cdpshot: no PDF of %s\n", here);
+        rc = 1;
+    } else {
+        FILE *f = fopen(path, "wb");
+        if (!f || fwrite(pdf, 1, pdf_len, f) != pdf_len || fclose(f) != 0) {
+            fprintf(stderr, "cdpshot: cannot write %s\n", path);
+            rc = 1;
+        }
+        printf("pdf %s url=%s bytes=%zu\n", path, here, pdf_len);
+    }
+    free(pdf);
+    json_decref(m);
+    free(here);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"chromium", 1, 0, 'c'}, {"base", 1, 0, 'b'},  {"user", 1, 0, 'u'},
-        {"password", 1, 0, 'p'}, {"out", 1, 0, 'o'},   {"pages", 1, 0, 'P'},
-        {"langs", 1, 0, 'l'},    {"sizes", 1, 0, 's'}, {0, 0, 0, 0}};
+    static const struct option lo[] = {{"chromium", 1, 0, 'c'}, {"base", 1, 0, 'b'},
+                                       {"user", 1, 0, 'u'},     {"password", 1, 0, 'p'},
+                                       {"out", 1, 0, 'o'},      {"pages", 1, 0, 'P'},
+                                       {"langs", 1, 0, 'l'},    {"sizes", 1, 0, 's'},
+                                       {"print", 1, 0, 'r'},    {0, 0, 0, 0}};
     const char *chromium = NULL, *base = NULL, *user = NULL, *password = NULL, *out = NULL;
-    char pages[256] = "/overview";
+    char pages[1024] = "/overview", prints[1024] = "";
     char langs[64] = "kk,ru,en", sizes[128] = "1366x768,390x844";
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -296,13 +347,17 @@ int main(int argc, char **argv)
         case 's':
             snprintf(sizes, sizeof sizes, "%s", optarg);
             break;
+        case 'r':
+            snprintf(prints, sizeof prints, "%s", optarg);
+            break;
         default:
             return 2;
         }
     }
     if (!chromium || !base || !user || !password || !out) {
         fputs("usage: cdpshot --chromium PATH --base URL --user U --password P --out DIR\n"
-              "               [--pages PATH,...] [--langs kk,ru,en] [--sizes WxH,...]\n",
+              "               [--pages PATH,...] [--langs kk,ru,en] [--sizes WxH,...]\n"
+              "               [--print PATH,...]\n",
               stderr);
         return 2;
     }
@@ -384,7 +439,7 @@ int main(int argc, char **argv)
                   json_pack("{s:i, s:i, s:i, s:b}", "width", w, "height", h, "deviceScaleFactor", 1,
                             "mobile", w < 800),
                   true);
-        char pcopy[256];
+        char pcopy[1024];
         snprintf(pcopy, sizeof pcopy, "%s", pages);
         char *psave = NULL;
         for (char *pg = strtok_r(pcopy, ",", &psave); pg; pg = strtok_r(NULL, ",", &psave)) {
@@ -397,6 +452,27 @@ int main(int argc, char **argv)
                 navigate(url);
                 rc |= shoot(out, pg[1] ? pg + 1 : "index", l, w, h);
             }
+        }
+    }
+    /* Printed: a PDF, and a shot with print media at A4's width. */
+    char rcopy[1024];
+    snprintf(rcopy, sizeof rcopy, "%s", prints);
+    char *rsave = NULL;
+    for (char *pg = strtok_r(rcopy, ",", &rsave); pg && rc == 0; pg = strtok_r(NULL, ",", &rsave)) {
+        char lcopy[64];
+        snprintf(lcopy, sizeof lcopy, "%s", langs);
+        char *save = NULL;
+        for (char *l = strtok_r(lcopy, ",", &save); l; l = strtok_r(NULL, ",", &save)) {
+            snprintf(url, sizeof url, "%s%s%slang=%s", base, pg, strchr(pg, '?') ? "&" : "?", l);
+            call_void("Emulation.setDeviceMetricsOverride",
+                      json_pack("{s:i, s:i, s:i, s:b}", "width", 794, "height", 1123,
+                                "deviceScaleFactor", 1, "mobile", 0),
+                      true);
+            navigate(url);
+            rc |= print_pdf(out, pg + 1, l);
+            call_void("Emulation.setEmulatedMedia", json_pack("{s:s}", "media", "print"), true);
+            rc |= shoot_as(out, pg + 1, l, "-print", 794, 1123);
+            call_void("Emulation.setEmulatedMedia", json_pack("{s:s}", "media", ""), true);
         }
     }
     fflush(stdout);
