@@ -21,7 +21,8 @@
 #include <sodium.h>
 
 #include "cstore.h"
-#include "registry_int.h"
+#include "registry.h"
+#include "registry_pg.h"
 
 #define REGISTRY_SCHEMA 2
 

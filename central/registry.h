@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "registry_types.h"
 #include "synaq/keys.h"
 
 typedef struct registry registry;
@@ -57,8 +58,6 @@ sq_status registry_open_readonly(const char *path, registry **out, sq_err *err);
 sq_status registry_revoke(registry *r, const char *station_id, sq_err *err);
 /* Calls fn for each station (by district, then id); fn returning non-zero
  * stops the walk (SQ_OK). The strings are borrowed for the call. */
-typedef int (*registry_station_fn)(void *ctx, const char *station_id, const char *district,
-                                   bool revoked);
 sq_status registry_each(registry *r, registry_station_fn fn, void *ctx, sq_err *err);
 /* Prints the stations, one a line. */
 sq_status registry_print(registry *r, FILE *out, sq_err *err);
@@ -71,22 +70,6 @@ sq_status registry_print_audit(registry *r, FILE *out, sq_err *err);
 
 /* ---- moving a registry to another engine (migrate-store) ---- */
 
-/* The registry's tables, copied in this order. */
-enum { REGISTRY_T_STATIONS, REGISTRY_T_KEYS, REGISTRY_T_AUDIT, REGISTRY_N_TABLES };
-/* One row of one of them; what a table has not is NULL or 0. Borrowed
- * for the call it is passed to. */
-typedef struct {
-    const char *station_id;
-    const char *district, *label;    /* stations */
-    const uint8_t *sign_pk, *box_pk; /* stations, keys: 32 bytes each */
-    int64_t issued_wall;             /* stations, keys */
-    bool revoked;                    /* stations */
-    bool has_revoked_wall;           /* keys: revoked_wall holds a time */
-    int64_t revoked_wall;            /* keys */
-    int64_t wall;                    /* audit */
-    const char *action, *detail, *by; /* audit */
-} registry_row;
-typedef int (*registry_row_fn)(void *ctx, int table, const registry_row *row);
 /* Copies every row of from into to, which must be empty (SQ_ESTATE
  * otherwise, nothing written), in one transaction of to's, then reads
  * to back: the same rows (a SHA-256 over them) or nothing is kept

@@ -23,7 +23,7 @@
 #include <sodium.h>
 
 #include "cstore_int.h"
-#include "registry_int.h"
+#include "registry_pg.h"
 
 
 struct regpg {

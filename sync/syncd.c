@@ -253,7 +253,13 @@ static long http(syncd *y, const char *method, const char *path, const uint8_t *
     CURLcode rc = curl_easy_perform(y->curl);
     curl_slist_free_all(hdr);
     if (rc != CURLE_OK) {
-        snprintf(err, err_len, "%s %s: %s", method, url, curl_easy_strerror(rc));
+        /* No connection at all, whichever request it was (the probe, an
+         * upload, a download): said the same way, for the log and the
+         * technician. */
+        bool unreachable = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+                           rc == CURLE_COULDNT_RESOLVE_PROXY;
+        snprintf(err, err_len, "%s%s %s: %s", unreachable ? "central not reachable: " : "",
+                 method, url, curl_easy_strerror(rc));
         return -1;
     }
     long status = 0;
@@ -839,6 +845,13 @@ static int multi_send(syncd *y, outgoing *v, size_t n)
     y->slow_grace_s = 0;
     free(req);
     if (status < 0) {
+        /* Cut on the way (a window closing, a drop): the next request is a
+         * quarter of this one, so a link up for less than a request takes
+         * still makes progress; a request that arrives measures the rate
+         * again and lets them grow. */
+        double smaller = (double)len / 4 / (y->cfg.upload_seconds > 0 ? y->cfg.upload_seconds : 1);
+        if (y->rate_bps <= 0 || smaller < y->rate_bps)
+            y->rate_bps = smaller;
         fail(y, SQ_SYNC_KIND_NETWORK, "%s", err);
         return -1;
     }
@@ -1333,7 +1346,9 @@ static int sync_round(syncd *y)
                        sizeof err);
     free(resp.p);
     if (status != 200) {
-        if (status < 0)
+        if (status < 0 && !strncmp(err, "central not reachable", 21))
+            fail(y, SQ_SYNC_KIND_NETWORK, "%s", err);
+        else if (status < 0)
             fail(y, SQ_SYNC_KIND_NETWORK, "central not reachable: %s", err);
         else if (status == 503 || status == 429)
             /* A receiver past its limits turns the probe away too; its

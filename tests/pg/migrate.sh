@@ -57,7 +57,9 @@ refused() {
   [ "$(lite_digest)" = "$lbefore" ] && ok || bad "$name: results.db changed"
 }
 post_sync() { # STATION_HOME PORT
-  printf 'central_url = http://127.0.0.1:%s\nfetch_bundles = no\nbatch_results = 10\n' "$2" >"$1/sync.conf"
+  # One batch of 10 a request (the shape of a pilot's store this test
+  # moves), not several uploads in one.
+  printf 'central_url = http://127.0.0.1:%s\nfetch_bundles = no\nbatch_results = 10\nupload_multi = no\n' "$2" >"$1/sync.conf"
   "$bin/sync/synaq-syncd" --home "$1" --once 2>>"$work/syncd.log" || bad "syncd: $(tail -5 "$work/syncd.log")"
 }
 pending() { sqlite3 -readonly "$1/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }

@@ -1,17 +1,18 @@
 /*
- * registry_int.h - the station registry's PostgreSQL engine
+ * registry_pg.h - the station registry's PostgreSQL engine
  * (registry_pg.c), called by registry.c when the registry's path is a
  * PostgreSQL URL (cstore_is_url): the same calls, the same rules and
  * messages as the SQLite engine's, on tables beside the result store's
  * in the same database. Strings and keys passed in are borrowed for the
  * call; the handle is the caller's (regpg_close).
  */
-#ifndef SYNAQ_CENTRAL_REGISTRY_INT_H
-#define SYNAQ_CENTRAL_REGISTRY_INT_H
+#ifndef SYNAQ_CENTRAL_REGISTRY_PG_H
+#define SYNAQ_CENTRAL_REGISTRY_PG_H
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "registry.h"
+#include "registry_types.h"
+#include "synaq/keys.h"
 
 typedef struct regpg regpg;
 
