@@ -74,7 +74,7 @@ drain() {
   [ -z "${KEEP:-}" ] || { mkdir -p "$KEEP/$profile-$count-$mode" && cp "$d"/*.log "$d/st/syncd.log" "$KEEP/$profile-$count-$mode/" 2>/dev/null || true; }
   local up_bytes pending posts
   up_bytes=$(store_sql "$d/central/results.db" "SELECT coalesce(sum(len_bytes), 0) FROM batches")
-  pending=$(sqlite3 -readonly "$d/st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL")
+  pending=$(sqlite3 -readonly -cmd ".timeout 10000" "$d/st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL")
   posts=$(grep -c 'POST /v1/upload' "$d/central.log" || true)
   # The time the link was in use: the proxy's connections, end to end
   # (the rest of the drain is the daemon's start and its work on its disk).

@@ -82,7 +82,7 @@ t0=$(now_ms)
 t1=$(now_ms)
 up_bytes=$(store_sql "$work/central/results.db" \
   "SELECT sum(len_bytes) FROM batches WHERE station_id = 'b-0'")
-pending=$(sqlite3 -readonly "$work/st0/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL")
+pending=$(sqlite3 -readonly -cmd ".timeout 10000" "$work/st0/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL")
 floor_ms=$(( up_bytes * 8 * 1000 / 200000 ))
 printf '  %-40s %8d ms  (%d left pending)\n' "synaq-syncd, 1,000 results" $((t1 - t0)) "$pending"
 printf '  %-40s %8d ms  (%d bytes of batches / 200 kbit/s)\n' "floor" "$floor_ms" "$up_bytes"

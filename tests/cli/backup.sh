@@ -85,7 +85,7 @@ want="certs/ui-001.cert console.db console.key keys/ack.key keys/central.pub key
 dbs="console.db"
 [ -z "$pg" ] && dbs="$dbs central.db results.db"
 for db in $dbs; do
-  [ "$(sqlite3 -readonly "$work/bk/$db" "PRAGMA quick_check")" = ok ] && ok || bad "$db in the backup is not ok"
+  [ "$(sqlite3 -readonly -cmd ".timeout 10000" "$work/bk/$db" "PRAGMA quick_check")" = ok ] && ok || bad "$db in the backup is not ok"
 done
 [ "$(stat -c %a "$work/bk/keys/sign.key")/$(stat -c %a "$work/bk/keys/ack.key")/$(stat -c %a "$work/bk/console.key")" = 600/600/600 ] &&
   ok || bad "secret keys in the backup are not 0600"

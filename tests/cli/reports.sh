@@ -41,7 +41,7 @@ same() { # WHAT EXPECTED ACTUAL
 central() { "$bin/central/synaq-central" --home "$work/central" "$@"; }
 ctl() { local h=$1; shift; "$bin/ctl/synaqctl" --home "$work/$h" "$@"; }
 rdb=$work/reports.db
-q() { sqlite3 -readonly "$rdb" "$1"; }
+q() { sqlite3 -readonly -cmd ".timeout 10000" "$rdb" "$1"; }
 round=0
 carry() { # STATION: its pending results exported to a new stick and ingested
   round=$((round + 1))
@@ -86,7 +86,7 @@ same "attempts" 5 "$(q 'SELECT count(*) FROM attempts')"
 same "districts" "Алматы|3
 Астана|2" "$(q 'SELECT district, count(*) FROM attempts GROUP BY district ORDER BY district')"
 same "the hostile name kept as it is" 3 \
-  "$(sqlite3 -readonly "$rdb" "SELECT count(*) FROM attempts WHERE trainee_name = '$(sed "s/'/''/g" <<<"$hostile")'")"
+  "$(sqlite3 -readonly -cmd ".timeout 10000" "$rdb" "SELECT count(*) FROM attempts WHERE trainee_name = '$(sed "s/'/''/g" <<<"$hostile")'")"
 same "items: two per attempt" 10 "$(q 'SELECT count(*) FROM answers')"
 same "items answered: the first of each" "5|0" \
   "$(q 'SELECT sum(answered), sum(answered AND pos <> 0) FROM answers')"

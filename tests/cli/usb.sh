@@ -40,7 +40,7 @@ expect() { # PHRASE STATUS CMD...
 }
 central() { "$bin/central/synaq-central" --home "$work/central" "$@"; }
 ctl() { "$bin/ctl/synaqctl" --home "$work/station" "$@"; }
-pending() { sqlite3 -readonly "$work/station/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
+pending() { sqlite3 -readonly -cmd ".timeout 10000" "$work/station/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
 held() { store_sql "$work/central/results.db" "SELECT count(*) FROM results" 2>/dev/null || echo 0; }
 
 "$src/tests/ui/station.sh" "$bin" "$work" "$src/tests/sync/chaos-exam.yaml"

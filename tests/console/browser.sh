@@ -58,7 +58,7 @@ sqlite3 "$work/central/reports.db" "UPDATE attempts SET
   finished_wall = $NOW - 3600 - ((id * 7) % 30) * 86400 - (id % 3) * 86400 * (id % 2),
   started_wall = $NOW - 3600 - ((id * 7) % 30) * 86400 - (id % 3) * 86400 * (id % 2) - 600
   WHERE finished_wall > $NOW"
-long=$(sqlite3 -readonly "$work/central/reports.db" "SELECT id || ' ' || trainee_id FROM attempts WHERE trainee_id LIKE 'long-%'")
+long=$(sqlite3 -readonly -cmd ".timeout 10000" "$work/central/reports.db" "SELECT id || ' ' || trainee_id FROM attempts WHERE trainee_id LIKE 'long-%'")
 long_attempt=${long%% *}
 long_trainee=${long#* }
 # A history for st-a's page (the Fleet's heartbeat table and chart): 30
@@ -100,7 +100,7 @@ status=0
 [ $status = 0 ] && ok || bad "cdpshot: $(cat "$work/cdp.err")"
 grep -q "^cookie __Host-synaq secure=1 httpOnly=1 sameSite=Strict path=/ session=0$" "$work/cdp.out" &&
   ok || bad "the browser's session cookie: $(grep '^cookie' "$work/cdp.out")"
-grep -q "login ok from 127.0.0.1" <(sqlite3 -readonly "$work/central/console.db" "SELECT action || ' ' || outcome || ' ' || detail FROM audit") &&
+grep -q "login ok from 127.0.0.1" <(sqlite3 -readonly -cmd ".timeout 10000" "$work/central/console.db" "SELECT action || ' ' || outcome || ' ' || detail FROM audit") &&
   ok || bad "no login audited"
 n=0
 while read -r _ file url sw iw h; do

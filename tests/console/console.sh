@@ -48,9 +48,9 @@ port=$(sed -n 's|^console listening on http://127.0.0.1:\([0-9]*\)/$|\1|p' "$wor
 base=http://127.0.0.1:$port
 
 # What a refusal must leave as it was: the accounts and the audit log.
-state() { sqlite3 -readonly "$home/console.db" "SELECT * FROM users; SELECT n, actor, action, outcome, detail FROM audit;" | sha256sum; }
-audit_n() { sqlite3 -readonly "$home/console.db" "SELECT count(*) FROM audit"; }
-last_audit() { sqlite3 -readonly "$home/console.db" "SELECT actor || ' ' || action || ' ' || outcome || ' ' || detail FROM audit ORDER BY n DESC LIMIT 1"; }
+state() { sqlite3 -readonly -cmd ".timeout 10000" "$home/console.db" "SELECT * FROM users; SELECT n, actor, action, outcome, detail FROM audit;" | sha256sum; }
+audit_n() { sqlite3 -readonly -cmd ".timeout 10000" "$home/console.db" "SELECT count(*) FROM audit"; }
+last_audit() { sqlite3 -readonly -cmd ".timeout 10000" "$home/console.db" "SELECT actor || ' ' || action || ' ' || outcome || ' ' || detail FROM audit ORDER BY n DESC LIMIT 1"; }
 
 # req [curl args...]: the status in $code, headers in $work/h, body in $work/b.
 req() {

@@ -74,10 +74,10 @@ login() {
   [ -n "$sess" ] || { echo "cannot log in as $1: $code" >&2; exit 1; }
 }
 get() { req -H "Cookie: __Host-synaq=$1" "$base$2"; }
-q() { sqlite3 -readonly "$rdb" "$1"; }
-audit_n() { sqlite3 -readonly "$home/console.db" "SELECT count(*) FROM audit"; }
-last_audit() { sqlite3 -readonly "$home/console.db" "SELECT actor || ' ' || action || ' ' || outcome || ' ' || detail FROM audit ORDER BY n DESC LIMIT 1"; }
-dbs() { for f in "$rdb" "$home/results.db" "$home/central.db"; do sqlite3 -readonly "$f" .dump; done | sha256sum; }
+q() { sqlite3 -readonly -cmd ".timeout 10000" "$rdb" "$1"; }
+audit_n() { sqlite3 -readonly -cmd ".timeout 10000" "$home/console.db" "SELECT count(*) FROM audit"; }
+last_audit() { sqlite3 -readonly -cmd ".timeout 10000" "$home/console.db" "SELECT actor || ' ' || action || ' ' || outcome || ' ' || detail FROM audit ORDER BY n DESC LIMIT 1"; }
+dbs() { for f in "$rdb" "$home/results.db" "$home/central.db"; do sqlite3 -readonly -cmd ".timeout 10000" "$f" .dump; done | sha256sum; }
 # Rows of a CSV file (the BOM and the header left out).
 csv_rows() { python3 -c 'import csv,sys; r=list(csv.reader(open(sys.argv[1],encoding="utf-8-sig",newline=""))); print(len(r)-1)' "$1"; }
 login alice
@@ -246,7 +246,7 @@ same "history of no one" 404 "$code"
 get "$alice" "/export/fleet"
 same "fleet export" 200 "$code"
 cp "$work/b" "$work/fleet.csv"
-same "fleet rows" "$(sqlite3 -readonly "$home/central.db" "SELECT count(*) FROM stations" 2>/dev/null || echo 4)" "$(csv_rows "$work/fleet.csv")"
+same "fleet rows" "$(sqlite3 -readonly -cmd ".timeout 10000" "$home/central.db" "SELECT count(*) FROM stations" 2>/dev/null || echo 4)" "$(csv_rows "$work/fleet.csv")"
 grep -qF '<script>alert(1)</script>' "$work/fleet.csv" && ok || bad "a station label in the fleet export"
 grep -qF '"""><img src=x onerror=alert(1)>"' "$work/fleet.csv" && ok || bad "a quoted label in the fleet export"
 same "its audit line" "web:alice export ok fleet show=all" "$(last_audit)"

@@ -73,7 +73,7 @@ get() { req -H "Cookie: __Host-synaq=$1" "$base$2"; }
 ids() { grep -o '<td class="nowrap" data-label="Finished"><a href="/attempt/[0-9]*"' "$work/b" | grep -o '[0-9]*' | tr '\n' ' '; }
 count() { sed -n 's/.*id="count">Results found: \([0-9]*\)<.*/\1/p' "$work/b"; }
 link() { sed -n "s/.*id=\"$1\" href=\"\([^\"]*\)\".*/\1/p" "$work/b" | sed 's/&amp;/\&/g'; }
-q() { sqlite3 -readonly "$rdb" "$1"; }
+q() { sqlite3 -readonly -cmd ".timeout 10000" "$rdb" "$1"; }
 sq() { sed "s/'/''/g" <<<"$1"; }
 login alice
 alice=$sess

@@ -21,7 +21,7 @@ expect() { # PHRASE STATUS CMD... (stdin passed on)
     bad "expected status $want and '$phrase' from: $* (status $status): $out"
   fi
 }
-snapshot() { sqlite3 -readonly "$work/c/console.db" "SELECT * FROM users; SELECT n, detail, hex(mac) FROM audit;" | sha256sum; }
+snapshot() { sqlite3 -readonly -cmd ".timeout 10000" "$work/c/console.db" "SELECT * FROM users; SELECT n, detail, hex(mac) FROM audit;" | sha256sum; }
 
 expect "user alice added (admin)" 0 central user add alice --role admin <<<"correct horse battery"
 expect "note: no station is enrolled in district 'Алматы'" 0 \
@@ -40,7 +40,7 @@ expect "no user 'nobody'" 1 central user disable nobody
 [ "$(snapshot)" = "$before" ] && ok || bad "a refused command changed console.db"
 # The hash is Argon2id, never the password.
 grep -qa "correct horse" "$work/c/console.db" && bad "password in the clear" || ok
-sqlite3 -readonly "$work/c/console.db" "SELECT pwhash FROM users WHERE name='alice'" | grep -q '^\$argon2id\$' && ok || bad "not an Argon2id hash"
+sqlite3 -readonly -cmd ".timeout 10000" "$work/c/console.db" "SELECT pwhash FROM users WHERE name='alice'" | grep -q '^\$argon2id\$' && ok || bad "not an Argon2id hash"
 
 expect "user dina disabled" 0 central user disable dina
 expect "password of alice changed" 0 central user passwd alice <<<"a brand new password"

@@ -503,9 +503,9 @@ want_elapsed=$(((LIMIT_MS - final_left) / 1000))
 # The store file itself, when sqlite3 is there (read-only; nothing runs now).
 if command -v sqlite3 >/dev/null; then
   db=$work/station/station.db
-  ic=$(sqlite3 -readonly "$db" "PRAGMA integrity_check") || fail "sqlite3 cannot read the store"
+  ic=$(sqlite3 -readonly -cmd ".timeout 10000" "$db" "PRAGMA integrity_check") || fail "sqlite3 cannot read the store"
   [ "$ic" = ok ] || fail "integrity_check: $ic"
-  counts=$(sqlite3 -readonly "$db" \
+  counts=$(sqlite3 -readonly -cmd ".timeout 10000" "$db" \
     "SELECT (SELECT count(*) FROM attempts), (SELECT count(*) FROM attempts WHERE state = 0),
             (SELECT count(*) FROM results), (SELECT count(*) FROM answers)")
   [ "$counts" = "$n_results|0|$n_results|0" ] ||

@@ -53,8 +53,8 @@ retry_max_s = 2
 fetch_bundles = no
 CONF
 
-marked() { sqlite3 -readonly "$st/station.db" "SELECT seq FROM results WHERE sent_wall IS NOT NULL ORDER BY seq"; }
-pending() { sqlite3 -readonly "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
+marked() { sqlite3 -readonly -cmd ".timeout 10000" "$st/station.db" "SELECT seq FROM results WHERE sent_wall IS NOT NULL ORDER BY seq"; }
+pending() { sqlite3 -readonly -cmd ".timeout 10000" "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
 held() { q "SELECT seq FROM results WHERE station_id = 'ui-001' ORDER BY seq"; }
 # Marked sent must be held; nothing held twice; every batch held whole.
 invariant() {

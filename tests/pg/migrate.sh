@@ -32,7 +32,7 @@ central_bin=$bin/central/synaq-central
 home=$work/central
 central() { "$central_bin" --home "$home" "$@"; }
 q() { psql -X -At -v ON_ERROR_STOP=1 "$url" -c "$1"; }
-lite() { sqlite3 -readonly "$home/results.db" "$1"; }
+lite() { sqlite3 -readonly -cmd ".timeout 10000" "$home/results.db" "$1"; }
 # Every row of every table of the public schema (of URL, default the
 # target): "nothing changed" is an equal digest before and after.
 digest() {
@@ -42,7 +42,7 @@ digest() {
     echo "$t $(psql -X -At "${1:-$url}" -c "SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM \"$t\" x")"
   done | md5sum
 }
-lite_digest() { sqlite3 -readonly "$home/results.db" .dump | md5sum; }
+lite_digest() { sqlite3 -readonly -cmd ".timeout 10000" "$home/results.db" .dump | md5sum; }
 # refused NAME PATTERN ARGS...: migrate-store ARGS exits 1 with PATTERN in
 # its message, and neither the target database nor results.db changed.
 refused() {
@@ -62,7 +62,7 @@ post_sync() { # STATION_HOME PORT
   printf 'central_url = http://127.0.0.1:%s\nfetch_bundles = no\nbatch_results = 10\nupload_multi = no\n' "$2" >"$1/sync.conf"
   "$bin/sync/synaq-syncd" --home "$1" --once 2>>"$work/syncd.log" || bad "syncd: $(tail -5 "$work/syncd.log")"
 }
-pending() { sqlite3 -readonly "$1/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
+pending() { sqlite3 -readonly -cmd ".timeout 10000" "$1/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
 
 # ---- the pilot: two stations, a receiver on SQLite, a stick ----
 "$src/tests/ui/station.sh" "$bin" "$work" "$src/tests/sync/chaos-exam.yaml"

@@ -97,9 +97,9 @@ CONF
 done
 start_syncds
 
-unsent() { sqlite3 -readonly "$work/st$1/station.db" \
+unsent() { sqlite3 -readonly -cmd ".timeout 10000" "$work/st$1/station.db" \
   "SELECT count(*) FROM results WHERE sent_wall IS NULL" 2>/dev/null || echo "?"; }
-held() { sqlite3 -readonly "$work/central/results.db" \
+held() { sqlite3 -readonly -cmd ".timeout 10000" "$work/central/results.db" \
   "SELECT count(*) FROM results WHERE station_id = 'st-$1'" 2>/dev/null || echo "?"; }
 
 # Makes RESULTS results on every station and waits until all are

@@ -88,7 +88,7 @@ sleep 1
 "$bin/tests/sync/mkresults" --home "$st" --count 3 --tag news
 sent=no
 for _ in $(seq 1 100); do
-  if [ "$(sqlite3 -readonly "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NOT NULL")" = 3 ]; then
+  if [ "$(sqlite3 -readonly -cmd ".timeout 10000" "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NOT NULL")" = 3 ]; then
     sent=yes
     break
   fi
@@ -107,13 +107,13 @@ held=$(store_sql "$work/central/results.db" "SELECT count(*) FROM results")
   --stations "$work/central/certs/ui-001.cert" -o "$work/big.sqb" >/dev/null
 "$bin/ctl/synaqctl" --home "$st" import "$work/big.sqb" >/dev/null
 "$bin/tests/sync/mkresults" --home "$st" --count 300 --tag big --exam big
-big=$(sqlite3 -readonly "$st/station.db" "SELECT sum(length(sealed)) FROM results WHERE seq > 3")
+big=$(sqlite3 -readonly -cmd ".timeout 10000" "$st/station.db" "SELECT sum(length(sealed)) FROM results WHERE seq > 3")
 [ "$big" -gt 1100000 ] && ok || bad "the large results take only $big bytes"
 for _ in $(seq 1 300); do
-  [ "$(sqlite3 -readonly "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL")" = 0 ] && break
+  [ "$(sqlite3 -readonly -cmd ".timeout 10000" "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL")" = 0 ] && break
   sleep 0.1
 done
-[ "$(sqlite3 -readonly "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL")" = 0 ] && ok ||
+[ "$(sqlite3 -readonly -cmd ".timeout 10000" "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL")" = 0 ] && ok ||
   bad "large results not all sent: $(tail -5 "$work/syncd.log")"
 grep -q "POST /v1/upload 413" "$work/serve.log" && bad "central refused an upload as too large" || ok
 [ "$(grep -c 'POST /v1/upload 200.*results=' "$work/serve.log")" -ge 3 ] && ok || bad "the large results went in fewer than 2 uploads"

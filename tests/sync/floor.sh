@@ -40,7 +40,7 @@ start_port() { # VAR LOG CMD...: a daemon printing "listening on 127.0.0.1:PORT"
 st=$work/station
 db=$work/central/results.db
 stored() { store_sql "$db" "SELECT count(*) FROM results"; }
-pending() { sqlite3 -readonly "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
+pending() { sqlite3 -readonly -cmd ".timeout 10000" "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
 
 # 1. 700 results over EDGE (ten times faster: the same ratios, a shorter
 # test). One batch of 50 a POST took 14 requests after a health probe;

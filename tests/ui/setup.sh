@@ -109,7 +109,7 @@ setup() {
   grep -q "station:  st-100 (Алматы)" <<<"$status" && grep -q "election-basics v" <<<"$status" &&
     ok || bad "$p: status after set-up: $status"
   local audit
-  audit=$(sqlite3 -readonly "$home/station/station.db" "SELECT action || ':' || outcome FROM audit ORDER BY n" | tr '\n' ' ')
+  audit=$(sqlite3 -readonly -cmd ".timeout 10000" "$home/station/station.db" "SELECT action || ':' || outcome FROM audit ORDER BY n" | tr '\n' ' ')
   [ "$audit" = "enroll-usb:ok pin-set:ok import-usb:ok close:ok " ] && ok || bad "$p: audit: $audit"
 }
 

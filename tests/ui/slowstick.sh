@@ -42,7 +42,7 @@ rm -f "$out"/slowstick-*.png
 
 central() { "$bin/central/synaq-central" --home "$1/central" "${@:2}"; }
 ctl() { "$bin/ctl/synaqctl" --home "$1/station" "${@:2}"; }
-sql() { sqlite3 -readonly "$1" "$2"; }
+sql() { sqlite3 -readonly -cmd ".timeout 10000" "$1" "$2"; }
 shot() { printf 'screenshot %s-%s\nexpect-fits\n' "$p" "$1"; }
 pin_keys() { # DIGITS
   local d

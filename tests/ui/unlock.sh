@@ -73,7 +73,7 @@ unlock() {
   [ ! -e "$home/unlock.sock" ] && ok || bad "$p: the unlock socket was left behind"
   grep -q "synaq-syncd unlocked too" "$work/$p.err" && ok || bad "$p: the kiosk did not hand the passphrase on"
   local audit
-  audit=$(sqlite3 -readonly "$home/station.db" "SELECT action || ':' || outcome FROM audit ORDER BY n" | tr '\n' ' ')
+  audit=$(sqlite3 -readonly -cmd ".timeout 10000" "$home/station.db" "SELECT action || ':' || outcome FROM audit ORDER BY n" | tr '\n' ' ')
   [[ "$audit" == *"unlock:ok"* ]] && ok || bad "$p: audit: $audit"
   # Nothing of the passphrase on the disk.
   if grep -rqaF "$pass" "$home"; then bad "$p: the passphrase is in the station's files"; else ok; fi
