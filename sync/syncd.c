@@ -80,6 +80,11 @@ typedef struct {
      * last one (bytes/s, 0: not yet), which sizes the next; and whether
      * central refused the form (a receiver of an older build). */
     double rate_bps;
+    /* A cap on the next request after one the link cut on the way (0:
+     * none): a quarter of the cut one, growing by half with each request
+     * that arrives, so that a link up for less than a request takes still
+     * moves the backlog. */
+    size_t cut_cap;
     bool multi_refused;
     /* Seconds added to low_speed_s for the request under way: a request of
      * several uploads sits in the socket buffers long after curl wrote it,
@@ -673,6 +678,8 @@ static size_t multi_budget(const syncd *y)
     double cap = (double)(SQ_UPLOAD_MAX - MULTI_MARGIN);
     if (b > cap)
         b = cap;
+    if (y->cut_cap && b > (double)y->cut_cap)
+        b = (double)y->cut_cap;
     if (b < MULTI_MIN_BYTES)
         b = MULTI_MIN_BYTES;
     return (size_t)b;
@@ -845,13 +852,13 @@ static int multi_send(syncd *y, outgoing *v, size_t n)
     y->slow_grace_s = 0;
     free(req);
     if (status < 0) {
-        /* Cut on the way (a window closing, a drop): the next request is a
-         * quarter of this one, so a link up for less than a request takes
-         * still makes progress; a request that arrives measures the rate
-         * again and lets them grow. */
-        double smaller = (double)len / 4 / (y->cfg.upload_seconds > 0 ? y->cfg.upload_seconds : 1);
-        if (y->rate_bps <= 0 || smaller < y->rate_bps)
-            y->rate_bps = smaller;
+        /* Cut on the way (a window closing, a drop; not a link that was
+         * not there at all): the next request is at most a quarter of this
+         * one (cut_cap), so a link up for less than a request takes still
+         * moves the backlog; each request that arrives lets it grow. */
+        size_t smaller = len / 4 > MULTI_MIN_BYTES ? len / 4 : MULTI_MIN_BYTES;
+        if (strncmp(err, "central not reachable", 21) != 0 && (!y->cut_cap || smaller < y->cut_cap))
+            y->cut_cap = smaller;
         fail(y, SQ_SYNC_KIND_NETWORK, "%s", err);
         return -1;
     }
@@ -863,6 +870,11 @@ static int multi_send(syncd *y, outgoing *v, size_t n)
     curl_easy_getinfo(y->curl, CURLINFO_TOTAL_TIME_T, &total);
     if (status == 200 && len >= MULTI_MIN_BYTES && total > pre)
         y->rate_bps = (double)len * 1e6 / (double)(total - pre);
+    if (status == 200 && y->cut_cap) {
+        y->cut_cap += y->cut_cap / 2;
+        if (y->cut_cap >= SQ_UPLOAD_MAX)
+            y->cut_cap = 0;
+    }
     json_t *j = status == 200 && resp.p ? json_loadb(resp.p, resp.len, 0, NULL) : NULL;
     json_t *answers = json_object_get(j, "answers");
     int rc = 0;
