@@ -33,7 +33,7 @@ typedef struct reports_db reports_db;
 
 /* "SqRp": the SQLite application_id that marks a reports.db. */
 #define REPORTS_DB_APP_ID 0x53715270
-#define REPORTS_DB_SCHEMA 1
+#define REPORTS_DB_SCHEMA 2
 
 /* Opens reports.db at path for writing, making it (mode 0600) when it is
  * missing or empty. central_fp is the fingerprint of this central's keys

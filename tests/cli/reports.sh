@@ -166,6 +166,17 @@ else
   cp "$work/central.db.good" "$work/central/central.db"
 fi
 
+# A reports.db of schema 1 (before the report's indexes) is brought up to
+# 2 by the next open-results --into, its rows as they were.
+rows_before=$(q "SELECT count(*) FROM attempts")
+sqlite3 "$rdb" "DROP INDEX attempts_exam_score; DROP INDEX attempts_district_exam_score;
+  PRAGMA user_version = 1;"
+expect "it holds 8 in all" 0 central open-results --into "$rdb"
+same "schema after the upgrade" 2 "$(q 'PRAGMA user_version')"
+same "the report's indexes after the upgrade" 2 \
+  "$(q "SELECT count(*) FROM sqlite_master WHERE name IN ('attempts_exam_score', 'attempts_district_exam_score')")"
+same "rows after the upgrade" "$rows_before" "$(q "SELECT count(*) FROM attempts")"
+
 # Refused, the file unchanged.
 unchanged() { # FILE SUM WHAT
   if [ "$(sha256sum <"$1")" = "$2" ]; then ok; else bad "$3 changed $1"; fi
