@@ -990,6 +990,14 @@ static void stick_text(app *a, char *out, size_t cap)
         num(n3, sizeof n3, l->count[SQ_USB_BATCH]);
         i18n_fmt(a->t, a->lang, "tech.stick_files", l2, sizeof l2, "bundles", n1, "acks", n2,
                  "batches", n3, NULL);
+        /* Software updates the import hands to synaq-update.service. */
+        if (l->count[SQ_USB_UPDATE]) {
+            char up[120];
+            num(n1, sizeof n1, l->count[SQ_USB_UPDATE]);
+            i18n_fmt(a->t, a->lang, "tech.stick_updates", up, sizeof up, "n", n1, NULL);
+            size_t k = strlen(l2);
+            snprintf(l2 + k, sizeof l2 - k, " · %s", up);
+        }
     }
     if (l->problems) {
         num(n1, sizeof n1, l->problems);

@@ -24,6 +24,7 @@
 #include "util_int.h"
 #include "synaq/bundle.h"
 #include "synaq/result.h"
+#include "synaq/update.h"
 #include "synaq/usb.h"
 #include "synaq/import.h"
 
@@ -103,6 +104,7 @@ static const kind_info kinds[SQ_USB_KINDS] = {
     [SQ_USB_CERT] = {SQ_USB_CERT, "SQCERT01", "an enrolment certificate", SMALL_MAX},
     [SQ_USB_BATCH] = {SQ_USB_BATCH, "SQBATCH1", "a batch of results", SQ_BATCH_MAX_FILE},
     [SQ_USB_ACK] = {SQ_USB_ACK, "SQACK0", "an acknowledgement", ACK_MAX}, /* formats 1 and 2 */
+    [SQ_USB_UPDATE] = {SQ_USB_UPDATE, "SQUPDATE", "a software update", SQ_UPDATE_MAX_FILE},
 };
 
 /* The folders a listing looks at, and what each holds. */
@@ -123,6 +125,7 @@ static const place places[] = {
     {"synaq/enrol", ".cert", NULL, SQ_USB_CERT, false},
     {"synaq/%s/outgoing", ".sqbatch", NULL, SQ_USB_BATCH, true},
     {"synaq/%s/acks", ".ack", NULL, SQ_USB_ACK, true},
+    {"synaq/updates", SQ_UPDATE_SUFFIX, NULL, SQ_USB_UPDATE, false},
 };
 
 static sq_status list_add(sq_usb_list *l, size_t *cap, sq_usb_kind kind, const char *name,

@@ -43,7 +43,11 @@ one() {
   {
     printf 'hold 10 10 3.2\ntap tech-lang-%s\n' "$l"
     pin_keys $pin
-    printf 'expect-screen tech\ntap tech-import\nexpect-screen tech-done\n'
+    # The stick's panel counts the two update files (one forged: it looks
+    # like an update until its signature is checked at import).
+    printf 'expect-screen tech\nexpect-text %s\n' "$(msg "$l" tech.stick_updates n 2)"
+    printf 'screenshot %s-panel\nexpect-fits\n' "$p"
+    printf 'tap tech-import\nexpect-screen tech-done\n'
     printf 'expect-text %s\n' "$(msg "$l" tech.update_staged version 1.1)" \
       "$(msg "$l" tech.update_refused n 1)" "$(msg "$l" tech.import_title_problems)"
     printf 'expect-no-text %s\n' "$(msg "$l" tech.import_none)"

@@ -63,6 +63,7 @@ typedef enum {
     SQ_USB_CERT,
     SQ_USB_BATCH,   /* this station's results, exported earlier */
     SQ_USB_ACK,     /* acknowledgements for this station */
+    SQ_USB_UPDATE,  /* signed software updates (synaq/updates/NAME.squ; update.h) */
     SQ_USB_KINDS
 } sq_usb_kind;
 
