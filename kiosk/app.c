@@ -376,6 +376,30 @@ int app_header(app *a, const char *title, const char *right)
     return h;
 }
 
+int app_text_tools(app *a, int x, int ty, int bw)
+{
+    ui *u = &a->u;
+    x -= bw * 3 / 2;
+    if (ui_button(u, "contrast", ui_r(x + 2, ty + 2, bw * 3 / 2 - 4, u->unit - 4),
+                  app_t(a, "item.contrast"), a->contrast ? BTN_ON : BTN_NORMAL)) {
+        a->contrast = !a->contrast;
+        ui_set_contrast(u, a->contrast);
+    }
+    x -= bw;
+    if (ui_button(u, "text-larger", ui_r(x + 2, ty + 2, bw - 4, u->unit - 4),
+                  app_t(a, "item.text_larger"), a->text_step < 4 ? BTN_NORMAL : BTN_DISABLED)) {
+        a->text_step++;
+        ui_layout(u, a->text_step);
+    }
+    x -= bw;
+    if (ui_button(u, "text-smaller", ui_r(x + 2, ty + 2, bw - 4, u->unit - 4),
+                  app_t(a, "item.text_smaller"), a->text_step > -2 ? BTN_NORMAL : BTN_DISABLED)) {
+        a->text_step--;
+        ui_layout(u, a->text_step);
+    }
+    return x;
+}
+
 void app_message_box(app *a, ui_rect r, const char *text, plat_color c)
 {
     ui *u = &a->u;

@@ -339,6 +339,10 @@ int64_t app_now_ms(app *a);
 void app_log_err(const char *what, const sq_err *e);
 /* The header bar: a title on the left; returns its height. */
 int app_header(app *a, const char *title, const char *right);
+/* The bar's contrast, larger and smaller text buttons (item, lesson and
+ * practice screens alike), drawn right to left from x on the row at ty,
+ * each bw wide (contrast one and a half); returns where they start. */
+int app_text_tools(app *a, int x, int ty, int bw);
 void app_message_box(app *a, ui_rect r, const char *text, plat_color c);
 /* A keypad of digits, clear and backspace in r (widgets "PREFIX:0".."9",
  * "PREFIX:clear", "PREFIX:back"), editing buf (cap bytes, at most max

@@ -789,24 +789,7 @@ static int item_bar(app *a, const char *title)
             app_session_save(a);
         }
     }
-    x -= bw * 3 / 2;
-    if (ui_button(u, "contrast", ui_r(x + 2, ty + 2, bw * 3 / 2 - 4, u->unit - 4),
-                  app_t(a, "item.contrast"), a->contrast ? BTN_ON : BTN_NORMAL)) {
-        a->contrast = !a->contrast;
-        ui_set_contrast(u, a->contrast);
-    }
-    x -= bw;
-    if (ui_button(u, "text-larger", ui_r(x + 2, ty + 2, bw - 4, u->unit - 4),
-                  app_t(a, "item.text_larger"), a->text_step < 4 ? BTN_NORMAL : BTN_DISABLED)) {
-        a->text_step++;
-        ui_layout(u, a->text_step);
-    }
-    x -= bw;
-    if (ui_button(u, "text-smaller", ui_r(x + 2, ty + 2, bw - 4, u->unit - 4),
-                  app_t(a, "item.text_smaller"), a->text_step > -2 ? BTN_NORMAL : BTN_DISABLED)) {
-        a->text_step--;
-        ui_layout(u, a->text_step);
-    }
+    x = app_text_tools(a, x, ty, bw);
     bar_status(a, title, ui_r(u->gap, 0, (two_rows ? u->w : x) - 2 * u->gap, u->unit));
     return h;
 }

@@ -492,24 +492,7 @@ static int page_bar(app *a, const char *title)
     int h = two_rows ? 2 * u->unit : u->unit;
     ui_fill(u, ui_r(0, 0, u->w, h), u->th.accent);
     int ty = two_rows ? u->unit : 0, x = u->w;
-    x -= bw * 3 / 2;
-    if (ui_button(u, "contrast", ui_r(x + 2, ty + 2, bw * 3 / 2 - 4, u->unit - 4),
-                  app_t(a, "item.contrast"), a->contrast ? BTN_ON : BTN_NORMAL)) {
-        a->contrast = !a->contrast;
-        ui_set_contrast(u, a->contrast);
-    }
-    x -= bw;
-    if (ui_button(u, "text-larger", ui_r(x + 2, ty + 2, bw - 4, u->unit - 4),
-                  app_t(a, "item.text_larger"), a->text_step < 4 ? BTN_NORMAL : BTN_DISABLED)) {
-        a->text_step++;
-        ui_layout(u, a->text_step);
-    }
-    x -= bw;
-    if (ui_button(u, "text-smaller", ui_r(x + 2, ty + 2, bw - 4, u->unit - 4),
-                  app_t(a, "item.text_smaller"), a->text_step > -2 ? BTN_NORMAL : BTN_DISABLED)) {
-        a->text_step--;
-        ui_layout(u, a->text_step);
-    }
+    x = app_text_tools(a, x, ty, bw);
     int tw = (two_rows ? u->w : x) - 2 * u->gap, px = u->px;
     while (px > 12 && ui_text_height(u, tw, title, px, true) > u->unit)
         px--;

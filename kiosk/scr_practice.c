@@ -301,24 +301,7 @@ static int item_bar(app *a)
     int h = two_rows ? 2 * u->unit : u->unit, ty = two_rows ? u->unit : 0;
     ui_fill(u, ui_r(0, 0, u->w, h), u->th.accent);
     int x = two_rows ? u->w - (u->w - tools_w) / 2 : u->w;
-    x -= bw * 3 / 2;
-    if (ui_button(u, "contrast", ui_r(x + 2, ty + 2, bw * 3 / 2 - 4, u->unit - 4),
-                  app_t(a, "item.contrast"), a->contrast ? BTN_ON : BTN_NORMAL)) {
-        a->contrast = !a->contrast;
-        ui_set_contrast(u, a->contrast);
-    }
-    x -= bw;
-    if (ui_button(u, "text-larger", ui_r(x + 2, ty + 2, bw - 4, u->unit - 4),
-                  app_t(a, "item.text_larger"), a->text_step < 4 ? BTN_NORMAL : BTN_DISABLED)) {
-        a->text_step++;
-        ui_layout(u, a->text_step);
-    }
-    x -= bw;
-    if (ui_button(u, "text-smaller", ui_r(x + 2, ty + 2, bw - 4, u->unit - 4),
-                  app_t(a, "item.text_smaller"), a->text_step > -2 ? BTN_NORMAL : BTN_DISABLED)) {
-        a->text_step--;
-        ui_layout(u, a->text_step);
-    }
+    x = app_text_tools(a, x, ty, bw);
     /* "Practice: Law · Answered: 3" */
     const char *what = app_t(a, "practice.all_topics");
     int e = a->exam.prac_exam;

@@ -2239,6 +2239,25 @@ static unsigned items_args(struct MHD_Connection *conn, const who *w, const char
     return 0;
 }
 
+/* The address of an exam version's page (items, report) as the page
+ * itself is reached: exam, version, and the district asked for unless
+ * the account is a district's (its own is implied). hb is the caller's
+ * to free. */
+static void version_here(html_buf *hb, const char *page, const char *exam, const char *v,
+                         const char *district, const who *w)
+{
+    html_init(hb, 2048);
+    html_lit(hb, page);
+    html_lit(hb, "?exam=");
+    html_url(hb, exam);
+    html_lit(hb, "&version=");
+    html_text(hb, v);
+    if (district && w->u.role != ACCOUNTS_DISTRICT) {
+        html_lit(hb, "&district=");
+        html_url(hb, district);
+    }
+}
+
 static enum MHD_Result items_page(console *c, struct MHD_Connection *conn, const who *w,
                                   int64_t now)
 {
@@ -2258,15 +2277,7 @@ static enum MHD_Result items_page(console *c, struct MHD_Connection *conn, const
     char v[32];
     snprintf(v, sizeof v, "%lld", (long long)version);
     html_init(&b, PAGE_MAX);
-    html_init(&hb, 2048);
-    html_lit(&hb, "/items?exam=");
-    html_url(&hb, exam);
-    html_lit(&hb, "&version=");
-    html_text(&hb, v);
-    if (district && w->u.role != ACCOUNTS_DISTRICT) {
-        html_lit(&hb, "&district=");
-        html_url(&hb, district);
-    }
+    version_here(&hb, "/items", exam, v, district, w);
     page_start(c, &b, lang, tr(c, lang, "items.heading"), w,
                hb.failed || !hb.p ? "/results" : hb.p);
     html_free(&hb);
@@ -2812,15 +2823,7 @@ static enum MHD_Result report_page(console *c, struct MHD_Connection *conn, cons
                       .made = made};
     html_buf b, hb;
     html_init(&b, PAGE_MAX);
-    html_init(&hb, 2048);
-    html_lit(&hb, "/report?exam=");
-    html_url(&hb, exam);
-    html_lit(&hb, "&version=");
-    html_text(&hb, v);
-    if (district && w->u.role != ACCOUNTS_DISTRICT) {
-        html_lit(&hb, "&district=");
-        html_url(&hb, district);
-    }
+    version_here(&hb, "/report", exam, v, district, w);
     page_start(c, &b, lang, tr(c, lang, "report.heading"), w,
                hb.failed || !hb.p ? "/results" : hb.p);
     html_free(&hb);

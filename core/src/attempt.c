@@ -137,33 +137,7 @@ void sq_attempt_free(sq_attempt *a)
 /* Loads and opens the body of item idx of the attempt's exam. */
 static sq_status load_item(sq_attempt *a, sqlite3_stmt *q, int idx, json_t **out, sq_err *err)
 {
-    sqlite3_bind_int64(q, 1, a->exam_row);
-    sqlite3_bind_int(q, 2, idx);
-    int rc = sqlite3_step(q);
-    sq_status st = SQ_OK;
-    if (rc != SQLITE_ROW) {
-        st = rc == SQLITE_DONE ? sqi_seterr(err, SQ_ECORRUPT, "store: item %d of exam '%s' is missing",
-                                           idx, a->exam_id)
-                               : sqi_db_sqlerr(a->s, rc, "reading an item", err);
-        sqlite3_reset(q);
-        return st;
-    }
-    char rowkey[STORE_ROWKEY];
-    uint8_t *plain = NULL;
-    size_t n;
-    sqi_rowkey_item(rowkey, a->exam_id, a->exam_version, idx);
-    st = sqi_db_open_field(a->s, "items", "body", rowkey, sqlite3_column_blob(q, 0),
-                          (size_t)sqlite3_column_bytes(q, 0), &plain, &n, err);
-    sqlite3_reset(q);
-    if (st)
-        return st;
-    *out = json_loadb((const char *)plain, n, 0, NULL);
-    sodium_memzero(plain, n);
-    free(plain);
-    if (!*out)
-        return sqi_seterr(err, SQ_ECORRUPT, "store: item %d of exam '%s' is damaged", idx,
-                         a->exam_id);
-    return SQ_OK;
+    return sqi_catalog_item_body(a->s, q, a->exam_row, a->exam_id, a->exam_version, idx, out, err);
 }
 
 static sq_status load_bodies(sq_attempt *a, sq_err *err)

@@ -368,3 +368,37 @@ out:
     return st;
 }
 
+
+sq_status sqi_catalog_item_body(sq_store *s, sqlite3_stmt *q, sqlite3_int64 row,
+                                const char *exam_id, int64_t version, int idx, json_t **out,
+                                sq_err *err)
+{
+    *out = NULL;
+    sqlite3_bind_int64(q, 1, row);
+    sqlite3_bind_int(q, 2, idx);
+    int rc = sqlite3_step(q);
+    sq_status st = SQ_OK;
+    if (rc != SQLITE_ROW) {
+        st = rc == SQLITE_DONE ? sqi_seterr(err, SQ_ECORRUPT, "store: item %d of exam '%s' is missing",
+                                           idx, exam_id)
+                               : sqi_db_sqlerr(s, rc, "reading an item", err);
+        sqlite3_reset(q);
+        return st;
+    }
+    char rowkey[STORE_ROWKEY];
+    uint8_t *plain = NULL;
+    size_t n;
+    sqi_rowkey_item(rowkey, exam_id, version, idx);
+    st = sqi_db_open_field(s, "items", "body", rowkey, sqlite3_column_blob(q, 0),
+                           (size_t)sqlite3_column_bytes(q, 0), &plain, &n, err);
+    sqlite3_reset(q);
+    if (st)
+        return st;
+    *out = json_loadb((const char *)plain, n, 0, NULL);
+    sodium_memzero(plain, n);
+    free(plain);
+    if (!*out)
+        return sqi_seterr(err, SQ_ECORRUPT, "store: item %d of exam '%s' is damaged", idx,
+                          exam_id);
+    return SQ_OK;
+}

@@ -35,4 +35,12 @@ sq_status sqi_catalog_roster_entry(sq_store *s, sqlite3_int64 row, const char *e
 sq_status sqi_catalog_attempts_used(sq_store *s, const uint8_t h[32], const char *exam_id, int *used,
                                 int *open, sq_err *err);
 
+/* Reads and opens the sealed body of item idx of the exam at row (id,
+ * version), with q, "SELECT body FROM items WHERE exam = ? AND idx = ?",
+ * prepared by the caller (reset here, not finalized). *out is the
+ * caller's (json_decref). SQ_ECORRUPT for an item missing or damaged. */
+sq_status sqi_catalog_item_body(sq_store *s, sqlite3_stmt *q, sqlite3_int64 row,
+                                const char *exam_id, int64_t version, int idx, json_t **out,
+                                sq_err *err);
+
 #endif

@@ -276,31 +276,11 @@ static sq_status load_next(sq_practice *p, sq_err *err)
     sqlite3_stmt *q;
     if ((st = sqi_db_prepare(p->s, "SELECT body FROM items WHERE exam = ? AND idx = ?", &q, err)))
         return st;
-    sqlite3_bind_int64(q, 1, p->row);
-    sqlite3_bind_int(q, 2, idx);
-    int rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
-        st = rc == SQLITE_DONE ? sqi_seterr(err, SQ_ECORRUPT, "store: item %d of exam '%s' is missing",
-                                            idx, p->exam_id)
-                               : sqi_db_sqlerr(p->s, rc, "reading an item", err);
-        sqlite3_finalize(q);
-        return st;
-    }
-    char rowkey[STORE_ROWKEY];
-    uint8_t *plain = NULL;
-    size_t n;
-    sqi_rowkey_item(rowkey, p->exam_id, p->version, idx);
-    st = sqi_db_open_field(p->s, "items", "body", rowkey, sqlite3_column_blob(q, 0),
-                           (size_t)sqlite3_column_bytes(q, 0), &plain, &n, err);
+    json_t *body = NULL;
+    st = sqi_catalog_item_body(p->s, q, p->row, p->exam_id, p->version, idx, &body, err);
     sqlite3_finalize(q);
     if (st)
         return st;
-    json_t *body = json_loadb((const char *)plain, n, 0, NULL);
-    sodium_memzero(plain, n);
-    free(plain);
-    if (!body)
-        return sqi_seterr(err, SQ_ECORRUPT, "store: item %d of exam '%s' is damaged", idx,
-                          p->exam_id);
     size_t no = json_array_size(json_object_get(body, "options"));
     if (no < 2 || no > SQ_MAX_OPTIONS) {
         json_decref(body);

@@ -51,29 +51,7 @@ central ingest "$work/stick2" >/dev/null
 central open-results --into "$rdb" >/dev/null
 central open-results --received -o "$work/open.csv" >/dev/null
 
-clock=$work/clock
-echo "$NOW" >"$clock"
-central console --listen 127.0.0.1:0 --clock-file "$clock" --assets "$src/assets" \
-  >"$work/console.out" 2>"$work/console.log" &
-console_pid=$!
-for _ in $(seq 100); do grep -q "listening on" "$work/console.out" 2>/dev/null && break; sleep 0.1; done
-port=$(sed -n 's|^console listening on http://127.0.0.1:\([0-9]*\)/$|\1|p' "$work/console.out")
-[ -n "$port" ] || { echo "the console did not start: $(cat "$work/console.log")" >&2; exit 1; }
-base=http://127.0.0.1:$port
-
-req() { code=$(curl -s --path-as-is -D "$work/h" -o "$work/b" -w '%{http_code}' "$@") || code=000; }
-header() { sed -n "s/^$1: \(.*\)\r$/\1/Ip" "$work/h" | head -1; }
-body_has() { grep -qF -- "$1" "$work/b"; }
-login() {
-  req "$base/login?lang=en"
-  local pre
-  pre=$(header Set-Cookie | sed -n 's/^__Host-synaq-login=\([0-9a-f]*\);.*/\1/p')
-  req -H "Cookie: __Host-synaq-login=$pre" --data-urlencode "csrf=$pre" \
-    --data-urlencode "user=$1" --data-urlencode "password=$1 password 1" --data lang=en "$base/login"
-  sess=$(header Set-Cookie | sed -n 's/^__Host-synaq=\([0-9a-f]*\);.*/\1/p')
-  [ -n "$sess" ] || { echo "cannot log in as $1: $code" >&2; exit 1; }
-}
-get() { req -H "Cookie: __Host-synaq=$1" "$base$2"; }
+. "$src/tests/console/web.sh"
 q() { sqlite3 -readonly -cmd ".timeout 10000" "$rdb" "$1"; }
 audit_n() { sqlite3 -readonly -cmd ".timeout 10000" "$home/console.db" "SELECT count(*) FROM audit"; }
 last_audit() { sqlite3 -readonly -cmd ".timeout 10000" "$home/console.db" "SELECT actor || ' ' || action || ' ' || outcome || ' ' || detail FROM audit ORDER BY n DESC LIMIT 1"; }
