@@ -98,6 +98,16 @@ static void logf_(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    /* Under systemd the journal stamps each line itself (JOURNAL_STREAM
+     * says stderr goes there); run by hand or by a test, a line carries
+     * its own UTC time, so a log read later says when a request went. */
+    if (!getenv("JOURNAL_STREAM")) {
+        time_t t = time(NULL);
+        struct tm tm;
+        char when[32];
+        if (gmtime_r(&t, &tm) && strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ ", &tm))
+            fputs(when, stderr);
+    }
     fputs("synaq-syncd: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
