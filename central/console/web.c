@@ -2174,9 +2174,47 @@ static void count_cell(const console *c, html_buf *b, int lang, const char *key,
     html_lit(b, "</td>");
 }
 
+/* Item analyses held at once. One at its largest (ITEMS_MAX_CELLS) holds
+ * about 100 MB of grid and, while computing, up to 45 MB more
+ * (bench_itemstats: 10^5 attempts x 50 items); the pool's 4 threads at
+ * once would pass the unit's MemoryMax (512M, units/README.md). A third
+ * waits for one of the two to finish. */
+#define ITEMS_AT_ONCE 2
+static pthread_mutex_t items_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t items_cv = PTHREAD_COND_INITIALIZER;
+static int items_held;
+
+static void items_gate_take(void)
+{
+    pthread_mutex_lock(&items_mu);
+    while (items_held >= ITEMS_AT_ONCE)
+        pthread_cond_wait(&items_cv, &items_mu);
+    items_held++;
+    pthread_mutex_unlock(&items_mu);
+}
+
+static void items_gate_give(void)
+{
+    pthread_mutex_lock(&items_mu);
+    items_held--;
+    pthread_cond_signal(&items_cv);
+    pthread_mutex_unlock(&items_mu);
+}
+
+/* Frees what items_load gave (both may be NULL) and lets the next item
+ * analysis in. Call once for each items_load that returned a grid. */
+static void items_done(reports_grid *g, itemstats *st)
+{
+    itemstats_free(st);
+    reports_grid_free(g);
+    if (g)
+        items_gate_give();
+}
+
 /* Item analysis of an exam version (in district, when not NULL): the
  * grid and its figures, or (both NULL) the catalogue key of why there are
- * none in *note. False: reading or computing failed (logged). */
+ * none in *note. False: reading or computing failed (logged). With a
+ * grid, the caller ends with items_done. */
 static bool items_load(console *c, const char *exam, int64_t version, const char *district,
                        reports_grid **g, itemstats **st, const char **note)
 {
@@ -2184,7 +2222,10 @@ static bool items_load(console *c, const char *exam, int64_t version, const char
     *g = NULL;
     *st = NULL;
     *note = NULL;
+    items_gate_take();
     sq_status s = reports_grid_get(c->rep, exam, version, district, ITEMS_MAX_CELLS, g, &e);
+    if (s)
+        items_gate_give();
     if (s == SQ_ENOTFOUND) {
         *note = "items.none";
         return true;
@@ -2208,7 +2249,7 @@ static bool items_load(console *c, const char *exam, int64_t version, const char
                           .n_options = (*g)->n_options};
     if (itemstats_compute(&in, st, &e)) {
         logf_("item analysis of %s version %lld: %s", exam, (long long)version, e.msg);
-        reports_grid_free(*g);
+        items_done(*g, NULL);
         *g = NULL;
         return false;
     }
@@ -2416,8 +2457,7 @@ static enum MHD_Result items_page(console *c, struct MHD_Connection *conn, const
         }
         html_lit(&b, "</tbody></table>");
     }
-    itemstats_free(st);
-    reports_grid_free(g);
+    items_done(g, st);
     page_end(c, &b, lang, now);
     return respond_page(conn, 200, &b, NULL);
 }
@@ -2590,8 +2630,7 @@ static enum MHD_Result export_items_csv(console *c, struct MHD_Connection *conn,
         export_distractors(&o, st, (const char(*)[129])g->item_ids);
     else
         export_items(&o, st, (const char(*)[129])g->item_ids);
-    itemstats_free(st);
-    reports_grid_free(g);
+    items_done(g, st);
     if (!o.failed && !export_audit(c, w, now, "ok", kind, &f)) {
         csv_free(&o);
         return error_page(c, conn, 500, w->lang, w, "error.server");
@@ -2829,8 +2868,7 @@ static enum MHD_Result report_page(console *c, struct MHD_Connection *conn, cons
     html_free(&hb);
     tr_ctx tc = {c, lang};
     print_report(&b, &in, tr_of, &tc);
-    itemstats_free(st);
-    reports_grid_free(g);
+    items_done(g, st);
     page_end(c, &b, lang, now);
     return respond_page(conn, 200, &b, NULL);
 }

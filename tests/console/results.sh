@@ -239,6 +239,29 @@ same "dina's item analysis: her district's attempts" "$(q "SELECT count(*) FROM 
 get "$dina" "/items?exam=chaos&version=1&district=%D0%90%D1%81%D1%82%D0%B0%D0%BD%D0%B0"
 same "dina asking for another district's item analysis" 403 "$code"
 
+# Item analyses at once: at most two hold their grids at a time (web.c,
+# ITEMS_AT_ONCE); the rest wait their turn. Four rounds of six at once,
+# with the cases that end early (no such exam, a district, the CSV):
+# every one answered, so no path keeps its place in the queue.
+for round in 1 2 3 4; do
+  pids=()
+  for i in 1 2 3 4 5 6; do
+    case $i in
+      1|2) path="/items?exam=chaos&version=1" ;;
+      3) path="/items?exam=nothing&version=1" ;;
+      4) path="/items?exam=chaos&version=1&district=%D0%90%D0%BB%D0%BC%D0%B0%D1%82%D1%8B" ;;
+      5) path="/export/items?exam=chaos&version=1" ;;
+      6) path="/report?exam=chaos&version=1" ;;
+    esac
+    curl -s --max-time 60 -o /dev/null -w '%{http_code}\n' -H "Cookie: __Host-synaq=$alice" \
+      "$base$path" >"$work/par-$round-$i" &
+    pids+=($!)
+  done
+  wait "${pids[@]}" # (not a bare wait: the console runs in the background too)
+done
+same "item analyses at once: all answered" "24 x 200" \
+  "$(cat "$work"/par-* | grep -c '^200$') x 200"
+
 same "the databases after it all" "$before" "$(sums)"
 
 # Opened again while the console runs: it reads what is new.
