@@ -1082,15 +1082,15 @@ static int station_box(void *ctx, const stats_station *s)
         return 0;
     html_lit(b, "<label class=\"pick\"><input type=\"checkbox\" name=\"station\" value=\"");
     html_text(b, s->id);
-    html_lit(b, "\"> <span class=\"nowrap\">");
+    html_lit(b, "\"><span><strong>");
     html_text(b, s->id);
-    html_lit(b, "</span> · ");
+    html_lit(b, "</strong> · ");
     html_text(b, s->district);
     if (s->label[0]) {
         html_lit(b, " · ");
         html_text(b, s->label);
     }
-    html_lit(b, "</label>");
+    html_lit(b, "</span></label>");
     return 0;
 }
 
@@ -1212,7 +1212,7 @@ void publish_html_main(html_buf *b, const publish_page *p)
     html_text(b, T(p, "publish.title"));
     html_lit(b, "</h1><p class=\"scope\">");
     html_text(b, T(p, "publish.intro"));
-    html_lit(b, "</p><form class=\"filters\" id=\"upload\" method=\"post\" "
+    html_lit(b, "</p><form class=\"publish\" id=\"upload\" method=\"post\" "
                 "action=\"/publish/upload\" enctype=\"multipart/form-data\">"
                 "<input type=\"hidden\" name=\"csrf\" value=\"");
     html_text(b, p->csrf);
@@ -1221,9 +1221,9 @@ void publish_html_main(html_buf *b, const publish_page *p)
     html_lit(b, "<input type=\"file\" name=\"source\" required "
                 "accept=\".yaml,.yml,.tar,.tgz,.gz\"></label><p class=\"scope\">");
     html_tr(b, T(p, "publish.file_help"), "mib", mib, (const char *)NULL);
-    html_lit(b, "</p><div class=\"actions\"><button type=\"submit\">");
+    html_lit(b, "</p><button type=\"submit\">");
     html_text(b, T(p, "publish.upload"));
-    html_lit(b, "</button></div></form>");
+    html_lit(b, "</button></form>");
     published_table(b, p);
 }
 
@@ -1286,7 +1286,7 @@ void publish_html_source(html_buf *b, const publish_page *p, const char *id,
     sq_err e;
     html_lit(b, "<h2>");
     html_text(b, T(p, "publish.build_title"));
-    html_lit(b, "</h2><form class=\"filters\" id=\"build\" method=\"post\" "
+    html_lit(b, "</h2><form class=\"publish\" id=\"build\" method=\"post\" "
                 "action=\"/publish/build\"><input type=\"hidden\" name=\"csrf\" value=\"");
     html_text(b, p->csrf);
     html_lit(b, "\"><input type=\"hidden\" name=\"id\" value=\"");
@@ -1319,7 +1319,7 @@ void publish_html_source(html_buf *b, const publish_page *p, const char *id,
     if (stats_stations(p->st, NULL, STATS_ALL, &w, (int)PUBLISH_STATIONS_MAX, station_box, &x,
                        &e))
         html_text(b, e.msg);
-    html_lit(b, "</fieldset><div class=\"actions\"><button type=\"submit\">");
+    html_lit(b, "</fieldset><button type=\"submit\">");
     html_text(b, T(p, "publish.build"));
-    html_lit(b, "</button></div></form>");
+    html_lit(b, "</button></form>");
 }
