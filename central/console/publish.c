@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,19 +124,30 @@ static enum MHD_Result upload_field(void *cls, enum MHD_ValueKind kind, const ch
     return MHD_YES;
 }
 
-publish_upload *publish_upload_new(struct MHD_Connection *conn, const char *csrf)
+static atomic_int uploads_held;
+
+publish_upload *publish_upload_new(struct MHD_Connection *conn, const char *csrf, bool *busy)
 {
     const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_CONTENT_TYPE);
+    *busy = false;
     if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0)
         return NULL;
-    publish_upload *u = calloc(1, sizeof *u);
-    if (!u)
+    if (atomic_fetch_add(&uploads_held, 1) >= PUBLISH_UPLOADS_AT_ONCE) {
+        atomic_fetch_sub(&uploads_held, 1);
+        *busy = true;
         return NULL;
+    }
+    publish_upload *u = calloc(1, sizeof *u);
+    if (!u) {
+        atomic_fetch_sub(&uploads_held, 1);
+        return NULL;
+    }
     snprintf(u->csrf_want, sizeof u->csrf_want, "%s", csrf ? csrf : "");
     u->pp = MHD_create_post_processor(conn, 16384, upload_field, u);
     if (!u->pp) {
         free(u);
+        atomic_fetch_sub(&uploads_held, 1);
         return NULL;
     }
     return u;
@@ -188,6 +200,7 @@ void publish_upload_free(publish_upload *u)
         MHD_destroy_post_processor(u->pp);
     free(u->data);
     free(u);
+    atomic_fetch_sub(&uploads_held, 1);
 }
 
 /* ---- names ---- */

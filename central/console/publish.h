@@ -45,6 +45,10 @@
 #define PUBLISH_ID_HEX 32
 #define PUBLISH_STATIONS_MAX 10000u      /* stations of one bundle */
 #define PUBLISH_BUNDLE_NAME_MAX 120
+/* Uploads held at once (each up to PUBLISH_UPLOAD_MAX, and unpacked up
+ * to PUBLISH_UNPACKED_MAX): more wait their turn (503), so that the
+ * console stays within its unit's MemoryMax. */
+#define PUBLISH_UPLOADS_AT_ONCE 2
 
 /* Why something was refused: the catalogue key of the sentence, the
  * HTTP status it is answered with, and a value for its {name}
@@ -64,8 +68,9 @@ typedef struct publish_upload publish_upload;
 /* A new upload reader for the request's body; csrf is the session's
  * form token, which the form's field "csrf" must carry before the file
  * (field "source") begins: a file is not even kept without it. NULL when
- * out of memory or the body is not multipart/form-data. */
-publish_upload *publish_upload_new(struct MHD_Connection *conn, const char *csrf);
+ * out of memory or the body is not multipart/form-data, or (*busy set)
+ * when PUBLISH_UPLOADS_AT_ONCE are being held already. */
+publish_upload *publish_upload_new(struct MHD_Connection *conn, const char *csrf, bool *busy);
 /* A piece of the body; beyond PUBLISH_UPLOAD_MAX it is only counted. */
 void publish_upload_feed(publish_upload *u, const char *data, size_t len);
 /* After the body: 0 with the file's name and bytes (borrowed until

@@ -3104,9 +3104,10 @@ static void publish_upload_start(console *c, struct MHD_Connection *conn, reques
         rq->up_refused = 413;
         return;
     }
-    rq->up = publish_upload_new(conn, w.csrf);
+    bool busy = false;
+    rq->up = publish_upload_new(conn, w.csrf, &busy);
     if (!rq->up)
-        rq->up_refused = 400;
+        rq->up_refused = busy ? 503 : 400;
 }
 
 static enum MHD_Result do_publish_upload(console *c, struct MHD_Connection *conn, request *rq,
@@ -3122,11 +3123,17 @@ static enum MHD_Result do_publish_upload(console *c, struct MHD_Connection *conn
         (void)audit(c, now, w->u.name, "publish-upload", "refused", "role district");
         return error_page(c, conn, 403, w->lang, w, "error.forbidden");
     }
-    if (st == 403 || st == 413 || st == 400) {
+    if (st == 403 || st == 413 || st == 400 || st == 503) {
         snprintf(why.key, sizeof why.key, "%s",
-                 st == 403 ? "error.csrf" : st == 413 ? "publish.too_big" : "publish.no_file");
+                 st == 403   ? "error.csrf"
+                 : st == 413 ? "publish.too_big"
+                 : st == 503 ? "publish.busy"
+                             : "publish.no_file");
         snprintf(why.detail, sizeof why.detail, "%s",
-                 st == 403 ? "no session" : st == 413 ? "larger than the limit" : "not a form");
+                 st == 403   ? "no session"
+                 : st == 413 ? "larger than the limit"
+                 : st == 503 ? "other uploads are being taken in"
+                             : "not a form");
     } else {
         st = publish_upload_end(rq->up, &name, &data, &len, &why);
     }
