@@ -489,8 +489,6 @@ static int tar_read(const uint8_t *d, size_t len, entries *e, publish_err *why)
         x->len = dir ? 0 : (size_t)size;
         pos = next;
     }
-    if (pos != len && len - pos >= 512)
-        return 0;
     if (e->n == 0) {
         why_set(why, 400, "publish.bad_archive", NULL, "the archive is empty or damaged");
         return -1;

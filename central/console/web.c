@@ -3215,6 +3215,26 @@ static enum MHD_Result do_publish_build(console *c, struct MHD_Connection *conn,
         if (!picked)
             return error_page(c, conn, 500, w->lang, w, "error.server");
         n = form_all(rq->body, "station", picked, PUBLISH_PICKED_MAX);
+        /* Only enrolled stations that are not revoked, as for a district. */
+        stats_when sw = when_of(c, now);
+        for (size_t i = 0; i < n; i++) {
+            stats_station one;
+            sq_status gs = stats_station_get(c->st, picked[i], &sw, &one, &e);
+            if (gs == SQ_OK && !one.revoked)
+                continue;
+            if (gs != SQ_OK && gs != SQ_ENOTFOUND) {
+                logf_("%s", e.msg);
+                free(picked);
+                return error_page(c, conn, 500, w->lang, w, "error.server");
+            }
+            snprintf(detail, sizeof detail, "upload %s: station %s %s", id, picked[i],
+                     gs == SQ_OK ? "is revoked" : "is not enrolled");
+            (void)audit(c, now, w->u.name, "publish-build", "refused", detail);
+            char one_id[96];
+            snprintf(one_id, sizeof one_id, "%s", picked[i]);
+            free(picked);
+            return publish_page_out(c, conn, w, now, 400, id, "publish.not_enrolled", one_id);
+        }
     }
     const char **list = calloc(n ? n : 1, sizeof *list);
     publish_err why = {0};
