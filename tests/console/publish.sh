@@ -237,6 +237,10 @@ head -c $((33 << 20)) /dev/zero >"$work/big.yaml"
 upload "$sam" "$work/big.yaml" "$csrf"
 refused "an oversize upload" 413 "larger than 32 MiB"
 audit_has "^web:sam publish-upload refused big.yaml: the upload is larger than 32 MiB|^web:sam publish-upload refused larger than the limit" && ok || bad "oversize not audited: $(last_audit)"
+# The same without a Content-Length (chunked): cut off as it comes.
+req -H "Cookie: __Host-synaq=$sam" -H "Transfer-Encoding: chunked" -F "csrf=$csrf" -F "source=@$work/big.yaml" "$base/publish/upload"
+refused "an oversize chunked upload" 413 "larger than 32 MiB"
+[[ $(last_audit) == "web:sam publish-upload refused the upload is larger than 32 MiB" ]] && ok || bad "chunked oversize audit: $(last_audit)"
 head -c $((70 << 20)) /dev/zero | gzip -1 >"$work/bomb.tar.gz"
 upload "$sam" "$work/bomb.tar.gz" "$csrf"
 refused "an archive unpacking too large" 413 "larger than 64 MiB unpacked"
@@ -277,7 +281,19 @@ audit_has "^web:dina publish-upload refused role district$" && ok || bad "dina's
 req -H "Cookie: __Host-synaq=$dina" --data-urlencode "csrf=$csrf" --data-urlencode "id=$id" --data-urlencode "district=Алматы" "$base/publish/build"
 refused "dina building" 403 "You may not see this page."
 
-# 7. A Cyrillic file name is fine; the source in it is checked.
+# 7. A Cyrillic file name (a pax header's path) is fine; the source in it
+# is checked. A long name (GNU tar's own header for it) is kept whole.
+long_dir=$(printf 'd%.0s' $(seq 60))
+long_file=$(printf 'f%.0s' $(seq 60)).png
+mkdir -p "$work/long/$long_dir"
+cp "$work/chaos.yaml" "$work/long/"
+cp "$src/tests/data/source/good/files/q01.png" "$work/long/$long_dir/$long_file"
+tar -C "$work/long" --format=gnu -cf "$work/long.tar" chaos.yaml "$long_dir"
+upload "$sam" "$work/long.tar" "$csrf"
+long_id=$(header Location)
+long_id=${long_id##*/}
+[ "$code" = 303 ] && cmp -s "$home/publish/staging/$long_id/src/$long_dir/$long_file" "$work/long/$long_dir/$long_file" &&
+  ok || bad "a long name in a GNU tar: $code"
 upload "$sam" "$work/cyr.tar" "$csrf"
 [ "$code" = 303 ] && ok || bad "a Cyrillic name: $code"
 get "$sam" "$(header Location)?lang=kk"
