@@ -573,11 +573,12 @@ static int put_file(const char *root, const entry *x, publish_err *why)
         return -1;
     }
     *slash = '/';
-    if (x->dir)
-        return mkdir(path, 0750) == 0 || errno == EEXIST ? 0
-               : (why_set(why, 500, "error.server", NULL, "cannot make %s: %s", path,
-                          strerror(errno)),
-                  -1);
+    if (x->dir) {
+        if (mkdir(path, 0750) == 0 || errno == EEXIST)
+            return 0;
+        why_set(why, 500, "error.server", NULL, "cannot make %s: %s", path, strerror(errno));
+        return -1;
+    }
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (fd < 0) {
         if (errno == EEXIST || errno == EISDIR || errno == ELOOP)
@@ -1082,7 +1083,6 @@ static int districts_row(void *ctx, const stats_station *s)
 
 typedef struct {
     html_buf *b;
-    const publish_page *p;
 } station_ctx;
 
 static int station_box(void *ctx, const stats_station *s)
@@ -1326,7 +1326,7 @@ void publish_html_source(html_buf *b, const publish_page *p, const char *id,
     html_lit(b, "</select></label><fieldset class=\"stations\"><legend>");
     html_text(b, T(p, "publish.or_stations"));
     html_lit(b, "</legend>");
-    station_ctx x = {b, p};
+    station_ctx x = {b};
     if (stats_stations(p->st, NULL, STATS_ALL, &w, (int)PUBLISH_STATIONS_MAX, station_box, &x,
                        &e))
         html_text(b, e.msg);
