@@ -32,6 +32,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <getopt.h>
 #include <netdb.h>
@@ -44,6 +45,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <jansson.h>
@@ -63,6 +65,7 @@
 #include "stats.h"
 #include "throttle.h"
 #include "fleet.h"
+#include "publish.h"
 
 #ifndef SYNAQ_ASSETS_DIR
 #define SYNAQ_ASSETS_DIR "/usr/share/synaq/assets"
@@ -81,12 +84,13 @@
 
 const char console_usage[] =
     "  console [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--insecure-http]\n"
-    "          [--assets DIR] [--silent-days N] [--reports FILE]\n"
+    "          [--assets DIR] [--silent-days N] [--reports FILE] [--bundles DIR]\n"
     "                     the staff console (web pages) until SIGTERM; default\n"
     "                     127.0.0.1:8090, port 0 picks a free one; plain HTTP only on a\n"
     "                     loopback address unless --insecure-http (a TLS proxy in front);\n"
     "                     the opened results from --reports (default DIR/reports.db, made\n"
-    "                     by open-results --into), read only\n";
+    "                     by open-results --into), read only; published bundles go to\n"
+    "                     --bundles (default DIR/bundles: give serve the same --bundles)\n";
 
 enum { LANG_KK, LANG_RU, LANG_EN, NLANG };
 static const char *const lang_codes[NLANG] = {"kk", "ru", "en"};
@@ -104,12 +108,14 @@ typedef struct {
 typedef struct {
     const char *listen, *tls_cert, *tls_key, *assets, *clock_file, *reports;
     bool insecure;
+    const char *bundles; /* where the receiver serves bundles from (publish.h) */
     int silent_days;
 } config;
 
 typedef struct {
     config cfg;
     const char *home; /* central's home: fleet.c reads its stores */
+    char bundles[4200]; /* the receiver's bundles folder (publish.h) */
     bool tls;
     accounts *acc;
     stats *st;
@@ -127,6 +133,8 @@ typedef struct {
     char body[BODY_MAX + 1];
     size_t len;
     bool too_big;
+    publish_upload *up; /* POST /publish/upload: its multipart body */
+    unsigned up_refused; /* an upload refused before its body: the status */
 } request;
 
 /* The account and session a request runs as. */
@@ -349,6 +357,18 @@ static const char css[] =
     "dl.facts dd{margin:0;overflow-wrap:anywhere}"
     "footer{color:var(--muted);font-size:.85rem;padding:1rem;text-align:center}"
     "svg.chart{display:block;width:100%;max-width:44rem;height:auto}"
+    /* Publish (publish.c): the upload and build forms, the check's lines. */
+    "form.publish{background:#fff;border:1px solid var(--line);border-radius:6px;"
+    "padding:.75rem 1rem;margin:0 0 .75rem;max-width:44rem}"
+    "form.publish label{display:block;margin:.25rem 0}"
+    "form.publish input[type=file],form.publish select{display:block;font:inherit;max-width:100%;"
+    "margin:.3rem 0}"
+    "form.publish fieldset{border:1px solid var(--line);border-radius:4px;margin:.75rem 0;"
+    "padding:.4rem .75rem}"
+    "label.pick{display:flex;gap:.5rem;align-items:baseline;padding:.2rem 0;overflow-wrap:anywhere}"
+    "label.pick input{flex:none}"
+    "ul#check{padding-left:1.25rem}ul#check li{margin:.3rem 0}"
+    "ul#check code{white-space:pre-wrap;overflow-wrap:anywhere}"
     "@media (max-width:40rem){"
     "table,thead,tbody,tr,td{display:block;width:100%}thead{display:none}"
     "tr{border-bottom:2px solid var(--line);padding:.3rem 0}"
@@ -470,6 +490,11 @@ static void page_start(const console *c, html_buf *b, int lang, const char *titl
         html_lit(b, "</a><a href=\"/results\">");
         html_text(b, tr(c, lang, "nav.results"));
         html_lit(b, "</a>");
+        if (w->u.role != ACCOUNTS_DISTRICT) {
+            html_lit(b, "<a href=\"/publish\">");
+            html_text(b, tr(c, lang, "nav.publish"));
+            html_lit(b, "</a>");
+        }
         if (w->u.role == ACCOUNTS_ADMIN) {
             html_lit(b, "<a href=\"/users\">");
             html_text(b, tr(c, lang, "nav.users"));
@@ -3049,6 +3074,310 @@ static enum MHD_Result do_user_state(console *c, struct MHD_Connection *conn, co
     return redirect(conn, to, NULL, NULL);
 }
 
+/* ---- publishing content (publish.c; staff and admins) ---- */
+
+static const char *publish_tr(const void *ctx, const char *key)
+{
+    const who *w = ((const void *const *)ctx)[1];
+    return tr(((const void *const *)ctx)[0], w->lang, key);
+}
+
+/* The Publish page (or an upload's check when id), with a message. */
+static enum MHD_Result publish_page_out(console *c, struct MHD_Connection *conn, const who *w,
+                                        int64_t now, unsigned status, const char *id,
+                                        const char *msg_key, const char *msg_name)
+{
+    int lang = w->lang;
+    const void *ctx[2] = {c, w};
+    publish_page p = {publish_tr, ctx, w->csrf, c->home, c->bundles, c->st, now};
+    publish_source *src = NULL;
+    size_t n = 0, errors = 0;
+    sq_err e;
+    if (id) {
+        sq_status st = publish_check(c->home, id, &src, &n, &errors, &e);
+        if (st == SQ_ENOTFOUND)
+            return error_page(c, conn, 404, lang, w, "error.not_found");
+        if (st) {
+            logf_("%s", e.msg);
+            return error_page(c, conn, 500, lang, w, "error.server");
+        }
+    }
+    char here[64];
+    snprintf(here, sizeof here, id ? "/publish/source/%s" : "/publish", id ? id : "");
+    html_buf b;
+    html_init(&b, PAGE_MAX);
+    page_start(c, &b, lang, tr(c, lang, "publish.title"), w, here);
+    if (msg_key) {
+        html_lit(&b, status < 300 ? "<p class=\"msg\" id=\"msg\">" : "<p class=\"msg bad\" id=\"msg\">");
+        html_tr(&b, tr(c, lang, msg_key), "name", msg_name ? msg_name : "", (const char *)NULL);
+        html_lit(&b, "</p>");
+    }
+    if (id)
+        publish_html_source(&b, &p, id, src, n, errors);
+    else
+        publish_html_main(&b, &p);
+    free(src);
+    page_end(c, &b, lang, now);
+    return respond_page(conn, status, &b, NULL);
+}
+
+/* The first call of POST /publish/upload, before its body: who it is,
+ * their role, the size said, the form's type. A refusal is answered at
+ * the end of the body, which is read and dropped. */
+static void publish_upload_start(console *c, struct MHD_Connection *conn, request *rq)
+{
+    int64_t now = now_s(c);
+    who w;
+    if (!authenticate(c, conn, now, -1, &w)) {
+        rq->up_refused = 403;
+        return;
+    }
+    if (w.u.role == ACCOUNTS_DISTRICT) {
+        rq->up_refused = 401; /* told apart at the end: 403 forbidden */
+        return;
+    }
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > PUBLISH_UPLOAD_MAX + 65536ull) {
+        rq->up_refused = 413;
+        return;
+    }
+    bool busy = false;
+    rq->up = publish_upload_new(conn, w.csrf, &busy);
+    if (!rq->up)
+        rq->up_refused = busy ? 503 : 400;
+}
+
+static enum MHD_Result do_publish_upload(console *c, struct MHD_Connection *conn, request *rq,
+                                         const who *w, int64_t now)
+{
+    publish_err why = {0};
+    const char *name = NULL;
+    const uint8_t *data = NULL;
+    size_t len = 0;
+    unsigned st = rq->up_refused;
+    if (st == 401) {
+        logf_("%s (%s) refused publishing", w->u.name, accounts_role_name(w->u.role));
+        (void)audit(c, now, w->u.name, "publish-upload", "refused", "role district");
+        return error_page(c, conn, 403, w->lang, w, "error.forbidden");
+    }
+    if (st == 403 || st == 413 || st == 400 || st == 503) {
+        snprintf(why.key, sizeof why.key, "%s",
+                 st == 403   ? "error.csrf"
+                 : st == 413 ? "publish.too_big"
+                 : st == 503 ? "publish.busy"
+                             : "publish.no_file");
+        snprintf(why.detail, sizeof why.detail, "%s",
+                 st == 403   ? "no session"
+                 : st == 413 ? "larger than the limit"
+                 : st == 503 ? "other uploads are being taken in"
+                             : "not a form");
+    } else {
+        st = publish_upload_end(rq->up, &name, &data, &len, &why);
+    }
+    char id[PUBLISH_ID_HEX + 1] = "", detail[1200];
+    if (!st)
+        st = (unsigned)publish_stage(c->home, name, data, len, id, &why);
+    if (st) {
+        snprintf(detail, sizeof detail, "%s%s%s", name ? name : "", name ? ": " : "", why.detail);
+        (void)audit(c, now, w->u.name, "publish-upload", "refused", detail);
+        logf_("%s: upload refused: %s", w->u.name, detail);
+        if (st == 403 && !strcmp(why.key, "error.csrf"))
+            return error_page(c, conn, 403, w->lang, w, "error.csrf");
+        char mib[16];
+        snprintf(mib, sizeof mib, "%u", PUBLISH_UPLOAD_MAX >> 20);
+        return publish_page_out(c, conn, w, now, st, NULL, why.key,
+                                !strcmp(why.key, "publish.too_big") ? mib : why.name);
+    }
+    publish_source *src = NULL;
+    size_t n = 0, errors = 0;
+    sq_err e;
+    if (publish_check(c->home, id, &src, &n, &errors, &e) == SQ_OK) {
+        snprintf(detail, sizeof detail, "upload %s: %s, %zu bytes", id, name, len);
+        if (!audit(c, now, w->u.name, "publish-upload", "ok", detail)) {
+            free(src);
+            return error_page(c, conn, 500, w->lang, w, "error.server");
+        }
+        size_t o = (size_t)snprintf(detail, sizeof detail, "upload %s:", id);
+        for (size_t i = 0; i < n && o < sizeof detail; i++)
+            o += (size_t)snprintf(detail + o, sizeof detail - o, " %s", src[i].ok ? src[i].exam : src[i].error);
+        (void)audit(c, now, w->u.name, "publish-check", errors ? "errors" : "ok", detail);
+    }
+    free(src);
+    char to[80];
+    snprintf(to, sizeof to, "/publish/source/%s", id);
+    return redirect(conn, to, NULL, NULL);
+}
+
+/* Every value of name in a form body, decoded (at most max of them). */
+static size_t form_all(const char *body, const char *name, char (*out)[96], size_t max)
+{
+    size_t n = 0;
+    char part[256];
+    for (const char *p = body; p && *p && n < max;) {
+        const char *end = strchr(p, '&');
+        size_t l = end ? (size_t)(end - p) : strlen(p);
+        if (l < sizeof part) {
+            memcpy(part, p, l);
+            part[l] = 0;
+            if (form_get(part, name, out[n], sizeof out[n]))
+                n++;
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return n;
+}
+
+#define PUBLISH_PICKED_MAX 400 /* stations ticked in one form (BODY_MAX) */
+
+static enum MHD_Result do_publish_build(console *c, struct MHD_Connection *conn,
+                                        const request *rq, const who *w, int64_t now)
+{
+    char csrf[80] = "", id[80] = "", district[300] = "", detail[1200];
+    if (rq->too_big || !form_get(rq->body, "csrf", csrf, sizeof csrf) || !same_token(csrf, w->csrf))
+        return error_page(c, conn, 403, w->lang, w, "error.csrf");
+    if (!form_get(rq->body, "id", id, sizeof id) || !publish_id_valid(id))
+        return error_page(c, conn, 404, w->lang, w, "error.not_found");
+    (void)form_get(rq->body, "district", district, sizeof district);
+    char **ids = NULL;
+    size_t n = 0;
+    char (*picked)[96] = NULL;
+    sq_err e;
+    if (district[0]) {
+        if (publish_district_stations(c->st, district, now, &ids, &n, &e)) {
+            logf_("%s", e.msg);
+            return error_page(c, conn, 500, w->lang, w, "error.server");
+        }
+    } else {
+        picked = calloc(PUBLISH_PICKED_MAX, sizeof *picked);
+        if (!picked)
+            return error_page(c, conn, 500, w->lang, w, "error.server");
+        n = form_all(rq->body, "station", picked, PUBLISH_PICKED_MAX);
+        /* Only enrolled stations that are not revoked, as for a district. */
+        stats_when sw = when_of(c, now);
+        for (size_t i = 0; i < n; i++) {
+            stats_station one;
+            sq_status gs = stats_station_get(c->st, picked[i], &sw, &one, &e);
+            if (gs == SQ_OK && !one.revoked)
+                continue;
+            if (gs != SQ_OK && gs != SQ_ENOTFOUND) {
+                logf_("%s", e.msg);
+                free(picked);
+                return error_page(c, conn, 500, w->lang, w, "error.server");
+            }
+            snprintf(detail, sizeof detail, "upload %s: station %s %s", id, picked[i],
+                     gs == SQ_OK ? "is revoked" : "is not enrolled");
+            (void)audit(c, now, w->u.name, "publish-build", "refused", detail);
+            char one_id[96];
+            snprintf(one_id, sizeof one_id, "%s", picked[i]);
+            free(picked);
+            return publish_page_out(c, conn, w, now, 400, id, "publish.not_enrolled", one_id);
+        }
+    }
+    const char **list = calloc(n ? n : 1, sizeof *list);
+    publish_err why = {0};
+    char name[PUBLISH_BUNDLE_NAME_MAX + 1] = "";
+    int st = 500;
+    if (list) {
+        for (size_t i = 0; i < n; i++)
+            list[i] = ids ? ids[i] : picked[i];
+        st = publish_build(c->home, c->bundles, id, list, n, district[0] ? district : NULL,
+                           w->u.name, now, name, &why);
+    } else {
+        snprintf(why.key, sizeof why.key, "error.server");
+        snprintf(why.detail, sizeof why.detail, "out of memory");
+    }
+    if (st) {
+        snprintf(detail, sizeof detail, "upload %s for %zu station(s)%s%s: %s", id, n,
+                 district[0] ? " of district " : "", district, why.detail);
+        (void)audit(c, now, w->u.name, "publish-build", "refused", detail);
+        logf_("%s: build refused: %s", w->u.name, detail);
+    } else {
+        snprintf(detail, sizeof detail, "bundle %s of upload %s for %zu station(s)%s%s", name,
+                 id, n, district[0] ? " of district " : "", district);
+        if (!audit(c, now, w->u.name, "publish-build", "ok", detail))
+            st = 500, snprintf(why.key, sizeof why.key, "error.server");
+        else
+            logf_("%s: %s", w->u.name, detail);
+    }
+    free(list);
+    free(picked);
+    publish_ids_free(ids, ids ? n : 0);
+    if (st == 404 || (st == 500 && !strcmp(why.key, "error.server")))
+        return error_page(c, conn, (unsigned)st, w->lang, w, st == 404 ? "error.not_found" : "error.server");
+    if (st)
+        return publish_page_out(c, conn, w, now, (unsigned)st, id, why.key, why.name);
+    char to[200];
+    snprintf(to, sizeof to, "/publish?built=%s", name);
+    return redirect(conn, to, NULL, NULL);
+}
+
+/* GET /publish/download/NAME.sqb: a built bundle, for a stick. */
+static enum MHD_Result publish_download(console *c, struct MHD_Connection *conn, const who *w,
+                                        int64_t now, const char *name)
+{
+    if (!publish_bundle_name_valid(name))
+        return error_page(c, conn, 404, w->lang, w, "error.not_found");
+    char path[4400], disp[PUBLISH_BUNDLE_NAME_MAX + 64], detail[300];
+    snprintf(path, sizeof path, "%s/publish/bundles/%s", c->home, name);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat stt;
+    if (fd < 0 || fstat(fd, &stt) != 0 || !S_ISREG(stt.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        return error_page(c, conn, 404, w->lang, w, "error.not_found");
+    }
+    snprintf(detail, sizeof detail, "bundle %s", name);
+    if (!audit(c, now, w->u.name, "publish-download", "ok", detail)) {
+        close(fd);
+        return error_page(c, conn, 500, w->lang, w, "error.server");
+    }
+    struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)stt.st_size, fd);
+    if (!r) {
+        close(fd);
+        return MHD_NO;
+    }
+    common_headers(r, "application/octet-stream");
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
+    MHD_add_response_header(r, "Content-Disposition", disp);
+    enum MHD_Result ret = MHD_queue_response(conn, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result publish_route(console *c, struct MHD_Connection *conn, request *rq,
+                                     const who *w, int64_t now, const char *url, bool post)
+{
+    if (w->u.role == ACCOUNTS_DISTRICT) {
+        logf_("%s (%s) refused %s", w->u.name, accounts_role_name(w->u.role), url);
+        if (post && !strcmp(url, "/publish/upload"))
+            return do_publish_upload(c, conn, rq, w, now);
+        return error_page(c, conn, 403, w->lang, w, "error.forbidden");
+    }
+    if (!strcmp(url, "/publish/upload"))
+        return post ? do_publish_upload(c, conn, rq, w, now)
+                    : error_page(c, conn, 405, w->lang, w, "error.not_found");
+    if (!strcmp(url, "/publish/build"))
+        return post ? do_publish_build(c, conn, rq, w, now)
+                    : error_page(c, conn, 405, w->lang, w, "error.not_found");
+    if (post)
+        return error_page(c, conn, 405, w->lang, w, "error.not_found");
+    if (!strcmp(url, "/publish")) {
+        const char *built = arg(conn, "built");
+        if (built && publish_bundle_name_valid(built))
+            return publish_page_out(c, conn, w, now, 200, NULL, "publish.built", built);
+        return publish_page_out(c, conn, w, now, 200, NULL, NULL, NULL);
+    }
+    if (!strncmp(url, "/publish/source/", 16)) {
+        if (!publish_id_valid(url + 16))
+            return error_page(c, conn, 404, w->lang, w, "error.not_found");
+        return publish_page_out(c, conn, w, now, 200, url + 16, NULL, NULL);
+    }
+    if (!strncmp(url, "/publish/download/", 18))
+        return publish_download(c, conn, w, now, url + 18);
+    return error_page(c, conn, 404, w->lang, w, "error.not_found");
+}
+
 /* ---- the request handler ---- */
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -3066,12 +3395,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
          * is read. */
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (post && cl && strtoull(cl, NULL, 10) > BODY_MAX)
+        bool upload = post && !strcmp(url, "/publish/upload");
+        if (post && !upload && cl && strtoull(cl, NULL, 10) > BODY_MAX)
             return respond(conn, 413, "text/plain; charset=utf-8", "form too large\n", 15, NULL);
         rq = calloc(1, sizeof *rq);
         if (!rq)
             return MHD_NO;
         *con_cls = rq;
+        if (upload)
+            publish_upload_start(c, conn, rq);
+        return MHD_YES;
+    }
+    if (*upload_data_size && (rq->up || rq->up_refused)) {
+        if (rq->up)
+            publish_upload_feed(rq->up, upload_data, *upload_data_size);
+        *upload_data_size = 0;
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -3117,7 +3455,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                       !strncmp(url, "/station/", 9) || !strcmp(url, "/results") ||
                       !strncmp(url, "/trainee/", 9) || !strncmp(url, "/attempt/", 9) ||
                       !strcmp(url, "/items") || !strcmp(url, "/fleet") ||
-                      !strcmp(url, "/report") || !strncmp(url, "/export/", 8);
+                      !strcmp(url, "/report") || !strncmp(url, "/export/", 8) ||
+                      !strcmp(url, "/publish") || !strncmp(url, "/publish/", 9);
     if (!known_page)
         return error_page(c, conn, 404, lang, NULL, "error.not_found");
     who w;
@@ -3139,6 +3478,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!strcmp(url, "/users/state"))
         return post ? do_user_state(c, conn, rq, &w, now)
                     : error_page(c, conn, 405, w.lang, &w, "error.not_found");
+    if (!strncmp(url, "/publish", 8))
+        return publish_route(c, conn, rq, &w, now, url, post);
     if (post)
         return error_page(c, conn, 405, w.lang, &w, "error.not_found");
     if (!strcmp(url, "/users"))
@@ -3176,8 +3517,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     request *rq = *con_cls;
-    if (rq)
+    if (rq) {
         sodium_memzero(rq->body, sizeof rq->body); /* a password passed through */
+        publish_upload_free(rq->up);
+    }
     free(rq);
     *con_cls = NULL;
 }
@@ -3259,8 +3602,9 @@ int console_command(const char *home, int argc, char **argv)
     static const struct option lo[] = {
         {"listen", 1, 0, 'l'},        {"tls-cert", 1, 0, 'c'}, {"tls-key", 1, 0, 'k'},
         {"insecure-http", 0, 0, 'I'}, {"assets", 1, 0, 'a'},   {"silent-days", 1, 0, 's'},
-        {"clock-file", 1, 0, 'C'},    {"reports", 1, 0, 'r'},  {0, 0, 0, 0}};
-    config cfg = {"127.0.0.1:8090", NULL, NULL, SYNAQ_ASSETS_DIR, NULL, NULL, false, 7};
+        {"clock-file", 1, 0, 'C'},    {"reports", 1, 0, 'r'},  {"bundles", 1, 0, 'b'},
+        {0, 0, 0, 0}};
+    config cfg = {"127.0.0.1:8090", NULL, NULL, SYNAQ_ASSETS_DIR, NULL, NULL, false, NULL, 7};
     int ch;
     optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -3285,6 +3629,9 @@ int console_command(const char *home, int argc, char **argv)
             break;
         case 'r':
             cfg.reports = optarg;
+            break;
+        case 'b':
+            cfg.bundles = optarg;
             break;
         case 's':
             cfg.silent_days = atoi(optarg);
@@ -3356,6 +3703,9 @@ int console_command(const char *home, int argc, char **argv)
     if (!cfg.reports)
         snprintf(reports_path, sizeof reports_path, "%s/reports.db", home);
     c->home = home;
+    snprintf(c->bundles, sizeof c->bundles, "%s", cfg.bundles ? cfg.bundles : "");
+    if (!cfg.bundles)
+        snprintf(c->bundles, sizeof c->bundles, "%s/bundles", home);
     if (accounts_open(path, key_path, false, &c->acc, &e) || stats_open(home, &c->st, &e) ||
         reports_open(reports_path, &c->rep, &e)) {
         fprintf(stderr, "synaq-central console: %s\n", e.msg);
