@@ -4,7 +4,8 @@
 # list every topic of the demo; a topic opens at its first page, rendered
 # from the markup (heading, paragraphs, numbered list, the plan of the
 # polling station scaled to the width); a tap on the plan shows it on the
-# whole screen, a tap zooms it, a drag moves it, back to the page; a drag scrolls the long page to
+# whole screen in the item's picture viewer, a double tap zooms it, a drag
+# moves it, a pinch zooms it further, back to the page; a drag scrolls the long page to
 # its end (its first paragraph gone, its last one shown), a fling from the
 # top goes on after the finger lifts; the largest text and contrast fit.
 # The place is kept per trainee: back to the topics and in again, the
@@ -61,13 +62,17 @@ one() {
     printf 'tap topic:voting\nexpect-screen lesson\nexpect-text %s\n' "$(msg "$l" learn.page n 1 total 2)"
     printf 'expect-text %s\nexpect-widget next\n' "$(first_par "$l")"
     printf 'screenshot %s-page1\nexpect-fits\n' "$p"
-    # Its picture on the whole screen: a tap zooms in, a drag moves it,
-    # back to the page as it was.
-    printf 'tap picture-2\nexpect-screen lesson\nexpect-text %s\nexpect-widget picture-view\n' \
-      "$(msg "$l" learn.picture_back)"
+    # Its picture on the whole screen, in the item's viewer: a double tap
+    # zooms in, a drag moves it, a pinch zooms out, back to the page as
+    # it was.
+    printf 'tap picture-2\nexpect-screen lesson\nexpect-text %s\nexpect-text %s\n' \
+      "$(msg "$l" learn.picture_back)" "$(msg "$l" viewer.hint)"
+    printf 'expect-widget viewer-picture\n'
     printf 'expect-no-text %s\nscreenshot %s-picture\nexpect-fits\n' "$(first_par "$l")" "$p"
-    printf 'tap %d %d\nscreenshot %s-picture-zoom\ndrag 10 300 10 100\n' $((w / 2)) $((h / 3)) "$p"
-    printf 'tap picture-back\nexpect-text %s\nexpect-widget next\n' "$(first_par "$l")"
+    printf 'tap %d %d\ntap %d %d\nscreenshot %s-picture-zoom\ndrag 10 300 10 100\n' \
+      $((w / 2)) $((h / 3)) $((w / 2)) $((h / 3)) "$p"
+    printf 'pinch %d %d 3\nscreenshot %s-picture-pinch\n' $((w / 2)) $((h / 2)) "$p"
+    printf 'tap viewer-back\nexpect-text %s\nexpect-widget next\n' "$(first_par "$l")"
     # A fling from the top: the page goes on after the finger lifts.
     printf 'fling 10 600 10 300\nwait 3\nexpect-no-text %s\n' "$(first_par "$l")"
     printf 'screenshot %s-flung\n' "$p"
@@ -108,9 +113,13 @@ one() {
   } >"$work/$p.txt"
   run "$p" "$work/$p.home" "$size" "$work/$p.txt" || return 0
   local s
-  for s in exams topics page1 picture picture-zoom flung page1-end large page2 reached; do
+  for s in exams topics page1 picture picture-zoom picture-pinch flung page1-end large page2 reached; do
     [ -s "$out/$p-$s.png" ] || { bad "$p: no shot $s"; return 0; }
   done
+  # The double tap zoomed the picture in, and the pinch further.
+  if ! cmp -s "$out/$p-picture.png" "$out/$p-picture-zoom.png" &&
+    ! cmp -s "$out/$p-picture-zoom.png" "$out/$p-picture-pinch.png"; then ok
+  else bad "$p: the picture at the fit, double-tapped and pinched is drawn the same"; fi
   ok
 }
 each_lang_size one
