@@ -58,6 +58,10 @@ one() {
       printf 'expect-text %s\nexpect-widget topic:%s\n' "$(topic_title "$l" $t)" $t
     done
     printf 'expect-text %s\nscreenshot %s-topics\nexpect-fits\n' "$(msg "$l" learn.pages n 2)" "$p"
+    # The law's first page, at its end: its italic (*ерікті*) in the
+    # italic face.
+    printf 'tap topic:law\nexpect-screen lesson\ndrag 10 20000 10 10\n'
+    printf 'screenshot %s-italic\nexpect-fits\ntap back\nexpect-screen learn\n' "$p"
     # The first page, from its top.
     printf 'tap topic:voting\nexpect-screen lesson\nexpect-text %s\n' "$(msg "$l" learn.page n 1 total 2)"
     printf 'expect-text %s\nexpect-widget next\n' "$(first_par "$l")"
@@ -113,7 +117,7 @@ one() {
   } >"$work/$p.txt"
   run "$p" "$work/$p.home" "$size" "$work/$p.txt" || return 0
   local s
-  for s in exams topics page1 picture picture-zoom picture-pinch flung page1-end large page2 reached; do
+  for s in exams topics italic page1 picture picture-zoom picture-pinch flung page1-end large page2 reached; do
     [ -s "$out/$p-$s.png" ] || { bad "$p: no shot $s"; return 0; }
   done
   # The double tap zoomed the picture in, and the pinch further.
