@@ -12,7 +12,9 @@
 # page opens where it was left (scrolled to the end); on page 2, the
 # topics say "stopped at page 2"; after the trainee leaves, another
 # trainee starts at page 1 of the topic; the first one, back, at page 2;
-# left idle on page 1 scrolled to its end, back in there.
+# left idle on page 1 scrolled to its end, back in there. Then a picture
+# that cannot be decoded (a placeholder, logged), and a page far too long
+# for any screen at 800x480 with the largest text (nothing cut).
 # Shots: OUTDIR/learn-<lang>-<size>-<case>.png.
 #   learn.sh BUILD_DIR [OUTDIR [SOURCE_DIR]]
 set -euo pipefail
@@ -166,4 +168,53 @@ if run broken "$work/broken/st/station" 1280x800 "$work/broken.txt"; then
   grep -q "picture 'images/cut.png' cannot be decoded" "$work/broken.err" && ok ||
     bad "broken: the kiosk's log does not say the picture cannot be decoded"
 fi
+
+# A page far too long for any screen, at 800x480 with the largest text:
+# a heading longer than a line, 40 paragraphs, a word of 180 letters with
+# no space to break at, the tall plan of a polling station. Nothing is
+# cut: the heading wraps, the word is broken between letters, the picture
+# is scaled to the view; the page scrolls from its first paragraph to its
+# last, and every text fits its box.
+mkdir -p "$work/long/images"
+cp "$src/assets/demo/images/polling-station.png" "$work/long/images/"
+word=$(for _ in $(seq 20); do printf 'ӘҒҚҢӨҰҮҺІ'; done)
+{
+  cat <<EOF
+exam: long
+version: 1
+title: {kk: "Ұзын бет"}
+pass_mark: 50
+roster:
+  - {id: "${trainees[0]}", name: "$trainee_name"}
+topics:
+  one: {kk: "Жалғыз тақырып"}
+items:
+  - {id: q1, topic: one, type: truefalse, answer: yes, text: {kk: "Сұрақ."}}
+lessons:
+  one:
+    - kk: |
+        # Өте ұзын тақырып: сайлау комиссиясының мүшесі дауыс беру күні не істейтіні туралы толық әңгіме
+
+        Бірінші абзац.
+
+EOF
+  for i in $(seq 2 40); do
+    printf '        %d-абзац: учаскелік комиссия *дауыс беру* күні сайлаушыларды **жеке басын** куәландыратын құжат бойынша тіркейді.\n\n' "$i"
+    if [ "$i" = 12 ]; then
+      printf '        %s\n\n        ![Учаскенің жоспары](images/polling-station.png)\n\n' "$word"
+    fi
+  done
+  printf '        Соңғы абзац: бет осында аяқталады.\n'
+} >"$work/long/long.yaml"
+make_station "$work/long/st" "$work/long/long.yaml" >/dev/null
+{
+  printf 'tap lang-kk\nkeys %s\ntap continue\ntap learn\ntap topic:one\nexpect-screen lesson\n' \
+    "${trainees[0]}"
+  printf 'tap text-larger\n%.0s' 1 2 3 4
+  printf 'expect-text Бірінші абзац.\nexpect-fits\nscreenshot learn-long-top\n'
+  printf 'drag 10 400 10 -1350\nexpect-fits\nscreenshot learn-long-middle\n'
+  printf 'drag 10 20000 10 10\nexpect-no-text Бірінші абзац.\n'
+  printf 'expect-text Соңғы абзац: бет осында аяқталады.\nexpect-fits\nscreenshot learn-long-end\n'
+} >"$work/long.txt"
+run long "$work/long/st/station" 800x480 "$work/long.txt" || true
 finish
