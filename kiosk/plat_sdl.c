@@ -63,9 +63,10 @@ struct plat {
     float px_per_mm;
     char font_path[4][MAX_FONTS][512]; /* [style][fallback] */
     int n_fonts[4];
-    /* A style with no face of its own (no italic listed): its fonts are
-     * the upright ones, slanted by SDL_ttf (TTF_STYLE_ITALIC). */
-    bool slanted[4];
+    /* Fonts of an italic chain that are upright faces, slanted by SDL_ttf
+     * (TTF_STYLE_ITALIC): the upright chain of the same weight, after the
+     * italic faces listed (for what they lack) or alone (none listed). */
+    bool slanted[4][MAX_FONTS];
     font_size sizes[MAX_SIZES];
     int n_sizes;
     uint64_t font_tick;
@@ -184,23 +185,25 @@ static int read_fonts_list(plat *p, const char *path, char *err, size_t err_len)
         p->n_fonts[0] = p->n_fonts[1];
     }
     /* An italic face listed is drawn as it is (Noto Sans Italic: a face
-     * drawn as italic, its Cyrillic too); without one, the upright face
-     * of the same weight is slanted, so italic still shows as italic. */
-    for (int b = PLAT_ITALIC; b < 4; b++)
-        if (p->n_fonts[b] == 0) {
-            memcpy(p->font_path[b], p->font_path[b & PLAT_BOLD], sizeof p->font_path[0]);
-            p->n_fonts[b] = p->n_fonts[b & PLAT_BOLD];
-            p->slanted[b] = true;
+     * designed as italic, its Cyrillic too); behind it, or alone when none
+     * is listed, the upright chain of the same weight, slanted, so italic
+     * shows as italic and no character goes missing that upright has. */
+    for (int b = PLAT_ITALIC; b < 4; b++) {
+        int up = b & PLAT_BOLD;
+        for (int k = 0; k < p->n_fonts[up] && p->n_fonts[b] < MAX_FONTS; k++) {
+            memcpy(p->font_path[b][p->n_fonts[b]], p->font_path[up][k], sizeof p->font_path[0][0]);
+            p->slanted[b][p->n_fonts[b]++] = true;
         }
+    }
     p->fonts_ok = p->n_fonts[0] > 0;
     return rc;
 }
 
-/* A font of style's chain at px, slanted when the style has no face. */
+/* Font k of style's chain at px, slanted when it is an upright face. */
 static TTF_Font *font_open(plat *p, int style, int k, int px)
 {
     TTF_Font *f = TTF_OpenFont(p->font_path[style][k], px);
-    if (f && p->slanted[style])
+    if (f && p->slanted[style][k])
         TTF_SetFontStyle(f, TTF_STYLE_ITALIC);
     return f;
 }
