@@ -9,6 +9,9 @@
  * kiosk's). Prints figures; never judges them.
  *
  *   bench_lessons [--items N] [--pages P]
+ *   bench_lessons --source FILE [--pages P] [--topic-pages T]
+ * The second form only writes the lessons' exam source (P pages, T a
+ * topic), for bench/kiosk/run.sh's page turns on the kiosk.
  */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
@@ -25,9 +28,12 @@
 #include "synaq/import.h"
 #include "synaq/keys.h"
 #include "synaq/lesson.h"
+#include "synaq/markup.h"
 #include "synaq/store.h"
 
-#define TOPIC_PAGES 20
+#define TOPIC_PAGES 20 /* pages a topic, unless --topic-pages says */
+
+static int topic_pages = TOPIC_PAGES;
 
 static double now_s(void)
 {
@@ -136,7 +142,7 @@ static void page(FILE *f, int lang, int topic, int pg)
 static int write_lessons(const char *path, int pages)
 {
     static const char *const codes[3] = {"kk", "ru", "en"};
-    int topics = (pages + TOPIC_PAGES - 1) / TOPIC_PAGES;
+    int topics = (pages + topic_pages - 1) / topic_pages;
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
@@ -150,7 +156,7 @@ static int write_lessons(const char *path, int pages)
     int left = pages;
     for (int t = 0; t < topics; t++) {
         fprintf(f, "  t%d:\n", t);
-        for (int p = 0; p < TOPIC_PAGES && left > 0; p++, left--)
+        for (int p = 0; p < topic_pages && left > 0; p++, left--)
             for (int l = 0; l < 3; l++) {
                 fprintf(f, "    %s %s: |\n", l ? " " : "-", codes[l]);
                 page(f, l, t, p);
@@ -169,19 +175,36 @@ int main(int argc, char **argv)
 {
     long items = 10000;
     int pages = 500;
+    const char *source = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--items") && i + 1 < argc)
             items = atol(argv[++i]);
         else if (!strcmp(argv[i], "--pages") && i + 1 < argc)
             pages = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--topic-pages") && i + 1 < argc)
+            topic_pages = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--source") && i + 1 < argc)
+            source = argv[++i];
         else {
-            fprintf(stderr, "usage: bench_lessons [--items N] [--pages P]\n");
+            fprintf(stderr, "usage: bench_lessons [--items N] [--pages P]\n"
+                            "       bench_lessons --source FILE [--pages P] [--topic-pages T]\n");
             return 2;
         }
     }
-    if (items < 1 || pages < 1 || pages > 100 * TOPIC_PAGES) {
-        fprintf(stderr, "bench_lessons: --items 1.., --pages 1..%d\n", 100 * TOPIC_PAGES);
+    if (topic_pages < 1 || topic_pages > SQ_LESSON_PAGES_MAX) {
+        fprintf(stderr, "bench_lessons: --topic-pages 1..%d\n", SQ_LESSON_PAGES_MAX);
         return 2;
+    }
+    if (items < 1 || pages < 1 || pages > 100 * topic_pages) {
+        fprintf(stderr, "bench_lessons: --items 1.., --pages 1..%d\n", 100 * topic_pages);
+        return 2;
+    }
+    if (source) {
+        if (write_lessons(source, pages) != 0) {
+            fprintf(stderr, "bench_lessons: cannot write %s: %s\n", source, strerror(errno));
+            return 1;
+        }
+        return 0;
     }
     sq_err e;
     if (sq_init(&e))

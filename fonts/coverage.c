@@ -37,8 +37,8 @@
 #define MAX_FILE_BYTES (64L << 20)
 #define CP_LIMIT 0x110000u
 
-enum { ROLE_REGULAR, ROLE_BOLD, ROLE_COUNT };
-static const char *const role_names[ROLE_COUNT] = {"regular", "bold"};
+enum { ROLE_REGULAR, ROLE_BOLD, ROLE_ITALIC, ROLE_BOLD_ITALIC, ROLE_COUNT };
+static const char *const role_names[ROLE_COUNT] = {"regular", "bold", "italic", "bold-italic"};
 
 struct font {
     int role;
@@ -156,7 +156,7 @@ static int load_fonts(const char *list)
             if (strcmp(role, role_names[i]) == 0)
                 r = i;
         if (r < 0) {
-            fail("%s:%ld: unknown role '%s' (regular or bold)", list, lineno, role);
+            fail("%s:%ld: unknown role '%s' (regular, bold, italic or bold-italic)", list, lineno, role);
             bad = 1;
             continue;
         }

@@ -93,10 +93,13 @@ void plat_clip(plat *p, int x, int y, int w, int h);
 /* Text: one line, no wrapping (the UI layer wraps). The width is that of
  * the text as plat_text draws it: each run of one font, and each digit,
  * measured apart and summed. Text the clip hides (above or below it) is
- * not drawn at all. */
-int plat_text_width(plat *p, int px, bool bold, const char *s, size_t len);
+ * not drawn at all. bold is the text's style: PLAT_BOLD, PLAT_ITALIC, both
+ * or neither (true is PLAT_BOLD); italic is drawn with the italic faces of
+ * the font list, or, when it has none, the upright ones slanted. */
+enum { PLAT_BOLD = 1, PLAT_ITALIC = 2 };
+int plat_text_width(plat *p, int px, int bold, const char *s, size_t len);
 int plat_line_height(plat *p, int px);
-void plat_text(plat *p, int x, int y, int px, bool bold, plat_color c, const char *s, size_t len);
+void plat_text(plat *p, int x, int y, int px, int bold, plat_color c, const char *s, size_t len);
 /* Renders text into the cache without drawing it, for a frame to come:
  * the texts plat_text would draw with the same arguments (none when the
  * clip hides y, as plat_text). At most *budget texts are rendered, each
@@ -107,7 +110,7 @@ void plat_text(plat *p, int x, int y, int px, bool bold, plat_color c, const cha
  * the budget ran out first; PLAT_PREFETCH_FULL: no room without evicting
  * those (or it cannot be rendered): prefetching more is useless. */
 enum { PLAT_PREFETCH_DONE = 0, PLAT_PREFETCH_MORE, PLAT_PREFETCH_FULL };
-int plat_text_prefetch(plat *p, int y, int px, bool bold, plat_color c, const char *s, size_t len,
+int plat_text_prefetch(plat *p, int y, int px, int bold, plat_color c, const char *s, size_t len,
                        int *budget);
 /* What the text cache holds now: the bytes of its textures, and how many
  * (for tests and benchmarks); and the bound on those bytes. */

@@ -96,7 +96,7 @@ static int advance(int px)
     return a > 0 ? a : 1;
 }
 
-int plat_text_width(plat *p, int px, bool bold, const char *s, size_t len)
+int plat_text_width(plat *p, int px, int bold, const char *s, size_t len)
 {
     int cells = 0;
     /* Missing glyphs are noted where text is measured, as in plat_sdl.c. */
@@ -140,7 +140,7 @@ size_t plat_text_cache_bound(void)
 /* No text cache here, so nothing to render ahead: a text is as cheap
  * the first time as the next. Its glyphs are looked at as plat_text
  * would (missing ones noted), and the budget is left untouched. */
-int plat_text_prefetch(plat *p, int y, int px, bool bold, plat_color c, const char *s, size_t len,
+int plat_text_prefetch(plat *p, int y, int px, int bold, plat_color c, const char *s, size_t len,
                        int *budget)
 {
     (void)bold;
@@ -230,7 +230,7 @@ void plat_clip(plat *p, int x, int y, int w, int h)
     op_add(p, PLAT_OP_CLIP, p->clip_x, p->clip_y, p->clip_w, p->clip_h, none);
 }
 
-void plat_text(plat *p, int x, int y, int px, bool bold, plat_color c, const char *s, size_t len)
+void plat_text(plat *p, int x, int y, int px, int bold, plat_color c, const char *s, size_t len)
 {
     if (len == 0)
         return;
@@ -258,7 +258,8 @@ void plat_text(plat *p, int x, int y, int px, bool bold, plat_color c, const cha
     l->text_len += len + 1;
     o->text = t;
     o->px = px;
-    o->bold = bold;
+    o->bold = (bold & PLAT_BOLD) != 0;
+    o->italic = (bold & PLAT_ITALIC) != 0;
 }
 
 void plat_present(plat *p)

@@ -44,6 +44,7 @@ typedef struct {
     int t;            /* OUTLINE: thickness */
     int px;           /* TEXT: size */
     bool bold;        /* TEXT */
+    bool italic;      /* TEXT */
     const char *text; /* TEXT: NUL-terminated, borrowed (see above) */
     int image;        /* IMAGE: handle */
     int clip_x, clip_y, clip_w, clip_h; /* the clip in effect (the screen when none) */

@@ -38,7 +38,7 @@
 #define TEXT_MAX_ENTRIES (TEXT_SLOTS * 3 / 4)
 
 typedef struct {
-    int px, bold;
+    int px, bold; /* bold: the style, PLAT_BOLD | PLAT_ITALIC */
     TTF_Font *f[MAX_FONTS];
     uint64_t used; /* p->font_tick when last asked for */
 } font_size;
@@ -61,8 +61,12 @@ struct plat {
     SDL_Renderer *ren;
     int w, h;
     float px_per_mm;
-    char font_path[2][MAX_FONTS][512]; /* [bold][fallback] */
-    int n_fonts[2];
+    char font_path[4][MAX_FONTS][512]; /* [style][fallback] */
+    int n_fonts[4];
+    /* Fonts of an italic chain that are upright faces, slanted by SDL_ttf
+     * (TTF_STYLE_ITALIC): the upright chain of the same weight, after the
+     * italic faces listed (for what they lack) or alone (none listed). */
+    bool slanted[4][MAX_FONTS];
     font_size sizes[MAX_SIZES];
     int n_sizes;
     uint64_t font_tick;
@@ -136,7 +140,11 @@ static int read_fonts_list(plat *p, const char *path, char *err, size_t err_len)
         char role[16], file[512];
         if (line[0] == '#' || sscanf(line, "%15s %511s", role, file) != 2)
             continue;
-        int b = strcmp(role, "bold") == 0 ? 1 : strcmp(role, "regular") == 0 ? 0 : -1;
+        int b = strcmp(role, "regular") == 0       ? 0
+                : strcmp(role, "bold") == 0        ? PLAT_BOLD
+                : strcmp(role, "italic") == 0      ? PLAT_ITALIC
+                : strcmp(role, "bold-italic") == 0 ? PLAT_BOLD | PLAT_ITALIC
+                                                   : -1;
         if (b < 0 || p->n_fonts[b] >= MAX_FONTS)
             continue;
         snprintf(p->font_path[b][p->n_fonts[b]++], sizeof p->font_path[0][0], "%s", file);
@@ -150,7 +158,7 @@ static int read_fonts_list(plat *p, const char *path, char *err, size_t err_len)
      * tofu on a trainee's screen later. The fonts that do open are kept,
      * so the error screen can still say what is wrong. */
     int rc = 0;
-    for (int b = 0; b < 2; b++) {
+    for (int b = 0; b < 4; b++) {
         int kept = 0;
         for (int i = 0; i < p->n_fonts[b]; i++) {
             TTF_Font *t = TTF_OpenFont(p->font_path[b][i], 16);
@@ -176,12 +184,33 @@ static int read_fonts_list(plat *p, const char *path, char *err, size_t err_len)
         memcpy(p->font_path[0], p->font_path[1], sizeof p->font_path[0]);
         p->n_fonts[0] = p->n_fonts[1];
     }
+    /* An italic face listed is drawn as it is (Noto Sans Italic: a face
+     * designed as italic, its Cyrillic too); behind it, or alone when none
+     * is listed, the upright chain of the same weight, slanted, so italic
+     * shows as italic and no character goes missing that upright has. */
+    for (int b = PLAT_ITALIC; b < 4; b++) {
+        int up = b & PLAT_BOLD;
+        for (int k = 0; k < p->n_fonts[up] && p->n_fonts[b] < MAX_FONTS; k++) {
+            memcpy(p->font_path[b][p->n_fonts[b]], p->font_path[up][k], sizeof p->font_path[0][0]);
+            p->slanted[b][p->n_fonts[b]++] = true;
+        }
+    }
     p->fonts_ok = p->n_fonts[0] > 0;
     return rc;
 }
 
-static font_size *font_at(plat *p, int px, bool bold)
+/* Font k of style's chain at px, slanted when it is an upright face. */
+static TTF_Font *font_open(plat *p, int style, int k, int px)
 {
+    TTF_Font *f = TTF_OpenFont(p->font_path[style][k], px);
+    if (f && p->slanted[style][k])
+        TTF_SetFontStyle(f, TTF_STYLE_ITALIC);
+    return f;
+}
+
+static font_size *font_at(plat *p, int px, int bold)
+{
+    bold &= PLAT_BOLD | PLAT_ITALIC;
     for (int i = 0; i < p->n_sizes; i++)
         if (p->sizes[i].px == px && p->sizes[i].bold == bold) {
             p->sizes[i].used = ++p->font_tick;
@@ -210,7 +239,7 @@ static font_size *font_at(plat *p, int px, bool bold)
     fs->bold = bold;
     fs->used = ++p->font_tick;
     /* The primary font now; fallbacks only when a character needs one. */
-    fs->f[0] = TTF_OpenFont(p->font_path[bold][0], px);
+    fs->f[0] = font_open(p, bold, 0, px);
     if (!fs->f[0])
         return NULL;
     p->n_sizes++;
@@ -235,7 +264,7 @@ static int font_for(plat *p, font_size *fs, uint32_t c)
         return 0;
     for (int k = 0; k < p->n_fonts[fs->bold]; k++) {
         if (!fs->f[k])
-            fs->f[k] = TTF_OpenFont(p->font_path[fs->bold][k], fs->px);
+            fs->f[k] = font_open(p, fs->bold, k, fs->px);
         if (fs->f[k] && TTF_GlyphIsProvided32(fs->f[k], c))
             return k;
     }
@@ -284,8 +313,9 @@ static void measure_run(plat *p, TTF_Font *f, int k, const char *s, size_t len, 
     *(int *)ctx += w;
 }
 
-int plat_text_width(plat *p, int px, bool bold, const char *s, size_t len)
+int plat_text_width(plat *p, int px, int bold, const char *s, size_t len)
 {
+    bold &= PLAT_BOLD | PLAT_ITALIC;
     if (!p->fonts_ok || len == 0)
         return 0;
     uint64_t key = fnv(fnv(0xcbf29ce484222325ull, &px, sizeof px), s, len) ^ (uint64_t)bold;
@@ -500,7 +530,7 @@ static void prefetch_run(plat *p, TTF_Font *f, int k, const char *s, size_t len,
  * it is not rendered: a long item's text, scrolled, would otherwise fill
  * the cache with lines nobody sees; a rendered line is the font's height,
  * more only for marks above or below). Sets up d's key. */
-static font_size *text_setup(plat *p, int x, int y, int px, bool bold, plat_color c, draw_ctx *d)
+static font_size *text_setup(plat *p, int x, int y, int px, int bold, plat_color c, draw_ctx *d)
 {
     if (!p->fonts_ok)
         return NULL;
@@ -517,7 +547,7 @@ static font_size *text_setup(plat *p, int x, int y, int px, bool bold, plat_colo
     return fs;
 }
 
-void plat_text(plat *p, int x, int y, int px, bool bold, plat_color c, const char *s, size_t len)
+void plat_text(plat *p, int x, int y, int px, int bold, plat_color c, const char *s, size_t len)
 {
     draw_ctx d;
     font_size *fs = len ? text_setup(p, x, y, px, bold, c, &d) : NULL;
@@ -525,7 +555,7 @@ void plat_text(plat *p, int x, int y, int px, bool bold, plat_color c, const cha
         for_runs(p, fs, s, len, draw_run, &d);
 }
 
-int plat_text_prefetch(plat *p, int y, int px, bool bold, plat_color c, const char *s, size_t len,
+int plat_text_prefetch(plat *p, int y, int px, int bold, plat_color c, const char *s, size_t len,
                        int *budget)
 {
     draw_ctx d;

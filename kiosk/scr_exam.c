@@ -17,6 +17,7 @@
 #include "scr_exam.h"
 #include "scr_learn.h"
 #include "scr_practice.h"
+#include "viewer.h"
 #include "synaq/identity.h"
 
 static const char *exam_title(app *a, const sq_exam_info *x)
@@ -856,106 +857,14 @@ static bool visible_part(ui_rect *r, ui_rect area)
 
 /* ---- the picture viewer ---- */
 
-/* The picture fills the screen between a bar (back, the question, the
- * time left) and a hint; it starts fitted whole, a double tap zooms in
- * around the tap (2x, 4x the fit, then back to the fit), a pinch zooms
- * anywhere from the fit to max_zoom, a drag moves it. The picture is the
- * item's decoded one (item_image): the viewer adds no texture. */
-
-static void viewer_clamp(viewer_state *v)
-{
-    if (v->zoom > v->max_zoom)
-        v->zoom = v->max_zoom;
-    if (v->zoom < 1)
-        v->zoom = 1;
-    double s = v->fit * v->zoom;
-    if (s <= 0)
-        return;
-    /* Half the view, in the picture's pixels. A picture narrower than
-     * the view stays in its middle; a wider one leaves no gap beside it. */
-    double hw = v->area.w / (2 * s), hh = v->area.h / (2 * s);
-    if (v->img_w <= 2 * hw)
-        v->cx = v->img_w / 2.0;
-    else if (v->cx < hw)
-        v->cx = hw;
-    else if (v->cx > v->img_w - hw)
-        v->cx = v->img_w - hw;
-    if (v->img_h <= 2 * hh)
-        v->cy = v->img_h / 2.0;
-    else if (v->cy < hh)
-        v->cy = hh;
-    else if (v->cy > v->img_h - hh)
-        v->cy = v->img_h - hh;
-}
-
-/* The view for a picture of iw x ih in area: the fit, the zoom's limit
- * (at least APP_ZOOM_MIN_MAX times the fit and APP_ZOOM_NATIVE_MAX
- * screen pixels a picture's pixel), the zoom and centre within them. */
-static void viewer_layout(viewer_state *v, ui_rect area, int iw, int ih)
-{
-    v->area = area;
-    v->img_w = iw;
-    v->img_h = ih;
-    double fx = (double)area.w / iw, fy = (double)area.h / ih;
-    v->fit = fx < fy ? fx : fy;
-    v->max_zoom = APP_ZOOM_MIN_MAX;
-    if (v->fit > 0 && APP_ZOOM_NATIVE_MAX / v->fit > v->max_zoom)
-        v->max_zoom = APP_ZOOM_NATIVE_MAX / v->fit;
-    viewer_clamp(v);
-}
-
-/* Zooms to zoom (within the limits) keeping the picture's point under
- * x, y where it is on the screen, as far as the limits allow. */
-static void viewer_zoom_at(viewer_state *v, int x, int y, double zoom)
-{
-    if (v->fit <= 0)
-        return;
-    double mx = v->area.x + v->area.w / 2.0, my = v->area.y + v->area.h / 2.0;
-    double s0 = v->fit * v->zoom;
-    double ix = v->cx + (x - mx) / s0, iy = v->cy + (y - my) / s0;
-    v->zoom = zoom;
-    viewer_clamp(v);
-    double s1 = v->fit * v->zoom;
-    v->cx = ix - (x - mx) / s1;
-    v->cy = iy - (y - my) / s1;
-    viewer_clamp(v);
-}
-
-/* The zoom a double tap goes to: the next of 2x and 4x the fit, and
- * from 4x (or past it, by pinching) back to the fit. */
-static double viewer_next_zoom(const viewer_state *v)
-{
-    static const double steps[] = {2.0, 4.0};
-    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
-        if (steps[i] > v->zoom + 1e-6)
-            return steps[i];
-    return 1.0;
-}
-
-/* A tap on the picture: the second of two close in time and place is a
- * double tap. A single tap does nothing, so nothing waits for a second. */
-static void viewer_tap(app *a, int x, int y)
-{
-    viewer_state *v = &a->exam.viewer;
-    int64_t now = app_now_ms(a);
-    if (v->tap_armed && now - v->tap_ms <= APP_DOUBLE_TAP_MS && abs(x - v->tap_x) <= a->u.unit &&
-        abs(y - v->tap_y) <= a->u.unit) {
-        v->tap_armed = false;
-        viewer_zoom_at(v, v->tap_x, v->tap_y, viewer_next_zoom(v));
-    } else {
-        v->tap_armed = true;
-        v->tap_ms = now;
-        v->tap_x = x;
-        v->tap_y = y;
-    }
-    a->dirty = true;
-}
+/* The item's picture in the viewer (viewer.h), with the question's
+ * number and the time left in its bar. The picture is the item's decoded
+ * one (item_image): the viewer adds no texture. */
 
 static void viewer_open(app *a)
 {
     int scroll = a->exam.scroll;
-    memset(&a->exam.viewer, 0, sizeof a->exam.viewer);
-    a->exam.viewer.zoom = 1;
+    viewer_reset(&a->exam.viewer);
     a->exam.viewer.back_scroll = scroll;
     app_go(a, SCR_VIEWER);
 }
@@ -1006,17 +915,8 @@ static void scr_viewer(app *a)
         app_error(a, "error.generic", e.msg);
         return;
     }
-    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
-    /* The bar: back, large and first; the question and the time left. */
-    int bar_h = u->unit + 2 * u->gap;
-    ui_fill(u, ui_r(0, 0, u->w, bar_h), u->th.accent);
-    const char *back = app_t(a, "viewer.back");
-    int bw = ui_text_width(u, back, u->px, true) + 4 * u->gap;
-    if (bw < 3 * u->unit)
-        bw = 3 * u->unit;
-    if (bw > u->w / 2)
-        bw = u->w / 2;
-    if (ui_button(u, "viewer-back", ui_r(u->gap, u->gap, bw, u->unit), back, BTN_NORMAL)) {
+    ui_rect area, status;
+    if (viewer_frame(a, "viewer.back", &area, &status)) {
         viewer_back(a);
         return;
     }
@@ -1024,32 +924,14 @@ static void scr_viewer(app *a)
     snprintf(cnt, sizeof cnt, "%d", a->exam.pos + 1);
     snprintf(tot, sizeof tot, "%d", sq_attempt_count(a->exam.att));
     i18n_fmt(a->t, a->lang, "item.progress", prog, sizeof prog, "n", cnt, "total", tot, NULL);
-    bar_status(a, prog, ui_r(bw + 3 * u->gap, u->gap, u->w - bw - 4 * u->gap, u->unit));
-    /* The hint, at the foot. */
-    const char *hint = app_t(a, "viewer.hint");
-    int hpx = u->px * 9 / 10;
-    int hh = ui_text_height(u, u->w - 4 * u->gap, hint, hpx, false) + 2 * u->gap;
-    ui_fill(u, ui_r(0, u->h - hh, u->w, hh), u->th.panel);
-    ui_text(u, ui_r(2 * u->gap, u->h - hh + u->gap, u->w - 4 * u->gap, hh - 2 * u->gap), hint, hpx,
-            false, u->th.muted, ALIGN_CENTER);
-    ui_rect area = ui_r(0, bar_h, u->w, u->h - bar_h - hh);
+    bar_status(a, prog, status);
     const app_image *im = iv.has_image ? item_image(a, a->exam.pos, iv.item_id) : NULL;
     if (!im || !im->handle || im->w <= 0 || im->h <= 0 || area.h <= 0) {
         ui_text(u, ui_r(2 * u->gap, area.y + u->gap, u->w - 4 * u->gap, 0),
                 app_t(a, "item.image_missing"), u->px, false, u->th.muted, ALIGN_CENTER);
         return;
     }
-    viewer_layout(v, area, im->w, im->h);
-    if (ui_area(u, "viewer-picture", area))
-        viewer_tap(a, u->tap_x, u->tap_y);
-    if (u->pass == UI_DRAW) {
-        double s = v->fit * v->zoom;
-        int x = (int)(area.x + area.w / 2.0 - v->cx * s + 0.5);
-        int y = (int)(area.y + area.h / 2.0 - v->cy * s + 0.5);
-        plat_clip(u->p, area.x, area.y, area.w, area.h);
-        plat_image(u->p, im->handle, x, y, (int)(im->w * s + 0.5), (int)(im->h * s + 0.5));
-        plat_clip(u->p, 0, 0, 0, 0);
-    }
+    viewer_picture(a, v, area, im->handle, im->w, im->h);
 }
 
 /* ---- the item ---- */
@@ -1804,23 +1686,18 @@ bool exam_screen(app *a)
 
 void exam_pinch(app *a, int x, int y, float scale)
 {
-    viewer_state *v = &a->exam.viewer;
-    /* A scale of nothing, or past reason, is no pinch a finger made. */
-    if (a->scr != SCR_VIEWER || a->ov != OV_NONE || !(scale > 0.01f && scale < 100.0f))
+    if (a->scr != SCR_VIEWER || a->ov != OV_NONE)
         return;
-    viewer_zoom_at(v, x, y, v->zoom * scale);
-    a->dirty = true;
+    if (viewer_pinch(&a->exam.viewer, x, y, scale))
+        a->dirty = true;
 }
 
 void exam_drag(app *a, int dx, int dy)
 {
     if (a->scr == SCR_VIEWER) {
-        viewer_state *v = &a->exam.viewer;
-        if (a->ov != OV_NONE || v->fit <= 0)
+        if (a->ov != OV_NONE)
             return;
-        v->cx -= dx / (v->fit * v->zoom);
-        v->cy -= dy / (v->fit * v->zoom);
-        viewer_clamp(v);
+        viewer_drag(&a->exam.viewer, dx, dy);
         a->dirty = true;
         return;
     }

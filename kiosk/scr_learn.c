@@ -2,8 +2,8 @@
  * scr_learn.c - the trainee's study material (scr_learn.h). The topics
  * of the trainee's exams that have lessons (sq_lesson_topics), then a
  * page at a time: its markup parsed (sq_lesson_parse) and laid out word
- * by word, each run in its style (bold; italic in the accent colour, as
- * the platform's fonts have no italic face), headings larger, lists with
+ * by word, each run in its style (bold, italic: the fonts' italic faces,
+ * or the upright slanted where the font list has none), headings larger, lists with
  * bullets and numbers, pictures scaled to the width (a placeholder,
  * logged, when one cannot be shown). A page longer than the screen
  * scrolls (drag, fling); nothing is cut. Where the trainee is (page and
@@ -20,6 +20,7 @@
 
 #include "scr_learn.h"
 #include "synaq/lesson.h"
+#include "viewer.h"
 
 typedef struct {
     int handle; /* the platform's; 0: it cannot be shown */
@@ -45,11 +46,10 @@ struct learn_state {
     /* the topics list's scroll */
     int list_scroll, list_h;
     ui_rect list_area;
-    /* a picture of the page on the whole screen (its block; -1: none):
-     * zoom over the fit, the picture's point at the middle of the view */
+    /* a picture of the page on the whole screen (its block; -1: none),
+     * in the item's picture viewer (viewer.h) */
     int viewing;
-    double zoom, cx, cy, fit;
-    ui_rect view;
+    viewer_state view;
     /* the finger's speed and the fling (px a ms; + scrolls down) */
     double vel;
     int64_t drag_ms, fling_ms;
@@ -337,11 +337,16 @@ static int flow(app *a, const sq_lesson_block *b, int x, int y, int w, int px, b
     plat *p = u->p;
     int lh = plat_line_height(p, px), cx = 0, cy = 0;
     bool space = false, draw = u->pass == UI_DRAW;
-    int sw[2] = {plat_text_width(p, px, false, " ", 1), plat_text_width(p, px, true, " ", 1)};
+    int sw[4];
+    for (int st = 0; st < 4; st++)
+        sw[st] = plat_text_width(p, px, st, " ", 1);
     for (size_t r = 0; r < b->n_runs; r++) {
         const sq_lesson_run *run = &b->runs[r];
-        bool bold = bold_all || (run->style & SQ_LESSON_BOLD);
-        plat_color c = (run->style & SQ_LESSON_ITALIC) ? u->th.accent : fg;
+        /* The run's style: bold and italic faces (plat.h), in the
+         * block's colour. */
+        int bold = (bold_all || (run->style & SQ_LESSON_BOLD) ? PLAT_BOLD : 0) |
+                   (run->style & SQ_LESSON_ITALIC ? PLAT_ITALIC : 0);
+        plat_color c = fg;
         const char *s = b->text + run->start;
         size_t n = run->len, i = 0;
         while (i < n) {
@@ -450,9 +455,7 @@ static int page_blocks(app *a, int x, int y, int w)
                 if (seen && ui_area(u, name, pic) && u->tap_y >= l->area.y &&
                     u->tap_y < l->area.y + l->area.h) {
                     l->viewing = (int)i;
-                    l->zoom = 1;
-                    l->cx = im->w / 2.0;
-                    l->cy = im->h / 2.0;
+                    viewer_reset(&l->view);
                     a->dirty = true;
                 }
                 y += pic.h + u->gap / 2;
@@ -511,69 +514,29 @@ static void clamp_scroll(struct learn_state *l)
         l->scroll = 0;
 }
 
-/* The picture's point at the middle of the view stays where the picture
- * covers the view (or, smaller than it, in the middle). */
-static void view_clamp(struct learn_state *l, const learn_image *im)
-{
-    double s = l->fit * l->zoom;
-    double hw = l->view.w / (2 * s), hh = l->view.h / (2 * s);
-    l->cx = im->w <= 2 * hw      ? im->w / 2.0
-            : l->cx < hw         ? hw
-            : l->cx > im->w - hw ? im->w - hw
-                                 : l->cx;
-    l->cy = im->h <= 2 * hh      ? im->h / 2.0
-            : l->cy < hh         ? hh
-            : l->cy > im->h - hh ? im->h - hh
-                                 : l->cy;
-}
-
-/* A picture of the page on the whole screen: a tap zooms in around it
- * (2x, 4x, then back to the fit), a drag moves it, back to the page. */
+/* A picture of the page on the whole screen, in the item's viewer
+ * (viewer.h: double tap and pinch to zoom, a drag to move it), with its
+ * words in the bar; back to the page as it was. */
 static void scr_picture(app *a)
 {
     ui *u = &a->u;
     struct learn_state *l = a->learn;
     const learn_image *im = &l->images[l->viewing];
-    ui_fill(u, ui_r(0, 0, u->w, u->h), u->th.bg);
-    int bar_h = u->unit + 2 * u->gap;
-    ui_fill(u, ui_r(0, 0, u->w, bar_h), u->th.accent);
-    const char *back = app_t(a, "learn.picture_back");
-    int bw = ui_text_width(u, back, u->px, true) + 4 * u->gap;
-    bw = bw < 3 * u->unit ? 3 * u->unit : bw > u->w - 2 * u->gap ? u->w - 2 * u->gap : bw;
-    if (ui_button(u, "picture-back", ui_r(u->gap, u->gap, bw, u->unit), back, BTN_NORMAL)) {
+    ui_rect area, status;
+    if (viewer_frame(a, "learn.picture_back", &area, &status)) {
         l->viewing = -1;
         a->dirty = true;
         return;
     }
-    const char *hint = app_t(a, "learn.picture_hint");
-    int hpx = u->px * 9 / 10;
-    int hh = ui_text_height(u, u->w - 4 * u->gap, hint, hpx, false) + 2 * u->gap;
-    ui_fill(u, ui_r(0, u->h - hh, u->w, hh), u->th.panel);
-    ui_text(u, ui_r(2 * u->gap, u->h - hh + u->gap, u->w - 4 * u->gap, hh - 2 * u->gap), hint, hpx,
-            false, u->th.muted, ALIGN_CENTER);
-    l->view = ui_r(0, bar_h, u->w, u->h - bar_h - hh);
-    if (l->view.h <= 0 || im->w <= 0 || im->h <= 0)
-        return;
-    double fx = (double)l->view.w / im->w, fy = (double)l->view.h / im->h;
-    l->fit = fx < fy ? fx : fy;
-    view_clamp(l, im);
-    if (ui_area(u, "picture-view", l->view)) {
-        double s = l->fit * l->zoom;
-        /* The point tapped comes to the middle, zoomed. */
-        l->cx += (u->tap_x - (l->view.x + l->view.w / 2.0)) / s;
-        l->cy += (u->tap_y - (l->view.y + l->view.h / 2.0)) / s;
-        l->zoom = l->zoom >= 4 ? 1 : l->zoom * 2;
-        view_clamp(l, im);
-        a->dirty = true;
-    }
-    if (u->pass == UI_DRAW) {
-        double s = l->fit * l->zoom;
-        int x = (int)(l->view.x + l->view.w / 2.0 - l->cx * s + 0.5);
-        int y = (int)(l->view.y + l->view.h / 2.0 - l->cy * s + 0.5);
-        plat_clip(u->p, l->view.x, l->view.y, l->view.w, l->view.h);
-        plat_image(u->p, im->handle, x, y, (int)(im->w * s + 0.5), (int)(im->h * s + 0.5));
-        plat_clip(u->p, 0, 0, 0, 0);
-    }
+    const char *words = l->parsed->blocks[l->viewing].text;
+    int px = u->px;
+    while (px > 12 && ui_text_height(u, status.w, words, px, false) > status.h)
+        px--;
+    int th = ui_text_height(u, status.w, words, px, false);
+    if (th <= status.h)
+        ui_text(u, ui_r(status.x, status.y + (status.h - th) / 2, status.w, th), words, px, false,
+                u->th.accent_fg, ALIGN_LEFT);
+    viewer_picture(a, &l->view, area, im->handle, im->w, im->h);
 }
 
 static void scr_lesson(app *a)
@@ -703,11 +666,8 @@ bool learn_drag(app *a, int dx, int dy)
         a->dirty = true;
         return true;
     }
-    if (l->viewing >= 0 && l->images && l->fit > 0) {
-        const learn_image *im = &l->images[l->viewing];
-        l->cx -= dx / (l->fit * l->zoom);
-        l->cy -= dy / (l->fit * l->zoom);
-        view_clamp(l, im);
+    if (l->viewing >= 0) {
+        viewer_drag(&l->view, dx, dy);
         a->dirty = true;
         return true;
     }
@@ -766,4 +726,14 @@ int learn_tick(app *a, int64_t now)
         return -1;
     }
     return 16;
+}
+
+bool learn_pinch(app *a, int x, int y, float scale)
+{
+    struct learn_state *l = a->learn;
+    if (a->scr != SCR_LESSON || !l || l->viewing < 0)
+        return false;
+    if (a->ov == OV_NONE && viewer_pinch(&l->view, x, y, scale))
+        a->dirty = true;
+    return true;
 }

@@ -23,6 +23,9 @@ void learn_open(app *a);
  * one: a quick drag goes on as a fling. */
 bool learn_drag(app *a, int dx, int dy);
 void learn_drag_end(app *a);
+/* A pinch on a page's picture on the whole screen zooms it (viewer.h);
+ * true: taken. */
+bool learn_pinch(app *a, int x, int y, float scale);
 /* The fling's steps: ms until the next (-1: none). */
 int learn_tick(app *a, int64_t now);
 /* The trainee goes (idle): the page reached is kept, the page let go. */

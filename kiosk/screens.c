@@ -132,6 +132,8 @@ void screens_drag_end(app *a)
 
 void screens_pinch(app *a, int x, int y, float scale)
 {
+    if (learn_pinch(a, x, y, scale))
+        return;
     exam_pinch(a, x, y, scale);
 }
 

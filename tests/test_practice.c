@@ -18,6 +18,7 @@
 #include "fixture.h"
 #include "synaq/practice.h"
 #include "mastery_int.h"
+#include "source_int.h"
 
 static fixture f;
 
@@ -143,6 +144,45 @@ static void test_rules(void)
     CHECK_INT(SQ_EINVAL, sqi_mastery_rule_read(e, 2, &r, why, sizeof why));
     CHECK_CONTAINS("unknown mastery rule", why);
     json_decref(e);
+}
+
+/* Sources whose mastery rule cannot be met: refused by the source's
+ * check (what `bundle check` runs), naming the file and the rule's line,
+ * and nothing made of them. */
+static void test_unmeetable_sources(void)
+{
+    static const char *const head =
+        "exam: m\nversion: 1\ntitle: {en: M}\npass_mark: 50\n"
+        "topics:\n  a: {en: A}\n  b: {en: B}\n"
+        "items:\n"
+        "  - {id: q1, topic: a, type: truefalse, answer: yes, text: {en: Q1}}\n"
+        "  - {id: q2, topic: a, type: truefalse, answer: yes, text: {en: Q2}}\n";
+    static const struct {
+        const char *tail, *msg;
+    } cases[] = {
+        {"practice:\n  mastery: all\nrequires_practice: yes\n",
+         "m.yaml:12: practice: topic 'b': the topic has no items, so its mastery can never be met"},
+        {"practice:\n  mastery: all\n  topics:\n    b: {streak: 2}\n",
+         "m.yaml:14: practice: topic 'b': the topic has no items, so its mastery can never be met"},
+        {"practice:\n  mastery: {m_of_n: {m: 6, n: 5}}\n",
+         "m.yaml:12: practice: topic 'a': m_of_n: m (6) is more than n (5): 6 right of the last 5 "
+         "can never be met"},
+        {"practice:\n  mastery: {streak: 0}\n",
+         "m.yaml:12: practice: topic 'a': streak must be a number of answers in a row, 1 to 100"},
+        {"practice:\n  mastery: {m_of_n: {m: 2, n: 101}}\n",
+         "m.yaml:12: practice: topic 'a': m_of_n: n must be 1 to 100"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char yaml[1024];
+        snprintf(yaml, sizeof yaml, "%s%s", head, cases[i].tail);
+        json_t *doc = NULL;
+        sq_err e;
+        memset(&e, 0, sizeof e);
+        CHECK_INT(SQ_EINVAL, sqi_source_parse("m.yaml", yaml, strlen(yaml), NULL, &doc, &e));
+        CHECK_STR(cases[i].msg, e.msg);
+        CHECK(doc == NULL);
+        json_decref(doc);
+    }
 }
 
 /* ---- on the station ---- */
@@ -444,6 +484,7 @@ static void test_sealed(void)
 int main(void)
 {
     test_rules();
+    test_unmeetable_sources();
     if (fx_setup(&f, "st-001"))
         return 1;
     import_yaml(practice_exam);

@@ -12,6 +12,7 @@
 #
 # Knobs (environment): KB_RUNS (first-frame runs, 5), KB_IDLE_S (30),
 # KB_HOUR_MIN (minutes of the timed-item run, 60; 0 skips it),
+# KB_LESSON_PAGES (pages of the lesson page-turn run, 500; 0 skips it),
 # KB_KEEP=1 (keep the temp folder and say where), KB_BASE=BUILD_DIR (a
 # baseline build: its kiosk runs the tap script too, KB_TAP_RUNS times each,
 # interleaved with this build's, each on a fresh copy of the same attempt;
@@ -32,6 +33,7 @@ kiosk=$build/kiosk/synaq-kiosk
 runs=${KB_RUNS:-5}
 idle_s=${KB_IDLE_S:-30}
 hour_min=${KB_HOUR_MIN:-60}
+lesson_pages=${KB_LESSON_PAGES:-500}
 for f in "$floor" "$shim" "$launch" "$kiosk"; do
     [ -e "$f" ] || { echo "run.sh: $f is missing: build first" >&2; exit 1; }
 done
@@ -370,6 +372,56 @@ if [ "$hour_min" -gt 0 ]; then
     hour_ok=1
 fi
 
+# ---- 6. lesson page turns ----
+# A station with one exam of $lesson_pages lesson pages (bench_lessons'
+# generator: kk, ru, en, some 4 KB of markup a page and language, with
+# headings, bold, italic and lists), in topics of 100 pages so every topic
+# shows on the Learn screen at 1280x800. The trainee opens each topic and
+# taps "next" to its last page: every turn a first view of its page (read
+# and unsealed from the store, parsed, laid out, its new texts rendered).
+# A turn: the tap's work (the hit pass: the page loaded) and the frame
+# it makes (columns 7 and 4 CPU, 6 and 1 wall, of frames()).
+
+lesson_ok=0
+if [ "$lesson_pages" -gt 0 ]; then
+    tp=100
+    "$build/bench/bench_lessons" --source "$work/lessons.yaml" --pages "$lesson_pages" \
+        --topic-pages $tp || fail "bench_lessons --source failed"
+    "$top/tests/ui/station.sh" "$build" "$work/lst" "$work/lessons.yaml" \
+        >"$work/lstation.log" 2>&1 || fail "station.sh (lessons) failed: $(tail -n3 "$work/lstation.log")"
+    ltopics=$(( (lesson_pages + tp - 1) / tp ))
+    {
+        echo "tap lang-kk"; echo "type 770202300111"; echo "tap continue"
+        echo "type БЕНЧ ОҚУШЫ"; echo "tap continue"; echo "expect-screen exams"
+        echo "tap learn"; echo "expect-screen learn"
+        # From here one frame a line (script.c draws once after each).
+        left=$lesson_pages
+        for t in $(seq 0 $((ltopics - 1))); do
+            n=$(( left < tp ? left : tp ))
+            left=$(( left - n ))
+            echo "tap topic:t$t"
+            for i in $(seq $((n - 1))); do echo "tap next"; done
+            echo "tap back"
+        done
+    } >"$work/lessons.script"
+    # shellcheck disable=SC2046
+    env $(menv "${x_dpy[main]}" "$work/frames.lessons") timeout 900 \
+        "$kiosk" --home "$work/lst/station" --software --size 1280x800 \
+        --script "$work/lessons.script" >"$work/lessons.log" 2>&1 ||
+        fail "the lesson page-turn script failed (see $work/lessons.log)"
+    # The last frames are the topics' (open, turns, back); the turns kept.
+    frames "$work/frames.lessons" | tail -n $((lesson_pages + ltopics)) |
+        awk -v tp=$tp -v pages="$lesson_pages" '
+            { k = (NR - 1) - t0 }
+            k == 0 { next }                       # the topic opened
+            { n = (pages - done < tp) ? pages - done : tp }
+            k == n { t0 = NR; done += n; next }   # back to the topics
+            { printf "%.4f %.4f %d\n", $7 + $4, $6 + $1, $5 }' >"$work/fl"
+    [ "$(wc -l <"$work/fl")" = $((lesson_pages - ltopics)) ] ||
+        fail "the page-turn run gave $(wc -l <"$work/fl") turns, not $((lesson_pages - ltopics))"
+    lesson_ok=1
+fi
+
 # ---- the table ----
 
 med() { sort -g "$1" | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
@@ -472,4 +524,20 @@ if [ "$hour_ok" = 1 ]; then
     hrow "frame, back to back: median (first/last minute)" "$(medf 1 "$work/fh.min1")" "$(medf 1 "$work/fh.minN")" "ms"
     hrow "  CPU of the frame: median" "$(medf 2 "$work/fh.min1")" "$(medf 2 "$work/fh.minN")" "ms"
     hrow "texts rendered in that minute" "$(sumf 3 "$work/fh.min1")" "$(sumf 3 "$work/fh.minN")" ""
+fi
+
+if [ "$lesson_ok" = 1 ]; then
+    q() { awk "{print \$$1}" "$2" | sort -g | awk -v q="$3" '{a[NR]=$1}
+        END{if(!NR){print "nan"; exit} k=int(q*NR+0.999999); if(k<1)k=1; if(k>NR)k=NR; print a[k]}'; }
+    echo
+    echo "kiosk turning lesson pages: $(wc -l <"$work/fl") turns (tap \"next\" to the frame shown), each"
+    echo "a first view of a page of a $lesson_pages-page lesson bundle (bench_lessons; kk, 1280x800):"
+    printf "%-52s %9s %9s %9s  %s\n" "figure" "median" "p99" "max" "unit"
+    printf "%-52s %9s %9s %9s  %s\n" "------" "------" "---" "---" "----"
+    printf "%-52s %9s %9s %9s  %s\n" "CPU per page turn (tap's work + its frame)" \
+        "$(fmt "$(q 1 "$work/fl" 0.5)")" "$(fmt "$(q 1 "$work/fl" 0.99)")" "$(fmt "$(q 1 "$work/fl" 1)")" "ms"
+    printf "%-52s %9s %9s %9s  %s\n" "tap to frame, wall" \
+        "$(fmt "$(q 2 "$work/fl" 0.5)")" "$(fmt "$(q 2 "$work/fl" 0.99)")" "$(fmt "$(q 2 "$work/fl" 1)")" "ms"
+    printf "%-52s %9s %9s %9s  %s\n" "texts rendered per turn" \
+        "$(q 3 "$work/fl" 0.5)" "$(q 3 "$work/fl" 0.99)" "$(q 3 "$work/fl" 1)" ""
 fi

@@ -24,6 +24,11 @@
  * cache stays within its bound in bytes, a text drawn before the churn is
  * drawn the same after it, and text below the clip is not rendered.
  *
+ * Italic (a lesson's *emphasis*): with the real list, italic and bold
+ * italic text is measured (so drawn) in the list's italic faces, not the
+ * upright; with a list that names no italic face, italic still renders,
+ * slanted: pixels other than the upright's, none cut at its width.
+ *
  * Touch: two fingers (SDL_FINGER* events pushed into SDL's queue, as a
  * touchscreen's driver makes them) become a pinch: the first finger's
  * press taken back (PLAT_UP, cancel), then PLAT_PINCH with the ratio of
@@ -35,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <SDL_ttf.h>
 
 #include "check.h"
@@ -297,6 +303,140 @@ static void check_cache(plat *p)
 
 /* One SDL event through plat_wait: 1 and *ev when the platform makes
  * one of it, else 0. */
+/* The first font of role in the list at path (into out; "" if none). */
+static void list_font(const char *path, const char *role, char *out, size_t n)
+{
+    out[0] = 0;
+    FILE *f = fopen(path, "r");
+    char line[600];
+    while (f && fgets(line, sizeof line, f)) {
+        char r[16], file[512];
+        if (line[0] == '#' || sscanf(line, "%15s %511s", r, file) != 2)
+            continue;
+        if (!strcmp(r, role) && !out[0])
+            snprintf(out, n, "%s", file);
+    }
+    if (f)
+        fclose(f);
+}
+
+static const char *const italic_texts[] = {
+    "Сайлауға қатысу ерікті: ешкім азаматты мәжбүрлей алмайды (Ә Ғ Қ Ң Ө Ұ Ү Һ І)",
+    "Участие в выборах добровольное: никто не может принуждать гражданина",
+    "Taking part in elections is voluntary",
+};
+
+/* Italic in the list's italic faces. */
+static void check_italic_faces(plat *p, const char *list)
+{
+    char it[512], bit[512], reg[512];
+    list_font(list, "italic", it, sizeof it);
+    list_font(list, "bold-italic", bit, sizeof bit);
+    list_font(list, "regular", reg, sizeof reg);
+    CHECK(it[0] && bit[0] && reg[0]);
+    if (!it[0] || !bit[0] || !reg[0])
+        return;
+    int px = 26;
+    TTF_Font *fi = TTF_OpenFont(it, px), *fb = TTF_OpenFont(bit, px), *fr = TTF_OpenFont(reg, px);
+    CHECK(fi && fb && fr);
+    for (size_t i = 0; fi && fb && fr && i < sizeof italic_texts / sizeof *italic_texts; i++) {
+        const char *t = italic_texts[i];
+        size_t n = strlen(t);
+        CHECK(one_run(fi, t, n) && one_run(fb, t, n));
+        CHECK_INT(ttf_width(fi, t, n), plat_text_width(p, px, PLAT_ITALIC, t, n));
+        CHECK_INT(ttf_width(fb, t, n), plat_text_width(p, px, PLAT_BOLD | PLAT_ITALIC, t, n));
+        /* The italic face is narrower than the upright: another face. */
+        CHECK(plat_text_width(p, px, PLAT_ITALIC, t, n) != ttf_width(fr, t, n));
+    }
+    if (fi)
+        TTF_CloseFont(fi);
+    if (fb)
+        TTF_CloseFont(fb);
+    if (fr)
+        TTF_CloseFont(fr);
+}
+
+/* The text drawn alone at (10, 10) in style, shot into path. */
+static void shot_text(plat *p, int style, const char *t, const char *path)
+{
+    char err[300];
+    plat_clear(p, (plat_color){255, 255, 255, 255});
+    plat_text(p, 10, 10, 32, style, (plat_color){0, 0, 0, 255}, t, strlen(t));
+    CHECK_INT(0, plat_screenshot(p, path, err, sizeof err));
+    plat_present(p);
+}
+
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    long n = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0)
+        n = ftell(f);
+    if (f)
+        fclose(f);
+    return n;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    FILE *x = fopen(a, "rb"), *y = fopen(b, "rb");
+    bool same = x && y;
+    while (same) {
+        int c = fgetc(x), d = fgetc(y);
+        same = c == d;
+        if (c == EOF)
+            break;
+    }
+    if (x)
+        fclose(x);
+    if (y)
+        fclose(y);
+    return same;
+}
+
+/* A list with no italic face: italic is the upright slanted, drawn. */
+static void check_italic_fallback(const char *list)
+{
+    char reg[512], bold[512], dir[] = "/tmp/synaq-italic-XXXXXX";
+    list_font(list, "regular", reg, sizeof reg);
+    list_font(list, "bold", bold, sizeof bold);
+    if (!mkdtemp(dir)) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    char path[600], up[600], sl[600], blank[600];
+    snprintf(path, sizeof path, "%s/fonts.list", dir);
+    snprintf(up, sizeof up, "%s/upright.png", dir);
+    snprintf(sl, sizeof sl, "%s/slanted.png", dir);
+    snprintf(blank, sizeof blank, "%s/blank.png", dir);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fprintf(f, "regular %s\nbold %s\n", reg, bold);
+        fclose(f);
+    }
+    plat *p = NULL;
+    char err[600];
+    plat_config cfg = {640, 120, true, false, path, NULL};
+    CHECK_INT(0, plat_open(&cfg, &p, err, sizeof err));
+    if (p) {
+        const char *t = italic_texts[0];
+        size_t n = strlen(t);
+        CHECK(plat_text_width(p, 32, PLAT_ITALIC, t, n) > 0);
+        CHECK(plat_text_width(p, 32, PLAT_BOLD | PLAT_ITALIC, t, n) > 0);
+        shot_text(p, 0, "", blank);
+        shot_text(p, 0, "Ерікті қатысу", up);
+        shot_text(p, PLAT_ITALIC, "Ерікті қатысу", sl);
+        CHECK(file_size(sl) > 0 && !same_file(sl, blank));
+        CHECK(!same_file(sl, up));
+    }
+    plat_close(p);
+    remove(path);
+    remove(up);
+    remove(sl);
+    remove(blank);
+    rmdir(dir);
+}
+
 static int through(plat *p, SDL_Event *e, plat_event *ev)
 {
     if (SDL_PushEvent(e) != 1)
@@ -430,10 +570,13 @@ int main(int argc, char **argv)
     check_cache(p);
     printf("touch:\n");
     check_touch(p);
+    printf("italic:\n");
+    check_italic_faces(p, argv[1]);
     free(u);
     for (int i = 0; i < 3; i++)
         json_decref(cats[i]);
     plat_close(p);
+    check_italic_fallback(argv[1]);
     printf("%d checks, %d failed\n", check_count, check_failures);
     return check_failures ? 1 : 0;
 }
