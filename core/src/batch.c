@@ -624,6 +624,25 @@ sq_status sq_batch_mark_sent(sq_store *s, const int64_t *seqs, size_t n, int *ma
         if (sqlite3_changes(s->db) > 0)
             done[count++] = local[i];
     }
+    sqlite3_finalize(q);
+    q = NULL;
+    /* A practice record's own row shows it sent too (the results row that
+     * carried it is what counts: sq_practice_count). */
+    if (count > 0 &&
+        (st = sqi_db_prepare(s,
+                             "UPDATE practice SET sent_wall = ? WHERE rseq = ? AND sent_wall IS NULL",
+                             &q, err)))
+        goto out;
+    for (int i = 0; i < count && !st; i++) {
+        sqlite3_bind_int64(q, 1, sqi_db_wall_s(s));
+        sqlite3_bind_int64(q, 2, done[i]);
+        int rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE)
+            st = sqi_db_sqlerr(s, rc, "marking practice records sent", err);
+    }
+    if (st)
+        goto out;
     st = sqi_chain_sent_append(s, done, (size_t)count, err);
     /* A result now sent may have been all that kept an old exam version. */
     if (st == SQ_OK && count > 0)

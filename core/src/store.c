@@ -25,11 +25,12 @@
 #include "codec_int.h"
 #include "keys_int.h"
 #include "db_int.h"
+#include "mastery_int.h"
 #include "util_int.h"
 #include "synaq/bundle.h"
 #include "synaq/store.h"
 
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 
 /* The audit log's guard against updates: made by migration 1 -> 2, and
  * again by 2 -> 3 once the old lines have their MACs. */
@@ -129,6 +130,21 @@ static const char *const migrations[] = {
     "  idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(exam, idx));"
     "CREATE TABLE lesson_marks(trainee BLOB NOT NULL, exam_id TEXT NOT NULL,"
     "  body BLOB NOT NULL, PRIMARY KEY(trainee, exam_id)) WITHOUT ROWID;",
+    /* 7 -> 8: practice records leave the station (sync/PROTOCOL.md,
+     * "Practice records"; practice.c). The results table becomes the
+     * outbox of everything sealed for central: kind 0 an exam result, 1 a
+     * practice record's sealed form, numbered in the same sequence (its
+     * attempt column holds the practice record's id), batched, marked sent
+     * and checked by the chain as a result is. practice.rseq names that
+     * row; a record keeps its number. */
+    "ALTER TABLE results ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TRIGGER results_kind_immutable BEFORE UPDATE OF kind ON results"
+    "  BEGIN SELECT RAISE(ABORT, 'results are immutable'); END;"
+    "ALTER TABLE practice ADD COLUMN rseq INTEGER;"
+    "CREATE UNIQUE INDEX practice_rseq ON practice(rseq);"
+    "CREATE TRIGGER practice_rseq_once BEFORE UPDATE OF rseq ON practice"
+    "  WHEN OLD.rseq IS NOT NULL"
+    "  BEGIN SELECT RAISE(ABORT, 'a practice record keeps its number'); END;",
 };
 
 
@@ -394,6 +410,13 @@ sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clo
     /* The records are checked once the store is known to be ours. */
     if ((st = migrate(s, err)) || (st = bind_station(s, err)) || (st = sqi_chain_check(s, err)))
         goto fail;
+    /* Practice records of a store from before schema 8 get their sealed
+     * form and number now (practice.c); a failure leaves them for the
+     * next open and does not stop this one. */
+    sq_err ignored;
+    if (sqi_practice_number_open(s, &ignored) != SQ_OK) {
+        /* left for the next open, or the next practice answer */
+    }
     *out = s;
     return SQ_OK;
 fail:
