@@ -145,8 +145,8 @@ else
 fi
 out=$(central open-results --into "$rdb" 2>&1) && st=0 || st=$?
 same "status with refused results" 1 "$st"
-grep -qF "result #3 of 'st-2' not imported" <<<"$out" && ok || bad "st-2 #3 not reported: $out"
-grep -qF "result #6 of 'st-1' not imported" <<<"$out" && ok || bad "st-1 #6 not reported: $out"
+grep -qF "record #3 of 'st-2' not imported" <<<"$out" && ok || bad "st-2 #3 not reported: $out"
+grep -qF "record #6 of 'st-1' not imported" <<<"$out" && ok || bad "st-1 #6 not reported: $out"
 grep -qF "opened 1 new result(s) into $rdb, 2 refused; it holds 8 in all (2 refused in all)" <<<"$out" \
   && ok || bad "the summary: $out"
 grep -qF "not signed by the station key" <<<"$(q "SELECT reason FROM refused WHERE station_id = 'st-1'")" && ok ||
@@ -167,12 +167,12 @@ else
 fi
 
 # A reports.db of schema 1 (before the report's indexes) is brought up to
-# 2 by the next open-results --into, its rows as they were.
+# the current schema (3) by the next open-results --into, its rows as they were.
 rows_before=$(q "SELECT count(*) FROM attempts")
 sqlite3 "$rdb" "DROP INDEX attempts_exam_score; DROP INDEX attempts_district_exam_score;
   PRAGMA user_version = 1;"
 expect "it holds 8 in all" 0 central open-results --into "$rdb"
-same "schema after the upgrade" 2 "$(q 'PRAGMA user_version')"
+same "schema after the upgrade" 3 "$(q 'PRAGMA user_version')"
 same "the report's indexes after the upgrade" 2 \
   "$(q "SELECT count(*) FROM sqlite_master WHERE name IN ('attempts_exam_score', 'attempts_district_exam_score')")"
 same "rows after the upgrade" "$rows_before" "$(q "SELECT count(*) FROM attempts")"
