@@ -19,6 +19,7 @@
 #include "check.h"
 #include "fixture.h"
 #include "synaq/practice.h"
+#include "db_int.h"
 #include "mastery_int.h"
 
 static fixture f;
@@ -538,6 +539,109 @@ static void test_sealed(void)
     CHECK_OK(sq_practice_required_met(f.store, "drill", "t-2", &e), &e);
 }
 
+/* Inserts a practice row as a store before schema 8 held it: sealed with
+ * the store's key, no number, nothing in the outbox. body NULL: a row
+ * whose sealed field does not open. */
+static void insert_old_row(const char *id_hex, const char *body)
+{
+    sq_err e;
+    char rowkey[STORE_ROWKEY];
+    uint8_t id[16], h[32], *sealed = NULL;
+    size_t n = 0;
+    sodium_hex2bin(id, sizeof id, id_hex, 32, NULL, NULL, NULL);
+    sqi_rowkey_practice(rowkey, id_hex);
+    if (body)
+        CHECK_OK(sqi_db_seal(f.store, "practice", "sealed", rowkey, body, strlen(body), &sealed, &n,
+                             &e),
+                 &e);
+    sqi_db_trainee_hash(f.store, "t-9", h);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    CHECK(sqlite3_open_v2(f.db_path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    CHECK(sqlite3_prepare_v2(db,
+                             "INSERT INTO practice(id, exam_id, trainee, sealed, created_wall)"
+                             " VALUES (?, 'drill', ?, ?, 1767225600)",
+                             -1, &q, NULL) == SQLITE_OK);
+    sqlite3_bind_blob(q, 1, id, 16, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, h, 32, SQLITE_STATIC);
+    if (sealed)
+        sqlite3_bind_blob(q, 3, sealed, (int)n, SQLITE_STATIC);
+    else
+        sqlite3_bind_blob(q, 3, "not sealed at all", 17, SQLITE_STATIC);
+    CHECK(sqlite3_step(q) == SQLITE_DONE);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    free(sealed);
+}
+
+/* Practice records of a store from before schema 8 (no number, no sealed
+ * form for central) are sealed and numbered before anything is counted or
+ * batched, their name empty; a row that does not open is passed over and
+ * stops neither that nor a new answer; the store's records stay clean. */
+static void test_old_records(void)
+{
+    sq_err e;
+    int64_t all0 = 0, unsent0 = 0, all = 0, unsent = 0, pending = 0, last0 = 0, last = 0;
+    int64_t pending0 = 0;
+    CHECK_OK(sq_practice_count(f.store, &all0, &unsent0, &e), &e);
+    CHECK_INT(0, unsent0);
+    CHECK_OK(sq_batch_counts(f.store, &pending0, &last0, &e), &e);
+    CHECK_INT(last0, count_rows("results"));
+    insert_old_row("0102030405060708090a0b0c0d0e0f10",
+                   "{\"kind\":\"practice\",\"exam\":\"drill\",\"version\":1,\"item\":\"L2\","
+                   "\"item_idx\":1,\"topic\":\"law\",\"try\":1,\"right\":true,\"selected\":[0],"
+                   "\"wall\":1767225600,\"trainee\":\"t-9\"}");
+    insert_old_row("1112131415161718191a1b1c1d1e1f20", NULL);
+    CHECK_OK(sq_practice_count(f.store, &all, &unsent, &e), &e);
+    CHECK_INT(all0 + 2, all);
+    CHECK_INT(2, unsent);
+    CHECK_OK(sq_batch_counts(f.store, &pending, &last, &e), &e);
+    CHECK_INT(pending0 + 1, pending);
+    CHECK_INT(last0 + 1, last);
+    CHECK_INT(1, count_rows("practice WHERE rseq IS NULL"));
+    sq_batch_made made;
+    CHECK_OK(sq_batch_make(f.store, 0, 50, 0, &made, &e), &e);
+    CHECK_INT(pending0 + 1, made.count);
+    CHECK_INT(last0 + 1, made.last_seq);
+    sq_batch *b = NULL;
+    CHECK_OK(sq_batch_parse(made.bytes, made.len, &b, &e), &e);
+    CHECK_OK(sq_batch_verify(b, sq_station_keys_sign_pk(f.keys), &e), &e);
+    if (b && sq_batch_count(b) == (size_t)pending0 + 1) {
+        int64_t seq;
+        const uint8_t *sealed;
+        size_t slen;
+        sq_batch_result(b, (size_t)pending0, &seq, &sealed, &slen);
+        sq_record_kind kind = 0;
+        sq_result *res = NULL;
+        sq_practice_rec *pr = NULL;
+        CHECK_OK(sq_record_open(sealed, slen, sq_central_results_pk(f.central),
+                                sq_central_results_sk(f.central), sq_station_keys_sign_pk(f.keys),
+                                &kind, &res, &pr, &e),
+                 &e);
+        CHECK_INT(SQ_RECORD_PRACTICE, kind);
+        if (pr) {
+            CHECK_STR("t-9", pr->trainee_id);
+            CHECK_STR("", pr->trainee_name);
+            CHECK_STR("0102030405060708090a0b0c0d0e0f10", pr->record_id);
+            CHECK_STR("L2", pr->item_id);
+            CHECK_INT(1, pr->selected);
+            CHECK_INT(1767225600, pr->created_wall_s);
+        }
+        sq_practice_rec_free(pr);
+        sq_result_free(res);
+    }
+    sq_batch_free(b);
+    sq_free(made.bytes);
+    /* A new answer is recorded and numbered past the damaged row. */
+    master("t-2", "law", 1);
+    CHECK_INT(1, count_rows("practice WHERE rseq IS NULL"));
+    CHECK_INT(last0 + 2, count_rows("results"));
+    sq_integrity_report rep;
+    CHECK_OK(sq_chain_check(f.store, &rep, &e), &e);
+    CHECK_INT(0, (int)rep.found.flags);
+}
+
 int main(void)
 {
     test_rules();
@@ -548,6 +652,7 @@ int main(void)
     test_draw_and_feedback();
     test_mastery_and_requires();
     test_sealed();
+    test_old_records();
     fx_teardown(&f);
     return check_report("test_practice");
 }

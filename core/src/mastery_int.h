@@ -87,8 +87,8 @@ void sqi_rowkey_practice(char out[STORE_ROWKEY], const char *id_hex);
  * sequence and put in the results table as kind 1 (practice.c; records
  * that do not open are passed over). */
 sq_status sqi_practice_number(sq_store *s, sq_err *err) SQ_MUST_CHECK;
-/* The same in its own transaction, when there is any (store open: the
- * records of stores from before schema 8). */
+/* The same in its own transaction, when there is any (batch.c, before it
+ * counts or batches: the records of stores from before schema 8). */
 sq_status sqi_practice_number_open(sq_store *s, sq_err *err) SQ_MUST_CHECK;
 
 #endif

@@ -25,7 +25,6 @@
 #include "codec_int.h"
 #include "keys_int.h"
 #include "db_int.h"
-#include "mastery_int.h"
 #include "util_int.h"
 #include "synaq/bundle.h"
 #include "synaq/store.h"
@@ -410,13 +409,6 @@ sq_status sq_store_open(const char *path, const sq_station_keys *k, const sq_clo
     /* The records are checked once the store is known to be ours. */
     if ((st = migrate(s, err)) || (st = bind_station(s, err)) || (st = sqi_chain_check(s, err)))
         goto fail;
-    /* Practice records of a store from before schema 8 get their sealed
-     * form and number now (practice.c); a failure leaves them for the
-     * next open and does not stop this one. */
-    sq_err ignored;
-    if (sqi_practice_number_open(s, &ignored) != SQ_OK) {
-        /* left for the next open, or the next practice answer */
-    }
     *out = s;
     return SQ_OK;
 fail:
