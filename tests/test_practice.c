@@ -440,12 +440,15 @@ static void test_mastery_and_requires(void)
         if (bad) {
             memcpy(bad, sealed, slen);
             bad[slen / 2] ^= 1;
+            sq_result *bad_res = NULL;
+            sq_practice_rec *bad_pr = NULL;
             CHECK_ERR(SQ_EAUTH, "does not open",
                       sq_record_open(bad, slen, sq_central_results_pk(f.central),
                                      sq_central_results_sk(f.central),
-                                     sq_station_keys_sign_pk(f.keys), &kind, &res, &pr, &e),
+                                     sq_station_keys_sign_pk(f.keys), &kind, &bad_res, &bad_pr,
+                                     &e),
                       &e);
-            CHECK(res == NULL && pr == NULL);
+            CHECK(bad_res == NULL && bad_pr == NULL);
             free(bad);
         }
         sq_practice_rec_free(pr);
