@@ -12,10 +12,13 @@
  *
  * Each case runs --runs times (default 41); printed: the median and the
  * slowest (at 41 runs, the p98), in milliseconds, of the rows and of the
- * count, and the process's peak memory. Figures are printed, never
- * judged.
+ * count, and the process's peak memory. Then item analysis of one exam
+ * version, whole and in one district: reading its grid out of reports.db
+ * (reports_grid_get) and computing its figures (itemstats_compute), wall
+ * clock and the process's CPU, as the console's item page does. Figures
+ * are printed, never judged.
  *
- *   bench_reports [--rows N] [--db FILE] [--runs R]
+ *   bench_reports [--rows N] [--db FILE] [--runs R] [--items-only]
  *
  * Load: filling 10^6 rows takes about a minute on 2 cores (about 1 GB on
  * disk with their items); the cases take seconds.
@@ -29,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "itemstats.h"
 #include "reports.h"
 #include "reports_db.h"
 
@@ -149,6 +153,13 @@ static int fill(const char *path, long rows)
     return rc;
 }
 
+static double cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -201,12 +212,61 @@ static int run_case(reports *rp, const bench_case *c, int runs)
     return 0;
 }
 
+/* Item analysis of one exam version (in district, when not NULL): the
+ * grid read and the figures computed, runs times. */
+static int run_items(reports *rp, const char *what, const char *exam, int64_t version,
+                     const char *district, int runs)
+{
+    double read_ms[MAX_RUNS], read_cpu[MAX_RUNS], comp_ms[MAX_RUNS];
+    size_t attempts = 0, cells = 0;
+    for (int i = 0; i < runs; i++) {
+        sq_err e;
+        reports_grid *g = NULL;
+        itemstats *st = NULL;
+        double t0 = now_ms(), c0 = cpu_ms();
+        if (reports_grid_get(rp, exam, version, district, (size_t)1 << 28, &g, &e)) {
+            fprintf(stderr, "bench_reports: %s\n", e.msg);
+            return 1;
+        }
+        double t1 = now_ms();
+        read_cpu[i] = cpu_ms() - c0;
+        itemstats_input in = {.n_attempts = g->n_attempts,
+                              .n_items = g->n_items,
+                              .max_mark = g->max_mark,
+                              .item = g->item,
+                              .n_cells = g->n_cells,
+                              .score = g->score,
+                              .seen = g->seen,
+                              .chosen = g->chosen,
+                              .n_options = g->n_options};
+        if (itemstats_compute(&in, &st, &e)) {
+            fprintf(stderr, "bench_reports: %s\n", e.msg);
+            reports_grid_free(g);
+            return 1;
+        }
+        read_ms[i] = t1 - t0;
+        comp_ms[i] = now_ms() - t1;
+        attempts = g->n_attempts;
+        cells = g->n_attempts * g->n_cells;
+        itemstats_free(st);
+        reports_grid_free(g);
+    }
+    qsort(read_ms, (size_t)runs, sizeof read_ms[0], cmp_double);
+    qsort(read_cpu, (size_t)runs, sizeof read_cpu[0], cmp_double);
+    qsort(comp_ms, (size_t)runs, sizeof comp_ms[0], cmp_double);
+    printf("%-36s %9zu %9zu %8.1f %8.1f %8.1f %8.1f\n", what, attempts, cells, read_ms[runs / 2],
+           read_ms[runs - 1], read_cpu[runs / 2], comp_ms[runs / 2]);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"rows", 1, 0, 'n'}, {"db", 1, 0, 'd'}, {"runs", 1, 0, 'r'}, {0, 0, 0, 0}};
+        {"rows", 1, 0, 'n'}, {"db", 1, 0, 'd'}, {"runs", 1, 0, 'r'},
+        {"items-only", 0, 0, 'i'}, {0, 0, 0, 0}};
     long rows = 1000000;
     int runs = 41, c;
+    bool items_only = false;
     char path[4096] = "";
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == 'n')
@@ -215,11 +275,15 @@ int main(int argc, char **argv)
             snprintf(path, sizeof path, "%s", optarg);
         else if (c == 'r')
             runs = atoi(optarg);
+        else if (c == 'i')
+            items_only = true;
         else
             return 2;
     }
     if (rows < 100 || runs < 1 || runs > MAX_RUNS) {
-        fputs("usage: bench_reports [--rows N (>= 100)] [--db FILE] [--runs R (1..201)]\n", stderr);
+        fputs("usage: bench_reports [--rows N (>= 100)] [--db FILE] [--runs R (1..201)] "
+              "[--items-only]\n",
+              stderr);
         return 2;
     }
     if (!path[0])
@@ -284,8 +348,16 @@ int main(int argc, char **argv)
     printf("%-44s %9s %4s %8s %8s %8s %8s\n", "case", "matches", "rows", "page med", "page max",
            "count med", "count max");
     int rc = 0;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0] && !rc; i++)
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0] && !rc && !items_only; i++)
         rc = run_case(rp, &cases[i], runs);
+    int item_runs = runs < 11 ? runs : 11;
+    printf("\nitem analysis, %d runs each (ms)\n", item_runs);
+    printf("%-36s %9s %9s %8s %8s %8s %8s\n", "case", "attempts", "cells", "read med", "read max",
+           "read cpu", "compute");
+    if (!rc)
+        rc = run_items(rp, "exam-03 version 2, whole", "exam-03", 2, NULL, item_runs);
+    if (!rc)
+        rc = run_items(rp, "exam-03 version 2, one district", "exam-03", 2, "Аудан 07", item_runs);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("peak memory (max RSS): %ld MiB\n", ru.ru_maxrss / 1024);

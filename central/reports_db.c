@@ -23,7 +23,9 @@ struct reports_db {
     bool in_tx;
     char path[1024];
     sqlite3_stmt *q_pos, *q_holds, *q_attempt, *q_answer, *q_event, *q_refuse, *q_setpos,
-        *q_practice;
+        *q_grid, *q_practice;
+    uint8_t *cells; /* an attempt's item_grid blob being made */
+    size_t cells_len, cells_cap;
 };
 
 #define SCORE_INDEXES                                                                              \
@@ -32,7 +34,13 @@ struct reports_db {
     "CREATE INDEX IF NOT EXISTS attempts_district_exam_score ON attempts(district, exam_id,"      \
     " exam_version, percent, passed);"
 
-/* Schema 3: practice records (sync/PROTOCOL.md, "Practice records"), one
+/* Schema 3: item analysis's rows (reports_db.h, "item_grid"). */
+#define ITEM_GRID                                                                                  \
+    "CREATE TABLE item_grid(exam_id TEXT NOT NULL, exam_version INTEGER NOT NULL,"                \
+    " district TEXT NOT NULL, attempt INTEGER NOT NULL, n_cells INTEGER NOT NULL,"                \
+    " cells BLOB NOT NULL, PRIMARY KEY(exam_id, exam_version, district, attempt)) WITHOUT ROWID;"
+
+/* Schema 4: practice records (sync/PROTOCOL.md, "Practice records"), one
  * row an answer, apart from attempts: nothing that counts attempts, passes
  * or items reads them. The training-event report counts distinct
  * trainee_id per exam_id and dates (practice_exam); a trainee's history
@@ -48,7 +56,17 @@ struct reports_db {
     "CREATE INDEX IF NOT EXISTS practice_exam ON practice(exam_id, created_wall, trainee_id);"    \
     "CREATE INDEX IF NOT EXISTS practice_trainee ON practice(trainee_id, created_wall);"
 
-/* The schema (REPORTS_DB_SCHEMA 3). Times are central's or the station's
+/* 3 -> 4 beside the table: what an older build refused as "not a Synaq
+ * result" (a practice record it could not read) is looked at again. */
+#define PRACTICE_UPGRADE                                                                           \
+    PRACTICE_TABLE                                                                                 \
+    "UPDATE positions SET seq = (SELECT min(f.seq) - 1 FROM refused f"                            \
+    " WHERE f.station_id = positions.station_id AND f.reason LIKE '%not a Synaq result%')"        \
+    " WHERE station_id IN (SELECT station_id FROM refused"                                        \
+    " WHERE reason LIKE '%not a Synaq result%');"                                                  \
+    "DELETE FROM refused WHERE reason LIKE '%not a Synaq result%';"
+
+/* The schema (REPORTS_DB_SCHEMA 4). Times are central's or the station's
  * wall clock in seconds, as named. Each index serves a filter of the
  * Results page together with its default order (newest first); the rowid
  * (id) ends every index, which the pages' keyset pagination uses. */
@@ -96,8 +114,7 @@ static const char schema[] =
     "CREATE TABLE clock_events(attempt INTEGER NOT NULL, pos INTEGER NOT NULL,"
     " kind INTEGER NOT NULL, wall_before INTEGER NOT NULL, wall_after INTEGER NOT NULL,"
     " mono_delta_ms INTEGER NOT NULL, counted_ms INTEGER NOT NULL,"
-    " PRIMARY KEY(attempt, pos)) WITHOUT ROWID;"
-    PRACTICE_TABLE;
+    " PRIMARY KEY(attempt, pos)) WITHOUT ROWID;" ITEM_GRID PRACTICE_TABLE;
 
 static sq_status seterr(sq_err *err, sq_status st, const char *fmt, const char *a, const char *b)
 {
@@ -118,6 +135,127 @@ static sq_status dberr(reports_db *r, const char *what, sq_err *err)
         snprintf(err->msg, sizeof err->msg, "%s: %s: %s", r->path, what, sqlite3_errmsg(r->db));
         err->code = st;
     }
+    return st;
+}
+
+/* ---- item_grid's cells ---- */
+
+static bool cells_put(reports_db *r, uint64_t v)
+{
+    if (r->cells_cap - r->cells_len < 10) {
+        size_t nc = r->cells_cap ? r->cells_cap * 2 : 512;
+        uint8_t *b = realloc(r->cells, nc);
+        if (!b)
+            return false;
+        r->cells = b;
+        r->cells_cap = nc;
+    }
+    do {
+        r->cells[r->cells_len++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return true;
+}
+
+static uint64_t zigzag(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+/* One cell (reports_db.h, "item_grid"). */
+static bool cells_add(reports_db *r, int pos, const char *item_id, int n_options,
+                      uint64_t selected, int64_t points_milli, int64_t max_milli)
+{
+    size_t len = item_id ? strlen(item_id) : 0;
+    if (!cells_put(r, (uint64_t)pos) || !cells_put(r, len))
+        return false;
+    if (r->cells_cap - r->cells_len < len) {
+        size_t nc = r->cells_cap;
+        while (nc - r->cells_len < len)
+            nc *= 2;
+        uint8_t *b = realloc(r->cells, nc);
+        if (!b)
+            return false;
+        r->cells = b;
+        r->cells_cap = nc;
+    }
+    if (len)
+        memcpy(r->cells + r->cells_len, item_id, len);
+    r->cells_len += len;
+    return cells_put(r, (uint64_t)(n_options < 0 ? 0 : n_options)) && cells_put(r, selected) &&
+           cells_put(r, zigzag(points_milli)) && cells_put(r, zigzag(max_milli));
+}
+
+/* Stores the cells made for attempt id. */
+static sq_status grid_store(reports_db *r, const char *exam_id, int64_t version,
+                            const char *district, int64_t id, int n_cells, sq_err *err)
+{
+    sqlite3_stmt *q = r->q_grid;
+    sqlite3_bind_text(q, 1, exam_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, version);
+    sqlite3_bind_text(q, 3, district, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, id);
+    sqlite3_bind_int(q, 5, n_cells);
+    sqlite3_bind_blob(q, 6, r->cells_len ? (const void *)r->cells : (const void *)"", (int)r->cells_len,
+                      SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sq_status st = rc == SQLITE_DONE ? SQ_OK : dberr(r, "storing an attempt's item grid", err);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return st;
+}
+
+/* 2 -> 3: item_grid made from the answers already held, in one pass over
+ * the attempts in rowid order (each one's answers are next in their
+ * primary key). Inside the upgrade's transaction. */
+static sq_status grid_backfill(reports_db *r, sq_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    sq_status st = SQ_OK;
+    if (sqlite3_exec(r->db, ITEM_GRID, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(r->db,
+                           "INSERT INTO item_grid(exam_id, exam_version, district, attempt, n_cells,"
+                           " cells) VALUES(?,?,?,?,?,?)",
+                           -1, &r->q_grid, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(r->db,
+                           "SELECT a.id, a.exam_id, a.exam_version, a.district, x.pos, x.item_id,"
+                           " x.n_options, x.selected, x.points_milli, x.max_milli FROM attempts a"
+                           " JOIN answers x ON x.attempt = a.id ORDER BY a.id, x.pos",
+                           -1, &q, NULL) != SQLITE_OK)
+        return dberr(r, "making the item grid", err);
+    int64_t last = -1, version = 0;
+    int n = 0;
+    char exam[256] = "", district[256] = "";
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(q, 0);
+        if (id != last) {
+            if (last >= 0 && (st = grid_store(r, exam, version, district, last, n, err)))
+                break;
+            last = id;
+            n = 0;
+            r->cells_len = 0;
+            const char *e = (const char *)sqlite3_column_text(q, 1);
+            const char *d = (const char *)sqlite3_column_text(q, 3);
+            snprintf(exam, sizeof exam, "%s", e ? e : "");
+            snprintf(district, sizeof district, "%s", d ? d : "");
+            version = sqlite3_column_int64(q, 2);
+        }
+        if (!cells_add(r, sqlite3_column_int(q, 4), (const char *)sqlite3_column_text(q, 5),
+                       sqlite3_column_int(q, 6), (uint64_t)sqlite3_column_int64(q, 7),
+                       sqlite3_column_int64(q, 8), sqlite3_column_int64(q, 9))) {
+            st = seterr(err, SQ_ENOMEM, "out of memory%s%s", NULL, NULL);
+            break;
+        }
+        n++;
+    }
+    if (!st && rc != SQLITE_DONE)
+        st = dberr(r, "making the item grid", err);
+    if (!st && last >= 0)
+        st = grid_store(r, exam, version, district, last, n, err);
+    sqlite3_finalize(q);
+    sqlite3_finalize(r->q_grid);
+    r->q_grid = NULL;
     return st;
 }
 
@@ -240,26 +378,27 @@ sq_status reports_db_open(const char *path, const char *central_fp, reports_db *
         }
         sqlite3_finalize(q);
         q = NULL;
-        /* 1 -> 2: the report's indexes, made once by the first writer of
-         * this build (the console reads a schema-1 file as it is).
-         * 2 -> 3: the practice table; and the records an older build
+        /* 1 -> 2: the report's indexes; 2 -> 3: item analysis's rows;
+         * 3 -> 4: the practice table, and the records an older build
          * refused because it could not read a practice record ("not a
-         * Synaq result") are looked at again: their refusal goes, and their
-         * station's position moves back before the first of them. */
+         * Synaq result") looked at again: their refusal goes, and their
+         * station's position moves back before the first of them. Made
+         * once, in one transaction, by the first writer of this build
+         * (the console reads an older file as it is). */
         if (version < REPORTS_DB_SCHEMA) {
-            char up[2400];
-            snprintf(up, sizeof up,
-                     "BEGIN; %s %s"
-                     " UPDATE positions SET seq = (SELECT min(f.seq) - 1 FROM refused f"
-                     "  WHERE f.station_id = positions.station_id"
-                     "  AND f.reason LIKE '%%not a Synaq result%%')"
-                     " WHERE station_id IN (SELECT station_id FROM refused"
-                     "  WHERE reason LIKE '%%not a Synaq result%%');"
-                     " DELETE FROM refused WHERE reason LIKE '%%not a Synaq result%%';"
-                     " PRAGMA user_version=%d; COMMIT;",
-                     SCORE_INDEXES, PRACTICE_TABLE, REPORTS_DB_SCHEMA);
-            if (sqlite3_exec(r->db, up, NULL, NULL, NULL) != SQLITE_OK) {
+            char up[64];
+            snprintf(up, sizeof up, "PRAGMA user_version=%d; COMMIT;", REPORTS_DB_SCHEMA);
+            if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
                 st = dberr(r, "upgrading the schema", err);
+                goto fail;
+            }
+            if ((version < 2 && sqlite3_exec(r->db, SCORE_INDEXES, NULL, NULL, NULL) != SQLITE_OK &&
+                 (st = dberr(r, "upgrading the schema", err))) ||
+                (version < 3 && (st = grid_backfill(r, err))) ||
+                (version < 4 && sqlite3_exec(r->db, PRACTICE_UPGRADE, NULL, NULL, NULL) != SQLITE_OK &&
+                 (st = dberr(r, "upgrading the schema", err))) ||
+                (sqlite3_exec(r->db, up, NULL, NULL, NULL) != SQLITE_OK &&
+                 (st = dberr(r, "upgrading the schema", err)))) {
                 sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
                 goto fail;
             }
@@ -326,6 +465,10 @@ sq_status reports_db_open(const char *path, const char *central_fp, reports_db *
         (st = prepare(r, &r->q_setpos,
                       "INSERT INTO positions(station_id, seq) VALUES(?1, ?2) ON CONFLICT"
                       "(station_id) DO UPDATE SET seq = max(seq, ?2)",
+                      err)) ||
+        (st = prepare(r, &r->q_grid,
+                      "INSERT INTO item_grid(exam_id, exam_version, district, attempt, n_cells,"
+                      " cells) VALUES(?,?,?,?,?,?)",
                       err)))
         goto fail;
     *out = r;
@@ -349,8 +492,10 @@ void reports_db_close(reports_db *r)
     sqlite3_finalize(r->q_event);
     sqlite3_finalize(r->q_refuse);
     sqlite3_finalize(r->q_setpos);
+    sqlite3_finalize(r->q_grid);
     sqlite3_finalize(r->q_practice);
     sqlite3_close(r->db);
+    free(r->cells);
     if (r->lock_fd >= 0)
         close(r->lock_fd); /* after SQLite: releases the flock */
     free(r);
@@ -499,8 +644,14 @@ sq_status reports_db_put(reports_db *r, const sq_result *res, const char *distri
             prev_ms = t;
     }
     free(order);
+    r->cells_len = 0;
     for (int i = 0; i < res->n_items; i++) {
         const sq_result_item *it = &res->items[i];
+        if (!cells_add(r, i, it->item_id, it->n_options, it->selected, it->points_milli,
+                       it->max_milli)) {
+            free(took);
+            return seterr(err, SQ_ENOMEM, "out of memory%s%s", NULL, NULL);
+        }
         q = r->q_answer;
         k = 1;
         sqlite3_bind_int64(q, k++, id);
@@ -521,6 +672,11 @@ sq_status reports_db_put(reports_db *r, const sq_result *res, const char *distri
         }
     }
     free(took);
+    /* An attempt without items has nothing for item analysis. */
+    if (res->n_items > 0 &&
+        (st = grid_store(r, res->exam_id ? res->exam_id : "", res->exam_version,
+                         district ? district : "", id, res->n_items, err)))
+        return st;
     for (int i = 0; i < res->n_events; i++) {
         const sq_clock_event *ev = &res->events[i];
         q = r->q_event;

@@ -3,8 +3,8 @@
  * "Where opened results live"): one row per attempt, one per item
  * answered and one per clock event, indexed for the console's Results
  * pages; and, apart from them, one row per practice answer (table
- * practice, schema 3), which nothing that counts attempts reads. Its one writer is `synaq-central open-results --into`, which
- * reads the receiver's store (cstore.h), opens each result with
+ * practice, schema 4), which nothing that counts attempts reads. Its one
+ * writer is `synaq-central open-results --into`, which reads the receiver's store (cstore.h), opens each result with
  * results.key and hands it here; the console reads the file with SQLite
  * read-only (console/reports.h) and never writes it.
  *
@@ -34,7 +34,7 @@ typedef struct reports_db reports_db;
 
 /* "SqRp": the SQLite application_id that marks a reports.db. */
 #define REPORTS_DB_APP_ID 0x53715270
-#define REPORTS_DB_SCHEMA 3
+#define REPORTS_DB_SCHEMA 4
 
 /* Opens reports.db at path for writing, making it (mode 0600) when it is
  * missing or empty. central_fp is the fingerprint of this central's keys
@@ -80,6 +80,28 @@ sq_status reports_db_refuse(reports_db *db, const char *station_id, int64_t seq,
 /* Moves a station's position to seq. Inside a transaction. */
 sq_status reports_db_set_position(reports_db *db, const char *station_id, int64_t seq,
                                   sq_err *err) SQ_MUST_CHECK;
+
+/*
+ * item_grid (schema 3): each attempt's answers once more, as one row per
+ * attempt keyed by (exam_id, exam_version, district, attempt), so that
+ * item analysis of an exam version reads one range of rows in key order
+ * instead of seeking every attempt's answers (bench/README.md,
+ * "bench_reports"). Its cells column is the attempt's items in the
+ * exam's order, each as varints: pos, the item id's length and its
+ * bytes, n_options, selected, points_milli and max_milli (both
+ * zigzag-signed). A reader walks a blob with reports_cell_next.
+ */
+typedef struct {
+    int pos;
+    const char *item_id; /* borrowed from the blob: item_len bytes, no NUL */
+    size_t item_len;
+    int n_options;
+    uint64_t selected;
+    int64_t points_milli, max_milli;
+} reports_cell;
+
+/* The reader of a blob, reports_cell_next, is the console's
+ * (console/reports.h). */
 
 /* Counts held: attempts imported and results refused, in all. */
 sq_status reports_db_counts(reports_db *db, int64_t *attempts, int64_t *refused,

@@ -62,6 +62,7 @@
 #include "registry.h"
 #include "serve.h"
 #include "synaq/batch.h"
+#include "synaq/multi.h"
 #include "synaq/result.h"
 
 const char serve_usage[] =
@@ -1216,40 +1217,23 @@ static enum MHD_Result answer_outcome(server *sv, struct MHD_Connection *c, req 
     return respond(sv, c, r, url, o->status, resp);
 }
 
-/* A request of several uploads (PROTOCOL.md): "SQMULTI1", then for each
- * a u32 (big-endian) length and an upload. Each is checked and stored as
- * if it came alone, in order, until the first that is not stored; the
- * answer (200) lists their answers, each with its status. Bad framing:
- * 400, nothing stored. */
-#define MULTI_MAGIC "SQMULTI1"
-#define MULTI_MAX 1024
-
+/* A request of several uploads (PROTOCOL.md; synaq/multi.h). Each is
+ * checked and stored as if it came alone, in order, until the first that
+ * is not stored; the answer (200) lists their answers, each with its
+ * status. Bad framing: 400, nothing stored. */
 static enum MHD_Result handle_multi(server *sv, struct MHD_Connection *c, req *r, const char *url)
 {
-    size_t at = sizeof MULTI_MAGIC - 1, n = 0;
-    while (at < r->len) {
-        if (r->len - at < 4)
-            break;
-        uint32_t l = (uint32_t)r->body[at] << 24 | (uint32_t)r->body[at + 1] << 16 |
-                     (uint32_t)r->body[at + 2] << 8 | r->body[at + 3];
-        if (l == 0 || l > r->len - at - 4)
-            break;
-        at += 4 + l;
-        n++;
-    }
-    if (at != r->len || n == 0 || n > MULTI_MAX)
-        return answer_error(sv, c, r, url, MHD_HTTP_BAD_REQUEST, NULL,
-                            "a request of several uploads that does not frame them (%zu found)", n);
+    sq_multi_part parts[SQ_MULTI_MAX];
+    size_t n = 0;
+    sq_err fe;
+    if (sq_multi_split(r->body, r->len, parts, SQ_MULTI_MAX, &n, &fe))
+        return answer_error(sv, c, r, url, MHD_HTTP_BAD_REQUEST, NULL, "%s", fe.msg);
     json_t *answers = json_array();
     size_t stored = 0, results = 0;
-    at = sizeof MULTI_MAGIC - 1;
     for (size_t i = 0; answers && i < n; i++) {
-        uint32_t l = (uint32_t)r->body[at] << 24 | (uint32_t)r->body[at + 1] << 16 |
-                     (uint32_t)r->body[at + 2] << 8 | r->body[at + 3];
         outcome o = {0};
         r->n_results = 0;
-        upload_one(sv, c, r, r->body + at + 4, l, &o);
-        at += 4 + l;
+        upload_one(sv, c, r, r->body + parts[i].off, parts[i].len, &o);
         if (!o.j) {
             json_decref(answers);
             return answer_error(sv, c, r, url, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
@@ -1278,7 +1262,7 @@ static enum MHD_Result handle_upload(server *sv, struct MHD_Connection *c, req *
     if (r->len != r->expect)
         return answer_error(sv, c, r, url, MHD_HTTP_BAD_REQUEST, NULL,
                             "body of %zu bytes, Content-Length said %zu", r->len, r->expect);
-    if (r->len >= sizeof MULTI_MAGIC - 1 && !memcmp(r->body, MULTI_MAGIC, sizeof MULTI_MAGIC - 1))
+    if (sq_multi_is(r->body, r->len))
         return handle_multi(sv, c, r, url);
     outcome o = {0};
     upload_one(sv, c, r, r->body, r->len, &o);

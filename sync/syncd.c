@@ -44,6 +44,7 @@
 #include "config.h"
 #include "synaq/bundle.h"
 #include "synaq/batch.h"
+#include "synaq/multi.h"
 #include "synaq/result.h"
 #include "synaq/station.h"
 #include "synaq/import.h"
@@ -98,6 +99,16 @@ static void logf_(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    /* Under systemd the journal stamps each line itself (JOURNAL_STREAM
+     * says stderr goes there); run by hand or by a test, a line carries
+     * its own UTC time, so a log read later says when a request went. */
+    if (!getenv("JOURNAL_STREAM")) {
+        time_t t = time(NULL);
+        struct tm tm;
+        char when[32];
+        if (gmtime_r(&t, &tm) && strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ ", &tm))
+            fputs(when, stderr);
+    }
     fputs("synaq-syncd: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
@@ -657,7 +668,6 @@ static int send_upload(syncd *y, const char *batch_path)
 
 /* ---- several uploads in one request (PROTOCOL.md) ---- */
 
-#define MULTI_MAGIC "SQMULTI1"
 /* The first request of a daemon, before any bandwidth is measured: about
  * 10 s at EDGE, 100 s at 2G (a 3-minute window still completes it). */
 #define MULTI_FIRST_BYTES (256 * 1024)
@@ -762,14 +772,6 @@ static int multi_collect(syncd *y, outgoing *v, size_t cap, size_t *n)
     return 0;
 }
 
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
 /* Marks the results acknowledged so far sent, in one transaction, and
  * only then removes their batches from the outbox (v[0..*n_acked)). */
 static int multi_mark(syncd *y, const outgoing *v, size_t *n_acked, seq_list *acked)
@@ -806,13 +808,13 @@ static int multi_send(syncd *y, outgoing *v, size_t n)
     sq_err e;
     /* Central's cap, exactly: what does not fit stays in the outbox for
      * the next request. */
-    size_t cap = SQ_UPLOAD_MAX - MULTI_MARGIN, len = sizeof MULTI_MAGIC - 1, built = 0;
+    size_t cap = SQ_UPLOAD_MAX - MULTI_MARGIN, len = 0, built = 0;
     uint8_t *req = malloc(cap);
     if (!req) {
         fail(y, SQ_SYNC_KIND_LOCAL, "out of memory");
         return -1;
     }
-    memcpy(req, MULTI_MAGIC, len);
+    sq_multi_start(req, cap, &len);
     for (; built < n; built++) {
         sq_heartbeat hb;
         uint8_t *up = NULL;
@@ -826,12 +828,7 @@ static int multi_send(syncd *y, outgoing *v, size_t n)
             fail(y, SQ_SYNC_KIND_LOCAL, "making an upload: %s", e.msg);
             return -1;
         }
-        bool fits = len + 4 + ulen <= cap;
-        if (fits) {
-            put_u32(req + len, (uint32_t)ulen);
-            memcpy(req + len + 4, up, ulen);
-            len += 4 + ulen;
-        }
+        bool fits = sq_multi_put(req, cap, &len, up, ulen);
         sq_free(up);
         if (!fits)
             break;

@@ -30,8 +30,13 @@ const char print_css[] =
     "a{color:#000;text-decoration:none}"
     "figure.chart details{display:none}"
     ".report .summary div{border-color:#999}"
-    ".report table{font-size:8.5pt;width:100%;table-layout:fixed}"
-    ".report table.results th,.report table.results td,.report table.results .nowrap{"
+    /* Columns as wide as their longest heading word, so a heading wraps
+     * between words, never inside one (Chromium has no Kazakh or Russian
+     * hyphenation offline); a cell's value (an id, a hostile name) may
+     * still break anywhere, which keeps the table within the page. */
+    ".report table{font-size:8.5pt;width:100%;table-layout:auto}"
+    ".report table.results th{overflow-wrap:normal;word-break:normal;padding:.15rem .25rem}"
+    ".report table.results td,.report table.results .nowrap{"
     "white-space:normal;overflow-wrap:anywhere;word-break:break-word;padding:.15rem .25rem}"
     ".report tr{break-inside:avoid}"
     ".report h2{break-after:avoid}"

@@ -19,6 +19,7 @@
 struct reports {
     pthread_mutex_t mu;
     sqlite3 *db; /* NULL until the file is there */
+    int64_t version; /* its schema when it was opened */
     char path[4200];
 };
 
@@ -61,6 +62,7 @@ static sq_status attach(reports *r, sq_err *err)
         return console_seterr(err, SQ_ESTATE, r->path, "of a newer schema than this build knows");
     }
     r->db = db;
+    r->version = version;
     return SQ_OK;
 }
 
@@ -562,6 +564,86 @@ static long item_index(reports_grid *g, item_table *t, const char *id)
     return (long)g->n_items++;
 }
 
+/* ---- item_grid's cells (reports_db.h, "item_grid") ---- */
+
+static bool get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (*p >= end)
+            return false;
+        uint8_t b = *(*p)++;
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return true;
+    }
+    return false;
+}
+
+bool reports_cell_next(const uint8_t **p, const uint8_t *end, reports_cell *c, bool *bad)
+{
+    uint64_t pos, len, n_opt, sel, pts, max;
+    if (*p == end)
+        return false;
+    if (!get_varint(p, end, &pos) || pos > INT32_MAX || !get_varint(p, end, &len) ||
+        len > (uint64_t)(end - *p))
+        goto bad;
+    c->pos = (int)pos;
+    c->item_id = (const char *)*p;
+    c->item_len = (size_t)len;
+    *p += len;
+    if (!get_varint(p, end, &n_opt) || n_opt > INT32_MAX || !get_varint(p, end, &sel) ||
+        !get_varint(p, end, &pts) || !get_varint(p, end, &max))
+        goto bad;
+    c->n_options = (int)n_opt;
+    c->selected = sel;
+    c->points_milli = (int64_t)(pts >> 1) ^ -(int64_t)(pts & 1);
+    c->max_milli = (int64_t)(max >> 1) ^ -(int64_t)(max & 1);
+    return true;
+bad:
+    *bad = true;
+    *p = end;
+    return false;
+}
+
+/* One answer into the grid's cell (row, pos); one not in the grid (an
+ * attempt written since the count, a position past the widest) is left
+ * out. */
+static sq_status grid_cell(reports_grid *g, item_table *items, size_t n_rows, size_t row,
+                           const reports_cell *c, sq_err *err)
+{
+    if (row >= n_rows || c->pos < 0 || (size_t)c->pos >= g->n_cells)
+        return SQ_OK;
+    /* An item worth nothing has no figures: left unseen, and not made an
+     * item (item analysis takes only items with points). */
+    int64_t pts = c->points_milli, max = c->max_milli;
+    if (max <= 0)
+        return SQ_OK;
+    char id[sizeof g->item_ids[0]];
+    size_t len = c->item_len < sizeof id - 1 ? c->item_len : sizeof id - 1;
+    memcpy(id, c->item_id, len);
+    id[len] = '\0';
+    long k = item_index(g, items, id);
+    if (k < 0)
+        return console_seterr(err, k == -1 ? SQ_ETOOBIG : SQ_ENOMEM, "reports",
+                              k == -1 ? "more items than item analysis takes here"
+                                      : "out of memory");
+    size_t cell = row * g->n_cells + (size_t)c->pos;
+    int n_opt = c->n_options;
+    g->item[cell] = (uint32_t)k;
+    g->seen[cell] = 1;
+    g->score[cell] = pts <= 0 ? 0.0 : pts >= max ? 1.0 : (double)pts / (double)max;
+    if (g->max_mark[k] < max / 1000.0)
+        g->max_mark[k] = max / 1000.0;
+    if (n_opt > 32)
+        n_opt = 32;
+    if (g->n_options[k] < n_opt)
+        g->n_options[k] = (uint8_t)n_opt;
+    uint32_t sel = (uint32_t)c->selected;
+    g->chosen[cell] = n_opt >= 32 ? sel : sel & ((1u << n_opt) - 1u);
+    return SQ_OK;
+}
+
 sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const char *district,
                            size_t max_cells, reports_grid **out, sq_err *err)
 {
@@ -579,14 +661,31 @@ sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const 
     }
     /* One read transaction: the size and the cells agree. */
     sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
+    /* A file of schema 3 has each attempt's answers in one row of
+     * item_grid, in one range of its key for an exam version (and a
+     * district): read in key order. An older file (the console reads it
+     * as it is until open-results upgrades it): the answers of each
+     * attempt, sought one attempt at a time. */
+    bool by_grid = r->version >= 3;
+    static const char *const sql[2][2][2] = {
+        {{"SELECT count(*), max(n_items) FROM attempts WHERE exam_id = ?1 AND exam_version = ?2",
+          "SELECT count(*), max(n_items) FROM attempts WHERE exam_id = ?1 AND exam_version = ?2"
+          " AND district = ?3"},
+         {"SELECT a.id, x.pos, x.item_id, x.n_options, x.selected, x.points_milli, x.max_milli"
+          " FROM attempts a JOIN answers x ON x.attempt = a.id WHERE a.exam_id = ?1 AND"
+          " a.exam_version = ?2 ORDER BY a.finished_wall, a.id, x.pos",
+          "SELECT a.id, x.pos, x.item_id, x.n_options, x.selected, x.points_milli, x.max_milli"
+          " FROM attempts a JOIN answers x ON x.attempt = a.id WHERE a.exam_id = ?1 AND"
+          " a.exam_version = ?2 AND a.district = ?3 ORDER BY a.finished_wall, a.id, x.pos"}},
+        {{"SELECT count(*), max(n_cells) FROM item_grid WHERE exam_id = ?1 AND exam_version = ?2",
+          "SELECT count(*), max(n_cells) FROM item_grid WHERE exam_id = ?1 AND exam_version = ?2"
+          " AND district = ?3"},
+         {"SELECT attempt, cells FROM item_grid WHERE exam_id = ?1 AND exam_version = ?2",
+          "SELECT attempt, cells FROM item_grid WHERE exam_id = ?1 AND exam_version = ?2"
+          " AND district = ?3"}}};
     /* With a district and without, each its own statement: a district
      * held in "?3 IS NULL OR" would keep SQLite from its index. */
-    if (sqlite3_prepare_v2(r->db,
-                           district ? "SELECT count(*), max(n_items) FROM attempts WHERE"
-                                      " exam_id = ?1 AND exam_version = ?2 AND district = ?3"
-                                    : "SELECT count(*), max(n_items) FROM attempts WHERE"
-                                      " exam_id = ?1 AND exam_version = ?2",
-                           -1, &q, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(r->db, sql[by_grid][0][district != NULL], -1, &q, NULL) != SQLITE_OK) {
         st = dberr(r, "reading reports.db", err);
         goto end;
     }
@@ -620,19 +719,7 @@ sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const 
         goto end;
     }
     g->n_cells = (size_t)n_cells;
-    /* Ordered as the exam's index already is (no sort), each attempt's
-     * items together and in the order shown. */
-    if (sqlite3_prepare_v2(r->db,
-                           district ? "SELECT a.id, x.pos, x.item_id, x.n_options, x.selected,"
-                                      " x.points_milli, x.max_milli FROM attempts a JOIN answers x"
-                                      " ON x.attempt = a.id WHERE a.exam_id = ?1 AND"
-                                      " a.exam_version = ?2 AND a.district = ?3"
-                                      " ORDER BY a.finished_wall, a.id, x.pos"
-                                    : "SELECT a.id, x.pos, x.item_id, x.n_options, x.selected,"
-                                      " x.points_milli, x.max_milli FROM attempts a JOIN answers x"
-                                      " ON x.attempt = a.id WHERE a.exam_id = ?1 AND"
-                                      " a.exam_version = ?2 ORDER BY a.finished_wall, a.id, x.pos",
-                           -1, &q, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(r->db, sql[by_grid][1][district != NULL], -1, &q, NULL) != SQLITE_OK) {
         st = dberr(r, "reading reports.db", err);
         goto end;
     }
@@ -645,37 +732,34 @@ sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const 
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(q, 0);
-        int pos = sqlite3_column_int(q, 1);
         if (id != last) {
             if (last >= 0)
                 row++;
             last = id;
         }
-        if (row >= (size_t)n_att || pos < 0 || pos >= n_cells)
-            continue; /* written since the count: not in this grid */
-        const char *item_id = (const char *)sqlite3_column_text(q, 2);
-        long k = item_index(g, items, item_id ? item_id : "");
-        if (k < 0) {
-            st = console_seterr(err, k == -1 ? SQ_ETOOBIG : SQ_ENOMEM, "reports",
-                        k == -1 ? "more items than item analysis takes here" : "out of memory");
-            goto end;
+        reports_cell c;
+        if (by_grid) {
+            const uint8_t *p = sqlite3_column_blob(q, 1);
+            const uint8_t *e = p ? p + sqlite3_column_bytes(q, 1) : p;
+            bool bad = false;
+            while (!st && reports_cell_next(&p, e, &c, &bad))
+                st = grid_cell(g, items, (size_t)n_att, row, &c, err);
+            if (!st && bad)
+                st = console_seterr(err, SQ_ECORRUPT, r->path,
+                                    "an attempt's item grid does not parse");
+        } else {
+            const char *item_id = (const char *)sqlite3_column_text(q, 2);
+            c = (reports_cell){.pos = sqlite3_column_int(q, 1),
+                               .item_id = item_id ? item_id : "",
+                               .item_len = item_id ? strlen(item_id) : 0,
+                               .n_options = sqlite3_column_int(q, 3),
+                               .selected = (uint64_t)sqlite3_column_int64(q, 4),
+                               .points_milli = sqlite3_column_int64(q, 5),
+                               .max_milli = sqlite3_column_int64(q, 6)};
+            st = grid_cell(g, items, (size_t)n_att, row, &c, err);
         }
-        size_t cell = row * g->n_cells + (size_t)pos;
-        int64_t pts = sqlite3_column_int64(q, 5), max = sqlite3_column_int64(q, 6);
-        int n_opt = sqlite3_column_int(q, 3);
-        if (max <= 0)
-            continue; /* an item worth nothing has no figures: left unseen */
-        g->item[cell] = (uint32_t)k;
-        g->seen[cell] = 1;
-        g->score[cell] = pts <= 0 ? 0.0 : pts >= max ? 1.0 : (double)pts / (double)max;
-        if (g->max_mark[k] < max / 1000.0)
-            g->max_mark[k] = max / 1000.0;
-        if (n_opt > 32)
-            n_opt = 32;
-        if (g->n_options[k] < n_opt)
-            g->n_options[k] = (uint8_t)n_opt;
-        uint32_t sel = (uint32_t)sqlite3_column_int64(q, 4);
-        g->chosen[cell] = n_opt >= 32 ? sel : sel & ((1u << n_opt) - 1u);
+        if (st)
+            goto end;
     }
     if (rc != SQLITE_DONE) {
         st = dberr(r, "reading reports.db", err);

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "synaq/synaq.h"
+#include "reports_db.h" /* reports_cell: item_grid's format */
 
 typedef struct reports reports;
 
@@ -127,6 +128,11 @@ typedef struct {
     uint8_t *seen;         /* [n_attempts * n_cells] */
     uint32_t *chosen;      /* [n_attempts * n_cells] */
 } reports_grid;
+
+/* The next cell of an item_grid blob (reports_db.h) at *p, before end,
+ * into *c, moving *p past it. False at the end (*p == end) and for a
+ * blob that does not parse, then *bad is set. */
+bool reports_cell_next(const uint8_t **p, const uint8_t *end, reports_cell *c, bool *bad);
 
 sq_status reports_grid_get(reports *r, const char *exam, int64_t version, const char *district,
                            size_t max_cells, reports_grid **out, sq_err *err) SQ_MUST_CHECK;

@@ -61,8 +61,8 @@ sq_status sqi_db_begin_light(sq_store *s, sq_err *err);
 sq_status sqi_db_end(sq_store *s, sq_status st, sq_err *err);
 /* Maps the connection's last SQLite error to a status and message. */
 sq_status sqi_db_sqlerr(sq_store *s, int rc, const char *what, sq_err *err);
-/* Steps a statement that returns no row and finalizes it; what names it
- * in a message. */
+/* Steps a statement that returns no row and resets it (the caller still
+ * owns it and finalizes it); what names it in a message. */
 sq_status sqi_db_step_done(sq_store *s, sqlite3_stmt *q, const char *what, sq_err *err);
 /* Prepares sql; on failure fills err. */
 sq_status sqi_db_prepare(sq_store *s, const char *sql, sqlite3_stmt **st, sq_err *err);

@@ -11,8 +11,8 @@
 # item rows untouched; the CSVs keep them apart; a stick export carries
 # practice too; a practice record altered in the store is refused by its
 # signature with nothing opened, an altered batch file with nothing
-# stored; a reports.db of schema 2 in which an older build refused a
-# practice record is brought to 3 and the record opened.
+# stored; a reports.db of schema 3 in which an older build refused a
+# practice record is brought to 4 and the record opened.
 #   practice.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 bin=$1
@@ -208,15 +208,15 @@ grep -qF "record #14 of 'ui-001' not imported: sealed record does not open" <<<"
 same "nothing opened of it" 0 "$(q 'SELECT (SELECT count(*) FROM practice WHERE seq = 14) + (SELECT count(*) FROM attempts WHERE seq = 14)')"
 same "refused on record" 1 "$(q "SELECT count(*) FROM refused WHERE station_id = 'ui-001' AND seq = 14")"
 
-# 7. A reports.db of schema 2, where an older build refused practice
-# records as "not a Synaq result": brought to 3, and they are opened.
+# 7. A reports.db of schema 3, where an older build refused practice
+# records as "not a Synaq result": brought to 4, and they are opened.
 sqlite3 "$rdb" "INSERT INTO refused(station_id, seq, reason)
     SELECT station_id, seq, 'not a Synaq result' FROM practice;
-  DROP TABLE practice; PRAGMA user_version = 2;"
+  DROP TABLE practice; PRAGMA user_version = 3;"
 out=$(central open-results --into "$rdb" 2>&1) || true
 grep -qF "opened 7 new practice record(s) into $rdb; it holds 7 in all" <<<"$out" && ok ||
   bad "the upgrade did not open the refused practice records: $out"
-same "schema after the upgrade" 3 "$(q 'PRAGMA user_version')"
+same "schema after the upgrade" 4 "$(q 'PRAGMA user_version')"
 same "refused after the upgrade: the altered one only" "14" "$(q 'SELECT group_concat(seq) FROM refused')"
 same "attempts after the upgrade" 6 "$(q 'SELECT count(*) FROM attempts')"
 

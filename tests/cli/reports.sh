@@ -166,13 +166,19 @@ else
   cp "$work/central.db.good" "$work/central/central.db"
 fi
 
-# A reports.db of schema 1 (before the report's indexes) is brought up to
-# the current schema (3) by the next open-results --into, its rows as they were.
+# A reports.db of schema 1 (before the report's indexes, item analysis's
+# rows and practice) is brought up to the current schema (4) by the next
+# open-results --into, its rows as they were, item_grid made from the
+# answers.
 rows_before=$(q "SELECT count(*) FROM attempts")
+grid_before=$(q "SELECT group_concat(attempt || ':' || hex(cells)) FROM (SELECT * FROM item_grid ORDER BY attempt)")
+[ -n "$grid_before" ] && ok || bad "no item_grid rows written by the import"
 sqlite3 "$rdb" "DROP INDEX attempts_exam_score; DROP INDEX attempts_district_exam_score;
-  PRAGMA user_version = 1;"
+  DROP TABLE item_grid; DROP TABLE practice; PRAGMA user_version = 1;"
 expect "it holds 8 in all" 0 central open-results --into "$rdb"
-same "schema after the upgrade" 3 "$(q 'PRAGMA user_version')"
+same "schema after the upgrade" 4 "$(q 'PRAGMA user_version')"
+same "item_grid made again by the upgrade" "$grid_before" \
+  "$(q "SELECT group_concat(attempt || ':' || hex(cells)) FROM (SELECT * FROM item_grid ORDER BY attempt)")"
 same "the report's indexes after the upgrade" 2 \
   "$(q "SELECT count(*) FROM sqlite_master WHERE name IN ('attempts_exam_score', 'attempts_district_exam_score')")"
 same "rows after the upgrade" "$rows_before" "$(q "SELECT count(*) FROM attempts")"

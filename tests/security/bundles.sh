@@ -14,7 +14,7 @@ set -euo pipefail
 st=$work/station
 central() { "$bin/central/synaq-central" --home "$work/central" "$@"; }
 "$bin/tests/sync/mkresults" --home "$st" --count 2 --tag b
-pending() { sqlite3 "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
+pending() { sqlite3 -readonly -cmd ".timeout 10000" "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
 exam_yaml() { # VERSION
   cat <<YAML
 exam: extra
@@ -45,7 +45,7 @@ has_exam 1 && ok || bad "extra v1 not imported"
 # An attempt in progress on v1 when v2 arrives (issue 13): v1 stays for
 # it; the attempt finishes on v1, its result is sealed and synced, and the
 # acknowledgement takes v1's items out of the store (an audit line says so).
-q() { sqlite3 "$st/station.db" "$1"; }
+q() { sqlite3 -cmd ".timeout 10000" "$st/station.db" "$1"; }
 items_of() { q "SELECT count(*) FROM items i JOIN exams e ON e.id = i.exam WHERE e.exam_id = 'extra' AND e.version = $1"; }
 take() { "$bin/ctl/synaqctl" --home "$st" take --exam extra --trainee 991231300999 --name "Тест Сынақ" "$@"; }
 take --answers /dev/null --leave-open >"$work/take1.log" 2>&1 && ok ||

@@ -29,7 +29,7 @@ bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 st=$work/station
 cert=$work/central/certs/ui-001.cert
 "$bin/tests/sync/mkresults" --home "$st" --count 3 --tag ack
-pending() { sqlite3 "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
+pending() { sqlite3 -readonly -cmd ".timeout 10000" "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
 [ "$(pending)" = 3 ] && ok || bad "expected 3 pending results, got $(pending)"
 
 # start_server LOG CMD...: runs a server printing "listening on HOST:PORT";

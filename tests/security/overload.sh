@@ -16,7 +16,7 @@ set -euo pipefail
 
 "$src/tests/ui/station.sh" "$bin" "$work" "$src/tests/sync/chaos-exam.yaml"
 st=$work/station
-pending() { sqlite3 "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
+pending() { sqlite3 -readonly -cmd ".timeout 10000" "$st/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
 
 start_server "$work/serve.log" "$bin/central/synaq-central" --home "$work/central" serve \
   --listen 127.0.0.1:0 --max-body-memory 1048576

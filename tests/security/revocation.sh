@@ -14,7 +14,7 @@ set -euo pipefail
 "$src/tests/ui/station.sh" "$bin" "$work" "$src/tests/sync/chaos-exam.yaml"
 st=$work/station
 central() { "$bin/central/synaq-central" --home "$work/central" "$@"; }
-pending() { sqlite3 "$1/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
+pending() { sqlite3 -readonly -cmd ".timeout 10000" "$1/station.db" "SELECT count(*) FROM results WHERE sent_wall IS NULL"; }
 held() { store_sql "$work/central/results.db" "SELECT count(*) FROM results WHERE station_id = 'ui-001'"; }
 # The registry: central.db, or on PostgreSQL the database's tables.
 registry_dump() { store_digest "$work/central/central.db" stations station_keys registry_audit; }
