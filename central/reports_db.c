@@ -23,7 +23,7 @@ struct reports_db {
     bool in_tx;
     char path[1024];
     sqlite3_stmt *q_pos, *q_holds, *q_attempt, *q_answer, *q_event, *q_refuse, *q_setpos,
-        *q_grid;
+        *q_grid, *q_practice;
     uint8_t *cells; /* an attempt's item_grid blob being made */
     size_t cells_len, cells_cap;
 };
@@ -40,7 +40,33 @@ struct reports_db {
     " district TEXT NOT NULL, attempt INTEGER NOT NULL, n_cells INTEGER NOT NULL,"                \
     " cells BLOB NOT NULL, PRIMARY KEY(exam_id, exam_version, district, attempt)) WITHOUT ROWID;"
 
-/* The schema (REPORTS_DB_SCHEMA 3). Times are central's or the station's
+/* Schema 4: practice records (sync/PROTOCOL.md, "Practice records"), one
+ * row an answer, apart from attempts: nothing that counts attempts, passes
+ * or items reads them. The training-event report counts distinct
+ * trainee_id per exam_id and dates (practice_exam); a trainee's history
+ * reads practice_trainee. */
+#define PRACTICE_TABLE                                                                             \
+    "CREATE TABLE IF NOT EXISTS practice(id INTEGER PRIMARY KEY, station_id TEXT NOT NULL,"      \
+    " seq INTEGER NOT NULL, record_id TEXT NOT NULL, district TEXT NOT NULL,"                     \
+    " trainee_id TEXT NOT NULL, trainee_name TEXT NOT NULL, exam_id TEXT NOT NULL,"               \
+    " exam_version INTEGER NOT NULL, topic TEXT NOT NULL, item_id TEXT NOT NULL,"                 \
+    " try_no INTEGER NOT NULL, is_right INTEGER NOT NULL, selected INTEGER NOT NULL,"             \
+    " created_wall INTEGER NOT NULL, received_wall INTEGER NOT NULL, batch_id TEXT,"              \
+    " UNIQUE(station_id, seq));"                                                                   \
+    "CREATE INDEX IF NOT EXISTS practice_exam ON practice(exam_id, created_wall, trainee_id);"    \
+    "CREATE INDEX IF NOT EXISTS practice_trainee ON practice(trainee_id, created_wall);"
+
+/* 3 -> 4 beside the table: what an older build refused as "not a Synaq
+ * result" (a practice record it could not read) is looked at again. */
+#define PRACTICE_UPGRADE                                                                           \
+    PRACTICE_TABLE                                                                                 \
+    "UPDATE positions SET seq = (SELECT min(f.seq) - 1 FROM refused f"                            \
+    " WHERE f.station_id = positions.station_id AND f.reason LIKE '%not a Synaq result%')"        \
+    " WHERE station_id IN (SELECT station_id FROM refused"                                        \
+    " WHERE reason LIKE '%not a Synaq result%');"                                                  \
+    "DELETE FROM refused WHERE reason LIKE '%not a Synaq result%';"
+
+/* The schema (REPORTS_DB_SCHEMA 4). Times are central's or the station's
  * wall clock in seconds, as named. Each index serves a filter of the
  * Results page together with its default order (newest first); the rowid
  * (id) ends every index, which the pages' keyset pagination uses. */
@@ -88,7 +114,7 @@ static const char schema[] =
     "CREATE TABLE clock_events(attempt INTEGER NOT NULL, pos INTEGER NOT NULL,"
     " kind INTEGER NOT NULL, wall_before INTEGER NOT NULL, wall_after INTEGER NOT NULL,"
     " mono_delta_ms INTEGER NOT NULL, counted_ms INTEGER NOT NULL,"
-    " PRIMARY KEY(attempt, pos)) WITHOUT ROWID;" ITEM_GRID;
+    " PRIMARY KEY(attempt, pos)) WITHOUT ROWID;" ITEM_GRID PRACTICE_TABLE;
 
 static sq_status seterr(sq_err *err, sq_status st, const char *fmt, const char *a, const char *b)
 {
@@ -353,8 +379,12 @@ sq_status reports_db_open(const char *path, const char *central_fp, reports_db *
         sqlite3_finalize(q);
         q = NULL;
         /* 1 -> 2: the report's indexes; 2 -> 3: item analysis's rows;
-         * made once, in one transaction, by the first writer of this
-         * build (the console reads an older file as it is). */
+         * 3 -> 4: the practice table, and the records an older build
+         * refused because it could not read a practice record ("not a
+         * Synaq result") looked at again: their refusal goes, and their
+         * station's position moves back before the first of them. Made
+         * once, in one transaction, by the first writer of this build
+         * (the console reads an older file as it is). */
         if (version < REPORTS_DB_SCHEMA) {
             char up[64];
             snprintf(up, sizeof up, "PRAGMA user_version=%d; COMMIT;", REPORTS_DB_SCHEMA);
@@ -365,6 +395,8 @@ sq_status reports_db_open(const char *path, const char *central_fp, reports_db *
             if ((version < 2 && sqlite3_exec(r->db, SCORE_INDEXES, NULL, NULL, NULL) != SQLITE_OK &&
                  (st = dberr(r, "upgrading the schema", err))) ||
                 (version < 3 && (st = grid_backfill(r, err))) ||
+                (version < 4 && sqlite3_exec(r->db, PRACTICE_UPGRADE, NULL, NULL, NULL) != SQLITE_OK &&
+                 (st = dberr(r, "upgrading the schema", err))) ||
                 (sqlite3_exec(r->db, up, NULL, NULL, NULL) != SQLITE_OK &&
                  (st = dberr(r, "upgrading the schema", err)))) {
                 sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
@@ -398,6 +430,7 @@ sq_status reports_db_open(const char *path, const char *central_fp, reports_db *
     if ((st = prepare(r, &r->q_pos, "SELECT seq FROM positions WHERE station_id = ?", err)) ||
         (st = prepare(r, &r->q_holds,
                       "SELECT 1 FROM attempts WHERE station_id = ?1 AND seq = ?2 UNION ALL "
+                      "SELECT 1 FROM practice WHERE station_id = ?1 AND seq = ?2 UNION ALL "
                       "SELECT 1 FROM refused WHERE station_id = ?1 AND seq = ?2",
                       err)) ||
         (st = prepare(r, &r->q_attempt,
@@ -419,6 +452,15 @@ sq_status reports_db_open(const char *path, const char *central_fp, reports_db *
                       err)) ||
         (st = prepare(r, &r->q_refuse,
                       "INSERT OR IGNORE INTO refused(station_id, seq, reason) VALUES(?,?,?)",
+                      err)) ||
+        (st = prepare(r, &r->q_practice,
+                      "INSERT INTO practice(station_id, seq, record_id, district, trainee_id,"
+                      " trainee_name, exam_id, exam_version, topic, item_id, try_no, is_right,"
+                      " selected, created_wall, received_wall, batch_id)"
+                      " VALUES(?1,?2,?3,?4,?5,"
+                      " coalesce(nullif(?6, ''), (SELECT a.trainee_name FROM attempts a"
+                      "  WHERE a.trainee_id = ?5 ORDER BY a.finished_wall DESC LIMIT 1), ''),"
+                      " ?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
                       err)) ||
         (st = prepare(r, &r->q_setpos,
                       "INSERT INTO positions(station_id, seq) VALUES(?1, ?2) ON CONFLICT"
@@ -451,6 +493,7 @@ void reports_db_close(reports_db *r)
     sqlite3_finalize(r->q_refuse);
     sqlite3_finalize(r->q_setpos);
     sqlite3_finalize(r->q_grid);
+    sqlite3_finalize(r->q_practice);
     sqlite3_close(r->db);
     free(r->cells);
     if (r->lock_fd >= 0)
@@ -651,6 +694,35 @@ sq_status reports_db_put(reports_db *r, const sq_result *res, const char *distri
     return SQ_OK;
 }
 
+sq_status reports_db_put_practice(reports_db *r, const sq_practice_rec *p, const char *district,
+                                  int64_t received_wall_s, const char *batch_id, sq_err *err)
+{
+    if (!r->in_tx)
+        return seterr(err, SQ_ESTATE, "reports.db: put outside a transaction%s%s", NULL, NULL);
+    sqlite3_stmt *q = r->q_practice;
+    int k = 1;
+    sqlite3_bind_text(q, k++, p->station_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, k++, p->seq);
+    sqlite3_bind_text(q, k++, p->record_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, k++, district ? district : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, k++, p->trainee_id ? p->trainee_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, k++, p->trainee_name ? p->trainee_name : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, k++, p->exam_id ? p->exam_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, k++, p->exam_version);
+    sqlite3_bind_text(q, k++, p->topic ? p->topic : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, k++, p->item_id ? p->item_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, k++, p->try_no);
+    sqlite3_bind_int(q, k++, p->right);
+    sqlite3_bind_int64(q, k++, p->selected);
+    sqlite3_bind_int64(q, k++, p->created_wall_s);
+    sqlite3_bind_int64(q, k++, received_wall_s);
+    if (batch_id)
+        sqlite3_bind_text(q, k++, batch_id, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, k++);
+    return step_done(r, q, "storing a practice record", err);
+}
+
 sq_status reports_db_refuse(reports_db *r, const char *station_id, int64_t seq, const char *reason,
                             sq_err *err)
 {
@@ -673,16 +745,27 @@ sq_status reports_db_set_position(reports_db *r, const char *station_id, int64_t
 
 sq_status reports_db_counts(reports_db *r, int64_t *attempts, int64_t *refused, sq_err *err)
 {
+    return reports_db_counts_all(r, attempts, NULL, refused, err);
+}
+
+sq_status reports_db_counts_all(reports_db *r, int64_t *attempts, int64_t *practice,
+                                int64_t *refused, sq_err *err)
+{
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(r->db,
-                           "SELECT (SELECT count(*) FROM attempts), (SELECT count(*) FROM refused)",
+                           "SELECT (SELECT count(*) FROM attempts), (SELECT count(*) FROM refused),"
+                           " (SELECT count(*) FROM practice)",
                            -1, &q, NULL) != SQLITE_OK ||
         sqlite3_step(q) != SQLITE_ROW) {
         sqlite3_finalize(q);
         return dberr(r, "counting", err);
     }
-    *attempts = sqlite3_column_int64(q, 0);
-    *refused = sqlite3_column_int64(q, 1);
+    if (attempts)
+        *attempts = sqlite3_column_int64(q, 0);
+    if (refused)
+        *refused = sqlite3_column_int64(q, 1);
+    if (practice)
+        *practice = sqlite3_column_int64(q, 2);
     sqlite3_finalize(q);
     return SQ_OK;
 }

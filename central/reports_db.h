@@ -2,8 +2,9 @@
  * reports_db.h - reports.db, the opened results (central/README.md,
  * "Where opened results live"): one row per attempt, one per item
  * answered and one per clock event, indexed for the console's Results
- * pages. Its one writer is `synaq-central open-results --into`, which
- * reads the receiver's store (cstore.h), opens each result with
+ * pages; and, apart from them, one row per practice answer (table
+ * practice, schema 4), which nothing that counts attempts reads. Its one
+ * writer is `synaq-central open-results --into`, which reads the receiver's store (cstore.h), opens each result with
  * results.key and hands it here; the console reads the file with SQLite
  * read-only (console/reports.h) and never writes it.
  *
@@ -33,7 +34,7 @@ typedef struct reports_db reports_db;
 
 /* "SqRp": the SQLite application_id that marks a reports.db. */
 #define REPORTS_DB_APP_ID 0x53715270
-#define REPORTS_DB_SCHEMA 3
+#define REPORTS_DB_SCHEMA 4
 
 /* Opens reports.db at path for writing, making it (mode 0600) when it is
  * missing or empty. central_fp is the fingerprint of this central's keys
@@ -65,6 +66,13 @@ sq_status reports_db_commit(reports_db *db, sq_err *err) SQ_MUST_CHECK;
  * the receiver stored it (batch_id may be NULL). Inside a transaction. */
 sq_status reports_db_put(reports_db *db, const sq_result *r, const char *district,
                          int64_t received_wall_s, const char *batch_id, sq_err *err) SQ_MUST_CHECK;
+/* Stores one opened practice record (p->station_id and p->seq name it),
+ * in the practice table only. Its trainee_name, when the record has none,
+ * is the name of the trainee's latest attempt held, else "". Inside a
+ * transaction. */
+sq_status reports_db_put_practice(reports_db *db, const sq_practice_rec *p, const char *district,
+                                  int64_t received_wall_s, const char *batch_id,
+                                  sq_err *err) SQ_MUST_CHECK;
 /* Records a result that could not be opened (reason: a sentence), so a
  * later run does not try it again. Inside a transaction. */
 sq_status reports_db_refuse(reports_db *db, const char *station_id, int64_t seq, const char *reason,
@@ -98,5 +106,8 @@ typedef struct {
 /* Counts held: attempts imported and results refused, in all. */
 sq_status reports_db_counts(reports_db *db, int64_t *attempts, int64_t *refused,
                             sq_err *err) SQ_MUST_CHECK;
+/* The same with the practice records held (any pointer may be NULL). */
+sq_status reports_db_counts_all(reports_db *db, int64_t *attempts, int64_t *practice,
+                                int64_t *refused, sq_err *err) SQ_MUST_CHECK;
 
 #endif

@@ -97,12 +97,15 @@ static int usage(FILE *f)
             "                     store results exported to a USB stick (STICK/synaq/*/outgoing)\n"
             "                     exactly as uploads, and write acknowledgements beside them\n"
             "  open-results [--received] [--db FILE|URL] [BATCH...] [-o CSV]\n"
+            "         [--practice CSV]\n"
             "                     verify and open results as CSV: those the receiver stored\n"
-            "                     (--received) and those in batch files\n"
+            "                     (--received) and those in batch files; practice records go\n"
+            "                     to the --practice CSV only, never among the results\n"
             "  open-results --into REPORTS.DB [--db FILE|URL]\n"
             "                     verify and open what the receiver stored into REPORTS.DB\n"
-            "                     (made if missing), the console's opened results; a second run\n"
-            "                     adds only what is new\n"
+            "                     (made if missing), the console's opened results, practice\n"
+            "                     records in a table of their own; a second run adds only what\n"
+            "                     is new\n"
             "  migrate-store [--from FILE|URL] --to FILE|URL\n"
             "                     copy the result store (default: the one in use) into an empty\n"
             "                     one, e.g. a pilot's results.db into PostgreSQL; verified by\n"
@@ -891,16 +894,21 @@ out:
     return rc;
 }
 
-/* What opening results needs, for one sealed result at a time. */
+/* What opening results needs, for one sealed record at a time. */
 typedef struct {
     sq_central_keys *k;
     registry *reg;
     FILE *out;
     int header, failures, opened;
     const char *source;
+    FILE *practice_out;  /* --practice: where practice records go; NULL: counted only */
+    int practice_header;
+    int practice_opened, practice_unshown;
 } opener;
 
-/* Opens one sealed result of station_id and prints it as a CSV line. */
+/* Opens one sealed record of station_id: a result is printed as a CSV
+ * line of the results, a practice record as one of --practice (or
+ * counted when there is none). */
 static int open_one(void *ctx, const char *station_id, int64_t seq, const uint8_t *sealed,
                     size_t len, const char *batch_id, int64_t received_wall_s)
 {
@@ -909,6 +917,8 @@ static int open_one(void *ctx, const char *station_id, int64_t seq, const uint8_
     uint8_t keys[REGISTRY_MAX_KEYS][32];
     size_t n_keys = 0;
     sq_result *r = NULL;
+    sq_practice_rec *pr = NULL;
+    sq_record_kind kind = SQ_RECORD_RESULT;
     sq_status st;
     (void)batch_id;
     (void)received_wall_s;
@@ -918,30 +928,44 @@ static int open_one(void *ctx, const char *station_id, int64_t seq, const uint8_
         goto failed;
     for (size_t i = 0; i < n_keys; i++) {
         sq_result_free(r);
-        r = NULL;
-        st = sq_result_open(sealed, len, sq_central_results_pk(o->k), sq_central_results_sk(o->k),
-                            keys[i], &r, &e);
+        sq_practice_rec_free(pr);
+        st = sq_record_open(sealed, len, sq_central_results_pk(o->k), sq_central_results_sk(o->k),
+                            keys[i], &kind, &r, &pr, &e);
         if (st != SQ_EAUTH)
             break;
     }
     if (st) {
     failed:
-        fprintf(stderr, "synaq-central: %s: result #%lld of '%s': %s\n", o->source, (long long)seq,
+        fprintf(stderr, "synaq-central: %s: record #%lld of '%s': %s\n", o->source, (long long)seq,
                 station_id, e.msg);
         sq_result_free(r);
+        sq_practice_rec_free(pr);
         o->failures++;
         return 0;
     }
-    /* The number a station gave a result may differ from the one central
+    /* The number a station gave a record may differ from the one central
      * holds it under: a station restored from a copy, or replacing
      * another under the same id, numbers its results on above what
      * central holds (PROTOCOL.md). Central's number is the one shown. */
-    r->seq = seq;
-    if (strcmp(r->station_id, station_id) != 0) {
-        fprintf(stderr, "synaq-central: %s: result #%lld claims to be of station '%s'\n", o->source,
-                (long long)seq, r->station_id);
+    const char *claims = kind == SQ_RECORD_PRACTICE ? pr->station_id : r->station_id;
+    if (strcmp(claims, station_id) != 0) {
+        fprintf(stderr, "synaq-central: %s: record #%lld claims to be of station '%s'\n", o->source,
+                (long long)seq, claims);
         o->failures++;
+    } else if (kind == SQ_RECORD_PRACTICE) {
+        pr->seq = seq;
+        if (o->practice_out) {
+            char *line = sq_practice_rec_csv(pr, o->practice_header);
+            o->practice_header = 0;
+            if (line)
+                fputs(line, o->practice_out);
+            sq_free(line);
+            o->practice_opened++;
+        } else {
+            o->practice_unshown++;
+        }
     } else {
+        r->seq = seq;
         char *line = sq_result_csv(r, o->header);
         o->header = 0;
         if (line)
@@ -950,6 +974,7 @@ static int open_one(void *ctx, const char *station_id, int64_t seq, const uint8_
         o->opened++;
     }
     sq_result_free(r);
+    sq_practice_rec_free(pr);
     return 0;
 }
 
@@ -999,7 +1024,7 @@ typedef struct {
     const char *source;
     int64_t contig;   /* every seq up to it handled (the position) */
     int64_t in_chunk; /* results handled since the last commit */
-    int64_t opened, refused, skipped;
+    int64_t opened, refused, skipped, practice;
     sq_status fatal; /* a failure of reports.db itself: the walk stops */
     sq_err fatal_err;
 } importer;
@@ -1031,28 +1056,41 @@ static int import_one(void *ctx, const char *station_id, int64_t seq, const uint
         uint8_t keys[REGISTRY_MAX_KEYS][32];
         size_t n_keys = 0;
         sq_result *r = NULL;
+        sq_practice_rec *pr = NULL;
+        sq_record_kind kind = SQ_RECORD_RESULT;
         st = registry_station_keys_all(im->reg, station_id, keys, REGISTRY_MAX_KEYS, &n_keys, &e);
         /* Any key the station id had: a result signed while a key was
          * good stays openable after that key was revoked or replaced. */
         for (size_t i = 0; !st && i < n_keys; i++) {
             sq_result_free(r);
-            r = NULL;
-            st = sq_result_open(sealed, len, sq_central_results_pk(im->k),
-                                sq_central_results_sk(im->k), keys[i], &r, &e);
+            sq_practice_rec_free(pr);
+            st = sq_record_open(sealed, len, sq_central_results_pk(im->k),
+                                sq_central_results_sk(im->k), keys[i], &kind, &r, &pr, &e);
             if (st != SQ_EAUTH)
                 break;
         }
-        if (!st && strcmp(r->station_id, station_id) != 0) {
-            snprintf(e.msg, sizeof e.msg, "it claims to be of station '%s'", r->station_id);
+        const char *claims = st ? NULL : kind == SQ_RECORD_PRACTICE ? pr->station_id : r->station_id;
+        if (!st && strcmp(claims, station_id) != 0) {
+            snprintf(e.msg, sizeof e.msg, "it claims to be of station '%s'", claims);
             st = SQ_EAUTH;
         }
         if (st) {
-            fprintf(stderr, "synaq-central: %s: result #%lld of '%s' not imported: %s\n",
+            fprintf(stderr, "synaq-central: %s: record #%lld of '%s' not imported: %s\n",
                     im->source, (long long)seq, station_id, e.msg);
             im->refused++;
             sq_result_free(r);
+            sq_practice_rec_free(pr);
             if ((st = reports_db_refuse(im->db, station_id, seq, e.msg, &im->fatal_err)))
                 goto fatal;
+        } else if (kind == SQ_RECORD_PRACTICE) {
+            /* Into the practice table only: never an attempt. */
+            pr->seq = seq;
+            st = reports_db_put_practice(im->db, pr, im->st->district, received_wall_s, batch_id,
+                                         &im->fatal_err);
+            sq_practice_rec_free(pr);
+            if (st)
+                goto fatal;
+            im->practice++;
         } else {
             /* Central's number for the result is the one kept (see
              * open_one). */
@@ -1141,8 +1179,8 @@ static int open_into(const char *into)
             goto done;
         }
     }
-    int64_t n_all = 0, n_refused = 0;
-    if (reports_db_counts(db, &n_all, &n_refused, &e)) {
+    int64_t n_all = 0, n_refused = 0, n_practice = 0;
+    if (reports_db_counts_all(db, &n_all, &n_practice, &n_refused, &e)) {
         rc = fail(&e);
         goto done;
     }
@@ -1150,6 +1188,8 @@ static int open_into(const char *into)
            "refused in all)\n",
            (long long)im.opened, into, (long long)im.refused, (long long)n_all,
            (long long)n_refused);
+    printf("opened %lld new practice record(s) into %s; it holds %lld in all\n",
+           (long long)im.practice, into, (long long)n_practice);
     if (im.refused)
         rc = 1;
 done:
@@ -1163,17 +1203,20 @@ done:
 
 static int cmd_open_results(int argc, char **argv)
 {
-    const char *out_path = NULL, *into = NULL;
+    const char *out_path = NULL, *into = NULL, *practice_path = NULL;
     int c, received = 0;
     optind = 0; /* glibc: 0 also resets the scanning mode of main's "+" */
     static const struct option lo[] = {{"out", 1, 0, 'o'},
                                        {"received", 0, 0, 'r'},
                                        {"db", 1, 0, 'D'},
                                        {"into", 1, 0, 'i'},
+                                       {"practice", 1, 0, 'p'},
                                        {0, 0, 0, 0}};
     while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
         if (c == 'o')
             out_path = optarg;
+        else if (c == 'p')
+            practice_path = optarg;
         else if (c == 'i')
             into = optarg;
         else if (c == 'r')
@@ -1184,14 +1227,14 @@ static int cmd_open_results(int argc, char **argv)
             return usage(stderr);
     }
     if (into) {
-        if (optind < argc || received || out_path)
+        if (optind < argc || received || out_path || practice_path)
             return usage(stderr);
         return open_into(into);
     }
     if (optind >= argc && !received)
         return usage(stderr);
     sq_err e;
-    opener o = {NULL, NULL, stdout, 1, 0, 0, ""};
+    opener o = {NULL, NULL, stdout, 1, 0, 0, "", NULL, 1, 0, 0};
     int rc = 0;
     if (sq_central_open(keys_dir, SQ_CENTRAL_RESULTS, &o.k, &e) ||
         reg_open(false, &o.reg, &e)) {
@@ -1200,6 +1243,18 @@ static int cmd_open_results(int argc, char **argv)
     }
     if (out_path && !(o.out = fopen(out_path, "w"))) {
         fprintf(stderr, "synaq-central: cannot write %s: %s\n", out_path, strerror(errno));
+        rc = 1;
+        goto done;
+    }
+    if (practice_path && (out_path ? strcmp(practice_path, out_path) == 0
+                                   : strcmp(practice_path, "-") == 0)) {
+        fputs("synaq-central: --practice needs a file of its own, apart from the results\n",
+              stderr);
+        rc = 2;
+        goto done;
+    }
+    if (practice_path && !(o.practice_out = fopen(practice_path, "w"))) {
+        fprintf(stderr, "synaq-central: cannot write %s: %s\n", practice_path, strerror(errno));
         rc = 1;
         goto done;
     }
@@ -1252,11 +1307,22 @@ static int cmd_open_results(int argc, char **argv)
         sq_batch_free(b);
         free(buf);
     }
+    if (o.practice_unshown)
+        fprintf(stderr,
+                "synaq-central: %d practice record(s) not shown (not results); --practice CSV "
+                "writes them\n",
+                o.practice_unshown);
     if (o.failures)
         rc = 1;
 done:
-    if (o.out && o.out != stdout)
-        fclose(o.out);
+    if (o.out && o.out != stdout && fclose(o.out) != 0 && !rc) {
+        fprintf(stderr, "synaq-central: cannot write %s: %s\n", out_path, strerror(errno));
+        rc = 1;
+    }
+    if (o.practice_out && fclose(o.practice_out) != 0 && !rc) {
+        fprintf(stderr, "synaq-central: cannot write %s: %s\n", practice_path, strerror(errno));
+        rc = 1;
+    }
     registry_close(o.reg);
     sq_central_close(o.k);
     return rc;

@@ -4,7 +4,9 @@
  * one topic or all; feedback after an answer (the right answer and the
  * explanation only when the item is done, a second try before them);
  * bad answers refused with nothing recorded; records sealed, never
- * results; requires_practice; and the exam's invariant: no right answer
+ * results, and carried off in batches as their own kind of record (opened
+ * with central's key, refused as results, refused altered);
+ * requires_practice; and the exam's invariant: no right answer
  * or explanation reaches an exam attempt before submission, and no
  * practice while one is in progress.
  */
@@ -17,6 +19,7 @@
 #include "check.h"
 #include "fixture.h"
 #include "synaq/practice.h"
+#include "db_int.h"
 #include "mastery_int.h"
 #include "source_int.h"
 
@@ -222,7 +225,7 @@ static int64_t count_rows(const char *table)
     sqlite3 *db;
     sqlite3_stmt *q;
     int64_t n = -1;
-    char sql[128];
+    char sql[256];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
     if (sqlite3_open_v2(f.db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
         sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
@@ -403,23 +406,120 @@ static void test_mastery_and_requires(void)
     CHECK_ERR(SQ_ESTATE, "not mastered", sq_practice_required_met(f.store, "drill", "t-3", &e), &e);
     CHECK_OK(sq_practice_required_met(f.store, "drill", "t-2", &e), &e);
 
-    /* Practice counts as no result and no attempt. */
-    CHECK_INT(0, count_rows("results"));
+    /* Practice counts as no result and no attempt: its records wait in
+     * the outbox (the results table) as kind 1 only. */
+    int64_t n_practice = count_rows("practice");
+    CHECK_INT(0, count_rows("results WHERE kind = 0"));
+    CHECK_INT(n_practice, count_rows("results WHERE kind = 1"));
+    CHECK_INT(n_practice, count_rows("practice p JOIN results r ON r.seq = p.rseq"
+                                     " AND r.attempt = p.id"));
     CHECK_INT(0, count_rows("attempts"));
     int64_t all = 0, unsent = 0;
     CHECK_OK(sq_practice_count(f.store, &all, &unsent, &e), &e);
-    CHECK_INT(count_rows("practice"), all);
+    CHECK_INT(n_practice, all);
     CHECK_INT(all, unsent);
 
-    /* Practice puts nothing in what leaves the station: no batch while
-     * no result is pending. */
+    /* They leave the station as results do: in a batch, numbered 1..N in
+     * the results' one sequence, each opening at central as a practice
+     * record (never as a result), and sent only once acknowledged. */
     sq_batch_made made;
-    CHECK_OK(sq_batch_make(f.store, 0, 50, 0, &made, &e), &e);
-    CHECK_INT(0, made.count);
-    CHECK(made.bytes == NULL);
     int64_t pending = -1, last = -1;
     CHECK_OK(sq_batch_counts(f.store, &pending, &last, &e), &e);
+    CHECK_INT(n_practice, pending);
+    CHECK_INT(n_practice, last);
+    CHECK_OK(sq_batch_make(f.store, 0, 50, 0, &made, &e), &e);
+    CHECK_INT(n_practice, made.count);
+    sq_batch *b = NULL;
+    CHECK_OK(sq_batch_parse(made.bytes, made.len, &b, &e), &e);
+    CHECK_OK(sq_batch_verify(b, sq_station_keys_sign_pk(f.keys), &e), &e);
+    int64_t seqs[64];
+    size_t nb = b ? sq_batch_count(b) : 0;
+    int rights = 0, firsts = 0;
+    for (size_t i = 0; i < nb && i < 64; i++) {
+        const uint8_t *sealed;
+        size_t slen;
+        sq_batch_result(b, i, &seqs[i], &sealed, &slen);
+        CHECK_INT((int64_t)i + 1, seqs[i]);
+        sq_record_kind kind = 0;
+        sq_result *res = NULL;
+        sq_practice_rec *pr = NULL;
+        CHECK_OK(sq_record_open(sealed, slen, sq_central_results_pk(f.central),
+                                sq_central_results_sk(f.central), sq_station_keys_sign_pk(f.keys),
+                                &kind, &res, &pr, &e),
+                 &e);
+        CHECK_INT(SQ_RECORD_PRACTICE, kind);
+        CHECK(res == NULL);
+        if (pr) {
+            CHECK_STR("st-001", pr->station_id);
+            CHECK_INT(seqs[i], pr->seq);
+            CHECK(!strcmp(pr->trainee_id, "t-1") || !strcmp(pr->trainee_id, "t-2"));
+            /* The exam has no roster: no name (central fills it in). */
+            CHECK_STR("", pr->trainee_name);
+            CHECK_STR("drill", pr->exam_id);
+            CHECK_INT(1, pr->exam_version);
+            CHECK(!strcmp(pr->topic, "law") || !strcmp(pr->topic, "day"));
+            CHECK(pr->item_id[0] == (pr->topic[0] == 'l' ? 'L' : 'D'));
+            CHECK(pr->selected != 0);
+            CHECK_INT(f.fc.wall_s, pr->created_wall_s);
+            rights += pr->right;
+            firsts += pr->try_no == 1;
+            CHECK(pr->try_no == 1 || pr->try_no == 2);
+            char *line = sq_practice_rec_csv(pr, true);
+            CHECK(line && strstr(line, "station,seq,record,trainee_id") == line &&
+                  strstr(line, ",drill,1,") && strstr(line, pr->trainee_id));
+            sq_free(line);
+        }
+        /* An old central's reader: refused as what it is, not a result. */
+        CHECK_ERR(SQ_ECORRUPT, "a practice record, not an exam result",
+                  sq_result_open(sealed, slen, sq_central_results_pk(f.central),
+                                 sq_central_results_sk(f.central), sq_station_keys_sign_pk(f.keys),
+                                 &res, &e),
+                  &e);
+        /* Altered on the way: refused, nothing returned. */
+        uint8_t *bad = malloc(slen);
+        if (bad) {
+            memcpy(bad, sealed, slen);
+            bad[slen / 2] ^= 1;
+            sq_result *bad_res = NULL;
+            sq_practice_rec *bad_pr = NULL;
+            CHECK_ERR(SQ_EAUTH, "does not open",
+                      sq_record_open(bad, slen, sq_central_results_pk(f.central),
+                                     sq_central_results_sk(f.central),
+                                     sq_station_keys_sign_pk(f.keys), &kind, &bad_res, &bad_pr,
+                                     &e),
+                      &e);
+            CHECK(bad_res == NULL && bad_pr == NULL);
+            free(bad);
+        }
+        sq_practice_rec_free(pr);
+        sq_result_free(res);
+    }
+    /* What the records say of the answers is what the store's own
+     * (mastery) records say: the same count of right ones and first tries. */
+    CHECK_INT(n_practice - 3, rights); /* test_draw_and_feedback: 3 wrong */
+    CHECK_INT(n_practice - 1, firsts);  /* and one second try */
+    sq_batch_free(b);
+    sq_free(made.bytes);
+    int marked = 0;
+    CHECK_OK(sq_batch_mark_sent(f.store, seqs, nb, &marked, &e), &e);
+    CHECK_INT(n_practice, marked);
+    CHECK_OK(sq_practice_count(f.store, &all, &unsent, &e), &e);
+    CHECK_INT(0, unsent);
+    CHECK_INT(n_practice, count_rows("practice WHERE sent_wall IS NOT NULL"));
+    CHECK_OK(sq_batch_counts(f.store, &pending, &last, &e), &e);
     CHECK_INT(0, pending);
+    /* A record keeps its number and its kind: the schema refuses both. */
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(f.db_path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 5000);
+        CHECK(sqlite3_exec(db, "UPDATE practice SET rseq = rseq + 1000", NULL, NULL, NULL) ==
+              SQLITE_CONSTRAINT);
+        CHECK(strstr(sqlite3_errmsg(db), "keeps its number") != NULL);
+        CHECK(sqlite3_exec(db, "UPDATE results SET kind = 0 WHERE kind = 1", NULL, NULL, NULL) ==
+              SQLITE_CONSTRAINT);
+    }
+    sqlite3_close(db);
+    CHECK_INT(n_practice, count_rows("results WHERE kind = 1"));
 
     /* The exam now opens. While it is in progress: no review (so no
      * right answers, no explanations) and no practice at this exam. */
@@ -448,8 +548,9 @@ static void test_mastery_and_requires(void)
     CHECK_OK(sq_attempt_review(a, SQ_LANG_EN, &r, &e), &e);
     sq_review_free(r);
     sq_attempt_free(a);
-    CHECK_INT(1, count_rows("results"));
-    /* The batch holds the one result, and only it. */
+    CHECK_INT(1, count_rows("results WHERE kind = 0"));
+    /* The batch holds the one result, and only it (the practice records
+     * went out above). */
     CHECK_OK(sq_batch_make(f.store, 0, 50, 0, &made, &e), &e);
     CHECK_INT(1, made.count);
     sq_free(made.bytes);
@@ -481,6 +582,109 @@ static void test_sealed(void)
     CHECK_OK(sq_practice_required_met(f.store, "drill", "t-2", &e), &e);
 }
 
+/* Inserts a practice row as a store before schema 8 held it: sealed with
+ * the store's key, no number, nothing in the outbox. body NULL: a row
+ * whose sealed field does not open. */
+static void insert_old_row(const char *id_hex, const char *body)
+{
+    sq_err e;
+    char rowkey[STORE_ROWKEY];
+    uint8_t id[16], h[32], *sealed = NULL;
+    size_t n = 0;
+    sodium_hex2bin(id, sizeof id, id_hex, 32, NULL, NULL, NULL);
+    sqi_rowkey_practice(rowkey, id_hex);
+    if (body)
+        CHECK_OK(sqi_db_seal(f.store, "practice", "sealed", rowkey, body, strlen(body), &sealed, &n,
+                             &e),
+                 &e);
+    sqi_db_trainee_hash(f.store, "t-9", h);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    CHECK(sqlite3_open_v2(f.db_path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    CHECK(sqlite3_prepare_v2(db,
+                             "INSERT INTO practice(id, exam_id, trainee, sealed, created_wall)"
+                             " VALUES (?, 'drill', ?, ?, 1767225600)",
+                             -1, &q, NULL) == SQLITE_OK);
+    sqlite3_bind_blob(q, 1, id, 16, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, h, 32, SQLITE_STATIC);
+    if (sealed)
+        sqlite3_bind_blob(q, 3, sealed, (int)n, SQLITE_STATIC);
+    else
+        sqlite3_bind_blob(q, 3, "not sealed at all", 17, SQLITE_STATIC);
+    CHECK(sqlite3_step(q) == SQLITE_DONE);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    free(sealed);
+}
+
+/* Practice records of a store from before schema 8 (no number, no sealed
+ * form for central) are sealed and numbered before anything is counted or
+ * batched, their name empty; a row that does not open is passed over and
+ * stops neither that nor a new answer; the store's records stay clean. */
+static void test_old_records(void)
+{
+    sq_err e;
+    int64_t all0 = 0, unsent0 = 0, all = 0, unsent = 0, pending = 0, last0 = 0, last = 0;
+    int64_t pending0 = 0;
+    CHECK_OK(sq_practice_count(f.store, &all0, &unsent0, &e), &e);
+    CHECK_INT(0, unsent0);
+    CHECK_OK(sq_batch_counts(f.store, &pending0, &last0, &e), &e);
+    CHECK_INT(last0, count_rows("results"));
+    insert_old_row("0102030405060708090a0b0c0d0e0f10",
+                   "{\"kind\":\"practice\",\"exam\":\"drill\",\"version\":1,\"item\":\"L2\","
+                   "\"item_idx\":1,\"topic\":\"law\",\"try\":1,\"right\":true,\"selected\":[0],"
+                   "\"wall\":1767225600,\"trainee\":\"t-9\"}");
+    insert_old_row("1112131415161718191a1b1c1d1e1f20", NULL);
+    CHECK_OK(sq_practice_count(f.store, &all, &unsent, &e), &e);
+    CHECK_INT(all0 + 2, all);
+    CHECK_INT(2, unsent);
+    CHECK_OK(sq_batch_counts(f.store, &pending, &last, &e), &e);
+    CHECK_INT(pending0 + 1, pending);
+    CHECK_INT(last0 + 1, last);
+    CHECK_INT(1, count_rows("practice WHERE rseq IS NULL"));
+    sq_batch_made made;
+    CHECK_OK(sq_batch_make(f.store, 0, 50, 0, &made, &e), &e);
+    CHECK_INT(pending0 + 1, made.count);
+    CHECK_INT(last0 + 1, made.last_seq);
+    sq_batch *b = NULL;
+    CHECK_OK(sq_batch_parse(made.bytes, made.len, &b, &e), &e);
+    CHECK_OK(sq_batch_verify(b, sq_station_keys_sign_pk(f.keys), &e), &e);
+    if (b && sq_batch_count(b) == (size_t)pending0 + 1) {
+        int64_t seq;
+        const uint8_t *sealed;
+        size_t slen;
+        sq_batch_result(b, (size_t)pending0, &seq, &sealed, &slen);
+        sq_record_kind kind = 0;
+        sq_result *res = NULL;
+        sq_practice_rec *pr = NULL;
+        CHECK_OK(sq_record_open(sealed, slen, sq_central_results_pk(f.central),
+                                sq_central_results_sk(f.central), sq_station_keys_sign_pk(f.keys),
+                                &kind, &res, &pr, &e),
+                 &e);
+        CHECK_INT(SQ_RECORD_PRACTICE, kind);
+        if (pr) {
+            CHECK_STR("t-9", pr->trainee_id);
+            CHECK_STR("", pr->trainee_name);
+            CHECK_STR("0102030405060708090a0b0c0d0e0f10", pr->record_id);
+            CHECK_STR("L2", pr->item_id);
+            CHECK_INT(1, pr->selected);
+            CHECK_INT(1767225600, pr->created_wall_s);
+        }
+        sq_practice_rec_free(pr);
+        sq_result_free(res);
+    }
+    sq_batch_free(b);
+    sq_free(made.bytes);
+    /* A new answer is recorded and numbered past the damaged row. */
+    master("t-2", "law", 1);
+    CHECK_INT(1, count_rows("practice WHERE rseq IS NULL"));
+    CHECK_INT(last0 + 2, count_rows("results"));
+    sq_integrity_report rep;
+    CHECK_OK(sq_chain_check(f.store, &rep, &e), &e);
+    CHECK_INT(0, (int)rep.found.flags);
+}
+
 int main(void)
 {
     test_rules();
@@ -492,6 +696,7 @@ int main(void)
     test_draw_and_feedback();
     test_mastery_and_requires();
     test_sealed();
+    test_old_records();
     fx_teardown(&f);
     return check_report("test_practice");
 }

@@ -1106,6 +1106,121 @@ static void test_csv_numbers(void)
     sq_free(csv);
 }
 
+/* Practice records (SQP): a round trip through sealing and sq_record_open;
+ * each kind refused where the other is asked for; every truncation and
+ * each bad field refused with nothing returned; the CSV line. */
+static void test_practice_records(void)
+{
+    sq_practice_rec p = {1,        "st-001", 42,      "00112233445566778899aabbccddeeff",
+                         "t-1",    "Әсел, \"А\"", "drill", 3, "law", "L2", 2, true, 0x5u,
+                         1767225600};
+    sq_err e = {0};
+    sq_buf b;
+    sqi_buf_init(&b, 0);
+    sqi_practice_rec_encode(&p, &b);
+    CHECK(!b.failed && b.len > 4 && memcmp(b.p, "SQP\x01", 4) == 0);
+
+    sq_practice_rec *got = NULL;
+    CHECK_OK(sq_practice_rec_decode(b.p, b.len, &got, &e), &e);
+    if (got) {
+        CHECK_STR("st-001", got->station_id);
+        CHECK_INT(42, got->seq);
+        CHECK_STR(p.record_id, got->record_id);
+        CHECK_STR("Әсел, \"А\"", got->trainee_name);
+        CHECK_STR("law", got->topic);
+        CHECK_STR("L2", got->item_id);
+        CHECK_INT(2, got->try_no);
+        CHECK(got->right);
+        CHECK_INT(5, got->selected);
+        CHECK_INT(1767225600, got->created_wall_s);
+        char *line = sq_practice_rec_csv(got, true);
+        CHECK_STR("station,seq,record,trainee_id,trainee_name,exam,version,topic,item,try,right,"
+                  "selected,created\n"
+                  "st-001,42,00112233445566778899aabbccddeeff,t-1,\"Әсел, \"\"А\"\"\",drill,3,law,"
+                  "L2,2,yes,1 3,2026-01-01T00:00:00Z\n",
+                  line ? line : "");
+        sq_free(line);
+    }
+    sq_practice_rec_free(got);
+
+    /* Not a result, and a result is not a practice record. */
+    sq_result *r = NULL;
+    CHECK_ERR(SQ_ECORRUPT, "a practice record, not an exam result",
+              sq_result_decode(b.p, b.len, &r, &e), &e);
+    CHECK(r == NULL);
+    got = NULL;
+    CHECK_ERR(SQ_ECORRUPT, "not a Synaq practice record",
+              sq_practice_rec_decode(golden, sizeof golden, &got, &e), &e);
+    CHECK(got == NULL);
+
+    /* Every truncation, and bytes after the end. */
+    int wrong = 0;
+    for (size_t cut = 0; cut < b.len; cut++) {
+        got = NULL;
+        if (sq_practice_rec_decode(b.p, cut, &got, &e) != SQ_ECORRUPT || got)
+            wrong++;
+        sq_practice_rec_free(got);
+    }
+    CHECK_INT(0, wrong);
+    uint8_t *more = malloc(b.len + 1);
+    if (more) {
+        memcpy(more, b.p, b.len);
+        more[b.len] = 0;
+        got = NULL;
+        CHECK_ERR(SQ_ECORRUPT, "damaged", sq_practice_rec_decode(more, b.len + 1, &got, &e), &e);
+        /* A format this build does not know. */
+        more[3] = 2;
+        CHECK_ERR(SQ_ECORRUPT, "unknown format 2", sq_practice_rec_decode(more, b.len, &got, &e),
+                  &e);
+        /* Flags other than right; a try that is none. */
+        memcpy(more, b.p, b.len);
+        more[b.len - 5 - 1 - 1] = 2; /* flags: before selected (1 byte) and wall (5) */
+        CHECK_ERR(SQ_ECORRUPT, "damaged", sq_practice_rec_decode(more, b.len, &got, &e), &e);
+        memcpy(more, b.p, b.len);
+        more[b.len - 5 - 1 - 1 - 1] = 0; /* try 0 */
+        CHECK_ERR(SQ_ECORRUPT, "damaged", sq_practice_rec_decode(more, b.len, &got, &e), &e);
+        CHECK(got == NULL);
+        free(more);
+    }
+
+    /* Sealed: opened by sq_record_open as practice, refused by
+     * sq_result_open, refused under another station's key. */
+    uint8_t *sealed = NULL;
+    size_t slen = 0;
+    CHECK_OK(sqi_practice_rec_seal(&p, station_sk, results_pk, &sealed, &slen, &e), &e);
+    sq_record_kind kind = 0;
+    got = NULL;
+    r = NULL;
+    CHECK_OK(sq_record_open(sealed, slen, results_pk, results_sk, station_pk, &kind, &r, &got, &e),
+             &e);
+    CHECK_INT(SQ_RECORD_PRACTICE, kind);
+    CHECK(r == NULL && got && got->seq == 42);
+    sq_practice_rec_free(got);
+    CHECK_ERR(SQ_ECORRUPT, "a practice record, not an exam result",
+              sq_result_open(sealed, slen, results_pk, results_sk, station_pk, &r, &e), &e);
+    CHECK_ERR(SQ_EAUTH, "not signed by the station key",
+              sq_record_open(sealed, slen, results_pk, results_sk, other_station_pk, &kind, &r,
+                             &got, &e),
+              &e);
+    CHECK(r == NULL && got == NULL);
+    sealed[slen - 3] ^= 0x40;
+    CHECK_ERR(SQ_EAUTH, "does not open",
+              sq_record_open(sealed, slen, results_pk, results_sk, station_pk, &kind, &r, &got, &e),
+              &e);
+    CHECK(r == NULL && got == NULL);
+    free(sealed);
+
+    /* A result through sq_record_open is a result. */
+    sqi_buf_free(&b);
+    CHECK_OK(sqi_result_seal(&golden_result, station_sk, results_pk, &sealed, &slen, &e), &e);
+    CHECK_OK(sq_record_open(sealed, slen, results_pk, results_sk, station_pk, &kind, &r, &got, &e),
+             &e);
+    CHECK_INT(SQ_RECORD_RESULT, kind);
+    CHECK(r != NULL && got == NULL);
+    sq_result_free(r);
+    free(sealed);
+}
+
 int main(void)
 {
     sq_err e = {0};
@@ -1128,5 +1243,6 @@ int main(void)
     test_csv_golden();
     test_csv_quoting();
     test_csv_numbers();
+    test_practice_records();
     return check_report("test_result");
 }

@@ -16,6 +16,7 @@
 #include "keys_int.h"
 #include "db_int.h"
 #include "import_int.h"
+#include "mastery_int.h"
 #include "util_int.h"
 
 /* ---- batches ---- */
@@ -55,6 +56,18 @@ void sqi_batch_id(const char *station_id, const uint8_t *plain, size_t len, uint
     crypto_generichash_update(&h, (const uint8_t *)station_id, strlen(station_id) + 1);
     crypto_generichash_update(&h, plain, len);
     crypto_generichash_final(&h, id, 16);
+}
+
+/* Practice records of a store from before schema 8 are sealed for central
+ * and numbered before anything counts or batches what waits (practice.c;
+ * one indexed look when there are none). A failure leaves them for the
+ * next time and stops nothing else. */
+static void number_old_practice(sq_store *s)
+{
+    sq_err ignored;
+    if (!s->in_tx && sqi_practice_number_open(s, &ignored) != SQ_OK) {
+        /* left for the next batch, or the next practice answer */
+    }
 }
 
 /* ---- the numbers results go out under (the seq map) ---- */
@@ -205,6 +218,7 @@ sq_status sq_batch_make(sq_store *s, int64_t after_seq, int max_results, size_t 
     if (max_results <= 0 || max_results > SQ_BATCH_MAX_RESULTS)
         return sqi_seterr(err, SQ_EINVAL, "a batch holds 1 to %d results, not %d",
                          SQ_BATCH_MAX_RESULTS, max_results);
+    number_old_practice(s);
     seq_map m;
     sq_status st = seq_map_load(s, &m, err);
     if (st)
@@ -523,6 +537,7 @@ sq_status sq_batch_upload_verify(const uint8_t *buf, size_t len, const uint8_t s
 sq_status sq_batch_heartbeat(sq_store *s, sq_heartbeat *hb, sq_err *err)
 {
     sqlite3_stmt *q;
+    number_old_practice(s);
     memset(hb, 0, sizeof *hb);
     snprintf(hb->station_id, sizeof hb->station_id, "%s", s->station_id);
     snprintf(hb->software, sizeof hb->software, "%s", sq_version());
@@ -569,6 +584,7 @@ sq_status sq_batch_heartbeat(sq_store *s, sq_heartbeat *hb, sq_err *err)
 sq_status sq_batch_counts(sq_store *s, int64_t *pending, int64_t *last_seq, sq_err *err)
 {
     sqlite3_stmt *q;
+    number_old_practice(s);
     sq_status st = sqi_db_prepare(s,
                                  "SELECT (SELECT count(*) FROM results WHERE sent_wall IS NULL),"
                                  " (SELECT value FROM meta WHERE key = 'last_seq')",
@@ -624,6 +640,25 @@ sq_status sq_batch_mark_sent(sq_store *s, const int64_t *seqs, size_t n, int *ma
         if (sqlite3_changes(s->db) > 0)
             done[count++] = local[i];
     }
+    sqlite3_finalize(q);
+    q = NULL;
+    /* A practice record's own row shows it sent too (the results row that
+     * carried it is what counts: sq_practice_count). */
+    if (count > 0 &&
+        (st = sqi_db_prepare(s,
+                             "UPDATE practice SET sent_wall = ? WHERE rseq = ? AND sent_wall IS NULL",
+                             &q, err)))
+        goto out;
+    for (int i = 0; i < count && !st; i++) {
+        sqlite3_bind_int64(q, 1, sqi_db_wall_s(s));
+        sqlite3_bind_int64(q, 2, done[i]);
+        int rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE)
+            st = sqi_db_sqlerr(s, rc, "marking practice records sent", err);
+    }
+    if (st)
+        goto out;
     st = sqi_chain_sent_append(s, done, (size_t)count, err);
     /* A result now sent may have been all that kept an old exam version. */
     if (st == SQ_OK && count > 0)

@@ -82,4 +82,13 @@ sq_status sqi_mastery_required(sq_store *s, sqlite3_int64 row, const char *exam_
 /* The row key of a practice record: its 32-hex id. */
 void sqi_rowkey_practice(char out[STORE_ROWKEY], const char *id_hex);
 
+/* Inside the caller's write transaction: every practice record not yet
+ * numbered (rseq NULL) sealed for central, numbered in the results'
+ * sequence and put in the results table as kind 1 (practice.c; records
+ * that do not open are passed over). */
+sq_status sqi_practice_number(sq_store *s, sq_err *err) SQ_MUST_CHECK;
+/* The same in its own transaction, when there is any (batch.c, before it
+ * counts or batches: the records of stores from before schema 8). */
+sq_status sqi_practice_number_open(sq_store *s, sq_err *err) SQ_MUST_CHECK;
+
 #endif

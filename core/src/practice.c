@@ -9,9 +9,12 @@
 #include <sodium.h>
 
 #include "catalog_int.h"
+#include "chain_int.h"
 #include "exam_int.h"
+#include "keys_int.h"
 #include "mastery_int.h"
 #include "db_int.h"
+#include "result_int.h"
 #include "util_int.h"
 #include "synaq/practice.h"
 
@@ -29,6 +32,7 @@ struct sq_practice {
     int64_t version;
     json_t *meta;
     char trainee_id[TRAINEE_ID_MAX + 1];
+    char trainee_name[256]; /* from the roster; "" for an exam without one */
     uint8_t h[32];
     char topic[64];
     int tries;
@@ -356,6 +360,9 @@ sq_status sq_practice_open(sq_store *s, const char *exam_id, const char *trainee
         (st = sqi_catalog_roster_find(s, p->row, exam_id, p->version, trainee_id, name,
                                       sizeof name, err)))
         goto out;
+    if (n_roster > 0)
+        snprintf(p->trainee_name, sizeof p->trainee_name, "%s", name);
+    sodium_memzero(name, sizeof name);
     sqi_db_trainee_hash(s, trainee_id, p->h);
     if ((st = sqi_catalog_attempts_used(s, p->h, exam_id, &used, &open, err)))
         goto out;
@@ -457,14 +464,15 @@ static sq_status record(sq_practice *p, uint32_t orig_sel, bool right, sq_err *e
     const json_t *topic = json_object_get(p->body, "topic");
     const char *item_id = json_string_value(json_object_get(p->body, "id"));
     int64_t wall = sqi_db_wall_s(p->s);
-    json_t *r = sel ? json_pack("{s:s, s:s, s:I, s:s, s:I, s:s, s:i, s:b, s:o, s:I, s:s}",
+    json_t *r = sel ? json_pack("{s:s, s:s, s:I, s:s, s:I, s:s, s:i, s:b, s:o, s:I, s:s, s:s}",
                                 "kind", "practice", "exam", p->exam_id,
                                 "version", (json_int_t)p->version,
                                 "item", item_id ? item_id : "",
                                 "item_idx", (json_int_t)p->idx,
                                 "topic", json_is_string(topic) ? json_string_value(topic) : "",
                                 "try", p->try_no, "right", right, "selected", sel,
-                                "wall", (json_int_t)wall, "trainee", p->trainee_id)
+                                "wall", (json_int_t)wall, "trainee", p->trainee_id,
+                                "name", p->trainee_name)
                     : NULL;
     char *text = r ? json_dumps(r, JSON_COMPACT) : NULL;
     json_decref(r);
@@ -495,6 +503,10 @@ static sq_status record(sq_practice *p, uint32_t orig_sel, bool right, sq_err *e
         st = sqi_db_step_done(p->s, q, "recording a practice answer", err);
         sqlite3_finalize(q); /* step_done resets, it does not finalize */
     }
+    /* Sealed for central and numbered in the same transaction: the answer
+     * is recorded together with what will carry it off the station. */
+    if (!st)
+        st = sqi_practice_number(p->s, err);
     st = sqi_db_end(p->s, st, err);
     free(sealed);
     return st;
@@ -572,9 +584,12 @@ sq_status sq_practice_next(sq_practice *p, sq_err *err)
 sq_status sq_practice_count(sq_store *s, int64_t *all, int64_t *unsent, sq_err *err)
 {
     sqlite3_stmt *q;
+    /* Sent is what the results row that carries the record says (only a
+     * checked acknowledgement sets it); a record not numbered yet is not. */
     sq_status st = sqi_db_prepare(s,
-                                  "SELECT count(*), count(*) FILTER (WHERE sent_wall IS NULL)"
-                                  " FROM practice",
+                                  "SELECT count(*), count(*) FILTER (WHERE r.seq IS NULL"
+                                  " OR r.sent_wall IS NULL)"
+                                  " FROM practice p LEFT JOIN results r ON r.seq = p.rseq",
                                   &q, err);
     if (st)
         return st;
@@ -587,4 +602,169 @@ sq_status sq_practice_count(sq_store *s, int64_t *all, int64_t *unsent, sq_err *
     }
     sqlite3_finalize(q);
     return rc == SQLITE_ROW ? SQ_OK : sqi_db_sqlerr(s, rc, "counting practice records", err);
+}
+
+/* ---- practice records leave the station (sync/PROTOCOL.md) ---- */
+
+/* One practice row: its local record opened, sealed for central as an
+ * SQP record, numbered in the results' sequence and put in the results
+ * table (kind 1), the outbox of everything sealed. SQ_ECORRUPT: the row
+ * does not open or decode (left as it is). */
+static sq_status number_one(sq_store *s, int64_t row, sq_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    uint8_t *plain = NULL, *sealed = NULL, id[16];
+    size_t n_plain = 0, n_sealed = 0;
+    json_t *j = NULL;
+    int64_t created = 0;
+    char hex[33], rowkey[STORE_ROWKEY];
+    sq_status st = sqi_db_prepare(s, "SELECT id, sealed, created_wall FROM practice WHERE seq = ?",
+                                  &q, err);
+    if (st)
+        return st;
+    sqlite3_bind_int64(q, 1, row);
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        st = rc == SQLITE_DONE ? sqi_seterr(err, SQ_ENOTFOUND, "no practice record #%lld",
+                                            (long long)row)
+                               : sqi_db_sqlerr(s, rc, "reading a practice record", err);
+        goto out;
+    }
+    if (sqlite3_column_bytes(q, 0) != 16) {
+        st = sqi_seterr(err, SQ_ECORRUPT, "store: a practice record has a bad id");
+        goto out;
+    }
+    memcpy(id, sqlite3_column_blob(q, 0), 16);
+    created = sqlite3_column_int64(q, 2);
+    sqi_hex_encode(id, 16, hex);
+    sqi_rowkey_practice(rowkey, hex);
+    if ((st = sqi_db_open_field(s, "practice", "sealed", rowkey, sqlite3_column_blob(q, 1),
+                                (size_t)sqlite3_column_bytes(q, 1), &plain, &n_plain, err)))
+        goto out;
+    sqlite3_finalize(q);
+    q = NULL;
+    j = json_loadb((const char *)plain, n_plain, 0, NULL);
+    sq_practice_rec r;
+    memset(&r, 0, sizeof r);
+    r.format = 1;
+    r.station_id = s->station_id;
+    memcpy(r.record_id, hex, sizeof r.record_id);
+    r.trainee_id = (char *)json_string_value(json_object_get(j, "trainee"));
+    r.trainee_name = (char *)json_string_value(json_object_get(j, "name"));
+    r.exam_id = (char *)json_string_value(json_object_get(j, "exam"));
+    r.exam_version = json_integer_value(json_object_get(j, "version"));
+    r.topic = (char *)json_string_value(json_object_get(j, "topic"));
+    r.item_id = (char *)json_string_value(json_object_get(j, "item"));
+    r.try_no = (int)json_integer_value(json_object_get(j, "try"));
+    r.right = json_is_true(json_object_get(j, "right"));
+    r.created_wall_s = json_is_integer(json_object_get(j, "wall"))
+                           ? json_integer_value(json_object_get(j, "wall"))
+                           : created;
+    const json_t *sel = json_object_get(j, "selected");
+    for (size_t k = 0; k < json_array_size(sel); k++) {
+        json_int_t b = json_integer_value(json_array_get(sel, k));
+        if (b >= 0 && b < 32)
+            r.selected |= 1u << b;
+    }
+    if (!r.trainee_id || !r.exam_id || !r.item_id || r.try_no < 1 || r.try_no > 9) {
+        st = sqi_seterr(err, SQ_ECORRUPT, "store: practice record %s is damaged", hex);
+        goto out;
+    }
+    if (!r.trainee_name)
+        r.trainee_name = ""; /* records of the first builds: central fills it in */
+    if (!r.topic)
+        r.topic = "";
+    int64_t seq = 0;
+    if ((st = sqi_chain_next_seq(s, &seq, err)))
+        goto out;
+    r.seq = seq;
+    if ((st = sqi_practice_rec_seal(&r, sqi_station_keys_sign_sk(s->keys),
+                                    sq_station_keys_central_results_pk(s->keys), &sealed,
+                                    &n_sealed, err)) ||
+        (st = sqi_db_prepare(s,
+                             "INSERT INTO results(seq, attempt, sealed, created_wall, kind)"
+                             " VALUES (?, ?, ?, ?, 1)",
+                             &q, err)))
+        goto out;
+    sqlite3_bind_int64(q, 1, seq);
+    sqlite3_bind_blob(q, 2, id, 16, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 3, sealed, (int)n_sealed, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, created);
+    if ((st = sqi_db_step_done(s, q, "numbering a practice record", err)))
+        goto out;
+    sqlite3_finalize(q);
+    q = NULL;
+    if ((st = sqi_chain_seq_used(s, seq, err)) ||
+        (st = sqi_db_prepare(s, "UPDATE practice SET rseq = ? WHERE seq = ?", &q, err)))
+        goto out;
+    sqlite3_bind_int64(q, 1, seq);
+    sqlite3_bind_int64(q, 2, row);
+    st = sqi_db_step_done(s, q, "numbering a practice record", err);
+out:
+    sqlite3_finalize(q);
+    json_decref(j);
+    if (plain) {
+        sodium_memzero(plain, n_plain);
+        free(plain);
+    }
+    free(sealed);
+    return st;
+}
+
+sq_status sqi_practice_number(sq_store *s, sq_err *err)
+{
+    sqlite3_stmt *q;
+    int64_t rows[64], after = 0;
+    sq_status st = sqi_db_prepare(s,
+                                  "SELECT seq FROM practice WHERE rseq IS NULL AND seq > ?"
+                                  " ORDER BY seq LIMIT 64",
+                                  &q, err);
+    if (st)
+        return st;
+    /* Rows that do not open (damaged: the check of the records says so)
+     * are passed over, so that they never stop an answer being recorded;
+     * they stay unnumbered and count as not sent. */
+    for (;;) {
+        size_t n = 0;
+        int rc;
+        sqlite3_bind_int64(q, 1, after);
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+            rows[n++] = sqlite3_column_int64(q, 0);
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE) {
+            st = sqi_db_sqlerr(s, rc, "reading practice records", err);
+            break;
+        }
+        if (n == 0)
+            break;
+        for (size_t i = 0; i < n && !st; i++) {
+            sq_err e2;
+            sq_status one = number_one(s, rows[i], &e2);
+            if (one && one != SQ_ECORRUPT && one != SQ_EAUTH)
+                st = sqi_seterr(err, one, "%s", e2.msg);
+            after = rows[i];
+        }
+        if (st)
+            break;
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+sq_status sqi_practice_number_open(sq_store *s, sq_err *err)
+{
+    sqlite3_stmt *q;
+    sq_status st = sqi_db_prepare(s, "SELECT 1 FROM practice WHERE rseq IS NULL LIMIT 1", &q, err);
+    if (st)
+        return st;
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_DONE)
+        return SQ_OK;
+    if (rc != SQLITE_ROW)
+        return sqi_db_sqlerr(s, rc, "reading practice records", err);
+    if ((st = sqi_db_begin(s, err)))
+        return st;
+    st = sqi_practice_number(s, err);
+    return sqi_db_end(s, st, err);
 }

@@ -14,6 +14,12 @@
  *              counted_ms }
  * Format 1 is the same without the clock byte, power_grace_s and
  * counted_ms (read as a paused clock, nothing counted).
+ *
+ * Practice record format 1 (a practice answer, sealed and sent as a
+ * result is; the magic tells them apart inside the signature):
+ *   "SQP" u8(1) str(station) seq record_id[16] str(trainee) str(name)
+ *   str(exam) version str(topic) str(item) u8(try) u8(flags: right)
+ *   selected svarint(created_wall)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +107,8 @@ sq_status sq_result_decode(const uint8_t *buf, size_t len, sq_result **out, sq_e
     sq_rd r;
     sqi_rd_init(&r, buf, len);
     const uint8_t *magic = sqi_rd_take(&r, 3);
+    if (magic && memcmp(magic, "SQP", 3) == 0)
+        return sqi_seterr(err, SQ_ECORRUPT, "a practice record, not an exam result");
     if (!magic || memcmp(magic, "SQR", 3) != 0)
         return sqi_seterr(err, SQ_ECORRUPT, "not a Synaq result");
     int format = sqi_rd_u8(&r);
@@ -191,12 +199,16 @@ bad:
     return sqi_seterr(err, SQ_ECORRUPT, "result is damaged or truncated");
 }
 
-sq_status sq_result_open(const uint8_t *sealed, size_t len, const uint8_t results_pk[32],
-                         const uint8_t results_sk[32], const uint8_t station_sign_pk[32],
-                         sq_result **out, sq_err *err)
+/* Opens a sealed record into its signed plaintext (*plain, *plen; caller
+ * wipes and frees *plain). what names it in messages. */
+static sq_status open_sealed(const uint8_t *sealed, size_t len, const uint8_t results_pk[32],
+                             const uint8_t results_sk[32], const uint8_t station_sign_pk[32],
+                             const char *what, uint8_t **plain_out, size_t *plen_out,
+                             size_t *cap_out, sq_err *err)
 {
+    *plain_out = NULL;
     if (len <= crypto_box_SEALBYTES + crypto_sign_BYTES || len > SQ_RESULT_MAX)
-        return sqi_seterr(err, SQ_ECORRUPT, "sealed result of %zu bytes is damaged", len);
+        return sqi_seterr(err, SQ_ECORRUPT, "sealed %s of %zu bytes is damaged", what, len);
     sq_status st = SQ_OK;
     size_t slen = len - crypto_box_SEALBYTES;
     uint8_t *signed_msg = malloc(slen), *plain = malloc(slen);
@@ -206,25 +218,155 @@ sq_status sq_result_open(const uint8_t *sealed, size_t len, const uint8_t result
     }
     if (crypto_box_seal_open(signed_msg, sealed, len, results_pk, results_sk) != 0) {
         st = sqi_seterr(err, SQ_EAUTH,
-                       "sealed result does not open with this results key: altered, or "
-                       "sealed to another central");
+                       "sealed %s does not open with this results key: altered, or "
+                       "sealed to another central", what);
         goto out;
     }
     unsigned long long plen;
     if (crypto_sign_open(plain, &plen, signed_msg, slen, station_sign_pk) != 0) {
         char fp[SQ_FINGERPRINT_LEN + 1];
         sq_fingerprint(station_sign_pk, fp);
-        st = sqi_seterr(err, SQ_EAUTH, "result is not signed by the station key %s", fp);
+        st = sqi_seterr(err, SQ_EAUTH, "%s is not signed by the station key %s", what, fp);
         goto out;
     }
-    st = sq_result_decode(plain, (size_t)plen, out, err);
+    *plain_out = plain;
+    *plen_out = (size_t)plen;
+    *cap_out = slen;
+    plain = NULL;
 out:
-    if (plain) {
-        sodium_memzero(plain, slen);
-        free(plain);
-    }
+    free(plain);
     free(signed_msg);
     return st;
+}
+
+static void wipe_free(uint8_t *p, size_t n)
+{
+    if (p) {
+        sodium_memzero(p, n);
+        free(p);
+    }
+}
+
+sq_status sq_result_open(const uint8_t *sealed, size_t len, const uint8_t results_pk[32],
+                         const uint8_t results_sk[32], const uint8_t station_sign_pk[32],
+                         sq_result **out, sq_err *err)
+{
+    uint8_t *plain;
+    size_t plen, cap;
+    sq_status st = open_sealed(sealed, len, results_pk, results_sk, station_sign_pk, "result",
+                               &plain, &plen, &cap, err);
+    if (st)
+        return st;
+    st = sq_result_decode(plain, plen, out, err);
+    wipe_free(plain, cap);
+    return st;
+}
+
+sq_status sq_record_open(const uint8_t *sealed, size_t len, const uint8_t results_pk[32],
+                         const uint8_t results_sk[32], const uint8_t station_sign_pk[32],
+                         sq_record_kind *kind, sq_result **result, sq_practice_rec **practice,
+                         sq_err *err)
+{
+    uint8_t *plain;
+    size_t plen, cap;
+    *result = NULL;
+    *practice = NULL;
+    sq_status st = open_sealed(sealed, len, results_pk, results_sk, station_sign_pk, "record",
+                               &plain, &plen, &cap, err);
+    if (st)
+        return st;
+    if (plen >= 3 && memcmp(plain, "SQP", 3) == 0) {
+        *kind = SQ_RECORD_PRACTICE;
+        st = sq_practice_rec_decode(plain, plen, practice, err);
+    } else if (plen >= 3 && memcmp(plain, "SQR", 3) == 0) {
+        *kind = SQ_RECORD_RESULT;
+        st = sq_result_decode(plain, plen, result, err);
+    } else {
+        st = sqi_seterr(err, SQ_ECORRUPT,
+                        "a record of a kind this build does not know (newer station software?)");
+    }
+    wipe_free(plain, cap);
+    return st;
+}
+
+/* ---- practice records ---- */
+
+void sqi_practice_rec_encode(const sq_practice_rec *p, sq_buf *b)
+{
+    uint8_t id[16];
+    size_t got = 0;
+    memset(id, 0, sizeof id);
+    sodium_hex2bin(id, sizeof id, p->record_id, strlen(p->record_id), NULL, &got, NULL);
+    sqi_buf_put(b, "SQP", 3);
+    sqi_buf_u8(b, 1);
+    sqi_buf_str(b, p->station_id);
+    sqi_buf_varint(b, (uint64_t)p->seq);
+    sqi_buf_put(b, id, 16);
+    sqi_buf_str(b, p->trainee_id);
+    sqi_buf_str(b, p->trainee_name ? p->trainee_name : "");
+    sqi_buf_str(b, p->exam_id);
+    sqi_buf_varint(b, (uint64_t)p->exam_version);
+    sqi_buf_str(b, p->topic ? p->topic : "");
+    sqi_buf_str(b, p->item_id);
+    sqi_buf_u8(b, (uint8_t)p->try_no);
+    sqi_buf_u8(b, (uint8_t)p->right);
+    sqi_buf_varint(b, p->selected);
+    sqi_buf_svarint(b, p->created_wall_s);
+}
+
+void sq_practice_rec_free(sq_practice_rec *p)
+{
+    if (!p)
+        return;
+    free(p->station_id);
+    free(p->trainee_id);
+    free(p->trainee_name);
+    free(p->exam_id);
+    free(p->topic);
+    free(p->item_id);
+    free(p);
+}
+
+sq_status sq_practice_rec_decode(const uint8_t *buf, size_t len, sq_practice_rec **out,
+                                 sq_err *err)
+{
+    sq_rd r;
+    sqi_rd_init(&r, buf, len);
+    const uint8_t *magic = sqi_rd_take(&r, 3);
+    if (!magic || memcmp(magic, "SQP", 3) != 0)
+        return sqi_seterr(err, SQ_ECORRUPT, "not a Synaq practice record");
+    int format = sqi_rd_u8(&r);
+    if (format != 1)
+        return sqi_seterr(err, SQ_ECORRUPT, "practice record of an unknown format %d", format);
+    sq_practice_rec *p = calloc(1, sizeof *p);
+    if (!p)
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory");
+    p->format = format;
+    p->station_id = sqi_rd_strdup(&r, SQ_STATION_ID_MAX);
+    p->seq = sqi_rd_i63(&r);
+    const uint8_t *id = sqi_rd_take(&r, 16);
+    if (id)
+        sqi_hex_encode(id, 16, p->record_id);
+    p->trainee_id = sqi_rd_strdup(&r, 64);
+    p->trainee_name = sqi_rd_strdup(&r, 255);
+    p->exam_id = sqi_rd_strdup(&r, 63);
+    p->exam_version = sqi_rd_i63(&r);
+    p->topic = sqi_rd_strdup(&r, 63);
+    p->item_id = sqi_rd_strdup(&r, 63);
+    p->try_no = sqi_rd_u8(&r);
+    uint8_t flags = sqi_rd_u8(&r);
+    p->right = flags & 1;
+    uint64_t sel = sqi_rd_varint(&r);
+    p->created_wall_s = sqi_rd_svarint(&r);
+    if (r.failed || r.pos != len || flags > 1 || sel > UINT32_MAX || p->try_no < 1 ||
+        p->try_no > 9 || !p->station_id || !p->trainee_id || !p->trainee_name || !p->exam_id ||
+        !p->topic || !p->item_id) {
+        sq_practice_rec_free(p);
+        return sqi_seterr(err, SQ_ECORRUPT, "practice record is damaged or truncated");
+    }
+    p->selected = (uint32_t)sel;
+    *out = p;
+    return SQ_OK;
 }
 
 /* CSV field: quoted when it holds a comma, quote or line break. */
@@ -329,25 +471,67 @@ char *sq_result_csv(const sq_result *r, bool header)
     return (char *)b.p;
 }
 
-sq_status sqi_result_seal(const sq_result *r, const uint8_t station_sign_sk[64],
-                      const uint8_t central_results_pk[32], uint8_t **out, size_t *out_len,
-                      sq_err *err)
+char *sq_practice_rec_csv(const sq_practice_rec *p, bool header)
+{
+    sq_buf b;
+    char num[160];
+    sqi_buf_init(&b, 1u << 16);
+    if (header) {
+        const char *h = "station,seq,record,trainee_id,trainee_name,exam,version,topic,item,"
+                        "try,right,selected,created\n";
+        sqi_buf_put(&b, h, strlen(h));
+    }
+    csv_field(&b, p->station_id);
+    snprintf(num, sizeof num, ",%lld,%s,", (long long)p->seq, p->record_id);
+    sqi_buf_put(&b, num, strlen(num));
+    csv_field(&b, p->trainee_id);
+    sqi_buf_u8(&b, ',');
+    csv_field(&b, p->trainee_name);
+    sqi_buf_u8(&b, ',');
+    csv_field(&b, p->exam_id);
+    snprintf(num, sizeof num, ",%lld,", (long long)p->exam_version);
+    sqi_buf_put(&b, num, strlen(num));
+    csv_field(&b, p->topic);
+    sqi_buf_u8(&b, ',');
+    csv_field(&b, p->item_id);
+    snprintf(num, sizeof num, ",%d,%s,", p->try_no, p->right ? "yes" : "no");
+    sqi_buf_put(&b, num, strlen(num));
+    for (int k = 0, first = 1; k < 32; k++)
+        if (p->selected & (1u << k)) {
+            snprintf(num, sizeof num, "%s%d", first ? "" : " ", k + 1);
+            sqi_buf_put(&b, num, strlen(num));
+            first = 0;
+        }
+    struct tm tm0;
+    char t0[32] = "";
+    time_t w0 = (time_t)p->created_wall_s;
+    if (gmtime_r(&w0, &tm0))
+        strftime(t0, sizeof t0, "%Y-%m-%dT%H:%M:%SZ", &tm0);
+    snprintf(num, sizeof num, ",%s\n", t0);
+    sqi_buf_put(&b, num, strlen(num));
+    sqi_buf_u8(&b, 0);
+    if (b.failed) {
+        sqi_buf_free(&b);
+        return NULL;
+    }
+    return (char *)b.p;
+}
+
+/* Signs the serialisation ser with the station's key and seals it to
+ * central's results key; ser is wiped either way. */
+static sq_status sign_seal(sq_buf *ser, const char *what, const uint8_t station_sign_sk[64],
+                           const uint8_t central_results_pk[32], uint8_t **out, size_t *out_len,
+                           sq_err *err)
 {
     sq_status st = SQ_OK;
-    sq_buf ser;
     uint8_t *signed_msg = NULL, *sealed = NULL;
     size_t signed_len = 0, sealed_len = 0;
-    /* SQ_RESULT_MAX bounds the sealed result (what sq_result_open and a
-     * batch take), so the serialisation leaves room for the signature and
-     * the box: a result sealed above it could never be opened. */
-    sqi_buf_init(&ser, SQ_RESULT_MAX - crypto_sign_BYTES - crypto_box_SEALBYTES);
-    sqi_result_encode(r, &ser);
-    if (ser.failed) {
-        st = sqi_seterr(err, SQ_ETOOBIG, "the result is above %u bytes once sealed",
+    if (ser->failed) {
+        st = sqi_seterr(err, SQ_ETOOBIG, "the %s is above %u bytes once sealed", what,
                         SQ_RESULT_MAX);
         goto out;
     }
-    signed_len = ser.len + crypto_sign_BYTES;
+    signed_len = ser->len + crypto_sign_BYTES;
     sealed_len = signed_len + crypto_box_SEALBYTES;
     signed_msg = malloc(signed_len);
     sealed = malloc(sealed_len);
@@ -355,20 +539,44 @@ sq_status sqi_result_seal(const sq_result *r, const uint8_t station_sign_sk[64],
         st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
         goto out;
     }
-    crypto_sign(signed_msg, NULL, ser.p, ser.len, station_sign_sk);
+    crypto_sign(signed_msg, NULL, ser->p, ser->len, station_sign_sk);
     crypto_box_seal(sealed, signed_msg, signed_len, central_results_pk);
     *out = sealed;
     *out_len = sealed_len;
     sealed = NULL;
 out:
-    /* What the station saw of the result goes: only the sealed box stays. */
+    /* What the station saw of the record goes: only the sealed box stays. */
     if (signed_msg) {
         sodium_memzero(signed_msg, signed_len);
         free(signed_msg);
     }
-    if (ser.p)
-        sodium_memzero(ser.p, ser.len);
-    sqi_buf_free(&ser);
+    if (ser->p)
+        sodium_memzero(ser->p, ser->len);
+    sqi_buf_free(ser);
     free(sealed);
     return st;
+}
+
+sq_status sqi_result_seal(const sq_result *r, const uint8_t station_sign_sk[64],
+                      const uint8_t central_results_pk[32], uint8_t **out, size_t *out_len,
+                      sq_err *err)
+{
+    sq_buf ser;
+    /* SQ_RESULT_MAX bounds the sealed result (what sq_result_open and a
+     * batch take), so the serialisation leaves room for the signature and
+     * the box: a result sealed above it could never be opened. */
+    sqi_buf_init(&ser, SQ_RESULT_MAX - crypto_sign_BYTES - crypto_box_SEALBYTES);
+    sqi_result_encode(r, &ser);
+    return sign_seal(&ser, "result", station_sign_sk, central_results_pk, out, out_len, err);
+}
+
+sq_status sqi_practice_rec_seal(const sq_practice_rec *p, const uint8_t station_sign_sk[64],
+                                const uint8_t central_results_pk[32], uint8_t **out,
+                                size_t *out_len, sq_err *err)
+{
+    sq_buf ser;
+    sqi_buf_init(&ser, SQ_RESULT_MAX - crypto_sign_BYTES - crypto_box_SEALBYTES);
+    sqi_practice_rec_encode(p, &ser);
+    return sign_seal(&ser, "practice record", station_sign_sk, central_results_pk, out, out_len,
+                     err);
 }

@@ -19,4 +19,11 @@ sq_status sqi_result_seal(const sq_result *r, const uint8_t station_sign_sk[64],
                       const uint8_t central_results_pk[32], uint8_t **out, size_t *out_len,
                       sq_err *err);
 
+/* A practice record: serialised ("SQP" format 1), signed and sealed as a
+ * result is. Caller owns *out (free()). */
+void sqi_practice_rec_encode(const sq_practice_rec *p, sq_buf *b);
+sq_status sqi_practice_rec_seal(const sq_practice_rec *p, const uint8_t station_sign_sk[64],
+                                const uint8_t central_results_pk[32], uint8_t **out,
+                                size_t *out_len, sq_err *err);
+
 #endif

@@ -29,7 +29,7 @@
 #include "synaq/bundle.h"
 #include "synaq/store.h"
 
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 
 /* The audit log's guard against updates: made by migration 1 -> 2, and
  * again by 2 -> 3 once the old lines have their MACs. */
@@ -129,6 +129,21 @@ static const char *const migrations[] = {
     "  idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(exam, idx));"
     "CREATE TABLE lesson_marks(trainee BLOB NOT NULL, exam_id TEXT NOT NULL,"
     "  body BLOB NOT NULL, PRIMARY KEY(trainee, exam_id)) WITHOUT ROWID;",
+    /* 7 -> 8: practice records leave the station (sync/PROTOCOL.md,
+     * "Practice records"; practice.c). The results table becomes the
+     * outbox of everything sealed for central: kind 0 an exam result, 1 a
+     * practice record's sealed form, numbered in the same sequence (its
+     * attempt column holds the practice record's id), batched, marked sent
+     * and checked by the chain as a result is. practice.rseq names that
+     * row; a record keeps its number. */
+    "ALTER TABLE results ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TRIGGER results_kind_immutable BEFORE UPDATE OF kind ON results"
+    "  BEGIN SELECT RAISE(ABORT, 'results are immutable'); END;"
+    "ALTER TABLE practice ADD COLUMN rseq INTEGER;"
+    "CREATE UNIQUE INDEX practice_rseq ON practice(rseq);"
+    "CREATE TRIGGER practice_rseq_once BEFORE UPDATE OF rseq ON practice"
+    "  WHEN OLD.rseq IS NOT NULL"
+    "  BEGIN SELECT RAISE(ABORT, 'a practice record keeps its number'); END;",
 };
 
 

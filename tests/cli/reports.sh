@@ -145,8 +145,8 @@ else
 fi
 out=$(central open-results --into "$rdb" 2>&1) && st=0 || st=$?
 same "status with refused results" 1 "$st"
-grep -qF "result #3 of 'st-2' not imported" <<<"$out" && ok || bad "st-2 #3 not reported: $out"
-grep -qF "result #6 of 'st-1' not imported" <<<"$out" && ok || bad "st-1 #6 not reported: $out"
+grep -qF "record #3 of 'st-2' not imported" <<<"$out" && ok || bad "st-2 #3 not reported: $out"
+grep -qF "record #6 of 'st-1' not imported" <<<"$out" && ok || bad "st-1 #6 not reported: $out"
 grep -qF "opened 1 new result(s) into $rdb, 2 refused; it holds 8 in all (2 refused in all)" <<<"$out" \
   && ok || bad "the summary: $out"
 grep -qF "not signed by the station key" <<<"$(q "SELECT reason FROM refused WHERE station_id = 'st-1'")" && ok ||
@@ -166,16 +166,17 @@ else
   cp "$work/central.db.good" "$work/central/central.db"
 fi
 
-# A reports.db of schema 1 (before the report's indexes and item
-# analysis's rows) is brought up to 3 by the next open-results --into,
-# its rows as they were, item_grid made from the answers.
+# A reports.db of schema 1 (before the report's indexes, item analysis's
+# rows and practice) is brought up to the current schema (4) by the next
+# open-results --into, its rows as they were, item_grid made from the
+# answers.
 rows_before=$(q "SELECT count(*) FROM attempts")
 grid_before=$(q "SELECT group_concat(attempt || ':' || hex(cells)) FROM (SELECT * FROM item_grid ORDER BY attempt)")
 [ -n "$grid_before" ] && ok || bad "no item_grid rows written by the import"
 sqlite3 "$rdb" "DROP INDEX attempts_exam_score; DROP INDEX attempts_district_exam_score;
-  DROP TABLE item_grid; PRAGMA user_version = 1;"
+  DROP TABLE item_grid; DROP TABLE practice; PRAGMA user_version = 1;"
 expect "it holds 8 in all" 0 central open-results --into "$rdb"
-same "schema after the upgrade" 3 "$(q 'PRAGMA user_version')"
+same "schema after the upgrade" 4 "$(q 'PRAGMA user_version')"
 same "item_grid made again by the upgrade" "$grid_before" \
   "$(q "SELECT group_concat(attempt || ':' || hex(cells)) FROM (SELECT * FROM item_grid ORDER BY attempt)")"
 same "the report's indexes after the upgrade" 2 \

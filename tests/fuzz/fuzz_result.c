@@ -7,6 +7,8 @@
  *   - sq_batch_upload_parse, as an upload off the network, parsed before its
  *     signature can be checked (the station id says whose key it is),
  *     and then its batch through sq_batch_parse.
+ * And sq_practice_rec_decode, as an opened practice record (decoded,
+ * printed as CSV, and encode -> decode -> encode unchanged).
  * The seeds hold all three kinds. Beyond "no crash, no leak, no undefined
  * behaviour" it checks that a decoded result prints as CSV and survives
  * encode -> decode -> encode unchanged (the encoder writes the canonical
@@ -140,9 +142,42 @@ static void upload(const uint8_t *data, size_t size)
     batch(inner, inner_len);
 }
 
+static void practice(const uint8_t *data, size_t size)
+{
+    sq_practice_rec *p = NULL, *p2 = NULL;
+    sq_err err;
+    sq_buf b1, b2;
+    memset(&err, 0, sizeof err);
+    sq_status st = sq_practice_rec_decode(data, size, &p, &err);
+    if (st != SQ_OK) {
+        if (p)
+            broken("a failed practice decode left *out set", err.msg);
+        check_failure(st, &err);
+        return;
+    }
+    char *csv = sq_practice_rec_csv(p, true);
+    if (!csv)
+        broken("an accepted practice record does not print as CSV", NULL);
+    sq_free(csv);
+    sqi_buf_init(&b1, 0);
+    sqi_buf_init(&b2, 0);
+    sqi_practice_rec_encode(p, &b1);
+    memset(&err, 0, sizeof err);
+    if (b1.failed || sq_practice_rec_decode(b1.p, b1.len, &p2, &err) != SQ_OK)
+        broken("the encoding of an accepted practice record is refused", err.msg);
+    sqi_practice_rec_encode(p2, &b2);
+    if (b2.failed || b1.len != b2.len || memcmp(b1.p, b2.p, b1.len) != 0)
+        broken("encode -> decode -> encode changed the practice record", NULL);
+    sqi_buf_free(&b1);
+    sqi_buf_free(&b2);
+    sq_practice_rec_free(p2);
+    sq_practice_rec_free(p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     result(data, size);
+    practice(data, size);
     batch(data, size);
     upload(data, size);
     return 0;

@@ -4,6 +4,13 @@
  * central's results key (X25519 sealed box): the station can send it but
  * no longer read it. Batches, which carry results off a station, are
  * batch.h's.
+ *
+ * A practice record (practice.h) leaves the station the same way: signed
+ * by the station and sealed to the results key, numbered in the station's
+ * one sequence of results, and carried in the same batches. What tells the
+ * two apart is inside the signed plaintext ("SQR" a result, "SQP" a
+ * practice record), so neither can be passed off as the other;
+ * sq_record_open opens either, sq_result_open results only.
  */
 #ifndef SYNAQ_RESULT_H
 #define SYNAQ_RESULT_H
@@ -110,5 +117,47 @@ sq_status sq_result_decode(const uint8_t *buf, size_t len, sq_result **out,
  * REBOOT), clock_log (each event as NAME:MEASURED_S/COUNTED_S, or
  * jump:WALL_DELTA_S, space-separated). */
 char *sq_result_csv(const sq_result *r, bool header);
+
+/* --- practice records (sync/PROTOCOL.md, "Practice records") --- */
+
+/* One practice answer as central opens it. Free with sq_practice_rec_free. */
+typedef struct {
+    int format;              /* 1 */
+    char *station_id;
+    int64_t seq;             /* the station's number (central shows its own) */
+    char record_id[33];      /* the record's random id, 32 hex characters */
+    char *trainee_id, *trainee_name; /* name: "" when the station had none */
+    char *exam_id;
+    int64_t exam_version;
+    char *topic;             /* the item's topic; "" for none */
+    char *item_id;
+    int try_no;              /* 1: first try, 2: second */
+    bool right;
+    uint32_t selected;       /* bit i: the item's option i (source order) chosen */
+    int64_t created_wall_s;  /* the station's wall clock at the answer */
+} sq_practice_rec;
+
+void sq_practice_rec_free(sq_practice_rec *p);
+
+/* Decodes a plain (opened, signature-checked) practice record. */
+sq_status sq_practice_rec_decode(const uint8_t *buf, size_t len, sq_practice_rec **out,
+                                 sq_err *err) SQ_MUST_CHECK;
+
+/* One CSV line (with the header line when header is true): station, seq,
+ * record, trainee_id, trainee_name, exam, version, topic, item, try,
+ * right, selected (options chosen, 1-based, space-separated), created.
+ * Caller owns the string (sq_free). */
+char *sq_practice_rec_csv(const sq_practice_rec *p, bool header);
+
+typedef enum { SQ_RECORD_RESULT = 1, SQ_RECORD_PRACTICE = 2 } sq_record_kind;
+
+/* Opens any sealed record of a batch, as sq_result_open does: *kind says
+ * which, and *result or *practice gets it (the other is set to NULL). A
+ * record of a kind this build does not know is SQ_ECORRUPT, with nothing
+ * returned. */
+sq_status sq_record_open(const uint8_t *sealed, size_t len, const uint8_t results_pk[32],
+                         const uint8_t results_sk[32], const uint8_t station_sign_pk[32],
+                         sq_record_kind *kind, sq_result **result, sq_practice_rec **practice,
+                         sq_err *err) SQ_MUST_CHECK;
 
 #endif
