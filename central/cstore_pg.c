@@ -96,12 +96,17 @@ static const struct {
     [Q_PROGRESS_GET] = {"SELECT highest FROM progress WHERE station_id = $1", "t"},
     /* Moves the station's highest contiguous seq up over what is stored
      * now: to the end of the run of stored seqs right after it. Returns
-     * the new value, and no row (nothing written) when it stays. */
+     * the new value, and no row (nothing written) when it stays. The
+     * run's end is found walking the primary key up from the old value,
+     * a probe per seq, stopping at the first without a successor: as a
+     * NOT EXISTS, the planner made it an anti-join that read every result
+     * of the station at each upload (perf: most of the server's CPU). */
     [Q_ADVANCE_SET] = {"UPDATE progress p SET highest = a.h FROM (SELECT CASE WHEN EXISTS"
                        " (SELECT 1 FROM results WHERE station_id = $1 AND seq = q.highest + 1)"
-                       " THEN (SELECT min(r.seq) FROM results r WHERE r.station_id = $1"
-                       " AND r.seq > q.highest AND NOT EXISTS (SELECT 1 FROM results n"
-                       " WHERE n.station_id = $1 AND n.seq = r.seq + 1)) ELSE q.highest END AS h"
+                       " THEN (SELECT r.seq FROM results r WHERE r.station_id = $1"
+                       " AND r.seq > q.highest AND (SELECT 1 FROM results n"
+                       " WHERE n.station_id = $1 AND n.seq = r.seq + 1) IS NULL"
+                       " ORDER BY r.seq LIMIT 1) ELSE q.highest END AS h"
                        " FROM progress q WHERE q.station_id = $1) a"
                        " WHERE p.station_id = $1 AND p.highest <> a.h RETURNING p.highest",
                        "t"},
