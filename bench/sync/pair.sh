@@ -70,9 +70,10 @@ db_cpu_ns() {
 ingest() { # LABEL BENCH_INGEST_ARGS...
   local label=$1 d0 d1 out
   shift
-  d0=$(db_cpu_ns)
+  d0=0 d1=0
+  [ "$engine" = pg ] && d0=$(db_cpu_ns)
   out=$("$bin/bench/sync/bench_ingest" "$@") || { echo "$out"; return 1; }
-  d1=$(db_cpu_ns)
+  [ "$engine" = pg ] && d1=$(db_cpu_ns)
   echo "  -- $label"
   echo "$out"
   if [ "$d0" != 0 ]; then
