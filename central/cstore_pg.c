@@ -62,13 +62,11 @@
 enum {
     Q_LOCK_STATION,
     Q_PROGRESS_GET,
-    Q_PROGRESS_SET,
-    Q_ADVANCE,
-    Q_BATCH_CLAIM,
+    Q_ADVANCE_SET,
+    Q_CLAIM_PUT,
     Q_BATCH_GET,
     Q_BATCH_SHA,
-    Q_RESULTS_PUT,
-    Q_RESULT_GET,
+    Q_RESULT_DIFF,
     Q_RESULT_MAX,
     Q_RESULT_EACH,
     Q_HB_COUNTER,
@@ -96,28 +94,42 @@ static const struct {
                         " RETURNING highest",
                         "t"},
     [Q_PROGRESS_GET] = {"SELECT highest FROM progress WHERE station_id = $1", "t"},
-    [Q_PROGRESS_SET] = {"UPDATE progress SET highest = $2 WHERE station_id = $1", "ti"},
-    /* The end of the run of stored seqs that starts right after $2, or $2
-     * when $2 + 1 is missing: only the seqs above $2 are looked at. */
-    [Q_ADVANCE] = {"SELECT CASE WHEN EXISTS (SELECT 1 FROM results WHERE station_id = $1"
-                   " AND seq = $2 + 1) THEN (SELECT min(r.seq) FROM results r"
-                   " WHERE r.station_id = $1 AND r.seq > $2 AND NOT EXISTS (SELECT 1"
-                   " FROM results n WHERE n.station_id = $1 AND n.seq = r.seq + 1))"
-                   " ELSE $2 END",
-                   "ti"},
-    [Q_BATCH_CLAIM] = {"INSERT INTO batches(batch_id, station_id, sha256, len_bytes, n_results,"
-                       " received_wall) VALUES ($1, $2, $3, $4, $5, $6)"
-                       " ON CONFLICT (batch_id) DO NOTHING",
-                       "ttbiii"},
+    /* Moves the station's highest contiguous seq up over what is stored
+     * now: to the end of the run of stored seqs right after it. Returns
+     * the new value, and no row (nothing written) when it stays. The
+     * run's end is found walking the primary key up from the old value,
+     * a probe per seq, stopping at the first without a successor: as a
+     * NOT EXISTS, the planner made it an anti-join that read every result
+     * of the station at each upload (perf: most of the server's CPU). */
+    [Q_ADVANCE_SET] = {"UPDATE progress p SET highest = a.h FROM (SELECT CASE WHEN EXISTS"
+                       " (SELECT 1 FROM results WHERE station_id = $1 AND seq = q.highest + 1)"
+                       " THEN (SELECT r.seq FROM results r WHERE r.station_id = $1"
+                       " AND r.seq > q.highest AND (SELECT 1 FROM results n"
+                       " WHERE n.station_id = $1 AND n.seq = r.seq + 1) IS NULL"
+                       " ORDER BY r.seq LIMIT 1) ELSE q.highest END AS h"
+                       " FROM progress q WHERE q.station_id = $1) a"
+                       " WHERE p.station_id = $1 AND p.highest <> a.h RETURNING p.highest",
+                       "t"},
+    /* Claims the batch id and, only when this claimed it, stores every
+     * result of the batch (two arrays: seqs and sealed bytes) in one
+     * statement: how many it claimed (0 or 1) and how many results it
+     * stored (those held already are left as they are). */
+    [Q_CLAIM_PUT] = {"WITH b AS (INSERT INTO batches(batch_id, station_id, sha256, len_bytes,"
+                     " n_results, received_wall) VALUES ($4, $1, $6, $7, $8, $5)"
+                     " ON CONFLICT (batch_id) DO NOTHING RETURNING 1),"
+                     " r AS (INSERT INTO results(station_id, seq, sealed, batch_id, received_wall)"
+                     " SELECT $1, u.seq, u.sealed, $4, $5 FROM unnest($2::int8[], $3::bytea[])"
+                     " AS u(seq, sealed) WHERE EXISTS (SELECT 1 FROM b)"
+                     " ON CONFLICT (station_id, seq) DO NOTHING RETURNING 1)"
+                     " SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM r)",
+                     "tIBtibii"},
     [Q_BATCH_GET] = {"SELECT sha256, station_id FROM batches WHERE batch_id = $1", "t"},
     [Q_BATCH_SHA] = {"SELECT sha256 FROM batches WHERE batch_id = $1", "t"},
-    /* Every result of a batch in one statement (one round trip): the seqs
-     * and sealed bytes as two arrays; what it stored comes back. */
-    [Q_RESULTS_PUT] = {"INSERT INTO results(station_id, seq, sealed, batch_id, received_wall)"
-                       " SELECT $1, u.seq, u.sealed, $4, $5 FROM unnest($2::int8[], $3::bytea[])"
-                       " AS u(seq, sealed) ON CONFLICT (station_id, seq) DO NOTHING RETURNING seq",
-                       "tIBti"},
-    [Q_RESULT_GET] = {"SELECT sealed FROM results WHERE station_id = $1 AND seq = $2", "ti"},
+    /* The lowest seq of the arrays held with other bytes (NULL: none). */
+    [Q_RESULT_DIFF] = {"SELECT min(u.seq) FROM unnest($2::int8[], $3::bytea[]) AS u(seq, sealed)"
+                       " JOIN results r ON r.station_id = $1 AND r.seq = u.seq"
+                       " WHERE r.sealed <> u.sealed",
+                       "tIB"},
     [Q_RESULT_MAX] = {"SELECT coalesce(max(seq), 0) FROM results WHERE station_id = $1", "t"},
     [Q_RESULT_EACH] = {"SELECT station_id, seq, sealed, batch_id, received_wall FROM results"
                        " WHERE ($1::text IS NULL OR station_id = $1) AND seq > $2"
@@ -129,8 +141,8 @@ static const struct {
     [Q_HB_LATEST_PUT] = {"INSERT INTO heartbeat_latest(station_id, heartbeat_id, received_wall,"
                          " software, content, pending, oldest_pending_s, disk_free_bytes,"
                          " station_wall_s, last_seq, counter, integrity)"
-                         " VALUES ($1, 0, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-                         " ON CONFLICT (station_id) DO UPDATE SET"
+                         " VALUES ($1, -1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                         " ON CONFLICT (station_id) DO UPDATE SET heartbeat_id = -1,"
                          " received_wall = excluded.received_wall, software = excluded.software,"
                          " content = excluded.content, pending = excluded.pending,"
                          " oldest_pending_s = excluded.oldest_pending_s,"
@@ -140,11 +152,15 @@ static const struct {
                          " integrity = excluded.integrity"
                          " WHERE heartbeat_latest.counter < excluded.counter",
                          "tittiiiiiii"},
-    /* Its history row, and the latest row pointed at it. */
+    /* Its history row, and the latest row pointed at it: only when the
+     * statement above replaced the latest row (it marks the row -1, which
+     * this statement, in the same transaction, turns into the history
+     * row's id; so -1 is never committed). */
     [Q_HB_PUT] = {"WITH h AS (INSERT INTO heartbeats(station_id, received_wall, software,"
                   " content, pending, oldest_pending_s, disk_free_bytes, station_wall_s,"
-                  " last_seq, counter, integrity) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-                  " $10, $11) RETURNING id, station_id)"
+                  " last_seq, counter, integrity) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9,"
+                  " $10, $11 WHERE EXISTS (SELECT 1 FROM heartbeat_latest"
+                  " WHERE station_id = $1 AND heartbeat_id = -1) RETURNING id, station_id)"
                   " UPDATE heartbeat_latest l SET heartbeat_id = h.id FROM h"
                   " WHERE l.station_id = h.station_id",
                   "tittiiiiiii"},
@@ -508,18 +524,6 @@ static PGresult *run(pg_store *cs, int id, const params *p, ExecStatusType want,
         return NULL;
     }
     return r;
-}
-
-/* Runs a statement that returns nothing: 1 when it touched a row, 0 when
- * not, -1 on failure (*failed as for run). */
-static int run_cmd(pg_store *cs, int id, const params *p, PGresult **failed)
-{
-    PGresult *r = run(cs, id, p, PGRES_COMMAND_OK, failed);
-    if (!r)
-        return -1;
-    int rows = atoi(PQcmdTuples(r));
-    PQclear(r);
-    return rows > 0;
 }
 
 /* Runs a statement that returns at most one bigint: *v (0 when no row). */
@@ -939,179 +943,238 @@ static size_t array_of(const cstore_upload *up, bool seqs, uint8_t **out)
     return len;
 }
 
-/* Stores the upload's results in one statement. Those it did not store
- * are held already: each is compared with what is held, and one with
- * other bytes makes the upload a conflict (ack->outcome, conflict_seq).
- * ack->n_new counts those stored. -1 with *failed on a store error. */
-static int store_results(pg_store *cs, const cstore_upload *up, cstore_ack *ack, PGresult **failed)
+/* ---- an upload's statements in one pipeline ---- */
+
+/* Statements of one pipeline, at most. */
+#define PIPE_MAX 12
+
+/* The statements sent in a pipeline, and their results once it ends. */
+typedef struct {
+    int n;
+    int id[PIPE_MAX];
+    PGresult *res[PIPE_MAX];
+} pipe_run;
+
+static void pipe_clear(pipe_run *pr)
 {
-    uint8_t *seqs = NULL, *sealed = NULL;
-    size_t seqs_len = array_of(up, true, &seqs), sealed_len = array_of(up, false, &sealed);
-    int rc = -1;
+    for (int i = 0; i < pr->n; i++)
+        PQclear(pr->res[i]);
+    memset(pr, 0, sizeof *pr);
+}
+
+/* Queues statement id (prepared already) with p: -1 when libpq cannot. */
+static int pipe_send(pg_store *cs, pipe_run *pr, int id, const params *p)
+{
+    char name[16];
+    snprintf(name, sizeof name, "cstore_%d", id);
+    if (pr->n == PIPE_MAX || !PQsendQueryPrepared(cs->conn, name, p->n, p->val, p->len, p->fmt, 1))
+        return -1;
+    pr->id[pr->n++] = id;
+    return 0;
+}
+
+/* Leaves pipeline mode however the pipeline went. A connection lost on
+ * the way is left to ensure_conn (making it again ends the pipeline, and
+ * the upload is tried again); one still up that cannot leave (results
+ * not collected) is made again here, so the next call finds it usable. */
+static void pipe_leave(pg_store *cs)
+{
+    if (PQpipelineStatus(cs->conn) == PQ_PIPELINE_OFF || PQexitPipelineMode(cs->conn) ||
+        PQstatus(cs->conn) != CONNECTION_OK)
+        return;
+    PQreset(cs->conn);
+    if (PQstatus(cs->conn) == CONNECTION_OK)
+        (void)session_setup(cs, NULL);
+}
+
+/* Sends the sync that ends the pipeline, collects each statement's
+ * result in order (pr->res) and leaves pipeline mode. 0 when every one
+ * has the status it should (rows, or a command done); else -1 with
+ * *failed the first that failed (a copy the caller PQclear's; NULL when
+ * the connection was lost and libpq gave none). */
+static int pipe_end(pg_store *cs, pipe_run *pr, PGresult **failed)
+{
+    int rc = PQpipelineSync(cs->conn) ? 0 : -1;
     *failed = NULL;
-    if (!seqs_len || !sealed_len)
-        goto out; /* out of memory: *failed NULL, pgerr says so from the connection */
-    params p = {0};
-    p_text(&p, up->hb->station_id);
-    p_blob(&p, seqs, seqs_len);
-    p_blob(&p, sealed, sealed_len);
-    p_text(&p, up->batch_id);
-    p_int(&p, up->received_wall_s);
-    PGresult *r = run(cs, Q_RESULTS_PUT, &p, PGRES_TUPLES_OK, failed);
-    if (!r)
-        goto out;
-    int stored = PQntuples(r);
-    ack->n_new = (size_t)stored;
-    /* RETURNING gives the stored seqs in no promised order: mark them
-     * (the upload's seqs ascend, so a binary search finds each). */
-    bool *done = calloc(up->n_results ? up->n_results : 1, sizeof *done);
-    if (!done) {
-        PQclear(r);
-        goto out;
-    }
-    for (int k = 0; k < stored; k++) {
-        int64_t seq = v_int(r, k, 0);
-        size_t lo = 0, hi = up->n_results;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (up->results[mid].seq < seq)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (lo < up->n_results && up->results[lo].seq == seq)
-            done[lo] = true;
-    }
-    PQclear(r);
-    rc = 0;
-    for (size_t i = 0; i < up->n_results && (size_t)stored < up->n_results; i++) {
-        if (done[i])
-            continue;
-        const cstore_result *res = &up->results[i];
-        p = (params){0};
-        p_text(&p, up->hb->station_id);
-        p_int(&p, res->seq);
-        if (!(r = run(cs, Q_RESULT_GET, &p, PGRES_TUPLES_OK, failed))) {
+    for (int i = 0; rc == 0 && i < pr->n; i++) {
+        PGresult *r = PQgetResult(cs->conn);
+        if (!r) {
             rc = -1;
             break;
         }
-        bool same = PQntuples(r) == 1 && (size_t)PQgetlength(r, 0, 0) == res->len &&
-                    memcmp(PQgetvalue(r, 0, 0), res->sealed, res->len) == 0;
-        PQclear(r);
-        if (!same) {
-            ack->outcome = CSTORE_CONFLICT;
-            ack->conflict_seq = res->seq;
-            break;
-        }
-        /* byte-identical, held already (from another batch) */
+        pr->res[i] = r;
+        /* each statement's results end with a NULL */
+        for (PGresult *more; (more = PQgetResult(cs->conn));)
+            PQclear(more);
     }
-    free(done);
-out:
-    free(seqs);
-    free(sealed);
+    if (rc == 0) {
+        PGresult *s = PQgetResult(cs->conn);
+        if (PQresultStatus(s) != PGRES_PIPELINE_SYNC)
+            rc = -1;
+        PQclear(s);
+    }
+    pipe_leave(cs);
+    for (int i = 0; i < pr->n && pr->res[i]; i++) {
+        ExecStatusType t = PQresultStatus(pr->res[i]);
+        if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
+            /* The first error; those after it were only skipped. */
+            if (!*failed && t == PGRES_FATAL_ERROR) {
+                *failed = pr->res[i];
+                pr->res[i] = NULL;
+            }
+            rc = -1;
+        }
+    }
     return rc;
 }
 
 /* One try at storing the upload: SQ_OK with ack filled, or a status with
- * *retry set when trying again may succeed. */
+ * *retry set when trying again may succeed.
+ *
+ * Every statement of the upload goes to the server in one pipeline (one
+ * round trip, where one per statement cost twelve): lock the station's
+ * progress row, claim the batch id and store its results (one statement,
+ * the results only when this claimed the batch), the heartbeat (its
+ * history row only when it is newer than the latest) or the stick's
+ * time, the counts the acknowledgement carries, and the station's
+ * highest contiguous seq moved up. Then, on what came back, COMMIT (one
+ * round trip more), or ROLLBACK for a refused upload. Only when the batch
+ * id was held already, or some results were, does a statement more
+ * look at what is held. */
 static sq_status put_once(pg_store *cs, const cstore *base, const cstore_upload *up,
                           cstore_ack *ack, bool *retry, sq_err *err)
 {
+    static const int used[] = {Q_LOCK_STATION, Q_CLAIM_PUT,  Q_HB_LATEST_PUT, Q_HB_PUT,
+                               Q_HB_PRUNE,     Q_STICK_PUT,  Q_HB_COUNTER,    Q_RESULT_MAX,
+                               Q_ADVANCE_SET,  Q_BATCH_GET,  Q_RESULT_DIFF,   Q_PROGRESS_GET};
     const char *station = up->hb->station_id;
     PGresult *r = NULL, *bad = NULL;
-    const char *what = "starting a transaction";
+    const char *what = "preparing statements";
     sq_status st = SQ_OK;
     params p;
-    int64_t start = 0;
+    pipe_run pr = {0};
+    uint8_t *seqs = NULL, *sealed = NULL;
+    size_t seqs_len = 0, sealed_len = 0;
+    int64_t start = 0, claimed = 0, stored = 0;
+    int at_claim = -1, at_counter = -1;
     *retry = false;
     memset(ack, 0, sizeof *ack);
     if ((st = ensure_conn(cs, err))) {
         *retry = true;
         return st;
     }
-    if (!(r = exec_sql(cs, "BEGIN ISOLATION LEVEL READ COMMITTED", PGRES_COMMAND_OK, &bad)))
+    /* Statements are prepared outside the pipeline, once a connection. */
+    char name[16];
+    for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
+        if (prepare(cs, used[i], name, &bad))
+            goto fail;
+    if (up->batch_id) {
+        seqs_len = array_of(up, true, &seqs);
+        sealed_len = array_of(up, false, &sealed);
+        if (!seqs_len || !sealed_len) {
+            free(seqs);
+            free(sealed);
+            return seterr(err, SQ_ENOMEM, "result store: out of memory");
+        }
+    }
+    what = "storing the upload";
+    if (!PQenterPipelineMode(cs->conn))
         goto fail;
-    PQclear(r);
-    what = "locking the station's progress";
+    if (!PQsendQueryParams(cs->conn, "BEGIN ISOLATION LEVEL READ COMMITTED", 0, NULL, NULL, NULL,
+                           NULL, 0))
+        goto fail_pipe;
+    pr.id[pr.n++] = -1;
     p = (params){0};
     p_text(&p, station);
-    if (run_int(cs, Q_LOCK_STATION, &p, &start, &bad))
-        goto fail;
+    if (pipe_send(cs, &pr, Q_LOCK_STATION, &p))
+        goto fail_pipe;
     if (up->batch_id) {
-        what = "storing the batch";
         p = (params){0};
-        p_text(&p, up->batch_id);
         p_text(&p, station);
+        p_blob(&p, seqs, seqs_len);
+        p_blob(&p, sealed, sealed_len);
+        p_text(&p, up->batch_id);
+        p_int(&p, up->received_wall_s);
         p_blob(&p, up->batch_sha256, 32);
         p_int(&p, (int64_t)up->batch_len);
         p_int(&p, (int64_t)up->n_results);
-        p_int(&p, up->received_wall_s);
-        int claimed = run_cmd(cs, Q_BATCH_CLAIM, &p, &bad);
-        if (claimed < 0)
-            goto fail;
-        if (!claimed) {
-            /* Held already, or being stored by another receiver that has
-             * committed by now (the insert waited for it). */
-            what = "reading batches";
-            p = (params){0};
-            p_text(&p, up->batch_id);
-            if (!(r = run(cs, Q_BATCH_GET, &p, PGRES_TUPLES_OK, &bad)))
-                goto fail;
-            bool same = PQntuples(r) == 1 && PQgetlength(r, 0, 0) == 32 &&
-                        memcmp(PQgetvalue(r, 0, 0), up->batch_sha256, 32) == 0 &&
-                        strcmp(v_text(r, 0, 1), station) == 0;
-            PQclear(r);
-            ack->outcome = same ? CSTORE_DUPLICATE : CSTORE_CONFLICT;
-            if (!same)
-                goto refuse;
-        }
+        at_claim = pr.n;
+        if (pipe_send(cs, &pr, Q_CLAIM_PUT, &p))
+            goto fail_pipe;
     }
-    if (up->batch_id && ack->outcome == CSTORE_NEW) {
-        what = "storing results";
-        if (store_results(cs, up, ack, &bad))
-            goto fail;
-        if (ack->outcome == CSTORE_CONFLICT)
-            goto refuse;
-    }
-    what = "storing the heartbeat";
     if (!up->by_stick) {
         p = (params){0};
         p_heartbeat(&p, up->hb, up->received_wall_s);
-        int newer = run_cmd(cs, Q_HB_LATEST_PUT, &p, &bad);
-        if (newer < 0 || (newer && run_cmd(cs, Q_HB_PUT, &p, &bad) < 0))
-            goto fail;
+        if (pipe_send(cs, &pr, Q_HB_LATEST_PUT, &p) || pipe_send(cs, &pr, Q_HB_PUT, &p))
+            goto fail_pipe;
         /* The history stays within its cap, whatever a station sends. */
         p = (params){0};
         p_text(&p, station);
         p_int(&p, base->hb_keep);
         p_int(&p, up->received_wall_s);
         p_int(&p, base->hb_days);
-        if (newer && run_cmd(cs, Q_HB_PRUNE, &p, &bad) < 0)
-            goto fail;
+        if (pipe_send(cs, &pr, Q_HB_PRUNE, &p))
+            goto fail_pipe;
     } else {
-        what = "recording the stick";
         p = (params){0};
         p_text(&p, station);
         p_int(&p, up->received_wall_s);
         p_text(&p, up->batch_id ? up->batch_id : "");
-        if (run_cmd(cs, Q_STICK_PUT, &p, &bad) < 0)
-            goto fail;
+        if (pipe_send(cs, &pr, Q_STICK_PUT, &p))
+            goto fail_pipe;
     }
-    what = "counting results";
     p = (params){0};
     p_text(&p, station);
-    if (run_int(cs, Q_HB_COUNTER, &p, &ack->hb_counter, &bad) ||
-        run_int(cs, Q_RESULT_MAX, &p, &ack->held_max, &bad))
+    at_counter = pr.n;
+    if (pipe_send(cs, &pr, Q_HB_COUNTER, &p) || pipe_send(cs, &pr, Q_RESULT_MAX, &p) ||
+        pipe_send(cs, &pr, Q_ADVANCE_SET, &p))
+        goto fail_pipe;
+    if (pipe_end(cs, &pr, &bad))
         goto fail;
-    p_int(&p, start);
-    if (run_int(cs, Q_ADVANCE, &p, &ack->highest, &bad))
-        goto fail;
-    if (ack->highest != start) {
+    start = PQntuples(pr.res[1]) ? v_int(pr.res[1], 0, 0) : 0;
+    if (at_claim >= 0) {
+        claimed = v_int(pr.res[at_claim], 0, 0);
+        stored = v_int(pr.res[at_claim], 0, 1);
+    }
+    ack->n_new = (size_t)stored;
+    ack->hb_counter = PQntuples(pr.res[at_counter]) ? v_int(pr.res[at_counter], 0, 0) : 0;
+    ack->held_max = PQntuples(pr.res[at_counter + 1]) ? v_int(pr.res[at_counter + 1], 0, 0) : 0;
+    ack->highest =
+        PQntuples(pr.res[at_counter + 2]) ? v_int(pr.res[at_counter + 2], 0, 0) : start;
+    pipe_clear(&pr);
+    if (up->batch_id && !claimed) {
+        /* Held already, or stored by another receiver that has committed
+         * by now (the claim waited for it): this upload stored nothing. */
+        what = "reading batches";
+        p = (params){0};
+        p_text(&p, up->batch_id);
+        if (!(r = run(cs, Q_BATCH_GET, &p, PGRES_TUPLES_OK, &bad)))
+            goto fail;
+        bool same = PQntuples(r) == 1 && PQgetlength(r, 0, 0) == 32 &&
+                    memcmp(PQgetvalue(r, 0, 0), up->batch_sha256, 32) == 0 &&
+                    strcmp(v_text(r, 0, 1), station) == 0;
+        PQclear(r);
+        ack->outcome = same ? CSTORE_DUPLICATE : CSTORE_CONFLICT;
+        if (!same)
+            goto refuse;
+    } else if (up->batch_id && (size_t)stored < up->n_results) {
+        /* Some were held already: byte-identical (from another batch),
+         * or the lowest held with other bytes makes this a conflict. */
+        what = "reading results";
         p = (params){0};
         p_text(&p, station);
-        p_int(&p, ack->highest);
-        if (run_cmd(cs, Q_PROGRESS_SET, &p, &bad) < 0)
+        p_blob(&p, seqs, seqs_len);
+        p_blob(&p, sealed, sealed_len);
+        if (!(r = run(cs, Q_RESULT_DIFF, &p, PGRES_TUPLES_OK, &bad)))
             goto fail;
+        bool differ = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0);
+        int64_t seq = differ ? v_int(r, 0, 0) : 0;
+        PQclear(r);
+        if (differ) {
+            ack->outcome = CSTORE_CONFLICT;
+            ack->conflict_seq = seq;
+            goto refuse;
+        }
     }
     what = "committing";
     if (!(r = exec_sql(cs, "COMMIT", PGRES_COMMAND_OK, &bad)))
@@ -1119,6 +1182,8 @@ static sq_status put_once(pg_store *cs, const cstore *base, const cstore_upload 
     /* COMMIT of a transaction the server had aborted answers ROLLBACK. */
     bool committed = strcmp(PQcmdStatus(r), "COMMIT") == 0;
     PQclear(r);
+    free(seqs);
+    free(sealed);
     if (!committed) {
         memset(ack, 0, sizeof *ack);
         return seterr(err, SQ_EIO, "result store: the server rolled the upload back");
@@ -1126,16 +1191,26 @@ static sq_status put_once(pg_store *cs, const cstore *base, const cstore_upload 
     return SQ_OK;
 refuse:
     /* Nothing of a refused upload is kept, its heartbeat neither. */
+    free(seqs);
+    free(sealed);
+    seqs = sealed = NULL;
     rollback(cs);
     ack->n_new = 0;
     what = "reading progress";
     if (read_progress(cs, station, ack, &bad))
         goto fail;
     return SQ_OK;
+fail_pipe:
+    /* libpq could not queue a statement: what was queued is collected
+     * (its results dropped) so that the connection leaves the pipeline. */
+    (void)pipe_end(cs, &pr, &bad);
 fail:
     *retry = transient(cs, bad);
     st = pgerr(cs, bad, what, err);
     PQclear(bad);
+    pipe_clear(&pr);
+    free(seqs);
+    free(sealed);
     rollback(cs);
     memset(ack, 0, sizeof *ack);
     return st;

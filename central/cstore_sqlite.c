@@ -66,8 +66,9 @@ static const char *const statement_sql[Q_COUNT] = {
     [Q_RESULT_GET] = "SELECT sealed FROM results WHERE station_id = ? AND seq = ?",
     [Q_RESULT_HAS] = "SELECT 1 FROM results WHERE station_id = ? AND seq = ?",
     [Q_RESULT_MAX] = "SELECT max(seq) FROM results WHERE station_id = ?",
+    /* Nothing when the seq is held already: the caller then compares. */
     [Q_RESULT_PUT] = "INSERT INTO results(station_id, seq, sealed, batch_id, received_wall)"
-                     " VALUES (?, ?, ?, ?, ?)",
+                     " VALUES (?, ?, ?, ?, ?) ON CONFLICT(station_id, seq) DO NOTHING",
     [Q_RESULT_EACH] =
         "SELECT station_id, seq, sealed, batch_id, received_wall FROM results"
         " WHERE (?1 IS NULL OR station_id = ?1) AND seq > ?2 ORDER BY station_id, seq",
@@ -587,18 +588,10 @@ static int put_one(sqlite_store *cs, const cstore_upload *up, cstore_ack *ack, i
     }
     if (up->batch_id && ack->outcome == CSTORE_NEW) {
         *what = "storing results";
+        /* Each result is inserted unless its seq is held (one statement,
+         * not a lookup and an insert); only a held one is then compared. */
         for (size_t i = 0; i < up->n_results; i++) {
             const cstore_result *r = &up->results[i];
-            int state = result_state(cs, station, r, rc);
-            if (state < 0)
-                return PUT_FAILED;
-            if (state == 2) {
-                ack->outcome = CSTORE_CONFLICT;
-                ack->conflict_seq = r->seq;
-                goto refuse;
-            }
-            if (state == 1)
-                continue; /* byte-identical, held already (from another batch) */
             sqlite3_stmt *q;
             if ((*rc = prep(cs, Q_RESULT_PUT, &q)) != SQLITE_OK)
                 return PUT_FAILED;
@@ -609,7 +602,19 @@ static int put_one(sqlite_store *cs, const cstore_upload *up, cstore_ack *ack, i
             sqlite3_bind_int64(q, 5, up->received_wall_s);
             if ((*rc = step_done(q)) != SQLITE_OK)
                 return PUT_FAILED;
-            ack->n_new++;
+            if (sqlite3_changes(cs->db) == 1) {
+                ack->n_new++;
+                continue;
+            }
+            int state = result_state(cs, station, r, rc);
+            if (state < 0)
+                return PUT_FAILED;
+            if (state != 1) {
+                ack->outcome = CSTORE_CONFLICT;
+                ack->conflict_seq = r->seq;
+                goto refuse;
+            }
+            /* byte-identical, held already (from another batch) */
         }
         sqlite3_stmt *q;
         *what = "storing the batch";

@@ -29,6 +29,9 @@
 struct registry {
     sqlite3 *db; /* SQLite; NULL on PostgreSQL */
     regpg *pg;   /* PostgreSQL (registry_pg.c); NULL on SQLite */
+    /* registry_station_key's statement, prepared on its first call (the
+     * receiver calls it once per upload) and used under db's mutex. */
+    sqlite3_stmt *key_q;
 };
 
 /* A registry on PostgreSQL: the handle wraps the engine's. */
@@ -174,6 +177,7 @@ void registry_close(registry *r)
     if (!r)
         return;
     regpg_close(r->pg);
+    sqlite3_finalize(r->key_q);
     sqlite3_close_v2(r->db);
     free(r);
 }
@@ -407,10 +411,20 @@ sq_status registry_station_key(registry *r, const char *station_id, uint8_t sign
 {
     if (r->pg)
         return regpg_station_key(r->pg, station_id, sign_pk, err);
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(r->db, "SELECT sign_pk, revoked FROM stations WHERE station_id = ?",
-                           -1, &q, NULL) != SQLITE_OK)
-        return dberr(r, "reading the station registry", err);
+    /* One statement kept for every call: the connection's own mutex (held
+     * in SQLite's serialized mode) keeps two threads' binds and steps of
+     * it apart. Each step reads the file as it is now: a station revoked
+     * by another process is refused from its next upload. */
+    sqlite3_mutex *mu = sqlite3_db_mutex(r->db);
+    sqlite3_mutex_enter(mu);
+    if (!r->key_q &&
+        sqlite3_prepare_v3(r->db, "SELECT sign_pk, revoked FROM stations WHERE station_id = ?",
+                           -1, SQLITE_PREPARE_PERSISTENT, &r->key_q, NULL) != SQLITE_OK) {
+        sq_status st = dberr(r, "reading the station registry", err);
+        sqlite3_mutex_leave(mu);
+        return st;
+    }
+    sqlite3_stmt *q = r->key_q;
     sqlite3_bind_text(q, 1, station_id, -1, SQLITE_STATIC);
     sq_status st = SQ_OK;
     int rc = sqlite3_step(q);
@@ -423,7 +437,9 @@ sq_status registry_station_key(registry *r, const char *station_id, uint8_t sign
     } else {
         st = dberr(r, "reading the station registry", err);
     }
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    sqlite3_mutex_leave(mu);
     return st;
 }
 

@@ -12,7 +12,11 @@
  * its audit line are one transaction; the station's row is locked (FOR
  * UPDATE, or the insert's unique key) so two enrolments of one id from
  * two machines take turns. One connection per handle, guarded by the
- * handle's mutex.
+ * handle's mutex, for everything but regpg_station_key: the receiver's
+ * threads look a station's key up once per upload, each on a connection
+ * of its own from a small pool (REGPG_LOOKUPS, opened as they are
+ * needed), so that lookups do not wait in line for one connection. Every
+ * lookup reads the database: a revocation holds from the next upload.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -26,12 +30,22 @@
 #include "registry_pg.h"
 
 
+/* Connections for key lookups, at most (as many as the receiver's
+ * threads, 4 by default, and room for more). */
+#define REGPG_LOOKUPS 8
+
 struct regpg {
     PGconn *conn;
     bool readonly;
     char where[600]; /* the URL without its password */
     char sqlstate[6]; /* of the last statement that failed */
     pthread_mutex_t mu;
+    /* The lookups' pool (regpg_station_key), under look_mu. */
+    char *url; /* for the lookup connections; it may hold a password */
+    pthread_mutex_t look_mu;
+    pthread_cond_t look_freed;
+    PGconn *look[REGPG_LOOKUPS]; /* NULL: not open */
+    bool look_busy[REGPG_LOOKUPS], look_prepared[REGPG_LOOKUPS];
 };
 
 static sq_status seterr(sq_err *err, sq_status st, const char *fmt, const char *id)
@@ -43,13 +57,14 @@ static sq_status seterr(sq_err *err, sq_status st, const char *fmt, const char *
     return st;
 }
 
-/* err from a failed result (or the connection when res is NULL). */
-static sq_status pgfail(regpg *g, const PGresult *res, const char *what, sq_err *err)
+/* err from a failed result (or the connection conn when res is NULL). */
+static sq_status pgfail_on(regpg *g, PGconn *conn, const PGresult *res, const char *what,
+                           sq_err *err)
 {
     const char *text = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     if (!text || !*text)
-        text = PQerrorMessage(g->conn);
-    sq_status st = PQstatus(g->conn) == CONNECTION_BAD ? SQ_ENET : SQ_EIO;
+        text = PQerrorMessage(conn);
+    sq_status st = PQstatus(conn) == CONNECTION_BAD ? SQ_ENET : SQ_EIO;
     if (err) {
         char line[400];
         size_t n = 0;
@@ -62,6 +77,11 @@ static sq_status pgfail(regpg *g, const PGresult *res, const char *what, sq_err 
         err->code = st;
     }
     return st;
+}
+
+static sq_status pgfail(regpg *g, const PGresult *res, const char *what, sq_err *err)
+{
+    return pgfail_on(g, g->conn, res, what, err);
 }
 
 /* Parameters of a statement: up to 8, text ones and 32-byte keys in
@@ -161,7 +181,13 @@ sq_status regpg_open(const char *url, bool readonly, regpg **out, sq_err *err)
         return seterr(err, SQ_ENOMEM, "%s", "out of memory");
     g->readonly = readonly;
     pthread_mutex_init(&g->mu, NULL);
+    pthread_mutex_init(&g->look_mu, NULL);
+    pthread_cond_init(&g->look_freed, NULL);
     cstore_pg_where(url, g->where, sizeof g->where);
+    if (!(g->url = strdup(url))) {
+        regpg_close(g);
+        return seterr(err, SQ_ENOMEM, "%s", "out of memory");
+    }
     char app[64];
     cstore_pg_app_name(readonly, app, sizeof app);
     const char *const keys[] = {"dbname", "fallback_application_name", NULL};
@@ -204,6 +230,16 @@ void regpg_close(regpg *g)
     if (!g)
         return;
     PQfinish(g->conn);
+    for (int i = 0; i < REGPG_LOOKUPS; i++)
+        PQfinish(g->look[i]);
+    if (g->url) {
+        volatile char *p = g->url; /* it may hold a password */
+        while (*p)
+            *p++ = 0;
+        free(g->url);
+    }
+    pthread_cond_destroy(&g->look_freed);
+    pthread_mutex_destroy(&g->look_mu);
     pthread_mutex_destroy(&g->mu);
     free(g);
 }
@@ -431,14 +467,108 @@ out:
     return st;
 }
 
+/* A lookup connection for one call (its slot): a free one, else a new
+ * one while fewer than REGPG_LOOKUPS are open, else the first given
+ * back. -1 when none is open and none can be opened: the caller uses the
+ * handle's own connection. Give it back with look_give. */
+static int look_take(regpg *g)
+{
+    pthread_mutex_lock(&g->look_mu);
+    for (;;) {
+        int empty = -1, open = 0;
+        for (int i = 0; i < REGPG_LOOKUPS; i++) {
+            if (g->look[i] && !g->look_busy[i]) {
+                g->look_busy[i] = true;
+                pthread_mutex_unlock(&g->look_mu);
+                return i;
+            }
+            if (g->look[i] || g->look_busy[i])
+                open++;
+            else if (empty < 0)
+                empty = i;
+        }
+        if (empty >= 0) {
+            g->look_busy[empty] = true; /* being opened */
+            pthread_mutex_unlock(&g->look_mu);
+            char app[64];
+            cstore_pg_app_name(g->readonly, app, sizeof app);
+            const char *const keys[] = {"dbname", "fallback_application_name", NULL};
+            const char *const vals[] = {g->url, app, NULL};
+            PGconn *c = PQconnectdbParams(keys, vals, 1);
+            pthread_mutex_lock(&g->look_mu);
+            if (c && PQstatus(c) == CONNECTION_OK) {
+                g->look[empty] = c;
+                g->look_prepared[empty] = false;
+                pthread_mutex_unlock(&g->look_mu);
+                return empty;
+            }
+            PQfinish(c);
+            g->look_busy[empty] = false;
+            pthread_cond_broadcast(&g->look_freed);
+            if (open == 0) {
+                pthread_mutex_unlock(&g->look_mu);
+                return -1;
+            }
+        }
+        pthread_cond_wait(&g->look_freed, &g->look_mu);
+    }
+}
+
+static void look_give(regpg *g, int slot)
+{
+    pthread_mutex_lock(&g->look_mu);
+    g->look_busy[slot] = false;
+    pthread_cond_signal(&g->look_freed);
+    pthread_mutex_unlock(&g->look_mu);
+}
+
+#define KEY_SQL "SELECT sign_pk, revoked FROM stations WHERE station_id = $1"
+
+/* The key lookup on a pool connection: the result, or NULL with err
+ * filled. The statement is prepared once a connection. */
+static PGresult *look_run(regpg *g, int slot, const params *p, sq_err *err)
+{
+    const char *what = "reading the station registry";
+    PGconn *c = g->look[slot];
+    /* Lost since the last call (a server restarted): made again, once. */
+    if (PQstatus(c) == CONNECTION_BAD) {
+        PQreset(c);
+        g->look_prepared[slot] = false;
+    }
+    if (!g->look_prepared[slot]) {
+        PGresult *r = PQprepare(c, "regpg_key", KEY_SQL, 1, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            pgfail_on(g, c, r, what, err);
+            PQclear(r);
+            return NULL;
+        }
+        PQclear(r);
+        g->look_prepared[slot] = true;
+    }
+    PGresult *r = PQexecPrepared(c, "regpg_key", p->n, p->val, p->len, p->fmt, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        pgfail_on(g, c, r, what, err);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
 sq_status regpg_station_key(regpg *g, const char *station_id, uint8_t sign_pk[32], sq_err *err)
 {
     params p = {0};
     p_text(&p, station_id);
     sq_status st = SQ_OK;
-    pthread_mutex_lock(&g->mu);
-    PGresult *r = run(g, "SELECT sign_pk, revoked FROM stations WHERE station_id = $1", &p,
-                      PGRES_TUPLES_OK, "reading the station registry", err);
+    PGresult *r;
+    int slot = look_take(g);
+    if (slot >= 0) {
+        r = look_run(g, slot, &p, err);
+        look_give(g, slot);
+    } else {
+        pthread_mutex_lock(&g->mu);
+        r = run(g, KEY_SQL, &p, PGRES_TUPLES_OK, "reading the station registry", err);
+        pthread_mutex_unlock(&g->mu);
+    }
     if (!r) {
         st = err ? err->code : SQ_EIO;
     } else if (PQntuples(r) == 1 && int_of(r, 0, 1) == 0 && key_of(r, 0, 0, sign_pk)) {
@@ -449,7 +579,6 @@ sq_status regpg_station_key(regpg *g, const char *station_id, uint8_t sign_pk[32
                     station_id);
     }
     PQclear(r);
-    pthread_mutex_unlock(&g->mu);
     return st;
 }
 

@@ -47,7 +47,31 @@ start_port() {
 now_ms() { date +%s%3N; }
 # CPU time of a process in ns, from the scheduler (/proc/PID/task/*/schedstat,
 # summed over its threads): exact, where utime+stime count 10 ms ticks.
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s+=$1} END{printf "%d\n", s}'; }
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s+=$1} END{printf "%.0f\n", s}'; }
+# The same for the throwaway PostgreSQL cluster (with-pg.sh): its
+# postmaster and every process it started (the receiver's backends, the
+# WAL writer, the checkpointer); 0 on SQLite. The database is central's
+# work too: a receiver's CPU alone leaves it out.
+db_cpu_ns() {
+  local pm
+  pm=$(head -1 "$(cat "${SYNAQ_TEST_PG:-/nonexistent}/cluster" 2>/dev/null)/data/postmaster.pid" \
+    2>/dev/null) || { echo 0; return; }
+  { echo "$pm"; pgrep -P "$pm"; } | while read -r p; do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done |
+    awk '{s+=$1} END{printf "%.0f\n", s}'
+}
+# ingest BENCH_INGEST_ARGS...: runs bench_ingest, and on PostgreSQL
+# prints the database server's CPU per result acknowledged beside it.
+ingest() {
+  local d0 d1 out
+  d0=$(db_cpu_ns)
+  out=$("$bin/bench/sync/bench_ingest" "$@") || { echo "$out"; return 1; }
+  d1=$(db_cpu_ns)
+  echo "$out"
+  if [ "$d0" != 0 ]; then
+    echo "$out" | awk -v c=$((d1 - d0)) '/acknowledged/ { n = $2 }
+      END { if (n) printf "  %-40s %8.1f us/result (%.0f ms of CPU)\n", "database server CPU per result", c / 1000 / n, c / 1e6 }'
+  fi
+}
 
 n_st=8
 central keygen >/dev/null
@@ -135,7 +159,7 @@ for i in $(seq 1 $n_st); do
 done
 wait $(jobs -p | grep -v -F -x -f <(printf '%s\n' "${pids[@]}")) 2>/dev/null || true
 before=$(store_sql "$work/central/results.db" "SELECT count(*) FROM results")
-"$bin/bench/sync/bench_ingest" --url "http://127.0.0.1:$port" --pid "$receiver" \
+ingest --url "http://127.0.0.1:$port" --pid "$receiver" \
   $(for i in $(seq 1 $n_st); do echo "$work/st$i"; done)
 after=$(store_sql "$work/central/results.db" "SELECT count(*) FROM results")
 printf '  %-40s %8d\n' "rows added to the store" $((after - before))
@@ -171,7 +195,7 @@ for i in $(seq 1 "$many"); do
   "$bin/tests/sync/mkresults" --home "$work/m$i" --count 50 --tag many
 done
 before=$(store_sql "$work/central/results.db" "SELECT count(*) FROM results")
-"$bin/bench/sync/bench_ingest" --url "http://127.0.0.1:$port" --pid "$receiver" --batch 10 \
+ingest --url "http://127.0.0.1:$port" --pid "$receiver" --batch 10 \
   $(for i in $(seq 1 "$many"); do echo "$work/m$i"; done)
 after=$(store_sql "$work/central/results.db" "SELECT count(*) FROM results")
 printf '  %-40s %8d\n' "rows added to the store" $((after - before))
