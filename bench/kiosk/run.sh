@@ -162,7 +162,7 @@ env $(menv "${x_dpy[main]}" "$work/frames.flooru") timeout 60 "$floor" --frames 
 env $(menv "${x_dpy[main]}" "$work/frames.floorf") timeout 60 "$floor" --frames 31 --uncached \
     --fresh-fonts >"$work/frames.floorf.log" 2>&1 || fail "synaq-floor --fresh-fonts failed"
 # 2d. The tap script again after 2 s on the first item (the station waited
-# for its trainee: prefetch and the glyphs ahead ran once), then back to
+# for its trainee: prefetch ran once), then back to
 # back as before.
 sed '1a wait 2' "$work/taps.script" >"$work/tapsw.script"
 cp -a "$work/taps0" "$work/tapsw"
