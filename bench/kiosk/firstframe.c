@@ -44,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -207,8 +208,14 @@ void SDL_RenderPresent(SDL_Renderer *r)
             const char *env = getenv("KB_SHIM_RSS");
             want_rss = env && *env == '1';
         }
-        if (!frames)
-            frames = calloc(MAX_FRAMES, sizeof *frames);
+        /* A mapping of its own, not the program's heap: a block this
+         * size from malloc would sit where the program's next allocations
+         * go (the kiosk asks for huge pages there), and change them. */
+        if (!frames) {
+            void *m = mmap(NULL, MAX_FRAMES * sizeof *frames, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            frames = m == MAP_FAILED ? NULL : m;
+        }
         if (frames && n_frames < MAX_FRAMES)
             frames[n_frames++] = (rec){clear_at,
                                        in,

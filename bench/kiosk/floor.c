@@ -8,7 +8,7 @@
  * in Noto Sans at the kiosk's sizes, wrapped by SDL_ttf, presents, and
  * then sleeps in SDL_WaitEvent, redrawing only when the window is exposed.
  *
- *   synaq-floor [--first-frame-exit] [--frames N [--uncached]]
+ *   synaq-floor [--first-frame-exit] [--frames N [--uncached [--fresh-fonts]]]
  *               [--size WxH] [--regular FONT] [--bold FONT]
  *
  * --first-frame-exit  exit right after the first frame is presented
@@ -16,6 +16,10 @@
  *                     the timing itself is taken by firstframe.so)
  * --uncached          with --frames: render every text anew in each frame
  *                     (the cost of a frame whose texts all changed)
+ * --fresh-fonts       with --uncached: open the fonts anew before each
+ *                     frame, so that it hints every glyph it shows for the
+ *                     first time (SDL_ttf's and HarfBuzz's glyph caches
+ *                     are the font's): a frame of new text in new letters
  * No data of Synaq, no store, no catalogue: only SDL.
  */
 #include <stdbool.h>
@@ -155,14 +159,15 @@ static int frame(floor_state *s, bool uncached)
 
 static void usage(FILE *f)
 {
-    fputs("usage: synaq-floor [--first-frame-exit] [--frames N [--uncached]] [--size WxH]\n"
+    fputs("usage: synaq-floor [--first-frame-exit] [--frames N [--uncached [--fresh-fonts]]]\n"
+          "                   [--size WxH]\n"
           "                   [--regular FONT] [--bold FONT]\n",
           f);
 }
 
 int main(int argc, char **argv)
 {
-    bool first_exit = false, uncached = false;
+    bool first_exit = false, uncached = false, fresh = false;
     long frames = 0;
     int w = 1280, h = 800;
     const char *regular = "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf";
@@ -172,6 +177,8 @@ int main(int argc, char **argv)
             first_exit = true;
         else if (!strcmp(argv[i], "--uncached"))
             uncached = true;
+        else if (!strcmp(argv[i], "--fresh-fonts"))
+            fresh = true;
         else if (!strcmp(argv[i], "--frames") && i + 1 < argc)
             frames = strtol(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
@@ -216,8 +223,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "synaq-floor: cannot draw: %s\n", SDL_GetError());
         rc = 1;
     } else if (frames > 0) {
-        for (long i = 1; i < frames && !rc; i++)
+        for (long i = 1; i < frames && !rc; i++) {
+            /* --fresh-fonts: the fonts opened anew before each frame
+             * (outside it), so that the frame hints every glyph it shows
+             * for the first time, as a kiosk's first view of new letters. */
+            if (fresh && uncached) {
+                TTF_CloseFont(s.regular);
+                TTF_CloseFont(s.bold);
+                s.bold = NULL;
+                if (!(s.regular = TTF_OpenFont(regular, 26)) || !(s.bold = TTF_OpenFont(bold, 28))) {
+                    fprintf(stderr, "synaq-floor: fonts: %s\n", TTF_GetError());
+                    rc = 1;
+                    break;
+                }
+            }
             rc = frame(&s, uncached) ? 1 : 0;
+        }
     } else if (!first_exit) {
         SDL_Event e;
         while (SDL_WaitEvent(&e)) {

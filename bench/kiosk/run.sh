@@ -157,15 +157,31 @@ env $(menv "${x_dpy[main]}" "$work/frames.floor") timeout 60 "$floor" --frames 3
 # shellcheck disable=SC2046
 env $(menv "${x_dpy[main]}" "$work/frames.flooru") timeout 60 "$floor" --frames 61 --uncached \
     >"$work/frames.flooru.log" 2>&1 || fail "synaq-floor --frames --uncached failed"
+# The same with the fonts opened anew before each frame: every glyph of the
+# frame is hinted for the first time, as in a kiosk's first view of letters
+# it has not shown yet (the floor's other frames know all their glyphs).
+# shellcheck disable=SC2046
+env $(menv "${x_dpy[main]}" "$work/frames.floorf") timeout 60 "$floor" --frames 31 --uncached \
+    --fresh-fonts >"$work/frames.floorf.log" 2>&1 || fail "synaq-floor --fresh-fonts failed"
+# 2d. The tap script again after 2 s on the first item (the station waited
+# for its trainee: prefetch ran once), then back to
+# back as before.
+sed '1a wait 2' "$work/taps.script" >"$work/tapsw.script"
+cp -a "$work/taps0" "$work/tapsw"
+# shellcheck disable=SC2046
+env $(menv "${x_dpy[main]}" "$work/frames.kioskw") timeout 120 \
+    "$kiosk" --home "$work/tapsw" --software --size 1280x800 --script "$work/tapsw.script" \
+    >"$work/frames.kioskw.log" 2>&1 || fail "the kiosk's tap script after a wait failed (see $work/frames.kioskw.log)"
 
 # frames FILE: one line a frame after the first: total_ms draw_ms present_ms cpu_ms ttf gap_ms
-# pre_cpu_ms pre_ttf (gap: from the previous present's return to this clear: the work of a
-# tap; pre_*: the drawing thread's CPU over that gap and the texts it rendered, prefetch)
+# pre_cpu_ms pre_ttf faults img (gap: from the previous present's return to this clear: the work
+# of a tap; pre_*: the drawing thread's CPU over that gap and the texts it rendered, prefetch;
+# faults: the page faults of the frame; img: the pictures it decoded)
 frames() {
     awk '/^frame /{for(i=2;i<=NF;i++){split($i,kv,"=");v[kv[1]]=kv[2]}
-         if(n++>0) printf "%.4f %.4f %.4f %.4f %d %.4f %.4f %d\n",(v["present_out"]-v["clear"])/1e6,
+         if(n++>0) printf "%.4f %.4f %.4f %.4f %d %.4f %.4f %d %d %d\n",(v["present_out"]-v["clear"])/1e6,
              (v["present_in"]-v["clear"])/1e6,(v["present_out"]-v["present_in"])/1e6,
-             v["cpu"]/1e6,v["ttf"],(v["clear"]-prev)/1e6,v["pre_cpu"]/1e6,v["pre_ttf"];
+             v["cpu"]/1e6,v["ttf"],(v["clear"]-prev)/1e6,v["pre_cpu"]/1e6,v["pre_ttf"],v["faults"],v["img"];
              prev=v["present_out"]}' "$1"
 }
 # 2b. The same first views, as a trainee meets them: 2 s of reading
@@ -186,6 +202,7 @@ frames "$work/frames.read" | awk 'NR > 1 && NR % 2 == 1' | head -n 19 >"$work/fr
 frames "$work/frames.read" | awk 'NR % 2 == 0' | head -n 19 >"$work/fw" # the frames after the waits
 [ "$(wc -l <"$work/fr")" = 19 ] || fail "the reading run drew $(wc -l <"$work/fr") tap frames, not 19"
 frames "$work/frames.kiosk" >"$work/fk"
+frames "$work/frames.kioskw" >"$work/fkw"
 # 2c. Tap to frame against a baseline build: the tap script again, the
 # baseline's kiosk and this build's in turn, each on a fresh copy of the
 # attempt as started. Tap to frame is the tap's work (the hit pass and the
@@ -232,6 +249,7 @@ if [ -n "$base" ]; then
 fi
 frames "$work/frames.floor" >"$work/ff"
 frames "$work/frames.flooru" >"$work/ffu"
+frames "$work/frames.floorf" >"$work/fff"
 
 # stat COLUMN FILTER FILE QUANTILE: the quantile (nearest rank) of a column
 # over the lines passing FILTER (an awk condition on $5, the text renders).
@@ -240,6 +258,8 @@ stat() {
         END{if(!NR){print "nan"; exit} k=int(q*NR+0.999999); if(k<1)k=1; if(k>NR)k=NR; print a[k]}'
 }
 count() { awk "$1" "$2" | wc -l; }
+# worst COLUMN FILE: COLUMN of the new-text frame with the most CPU.
+worst() { awk '$5>0' "$2" | sort -g -k4 | tail -n 1 | awk "{print \$$1}"; }
 
 # ---- 3. memory after the first frame, 4. CPU and wake-ups while idle ----
 # Each program alone on its own X server, all three at once (so the idle
@@ -456,6 +476,13 @@ row "frame with new text: median ($(count "$new_k" "$work/ffu")/$(count "$new_k"
     "$(stat 1 "$new_k" "$work/ffu" 0.5)" "$(stat 1 "$new_k" "$work/fk" 0.5)" "ms"
 row "frame with new text: max" "$(stat 1 "$new_k" "$work/ffu" 1)" "$(stat 1 "$new_k" "$work/fk" 1)" "ms"
 row "  CPU of the frame: max" "$(stat 4 "$new_k" "$work/ffu" 1)" "$(stat 4 "$new_k" "$work/fk" 1)" "ms"
+row "  page faults in that frame" "$(worst 9 "$work/ffu")" "$(worst 9 "$work/fk")" ""
+row "  the worst that decoded no picture" "$(stat 4 "$new_k" "$work/ffu" 1)" "$(stat 4 "$new_k && \$10 == 0" "$work/fk" 1)" "ms"
+row "  CPU max, floor in new letters (fonts opened anew)" "$(stat 4 "$new_k" "$work/fff" 1)" "$(stat 4 "$new_k" "$work/fk" 1)" "ms"
+row "  CPU median, floor in new letters" "$(stat 4 "$new_k" "$work/fff" 0.5)" "$(stat 4 "$new_k" "$work/fk" 0.5)" "ms"
+row "the taps after 2 s on item 1: new text, CPU max" "$(stat 4 "$new_k" "$work/ffu" 1)" "$(stat 4 "$new_k" "$work/fkw" 1)" "ms"
+row "  page faults in that frame" "$(worst 9 "$work/ffu")" "$(worst 9 "$work/fkw")" ""
+row "  the worst that decoded no picture" "$(stat 4 "$new_k" "$work/ffu" 1)" "$(stat 4 "$new_k && \$10 == 0" "$work/fkw" 1)" "ms"
 row "first view of an item after 2 s reading: median" "$(stat 1 "$new_k" "$work/ffu" 0.5)" "$(stat 1 "$all" "$work/fr" 0.5)" "ms"
 row "first view of an item after 2 s reading: max" "$(stat 1 "$new_k" "$work/ffu" 1)" "$(stat 1 "$all" "$work/fr" 1)" "ms"
 row "  CPU of the frame: max" "$(stat 4 "$new_k" "$work/ffu" 1)" "$(stat 4 "$all" "$work/fr" 1)" "ms"
