@@ -452,8 +452,11 @@ static int cmd_status(station_opts *o, int argc, char **argv)
             p += *p == ' ';
         }
         printf("%s\n", t.content[0] ? "" : " none");
-        printf("results:  %lld pending, %lld recorded in all\n", (long long)t.pending,
-               (long long)t.last_seq);
+        printf("results:  %lld pending, %lld recorded in all (with practice answers)\n",
+               (long long)t.pending, (long long)t.last_seq);
+        if (t.pending_practice)
+            printf("practice: %lld answers pending (sent with the results; not results)\n",
+                   (long long)t.pending_practice);
         if (t.pending)
             printf("          the oldest pending is %lld h old; %lld carried out on a stick, "
                    "awaiting acknowledgement\n",

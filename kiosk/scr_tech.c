@@ -931,6 +931,10 @@ static void status_text(app *a, char *out, size_t cap)
         num(v, sizeof v, s->exported);
         ADD("tech.exported", line, sizeof line, "n", v);
     }
+    if (s->pending_practice) {
+        num(v, sizeof v, s->pending_practice);
+        ADD("tech.pending_practice", line, sizeof line, "n", v);
+    }
     records_text(a, &s->integrity, out, cap, &o);
     if (!s->sync_known || !s->sync_last_success_s) {
         ADD("tech.sync_never", line, sizeof line, "x", "");

@@ -324,13 +324,18 @@ sq_status sq_tech_status_get(sq_store *s, const sq_station_keys *k, const char *
     sqlite3_stmt *q;
     if ((rc = sqi_db_prepare(s,
                             "SELECT (SELECT count(*) FROM results WHERE sent_wall IS NULL"
-                            " AND exported_wall IS NOT NULL),"
-                            " (SELECT count(*) FROM exams WHERE active = 1)",
+                            " AND exported_wall IS NOT NULL AND kind = 0),"
+                            " (SELECT count(*) FROM exams WHERE active = 1),"
+                            " (SELECT count(*) FROM results WHERE sent_wall IS NULL AND kind = 1)",
                             &q, err)))
         return rc;
     if (sqlite3_step(q) == SQLITE_ROW) {
         st->exported = sqlite3_column_int64(q, 0);
         st->n_exams = sqlite3_column_int(q, 1);
+        /* The heartbeat's pending counts both kinds (PROTOCOL.md); the
+         * technician reads results and practice apart. */
+        st->pending_practice = sqlite3_column_int64(q, 2);
+        st->pending = hb.pending > st->pending_practice ? hb.pending - st->pending_practice : 0;
     }
     sqlite3_finalize(q);
     /* The store's own folder: where results pile up when nothing leaves. */

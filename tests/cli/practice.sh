@@ -97,6 +97,9 @@ same "records waiting: results and practice" "0|3
 1|5" "$(sdb 'SELECT kind, count(*) FROM results WHERE sent_wall IS NULL GROUP BY kind')"
 same "the one sequence" "1-10" "$(sdb 'SELECT min(seq) || "-" || max(seq) FROM results')"
 same "the heartbeat counts both" "8" "$(sdb 'SELECT count(*) FROM results WHERE sent_wall IS NULL')"
+# The technician reads them apart: 3 results, 5 practice answers.
+expect "results:  3 pending" 0 ctl status
+expect "practice: 5 answers pending (sent with the results; not results)" 0 ctl status
 # A copy on a stick first (carried again below, after the network).
 mkdir -p "$work/stick1"
 expect "8 result(s) in 1 batch(es) written" 0 ctl export-usb "$work/stick1"

@@ -81,8 +81,10 @@ typedef struct {
     char software[32];
     char content[512];          /* installed exams: "id:version id:version ..." */
     int n_exams;
-    int64_t pending;            /* results not yet acknowledged by central */
-    int64_t exported;           /* of those, carried out on a stick already */
+    int64_t pending;            /* exam results not yet acknowledged by central */
+    int64_t pending_practice;   /* practice answers not yet acknowledged (they go out
+                                   in the same batches; not results) */
+    int64_t exported;           /* of the results, carried out on a stick already */
     int64_t oldest_pending_s;   /* age of the oldest pending result; 0: none */
     int64_t last_seq;           /* results recorded in all */
     int64_t wall_s;             /* the station's clock now */
