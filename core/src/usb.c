@@ -1108,7 +1108,7 @@ sq_status sq_usb_writable(const char *stick, const char *req_dir, const char *st
         return gone ? sqi_seterr(err, SQ_EIO, "the stick %s is gone", stick) : SQ_OK;
     const char *disk = helper_disk(stick);
     if (!disk || !req_dir)
-        return clean_err(err, sqi_seterr(err, SQ_EREADONLY, "the stick %s is read-only", stick));
+        return clean_err(err, sqi_seterr(err, SQ_EREADONLY, "cannot write to %s (the stick is read-only)", stick));
     if (mkdir(req_dir, 02770) != 0 && errno != EEXIST)
         return sqi_seterr(err, SQ_EIO, "cannot make %s: %s", req_dir, strerror(errno));
     char req[1200];
