@@ -1071,11 +1071,23 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static bool stick_readonly(const char *stick, bool *gone)
+/* Whether a stick cannot be written now. One the helper mounted (its
+ * folder named) counts as writable only while it is a mount point: between
+ * its unmount and its mount again read-write the bare folder is there,
+ * and what was written into it would be hidden, or keep the stick from
+ * mounting. */
+static bool stick_readonly(const char *stick, bool helper, bool *gone)
 {
     struct statvfs sv;
-    *gone = statvfs(stick, &sv) != 0;
-    return !*gone && (sv.f_flag & ST_RDONLY);
+    struct stat sb, up;
+    char parent[1200];
+    *gone = statvfs(stick, &sv) != 0 || stat(stick, &sb) != 0;
+    if (*gone)
+        return false;
+    if (sv.f_flag & ST_RDONLY)
+        return true;
+    snprintf(parent, sizeof parent, "%s/..", stick);
+    return helper && stat(parent, &up) == 0 && up.st_dev == sb.st_dev;
 }
 
 /* Whether the helper wrote, after the request at req (its mtime), that
@@ -1104,9 +1116,9 @@ sq_status sq_usb_writable(const char *stick, const char *req_dir, const char *st
 {
     *asked = false;
     bool gone;
-    if (!stick_readonly(stick, &gone))
-        return gone ? sqi_seterr(err, SQ_EIO, "the stick %s is gone", stick) : SQ_OK;
     const char *disk = helper_disk(stick);
+    if (!stick_readonly(stick, disk != NULL, &gone))
+        return gone ? sqi_seterr(err, SQ_EIO, "the stick %s is gone", stick) : SQ_OK;
     if (!disk || !req_dir)
         return clean_err(err, sqi_seterr(err, SQ_EREADONLY, "cannot write to %s (the stick is read-only)", stick));
     if (mkdir(req_dir, 02770) != 0 && errno != EEXIST)
@@ -1127,7 +1139,7 @@ sq_status sq_usb_writable(const char *stick, const char *req_dir, const char *st
     const char *sdir = state_dir ? state_dir : SQ_STICK_STATE_DIR;
     int64_t until = mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
-        if (!stick_readonly(stick, &gone) && !gone)
+        if (!stick_readonly(stick, true, &gone) && !gone)
             return SQ_OK;
         const char *why = gone                              ? "it was removed"
                           : helper_refused(sdir, disk, &rs) ? "its file system cannot be written here"
