@@ -1006,8 +1006,8 @@ static void status_text(app *a, char *out, size_t cap)
 #undef ADD
 }
 
-/* The mount helper's word on the sticks it would not mount, a line each
- * (after a newline), appended to out. */
+/* The mount helper's word on the first stick it would not mount (after a
+ * newline), appended to out: shown while no stick is found. */
 static void unmounted_text(app *a, char *out, size_t cap)
 {
     for (size_t i = 0; i < a->tech.n_mounts; i++) {
@@ -1023,6 +1023,7 @@ static void unmounted_text(app *a, char *out, size_t cap)
                  m->fs[0] ? m->fs : "?", NULL);
         size_t k = strlen(out);
         snprintf(out + k, cap - k, "%s%s", k ? "\n" : "", line);
+        return; /* one: two would push the buttons off a small screen */
     }
 }
 
@@ -1084,8 +1085,9 @@ static void stick_text(app *a, char *out, size_t cap)
     }
     char l4[300];
     partition_text(a, l4, sizeof l4);
+    /* (Sticks the helper would not mount show only while no other is
+     * there: the panel must leave the buttons room on a small screen.) */
     snprintf(out, cap, "%s\n%s%s%s%s%s", l1, l2, l3[0] ? "\n" : "", l3, l4[0] ? "\n" : "", l4);
-    unmounted_text(a, out, cap);
 }
 
 /* The sticks as buttons (when there are several) and what is on the
