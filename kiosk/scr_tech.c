@@ -270,6 +270,11 @@ typedef struct tech_job {
     sq_status st;
     sq_err err;
     sq_usb_report rep;
+    /* an import's software updates, staged by the worker after it */
+    char pending[1100];         /* where they go; "" none */
+    sq_update_stage_report ur;
+    sq_status ust;              /* SQ_ENOTFOUND: none looked at or found */
+    sq_err uerr;
 } tech_job;
 
 static void job_progress(void *ctx, int64_t done, int64_t total)
@@ -308,9 +313,18 @@ static void *job_main(void *arg)
     tech_job *j = arg;
     sq_progress pr = {job_progress, j};
     sq_usb_stop stop = {job_stop_asked, j};
-    if (j->action == 1)
+    j->ust = SQ_ENOTFOUND;
+    if (j->action == 1) {
         j->st = sq_usb_import_stoppable(j->store, j->stick, &pr, &stop, &j->rep, &j->err);
-    else if (j->action == 2) {
+        /* Software updates on the stick (synaq/updates/NAME.squ): checked
+         * against central's key and handed to synaq-update.service, which
+         * installs them when no attempt is open (units/README.md,
+         * "Updates"); here, not on the UI thread: an update file is large. */
+        if (!j->rep.stick_gone && !j->rep.cancelled && j->keys && j->pending[0] &&
+            !job_stop_asked(j))
+            j->ust = sq_update_stage_usb(j->stick, sq_station_keys_central_sign_pk(j->keys),
+                                         j->pending, &j->ur, &j->uerr);
+    } else if (j->action == 2) {
         /* A stick the helper mounted read-only is made writable for the
          * export only (sq_usb_writable); Cancel stops the wait. */
         bool asked = false;
@@ -373,6 +387,11 @@ static void job_start(app *a, int action, const char *key)
     snprintf(j->stick, sizeof j->stick, "%s", stick);
     snprintf(j->req_dir, sizeof j->req_dir, "%s/%s", a->where.home ? a->where.home : ".",
              SQ_STICK_REQUESTS);
+    if (a->where.home) {
+        const char *env = getenv("SYNAQ_UPDATE_PENDING");
+        snprintf(j->pending, sizeof j->pending, "%s%s", env && *env ? env : a->where.home,
+                 env && *env ? "" : "/updates");
+    }
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->cv, NULL);
     a->tech.busy = true;
@@ -573,7 +592,7 @@ static bool stick_has_pub(app *a)
 
 /* The outcome of an import, once the worker is joined. */
 static void import_done(app *a, const char *stick, sq_status st, const sq_err *e,
-                        const sq_usb_report *r)
+                        const sq_usb_report *r, const tech_job *j)
 {
     a->tech.done_text[0] = 0;
     char v1[16], v2[16], v3[16];
@@ -591,19 +610,10 @@ static void import_done(app *a, const char *stick, sq_status st, const sq_err *e
     num(v1, sizeof v1, r->skipped);
     if (r->skipped)
         done_fmt(a, "tech.import_skipped", "n", v1, NULL);
-    /* Software updates on the stick (synaq/updates/NAME.squ): checked
-     * against central's key and handed to synaq-update.service, which
-     * installs them when no attempt is open (units/README.md, "Updates"). */
-    sq_update_stage_report ur = {0};
-    sq_status ust = SQ_ENOTFOUND;
-    sq_err ue;
-    if (!r->stick_gone && !r->cancelled && a->keys && a->where.home) {
-        char pending[4200];
-        const char *env = getenv("SYNAQ_UPDATE_PENDING");
-        snprintf(pending, sizeof pending, "%s/updates", a->where.home);
-        ust = sq_update_stage_usb(stick, sq_station_keys_central_sign_pk(a->keys),
-                                  env && *env ? env : pending, &ur, &ue);
-    }
+    /* The software updates the worker staged after the import. */
+    const sq_update_stage_report ur = j->ur;
+    sq_status ust = j->ust;
+    const sq_err ue = j->uerr;
     if (r->files == 0 && !st && !r->skipped && !r->cancelled && ur.found == 0)
         done_line(a, app_t(a, "tech.import_none"));
     if (ur.staged)
@@ -701,7 +711,7 @@ static void act_finish(app *a, tech_job *j)
     a->tech.busy = false;
     a->tech.busy_stopping = false;
     if (j->action == 1)
-        import_done(a, j->stick, j->st, &j->err, &j->rep);
+        import_done(a, j->stick, j->st, &j->err, &j->rep, j);
     else if (j->action == 2)
         export_done(a, j->stick, j->st, &j->err, &j->rep);
     else
