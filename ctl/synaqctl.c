@@ -935,6 +935,20 @@ static void print_progress(void *ctx, int64_t done, int64_t total)
     *last = pct;
 }
 
+/* A stick the helper mounted read-only is asked to be writable for the
+ * writing commands (sq_usb_writable, units/README.md "Sticks"); the
+ * request goes back when they are done. SYNAQ_STICK_STATE names the
+ * helper's state folder (the tests'). */
+#define STICK_RW_TIMEOUT_MS 20000
+static sq_status stick_writable(const char *home, const char *stick, char *req_dir, size_t cap,
+                                bool *asked, sq_err *e)
+{
+    snprintf(req_dir, cap, "%s/%s", home, SQ_STICK_REQUESTS);
+    const char *state = getenv("SYNAQ_STICK_STATE");
+    return sq_usb_writable(stick, req_dir, state && *state ? state : NULL, STICK_RW_TIMEOUT_MS,
+                           NULL, asked, e);
+}
+
 /* The stick commands: import-usb (every bundle on the stick), export-usb
  * (pending results to STICK/synaq/STATION/outgoing, marking nothing sent:
  * they stay pending until acknowledged) and read-acks (what central's
@@ -955,9 +969,18 @@ static int cmd_usb(station_opts *o, int argc, char **argv, sq_usb_action act)
     sq_err e;
     int last = -1;
     sq_progress pr = {print_progress, &last};
-    sq_status st = act == SQ_USB_IMPORT   ? sq_usb_import(s, stick, &pr, &r, &e)
-                   : act == SQ_USB_EXPORT ? sq_usb_export(s, k, stick, &pr, &r, &e)
-                                          : sq_usb_read_acks(s, k, stick, &r, &e);
+    char req_dir[4200];
+    bool asked = false;
+    sq_status st = SQ_OK;
+    memset(&r, 0, sizeof r);
+    if (act == SQ_USB_EXPORT)
+        st = stick_writable(o->paths.home, stick, req_dir, sizeof req_dir, &asked, &e);
+    if (!st)
+        st = act == SQ_USB_IMPORT   ? sq_usb_import(s, stick, &pr, &r, &e)
+             : act == SQ_USB_EXPORT ? sq_usb_export(s, k, stick, &pr, &r, &e)
+                                    : sq_usb_read_acks(s, k, stick, &r, &e);
+    if (asked)
+        sq_usb_writable_done(stick, req_dir);
     if (act != SQ_USB_ACKS && isatty(STDOUT_FILENO))
         printf("\r    \r");
     print_notes(&r);
@@ -1020,7 +1043,14 @@ static int cmd_enroll_usb(station_opts *o, int argc, char **argv)
     mkdir(o->paths.home, 0700);
     sq_enrol_report r;
     sq_err e;
-    if (sq_usb_enrol(o->paths.keys, o->passphrase, stick, label, &r, &e))
+    char req_dir[4200];
+    bool asked = false;
+    sq_status wst = stick_writable(o->paths.home, stick, req_dir, sizeof req_dir, &asked, &e);
+    if (!wst)
+        wst = sq_usb_enrol(o->paths.keys, o->passphrase, stick, label, &r, &e);
+    if (asked)
+        sq_usb_writable_done(stick, req_dir);
+    if (wst)
         return fail(&e);
     if (r.keys_made)
         printf("station keys written to %s%s\n", o->paths.keys,

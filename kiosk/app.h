@@ -201,6 +201,9 @@ typedef struct {
     bool status_ok;
     sq_usb_stick sticks[SQ_USB_MAX_STICKS];
     size_t n_sticks;
+    /* what synaq-stick-mount decided for each stick (sq_usb_mount_notes) */
+    sq_usb_mount_note mounts[SQ_USB_MAX_MOUNT_NOTES];
+    size_t n_mounts;
     int stick;                 /* the chosen one */
     sq_usb_list files;         /* what is on it */
     int64_t last_poll_ms;

@@ -163,6 +163,14 @@ static void load_files(app *a)
         app_log_err("looking at the stick", &e);
 }
 
+/* The mount helper's state folder (units/README.md, "Sticks"):
+ * $SYNAQ_STICK_STATE, or SQ_STICK_STATE_DIR. */
+static const char *stick_state_dir(void)
+{
+    const char *d = getenv("SYNAQ_STICK_STATE");
+    return d && *d ? d : SQ_STICK_STATE_DIR;
+}
+
 /* Looks for sticks; reloads what is on the chosen one when the set
  * changed (or always, with force). */
 static void poll_sticks(app *a, bool force)
@@ -175,9 +183,20 @@ static void poll_sticks(app *a, bool force)
         app_log_err("looking for sticks", &e);
         n = 0;
     }
-    bool same = n == a->tech.n_sticks;
+    /* What the mount helper said of each stick: one it would not mount
+     * shows only there. */
+    sq_usb_mount_note notes[SQ_USB_MAX_MOUNT_NOTES];
+    size_t nn = 0;
+    if (sq_usb_mount_notes(stick_state_dir(), notes, SQ_USB_MAX_MOUNT_NOTES, &nn, &e)) {
+        app_log_err("reading the sticks' states", &e);
+        nn = 0;
+    }
+    bool same = n == a->tech.n_sticks && nn == a->tech.n_mounts &&
+                memcmp(notes, a->tech.mounts, nn * sizeof *notes) == 0;
     for (size_t i = 0; same && i < n; i++)
         same = strcmp(now[i].path, a->tech.sticks[i].path) == 0;
+    memcpy(a->tech.mounts, notes, nn * sizeof *notes);
+    a->tech.n_mounts = nn;
     if (same && !force)
         return;
     memcpy(a->tech.sticks, now, n * sizeof *now);
@@ -239,6 +258,7 @@ typedef struct tech_job {
     sq_store *store;
     const sq_station_keys *keys;
     char stick[sizeof ((sq_usb_stick *)0)->path];
+    char req_dir[1100];         /* where an export asks for a writable stick */
     bool lockstep;
     plat *wake;                 /* woken at each new percent and at the end */
     int woken_pct;              /* the worker's own */
@@ -250,6 +270,11 @@ typedef struct tech_job {
     sq_status st;
     sq_err err;
     sq_usb_report rep;
+    /* an import's software updates, staged by the worker after it */
+    char pending[1100];         /* where they go; "" none */
+    sq_update_stage_report ur;
+    sq_status ust;              /* SQ_ENOTFOUND: none looked at or found */
+    sq_err uerr;
 } tech_job;
 
 static void job_progress(void *ctx, int64_t done, int64_t total)
@@ -280,16 +305,42 @@ static bool job_stop_asked(void *ctx)
     return stop;
 }
 
+/* How long an export waits for root's helper to make the stick writable. */
+#define STICK_RW_TIMEOUT_MS 20000
+
 static void *job_main(void *arg)
 {
     tech_job *j = arg;
     sq_progress pr = {job_progress, j};
     sq_usb_stop stop = {job_stop_asked, j};
-    if (j->action == 1)
+    j->ust = SQ_ENOTFOUND;
+    if (j->action == 1) {
         j->st = sq_usb_import_stoppable(j->store, j->stick, &pr, &stop, &j->rep, &j->err);
-    else if (j->action == 2)
-        j->st = sq_usb_export_stoppable(j->store, j->keys, j->stick, &pr, &stop, &j->rep, &j->err);
-    else
+        /* Software updates on the stick (synaq/updates/NAME.squ): checked
+         * against central's key and handed to synaq-update.service, which
+         * installs them when no attempt is open (units/README.md,
+         * "Updates"); here, not on the UI thread: an update file is large. */
+        if (!j->rep.stick_gone && !j->rep.cancelled && j->keys && j->pending[0] &&
+            !job_stop_asked(j))
+            j->ust = sq_update_stage_usb(j->stick, sq_station_keys_central_sign_pk(j->keys),
+                                         j->pending, &j->ur, &j->uerr);
+    } else if (j->action == 2) {
+        /* A stick the helper mounted read-only is made writable for the
+         * export only (sq_usb_writable); Cancel stops the wait. */
+        bool asked = false;
+        j->st = sq_usb_writable(j->stick, j->req_dir, stick_state_dir(), STICK_RW_TIMEOUT_MS,
+                                &stop, &asked, &j->err);
+        if (j->st && job_stop_asked(j)) {
+            j->st = SQ_OK;
+            j->rep.cancelled = true;
+        } else if (j->st == SQ_EIO)
+            j->rep.stick_gone = true;
+        else if (!j->st)
+            j->st = sq_usb_export_stoppable(j->store, j->keys, j->stick, &pr, &stop, &j->rep,
+                                            &j->err);
+        if (asked)
+            sq_usb_writable_done(j->stick, j->req_dir);
+    } else
         j->st = sq_usb_read_acks(j->store, j->keys, j->stick, &j->rep, &j->err);
     pthread_mutex_lock(&j->mu);
     j->finished = true;
@@ -334,6 +385,13 @@ static void job_start(app *a, int action, const char *key)
     j->wake = a->u.p;
     j->woken_pct = -1;
     snprintf(j->stick, sizeof j->stick, "%s", stick);
+    snprintf(j->req_dir, sizeof j->req_dir, "%s/%s", a->where.home ? a->where.home : ".",
+             SQ_STICK_REQUESTS);
+    if (a->where.home) {
+        const char *env = getenv("SYNAQ_UPDATE_PENDING");
+        snprintf(j->pending, sizeof j->pending, "%s%s", env && *env ? env : a->where.home,
+                 env && *env ? "" : "/updates");
+    }
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->cv, NULL);
     a->tech.busy = true;
@@ -534,7 +592,7 @@ static bool stick_has_pub(app *a)
 
 /* The outcome of an import, once the worker is joined. */
 static void import_done(app *a, const char *stick, sq_status st, const sq_err *e,
-                        const sq_usb_report *r)
+                        const sq_usb_report *r, const tech_job *j)
 {
     a->tech.done_text[0] = 0;
     char v1[16], v2[16], v3[16];
@@ -552,19 +610,10 @@ static void import_done(app *a, const char *stick, sq_status st, const sq_err *e
     num(v1, sizeof v1, r->skipped);
     if (r->skipped)
         done_fmt(a, "tech.import_skipped", "n", v1, NULL);
-    /* Software updates on the stick (synaq/updates/NAME.squ): checked
-     * against central's key and handed to synaq-update.service, which
-     * installs them when no attempt is open (units/README.md, "Updates"). */
-    sq_update_stage_report ur = {0};
-    sq_status ust = SQ_ENOTFOUND;
-    sq_err ue;
-    if (!r->stick_gone && !r->cancelled && a->keys && a->where.home) {
-        char pending[4200];
-        const char *env = getenv("SYNAQ_UPDATE_PENDING");
-        snprintf(pending, sizeof pending, "%s/updates", a->where.home);
-        ust = sq_update_stage_usb(stick, sq_station_keys_central_sign_pk(a->keys),
-                                  env && *env ? env : pending, &ur, &ue);
-    }
+    /* The software updates the worker staged after the import. */
+    const sq_update_stage_report ur = j->ur;
+    sq_status ust = j->ust;
+    const sq_err ue = j->uerr;
     if (r->files == 0 && !st && !r->skipped && !r->cancelled && ur.found == 0)
         done_line(a, app_t(a, "tech.import_none"));
     if (ur.staged)
@@ -662,7 +711,7 @@ static void act_finish(app *a, tech_job *j)
     a->tech.busy = false;
     a->tech.busy_stopping = false;
     if (j->action == 1)
-        import_done(a, j->stick, j->st, &j->err, &j->rep);
+        import_done(a, j->stick, j->st, &j->err, &j->rep, j);
     else if (j->action == 2)
         export_done(a, j->stick, j->st, &j->err, &j->rep);
     else
@@ -971,11 +1020,52 @@ static void status_text(app *a, char *out, size_t cap)
 #undef ADD
 }
 
+/* The mount helper's word on the first stick it would not mount (after a
+ * newline), appended to out: shown while no stick is found. */
+static void unmounted_text(app *a, char *out, size_t cap)
+{
+    for (size_t i = 0; i < a->tech.n_mounts; i++) {
+        const sq_usb_mount_note *m = &a->tech.mounts[i];
+        const char *key = m->state == SQ_STICK_NOFS          ? "tech.stick_nofs"
+                          : m->state == SQ_STICK_UNSUPPORTED ? "tech.stick_unsupported"
+                          : m->state == SQ_STICK_FAILED      ? "tech.stick_failed"
+                                                             : NULL;
+        if (!key)
+            continue;
+        char line[400];
+        i18n_fmt(a->t, a->lang, key, line, sizeof line, "disk", m->disk, "fs",
+                 m->fs[0] ? m->fs : "?", NULL);
+        size_t k = strlen(out);
+        snprintf(out + k, cap - k, "%s%s", k ? "\n" : "", line);
+        return; /* one: two would push the buttons off a small screen */
+    }
+}
+
+/* Which partition of the chosen stick the helper mounted, when it has
+ * several; "" otherwise. */
+static void partition_text(app *a, char *out, size_t cap)
+{
+    out[0] = 0;
+    const char *path = a->tech.sticks[a->tech.stick].path;
+    for (size_t i = 0; i < a->tech.n_mounts; i++) {
+        const sq_usb_mount_note *m = &a->tech.mounts[i];
+        if (m->state != SQ_STICK_MOUNTED || m->partitions < 2 || strcmp(m->mount, path) != 0)
+            continue;
+        char n1[16], n2[16];
+        num(n1, sizeof n1, m->partitions);
+        num(n2, sizeof n2, m->partition);
+        i18n_fmt(a->t, a->lang, "tech.stick_partition", out, cap, "n", n1, "used", n2, NULL);
+    }
+}
+
 static void stick_text(app *a, char *out, size_t cap)
 {
     char n1[16], n2[16], n3[16];
     if (a->tech.n_sticks == 0) {
-        snprintf(out, cap, "%s", app_t(a, "tech.no_stick"));
+        out[0] = 0;
+        unmounted_text(a, out, cap);
+        if (!out[0])
+            snprintf(out, cap, "%s", app_t(a, "tech.no_stick"));
         return;
     }
     const sq_usb_list *l = &a->tech.files;
@@ -1007,7 +1097,11 @@ static void stick_text(app *a, char *out, size_t cap)
         num(n1, sizeof n1, l->problems);
         i18n_fmt(a->t, a->lang, "tech.stick_problems", l3, sizeof l3, "n", n1, NULL);
     }
-    snprintf(out, cap, "%s\n%s%s%s", l1, l2, l3[0] ? "\n" : "", l3);
+    char l4[300];
+    partition_text(a, l4, sizeof l4);
+    /* (Sticks the helper would not mount show only while no other is
+     * there: the panel must leave the buttons room on a small screen.) */
+    snprintf(out, cap, "%s\n%s%s%s%s%s", l1, l2, l3[0] ? "\n" : "", l3, l4[0] ? "\n" : "", l4);
 }
 
 /* The sticks as buttons (when there are several) and what is on the
@@ -1030,7 +1124,7 @@ static int stick_panel(app *a, ui_rect r)
         }
         y += u->unit + u->gap;
     }
-    char text[800];
+    char text[1600];
     stick_text(a, text, sizeof text);
     int th = ui_text_height(u, r.w - 2 * u->gap, text, u->px, false);
     ui_rect box = ui_r(r.x, y, r.w, th + 2 * u->gap);
@@ -1372,7 +1466,20 @@ static void setup_enrol(app *a)
     a->tech.done_text[0] = 0;
     if (a->where.home)
         mkdir(a->where.home, 0700);
-    sq_status st = sq_usb_enrol(a->where.keys_path, a->where.passphrase, stick, label, &a->tech.enrol, &e);
+    /* The request (and the certificate's install) writes to the stick:
+     * made writable for it, as for an export (here on the UI thread:
+     * set-up has nothing else to draw meanwhile). */
+    char req_dir[1100];
+    snprintf(req_dir, sizeof req_dir, "%s/%s", a->where.home ? a->where.home : ".",
+             SQ_STICK_REQUESTS);
+    bool asked = false;
+    sq_status st = sq_usb_writable(stick, req_dir, stick_state_dir(), STICK_RW_TIMEOUT_MS, NULL,
+                                   &asked, &e);
+    if (!st)
+        st = sq_usb_enrol(a->where.keys_path, a->where.passphrase, stick, label, &a->tech.enrol,
+                          &e);
+    if (asked)
+        sq_usb_writable_done(stick, req_dir);
     if (st) {
         fprintf(stderr, "synaq-kiosk: set-up: %s\n", e.msg);
         done_fmt(a, st == SQ_ENOTFOUND ? "tech.setup_no_pub" : "tech.failed", "detail", e.msg,

@@ -1984,6 +1984,131 @@ static void test_stopped(void)
     CHECK_SAME(before, after);
 }
 
+/* ---- sticks mounted by synaq-stick-mount ---- */
+
+/* The helper's state files, and what is not one of them. */
+static void test_mount_notes(void)
+{
+    char dir[600], path[800];
+    sq_err e;
+    sq_usb_mount_note m[SQ_USB_MAX_MOUNT_NOTES];
+    size_t n = 99;
+    pathf(dir, sizeof dir, "%s/stick-state", f.dir);
+    /* No folder: no sticks. */
+    CHECK_OK(sq_usb_mount_notes(dir, m, SQ_USB_MAX_MOUNT_NOTES, &n, &e), &e);
+    CHECK_INT(0, n);
+    mkdirs(dir);
+    pathf(path, sizeof path, "%s/sdc", dir);
+    CHECK_INT(0, put_text(path, "disk=sdc\nstate=mounted\nfs=exfat\ndevice=sdc3\npartitions=4\npartition=3\n"
+                   "mode=rw\nmount=/media/synaq-sdc\n"));
+    pathf(path, sizeof path, "%s/sdb", dir);
+    CHECK_INT(0, put_text(path, "disk=sdb\nstate=nofs\npartitions=0\n"));
+    pathf(path, sizeof path, "%s/sdd", dir);
+    CHECK_INT(0, put_text(path, "state=unsupported\nfs=ext4\x1b[2J\npartitions=99999\n"));
+    pathf(path, sizeof path, "%s/sde", dir);
+    CHECK_INT(0, put_text(path, "state=mounted\nmode=ro\nrefused=rw\nmount=/media/synaq-sde"));
+    /* Not the helper's: no state, an unknown one, a bad name, a link. */
+    pathf(path, sizeof path, "%s/sdf", dir);
+    CHECK_INT(0, put_text(path, "fs=vfat\n"));
+    pathf(path, sizeof path, "%s/sdg", dir);
+    CHECK_INT(0, put_text(path, "state=exploded\n"));
+    pathf(path, sizeof path, "%s/SDH", dir);
+    CHECK_INT(0, put_text(path, "state=nofs\n"));
+    pathf(path, sizeof path, "%s/.lock", dir);
+    CHECK_INT(0, put_text(path, "state=nofs\n"));
+    pathf(path, sizeof path, "%s/sdi", dir);
+    CHECK_INT(0, symlink("sdb", path));
+    CHECK_OK(sq_usb_mount_notes(dir, m, SQ_USB_MAX_MOUNT_NOTES, &n, &e), &e);
+    CHECK_INT(4, n);
+    if (n != 4)
+        return;
+    CHECK_STR("sdb", m[0].disk);
+    CHECK_INT(SQ_STICK_NOFS, m[0].state);
+    CHECK_INT(0, m[0].partitions);
+    CHECK_STR("sdc", m[1].disk);
+    CHECK_INT(SQ_STICK_MOUNTED, m[1].state);
+    CHECK_STR("exfat", m[1].fs);
+    CHECK_INT(4, m[1].partitions);
+    CHECK_INT(3, m[1].partition);
+    CHECK(m[1].rw && !m[1].rw_refused);
+    CHECK_STR("/media/synaq-sdc", m[1].mount);
+    CHECK_STR("sdd", m[2].disk);
+    CHECK_INT(SQ_STICK_UNSUPPORTED, m[2].state);
+    CHECK(strchr(m[2].fs, 0x1b) == NULL); /* printable */
+    CHECK_INT(0, m[2].partitions);        /* out of range */
+    CHECK_STR("sde", m[3].disk);
+    CHECK(!m[3].rw && m[3].rw_refused);
+    /* Room for two: the first two by name. */
+    CHECK_OK(sq_usb_mount_notes(dir, m, 2, &n, &e), &e);
+    CHECK_INT(2, n);
+}
+
+/* Asking for a writable stick: a writable folder is left alone; a
+ * read-only one that is not the helper's is refused at once; a helper's
+ * that nobody answers for is refused after the wait, its request taken
+ * back; one that becomes writable is used. */
+static void test_writable(void)
+{
+    char stick[600], req_dir[600], state[600], req[800];
+    sq_err e;
+    bool asked = true;
+    new_stick("writable", stick, sizeof stick);
+    pathf(req_dir, sizeof req_dir, "%s/home", f.dir);
+    mkdirs(req_dir);
+    pathf(req_dir, sizeof req_dir, "%s/home/stick-rw", f.dir);
+    pathf(state, sizeof state, "%s/no-state", f.dir);
+    CHECK_OK(sq_usb_writable(stick, req_dir, state, 100, NULL, &asked, &e), &e);
+    CHECK(!asked);
+    CHECK(!exists(req_dir));
+    pathf(stick, sizeof stick, "%s/sticks/gone-away", f.dir);
+    CHECK_ERR(SQ_EIO, "is gone", sq_usb_writable(stick, req_dir, state, 100, NULL, &asked, &e),
+              &e);
+    pathf(stick, sizeof stick, "%s/media/plain", f.dir);
+    if (!try_mount(stick, "ro,size=64k"))
+        return;
+    CHECK_ERR(SQ_EREADONLY, "the stick is read-only",
+              sq_usb_writable(stick, req_dir, state, 100, NULL, &asked, &e), &e);
+    CHECK(!asked);
+    CHECK(!exists(req_dir));
+    /* The helper's (synaq-DISK), read-only, nobody answering. */
+    pathf(stick, sizeof stick, "%s/media/synaq-sdz", f.dir);
+    if (!try_mount(stick, "ro,size=64k"))
+        return;
+    pathf(req, sizeof req, "%s/synaq-sdz", req_dir);
+    CHECK_ERR(SQ_EREADONLY, "could not be made writable",
+              sq_usb_writable(stick, req_dir, NULL, 200, NULL, &asked, &e), &e);
+    CHECK(!asked);
+    CHECK(exists(req_dir));
+    CHECK(!exists(req));
+    /* Made writable (as the helper would): taken at once; the request
+     * stays until sq_usb_writable_done. */
+    CHECK_INT(0, remount(stick, "rw"));
+    CHECK_OK(sq_usb_writable(stick, req_dir, NULL, 200, NULL, &asked, &e), &e);
+    CHECK(!asked); /* writable already: nothing asked */
+    CHECK_INT(0, remount(stick, "ro"));
+    /* Refused by the helper, in its state written after the request. */
+    mkdirs(state);
+    char sf[800];
+    pathf(sf, sizeof sf, "%s/sdz", state);
+    CHECK_INT(0, put_text(sf, "state=mounted\nmode=ro\nrefused=rw\n"));
+    struct timespec old[2] = {{1000, 0}, {1000, 0}};
+    CHECK_INT(0, utimensat(AT_FDCWD, sf, old, 0)); /* an old refusal does not count... */
+    CHECK_ERR(SQ_EREADONLY, "no answer", sq_usb_writable(stick, req_dir, state, 300, NULL, &asked, &e),
+              &e);
+    CHECK(!exists(req));
+    /* ...a state file gone (the stick pulled out) does. */
+    unlink(sf);
+    CHECK_ERR(SQ_EREADONLY, "could not be made writable",
+              sq_usb_writable(stick, req_dir, state, 20000, NULL, &asked, &e), &e);
+    CHECK(!exists(req));
+    unmount(stick);
+    /* The bare folder of an unmounted helper's stick is not the stick. */
+    CHECK_ERR(SQ_EREADONLY, "could not be made writable",
+              sq_usb_writable(stick, req_dir, state, 100, NULL, &asked, &e), &e);
+    sq_usb_writable_done(stick, req_dir);
+    CHECK(!exists(req));
+}
+
 int main(void)
 {
     if (fx_setup(&f, "st-001"))
@@ -1998,6 +2123,8 @@ int main(void)
     test_enrol();
     test_put();
     test_stopped();
+    test_mount_notes();
+    test_writable();
     unmount_all();
     fx_teardown(&f);
     return check_report("test_usb");

@@ -221,7 +221,7 @@ void sqi_stickfs_free_names(char **names, size_t n)
 /* A test hook, compiled in only where the tests are built (SYNAQ_TEST_HOOKS:
  * BUILD_TESTING; the packages are built without it): with
  * SYNAQ_TEST_STICK_DELAY_MS=N (1..60000) in the environment every file read
- * from a stick first waits N ms, a slow stick for the kiosk's UI tests
+ * from a stick, and every file written to one, first waits N ms, a slow stick for the kiosk's UI tests
  * (tests/ui/slowstick.sh). Elsewhere it does nothing. */
 static void test_stick_delay(void)
 {
@@ -331,6 +331,7 @@ sq_status sqi_stickfs_write_at(int dfd, const char *name, const char *shown, con
 {
     char tmp[300];
     snprintf(tmp, sizeof tmp, ".%s.tmp", name);
+    test_stick_delay();
     int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0 && errno == EEXIST && unlinkat(dfd, tmp, 0) == 0)
         fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 #include <sodium.h>
 
@@ -956,4 +958,212 @@ sq_status sq_usb_put(const char *stick, const char *dir, const char *name, const
         close(dfd);
     close(root);
     return clean_err(err, st);
+}
+
+/* ---- sticks mounted by synaq-stick-mount ---- */
+
+static bool disk_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 2 || n > 31 || !(s[0] >= 'a' && s[0] <= 'z'))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
+            return false;
+    return true;
+}
+
+/* One state file (key=value lines) into *m; false when it is not one. */
+static bool read_mount_note(int dfd, const char *name, sq_usb_mount_note *m)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (sqi_stickfs_read_at(dfd, name, name, 4096, NULL, "a stick's state", NULL, &buf, &len,
+                            NULL))
+        return false;
+    memset(m, 0, sizeof *m);
+    snprintf(m->disk, sizeof m->disk, "%s", name);
+    bool have_state = false;
+    char *save = NULL, *copy = calloc(1, len + 1); /* the text, ended */
+    if (copy)
+        memcpy(copy, buf, len);
+    free(buf);
+    if (!copy)
+        return false;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *eq = strchr(line, '=');
+        if (!eq)
+            continue;
+        *eq = 0;
+        const char *k = line, *v = eq + 1;
+        if (strcmp(k, "state") == 0) {
+            have_state = true;
+            if (strcmp(v, "mounted") == 0)
+                m->state = SQ_STICK_MOUNTED;
+            else if (strcmp(v, "nofs") == 0)
+                m->state = SQ_STICK_NOFS;
+            else if (strcmp(v, "unsupported") == 0)
+                m->state = SQ_STICK_UNSUPPORTED;
+            else if (strcmp(v, "failed") == 0)
+                m->state = SQ_STICK_FAILED;
+            else
+                have_state = false;
+        } else if (strcmp(k, "fs") == 0)
+            sqi_stickfs_printable(v, m->fs, sizeof m->fs);
+        else if (strcmp(k, "partitions") == 0)
+            m->partitions = atoi(v) > 0 && atoi(v) < 1000 ? atoi(v) : 0;
+        else if (strcmp(k, "partition") == 0)
+            m->partition = atoi(v) > 0 && atoi(v) < 1000 ? atoi(v) : 0;
+        else if (strcmp(k, "mode") == 0)
+            m->rw = strcmp(v, "rw") == 0;
+        else if (strcmp(k, "refused") == 0)
+            m->rw_refused = strcmp(v, "rw") == 0;
+        else if (strcmp(k, "mount") == 0)
+            sqi_stickfs_printable(v, m->mount, sizeof m->mount);
+    }
+    free(copy);
+    return have_state;
+}
+
+static int note_cmp(const void *x, const void *y)
+{
+    return strcmp(((const sq_usb_mount_note *)x)->disk, ((const sq_usb_mount_note *)y)->disk);
+}
+
+sq_status sq_usb_mount_notes(const char *dir, sq_usb_mount_note *out, size_t max, size_t *n,
+                             sq_err *err)
+{
+    *n = 0;
+    int dfd = open(dir ? dir : SQ_STICK_STATE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        if (errno == ENOENT)
+            return SQ_OK;
+        return sqi_seterr(err, SQ_EIO, "cannot read the sticks' states in %s: %s",
+                          dir ? dir : SQ_STICK_STATE_DIR, strerror(errno));
+    }
+    char **names = NULL;
+    size_t count = 0;
+    sq_status st = sqi_stickfs_list_names(dfd, "", &names, &count, err);
+    for (size_t i = 0; !st && i < count && *n < max; i++)
+        if (names[i][0] != '.' && disk_name_ok(names[i]) && read_mount_note(dfd, names[i], &out[*n]))
+            (*n)++;
+    sqi_stickfs_free_names(names, count);
+    close(dfd);
+    if (*n > 1)
+        qsort(out, *n, sizeof *out, note_cmp);
+    return st;
+}
+
+/* The disk of a stick the helper mounted (".../synaq-DISK"), or NULL. */
+static const char *helper_disk(const char *stick)
+{
+    const char *base = strrchr(stick, '/');
+    base = base ? base + 1 : stick;
+    if (strncmp(base, "synaq-", 6) != 0 || !disk_name_ok(base + 6))
+        return NULL;
+    return base + 6;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether a stick cannot be written now. One the helper mounted (its
+ * folder named) counts as writable only while it is a mount point: between
+ * its unmount and its mount again read-write the bare folder is there,
+ * and what was written into it would be hidden, or keep the stick from
+ * mounting. */
+static bool stick_readonly(const char *stick, bool helper, bool *gone)
+{
+    struct statvfs sv;
+    struct stat sb, up;
+    char parent[1200];
+    *gone = statvfs(stick, &sv) != 0 || stat(stick, &sb) != 0;
+    if (*gone)
+        return false;
+    if (sv.f_flag & ST_RDONLY)
+        return true;
+    snprintf(parent, sizeof parent, "%s/..", stick);
+    return helper && stat(parent, &up) == 0 && up.st_dev == sb.st_dev;
+}
+
+/* Whether the helper wrote, after the request at req (its mtime), that
+ * it refused read-write for disk, or forgot the stick (pulled out). */
+static bool helper_refused(const char *state_dir, const char *disk, const struct stat *req)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", state_dir, disk);
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return true;
+    if (sb.st_mtim.tv_sec < req->st_mtim.tv_sec ||
+        (sb.st_mtim.tv_sec == req->st_mtim.tv_sec && sb.st_mtim.tv_nsec < req->st_mtim.tv_nsec))
+        return false;
+    int dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return false;
+    sq_usb_mount_note m;
+    bool refused = read_mount_note(dfd, disk, &m) && m.state == SQ_STICK_MOUNTED && m.rw_refused;
+    close(dfd);
+    return refused;
+}
+
+sq_status sq_usb_writable(const char *stick, const char *req_dir, const char *state_dir,
+                          int timeout_ms, const sq_usb_stop *stop, bool *asked, sq_err *err)
+{
+    *asked = false;
+    bool gone;
+    const char *disk = helper_disk(stick);
+    if (!stick_readonly(stick, disk != NULL, &gone))
+        return gone ? sqi_seterr(err, SQ_EIO, "the stick %s is gone", stick) : SQ_OK;
+    if (!disk || !req_dir)
+        return clean_err(err, sqi_seterr(err, SQ_EREADONLY, "cannot write to %s (the stick is read-only)", stick));
+    if (mkdir(req_dir, 02770) != 0 && errno != EEXIST)
+        return sqi_seterr(err, SQ_EIO, "cannot make %s: %s", req_dir, strerror(errno));
+    char req[1200];
+    snprintf(req, sizeof req, "%s/synaq-%s", req_dir, disk);
+    int fd = open(req, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0660);
+    struct stat rs;
+    if (fd < 0 || fstat(fd, &rs) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return sqi_seterr(err, SQ_EIO, "cannot ask for the stick to be writable (%s): %s", req,
+                          strerror(e));
+    }
+    close(fd);
+    *asked = true;
+    const char *sdir = state_dir ? state_dir : SQ_STICK_STATE_DIR;
+    int64_t until = mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        if (!stick_readonly(stick, true, &gone) && !gone)
+            return SQ_OK;
+        const char *why = gone                              ? "it was removed"
+                          : helper_refused(sdir, disk, &rs) ? "its file system cannot be written here"
+                          : stop_asked(stop)                ? "cancelled"
+                          : mono_ms() >= until              ? "no answer from synaq-stick-rw"
+                                                            : NULL;
+        if (why) {
+            sq_usb_writable_done(stick, req_dir);
+            *asked = false;
+            return clean_err(err, sqi_seterr(err, gone ? SQ_EIO : SQ_EREADONLY,
+                                             "the stick %s could not be made writable: %s",
+                                             stick, why));
+        }
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+void sq_usb_writable_done(const char *stick, const char *req_dir)
+{
+    const char *disk = helper_disk(stick);
+    if (!disk || !req_dir)
+        return;
+    char req[1200];
+    snprintf(req, sizeof req, "%s/synaq-%s", req_dir, disk);
+    unlink(req);
 }

@@ -221,4 +221,56 @@ sq_status sq_usb_enrol_answer(const sq_central_keys *k, const char *stick, const
 sq_status sq_usb_put(const char *stick, const char *dir, const char *name, const void *buf,
                      size_t len, sq_err *err) SQ_MUST_CHECK;
 
+/* ---- sticks mounted by synaq-stick-mount (units/README.md, "Sticks") ----
+ *
+ * On a station the sticks are mounted by root's helper, read-only, under
+ * /media/synaq-DISK; what it decided for each stick plugged in (the
+ * partition used, a stick it would not mount and why) is in a state
+ * folder, one file a disk. */
+#define SQ_STICK_STATE_DIR "/run/synaq-sticks"
+/* The request folder under the station's home (see sq_usb_writable). */
+#define SQ_STICK_REQUESTS "stick-rw"
+#define SQ_USB_MAX_MOUNT_NOTES 8
+
+typedef enum {
+    SQ_STICK_MOUNTED,       /* mounted at mount */
+    SQ_STICK_NOFS,          /* no file system at all (a new or wiped stick) */
+    SQ_STICK_UNSUPPORTED,   /* a file system Synaq does not mount (fs says which) */
+    SQ_STICK_FAILED         /* FAT32, exFAT or NTFS that would not mount: damaged */
+} sq_stick_state;
+
+typedef struct {
+    char disk[32];          /* the kernel's name: "sdb" */
+    sq_stick_state state;
+    char fs[16];            /* "vfat", "exfat", "ntfs", or what was found; "" none */
+    int partitions;         /* on the stick; 0: a file system on the whole disk */
+    int partition;          /* the one used, from 1; 0: the whole disk, or none */
+    bool rw;                /* mounted read-write just now */
+    bool rw_refused;        /* the last read-write asked for could not be had */
+    char mount[256];        /* SQ_STICK_MOUNTED: the folder */
+} sq_usb_mount_note;
+
+/* Reads the helper's state files in dir (NULL: SQ_STICK_STATE_DIR), up to
+ * max, sorted by disk. A missing folder is no sticks (SQ_OK, *n 0); a
+ * file that is not the helper's is passed over. */
+sq_status sq_usb_mount_notes(const char *dir, sq_usb_mount_note *out, size_t max, size_t *n,
+                             sq_err *err) SQ_MUST_CHECK;
+
+/* An export or an enrolment writes to the stick. A stick that is already
+ * writable (a folder, a desktop's mount) is left as it is (*asked false).
+ * A read-only one the helper mounted (STICK is .../synaq-DISK) is asked
+ * for: an empty file synaq-DISK in req_dir (made, mode 2770, when
+ * missing), which synaq-stick-rw.path hands to root's helper; then this
+ * waits, polling every 50 ms, until the stick is writable (*asked true),
+ * at most timeout_ms, or until stop says so, the helper's state_dir (NULL:
+ * SQ_STICK_STATE_DIR) says it refused, or the stick went away.
+ * SQ_EREADONLY for a stick that stays read-only (the request taken back),
+ * SQ_EIO when it went away. sq_usb_writable_done takes the request back
+ * (the helper mounts the stick read-only again); call it after the
+ * writing whenever *asked. */
+sq_status sq_usb_writable(const char *stick, const char *req_dir, const char *state_dir,
+                          int timeout_ms, const sq_usb_stop *stop, bool *asked,
+                          sq_err *err) SQ_MUST_CHECK;
+void sq_usb_writable_done(const char *stick, const char *req_dir);
+
 #endif
