@@ -267,6 +267,11 @@ int main(int argc, char **argv)
     fleet_text t = {tr_key, NULL, NOW, &l};
     double ms[MAX_RUNS], cpu[MAX_RUNS];
     sq_err e;
+    stats *src = NULL;
+    if (stats_open(dir, NULL, &src, &e)) {
+        fprintf(stderr, "bench_fleet: %s\n", e.msg);
+        return 1;
+    }
     static const char *const cases[] = {"fleet, all 2000 stations (100 shown)",
                                         "fleet, one district (100 stations)"};
     for (int k = 0; k < 2; k++) {
@@ -275,7 +280,7 @@ int main(int argc, char **argv)
             double t0 = now_ms(), c0 = cpu_ms();
             fleet_station *v;
             size_t n;
-            if (fleet_list(dir, k ? "Аудан 07" : NULL, &l, &v, &n, &e)) {
+            if (fleet_list(src, k ? "Аудан 07" : NULL, &l, &v, &n, &e)) {
                 fprintf(stderr, "bench_fleet: %s\n", e.msg);
                 return 1;
             }
@@ -296,7 +301,7 @@ int main(int argc, char **argv)
     size_t bytes = 0;
     for (int i = 0; i < runs; i++) {
         double t0 = now_ms(), c0 = cpu_ms();
-        if (fleet_history_get(dir, "st-1234", 0, 0, NOW - 86400, h, &e)) {
+        if (fleet_history_get(src, "st-1234", 0, 0, NOW - 86400, h, &e)) {
             fprintf(stderr, "bench_fleet: %s\n", e.msg);
             return 1;
         }
@@ -313,5 +318,6 @@ int main(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("peak memory %ld MiB\n", ru.ru_maxrss / 1024);
+    stats_close(src);
     return 0;
 }

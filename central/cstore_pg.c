@@ -39,7 +39,7 @@
 
 #include "cstore_int.h"
 
-#define PG_SCHEMA 4
+#define PG_SCHEMA 5
 #define PG_APP "synaq-results"
 /* pg_advisory_xact_lock key ("SQCR" and 1): receivers starting together on
  * an empty database create the schema once, one after the other. */
@@ -215,6 +215,22 @@ static const char *const migrations[] = {
     " FOR EACH ROW EXECUTE FUNCTION registry_audit_append_only();"
     "CREATE TRIGGER registry_audit_no_truncate BEFORE TRUNCATE ON registry_audit"
     " FOR EACH STATEMENT EXECUTE FUNCTION registry_audit_append_only();",
+    /* 4 -> 5: the staff console's accounts and audit log
+     * (console/accounts_pg.c; console.db on SQLite). The audit is
+     * append-only for everyone, its owner too: triggers refuse UPDATE,
+     * DELETE and TRUNCATE. */
+    "CREATE TABLE console_users(name text COLLATE \"C\" PRIMARY KEY, role bigint NOT NULL,"
+    " district text NOT NULL, disabled bigint NOT NULL DEFAULT 0, pwhash text NOT NULL,"
+    " created_wall bigint NOT NULL, changed_wall bigint NOT NULL);"
+    "CREATE TABLE console_audit(n bigint PRIMARY KEY, wall bigint NOT NULL, actor text NOT NULL,"
+    " action text NOT NULL, outcome text NOT NULL, detail text NOT NULL, mac bytea NOT NULL);"
+    "CREATE TABLE console_meta(k text COLLATE \"C\" PRIMARY KEY, v bytea NOT NULL);"
+    "CREATE FUNCTION console_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+    " $$BEGIN RAISE EXCEPTION 'the audit log is append-only'; END$$;"
+    "CREATE TRIGGER console_audit_no_change BEFORE UPDATE OR DELETE ON console_audit"
+    " FOR EACH ROW EXECUTE FUNCTION console_audit_append_only();"
+    "CREATE TRIGGER console_audit_no_truncate BEFORE TRUNCATE ON console_audit"
+    " FOR EACH STATEMENT EXECUTE FUNCTION console_audit_append_only();",
 };
 
 /* One connection; used by one thread at a time, which the pool sees to. */

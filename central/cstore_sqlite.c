@@ -25,7 +25,7 @@
 
 /* "SQCR": marks the file as a Synaq central result store. */
 #define CSTORE_APP_ID 0x53514352
-#define CSTORE_SCHEMA 4
+#define CSTORE_SCHEMA 5
 
 /* The statements of the store. Each is prepared once per handle, on its
  * first use, and finalized at close: prepared anew for every result they
@@ -170,6 +170,9 @@ static const char *const migrations[] = {
     " batch_id TEXT NOT NULL);",
     /* 3 -> 4: on PostgreSQL, the station registry's tables; here nothing
      * (the registry is central.db), so that the two keep one numbering. */
+    "",
+    /* 4 -> 5: on PostgreSQL, the staff console's accounts and audit;
+     * here nothing (they are console.db). */
     "",
 };
 

@@ -1696,9 +1696,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "serve"))
         return serve_command(home, results_path, n, v);
     if (!strcmp(cmd, "user"))
-        return user_command(home, n, v);
+        return user_command(home, results_path, n, v);
     if (!strcmp(cmd, "console"))
-        return console_command(home, n, v);
+        return console_command(home, results_path, n, v);
     if (!strcmp(cmd, "roster"))
         return cmd_roster(n, v);
     if (!strcmp(cmd, "bundle"))

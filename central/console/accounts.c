@@ -27,10 +27,12 @@
 #include <sqlite3.h>
 
 #include "accounts.h"
+#include "accounts_int.h"
+#include "cstore.h"
 
 #define APP_ID 0x53514341 /* "SQCA" */
 #define SCHEMA 1
-#define MAC_LEN 32
+#define MAC_LEN ACCOUNTS_MAC_LEN
 #define LOCK_WAIT_MS 5000
 
 struct accounts {
@@ -39,6 +41,7 @@ struct accounts {
     bool readonly;
     pthread_mutex_t mu;
     uint8_t *key; /* sodium_malloc'd, 32 bytes */
+    accounts_pg *pg; /* a postgresql:// URL: every call goes there (accounts_pg.c) */
 };
 
 static const char schema[] =
@@ -125,15 +128,15 @@ static int64_t pragma_int(sqlite3 *db, const char *sql)
 
 /* ---- the audit key ---- */
 
-static sq_status key_load(accounts *a, const char *path, bool create, sq_err *err)
+sq_status accounts_key_load(uint8_t **key, const char *path, bool create, sq_err *err)
 {
-    a->key = sodium_malloc(32);
-    if (!a->key)
+    uint8_t *k = *key = sodium_malloc(ACCOUNTS_KEY_LEN);
+    if (!k)
         return seterr(err, SQ_ENOMEM, "out of memory%s", NULL);
     if (create && access(path, F_OK) != 0) {
-        randombytes_buf(a->key, 32);
+        randombytes_buf(k, ACCOUNTS_KEY_LEN);
         sq_err e;
-        if (sq_write_file(path, a->key, 32, 0600, &e))
+        if (sq_write_file(path, k, ACCOUNTS_KEY_LEN, 0600, &e))
             return seterr(err, e.code, "console accounts: cannot write the audit key: %s", e.msg);
         return SQ_OK;
     }
@@ -143,11 +146,11 @@ static sq_status key_load(accounts *a, const char *path, bool create, sq_err *er
                       "console accounts: the audit key %s is missing: without it the audit log "
                       "cannot be checked or continued",
                       path);
-    ssize_t n = read(fd, a->key, 32);
+    ssize_t n = read(fd, k, ACCOUNTS_KEY_LEN);
     char extra;
     ssize_t more = read(fd, &extra, 1);
     close(fd);
-    if (n != 32 || more != 0)
+    if (n != ACCOUNTS_KEY_LEN || more != 0)
         return seterr(err, SQ_ECORRUPT, "console accounts: %s is not a 32-byte audit key", path);
     return SQ_OK;
 }
@@ -224,6 +227,12 @@ sq_status accounts_open(const char *db_path, const char *key_path, bool readonly
     a->lock_fd = -1;
     a->readonly = readonly;
     pthread_mutex_init(&a->mu, NULL);
+    if (cstore_is_url(db_path)) {
+        if ((st = accounts_pg_open(db_path, key_path, readonly, &a->pg, err)))
+            goto fail;
+        *out = a;
+        return SQ_OK;
+    }
     bool exists = access(db_path, F_OK) == 0;
     if (readonly && !exists) {
         st = seterr(err, SQ_ENOTFOUND, "console accounts: %s does not exist (no user added yet)",
@@ -239,7 +248,7 @@ sq_status accounts_open(const char *db_path, const char *key_path, bool readonly
             goto fail;
         }
     }
-    if ((st = key_load(a, key_path, !readonly && !exists, err)))
+    if ((st = accounts_key_load(&a->key, key_path, !readonly && !exists, err)))
         goto fail;
     if (!exists) {
         /* Password hashes: readable by central's own user only (SQLite
@@ -306,6 +315,7 @@ void accounts_close(accounts *a)
 {
     if (!a)
         return;
+    accounts_pg_close(a->pg);
     if (a->db) {
         if (!a->readonly && lock_take(a, NULL) == SQ_OK) {
             sqlite3_wal_checkpoint_v2(a->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -340,11 +350,11 @@ static void put_str(crypto_generichash_state *h, const char *s)
     crypto_generichash_update(h, (const uint8_t *)(s ? s : ""), n);
 }
 
-static void line_mac(const accounts *a, const uint8_t prev[MAC_LEN], int64_t n,
-                     const accounts_audit *l, uint8_t out[MAC_LEN])
+void accounts_line_mac(const uint8_t *key, const uint8_t prev[MAC_LEN], int64_t n,
+                       const accounts_audit *l, uint8_t out[MAC_LEN])
 {
     crypto_generichash_state h;
-    crypto_generichash_init(&h, a->key, 32, MAC_LEN);
+    crypto_generichash_init(&h, key, ACCOUNTS_KEY_LEN, MAC_LEN);
     crypto_generichash_update(&h, (const uint8_t *)"SQCAUD01", 8);
     crypto_generichash_update(&h, prev, MAC_LEN);
     put_i64(&h, n);
@@ -356,14 +366,42 @@ static void line_mac(const accounts *a, const uint8_t prev[MAC_LEN], int64_t n,
     crypto_generichash_final(&h, out, MAC_LEN);
 }
 
-static void head_mac(const accounts *a, int64_t n, const uint8_t mac[MAC_LEN], uint8_t out[MAC_LEN])
+static void head_mac(const uint8_t *key, int64_t n, const uint8_t mac[MAC_LEN],
+                     uint8_t out[MAC_LEN])
 {
     crypto_generichash_state h;
-    crypto_generichash_init(&h, a->key, 32, MAC_LEN);
+    crypto_generichash_init(&h, key, ACCOUNTS_KEY_LEN, MAC_LEN);
     crypto_generichash_update(&h, (const uint8_t *)"SQCHEAD1", 8);
     put_i64(&h, n);
     crypto_generichash_update(&h, mac, MAC_LEN);
     crypto_generichash_final(&h, out, MAC_LEN);
+}
+
+void accounts_head_make(const uint8_t *key, int64_t n, const uint8_t mac[MAC_LEN],
+                        uint8_t out[ACCOUNTS_HEAD_LEN])
+{
+    for (int i = 0; i < 8; i++)
+        out[i] = (uint8_t)((uint64_t)n >> (8 * i));
+    memcpy(out + 8, mac, MAC_LEN);
+    head_mac(key, n, mac, out + 8 + MAC_LEN);
+}
+
+sq_status accounts_head_read(const uint8_t *key, const uint8_t *v, size_t len, int64_t *n,
+                             uint8_t mac[MAC_LEN], sq_err *err)
+{
+    uint8_t want[MAC_LEN];
+    if (len != ACCOUNTS_HEAD_LEN || !v)
+        return seterr(err, SQ_ECORRUPT, "console audit: the head is damaged%s", NULL);
+    int64_t hn = 0;
+    for (int i = 0; i < 8; i++)
+        hn |= (int64_t)v[i] << (8 * i);
+    head_mac(key, hn, v + 8, want);
+    if (sodium_memcmp(want, v + 8 + MAC_LEN, MAC_LEN) != 0)
+        return seterr(err, SQ_ECORRUPT,
+                      "console audit: the head does not check out with the audit key%s", NULL);
+    *n = hn;
+    memcpy(mac, v + 8, MAC_LEN);
+    return SQ_OK;
 }
 
 /* The head: the last line's number and MAC. *n 0 when the log is empty.
@@ -380,24 +418,7 @@ static sq_status head_get(accounts *a, int64_t *n, uint8_t mac[MAC_LEN], sq_err 
     rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
         const uint8_t *v = sqlite3_column_blob(q, 0);
-        int len = sqlite3_column_bytes(q, 0);
-        uint8_t want[MAC_LEN];
-        if (len != 8 + 2 * MAC_LEN || !v) {
-            st = seterr(err, SQ_ECORRUPT, "console audit: the head is damaged%s", NULL);
-        } else {
-            int64_t hn = 0;
-            for (int i = 0; i < 8; i++)
-                hn |= (int64_t)v[i] << (8 * i);
-            head_mac(a, hn, v + 8, want);
-            if (sodium_memcmp(want, v + 8 + MAC_LEN, MAC_LEN) != 0) {
-                st =
-                    seterr(err, SQ_ECORRUPT,
-                           "console audit: the head does not check out with the audit key%s", NULL);
-            } else {
-                *n = hn;
-                memcpy(mac, v + 8, MAC_LEN);
-            }
-        }
+        st = accounts_head_read(a->key, v, v ? (size_t)sqlite3_column_bytes(q, 0) : 0, n, mac, err);
     } else if (rc != SQLITE_DONE) {
         st = sqlerr(a, rc, "reading the audit head", err);
     } else if (pragma_int(a->db, "SELECT count(*) FROM audit") != 0) {
@@ -411,7 +432,7 @@ static sq_status head_get(accounts *a, int64_t *n, uint8_t mac[MAC_LEN], sq_err 
 static sq_status append_in_tx(accounts *a, const accounts_audit *l, sq_err *err)
 {
     int64_t n;
-    uint8_t prev[MAC_LEN], mac[MAC_LEN], hm[MAC_LEN], head[8 + 2 * MAC_LEN];
+    uint8_t prev[MAC_LEN], mac[MAC_LEN], head[ACCOUNTS_HEAD_LEN];
     sq_status st = head_get(a, &n, prev, err);
     if (st)
         return st;
@@ -423,7 +444,7 @@ static sq_status append_in_tx(accounts *a, const accounts_audit *l, sq_err *err)
                       "added%s); run `synaq-central user audit`",
                       NULL);
     n++;
-    line_mac(a, prev, n, l, mac);
+    accounts_line_mac(a->key, prev, n, l, mac);
     sqlite3_stmt *q = NULL;
     int rc = sqlite3_prepare_v2(a->db,
                                 "INSERT INTO audit(n, wall, actor, action, outcome, detail, mac)"
@@ -442,11 +463,7 @@ static sq_status append_in_tx(accounts *a, const accounts_audit *l, sq_err *err)
     sqlite3_finalize(q);
     if (rc != SQLITE_OK)
         return sqlerr(a, rc, "appending to the audit log", err);
-    for (int i = 0; i < 8; i++)
-        head[i] = (uint8_t)((uint64_t)n >> (8 * i));
-    memcpy(head + 8, mac, MAC_LEN);
-    head_mac(a, n, mac, hm);
-    memcpy(head + 8 + MAC_LEN, hm, MAC_LEN);
+    accounts_head_make(a->key, n, mac, head);
     rc = sqlite3_prepare_v2(a->db, "INSERT OR REPLACE INTO meta(k, v) VALUES ('head', ?)", -1, &q,
                             NULL);
     if (rc == SQLITE_OK) {
@@ -459,6 +476,8 @@ static sq_status append_in_tx(accounts *a, const accounts_audit *l, sq_err *err)
 
 sq_status accounts_audit_append(accounts *a, const accounts_audit *line, sq_err *err)
 {
+    if (a->pg)
+        return accounts_pg_audit_append(a->pg, line, err);
     pthread_mutex_lock(&a->mu);
     sq_status st = begin(a, err);
     if (!st)
@@ -469,6 +488,8 @@ sq_status accounts_audit_append(accounts *a, const accounts_audit *line, sq_err 
 
 sq_status accounts_audit_each(accounts *a, accounts_audit_fn fn, void *ctx, sq_err *err)
 {
+    if (a->pg)
+        return accounts_pg_audit_each(a->pg, fn, ctx, err);
     sqlite3_stmt *q = NULL;
     pthread_mutex_lock(&a->mu);
     int rc = sqlite3_prepare_v2(a->db,
@@ -494,6 +515,8 @@ sq_status accounts_audit_each(accounts *a, accounts_audit_fn fn, void *ctx, sq_e
 
 sq_status accounts_audit_check(accounts *a, int64_t *lines, int64_t *first_bad, sq_err *err)
 {
+    if (a->pg)
+        return accounts_pg_audit_check(a->pg, lines, first_bad, err);
     sqlite3_stmt *q = NULL;
     int64_t head_n, expect = 1, bad = 0;
     uint8_t head[MAC_LEN], prev[MAC_LEN] = {0};
@@ -526,7 +549,7 @@ sq_status accounts_audit_check(accounts *a, int64_t *lines, int64_t *first_bad, 
                      (long long)n);
             break;
         }
-        line_mac(a, prev, n, &l, want);
+        accounts_line_mac(a->key, prev, n, &l, want);
         if (sqlite3_column_bytes(q, 6) != MAC_LEN || !m || sodium_memcmp(want, m, MAC_LEN)) {
             bad = n;
             snprintf(why, sizeof why, "line %lld was changed (or a line before it)", (long long)n);
@@ -594,6 +617,8 @@ static sq_status get_locked(accounts *a, const char *name, accounts_user *u, sq_
 
 sq_status accounts_user_get(accounts *a, const char *name, accounts_user *u, sq_err *err)
 {
+    if (a->pg)
+        return accounts_pg_user_get(a->pg, name, u, err);
     pthread_mutex_lock(&a->mu);
     sq_status st = get_locked(a, name, u, err);
     pthread_mutex_unlock(&a->mu);
@@ -606,6 +631,8 @@ sq_status accounts_user_add(accounts *a, const accounts_user *u, const accounts_
     if (!accounts_name_valid(u->name) || u->role < 0 || u->role >= ACCOUNTS_NROLES ||
         (u->role == ACCOUNTS_DISTRICT) != (u->district[0] != 0) || !u->pwhash[0])
         return seterr(err, SQ_EINVAL, "console accounts: '%s' is not a valid account", u->name);
+    if (a->pg)
+        return accounts_pg_user_add(a->pg, u, why, err);
     pthread_mutex_lock(&a->mu);
     sq_status st = begin(a, err);
     if (st)
@@ -673,6 +700,8 @@ out:
 sq_status accounts_user_set_hash(accounts *a, const char *name, const char *pwhash,
                                  const accounts_audit *why, sq_err *err)
 {
+    if (a->pg)
+        return accounts_pg_user_set_hash(a->pg, name, pwhash, why, err);
     return update(a, name, "UPDATE users SET pwhash = ?1, changed_wall = ?2 WHERE name = ?3",
                   pwhash, 0, why, err);
 }
@@ -680,12 +709,16 @@ sq_status accounts_user_set_hash(accounts *a, const char *name, const char *pwha
 sq_status accounts_user_set_disabled(accounts *a, const char *name, bool disabled,
                                      const accounts_audit *why, sq_err *err)
 {
+    if (a->pg)
+        return accounts_pg_user_set_disabled(a->pg, name, disabled, why, err);
     return update(a, name, "UPDATE users SET disabled = ?1, changed_wall = ?2 WHERE name = ?3",
                   NULL, disabled, why, err);
 }
 
 sq_status accounts_user_each(accounts *a, accounts_user_fn fn, void *ctx, sq_err *err)
 {
+    if (a->pg)
+        return accounts_pg_user_each(a->pg, fn, ctx, err);
     sqlite3_stmt *q = NULL;
     pthread_mutex_lock(&a->mu);
     int rc =

@@ -3,10 +3,12 @@
  * every enrolled station with what its last heartbeat said, sorted by
  * "needs attention", and the heartbeats central keeps of one station.
  *
- * Read from central.db and results.db with SQLite read-only (mode=ro), on
- * a connection of the call's own (no shared state, no lock), so the
- * console never writes or checkpoints them. A file not there yet reads
- * as no stations or no heartbeats.
+ * Read through the console's reading handle (stats.h: src), on either
+ * engine (stats_int.h). SQLite: central.db and results.db read-only
+ * (mode=ro), on a connection of the call's own (no shared state, no
+ * lock), so the console never writes or checkpoints them; a file not
+ * there yet reads as no stations or no heartbeats. PostgreSQL: the
+ * handle's read-only session.
  *
  * Clock skew: a heartbeat carries the station's wall clock when the
  * station made it (station_wall_s, sync/PROTOCOL.md); central stores its
@@ -30,6 +32,7 @@
 #include <synaq/synaq.h>
 
 #include "html.h"
+#include "stats.h"
 
 /* What makes a station need attention, most pressing first (the rank
  * sorts by these bits, high to low). */
@@ -85,12 +88,12 @@ typedef struct {
 /* The stations of the district (NULL: all), most needing attention
  * first: by the attention bits (revoked, silent, skew, disk, waiting,
  * oldest), then most results waiting, then id. Caller frees *out. */
-sq_status fleet_list(const char *home, const char *district, const fleet_limits *l,
+sq_status fleet_list(stats *src, const char *district, const fleet_limits *l,
                      fleet_station **out, size_t *n, sq_err *err) SQ_MUST_CHECK;
 
 /* One station (revoked too), as fleet_list has it; SQ_ENOTFOUND for an id
  * not enrolled. */
-sq_status fleet_get(const char *home, const char *station_id, const fleet_limits *l,
+sq_status fleet_get(stats *src, const char *station_id, const fleet_limits *l,
                     fleet_station *s, sq_err *err) SQ_MUST_CHECK;
 
 /* The attention bits of one station (fleet_list sets them). */
@@ -131,7 +134,7 @@ typedef struct {
  * page before). An id that is not one of the station's heartbeats:
  * SQ_ENOTFOUND. The stick row goes in the page whose times it falls
  * between. */
-sq_status fleet_history_get(const char *home, const char *station_id, int64_t before,
+sq_status fleet_history_get(stats *src, const char *station_id, int64_t before,
                             int64_t after, int64_t last_stick, fleet_history *h,
                             sq_err *err) SQ_MUST_CHECK;
 

@@ -12,15 +12,33 @@
 #include <unistd.h>
 #include <sqlite3.h>
 
+#include "cstore.h"
 #include "sqlro.h"
 #include "stats.h"
+#include "stats_int.h"
 
 struct stats {
     sqlite3 *db;
     pthread_mutex_t mu;
     char central_path[4200], results_path[4200];
     bool c_file, r_file; /* attached the file (true) or the empty stand-in */
+    fleetsrc_pg *pg;     /* a postgresql:// store: every call goes there */
 };
+
+const char *stats_central_path(const stats *s)
+{
+    return s->pg ? NULL : s->central_path;
+}
+
+const char *stats_results_path(const stats *s)
+{
+    return s->pg ? NULL : s->results_path;
+}
+
+fleetsrc_pg *stats_pg(const stats *s)
+{
+    return s->pg;
+}
 
 static const char c_empty[] =
     "CREATE TABLE c.stations(station_id TEXT PRIMARY KEY, district TEXT, label TEXT,"
@@ -91,16 +109,25 @@ static sq_status refresh(stats *s, sq_err *err)
     return st;
 }
 
-sq_status stats_open(const char *home, stats **out, sq_err *err)
+sq_status stats_open(const char *home, const char *store, stats **out, sq_err *err)
 {
     *out = NULL;
     stats *s = calloc(1, sizeof *s);
     if (!s)
         return console_seterr(err, SQ_ENOMEM, "stats", "out of memory");
     pthread_mutex_init(&s->mu, NULL);
-    snprintf(s->central_path, sizeof s->central_path, "%s/central.db", home);
-    snprintf(s->results_path, sizeof s->results_path, "%s/results.db", home);
     sq_status st = SQ_OK;
+    if (cstore_is_url(store)) {
+        if ((st = fleetsrc_pg_open(store, &s->pg, err)))
+            goto fail;
+        *out = s;
+        return SQ_OK;
+    }
+    snprintf(s->central_path, sizeof s->central_path, "%s/central.db", home);
+    if (store && *store)
+        snprintf(s->results_path, sizeof s->results_path, "%s", store);
+    else
+        snprintf(s->results_path, sizeof s->results_path, "%s/results.db", home);
     if (sqlite3_open_v2(":memory:", &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL) !=
         SQLITE_OK) {
         st = console_seterr(err, SQ_ENOMEM, "stats", "cannot open SQLite");
@@ -121,6 +148,7 @@ void stats_close(stats *s)
 {
     if (!s)
         return;
+    fleetsrc_pg_close(s->pg);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->mu);
     free(s);
@@ -156,6 +184,8 @@ sq_status stats_overview_get(stats *s, const char *district, const stats_when *w
     sq_status st;
     int rc = SQLITE_OK;
     memset(o, 0, sizeof *o);
+    if (s->pg)
+        return fleetsrc_pg_overview(s->pg, district, w, o, err);
     pthread_mutex_lock(&s->mu);
     if ((st = refresh(s, err)))
         goto out;
@@ -262,6 +292,8 @@ static sq_status walk(stats *s, const char *district, const char *id, stats_show
     sqlite3_stmt *q = NULL;
     sq_status st;
     int rc;
+    if (s->pg)
+        return fleetsrc_pg_stations(s->pg, district, id, show, w, limit, fn, ctx, err);
     pthread_mutex_lock(&s->mu);
     if ((st = refresh(s, err)))
         goto out;
@@ -328,6 +360,8 @@ sq_status stats_district_stations(stats *s, const char *district, int64_t *n, sq
     sqlite3_stmt *q = NULL;
     sq_status st;
     *n = 0;
+    if (s->pg)
+        return fleetsrc_pg_district_stations(s->pg, district, n, err);
     pthread_mutex_lock(&s->mu);
     if ((st = refresh(s, err)))
         goto out;

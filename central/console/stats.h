@@ -1,11 +1,12 @@
 /*
  * stats.h - what the console shows of central's stores, read only: the
  * station registry (central.db) and what the receiver stored
- * (results.db). Its own reading module, not the receiver's store
- * interface (cstore.h), which has no queries for reports yet; it opens
- * both files with SQLite read-only, so it never writes or checkpoints
- * them (DESIGN.md: one writer per file; the receiver is results.db's,
- * enroll and revoke central.db's).
+ * (results.db), or both in central's PostgreSQL database. Its own reading
+ * module, not the receiver's store interface (cstore.h), which has no
+ * queries for reports; on SQLite it opens both files read-only, so it
+ * never writes or checkpoints them (DESIGN.md: one writer per file; the
+ * receiver is results.db's, enroll and revoke central.db's); on
+ * PostgreSQL its session is read-only. The engines: stats_int.h.
  *
  * Sealed results are only counted here, never opened: that needs
  * results.key (see central/README.md, "Console").
@@ -22,11 +23,15 @@
 
 typedef struct stats stats;
 
-/* Opens central.db and results.db of central's home read-only. Either may
- * be missing (nothing enrolled, nothing received): the numbers are then
- * 0, and a file that appears later is read from then on. SQ_ECORRUPT for a
+/* Opens central's stores read-only: store is the result store as the
+ * commands have it (--db). A postgresql:// URL: central's PostgreSQL
+ * database, registry and store in one (stats_int.h; SQ_ENET, SQ_EAUTH,
+ * SQ_ESTATE for a newer schema, as cstore_open). Else SQLite: HOME/
+ * central.db and store (NULL or "": HOME/results.db). Either file may be
+ * missing (nothing enrolled, nothing received): the numbers are then 0,
+ * and a file that appears later is read from then on. SQ_ECORRUPT for a
  * file that is not what it should be. Caller owns *out (stats_close). */
-sq_status stats_open(const char *home, stats **out, sq_err *err) SQ_MUST_CHECK;
+sq_status stats_open(const char *home, const char *store, stats **out, sq_err *err) SQ_MUST_CHECK;
 void stats_close(stats *s); /* NULL is a no-op */
 
 /* The moments the numbers are counted from, all central's wall clock in
