@@ -8,7 +8,9 @@
  * cstore_open) and filled with generated rows (a fixed seed).
  *
  * Cases: the whole fleet (every station, sorted, and its table's HTML),
- * one district's, and one station's history page with its chart. Each
+ * one district's, the Overview's numbers and its station table (stats.h;
+ * the last column then is the results counted or the rows, not bytes),
+ * and one station's history page with its chart. Each
  * runs --runs times (default 41); printed: the median and the slowest
  * (at 41 runs, the p98) in milliseconds of wall clock and of the
  * process's CPU time (on a shared machine the wall clock also counts
@@ -204,6 +206,13 @@ static const char *tr_key(const void *ctx, const char *key)
     return key;
 }
 
+static int count_row(void *ctx, const stats_station *st)
+{
+    (void)st;
+    (*(int64_t *)ctx)++;
+    return 0;
+}
+
 static void report(const char *name, double *ms, double *cpu, int runs, size_t bytes)
 {
     qsort(ms, (size_t)runs, sizeof *ms, cmp_double);
@@ -294,6 +303,30 @@ int main(int argc, char **argv)
             free(v);
         }
         report(cases[k], ms, cpu, runs, bytes);
+    }
+    /* The Overview (stats.h): its numbers, and its station table (the
+     * 100 stations needing attention first), all and one district. */
+    static const char *const ov_cases[] = {"overview numbers, all", "overview numbers, one district",
+                                           "overview stations (100 rows)",
+                                           "overview stations, one district"};
+    stats_when sw = {NOW, NOW - 12 * 3600, 7 * 86400};
+    for (int k = 0; k < 4; k++) {
+        const char *district = k & 1 ? "Аудан 07" : NULL;
+        int64_t seen = 0;
+        for (int i = 0; i < runs; i++) {
+            double t0 = now_ms(), c0 = cpu_ms();
+            stats_overview o;
+            int64_t rows = 0;
+            if (k < 2 ? stats_overview_get(src, district, &sw, &o, &e)
+                      : stats_stations(src, district, STATS_ALL, &sw, 100, count_row, &rows, &e)) {
+                fprintf(stderr, "bench_fleet: %s\n", e.msg);
+                return 1;
+            }
+            ms[i] = now_ms() - t0;
+            cpu[i] = cpu_ms() - c0;
+            seen = k < 2 ? o.results_all : rows;
+        }
+        report(ov_cases[k], ms, cpu, runs, (size_t)seen);
     }
     fleet_history *h = malloc(sizeof *h);
     if (!h)

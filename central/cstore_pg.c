@@ -230,7 +230,30 @@ static const char *const migrations[] = {
     "CREATE TRIGGER console_audit_no_change BEFORE UPDATE OR DELETE ON console_audit"
     " FOR EACH ROW EXECUTE FUNCTION console_audit_append_only();"
     "CREATE TRIGGER console_audit_no_truncate BEFORE TRUNCATE ON console_audit"
-    " FOR EACH STATEMENT EXECUTE FUNCTION console_audit_append_only();",
+    " FOR EACH STATEMENT EXECUTE FUNCTION console_audit_append_only();"
+    /* ... and, as on SQLite, the results per station and quarter of an
+     * hour for the console's Overview, kept by triggers: one statement
+     * per batch stored (a transition table), a row's move or delete by
+     * row. */
+    "CREATE TABLE results_by_quarter(station_id text COLLATE \"C\" NOT NULL,"
+    " quarter bigint NOT NULL, n bigint NOT NULL, PRIMARY KEY(station_id, quarter));"
+    "CREATE INDEX results_by_quarter_when ON results_by_quarter(quarter);"
+    "INSERT INTO results_by_quarter SELECT station_id, received_wall / 900, count(*)"
+    " FROM results GROUP BY 1, 2;"
+    "CREATE FUNCTION results_by_quarter_add() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+    " INSERT INTO results_by_quarter SELECT station_id, received_wall / 900, count(*)"
+    " FROM added GROUP BY 1, 2 ON CONFLICT (station_id, quarter)"
+    " DO UPDATE SET n = results_by_quarter.n + excluded.n; RETURN NULL; END$$;"
+    "CREATE TRIGGER results_by_quarter_add AFTER INSERT ON results"
+    " REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION results_by_quarter_add();"
+    "CREATE FUNCTION results_by_quarter_change() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+    " UPDATE results_by_quarter SET n = n - 1"
+    " WHERE station_id = OLD.station_id AND quarter = OLD.received_wall / 900;"
+    " IF TG_OP = 'UPDATE' THEN INSERT INTO results_by_quarter"
+    " VALUES (NEW.station_id, NEW.received_wall / 900, 1) ON CONFLICT (station_id, quarter)"
+    " DO UPDATE SET n = results_by_quarter.n + 1; END IF; RETURN NULL; END$$;"
+    "CREATE TRIGGER results_by_quarter_change AFTER UPDATE OF station_id, received_wall OR DELETE"
+    " ON results FOR EACH ROW EXECUTE FUNCTION results_by_quarter_change();",
 };
 
 /* One connection; used by one thread at a time, which the pool sees to. */

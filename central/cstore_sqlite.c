@@ -171,9 +171,29 @@ static const char *const migrations[] = {
     /* 3 -> 4: on PostgreSQL, the station registry's tables; here nothing
      * (the registry is central.db), so that the two keep one numbering. */
     "",
-    /* 4 -> 5: on PostgreSQL, the staff console's accounts and audit;
-     * here nothing (they are console.db). */
-    "",
+    /* 4 -> 5: the results per station and quarter of an hour (central's
+     * clock), kept by triggers on every write, so that the console's
+     * Overview counts today's, the week's and all results from a few
+     * thousand rows instead of every result (console/stats.c). On
+     * PostgreSQL also the console's accounts and audit (here console.db). */
+    "CREATE TABLE results_by_quarter(station_id TEXT NOT NULL, quarter INTEGER NOT NULL,"
+    " n INTEGER NOT NULL, PRIMARY KEY(station_id, quarter)) WITHOUT ROWID;"
+    "CREATE INDEX results_by_quarter_when ON results_by_quarter(quarter);"
+    "INSERT INTO results_by_quarter SELECT station_id, received_wall / 900, count(*)"
+    " FROM results GROUP BY 1, 2;"
+    "CREATE TRIGGER results_by_quarter_add AFTER INSERT ON results BEGIN"
+    " INSERT INTO results_by_quarter(station_id, quarter, n)"
+    " VALUES (new.station_id, new.received_wall / 900, 1)"
+    " ON CONFLICT (station_id, quarter) DO UPDATE SET n = n + 1; END;"
+    "CREATE TRIGGER results_by_quarter_move AFTER UPDATE OF station_id, received_wall ON results"
+    " BEGIN UPDATE results_by_quarter SET n = n - 1"
+    " WHERE station_id = old.station_id AND quarter = old.received_wall / 900;"
+    " INSERT INTO results_by_quarter(station_id, quarter, n)"
+    " VALUES (new.station_id, new.received_wall / 900, 1)"
+    " ON CONFLICT (station_id, quarter) DO UPDATE SET n = n + 1; END;"
+    "CREATE TRIGGER results_by_quarter_del AFTER DELETE ON results BEGIN"
+    " UPDATE results_by_quarter SET n = n - 1"
+    " WHERE station_id = old.station_id AND quarter = old.received_wall / 900; END;",
 };
 
 static sq_status sqlerr(sqlite_store *cs, int rc, const char *what, sq_err *err)

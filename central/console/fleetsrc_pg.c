@@ -111,6 +111,8 @@ static sq_status failed(sq_err *err)
 /* A station is heard from at its last heartbeat, or at its enrolment
  * when it never sent one (stats.c: max(coalesce(...), issued_wall)). */
 #define HEARD "greatest(coalesce(h.received_wall, 0), s.issued_wall)"
+#define STICK                                                                                      \
+    "coalesce((SELECT k.received_wall FROM stick_latest k WHERE k.station_id = s.station_id), 0)"
 
 sq_status fleetsrc_pg_overview(fleetsrc_pg *p, const char *district, const stats_when *w,
                                stats_overview *o, sq_err *err)
@@ -124,10 +126,12 @@ sq_status fleetsrc_pg_overview(fleetsrc_pg *p, const char *district, const stats
         "   FILTER (WHERE s.revoked = 0 AND h.pending > 0), 0)"
         " FROM stations s LEFT JOIN heartbeat_latest h ON h.station_id = s.station_id"
         " WHERE $1::text IS NULL OR s.district = $1";
+    /* From the store's summary by quarter of an hour (stats.c). */
     static const char results_sql[] =
-        "SELECT count(*) FILTER (WHERE x.received_wall >= $2::bigint),"
-        " count(*) FILTER (WHERE x.received_wall >= $3::bigint), count(*) FROM results x"
-        " WHERE $1::text IS NULL OR x.station_id IN (SELECT station_id FROM stations"
+        "SELECT coalesce(sum(q.n) FILTER (WHERE q.quarter >= $2::bigint / 900), 0),"
+        " coalesce(sum(q.n) FILTER (WHERE q.quarter >= $3::bigint / 900), 0),"
+        " coalesce(sum(q.n), 0) FROM results_by_quarter q"
+        " WHERE $1::text IS NULL OR q.station_id IN (SELECT station_id FROM stations"
         " WHERE district = $1)";
     memset(o, 0, sizeof *o);
     sq_status st = enter(p, err);
@@ -137,7 +141,7 @@ sq_status fleetsrc_pg_overview(fleetsrc_pg *p, const char *district, const stats
     snprintf(now, sizeof now, "%lld", (long long)w->now);
     snprintf(after, sizeof after, "%lld", (long long)w->silent_after_s);
     snprintf(day, sizeof day, "%lld", (long long)w->day_start);
-    snprintf(week, sizeof week, "%lld", (long long)(w->now - 7 * 86400));
+    snprintf(week, sizeof week, "%lld", (long long)STATS_WEEK_START(w));
     const char *fv[] = {district, now, after};
     const char *rv[] = {district, day, week};
     PGresult *r = NULL;
@@ -178,14 +182,13 @@ sq_status fleetsrc_pg_stations(fleetsrc_pg *p, const char *district, const char 
         "SELECT s.station_id, s.district, s.label, s.revoked, s.issued_wall,"
         " coalesce(h.received_wall, 0), coalesce(h.pending, 0),"
         " CASE WHEN h.pending > 0 THEN h.oldest_pending_s + ($2::bigint - h.received_wall)"
-        " ELSE 0 END, coalesce(h.software, ''), coalesce(u.last, 0),"
-        " (SELECT count(*) FROM results x WHERE x.station_id = s.station_id),"
-        " (s.revoked = 0 AND " HEARD " < $2::bigint - $3::bigint) AS silent,"
-        " coalesce((SELECT k.received_wall FROM stick_latest k"
-        "   WHERE k.station_id = s.station_id), 0)"
+        " ELSE 0 END, coalesce(h.software, ''),"
+        " greatest(coalesce((SELECT x.received_wall FROM results x"
+        "   WHERE x.station_id = s.station_id ORDER BY x.seq DESC LIMIT 1), 0), " STICK "),"
+        " (SELECT coalesce(sum(n), 0) FROM results_by_quarter q"
+        "   WHERE q.station_id = s.station_id),"
+        " (s.revoked = 0 AND " HEARD " < $2::bigint - $3::bigint) AS silent, " STICK
         " FROM stations s LEFT JOIN heartbeat_latest h ON h.station_id = s.station_id"
-        " LEFT JOIN (SELECT station_id, max(received_wall) AS last FROM batches"
-        "   GROUP BY station_id) u ON u.station_id = s.station_id"
         " WHERE ($1::text IS NULL OR s.district = $1) AND ($5::text IS NULL OR s.station_id = $5)"
         " AND ($6::int = 0"
         "   OR ($6::int = 1 AND s.revoked = 0 AND " HEARD " < $2::bigint - $3::bigint)"

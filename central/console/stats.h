@@ -42,8 +42,12 @@ typedef struct {
     int64_t silent_after_s; /* a station not heard from for longer is silent */
 } stats_when;
 
+/* The week: today and the six days before it (from a day's start, so that
+ * the count comes from the stores' summary by quarter of an hour). */
+#define STATS_WEEK_START(w) ((w)->day_start - 6 * 86400)
+
 typedef struct {
-    int64_t results_today, results_week, results_all; /* week: the last 7 days */
+    int64_t results_today, results_week, results_all; /* week: STATS_WEEK_START */
     int64_t stations;                                 /* enrolled, not revoked */
     int64_t revoked;
     int64_t silent;           /* not revoked, no live heartbeat for silent_after_s */
