@@ -737,3 +737,94 @@ sq_status accounts_user_each(accounts *a, accounts_user_fn fn, void *ctx, sq_err
     pthread_mutex_unlock(&a->mu);
     return st;
 }
+
+/* ---- the copy (migrate-store) ---- */
+
+typedef struct {
+    accounts_user *users;
+    size_t n_users, cap_users;
+    accounts_audit *lines;
+    size_t n_lines, cap_lines;
+    bool nomem;
+} copy_buf;
+
+static int copy_user(void *ctx, const accounts_user *u)
+{
+    copy_buf *b = ctx;
+    if (b->n_users == b->cap_users) {
+        size_t cap = b->cap_users ? 2 * b->cap_users : 16;
+        accounts_user *v = realloc(b->users, cap * sizeof *v);
+        if (!v) {
+            b->nomem = true;
+            return 1;
+        }
+        b->users = v;
+        b->cap_users = cap;
+    }
+    b->users[b->n_users++] = *u;
+    return 0;
+}
+
+static int copy_line(void *ctx, int64_t n, const accounts_audit *l)
+{
+    copy_buf *b = ctx;
+    (void)n;
+    if (b->n_lines == b->cap_lines) {
+        size_t cap = b->cap_lines ? 2 * b->cap_lines : 64;
+        accounts_audit *v = realloc(b->lines, cap * sizeof *v);
+        if (!v) {
+            b->nomem = true;
+            return 1;
+        }
+        b->lines = v;
+        b->cap_lines = cap;
+    }
+    accounts_audit *d = &b->lines[b->n_lines];
+    d->wall_s = l->wall_s;
+    d->actor = strdup(l->actor ? l->actor : "");
+    d->action = strdup(l->action ? l->action : "");
+    d->outcome = strdup(l->outcome ? l->outcome : "");
+    d->detail = strdup(l->detail ? l->detail : "");
+    b->n_lines++;
+    if (!d->actor || !d->action || !d->outcome || !d->detail) {
+        b->nomem = true;
+        return 1;
+    }
+    return 0;
+}
+
+sq_status accounts_copy(accounts *from, accounts *to, int64_t *users, int64_t *lines, sq_err *err)
+{
+    copy_buf b = {0};
+    int64_t checked = 0, bad = 0, got = 0;
+    *users = *lines = 0;
+    if (!to->pg)
+        return seterr(err, SQ_EINVAL, "console accounts: copied into PostgreSQL only%s", NULL);
+    sq_status st = accounts_audit_check(from, &checked, &bad, err);
+    if (!st && !(st = accounts_user_each(from, copy_user, &b, err)) && !b.nomem)
+        st = accounts_audit_each(from, copy_line, &b, err);
+    if (!st && b.nomem)
+        st = seterr(err, SQ_ENOMEM, "out of memory%s", NULL);
+    if (!st && (int64_t)b.n_lines != checked)
+        st = seterr(err, SQ_ECORRUPT, "console audit: the log changed while it was read%s", NULL);
+    if (!st)
+        st = accounts_pg_copy_in(to->pg, b.users, b.n_users, b.lines, b.n_lines, err);
+    if (!st && !(st = accounts_audit_check(to, &got, &bad, err)) && got != checked)
+        st = seterr(err, SQ_ECORRUPT, "console audit: the copy does not read back the same%s",
+                    NULL);
+    if (!st) {
+        *users = (int64_t)b.n_users;
+        *lines = got;
+    }
+    for (size_t i = 0; i < b.n_lines; i++) {
+        free((char *)b.lines[i].actor);
+        free((char *)b.lines[i].action);
+        free((char *)b.lines[i].outcome);
+        free((char *)b.lines[i].detail);
+    }
+    free(b.lines);
+    if (b.users)
+        sodium_memzero(b.users, b.cap_users * sizeof *b.users);
+    free(b.users);
+    return st;
+}

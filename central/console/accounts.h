@@ -113,4 +113,13 @@ sq_status accounts_audit_each(accounts *a, accounts_audit_fn fn, void *ctx,
 sq_status accounts_audit_check(accounts *a, int64_t *lines, int64_t *first_bad,
                                sq_err *err) SQ_MUST_CHECK;
 
+/* Copies every account and audit line of from into to, a PostgreSQL
+ * store (migrate-store), in one transaction, then checks to's chain:
+ * the lines keep their numbers and MACs (the same audit key, console.key,
+ * is used by both). SQ_ECORRUPT when from's chain does not check out,
+ * SQ_ESTATE when to holds accounts or lines already, SQ_EINVAL when to is
+ * not PostgreSQL; nothing written then. *users, *lines: what was copied. */
+sq_status accounts_copy(accounts *from, accounts *to, int64_t *users, int64_t *lines,
+                        sq_err *err) SQ_MUST_CHECK;
+
 #endif

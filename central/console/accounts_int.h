@@ -68,5 +68,11 @@ sq_status accounts_pg_audit_each(accounts_pg *a, accounts_audit_fn fn, void *ctx
                                  sq_err *err) SQ_MUST_CHECK;
 sq_status accounts_pg_audit_check(accounts_pg *a, int64_t *lines, int64_t *first_bad,
                                   sq_err *err) SQ_MUST_CHECK;
+/* Adds the users and the audit lines (appended in order, so with the same
+ * key each gets the MAC it had) in one transaction; SQ_ESTATE, nothing
+ * written, when the database holds an account or a line already. */
+sq_status accounts_pg_copy_in(accounts_pg *a, const accounts_user *users, size_t n_users,
+                              const accounts_audit *lines, size_t n_lines,
+                              sq_err *err) SQ_MUST_CHECK;
 
 #endif

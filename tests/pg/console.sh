@@ -8,9 +8,9 @@
 # heard by network with results waiting, one carried in by stick and
 # silent, one new, one revoked); the console's pages are read there, then
 # the store is moved into PostgreSQL (migrate-store, which carries the
-# registry) and the accounts made there (`user add --db URL`), and the same
-# pages are read from a console on the database: the same bodies, byte
-# for byte, once the per-session tokens are taken out. Then on
+# registry and the console's accounts and audit, each line with its MAC),
+# and the same pages are read from a console on the database: the same
+# bodies, byte for byte, once the per-session tokens are taken out. Then on
 # PostgreSQL: the Overview's numbers, the silent station flagged in the
 # Fleet, a station's history; `user list` and `user audit`; the audit
 # append-only (UPDATE, DELETE, TRUNCATE refused by the database) and a line
@@ -78,22 +78,29 @@ central() { sqlite_central "$@"; }
 read_pages "$work/sqlite"
 stop_console
 
-# ---- the store into PostgreSQL, the accounts made there ----
+# ---- the store into PostgreSQL, the accounts and audit with it ----
+lines_before=$(sqlite3 -readonly "$home/console.db" "SELECT count(*) FROM audit")
 sqlite_central migrate-store --to "$url" >"$work/migrate.out" 2>&1 || bad "migrate-store: $(cat "$work/migrate.out")"
 [ "$(q "SELECT count(*) FROM stations")" = 4 ] && ok || bad "registry not in the database"
-for u in "alice admin" "dina district Алматы"; do
-  set -- $u
-  if [ $# = 3 ]; then
-    pg_central user add "$1" --role "$2" --district "$3" <<<"$1 password 1" >/dev/null
-  else
-    pg_central user add "$1" --role "$2" <<<"$1 password 1" >/dev/null
-  fi
-done
-[ "$(q "SELECT count(*) FROM console_users")" = 2 ] && ok || bad "accounts not in the database"
-[ "$(q "SELECT count(*) FROM console_audit WHERE action = 'add'")" = 2 ] && ok ||
-  bad "account changes not audited: $(q "SELECT action FROM console_audit")"
+grep -q "console accounts: 4 account(s) and $lines_before audit line(s)" "$work/migrate.out" && ok ||
+  bad "migrate-store's accounts: $(cat "$work/migrate.out")"
+[ "$(q "SELECT string_agg(name || ' ' || role || ' ' || district || ' ' || pwhash, ',' ORDER BY name) FROM console_users")" = \
+  "$(sqlite3 -readonly "$home/console.db" "SELECT group_concat(name || ' ' || role || ' ' || district || ' ' || pwhash, ',') FROM (SELECT * FROM users ORDER BY name)")" ] &&
+  ok || bad "the accounts in the database differ from console.db's"
+[ "$(q "SELECT string_agg(n || ' ' || encode(mac, 'hex'), ',' ORDER BY n) FROM console_audit")" = \
+  "$(sqlite3 -readonly "$home/console.db" "SELECT group_concat(n || ' ' || lower(hex(mac)), ',') FROM (SELECT * FROM audit ORDER BY n)")" ] &&
+  ok || bad "the audit lines' MACs differ from console.db's"
 pg_central user list >"$work/list" && grep -q "^dina" "$work/list" && grep -q "Алматы" "$work/list" && ok ||
   bad "user list on PostgreSQL: $(cat "$work/list")"
+pg_central user add zed --role staff <<<"zed password 1" >/dev/null && ok || bad "user add on PostgreSQL"
+[ "$(q "SELECT count(*) FROM console_audit WHERE action = 'add' AND detail LIKE 'user zed%'")" = 1 ] && ok ||
+  bad "user add not audited in the database"
+# A second run is refused, nothing changed.
+sum=$(q "SELECT count(*) FROM console_users")/$(q "SELECT count(*) FROM console_audit")
+rc=0
+sqlite_central migrate-store --to "$url" >"$work/migrate2.out" 2>&1 || rc=$?
+[ $rc = 1 ] && [ "$(q "SELECT count(*) FROM console_users")/$(q "SELECT count(*) FROM console_audit")" = "$sum" ] &&
+  ok || bad "a second migrate-store: $rc $(cat "$work/migrate2.out")"
 
 # ---- the same pages on PostgreSQL ----
 central() { pg_central "$@"; }
