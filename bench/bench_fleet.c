@@ -17,7 +17,11 @@
  * waiting for a core), and the process's peak memory.
  * Figures are printed, never judged.
  *
- *   bench_fleet [--results N] [--heartbeats HB] [--dir DIR] [--runs R]
+ *   bench_fleet [--results N] [--heartbeats HB] [--dir DIR] [--runs R] [--db URL]
+ *
+ * --db URL measures the same pages on PostgreSQL (the console's
+ * fleetsrc_pg.c): DIR's stores copied into the database first, as
+ * migrate-store does, when it holds none yet.
  *
  * DIR (default a new one under /tmp) is kept, so that a second run with
  * --dir measures without filling again.
@@ -34,6 +38,7 @@
 #include <sqlite3.h>
 
 #include "cstore.h"
+#include "cstore_copy.h"
 #include "fleet.h"
 #include "registry.h"
 
@@ -95,7 +100,7 @@ static int fill(const char *dir, int64_t n_results, int hb)
     sqlite3_stmt *q;
     sqlite3_prepare_v2(db,
                        "INSERT INTO stations(station_id, district, label, sign_pk, box_pk,"
-                       " issued_wall, revoked) VALUES (?1, ?2, ?3, x'00', x'00', ?4, ?5)",
+                       " issued_wall, revoked) VALUES (?1, ?2, ?3, zeroblob(32), zeroblob(32), ?4, ?5)",
                        -1, &q, NULL);
     for (int i = 0; i < STATIONS; i++) {
         char id[32], d[64], label[64];
@@ -206,6 +211,39 @@ static const char *tr_key(const void *ctx, const char *key)
     return key;
 }
 
+/* --db URL: the same stores in PostgreSQL, copied as migrate-store does
+ * (cstore_copy, then the registry) into an empty database; one that
+ * holds the results already is measured as it is. */
+static int copy_to_pg(const char *dir, const char *url)
+{
+    char results[4200], central[4200];
+    snprintf(results, sizeof results, "%s/results.db", dir);
+    snprintf(central, sizeof central, "%s/central.db", dir);
+    cstore *from = NULL, *to = NULL;
+    cstore_summary sum;
+    sq_err e;
+    int64_t moved = 0;
+    double t0 = now_ms();
+    sq_status st = cstore_open(results, 0, &from, &e);
+    if (!st)
+        st = cstore_open(url, 0, &to, &e);
+    if (!st)
+        st = cstore_copy(from, to, &sum, &e);
+    cstore_close(to);
+    cstore_close(from);
+    if (st == SQ_ESTATE) {
+        printf("measuring the database as it is (it holds rows already)\n");
+        return 0;
+    }
+    if (st || registry_adopt(url, central, &moved, &e)) {
+        fprintf(stderr, "bench_fleet: copying into PostgreSQL: %s\n", e.msg);
+        return -1;
+    }
+    printf("copied into PostgreSQL (%lld stations) in %.1f s\n", (long long)moved,
+           (now_ms() - t0) / 1e3);
+    return 0;
+}
+
 static int count_row(void *ctx, const stats_station *st)
 {
     (void)st;
@@ -228,10 +266,11 @@ int main(int argc, char **argv)
                                        {"heartbeats", 1, 0, 'h'},
                                        {"dir", 1, 0, 'd'},
                                        {"runs", 1, 0, 'r'},
+                                       {"db", 1, 0, 'D'},
                                        {0, 0, 0, 0}};
     int64_t n_results = 1000000;
     int hb = 100, runs = 41, c;
-    const char *dir = NULL;
+    const char *dir = NULL, *db = NULL;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == 'n')
             n_results = atoll(optarg);
@@ -241,8 +280,11 @@ int main(int argc, char **argv)
             dir = optarg;
         else if (c == 'r')
             runs = atoi(optarg);
+        else if (c == 'D')
+            db = optarg;
         else {
-            fputs("usage: bench_fleet [--results N] [--heartbeats HB] [--dir DIR] [--runs R]\n",
+            fputs("usage: bench_fleet [--results N] [--heartbeats HB] [--dir DIR] [--runs R]"
+                  " [--db URL]\n",
                   stderr);
             return 2;
         }
@@ -271,13 +313,15 @@ int main(int argc, char **argv)
     } else {
         printf("measuring %s as it is\n", dir);
     }
+    if (db && copy_to_pg(dir, db))
+        return 1;
     fleet_limits l = {NOW,          7 * 86400,          FLEET_SKEW_MAX_S, FLEET_DISK_LOW_BYTES,
                       FLEET_WAITING_MANY, FLEET_OLDEST_MAX_S};
     fleet_text t = {tr_key, NULL, NOW, &l};
     double ms[MAX_RUNS], cpu[MAX_RUNS];
     sq_err e;
     stats *src = NULL;
-    if (stats_open(dir, NULL, &src, &e)) {
+    if (stats_open(dir, db, &src, &e)) {
         fprintf(stderr, "bench_fleet: %s\n", e.msg);
         return 1;
     }
