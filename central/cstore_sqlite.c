@@ -171,11 +171,15 @@ static const char *const migrations[] = {
     /* 3 -> 4: on PostgreSQL, the station registry's tables; here nothing
      * (the registry is central.db), so that the two keep one numbering. */
     "",
-    /* 4 -> 5: the results per station and quarter of an hour (central's
-     * clock), kept by triggers on every write, so that the console's
-     * Overview counts today's, the week's and all results from a few
-     * thousand rows instead of every result (console/stats.c). On
-     * PostgreSQL also the console's accounts and audit (here console.db). */
+    /* 4 -> 5: the results per station, and per station and quarter of an
+     * hour (central's clock), kept by triggers on every write, so that
+     * the console's Overview counts all results from a row a station and
+     * today's and the week's from the last days' quarters, instead of
+     * every result (console/stats.c). On PostgreSQL also the console's
+     * accounts and audit (here console.db). */
+    "CREATE TABLE results_by_station(station_id TEXT PRIMARY KEY, n INTEGER NOT NULL)"
+    " WITHOUT ROWID;"
+    "INSERT INTO results_by_station SELECT station_id, count(*) FROM results GROUP BY 1;"
     "CREATE TABLE results_by_quarter(station_id TEXT NOT NULL, quarter INTEGER NOT NULL,"
     " n INTEGER NOT NULL, PRIMARY KEY(station_id, quarter)) WITHOUT ROWID;"
     "CREATE INDEX results_by_quarter_when ON results_by_quarter(quarter);"
@@ -184,16 +188,22 @@ static const char *const migrations[] = {
     "CREATE TRIGGER results_by_quarter_add AFTER INSERT ON results BEGIN"
     " INSERT INTO results_by_quarter(station_id, quarter, n)"
     " VALUES (new.station_id, new.received_wall / 900, 1)"
-    " ON CONFLICT (station_id, quarter) DO UPDATE SET n = n + 1; END;"
+    " ON CONFLICT (station_id, quarter) DO UPDATE SET n = n + 1;"
+    " INSERT INTO results_by_station(station_id, n) VALUES (new.station_id, 1)"
+    " ON CONFLICT (station_id) DO UPDATE SET n = n + 1; END;"
     "CREATE TRIGGER results_by_quarter_move AFTER UPDATE OF station_id, received_wall ON results"
     " BEGIN UPDATE results_by_quarter SET n = n - 1"
     " WHERE station_id = old.station_id AND quarter = old.received_wall / 900;"
     " INSERT INTO results_by_quarter(station_id, quarter, n)"
     " VALUES (new.station_id, new.received_wall / 900, 1)"
-    " ON CONFLICT (station_id, quarter) DO UPDATE SET n = n + 1; END;"
+    " ON CONFLICT (station_id, quarter) DO UPDATE SET n = n + 1;"
+    " UPDATE results_by_station SET n = n - 1 WHERE station_id = old.station_id;"
+    " INSERT INTO results_by_station(station_id, n) VALUES (new.station_id, 1)"
+    " ON CONFLICT (station_id) DO UPDATE SET n = n + 1; END;"
     "CREATE TRIGGER results_by_quarter_del AFTER DELETE ON results BEGIN"
     " UPDATE results_by_quarter SET n = n - 1"
-    " WHERE station_id = old.station_id AND quarter = old.received_wall / 900; END;",
+    " WHERE station_id = old.station_id AND quarter = old.received_wall / 900;"
+    " UPDATE results_by_station SET n = n - 1 WHERE station_id = old.station_id; END;",
 };
 
 static sq_status sqlerr(sqlite_store *cs, int rc, const char *what, sq_err *err)

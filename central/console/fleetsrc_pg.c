@@ -127,12 +127,14 @@ sq_status fleetsrc_pg_overview(fleetsrc_pg *p, const char *district, const stats
         " FROM stations s LEFT JOIN heartbeat_latest h ON h.station_id = s.station_id"
         " WHERE $1::text IS NULL OR s.district = $1";
     /* From the store's summary by quarter of an hour (stats.c). */
+#define IN_DISTRICT                                                                                \
+    "($1::text IS NULL OR station_id IN (SELECT station_id FROM stations WHERE district = $1))"
     static const char results_sql[] =
-        "SELECT coalesce(sum(q.n) FILTER (WHERE q.quarter >= $2::bigint / 900), 0),"
-        " coalesce(sum(q.n) FILTER (WHERE q.quarter >= $3::bigint / 900), 0),"
-        " coalesce(sum(q.n), 0) FROM results_by_quarter q"
-        " WHERE $1::text IS NULL OR q.station_id IN (SELECT station_id FROM stations"
-        " WHERE district = $1)";
+        "SELECT (SELECT coalesce(sum(n), 0) FROM results_by_quarter"
+        "   WHERE quarter >= $2::bigint / 900 AND " IN_DISTRICT "),"
+        " (SELECT coalesce(sum(n), 0) FROM results_by_quarter"
+        "   WHERE quarter >= $3::bigint / 900 AND " IN_DISTRICT "),"
+        " (SELECT coalesce(sum(n), 0) FROM results_by_station WHERE " IN_DISTRICT ")";
     memset(o, 0, sizeof *o);
     sq_status st = enter(p, err);
     if (st)
@@ -185,8 +187,7 @@ sq_status fleetsrc_pg_stations(fleetsrc_pg *p, const char *district, const char 
         " ELSE 0 END, coalesce(h.software, ''),"
         " greatest(coalesce((SELECT x.received_wall FROM results x"
         "   WHERE x.station_id = s.station_id ORDER BY x.seq DESC LIMIT 1), 0), " STICK "),"
-        " (SELECT coalesce(sum(n), 0) FROM results_by_quarter q"
-        "   WHERE q.station_id = s.station_id),"
+        " coalesce((SELECT q.n FROM results_by_station q WHERE q.station_id = s.station_id), 0),"
         " (s.revoked = 0 AND " HEARD " < $2::bigint - $3::bigint) AS silent, " STICK
         " FROM stations s LEFT JOIN heartbeat_latest h ON h.station_id = s.station_id"
         " WHERE ($1::text IS NULL OR s.district = $1) AND ($5::text IS NULL OR s.station_id = $5)"

@@ -50,7 +50,8 @@ static const char r_empty[] =
     " pending INTEGER, oldest_pending_s INTEGER, software TEXT);"
     "CREATE TABLE r.stick_latest(station_id TEXT PRIMARY KEY, received_wall INTEGER);"
     "CREATE TABLE r.results_by_quarter(station_id TEXT, quarter INTEGER, n INTEGER,"
-    " PRIMARY KEY(station_id, quarter));";
+    " PRIMARY KEY(station_id, quarter));"
+    "CREATE TABLE r.results_by_station(station_id TEXT PRIMARY KEY, n INTEGER);";
 
 
 /* Attaches path as schema (read-only), or the empty stand-in when the
@@ -197,11 +198,13 @@ sq_status stats_overview_get(stats *s, const char *district, const stats_when *w
      * schema 5: a few rows a station a day, kept on every write), or, in
      * a store the receiver has not upgraded yet, from every result. A
      * day starts on a quarter hour in every time zone. */
+#define IN_DISTRICT "(?1 IS NULL OR station_id IN (SELECT station_id FROM c.stations WHERE district = ?1))"
     static const char results_sql[] =
-        "SELECT coalesce(sum(q.n) FILTER (WHERE q.quarter >= ?2 / 900), 0),"
-        " coalesce(sum(q.n) FILTER (WHERE q.quarter >= ?3 / 900), 0), coalesce(sum(q.n), 0)"
-        " FROM r.results_by_quarter q WHERE ?1 IS NULL OR q.station_id IN"
-        " (SELECT station_id FROM c.stations WHERE district = ?1)";
+        "SELECT (SELECT coalesce(sum(n), 0) FROM r.results_by_quarter"
+        "   WHERE quarter >= ?2 / 900 AND " IN_DISTRICT "),"
+        " (SELECT coalesce(sum(n), 0) FROM r.results_by_quarter"
+        "   WHERE quarter >= ?3 / 900 AND " IN_DISTRICT "),"
+        " (SELECT coalesce(sum(n), 0) FROM r.results_by_station WHERE " IN_DISTRICT ")";
     static const char results_sql_v4[] =
         "SELECT count(*) FILTER (WHERE x.received_wall >= ?2),"
         " count(*) FILTER (WHERE x.received_wall >= ?3), count(*) FROM r.results x"
@@ -266,7 +269,7 @@ out:
  * conditions on ?6 are those of the Overview's numbers
  * (stats_overview_get). */
 #define QUARTER_COUNT                                                                              \
-    "(SELECT coalesce(sum(n), 0) FROM r.results_by_quarter q WHERE q.station_id = s.station_id)"
+    "coalesce((SELECT q.n FROM r.results_by_station q WHERE q.station_id = s.station_id), 0)"
 #define ROW_COUNT "(SELECT count(*) FROM r.results x WHERE x.station_id = s.station_id)"
 #define STATIONS_SQL(STICK, COUNT)                                                                 \
     "SELECT s.station_id, s.district, s.label, s.revoked, s.issued_wall,"                          \
