@@ -3217,6 +3217,13 @@ static unsigned connection_limit(void)
     return n;
 }
 
+static int count_user(void *ctx, const accounts_user *u)
+{
+    (void)u;
+    (*(int64_t *)ctx)++;
+    return 0;
+}
+
 int console_command(const char *home, const char *store, int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -3327,7 +3334,17 @@ int console_command(const char *home, const char *store, int argc, char **argv)
         fprintf(stderr, "synaq-central console: %s\n", e.msg);
         goto out;
     }
-    int64_t lines = 0, first_bad = 0;
+    int64_t lines = 0, first_bad = 0, n_users = 0;
+    /* On PostgreSQL, as for a missing console.db: no one could log in. */
+    if (cstore_is_url(store) && accounts_user_each(c->acc, count_user, &n_users, &e)) {
+        fprintf(stderr, "synaq-central console: %s\n", e.msg);
+        goto out;
+    }
+    if (cstore_is_url(store) && n_users == 0) {
+        fprintf(stderr, "synaq-central console: no accounts yet; add the first with\n"
+                        "  synaq-central --db URL user add NAME --role admin\n");
+        goto out;
+    }
     if (accounts_audit_check(c->acc, &lines, &first_bad, &e))
         fprintf(stderr,
                 "synaq-central console: WARNING: %s (the console starts; see "

@@ -185,5 +185,14 @@ refused newer "$url" "schema version 99, newer than this build knows"
 q "UPDATE cstore_schema SET version = 5" >/dev/null
 [ "$(digest)" = "$before" ] && ok || bad "a refused start changed the database"
 
+# A database without accounts: nobody could log in, so the console does
+# not start (as without console.db on SQLite).
+empty=$("$src/tests/pg/pgtmp.sh" url "$SYNAQ_TEST_PG" empty)
+rc=0
+timeout 30 "$bin/central/synaq-central" --home "$home" --db "$empty" console --listen 127.0.0.1:0 \
+  --assets "$src/assets" >"$work/empty.out" 2>"$work/empty.err" || rc=$?
+[ $rc = 1 ] && grep -q "no accounts yet" "$work/empty.err" && ok ||
+  bad "the console on a database without accounts: $rc $(cat "$work/empty.err")"
+
 echo "pg console: $passes passed, $fails failed"
 [ "$fails" = 0 ]
