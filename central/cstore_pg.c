@@ -236,8 +236,7 @@ static const char *const migrations[] = {
      * per batch stored (a transition table), a row's move or delete by
      * row. */
     "CREATE TABLE results_by_quarter(station_id text COLLATE \"C\" NOT NULL,"
-    " quarter bigint NOT NULL, n bigint NOT NULL, PRIMARY KEY(station_id, quarter));"
-    "CREATE INDEX results_by_quarter_when ON results_by_quarter(quarter);"
+    " quarter bigint NOT NULL, n bigint NOT NULL, PRIMARY KEY(quarter, station_id));"
     "INSERT INTO results_by_quarter SELECT station_id, received_wall / 900, count(*)"
     " FROM results GROUP BY 1, 2;"
     "CREATE TABLE results_by_station(station_id text COLLATE \"C\" PRIMARY KEY,"
@@ -245,7 +244,7 @@ static const char *const migrations[] = {
     "INSERT INTO results_by_station SELECT station_id, count(*) FROM results GROUP BY 1;"
     "CREATE FUNCTION results_by_quarter_add() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
     " INSERT INTO results_by_quarter SELECT station_id, received_wall / 900, count(*)"
-    " FROM added GROUP BY 1, 2 ON CONFLICT (station_id, quarter)"
+    " FROM added GROUP BY 1, 2 ON CONFLICT (quarter, station_id)"
     " DO UPDATE SET n = results_by_quarter.n + excluded.n;"
     " INSERT INTO results_by_station SELECT station_id, count(*) FROM added GROUP BY 1"
     " ON CONFLICT (station_id) DO UPDATE SET n = results_by_station.n + excluded.n;"
@@ -257,7 +256,7 @@ static const char *const migrations[] = {
     " WHERE station_id = OLD.station_id AND quarter = OLD.received_wall / 900;"
     " UPDATE results_by_station SET n = n - 1 WHERE station_id = OLD.station_id;"
     " IF TG_OP = 'UPDATE' THEN INSERT INTO results_by_quarter"
-    " VALUES (NEW.station_id, NEW.received_wall / 900, 1) ON CONFLICT (station_id, quarter)"
+    " VALUES (NEW.station_id, NEW.received_wall / 900, 1) ON CONFLICT (quarter, station_id)"
     " DO UPDATE SET n = results_by_quarter.n + 1;"
     " INSERT INTO results_by_station VALUES (NEW.station_id, 1) ON CONFLICT (station_id)"
     " DO UPDATE SET n = results_by_station.n + 1; END IF; RETURN NULL; END$$;"

@@ -50,7 +50,7 @@ static const char r_empty[] =
     " pending INTEGER, oldest_pending_s INTEGER, software TEXT);"
     "CREATE TABLE r.stick_latest(station_id TEXT PRIMARY KEY, received_wall INTEGER);"
     "CREATE TABLE r.results_by_quarter(station_id TEXT, quarter INTEGER, n INTEGER,"
-    " PRIMARY KEY(station_id, quarter));"
+    " PRIMARY KEY(quarter, station_id));"
     "CREATE TABLE r.results_by_station(station_id TEXT PRIMARY KEY, n INTEGER);";
 
 
