@@ -6,7 +6,7 @@
  * of accounts. The audit key stays a file in central's home
  * (console.key), never in the database.
  *
- * The audit chain is accounts.c's (accounts_int.h). Append-only is the
+ * The audit chain is accounts_chain.c's, as on SQLite. Append-only is the
  * database's: triggers refuse UPDATE, DELETE and TRUNCATE of
  * console_audit to every role, its owner too; the MAC chain catches what
  * a superuser who drops the triggers does. Appends from several processes
@@ -23,7 +23,8 @@
 #include <sodium.h>
 #include <libpq-fe.h>
 
-#include "accounts_int.h"
+#include "accounts_chain.h"
+#include "accounts_pg.h"
 #include "pgconn.h"
 
 #define WHAT "console accounts"

@@ -17,6 +17,7 @@
 
 #include "fleet.h"
 #include "sqlro.h"
+#include "fleet_int.h"
 #include "stats_int.h"
 
 static const char c_empty[] =
@@ -307,7 +308,7 @@ static void place_stick(fleet_history *h, int64_t t)
 }
 
 sq_status fleet_sqlite_page(const stats *src, const char *station_id, int64_t cursor, bool after,
-                            fleet_page *p, sq_err *err)
+                            fleet_beat_page *p, sq_err *err)
 {
     memset(p, 0, sizeof *p);
     sqlite3 *db;
@@ -391,7 +392,7 @@ sq_status fleet_history_get(stats *src, const char *station_id, int64_t before, 
                             int64_t last_stick, fleet_history *h, sq_err *err)
 {
     memset(h, 0, sizeof *h);
-    fleet_page *p = malloc(sizeof *p);
+    fleet_beat_page *p = malloc(sizeof *p);
     if (!p)
         return console_seterr(err, SQ_ENOMEM, "heartbeat history", "out of memory");
     int64_t cursor = before ? before : after;

@@ -31,6 +31,7 @@
 
 #include <synaq/synaq.h>
 
+#include "fleet_types.h"
 #include "html.h"
 #include "stats.h"
 
@@ -61,29 +62,6 @@ typedef struct {
 #define FLEET_WAITING_MANY 50
 #define FLEET_OLDEST_MAX_S (3 * 86400)
 
-typedef struct {
-    char id[65];
-    char district[257];
-    char label[257];
-    char software[32];
-    char content[512];  /* "exam:version ..." as the station said it */
-    bool revoked;
-    bool heard;         /* it has sent a heartbeat by network */
-    int64_t enrolled_wall;
-    int64_t last_heartbeat;   /* central's clock; 0: never (a stick is not a heartbeat) */
-    /* When its highest-numbered result arrived (one look-up in the
-     * results' primary key, not a scan of every batch), or the last stick
-     * carry-in if later; 0: never. An upload of results central held
-     * already does not move it. */
-    int64_t last_upload;
-    int64_t last_stick;       /* when a stick last carried it in; 0: never */
-    int64_t pending;          /* from the last heartbeat */
-    int64_t oldest_pending_s; /* its age now; 0: none */
-    int64_t disk_free_bytes;  /* from the last heartbeat */
-    bool has_skew;
-    int64_t skew_s;           /* station clock - central's, at the last heartbeat */
-    unsigned attention;       /* FLEET_* bits */
-} fleet_station;
 
 /* The stations of the district (NULL: all), most needing attention
  * first: by the attention bits (revoked, silent, skew, disk, waiting,
@@ -99,24 +77,6 @@ sq_status fleet_get(stats *src, const char *station_id, const fleet_limits *l,
 /* The attention bits of one station (fleet_list sets them). */
 unsigned fleet_attention(const fleet_station *s, const fleet_limits *l);
 
-/* One stored heartbeat, or the station's last stick carry-in (by_stick:
- * then only received_wall is known; central keeps no heartbeat of a
- * stick, sync/PROTOCOL.md). */
-typedef struct {
-    int64_t id; /* the heartbeat's row id; 0 for the stick row */
-    bool by_stick;
-    int64_t received_wall;
-    int64_t pending;
-    int64_t oldest_pending_s; /* as the station said it then */
-    int64_t disk_free_bytes;
-    bool has_skew;
-    int64_t skew_s;
-    char software[32];
-} fleet_beat;
-
-#define FLEET_HISTORY_ROWS 50
-/* The pending chart's points: at most this many heartbeats, the newest. */
-#define FLEET_CHART_POINTS 240
 
 typedef struct {
     fleet_beat rows[FLEET_HISTORY_ROWS + 1]; /* + the stick row where it falls */

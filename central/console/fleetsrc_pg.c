@@ -21,9 +21,9 @@
 #include <string.h>
 #include <libpq-fe.h>
 
+#include "fleetsrc_pg.h"
 #include "pgconn.h"
 #include "sqlro.h"
-#include "stats_int.h"
 
 #define WHAT "console"
 
@@ -339,7 +339,7 @@ static void row_beat(const PGresult *r, int i, fleet_beat *b)
 }
 
 sq_status fleetsrc_pg_page(fleetsrc_pg *p, const char *station_id, int64_t cursor, bool after,
-                           fleet_page *pg, sq_err *err)
+                           fleet_beat_page *pg, sq_err *err)
 {
     memset(pg, 0, sizeof *pg);
     sq_status st = enter(p, err);
