@@ -8,14 +8,20 @@
  * cstore_open) and filled with generated rows (a fixed seed).
  *
  * Cases: the whole fleet (every station, sorted, and its table's HTML),
- * one district's, and one station's history page with its chart. Each
+ * one district's, the Overview's numbers and its station table (stats.h;
+ * the last column then is the results counted or the rows, not bytes),
+ * and one station's history page with its chart. Each
  * runs --runs times (default 41); printed: the median and the slowest
  * (at 41 runs, the p98) in milliseconds of wall clock and of the
  * process's CPU time (on a shared machine the wall clock also counts
  * waiting for a core), and the process's peak memory.
  * Figures are printed, never judged.
  *
- *   bench_fleet [--results N] [--heartbeats HB] [--dir DIR] [--runs R]
+ *   bench_fleet [--results N] [--heartbeats HB] [--dir DIR] [--runs R] [--db URL]
+ *
+ * --db URL measures the same pages on PostgreSQL (the console's
+ * fleetsrc_pg.c): DIR's stores copied into the database first, as
+ * migrate-store does, when it holds none yet.
  *
  * DIR (default a new one under /tmp) is kept, so that a second run with
  * --dir measures without filling again.
@@ -32,6 +38,7 @@
 #include <sqlite3.h>
 
 #include "cstore.h"
+#include "cstore_copy.h"
 #include "fleet.h"
 #include "registry.h"
 
@@ -93,7 +100,7 @@ static int fill(const char *dir, int64_t n_results, int hb)
     sqlite3_stmt *q;
     sqlite3_prepare_v2(db,
                        "INSERT INTO stations(station_id, district, label, sign_pk, box_pk,"
-                       " issued_wall, revoked) VALUES (?1, ?2, ?3, x'00', x'00', ?4, ?5)",
+                       " issued_wall, revoked) VALUES (?1, ?2, ?3, zeroblob(32), zeroblob(32), ?4, ?5)",
                        -1, &q, NULL);
     for (int i = 0; i < STATIONS; i++) {
         char id[32], d[64], label[64];
@@ -204,6 +211,46 @@ static const char *tr_key(const void *ctx, const char *key)
     return key;
 }
 
+/* --db URL: the same stores in PostgreSQL, copied as migrate-store does
+ * (cstore_copy, then the registry) into an empty database; one that
+ * holds the results already is measured as it is. */
+static int copy_to_pg(const char *dir, const char *url)
+{
+    char results[4200], central[4200];
+    snprintf(results, sizeof results, "%s/results.db", dir);
+    snprintf(central, sizeof central, "%s/central.db", dir);
+    cstore *from = NULL, *to = NULL;
+    cstore_summary sum;
+    sq_err e;
+    int64_t moved = 0;
+    double t0 = now_ms();
+    sq_status st = cstore_open(results, 0, &from, &e);
+    if (!st)
+        st = cstore_open(url, 0, &to, &e);
+    if (!st)
+        st = cstore_copy(from, to, &sum, &e);
+    cstore_close(to);
+    cstore_close(from);
+    if (st == SQ_ESTATE) {
+        printf("measuring the database as it is (it holds rows already)\n");
+        return 0;
+    }
+    if (st || registry_adopt(url, central, &moved, &e)) {
+        fprintf(stderr, "bench_fleet: copying into PostgreSQL: %s\n", e.msg);
+        return -1;
+    }
+    printf("copied into PostgreSQL (%lld stations) in %.1f s\n", (long long)moved,
+           (now_ms() - t0) / 1e3);
+    return 0;
+}
+
+static int count_row(void *ctx, const stats_station *st)
+{
+    (void)st;
+    (*(int64_t *)ctx)++;
+    return 0;
+}
+
 static void report(const char *name, double *ms, double *cpu, int runs, size_t bytes)
 {
     qsort(ms, (size_t)runs, sizeof *ms, cmp_double);
@@ -219,10 +266,11 @@ int main(int argc, char **argv)
                                        {"heartbeats", 1, 0, 'h'},
                                        {"dir", 1, 0, 'd'},
                                        {"runs", 1, 0, 'r'},
+                                       {"db", 1, 0, 'D'},
                                        {0, 0, 0, 0}};
     int64_t n_results = 1000000;
     int hb = 100, runs = 41, c;
-    const char *dir = NULL;
+    const char *dir = NULL, *db = NULL;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == 'n')
             n_results = atoll(optarg);
@@ -232,8 +280,11 @@ int main(int argc, char **argv)
             dir = optarg;
         else if (c == 'r')
             runs = atoi(optarg);
+        else if (c == 'D')
+            db = optarg;
         else {
-            fputs("usage: bench_fleet [--results N] [--heartbeats HB] [--dir DIR] [--runs R]\n",
+            fputs("usage: bench_fleet [--results N] [--heartbeats HB] [--dir DIR] [--runs R]"
+                  " [--db URL]\n",
                   stderr);
             return 2;
         }
@@ -262,11 +313,18 @@ int main(int argc, char **argv)
     } else {
         printf("measuring %s as it is\n", dir);
     }
+    if (db && copy_to_pg(dir, db))
+        return 1;
     fleet_limits l = {NOW,          7 * 86400,          FLEET_SKEW_MAX_S, FLEET_DISK_LOW_BYTES,
                       FLEET_WAITING_MANY, FLEET_OLDEST_MAX_S};
     fleet_text t = {tr_key, NULL, NOW, &l};
     double ms[MAX_RUNS], cpu[MAX_RUNS];
     sq_err e;
+    stats *src = NULL;
+    if (stats_open(dir, db, &src, &e)) {
+        fprintf(stderr, "bench_fleet: %s\n", e.msg);
+        return 1;
+    }
     static const char *const cases[] = {"fleet, all 2000 stations (100 shown)",
                                         "fleet, one district (100 stations)"};
     for (int k = 0; k < 2; k++) {
@@ -275,7 +333,7 @@ int main(int argc, char **argv)
             double t0 = now_ms(), c0 = cpu_ms();
             fleet_station *v;
             size_t n;
-            if (fleet_list(dir, k ? "Аудан 07" : NULL, &l, &v, &n, &e)) {
+            if (fleet_list(src, k ? "Аудан 07" : NULL, &l, &v, &n, &e)) {
                 fprintf(stderr, "bench_fleet: %s\n", e.msg);
                 return 1;
             }
@@ -290,13 +348,37 @@ int main(int argc, char **argv)
         }
         report(cases[k], ms, cpu, runs, bytes);
     }
+    /* The Overview (stats.h): its numbers, and its station table (the
+     * 100 stations needing attention first), all and one district. */
+    static const char *const ov_cases[] = {"overview numbers, all", "overview numbers, one district",
+                                           "overview stations (100 rows)",
+                                           "overview stations, one district"};
+    stats_when sw = {NOW, NOW - 12 * 3600, 7 * 86400};
+    for (int k = 0; k < 4; k++) {
+        const char *district = k & 1 ? "Аудан 07" : NULL;
+        int64_t seen = 0;
+        for (int i = 0; i < runs; i++) {
+            double t0 = now_ms(), c0 = cpu_ms();
+            stats_overview o;
+            int64_t rows = 0;
+            if (k < 2 ? stats_overview_get(src, district, &sw, &o, &e)
+                      : stats_stations(src, district, STATS_ALL, &sw, 100, count_row, &rows, &e)) {
+                fprintf(stderr, "bench_fleet: %s\n", e.msg);
+                return 1;
+            }
+            ms[i] = now_ms() - t0;
+            cpu[i] = cpu_ms() - c0;
+            seen = k < 2 ? o.results_all : rows;
+        }
+        report(ov_cases[k], ms, cpu, runs, (size_t)seen);
+    }
     fleet_history *h = malloc(sizeof *h);
     if (!h)
         return 1;
     size_t bytes = 0;
     for (int i = 0; i < runs; i++) {
         double t0 = now_ms(), c0 = cpu_ms();
-        if (fleet_history_get(dir, "st-1234", 0, 0, NOW - 86400, h, &e)) {
+        if (fleet_history_get(src, "st-1234", 0, 0, NOW - 86400, h, &e)) {
             fprintf(stderr, "bench_fleet: %s\n", e.msg);
             return 1;
         }
@@ -313,5 +395,6 @@ int main(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("peak memory %ld MiB\n", ru.ru_maxrss / 1024);
+    stats_close(src);
     return 0;
 }

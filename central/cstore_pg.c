@@ -39,7 +39,7 @@
 
 #include "cstore_int.h"
 
-#define PG_SCHEMA 4
+#define PG_SCHEMA 5
 #define PG_APP "synaq-results"
 /* pg_advisory_xact_lock key ("SQCR" and 1): receivers starting together on
  * an empty database create the schema once, one after the other. */
@@ -231,6 +231,53 @@ static const char *const migrations[] = {
     " FOR EACH ROW EXECUTE FUNCTION registry_audit_append_only();"
     "CREATE TRIGGER registry_audit_no_truncate BEFORE TRUNCATE ON registry_audit"
     " FOR EACH STATEMENT EXECUTE FUNCTION registry_audit_append_only();",
+    /* 4 -> 5: the staff console's accounts and audit log
+     * (console/accounts_pg.c; console.db on SQLite). The audit is
+     * append-only for everyone, its owner too: triggers refuse UPDATE,
+     * DELETE and TRUNCATE. */
+    "CREATE TABLE console_users(name text COLLATE \"C\" PRIMARY KEY, role bigint NOT NULL,"
+    " district text NOT NULL, disabled bigint NOT NULL DEFAULT 0, pwhash text NOT NULL,"
+    " created_wall bigint NOT NULL, changed_wall bigint NOT NULL);"
+    "CREATE TABLE console_audit(n bigint PRIMARY KEY, wall bigint NOT NULL, actor text NOT NULL,"
+    " action text NOT NULL, outcome text NOT NULL, detail text NOT NULL, mac bytea NOT NULL);"
+    "CREATE TABLE console_meta(k text COLLATE \"C\" PRIMARY KEY, v bytea NOT NULL);"
+    "CREATE FUNCTION console_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+    " $$BEGIN RAISE EXCEPTION 'the audit log is append-only'; END$$;"
+    "CREATE TRIGGER console_audit_no_change BEFORE UPDATE OR DELETE ON console_audit"
+    " FOR EACH ROW EXECUTE FUNCTION console_audit_append_only();"
+    "CREATE TRIGGER console_audit_no_truncate BEFORE TRUNCATE ON console_audit"
+    " FOR EACH STATEMENT EXECUTE FUNCTION console_audit_append_only();"
+    /* ... and, as on SQLite, the results per station and quarter of an
+     * hour for the console's Overview, kept by triggers: one statement
+     * per batch stored (a transition table), a row's move or delete by
+     * row. */
+    "CREATE TABLE results_by_quarter(station_id text COLLATE \"C\" NOT NULL,"
+    " quarter bigint NOT NULL, n bigint NOT NULL, PRIMARY KEY(quarter, station_id));"
+    "INSERT INTO results_by_quarter SELECT station_id, received_wall / 900, count(*)"
+    " FROM results GROUP BY 1, 2;"
+    "CREATE TABLE results_by_station(station_id text COLLATE \"C\" PRIMARY KEY,"
+    " n bigint NOT NULL);"
+    "INSERT INTO results_by_station SELECT station_id, count(*) FROM results GROUP BY 1;"
+    "CREATE FUNCTION results_by_quarter_add() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+    " INSERT INTO results_by_quarter SELECT station_id, received_wall / 900, count(*)"
+    " FROM added GROUP BY 1, 2 ON CONFLICT (quarter, station_id)"
+    " DO UPDATE SET n = results_by_quarter.n + excluded.n;"
+    " INSERT INTO results_by_station SELECT station_id, count(*) FROM added GROUP BY 1"
+    " ON CONFLICT (station_id) DO UPDATE SET n = results_by_station.n + excluded.n;"
+    " RETURN NULL; END$$;"
+    "CREATE TRIGGER results_by_quarter_add AFTER INSERT ON results"
+    " REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION results_by_quarter_add();"
+    "CREATE FUNCTION results_by_quarter_change() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+    " UPDATE results_by_quarter SET n = n - 1"
+    " WHERE station_id = OLD.station_id AND quarter = OLD.received_wall / 900;"
+    " UPDATE results_by_station SET n = n - 1 WHERE station_id = OLD.station_id;"
+    " IF TG_OP = 'UPDATE' THEN INSERT INTO results_by_quarter"
+    " VALUES (NEW.station_id, NEW.received_wall / 900, 1) ON CONFLICT (quarter, station_id)"
+    " DO UPDATE SET n = results_by_quarter.n + 1;"
+    " INSERT INTO results_by_station VALUES (NEW.station_id, 1) ON CONFLICT (station_id)"
+    " DO UPDATE SET n = results_by_station.n + 1; END IF; RETURN NULL; END$$;"
+    "CREATE TRIGGER results_by_quarter_change AFTER UPDATE OF station_id, received_wall OR DELETE"
+    " ON results FOR EACH ROW EXECUTE FUNCTION results_by_quarter_change();",
 };
 
 /* One connection; used by one thread at a time, which the pool sees to. */

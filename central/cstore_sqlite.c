@@ -25,7 +25,7 @@
 
 /* "SQCR": marks the file as a Synaq central result store. */
 #define CSTORE_APP_ID 0x53514352
-#define CSTORE_SCHEMA 4
+#define CSTORE_SCHEMA 5
 
 /* The statements of the store. Each is prepared once per handle, on its
  * first use, and finalized at close: prepared anew for every result they
@@ -172,6 +172,38 @@ static const char *const migrations[] = {
     /* 3 -> 4: on PostgreSQL, the station registry's tables; here nothing
      * (the registry is central.db), so that the two keep one numbering. */
     "",
+    /* 4 -> 5: the results per station, and per station and quarter of an
+     * hour (central's clock), kept by triggers on every write, so that
+     * the console's Overview counts all results from a row a station and
+     * today's and the week's from the last days' quarters, instead of
+     * every result (console/stats.c). On PostgreSQL also the console's
+     * accounts and audit (here console.db). */
+    "CREATE TABLE results_by_station(station_id TEXT PRIMARY KEY, n INTEGER NOT NULL)"
+    " WITHOUT ROWID;"
+    "INSERT INTO results_by_station SELECT station_id, count(*) FROM results GROUP BY 1;"
+    "CREATE TABLE results_by_quarter(station_id TEXT NOT NULL, quarter INTEGER NOT NULL,"
+    " n INTEGER NOT NULL, PRIMARY KEY(quarter, station_id)) WITHOUT ROWID;"
+    "INSERT INTO results_by_quarter SELECT station_id, received_wall / 900, count(*)"
+    " FROM results GROUP BY 1, 2;"
+    "CREATE TRIGGER results_by_quarter_add AFTER INSERT ON results BEGIN"
+    " INSERT INTO results_by_quarter(station_id, quarter, n)"
+    " VALUES (new.station_id, new.received_wall / 900, 1)"
+    " ON CONFLICT (quarter, station_id) DO UPDATE SET n = n + 1;"
+    " INSERT INTO results_by_station(station_id, n) VALUES (new.station_id, 1)"
+    " ON CONFLICT (station_id) DO UPDATE SET n = n + 1; END;"
+    "CREATE TRIGGER results_by_quarter_move AFTER UPDATE OF station_id, received_wall ON results"
+    " BEGIN UPDATE results_by_quarter SET n = n - 1"
+    " WHERE station_id = old.station_id AND quarter = old.received_wall / 900;"
+    " INSERT INTO results_by_quarter(station_id, quarter, n)"
+    " VALUES (new.station_id, new.received_wall / 900, 1)"
+    " ON CONFLICT (quarter, station_id) DO UPDATE SET n = n + 1;"
+    " UPDATE results_by_station SET n = n - 1 WHERE station_id = old.station_id;"
+    " INSERT INTO results_by_station(station_id, n) VALUES (new.station_id, 1)"
+    " ON CONFLICT (station_id) DO UPDATE SET n = n + 1; END;"
+    "CREATE TRIGGER results_by_quarter_del AFTER DELETE ON results BEGIN"
+    " UPDATE results_by_quarter SET n = n - 1"
+    " WHERE station_id = old.station_id AND quarter = old.received_wall / 900;"
+    " UPDATE results_by_station SET n = n - 1 WHERE station_id = old.station_id; END;",
 };
 
 static sq_status sqlerr(sqlite_store *cs, int rc, const char *what, sq_err *err)

@@ -23,6 +23,7 @@
 #include "reports_db.h"
 #include "serve.h"
 #include "console.h"
+#include "accounts.h"
 #include "moodle.h"
 #include "synaq/bundle.h"
 #include "synaq/examset.h"
@@ -1649,6 +1650,30 @@ static int cmd_migrate_store(int argc, char **argv)
     } else if (!from_file) {
         printf("station registry: %s holds the same already\n", to_file ? legacy : wto);
     }
+    /* The console's accounts and audit go with a pilot's store into the
+     * database (console.db into console_users and console_audit). */
+    char acc_path[4200], acc_key[4200];
+    snprintf(acc_path, sizeof acc_path, "%s/console.db", home);
+    snprintf(acc_key, sizeof acc_key, "%s/console.key", home);
+    if (from_file && !to_file && access(acc_path, F_OK) == 0) {
+        accounts *acc_from = NULL, *acc_to = NULL;
+        int64_t n_users = 0, n_lines = 0;
+        sq_status ast = accounts_open(acc_path, acc_key, true, &acc_from, &e);
+        if (!ast)
+            ast = accounts_open(to, acc_key, false, &acc_to, &e);
+        if (!ast)
+            ast = accounts_copy(acc_from, acc_to, &n_users, &n_lines, &e);
+        accounts_close(acc_to);
+        accounts_close(acc_from);
+        if (ast) {
+            fprintf(stderr, "synaq-central: migrate-store: the results and the registry were "
+                            "copied, the console's accounts not: %s\n", e.msg);
+            goto out;
+        }
+        printf("console accounts: %lld account(s) and %lld audit line(s) from %s, the audit "
+               "chain checked in the target\n",
+               (long long)n_users, (long long)n_lines, acc_path);
+    }
     printf("start the receivers with --db %s; keep the source until they run well\n", wto);
     rc = 0;
 out:
@@ -1762,9 +1787,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "serve"))
         return serve_command(home, results_path, n, v);
     if (!strcmp(cmd, "user"))
-        return user_command(home, n, v);
+        return user_command(home, results_path, n, v);
     if (!strcmp(cmd, "console"))
-        return console_command(home, n, v);
+        return console_command(home, results_path, n, v);
     if (!strcmp(cmd, "roster"))
         return cmd_roster(n, v);
     if (!strcmp(cmd, "bundle"))

@@ -27,10 +27,13 @@
 #include <sqlite3.h>
 
 #include "accounts.h"
+#include "accounts_chain.h"
+#include "accounts_pg.h"
+#include "cstore.h"
 
 #define APP_ID 0x53514341 /* "SQCA" */
 #define SCHEMA 1
-#define MAC_LEN 32
+#define MAC_LEN ACCOUNTS_MAC_LEN
 #define LOCK_WAIT_MS 5000
 
 struct accounts {
@@ -39,6 +42,7 @@ struct accounts {
     bool readonly;
     pthread_mutex_t mu;
     uint8_t *key; /* sodium_malloc'd, 32 bytes */
+    accounts_pg *pg; /* a postgresql:// URL: every call goes there (accounts_pg.c) */
 };
 
 static const char schema[] =
@@ -125,33 +129,6 @@ static int64_t pragma_int(sqlite3 *db, const char *sql)
 
 /* ---- the audit key ---- */
 
-static sq_status key_load(accounts *a, const char *path, bool create, sq_err *err)
-{
-    a->key = sodium_malloc(32);
-    if (!a->key)
-        return seterr(err, SQ_ENOMEM, "out of memory%s", NULL);
-    if (create && access(path, F_OK) != 0) {
-        randombytes_buf(a->key, 32);
-        sq_err e;
-        if (sq_write_file(path, a->key, 32, 0600, &e))
-            return seterr(err, e.code, "console accounts: cannot write the audit key: %s", e.msg);
-        return SQ_OK;
-    }
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return seterr(err, SQ_EAUTH,
-                      "console accounts: the audit key %s is missing: without it the audit log "
-                      "cannot be checked or continued",
-                      path);
-    ssize_t n = read(fd, a->key, 32);
-    char extra;
-    ssize_t more = read(fd, &extra, 1);
-    close(fd);
-    if (n != 32 || more != 0)
-        return seterr(err, SQ_ECORRUPT, "console accounts: %s is not a 32-byte audit key", path);
-    return SQ_OK;
-}
-
 /* ---- the writer lock ---- */
 
 /* Takes the cross-process writer lock, waiting at most LOCK_WAIT_MS: a
@@ -224,6 +201,12 @@ sq_status accounts_open(const char *db_path, const char *key_path, bool readonly
     a->lock_fd = -1;
     a->readonly = readonly;
     pthread_mutex_init(&a->mu, NULL);
+    if (cstore_is_url(db_path)) {
+        if ((st = accounts_pg_open(db_path, key_path, readonly, &a->pg, err)))
+            goto fail;
+        *out = a;
+        return SQ_OK;
+    }
     bool exists = access(db_path, F_OK) == 0;
     if (readonly && !exists) {
         st = seterr(err, SQ_ENOTFOUND, "console accounts: %s does not exist (no user added yet)",
@@ -239,7 +222,7 @@ sq_status accounts_open(const char *db_path, const char *key_path, bool readonly
             goto fail;
         }
     }
-    if ((st = key_load(a, key_path, !readonly && !exists, err)))
+    if ((st = accounts_key_load(&a->key, key_path, !readonly && !exists, err)))
         goto fail;
     if (!exists) {
         /* Password hashes: readable by central's own user only (SQLite
@@ -306,6 +289,7 @@ void accounts_close(accounts *a)
 {
     if (!a)
         return;
+    accounts_pg_close(a->pg);
     if (a->db) {
         if (!a->readonly && lock_take(a, NULL) == SQ_OK) {
             sqlite3_wal_checkpoint_v2(a->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -324,48 +308,6 @@ void accounts_close(accounts *a)
 
 /* ---- the audit chain ---- */
 
-static void put_i64(crypto_generichash_state *h, int64_t v)
-{
-    uint8_t b[8];
-    for (int i = 0; i < 8; i++)
-        b[i] = (uint8_t)((uint64_t)v >> (8 * i));
-    crypto_generichash_update(h, b, 8);
-}
-
-static void put_str(crypto_generichash_state *h, const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    uint8_t b[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
-    crypto_generichash_update(h, b, 4);
-    crypto_generichash_update(h, (const uint8_t *)(s ? s : ""), n);
-}
-
-static void line_mac(const accounts *a, const uint8_t prev[MAC_LEN], int64_t n,
-                     const accounts_audit *l, uint8_t out[MAC_LEN])
-{
-    crypto_generichash_state h;
-    crypto_generichash_init(&h, a->key, 32, MAC_LEN);
-    crypto_generichash_update(&h, (const uint8_t *)"SQCAUD01", 8);
-    crypto_generichash_update(&h, prev, MAC_LEN);
-    put_i64(&h, n);
-    put_i64(&h, l->wall_s);
-    put_str(&h, l->actor);
-    put_str(&h, l->action);
-    put_str(&h, l->outcome);
-    put_str(&h, l->detail);
-    crypto_generichash_final(&h, out, MAC_LEN);
-}
-
-static void head_mac(const accounts *a, int64_t n, const uint8_t mac[MAC_LEN], uint8_t out[MAC_LEN])
-{
-    crypto_generichash_state h;
-    crypto_generichash_init(&h, a->key, 32, MAC_LEN);
-    crypto_generichash_update(&h, (const uint8_t *)"SQCHEAD1", 8);
-    put_i64(&h, n);
-    crypto_generichash_update(&h, mac, MAC_LEN);
-    crypto_generichash_final(&h, out, MAC_LEN);
-}
-
 /* The head: the last line's number and MAC. *n 0 when the log is empty.
  * SQ_ECORRUPT when the head does not check out. */
 static sq_status head_get(accounts *a, int64_t *n, uint8_t mac[MAC_LEN], sq_err *err)
@@ -380,24 +322,7 @@ static sq_status head_get(accounts *a, int64_t *n, uint8_t mac[MAC_LEN], sq_err 
     rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
         const uint8_t *v = sqlite3_column_blob(q, 0);
-        int len = sqlite3_column_bytes(q, 0);
-        uint8_t want[MAC_LEN];
-        if (len != 8 + 2 * MAC_LEN || !v) {
-            st = seterr(err, SQ_ECORRUPT, "console audit: the head is damaged%s", NULL);
-        } else {
-            int64_t hn = 0;
-            for (int i = 0; i < 8; i++)
-                hn |= (int64_t)v[i] << (8 * i);
-            head_mac(a, hn, v + 8, want);
-            if (sodium_memcmp(want, v + 8 + MAC_LEN, MAC_LEN) != 0) {
-                st =
-                    seterr(err, SQ_ECORRUPT,
-                           "console audit: the head does not check out with the audit key%s", NULL);
-            } else {
-                *n = hn;
-                memcpy(mac, v + 8, MAC_LEN);
-            }
-        }
+        st = accounts_head_read(a->key, v, v ? (size_t)sqlite3_column_bytes(q, 0) : 0, n, mac, err);
     } else if (rc != SQLITE_DONE) {
         st = sqlerr(a, rc, "reading the audit head", err);
     } else if (pragma_int(a->db, "SELECT count(*) FROM audit") != 0) {
@@ -411,7 +336,7 @@ static sq_status head_get(accounts *a, int64_t *n, uint8_t mac[MAC_LEN], sq_err 
 static sq_status append_in_tx(accounts *a, const accounts_audit *l, sq_err *err)
 {
     int64_t n;
-    uint8_t prev[MAC_LEN], mac[MAC_LEN], hm[MAC_LEN], head[8 + 2 * MAC_LEN];
+    uint8_t prev[MAC_LEN], mac[MAC_LEN], head[ACCOUNTS_HEAD_LEN];
     sq_status st = head_get(a, &n, prev, err);
     if (st)
         return st;
@@ -423,7 +348,7 @@ static sq_status append_in_tx(accounts *a, const accounts_audit *l, sq_err *err)
                       "added%s); run `synaq-central user audit`",
                       NULL);
     n++;
-    line_mac(a, prev, n, l, mac);
+    accounts_line_mac(a->key, prev, n, l, mac);
     sqlite3_stmt *q = NULL;
     int rc = sqlite3_prepare_v2(a->db,
                                 "INSERT INTO audit(n, wall, actor, action, outcome, detail, mac)"
@@ -442,11 +367,7 @@ static sq_status append_in_tx(accounts *a, const accounts_audit *l, sq_err *err)
     sqlite3_finalize(q);
     if (rc != SQLITE_OK)
         return sqlerr(a, rc, "appending to the audit log", err);
-    for (int i = 0; i < 8; i++)
-        head[i] = (uint8_t)((uint64_t)n >> (8 * i));
-    memcpy(head + 8, mac, MAC_LEN);
-    head_mac(a, n, mac, hm);
-    memcpy(head + 8 + MAC_LEN, hm, MAC_LEN);
+    accounts_head_make(a->key, n, mac, head);
     rc = sqlite3_prepare_v2(a->db, "INSERT OR REPLACE INTO meta(k, v) VALUES ('head', ?)", -1, &q,
                             NULL);
     if (rc == SQLITE_OK) {
@@ -459,6 +380,8 @@ static sq_status append_in_tx(accounts *a, const accounts_audit *l, sq_err *err)
 
 sq_status accounts_audit_append(accounts *a, const accounts_audit *line, sq_err *err)
 {
+    if (a->pg)
+        return accounts_pg_audit_append(a->pg, line, err);
     pthread_mutex_lock(&a->mu);
     sq_status st = begin(a, err);
     if (!st)
@@ -469,6 +392,8 @@ sq_status accounts_audit_append(accounts *a, const accounts_audit *line, sq_err 
 
 sq_status accounts_audit_each(accounts *a, accounts_audit_fn fn, void *ctx, sq_err *err)
 {
+    if (a->pg)
+        return accounts_pg_audit_each(a->pg, fn, ctx, err);
     sqlite3_stmt *q = NULL;
     pthread_mutex_lock(&a->mu);
     int rc = sqlite3_prepare_v2(a->db,
@@ -494,6 +419,8 @@ sq_status accounts_audit_each(accounts *a, accounts_audit_fn fn, void *ctx, sq_e
 
 sq_status accounts_audit_check(accounts *a, int64_t *lines, int64_t *first_bad, sq_err *err)
 {
+    if (a->pg)
+        return accounts_pg_audit_check(a->pg, lines, first_bad, err);
     sqlite3_stmt *q = NULL;
     int64_t head_n, expect = 1, bad = 0;
     uint8_t head[MAC_LEN], prev[MAC_LEN] = {0};
@@ -526,7 +453,7 @@ sq_status accounts_audit_check(accounts *a, int64_t *lines, int64_t *first_bad, 
                      (long long)n);
             break;
         }
-        line_mac(a, prev, n, &l, want);
+        accounts_line_mac(a->key, prev, n, &l, want);
         if (sqlite3_column_bytes(q, 6) != MAC_LEN || !m || sodium_memcmp(want, m, MAC_LEN)) {
             bad = n;
             snprintf(why, sizeof why, "line %lld was changed (or a line before it)", (long long)n);
@@ -594,6 +521,8 @@ static sq_status get_locked(accounts *a, const char *name, accounts_user *u, sq_
 
 sq_status accounts_user_get(accounts *a, const char *name, accounts_user *u, sq_err *err)
 {
+    if (a->pg)
+        return accounts_pg_user_get(a->pg, name, u, err);
     pthread_mutex_lock(&a->mu);
     sq_status st = get_locked(a, name, u, err);
     pthread_mutex_unlock(&a->mu);
@@ -606,6 +535,8 @@ sq_status accounts_user_add(accounts *a, const accounts_user *u, const accounts_
     if (!accounts_name_valid(u->name) || u->role < 0 || u->role >= ACCOUNTS_NROLES ||
         (u->role == ACCOUNTS_DISTRICT) != (u->district[0] != 0) || !u->pwhash[0])
         return seterr(err, SQ_EINVAL, "console accounts: '%s' is not a valid account", u->name);
+    if (a->pg)
+        return accounts_pg_user_add(a->pg, u, why, err);
     pthread_mutex_lock(&a->mu);
     sq_status st = begin(a, err);
     if (st)
@@ -673,6 +604,8 @@ out:
 sq_status accounts_user_set_hash(accounts *a, const char *name, const char *pwhash,
                                  const accounts_audit *why, sq_err *err)
 {
+    if (a->pg)
+        return accounts_pg_user_set_hash(a->pg, name, pwhash, why, err);
     return update(a, name, "UPDATE users SET pwhash = ?1, changed_wall = ?2 WHERE name = ?3",
                   pwhash, 0, why, err);
 }
@@ -680,12 +613,16 @@ sq_status accounts_user_set_hash(accounts *a, const char *name, const char *pwha
 sq_status accounts_user_set_disabled(accounts *a, const char *name, bool disabled,
                                      const accounts_audit *why, sq_err *err)
 {
+    if (a->pg)
+        return accounts_pg_user_set_disabled(a->pg, name, disabled, why, err);
     return update(a, name, "UPDATE users SET disabled = ?1, changed_wall = ?2 WHERE name = ?3",
                   NULL, disabled, why, err);
 }
 
 sq_status accounts_user_each(accounts *a, accounts_user_fn fn, void *ctx, sq_err *err)
 {
+    if (a->pg)
+        return accounts_pg_user_each(a->pg, fn, ctx, err);
     sqlite3_stmt *q = NULL;
     pthread_mutex_lock(&a->mu);
     int rc =
@@ -702,5 +639,96 @@ sq_status accounts_user_each(accounts *a, accounts_user_fn fn, void *ctx, sq_err
     sqlite3_finalize(q);
     sq_status st = rc == SQLITE_DONE ? SQ_OK : sqlerr(a, rc, "reading the users", err);
     pthread_mutex_unlock(&a->mu);
+    return st;
+}
+
+/* ---- the copy (migrate-store) ---- */
+
+typedef struct {
+    accounts_user *users;
+    size_t n_users, cap_users;
+    accounts_audit *lines;
+    size_t n_lines, cap_lines;
+    bool nomem;
+} copy_buf;
+
+static int copy_user(void *ctx, const accounts_user *u)
+{
+    copy_buf *b = ctx;
+    if (b->n_users == b->cap_users) {
+        size_t cap = b->cap_users ? 2 * b->cap_users : 16;
+        accounts_user *v = realloc(b->users, cap * sizeof *v);
+        if (!v) {
+            b->nomem = true;
+            return 1;
+        }
+        b->users = v;
+        b->cap_users = cap;
+    }
+    b->users[b->n_users++] = *u;
+    return 0;
+}
+
+static int copy_line(void *ctx, int64_t n, const accounts_audit *l)
+{
+    copy_buf *b = ctx;
+    (void)n;
+    if (b->n_lines == b->cap_lines) {
+        size_t cap = b->cap_lines ? 2 * b->cap_lines : 64;
+        accounts_audit *v = realloc(b->lines, cap * sizeof *v);
+        if (!v) {
+            b->nomem = true;
+            return 1;
+        }
+        b->lines = v;
+        b->cap_lines = cap;
+    }
+    accounts_audit *d = &b->lines[b->n_lines];
+    d->wall_s = l->wall_s;
+    d->actor = strdup(l->actor ? l->actor : "");
+    d->action = strdup(l->action ? l->action : "");
+    d->outcome = strdup(l->outcome ? l->outcome : "");
+    d->detail = strdup(l->detail ? l->detail : "");
+    b->n_lines++;
+    if (!d->actor || !d->action || !d->outcome || !d->detail) {
+        b->nomem = true;
+        return 1;
+    }
+    return 0;
+}
+
+sq_status accounts_copy(accounts *from, accounts *to, int64_t *users, int64_t *lines, sq_err *err)
+{
+    copy_buf b = {0};
+    int64_t checked = 0, bad = 0, got = 0;
+    *users = *lines = 0;
+    if (!to->pg)
+        return seterr(err, SQ_EINVAL, "console accounts: copied into PostgreSQL only%s", NULL);
+    sq_status st = accounts_audit_check(from, &checked, &bad, err);
+    if (!st && !(st = accounts_user_each(from, copy_user, &b, err)) && !b.nomem)
+        st = accounts_audit_each(from, copy_line, &b, err);
+    if (!st && b.nomem)
+        st = seterr(err, SQ_ENOMEM, "out of memory%s", NULL);
+    if (!st && (int64_t)b.n_lines != checked)
+        st = seterr(err, SQ_ECORRUPT, "console audit: the log changed while it was read%s", NULL);
+    if (!st)
+        st = accounts_pg_copy_in(to->pg, b.users, b.n_users, b.lines, b.n_lines, err);
+    if (!st && !(st = accounts_audit_check(to, &got, &bad, err)) && got != checked)
+        st = seterr(err, SQ_ECORRUPT, "console audit: the copy does not read back the same%s",
+                    NULL);
+    if (!st) {
+        *users = (int64_t)b.n_users;
+        *lines = got;
+    }
+    for (size_t i = 0; i < b.n_lines; i++) {
+        free((char *)b.lines[i].actor);
+        free((char *)b.lines[i].action);
+        free((char *)b.lines[i].outcome);
+        free((char *)b.lines[i].detail);
+    }
+    free(b.lines);
+    if (b.users)
+        sodium_memzero(b.users, b.cap_users * sizeof *b.users);
+    free(b.users);
     return st;
 }

@@ -28,38 +28,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "synaq/synaq.h"
+#include "accounts_types.h"
 
 typedef struct accounts accounts;
 
-typedef enum {
-    ACCOUNTS_ADMIN = 0,
-    ACCOUNTS_STAFF,
-    ACCOUNTS_DISTRICT,
-    ACCOUNTS_NROLES
-} accounts_role;
-
-#define ACCOUNTS_NAME_MAX 64      /* bytes of a user name, at most */
-#define ACCOUNTS_DISTRICT_MAX 256 /* bytes of a district name, at most */
-#define ACCOUNTS_HASH_MAX 128     /* crypto_pwhash_STRBYTES */
-
-typedef struct {
-    char name[ACCOUNTS_NAME_MAX + 1];
-    accounts_role role;
-    char district[ACCOUNTS_DISTRICT_MAX + 1]; /* ACCOUNTS_DISTRICT only; else "" */
-    bool disabled;
-    char pwhash[ACCOUNTS_HASH_MAX]; /* crypto_pwhash_str's string */
-    int64_t created_wall_s;
-    int64_t changed_wall_s;
-} accounts_user;
-
-/* One line of the audit log. Strings are borrowed for the call. */
-typedef struct {
-    int64_t wall_s;
-    const char *actor;   /* "cli:root", "web:alice", "web:?" */
-    const char *action;  /* "login", "login-failed", "logout", "user-add", ... */
-    const char *outcome; /* "ok", "refused", ... */
-    const char *detail;  /* free text: the address, the user changed, why */
-} accounts_audit;
 
 /* The name of a role ("admin", "staff", "district"); static. */
 const char *accounts_role_name(accounts_role r);
@@ -95,7 +67,6 @@ sq_status accounts_user_set_disabled(accounts *a, const char *name, bool disable
                                      const accounts_audit *why, sq_err *err) SQ_MUST_CHECK;
 /* Calls fn for every user, by name; fn returning non-zero stops. *u is
  * borrowed for the call. */
-typedef int (*accounts_user_fn)(void *ctx, const accounts_user *u);
 sq_status accounts_user_each(accounts *a, accounts_user_fn fn, void *ctx,
                              sq_err *err) SQ_MUST_CHECK;
 
@@ -103,7 +74,6 @@ sq_status accounts_user_each(accounts *a, accounts_user_fn fn, void *ctx,
 sq_status accounts_audit_append(accounts *a, const accounts_audit *line, sq_err *err) SQ_MUST_CHECK;
 /* Calls fn for every audit line, oldest first (n counts from 1); fn
  * returning non-zero stops. The line is borrowed for the call. */
-typedef int (*accounts_audit_fn)(void *ctx, int64_t n, const accounts_audit *line);
 sq_status accounts_audit_each(accounts *a, accounts_audit_fn fn, void *ctx,
                               sq_err *err) SQ_MUST_CHECK;
 /* Checks the audit chain: every line's MAC, the numbering and the head.
@@ -112,5 +82,14 @@ sq_status accounts_audit_each(accounts *a, accounts_audit_fn fn, void *ctx,
  * *first_bad its number). */
 sq_status accounts_audit_check(accounts *a, int64_t *lines, int64_t *first_bad,
                                sq_err *err) SQ_MUST_CHECK;
+
+/* Copies every account and audit line of from into to, a PostgreSQL
+ * store (migrate-store), in one transaction, then checks to's chain:
+ * the lines keep their numbers and MACs (the same audit key, console.key,
+ * is used by both). SQ_ECORRUPT when from's chain does not check out,
+ * SQ_ESTATE when to holds accounts or lines already, SQ_EINVAL when to is
+ * not PostgreSQL; nothing written then. *users, *lines: what was copied. */
+sq_status accounts_copy(accounts *from, accounts *to, int64_t *users, int64_t *lines,
+                        sq_err *err) SQ_MUST_CHECK;
 
 #endif

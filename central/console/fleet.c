@@ -1,9 +1,12 @@
 /*
- * fleet.c - see fleet.h. Each call opens an in-memory SQLite connection,
- * attaches central.db as "c" and results.db as "r" through read-only URIs
- * (or empty stand-ins when a file is not there yet), reads in one read
- * transaction and closes it: a few hundred microseconds, and nothing is
- * shared between the console's threads.
+ * fleet.c - see fleet.h. The reading goes to the handle's engine
+ * (stats_int.h); the attention bits, the order and the history's pages
+ * are made here for both. SQLite: each call opens an in-memory
+ * connection, attaches central.db as "c" and results.db as "r" through
+ * read-only URIs (or empty stand-ins when a file is not there yet), reads
+ * in one read transaction and closes it: a few hundred microseconds, and
+ * nothing is shared between the console's threads. PostgreSQL:
+ * fleetsrc_pg.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,8 @@
 
 #include "fleet.h"
 #include "sqlro.h"
+#include "fleet_int.h"
+#include "stats_int.h"
 
 static const char c_empty[] =
     "CREATE TABLE c.stations(station_id TEXT PRIMARY KEY, district TEXT, label TEXT,"
@@ -29,11 +34,10 @@ static const char r_empty[] =
     " disk_free_bytes INTEGER, station_wall_s INTEGER);"
     "CREATE TABLE r.stick_latest(station_id TEXT PRIMARY KEY, received_wall INTEGER);";
 
-static sq_status attach(sqlite3 *db, const char *home, const char *file, const char *schema,
-                        const char *empty, const char *must_have, sq_err *err)
+static sq_status attach(sqlite3 *db, const char *path, const char *schema, const char *empty,
+                        const char *must_have, sq_err *err)
 {
-    char path[4200], uri[9000], sql[200];
-    snprintf(path, sizeof path, "%s/%s", home, file);
+    char uri[9000], sql[200];
     if (access(path, F_OK) != 0) {
         snprintf(sql, sizeof sql, "ATTACH ':memory:' AS %s", schema);
         if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK ||
@@ -79,7 +83,7 @@ static bool has_stick_table(sqlite3 *db)
     return yes;
 }
 
-static sq_status open_stores(const char *home, sqlite3 **out, sq_err *err)
+static sq_status open_stores(const stats *src, sqlite3 **out, sq_err *err)
 {
     sqlite3 *db = NULL;
     *out = NULL;
@@ -90,8 +94,8 @@ static sq_status open_stores(const char *home, sqlite3 **out, sq_err *err)
     }
     sqlite3_busy_timeout(db, 5000);
     sq_status st;
-    if ((st = attach(db, home, "central.db", "c", c_empty, "stations", err)) ||
-        (st = attach(db, home, "results.db", "r", r_empty, "heartbeat_latest", err))) {
+    if ((st = attach(db, stats_central_path(src), "c", c_empty, "stations", err)) ||
+        (st = attach(db, stats_results_path(src), "r", r_empty, "heartbeat_latest", err))) {
         sqlite3_close(db);
         return st;
     }
@@ -156,13 +160,13 @@ static const char list_sql[] = LIST_SQL(
     "coalesce((SELECT k.received_wall FROM r.stick_latest k WHERE k.station_id = s.station_id), 0)");
 static const char list_sql_v2[] = LIST_SQL("0");
 
-static sq_status list(const char *home, const char *district, const char *id,
-                      const fleet_limits *l, fleet_station **out, size_t *n, sq_err *err)
+sq_status fleet_sqlite_rows(const stats *src, const char *district, const char *id, int64_t now,
+                            fleet_station **out, size_t *n, sq_err *err)
 {
     *out = NULL;
     *n = 0;
     sqlite3 *db;
-    sq_status st = open_stores(home, &db, err);
+    sq_status st = open_stores(src, &db, err);
     if (st)
         return st;
     sqlite3_stmt *q = NULL;
@@ -174,7 +178,7 @@ static sq_status list(const char *home, const char *district, const char *id,
             sqlite3_bind_text(q, 1, district, -1, SQLITE_TRANSIENT);
         if (id)
             sqlite3_bind_text(q, 2, id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(q, 3, l->now);
+        sqlite3_bind_int64(q, 3, now);
         while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
             if (len == cap) {
                 size_t nc = cap ? cap * 2 : 64;
@@ -207,7 +211,6 @@ static sq_status list(const char *home, const char *district, const char *id,
             s->last_stick = sqlite3_column_int64(q, 13);
             if (s->last_stick > s->last_upload)
                 s->last_upload = s->last_stick;
-            s->attention = fleet_attention(s, l);
         }
     }
     sqlite3_finalize(q);
@@ -218,25 +221,38 @@ static sq_status list(const char *home, const char *district, const char *id,
         free(v);
         return st;
     }
-    if (len > 1)
-        qsort(v, len, sizeof *v, by_attention);
     *out = v;
     *n = len;
     return SQ_OK;
 }
 
-sq_status fleet_list(const char *home, const char *district, const fleet_limits *l,
-                     fleet_station **out, size_t *n, sq_err *err)
+/* The rows of either engine, with their attention bits, in order. */
+static sq_status list(stats *src, const char *district, const char *id, const fleet_limits *l,
+                      fleet_station **out, size_t *n, sq_err *err)
 {
-    return list(home, district, NULL, l, out, n, err);
+    sq_status st = stats_pg(src) ? fleetsrc_pg_rows(stats_pg(src), district, id, l->now, out, n, err)
+                                 : fleet_sqlite_rows(src, district, id, l->now, out, n, err);
+    if (st)
+        return st;
+    for (size_t i = 0; i < *n; i++)
+        (*out)[i].attention = fleet_attention(&(*out)[i], l);
+    if (*n > 1)
+        qsort(*out, *n, sizeof **out, by_attention);
+    return SQ_OK;
 }
 
-sq_status fleet_get(const char *home, const char *station_id, const fleet_limits *l,
-                    fleet_station *s, sq_err *err)
+sq_status fleet_list(stats *src, const char *district, const fleet_limits *l,
+                     fleet_station **out, size_t *n, sq_err *err)
+{
+    return list(src, district, NULL, l, out, n, err);
+}
+
+sq_status fleet_get(stats *src, const char *station_id, const fleet_limits *l, fleet_station *s,
+                    sq_err *err)
 {
     fleet_station *v;
     size_t n;
-    sq_status st = list(home, NULL, station_id, l, &v, &n, err);
+    sq_status st = list(src, NULL, station_id, l, &v, &n, err);
     if (st)
         return st;
     if (n == 1)
@@ -291,17 +307,16 @@ static void place_stick(fleet_history *h, int64_t t)
     h->n++;
 }
 
-sq_status fleet_history_get(const char *home, const char *station_id, int64_t before,
-                            int64_t after, int64_t last_stick, fleet_history *h, sq_err *err)
+sq_status fleet_sqlite_page(const stats *src, const char *station_id, int64_t cursor, bool after,
+                            fleet_beat_page *p, sq_err *err)
 {
-    memset(h, 0, sizeof *h);
+    memset(p, 0, sizeof *p);
     sqlite3 *db;
-    sq_status st = open_stores(home, &db, err);
+    sq_status st = open_stores(src, &db, err);
     if (st)
         return st;
     sqlite3_stmt *q = NULL;
     int rc;
-    int64_t cursor = before ? before : after;
     if (cursor) {
         rc = sqlite3_prepare_v2(db, "SELECT 1 FROM r.heartbeats WHERE id = ?1 AND station_id = ?2",
                                 -1, &q, NULL);
@@ -324,37 +339,21 @@ sq_status fleet_history_get(const char *home, const char *station_id, int64_t be
                 " ORDER BY id LIMIT ?3"
               : "SELECT " BEAT_COLUMNS " FROM r.heartbeats WHERE station_id = ?1"
                 " AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3";
-    fleet_beat got[FLEET_HISTORY_ROWS + 1];
-    size_t n = 0;
     if ((rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL)) == SQLITE_OK) {
         sqlite3_bind_text(q, 1, station_id, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(q, 2, cursor);
         sqlite3_bind_int(q, 3, FLEET_HISTORY_ROWS + 1);
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-            row_beat(q, &got[n++]);
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW && p->n < FLEET_HISTORY_ROWS + 1)
+            row_beat(q, &p->got[p->n++]);
     }
     sqlite3_finalize(q);
     q = NULL;
-    bool more = n > FLEET_HISTORY_ROWS;
-    if (more)
-        n = FLEET_HISTORY_ROWS;
-    if (after) { /* read oldest first: turn it round */
-        for (size_t i = 0; i < n; i++)
-            h->rows[i] = got[n - 1 - i];
-        h->older = n ? h->rows[n - 1].id : 0; /* there are older ones: before the cursor */
-        h->newer = more && n ? h->rows[0].id : 0;
-    } else {
-        memcpy(h->rows, got, n * sizeof got[0]);
-        h->older = more ? h->rows[n - 1].id : 0;
-        h->newer = before && n ? h->rows[0].id : 0;
-    }
-    h->n = n;
     if (rc == SQLITE_DONE &&
         (rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM r.heartbeats WHERE station_id = ?1",
                                  -1, &q, NULL)) == SQLITE_OK) {
         sqlite3_bind_text(q, 1, station_id, -1, SQLITE_TRANSIENT);
         if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-            h->total = sqlite3_column_int64(q, 0);
+            p->total = sqlite3_column_int64(q, 0);
             rc = SQLITE_DONE;
         }
     }
@@ -369,26 +368,64 @@ sq_status fleet_history_get(const char *home, const char *station_id, int64_t be
         sqlite3_bind_int(q, 2, FLEET_CHART_POINTS);
         size_t k = 0;
         while ((rc = sqlite3_step(q)) == SQLITE_ROW && k < FLEET_CHART_POINTS) {
-            h->chart_t[k] = sqlite3_column_int64(q, 0);
-            h->chart_pending[k] = sqlite3_column_int64(q, 1);
+            p->chart_t[k] = sqlite3_column_int64(q, 0);
+            p->chart_pending[k] = sqlite3_column_int64(q, 1);
             k++;
         }
         for (size_t i = 0; i < k / 2; i++) { /* oldest first */
-            int64_t t = h->chart_t[i], p = h->chart_pending[i];
-            h->chart_t[i] = h->chart_t[k - 1 - i];
-            h->chart_pending[i] = h->chart_pending[k - 1 - i];
-            h->chart_t[k - 1 - i] = t;
-            h->chart_pending[k - 1 - i] = p;
+            int64_t t = p->chart_t[i], v = p->chart_pending[i];
+            p->chart_t[i] = p->chart_t[k - 1 - i];
+            p->chart_pending[i] = p->chart_pending[k - 1 - i];
+            p->chart_t[k - 1 - i] = t;
+            p->chart_pending[k - 1 - i] = v;
         }
-        h->chart_n = k;
+        p->chart_n = k;
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
         st = console_seterr(err, SQ_EIO, "reading the heartbeat history", sqlite3_errmsg(db));
     close_stores(db);
-    if (!st && last_stick > 0)
-        place_stick(h, last_stick);
     return st;
+}
+
+sq_status fleet_history_get(stats *src, const char *station_id, int64_t before, int64_t after,
+                            int64_t last_stick, fleet_history *h, sq_err *err)
+{
+    memset(h, 0, sizeof *h);
+    fleet_beat_page *p = malloc(sizeof *p);
+    if (!p)
+        return console_seterr(err, SQ_ENOMEM, "heartbeat history", "out of memory");
+    int64_t cursor = before ? before : after;
+    sq_status st = stats_pg(src) ? fleetsrc_pg_page(stats_pg(src), station_id, cursor, after != 0,
+                                                    p, err)
+                                 : fleet_sqlite_page(src, station_id, cursor, after != 0, p, err);
+    if (st) {
+        free(p);
+        return st;
+    }
+    size_t n = p->n;
+    bool more = n > FLEET_HISTORY_ROWS;
+    if (more)
+        n = FLEET_HISTORY_ROWS;
+    if (after) { /* read oldest first: turn it round */
+        for (size_t i = 0; i < n; i++)
+            h->rows[i] = p->got[n - 1 - i];
+        h->older = n ? h->rows[n - 1].id : 0; /* there are older ones: before the cursor */
+        h->newer = more && n ? h->rows[0].id : 0;
+    } else {
+        memcpy(h->rows, p->got, n * sizeof p->got[0]);
+        h->older = more ? h->rows[n - 1].id : 0;
+        h->newer = before && n ? h->rows[0].id : 0;
+    }
+    h->n = n;
+    h->total = p->total;
+    memcpy(h->chart_t, p->chart_t, p->chart_n * sizeof p->chart_t[0]);
+    memcpy(h->chart_pending, p->chart_pending, p->chart_n * sizeof p->chart_pending[0]);
+    h->chart_n = p->chart_n;
+    free(p);
+    if (last_stick > 0)
+        place_stick(h, last_stick);
+    return SQ_OK;
 }
 
 /* ---- HTML ---- */

@@ -3,10 +3,12 @@
  * every enrolled station with what its last heartbeat said, sorted by
  * "needs attention", and the heartbeats central keeps of one station.
  *
- * Read from central.db and results.db with SQLite read-only (mode=ro), on
- * a connection of the call's own (no shared state, no lock), so the
- * console never writes or checkpoints them. A file not there yet reads
- * as no stations or no heartbeats.
+ * Read through the console's reading handle (stats.h: src), on either
+ * engine (stats_int.h). SQLite: central.db and results.db read-only
+ * (mode=ro), on a connection of the call's own (no shared state, no
+ * lock), so the console never writes or checkpoints them; a file not
+ * there yet reads as no stations or no heartbeats. PostgreSQL: the
+ * handle's read-only session.
  *
  * Clock skew: a heartbeat carries the station's wall clock when the
  * station made it (station_wall_s, sync/PROTOCOL.md); central stores its
@@ -29,7 +31,9 @@
 
 #include <synaq/synaq.h>
 
+#include "fleet_types.h"
 #include "html.h"
+#include "stats.h"
 
 /* What makes a station need attention, most pressing first (the rank
  * sorts by these bits, high to low). */
@@ -58,62 +62,21 @@ typedef struct {
 #define FLEET_WAITING_MANY 50
 #define FLEET_OLDEST_MAX_S (3 * 86400)
 
-typedef struct {
-    char id[65];
-    char district[257];
-    char label[257];
-    char software[32];
-    char content[512];  /* "exam:version ..." as the station said it */
-    bool revoked;
-    bool heard;         /* it has sent a heartbeat by network */
-    int64_t enrolled_wall;
-    int64_t last_heartbeat;   /* central's clock; 0: never (a stick is not a heartbeat) */
-    /* When its highest-numbered result arrived (one look-up in the
-     * results' primary key, not a scan of every batch), or the last stick
-     * carry-in if later; 0: never. An upload of results central held
-     * already does not move it. */
-    int64_t last_upload;
-    int64_t last_stick;       /* when a stick last carried it in; 0: never */
-    int64_t pending;          /* from the last heartbeat */
-    int64_t oldest_pending_s; /* its age now; 0: none */
-    int64_t disk_free_bytes;  /* from the last heartbeat */
-    bool has_skew;
-    int64_t skew_s;           /* station clock - central's, at the last heartbeat */
-    unsigned attention;       /* FLEET_* bits */
-} fleet_station;
 
 /* The stations of the district (NULL: all), most needing attention
  * first: by the attention bits (revoked, silent, skew, disk, waiting,
  * oldest), then most results waiting, then id. Caller frees *out. */
-sq_status fleet_list(const char *home, const char *district, const fleet_limits *l,
+sq_status fleet_list(stats *src, const char *district, const fleet_limits *l,
                      fleet_station **out, size_t *n, sq_err *err) SQ_MUST_CHECK;
 
 /* One station (revoked too), as fleet_list has it; SQ_ENOTFOUND for an id
  * not enrolled. */
-sq_status fleet_get(const char *home, const char *station_id, const fleet_limits *l,
+sq_status fleet_get(stats *src, const char *station_id, const fleet_limits *l,
                     fleet_station *s, sq_err *err) SQ_MUST_CHECK;
 
 /* The attention bits of one station (fleet_list sets them). */
 unsigned fleet_attention(const fleet_station *s, const fleet_limits *l);
 
-/* One stored heartbeat, or the station's last stick carry-in (by_stick:
- * then only received_wall is known; central keeps no heartbeat of a
- * stick, sync/PROTOCOL.md). */
-typedef struct {
-    int64_t id; /* the heartbeat's row id; 0 for the stick row */
-    bool by_stick;
-    int64_t received_wall;
-    int64_t pending;
-    int64_t oldest_pending_s; /* as the station said it then */
-    int64_t disk_free_bytes;
-    bool has_skew;
-    int64_t skew_s;
-    char software[32];
-} fleet_beat;
-
-#define FLEET_HISTORY_ROWS 50
-/* The pending chart's points: at most this many heartbeats, the newest. */
-#define FLEET_CHART_POINTS 240
 
 typedef struct {
     fleet_beat rows[FLEET_HISTORY_ROWS + 1]; /* + the stick row where it falls */
@@ -131,7 +94,7 @@ typedef struct {
  * page before). An id that is not one of the station's heartbeats:
  * SQ_ENOTFOUND. The stick row goes in the page whose times it falls
  * between. */
-sq_status fleet_history_get(const char *home, const char *station_id, int64_t before,
+sq_status fleet_history_get(stats *src, const char *station_id, int64_t before,
                             int64_t after, int64_t last_stick, fleet_history *h,
                             sq_err *err) SQ_MUST_CHECK;
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "cstore.h"
 #include "console.h"
 #include "password.h"
 #include "stats.h"
@@ -34,9 +35,14 @@ static int say(const char *what, const sq_err *e)
     return 1;
 }
 
-static void paths(const char *home, char *db, char *key, size_t len)
+/* The accounts: console.db in the home, or central's PostgreSQL database
+ * when the store is a URL; the audit key is a file in the home either way. */
+static void paths(const char *home, const char *store, char *db, char *key, size_t len)
 {
-    snprintf(db, len, "%s/console.db", home);
+    if (cstore_is_url(store))
+        snprintf(db, len, "%s", store);
+    else
+        snprintf(db, len, "%s/console.db", home);
     snprintf(key, len, "%s/console.key", home);
 }
 
@@ -67,7 +73,7 @@ static int audit_one(void *ctx, int64_t n, const accounts_audit *l)
     return 0;
 }
 
-int user_command(const char *home, int argc, char **argv)
+int user_command(const char *home, const char *store, int argc, char **argv)
 {
     static const struct option lo[] = {{"role", 1, 0, 'r'}, {"district", 1, 0, 'd'}, {0, 0, 0, 0}};
     const char *role_s = NULL, *district = NULL;
@@ -99,7 +105,7 @@ int user_command(const char *home, int argc, char **argv)
     accounts *a = NULL;
     char *pw = NULL;
     int rc = 1;
-    paths(home, db, key, sizeof db);
+    paths(home, store, db, key, sizeof db);
     actor(who, sizeof who);
     if (needs_name && !accounts_name_valid(name)) {
         fprintf(stderr,
@@ -185,7 +191,7 @@ int user_command(const char *home, int argc, char **argv)
          * that name: a spelling that matches none is said at once. */
         stats *sts = NULL;
         int64_t n_st = 0;
-        if (district && stats_open(home, &sts, NULL) == SQ_OK &&
+        if (district && stats_open(home, store, &sts, NULL) == SQ_OK &&
             stats_district_stations(sts, district, &n_st, NULL) == SQ_OK && n_st == 0)
             fprintf(stderr,
                     "synaq-central user add: note: no station is enrolled in district '%s' "

@@ -53,6 +53,7 @@
 #include <sodium.h>
 
 #include "accounts.h"
+#include "cstore.h"
 #include "chart.h"
 #include "export.h"
 #include "print.h"
@@ -1211,7 +1212,7 @@ static enum MHD_Result fleet_page(console *c, struct MHD_Connection *conn, const
     fleet_station *v = NULL;
     size_t n = 0;
     sq_err e;
-    if (fleet_list(c->home, district, &l, &v, &n, &e)) {
+    if (fleet_list(c->st, district, &l, &v, &n, &e)) {
         logf_("%s", e.msg);
         return error_page(c, conn, 500, lang, w, "error.server");
     }
@@ -1276,8 +1277,8 @@ static enum MHD_Result station_page(console *c, struct MHD_Connection *conn, con
     fleet_history *hist = malloc(sizeof *hist);
     if (!hist)
         return error_page(c, conn, 500, lang, w, "error.server");
-    if ((st = fleet_get(c->home, s.id, &fl_limits, &fs, &e)) ||
-        (st = fleet_history_get(c->home, s.id, before, after, s.last_stick, hist, &e))) {
+    if ((st = fleet_get(c->st, s.id, &fl_limits, &fs, &e)) ||
+        (st = fleet_history_get(c->st, s.id, before, after, s.last_stick, hist, &e))) {
         free(hist);
         if (st == SQ_ENOTFOUND)
             return error_page(c, conn, 404, lang, w, "error.not_found");
@@ -3600,7 +3601,14 @@ static unsigned connection_limit(void)
     return n;
 }
 
-int console_command(const char *home, int argc, char **argv)
+static int count_user(void *ctx, const accounts_user *u)
+{
+    (void)u;
+    (*(int64_t *)ctx)++;
+    return 0;
+}
+
+int console_command(const char *home, const char *store, int argc, char **argv)
 {
     static const struct option lo[] = {
         {"listen", 1, 0, 'l'},        {"tls-cert", 1, 0, 'c'}, {"tls-key", 1, 0, 'k'},
@@ -3694,9 +3702,12 @@ int console_command(const char *home, int argc, char **argv)
             goto out;
         }
     }
+    /* On PostgreSQL the accounts are in central's database (accounts.h). */
     snprintf(path, sizeof path, "%s/console.db", home);
+    if (cstore_is_url(store))
+        snprintf(path, sizeof path, "%s", store);
     snprintf(key_path, sizeof key_path, "%s/console.key", home);
-    if (access(path, F_OK) != 0) {
+    if (!cstore_is_url(store) && access(path, F_OK) != 0) {
         fprintf(stderr, "synaq-central console: no accounts yet; add the first with\n"
                         "  synaq-central user add NAME --role admin\n");
         goto out;
@@ -3709,12 +3720,22 @@ int console_command(const char *home, int argc, char **argv)
     snprintf(c->bundles, sizeof c->bundles, "%s", cfg.bundles ? cfg.bundles : "");
     if (!cfg.bundles)
         snprintf(c->bundles, sizeof c->bundles, "%s/bundles", home);
-    if (accounts_open(path, key_path, false, &c->acc, &e) || stats_open(home, &c->st, &e) ||
+    if (accounts_open(path, key_path, false, &c->acc, &e) || stats_open(home, store, &c->st, &e) ||
         reports_open(reports_path, &c->rep, &e)) {
         fprintf(stderr, "synaq-central console: %s\n", e.msg);
         goto out;
     }
-    int64_t lines = 0, first_bad = 0;
+    int64_t lines = 0, first_bad = 0, n_users = 0;
+    /* On PostgreSQL, as for a missing console.db: no one could log in. */
+    if (cstore_is_url(store) && accounts_user_each(c->acc, count_user, &n_users, &e)) {
+        fprintf(stderr, "synaq-central console: %s\n", e.msg);
+        goto out;
+    }
+    if (cstore_is_url(store) && n_users == 0) {
+        fprintf(stderr, "synaq-central console: no accounts yet; add the first with\n"
+                        "  synaq-central --db URL user add NAME --role admin\n");
+        goto out;
+    }
     if (accounts_audit_check(c->acc, &lines, &first_bad, &e))
         fprintf(stderr,
                 "synaq-central console: WARNING: %s (the console starts; see "

@@ -159,14 +159,14 @@ rc=0
   2>"$work/newer-open.err" || rc=$?
 [ $rc = 1 ] && grep -q "newer than this build knows" "$work/newer-open.err" && ok ||
   bad "open-results on a newer schema: $rc: $(cat "$work/newer-open.err")"
-q "UPDATE cstore_schema SET version = 4" >/dev/null
+q "UPDATE cstore_schema SET version = 5" >/dev/null
 
 # ---- the first schema, with data, upgraded at start ----
 v1=$("$here/pgtmp.sh" url "$SYNAQ_TEST_PG" v1)
 psql -X -q -v ON_ERROR_STOP=1 "$v1" -f "$here/schema-v1.sql" >/dev/null
 start_server "$work/v1.log" "$central_bin" --home "$work/central" serve --listen 127.0.0.1:0 --db "$v1"
 qv() { psql -X -At "$v1" -c "$1"; }
-[ "$(qv "SELECT version FROM cstore_schema")" = 4 ] && ok || bad "v1 not upgraded: $(qv "SELECT version FROM cstore_schema")"
+[ "$(qv "SELECT version FROM cstore_schema")" = 5 ] && ok || bad "v1 not upgraded: $(qv "SELECT version FROM cstore_schema")"
 # Schema 4 brought the station registry's tables, empty: the station is
 # enrolled there as in the first database (its rows copied).
 [ "$(qv "SELECT count(*) FROM stations")" = 0 ] && ok || bad "v1's new registry is not empty"
