@@ -19,6 +19,8 @@
  * are printed, never judged.
  *
  *   bench_reports [--rows N] [--db FILE] [--runs R] [--items-only]
+ *                 [--exams N] [--versions V]   (default 10 exams of 3 versions;
+ *                 --exams 1 --versions 1 puts every attempt in one exam version)
  *
  * Load: filling 10^6 rows takes about a minute on 2 cores (about 1 GB on
  * disk with their items); the cases take seconds.
@@ -61,6 +63,8 @@ static double now_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
+
+static int n_exams = 10, n_versions = 3;
 
 static int fill(const char *path, long rows)
 {
@@ -105,7 +109,7 @@ static int fill(const char *path, long rows)
                  (unsigned long long)(next_rand() % 200000) + 800000000000ull);
         snprintf(name, sizeof name, "%s %s", last_names[next_rand() % 12],
                  first_names[next_rand() % 15]);
-        snprintf(exam, sizeof exam, "exam-%02d", (int)(next_rand() % 10));
+        snprintf(exam, sizeof exam, "exam-%02d", (int)(next_rand() % (uint64_t)n_exams));
         r.station_id = station;
         r.seq = ++seq_of[st];
         snprintf(r.attempt_id, sizeof r.attempt_id, "%016llx%016llx",
@@ -113,7 +117,7 @@ static int fill(const char *path, long rows)
         r.trainee_id = trainee;
         r.trainee_name = name;
         r.exam_id = exam;
-        r.exam_version = 1 + (int64_t)(next_rand() % 3);
+        r.exam_version = 1 + (int64_t)(next_rand() % (uint64_t)n_versions);
         r.started_wall_s = year_start + (int64_t)(next_rand() % (365 * 86400));
         r.elapsed_ms = 60000 + (int64_t)(next_rand() % 1800000);
         r.finished_wall_s = r.started_wall_s + r.elapsed_ms / 1000;
@@ -263,7 +267,8 @@ int main(int argc, char **argv)
 {
     static const struct option lo[] = {
         {"rows", 1, 0, 'n'}, {"db", 1, 0, 'd'}, {"runs", 1, 0, 'r'},
-        {"items-only", 0, 0, 'i'}, {0, 0, 0, 0}};
+        {"items-only", 0, 0, 'i'}, {"exams", 1, 0, 'x'}, {"versions", 1, 0, 'v'},
+        {0, 0, 0, 0}};
     long rows = 1000000;
     int runs = 41, c;
     bool items_only = false;
@@ -277,12 +282,17 @@ int main(int argc, char **argv)
             runs = atoi(optarg);
         else if (c == 'i')
             items_only = true;
+        else if (c == 'x')
+            n_exams = atoi(optarg);
+        else if (c == 'v')
+            n_versions = atoi(optarg);
         else
             return 2;
     }
-    if (rows < 100 || runs < 1 || runs > MAX_RUNS) {
+    if (rows < 100 || runs < 1 || runs > MAX_RUNS || n_exams < 1 || n_exams > 99 ||
+        n_versions < 1 || n_versions > 9) {
         fputs("usage: bench_reports [--rows N (>= 100)] [--db FILE] [--runs R (1..201)] "
-              "[--items-only]\n",
+              "[--items-only] [--exams N (1..99)] [--versions V (1..9)]\n",
               stderr);
         return 2;
     }
@@ -354,10 +364,16 @@ int main(int argc, char **argv)
     printf("\nitem analysis, %d runs each (ms)\n", item_runs);
     printf("%-36s %9s %9s %8s %8s %8s %8s\n", "case", "attempts", "cells", "read med", "read max",
            "read cpu", "compute");
+    /* exam-03 version 2 (or the first of each with fewer exams or versions). */
+    char exam_id[16], whole[64], in_one[64];
+    int version = n_versions >= 2 ? 2 : 1;
+    snprintf(exam_id, sizeof exam_id, "exam-%02d", n_exams > 3 ? 3 : 0);
+    snprintf(whole, sizeof whole, "%s version %d, whole", exam_id, version);
+    snprintf(in_one, sizeof in_one, "%s version %d, one district", exam_id, version);
     if (!rc)
-        rc = run_items(rp, "exam-03 version 2, whole", "exam-03", 2, NULL, item_runs);
+        rc = run_items(rp, whole, exam_id, version, NULL, item_runs);
     if (!rc)
-        rc = run_items(rp, "exam-03 version 2, one district", "exam-03", 2, "Аудан 07", item_runs);
+        rc = run_items(rp, in_one, exam_id, version, "Аудан 07", item_runs);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("peak memory (max RSS): %ld MiB\n", ru.ru_maxrss / 1024);
