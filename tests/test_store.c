@@ -148,11 +148,11 @@ static void test_fresh(void)
 {
     sq_err e;
     char text[64], lock[400];
-    CHECK_INT(7, sq_store_schema_version(f.store));
+    CHECK_INT(8, sq_store_schema_version(f.store));
     CHECK_INT(0, query_text(f.db_path, "PRAGMA journal_mode", text, sizeof text));
     CHECK_STR("wal", text);
     CHECK_INT(0, query_text(f.db_path, "PRAGMA user_version", text, sizeof text));
-    CHECK_STR("7", text);
+    CHECK_STR("8", text);
     /* A new store's records are clean, and nothing was put on record. */
     CHECK_INT(0, (int)sq_chain_last(f.store)->found.flags);
     CHECK_INT(0, sq_chain_last(f.store)->on_record_n);
@@ -181,7 +181,7 @@ static void test_fresh(void)
     fx_digest(f.db_path, after);
     CHECK(memcmp(before, after, 32) == 0);
     CHECK(exam_listed(f.store, "fresh"));
-    CHECK_INT(7, sq_store_schema_version(f.store));
+    CHECK_INT(8, sq_store_schema_version(f.store));
     CHECK_INT(2, store_pragma(f.store, "PRAGMA synchronous"));
 }
 
@@ -372,8 +372,8 @@ static void test_not_a_store(void)
     /* A Synaq store of a later schema: this software must not touch it. */
     path_in(&f, path, sizeof path, "future.db");
     CHECK_INT(0, make_store(path));
-    CHECK_INT(0, exec_sql(path, "PRAGMA user_version = 8;"));
-    REFUSE_FILE(path, SQ_ESTATE, "schema version 8");
+    CHECK_INT(0, exec_sql(path, "PRAGMA user_version = 9;"));
+    REFUSE_FILE(path, SQ_ESTATE, "schema version 9");
 }
 
 /* A store of schema 1 (before the technician's tables) comes forward to
@@ -396,13 +396,14 @@ static void test_migrate_from_1(void)
                                 "DROP TABLE practice;"
                                 "DROP TABLE lessons; DROP TABLE lesson_images;"
                                 "DROP TABLE lesson_marks;"
+                                "DROP TABLE events; DROP TABLE event_roster;"
                                 "PRAGMA user_version = 1;"));
     CHECK_INT(0, query_text(path, "PRAGMA user_version", text, sizeof text));
     CHECK_STR("1", text);
     CHECK_OK(sq_store_open(path, f.keys, &f.clock, &s, &e), &e);
     if (!s)
         return;
-    CHECK_INT(7, sq_store_schema_version(s));
+    CHECK_INT(8, sq_store_schema_version(s));
     CHECK(exam_listed(s, "second"));
     /* The upgrade's own line, and nothing found. */
     CHECK_INT(0, query_text(path, "SELECT count(*) FROM audit", text, sizeof text));
@@ -458,7 +459,7 @@ static void test_migrate_from_2(void)
         sq_station_keys_close(k);
         return;
     }
-    CHECK_INT(7, sq_store_schema_version(s));
+    CHECK_INT(8, sq_store_schema_version(s));
     const sq_integrity_report *r = sq_chain_last(s);
     CHECK_INT(0, (int)r->found.flags);
     CHECK_INT(4, r->audit_rows);

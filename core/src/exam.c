@@ -19,6 +19,7 @@
 #include "idhash_int.h"
 #include "util_int.h"
 #include "synaq/markup.h"
+#include "event_int.h"
 
 #define ID_MAX 63
 #define EXAM_MAX_ITEMS 100000
@@ -1161,7 +1162,8 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
                                  {"practice", false},
                                  {"requires_practice", false},
                                  {"lessons", false},
-                                 {"lesson_images", false}};
+                                 {"lesson_images", false},
+                                 {"events", false}};
     static const char *const flags[] = {"show_score", "shuffle_items", "shuffle_options"};
     chk c = {.lm = lm, .file = file, .err = err};
     sets s = {0};
@@ -1260,6 +1262,8 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
         st = check_practice(&c, exam, &s);
     if (st == SQ_OK)
         st = check_lessons(&c, exam, &s);
+    if (st == SQ_OK)
+        st = sqi_event_check(exam, lm, file, err);
 out:
     free(s.item_points);
     free(s.item_topic);

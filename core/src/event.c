@@ -1,0 +1,563 @@
+/*
+ * event.c - training events (synaq/event.h): checked in the exam document
+ * (sqi_event_check, called by exam.c for sources and bundles alike),
+ * installed with their exam (events: the dates in the clear, the names
+ * and topics sealed like the exam's meta; event_roster: keyed hashes of
+ * the trainee ids), listed for the kiosk's welcome, and the gate an exam
+ * in events passes at its start.
+ *
+ * Load: an exam holds a handful of events; a gate reads them with one
+ * query and the trainee's rows by the primary key.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+
+#include "catalog_int.h"
+#include "chain_int.h"
+#include "db_int.h"
+#include "event_int.h"
+#include "exam_int.h"
+#include "util_int.h"
+#include "synaq/event.h"
+
+/* The same bound as attempt.c's: a difference between the wall and the
+ * monotonic clock above it is a clock jump. */
+#define JUMP_MS 5000
+#define ID_MAX 63
+#define NAME_MAX_BYTES 200
+#define TRAINEE_MAX 64
+
+/* ---------- days ---------- */
+
+bool sq_event_day_ok(const char *d)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (!d || strlen(d) != 10 || d[4] != '-' || d[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
+            return false;
+    int y = atoi(d), m = atoi(d + 5), day = atoi(d + 8);
+    if (y < 2000 || y > 2099 || m < 1 || m > 12 || day < 1 || day > mdays[m - 1])
+        return false;
+    bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    return !(m == 2 && day == 29 && !leap);
+}
+
+static void local_day(int64_t wall_s, char day[SQ_EVENT_DAY])
+{
+    time_t t = (time_t)wall_s;
+    struct tm tm;
+    if (!localtime_r(&t, &tm)) {
+        snprintf(day, SQ_EVENT_DAY, "0000-00-00");
+        return;
+    }
+    snprintf(day, SQ_EVENT_DAY, "%04d-%02d-%02d", (tm.tm_year + 1900) % 10000,
+             (tm.tm_mon + 1) % 100, tm.tm_mday % 100);
+}
+
+void sq_event_today(sq_store *s, char day[SQ_EVENT_DAY])
+{
+    local_day(sqi_db_wall_s(s), day);
+}
+
+/* ---------- the document's check ---------- */
+
+typedef struct {
+    const exam_linemap *lm;
+    const char *file;
+    const char *exam_id;
+    sq_err *err;
+} chk;
+
+static sq_status bad(const chk *c, const json_t *node, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static sq_status bad(const chk *c, const json_t *node, const char *fmt, ...)
+{
+    char body[384];
+    va_list ap;
+    int line = c->lm && node ? sqi_exam_linemap_line(c->lm, node) : 0;
+
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    if (c->file && line > 0)
+        return sqi_seterr(c->err, SQ_EINVAL, "%s:%d: events: %s", c->file, line, body);
+    return sqi_seterr(c->err, SQ_EINVAL, "exam '%s': events: %s", c->exam_id ? c->exam_id : "?",
+                      body);
+}
+
+static int line_of(const chk *c, const json_t *node)
+{
+    return c->lm ? sqi_exam_linemap_line(c->lm, node) : 0;
+}
+
+static bool id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > ID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_' || ch == '.'))
+            return false;
+    }
+    return true;
+}
+
+/* In the list of objects arr, the one whose "id" is id. */
+static const json_t *by_id(const json_t *arr, const char *id)
+{
+    size_t i;
+    const json_t *e;
+    json_array_foreach(arr, i, e)
+    {
+        const char *x = json_string_value(json_object_get(e, "id"));
+        if (x && strcmp(x, id) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+static sq_status check_name(const chk *c, const json_t *name, const char *ev)
+{
+    const char *key;
+    json_t *v;
+    if (!json_is_object(name) || json_object_size(name) == 0)
+        return bad(c, name, "event '%s': 'name' must be a map of languages (kk, ru, en)", ev);
+    json_object_foreach((json_t *)name, key, v)
+    {
+        if (sqi_lang_index(key) < 0)
+            return bad(c, v, "event '%s': name: unknown language '%.20s' (kk, ru, en)", ev, key);
+        if (!json_is_string(v) || json_string_length(v) == 0 ||
+            json_string_length(v) > NAME_MAX_BYTES)
+            return bad(c, v, "event '%s': name (%s) must be a text of 1 to %d bytes", ev, key,
+                       NAME_MAX_BYTES);
+    }
+    return SQ_OK;
+}
+
+static sq_status check_event(const chk *c, const json_t *exam, const json_t *e, size_t idx,
+                             json_t *seen)
+{
+    static const char *const keys[] = {"id", "name", "from", "to", "topics", "roster"};
+    const json_t *id = json_object_get(e, "id"), *from, *to, *topics, *roster, *v;
+    const char *key, *ev;
+    size_t i;
+
+    if (!json_is_object(e))
+        return bad(c, e, "event %zu must be a map (id, name, from, to, topics, roster)", idx + 1);
+    json_object_foreach((json_t *)e, key, v)
+    {
+        size_t k = 0;
+        while (k < sizeof keys / sizeof *keys && strcmp(key, keys[k]) != 0)
+            k++;
+        if (k == sizeof keys / sizeof *keys)
+            return bad(c, v, "event %zu: unknown key '%.40s' (id, name, from, to, topics, roster)",
+                       idx + 1, key);
+    }
+    if (!json_is_string(id) || !id_ok(json_string_value(id)))
+        return bad(c, id ? id : e,
+                   "event %zu: 'id' must be 1 to %d letters, digits, '-', '_' or '.'", idx + 1,
+                   ID_MAX);
+    ev = json_string_value(id);
+    const json_t *first = json_object_get(seen, ev);
+    if (first)
+        return bad(c, id, "event id '%s' is given twice (first at line %d)", ev,
+                   (int)json_integer_value(first));
+    json_object_set_new(seen, ev, json_integer(line_of(c, id)));
+    if (!json_object_get(e, "name"))
+        return bad(c, e, "event '%s' has no 'name'", ev);
+    sq_status st = check_name(c, json_object_get(e, "name"), ev);
+    if (st)
+        return st;
+    from = json_object_get(e, "from");
+    to = json_object_get(e, "to");
+    if (!from || !to)
+        return bad(c, e, "event '%s' needs 'from' and 'to' (its first and last day, YYYY-MM-DD)",
+                   ev);
+    if (!json_is_string(from) || !sq_event_day_ok(json_string_value(from)))
+        return bad(c, from, "event '%s': from '%.20s' is not a date YYYY-MM-DD (2000-2099)", ev,
+                   json_is_string(from) ? json_string_value(from) : "");
+    if (!json_is_string(to) || !sq_event_day_ok(json_string_value(to)))
+        return bad(c, to, "event '%s': to '%.20s' is not a date YYYY-MM-DD (2000-2099)", ev,
+                   json_is_string(to) ? json_string_value(to) : "");
+    if (strcmp(json_string_value(from), json_string_value(to)) > 0)
+        return bad(c, to, "event '%s': it ends (%s) before it begins (%s)", ev,
+                   json_string_value(to), json_string_value(from));
+    topics = json_object_get(e, "topics");
+    if (topics) {
+        if (!json_is_array(topics) || json_array_size(topics) == 0)
+            return bad(c, topics, "event '%s': 'topics' must be a list of the exam's topics", ev);
+        json_array_foreach(topics, i, v)
+        {
+            const char *t = json_string_value(v);
+            if (!t || !by_id(json_object_get(exam, "topics"), t))
+                return bad(c, v, "event '%s': '%.63s' is not a topic of the exam (see 'topics')",
+                           ev, t ? t : "");
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(json_string_value(json_array_get(topics, j)), t) == 0)
+                    return bad(c, v, "event '%s': topic '%s' is named twice", ev, t);
+        }
+    }
+    roster = json_object_get(e, "roster");
+    if (!json_is_array(roster) || json_array_size(roster) == 0)
+        return bad(c, roster ? roster : e,
+                   "event '%s': 'roster' must be a list of trainee ids (at least one)", ev);
+    const json_t *exam_roster = json_object_get(exam, "roster");
+    json_t *ids = json_object();
+    if (!ids)
+        return sqi_seterr(c->err, SQ_ENOMEM, "out of memory checking events");
+    json_array_foreach(roster, i, v)
+    {
+        const char *t = json_string_value(v);
+        if (!t || strlen(t) == 0 || strlen(t) > TRAINEE_MAX) {
+            st = bad(c, v, "event '%s': roster entry %zu must be a trainee id", ev, i + 1);
+            break;
+        }
+        if (!by_id(exam_roster, t)) {
+            st = bad(c, v, "event '%s': trainee '%.64s' is not on the exam's roster", ev, t);
+            break;
+        }
+        if (json_object_get(ids, t)) {
+            st = bad(c, v, "event '%s': trainee '%.64s' is on its roster twice", ev, t);
+            break;
+        }
+        json_object_set_new(ids, t, json_true());
+    }
+    json_decref(ids);
+    return st;
+}
+
+sq_status sqi_event_check(const json_t *exam, const exam_linemap *lm, const char *file,
+                          sq_err *err)
+{
+    const json_t *events = json_object_get(exam, "events"), *e;
+    chk c = {.lm = lm,
+             .file = file,
+             .exam_id = json_string_value(json_object_get(exam, "id")),
+             .err = err};
+    sq_status st = SQ_OK;
+    size_t i;
+
+    if (!events)
+        return SQ_OK;
+    if (!json_is_array(events) || json_array_size(events) == 0)
+        return bad(&c, events, "'events' must be a list of training events");
+    if (json_array_size(events) > SQI_EVENTS_MAX)
+        return bad(&c, events, "an exam holds at most %d events, not %zu", SQI_EVENTS_MAX,
+                   json_array_size(events));
+    json_t *seen = json_object();
+    if (!seen)
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory checking events");
+    json_array_foreach(events, i, e)
+    {
+        if ((st = check_event(&c, exam, e, i, seen)))
+            break;
+    }
+    json_decref(seen);
+    return st;
+}
+
+/* ---------- at a station ---------- */
+
+static void rowkey_event(char out[STORE_ROWKEY], const char *exam_id, int64_t version, int idx)
+{
+    snprintf(out, STORE_ROWKEY, "%s/%lld/event%d", exam_id, (long long)version, idx);
+}
+
+sq_status sqi_event_install(sq_store *s, int64_t exam_row, const json_t *exam, sq_err *err)
+{
+    const char *id = json_string_value(json_object_get(exam, "id"));
+    int64_t version = json_integer_value(json_object_get(exam, "version"));
+    const json_t *events = json_object_get(exam, "events"), *e, *t;
+    sqlite3_stmt *qe = NULL, *qr = NULL;
+    char rowkey[STORE_ROWKEY];
+    sq_status st = SQ_OK;
+    size_t i, j;
+
+    if (!events)
+        return SQ_OK;
+    if ((st = sqi_db_prepare(s,
+                             "INSERT INTO events(exam, idx, from_day, to_day, body)"
+                             " VALUES (?, ?, ?, ?, ?)",
+                             &qe, err)) ||
+        (st = sqi_db_prepare(s, "INSERT OR IGNORE INTO event_roster(exam, idx, trainee)"
+                                " VALUES (?, ?, ?)",
+                             &qr, err)))
+        goto out;
+    json_array_foreach(events, i, e)
+    {
+        json_t *body = json_pack("{s:O, s:O, s:O, s:O, s:i}", "id", json_object_get(e, "id"),
+                                 "name", json_object_get(e, "name"), "from",
+                                 json_object_get(e, "from"), "to", json_object_get(e, "to"),
+                                 "n_roster", (int)json_array_size(json_object_get(e, "roster")));
+        if (body && json_object_get(e, "topics"))
+            json_object_set(body, "topics", json_object_get(e, "topics"));
+        char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+        json_decref(body);
+        uint8_t *sealed = NULL;
+        size_t n;
+        if (!text) {
+            st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
+            goto out;
+        }
+        rowkey_event(rowkey, id, version, (int)i);
+        st = sqi_db_seal(s, "events", "body", rowkey, text, strlen(text), &sealed, &n, err);
+        free(text);
+        if (st)
+            goto out;
+        sqlite3_bind_int64(qe, 1, exam_row);
+        sqlite3_bind_int(qe, 2, (int)i);
+        sqlite3_bind_text(qe, 3, json_string_value(json_object_get(e, "from")), -1, SQLITE_STATIC);
+        sqlite3_bind_text(qe, 4, json_string_value(json_object_get(e, "to")), -1, SQLITE_STATIC);
+        sqlite3_bind_blob(qe, 5, sealed, (int)n, SQLITE_STATIC);
+        st = sqi_db_step_done(s, qe, "installing an event", err);
+        free(sealed);
+        if (st)
+            goto out;
+        json_array_foreach(json_object_get(e, "roster"), j, t)
+        {
+            uint8_t h[32];
+            sqi_db_trainee_hash(s, json_string_value(t), h);
+            sqlite3_bind_int64(qr, 1, exam_row);
+            sqlite3_bind_int(qr, 2, (int)i);
+            sqlite3_bind_blob(qr, 3, h, 32, SQLITE_TRANSIENT);
+            if ((st = sqi_db_step_done(s, qr, "installing an event's roster", err)))
+                goto out;
+        }
+    }
+out:
+    sqlite3_finalize(qe);
+    sqlite3_finalize(qr);
+    return st;
+}
+
+sq_status sq_event_list(sq_store *s, const char *day, sq_event_info **out, size_t *n, sq_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    sq_event_info *v = NULL;
+    size_t cap = 0, cnt = 0;
+    char rowkey[STORE_ROWKEY];
+    sq_status st;
+
+    *out = NULL;
+    *n = 0;
+    if (day && !sq_event_day_ok(day))
+        return sqi_seterr(err, SQ_EINVAL, "'%.20s' is not a date YYYY-MM-DD", day);
+    if ((st = sqi_db_prepare(s,
+                             "SELECT x.exam_id, x.version, e.idx, e.from_day, e.to_day, e.body"
+                             " FROM events e JOIN exams x ON x.id = e.exam WHERE x.active = 1"
+                             " AND (?1 IS NULL OR (e.from_day <= ?1 AND ?1 <= e.to_day))"
+                             " ORDER BY x.exam_id, e.idx",
+                             &q, err)))
+        return st;
+    if (day)
+        sqlite3_bind_text(q, 1, day, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *exam_id = (const char *)sqlite3_column_text(q, 0);
+        uint8_t *plain = NULL;
+        size_t plen;
+        if (cnt == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            sq_event_info *nv = realloc(v, nc * sizeof *nv);
+            if (!nv) {
+                st = sqi_seterr(err, SQ_ENOMEM, "out of memory");
+                goto out;
+            }
+            v = nv;
+            cap = nc;
+        }
+        sq_event_info *x = &v[cnt];
+        memset(x, 0, sizeof *x);
+        snprintf(x->exam_id, sizeof x->exam_id, "%s", exam_id);
+        snprintf(x->from, sizeof x->from, "%s", (const char *)sqlite3_column_text(q, 3));
+        snprintf(x->to, sizeof x->to, "%s", (const char *)sqlite3_column_text(q, 4));
+        rowkey_event(rowkey, exam_id, sqlite3_column_int64(q, 1), sqlite3_column_int(q, 2));
+        if ((st = sqi_db_open_field(s, "events", "body", rowkey, sqlite3_column_blob(q, 5),
+                                    (size_t)sqlite3_column_bytes(q, 5), &plain, &plen, err)))
+            goto out;
+        json_t *b = json_loadb((const char *)plain, plen, 0, NULL);
+        free(plain);
+        if (!b) {
+            st = sqi_seterr(err, SQ_ECORRUPT, "an event of exam '%s' does not read", exam_id);
+            goto out;
+        }
+        snprintf(x->id, sizeof x->id, "%s", json_string_value(json_object_get(b, "id")));
+        for (int l = 0; l < SQ_NLANGS; l++) {
+            const char *t =
+                json_string_value(json_object_get(json_object_get(b, "name"), sqi_lang_codes[l]));
+            snprintf(x->name[l], sizeof x->name[l], "%s", t ? t : "");
+        }
+        x->n_roster = (int)json_integer_value(json_object_get(b, "n_roster"));
+        x->n_topics = (int)json_array_size(json_object_get(b, "topics"));
+        json_decref(b);
+        cnt++;
+    }
+    if (rc != SQLITE_DONE)
+        st = sqi_db_sqlerr(s, rc, "listing events", err);
+out:
+    sqlite3_finalize(q);
+    if (st) {
+        free(v);
+        return st;
+    }
+    *out = v;
+    *n = cnt;
+    return SQ_OK;
+}
+
+/* Why the wall clock cannot say what day it is ("" when it can): moved
+ * against the monotonic clock since the store was opened, or standing
+ * before the newest bundle's import. */
+static sq_status clock_problem(sq_store *s, char *why, size_t cap, sq_err *err)
+{
+    int64_t wall = sqi_db_wall_s(s), mono = sqi_db_mono_ms(s);
+    int64_t d = (wall - s->opened_wall_s) * 1000 - (mono - s->opened_mono_ms);
+    sqlite3_stmt *q = NULL;
+    sq_status st;
+
+    why[0] = 0;
+    if (d > JUMP_MS || d < -JUMP_MS) {
+        snprintf(why, cap, "the wall clock moved %s by %lld s since the kiosk started",
+                 d > 0 ? "forward" : "back", (long long)(d > 0 ? d : -d) / 1000);
+        return SQ_OK;
+    }
+    if ((st = sqi_db_prepare(s, "SELECT max(imported_wall) FROM bundles", &q, err)))
+        return st;
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+        int64_t newest = sqlite3_column_int64(q, 0);
+        if (wall + JUMP_MS / 1000 < newest)
+            snprintf(why, cap, "the wall clock stands %lld s before the newest bundle's import",
+                     (long long)(newest - wall));
+    }
+    sqlite3_finalize(q);
+    return SQ_OK;
+}
+
+/* The verdict for the exam at row and the trainee's hash h; why: the
+ * clock's problem when SQ_EVENT_CLOCK. */
+static sq_status decide(sq_store *s, int64_t row, const uint8_t h[32], sq_event_verdict *v,
+                        char day[SQ_EVENT_DAY], char *why, size_t why_cap, sq_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    char today[SQ_EVENT_DAY], next[SQ_EVENT_DAY] = "", last[SQ_EVENT_DAY] = "";
+    int n_events = 0, rc;
+    bool invited = false, open = false;
+    sq_status st;
+
+    *v = SQ_EVENT_NONE;
+    day[0] = 0;
+    why[0] = 0;
+    if ((st = sqi_db_prepare(s,
+                             "SELECT e.from_day, e.to_day, r.trainee IS NOT NULL FROM events e"
+                             " LEFT JOIN event_roster r ON r.exam = e.exam AND r.idx = e.idx"
+                             " AND r.trainee = ?2 WHERE e.exam = ?1 ORDER BY e.idx",
+                             &q, err)))
+        return st;
+    sqlite3_bind_int64(q, 1, row);
+    sqlite3_bind_blob(q, 2, h, 32, SQLITE_STATIC);
+    sq_event_today(s, today);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *from = (const char *)sqlite3_column_text(q, 0),
+                   *to = (const char *)sqlite3_column_text(q, 1);
+        n_events++;
+        if (!sqlite3_column_int(q, 2))
+            continue;
+        invited = true;
+        if (strcmp(from, today) <= 0 && strcmp(today, to) <= 0)
+            open = true;
+        else if (strcmp(from, today) > 0 && (!next[0] || strcmp(from, next) < 0))
+            snprintf(next, sizeof next, "%s", from);
+        else if (strcmp(to, today) < 0 && strcmp(to, last) > 0)
+            snprintf(last, sizeof last, "%s", to);
+    }
+    if (rc != SQLITE_DONE)
+        st = sqi_db_sqlerr(s, rc, "reading events", err);
+    sqlite3_finalize(q);
+    if (st || n_events == 0)
+        return st;
+    if ((st = clock_problem(s, why, why_cap, err)))
+        return st;
+    if (why[0])
+        *v = SQ_EVENT_CLOCK;
+    else if (!invited)
+        *v = SQ_EVENT_NOT_INVITED;
+    else if (open)
+        *v = SQ_EVENT_OPEN;
+    else if (next[0])
+        *v = SQ_EVENT_NOT_YET, snprintf(day, SQ_EVENT_DAY, "%s", next);
+    else
+        *v = SQ_EVENT_CLOSED, snprintf(day, SQ_EVENT_DAY, "%s", last);
+    return SQ_OK;
+}
+
+static sq_status verdict_error(sq_event_verdict v, const char *exam_id, const char *day,
+                               const char *why, sq_err *err)
+{
+    switch (v) {
+    case SQ_EVENT_NOT_YET:
+        return sqi_seterr(err, SQ_ESTATE, "exam '%s' opens on %s (its training event)", exam_id,
+                          day);
+    case SQ_EVENT_CLOSED:
+        return sqi_seterr(err, SQ_ESTATE, "exam '%s' closed after %s (its training event)",
+                          exam_id, day);
+    case SQ_EVENT_NOT_INVITED:
+        return sqi_seterr(err, SQ_ESTATE, "exam '%s' is for its training events' trainees only",
+                          exam_id);
+    case SQ_EVENT_CLOCK:
+        return sqi_seterr(err, SQ_ESTATE, "exam '%s' is refused: %s", exam_id, why);
+    default: return SQ_OK;
+    }
+}
+
+sq_status sqi_event_allows(sq_store *s, int64_t exam_row, const char *exam_id, int64_t version,
+                           const uint8_t h[32], sq_err *err)
+{
+    sq_event_verdict v;
+    char day[SQ_EVENT_DAY], why[160];
+    (void)version;
+    sq_status st = decide(s, exam_row, h, &v, day, why, sizeof why, err);
+    return st ? st : verdict_error(v, exam_id, day, why, err);
+}
+
+sq_status sq_event_gate(sq_store *s, const char *exam_id, const char *trainee_id,
+                        sq_event_verdict *v, char day[SQ_EVENT_DAY], sq_err *err)
+{
+    sqlite3_int64 row;
+    int64_t version;
+    int n_roster;
+    uint8_t h[32];
+    char why[160];
+    sq_status st;
+
+    *v = SQ_EVENT_NONE;
+    day[0] = 0;
+    if (!exam_id || !sqi_catalog_trainee_id_ok(trainee_id))
+        return sqi_seterr(err, SQ_EINVAL, "an exam and a trainee id are needed");
+    if ((st = sqi_catalog_find_exam(s, exam_id, &row, &version, &n_roster, err)))
+        return st;
+    sqi_db_trainee_hash(s, trainee_id, h);
+    if ((st = decide(s, row, h, v, day, why, sizeof why, err)) || *v != SQ_EVENT_CLOCK)
+        return st;
+    /* Recorded as the attempts' clock events are: what the two clocks
+     * said, in the station's chained log. The trainee is named by the
+     * first bytes of the keyed hash, as identity.c names them. */
+    char detail[320], tag[17];
+    sqi_hex_encode(h, 8, tag);
+    snprintf(detail, sizeof detail,
+             "exam '%.63s', trainee %s: refused, %s (wall %lld, monotonic %lld ms)", exam_id, tag,
+             why, (long long)sqi_db_wall_s(s), (long long)sqi_db_mono_ms(s));
+    if ((st = sqi_db_begin(s, err)))
+        return st;
+    st = sqi_chain_audit_append(s, "kiosk", "event-clock", sq_status_name(SQ_ESTATE), detail,
+                                strlen(detail), err);
+    return sqi_db_end(s, st, err);
+}
