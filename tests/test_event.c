@@ -157,6 +157,14 @@ static void test_events(void)
     char day[SQ_EVENT_DAY];
     CHECK_ERR(SQ_ENOTFOUND, "", sq_event_gate(f.store, "nope", "T1", &v, day, &e), &e);
     CHECK_ERR(SQ_EINVAL, "trainee id", sq_event_gate(f.store, "ev", "", &v, day, &e), &e);
+    /* For showing: the trainee's own event open today, or none. */
+    char evid[64] = "x";
+    CHECK_OK(sq_event_trainee_today(f.store, "ev", "T1", evid, &e), &e);
+    CHECK_STR("spring", evid);
+    CHECK_OK(sq_event_trainee_today(f.store, "ev", "T2", evid, &e), &e);
+    CHECK_STR("", evid);
+    CHECK_OK(sq_event_trainee_today(f.store, "free", "T1", evid, &e), &e);
+    CHECK_STR("", evid);
 
     /* The attempt itself: refused outside, with the day and nothing stored. */
     sq_attempt *a = NULL;

@@ -528,6 +528,51 @@ sq_status sqi_event_allows(sq_store *s, int64_t exam_row, const char *exam_id, i
     return st ? st : verdict_error(v, exam_id, day, why, err);
 }
 
+sq_status sq_event_trainee_today(sq_store *s, const char *exam_id, const char *trainee_id,
+                                 char event_id[64], sq_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    char today[SQ_EVENT_DAY], rowkey[STORE_ROWKEY];
+    uint8_t h[32];
+    sq_status st;
+
+    event_id[0] = 0;
+    if (!exam_id || !sqi_catalog_trainee_id_ok(trainee_id))
+        return sqi_seterr(err, SQ_EINVAL, "an exam and a trainee id are needed");
+    sqi_db_trainee_hash(s, trainee_id, h);
+    sq_event_today(s, today);
+    if ((st = sqi_db_prepare(s,
+                             "SELECT x.version, e.idx, e.body FROM events e"
+                             " JOIN exams x ON x.id = e.exam AND x.active = 1 AND x.exam_id = ?1"
+                             " JOIN event_roster r ON r.exam = e.exam AND r.idx = e.idx"
+                             " AND r.trainee = ?2 WHERE e.from_day <= ?3 AND ?3 <= e.to_day"
+                             " ORDER BY e.idx LIMIT 1",
+                             &q, err)))
+        return st;
+    sqlite3_bind_text(q, 1, exam_id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, h, 32, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, today, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        uint8_t *plain = NULL;
+        size_t plen;
+        rowkey_event(rowkey, exam_id, sqlite3_column_int64(q, 0), sqlite3_column_int(q, 1));
+        st = sqi_db_open_field(s, "events", "body", rowkey, sqlite3_column_blob(q, 2),
+                               (size_t)sqlite3_column_bytes(q, 2), &plain, &plen, err);
+        json_t *b = st ? NULL : json_loadb((const char *)plain, plen, 0, NULL);
+        free(plain);
+        if (!st && !json_is_string(json_object_get(b, "id")))
+            st = sqi_seterr(err, SQ_ECORRUPT, "an event of exam '%s' does not read", exam_id);
+        if (!st)
+            snprintf(event_id, 64, "%s", json_string_value(json_object_get(b, "id")));
+        json_decref(b);
+    } else if (rc != SQLITE_DONE) {
+        st = sqi_db_sqlerr(s, rc, "reading events", err);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
 sq_status sq_event_gate(sq_store *s, const char *exam_id, const char *trainee_id,
                         sq_event_verdict *v, char day[SQ_EVENT_DAY], sq_err *err)
 {

@@ -60,6 +60,11 @@ typedef enum {
 sq_status sq_event_gate(sq_store *s, const char *exam_id, const char *trainee_id,
                         sq_event_verdict *v, char day[SQ_EVENT_DAY], sq_err *err) SQ_MUST_CHECK;
 
+/* The id of the trainee's event of exam_id open today, by the wall clock
+ * alone (for showing; sq_event_gate decides); "" when none. */
+sq_status sq_event_trainee_today(sq_store *s, const char *exam_id, const char *trainee_id,
+                                 char event_id[64], sq_err *err) SQ_MUST_CHECK;
+
 /* Whether day is a real date written YYYY-MM-DD (years 2000-2099). */
 bool sq_event_day_ok(const char *day);
 
