@@ -209,14 +209,31 @@ static void test_events(void)
     GATE("free", "T2", SQ_EVENT_NONE, "");
     CHECK_INT(1, count(f.db_path, audit_sql));
 
-    /* A restart with the clock set before the bundle came in: spring
-     * looks open again for T1, but the clock stands behind the import. */
-    f.fc.wall_s = 1790000000 - 3 * DAY_S;
+    /* A jump that opens nothing changes nothing: T1's spring is open by
+     * both clocks. */
+    f.fc.wall_s -= 10 * DAY_S - 3600;
+    GATE("ev", "T1", SQ_EVENT_OPEN, "");
+    CHECK_INT(1, count(f.db_path, audit_sql));
+
+    /* The real 2nd of October: T2 takes the exam (on record: the
+     * attempt's wall time). Then a restart with the clock set back to the
+     * 22nd of September, when spring was open for T1: the store's newest
+     * time says otherwise. */
+    f.fc.wall_s = 1790000000 + 11 * DAY_S;
+    f.fc.mono_ms += 11LL * DAY_S * 1000;
+    CHECK_INT(0, fx_reopen(&f));
+    CHECK_OK(sq_attempt_start(f.store, "ev", "T2", NULL, &a, &e), &e);
+    sq_attempt_free(a);
+    a = NULL;
+    f.fc.wall_s = 1790000000 + DAY_S;
     CHECK_INT(0, fx_reopen(&f));
     GATE("ev", "T1", SQ_EVENT_CLOCK, "");
     CHECK_INT(2, count(f.db_path, audit_sql));
     CHECK_INT(1, count(f.db_path, "SELECT count(*) FROM audit WHERE action = 'event-clock'"
-                                  " AND detail LIKE '%before the newest bundle%'"));
+                                  " AND detail LIKE '%moved back%newest time on record%'"));
+    /* Not open by the wall clock: the plain answer, nothing recorded. */
+    GATE("ev", "T3", SQ_EVENT_NOT_INVITED, "");
+    CHECK_INT(2, count(f.db_path, audit_sql));
     /* The audit log's chain holds with the new lines. */
     CHECK_INT(0, (int)sq_chain_last(f.store)->found.flags);
     fx_teardown(&f);

@@ -414,43 +414,75 @@ out:
     return SQ_OK;
 }
 
-/* Why the wall clock cannot say what day it is ("" when it can): moved
- * against the monotonic clock since the store was opened, or standing
- * before the newest bundle's import. */
-static sq_status clock_problem(sq_store *s, char *why, size_t cap, sq_err *err)
+/* The wall time the store can vouch for: the wall clock at the store's
+ * opening carried on by the monotonic clock, and never before the newest
+ * wall time the store recorded (a bundle's import, an attempt's last
+ * commit, a result). */
+static sq_status trusted_wall(sq_store *s, int64_t *out, int64_t *floor_wall, sq_err *err)
 {
-    int64_t wall = sqi_db_wall_s(s), mono = sqi_db_mono_ms(s);
-    int64_t d = (wall - s->opened_wall_s) * 1000 - (mono - s->opened_mono_ms);
     sqlite3_stmt *q = NULL;
     sq_status st;
+    int64_t mono_wall = s->opened_wall_s + (sqi_db_mono_ms(s) - s->opened_mono_ms) / 1000;
 
-    why[0] = 0;
-    if (d > JUMP_MS || d < -JUMP_MS) {
-        snprintf(why, cap, "the wall clock moved %s by %lld s since the kiosk started",
-                 d > 0 ? "forward" : "back", (long long)(d > 0 ? d : -d) / 1000);
-        return SQ_OK;
-    }
-    if ((st = sqi_db_prepare(s, "SELECT max(imported_wall) FROM bundles", &q, err)))
+    *floor_wall = 0;
+    if ((st = sqi_db_prepare(s,
+                             "SELECT max(coalesce((SELECT max(imported_wall) FROM bundles), 0),"
+                             " coalesce((SELECT max(last_wall) FROM attempts), 0),"
+                             " coalesce((SELECT max(created_wall) FROM results), 0))",
+                             &q, err)))
         return st;
-    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
-        int64_t newest = sqlite3_column_int64(q, 0);
-        if (wall + JUMP_MS / 1000 < newest)
-            snprintf(why, cap, "the wall clock stands %lld s before the newest bundle's import",
-                     (long long)(newest - wall));
-    }
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *floor_wall = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
+    *out = mono_wall > *floor_wall ? mono_wall : *floor_wall;
     return SQ_OK;
 }
 
-/* The verdict for the exam at row and the trainee's hash h; why: the
- * clock's problem when SQ_EVENT_CLOCK. */
+typedef struct {
+    char from[SQ_EVENT_DAY], to[SQ_EVENT_DAY];
+    bool invited;
+} ev_days;
+
+/* The verdict on day for the events read, and the day it names. */
+static sq_event_verdict verdict_on(const ev_days *ev, int n, const char *today,
+                                   char day[SQ_EVENT_DAY])
+{
+    char next[SQ_EVENT_DAY] = "", last[SQ_EVENT_DAY] = "";
+    bool invited = false;
+    day[0] = 0;
+    for (int i = 0; i < n; i++) {
+        if (!ev[i].invited)
+            continue;
+        invited = true;
+        if (strcmp(ev[i].from, today) <= 0 && strcmp(today, ev[i].to) <= 0)
+            return SQ_EVENT_OPEN;
+        if (strcmp(ev[i].from, today) > 0 && (!next[0] || strcmp(ev[i].from, next) < 0))
+            snprintf(next, sizeof next, "%s", ev[i].from);
+        else if (strcmp(ev[i].to, today) < 0 && strcmp(ev[i].to, last) > 0)
+            snprintf(last, sizeof last, "%s", ev[i].to);
+    }
+    if (!invited)
+        return SQ_EVENT_NOT_INVITED;
+    if (next[0]) {
+        snprintf(day, SQ_EVENT_DAY, "%s", next);
+        return SQ_EVENT_NOT_YET;
+    }
+    snprintf(day, SQ_EVENT_DAY, "%s", last);
+    return SQ_EVENT_CLOSED;
+}
+
+/* The verdict for the exam at row and the trainee's hash h, by the wall
+ * clock's day; but an event the wall clock opens and the trusted time
+ * (trusted_wall) does not is refused as SQ_EVENT_CLOCK, why saying how
+ * the clock moved: a clock set by hand cannot open an event, and a jump
+ * that changes nothing for the event changes nothing. */
 static sq_status decide(sq_store *s, int64_t row, const uint8_t h[32], sq_event_verdict *v,
                         char day[SQ_EVENT_DAY], char *why, size_t why_cap, sq_err *err)
 {
     sqlite3_stmt *q = NULL;
-    char today[SQ_EVENT_DAY], next[SQ_EVENT_DAY] = "", last[SQ_EVENT_DAY] = "";
-    int n_events = 0, rc;
-    bool invited = false, open = false;
+    ev_days ev[SQI_EVENTS_MAX];
+    char today[SQ_EVENT_DAY], tday[SQ_EVENT_DAY], tshown[SQ_EVENT_DAY];
+    int n = 0, rc;
     sq_status st;
 
     *v = SQ_EVENT_NONE;
@@ -464,38 +496,34 @@ static sq_status decide(sq_store *s, int64_t row, const uint8_t h[32], sq_event_
         return st;
     sqlite3_bind_int64(q, 1, row);
     sqlite3_bind_blob(q, 2, h, 32, SQLITE_STATIC);
-    sq_event_today(s, today);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *from = (const char *)sqlite3_column_text(q, 0),
-                   *to = (const char *)sqlite3_column_text(q, 1);
-        n_events++;
-        if (!sqlite3_column_int(q, 2))
-            continue;
-        invited = true;
-        if (strcmp(from, today) <= 0 && strcmp(today, to) <= 0)
-            open = true;
-        else if (strcmp(from, today) > 0 && (!next[0] || strcmp(from, next) < 0))
-            snprintf(next, sizeof next, "%s", from);
-        else if (strcmp(to, today) < 0 && strcmp(to, last) > 0)
-            snprintf(last, sizeof last, "%s", to);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && n < SQI_EVENTS_MAX) {
+        snprintf(ev[n].from, SQ_EVENT_DAY, "%s", (const char *)sqlite3_column_text(q, 0));
+        snprintf(ev[n].to, SQ_EVENT_DAY, "%s", (const char *)sqlite3_column_text(q, 1));
+        ev[n].invited = sqlite3_column_int(q, 2) != 0;
+        n++;
     }
-    if (rc != SQLITE_DONE)
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         st = sqi_db_sqlerr(s, rc, "reading events", err);
     sqlite3_finalize(q);
-    if (st || n_events == 0)
+    if (st || n == 0)
         return st;
-    if ((st = clock_problem(s, why, why_cap, err)))
+    int64_t wall = sqi_db_wall_s(s), trusted, floor_wall;
+    local_day(wall, today);
+    *v = verdict_on(ev, n, today, day);
+    if (*v != SQ_EVENT_OPEN)
+        return SQ_OK;
+    if ((st = trusted_wall(s, &trusted, &floor_wall, err)))
         return st;
-    if (why[0])
-        *v = SQ_EVENT_CLOCK;
-    else if (!invited)
-        *v = SQ_EVENT_NOT_INVITED;
-    else if (open)
-        *v = SQ_EVENT_OPEN;
-    else if (next[0])
-        *v = SQ_EVENT_NOT_YET, snprintf(day, SQ_EVENT_DAY, "%s", next);
-    else
-        *v = SQ_EVENT_CLOSED, snprintf(day, SQ_EVENT_DAY, "%s", last);
+    local_day(trusted, tday);
+    if (verdict_on(ev, n, tday, tshown) == SQ_EVENT_OPEN)
+        return SQ_OK;
+    int64_t d = wall - trusted;
+    snprintf(why, why_cap,
+             "the wall clock moved %s by %lld s: it says %s, the monotonic clock%s %s",
+             d > 0 ? "forward" : "back", (long long)(d > 0 ? d : -d), today,
+             trusted == floor_wall ? " and the newest time on record say" : " says", tday);
+    *v = SQ_EVENT_CLOCK;
+    day[0] = 0;
     return SQ_OK;
 }
 

@@ -10,10 +10,13 @@
  *
  * Days are the station's local date: the wall clock read through the
  * store's clock, in the station's time zone (TZ, /etc/localtime). The wall
- * clock is never trusted alone (DESIGN.md): sq_event_gate refuses, and
- * records in the audit log, a wall clock that moved against the monotonic
- * clock since the store was opened, or that stands before the time the
- * station's newest bundle was imported.
+ * clock is never trusted alone (DESIGN.md): when the wall clock's day opens
+ * an event that the trusted time does not (the wall clock at the store's
+ * opening carried on by the monotonic clock, and never before the newest
+ * wall time on record: a bundle's import, an attempt, a result),
+ * sq_event_gate refuses and records it in the audit log. A jump that opens
+ * nothing changes nothing. Not seen: a clock moved forward before the
+ * kiosk started, with nothing on record after it (as for attempts).
  *
  * An exam in no event is not concerned: sq_event_gate says SQ_EVENT_NONE
  * and the exam opens as it always has.
