@@ -1,6 +1,6 @@
 /*
  * event.c - training events (synaq/event.h): checked in the exam document
- * (sqi_event_check, called by exam.c for sources and bundles alike),
+ * (check_events of exam.c, called by sqi_exam_check for sources and bundles alike),
  * installed with their exam (events: the dates in the clear, the names
  * and topics sealed like the exam's meta; event_roster: keyed hashes of
  * the trainee ids), listed for the kiosk's welcome, and the gate an exam
@@ -9,7 +9,6 @@
  * Load: an exam holds a handful of events; a gate reads them with one
  * query and the trainee's rows by the primary key.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,25 +26,12 @@
 /* The same bound as attempt.c's: a difference between the wall and the
  * monotonic clock above it is a clock jump. */
 #define JUMP_MS 5000
-#define ID_MAX 63
-#define NAME_MAX_BYTES 200
-#define TRAINEE_MAX 64
 
 /* ---------- days ---------- */
 
 bool sq_event_day_ok(const char *d)
 {
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (!d || strlen(d) != 10 || d[4] != '-' || d[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
-            return false;
-    int y = atoi(d), m = atoi(d + 5), day = atoi(d + 8);
-    if (y < 2000 || y > 2099 || m < 1 || m > 12 || day < 1 || day > mdays[m - 1])
-        return false;
-    bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    return !(m == 2 && day == 29 && !leap);
+    return sqi_exam_day_ok(d);
 }
 
 static void local_day(int64_t wall_s, char day[SQ_EVENT_DAY])
@@ -63,206 +49,6 @@ static void local_day(int64_t wall_s, char day[SQ_EVENT_DAY])
 void sq_event_today(sq_store *s, char day[SQ_EVENT_DAY])
 {
     local_day(sqi_db_wall_s(s), day);
-}
-
-/* ---------- the document's check ---------- */
-
-typedef struct {
-    const exam_linemap *lm;
-    const char *file;
-    const char *exam_id;
-    sq_err *err;
-} chk;
-
-static sq_status bad(const chk *c, const json_t *node, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static sq_status bad(const chk *c, const json_t *node, const char *fmt, ...)
-{
-    char body[384];
-    va_list ap;
-    int line = c->lm && node ? sqi_exam_linemap_line(c->lm, node) : 0;
-
-    va_start(ap, fmt);
-    vsnprintf(body, sizeof body, fmt, ap);
-    va_end(ap);
-    if (c->file && line > 0)
-        return sqi_seterr(c->err, SQ_EINVAL, "%s:%d: events: %s", c->file, line, body);
-    return sqi_seterr(c->err, SQ_EINVAL, "exam '%s': events: %s", c->exam_id ? c->exam_id : "?",
-                      body);
-}
-
-static int line_of(const chk *c, const json_t *node)
-{
-    return c->lm ? sqi_exam_linemap_line(c->lm, node) : 0;
-}
-
-static bool id_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > ID_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '-' || ch == '_' || ch == '.'))
-            return false;
-    }
-    return true;
-}
-
-/* In the list of objects arr, the one whose "id" is id. */
-static const json_t *by_id(const json_t *arr, const char *id)
-{
-    size_t i;
-    const json_t *e;
-    json_array_foreach(arr, i, e)
-    {
-        const char *x = json_string_value(json_object_get(e, "id"));
-        if (x && strcmp(x, id) == 0)
-            return e;
-    }
-    return NULL;
-}
-
-static sq_status check_name(const chk *c, const json_t *name, const char *ev)
-{
-    const char *key;
-    json_t *v;
-    if (!json_is_object(name) || json_object_size(name) == 0)
-        return bad(c, name, "event '%s': 'name' must be a map of languages (kk, ru, en)", ev);
-    json_object_foreach((json_t *)name, key, v)
-    {
-        if (sqi_lang_index(key) < 0)
-            return bad(c, v, "event '%s': name: unknown language '%.20s' (kk, ru, en)", ev, key);
-        if (!json_is_string(v) || json_string_length(v) == 0 ||
-            json_string_length(v) > NAME_MAX_BYTES)
-            return bad(c, v, "event '%s': name (%s) must be a text of 1 to %d bytes", ev, key,
-                       NAME_MAX_BYTES);
-    }
-    return SQ_OK;
-}
-
-static sq_status check_event(const chk *c, const json_t *exam, const json_t *e, size_t idx,
-                             json_t *seen)
-{
-    static const char *const keys[] = {"id", "name", "from", "to", "topics", "roster"};
-    const json_t *id = json_object_get(e, "id"), *from, *to, *topics, *roster, *v;
-    const char *key, *ev;
-    size_t i;
-
-    if (!json_is_object(e))
-        return bad(c, e, "event %zu must be a map (id, name, from, to, topics, roster)", idx + 1);
-    json_object_foreach((json_t *)e, key, v)
-    {
-        size_t k = 0;
-        while (k < sizeof keys / sizeof *keys && strcmp(key, keys[k]) != 0)
-            k++;
-        if (k == sizeof keys / sizeof *keys)
-            return bad(c, v, "event %zu: unknown key '%.40s' (id, name, from, to, topics, roster)",
-                       idx + 1, key);
-    }
-    if (!json_is_string(id) || !id_ok(json_string_value(id)))
-        return bad(c, id ? id : e,
-                   "event %zu: 'id' must be 1 to %d letters, digits, '-', '_' or '.'", idx + 1,
-                   ID_MAX);
-    ev = json_string_value(id);
-    const json_t *first = json_object_get(seen, ev);
-    if (first)
-        return bad(c, id, "event id '%s' is given twice (first at line %d)", ev,
-                   (int)json_integer_value(first));
-    json_object_set_new(seen, ev, json_integer(line_of(c, id)));
-    if (!json_object_get(e, "name"))
-        return bad(c, e, "event '%s' has no 'name'", ev);
-    sq_status st = check_name(c, json_object_get(e, "name"), ev);
-    if (st)
-        return st;
-    from = json_object_get(e, "from");
-    to = json_object_get(e, "to");
-    if (!from || !to)
-        return bad(c, e, "event '%s' needs 'from' and 'to' (its first and last day, YYYY-MM-DD)",
-                   ev);
-    if (!json_is_string(from) || !sq_event_day_ok(json_string_value(from)))
-        return bad(c, from, "event '%s': from '%.20s' is not a date YYYY-MM-DD (2000-2099)", ev,
-                   json_is_string(from) ? json_string_value(from) : "");
-    if (!json_is_string(to) || !sq_event_day_ok(json_string_value(to)))
-        return bad(c, to, "event '%s': to '%.20s' is not a date YYYY-MM-DD (2000-2099)", ev,
-                   json_is_string(to) ? json_string_value(to) : "");
-    if (strcmp(json_string_value(from), json_string_value(to)) > 0)
-        return bad(c, to, "event '%s': it ends (%s) before it begins (%s)", ev,
-                   json_string_value(to), json_string_value(from));
-    topics = json_object_get(e, "topics");
-    if (topics) {
-        if (!json_is_array(topics) || json_array_size(topics) == 0)
-            return bad(c, topics, "event '%s': 'topics' must be a list of the exam's topics", ev);
-        json_array_foreach(topics, i, v)
-        {
-            const char *t = json_string_value(v);
-            if (!t || !by_id(json_object_get(exam, "topics"), t))
-                return bad(c, v, "event '%s': '%.63s' is not a topic of the exam (see 'topics')",
-                           ev, t ? t : "");
-            for (size_t j = 0; j < i; j++)
-                if (strcmp(json_string_value(json_array_get(topics, j)), t) == 0)
-                    return bad(c, v, "event '%s': topic '%s' is named twice", ev, t);
-        }
-    }
-    roster = json_object_get(e, "roster");
-    if (!json_is_array(roster) || json_array_size(roster) == 0)
-        return bad(c, roster ? roster : e,
-                   "event '%s': 'roster' must be a list of trainee ids (at least one)", ev);
-    const json_t *exam_roster = json_object_get(exam, "roster");
-    json_t *ids = json_object();
-    if (!ids)
-        return sqi_seterr(c->err, SQ_ENOMEM, "out of memory checking events");
-    json_array_foreach(roster, i, v)
-    {
-        const char *t = json_string_value(v);
-        if (!t || strlen(t) == 0 || strlen(t) > TRAINEE_MAX) {
-            st = bad(c, v, "event '%s': roster entry %zu must be a trainee id", ev, i + 1);
-            break;
-        }
-        if (!by_id(exam_roster, t)) {
-            st = bad(c, v, "event '%s': trainee '%.64s' is not on the exam's roster", ev, t);
-            break;
-        }
-        if (json_object_get(ids, t)) {
-            st = bad(c, v, "event '%s': trainee '%.64s' is on its roster twice", ev, t);
-            break;
-        }
-        json_object_set_new(ids, t, json_true());
-    }
-    json_decref(ids);
-    return st;
-}
-
-sq_status sqi_event_check(const json_t *exam, const exam_linemap *lm, const char *file,
-                          sq_err *err)
-{
-    const json_t *events = json_object_get(exam, "events"), *e;
-    chk c = {.lm = lm,
-             .file = file,
-             .exam_id = json_string_value(json_object_get(exam, "id")),
-             .err = err};
-    sq_status st = SQ_OK;
-    size_t i;
-
-    if (!events)
-        return SQ_OK;
-    if (!json_is_array(events) || json_array_size(events) == 0)
-        return bad(&c, events, "'events' must be a list of training events");
-    if (json_array_size(events) > SQI_EVENTS_MAX)
-        return bad(&c, events, "an exam holds at most %d events, not %zu", SQI_EVENTS_MAX,
-                   json_array_size(events));
-    json_t *seen = json_object();
-    if (!seen)
-        return sqi_seterr(err, SQ_ENOMEM, "out of memory checking events");
-    json_array_foreach(events, i, e)
-    {
-        if ((st = check_event(&c, exam, e, i, seen)))
-            break;
-    }
-    json_decref(seen);
-    return st;
 }
 
 /* ---------- at a station ---------- */

@@ -1,7 +1,7 @@
 /*
- * event_int.h - libsynaq's private: an exam's training events checked
- * (for exam.c), installed in the store (for import.c) and asked at an
- * attempt's start (for attempt.c); event.c.
+ * event_int.h - libsynaq's private: an exam's training events
+ * installed in the store (for import.c) and asked at an attempt's start
+ * (for attempt.c); event.c. Their check is exam.c's (sqi_exam_check).
  * Included only by the library's files that need it, its unit tests and
  * fuzzers; never installed, never by the tools.
  */
@@ -11,15 +11,6 @@
 #include <jansson.h>
 #include "db_int.h"
 #include "exam_int.h"
-
-/* The most events one exam may hold. */
-#define SQI_EVENTS_MAX 200
-
-/* Checks the canonical document's "events" (absent: nothing to check) by
- * assets/README.md's rules: "FILE:LINE: events: ..." with lm and file,
- * "exam 'ID': events: ..." without. */
-sq_status sqi_event_check(const json_t *exam, const exam_linemap *lm, const char *file,
-                          sq_err *err) SQ_MUST_CHECK;
 
 /* Inside import's write transaction: the exam's events into the events
  * and event_roster tables of the exam's row. Nothing when it has none. */
