@@ -23,30 +23,31 @@
 /* The fixture's wall clock starts at 1790000000: 2026-09-21 14:13 UTC. */
 #define DAY_S 86400
 
-static const char source[] = "exam: ev\n"
-                             "version: 1\n"
-                             "title: {en: Events}\n"
-                             "pass_mark: 50\n"
-                             "topics:\n"
-                             "  law: {en: Law}\n"
-                             "items:\n"
-                             "  - {id: a, topic: law, type: truefalse, answer: yes, text: {en: A}}\n"
-                             "roster:\n"
-                             "  - {id: T1, name: Айгүл}\n"
-                             "  - {id: T2, name: Ерлан}\n"
-                             "  - {id: T3, name: Дана}\n"
-                             "events:\n"
-                             "  - id: spring\n"
-                             "    name: {kk: Көктемгі оқу, ru: Весеннее обучение, en: Spring}\n"
-                             "    from: 2026-09-20\n"
-                             "    to: 2026-09-25\n"
-                             "    topics: [law]\n"
-                             "    roster: [T1]\n"
-                             "  - id: autumn\n"
-                             "    name: {en: Autumn}\n"
-                             "    from: 2026-10-01\n"
-                             "    to: 2026-10-05\n"
-                             "    roster: [T2]\n";
+static const char source[] =
+    "exam: ev\n"
+    "version: 1\n"
+    "title: {en: Events}\n"
+    "pass_mark: 50\n"
+    "topics:\n"
+    "  law: {en: Law}\n"
+    "items:\n"
+    "  - {id: a, topic: law, type: truefalse, answer: yes, text: {en: A}}\n"
+    "roster:\n"
+    "  - {id: T1, name: Айгүл}\n"
+    "  - {id: T2, name: Ерлан}\n"
+    "  - {id: T3, name: Дана}\n"
+    "events:\n"
+    "  - id: spring\n"
+    "    name: {kk: Көктемгі оқу, ru: Весеннее обучение, en: Spring}\n"
+    "    from: 2026-09-20\n"
+    "    to: 2026-09-25\n"
+    "    topics: [law]\n"
+    "    roster: [T1]\n"
+    "  - id: autumn\n"
+    "    name: {en: Autumn}\n"
+    "    from: 2026-10-01\n"
+    "    to: 2026-10-05\n"
+    "    roster: [T2]\n";
 
 static const char plain_exam[] = "exam: free\n"
                                  "version: 1\n"
@@ -101,8 +102,9 @@ static void test_events(void)
         check_failures++;
         return;
     }
-    char bundle[400], plain[400], audit_sql[] = "SELECT count(*) FROM audit WHERE action = "
-                                                "'event-clock'";
+    char bundle[400], plain[400],
+        audit_sql[] = "SELECT count(*) FROM audit WHERE action = "
+                      "'event-clock'";
     sq_err e = {0};
     snprintf(bundle, sizeof bundle, "%s/ev.sqb", f.dir);
     snprintf(plain, sizeof plain, "%s/free.sqb", f.dir);

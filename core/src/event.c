@@ -74,8 +74,9 @@ sq_status sqi_event_install(sq_store *s, int64_t exam_row, const json_t *exam, s
                              "INSERT INTO events(exam, idx, from_day, to_day, body)"
                              " VALUES (?, ?, ?, ?, ?)",
                              &qe, err)) ||
-        (st = sqi_db_prepare(s, "INSERT OR IGNORE INTO event_roster(exam, idx, trainee)"
-                                " VALUES (?, ?, ?)",
+        (st = sqi_db_prepare(s,
+                             "INSERT OR IGNORE INTO event_roster(exam, idx, trainee)"
+                             " VALUES (?, ?, ?)",
                              &qr, err)))
         goto out;
     json_array_foreach(events, i, e)
@@ -321,14 +322,15 @@ static sq_status verdict_error(sq_event_verdict v, const char *exam_id, const ch
         return sqi_seterr(err, SQ_ESTATE, "exam '%s' opens on %s (its training event)", exam_id,
                           day);
     case SQ_EVENT_CLOSED:
-        return sqi_seterr(err, SQ_ESTATE, "exam '%s' closed after %s (its training event)",
-                          exam_id, day);
+        return sqi_seterr(err, SQ_ESTATE, "exam '%s' closed after %s (its training event)", exam_id,
+                          day);
     case SQ_EVENT_NOT_INVITED:
         return sqi_seterr(err, SQ_ESTATE, "exam '%s' is for its training events' trainees only",
                           exam_id);
     case SQ_EVENT_CLOCK:
         return sqi_seterr(err, SQ_ESTATE, "exam '%s' is refused: %s", exam_id, why);
-    default: return SQ_OK;
+    default:
+        return SQ_OK;
     }
 }
 

@@ -1225,7 +1225,7 @@ static sq_status check_name(const chk_ev *c, const json_t *name, const char *ev)
         if (!json_is_string(v) || json_string_length(v) == 0 ||
             json_string_length(v) > EVENT_NAME_MAX)
             return ev_bad(c, v, "event '%s': name (%s) must be a text of 1 to %d bytes", ev, key,
-                       EVENT_NAME_MAX);
+                          EVENT_NAME_MAX);
     }
     return SQ_OK;
 }
@@ -1239,25 +1239,27 @@ static sq_status check_event(const chk_ev *c, const json_t *exam, const json_t *
     size_t i;
 
     if (!json_is_object(e))
-        return ev_bad(c, e, "event %zu must be a map (id, name, from, to, topics, roster)", idx + 1);
+        return ev_bad(c, e, "event %zu must be a map (id, name, from, to, topics, roster)",
+                      idx + 1);
     json_object_foreach((json_t *)e, key, v)
     {
         size_t k = 0;
         while (k < sizeof keys / sizeof *keys && strcmp(key, keys[k]) != 0)
             k++;
         if (k == sizeof keys / sizeof *keys)
-            return ev_bad(c, v, "event %zu: unknown key '%.40s' (id, name, from, to, topics, roster)",
-                       idx + 1, key);
+            return ev_bad(c, v,
+                          "event %zu: unknown key '%.40s' (id, name, from, to, topics, roster)",
+                          idx + 1, key);
     }
     if (!json_is_string(id) || !ev_id_ok(json_string_value(id)))
         return ev_bad(c, id ? id : e,
-                   "event %zu: 'id' must be 1 to %d letters, digits, '-', '_' or '.'", idx + 1,
-                   ID_MAX);
+                      "event %zu: 'id' must be 1 to %d letters, digits, '-', '_' or '.'", idx + 1,
+                      ID_MAX);
     ev = json_string_value(id);
     const json_t *first = json_object_get(seen, ev);
     if (first)
         return ev_bad(c, id, "event id '%s' is given twice (first at line %d)", ev,
-                   (int)json_integer_value(first));
+                      (int)json_integer_value(first));
     json_object_set_new(seen, ev, json_integer(ev_line_of(c, id)));
     if (!json_object_get(e, "name"))
         return ev_bad(c, e, "event '%s' has no 'name'", ev);
@@ -1268,26 +1270,27 @@ static sq_status check_event(const chk_ev *c, const json_t *exam, const json_t *
     to = json_object_get(e, "to");
     if (!from || !to)
         return ev_bad(c, e, "event '%s' needs 'from' and 'to' (its first and last day, YYYY-MM-DD)",
-                   ev);
+                      ev);
     if (!json_is_string(from) || !sqi_exam_day_ok(json_string_value(from)))
         return ev_bad(c, from, "event '%s': from '%.20s' is not a date YYYY-MM-DD (2000-2099)", ev,
-                   json_is_string(from) ? json_string_value(from) : "");
+                      json_is_string(from) ? json_string_value(from) : "");
     if (!json_is_string(to) || !sqi_exam_day_ok(json_string_value(to)))
         return ev_bad(c, to, "event '%s': to '%.20s' is not a date YYYY-MM-DD (2000-2099)", ev,
-                   json_is_string(to) ? json_string_value(to) : "");
+                      json_is_string(to) ? json_string_value(to) : "");
     if (strcmp(json_string_value(from), json_string_value(to)) > 0)
         return ev_bad(c, to, "event '%s': it ends (%s) before it begins (%s)", ev,
-                   json_string_value(to), json_string_value(from));
+                      json_string_value(to), json_string_value(from));
     topics = json_object_get(e, "topics");
     if (topics) {
         if (!json_is_array(topics) || json_array_size(topics) == 0)
-            return ev_bad(c, topics, "event '%s': 'topics' must be a list of the exam's topics", ev);
+            return ev_bad(c, topics, "event '%s': 'topics' must be a list of the exam's topics",
+                          ev);
         json_array_foreach(topics, i, v)
         {
             const char *t = json_string_value(v);
             if (!t || !ev_by_id(json_object_get(exam, "topics"), t))
                 return ev_bad(c, v, "event '%s': '%.63s' is not a topic of the exam (see 'topics')",
-                           ev, t ? t : "");
+                              ev, t ? t : "");
             for (size_t j = 0; j < i; j++)
                 if (strcmp(json_string_value(json_array_get(topics, j)), t) == 0)
                     return ev_bad(c, v, "event '%s': topic '%s' is named twice", ev, t);
@@ -1296,7 +1299,7 @@ static sq_status check_event(const chk_ev *c, const json_t *exam, const json_t *
     roster = json_object_get(e, "roster");
     if (!json_is_array(roster) || json_array_size(roster) == 0)
         return ev_bad(c, roster ? roster : e,
-                   "event '%s': 'roster' must be a list of trainee ids (at least one)", ev);
+                      "event '%s': 'roster' must be a list of trainee ids (at least one)", ev);
     const json_t *exam_roster = json_object_get(exam, "roster");
     json_t *ids = json_object();
     if (!ids)
@@ -1323,13 +1326,13 @@ static sq_status check_event(const chk_ev *c, const json_t *exam, const json_t *
 }
 
 static sq_status check_events(const json_t *exam, const exam_linemap *lm, const char *file,
-                          sq_err *err)
+                              sq_err *err)
 {
     const json_t *events = json_object_get(exam, "events"), *e;
     chk_ev c = {.lm = lm,
-             .file = file,
-             .exam_id = json_string_value(json_object_get(exam, "id")),
-             .err = err};
+                .file = file,
+                .exam_id = json_string_value(json_object_get(exam, "id")),
+                .err = err};
     sq_status st = SQ_OK;
     size_t i;
 
@@ -1339,7 +1342,7 @@ static sq_status check_events(const json_t *exam, const exam_linemap *lm, const 
         return ev_bad(&c, events, "'events' must be a list of training events");
     if (json_array_size(events) > SQI_EVENTS_MAX)
         return ev_bad(&c, events, "an exam holds at most %d events, not %zu", SQI_EVENTS_MAX,
-                   json_array_size(events));
+                      json_array_size(events));
     json_t *seen = json_object();
     if (!seen)
         return sqi_seterr(err, SQ_ENOMEM, "out of memory checking events");
