@@ -30,6 +30,7 @@
 #include "synaq/identity.h"
 #include "synaq/keys.h"
 #include "update.h"
+#include "events_report.h"
 #include "synaq/batch.h"
 #include "synaq/result.h"
 #include "synaq/usb.h"
@@ -116,14 +117,14 @@ static int usage(FILE *f)
             "                     with a MANIFEST of SHA-256s; a PostgreSQL store: see pg_dump\n"
             "  restore SRC        check the backup SRC against its MANIFEST, then copy it into\n"
             "                     DIR, which must not hold central's files yet\n"
-            "%s%s%s"
+            "%s%s%s%s"
             "\n"
             "DIR defaults to $SYNAQ_CENTRAL_HOME or /var/lib/synaq-central. The public keys\n"
             "every station must trust are in DIR/keys/central.pub. The receiver keeps what\n"
             "it receives in the result store: DIR/results.db (SQLite, one receiver), or the\n"
             "PostgreSQL database of a URL postgresql://... (any number of receivers), given\n"
             "with --db (before or after the command) or $SYNAQ_CENTRAL_DB.\n",
-            serve_usage, user_usage, console_usage);
+            serve_usage, user_usage, console_usage, events_report_usage);
     return f == stderr ? 2 : 0;
 }
 
@@ -1808,6 +1809,8 @@ int main(int argc, char **argv)
         return cmd_backup(n, v);
     if (!strcmp(cmd, "restore"))
         return cmd_restore(n, v);
+    if (!strcmp(cmd, "events-report"))
+        return events_report_main(n, v);
     if (!strcmp(cmd, "help"))
         return usage(stdout);
     fprintf(stderr, "synaq-central: unknown command '%s'\n", cmd);

@@ -162,6 +162,7 @@ void app_to_welcome(app *a)
     sq_free(a->exam.people);
     a->exam.people = NULL;
     a->exam.n_people = 0;
+    a->exam.events_day[0] = 0; /* welcome reads the events again */
     /* Text size and contrast were the last person's: the next one, and
      * the technician, start from the station's defaults. */
     if (a->text_step != 0 || a->contrast) {
@@ -264,6 +265,7 @@ void app_free(app *a)
     sq_review_free(a->exam.review);
     a->exam.review = NULL;
     sq_free(a->exam.people);
+    sq_free(a->exam.events);
     sq_free(a->exam.exams);
     sq_free(a->exam.desc);
     a->exam.desc = NULL;

@@ -21,6 +21,7 @@
 
 #include "synaq/attempt.h"
 #include "synaq/catalog.h"
+#include "synaq/event.h"
 #include "synaq/practice.h"
 #include "synaq/tech.h"
 #include "synaq/usb.h"
@@ -191,6 +192,16 @@ typedef struct {
     /* whether an exam of this list (exams) can be practised, found once */
     const sq_exam_info *prac_any_of;
     bool prac_any;
+    /* The training events open today, for welcome (scr_exam.c): read
+     * again when the day changes or the kiosk comes back to welcome. */
+    sq_event_info *events;
+    size_t n_events;
+    char events_day[SQ_EVENT_DAY];
+    /* Why the exam tapped does not open by its events (its day filled
+     * in), shown in place of msg's text while msg is "event.refused". */
+    char event_msg[320];
+    /* Each exam's event of the trainee open today (its id; "" none). */
+    char event_of[APP_MAX_EXAMS][64];
 } exam_state;
 
 /* The technician's side (scr_tech.c, unlock.c). */

@@ -129,13 +129,14 @@ static void usage(FILE *f)
     fputs("usage: synaq-kiosk [--home DIR] [--db FILE] [--keys FILE] [--passphrase-file FILE]\n"
           "                   [--assets DIR] [--fonts FILE] [--size WxH] [--software]\n"
           "                   [--windowed] [--script FILE [--screenshots DIR]] [--trace]\n"
-          "                   [--usb-roots DIR:DIR...]\n"
+          "                   [--usb-roots DIR:DIR...] [--wall EPOCH_SECONDS]\n"
           "The station's store and keys default to $SYNAQ_HOME (or /var/lib/synaq).\n"
           "USB sticks are looked for under $SYNAQ_USB_ROOTS (or " SQ_USB_ROOTS ").\n"
           "The kiosk has no way out for a trainee; it stops on SIGTERM, or when the\n"
           "technician leaves it (status 3). One kiosk a store: a second one on the same\n"
           "store stops at once (status 4). Technician mode: hold the top left corner\n"
-          "of the welcome screen for 3 seconds, then the PIN (synaqctl set-pin).\n",
+          "of the welcome screen for 3 seconds, then the PIN (synaqctl set-pin).\n"
+          "--wall: with --script, where the simulated wall clock starts (default: now).\n",
           f);
 }
 
@@ -146,7 +147,7 @@ int main(int argc, char **argv)
         {"assets", 1, 0, 'a'},  {"fonts", 1, 0, 'f'},      {"size", 1, 0, 's'},
         {"software", 0, 0, 'S'}, {"windowed", 0, 0, 'w'},  {"script", 1, 0, 'x'},
         {"screenshots", 1, 0, 'o'}, {"passphrase-file", 1, 0, 'p'}, {"trace", 0, 0, 't'},
-        {"usb-roots", 1, 0, 'u'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"usb-roots", 1, 0, 'u'}, {"wall", 1, 0, 'W'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     heap_setup();
     options o = {0};
     o.assets = SYNAQ_ASSETS_DIR;
@@ -155,6 +156,7 @@ int main(int argc, char **argv)
                       ? getenv("SYNAQ_USB_ROOTS")
                       : SQ_USB_ROOTS;
     int c;
+    long long wall_start = 0; /* --wall: the simulated wall clock's start */
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case 'H': o.home = optarg; break;
@@ -168,6 +170,12 @@ int main(int argc, char **argv)
         case 'o': o.shots = optarg; break;
         case 't': o.trace = true; break;
         case 'u': o.usb_roots = optarg; break;
+        case 'W':
+            if (sscanf(optarg, "%lld", &wall_start) != 1 || wall_start <= 0) {
+                usage(stderr);
+                return 2;
+            }
+            break;
         case 's':
             if (sscanf(optarg, "%dx%d", &o.width, &o.height) != 2) {
                 usage(stderr);
@@ -196,7 +204,7 @@ int main(int argc, char **argv)
         return e.code == SQ_EBUSY ? 4 : 1;
     }
 
-    sim_clock sim = {1000, (int64_t)time(NULL), 0};
+    sim_clock sim = {1000, wall_start > 0 ? (int64_t)wall_start : (int64_t)time(NULL), 0};
     sq_clock sim_c = {sim_mono, sim_wall, &sim};
     const sq_clock *clock = o.script ? &sim_c : sq_clock_system();
     if (sq_init(&e) || sq_harden_process(&e) ||

@@ -32,6 +32,127 @@ static const char *exam_title(app *a, const sq_exam_info *x)
 
 static void load_exams(app *a);
 
+/* ---- training events (synaq/event.h) ---- */
+
+/* The events open today, read again when the day changed or the kiosk
+ * came back to welcome (app_to_welcome forgets the day read). */
+static void load_events(app *a)
+{
+    char today[SQ_EVENT_DAY];
+    sq_err e;
+    if (!a->store)
+        return;
+    sq_event_today(a->store, today);
+    if (strcmp(today, a->exam.events_day) == 0)
+        return;
+    sq_free(a->exam.events);
+    a->exam.events = NULL;
+    a->exam.n_events = 0;
+    if (sq_event_list(a->store, today, &a->exam.events, &a->exam.n_events, &e))
+        app_log_err("listing the training events", &e);
+    snprintf(a->exam.events_day, sizeof a->exam.events_day, "%s", today);
+}
+
+/* "YYYY-MM-DD" as people here write it: DD.MM.YYYY. */
+static const char *day_shown(const char *day, char out[16])
+{
+    snprintf(out, 16, "%.2s.%.2s.%.4s", day + 8, day + 5, day);
+    return out;
+}
+
+/* An event's name in lang, else in the first language it has. */
+static const char *event_name(const sq_event_info *ev, int lang)
+{
+    if (ev->name[lang][0])
+        return ev->name[lang];
+    for (int l = 0; l < N_LANGS; l++)
+        if (ev->name[l][0])
+            return ev->name[l];
+    return ev->id;
+}
+
+/* Welcome's list of the events open today, from y down: a heading in the
+ * three languages, then each event by its names (each language it has)
+ * and its days, as many as fit; the rest counted. */
+static void welcome_events(app *a, int y)
+{
+    ui *u = &a->u;
+    char from[16], to[16], more[32];
+    int w = u->w - 2 * u->gap, bottom = u->h - u->gap;
+    load_events(a);
+    if (a->exam.n_events == 0)
+        return;
+    snprintf(a->tmp, APP_TMP, "%s · %s · %s", i18n_get(a->t, LANG_KK, "welcome.events"),
+             i18n_get(a->t, LANG_RU, "welcome.events"), i18n_get(a->t, LANG_EN, "welcome.events"));
+    int h = ui_text_height(u, w, a->tmp, u->px, true);
+    if (y + h > bottom)
+        return;
+    y += ui_text(u, ui_r(u->gap, y, w, 0), a->tmp, u->px, true, u->th.accent, ALIGN_CENTER);
+    for (size_t i = 0; i < a->exam.n_events; i++) {
+        const sq_event_info *ev = &a->exam.events[i];
+        size_t len = 0;
+        a->tmp[0] = 0;
+        for (int l = 0; l < N_LANGS; l++) {
+            bool again = false;
+            for (int k = 0; k < l; k++)
+                again |= ev->name[k][0] && strcmp(ev->name[k], ev->name[l]) == 0;
+            if (ev->name[l][0] && !again && len < APP_TMP)
+                len += (size_t)snprintf(a->tmp + len, APP_TMP - len, "%s%s", len ? " / " : "",
+                                        ev->name[l]);
+        }
+        if (len < APP_TMP)
+            snprintf(a->tmp + len, APP_TMP - len, "%s%s – %s", len ? "\n" : "",
+                     day_shown(ev->from, from), day_shown(ev->to, to));
+        int line = plat_line_height(u->p, u->px);
+        h = ui_text_height(u, w, a->tmp, u->px, false);
+        /* Room for this one, and for the count of the rest when more follow. */
+        if (y + u->gap + h + (i + 1 < a->exam.n_events ? line : 0) > bottom) {
+            snprintf(more, sizeof more, "+%zu", a->exam.n_events - i);
+            ui_text(u, ui_r(u->gap, y, w, 0), more, u->px, false, u->th.muted, ALIGN_CENTER);
+            return;
+        }
+        y += u->gap;
+        y += ui_text(u, ui_r(u->gap, y, w, 0), a->tmp, u->px, false, u->th.fg, ALIGN_CENTER);
+    }
+}
+
+/* The trainee's event of exam i open today, for the exam list; NULL
+ * when none (load_exams found it). */
+static const sq_event_info *exam_event_today(app *a, size_t i)
+{
+    load_events(a);
+    for (size_t k = 0; a->exam.event_of[i][0] && k < a->exam.n_events; k++)
+        if (strcmp(a->exam.events[k].exam_id, a->exam.exams[i].id) == 0 &&
+            strcmp(a->exam.events[k].id, a->exam.event_of[i]) == 0)
+            return &a->exam.events[k];
+    return NULL;
+}
+
+/* Whether the exam may start by its events; when not, why, with its day,
+ * in msg (and the refusal of a moved clock is on record: event.c). */
+static bool event_allows(app *a, const sq_exam_info *x)
+{
+    sq_event_verdict v;
+    char day[SQ_EVENT_DAY], shown[16];
+    sq_err e;
+    if (sq_event_gate(a->store, x->id, a->exam.id, &v, day, &e)) {
+        app_log_err("checking the training events", &e);
+        a->msg = "error.generic";
+        a->dirty = true;
+        return false;
+    }
+    if (v == SQ_EVENT_NONE || v == SQ_EVENT_OPEN)
+        return true;
+    static const char *const keys[] = {
+        [SQ_EVENT_NOT_YET] = "event.not_yet", [SQ_EVENT_CLOSED] = "event.closed",
+        [SQ_EVENT_NOT_INVITED] = "event.not_invited", [SQ_EVENT_CLOCK] = "event.clock"};
+    i18n_fmt(a->t, a->lang, keys[v], a->exam.event_msg, sizeof a->exam.event_msg, "day",
+             day[0] ? day_shown(day, shown) : "", NULL);
+    a->msg = "event.refused";
+    a->dirty = true;
+    return false;
+}
+
 /* ---- welcome ---- */
 
 static void scr_welcome(app *a)
@@ -79,8 +200,9 @@ static void scr_welcome(app *a)
     ui_text(u, ui_r(u->gap, ly, u->w - 2 * u->gap, 0), i18n_get(a->t, LANG_KK, "welcome.choose_language"),
             u->px, false, u->th.muted, ALIGN_CENTER);
     ly += plat_line_height(u->p, u->px);
-    ui_text(u, ui_r(u->gap, ly, u->w - 2 * u->gap, 0), i18n_get(a->t, LANG_RU, "welcome.choose_language"),
-            u->px, false, u->th.muted, ALIGN_CENTER);
+    ly += ui_text(u, ui_r(u->gap, ly, u->w - 2 * u->gap, 0), i18n_get(a->t, LANG_RU, "welcome.choose_language"),
+                  u->px, false, u->th.muted, ALIGN_CENTER);
+    welcome_events(a, ly + 2 * u->gap);
 }
 
 /* ---- identification ---- */
@@ -113,6 +235,9 @@ static void load_exams(app *a)
             a->exam.left[i] = 0;
         if (name[0] && !a->exam.name[0])
             snprintf(a->exam.name, sizeof a->exam.name, "%s", name);
+        if (sq_event_trainee_today(a->store, a->exam.exams[i].id, a->exam.id, a->exam.event_of[i],
+                                   &e))
+            a->exam.event_of[i][0] = 0;
     }
 }
 
@@ -520,6 +645,9 @@ static void start_or_resume(app *a, int i)
         a->dirty = true;
         return;
     }
+    /* An exam in training events: one of the trainee's open today. */
+    if (!event_allows(a, &a->exam.exams[i]))
+        return;
     sq_free(a->exam.desc);
     a->exam.desc = NULL;
     a->exam.desc_asked = -1;
@@ -553,6 +681,14 @@ static void scr_exams(app *a)
                                            : i18n_fmt(a->t, a->lang, "exams.attempts_left", l3,
                                                       sizeof l3, "n", count, NULL);
         snprintf(a->tmp, APP_TMP, "%s\n%s · %s · %s", exam_title(a, x), l1, l2, att);
+        const sq_event_info *ev = exam_event_today(a, i);
+        if (ev) {
+            char from[16], to[16], evl[400];
+            size_t len = strlen(a->tmp);
+            i18n_fmt(a->t, a->lang, "exams.event", evl, sizeof evl, "name", event_name(ev, a->lang),
+                     "from", day_shown(ev->from, from), "to", day_shown(ev->to, to), NULL);
+            snprintf(a->tmp + len, APP_TMP - len, "\n%s", evl);
+        }
         int th = ui_text_height(u, u->w - 4 * u->gap, a->tmp, u->px, true);
         ui_rect r = ui_r(u->gap, y, u->w - 2 * u->gap, th + 2 * u->gap);
         snprintf(name, sizeof name, "exam:%s", x->id);
@@ -564,7 +700,11 @@ static void scr_exams(app *a)
     if (n == 0)
         app_message_box(a, ui_r(u->gap, y, u->w - 2 * u->gap, 0), app_t(a, "exams.none"), u->th.muted);
     if (a->msg)
-        app_message_box(a, ui_r(u->gap, y + u->unit, u->w - 2 * u->gap, 0), app_t(a, a->msg), u->th.bad);
+        app_message_box(a, ui_r(u->gap, y + u->unit, u->w - 2 * u->gap, 0),
+                        strcmp(a->msg, "event.refused") == 0 && a->exam.event_msg[0]
+                            ? a->exam.event_msg
+                            : app_t(a, a->msg),
+                        u->th.bad);
     /* The footer: back, then the study material (scr_learn.c) and
      * practice (scr_practice.c) when the exams listed have them, in equal
      * parts (back keeps half the width when it is alone). */

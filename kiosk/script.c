@@ -307,6 +307,10 @@ int script_run(app *a, sim_clock *clk, const script_options *o)
             screens_key(a, key);
         } else if (!strcmp(cmd, "wait")) {
             sim_wait(a, clk, (int64_t)(atof(arg) * 1000));
+        } else if (!strcmp(cmd, "wall-jump")) {
+            /* The wall clock alone moves (a date set by hand), by seconds. */
+            clk->wall_s += (int64_t)atoll(arg);
+            a->dirty = true;
         } else if (!strcmp(cmd, "wait-real")) {
             /* Simulated time that passes at the real pace, then one frame:
              * a station's frame a second, for benchmarks. */

@@ -5,6 +5,7 @@
  *   around X Y, their distance times SCALE), hold X Y SECONDS, type TEXT,
  *   keys TEXT (taps on the on-screen keyboard), key enter|backspace|back,
  *   wait SECONDS (simulated), wait-real SECONDS, sleep-real MS, wait-file PATH,
+ *   wall-jump SECONDS (the wall clock alone moves: a date set by hand),
  *   expect-screen NAME, expect-text TEXT, expect-no-text TEXT,
  *   expect-widget NAME, expect-fits, expect-left, screenshot NAME,
  *   progress-shot NAME, start NAME, wait-progress PERCENT, wait-done,

@@ -152,7 +152,7 @@ static void test_fresh(void)
     CHECK_INT(0, query_text(f.db_path, "PRAGMA journal_mode", text, sizeof text));
     CHECK_STR("wal", text);
     CHECK_INT(0, query_text(f.db_path, "PRAGMA user_version", text, sizeof text));
-    CHECK_STR("8", text);
+    CHECK_STR("9", text);
     /* A new store's records are clean, and nothing was put on record. */
     CHECK_INT(0, (int)sq_chain_last(f.store)->found.flags);
     CHECK_INT(0, sq_chain_last(f.store)->on_record_n);
@@ -372,8 +372,8 @@ static void test_not_a_store(void)
     /* A Synaq store of a later schema: this software must not touch it. */
     path_in(&f, path, sizeof path, "future.db");
     CHECK_INT(0, make_store(path));
-    CHECK_INT(0, exec_sql(path, "PRAGMA user_version = 9;"));
-    REFUSE_FILE(path, SQ_ESTATE, "schema version 9");
+    CHECK_INT(0, exec_sql(path, "PRAGMA user_version = 10;"));
+    REFUSE_FILE(path, SQ_ESTATE, "schema version 10");
 }
 
 /* A store of schema 1 (before the technician's tables) comes forward to
@@ -398,6 +398,7 @@ static void test_migrate_from_1(void)
                                 "DROP TABLE practice;"
                                 "DROP TABLE lessons; DROP TABLE lesson_images;"
                                 "DROP TABLE lesson_marks;"
+                                "DROP TABLE events; DROP TABLE event_roster;"
                                 "PRAGMA user_version = 1;"));
     CHECK_INT(0, query_text(path, "PRAGMA user_version", text, sizeof text));
     CHECK_STR("1", text);

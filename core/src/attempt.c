@@ -22,6 +22,7 @@
 #include "mastery_int.h"
 #include "result_int.h"
 #include "db_int.h"
+#include "event_int.h"
 #include "util_int.h"
 #include "synaq/attempt.h"
 
@@ -570,6 +571,9 @@ sq_status sq_attempt_start(sq_store *s, const char *exam_id, const char *trainee
     sqi_db_trainee_hash(s, trainee_id, h);
     /* requires_practice: every topic mastered first (mastery.c). */
     if ((st = sqi_mastery_required(s, a->exam_row, exam_id, a->exam_version, a->meta, h, err)))
+        goto out;
+    /* An exam in training events: one of the trainee's open today (event.c). */
+    if ((st = sqi_event_allows(s, a->exam_row, exam_id, a->exam_version, h, err)))
         goto out;
     if ((st = sqi_catalog_attempts_used(s, h, exam_id, &used, &open, err)))
         goto out;

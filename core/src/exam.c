@@ -1134,6 +1134,227 @@ out:
     return st;
 }
 
+#define EVENT_NAME_MAX 200
+
+/* Whether d is a real date written YYYY-MM-DD (years 2000-2099). */
+bool sqi_exam_day_ok(const char *d)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (!d || strlen(d) != 10 || d[4] != '-' || d[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
+            return false;
+    int y = atoi(d), m = atoi(d + 5), day = atoi(d + 8);
+    if (y < 2000 || y > 2099 || m < 1 || m > 12 || day < 1 || day > mdays[m - 1])
+        return false;
+    bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    return !(m == 2 && day == 29 && !leap);
+}
+
+/* ---------- training events (assets/README.md; stored by event.c) ---------- */
+
+typedef struct {
+    const exam_linemap *lm;
+    const char *file;
+    const char *exam_id;
+    sq_err *err;
+} chk_ev;
+
+static sq_status ev_bad(const chk_ev *c, const json_t *node, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static sq_status ev_bad(const chk_ev *c, const json_t *node, const char *fmt, ...)
+{
+    char body[384];
+    va_list ap;
+    int line = c->lm && node ? sqi_exam_linemap_line(c->lm, node) : 0;
+
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    if (c->file && line > 0)
+        return sqi_seterr(c->err, SQ_EINVAL, "%s:%d: events: %s", c->file, line, body);
+    return sqi_seterr(c->err, SQ_EINVAL, "exam '%s': events: %s", c->exam_id ? c->exam_id : "?",
+                      body);
+}
+
+static int ev_line_of(const chk_ev *c, const json_t *node)
+{
+    return c->lm ? sqi_exam_linemap_line(c->lm, node) : 0;
+}
+
+static bool ev_id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > ID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_' || ch == '.'))
+            return false;
+    }
+    return true;
+}
+
+/* In the list of objects arr, the one whose "id" is id. */
+static const json_t *ev_by_id(const json_t *arr, const char *id)
+{
+    size_t i;
+    const json_t *e;
+    json_array_foreach(arr, i, e)
+    {
+        const char *x = json_string_value(json_object_get(e, "id"));
+        if (x && strcmp(x, id) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+static sq_status check_name(const chk_ev *c, const json_t *name, const char *ev)
+{
+    const char *key;
+    json_t *v;
+    if (!json_is_object(name) || json_object_size(name) == 0)
+        return ev_bad(c, name, "event '%s': 'name' must be a map of languages (kk, ru, en)", ev);
+    json_object_foreach((json_t *)name, key, v)
+    {
+        if (sqi_lang_index(key) < 0)
+            return ev_bad(c, v, "event '%s': name: unknown language '%.20s' (kk, ru, en)", ev, key);
+        if (!json_is_string(v) || json_string_length(v) == 0 ||
+            json_string_length(v) > EVENT_NAME_MAX)
+            return ev_bad(c, v, "event '%s': name (%s) must be a text of 1 to %d bytes", ev, key,
+                          EVENT_NAME_MAX);
+    }
+    return SQ_OK;
+}
+
+static sq_status check_event(const chk_ev *c, const json_t *exam, const json_t *e, size_t idx,
+                             json_t *seen)
+{
+    static const char *const keys[] = {"id", "name", "from", "to", "topics", "roster"};
+    const json_t *id = json_object_get(e, "id"), *from, *to, *topics, *roster, *v;
+    const char *key, *ev;
+    size_t i;
+
+    if (!json_is_object(e))
+        return ev_bad(c, e, "event %zu must be a map (id, name, from, to, topics, roster)",
+                      idx + 1);
+    json_object_foreach((json_t *)e, key, v)
+    {
+        size_t k = 0;
+        while (k < sizeof keys / sizeof *keys && strcmp(key, keys[k]) != 0)
+            k++;
+        if (k == sizeof keys / sizeof *keys)
+            return ev_bad(c, v,
+                          "event %zu: unknown key '%.40s' (id, name, from, to, topics, roster)",
+                          idx + 1, key);
+    }
+    if (!json_is_string(id) || !ev_id_ok(json_string_value(id)))
+        return ev_bad(c, id ? id : e,
+                      "event %zu: 'id' must be 1 to %d letters, digits, '-', '_' or '.'", idx + 1,
+                      ID_MAX);
+    ev = json_string_value(id);
+    const json_t *first = json_object_get(seen, ev);
+    if (first)
+        return ev_bad(c, id, "event id '%s' is given twice (first at line %d)", ev,
+                      (int)json_integer_value(first));
+    json_object_set_new(seen, ev, json_integer(ev_line_of(c, id)));
+    if (!json_object_get(e, "name"))
+        return ev_bad(c, e, "event '%s' has no 'name'", ev);
+    sq_status st = check_name(c, json_object_get(e, "name"), ev);
+    if (st)
+        return st;
+    from = json_object_get(e, "from");
+    to = json_object_get(e, "to");
+    if (!from || !to)
+        return ev_bad(c, e, "event '%s' needs 'from' and 'to' (its first and last day, YYYY-MM-DD)",
+                      ev);
+    if (!json_is_string(from) || !sqi_exam_day_ok(json_string_value(from)))
+        return ev_bad(c, from, "event '%s': from '%.20s' is not a date YYYY-MM-DD (2000-2099)", ev,
+                      json_is_string(from) ? json_string_value(from) : "");
+    if (!json_is_string(to) || !sqi_exam_day_ok(json_string_value(to)))
+        return ev_bad(c, to, "event '%s': to '%.20s' is not a date YYYY-MM-DD (2000-2099)", ev,
+                      json_is_string(to) ? json_string_value(to) : "");
+    if (strcmp(json_string_value(from), json_string_value(to)) > 0)
+        return ev_bad(c, to, "event '%s': it ends (%s) before it begins (%s)", ev,
+                      json_string_value(to), json_string_value(from));
+    topics = json_object_get(e, "topics");
+    if (topics) {
+        if (!json_is_array(topics) || json_array_size(topics) == 0)
+            return ev_bad(c, topics, "event '%s': 'topics' must be a list of the exam's topics",
+                          ev);
+        json_array_foreach(topics, i, v)
+        {
+            const char *t = json_string_value(v);
+            if (!t || !ev_by_id(json_object_get(exam, "topics"), t))
+                return ev_bad(c, v, "event '%s': '%.63s' is not a topic of the exam (see 'topics')",
+                              ev, t ? t : "");
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(json_string_value(json_array_get(topics, j)), t) == 0)
+                    return ev_bad(c, v, "event '%s': topic '%s' is named twice", ev, t);
+        }
+    }
+    roster = json_object_get(e, "roster");
+    if (!json_is_array(roster) || json_array_size(roster) == 0)
+        return ev_bad(c, roster ? roster : e,
+                      "event '%s': 'roster' must be a list of trainee ids (at least one)", ev);
+    const json_t *exam_roster = json_object_get(exam, "roster");
+    json_t *ids = json_object();
+    if (!ids)
+        return sqi_seterr(c->err, SQ_ENOMEM, "out of memory checking events");
+    json_array_foreach(roster, i, v)
+    {
+        const char *t = json_string_value(v);
+        if (!t || strlen(t) == 0 || strlen(t) > TRAINEE_ID_MAX) {
+            st = ev_bad(c, v, "event '%s': roster entry %zu must be a trainee id", ev, i + 1);
+            break;
+        }
+        if (!ev_by_id(exam_roster, t)) {
+            st = ev_bad(c, v, "event '%s': trainee '%.64s' is not on the exam's roster", ev, t);
+            break;
+        }
+        if (json_object_get(ids, t)) {
+            st = ev_bad(c, v, "event '%s': trainee '%.64s' is on its roster twice", ev, t);
+            break;
+        }
+        json_object_set_new(ids, t, json_true());
+    }
+    json_decref(ids);
+    return st;
+}
+
+static sq_status check_events(const json_t *exam, const exam_linemap *lm, const char *file,
+                              sq_err *err)
+{
+    const json_t *events = json_object_get(exam, "events"), *e;
+    chk_ev c = {.lm = lm,
+                .file = file,
+                .exam_id = json_string_value(json_object_get(exam, "id")),
+                .err = err};
+    sq_status st = SQ_OK;
+    size_t i;
+
+    if (!events)
+        return SQ_OK;
+    if (!json_is_array(events) || json_array_size(events) == 0)
+        return ev_bad(&c, events, "'events' must be a list of training events");
+    if (json_array_size(events) > SQI_EVENTS_MAX)
+        return ev_bad(&c, events, "an exam holds at most %d events, not %zu", SQI_EVENTS_MAX,
+                      json_array_size(events));
+    json_t *seen = json_object();
+    if (!seen)
+        return sqi_seterr(err, SQ_ENOMEM, "out of memory checking events");
+    json_array_foreach(events, i, e)
+    {
+        if ((st = check_event(&c, exam, e, i, seen)))
+            break;
+    }
+    json_decref(seen);
+    return st;
+}
+
 sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char *file, sq_err *err)
 {
     static const keyspec ks[] = {{"id", true},
@@ -1161,7 +1382,8 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
                                  {"practice", false},
                                  {"requires_practice", false},
                                  {"lessons", false},
-                                 {"lesson_images", false}};
+                                 {"lesson_images", false},
+                                 {"events", false}};
     static const char *const flags[] = {"show_score", "shuffle_items", "shuffle_options"};
     chk c = {.lm = lm, .file = file, .err = err};
     sets s = {0};
@@ -1260,6 +1482,8 @@ sq_status sqi_exam_check(const json_t *exam, const exam_linemap *lm, const char 
         st = check_practice(&c, exam, &s);
     if (st == SQ_OK)
         st = check_lessons(&c, exam, &s);
+    if (st == SQ_OK)
+        st = check_events(exam, lm, file, err);
 out:
     free(s.item_points);
     free(s.item_topic);

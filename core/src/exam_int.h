@@ -95,6 +95,13 @@ sq_status sqi_blueprint_mix(const int have[SQI_ITEM_POINTS_MAX + 1], int count, 
 enum { SQI_REVIEW_NONE = 0, SQI_REVIEW_SCORE = 1, SQI_REVIEW_MISTAKES = 2, SQI_REVIEW_FULL = 3 };
 int sqi_review_mode(const json_t *exam);
 
+/* Training events (the document's "events": [{id, name, from, to,
+ * topics (optional), roster}], every value a string as the source wrote
+ * it): checked by sqi_exam_check, at most SQI_EVENTS_MAX an exam; days
+ * YYYY-MM-DD of 2000-2099 (sqi_exam_day_ok). event.c stores them. */
+#define SQI_EVENTS_MAX 200
+bool sqi_exam_day_ok(const char *d);
+
 /* Language index of "kk", "ru", "en"; -1 otherwise. */
 int sqi_lang_index(const char *code);
 extern const char *const sqi_lang_codes[SQ_NLANGS];

@@ -21,6 +21,7 @@
 #include "chain_int.h"
 #include "import_int.h"
 #include "lesson_int.h"
+#include "event_int.h"
 #include "util_int.h"
 #include "synaq/bundle.h"
 #include "synaq/import.h"
@@ -48,6 +49,7 @@ static sq_status install_exam(sq_store *s, json_t *exam, const char *bundle_id, 
     json_object_del(meta, "roster");
     json_object_del(meta, "lessons");
     json_object_del(meta, "lesson_images");
+    json_object_del(meta, "events");
 
     /* Items in one attempt: the blueprint's total, or all of them. */
     int per_attempt = 0;
@@ -184,6 +186,8 @@ static sq_status install_exam(sq_store *s, json_t *exam, const char *bundle_id, 
     }
     if ((st = sqi_lesson_install(s, exam_row, exam, err)))
         goto out;
+    if ((st = sqi_event_install(s, exam_row, exam, err)))
+        goto out;
     *n_items += (int)json_array_size(items);
 out:
     sqlite3_finalize(q);
@@ -221,6 +225,9 @@ sq_status sqi_import_prune(sq_store *s, int *n_pruned, sq_err *err)
         /* its lessons go with its items (lesson.c) */
         "DELETE FROM lessons WHERE exam = ?",
         "DELETE FROM lesson_images WHERE exam = ?",
+        /* and its training events (event.c) */
+        "DELETE FROM events WHERE exam = ?",
+        "DELETE FROM event_roster WHERE exam = ?",
     };
     sqlite3_stmt *q = NULL, *d = NULL;
     int count = 0;
@@ -243,8 +250,8 @@ sq_status sqi_import_prune(sq_store *s, int *n_pruned, sq_err *err)
         snprintf(exam_id, sizeof exam_id, "%s", (const char *)sqlite3_column_text(q, 1));
         long long version = sqlite3_column_int64(q, 2), newest = sqlite3_column_int64(q, 3);
         sqlite3_reset(q);
-        int removed[5] = {0, 0, 0, 0, 0};
-        for (size_t i = 0; i < 5 && !st; i++) {
+        int removed[7] = {0, 0, 0, 0, 0, 0, 0};
+        for (size_t i = 0; i < 7 && !st; i++) {
             if ((st = sqi_db_prepare(s, removals[i], &d, err)))
                 break;
             sqlite3_bind_int64(d, 1, row);

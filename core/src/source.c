@@ -1294,6 +1294,7 @@ enum {
     E_PRACTICE,
     E_REQUIRES_PRACTICE,
     E_LESSONS,
+    E_EVENTS,
     E_N
 };
 
@@ -1496,6 +1497,54 @@ static sq_status compile_lessons(cx *c, const field *f, const json_t *topics, js
     return SQ_OK;
 }
 
+/* ---------- events ---------- */
+
+/* A part of the source as it is, every scalar a string, every node's line
+ * recorded: the training events (event.c checks them, by these lines). */
+static sq_status plain_json(cx *c, uint32_t node, int depth, json_t **out)
+{
+    const ynode *n = nd(c, node);
+    sq_status st = SQ_OK;
+
+    *out = NULL;
+    if (depth > 8)
+        return fail(c, n->line, "events", "nested too deep");
+    if (n->kind == Y_SCALAR) {
+        *out = mk(c, json_stringn(str(c, node), n->len), n->line);
+        return *out ? SQ_OK : sqi_seterr(c->err, SQ_ENOMEM, "%s: out of memory", c->name);
+    }
+    json_t *v = mk(c, n->kind == Y_MAP ? json_object() : json_array(), n->line);
+    if (!v)
+        return sqi_seterr(c->err, SQ_ENOMEM, "%s: out of memory", c->name);
+    for (uint32_t k = n->first; k && st == SQ_OK; k = nd(c, k)->next) {
+        json_t *e = NULL;
+        if (n->kind == Y_MAP) {
+            uint32_t val = nd(c, k)->next;
+            char key[128];
+            if (nd(c, k)->kind != Y_SCALAR || nd(c, k)->len == 0 || nd(c, k)->len >= sizeof key) {
+                st = fail(c, nd(c, k)->line, "events", "a key must be a short name");
+                break;
+            }
+            snprintf(key, sizeof key, "%.*s", (int)nd(c, k)->len, str(c, k));
+            if (json_object_get(v, key)) {
+                st = fail(c, nd(c, k)->line, "events", "'%s' is given twice", key);
+                break;
+            }
+            if ((st = plain_json(c, val, depth + 1, &e)) == SQ_OK)
+                put(c, v, key, e);
+            k = val;
+        } else if ((st = plain_json(c, k, depth + 1, &e)) == SQ_OK) {
+            push(c, v, e);
+        }
+    }
+    if (st != SQ_OK) {
+        json_decref(v);
+        return st;
+    }
+    *out = v;
+    return SQ_OK;
+}
+
 static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
 {
     static const char *const keys[E_N] = {
@@ -1503,7 +1552,7 @@ static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
         "pass_mark", "attempts",  "show_score", "review_after", "shuffle_items",
         "shuffle_options", "clock", "power_grace", "topics", "blueprint", "roster",
         "items",     "identity",  "roster_list", "proctor_pin", "practice",
-        "requires_practice", "lessons"};
+        "requires_practice", "lessons", "events"};
     static const int required[] = {E_EXAM, E_VERSION, E_TITLE, E_ITEMS};
     static const int flags[] = {E_SHOW_SCORE, E_SHUFFLE_ITEMS, E_SHUFFLE_OPTIONS};
     field f[E_N];
@@ -1704,6 +1753,11 @@ static sq_status compile_exam(cx *c, uint32_t root, json_t **out)
             put(c, doc, "lesson_images", imgs);
         else
             json_decref(imgs);
+    }
+    if (f[E_EVENTS].val) {
+        if ((st = plain_json(c, f[E_EVENTS].val, 0, &v)) != SQ_OK)
+            goto out;
+        put(c, doc, "events", v);
     }
     *out = doc;
     doc = NULL;

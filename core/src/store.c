@@ -29,7 +29,7 @@
 #include "synaq/bundle.h"
 #include "synaq/store.h"
 
-#define SCHEMA_VERSION 8
+#define SCHEMA_VERSION 9
 
 /* The audit log's guard against updates: made by migration 1 -> 2, and
  * again by 2 -> 3 once the old lines have their MACs. */
@@ -144,6 +144,15 @@ static const char *const migrations[] = {
     "CREATE TRIGGER practice_rseq_once BEFORE UPDATE OF rseq ON practice"
     "  WHEN OLD.rseq IS NOT NULL"
     "  BEGIN SELECT RAISE(ABORT, 'a practice record keeps its number'); END;",
+    /* 8 -> 9: training events (event.c). An exam's events by index: their
+     * days in the clear (the gate compares them), name and topics sealed;
+     * each event's roster as keyed hashes of the trainee ids. */
+    "CREATE TABLE events(exam INTEGER NOT NULL REFERENCES exams(id), idx INTEGER NOT NULL,"
+    "  from_day TEXT NOT NULL, to_day TEXT NOT NULL, body BLOB NOT NULL,"
+    "  PRIMARY KEY(exam, idx));"
+    "CREATE TABLE event_roster(exam INTEGER NOT NULL REFERENCES exams(id),"
+    "  idx INTEGER NOT NULL, trainee BLOB NOT NULL, PRIMARY KEY(exam, idx, trainee))"
+    "  WITHOUT ROWID;",
 };
 
 
