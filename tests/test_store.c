@@ -148,7 +148,7 @@ static void test_fresh(void)
 {
     sq_err e;
     char text[64], lock[400];
-    CHECK_INT(8, sq_store_schema_version(f.store));
+    CHECK_INT(9, sq_store_schema_version(f.store));
     CHECK_INT(0, query_text(f.db_path, "PRAGMA journal_mode", text, sizeof text));
     CHECK_STR("wal", text);
     CHECK_INT(0, query_text(f.db_path, "PRAGMA user_version", text, sizeof text));
@@ -181,7 +181,7 @@ static void test_fresh(void)
     fx_digest(f.db_path, after);
     CHECK(memcmp(before, after, 32) == 0);
     CHECK(exam_listed(f.store, "fresh"));
-    CHECK_INT(8, sq_store_schema_version(f.store));
+    CHECK_INT(9, sq_store_schema_version(f.store));
     CHECK_INT(2, store_pragma(f.store, "PRAGMA synchronous"));
 }
 
@@ -405,7 +405,7 @@ static void test_migrate_from_1(void)
     CHECK_OK(sq_store_open(path, f.keys, &f.clock, &s, &e), &e);
     if (!s)
         return;
-    CHECK_INT(8, sq_store_schema_version(s));
+    CHECK_INT(9, sq_store_schema_version(s));
     CHECK(exam_listed(s, "second"));
     /* The upgrade's own line, and nothing found. */
     CHECK_INT(0, query_text(path, "SELECT count(*) FROM audit", text, sizeof text));
@@ -461,7 +461,7 @@ static void test_migrate_from_2(void)
         sq_station_keys_close(k);
         return;
     }
-    CHECK_INT(8, sq_store_schema_version(s));
+    CHECK_INT(9, sq_store_schema_version(s));
     const sq_integrity_report *r = sq_chain_last(s);
     CHECK_INT(0, (int)r->found.flags);
     CHECK_INT(4, r->audit_rows);

@@ -95,29 +95,34 @@ sqlite3 "$work/other.db" 'CREATE TABLE notes(x)'
 expect "is not a reports.db" 1 central events-report --reports "$work/other.db" "$work/report.yaml"
 sum=$(sha256sum <"$rdb")
 
-# Without practice records: results only, and said.
+# Without practice records: results only.
 out=$(central events-report --reports "$rdb" "$work/report.yaml")
-grep -qF "practice data is absent" <<<"$out" && ok || bad "no word of the absent practice data: $out"
+grep -qF "practice data is absent" <<<"$out" && bad "practice said absent from a file that has its table: $out" || ok
 same "wide, no practice" "ev-report wide 2026-01-01 2099-12-31 4 2 0 1" \
   "$(awk '$2 == "wide" {print $1, $2, $3, $4, $5, $6, $7, $8}' <<<"$out")"
 same "past, no practice" "2 0 0 0" "$(awk '$2 == "past" {print $5, $6, $7, $8}' <<<"$out")"
+# A reports.db of an older build (schema 3: no practice table): said.
+cp "$rdb" "$work/old-reports.db"
+sqlite3 "$work/old-reports.db" "DROP TABLE practice; PRAGMA user_version = 3;"
+out=$(central events-report --reports "$work/old-reports.db" "$work/report.yaml")
+grep -qF "practice data is absent" <<<"$out" && ok || bad "no word of the absent practice data: $out"
+same "wide, an old file" "4 2 0 1" "$(awk '$2 == "wide" {print $5, $6, $7, $8}' <<<"$out")"
 
 # Practice rows of the agreed shape: C and A within the wide days, B in
 # 2019 (before both), A in 2020 (the past event), D at another exam.
 w2027=$(date -u -d 2027-05-05 +%s)
 w2019=$(date -u -d 2019-05-05 +%s)
 w2020=$(date -u -d 2020-05-05 +%s)
-sqlite3 "$rdb" "CREATE TABLE IF NOT EXISTS practice(station_id TEXT, district TEXT,
-  trainee_id TEXT, trainee_name TEXT, exam_id TEXT, exam_version INTEGER, topic TEXT,
-  item_id TEXT, try_no INTEGER, is_right INTEGER, created_wall INTEGER);
-INSERT INTO practice VALUES
-  ('st-1','Алматы','C','Дана','ev-report',1,NULL,'q1',1,1,$w2027),
-  ('st-1','Алматы','C','Дана','ev-report',1,NULL,'q1',2,0,$w2027),
-  ('st-1','Алматы','A','Айгүл','ev-report',1,NULL,'q1',1,1,$w2027),
-  ('st-1','Алматы','B','Ерлан','ev-report',1,NULL,'q1',1,1,$w2019),
-  ('st-1','Алматы','A','Айгүл','ev-report',1,NULL,'q1',1,1,$w2020),
-  ('st-1','Алматы','E','Гүлнар','ev-report',1,NULL,'q1',1,1,$w2027),
-  ('st-1','Алматы','D','Олжас','other',1,NULL,'q1',1,1,$w2027);"
+sqlite3 "$rdb" "INSERT INTO practice(station_id, seq, record_id, district, trainee_id,
+  trainee_name, exam_id, exam_version, topic, item_id, try_no, is_right, selected, created_wall,
+  received_wall) VALUES
+  ('st-1',100,'r0','Алматы','C','Дана','ev-report',1,'','q1',1,1,1,$w2027,$w2027),
+  ('st-1',101,'r1','Алматы','C','Дана','ev-report',1,'','q1',2,0,1,$w2027,$w2027),
+  ('st-1',102,'r2','Алматы','A','Айгүл','ev-report',1,'','q1',1,1,1,$w2027,$w2027),
+  ('st-1',103,'r3','Алматы','B','Ерлан','ev-report',1,'','q1',1,1,1,$w2019,$w2019),
+  ('st-1',104,'r4','Алматы','A','Айгүл','ev-report',1,'','q1',1,1,1,$w2020,$w2020),
+  ('st-1',105,'r5','Алматы','E','Гүлнар','ev-report',1,'','q1',1,1,1,$w2027,$w2027),
+  ('st-1',106,'r6','Алматы','D','Олжас','other',1,'','q1',1,1,1,$w2027,$w2027);"
 sum=$(sha256sum <"$rdb")
 out=$(central events-report --reports "$rdb" "$work/report.yaml")
 grep -qF "practice data is absent" <<<"$out" && bad "practice said absent: $out" || ok

@@ -36,7 +36,7 @@ langs=(kk ru en)
 sizes=(1280x800 800x480 1080x1920)
 chaos=$src/tests/sync/chaos-exam.yaml
 demo=$src/assets/demo/election-basics.yaml
-demo_items=$(grep -c '^  - id:' "$demo")
+demo_items=$(awk '/^items:/ {on = 1} on && /^  - id:/ {n++} END {print n}' "$demo") # items only (events have ids too)
 pin=2468
 new_pin=1357
 declare -A names=([kk]="ӘЛИЯ ҚҰЛ" [ru]="ЖЕНЯ ЁЖ" [en]="ALI KIM")
