@@ -338,9 +338,6 @@ static const char css[] =
      * anywhere (a hostile name is one long word). */
     "table.results th,table.results td{overflow-wrap:normal}"
     "table.results td.wrap{overflow-wrap:anywhere}.nowrap{white-space:nowrap}"
-    /* On a wide screen a cell that may break anywhere is still wide
-     * enough for a word of a label ("Қарағанды ауданды|қ" otherwise). */
-    "@media (min-width:40.01rem){table.results td.wrap{min-width:7.5em}}"
     "nav.pages{display:flex;flex-wrap:wrap;gap:1rem;margin:.75rem 0}"
     "h3{font-size:1rem;margin:1rem 0 .4rem}tr.flagged td{background:#fff4e5}"
     "table{width:100%;border-collapse:collapse;background:#fff;border:1px solid var(--line)}"
