@@ -140,16 +140,26 @@ static sq_status dberr(reports_db *r, const char *what, sq_err *err)
 
 /* ---- item_grid's cells ---- */
 
+/* Room for n more bytes of cells. */
+static bool cells_reserve(reports_db *r, size_t n)
+{
+    if (r->cells_cap - r->cells_len >= n)
+        return true;
+    size_t nc = r->cells_cap ? r->cells_cap : 512;
+    while (nc - r->cells_len < n)
+        nc *= 2;
+    uint8_t *b = realloc(r->cells, nc);
+    if (!b)
+        return false;
+    r->cells = b;
+    r->cells_cap = nc;
+    return true;
+}
+
 static bool cells_put(reports_db *r, uint64_t v)
 {
-    if (r->cells_cap - r->cells_len < 10) {
-        size_t nc = r->cells_cap ? r->cells_cap * 2 : 512;
-        uint8_t *b = realloc(r->cells, nc);
-        if (!b)
-            return false;
-        r->cells = b;
-        r->cells_cap = nc;
-    }
+    if (!cells_reserve(r, 10))
+        return false;
     do {
         r->cells[r->cells_len++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
         v >>= 7;
@@ -169,16 +179,8 @@ static bool cells_add(reports_db *r, int pos, const char *item_id, int n_options
     size_t len = item_id ? strlen(item_id) : 0;
     if (!cells_put(r, (uint64_t)pos) || !cells_put(r, len))
         return false;
-    if (r->cells_cap - r->cells_len < len) {
-        size_t nc = r->cells_cap;
-        while (nc - r->cells_len < len)
-            nc *= 2;
-        uint8_t *b = realloc(r->cells, nc);
-        if (!b)
-            return false;
-        r->cells = b;
-        r->cells_cap = nc;
-    }
+    if (!cells_reserve(r, len))
+        return false;
     if (len)
         memcpy(r->cells + r->cells_len, item_id, len);
     r->cells_len += len;

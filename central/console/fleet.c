@@ -496,6 +496,15 @@ static void put_bytes(html_buf *b, const fleet_text *t, int64_t v, bool in_table
     }
 }
 
+/* How old the oldest waiting result is, or "-" when none waits. */
+static void put_oldest(html_buf *b, const fleet_text *t, const fleet_station *s)
+{
+    if (s->pending > 0)
+        put_duration(b, t, s->oldest_pending_s);
+    else
+        html_lit(b, "-");
+}
+
 static void td(html_buf *b, const fleet_text *t, const char *key, const char *cls)
 {
     html_lit(b, "<td");
@@ -618,10 +627,7 @@ void fleet_html_table(html_buf *b, const fleet_text *t, const fleet_station *v, 
         html_int(b, s->pending);
         html_lit(b, "</td>");
         td(b, t, "fleetx.oldest", "num");
-        if (s->pending > 0)
-            put_duration(b, t, s->oldest_pending_s);
-        else
-            html_lit(b, "-");
+        put_oldest(b, t, s);
         html_lit(b, "</td>");
         td(b, t, "fleetx.disk", "num");
         put_bytes(b, t, s->heard ? s->disk_free_bytes : 0, true);
@@ -707,10 +713,7 @@ void fleet_html_facts(html_buf *b, const fleet_text *t, const fleet_station *s)
     put_content(b, s->content);
     html_lit(b, "</dd>");
     fact_start(b, t, "fleetx.oldest", "f-oldest");
-    if (s->pending > 0)
-        put_duration(b, t, s->oldest_pending_s);
-    else
-        html_lit(b, "-");
+    put_oldest(b, t, s);
     html_lit(b, "</dd>");
     fact_start(b, t, "fleetx.disk", "f-disk");
     put_bytes(b, t, s->heard ? s->disk_free_bytes : 0, false);

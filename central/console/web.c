@@ -1666,6 +1666,25 @@ static void sort_head(const console *c, html_buf *b, int lang, const results_q *
     html_lit(b, "</a></th>");
 }
 
+/* An exam version page's address (page?exam=&version=[&district=]; a
+ * district account's own district is implied, so left out), its
+ * parameters joined by sep: "&" for a Location, "&amp;" inside HTML. */
+static void put_version_url(html_buf *b, const char *page, const char *exam, const char *v,
+                            const char *district, const who *w, const char *sep)
+{
+    html_lit(b, page);
+    html_lit(b, "?exam=");
+    html_url(b, exam);
+    html_lit(b, sep);
+    html_lit(b, "version=");
+    html_text(b, v);
+    if (district && w->u.role != ACCOUNTS_DISTRICT) {
+        html_lit(b, sep);
+        html_lit(b, "district=");
+        html_url(b, district);
+    }
+}
+
 static enum MHD_Result results_page(console *c, struct MHD_Connection *conn, const who *w,
                                     int64_t now)
 {
@@ -1757,14 +1776,8 @@ static enum MHD_Result results_page(console *c, struct MHD_Connection *conn, con
         return respond_page(conn, 200, &b, NULL);
     }
     if (q.exam && q.f.version > 0) {
-        html_lit(&b, "<p id=\"items-link\"><a href=\"/items?exam=");
-        html_url(&b, q.exam);
-        html_lit(&b, "&amp;version=");
-        html_text(&b, q.version);
-        if (q.district && w->u.role != ACCOUNTS_DISTRICT) {
-            html_lit(&b, "&amp;district=");
-            html_url(&b, q.district);
-        }
+        html_lit(&b, "<p id=\"items-link\"><a href=\"");
+        put_version_url(&b, "/items", q.exam, q.version, q.district, w, "&amp;");
         html_lit(&b, "\">");
         html_text(&b, tr(c, lang, "items.link"));
         html_lit(&b, "</a></p>");
@@ -1779,14 +1792,8 @@ static enum MHD_Result results_page(console *c, struct MHD_Connection *conn, con
     html_text(&b, tr(c, lang, "export.results"));
     html_lit(&b, "</a>");
     if (q.exam && q.f.version > 0) {
-        html_lit(&b, " · <a id=\"report-link\" href=\"/report?exam=");
-        html_url(&b, q.exam);
-        html_lit(&b, "&amp;version=");
-        html_text(&b, q.version);
-        if (q.district && w->u.role != ACCOUNTS_DISTRICT) {
-            html_lit(&b, "&amp;district=");
-            html_url(&b, q.district);
-        }
+        html_lit(&b, " · <a id=\"report-link\" href=\"");
+        put_version_url(&b, "/report", q.exam, q.version, q.district, w, "&amp;");
         html_lit(&b, "\">");
         html_text(&b, tr(c, lang, "report.link"));
         html_lit(&b, "</a>");
@@ -2314,15 +2321,7 @@ static void version_here(html_buf *hb, const char *page, const char *exam, const
                          const char *district, const who *w)
 {
     html_init(hb, 2048);
-    html_lit(hb, page);
-    html_lit(hb, "?exam=");
-    html_url(hb, exam);
-    html_lit(hb, "&version=");
-    html_text(hb, v);
-    if (district && w->u.role != ACCOUNTS_DISTRICT) {
-        html_lit(hb, "&district=");
-        html_url(hb, district);
-    }
+    put_version_url(hb, page, exam, v, district, w, "&");
 }
 
 static enum MHD_Result items_page(console *c, struct MHD_Connection *conn, const who *w,
